@@ -1,0 +1,188 @@
+# convc - one entry point for building, testing and running experiments.
+# `make help` lists the targets.
+
+# ---- settings ---------------------------------------------------------------
+CC       ?= cc
+BUILD    ?= build
+BIN      ?= bin
+SAN      ?=
+CI       ?=
+VERSION  := 0.1.0
+
+PKGS      := yaml-0.1 zlib libpng cairo
+WARN      := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+             -Wpointer-arith -Wformat=2
+OPT       ?= -O2 -g
+CFLAGS    ?= $(OPT)
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -MMD -MP \
+             -Icompiler -Iruntime -I$(BUILD)/gen -DCONVC_VERSION='"$(VERSION)"' \
+             $(PKG_CFLAGS)
+ifeq ($(CI),true)
+ALL_CFLAGS += -Werror
+endif
+ifeq ($(SAN),1)
+SANFLAGS   := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+ALL_CFLAGS += $(SANFLAGS)
+LDSAN      := -fsanitize=address,undefined
+endif
+# Generated models are compiled for this machine: they are built where they run.
+MODEL_CFLAGS ?= -O3 -march=native -std=c11 -Wall -Wextra
+
+# Debian packages that a fresh machine needs (see `make deps`).
+DEB_PKGS := make gcc flex bison pkg-config libyaml-dev check zlib1g-dev libpng-dev \
+            libcairo2-dev fonts-dejavu-core clang tcc dataset-fashion-mnist
+
+# ---- sources ----------------------------------------------------------------
+COMPILER_SRC := $(filter-out compiler/main.c,$(wildcard compiler/*.c))
+RUNTIME_SRC  := $(filter-out %_main.c,$(wildcard runtime/*.c))
+FIXTURE_SRC  := $(wildcard tests/fixtures/*.c)
+TEST_SRC     := $(wildcard tests/check_*.c)
+TOOL_MAINS   := $(wildcard runtime/*_main.c)
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+COMPILER_OBJ := $(call obj,$(COMPILER_SRC)) $(BUILD)/obj/gen/lexer.o $(BUILD)/obj/gen/parser.o
+RUNTIME_OBJ  := $(call obj,$(RUNTIME_SRC))
+FIXTURE_OBJ  := $(call obj,$(FIXTURE_SRC))
+TESTS        := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
+TOOLS        := $(patsubst runtime/%_main.c,$(BIN)/convc-%,$(TOOL_MAINS))
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null)
+LIBS       = $(PKG_LIBS) -lpthread -lm
+
+# `make MODEL=cnn_k7` builds specs/cnn_k7.spec; `make SPEC=dir/x.spec` any spec.
+ifneq ($(SPEC),)
+MODEL ?= $(basename $(notdir $(SPEC)))
+else ifneq ($(MODEL),)
+SPEC := specs/$(MODEL).spec
+endif
+
+.PHONY: all help deps build models model test unit-tests regen check-generated \
+        experiment experiments bench bench-deps fuzz clean
+.DEFAULT_GOAL := all
+
+ifneq ($(MODEL),)
+all: build model
+else
+all: build
+endif
+
+help:
+	@echo "make                 build bin/convc and the runtime"
+	@echo "make MODEL=cnn_k7    build the trainer build/cnn_k7/train for specs/cnn_k7.spec"
+	@echo "make SPEC=x.spec     build the trainer for a spec outside specs/"
+	@echo "make deps            install missing Debian packages (as root)"
+	@echo "make test            deps, build, then the whole test suite"
+	@echo "make experiment      deps, build, run specs/kernel_size.yaml"
+	@echo "make experiments     run every experiment in specs/"
+	@echo "make regen           regenerate generated/ from specs/"
+	@echo "make bench           benchmark the seed models (see bench/)"
+	@echo "make fuzz            run the spec-parser fuzzer for FUZZ_SECONDS (60)"
+
+# ---- dependencies -----------------------------------------------------------
+deps:
+	@sh .ci/deps.sh $(DEB_PKGS)
+
+# ---- compiler ---------------------------------------------------------------
+build: $(BIN)/convc $(BUILD)/libconvc.a $(TOOLS)
+
+$(BUILD)/gen/lexer.c $(BUILD)/gen/lexer.h: compiler/lexer.l
+	@mkdir -p $(BUILD)/gen
+	flex --header-file=$(BUILD)/gen/lexer.h -o $(BUILD)/gen/lexer.c $<
+
+$(BUILD)/gen/parser.c $(BUILD)/gen/parser.h: compiler/parser.y
+	@mkdir -p $(BUILD)/gen
+	bison -Wall -Werror --defines=$(BUILD)/gen/parser.h -o $(BUILD)/gen/parser.c $<
+
+# Every compiler object may include the generated headers.
+$(call obj,$(COMPILER_SRC) compiler/main.c): | $(BUILD)/gen/parser.h $(BUILD)/gen/lexer.h
+
+# flex/bison output is not ours to lint.
+$(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c $(BUILD)/gen/parser.h $(BUILD)/gen/lexer.h
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -Wmissing-prototypes -Wshadow -Werror,$(ALL_CFLAGS)) -Wno-unused-function -Wno-sign-compare -c -o $@ $<
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/libconvcc.a: $(COMPILER_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/libconvc.a: $(RUNTIME_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/libfixtures.a: $(FIXTURE_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN)/convc: $(BUILD)/obj/compiler/main.o $(BUILD)/libconvcc.a
+	@mkdir -p $(BIN)
+	$(CC) $(LDSAN) -o $@ $^ $(LIBS)
+
+$(BIN)/convc-%: $(BUILD)/obj/runtime/%_main.o $(BUILD)/libconvc.a
+	@mkdir -p $(BIN)
+	$(CC) $(LDSAN) -o $@ $^ $(LIBS)
+
+# ---- one model's trainer ----------------------------------------------------
+model: $(BUILD)/$(MODEL)/train
+
+$(BUILD)/$(MODEL)/model.c: $(SPEC) $(BIN)/convc
+	@mkdir -p $(BUILD)/$(MODEL)
+	$(BIN)/convc gen --trainer-main $(SPEC) -o $(BUILD)/$(MODEL)
+
+$(BUILD)/$(MODEL)/train: $(BUILD)/$(MODEL)/model.c $(BUILD)/libconvc.a
+	$(CC) $(MODEL_CFLAGS) $(SANFLAGS) -Iruntime -I$(BUILD)/$(MODEL) \
+	  -o $@ $(BUILD)/$(MODEL)/model.c $(BUILD)/$(MODEL)/main.c $(BUILD)/libconvc.a $(LIBS)
+
+# ---- generated code ---------------------------------------------------------
+SPECS := $(wildcard specs/*.spec)
+
+regen: $(BIN)/convc
+	@for s in $(SPECS); do \
+	  m=$$(basename $$s .spec); \
+	  $(BIN)/convc gen $$s -o generated/$$m || exit 1; \
+	done
+
+# ---- tests ------------------------------------------------------------------
+$(BUILD)/tests/%: tests/%.c $(BUILD)/libconvcc.a $(BUILD)/libconvc.a $(BUILD)/libfixtures.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(BUILD)/libfixtures.a $(BUILD)/libconvcc.a \
+	  $(BUILD)/libconvc.a $(CHECK_LIBS) $(LIBS) $(LDSAN)
+
+unit-tests: build $(TESTS)
+
+# The whole suite: unit tests, golden and error tests, sanitizer pass,
+# fuzz-corpus replay, end-to-end training.  tests/run.sh prints the tally.
+test: deps
+	$(MAKE) build unit-tests
+	$(MAKE) BUILD=build/asan BIN=build/asan/bin SAN=1 OPT='-O1 -g' unit-tests
+	sh tests/run.sh
+
+FUZZ_SECONDS ?= 60
+fuzz: build
+	sh tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+# ---- experiments ------------------------------------------------------------
+experiment: deps
+	$(MAKE) build
+	$(BIN)/convc run specs/kernel_size.yaml
+
+experiments: deps
+	$(MAKE) build
+	@for y in specs/*.yaml; do $(BIN)/convc run $$y || exit 1; done
+
+bench-deps:
+	@sh .ci/deps.sh python3-torch python3-numpy
+
+bench: deps
+	$(MAKE) build
+	sh bench/run.sh
+
+clean:
+	rm -rf build bin
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,70 @@
+/* ir.h - the checked, shape-resolved model: what the semantic pass produces and
+ * every code generator consumes.  Nothing in here refers to source syntax except
+ * the locations kept for messages and for the comments in generated code. */
+#ifndef CONVC_IR_H
+#define CONVC_IR_H
+
+#include <stdint.h>
+
+/* Documented limits (docs/spec-language.md).  The semantic pass rejects a spec
+ * that exceeds one of them, so generators may compute sizes in int64 freely. */
+#define IR_MAX_DIM        4096        /* any spatial size, channel or unit count */
+#define IR_MAX_KERNEL     64          /* kernel / pool window side */
+#define IR_MAX_LAYERS     256
+#define IR_MAX_PARAMS     (1LL << 28) /* 268M floats = 1 GiB of weights */
+#define IR_MAX_ACTIVATION (1LL << 26) /* floats in one layer's output */
+#define IR_MAX_NAME       63          /* model name length (a C identifier) */
+
+typedef enum { IR_CONV, IR_POOL, IR_FLATTEN, IR_DENSE, IR_DROPOUT } ir_kind;
+typedef enum { IR_LINEAR, IR_RELU, IR_TANH, IR_SIGMOID, IR_SOFTMAX } ir_activation;
+typedef enum { IR_POOL_MAX, IR_POOL_AVG } ir_pool_kind;
+typedef enum { IR_VALID, IR_SAME } ir_padding;
+
+typedef struct { int h, w, c; } ir_shape;   /* HWC; a vector is 1 x 1 x n */
+
+typedef struct {
+    ir_kind kind;
+    int line;               /* 1-based line of the statement in the spec */
+    char *source;           /* the statement's text as written, trimmed */
+    ir_shape in, out;
+    /* conv and pool: window, stride and padding.  Padding amounts are
+     * resolved like TensorFlow: for 'same', total = max((out-1)*s + k - in, 0),
+     * top/left = total/2, the extra row/column goes bottom/right. */
+    int kh, kw, sh, sw;
+    ir_padding padding;
+    int pad_top, pad_left, pad_bottom, pad_right;
+    int filters;            /* conv: output channels */
+    ir_pool_kind pool;      /* pool */
+    int units;              /* dense */
+    double rate;            /* dropout: probability of dropping, in [0,1) */
+    ir_activation act;      /* conv, dense; IR_LINEAR elsewhere */
+    int64_t params;         /* weights + biases of this layer */
+    int64_t flops;          /* forward FLOPs per image (a multiply-add counts 2) */
+    int index;              /* position among layers, 0-based */
+    int ordinal;            /* 1-based count among layers of the same kind:
+                               conv1, conv2, dense1 ... (tensor names) */
+} ir_layer;
+
+typedef struct {
+    char *name;             /* a valid C identifier */
+    char *spec_path;        /* as given on the command line ("-" for stdin) */
+    ir_shape input;
+    int n_layers;
+    ir_layer *layers;
+    int n_classes;          /* units of the last layer */
+    int64_t params, flops;
+    int64_t activations;    /* floats of all layer outputs for one image */
+    uint64_t spec_hash;     /* ir_hash(): identifies the architecture */
+} ir_model;
+
+/* The canonical text of the architecture: one resolved statement per line,
+ * every default spelled out.  Comments, spacing and the model name do not
+ * change it; any change that alters the computation does. Caller frees. */
+char *ir_canonical(const ir_model *m);
+/* FNV-1a 64 of ir_canonical(m). */
+uint64_t ir_hash(const ir_model *m);
+const char *ir_kind_name(ir_kind k);
+const char *ir_activation_name(ir_activation a);
+void ir_free(ir_model *m);
+
+#endif

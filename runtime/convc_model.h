@@ -1,0 +1,75 @@
+/* convc_model.h - the contract between a generated model (generated/<m>/model.c)
+ * and the runtime.  A generated model defines one `const convc_model <name>_model`
+ * and nothing else that the runtime needs; the runtime never knows a model's
+ * shapes at compile time.  docs/generated-code.md explains the layout in depth. */
+#ifndef CONVC_MODEL_H
+#define CONVC_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONVC_MODEL_ABI 1
+
+enum convc_init { CONVC_INIT_ZEROS = 0, CONVC_INIT_GLOROT_UNIFORM = 1 };
+
+/* One parameter tensor.  Shapes follow Keras so checkpoints read naturally:
+ * conv kernel (KH, KW, Cin, Cout), dense kernel (in, out), bias (n). */
+typedef struct {
+    const char *name;       /* "conv1.kernel", "conv1.bias", "dense2.kernel" */
+    int rank;
+    int shape[4];
+    size_t offset;          /* first float in the parameter (and gradient) block */
+    size_t count;           /* floats */
+    int init;               /* enum convc_init */
+    int fan_in, fan_out;    /* Keras' fans, for Glorot uniform */
+} convc_tensor;
+
+/* One layer, for summaries and for pictures of feature maps. */
+typedef struct {
+    const char *kind;       /* "conv", "pool", "flatten", "dense", "dropout" */
+    const char *source;     /* the spec statement, e.g. "conv 32 k=3 same relu" */
+    int h, w, c;            /* output shape (HWC) */
+    size_t out_offset;      /* this layer's output, after its activation, is
+                               work + i * work_per_sample + out_offset
+                               for sample i of the last forward() call */
+} convc_layer;
+
+typedef struct convc_model {
+    int abi;                        /* CONVC_MODEL_ABI */
+    const char *name;               /* C identifier */
+    const char *spec_file;
+    const char *convc_version;
+    uint64_t spec_hash;             /* ir_hash() of the spec */
+    int in_h, in_w, in_c;           /* input image, HWC, floats in [0,1] */
+    int n_classes;
+    size_t n_params;                /* floats in the parameter block = gradient block */
+    size_t work_per_sample;         /* floats of scratch per sample: activations,
+                                       their gradients, masks, whatever the
+                                       model's code needs */
+    int64_t flops_forward;          /* per image */
+    int n_tensors;
+    const convc_tensor *tensors;    /* in offset order, covering [0, n_params) */
+    int n_layers;
+    const convc_layer *layers;
+
+    /* Forward pass of n samples (any n >= 1).
+     *   x:     n images, each in_h*in_w*in_c floats (HWC), contiguous
+     *   work:  n * work_per_sample floats (overwritten)
+     *   probs: n * n_classes floats: the softmax output (or the last
+     *          layer's output if the model does not end in softmax)
+     *   dropout_seeds: NULL for inference (dropout is the identity); for
+     *          training, one seed per sample: the dropout masks of sample i
+     *          are a pure function of dropout_seeds[i], so results do not
+     *          depend on how a batch is split across threads. */
+    void (*forward)(const float *params, float *work, const float *x, int n,
+                    float *probs, const uint64_t *dropout_seeds);
+
+    /* Backward pass after forward() with the same params, work, x and n.
+     * Adds (+=) to grads the gradient of the summed (not averaged)
+     * categorical cross-entropy of the n samples against labels, and returns
+     * that summed loss, computed stably from the logits. */
+    double (*backward)(const float *params, float *grads, float *work,
+                       const float *x, const uint8_t *labels, int n);
+} convc_model;
+
+#endif
