@@ -1,0 +1,13 @@
+/* commands.h - the subcommands of bin/convc.  Each returns the process exit
+ * status: 0 success, 1 an error in the input (spec, YAML, checkpoint),
+ * 2 a usage error.  argv[0] is the subcommand's name. */
+#ifndef CONVC_COMMANDS_H
+#define CONVC_COMMANDS_H
+
+int cmd_check(int argc, char **argv);    /* compiler/cmd_check.c   */
+int cmd_summary(int argc, char **argv);  /* compiler/cmd_summary.c */
+int cmd_gen(int argc, char **argv);      /* compiler/cmd_gen.c     */
+int cmd_export(int argc, char **argv);   /* compiler/cmd_export.c  */
+int cmd_run(int argc, char **argv);      /* compiler/cmd_run.c     */
+
+#endif
