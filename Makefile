@@ -9,7 +9,7 @@ SAN      ?=
 CI       ?=
 VERSION  := 0.1.0
 
-PKGS      := yaml-0.1 zlib libpng cairo
+PKGS      := yaml-0.1 zlib libpng cairo fontconfig
 WARN      := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
              -Wpointer-arith -Wformat=2
 OPT       ?= -O2 -g
@@ -44,6 +44,8 @@ COMPILER_OBJ := $(call obj,$(COMPILER_SRC)) $(BUILD)/obj/gen/lexer.o $(BUILD)/ob
 RUNTIME_OBJ  := $(call obj,$(RUNTIME_SRC))
 FIXTURE_OBJ  := $(call obj,$(FIXTURE_SRC))
 TESTS        := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
+# The trainer for the hand-written fixture models, used by tests/t_train*.sh.
+TESTS        += $(BUILD)/tests/fixture_trainer
 TOOLS        := $(patsubst runtime/%_main.c,$(BIN)/convc-%,$(TOOL_MAINS))
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -175,12 +177,15 @@ experiments: deps
 	$(MAKE) build
 	@for y in specs/*.yaml; do $(BIN)/convc run $$y || exit 1; done
 
+# PyTorch for the comparison; OpenBLAS because with Debian's default reference
+# BLAS PyTorch's dense layers run several times slower than they can.
 bench-deps:
-	@sh .ci/deps.sh python3-torch python3-numpy
+	@sh .ci/deps.sh python3-torch python3-numpy libopenblas0-pthread
 
 bench: deps
 	$(MAKE) build
-	sh bench/run.sh
+	CC='$(CC)' MODEL_CFLAGS='$(MODEL_CFLAGS)' LIBS='$(LIBS)' BUILD='$(BUILD)' BIN='$(BIN)' \
+	  sh bench/run.sh
 
 clean:
 	rm -rf build bin

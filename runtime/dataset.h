@@ -32,5 +32,14 @@ const char *dataset_dir(const char *flag);
  * gives a message naming the Debian package dataset-fashion-mnist and --data. */
 int dataset_load(const char *dir, cv_dataset *d, cv_error *e);
 void dataset_free(cv_dataset *d);
+/* The n class names for data directory dir, by the rules of dataset_load,
+ * without reading the images (for `predict`).  The caller frees names[i]. */
+int dataset_class_names(const char *dir, int n, char **names, cv_error *e);
+
+/* Converts n images to floats in [0, 1] (x / 255) into x, HWC, one after
+ * another, with their labels: image index[i] if index is not NULL, else
+ * image first + i.  Pixels stay uint8 in memory until a batch needs them. */
+void dataset_gather(const cv_images *im, const uint32_t *index, size_t first, size_t n,
+                    float *x, uint8_t *labels);
 
 #endif

@@ -1,0 +1,207 @@
+#!/bin/sh
+# run.sh - what `make bench` runs (after `make build`): the FMA peak probe, the
+# convc bench for each seed model, PyTorch's reference when /usr/bin/python3
+# has torch, then one table.  Raw and derived numbers go to build/bench/latest.csv.
+#
+# Environment (the Makefile passes its own values):
+#   CC, MODEL_CFLAGS, LIBS     how generated models are compiled and linked
+#   BENCH_MODELS               default: baseline cnn_k3 cnn_k5 cnn_k7
+#   BENCH_SPECS                directory of their specs (default: specs)
+#   BENCH_SECONDS              time per convc measurement (default 1.5)
+#   TORCH_SECONDS              time per PyTorch measurement and setting (default 1.0)
+#   BENCH_TRAIN_STEPS          steps of the real training run whose peak RSS is taken (50)
+cd "$(dirname "$0")/.." || exit 2
+
+CC=${CC:-cc}
+MODEL_CFLAGS=${MODEL_CFLAGS:--O3 -march=native -std=c11 -Wall -Wextra}
+LIBS=${LIBS:--lpthread -lm}
+BUILD=${BUILD:-build}
+BIN=${BIN:-bin}
+MODELS=${BENCH_MODELS:-baseline cnn_k3 cnn_k5 cnn_k7}
+SPECS=${BENCH_SPECS:-specs}
+SECONDS_PER=${BENCH_SECONDS:-1.5}
+TORCH_SECONDS=${TORCH_SECONDS:-1.0}
+TRAIN_STEPS=${BENCH_TRAIN_STEPS:-50}
+TORCH_PY=/usr/bin/python3      # Debian's python3-torch lives here, not in other interpreters
+
+OUT=$BUILD/bench
+RAW=$OUT/raw.csv
+CSV=$OUT/latest.csv
+NOTES=$OUT/notes.txt
+mkdir -p "$OUT" || exit 1
+: > "$RAW"
+: > "$NOTES"
+note() { echo "$*" >> "$NOTES"; echo "bench: $*" >&2; }
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+# Appends measurement lines (impl,model,metric,config,value,note), no header.
+collect() { grep -v '^impl,' >> "$RAW"; }
+
+started=$(now)
+echo "bench: $(uname -m), $(nproc) cores, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1)" >&2
+
+# ---- the machine's FMA peak ---------------------------------------------------
+$CC -O2 -std=c11 -Wall -Wextra -pthread -o "$OUT/fma_peak" bench/fma_peak.c || exit 1
+"$OUT/fma_peak" 2 1.0 > "$OUT/fma_peak.csv" || exit 1
+awk -F, '$1 == "probe" { printf "probe,machine,fma_gflops,t%s,%s,%s\n", $3, $4, $2 }
+         $1 == "peak"  { printf "probe,machine,fma_peak_gflops,t%s,%s,best variant\n", $3, $4 }' \
+    "$OUT/fma_peak.csv" | collect
+
+# ---- convc --------------------------------------------------------------------
+for m in $MODELS; do
+    spec=$SPECS/$m.spec
+    dir=$OUT/$m
+    mkdir -p "$dir"
+    if [ ! -f "$spec" ]; then
+        note "$m: $spec not found, skipped"
+        continue
+    fi
+    if ! "$BIN/convc" gen "$spec" -o "$dir" 2> "$dir/gen.log"; then
+        note "$m: convc gen failed ($(head -n 1 "$dir/gen.log")), convc side skipped"
+        continue
+    fi
+    # The descriptor's name is the spec's model name, which may differ from the file's.
+    sym=$(sed -n 's/.*const convc_model \([A-Za-z_][A-Za-z0-9_]*\);.*/\1/p' "$dir/model.h" | head -n 1)
+    [ -n "$sym" ] || sym=${m}_model
+
+    # Compile time: the generated code alone, as `make MODEL=...` compiles it.
+    t0=$(now)
+    # shellcheck disable=SC2086
+    if ! $CC $MODEL_CFLAGS -Iruntime -I"$dir" -c -o "$dir/model.o" "$dir/model.c"; then
+        note "$m: the generated code does not compile, convc side skipped"
+        continue
+    fi
+    echo "convc,$m,compile_s,gcc,$(elapsed "$t0" "$(now)"),$CC $MODEL_CFLAGS" | collect
+
+    # shellcheck disable=SC2086
+    if ! $CC $MODEL_CFLAGS -Iruntime -DBENCH_MODEL="$sym" -o "$dir/bench" bench/bench.c \
+            "$dir/model.o" "$BUILD/libconvc.a" $LIBS; then
+        note "$m: bench does not link against $BUILD/libconvc.a, convc side skipped"
+        continue
+    fi
+    echo "bench: $m ..." >&2
+    "$dir/bench" --seconds "$SECONDS_PER" | collect
+
+    # Peak memory of a real, short training run of the trainer users run.
+    if make --no-print-directory -s BUILD="$BUILD" BIN="$BIN" MODEL="$m" model > "$dir/make_model.log" 2>&1 &&
+       [ -x "$BUILD/$m/train" ]; then
+        rss=$("$dir/bench" --rss "$BUILD/$m/train" --steps "$TRAIN_STEPS" --batch 32 \
+              --threads 2 --limit-test 1000 --quiet --save "$dir/$m.ckpt" 2> "$dir/train.log")
+        if [ -n "$rss" ]; then
+            echo "convc,$m,rss_mb,train,$rss,$BUILD/$m/train --steps $TRAIN_STEPS --batch 32 --threads 2" | collect
+        else
+            note "$m: the training run failed ($(tail -n 1 "$dir/train.log")); peak RSS is the bench's own training loop"
+        fi
+    else
+        note "$m: no trainer (make MODEL=$m failed, see $dir/make_model.log); peak RSS is the bench's own training loop"
+    fi
+
+    # One-image latency of the exported standalone file, when the export exists.
+    if [ -f "$dir/$m.ckpt" ] &&
+       "$BIN/convc" export "$spec" --weights "$dir/$m.ckpt" -o "$dir/${m}_infer.c" 2> "$dir/export.log"; then
+        # shellcheck disable=SC2086
+        name=${sym%_model}
+        upper=$(echo "$name" | tr '[:lower:]' '[:upper:]')
+        if $CC $MODEL_CFLAGS -DEXPORT_FILE="\"${m}_infer.c\"" -DEXPORT_PREDICT="${name}_predict" \
+               -D"${upper}_IMPLEMENTATION" -I"$dir" -o "$dir/export_latency" \
+               bench/export_latency.c -lm 2> "$dir/export_build.log"; then
+            "$dir/export_latency" "$m" "$SECONDS_PER" | collect
+        else
+            note "$m: bench/export_latency.c does not build against the exported file (see $dir/export_build.log)"
+        fi
+    else
+        note "$m: no exported file (needs a checkpoint and \`convc export\`), its latency is n/a"
+    fi
+done
+
+# ---- PyTorch ------------------------------------------------------------------
+torch_ok=no
+specs=""
+for m in $MODELS; do [ -f "$SPECS/$m.spec" ] && specs="$specs $SPECS/$m.spec"; done
+if [ -z "$specs" ]; then
+    note "no spec files found: PyTorch comparison skipped"
+elif ! "$TORCH_PY" -c 'import torch' 2> /dev/null; then
+    note "PyTorch not found ($TORCH_PY cannot import torch): comparison skipped; \`make bench-deps\` installs it"
+else
+    echo "bench: PyTorch ..." >&2
+    # shellcheck disable=SC2086
+    if "$TORCH_PY" bench/torch_ref.py --seconds "$TORCH_SECONDS" $specs > "$OUT/torch.csv"; then
+        collect < "$OUT/torch.csv"
+        torch_ok=yes
+    else
+        note "bench/torch_ref.py failed: PyTorch comparison skipped"
+    fi
+fi
+
+# ---- derived numbers, CSV and the table ---------------------------------------
+# GFLOP/s of training = 3 x forward FLOPs x images/s (forward + backward), for
+# both implementations, from convc's count of the model's forward FLOPs.
+awk -F, -v OFS=, '
+    { print; line[NR] = $0 }
+    $1 == "convc" && $3 == "flops_forward" { flops[$2] = $5 }
+    $1 == "probe" && $3 == "fma_peak_gflops" { peak[$4] = $5 }
+    $3 == "train_ips" { ips[NR] = $5 }
+    END {
+        for (i = 1; i <= NR; i++) {
+            if (!(i in ips)) continue
+            split(line[i], f, ",")
+            if (!(f[2] in flops)) continue
+            g = 3 * flops[f[2]] * f[5] / 1e9
+            t = f[4]; sub(/^b[0-9]+_/, "", t)
+            print f[1], f[2], "train_gflops", f[4], sprintf("%.2f", g), "3 x forward FLOPs per image"
+            if (t in peak)
+                print f[1], f[2], "peak_pct", f[4], sprintf("%.1f", 100 * g / peak[t]),
+                      "of the " t " FMA peak"
+        }
+    }' "$RAW" > "$CSV.body"
+{ echo "impl,model,metric,config,value,note"; cat "$CSV.body"; } > "$CSV"
+rm -f "$CSV.body"
+
+awk -F, -v models="$MODELS" -v torch_ok="$torch_ok" '
+    { v[$1 "|" $2 "|" $3 "|" $4] = $5 }
+    function val(impl, m, metric, config,   k) {
+        k = impl "|" m "|" metric "|" config
+        return (k in v) ? v[k] : ""
+    }
+    function num(x) {
+        if (x == "") return "n/a"
+        if (x == "-") return x
+        if (x + 0 >= 1000) return sprintf("%.0f", x)
+        if (x + 0 >= 10) return sprintf("%.1f", x)
+        return sprintf("%.2f", x)
+    }
+    function row(m, label, c, t,   r) {
+        r = (c != "" && t != "" && t + 0 > 0) ? sprintf("%.2fx", c / t) : "-"
+        if (torch_ok != "yes" && t == "") t = "skipped"
+        printf "%-9s %-30s %12s %12s %9s\n", m, label, num(c), (t == "skipped" ? t : num(t)), r
+    }
+    END {
+        printf "%-9s %-30s %12s %12s %9s\n", "model", "config", "convc", "PyTorch", "ratio"
+        n = split(models, ms, " ")
+        for (i = 1; i <= n; i++) {
+            m = ms[i]
+            row(m, "train img/s b32 t1", val("convc", m, "train_ips", "b32_t1"), val("torch", m, "train_ips", "b32_t1"))
+            row("", "train img/s b32 t2", val("convc", m, "train_ips", "b32_t2"), val("torch", m, "train_ips", "b32_t2"))
+            row("", "train img/s b128 t1", val("convc", m, "train_ips", "b128_t1"), val("torch", m, "train_ips", "b128_t1"))
+            row("", "train img/s b128 t2", val("convc", m, "train_ips", "b128_t2"), val("torch", m, "train_ips", "b128_t2"))
+            row("", "latency us, 1 image", val("convc", m, "latency_us", "n1_t1"), val("torch", m, "latency_us", "n1"))
+            row("", "latency us, exported file", val("convc", m, "export_latency_us", "n1_t1"), val("torch", m, "latency_us", "n1"))
+            row("", "infer img/s, batch 1000 t2", val("convc", m, "throughput_ips", "b1000_t2"), val("torch", m, "throughput_ips", "b1000_t2"))
+            row("", "train GFLOP/s b32 t2", val("convc", m, "train_gflops", "b32_t2"), val("torch", m, "train_gflops", "b32_t2"))
+            row("", "% of 2-thread FMA peak", val("convc", m, "peak_pct", "b32_t2"), val("torch", m, "peak_pct", "b32_t2"))
+            rss = val("convc", m, "rss_mb", "train")
+            if (rss != "") row("", "peak RSS MB, training run", rss, "-")
+            else row("", "peak RSS MB, bench loop", val("convc", m, "rss_mb", "bench_loop"), "-")
+            row("", "compile s", val("convc", m, "compile_s", "gcc"), "-")
+        }
+        printf "FMA peak (probe): %s GFLOP/s on 1 thread, %s on 2\n",
+               num(val("probe", "machine", "fma_peak_gflops", "t1")),
+               num(val("probe", "machine", "fma_peak_gflops", "t2"))
+    }' "$CSV"
+echo "ratio = convc / PyTorch: above 1 is better for img/s and GFLOP/s, below 1 for latency."
+echo "GFLOP/s = 3 x forward FLOPs per image x images/s; PyTorch latency is its best thread setting."
+if [ -s "$NOTES" ]; then
+    echo "notes:"
+    sed 's/^/  /' "$NOTES"
+fi
+echo "CSV: $CSV ($(elapsed "$started" "$(now)") s in all)"

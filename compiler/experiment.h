@@ -1,0 +1,161 @@
+/* experiment.h - experiment specs (YAML): what to train, how, and which one
+ * thing varies.  docs/experiments.md is the reference for the schema.
+ *
+ *   experiment_parse.c     YAML -> experiment (schema, types, did-you-mean)
+ *   experiment_template.c  ${var} expansion and variant names
+ *   experiment_check.c     every variant through the front end, before training
+ *   experiment_run.c       build, train, evaluate and visualize every variant
+ *   experiment_manifest.c  results/<name>/experiment.json for bin/convc-report
+ *
+ * Messages go to a FILE (GCC style: file:line:col: error: ...); functions
+ * return 0 or -1 (or a count of errors) and never exit. */
+#ifndef CONVC_EXPERIMENT_H
+#define CONVC_EXPERIMENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define EXP_MAX_SEEDS    64
+#define EXP_MAX_VARIANTS 256
+
+/* One layer of a checked variant, for the report (shapes, weight sharing,
+ * receptive fields). */
+typedef struct {
+    char kind[16];          /* "conv", "pool", "flatten", "dense", "dropout" */
+    char *source;           /* the statement as written */
+    int in_h, in_w, in_c, out_h, out_w, out_c;
+    int kh, kw, sh, sw;
+    int64_t params, flops;
+} exp_layer;
+
+/* One template variable and its value, as written in the YAML. */
+typedef struct {
+    char *name;
+    char *value;
+} exp_binding;
+
+typedef struct {
+    char *name;             /* variant name, a C identifier: "cnn_k3" */
+    char *label;            /* display name: "CNN" (default: the name) */
+    char *spec_path;        /* the spec or template file, as written */
+    char *display_path;     /* "specs/templates/cnn.spec.in[k=7]" or spec_path */
+    char *factor;           /* the varied value for the table, or NULL */
+    int n_vars;
+    exp_binding *vars;      /* set: then vary:, in YAML order */
+    char *text;             /* the expanded spec text */
+    size_t text_len;
+    int yaml_line, yaml_col;    /* where the model entry starts */
+    /* Filled by experiment_check from the front end's IR: */
+    int checked;
+    int64_t params, flops;
+    int n_conv;             /* conv layers: 0 marks a baseline */
+    uint64_t arch_hash;     /* ir_hash: the architecture */
+    uint64_t text_hash;     /* FNV-1a of text: what the trainer is built from */
+    int n_layers;
+    exp_layer *layers;
+    /* Filled by experiment_run: */
+    int build_failed;
+    char build_error[512];
+    char *trainer;          /* path of the built trainer */
+    long code_lines;        /* lines of the generated model.c, -1 if unknown */
+} exp_variant;
+
+/* One training run: a model with one seed. */
+enum { EXP_RUN_PENDING, EXP_RUN_DONE, EXP_RUN_REUSED, EXP_RUN_FAILED, EXP_RUN_SKIPPED };
+
+typedef struct {
+    int variant;            /* index into variants */
+    int seed;
+    int status;             /* EXP_RUN_* */
+    char dir[256];          /* relative to the output directory: runs/<model>-s<seed> */
+    char error[512];
+} exp_run;
+
+typedef struct {
+    char *path;             /* the YAML file */
+    char *name;             /* results/<name>/; a C identifier */
+    char *title;            /* the report's heading (default: the name) */
+    char *description;      /* a paragraph for the report, or NULL */
+    char *data;             /* data set name ("fashion-mnist") */
+    char *data_dir;         /* IDX directory; NULL: the trainer's default */
+    long limit_train, limit_test;   /* 0: all */
+    char *optimizer;
+    double lr;
+    int batch, epochs, threads;
+    double val_split;       /* < 0: the trainer's default */
+    int n_seeds;
+    int seeds[EXP_MAX_SEEDS];
+    char *factor_title;     /* column heading for the varied value */
+    char *factor_value;     /* template for it, e.g. "${k}x${k}" */
+    int n_variants;
+    exp_variant *variants;
+    int n_runs;             /* filled by experiment_run */
+    exp_run *runs;
+} experiment;
+
+/* How `convc run` runs an experiment (experiment_run.c). */
+typedef struct {
+    const char *out_dir;    /* results/<name> */
+    const char *root;       /* the project: Makefile, bin/, build/ */
+    const char *bin_dir;    /* where convc, convc-report, convc-eda live */
+    int jobs;               /* runs at once */
+    int dry_run;            /* print the plan, build and train nothing */
+    int show_progress;      /* let the trainer draw its progress (jobs == 1) */
+} exp_run_options;
+
+/* Reads and validates `path`; reads every spec/template it names and expands
+ * the variants.  Reports every problem found to diag; returns the number of
+ * errors (0: x is complete).  Free x with experiment_free either way. */
+int experiment_parse_file(const char *path, experiment *x, FILE *diag);
+/* The same on YAML text; `path` names it in messages and resolves nothing. */
+int experiment_parse_text(const char *path, const char *text, size_t len,
+                          experiment *x, FILE *diag);
+void experiment_free(experiment *x);
+
+/* Runs every variant through the front end (display path = the variant's),
+ * fills params/flops/hashes; returns the number of variants that failed. */
+int experiment_check(experiment *x, FILE *diag);
+
+/* Writes the expanded specs, builds one trainer per variant, trains,
+ * evaluates and visualizes every (model, seed), reusing finished runs and
+ * resuming interrupted ones; writes the manifest.  Progress goes to out.
+ * Returns the number of failed runs and builds, or -1 if the output
+ * directory cannot be written. */
+int experiment_run(experiment *x, const exp_run_options *o, FILE *out);
+/* results/<name>/experiment.json: the experiment, every model's static
+ * numbers (parameters, FLOPs, code lines) and every run's status, for
+ * bin/convc-report (experiment_manifest.c). */
+int experiment_write_manifest(const experiment *x, const char *path, FILE *diag);
+/* The stamp that identifies a run's settings: a finished run is reused only
+ * when its stamp is the same.  Caller frees. */
+char *experiment_run_stamp(const experiment *x, const exp_variant *v, int seed);
+
+/* ---- templates (experiment_template.c) ---------------------------------- */
+
+/* Expands ${var} in text[0..len).  "$$" is a literal "$".  On an unknown
+ * placeholder or a malformed one, prints "<display>:line:col: error: ..."
+ * (display names the template) and returns NULL.  *out_len gets the length.
+ * used (n entries, may be NULL) gets 1 for every binding that was used.
+ * diag may be NULL: then nothing is printed. */
+char *template_expand(const char *display, const char *text, size_t len,
+                      const exp_binding *vars, int n, size_t *out_len,
+                      int *used, FILE *diag);
+/* The variant name for a file name and bindings: base name without
+ * ".spec.in", ".in" or ".spec", then "_<var><value>" for each varied binding
+ * (values reduced to [A-Za-z0-9_]).  Caller frees. */
+char *variant_default_name(const char *spec_path, const exp_binding *varied, int n);
+/* "path[k=7,p=same]" (just path when n == 0).  Caller frees. */
+char *variant_display_path(const char *spec_path, const exp_binding *vars, int n);
+/* 1 if s is a C identifier of at most 63 characters. */
+int is_identifier(const char *s);
+/* FNV-1a 64. */
+uint64_t fnv1a64(const void *data, size_t len);
+
+/* ---- did-you-mean (experiment_parse.c) ---------------------------------- */
+
+/* The candidate closest to `word` by edit distance if it is close enough to
+ * be a likely typo, else NULL. */
+const char *closest_word(const char *word, const char *const *candidates, int n);
+
+#endif

@@ -1,0 +1,34 @@
+/* experiment_sys.h - the operating-system side of running an experiment:
+ * child processes with redirected output, directories, whole files. */
+#ifndef CONVC_EXPERIMENT_SYS_H
+#define CONVC_EXPERIMENT_SYS_H
+
+#include <stddef.h>
+
+/* Runs argv[0] (looked up in PATH if it has no '/') and waits.  stdout goes
+ * to stdout_path when given; stderr (and stdout without stdout_path) is
+ * appended to log_path when given, else inherited.  Returns the exit status,
+ * 128 + the signal for a killed child, or -1 if it could not be started. */
+int sys_run(char *const argv[], const char *stdout_path, const char *log_path);
+/* Starts the same way without waiting; returns the pid or -1. */
+int sys_spawn(char *const argv[], const char *stdout_path, const char *log_path);
+/* Waits for pid; the status as sys_run returns it. */
+int sys_wait(int pid);
+
+/* snprintf into a path buffer; -1 if it did not fit (nothing is silently
+ * cut short: callers check, or bound their inputs first). */
+int sys_path(char *dst, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* mkdir -p; 0 or -1 (errno set). */
+int sys_mkdir_p(const char *path);
+int sys_exists(const char *path);
+/* rm -rf of one directory tree; 0 or -1. */
+int sys_remove_tree(const char *path);
+/* Writes data to path through a temporary file, fsync and rename. */
+int sys_write_atomic(const char *path, const char *data, size_t len);
+/* The whole file, NUL-terminated; NULL on failure. */
+char *sys_read_file(const char *path, size_t *len);
+/* Newlines in a file; -1 if it cannot be read. */
+long sys_count_lines(const char *path);
+
+#endif

@@ -1,0 +1,155 @@
+/* gen_layout.c - parameter and work-buffer tables from the IR. */
+#include "gen_layout.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *layer_word(ir_kind k)
+{
+    switch (k) {
+    case IR_CONV: return "conv";
+    case IR_POOL: return "pool";
+    case IR_FLATTEN: return "flatten";
+    case IR_DENSE: return "dense";
+    case IR_DROPOUT: return "dropout";
+    }
+    return "layer";
+}
+
+static void upper_copy(char *dst, size_t size, const char *prefix, const char *src)
+{
+    size_t i = 0;
+    for (; *prefix && i + 1 < size; prefix++)
+        dst[i++] = *prefix;
+    for (; *src && i + 1 < size; src++)
+        dst[i++] = *src == '.' ? '_' : (char)toupper((unsigned char)*src);
+    dst[i] = '\0';
+}
+
+static int add_tensor(gen_layout *L, const char *layer, const char *what,
+                      int rank, const int *shape, int glorot, int fan_in, int fan_out)
+{
+    gen_tensor *t = &L->tensors[L->n_tensors];
+    int i;
+    memset(t, 0, sizeof *t);
+    snprintf(t->name, sizeof t->name, "%s.%s", layer, what);
+    upper_copy(t->macro, sizeof t->macro, "P_", t->name);
+    t->rank = rank;
+    t->count = 1;
+    for (i = 0; i < rank; i++) {
+        t->shape[i] = shape[i];
+        t->count *= shape[i];
+    }
+    t->offset = L->n_params;
+    t->glorot = glorot;
+    t->fan_in = fan_in;
+    t->fan_out = fan_out;
+    L->n_params += t->count;
+    return L->n_tensors++;
+}
+
+static int add_buffer(gen_layout *L, const char *layer, const char *what,
+                      int64_t count, const char *shape_text)
+{
+    gen_buffer *b = &L->buffers[L->n_buffers];
+    char name[GEN_NAME_MAX];
+    memset(b, 0, sizeof *b);
+    snprintf(name, sizeof name, "%s_%s", layer, what);
+    upper_copy(b->macro, sizeof b->macro, "W_", name);
+    snprintf(b->what, sizeof b->what, "%s", shape_text);
+    b->offset = L->work_per_sample;
+    b->count = count;
+    L->work_per_sample += (count + GEN_ALIGN - 1) / GEN_ALIGN * GEN_ALIGN;
+    return L->n_buffers++;
+}
+
+static void shape_text(char *buf, size_t size, ir_shape s)
+{
+    if (s.h == 1 && s.w == 1)
+        snprintf(buf, size, "(%d)", s.c);
+    else
+        snprintf(buf, size, "(%d, %d, %d)", s.h, s.w, s.c);
+}
+
+int gen_layout_build(gen_layout *L, const ir_model *m, int training)
+{
+    int i, prev_out = -1, prev_dout = -1;
+    memset(L, 0, sizeof *L);
+    L->m = m;
+    L->training = training;
+    L->tensors = calloc((size_t)m->n_layers * 2 + 1, sizeof *L->tensors);
+    L->buffers = calloc((size_t)m->n_layers * 8 + 1, sizeof *L->buffers);
+    L->plan = calloc((size_t)m->n_layers + 1, sizeof *L->plan);
+    if (!L->tensors || !L->buffers || !L->plan) {
+        fprintf(stderr, "convc: out of memory\n");
+        gen_layout_free(L);
+        return -1;
+    }
+    for (i = 0; i < m->n_layers; i++) {
+        const ir_layer *l = &m->layers[i];
+        gen_layer_plan *p = &L->plan[i];
+        int64_t in_n = (int64_t)l->in.h * l->in.w * l->in.c;
+        int64_t out_n = (int64_t)l->out.h * l->out.w * l->out.c;
+        char st[64];
+        p->kernel = p->bias = p->out = p->dout = -1;
+        p->pad = p->dpad = p->mask = p->logits = -1;
+        p->in = prev_out;
+        p->din = (i == 0) ? -1 : prev_dout;
+        snprintf(p->name, sizeof p->name, "%s%d", layer_word(l->kind), l->ordinal);
+        shape_text(st, sizeof st, l->out);
+        if (l->kind == IR_CONV) {
+            int ks[4] = { l->kh, l->kw, l->in.c, l->filters };
+            int bs[1] = { l->filters };
+            p->kernel = add_tensor(L, p->name, "kernel", 4, ks, 1,
+                                   l->kh * l->kw * l->in.c, l->kh * l->kw * l->filters);
+            p->bias = add_tensor(L, p->name, "bias", 1, bs, 0, 0, 0);
+            if (l->pad_top || l->pad_left || l->pad_bottom || l->pad_right) {
+                ir_shape ps = { l->in.h + l->pad_top + l->pad_bottom,
+                                l->in.w + l->pad_left + l->pad_right, l->in.c };
+                char pt[64];
+                shape_text(pt, sizeof pt, ps);
+                p->pad = add_buffer(L, p->name, "pad", (int64_t)ps.h * ps.w * ps.c, pt);
+                if (training && i > 0)
+                    p->dpad = add_buffer(L, p->name, "dpad", (int64_t)ps.h * ps.w * ps.c, pt);
+            }
+        } else if (l->kind == IR_DENSE) {
+            int ks[2] = { (int)in_n, l->units };
+            int bs[1] = { l->units };
+            p->kernel = add_tensor(L, p->name, "kernel", 2, ks, 1, (int)in_n, l->units);
+            p->bias = add_tensor(L, p->name, "bias", 1, bs, 0, 0, 0);
+            p->batched = 1;
+        }
+        if (l->kind == IR_FLATTEN && i > 0) {
+            p->out = prev_out;          /* HWC is already flat: no copy */
+            p->dout = prev_dout;
+        } else {
+            p->out = add_buffer(L, p->name, "out", out_n, st);
+            if (training)
+                p->dout = add_buffer(L, p->name, "dout", out_n, st);
+        }
+        if (l->kind == IR_DROPOUT && training)
+            p->mask = add_buffer(L, p->name, "mask", out_n, st);
+        if (l->act == IR_SOFTMAX)
+            p->logits = add_buffer(L, p->name, "logits", out_n, st);
+        prev_out = p->out;
+        prev_dout = p->dout;
+    }
+    L->final_softmax = m->n_layers > 0 && m->layers[m->n_layers - 1].act == IR_SOFTMAX;
+    return 0;
+}
+
+void gen_layout_free(gen_layout *L)
+{
+    free(L->tensors);
+    free(L->buffers);
+    free(L->plan);
+    memset(L, 0, sizeof *L);
+}
+
+const char *gen_in_macro(const gen_layout *L, int layer)
+{
+    int b = L->plan[layer].in;
+    return b < 0 ? NULL : L->buffers[b].macro;
+}

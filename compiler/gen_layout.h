@@ -1,0 +1,61 @@
+/* gen_layout.h - where every parameter tensor and every per-sample work
+ * buffer of a model lives.  Computed once from the IR; every offset in the
+ * generated code and in its descriptor is printed from these tables. */
+#ifndef CONVC_GEN_LAYOUT_H
+#define CONVC_GEN_LAYOUT_H
+
+#include <stdint.h>
+#include "ir.h"
+
+#define GEN_NAME_MAX 48
+#define GEN_ALIGN    16         /* floats: work buffers start on 64-byte lines */
+
+typedef struct {
+    char name[GEN_NAME_MAX];    /* "conv1.kernel" */
+    char macro[GEN_NAME_MAX];   /* "P_CONV1_KERNEL" */
+    int rank, shape[4];
+    int64_t offset, count;
+    int glorot;                 /* 1: Glorot uniform, 0: zeros */
+    int fan_in, fan_out;
+} gen_tensor;
+
+typedef struct {
+    char macro[GEN_NAME_MAX];   /* "W_CONV1_OUT" */
+    char what[64];              /* shape comment: "(28, 28, 32)" */
+    int64_t offset, count;
+} gen_buffer;
+
+/* Buffers and tensors of one layer; -1 where it has none. */
+typedef struct {
+    char name[GEN_NAME_MAX];    /* "conv1", "pool2", "dense1" */
+    int kernel, bias;           /* tensor indices */
+    int out, dout;              /* buffer indices; flatten aliases its input */
+    int pad, dpad;              /* conv: zero-padded input and its gradient */
+    int mask;                   /* dropout: the scaled keep mask */
+    int logits;                 /* softmax layer: the pre-softmax values */
+    int in, din;                /* the previous layer's out/dout; -1 for the
+                                   model input (and for din of layer 0) */
+    int batched;                /* dense: processed several samples at once */
+} gen_layer_plan;
+
+typedef struct {
+    const ir_model *m;
+    int training;               /* backward buffers present */
+    int n_tensors;
+    gen_tensor *tensors;
+    int64_t n_params;
+    int n_buffers;
+    gen_buffer *buffers;
+    int64_t work_per_sample;
+    gen_layer_plan *plan;       /* one per layer */
+    int final_softmax;          /* the last layer is dense ... softmax */
+} gen_layout;
+
+/* 0 on success; -1 out of memory (message printed to stderr). */
+int gen_layout_build(gen_layout *L, const ir_model *m, int training);
+void gen_layout_free(gen_layout *L);
+
+/* The buffer of a layer's input: its macro, or NULL for the model input. */
+const char *gen_in_macro(const gen_layout *L, int layer);
+
+#endif

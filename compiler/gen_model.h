@@ -1,0 +1,25 @@
+/* gen_model.h - the C sources of one model for the trainer: model.h, model.c
+ * and optionally main.c (see docs/generated-code.md). */
+#ifndef CONVC_GEN_MODEL_H
+#define CONVC_GEN_MODEL_H
+
+#include <stdio.h>
+#include "ir.h"
+
+typedef struct {
+    char *model_h, *model_c;
+    char *main_c;           /* NULL unless asked for */
+} gen_sources;
+
+/* 0 on success; 1 if the model cannot be generated (message on diag). */
+int gen_model_sources(const ir_model *m, int trainer_main, gen_sources *out, FILE *diag);
+void gen_sources_free(gen_sources *s);
+
+/* Text safe inside a C comment / a C string literal.  Caller frees. */
+char *gen_comment_text(const char *s);
+char *gen_string_literal(const char *s);
+/* Check that a model is within what the generators support; prints a
+ * located error on diag and returns 1 otherwise. */
+int gen_check_model(const ir_model *m, FILE *diag);
+
+#endif

@@ -1,0 +1,126 @@
+/* ir.c - the IR's canonical text, its hash, names of enums, and freeing. */
+#include "ir.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ORDER ir_kind */
+static const char *const kind_names[] = { "conv", "pool", "flatten", "dense", "dropout" };
+/* ORDER ir_activation */
+static const char *const activation_names[] = { "linear", "relu", "tanh", "sigmoid", "softmax" };
+
+const char *ir_kind_name(ir_kind k)
+{
+    return (unsigned)k < sizeof kind_names / sizeof kind_names[0] ? kind_names[k] : "?";
+}
+
+const char *ir_activation_name(ir_activation a)
+{
+    return (unsigned)a < sizeof activation_names / sizeof activation_names[0]
+        ? activation_names[a] : "?";
+}
+
+typedef struct {
+    char *text;
+    size_t len, cap;
+    int failed;
+} strbuf;
+
+static void sb_printf(strbuf *b, const char *fmt, ...)
+{
+    if (b->failed)
+        return;
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        size_t room = b->cap - b->len;
+        int n = vsnprintf(b->text ? b->text + b->len : NULL, room, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            b->failed = 1;
+            return;
+        }
+        if ((size_t)n < room) {
+            b->len += (size_t)n;
+            return;
+        }
+        size_t cap = (b->cap + (size_t)n + 1) * 2;
+        char *grown = realloc(b->text, cap);
+        if (!grown) {
+            b->failed = 1;
+            return;
+        }
+        b->text = grown;
+        b->cap = cap;
+    }
+}
+
+static void window_text(strbuf *b, const ir_layer *L)
+{
+    sb_printf(b, "%dx%d stride=%dx%d %s pad=%d,%d,%d,%d", L->kh, L->kw, L->sh, L->sw,
+              L->padding == IR_SAME ? "same" : "valid",
+              L->pad_top, L->pad_left, L->pad_bottom, L->pad_right);
+}
+
+char *ir_canonical(const ir_model *m)
+{
+    strbuf b = { NULL, 0, 0, 0 };
+    sb_printf(&b, "input %dx%dx%d\n", m->input.h, m->input.w, m->input.c);
+    for (int i = 0; i < m->n_layers; i++) {
+        const ir_layer *L = &m->layers[i];
+        switch (L->kind) {
+        case IR_CONV:
+            sb_printf(&b, "conv %d k=", L->filters);
+            window_text(&b, L);
+            sb_printf(&b, " %s", ir_activation_name(L->act));
+            break;
+        case IR_POOL:
+            sb_printf(&b, "pool %s ", L->pool == IR_POOL_AVG ? "avg" : "max");
+            window_text(&b, L);
+            break;
+        case IR_FLATTEN:
+            sb_printf(&b, "flatten");
+            break;
+        case IR_DENSE:
+            sb_printf(&b, "dense %d %s", L->units, ir_activation_name(L->act));
+            break;
+        case IR_DROPOUT:
+            sb_printf(&b, "dropout %.17g", L->rate);
+            break;
+        }
+        sb_printf(&b, " -> %dx%dx%d\n", L->out.h, L->out.w, L->out.c);
+    }
+    if (b.failed) {
+        free(b.text);
+        return NULL;
+    }
+    return b.text;
+}
+
+uint64_t ir_hash(const ir_model *m)
+{
+    char *text = ir_canonical(m);
+    uint64_t h = 0xcbf29ce484222325ULL;         /* FNV-1a 64 offset basis */
+    if (!text)
+        return 0;
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        h ^= *p;
+        h *= 0x100000001b3ULL;                  /* FNV-1a 64 prime */
+    }
+    free(text);
+    return h;
+}
+
+void ir_free(ir_model *m)
+{
+    if (!m)
+        return;
+    for (int i = 0; i < m->n_layers; i++)
+        free(m->layers[i].source);
+    free(m->layers);
+    free(m->name);
+    free(m->spec_path);
+    free(m);
+}

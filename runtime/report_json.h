@@ -1,0 +1,38 @@
+/* report_json.h - a small JSON reader for the files the report consumes
+ * (experiment.json from `convc run`, eval.json from `train eval --json`).
+ * The whole text becomes a tree of values; lookups never fail loudly: a
+ * missing key or a value of another type gives NULL or the fallback. */
+#ifndef CONVC_REPORT_JSON_H
+#define CONVC_REPORT_JSON_H
+
+#include <stddef.h>
+#include "error.h"
+
+typedef enum { JSON_NULL, JSON_BOOL, JSON_NUMBER, JSON_STRING, JSON_ARRAY, JSON_OBJECT } json_type;
+
+typedef struct json_value json_value;
+struct json_value {
+    json_type type;
+    double number;          /* JSON_NUMBER, and JSON_BOOL as 0/1 */
+    char *string;           /* JSON_STRING */
+    int n;                  /* JSON_ARRAY / JSON_OBJECT: entries */
+    char **keys;            /* JSON_OBJECT: n keys */
+    json_value **items;     /* n values */
+};
+
+/* Parses text[0..len); `name` (a file name) appears in messages, with the
+ * line and column of the problem.  Free with json_free. */
+json_value *json_parse(const char *name, const char *text, size_t len, cv_error *e);
+/* Reads and parses a file. */
+json_value *json_load(const char *path, cv_error *e);
+void json_free(json_value *v);
+
+const json_value *json_get(const json_value *obj, const char *key);
+const json_value *json_at(const json_value *arr, int i);
+/* The number, or fallback when v is not a number. */
+double json_number(const json_value *v, double fallback);
+/* The string, or NULL when v is not a string. */
+const char *json_string(const json_value *v);
+int json_length(const json_value *v);      /* entries of an array, else 0 */
+
+#endif

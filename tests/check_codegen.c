@@ -1,0 +1,447 @@
+/* check_codegen.c - generated models, built from hand-made IR, compiled
+ * with the system C compiler at test time and loaded: every layer's output
+ * against a plain reference implementation, and every parameter gradient
+ * against central finite differences. */
+#include <check.h>
+#include <dlfcn.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gen_model.h"
+#include "gradcheck/gradcheck_impl.h"
+#include "ir.h"
+
+/* ---- IR by hand: shapes resolved like the front end (TensorFlow rules) --- */
+
+typedef struct {
+    ir_model m;
+    ir_layer layers[16];
+    char sources[16][64];
+} test_model;
+
+static void tm_init(test_model *t, const char *name, int h, int w, int c)
+{
+    memset(t, 0, sizeof *t);
+    t->m.name = (char *)name;
+    t->m.spec_path = (char *)"test.spec";
+    t->m.input = (ir_shape){ h, w, c };
+    t->m.layers = t->layers;
+    t->m.spec_hash = 0x0123456789abcdefULL;
+}
+
+static ir_layer *tm_add(test_model *t, ir_kind kind, const char *src)
+{
+    ir_layer *l = &t->layers[t->m.n_layers];
+    int ord = 1, i;
+    for (i = 0; i < t->m.n_layers; i++)
+        ord += t->layers[i].kind == kind;
+    memset(l, 0, sizeof *l);
+    l->kind = kind;
+    l->index = t->m.n_layers;
+    l->ordinal = ord;
+    l->line = t->m.n_layers + 2;
+    snprintf(t->sources[l->index], sizeof t->sources[0], "%s", src);
+    l->source = t->sources[l->index];
+    l->in = l->index ? t->layers[l->index - 1].out : t->m.input;
+    l->out = l->in;
+    t->m.n_layers++;
+    return l;
+}
+
+static void window(ir_layer *l, int kh, int kw, int sh, int sw, int same)
+{
+    l->kh = kh; l->kw = kw; l->sh = sh; l->sw = sw;
+    l->padding = same ? IR_SAME : IR_VALID;
+    if (same) {
+        int th, tw;
+        l->out.h = (l->in.h + sh - 1) / sh;
+        l->out.w = (l->in.w + sw - 1) / sw;
+        th = (l->out.h - 1) * sh + kh - l->in.h;
+        tw = (l->out.w - 1) * sw + kw - l->in.w;
+        th = th < 0 ? 0 : th;
+        tw = tw < 0 ? 0 : tw;
+        l->pad_top = th / 2; l->pad_bottom = th - th / 2;
+        l->pad_left = tw / 2; l->pad_right = tw - tw / 2;
+    } else {
+        l->out.h = (l->in.h - kh) / sh + 1;
+        l->out.w = (l->in.w - kw) / sw + 1;
+    }
+}
+
+static void tm_conv(test_model *t, int filters, int kh, int kw, int s, int same,
+                    ir_activation act, const char *src)
+{
+    ir_layer *l = tm_add(t, IR_CONV, src);
+    window(l, kh, kw, s, s, same);
+    l->filters = filters;
+    l->out.c = filters;
+    l->act = act;
+    l->params = (int64_t)kh * kw * l->in.c * filters + filters;
+}
+
+static void tm_pool(test_model *t, ir_pool_kind kind, int k, int s, int same, const char *src)
+{
+    ir_layer *l = tm_add(t, IR_POOL, src);
+    window(l, k, k, s, s, same);
+    l->pool = kind;
+}
+
+static void tm_flatten(test_model *t)
+{
+    ir_layer *l = tm_add(t, IR_FLATTEN, "flatten");
+    l->out = (ir_shape){ 1, 1, l->in.h * l->in.w * l->in.c };
+}
+
+static void tm_dense(test_model *t, int units, ir_activation act, const char *src)
+{
+    ir_layer *l = tm_add(t, IR_DENSE, src);
+    l->units = units;
+    l->out = (ir_shape){ 1, 1, units };
+    l->act = act;
+    l->params = (int64_t)l->in.h * l->in.w * l->in.c * units + units;
+    t->m.n_classes = units;
+}
+
+static void tm_dropout(test_model *t, double rate)
+{
+    ir_layer *l = tm_add(t, IR_DROPOUT, "dropout");
+    l->rate = rate;
+}
+
+/* ---- compile and load a generated model --------------------------------- */
+
+typedef struct {
+    char dir[64];
+    void *so;
+    const convc_model *m;
+} loaded;
+
+static int write_text(const char *dir, const char *file, const char *text)
+{
+    char path[128];
+    FILE *f;
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    f = fopen(path, "w");
+    if (!f)
+        return -1;
+    fputs(text, f);
+    return fclose(f);
+}
+
+static const char *cc(void)
+{
+    const char *c = getenv("CC");
+    return c && *c ? c : "cc";
+}
+
+static void load(loaded *ld, const ir_model *m, const char *extra_cflags)
+{
+    gen_sources src;
+    char cmd[512], sym[96];
+    ck_assert_int_eq(gen_model_sources(m, 0, &src, stderr), 0);
+    snprintf(ld->dir, sizeof ld->dir, "/tmp/convc_codegen_XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(ld->dir));
+    ck_assert_int_eq(write_text(ld->dir, "model.h", src.model_h), 0);
+    ck_assert_int_eq(write_text(ld->dir, "model.c", src.model_c), 0);
+    gen_sources_free(&src);
+    /* The warning flags double as the "compiles warning-free" check. */
+    snprintf(cmd, sizeof cmd,
+             "%s -std=c11 -pedantic -Wall -Wextra -Werror -O1 -fPIC -shared %s "
+             "-Iruntime -I%s -o %s/model.so %s/model.c -lm", cc(), extra_cflags, ld->dir,
+             ld->dir, ld->dir);
+    ck_assert_msg(system(cmd) == 0, "failed: %s", cmd);
+    snprintf(cmd, sizeof cmd, "%s/model.so", ld->dir);
+    ld->so = dlopen(cmd, RTLD_NOW | RTLD_LOCAL);
+    ck_assert_msg(ld->so != NULL, "dlopen: %s", dlerror());
+    snprintf(sym, sizeof sym, "%s_model", m->name);
+    ld->m = (const convc_model *)dlsym(ld->so, sym);
+    ck_assert_ptr_nonnull(ld->m);
+}
+
+static void unload(loaded *ld)
+{
+    char cmd[160];
+    dlclose(ld->so);
+    if (getenv("CODEGEN_KEEP"))
+        return;
+    snprintf(cmd, sizeof cmd, "rm -rf %s", ld->dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+/* ---- reference forward pass ---------------------------------------------- */
+
+static double ref_act(ir_activation a, double v)
+{
+    switch (a) {
+    case IR_RELU: return v < 0 ? 0 : v;
+    case IR_TANH: return tanh(v);
+    case IR_SIGMOID: return 1.0 / (1.0 + exp(-v));
+    default: return v;
+    }
+}
+
+/* out = layer l applied to in (both HWC); dropout is checked separately. */
+static void ref_layer(const ir_layer *l, const float *params, size_t kofs, size_t bofs,
+                      const float *in, double *out)
+{
+    int oy, ox, co, ky, kx, ci, k;
+    const ir_shape I = l->in, O = l->out;
+    if (l->kind == IR_CONV) {
+        for (oy = 0; oy < O.h; oy++)
+            for (ox = 0; ox < O.w; ox++)
+                for (co = 0; co < O.c; co++) {
+                    double s = params[bofs + co];
+                    for (ky = 0; ky < l->kh; ky++)
+                        for (kx = 0; kx < l->kw; kx++) {
+                            int y = oy * l->sh + ky - l->pad_top, x = ox * l->sw + kx - l->pad_left;
+                            if (y < 0 || y >= I.h || x < 0 || x >= I.w)
+                                continue;
+                            for (ci = 0; ci < I.c; ci++)
+                                s += (double)in[(y * I.w + x) * I.c + ci] *
+                                     params[kofs + ((ky * l->kw + kx) * I.c + ci) * O.c + co];
+                        }
+                    out[(oy * O.w + ox) * O.c + co] = ref_act(l->act, s);
+                }
+    } else if (l->kind == IR_POOL) {
+        for (oy = 0; oy < O.h; oy++)
+            for (ox = 0; ox < O.w; ox++)
+                for (co = 0; co < O.c; co++) {
+                    double s = l->pool == IR_POOL_MAX ? -HUGE_VAL : 0.0;
+                    int cnt = 0;
+                    for (ky = 0; ky < l->kh; ky++)
+                        for (kx = 0; kx < l->kw; kx++) {
+                            int y = oy * l->sh + ky - l->pad_top, x = ox * l->sw + kx - l->pad_left;
+                            double v;
+                            if (y < 0 || y >= I.h || x < 0 || x >= I.w)
+                                continue;
+                            v = in[(y * I.w + x) * I.c + co];
+                            s = l->pool == IR_POOL_MAX ? fmax(s, v) : s + v;
+                            cnt++;
+                        }
+                    out[(oy * O.w + ox) * O.c + co] = l->pool == IR_POOL_MAX ? s : s / cnt;
+                }
+    } else if (l->kind == IR_DENSE) {
+        int nin = I.h * I.w * I.c;
+        for (co = 0; co < l->units; co++) {
+            double s = params[bofs + co];
+            for (k = 0; k < nin; k++)
+                s += (double)in[k] * params[kofs + (size_t)k * l->units + co];
+            out[co] = l->act == IR_SOFTMAX ? s : ref_act(l->act, s);
+        }
+    } else {
+        for (k = 0; k < O.h * O.w * O.c; k++)
+            out[k] = in[k];
+    }
+}
+
+/* Runs the model on a few samples, then checks every layer's output in the
+ * work buffer against the reference applied to the previous layer's output
+ * (also from the work buffer), and the probabilities. */
+static double check_forward(const test_model *t, const convc_model *m, int train)
+{
+    gc_state g;
+    int s, i, t_idx = 0;
+    double worst = 0.0;
+    ck_assert_int_eq(gc_init(&g, m, 5, 99), 0);
+    m->forward(g.params, g.work, g.x, g.n, g.probs, train ? g.seeds : NULL);
+    for (s = 0; s < g.n; s++) {
+        const float *w = g.work + (size_t)s * m->work_per_sample;
+        const float *in = g.x + (size_t)s * m->in_h * m->in_w * m->in_c;
+        t_idx = 0;
+        for (i = 0; i < t->m.n_layers; i++) {
+            const ir_layer *l = &t->layers[i];
+            const float *got = w + m->layers[i].out_offset;
+            int n = l->out.h * l->out.w * l->out.c, k;
+            double *ref = malloc(sizeof(double) * (size_t)n);
+            size_t kofs = 0, bofs = 0;
+            ck_assert_ptr_nonnull(ref);
+            if (l->kind == IR_CONV || l->kind == IR_DENSE) {
+                kofs = m->tensors[t_idx].offset;
+                bofs = m->tensors[t_idx + 1].offset;
+                t_idx += 2;
+            }
+            ref_layer(l, g.params, kofs, bofs, in, ref);
+            if (l->kind == IR_DENSE && l->act == IR_SOFTMAX) {
+                double top = -HUGE_VAL, sum = 0;
+                for (k = 0; k < n; k++)
+                    top = fmax(top, ref[k]);
+                for (k = 0; k < n; k++)
+                    sum += exp(ref[k] - top);
+                for (k = 0; k < n; k++)
+                    ref[k] = exp(ref[k] - top) / sum;
+                for (k = 0; k < n; k++)
+                    worst = fmax(worst, fabs(g.probs[s * m->n_classes + k] - ref[k]));
+            }
+            for (k = 0; k < n; k++) {
+                double d;
+                if (l->kind == IR_DROPOUT && train) {
+                    /* dropped, or kept and scaled by 1 / (1 - rate) */
+                    double kept = ref[k] / (1.0 - l->rate);
+                    d = fmin(fabs(got[k]), fabs(got[k] - kept));
+                } else {
+                    d = fabs(got[k] - ref[k]) / fmax(1.0, fabs(ref[k]));
+                }
+                worst = fmax(worst, d);
+            }
+            free(ref);
+            in = got;
+        }
+    }
+    gc_free(&g);
+    return worst;
+}
+
+/* ---- the models ------------------------------------------------------------ */
+
+static void build_case(test_model *t, int which)
+{
+    switch (which) {
+    case 0: /* odd sizes, same padding, Cout not a multiple of 8, max pool remainder */
+        tm_init(t, "case_same", 7, 9, 2);
+        tm_conv(t, 5, 3, 3, 1, 1, IR_RELU, "conv 5 k=3 same relu");
+        tm_pool(t, IR_POOL_MAX, 2, 2, 0, "pool 2");
+        tm_flatten(t);
+        tm_dense(t, 4, IR_SOFTMAX, "dense 4 softmax");
+        break;
+    case 1: /* non-square kernel, valid, stride 2, avg pool 'same' with partial windows */
+        tm_init(t, "case_valid", 9, 8, 3);
+        tm_conv(t, 8, 3, 2, 2, 0, IR_TANH, "conv 8 k=3x2 stride=2 tanh");
+        tm_pool(t, IR_POOL_AVG, 3, 2, 1, "pool avg 3 stride=2 same");
+        tm_flatten(t);
+        tm_dense(t, 6, IR_SIGMOID, "dense 6 sigmoid");
+        tm_dense(t, 3, IR_SOFTMAX, "dense 3 softmax");
+        break;
+    case 2: /* stride-2 same conv, overlapping max pool, 1x1 conv, dropout, 16 channels */
+        tm_init(t, "case_deep", 11, 11, 1);
+        tm_conv(t, 16, 5, 5, 2, 1, IR_SIGMOID, "conv 16 k=5 stride=2 same sigmoid");
+        tm_pool(t, IR_POOL_MAX, 3, 2, 0, "pool 3 stride=2");
+        tm_conv(t, 9, 1, 1, 1, 0, IR_LINEAR, "conv 9 k=1");
+        tm_flatten(t);
+        tm_dropout(t, 0.3);
+        tm_dense(t, 9, IR_RELU, "dense 9 relu");
+        tm_dense(t, 10, IR_SOFTMAX, "dense 10 softmax");
+        break;
+    case 3: /* dense only: flatten first, linear, dropout, groups of samples */
+        tm_init(t, "case_dense", 5, 3, 2);
+        tm_flatten(t);
+        tm_dense(t, 19, IR_LINEAR, "dense 19");
+        tm_dropout(t, 0.5);
+        tm_dense(t, 5, IR_SOFTMAX, "dense 5 softmax");
+        break;
+    case 4: /* pool first, then convs with an even kernel under 'same' (asymmetric padding) */
+        tm_init(t, "case_pool_first", 10, 7, 3);
+        tm_pool(t, IR_POOL_MAX, 2, 2, 1, "pool 2 same");
+        tm_conv(t, 8, 4, 4, 1, 1, IR_RELU, "conv 8 k=4 same relu");
+        tm_conv(t, 12, 2, 3, 2, 1, IR_TANH, "conv 12 k=2x3 stride=2 same tanh");
+        tm_pool(t, IR_POOL_AVG, 2, 1, 0, "pool avg 2 stride=1");
+        tm_flatten(t);
+        tm_dense(t, 7, IR_SOFTMAX, "dense 7 softmax");
+        break;
+    default: /* a small cnn like the seed models: 32/64 channels (vector paths) */
+        tm_init(t, "case_cnn", 12, 12, 1);
+        tm_conv(t, 32, 3, 3, 1, 1, IR_RELU, "conv 32 k=3 same relu");
+        tm_pool(t, IR_POOL_MAX, 2, 2, 0, "pool 2");
+        tm_conv(t, 64, 3, 3, 1, 1, IR_RELU, "conv 64 k=3 same relu");
+        tm_pool(t, IR_POOL_MAX, 2, 2, 0, "pool 2");
+        tm_flatten(t);
+        tm_dense(t, 16, IR_RELU, "dense 16 relu");
+        tm_dense(t, 10, IR_SOFTMAX, "dense 10 softmax");
+        break;
+    }
+}
+
+#define N_CASES 6
+
+static void run_case(int which, const char *cflags)
+{
+    test_model t;
+    loaded ld;
+    double fwd, fwd_train, grad;
+    int points = 0;
+    build_case(&t, which);
+    load(&ld, &t.m, cflags);
+    fwd = check_forward(&t, ld.m, 0);
+    fwd_train = check_forward(&t, ld.m, 1);
+    grad = gc_check_points(ld.m, 5, which == 5 ? 40 : 400, 2e-2, 3,
+                           getenv("CODEGEN_VERBOSE") != NULL, 4242 + (uint64_t)which, &points);
+    printf("codegen %-16s %-18s forward max diff %.2e (train %.2e), "
+           "gradient max error %.2e (%d point%s)\n", t.m.name,
+           cflags[0] ? cflags : "(vector kernels)", fwd, fwd_train, grad, points,
+           points > 1 ? "s" : "");
+    ck_assert_double_le(fwd, 1e-5);
+    ck_assert_double_le(fwd_train, 1e-5);
+    ck_assert_double_le(grad, 2e-2);
+    unload(&ld);
+}
+
+START_TEST(test_case_vector)
+{
+    run_case(_i, "");
+}
+END_TEST
+
+START_TEST(test_case_plain)
+{
+    run_case(_i, "-DCONVC_NO_VECTOR");
+}
+END_TEST
+
+START_TEST(test_rejects_softmax_inside)
+{
+    test_model t;
+    gen_sources src;
+    FILE *devnull = fopen("/dev/null", "w");
+    tm_init(&t, "bad", 4, 4, 1);
+    tm_flatten(&t);
+    tm_dense(&t, 4, IR_SOFTMAX, "dense 4 softmax");
+    tm_dense(&t, 3, IR_LINEAR, "dense 3");
+    ck_assert_ptr_nonnull(devnull);
+    ck_assert_int_eq(gen_model_sources(&t.m, 0, &src, devnull), 1);
+    fclose(devnull);
+}
+END_TEST
+
+START_TEST(test_deterministic)
+{
+    test_model t;
+    gen_sources a, b;
+    build_case(&t, 2);
+    ck_assert_int_eq(gen_model_sources(&t.m, 1, &a, stderr), 0);
+    ck_assert_int_eq(gen_model_sources(&t.m, 1, &b, stderr), 0);
+    ck_assert_str_eq(a.model_c, b.model_c);
+    ck_assert_str_eq(a.model_h, b.model_h);
+    ck_assert_str_eq(a.main_c, b.main_c);
+    ck_assert_ptr_null(strstr(a.model_c, "/tmp"));
+    ck_assert_ptr_nonnull(strstr(a.model_c, "DO NOT EDIT"));
+    gen_sources_free(&a);
+    gen_sources_free(&b);
+}
+END_TEST
+
+static Suite *codegen_suite(void)
+{
+    Suite *s = suite_create("codegen");
+    TCase *core = tcase_create("core");
+    TCase *models = tcase_create("models");
+    tcase_add_test(core, test_rejects_softmax_inside);
+    tcase_add_test(core, test_deterministic);
+    tcase_add_loop_test(models, test_case_vector, 0, N_CASES);
+    tcase_add_loop_test(models, test_case_plain, 0, N_CASES);
+    tcase_set_timeout(models, 120);
+    suite_add_tcase(s, core);
+    suite_add_tcase(s, models);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(codegen_suite());
+    int failed;
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
