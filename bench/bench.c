@@ -18,6 +18,9 @@
  *   bench --rss COMMAND [ARG...]            run COMMAND, print its peak RSS */
 #define _GNU_SOURCE
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -341,6 +344,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench: --seconds must be > 0, --max-threads 1..%d\n", MAX_THREADS);
         return 2;
     }
+#ifdef __GLIBC__
+    /* Each measurement window is one train_run() call, which allocates its
+     * buffers; keep freed memory in the heap so that later calls reuse it
+     * instead of page-faulting fresh memory in, as one long run would. */
+    mallopt(M_MMAP_THRESHOLD, 1 << 30);
+    mallopt(M_TRIM_THRESHOLD, -1);
+#endif
     const convc_model *m = &BENCH_MODEL;
     if (m->abi != CONVC_MODEL_ABI) {
         fprintf(stderr, "bench: model %s has ABI %d, the runtime expects %d\n", m->name,

@@ -83,7 +83,7 @@ for m in $MODELS; do
     "$dir/bench" --seconds "$SECONDS_PER" | collect
 
     # Peak memory of a real, short training run of the trainer users run.
-    if make --no-print-directory -s BUILD="$BUILD" BIN="$BIN" MODEL="$m" model > "$dir/make_model.log" 2>&1 &&
+    if make --no-print-directory -s BUILD="$BUILD" BIN="$BIN" SPEC="$spec" MODEL="$m" model > "$dir/make_model.log" 2>&1 &&
        [ -x "$BUILD/$m/train" ]; then
         rss=$("$dir/bench" --rss "$BUILD/$m/train" --steps "$TRAIN_STEPS" --batch 32 \
               --threads 2 --limit-test 1000 --quiet --save "$dir/$m.ckpt" 2> "$dir/train.log")
@@ -99,9 +99,9 @@ for m in $MODELS; do
     # One-image latency of the exported standalone file, when the export exists.
     if [ -f "$dir/$m.ckpt" ] &&
        "$BIN/convc" export "$spec" --weights "$dir/$m.ckpt" -o "$dir/${m}_infer.c" 2> "$dir/export.log"; then
-        # shellcheck disable=SC2086
         name=${sym%_model}
         upper=$(echo "$name" | tr '[:lower:]' '[:upper:]')
+        # shellcheck disable=SC2086
         if $CC $MODEL_CFLAGS -DEXPORT_FILE="\"${m}_infer.c\"" -DEXPORT_PREDICT="${name}_predict" \
                -D"${upper}_IMPLEMENTATION" -I"$dir" -o "$dir/export_latency" \
                bench/export_latency.c -lm 2> "$dir/export_build.log"; then
@@ -109,8 +109,10 @@ for m in $MODELS; do
         else
             note "$m: bench/export_latency.c does not build against the exported file (see $dir/export_build.log)"
         fi
+    elif [ -f "$dir/$m.ckpt" ]; then
+        note "$m: convc export failed ($(head -n 1 "$dir/export.log")), exported-file latency n/a"
     else
-        note "$m: no exported file (needs a checkpoint and \`convc export\`), its latency is n/a"
+        note "$m: no checkpoint from the training run, so no exported file: its latency is n/a"
     fi
 done
 

@@ -98,9 +98,10 @@ static int find_dirs(char *root, char *bin_dir, size_t n)
 
 static void print_plan(const experiment *x, FILE *f)
 {
-    fprintf(f, "experiment %s (%s): %d model%s x %d seed%s, %s, %d epochs, batch %d, "
+    fprintf(f, "experiment %s (%s): %d model%s x %d seed%s, %s, %d epoch%s, batch %d, "
             "lr %g\n", x->name, x->path, x->n_variants, x->n_variants == 1 ? "" : "s",
-            x->n_seeds, x->n_seeds == 1 ? "" : "s", x->optimizer, x->epochs, x->batch, x->lr);
+            x->n_seeds, x->n_seeds == 1 ? "" : "s", x->optimizer, x->epochs,
+            x->epochs == 1 ? "" : "s", x->batch, x->lr);
     for (int i = 0; i < x->n_variants; i++) {
         const exp_variant *v = &x->variants[i];
         fprintf(f, "  %-20s %-40s %12lld params %10.2f MFLOPs/image\n", v->name,
@@ -185,8 +186,7 @@ int cmd_run(int argc, char **argv)
     if (errors == 0)
         errors = experiment_check(&x, stderr);
     if (errors) {
-        fprintf(stderr, "convc run: %s: %d error%s; nothing was built or trained\n", yaml,
-                errors, errors == 1 ? "" : "s");
+        fprintf(stderr, "convc run: %s has errors; nothing was built or trained\n", yaml);
         experiment_free(&x);
         return 1;
     }

@@ -2,6 +2,7 @@
  * with every resolved value (padding amounts, strides, activations), so
  * nothing the compiler decided is hidden. */
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include "commands.h"
@@ -69,14 +70,13 @@ static void print_summary(const ir_model *m)
     printf("%-20s %-16s %12s %9s  %s\n", "Layer (type)", "Output Shape", "Param #", "MFLOPs",
            "Resolved options");
     printf("%s\n", double_rule);
+    bool flat = false;      /* vectors print as Keras does: (n,) */
     for (int i = 0; i < m->n_layers; i++) {
         const ir_layer *L = &m->layers[i];
         snprintf(name, sizeof name, "%s%d (%s)", ir_kind_name(L->kind), L->ordinal,
                  ir_kind_name(L->kind));
-        if (L->kind == IR_FLATTEN || L->kind == IR_DENSE
-            || (L->kind == IR_DROPOUT && L->out.h == 1 && L->out.w == 1
-                && i > 0 && (m->layers[i - 1].kind == IR_FLATTEN
-                             || m->layers[i - 1].kind == IR_DENSE)))
+        flat = flat || L->kind == IR_FLATTEN || L->kind == IR_DENSE;
+        if (flat)
             snprintf(shape, sizeof shape, "(%d,)", L->out.c);
         else
             snprintf(shape, sizeof shape, "(%d, %d, %d)", L->out.h, L->out.w, L->out.c);

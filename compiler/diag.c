@@ -105,6 +105,9 @@ static void quote_source(const diag *d, FILE *out, src_loc loc)
 }
 
 static void format(const diag *d, FILE *out, src_loc loc, bool quote, const char *kind,
+                   const char *fmt, va_list ap) DIAG_PRINTF(6, 0);
+
+static void format(const diag *d, FILE *out, src_loc loc, bool quote, const char *kind,
                    const char *fmt, va_list ap)
 {
     if (loc.line > 0)
@@ -118,6 +121,9 @@ static void format(const diag *d, FILE *out, src_loc loc, bool quote, const char
 }
 
 /* Appends a formatted message to `e`; false when out of memory. */
+static bool append(const diag *d, diag_entry *e, src_loc loc, bool quote, const char *kind,
+                   const char *fmt, va_list ap) DIAG_PRINTF(6, 0);
+
 static bool append(const diag *d, diag_entry *e, src_loc loc, bool quote, const char *kind,
                    const char *fmt, va_list ap)
 {

@@ -243,9 +243,9 @@ static void train_pair(reader *r, const char *key, yaml_node_t *v, void *ctx)
             ok |= strcmp(x->optimizer, optimizers[i]) == 0;
         if (!ok) {
             const char *guess = closest_word(x->optimizer, optimizers, 4);
-            error_at(r, v, "unknown optimizer '%s'%s%s%s (expected adam, sgd, momentum or "
-                     "nesterov)", x->optimizer, guess ? "; did you mean '" : "",
-                     guess ? guess : "", guess ? "'?" : "");
+            error_at(r, v, "unknown optimizer '%s'%s%s%s; expected adam, sgd, momentum or "
+                     "nesterov", x->optimizer, guess ? " (did you mean '" : "",
+                     guess ? guess : "", guess ? "'?)" : "");
         }
     } else if (strcmp(key, "lr") == 0) {
         read_double(r, v, "train.lr", 0, 0, 10, &x->lr);
@@ -296,9 +296,9 @@ static void read_data(reader *r, yaml_node_t *v)
         return;
     if (strcmp(name, "fashion-mnist") != 0) {
         const char *guess = closest_word(name, known_data, 1);
-        error_at(r, v, "unknown data set '%s'%s%s%s; known: fashion-mnist (or give "
-                 "'data: {name: ..., dir: DIR}' with IDX files)", name,
-                 guess ? "; did you mean '" : "", guess ? guess : "", guess ? "'?" : "");
+        error_at(r, v, "unknown data set '%s'%s%s%s; the known one is fashion-mnist; "
+                 "for another, give 'data: {name: ..., dir: DIR}' with its IDX files", name,
+                 guess ? " (did you mean '" : "", guess ? guess : "", guess ? "'?)" : "");
     }
 }
 
@@ -495,8 +495,7 @@ static void add_variant(reader *r, const model_entry *m, const char *spec_path,
     experiment *x = r->x;
     int n = n_set + n_vary;
     if (x->n_variants == EXP_MAX_VARIANTS) {
-        if (x->n_variants == EXP_MAX_VARIANTS)
-            error_at(r, m->node, "more than %d models", EXP_MAX_VARIANTS);
+        error_at(r, m->node, "more than %d models", EXP_MAX_VARIANTS);
         return;
     }
     exp_variant v = {0};

@@ -259,6 +259,8 @@ static int run_one(const experiment *x, const exp_variant *v, exp_run *r,
         if (resume)
             fprintf(out, "  %s seed %d: resuming from %s\n", v->name, r->seed, p.ckpt);
         int rc = sys_run(a.argv, NULL, quiet ? p.log : NULL);
+        if (rc == 130 || rc == 143)     /* SIGINT/SIGTERM: the checkpoint is saved */
+            return run_fail(r, "interrupted; rerun to resume from %s", p.ckpt);
         if (rc != 0)
             return run_fail(r, "training failed (exit status %d)%s%s", rc,
                             quiet ? "; see " : "", quiet ? p.log : "");
@@ -451,8 +453,18 @@ int experiment_run(experiment *x, const exp_run_options *o, FILE *out)
         exp_run *r = &x->runs[i];
         const exp_variant *v = &x->variants[r->variant];
         if (v->build_failed) {
-            r->status = EXP_RUN_SKIPPED;
-            sys_path(r->error, sizeof r->error, "the trainer was not built");
+            /* A run finished before needs no trainer: it is still valid. */
+            run_paths p;
+            paths_for(&p, o, r);
+            char *stamp = experiment_run_stamp(x, v, r->seed);
+            if (stamp && stamp_matches(p.stamp, stamp) && sys_exists(p.eval)) {
+                r->status = EXP_RUN_REUSED;
+            } else {
+                r->status = EXP_RUN_SKIPPED;
+                sys_path(r->error, sizeof r->error, "the trainer was not built: %s",
+                         v->build_error);
+            }
+            free(stamp);
         }
     }
     if (o->jobs > 1 && !o->dry_run) {
@@ -462,12 +474,17 @@ int experiment_run(experiment *x, const exp_run_options *o, FILE *out)
             exp_run *r = &x->runs[i];
             if (r->status == EXP_RUN_PENDING) {
                 const exp_variant *v = &x->variants[r->variant];
-                fprintf(out, "[%d/%d] %s seed %d: training %d epochs\n", i + 1, x->n_runs,
-                        v->name, r->seed, x->epochs);
+                fprintf(out, "[%d/%d] %s seed %d: training %d epoch%s\n", i + 1, x->n_runs,
+                        v->name, r->seed, x->epochs, x->epochs == 1 ? "" : "s");
                 fflush(out);
                 run_one(x, v, r, o, out, !o->show_progress);
             }
             announce(x, r, i, out);
+            if (r->status == EXP_RUN_FAILED && strncmp(r->error, "interrupted", 11) == 0) {
+                fprintf(out, "stopping: the remaining runs are left for the next "
+                        "'convc run'\n");
+                break;
+            }
         }
     }
     for (int i = 0; i < x->n_runs; i++)

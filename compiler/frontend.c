@@ -84,6 +84,10 @@ static ir_model *load(diag *d, const char *display_path, const char *text, size_
 ir_model *frontend_load_text(const char *display_path, const char *text,
                              size_t len, FILE *diag_out)
 {
+    if (!text) {
+        text = "";
+        len = 0;
+    }
     diag d;
     diag_init(&d, diag_out, display_path, text, len);
     ir_model *m = load(&d, display_path, text, len);

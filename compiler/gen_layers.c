@@ -95,22 +95,22 @@ void gen_emit_helpers(gen_ctx *c)
 
 /* ---- activations -------------------------------------------------------- */
 
-/* Expression applying `act` to the float expression `v` (NaN propagates). */
-static const char *act_fmt(ir_activation a)
-{
-    switch (a) {
-    case IR_RELU: return "(%s < 0.0f ? 0.0f : %s)";
-    case IR_TANH: return "tanhf(%s)";
-    case IR_SIGMOID: return "(1.0f / (1.0f + expf(-%s)))";
-    default: return "%s";
-    }
-}
-
 static void emit_apply_act(gen_ctx *c, ir_activation a, const char *dst, const char *v)
 {
-    char expr[256];
-    snprintf(expr, sizeof expr, act_fmt(a), v, v);
-    emit_line(c->e, "%s = %s;", dst, expr);
+    switch (a) {
+    case IR_RELU:       /* NaN propagates */
+        emit_line(c->e, "%s = %s < 0.0f ? 0.0f : %s;", dst, v, v);
+        break;
+    case IR_TANH:
+        emit_line(c->e, "%s = tanhf(%s);", dst, v);
+        break;
+    case IR_SIGMOID:
+        emit_line(c->e, "%s = 1.0f / (1.0f + expf(-%s));", dst, v);
+        break;
+    default:
+        emit_line(c->e, "%s = %s;", dst, v);
+        break;
+    }
 }
 
 /* In place: d *= act'(y), y the activation's output. */
@@ -149,7 +149,7 @@ static sig layer_sig(const gen_ctx *c, int i, int backward)
     const gen_layer_plan *p = &c->L->plan[i];
     const ir_layer *l = layer(c, i);
     sig s;
-    char def[96];
+    char def[96], call[96];
     memset(&s, 0, sizeof s);
     if (p->kernel >= 0 && (!backward || p->din >= 0)) {
         snprintf(def, sizeof def, "const float *%s params", c->restrict_kw);
@@ -169,6 +169,11 @@ static sig layer_sig(const gen_ctx *c, int i, int backward)
     }
     if (!backward && l->kind == IR_DROPOUT && c->L->training)
         sig_add(&s, "const uint64_t *seed", "seed");
+    if (backward && l->kind == IR_CONV && p->din >= 0 && c->vector && p->vec_fwd && p->vec_dx) {
+        snprintf(def, sizeof def, "const float *%s kflip", c->restrict_kw);
+        snprintf(call, sizeof call, "work + %s%s", c->mprefix, c->L->buffers[p->kflip].macro);
+        sig_add(&s, def, call);
+    }
     return s;
 }
 
@@ -186,34 +191,29 @@ static void emit_in_ptr(gen_ctx *c, int i, const char *name, const char *base)
 
 /* ---- conv ---------------------------------------------------------------- */
 
-static void emit_conv_forward(gen_ctx *c, int i, const char *fname)
+static void gen_conv_vec_wgrad_wrap(gen_ctx *c, const ir_layer *l, int wp)
+{
+    (void)wp;
+    gen_conv_vec_wgrad(c, l);
+}
+
+static int use_vec(const gen_ctx *c, int i)
+{
+    return c->vector && c->L->plan[i].vec_fwd;
+}
+
+static void emit_pp(gen_ctx *c, const char *line)
+{
+    emit_raw(c->e, "%s\n", line);
+}
+
+/* The plain forward loops: one output pixel, all channels, at a time. */
+static void emit_conv_forward_plain(gen_ctx *c, const ir_layer *l, int wp)
 {
     emitter *e = c->e;
-    const ir_layer *l = layer(c, i);
-    const gen_layer_plan *p = &c->L->plan[i];
-    const char *R = c->restrict_kw, *M = c->mprefix;
-    int wp = l->in.w + l->pad_left + l->pad_right;
+    const char *R = c->restrict_kw;
     int cin = l->in.c, cout = l->filters;
-    sig s = layer_sig(c, i, 0);
-
-    emit_open(e, "static void %s(%s)", fname, s.def);
-    emit_line(e, "const float *%s kern = params + %s%s;", R, M, tenm(c, p->kernel));
-    emit_line(e, "const float *%s bias = params + %s%s;", R, M, tenm(c, p->bias));
-    emit_in_ptr(c, i, "in", NULL);
-    emit_line(e, "float *%s out = w + %s%s;", R, M, bufm(c, p->out));
-    if (p->pad >= 0) {
-        emit_line(e, "float *%s src = w + %s%s;", R, M, bufm(c, p->pad));
-        emit_line(e, "int y, ox, oy, ky, kx, ci, co;");
-        emit_line(e, "memset(src, 0, sizeof(float) * %lld);",
-                  (long long)c->L->buffers[p->pad].count);
-        emit_open(e, "for (y = 0; y < %d; y++)", l->in.h);
-        emit_line(e, "memcpy(src + (y + %d) * %d + %d, in + y * %d, sizeof(float) * %d);",
-                  l->pad_top, wp * cin, l->pad_left * cin, l->in.w * cin, l->in.w * cin);
-        emit_close(e, "");
-    } else {
-        emit_line(e, "const float *%s src = in;", R);
-        emit_line(e, "int ox, oy, ky, kx, ci, co;");
-    }
+    emit_line(e, "int ox, oy, ky, kx, ci, co;");
     emit_open(e, "for (oy = 0; oy < %d; oy++)", l->out.h);
     emit_open(e, "for (ox = 0; ox < %d; ox++)", l->out.w);
     emit_line(e, "float acc[%d];", cout);
@@ -239,38 +239,76 @@ static void emit_conv_forward(gen_ctx *c, int i, const char *fname)
     emit_close(e, "");
     emit_close(e, "");
     emit_close(e, "");
-    emit_close(e, "");
 }
 
-static void emit_conv_backward(gen_ctx *c, int i, const char *fname)
+static void emit_conv_forward(gen_ctx *c, int i, const char *fname)
 {
     emitter *e = c->e;
     const ir_layer *l = layer(c, i);
     const gen_layer_plan *p = &c->L->plan[i];
     const char *R = c->restrict_kw, *M = c->mprefix;
     int wp = l->in.w + l->pad_left + l->pad_right;
-    int cin = l->in.c, cout = l->filters;
-    long long npix = (long long)l->out.h * l->out.w;
-    sig s = layer_sig(c, i, 1);
+    int cin = l->in.c;
+    sig s = layer_sig(c, i, 0);
 
     emit_open(e, "static void %s(%s)", fname, s.def);
-    emit_line(e, "float *%s gkern = grads + %s%s;", R, M, tenm(c, p->kernel));
-    emit_line(e, "float *%s gbias = grads + %s%s;", R, M, tenm(c, p->bias));
-    if (l->act != IR_LINEAR)
-        emit_line(e, "const float *%s out = w + %s%s;", R, M, bufm(c, p->out));
-    emit_line(e, "float *%s dz = w + %s%s;", R, M, bufm(c, p->dout));
-    if (p->pad >= 0)
-        emit_line(e, "const float *%s src = w + %s%s;", R, M, bufm(c, p->pad));
-    else
-        emit_in_ptr(c, i, "src", NULL);
-    emit_line(e, "int i, ox, oy, ky, kx, ci, co;");
-    emit_act_grad_loop(c, l->act, "dz", "out", npix * cout);
-    emit_open(e, "for (i = 0; i < %lld; i++)", npix);
-    emit_open(e, "for (co = 0; co < %d; co++)", cout);
-    emit_line(e, "gbias[co] += dz[i * %d + co];", cout);
+    emit_line(e, "const float *%s kern = params + %s%s;", R, M, tenm(c, p->kernel));
+    emit_line(e, "const float *%s bias = params + %s%s;", R, M, tenm(c, p->bias));
+    emit_in_ptr(c, i, "in", NULL);
+    emit_line(e, "float *%s out = w + %s%s;", R, M, bufm(c, p->out));
+    if (p->pad >= 0) {
+        emit_line(e, "float *%s src = w + %s%s;", R, M, bufm(c, p->pad));
+        emit_line(e, "int y;");
+        emit_line(e, "memset(src, 0, sizeof(float) * %lld);",
+                  (long long)c->L->buffers[p->pad].count);
+        emit_open(e, "for (y = 0; y < %d; y++)", l->in.h);
+        emit_line(e, "memcpy(src + (y + %d) * %d + %d, in + y * %d, sizeof(float) * %d);",
+                  l->pad_top, wp * cin, l->pad_left * cin, l->in.w * cin, l->in.w * cin);
+        emit_close(e, "");
+    } else {
+        emit_line(e, "const float *%s src = in;", R);
+    }
+    if (use_vec(c, i)) {
+        long long n = (long long)l->out.h * l->out.w * l->out.c;
+        emit_pp(c, "#ifdef CONVC_VECTOR");
+        emit_line(e, "{");
+        e->depth++;
+        gen_conv_vec_forward(c, l);
+        e->depth--;
+        emit_line(e, "}");
+        if (l->act != IR_LINEAR) {
+            emit_line(e, "{");
+            e->depth++;
+            emit_line(e, "long i;");
+            emit_open(e, "for (i = 0; i < %lld; i++)", n);
+            emit_apply_act(c, l->act, "out[i]", "out[i]");
+            emit_close(e, "");
+            e->depth--;
+            emit_line(e, "}");
+        }
+        emit_pp(c, "#else");
+        emit_line(e, "{");
+        e->depth++;
+        emit_conv_forward_plain(c, l, wp);
+        e->depth--;
+        emit_line(e, "}");
+        emit_pp(c, "#endif");
+    } else {
+        emit_line(e, "{");
+        e->depth++;
+        emit_conv_forward_plain(c, l, wp);
+        e->depth--;
+        emit_line(e, "}");
+    }
     emit_close(e, "");
-    emit_close(e, "");
-    /* Weight gradient: contiguous Cout in both gkern and dz. */
+}
+
+static void emit_conv_wgrad_plain(gen_ctx *c, const ir_layer *l, int wp)
+{
+    emitter *e = c->e;
+    const char *R = c->restrict_kw;
+    int cin = l->in.c, cout = l->filters;
+    emit_line(e, "int ox, oy, ky, kx, ci, co;");
     emit_open(e, "for (oy = 0; oy < %d; oy++)", l->out.h);
     emit_open(e, "for (ox = 0; ox < %d; ox++)", l->out.w);
     emit_line(e, "const float *%s d = dz + (oy * %d + ox) * %d;", R, l->out.w, cout);
@@ -289,59 +327,142 @@ static void emit_conv_backward(gen_ctx *c, int i, const char *fname)
     emit_close(e, "");
     emit_close(e, "");
     emit_close(e, "");
+}
+
+/* Input gradient, plain: scatter each output pixel's gradient through the
+ * kernel; dot products over Cout kept in LANES partial sums. */
+static void emit_conv_dx_plain(gen_ctx *c, int i, int wp)
+{
+    emitter *e = c->e;
+    const ir_layer *l = layer(c, i);
+    const gen_layer_plan *p = &c->L->plan[i];
+    const char *R = c->restrict_kw, *M = c->mprefix;
+    int cin = l->in.c, cout = l->filters;
+    int full = cout / LANES * LANES;
+    emit_line(e, "int ox, oy, ky, kx, ci, co;");
+    if (p->dpad >= 0) {
+        emit_line(e, "float *%s dsrc = w + %s%s;", R, M, bufm(c, p->dpad));
+        emit_line(e, "float *%s din = w + %s%s;", R, M, bufm(c, p->din));
+        emit_line(e, "memset(dsrc, 0, sizeof(float) * %lld);",
+                  (long long)c->L->buffers[p->dpad].count);
+    } else {
+        emit_line(e, "float *%s dsrc = w + %s%s;", R, M, bufm(c, p->din));
+        emit_line(e, "memset(dsrc, 0, sizeof(float) * %lld);",
+                  (long long)l->in.h * l->in.w * cin);
+    }
+    emit_open(e, "for (oy = 0; oy < %d; oy++)", l->out.h);
+    emit_open(e, "for (ox = 0; ox < %d; ox++)", l->out.w);
+    emit_line(e, "const float *%s d = dz + (oy * %d + ox) * %d;", R, l->out.w, cout);
+    emit_open(e, "for (ky = 0; ky < %d; ky++)", l->kh);
+    emit_open(e, "for (kx = 0; kx < %d; kx++)", l->kw);
+    emit_line(e, "float *%s dx = dsrc + ((oy * %d + ky) * %d + ox * %d + kx) * %d;",
+              R, l->sh, wp, l->sw, cin);
+    emit_line(e, "const float *%s kp = kern + (ky * %d + kx) * %d;", R, l->kw, cin * cout);
+    emit_open(e, "for (ci = 0; ci < %d; ci++)", cin);
+    emit_line(e, "float part[%d] = { 0 };", LANES);
+    emit_line(e, "int lane;");
+    if (full > 0) {
+        emit_open(e, "for (co = 0; co < %d; co += %d)", full, LANES);
+        emit_open(e, "for (lane = 0; lane < %d; lane++)", LANES);
+        emit_line(e, "part[lane] += kp[ci * %d + co + lane] * d[co + lane];", cout);
+        emit_close(e, "");
+        emit_close(e, "");
+    }
+    if (full < cout) {
+        emit_open(e, "for (co = %d; co < %d; co++)", full, cout);
+        emit_line(e, "part[0] += kp[ci * %d + co] * d[co];", cout);
+        emit_close(e, "");
+    }
+    emit_line(e, "for (lane = 1; lane < %d; lane++)", LANES);
+    emit_line(e, "    part[0] += part[lane];");
+    emit_line(e, "dx[ci] += part[0];");
+    emit_close(e, "");
+    emit_close(e, "");
+    emit_close(e, "");
+    emit_close(e, "");
+    emit_close(e, "");
+    if (p->dpad >= 0) {
+        emit_open(e, "for (oy = 0; oy < %d; oy++)", l->in.h);
+        emit_line(e, "memcpy(din + oy * %d, dsrc + (oy + %d) * %d + %d, sizeof(float) * %d);",
+                  l->in.w * cin, l->pad_top, wp * cin, l->pad_left * cin, l->in.w * cin);
+        emit_close(e, "");
+    }
+}
+
+static void emit_block(gen_ctx *c, void (*body)(gen_ctx *, const ir_layer *, int),
+                       const ir_layer *l, int wp)
+{
+    emit_line(c->e, "{");
+    c->e->depth++;
+    body(c, l, wp);
+    c->e->depth--;
+    emit_line(c->e, "}");
+}
+
+static void emit_conv_backward(gen_ctx *c, int i, const char *fname)
+{
+    emitter *e = c->e;
+    const ir_layer *l = layer(c, i);
+    const gen_layer_plan *p = &c->L->plan[i];
+    const char *R = c->restrict_kw, *M = c->mprefix;
+    int wp = l->in.w + l->pad_left + l->pad_right;
+    int cout = l->filters;
+    long long npix = (long long)l->out.h * l->out.w;
+    sig s = layer_sig(c, i, 1);
+
+    emit_open(e, "static void %s(%s)", fname, s.def);
+    emit_line(e, "float *%s gkern = grads + %s%s;", R, M, tenm(c, p->kernel));
+    emit_line(e, "float *%s gbias = grads + %s%s;", R, M, tenm(c, p->bias));
+    if (l->act != IR_LINEAR)
+        emit_line(e, "const float *%s out = w + %s%s;", R, M, bufm(c, p->out));
+    emit_line(e, "float *%s dz = w + %s%s;", R, M, bufm(c, p->dout));
+    if (p->pad >= 0)
+        emit_line(e, "const float *%s src = w + %s%s;", R, M, bufm(c, p->pad));
+    else
+        emit_in_ptr(c, i, "src", NULL);
+    emit_line(e, "long i;");
+    emit_line(e, "int co;");
+    emit_act_grad_loop(c, l->act, "dz", "out", npix * cout);
+    emit_open(e, "for (i = 0; i < %lld; i++)", npix);
+    emit_open(e, "for (co = 0; co < %d; co++)", cout);
+    emit_line(e, "gbias[co] += dz[i * %d + co];", cout);
+    emit_close(e, "");
+    emit_close(e, "");
+    if (use_vec(c, i)) {
+        emit_pp(c, "#ifdef CONVC_VECTOR");
+        emit_block(c, gen_conv_vec_wgrad_wrap, l, wp);
+        emit_pp(c, "#else");
+        emit_block(c, emit_conv_wgrad_plain, l, wp);
+        emit_pp(c, "#endif");
+    } else {
+        emit_block(c, emit_conv_wgrad_plain, l, wp);
+    }
     if (p->din >= 0) {
-        int full = cout / LANES * LANES;
+        int vdx = use_vec(c, i) && p->vec_dx;
         emit_line(e, "{");
         e->depth++;
         emit_line(e, "const float *%s kern = params + %s%s;", R, M, tenm(c, p->kernel));
-        if (p->dpad >= 0) {
-            emit_line(e, "float *%s dsrc = w + %s%s;", R, M, bufm(c, p->dpad));
-            emit_line(e, "float *%s din = w + %s%s;", R, M, bufm(c, p->din));
-            emit_line(e, "memset(dsrc, 0, sizeof(float) * %lld);",
-                      (long long)c->L->buffers[p->dpad].count);
+        if (vdx) {
+            emit_line(e, "(void)kern;");
+            emit_pp(c, "#ifdef CONVC_VECTOR");
+            emit_line(e, "{");
+            e->depth++;
+            gen_conv_vec_dx(c, l, bufm(c, p->dzpad), bufm(c, p->din));
+            e->depth--;
+            emit_line(e, "}");
+            emit_pp(c, "#else");
+            emit_line(e, "(void)kflip;");
+            emit_line(e, "{");
+            e->depth++;
+            emit_conv_dx_plain(c, i, wp);
+            e->depth--;
+            emit_line(e, "}");
+            emit_pp(c, "#endif");
         } else {
-            emit_line(e, "float *%s dsrc = w + %s%s;", R, M, bufm(c, p->din));
-            emit_line(e, "memset(dsrc, 0, sizeof(float) * %lld);",
-                      (long long)l->in.h * l->in.w * cin);
+            emit_conv_dx_plain(c, i, wp);
         }
-        emit_open(e, "for (oy = 0; oy < %d; oy++)", l->out.h);
-        emit_open(e, "for (ox = 0; ox < %d; ox++)", l->out.w);
-        emit_line(e, "const float *%s d = dz + (oy * %d + ox) * %d;", R, l->out.w, cout);
-        emit_open(e, "for (ky = 0; ky < %d; ky++)", l->kh);
-        emit_open(e, "for (kx = 0; kx < %d; kx++)", l->kw);
-        emit_line(e, "float *%s dx = dsrc + ((oy * %d + ky) * %d + ox * %d + kx) * %d;",
-                  R, l->sh, wp, l->sw, cin);
-        emit_line(e, "const float *%s kp = kern + (ky * %d + kx) * %d;", R, l->kw, cin * cout);
-        emit_open(e, "for (ci = 0; ci < %d; ci++)", cin);
-        emit_line(e, "float part[%d] = { 0 };", LANES);
-        emit_line(e, "int lane;");
-        if (full > 0) {
-            emit_open(e, "for (co = 0; co < %d; co += %d)", full, LANES);
-            emit_open(e, "for (lane = 0; lane < %d; lane++)", LANES);
-            emit_line(e, "part[lane] += kp[ci * %d + co + lane] * d[co + lane];", cout);
-            emit_close(e, "");
-            emit_close(e, "");
-        }
-        if (full < cout) {
-            emit_open(e, "for (co = %d; co < %d; co++)", full, cout);
-            emit_line(e, "part[0] += kp[ci * %d + co] * d[co];", cout);
-            emit_close(e, "");
-        }
-        emit_line(e, "for (lane = 1; lane < %d; lane++)", LANES);
-        emit_line(e, "    part[0] += part[lane];");
-        emit_line(e, "dx[ci] += part[0];");
-        emit_close(e, "");
-        emit_close(e, "");
-        emit_close(e, "");
-        emit_close(e, "");
-        emit_close(e, "");
-        if (p->dpad >= 0) {
-            emit_open(e, "for (oy = 0; oy < %d; oy++)", l->in.h);
-            emit_line(e, "memcpy(din + oy * %d, dsrc + (oy + %d) * %d + %d, sizeof(float) * %d);",
-                      l->in.w * cin, l->pad_top, wp * cin, l->pad_left * cin, l->in.w * cin);
-            emit_close(e, "");
-        }
-        emit_close(e, "");
+        e->depth--;
+        emit_line(e, "}");
     }
     emit_close(e, "");
 }
@@ -765,7 +886,16 @@ void gen_emit_layers(gen_ctx *c)
         } else {
             fn_name(c, fname, sizeof fname, i, "backward", 0);
             switch (l->kind) {
-            case IR_CONV: emit_conv_backward(c, i, fname); break;
+            case IR_CONV:
+                emit_conv_backward(c, i, fname);
+                if (c->L->plan[i].din >= 0 && use_vec(c, i) && c->L->plan[i].vec_dx) {
+                    emit_blank(e);
+                    emit_pp(c, "#ifdef CONVC_VECTOR");
+                    fn_name(c, fname, sizeof fname, i, "flip_kernel", 0);
+                    gen_conv_flip_function(c, l, fname, tenm(c, c->L->plan[i].kernel));
+                    emit_pp(c, "#endif");
+                }
+                break;
             case IR_POOL: emit_pool_backward(c, i, fname); break;
             case IR_DROPOUT: emit_dropout_backward(c, i, fname); break;
             default: break;
@@ -849,7 +979,7 @@ void gen_emit_drivers(gen_ctx *c)
     const ir_model *m = L->m;
     const gen_layer_plan *last = &L->plan[m->n_layers - 1];
     const char *R = c->restrict_kw, *M = c->mprefix;
-    int ncls = m->n_classes;
+    int ncls = m->n_classes, s;
     /* Where the head reads its scores: logits if the model ends in softmax. */
     const char *zbuf = L->buffers[last->logits >= 0 ? last->logits : last->out].macro;
 
@@ -908,6 +1038,17 @@ void gen_emit_drivers(gen_ctx *c)
     emit_line(e, "for (k = 0; k < %d; k++)", ncls);
     emit_line(e, "    dz[k] = (float)(exp(z[k] - top) / sum) - (k == labels[s] ? 1.0f : 0.0f);");
     emit_close(e, "");
+    for (s = 0; s < m->n_layers; s++) {
+        const gen_layer_plan *p = &L->plan[s];
+        char fname[128];
+        if (m->layers[s].kind != IR_CONV || p->din < 0 || !use_vec(c, s) || !p->vec_dx)
+            continue;
+        /* once per call, in sample 0's slot */
+        fn_name(c, fname, sizeof fname, s, "flip_kernel", 0);
+        emit_pp(c, "#ifdef CONVC_VECTOR");
+        emit_line(e, "%s(params, work + %s%s);", fname, M, L->buffers[p->kflip].macro);
+        emit_pp(c, "#endif");
+    }
     emit_layer_range(c, 1);
     emit_line(e, "return loss;");
     emit_close(e, "");

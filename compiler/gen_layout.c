@@ -95,6 +95,7 @@ int gen_layout_build(gen_layout *L, const ir_model *m, int training)
         char st[64];
         p->kernel = p->bias = p->out = p->dout = -1;
         p->pad = p->dpad = p->mask = p->logits = -1;
+        p->kflip = p->dzpad = -1;
         p->in = prev_out;
         p->din = (i == 0) ? -1 : prev_dout;
         snprintf(p->name, sizeof p->name, "%s%d", layer_word(l->kind), l->ordinal);
@@ -105,6 +106,19 @@ int gen_layout_build(gen_layout *L, const ir_model *m, int training)
             p->kernel = add_tensor(L, p->name, "kernel", 4, ks, 1,
                                    l->kh * l->kw * l->in.c, l->kh * l->kw * l->filters);
             p->bias = add_tensor(L, p->name, "bias", 1, bs, 0, 0, 0);
+            p->vec_fwd = l->filters % 8 == 0;
+            p->vec_dx = training && i > 0 && p->vec_fwd && l->in.c % 8 == 0 && l->sh == 1 &&
+                        l->sw == 1;
+            if (p->vec_dx) {
+                ir_shape ds = { l->out.h + 2 * (l->kh - 1), l->out.w + 2 * (l->kw - 1),
+                                l->filters };
+                char dt[64], kt[64];
+                shape_text(dt, sizeof dt, ds);
+                snprintf(kt, sizeof kt, "(%d, %d, %d, %d)", l->kh, l->kw, l->filters, l->in.c);
+                p->kflip = add_buffer(L, p->name, "kflip",
+                                      (int64_t)l->kh * l->kw * l->in.c * l->filters, kt);
+                p->dzpad = add_buffer(L, p->name, "dzpad", (int64_t)ds.h * ds.w * ds.c, dt);
+            }
             if (l->pad_top || l->pad_left || l->pad_bottom || l->pad_right) {
                 ir_shape ps = { l->in.h + l->pad_top + l->pad_bottom,
                                 l->in.w + l->pad_left + l->pad_right, l->in.c };

@@ -36,6 +36,13 @@ typedef struct {
     int in, din;                /* the previous layer's out/dout; -1 for the
                                    model input (and for din of layer 0) */
     int batched;                /* dense: processed several samples at once */
+    int vec_fwd;                /* conv: vector kernels for forward and weight
+                                   gradient (Cout a multiple of 8) */
+    int vec_dx;                 /* conv: input gradient as a stride-1 conv of
+                                   the padded output gradient (Cin, Cout
+                                   multiples of 8, stride 1) */
+    int kflip, dzpad;           /* vec_dx: flipped kernel (KH, KW, Cout, Cin),
+                                   used in sample 0's slot only; padded dz */
 } gen_layer_plan;
 
 typedef struct {

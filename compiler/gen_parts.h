@@ -26,6 +26,17 @@ void gen_emit_layers(gen_ctx *c);
  * training, `static double <prefix>backward(params, grads, work, x, labels, n)`. */
 void gen_emit_drivers(gen_ctx *c);
 
+/* gen_conv_vec.c: the vector type and helpers (behind CONVC_VECTOR), and
+ * the bodies of vector conv kernels, which use the locals that
+ * gen_layers.c's conv functions declare (src, kern, bias, out, dz, gkern,
+ * kflip). */
+void gen_emit_vector_prelude(gen_ctx *c);
+void gen_conv_vec_forward(gen_ctx *c, const ir_layer *l);
+void gen_conv_vec_wgrad(gen_ctx *c, const ir_layer *l);
+void gen_conv_vec_dx(gen_ctx *c, const ir_layer *l, const char *dzpad, const char *din);
+void gen_conv_flip_function(gen_ctx *c, const ir_layer *l, const char *fname,
+                            const char *kernel_macro);
+
 /* C text of an ir_shape for comments: "(28, 28, 32)" or "(64)". */
 void gen_shape_text(char *buf, size_t size, ir_shape s);
 

@@ -28,6 +28,9 @@ typedef struct {
     int failed;
 } strbuf;
 
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
 static void sb_printf(strbuf *b, const char *fmt, ...)
 {
     if (b->failed)

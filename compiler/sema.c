@@ -294,6 +294,16 @@ static bool word_option(sema *s, const ast_stmt *st, stmt_opts *o, const ast_val
     return true;
 }
 
+/* Whether `v` is a flag (same, relu, max ...) that the statement accepts. */
+static bool flag_allowed(unsigned allowed, const ast_value *v)
+{
+    if (v->kind != AST_WORD)
+        return false;
+    return ((allowed & OPT_PADDING) && find_word(padding_words, COUNT(padding_words), v->text) >= 0)
+        || ((allowed & OPT_ACT) && find_word(act_words, COUNT(act_words), v->text) >= 0)
+        || ((allowed & OPT_POOL_KIND) && find_word(pool_words, COUNT(pool_words), v->text) >= 0);
+}
+
 /* Sorts a statement's options into `o`; false if any was wrong. */
 static bool collect_options(sema *s, const ast_stmt *st, stmt_opts *o)
 {
@@ -307,6 +317,10 @@ static bool collect_options(sema *s, const ast_stmt *st, stmt_opts *o)
                 set_keyed(s, &o->kernel, it);
             } else if (strcmp(key, "stride") == 0 && (sc->allowed & OPT_STRIDE)) {
                 set_keyed(s, &o->stride, it);
+            } else if (flag_allowed(sc->allowed, it->value)) {
+                /* padding=same, activation=relu: Keras' spelling */
+                diag_error(s->d, it->loc, "unknown option '%s=' for %s; write just '%s'",
+                           key, stmt_name(st), it->value->text);
             } else {
                 char typed[300];        /* tokens are at most 256 bytes */
                 snprintf(typed, sizeof typed, "%s=", key);

@@ -9,6 +9,18 @@
 #include "canvas.h"
 #include "png.h"
 
+/* Grey-scale antialiasing, no sub-pixel colour fringes, fixed hinting:
+ * nothing that depends on a desktop's settings. */
+static void set_font_options(cairo_t *cr)
+{
+    cairo_font_options_t *fo = cairo_font_options_create();
+    cairo_font_options_set_antialias(fo, CAIRO_ANTIALIAS_GRAY);
+    cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_SLIGHT);
+    cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
+    cairo_set_font_options(cr, fo);
+    cairo_font_options_destroy(fo);
+}
+
 int canvas_open(canvas *c, int w, int h, cv_error *e)
 {
     memset(c, 0, sizeof *c);
@@ -24,14 +36,7 @@ int canvas_open(canvas *c, int w, int h, cv_error *e)
     c->cr = cairo_create(c->surface);
     c->w = w;
     c->h = h;
-    /* Grey-scale antialiasing, no sub-pixel colour fringes, fixed hinting:
-     * nothing that depends on a desktop's settings. */
-    cairo_font_options_t *fo = cairo_font_options_create();
-    cairo_font_options_set_antialias(fo, CAIRO_ANTIALIAS_GRAY);
-    cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_SLIGHT);
-    cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
-    cairo_set_font_options(c->cr, fo);
-    cairo_font_options_destroy(fo);
+    set_font_options(c->cr);
     cairo_set_source_rgb(c->cr, 1, 1, 1);
     cairo_paint(c->cr);
     cairo_set_source_rgb(c->cr, 0, 0, 0);
@@ -117,6 +122,18 @@ double canvas_text_width(cairo_t *cr, const char *s)
     cairo_text_extents_t te;
     cairo_text_extents(cr, s, &te);
     return te.x_advance;
+}
+
+double canvas_measure(const char *s, double size, int bold)
+{
+    cairo_surface_t *surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 1, 1);
+    cairo_t *cr = cairo_create(surface);
+    set_font_options(cr);
+    canvas_font(cr, size, bold);
+    double w = canvas_text_width(cr, s);
+    cairo_destroy(cr);
+    cairo_surface_destroy(surface);
+    return w;
 }
 
 double canvas_text_height(cairo_t *cr)

@@ -37,6 +37,8 @@ void canvas_text(cairo_t *cr, double x, double y, double ax, double ay, const ch
 void canvas_text_rotated(cairo_t *cr, double x, double y, double ax, double ay,
                          double angle, const char *s);
 double canvas_text_width(cairo_t *cr, const char *s);
+/* Width of s in DejaVu Sans of this size, before there is a canvas (to size one). */
+double canvas_measure(const char *s, double size, int bold);
 /* Text height for the current font (ascent + descent of a capital). */
 double canvas_text_height(cairo_t *cr);
 

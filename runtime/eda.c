@@ -77,26 +77,15 @@ static void image_rgb(const cv_images *im, size_t i, uint8_t *rgb)
             rgb[j * 3 + k] = p[j * im->c + (im->c == 3 ? k : 0)];
 }
 
-static double widest_name(cairo_t *cr, const cv_dataset *d)
-{
-    double w = 0;
-    for (int k = 0; k < d->n_classes; k++)
-        w = fmax(w, canvas_text_width(cr, class_name(d, k)));
-    return w;
-}
-
 /* One row per class: its name, then its first n training images. */
 static int write_samples(const char *path, const cv_dataset *d, int n, cv_error *e)
 {
     const cv_images *im = &d->train;
     int scale = im->h >= 56 ? 1 : (56 + im->h - 1) / im->h;
     double cell = (double)im->w * scale + 4, row_h = (double)im->h * scale + 6;
-    canvas probe;
-    if (canvas_open(&probe, 1, 1, e) != 0)
-        return -1;
-    canvas_font(probe.cr, 13, 0);
-    double name_w = widest_name(probe.cr, d);
-    canvas_close(&probe);
+    double name_w = 0;
+    for (int k = 0; k < d->n_classes; k++)
+        name_w = fmax(name_w, canvas_measure(class_name(d, k), 13, 0));
     double left = 16 + name_w + 12, top = 62;
     canvas c;
     if (canvas_open(&c, (int)fmax(left + n * cell + 12, 480),

@@ -24,7 +24,7 @@ typedef struct {
 
 double eval_sample_loss(const float *probs, int label)
 {
-    double p = probs[label];
+    double p = (double)probs[label];
     if (p < KERAS_EPSILON)
         p = KERAS_EPSILON;
     if (p > 1.0 - KERAS_EPSILON)

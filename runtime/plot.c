@@ -420,16 +420,11 @@ int plot_confusion(const char *path, const char *title, int n,
             return cv_fail(e, "%s: class %d has no name", path, i);
 
     /* Measure the labels first: the layout follows from them. */
-    canvas probe;
-    if (canvas_open(&probe, 1, 1, e) != 0)
-        return -1;
     double cell = n <= 12 ? 54 : n <= 24 ? 30 : 16;
     double value_font = n <= 12 ? 13 : n <= 24 ? 9 : 6;
-    canvas_font(probe.cr, TICK_FONT, 0);
     double name_w = 0;
     for (int i = 0; i < n; i++)
-        name_w = fmax(name_w, canvas_text_width(probe.cr, class_names[i]));
-    canvas_close(&probe);
+        name_w = fmax(name_w, canvas_measure(class_names[i], TICK_FONT, 0));
 
     double diag = name_w * CANVAS_SQRT1_2 + 12;  /* height/width of a 45 degree label */
     double left = 16 + LABEL_FONT + 14 + name_w + 10;

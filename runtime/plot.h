@@ -35,8 +35,9 @@ typedef struct {
 
 /* n_panels (1..4) line plots side by side under one figure title (NULL: none),
  * e.g. loss and accuracy vs epoch for every model of an experiment: one colour
- * per model, solid for train and dashed for test.  Each panel has its legend
- * in its best (least covered) corner. */
+ * per model, solid for train and dashed for test.  Each panel's legend goes in
+ * a corner no line passes through, or, if every corner is taken, outside the
+ * axes on the right. */
 int plot_lines(const char *path, const char *title, int n_panels,
                const plot_panel *panels, cv_error *e);
 

@@ -2,6 +2,7 @@
  * plots and report.md from what `convc run` left in RESULTS_DIR. */
 #include <stdio.h>
 #include <string.h>
+#include "plot.h"
 #include "report.h"
 
 int main(int argc, char **argv)
@@ -46,5 +47,6 @@ int main(int argc, char **argv)
     }
     report_pictures_free(&pics, r.n_models);
     report_free(&r);
+    plot_release_caches();
     return status;
 }

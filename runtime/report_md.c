@@ -39,7 +39,7 @@ static void write_setup(const report *r, FILE *f)
             "%d, %d epoch%s", r->optimizer ? r->optimizer : "?", r->lr, r->batch, r->epochs,
             r->epochs == 1 ? "" : "s");
     if (r->threads > 0)
-        fprintf(f, ", %d threads", r->threads);
+        fprintf(f, ", %d thread%s", r->threads, r->threads == 1 ? "" : "s");
     fprintf(f, "; seed%s ", r->n_seeds == 1 ? "" : "s");
     for (int i = 0; i < r->n_seeds; i++)
         fprintf(f, "%s%d", i ? ", " : "", r->seeds[i]);
@@ -224,12 +224,12 @@ int report_write_markdown(const report *r, const report_pictures *p, const char 
             "`convc run %s`.\n\n", r->name, r->source ? " from `" : "",
             r->source ? r->source : "", r->source ? "`" : "", r->source ? r->source : "...");
     write_setup(r, f);
+    write_eda(r, f);
     write_results(r, f);
     fputs("## Findings\n\n", f);
     report_write_findings(r, f);
     fputs("\n", f);
     write_pictures(r, p, f);
-    write_eda(r, f);
     fputs("## Interpretation\n\n", f);
     report_write_interpretation(r, f);
     if (ferror(f)) {

@@ -211,10 +211,13 @@ static void finding_baseline(const report *r, FILE *f)
     if (n_cnn == 0)
         return;
     fprintf(f, "- Against the dense baseline **%s** (%.2f%%): ", b->name, 100 * b->acc_mean);
-    if (n_beat == n_cnn)
-        fprintf(f, "%s %d convolutional model%s beat%s it, by %+.2f to %+.2f points (",
-                n_cnn == 1 ? "the" : "all", n_cnn, n_cnn == 1 ? "" : "s",
-                n_cnn == 1 ? "s" : "", lo, hi);
+    if (n_beat == n_cnn && n_cnn == 1)
+        fprintf(f, "the convolutional model beats it by %+.2f points (", lo);
+    else if (n_beat == n_cnn)
+        fprintf(f, "all %d convolutional models beat it, by %+.2f to %+.2f points (", n_cnn,
+                lo, hi);
+    else if (n_cnn == 1)
+        fprintf(f, "the convolutional model does not beat it (");
     else
         fprintf(f, "%d of %d convolutional models beat it; the differences range from "
                 "%+.2f to %+.2f points (", n_beat, n_cnn, lo, hi);
@@ -340,8 +343,13 @@ static void finding_fit(const report *r, FILE *f)
                 100 * (c->train_acc_last - c->acc_mean));
         first = 0;
     }
-    fprintf(f, " points; **%s** fits its training data most beyond what carries over to "
-            "the test set.\n", r->models[worst].name);
+    if (worst_gap > 0)
+        fprintf(f, " points; **%s** fits its training data most beyond what carries over to "
+                "the test set.\n", r->models[worst].name);
+    else
+        fputs(" points: no model does better on its training data than on the test set "
+              "yet (the training accuracy is averaged over the last epoch, while the "
+              "weights were still changing).\n", f);
 }
 
 static void finding_speed(const report *r, FILE *f)
@@ -406,7 +414,7 @@ void report_write_interpretation(const report *r, FILE *f)
     int fc = first_conv(c);
     const report_layer *l = fc >= 0 ? &c->layers[fc] : NULL;
 
-    fputs("### Why convolution helps here\n\n", f);
+    fputs("### Convolution against the dense baseline\n\n", f);
     if (base >= 0) {
         const report_model *b = &r->models[base];
         double d = 100 * (c->acc_mean - b->acc_mean);
@@ -417,8 +425,10 @@ void report_write_interpretation(const report *r, FILE *f)
         else
             fprintf(f, "Here the dense baseline **%s** is not beaten: the best "
                     "convolutional model, **%s**, is %.2f points behind (%.2f%% vs %.2f%%); "
-                    "with this little training the inductive bias did not pay off yet. ",
-                    b->name, c->name, -d, 100 * c->acc_mean, 100 * b->acc_mean);
+                    "the inductive bias of convolution did not pay off in this run (%d "
+                    "epoch%s on %s training images). ", b->name, c->name, -d,
+                    100 * c->acc_mean, 100 * b->acc_mean, r->epochs, r->epochs == 1 ? "" : "s",
+                    r->limit_train > 0 ? grouped(r->limit_train) : "all");
         fprintf(f, "The baseline flattens the %dx%d image into %d independent inputs, so "
                 "it has no notion of which pixels are neighbours.\n\n",
                 b->layers ? b->layers[0].in[0] : 0, b->layers ? b->layers[0].in[1] : 0,
@@ -450,7 +460,7 @@ void report_write_interpretation(const report *r, FILE *f)
         fprintf(f, "- **Hierarchy.** %s stacks %d conv layers; a unit of the last one sees "
                 "a %dx%d region of the input (%.0f%% of the image side), against %dx%d "
                 "for the first. Early filters respond to edges and blobs, later ones to "
-                "combinations of them: the learned filters and feature maps below show it.\n",
+                "combinations of them: the learned filters and feature maps above show it.\n",
                 c->name, c->conv_layers, rf, rf, 100.0 * rf / (l->in[0] > 0 ? l->in[0] : 1),
                 l->kernel[0], l->kernel[1]);
     if (r->factor_title) {
@@ -486,10 +496,9 @@ void report_write_interpretation(const report *r, FILE *f)
           "- a handful of sensor readings, where a small dense network is enough.\n\n", f);
     if (base >= 0) {
         double d = 100 * (c->acc_mean - r->models[base].acc_mean);
-        fprintf(f, "The baseline's %.2f%% is a reminder that on centred, aligned images a "
-                "dense network already does well (see the mean images in the data "
-                "section): position alone carries much of the signal", 100 *
-                r->models[base].acc_mean);
+        fprintf(f, "The baseline reaches %.2f%% without any of this: on centred, aligned "
+                "images the position of a pixel alone carries signal (see the mean images "
+                "in the data section)", 100 * r->models[base].acc_mean);
         if (d > 0)
             fprintf(f, ", and convolution adds %.2f points on top of it.\n\n", d);
         else

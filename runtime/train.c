@@ -80,21 +80,28 @@ static void compute_task(void *arg, int t, int T)
     b->loss = m->backward(j->params, b->grads, b->work, b->x, b->labels, n);
 }
 
+/* Floats per pass of the update phase: the summing, scaling and optimizer
+ * passes over one chunk stay in L1. */
+#define UPDATE_CHUNK 2048
+
 static void update_task(void *arg, int t, int T)
 {
     batch_job *j = arg;
     size_t lo, hi;
     slice(j->m->n_params, t, T, &lo, &hi);
     float *restrict g = j->tb[0].grads;
-    for (int k = 1; k < T; k++) {
-        const float *restrict gk = j->tb[k].grads;
-        for (size_t i = lo; i < hi; i++)
-            g[i] += gk[i];
-    }
     const float n = (float)j->n;
-    for (size_t i = lo; i < hi; i++)
-        g[i] /= n;
-    optim_apply(j->opt, j->params, g, lo, hi);
+    for (size_t c = lo; c < hi; c += UPDATE_CHUNK) {
+        size_t end = hi - c < UPDATE_CHUNK ? hi : c + UPDATE_CHUNK;
+        for (int k = 1; k < T; k++) {
+            const float *restrict gk = j->tb[k].grads;
+            for (size_t i = c; i < end; i++)
+                g[i] += gk[i];
+        }
+        for (size_t i = c; i < end; i++)
+            g[i] /= n;
+        optim_apply(j->opt, j->params, g, c, end);
+    }
 }
 
 static void *alloc_floats(size_t n)

@@ -129,16 +129,6 @@ static void print_model_line(const convc_model *m)
            m->in_w, m->in_c, m->n_classes, m->n_params);
 }
 
-static void help_main(const char *prog, const convc_model *m)
-{
-    printf("Usage: %s [train] [OPTIONS]       train the model\n"
-           "       %s eval --weights CKPT     evaluate a checkpoint on the test set\n"
-           "       %s predict --weights CKPT IMAGE...   classify PGM/PNG images\n"
-           "       %s viz --weights CKPT --out DIR      pictures of filters and feature maps\n"
-           "'%s COMMAND --help' documents each command.\n\n", prog, prog, prog, prog, prog);
-    print_model_line(m);
-}
-
 static void help_train(const char *prog, const convc_model *m)
 {
     printf("Usage: %s [train] [OPTIONS]\n"
@@ -213,6 +203,20 @@ static void help_viz(const char *prog)
            "  --out DIR           output directory, created if needed (required)\n"
            "  --data DIR          data directory for the test images (default $%s,\n"
            "                      else %s)\n", prog, DATASET_ENV, DATASET_DEFAULT_DIR);
+}
+
+/* `train --help`: everything, every command's options included. */
+static void help_main(const char *prog, const convc_model *m)
+{
+    print_model_line(m);
+    printf("Commands: train (the default), eval, predict, viz.\n\n");
+    help_train(prog, m);
+    printf("\n");
+    help_eval(prog);
+    printf("\n");
+    help_predict(prog);
+    printf("\n");
+    help_viz(prog);
 }
 
 /* ---- shared pieces ------------------------------------------------------ */
@@ -311,6 +315,9 @@ static int cmd_train(const convc_model *m, args *a)
         const char *value;
         const char *f = split_flag(a->argv[a->i], buf, sizeof buf, &value);
         a->flag = f;
+        if (value && (!strcmp(f, "--no-shuffle") || !strcmp(f, "--no-save") ||
+                      !strcmp(f, "--quiet")))
+            return usage_error(a, "%s takes no value", f);
         if (!strcmp(f, "-h") || !strcmp(f, "--help")) {
             help_train(a->prog, m);
             return 0;
@@ -442,17 +449,26 @@ static int cmd_train(const convc_model *m, args *a)
         printf("%s: %zu parameters; %zu training images (validation split %g), %zu test "
                "images from %s\n", m->name, m->n_params, n_all, cfg.val_split, n_test,
                dataset_dir(data));
-        printf("%s lr %g, batch %d, %d epochs, %d threads, seed %" PRIu64 "%s%s%s\n",
+        printf("%s lr %g, batch %d, %d epochs, %d threads, seed %" PRIu64 "\n",
                optim_kind_name(cfg.optim.kind), cfg.optim.lr, cfg.batch, cfg.epochs,
-               cfg.threads, cfg.seed, resume ? "; resuming " : "", resume ? resume : "",
-               resume ? "" : "");
+               cfg.threads, cfg.seed);
         if (resume)
-            printf("resuming at epoch %u, batch %" PRIu64 "\n", st.epoch + 1, st.batch_pos);
+            printf("resuming %s at epoch %u, batch %" PRIu64 "\n", resume, st.epoch + 1,
+                   st.batch_pos);
         fflush(stdout);
+    }
+    if (st.epoch >= (uint32_t)cfg.epochs) {
+        if (!cfg.quiet)
+            printf("nothing to do: %s has completed %u of %d epochs (--epochs N trains "
+                   "longer)\n", resume, st.epoch, cfg.epochs);
+        train_state_free(&st);
+        dataset_free(&d);
+        return 0;
     }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_stop_signal;
+    sa.sa_flags = SA_RESTART;   /* a checkpoint being written is not disturbed */
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
@@ -589,6 +605,8 @@ static int parse_simple(const convc_model *m, args *a, const char **weights, con
             return -1;
         }
         if (json && !strcmp(f, "--json")) {
+            if (value)
+                return usage_error(a, "--json takes no value");
             *json = 1;
             continue;
         }
@@ -719,9 +737,9 @@ static int cmd_predict(const convc_model *m, args *a)
                     rank[k] = rank[j];
                     rank[j] = t;
                 }
-        printf("%s: %s (%.4f)", files[i], names[rank[0]], probs[rank[0]]);
+        printf("%s: %s (%.4f)", files[i], names[rank[0]], (double)probs[rank[0]]);
         for (int k = 1; k < top; k++)
-            printf(", %s (%.4f)", names[rank[k]], probs[rank[k]]);
+            printf(", %s (%.4f)", names[rank[k]], (double)probs[rank[k]]);
         printf("%s\n", resized ? "  [resized]" : "");
     }
     free(files);

@@ -70,6 +70,20 @@ static double text_lines(cairo_t *cr, double x, double y, const char *s, double 
     return dy;
 }
 
+/* Width of the widest line of s as text_lines draws it. */
+static double widest_line(const char *s, double size)
+{
+    char line[256];
+    double w = 0;
+    for (int first = 1; s && *s; first = 0) {
+        size_t n = strcspn(s, "\n");
+        snprintf(line, sizeof line, "%.*s", (int)(n < sizeof line ? n : sizeof line - 1), s);
+        w = fmax(w, canvas_measure(line, size, first));
+        s += n + (s[n] == '\n');
+    }
+    return w;
+}
+
 static int count_lines(const char *s)
 {
     int n = s && *s ? 1 : 0;
@@ -92,8 +106,8 @@ int viz_filters(const char *path, const convc_model *m, const float *params,
     for (size_t i = 0; i < t->count; i++)
         vmax = fmax(vmax, fabs((double)k[i]));
 
-    /* Every filter drawn about 48 pixels tall, whatever its size. */
-    int scale = kh >= 48 ? 1 : (48 + kh - 1) / kh;
+    /* Every filter drawn about 56 pixels tall, whatever its size. */
+    int scale = kh >= 56 ? 1 : (56 + kh - 1) / kh;
     int slice_w = kw * scale, fw = cin * slice_w + (cin - 1) * 2, fh = kh * scale;
     int cols = cout < 8 ? cout : 8;
     while (cols > 1 && cols * (fw + CELL_GAP) > 1000)
@@ -103,22 +117,24 @@ int viz_filters(const char *path, const convc_model *m, const float *params,
     double left = 24, top = 78;
     double grid_w = cols * cell_w, grid_h = rows * cell_h;
     double bar_x = left + grid_w + 20;
-    int width = (int)fmax(bar_x + 18 + 60 + 24, 560);
+    const convc_layer *l = conv_layer(m, 0);
+    char title[512], subtitle[512], s[64];
+    snprintf(title, sizeof title, "%s: learned filters of the first conv layer", m->name);
+    snprintf(subtitle, sizeof subtitle, "%s  -  %d filters of %dx%d%s, one shared scale",
+             l->source ? l->source : "conv", cout, kh, kw,
+             cin > 1 ? " per input channel" : "");
+    double text_w = fmax(canvas_measure(title, 16, 1), canvas_measure(subtitle, 12, 0));
+    int width = (int)fmax(fmax(bar_x + 18 + 60 + 24, 16 + text_w + 16), 480);
     int height = (int)(top + fmax(grid_h, 160) + 24);
 
     canvas c;
     if (canvas_open(&c, width, height, e) != 0)
         return -1;
     cairo_t *cr = c.cr;
-    const convc_layer *l = conv_layer(m, 0);
-    char s[512];
-    snprintf(s, sizeof s, "%s: learned filters of the first conv layer", m->name);
     canvas_font(cr, 16, 1);
-    canvas_text(cr, 16, 14, 0, 0, s);
-    snprintf(s, sizeof s, "%s  -  %d filters of %dx%d%s, one shared scale", l->source ? l->source : "conv",
-             cout, kh, kw, cin > 1 ? " per input channel" : "");
+    canvas_text(cr, 16, 14, 0, 0, title);
     canvas_font(cr, 12, 0);
-    canvas_text(cr, 16, 40, 0, 0, s);
+    canvas_text(cr, 16, 40, 0, 0, subtitle);
 
     uint8_t *rgb = malloc((size_t)kh * (size_t)kw * 3);
     if (!rgb) {
@@ -223,7 +239,15 @@ int viz_feature_maps(const char *path, const convc_model *m, const float *params
     double caption_h = max_caption * 13 * 1.45 + 6;
     double block_h = caption_h + fmax(in_h + 24, rows * map_cell_h) + 18;
     double top = 76;
-    int width = (int)fmax(grid_x + cols * map_cell_w + 16, 640);
+    char title[512], subtitle[512], s[64];
+    snprintf(title, sizeof title, "%s: feature maps of conv layer %d after activation",
+             m->name, conv_index + 1);
+    snprintf(subtitle, sizeof subtitle, "%s  -  %d maps of %dx%d; each map on its own "
+             "scale (dark: 0, yellow: its maximum)", l->source ? l->source : "conv", c, h, w);
+    double text_w = fmax(canvas_measure(title, 16, 1), canvas_measure(subtitle, 12, 0));
+    for (int i = 0; captions && i < n_images; i++)
+        text_w = fmax(text_w, widest_line(captions[i], 13));
+    int width = (int)fmax(grid_x + cols * map_cell_w + 16, 16 + text_w + 16);
     int height = (int)(top + n_images * block_h + 8);
 
     float *work = calloc(m->work_per_sample, sizeof *work);
@@ -239,15 +263,10 @@ int viz_feature_maps(const char *path, const convc_model *m, const float *params
         return work && probs && rgb ? -1 : cv_fail(e, "%s: out of memory", path);
     }
     cairo_t *cr = cv.cr;
-    char s[512];
-    snprintf(s, sizeof s, "%s: feature maps of conv layer %d after activation", m->name,
-             conv_index + 1);
     canvas_font(cr, 16, 1);
-    canvas_text(cr, 16, 14, 0, 0, s);
-    snprintf(s, sizeof s, "%s  -  %d maps of %dx%d; each map on its own scale "
-             "(dark: 0, yellow: its maximum)", l->source ? l->source : "conv", c, h, w);
+    canvas_text(cr, 16, 14, 0, 0, title);
     canvas_font(cr, 12, 0);
-    canvas_text(cr, 16, 40, 0, 0, s);
+    canvas_text(cr, 16, 40, 0, 0, subtitle);
 
     size_t in_size = (size_t)m->in_h * m->in_w * m->in_c;
     for (int img = 0; img < n_images; img++) {
@@ -278,7 +297,7 @@ int viz_feature_maps(const char *path, const convc_model *m, const float *params
             canvas_pixels(cr, mx, my + 11, w, h, map_scale, rgb);
             canvas_font(cr, INDEX_FONT, 0);
             cairo_set_source_rgb(cr, dead ? 0.75 : 0.35, dead ? 0.1 : 0.35, dead ? 0.1 : 0.35);
-            snprintf(s, sizeof s, dead ? "%d dead" : "%d", ch + 1);
+            snprintf(s, sizeof s, dead ? "%d  all 0" : "%d", ch + 1);
             canvas_text(cr, mx, my, 0, 0, s);
         }
     }

@@ -28,7 +28,7 @@ int viz_filters(const char *path, const convc_model *m, const float *params,
  * them, e.g. class names; may be NULL) label the inputs.  Each map is scaled
  * on its own (sequential scale from 0 for non-negative maps, symmetric
  * diverging otherwise), so weak maps still show their pattern; maps that are
- * zero everywhere are marked "dead". */
+ * zero everywhere for that image are marked "all 0". */
 int viz_feature_maps(const char *path, const convc_model *m, const float *params,
                      int conv_index, int n_images, const float *images,
                      const char *const *captions, cv_error *e);

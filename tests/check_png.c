@@ -180,6 +180,34 @@ START_TEST(every_truncation_fails_cleanly)
 }
 END_TEST
 
+START_TEST(every_corrupted_byte_is_survived)
+{
+    cv_bitmap b;
+    fill_pattern(&b, 13, 9, 2);
+    ck_assert_int_eq(cv_png_write(tmp_path("f.png"), &b, NULL), 0);
+    cv_bitmap_free(&b);
+    size_t n;
+    uint8_t *buf = read_file(tmp_path("f.png"), &n);
+    for (size_t i = 0; i < n; i++) {
+        static const uint8_t flips[] = {0x01, 0x80, 0xff};
+        for (int k = 0; k < 3; k++) {
+            buf[i] ^= flips[k];
+            cv_bitmap out;
+            cv_error e = {""};
+            if (cv_png_decode("f.png", buf, n, &out, &e) == 0) {
+                /* Some bytes (e.g. in the zlib stream's slack) do not matter. */
+                ck_assert(out.w == 13 && out.h == 9);
+                cv_bitmap_free(&out);
+            } else {
+                ck_assert_msg(strstr(e.msg, "f.png") != NULL, "byte %zu: %s", i, e.msg);
+            }
+            buf[i] ^= flips[k];
+        }
+    }
+    free(buf);
+}
+END_TEST
+
 START_TEST(bad_inputs_name_the_file)
 {
     cv_bitmap b;
@@ -235,6 +263,7 @@ static Suite *png_suite(void)
     tcase_add_test(core, same_pixels_same_bytes);
     tcase_add_test(core, reads_palette_and_16_bit);
     tcase_add_test(limits, every_truncation_fails_cleanly);
+    tcase_add_test(limits, every_corrupted_byte_is_survived);
     tcase_add_test(limits, bad_inputs_name_the_file);
     tcase_add_test(limits, write_errors);
     suite_add_tcase(s, core);

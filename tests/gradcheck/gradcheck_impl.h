@@ -97,13 +97,14 @@ static double gc_loss(gc_state *g)
 static double gc_check(gc_state *g, int per_tensor, int verbose, uint64_t seed)
 {
     const convc_model *m = g->m;
-    double worst = 0.0, loss;
+    double worst = 0.0, loss, at;
     int t;
     memset(g->grads, 0, m->n_params * sizeof(float));
     m->forward(g->params, g->work, g->x, g->n, g->probs, g->seeds);
     loss = m->backward(g->params, g->grads, g->work, g->x, g->labels, g->n);
     if (verbose)
         printf("  loss %.6f over %d samples\n", loss, g->n);
+    at = gc_loss(g);
     for (t = 0; t < m->n_tensors; t++) {
         const convc_tensor *ts = &m->tensors[t];
         double tworst = 0.0;
@@ -113,20 +114,26 @@ static double gc_check(gc_state *g, int per_tensor, int verbose, uint64_t seed)
             float saved = g->params[j];
             double ana = g->grads[j], err = HUGE_VAL;
             int e;
-            /* Three step sizes, the best estimate counts: a kink of relu
-             * or max pooling inside a step spoils the large ones, float
-             * rounding the small one, rarely all three. */
+            /* Three step sizes, central and one-sided differences; the best
+             * estimate counts.  A kink of relu or max pooling inside a step
+             * spoils the central difference but rarely both sides at once,
+             * float rounding spoils only the smallest step. */
             for (e = 0; e < 3 && err > 1e-3; e++) {
                 const float eps = e == 0 ? 1e-2f : e == 1 ? 1e-3f : 1e-4f;
-                double up, down, num;
+                double up, down, hu, hd, est[3];
+                int q;
                 g->params[j] = saved + eps;
                 up = gc_loss(g);
+                hu = (double)(saved + eps) - (double)saved;   /* steps after rounding */
                 g->params[j] = saved - eps;
                 down = gc_loss(g);
+                hd = (double)saved - (double)(saved - eps);
                 g->params[j] = saved;
-                /* the step actually taken, after rounding to float */
-                num = (up - down) / ((double)(saved + eps) - (double)(saved - eps));
-                err = fmin(err, fabs(ana - num) / fmax(fmax(fabs(ana), fabs(num)), 1e-2));
+                est[0] = (up - down) / (hu + hd);
+                est[1] = (up - at) / hu;
+                est[2] = (at - down) / hd;
+                for (q = 0; q < 3; q++)
+                    err = fmin(err, fabs(ana - est[q]) / fmax(fmax(fabs(ana), fabs(est[q])), 1e-2));
             }
             if (err > tworst)
                 tworst = err;

@@ -1,0 +1,292 @@
+/* gen_conv_vec.c - register-blocked convolution kernels in GNU C vectors
+ * (8 floats), emitted behind `#ifdef CONVC_VECTOR` next to the plain loops.
+ *
+ * Forward (and the input gradient, computed as a stride-1 convolution of the
+ * zero-padded output gradient with the flipped kernel): a tile of PB output
+ * pixels x VB vectors of output channels lives in PB*VB accumulators; for
+ * every (ky, kx, ci) one kernel row of VB vectors is loaded and each pixel's
+ * input value broadcast: PB*VB FMAs per PB+VB loads.  For a fixed ky the
+ * (kx, ci) pairs are contiguous both in the HWC input and in the
+ * (KH, KW, Cin, Cout) kernel, so they form one loop of KW*Cin steps.
+ *
+ * Weight gradient: a tile of RB kernel rows (consecutive (kx, ci) of one ky)
+ * x VB vectors of Cout accumulates over all output pixels, then is added
+ * to the gradient once. */
+#include "gen_parts.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define MAX_ACC 24      /* accumulators per tile: 32 vector registers with
+                           AVX-512VL, minus operands */
+
+void gen_emit_vector_prelude(gen_ctx *c)
+{
+    emitter *e = c->e;
+    emit_banner(e, "vector kernels: GNU C vectors of 8 floats, where AVX is enabled");
+    emit_raw(e, "#if (defined(__GNUC__) || defined(__clang__)) && defined(__AVX__) && !defined(CONVC_NO_VECTOR)\n");
+    emit_raw(e, "#define CONVC_VECTOR 1\n");
+    emit_line(e, "typedef float vf8 __attribute__((vector_size(32)));");
+    emit_blank(e);
+    emit_open(e, "static inline vf8 vload(const float *p)");
+    emit_line(e, "vf8 v;");
+    emit_line(e, "memcpy(&v, p, sizeof v);");
+    emit_line(e, "return v;");
+    emit_close(e, "");
+    emit_blank(e);
+    emit_open(e, "static inline void vstore(float *p, vf8 v)");
+    emit_line(e, "memcpy(p, &v, sizeof v);");
+    emit_close(e, "");
+    emit_blank(e);
+    emit_open(e, "static inline vf8 vsplat(float s)");
+    emit_line(e, "vf8 v = { s, s, s, s, s, s, s, s };");
+    emit_line(e, "return v;");
+    emit_close(e, "");
+    emit_raw(e, "#endif\n");
+}
+
+static int vectors_per_tile(int cout)
+{
+    return cout % 32 == 0 ? 4 : cout % 16 == 0 ? 2 : 1;
+}
+
+typedef struct {
+    const char *dst, *src, *kern, *bias;    /* C expressions; bias may be NULL */
+    int oh, ow, sh, sw;
+    int src_w;                              /* pixels per row of src */
+    int kh, kw, cin, cout;
+} conv_tiles;
+
+static void emit_conv_tile(gen_ctx *c, const conv_tiles *t, int np, int vb)
+{
+    emitter *e = c->e;
+    const char *R = c->restrict_kw;
+    int p, v;
+    emit_line(e, "const float *%s xb = %s + (oy * %d + ox * %d) * %d;", R, t->src,
+              t->sh * t->src_w, t->sw, t->cin);
+    emit_line(e, "const float *%s kb = %s + cb;", R, t->kern);
+    emit_line(e, "float *%s ob = %s + (oy * %d + ox) * %d + cb;", R, t->dst, t->ow, t->cout);
+    for (p = 0; p < np; p++) {
+        emit_raw(e, "%*svf8 ", e->depth * 4, "");
+        for (v = 0; v < vb; v++) {
+            if (t->bias)
+                emit_raw(e, "a%d_%d = vload(%s + cb + %d)%s", p, v, t->bias, 8 * v,
+                         v + 1 < vb ? ", " : ";\n");
+            else
+                emit_raw(e, "a%d_%d = vsplat(0.0f)%s", p, v, v + 1 < vb ? ", " : ";\n");
+        }
+    }
+    emit_open(e, "for (ky = 0; ky < %d; ky++)", t->kh);
+    emit_line(e, "const float *%s xr = xb + ky * %d;", R, t->src_w * t->cin);
+    emit_line(e, "const float *%s kr = kb + ky * %d;", R, t->kw * t->cin * t->cout);
+    emit_open(e, "for (j = 0; j < %d; j++)", t->kw * t->cin);
+    emit_raw(e, "%*sconst vf8 ", e->depth * 4, "");
+    for (v = 0; v < vb; v++)
+        emit_raw(e, "w%d = vload(kr + j * %d + %d)%s", v, t->cout, 8 * v,
+                 v + 1 < vb ? ", " : ";\n");
+    emit_line(e, "vf8 x;");
+    for (p = 0; p < np; p++) {
+        emit_raw(e, "%*sx = vsplat(xr[%d + j]);", e->depth * 4, "", p * t->sw * t->cin);
+        for (v = 0; v < vb; v++)
+            emit_raw(e, " a%d_%d += x * w%d;", p, v, v);
+        emit_raw(e, "\n");
+    }
+    emit_close(e, "");
+    emit_close(e, "");
+    for (p = 0; p < np; p++) {
+        emit_raw(e, "%*s", e->depth * 4, "");
+        for (v = 0; v < vb; v++)
+            emit_raw(e, "vstore(ob + %d, a%d_%d);%s", p * t->cout + 8 * v, p, v,
+                     v + 1 < vb ? " " : "\n");
+    }
+}
+
+static void emit_conv_tiles(gen_ctx *c, const conv_tiles *t)
+{
+    emitter *e = c->e;
+    int vb = vectors_per_tile(t->cout);
+    int pb = MAX_ACC / vb > 8 ? 8 : MAX_ACC / vb;
+    int full, rest;
+    if (pb > t->ow)
+        pb = t->ow;
+    full = t->ow / pb * pb;
+    rest = t->ow - full;
+    emit_line(e, "int oy, ox, cb, ky, j;");
+    emit_open(e, "for (oy = 0; oy < %d; oy++)", t->oh);
+    emit_open(e, "for (ox = 0; ox < %d; ox += %d)", full, pb);
+    emit_open(e, "for (cb = 0; cb < %d; cb += %d)", t->cout, 8 * vb);
+    emit_conv_tile(c, t, pb, vb);
+    emit_close(e, "");
+    emit_close(e, "");
+    if (rest > 0) {
+        emit_line(e, "ox = %d;", full);
+        emit_open(e, "for (cb = 0; cb < %d; cb += %d)", t->cout, 8 * vb);
+        emit_conv_tile(c, t, rest, vb);
+        emit_close(e, "");
+    }
+    emit_close(e, "");
+}
+
+typedef struct {
+    const char *gk, *src, *dz;
+    int oh, ow, sh, sw, src_w, kh, kw, cin, cout;
+} wgrad_tiles;
+
+static void emit_wgrad_tile(gen_ctx *c, const wgrad_tiles *t, int nr, int vb)
+{
+    emitter *e = c->e;
+    const char *R = c->restrict_kw;
+    int r, v;
+    emit_line(e, "const float *%s xr = %s + ky * %d + r;", R, t->src, t->src_w * t->cin);
+    emit_line(e, "float *%s gb = %s + (ky * %d + r) * %d + cb;", R, t->gk, t->kw * t->cin,
+              t->cout);
+    for (r = 0; r < nr; r++) {
+        emit_raw(e, "%*svf8 ", e->depth * 4, "");
+        for (v = 0; v < vb; v++)
+            emit_raw(e, "a%d_%d = vsplat(0.0f)%s", r, v, v + 1 < vb ? ", " : ";\n");
+    }
+    emit_open(e, "for (oy = 0; oy < %d; oy++)", t->oh);
+    emit_open(e, "for (ox = 0; ox < %d; ox++)", t->ow);
+    emit_line(e, "const float *%s xp = xr + (oy * %d + ox * %d) * %d;", R,
+              t->sh * t->src_w, t->sw, t->cin);
+    emit_line(e, "const float *%s d = %s + (oy * %d + ox) * %d + cb;", R, t->dz, t->ow,
+              t->cout);
+    emit_raw(e, "%*sconst vf8 ", e->depth * 4, "");
+    for (v = 0; v < vb; v++)
+        emit_raw(e, "d%d = vload(d + %d)%s", v, 8 * v, v + 1 < vb ? ", " : ";\n");
+    emit_line(e, "vf8 x;");
+    for (r = 0; r < nr; r++) {
+        emit_raw(e, "%*sx = vsplat(xp[%d]);", e->depth * 4, "", r);
+        for (v = 0; v < vb; v++)
+            emit_raw(e, " a%d_%d += x * d%d;", r, v, v);
+        emit_raw(e, "\n");
+    }
+    emit_close(e, "");
+    emit_close(e, "");
+    for (r = 0; r < nr; r++)
+        for (v = 0; v < vb; v++) {
+            int at = r * t->cout + 8 * v;
+            emit_line(e, "vstore(gb + %d, vload(gb + %d) + a%d_%d);", at, at, r, v);
+        }
+}
+
+static void emit_wgrad_tiles(gen_ctx *c, const wgrad_tiles *t)
+{
+    emitter *e = c->e;
+    int vb = vectors_per_tile(t->cout);
+    int rows = t->kw * t->cin;
+    int rb = MAX_ACC / vb > 8 ? 8 : MAX_ACC / vb;
+    int full, rest;
+    if (rb > rows)
+        rb = rows;
+    full = rows / rb * rb;
+    rest = rows - full;
+    emit_line(e, "int oy, ox, cb, ky, r;");
+    emit_open(e, "for (ky = 0; ky < %d; ky++)", t->kh);
+    emit_open(e, "for (r = 0; r < %d; r += %d)", full, rb);
+    emit_open(e, "for (cb = 0; cb < %d; cb += %d)", t->cout, 8 * vb);
+    emit_wgrad_tile(c, t, rb, vb);
+    emit_close(e, "");
+    emit_close(e, "");
+    if (rest > 0) {
+        emit_line(e, "r = %d;", full);
+        emit_open(e, "for (cb = 0; cb < %d; cb += %d)", t->cout, 8 * vb);
+        emit_wgrad_tile(c, t, rest, vb);
+        emit_close(e, "");
+    }
+    emit_close(e, "");
+}
+
+void gen_conv_vec_forward(gen_ctx *c, const ir_layer *l)
+{
+    conv_tiles t;
+    memset(&t, 0, sizeof t);
+    t.dst = "out";
+    t.src = "src";
+    t.kern = "kern";
+    t.bias = "bias";
+    t.oh = l->out.h;
+    t.ow = l->out.w;
+    t.sh = l->sh;
+    t.sw = l->sw;
+    t.src_w = l->in.w + l->pad_left + l->pad_right;
+    t.kh = l->kh;
+    t.kw = l->kw;
+    t.cin = l->in.c;
+    t.cout = l->filters;
+    emit_conv_tiles(c, &t);
+}
+
+void gen_conv_vec_wgrad(gen_ctx *c, const ir_layer *l)
+{
+    wgrad_tiles t;
+    t.gk = "gkern";
+    t.src = "src";
+    t.dz = "dz";
+    t.oh = l->out.h;
+    t.ow = l->out.w;
+    t.sh = l->sh;
+    t.sw = l->sw;
+    t.src_w = l->in.w + l->pad_left + l->pad_right;
+    t.kh = l->kh;
+    t.kw = l->kw;
+    t.cin = l->in.c;
+    t.cout = l->filters;
+    emit_wgrad_tiles(c, &t);
+}
+
+/* dX[y][x] = sum over (a, b) of D[y + pt + a][x + pl + b] . KF[a][b], with D
+ * the output gradient padded by KH-1 rows and KW-1 columns on every side and
+ * KF[a][b] = K[KH-1-a][KW-1-b] transposed to (Cout, Cin). */
+void gen_conv_vec_dx(gen_ctx *c, const ir_layer *l, const char *dzpad, const char *din)
+{
+    emitter *e = c->e;
+    conv_tiles t;
+    char src[64];
+    int dw = l->out.w + 2 * (l->kw - 1);
+    emit_line(e, "float *%s dpz = w + %s%s;", c->restrict_kw, c->mprefix, dzpad);
+    emit_line(e, "float *%s din = w + %s%s;", c->restrict_kw, c->mprefix, din);
+    emit_line(e, "int y;");
+    emit_line(e, "memset(dpz, 0, sizeof(float) * %lld);",
+              (long long)(l->out.h + 2 * (l->kh - 1)) * dw * l->filters);
+    emit_open(e, "for (y = 0; y < %d; y++)", l->out.h);
+    emit_line(e, "memcpy(dpz + (y + %d) * %d + %d, dz + y * %d, sizeof(float) * %d);",
+              l->kh - 1, dw * l->filters, (l->kw - 1) * l->filters, l->out.w * l->filters,
+              l->out.w * l->filters);
+    emit_close(e, "");
+    snprintf(src, sizeof src, "(dpz + %d)", (l->pad_top * dw + l->pad_left) * l->filters);
+    memset(&t, 0, sizeof t);
+    t.dst = "din";
+    t.src = src;
+    t.kern = "kflip";
+    t.bias = NULL;
+    t.oh = l->in.h;
+    t.ow = l->in.w;
+    t.sh = 1;
+    t.sw = 1;
+    t.src_w = dw;
+    t.kh = l->kh;
+    t.kw = l->kw;
+    t.cin = l->filters;
+    t.cout = l->in.c;
+    emit_conv_tiles(c, &t);
+}
+
+void gen_conv_flip_function(gen_ctx *c, const ir_layer *l, const char *fname,
+                            const char *kernel_macro)
+{
+    emitter *e = c->e;
+    const char *R = c->restrict_kw;
+    emit_open(e, "static void %s(const float *%s params, float *%s kflip)", fname, R, R);
+    emit_line(e, "const float *%s kern = params + %s%s;", R, c->mprefix, kernel_macro);
+    emit_line(e, "int a, b, ci, co;");
+    emit_line(e, "for (a = 0; a < %d; a++)", l->kh);
+    emit_line(e, "    for (b = 0; b < %d; b++)", l->kw);
+    emit_line(e, "        for (co = 0; co < %d; co++)", l->filters);
+    emit_line(e, "            for (ci = 0; ci < %d; ci++)", l->in.c);
+    emit_line(e, "                kflip[((a * %d + b) * %d + co) * %d + ci] =", l->kw, l->filters,
+              l->in.c);
+    emit_line(e, "                    kern[(((%d - a) * %d + %d - b) * %d + ci) * %d + co];",
+              l->kh - 1, l->kw, l->kw - 1, l->in.c, l->filters);
+    emit_close(e, "");
+}

@@ -1,0 +1,331 @@
+/* check_experiment_report.c - bin/convc-report's parts on synthetic result
+ * files: the JSON reader, statistics, aggregation over seeds, findings, the
+ * CSV/JSON tables, report.md and its pictures. */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "plot.h"
+#include "report.h"
+#include "report_json.h"
+
+static char dir[64];
+
+static void write_file(const char *rel, const char *text)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", dir, rel);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static char *read_file(const char *rel)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", dir, rel);
+    FILE *f = fopen(path, "r");
+    ck_assert_msg(f != NULL, "%s is missing", path);
+    static char buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static int is_png(const char *rel)
+{
+    char path[256];
+    unsigned char sig[8] = {0};
+    snprintf(path, sizeof path, "%s/%s", dir, rel);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    size_t n = fread(sig, 1, 8, f);
+    fclose(f);
+    return n == 8 && memcmp(sig, "\x89PNG\r\n\x1a\n", 8) == 0;
+}
+
+static void run_dir(const char *name, double acc, double loss, int with_history)
+{
+    char rel[128], text[1024];
+    snprintf(rel, sizeof rel, "runs/%s", name);
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", dir, rel);
+    ck_assert_int_eq(mkdir(path, 0755), 0);
+    snprintf(text, sizeof text,
+             "{\"model\":\"m\",\"spec_hash\":\"0\",\"n\":200,\"loss\":%.6f,\"accuracy\":%.6f,"
+             "\"per_class_accuracy\":[1,1,1],\"class_names\":[\"T-shirt/top\",\"Trouser\","
+             "\"Bag\"],\"confusion\":[[60,5,2],[3,70,1],[4,6,49]]}\n", loss, acc);
+    snprintf(rel, sizeof rel, "runs/%s/eval.json", name);
+    write_file(rel, text);
+    if (with_history) {
+        snprintf(rel, sizeof rel, "runs/%s/history.csv", name);
+        snprintf(text, sizeof text,
+                 "epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds\n"
+                 "1,0.9,0.70,0.8,0.72,2.0\n2,0.5,%.4f,%.6f,%.6f,4.0\n", acc + 0.02, loss, acc);
+        write_file(rel, text);
+    }
+}
+
+static const char manifest[] =
+    "{\"format\": \"convc-experiment 1\", \"name\": \"synthetic\", \"title\": \"Synthetic\","
+    " \"description\": null, \"source\": \"x.yaml\", \"data\": \"fashion-mnist\","
+    " \"limit_train\": 0, \"limit_test\": 0,"
+    " \"train\": {\"optimizer\": \"adam\", \"lr\": 0.001, \"batch\": 32, \"epochs\": 2, \"threads\": 1},"
+    " \"seeds\": [1, 2, 3], \"factor\": {\"title\": \"Kernel Size\", \"value\": \"${k}×${k}\"},"
+    " \"models\": ["
+    "  {\"name\": \"baseline\", \"label\": \"Baseline (Dense)\", \"spec\": \"b.spec\", \"factor\": null,"
+    "   \"params\": 101770, \"flops\": 203520, \"conv_layers\": 0, \"code_lines\": 150,"
+    "   \"layers\": [{\"kind\": \"flatten\", \"source\": \"flatten\", \"in\": [28, 28, 1],"
+    "   \"out\": [1, 1, 784], \"kernel\": [0, 0], \"stride\": [0, 0], \"params\": 0, \"flops\": 0}],"
+    "   \"status\": \"ok\", \"error\": null},"
+    "  {\"name\": \"cnn_k3\", \"label\": \"CNN\", \"spec\": \"c.spec.in\", \"factor\": \"3×3\","
+    "   \"params\": 220234, \"flops\": 8192680, \"conv_layers\": 2, \"code_lines\": 900,"
+    "   \"layers\": ["
+    "    {\"kind\": \"conv\", \"source\": \"conv 32 k=3 same relu\", \"in\": [28, 28, 1], \"out\": [28, 28, 32],"
+    "     \"kernel\": [3, 3], \"stride\": [1, 1], \"params\": 320, \"flops\": 1},"
+    "    {\"kind\": \"pool\", \"source\": \"pool 2\", \"in\": [28, 28, 32], \"out\": [14, 14, 32],"
+    "     \"kernel\": [2, 2], \"stride\": [2, 2], \"params\": 0, \"flops\": 1},"
+    "    {\"kind\": \"conv\", \"source\": \"conv 64 k=3 same relu\", \"in\": [14, 14, 32], \"out\": [14, 14, 64],"
+    "     \"kernel\": [3, 3], \"stride\": [1, 1], \"params\": 18496, \"flops\": 1}],"
+    "   \"status\": \"ok\", \"error\": null}],"
+    " \"runs\": ["
+    "  {\"model\": \"baseline\", \"seed\": 1, \"dir\": \"runs/baseline-s1\", \"status\": \"ok\", \"error\": null},"
+    "  {\"model\": \"baseline\", \"seed\": 2, \"dir\": \"runs/baseline-s2\", \"status\": \"ok\", \"error\": null},"
+    "  {\"model\": \"cnn_k3\", \"seed\": 1, \"dir\": \"runs/cnn_k3-s1\", \"status\": \"ok\", \"error\": null},"
+    "  {\"model\": \"cnn_k3\", \"seed\": 2, \"dir\": \"runs/cnn_k3-s2\", \"status\": \"ok\", \"error\": null},"
+    "  {\"model\": \"cnn_k3\", \"seed\": 3, \"dir\": \"runs/cnn_k3-s3\", \"status\": \"failed\","
+    "   \"error\": \"training failed (exit status 1)\"}]}\n";
+
+static void setup(void)
+{
+    strcpy(dir, "/tmp/check_report.XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char path[128];
+    snprintf(path, sizeof path, "%s/runs", dir);
+    ck_assert_int_eq(mkdir(path, 0755), 0);
+    write_file("experiment.json", manifest);
+    run_dir("baseline-s1", 0.88, 0.33, 1);
+    run_dir("baseline-s2", 0.89, 0.32, 1);
+    run_dir("cnn_k3-s1", 0.91, 0.24, 1);
+    run_dir("cnn_k3-s2", 0.92, 0.22, 0);
+}
+
+static void teardown(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    ck_assert_int_eq(system(cmd), 0);
+    plot_release_caches();  /* fork mode: each test is its own process */
+}
+
+/* ---- pieces ----------------------------------------------------------------------- */
+
+START_TEST(mean_and_sample_std)
+{
+    double x[] = {1, 2, 3, 4};
+    ck_assert_double_eq_tol(report_mean(x, 4), 2.5, 1e-12);
+    ck_assert_double_eq_tol(report_std(x, 4), 1.2909944487358056, 1e-12);
+    ck_assert_double_eq_tol(report_std(x, 1), 0, 1e-12);
+    ck_assert(isnan(report_mean(x, 0)));
+}
+END_TEST
+
+START_TEST(clear_differences_need_two_seeds)
+{
+    report_model a = {.n_ok = 3, .acc_mean = 0.92, .acc_std = 0.002};
+    report_model b = {.n_ok = 3, .acc_mean = 0.91, .acc_std = 0.002};
+    ck_assert_int_eq(report_difference_is_clear(&a, &b), 1);
+    b.acc_std = 0.02;
+    ck_assert_int_eq(report_difference_is_clear(&a, &b), 0);
+    b.n_ok = 1;
+    ck_assert_int_eq(report_difference_is_clear(&a, &b), -1);
+}
+END_TEST
+
+START_TEST(json_reader)
+{
+    cv_error e;
+    const char *t = "{\"a\": [1, -2.5e1, true, null], \"s\": \"x\\\"y\\u00e9\", \"o\": {}}";
+    json_value *j = json_parse("t", t, strlen(t), &e);
+    ck_assert_msg(j != NULL, "%s", e.msg);
+    ck_assert_int_eq(json_length(json_get(j, "a")), 4);
+    ck_assert_double_eq_tol(json_number(json_at(json_get(j, "a"), 1), 0), -25, 1e-12);
+    ck_assert_str_eq(json_string(json_get(j, "s")), "x\"y\xc3\xa9");
+    ck_assert_ptr_null(json_get(j, "missing"));
+    ck_assert_double_eq(json_number(json_get(j, "s"), 7), 7);
+    json_free(j);
+    static const char *const bad[] = {"", "{", "[1,]", "{\"a\" 1}", "[1] x", "\"abc", "{1: 2}", "nul"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        j = json_parse("bad.json", bad[i], strlen(bad[i]), &e);
+        ck_assert_msg(j == NULL, "'%s' was accepted", bad[i]);
+        ck_assert_ptr_nonnull(strstr(e.msg, "bad.json:1:"));
+    }
+}
+END_TEST
+
+START_TEST(history_errors_name_the_line)
+{
+    write_file("h.csv", "epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds\n"
+                        "1,0.5,0.8,0.6,0.7,1.5\n2,0.4,0.85,oops\n");
+    report_run run = {0};
+    cv_error e;
+    char path[256];
+    snprintf(path, sizeof path, "%s/h.csv", dir);
+    ck_assert_int_eq(report_read_history(&run, path, &e), -1);
+    ck_assert_ptr_nonnull(strstr(e.msg, "h.csv:3:"));
+    free(run.epoch), free(run.train_loss), free(run.train_acc);
+    free(run.test_loss), free(run.test_acc), free(run.seconds);
+}
+END_TEST
+
+/* ---- the whole report ---------------------------------------------------------------- */
+
+START_TEST(aggregates_over_finished_seeds)
+{
+    report r;
+    cv_error e;
+    ck_assert_msg(report_load(&r, dir, &e) == 0, "%s", e.msg);
+    report_aggregate(&r);
+    ck_assert_int_eq(r.n_models, 2);
+    ck_assert_int_eq(r.n_runs, 5);
+    const report_model *b = &r.models[0], *c = &r.models[1];
+    ck_assert_int_eq(b->n_ok, 2);
+    ck_assert_int_eq(c->n_ok, 2);      /* seed 3 failed */
+    ck_assert_int_eq(c->n_runs, 3);
+    ck_assert_double_eq_tol(b->acc_mean, 0.885, 1e-9);
+    ck_assert_double_eq_tol(c->acc_mean, 0.915, 1e-9);
+    ck_assert_double_eq_tol(c->acc_std, 0.0070710678, 1e-9);
+    ck_assert_double_eq_tol(b->spe_mean, 3.0, 1e-9);     /* (2 + 4) / 2 */
+    ck_assert_double_eq_tol(c->spe_mean, 3.0, 1e-9);     /* seed 2 has no history */
+    ck_assert_int_eq(report_best_model(&r), 1);
+    ck_assert_int_eq(report_baseline_model(&r), 0);
+    ck_assert_int_eq(report_difference_is_clear(c, b), 1);
+    ck_assert_int_eq(report_receptive_field(c), 8);      /* 3, then pool: 4, then 4 + 2*2 */
+    ck_assert_int_eq(report_receptive_field(b), 0);
+    report_free(&r);
+}
+END_TEST
+
+START_TEST(tables_report_and_pictures)
+{
+    report r;
+    cv_error e;
+    ck_assert_msg(report_load(&r, dir, &e) == 0, "%s", e.msg);
+    report_aggregate(&r);
+    char path[256];
+    snprintf(path, sizeof path, "%s/results.csv", dir);
+    ck_assert_msg(report_write_csv(&r, path, &e) == 0, "%s", e.msg);
+    snprintf(path, sizeof path, "%s/results.json", dir);
+    ck_assert_msg(report_write_json(&r, path, &e) == 0, "%s", e.msg);
+    report_pictures pics;
+    int n = report_plots(&r, &pics);
+    ck_assert_msg(n == 4, "%d pictures; notes: %s", n, pics.notes);
+    snprintf(path, sizeof path, "%s/report.md", dir);
+    ck_assert_msg(report_write_markdown(&r, &pics, path, &e) == 0, "%s", e.msg);
+    report_pictures_free(&pics, r.n_models);
+    report_free(&r);
+
+    const char *csv = read_file("results.csv");
+    ck_assert_ptr_nonnull(strstr(csv, "model,label,factor,seed,status,params,mflops,"
+                                      "test_accuracy,test_loss,seconds_per_epoch,epochs,code_lines\n"));
+    ck_assert_ptr_nonnull(strstr(csv, "baseline,Baseline (Dense),,1,ok,101770,0.2035,0.880000,"
+                                      "0.330000,3.0000,2,150\n"));
+    ck_assert_ptr_nonnull(strstr(csv, "cnn_k3,CNN,3×3,2,ok,220234,8.1927,0.920000,0.220000,,0,900\n"));
+    ck_assert_ptr_nonnull(strstr(csv, "cnn_k3,CNN,3×3,3,failed,220234,8.1927,,,,0,900\n"));
+
+    cv_error je;
+    snprintf(path, sizeof path, "%s/results.json", dir);
+    json_value *j = json_load(path, &je);
+    ck_assert_msg(j != NULL, "%s", je.msg);
+    ck_assert_int_eq(json_length(json_get(j, "rows")), 5);
+    ck_assert_double_eq_tol(json_number(json_get(json_at(json_get(j, "models"), 1),
+                                                 "test_accuracy_mean"), 0), 0.915, 1e-9);
+    json_free(j);
+
+    const char *md = read_file("report.md");
+    ck_assert_ptr_nonnull(strstr(md, "# Synthetic\n"));
+    ck_assert_ptr_nonnull(strstr(md, "| Model | Name | Kernel Size | Parameters | MFLOPs / image "
+                                     "| Test Accuracy | Test Loss | Seconds / epoch |"));
+    ck_assert_ptr_nonnull(strstr(md, "| Baseline (Dense) | baseline | — | 101,770 | 0.20 | "
+                                     "88.50% ± 0.71 | 0.3250 ± 0.0071 | 3.00 |"));
+    ck_assert_ptr_nonnull(strstr(md, "| CNN | cnn_k3 | 3×3 | 220,234 | 8.19 | **91.50% ± 0.71** |"));
+    ck_assert_ptr_nonnull(strstr(md, "| cnn_k3 | 3 | FAILED: training failed (exit status 1) |"));
+    ck_assert_ptr_nonnull(strstr(md, "the convolutional model beats it by +3.00 points (cnn_k3 +3.00)"));
+    ck_assert_ptr_nonnull(strstr(md, "cnn_k3 2.16×"));
+    ck_assert_ptr_nonnull(strstr(md, "is larger than twice its standard error"));
+    ck_assert_ptr_nonnull(strstr(md, "**cnn_k3** seed 3 did not finish"));
+    ck_assert_ptr_nonnull(strstr(md, "![Loss and accuracy per epoch, every model](plots/curves.png)"));
+    ck_assert_ptr_nonnull(strstr(md, "(plots/confusion_cnn_k3.png)"));
+    ck_assert_ptr_nonnull(strstr(md, "*Learned filters of the first conv layer of cnn_k3: not available"));
+    ck_assert_ptr_nonnull(strstr(md, "*The data section is missing"));
+    ck_assert_ptr_nonnull(strstr(md, "a 8x8 region of the input"));
+    ck_assert_ptr_nonnull(strstr(md, "would need 19,694,080"));
+    ck_assert(is_png("plots/curves.png"));
+    ck_assert(is_png("plots/params_vs_accuracy.png"));
+    ck_assert(is_png("plots/confusion_baseline.png"));
+    ck_assert(is_png("plots/confusion_cnn_k3.png"));
+}
+END_TEST
+
+START_TEST(missing_manifest_is_an_error)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/experiment.json", dir);
+    unlink(path);
+    report r;
+    cv_error e;
+    ck_assert_int_eq(report_load(&r, dir, &e), -1);
+    ck_assert_ptr_nonnull(strstr(e.msg, "experiment.json: not found"));
+    report_free(&r);
+}
+END_TEST
+
+START_TEST(broken_eval_marks_the_run)
+{
+    write_file("runs/cnn_k3-s1/eval.json", "{\"accuracy\": \"high\"}");
+    report r;
+    cv_error e;
+    ck_assert_int_eq(report_load(&r, dir, &e), 0);
+    ck_assert_int_eq(r.runs[2].ok, 0);
+    ck_assert_ptr_nonnull(strstr(r.runs[2].error, "expected numbers"));
+    report_aggregate(&r);
+    ck_assert_int_eq(r.models[1].n_ok, 1);
+    report_free(&r);
+}
+END_TEST
+
+static Suite *report_suite(void)
+{
+    Suite *s = suite_create("experiment_report");
+    TCase *core = tcase_create("core");
+    tcase_add_checked_fixture(core, setup, teardown);
+    tcase_set_timeout(core, 30);
+    tcase_add_test(core, mean_and_sample_std);
+    tcase_add_test(core, clear_differences_need_two_seeds);
+    tcase_add_test(core, json_reader);
+    tcase_add_test(core, aggregates_over_finished_seeds);
+    tcase_add_test(core, tables_report_and_pictures);
+    suite_add_tcase(s, core);
+    TCase *limits = tcase_create("limits");
+    tcase_add_checked_fixture(limits, setup, teardown);
+    tcase_add_test(limits, history_errors_name_the_line);
+    tcase_add_test(limits, missing_manifest_is_an_error);
+    tcase_add_test(limits, broken_eval_marks_the_run);
+    suite_add_tcase(s, limits);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *r = srunner_create(report_suite());
+    srunner_run_all(r, CK_NORMAL);
+    int failed = srunner_ntests_failed(r);
+    srunner_free(r);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

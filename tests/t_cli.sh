@@ -1,0 +1,68 @@
+#!/bin/sh
+# t_cli.sh - bin/convc's command line: help, version, exit statuses, standard
+# input, `check` and `summary` on the shipped specs, git-style subcommands.
+cd "$(dirname "$0")/.." || exit 2
+convc=${CONVC:-bin/convc}
+tmp=$(mktemp -d) || exit 2
+trap 'rm -rf "$tmp"' EXIT INT TERM
+failed=0; total=0
+# expect STATUS DESCRIPTION COMMAND... : runs COMMAND, output in $tmp/out, $tmp/err
+expect() {
+    want=$1; what=$2; shift 2
+    total=$((total + 1))
+    "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+    got=$?
+    if [ "$got" -ne "$want" ]; then
+        echo "FAIL $what: exit status $got, expected $want"; cat "$tmp/err"
+        failed=$((failed + 1)); return 1
+    fi
+}
+ok() { total=$((total + 1)); if ! "$@"; then echo "FAIL: $*"; failed=$((failed + 1)); fi; }
+has() { grep -q -- "$1" "$2"; }
+
+expect 0 "--help" "$convc" --help && ok has "usage: convc" "$tmp/out"
+expect 0 "--version" "$convc" --version && ok has "^convc [0-9]" "$tmp/out"
+expect 2 "no command" "$convc"
+expect 2 "unknown command" "$convc" frobnicate && ok has "unknown command 'frobnicate'" "$tmp/err"
+expect 2 "unknown option" "$convc" --frob
+for cmd in check summary; do
+    expect 0 "$cmd --help" "$convc" $cmd --help && ok has "usage: convc $cmd" "$tmp/out"
+    expect 2 "$cmd without files" "$convc" $cmd
+    expect 2 "$cmd bad option" "$convc" $cmd --nope specs/cnn_k3.spec
+done
+
+# check: silent on success, status 1 on a bad or missing file
+expect 0 "check specs" "$convc" check specs/baseline.spec specs/cnn_k3.spec specs/cnn_k5.spec specs/cnn_k7.spec
+ok test ! -s "$tmp/out"
+ok test ! -s "$tmp/err"
+expect 1 "check missing file" "$convc" check "$tmp/none.spec" && ok has "none.spec: error: cannot open" "$tmp/err"
+expect 1 "check good then bad" "$convc" check specs/cnn_k3.spec tests/errors/empty.spec
+
+# summary: the seed's totals, one file or several
+for pair in baseline:101,770 cnn_k3:220,234 cnn_k5:253,514 cnn_k7:303,434; do
+    m=${pair%%:*}; n=${pair#*:}
+    expect 0 "summary $m" "$convc" summary specs/$m.spec && ok has "^Total params: $n\$" "$tmp/out"
+done
+expect 0 "summary all" "$convc" summary specs/baseline.spec specs/cnn_k3.spec specs/cnn_k5.spec specs/cnn_k7.spec
+ok test "$(grep -c '^Total params: ' "$tmp/out")" -eq 4
+
+# standard input, and the one-line form
+total=$((total + 1))
+echo 'input 28x28x1; conv 32 k=3 same relu; pool 2; conv 64 k=3 same relu; pool 2; flatten; dense 64 relu; dense 10 softmax' \
+    | "$convc" summary - >"$tmp/out" 2>"$tmp/err" || { echo "FAIL summary -"; failed=$((failed + 1)); }
+ok has "^Total params: 220,234\$" "$tmp/out"
+ok has "^Model: model (-)" "$tmp/out"
+total=$((total + 1))
+printf 'input 4x4x1\nconv 2 k=9\n' | "$convc" check - 2>"$tmp/err" && { echo "FAIL check - accepted"; failed=$((failed + 1)); }
+ok has "^-:2:10: error: kernel 9x9 does not fit input 4x4" "$tmp/err"
+
+# git-style: convc X runs convc-X from convc's own directory
+mkdir "$tmp/bin"
+cp "$convc" "$tmp/bin/convc"
+printf '#!/bin/sh\necho "hello $*"\nexit 3\n' >"$tmp/bin/convc-hello"
+chmod +x "$tmp/bin/convc-hello"
+expect 3 "external command" "$tmp/bin/convc" hello a b && ok has "^hello a b\$" "$tmp/out"
+expect 2 "no path tricks" "$tmp/bin/convc" ../bin/convc-hello
+
+echo "t_cli: $total checks, $failed failed"
+[ "$failed" -eq 0 ]

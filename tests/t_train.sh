@@ -1,0 +1,137 @@
+#!/bin/sh
+# t_train.sh - the trainer's command line, on the fixture MLP and the real
+# Fashion-MNIST files: usage errors, help, data errors, checkpoint errors,
+# determinism, history CSV, eval (text and JSON) and predict.
+cd "$(dirname "$0")/.." || exit 2
+T=${FIXTURE_TRAINER:-build/tests/fixture_trainer}
+[ -x "$T" ] || { echo "t_train: $T not built (make unit-tests)"; exit 1; }
+W=$(mktemp -d /tmp/t_train.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+fail=0
+bad() { echo "t_train: FAIL: $*"; fail=1; }
+
+# expect STATUS PATTERN -- command...: exit status and a pattern in its output
+expect() {
+    want=$1 pattern=$2; shift 3
+    "$@" >"$W/out" 2>&1
+    got=$?
+    [ "$got" -eq "$want" ] || { bad "'$*' exited $got, expected $want"; sed 's/^/  | /' "$W/out"; return; }
+    [ -z "$pattern" ] || grep -q -e "$pattern" "$W/out" || { bad "'$*' output lacks '$pattern'"; sed 's/^/  | /' "$W/out"; }
+}
+
+SMALL="--limit-train 600 --limit-test 300 --threads 2 --quiet"
+
+# ---- usage errors: exit 2 naming the flag ----
+expect 2 "--epochs" -- $T --epochs -1
+expect 2 "--epochs" -- $T --epochs 0
+expect 2 "--batch" -- $T --batch 0
+expect 2 "--lr" -- $T --lr abc
+expect 2 "--lr" -- $T --lr nan
+expect 2 "--lr" -- $T --lr -0.1
+expect 2 "--threads" -- $T --threads 0
+expect 2 "--val-split" -- $T --val-split 1
+expect 2 "--optimizer" -- $T --optimizer adagrad
+expect 2 "--seed" -- $T --seed -3
+expect 2 "--limit-train" -- $T --limit-train 12x
+expect 2 "--steps" -- $T --steps
+expect 2 "unknown option '--bogus'" -- $T --bogus 1
+expect 2 "unknown command 'fly'" -- $T fly
+expect 2 "--weights" -- $T eval
+expect 2 "--json" -- $T eval --weights x --json=1
+expect 2 "no IMAGE" -- $T predict --weights x
+expect 2 "exclude" -- $T --resume a --init-from b
+
+# ---- help documents every flag and command ----
+expect 0 "eval --weights" -- $T --help
+for f in --epochs --batch --lr --optimizer --seed --threads --data --val-split \
+         --limit-train --limit-test --steps --no-shuffle --save --resume --init-from \
+         --history --quiet --save-every; do
+    $T --help | grep -q -e "$f" || bad "--help lacks $f"
+    $T train --help | grep -q -e "$f" || bad "train --help lacks $f"
+done
+expect 0 "confusion" -- $T eval --help
+expect 0 "PGM" -- $T predict --help
+expect 0 "filters" -- $T viz --help
+
+# ---- data errors ----
+expect 1 "dataset-fashion-mnist" -- $T --data "$W/nothing" $SMALL
+mkdir -p "$W/d"
+printf 'not an idx file at all' > "$W/d/train-images-idx3-ubyte"
+printf 'x' > "$W/d/train-labels-idx1-ubyte"
+expect 1 "train-images-idx3-ubyte: magic" -- $T --data "$W/d" $SMALL
+CONVC_DATA="$W/nothing" $T $SMALL >"$W/out" 2>&1
+grep -q "$W/nothing" "$W/out" || bad "CONVC_DATA is not used"
+
+# ---- a short run: checkpoint, history, determinism ----
+expect 0 "" -- $T $SMALL --epochs 2 --save "$W/a.ckpt" --history "$W/h.csv"
+head -1 "$W/h.csv" | grep -qx "epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds" \
+    || bad "history header: $(head -1 "$W/h.csv")"
+[ "$(wc -l < "$W/h.csv")" -eq 3 ] || bad "history has $(wc -l < "$W/h.csv") lines, expected 3"
+expect 0 "" -- $T $SMALL --epochs 2 --save "$W/b.ckpt"
+cmp -s "$W/a.ckpt" "$W/b.ckpt" || bad "two runs with the same seed differ"
+expect 0 "" -- $T $SMALL --epochs 2 --save "$W/c.ckpt" --seed 9
+cmp -s "$W/a.ckpt" "$W/c.ckpt" && bad "another seed gave the same weights"
+ls "$W"/*.tmp >/dev/null 2>&1 && bad "temporary checkpoint files left behind"
+# Plain epoch lines when not on a terminal.
+$T --limit-train 600 --limit-test 300 --epochs 1 --no-save >"$W/out" 2>&1
+grep -q "^Epoch 1/1 - .*[0-9]s .*loss: .*test_loss: .*test_acc: " "$W/out" || bad "no epoch line: $(cat "$W/out")"
+# A Keras-like bar on a terminal.
+if command -v script >/dev/null; then
+    script -qc "$T --limit-train 3000 --limit-test 300 --epochs 1 --no-save" /dev/null \
+        > "$W/tty" 2>&1
+    grep -q "94/94 \[==============================\] - .*ms/step - loss: .*test_acc: " "$W/tty" \
+        || bad "no progress bar on a terminal: $(tr '\r' '\n' < "$W/tty" | tail -3)"
+    grep -q "^Epoch 1/1" "$W/tty" || bad "no 'Epoch 1/1' header on a terminal"
+fi
+# --quiet prints nothing.
+$T $SMALL --epochs 1 --no-save >"$W/out" 2>&1
+[ -s "$W/out" ] && bad "--quiet printed: $(cat "$W/out")"
+
+# ---- checkpoint errors name both sides ----
+CONVC_FIXTURE=softmax $T $SMALL --epochs 1 --save "$W/soft.ckpt"
+expect 1 "'fixture_softmax'.*'fixture_mlp'" -- $T eval --weights "$W/soft.ckpt" --limit-test 10
+expect 1 "'fixture_softmax'.*'fixture_mlp'" -- $T --resume "$W/soft.ckpt"
+head -c 1000 "$W/a.ckpt" > "$W/trunc.ckpt"
+expect 1 "truncated" -- $T eval --weights "$W/trunc.ckpt"
+cp "$W/a.ckpt" "$W/flip.ckpt"
+printf '\377' | dd of="$W/flip.ckpt" bs=1 seek=5000 conv=notrunc 2>/dev/null
+expect 1 "crc32" -- $T --resume "$W/flip.ckpt"
+cmp -s "$W/a.ckpt" "$W/b.ckpt" || bad "a checkpoint changed"
+expect 2 "--batch: 64 differs" -- $T --resume "$W/a.ckpt" --batch 64
+
+# ---- eval ----
+expect 0 "confusion matrix" -- $T eval --weights "$W/a.ckpt" --limit-test 500
+grep -q "Ankle boot" "$W/out" || bad "eval lacks class names"
+$T eval --weights "$W/a.ckpt" --limit-test 500 --json > "$W/e.json" || bad "eval --json failed"
+if command -v python3 >/dev/null; then
+    python3 - "$W/e.json" <<'PY' || bad "eval --json: $(cat "$W/e.json")"
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["model"] == "fixture_mlp" and j["n"] == 500 and len(j["spec_hash"]) == 16
+assert len(j["class_names"]) == 10 and j["class_names"][0] == "T-shirt/top"
+assert len(j["confusion"]) == 10 and sum(map(sum, j["confusion"])) == 500
+assert abs(j["accuracy"] - sum(j["confusion"][k][k] for k in range(10)) / 500) < 1e-6
+assert 0 < j["loss"] < 3 and len(j["per_class_accuracy"]) == 10
+PY
+fi
+
+# ---- predict: a PGM written by hand (a bright vertical bar: a trouser?) ----
+{ printf 'P5\n28 28\n255\n'; i=0; while [ $i -lt 28 ]; do
+    printf '\000\000\000\000\000\000\000\000\000\000\310\310\310\310\310\310\310\310\000\000\000\000\000\000\000\000\000\000'
+    i=$((i + 1)); done; } > "$W/bar.pgm"
+expect 0 "bar.pgm: .* (0\.[0-9]*)" -- $T predict --weights "$W/a.ckpt" "$W/bar.pgm"
+expect 1 "nothing.pgm" -- $T predict --weights "$W/a.ckpt" "$W/nothing.pgm"
+
+# ---- viz: the fixture has no conv layer ----
+expect 0 "no conv layer" -- $T viz --weights "$W/a.ckpt" --out "$W/viz"
+expect 2 "--out" -- $T viz --weights "$W/a.ckpt"
+
+# ---- init-from starts from the weights with a fresh optimizer ----
+expect 0 "" -- $T $SMALL --epochs 1 --init-from "$W/a.ckpt" --save "$W/i.ckpt"
+
+[ $fail -eq 0 ] && echo "t_train: ok ($T)"
+# Once more under ASan+UBSan when that build exists.
+if [ $fail -eq 0 ] && [ -z "$FIXTURE_TRAINER" ] && [ -x build/asan/tests/fixture_trainer ]; then
+    FIXTURE_TRAINER=build/asan/tests/fixture_trainer sh "$0" || fail=1
+fi
+exit $fail
