@@ -38,20 +38,25 @@ static double axes_py(const axes *a, double y)
     return a->top + a->height - (v - a->ylo) / (a->yhi - a->ylo) * a->height;
 }
 
-/* Ticks at 10^k over many decades, 1, 2, 5 x 10^k over a few, 1..9 x 10^k
- * within about one. */
+/* Ticks at 10^k; if that gives fewer than 3, at 1, 2, 5 x 10^k; if still
+ * fewer, at every 1..9 x 10^k. */
 static int log_ticks(double lo, double hi, double *ticks, int max)
 {
-    static const double all[] = {1, 2, 3, 4, 5, 6, 7, 8, 9}, few[] = {1, 2, 5};
-    int e0 = (int)floor(log10(lo)), e1 = (int)ceil(log10(hi));
-    const double *mult = e1 - e0 <= 1 ? all : few;
-    int n_mult = e1 - e0 <= 1 ? 9 : e1 - e0 <= 3 ? 3 : 1, n = 0;
-    for (int k = e0; k <= e1; k++)
-        for (int m = 0; m < n_mult && n < max; m++) {
-            double v = mult[m] * pow(10, k);
-            if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9))
-                ticks[n++] = v;
-        }
+    static const double all[] = {1, 2, 3, 4, 5, 6, 7, 8, 9}, few[] = {1, 2, 5}, one[] = {1};
+    static const double *const sets[] = {one, few, all};
+    static const int sizes[] = {1, 3, 9};
+    int e0 = (int)floor(log10(lo)), e1 = (int)ceil(log10(hi)), n = 0;
+    for (int set = 0; set < 3; set++) {
+        n = 0;
+        for (int k = e0; k <= e1; k++)
+            for (int m = 0; m < sizes[set] && n < max; m++) {
+                double v = sets[set][m] * pow(10, k);
+                if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9))
+                    ticks[n++] = v;
+            }
+        if (n >= 3)
+            break;
+    }
     return n;
 }
 
@@ -96,6 +101,14 @@ static void axes_set_range(axes *a, int is_x, double lo, double hi, double pad,
     } else {
         a->ylo = l, a->yhi = h, a->n_yticks = n, a->ystep = step;
     }
+}
+
+/* A linear y axis from exactly 0 (bars start there) to max plus headroom. */
+static void axes_set_y_from_zero(axes *a, double max, double headroom)
+{
+    a->ylo = 0;
+    a->yhi = (max > 0 ? max : 1) * headroom;
+    a->n_yticks = nice_ticks(0, a->yhi, 6, a->yticks, MAX_TICKS, &a->ystep);
 }
 
 /* Widest y tick label: the left margin depends on it. */
@@ -584,10 +597,7 @@ int plot_bars(const char *path, const char *title, const char *ylabel, int n_gro
 
     axes a;
     memset(&a, 0, sizeof a);
-    axes_set_range(&a, 0, 0, vmax > 0 ? vmax : 1, 0, 0);
-    a.ylo = 0;
-    a.yhi = (vmax > 0 ? vmax : 1) * 1.08;
-    a.n_yticks = nice_ticks(0, a.yhi, 6, a.yticks, MAX_TICKS, &a.ystep);
+    axes_set_y_from_zero(&a, vmax, 1.08);
     a.xlo = 0;
     a.xhi = n_groups;
     /* Rotated group labels need more room below the axis. */
@@ -655,10 +665,7 @@ int plot_histogram(const char *path, const char *title, const char *xlabel,
         double l = pow(10, floor(log10(cmin_pos))), h = pow(10, ceil(log10(cmax * 1.01)));
         axes_set_range(&a, 0, l, h, 0, 0);
     } else {
-        axes_set_range(&a, 0, 0, cmax > 0 ? cmax : 1, 0, 0);
-        a.ylo = 0;
-        a.yhi = (cmax > 0 ? cmax : 1) * 1.05;
-        a.n_yticks = nice_ticks(0, a.yhi, 6, a.yticks, MAX_TICKS, &a.ystep);
+        axes_set_y_from_zero(&a, cmax, 1.05);
     }
     figure_title(cr, c.w, title);
     axes_layout(cr, &a, 0, title ? 36 : 0, c.w, PANEL_H, 0, 0);

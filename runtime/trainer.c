@@ -308,8 +308,8 @@ static int cmd_train(const convc_model *m, args *a)
     given_flags g = { 0 };
     const char *data = NULL, *resume = NULL, *init_from = NULL, *save = NULL;
     int no_save = 0;
-    long v;
-    double x;
+    long v = 0;
+    double x = 0;
     for (; a->i < a->argc; a->i++) {
         char buf[64];
         const char *value;
@@ -588,7 +588,7 @@ static int parse_simple(const convc_model *m, args *a, const char **weights, con
                         const char **out, int *json, long *limit_test, int *threads, long *top,
                         const char ***files, int *n_files)
 {
-    long v;
+    long v = 0;
     for (; a->i < a->argc; a->i++) {
         char buf[64];
         const char *value;

@@ -159,7 +159,7 @@ int viz_filters(const char *path, const convc_model *m, const float *params,
         }
     }
     free(rgb);
-    canvas_colorbar(cr, bar_x, top + 14, 18, fmax(grid_h - CELL_GAP - 14, 120), -vmax, vmax,
+    canvas_colorbar(cr, bar_x, top + 14, 18, fmax(grid_h - CELL_GAP - 14, 150), -vmax, vmax,
                     colormap_diverging, 1, "Weight");
     int rc = canvas_save(&c, path, e);
     canvas_close(&c);

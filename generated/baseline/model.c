@@ -31,8 +31,8 @@
 #define IN_SIZE                         784
 #define N_CLASSES                        10
 
-/* ==== vector kernels: GNU C vectors of 8 floats ============================= */
-#if (defined(__GNUC__) || defined(__clang__)) && !defined(CONVC_NO_VECTOR)
+/* ==== vector kernels: GNU C vectors of 8 floats, where AVX is enabled ========== */
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__AVX__) && !defined(CONVC_NO_VECTOR)
 #define CONVC_VECTOR 1
 typedef float vf8 __attribute__((vector_size(32)));
 
@@ -95,10 +95,10 @@ static void dense1_forward4(const float *restrict params, float *restrict w) {
         }
     }
     for (o = 0; o < 128; o++) {
-        out0[o] = (acc0[o] < 0.0f ? 0.0f : acc0[o]);
-        out1[o] = (acc1[o] < 0.0f ? 0.0f : acc1[o]);
-        out2[o] = (acc2[o] < 0.0f ? 0.0f : acc2[o]);
-        out3[o] = (acc3[o] < 0.0f ? 0.0f : acc3[o]);
+        out0[o] = acc0[o] < 0.0f ? 0.0f : acc0[o];
+        out1[o] = acc1[o] < 0.0f ? 0.0f : acc1[o];
+        out2[o] = acc2[o] < 0.0f ? 0.0f : acc2[o];
+        out3[o] = acc3[o] < 0.0f ? 0.0f : acc3[o];
     }
 }
 
@@ -121,7 +121,7 @@ static void dense1_forward1(const float *restrict params, float *restrict w) {
         }
     }
     for (o = 0; o < 128; o++) {
-        out0[o] = (acc0[o] < 0.0f ? 0.0f : acc0[o]);
+        out0[o] = acc0[o] < 0.0f ? 0.0f : acc0[o];
     }
 }
 

@@ -50,8 +50,8 @@
 #define IN_SIZE                         784
 #define N_CLASSES                        10
 
-/* ==== vector kernels: GNU C vectors of 8 floats ============================= */
-#if (defined(__GNUC__) || defined(__clang__)) && !defined(CONVC_NO_VECTOR)
+/* ==== vector kernels: GNU C vectors of 8 floats, where AVX is enabled ========== */
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__AVX__) && !defined(CONVC_NO_VECTOR)
 #define CONVC_VECTOR 1
 typedef float vf8 __attribute__((vector_size(32)));
 
@@ -151,7 +151,7 @@ static void conv1_forward(const float *restrict params, float *restrict w, const
     {
         long i;
         for (i = 0; i < 25088; i++) {
-            out[i] = (out[i] < 0.0f ? 0.0f : out[i]);
+            out[i] = out[i] < 0.0f ? 0.0f : out[i];
         }
     }
 #else
@@ -177,7 +177,7 @@ static void conv1_forward(const float *restrict params, float *restrict w, const
                     }
                 }
                 for (co = 0; co < 32; co++) {
-                    o[co] = (acc[co] < 0.0f ? 0.0f : acc[co]);
+                    o[co] = acc[co] < 0.0f ? 0.0f : acc[co];
                 }
             }
         }
@@ -393,7 +393,7 @@ static void conv2_forward(const float *restrict params, float *restrict w) {
     {
         long i;
         for (i = 0; i < 12544; i++) {
-            out[i] = (out[i] < 0.0f ? 0.0f : out[i]);
+            out[i] = out[i] < 0.0f ? 0.0f : out[i];
         }
     }
 #else
@@ -419,7 +419,7 @@ static void conv2_forward(const float *restrict params, float *restrict w) {
                     }
                 }
                 for (co = 0; co < 64; co++) {
-                    o[co] = (acc[co] < 0.0f ? 0.0f : acc[co]);
+                    o[co] = acc[co] < 0.0f ? 0.0f : acc[co];
                 }
             }
         }
@@ -738,10 +738,10 @@ static void dense1_forward4(const float *restrict params, float *restrict w) {
         }
     }
     for (o = 0; o < 64; o++) {
-        out0[o] = (acc0[o] < 0.0f ? 0.0f : acc0[o]);
-        out1[o] = (acc1[o] < 0.0f ? 0.0f : acc1[o]);
-        out2[o] = (acc2[o] < 0.0f ? 0.0f : acc2[o]);
-        out3[o] = (acc3[o] < 0.0f ? 0.0f : acc3[o]);
+        out0[o] = acc0[o] < 0.0f ? 0.0f : acc0[o];
+        out1[o] = acc1[o] < 0.0f ? 0.0f : acc1[o];
+        out2[o] = acc2[o] < 0.0f ? 0.0f : acc2[o];
+        out3[o] = acc3[o] < 0.0f ? 0.0f : acc3[o];
     }
 }
 
@@ -764,7 +764,7 @@ static void dense1_forward1(const float *restrict params, float *restrict w) {
         }
     }
     for (o = 0; o < 64; o++) {
-        out0[o] = (acc0[o] < 0.0f ? 0.0f : acc0[o]);
+        out0[o] = acc0[o] < 0.0f ? 0.0f : acc0[o];
     }
 }
 
