@@ -555,16 +555,19 @@ static void emit_pool_backward(gen_ctx *c, int i, const char *fname)
     emit_line(e, "const float *%s d = dout + (oy * %d + ox) * %d;", R, l->out.w, ch);
     if (l->pool == IR_POOL_MAX) {
         /* The gradient goes to the first input equal to the maximum, in
-         * the forward pass's scan order. */
+         * the forward pass's scan order; branch-free over the channels. */
+        emit_line(e, "int taken[%d];", ch);
         emit_open(e, "for (ch = 0; ch < %d; ch++)", ch);
-        emit_line(e, "int found = 0;");
-        emit_line(e, "for (ky = ky0; ky < ky1 && !found; ky++)");
-        emit_open(e, "    for (kx = kx0; kx < kx1 && !found; kx++)");
-        emit_line(e, "const int at = ((y0 + ky) * %d + x0 + kx) * %d + ch;", l->in.w, ch);
-        emit_open(e, "if (in[at] == o[ch] || o[ch] != o[ch])");
-        emit_line(e, "din[at] += d[ch];");
-        emit_line(e, "found = 1;");
+        emit_line(e, "taken[ch] = 0;");
         emit_close(e, "");
+        emit_line(e, "for (ky = ky0; ky < ky1; ky++)");
+        emit_open(e, "    for (kx = kx0; kx < kx1; kx++)");
+        emit_line(e, "const float *%s ip = in + ((y0 + ky) * %d + x0 + kx) * %d;", R, l->in.w, ch);
+        emit_line(e, "float *%s dp = din + ((y0 + ky) * %d + x0 + kx) * %d;", R, l->in.w, ch);
+        emit_open(e, "for (ch = 0; ch < %d; ch++)", ch);
+        emit_line(e, "const int hit = (taken[ch] == 0) & ((ip[ch] == o[ch]) | (o[ch] != o[ch]));");
+        emit_line(e, "dp[ch] += hit ? d[ch] : 0.0f;");
+        emit_line(e, "taken[ch] |= hit;");
         emit_close(e, "");
         emit_close(e, "");
     } else {
@@ -784,6 +787,23 @@ static void emit_dense_backward(gen_ctx *c, int i, const char *fname, int group)
         for (j = 0; j < group; j++)
             emit_line(e, "float *%s din%d = w + %d * %sWORK_PER_SAMPLE + %s%s;", R, j, j, M,
                       M, bufm(c, p->din));
+        if (c->vector && units % 8 == 0) {
+            emit_pp(c, "#ifdef CONVC_VECTOR");
+            emit_open(e, "for (k = 0; k < %lld; k++)", nin);
+            emit_line(e, "const float *%s row = kern + k * %d;", R, units);
+            for (j = 0; j < group; j++)
+                emit_line(e, "vf8 s%d = vsplat(0.0f);", j);
+            emit_open(e, "for (o = 0; o < %d; o += 8)", units);
+            emit_line(e, "const vf8 wv = vload(row + o);");
+            for (j = 0; j < group; j++)
+                emit_line(e, "s%d += wv * vload(dz%d + o);", j, j);
+            emit_close(e, "");
+            for (j = 0; j < group; j++)
+                emit_line(e, "din%d[k] = ((s%d[0] + s%d[1]) + (s%d[2] + s%d[3])) + "
+                          "((s%d[4] + s%d[5]) + (s%d[6] + s%d[7]));", j, j, j, j, j, j, j, j, j);
+            emit_close(e, "");
+            emit_pp(c, "#else");
+        }
         emit_open(e, "for (k = 0; k < %lld; k++)", nin);
         emit_line(e, "const float *%s row = kern + k * %d;", R, units);
         emit_line(e, "int lane;");
@@ -810,6 +830,8 @@ static void emit_dense_backward(gen_ctx *c, int i, const char *fname, int group)
         for (j = 0; j < group; j++)
             emit_line(e, "din%d[k] = part%d[0];", j, j);
         emit_close(e, "");
+        if (c->vector && units % 8 == 0)
+            emit_pp(c, "#endif");
         emit_close(e, "");
     }
     emit_close(e, "");

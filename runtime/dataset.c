@@ -10,7 +10,7 @@
 
 static const char *const fashion_names[10] = {
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-    "Sandal", "Shirt", "Bag", "Sneaker", "Ankle boot",
+    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
 };
 
 const char *dataset_dir(const char *flag)

@@ -36,9 +36,11 @@ int main(int argc, char **argv)
             usage(stdout);
             return 0;
         }
-        if (i + 1 >= argc || strncmp(a, "--", 2) != 0) {
+        int known = !strcmp(a, "--data") || !strcmp(a, "--out") ||
+                    !strcmp(a, "--samples") || !strcmp(a, "--heading");
+        if (!known || i + 1 >= argc) {
             fprintf(stderr, "convc eda: %s '%s'\n",
-                    strncmp(a, "--", 2) ? "unexpected argument" : "missing value for", a);
+                    !known ? "unknown option" : "missing value for", a);
             usage(stderr);
             return 2;
         }
@@ -47,12 +49,14 @@ int main(int argc, char **argv)
             data_flag = v;
         } else if (!strcmp(a, "--out")) {
             out = v;
-        } else if (!strcmp(a, "--samples") && (samples = parse_int(v, 1, 64)) > 0) {
-        } else if (!strcmp(a, "--heading") && (heading = parse_int(v, 1, 5)) > 0) {
         } else {
-            fprintf(stderr, "convc eda: bad option or value: %s %s\n", a, v);
-            usage(stderr);
-            return 2;
+            int *target = !strcmp(a, "--samples") ? &samples : &heading;
+            int max = target == &samples ? 64 : 5;
+            if ((*target = parse_int(v, 1, max)) < 0) {
+                fprintf(stderr, "convc eda: %s wants a whole number in 1..%d, not '%s'\n", a,
+                        max, v);
+                return 2;
+            }
         }
     }
 

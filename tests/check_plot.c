@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "canvas.h"
 #include "plot.h"
 #include "png.h"
 
@@ -168,6 +169,32 @@ START_TEST(deterministic_bytes)
 }
 END_TEST
 
+START_TEST(ticks_and_their_labels)
+{
+    double t[16], step;
+    int n = nice_ticks(0.78, 0.92, 6, t, 16, &step);
+    ck_assert_double_eq_tol(step, 0.02, 1e-12);
+    ck_assert_int_eq(n, 8);
+    ck_assert_double_eq_tol(t[0], 0.78, 1e-12);
+    n = nice_ticks(-0.4, 0.4, 5, t, 16, &step);
+    ck_assert_double_eq(t[n / 2], 0);   /* exactly 0, not -1e-17 */
+
+    static const struct {
+        double v, step;
+        const char *want;
+    } cases[] = {
+        {200000, 200000, "200k"}, {1e7, 1e7, "10M"}, {2500, 500, "2500"},
+        {0.05, 0.05, "0.05"}, {0.9, 0.02, "0.90"}, {-0.2, 0.2, "-0.2"}, {3, 1, "3"},
+        {150000, 50000, "150k"}, {1.5e6, 5e5, "1.5M"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char buf[32];
+        format_tick(cases[i].v, cases[i].step, buf, sizeof buf);
+        ck_assert_str_eq(buf, cases[i].want);
+    }
+}
+END_TEST
+
 /* ---- limits -------------------------------------------------------------- */
 
 START_TEST(bad_arguments_fail_without_a_file)
@@ -227,6 +254,7 @@ static Suite *plot_suite(void)
     int n = (int)(sizeof charts / sizeof charts[0]);
     tcase_add_loop_test(core, valid_png_of_expected_size, 0, n);
     tcase_add_loop_test(core, deterministic_bytes, 0, n);
+    tcase_add_test(core, ticks_and_their_labels);
     tcase_add_test(limits, bad_arguments_fail_without_a_file);
     tcase_add_test(limits, degenerate_data_still_draws);
     suite_add_tcase(s, core);

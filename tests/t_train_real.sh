@@ -42,6 +42,14 @@ if make -s MODEL=cnn_k3 >"$W/make.out" 2>&1; then
     $K3 viz --weights "$W/k3.ckpt" --out "$W/viz" > "$W/viz.out" 2>&1
     [ -s "$W/viz/filters.png" ] && [ -s "$W/viz/featuremaps_conv2.png" ] \
         || { echo "t_train_real: FAIL: viz: $(cat "$W/viz.out")"; fail=1; }
+    # Generated code too: same bytes twice, and a run stopped mid-epoch and
+    # resumed ends where an uninterrupted one does.
+    SMALL="--limit-train 640 --limit-test 100 --epochs 2 --threads 2 --quiet"
+    $K3 $SMALL --save "$W/a.ckpt" && $K3 $SMALL --save "$W/b.ckpt" &&
+        $K3 $SMALL --save "$W/c.ckpt" --steps 13 && $K3 --resume "$W/c.ckpt" --quiet \
+        || { echo "t_train_real: FAIL: cnn_k3 small runs failed"; fail=1; }
+    cmp "$W/a.ckpt" "$W/b.ckpt" || { echo "t_train_real: FAIL: cnn_k3 not deterministic"; fail=1; }
+    cmp "$W/a.ckpt" "$W/c.ckpt" || { echo "t_train_real: FAIL: cnn_k3 resume differs"; fail=1; }
 else
     echo "t_train_real: FAIL: make MODEL=cnn_k3 failed:"; sed 's/^/  | /' "$W/make.out"
     fail=1

@@ -174,6 +174,26 @@ static void dense1_backward4(const float *restrict params, float *restrict grads
         float *restrict din1 = w + 1 * WORK_PER_SAMPLE + W_FLATTEN1_DOUT;
         float *restrict din2 = w + 2 * WORK_PER_SAMPLE + W_FLATTEN1_DOUT;
         float *restrict din3 = w + 3 * WORK_PER_SAMPLE + W_FLATTEN1_DOUT;
+#ifdef CONVC_VECTOR
+        for (k = 0; k < 784; k++) {
+            const float *restrict row = kern + k * 128;
+            vf8 s0 = vsplat(0.0f);
+            vf8 s1 = vsplat(0.0f);
+            vf8 s2 = vsplat(0.0f);
+            vf8 s3 = vsplat(0.0f);
+            for (o = 0; o < 128; o += 8) {
+                const vf8 wv = vload(row + o);
+                s0 += wv * vload(dz0 + o);
+                s1 += wv * vload(dz1 + o);
+                s2 += wv * vload(dz2 + o);
+                s3 += wv * vload(dz3 + o);
+            }
+            din0[k] = ((s0[0] + s0[1]) + (s0[2] + s0[3])) + ((s0[4] + s0[5]) + (s0[6] + s0[7]));
+            din1[k] = ((s1[0] + s1[1]) + (s1[2] + s1[3])) + ((s1[4] + s1[5]) + (s1[6] + s1[7]));
+            din2[k] = ((s2[0] + s2[1]) + (s2[2] + s2[3])) + ((s2[4] + s2[5]) + (s2[6] + s2[7]));
+            din3[k] = ((s3[0] + s3[1]) + (s3[2] + s3[3])) + ((s3[4] + s3[5]) + (s3[6] + s3[7]));
+        }
+#else
         for (k = 0; k < 784; k++) {
             const float *restrict row = kern + k * 128;
             int lane;
@@ -200,6 +220,7 @@ static void dense1_backward4(const float *restrict params, float *restrict grads
             din2[k] = part2[0];
             din3[k] = part3[0];
         }
+#endif
     }
 }
 
@@ -228,6 +249,17 @@ static void dense1_backward1(const float *restrict params, float *restrict grads
     {
         const float *restrict kern = params + P_DENSE1_KERNEL;
         float *restrict din0 = w + 0 * WORK_PER_SAMPLE + W_FLATTEN1_DOUT;
+#ifdef CONVC_VECTOR
+        for (k = 0; k < 784; k++) {
+            const float *restrict row = kern + k * 128;
+            vf8 s0 = vsplat(0.0f);
+            for (o = 0; o < 128; o += 8) {
+                const vf8 wv = vload(row + o);
+                s0 += wv * vload(dz0 + o);
+            }
+            din0[k] = ((s0[0] + s0[1]) + (s0[2] + s0[3])) + ((s0[4] + s0[5]) + (s0[6] + s0[7]));
+        }
+#else
         for (k = 0; k < 784; k++) {
             const float *restrict row = kern + k * 128;
             int lane;
@@ -242,6 +274,7 @@ static void dense1_backward1(const float *restrict params, float *restrict grads
             }
             din0[k] = part0[0];
         }
+#endif
     }
 }
 

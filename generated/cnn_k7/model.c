@@ -341,15 +341,18 @@ static void pool1_backward(float *restrict w) {
             const int kx1 = x0 + 2 > 28 ? 28 - x0 : 2;
             const float *restrict o = out + (oy * 14 + ox) * 32;
             const float *restrict d = dout + (oy * 14 + ox) * 32;
+            int taken[32];
             for (ch = 0; ch < 32; ch++) {
-                int found = 0;
-                for (ky = ky0; ky < ky1 && !found; ky++)
-                    for (kx = kx0; kx < kx1 && !found; kx++) {
-                    const int at = ((y0 + ky) * 28 + x0 + kx) * 32 + ch;
-                    if (in[at] == o[ch] || o[ch] != o[ch]) {
-                        din[at] += d[ch];
-                        found = 1;
-                    }
+                taken[ch] = 0;
+            }
+            for (ky = ky0; ky < ky1; ky++)
+                for (kx = kx0; kx < kx1; kx++) {
+                const float *restrict ip = in + ((y0 + ky) * 28 + x0 + kx) * 32;
+                float *restrict dp = din + ((y0 + ky) * 28 + x0 + kx) * 32;
+                for (ch = 0; ch < 32; ch++) {
+                    const int hit = (taken[ch] == 0) & ((ip[ch] == o[ch]) | (o[ch] != o[ch]));
+                    dp[ch] += hit ? d[ch] : 0.0f;
+                    taken[ch] |= hit;
                 }
             }
         }
@@ -744,15 +747,18 @@ static void pool2_backward(float *restrict w) {
             const int kx1 = x0 + 2 > 14 ? 14 - x0 : 2;
             const float *restrict o = out + (oy * 7 + ox) * 64;
             const float *restrict d = dout + (oy * 7 + ox) * 64;
+            int taken[64];
             for (ch = 0; ch < 64; ch++) {
-                int found = 0;
-                for (ky = ky0; ky < ky1 && !found; ky++)
-                    for (kx = kx0; kx < kx1 && !found; kx++) {
-                    const int at = ((y0 + ky) * 14 + x0 + kx) * 64 + ch;
-                    if (in[at] == o[ch] || o[ch] != o[ch]) {
-                        din[at] += d[ch];
-                        found = 1;
-                    }
+                taken[ch] = 0;
+            }
+            for (ky = ky0; ky < ky1; ky++)
+                for (kx = kx0; kx < kx1; kx++) {
+                const float *restrict ip = in + ((y0 + ky) * 14 + x0 + kx) * 64;
+                float *restrict dp = din + ((y0 + ky) * 14 + x0 + kx) * 64;
+                for (ch = 0; ch < 64; ch++) {
+                    const int hit = (taken[ch] == 0) & ((ip[ch] == o[ch]) | (o[ch] != o[ch]));
+                    dp[ch] += hit ? d[ch] : 0.0f;
+                    taken[ch] |= hit;
                 }
             }
         }
@@ -879,6 +885,26 @@ static void dense1_backward4(const float *restrict params, float *restrict grads
         float *restrict din1 = w + 1 * WORK_PER_SAMPLE + W_POOL2_DOUT;
         float *restrict din2 = w + 2 * WORK_PER_SAMPLE + W_POOL2_DOUT;
         float *restrict din3 = w + 3 * WORK_PER_SAMPLE + W_POOL2_DOUT;
+#ifdef CONVC_VECTOR
+        for (k = 0; k < 3136; k++) {
+            const float *restrict row = kern + k * 64;
+            vf8 s0 = vsplat(0.0f);
+            vf8 s1 = vsplat(0.0f);
+            vf8 s2 = vsplat(0.0f);
+            vf8 s3 = vsplat(0.0f);
+            for (o = 0; o < 64; o += 8) {
+                const vf8 wv = vload(row + o);
+                s0 += wv * vload(dz0 + o);
+                s1 += wv * vload(dz1 + o);
+                s2 += wv * vload(dz2 + o);
+                s3 += wv * vload(dz3 + o);
+            }
+            din0[k] = ((s0[0] + s0[1]) + (s0[2] + s0[3])) + ((s0[4] + s0[5]) + (s0[6] + s0[7]));
+            din1[k] = ((s1[0] + s1[1]) + (s1[2] + s1[3])) + ((s1[4] + s1[5]) + (s1[6] + s1[7]));
+            din2[k] = ((s2[0] + s2[1]) + (s2[2] + s2[3])) + ((s2[4] + s2[5]) + (s2[6] + s2[7]));
+            din3[k] = ((s3[0] + s3[1]) + (s3[2] + s3[3])) + ((s3[4] + s3[5]) + (s3[6] + s3[7]));
+        }
+#else
         for (k = 0; k < 3136; k++) {
             const float *restrict row = kern + k * 64;
             int lane;
@@ -905,6 +931,7 @@ static void dense1_backward4(const float *restrict params, float *restrict grads
             din2[k] = part2[0];
             din3[k] = part3[0];
         }
+#endif
     }
 }
 
@@ -933,6 +960,17 @@ static void dense1_backward1(const float *restrict params, float *restrict grads
     {
         const float *restrict kern = params + P_DENSE1_KERNEL;
         float *restrict din0 = w + 0 * WORK_PER_SAMPLE + W_POOL2_DOUT;
+#ifdef CONVC_VECTOR
+        for (k = 0; k < 3136; k++) {
+            const float *restrict row = kern + k * 64;
+            vf8 s0 = vsplat(0.0f);
+            for (o = 0; o < 64; o += 8) {
+                const vf8 wv = vload(row + o);
+                s0 += wv * vload(dz0 + o);
+            }
+            din0[k] = ((s0[0] + s0[1]) + (s0[2] + s0[3])) + ((s0[4] + s0[5]) + (s0[6] + s0[7]));
+        }
+#else
         for (k = 0; k < 3136; k++) {
             const float *restrict row = kern + k * 64;
             int lane;
@@ -947,6 +985,7 @@ static void dense1_backward1(const float *restrict params, float *restrict grads
             }
             din0[k] = part0[0];
         }
+#endif
     }
 }
 
