@@ -62,7 +62,7 @@ else ifneq ($(MODEL),)
 SPEC := specs/$(MODEL).spec
 endif
 
-.PHONY: all help deps build models model test unit-tests regen check-generated \
+.PHONY: all help deps build models model export test unit-tests regen check-generated \
         experiment experiments bench bench-deps fuzz clean
 .DEFAULT_GOAL := all
 
@@ -81,6 +81,7 @@ help:
 	@echo "make experiment      deps, build, run specs/kernel_size.yaml"
 	@echo "make experiments     run every experiment in specs/"
 	@echo "make regen           regenerate generated/ from specs/"
+	@echo "make export MODEL=x  standalone inference file build/x/x.c from x.ckpt (WEIGHTS=)"
 	@echo "make bench           benchmark the seed models (see bench/)"
 	@echo "make fuzz            run the spec-parser fuzzer for FUZZ_SECONDS (60)"
 
@@ -146,6 +147,14 @@ $(BUILD)/$(MODEL)/model.c: $(SPEC) $(BIN)/convc
 $(BUILD)/$(MODEL)/train: $(BUILD)/$(MODEL)/model.c $(BUILD)/libconvc.a
 	$(CC) $(MODEL_CFLAGS) $(SANFLAGS) -Iruntime -I$(BUILD)/$(MODEL) \
 	  -o $@ $(BUILD)/$(MODEL)/model.c $(BUILD)/$(MODEL)/main.c $(BUILD)/libconvc.a $(LIBS)
+
+# ---- standalone inference file: make export MODEL=cnn_k3 [WEIGHTS=x.ckpt] ---
+WEIGHTS ?= $(MODEL).ckpt
+
+export: $(BIN)/convc
+	@mkdir -p $(BUILD)/$(MODEL)
+	$(BIN)/convc export $(SPEC) --weights $(WEIGHTS) -o $(BUILD)/$(MODEL)/$(MODEL).c
+	@echo "build: cc -O2 -D$$(echo $(MODEL) | tr a-z A-Z)_MAIN -o classify $(BUILD)/$(MODEL)/$(MODEL).c -lm"
 
 # ---- generated code ---------------------------------------------------------
 SPECS := $(wildcard specs/*.spec)

@@ -1,7 +1,7 @@
 /* bench.c - the convc side of `make bench`, built once per generated model:
  *
  *   cc $(MODEL_CFLAGS) -Iruntime -DBENCH_MODEL=cnn_k3_model \
- *      bench/bench.c build/bench/cnn_k3/model.c build/libconvc.a -lpthread -lm
+ *      bench/bench.c build/bench/cnn_k3/model.o build/libconvc.a $(LIBS)
  *
  * Measures what a user of the model gets: training through the runtime's own
  * loop, train_run() (its thread pool, per-thread gradients reduced in a fixed
@@ -26,7 +26,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -75,18 +74,25 @@ static void emit(const char *metric, const char *config, double value, const cha
 }
 
 /* Items per second of fn(ctx), which handles `items` per call: the best of
- * RATE_WINDOWS windows filling about `seconds` after `warmup` calls.  The best
- * window is the one least disturbed by other processes on a shared machine;
- * PyTorch's side is measured the same way. */
+ * up to RATE_WINDOWS windows filling about `seconds` after `warmup` calls.
+ * The best window is the one least disturbed by other processes on a shared
+ * machine; PyTorch's side is measured the same way.  A call longer than a
+ * window makes a window of its own. */
 #define RATE_WINDOWS 5
 static double best_rate(void (*fn)(void *), void *ctx, int items, double seconds, int warmup)
 {
     for (int i = 0; i < warmup; i++)
         fn(ctx);
-    double best = 0, window = seconds / RATE_WINDOWS;
-    for (int w = 0; w < RATE_WINDOWS; w++) {
+    double t0 = now_seconds();
+    fn(ctx);
+    double call = now_seconds() - t0;
+    int windows = call > 0 ? (int)(seconds / call) : RATE_WINDOWS;
+    windows = windows < 1 ? 1 : windows > RATE_WINDOWS ? RATE_WINDOWS : windows;
+    double best = call > 0 ? items / call : 0, window = seconds / windows;
+    for (int w = 0; w < windows; w++) {
         long calls = 0;
-        double t0 = now_seconds(), elapsed;
+        double elapsed;
+        t0 = now_seconds();
         do {
             fn(ctx);
             calls++;

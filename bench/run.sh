@@ -4,7 +4,7 @@
 # has torch, then one table.  Raw and derived numbers go to build/bench/latest.csv.
 #
 # Environment (the Makefile passes its own values):
-#   CC, MODEL_CFLAGS, LIBS     how generated models are compiled and linked
+#   CC, MODEL_CFLAGS, LIBS     how generated models are compiled and linked (default: the Makefile's)
 #   BENCH_MODELS               default: baseline cnn_k3 cnn_k5 cnn_k7
 #   BENCH_SPECS                directory of their specs (default: specs)
 #   BENCH_SECONDS              time per convc measurement (default 1.5)
@@ -13,8 +13,11 @@
 cd "$(dirname "$0")/.." || exit 2
 
 CC=${CC:-cc}
-MODEL_CFLAGS=${MODEL_CFLAGS:--O3 -march=native -std=c11 -Wall -Wextra}
-LIBS=${LIBS:--lpthread -lm}
+[ -n "$MODEL_CFLAGS" ] || MODEL_CFLAGS=$(sed -n 's/^MODEL_CFLAGS *?= *//p' Makefile)
+if [ -z "$LIBS" ]; then
+    # shellcheck disable=SC2046
+    LIBS="$(pkg-config --libs $(sed -n 's/^PKGS *:= *//p' Makefile) 2>/dev/null) -lpthread -lm"
+fi
 BUILD=${BUILD:-build}
 BIN=${BIN:-bin}
 MODELS=${BENCH_MODELS:-baseline cnn_k3 cnn_k5 cnn_k7}
@@ -38,7 +41,13 @@ elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 collect() { grep -v '^impl,' >> "$RAW"; }
 
 started=$(now)
-echo "bench: $(uname -m), $(nproc) cores, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1)" >&2
+machine="$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1), $(nproc) cores, $(uname -m)"
+echo "bench: $machine" >&2
+# Every number is a wall-clock rate: other busy processes lower them all.
+load=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null)
+if [ -n "$load" ] && awk -v l="$load" 'BEGIN { exit !(l > 0.5) }'; then
+    note "load average $load when the bench started: other processes competed for the cores"
+fi
 
 # ---- the machine's FMA peak ---------------------------------------------------
 $CC -O2 -std=c11 -Wall -Wextra -pthread -o "$OUT/fma_peak" bench/fma_peak.c || exit 1
@@ -189,6 +198,8 @@ awk -F, -v models="$MODELS" -v torch_ok="$torch_ok" '
             row("", "latency us, 1 image", val("convc", m, "latency_us", "n1_t1"), val("torch", m, "latency_us", "n1"))
             row("", "latency us, exported file", val("convc", m, "export_latency_us", "n1_t1"), val("torch", m, "latency_us", "n1"))
             row("", "infer img/s, batch 1000 t2", val("convc", m, "throughput_ips", "b1000_t2"), val("torch", m, "throughput_ips", "b1000_t2"))
+            row("", "train GFLOP/s b32 t1", val("convc", m, "train_gflops", "b32_t1"), val("torch", m, "train_gflops", "b32_t1"))
+            row("", "% of 1-thread FMA peak", val("convc", m, "peak_pct", "b32_t1"), val("torch", m, "peak_pct", "b32_t1"))
             row("", "train GFLOP/s b32 t2", val("convc", m, "train_gflops", "b32_t2"), val("torch", m, "train_gflops", "b32_t2"))
             row("", "% of 2-thread FMA peak", val("convc", m, "peak_pct", "b32_t2"), val("torch", m, "peak_pct", "b32_t2"))
             rss = val("convc", m, "rss_mb", "train")
@@ -200,6 +211,7 @@ awk -F, -v models="$MODELS" -v torch_ok="$torch_ok" '
                num(val("probe", "machine", "fma_peak_gflops", "t1")),
                num(val("probe", "machine", "fma_peak_gflops", "t2"))
     }' "$CSV"
+echo "machine: $machine"
 echo "ratio = convc / PyTorch: above 1 is better for img/s and GFLOP/s, below 1 for latency."
 echo "GFLOP/s = 3 x forward FLOPs per image x images/s; PyTorch latency is its best thread setting."
 if [ -s "$NOTES" ]; then

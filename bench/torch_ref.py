@@ -7,17 +7,18 @@ the same spec files, trained and run the same way, timed the same way.
 Prints CSV on stdout, one measurement a line, the same columns as bench.c:
 
     impl,model,metric,config,value,note
-    torch,cnn_k3,train_ips,b32_t2,1950.2,OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1
+    torch,cnn_k3,train_ips,b32_t2,1950.2,OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1 channels_last
 
 PyTorch is compared in its fastest configuration: every measurement is taken
 in a fresh process per (threads, OPENBLAS_NUM_THREADS) setting, because both
-variables only take effect if set before torch is imported, and the best
-result over the settings is reported (the note names the winner).
+variables only take effect if set before torch is imported, in NCHW and (for
+convolutional models) channels-last memory format, and the best result over
+the settings is reported (the note names the winner).
 
 Conventions shared with bench.c: synthetic inputs uniform in [0,1) and random
 labels (timing does not depend on the data); Glorot-uniform kernels and zero
 biases; Adam with Keras' defaults (lr 1e-3, betas 0.9/0.999, eps 1e-7);
-softmax + cross-entropy fused as the loss on the logits; NCHW layout.
+softmax + cross-entropy fused as the loss on the logits.
 """
 
 import argparse
@@ -170,71 +171,95 @@ def build_model(torch, shape, layers):
 
 # ---- measurements (run in a child process per environment setting) --------
 
-def best_rate(fn, items, seconds, windows=5):
+def best_rate(fn, items, seconds, warmup=3, max_windows=5):
     """Items per second of fn(), which handles `items` per call: the best of
-    several windows filling about `seconds` after a warm-up (the window least
-    disturbed by other processes; bench.c measures the same way)."""
-    for _ in range(3):      # warm up: allocator, oneDNN primitive caches
+    up to `max_windows` windows filling about `seconds` after a warm-up (the
+    window least disturbed by other processes; bench.c measures the same
+    way).  A call longer than a window makes a window of its own."""
+    for _ in range(warmup):     # allocator, oneDNN primitive caches
         fn()
-    best = 0.0
+    t0 = time.perf_counter()
+    fn()
+    call = time.perf_counter() - t0
+    windows = max(1, min(max_windows, int(seconds / call)))
+    best = items / call
     for _ in range(windows):
         n, t0 = 0, time.perf_counter()
         while True:
             fn()
             n += 1
             elapsed = time.perf_counter() - t0
-            if elapsed >= seconds / windows and n >= 2:
+            if elapsed >= seconds / windows:
                 break
         best = max(best, n * items / elapsed)
     return best
 
 
 def measure(specs, threads, seconds):
+    """[(model, metric, config, value, memory format)] for every spec, in
+    NCHW and, for models with convolutions, channels-last (oneDNN's faster
+    layout for most of these convolutions)."""
     import torch
     torch.set_num_threads(threads)
-    torch.manual_seed(1)
     out = []
     for path in specs:
         name, shape, layers = parse_spec(path)
-        model, n_classes = build_model(torch, shape, layers)
-        h, w, c = shape
-        loss_fn = torch.nn.CrossEntropyLoss()
-        opt = torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=1e-7)
+        formats = ["nchw"]
+        if any(L["kind"] == "conv" for L in layers):
+            formats.append("channels_last")
+        for fmt in formats:
+            out += [(name, metric, config, value, fmt) for metric, config, value in
+                    measure_model(torch, shape, layers, threads, seconds, fmt)]
+    return out
 
-        model.train()
-        for b in TRAIN_BATCHES:
-            xs = [torch.rand(b, c, h, w) for _ in range(4)]
-            ys = [torch.randint(0, n_classes, (b,)) for _ in range(4)]
-            step_no = [0]
 
-            def step():
-                i = step_no[0] % 4
-                step_no[0] += 1
-                opt.zero_grad(set_to_none=True)
-                loss = loss_fn(model(xs[i]), ys[i])
-                loss.backward()
-                opt.step()
-            out.append((name, "train_ips", "b%d_t%d" % (b, threads),
-                        best_rate(step, b, seconds)))
+def measure_model(torch, shape, layers, threads, seconds, fmt):
+    torch.manual_seed(1)
+    model, n_classes = build_model(torch, shape, layers)
+    h, w, c = shape
+    layout = torch.contiguous_format
+    if fmt == "channels_last":
+        layout = torch.channels_last
+        model = model.to(memory_format=layout)
 
-        model.eval()
-        with torch.no_grad():
-            x1 = torch.rand(1, c, h, w)
-            samples = []
-            t_end = time.perf_counter() + seconds
-            for _ in range(20):
-                model(x1)
-            while time.perf_counter() < t_end or len(samples) < 50:
-                t0 = time.perf_counter()
-                model(x1)
-                samples.append(time.perf_counter() - t0)
-            samples.sort()
-            out.append((name, "latency_us", "n1_t%d" % threads,
-                        samples[len(samples) // 2] * 1e6))
+    def images(n):
+        return torch.rand(n, c, h, w).contiguous(memory_format=layout)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=1e-7)
+    out = []
 
-            xb = torch.rand(THROUGHPUT_BATCH, c, h, w)
-            out.append((name, "throughput_ips", "b%d_t%d" % (THROUGHPUT_BATCH, threads),
-                        best_rate(lambda: model(xb), THROUGHPUT_BATCH, seconds)))
+    model.train()
+    for b in TRAIN_BATCHES:
+        xs = [images(b) for _ in range(4)]
+        ys = [torch.randint(0, n_classes, (b,)) for _ in range(4)]
+        step_no = [0]
+
+        def step():
+            i = step_no[0] % 4
+            step_no[0] += 1
+            opt.zero_grad(set_to_none=True)
+            loss = loss_fn(model(xs[i]), ys[i])
+            loss.backward()
+            opt.step()
+        out.append(("train_ips", "b%d_t%d" % (b, threads), best_rate(step, b, seconds)))
+
+    model.eval()
+    with torch.no_grad():
+        x1 = images(1)
+        samples = []
+        for _ in range(20):
+            model(x1)
+        t_end = time.perf_counter() + seconds
+        while time.perf_counter() < t_end or len(samples) < 50:
+            t0 = time.perf_counter()
+            model(x1)
+            samples.append(time.perf_counter() - t0)
+        samples.sort()
+        out.append(("latency_us", "n1_t%d" % threads, samples[len(samples) // 2] * 1e6))
+
+        xb = images(THROUGHPUT_BATCH)
+        out.append(("throughput_ips", "b%d_t%d" % (THROUGHPUT_BATCH, threads),
+                    best_rate(lambda: model(xb), THROUGHPUT_BATCH, seconds, warmup=1)))
     return out
 
 
@@ -280,13 +305,13 @@ def main():
         if r.returncode != 0:
             print("torch_ref: measurement failed with %s" % note, file=sys.stderr)
             return 1
-        for name, metric, config, value in json.loads(r.stdout):
+        for name, metric, config, value, fmt in json.loads(r.stdout):
             key = (name, metric, config)
             old = best.get(key)
             better = (old is None or
                       (value < old[0] if metric in LOWER_IS_BETTER else value > old[0]))
             if better:
-                best[key] = (value, note)
+                best[key] = (value, note + " " + fmt)
         print("torch_ref: done with %s" % note, file=sys.stderr)
 
     # One-image latency: the best over thread counts too (fastest setting).

@@ -28,17 +28,17 @@ void gen_emit_vector_prelude(gen_ctx *c)
     emit_raw(e, "#define CONVC_VECTOR 1\n");
     emit_line(e, "typedef float vf8 __attribute__((vector_size(32)));");
     emit_blank(e);
-    emit_open(e, "static inline vf8 vload(const float *p)");
+    emit_open(e, "static inline __attribute__((unused)) vf8 vload(const float *p)");
     emit_line(e, "vf8 v;");
     emit_line(e, "memcpy(&v, p, sizeof v);");
     emit_line(e, "return v;");
     emit_close(e, "");
     emit_blank(e);
-    emit_open(e, "static inline void vstore(float *p, vf8 v)");
+    emit_open(e, "static inline __attribute__((unused)) void vstore(float *p, vf8 v)");
     emit_line(e, "memcpy(p, &v, sizeof v);");
     emit_close(e, "");
     emit_blank(e);
-    emit_open(e, "static inline vf8 vsplat(float s)");
+    emit_open(e, "static inline __attribute__((unused)) vf8 vsplat(float s)");
     emit_line(e, "vf8 v = { s, s, s, s, s, s, s, s };");
     emit_line(e, "return v;");
     emit_close(e, "");
@@ -84,11 +84,11 @@ static void emit_conv_tile(gen_ctx *c, const conv_tiles *t, int np, int vb)
     for (v = 0; v < vb; v++)
         emit_raw(e, "w%d = vload(kr + j * %d + %d)%s", v, t->cout, 8 * v,
                  v + 1 < vb ? ", " : ";\n");
-    emit_line(e, "vf8 x;");
+    emit_line(e, "vf8 xv;");
     for (p = 0; p < np; p++) {
-        emit_raw(e, "%*sx = vsplat(xr[%d + j]);", e->depth * 4, "", p * t->sw * t->cin);
+        emit_raw(e, "%*sxv = vsplat(xr[%d + j]);", e->depth * 4, "", p * t->sw * t->cin);
         for (v = 0; v < vb; v++)
-            emit_raw(e, " a%d_%d += x * w%d;", p, v, v);
+            emit_raw(e, " a%d_%d += xv * w%d;", p, v, v);
         emit_raw(e, "\n");
     }
     emit_close(e, "");
@@ -154,11 +154,11 @@ static void emit_wgrad_tile(gen_ctx *c, const wgrad_tiles *t, int nr, int vb)
     emit_raw(e, "%*sconst vf8 ", e->depth * 4, "");
     for (v = 0; v < vb; v++)
         emit_raw(e, "d%d = vload(d + %d)%s", v, 8 * v, v + 1 < vb ? ", " : ";\n");
-    emit_line(e, "vf8 x;");
+    emit_line(e, "vf8 xv;");
     for (r = 0; r < nr; r++) {
-        emit_raw(e, "%*sx = vsplat(xp[%d]);", e->depth * 4, "", r);
+        emit_raw(e, "%*sxv = vsplat(xp[%d]);", e->depth * 4, "", r);
         for (v = 0; v < vb; v++)
-            emit_raw(e, " a%d_%d += x * d%d;", r, v, v);
+            emit_raw(e, " a%d_%d += xv * d%d;", r, v, v);
         emit_raw(e, "\n");
     }
     emit_close(e, "");

@@ -71,6 +71,12 @@ void gen_emit_offsets(gen_ctx *c)
 
 /* ---- helpers ------------------------------------------------------------ */
 
+/* A value is kept when 24 random bits are >= this. */
+static unsigned long long dropout_threshold(const ir_layer *l)
+{
+    return (unsigned long long)(l->rate * 16777216.0 + 0.5);
+}
+
 static int has_dropout(const gen_layout *L)
 {
     int i;
@@ -80,10 +86,20 @@ static int has_dropout(const gen_layout *L)
     return 0;
 }
 
+/* Does any dropout draw random numbers? (a rate that rounds to 0 does not) */
+static int has_random_dropout(const gen_layout *L)
+{
+    int i;
+    for (i = 0; i < L->m->n_layers; i++)
+        if (L->m->layers[i].kind == IR_DROPOUT && dropout_threshold(&L->m->layers[i]) > 0)
+            return 1;
+    return 0;
+}
+
 void gen_emit_helpers(gen_ctx *c)
 {
     emitter *e = c->e;
-    if (!(c->L->training && has_dropout(c->L)))
+    if (!(c->L->training && has_random_dropout(c->L)))
         return;
     emit_banner(e, "dropout masks: splitmix64, a pure function of (seed, layer, element)");
     emit_open(e, "static uint64_t %smix64(uint64_t z)", c->prefix);
@@ -420,6 +436,8 @@ static void emit_conv_backward(gen_ctx *c, int i, const char *fname)
         emit_line(e, "const float *%s src = w + %s%s;", R, M, bufm(c, p->pad));
     else
         emit_in_ptr(c, i, "src", NULL);
+    emit_line(e, "{");
+    e->depth++;
     emit_line(e, "long i;");
     emit_line(e, "int co;");
     emit_act_grad_loop(c, l->act, "dz", "out", npix * cout);
@@ -428,6 +446,8 @@ static void emit_conv_backward(gen_ctx *c, int i, const char *fname)
     emit_line(e, "gbias[co] += dz[i * %d + co];", cout);
     emit_close(e, "");
     emit_close(e, "");
+    e->depth--;
+    emit_line(e, "}");
     if (use_vec(c, i)) {
         emit_pp(c, "#ifdef CONVC_VECTOR");
         emit_block(c, gen_conv_vec_wgrad_wrap, l, wp);
@@ -623,6 +643,14 @@ static void emit_dropout_forward(gen_ctx *c, int i, const char *fname)
         return;
     }
     emit_line(e, "float *%s mask = w + %s%s;", R, M, bufm(c, p->mask));
+    if (dropout_threshold(l) == 0) {
+        /* rate rounds to 0: nothing is ever dropped */
+        emit_line(e, "(void)seed;");
+        emit_line(e, "for (i = 0; i < %lld; i++)", n);
+        emit_line(e, "    out[i] = in[i] * (mask[i] = %s);", scale_lit);
+        emit_close(e, "");
+        return;
+    }
     emit_open(e, "if (!seed)");
     emit_line(e, "for (i = 0; i < %lld; i++)", n);
     emit_line(e, "    mask[i] = 1.0f;");
@@ -634,7 +662,7 @@ static void emit_dropout_forward(gen_ctx *c, int i, const char *fname)
     emit_open(e, "for (i = 0; i < %lld; i++)", n);
     emit_line(e, "state += UINT64_C(0x9e3779b97f4a7c15);");
     emit_line(e, "mask[i] = (%smix64(state) >> 40) >= %lluu ? %s : 0.0f;", c->prefix,
-              (unsigned long long)(l->rate * 16777216.0 + 0.5), scale_lit);
+              dropout_threshold(l), scale_lit);
     emit_close(e, "");
     emit_close(e, "");
     emit_line(e, "for (i = 0; i < %lld; i++)", n);

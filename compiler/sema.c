@@ -417,6 +417,10 @@ static int64_t activation_flops(ir_activation a, int64_t n)
 
 /* ---- statements ----------------------------------------------------------- */
 
+#define NAME_RULES "a model name is a C identifier of at most %d bytes: letters, digits " \
+                   "and '_', starting with a letter, not a C keyword"
+
+
 static bool model_statement(sema *s, const ast_stmt *st)
 {
     stmt_opts o;
@@ -439,9 +443,7 @@ static bool model_statement(sema *s, const ast_stmt *st)
     }
     if (!sema_valid_model_name(o.name->text)) {
         diag_error(s->d, o.name->loc, "invalid model name '%s'", o.name->text);
-        diag_note(s->d, o.name->loc, "a model name is a C identifier of at most %d bytes: "
-                  "letters, digits and '_', starting with a letter, not a C keyword",
-                  IR_MAX_NAME);
+        diag_note(s->d, o.name->loc, NAME_RULES, IR_MAX_NAME);
         return false;
     }
     return true;
@@ -839,7 +841,8 @@ static ir_model *build(const ast_spec *spec, diag *d, const char *spec_path,
         name = s.model_stmt->items->value->text;
     else if (d->n_errors == errors && !sema_valid_model_name(default_name)) {
         diag_error(d, diag_no_loc(), "the file name gives the model name '%s', which is not "
-                   "a valid C identifier; add a 'model NAME' statement", default_name);
+                   "a valid model name; add a 'model NAME' statement", default_name);
+        diag_note(d, diag_no_loc(), NAME_RULES, IR_MAX_NAME);
     }
     m->name = copy_string(name);
     m->spec_path = copy_string(spec_path);

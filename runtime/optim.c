@@ -68,22 +68,22 @@ void optim_begin_step(cv_optimizer *o)
     o->alpha = (float)lr;
 }
 
-void optim_apply(const cv_optimizer *o, float *params, const float *grads, size_t begin,
-                 size_t end)
+void optim_apply(const cv_optimizer *o, float *params, const float *grads, float grad_scale,
+                 size_t begin, size_t end)
 {
-    const float alpha = o->alpha, lr = (float)o->cfg.lr;
+    const float alpha = o->alpha, lr = (float)o->cfg.lr, k = grad_scale;
     float *restrict p = params;
     const float *restrict g = grads;
     switch (o->cfg.kind) {
     case OPTIM_SGD:
         for (size_t i = begin; i < end; i++)
-            p[i] -= lr * g[i];
+            p[i] -= lr * (k * g[i]);
         break;
     case OPTIM_MOMENTUM: {
         float *restrict v = o->state[0];
         const float mu = (float)o->cfg.momentum;
         for (size_t i = begin; i < end; i++) {
-            v[i] = mu * v[i] - lr * g[i];
+            v[i] = mu * v[i] - lr * (k * g[i]);
             p[i] += v[i];
         }
         break;
@@ -92,8 +92,9 @@ void optim_apply(const cv_optimizer *o, float *params, const float *grads, size_
         float *restrict v = o->state[0];
         const float mu = (float)o->cfg.momentum;
         for (size_t i = begin; i < end; i++) {
-            v[i] = mu * v[i] - lr * g[i];
-            p[i] += mu * v[i] - lr * g[i];
+            const float gi = k * g[i];
+            v[i] = mu * v[i] - lr * gi;
+            p[i] += mu * v[i] - lr * gi;
         }
         break;
     }
@@ -103,8 +104,9 @@ void optim_apply(const cv_optimizer *o, float *params, const float *grads, size_
         const float one_minus_b2 = (float)(1.0 - o->cfg.beta2);
         const float eps = (float)o->cfg.epsilon;
         for (size_t i = begin; i < end; i++) {
-            m[i] += (g[i] - m[i]) * one_minus_b1;
-            v[i] += (g[i] * g[i] - v[i]) * one_minus_b2;
+            const float gi = k * g[i];
+            m[i] += (gi - m[i]) * one_minus_b1;
+            v[i] += (gi * gi - v[i]) * one_minus_b2;
             p[i] -= alpha * m[i] / (sqrtf(v[i]) + eps);
         }
         break;

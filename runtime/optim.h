@@ -41,9 +41,10 @@ void optim_free(cv_optimizer *o);
 /* Advances the step count and computes this step's alpha; call once per
  * update, before optim_apply on all ranges. */
 void optim_begin_step(cv_optimizer *o);
-/* Updates params[begin, end) with gradients grads[begin, end).  Disjoint
- * ranges may be updated by different threads. */
-void optim_apply(const cv_optimizer *o, float *params, const float *grads, size_t begin,
-                 size_t end);
+/* Updates params[begin, end) with the gradients grad_scale * grads[begin,
+ * end) (the trainer passes 1 / batch size: the loss is the batch mean).
+ * Disjoint ranges may be updated by different threads. */
+void optim_apply(const cv_optimizer *o, float *params, const float *grads, float grad_scale,
+                 size_t begin, size_t end);
 
 #endif

@@ -9,7 +9,9 @@
 
 /* Spin iterations before sleeping: long enough to cover the serial gap
  * between two phases of a batch, short enough not to steal a busy core. */
+#ifndef POOL_SPIN
 #define POOL_SPIN 4000
+#endif
 
 struct cv_pool {
     int n;

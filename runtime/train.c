@@ -5,7 +5,7 @@
  *            and normalizes its images, runs forward and backward into its
  *            own gradient buffer;
  *   update:  thread t takes the t-th slice of the parameters, sums the
- *            gradient buffers in thread order, divides by the batch size
+ *            gradient buffers in thread order, scales by 1 / batch size
  *            (the loss is the batch mean, as in Keras) and applies the
  *            optimizer.
  * Every floating-point sum has an order fixed by the thread count, so the
@@ -90,7 +90,8 @@ static void update_task(void *arg, int t, int T)
     size_t lo, hi;
     slice(j->m->n_params, t, T, &lo, &hi);
     float *restrict g = j->tb[0].grads;
-    const float n = (float)j->n;
+    /* The mean's gradient, as the backward pass of a mean computes it. */
+    const float scale = 1.0f / (float)j->n;
     for (size_t c = lo; c < hi; c += UPDATE_CHUNK) {
         size_t end = hi - c < UPDATE_CHUNK ? hi : c + UPDATE_CHUNK;
         for (int k = 1; k < T; k++) {
@@ -98,9 +99,7 @@ static void update_task(void *arg, int t, int T)
             for (size_t i = c; i < end; i++)
                 g[i] += gk[i];
         }
-        for (size_t i = c; i < end; i++)
-            g[i] /= n;
-        optim_apply(j->opt, j->params, g, c, end);
+        optim_apply(j->opt, j->params, g, scale, c, end);
     }
 }
 

@@ -137,6 +137,14 @@ static const char *cc(void)
     return c && *c ? c : "cc";
 }
 
+/* Under the sanitizer build of this test, the generated code is checked by
+ * the sanitizers too. */
+#if defined(__SANITIZE_ADDRESS__)
+#define MODEL_SANITIZE "-fsanitize=address,undefined -fno-sanitize-recover=all"
+#else
+#define MODEL_SANITIZE ""
+#endif
+
 static void load(loaded *ld, const ir_model *m, const char *extra_cflags)
 {
     gen_sources src;
@@ -149,9 +157,9 @@ static void load(loaded *ld, const ir_model *m, const char *extra_cflags)
     gen_sources_free(&src);
     /* The warning flags double as the "compiles warning-free" check. */
     snprintf(cmd, sizeof cmd,
-             "%s -std=c11 -pedantic -Wall -Wextra -Werror -O1 -fPIC -shared %s "
-             "-Iruntime -I%s -o %s/model.so %s/model.c -lm", cc(), extra_cflags, ld->dir,
-             ld->dir, ld->dir);
+             "%s -std=c11 -pedantic -Wall -Wextra -Werror -O1 -fPIC -shared %s %s "
+             "-Iruntime -I%s -o %s/model.so %s/model.c -lm", cc(), extra_cflags,
+             MODEL_SANITIZE, ld->dir, ld->dir, ld->dir);
     ck_assert_msg(system(cmd) == 0, "failed: %s", cmd);
     snprintf(cmd, sizeof cmd, "%s/model.so", ld->dir);
     ld->so = dlopen(cmd, RTLD_NOW | RTLD_LOCAL);

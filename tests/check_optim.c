@@ -15,7 +15,7 @@ static float run(int kind, double lr, float g, int steps)
     float p = 1.0f;
     for (int i = 0; i < steps; i++) {
         optim_begin_step(&o);
-        optim_apply(&o, &p, &g, 0, 1);
+        optim_apply(&o, &p, &g, 1.0f, 0, 1);
     }
     optim_free(&o);
     return p;
@@ -71,6 +71,18 @@ START_TEST(adam_steps)
     ck_assert_float_eq_tol(run(OPTIM_ADAM, 0, 0.5f, 2), 0.998000011f, 3e-7f);
     /* A first step moves every parameter by about lr, whatever the gradient. */
     ck_assert_float_eq_tol(run(OPTIM_ADAM, 0, -2.0f, 1), 1.001f, 2e-7f);
+    /* The scale multiplies the gradient: Adam's first step ignores it, SGD's not. */
+    {
+        cv_optim_config c = optim_defaults(OPTIM_SGD);
+        cv_optimizer o;
+        cv_error e;
+        ck_assert_int_eq(optim_init(&o, &c, 1, &e), 0);
+        float p = 1.0f, g = 0.5f;
+        optim_begin_step(&o);
+        optim_apply(&o, &p, &g, 0.25f, 0, 1);
+        ck_assert_float_eq_tol(p, 1.0f - 0.01f * 0.125f, 1e-7f);
+        optim_free(&o);
+    }
     /* A zero gradient moves nothing. */
     ck_assert_float_eq_tol(run(OPTIM_ADAM, 0, 0.0f, 3), 1.0f, 1e-9f);
 }
@@ -90,10 +102,10 @@ START_TEST(ranges_are_independent)
     ck_assert_int_eq(optim_init(&split, &c, 8, &e), 0);
     for (int s = 0; s < 3; s++) {
         optim_begin_step(&whole);
-        optim_apply(&whole, p1, g, 0, 8);
+        optim_apply(&whole, p1, g, 0.5f, 0, 8);
         optim_begin_step(&split);
-        optim_apply(&split, p2, g, 0, 3);
-        optim_apply(&split, p2, g, 3, 8);
+        optim_apply(&split, p2, g, 0.5f, 0, 3);
+        optim_apply(&split, p2, g, 0.5f, 3, 8);
     }
     ck_assert_mem_eq(p1, p2, sizeof p1);
     ck_assert_uint_eq(whole.step, 3);

@@ -167,6 +167,21 @@ START_TEST(error_limit)
 }
 END_TEST
 
+START_TEST(long_lines_are_not_quoted)
+{
+    char *text = malloc(DIAG_MAX_QUOTE + 64);
+    memset(text, ' ', DIAG_MAX_QUOTE + 10);
+    strcpy(text + DIAG_MAX_QUOTE + 10, "* 3\n");
+    parsed p = parse(text);
+    ck_assert_int_eq(p.n_errors, 1);
+    char expected[64];
+    snprintf(expected, sizeof expected, "t.spec:1:%d: error: stray '*'\n", DIAG_MAX_QUOTE + 11);
+    ck_assert_str_eq(p.messages, expected);
+    parsed_free(&p);
+    free(text);
+}
+END_TEST
+
 static Suite *parser_suite(void)
 {
     Suite *s = suite_create("parser");
@@ -181,6 +196,7 @@ static Suite *parser_suite(void)
     tcase_add_test(errors, statement_must_start_with_a_word);
     tcase_add_test(errors, caret_under_utf8_and_tabs);
     tcase_add_test(errors, error_limit);
+    tcase_add_test(errors, long_lines_are_not_quoted);
     suite_add_tcase(s, errors);
     return s;
 }

@@ -13,7 +13,7 @@ fail=0
 check() {
     name=$1 bar=$2 trainer=$3; shift 3
     start=$(date +%s)
-    if ! "$trainer" --limit-train 6000 --limit-test 2000 --epochs 1 --threads 2 --no-save \
+    if ! "$trainer" --limit-train 6000 --limit-test 2000 --epochs 1 --threads 2 \
             --history "$W/$name.csv" "$@" >"$W/$name.out" 2>&1; then
         echo "t_train_real: FAIL: $name: training failed"; sed 's/^/  | /' "$W/$name.out"
         fail=1; return
@@ -27,7 +27,7 @@ check() {
     fi
 }
 
-check fixture_mlp 0.70 build/tests/fixture_trainer
+check fixture_mlp 0.70 build/tests/fixture_trainer --no-save
 
 if make -s MODEL=cnn_k3 >"$W/make.out" 2>&1; then
     K3=build/cnn_k3/train

@@ -36,17 +36,17 @@
 #define CONVC_VECTOR 1
 typedef float vf8 __attribute__((vector_size(32)));
 
-static inline vf8 vload(const float *p) {
+static inline __attribute__((unused)) vf8 vload(const float *p) {
     vf8 v;
     memcpy(&v, p, sizeof v);
     return v;
 }
 
-static inline void vstore(float *p, vf8 v) {
+static inline __attribute__((unused)) void vstore(float *p, vf8 v) {
     memcpy(p, &v, sizeof v);
 }
 
-static inline vf8 vsplat(float s) {
+static inline __attribute__((unused)) vf8 vsplat(float s) {
     vf8 v = { s, s, s, s, s, s, s, s };
     return v;
 }

@@ -55,17 +55,17 @@
 #define CONVC_VECTOR 1
 typedef float vf8 __attribute__((vector_size(32)));
 
-static inline vf8 vload(const float *p) {
+static inline __attribute__((unused)) vf8 vload(const float *p) {
     vf8 v;
     memcpy(&v, p, sizeof v);
     return v;
 }
 
-static inline void vstore(float *p, vf8 v) {
+static inline __attribute__((unused)) void vstore(float *p, vf8 v) {
     memcpy(p, &v, sizeof v);
 }
 
-static inline vf8 vsplat(float s) {
+static inline __attribute__((unused)) vf8 vsplat(float s) {
     vf8 v = { s, s, s, s, s, s, s, s };
     return v;
 }
@@ -103,13 +103,13 @@ static void conv1_forward(const float *restrict params, float *restrict w, const
                         const float *restrict kr = kb + ky * 224;
                         for (j = 0; j < 7; j++) {
                             const vf8 w0 = vload(kr + j * 32 + 0), w1 = vload(kr + j * 32 + 8), w2 = vload(kr + j * 32 + 16), w3 = vload(kr + j * 32 + 24);
-                            vf8 x;
-                            x = vsplat(xr[0 + j]); a0_0 += x * w0; a0_1 += x * w1; a0_2 += x * w2; a0_3 += x * w3;
-                            x = vsplat(xr[1 + j]); a1_0 += x * w0; a1_1 += x * w1; a1_2 += x * w2; a1_3 += x * w3;
-                            x = vsplat(xr[2 + j]); a2_0 += x * w0; a2_1 += x * w1; a2_2 += x * w2; a2_3 += x * w3;
-                            x = vsplat(xr[3 + j]); a3_0 += x * w0; a3_1 += x * w1; a3_2 += x * w2; a3_3 += x * w3;
-                            x = vsplat(xr[4 + j]); a4_0 += x * w0; a4_1 += x * w1; a4_2 += x * w2; a4_3 += x * w3;
-                            x = vsplat(xr[5 + j]); a5_0 += x * w0; a5_1 += x * w1; a5_2 += x * w2; a5_3 += x * w3;
+                            vf8 xv;
+                            xv = vsplat(xr[0 + j]); a0_0 += xv * w0; a0_1 += xv * w1; a0_2 += xv * w2; a0_3 += xv * w3;
+                            xv = vsplat(xr[1 + j]); a1_0 += xv * w0; a1_1 += xv * w1; a1_2 += xv * w2; a1_3 += xv * w3;
+                            xv = vsplat(xr[2 + j]); a2_0 += xv * w0; a2_1 += xv * w1; a2_2 += xv * w2; a2_3 += xv * w3;
+                            xv = vsplat(xr[3 + j]); a3_0 += xv * w0; a3_1 += xv * w1; a3_2 += xv * w2; a3_3 += xv * w3;
+                            xv = vsplat(xr[4 + j]); a4_0 += xv * w0; a4_1 += xv * w1; a4_2 += xv * w2; a4_3 += xv * w3;
+                            xv = vsplat(xr[5 + j]); a5_0 += xv * w0; a5_1 += xv * w1; a5_2 += xv * w2; a5_3 += xv * w3;
                         }
                     }
                     vstore(ob + 0, a0_0); vstore(ob + 8, a0_1); vstore(ob + 16, a0_2); vstore(ob + 24, a0_3);
@@ -134,11 +134,11 @@ static void conv1_forward(const float *restrict params, float *restrict w, const
                     const float *restrict kr = kb + ky * 224;
                     for (j = 0; j < 7; j++) {
                         const vf8 w0 = vload(kr + j * 32 + 0), w1 = vload(kr + j * 32 + 8), w2 = vload(kr + j * 32 + 16), w3 = vload(kr + j * 32 + 24);
-                        vf8 x;
-                        x = vsplat(xr[0 + j]); a0_0 += x * w0; a0_1 += x * w1; a0_2 += x * w2; a0_3 += x * w3;
-                        x = vsplat(xr[1 + j]); a1_0 += x * w0; a1_1 += x * w1; a1_2 += x * w2; a1_3 += x * w3;
-                        x = vsplat(xr[2 + j]); a2_0 += x * w0; a2_1 += x * w1; a2_2 += x * w2; a2_3 += x * w3;
-                        x = vsplat(xr[3 + j]); a3_0 += x * w0; a3_1 += x * w1; a3_2 += x * w2; a3_3 += x * w3;
+                        vf8 xv;
+                        xv = vsplat(xr[0 + j]); a0_0 += xv * w0; a0_1 += xv * w1; a0_2 += xv * w2; a0_3 += xv * w3;
+                        xv = vsplat(xr[1 + j]); a1_0 += xv * w0; a1_1 += xv * w1; a1_2 += xv * w2; a1_3 += xv * w3;
+                        xv = vsplat(xr[2 + j]); a2_0 += xv * w0; a2_1 += xv * w1; a2_2 += xv * w2; a2_3 += xv * w3;
+                        xv = vsplat(xr[3 + j]); a3_0 += xv * w0; a3_1 += xv * w1; a3_2 += xv * w2; a3_3 += xv * w3;
                     }
                 }
                 vstore(ob + 0, a0_0); vstore(ob + 8, a0_1); vstore(ob + 16, a0_2); vstore(ob + 24, a0_3);
@@ -191,14 +191,16 @@ static void conv1_backward(float *restrict grads, float *restrict w) {
     const float *restrict out = w + W_CONV1_OUT;
     float *restrict dz = w + W_CONV1_DOUT;
     const float *restrict src = w + W_CONV1_PAD;
-    long i;
-    int co;
-    for (i = 0; i < 25088; i++) {
-        dz[i] = out[i] > 0.0f ? dz[i] : 0.0f;
-    }
-    for (i = 0; i < 784; i++) {
-        for (co = 0; co < 32; co++) {
-            gbias[co] += dz[i * 32 + co];
+    {
+        long i;
+        int co;
+        for (i = 0; i < 25088; i++) {
+            dz[i] = out[i] > 0.0f ? dz[i] : 0.0f;
+        }
+        for (i = 0; i < 784; i++) {
+            for (co = 0; co < 32; co++) {
+                gbias[co] += dz[i * 32 + co];
+            }
         }
     }
 #ifdef CONVC_VECTOR
@@ -220,13 +222,13 @@ static void conv1_backward(float *restrict grads, float *restrict w) {
                             const float *restrict xp = xr + (oy * 34 + ox * 1) * 1;
                             const float *restrict d = dz + (oy * 28 + ox) * 32 + cb;
                             const vf8 d0 = vload(d + 0), d1 = vload(d + 8), d2 = vload(d + 16), d3 = vload(d + 24);
-                            vf8 x;
-                            x = vsplat(xp[0]); a0_0 += x * d0; a0_1 += x * d1; a0_2 += x * d2; a0_3 += x * d3;
-                            x = vsplat(xp[1]); a1_0 += x * d0; a1_1 += x * d1; a1_2 += x * d2; a1_3 += x * d3;
-                            x = vsplat(xp[2]); a2_0 += x * d0; a2_1 += x * d1; a2_2 += x * d2; a2_3 += x * d3;
-                            x = vsplat(xp[3]); a3_0 += x * d0; a3_1 += x * d1; a3_2 += x * d2; a3_3 += x * d3;
-                            x = vsplat(xp[4]); a4_0 += x * d0; a4_1 += x * d1; a4_2 += x * d2; a4_3 += x * d3;
-                            x = vsplat(xp[5]); a5_0 += x * d0; a5_1 += x * d1; a5_2 += x * d2; a5_3 += x * d3;
+                            vf8 xv;
+                            xv = vsplat(xp[0]); a0_0 += xv * d0; a0_1 += xv * d1; a0_2 += xv * d2; a0_3 += xv * d3;
+                            xv = vsplat(xp[1]); a1_0 += xv * d0; a1_1 += xv * d1; a1_2 += xv * d2; a1_3 += xv * d3;
+                            xv = vsplat(xp[2]); a2_0 += xv * d0; a2_1 += xv * d1; a2_2 += xv * d2; a2_3 += xv * d3;
+                            xv = vsplat(xp[3]); a3_0 += xv * d0; a3_1 += xv * d1; a3_2 += xv * d2; a3_3 += xv * d3;
+                            xv = vsplat(xp[4]); a4_0 += xv * d0; a4_1 += xv * d1; a4_2 += xv * d2; a4_3 += xv * d3;
+                            xv = vsplat(xp[5]); a5_0 += xv * d0; a5_1 += xv * d1; a5_2 += xv * d2; a5_3 += xv * d3;
                         }
                     }
                     vstore(gb + 0, vload(gb + 0) + a0_0);
@@ -265,8 +267,8 @@ static void conv1_backward(float *restrict grads, float *restrict w) {
                         const float *restrict xp = xr + (oy * 34 + ox * 1) * 1;
                         const float *restrict d = dz + (oy * 28 + ox) * 32 + cb;
                         const vf8 d0 = vload(d + 0), d1 = vload(d + 8), d2 = vload(d + 16), d3 = vload(d + 24);
-                        vf8 x;
-                        x = vsplat(xp[0]); a0_0 += x * d0; a0_1 += x * d1; a0_2 += x * d2; a0_3 += x * d3;
+                        vf8 xv;
+                        xv = vsplat(xp[0]); a0_0 += xv * d0; a0_1 += xv * d1; a0_2 += xv * d2; a0_3 += xv * d3;
                     }
                 }
                 vstore(gb + 0, vload(gb + 0) + a0_0);
@@ -391,13 +393,13 @@ static void conv2_forward(const float *restrict params, float *restrict w) {
                         const float *restrict kr = kb + ky * 14336;
                         for (j = 0; j < 224; j++) {
                             const vf8 w0 = vload(kr + j * 64 + 0), w1 = vload(kr + j * 64 + 8), w2 = vload(kr + j * 64 + 16), w3 = vload(kr + j * 64 + 24);
-                            vf8 x;
-                            x = vsplat(xr[0 + j]); a0_0 += x * w0; a0_1 += x * w1; a0_2 += x * w2; a0_3 += x * w3;
-                            x = vsplat(xr[32 + j]); a1_0 += x * w0; a1_1 += x * w1; a1_2 += x * w2; a1_3 += x * w3;
-                            x = vsplat(xr[64 + j]); a2_0 += x * w0; a2_1 += x * w1; a2_2 += x * w2; a2_3 += x * w3;
-                            x = vsplat(xr[96 + j]); a3_0 += x * w0; a3_1 += x * w1; a3_2 += x * w2; a3_3 += x * w3;
-                            x = vsplat(xr[128 + j]); a4_0 += x * w0; a4_1 += x * w1; a4_2 += x * w2; a4_3 += x * w3;
-                            x = vsplat(xr[160 + j]); a5_0 += x * w0; a5_1 += x * w1; a5_2 += x * w2; a5_3 += x * w3;
+                            vf8 xv;
+                            xv = vsplat(xr[0 + j]); a0_0 += xv * w0; a0_1 += xv * w1; a0_2 += xv * w2; a0_3 += xv * w3;
+                            xv = vsplat(xr[32 + j]); a1_0 += xv * w0; a1_1 += xv * w1; a1_2 += xv * w2; a1_3 += xv * w3;
+                            xv = vsplat(xr[64 + j]); a2_0 += xv * w0; a2_1 += xv * w1; a2_2 += xv * w2; a2_3 += xv * w3;
+                            xv = vsplat(xr[96 + j]); a3_0 += xv * w0; a3_1 += xv * w1; a3_2 += xv * w2; a3_3 += xv * w3;
+                            xv = vsplat(xr[128 + j]); a4_0 += xv * w0; a4_1 += xv * w1; a4_2 += xv * w2; a4_3 += xv * w3;
+                            xv = vsplat(xr[160 + j]); a5_0 += xv * w0; a5_1 += xv * w1; a5_2 += xv * w2; a5_3 += xv * w3;
                         }
                     }
                     vstore(ob + 0, a0_0); vstore(ob + 8, a0_1); vstore(ob + 16, a0_2); vstore(ob + 24, a0_3);
@@ -420,9 +422,9 @@ static void conv2_forward(const float *restrict params, float *restrict w) {
                     const float *restrict kr = kb + ky * 14336;
                     for (j = 0; j < 224; j++) {
                         const vf8 w0 = vload(kr + j * 64 + 0), w1 = vload(kr + j * 64 + 8), w2 = vload(kr + j * 64 + 16), w3 = vload(kr + j * 64 + 24);
-                        vf8 x;
-                        x = vsplat(xr[0 + j]); a0_0 += x * w0; a0_1 += x * w1; a0_2 += x * w2; a0_3 += x * w3;
-                        x = vsplat(xr[32 + j]); a1_0 += x * w0; a1_1 += x * w1; a1_2 += x * w2; a1_3 += x * w3;
+                        vf8 xv;
+                        xv = vsplat(xr[0 + j]); a0_0 += xv * w0; a0_1 += xv * w1; a0_2 += xv * w2; a0_3 += xv * w3;
+                        xv = vsplat(xr[32 + j]); a1_0 += xv * w0; a1_1 += xv * w1; a1_2 += xv * w2; a1_3 += xv * w3;
                     }
                 }
                 vstore(ob + 0, a0_0); vstore(ob + 8, a0_1); vstore(ob + 16, a0_2); vstore(ob + 24, a0_3);
@@ -473,14 +475,16 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
     const float *restrict out = w + W_CONV2_OUT;
     float *restrict dz = w + W_CONV2_DOUT;
     const float *restrict src = w + W_CONV2_PAD;
-    long i;
-    int co;
-    for (i = 0; i < 12544; i++) {
-        dz[i] = out[i] > 0.0f ? dz[i] : 0.0f;
-    }
-    for (i = 0; i < 196; i++) {
-        for (co = 0; co < 64; co++) {
-            gbias[co] += dz[i * 64 + co];
+    {
+        long i;
+        int co;
+        for (i = 0; i < 12544; i++) {
+            dz[i] = out[i] > 0.0f ? dz[i] : 0.0f;
+        }
+        for (i = 0; i < 196; i++) {
+            for (co = 0; co < 64; co++) {
+                gbias[co] += dz[i * 64 + co];
+            }
         }
     }
 #ifdef CONVC_VECTOR
@@ -502,13 +506,13 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
                             const float *restrict xp = xr + (oy * 20 + ox * 1) * 32;
                             const float *restrict d = dz + (oy * 14 + ox) * 64 + cb;
                             const vf8 d0 = vload(d + 0), d1 = vload(d + 8), d2 = vload(d + 16), d3 = vload(d + 24);
-                            vf8 x;
-                            x = vsplat(xp[0]); a0_0 += x * d0; a0_1 += x * d1; a0_2 += x * d2; a0_3 += x * d3;
-                            x = vsplat(xp[1]); a1_0 += x * d0; a1_1 += x * d1; a1_2 += x * d2; a1_3 += x * d3;
-                            x = vsplat(xp[2]); a2_0 += x * d0; a2_1 += x * d1; a2_2 += x * d2; a2_3 += x * d3;
-                            x = vsplat(xp[3]); a3_0 += x * d0; a3_1 += x * d1; a3_2 += x * d2; a3_3 += x * d3;
-                            x = vsplat(xp[4]); a4_0 += x * d0; a4_1 += x * d1; a4_2 += x * d2; a4_3 += x * d3;
-                            x = vsplat(xp[5]); a5_0 += x * d0; a5_1 += x * d1; a5_2 += x * d2; a5_3 += x * d3;
+                            vf8 xv;
+                            xv = vsplat(xp[0]); a0_0 += xv * d0; a0_1 += xv * d1; a0_2 += xv * d2; a0_3 += xv * d3;
+                            xv = vsplat(xp[1]); a1_0 += xv * d0; a1_1 += xv * d1; a1_2 += xv * d2; a1_3 += xv * d3;
+                            xv = vsplat(xp[2]); a2_0 += xv * d0; a2_1 += xv * d1; a2_2 += xv * d2; a2_3 += xv * d3;
+                            xv = vsplat(xp[3]); a3_0 += xv * d0; a3_1 += xv * d1; a3_2 += xv * d2; a3_3 += xv * d3;
+                            xv = vsplat(xp[4]); a4_0 += xv * d0; a4_1 += xv * d1; a4_2 += xv * d2; a4_3 += xv * d3;
+                            xv = vsplat(xp[5]); a5_0 += xv * d0; a5_1 += xv * d1; a5_2 += xv * d2; a5_3 += xv * d3;
                         }
                     }
                     vstore(gb + 0, vload(gb + 0) + a0_0);
@@ -548,9 +552,9 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
                         const float *restrict xp = xr + (oy * 20 + ox * 1) * 32;
                         const float *restrict d = dz + (oy * 14 + ox) * 64 + cb;
                         const vf8 d0 = vload(d + 0), d1 = vload(d + 8), d2 = vload(d + 16), d3 = vload(d + 24);
-                        vf8 x;
-                        x = vsplat(xp[0]); a0_0 += x * d0; a0_1 += x * d1; a0_2 += x * d2; a0_3 += x * d3;
-                        x = vsplat(xp[1]); a1_0 += x * d0; a1_1 += x * d1; a1_2 += x * d2; a1_3 += x * d3;
+                        vf8 xv;
+                        xv = vsplat(xp[0]); a0_0 += xv * d0; a0_1 += xv * d1; a0_2 += xv * d2; a0_3 += xv * d3;
+                        xv = vsplat(xp[1]); a1_0 += xv * d0; a1_1 += xv * d1; a1_2 += xv * d2; a1_3 += xv * d3;
                     }
                 }
                 vstore(gb + 0, vload(gb + 0) + a0_0);
@@ -616,13 +620,13 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
                             const float *restrict kr = kb + ky * 14336;
                             for (j = 0; j < 448; j++) {
                                 const vf8 w0 = vload(kr + j * 32 + 0), w1 = vload(kr + j * 32 + 8), w2 = vload(kr + j * 32 + 16), w3 = vload(kr + j * 32 + 24);
-                                vf8 x;
-                                x = vsplat(xr[0 + j]); a0_0 += x * w0; a0_1 += x * w1; a0_2 += x * w2; a0_3 += x * w3;
-                                x = vsplat(xr[64 + j]); a1_0 += x * w0; a1_1 += x * w1; a1_2 += x * w2; a1_3 += x * w3;
-                                x = vsplat(xr[128 + j]); a2_0 += x * w0; a2_1 += x * w1; a2_2 += x * w2; a2_3 += x * w3;
-                                x = vsplat(xr[192 + j]); a3_0 += x * w0; a3_1 += x * w1; a3_2 += x * w2; a3_3 += x * w3;
-                                x = vsplat(xr[256 + j]); a4_0 += x * w0; a4_1 += x * w1; a4_2 += x * w2; a4_3 += x * w3;
-                                x = vsplat(xr[320 + j]); a5_0 += x * w0; a5_1 += x * w1; a5_2 += x * w2; a5_3 += x * w3;
+                                vf8 xv;
+                                xv = vsplat(xr[0 + j]); a0_0 += xv * w0; a0_1 += xv * w1; a0_2 += xv * w2; a0_3 += xv * w3;
+                                xv = vsplat(xr[64 + j]); a1_0 += xv * w0; a1_1 += xv * w1; a1_2 += xv * w2; a1_3 += xv * w3;
+                                xv = vsplat(xr[128 + j]); a2_0 += xv * w0; a2_1 += xv * w1; a2_2 += xv * w2; a2_3 += xv * w3;
+                                xv = vsplat(xr[192 + j]); a3_0 += xv * w0; a3_1 += xv * w1; a3_2 += xv * w2; a3_3 += xv * w3;
+                                xv = vsplat(xr[256 + j]); a4_0 += xv * w0; a4_1 += xv * w1; a4_2 += xv * w2; a4_3 += xv * w3;
+                                xv = vsplat(xr[320 + j]); a5_0 += xv * w0; a5_1 += xv * w1; a5_2 += xv * w2; a5_3 += xv * w3;
                             }
                         }
                         vstore(ob + 0, a0_0); vstore(ob + 8, a0_1); vstore(ob + 16, a0_2); vstore(ob + 24, a0_3);
@@ -645,9 +649,9 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
                         const float *restrict kr = kb + ky * 14336;
                         for (j = 0; j < 448; j++) {
                             const vf8 w0 = vload(kr + j * 32 + 0), w1 = vload(kr + j * 32 + 8), w2 = vload(kr + j * 32 + 16), w3 = vload(kr + j * 32 + 24);
-                            vf8 x;
-                            x = vsplat(xr[0 + j]); a0_0 += x * w0; a0_1 += x * w1; a0_2 += x * w2; a0_3 += x * w3;
-                            x = vsplat(xr[64 + j]); a1_0 += x * w0; a1_1 += x * w1; a1_2 += x * w2; a1_3 += x * w3;
+                            vf8 xv;
+                            xv = vsplat(xr[0 + j]); a0_0 += xv * w0; a0_1 += xv * w1; a0_2 += xv * w2; a0_3 += xv * w3;
+                            xv = vsplat(xr[64 + j]); a1_0 += xv * w0; a1_1 += xv * w1; a1_2 += xv * w2; a1_3 += xv * w3;
                         }
                     }
                     vstore(ob + 0, a0_0); vstore(ob + 8, a0_1); vstore(ob + 16, a0_2); vstore(ob + 24, a0_3);

@@ -1,0 +1,111 @@
+#!/bin/sh
+# t_export.sh - `convc export`: a briefly trained cnn_k3 exported to one C
+# file that compiles warning-free as C99 (gcc, clang), as C++, with tcc and in
+# static mode; whose weights equal the checkpoint's bit for bit and whose
+# predictions equal the trainer's forward pass on the 10,000 test images;
+# whose example main rejects bad PGM/IDX input with a clear message; and a
+# checkpoint of another architecture is refused.
+cd "$(dirname "$0")/.." || exit 2
+CC=${CC:-cc}
+DATA=${CONVC_DATA:-/usr/share/datasets/fashion-mnist}
+# The runtime's link line, as the Makefile spells it.
+LIBS=$(printf 'convc-print-libs:\n\t@echo $(LIBS)\n' |
+       make -s --no-print-directory -f Makefile -f - convc-print-libs) || exit 2
+tmp=$(mktemp -d) || exit 2
+trap 'rm -rf "$tmp"' EXIT
+status=0
+fail() { echo "t_export: $*"; status=1; }
+
+if [ ! -f "$DATA/t10k-images-idx3-ubyte.gz" ]; then
+    echo "t_export: no data set in $DATA: skipped"
+    exit 0
+fi
+
+# A trainer for cnn_k3, one short epoch, a checkpoint.
+bin/convc gen --trainer-main specs/cnn_k3.spec -o "$tmp/m" || exit 1
+$CC -O2 -march=native -ffp-contract=fast -std=c11 -Iruntime -I"$tmp/m" -o "$tmp/train" \
+    "$tmp/m/model.c" "$tmp/m/main.c" build/libconvc.a $LIBS || exit 1
+"$tmp/train" --epochs 1 --limit-train 2000 --limit-test 100 --threads 2 --quiet \
+    --data "$DATA" --save "$tmp/k3.ckpt" > "$tmp/train.log" 2>&1 ||
+    { cat "$tmp/train.log"; exit 1; }
+
+bin/convc export specs/cnn_k3.spec --weights "$tmp/k3.ckpt" -o "$tmp/cnn_k3.c" || exit 1
+echo "t_export: cnn_k3.c: $(wc -c < "$tmp/cnn_k3.c") bytes, $(wc -l < "$tmp/cnn_k3.c") lines"
+
+# Compilers and modes.
+W="-pedantic -Wall -Wextra -Werror"
+gcc -std=c99 $W -O2 -DCNN_K3_MAIN -o "$tmp/classify" "$tmp/cnn_k3.c" -lm || fail "gcc -std=c99"
+clang -std=c99 $W -O2 -DCNN_K3_MAIN -o "$tmp/classify_clang" "$tmp/cnn_k3.c" -lm ||
+    fail "clang -std=c99"
+g++ -x c++ $W -O2 -DCNN_K3_MAIN -o "$tmp/classify_cxx" "$tmp/cnn_k3.c" -lm || fail "g++ -x c++"
+if command -v tcc > /dev/null; then
+    tcc -Wall -Werror -DCNN_K3_MAIN -o "$tmp/classify_tcc" "$tmp/cnn_k3.c" -lm || fail "tcc"
+else
+    echo "t_export: tcc not installed: skipped"
+fi
+gcc -std=c99 $W -O2 -I"$tmp" -o "$tmp/example" examples/export/classify.c -lm ||
+    fail "examples/export/classify.c (static mode)"
+# Declarations alone (no implementation) compile too.
+printf '#include "cnn_k3.c"\nint f(const float *x);\nint f(const float *x) { return cnn_k3_predict(x, 0); }\n' \
+    > "$tmp/decl.c"
+gcc -std=c99 $W -I"$tmp" -c -o "$tmp/decl.o" "$tmp/decl.c" || fail "declarations only"
+
+# Same predictions as the trainer's forward pass on every test image.
+gunzip -c "$DATA/t10k-images-idx3-ubyte.gz" > "$tmp/t10k-images" || exit 1
+$CC -std=c11 -O2 -march=native -ffp-contract=fast -Iruntime -I"$tmp/m" -I"$tmp" \
+    -DNAME=cnn_k3 -DEXPORTED='"cnn_k3.c"' -DCNN_K3_IMPLEMENTATION -DCNN_K3_STATIC \
+    -o "$tmp/compare" tests/export/compare_main.c "$tmp/m/model.c" build/libconvc.a $LIBS ||
+    fail "compare_main.c does not build"
+"$tmp/compare" "$tmp/k3.ckpt" "$tmp/t10k-images" || fail "predictions differ"
+n=$("$tmp/classify" "$tmp/t10k-images" | wc -l)
+[ "$n" -eq 10000 ] || fail "classify printed $n lines for 10000 images"
+if [ -x "$tmp/classify_tcc" ]; then
+    "$tmp/classify" "$tmp/t10k-images" | head -n 200 > "$tmp/gcc.out"
+    "$tmp/classify_tcc" "$tmp/t10k-images" | head -n 200 > "$tmp/tcc.out"
+    cmp -s "$tmp/gcc.out" "$tmp/tcc.out" || echo "t_export: note: tcc's output differs from gcc's in the last digits"
+fi
+
+# Bad inputs to the example main: a clear message and status 1, never a crash.
+gcc -std=c99 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -DCNN_K3_MAIN \
+    -o "$tmp/classify_asan" "$tmp/cnn_k3.c" -lm || fail "sanitizer build"
+b=$tmp/bad
+mkdir -p "$b"
+printf 'P5\n27 28\n255\n' > "$b/wrong_size.pgm"; head -c 756 /dev/zero >> "$b/wrong_size.pgm"
+printf 'P5\n28 28\n255\n' > "$b/truncated.pgm"; head -c 700 /dev/zero >> "$b/truncated.pgm"
+printf 'P2\n28 28\n255\n1 2 3\n' > "$b/short_ascii.pgm"
+printf 'P2\n28 28\n0\n' > "$b/bad_maxval.pgm"
+printf 'P5\n28' > "$b/header.pgm"
+printf 'hello, world\n' > "$b/text.txt"
+: > "$b/empty"
+head -c 1000 "$tmp/t10k-images" > "$b/truncated.idx"
+head -c 16 "$tmp/t10k-images" > "$b/header_only.idx"
+printf '\000\000\015\003' > "$b/float.idx"; head -c 12 /dev/zero >> "$b/float.idx"
+printf '\000\000\010\001\000\000\000\001x' > "$b/labels.idx"
+printf '\000\000\010\003' > "$b/short_header.idx"
+head -c 100 "$DATA/t10k-images-idx3-ubyte.gz" > "$b/compressed.gz"
+for f in "$b"/*; do
+    "$tmp/classify_asan" "$f" > "$tmp/out" 2> "$tmp/err"
+    rc=$?
+    if [ $rc -ne 1 ] || [ ! -s "$tmp/err" ] || grep -q Sanitizer "$tmp/err"; then
+        fail "$(basename "$f"): status $rc, message '$(head -c 200 "$tmp/err")'"
+    fi
+done
+"$tmp/classify_asan" "$b/missing.pgm" 2> /dev/null && fail "a missing file is accepted"
+# A good PGM from the test set (P5) gives one line.
+{ printf 'P5\n# a comment\n28 28\n255\n'; tail -c +17 "$tmp/t10k-images" | head -c 784; } > "$tmp/one.pgm"
+"$tmp/classify_asan" "$tmp/one.pgm" | grep -q "one.pgm: " || fail "a good PGM is not classified"
+{ printf 'P5\n28 28\n255\n'; tail -c +17 "$tmp/t10k-images" | head -c 784; } > "$tmp/plain.pgm"
+"$tmp/example" "$tmp/plain.pgm" > /dev/null || fail "examples/export/classify.c fails on a good PGM"
+
+# A checkpoint of another architecture is refused, and nothing is written.
+if bin/convc export specs/cnn_k5.spec --weights "$tmp/k3.ckpt" -o "$tmp/wrong.c" 2> "$tmp/err"; then
+    fail "a cnn_k3 checkpoint was accepted for cnn_k5"
+fi
+grep -q "error" "$tmp/err" || fail "no error message for a mismatched checkpoint"
+[ -e "$tmp/wrong.c" ] && fail "a file was written despite the error"
+head -c 5000 "$tmp/k3.ckpt" > "$tmp/trunc.ckpt"
+bin/convc export specs/cnn_k3.spec --weights "$tmp/trunc.ckpt" -o "$tmp/wrong.c" 2> /dev/null &&
+    fail "a truncated checkpoint was accepted"
+
+[ $status -eq 0 ] && echo "t_export: ok"
+exit $status
