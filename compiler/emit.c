@@ -81,6 +81,16 @@ void emit_open(emitter *e, const char *fmt, ...)
     e->depth++;
 }
 
+void emit_open_fn(emitter *e, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    indent_line(e, fmt, ap, "");
+    va_end(ap);
+    append(e, "%*s{\n", e->depth * 4, "");
+    e->depth++;
+}
+
 void emit_close(emitter *e, const char *tail)
 {
     if (e->depth > 0)

@@ -23,6 +23,8 @@ void emit_free(emitter *e);
 
 /* One line at the current indentation. */
 void emit_line(emitter *e, const char *fmt, ...) EMIT_PRINTF(2, 3);
+/* A function definition's signature, "{" on the next line, then indent. */
+void emit_open_fn(emitter *e, const char *fmt, ...) EMIT_PRINTF(2, 3);
 /* A line ending in " {", then indent. */
 void emit_open(emitter *e, const char *fmt, ...) EMIT_PRINTF(2, 3);
 /* Dedent, then "}" followed by `tail` (e.g. "" or ";" or " else {"). */

@@ -28,17 +28,17 @@ void gen_emit_vector_prelude(gen_ctx *c)
     emit_raw(e, "#define CONVC_VECTOR 1\n");
     emit_line(e, "typedef float vf8 __attribute__((vector_size(32)));");
     emit_blank(e);
-    emit_open(e, "static inline __attribute__((unused)) vf8 vload(const float *p)");
+    emit_open_fn(e, "static inline __attribute__((unused)) vf8 vload(const float *p)");
     emit_line(e, "vf8 v;");
     emit_line(e, "memcpy(&v, p, sizeof v);");
     emit_line(e, "return v;");
     emit_close(e, "");
     emit_blank(e);
-    emit_open(e, "static inline __attribute__((unused)) void vstore(float *p, vf8 v)");
+    emit_open_fn(e, "static inline __attribute__((unused)) void vstore(float *p, vf8 v)");
     emit_line(e, "memcpy(p, &v, sizeof v);");
     emit_close(e, "");
     emit_blank(e);
-    emit_open(e, "static inline __attribute__((unused)) vf8 vsplat(float s)");
+    emit_open_fn(e, "static inline __attribute__((unused)) vf8 vsplat(float s)");
     emit_line(e, "vf8 v = { s, s, s, s, s, s, s, s };");
     emit_line(e, "return v;");
     emit_close(e, "");
@@ -277,7 +277,7 @@ void gen_conv_flip_function(gen_ctx *c, const ir_layer *l, const char *fname,
 {
     emitter *e = c->e;
     const char *R = c->restrict_kw;
-    emit_open(e, "static void %s(const float *%s params, float *%s kflip)", fname, R, R);
+    emit_open_fn(e, "static void %s(const float *%s params, float *%s kflip)", fname, R, R);
     emit_line(e, "const float *%s kern = params + %s%s;", R, c->mprefix, kernel_macro);
     emit_line(e, "int a, b, ci, co;");
     emit_line(e, "for (a = 0; a < %d; a++)", l->kh);

@@ -102,7 +102,7 @@ void gen_emit_helpers(gen_ctx *c)
     if (!(c->L->training && has_random_dropout(c->L)))
         return;
     emit_banner(e, "dropout masks: splitmix64, a pure function of (seed, layer, element)");
-    emit_open(e, "static uint64_t %smix64(uint64_t z)", c->prefix);
+    emit_open_fn(e, "static uint64_t %smix64(uint64_t z)", c->prefix);
     emit_line(e, "z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);");
     emit_line(e, "z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);");
     emit_line(e, "return z ^ (z >> 31);");
@@ -267,7 +267,7 @@ static void emit_conv_forward(gen_ctx *c, int i, const char *fname)
     int cin = l->in.c;
     sig s = layer_sig(c, i, 0);
 
-    emit_open(e, "static void %s(%s)", fname, s.def);
+    emit_open_fn(e, "static void %s(%s)", fname, s.def);
     emit_line(e, "const float *%s kern = params + %s%s;", R, M, tenm(c, p->kernel));
     emit_line(e, "const float *%s bias = params + %s%s;", R, M, tenm(c, p->bias));
     emit_in_ptr(c, i, "in", NULL);
@@ -426,7 +426,7 @@ static void emit_conv_backward(gen_ctx *c, int i, const char *fname)
     long long npix = (long long)l->out.h * l->out.w;
     sig s = layer_sig(c, i, 1);
 
-    emit_open(e, "static void %s(%s)", fname, s.def);
+    emit_open_fn(e, "static void %s(%s)", fname, s.def);
     emit_line(e, "float *%s gkern = grads + %s%s;", R, M, tenm(c, p->kernel));
     emit_line(e, "float *%s gbias = grads + %s%s;", R, M, tenm(c, p->bias));
     if (l->act != IR_LINEAR)
@@ -512,7 +512,7 @@ static void emit_pool_forward(gen_ctx *c, int i, const char *fname)
     const char *R = c->restrict_kw, *M = c->mprefix;
     int ch = l->in.c;
     sig s = layer_sig(c, i, 0);
-    emit_open(e, "static void %s(%s)", fname, s.def);
+    emit_open_fn(e, "static void %s(%s)", fname, s.def);
     emit_in_ptr(c, i, "in", NULL);
     emit_line(e, "float *%s out = w + %s%s;", R, M, bufm(c, p->out));
     emit_line(e, "int ox, oy, ky, kx, ch;");
@@ -560,7 +560,7 @@ static void emit_pool_backward(gen_ctx *c, int i, const char *fname)
     const char *R = c->restrict_kw, *M = c->mprefix;
     int ch = l->in.c;
     sig s = layer_sig(c, i, 1);
-    emit_open(e, "static void %s(%s)", fname, s.def);
+    emit_open_fn(e, "static void %s(%s)", fname, s.def);
     if (l->pool == IR_POOL_MAX) {
         emit_in_ptr(c, i, "in", NULL);
         emit_line(e, "const float *%s out = w + %s%s;", R, M, bufm(c, p->out));
@@ -613,7 +613,7 @@ static void emit_copy_forward(gen_ctx *c, int i, const char *fname)
     const ir_layer *l = layer(c, i);
     const gen_layer_plan *p = &c->L->plan[i];
     sig s = layer_sig(c, i, 0);
-    emit_open(e, "static void %s(%s)", fname, s.def);
+    emit_open_fn(e, "static void %s(%s)", fname, s.def);
     emit_line(e, "memcpy(w + %s%s, x, sizeof(float) * %lld);", c->mprefix, bufm(c, p->out),
               (long long)l->out.h * l->out.w * l->out.c);
     emit_close(e, "");
@@ -632,7 +632,7 @@ static void emit_dropout_forward(gen_ctx *c, int i, const char *fname)
     char scale_lit[48];
     sig s = layer_sig(c, i, 0);
     emit_format_float(scale_lit, sizeof scale_lit, keep_scale);
-    emit_open(e, "static void %s(%s)", fname, s.def);
+    emit_open_fn(e, "static void %s(%s)", fname, s.def);
     emit_in_ptr(c, i, "in", NULL);
     emit_line(e, "float *%s out = w + %s%s;", R, M, bufm(c, p->out));
     emit_line(e, "long i;");
@@ -678,7 +678,7 @@ static void emit_dropout_backward(gen_ctx *c, int i, const char *fname)
     const char *R = c->restrict_kw, *M = c->mprefix;
     long long n = (long long)l->out.h * l->out.w * l->out.c;
     sig s = layer_sig(c, i, 1);
-    emit_open(e, "static void %s(%s)", fname, s.def);
+    emit_open_fn(e, "static void %s(%s)", fname, s.def);
     emit_line(e, "const float *%s mask = w + %s%s;", R, M, bufm(c, p->mask));
     emit_line(e, "const float *%s dout = w + %s%s;", R, M, bufm(c, p->dout));
     emit_line(e, "float *%s din = w + %s%s;", R, M, bufm(c, p->din));
@@ -722,7 +722,7 @@ static void emit_dense_forward(gen_ctx *c, int i, const char *fname, int group)
     int units = l->units, j;
     long long nin = in_count(l);
     sig s = layer_sig(c, i, 0);
-    emit_open(e, "static void %s(%s)", fname, s.def);
+    emit_open_fn(e, "static void %s(%s)", fname, s.def);
     emit_line(e, "const float *%s kern = params + %s%s;", R, M, tenm(c, p->kernel));
     emit_line(e, "const float *%s bias = params + %s%s;", R, M, tenm(c, p->bias));
     emit_group_inputs(c, i, group, l->act == IR_SOFTMAX ? 2 : 1);
@@ -771,7 +771,7 @@ static void emit_dense_backward(gen_ctx *c, int i, const char *fname, int group)
     int units = l->units, j, full = l->units / LANES * LANES;
     long long nin = in_count(l);
     sig s = layer_sig(c, i, 1);
-    emit_open(e, "static void %s(%s)", fname, s.def);
+    emit_open_fn(e, "static void %s(%s)", fname, s.def);
     emit_line(e, "float *%s gkern = grads + %s%s;", R, M, tenm(c, p->kernel));
     emit_line(e, "float *%s gbias = grads + %s%s;", R, M, tenm(c, p->bias));
     emit_group_inputs(c, i, group, 0);
@@ -1034,7 +1034,7 @@ void gen_emit_drivers(gen_ctx *c)
     const char *zbuf = L->buffers[last->logits >= 0 ? last->logits : last->out].macro;
 
     emit_banner(e, "forward pass of n samples");
-    emit_open(e, "static void %sforward(const float *params, float *work, const float *x, "
+    emit_open_fn(e, "static void %sforward(const float *params, float *work, const float *x, "
               "int n, float *probs, const uint64_t *seeds)", c->prefix);
     emit_line(e, "int s;");
     emit_line(e, "(void)seeds;");
@@ -1067,7 +1067,7 @@ void gen_emit_drivers(gen_ctx *c)
         return;
 
     emit_banner(e, "backward pass: summed cross-entropy, gradients added to grads");
-    emit_open(e, "static double %sbackward(const float *params, float *grads, float *work, "
+    emit_open_fn(e, "static double %sbackward(const float *params, float *grads, float *work, "
               "const float *x, const uint8_t *labels, int n)", c->prefix);
     emit_line(e, "double loss = 0.0;");
     emit_line(e, "int s;");

@@ -7,10 +7,11 @@
 #include <unistd.h>
 #include "threads.h"
 
-/* Spin iterations before sleeping: long enough to cover the serial gap
- * between two phases of a batch, short enough not to steal a busy core. */
+/* Spin iterations before sleeping (a few to a few tens of microseconds):
+ * long enough to cover the serial gap between two phases of a batch, short
+ * enough not to steal a core from a thread that was descheduled. */
 #ifndef POOL_SPIN
-#define POOL_SPIN 4000
+#define POOL_SPIN 1000
 #endif
 
 struct cv_pool {

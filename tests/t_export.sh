@@ -38,6 +38,11 @@ gcc -std=c99 $W -O2 -DCNN_K3_MAIN -o "$tmp/classify" "$tmp/cnn_k3.c" -lm || fail
 clang -std=c99 $W -O2 -DCNN_K3_MAIN -o "$tmp/classify_clang" "$tmp/cnn_k3.c" -lm ||
     fail "clang -std=c99"
 g++ -x c++ $W -O2 -DCNN_K3_MAIN -o "$tmp/classify_cxx" "$tmp/cnn_k3.c" -lm || fail "g++ -x c++"
+# With AVX enabled, GCC and clang take the vector kernels.
+for cc in "gcc -std=c99" "clang -std=c99" "g++ -x c++"; do
+    $cc $W -O2 -march=native -DCNN_K3_MAIN -o "$tmp/classify_native" "$tmp/cnn_k3.c" -lm ||
+        fail "$cc -march=native"
+done
 if command -v tcc > /dev/null; then
     tcc -Wall -Werror -DCNN_K3_MAIN -o "$tmp/classify_tcc" "$tmp/cnn_k3.c" -lm || fail "tcc"
 else
@@ -57,6 +62,12 @@ $CC -std=c11 -O2 -march=native -ffp-contract=fast -Iruntime -I"$tmp/m" -I"$tmp" 
     -o "$tmp/compare" tests/export/compare_main.c "$tmp/m/model.c" build/libconvc.a $LIBS ||
     fail "compare_main.c does not build"
 "$tmp/compare" "$tmp/k3.ckpt" "$tmp/t10k-images" || fail "predictions differ"
+# The plain loops of the exported file against the trainer's vector kernels.
+$CC -std=c11 -O2 -march=native -ffp-contract=fast -Iruntime -I"$tmp/m" -I"$tmp" \
+    -DNAME=cnn_k3 -DEXPORTED='"cnn_k3.c"' -DCNN_K3_IMPLEMENTATION -DCNN_K3_STATIC \
+    -DCNN_K3_NO_VECTOR -o "$tmp/compare_plain" tests/export/compare_main.c "$tmp/m/model.c" \
+    build/libconvc.a $LIBS || fail "compare_main.c does not build"
+"$tmp/compare_plain" "$tmp/k3.ckpt" "$tmp/t10k-images" || fail "predictions differ (plain loops)"
 n=$("$tmp/classify" "$tmp/t10k-images" | wc -l)
 [ "$n" -eq 10000 ] || fail "classify printed $n lines for 10000 images"
 if [ -x "$tmp/classify_tcc" ]; then

@@ -36,29 +36,34 @@
 #define CONVC_VECTOR 1
 typedef float vf8 __attribute__((vector_size(32)));
 
-static inline __attribute__((unused)) vf8 vload(const float *p) {
+static inline __attribute__((unused)) vf8 vload(const float *p)
+{
     vf8 v;
     memcpy(&v, p, sizeof v);
     return v;
 }
 
-static inline __attribute__((unused)) void vstore(float *p, vf8 v) {
+static inline __attribute__((unused)) void vstore(float *p, vf8 v)
+{
     memcpy(p, &v, sizeof v);
 }
 
-static inline __attribute__((unused)) vf8 vsplat(float s) {
+static inline __attribute__((unused)) vf8 vsplat(float s)
+{
     vf8 v = { s, s, s, s, s, s, s, s };
     return v;
 }
 #endif
 
 /* ==== flatten1: line 4: flatten -> (784) ==================================== */
-static void flatten1_forward(float *restrict w, const float *restrict x) {
+static void flatten1_forward(float *restrict w, const float *restrict x)
+{
     memcpy(w + W_FLATTEN1_OUT, x, sizeof(float) * 784);
 }
 
 /* ==== dense1: line 5: dense 128 relu -> (128) =============================== */
-static void dense1_forward4(const float *restrict params, float *restrict w) {
+static void dense1_forward4(const float *restrict params, float *restrict w)
+{
     const float *restrict kern = params + P_DENSE1_KERNEL;
     const float *restrict bias = params + P_DENSE1_BIAS;
     const float *restrict in0 = w + 0 * WORK_PER_SAMPLE + W_FLATTEN1_OUT;
@@ -102,7 +107,8 @@ static void dense1_forward4(const float *restrict params, float *restrict w) {
     }
 }
 
-static void dense1_forward1(const float *restrict params, float *restrict w) {
+static void dense1_forward1(const float *restrict params, float *restrict w)
+{
     const float *restrict kern = params + P_DENSE1_KERNEL;
     const float *restrict bias = params + P_DENSE1_BIAS;
     const float *restrict in0 = w + 0 * WORK_PER_SAMPLE + W_FLATTEN1_OUT;
@@ -125,7 +131,8 @@ static void dense1_forward1(const float *restrict params, float *restrict w) {
     }
 }
 
-static void dense1_backward4(const float *restrict params, float *restrict grads, float *restrict w) {
+static void dense1_backward4(const float *restrict params, float *restrict grads, float *restrict w)
+{
     float *restrict gkern = grads + P_DENSE1_KERNEL;
     float *restrict gbias = grads + P_DENSE1_BIAS;
     const float *restrict in0 = w + 0 * WORK_PER_SAMPLE + W_FLATTEN1_OUT;
@@ -224,7 +231,8 @@ static void dense1_backward4(const float *restrict params, float *restrict grads
     }
 }
 
-static void dense1_backward1(const float *restrict params, float *restrict grads, float *restrict w) {
+static void dense1_backward1(const float *restrict params, float *restrict grads, float *restrict w)
+{
     float *restrict gkern = grads + P_DENSE1_KERNEL;
     float *restrict gbias = grads + P_DENSE1_BIAS;
     const float *restrict in0 = w + 0 * WORK_PER_SAMPLE + W_FLATTEN1_OUT;
@@ -279,7 +287,8 @@ static void dense1_backward1(const float *restrict params, float *restrict grads
 }
 
 /* ==== dense2: line 6: dense 10 softmax -> (10) ============================== */
-static void dense2_forward4(const float *restrict params, float *restrict w) {
+static void dense2_forward4(const float *restrict params, float *restrict w)
+{
     const float *restrict kern = params + P_DENSE2_KERNEL;
     const float *restrict bias = params + P_DENSE2_BIAS;
     const float *restrict in0 = w + 0 * WORK_PER_SAMPLE + W_DENSE1_OUT;
@@ -323,7 +332,8 @@ static void dense2_forward4(const float *restrict params, float *restrict w) {
     }
 }
 
-static void dense2_forward1(const float *restrict params, float *restrict w) {
+static void dense2_forward1(const float *restrict params, float *restrict w)
+{
     const float *restrict kern = params + P_DENSE2_KERNEL;
     const float *restrict bias = params + P_DENSE2_BIAS;
     const float *restrict in0 = w + 0 * WORK_PER_SAMPLE + W_DENSE1_OUT;
@@ -346,7 +356,8 @@ static void dense2_forward1(const float *restrict params, float *restrict w) {
     }
 }
 
-static void dense2_backward4(const float *restrict params, float *restrict grads, float *restrict w) {
+static void dense2_backward4(const float *restrict params, float *restrict grads, float *restrict w)
+{
     float *restrict gkern = grads + P_DENSE2_KERNEL;
     float *restrict gbias = grads + P_DENSE2_BIAS;
     const float *restrict in0 = w + 0 * WORK_PER_SAMPLE + W_DENSE1_OUT;
@@ -414,7 +425,8 @@ static void dense2_backward4(const float *restrict params, float *restrict grads
     }
 }
 
-static void dense2_backward1(const float *restrict params, float *restrict grads, float *restrict w) {
+static void dense2_backward1(const float *restrict params, float *restrict grads, float *restrict w)
+{
     float *restrict gkern = grads + P_DENSE2_KERNEL;
     float *restrict gbias = grads + P_DENSE2_BIAS;
     const float *restrict in0 = w + 0 * WORK_PER_SAMPLE + W_DENSE1_OUT;
@@ -456,7 +468,8 @@ static void dense2_backward1(const float *restrict params, float *restrict grads
 }
 
 /* ==== forward pass of n samples ============================================= */
-static void forward(const float *params, float *work, const float *x, int n, float *probs, const uint64_t *seeds) {
+static void forward(const float *params, float *work, const float *x, int n, float *probs, const uint64_t *seeds)
+{
     int s;
     (void)seeds;
     for (s = 0; s < n; s++) {
@@ -506,7 +519,8 @@ static void forward(const float *params, float *work, const float *x, int n, flo
 }
 
 /* ==== backward pass: summed cross-entropy, gradients added to grads ========== */
-static double backward(const float *params, float *grads, float *work, const float *x, const uint8_t *labels, int n) {
+static double backward(const float *params, float *grads, float *work, const float *x, const uint8_t *labels, int n)
+{
     double loss = 0.0;
     int s;
     (void)params;

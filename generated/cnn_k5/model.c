@@ -55,24 +55,28 @@
 #define CONVC_VECTOR 1
 typedef float vf8 __attribute__((vector_size(32)));
 
-static inline __attribute__((unused)) vf8 vload(const float *p) {
+static inline __attribute__((unused)) vf8 vload(const float *p)
+{
     vf8 v;
     memcpy(&v, p, sizeof v);
     return v;
 }
 
-static inline __attribute__((unused)) void vstore(float *p, vf8 v) {
+static inline __attribute__((unused)) void vstore(float *p, vf8 v)
+{
     memcpy(p, &v, sizeof v);
 }
 
-static inline __attribute__((unused)) vf8 vsplat(float s) {
+static inline __attribute__((unused)) vf8 vsplat(float s)
+{
     vf8 v = { s, s, s, s, s, s, s, s };
     return v;
 }
 #endif
 
 /* ==== conv1: line 4: conv 32 k=5 same relu -> (28, 28, 32) ================== */
-static void conv1_forward(const float *restrict params, float *restrict w, const float *restrict x) {
+static void conv1_forward(const float *restrict params, float *restrict w, const float *restrict x)
+{
     const float *restrict kern = params + P_CONV1_KERNEL;
     const float *restrict bias = params + P_CONV1_BIAS;
     const float *restrict in = x;
@@ -185,7 +189,8 @@ static void conv1_forward(const float *restrict params, float *restrict w, const
 #endif
 }
 
-static void conv1_backward(float *restrict grads, float *restrict w) {
+static void conv1_backward(float *restrict grads, float *restrict w)
+{
     float *restrict gkern = grads + P_CONV1_KERNEL;
     float *restrict gbias = grads + P_CONV1_BIAS;
     const float *restrict out = w + W_CONV1_OUT;
@@ -278,7 +283,8 @@ static void conv1_backward(float *restrict grads, float *restrict w) {
 }
 
 /* ==== pool1: line 5: pool 2 -> (14, 14, 32) ================================= */
-static void pool1_forward(float *restrict w) {
+static void pool1_forward(float *restrict w)
+{
     const float *restrict in = w + W_CONV1_OUT;
     float *restrict out = w + W_POOL1_OUT;
     int ox, oy, ky, kx, ch;
@@ -303,7 +309,8 @@ static void pool1_forward(float *restrict w) {
     }
 }
 
-static void pool1_backward(float *restrict w) {
+static void pool1_backward(float *restrict w)
+{
     const float *restrict in = w + W_CONV1_OUT;
     const float *restrict out = w + W_POOL1_OUT;
     const float *restrict dout = w + W_POOL1_DOUT;
@@ -337,7 +344,8 @@ static void pool1_backward(float *restrict w) {
 }
 
 /* ==== conv2: line 6: conv 64 k=5 same relu -> (14, 14, 64) ================== */
-static void conv2_forward(const float *restrict params, float *restrict w) {
+static void conv2_forward(const float *restrict params, float *restrict w)
+{
     const float *restrict kern = params + P_CONV2_KERNEL;
     const float *restrict bias = params + P_CONV2_BIAS;
     const float *restrict in = w + W_POOL1_OUT;
@@ -444,7 +452,8 @@ static void conv2_forward(const float *restrict params, float *restrict w) {
 #endif
 }
 
-static void conv2_backward(const float *restrict params, float *restrict grads, float *restrict w, const float *restrict kflip) {
+static void conv2_backward(const float *restrict params, float *restrict grads, float *restrict w, const float *restrict kflip)
+{
     float *restrict gkern = grads + P_CONV2_KERNEL;
     float *restrict gbias = grads + P_CONV2_BIAS;
     const float *restrict out = w + W_CONV2_OUT;
@@ -685,7 +694,8 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
 }
 
 #ifdef CONVC_VECTOR
-static void conv2_flip_kernel(const float *restrict params, float *restrict kflip) {
+static void conv2_flip_kernel(const float *restrict params, float *restrict kflip)
+{
     const float *restrict kern = params + P_CONV2_KERNEL;
     int a, b, ci, co;
     for (a = 0; a < 5; a++)
@@ -698,7 +708,8 @@ static void conv2_flip_kernel(const float *restrict params, float *restrict kfli
 #endif
 
 /* ==== pool2: line 7: pool 2 -> (7, 7, 64) =================================== */
-static void pool2_forward(float *restrict w) {
+static void pool2_forward(float *restrict w)
+{
     const float *restrict in = w + W_CONV2_OUT;
     float *restrict out = w + W_POOL2_OUT;
     int ox, oy, ky, kx, ch;
@@ -723,7 +734,8 @@ static void pool2_forward(float *restrict w) {
     }
 }
 
-static void pool2_backward(float *restrict w) {
+static void pool2_backward(float *restrict w)
+{
     const float *restrict in = w + W_CONV2_OUT;
     const float *restrict out = w + W_POOL2_OUT;
     const float *restrict dout = w + W_POOL2_DOUT;
@@ -760,7 +772,8 @@ static void pool2_backward(float *restrict w) {
 /* HWC is already flat: flatten1 reuses its input buffer. */
 
 /* ==== dense1: line 9: dense 64 relu -> (64) ================================= */
-static void dense1_forward4(const float *restrict params, float *restrict w) {
+static void dense1_forward4(const float *restrict params, float *restrict w)
+{
     const float *restrict kern = params + P_DENSE1_KERNEL;
     const float *restrict bias = params + P_DENSE1_BIAS;
     const float *restrict in0 = w + 0 * WORK_PER_SAMPLE + W_POOL2_OUT;
@@ -804,7 +817,8 @@ static void dense1_forward4(const float *restrict params, float *restrict w) {
     }
 }
 
-static void dense1_forward1(const float *restrict params, float *restrict w) {
+static void dense1_forward1(const float *restrict params, float *restrict w)
+{
     const float *restrict kern = params + P_DENSE1_KERNEL;
     const float *restrict bias = params + P_DENSE1_BIAS;
     const float *restrict in0 = w + 0 * WORK_PER_SAMPLE + W_POOL2_OUT;
@@ -827,7 +841,8 @@ static void dense1_forward1(const float *restrict params, float *restrict w) {
     }
 }
 
-static void dense1_backward4(const float *restrict params, float *restrict grads, float *restrict w) {
+static void dense1_backward4(const float *restrict params, float *restrict grads, float *restrict w)
+{
     float *restrict gkern = grads + P_DENSE1_KERNEL;
     float *restrict gbias = grads + P_DENSE1_BIAS;
     const float *restrict in0 = w + 0 * WORK_PER_SAMPLE + W_POOL2_OUT;
@@ -926,7 +941,8 @@ static void dense1_backward4(const float *restrict params, float *restrict grads
     }
 }
 
-static void dense1_backward1(const float *restrict params, float *restrict grads, float *restrict w) {
+static void dense1_backward1(const float *restrict params, float *restrict grads, float *restrict w)
+{
     float *restrict gkern = grads + P_DENSE1_KERNEL;
     float *restrict gbias = grads + P_DENSE1_BIAS;
     const float *restrict in0 = w + 0 * WORK_PER_SAMPLE + W_POOL2_OUT;
@@ -981,7 +997,8 @@ static void dense1_backward1(const float *restrict params, float *restrict grads
 }
 
 /* ==== dense2: line 10: dense 10 softmax -> (10) ============================= */
-static void dense2_forward4(const float *restrict params, float *restrict w) {
+static void dense2_forward4(const float *restrict params, float *restrict w)
+{
     const float *restrict kern = params + P_DENSE2_KERNEL;
     const float *restrict bias = params + P_DENSE2_BIAS;
     const float *restrict in0 = w + 0 * WORK_PER_SAMPLE + W_DENSE1_OUT;
@@ -1025,7 +1042,8 @@ static void dense2_forward4(const float *restrict params, float *restrict w) {
     }
 }
 
-static void dense2_forward1(const float *restrict params, float *restrict w) {
+static void dense2_forward1(const float *restrict params, float *restrict w)
+{
     const float *restrict kern = params + P_DENSE2_KERNEL;
     const float *restrict bias = params + P_DENSE2_BIAS;
     const float *restrict in0 = w + 0 * WORK_PER_SAMPLE + W_DENSE1_OUT;
@@ -1048,7 +1066,8 @@ static void dense2_forward1(const float *restrict params, float *restrict w) {
     }
 }
 
-static void dense2_backward4(const float *restrict params, float *restrict grads, float *restrict w) {
+static void dense2_backward4(const float *restrict params, float *restrict grads, float *restrict w)
+{
     float *restrict gkern = grads + P_DENSE2_KERNEL;
     float *restrict gbias = grads + P_DENSE2_BIAS;
     const float *restrict in0 = w + 0 * WORK_PER_SAMPLE + W_DENSE1_OUT;
@@ -1116,7 +1135,8 @@ static void dense2_backward4(const float *restrict params, float *restrict grads
     }
 }
 
-static void dense2_backward1(const float *restrict params, float *restrict grads, float *restrict w) {
+static void dense2_backward1(const float *restrict params, float *restrict grads, float *restrict w)
+{
     float *restrict gkern = grads + P_DENSE2_KERNEL;
     float *restrict gbias = grads + P_DENSE2_BIAS;
     const float *restrict in0 = w + 0 * WORK_PER_SAMPLE + W_DENSE1_OUT;
@@ -1158,7 +1178,8 @@ static void dense2_backward1(const float *restrict params, float *restrict grads
 }
 
 /* ==== forward pass of n samples ============================================= */
-static void forward(const float *params, float *work, const float *x, int n, float *probs, const uint64_t *seeds) {
+static void forward(const float *params, float *work, const float *x, int n, float *probs, const uint64_t *seeds)
+{
     int s;
     (void)seeds;
     for (s = 0; s < n; s++) {
@@ -1211,7 +1232,8 @@ static void forward(const float *params, float *work, const float *x, int n, flo
 }
 
 /* ==== backward pass: summed cross-entropy, gradients added to grads ========== */
-static double backward(const float *params, float *grads, float *work, const float *x, const uint8_t *labels, int n) {
+static double backward(const float *params, float *grads, float *work, const float *x, const uint8_t *labels, int n)
+{
     double loss = 0.0;
     int s;
     (void)params;

@@ -55,24 +55,28 @@
 #define CONVC_VECTOR 1
 typedef float vf8 __attribute__((vector_size(32)));
 
-static inline __attribute__((unused)) vf8 vload(const float *p) {
+static inline __attribute__((unused)) vf8 vload(const float *p)
+{
     vf8 v;
     memcpy(&v, p, sizeof v);
     return v;
 }
 
-static inline __attribute__((unused)) void vstore(float *p, vf8 v) {
+static inline __attribute__((unused)) void vstore(float *p, vf8 v)
+{
     memcpy(p, &v, sizeof v);
 }
 
-static inline __attribute__((unused)) vf8 vsplat(float s) {
+static inline __attribute__((unused)) vf8 vsplat(float s)
+{
     vf8 v = { s, s, s, s, s, s, s, s };
     return v;
 }
 #endif
 
 /* ==== conv1: line 4: conv 32 k=7 same relu -> (28, 28, 32) ================== */
-static void conv1_forward(const float *restrict params, float *restrict w, const float *restrict x) {
+static void conv1_forward(const float *restrict params, float *restrict w, const float *restrict x)
+{
     const float *restrict kern = params + P_CONV1_KERNEL;
     const float *restrict bias = params + P_CONV1_BIAS;
     const float *restrict in = x;
@@ -185,7 +189,8 @@ static void conv1_forward(const float *restrict params, float *restrict w, const
 #endif
 }
 
-static void conv1_backward(float *restrict grads, float *restrict w) {
+static void conv1_backward(float *restrict grads, float *restrict w)
+{
     float *restrict gkern = grads + P_CONV1_KERNEL;
     float *restrict gbias = grads + P_CONV1_BIAS;
     const float *restrict out = w + W_CONV1_OUT;
@@ -303,7 +308,8 @@ static void conv1_backward(float *restrict grads, float *restrict w) {
 }
 
 /* ==== pool1: line 5: pool 2 -> (14, 14, 32) ================================= */
-static void pool1_forward(float *restrict w) {
+static void pool1_forward(float *restrict w)
+{
     const float *restrict in = w + W_CONV1_OUT;
     float *restrict out = w + W_POOL1_OUT;
     int ox, oy, ky, kx, ch;
@@ -328,7 +334,8 @@ static void pool1_forward(float *restrict w) {
     }
 }
 
-static void pool1_backward(float *restrict w) {
+static void pool1_backward(float *restrict w)
+{
     const float *restrict in = w + W_CONV1_OUT;
     const float *restrict out = w + W_POOL1_OUT;
     const float *restrict dout = w + W_POOL1_DOUT;
@@ -362,7 +369,8 @@ static void pool1_backward(float *restrict w) {
 }
 
 /* ==== conv2: line 6: conv 64 k=7 same relu -> (14, 14, 64) ================== */
-static void conv2_forward(const float *restrict params, float *restrict w) {
+static void conv2_forward(const float *restrict params, float *restrict w)
+{
     const float *restrict kern = params + P_CONV2_KERNEL;
     const float *restrict bias = params + P_CONV2_BIAS;
     const float *restrict in = w + W_POOL1_OUT;
@@ -469,7 +477,8 @@ static void conv2_forward(const float *restrict params, float *restrict w) {
 #endif
 }
 
-static void conv2_backward(const float *restrict params, float *restrict grads, float *restrict w, const float *restrict kflip) {
+static void conv2_backward(const float *restrict params, float *restrict grads, float *restrict w, const float *restrict kflip)
+{
     float *restrict gkern = grads + P_CONV2_KERNEL;
     float *restrict gbias = grads + P_CONV2_BIAS;
     const float *restrict out = w + W_CONV2_OUT;
@@ -698,7 +707,8 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
 }
 
 #ifdef CONVC_VECTOR
-static void conv2_flip_kernel(const float *restrict params, float *restrict kflip) {
+static void conv2_flip_kernel(const float *restrict params, float *restrict kflip)
+{
     const float *restrict kern = params + P_CONV2_KERNEL;
     int a, b, ci, co;
     for (a = 0; a < 7; a++)
@@ -711,7 +721,8 @@ static void conv2_flip_kernel(const float *restrict params, float *restrict kfli
 #endif
 
 /* ==== pool2: line 7: pool 2 -> (7, 7, 64) =================================== */
-static void pool2_forward(float *restrict w) {
+static void pool2_forward(float *restrict w)
+{
     const float *restrict in = w + W_CONV2_OUT;
     float *restrict out = w + W_POOL2_OUT;
     int ox, oy, ky, kx, ch;
@@ -736,7 +747,8 @@ static void pool2_forward(float *restrict w) {
     }
 }
 
-static void pool2_backward(float *restrict w) {
+static void pool2_backward(float *restrict w)
+{
     const float *restrict in = w + W_CONV2_OUT;
     const float *restrict out = w + W_POOL2_OUT;
     const float *restrict dout = w + W_POOL2_DOUT;
@@ -773,7 +785,8 @@ static void pool2_backward(float *restrict w) {
 /* HWC is already flat: flatten1 reuses its input buffer. */
 
 /* ==== dense1: line 9: dense 64 relu -> (64) ================================= */
-static void dense1_forward4(const float *restrict params, float *restrict w) {
+static void dense1_forward4(const float *restrict params, float *restrict w)
+{
     const float *restrict kern = params + P_DENSE1_KERNEL;
     const float *restrict bias = params + P_DENSE1_BIAS;
     const float *restrict in0 = w + 0 * WORK_PER_SAMPLE + W_POOL2_OUT;
@@ -817,7 +830,8 @@ static void dense1_forward4(const float *restrict params, float *restrict w) {
     }
 }
 
-static void dense1_forward1(const float *restrict params, float *restrict w) {
+static void dense1_forward1(const float *restrict params, float *restrict w)
+{
     const float *restrict kern = params + P_DENSE1_KERNEL;
     const float *restrict bias = params + P_DENSE1_BIAS;
     const float *restrict in0 = w + 0 * WORK_PER_SAMPLE + W_POOL2_OUT;
@@ -840,7 +854,8 @@ static void dense1_forward1(const float *restrict params, float *restrict w) {
     }
 }
 
-static void dense1_backward4(const float *restrict params, float *restrict grads, float *restrict w) {
+static void dense1_backward4(const float *restrict params, float *restrict grads, float *restrict w)
+{
     float *restrict gkern = grads + P_DENSE1_KERNEL;
     float *restrict gbias = grads + P_DENSE1_BIAS;
     const float *restrict in0 = w + 0 * WORK_PER_SAMPLE + W_POOL2_OUT;
@@ -939,7 +954,8 @@ static void dense1_backward4(const float *restrict params, float *restrict grads
     }
 }
 
-static void dense1_backward1(const float *restrict params, float *restrict grads, float *restrict w) {
+static void dense1_backward1(const float *restrict params, float *restrict grads, float *restrict w)
+{
     float *restrict gkern = grads + P_DENSE1_KERNEL;
     float *restrict gbias = grads + P_DENSE1_BIAS;
     const float *restrict in0 = w + 0 * WORK_PER_SAMPLE + W_POOL2_OUT;
@@ -994,7 +1010,8 @@ static void dense1_backward1(const float *restrict params, float *restrict grads
 }
 
 /* ==== dense2: line 10: dense 10 softmax -> (10) ============================= */
-static void dense2_forward4(const float *restrict params, float *restrict w) {
+static void dense2_forward4(const float *restrict params, float *restrict w)
+{
     const float *restrict kern = params + P_DENSE2_KERNEL;
     const float *restrict bias = params + P_DENSE2_BIAS;
     const float *restrict in0 = w + 0 * WORK_PER_SAMPLE + W_DENSE1_OUT;
@@ -1038,7 +1055,8 @@ static void dense2_forward4(const float *restrict params, float *restrict w) {
     }
 }
 
-static void dense2_forward1(const float *restrict params, float *restrict w) {
+static void dense2_forward1(const float *restrict params, float *restrict w)
+{
     const float *restrict kern = params + P_DENSE2_KERNEL;
     const float *restrict bias = params + P_DENSE2_BIAS;
     const float *restrict in0 = w + 0 * WORK_PER_SAMPLE + W_DENSE1_OUT;
@@ -1061,7 +1079,8 @@ static void dense2_forward1(const float *restrict params, float *restrict w) {
     }
 }
 
-static void dense2_backward4(const float *restrict params, float *restrict grads, float *restrict w) {
+static void dense2_backward4(const float *restrict params, float *restrict grads, float *restrict w)
+{
     float *restrict gkern = grads + P_DENSE2_KERNEL;
     float *restrict gbias = grads + P_DENSE2_BIAS;
     const float *restrict in0 = w + 0 * WORK_PER_SAMPLE + W_DENSE1_OUT;
@@ -1129,7 +1148,8 @@ static void dense2_backward4(const float *restrict params, float *restrict grads
     }
 }
 
-static void dense2_backward1(const float *restrict params, float *restrict grads, float *restrict w) {
+static void dense2_backward1(const float *restrict params, float *restrict grads, float *restrict w)
+{
     float *restrict gkern = grads + P_DENSE2_KERNEL;
     float *restrict gbias = grads + P_DENSE2_BIAS;
     const float *restrict in0 = w + 0 * WORK_PER_SAMPLE + W_DENSE1_OUT;
@@ -1171,7 +1191,8 @@ static void dense2_backward1(const float *restrict params, float *restrict grads
 }
 
 /* ==== forward pass of n samples ============================================= */
-static void forward(const float *params, float *work, const float *x, int n, float *probs, const uint64_t *seeds) {
+static void forward(const float *params, float *work, const float *x, int n, float *probs, const uint64_t *seeds)
+{
     int s;
     (void)seeds;
     for (s = 0; s < n; s++) {
@@ -1224,7 +1245,8 @@ static void forward(const float *params, float *work, const float *x, int n, flo
 }
 
 /* ==== backward pass: summed cross-entropy, gradients added to grads ========== */
-static double backward(const float *params, float *grads, float *work, const float *x, const uint8_t *labels, int n) {
+static double backward(const float *params, float *grads, float *work, const float *x, const uint8_t *labels, int n)
+{
     double loss = 0.0;
     int s;
     (void)params;
