@@ -18,6 +18,7 @@ void emit_free(emitter *e)
     memset(e, 0, sizeof *e);
 }
 
+static void append_v(emitter *e, const char *fmt, va_list ap) EMIT_PRINTF(2, 0);
 static void append_v(emitter *e, const char *fmt, va_list ap)
 {
     va_list ap2;
@@ -57,6 +58,8 @@ static void append(emitter *e, const char *fmt, ...)
     va_end(ap);
 }
 
+static void indent_line(emitter *e, const char *fmt, va_list ap, const char *tail)
+    EMIT_PRINTF(2, 0);
 static void indent_line(emitter *e, const char *fmt, va_list ap, const char *tail)
 {
     append(e, "%*s", e->depth * 4, "");

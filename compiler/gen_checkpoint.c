@@ -18,6 +18,9 @@ typedef struct {
     int failed;
 } reader;
 
+#if defined(__GNUC__)
+static void fail(reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#endif
 static void fail(reader *r, const char *fmt, ...)
 {
     va_list ap;

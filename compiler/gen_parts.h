@@ -37,7 +37,39 @@ void gen_conv_vec_dx(gen_ctx *c, const ir_layer *l, const char *dzpad, const cha
 void gen_conv_flip_function(gen_ctx *c, const ir_layer *l, const char *fname,
                             const char *kernel_macro);
 
+/* gen_conv.c */
+void gen_emit_conv_forward(gen_ctx *c, int i, const char *fname);
+void gen_emit_conv_backward(gen_ctx *c, int i, const char *fname);
+
+/* ---- gen_common.c: helpers shared by the emitters ---- */
+
+#define DENSE_GROUP 4   /* samples per pass over a dense kernel */
+#define LANES 8         /* partial sums of a dot product, kept apart so that
+                           the loop vectorizes without reassociation */
+
 /* C text of an ir_shape for comments: "(28, 28, 32)" or "(64)". */
 void gen_shape_text(char *buf, size_t size, ir_shape s);
+const ir_layer *gen_layer(const gen_ctx *c, int i);
+const char *gen_buf(const gen_ctx *c, int b);       /* a work buffer's macro */
+const char *gen_ten(const gen_ctx *c, int t);       /* a tensor's macro */
+/* dst = act(v); NaN propagates through relu. */
+void gen_apply_act(gen_ctx *c, ir_activation a, const char *dst, const char *v);
+/* In place over `count` floats: d *= act'(y), y the activation's output. */
+void gen_act_grad_loop(gen_ctx *c, ir_activation a, const char *d, const char *y,
+                       long long count);
+/* A layer function's parameter list and the driver's matching arguments. */
+typedef struct { char def[256], call[256]; } gen_sig;
+gen_sig gen_layer_sig(const gen_ctx *c, int i, int backward);
+/* `const float *R name = w + W_X;`, or the model input for the first layer. */
+void gen_in_ptr(gen_ctx *c, int i, const char *name, const char *base);
+int gen_use_vec(const gen_ctx *c, int i);           /* conv i has vector kernels */
+void gen_pp(gen_ctx *c, const char *line);          /* a preprocessor line */
+void gen_fn_name(const gen_ctx *c, char *buf, size_t size, int i, const char *what,
+                 int group);
+int gen_has_forward(const gen_ctx *c, int i);       /* flatten after layer 0: none */
+int gen_has_backward(const gen_ctx *c, int i);
+int gen_has_dropout(const gen_layout *L);
+int gen_has_random_dropout(const gen_layout *L);    /* a rate that rounds to 0 draws nothing */
+unsigned long long gen_dropout_threshold(const ir_layer *l);
 
 #endif

@@ -22,7 +22,8 @@
 #include "train.h"
 
 typedef struct {
-    float *x, *work, *probs, *grads;    /* slice images, scratch, outputs, gradients */
+    /* slice images, scratch, outputs, gradients (zero between batches) */
+    float *x, *work, *probs, *grads;
     uint8_t *labels;
     uint64_t *seeds;
     double loss;                        /* this batch */
@@ -64,7 +65,6 @@ static void compute_task(void *arg, int t, int T)
     thread_buf *b = &j->tb[t];
     size_t lo, hi;
     slice((size_t)j->n, t, T, &lo, &hi);
-    memset(b->grads, 0, m->n_params * sizeof *b->grads);
     b->loss = 0;
     b->correct = 0;
     int n = (int)(hi - lo);
@@ -100,6 +100,9 @@ static void update_task(void *arg, int t, int T)
                 g[i] += gk[i];
         }
         optim_apply(j->opt, j->params, g, scale, c, end);
+        /* Zero the gradients for the next batch while they are in cache. */
+        for (int k = 0; k < T; k++)
+            memset(j->tb[k].grads + c, 0, (end - c) * sizeof *g);
     }
 }
 
@@ -137,6 +140,8 @@ static thread_buf *alloc_buffers(const convc_model *m, int T, int batch)
         tb[t].work = alloc_floats(cap * m->work_per_sample);
         tb[t].probs = alloc_floats(cap * (size_t)m->n_classes);
         tb[t].grads = alloc_floats(m->n_params);
+        if (tb[t].grads)
+            memset(tb[t].grads, 0, m->n_params * sizeof *tb[t].grads);
         tb[t].labels = malloc(cap);
         tb[t].seeds = malloc(cap * sizeof *tb[t].seeds);
         if (!tb[t].x || !tb[t].work || !tb[t].probs || !tb[t].grads || !tb[t].labels ||

@@ -72,6 +72,8 @@ START_TEST(loads_a_small_set)
     ck_assert_int_eq(d.train.c, 1);
     ck_assert_int_eq(d.n_classes, 10);
     ck_assert_str_eq(d.class_names[0], "T-shirt/top");
+    ck_assert_str_eq(d.class_names[7], "Sneaker");   /* the data set's own labels */
+    ck_assert_str_eq(d.class_names[8], "Bag");
     ck_assert_str_eq(d.class_names[9], "Ankle boot");
     ck_assert_int_eq(train_check_data(&fixture_mlp_model, &d, dir, &e), 0);
     dataset_free(&d);

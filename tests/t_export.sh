@@ -108,6 +108,27 @@ done
 { printf 'P5\n28 28\n255\n'; tail -c +17 "$tmp/t10k-images" | head -c 784; } > "$tmp/plain.pgm"
 "$tmp/example" "$tmp/plain.pgm" > /dev/null || fail "examples/export/classify.c fails on a good PGM"
 
+# Other layer kinds (dropout, average pooling, odd shapes, several channels):
+# random weights through the runtime's checkpoint writer, then the same checks.
+for s in tests/gradcheck/*.spec; do
+    name=$(sed -n 's/^model  *\([A-Za-z_][A-Za-z0-9_]*\).*/\1/p' "$s")
+    up=$(echo "$name" | tr a-z A-Z)
+    d=$tmp/$name
+    bin/convc gen "$s" -o "$d" || { fail "$s: gen"; continue; }
+    $CC -std=c11 -O2 -Iruntime -I"$d" -DNAME="$name" -o "$d/fake" tests/export/fake_ckpt.c \
+        "$d/model.c" build/libconvc.a $LIBS && "$d/fake" "$d/w.ckpt" || { fail "$s: checkpoint"; continue; }
+    bin/convc export "$s" --weights "$d/w.ckpt" -o "$d/$name.c" || { fail "$s: export"; continue; }
+    for cc in "gcc -std=c99" "g++ -x c++" "clang -std=c99 -march=native"; do
+        $cc $W -O2 -D"${up}_MAIN" -o "$d/classify" "$d/$name.c" -lm || fail "$s: $cc"
+    done
+    for flags in "" "-D${up}_NO_VECTOR"; do
+        $CC -std=c11 -O2 -march=native -ffp-contract=fast -Iruntime -I"$d" -DNAME="$name" \
+            -DEXPORTED="\"$name.c\"" -D"${up}_IMPLEMENTATION" -D"${up}_STATIC" $flags \
+            -o "$d/compare" tests/export/compare_main.c "$d/model.c" build/libconvc.a $LIBS &&
+            "$d/compare" "$d/w.ckpt" -random || fail "$s: predictions differ $flags"
+    done
+done
+
 # A checkpoint of another architecture is refused, and nothing is written.
 if bin/convc export specs/cnn_k5.spec --weights "$tmp/k3.ckpt" -o "$tmp/wrong.c" 2> "$tmp/err"; then
     fail "a cnn_k3 checkpoint was accepted for cnn_k5"

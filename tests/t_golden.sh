@@ -37,5 +37,20 @@ for cc in gcc clang; do
         done
     done
 done
+# The command: an error in the spec writes nothing; --trainer-main adds main.c;
+# an existing output is replaced whole.
+printf 'input 28x28x1\nconv 8 k=3 bogus\n' > "$tmp/bad.spec"
+bin/convc gen "$tmp/bad.spec" -o "$tmp/bad" 2> /dev/null
+[ $? -eq 1 ] || fail "a bad spec does not exit with status 1"
+[ -e "$tmp/bad" ] && fail "a bad spec left $tmp/bad behind"
+bin/convc gen --trainer-main specs/cnn_k3.spec -o "$tmp/tm" || fail "--trainer-main failed"
+grep -q 'convc_trainer_main(&cnn_k3_model, argc, argv)' "$tmp/tm/main.c" ||
+    fail "main.c does not call convc_trainer_main"
+bin/convc gen specs/baseline.spec -o "$tmp/tm" || fail "regenerating over a directory failed"
+grep -q baseline_model "$tmp/tm/model.c" || fail "model.c was not replaced"
+ls "$tmp/tm" | grep -q tmp && fail "temporary files left in the output directory"
+bin/convc gen specs/baseline.spec -o "$tmp/no/such/dir" 2> /dev/null && fail "an unusable -o succeeded"
+bin/convc gen 2> /dev/null; [ $? -eq 2 ] || fail "no arguments is not a usage error"
+
 [ $status -eq 0 ] && echo "t_golden: generated/ is current; gcc and clang compile it cleanly"
 exit $status

@@ -1,0 +1,41 @@
+/* fake_ckpt.c - writes a checkpoint of random parameters for a generated
+ * model (linked with its model.c and the runtime), so that `convc export`
+ * can be tested on models the data set cannot train. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "checkpoint.h"
+#include "model.h"
+
+#define CAT2(a, b) a##b
+#define CAT(a, b) CAT2(a, b)
+#define MODEL CAT(NAME, _model)
+
+int main(int argc, char **argv)
+{
+    const convc_model *m = &MODEL;
+    cv_ckpt_state st;
+    cv_error err;
+    float *params = malloc(m->n_params * sizeof(float));
+    unsigned long long s = 88172645463325252ULL;
+    size_t i;
+    if (argc != 2 || !params)
+        return 2;
+    for (i = 0; i < m->n_params; i++) {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        params[i] = (float)((double)(s >> 11) / 9007199254740992.0 - 0.5);
+    }
+    memset(&st, 0, sizeof st);
+    st.batch = 32;
+    st.threads = 1;
+    st.epochs = 1;
+    if (ckpt_save(argv[1], m, &st, params, NULL, 0, &err) != 0) {
+        fprintf(stderr, "%s\n", err.msg);
+        return 1;
+    }
+    free(params);
+    return 0;
+}
