@@ -129,7 +129,9 @@ $(BUILD)/libfixtures.a: $(FIXTURE_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BIN)/convc: $(BUILD)/obj/compiler/main.o $(BUILD)/libconvcc.a
+# The compiler shares the runtime's file and JSON helpers (runtime/files.h,
+# runtime/report_json.h); the archive adds only the objects it uses.
+$(BIN)/convc: $(BUILD)/obj/compiler/main.o $(BUILD)/libconvcc.a $(BUILD)/libconvc.a
 	@mkdir -p $(BIN)
 	$(CC) $(LDSAN) -o $@ $^ $(LIBS)
 

@@ -354,7 +354,7 @@ int main(int argc, char **argv)
     /* Each measurement window is one train_run() call, which allocates its
      * buffers; keep freed memory in the heap so that later calls reuse it
      * instead of page-faulting fresh memory in, as one long run would. */
-    mallopt(M_MMAP_THRESHOLD, 1 << 30);
+    mallopt(M_MMAP_MAX, 0);
     mallopt(M_TRIM_THRESHOLD, -1);
 #endif
     const convc_model *m = &BENCH_MODEL;

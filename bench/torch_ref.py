@@ -10,10 +10,11 @@ Prints CSV on stdout, one measurement a line, the same columns as bench.c:
     torch,cnn_k3,train_ips,b32_t2,1950.2,OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1 channels_last
 
 PyTorch is compared in its fastest configuration: every measurement is taken
-in a fresh process per (threads, OPENBLAS_NUM_THREADS) setting, because both
-variables only take effect if set before torch is imported, in NCHW and (for
-convolutional models) channels-last memory format, and the best result over
-the settings is reported (the note names the winner).
+in a fresh process per setting of OMP_NUM_THREADS, OPENBLAS_NUM_THREADS and
+OMP_WAIT_POLICY (see settings()), because these only take effect if set
+before torch is imported, in NCHW and (for convolutional models)
+channels-last memory format, and the best result over the settings is
+reported (the note names the winner).
 
 Conventions shared with bench.c: synthetic inputs uniform in [0,1) and random
 labels (timing does not depend on the data); Glorot-uniform kernels and zero
@@ -269,10 +270,16 @@ LOWER_IS_BETTER = {"latency_us"}
 
 
 def settings():
-    """(threads, OPENBLAS_NUM_THREADS or None for OpenBLAS' own default)."""
-    for t in THREADS:
-        yield t, "1"
-        yield t, None
+    """The environments to try: (threads, {variable: value}); a variable
+    missing from the dictionary is left to the library's default.  With 2
+    threads, BLAS threads on top of torch's oversubscribe the cores, and
+    OpenMP's default spin-waiting collapses when another process holds a
+    core, where passive waiting holds up: try both."""
+    yield 1, {"OPENBLAS_NUM_THREADS": "1"}
+    yield 1, {}
+    yield 2, {"OPENBLAS_NUM_THREADS": "1"}
+    yield 2, {"OPENBLAS_NUM_THREADS": "1", "OMP_WAIT_POLICY": "PASSIVE"}
+    yield 2, {}
 
 
 def main():
@@ -290,15 +297,13 @@ def main():
     for path in a.specs:          # fail early, with the file name, on a bad spec
         parse_spec(path)
     best = {}
-    for threads, blas in settings():
+    for threads, variables in settings():
         env = dict(os.environ, OMP_NUM_THREADS=str(threads))
-        env.pop("OPENBLAS_NUM_THREADS", None)
-        note = "OMP_NUM_THREADS=%d" % threads
-        if blas is not None:
-            env["OPENBLAS_NUM_THREADS"] = blas
-            note += " OPENBLAS_NUM_THREADS=" + blas
-        else:
-            note += " OPENBLAS_NUM_THREADS=default"
+        for name in ("OPENBLAS_NUM_THREADS", "OMP_WAIT_POLICY"):
+            env.pop(name, None)
+        env.update(variables)
+        note = " ".join(["OMP_NUM_THREADS=%d" % threads] +
+                        ["%s=%s" % kv for kv in sorted(variables.items())])
         cmd = [sys.executable, os.path.abspath(__file__), "--child", str(threads),
                "--seconds", str(a.seconds)] + a.specs
         r = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, check=False)

@@ -13,14 +13,15 @@ static const char check_usage[] =
     "FILE '-' is standard input.\n"
     "Exit status: 0 all correct, 1 an error in a spec, 2 a usage error.\n";
 
-int cmd_check(int argc, char **argv)
+int cmd_file_args(int argc, char **argv, const char *usage, int *status)
 {
     int first_file = 1;
     for (; first_file < argc; first_file++) {
         const char *a = argv[first_file];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            fputs(check_usage, stdout);
-            return 0;
+            fputs(usage, stdout);
+            *status = 0;
+            return -1;
         }
         if (strcmp(a, "--") == 0) {
             first_file++;
@@ -28,14 +29,24 @@ int cmd_check(int argc, char **argv)
         }
         if (a[0] != '-' || strcmp(a, "-") == 0)
             break;
-        fprintf(stderr, "convc check: unknown option '%s'\n%s", a, check_usage);
-        return 2;
+        fprintf(stderr, "convc %s: unknown option '%s'\n%s", argv[0], a, usage);
+        *status = 2;
+        return -1;
     }
     if (first_file >= argc) {
-        fprintf(stderr, "convc check: no spec given\n%s", check_usage);
-        return 2;
+        fprintf(stderr, "convc %s: no spec given\n%s", argv[0], usage);
+        *status = 2;
+        return -1;
     }
+    return first_file;
+}
+
+int cmd_check(int argc, char **argv)
+{
     int status = 0;
+    int first_file = cmd_file_args(argc, argv, check_usage, &status);
+    if (first_file < 0)
+        return status;
     for (int i = first_file; i < argc; i++) {
         ir_model *m = frontend_load_file(argv[i], stderr);
         if (!m)

@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "experiment.h"
 #include "experiment_sys.h"
+#include "parse_num.h"
 
 static void usage(FILE *f)
 {
@@ -29,15 +30,11 @@ static void usage(FILE *f)
 
 static int parse_count(const char *opt, const char *s, long lo, long hi, long *out)
 {
-    char *end;
-    errno = 0;
-    long v = s ? strtol(s, &end, 10) : 0;
-    if (!s || !*s || *end || errno || v < lo || v > hi) {
+    if (cv_parse_long(s, lo, hi, out) != 0) {
         fprintf(stderr, "convc run: %s needs an integer from %ld to %ld, got '%s'\n", opt, lo,
                 hi, s ? s : "");
         return -1;
     }
-    *out = v;
     return 0;
 }
 

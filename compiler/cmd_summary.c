@@ -98,27 +98,10 @@ static void print_summary(const ir_model *m)
 
 int cmd_summary(int argc, char **argv)
 {
-    int first_file = 1;
-    for (; first_file < argc; first_file++) {
-        const char *a = argv[first_file];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            fputs(summary_usage, stdout);
-            return 0;
-        }
-        if (strcmp(a, "--") == 0) {
-            first_file++;
-            break;
-        }
-        if (a[0] != '-' || strcmp(a, "-") == 0)
-            break;
-        fprintf(stderr, "convc summary: unknown option '%s'\n%s", a, summary_usage);
-        return 2;
-    }
-    if (first_file >= argc) {
-        fprintf(stderr, "convc summary: no spec given\n%s", summary_usage);
-        return 2;
-    }
     int status = 0;
+    int first_file = cmd_file_args(argc, argv, summary_usage, &status);
+    if (first_file < 0)
+        return status;
     for (int i = first_file; i < argc; i++) {
         ir_model *m = frontend_load_file(argv[i], stderr);
         if (!m) {

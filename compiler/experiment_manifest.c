@@ -7,30 +7,7 @@
 #include <string.h>
 #include "experiment.h"
 #include "experiment_sys.h"
-
-static void put_json_string(FILE *f, const char *s)
-{
-    if (!s) {
-        fputs("null", f);
-        return;
-    }
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        switch (*p) {
-        case '"':  fputs("\\\"", f); break;
-        case '\\': fputs("\\\\", f); break;
-        case '\n': fputs("\\n", f); break;
-        case '\t': fputs("\\t", f); break;
-        case '\r': fputs("\\r", f); break;
-        default:
-            if (*p < 0x20)
-                fprintf(f, "\\u%04x", *p);
-            else
-                fputc(*p, f);
-        }
-    }
-    fputc('"', f);
-}
+#include "report_json.h"
 
 static const char *run_status_name(int status)
 {
@@ -53,21 +30,21 @@ int experiment_write_manifest(const experiment *x, const char *path, FILE *diag)
         return -1;
     }
     fputs("{\n  \"format\": \"convc-experiment 1\",\n  \"name\": ", f);
-    put_json_string(f, x->name);
+    json_put_string(f, x->name);
     fputs(",\n  \"title\": ", f);
-    put_json_string(f, x->title);
+    json_put_string(f, x->title);
     fputs(",\n  \"description\": ", f);
-    put_json_string(f, x->description);
+    json_put_string(f, x->description);
     fputs(",\n  \"source\": ", f);
-    put_json_string(f, x->path);
+    json_put_string(f, x->path);
     fputs(",\n  \"data\": ", f);
-    put_json_string(f, x->data);
+    json_put_string(f, x->data);
     fputs(",\n  \"data_dir\": ", f);
-    put_json_string(f, x->data_dir);
+    json_put_string(f, x->data_dir);
     fprintf(f, ",\n  \"limit_train\": %ld,\n  \"limit_test\": %ld", x->limit_train,
             x->limit_test);
     fputs(",\n  \"train\": {\"optimizer\": ", f);
-    put_json_string(f, x->optimizer);
+    json_put_string(f, x->optimizer);
     fprintf(f, ", \"lr\": %.17g, \"batch\": %d, \"epochs\": %d, \"threads\": %d", x->lr,
             x->batch, x->epochs, x->threads);
     if (x->val_split >= 0)
@@ -78,9 +55,9 @@ int experiment_write_manifest(const experiment *x, const char *path, FILE *diag)
     fputs("],\n  \"factor\": ", f);
     if (x->factor_title) {
         fputs("{\"title\": ", f);
-        put_json_string(f, x->factor_title);
+        json_put_string(f, x->factor_title);
         fputs(", \"value\": ", f);
-        put_json_string(f, x->factor_value);
+        json_put_string(f, x->factor_value);
         fputs("}", f);
     } else {
         fputs("null", f);
@@ -90,21 +67,21 @@ int experiment_write_manifest(const experiment *x, const char *path, FILE *diag)
         const exp_variant *v = &x->variants[i];
         fputs(i ? ",\n    {" : "\n    {", f);
         fputs("\"name\": ", f);
-        put_json_string(f, v->name);
+        json_put_string(f, v->name);
         fputs(", \"label\": ", f);
-        put_json_string(f, v->label);
+        json_put_string(f, v->label);
         fputs(", \"spec\": ", f);
-        put_json_string(f, v->spec_path);
+        json_put_string(f, v->spec_path);
         fputs(", \"display\": ", f);
-        put_json_string(f, v->display_path);
+        json_put_string(f, v->display_path);
         fputs(", \"factor\": ", f);
-        put_json_string(f, v->factor);
+        json_put_string(f, v->factor);
         fputs(", \"vars\": {", f);
         for (int k = 0; k < v->n_vars; k++) {
             fputs(k ? ", " : "", f);
-            put_json_string(f, v->vars[k].name);
+            json_put_string(f, v->vars[k].name);
             fputs(": ", f);
-            put_json_string(f, v->vars[k].value);
+            json_put_string(f, v->vars[k].value);
         }
         fprintf(f, "}, \"params\": %lld, \"flops\": %lld, \"conv_layers\": %d, "
                 "\"arch_hash\": \"%016llx\", \"spec_hash\": \"%016llx\", \"code_lines\": %ld",
@@ -115,9 +92,9 @@ int experiment_write_manifest(const experiment *x, const char *path, FILE *diag)
         for (int k = 0; k < v->n_layers; k++) {
             const exp_layer *l = &v->layers[k];
             fputs(k ? ",\n      {\"kind\": " : "\n      {\"kind\": ", f);
-            put_json_string(f, l->kind);
+            json_put_string(f, l->kind);
             fputs(", \"source\": ", f);
-            put_json_string(f, l->source);
+            json_put_string(f, l->source);
             fprintf(f, ", \"in\": [%d, %d, %d], \"out\": [%d, %d, %d], \"kernel\": [%d, %d], "
                     "\"stride\": [%d, %d], \"params\": %lld, \"flops\": %lld}",
                     l->in_h, l->in_w, l->in_c, l->out_h, l->out_w, l->out_c, l->kh, l->kw,
@@ -125,9 +102,9 @@ int experiment_write_manifest(const experiment *x, const char *path, FILE *diag)
         }
         fputs("]", f);
         fputs(", \"status\": ", f);
-        put_json_string(f, v->build_failed ? "failed" : "ok");
+        json_put_string(f, v->build_failed ? "failed" : "ok");
         fputs(", \"error\": ", f);
-        put_json_string(f, v->build_failed ? v->build_error : NULL);
+        json_put_string(f, v->build_failed ? v->build_error : NULL);
         fputs("}", f);
     }
     fputs("\n  ],\n  \"runs\": [", f);
@@ -135,13 +112,13 @@ int experiment_write_manifest(const experiment *x, const char *path, FILE *diag)
         const exp_run *r = &x->runs[i];
         fputs(i ? ",\n    {" : "\n    {", f);
         fputs("\"model\": ", f);
-        put_json_string(f, x->variants[r->variant].name);
+        json_put_string(f, x->variants[r->variant].name);
         fprintf(f, ", \"seed\": %d, \"dir\": ", r->seed);
-        put_json_string(f, r->dir);
+        json_put_string(f, r->dir);
         fputs(", \"status\": ", f);
-        put_json_string(f, run_status_name(r->status));
+        json_put_string(f, run_status_name(r->status));
         fputs(", \"error\": ", f);
-        put_json_string(f, r->error[0] ? r->error : NULL);
+        json_put_string(f, r->error[0] ? r->error : NULL);
         fputs("}", f);
     }
     fputs("\n  ]\n}\n", f);

@@ -9,52 +9,15 @@
 #include <string.h>
 #include "experiment.h"
 #include "experiment_sys.h"
+#include "parse_num.h"
+#include "sema.h"
 #include "yaml_doc.h"
 
 /* ---- did-you-mean --------------------------------------------------------- */
 
-static int edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 64 || lb > 64)
-        return 1000;
-    int row[65];
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = (int)j;
-    for (size_t i = 1; i <= la; i++) {
-        int diag = row[0];
-        row[0] = (int)i;
-        for (size_t j = 1; j <= lb; j++) {
-            int up = row[j];
-            int cost = a[i - 1] == b[j - 1] ? 0 : 1;
-            int best = diag + cost;
-            if (row[j] + 1 < best)
-                best = row[j] + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
 const char *closest_word(const char *word, const char *const *candidates, int n)
 {
-    const char *best = NULL;
-    int best_d = 1000;
-    for (int i = 0; i < n; i++) {
-        int d = edit_distance(word, candidates[i]);
-        if (d < best_d) {
-            best_d = d;
-            best = candidates[i];
-        }
-    }
-    /* A typo changes a few letters; a longer word tolerates more. */
-    int allowed = (int)strlen(word) / 3 + 1;
-    if (allowed > 3)
-        allowed = 3;
-    return best_d <= allowed ? best : NULL;
+    return sema_closest(word, candidates, n, 3);
 }
 
 /* ---- the reader's state ----------------------------------------------------- */
@@ -117,14 +80,13 @@ static int read_long(reader *r, const yaml_node_t *n, const char *field, long lo
     if (want_kind(r, n, YAML_SCALAR_NODE, field, "an integer") < 0)
         return -1;
     const char *s = yaml_scalar_text(n);
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (!*s || *end || errno || yaml_scalar_quoted(n)) {
+    long v = 0;
+    int rc = cv_parse_long(s, lo, hi, &v);
+    if (rc < 0 || yaml_scalar_quoted(n)) {
         error_at(r, n, "'%s' must be an integer from %ld to %ld, got '%s'", field, lo, hi, s);
         return -1;
     }
-    if (v < lo || v > hi) {
+    if (rc > 0) {
         error_at(r, n, "'%s' must be from %ld to %ld, got %ld", field, lo, hi, v);
         return -1;
     }
@@ -150,10 +112,8 @@ static int read_double(reader *r, const yaml_node_t *n, const char *field, doubl
     if (want_kind(r, n, YAML_SCALAR_NODE, field, "a number") < 0)
         return -1;
     const char *s = yaml_scalar_text(n);
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (!*s || *end || errno || yaml_scalar_quoted(n) || !isfinite(v)) {
+    double v = 0;
+    if (cv_parse_double(s, &v) < 0 || yaml_scalar_quoted(n)) {
         error_at(r, n, "'%s' must be a number, got '%s'", field, s);
         return -1;
     }
@@ -387,6 +347,17 @@ static char *read_spec(reader *r, const yaml_node_t *where, const char *path, si
 }
 
 /* Collects scalar bindings of a set: mapping. */
+/* The key of a `set` or `vary` entry; NULL after reporting a bad one. */
+static const char *variable_name(reader *r, yaml_node_t *k)
+{
+    const char *name = yaml_scalar_text(k);
+    if (name && is_identifier(name))
+        return name;
+    error_at(r, k, "a variable name must be letters, digits and '_', got '%s'",
+             name ? name : yaml_node_what(k));
+    return NULL;
+}
+
 static int read_set(reader *r, yaml_node_t *set, exp_binding *out, int max)
 {
     if (want_kind(r, set, YAML_MAPPING_NODE, "set", "a mapping of names to values") < 0)
@@ -395,12 +366,9 @@ static int read_set(reader *r, yaml_node_t *set, exp_binding *out, int max)
     for (yaml_node_pair_t *p = set->data.mapping.pairs.start; p < set->data.mapping.pairs.top; p++) {
         yaml_node_t *k = yaml_doc_node(&r->doc, p->key);
         yaml_node_t *v = yaml_doc_node(&r->doc, p->value);
-        const char *name = yaml_scalar_text(k);
-        if (!name || !is_identifier(name)) {
-            error_at(r, k, "a variable name must be letters, digits and '_', got '%s'",
-                     name ? name : yaml_node_what(k));
+        const char *name = variable_name(r, k);
+        if (!name)
             continue;
-        }
         if (want_kind(r, v, YAML_SCALAR_NODE, "set value", "a single value") < 0)
             continue;
         if (n == max) {
@@ -435,12 +403,9 @@ static int read_vary(reader *r, yaml_node_t *vary, vary_axis *axes, int max)
     for (yaml_node_pair_t *p = vary->data.mapping.pairs.start; p < vary->data.mapping.pairs.top; p++) {
         yaml_node_t *k = yaml_doc_node(&r->doc, p->key);
         yaml_node_t *v = yaml_doc_node(&r->doc, p->value);
-        const char *name = yaml_scalar_text(k);
-        if (!name || !is_identifier(name)) {
-            error_at(r, k, "a variable name must be letters, digits and '_', got '%s'",
-                     name ? name : yaml_node_what(k));
+        const char *name = variable_name(r, k);
+        if (!name)
             return -1;
-        }
         if (v->type != YAML_SEQUENCE_NODE) {
             error_at(r, v, "'vary.%s' must be a list of values, e.g. [3, 5, 7], got %s",
                      name, yaml_node_what(v));
@@ -819,19 +784,19 @@ static char *dir_of(const char *path)
     return strndup(path, (size_t)(slash - path));
 }
 
-int experiment_parse_file(const char *path, experiment *x, FILE *diag)
+int experiment_parse_file(const char *path, experiment *x, FILE *diag_out)
 {
     set_defaults(x);
-    reader r = {.x = x, .diag = diag, .yaml_dir = dir_of(path), .train_seed = -1};
-    return parse_loaded(&r, yaml_doc_load(&r.doc, path, diag));
+    reader r = {.x = x, .diag = diag_out, .yaml_dir = dir_of(path), .train_seed = -1};
+    return parse_loaded(&r, yaml_doc_load(&r.doc, path, diag_out));
 }
 
 int experiment_parse_text(const char *path, const char *text, size_t len, experiment *x,
-                          FILE *diag)
+                          FILE *diag_out)
 {
     set_defaults(x);
-    reader r = {.x = x, .diag = diag, .train_seed = -1};
-    return parse_loaded(&r, yaml_doc_load_text(&r.doc, path, text, len, diag));
+    reader r = {.x = x, .diag = diag_out, .train_seed = -1};
+    return parse_loaded(&r, yaml_doc_load_text(&r.doc, path, text, len, diag_out));
 }
 
 void experiment_free(experiment *x)

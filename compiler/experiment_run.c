@@ -36,7 +36,11 @@ char *experiment_run_stamp(const experiment *x, const exp_variant *v, int seed)
     fprintf(f, "val_split %.17g\n", x->val_split);
     fprintf(f, "data %s\ndata_dir %s\nlimit_train %ld\nlimit_test %ld\n", x->data,
             x->data_dir ? x->data_dir : "-", x->limit_train, x->limit_test);
-    fclose(f);
+    /* Out of memory shows here; a cut stamp would match a wrong run. */
+    if (fclose(f) != 0) {
+        free(s);
+        return NULL;
+    }
     return s;
 }
 
@@ -280,8 +284,18 @@ static int run_one(const experiment *x, const exp_variant *v, exp_run *r,
             unlink(p.eval_tmp);
             return run_fail(r, "evaluation failed (exit status %d); see %s", rc, p.log);
         }
-        if (rename(p.eval_tmp, p.eval) < 0)
-            return run_fail(r, "cannot write %s: %s", p.eval, strerror(errno));
+        /* eval.json marks the run as finished, so it must be durable before
+         * it appears: rewritten atomically (through eval.json.tmp again,
+         * with fsync) rather than renamed unsynced. */
+        size_t len;
+        char *json = sys_read_file(p.eval_tmp, &len);
+        if (!json || sys_write_atomic(p.eval, json, len) < 0) {
+            int err = errno;
+            free(json);
+            unlink(p.eval_tmp);
+            return run_fail(r, "cannot write %s: %s", p.eval, strerror(err));
+        }
+        free(json);
     }
     visualize(x, v, &p, o, out);
     r->status = o->dry_run ? EXP_RUN_PENDING : EXP_RUN_DONE;

@@ -24,9 +24,10 @@ int sys_mkdir_p(const char *path);
 int sys_exists(const char *path);
 /* rm -rf of one directory tree; 0 or -1. */
 int sys_remove_tree(const char *path);
-/* Writes data to path through a temporary file, fsync and rename. */
+/* Writes data to path through a temporary file, fsync and rename
+ * (cv_write_atomic in runtime/files.h); 0 or -1 with errno set. */
 int sys_write_atomic(const char *path, const char *data, size_t len);
-/* The whole file, NUL-terminated; NULL on failure. */
+/* The whole file, NUL-terminated; NULL on failure, with errno set. */
 char *sys_read_file(const char *path, size_t *len);
 /* Newlines in a file; -1 if it cannot be read. */
 long sys_count_lines(const char *path);

@@ -12,6 +12,7 @@
 #include "sema.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,11 +120,12 @@ int sema_edit_distance(const char *a, const char *b)
     return row[nb];
 }
 
-/* The candidate closest to `word`, if it is close enough to be a typo. */
-static const char *closest(const char *word, const char *const *cands, int n)
+const char *sema_closest(const char *word, const char *const *cands, int n, int max_distance)
 {
     const char *best = NULL;
     int best_d = (int)strlen(word) / 3 + 1;
+    if (best_d > max_distance)
+        best_d = max_distance;
     for (int i = 0; i < n; i++) {
         int d = sema_edit_distance(word, cands[i]);
         if (d <= best_d && (d < best_d || !best)) {
@@ -214,7 +216,7 @@ static void unknown_option(sema *s, const ast_stmt *st, const char *typed, src_l
     const stmt_schema *sc = &schemas[st->kind];
     const char *cands[16];
     int n = option_words(sc->allowed, cands);
-    const char *hint = closest(typed, cands, n);
+    const char *hint = sema_closest(typed, cands, n, INT_MAX);
     if (hint) {
         diag_error(s->d, loc, "unknown option '%s' for %s; did you mean '%s'?",
                    typed, stmt_name(st), hint);
@@ -742,7 +744,7 @@ static void unknown_statement(sema *s, const ast_stmt *st)
     const char *words[AST_UNKNOWN];
     for (int k = 0; k < AST_UNKNOWN; k++)
         words[k] = ast_stmt_keyword((ast_stmt_kind)k);
-    const char *hint = closest(st->head->text, words, AST_UNKNOWN);
+    const char *hint = sema_closest(st->head->text, words, AST_UNKNOWN, INT_MAX);
     if (hint) {
         diag_error(s->d, st->head->loc, "unknown statement '%s'; did you mean '%s'?",
                    st->head->text, hint);

@@ -31,4 +31,8 @@ bool sema_valid_model_name(const char *name);
 /* Levenshtein distance between two short words, ignoring case. */
 int sema_edit_distance(const char *a, const char *b);
 
+/* The first of cands closest to `word` if it is close enough to be a typo
+ * (at most len/3 + 1 edits, and at most max_distance), else NULL. */
+const char *sema_closest(const char *word, const char *const *cands, int n, int max_distance);
+
 #endif

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "files.h"
 #include "yaml_doc.h"
 
 static void report_parser_error(const yaml_parser_t *p, const char *path, FILE *diag)
@@ -53,38 +54,13 @@ int yaml_doc_load_text(yaml_doc *d, const char *path, const char *text, size_t l
 int yaml_doc_load(yaml_doc *d, const char *path, FILE *diag)
 {
     memset(d, 0, sizeof *d);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(diag, "%s: error: cannot open: %s\n", path, strerror(errno));
+    size_t len;
+    char *buf = cv_read_file(path, 0, &len, NULL);
+    if (!buf) {
+        fprintf(diag, "%s: error: cannot read: %s\n", path, strerror(errno));
         return -1;
     }
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len + 4096 > cap) {
-            cap = cap ? cap * 2 : 8192;
-            char *nb = realloc(buf, cap);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                fprintf(diag, "%s: error: out of memory\n", path);
-                return -1;
-            }
-            buf = nb;
-        }
-        size_t got = fread(buf + len, 1, cap - len, f);
-        len += got;
-        if (got == 0)
-            break;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(buf);
-        fprintf(diag, "%s: error: read failed\n", path);
-        return -1;
-    }
-    int rc = yaml_doc_load_text(d, path, buf ? buf : "", len, diag);
+    int rc = yaml_doc_load_text(d, path, buf, len, diag);
     free(buf);
     return rc;
 }

@@ -1,16 +1,13 @@
 /* checkpoint.c - the checkpoint file: serialization, verification and the
  * atomic write. */
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <zlib.h>
 #include "checkpoint.h"
+#include "files.h"
 #include "optim.h"
 
 /* Offset of the total-length field in the fixed header. */
@@ -84,68 +81,6 @@ static void put_floats(wbuf *b, const float *f, size_t n)
     }
 }
 
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
-/* Makes the rename itself durable. */
-static void fsync_dir_of(const char *path)
-{
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (slash == dir)
-        dir[1] = 0;
-    else if (slash)
-        *slash = 0;
-    else
-        strcpy(dir, ".");
-    int fd = open(dir, O_RDONLY | O_DIRECTORY);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
-}
-
-static int write_atomically(const char *path, const uint8_t *p, size_t n, cv_error *e)
-{
-    char tmp[4096];
-    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp)
-        return cv_fail(e, "%s: path too long", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return cv_fail(e, "%s: cannot create: %s", tmp, strerror(errno));
-    if (write_all(fd, p, n) < 0 || fsync(fd) < 0) {
-        int err = errno;
-        close(fd);
-        unlink(tmp);
-        return cv_fail(e, "%s: cannot write: %s", tmp, strerror(err));
-    }
-    if (close(fd) < 0) {
-        int err = errno;
-        unlink(tmp);
-        return cv_fail(e, "%s: cannot write: %s", tmp, strerror(err));
-    }
-    if (rename(tmp, path) < 0) {
-        int err = errno;
-        unlink(tmp);
-        return cv_fail(e, "%s: cannot rename %s over it: %s", path, tmp, strerror(err));
-    }
-    fsync_dir_of(path);
-    return 0;
-}
-
 int ckpt_save(const char *path, const convc_model *m, const cv_ckpt_state *st,
               const float *params, float *const state[2], int n_state, cv_error *e)
 {
@@ -207,13 +142,15 @@ int ckpt_save(const char *path, const convc_model *m, const cv_ckpt_state *st,
     uint64_t total = b.len + 4;
     for (int i = 0; i < 8; i++)
         b.p[CKPT_LENGTH_OFFSET + i] = (uint8_t)(total >> (8 * i));
-    uint32_t crc = (uint32_t)crc32(0L, b.p, (uInt)b.len);
+    /* crc32_z: crc32 takes a 32-bit length and would cover only part of a
+     * checkpoint of 4 GiB or more. */
+    uint32_t crc = (uint32_t)crc32_z(0L, b.p, b.len);
     put_u32(&b, crc);
     if (b.oom) {
         free(b.p);
         return cv_fail(e, "%s: out of memory", path);
     }
-    int rc = write_atomically(path, b.p, b.len, e);
+    int rc = cv_write_atomic(path, b.p, b.len, e);
     free(b.p);
     return rc;
 }
@@ -306,39 +243,6 @@ static void get_floats(rbuf *r, float *out, size_t n, const char *field)
     }
 }
 
-static int read_file(const char *path, uint8_t **buf, size_t *len, cv_error *e)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return cv_fail(e, "%s: cannot open checkpoint: %s", path, strerror(errno));
-    size_t cap = 1 << 16, n = 0;
-    uint8_t *p = malloc(cap);
-    while (p) {
-        n += fread(p + n, 1, cap - n, f);
-        if (n < cap)
-            break;
-        uint8_t *q = realloc(p, cap * 2);
-        if (!q) {
-            free(p);
-            p = NULL;
-            break;
-        }
-        p = q;
-        cap *= 2;
-    }
-    int err = ferror(f);
-    fclose(f);
-    if (!p)
-        return cv_fail(e, "%s: out of memory", path);
-    if (err) {
-        free(p);
-        return cv_fail(e, "%s: read error", path);
-    }
-    *buf = p;
-    *len = n;
-    return 0;
-}
-
 static void hash_hex(uint64_t h, char out[17])
 {
     snprintf(out, 17, "%016" PRIx64, h);
@@ -352,7 +256,7 @@ static int ckpt_read(const char *path, const convc_model *m, cv_ckpt_state *st,
 {
     uint8_t *buf = NULL;
     size_t len = 0;
-    if (read_file(path, &buf, &len, e) < 0)
+    if (!(buf = (uint8_t *)cv_read_file(path, 0, &len, e)))
         return -1;
     rbuf r = { .path = path, .p = buf, .len = len, .e = e };
     int rc = -1;
@@ -382,7 +286,7 @@ static int ckpt_read(const char *path, const convc_model *m, cv_ckpt_state *st,
                 path, total, len, total > len ? " (truncated)" : " (trailing bytes)");
         goto out;
     }
-    uint32_t want_crc = (uint32_t)crc32(0L, buf, (uInt)(len - 4));
+    uint32_t want_crc = (uint32_t)crc32_z(0L, buf, len - 4);
     uint32_t got_crc = (uint32_t)buf[len - 4] | (uint32_t)buf[len - 3] << 8 |
                        (uint32_t)buf[len - 2] << 16 | (uint32_t)buf[len - 1] << 24;
     if (want_crc != got_crc) {

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "dataset.h"
 #include "eda.h"
+#include "parse_num.h"
 #include "plot.h"
 
 static void usage(FILE *f)
@@ -21,9 +22,8 @@ static void usage(FILE *f)
 /* A whole decimal number in lo..hi, else -1. */
 static int parse_int(const char *s, int lo, int hi)
 {
-    char *end;
-    long v = strtol(s, &end, 10);
-    return *s && !*end && v >= lo && v <= hi ? (int)v : -1;
+    long v;
+    return cv_parse_long(s, lo, hi, &v) == 0 ? (int)v : -1;
 }
 
 int main(int argc, char **argv)

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "files.h"
 #include "history.h"
 
 FILE *history_open(const char *path, int keep_epochs, cv_error *e)
@@ -27,18 +28,17 @@ FILE *history_open(const char *path, int keep_epochs, cv_error *e)
             fclose(mem);
         }
     }
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        cv_fail(e, "%s: cannot write the history: %s", path, strerror(errno));
-        free(kept);
-        return NULL;
-    }
-    if (kept && kept_len > 0)
-        fwrite(kept, 1, kept_len, f);
-    else
-        fprintf(f, "%s\n", HISTORY_HEADER);
+    /* The kept lines (or a new header) replace the file atomically, so a
+     * crash here never loses the history of the epochs already run. */
+    int rc = kept && kept_len > 0
+                 ? cv_write_atomic(path, kept, kept_len, e)
+                 : cv_write_atomic(path, HISTORY_HEADER "\n", strlen(HISTORY_HEADER "\n"), e);
     free(kept);
-    fflush(f);
+    if (rc < 0)
+        return NULL;
+    FILE *f = fopen(path, "a");
+    if (!f)
+        cv_fail(e, "%s: cannot write the history: %s", path, strerror(errno));
     return f;
 }
 

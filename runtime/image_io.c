@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "files.h"
 #include "image_io.h"
 #include "png.h"
 
@@ -112,8 +113,11 @@ static int decode_pgm(const char *name, const uint8_t *buf, size_t len,
             c.pos += maxval < 256 ? 1 : 2;
         } else if (read_number(&c, "pixel", 65535, &v, e) != 0) {
             cv_gray_image_free(out);
-            return cv_fail(e, "%s: pixel %zu of %zu: %s", name, i, n,
-                           c.pos >= len ? "file ends early (truncated)" : "not a number");
+            /* read_number stops at the digit that made the value too large. */
+            const char *why = c.pos >= len ? "file ends early (truncated)"
+                              : buf[c.pos] >= '0' && buf[c.pos] <= '9' ? "larger than 65535"
+                              : "not a number";
+            return cv_fail(e, "%s: pixel %zu of %zu: %s", name, i, n, why);
         }
         if (v > maxval) {
             cv_gray_image_free(out);
@@ -169,33 +173,11 @@ int image_decode_gray(const char *name, const uint8_t *buf, size_t len,
 int image_load_gray(const char *path, cv_gray_image *out, cv_error *e)
 {
     memset(out, 0, sizeof *out);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return cv_fail(e, "%s: cannot open: %s", path, strerror(errno));
-    size_t cap = 1 << 14, len = 0;
-    uint8_t *buf = NULL;
-    for (;;) {
-        uint8_t *grown = realloc(buf, cap);
-        if (!grown) {
-            free(buf);
-            fclose(f);
-            return cv_fail(e, "%s: out of memory", path);
-        }
-        buf = grown;
-        len += fread(buf + len, 1, cap - len, f);
-        if (len < cap || cap >= IMAGE_MAX_FILE_BYTES)
-            break;
-        cap *= 2;
-    }
-    int read_error = ferror(f), too_big = len == cap && fgetc(f) != EOF;
-    fclose(f);
-    int rc;
-    if (read_error)
-        rc = cv_fail(e, "%s: read error", path);
-    else if (too_big)
-        rc = cv_fail(e, "%s: larger than %zu bytes", path, IMAGE_MAX_FILE_BYTES);
-    else
-        rc = image_decode_gray(path, buf, len, out, e);
+    size_t len;
+    uint8_t *buf = (uint8_t *)cv_read_file(path, IMAGE_MAX_FILE_BYTES, &len, e);
+    if (!buf)
+        return -1;
+    int rc = image_decode_gray(path, buf, len, out, e);
     free(buf);
     return rc;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <libpng16/png.h>   /* not <png.h>: runtime/png.h shadows it */
+#include "files.h"
 #include "png.h"
 
 /* A PNG file larger than this is not a picture we want to read. */
@@ -189,50 +190,12 @@ int cv_png_decode(const char *name, const uint8_t *buf, size_t len, cv_bitmap *o
     return 0;
 }
 
-/* Reads a whole file (at most max bytes) into a new buffer. */
-static int slurp(const char *path, size_t max, uint8_t **buf, size_t *len, cv_error *e)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return cv_fail(e, "%s: cannot open: %s", path, strerror(errno));
-    size_t cap = 1 << 16, n = 0;
-    uint8_t *b = malloc(cap);
-    for (;;) {
-        if (!b) {
-            fclose(f);
-            return cv_fail(e, "%s: out of memory", path);
-        }
-        n += fread(b + n, 1, cap - n, f);
-        if (n < cap)
-            break;
-        if (cap >= max) {
-            free(b);
-            fclose(f);
-            return cv_fail(e, "%s: larger than %zu bytes", path, max);
-        }
-        cap *= 2;
-        uint8_t *grown = realloc(b, cap);
-        if (!grown)
-            free(b);
-        b = grown;
-    }
-    int failed = ferror(f);
-    fclose(f);
-    if (failed) {
-        free(b);
-        return cv_fail(e, "%s: read error", path);
-    }
-    *buf = b;
-    *len = n;
-    return 0;
-}
-
 int cv_png_read(const char *path, cv_bitmap *out, cv_error *e)
 {
     uint8_t *buf = NULL;
     size_t len = 0;
     memset(out, 0, sizeof *out);
-    if (slurp(path, PNG_MAX_FILE_BYTES, &buf, &len, e) != 0)
+    if (!(buf = (uint8_t *)cv_read_file(path, PNG_MAX_FILE_BYTES, &len, e)))
         return -1;
     int rc = cv_png_decode(path, buf, len, out, e);
     free(buf);

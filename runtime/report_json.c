@@ -1,8 +1,11 @@
 /* report_json.c - recursive-descent JSON reader. */
 #include <errno.h>
+#include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "files.h"
 #include "report_json.h"
 
 #define JSON_MAX_DEPTH 64
@@ -264,37 +267,10 @@ json_value *json_parse(const char *name, const char *text, size_t len, cv_error 
 
 json_value *json_load(const char *path, cv_error *e)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        cv_fail(e, "%s: cannot open: %s", path, strerror(errno));
+    size_t n;
+    char *buf = cv_read_file(path, 0, &n, e);
+    if (!buf)
         return NULL;
-    }
-    char *buf = NULL;
-    size_t n = 0, cap = 0;
-    for (;;) {
-        if (n + 4096 > cap) {
-            cap = cap ? cap * 2 : 8192;
-            char *nb = realloc(buf, cap);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                cv_fail(e, "%s: out of memory", path);
-                return NULL;
-            }
-            buf = nb;
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(buf);
-        cv_fail(e, "%s: read failed", path);
-        return NULL;
-    }
     json_value *v = json_parse(path, buf, n, e);
     free(buf);
     return v;
@@ -337,6 +313,19 @@ double json_number(const json_value *v, double fallback)
     return v && v->type == JSON_NUMBER ? v->number : fallback;
 }
 
+int json_int(const json_value *v, int fallback)
+{
+    double x = json_number(v, NAN);
+    return x >= INT_MIN && x <= INT_MAX ? (int)x : fallback;
+}
+
+int64_t json_int64(const json_value *v, int64_t fallback)
+{
+    const double limit = 9007199254740992.0;    /* 2^53 */
+    double x = json_number(v, NAN);
+    return x >= -limit && x <= limit ? (int64_t)x : fallback;
+}
+
 const char *json_string(const json_value *v)
 {
     return v && v->type == JSON_STRING ? v->string : NULL;
@@ -345,4 +334,28 @@ const char *json_string(const json_value *v)
 int json_length(const json_value *v)
 {
     return v && v->type == JSON_ARRAY ? v->n : 0;
+}
+
+void json_put_string(FILE *f, const char *s)
+{
+    if (!s) {
+        fputs("null", f);
+        return;
+    }
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        switch (*p) {
+        case '"':  fputs("\\\"", f); break;
+        case '\\': fputs("\\\\", f); break;
+        case '\n': fputs("\\n", f); break;
+        case '\t': fputs("\\t", f); break;
+        case '\r': fputs("\\r", f); break;
+        default:
+            if (*p < 0x20)
+                fprintf(f, "\\u%04x", *p);
+            else
+                fputc(*p, f);
+        }
+    }
+    fputc('"', f);
 }

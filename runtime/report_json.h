@@ -1,4 +1,5 @@
 /* report_json.h - a small JSON reader for the files the report consumes
+ * (and json_put_string, the one JSON string writer of the project)
  * (experiment.json from `convc run`, eval.json from `train eval --json`).
  * The whole text becomes a tree of values; lookups never fail loudly: a
  * missing key or a value of another type gives NULL or the fallback. */
@@ -6,6 +7,8 @@
 #define CONVC_REPORT_JSON_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 #include "error.h"
 
 typedef enum { JSON_NULL, JSON_BOOL, JSON_NUMBER, JSON_STRING, JSON_ARRAY, JSON_OBJECT } json_type;
@@ -31,8 +34,17 @@ const json_value *json_get(const json_value *obj, const char *key);
 const json_value *json_at(const json_value *arr, int i);
 /* The number, or fallback when v is not a number. */
 double json_number(const json_value *v, double fallback);
+/* The number truncated to an integer, or fallback when v is not a number in
+ * range (int: INT_MIN..INT_MAX; int64: +-2^53, where doubles are exact).
+ * A plain cast of an out-of-range double (1e300) is undefined behaviour. */
+int json_int(const json_value *v, int fallback);
+int64_t json_int64(const json_value *v, int64_t fallback);
 /* The string, or NULL when v is not a string. */
 const char *json_string(const json_value *v);
 int json_length(const json_value *v);      /* entries of an array, else 0 */
+
+/* Writes s as a JSON string literal (null for NULL): '"' and '\\' escaped,
+ * \n \t \r as such, other control bytes as \u00XX, UTF-8 as it is. */
+void json_put_string(FILE *f, const char *s);
 
 #endif

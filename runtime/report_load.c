@@ -98,7 +98,7 @@ static int read_eval(report_run *run, const char *path, cv_error *e)
     }
     run->accuracy = acc->number;
     run->loss = loss->number;
-    run->n_test = (long)json_number(json_get(j, "n"), 0);
+    run->n_test = (long)json_int64(json_get(j, "n"), 0);
     const json_value *conf = json_get(j, "confusion");
     const json_value *names = json_get(j, "class_names");
     int k = json_length(conf);
@@ -113,7 +113,7 @@ static int read_eval(report_run *run, const char *path, cv_error *e)
         for (int t = 0; t < k; t++) {
             const json_value *row = json_at(conf, t);
             for (int p = 0; p < k; p++)
-                run->confusion[t * k + p] = (long)json_number(json_at(row, p), 0);
+                run->confusion[t * k + p] = (long)json_int64(json_at(row, p), 0);
             const char *name = json_string(json_at(names, t));
             run->class_names[t] = name ? strdup(name) : format_string("%d", t);
         }
@@ -140,15 +140,15 @@ static void read_layers(report_model *m, const json_value *layers)
         snprintf(d->kind, sizeof d->kind, "%s", kind ? kind : "?");
         d->source = dup_or_null(json_string(json_get(l, "source")));
         for (int k = 0; k < 3; k++) {
-            d->in[k] = (int)json_number(json_at(json_get(l, "in"), k), 0);
-            d->out[k] = (int)json_number(json_at(json_get(l, "out"), k), 0);
+            d->in[k] = json_int(json_at(json_get(l, "in"), k), 0);
+            d->out[k] = json_int(json_at(json_get(l, "out"), k), 0);
         }
         for (int k = 0; k < 2; k++) {
-            d->kernel[k] = (int)json_number(json_at(json_get(l, "kernel"), k), 0);
-            d->stride[k] = (int)json_number(json_at(json_get(l, "stride"), k), 0);
+            d->kernel[k] = json_int(json_at(json_get(l, "kernel"), k), 0);
+            d->stride[k] = json_int(json_at(json_get(l, "stride"), k), 0);
         }
-        d->params = (int64_t)json_number(json_get(l, "params"), 0);
-        d->flops = (int64_t)json_number(json_get(l, "flops"), 0);
+        d->params = json_int64(json_get(l, "params"), 0);
+        d->flops = json_int64(json_get(l, "flops"), 0);
     }
 }
 
@@ -161,17 +161,17 @@ static int read_manifest(report *r, const json_value *j, const char *path, cv_er
     r->description = dup_or_null(json_string(json_get(j, "description")));
     r->source = dup_or_null(json_string(json_get(j, "source")));
     r->data = dup_or_null(json_string(json_get(j, "data")));
-    r->limit_train = (long)json_number(json_get(j, "limit_train"), 0);
-    r->limit_test = (long)json_number(json_get(j, "limit_test"), 0);
+    r->limit_train = (long)json_int64(json_get(j, "limit_train"), 0);
+    r->limit_test = (long)json_int64(json_get(j, "limit_test"), 0);
     const json_value *t = json_get(j, "train");
     r->optimizer = dup_or_null(json_string(json_get(t, "optimizer")));
     r->lr = json_number(json_get(t, "lr"), NAN);
-    r->batch = (int)json_number(json_get(t, "batch"), 0);
-    r->epochs = (int)json_number(json_get(t, "epochs"), 0);
-    r->threads = (int)json_number(json_get(t, "threads"), 0);
+    r->batch = json_int(json_get(t, "batch"), 0);
+    r->epochs = json_int(json_get(t, "epochs"), 0);
+    r->threads = json_int(json_get(t, "threads"), 0);
     const json_value *seeds = json_get(j, "seeds");
     for (int i = 0; i < json_length(seeds) && i < 64; i++)
-        r->seeds[r->n_seeds++] = (int)json_number(json_at(seeds, i), 0);
+        r->seeds[r->n_seeds++] = json_int(json_at(seeds, i), 0);
     r->factor_title = dup_or_null(json_string(json_get(json_get(j, "factor"), "title")));
 
     const json_value *models = json_get(j, "models");
@@ -192,10 +192,10 @@ static int read_manifest(report *r, const json_value *j, const char *path, cv_er
         d->label = strdup(label ? label : d->name);
         d->spec = dup_or_null(json_string(json_get(m, "spec")));
         d->factor = dup_or_null(json_string(json_get(m, "factor")));
-        d->params = (int64_t)json_number(json_get(m, "params"), 0);
-        d->flops = (int64_t)json_number(json_get(m, "flops"), 0);
-        d->conv_layers = (int)json_number(json_get(m, "conv_layers"), 0);
-        d->code_lines = (long)json_number(json_get(m, "code_lines"), -1);
+        d->params = json_int64(json_get(m, "params"), 0);
+        d->flops = json_int64(json_get(m, "flops"), 0);
+        d->conv_layers = json_int(json_get(m, "conv_layers"), 0);
+        d->code_lines = (long)json_int64(json_get(m, "code_lines"), -1);
         const char *status = json_string(json_get(m, "status"));
         d->build_ok = !status || strcmp(status, "ok") == 0;
         d->error = dup_or_null(json_string(json_get(m, "error")));
@@ -220,7 +220,7 @@ static int read_manifest(report *r, const json_value *j, const char *path, cv_er
         if (d->model < 0)
             return cv_fail(e, "%s: run %d names an unknown model '%s'", path, i + 1,
                            model ? model : "");
-        d->seed = (int)json_number(json_get(u, "seed"), 0);
+        d->seed = json_int(json_get(u, "seed"), 0);
         d->dir = dup_or_null(json_string(json_get(u, "dir")));
         const char *status = json_string(json_get(u, "status"));
         d->ok = status && strcmp(status, "ok") == 0;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include "files.h"
 #include "report.h"
 
 static void grouped(FILE *f, int64_t v)
@@ -211,11 +212,11 @@ static void write_eda(const report *r, FILE *f)
 int report_write_markdown(const report *r, const report_pictures *p, const char *path,
                           cv_error *e)
 {
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
     if (!f)
-        return cv_fail(e, "%s: cannot write: %s", tmp, strerror(errno));
+        return cv_fail(e, "%s: out of memory", path);
     fprintf(f, "# %s\n\n", r->title ? r->title : r->name);
     if (r->description)
         fprintf(f, "%s\n\n", r->description);
@@ -232,14 +233,12 @@ int report_write_markdown(const report *r, const report_pictures *p, const char 
     write_pictures(r, p, f);
     fputs("## Interpretation\n\n", f);
     report_write_interpretation(r, f);
-    if (ferror(f)) {
-        fclose(f);
-        remove(tmp);
-        return cv_fail(e, "%s: write failed", tmp);
+    int failed = ferror(f);
+    if (fclose(f) != 0 || failed) {
+        free(text);
+        return cv_fail(e, "%s: out of memory", path);
     }
-    if (fclose(f) != 0 || rename(tmp, path) != 0) {
-        remove(tmp);
-        return cv_fail(e, "%s: cannot write: %s", path, strerror(errno));
-    }
-    return 0;
+    int rc = cv_write_atomic(path, text, len, e);
+    free(text);
+    return rc;
 }

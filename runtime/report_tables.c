@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "report.h"
+#include "report_json.h"
 
 #define RESULTS_CSV_HEADER "model,label,factor,seed,status,params,mflops,test_accuracy," \
                            "test_loss,seconds_per_epoch,epochs,code_lines"
@@ -25,6 +26,13 @@ static void csv_field(FILE *f, const char *s)
         fputc(*s, f);
     }
     fputc('"', f);
+}
+
+/* Closes f; whether anything written to it was lost. */
+static int write_failed(FILE *f)
+{
+    int failed = ferror(f);
+    return fclose(f) != 0 || failed;
 }
 
 static void csv_number(FILE *f, int decimals, double v)
@@ -59,27 +67,11 @@ int report_write_csv(const report *r, const char *path, cv_error *e)
             fprintf(f, "%ld", m->code_lines);
         fputc('\n', f);
     }
-    if (fclose(f) != 0)
+    /* An earlier buffer flush may have failed (disk full) even when the
+     * last one, in fclose, succeeds. */
+    if (write_failed(f))
         return cv_fail(e, "%s: write failed: %s", path, strerror(errno));
     return 0;
-}
-
-static void json_str(FILE *f, const char *s)
-{
-    if (!s) {
-        fputs("null", f);
-        return;
-    }
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(f, "\\%c", *p);
-        else if (*p < 0x20)
-            fprintf(f, "\\u%04x", *p);
-        else
-            fputc(*p, f);
-    }
-    fputc('"', f);
 }
 
 static void json_num(FILE *f, int decimals, double v)
@@ -96,19 +88,19 @@ int report_write_json(const report *r, const char *path, cv_error *e)
     if (!f)
         return cv_fail(e, "%s: cannot write: %s", path, strerror(errno));
     fputs("{\n  \"experiment\": ", f);
-    json_str(f, r->name);
+    json_put_string(f, r->name);
     fputs(",\n  \"factor\": ", f);
-    json_str(f, r->factor_title);
+    json_put_string(f, r->factor_title);
     fputs(",\n  \"rows\": [", f);
     for (int i = 0; i < r->n_runs; i++) {
         const report_run *u = &r->runs[i];
         const report_model *m = &r->models[u->model];
         fputs(i ? ",\n    {\"model\": " : "\n    {\"model\": ", f);
-        json_str(f, m->name);
+        json_put_string(f, m->name);
         fputs(", \"label\": ", f);
-        json_str(f, m->label);
+        json_put_string(f, m->label);
         fputs(", \"factor\": ", f);
-        json_str(f, m->factor);
+        json_put_string(f, m->factor);
         fprintf(f, ", \"seed\": %d, \"status\": \"%s\", \"params\": %lld, \"mflops\": %.4f",
                 u->seed, u->ok ? "ok" : "failed", (long long)m->params, m->flops / 1e6);
         fputs(", \"test_accuracy\": ", f);
@@ -120,14 +112,14 @@ int report_write_json(const report *r, const char *path, cv_error *e)
         fprintf(f, ", \"epochs\": %d, \"code_lines\": ", u->n_epochs);
         json_num(f, 0, m->code_lines >= 0 ? (double)m->code_lines : NAN);
         fputs(", \"error\": ", f);
-        json_str(f, u->ok ? NULL : u->error);
+        json_put_string(f, u->ok ? NULL : u->error);
         fputs("}", f);
     }
     fputs("\n  ],\n  \"models\": [", f);
     for (int i = 0; i < r->n_models; i++) {
         const report_model *m = &r->models[i];
         fputs(i ? ",\n    {\"model\": " : "\n    {\"model\": ", f);
-        json_str(f, m->name);
+        json_put_string(f, m->name);
         fprintf(f, ", \"runs\": %d, \"finished\": %d, \"test_accuracy_mean\": ", m->n_runs,
                 m->n_ok);
         json_num(f, 6, m->acc_mean);
@@ -142,7 +134,9 @@ int report_write_json(const report *r, const char *path, cv_error *e)
         fputs("}", f);
     }
     fputs("\n  ]\n}\n", f);
-    if (fclose(f) != 0)
+    /* An earlier buffer flush may have failed (disk full) even when the
+     * last one, in fclose, succeeds. */
+    if (write_failed(f))
         return cv_fail(e, "%s: write failed: %s", path, strerror(errno));
     return 0;
 }

@@ -153,8 +153,9 @@ static thread_buf *alloc_buffers(const convc_model *m, int T, int batch)
     return tb;
 }
 
-int train_state_new(cv_train_state *st, const convc_model *m, const cv_train_config *cfg,
-                    cv_error *e)
+/* Parameters and optimizer state, uninitialized; train_state_free undoes it. */
+static int state_alloc(cv_train_state *st, const convc_model *m, const cv_train_config *cfg,
+                       cv_error *e)
 {
     memset(st, 0, sizeof *st);
     st->n_params = m->n_params;
@@ -165,6 +166,14 @@ int train_state_new(cv_train_state *st, const convc_model *m, const cv_train_con
         train_state_free(st);
         return -1;
     }
+    return 0;
+}
+
+int train_state_new(cv_train_state *st, const convc_model *m, const cv_train_config *cfg,
+                    cv_error *e)
+{
+    if (state_alloc(st, m, cfg, e) < 0)
+        return -1;
     cv_rng r;
     rng_seed(&r, cfg->seed);
     init_params(m, st->params, &r);
@@ -175,15 +184,8 @@ int train_state_new(cv_train_state *st, const convc_model *m, const cv_train_con
 int train_state_resume(cv_train_state *st, const convc_model *m, const cv_train_config *cfg,
                        const char *path, cv_error *e)
 {
-    memset(st, 0, sizeof *st);
-    st->n_params = m->n_params;
-    st->params = alloc_floats(m->n_params);
-    if (!st->params)
-        return cv_fail(e, "out of memory for %zu parameters", m->n_params);
-    if (optim_init(&st->opt, &cfg->optim, m->n_params, e) < 0) {
-        train_state_free(st);
+    if (state_alloc(st, m, cfg, e) < 0)
         return -1;
-    }
     cv_ckpt_state cs;
     if (ckpt_load(path, m, &cs, st->params, st->opt.state,
                   optim_state_count(cfg->optim.kind), e) < 0) {

@@ -13,6 +13,9 @@
 #include "eval.h"
 #include "image_io.h"
 #include "optim.h"
+#include "parse_num.h"
+#include "plot.h"
+#include "report_json.h"
 #include "threads.h"
 #include "train.h"
 #include "trainer.h"
@@ -67,25 +70,17 @@ static const char *flag_value(args *a, const char *inline_value)
 
 static int parse_long(const args *a, const char *s, long lo, long hi, long *out)
 {
-    char *end;
-    errno = 0;
-    long v = s ? strtol(s, &end, 10) : 0;
-    if (!s || !*s || *end || errno || v < lo || v > hi)
+    if (cv_parse_long(s, lo, hi, out) != 0)
         return usage_error(a, "%s: '%s' is not valid (expected an integer from %ld to %ld)",
                            a->flag, s ? s : "", lo, hi);
-    *out = v;
     return 0;
 }
 
 static int parse_u64(const args *a, const char *s, uint64_t *out)
 {
-    char *end;
-    errno = 0;
-    unsigned long long v = s && *s != '-' ? strtoull(s, &end, 10) : 0;
-    if (!s || !*s || *s == '-' || *end || errno)
+    if (cv_parse_u64(s, out) != 0)
         return usage_error(a, "%s: '%s' is not valid (expected a non-negative integer)",
                            a->flag, s ? s : "");
-    *out = v;
     return 0;
 }
 
@@ -93,10 +88,8 @@ static int parse_u64(const args *a, const char *s, uint64_t *out)
 static int parse_double(const args *a, const char *s, double lo, double hi, int hi_inclusive,
                         int lo_exclusive, double *out)
 {
-    char *end;
-    errno = 0;
-    double v = s ? strtod(s, &end) : 0;
-    int ok = s && *s && !*end && !errno && isfinite(v) && (lo_exclusive ? v > lo : v >= lo) &&
+    double v = 0;
+    int ok = cv_parse_double(s, &v) == 0 && (lo_exclusive ? v > lo : v >= lo) &&
              (hi_inclusive ? v <= hi : v < hi);
     if (!ok)
         return usage_error(a, "%s: '%s' is not valid (expected a number %s %g and %s %g)",
@@ -250,6 +243,19 @@ static float *load_weights(const convc_model *m, const char *path)
         fprintf(stderr, "error: %s\n", e.msg);
         free(params);
         return NULL;
+    }
+    return params;
+}
+
+/* eval and viz: the checkpoint's parameters and the data set; NULL (nothing
+ * to free) after printing why. */
+static float *load_weights_and_data(const convc_model *m, const char *weights,
+                                    const char *data, cv_dataset *d)
+{
+    float *params = load_weights(m, weights);
+    if (params && load_data(m, data, d) < 0) {
+        free(params);
+        params = NULL;
     }
     return params;
 }
@@ -501,26 +507,11 @@ static int cmd_train(const convc_model *m, args *a)
 
 /* ---- eval --------------------------------------------------------------- */
 
-static void json_string(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(f, "\\u%04x", c);
-        else
-            fputc(c, f);
-    }
-    fputc('"', f);
-}
-
 static void print_eval_json(const convc_model *m, const cv_eval *r, char *const *names)
 {
     int K = m->n_classes;
     printf("{\"model\":");
-    json_string(stdout, m->name);
+    json_put_string(stdout, m->name);
     printf(",\"spec_hash\":\"%016" PRIx64 "\",\"n\":%zu,\"loss\":%.6f,\"accuracy\":%.6f,"
            "\"per_class_accuracy\":[", m->spec_hash, r->n, r->loss, r->accuracy);
     for (int k = 0; k < K; k++)
@@ -529,7 +520,7 @@ static void print_eval_json(const convc_model *m, const cv_eval *r, char *const 
     for (int k = 0; k < K; k++) {
         if (k)
             putchar(',');
-        json_string(stdout, names[k]);
+        json_put_string(stdout, names[k]);
     }
     printf("],\"confusion\":[");
     for (int t = 0; t < K; t++) {
@@ -559,6 +550,18 @@ static void print_eval_text(const convc_model *m, const cv_eval *r, char *const 
             printf(" %5" PRIu64, r->confusion[(size_t)t * K + p]);
         printf("   %s\n", names[t]);
     }
+}
+
+/* eval --json and predict print results that a runner redirects into a file
+ * and then trusts: a failed write (disk full) must fail the command.  1 after
+ * printing why, else 0. */
+static int check_stdout(void)
+{
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return 0;
+    fprintf(stderr, "error: cannot write the results to standard output: %s\n",
+            strerror(errno));
+    return 1;
 }
 
 /* Class names for all of the model's classes (the data set's, then numbers). */
@@ -652,14 +655,10 @@ static int cmd_eval(const convc_model *m, args *a)
                           NULL, NULL);
     if (rc)
         return rc < 0 ? 0 : rc;
-    float *params = load_weights(m, weights);
+    cv_dataset d;
+    float *params = load_weights_and_data(m, weights, data, &d);
     if (!params)
         return 1;
-    cv_dataset d;
-    if (load_data(m, data, &d) < 0) {
-        free(params);
-        return 1;
-    }
     cv_error e;
     cv_pool *pool = pool_create(threads > 0 ? threads : threads_online(), &e);
     cv_eval r;
@@ -676,7 +675,7 @@ static int cmd_eval(const convc_model *m, args *a)
         else
             print_eval_text(m, &r, names, weights, dataset_dir(data));
         eval_free(&r);
-        rc = 0;
+        rc = check_stdout();
     }
     free_names(m, names);
     pool_destroy(pool);
@@ -749,7 +748,7 @@ static int cmd_predict(const convc_model *m, args *a)
     free(work);
     free(probs);
     free(rank);
-    return rc ? 1 : 0;
+    return rc || check_stdout() ? 1 : 0;
 }
 
 /* ---- viz ---------------------------------------------------------------- */
@@ -762,14 +761,10 @@ static int cmd_viz(const convc_model *m, args *a)
         return rc < 0 ? 0 : rc;
     if (!out)
         return usage_error(a, "--out DIR is required");
-    float *params = load_weights(m, weights);
+    cv_dataset d;
+    float *params = load_weights_and_data(m, weights, data, &d);
     if (!params)
         return 1;
-    cv_dataset d;
-    if (load_data(m, data, &d) < 0) {
-        free(params);
-        return 1;
-    }
     cv_error e;
     int written = 0;
     rc = 0;
@@ -783,6 +778,9 @@ static int cmd_viz(const convc_model *m, args *a)
     }
     dataset_free(&d);
     free(params);
+    /* The pictures' text leaves cairo and fontconfig caches behind; viz is
+     * the program's last step, so they can go (leak checkers stay quiet). */
+    plot_release_caches();
     return rc;
 }
 

@@ -12,19 +12,16 @@
 #include "plot.h"
 #include "png.h"
 
-static char tmp_dir[64];
+#include "tmp_dir.h"
 
 static void setup(void)
 {
-    snprintf(tmp_dir, sizeof tmp_dir, "/tmp/check_eda.XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(tmp_dir));
+    tmp_dir_make("check_eda");
 }
 
 static void teardown(void)
 {
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp_dir);
-    ck_assert_int_eq(system(cmd), 0);
+    tmp_dir_remove();
     plot_release_caches();
 }
 

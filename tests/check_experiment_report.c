@@ -300,6 +300,33 @@ START_TEST(broken_eval_marks_the_run)
 }
 END_TEST
 
+/* Numbers out of a type's range fall back instead of overflowing a cast
+ * (undefined behaviour that UBSan reports). */
+START_TEST(huge_numbers_fall_back)
+{
+    write_file("runs/cnn_k3-s1/eval.json",
+               "{\"n\": 1e300, \"loss\": 0.3, \"accuracy\": 0.9,"
+               " \"confusion\": [[1e300, -1e300], [3, 4]]}");
+    report r;
+    cv_error e;
+    ck_assert_int_eq(report_load(&r, dir, &e), 0);
+    ck_assert_int_eq(r.runs[2].ok, 1);
+    ck_assert_int_eq(r.runs[2].n_test, 0);
+    ck_assert_int_eq(r.runs[2].confusion[0], 0);
+    ck_assert_int_eq(r.runs[2].confusion[3], 4);
+    report_free(&r);
+
+    cv_error pe;
+    json_value *j = json_parse("t", "[2147483648, -5.7, 9007199254740993e3, \"7\"]", 43, &pe);
+    ck_assert_ptr_nonnull(j);
+    ck_assert_int_eq(json_int(json_at(j, 0), -1), -1);
+    ck_assert_int_eq(json_int(json_at(j, 1), 0), -5);
+    ck_assert_int_eq(json_int64(json_at(j, 2), -1), -1);
+    ck_assert_int_eq(json_int64(json_at(j, 3), -1), -1);
+    json_free(j);
+}
+END_TEST
+
 static Suite *report_suite(void)
 {
     Suite *s = suite_create("experiment_report");
@@ -317,6 +344,7 @@ static Suite *report_suite(void)
     tcase_add_test(limits, history_errors_name_the_line);
     tcase_add_test(limits, missing_manifest_is_an_error);
     tcase_add_test(limits, broken_eval_marks_the_run);
+    tcase_add_test(limits, huge_numbers_fall_back);
     suite_add_tcase(s, limits);
     return s;
 }

@@ -9,26 +9,16 @@
 #include "image_io.h"
 #include "png.h"
 
-static char tmp_dir[64];
+#include "tmp_dir.h"
 
 static void make_tmp(void)
 {
-    snprintf(tmp_dir, sizeof tmp_dir, "/tmp/check_image_io.XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(tmp_dir));
+    tmp_dir_make("check_image_io");
 }
 
 static void remove_tmp(void)
 {
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp_dir);
-    ck_assert_int_eq(system(cmd), 0);
-}
-
-static const char *tmp_path(const char *name)
-{
-    static char path[128];
-    snprintf(path, sizeof path, "%s/%s", tmp_dir, name);
-    return path;
+    tmp_dir_remove();
 }
 
 static void write_bytes(const char *path, const void *buf, size_t n)
@@ -188,6 +178,7 @@ START_TEST(bad_headers_are_named)
         {"P5 x 3 255\n", "width"},
         {"P2 2 1 10\n3 11\n", "above maxval"},
         {"P2 2 1 10\n3 -1\n", "not a number"},
+        {"P2 2 1 10\n3 70000\n", "larger than 65535"},
         {"P6 2 1 255\n\1\2\3\4\5\6", "P6"},
         {"GIF89a", "not a PGM"},
         {"", "not a PGM"},

@@ -12,29 +12,17 @@
 #include "plot.h"
 #include "png.h"
 
-static char tmp_dir[64];
+#include "tmp_dir.h"
 
 static void make_tmp(void)
 {
-    snprintf(tmp_dir, sizeof tmp_dir, "/tmp/check_plot.XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(tmp_dir));
+    tmp_dir_make("check_plot");
 }
 
 static void remove_tmp(void)
 {
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp_dir);
-    ck_assert_int_eq(system(cmd), 0);
+    tmp_dir_remove();
     plot_release_caches();  /* fork mode: each test is its own process */
-}
-
-static const char *tmp_path(const char *name)
-{
-    static char path[2][128];
-    static int which;
-    which ^= 1;
-    snprintf(path[which], sizeof path[which], "%s/%s", tmp_dir, name);
-    return path[which];
 }
 
 static int same_file(const char *a, const char *b)

@@ -10,26 +10,16 @@
 
 #include "png.h"
 
-static char tmp_dir[64];
+#include "tmp_dir.h"
 
 static void make_tmp(void)
 {
-    snprintf(tmp_dir, sizeof tmp_dir, "/tmp/check_png.XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(tmp_dir));
+    tmp_dir_make("check_png");
 }
 
 static void remove_tmp(void)
 {
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp_dir);
-    ck_assert_int_eq(system(cmd), 0);
-}
-
-static const char *tmp_path(const char *name)
-{
-    static char path[128];
-    snprintf(path, sizeof path, "%s/%s", tmp_dir, name);
-    return path;
+    tmp_dir_remove();
 }
 
 /* A bitmap whose every byte differs from its neighbours. */

@@ -154,31 +154,19 @@ static void init_data(void)
 
 /* ---- helpers -------------------------------------------------------------- */
 
-static char tmp_dir[64];
+#include "tmp_dir.h"
 
 static void setup(void)
 {
-    snprintf(tmp_dir, sizeof tmp_dir, "/tmp/check_viz.XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(tmp_dir));
+    tmp_dir_make("check_viz");
     init_params();
     init_data();
 }
 
 static void teardown(void)
 {
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp_dir);
-    ck_assert_int_eq(system(cmd), 0);
+    tmp_dir_remove();
     plot_release_caches();
-}
-
-static const char *tmp_path(const char *name)
-{
-    static char path[2][160];
-    static int which;
-    which ^= 1;
-    snprintf(path[which], sizeof path[which], "%s/%s", tmp_dir, name);
-    return path[which];
 }
 
 static void check_png(const char *path, int min_w, int min_h)

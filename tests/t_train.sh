@@ -32,6 +32,8 @@ expect 2 "--threads" -- $T --threads 0
 expect 2 "--val-split" -- $T --val-split 1
 expect 2 "--optimizer" -- $T --optimizer adagrad
 expect 2 "--seed" -- $T --seed -3
+expect 2 "--seed" -- $T --seed " -1"        # strtoull would read a huge seed
+expect 2 "--epochs" -- $T --epochs " 5"
 expect 2 "--limit-train" -- $T --limit-train 12x
 expect 2 "--steps" -- $T --steps
 expect 2 "unknown option '--bogus'" -- $T --bogus 1
@@ -113,6 +115,11 @@ assert len(j["confusion"]) == 10 and sum(map(sum, j["confusion"])) == 500
 assert abs(j["accuracy"] - sum(j["confusion"][k][k] for k in range(10)) / 500) < 1e-6
 assert 0 < j["loss"] < 3 and len(j["per_class_accuracy"]) == 10
 PY
+fi
+
+# A result that cannot be written is an error (a runner trusts exit status 0).
+if [ -w /dev/full ]; then
+    expect 1 "cannot write the results" -- sh -c "$T eval --weights '$W/a.ckpt' --limit-test 50 --json >/dev/full"
 fi
 
 # ---- predict: a PGM written by hand (a bright vertical bar: a trouser?) ----

@@ -1,0 +1,172 @@
+/* check_files.c - the shared helpers: whole-file reading with a limit,
+ * atomic writes, whole-string numbers and JSON string writing. */
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "files.h"
+#include "parse_num.h"
+#include "report_json.h"
+
+#include "tmp_dir.h"
+
+static char path[128];
+
+static void setup(void)
+{
+    tmp_dir_make("check_files");
+    snprintf(path, sizeof path, "%s/f", tmp_dir);
+}
+
+static void teardown(void)
+{
+    tmp_dir_remove();
+}
+
+START_TEST(read_whole_file_with_nul)
+{
+    cv_error e;
+    ck_assert_int_eq(cv_write_atomic(path, "abc", 3, &e), 0);
+    size_t len = 99;
+    char *s = cv_read_file(path, 0, &len, &e);
+    ck_assert_ptr_nonnull(s);
+    ck_assert_uint_eq(len, 3);
+    ck_assert_str_eq(s, "abc");
+    free(s);
+    /* Empty files are files too. */
+    ck_assert_int_eq(cv_write_atomic(path, "", 0, &e), 0);
+    s = cv_read_file(path, 0, &len, &e);
+    ck_assert_ptr_nonnull(s);
+    ck_assert_uint_eq(len, 0);
+    free(s);
+}
+END_TEST
+
+START_TEST(read_limit_is_exact)
+{
+    /* Around the first buffer size and a small limit: exactly max bytes is
+     * fine, one more is refused. */
+    size_t sizes[] = {1 << 16, (1 << 16) + 1, 3 << 16, 10};
+    for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+        size_t n = sizes[i];
+        char *data = malloc(n + 1);
+        ck_assert_ptr_nonnull(data);
+        memset(data, 'x', n + 1);
+        cv_error e;
+        ck_assert_int_eq(cv_write_atomic(path, data, n, &e), 0);
+        size_t len = 0;
+        char *s = cv_read_file(path, n, &len, &e);
+        ck_assert_ptr_nonnull(s);
+        ck_assert_uint_eq(len, n);
+        ck_assert_int_eq(memcmp(s, data, n), 0);
+        free(s);
+        errno = 0;
+        ck_assert_ptr_null(cv_read_file(path, n - 1, &len, &e));
+        ck_assert_int_eq(errno, EFBIG);
+        ck_assert_ptr_nonnull(strstr(e.msg, "larger than"));
+        ck_assert_ptr_nonnull(strstr(e.msg, path));
+        free(data);
+    }
+}
+END_TEST
+
+START_TEST(errors_name_the_file)
+{
+    cv_error e;
+    char missing[160];
+    snprintf(missing, sizeof missing, "%s/none", tmp_dir);
+    errno = 0;
+    ck_assert_ptr_null(cv_read_file(missing, 0, NULL, &e));
+    ck_assert_int_eq(errno, ENOENT);
+    ck_assert_ptr_nonnull(strstr(e.msg, missing));
+    ck_assert_ptr_nonnull(strstr(e.msg, "cannot open"));
+    /* A write that cannot happen leaves the old file and no temporary. */
+    snprintf(missing, sizeof missing, "%s/no/such/dir", tmp_dir);
+    errno = 0;
+    ck_assert_int_eq(cv_write_atomic(missing, "x", 1, &e), -1);
+    ck_assert_int_eq(errno, ENOENT);
+    ck_assert_ptr_nonnull(strstr(e.msg, missing));
+    ck_assert_int_eq(cv_write_atomic(path, "old", 3, &e), 0);
+    char tmp[160];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    ck_assert_int_ne(access(tmp, F_OK), 0);
+}
+END_TEST
+
+START_TEST(whole_string_numbers)
+{
+    long v = 0;
+    ck_assert_int_eq(cv_parse_long("42", 1, 100, &v), 0);
+    ck_assert_int_eq(v, 42);
+    ck_assert_int_eq(cv_parse_long("-3", -5, 5, &v), 0);
+    ck_assert_int_eq(cv_parse_long("101", 1, 100, &v), 1);
+    ck_assert_int_eq(v, 101);
+    const char *bad[] = {NULL, "", " 5", "5 ", "5x", "0x10", "99999999999999999999999", "-"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        ck_assert_msg(cv_parse_long(bad[i], 0, 1000, &v) < 0, "'%s' was read", bad[i]);
+    uint64_t u = 0;
+    ck_assert_int_eq(cv_parse_u64("18446744073709551615", &u), 0);
+    ck_assert(u == UINT64_MAX);
+    const char *bad_u[] = {"-1", " -1", "+1", "18446744073709551616", "", "1.0"};
+    for (size_t i = 0; i < sizeof bad_u / sizeof *bad_u; i++)
+        ck_assert_msg(cv_parse_u64(bad_u[i], &u) < 0, "'%s' was read", bad_u[i]);
+    double d = 0;
+    ck_assert_int_eq(cv_parse_double("1e-3", &d), 0);
+    ck_assert_double_eq_tol(d, 0.001, 1e-15);
+    ck_assert_int_eq(cv_parse_double(".5", &d), 0);
+    const char *bad_d[] = {"nan", "inf", "1e999", " 1", "1,5", ""};
+    for (size_t i = 0; i < sizeof bad_d / sizeof *bad_d; i++)
+        ck_assert_msg(cv_parse_double(bad_d[i], &d) < 0, "'%s' was read", bad_d[i]);
+}
+END_TEST
+
+START_TEST(json_strings_round_trip)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    ck_assert_ptr_nonnull(f);
+    fputc('[', f);
+    json_put_string(f, "a\"b\\c\nd\te\001f\xc3\xa9");
+    fputc(',', f);
+    json_put_string(f, NULL);
+    fputc(']', f);
+    fclose(f);
+    ck_assert_str_eq(buf, "[\"a\\\"b\\\\c\\nd\\te\\u0001f\xc3\xa9\",null]");
+    cv_error e;
+    json_value *j = json_parse("t", buf, len, &e);
+    ck_assert_ptr_nonnull(j);
+    ck_assert_str_eq(json_string(json_at(j, 0)), "a\"b\\c\nd\te\001f\xc3\xa9");
+    ck_assert_int_eq(json_at(j, 1)->type, JSON_NULL);
+    json_free(j);
+    free(buf);
+}
+END_TEST
+
+static Suite *files_suite(void)
+{
+    Suite *s = suite_create("files");
+    TCase *core = tcase_create("core");
+    tcase_add_checked_fixture(core, setup, teardown);
+    tcase_add_test(core, read_whole_file_with_nul);
+    tcase_add_test(core, whole_string_numbers);
+    tcase_add_test(core, json_strings_round_trip);
+    suite_add_tcase(s, core);
+    TCase *limits = tcase_create("limits");
+    tcase_add_checked_fixture(limits, setup, teardown);
+    tcase_add_test(limits, read_limit_is_exact);
+    tcase_add_test(limits, errors_name_the_file);
+    suite_add_tcase(s, limits);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *r = srunner_create(files_suite());
+    srunner_run_all(r, CK_NORMAL);
+    int failed = srunner_ntests_failed(r);
+    srunner_free(r);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
