@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "commands.h"
 #include "experiment.h"
@@ -216,6 +217,8 @@ int cmd_run(int argc, char **argv)
         .dry_run = dry_run,
         .show_progress = progress >= 0 ? progress : jobs == 1 && isatty(1),
     };
+    struct timespec start, end;
+    clock_gettime(CLOCK_MONOTONIC, &start);
     print_plan(&x, stdout);
     int failures = experiment_run(&x, &o, stdout);
     int status = failures != 0;
@@ -226,6 +229,13 @@ int cmd_run(int argc, char **argv)
         status |= run_report(bin_dir, out_dir);
     else if (dry_run)
         printf("dry run: nothing was built or trained\n");
+    /* The wall time of the whole study is what a reader of the README asks. */
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    double seconds = (double)(end.tv_sec - start.tv_sec) +
+                     (double)(end.tv_nsec - start.tv_nsec) * 1e-9;
+    if (!dry_run)
+        printf("experiment %s: %s in %.1f minutes\n", x.name,
+               status ? "finished with failures" : "done", seconds / 60.0);
     experiment_free(&x);
     return status;
 }
