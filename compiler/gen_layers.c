@@ -299,6 +299,43 @@ static void emit_dense_forward(gen_ctx *c, int i, const char *fname, int group)
         emit_line(e, "float acc%d[%d];", j, units);
     emit_line(e, "long k;");
     emit_line(e, "int o;");
+    if (c->vector && units % 8 == 0) {
+        /* Register-blocked: the group's accumulators for vb vectors of
+         * outputs stay in registers over all of k.  The plain loop keeps them
+         * in memory, where each k waits for the previous k's store. */
+        int vb = units / 8, v;
+        while (vb > 1 && (group * vb > 24 || units / 8 % vb != 0))
+            vb--;
+        gen_pp(c, "#ifdef CONVC_VECTOR");
+        emit_open(e, "for (o = 0; o < %d; o += %d)", units, 8 * vb);
+        for (j = 0; j < group; j++) {
+            emit_raw(e, "%*svf8 ", e->depth * 4, "");
+            for (v = 0; v < vb; v++)
+                emit_raw(e, "a%d_%d = vload(bias + o + %d)%s", j, v, 8 * v,
+                         v + 1 < vb ? ", " : ";\n");
+        }
+        emit_open(e, "for (k = 0; k < %lld; k++)", nin);
+        emit_line(e, "const float *%s row = kern + k * %d + o;", R, units);
+        emit_raw(e, "%*sconst vf8 ", e->depth * 4, "");
+        for (v = 0; v < vb; v++)
+            emit_raw(e, "w%d = vload(row + %d)%s", v, 8 * v, v + 1 < vb ? ", " : ";\n");
+        emit_line(e, "vf8 xv;");
+        for (j = 0; j < group; j++) {
+            emit_raw(e, "%*sxv = vsplat(in%d[k]);", e->depth * 4, "", j);
+            for (v = 0; v < vb; v++)
+                emit_raw(e, " a%d_%d += xv * w%d;", j, v, v);
+            emit_raw(e, "\n");
+        }
+        emit_close(e, "");
+        for (j = 0; j < group; j++) {
+            emit_raw(e, "%*s", e->depth * 4, "");
+            for (v = 0; v < vb; v++)
+                emit_raw(e, "vstore(acc%d + o + %d, a%d_%d);%s", j, 8 * v, j, v,
+                         v + 1 < vb ? " " : "\n");
+        }
+        emit_close(e, "");
+        gen_pp(c, "#else");
+    }
     emit_open(e, "for (o = 0; o < %d; o++)", units);
     for (j = 0; j < group; j++)
         emit_line(e, "acc%d[o] = bias[o];", j);
@@ -312,6 +349,8 @@ static void emit_dense_forward(gen_ctx *c, int i, const char *fname, int group)
         emit_line(e, "acc%d[o] += v%d * row[o];", j, j);
     emit_close(e, "");
     emit_close(e, "");
+    if (c->vector && units % 8 == 0)
+        gen_pp(c, "#endif");
     if (l->act == IR_SOFTMAX) {
         emit_open(e, "for (o = 0; o < %d; o++)", units);
         for (j = 0; j < group; j++)

@@ -3,7 +3,7 @@
  * Per batch there are two parallel phases on a persistent pool:
  *   compute: thread t takes the t-th contiguous slice of the batch, gathers
  *            and normalizes its images, runs forward and backward into its
- *            own gradient buffer;
+ *            own gradient buffer, a few images at a time;
  *   update:  thread t takes the t-th slice of the parameters, sums the
  *            gradient buffers in thread order, scales by 1 / batch size
  *            (the loss is the batch mean, as in Keras) and applies the
@@ -58,6 +58,22 @@ static void slice(size_t n, int t, int T, size_t *lo, size_t *hi)
     *hi = n * (size_t)(t + 1) / (size_t)T;
 }
 
+/* Samples per forward/backward round within a thread's slice.  The
+ * parameters do not change within a batch, so running forward and backward
+ * on a few samples at a time gives the same gradients while the activations
+ * of those samples (work_per_sample floats each) stay in cache between the
+ * two passes, instead of a whole slice streaming through memory: at most
+ * CHUNK_BYTES of them, in multiples of 4 to keep the generated dense
+ * layers' 4-sample groups whole.  A model with little scratch per sample
+ * runs its slice in one round. */
+#define CHUNK_BYTES (4u << 20)
+
+static size_t train_chunk(const convc_model *m)
+{
+    size_t c = CHUNK_BYTES / (m->work_per_sample * sizeof(float) + 1) / 4 * 4;
+    return c < 4 ? 4 : c;
+}
+
 static void compute_task(void *arg, int t, int T)
 {
     batch_job *j = arg;
@@ -67,17 +83,24 @@ static void compute_task(void *arg, int t, int T)
     slice((size_t)j->n, t, T, &lo, &hi);
     b->loss = 0;
     b->correct = 0;
-    int n = (int)(hi - lo);
+    size_t n = hi - lo;
     if (n == 0)
         return;
-    dataset_gather(j->images, j->order + j->first + lo, 0, (size_t)n, b->x, b->labels);
-    for (int i = 0; i < n; i++)
-        b->seeds[i] = rng_mix3(j->seed, j->epoch, j->first + lo + (size_t)i);
-    m->forward(j->params, b->work, b->x, n, b->probs, b->seeds);
-    for (int i = 0; i < n; i++)
-        b->correct += eval_argmax(b->probs + (size_t)i * m->n_classes, m->n_classes) ==
-                      b->labels[i];
-    b->loss = m->backward(j->params, b->grads, b->work, b->x, b->labels, n);
+    size_t in_size = (size_t)m->in_h * m->in_w * m->in_c;
+    dataset_gather(j->images, j->order + j->first + lo, 0, n, b->x, b->labels);
+    for (size_t i = 0; i < n; i++)
+        b->seeds[i] = rng_mix3(j->seed, j->epoch, j->first + lo + i);
+    size_t chunk = train_chunk(m);
+    for (size_t c = 0; c < n; c += chunk) {
+        int k = (int)(n - c < chunk ? n - c : chunk);
+        const float *x = b->x + c * in_size;
+        float *probs = b->probs + c * (size_t)m->n_classes;
+        m->forward(j->params, b->work, x, k, probs, b->seeds + c);
+        for (int i = 0; i < k; i++)
+            b->correct += eval_argmax(probs + (size_t)i * m->n_classes, m->n_classes) ==
+                          b->labels[c + (size_t)i];
+        b->loss += m->backward(j->params, b->grads, b->work, x, b->labels + c, k);
+    }
 }
 
 /* Floats per pass of the update phase: the summing, scaling and optimizer
@@ -133,11 +156,11 @@ static thread_buf *alloc_buffers(const convc_model *m, int T, int batch)
     thread_buf *tb = calloc((size_t)T, sizeof *tb);
     if (!tb)
         return NULL;
-    size_t cap = ((size_t)batch + (size_t)T - 1) / (size_t)T;
+    size_t cap = ((size_t)batch + (size_t)T - 1) / (size_t)T, chunk = train_chunk(m);
     size_t in_size = (size_t)m->in_h * m->in_w * m->in_c;
     for (int t = 0; t < T; t++) {
         tb[t].x = alloc_floats(cap * in_size);
-        tb[t].work = alloc_floats(cap * m->work_per_sample);
+        tb[t].work = alloc_floats((cap < chunk ? cap : chunk) * m->work_per_sample);
         tb[t].probs = alloc_floats(cap * (size_t)m->n_classes);
         tb[t].grads = alloc_floats(m->n_params);
         if (tb[t].grads)

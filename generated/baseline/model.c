@@ -80,6 +80,27 @@ static void dense1_forward4(const float *restrict params, float *restrict w)
     float acc3[128];
     long k;
     int o;
+#ifdef CONVC_VECTOR
+    for (o = 0; o < 128; o += 32) {
+        vf8 a0_0 = vload(bias + o + 0), a0_1 = vload(bias + o + 8), a0_2 = vload(bias + o + 16), a0_3 = vload(bias + o + 24);
+        vf8 a1_0 = vload(bias + o + 0), a1_1 = vload(bias + o + 8), a1_2 = vload(bias + o + 16), a1_3 = vload(bias + o + 24);
+        vf8 a2_0 = vload(bias + o + 0), a2_1 = vload(bias + o + 8), a2_2 = vload(bias + o + 16), a2_3 = vload(bias + o + 24);
+        vf8 a3_0 = vload(bias + o + 0), a3_1 = vload(bias + o + 8), a3_2 = vload(bias + o + 16), a3_3 = vload(bias + o + 24);
+        for (k = 0; k < 784; k++) {
+            const float *restrict row = kern + k * 128 + o;
+            const vf8 w0 = vload(row + 0), w1 = vload(row + 8), w2 = vload(row + 16), w3 = vload(row + 24);
+            vf8 xv;
+            xv = vsplat(in0[k]); a0_0 += xv * w0; a0_1 += xv * w1; a0_2 += xv * w2; a0_3 += xv * w3;
+            xv = vsplat(in1[k]); a1_0 += xv * w0; a1_1 += xv * w1; a1_2 += xv * w2; a1_3 += xv * w3;
+            xv = vsplat(in2[k]); a2_0 += xv * w0; a2_1 += xv * w1; a2_2 += xv * w2; a2_3 += xv * w3;
+            xv = vsplat(in3[k]); a3_0 += xv * w0; a3_1 += xv * w1; a3_2 += xv * w2; a3_3 += xv * w3;
+        }
+        vstore(acc0 + o + 0, a0_0); vstore(acc0 + o + 8, a0_1); vstore(acc0 + o + 16, a0_2); vstore(acc0 + o + 24, a0_3);
+        vstore(acc1 + o + 0, a1_0); vstore(acc1 + o + 8, a1_1); vstore(acc1 + o + 16, a1_2); vstore(acc1 + o + 24, a1_3);
+        vstore(acc2 + o + 0, a2_0); vstore(acc2 + o + 8, a2_1); vstore(acc2 + o + 16, a2_2); vstore(acc2 + o + 24, a2_3);
+        vstore(acc3 + o + 0, a3_0); vstore(acc3 + o + 8, a3_1); vstore(acc3 + o + 16, a3_2); vstore(acc3 + o + 24, a3_3);
+    }
+#else
     for (o = 0; o < 128; o++) {
         acc0[o] = bias[o];
         acc1[o] = bias[o];
@@ -99,6 +120,7 @@ static void dense1_forward4(const float *restrict params, float *restrict w)
             acc3[o] += v3 * row[o];
         }
     }
+#endif
     for (o = 0; o < 128; o++) {
         out0[o] = acc0[o] < 0.0f ? 0.0f : acc0[o];
         out1[o] = acc1[o] < 0.0f ? 0.0f : acc1[o];
@@ -116,6 +138,18 @@ static void dense1_forward1(const float *restrict params, float *restrict w)
     float acc0[128];
     long k;
     int o;
+#ifdef CONVC_VECTOR
+    for (o = 0; o < 128; o += 128) {
+        vf8 a0_0 = vload(bias + o + 0), a0_1 = vload(bias + o + 8), a0_2 = vload(bias + o + 16), a0_3 = vload(bias + o + 24), a0_4 = vload(bias + o + 32), a0_5 = vload(bias + o + 40), a0_6 = vload(bias + o + 48), a0_7 = vload(bias + o + 56), a0_8 = vload(bias + o + 64), a0_9 = vload(bias + o + 72), a0_10 = vload(bias + o + 80), a0_11 = vload(bias + o + 88), a0_12 = vload(bias + o + 96), a0_13 = vload(bias + o + 104), a0_14 = vload(bias + o + 112), a0_15 = vload(bias + o + 120);
+        for (k = 0; k < 784; k++) {
+            const float *restrict row = kern + k * 128 + o;
+            const vf8 w0 = vload(row + 0), w1 = vload(row + 8), w2 = vload(row + 16), w3 = vload(row + 24), w4 = vload(row + 32), w5 = vload(row + 40), w6 = vload(row + 48), w7 = vload(row + 56), w8 = vload(row + 64), w9 = vload(row + 72), w10 = vload(row + 80), w11 = vload(row + 88), w12 = vload(row + 96), w13 = vload(row + 104), w14 = vload(row + 112), w15 = vload(row + 120);
+            vf8 xv;
+            xv = vsplat(in0[k]); a0_0 += xv * w0; a0_1 += xv * w1; a0_2 += xv * w2; a0_3 += xv * w3; a0_4 += xv * w4; a0_5 += xv * w5; a0_6 += xv * w6; a0_7 += xv * w7; a0_8 += xv * w8; a0_9 += xv * w9; a0_10 += xv * w10; a0_11 += xv * w11; a0_12 += xv * w12; a0_13 += xv * w13; a0_14 += xv * w14; a0_15 += xv * w15;
+        }
+        vstore(acc0 + o + 0, a0_0); vstore(acc0 + o + 8, a0_1); vstore(acc0 + o + 16, a0_2); vstore(acc0 + o + 24, a0_3); vstore(acc0 + o + 32, a0_4); vstore(acc0 + o + 40, a0_5); vstore(acc0 + o + 48, a0_6); vstore(acc0 + o + 56, a0_7); vstore(acc0 + o + 64, a0_8); vstore(acc0 + o + 72, a0_9); vstore(acc0 + o + 80, a0_10); vstore(acc0 + o + 88, a0_11); vstore(acc0 + o + 96, a0_12); vstore(acc0 + o + 104, a0_13); vstore(acc0 + o + 112, a0_14); vstore(acc0 + o + 120, a0_15);
+    }
+#else
     for (o = 0; o < 128; o++) {
         acc0[o] = bias[o];
     }
@@ -126,6 +160,7 @@ static void dense1_forward1(const float *restrict params, float *restrict w)
             acc0[o] += v0 * row[o];
         }
     }
+#endif
     for (o = 0; o < 128; o++) {
         out0[o] = acc0[o] < 0.0f ? 0.0f : acc0[o];
     }

@@ -91,6 +91,8 @@ static void conv1_forward(const float *restrict params, float *restrict w, const
     {
         int oy, ox, cb, ky, j;
         for (oy = 0; oy < 28; oy++) {
+            const int ky0 = oy * 1 < 2 ? 2 - oy * 1 : 0;
+            const int ky1 = oy * 1 + 5 > 30 ? 30 - oy * 1 : 5;
             for (ox = 0; ox < 24; ox += 6) {
                 for (cb = 0; cb < 32; cb += 32) {
                     const float *restrict xb = src + (oy * 32 + ox * 1) * 1;
@@ -102,7 +104,7 @@ static void conv1_forward(const float *restrict params, float *restrict w, const
                     vf8 a3_0 = vload(bias + cb + 0), a3_1 = vload(bias + cb + 8), a3_2 = vload(bias + cb + 16), a3_3 = vload(bias + cb + 24);
                     vf8 a4_0 = vload(bias + cb + 0), a4_1 = vload(bias + cb + 8), a4_2 = vload(bias + cb + 16), a4_3 = vload(bias + cb + 24);
                     vf8 a5_0 = vload(bias + cb + 0), a5_1 = vload(bias + cb + 8), a5_2 = vload(bias + cb + 16), a5_3 = vload(bias + cb + 24);
-                    for (ky = 0; ky < 5; ky++) {
+                    for (ky = ky0; ky < ky1; ky++) {
                         const float *restrict xr = xb + ky * 32;
                         const float *restrict kr = kb + ky * 160;
                         for (j = 0; j < 5; j++) {
@@ -133,7 +135,7 @@ static void conv1_forward(const float *restrict params, float *restrict w, const
                 vf8 a1_0 = vload(bias + cb + 0), a1_1 = vload(bias + cb + 8), a1_2 = vload(bias + cb + 16), a1_3 = vload(bias + cb + 24);
                 vf8 a2_0 = vload(bias + cb + 0), a2_1 = vload(bias + cb + 8), a2_2 = vload(bias + cb + 16), a2_3 = vload(bias + cb + 24);
                 vf8 a3_0 = vload(bias + cb + 0), a3_1 = vload(bias + cb + 8), a3_2 = vload(bias + cb + 16), a3_3 = vload(bias + cb + 24);
-                for (ky = 0; ky < 5; ky++) {
+                for (ky = ky0; ky < ky1; ky++) {
                     const float *restrict xr = xb + ky * 32;
                     const float *restrict kr = kb + ky * 160;
                     for (j = 0; j < 5; j++) {
@@ -212,6 +214,8 @@ static void conv1_backward(float *restrict grads, float *restrict w)
     {
         int oy, ox, cb, ky, r;
         for (ky = 0; ky < 5; ky++) {
+            const int oy0 = ky < 2 ? (2 - ky) / 1 : 0;
+            const int oy1 = (30 - ky) / 1 < 28 ? (30 - ky) / 1 : 28;
             for (r = 0; r < 5; r += 5) {
                 for (cb = 0; cb < 32; cb += 32) {
                     const float *restrict xr = src + ky * 32 + r;
@@ -221,7 +225,7 @@ static void conv1_backward(float *restrict grads, float *restrict w)
                     vf8 a2_0 = vsplat(0.0f), a2_1 = vsplat(0.0f), a2_2 = vsplat(0.0f), a2_3 = vsplat(0.0f);
                     vf8 a3_0 = vsplat(0.0f), a3_1 = vsplat(0.0f), a3_2 = vsplat(0.0f), a3_3 = vsplat(0.0f);
                     vf8 a4_0 = vsplat(0.0f), a4_1 = vsplat(0.0f), a4_2 = vsplat(0.0f), a4_3 = vsplat(0.0f);
-                    for (oy = 0; oy < 28; oy++) {
+                    for (oy = oy0; oy < oy1; oy++) {
                         for (ox = 0; ox < 28; ox++) {
                             const float *restrict xp = xr + (oy * 32 + ox * 1) * 1;
                             const float *restrict d = dz + (oy * 28 + ox) * 32 + cb;
@@ -360,6 +364,8 @@ static void conv2_forward(const float *restrict params, float *restrict w)
     {
         int oy, ox, cb, ky, j;
         for (oy = 0; oy < 14; oy++) {
+            const int ky0 = oy * 1 < 2 ? 2 - oy * 1 : 0;
+            const int ky1 = oy * 1 + 5 > 16 ? 16 - oy * 1 : 5;
             for (ox = 0; ox < 12; ox += 6) {
                 for (cb = 0; cb < 64; cb += 32) {
                     const float *restrict xb = src + (oy * 18 + ox * 1) * 32;
@@ -371,7 +377,7 @@ static void conv2_forward(const float *restrict params, float *restrict w)
                     vf8 a3_0 = vload(bias + cb + 0), a3_1 = vload(bias + cb + 8), a3_2 = vload(bias + cb + 16), a3_3 = vload(bias + cb + 24);
                     vf8 a4_0 = vload(bias + cb + 0), a4_1 = vload(bias + cb + 8), a4_2 = vload(bias + cb + 16), a4_3 = vload(bias + cb + 24);
                     vf8 a5_0 = vload(bias + cb + 0), a5_1 = vload(bias + cb + 8), a5_2 = vload(bias + cb + 16), a5_3 = vload(bias + cb + 24);
-                    for (ky = 0; ky < 5; ky++) {
+                    for (ky = ky0; ky < ky1; ky++) {
                         const float *restrict xr = xb + ky * 576;
                         const float *restrict kr = kb + ky * 10240;
                         for (j = 0; j < 160; j++) {
@@ -400,7 +406,7 @@ static void conv2_forward(const float *restrict params, float *restrict w)
                 float *restrict ob = out + (oy * 14 + ox) * 64 + cb;
                 vf8 a0_0 = vload(bias + cb + 0), a0_1 = vload(bias + cb + 8), a0_2 = vload(bias + cb + 16), a0_3 = vload(bias + cb + 24);
                 vf8 a1_0 = vload(bias + cb + 0), a1_1 = vload(bias + cb + 8), a1_2 = vload(bias + cb + 16), a1_3 = vload(bias + cb + 24);
-                for (ky = 0; ky < 5; ky++) {
+                for (ky = ky0; ky < ky1; ky++) {
                     const float *restrict xr = xb + ky * 576;
                     const float *restrict kr = kb + ky * 10240;
                     for (j = 0; j < 160; j++) {
@@ -475,6 +481,8 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
     {
         int oy, ox, cb, ky, r;
         for (ky = 0; ky < 5; ky++) {
+            const int oy0 = ky < 2 ? (2 - ky) / 1 : 0;
+            const int oy1 = (16 - ky) / 1 < 14 ? (16 - ky) / 1 : 14;
             for (r = 0; r < 156; r += 6) {
                 for (cb = 0; cb < 64; cb += 32) {
                     const float *restrict xr = src + ky * 576 + r;
@@ -485,7 +493,7 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
                     vf8 a3_0 = vsplat(0.0f), a3_1 = vsplat(0.0f), a3_2 = vsplat(0.0f), a3_3 = vsplat(0.0f);
                     vf8 a4_0 = vsplat(0.0f), a4_1 = vsplat(0.0f), a4_2 = vsplat(0.0f), a4_3 = vsplat(0.0f);
                     vf8 a5_0 = vsplat(0.0f), a5_1 = vsplat(0.0f), a5_2 = vsplat(0.0f), a5_3 = vsplat(0.0f);
-                    for (oy = 0; oy < 14; oy++) {
+                    for (oy = oy0; oy < oy1; oy++) {
                         for (ox = 0; ox < 14; ox++) {
                             const float *restrict xp = xr + (oy * 18 + ox * 1) * 32;
                             const float *restrict d = dz + (oy * 14 + ox) * 64 + cb;
@@ -533,7 +541,7 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
                 vf8 a1_0 = vsplat(0.0f), a1_1 = vsplat(0.0f), a1_2 = vsplat(0.0f), a1_3 = vsplat(0.0f);
                 vf8 a2_0 = vsplat(0.0f), a2_1 = vsplat(0.0f), a2_2 = vsplat(0.0f), a2_3 = vsplat(0.0f);
                 vf8 a3_0 = vsplat(0.0f), a3_1 = vsplat(0.0f), a3_2 = vsplat(0.0f), a3_3 = vsplat(0.0f);
-                for (oy = 0; oy < 14; oy++) {
+                for (oy = oy0; oy < oy1; oy++) {
                     for (ox = 0; ox < 14; ox++) {
                         const float *restrict xp = xr + (oy * 18 + ox * 1) * 32;
                         const float *restrict d = dz + (oy * 14 + ox) * 64 + cb;
@@ -600,6 +608,8 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
             }
             int oy, ox, cb, ky, j;
             for (oy = 0; oy < 14; oy++) {
+                const int ky0 = oy * 1 < 2 ? 2 - oy * 1 : 0;
+                const int ky1 = oy * 1 + 5 > 16 ? 16 - oy * 1 : 5;
                 for (ox = 0; ox < 12; ox += 6) {
                     for (cb = 0; cb < 32; cb += 32) {
                         const float *restrict xb = (dpz + 2944) + (oy * 22 + ox * 1) * 64;
@@ -611,7 +621,7 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
                         vf8 a3_0 = vsplat(0.0f), a3_1 = vsplat(0.0f), a3_2 = vsplat(0.0f), a3_3 = vsplat(0.0f);
                         vf8 a4_0 = vsplat(0.0f), a4_1 = vsplat(0.0f), a4_2 = vsplat(0.0f), a4_3 = vsplat(0.0f);
                         vf8 a5_0 = vsplat(0.0f), a5_1 = vsplat(0.0f), a5_2 = vsplat(0.0f), a5_3 = vsplat(0.0f);
-                        for (ky = 0; ky < 5; ky++) {
+                        for (ky = ky0; ky < ky1; ky++) {
                             const float *restrict xr = xb + ky * 1408;
                             const float *restrict kr = kb + ky * 10240;
                             for (j = 0; j < 320; j++) {
@@ -640,7 +650,7 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
                     float *restrict ob = din + (oy * 14 + ox) * 32 + cb;
                     vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f), a0_2 = vsplat(0.0f), a0_3 = vsplat(0.0f);
                     vf8 a1_0 = vsplat(0.0f), a1_1 = vsplat(0.0f), a1_2 = vsplat(0.0f), a1_3 = vsplat(0.0f);
-                    for (ky = 0; ky < 5; ky++) {
+                    for (ky = ky0; ky < ky1; ky++) {
                         const float *restrict xr = xb + ky * 1408;
                         const float *restrict kr = kb + ky * 10240;
                         for (j = 0; j < 320; j++) {
@@ -790,6 +800,27 @@ static void dense1_forward4(const float *restrict params, float *restrict w)
     float acc3[64];
     long k;
     int o;
+#ifdef CONVC_VECTOR
+    for (o = 0; o < 64; o += 32) {
+        vf8 a0_0 = vload(bias + o + 0), a0_1 = vload(bias + o + 8), a0_2 = vload(bias + o + 16), a0_3 = vload(bias + o + 24);
+        vf8 a1_0 = vload(bias + o + 0), a1_1 = vload(bias + o + 8), a1_2 = vload(bias + o + 16), a1_3 = vload(bias + o + 24);
+        vf8 a2_0 = vload(bias + o + 0), a2_1 = vload(bias + o + 8), a2_2 = vload(bias + o + 16), a2_3 = vload(bias + o + 24);
+        vf8 a3_0 = vload(bias + o + 0), a3_1 = vload(bias + o + 8), a3_2 = vload(bias + o + 16), a3_3 = vload(bias + o + 24);
+        for (k = 0; k < 3136; k++) {
+            const float *restrict row = kern + k * 64 + o;
+            const vf8 w0 = vload(row + 0), w1 = vload(row + 8), w2 = vload(row + 16), w3 = vload(row + 24);
+            vf8 xv;
+            xv = vsplat(in0[k]); a0_0 += xv * w0; a0_1 += xv * w1; a0_2 += xv * w2; a0_3 += xv * w3;
+            xv = vsplat(in1[k]); a1_0 += xv * w0; a1_1 += xv * w1; a1_2 += xv * w2; a1_3 += xv * w3;
+            xv = vsplat(in2[k]); a2_0 += xv * w0; a2_1 += xv * w1; a2_2 += xv * w2; a2_3 += xv * w3;
+            xv = vsplat(in3[k]); a3_0 += xv * w0; a3_1 += xv * w1; a3_2 += xv * w2; a3_3 += xv * w3;
+        }
+        vstore(acc0 + o + 0, a0_0); vstore(acc0 + o + 8, a0_1); vstore(acc0 + o + 16, a0_2); vstore(acc0 + o + 24, a0_3);
+        vstore(acc1 + o + 0, a1_0); vstore(acc1 + o + 8, a1_1); vstore(acc1 + o + 16, a1_2); vstore(acc1 + o + 24, a1_3);
+        vstore(acc2 + o + 0, a2_0); vstore(acc2 + o + 8, a2_1); vstore(acc2 + o + 16, a2_2); vstore(acc2 + o + 24, a2_3);
+        vstore(acc3 + o + 0, a3_0); vstore(acc3 + o + 8, a3_1); vstore(acc3 + o + 16, a3_2); vstore(acc3 + o + 24, a3_3);
+    }
+#else
     for (o = 0; o < 64; o++) {
         acc0[o] = bias[o];
         acc1[o] = bias[o];
@@ -809,6 +840,7 @@ static void dense1_forward4(const float *restrict params, float *restrict w)
             acc3[o] += v3 * row[o];
         }
     }
+#endif
     for (o = 0; o < 64; o++) {
         out0[o] = acc0[o] < 0.0f ? 0.0f : acc0[o];
         out1[o] = acc1[o] < 0.0f ? 0.0f : acc1[o];
@@ -826,6 +858,18 @@ static void dense1_forward1(const float *restrict params, float *restrict w)
     float acc0[64];
     long k;
     int o;
+#ifdef CONVC_VECTOR
+    for (o = 0; o < 64; o += 64) {
+        vf8 a0_0 = vload(bias + o + 0), a0_1 = vload(bias + o + 8), a0_2 = vload(bias + o + 16), a0_3 = vload(bias + o + 24), a0_4 = vload(bias + o + 32), a0_5 = vload(bias + o + 40), a0_6 = vload(bias + o + 48), a0_7 = vload(bias + o + 56);
+        for (k = 0; k < 3136; k++) {
+            const float *restrict row = kern + k * 64 + o;
+            const vf8 w0 = vload(row + 0), w1 = vload(row + 8), w2 = vload(row + 16), w3 = vload(row + 24), w4 = vload(row + 32), w5 = vload(row + 40), w6 = vload(row + 48), w7 = vload(row + 56);
+            vf8 xv;
+            xv = vsplat(in0[k]); a0_0 += xv * w0; a0_1 += xv * w1; a0_2 += xv * w2; a0_3 += xv * w3; a0_4 += xv * w4; a0_5 += xv * w5; a0_6 += xv * w6; a0_7 += xv * w7;
+        }
+        vstore(acc0 + o + 0, a0_0); vstore(acc0 + o + 8, a0_1); vstore(acc0 + o + 16, a0_2); vstore(acc0 + o + 24, a0_3); vstore(acc0 + o + 32, a0_4); vstore(acc0 + o + 40, a0_5); vstore(acc0 + o + 48, a0_6); vstore(acc0 + o + 56, a0_7);
+    }
+#else
     for (o = 0; o < 64; o++) {
         acc0[o] = bias[o];
     }
@@ -836,6 +880,7 @@ static void dense1_forward1(const float *restrict params, float *restrict w)
             acc0[o] += v0 * row[o];
         }
     }
+#endif
     for (o = 0; o < 64; o++) {
         out0[o] = acc0[o] < 0.0f ? 0.0f : acc0[o];
     }
