@@ -29,6 +29,17 @@ char *gen_comment_text(const char *s)
     return t;
 }
 
+void gen_emit_spec_lines(emitter *e, const ir_model *m, const char *indent)
+{
+    int i;
+    emit_line(e, "%sinput %dx%dx%d", indent, m->input.h, m->input.w, m->input.c);
+    for (i = 0; i < m->n_layers; i++) {
+        char *src = gen_comment_text(m->layers[i].source ? m->layers[i].source : "");
+        emit_line(e, "%s%s", indent, src ? src : "");
+        free(src);
+    }
+}
+
 char *gen_string_literal(const char *s)
 {
     size_t n = strlen(s), i, j = 0;
@@ -103,16 +114,10 @@ static void emit_top_comment(emitter *e, const ir_model *m, const char *file)
 
 static void emit_spec_quote(emitter *e, const ir_model *m)
 {
-    int i;
     emit_line(e, "/* Model %s, spec hash %016llx, %lld parameters, %lld FLOPs forward:",
               m->name, (unsigned long long)m->spec_hash, (long long)m->params,
               (long long)m->flops);
-    emit_line(e, " *   input %dx%dx%d", m->input.h, m->input.w, m->input.c);
-    for (i = 0; i < m->n_layers; i++) {
-        char *src = gen_comment_text(m->layers[i].source ? m->layers[i].source : "");
-        emit_line(e, " *   %s", src ? src : "");
-        free(src);
-    }
+    gen_emit_spec_lines(e, m, " *   ");
     emit_line(e, " */");
 }
 

@@ -4,6 +4,7 @@
 #define CONVC_GEN_MODEL_H
 
 #include <stdio.h>
+#include "emit.h"
 #include "ir.h"
 
 typedef struct {
@@ -18,6 +19,9 @@ void gen_sources_free(gen_sources *s);
 /* Text safe inside a C comment / a C string literal.  Caller frees. */
 char *gen_comment_text(const char *s);
 char *gen_string_literal(const char *s);
+/* The spec's statements, one comment line each after `indent`: the input,
+ * then every layer's source text.  model.c and the export both quote it. */
+void gen_emit_spec_lines(emitter *e, const ir_model *m, const char *indent);
 /* Check that a model is within what the generators support; prints a
  * located error on diag and returns 1 otherwise. */
 int gen_check_model(const ir_model *m, FILE *diag);
