@@ -15,6 +15,7 @@
  * run.sh derives GFLOP/s and the share of the FMA peak from these lines.
  *
  *   bench [--seconds S] [--max-threads T]   measure the linked model
+ *   bench ... --train-only                  only training at batch 32
  *   bench --rss COMMAND [ARG...]            run COMMAND, print its peak RSS */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -202,7 +203,7 @@ static int compare_doubles(const void *a, const void *b)
 static double latency_us(const convc_model *m, const float *params, const float *image,
                          double seconds)
 {
-    float *work = alloc_floats(m->work_per_sample);
+    float *work = alloc_floats(convc_work_floats(m, 1));
     float *probs = alloc_floats((size_t)m->n_classes);
     double *samples = malloc(MAX_LATENCY_RUNS * sizeof *samples);
     if (!samples) {
@@ -276,7 +277,7 @@ static double throughput(const convc_model *m, const float *params, const float 
     in.image_floats = (size_t)m->in_h * (size_t)m->in_w * (size_t)m->in_c;
     size_t per_thread = (THROUGHPUT_BATCH + (size_t)threads - 1) / (size_t)threads;
     for (int t = 0; t < threads; t++) {
-        in.work[t] = alloc_floats(per_thread * m->work_per_sample);
+        in.work[t] = alloc_floats(convc_work_floats(m, per_thread));
         in.probs[t] = alloc_floats(per_thread * (size_t)m->n_classes);
     }
     inference_ctx ctx = { &in, pool };
@@ -332,7 +333,7 @@ static double peak_rss_mb_self(void)
 int main(int argc, char **argv)
 {
     double seconds = 1.5;
-    int max_threads = 2;
+    int max_threads = 2, train_only = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--rss") == 0 && i + 1 < argc)
             return run_for_rss(argv + i + 1);
@@ -340,8 +341,10 @@ int main(int argc, char **argv)
             seconds = atof(argv[++i]);
         else if (strcmp(argv[i], "--max-threads") == 0 && i + 1 < argc)
             max_threads = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--train-only") == 0)
+            train_only = 1;
         else {
-            fprintf(stderr, "usage: %s [--seconds S] [--max-threads T]\n"
+            fprintf(stderr, "usage: %s [--seconds S] [--max-threads T] [--train-only]\n"
                             "       %s --rss COMMAND [ARG...]\n", argv[0], argv[0]);
             return 2;
         }
@@ -384,12 +387,18 @@ int main(int argc, char **argv)
 
     static const int batches[] = { 32, 128 };
     char config[64];
-    for (int b = 0; b < 2; b++) {
+    for (int b = 0; b < (train_only ? 1 : 2); b++) {
         for (int t = 1; t <= max_threads; t++) {
             double ips = train_images_per_second(m, &data, batches[b], t, seconds, devnull);
             snprintf(config, sizeof config, "b%d_t%d", batches[b], t);
             emit("train_ips", config, ips, "");
         }
+    }
+    if (train_only) {
+        synthetic_dataset_free(&data);
+        free(images);
+        fclose(devnull);
+        return 0;
     }
     emit("rss_mb", "bench_loop", peak_rss_mb_self(),
          "peak RSS of this benchmark's own training loops");

@@ -96,6 +96,19 @@ for m in $MODELS; do
     echo "bench: $m ..." >&2
     "$dir/bench" --seconds "$SECONDS_PER" | collect
 
+    # Where the model has Winograd layers, training again with every
+    # convolution computed directly (convc gen --direct): the kernels' own
+    # share of the FMA peak, and what the algorithm adds.
+    if grep -q '_wino_' "$dir/model.c" &&
+       "$BIN/convc" gen --direct "$spec" -o "$dir/direct" 2> "$dir/direct_gen.log" &&
+       # shellcheck disable=SC2086
+       $CC $MODEL_CFLAGS -Iruntime -I"$dir/direct" -DBENCH_MODEL="$sym" -o "$dir/bench_direct" \
+           bench/bench.c "$dir/direct/model.c" "$BUILD/libconvc.a" $LIBS; then
+        echo "bench: $m, direct convolutions ..." >&2
+        "$dir/bench_direct" --seconds "$SECONDS_PER" --train-only |
+            sed -n 's/^convc,\([^,]*\),train_ips,/convc,\1,direct_train_ips,/p' | collect
+    fi
+
     # Peak memory of a real, short training run of the trainer users run.
     if make --no-print-directory -s BUILD="$BUILD" BIN="$BIN" SPEC="$spec" MODEL="$m" model > "$dir/make_model.log" 2>&1 &&
        [ -x "$BUILD/$m/train" ]; then
@@ -159,10 +172,11 @@ awk -F, -v OFS=, '
     { print }
     $1 == "convc" && $3 == "flops_forward" { flops[$2] = $5 }
     $1 == "probe" && $3 == "fma_peak_gflops" { peak[$4] = $5 }
-    $3 == "train_ips" && ($2 in flops) {
+    ($3 == "train_ips" || $3 == "direct_train_ips") && ($2 in flops) {
         g = 3 * flops[$2] * $5 / 1e9
         t = $4; sub(/^b[0-9]+_/, "", t)
-        print $1, $2, "train_gflops", $4, sprintf("%.2f", g), "3 x forward FLOPs per image"
+        pre = $3 == "direct_train_ips" ? "direct_" : ""
+        print $1, $2, pre "train_gflops", $4, sprintf("%.2f", g), "3 x forward FLOPs per image"
         if (!(t in peak))
             next
         n = substr(t, 2) + 0
@@ -170,7 +184,7 @@ awk -F, -v OFS=, '
         if (n > 1 && ref < 0.8 * n * peak["t1"]) {
             ref = n * peak["t1"]; what = "of " n " x the t1 FMA peak"
         }
-        print $1, $2, "peak_pct", $4, sprintf("%.1f", 100 * g / ref), what
+        print $1, $2, pre "peak_pct", $4, sprintf("%.1f", 100 * g / ref), what
     }' "$RAW" > "$CSV.body"
 { echo "impl,model,metric,config,value,note"; cat "$CSV.body"; } > "$CSV"
 rm -f "$CSV.body"
@@ -219,6 +233,12 @@ awk -F, -v models="$MODELS" -v torch_ok="$torch_ok" '
             same("% of 1-thread FMA peak", "peak_pct", "b32_t1")
             same("train GFLOP/s b32 t2", "train_gflops", "b32_t2")
             same("% of 2-thread FMA peak", "peak_pct", "b32_t2")
+            if (val("convc", m, "direct_train_ips", "b32_t2") != "") {
+                row("direct conv: train img/s b32 t2", "direct_train_ips", "b32_t2",
+                    "train_ips", "b32_t2")
+                row("direct conv: % of 1-thread peak", "direct_peak_pct", "b32_t1", "-")
+                row("direct conv: % of 2-thread peak", "direct_peak_pct", "b32_t2", "-")
+            }
             if (val("convc", m, "rss_mb", "train") != "")
                 row("peak RSS MB, training run", "rss_mb", "train", "-")
             else
@@ -232,6 +252,8 @@ awk -F, -v models="$MODELS" -v torch_ok="$torch_ok" '
 echo "machine: $machine"
 echo "ratio = convc / PyTorch: above 1 is better for img/s and GFLOP/s, below 1 for latency."
 echo "GFLOP/s = 3 x forward FLOPs per image x images/s; PyTorch latency is its best thread setting."
+echo "FLOPs count every multiply-add of a direct convolution; convc's Winograd layers execute"
+echo "fewer, so their share can pass 100%. 'direct conv' rows: convc gen --direct, the kernels' own share."
 if [ -s "$NOTES" ]; then
     echo "notes:"
     sed 's/^/  /' "$NOTES"

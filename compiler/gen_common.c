@@ -111,7 +111,7 @@ gen_sig gen_layer_sig(const gen_ctx *c, int i, int backward)
     const gen_layer_plan *p = &c->L->plan[i];
     const ir_layer *l = gen_layer(c, i);
     gen_sig s;
-    char def[96], call[96];
+    char def[96], call[128];
     memset(&s, 0, sizeof s);
     if (p->kernel >= 0 && (!backward || p->din >= 0)) {
         snprintf(def, sizeof def, "const float *%s params", c->restrict_kw);
@@ -131,6 +131,23 @@ gen_sig gen_layer_sig(const gen_ctx *c, int i, int backward)
     }
     if (!backward && l->kind == IR_DROPOUT && c->L->training)
         gen_sig_add(&s, "const uint64_t *seed", "seed");
+    if (l->kind == IR_CONV && gen_use_wino(c, i)) {
+        static const char *const fwd[] = { "wu", "wv", "wm" }, *const bwd[] = { "wut", "wdu",
+                                                                            "wv", "wm" };
+        const int fb[] = { p->wu, p->wv, p->wm }, bb[] = { p->wut, p->wdu, p->wv, p->wm };
+        int k, n = backward ? 4 : 3;
+        for (k = backward && p->din < 0; k < n; k++) {
+            const char *name = backward ? bwd[k] : fwd[k];
+            snprintf(def, sizeof def, "%sfloat *%s %s", k == 0 ? "const " : "",
+                     c->restrict_kw, name);
+            if (!backward && k == 0 && c->L->const_kernels)
+                gen_wino_const_name(c, i, call, sizeof call);
+            else
+                snprintf(call, sizeof call, "shared + %s%s", c->mprefix,
+                         c->L->buffers[backward ? bb[k] : fb[k]].macro);
+            gen_sig_add(&s, def, call);
+        }
+    }
     if (backward && l->kind == IR_CONV && p->din >= 0 && c->vector && p->vec_fwd && p->vec_dx) {
         snprintf(def, sizeof def, "const float *%s kflip", c->restrict_kw);
         snprintf(call, sizeof call, "work + %s%s", c->mprefix, c->L->buffers[p->kflip].macro);
@@ -155,6 +172,11 @@ void gen_in_ptr(gen_ctx *c, int i, const char *name, const char *base)
 int gen_use_vec(const gen_ctx *c, int i)
 {
     return c->vector && c->L->plan[i].vec_fwd;
+}
+
+int gen_use_wino(const gen_ctx *c, int i)
+{
+    return c->vector && c->L->plan[i].wino;
 }
 
 void gen_pp(gen_ctx *c, const char *line)

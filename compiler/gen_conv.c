@@ -54,7 +54,7 @@ void gen_emit_conv_forward(gen_ctx *c, int i, const char *fname)
     const ir_layer *l = gen_layer(c, i);
     const gen_layer_plan *p = &c->L->plan[i];
     const char *R = c->restrict_kw, *M = c->mprefix;
-    int wp = l->in.w + l->pad_left + l->pad_right;
+    int wp = p->pad >= 0 ? p->pad_w : l->in.w;
     int cin = l->in.c;
     gen_sig s = gen_layer_sig(c, i, 0);
 
@@ -80,7 +80,11 @@ void gen_emit_conv_forward(gen_ctx *c, int i, const char *fname)
         gen_pp(c, "#ifdef CONVC_VECTOR");
         emit_line(e, "{");
         e->depth++;
-        gen_conv_vec_forward(c, l);
+        if (gen_use_wino(c, i)) {
+            emit_line(e, "(void)kern;     /* transformed once per call into wu */");
+            gen_wino_forward(c, i);
+        } else
+            gen_conv_vec_forward(c, l);
         e->depth--;
         emit_line(e, "}");
         if (l->act != IR_LINEAR) {
@@ -94,6 +98,11 @@ void gen_emit_conv_forward(gen_ctx *c, int i, const char *fname)
             emit_line(e, "}");
         }
         gen_pp(c, "#else");
+        if (gen_use_wino(c, i)) {
+            emit_line(e, "(void)wu;");
+            emit_line(e, "(void)wv;");
+            emit_line(e, "(void)wm;");
+        }
         emit_line(e, "{");
         e->depth++;
         emit_conv_forward_plain(c, l, wp);
@@ -206,13 +215,49 @@ static void emit_block(gen_ctx *c, void (*body)(gen_ctx *, const ir_layer *, int
     emit_line(c->e, "}");
 }
 
+/* Winograd weight and input gradients, or the plain loops without vectors. */
+static void emit_conv_backward_wino(gen_ctx *c, int i, int wp)
+{
+    emitter *e = c->e;
+    const ir_layer *l = gen_layer(c, i);
+    const gen_layer_plan *p = &c->L->plan[i];
+    const char *R = c->restrict_kw, *M = c->mprefix;
+    gen_pp(c, "#ifdef CONVC_VECTOR");
+    emit_line(e, "(void)gkern;    /* added once per call, from the transformed domain */");
+    emit_line(e, "{");
+    e->depth++;
+    if (p->din >= 0) {
+        emit_line(e, "float *%s dsrc = w + %s%s;", R, M, gen_buf(c, p->dpad));
+        emit_line(e, "float *%s din = w + %s%s;", R, M, gen_buf(c, p->din));
+        emit_line(e, "(void)params;");
+    }
+    gen_wino_backward(c, i);
+    e->depth--;
+    emit_line(e, "}");
+    gen_pp(c, "#else");
+    emit_line(e, "(void)wdu;");
+    emit_line(e, "(void)wv;");
+    emit_line(e, "(void)wm;");
+    emit_block(c, emit_conv_wgrad_plain, l, wp);
+    if (p->din >= 0) {
+        emit_line(e, "(void)wut;");
+        emit_line(e, "{");
+        e->depth++;
+        emit_line(e, "const float *%s kern = params + %s%s;", R, M, gen_ten(c, p->kernel));
+        emit_conv_dx_plain(c, i, wp);
+        e->depth--;
+        emit_line(e, "}");
+    }
+    gen_pp(c, "#endif");
+}
+
 void gen_emit_conv_backward(gen_ctx *c, int i, const char *fname)
 {
     emitter *e = c->e;
     const ir_layer *l = gen_layer(c, i);
     const gen_layer_plan *p = &c->L->plan[i];
     const char *R = c->restrict_kw, *M = c->mprefix;
-    int wp = l->in.w + l->pad_left + l->pad_right;
+    int wp = p->pad >= 0 ? p->pad_w : l->in.w;
     int cout = l->filters;
     long long npix = (long long)l->out.h * l->out.w;
     gen_sig s = gen_layer_sig(c, i, 1);
@@ -239,6 +284,11 @@ void gen_emit_conv_backward(gen_ctx *c, int i, const char *fname)
     emit_close(e, "");
     e->depth--;
     emit_line(e, "}");
+    if (gen_use_wino(c, i)) {
+        emit_conv_backward_wino(c, i, wp);
+        emit_close(e, "");
+        return;
+    }
     if (gen_use_vec(c, i)) {
         gen_pp(c, "#ifdef CONVC_VECTOR");
         emit_block(c, gen_conv_vec_wgrad_wrap, l, wp);

@@ -23,8 +23,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define MAX_ACC 24      /* accumulators per tile: 32 vector registers with
-                           AVX-512VL, minus operands */
 
 void gen_emit_vector_prelude(gen_ctx *c)
 {
@@ -51,7 +49,7 @@ void gen_emit_vector_prelude(gen_ctx *c)
     emit_raw(e, "#endif\n");
 }
 
-static int vectors_per_tile(int cout)
+int gen_vectors_per_tile(int cout)
 {
     return cout % 32 == 0 ? 4 : cout % 16 == 0 ? 2 : 1;
 }
@@ -118,7 +116,7 @@ static void emit_conv_tile(gen_ctx *c, const conv_tiles *t, int np, int vb)
 static void emit_conv_tiles(gen_ctx *c, const conv_tiles *t)
 {
     emitter *e = c->e;
-    int vb = vectors_per_tile(t->cout);
+    int vb = gen_vectors_per_tile(t->cout);
     int pb = MAX_ACC / vb > 8 ? 8 : MAX_ACC / vb;
     int full, rest;
     if (pb > t->ow)
@@ -202,7 +200,7 @@ static void emit_wgrad_tile(gen_ctx *c, const wgrad_tiles *t, int nr, int vb)
 static void emit_wgrad_tiles(gen_ctx *c, const wgrad_tiles *t)
 {
     emitter *e = c->e;
-    int vb = vectors_per_tile(t->cout);
+    int vb = gen_vectors_per_tile(t->cout);
     int rows = t->kw * t->cin;
     int rb = MAX_ACC / vb > 8 ? 8 : MAX_ACC / vb;
     int full, rest;

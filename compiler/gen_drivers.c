@@ -72,6 +72,43 @@ static void emit_layer_range(gen_ctx *c, int backward)
     }
 }
 
+/* The region after the n slots, when the model has one. */
+static void emit_shared_ptr(gen_ctx *c)
+{
+    if (c->L->work_shared == 0)
+        return;
+    emit_line(c->e, "float *%s shared = work + (size_t)n * %sWORK_PER_SAMPLE;",
+              c->restrict_kw, c->mprefix);
+    emit_line(c->e, "(void)shared;");
+}
+
+/* Calls of the once-per-call Winograd function `what` (wino_filter,
+ * wino_prepare, wino_finish) of every conv layer that has one. */
+static void emit_wino_calls(gen_ctx *c, const char *what)
+{
+    emitter *e = c->e;
+    const gen_layout *L = c->L;
+    const char *M = c->mprefix;
+    int i;
+    for (i = 0; i < L->m->n_layers; i++) {
+        const gen_layer_plan *p = &L->plan[i];
+        char fname[128];
+        if (!gen_use_wino(c, i) || (L->const_kernels && !strcmp(what, "wino_filter")))
+            continue;
+        gen_fn_name(c, fname, sizeof fname, i, what, 0);
+        gen_pp(c, "#ifdef CONVC_VECTOR");
+        if (!strcmp(what, "wino_filter"))
+            emit_line(e, "%s(params, shared + %s%s);", fname, M, L->buffers[p->wu].macro);
+        else if (!strcmp(what, "wino_prepare"))
+            emit_line(e, "%s(shared + %s%s, shared + %s%s, shared + %s%s);", fname, M,
+                      L->buffers[p->wu].macro, M, L->buffers[p->wut].macro, M,
+                      L->buffers[p->wdu].macro);
+        else
+            emit_line(e, "%s(shared + %s%s, grads);", fname, M, L->buffers[p->wdu].macro);
+        gen_pp(c, "#endif");
+    }
+}
+
 void gen_emit_drivers(gen_ctx *c)
 {
     emitter *e = c->e;
@@ -88,6 +125,8 @@ void gen_emit_drivers(gen_ctx *c)
               "int n, float *probs, const uint64_t *seeds)", c->prefix);
     emit_line(e, "int s;");
     emit_line(e, "(void)seeds;");
+    emit_shared_ptr(c);
+    emit_wino_calls(c, "wino_filter");
     emit_layer_range(c, 0);
     /* Probabilities: a numerically stable softmax of the scores. */
     emit_open(e, "for (s = 0; s < n; s++)");
@@ -149,7 +188,10 @@ void gen_emit_drivers(gen_ctx *c)
         emit_line(e, "%s(params, work + %s%s);", fname, M, L->buffers[p->kflip].macro);
         gen_pp(c, "#endif");
     }
+    emit_shared_ptr(c);
+    emit_wino_calls(c, "wino_prepare");
     emit_layer_range(c, 1);
+    emit_wino_calls(c, "wino_finish");
     emit_line(e, "return loss;");
     emit_close(e, "");
 }

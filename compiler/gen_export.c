@@ -142,7 +142,8 @@ static void emit_declarations(emitter *e, const ir_model *m, const gen_layout *L
     emit_line(e, "#define %s_IN_W %d", up, m->input.w);
     emit_line(e, "#define %s_IN_C %d", up, m->input.c);
     emit_line(e, "#define %s_N_CLASSES %d", up, m->n_classes);
-    emit_line(e, "#define %s_WORK_FLOATS %lld", up, (long long)L->work_per_sample);
+    emit_line(e, "#define %s_WORK_FLOATS %lld", up,
+              (long long)(L->work_per_sample + L->work_shared));
     emit_blank(e);
     emit_line(e, "#ifdef %s_STATIC", up);
     emit_line(e, "#define %s_DEF static", up);
@@ -235,7 +236,7 @@ char *gen_export_source(const ir_model *m, const char *weights, FILE *diag)
     size_t i;
     if (gen_check_model(m, diag))
         return NULL;
-    if (gen_layout_build(&L, m, 0))
+    if (gen_layout_build_with(&L, m, 0, GEN_CONST_KERNELS))
         return NULL;
     params = gen_checkpoint_params(weights, &L, diag);
     if (!params) {
@@ -279,6 +280,7 @@ char *gen_export_source(const ir_model *m, const char *weights, FILE *diag)
     gen_emit_offsets(&c);
     gen_emit_vector_prelude(&c);
     emit_weights(&e, &L, params, m->name);
+    gen_wino_emit_constants(&c, params);
     gen_emit_layers(&c);
     gen_emit_drivers(&c);
     emit_api(&e, m, up);

@@ -33,11 +33,23 @@ void gen_emit_offsets(gen_ctx *c)
     emit_banner(e, "work buffer of one sample (offsets in floats)");
     for (i = 0; i < L->n_buffers; i++) {
         const gen_buffer *b = &L->buffers[i];
-        emit_line(e, "#define %s%-24s %10lld /* %s */", c->mprefix, b->macro,
-                  (long long)b->offset, b->what);
+        if (!b->shared)
+            emit_line(e, "#define %s%-24s %10lld /* %s */", c->mprefix, b->macro,
+                      (long long)b->offset, b->what);
     }
     emit_line(e, "#define %s%-24s %10lld", c->mprefix, "WORK_PER_SAMPLE",
               (long long)L->work_per_sample);
+    if (L->work_shared > 0) {
+        emit_banner(e, "work shared by the samples of a call, after their slots");
+        for (i = 0; i < L->n_buffers; i++) {
+            const gen_buffer *b = &L->buffers[i];
+            if (b->shared)
+                emit_line(e, "#define %s%-24s %10lld /* %s */", c->mprefix, b->macro,
+                          (long long)b->offset, b->what);
+        }
+    }
+    emit_line(e, "#define %s%-24s %10lld", c->mprefix, "WORK_SHARED",
+              (long long)L->work_shared);
     emit_line(e, "#define %s%-24s %10lld", c->mprefix, "IN_SIZE",
               (long long)L->m->input.h * L->m->input.w * L->m->input.c);
     emit_line(e, "#define %s%-24s %10d", c->mprefix, "N_CLASSES", L->m->n_classes);
@@ -473,6 +485,29 @@ static void emit_dense_backward(gen_ctx *c, int i, const char *fname, int group)
     emit_close(e, "");
 }
 
+/* The once-per-call Winograd functions of conv layer i. */
+static void emit_wino_functions(gen_ctx *c, int i)
+{
+    char fname[128];
+    if (!gen_use_wino(c, i))
+        return;
+    if (c->L->const_kernels)    /* inference: constants, see gen_export.c */
+        return;
+    emit_blank(c->e);
+    gen_pp(c, "#ifdef CONVC_VECTOR");
+    gen_fn_name(c, fname, sizeof fname, i, "wino_filter", 0);
+    gen_wino_filter_function(c, i, fname);
+    if (c->L->training) {
+        emit_blank(c->e);
+        gen_fn_name(c, fname, sizeof fname, i, "wino_prepare", 0);
+        gen_wino_prepare_function(c, i, fname);
+        emit_blank(c->e);
+        gen_fn_name(c, fname, sizeof fname, i, "wino_finish", 0);
+        gen_wino_finish_function(c, i, fname);
+    }
+    gen_pp(c, "#endif");
+}
+
 void gen_emit_layers(gen_ctx *c)
 {
     emitter *e = c->e;
@@ -499,7 +534,10 @@ void gen_emit_layers(gen_ctx *c)
         } else {
             gen_fn_name(c, fname, sizeof fname, i, "forward", 0);
             switch (l->kind) {
-            case IR_CONV: gen_emit_conv_forward(c, i, fname); break;
+            case IR_CONV:
+                gen_emit_conv_forward(c, i, fname);
+                emit_wino_functions(c, i);
+                break;
             case IR_POOL: emit_pool_forward(c, i, fname); break;
             case IR_FLATTEN: emit_copy_forward(c, i, fname); break;
             case IR_DROPOUT: emit_dropout_forward(c, i, fname); break;

@@ -1,5 +1,6 @@
 /* gen_layout.c - parameter and work-buffer tables from the IR. */
 #include "gen_layout.h"
+#include "winograd.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -50,19 +51,33 @@ static int add_tensor(gen_layout *L, const char *layer, const char *what,
     return L->n_tensors++;
 }
 
-static int add_buffer(gen_layout *L, const char *layer, const char *what,
-                      int64_t count, const char *shape_text)
+static int add_region_buffer(gen_layout *L, const char *layer, const char *what,
+                             int64_t count, const char *shape_text, int shared)
 {
     gen_buffer *b = &L->buffers[L->n_buffers];
+    int64_t *end = shared ? &L->work_shared : &L->work_per_sample;
     char name[GEN_NAME_MAX];
     memset(b, 0, sizeof *b);
     snprintf(name, sizeof name, "%s_%s", layer, what);
-    upper_copy(b->macro, sizeof b->macro, "W_", name);
+    upper_copy(b->macro, sizeof b->macro, shared ? "WS_" : "W_", name);
     snprintf(b->what, sizeof b->what, "%s", shape_text);
-    b->offset = L->work_per_sample;
+    b->offset = *end;
     b->count = count;
-    L->work_per_sample += (count + GEN_ALIGN - 1) / GEN_ALIGN * GEN_ALIGN;
+    b->shared = shared;
+    *end += (count + GEN_ALIGN - 1) / GEN_ALIGN * GEN_ALIGN;
     return L->n_buffers++;
+}
+
+static int add_buffer(gen_layout *L, const char *layer, const char *what,
+                      int64_t count, const char *shape_text)
+{
+    return add_region_buffer(L, layer, what, count, shape_text, 0);
+}
+
+static int add_shared(gen_layout *L, const char *layer, const char *what,
+                      int64_t count, const char *shape_text)
+{
+    return add_region_buffer(L, layer, what, count, shape_text, 1);
 }
 
 static void shape_text(char *buf, size_t size, ir_shape s)
@@ -73,14 +88,54 @@ static void shape_text(char *buf, size_t size, ir_shape s)
         snprintf(buf, size, "(%d, %d, %d)", s.h, s.w, s.c);
 }
 
+/* Winograd tiles for conv layer l, or 0: stride 1, channels in whole
+ * vectors, and a kernel size with an algorithm (winograd.c). */
+static int plan_winograd(gen_layer_plan *p, const ir_layer *l)
+{
+    p->wm_h = wino_choose_m(l->kh, l->out.h);
+    p->wm_w = wino_choose_m(l->kw, l->out.w);
+    if (!p->vec_fwd || l->in.c % 8 != 0 || l->sh != 1 || l->sw != 1 || !p->wm_h || !p->wm_w) {
+        p->wm_h = p->wm_w = 0;
+        return 0;
+    }
+    p->th = (l->out.h + p->wm_h - 1) / p->wm_h;
+    p->tw = (l->out.w + p->wm_w - 1) / p->wm_w;
+    return 1;
+}
+
+static void add_winograd_buffers(gen_layout *L, gen_layer_plan *p, const ir_layer *l)
+{
+    int64_t xi = (int64_t)(p->wm_h + l->kh - 1) * (p->wm_w + l->kw - 1);
+    int64_t tiles = (int64_t)p->th * p->tw;
+    char t[64];
+    snprintf(t, sizeof t, "(%lld, %d, %d)", (long long)xi, l->in.c, l->filters);
+    if (!L->const_kernels)
+        p->wu = add_shared(L, p->name, "wu", xi * l->in.c * l->filters, t);
+    if (L->training) {
+        p->wdu = add_shared(L, p->name, "wdu", xi * l->in.c * l->filters, t);
+        snprintf(t, sizeof t, "(%lld, %d, %d)", (long long)xi, l->filters, l->in.c);
+        p->wut = add_shared(L, p->name, "wut", xi * l->in.c * l->filters, t);
+    }
+    snprintf(t, sizeof t, "(%lld, %lld, %d)", (long long)xi, (long long)tiles, l->in.c);
+    p->wv = add_shared(L, p->name, "wv", xi * tiles * l->in.c, t);
+    snprintf(t, sizeof t, "(%lld, %lld, %d)", (long long)xi, (long long)tiles, l->filters);
+    p->wm = add_shared(L, p->name, "wm", xi * tiles * l->filters, t);
+}
+
 int gen_layout_build(gen_layout *L, const ir_model *m, int training)
+{
+    return gen_layout_build_with(L, m, training, 0);
+}
+
+int gen_layout_build_with(gen_layout *L, const ir_model *m, int training, unsigned options)
 {
     int i, prev_out = -1, prev_dout = -1;
     memset(L, 0, sizeof *L);
     L->m = m;
     L->training = training;
+    L->const_kernels = (options & GEN_CONST_KERNELS) != 0;
     L->tensors = calloc((size_t)m->n_layers * 2 + 1, sizeof *L->tensors);
-    L->buffers = calloc((size_t)m->n_layers * 8 + 1, sizeof *L->buffers);
+    L->buffers = calloc((size_t)m->n_layers * 16 + 1, sizeof *L->buffers);
     L->plan = calloc((size_t)m->n_layers + 1, sizeof *L->plan);
     if (!L->tensors || !L->buffers || !L->plan) {
         fprintf(stderr, "convc: out of memory\n");
@@ -96,6 +151,7 @@ int gen_layout_build(gen_layout *L, const ir_model *m, int training)
         p->kernel = p->bias = p->out = p->dout = -1;
         p->pad = p->dpad = p->mask = p->logits = -1;
         p->kflip = p->dzpad = -1;
+        p->wu = p->wut = p->wdu = p->wv = p->wm = -1;
         p->in = prev_out;
         p->din = (i == 0) ? -1 : prev_dout;
         snprintf(p->name, sizeof p->name, "%s%d", layer_word(l->kind), l->ordinal);
@@ -107,8 +163,18 @@ int gen_layout_build(gen_layout *L, const ir_model *m, int training)
                                    l->kh * l->kw * l->in.c, l->kh * l->kw * l->filters);
             p->bias = add_tensor(L, p->name, "bias", 1, bs, 0, 0, 0);
             p->vec_fwd = l->filters % 8 == 0;
-            p->vec_dx = training && i > 0 && p->vec_fwd && l->in.c % 8 == 0 && l->sh == 1 &&
-                        l->sw == 1;
+            p->wino = !(options & GEN_DIRECT) && plan_winograd(p, l);
+            p->vec_dx = training && i > 0 && p->vec_fwd && !p->wino && l->in.c % 8 == 0 &&
+                        l->sh == 1 && l->sw == 1;
+            /* Winograd tiles read whole alpha x alpha blocks: the padded
+             * input grows to a whole number of tiles and always exists. */
+            p->pad_h = l->in.h + l->pad_top + l->pad_bottom;
+            p->pad_w = l->in.w + l->pad_left + l->pad_right;
+            if (p->wino) {
+                p->pad_h = p->th * p->wm_h + l->kh - 1;
+                p->pad_w = p->tw * p->wm_w + l->kw - 1;
+                add_winograd_buffers(L, p, l);
+            }
             if (p->vec_dx) {
                 ir_shape ds = { l->out.h + 2 * (l->kh - 1), l->out.w + 2 * (l->kw - 1),
                                 l->filters };
@@ -119,9 +185,8 @@ int gen_layout_build(gen_layout *L, const ir_model *m, int training)
                                       (int64_t)l->kh * l->kw * l->in.c * l->filters, kt);
                 p->dzpad = add_buffer(L, p->name, "dzpad", (int64_t)ds.h * ds.w * ds.c, dt);
             }
-            if (l->pad_top || l->pad_left || l->pad_bottom || l->pad_right) {
-                ir_shape ps = { l->in.h + l->pad_top + l->pad_bottom,
-                                l->in.w + l->pad_left + l->pad_right, l->in.c };
+            if (p->wino || l->pad_top || l->pad_left || l->pad_bottom || l->pad_right) {
+                ir_shape ps = { p->pad_h, p->pad_w, l->in.c };
                 char pt[64];
                 shape_text(pt, sizeof pt, ps);
                 p->pad = add_buffer(L, p->name, "pad", (int64_t)ps.h * ps.w * ps.c, pt);

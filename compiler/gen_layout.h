@@ -23,6 +23,7 @@ typedef struct {
     char macro[GEN_NAME_MAX];   /* "W_CONV1_OUT" */
     char what[64];              /* shape comment: "(28, 28, 32)" */
     int64_t offset, count;
+    int shared;                 /* in the region after the n samples' slots */
 } gen_buffer;
 
 /* Buffers and tensors of one layer; -1 where it has none. */
@@ -43,6 +44,14 @@ typedef struct {
                                    multiples of 8, stride 1) */
     int kflip, dzpad;           /* vec_dx: flipped kernel (KH, KW, Cout, Cin),
                                    used in sample 0's slot only; padded dz */
+    int pad_h, pad_w;           /* conv: extent of the pad/dpad buffers */
+    /* conv: Winograd F(wm x wm', KH x KW) in the vector kernels when wino;
+     * tiles th x tw.  Shared buffers: the transformed kernel wu (alpha^2,
+     * Cin, Cout), its transpose wut (alpha^2, Cout, Cin) and gradient wdu,
+     * and scratch that sample after sample reuses: wv (alpha^2, tiles, Cin)
+     * and wm (alpha^2, tiles, Cout). */
+    int wino, wm_h, wm_w, th, tw;
+    int wu, wut, wdu, wv, wm;
 } gen_layer_plan;
 
 typedef struct {
@@ -54,12 +63,21 @@ typedef struct {
     int n_buffers;
     gen_buffer *buffers;
     int64_t work_per_sample;
+    int64_t work_shared;        /* floats shared by all samples of a call */
     gen_layer_plan *plan;       /* one per layer */
     int final_softmax;          /* the last layer is dense ... softmax */
+    int const_kernels;          /* GEN_CONST_KERNELS: no wu buffers */
 } gen_layout;
 
 /* 0 on success; -1 out of memory (message printed to stderr). */
 int gen_layout_build(gen_layout *L, const ir_model *m, int training);
+/* The same with options: */
+enum {
+    GEN_DIRECT = 1,             /* no Winograd convolutions */
+    GEN_CONST_KERNELS = 2       /* inference with fixed weights: transformed
+                                   kernels are constants, not work */
+};
+int gen_layout_build_with(gen_layout *L, const ir_model *m, int training, unsigned options);
 void gen_layout_free(gen_layout *L);
 
 /* The buffer of a layer's input: its macro, or NULL for the model input. */

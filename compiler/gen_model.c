@@ -139,6 +139,7 @@ static char *emit_header(const ir_model *m, const gen_layout *L)
     emit_line(&e, "#define %s_N_CLASSES %d", up, m->n_classes);
     emit_line(&e, "#define %s_N_PARAMS %lld", up, (long long)L->n_params);
     emit_line(&e, "#define %s_WORK_PER_SAMPLE %lld", up, (long long)L->work_per_sample);
+    emit_line(&e, "#define %s_WORK_SHARED %lld", up, (long long)L->work_shared);
     emit_line(&e, "#define %s_SPEC_HASH UINT64_C(0x%016llx)", up,
               (unsigned long long)m->spec_hash);
     emit_blank(&e);
@@ -204,6 +205,7 @@ static void emit_descriptor(emitter *e, const ir_model *m, const gen_layout *L)
     emit_line(e, ".n_classes = N_CLASSES,");
     emit_line(e, ".n_params = N_PARAMS,");
     emit_line(e, ".work_per_sample = WORK_PER_SAMPLE,");
+    emit_line(e, ".work_shared = WORK_SHARED,");
     emit_line(e, ".flops_forward = %lld,", (long long)m->flops);
     emit_line(e, ".n_tensors = %d,", L->n_tensors);
     emit_line(e, ".tensors = tensors,");
@@ -268,13 +270,19 @@ static char *emit_main(const ir_model *m)
 
 int gen_model_sources(const ir_model *m, int trainer_main, gen_sources *out, FILE *diag)
 {
+    return gen_model_sources_with(m, trainer_main, 0, out, diag);
+}
+
+int gen_model_sources_with(const ir_model *m, int trainer_main, unsigned options,
+                           gen_sources *out, FILE *diag)
+{
     gen_layout L;
     memset(out, 0, sizeof *out);
     if (gen_check_model(m, diag))
         return 1;
-    if (gen_layout_build(&L, m, 1))
+    if (gen_layout_build_with(&L, m, 1, options))
         return 1;
-    if (L.n_params >= (1LL << 31) || L.work_per_sample >= (1LL << 31)) {
+    if (L.n_params >= (1LL << 31) || L.work_per_sample + L.work_shared >= (1LL << 31)) {
         located(diag, m, NULL, "the model's buffers exceed 2^31 floats");
         gen_layout_free(&L);
         return 1;

@@ -14,6 +14,9 @@ typedef struct {
 
 /* 0 on success; 1 if the model cannot be generated (message on diag). */
 int gen_model_sources(const ir_model *m, int trainer_main, gen_sources *out, FILE *diag);
+/* The same with gen_layout options (GEN_DIRECT). */
+int gen_model_sources_with(const ir_model *m, int trainer_main, unsigned options,
+                           gen_sources *out, FILE *diag);
 void gen_sources_free(gen_sources *s);
 
 /* Text safe inside a C comment / a C string literal.  Caller frees. */

@@ -31,11 +31,29 @@ void gen_emit_drivers(gen_ctx *c);
  * gen_layers.c's conv functions declare (src, kern, bias, out, dz, gkern,
  * kflip). */
 void gen_emit_vector_prelude(gen_ctx *c);
+#define MAX_ACC 24      /* accumulators per register tile: 32 vector
+                           registers with AVX-512VL, minus operands */
+/* Vectors of 8 floats per register tile row for n columns (n % 8 == 0). */
+int gen_vectors_per_tile(int n);
 void gen_conv_vec_forward(gen_ctx *c, const ir_layer *l);
 void gen_conv_vec_wgrad(gen_ctx *c, const ir_layer *l);
 void gen_conv_vec_dx(gen_ctx *c, const ir_layer *l, const char *dzpad, const char *din);
 void gen_conv_flip_function(gen_ctx *c, const ir_layer *l, const char *fname,
                             const char *kernel_macro);
+
+/* gen_winograd.c: bodies of the Winograd conv kernels (plan->wino), using
+ * the conv functions' locals and the wu/wut/wdu/wv/wm parameters, and the
+ * once-per-call functions the drivers run around the samples. */
+void gen_wino_forward(gen_ctx *c, int i);
+void gen_wino_backward(gen_ctx *c, int i);
+void gen_wino_filter_function(gen_ctx *c, int i, const char *fname);
+void gen_wino_prepare_function(gen_ctx *c, int i, const char *fname);
+void gen_wino_finish_function(gen_ctx *c, int i, const char *fname);
+int gen_use_wino(const gen_ctx *c, int i);          /* conv i runs Winograd kernels */
+/* GEN_CONST_KERNELS: the name of conv i's transformed kernel constant, and
+ * the constants of all layers computed from `params` and emitted. */
+void gen_wino_const_name(const gen_ctx *c, int i, char *buf, size_t size);
+void gen_wino_emit_constants(gen_ctx *c, const float *params);
 
 /* gen_conv.c */
 void gen_emit_conv_forward(gen_ctx *c, int i, const char *fname);
@@ -58,7 +76,7 @@ void gen_apply_act(gen_ctx *c, ir_activation a, const char *dst, const char *v);
 void gen_act_grad_loop(gen_ctx *c, ir_activation a, const char *d, const char *y,
                        long long count);
 /* A layer function's parameter list and the driver's matching arguments. */
-typedef struct { char def[256], call[256]; } gen_sig;
+typedef struct { char def[512], call[512]; } gen_sig;
 gen_sig gen_layer_sig(const gen_ctx *c, int i, int backward);
 /* `const float *R name = w + W_X;`, or the model input for the first layer. */
 void gen_in_ptr(gen_ctx *c, int i, const char *name, const char *base);

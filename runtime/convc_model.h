@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CONVC_MODEL_ABI 1
+#define CONVC_MODEL_ABI 2
 
 enum convc_init { CONVC_INIT_ZEROS = 0, CONVC_INIT_GLOROT_UNIFORM = 1 };
 
@@ -46,6 +46,9 @@ typedef struct convc_model {
     size_t work_per_sample;         /* floats of scratch per sample: activations,
                                        their gradients, masks, whatever the
                                        model's code needs */
+    size_t work_shared;             /* floats of scratch shared by all samples
+                                       of one call (e.g. transformed kernels),
+                                       after the n per-sample slots */
     int64_t flops_forward;          /* per image */
     int n_tensors;
     const convc_tensor *tensors;    /* in offset order, covering [0, n_params) */
@@ -54,7 +57,7 @@ typedef struct convc_model {
 
     /* Forward pass of n samples (any n >= 1).
      *   x:     n images, each in_h*in_w*in_c floats (HWC), contiguous
-     *   work:  n * work_per_sample floats (overwritten)
+     *   work:  convc_work_floats(model, n) floats (overwritten)
      *   probs: n * n_classes floats: the softmax output (or the last
      *          layer's output if the model does not end in softmax)
      *   dropout_seeds: NULL for inference (dropout is the identity); for
@@ -71,5 +74,12 @@ typedef struct convc_model {
     double (*backward)(const float *params, float *grads, float *work,
                        const float *x, const uint8_t *labels, int n);
 } convc_model;
+
+/* Floats of the work buffer of a forward()/backward() call on n samples. */
+static inline size_t convc_work_floats(const convc_model *m, size_t n)
+{
+    size_t f = n * m->work_per_sample + m->work_shared;
+    return f ? f : 1;
+}
 
 #endif

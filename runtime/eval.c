@@ -84,7 +84,7 @@ int eval_images(const convc_model *m, cv_pool *pool, const float *params,
     int ok = j.x && j.work && j.probs && j.loss && j.predicted && out->confusion;
     for (int t = 0; ok && t < T; t++) {
         j.x[t] = malloc(EVAL_CHUNK * in_size * sizeof(float));
-        j.work[t] = malloc(EVAL_CHUNK * m->work_per_sample * sizeof(float));
+        j.work[t] = malloc(convc_work_floats(m, EVAL_CHUNK) * sizeof(float));
         j.probs[t] = malloc(EVAL_CHUNK * (size_t)m->n_classes * sizeof(float));
         ok = j.x[t] && j.work[t] && j.probs[t];
     }

@@ -160,7 +160,7 @@ static thread_buf *alloc_buffers(const convc_model *m, int T, int batch)
     size_t in_size = (size_t)m->in_h * m->in_w * m->in_c;
     for (int t = 0; t < T; t++) {
         tb[t].x = alloc_floats(cap * in_size);
-        tb[t].work = alloc_floats((cap < chunk ? cap : chunk) * m->work_per_sample);
+        tb[t].work = alloc_floats(convc_work_floats(m, cap < chunk ? cap : chunk));
         tb[t].probs = alloc_floats(cap * (size_t)m->n_classes);
         tb[t].grads = alloc_floats(m->n_params);
         if (tb[t].grads)

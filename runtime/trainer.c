@@ -712,7 +712,7 @@ static int cmd_predict(const convc_model *m, args *a)
     char **names = model_class_names(m, dataset_dir(data));
     size_t in_size = (size_t)m->in_h * m->in_w;
     float *x = malloc(in_size * sizeof *x);
-    float *work = malloc((m->work_per_sample ? m->work_per_sample : 1) * sizeof *work);
+    float *work = malloc(convc_work_floats(m, 1) * sizeof *work);
     float *probs = malloc((size_t)m->n_classes * sizeof *probs);
     int *rank = malloc((size_t)m->n_classes * sizeof *rank);
     rc = params && names && x && work && probs && rank ? 0 : 1;

@@ -250,7 +250,7 @@ int viz_feature_maps(const char *path, const convc_model *m, const float *params
     int width = (int)fmax(grid_x + cols * map_cell_w + 16, 16 + text_w + 16);
     int height = (int)(top + n_images * block_h + 8);
 
-    float *work = calloc(m->work_per_sample, sizeof *work);
+    float *work = calloc(convc_work_floats(m, 1), sizeof *work);
     float *probs = calloc((size_t)(m->n_classes > 0 ? m->n_classes : 1), sizeof *probs);
     size_t px = (size_t)(h * w > m->in_h * m->in_w ? h * w : m->in_h * m->in_w);
     uint8_t *rgb = malloc(px * 3);
@@ -347,7 +347,7 @@ int viz_write_all(const convc_model *m, const float *params, const cv_dataset *d
     int classes[WANT], n_pick = pick_classes(data->n_classes, WANT, classes), n_img = 0;
     size_t in_size = (size_t)m->in_h * m->in_w * m->in_c;
     float *images = malloc(sizeof(float) * in_size * WANT);
-    float *work = calloc(m->work_per_sample, sizeof *work);
+    float *work = calloc(convc_work_floats(m, 1), sizeof *work);
     float *probs = calloc((size_t)m->n_classes, sizeof *probs);
     char captions[WANT][256];
     const char *caption_ptrs[WANT];

@@ -348,6 +348,16 @@ static void build_case(test_model *t, int which)
         tm_flatten(t);
         tm_dense(t, 7, IR_SOFTMAX, "dense 7 softmax");
         break;
+    case 5: /* Winograd, every tile size (F(3,3), F(2,5) x F(3,3), F(2,7)), partial
+               tiles at the bottom and right edges, the first layer's too */
+        tm_init(t, "case_winograd", 9, 11, 8);
+        tm_conv(t, 16, 3, 3, 1, 1, IR_TANH, "conv 16 k=3 same tanh");
+        tm_conv(t, 8, 5, 3, 1, 0, IR_SIGMOID, "conv 8 k=5x3 sigmoid");
+        tm_conv(t, 16, 7, 7, 1, 1, IR_TANH, "conv 16 k=7 same tanh");
+        tm_pool(t, IR_POOL_AVG, 2, 2, 0, "pool avg 2");
+        tm_flatten(t);
+        tm_dense(t, 5, IR_SOFTMAX, "dense 5 softmax");
+        break;
     default: /* a small cnn like the seed models: 32/64 channels (vector paths);
                 smooth throughout, so that many parameters reach far */
         tm_init(t, "case_cnn", 12, 12, 1);
@@ -362,7 +372,7 @@ static void build_case(test_model *t, int which)
     }
 }
 
-#define N_CASES 6
+#define N_CASES 7
 
 static void run_case(int which, const char *cflags)
 {
@@ -374,7 +384,7 @@ static void run_case(int which, const char *cflags)
     load(&ld, &t.m, cflags);
     fwd = check_forward(&t, ld.m, 0);
     fwd_train = check_forward(&t, ld.m, 1);
-    grad = gc_check_points(ld.m, 5, which == 5 ? 24 : 200, 2e-2, 3,
+    grad = gc_check_points(ld.m, 5, which == N_CASES - 1 ? 24 : 200, 2e-2, 3,
                            getenv("CODEGEN_VERBOSE") != NULL, 4242 + (uint64_t)which, &points);
     printf("codegen %-16s %-18s forward max diff %.2e (train %.2e), "
            "gradient max error %.2e (%d point%s)\n", t.m.name,

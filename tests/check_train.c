@@ -149,7 +149,7 @@ static void check_batch_mean(int threads)
     size_t P = m->n_params;
     float *p0 = malloc(P * sizeof *p0), *g = calloc(P, sizeof *g);
     memcpy(p0, st.params, P * sizeof *p0);
-    float *x = malloc(24 * 784 * sizeof *x), *work = malloc(24 * m->work_per_sample * 4),
+    float *x = malloc(24 * 784 * sizeof *x), *work = malloc(convc_work_floats(m, 24) * 4),
           *probs = malloc(24 * 10 * sizeof *probs);
     uint8_t labels[24];
     dataset_gather(&data.train, NULL, 0, 24, x, labels);

@@ -97,7 +97,7 @@ static const convc_layer tiny_layers[] = {
 };
 
 static const convc_model tiny_model = {
-    CONVC_MODEL_ABI, "tiny", "tiny.spec", "test", 0, 6, 6, 1, 10, N_PARAMS, WORK, 0,
+    CONVC_MODEL_ABI, "tiny", "tiny.spec", "test", 0, 6, 6, 1, 10, N_PARAMS, WORK, 0, 0,
     6, tiny_tensors, 5, tiny_layers, tiny_forward, no_backward,
 };
 
@@ -107,7 +107,7 @@ static const convc_layer dense_layers[] = {
     {"dense", "dense 10 softmax", 1, 1, 10, W_DENSE},
 };
 static const convc_model dense_model = {
-    CONVC_MODEL_ABI, "dense_only", "d.spec", "test", 0, 6, 6, 1, 10, N_PARAMS, WORK, 0,
+    CONVC_MODEL_ABI, "dense_only", "d.spec", "test", 0, 6, 6, 1, 10, N_PARAMS, WORK, 0, 0,
     6, tiny_tensors, 2, dense_layers, tiny_forward, no_backward,
 };
 

@@ -28,6 +28,7 @@
 #define W_DENSE2_DOUT                  1840 /* (10) */
 #define W_DENSE2_LOGITS                1856 /* (10) */
 #define WORK_PER_SAMPLE                1872
+#define WORK_SHARED                       0
 #define IN_SIZE                         784
 #define N_CLASSES                        10
 
@@ -630,6 +631,7 @@ const convc_model baseline_model = {
     .n_classes = N_CLASSES,
     .n_params = N_PARAMS,
     .work_per_sample = WORK_PER_SAMPLE,
+    .work_shared = WORK_SHARED,
     .flops_forward = 203560,
     .n_tensors = 4,
     .tensors = tensors,

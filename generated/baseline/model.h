@@ -10,6 +10,7 @@
 #define BASELINE_N_CLASSES 10
 #define BASELINE_N_PARAMS 101770
 #define BASELINE_WORK_PER_SAMPLE 1872
+#define BASELINE_WORK_SHARED 0
 #define BASELINE_SPEC_HASH UINT64_C(0x4784b167051c3c24)
 
 extern const convc_model baseline_model;

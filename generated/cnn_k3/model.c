@@ -33,20 +33,26 @@
 #define W_CONV1_DOUT                  26000 /* (28, 28, 32) */
 #define W_POOL1_OUT                   51088 /* (14, 14, 32) */
 #define W_POOL1_DOUT                  57360 /* (14, 14, 32) */
-#define W_CONV2_KFLIP                 63632 /* (3, 3, 64, 32) */
-#define W_CONV2_DZPAD                 82064 /* (18, 18, 64) */
-#define W_CONV2_PAD                  102800 /* (16, 16, 32) */
-#define W_CONV2_DPAD                 110992 /* (16, 16, 32) */
-#define W_CONV2_OUT                  119184 /* (14, 14, 64) */
-#define W_CONV2_DOUT                 131728 /* (14, 14, 64) */
-#define W_POOL2_OUT                  144272 /* (7, 7, 64) */
-#define W_POOL2_DOUT                 147408 /* (7, 7, 64) */
-#define W_DENSE1_OUT                 150544 /* (64) */
-#define W_DENSE1_DOUT                150608 /* (64) */
-#define W_DENSE2_OUT                 150672 /* (10) */
-#define W_DENSE2_DOUT                150688 /* (10) */
-#define W_DENSE2_LOGITS              150704 /* (10) */
-#define WORK_PER_SAMPLE              150720
+#define W_CONV2_PAD                   63632 /* (17, 17, 32) */
+#define W_CONV2_DPAD                  72880 /* (17, 17, 32) */
+#define W_CONV2_OUT                   82128 /* (14, 14, 64) */
+#define W_CONV2_DOUT                  94672 /* (14, 14, 64) */
+#define W_POOL2_OUT                  107216 /* (7, 7, 64) */
+#define W_POOL2_DOUT                 110352 /* (7, 7, 64) */
+#define W_DENSE1_OUT                 113488 /* (64) */
+#define W_DENSE1_DOUT                113552 /* (64) */
+#define W_DENSE2_OUT                 113616 /* (10) */
+#define W_DENSE2_DOUT                113632 /* (10) */
+#define W_DENSE2_LOGITS              113648 /* (10) */
+#define WORK_PER_SAMPLE              113664
+
+/* ==== work shared by the samples of a call, after their slots =============== */
+#define WS_CONV2_WU                       0 /* (25, 32, 64) */
+#define WS_CONV2_WDU                  51200 /* (25, 32, 64) */
+#define WS_CONV2_WUT                 102400 /* (25, 64, 32) */
+#define WS_CONV2_WV                  153600 /* (25, 25, 32) */
+#define WS_CONV2_WM                  173600 /* (25, 25, 64) */
+#define WORK_SHARED                  213600
 #define IN_SIZE                         784
 #define N_CLASSES                        10
 
@@ -336,7 +342,7 @@ static void pool1_backward(float *restrict w)
 }
 
 /* ==== conv2: line 6: conv 64 k=3 same relu -> (14, 14, 64) ================== */
-static void conv2_forward(const float *restrict params, float *restrict w)
+static void conv2_forward(const float *restrict params, float *restrict w, const float *restrict wu, float *restrict wv, float *restrict wm)
 {
     const float *restrict kern = params + P_CONV2_KERNEL;
     const float *restrict bias = params + P_CONV2_BIAS;
@@ -344,68 +350,254 @@ static void conv2_forward(const float *restrict params, float *restrict w)
     float *restrict out = w + W_CONV2_OUT;
     float *restrict src = w + W_CONV2_PAD;
     int y;
-    memset(src, 0, sizeof(float) * 8192);
+    memset(src, 0, sizeof(float) * 9248);
     for (y = 0; y < 14; y++) {
-        memcpy(src + (y + 1) * 512 + 32, in + y * 448, sizeof(float) * 448);
+        memcpy(src + (y + 1) * 544 + 32, in + y * 448, sizeof(float) * 448);
     }
 #ifdef CONVC_VECTOR
     {
-        int oy, ox, cb, ky, j;
-        for (oy = 0; oy < 14; oy++) {
-            const int ky0 = oy * 1 < 1 ? 1 - oy * 1 : 0;
-            const int ky1 = oy * 1 + 3 > 15 ? 15 - oy * 1 : 3;
-            for (ox = 0; ox < 12; ox += 6) {
-                for (cb = 0; cb < 64; cb += 32) {
-                    const float *restrict xb = src + (oy * 16 + ox * 1) * 32;
-                    const float *restrict kb = kern + cb;
-                    float *restrict ob = out + (oy * 14 + ox) * 64 + cb;
-                    vf8 a0_0 = vload(bias + cb + 0), a0_1 = vload(bias + cb + 8), a0_2 = vload(bias + cb + 16), a0_3 = vload(bias + cb + 24);
-                    vf8 a1_0 = vload(bias + cb + 0), a1_1 = vload(bias + cb + 8), a1_2 = vload(bias + cb + 16), a1_3 = vload(bias + cb + 24);
-                    vf8 a2_0 = vload(bias + cb + 0), a2_1 = vload(bias + cb + 8), a2_2 = vload(bias + cb + 16), a2_3 = vload(bias + cb + 24);
-                    vf8 a3_0 = vload(bias + cb + 0), a3_1 = vload(bias + cb + 8), a3_2 = vload(bias + cb + 16), a3_3 = vload(bias + cb + 24);
-                    vf8 a4_0 = vload(bias + cb + 0), a4_1 = vload(bias + cb + 8), a4_2 = vload(bias + cb + 16), a4_3 = vload(bias + cb + 24);
-                    vf8 a5_0 = vload(bias + cb + 0), a5_1 = vload(bias + cb + 8), a5_2 = vload(bias + cb + 16), a5_3 = vload(bias + cb + 24);
-                    for (ky = ky0; ky < ky1; ky++) {
-                        const float *restrict xr = xb + ky * 512;
-                        const float *restrict kr = kb + ky * 6144;
-                        for (j = 0; j < 96; j++) {
-                            const vf8 w0 = vload(kr + j * 64 + 0), w1 = vload(kr + j * 64 + 8), w2 = vload(kr + j * 64 + 16), w3 = vload(kr + j * 64 + 24);
-                            vf8 xv;
-                            xv = vsplat(xr[0 + j]); a0_0 += xv * w0; a0_1 += xv * w1; a0_2 += xv * w2; a0_3 += xv * w3;
-                            xv = vsplat(xr[32 + j]); a1_0 += xv * w0; a1_1 += xv * w1; a1_2 += xv * w2; a1_3 += xv * w3;
-                            xv = vsplat(xr[64 + j]); a2_0 += xv * w0; a2_1 += xv * w1; a2_2 += xv * w2; a2_3 += xv * w3;
-                            xv = vsplat(xr[96 + j]); a3_0 += xv * w0; a3_1 += xv * w1; a3_2 += xv * w2; a3_3 += xv * w3;
-                            xv = vsplat(xr[128 + j]); a4_0 += xv * w0; a4_1 += xv * w1; a4_2 += xv * w2; a4_3 += xv * w3;
-                            xv = vsplat(xr[160 + j]); a5_0 += xv * w0; a5_1 += xv * w1; a5_2 += xv * w2; a5_3 += xv * w3;
-                        }
-                    }
-                    vstore(ob + 0, a0_0); vstore(ob + 8, a0_1); vstore(ob + 16, a0_2); vstore(ob + 24, a0_3);
-                    vstore(ob + 64, a1_0); vstore(ob + 72, a1_1); vstore(ob + 80, a1_2); vstore(ob + 88, a1_3);
-                    vstore(ob + 128, a2_0); vstore(ob + 136, a2_1); vstore(ob + 144, a2_2); vstore(ob + 152, a2_3);
-                    vstore(ob + 192, a3_0); vstore(ob + 200, a3_1); vstore(ob + 208, a3_2); vstore(ob + 216, a3_3);
-                    vstore(ob + 256, a4_0); vstore(ob + 264, a4_1); vstore(ob + 272, a4_2); vstore(ob + 280, a4_3);
-                    vstore(ob + 320, a5_0); vstore(ob + 328, a5_1); vstore(ob + 336, a5_2); vstore(ob + 344, a5_3);
+        (void)kern;     /* transformed once per call into wu */
+        int ty, tx, cb, xi;
+        for (ty = 0; ty < 5; ty++) {
+            for (tx = 0; tx < 5; tx++) {
+                for (cb = 0; cb < 32; cb += 8) {
+                    const float *restrict img = src + (ty * 51 + tx * 3) * 32 + cb;
+                    float *restrict v = wv + (ty * 5 + tx) * 32 + cb;
+                    const vf8 d0_0 = vload(img + 0);
+                    const vf8 d0_1 = vload(img + 32);
+                    const vf8 d0_2 = vload(img + 64);
+                    const vf8 d0_3 = vload(img + 96);
+                    const vf8 d0_4 = vload(img + 128);
+                    const vf8 d1_0 = vload(img + 544);
+                    const vf8 d1_1 = vload(img + 576);
+                    const vf8 d1_2 = vload(img + 608);
+                    const vf8 d1_3 = vload(img + 640);
+                    const vf8 d1_4 = vload(img + 672);
+                    const vf8 d2_0 = vload(img + 1088);
+                    const vf8 d2_1 = vload(img + 1120);
+                    const vf8 d2_2 = vload(img + 1152);
+                    const vf8 d2_3 = vload(img + 1184);
+                    const vf8 d2_4 = vload(img + 1216);
+                    const vf8 d3_0 = vload(img + 1632);
+                    const vf8 d3_1 = vload(img + 1664);
+                    const vf8 d3_2 = vload(img + 1696);
+                    const vf8 d3_3 = vload(img + 1728);
+                    const vf8 d3_4 = vload(img + 1760);
+                    const vf8 d4_0 = vload(img + 2176);
+                    const vf8 d4_1 = vload(img + 2208);
+                    const vf8 d4_2 = vload(img + 2240);
+                    const vf8 d4_3 = vload(img + 2272);
+                    const vf8 d4_4 = vload(img + 2304);
+                    const vf8 t0_0 = d0_0 * vsplat(2.0f) - d1_0 - d2_0 * vsplat(2.0f) + d3_0;
+                    const vf8 t0_1 = d0_1 * vsplat(2.0f) - d1_1 - d2_1 * vsplat(2.0f) + d3_1;
+                    const vf8 t0_2 = d0_2 * vsplat(2.0f) - d1_2 - d2_2 * vsplat(2.0f) + d3_2;
+                    const vf8 t0_3 = d0_3 * vsplat(2.0f) - d1_3 - d2_3 * vsplat(2.0f) + d3_3;
+                    const vf8 t0_4 = d0_4 * vsplat(2.0f) - d1_4 - d2_4 * vsplat(2.0f) + d3_4;
+                    const vf8 t1_0 = d1_0 * vsplat(2.0f) + d2_0 - d3_0;
+                    const vf8 t1_1 = d1_1 * vsplat(2.0f) + d2_1 - d3_1;
+                    const vf8 t1_2 = d1_2 * vsplat(2.0f) + d2_2 - d3_2;
+                    const vf8 t1_3 = d1_3 * vsplat(2.0f) + d2_3 - d3_3;
+                    const vf8 t1_4 = d1_4 * vsplat(2.0f) + d2_4 - d3_4;
+                    const vf8 t2_0 = d1_0 * vsplat(2.0f) - d2_0 * vsplat(3.0f) + d3_0;
+                    const vf8 t2_1 = d1_1 * vsplat(2.0f) - d2_1 * vsplat(3.0f) + d3_1;
+                    const vf8 t2_2 = d1_2 * vsplat(2.0f) - d2_2 * vsplat(3.0f) + d3_2;
+                    const vf8 t2_3 = d1_3 * vsplat(2.0f) - d2_3 * vsplat(3.0f) + d3_3;
+                    const vf8 t2_4 = d1_4 * vsplat(2.0f) - d2_4 * vsplat(3.0f) + d3_4;
+                    const vf8 t3_0 = d1_0 - d3_0;
+                    const vf8 t3_1 = d1_1 - d3_1;
+                    const vf8 t3_2 = d1_2 - d3_2;
+                    const vf8 t3_3 = d1_3 - d3_3;
+                    const vf8 t3_4 = d1_4 - d3_4;
+                    const vf8 t4_0 = d1_0 * vsplat(2.0f) - d2_0 - d3_0 * vsplat(2.0f) + d4_0;
+                    const vf8 t4_1 = d1_1 * vsplat(2.0f) - d2_1 - d3_1 * vsplat(2.0f) + d4_1;
+                    const vf8 t4_2 = d1_2 * vsplat(2.0f) - d2_2 - d3_2 * vsplat(2.0f) + d4_2;
+                    const vf8 t4_3 = d1_3 * vsplat(2.0f) - d2_3 - d3_3 * vsplat(2.0f) + d4_3;
+                    const vf8 t4_4 = d1_4 * vsplat(2.0f) - d2_4 - d3_4 * vsplat(2.0f) + d4_4;
+                    const vf8 v0_0 = t0_0 * vsplat(2.0f) - t0_1 - t0_2 * vsplat(2.0f) + t0_3;
+                    const vf8 v0_1 = t0_1 * vsplat(2.0f) + t0_2 - t0_3;
+                    const vf8 v0_2 = t0_1 * vsplat(2.0f) - t0_2 * vsplat(3.0f) + t0_3;
+                    const vf8 v0_3 = t0_1 - t0_3;
+                    const vf8 v0_4 = t0_1 * vsplat(2.0f) - t0_2 - t0_3 * vsplat(2.0f) + t0_4;
+                    const vf8 v1_0 = t1_0 * vsplat(2.0f) - t1_1 - t1_2 * vsplat(2.0f) + t1_3;
+                    const vf8 v1_1 = t1_1 * vsplat(2.0f) + t1_2 - t1_3;
+                    const vf8 v1_2 = t1_1 * vsplat(2.0f) - t1_2 * vsplat(3.0f) + t1_3;
+                    const vf8 v1_3 = t1_1 - t1_3;
+                    const vf8 v1_4 = t1_1 * vsplat(2.0f) - t1_2 - t1_3 * vsplat(2.0f) + t1_4;
+                    const vf8 v2_0 = t2_0 * vsplat(2.0f) - t2_1 - t2_2 * vsplat(2.0f) + t2_3;
+                    const vf8 v2_1 = t2_1 * vsplat(2.0f) + t2_2 - t2_3;
+                    const vf8 v2_2 = t2_1 * vsplat(2.0f) - t2_2 * vsplat(3.0f) + t2_3;
+                    const vf8 v2_3 = t2_1 - t2_3;
+                    const vf8 v2_4 = t2_1 * vsplat(2.0f) - t2_2 - t2_3 * vsplat(2.0f) + t2_4;
+                    const vf8 v3_0 = t3_0 * vsplat(2.0f) - t3_1 - t3_2 * vsplat(2.0f) + t3_3;
+                    const vf8 v3_1 = t3_1 * vsplat(2.0f) + t3_2 - t3_3;
+                    const vf8 v3_2 = t3_1 * vsplat(2.0f) - t3_2 * vsplat(3.0f) + t3_3;
+                    const vf8 v3_3 = t3_1 - t3_3;
+                    const vf8 v3_4 = t3_1 * vsplat(2.0f) - t3_2 - t3_3 * vsplat(2.0f) + t3_4;
+                    const vf8 v4_0 = t4_0 * vsplat(2.0f) - t4_1 - t4_2 * vsplat(2.0f) + t4_3;
+                    const vf8 v4_1 = t4_1 * vsplat(2.0f) + t4_2 - t4_3;
+                    const vf8 v4_2 = t4_1 * vsplat(2.0f) - t4_2 * vsplat(3.0f) + t4_3;
+                    const vf8 v4_3 = t4_1 - t4_3;
+                    const vf8 v4_4 = t4_1 * vsplat(2.0f) - t4_2 - t4_3 * vsplat(2.0f) + t4_4;
+                    vstore(v + 0, v0_0);
+                    vstore(v + 800, v0_1);
+                    vstore(v + 1600, v0_2);
+                    vstore(v + 2400, v0_3);
+                    vstore(v + 3200, v0_4);
+                    vstore(v + 4000, v1_0);
+                    vstore(v + 4800, v1_1);
+                    vstore(v + 5600, v1_2);
+                    vstore(v + 6400, v1_3);
+                    vstore(v + 7200, v1_4);
+                    vstore(v + 8000, v2_0);
+                    vstore(v + 8800, v2_1);
+                    vstore(v + 9600, v2_2);
+                    vstore(v + 10400, v2_3);
+                    vstore(v + 11200, v2_4);
+                    vstore(v + 12000, v3_0);
+                    vstore(v + 12800, v3_1);
+                    vstore(v + 13600, v3_2);
+                    vstore(v + 14400, v3_3);
+                    vstore(v + 15200, v3_4);
+                    vstore(v + 16000, v4_0);
+                    vstore(v + 16800, v4_1);
+                    vstore(v + 17600, v4_2);
+                    vstore(v + 18400, v4_3);
+                    vstore(v + 19200, v4_4);
                 }
             }
-            ox = 12;
-            for (cb = 0; cb < 64; cb += 32) {
-                const float *restrict xb = src + (oy * 16 + ox * 1) * 32;
-                const float *restrict kb = kern + cb;
-                float *restrict ob = out + (oy * 14 + ox) * 64 + cb;
-                vf8 a0_0 = vload(bias + cb + 0), a0_1 = vload(bias + cb + 8), a0_2 = vload(bias + cb + 16), a0_3 = vload(bias + cb + 24);
-                vf8 a1_0 = vload(bias + cb + 0), a1_1 = vload(bias + cb + 8), a1_2 = vload(bias + cb + 16), a1_3 = vload(bias + cb + 24);
-                for (ky = ky0; ky < ky1; ky++) {
-                    const float *restrict xr = xb + ky * 512;
-                    const float *restrict kr = kb + ky * 6144;
-                    for (j = 0; j < 96; j++) {
-                        const vf8 w0 = vload(kr + j * 64 + 0), w1 = vload(kr + j * 64 + 8), w2 = vload(kr + j * 64 + 16), w3 = vload(kr + j * 64 + 24);
-                        vf8 xv;
-                        xv = vsplat(xr[0 + j]); a0_0 += xv * w0; a0_1 += xv * w1; a0_2 += xv * w2; a0_3 += xv * w3;
-                        xv = vsplat(xr[32 + j]); a1_0 += xv * w0; a1_1 += xv * w1; a1_2 += xv * w2; a1_3 += xv * w3;
+        }
+        for (xi = 0; xi < 25; xi++) {
+            const float *restrict ax = wv + xi * 800;
+            const float *restrict bx = wu + xi * 2048;
+            float *restrict dx = wm + xi * 1600;
+            int i, j, k;
+            for (i = 0; i < 24; i += 6) {
+                for (j = 0; j < 64; j += 32) {
+                    float *restrict o = dx + i * 64 + j;
+                    vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f), a0_2 = vsplat(0.0f), a0_3 = vsplat(0.0f);
+                    vf8 a1_0 = vsplat(0.0f), a1_1 = vsplat(0.0f), a1_2 = vsplat(0.0f), a1_3 = vsplat(0.0f);
+                    vf8 a2_0 = vsplat(0.0f), a2_1 = vsplat(0.0f), a2_2 = vsplat(0.0f), a2_3 = vsplat(0.0f);
+                    vf8 a3_0 = vsplat(0.0f), a3_1 = vsplat(0.0f), a3_2 = vsplat(0.0f), a3_3 = vsplat(0.0f);
+                    vf8 a4_0 = vsplat(0.0f), a4_1 = vsplat(0.0f), a4_2 = vsplat(0.0f), a4_3 = vsplat(0.0f);
+                    vf8 a5_0 = vsplat(0.0f), a5_1 = vsplat(0.0f), a5_2 = vsplat(0.0f), a5_3 = vsplat(0.0f);
+                    for (k = 0; k < 32; k++) {
+                        const float *restrict ak = ax + i * 32 + k * 1;
+                        const vf8 b0 = vload(bx + k * 64 + j + 0), b1 = vload(bx + k * 64 + j + 8), b2 = vload(bx + k * 64 + j + 16), b3 = vload(bx + k * 64 + j + 24);
+                        vf8 s;
+                        s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1; a0_2 += s * b2; a0_3 += s * b3;
+                        s = vsplat(ak[32]); a1_0 += s * b0; a1_1 += s * b1; a1_2 += s * b2; a1_3 += s * b3;
+                        s = vsplat(ak[64]); a2_0 += s * b0; a2_1 += s * b1; a2_2 += s * b2; a2_3 += s * b3;
+                        s = vsplat(ak[96]); a3_0 += s * b0; a3_1 += s * b1; a3_2 += s * b2; a3_3 += s * b3;
+                        s = vsplat(ak[128]); a4_0 += s * b0; a4_1 += s * b1; a4_2 += s * b2; a4_3 += s * b3;
+                        s = vsplat(ak[160]); a5_0 += s * b0; a5_1 += s * b1; a5_2 += s * b2; a5_3 += s * b3;
                     }
+                    vstore(o + 0, a0_0);
+                    vstore(o + 8, a0_1);
+                    vstore(o + 16, a0_2);
+                    vstore(o + 24, a0_3);
+                    vstore(o + 64, a1_0);
+                    vstore(o + 72, a1_1);
+                    vstore(o + 80, a1_2);
+                    vstore(o + 88, a1_3);
+                    vstore(o + 128, a2_0);
+                    vstore(o + 136, a2_1);
+                    vstore(o + 144, a2_2);
+                    vstore(o + 152, a2_3);
+                    vstore(o + 192, a3_0);
+                    vstore(o + 200, a3_1);
+                    vstore(o + 208, a3_2);
+                    vstore(o + 216, a3_3);
+                    vstore(o + 256, a4_0);
+                    vstore(o + 264, a4_1);
+                    vstore(o + 272, a4_2);
+                    vstore(o + 280, a4_3);
+                    vstore(o + 320, a5_0);
+                    vstore(o + 328, a5_1);
+                    vstore(o + 336, a5_2);
+                    vstore(o + 344, a5_3);
                 }
-                vstore(ob + 0, a0_0); vstore(ob + 8, a0_1); vstore(ob + 16, a0_2); vstore(ob + 24, a0_3);
-                vstore(ob + 64, a1_0); vstore(ob + 72, a1_1); vstore(ob + 80, a1_2); vstore(ob + 88, a1_3);
+            }
+            i = 24;
+            for (j = 0; j < 64; j += 32) {
+                float *restrict o = dx + i * 64 + j;
+                vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f), a0_2 = vsplat(0.0f), a0_3 = vsplat(0.0f);
+                for (k = 0; k < 32; k++) {
+                    const float *restrict ak = ax + i * 32 + k * 1;
+                    const vf8 b0 = vload(bx + k * 64 + j + 0), b1 = vload(bx + k * 64 + j + 8), b2 = vload(bx + k * 64 + j + 16), b3 = vload(bx + k * 64 + j + 24);
+                    vf8 s;
+                    s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1; a0_2 += s * b2; a0_3 += s * b3;
+                }
+                vstore(o + 0, a0_0);
+                vstore(o + 8, a0_1);
+                vstore(o + 16, a0_2);
+                vstore(o + 24, a0_3);
+            }
+        }
+        for (ty = 0; ty < 5; ty++) {
+            for (tx = 0; tx < 5; tx++) {
+                for (cb = 0; cb < 64; cb += 8) {
+                    const float *restrict mt = wm + (ty * 5 + tx) * 64 + cb;
+                    float *restrict yt = out + (ty * 42 + tx * 3) * 64 + cb;
+                    const vf8 bv = vload(bias + cb);
+                    const vf8 d0_0 = vload(mt + 0);
+                    const vf8 d0_1 = vload(mt + 1600);
+                    const vf8 d0_2 = vload(mt + 3200);
+                    const vf8 d0_3 = vload(mt + 4800);
+                    const vf8 d0_4 = vload(mt + 6400);
+                    const vf8 d1_0 = vload(mt + 8000);
+                    const vf8 d1_1 = vload(mt + 9600);
+                    const vf8 d1_2 = vload(mt + 11200);
+                    const vf8 d1_3 = vload(mt + 12800);
+                    const vf8 d1_4 = vload(mt + 14400);
+                    const vf8 d2_0 = vload(mt + 16000);
+                    const vf8 d2_1 = vload(mt + 17600);
+                    const vf8 d2_2 = vload(mt + 19200);
+                    const vf8 d2_3 = vload(mt + 20800);
+                    const vf8 d2_4 = vload(mt + 22400);
+                    const vf8 d3_0 = vload(mt + 24000);
+                    const vf8 d3_1 = vload(mt + 25600);
+                    const vf8 d3_2 = vload(mt + 27200);
+                    const vf8 d3_3 = vload(mt + 28800);
+                    const vf8 d3_4 = vload(mt + 30400);
+                    const vf8 d4_0 = vload(mt + 32000);
+                    const vf8 d4_1 = vload(mt + 33600);
+                    const vf8 d4_2 = vload(mt + 35200);
+                    const vf8 d4_3 = vload(mt + 36800);
+                    const vf8 d4_4 = vload(mt + 38400);
+                    const vf8 t0_0 = d0_0 + d1_0 + d2_0 + d3_0;
+                    const vf8 t0_1 = d0_1 + d1_1 + d2_1 + d3_1;
+                    const vf8 t0_2 = d0_2 + d1_2 + d2_2 + d3_2;
+                    const vf8 t0_3 = d0_3 + d1_3 + d2_3 + d3_3;
+                    const vf8 t0_4 = d0_4 + d1_4 + d2_4 + d3_4;
+                    const vf8 t1_0 = d1_0 - d2_0 + d3_0 * vsplat(2.0f);
+                    const vf8 t1_1 = d1_1 - d2_1 + d3_1 * vsplat(2.0f);
+                    const vf8 t1_2 = d1_2 - d2_2 + d3_2 * vsplat(2.0f);
+                    const vf8 t1_3 = d1_3 - d2_3 + d3_3 * vsplat(2.0f);
+                    const vf8 t1_4 = d1_4 - d2_4 + d3_4 * vsplat(2.0f);
+                    const vf8 t2_0 = d1_0 + d2_0 + d3_0 * vsplat(4.0f) + d4_0;
+                    const vf8 t2_1 = d1_1 + d2_1 + d3_1 * vsplat(4.0f) + d4_1;
+                    const vf8 t2_2 = d1_2 + d2_2 + d3_2 * vsplat(4.0f) + d4_2;
+                    const vf8 t2_3 = d1_3 + d2_3 + d3_3 * vsplat(4.0f) + d4_3;
+                    const vf8 t2_4 = d1_4 + d2_4 + d3_4 * vsplat(4.0f) + d4_4;
+                    const vf8 y0_0 = t0_0 + t0_1 + t0_2 + t0_3;
+                    const vf8 y0_1 = t0_1 - t0_2 + t0_3 * vsplat(2.0f);
+                    const vf8 y0_2 = t0_1 + t0_2 + t0_3 * vsplat(4.0f) + t0_4;
+                    const vf8 y1_0 = t1_0 + t1_1 + t1_2 + t1_3;
+                    const vf8 y1_1 = t1_1 - t1_2 + t1_3 * vsplat(2.0f);
+                    const vf8 y1_2 = t1_1 + t1_2 + t1_3 * vsplat(4.0f) + t1_4;
+                    const vf8 y2_0 = t2_0 + t2_1 + t2_2 + t2_3;
+                    const vf8 y2_1 = t2_1 - t2_2 + t2_3 * vsplat(2.0f);
+                    const vf8 y2_2 = t2_1 + t2_2 + t2_3 * vsplat(4.0f) + t2_4;
+                    vstore(yt + 0, y0_0 + bv);
+                    vstore(yt + 64, y0_1 + bv);
+                    if (tx * 3 + 2 < 14) vstore(yt + 128, y0_2 + bv);
+                    vstore(yt + 896, y1_0 + bv);
+                    vstore(yt + 960, y1_1 + bv);
+                    if (tx * 3 + 2 < 14) vstore(yt + 1024, y1_2 + bv);
+                    if (ty * 3 + 2 < 14) vstore(yt + 1792, y2_0 + bv);
+                    if (ty * 3 + 2 < 14) vstore(yt + 1856, y2_1 + bv);
+                    if (ty * 3 + 2 < 14 && tx * 3 + 2 < 14) vstore(yt + 1920, y2_2 + bv);
+                }
             }
         }
     }
@@ -416,6 +608,9 @@ static void conv2_forward(const float *restrict params, float *restrict w)
         }
     }
 #else
+    (void)wu;
+    (void)wv;
+    (void)wm;
     {
         int ox, oy, ky, kx, ci, co;
         for (oy = 0; oy < 14; oy++) {
@@ -427,7 +622,7 @@ static void conv2_forward(const float *restrict params, float *restrict w)
                 }
                 for (ky = 0; ky < 3; ky++) {
                     for (kx = 0; kx < 3; kx++) {
-                        const float *restrict xp = src + ((oy * 1 + ky) * 16 + ox * 1 + kx) * 32;
+                        const float *restrict xp = src + ((oy * 1 + ky) * 17 + ox * 1 + kx) * 32;
                         const float *restrict kp = kern + (ky * 3 + kx) * 2048;
                         for (ci = 0; ci < 32; ci++) {
                             const float v = xp[ci];
@@ -446,7 +641,175 @@ static void conv2_forward(const float *restrict params, float *restrict w)
 #endif
 }
 
-static void conv2_backward(const float *restrict params, float *restrict grads, float *restrict w, const float *restrict kflip)
+#ifdef CONVC_VECTOR
+static void conv2_wino_filter(const float *restrict params, float *restrict wu)
+{
+    const float *restrict kern = params + P_CONV2_KERNEL;
+    int ci, cb;
+    for (ci = 0; ci < 32; ci++) {
+        for (cb = 0; cb < 64; cb += 8) {
+            const float *restrict g = kern + ci * 64 + cb;
+            float *restrict u = wu + ci * 64 + cb;
+            const vf8 d0_0 = vload(g + 0);
+            const vf8 d0_1 = vload(g + 2048);
+            const vf8 d0_2 = vload(g + 4096);
+            const vf8 d1_0 = vload(g + 6144);
+            const vf8 d1_1 = vload(g + 8192);
+            const vf8 d1_2 = vload(g + 10240);
+            const vf8 d2_0 = vload(g + 12288);
+            const vf8 d2_1 = vload(g + 14336);
+            const vf8 d2_2 = vload(g + 16384);
+            const vf8 t0_0 = d0_0 * vsplat(0.5f);
+            const vf8 t0_1 = d0_1 * vsplat(0.5f);
+            const vf8 t0_2 = d0_2 * vsplat(0.5f);
+            const vf8 t1_0 = d0_0 * vsplat(0.5f) + d1_0 * vsplat(0.5f) + d2_0 * vsplat(0.5f);
+            const vf8 t1_1 = d0_1 * vsplat(0.5f) + d1_1 * vsplat(0.5f) + d2_1 * vsplat(0.5f);
+            const vf8 t1_2 = d0_2 * vsplat(0.5f) + d1_2 * vsplat(0.5f) + d2_2 * vsplat(0.5f);
+            const vf8 t2_0 = -d0_0 * vsplat(1.0f / 6.0f) + d1_0 * vsplat(1.0f / 6.0f) - d2_0 * vsplat(1.0f / 6.0f);
+            const vf8 t2_1 = -d0_1 * vsplat(1.0f / 6.0f) + d1_1 * vsplat(1.0f / 6.0f) - d2_1 * vsplat(1.0f / 6.0f);
+            const vf8 t2_2 = -d0_2 * vsplat(1.0f / 6.0f) + d1_2 * vsplat(1.0f / 6.0f) - d2_2 * vsplat(1.0f / 6.0f);
+            const vf8 t3_0 = -d0_0 * vsplat(1.0f / 6.0f) - d1_0 * vsplat(1.0f / 3.0f) - d2_0 * vsplat(2.0f / 3.0f);
+            const vf8 t3_1 = -d0_1 * vsplat(1.0f / 6.0f) - d1_1 * vsplat(1.0f / 3.0f) - d2_1 * vsplat(2.0f / 3.0f);
+            const vf8 t3_2 = -d0_2 * vsplat(1.0f / 6.0f) - d1_2 * vsplat(1.0f / 3.0f) - d2_2 * vsplat(2.0f / 3.0f);
+            const vf8 t4_0 = d2_0;
+            const vf8 t4_1 = d2_1;
+            const vf8 t4_2 = d2_2;
+            const vf8 u0_0 = t0_0 * vsplat(0.5f);
+            const vf8 u0_1 = t0_0 * vsplat(0.5f) + t0_1 * vsplat(0.5f) + t0_2 * vsplat(0.5f);
+            const vf8 u0_2 = -t0_0 * vsplat(1.0f / 6.0f) + t0_1 * vsplat(1.0f / 6.0f) - t0_2 * vsplat(1.0f / 6.0f);
+            const vf8 u0_3 = -t0_0 * vsplat(1.0f / 6.0f) - t0_1 * vsplat(1.0f / 3.0f) - t0_2 * vsplat(2.0f / 3.0f);
+            const vf8 u0_4 = t0_2;
+            const vf8 u1_0 = t1_0 * vsplat(0.5f);
+            const vf8 u1_1 = t1_0 * vsplat(0.5f) + t1_1 * vsplat(0.5f) + t1_2 * vsplat(0.5f);
+            const vf8 u1_2 = -t1_0 * vsplat(1.0f / 6.0f) + t1_1 * vsplat(1.0f / 6.0f) - t1_2 * vsplat(1.0f / 6.0f);
+            const vf8 u1_3 = -t1_0 * vsplat(1.0f / 6.0f) - t1_1 * vsplat(1.0f / 3.0f) - t1_2 * vsplat(2.0f / 3.0f);
+            const vf8 u1_4 = t1_2;
+            const vf8 u2_0 = t2_0 * vsplat(0.5f);
+            const vf8 u2_1 = t2_0 * vsplat(0.5f) + t2_1 * vsplat(0.5f) + t2_2 * vsplat(0.5f);
+            const vf8 u2_2 = -t2_0 * vsplat(1.0f / 6.0f) + t2_1 * vsplat(1.0f / 6.0f) - t2_2 * vsplat(1.0f / 6.0f);
+            const vf8 u2_3 = -t2_0 * vsplat(1.0f / 6.0f) - t2_1 * vsplat(1.0f / 3.0f) - t2_2 * vsplat(2.0f / 3.0f);
+            const vf8 u2_4 = t2_2;
+            const vf8 u3_0 = t3_0 * vsplat(0.5f);
+            const vf8 u3_1 = t3_0 * vsplat(0.5f) + t3_1 * vsplat(0.5f) + t3_2 * vsplat(0.5f);
+            const vf8 u3_2 = -t3_0 * vsplat(1.0f / 6.0f) + t3_1 * vsplat(1.0f / 6.0f) - t3_2 * vsplat(1.0f / 6.0f);
+            const vf8 u3_3 = -t3_0 * vsplat(1.0f / 6.0f) - t3_1 * vsplat(1.0f / 3.0f) - t3_2 * vsplat(2.0f / 3.0f);
+            const vf8 u3_4 = t3_2;
+            const vf8 u4_0 = t4_0 * vsplat(0.5f);
+            const vf8 u4_1 = t4_0 * vsplat(0.5f) + t4_1 * vsplat(0.5f) + t4_2 * vsplat(0.5f);
+            const vf8 u4_2 = -t4_0 * vsplat(1.0f / 6.0f) + t4_1 * vsplat(1.0f / 6.0f) - t4_2 * vsplat(1.0f / 6.0f);
+            const vf8 u4_3 = -t4_0 * vsplat(1.0f / 6.0f) - t4_1 * vsplat(1.0f / 3.0f) - t4_2 * vsplat(2.0f / 3.0f);
+            const vf8 u4_4 = t4_2;
+            vstore(u + 0, u0_0);
+            vstore(u + 2048, u0_1);
+            vstore(u + 4096, u0_2);
+            vstore(u + 6144, u0_3);
+            vstore(u + 8192, u0_4);
+            vstore(u + 10240, u1_0);
+            vstore(u + 12288, u1_1);
+            vstore(u + 14336, u1_2);
+            vstore(u + 16384, u1_3);
+            vstore(u + 18432, u1_4);
+            vstore(u + 20480, u2_0);
+            vstore(u + 22528, u2_1);
+            vstore(u + 24576, u2_2);
+            vstore(u + 26624, u2_3);
+            vstore(u + 28672, u2_4);
+            vstore(u + 30720, u3_0);
+            vstore(u + 32768, u3_1);
+            vstore(u + 34816, u3_2);
+            vstore(u + 36864, u3_3);
+            vstore(u + 38912, u3_4);
+            vstore(u + 40960, u4_0);
+            vstore(u + 43008, u4_1);
+            vstore(u + 45056, u4_2);
+            vstore(u + 47104, u4_3);
+            vstore(u + 49152, u4_4);
+        }
+    }
+}
+
+static void conv2_wino_prepare(const float *restrict wu, float *restrict wut, float *restrict wdu)
+{
+    int xi, ci, co;
+    for (xi = 0; xi < 25; xi++)
+        for (ci = 0; ci < 32; ci++)
+            for (co = 0; co < 64; co++)
+                wut[(xi * 64 + co) * 32 + ci] = wu[(xi * 32 + ci) * 64 + co];
+    memset(wdu, 0, sizeof(float) * 51200);
+}
+
+static void conv2_wino_finish(const float *restrict wdu, float *restrict grads)
+{
+    float *restrict gkern = grads + P_CONV2_KERNEL;
+    int ci, cb;
+    for (ci = 0; ci < 32; ci++) {
+        for (cb = 0; cb < 64; cb += 8) {
+            const float *restrict du = wdu + ci * 64 + cb;
+            float *restrict g = gkern + ci * 64 + cb;
+            const vf8 d0_0 = vload(du + 0);
+            const vf8 d0_1 = vload(du + 2048);
+            const vf8 d0_2 = vload(du + 4096);
+            const vf8 d0_3 = vload(du + 6144);
+            const vf8 d0_4 = vload(du + 8192);
+            const vf8 d1_0 = vload(du + 10240);
+            const vf8 d1_1 = vload(du + 12288);
+            const vf8 d1_2 = vload(du + 14336);
+            const vf8 d1_3 = vload(du + 16384);
+            const vf8 d1_4 = vload(du + 18432);
+            const vf8 d2_0 = vload(du + 20480);
+            const vf8 d2_1 = vload(du + 22528);
+            const vf8 d2_2 = vload(du + 24576);
+            const vf8 d2_3 = vload(du + 26624);
+            const vf8 d2_4 = vload(du + 28672);
+            const vf8 d3_0 = vload(du + 30720);
+            const vf8 d3_1 = vload(du + 32768);
+            const vf8 d3_2 = vload(du + 34816);
+            const vf8 d3_3 = vload(du + 36864);
+            const vf8 d3_4 = vload(du + 38912);
+            const vf8 d4_0 = vload(du + 40960);
+            const vf8 d4_1 = vload(du + 43008);
+            const vf8 d4_2 = vload(du + 45056);
+            const vf8 d4_3 = vload(du + 47104);
+            const vf8 d4_4 = vload(du + 49152);
+            const vf8 t0_0 = d0_0 * vsplat(0.5f) + d1_0 * vsplat(0.5f) - d2_0 * vsplat(1.0f / 6.0f) - d3_0 * vsplat(1.0f / 6.0f);
+            const vf8 t0_1 = d0_1 * vsplat(0.5f) + d1_1 * vsplat(0.5f) - d2_1 * vsplat(1.0f / 6.0f) - d3_1 * vsplat(1.0f / 6.0f);
+            const vf8 t0_2 = d0_2 * vsplat(0.5f) + d1_2 * vsplat(0.5f) - d2_2 * vsplat(1.0f / 6.0f) - d3_2 * vsplat(1.0f / 6.0f);
+            const vf8 t0_3 = d0_3 * vsplat(0.5f) + d1_3 * vsplat(0.5f) - d2_3 * vsplat(1.0f / 6.0f) - d3_3 * vsplat(1.0f / 6.0f);
+            const vf8 t0_4 = d0_4 * vsplat(0.5f) + d1_4 * vsplat(0.5f) - d2_4 * vsplat(1.0f / 6.0f) - d3_4 * vsplat(1.0f / 6.0f);
+            const vf8 t1_0 = d1_0 * vsplat(0.5f) + d2_0 * vsplat(1.0f / 6.0f) - d3_0 * vsplat(1.0f / 3.0f);
+            const vf8 t1_1 = d1_1 * vsplat(0.5f) + d2_1 * vsplat(1.0f / 6.0f) - d3_1 * vsplat(1.0f / 3.0f);
+            const vf8 t1_2 = d1_2 * vsplat(0.5f) + d2_2 * vsplat(1.0f / 6.0f) - d3_2 * vsplat(1.0f / 3.0f);
+            const vf8 t1_3 = d1_3 * vsplat(0.5f) + d2_3 * vsplat(1.0f / 6.0f) - d3_3 * vsplat(1.0f / 3.0f);
+            const vf8 t1_4 = d1_4 * vsplat(0.5f) + d2_4 * vsplat(1.0f / 6.0f) - d3_4 * vsplat(1.0f / 3.0f);
+            const vf8 t2_0 = d1_0 * vsplat(0.5f) - d2_0 * vsplat(1.0f / 6.0f) - d3_0 * vsplat(2.0f / 3.0f) + d4_0;
+            const vf8 t2_1 = d1_1 * vsplat(0.5f) - d2_1 * vsplat(1.0f / 6.0f) - d3_1 * vsplat(2.0f / 3.0f) + d4_1;
+            const vf8 t2_2 = d1_2 * vsplat(0.5f) - d2_2 * vsplat(1.0f / 6.0f) - d3_2 * vsplat(2.0f / 3.0f) + d4_2;
+            const vf8 t2_3 = d1_3 * vsplat(0.5f) - d2_3 * vsplat(1.0f / 6.0f) - d3_3 * vsplat(2.0f / 3.0f) + d4_3;
+            const vf8 t2_4 = d1_4 * vsplat(0.5f) - d2_4 * vsplat(1.0f / 6.0f) - d3_4 * vsplat(2.0f / 3.0f) + d4_4;
+            const vf8 k0_0 = t0_0 * vsplat(0.5f) + t0_1 * vsplat(0.5f) - t0_2 * vsplat(1.0f / 6.0f) - t0_3 * vsplat(1.0f / 6.0f);
+            const vf8 k0_1 = t0_1 * vsplat(0.5f) + t0_2 * vsplat(1.0f / 6.0f) - t0_3 * vsplat(1.0f / 3.0f);
+            const vf8 k0_2 = t0_1 * vsplat(0.5f) - t0_2 * vsplat(1.0f / 6.0f) - t0_3 * vsplat(2.0f / 3.0f) + t0_4;
+            const vf8 k1_0 = t1_0 * vsplat(0.5f) + t1_1 * vsplat(0.5f) - t1_2 * vsplat(1.0f / 6.0f) - t1_3 * vsplat(1.0f / 6.0f);
+            const vf8 k1_1 = t1_1 * vsplat(0.5f) + t1_2 * vsplat(1.0f / 6.0f) - t1_3 * vsplat(1.0f / 3.0f);
+            const vf8 k1_2 = t1_1 * vsplat(0.5f) - t1_2 * vsplat(1.0f / 6.0f) - t1_3 * vsplat(2.0f / 3.0f) + t1_4;
+            const vf8 k2_0 = t2_0 * vsplat(0.5f) + t2_1 * vsplat(0.5f) - t2_2 * vsplat(1.0f / 6.0f) - t2_3 * vsplat(1.0f / 6.0f);
+            const vf8 k2_1 = t2_1 * vsplat(0.5f) + t2_2 * vsplat(1.0f / 6.0f) - t2_3 * vsplat(1.0f / 3.0f);
+            const vf8 k2_2 = t2_1 * vsplat(0.5f) - t2_2 * vsplat(1.0f / 6.0f) - t2_3 * vsplat(2.0f / 3.0f) + t2_4;
+            vstore(g + 0, vload(g + 0) + k0_0);
+            vstore(g + 2048, vload(g + 2048) + k0_1);
+            vstore(g + 4096, vload(g + 4096) + k0_2);
+            vstore(g + 6144, vload(g + 6144) + k1_0);
+            vstore(g + 8192, vload(g + 8192) + k1_1);
+            vstore(g + 10240, vload(g + 10240) + k1_2);
+            vstore(g + 12288, vload(g + 12288) + k2_0);
+            vstore(g + 14336, vload(g + 14336) + k2_1);
+            vstore(g + 16384, vload(g + 16384) + k2_2);
+        }
+    }
+}
+#endif
+
+static void conv2_backward(const float *restrict params, float *restrict grads, float *restrict w, const float *restrict wut, float *restrict wdu, float *restrict wv, float *restrict wm)
 {
     float *restrict gkern = grads + P_CONV2_KERNEL;
     float *restrict gbias = grads + P_CONV2_BIAS;
@@ -466,64 +829,458 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
         }
     }
 #ifdef CONVC_VECTOR
+    (void)gkern;    /* added once per call, from the transformed domain */
     {
-        int oy, ox, cb, ky, r;
-        for (ky = 0; ky < 3; ky++) {
-            const int oy0 = ky < 1 ? (1 - ky) / 1 : 0;
-            const int oy1 = (15 - ky) / 1 < 14 ? (15 - ky) / 1 : 14;
-            for (r = 0; r < 96; r += 6) {
-                for (cb = 0; cb < 64; cb += 32) {
-                    const float *restrict xr = src + ky * 512 + r;
-                    float *restrict gb = gkern + (ky * 96 + r) * 64 + cb;
+        float *restrict dsrc = w + W_CONV2_DPAD;
+        float *restrict din = w + W_POOL1_DOUT;
+        (void)params;
+        int ty, tx, cb, xi;
+        for (ty = 0; ty < 5; ty++) {
+            for (tx = 0; tx < 5; tx++) {
+                for (cb = 0; cb < 64; cb += 8) {
+                    const float *restrict dy = dz + (ty * 42 + tx * 3) * 64 + cb;
+                    float *restrict z = wm + (ty * 5 + tx) * 64 + cb;
+                    const vf8 d0_0 = vload(dy + 0);
+                    const vf8 d0_1 = vload(dy + 64);
+                    const vf8 d0_2 = tx * 3 + 2 < 14 ? vload(dy + 128) : vsplat(0.0f);
+                    const vf8 d1_0 = vload(dy + 896);
+                    const vf8 d1_1 = vload(dy + 960);
+                    const vf8 d1_2 = tx * 3 + 2 < 14 ? vload(dy + 1024) : vsplat(0.0f);
+                    const vf8 d2_0 = ty * 3 + 2 < 14 ? vload(dy + 1792) : vsplat(0.0f);
+                    const vf8 d2_1 = ty * 3 + 2 < 14 ? vload(dy + 1856) : vsplat(0.0f);
+                    const vf8 d2_2 = ty * 3 + 2 < 14 && tx * 3 + 2 < 14 ? vload(dy + 1920) : vsplat(0.0f);
+                    const vf8 t0_0 = d0_0;
+                    const vf8 t0_1 = d0_1;
+                    const vf8 t0_2 = d0_2;
+                    const vf8 t1_0 = d0_0 + d1_0 + d2_0;
+                    const vf8 t1_1 = d0_1 + d1_1 + d2_1;
+                    const vf8 t1_2 = d0_2 + d1_2 + d2_2;
+                    const vf8 t2_0 = d0_0 - d1_0 + d2_0;
+                    const vf8 t2_1 = d0_1 - d1_1 + d2_1;
+                    const vf8 t2_2 = d0_2 - d1_2 + d2_2;
+                    const vf8 t3_0 = d0_0 + d1_0 * vsplat(2.0f) + d2_0 * vsplat(4.0f);
+                    const vf8 t3_1 = d0_1 + d1_1 * vsplat(2.0f) + d2_1 * vsplat(4.0f);
+                    const vf8 t3_2 = d0_2 + d1_2 * vsplat(2.0f) + d2_2 * vsplat(4.0f);
+                    const vf8 t4_0 = d2_0;
+                    const vf8 t4_1 = d2_1;
+                    const vf8 t4_2 = d2_2;
+                    const vf8 z0_0 = t0_0;
+                    const vf8 z0_1 = t0_0 + t0_1 + t0_2;
+                    const vf8 z0_2 = t0_0 - t0_1 + t0_2;
+                    const vf8 z0_3 = t0_0 + t0_1 * vsplat(2.0f) + t0_2 * vsplat(4.0f);
+                    const vf8 z0_4 = t0_2;
+                    const vf8 z1_0 = t1_0;
+                    const vf8 z1_1 = t1_0 + t1_1 + t1_2;
+                    const vf8 z1_2 = t1_0 - t1_1 + t1_2;
+                    const vf8 z1_3 = t1_0 + t1_1 * vsplat(2.0f) + t1_2 * vsplat(4.0f);
+                    const vf8 z1_4 = t1_2;
+                    const vf8 z2_0 = t2_0;
+                    const vf8 z2_1 = t2_0 + t2_1 + t2_2;
+                    const vf8 z2_2 = t2_0 - t2_1 + t2_2;
+                    const vf8 z2_3 = t2_0 + t2_1 * vsplat(2.0f) + t2_2 * vsplat(4.0f);
+                    const vf8 z2_4 = t2_2;
+                    const vf8 z3_0 = t3_0;
+                    const vf8 z3_1 = t3_0 + t3_1 + t3_2;
+                    const vf8 z3_2 = t3_0 - t3_1 + t3_2;
+                    const vf8 z3_3 = t3_0 + t3_1 * vsplat(2.0f) + t3_2 * vsplat(4.0f);
+                    const vf8 z3_4 = t3_2;
+                    const vf8 z4_0 = t4_0;
+                    const vf8 z4_1 = t4_0 + t4_1 + t4_2;
+                    const vf8 z4_2 = t4_0 - t4_1 + t4_2;
+                    const vf8 z4_3 = t4_0 + t4_1 * vsplat(2.0f) + t4_2 * vsplat(4.0f);
+                    const vf8 z4_4 = t4_2;
+                    vstore(z + 0, z0_0);
+                    vstore(z + 1600, z0_1);
+                    vstore(z + 3200, z0_2);
+                    vstore(z + 4800, z0_3);
+                    vstore(z + 6400, z0_4);
+                    vstore(z + 8000, z1_0);
+                    vstore(z + 9600, z1_1);
+                    vstore(z + 11200, z1_2);
+                    vstore(z + 12800, z1_3);
+                    vstore(z + 14400, z1_4);
+                    vstore(z + 16000, z2_0);
+                    vstore(z + 17600, z2_1);
+                    vstore(z + 19200, z2_2);
+                    vstore(z + 20800, z2_3);
+                    vstore(z + 22400, z2_4);
+                    vstore(z + 24000, z3_0);
+                    vstore(z + 25600, z3_1);
+                    vstore(z + 27200, z3_2);
+                    vstore(z + 28800, z3_3);
+                    vstore(z + 30400, z3_4);
+                    vstore(z + 32000, z4_0);
+                    vstore(z + 33600, z4_1);
+                    vstore(z + 35200, z4_2);
+                    vstore(z + 36800, z4_3);
+                    vstore(z + 38400, z4_4);
+                }
+            }
+        }
+        for (ty = 0; ty < 5; ty++) {
+            for (tx = 0; tx < 5; tx++) {
+                for (cb = 0; cb < 32; cb += 8) {
+                    const float *restrict img = src + (ty * 51 + tx * 3) * 32 + cb;
+                    float *restrict v = wv + (ty * 5 + tx) * 32 + cb;
+                    const vf8 d0_0 = vload(img + 0);
+                    const vf8 d0_1 = vload(img + 32);
+                    const vf8 d0_2 = vload(img + 64);
+                    const vf8 d0_3 = vload(img + 96);
+                    const vf8 d0_4 = vload(img + 128);
+                    const vf8 d1_0 = vload(img + 544);
+                    const vf8 d1_1 = vload(img + 576);
+                    const vf8 d1_2 = vload(img + 608);
+                    const vf8 d1_3 = vload(img + 640);
+                    const vf8 d1_4 = vload(img + 672);
+                    const vf8 d2_0 = vload(img + 1088);
+                    const vf8 d2_1 = vload(img + 1120);
+                    const vf8 d2_2 = vload(img + 1152);
+                    const vf8 d2_3 = vload(img + 1184);
+                    const vf8 d2_4 = vload(img + 1216);
+                    const vf8 d3_0 = vload(img + 1632);
+                    const vf8 d3_1 = vload(img + 1664);
+                    const vf8 d3_2 = vload(img + 1696);
+                    const vf8 d3_3 = vload(img + 1728);
+                    const vf8 d3_4 = vload(img + 1760);
+                    const vf8 d4_0 = vload(img + 2176);
+                    const vf8 d4_1 = vload(img + 2208);
+                    const vf8 d4_2 = vload(img + 2240);
+                    const vf8 d4_3 = vload(img + 2272);
+                    const vf8 d4_4 = vload(img + 2304);
+                    const vf8 t0_0 = d0_0 * vsplat(2.0f) - d1_0 - d2_0 * vsplat(2.0f) + d3_0;
+                    const vf8 t0_1 = d0_1 * vsplat(2.0f) - d1_1 - d2_1 * vsplat(2.0f) + d3_1;
+                    const vf8 t0_2 = d0_2 * vsplat(2.0f) - d1_2 - d2_2 * vsplat(2.0f) + d3_2;
+                    const vf8 t0_3 = d0_3 * vsplat(2.0f) - d1_3 - d2_3 * vsplat(2.0f) + d3_3;
+                    const vf8 t0_4 = d0_4 * vsplat(2.0f) - d1_4 - d2_4 * vsplat(2.0f) + d3_4;
+                    const vf8 t1_0 = d1_0 * vsplat(2.0f) + d2_0 - d3_0;
+                    const vf8 t1_1 = d1_1 * vsplat(2.0f) + d2_1 - d3_1;
+                    const vf8 t1_2 = d1_2 * vsplat(2.0f) + d2_2 - d3_2;
+                    const vf8 t1_3 = d1_3 * vsplat(2.0f) + d2_3 - d3_3;
+                    const vf8 t1_4 = d1_4 * vsplat(2.0f) + d2_4 - d3_4;
+                    const vf8 t2_0 = d1_0 * vsplat(2.0f) - d2_0 * vsplat(3.0f) + d3_0;
+                    const vf8 t2_1 = d1_1 * vsplat(2.0f) - d2_1 * vsplat(3.0f) + d3_1;
+                    const vf8 t2_2 = d1_2 * vsplat(2.0f) - d2_2 * vsplat(3.0f) + d3_2;
+                    const vf8 t2_3 = d1_3 * vsplat(2.0f) - d2_3 * vsplat(3.0f) + d3_3;
+                    const vf8 t2_4 = d1_4 * vsplat(2.0f) - d2_4 * vsplat(3.0f) + d3_4;
+                    const vf8 t3_0 = d1_0 - d3_0;
+                    const vf8 t3_1 = d1_1 - d3_1;
+                    const vf8 t3_2 = d1_2 - d3_2;
+                    const vf8 t3_3 = d1_3 - d3_3;
+                    const vf8 t3_4 = d1_4 - d3_4;
+                    const vf8 t4_0 = d1_0 * vsplat(2.0f) - d2_0 - d3_0 * vsplat(2.0f) + d4_0;
+                    const vf8 t4_1 = d1_1 * vsplat(2.0f) - d2_1 - d3_1 * vsplat(2.0f) + d4_1;
+                    const vf8 t4_2 = d1_2 * vsplat(2.0f) - d2_2 - d3_2 * vsplat(2.0f) + d4_2;
+                    const vf8 t4_3 = d1_3 * vsplat(2.0f) - d2_3 - d3_3 * vsplat(2.0f) + d4_3;
+                    const vf8 t4_4 = d1_4 * vsplat(2.0f) - d2_4 - d3_4 * vsplat(2.0f) + d4_4;
+                    const vf8 v0_0 = t0_0 * vsplat(2.0f) - t0_1 - t0_2 * vsplat(2.0f) + t0_3;
+                    const vf8 v0_1 = t0_1 * vsplat(2.0f) + t0_2 - t0_3;
+                    const vf8 v0_2 = t0_1 * vsplat(2.0f) - t0_2 * vsplat(3.0f) + t0_3;
+                    const vf8 v0_3 = t0_1 - t0_3;
+                    const vf8 v0_4 = t0_1 * vsplat(2.0f) - t0_2 - t0_3 * vsplat(2.0f) + t0_4;
+                    const vf8 v1_0 = t1_0 * vsplat(2.0f) - t1_1 - t1_2 * vsplat(2.0f) + t1_3;
+                    const vf8 v1_1 = t1_1 * vsplat(2.0f) + t1_2 - t1_3;
+                    const vf8 v1_2 = t1_1 * vsplat(2.0f) - t1_2 * vsplat(3.0f) + t1_3;
+                    const vf8 v1_3 = t1_1 - t1_3;
+                    const vf8 v1_4 = t1_1 * vsplat(2.0f) - t1_2 - t1_3 * vsplat(2.0f) + t1_4;
+                    const vf8 v2_0 = t2_0 * vsplat(2.0f) - t2_1 - t2_2 * vsplat(2.0f) + t2_3;
+                    const vf8 v2_1 = t2_1 * vsplat(2.0f) + t2_2 - t2_3;
+                    const vf8 v2_2 = t2_1 * vsplat(2.0f) - t2_2 * vsplat(3.0f) + t2_3;
+                    const vf8 v2_3 = t2_1 - t2_3;
+                    const vf8 v2_4 = t2_1 * vsplat(2.0f) - t2_2 - t2_3 * vsplat(2.0f) + t2_4;
+                    const vf8 v3_0 = t3_0 * vsplat(2.0f) - t3_1 - t3_2 * vsplat(2.0f) + t3_3;
+                    const vf8 v3_1 = t3_1 * vsplat(2.0f) + t3_2 - t3_3;
+                    const vf8 v3_2 = t3_1 * vsplat(2.0f) - t3_2 * vsplat(3.0f) + t3_3;
+                    const vf8 v3_3 = t3_1 - t3_3;
+                    const vf8 v3_4 = t3_1 * vsplat(2.0f) - t3_2 - t3_3 * vsplat(2.0f) + t3_4;
+                    const vf8 v4_0 = t4_0 * vsplat(2.0f) - t4_1 - t4_2 * vsplat(2.0f) + t4_3;
+                    const vf8 v4_1 = t4_1 * vsplat(2.0f) + t4_2 - t4_3;
+                    const vf8 v4_2 = t4_1 * vsplat(2.0f) - t4_2 * vsplat(3.0f) + t4_3;
+                    const vf8 v4_3 = t4_1 - t4_3;
+                    const vf8 v4_4 = t4_1 * vsplat(2.0f) - t4_2 - t4_3 * vsplat(2.0f) + t4_4;
+                    vstore(v + 0, v0_0);
+                    vstore(v + 800, v0_1);
+                    vstore(v + 1600, v0_2);
+                    vstore(v + 2400, v0_3);
+                    vstore(v + 3200, v0_4);
+                    vstore(v + 4000, v1_0);
+                    vstore(v + 4800, v1_1);
+                    vstore(v + 5600, v1_2);
+                    vstore(v + 6400, v1_3);
+                    vstore(v + 7200, v1_4);
+                    vstore(v + 8000, v2_0);
+                    vstore(v + 8800, v2_1);
+                    vstore(v + 9600, v2_2);
+                    vstore(v + 10400, v2_3);
+                    vstore(v + 11200, v2_4);
+                    vstore(v + 12000, v3_0);
+                    vstore(v + 12800, v3_1);
+                    vstore(v + 13600, v3_2);
+                    vstore(v + 14400, v3_3);
+                    vstore(v + 15200, v3_4);
+                    vstore(v + 16000, v4_0);
+                    vstore(v + 16800, v4_1);
+                    vstore(v + 17600, v4_2);
+                    vstore(v + 18400, v4_3);
+                    vstore(v + 19200, v4_4);
+                }
+            }
+        }
+        for (xi = 0; xi < 25; xi++) {
+            const float *restrict ax = wv + xi * 800;
+            const float *restrict bx = wm + xi * 1600;
+            float *restrict dx = wdu + xi * 2048;
+            int i, j, k;
+            for (i = 0; i < 30; i += 6) {
+                for (j = 0; j < 64; j += 32) {
+                    float *restrict o = dx + i * 64 + j;
                     vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f), a0_2 = vsplat(0.0f), a0_3 = vsplat(0.0f);
                     vf8 a1_0 = vsplat(0.0f), a1_1 = vsplat(0.0f), a1_2 = vsplat(0.0f), a1_3 = vsplat(0.0f);
                     vf8 a2_0 = vsplat(0.0f), a2_1 = vsplat(0.0f), a2_2 = vsplat(0.0f), a2_3 = vsplat(0.0f);
                     vf8 a3_0 = vsplat(0.0f), a3_1 = vsplat(0.0f), a3_2 = vsplat(0.0f), a3_3 = vsplat(0.0f);
                     vf8 a4_0 = vsplat(0.0f), a4_1 = vsplat(0.0f), a4_2 = vsplat(0.0f), a4_3 = vsplat(0.0f);
                     vf8 a5_0 = vsplat(0.0f), a5_1 = vsplat(0.0f), a5_2 = vsplat(0.0f), a5_3 = vsplat(0.0f);
-                    for (oy = oy0; oy < oy1; oy++) {
-                        for (ox = 0; ox < 14; ox++) {
-                            const float *restrict xp = xr + (oy * 16 + ox * 1) * 32;
-                            const float *restrict d = dz + (oy * 14 + ox) * 64 + cb;
-                            const vf8 d0 = vload(d + 0), d1 = vload(d + 8), d2 = vload(d + 16), d3 = vload(d + 24);
-                            vf8 xv;
-                            xv = vsplat(xp[0]); a0_0 += xv * d0; a0_1 += xv * d1; a0_2 += xv * d2; a0_3 += xv * d3;
-                            xv = vsplat(xp[1]); a1_0 += xv * d0; a1_1 += xv * d1; a1_2 += xv * d2; a1_3 += xv * d3;
-                            xv = vsplat(xp[2]); a2_0 += xv * d0; a2_1 += xv * d1; a2_2 += xv * d2; a2_3 += xv * d3;
-                            xv = vsplat(xp[3]); a3_0 += xv * d0; a3_1 += xv * d1; a3_2 += xv * d2; a3_3 += xv * d3;
-                            xv = vsplat(xp[4]); a4_0 += xv * d0; a4_1 += xv * d1; a4_2 += xv * d2; a4_3 += xv * d3;
-                            xv = vsplat(xp[5]); a5_0 += xv * d0; a5_1 += xv * d1; a5_2 += xv * d2; a5_3 += xv * d3;
-                        }
+                    for (k = 0; k < 25; k++) {
+                        const float *restrict ak = ax + i * 1 + k * 32;
+                        const vf8 b0 = vload(bx + k * 64 + j + 0), b1 = vload(bx + k * 64 + j + 8), b2 = vload(bx + k * 64 + j + 16), b3 = vload(bx + k * 64 + j + 24);
+                        vf8 s;
+                        s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1; a0_2 += s * b2; a0_3 += s * b3;
+                        s = vsplat(ak[1]); a1_0 += s * b0; a1_1 += s * b1; a1_2 += s * b2; a1_3 += s * b3;
+                        s = vsplat(ak[2]); a2_0 += s * b0; a2_1 += s * b1; a2_2 += s * b2; a2_3 += s * b3;
+                        s = vsplat(ak[3]); a3_0 += s * b0; a3_1 += s * b1; a3_2 += s * b2; a3_3 += s * b3;
+                        s = vsplat(ak[4]); a4_0 += s * b0; a4_1 += s * b1; a4_2 += s * b2; a4_3 += s * b3;
+                        s = vsplat(ak[5]); a5_0 += s * b0; a5_1 += s * b1; a5_2 += s * b2; a5_3 += s * b3;
                     }
-                    vstore(gb + 0, vload(gb + 0) + a0_0);
-                    vstore(gb + 8, vload(gb + 8) + a0_1);
-                    vstore(gb + 16, vload(gb + 16) + a0_2);
-                    vstore(gb + 24, vload(gb + 24) + a0_3);
-                    vstore(gb + 64, vload(gb + 64) + a1_0);
-                    vstore(gb + 72, vload(gb + 72) + a1_1);
-                    vstore(gb + 80, vload(gb + 80) + a1_2);
-                    vstore(gb + 88, vload(gb + 88) + a1_3);
-                    vstore(gb + 128, vload(gb + 128) + a2_0);
-                    vstore(gb + 136, vload(gb + 136) + a2_1);
-                    vstore(gb + 144, vload(gb + 144) + a2_2);
-                    vstore(gb + 152, vload(gb + 152) + a2_3);
-                    vstore(gb + 192, vload(gb + 192) + a3_0);
-                    vstore(gb + 200, vload(gb + 200) + a3_1);
-                    vstore(gb + 208, vload(gb + 208) + a3_2);
-                    vstore(gb + 216, vload(gb + 216) + a3_3);
-                    vstore(gb + 256, vload(gb + 256) + a4_0);
-                    vstore(gb + 264, vload(gb + 264) + a4_1);
-                    vstore(gb + 272, vload(gb + 272) + a4_2);
-                    vstore(gb + 280, vload(gb + 280) + a4_3);
-                    vstore(gb + 320, vload(gb + 320) + a5_0);
-                    vstore(gb + 328, vload(gb + 328) + a5_1);
-                    vstore(gb + 336, vload(gb + 336) + a5_2);
-                    vstore(gb + 344, vload(gb + 344) + a5_3);
+                    vstore(o + 0, vload(o + 0) + a0_0);
+                    vstore(o + 8, vload(o + 8) + a0_1);
+                    vstore(o + 16, vload(o + 16) + a0_2);
+                    vstore(o + 24, vload(o + 24) + a0_3);
+                    vstore(o + 64, vload(o + 64) + a1_0);
+                    vstore(o + 72, vload(o + 72) + a1_1);
+                    vstore(o + 80, vload(o + 80) + a1_2);
+                    vstore(o + 88, vload(o + 88) + a1_3);
+                    vstore(o + 128, vload(o + 128) + a2_0);
+                    vstore(o + 136, vload(o + 136) + a2_1);
+                    vstore(o + 144, vload(o + 144) + a2_2);
+                    vstore(o + 152, vload(o + 152) + a2_3);
+                    vstore(o + 192, vload(o + 192) + a3_0);
+                    vstore(o + 200, vload(o + 200) + a3_1);
+                    vstore(o + 208, vload(o + 208) + a3_2);
+                    vstore(o + 216, vload(o + 216) + a3_3);
+                    vstore(o + 256, vload(o + 256) + a4_0);
+                    vstore(o + 264, vload(o + 264) + a4_1);
+                    vstore(o + 272, vload(o + 272) + a4_2);
+                    vstore(o + 280, vload(o + 280) + a4_3);
+                    vstore(o + 320, vload(o + 320) + a5_0);
+                    vstore(o + 328, vload(o + 328) + a5_1);
+                    vstore(o + 336, vload(o + 336) + a5_2);
+                    vstore(o + 344, vload(o + 344) + a5_3);
+                }
+            }
+            i = 30;
+            for (j = 0; j < 64; j += 32) {
+                float *restrict o = dx + i * 64 + j;
+                vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f), a0_2 = vsplat(0.0f), a0_3 = vsplat(0.0f);
+                vf8 a1_0 = vsplat(0.0f), a1_1 = vsplat(0.0f), a1_2 = vsplat(0.0f), a1_3 = vsplat(0.0f);
+                for (k = 0; k < 25; k++) {
+                    const float *restrict ak = ax + i * 1 + k * 32;
+                    const vf8 b0 = vload(bx + k * 64 + j + 0), b1 = vload(bx + k * 64 + j + 8), b2 = vload(bx + k * 64 + j + 16), b3 = vload(bx + k * 64 + j + 24);
+                    vf8 s;
+                    s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1; a0_2 += s * b2; a0_3 += s * b3;
+                    s = vsplat(ak[1]); a1_0 += s * b0; a1_1 += s * b1; a1_2 += s * b2; a1_3 += s * b3;
+                }
+                vstore(o + 0, vload(o + 0) + a0_0);
+                vstore(o + 8, vload(o + 8) + a0_1);
+                vstore(o + 16, vload(o + 16) + a0_2);
+                vstore(o + 24, vload(o + 24) + a0_3);
+                vstore(o + 64, vload(o + 64) + a1_0);
+                vstore(o + 72, vload(o + 72) + a1_1);
+                vstore(o + 80, vload(o + 80) + a1_2);
+                vstore(o + 88, vload(o + 88) + a1_3);
+            }
+        }
+        for (xi = 0; xi < 25; xi++) {
+            const float *restrict ax = wm + xi * 1600;
+            const float *restrict bx = wut + xi * 2048;
+            float *restrict dx = wv + xi * 800;
+            int i, j, k;
+            for (i = 0; i < 24; i += 6) {
+                for (j = 0; j < 32; j += 32) {
+                    float *restrict o = dx + i * 32 + j;
+                    vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f), a0_2 = vsplat(0.0f), a0_3 = vsplat(0.0f);
+                    vf8 a1_0 = vsplat(0.0f), a1_1 = vsplat(0.0f), a1_2 = vsplat(0.0f), a1_3 = vsplat(0.0f);
+                    vf8 a2_0 = vsplat(0.0f), a2_1 = vsplat(0.0f), a2_2 = vsplat(0.0f), a2_3 = vsplat(0.0f);
+                    vf8 a3_0 = vsplat(0.0f), a3_1 = vsplat(0.0f), a3_2 = vsplat(0.0f), a3_3 = vsplat(0.0f);
+                    vf8 a4_0 = vsplat(0.0f), a4_1 = vsplat(0.0f), a4_2 = vsplat(0.0f), a4_3 = vsplat(0.0f);
+                    vf8 a5_0 = vsplat(0.0f), a5_1 = vsplat(0.0f), a5_2 = vsplat(0.0f), a5_3 = vsplat(0.0f);
+                    for (k = 0; k < 64; k++) {
+                        const float *restrict ak = ax + i * 64 + k * 1;
+                        const vf8 b0 = vload(bx + k * 32 + j + 0), b1 = vload(bx + k * 32 + j + 8), b2 = vload(bx + k * 32 + j + 16), b3 = vload(bx + k * 32 + j + 24);
+                        vf8 s;
+                        s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1; a0_2 += s * b2; a0_3 += s * b3;
+                        s = vsplat(ak[64]); a1_0 += s * b0; a1_1 += s * b1; a1_2 += s * b2; a1_3 += s * b3;
+                        s = vsplat(ak[128]); a2_0 += s * b0; a2_1 += s * b1; a2_2 += s * b2; a2_3 += s * b3;
+                        s = vsplat(ak[192]); a3_0 += s * b0; a3_1 += s * b1; a3_2 += s * b2; a3_3 += s * b3;
+                        s = vsplat(ak[256]); a4_0 += s * b0; a4_1 += s * b1; a4_2 += s * b2; a4_3 += s * b3;
+                        s = vsplat(ak[320]); a5_0 += s * b0; a5_1 += s * b1; a5_2 += s * b2; a5_3 += s * b3;
+                    }
+                    vstore(o + 0, a0_0);
+                    vstore(o + 8, a0_1);
+                    vstore(o + 16, a0_2);
+                    vstore(o + 24, a0_3);
+                    vstore(o + 32, a1_0);
+                    vstore(o + 40, a1_1);
+                    vstore(o + 48, a1_2);
+                    vstore(o + 56, a1_3);
+                    vstore(o + 64, a2_0);
+                    vstore(o + 72, a2_1);
+                    vstore(o + 80, a2_2);
+                    vstore(o + 88, a2_3);
+                    vstore(o + 96, a3_0);
+                    vstore(o + 104, a3_1);
+                    vstore(o + 112, a3_2);
+                    vstore(o + 120, a3_3);
+                    vstore(o + 128, a4_0);
+                    vstore(o + 136, a4_1);
+                    vstore(o + 144, a4_2);
+                    vstore(o + 152, a4_3);
+                    vstore(o + 160, a5_0);
+                    vstore(o + 168, a5_1);
+                    vstore(o + 176, a5_2);
+                    vstore(o + 184, a5_3);
+                }
+            }
+            i = 24;
+            for (j = 0; j < 32; j += 32) {
+                float *restrict o = dx + i * 32 + j;
+                vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f), a0_2 = vsplat(0.0f), a0_3 = vsplat(0.0f);
+                for (k = 0; k < 64; k++) {
+                    const float *restrict ak = ax + i * 64 + k * 1;
+                    const vf8 b0 = vload(bx + k * 32 + j + 0), b1 = vload(bx + k * 32 + j + 8), b2 = vload(bx + k * 32 + j + 16), b3 = vload(bx + k * 32 + j + 24);
+                    vf8 s;
+                    s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1; a0_2 += s * b2; a0_3 += s * b3;
+                }
+                vstore(o + 0, a0_0);
+                vstore(o + 8, a0_1);
+                vstore(o + 16, a0_2);
+                vstore(o + 24, a0_3);
+            }
+        }
+        memset(dsrc, 0, sizeof(float) * 9248);
+        for (ty = 0; ty < 5; ty++) {
+            for (tx = 0; tx < 5; tx++) {
+                for (cb = 0; cb < 32; cb += 8) {
+                    const float *restrict wt = wv + (ty * 5 + tx) * 32 + cb;
+                    float *restrict img = dsrc + (ty * 51 + tx * 3) * 32 + cb;
+                    const vf8 d0_0 = vload(wt + 0);
+                    const vf8 d0_1 = vload(wt + 800);
+                    const vf8 d0_2 = vload(wt + 1600);
+                    const vf8 d0_3 = vload(wt + 2400);
+                    const vf8 d0_4 = vload(wt + 3200);
+                    const vf8 d1_0 = vload(wt + 4000);
+                    const vf8 d1_1 = vload(wt + 4800);
+                    const vf8 d1_2 = vload(wt + 5600);
+                    const vf8 d1_3 = vload(wt + 6400);
+                    const vf8 d1_4 = vload(wt + 7200);
+                    const vf8 d2_0 = vload(wt + 8000);
+                    const vf8 d2_1 = vload(wt + 8800);
+                    const vf8 d2_2 = vload(wt + 9600);
+                    const vf8 d2_3 = vload(wt + 10400);
+                    const vf8 d2_4 = vload(wt + 11200);
+                    const vf8 d3_0 = vload(wt + 12000);
+                    const vf8 d3_1 = vload(wt + 12800);
+                    const vf8 d3_2 = vload(wt + 13600);
+                    const vf8 d3_3 = vload(wt + 14400);
+                    const vf8 d3_4 = vload(wt + 15200);
+                    const vf8 d4_0 = vload(wt + 16000);
+                    const vf8 d4_1 = vload(wt + 16800);
+                    const vf8 d4_2 = vload(wt + 17600);
+                    const vf8 d4_3 = vload(wt + 18400);
+                    const vf8 d4_4 = vload(wt + 19200);
+                    const vf8 t0_0 = d0_0 * vsplat(2.0f);
+                    const vf8 t0_1 = d0_1 * vsplat(2.0f);
+                    const vf8 t0_2 = d0_2 * vsplat(2.0f);
+                    const vf8 t0_3 = d0_3 * vsplat(2.0f);
+                    const vf8 t0_4 = d0_4 * vsplat(2.0f);
+                    const vf8 t1_0 = -d0_0 + d1_0 * vsplat(2.0f) + d2_0 * vsplat(2.0f) + d3_0 + d4_0 * vsplat(2.0f);
+                    const vf8 t1_1 = -d0_1 + d1_1 * vsplat(2.0f) + d2_1 * vsplat(2.0f) + d3_1 + d4_1 * vsplat(2.0f);
+                    const vf8 t1_2 = -d0_2 + d1_2 * vsplat(2.0f) + d2_2 * vsplat(2.0f) + d3_2 + d4_2 * vsplat(2.0f);
+                    const vf8 t1_3 = -d0_3 + d1_3 * vsplat(2.0f) + d2_3 * vsplat(2.0f) + d3_3 + d4_3 * vsplat(2.0f);
+                    const vf8 t1_4 = -d0_4 + d1_4 * vsplat(2.0f) + d2_4 * vsplat(2.0f) + d3_4 + d4_4 * vsplat(2.0f);
+                    const vf8 t2_0 = -d0_0 * vsplat(2.0f) + d1_0 - d2_0 * vsplat(3.0f) - d4_0;
+                    const vf8 t2_1 = -d0_1 * vsplat(2.0f) + d1_1 - d2_1 * vsplat(3.0f) - d4_1;
+                    const vf8 t2_2 = -d0_2 * vsplat(2.0f) + d1_2 - d2_2 * vsplat(3.0f) - d4_2;
+                    const vf8 t2_3 = -d0_3 * vsplat(2.0f) + d1_3 - d2_3 * vsplat(3.0f) - d4_3;
+                    const vf8 t2_4 = -d0_4 * vsplat(2.0f) + d1_4 - d2_4 * vsplat(3.0f) - d4_4;
+                    const vf8 t3_0 = d0_0 - d1_0 + d2_0 - d3_0 - d4_0 * vsplat(2.0f);
+                    const vf8 t3_1 = d0_1 - d1_1 + d2_1 - d3_1 - d4_1 * vsplat(2.0f);
+                    const vf8 t3_2 = d0_2 - d1_2 + d2_2 - d3_2 - d4_2 * vsplat(2.0f);
+                    const vf8 t3_3 = d0_3 - d1_3 + d2_3 - d3_3 - d4_3 * vsplat(2.0f);
+                    const vf8 t3_4 = d0_4 - d1_4 + d2_4 - d3_4 - d4_4 * vsplat(2.0f);
+                    const vf8 t4_0 = d4_0;
+                    const vf8 t4_1 = d4_1;
+                    const vf8 t4_2 = d4_2;
+                    const vf8 t4_3 = d4_3;
+                    const vf8 t4_4 = d4_4;
+                    const vf8 g0_0 = t0_0 * vsplat(2.0f);
+                    const vf8 g0_1 = -t0_0 + t0_1 * vsplat(2.0f) + t0_2 * vsplat(2.0f) + t0_3 + t0_4 * vsplat(2.0f);
+                    const vf8 g0_2 = -t0_0 * vsplat(2.0f) + t0_1 - t0_2 * vsplat(3.0f) - t0_4;
+                    const vf8 g0_3 = t0_0 - t0_1 + t0_2 - t0_3 - t0_4 * vsplat(2.0f);
+                    const vf8 g0_4 = t0_4;
+                    const vf8 g1_0 = t1_0 * vsplat(2.0f);
+                    const vf8 g1_1 = -t1_0 + t1_1 * vsplat(2.0f) + t1_2 * vsplat(2.0f) + t1_3 + t1_4 * vsplat(2.0f);
+                    const vf8 g1_2 = -t1_0 * vsplat(2.0f) + t1_1 - t1_2 * vsplat(3.0f) - t1_4;
+                    const vf8 g1_3 = t1_0 - t1_1 + t1_2 - t1_3 - t1_4 * vsplat(2.0f);
+                    const vf8 g1_4 = t1_4;
+                    const vf8 g2_0 = t2_0 * vsplat(2.0f);
+                    const vf8 g2_1 = -t2_0 + t2_1 * vsplat(2.0f) + t2_2 * vsplat(2.0f) + t2_3 + t2_4 * vsplat(2.0f);
+                    const vf8 g2_2 = -t2_0 * vsplat(2.0f) + t2_1 - t2_2 * vsplat(3.0f) - t2_4;
+                    const vf8 g2_3 = t2_0 - t2_1 + t2_2 - t2_3 - t2_4 * vsplat(2.0f);
+                    const vf8 g2_4 = t2_4;
+                    const vf8 g3_0 = t3_0 * vsplat(2.0f);
+                    const vf8 g3_1 = -t3_0 + t3_1 * vsplat(2.0f) + t3_2 * vsplat(2.0f) + t3_3 + t3_4 * vsplat(2.0f);
+                    const vf8 g3_2 = -t3_0 * vsplat(2.0f) + t3_1 - t3_2 * vsplat(3.0f) - t3_4;
+                    const vf8 g3_3 = t3_0 - t3_1 + t3_2 - t3_3 - t3_4 * vsplat(2.0f);
+                    const vf8 g3_4 = t3_4;
+                    const vf8 g4_0 = t4_0 * vsplat(2.0f);
+                    const vf8 g4_1 = -t4_0 + t4_1 * vsplat(2.0f) + t4_2 * vsplat(2.0f) + t4_3 + t4_4 * vsplat(2.0f);
+                    const vf8 g4_2 = -t4_0 * vsplat(2.0f) + t4_1 - t4_2 * vsplat(3.0f) - t4_4;
+                    const vf8 g4_3 = t4_0 - t4_1 + t4_2 - t4_3 - t4_4 * vsplat(2.0f);
+                    const vf8 g4_4 = t4_4;
+                    vstore(img + 0, vload(img + 0) + g0_0);
+                    vstore(img + 32, vload(img + 32) + g0_1);
+                    vstore(img + 64, vload(img + 64) + g0_2);
+                    vstore(img + 96, vload(img + 96) + g0_3);
+                    vstore(img + 128, vload(img + 128) + g0_4);
+                    vstore(img + 544, vload(img + 544) + g1_0);
+                    vstore(img + 576, vload(img + 576) + g1_1);
+                    vstore(img + 608, vload(img + 608) + g1_2);
+                    vstore(img + 640, vload(img + 640) + g1_3);
+                    vstore(img + 672, vload(img + 672) + g1_4);
+                    vstore(img + 1088, vload(img + 1088) + g2_0);
+                    vstore(img + 1120, vload(img + 1120) + g2_1);
+                    vstore(img + 1152, vload(img + 1152) + g2_2);
+                    vstore(img + 1184, vload(img + 1184) + g2_3);
+                    vstore(img + 1216, vload(img + 1216) + g2_4);
+                    vstore(img + 1632, vload(img + 1632) + g3_0);
+                    vstore(img + 1664, vload(img + 1664) + g3_1);
+                    vstore(img + 1696, vload(img + 1696) + g3_2);
+                    vstore(img + 1728, vload(img + 1728) + g3_3);
+                    vstore(img + 1760, vload(img + 1760) + g3_4);
+                    vstore(img + 2176, vload(img + 2176) + g4_0);
+                    vstore(img + 2208, vload(img + 2208) + g4_1);
+                    vstore(img + 2240, vload(img + 2240) + g4_2);
+                    vstore(img + 2272, vload(img + 2272) + g4_3);
+                    vstore(img + 2304, vload(img + 2304) + g4_4);
                 }
             }
         }
+        for (ty = 0; ty < 14; ty++)
+            memcpy(din + ty * 448, dsrc + (ty + 1) * 544 + 32, sizeof(float) * 448);
     }
 #else
+    (void)wdu;
+    (void)wv;
+    (void)wm;
     {
         int ox, oy, ky, kx, ci, co;
         for (oy = 0; oy < 14; oy++) {
@@ -531,7 +1288,7 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
                 const float *restrict d = dz + (oy * 14 + ox) * 64;
                 for (ky = 0; ky < 3; ky++) {
                     for (kx = 0; kx < 3; kx++) {
-                        const float *restrict xp = src + ((oy * 1 + ky) * 16 + ox * 1 + kx) * 32;
+                        const float *restrict xp = src + ((oy * 1 + ky) * 17 + ox * 1 + kx) * 32;
                         float *restrict gk = gkern + (ky * 3 + kx) * 2048;
                         for (ci = 0; ci < 32; ci++) {
                             const float v = xp[ci];
@@ -544,129 +1301,42 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
             }
         }
     }
-#endif
+    (void)wut;
     {
         const float *restrict kern = params + P_CONV2_KERNEL;
-        (void)kern;
-#ifdef CONVC_VECTOR
-        {
-            float *restrict dpz = w + W_CONV2_DZPAD;
-            float *restrict din = w + W_POOL1_DOUT;
-            int y;
-            memset(dpz, 0, sizeof(float) * 20736);
-            for (y = 0; y < 14; y++) {
-                memcpy(dpz + (y + 2) * 1152 + 128, dz + y * 896, sizeof(float) * 896);
-            }
-            int oy, ox, cb, ky, j;
-            for (oy = 0; oy < 14; oy++) {
-                const int ky0 = oy * 1 < 1 ? 1 - oy * 1 : 0;
-                const int ky1 = oy * 1 + 3 > 15 ? 15 - oy * 1 : 3;
-                for (ox = 0; ox < 12; ox += 6) {
-                    for (cb = 0; cb < 32; cb += 32) {
-                        const float *restrict xb = (dpz + 1216) + (oy * 18 + ox * 1) * 64;
-                        const float *restrict kb = kflip + cb;
-                        float *restrict ob = din + (oy * 14 + ox) * 32 + cb;
-                        vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f), a0_2 = vsplat(0.0f), a0_3 = vsplat(0.0f);
-                        vf8 a1_0 = vsplat(0.0f), a1_1 = vsplat(0.0f), a1_2 = vsplat(0.0f), a1_3 = vsplat(0.0f);
-                        vf8 a2_0 = vsplat(0.0f), a2_1 = vsplat(0.0f), a2_2 = vsplat(0.0f), a2_3 = vsplat(0.0f);
-                        vf8 a3_0 = vsplat(0.0f), a3_1 = vsplat(0.0f), a3_2 = vsplat(0.0f), a3_3 = vsplat(0.0f);
-                        vf8 a4_0 = vsplat(0.0f), a4_1 = vsplat(0.0f), a4_2 = vsplat(0.0f), a4_3 = vsplat(0.0f);
-                        vf8 a5_0 = vsplat(0.0f), a5_1 = vsplat(0.0f), a5_2 = vsplat(0.0f), a5_3 = vsplat(0.0f);
-                        for (ky = ky0; ky < ky1; ky++) {
-                            const float *restrict xr = xb + ky * 1152;
-                            const float *restrict kr = kb + ky * 6144;
-                            for (j = 0; j < 192; j++) {
-                                const vf8 w0 = vload(kr + j * 32 + 0), w1 = vload(kr + j * 32 + 8), w2 = vload(kr + j * 32 + 16), w3 = vload(kr + j * 32 + 24);
-                                vf8 xv;
-                                xv = vsplat(xr[0 + j]); a0_0 += xv * w0; a0_1 += xv * w1; a0_2 += xv * w2; a0_3 += xv * w3;
-                                xv = vsplat(xr[64 + j]); a1_0 += xv * w0; a1_1 += xv * w1; a1_2 += xv * w2; a1_3 += xv * w3;
-                                xv = vsplat(xr[128 + j]); a2_0 += xv * w0; a2_1 += xv * w1; a2_2 += xv * w2; a2_3 += xv * w3;
-                                xv = vsplat(xr[192 + j]); a3_0 += xv * w0; a3_1 += xv * w1; a3_2 += xv * w2; a3_3 += xv * w3;
-                                xv = vsplat(xr[256 + j]); a4_0 += xv * w0; a4_1 += xv * w1; a4_2 += xv * w2; a4_3 += xv * w3;
-                                xv = vsplat(xr[320 + j]); a5_0 += xv * w0; a5_1 += xv * w1; a5_2 += xv * w2; a5_3 += xv * w3;
-                            }
-                        }
-                        vstore(ob + 0, a0_0); vstore(ob + 8, a0_1); vstore(ob + 16, a0_2); vstore(ob + 24, a0_3);
-                        vstore(ob + 32, a1_0); vstore(ob + 40, a1_1); vstore(ob + 48, a1_2); vstore(ob + 56, a1_3);
-                        vstore(ob + 64, a2_0); vstore(ob + 72, a2_1); vstore(ob + 80, a2_2); vstore(ob + 88, a2_3);
-                        vstore(ob + 96, a3_0); vstore(ob + 104, a3_1); vstore(ob + 112, a3_2); vstore(ob + 120, a3_3);
-                        vstore(ob + 128, a4_0); vstore(ob + 136, a4_1); vstore(ob + 144, a4_2); vstore(ob + 152, a4_3);
-                        vstore(ob + 160, a5_0); vstore(ob + 168, a5_1); vstore(ob + 176, a5_2); vstore(ob + 184, a5_3);
-                    }
-                }
-                ox = 12;
-                for (cb = 0; cb < 32; cb += 32) {
-                    const float *restrict xb = (dpz + 1216) + (oy * 18 + ox * 1) * 64;
-                    const float *restrict kb = kflip + cb;
-                    float *restrict ob = din + (oy * 14 + ox) * 32 + cb;
-                    vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f), a0_2 = vsplat(0.0f), a0_3 = vsplat(0.0f);
-                    vf8 a1_0 = vsplat(0.0f), a1_1 = vsplat(0.0f), a1_2 = vsplat(0.0f), a1_3 = vsplat(0.0f);
-                    for (ky = ky0; ky < ky1; ky++) {
-                        const float *restrict xr = xb + ky * 1152;
-                        const float *restrict kr = kb + ky * 6144;
-                        for (j = 0; j < 192; j++) {
-                            const vf8 w0 = vload(kr + j * 32 + 0), w1 = vload(kr + j * 32 + 8), w2 = vload(kr + j * 32 + 16), w3 = vload(kr + j * 32 + 24);
-                            vf8 xv;
-                            xv = vsplat(xr[0 + j]); a0_0 += xv * w0; a0_1 += xv * w1; a0_2 += xv * w2; a0_3 += xv * w3;
-                            xv = vsplat(xr[64 + j]); a1_0 += xv * w0; a1_1 += xv * w1; a1_2 += xv * w2; a1_3 += xv * w3;
-                        }
-                    }
-                    vstore(ob + 0, a0_0); vstore(ob + 8, a0_1); vstore(ob + 16, a0_2); vstore(ob + 24, a0_3);
-                    vstore(ob + 32, a1_0); vstore(ob + 40, a1_1); vstore(ob + 48, a1_2); vstore(ob + 56, a1_3);
-                }
-            }
-        }
-#else
-        (void)kflip;
-        {
-            int ox, oy, ky, kx, ci, co;
-            float *restrict dsrc = w + W_CONV2_DPAD;
-            float *restrict din = w + W_POOL1_DOUT;
-            memset(dsrc, 0, sizeof(float) * 8192);
-            for (oy = 0; oy < 14; oy++) {
-                for (ox = 0; ox < 14; ox++) {
-                    const float *restrict d = dz + (oy * 14 + ox) * 64;
-                    for (ky = 0; ky < 3; ky++) {
-                        for (kx = 0; kx < 3; kx++) {
-                            float *restrict dx = dsrc + ((oy * 1 + ky) * 16 + ox * 1 + kx) * 32;
-                            const float *restrict kp = kern + (ky * 3 + kx) * 2048;
-                            for (ci = 0; ci < 32; ci++) {
-                                float part[8] = { 0 };
-                                int lane;
-                                for (co = 0; co < 64; co += 8) {
-                                    for (lane = 0; lane < 8; lane++) {
-                                        part[lane] += kp[ci * 64 + co + lane] * d[co + lane];
-                                    }
+        int ox, oy, ky, kx, ci, co;
+        float *restrict dsrc = w + W_CONV2_DPAD;
+        float *restrict din = w + W_POOL1_DOUT;
+        memset(dsrc, 0, sizeof(float) * 9248);
+        for (oy = 0; oy < 14; oy++) {
+            for (ox = 0; ox < 14; ox++) {
+                const float *restrict d = dz + (oy * 14 + ox) * 64;
+                for (ky = 0; ky < 3; ky++) {
+                    for (kx = 0; kx < 3; kx++) {
+                        float *restrict dx = dsrc + ((oy * 1 + ky) * 17 + ox * 1 + kx) * 32;
+                        const float *restrict kp = kern + (ky * 3 + kx) * 2048;
+                        for (ci = 0; ci < 32; ci++) {
+                            float part[8] = { 0 };
+                            int lane;
+                            for (co = 0; co < 64; co += 8) {
+                                for (lane = 0; lane < 8; lane++) {
+                                    part[lane] += kp[ci * 64 + co + lane] * d[co + lane];
                                 }
-                                for (lane = 1; lane < 8; lane++)
-                                    part[0] += part[lane];
-                                dx[ci] += part[0];
                             }
+                            for (lane = 1; lane < 8; lane++)
+                                part[0] += part[lane];
+                            dx[ci] += part[0];
                         }
                     }
                 }
             }
-            for (oy = 0; oy < 14; oy++) {
-                memcpy(din + oy * 448, dsrc + (oy + 1) * 512 + 32, sizeof(float) * 448);
-            }
         }
-#endif
+        for (oy = 0; oy < 14; oy++) {
+            memcpy(din + oy * 448, dsrc + (oy + 1) * 544 + 32, sizeof(float) * 448);
+        }
     }
-}
-
-#ifdef CONVC_VECTOR
-static void conv2_flip_kernel(const float *restrict params, float *restrict kflip)
-{
-    const float *restrict kern = params + P_CONV2_KERNEL;
-    int a, b, ci, co;
-    for (a = 0; a < 3; a++)
-        for (b = 0; b < 3; b++)
-            for (co = 0; co < 64; co++)
-                for (ci = 0; ci < 32; ci++)
-                    kflip[((a * 3 + b) * 64 + co) * 32 + ci] =
-                        kern[(((2 - a) * 3 + 2 - b) * 32 + ci) * 64 + co];
-}
 #endif
+}
 
 /* ==== pool2: line 7: pool 2 -> (7, 7, 64) =================================== */
 static void pool2_forward(float *restrict w)
@@ -1178,6 +1848,11 @@ static void forward(const float *params, float *work, const float *x, int n, flo
 {
     int s;
     (void)seeds;
+    float *restrict shared = work + (size_t)n * WORK_PER_SAMPLE;
+    (void)shared;
+#ifdef CONVC_VECTOR
+    conv2_wino_filter(params, shared + WS_CONV2_WU);
+#endif
     for (s = 0; s < n; s++) {
         float *w = work + (size_t)s * WORK_PER_SAMPLE;
         const float *xs = x + (size_t)s * IN_SIZE;
@@ -1185,7 +1860,7 @@ static void forward(const float *params, float *work, const float *x, int n, flo
         (void)xs;
         conv1_forward(params, w, xs);
         pool1_forward(w);
-        conv2_forward(params, w);
+        conv2_forward(params, w, shared + WS_CONV2_WU, shared + WS_CONV2_WV, shared + WS_CONV2_WM);
         pool2_forward(w);
     }
     /* dense1 */
@@ -1247,8 +1922,10 @@ static double backward(const float *params, float *grads, float *work, const flo
         for (k = 0; k < 10; k++)
             dz[k] = (float)(exp(z[k] - top) / sum) - (k == labels[s] ? 1.0f : 0.0f);
     }
+    float *restrict shared = work + (size_t)n * WORK_PER_SAMPLE;
+    (void)shared;
 #ifdef CONVC_VECTOR
-    conv2_flip_kernel(params, work + W_CONV2_KFLIP);
+    conv2_wino_prepare(shared + WS_CONV2_WU, shared + WS_CONV2_WUT, shared + WS_CONV2_WDU);
 #endif
     /* dense2 */
     for (s = 0; s < n; s += s + 4 <= n ? 4 : 1) {
@@ -1278,10 +1955,13 @@ static double backward(const float *params, float *grads, float *work, const flo
         (void)w;
         (void)xs;
         pool2_backward(w);
-        conv2_backward(params, grads, w, work + W_CONV2_KFLIP);
+        conv2_backward(params, grads, w, shared + WS_CONV2_WUT, shared + WS_CONV2_WDU, shared + WS_CONV2_WV, shared + WS_CONV2_WM);
         pool1_backward(w);
         conv1_backward(grads, w);
     }
+#ifdef CONVC_VECTOR
+    conv2_wino_finish(shared + WS_CONV2_WDU, grads);
+#endif
     return loss;
 }
 
@@ -1319,6 +1999,7 @@ const convc_model cnn_k3_model = {
     .n_classes = N_CLASSES,
     .n_params = N_PARAMS,
     .work_per_sample = WORK_PER_SAMPLE,
+    .work_shared = WORK_SHARED,
     .flops_forward = 8192680,
     .n_tensors = 8,
     .tensors = tensors,

@@ -33,20 +33,26 @@
 #define W_CONV1_DOUT                  26112 /* (28, 28, 32) */
 #define W_POOL1_OUT                   51200 /* (14, 14, 32) */
 #define W_POOL1_DOUT                  57472 /* (14, 14, 32) */
-#define W_CONV2_KFLIP                 63744 /* (5, 5, 64, 32) */
-#define W_CONV2_DZPAD                114944 /* (22, 22, 64) */
-#define W_CONV2_PAD                  145920 /* (18, 18, 32) */
-#define W_CONV2_DPAD                 156288 /* (18, 18, 32) */
-#define W_CONV2_OUT                  166656 /* (14, 14, 64) */
-#define W_CONV2_DOUT                 179200 /* (14, 14, 64) */
-#define W_POOL2_OUT                  191744 /* (7, 7, 64) */
-#define W_POOL2_DOUT                 194880 /* (7, 7, 64) */
-#define W_DENSE1_OUT                 198016 /* (64) */
-#define W_DENSE1_DOUT                198080 /* (64) */
-#define W_DENSE2_OUT                 198144 /* (10) */
-#define W_DENSE2_DOUT                198160 /* (10) */
-#define W_DENSE2_LOGITS              198176 /* (10) */
-#define WORK_PER_SAMPLE              198192
+#define W_CONV2_PAD                   63744 /* (18, 18, 32) */
+#define W_CONV2_DPAD                  74112 /* (18, 18, 32) */
+#define W_CONV2_OUT                   84480 /* (14, 14, 64) */
+#define W_CONV2_DOUT                  97024 /* (14, 14, 64) */
+#define W_POOL2_OUT                  109568 /* (7, 7, 64) */
+#define W_POOL2_DOUT                 112704 /* (7, 7, 64) */
+#define W_DENSE1_OUT                 115840 /* (64) */
+#define W_DENSE1_DOUT                115904 /* (64) */
+#define W_DENSE2_OUT                 115968 /* (10) */
+#define W_DENSE2_DOUT                115984 /* (10) */
+#define W_DENSE2_LOGITS              116000 /* (10) */
+#define WORK_PER_SAMPLE              116016
+
+/* ==== work shared by the samples of a call, after their slots =============== */
+#define WS_CONV2_WU                       0 /* (36, 32, 64) */
+#define WS_CONV2_WDU                  73728 /* (36, 32, 64) */
+#define WS_CONV2_WUT                 147456 /* (36, 64, 32) */
+#define WS_CONV2_WV                  221184 /* (36, 49, 32) */
+#define WS_CONV2_WM                  277632 /* (36, 49, 64) */
+#define WORK_SHARED                  390528
 #define IN_SIZE                         784
 #define N_CLASSES                        10
 
@@ -348,7 +354,7 @@ static void pool1_backward(float *restrict w)
 }
 
 /* ==== conv2: line 6: conv 64 k=5 same relu -> (14, 14, 64) ================== */
-static void conv2_forward(const float *restrict params, float *restrict w)
+static void conv2_forward(const float *restrict params, float *restrict w, const float *restrict wu, float *restrict wv, float *restrict wm)
 {
     const float *restrict kern = params + P_CONV2_KERNEL;
     const float *restrict bias = params + P_CONV2_BIAS;
@@ -362,62 +368,290 @@ static void conv2_forward(const float *restrict params, float *restrict w)
     }
 #ifdef CONVC_VECTOR
     {
-        int oy, ox, cb, ky, j;
-        for (oy = 0; oy < 14; oy++) {
-            const int ky0 = oy * 1 < 2 ? 2 - oy * 1 : 0;
-            const int ky1 = oy * 1 + 5 > 16 ? 16 - oy * 1 : 5;
-            for (ox = 0; ox < 12; ox += 6) {
-                for (cb = 0; cb < 64; cb += 32) {
-                    const float *restrict xb = src + (oy * 18 + ox * 1) * 32;
-                    const float *restrict kb = kern + cb;
-                    float *restrict ob = out + (oy * 14 + ox) * 64 + cb;
-                    vf8 a0_0 = vload(bias + cb + 0), a0_1 = vload(bias + cb + 8), a0_2 = vload(bias + cb + 16), a0_3 = vload(bias + cb + 24);
-                    vf8 a1_0 = vload(bias + cb + 0), a1_1 = vload(bias + cb + 8), a1_2 = vload(bias + cb + 16), a1_3 = vload(bias + cb + 24);
-                    vf8 a2_0 = vload(bias + cb + 0), a2_1 = vload(bias + cb + 8), a2_2 = vload(bias + cb + 16), a2_3 = vload(bias + cb + 24);
-                    vf8 a3_0 = vload(bias + cb + 0), a3_1 = vload(bias + cb + 8), a3_2 = vload(bias + cb + 16), a3_3 = vload(bias + cb + 24);
-                    vf8 a4_0 = vload(bias + cb + 0), a4_1 = vload(bias + cb + 8), a4_2 = vload(bias + cb + 16), a4_3 = vload(bias + cb + 24);
-                    vf8 a5_0 = vload(bias + cb + 0), a5_1 = vload(bias + cb + 8), a5_2 = vload(bias + cb + 16), a5_3 = vload(bias + cb + 24);
-                    for (ky = ky0; ky < ky1; ky++) {
-                        const float *restrict xr = xb + ky * 576;
-                        const float *restrict kr = kb + ky * 10240;
-                        for (j = 0; j < 160; j++) {
-                            const vf8 w0 = vload(kr + j * 64 + 0), w1 = vload(kr + j * 64 + 8), w2 = vload(kr + j * 64 + 16), w3 = vload(kr + j * 64 + 24);
-                            vf8 xv;
-                            xv = vsplat(xr[0 + j]); a0_0 += xv * w0; a0_1 += xv * w1; a0_2 += xv * w2; a0_3 += xv * w3;
-                            xv = vsplat(xr[32 + j]); a1_0 += xv * w0; a1_1 += xv * w1; a1_2 += xv * w2; a1_3 += xv * w3;
-                            xv = vsplat(xr[64 + j]); a2_0 += xv * w0; a2_1 += xv * w1; a2_2 += xv * w2; a2_3 += xv * w3;
-                            xv = vsplat(xr[96 + j]); a3_0 += xv * w0; a3_1 += xv * w1; a3_2 += xv * w2; a3_3 += xv * w3;
-                            xv = vsplat(xr[128 + j]); a4_0 += xv * w0; a4_1 += xv * w1; a4_2 += xv * w2; a4_3 += xv * w3;
-                            xv = vsplat(xr[160 + j]); a5_0 += xv * w0; a5_1 += xv * w1; a5_2 += xv * w2; a5_3 += xv * w3;
-                        }
-                    }
-                    vstore(ob + 0, a0_0); vstore(ob + 8, a0_1); vstore(ob + 16, a0_2); vstore(ob + 24, a0_3);
-                    vstore(ob + 64, a1_0); vstore(ob + 72, a1_1); vstore(ob + 80, a1_2); vstore(ob + 88, a1_3);
-                    vstore(ob + 128, a2_0); vstore(ob + 136, a2_1); vstore(ob + 144, a2_2); vstore(ob + 152, a2_3);
-                    vstore(ob + 192, a3_0); vstore(ob + 200, a3_1); vstore(ob + 208, a3_2); vstore(ob + 216, a3_3);
-                    vstore(ob + 256, a4_0); vstore(ob + 264, a4_1); vstore(ob + 272, a4_2); vstore(ob + 280, a4_3);
-                    vstore(ob + 320, a5_0); vstore(ob + 328, a5_1); vstore(ob + 336, a5_2); vstore(ob + 344, a5_3);
+        (void)kern;     /* transformed once per call into wu */
+        int ty, tx, cb, xi;
+        for (ty = 0; ty < 7; ty++) {
+            for (tx = 0; tx < 7; tx++) {
+                for (cb = 0; cb < 32; cb += 8) {
+                    const float *restrict img = src + (ty * 36 + tx * 2) * 32 + cb;
+                    float *restrict v = wv + (ty * 7 + tx) * 32 + cb;
+                    const vf8 d0_0 = vload(img + 0);
+                    const vf8 d0_1 = vload(img + 32);
+                    const vf8 d0_2 = vload(img + 64);
+                    const vf8 d0_3 = vload(img + 96);
+                    const vf8 d0_4 = vload(img + 128);
+                    const vf8 d0_5 = vload(img + 160);
+                    const vf8 d1_0 = vload(img + 576);
+                    const vf8 d1_1 = vload(img + 608);
+                    const vf8 d1_2 = vload(img + 640);
+                    const vf8 d1_3 = vload(img + 672);
+                    const vf8 d1_4 = vload(img + 704);
+                    const vf8 d1_5 = vload(img + 736);
+                    const vf8 d2_0 = vload(img + 1152);
+                    const vf8 d2_1 = vload(img + 1184);
+                    const vf8 d2_2 = vload(img + 1216);
+                    const vf8 d2_3 = vload(img + 1248);
+                    const vf8 d2_4 = vload(img + 1280);
+                    const vf8 d2_5 = vload(img + 1312);
+                    const vf8 d3_0 = vload(img + 1728);
+                    const vf8 d3_1 = vload(img + 1760);
+                    const vf8 d3_2 = vload(img + 1792);
+                    const vf8 d3_3 = vload(img + 1824);
+                    const vf8 d3_4 = vload(img + 1856);
+                    const vf8 d3_5 = vload(img + 1888);
+                    const vf8 d4_0 = vload(img + 2304);
+                    const vf8 d4_1 = vload(img + 2336);
+                    const vf8 d4_2 = vload(img + 2368);
+                    const vf8 d4_3 = vload(img + 2400);
+                    const vf8 d4_4 = vload(img + 2432);
+                    const vf8 d4_5 = vload(img + 2464);
+                    const vf8 d5_0 = vload(img + 2880);
+                    const vf8 d5_1 = vload(img + 2912);
+                    const vf8 d5_2 = vload(img + 2944);
+                    const vf8 d5_3 = vload(img + 2976);
+                    const vf8 d5_4 = vload(img + 3008);
+                    const vf8 d5_5 = vload(img + 3040);
+                    const vf8 t0_0 = d0_0 * vsplat(4.0f) - d2_0 * vsplat(5.0f) + d4_0;
+                    const vf8 t0_1 = d0_1 * vsplat(4.0f) - d2_1 * vsplat(5.0f) + d4_1;
+                    const vf8 t0_2 = d0_2 * vsplat(4.0f) - d2_2 * vsplat(5.0f) + d4_2;
+                    const vf8 t0_3 = d0_3 * vsplat(4.0f) - d2_3 * vsplat(5.0f) + d4_3;
+                    const vf8 t0_4 = d0_4 * vsplat(4.0f) - d2_4 * vsplat(5.0f) + d4_4;
+                    const vf8 t0_5 = d0_5 * vsplat(4.0f) - d2_5 * vsplat(5.0f) + d4_5;
+                    const vf8 t1_0 = d1_0 * vsplat(4.0f) + d2_0 * vsplat(4.0f) - d3_0 - d4_0;
+                    const vf8 t1_1 = d1_1 * vsplat(4.0f) + d2_1 * vsplat(4.0f) - d3_1 - d4_1;
+                    const vf8 t1_2 = d1_2 * vsplat(4.0f) + d2_2 * vsplat(4.0f) - d3_2 - d4_2;
+                    const vf8 t1_3 = d1_3 * vsplat(4.0f) + d2_3 * vsplat(4.0f) - d3_3 - d4_3;
+                    const vf8 t1_4 = d1_4 * vsplat(4.0f) + d2_4 * vsplat(4.0f) - d3_4 - d4_4;
+                    const vf8 t1_5 = d1_5 * vsplat(4.0f) + d2_5 * vsplat(4.0f) - d3_5 - d4_5;
+                    const vf8 t2_0 = d1_0 * vsplat(4.0f) - d2_0 * vsplat(4.0f) - d3_0 + d4_0;
+                    const vf8 t2_1 = d1_1 * vsplat(4.0f) - d2_1 * vsplat(4.0f) - d3_1 + d4_1;
+                    const vf8 t2_2 = d1_2 * vsplat(4.0f) - d2_2 * vsplat(4.0f) - d3_2 + d4_2;
+                    const vf8 t2_3 = d1_3 * vsplat(4.0f) - d2_3 * vsplat(4.0f) - d3_3 + d4_3;
+                    const vf8 t2_4 = d1_4 * vsplat(4.0f) - d2_4 * vsplat(4.0f) - d3_4 + d4_4;
+                    const vf8 t2_5 = d1_5 * vsplat(4.0f) - d2_5 * vsplat(4.0f) - d3_5 + d4_5;
+                    const vf8 t3_0 = d1_0 * vsplat(2.0f) + d2_0 - d3_0 * vsplat(2.0f) - d4_0;
+                    const vf8 t3_1 = d1_1 * vsplat(2.0f) + d2_1 - d3_1 * vsplat(2.0f) - d4_1;
+                    const vf8 t3_2 = d1_2 * vsplat(2.0f) + d2_2 - d3_2 * vsplat(2.0f) - d4_2;
+                    const vf8 t3_3 = d1_3 * vsplat(2.0f) + d2_3 - d3_3 * vsplat(2.0f) - d4_3;
+                    const vf8 t3_4 = d1_4 * vsplat(2.0f) + d2_4 - d3_4 * vsplat(2.0f) - d4_4;
+                    const vf8 t3_5 = d1_5 * vsplat(2.0f) + d2_5 - d3_5 * vsplat(2.0f) - d4_5;
+                    const vf8 t4_0 = d1_0 * vsplat(2.0f) - d2_0 - d3_0 * vsplat(2.0f) + d4_0;
+                    const vf8 t4_1 = d1_1 * vsplat(2.0f) - d2_1 - d3_1 * vsplat(2.0f) + d4_1;
+                    const vf8 t4_2 = d1_2 * vsplat(2.0f) - d2_2 - d3_2 * vsplat(2.0f) + d4_2;
+                    const vf8 t4_3 = d1_3 * vsplat(2.0f) - d2_3 - d3_3 * vsplat(2.0f) + d4_3;
+                    const vf8 t4_4 = d1_4 * vsplat(2.0f) - d2_4 - d3_4 * vsplat(2.0f) + d4_4;
+                    const vf8 t4_5 = d1_5 * vsplat(2.0f) - d2_5 - d3_5 * vsplat(2.0f) + d4_5;
+                    const vf8 t5_0 = d1_0 * vsplat(4.0f) - d3_0 * vsplat(5.0f) + d5_0;
+                    const vf8 t5_1 = d1_1 * vsplat(4.0f) - d3_1 * vsplat(5.0f) + d5_1;
+                    const vf8 t5_2 = d1_2 * vsplat(4.0f) - d3_2 * vsplat(5.0f) + d5_2;
+                    const vf8 t5_3 = d1_3 * vsplat(4.0f) - d3_3 * vsplat(5.0f) + d5_3;
+                    const vf8 t5_4 = d1_4 * vsplat(4.0f) - d3_4 * vsplat(5.0f) + d5_4;
+                    const vf8 t5_5 = d1_5 * vsplat(4.0f) - d3_5 * vsplat(5.0f) + d5_5;
+                    const vf8 v0_0 = t0_0 * vsplat(4.0f) - t0_2 * vsplat(5.0f) + t0_4;
+                    const vf8 v0_1 = t0_1 * vsplat(4.0f) + t0_2 * vsplat(4.0f) - t0_3 - t0_4;
+                    const vf8 v0_2 = t0_1 * vsplat(4.0f) - t0_2 * vsplat(4.0f) - t0_3 + t0_4;
+                    const vf8 v0_3 = t0_1 * vsplat(2.0f) + t0_2 - t0_3 * vsplat(2.0f) - t0_4;
+                    const vf8 v0_4 = t0_1 * vsplat(2.0f) - t0_2 - t0_3 * vsplat(2.0f) + t0_4;
+                    const vf8 v0_5 = t0_1 * vsplat(4.0f) - t0_3 * vsplat(5.0f) + t0_5;
+                    const vf8 v1_0 = t1_0 * vsplat(4.0f) - t1_2 * vsplat(5.0f) + t1_4;
+                    const vf8 v1_1 = t1_1 * vsplat(4.0f) + t1_2 * vsplat(4.0f) - t1_3 - t1_4;
+                    const vf8 v1_2 = t1_1 * vsplat(4.0f) - t1_2 * vsplat(4.0f) - t1_3 + t1_4;
+                    const vf8 v1_3 = t1_1 * vsplat(2.0f) + t1_2 - t1_3 * vsplat(2.0f) - t1_4;
+                    const vf8 v1_4 = t1_1 * vsplat(2.0f) - t1_2 - t1_3 * vsplat(2.0f) + t1_4;
+                    const vf8 v1_5 = t1_1 * vsplat(4.0f) - t1_3 * vsplat(5.0f) + t1_5;
+                    const vf8 v2_0 = t2_0 * vsplat(4.0f) - t2_2 * vsplat(5.0f) + t2_4;
+                    const vf8 v2_1 = t2_1 * vsplat(4.0f) + t2_2 * vsplat(4.0f) - t2_3 - t2_4;
+                    const vf8 v2_2 = t2_1 * vsplat(4.0f) - t2_2 * vsplat(4.0f) - t2_3 + t2_4;
+                    const vf8 v2_3 = t2_1 * vsplat(2.0f) + t2_2 - t2_3 * vsplat(2.0f) - t2_4;
+                    const vf8 v2_4 = t2_1 * vsplat(2.0f) - t2_2 - t2_3 * vsplat(2.0f) + t2_4;
+                    const vf8 v2_5 = t2_1 * vsplat(4.0f) - t2_3 * vsplat(5.0f) + t2_5;
+                    const vf8 v3_0 = t3_0 * vsplat(4.0f) - t3_2 * vsplat(5.0f) + t3_4;
+                    const vf8 v3_1 = t3_1 * vsplat(4.0f) + t3_2 * vsplat(4.0f) - t3_3 - t3_4;
+                    const vf8 v3_2 = t3_1 * vsplat(4.0f) - t3_2 * vsplat(4.0f) - t3_3 + t3_4;
+                    const vf8 v3_3 = t3_1 * vsplat(2.0f) + t3_2 - t3_3 * vsplat(2.0f) - t3_4;
+                    const vf8 v3_4 = t3_1 * vsplat(2.0f) - t3_2 - t3_3 * vsplat(2.0f) + t3_4;
+                    const vf8 v3_5 = t3_1 * vsplat(4.0f) - t3_3 * vsplat(5.0f) + t3_5;
+                    const vf8 v4_0 = t4_0 * vsplat(4.0f) - t4_2 * vsplat(5.0f) + t4_4;
+                    const vf8 v4_1 = t4_1 * vsplat(4.0f) + t4_2 * vsplat(4.0f) - t4_3 - t4_4;
+                    const vf8 v4_2 = t4_1 * vsplat(4.0f) - t4_2 * vsplat(4.0f) - t4_3 + t4_4;
+                    const vf8 v4_3 = t4_1 * vsplat(2.0f) + t4_2 - t4_3 * vsplat(2.0f) - t4_4;
+                    const vf8 v4_4 = t4_1 * vsplat(2.0f) - t4_2 - t4_3 * vsplat(2.0f) + t4_4;
+                    const vf8 v4_5 = t4_1 * vsplat(4.0f) - t4_3 * vsplat(5.0f) + t4_5;
+                    const vf8 v5_0 = t5_0 * vsplat(4.0f) - t5_2 * vsplat(5.0f) + t5_4;
+                    const vf8 v5_1 = t5_1 * vsplat(4.0f) + t5_2 * vsplat(4.0f) - t5_3 - t5_4;
+                    const vf8 v5_2 = t5_1 * vsplat(4.0f) - t5_2 * vsplat(4.0f) - t5_3 + t5_4;
+                    const vf8 v5_3 = t5_1 * vsplat(2.0f) + t5_2 - t5_3 * vsplat(2.0f) - t5_4;
+                    const vf8 v5_4 = t5_1 * vsplat(2.0f) - t5_2 - t5_3 * vsplat(2.0f) + t5_4;
+                    const vf8 v5_5 = t5_1 * vsplat(4.0f) - t5_3 * vsplat(5.0f) + t5_5;
+                    vstore(v + 0, v0_0);
+                    vstore(v + 1568, v0_1);
+                    vstore(v + 3136, v0_2);
+                    vstore(v + 4704, v0_3);
+                    vstore(v + 6272, v0_4);
+                    vstore(v + 7840, v0_5);
+                    vstore(v + 9408, v1_0);
+                    vstore(v + 10976, v1_1);
+                    vstore(v + 12544, v1_2);
+                    vstore(v + 14112, v1_3);
+                    vstore(v + 15680, v1_4);
+                    vstore(v + 17248, v1_5);
+                    vstore(v + 18816, v2_0);
+                    vstore(v + 20384, v2_1);
+                    vstore(v + 21952, v2_2);
+                    vstore(v + 23520, v2_3);
+                    vstore(v + 25088, v2_4);
+                    vstore(v + 26656, v2_5);
+                    vstore(v + 28224, v3_0);
+                    vstore(v + 29792, v3_1);
+                    vstore(v + 31360, v3_2);
+                    vstore(v + 32928, v3_3);
+                    vstore(v + 34496, v3_4);
+                    vstore(v + 36064, v3_5);
+                    vstore(v + 37632, v4_0);
+                    vstore(v + 39200, v4_1);
+                    vstore(v + 40768, v4_2);
+                    vstore(v + 42336, v4_3);
+                    vstore(v + 43904, v4_4);
+                    vstore(v + 45472, v4_5);
+                    vstore(v + 47040, v5_0);
+                    vstore(v + 48608, v5_1);
+                    vstore(v + 50176, v5_2);
+                    vstore(v + 51744, v5_3);
+                    vstore(v + 53312, v5_4);
+                    vstore(v + 54880, v5_5);
                 }
             }
-            ox = 12;
-            for (cb = 0; cb < 64; cb += 32) {
-                const float *restrict xb = src + (oy * 18 + ox * 1) * 32;
-                const float *restrict kb = kern + cb;
-                float *restrict ob = out + (oy * 14 + ox) * 64 + cb;
-                vf8 a0_0 = vload(bias + cb + 0), a0_1 = vload(bias + cb + 8), a0_2 = vload(bias + cb + 16), a0_3 = vload(bias + cb + 24);
-                vf8 a1_0 = vload(bias + cb + 0), a1_1 = vload(bias + cb + 8), a1_2 = vload(bias + cb + 16), a1_3 = vload(bias + cb + 24);
-                for (ky = ky0; ky < ky1; ky++) {
-                    const float *restrict xr = xb + ky * 576;
-                    const float *restrict kr = kb + ky * 10240;
-                    for (j = 0; j < 160; j++) {
-                        const vf8 w0 = vload(kr + j * 64 + 0), w1 = vload(kr + j * 64 + 8), w2 = vload(kr + j * 64 + 16), w3 = vload(kr + j * 64 + 24);
-                        vf8 xv;
-                        xv = vsplat(xr[0 + j]); a0_0 += xv * w0; a0_1 += xv * w1; a0_2 += xv * w2; a0_3 += xv * w3;
-                        xv = vsplat(xr[32 + j]); a1_0 += xv * w0; a1_1 += xv * w1; a1_2 += xv * w2; a1_3 += xv * w3;
+        }
+        for (xi = 0; xi < 36; xi++) {
+            const float *restrict ax = wv + xi * 1568;
+            const float *restrict bx = wu + xi * 2048;
+            float *restrict dx = wm + xi * 3136;
+            int i, j, k;
+            for (i = 0; i < 48; i += 6) {
+                for (j = 0; j < 64; j += 32) {
+                    float *restrict o = dx + i * 64 + j;
+                    vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f), a0_2 = vsplat(0.0f), a0_3 = vsplat(0.0f);
+                    vf8 a1_0 = vsplat(0.0f), a1_1 = vsplat(0.0f), a1_2 = vsplat(0.0f), a1_3 = vsplat(0.0f);
+                    vf8 a2_0 = vsplat(0.0f), a2_1 = vsplat(0.0f), a2_2 = vsplat(0.0f), a2_3 = vsplat(0.0f);
+                    vf8 a3_0 = vsplat(0.0f), a3_1 = vsplat(0.0f), a3_2 = vsplat(0.0f), a3_3 = vsplat(0.0f);
+                    vf8 a4_0 = vsplat(0.0f), a4_1 = vsplat(0.0f), a4_2 = vsplat(0.0f), a4_3 = vsplat(0.0f);
+                    vf8 a5_0 = vsplat(0.0f), a5_1 = vsplat(0.0f), a5_2 = vsplat(0.0f), a5_3 = vsplat(0.0f);
+                    for (k = 0; k < 32; k++) {
+                        const float *restrict ak = ax + i * 32 + k * 1;
+                        const vf8 b0 = vload(bx + k * 64 + j + 0), b1 = vload(bx + k * 64 + j + 8), b2 = vload(bx + k * 64 + j + 16), b3 = vload(bx + k * 64 + j + 24);
+                        vf8 s;
+                        s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1; a0_2 += s * b2; a0_3 += s * b3;
+                        s = vsplat(ak[32]); a1_0 += s * b0; a1_1 += s * b1; a1_2 += s * b2; a1_3 += s * b3;
+                        s = vsplat(ak[64]); a2_0 += s * b0; a2_1 += s * b1; a2_2 += s * b2; a2_3 += s * b3;
+                        s = vsplat(ak[96]); a3_0 += s * b0; a3_1 += s * b1; a3_2 += s * b2; a3_3 += s * b3;
+                        s = vsplat(ak[128]); a4_0 += s * b0; a4_1 += s * b1; a4_2 += s * b2; a4_3 += s * b3;
+                        s = vsplat(ak[160]); a5_0 += s * b0; a5_1 += s * b1; a5_2 += s * b2; a5_3 += s * b3;
                     }
+                    vstore(o + 0, a0_0);
+                    vstore(o + 8, a0_1);
+                    vstore(o + 16, a0_2);
+                    vstore(o + 24, a0_3);
+                    vstore(o + 64, a1_0);
+                    vstore(o + 72, a1_1);
+                    vstore(o + 80, a1_2);
+                    vstore(o + 88, a1_3);
+                    vstore(o + 128, a2_0);
+                    vstore(o + 136, a2_1);
+                    vstore(o + 144, a2_2);
+                    vstore(o + 152, a2_3);
+                    vstore(o + 192, a3_0);
+                    vstore(o + 200, a3_1);
+                    vstore(o + 208, a3_2);
+                    vstore(o + 216, a3_3);
+                    vstore(o + 256, a4_0);
+                    vstore(o + 264, a4_1);
+                    vstore(o + 272, a4_2);
+                    vstore(o + 280, a4_3);
+                    vstore(o + 320, a5_0);
+                    vstore(o + 328, a5_1);
+                    vstore(o + 336, a5_2);
+                    vstore(o + 344, a5_3);
                 }
-                vstore(ob + 0, a0_0); vstore(ob + 8, a0_1); vstore(ob + 16, a0_2); vstore(ob + 24, a0_3);
-                vstore(ob + 64, a1_0); vstore(ob + 72, a1_1); vstore(ob + 80, a1_2); vstore(ob + 88, a1_3);
+            }
+            i = 48;
+            for (j = 0; j < 64; j += 32) {
+                float *restrict o = dx + i * 64 + j;
+                vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f), a0_2 = vsplat(0.0f), a0_3 = vsplat(0.0f);
+                for (k = 0; k < 32; k++) {
+                    const float *restrict ak = ax + i * 32 + k * 1;
+                    const vf8 b0 = vload(bx + k * 64 + j + 0), b1 = vload(bx + k * 64 + j + 8), b2 = vload(bx + k * 64 + j + 16), b3 = vload(bx + k * 64 + j + 24);
+                    vf8 s;
+                    s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1; a0_2 += s * b2; a0_3 += s * b3;
+                }
+                vstore(o + 0, a0_0);
+                vstore(o + 8, a0_1);
+                vstore(o + 16, a0_2);
+                vstore(o + 24, a0_3);
+            }
+        }
+        for (ty = 0; ty < 7; ty++) {
+            for (tx = 0; tx < 7; tx++) {
+                for (cb = 0; cb < 64; cb += 8) {
+                    const float *restrict mt = wm + (ty * 7 + tx) * 64 + cb;
+                    float *restrict yt = out + (ty * 28 + tx * 2) * 64 + cb;
+                    const vf8 bv = vload(bias + cb);
+                    const vf8 d0_0 = vload(mt + 0);
+                    const vf8 d0_1 = vload(mt + 3136);
+                    const vf8 d0_2 = vload(mt + 6272);
+                    const vf8 d0_3 = vload(mt + 9408);
+                    const vf8 d0_4 = vload(mt + 12544);
+                    const vf8 d0_5 = vload(mt + 15680);
+                    const vf8 d1_0 = vload(mt + 18816);
+                    const vf8 d1_1 = vload(mt + 21952);
+                    const vf8 d1_2 = vload(mt + 25088);
+                    const vf8 d1_3 = vload(mt + 28224);
+                    const vf8 d1_4 = vload(mt + 31360);
+                    const vf8 d1_5 = vload(mt + 34496);
+                    const vf8 d2_0 = vload(mt + 37632);
+                    const vf8 d2_1 = vload(mt + 40768);
+                    const vf8 d2_2 = vload(mt + 43904);
+                    const vf8 d2_3 = vload(mt + 47040);
+                    const vf8 d2_4 = vload(mt + 50176);
+                    const vf8 d2_5 = vload(mt + 53312);
+                    const vf8 d3_0 = vload(mt + 56448);
+                    const vf8 d3_1 = vload(mt + 59584);
+                    const vf8 d3_2 = vload(mt + 62720);
+                    const vf8 d3_3 = vload(mt + 65856);
+                    const vf8 d3_4 = vload(mt + 68992);
+                    const vf8 d3_5 = vload(mt + 72128);
+                    const vf8 d4_0 = vload(mt + 75264);
+                    const vf8 d4_1 = vload(mt + 78400);
+                    const vf8 d4_2 = vload(mt + 81536);
+                    const vf8 d4_3 = vload(mt + 84672);
+                    const vf8 d4_4 = vload(mt + 87808);
+                    const vf8 d4_5 = vload(mt + 90944);
+                    const vf8 d5_0 = vload(mt + 94080);
+                    const vf8 d5_1 = vload(mt + 97216);
+                    const vf8 d5_2 = vload(mt + 100352);
+                    const vf8 d5_3 = vload(mt + 103488);
+                    const vf8 d5_4 = vload(mt + 106624);
+                    const vf8 d5_5 = vload(mt + 109760);
+                    const vf8 t0_0 = d0_0 + d1_0 + d2_0 + d3_0 + d4_0;
+                    const vf8 t0_1 = d0_1 + d1_1 + d2_1 + d3_1 + d4_1;
+                    const vf8 t0_2 = d0_2 + d1_2 + d2_2 + d3_2 + d4_2;
+                    const vf8 t0_3 = d0_3 + d1_3 + d2_3 + d3_3 + d4_3;
+                    const vf8 t0_4 = d0_4 + d1_4 + d2_4 + d3_4 + d4_4;
+                    const vf8 t0_5 = d0_5 + d1_5 + d2_5 + d3_5 + d4_5;
+                    const vf8 t1_0 = d1_0 - d2_0 + d3_0 * vsplat(2.0f) - d4_0 * vsplat(2.0f) + d5_0;
+                    const vf8 t1_1 = d1_1 - d2_1 + d3_1 * vsplat(2.0f) - d4_1 * vsplat(2.0f) + d5_1;
+                    const vf8 t1_2 = d1_2 - d2_2 + d3_2 * vsplat(2.0f) - d4_2 * vsplat(2.0f) + d5_2;
+                    const vf8 t1_3 = d1_3 - d2_3 + d3_3 * vsplat(2.0f) - d4_3 * vsplat(2.0f) + d5_3;
+                    const vf8 t1_4 = d1_4 - d2_4 + d3_4 * vsplat(2.0f) - d4_4 * vsplat(2.0f) + d5_4;
+                    const vf8 t1_5 = d1_5 - d2_5 + d3_5 * vsplat(2.0f) - d4_5 * vsplat(2.0f) + d5_5;
+                    const vf8 y0_0 = t0_0 + t0_1 + t0_2 + t0_3 + t0_4;
+                    const vf8 y0_1 = t0_1 - t0_2 + t0_3 * vsplat(2.0f) - t0_4 * vsplat(2.0f) + t0_5;
+                    const vf8 y1_0 = t1_0 + t1_1 + t1_2 + t1_3 + t1_4;
+                    const vf8 y1_1 = t1_1 - t1_2 + t1_3 * vsplat(2.0f) - t1_4 * vsplat(2.0f) + t1_5;
+                    vstore(yt + 0, y0_0 + bv);
+                    vstore(yt + 64, y0_1 + bv);
+                    vstore(yt + 896, y1_0 + bv);
+                    vstore(yt + 960, y1_1 + bv);
+                }
             }
         }
     }
@@ -428,6 +662,9 @@ static void conv2_forward(const float *restrict params, float *restrict w)
         }
     }
 #else
+    (void)wu;
+    (void)wv;
+    (void)wm;
     {
         int ox, oy, ky, kx, ci, co;
         for (oy = 0; oy < 14; oy++) {
@@ -458,7 +695,286 @@ static void conv2_forward(const float *restrict params, float *restrict w)
 #endif
 }
 
-static void conv2_backward(const float *restrict params, float *restrict grads, float *restrict w, const float *restrict kflip)
+#ifdef CONVC_VECTOR
+static void conv2_wino_filter(const float *restrict params, float *restrict wu)
+{
+    const float *restrict kern = params + P_CONV2_KERNEL;
+    int ci, cb;
+    for (ci = 0; ci < 32; ci++) {
+        for (cb = 0; cb < 64; cb += 8) {
+            const float *restrict g = kern + ci * 64 + cb;
+            float *restrict u = wu + ci * 64 + cb;
+            const vf8 d0_0 = vload(g + 0);
+            const vf8 d0_1 = vload(g + 2048);
+            const vf8 d0_2 = vload(g + 4096);
+            const vf8 d0_3 = vload(g + 6144);
+            const vf8 d0_4 = vload(g + 8192);
+            const vf8 d1_0 = vload(g + 10240);
+            const vf8 d1_1 = vload(g + 12288);
+            const vf8 d1_2 = vload(g + 14336);
+            const vf8 d1_3 = vload(g + 16384);
+            const vf8 d1_4 = vload(g + 18432);
+            const vf8 d2_0 = vload(g + 20480);
+            const vf8 d2_1 = vload(g + 22528);
+            const vf8 d2_2 = vload(g + 24576);
+            const vf8 d2_3 = vload(g + 26624);
+            const vf8 d2_4 = vload(g + 28672);
+            const vf8 d3_0 = vload(g + 30720);
+            const vf8 d3_1 = vload(g + 32768);
+            const vf8 d3_2 = vload(g + 34816);
+            const vf8 d3_3 = vload(g + 36864);
+            const vf8 d3_4 = vload(g + 38912);
+            const vf8 d4_0 = vload(g + 40960);
+            const vf8 d4_1 = vload(g + 43008);
+            const vf8 d4_2 = vload(g + 45056);
+            const vf8 d4_3 = vload(g + 47104);
+            const vf8 d4_4 = vload(g + 49152);
+            const vf8 t0_0 = d0_0 * vsplat(0.25f);
+            const vf8 t0_1 = d0_1 * vsplat(0.25f);
+            const vf8 t0_2 = d0_2 * vsplat(0.25f);
+            const vf8 t0_3 = d0_3 * vsplat(0.25f);
+            const vf8 t0_4 = d0_4 * vsplat(0.25f);
+            const vf8 t1_0 = d0_0 * vsplat(1.0f / 6.0f) + d1_0 * vsplat(1.0f / 6.0f) + d2_0 * vsplat(1.0f / 6.0f) + d3_0 * vsplat(1.0f / 6.0f) + d4_0 * vsplat(1.0f / 6.0f);
+            const vf8 t1_1 = d0_1 * vsplat(1.0f / 6.0f) + d1_1 * vsplat(1.0f / 6.0f) + d2_1 * vsplat(1.0f / 6.0f) + d3_1 * vsplat(1.0f / 6.0f) + d4_1 * vsplat(1.0f / 6.0f);
+            const vf8 t1_2 = d0_2 * vsplat(1.0f / 6.0f) + d1_2 * vsplat(1.0f / 6.0f) + d2_2 * vsplat(1.0f / 6.0f) + d3_2 * vsplat(1.0f / 6.0f) + d4_2 * vsplat(1.0f / 6.0f);
+            const vf8 t1_3 = d0_3 * vsplat(1.0f / 6.0f) + d1_3 * vsplat(1.0f / 6.0f) + d2_3 * vsplat(1.0f / 6.0f) + d3_3 * vsplat(1.0f / 6.0f) + d4_3 * vsplat(1.0f / 6.0f);
+            const vf8 t1_4 = d0_4 * vsplat(1.0f / 6.0f) + d1_4 * vsplat(1.0f / 6.0f) + d2_4 * vsplat(1.0f / 6.0f) + d3_4 * vsplat(1.0f / 6.0f) + d4_4 * vsplat(1.0f / 6.0f);
+            const vf8 t2_0 = -d0_0 * vsplat(1.0f / 6.0f) + d1_0 * vsplat(1.0f / 6.0f) - d2_0 * vsplat(1.0f / 6.0f) + d3_0 * vsplat(1.0f / 6.0f) - d4_0 * vsplat(1.0f / 6.0f);
+            const vf8 t2_1 = -d0_1 * vsplat(1.0f / 6.0f) + d1_1 * vsplat(1.0f / 6.0f) - d2_1 * vsplat(1.0f / 6.0f) + d3_1 * vsplat(1.0f / 6.0f) - d4_1 * vsplat(1.0f / 6.0f);
+            const vf8 t2_2 = -d0_2 * vsplat(1.0f / 6.0f) + d1_2 * vsplat(1.0f / 6.0f) - d2_2 * vsplat(1.0f / 6.0f) + d3_2 * vsplat(1.0f / 6.0f) - d4_2 * vsplat(1.0f / 6.0f);
+            const vf8 t2_3 = -d0_3 * vsplat(1.0f / 6.0f) + d1_3 * vsplat(1.0f / 6.0f) - d2_3 * vsplat(1.0f / 6.0f) + d3_3 * vsplat(1.0f / 6.0f) - d4_3 * vsplat(1.0f / 6.0f);
+            const vf8 t2_4 = -d0_4 * vsplat(1.0f / 6.0f) + d1_4 * vsplat(1.0f / 6.0f) - d2_4 * vsplat(1.0f / 6.0f) + d3_4 * vsplat(1.0f / 6.0f) - d4_4 * vsplat(1.0f / 6.0f);
+            const vf8 t3_0 = -d0_0 * vsplat(1.0f / 24.0f) - d1_0 * vsplat(1.0f / 12.0f) - d2_0 * vsplat(1.0f / 6.0f) - d3_0 * vsplat(1.0f / 3.0f) - d4_0 * vsplat(2.0f / 3.0f);
+            const vf8 t3_1 = -d0_1 * vsplat(1.0f / 24.0f) - d1_1 * vsplat(1.0f / 12.0f) - d2_1 * vsplat(1.0f / 6.0f) - d3_1 * vsplat(1.0f / 3.0f) - d4_1 * vsplat(2.0f / 3.0f);
+            const vf8 t3_2 = -d0_2 * vsplat(1.0f / 24.0f) - d1_2 * vsplat(1.0f / 12.0f) - d2_2 * vsplat(1.0f / 6.0f) - d3_2 * vsplat(1.0f / 3.0f) - d4_2 * vsplat(2.0f / 3.0f);
+            const vf8 t3_3 = -d0_3 * vsplat(1.0f / 24.0f) - d1_3 * vsplat(1.0f / 12.0f) - d2_3 * vsplat(1.0f / 6.0f) - d3_3 * vsplat(1.0f / 3.0f) - d4_3 * vsplat(2.0f / 3.0f);
+            const vf8 t3_4 = -d0_4 * vsplat(1.0f / 24.0f) - d1_4 * vsplat(1.0f / 12.0f) - d2_4 * vsplat(1.0f / 6.0f) - d3_4 * vsplat(1.0f / 3.0f) - d4_4 * vsplat(2.0f / 3.0f);
+            const vf8 t4_0 = d0_0 * vsplat(1.0f / 24.0f) - d1_0 * vsplat(1.0f / 12.0f) + d2_0 * vsplat(1.0f / 6.0f) - d3_0 * vsplat(1.0f / 3.0f) + d4_0 * vsplat(2.0f / 3.0f);
+            const vf8 t4_1 = d0_1 * vsplat(1.0f / 24.0f) - d1_1 * vsplat(1.0f / 12.0f) + d2_1 * vsplat(1.0f / 6.0f) - d3_1 * vsplat(1.0f / 3.0f) + d4_1 * vsplat(2.0f / 3.0f);
+            const vf8 t4_2 = d0_2 * vsplat(1.0f / 24.0f) - d1_2 * vsplat(1.0f / 12.0f) + d2_2 * vsplat(1.0f / 6.0f) - d3_2 * vsplat(1.0f / 3.0f) + d4_2 * vsplat(2.0f / 3.0f);
+            const vf8 t4_3 = d0_3 * vsplat(1.0f / 24.0f) - d1_3 * vsplat(1.0f / 12.0f) + d2_3 * vsplat(1.0f / 6.0f) - d3_3 * vsplat(1.0f / 3.0f) + d4_3 * vsplat(2.0f / 3.0f);
+            const vf8 t4_4 = d0_4 * vsplat(1.0f / 24.0f) - d1_4 * vsplat(1.0f / 12.0f) + d2_4 * vsplat(1.0f / 6.0f) - d3_4 * vsplat(1.0f / 3.0f) + d4_4 * vsplat(2.0f / 3.0f);
+            const vf8 t5_0 = d4_0;
+            const vf8 t5_1 = d4_1;
+            const vf8 t5_2 = d4_2;
+            const vf8 t5_3 = d4_3;
+            const vf8 t5_4 = d4_4;
+            const vf8 u0_0 = t0_0 * vsplat(0.25f);
+            const vf8 u0_1 = t0_0 * vsplat(1.0f / 6.0f) + t0_1 * vsplat(1.0f / 6.0f) + t0_2 * vsplat(1.0f / 6.0f) + t0_3 * vsplat(1.0f / 6.0f) + t0_4 * vsplat(1.0f / 6.0f);
+            const vf8 u0_2 = -t0_0 * vsplat(1.0f / 6.0f) + t0_1 * vsplat(1.0f / 6.0f) - t0_2 * vsplat(1.0f / 6.0f) + t0_3 * vsplat(1.0f / 6.0f) - t0_4 * vsplat(1.0f / 6.0f);
+            const vf8 u0_3 = -t0_0 * vsplat(1.0f / 24.0f) - t0_1 * vsplat(1.0f / 12.0f) - t0_2 * vsplat(1.0f / 6.0f) - t0_3 * vsplat(1.0f / 3.0f) - t0_4 * vsplat(2.0f / 3.0f);
+            const vf8 u0_4 = t0_0 * vsplat(1.0f / 24.0f) - t0_1 * vsplat(1.0f / 12.0f) + t0_2 * vsplat(1.0f / 6.0f) - t0_3 * vsplat(1.0f / 3.0f) + t0_4 * vsplat(2.0f / 3.0f);
+            const vf8 u0_5 = t0_4;
+            const vf8 u1_0 = t1_0 * vsplat(0.25f);
+            const vf8 u1_1 = t1_0 * vsplat(1.0f / 6.0f) + t1_1 * vsplat(1.0f / 6.0f) + t1_2 * vsplat(1.0f / 6.0f) + t1_3 * vsplat(1.0f / 6.0f) + t1_4 * vsplat(1.0f / 6.0f);
+            const vf8 u1_2 = -t1_0 * vsplat(1.0f / 6.0f) + t1_1 * vsplat(1.0f / 6.0f) - t1_2 * vsplat(1.0f / 6.0f) + t1_3 * vsplat(1.0f / 6.0f) - t1_4 * vsplat(1.0f / 6.0f);
+            const vf8 u1_3 = -t1_0 * vsplat(1.0f / 24.0f) - t1_1 * vsplat(1.0f / 12.0f) - t1_2 * vsplat(1.0f / 6.0f) - t1_3 * vsplat(1.0f / 3.0f) - t1_4 * vsplat(2.0f / 3.0f);
+            const vf8 u1_4 = t1_0 * vsplat(1.0f / 24.0f) - t1_1 * vsplat(1.0f / 12.0f) + t1_2 * vsplat(1.0f / 6.0f) - t1_3 * vsplat(1.0f / 3.0f) + t1_4 * vsplat(2.0f / 3.0f);
+            const vf8 u1_5 = t1_4;
+            const vf8 u2_0 = t2_0 * vsplat(0.25f);
+            const vf8 u2_1 = t2_0 * vsplat(1.0f / 6.0f) + t2_1 * vsplat(1.0f / 6.0f) + t2_2 * vsplat(1.0f / 6.0f) + t2_3 * vsplat(1.0f / 6.0f) + t2_4 * vsplat(1.0f / 6.0f);
+            const vf8 u2_2 = -t2_0 * vsplat(1.0f / 6.0f) + t2_1 * vsplat(1.0f / 6.0f) - t2_2 * vsplat(1.0f / 6.0f) + t2_3 * vsplat(1.0f / 6.0f) - t2_4 * vsplat(1.0f / 6.0f);
+            const vf8 u2_3 = -t2_0 * vsplat(1.0f / 24.0f) - t2_1 * vsplat(1.0f / 12.0f) - t2_2 * vsplat(1.0f / 6.0f) - t2_3 * vsplat(1.0f / 3.0f) - t2_4 * vsplat(2.0f / 3.0f);
+            const vf8 u2_4 = t2_0 * vsplat(1.0f / 24.0f) - t2_1 * vsplat(1.0f / 12.0f) + t2_2 * vsplat(1.0f / 6.0f) - t2_3 * vsplat(1.0f / 3.0f) + t2_4 * vsplat(2.0f / 3.0f);
+            const vf8 u2_5 = t2_4;
+            const vf8 u3_0 = t3_0 * vsplat(0.25f);
+            const vf8 u3_1 = t3_0 * vsplat(1.0f / 6.0f) + t3_1 * vsplat(1.0f / 6.0f) + t3_2 * vsplat(1.0f / 6.0f) + t3_3 * vsplat(1.0f / 6.0f) + t3_4 * vsplat(1.0f / 6.0f);
+            const vf8 u3_2 = -t3_0 * vsplat(1.0f / 6.0f) + t3_1 * vsplat(1.0f / 6.0f) - t3_2 * vsplat(1.0f / 6.0f) + t3_3 * vsplat(1.0f / 6.0f) - t3_4 * vsplat(1.0f / 6.0f);
+            const vf8 u3_3 = -t3_0 * vsplat(1.0f / 24.0f) - t3_1 * vsplat(1.0f / 12.0f) - t3_2 * vsplat(1.0f / 6.0f) - t3_3 * vsplat(1.0f / 3.0f) - t3_4 * vsplat(2.0f / 3.0f);
+            const vf8 u3_4 = t3_0 * vsplat(1.0f / 24.0f) - t3_1 * vsplat(1.0f / 12.0f) + t3_2 * vsplat(1.0f / 6.0f) - t3_3 * vsplat(1.0f / 3.0f) + t3_4 * vsplat(2.0f / 3.0f);
+            const vf8 u3_5 = t3_4;
+            const vf8 u4_0 = t4_0 * vsplat(0.25f);
+            const vf8 u4_1 = t4_0 * vsplat(1.0f / 6.0f) + t4_1 * vsplat(1.0f / 6.0f) + t4_2 * vsplat(1.0f / 6.0f) + t4_3 * vsplat(1.0f / 6.0f) + t4_4 * vsplat(1.0f / 6.0f);
+            const vf8 u4_2 = -t4_0 * vsplat(1.0f / 6.0f) + t4_1 * vsplat(1.0f / 6.0f) - t4_2 * vsplat(1.0f / 6.0f) + t4_3 * vsplat(1.0f / 6.0f) - t4_4 * vsplat(1.0f / 6.0f);
+            const vf8 u4_3 = -t4_0 * vsplat(1.0f / 24.0f) - t4_1 * vsplat(1.0f / 12.0f) - t4_2 * vsplat(1.0f / 6.0f) - t4_3 * vsplat(1.0f / 3.0f) - t4_4 * vsplat(2.0f / 3.0f);
+            const vf8 u4_4 = t4_0 * vsplat(1.0f / 24.0f) - t4_1 * vsplat(1.0f / 12.0f) + t4_2 * vsplat(1.0f / 6.0f) - t4_3 * vsplat(1.0f / 3.0f) + t4_4 * vsplat(2.0f / 3.0f);
+            const vf8 u4_5 = t4_4;
+            const vf8 u5_0 = t5_0 * vsplat(0.25f);
+            const vf8 u5_1 = t5_0 * vsplat(1.0f / 6.0f) + t5_1 * vsplat(1.0f / 6.0f) + t5_2 * vsplat(1.0f / 6.0f) + t5_3 * vsplat(1.0f / 6.0f) + t5_4 * vsplat(1.0f / 6.0f);
+            const vf8 u5_2 = -t5_0 * vsplat(1.0f / 6.0f) + t5_1 * vsplat(1.0f / 6.0f) - t5_2 * vsplat(1.0f / 6.0f) + t5_3 * vsplat(1.0f / 6.0f) - t5_4 * vsplat(1.0f / 6.0f);
+            const vf8 u5_3 = -t5_0 * vsplat(1.0f / 24.0f) - t5_1 * vsplat(1.0f / 12.0f) - t5_2 * vsplat(1.0f / 6.0f) - t5_3 * vsplat(1.0f / 3.0f) - t5_4 * vsplat(2.0f / 3.0f);
+            const vf8 u5_4 = t5_0 * vsplat(1.0f / 24.0f) - t5_1 * vsplat(1.0f / 12.0f) + t5_2 * vsplat(1.0f / 6.0f) - t5_3 * vsplat(1.0f / 3.0f) + t5_4 * vsplat(2.0f / 3.0f);
+            const vf8 u5_5 = t5_4;
+            vstore(u + 0, u0_0);
+            vstore(u + 2048, u0_1);
+            vstore(u + 4096, u0_2);
+            vstore(u + 6144, u0_3);
+            vstore(u + 8192, u0_4);
+            vstore(u + 10240, u0_5);
+            vstore(u + 12288, u1_0);
+            vstore(u + 14336, u1_1);
+            vstore(u + 16384, u1_2);
+            vstore(u + 18432, u1_3);
+            vstore(u + 20480, u1_4);
+            vstore(u + 22528, u1_5);
+            vstore(u + 24576, u2_0);
+            vstore(u + 26624, u2_1);
+            vstore(u + 28672, u2_2);
+            vstore(u + 30720, u2_3);
+            vstore(u + 32768, u2_4);
+            vstore(u + 34816, u2_5);
+            vstore(u + 36864, u3_0);
+            vstore(u + 38912, u3_1);
+            vstore(u + 40960, u3_2);
+            vstore(u + 43008, u3_3);
+            vstore(u + 45056, u3_4);
+            vstore(u + 47104, u3_5);
+            vstore(u + 49152, u4_0);
+            vstore(u + 51200, u4_1);
+            vstore(u + 53248, u4_2);
+            vstore(u + 55296, u4_3);
+            vstore(u + 57344, u4_4);
+            vstore(u + 59392, u4_5);
+            vstore(u + 61440, u5_0);
+            vstore(u + 63488, u5_1);
+            vstore(u + 65536, u5_2);
+            vstore(u + 67584, u5_3);
+            vstore(u + 69632, u5_4);
+            vstore(u + 71680, u5_5);
+        }
+    }
+}
+
+static void conv2_wino_prepare(const float *restrict wu, float *restrict wut, float *restrict wdu)
+{
+    int xi, ci, co;
+    for (xi = 0; xi < 36; xi++)
+        for (ci = 0; ci < 32; ci++)
+            for (co = 0; co < 64; co++)
+                wut[(xi * 64 + co) * 32 + ci] = wu[(xi * 32 + ci) * 64 + co];
+    memset(wdu, 0, sizeof(float) * 73728);
+}
+
+static void conv2_wino_finish(const float *restrict wdu, float *restrict grads)
+{
+    float *restrict gkern = grads + P_CONV2_KERNEL;
+    int ci, cb;
+    for (ci = 0; ci < 32; ci++) {
+        for (cb = 0; cb < 64; cb += 8) {
+            const float *restrict du = wdu + ci * 64 + cb;
+            float *restrict g = gkern + ci * 64 + cb;
+            const vf8 d0_0 = vload(du + 0);
+            const vf8 d0_1 = vload(du + 2048);
+            const vf8 d0_2 = vload(du + 4096);
+            const vf8 d0_3 = vload(du + 6144);
+            const vf8 d0_4 = vload(du + 8192);
+            const vf8 d0_5 = vload(du + 10240);
+            const vf8 d1_0 = vload(du + 12288);
+            const vf8 d1_1 = vload(du + 14336);
+            const vf8 d1_2 = vload(du + 16384);
+            const vf8 d1_3 = vload(du + 18432);
+            const vf8 d1_4 = vload(du + 20480);
+            const vf8 d1_5 = vload(du + 22528);
+            const vf8 d2_0 = vload(du + 24576);
+            const vf8 d2_1 = vload(du + 26624);
+            const vf8 d2_2 = vload(du + 28672);
+            const vf8 d2_3 = vload(du + 30720);
+            const vf8 d2_4 = vload(du + 32768);
+            const vf8 d2_5 = vload(du + 34816);
+            const vf8 d3_0 = vload(du + 36864);
+            const vf8 d3_1 = vload(du + 38912);
+            const vf8 d3_2 = vload(du + 40960);
+            const vf8 d3_3 = vload(du + 43008);
+            const vf8 d3_4 = vload(du + 45056);
+            const vf8 d3_5 = vload(du + 47104);
+            const vf8 d4_0 = vload(du + 49152);
+            const vf8 d4_1 = vload(du + 51200);
+            const vf8 d4_2 = vload(du + 53248);
+            const vf8 d4_3 = vload(du + 55296);
+            const vf8 d4_4 = vload(du + 57344);
+            const vf8 d4_5 = vload(du + 59392);
+            const vf8 d5_0 = vload(du + 61440);
+            const vf8 d5_1 = vload(du + 63488);
+            const vf8 d5_2 = vload(du + 65536);
+            const vf8 d5_3 = vload(du + 67584);
+            const vf8 d5_4 = vload(du + 69632);
+            const vf8 d5_5 = vload(du + 71680);
+            const vf8 t0_0 = d0_0 * vsplat(0.25f) + d1_0 * vsplat(1.0f / 6.0f) - d2_0 * vsplat(1.0f / 6.0f) - d3_0 * vsplat(1.0f / 24.0f) + d4_0 * vsplat(1.0f / 24.0f);
+            const vf8 t0_1 = d0_1 * vsplat(0.25f) + d1_1 * vsplat(1.0f / 6.0f) - d2_1 * vsplat(1.0f / 6.0f) - d3_1 * vsplat(1.0f / 24.0f) + d4_1 * vsplat(1.0f / 24.0f);
+            const vf8 t0_2 = d0_2 * vsplat(0.25f) + d1_2 * vsplat(1.0f / 6.0f) - d2_2 * vsplat(1.0f / 6.0f) - d3_2 * vsplat(1.0f / 24.0f) + d4_2 * vsplat(1.0f / 24.0f);
+            const vf8 t0_3 = d0_3 * vsplat(0.25f) + d1_3 * vsplat(1.0f / 6.0f) - d2_3 * vsplat(1.0f / 6.0f) - d3_3 * vsplat(1.0f / 24.0f) + d4_3 * vsplat(1.0f / 24.0f);
+            const vf8 t0_4 = d0_4 * vsplat(0.25f) + d1_4 * vsplat(1.0f / 6.0f) - d2_4 * vsplat(1.0f / 6.0f) - d3_4 * vsplat(1.0f / 24.0f) + d4_4 * vsplat(1.0f / 24.0f);
+            const vf8 t0_5 = d0_5 * vsplat(0.25f) + d1_5 * vsplat(1.0f / 6.0f) - d2_5 * vsplat(1.0f / 6.0f) - d3_5 * vsplat(1.0f / 24.0f) + d4_5 * vsplat(1.0f / 24.0f);
+            const vf8 t1_0 = d1_0 * vsplat(1.0f / 6.0f) + d2_0 * vsplat(1.0f / 6.0f) - d3_0 * vsplat(1.0f / 12.0f) - d4_0 * vsplat(1.0f / 12.0f);
+            const vf8 t1_1 = d1_1 * vsplat(1.0f / 6.0f) + d2_1 * vsplat(1.0f / 6.0f) - d3_1 * vsplat(1.0f / 12.0f) - d4_1 * vsplat(1.0f / 12.0f);
+            const vf8 t1_2 = d1_2 * vsplat(1.0f / 6.0f) + d2_2 * vsplat(1.0f / 6.0f) - d3_2 * vsplat(1.0f / 12.0f) - d4_2 * vsplat(1.0f / 12.0f);
+            const vf8 t1_3 = d1_3 * vsplat(1.0f / 6.0f) + d2_3 * vsplat(1.0f / 6.0f) - d3_3 * vsplat(1.0f / 12.0f) - d4_3 * vsplat(1.0f / 12.0f);
+            const vf8 t1_4 = d1_4 * vsplat(1.0f / 6.0f) + d2_4 * vsplat(1.0f / 6.0f) - d3_4 * vsplat(1.0f / 12.0f) - d4_4 * vsplat(1.0f / 12.0f);
+            const vf8 t1_5 = d1_5 * vsplat(1.0f / 6.0f) + d2_5 * vsplat(1.0f / 6.0f) - d3_5 * vsplat(1.0f / 12.0f) - d4_5 * vsplat(1.0f / 12.0f);
+            const vf8 t2_0 = d1_0 * vsplat(1.0f / 6.0f) - d2_0 * vsplat(1.0f / 6.0f) - d3_0 * vsplat(1.0f / 6.0f) + d4_0 * vsplat(1.0f / 6.0f);
+            const vf8 t2_1 = d1_1 * vsplat(1.0f / 6.0f) - d2_1 * vsplat(1.0f / 6.0f) - d3_1 * vsplat(1.0f / 6.0f) + d4_1 * vsplat(1.0f / 6.0f);
+            const vf8 t2_2 = d1_2 * vsplat(1.0f / 6.0f) - d2_2 * vsplat(1.0f / 6.0f) - d3_2 * vsplat(1.0f / 6.0f) + d4_2 * vsplat(1.0f / 6.0f);
+            const vf8 t2_3 = d1_3 * vsplat(1.0f / 6.0f) - d2_3 * vsplat(1.0f / 6.0f) - d3_3 * vsplat(1.0f / 6.0f) + d4_3 * vsplat(1.0f / 6.0f);
+            const vf8 t2_4 = d1_4 * vsplat(1.0f / 6.0f) - d2_4 * vsplat(1.0f / 6.0f) - d3_4 * vsplat(1.0f / 6.0f) + d4_4 * vsplat(1.0f / 6.0f);
+            const vf8 t2_5 = d1_5 * vsplat(1.0f / 6.0f) - d2_5 * vsplat(1.0f / 6.0f) - d3_5 * vsplat(1.0f / 6.0f) + d4_5 * vsplat(1.0f / 6.0f);
+            const vf8 t3_0 = d1_0 * vsplat(1.0f / 6.0f) + d2_0 * vsplat(1.0f / 6.0f) - d3_0 * vsplat(1.0f / 3.0f) - d4_0 * vsplat(1.0f / 3.0f);
+            const vf8 t3_1 = d1_1 * vsplat(1.0f / 6.0f) + d2_1 * vsplat(1.0f / 6.0f) - d3_1 * vsplat(1.0f / 3.0f) - d4_1 * vsplat(1.0f / 3.0f);
+            const vf8 t3_2 = d1_2 * vsplat(1.0f / 6.0f) + d2_2 * vsplat(1.0f / 6.0f) - d3_2 * vsplat(1.0f / 3.0f) - d4_2 * vsplat(1.0f / 3.0f);
+            const vf8 t3_3 = d1_3 * vsplat(1.0f / 6.0f) + d2_3 * vsplat(1.0f / 6.0f) - d3_3 * vsplat(1.0f / 3.0f) - d4_3 * vsplat(1.0f / 3.0f);
+            const vf8 t3_4 = d1_4 * vsplat(1.0f / 6.0f) + d2_4 * vsplat(1.0f / 6.0f) - d3_4 * vsplat(1.0f / 3.0f) - d4_4 * vsplat(1.0f / 3.0f);
+            const vf8 t3_5 = d1_5 * vsplat(1.0f / 6.0f) + d2_5 * vsplat(1.0f / 6.0f) - d3_5 * vsplat(1.0f / 3.0f) - d4_5 * vsplat(1.0f / 3.0f);
+            const vf8 t4_0 = d1_0 * vsplat(1.0f / 6.0f) - d2_0 * vsplat(1.0f / 6.0f) - d3_0 * vsplat(2.0f / 3.0f) + d4_0 * vsplat(2.0f / 3.0f) + d5_0;
+            const vf8 t4_1 = d1_1 * vsplat(1.0f / 6.0f) - d2_1 * vsplat(1.0f / 6.0f) - d3_1 * vsplat(2.0f / 3.0f) + d4_1 * vsplat(2.0f / 3.0f) + d5_1;
+            const vf8 t4_2 = d1_2 * vsplat(1.0f / 6.0f) - d2_2 * vsplat(1.0f / 6.0f) - d3_2 * vsplat(2.0f / 3.0f) + d4_2 * vsplat(2.0f / 3.0f) + d5_2;
+            const vf8 t4_3 = d1_3 * vsplat(1.0f / 6.0f) - d2_3 * vsplat(1.0f / 6.0f) - d3_3 * vsplat(2.0f / 3.0f) + d4_3 * vsplat(2.0f / 3.0f) + d5_3;
+            const vf8 t4_4 = d1_4 * vsplat(1.0f / 6.0f) - d2_4 * vsplat(1.0f / 6.0f) - d3_4 * vsplat(2.0f / 3.0f) + d4_4 * vsplat(2.0f / 3.0f) + d5_4;
+            const vf8 t4_5 = d1_5 * vsplat(1.0f / 6.0f) - d2_5 * vsplat(1.0f / 6.0f) - d3_5 * vsplat(2.0f / 3.0f) + d4_5 * vsplat(2.0f / 3.0f) + d5_5;
+            const vf8 k0_0 = t0_0 * vsplat(0.25f) + t0_1 * vsplat(1.0f / 6.0f) - t0_2 * vsplat(1.0f / 6.0f) - t0_3 * vsplat(1.0f / 24.0f) + t0_4 * vsplat(1.0f / 24.0f);
+            const vf8 k0_1 = t0_1 * vsplat(1.0f / 6.0f) + t0_2 * vsplat(1.0f / 6.0f) - t0_3 * vsplat(1.0f / 12.0f) - t0_4 * vsplat(1.0f / 12.0f);
+            const vf8 k0_2 = t0_1 * vsplat(1.0f / 6.0f) - t0_2 * vsplat(1.0f / 6.0f) - t0_3 * vsplat(1.0f / 6.0f) + t0_4 * vsplat(1.0f / 6.0f);
+            const vf8 k0_3 = t0_1 * vsplat(1.0f / 6.0f) + t0_2 * vsplat(1.0f / 6.0f) - t0_3 * vsplat(1.0f / 3.0f) - t0_4 * vsplat(1.0f / 3.0f);
+            const vf8 k0_4 = t0_1 * vsplat(1.0f / 6.0f) - t0_2 * vsplat(1.0f / 6.0f) - t0_3 * vsplat(2.0f / 3.0f) + t0_4 * vsplat(2.0f / 3.0f) + t0_5;
+            const vf8 k1_0 = t1_0 * vsplat(0.25f) + t1_1 * vsplat(1.0f / 6.0f) - t1_2 * vsplat(1.0f / 6.0f) - t1_3 * vsplat(1.0f / 24.0f) + t1_4 * vsplat(1.0f / 24.0f);
+            const vf8 k1_1 = t1_1 * vsplat(1.0f / 6.0f) + t1_2 * vsplat(1.0f / 6.0f) - t1_3 * vsplat(1.0f / 12.0f) - t1_4 * vsplat(1.0f / 12.0f);
+            const vf8 k1_2 = t1_1 * vsplat(1.0f / 6.0f) - t1_2 * vsplat(1.0f / 6.0f) - t1_3 * vsplat(1.0f / 6.0f) + t1_4 * vsplat(1.0f / 6.0f);
+            const vf8 k1_3 = t1_1 * vsplat(1.0f / 6.0f) + t1_2 * vsplat(1.0f / 6.0f) - t1_3 * vsplat(1.0f / 3.0f) - t1_4 * vsplat(1.0f / 3.0f);
+            const vf8 k1_4 = t1_1 * vsplat(1.0f / 6.0f) - t1_2 * vsplat(1.0f / 6.0f) - t1_3 * vsplat(2.0f / 3.0f) + t1_4 * vsplat(2.0f / 3.0f) + t1_5;
+            const vf8 k2_0 = t2_0 * vsplat(0.25f) + t2_1 * vsplat(1.0f / 6.0f) - t2_2 * vsplat(1.0f / 6.0f) - t2_3 * vsplat(1.0f / 24.0f) + t2_4 * vsplat(1.0f / 24.0f);
+            const vf8 k2_1 = t2_1 * vsplat(1.0f / 6.0f) + t2_2 * vsplat(1.0f / 6.0f) - t2_3 * vsplat(1.0f / 12.0f) - t2_4 * vsplat(1.0f / 12.0f);
+            const vf8 k2_2 = t2_1 * vsplat(1.0f / 6.0f) - t2_2 * vsplat(1.0f / 6.0f) - t2_3 * vsplat(1.0f / 6.0f) + t2_4 * vsplat(1.0f / 6.0f);
+            const vf8 k2_3 = t2_1 * vsplat(1.0f / 6.0f) + t2_2 * vsplat(1.0f / 6.0f) - t2_3 * vsplat(1.0f / 3.0f) - t2_4 * vsplat(1.0f / 3.0f);
+            const vf8 k2_4 = t2_1 * vsplat(1.0f / 6.0f) - t2_2 * vsplat(1.0f / 6.0f) - t2_3 * vsplat(2.0f / 3.0f) + t2_4 * vsplat(2.0f / 3.0f) + t2_5;
+            const vf8 k3_0 = t3_0 * vsplat(0.25f) + t3_1 * vsplat(1.0f / 6.0f) - t3_2 * vsplat(1.0f / 6.0f) - t3_3 * vsplat(1.0f / 24.0f) + t3_4 * vsplat(1.0f / 24.0f);
+            const vf8 k3_1 = t3_1 * vsplat(1.0f / 6.0f) + t3_2 * vsplat(1.0f / 6.0f) - t3_3 * vsplat(1.0f / 12.0f) - t3_4 * vsplat(1.0f / 12.0f);
+            const vf8 k3_2 = t3_1 * vsplat(1.0f / 6.0f) - t3_2 * vsplat(1.0f / 6.0f) - t3_3 * vsplat(1.0f / 6.0f) + t3_4 * vsplat(1.0f / 6.0f);
+            const vf8 k3_3 = t3_1 * vsplat(1.0f / 6.0f) + t3_2 * vsplat(1.0f / 6.0f) - t3_3 * vsplat(1.0f / 3.0f) - t3_4 * vsplat(1.0f / 3.0f);
+            const vf8 k3_4 = t3_1 * vsplat(1.0f / 6.0f) - t3_2 * vsplat(1.0f / 6.0f) - t3_3 * vsplat(2.0f / 3.0f) + t3_4 * vsplat(2.0f / 3.0f) + t3_5;
+            const vf8 k4_0 = t4_0 * vsplat(0.25f) + t4_1 * vsplat(1.0f / 6.0f) - t4_2 * vsplat(1.0f / 6.0f) - t4_3 * vsplat(1.0f / 24.0f) + t4_4 * vsplat(1.0f / 24.0f);
+            const vf8 k4_1 = t4_1 * vsplat(1.0f / 6.0f) + t4_2 * vsplat(1.0f / 6.0f) - t4_3 * vsplat(1.0f / 12.0f) - t4_4 * vsplat(1.0f / 12.0f);
+            const vf8 k4_2 = t4_1 * vsplat(1.0f / 6.0f) - t4_2 * vsplat(1.0f / 6.0f) - t4_3 * vsplat(1.0f / 6.0f) + t4_4 * vsplat(1.0f / 6.0f);
+            const vf8 k4_3 = t4_1 * vsplat(1.0f / 6.0f) + t4_2 * vsplat(1.0f / 6.0f) - t4_3 * vsplat(1.0f / 3.0f) - t4_4 * vsplat(1.0f / 3.0f);
+            const vf8 k4_4 = t4_1 * vsplat(1.0f / 6.0f) - t4_2 * vsplat(1.0f / 6.0f) - t4_3 * vsplat(2.0f / 3.0f) + t4_4 * vsplat(2.0f / 3.0f) + t4_5;
+            vstore(g + 0, vload(g + 0) + k0_0);
+            vstore(g + 2048, vload(g + 2048) + k0_1);
+            vstore(g + 4096, vload(g + 4096) + k0_2);
+            vstore(g + 6144, vload(g + 6144) + k0_3);
+            vstore(g + 8192, vload(g + 8192) + k0_4);
+            vstore(g + 10240, vload(g + 10240) + k1_0);
+            vstore(g + 12288, vload(g + 12288) + k1_1);
+            vstore(g + 14336, vload(g + 14336) + k1_2);
+            vstore(g + 16384, vload(g + 16384) + k1_3);
+            vstore(g + 18432, vload(g + 18432) + k1_4);
+            vstore(g + 20480, vload(g + 20480) + k2_0);
+            vstore(g + 22528, vload(g + 22528) + k2_1);
+            vstore(g + 24576, vload(g + 24576) + k2_2);
+            vstore(g + 26624, vload(g + 26624) + k2_3);
+            vstore(g + 28672, vload(g + 28672) + k2_4);
+            vstore(g + 30720, vload(g + 30720) + k3_0);
+            vstore(g + 32768, vload(g + 32768) + k3_1);
+            vstore(g + 34816, vload(g + 34816) + k3_2);
+            vstore(g + 36864, vload(g + 36864) + k3_3);
+            vstore(g + 38912, vload(g + 38912) + k3_4);
+            vstore(g + 40960, vload(g + 40960) + k4_0);
+            vstore(g + 43008, vload(g + 43008) + k4_1);
+            vstore(g + 45056, vload(g + 45056) + k4_2);
+            vstore(g + 47104, vload(g + 47104) + k4_3);
+            vstore(g + 49152, vload(g + 49152) + k4_4);
+        }
+    }
+}
+#endif
+
+static void conv2_backward(const float *restrict params, float *restrict grads, float *restrict w, const float *restrict wut, float *restrict wdu, float *restrict wv, float *restrict wm)
 {
     float *restrict gkern = grads + P_CONV2_KERNEL;
     float *restrict gbias = grads + P_CONV2_BIAS;
@@ -478,101 +994,560 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
         }
     }
 #ifdef CONVC_VECTOR
+    (void)gkern;    /* added once per call, from the transformed domain */
     {
-        int oy, ox, cb, ky, r;
-        for (ky = 0; ky < 5; ky++) {
-            const int oy0 = ky < 2 ? (2 - ky) / 1 : 0;
-            const int oy1 = (16 - ky) / 1 < 14 ? (16 - ky) / 1 : 14;
-            for (r = 0; r < 156; r += 6) {
-                for (cb = 0; cb < 64; cb += 32) {
-                    const float *restrict xr = src + ky * 576 + r;
-                    float *restrict gb = gkern + (ky * 160 + r) * 64 + cb;
+        float *restrict dsrc = w + W_CONV2_DPAD;
+        float *restrict din = w + W_POOL1_DOUT;
+        (void)params;
+        int ty, tx, cb, xi;
+        for (ty = 0; ty < 7; ty++) {
+            for (tx = 0; tx < 7; tx++) {
+                for (cb = 0; cb < 64; cb += 8) {
+                    const float *restrict dy = dz + (ty * 28 + tx * 2) * 64 + cb;
+                    float *restrict z = wm + (ty * 7 + tx) * 64 + cb;
+                    const vf8 d0_0 = vload(dy + 0);
+                    const vf8 d0_1 = vload(dy + 64);
+                    const vf8 d1_0 = vload(dy + 896);
+                    const vf8 d1_1 = vload(dy + 960);
+                    const vf8 t0_0 = d0_0;
+                    const vf8 t0_1 = d0_1;
+                    const vf8 t1_0 = d0_0 + d1_0;
+                    const vf8 t1_1 = d0_1 + d1_1;
+                    const vf8 t2_0 = d0_0 - d1_0;
+                    const vf8 t2_1 = d0_1 - d1_1;
+                    const vf8 t3_0 = d0_0 + d1_0 * vsplat(2.0f);
+                    const vf8 t3_1 = d0_1 + d1_1 * vsplat(2.0f);
+                    const vf8 t4_0 = d0_0 - d1_0 * vsplat(2.0f);
+                    const vf8 t4_1 = d0_1 - d1_1 * vsplat(2.0f);
+                    const vf8 t5_0 = d1_0;
+                    const vf8 t5_1 = d1_1;
+                    const vf8 z0_0 = t0_0;
+                    const vf8 z0_1 = t0_0 + t0_1;
+                    const vf8 z0_2 = t0_0 - t0_1;
+                    const vf8 z0_3 = t0_0 + t0_1 * vsplat(2.0f);
+                    const vf8 z0_4 = t0_0 - t0_1 * vsplat(2.0f);
+                    const vf8 z0_5 = t0_1;
+                    const vf8 z1_0 = t1_0;
+                    const vf8 z1_1 = t1_0 + t1_1;
+                    const vf8 z1_2 = t1_0 - t1_1;
+                    const vf8 z1_3 = t1_0 + t1_1 * vsplat(2.0f);
+                    const vf8 z1_4 = t1_0 - t1_1 * vsplat(2.0f);
+                    const vf8 z1_5 = t1_1;
+                    const vf8 z2_0 = t2_0;
+                    const vf8 z2_1 = t2_0 + t2_1;
+                    const vf8 z2_2 = t2_0 - t2_1;
+                    const vf8 z2_3 = t2_0 + t2_1 * vsplat(2.0f);
+                    const vf8 z2_4 = t2_0 - t2_1 * vsplat(2.0f);
+                    const vf8 z2_5 = t2_1;
+                    const vf8 z3_0 = t3_0;
+                    const vf8 z3_1 = t3_0 + t3_1;
+                    const vf8 z3_2 = t3_0 - t3_1;
+                    const vf8 z3_3 = t3_0 + t3_1 * vsplat(2.0f);
+                    const vf8 z3_4 = t3_0 - t3_1 * vsplat(2.0f);
+                    const vf8 z3_5 = t3_1;
+                    const vf8 z4_0 = t4_0;
+                    const vf8 z4_1 = t4_0 + t4_1;
+                    const vf8 z4_2 = t4_0 - t4_1;
+                    const vf8 z4_3 = t4_0 + t4_1 * vsplat(2.0f);
+                    const vf8 z4_4 = t4_0 - t4_1 * vsplat(2.0f);
+                    const vf8 z4_5 = t4_1;
+                    const vf8 z5_0 = t5_0;
+                    const vf8 z5_1 = t5_0 + t5_1;
+                    const vf8 z5_2 = t5_0 - t5_1;
+                    const vf8 z5_3 = t5_0 + t5_1 * vsplat(2.0f);
+                    const vf8 z5_4 = t5_0 - t5_1 * vsplat(2.0f);
+                    const vf8 z5_5 = t5_1;
+                    vstore(z + 0, z0_0);
+                    vstore(z + 3136, z0_1);
+                    vstore(z + 6272, z0_2);
+                    vstore(z + 9408, z0_3);
+                    vstore(z + 12544, z0_4);
+                    vstore(z + 15680, z0_5);
+                    vstore(z + 18816, z1_0);
+                    vstore(z + 21952, z1_1);
+                    vstore(z + 25088, z1_2);
+                    vstore(z + 28224, z1_3);
+                    vstore(z + 31360, z1_4);
+                    vstore(z + 34496, z1_5);
+                    vstore(z + 37632, z2_0);
+                    vstore(z + 40768, z2_1);
+                    vstore(z + 43904, z2_2);
+                    vstore(z + 47040, z2_3);
+                    vstore(z + 50176, z2_4);
+                    vstore(z + 53312, z2_5);
+                    vstore(z + 56448, z3_0);
+                    vstore(z + 59584, z3_1);
+                    vstore(z + 62720, z3_2);
+                    vstore(z + 65856, z3_3);
+                    vstore(z + 68992, z3_4);
+                    vstore(z + 72128, z3_5);
+                    vstore(z + 75264, z4_0);
+                    vstore(z + 78400, z4_1);
+                    vstore(z + 81536, z4_2);
+                    vstore(z + 84672, z4_3);
+                    vstore(z + 87808, z4_4);
+                    vstore(z + 90944, z4_5);
+                    vstore(z + 94080, z5_0);
+                    vstore(z + 97216, z5_1);
+                    vstore(z + 100352, z5_2);
+                    vstore(z + 103488, z5_3);
+                    vstore(z + 106624, z5_4);
+                    vstore(z + 109760, z5_5);
+                }
+            }
+        }
+        for (ty = 0; ty < 7; ty++) {
+            for (tx = 0; tx < 7; tx++) {
+                for (cb = 0; cb < 32; cb += 8) {
+                    const float *restrict img = src + (ty * 36 + tx * 2) * 32 + cb;
+                    float *restrict v = wv + (ty * 7 + tx) * 32 + cb;
+                    const vf8 d0_0 = vload(img + 0);
+                    const vf8 d0_1 = vload(img + 32);
+                    const vf8 d0_2 = vload(img + 64);
+                    const vf8 d0_3 = vload(img + 96);
+                    const vf8 d0_4 = vload(img + 128);
+                    const vf8 d0_5 = vload(img + 160);
+                    const vf8 d1_0 = vload(img + 576);
+                    const vf8 d1_1 = vload(img + 608);
+                    const vf8 d1_2 = vload(img + 640);
+                    const vf8 d1_3 = vload(img + 672);
+                    const vf8 d1_4 = vload(img + 704);
+                    const vf8 d1_5 = vload(img + 736);
+                    const vf8 d2_0 = vload(img + 1152);
+                    const vf8 d2_1 = vload(img + 1184);
+                    const vf8 d2_2 = vload(img + 1216);
+                    const vf8 d2_3 = vload(img + 1248);
+                    const vf8 d2_4 = vload(img + 1280);
+                    const vf8 d2_5 = vload(img + 1312);
+                    const vf8 d3_0 = vload(img + 1728);
+                    const vf8 d3_1 = vload(img + 1760);
+                    const vf8 d3_2 = vload(img + 1792);
+                    const vf8 d3_3 = vload(img + 1824);
+                    const vf8 d3_4 = vload(img + 1856);
+                    const vf8 d3_5 = vload(img + 1888);
+                    const vf8 d4_0 = vload(img + 2304);
+                    const vf8 d4_1 = vload(img + 2336);
+                    const vf8 d4_2 = vload(img + 2368);
+                    const vf8 d4_3 = vload(img + 2400);
+                    const vf8 d4_4 = vload(img + 2432);
+                    const vf8 d4_5 = vload(img + 2464);
+                    const vf8 d5_0 = vload(img + 2880);
+                    const vf8 d5_1 = vload(img + 2912);
+                    const vf8 d5_2 = vload(img + 2944);
+                    const vf8 d5_3 = vload(img + 2976);
+                    const vf8 d5_4 = vload(img + 3008);
+                    const vf8 d5_5 = vload(img + 3040);
+                    const vf8 t0_0 = d0_0 * vsplat(4.0f) - d2_0 * vsplat(5.0f) + d4_0;
+                    const vf8 t0_1 = d0_1 * vsplat(4.0f) - d2_1 * vsplat(5.0f) + d4_1;
+                    const vf8 t0_2 = d0_2 * vsplat(4.0f) - d2_2 * vsplat(5.0f) + d4_2;
+                    const vf8 t0_3 = d0_3 * vsplat(4.0f) - d2_3 * vsplat(5.0f) + d4_3;
+                    const vf8 t0_4 = d0_4 * vsplat(4.0f) - d2_4 * vsplat(5.0f) + d4_4;
+                    const vf8 t0_5 = d0_5 * vsplat(4.0f) - d2_5 * vsplat(5.0f) + d4_5;
+                    const vf8 t1_0 = d1_0 * vsplat(4.0f) + d2_0 * vsplat(4.0f) - d3_0 - d4_0;
+                    const vf8 t1_1 = d1_1 * vsplat(4.0f) + d2_1 * vsplat(4.0f) - d3_1 - d4_1;
+                    const vf8 t1_2 = d1_2 * vsplat(4.0f) + d2_2 * vsplat(4.0f) - d3_2 - d4_2;
+                    const vf8 t1_3 = d1_3 * vsplat(4.0f) + d2_3 * vsplat(4.0f) - d3_3 - d4_3;
+                    const vf8 t1_4 = d1_4 * vsplat(4.0f) + d2_4 * vsplat(4.0f) - d3_4 - d4_4;
+                    const vf8 t1_5 = d1_5 * vsplat(4.0f) + d2_5 * vsplat(4.0f) - d3_5 - d4_5;
+                    const vf8 t2_0 = d1_0 * vsplat(4.0f) - d2_0 * vsplat(4.0f) - d3_0 + d4_0;
+                    const vf8 t2_1 = d1_1 * vsplat(4.0f) - d2_1 * vsplat(4.0f) - d3_1 + d4_1;
+                    const vf8 t2_2 = d1_2 * vsplat(4.0f) - d2_2 * vsplat(4.0f) - d3_2 + d4_2;
+                    const vf8 t2_3 = d1_3 * vsplat(4.0f) - d2_3 * vsplat(4.0f) - d3_3 + d4_3;
+                    const vf8 t2_4 = d1_4 * vsplat(4.0f) - d2_4 * vsplat(4.0f) - d3_4 + d4_4;
+                    const vf8 t2_5 = d1_5 * vsplat(4.0f) - d2_5 * vsplat(4.0f) - d3_5 + d4_5;
+                    const vf8 t3_0 = d1_0 * vsplat(2.0f) + d2_0 - d3_0 * vsplat(2.0f) - d4_0;
+                    const vf8 t3_1 = d1_1 * vsplat(2.0f) + d2_1 - d3_1 * vsplat(2.0f) - d4_1;
+                    const vf8 t3_2 = d1_2 * vsplat(2.0f) + d2_2 - d3_2 * vsplat(2.0f) - d4_2;
+                    const vf8 t3_3 = d1_3 * vsplat(2.0f) + d2_3 - d3_3 * vsplat(2.0f) - d4_3;
+                    const vf8 t3_4 = d1_4 * vsplat(2.0f) + d2_4 - d3_4 * vsplat(2.0f) - d4_4;
+                    const vf8 t3_5 = d1_5 * vsplat(2.0f) + d2_5 - d3_5 * vsplat(2.0f) - d4_5;
+                    const vf8 t4_0 = d1_0 * vsplat(2.0f) - d2_0 - d3_0 * vsplat(2.0f) + d4_0;
+                    const vf8 t4_1 = d1_1 * vsplat(2.0f) - d2_1 - d3_1 * vsplat(2.0f) + d4_1;
+                    const vf8 t4_2 = d1_2 * vsplat(2.0f) - d2_2 - d3_2 * vsplat(2.0f) + d4_2;
+                    const vf8 t4_3 = d1_3 * vsplat(2.0f) - d2_3 - d3_3 * vsplat(2.0f) + d4_3;
+                    const vf8 t4_4 = d1_4 * vsplat(2.0f) - d2_4 - d3_4 * vsplat(2.0f) + d4_4;
+                    const vf8 t4_5 = d1_5 * vsplat(2.0f) - d2_5 - d3_5 * vsplat(2.0f) + d4_5;
+                    const vf8 t5_0 = d1_0 * vsplat(4.0f) - d3_0 * vsplat(5.0f) + d5_0;
+                    const vf8 t5_1 = d1_1 * vsplat(4.0f) - d3_1 * vsplat(5.0f) + d5_1;
+                    const vf8 t5_2 = d1_2 * vsplat(4.0f) - d3_2 * vsplat(5.0f) + d5_2;
+                    const vf8 t5_3 = d1_3 * vsplat(4.0f) - d3_3 * vsplat(5.0f) + d5_3;
+                    const vf8 t5_4 = d1_4 * vsplat(4.0f) - d3_4 * vsplat(5.0f) + d5_4;
+                    const vf8 t5_5 = d1_5 * vsplat(4.0f) - d3_5 * vsplat(5.0f) + d5_5;
+                    const vf8 v0_0 = t0_0 * vsplat(4.0f) - t0_2 * vsplat(5.0f) + t0_4;
+                    const vf8 v0_1 = t0_1 * vsplat(4.0f) + t0_2 * vsplat(4.0f) - t0_3 - t0_4;
+                    const vf8 v0_2 = t0_1 * vsplat(4.0f) - t0_2 * vsplat(4.0f) - t0_3 + t0_4;
+                    const vf8 v0_3 = t0_1 * vsplat(2.0f) + t0_2 - t0_3 * vsplat(2.0f) - t0_4;
+                    const vf8 v0_4 = t0_1 * vsplat(2.0f) - t0_2 - t0_3 * vsplat(2.0f) + t0_4;
+                    const vf8 v0_5 = t0_1 * vsplat(4.0f) - t0_3 * vsplat(5.0f) + t0_5;
+                    const vf8 v1_0 = t1_0 * vsplat(4.0f) - t1_2 * vsplat(5.0f) + t1_4;
+                    const vf8 v1_1 = t1_1 * vsplat(4.0f) + t1_2 * vsplat(4.0f) - t1_3 - t1_4;
+                    const vf8 v1_2 = t1_1 * vsplat(4.0f) - t1_2 * vsplat(4.0f) - t1_3 + t1_4;
+                    const vf8 v1_3 = t1_1 * vsplat(2.0f) + t1_2 - t1_3 * vsplat(2.0f) - t1_4;
+                    const vf8 v1_4 = t1_1 * vsplat(2.0f) - t1_2 - t1_3 * vsplat(2.0f) + t1_4;
+                    const vf8 v1_5 = t1_1 * vsplat(4.0f) - t1_3 * vsplat(5.0f) + t1_5;
+                    const vf8 v2_0 = t2_0 * vsplat(4.0f) - t2_2 * vsplat(5.0f) + t2_4;
+                    const vf8 v2_1 = t2_1 * vsplat(4.0f) + t2_2 * vsplat(4.0f) - t2_3 - t2_4;
+                    const vf8 v2_2 = t2_1 * vsplat(4.0f) - t2_2 * vsplat(4.0f) - t2_3 + t2_4;
+                    const vf8 v2_3 = t2_1 * vsplat(2.0f) + t2_2 - t2_3 * vsplat(2.0f) - t2_4;
+                    const vf8 v2_4 = t2_1 * vsplat(2.0f) - t2_2 - t2_3 * vsplat(2.0f) + t2_4;
+                    const vf8 v2_5 = t2_1 * vsplat(4.0f) - t2_3 * vsplat(5.0f) + t2_5;
+                    const vf8 v3_0 = t3_0 * vsplat(4.0f) - t3_2 * vsplat(5.0f) + t3_4;
+                    const vf8 v3_1 = t3_1 * vsplat(4.0f) + t3_2 * vsplat(4.0f) - t3_3 - t3_4;
+                    const vf8 v3_2 = t3_1 * vsplat(4.0f) - t3_2 * vsplat(4.0f) - t3_3 + t3_4;
+                    const vf8 v3_3 = t3_1 * vsplat(2.0f) + t3_2 - t3_3 * vsplat(2.0f) - t3_4;
+                    const vf8 v3_4 = t3_1 * vsplat(2.0f) - t3_2 - t3_3 * vsplat(2.0f) + t3_4;
+                    const vf8 v3_5 = t3_1 * vsplat(4.0f) - t3_3 * vsplat(5.0f) + t3_5;
+                    const vf8 v4_0 = t4_0 * vsplat(4.0f) - t4_2 * vsplat(5.0f) + t4_4;
+                    const vf8 v4_1 = t4_1 * vsplat(4.0f) + t4_2 * vsplat(4.0f) - t4_3 - t4_4;
+                    const vf8 v4_2 = t4_1 * vsplat(4.0f) - t4_2 * vsplat(4.0f) - t4_3 + t4_4;
+                    const vf8 v4_3 = t4_1 * vsplat(2.0f) + t4_2 - t4_3 * vsplat(2.0f) - t4_4;
+                    const vf8 v4_4 = t4_1 * vsplat(2.0f) - t4_2 - t4_3 * vsplat(2.0f) + t4_4;
+                    const vf8 v4_5 = t4_1 * vsplat(4.0f) - t4_3 * vsplat(5.0f) + t4_5;
+                    const vf8 v5_0 = t5_0 * vsplat(4.0f) - t5_2 * vsplat(5.0f) + t5_4;
+                    const vf8 v5_1 = t5_1 * vsplat(4.0f) + t5_2 * vsplat(4.0f) - t5_3 - t5_4;
+                    const vf8 v5_2 = t5_1 * vsplat(4.0f) - t5_2 * vsplat(4.0f) - t5_3 + t5_4;
+                    const vf8 v5_3 = t5_1 * vsplat(2.0f) + t5_2 - t5_3 * vsplat(2.0f) - t5_4;
+                    const vf8 v5_4 = t5_1 * vsplat(2.0f) - t5_2 - t5_3 * vsplat(2.0f) + t5_4;
+                    const vf8 v5_5 = t5_1 * vsplat(4.0f) - t5_3 * vsplat(5.0f) + t5_5;
+                    vstore(v + 0, v0_0);
+                    vstore(v + 1568, v0_1);
+                    vstore(v + 3136, v0_2);
+                    vstore(v + 4704, v0_3);
+                    vstore(v + 6272, v0_4);
+                    vstore(v + 7840, v0_5);
+                    vstore(v + 9408, v1_0);
+                    vstore(v + 10976, v1_1);
+                    vstore(v + 12544, v1_2);
+                    vstore(v + 14112, v1_3);
+                    vstore(v + 15680, v1_4);
+                    vstore(v + 17248, v1_5);
+                    vstore(v + 18816, v2_0);
+                    vstore(v + 20384, v2_1);
+                    vstore(v + 21952, v2_2);
+                    vstore(v + 23520, v2_3);
+                    vstore(v + 25088, v2_4);
+                    vstore(v + 26656, v2_5);
+                    vstore(v + 28224, v3_0);
+                    vstore(v + 29792, v3_1);
+                    vstore(v + 31360, v3_2);
+                    vstore(v + 32928, v3_3);
+                    vstore(v + 34496, v3_4);
+                    vstore(v + 36064, v3_5);
+                    vstore(v + 37632, v4_0);
+                    vstore(v + 39200, v4_1);
+                    vstore(v + 40768, v4_2);
+                    vstore(v + 42336, v4_3);
+                    vstore(v + 43904, v4_4);
+                    vstore(v + 45472, v4_5);
+                    vstore(v + 47040, v5_0);
+                    vstore(v + 48608, v5_1);
+                    vstore(v + 50176, v5_2);
+                    vstore(v + 51744, v5_3);
+                    vstore(v + 53312, v5_4);
+                    vstore(v + 54880, v5_5);
+                }
+            }
+        }
+        for (xi = 0; xi < 36; xi++) {
+            const float *restrict ax = wv + xi * 1568;
+            const float *restrict bx = wm + xi * 3136;
+            float *restrict dx = wdu + xi * 2048;
+            int i, j, k;
+            for (i = 0; i < 30; i += 6) {
+                for (j = 0; j < 64; j += 32) {
+                    float *restrict o = dx + i * 64 + j;
                     vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f), a0_2 = vsplat(0.0f), a0_3 = vsplat(0.0f);
                     vf8 a1_0 = vsplat(0.0f), a1_1 = vsplat(0.0f), a1_2 = vsplat(0.0f), a1_3 = vsplat(0.0f);
                     vf8 a2_0 = vsplat(0.0f), a2_1 = vsplat(0.0f), a2_2 = vsplat(0.0f), a2_3 = vsplat(0.0f);
                     vf8 a3_0 = vsplat(0.0f), a3_1 = vsplat(0.0f), a3_2 = vsplat(0.0f), a3_3 = vsplat(0.0f);
                     vf8 a4_0 = vsplat(0.0f), a4_1 = vsplat(0.0f), a4_2 = vsplat(0.0f), a4_3 = vsplat(0.0f);
                     vf8 a5_0 = vsplat(0.0f), a5_1 = vsplat(0.0f), a5_2 = vsplat(0.0f), a5_3 = vsplat(0.0f);
-                    for (oy = oy0; oy < oy1; oy++) {
-                        for (ox = 0; ox < 14; ox++) {
-                            const float *restrict xp = xr + (oy * 18 + ox * 1) * 32;
-                            const float *restrict d = dz + (oy * 14 + ox) * 64 + cb;
-                            const vf8 d0 = vload(d + 0), d1 = vload(d + 8), d2 = vload(d + 16), d3 = vload(d + 24);
-                            vf8 xv;
-                            xv = vsplat(xp[0]); a0_0 += xv * d0; a0_1 += xv * d1; a0_2 += xv * d2; a0_3 += xv * d3;
-                            xv = vsplat(xp[1]); a1_0 += xv * d0; a1_1 += xv * d1; a1_2 += xv * d2; a1_3 += xv * d3;
-                            xv = vsplat(xp[2]); a2_0 += xv * d0; a2_1 += xv * d1; a2_2 += xv * d2; a2_3 += xv * d3;
-                            xv = vsplat(xp[3]); a3_0 += xv * d0; a3_1 += xv * d1; a3_2 += xv * d2; a3_3 += xv * d3;
-                            xv = vsplat(xp[4]); a4_0 += xv * d0; a4_1 += xv * d1; a4_2 += xv * d2; a4_3 += xv * d3;
-                            xv = vsplat(xp[5]); a5_0 += xv * d0; a5_1 += xv * d1; a5_2 += xv * d2; a5_3 += xv * d3;
-                        }
+                    for (k = 0; k < 49; k++) {
+                        const float *restrict ak = ax + i * 1 + k * 32;
+                        const vf8 b0 = vload(bx + k * 64 + j + 0), b1 = vload(bx + k * 64 + j + 8), b2 = vload(bx + k * 64 + j + 16), b3 = vload(bx + k * 64 + j + 24);
+                        vf8 s;
+                        s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1; a0_2 += s * b2; a0_3 += s * b3;
+                        s = vsplat(ak[1]); a1_0 += s * b0; a1_1 += s * b1; a1_2 += s * b2; a1_3 += s * b3;
+                        s = vsplat(ak[2]); a2_0 += s * b0; a2_1 += s * b1; a2_2 += s * b2; a2_3 += s * b3;
+                        s = vsplat(ak[3]); a3_0 += s * b0; a3_1 += s * b1; a3_2 += s * b2; a3_3 += s * b3;
+                        s = vsplat(ak[4]); a4_0 += s * b0; a4_1 += s * b1; a4_2 += s * b2; a4_3 += s * b3;
+                        s = vsplat(ak[5]); a5_0 += s * b0; a5_1 += s * b1; a5_2 += s * b2; a5_3 += s * b3;
                     }
-                    vstore(gb + 0, vload(gb + 0) + a0_0);
-                    vstore(gb + 8, vload(gb + 8) + a0_1);
-                    vstore(gb + 16, vload(gb + 16) + a0_2);
-                    vstore(gb + 24, vload(gb + 24) + a0_3);
-                    vstore(gb + 64, vload(gb + 64) + a1_0);
-                    vstore(gb + 72, vload(gb + 72) + a1_1);
-                    vstore(gb + 80, vload(gb + 80) + a1_2);
-                    vstore(gb + 88, vload(gb + 88) + a1_3);
-                    vstore(gb + 128, vload(gb + 128) + a2_0);
-                    vstore(gb + 136, vload(gb + 136) + a2_1);
-                    vstore(gb + 144, vload(gb + 144) + a2_2);
-                    vstore(gb + 152, vload(gb + 152) + a2_3);
-                    vstore(gb + 192, vload(gb + 192) + a3_0);
-                    vstore(gb + 200, vload(gb + 200) + a3_1);
-                    vstore(gb + 208, vload(gb + 208) + a3_2);
-                    vstore(gb + 216, vload(gb + 216) + a3_3);
-                    vstore(gb + 256, vload(gb + 256) + a4_0);
-                    vstore(gb + 264, vload(gb + 264) + a4_1);
-                    vstore(gb + 272, vload(gb + 272) + a4_2);
-                    vstore(gb + 280, vload(gb + 280) + a4_3);
-                    vstore(gb + 320, vload(gb + 320) + a5_0);
-                    vstore(gb + 328, vload(gb + 328) + a5_1);
-                    vstore(gb + 336, vload(gb + 336) + a5_2);
-                    vstore(gb + 344, vload(gb + 344) + a5_3);
+                    vstore(o + 0, vload(o + 0) + a0_0);
+                    vstore(o + 8, vload(o + 8) + a0_1);
+                    vstore(o + 16, vload(o + 16) + a0_2);
+                    vstore(o + 24, vload(o + 24) + a0_3);
+                    vstore(o + 64, vload(o + 64) + a1_0);
+                    vstore(o + 72, vload(o + 72) + a1_1);
+                    vstore(o + 80, vload(o + 80) + a1_2);
+                    vstore(o + 88, vload(o + 88) + a1_3);
+                    vstore(o + 128, vload(o + 128) + a2_0);
+                    vstore(o + 136, vload(o + 136) + a2_1);
+                    vstore(o + 144, vload(o + 144) + a2_2);
+                    vstore(o + 152, vload(o + 152) + a2_3);
+                    vstore(o + 192, vload(o + 192) + a3_0);
+                    vstore(o + 200, vload(o + 200) + a3_1);
+                    vstore(o + 208, vload(o + 208) + a3_2);
+                    vstore(o + 216, vload(o + 216) + a3_3);
+                    vstore(o + 256, vload(o + 256) + a4_0);
+                    vstore(o + 264, vload(o + 264) + a4_1);
+                    vstore(o + 272, vload(o + 272) + a4_2);
+                    vstore(o + 280, vload(o + 280) + a4_3);
+                    vstore(o + 320, vload(o + 320) + a5_0);
+                    vstore(o + 328, vload(o + 328) + a5_1);
+                    vstore(o + 336, vload(o + 336) + a5_2);
+                    vstore(o + 344, vload(o + 344) + a5_3);
                 }
             }
-            r = 156;
-            for (cb = 0; cb < 64; cb += 32) {
-                const float *restrict xr = src + ky * 576 + r;
-                float *restrict gb = gkern + (ky * 160 + r) * 64 + cb;
+            i = 30;
+            for (j = 0; j < 64; j += 32) {
+                float *restrict o = dx + i * 64 + j;
                 vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f), a0_2 = vsplat(0.0f), a0_3 = vsplat(0.0f);
                 vf8 a1_0 = vsplat(0.0f), a1_1 = vsplat(0.0f), a1_2 = vsplat(0.0f), a1_3 = vsplat(0.0f);
-                vf8 a2_0 = vsplat(0.0f), a2_1 = vsplat(0.0f), a2_2 = vsplat(0.0f), a2_3 = vsplat(0.0f);
-                vf8 a3_0 = vsplat(0.0f), a3_1 = vsplat(0.0f), a3_2 = vsplat(0.0f), a3_3 = vsplat(0.0f);
-                for (oy = oy0; oy < oy1; oy++) {
-                    for (ox = 0; ox < 14; ox++) {
-                        const float *restrict xp = xr + (oy * 18 + ox * 1) * 32;
-                        const float *restrict d = dz + (oy * 14 + ox) * 64 + cb;
-                        const vf8 d0 = vload(d + 0), d1 = vload(d + 8), d2 = vload(d + 16), d3 = vload(d + 24);
-                        vf8 xv;
-                        xv = vsplat(xp[0]); a0_0 += xv * d0; a0_1 += xv * d1; a0_2 += xv * d2; a0_3 += xv * d3;
-                        xv = vsplat(xp[1]); a1_0 += xv * d0; a1_1 += xv * d1; a1_2 += xv * d2; a1_3 += xv * d3;
-                        xv = vsplat(xp[2]); a2_0 += xv * d0; a2_1 += xv * d1; a2_2 += xv * d2; a2_3 += xv * d3;
-                        xv = vsplat(xp[3]); a3_0 += xv * d0; a3_1 += xv * d1; a3_2 += xv * d2; a3_3 += xv * d3;
-                    }
+                for (k = 0; k < 49; k++) {
+                    const float *restrict ak = ax + i * 1 + k * 32;
+                    const vf8 b0 = vload(bx + k * 64 + j + 0), b1 = vload(bx + k * 64 + j + 8), b2 = vload(bx + k * 64 + j + 16), b3 = vload(bx + k * 64 + j + 24);
+                    vf8 s;
+                    s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1; a0_2 += s * b2; a0_3 += s * b3;
+                    s = vsplat(ak[1]); a1_0 += s * b0; a1_1 += s * b1; a1_2 += s * b2; a1_3 += s * b3;
                 }
-                vstore(gb + 0, vload(gb + 0) + a0_0);
-                vstore(gb + 8, vload(gb + 8) + a0_1);
-                vstore(gb + 16, vload(gb + 16) + a0_2);
-                vstore(gb + 24, vload(gb + 24) + a0_3);
-                vstore(gb + 64, vload(gb + 64) + a1_0);
-                vstore(gb + 72, vload(gb + 72) + a1_1);
-                vstore(gb + 80, vload(gb + 80) + a1_2);
-                vstore(gb + 88, vload(gb + 88) + a1_3);
-                vstore(gb + 128, vload(gb + 128) + a2_0);
-                vstore(gb + 136, vload(gb + 136) + a2_1);
-                vstore(gb + 144, vload(gb + 144) + a2_2);
-                vstore(gb + 152, vload(gb + 152) + a2_3);
-                vstore(gb + 192, vload(gb + 192) + a3_0);
-                vstore(gb + 200, vload(gb + 200) + a3_1);
-                vstore(gb + 208, vload(gb + 208) + a3_2);
-                vstore(gb + 216, vload(gb + 216) + a3_3);
+                vstore(o + 0, vload(o + 0) + a0_0);
+                vstore(o + 8, vload(o + 8) + a0_1);
+                vstore(o + 16, vload(o + 16) + a0_2);
+                vstore(o + 24, vload(o + 24) + a0_3);
+                vstore(o + 64, vload(o + 64) + a1_0);
+                vstore(o + 72, vload(o + 72) + a1_1);
+                vstore(o + 80, vload(o + 80) + a1_2);
+                vstore(o + 88, vload(o + 88) + a1_3);
             }
         }
+        for (xi = 0; xi < 36; xi++) {
+            const float *restrict ax = wm + xi * 3136;
+            const float *restrict bx = wut + xi * 2048;
+            float *restrict dx = wv + xi * 1568;
+            int i, j, k;
+            for (i = 0; i < 48; i += 6) {
+                for (j = 0; j < 32; j += 32) {
+                    float *restrict o = dx + i * 32 + j;
+                    vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f), a0_2 = vsplat(0.0f), a0_3 = vsplat(0.0f);
+                    vf8 a1_0 = vsplat(0.0f), a1_1 = vsplat(0.0f), a1_2 = vsplat(0.0f), a1_3 = vsplat(0.0f);
+                    vf8 a2_0 = vsplat(0.0f), a2_1 = vsplat(0.0f), a2_2 = vsplat(0.0f), a2_3 = vsplat(0.0f);
+                    vf8 a3_0 = vsplat(0.0f), a3_1 = vsplat(0.0f), a3_2 = vsplat(0.0f), a3_3 = vsplat(0.0f);
+                    vf8 a4_0 = vsplat(0.0f), a4_1 = vsplat(0.0f), a4_2 = vsplat(0.0f), a4_3 = vsplat(0.0f);
+                    vf8 a5_0 = vsplat(0.0f), a5_1 = vsplat(0.0f), a5_2 = vsplat(0.0f), a5_3 = vsplat(0.0f);
+                    for (k = 0; k < 64; k++) {
+                        const float *restrict ak = ax + i * 64 + k * 1;
+                        const vf8 b0 = vload(bx + k * 32 + j + 0), b1 = vload(bx + k * 32 + j + 8), b2 = vload(bx + k * 32 + j + 16), b3 = vload(bx + k * 32 + j + 24);
+                        vf8 s;
+                        s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1; a0_2 += s * b2; a0_3 += s * b3;
+                        s = vsplat(ak[64]); a1_0 += s * b0; a1_1 += s * b1; a1_2 += s * b2; a1_3 += s * b3;
+                        s = vsplat(ak[128]); a2_0 += s * b0; a2_1 += s * b1; a2_2 += s * b2; a2_3 += s * b3;
+                        s = vsplat(ak[192]); a3_0 += s * b0; a3_1 += s * b1; a3_2 += s * b2; a3_3 += s * b3;
+                        s = vsplat(ak[256]); a4_0 += s * b0; a4_1 += s * b1; a4_2 += s * b2; a4_3 += s * b3;
+                        s = vsplat(ak[320]); a5_0 += s * b0; a5_1 += s * b1; a5_2 += s * b2; a5_3 += s * b3;
+                    }
+                    vstore(o + 0, a0_0);
+                    vstore(o + 8, a0_1);
+                    vstore(o + 16, a0_2);
+                    vstore(o + 24, a0_3);
+                    vstore(o + 32, a1_0);
+                    vstore(o + 40, a1_1);
+                    vstore(o + 48, a1_2);
+                    vstore(o + 56, a1_3);
+                    vstore(o + 64, a2_0);
+                    vstore(o + 72, a2_1);
+                    vstore(o + 80, a2_2);
+                    vstore(o + 88, a2_3);
+                    vstore(o + 96, a3_0);
+                    vstore(o + 104, a3_1);
+                    vstore(o + 112, a3_2);
+                    vstore(o + 120, a3_3);
+                    vstore(o + 128, a4_0);
+                    vstore(o + 136, a4_1);
+                    vstore(o + 144, a4_2);
+                    vstore(o + 152, a4_3);
+                    vstore(o + 160, a5_0);
+                    vstore(o + 168, a5_1);
+                    vstore(o + 176, a5_2);
+                    vstore(o + 184, a5_3);
+                }
+            }
+            i = 48;
+            for (j = 0; j < 32; j += 32) {
+                float *restrict o = dx + i * 32 + j;
+                vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f), a0_2 = vsplat(0.0f), a0_3 = vsplat(0.0f);
+                for (k = 0; k < 64; k++) {
+                    const float *restrict ak = ax + i * 64 + k * 1;
+                    const vf8 b0 = vload(bx + k * 32 + j + 0), b1 = vload(bx + k * 32 + j + 8), b2 = vload(bx + k * 32 + j + 16), b3 = vload(bx + k * 32 + j + 24);
+                    vf8 s;
+                    s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1; a0_2 += s * b2; a0_3 += s * b3;
+                }
+                vstore(o + 0, a0_0);
+                vstore(o + 8, a0_1);
+                vstore(o + 16, a0_2);
+                vstore(o + 24, a0_3);
+            }
+        }
+        memset(dsrc, 0, sizeof(float) * 10368);
+        for (ty = 0; ty < 7; ty++) {
+            for (tx = 0; tx < 7; tx++) {
+                for (cb = 0; cb < 32; cb += 8) {
+                    const float *restrict wt = wv + (ty * 7 + tx) * 32 + cb;
+                    float *restrict img = dsrc + (ty * 36 + tx * 2) * 32 + cb;
+                    const vf8 d0_0 = vload(wt + 0);
+                    const vf8 d0_1 = vload(wt + 1568);
+                    const vf8 d0_2 = vload(wt + 3136);
+                    const vf8 d0_3 = vload(wt + 4704);
+                    const vf8 d0_4 = vload(wt + 6272);
+                    const vf8 d0_5 = vload(wt + 7840);
+                    const vf8 d1_0 = vload(wt + 9408);
+                    const vf8 d1_1 = vload(wt + 10976);
+                    const vf8 d1_2 = vload(wt + 12544);
+                    const vf8 d1_3 = vload(wt + 14112);
+                    const vf8 d1_4 = vload(wt + 15680);
+                    const vf8 d1_5 = vload(wt + 17248);
+                    const vf8 d2_0 = vload(wt + 18816);
+                    const vf8 d2_1 = vload(wt + 20384);
+                    const vf8 d2_2 = vload(wt + 21952);
+                    const vf8 d2_3 = vload(wt + 23520);
+                    const vf8 d2_4 = vload(wt + 25088);
+                    const vf8 d2_5 = vload(wt + 26656);
+                    const vf8 d3_0 = vload(wt + 28224);
+                    const vf8 d3_1 = vload(wt + 29792);
+                    const vf8 d3_2 = vload(wt + 31360);
+                    const vf8 d3_3 = vload(wt + 32928);
+                    const vf8 d3_4 = vload(wt + 34496);
+                    const vf8 d3_5 = vload(wt + 36064);
+                    const vf8 d4_0 = vload(wt + 37632);
+                    const vf8 d4_1 = vload(wt + 39200);
+                    const vf8 d4_2 = vload(wt + 40768);
+                    const vf8 d4_3 = vload(wt + 42336);
+                    const vf8 d4_4 = vload(wt + 43904);
+                    const vf8 d4_5 = vload(wt + 45472);
+                    const vf8 d5_0 = vload(wt + 47040);
+                    const vf8 d5_1 = vload(wt + 48608);
+                    const vf8 d5_2 = vload(wt + 50176);
+                    const vf8 d5_3 = vload(wt + 51744);
+                    const vf8 d5_4 = vload(wt + 53312);
+                    const vf8 d5_5 = vload(wt + 54880);
+                    const vf8 t0_0 = d0_0 * vsplat(4.0f);
+                    const vf8 t0_1 = d0_1 * vsplat(4.0f);
+                    const vf8 t0_2 = d0_2 * vsplat(4.0f);
+                    const vf8 t0_3 = d0_3 * vsplat(4.0f);
+                    const vf8 t0_4 = d0_4 * vsplat(4.0f);
+                    const vf8 t0_5 = d0_5 * vsplat(4.0f);
+                    const vf8 t1_0 = d1_0 * vsplat(4.0f) + d2_0 * vsplat(4.0f) + d3_0 * vsplat(2.0f) + d4_0 * vsplat(2.0f) + d5_0 * vsplat(4.0f);
+                    const vf8 t1_1 = d1_1 * vsplat(4.0f) + d2_1 * vsplat(4.0f) + d3_1 * vsplat(2.0f) + d4_1 * vsplat(2.0f) + d5_1 * vsplat(4.0f);
+                    const vf8 t1_2 = d1_2 * vsplat(4.0f) + d2_2 * vsplat(4.0f) + d3_2 * vsplat(2.0f) + d4_2 * vsplat(2.0f) + d5_2 * vsplat(4.0f);
+                    const vf8 t1_3 = d1_3 * vsplat(4.0f) + d2_3 * vsplat(4.0f) + d3_3 * vsplat(2.0f) + d4_3 * vsplat(2.0f) + d5_3 * vsplat(4.0f);
+                    const vf8 t1_4 = d1_4 * vsplat(4.0f) + d2_4 * vsplat(4.0f) + d3_4 * vsplat(2.0f) + d4_4 * vsplat(2.0f) + d5_4 * vsplat(4.0f);
+                    const vf8 t1_5 = d1_5 * vsplat(4.0f) + d2_5 * vsplat(4.0f) + d3_5 * vsplat(2.0f) + d4_5 * vsplat(2.0f) + d5_5 * vsplat(4.0f);
+                    const vf8 t2_0 = -d0_0 * vsplat(5.0f) + d1_0 * vsplat(4.0f) - d2_0 * vsplat(4.0f) + d3_0 - d4_0;
+                    const vf8 t2_1 = -d0_1 * vsplat(5.0f) + d1_1 * vsplat(4.0f) - d2_1 * vsplat(4.0f) + d3_1 - d4_1;
+                    const vf8 t2_2 = -d0_2 * vsplat(5.0f) + d1_2 * vsplat(4.0f) - d2_2 * vsplat(4.0f) + d3_2 - d4_2;
+                    const vf8 t2_3 = -d0_3 * vsplat(5.0f) + d1_3 * vsplat(4.0f) - d2_3 * vsplat(4.0f) + d3_3 - d4_3;
+                    const vf8 t2_4 = -d0_4 * vsplat(5.0f) + d1_4 * vsplat(4.0f) - d2_4 * vsplat(4.0f) + d3_4 - d4_4;
+                    const vf8 t2_5 = -d0_5 * vsplat(5.0f) + d1_5 * vsplat(4.0f) - d2_5 * vsplat(4.0f) + d3_5 - d4_5;
+                    const vf8 t3_0 = -d1_0 - d2_0 - d3_0 * vsplat(2.0f) - d4_0 * vsplat(2.0f) - d5_0 * vsplat(5.0f);
+                    const vf8 t3_1 = -d1_1 - d2_1 - d3_1 * vsplat(2.0f) - d4_1 * vsplat(2.0f) - d5_1 * vsplat(5.0f);
+                    const vf8 t3_2 = -d1_2 - d2_2 - d3_2 * vsplat(2.0f) - d4_2 * vsplat(2.0f) - d5_2 * vsplat(5.0f);
+                    const vf8 t3_3 = -d1_3 - d2_3 - d3_3 * vsplat(2.0f) - d4_3 * vsplat(2.0f) - d5_3 * vsplat(5.0f);
+                    const vf8 t3_4 = -d1_4 - d2_4 - d3_4 * vsplat(2.0f) - d4_4 * vsplat(2.0f) - d5_4 * vsplat(5.0f);
+                    const vf8 t3_5 = -d1_5 - d2_5 - d3_5 * vsplat(2.0f) - d4_5 * vsplat(2.0f) - d5_5 * vsplat(5.0f);
+                    const vf8 t4_0 = d0_0 - d1_0 + d2_0 - d3_0 + d4_0;
+                    const vf8 t4_1 = d0_1 - d1_1 + d2_1 - d3_1 + d4_1;
+                    const vf8 t4_2 = d0_2 - d1_2 + d2_2 - d3_2 + d4_2;
+                    const vf8 t4_3 = d0_3 - d1_3 + d2_3 - d3_3 + d4_3;
+                    const vf8 t4_4 = d0_4 - d1_4 + d2_4 - d3_4 + d4_4;
+                    const vf8 t4_5 = d0_5 - d1_5 + d2_5 - d3_5 + d4_5;
+                    const vf8 t5_0 = d5_0;
+                    const vf8 t5_1 = d5_1;
+                    const vf8 t5_2 = d5_2;
+                    const vf8 t5_3 = d5_3;
+                    const vf8 t5_4 = d5_4;
+                    const vf8 t5_5 = d5_5;
+                    const vf8 g0_0 = t0_0 * vsplat(4.0f);
+                    const vf8 g0_1 = t0_1 * vsplat(4.0f) + t0_2 * vsplat(4.0f) + t0_3 * vsplat(2.0f) + t0_4 * vsplat(2.0f) + t0_5 * vsplat(4.0f);
+                    const vf8 g0_2 = -t0_0 * vsplat(5.0f) + t0_1 * vsplat(4.0f) - t0_2 * vsplat(4.0f) + t0_3 - t0_4;
+                    const vf8 g0_3 = -t0_1 - t0_2 - t0_3 * vsplat(2.0f) - t0_4 * vsplat(2.0f) - t0_5 * vsplat(5.0f);
+                    const vf8 g0_4 = t0_0 - t0_1 + t0_2 - t0_3 + t0_4;
+                    const vf8 g0_5 = t0_5;
+                    const vf8 g1_0 = t1_0 * vsplat(4.0f);
+                    const vf8 g1_1 = t1_1 * vsplat(4.0f) + t1_2 * vsplat(4.0f) + t1_3 * vsplat(2.0f) + t1_4 * vsplat(2.0f) + t1_5 * vsplat(4.0f);
+                    const vf8 g1_2 = -t1_0 * vsplat(5.0f) + t1_1 * vsplat(4.0f) - t1_2 * vsplat(4.0f) + t1_3 - t1_4;
+                    const vf8 g1_3 = -t1_1 - t1_2 - t1_3 * vsplat(2.0f) - t1_4 * vsplat(2.0f) - t1_5 * vsplat(5.0f);
+                    const vf8 g1_4 = t1_0 - t1_1 + t1_2 - t1_3 + t1_4;
+                    const vf8 g1_5 = t1_5;
+                    const vf8 g2_0 = t2_0 * vsplat(4.0f);
+                    const vf8 g2_1 = t2_1 * vsplat(4.0f) + t2_2 * vsplat(4.0f) + t2_3 * vsplat(2.0f) + t2_4 * vsplat(2.0f) + t2_5 * vsplat(4.0f);
+                    const vf8 g2_2 = -t2_0 * vsplat(5.0f) + t2_1 * vsplat(4.0f) - t2_2 * vsplat(4.0f) + t2_3 - t2_4;
+                    const vf8 g2_3 = -t2_1 - t2_2 - t2_3 * vsplat(2.0f) - t2_4 * vsplat(2.0f) - t2_5 * vsplat(5.0f);
+                    const vf8 g2_4 = t2_0 - t2_1 + t2_2 - t2_3 + t2_4;
+                    const vf8 g2_5 = t2_5;
+                    const vf8 g3_0 = t3_0 * vsplat(4.0f);
+                    const vf8 g3_1 = t3_1 * vsplat(4.0f) + t3_2 * vsplat(4.0f) + t3_3 * vsplat(2.0f) + t3_4 * vsplat(2.0f) + t3_5 * vsplat(4.0f);
+                    const vf8 g3_2 = -t3_0 * vsplat(5.0f) + t3_1 * vsplat(4.0f) - t3_2 * vsplat(4.0f) + t3_3 - t3_4;
+                    const vf8 g3_3 = -t3_1 - t3_2 - t3_3 * vsplat(2.0f) - t3_4 * vsplat(2.0f) - t3_5 * vsplat(5.0f);
+                    const vf8 g3_4 = t3_0 - t3_1 + t3_2 - t3_3 + t3_4;
+                    const vf8 g3_5 = t3_5;
+                    const vf8 g4_0 = t4_0 * vsplat(4.0f);
+                    const vf8 g4_1 = t4_1 * vsplat(4.0f) + t4_2 * vsplat(4.0f) + t4_3 * vsplat(2.0f) + t4_4 * vsplat(2.0f) + t4_5 * vsplat(4.0f);
+                    const vf8 g4_2 = -t4_0 * vsplat(5.0f) + t4_1 * vsplat(4.0f) - t4_2 * vsplat(4.0f) + t4_3 - t4_4;
+                    const vf8 g4_3 = -t4_1 - t4_2 - t4_3 * vsplat(2.0f) - t4_4 * vsplat(2.0f) - t4_5 * vsplat(5.0f);
+                    const vf8 g4_4 = t4_0 - t4_1 + t4_2 - t4_3 + t4_4;
+                    const vf8 g4_5 = t4_5;
+                    const vf8 g5_0 = t5_0 * vsplat(4.0f);
+                    const vf8 g5_1 = t5_1 * vsplat(4.0f) + t5_2 * vsplat(4.0f) + t5_3 * vsplat(2.0f) + t5_4 * vsplat(2.0f) + t5_5 * vsplat(4.0f);
+                    const vf8 g5_2 = -t5_0 * vsplat(5.0f) + t5_1 * vsplat(4.0f) - t5_2 * vsplat(4.0f) + t5_3 - t5_4;
+                    const vf8 g5_3 = -t5_1 - t5_2 - t5_3 * vsplat(2.0f) - t5_4 * vsplat(2.0f) - t5_5 * vsplat(5.0f);
+                    const vf8 g5_4 = t5_0 - t5_1 + t5_2 - t5_3 + t5_4;
+                    const vf8 g5_5 = t5_5;
+                    vstore(img + 0, vload(img + 0) + g0_0);
+                    vstore(img + 32, vload(img + 32) + g0_1);
+                    vstore(img + 64, vload(img + 64) + g0_2);
+                    vstore(img + 96, vload(img + 96) + g0_3);
+                    vstore(img + 128, vload(img + 128) + g0_4);
+                    vstore(img + 160, vload(img + 160) + g0_5);
+                    vstore(img + 576, vload(img + 576) + g1_0);
+                    vstore(img + 608, vload(img + 608) + g1_1);
+                    vstore(img + 640, vload(img + 640) + g1_2);
+                    vstore(img + 672, vload(img + 672) + g1_3);
+                    vstore(img + 704, vload(img + 704) + g1_4);
+                    vstore(img + 736, vload(img + 736) + g1_5);
+                    vstore(img + 1152, vload(img + 1152) + g2_0);
+                    vstore(img + 1184, vload(img + 1184) + g2_1);
+                    vstore(img + 1216, vload(img + 1216) + g2_2);
+                    vstore(img + 1248, vload(img + 1248) + g2_3);
+                    vstore(img + 1280, vload(img + 1280) + g2_4);
+                    vstore(img + 1312, vload(img + 1312) + g2_5);
+                    vstore(img + 1728, vload(img + 1728) + g3_0);
+                    vstore(img + 1760, vload(img + 1760) + g3_1);
+                    vstore(img + 1792, vload(img + 1792) + g3_2);
+                    vstore(img + 1824, vload(img + 1824) + g3_3);
+                    vstore(img + 1856, vload(img + 1856) + g3_4);
+                    vstore(img + 1888, vload(img + 1888) + g3_5);
+                    vstore(img + 2304, vload(img + 2304) + g4_0);
+                    vstore(img + 2336, vload(img + 2336) + g4_1);
+                    vstore(img + 2368, vload(img + 2368) + g4_2);
+                    vstore(img + 2400, vload(img + 2400) + g4_3);
+                    vstore(img + 2432, vload(img + 2432) + g4_4);
+                    vstore(img + 2464, vload(img + 2464) + g4_5);
+                    vstore(img + 2880, vload(img + 2880) + g5_0);
+                    vstore(img + 2912, vload(img + 2912) + g5_1);
+                    vstore(img + 2944, vload(img + 2944) + g5_2);
+                    vstore(img + 2976, vload(img + 2976) + g5_3);
+                    vstore(img + 3008, vload(img + 3008) + g5_4);
+                    vstore(img + 3040, vload(img + 3040) + g5_5);
+                }
+            }
+        }
+        for (ty = 0; ty < 14; ty++)
+            memcpy(din + ty * 448, dsrc + (ty + 2) * 576 + 64, sizeof(float) * 448);
     }
 #else
+    (void)wdu;
+    (void)wv;
+    (void)wm;
     {
         int ox, oy, ky, kx, ci, co;
         for (oy = 0; oy < 14; oy++) {
@@ -593,129 +1568,42 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
             }
         }
     }
-#endif
+    (void)wut;
     {
         const float *restrict kern = params + P_CONV2_KERNEL;
-        (void)kern;
-#ifdef CONVC_VECTOR
-        {
-            float *restrict dpz = w + W_CONV2_DZPAD;
-            float *restrict din = w + W_POOL1_DOUT;
-            int y;
-            memset(dpz, 0, sizeof(float) * 30976);
-            for (y = 0; y < 14; y++) {
-                memcpy(dpz + (y + 4) * 1408 + 256, dz + y * 896, sizeof(float) * 896);
-            }
-            int oy, ox, cb, ky, j;
-            for (oy = 0; oy < 14; oy++) {
-                const int ky0 = oy * 1 < 2 ? 2 - oy * 1 : 0;
-                const int ky1 = oy * 1 + 5 > 16 ? 16 - oy * 1 : 5;
-                for (ox = 0; ox < 12; ox += 6) {
-                    for (cb = 0; cb < 32; cb += 32) {
-                        const float *restrict xb = (dpz + 2944) + (oy * 22 + ox * 1) * 64;
-                        const float *restrict kb = kflip + cb;
-                        float *restrict ob = din + (oy * 14 + ox) * 32 + cb;
-                        vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f), a0_2 = vsplat(0.0f), a0_3 = vsplat(0.0f);
-                        vf8 a1_0 = vsplat(0.0f), a1_1 = vsplat(0.0f), a1_2 = vsplat(0.0f), a1_3 = vsplat(0.0f);
-                        vf8 a2_0 = vsplat(0.0f), a2_1 = vsplat(0.0f), a2_2 = vsplat(0.0f), a2_3 = vsplat(0.0f);
-                        vf8 a3_0 = vsplat(0.0f), a3_1 = vsplat(0.0f), a3_2 = vsplat(0.0f), a3_3 = vsplat(0.0f);
-                        vf8 a4_0 = vsplat(0.0f), a4_1 = vsplat(0.0f), a4_2 = vsplat(0.0f), a4_3 = vsplat(0.0f);
-                        vf8 a5_0 = vsplat(0.0f), a5_1 = vsplat(0.0f), a5_2 = vsplat(0.0f), a5_3 = vsplat(0.0f);
-                        for (ky = ky0; ky < ky1; ky++) {
-                            const float *restrict xr = xb + ky * 1408;
-                            const float *restrict kr = kb + ky * 10240;
-                            for (j = 0; j < 320; j++) {
-                                const vf8 w0 = vload(kr + j * 32 + 0), w1 = vload(kr + j * 32 + 8), w2 = vload(kr + j * 32 + 16), w3 = vload(kr + j * 32 + 24);
-                                vf8 xv;
-                                xv = vsplat(xr[0 + j]); a0_0 += xv * w0; a0_1 += xv * w1; a0_2 += xv * w2; a0_3 += xv * w3;
-                                xv = vsplat(xr[64 + j]); a1_0 += xv * w0; a1_1 += xv * w1; a1_2 += xv * w2; a1_3 += xv * w3;
-                                xv = vsplat(xr[128 + j]); a2_0 += xv * w0; a2_1 += xv * w1; a2_2 += xv * w2; a2_3 += xv * w3;
-                                xv = vsplat(xr[192 + j]); a3_0 += xv * w0; a3_1 += xv * w1; a3_2 += xv * w2; a3_3 += xv * w3;
-                                xv = vsplat(xr[256 + j]); a4_0 += xv * w0; a4_1 += xv * w1; a4_2 += xv * w2; a4_3 += xv * w3;
-                                xv = vsplat(xr[320 + j]); a5_0 += xv * w0; a5_1 += xv * w1; a5_2 += xv * w2; a5_3 += xv * w3;
-                            }
-                        }
-                        vstore(ob + 0, a0_0); vstore(ob + 8, a0_1); vstore(ob + 16, a0_2); vstore(ob + 24, a0_3);
-                        vstore(ob + 32, a1_0); vstore(ob + 40, a1_1); vstore(ob + 48, a1_2); vstore(ob + 56, a1_3);
-                        vstore(ob + 64, a2_0); vstore(ob + 72, a2_1); vstore(ob + 80, a2_2); vstore(ob + 88, a2_3);
-                        vstore(ob + 96, a3_0); vstore(ob + 104, a3_1); vstore(ob + 112, a3_2); vstore(ob + 120, a3_3);
-                        vstore(ob + 128, a4_0); vstore(ob + 136, a4_1); vstore(ob + 144, a4_2); vstore(ob + 152, a4_3);
-                        vstore(ob + 160, a5_0); vstore(ob + 168, a5_1); vstore(ob + 176, a5_2); vstore(ob + 184, a5_3);
-                    }
-                }
-                ox = 12;
-                for (cb = 0; cb < 32; cb += 32) {
-                    const float *restrict xb = (dpz + 2944) + (oy * 22 + ox * 1) * 64;
-                    const float *restrict kb = kflip + cb;
-                    float *restrict ob = din + (oy * 14 + ox) * 32 + cb;
-                    vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f), a0_2 = vsplat(0.0f), a0_3 = vsplat(0.0f);
-                    vf8 a1_0 = vsplat(0.0f), a1_1 = vsplat(0.0f), a1_2 = vsplat(0.0f), a1_3 = vsplat(0.0f);
-                    for (ky = ky0; ky < ky1; ky++) {
-                        const float *restrict xr = xb + ky * 1408;
-                        const float *restrict kr = kb + ky * 10240;
-                        for (j = 0; j < 320; j++) {
-                            const vf8 w0 = vload(kr + j * 32 + 0), w1 = vload(kr + j * 32 + 8), w2 = vload(kr + j * 32 + 16), w3 = vload(kr + j * 32 + 24);
-                            vf8 xv;
-                            xv = vsplat(xr[0 + j]); a0_0 += xv * w0; a0_1 += xv * w1; a0_2 += xv * w2; a0_3 += xv * w3;
-                            xv = vsplat(xr[64 + j]); a1_0 += xv * w0; a1_1 += xv * w1; a1_2 += xv * w2; a1_3 += xv * w3;
-                        }
-                    }
-                    vstore(ob + 0, a0_0); vstore(ob + 8, a0_1); vstore(ob + 16, a0_2); vstore(ob + 24, a0_3);
-                    vstore(ob + 32, a1_0); vstore(ob + 40, a1_1); vstore(ob + 48, a1_2); vstore(ob + 56, a1_3);
-                }
-            }
-        }
-#else
-        (void)kflip;
-        {
-            int ox, oy, ky, kx, ci, co;
-            float *restrict dsrc = w + W_CONV2_DPAD;
-            float *restrict din = w + W_POOL1_DOUT;
-            memset(dsrc, 0, sizeof(float) * 10368);
-            for (oy = 0; oy < 14; oy++) {
-                for (ox = 0; ox < 14; ox++) {
-                    const float *restrict d = dz + (oy * 14 + ox) * 64;
-                    for (ky = 0; ky < 5; ky++) {
-                        for (kx = 0; kx < 5; kx++) {
-                            float *restrict dx = dsrc + ((oy * 1 + ky) * 18 + ox * 1 + kx) * 32;
-                            const float *restrict kp = kern + (ky * 5 + kx) * 2048;
-                            for (ci = 0; ci < 32; ci++) {
-                                float part[8] = { 0 };
-                                int lane;
-                                for (co = 0; co < 64; co += 8) {
-                                    for (lane = 0; lane < 8; lane++) {
-                                        part[lane] += kp[ci * 64 + co + lane] * d[co + lane];
-                                    }
+        int ox, oy, ky, kx, ci, co;
+        float *restrict dsrc = w + W_CONV2_DPAD;
+        float *restrict din = w + W_POOL1_DOUT;
+        memset(dsrc, 0, sizeof(float) * 10368);
+        for (oy = 0; oy < 14; oy++) {
+            for (ox = 0; ox < 14; ox++) {
+                const float *restrict d = dz + (oy * 14 + ox) * 64;
+                for (ky = 0; ky < 5; ky++) {
+                    for (kx = 0; kx < 5; kx++) {
+                        float *restrict dx = dsrc + ((oy * 1 + ky) * 18 + ox * 1 + kx) * 32;
+                        const float *restrict kp = kern + (ky * 5 + kx) * 2048;
+                        for (ci = 0; ci < 32; ci++) {
+                            float part[8] = { 0 };
+                            int lane;
+                            for (co = 0; co < 64; co += 8) {
+                                for (lane = 0; lane < 8; lane++) {
+                                    part[lane] += kp[ci * 64 + co + lane] * d[co + lane];
                                 }
-                                for (lane = 1; lane < 8; lane++)
-                                    part[0] += part[lane];
-                                dx[ci] += part[0];
                             }
+                            for (lane = 1; lane < 8; lane++)
+                                part[0] += part[lane];
+                            dx[ci] += part[0];
                         }
                     }
                 }
             }
-            for (oy = 0; oy < 14; oy++) {
-                memcpy(din + oy * 448, dsrc + (oy + 2) * 576 + 64, sizeof(float) * 448);
-            }
         }
-#endif
+        for (oy = 0; oy < 14; oy++) {
+            memcpy(din + oy * 448, dsrc + (oy + 2) * 576 + 64, sizeof(float) * 448);
+        }
     }
-}
-
-#ifdef CONVC_VECTOR
-static void conv2_flip_kernel(const float *restrict params, float *restrict kflip)
-{
-    const float *restrict kern = params + P_CONV2_KERNEL;
-    int a, b, ci, co;
-    for (a = 0; a < 5; a++)
-        for (b = 0; b < 5; b++)
-            for (co = 0; co < 64; co++)
-                for (ci = 0; ci < 32; ci++)
-                    kflip[((a * 5 + b) * 64 + co) * 32 + ci] =
-                        kern[(((4 - a) * 5 + 4 - b) * 32 + ci) * 64 + co];
-}
 #endif
+}
 
 /* ==== pool2: line 7: pool 2 -> (7, 7, 64) =================================== */
 static void pool2_forward(float *restrict w)
@@ -1227,6 +2115,11 @@ static void forward(const float *params, float *work, const float *x, int n, flo
 {
     int s;
     (void)seeds;
+    float *restrict shared = work + (size_t)n * WORK_PER_SAMPLE;
+    (void)shared;
+#ifdef CONVC_VECTOR
+    conv2_wino_filter(params, shared + WS_CONV2_WU);
+#endif
     for (s = 0; s < n; s++) {
         float *w = work + (size_t)s * WORK_PER_SAMPLE;
         const float *xs = x + (size_t)s * IN_SIZE;
@@ -1234,7 +2127,7 @@ static void forward(const float *params, float *work, const float *x, int n, flo
         (void)xs;
         conv1_forward(params, w, xs);
         pool1_forward(w);
-        conv2_forward(params, w);
+        conv2_forward(params, w, shared + WS_CONV2_WU, shared + WS_CONV2_WV, shared + WS_CONV2_WM);
         pool2_forward(w);
     }
     /* dense1 */
@@ -1296,8 +2189,10 @@ static double backward(const float *params, float *grads, float *work, const flo
         for (k = 0; k < 10; k++)
             dz[k] = (float)(exp(z[k] - top) / sum) - (k == labels[s] ? 1.0f : 0.0f);
     }
+    float *restrict shared = work + (size_t)n * WORK_PER_SAMPLE;
+    (void)shared;
 #ifdef CONVC_VECTOR
-    conv2_flip_kernel(params, work + W_CONV2_KFLIP);
+    conv2_wino_prepare(shared + WS_CONV2_WU, shared + WS_CONV2_WUT, shared + WS_CONV2_WDU);
 #endif
     /* dense2 */
     for (s = 0; s < n; s += s + 4 <= n ? 4 : 1) {
@@ -1327,10 +2222,13 @@ static double backward(const float *params, float *grads, float *work, const flo
         (void)w;
         (void)xs;
         pool2_backward(w);
-        conv2_backward(params, grads, w, work + W_CONV2_KFLIP);
+        conv2_backward(params, grads, w, shared + WS_CONV2_WUT, shared + WS_CONV2_WDU, shared + WS_CONV2_WV, shared + WS_CONV2_WM);
         pool1_backward(w);
         conv1_backward(grads, w);
     }
+#ifdef CONVC_VECTOR
+    conv2_wino_finish(shared + WS_CONV2_WDU, grads);
+#endif
     return loss;
 }
 
@@ -1368,6 +2266,7 @@ const convc_model cnn_k5_model = {
     .n_classes = N_CLASSES,
     .n_params = N_PARAMS,
     .work_per_sample = WORK_PER_SAMPLE,
+    .work_shared = WORK_SHARED,
     .flops_forward = 21840552,
     .n_tensors = 8,
     .tensors = tensors,

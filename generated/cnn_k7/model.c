@@ -33,20 +33,26 @@
 #define W_CONV1_DOUT                  26256 /* (28, 28, 32) */
 #define W_POOL1_OUT                   51344 /* (14, 14, 32) */
 #define W_POOL1_DOUT                  57616 /* (14, 14, 32) */
-#define W_CONV2_KFLIP                 63888 /* (7, 7, 64, 32) */
-#define W_CONV2_DZPAD                164240 /* (26, 26, 64) */
-#define W_CONV2_PAD                  207504 /* (20, 20, 32) */
-#define W_CONV2_DPAD                 220304 /* (20, 20, 32) */
-#define W_CONV2_OUT                  233104 /* (14, 14, 64) */
-#define W_CONV2_DOUT                 245648 /* (14, 14, 64) */
-#define W_POOL2_OUT                  258192 /* (7, 7, 64) */
-#define W_POOL2_DOUT                 261328 /* (7, 7, 64) */
-#define W_DENSE1_OUT                 264464 /* (64) */
-#define W_DENSE1_DOUT                264528 /* (64) */
-#define W_DENSE2_OUT                 264592 /* (10) */
-#define W_DENSE2_DOUT                264608 /* (10) */
-#define W_DENSE2_LOGITS              264624 /* (10) */
-#define WORK_PER_SAMPLE              264640
+#define W_CONV2_PAD                   63888 /* (20, 20, 32) */
+#define W_CONV2_DPAD                  76688 /* (20, 20, 32) */
+#define W_CONV2_OUT                   89488 /* (14, 14, 64) */
+#define W_CONV2_DOUT                 102032 /* (14, 14, 64) */
+#define W_POOL2_OUT                  114576 /* (7, 7, 64) */
+#define W_POOL2_DOUT                 117712 /* (7, 7, 64) */
+#define W_DENSE1_OUT                 120848 /* (64) */
+#define W_DENSE1_DOUT                120912 /* (64) */
+#define W_DENSE2_OUT                 120976 /* (10) */
+#define W_DENSE2_DOUT                120992 /* (10) */
+#define W_DENSE2_LOGITS              121008 /* (10) */
+#define WORK_PER_SAMPLE              121024
+
+/* ==== work shared by the samples of a call, after their slots =============== */
+#define WS_CONV2_WU                       0 /* (64, 32, 64) */
+#define WS_CONV2_WDU                 131072 /* (64, 32, 64) */
+#define WS_CONV2_WUT                 262144 /* (64, 64, 32) */
+#define WS_CONV2_WV                  393216 /* (64, 49, 32) */
+#define WS_CONV2_WM                  493568 /* (64, 49, 64) */
+#define WORK_SHARED                  694272
 #define IN_SIZE                         784
 #define N_CLASSES                        10
 
@@ -373,7 +379,7 @@ static void pool1_backward(float *restrict w)
 }
 
 /* ==== conv2: line 6: conv 64 k=7 same relu -> (14, 14, 64) ================== */
-static void conv2_forward(const float *restrict params, float *restrict w)
+static void conv2_forward(const float *restrict params, float *restrict w, const float *restrict wu, float *restrict wv, float *restrict wm)
 {
     const float *restrict kern = params + P_CONV2_KERNEL;
     const float *restrict bias = params + P_CONV2_BIAS;
@@ -387,62 +393,434 @@ static void conv2_forward(const float *restrict params, float *restrict w)
     }
 #ifdef CONVC_VECTOR
     {
-        int oy, ox, cb, ky, j;
-        for (oy = 0; oy < 14; oy++) {
-            const int ky0 = oy * 1 < 3 ? 3 - oy * 1 : 0;
-            const int ky1 = oy * 1 + 7 > 17 ? 17 - oy * 1 : 7;
-            for (ox = 0; ox < 12; ox += 6) {
-                for (cb = 0; cb < 64; cb += 32) {
-                    const float *restrict xb = src + (oy * 20 + ox * 1) * 32;
-                    const float *restrict kb = kern + cb;
-                    float *restrict ob = out + (oy * 14 + ox) * 64 + cb;
-                    vf8 a0_0 = vload(bias + cb + 0), a0_1 = vload(bias + cb + 8), a0_2 = vload(bias + cb + 16), a0_3 = vload(bias + cb + 24);
-                    vf8 a1_0 = vload(bias + cb + 0), a1_1 = vload(bias + cb + 8), a1_2 = vload(bias + cb + 16), a1_3 = vload(bias + cb + 24);
-                    vf8 a2_0 = vload(bias + cb + 0), a2_1 = vload(bias + cb + 8), a2_2 = vload(bias + cb + 16), a2_3 = vload(bias + cb + 24);
-                    vf8 a3_0 = vload(bias + cb + 0), a3_1 = vload(bias + cb + 8), a3_2 = vload(bias + cb + 16), a3_3 = vload(bias + cb + 24);
-                    vf8 a4_0 = vload(bias + cb + 0), a4_1 = vload(bias + cb + 8), a4_2 = vload(bias + cb + 16), a4_3 = vload(bias + cb + 24);
-                    vf8 a5_0 = vload(bias + cb + 0), a5_1 = vload(bias + cb + 8), a5_2 = vload(bias + cb + 16), a5_3 = vload(bias + cb + 24);
-                    for (ky = ky0; ky < ky1; ky++) {
-                        const float *restrict xr = xb + ky * 640;
-                        const float *restrict kr = kb + ky * 14336;
-                        for (j = 0; j < 224; j++) {
-                            const vf8 w0 = vload(kr + j * 64 + 0), w1 = vload(kr + j * 64 + 8), w2 = vload(kr + j * 64 + 16), w3 = vload(kr + j * 64 + 24);
-                            vf8 xv;
-                            xv = vsplat(xr[0 + j]); a0_0 += xv * w0; a0_1 += xv * w1; a0_2 += xv * w2; a0_3 += xv * w3;
-                            xv = vsplat(xr[32 + j]); a1_0 += xv * w0; a1_1 += xv * w1; a1_2 += xv * w2; a1_3 += xv * w3;
-                            xv = vsplat(xr[64 + j]); a2_0 += xv * w0; a2_1 += xv * w1; a2_2 += xv * w2; a2_3 += xv * w3;
-                            xv = vsplat(xr[96 + j]); a3_0 += xv * w0; a3_1 += xv * w1; a3_2 += xv * w2; a3_3 += xv * w3;
-                            xv = vsplat(xr[128 + j]); a4_0 += xv * w0; a4_1 += xv * w1; a4_2 += xv * w2; a4_3 += xv * w3;
-                            xv = vsplat(xr[160 + j]); a5_0 += xv * w0; a5_1 += xv * w1; a5_2 += xv * w2; a5_3 += xv * w3;
-                        }
-                    }
-                    vstore(ob + 0, a0_0); vstore(ob + 8, a0_1); vstore(ob + 16, a0_2); vstore(ob + 24, a0_3);
-                    vstore(ob + 64, a1_0); vstore(ob + 72, a1_1); vstore(ob + 80, a1_2); vstore(ob + 88, a1_3);
-                    vstore(ob + 128, a2_0); vstore(ob + 136, a2_1); vstore(ob + 144, a2_2); vstore(ob + 152, a2_3);
-                    vstore(ob + 192, a3_0); vstore(ob + 200, a3_1); vstore(ob + 208, a3_2); vstore(ob + 216, a3_3);
-                    vstore(ob + 256, a4_0); vstore(ob + 264, a4_1); vstore(ob + 272, a4_2); vstore(ob + 280, a4_3);
-                    vstore(ob + 320, a5_0); vstore(ob + 328, a5_1); vstore(ob + 336, a5_2); vstore(ob + 344, a5_3);
+        (void)kern;     /* transformed once per call into wu */
+        int ty, tx, cb, xi;
+        for (ty = 0; ty < 7; ty++) {
+            for (tx = 0; tx < 7; tx++) {
+                for (cb = 0; cb < 32; cb += 8) {
+                    const float *restrict img = src + (ty * 40 + tx * 2) * 32 + cb;
+                    float *restrict v = wv + (ty * 7 + tx) * 32 + cb;
+                    const vf8 d0_0 = vload(img + 0);
+                    const vf8 d0_1 = vload(img + 32);
+                    const vf8 d0_2 = vload(img + 64);
+                    const vf8 d0_3 = vload(img + 96);
+                    const vf8 d0_4 = vload(img + 128);
+                    const vf8 d0_5 = vload(img + 160);
+                    const vf8 d0_6 = vload(img + 192);
+                    const vf8 d0_7 = vload(img + 224);
+                    const vf8 d1_0 = vload(img + 640);
+                    const vf8 d1_1 = vload(img + 672);
+                    const vf8 d1_2 = vload(img + 704);
+                    const vf8 d1_3 = vload(img + 736);
+                    const vf8 d1_4 = vload(img + 768);
+                    const vf8 d1_5 = vload(img + 800);
+                    const vf8 d1_6 = vload(img + 832);
+                    const vf8 d1_7 = vload(img + 864);
+                    const vf8 d2_0 = vload(img + 1280);
+                    const vf8 d2_1 = vload(img + 1312);
+                    const vf8 d2_2 = vload(img + 1344);
+                    const vf8 d2_3 = vload(img + 1376);
+                    const vf8 d2_4 = vload(img + 1408);
+                    const vf8 d2_5 = vload(img + 1440);
+                    const vf8 d2_6 = vload(img + 1472);
+                    const vf8 d2_7 = vload(img + 1504);
+                    const vf8 d3_0 = vload(img + 1920);
+                    const vf8 d3_1 = vload(img + 1952);
+                    const vf8 d3_2 = vload(img + 1984);
+                    const vf8 d3_3 = vload(img + 2016);
+                    const vf8 d3_4 = vload(img + 2048);
+                    const vf8 d3_5 = vload(img + 2080);
+                    const vf8 d3_6 = vload(img + 2112);
+                    const vf8 d3_7 = vload(img + 2144);
+                    const vf8 d4_0 = vload(img + 2560);
+                    const vf8 d4_1 = vload(img + 2592);
+                    const vf8 d4_2 = vload(img + 2624);
+                    const vf8 d4_3 = vload(img + 2656);
+                    const vf8 d4_4 = vload(img + 2688);
+                    const vf8 d4_5 = vload(img + 2720);
+                    const vf8 d4_6 = vload(img + 2752);
+                    const vf8 d4_7 = vload(img + 2784);
+                    const vf8 d5_0 = vload(img + 3200);
+                    const vf8 d5_1 = vload(img + 3232);
+                    const vf8 d5_2 = vload(img + 3264);
+                    const vf8 d5_3 = vload(img + 3296);
+                    const vf8 d5_4 = vload(img + 3328);
+                    const vf8 d5_5 = vload(img + 3360);
+                    const vf8 d5_6 = vload(img + 3392);
+                    const vf8 d5_7 = vload(img + 3424);
+                    const vf8 d6_0 = vload(img + 3840);
+                    const vf8 d6_1 = vload(img + 3872);
+                    const vf8 d6_2 = vload(img + 3904);
+                    const vf8 d6_3 = vload(img + 3936);
+                    const vf8 d6_4 = vload(img + 3968);
+                    const vf8 d6_5 = vload(img + 4000);
+                    const vf8 d6_6 = vload(img + 4032);
+                    const vf8 d6_7 = vload(img + 4064);
+                    const vf8 d7_0 = vload(img + 4480);
+                    const vf8 d7_1 = vload(img + 4512);
+                    const vf8 d7_2 = vload(img + 4544);
+                    const vf8 d7_3 = vload(img + 4576);
+                    const vf8 d7_4 = vload(img + 4608);
+                    const vf8 d7_5 = vload(img + 4640);
+                    const vf8 d7_6 = vload(img + 4672);
+                    const vf8 d7_7 = vload(img + 4704);
+                    const vf8 t0_0 = d0_0 * vsplat(4.0f) - d2_0 * vsplat(21.0f) + d4_0 * vsplat(21.0f) - d6_0 * vsplat(4.0f);
+                    const vf8 t0_1 = d0_1 * vsplat(4.0f) - d2_1 * vsplat(21.0f) + d4_1 * vsplat(21.0f) - d6_1 * vsplat(4.0f);
+                    const vf8 t0_2 = d0_2 * vsplat(4.0f) - d2_2 * vsplat(21.0f) + d4_2 * vsplat(21.0f) - d6_2 * vsplat(4.0f);
+                    const vf8 t0_3 = d0_3 * vsplat(4.0f) - d2_3 * vsplat(21.0f) + d4_3 * vsplat(21.0f) - d6_3 * vsplat(4.0f);
+                    const vf8 t0_4 = d0_4 * vsplat(4.0f) - d2_4 * vsplat(21.0f) + d4_4 * vsplat(21.0f) - d6_4 * vsplat(4.0f);
+                    const vf8 t0_5 = d0_5 * vsplat(4.0f) - d2_5 * vsplat(21.0f) + d4_5 * vsplat(21.0f) - d6_5 * vsplat(4.0f);
+                    const vf8 t0_6 = d0_6 * vsplat(4.0f) - d2_6 * vsplat(21.0f) + d4_6 * vsplat(21.0f) - d6_6 * vsplat(4.0f);
+                    const vf8 t0_7 = d0_7 * vsplat(4.0f) - d2_7 * vsplat(21.0f) + d4_7 * vsplat(21.0f) - d6_7 * vsplat(4.0f);
+                    const vf8 t1_0 = d1_0 * vsplat(4.0f) + d2_0 * vsplat(4.0f) - d3_0 * vsplat(17.0f) - d4_0 * vsplat(17.0f) + d5_0 * vsplat(4.0f) + d6_0 * vsplat(4.0f);
+                    const vf8 t1_1 = d1_1 * vsplat(4.0f) + d2_1 * vsplat(4.0f) - d3_1 * vsplat(17.0f) - d4_1 * vsplat(17.0f) + d5_1 * vsplat(4.0f) + d6_1 * vsplat(4.0f);
+                    const vf8 t1_2 = d1_2 * vsplat(4.0f) + d2_2 * vsplat(4.0f) - d3_2 * vsplat(17.0f) - d4_2 * vsplat(17.0f) + d5_2 * vsplat(4.0f) + d6_2 * vsplat(4.0f);
+                    const vf8 t1_3 = d1_3 * vsplat(4.0f) + d2_3 * vsplat(4.0f) - d3_3 * vsplat(17.0f) - d4_3 * vsplat(17.0f) + d5_3 * vsplat(4.0f) + d6_3 * vsplat(4.0f);
+                    const vf8 t1_4 = d1_4 * vsplat(4.0f) + d2_4 * vsplat(4.0f) - d3_4 * vsplat(17.0f) - d4_4 * vsplat(17.0f) + d5_4 * vsplat(4.0f) + d6_4 * vsplat(4.0f);
+                    const vf8 t1_5 = d1_5 * vsplat(4.0f) + d2_5 * vsplat(4.0f) - d3_5 * vsplat(17.0f) - d4_5 * vsplat(17.0f) + d5_5 * vsplat(4.0f) + d6_5 * vsplat(4.0f);
+                    const vf8 t1_6 = d1_6 * vsplat(4.0f) + d2_6 * vsplat(4.0f) - d3_6 * vsplat(17.0f) - d4_6 * vsplat(17.0f) + d5_6 * vsplat(4.0f) + d6_6 * vsplat(4.0f);
+                    const vf8 t1_7 = d1_7 * vsplat(4.0f) + d2_7 * vsplat(4.0f) - d3_7 * vsplat(17.0f) - d4_7 * vsplat(17.0f) + d5_7 * vsplat(4.0f) + d6_7 * vsplat(4.0f);
+                    const vf8 t2_0 = d1_0 * vsplat(4.0f) - d2_0 * vsplat(4.0f) - d3_0 * vsplat(17.0f) + d4_0 * vsplat(17.0f) + d5_0 * vsplat(4.0f) - d6_0 * vsplat(4.0f);
+                    const vf8 t2_1 = d1_1 * vsplat(4.0f) - d2_1 * vsplat(4.0f) - d3_1 * vsplat(17.0f) + d4_1 * vsplat(17.0f) + d5_1 * vsplat(4.0f) - d6_1 * vsplat(4.0f);
+                    const vf8 t2_2 = d1_2 * vsplat(4.0f) - d2_2 * vsplat(4.0f) - d3_2 * vsplat(17.0f) + d4_2 * vsplat(17.0f) + d5_2 * vsplat(4.0f) - d6_2 * vsplat(4.0f);
+                    const vf8 t2_3 = d1_3 * vsplat(4.0f) - d2_3 * vsplat(4.0f) - d3_3 * vsplat(17.0f) + d4_3 * vsplat(17.0f) + d5_3 * vsplat(4.0f) - d6_3 * vsplat(4.0f);
+                    const vf8 t2_4 = d1_4 * vsplat(4.0f) - d2_4 * vsplat(4.0f) - d3_4 * vsplat(17.0f) + d4_4 * vsplat(17.0f) + d5_4 * vsplat(4.0f) - d6_4 * vsplat(4.0f);
+                    const vf8 t2_5 = d1_5 * vsplat(4.0f) - d2_5 * vsplat(4.0f) - d3_5 * vsplat(17.0f) + d4_5 * vsplat(17.0f) + d5_5 * vsplat(4.0f) - d6_5 * vsplat(4.0f);
+                    const vf8 t2_6 = d1_6 * vsplat(4.0f) - d2_6 * vsplat(4.0f) - d3_6 * vsplat(17.0f) + d4_6 * vsplat(17.0f) + d5_6 * vsplat(4.0f) - d6_6 * vsplat(4.0f);
+                    const vf8 t2_7 = d1_7 * vsplat(4.0f) - d2_7 * vsplat(4.0f) - d3_7 * vsplat(17.0f) + d4_7 * vsplat(17.0f) + d5_7 * vsplat(4.0f) - d6_7 * vsplat(4.0f);
+                    const vf8 t3_0 = d1_0 * vsplat(2.0f) + d2_0 - d3_0 * vsplat(10.0f) - d4_0 * vsplat(5.0f) + d5_0 * vsplat(8.0f) + d6_0 * vsplat(4.0f);
+                    const vf8 t3_1 = d1_1 * vsplat(2.0f) + d2_1 - d3_1 * vsplat(10.0f) - d4_1 * vsplat(5.0f) + d5_1 * vsplat(8.0f) + d6_1 * vsplat(4.0f);
+                    const vf8 t3_2 = d1_2 * vsplat(2.0f) + d2_2 - d3_2 * vsplat(10.0f) - d4_2 * vsplat(5.0f) + d5_2 * vsplat(8.0f) + d6_2 * vsplat(4.0f);
+                    const vf8 t3_3 = d1_3 * vsplat(2.0f) + d2_3 - d3_3 * vsplat(10.0f) - d4_3 * vsplat(5.0f) + d5_3 * vsplat(8.0f) + d6_3 * vsplat(4.0f);
+                    const vf8 t3_4 = d1_4 * vsplat(2.0f) + d2_4 - d3_4 * vsplat(10.0f) - d4_4 * vsplat(5.0f) + d5_4 * vsplat(8.0f) + d6_4 * vsplat(4.0f);
+                    const vf8 t3_5 = d1_5 * vsplat(2.0f) + d2_5 - d3_5 * vsplat(10.0f) - d4_5 * vsplat(5.0f) + d5_5 * vsplat(8.0f) + d6_5 * vsplat(4.0f);
+                    const vf8 t3_6 = d1_6 * vsplat(2.0f) + d2_6 - d3_6 * vsplat(10.0f) - d4_6 * vsplat(5.0f) + d5_6 * vsplat(8.0f) + d6_6 * vsplat(4.0f);
+                    const vf8 t3_7 = d1_7 * vsplat(2.0f) + d2_7 - d3_7 * vsplat(10.0f) - d4_7 * vsplat(5.0f) + d5_7 * vsplat(8.0f) + d6_7 * vsplat(4.0f);
+                    const vf8 t4_0 = d1_0 * vsplat(2.0f) - d2_0 - d3_0 * vsplat(10.0f) + d4_0 * vsplat(5.0f) + d5_0 * vsplat(8.0f) - d6_0 * vsplat(4.0f);
+                    const vf8 t4_1 = d1_1 * vsplat(2.0f) - d2_1 - d3_1 * vsplat(10.0f) + d4_1 * vsplat(5.0f) + d5_1 * vsplat(8.0f) - d6_1 * vsplat(4.0f);
+                    const vf8 t4_2 = d1_2 * vsplat(2.0f) - d2_2 - d3_2 * vsplat(10.0f) + d4_2 * vsplat(5.0f) + d5_2 * vsplat(8.0f) - d6_2 * vsplat(4.0f);
+                    const vf8 t4_3 = d1_3 * vsplat(2.0f) - d2_3 - d3_3 * vsplat(10.0f) + d4_3 * vsplat(5.0f) + d5_3 * vsplat(8.0f) - d6_3 * vsplat(4.0f);
+                    const vf8 t4_4 = d1_4 * vsplat(2.0f) - d2_4 - d3_4 * vsplat(10.0f) + d4_4 * vsplat(5.0f) + d5_4 * vsplat(8.0f) - d6_4 * vsplat(4.0f);
+                    const vf8 t4_5 = d1_5 * vsplat(2.0f) - d2_5 - d3_5 * vsplat(10.0f) + d4_5 * vsplat(5.0f) + d5_5 * vsplat(8.0f) - d6_5 * vsplat(4.0f);
+                    const vf8 t4_6 = d1_6 * vsplat(2.0f) - d2_6 - d3_6 * vsplat(10.0f) + d4_6 * vsplat(5.0f) + d5_6 * vsplat(8.0f) - d6_6 * vsplat(4.0f);
+                    const vf8 t4_7 = d1_7 * vsplat(2.0f) - d2_7 - d3_7 * vsplat(10.0f) + d4_7 * vsplat(5.0f) + d5_7 * vsplat(8.0f) - d6_7 * vsplat(4.0f);
+                    const vf8 t5_0 = d1_0 * vsplat(4.0f) + d2_0 * vsplat(8.0f) - d3_0 * vsplat(5.0f) - d4_0 * vsplat(10.0f) + d5_0 + d6_0 * vsplat(2.0f);
+                    const vf8 t5_1 = d1_1 * vsplat(4.0f) + d2_1 * vsplat(8.0f) - d3_1 * vsplat(5.0f) - d4_1 * vsplat(10.0f) + d5_1 + d6_1 * vsplat(2.0f);
+                    const vf8 t5_2 = d1_2 * vsplat(4.0f) + d2_2 * vsplat(8.0f) - d3_2 * vsplat(5.0f) - d4_2 * vsplat(10.0f) + d5_2 + d6_2 * vsplat(2.0f);
+                    const vf8 t5_3 = d1_3 * vsplat(4.0f) + d2_3 * vsplat(8.0f) - d3_3 * vsplat(5.0f) - d4_3 * vsplat(10.0f) + d5_3 + d6_3 * vsplat(2.0f);
+                    const vf8 t5_4 = d1_4 * vsplat(4.0f) + d2_4 * vsplat(8.0f) - d3_4 * vsplat(5.0f) - d4_4 * vsplat(10.0f) + d5_4 + d6_4 * vsplat(2.0f);
+                    const vf8 t5_5 = d1_5 * vsplat(4.0f) + d2_5 * vsplat(8.0f) - d3_5 * vsplat(5.0f) - d4_5 * vsplat(10.0f) + d5_5 + d6_5 * vsplat(2.0f);
+                    const vf8 t5_6 = d1_6 * vsplat(4.0f) + d2_6 * vsplat(8.0f) - d3_6 * vsplat(5.0f) - d4_6 * vsplat(10.0f) + d5_6 + d6_6 * vsplat(2.0f);
+                    const vf8 t5_7 = d1_7 * vsplat(4.0f) + d2_7 * vsplat(8.0f) - d3_7 * vsplat(5.0f) - d4_7 * vsplat(10.0f) + d5_7 + d6_7 * vsplat(2.0f);
+                    const vf8 t6_0 = d1_0 * vsplat(4.0f) - d2_0 * vsplat(8.0f) - d3_0 * vsplat(5.0f) + d4_0 * vsplat(10.0f) + d5_0 - d6_0 * vsplat(2.0f);
+                    const vf8 t6_1 = d1_1 * vsplat(4.0f) - d2_1 * vsplat(8.0f) - d3_1 * vsplat(5.0f) + d4_1 * vsplat(10.0f) + d5_1 - d6_1 * vsplat(2.0f);
+                    const vf8 t6_2 = d1_2 * vsplat(4.0f) - d2_2 * vsplat(8.0f) - d3_2 * vsplat(5.0f) + d4_2 * vsplat(10.0f) + d5_2 - d6_2 * vsplat(2.0f);
+                    const vf8 t6_3 = d1_3 * vsplat(4.0f) - d2_3 * vsplat(8.0f) - d3_3 * vsplat(5.0f) + d4_3 * vsplat(10.0f) + d5_3 - d6_3 * vsplat(2.0f);
+                    const vf8 t6_4 = d1_4 * vsplat(4.0f) - d2_4 * vsplat(8.0f) - d3_4 * vsplat(5.0f) + d4_4 * vsplat(10.0f) + d5_4 - d6_4 * vsplat(2.0f);
+                    const vf8 t6_5 = d1_5 * vsplat(4.0f) - d2_5 * vsplat(8.0f) - d3_5 * vsplat(5.0f) + d4_5 * vsplat(10.0f) + d5_5 - d6_5 * vsplat(2.0f);
+                    const vf8 t6_6 = d1_6 * vsplat(4.0f) - d2_6 * vsplat(8.0f) - d3_6 * vsplat(5.0f) + d4_6 * vsplat(10.0f) + d5_6 - d6_6 * vsplat(2.0f);
+                    const vf8 t6_7 = d1_7 * vsplat(4.0f) - d2_7 * vsplat(8.0f) - d3_7 * vsplat(5.0f) + d4_7 * vsplat(10.0f) + d5_7 - d6_7 * vsplat(2.0f);
+                    const vf8 t7_0 = d1_0 * vsplat(4.0f) - d3_0 * vsplat(21.0f) + d5_0 * vsplat(21.0f) - d7_0 * vsplat(4.0f);
+                    const vf8 t7_1 = d1_1 * vsplat(4.0f) - d3_1 * vsplat(21.0f) + d5_1 * vsplat(21.0f) - d7_1 * vsplat(4.0f);
+                    const vf8 t7_2 = d1_2 * vsplat(4.0f) - d3_2 * vsplat(21.0f) + d5_2 * vsplat(21.0f) - d7_2 * vsplat(4.0f);
+                    const vf8 t7_3 = d1_3 * vsplat(4.0f) - d3_3 * vsplat(21.0f) + d5_3 * vsplat(21.0f) - d7_3 * vsplat(4.0f);
+                    const vf8 t7_4 = d1_4 * vsplat(4.0f) - d3_4 * vsplat(21.0f) + d5_4 * vsplat(21.0f) - d7_4 * vsplat(4.0f);
+                    const vf8 t7_5 = d1_5 * vsplat(4.0f) - d3_5 * vsplat(21.0f) + d5_5 * vsplat(21.0f) - d7_5 * vsplat(4.0f);
+                    const vf8 t7_6 = d1_6 * vsplat(4.0f) - d3_6 * vsplat(21.0f) + d5_6 * vsplat(21.0f) - d7_6 * vsplat(4.0f);
+                    const vf8 t7_7 = d1_7 * vsplat(4.0f) - d3_7 * vsplat(21.0f) + d5_7 * vsplat(21.0f) - d7_7 * vsplat(4.0f);
+                    const vf8 v0_0 = t0_0 * vsplat(4.0f) - t0_2 * vsplat(21.0f) + t0_4 * vsplat(21.0f) - t0_6 * vsplat(4.0f);
+                    const vf8 v0_1 = t0_1 * vsplat(4.0f) + t0_2 * vsplat(4.0f) - t0_3 * vsplat(17.0f) - t0_4 * vsplat(17.0f) + t0_5 * vsplat(4.0f) + t0_6 * vsplat(4.0f);
+                    const vf8 v0_2 = t0_1 * vsplat(4.0f) - t0_2 * vsplat(4.0f) - t0_3 * vsplat(17.0f) + t0_4 * vsplat(17.0f) + t0_5 * vsplat(4.0f) - t0_6 * vsplat(4.0f);
+                    const vf8 v0_3 = t0_1 * vsplat(2.0f) + t0_2 - t0_3 * vsplat(10.0f) - t0_4 * vsplat(5.0f) + t0_5 * vsplat(8.0f) + t0_6 * vsplat(4.0f);
+                    const vf8 v0_4 = t0_1 * vsplat(2.0f) - t0_2 - t0_3 * vsplat(10.0f) + t0_4 * vsplat(5.0f) + t0_5 * vsplat(8.0f) - t0_6 * vsplat(4.0f);
+                    const vf8 v0_5 = t0_1 * vsplat(4.0f) + t0_2 * vsplat(8.0f) - t0_3 * vsplat(5.0f) - t0_4 * vsplat(10.0f) + t0_5 + t0_6 * vsplat(2.0f);
+                    const vf8 v0_6 = t0_1 * vsplat(4.0f) - t0_2 * vsplat(8.0f) - t0_3 * vsplat(5.0f) + t0_4 * vsplat(10.0f) + t0_5 - t0_6 * vsplat(2.0f);
+                    const vf8 v0_7 = t0_1 * vsplat(4.0f) - t0_3 * vsplat(21.0f) + t0_5 * vsplat(21.0f) - t0_7 * vsplat(4.0f);
+                    const vf8 v1_0 = t1_0 * vsplat(4.0f) - t1_2 * vsplat(21.0f) + t1_4 * vsplat(21.0f) - t1_6 * vsplat(4.0f);
+                    const vf8 v1_1 = t1_1 * vsplat(4.0f) + t1_2 * vsplat(4.0f) - t1_3 * vsplat(17.0f) - t1_4 * vsplat(17.0f) + t1_5 * vsplat(4.0f) + t1_6 * vsplat(4.0f);
+                    const vf8 v1_2 = t1_1 * vsplat(4.0f) - t1_2 * vsplat(4.0f) - t1_3 * vsplat(17.0f) + t1_4 * vsplat(17.0f) + t1_5 * vsplat(4.0f) - t1_6 * vsplat(4.0f);
+                    const vf8 v1_3 = t1_1 * vsplat(2.0f) + t1_2 - t1_3 * vsplat(10.0f) - t1_4 * vsplat(5.0f) + t1_5 * vsplat(8.0f) + t1_6 * vsplat(4.0f);
+                    const vf8 v1_4 = t1_1 * vsplat(2.0f) - t1_2 - t1_3 * vsplat(10.0f) + t1_4 * vsplat(5.0f) + t1_5 * vsplat(8.0f) - t1_6 * vsplat(4.0f);
+                    const vf8 v1_5 = t1_1 * vsplat(4.0f) + t1_2 * vsplat(8.0f) - t1_3 * vsplat(5.0f) - t1_4 * vsplat(10.0f) + t1_5 + t1_6 * vsplat(2.0f);
+                    const vf8 v1_6 = t1_1 * vsplat(4.0f) - t1_2 * vsplat(8.0f) - t1_3 * vsplat(5.0f) + t1_4 * vsplat(10.0f) + t1_5 - t1_6 * vsplat(2.0f);
+                    const vf8 v1_7 = t1_1 * vsplat(4.0f) - t1_3 * vsplat(21.0f) + t1_5 * vsplat(21.0f) - t1_7 * vsplat(4.0f);
+                    const vf8 v2_0 = t2_0 * vsplat(4.0f) - t2_2 * vsplat(21.0f) + t2_4 * vsplat(21.0f) - t2_6 * vsplat(4.0f);
+                    const vf8 v2_1 = t2_1 * vsplat(4.0f) + t2_2 * vsplat(4.0f) - t2_3 * vsplat(17.0f) - t2_4 * vsplat(17.0f) + t2_5 * vsplat(4.0f) + t2_6 * vsplat(4.0f);
+                    const vf8 v2_2 = t2_1 * vsplat(4.0f) - t2_2 * vsplat(4.0f) - t2_3 * vsplat(17.0f) + t2_4 * vsplat(17.0f) + t2_5 * vsplat(4.0f) - t2_6 * vsplat(4.0f);
+                    const vf8 v2_3 = t2_1 * vsplat(2.0f) + t2_2 - t2_3 * vsplat(10.0f) - t2_4 * vsplat(5.0f) + t2_5 * vsplat(8.0f) + t2_6 * vsplat(4.0f);
+                    const vf8 v2_4 = t2_1 * vsplat(2.0f) - t2_2 - t2_3 * vsplat(10.0f) + t2_4 * vsplat(5.0f) + t2_5 * vsplat(8.0f) - t2_6 * vsplat(4.0f);
+                    const vf8 v2_5 = t2_1 * vsplat(4.0f) + t2_2 * vsplat(8.0f) - t2_3 * vsplat(5.0f) - t2_4 * vsplat(10.0f) + t2_5 + t2_6 * vsplat(2.0f);
+                    const vf8 v2_6 = t2_1 * vsplat(4.0f) - t2_2 * vsplat(8.0f) - t2_3 * vsplat(5.0f) + t2_4 * vsplat(10.0f) + t2_5 - t2_6 * vsplat(2.0f);
+                    const vf8 v2_7 = t2_1 * vsplat(4.0f) - t2_3 * vsplat(21.0f) + t2_5 * vsplat(21.0f) - t2_7 * vsplat(4.0f);
+                    const vf8 v3_0 = t3_0 * vsplat(4.0f) - t3_2 * vsplat(21.0f) + t3_4 * vsplat(21.0f) - t3_6 * vsplat(4.0f);
+                    const vf8 v3_1 = t3_1 * vsplat(4.0f) + t3_2 * vsplat(4.0f) - t3_3 * vsplat(17.0f) - t3_4 * vsplat(17.0f) + t3_5 * vsplat(4.0f) + t3_6 * vsplat(4.0f);
+                    const vf8 v3_2 = t3_1 * vsplat(4.0f) - t3_2 * vsplat(4.0f) - t3_3 * vsplat(17.0f) + t3_4 * vsplat(17.0f) + t3_5 * vsplat(4.0f) - t3_6 * vsplat(4.0f);
+                    const vf8 v3_3 = t3_1 * vsplat(2.0f) + t3_2 - t3_3 * vsplat(10.0f) - t3_4 * vsplat(5.0f) + t3_5 * vsplat(8.0f) + t3_6 * vsplat(4.0f);
+                    const vf8 v3_4 = t3_1 * vsplat(2.0f) - t3_2 - t3_3 * vsplat(10.0f) + t3_4 * vsplat(5.0f) + t3_5 * vsplat(8.0f) - t3_6 * vsplat(4.0f);
+                    const vf8 v3_5 = t3_1 * vsplat(4.0f) + t3_2 * vsplat(8.0f) - t3_3 * vsplat(5.0f) - t3_4 * vsplat(10.0f) + t3_5 + t3_6 * vsplat(2.0f);
+                    const vf8 v3_6 = t3_1 * vsplat(4.0f) - t3_2 * vsplat(8.0f) - t3_3 * vsplat(5.0f) + t3_4 * vsplat(10.0f) + t3_5 - t3_6 * vsplat(2.0f);
+                    const vf8 v3_7 = t3_1 * vsplat(4.0f) - t3_3 * vsplat(21.0f) + t3_5 * vsplat(21.0f) - t3_7 * vsplat(4.0f);
+                    const vf8 v4_0 = t4_0 * vsplat(4.0f) - t4_2 * vsplat(21.0f) + t4_4 * vsplat(21.0f) - t4_6 * vsplat(4.0f);
+                    const vf8 v4_1 = t4_1 * vsplat(4.0f) + t4_2 * vsplat(4.0f) - t4_3 * vsplat(17.0f) - t4_4 * vsplat(17.0f) + t4_5 * vsplat(4.0f) + t4_6 * vsplat(4.0f);
+                    const vf8 v4_2 = t4_1 * vsplat(4.0f) - t4_2 * vsplat(4.0f) - t4_3 * vsplat(17.0f) + t4_4 * vsplat(17.0f) + t4_5 * vsplat(4.0f) - t4_6 * vsplat(4.0f);
+                    const vf8 v4_3 = t4_1 * vsplat(2.0f) + t4_2 - t4_3 * vsplat(10.0f) - t4_4 * vsplat(5.0f) + t4_5 * vsplat(8.0f) + t4_6 * vsplat(4.0f);
+                    const vf8 v4_4 = t4_1 * vsplat(2.0f) - t4_2 - t4_3 * vsplat(10.0f) + t4_4 * vsplat(5.0f) + t4_5 * vsplat(8.0f) - t4_6 * vsplat(4.0f);
+                    const vf8 v4_5 = t4_1 * vsplat(4.0f) + t4_2 * vsplat(8.0f) - t4_3 * vsplat(5.0f) - t4_4 * vsplat(10.0f) + t4_5 + t4_6 * vsplat(2.0f);
+                    const vf8 v4_6 = t4_1 * vsplat(4.0f) - t4_2 * vsplat(8.0f) - t4_3 * vsplat(5.0f) + t4_4 * vsplat(10.0f) + t4_5 - t4_6 * vsplat(2.0f);
+                    const vf8 v4_7 = t4_1 * vsplat(4.0f) - t4_3 * vsplat(21.0f) + t4_5 * vsplat(21.0f) - t4_7 * vsplat(4.0f);
+                    const vf8 v5_0 = t5_0 * vsplat(4.0f) - t5_2 * vsplat(21.0f) + t5_4 * vsplat(21.0f) - t5_6 * vsplat(4.0f);
+                    const vf8 v5_1 = t5_1 * vsplat(4.0f) + t5_2 * vsplat(4.0f) - t5_3 * vsplat(17.0f) - t5_4 * vsplat(17.0f) + t5_5 * vsplat(4.0f) + t5_6 * vsplat(4.0f);
+                    const vf8 v5_2 = t5_1 * vsplat(4.0f) - t5_2 * vsplat(4.0f) - t5_3 * vsplat(17.0f) + t5_4 * vsplat(17.0f) + t5_5 * vsplat(4.0f) - t5_6 * vsplat(4.0f);
+                    const vf8 v5_3 = t5_1 * vsplat(2.0f) + t5_2 - t5_3 * vsplat(10.0f) - t5_4 * vsplat(5.0f) + t5_5 * vsplat(8.0f) + t5_6 * vsplat(4.0f);
+                    const vf8 v5_4 = t5_1 * vsplat(2.0f) - t5_2 - t5_3 * vsplat(10.0f) + t5_4 * vsplat(5.0f) + t5_5 * vsplat(8.0f) - t5_6 * vsplat(4.0f);
+                    const vf8 v5_5 = t5_1 * vsplat(4.0f) + t5_2 * vsplat(8.0f) - t5_3 * vsplat(5.0f) - t5_4 * vsplat(10.0f) + t5_5 + t5_6 * vsplat(2.0f);
+                    const vf8 v5_6 = t5_1 * vsplat(4.0f) - t5_2 * vsplat(8.0f) - t5_3 * vsplat(5.0f) + t5_4 * vsplat(10.0f) + t5_5 - t5_6 * vsplat(2.0f);
+                    const vf8 v5_7 = t5_1 * vsplat(4.0f) - t5_3 * vsplat(21.0f) + t5_5 * vsplat(21.0f) - t5_7 * vsplat(4.0f);
+                    const vf8 v6_0 = t6_0 * vsplat(4.0f) - t6_2 * vsplat(21.0f) + t6_4 * vsplat(21.0f) - t6_6 * vsplat(4.0f);
+                    const vf8 v6_1 = t6_1 * vsplat(4.0f) + t6_2 * vsplat(4.0f) - t6_3 * vsplat(17.0f) - t6_4 * vsplat(17.0f) + t6_5 * vsplat(4.0f) + t6_6 * vsplat(4.0f);
+                    const vf8 v6_2 = t6_1 * vsplat(4.0f) - t6_2 * vsplat(4.0f) - t6_3 * vsplat(17.0f) + t6_4 * vsplat(17.0f) + t6_5 * vsplat(4.0f) - t6_6 * vsplat(4.0f);
+                    const vf8 v6_3 = t6_1 * vsplat(2.0f) + t6_2 - t6_3 * vsplat(10.0f) - t6_4 * vsplat(5.0f) + t6_5 * vsplat(8.0f) + t6_6 * vsplat(4.0f);
+                    const vf8 v6_4 = t6_1 * vsplat(2.0f) - t6_2 - t6_3 * vsplat(10.0f) + t6_4 * vsplat(5.0f) + t6_5 * vsplat(8.0f) - t6_6 * vsplat(4.0f);
+                    const vf8 v6_5 = t6_1 * vsplat(4.0f) + t6_2 * vsplat(8.0f) - t6_3 * vsplat(5.0f) - t6_4 * vsplat(10.0f) + t6_5 + t6_6 * vsplat(2.0f);
+                    const vf8 v6_6 = t6_1 * vsplat(4.0f) - t6_2 * vsplat(8.0f) - t6_3 * vsplat(5.0f) + t6_4 * vsplat(10.0f) + t6_5 - t6_6 * vsplat(2.0f);
+                    const vf8 v6_7 = t6_1 * vsplat(4.0f) - t6_3 * vsplat(21.0f) + t6_5 * vsplat(21.0f) - t6_7 * vsplat(4.0f);
+                    const vf8 v7_0 = t7_0 * vsplat(4.0f) - t7_2 * vsplat(21.0f) + t7_4 * vsplat(21.0f) - t7_6 * vsplat(4.0f);
+                    const vf8 v7_1 = t7_1 * vsplat(4.0f) + t7_2 * vsplat(4.0f) - t7_3 * vsplat(17.0f) - t7_4 * vsplat(17.0f) + t7_5 * vsplat(4.0f) + t7_6 * vsplat(4.0f);
+                    const vf8 v7_2 = t7_1 * vsplat(4.0f) - t7_2 * vsplat(4.0f) - t7_3 * vsplat(17.0f) + t7_4 * vsplat(17.0f) + t7_5 * vsplat(4.0f) - t7_6 * vsplat(4.0f);
+                    const vf8 v7_3 = t7_1 * vsplat(2.0f) + t7_2 - t7_3 * vsplat(10.0f) - t7_4 * vsplat(5.0f) + t7_5 * vsplat(8.0f) + t7_6 * vsplat(4.0f);
+                    const vf8 v7_4 = t7_1 * vsplat(2.0f) - t7_2 - t7_3 * vsplat(10.0f) + t7_4 * vsplat(5.0f) + t7_5 * vsplat(8.0f) - t7_6 * vsplat(4.0f);
+                    const vf8 v7_5 = t7_1 * vsplat(4.0f) + t7_2 * vsplat(8.0f) - t7_3 * vsplat(5.0f) - t7_4 * vsplat(10.0f) + t7_5 + t7_6 * vsplat(2.0f);
+                    const vf8 v7_6 = t7_1 * vsplat(4.0f) - t7_2 * vsplat(8.0f) - t7_3 * vsplat(5.0f) + t7_4 * vsplat(10.0f) + t7_5 - t7_6 * vsplat(2.0f);
+                    const vf8 v7_7 = t7_1 * vsplat(4.0f) - t7_3 * vsplat(21.0f) + t7_5 * vsplat(21.0f) - t7_7 * vsplat(4.0f);
+                    vstore(v + 0, v0_0);
+                    vstore(v + 1568, v0_1);
+                    vstore(v + 3136, v0_2);
+                    vstore(v + 4704, v0_3);
+                    vstore(v + 6272, v0_4);
+                    vstore(v + 7840, v0_5);
+                    vstore(v + 9408, v0_6);
+                    vstore(v + 10976, v0_7);
+                    vstore(v + 12544, v1_0);
+                    vstore(v + 14112, v1_1);
+                    vstore(v + 15680, v1_2);
+                    vstore(v + 17248, v1_3);
+                    vstore(v + 18816, v1_4);
+                    vstore(v + 20384, v1_5);
+                    vstore(v + 21952, v1_6);
+                    vstore(v + 23520, v1_7);
+                    vstore(v + 25088, v2_0);
+                    vstore(v + 26656, v2_1);
+                    vstore(v + 28224, v2_2);
+                    vstore(v + 29792, v2_3);
+                    vstore(v + 31360, v2_4);
+                    vstore(v + 32928, v2_5);
+                    vstore(v + 34496, v2_6);
+                    vstore(v + 36064, v2_7);
+                    vstore(v + 37632, v3_0);
+                    vstore(v + 39200, v3_1);
+                    vstore(v + 40768, v3_2);
+                    vstore(v + 42336, v3_3);
+                    vstore(v + 43904, v3_4);
+                    vstore(v + 45472, v3_5);
+                    vstore(v + 47040, v3_6);
+                    vstore(v + 48608, v3_7);
+                    vstore(v + 50176, v4_0);
+                    vstore(v + 51744, v4_1);
+                    vstore(v + 53312, v4_2);
+                    vstore(v + 54880, v4_3);
+                    vstore(v + 56448, v4_4);
+                    vstore(v + 58016, v4_5);
+                    vstore(v + 59584, v4_6);
+                    vstore(v + 61152, v4_7);
+                    vstore(v + 62720, v5_0);
+                    vstore(v + 64288, v5_1);
+                    vstore(v + 65856, v5_2);
+                    vstore(v + 67424, v5_3);
+                    vstore(v + 68992, v5_4);
+                    vstore(v + 70560, v5_5);
+                    vstore(v + 72128, v5_6);
+                    vstore(v + 73696, v5_7);
+                    vstore(v + 75264, v6_0);
+                    vstore(v + 76832, v6_1);
+                    vstore(v + 78400, v6_2);
+                    vstore(v + 79968, v6_3);
+                    vstore(v + 81536, v6_4);
+                    vstore(v + 83104, v6_5);
+                    vstore(v + 84672, v6_6);
+                    vstore(v + 86240, v6_7);
+                    vstore(v + 87808, v7_0);
+                    vstore(v + 89376, v7_1);
+                    vstore(v + 90944, v7_2);
+                    vstore(v + 92512, v7_3);
+                    vstore(v + 94080, v7_4);
+                    vstore(v + 95648, v7_5);
+                    vstore(v + 97216, v7_6);
+                    vstore(v + 98784, v7_7);
                 }
             }
-            ox = 12;
-            for (cb = 0; cb < 64; cb += 32) {
-                const float *restrict xb = src + (oy * 20 + ox * 1) * 32;
-                const float *restrict kb = kern + cb;
-                float *restrict ob = out + (oy * 14 + ox) * 64 + cb;
-                vf8 a0_0 = vload(bias + cb + 0), a0_1 = vload(bias + cb + 8), a0_2 = vload(bias + cb + 16), a0_3 = vload(bias + cb + 24);
-                vf8 a1_0 = vload(bias + cb + 0), a1_1 = vload(bias + cb + 8), a1_2 = vload(bias + cb + 16), a1_3 = vload(bias + cb + 24);
-                for (ky = ky0; ky < ky1; ky++) {
-                    const float *restrict xr = xb + ky * 640;
-                    const float *restrict kr = kb + ky * 14336;
-                    for (j = 0; j < 224; j++) {
-                        const vf8 w0 = vload(kr + j * 64 + 0), w1 = vload(kr + j * 64 + 8), w2 = vload(kr + j * 64 + 16), w3 = vload(kr + j * 64 + 24);
-                        vf8 xv;
-                        xv = vsplat(xr[0 + j]); a0_0 += xv * w0; a0_1 += xv * w1; a0_2 += xv * w2; a0_3 += xv * w3;
-                        xv = vsplat(xr[32 + j]); a1_0 += xv * w0; a1_1 += xv * w1; a1_2 += xv * w2; a1_3 += xv * w3;
+        }
+        for (xi = 0; xi < 64; xi++) {
+            const float *restrict ax = wv + xi * 1568;
+            const float *restrict bx = wu + xi * 2048;
+            float *restrict dx = wm + xi * 3136;
+            int i, j, k;
+            for (i = 0; i < 48; i += 6) {
+                for (j = 0; j < 64; j += 32) {
+                    float *restrict o = dx + i * 64 + j;
+                    vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f), a0_2 = vsplat(0.0f), a0_3 = vsplat(0.0f);
+                    vf8 a1_0 = vsplat(0.0f), a1_1 = vsplat(0.0f), a1_2 = vsplat(0.0f), a1_3 = vsplat(0.0f);
+                    vf8 a2_0 = vsplat(0.0f), a2_1 = vsplat(0.0f), a2_2 = vsplat(0.0f), a2_3 = vsplat(0.0f);
+                    vf8 a3_0 = vsplat(0.0f), a3_1 = vsplat(0.0f), a3_2 = vsplat(0.0f), a3_3 = vsplat(0.0f);
+                    vf8 a4_0 = vsplat(0.0f), a4_1 = vsplat(0.0f), a4_2 = vsplat(0.0f), a4_3 = vsplat(0.0f);
+                    vf8 a5_0 = vsplat(0.0f), a5_1 = vsplat(0.0f), a5_2 = vsplat(0.0f), a5_3 = vsplat(0.0f);
+                    for (k = 0; k < 32; k++) {
+                        const float *restrict ak = ax + i * 32 + k * 1;
+                        const vf8 b0 = vload(bx + k * 64 + j + 0), b1 = vload(bx + k * 64 + j + 8), b2 = vload(bx + k * 64 + j + 16), b3 = vload(bx + k * 64 + j + 24);
+                        vf8 s;
+                        s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1; a0_2 += s * b2; a0_3 += s * b3;
+                        s = vsplat(ak[32]); a1_0 += s * b0; a1_1 += s * b1; a1_2 += s * b2; a1_3 += s * b3;
+                        s = vsplat(ak[64]); a2_0 += s * b0; a2_1 += s * b1; a2_2 += s * b2; a2_3 += s * b3;
+                        s = vsplat(ak[96]); a3_0 += s * b0; a3_1 += s * b1; a3_2 += s * b2; a3_3 += s * b3;
+                        s = vsplat(ak[128]); a4_0 += s * b0; a4_1 += s * b1; a4_2 += s * b2; a4_3 += s * b3;
+                        s = vsplat(ak[160]); a5_0 += s * b0; a5_1 += s * b1; a5_2 += s * b2; a5_3 += s * b3;
                     }
+                    vstore(o + 0, a0_0);
+                    vstore(o + 8, a0_1);
+                    vstore(o + 16, a0_2);
+                    vstore(o + 24, a0_3);
+                    vstore(o + 64, a1_0);
+                    vstore(o + 72, a1_1);
+                    vstore(o + 80, a1_2);
+                    vstore(o + 88, a1_3);
+                    vstore(o + 128, a2_0);
+                    vstore(o + 136, a2_1);
+                    vstore(o + 144, a2_2);
+                    vstore(o + 152, a2_3);
+                    vstore(o + 192, a3_0);
+                    vstore(o + 200, a3_1);
+                    vstore(o + 208, a3_2);
+                    vstore(o + 216, a3_3);
+                    vstore(o + 256, a4_0);
+                    vstore(o + 264, a4_1);
+                    vstore(o + 272, a4_2);
+                    vstore(o + 280, a4_3);
+                    vstore(o + 320, a5_0);
+                    vstore(o + 328, a5_1);
+                    vstore(o + 336, a5_2);
+                    vstore(o + 344, a5_3);
                 }
-                vstore(ob + 0, a0_0); vstore(ob + 8, a0_1); vstore(ob + 16, a0_2); vstore(ob + 24, a0_3);
-                vstore(ob + 64, a1_0); vstore(ob + 72, a1_1); vstore(ob + 80, a1_2); vstore(ob + 88, a1_3);
+            }
+            i = 48;
+            for (j = 0; j < 64; j += 32) {
+                float *restrict o = dx + i * 64 + j;
+                vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f), a0_2 = vsplat(0.0f), a0_3 = vsplat(0.0f);
+                for (k = 0; k < 32; k++) {
+                    const float *restrict ak = ax + i * 32 + k * 1;
+                    const vf8 b0 = vload(bx + k * 64 + j + 0), b1 = vload(bx + k * 64 + j + 8), b2 = vload(bx + k * 64 + j + 16), b3 = vload(bx + k * 64 + j + 24);
+                    vf8 s;
+                    s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1; a0_2 += s * b2; a0_3 += s * b3;
+                }
+                vstore(o + 0, a0_0);
+                vstore(o + 8, a0_1);
+                vstore(o + 16, a0_2);
+                vstore(o + 24, a0_3);
+            }
+        }
+        for (ty = 0; ty < 7; ty++) {
+            for (tx = 0; tx < 7; tx++) {
+                for (cb = 0; cb < 64; cb += 8) {
+                    const float *restrict mt = wm + (ty * 7 + tx) * 64 + cb;
+                    float *restrict yt = out + (ty * 28 + tx * 2) * 64 + cb;
+                    const vf8 bv = vload(bias + cb);
+                    const vf8 d0_0 = vload(mt + 0);
+                    const vf8 d0_1 = vload(mt + 3136);
+                    const vf8 d0_2 = vload(mt + 6272);
+                    const vf8 d0_3 = vload(mt + 9408);
+                    const vf8 d0_4 = vload(mt + 12544);
+                    const vf8 d0_5 = vload(mt + 15680);
+                    const vf8 d0_6 = vload(mt + 18816);
+                    const vf8 d0_7 = vload(mt + 21952);
+                    const vf8 d1_0 = vload(mt + 25088);
+                    const vf8 d1_1 = vload(mt + 28224);
+                    const vf8 d1_2 = vload(mt + 31360);
+                    const vf8 d1_3 = vload(mt + 34496);
+                    const vf8 d1_4 = vload(mt + 37632);
+                    const vf8 d1_5 = vload(mt + 40768);
+                    const vf8 d1_6 = vload(mt + 43904);
+                    const vf8 d1_7 = vload(mt + 47040);
+                    const vf8 d2_0 = vload(mt + 50176);
+                    const vf8 d2_1 = vload(mt + 53312);
+                    const vf8 d2_2 = vload(mt + 56448);
+                    const vf8 d2_3 = vload(mt + 59584);
+                    const vf8 d2_4 = vload(mt + 62720);
+                    const vf8 d2_5 = vload(mt + 65856);
+                    const vf8 d2_6 = vload(mt + 68992);
+                    const vf8 d2_7 = vload(mt + 72128);
+                    const vf8 d3_0 = vload(mt + 75264);
+                    const vf8 d3_1 = vload(mt + 78400);
+                    const vf8 d3_2 = vload(mt + 81536);
+                    const vf8 d3_3 = vload(mt + 84672);
+                    const vf8 d3_4 = vload(mt + 87808);
+                    const vf8 d3_5 = vload(mt + 90944);
+                    const vf8 d3_6 = vload(mt + 94080);
+                    const vf8 d3_7 = vload(mt + 97216);
+                    const vf8 d4_0 = vload(mt + 100352);
+                    const vf8 d4_1 = vload(mt + 103488);
+                    const vf8 d4_2 = vload(mt + 106624);
+                    const vf8 d4_3 = vload(mt + 109760);
+                    const vf8 d4_4 = vload(mt + 112896);
+                    const vf8 d4_5 = vload(mt + 116032);
+                    const vf8 d4_6 = vload(mt + 119168);
+                    const vf8 d4_7 = vload(mt + 122304);
+                    const vf8 d5_0 = vload(mt + 125440);
+                    const vf8 d5_1 = vload(mt + 128576);
+                    const vf8 d5_2 = vload(mt + 131712);
+                    const vf8 d5_3 = vload(mt + 134848);
+                    const vf8 d5_4 = vload(mt + 137984);
+                    const vf8 d5_5 = vload(mt + 141120);
+                    const vf8 d5_6 = vload(mt + 144256);
+                    const vf8 d5_7 = vload(mt + 147392);
+                    const vf8 d6_0 = vload(mt + 150528);
+                    const vf8 d6_1 = vload(mt + 153664);
+                    const vf8 d6_2 = vload(mt + 156800);
+                    const vf8 d6_3 = vload(mt + 159936);
+                    const vf8 d6_4 = vload(mt + 163072);
+                    const vf8 d6_5 = vload(mt + 166208);
+                    const vf8 d6_6 = vload(mt + 169344);
+                    const vf8 d6_7 = vload(mt + 172480);
+                    const vf8 d7_0 = vload(mt + 175616);
+                    const vf8 d7_1 = vload(mt + 178752);
+                    const vf8 d7_2 = vload(mt + 181888);
+                    const vf8 d7_3 = vload(mt + 185024);
+                    const vf8 d7_4 = vload(mt + 188160);
+                    const vf8 d7_5 = vload(mt + 191296);
+                    const vf8 d7_6 = vload(mt + 194432);
+                    const vf8 d7_7 = vload(mt + 197568);
+                    const vf8 t0_0 = d0_0 + d1_0 + d2_0 + d3_0 + d4_0 + d5_0 + d6_0;
+                    const vf8 t0_1 = d0_1 + d1_1 + d2_1 + d3_1 + d4_1 + d5_1 + d6_1;
+                    const vf8 t0_2 = d0_2 + d1_2 + d2_2 + d3_2 + d4_2 + d5_2 + d6_2;
+                    const vf8 t0_3 = d0_3 + d1_3 + d2_3 + d3_3 + d4_3 + d5_3 + d6_3;
+                    const vf8 t0_4 = d0_4 + d1_4 + d2_4 + d3_4 + d4_4 + d5_4 + d6_4;
+                    const vf8 t0_5 = d0_5 + d1_5 + d2_5 + d3_5 + d4_5 + d5_5 + d6_5;
+                    const vf8 t0_6 = d0_6 + d1_6 + d2_6 + d3_6 + d4_6 + d5_6 + d6_6;
+                    const vf8 t0_7 = d0_7 + d1_7 + d2_7 + d3_7 + d4_7 + d5_7 + d6_7;
+                    const vf8 t1_0 = d1_0 - d2_0 + d3_0 * vsplat(2.0f) - d4_0 * vsplat(2.0f) + d5_0 * vsplat(0.5f) - d6_0 * vsplat(0.5f) + d7_0;
+                    const vf8 t1_1 = d1_1 - d2_1 + d3_1 * vsplat(2.0f) - d4_1 * vsplat(2.0f) + d5_1 * vsplat(0.5f) - d6_1 * vsplat(0.5f) + d7_1;
+                    const vf8 t1_2 = d1_2 - d2_2 + d3_2 * vsplat(2.0f) - d4_2 * vsplat(2.0f) + d5_2 * vsplat(0.5f) - d6_2 * vsplat(0.5f) + d7_2;
+                    const vf8 t1_3 = d1_3 - d2_3 + d3_3 * vsplat(2.0f) - d4_3 * vsplat(2.0f) + d5_3 * vsplat(0.5f) - d6_3 * vsplat(0.5f) + d7_3;
+                    const vf8 t1_4 = d1_4 - d2_4 + d3_4 * vsplat(2.0f) - d4_4 * vsplat(2.0f) + d5_4 * vsplat(0.5f) - d6_4 * vsplat(0.5f) + d7_4;
+                    const vf8 t1_5 = d1_5 - d2_5 + d3_5 * vsplat(2.0f) - d4_5 * vsplat(2.0f) + d5_5 * vsplat(0.5f) - d6_5 * vsplat(0.5f) + d7_5;
+                    const vf8 t1_6 = d1_6 - d2_6 + d3_6 * vsplat(2.0f) - d4_6 * vsplat(2.0f) + d5_6 * vsplat(0.5f) - d6_6 * vsplat(0.5f) + d7_6;
+                    const vf8 t1_7 = d1_7 - d2_7 + d3_7 * vsplat(2.0f) - d4_7 * vsplat(2.0f) + d5_7 * vsplat(0.5f) - d6_7 * vsplat(0.5f) + d7_7;
+                    const vf8 y0_0 = t0_0 + t0_1 + t0_2 + t0_3 + t0_4 + t0_5 + t0_6;
+                    const vf8 y0_1 = t0_1 - t0_2 + t0_3 * vsplat(2.0f) - t0_4 * vsplat(2.0f) + t0_5 * vsplat(0.5f) - t0_6 * vsplat(0.5f) + t0_7;
+                    const vf8 y1_0 = t1_0 + t1_1 + t1_2 + t1_3 + t1_4 + t1_5 + t1_6;
+                    const vf8 y1_1 = t1_1 - t1_2 + t1_3 * vsplat(2.0f) - t1_4 * vsplat(2.0f) + t1_5 * vsplat(0.5f) - t1_6 * vsplat(0.5f) + t1_7;
+                    vstore(yt + 0, y0_0 + bv);
+                    vstore(yt + 64, y0_1 + bv);
+                    vstore(yt + 896, y1_0 + bv);
+                    vstore(yt + 960, y1_1 + bv);
+                }
             }
         }
     }
@@ -453,6 +831,9 @@ static void conv2_forward(const float *restrict params, float *restrict w)
         }
     }
 #else
+    (void)wu;
+    (void)wv;
+    (void)wm;
     {
         int ox, oy, ky, kx, ci, co;
         for (oy = 0; oy < 14; oy++) {
@@ -483,7 +864,494 @@ static void conv2_forward(const float *restrict params, float *restrict w)
 #endif
 }
 
-static void conv2_backward(const float *restrict params, float *restrict grads, float *restrict w, const float *restrict kflip)
+#ifdef CONVC_VECTOR
+static void conv2_wino_filter(const float *restrict params, float *restrict wu)
+{
+    const float *restrict kern = params + P_CONV2_KERNEL;
+    int ci, cb;
+    for (ci = 0; ci < 32; ci++) {
+        for (cb = 0; cb < 64; cb += 8) {
+            const float *restrict g = kern + ci * 64 + cb;
+            float *restrict u = wu + ci * 64 + cb;
+            const vf8 d0_0 = vload(g + 0);
+            const vf8 d0_1 = vload(g + 2048);
+            const vf8 d0_2 = vload(g + 4096);
+            const vf8 d0_3 = vload(g + 6144);
+            const vf8 d0_4 = vload(g + 8192);
+            const vf8 d0_5 = vload(g + 10240);
+            const vf8 d0_6 = vload(g + 12288);
+            const vf8 d1_0 = vload(g + 14336);
+            const vf8 d1_1 = vload(g + 16384);
+            const vf8 d1_2 = vload(g + 18432);
+            const vf8 d1_3 = vload(g + 20480);
+            const vf8 d1_4 = vload(g + 22528);
+            const vf8 d1_5 = vload(g + 24576);
+            const vf8 d1_6 = vload(g + 26624);
+            const vf8 d2_0 = vload(g + 28672);
+            const vf8 d2_1 = vload(g + 30720);
+            const vf8 d2_2 = vload(g + 32768);
+            const vf8 d2_3 = vload(g + 34816);
+            const vf8 d2_4 = vload(g + 36864);
+            const vf8 d2_5 = vload(g + 38912);
+            const vf8 d2_6 = vload(g + 40960);
+            const vf8 d3_0 = vload(g + 43008);
+            const vf8 d3_1 = vload(g + 45056);
+            const vf8 d3_2 = vload(g + 47104);
+            const vf8 d3_3 = vload(g + 49152);
+            const vf8 d3_4 = vload(g + 51200);
+            const vf8 d3_5 = vload(g + 53248);
+            const vf8 d3_6 = vload(g + 55296);
+            const vf8 d4_0 = vload(g + 57344);
+            const vf8 d4_1 = vload(g + 59392);
+            const vf8 d4_2 = vload(g + 61440);
+            const vf8 d4_3 = vload(g + 63488);
+            const vf8 d4_4 = vload(g + 65536);
+            const vf8 d4_5 = vload(g + 67584);
+            const vf8 d4_6 = vload(g + 69632);
+            const vf8 d5_0 = vload(g + 71680);
+            const vf8 d5_1 = vload(g + 73728);
+            const vf8 d5_2 = vload(g + 75776);
+            const vf8 d5_3 = vload(g + 77824);
+            const vf8 d5_4 = vload(g + 79872);
+            const vf8 d5_5 = vload(g + 81920);
+            const vf8 d5_6 = vload(g + 83968);
+            const vf8 d6_0 = vload(g + 86016);
+            const vf8 d6_1 = vload(g + 88064);
+            const vf8 d6_2 = vload(g + 90112);
+            const vf8 d6_3 = vload(g + 92160);
+            const vf8 d6_4 = vload(g + 94208);
+            const vf8 d6_5 = vload(g + 96256);
+            const vf8 d6_6 = vload(g + 98304);
+            const vf8 t0_0 = d0_0 * vsplat(0.25f);
+            const vf8 t0_1 = d0_1 * vsplat(0.25f);
+            const vf8 t0_2 = d0_2 * vsplat(0.25f);
+            const vf8 t0_3 = d0_3 * vsplat(0.25f);
+            const vf8 t0_4 = d0_4 * vsplat(0.25f);
+            const vf8 t0_5 = d0_5 * vsplat(0.25f);
+            const vf8 t0_6 = d0_6 * vsplat(0.25f);
+            const vf8 t1_0 = -d0_0 * vsplat(1.0f / 18.0f) - d1_0 * vsplat(1.0f / 18.0f) - d2_0 * vsplat(1.0f / 18.0f) - d3_0 * vsplat(1.0f / 18.0f) - d4_0 * vsplat(1.0f / 18.0f) - d5_0 * vsplat(1.0f / 18.0f) - d6_0 * vsplat(1.0f / 18.0f);
+            const vf8 t1_1 = -d0_1 * vsplat(1.0f / 18.0f) - d1_1 * vsplat(1.0f / 18.0f) - d2_1 * vsplat(1.0f / 18.0f) - d3_1 * vsplat(1.0f / 18.0f) - d4_1 * vsplat(1.0f / 18.0f) - d5_1 * vsplat(1.0f / 18.0f) - d6_1 * vsplat(1.0f / 18.0f);
+            const vf8 t1_2 = -d0_2 * vsplat(1.0f / 18.0f) - d1_2 * vsplat(1.0f / 18.0f) - d2_2 * vsplat(1.0f / 18.0f) - d3_2 * vsplat(1.0f / 18.0f) - d4_2 * vsplat(1.0f / 18.0f) - d5_2 * vsplat(1.0f / 18.0f) - d6_2 * vsplat(1.0f / 18.0f);
+            const vf8 t1_3 = -d0_3 * vsplat(1.0f / 18.0f) - d1_3 * vsplat(1.0f / 18.0f) - d2_3 * vsplat(1.0f / 18.0f) - d3_3 * vsplat(1.0f / 18.0f) - d4_3 * vsplat(1.0f / 18.0f) - d5_3 * vsplat(1.0f / 18.0f) - d6_3 * vsplat(1.0f / 18.0f);
+            const vf8 t1_4 = -d0_4 * vsplat(1.0f / 18.0f) - d1_4 * vsplat(1.0f / 18.0f) - d2_4 * vsplat(1.0f / 18.0f) - d3_4 * vsplat(1.0f / 18.0f) - d4_4 * vsplat(1.0f / 18.0f) - d5_4 * vsplat(1.0f / 18.0f) - d6_4 * vsplat(1.0f / 18.0f);
+            const vf8 t1_5 = -d0_5 * vsplat(1.0f / 18.0f) - d1_5 * vsplat(1.0f / 18.0f) - d2_5 * vsplat(1.0f / 18.0f) - d3_5 * vsplat(1.0f / 18.0f) - d4_5 * vsplat(1.0f / 18.0f) - d5_5 * vsplat(1.0f / 18.0f) - d6_5 * vsplat(1.0f / 18.0f);
+            const vf8 t1_6 = -d0_6 * vsplat(1.0f / 18.0f) - d1_6 * vsplat(1.0f / 18.0f) - d2_6 * vsplat(1.0f / 18.0f) - d3_6 * vsplat(1.0f / 18.0f) - d4_6 * vsplat(1.0f / 18.0f) - d5_6 * vsplat(1.0f / 18.0f) - d6_6 * vsplat(1.0f / 18.0f);
+            const vf8 t2_0 = d0_0 * vsplat(1.0f / 18.0f) - d1_0 * vsplat(1.0f / 18.0f) + d2_0 * vsplat(1.0f / 18.0f) - d3_0 * vsplat(1.0f / 18.0f) + d4_0 * vsplat(1.0f / 18.0f) - d5_0 * vsplat(1.0f / 18.0f) + d6_0 * vsplat(1.0f / 18.0f);
+            const vf8 t2_1 = d0_1 * vsplat(1.0f / 18.0f) - d1_1 * vsplat(1.0f / 18.0f) + d2_1 * vsplat(1.0f / 18.0f) - d3_1 * vsplat(1.0f / 18.0f) + d4_1 * vsplat(1.0f / 18.0f) - d5_1 * vsplat(1.0f / 18.0f) + d6_1 * vsplat(1.0f / 18.0f);
+            const vf8 t2_2 = d0_2 * vsplat(1.0f / 18.0f) - d1_2 * vsplat(1.0f / 18.0f) + d2_2 * vsplat(1.0f / 18.0f) - d3_2 * vsplat(1.0f / 18.0f) + d4_2 * vsplat(1.0f / 18.0f) - d5_2 * vsplat(1.0f / 18.0f) + d6_2 * vsplat(1.0f / 18.0f);
+            const vf8 t2_3 = d0_3 * vsplat(1.0f / 18.0f) - d1_3 * vsplat(1.0f / 18.0f) + d2_3 * vsplat(1.0f / 18.0f) - d3_3 * vsplat(1.0f / 18.0f) + d4_3 * vsplat(1.0f / 18.0f) - d5_3 * vsplat(1.0f / 18.0f) + d6_3 * vsplat(1.0f / 18.0f);
+            const vf8 t2_4 = d0_4 * vsplat(1.0f / 18.0f) - d1_4 * vsplat(1.0f / 18.0f) + d2_4 * vsplat(1.0f / 18.0f) - d3_4 * vsplat(1.0f / 18.0f) + d4_4 * vsplat(1.0f / 18.0f) - d5_4 * vsplat(1.0f / 18.0f) + d6_4 * vsplat(1.0f / 18.0f);
+            const vf8 t2_5 = d0_5 * vsplat(1.0f / 18.0f) - d1_5 * vsplat(1.0f / 18.0f) + d2_5 * vsplat(1.0f / 18.0f) - d3_5 * vsplat(1.0f / 18.0f) + d4_5 * vsplat(1.0f / 18.0f) - d5_5 * vsplat(1.0f / 18.0f) + d6_5 * vsplat(1.0f / 18.0f);
+            const vf8 t2_6 = d0_6 * vsplat(1.0f / 18.0f) - d1_6 * vsplat(1.0f / 18.0f) + d2_6 * vsplat(1.0f / 18.0f) - d3_6 * vsplat(1.0f / 18.0f) + d4_6 * vsplat(1.0f / 18.0f) - d5_6 * vsplat(1.0f / 18.0f) + d6_6 * vsplat(1.0f / 18.0f);
+            const vf8 t3_0 = d0_0 * vsplat(1.0f / 360.0f) + d1_0 * vsplat(1.0f / 180.0f) + d2_0 * vsplat(1.0f / 90.0f) + d3_0 * vsplat(1.0f / 45.0f) + d4_0 * vsplat(2.0f / 45.0f) + d5_0 * vsplat(4.0f / 45.0f) + d6_0 * vsplat(8.0f / 45.0f);
+            const vf8 t3_1 = d0_1 * vsplat(1.0f / 360.0f) + d1_1 * vsplat(1.0f / 180.0f) + d2_1 * vsplat(1.0f / 90.0f) + d3_1 * vsplat(1.0f / 45.0f) + d4_1 * vsplat(2.0f / 45.0f) + d5_1 * vsplat(4.0f / 45.0f) + d6_1 * vsplat(8.0f / 45.0f);
+            const vf8 t3_2 = d0_2 * vsplat(1.0f / 360.0f) + d1_2 * vsplat(1.0f / 180.0f) + d2_2 * vsplat(1.0f / 90.0f) + d3_2 * vsplat(1.0f / 45.0f) + d4_2 * vsplat(2.0f / 45.0f) + d5_2 * vsplat(4.0f / 45.0f) + d6_2 * vsplat(8.0f / 45.0f);
+            const vf8 t3_3 = d0_3 * vsplat(1.0f / 360.0f) + d1_3 * vsplat(1.0f / 180.0f) + d2_3 * vsplat(1.0f / 90.0f) + d3_3 * vsplat(1.0f / 45.0f) + d4_3 * vsplat(2.0f / 45.0f) + d5_3 * vsplat(4.0f / 45.0f) + d6_3 * vsplat(8.0f / 45.0f);
+            const vf8 t3_4 = d0_4 * vsplat(1.0f / 360.0f) + d1_4 * vsplat(1.0f / 180.0f) + d2_4 * vsplat(1.0f / 90.0f) + d3_4 * vsplat(1.0f / 45.0f) + d4_4 * vsplat(2.0f / 45.0f) + d5_4 * vsplat(4.0f / 45.0f) + d6_4 * vsplat(8.0f / 45.0f);
+            const vf8 t3_5 = d0_5 * vsplat(1.0f / 360.0f) + d1_5 * vsplat(1.0f / 180.0f) + d2_5 * vsplat(1.0f / 90.0f) + d3_5 * vsplat(1.0f / 45.0f) + d4_5 * vsplat(2.0f / 45.0f) + d5_5 * vsplat(4.0f / 45.0f) + d6_5 * vsplat(8.0f / 45.0f);
+            const vf8 t3_6 = d0_6 * vsplat(1.0f / 360.0f) + d1_6 * vsplat(1.0f / 180.0f) + d2_6 * vsplat(1.0f / 90.0f) + d3_6 * vsplat(1.0f / 45.0f) + d4_6 * vsplat(2.0f / 45.0f) + d5_6 * vsplat(4.0f / 45.0f) + d6_6 * vsplat(8.0f / 45.0f);
+            const vf8 t4_0 = -d0_0 * vsplat(1.0f / 360.0f) + d1_0 * vsplat(1.0f / 180.0f) - d2_0 * vsplat(1.0f / 90.0f) + d3_0 * vsplat(1.0f / 45.0f) - d4_0 * vsplat(2.0f / 45.0f) + d5_0 * vsplat(4.0f / 45.0f) - d6_0 * vsplat(8.0f / 45.0f);
+            const vf8 t4_1 = -d0_1 * vsplat(1.0f / 360.0f) + d1_1 * vsplat(1.0f / 180.0f) - d2_1 * vsplat(1.0f / 90.0f) + d3_1 * vsplat(1.0f / 45.0f) - d4_1 * vsplat(2.0f / 45.0f) + d5_1 * vsplat(4.0f / 45.0f) - d6_1 * vsplat(8.0f / 45.0f);
+            const vf8 t4_2 = -d0_2 * vsplat(1.0f / 360.0f) + d1_2 * vsplat(1.0f / 180.0f) - d2_2 * vsplat(1.0f / 90.0f) + d3_2 * vsplat(1.0f / 45.0f) - d4_2 * vsplat(2.0f / 45.0f) + d5_2 * vsplat(4.0f / 45.0f) - d6_2 * vsplat(8.0f / 45.0f);
+            const vf8 t4_3 = -d0_3 * vsplat(1.0f / 360.0f) + d1_3 * vsplat(1.0f / 180.0f) - d2_3 * vsplat(1.0f / 90.0f) + d3_3 * vsplat(1.0f / 45.0f) - d4_3 * vsplat(2.0f / 45.0f) + d5_3 * vsplat(4.0f / 45.0f) - d6_3 * vsplat(8.0f / 45.0f);
+            const vf8 t4_4 = -d0_4 * vsplat(1.0f / 360.0f) + d1_4 * vsplat(1.0f / 180.0f) - d2_4 * vsplat(1.0f / 90.0f) + d3_4 * vsplat(1.0f / 45.0f) - d4_4 * vsplat(2.0f / 45.0f) + d5_4 * vsplat(4.0f / 45.0f) - d6_4 * vsplat(8.0f / 45.0f);
+            const vf8 t4_5 = -d0_5 * vsplat(1.0f / 360.0f) + d1_5 * vsplat(1.0f / 180.0f) - d2_5 * vsplat(1.0f / 90.0f) + d3_5 * vsplat(1.0f / 45.0f) - d4_5 * vsplat(2.0f / 45.0f) + d5_5 * vsplat(4.0f / 45.0f) - d6_5 * vsplat(8.0f / 45.0f);
+            const vf8 t4_6 = -d0_6 * vsplat(1.0f / 360.0f) + d1_6 * vsplat(1.0f / 180.0f) - d2_6 * vsplat(1.0f / 90.0f) + d3_6 * vsplat(1.0f / 45.0f) - d4_6 * vsplat(2.0f / 45.0f) + d5_6 * vsplat(4.0f / 45.0f) - d6_6 * vsplat(8.0f / 45.0f);
+            const vf8 t5_0 = d0_0 * vsplat(16.0f / 45.0f) + d1_0 * vsplat(8.0f / 45.0f) + d2_0 * vsplat(4.0f / 45.0f) + d3_0 * vsplat(2.0f / 45.0f) + d4_0 * vsplat(1.0f / 45.0f) + d5_0 * vsplat(1.0f / 90.0f) + d6_0 * vsplat(1.0f / 180.0f);
+            const vf8 t5_1 = d0_1 * vsplat(16.0f / 45.0f) + d1_1 * vsplat(8.0f / 45.0f) + d2_1 * vsplat(4.0f / 45.0f) + d3_1 * vsplat(2.0f / 45.0f) + d4_1 * vsplat(1.0f / 45.0f) + d5_1 * vsplat(1.0f / 90.0f) + d6_1 * vsplat(1.0f / 180.0f);
+            const vf8 t5_2 = d0_2 * vsplat(16.0f / 45.0f) + d1_2 * vsplat(8.0f / 45.0f) + d2_2 * vsplat(4.0f / 45.0f) + d3_2 * vsplat(2.0f / 45.0f) + d4_2 * vsplat(1.0f / 45.0f) + d5_2 * vsplat(1.0f / 90.0f) + d6_2 * vsplat(1.0f / 180.0f);
+            const vf8 t5_3 = d0_3 * vsplat(16.0f / 45.0f) + d1_3 * vsplat(8.0f / 45.0f) + d2_3 * vsplat(4.0f / 45.0f) + d3_3 * vsplat(2.0f / 45.0f) + d4_3 * vsplat(1.0f / 45.0f) + d5_3 * vsplat(1.0f / 90.0f) + d6_3 * vsplat(1.0f / 180.0f);
+            const vf8 t5_4 = d0_4 * vsplat(16.0f / 45.0f) + d1_4 * vsplat(8.0f / 45.0f) + d2_4 * vsplat(4.0f / 45.0f) + d3_4 * vsplat(2.0f / 45.0f) + d4_4 * vsplat(1.0f / 45.0f) + d5_4 * vsplat(1.0f / 90.0f) + d6_4 * vsplat(1.0f / 180.0f);
+            const vf8 t5_5 = d0_5 * vsplat(16.0f / 45.0f) + d1_5 * vsplat(8.0f / 45.0f) + d2_5 * vsplat(4.0f / 45.0f) + d3_5 * vsplat(2.0f / 45.0f) + d4_5 * vsplat(1.0f / 45.0f) + d5_5 * vsplat(1.0f / 90.0f) + d6_5 * vsplat(1.0f / 180.0f);
+            const vf8 t5_6 = d0_6 * vsplat(16.0f / 45.0f) + d1_6 * vsplat(8.0f / 45.0f) + d2_6 * vsplat(4.0f / 45.0f) + d3_6 * vsplat(2.0f / 45.0f) + d4_6 * vsplat(1.0f / 45.0f) + d5_6 * vsplat(1.0f / 90.0f) + d6_6 * vsplat(1.0f / 180.0f);
+            const vf8 t6_0 = -d0_0 * vsplat(16.0f / 45.0f) + d1_0 * vsplat(8.0f / 45.0f) - d2_0 * vsplat(4.0f / 45.0f) + d3_0 * vsplat(2.0f / 45.0f) - d4_0 * vsplat(1.0f / 45.0f) + d5_0 * vsplat(1.0f / 90.0f) - d6_0 * vsplat(1.0f / 180.0f);
+            const vf8 t6_1 = -d0_1 * vsplat(16.0f / 45.0f) + d1_1 * vsplat(8.0f / 45.0f) - d2_1 * vsplat(4.0f / 45.0f) + d3_1 * vsplat(2.0f / 45.0f) - d4_1 * vsplat(1.0f / 45.0f) + d5_1 * vsplat(1.0f / 90.0f) - d6_1 * vsplat(1.0f / 180.0f);
+            const vf8 t6_2 = -d0_2 * vsplat(16.0f / 45.0f) + d1_2 * vsplat(8.0f / 45.0f) - d2_2 * vsplat(4.0f / 45.0f) + d3_2 * vsplat(2.0f / 45.0f) - d4_2 * vsplat(1.0f / 45.0f) + d5_2 * vsplat(1.0f / 90.0f) - d6_2 * vsplat(1.0f / 180.0f);
+            const vf8 t6_3 = -d0_3 * vsplat(16.0f / 45.0f) + d1_3 * vsplat(8.0f / 45.0f) - d2_3 * vsplat(4.0f / 45.0f) + d3_3 * vsplat(2.0f / 45.0f) - d4_3 * vsplat(1.0f / 45.0f) + d5_3 * vsplat(1.0f / 90.0f) - d6_3 * vsplat(1.0f / 180.0f);
+            const vf8 t6_4 = -d0_4 * vsplat(16.0f / 45.0f) + d1_4 * vsplat(8.0f / 45.0f) - d2_4 * vsplat(4.0f / 45.0f) + d3_4 * vsplat(2.0f / 45.0f) - d4_4 * vsplat(1.0f / 45.0f) + d5_4 * vsplat(1.0f / 90.0f) - d6_4 * vsplat(1.0f / 180.0f);
+            const vf8 t6_5 = -d0_5 * vsplat(16.0f / 45.0f) + d1_5 * vsplat(8.0f / 45.0f) - d2_5 * vsplat(4.0f / 45.0f) + d3_5 * vsplat(2.0f / 45.0f) - d4_5 * vsplat(1.0f / 45.0f) + d5_5 * vsplat(1.0f / 90.0f) - d6_5 * vsplat(1.0f / 180.0f);
+            const vf8 t6_6 = -d0_6 * vsplat(16.0f / 45.0f) + d1_6 * vsplat(8.0f / 45.0f) - d2_6 * vsplat(4.0f / 45.0f) + d3_6 * vsplat(2.0f / 45.0f) - d4_6 * vsplat(1.0f / 45.0f) + d5_6 * vsplat(1.0f / 90.0f) - d6_6 * vsplat(1.0f / 180.0f);
+            const vf8 t7_0 = -d6_0 * vsplat(0.25f);
+            const vf8 t7_1 = -d6_1 * vsplat(0.25f);
+            const vf8 t7_2 = -d6_2 * vsplat(0.25f);
+            const vf8 t7_3 = -d6_3 * vsplat(0.25f);
+            const vf8 t7_4 = -d6_4 * vsplat(0.25f);
+            const vf8 t7_5 = -d6_5 * vsplat(0.25f);
+            const vf8 t7_6 = -d6_6 * vsplat(0.25f);
+            const vf8 u0_0 = t0_0 * vsplat(0.25f);
+            const vf8 u0_1 = -t0_0 * vsplat(1.0f / 18.0f) - t0_1 * vsplat(1.0f / 18.0f) - t0_2 * vsplat(1.0f / 18.0f) - t0_3 * vsplat(1.0f / 18.0f) - t0_4 * vsplat(1.0f / 18.0f) - t0_5 * vsplat(1.0f / 18.0f) - t0_6 * vsplat(1.0f / 18.0f);
+            const vf8 u0_2 = t0_0 * vsplat(1.0f / 18.0f) - t0_1 * vsplat(1.0f / 18.0f) + t0_2 * vsplat(1.0f / 18.0f) - t0_3 * vsplat(1.0f / 18.0f) + t0_4 * vsplat(1.0f / 18.0f) - t0_5 * vsplat(1.0f / 18.0f) + t0_6 * vsplat(1.0f / 18.0f);
+            const vf8 u0_3 = t0_0 * vsplat(1.0f / 360.0f) + t0_1 * vsplat(1.0f / 180.0f) + t0_2 * vsplat(1.0f / 90.0f) + t0_3 * vsplat(1.0f / 45.0f) + t0_4 * vsplat(2.0f / 45.0f) + t0_5 * vsplat(4.0f / 45.0f) + t0_6 * vsplat(8.0f / 45.0f);
+            const vf8 u0_4 = -t0_0 * vsplat(1.0f / 360.0f) + t0_1 * vsplat(1.0f / 180.0f) - t0_2 * vsplat(1.0f / 90.0f) + t0_3 * vsplat(1.0f / 45.0f) - t0_4 * vsplat(2.0f / 45.0f) + t0_5 * vsplat(4.0f / 45.0f) - t0_6 * vsplat(8.0f / 45.0f);
+            const vf8 u0_5 = t0_0 * vsplat(16.0f / 45.0f) + t0_1 * vsplat(8.0f / 45.0f) + t0_2 * vsplat(4.0f / 45.0f) + t0_3 * vsplat(2.0f / 45.0f) + t0_4 * vsplat(1.0f / 45.0f) + t0_5 * vsplat(1.0f / 90.0f) + t0_6 * vsplat(1.0f / 180.0f);
+            const vf8 u0_6 = -t0_0 * vsplat(16.0f / 45.0f) + t0_1 * vsplat(8.0f / 45.0f) - t0_2 * vsplat(4.0f / 45.0f) + t0_3 * vsplat(2.0f / 45.0f) - t0_4 * vsplat(1.0f / 45.0f) + t0_5 * vsplat(1.0f / 90.0f) - t0_6 * vsplat(1.0f / 180.0f);
+            const vf8 u0_7 = -t0_6 * vsplat(0.25f);
+            const vf8 u1_0 = t1_0 * vsplat(0.25f);
+            const vf8 u1_1 = -t1_0 * vsplat(1.0f / 18.0f) - t1_1 * vsplat(1.0f / 18.0f) - t1_2 * vsplat(1.0f / 18.0f) - t1_3 * vsplat(1.0f / 18.0f) - t1_4 * vsplat(1.0f / 18.0f) - t1_5 * vsplat(1.0f / 18.0f) - t1_6 * vsplat(1.0f / 18.0f);
+            const vf8 u1_2 = t1_0 * vsplat(1.0f / 18.0f) - t1_1 * vsplat(1.0f / 18.0f) + t1_2 * vsplat(1.0f / 18.0f) - t1_3 * vsplat(1.0f / 18.0f) + t1_4 * vsplat(1.0f / 18.0f) - t1_5 * vsplat(1.0f / 18.0f) + t1_6 * vsplat(1.0f / 18.0f);
+            const vf8 u1_3 = t1_0 * vsplat(1.0f / 360.0f) + t1_1 * vsplat(1.0f / 180.0f) + t1_2 * vsplat(1.0f / 90.0f) + t1_3 * vsplat(1.0f / 45.0f) + t1_4 * vsplat(2.0f / 45.0f) + t1_5 * vsplat(4.0f / 45.0f) + t1_6 * vsplat(8.0f / 45.0f);
+            const vf8 u1_4 = -t1_0 * vsplat(1.0f / 360.0f) + t1_1 * vsplat(1.0f / 180.0f) - t1_2 * vsplat(1.0f / 90.0f) + t1_3 * vsplat(1.0f / 45.0f) - t1_4 * vsplat(2.0f / 45.0f) + t1_5 * vsplat(4.0f / 45.0f) - t1_6 * vsplat(8.0f / 45.0f);
+            const vf8 u1_5 = t1_0 * vsplat(16.0f / 45.0f) + t1_1 * vsplat(8.0f / 45.0f) + t1_2 * vsplat(4.0f / 45.0f) + t1_3 * vsplat(2.0f / 45.0f) + t1_4 * vsplat(1.0f / 45.0f) + t1_5 * vsplat(1.0f / 90.0f) + t1_6 * vsplat(1.0f / 180.0f);
+            const vf8 u1_6 = -t1_0 * vsplat(16.0f / 45.0f) + t1_1 * vsplat(8.0f / 45.0f) - t1_2 * vsplat(4.0f / 45.0f) + t1_3 * vsplat(2.0f / 45.0f) - t1_4 * vsplat(1.0f / 45.0f) + t1_5 * vsplat(1.0f / 90.0f) - t1_6 * vsplat(1.0f / 180.0f);
+            const vf8 u1_7 = -t1_6 * vsplat(0.25f);
+            const vf8 u2_0 = t2_0 * vsplat(0.25f);
+            const vf8 u2_1 = -t2_0 * vsplat(1.0f / 18.0f) - t2_1 * vsplat(1.0f / 18.0f) - t2_2 * vsplat(1.0f / 18.0f) - t2_3 * vsplat(1.0f / 18.0f) - t2_4 * vsplat(1.0f / 18.0f) - t2_5 * vsplat(1.0f / 18.0f) - t2_6 * vsplat(1.0f / 18.0f);
+            const vf8 u2_2 = t2_0 * vsplat(1.0f / 18.0f) - t2_1 * vsplat(1.0f / 18.0f) + t2_2 * vsplat(1.0f / 18.0f) - t2_3 * vsplat(1.0f / 18.0f) + t2_4 * vsplat(1.0f / 18.0f) - t2_5 * vsplat(1.0f / 18.0f) + t2_6 * vsplat(1.0f / 18.0f);
+            const vf8 u2_3 = t2_0 * vsplat(1.0f / 360.0f) + t2_1 * vsplat(1.0f / 180.0f) + t2_2 * vsplat(1.0f / 90.0f) + t2_3 * vsplat(1.0f / 45.0f) + t2_4 * vsplat(2.0f / 45.0f) + t2_5 * vsplat(4.0f / 45.0f) + t2_6 * vsplat(8.0f / 45.0f);
+            const vf8 u2_4 = -t2_0 * vsplat(1.0f / 360.0f) + t2_1 * vsplat(1.0f / 180.0f) - t2_2 * vsplat(1.0f / 90.0f) + t2_3 * vsplat(1.0f / 45.0f) - t2_4 * vsplat(2.0f / 45.0f) + t2_5 * vsplat(4.0f / 45.0f) - t2_6 * vsplat(8.0f / 45.0f);
+            const vf8 u2_5 = t2_0 * vsplat(16.0f / 45.0f) + t2_1 * vsplat(8.0f / 45.0f) + t2_2 * vsplat(4.0f / 45.0f) + t2_3 * vsplat(2.0f / 45.0f) + t2_4 * vsplat(1.0f / 45.0f) + t2_5 * vsplat(1.0f / 90.0f) + t2_6 * vsplat(1.0f / 180.0f);
+            const vf8 u2_6 = -t2_0 * vsplat(16.0f / 45.0f) + t2_1 * vsplat(8.0f / 45.0f) - t2_2 * vsplat(4.0f / 45.0f) + t2_3 * vsplat(2.0f / 45.0f) - t2_4 * vsplat(1.0f / 45.0f) + t2_5 * vsplat(1.0f / 90.0f) - t2_6 * vsplat(1.0f / 180.0f);
+            const vf8 u2_7 = -t2_6 * vsplat(0.25f);
+            const vf8 u3_0 = t3_0 * vsplat(0.25f);
+            const vf8 u3_1 = -t3_0 * vsplat(1.0f / 18.0f) - t3_1 * vsplat(1.0f / 18.0f) - t3_2 * vsplat(1.0f / 18.0f) - t3_3 * vsplat(1.0f / 18.0f) - t3_4 * vsplat(1.0f / 18.0f) - t3_5 * vsplat(1.0f / 18.0f) - t3_6 * vsplat(1.0f / 18.0f);
+            const vf8 u3_2 = t3_0 * vsplat(1.0f / 18.0f) - t3_1 * vsplat(1.0f / 18.0f) + t3_2 * vsplat(1.0f / 18.0f) - t3_3 * vsplat(1.0f / 18.0f) + t3_4 * vsplat(1.0f / 18.0f) - t3_5 * vsplat(1.0f / 18.0f) + t3_6 * vsplat(1.0f / 18.0f);
+            const vf8 u3_3 = t3_0 * vsplat(1.0f / 360.0f) + t3_1 * vsplat(1.0f / 180.0f) + t3_2 * vsplat(1.0f / 90.0f) + t3_3 * vsplat(1.0f / 45.0f) + t3_4 * vsplat(2.0f / 45.0f) + t3_5 * vsplat(4.0f / 45.0f) + t3_6 * vsplat(8.0f / 45.0f);
+            const vf8 u3_4 = -t3_0 * vsplat(1.0f / 360.0f) + t3_1 * vsplat(1.0f / 180.0f) - t3_2 * vsplat(1.0f / 90.0f) + t3_3 * vsplat(1.0f / 45.0f) - t3_4 * vsplat(2.0f / 45.0f) + t3_5 * vsplat(4.0f / 45.0f) - t3_6 * vsplat(8.0f / 45.0f);
+            const vf8 u3_5 = t3_0 * vsplat(16.0f / 45.0f) + t3_1 * vsplat(8.0f / 45.0f) + t3_2 * vsplat(4.0f / 45.0f) + t3_3 * vsplat(2.0f / 45.0f) + t3_4 * vsplat(1.0f / 45.0f) + t3_5 * vsplat(1.0f / 90.0f) + t3_6 * vsplat(1.0f / 180.0f);
+            const vf8 u3_6 = -t3_0 * vsplat(16.0f / 45.0f) + t3_1 * vsplat(8.0f / 45.0f) - t3_2 * vsplat(4.0f / 45.0f) + t3_3 * vsplat(2.0f / 45.0f) - t3_4 * vsplat(1.0f / 45.0f) + t3_5 * vsplat(1.0f / 90.0f) - t3_6 * vsplat(1.0f / 180.0f);
+            const vf8 u3_7 = -t3_6 * vsplat(0.25f);
+            const vf8 u4_0 = t4_0 * vsplat(0.25f);
+            const vf8 u4_1 = -t4_0 * vsplat(1.0f / 18.0f) - t4_1 * vsplat(1.0f / 18.0f) - t4_2 * vsplat(1.0f / 18.0f) - t4_3 * vsplat(1.0f / 18.0f) - t4_4 * vsplat(1.0f / 18.0f) - t4_5 * vsplat(1.0f / 18.0f) - t4_6 * vsplat(1.0f / 18.0f);
+            const vf8 u4_2 = t4_0 * vsplat(1.0f / 18.0f) - t4_1 * vsplat(1.0f / 18.0f) + t4_2 * vsplat(1.0f / 18.0f) - t4_3 * vsplat(1.0f / 18.0f) + t4_4 * vsplat(1.0f / 18.0f) - t4_5 * vsplat(1.0f / 18.0f) + t4_6 * vsplat(1.0f / 18.0f);
+            const vf8 u4_3 = t4_0 * vsplat(1.0f / 360.0f) + t4_1 * vsplat(1.0f / 180.0f) + t4_2 * vsplat(1.0f / 90.0f) + t4_3 * vsplat(1.0f / 45.0f) + t4_4 * vsplat(2.0f / 45.0f) + t4_5 * vsplat(4.0f / 45.0f) + t4_6 * vsplat(8.0f / 45.0f);
+            const vf8 u4_4 = -t4_0 * vsplat(1.0f / 360.0f) + t4_1 * vsplat(1.0f / 180.0f) - t4_2 * vsplat(1.0f / 90.0f) + t4_3 * vsplat(1.0f / 45.0f) - t4_4 * vsplat(2.0f / 45.0f) + t4_5 * vsplat(4.0f / 45.0f) - t4_6 * vsplat(8.0f / 45.0f);
+            const vf8 u4_5 = t4_0 * vsplat(16.0f / 45.0f) + t4_1 * vsplat(8.0f / 45.0f) + t4_2 * vsplat(4.0f / 45.0f) + t4_3 * vsplat(2.0f / 45.0f) + t4_4 * vsplat(1.0f / 45.0f) + t4_5 * vsplat(1.0f / 90.0f) + t4_6 * vsplat(1.0f / 180.0f);
+            const vf8 u4_6 = -t4_0 * vsplat(16.0f / 45.0f) + t4_1 * vsplat(8.0f / 45.0f) - t4_2 * vsplat(4.0f / 45.0f) + t4_3 * vsplat(2.0f / 45.0f) - t4_4 * vsplat(1.0f / 45.0f) + t4_5 * vsplat(1.0f / 90.0f) - t4_6 * vsplat(1.0f / 180.0f);
+            const vf8 u4_7 = -t4_6 * vsplat(0.25f);
+            const vf8 u5_0 = t5_0 * vsplat(0.25f);
+            const vf8 u5_1 = -t5_0 * vsplat(1.0f / 18.0f) - t5_1 * vsplat(1.0f / 18.0f) - t5_2 * vsplat(1.0f / 18.0f) - t5_3 * vsplat(1.0f / 18.0f) - t5_4 * vsplat(1.0f / 18.0f) - t5_5 * vsplat(1.0f / 18.0f) - t5_6 * vsplat(1.0f / 18.0f);
+            const vf8 u5_2 = t5_0 * vsplat(1.0f / 18.0f) - t5_1 * vsplat(1.0f / 18.0f) + t5_2 * vsplat(1.0f / 18.0f) - t5_3 * vsplat(1.0f / 18.0f) + t5_4 * vsplat(1.0f / 18.0f) - t5_5 * vsplat(1.0f / 18.0f) + t5_6 * vsplat(1.0f / 18.0f);
+            const vf8 u5_3 = t5_0 * vsplat(1.0f / 360.0f) + t5_1 * vsplat(1.0f / 180.0f) + t5_2 * vsplat(1.0f / 90.0f) + t5_3 * vsplat(1.0f / 45.0f) + t5_4 * vsplat(2.0f / 45.0f) + t5_5 * vsplat(4.0f / 45.0f) + t5_6 * vsplat(8.0f / 45.0f);
+            const vf8 u5_4 = -t5_0 * vsplat(1.0f / 360.0f) + t5_1 * vsplat(1.0f / 180.0f) - t5_2 * vsplat(1.0f / 90.0f) + t5_3 * vsplat(1.0f / 45.0f) - t5_4 * vsplat(2.0f / 45.0f) + t5_5 * vsplat(4.0f / 45.0f) - t5_6 * vsplat(8.0f / 45.0f);
+            const vf8 u5_5 = t5_0 * vsplat(16.0f / 45.0f) + t5_1 * vsplat(8.0f / 45.0f) + t5_2 * vsplat(4.0f / 45.0f) + t5_3 * vsplat(2.0f / 45.0f) + t5_4 * vsplat(1.0f / 45.0f) + t5_5 * vsplat(1.0f / 90.0f) + t5_6 * vsplat(1.0f / 180.0f);
+            const vf8 u5_6 = -t5_0 * vsplat(16.0f / 45.0f) + t5_1 * vsplat(8.0f / 45.0f) - t5_2 * vsplat(4.0f / 45.0f) + t5_3 * vsplat(2.0f / 45.0f) - t5_4 * vsplat(1.0f / 45.0f) + t5_5 * vsplat(1.0f / 90.0f) - t5_6 * vsplat(1.0f / 180.0f);
+            const vf8 u5_7 = -t5_6 * vsplat(0.25f);
+            const vf8 u6_0 = t6_0 * vsplat(0.25f);
+            const vf8 u6_1 = -t6_0 * vsplat(1.0f / 18.0f) - t6_1 * vsplat(1.0f / 18.0f) - t6_2 * vsplat(1.0f / 18.0f) - t6_3 * vsplat(1.0f / 18.0f) - t6_4 * vsplat(1.0f / 18.0f) - t6_5 * vsplat(1.0f / 18.0f) - t6_6 * vsplat(1.0f / 18.0f);
+            const vf8 u6_2 = t6_0 * vsplat(1.0f / 18.0f) - t6_1 * vsplat(1.0f / 18.0f) + t6_2 * vsplat(1.0f / 18.0f) - t6_3 * vsplat(1.0f / 18.0f) + t6_4 * vsplat(1.0f / 18.0f) - t6_5 * vsplat(1.0f / 18.0f) + t6_6 * vsplat(1.0f / 18.0f);
+            const vf8 u6_3 = t6_0 * vsplat(1.0f / 360.0f) + t6_1 * vsplat(1.0f / 180.0f) + t6_2 * vsplat(1.0f / 90.0f) + t6_3 * vsplat(1.0f / 45.0f) + t6_4 * vsplat(2.0f / 45.0f) + t6_5 * vsplat(4.0f / 45.0f) + t6_6 * vsplat(8.0f / 45.0f);
+            const vf8 u6_4 = -t6_0 * vsplat(1.0f / 360.0f) + t6_1 * vsplat(1.0f / 180.0f) - t6_2 * vsplat(1.0f / 90.0f) + t6_3 * vsplat(1.0f / 45.0f) - t6_4 * vsplat(2.0f / 45.0f) + t6_5 * vsplat(4.0f / 45.0f) - t6_6 * vsplat(8.0f / 45.0f);
+            const vf8 u6_5 = t6_0 * vsplat(16.0f / 45.0f) + t6_1 * vsplat(8.0f / 45.0f) + t6_2 * vsplat(4.0f / 45.0f) + t6_3 * vsplat(2.0f / 45.0f) + t6_4 * vsplat(1.0f / 45.0f) + t6_5 * vsplat(1.0f / 90.0f) + t6_6 * vsplat(1.0f / 180.0f);
+            const vf8 u6_6 = -t6_0 * vsplat(16.0f / 45.0f) + t6_1 * vsplat(8.0f / 45.0f) - t6_2 * vsplat(4.0f / 45.0f) + t6_3 * vsplat(2.0f / 45.0f) - t6_4 * vsplat(1.0f / 45.0f) + t6_5 * vsplat(1.0f / 90.0f) - t6_6 * vsplat(1.0f / 180.0f);
+            const vf8 u6_7 = -t6_6 * vsplat(0.25f);
+            const vf8 u7_0 = t7_0 * vsplat(0.25f);
+            const vf8 u7_1 = -t7_0 * vsplat(1.0f / 18.0f) - t7_1 * vsplat(1.0f / 18.0f) - t7_2 * vsplat(1.0f / 18.0f) - t7_3 * vsplat(1.0f / 18.0f) - t7_4 * vsplat(1.0f / 18.0f) - t7_5 * vsplat(1.0f / 18.0f) - t7_6 * vsplat(1.0f / 18.0f);
+            const vf8 u7_2 = t7_0 * vsplat(1.0f / 18.0f) - t7_1 * vsplat(1.0f / 18.0f) + t7_2 * vsplat(1.0f / 18.0f) - t7_3 * vsplat(1.0f / 18.0f) + t7_4 * vsplat(1.0f / 18.0f) - t7_5 * vsplat(1.0f / 18.0f) + t7_6 * vsplat(1.0f / 18.0f);
+            const vf8 u7_3 = t7_0 * vsplat(1.0f / 360.0f) + t7_1 * vsplat(1.0f / 180.0f) + t7_2 * vsplat(1.0f / 90.0f) + t7_3 * vsplat(1.0f / 45.0f) + t7_4 * vsplat(2.0f / 45.0f) + t7_5 * vsplat(4.0f / 45.0f) + t7_6 * vsplat(8.0f / 45.0f);
+            const vf8 u7_4 = -t7_0 * vsplat(1.0f / 360.0f) + t7_1 * vsplat(1.0f / 180.0f) - t7_2 * vsplat(1.0f / 90.0f) + t7_3 * vsplat(1.0f / 45.0f) - t7_4 * vsplat(2.0f / 45.0f) + t7_5 * vsplat(4.0f / 45.0f) - t7_6 * vsplat(8.0f / 45.0f);
+            const vf8 u7_5 = t7_0 * vsplat(16.0f / 45.0f) + t7_1 * vsplat(8.0f / 45.0f) + t7_2 * vsplat(4.0f / 45.0f) + t7_3 * vsplat(2.0f / 45.0f) + t7_4 * vsplat(1.0f / 45.0f) + t7_5 * vsplat(1.0f / 90.0f) + t7_6 * vsplat(1.0f / 180.0f);
+            const vf8 u7_6 = -t7_0 * vsplat(16.0f / 45.0f) + t7_1 * vsplat(8.0f / 45.0f) - t7_2 * vsplat(4.0f / 45.0f) + t7_3 * vsplat(2.0f / 45.0f) - t7_4 * vsplat(1.0f / 45.0f) + t7_5 * vsplat(1.0f / 90.0f) - t7_6 * vsplat(1.0f / 180.0f);
+            const vf8 u7_7 = -t7_6 * vsplat(0.25f);
+            vstore(u + 0, u0_0);
+            vstore(u + 2048, u0_1);
+            vstore(u + 4096, u0_2);
+            vstore(u + 6144, u0_3);
+            vstore(u + 8192, u0_4);
+            vstore(u + 10240, u0_5);
+            vstore(u + 12288, u0_6);
+            vstore(u + 14336, u0_7);
+            vstore(u + 16384, u1_0);
+            vstore(u + 18432, u1_1);
+            vstore(u + 20480, u1_2);
+            vstore(u + 22528, u1_3);
+            vstore(u + 24576, u1_4);
+            vstore(u + 26624, u1_5);
+            vstore(u + 28672, u1_6);
+            vstore(u + 30720, u1_7);
+            vstore(u + 32768, u2_0);
+            vstore(u + 34816, u2_1);
+            vstore(u + 36864, u2_2);
+            vstore(u + 38912, u2_3);
+            vstore(u + 40960, u2_4);
+            vstore(u + 43008, u2_5);
+            vstore(u + 45056, u2_6);
+            vstore(u + 47104, u2_7);
+            vstore(u + 49152, u3_0);
+            vstore(u + 51200, u3_1);
+            vstore(u + 53248, u3_2);
+            vstore(u + 55296, u3_3);
+            vstore(u + 57344, u3_4);
+            vstore(u + 59392, u3_5);
+            vstore(u + 61440, u3_6);
+            vstore(u + 63488, u3_7);
+            vstore(u + 65536, u4_0);
+            vstore(u + 67584, u4_1);
+            vstore(u + 69632, u4_2);
+            vstore(u + 71680, u4_3);
+            vstore(u + 73728, u4_4);
+            vstore(u + 75776, u4_5);
+            vstore(u + 77824, u4_6);
+            vstore(u + 79872, u4_7);
+            vstore(u + 81920, u5_0);
+            vstore(u + 83968, u5_1);
+            vstore(u + 86016, u5_2);
+            vstore(u + 88064, u5_3);
+            vstore(u + 90112, u5_4);
+            vstore(u + 92160, u5_5);
+            vstore(u + 94208, u5_6);
+            vstore(u + 96256, u5_7);
+            vstore(u + 98304, u6_0);
+            vstore(u + 100352, u6_1);
+            vstore(u + 102400, u6_2);
+            vstore(u + 104448, u6_3);
+            vstore(u + 106496, u6_4);
+            vstore(u + 108544, u6_5);
+            vstore(u + 110592, u6_6);
+            vstore(u + 112640, u6_7);
+            vstore(u + 114688, u7_0);
+            vstore(u + 116736, u7_1);
+            vstore(u + 118784, u7_2);
+            vstore(u + 120832, u7_3);
+            vstore(u + 122880, u7_4);
+            vstore(u + 124928, u7_5);
+            vstore(u + 126976, u7_6);
+            vstore(u + 129024, u7_7);
+        }
+    }
+}
+
+static void conv2_wino_prepare(const float *restrict wu, float *restrict wut, float *restrict wdu)
+{
+    int xi, ci, co;
+    for (xi = 0; xi < 64; xi++)
+        for (ci = 0; ci < 32; ci++)
+            for (co = 0; co < 64; co++)
+                wut[(xi * 64 + co) * 32 + ci] = wu[(xi * 32 + ci) * 64 + co];
+    memset(wdu, 0, sizeof(float) * 131072);
+}
+
+static void conv2_wino_finish(const float *restrict wdu, float *restrict grads)
+{
+    float *restrict gkern = grads + P_CONV2_KERNEL;
+    int ci, cb;
+    for (ci = 0; ci < 32; ci++) {
+        for (cb = 0; cb < 64; cb += 8) {
+            const float *restrict du = wdu + ci * 64 + cb;
+            float *restrict g = gkern + ci * 64 + cb;
+            const vf8 d0_0 = vload(du + 0);
+            const vf8 d0_1 = vload(du + 2048);
+            const vf8 d0_2 = vload(du + 4096);
+            const vf8 d0_3 = vload(du + 6144);
+            const vf8 d0_4 = vload(du + 8192);
+            const vf8 d0_5 = vload(du + 10240);
+            const vf8 d0_6 = vload(du + 12288);
+            const vf8 d0_7 = vload(du + 14336);
+            const vf8 d1_0 = vload(du + 16384);
+            const vf8 d1_1 = vload(du + 18432);
+            const vf8 d1_2 = vload(du + 20480);
+            const vf8 d1_3 = vload(du + 22528);
+            const vf8 d1_4 = vload(du + 24576);
+            const vf8 d1_5 = vload(du + 26624);
+            const vf8 d1_6 = vload(du + 28672);
+            const vf8 d1_7 = vload(du + 30720);
+            const vf8 d2_0 = vload(du + 32768);
+            const vf8 d2_1 = vload(du + 34816);
+            const vf8 d2_2 = vload(du + 36864);
+            const vf8 d2_3 = vload(du + 38912);
+            const vf8 d2_4 = vload(du + 40960);
+            const vf8 d2_5 = vload(du + 43008);
+            const vf8 d2_6 = vload(du + 45056);
+            const vf8 d2_7 = vload(du + 47104);
+            const vf8 d3_0 = vload(du + 49152);
+            const vf8 d3_1 = vload(du + 51200);
+            const vf8 d3_2 = vload(du + 53248);
+            const vf8 d3_3 = vload(du + 55296);
+            const vf8 d3_4 = vload(du + 57344);
+            const vf8 d3_5 = vload(du + 59392);
+            const vf8 d3_6 = vload(du + 61440);
+            const vf8 d3_7 = vload(du + 63488);
+            const vf8 d4_0 = vload(du + 65536);
+            const vf8 d4_1 = vload(du + 67584);
+            const vf8 d4_2 = vload(du + 69632);
+            const vf8 d4_3 = vload(du + 71680);
+            const vf8 d4_4 = vload(du + 73728);
+            const vf8 d4_5 = vload(du + 75776);
+            const vf8 d4_6 = vload(du + 77824);
+            const vf8 d4_7 = vload(du + 79872);
+            const vf8 d5_0 = vload(du + 81920);
+            const vf8 d5_1 = vload(du + 83968);
+            const vf8 d5_2 = vload(du + 86016);
+            const vf8 d5_3 = vload(du + 88064);
+            const vf8 d5_4 = vload(du + 90112);
+            const vf8 d5_5 = vload(du + 92160);
+            const vf8 d5_6 = vload(du + 94208);
+            const vf8 d5_7 = vload(du + 96256);
+            const vf8 d6_0 = vload(du + 98304);
+            const vf8 d6_1 = vload(du + 100352);
+            const vf8 d6_2 = vload(du + 102400);
+            const vf8 d6_3 = vload(du + 104448);
+            const vf8 d6_4 = vload(du + 106496);
+            const vf8 d6_5 = vload(du + 108544);
+            const vf8 d6_6 = vload(du + 110592);
+            const vf8 d6_7 = vload(du + 112640);
+            const vf8 d7_0 = vload(du + 114688);
+            const vf8 d7_1 = vload(du + 116736);
+            const vf8 d7_2 = vload(du + 118784);
+            const vf8 d7_3 = vload(du + 120832);
+            const vf8 d7_4 = vload(du + 122880);
+            const vf8 d7_5 = vload(du + 124928);
+            const vf8 d7_6 = vload(du + 126976);
+            const vf8 d7_7 = vload(du + 129024);
+            const vf8 t0_0 = d0_0 * vsplat(0.25f) - d1_0 * vsplat(1.0f / 18.0f) + d2_0 * vsplat(1.0f / 18.0f) + d3_0 * vsplat(1.0f / 360.0f) - d4_0 * vsplat(1.0f / 360.0f) + d5_0 * vsplat(16.0f / 45.0f) - d6_0 * vsplat(16.0f / 45.0f);
+            const vf8 t0_1 = d0_1 * vsplat(0.25f) - d1_1 * vsplat(1.0f / 18.0f) + d2_1 * vsplat(1.0f / 18.0f) + d3_1 * vsplat(1.0f / 360.0f) - d4_1 * vsplat(1.0f / 360.0f) + d5_1 * vsplat(16.0f / 45.0f) - d6_1 * vsplat(16.0f / 45.0f);
+            const vf8 t0_2 = d0_2 * vsplat(0.25f) - d1_2 * vsplat(1.0f / 18.0f) + d2_2 * vsplat(1.0f / 18.0f) + d3_2 * vsplat(1.0f / 360.0f) - d4_2 * vsplat(1.0f / 360.0f) + d5_2 * vsplat(16.0f / 45.0f) - d6_2 * vsplat(16.0f / 45.0f);
+            const vf8 t0_3 = d0_3 * vsplat(0.25f) - d1_3 * vsplat(1.0f / 18.0f) + d2_3 * vsplat(1.0f / 18.0f) + d3_3 * vsplat(1.0f / 360.0f) - d4_3 * vsplat(1.0f / 360.0f) + d5_3 * vsplat(16.0f / 45.0f) - d6_3 * vsplat(16.0f / 45.0f);
+            const vf8 t0_4 = d0_4 * vsplat(0.25f) - d1_4 * vsplat(1.0f / 18.0f) + d2_4 * vsplat(1.0f / 18.0f) + d3_4 * vsplat(1.0f / 360.0f) - d4_4 * vsplat(1.0f / 360.0f) + d5_4 * vsplat(16.0f / 45.0f) - d6_4 * vsplat(16.0f / 45.0f);
+            const vf8 t0_5 = d0_5 * vsplat(0.25f) - d1_5 * vsplat(1.0f / 18.0f) + d2_5 * vsplat(1.0f / 18.0f) + d3_5 * vsplat(1.0f / 360.0f) - d4_5 * vsplat(1.0f / 360.0f) + d5_5 * vsplat(16.0f / 45.0f) - d6_5 * vsplat(16.0f / 45.0f);
+            const vf8 t0_6 = d0_6 * vsplat(0.25f) - d1_6 * vsplat(1.0f / 18.0f) + d2_6 * vsplat(1.0f / 18.0f) + d3_6 * vsplat(1.0f / 360.0f) - d4_6 * vsplat(1.0f / 360.0f) + d5_6 * vsplat(16.0f / 45.0f) - d6_6 * vsplat(16.0f / 45.0f);
+            const vf8 t0_7 = d0_7 * vsplat(0.25f) - d1_7 * vsplat(1.0f / 18.0f) + d2_7 * vsplat(1.0f / 18.0f) + d3_7 * vsplat(1.0f / 360.0f) - d4_7 * vsplat(1.0f / 360.0f) + d5_7 * vsplat(16.0f / 45.0f) - d6_7 * vsplat(16.0f / 45.0f);
+            const vf8 t1_0 = -d1_0 * vsplat(1.0f / 18.0f) - d2_0 * vsplat(1.0f / 18.0f) + d3_0 * vsplat(1.0f / 180.0f) + d4_0 * vsplat(1.0f / 180.0f) + d5_0 * vsplat(8.0f / 45.0f) + d6_0 * vsplat(8.0f / 45.0f);
+            const vf8 t1_1 = -d1_1 * vsplat(1.0f / 18.0f) - d2_1 * vsplat(1.0f / 18.0f) + d3_1 * vsplat(1.0f / 180.0f) + d4_1 * vsplat(1.0f / 180.0f) + d5_1 * vsplat(8.0f / 45.0f) + d6_1 * vsplat(8.0f / 45.0f);
+            const vf8 t1_2 = -d1_2 * vsplat(1.0f / 18.0f) - d2_2 * vsplat(1.0f / 18.0f) + d3_2 * vsplat(1.0f / 180.0f) + d4_2 * vsplat(1.0f / 180.0f) + d5_2 * vsplat(8.0f / 45.0f) + d6_2 * vsplat(8.0f / 45.0f);
+            const vf8 t1_3 = -d1_3 * vsplat(1.0f / 18.0f) - d2_3 * vsplat(1.0f / 18.0f) + d3_3 * vsplat(1.0f / 180.0f) + d4_3 * vsplat(1.0f / 180.0f) + d5_3 * vsplat(8.0f / 45.0f) + d6_3 * vsplat(8.0f / 45.0f);
+            const vf8 t1_4 = -d1_4 * vsplat(1.0f / 18.0f) - d2_4 * vsplat(1.0f / 18.0f) + d3_4 * vsplat(1.0f / 180.0f) + d4_4 * vsplat(1.0f / 180.0f) + d5_4 * vsplat(8.0f / 45.0f) + d6_4 * vsplat(8.0f / 45.0f);
+            const vf8 t1_5 = -d1_5 * vsplat(1.0f / 18.0f) - d2_5 * vsplat(1.0f / 18.0f) + d3_5 * vsplat(1.0f / 180.0f) + d4_5 * vsplat(1.0f / 180.0f) + d5_5 * vsplat(8.0f / 45.0f) + d6_5 * vsplat(8.0f / 45.0f);
+            const vf8 t1_6 = -d1_6 * vsplat(1.0f / 18.0f) - d2_6 * vsplat(1.0f / 18.0f) + d3_6 * vsplat(1.0f / 180.0f) + d4_6 * vsplat(1.0f / 180.0f) + d5_6 * vsplat(8.0f / 45.0f) + d6_6 * vsplat(8.0f / 45.0f);
+            const vf8 t1_7 = -d1_7 * vsplat(1.0f / 18.0f) - d2_7 * vsplat(1.0f / 18.0f) + d3_7 * vsplat(1.0f / 180.0f) + d4_7 * vsplat(1.0f / 180.0f) + d5_7 * vsplat(8.0f / 45.0f) + d6_7 * vsplat(8.0f / 45.0f);
+            const vf8 t2_0 = -d1_0 * vsplat(1.0f / 18.0f) + d2_0 * vsplat(1.0f / 18.0f) + d3_0 * vsplat(1.0f / 90.0f) - d4_0 * vsplat(1.0f / 90.0f) + d5_0 * vsplat(4.0f / 45.0f) - d6_0 * vsplat(4.0f / 45.0f);
+            const vf8 t2_1 = -d1_1 * vsplat(1.0f / 18.0f) + d2_1 * vsplat(1.0f / 18.0f) + d3_1 * vsplat(1.0f / 90.0f) - d4_1 * vsplat(1.0f / 90.0f) + d5_1 * vsplat(4.0f / 45.0f) - d6_1 * vsplat(4.0f / 45.0f);
+            const vf8 t2_2 = -d1_2 * vsplat(1.0f / 18.0f) + d2_2 * vsplat(1.0f / 18.0f) + d3_2 * vsplat(1.0f / 90.0f) - d4_2 * vsplat(1.0f / 90.0f) + d5_2 * vsplat(4.0f / 45.0f) - d6_2 * vsplat(4.0f / 45.0f);
+            const vf8 t2_3 = -d1_3 * vsplat(1.0f / 18.0f) + d2_3 * vsplat(1.0f / 18.0f) + d3_3 * vsplat(1.0f / 90.0f) - d4_3 * vsplat(1.0f / 90.0f) + d5_3 * vsplat(4.0f / 45.0f) - d6_3 * vsplat(4.0f / 45.0f);
+            const vf8 t2_4 = -d1_4 * vsplat(1.0f / 18.0f) + d2_4 * vsplat(1.0f / 18.0f) + d3_4 * vsplat(1.0f / 90.0f) - d4_4 * vsplat(1.0f / 90.0f) + d5_4 * vsplat(4.0f / 45.0f) - d6_4 * vsplat(4.0f / 45.0f);
+            const vf8 t2_5 = -d1_5 * vsplat(1.0f / 18.0f) + d2_5 * vsplat(1.0f / 18.0f) + d3_5 * vsplat(1.0f / 90.0f) - d4_5 * vsplat(1.0f / 90.0f) + d5_5 * vsplat(4.0f / 45.0f) - d6_5 * vsplat(4.0f / 45.0f);
+            const vf8 t2_6 = -d1_6 * vsplat(1.0f / 18.0f) + d2_6 * vsplat(1.0f / 18.0f) + d3_6 * vsplat(1.0f / 90.0f) - d4_6 * vsplat(1.0f / 90.0f) + d5_6 * vsplat(4.0f / 45.0f) - d6_6 * vsplat(4.0f / 45.0f);
+            const vf8 t2_7 = -d1_7 * vsplat(1.0f / 18.0f) + d2_7 * vsplat(1.0f / 18.0f) + d3_7 * vsplat(1.0f / 90.0f) - d4_7 * vsplat(1.0f / 90.0f) + d5_7 * vsplat(4.0f / 45.0f) - d6_7 * vsplat(4.0f / 45.0f);
+            const vf8 t3_0 = -d1_0 * vsplat(1.0f / 18.0f) - d2_0 * vsplat(1.0f / 18.0f) + d3_0 * vsplat(1.0f / 45.0f) + d4_0 * vsplat(1.0f / 45.0f) + d5_0 * vsplat(2.0f / 45.0f) + d6_0 * vsplat(2.0f / 45.0f);
+            const vf8 t3_1 = -d1_1 * vsplat(1.0f / 18.0f) - d2_1 * vsplat(1.0f / 18.0f) + d3_1 * vsplat(1.0f / 45.0f) + d4_1 * vsplat(1.0f / 45.0f) + d5_1 * vsplat(2.0f / 45.0f) + d6_1 * vsplat(2.0f / 45.0f);
+            const vf8 t3_2 = -d1_2 * vsplat(1.0f / 18.0f) - d2_2 * vsplat(1.0f / 18.0f) + d3_2 * vsplat(1.0f / 45.0f) + d4_2 * vsplat(1.0f / 45.0f) + d5_2 * vsplat(2.0f / 45.0f) + d6_2 * vsplat(2.0f / 45.0f);
+            const vf8 t3_3 = -d1_3 * vsplat(1.0f / 18.0f) - d2_3 * vsplat(1.0f / 18.0f) + d3_3 * vsplat(1.0f / 45.0f) + d4_3 * vsplat(1.0f / 45.0f) + d5_3 * vsplat(2.0f / 45.0f) + d6_3 * vsplat(2.0f / 45.0f);
+            const vf8 t3_4 = -d1_4 * vsplat(1.0f / 18.0f) - d2_4 * vsplat(1.0f / 18.0f) + d3_4 * vsplat(1.0f / 45.0f) + d4_4 * vsplat(1.0f / 45.0f) + d5_4 * vsplat(2.0f / 45.0f) + d6_4 * vsplat(2.0f / 45.0f);
+            const vf8 t3_5 = -d1_5 * vsplat(1.0f / 18.0f) - d2_5 * vsplat(1.0f / 18.0f) + d3_5 * vsplat(1.0f / 45.0f) + d4_5 * vsplat(1.0f / 45.0f) + d5_5 * vsplat(2.0f / 45.0f) + d6_5 * vsplat(2.0f / 45.0f);
+            const vf8 t3_6 = -d1_6 * vsplat(1.0f / 18.0f) - d2_6 * vsplat(1.0f / 18.0f) + d3_6 * vsplat(1.0f / 45.0f) + d4_6 * vsplat(1.0f / 45.0f) + d5_6 * vsplat(2.0f / 45.0f) + d6_6 * vsplat(2.0f / 45.0f);
+            const vf8 t3_7 = -d1_7 * vsplat(1.0f / 18.0f) - d2_7 * vsplat(1.0f / 18.0f) + d3_7 * vsplat(1.0f / 45.0f) + d4_7 * vsplat(1.0f / 45.0f) + d5_7 * vsplat(2.0f / 45.0f) + d6_7 * vsplat(2.0f / 45.0f);
+            const vf8 t4_0 = -d1_0 * vsplat(1.0f / 18.0f) + d2_0 * vsplat(1.0f / 18.0f) + d3_0 * vsplat(2.0f / 45.0f) - d4_0 * vsplat(2.0f / 45.0f) + d5_0 * vsplat(1.0f / 45.0f) - d6_0 * vsplat(1.0f / 45.0f);
+            const vf8 t4_1 = -d1_1 * vsplat(1.0f / 18.0f) + d2_1 * vsplat(1.0f / 18.0f) + d3_1 * vsplat(2.0f / 45.0f) - d4_1 * vsplat(2.0f / 45.0f) + d5_1 * vsplat(1.0f / 45.0f) - d6_1 * vsplat(1.0f / 45.0f);
+            const vf8 t4_2 = -d1_2 * vsplat(1.0f / 18.0f) + d2_2 * vsplat(1.0f / 18.0f) + d3_2 * vsplat(2.0f / 45.0f) - d4_2 * vsplat(2.0f / 45.0f) + d5_2 * vsplat(1.0f / 45.0f) - d6_2 * vsplat(1.0f / 45.0f);
+            const vf8 t4_3 = -d1_3 * vsplat(1.0f / 18.0f) + d2_3 * vsplat(1.0f / 18.0f) + d3_3 * vsplat(2.0f / 45.0f) - d4_3 * vsplat(2.0f / 45.0f) + d5_3 * vsplat(1.0f / 45.0f) - d6_3 * vsplat(1.0f / 45.0f);
+            const vf8 t4_4 = -d1_4 * vsplat(1.0f / 18.0f) + d2_4 * vsplat(1.0f / 18.0f) + d3_4 * vsplat(2.0f / 45.0f) - d4_4 * vsplat(2.0f / 45.0f) + d5_4 * vsplat(1.0f / 45.0f) - d6_4 * vsplat(1.0f / 45.0f);
+            const vf8 t4_5 = -d1_5 * vsplat(1.0f / 18.0f) + d2_5 * vsplat(1.0f / 18.0f) + d3_5 * vsplat(2.0f / 45.0f) - d4_5 * vsplat(2.0f / 45.0f) + d5_5 * vsplat(1.0f / 45.0f) - d6_5 * vsplat(1.0f / 45.0f);
+            const vf8 t4_6 = -d1_6 * vsplat(1.0f / 18.0f) + d2_6 * vsplat(1.0f / 18.0f) + d3_6 * vsplat(2.0f / 45.0f) - d4_6 * vsplat(2.0f / 45.0f) + d5_6 * vsplat(1.0f / 45.0f) - d6_6 * vsplat(1.0f / 45.0f);
+            const vf8 t4_7 = -d1_7 * vsplat(1.0f / 18.0f) + d2_7 * vsplat(1.0f / 18.0f) + d3_7 * vsplat(2.0f / 45.0f) - d4_7 * vsplat(2.0f / 45.0f) + d5_7 * vsplat(1.0f / 45.0f) - d6_7 * vsplat(1.0f / 45.0f);
+            const vf8 t5_0 = -d1_0 * vsplat(1.0f / 18.0f) - d2_0 * vsplat(1.0f / 18.0f) + d3_0 * vsplat(4.0f / 45.0f) + d4_0 * vsplat(4.0f / 45.0f) + d5_0 * vsplat(1.0f / 90.0f) + d6_0 * vsplat(1.0f / 90.0f);
+            const vf8 t5_1 = -d1_1 * vsplat(1.0f / 18.0f) - d2_1 * vsplat(1.0f / 18.0f) + d3_1 * vsplat(4.0f / 45.0f) + d4_1 * vsplat(4.0f / 45.0f) + d5_1 * vsplat(1.0f / 90.0f) + d6_1 * vsplat(1.0f / 90.0f);
+            const vf8 t5_2 = -d1_2 * vsplat(1.0f / 18.0f) - d2_2 * vsplat(1.0f / 18.0f) + d3_2 * vsplat(4.0f / 45.0f) + d4_2 * vsplat(4.0f / 45.0f) + d5_2 * vsplat(1.0f / 90.0f) + d6_2 * vsplat(1.0f / 90.0f);
+            const vf8 t5_3 = -d1_3 * vsplat(1.0f / 18.0f) - d2_3 * vsplat(1.0f / 18.0f) + d3_3 * vsplat(4.0f / 45.0f) + d4_3 * vsplat(4.0f / 45.0f) + d5_3 * vsplat(1.0f / 90.0f) + d6_3 * vsplat(1.0f / 90.0f);
+            const vf8 t5_4 = -d1_4 * vsplat(1.0f / 18.0f) - d2_4 * vsplat(1.0f / 18.0f) + d3_4 * vsplat(4.0f / 45.0f) + d4_4 * vsplat(4.0f / 45.0f) + d5_4 * vsplat(1.0f / 90.0f) + d6_4 * vsplat(1.0f / 90.0f);
+            const vf8 t5_5 = -d1_5 * vsplat(1.0f / 18.0f) - d2_5 * vsplat(1.0f / 18.0f) + d3_5 * vsplat(4.0f / 45.0f) + d4_5 * vsplat(4.0f / 45.0f) + d5_5 * vsplat(1.0f / 90.0f) + d6_5 * vsplat(1.0f / 90.0f);
+            const vf8 t5_6 = -d1_6 * vsplat(1.0f / 18.0f) - d2_6 * vsplat(1.0f / 18.0f) + d3_6 * vsplat(4.0f / 45.0f) + d4_6 * vsplat(4.0f / 45.0f) + d5_6 * vsplat(1.0f / 90.0f) + d6_6 * vsplat(1.0f / 90.0f);
+            const vf8 t5_7 = -d1_7 * vsplat(1.0f / 18.0f) - d2_7 * vsplat(1.0f / 18.0f) + d3_7 * vsplat(4.0f / 45.0f) + d4_7 * vsplat(4.0f / 45.0f) + d5_7 * vsplat(1.0f / 90.0f) + d6_7 * vsplat(1.0f / 90.0f);
+            const vf8 t6_0 = -d1_0 * vsplat(1.0f / 18.0f) + d2_0 * vsplat(1.0f / 18.0f) + d3_0 * vsplat(8.0f / 45.0f) - d4_0 * vsplat(8.0f / 45.0f) + d5_0 * vsplat(1.0f / 180.0f) - d6_0 * vsplat(1.0f / 180.0f) - d7_0 * vsplat(0.25f);
+            const vf8 t6_1 = -d1_1 * vsplat(1.0f / 18.0f) + d2_1 * vsplat(1.0f / 18.0f) + d3_1 * vsplat(8.0f / 45.0f) - d4_1 * vsplat(8.0f / 45.0f) + d5_1 * vsplat(1.0f / 180.0f) - d6_1 * vsplat(1.0f / 180.0f) - d7_1 * vsplat(0.25f);
+            const vf8 t6_2 = -d1_2 * vsplat(1.0f / 18.0f) + d2_2 * vsplat(1.0f / 18.0f) + d3_2 * vsplat(8.0f / 45.0f) - d4_2 * vsplat(8.0f / 45.0f) + d5_2 * vsplat(1.0f / 180.0f) - d6_2 * vsplat(1.0f / 180.0f) - d7_2 * vsplat(0.25f);
+            const vf8 t6_3 = -d1_3 * vsplat(1.0f / 18.0f) + d2_3 * vsplat(1.0f / 18.0f) + d3_3 * vsplat(8.0f / 45.0f) - d4_3 * vsplat(8.0f / 45.0f) + d5_3 * vsplat(1.0f / 180.0f) - d6_3 * vsplat(1.0f / 180.0f) - d7_3 * vsplat(0.25f);
+            const vf8 t6_4 = -d1_4 * vsplat(1.0f / 18.0f) + d2_4 * vsplat(1.0f / 18.0f) + d3_4 * vsplat(8.0f / 45.0f) - d4_4 * vsplat(8.0f / 45.0f) + d5_4 * vsplat(1.0f / 180.0f) - d6_4 * vsplat(1.0f / 180.0f) - d7_4 * vsplat(0.25f);
+            const vf8 t6_5 = -d1_5 * vsplat(1.0f / 18.0f) + d2_5 * vsplat(1.0f / 18.0f) + d3_5 * vsplat(8.0f / 45.0f) - d4_5 * vsplat(8.0f / 45.0f) + d5_5 * vsplat(1.0f / 180.0f) - d6_5 * vsplat(1.0f / 180.0f) - d7_5 * vsplat(0.25f);
+            const vf8 t6_6 = -d1_6 * vsplat(1.0f / 18.0f) + d2_6 * vsplat(1.0f / 18.0f) + d3_6 * vsplat(8.0f / 45.0f) - d4_6 * vsplat(8.0f / 45.0f) + d5_6 * vsplat(1.0f / 180.0f) - d6_6 * vsplat(1.0f / 180.0f) - d7_6 * vsplat(0.25f);
+            const vf8 t6_7 = -d1_7 * vsplat(1.0f / 18.0f) + d2_7 * vsplat(1.0f / 18.0f) + d3_7 * vsplat(8.0f / 45.0f) - d4_7 * vsplat(8.0f / 45.0f) + d5_7 * vsplat(1.0f / 180.0f) - d6_7 * vsplat(1.0f / 180.0f) - d7_7 * vsplat(0.25f);
+            const vf8 k0_0 = t0_0 * vsplat(0.25f) - t0_1 * vsplat(1.0f / 18.0f) + t0_2 * vsplat(1.0f / 18.0f) + t0_3 * vsplat(1.0f / 360.0f) - t0_4 * vsplat(1.0f / 360.0f) + t0_5 * vsplat(16.0f / 45.0f) - t0_6 * vsplat(16.0f / 45.0f);
+            const vf8 k0_1 = -t0_1 * vsplat(1.0f / 18.0f) - t0_2 * vsplat(1.0f / 18.0f) + t0_3 * vsplat(1.0f / 180.0f) + t0_4 * vsplat(1.0f / 180.0f) + t0_5 * vsplat(8.0f / 45.0f) + t0_6 * vsplat(8.0f / 45.0f);
+            const vf8 k0_2 = -t0_1 * vsplat(1.0f / 18.0f) + t0_2 * vsplat(1.0f / 18.0f) + t0_3 * vsplat(1.0f / 90.0f) - t0_4 * vsplat(1.0f / 90.0f) + t0_5 * vsplat(4.0f / 45.0f) - t0_6 * vsplat(4.0f / 45.0f);
+            const vf8 k0_3 = -t0_1 * vsplat(1.0f / 18.0f) - t0_2 * vsplat(1.0f / 18.0f) + t0_3 * vsplat(1.0f / 45.0f) + t0_4 * vsplat(1.0f / 45.0f) + t0_5 * vsplat(2.0f / 45.0f) + t0_6 * vsplat(2.0f / 45.0f);
+            const vf8 k0_4 = -t0_1 * vsplat(1.0f / 18.0f) + t0_2 * vsplat(1.0f / 18.0f) + t0_3 * vsplat(2.0f / 45.0f) - t0_4 * vsplat(2.0f / 45.0f) + t0_5 * vsplat(1.0f / 45.0f) - t0_6 * vsplat(1.0f / 45.0f);
+            const vf8 k0_5 = -t0_1 * vsplat(1.0f / 18.0f) - t0_2 * vsplat(1.0f / 18.0f) + t0_3 * vsplat(4.0f / 45.0f) + t0_4 * vsplat(4.0f / 45.0f) + t0_5 * vsplat(1.0f / 90.0f) + t0_6 * vsplat(1.0f / 90.0f);
+            const vf8 k0_6 = -t0_1 * vsplat(1.0f / 18.0f) + t0_2 * vsplat(1.0f / 18.0f) + t0_3 * vsplat(8.0f / 45.0f) - t0_4 * vsplat(8.0f / 45.0f) + t0_5 * vsplat(1.0f / 180.0f) - t0_6 * vsplat(1.0f / 180.0f) - t0_7 * vsplat(0.25f);
+            const vf8 k1_0 = t1_0 * vsplat(0.25f) - t1_1 * vsplat(1.0f / 18.0f) + t1_2 * vsplat(1.0f / 18.0f) + t1_3 * vsplat(1.0f / 360.0f) - t1_4 * vsplat(1.0f / 360.0f) + t1_5 * vsplat(16.0f / 45.0f) - t1_6 * vsplat(16.0f / 45.0f);
+            const vf8 k1_1 = -t1_1 * vsplat(1.0f / 18.0f) - t1_2 * vsplat(1.0f / 18.0f) + t1_3 * vsplat(1.0f / 180.0f) + t1_4 * vsplat(1.0f / 180.0f) + t1_5 * vsplat(8.0f / 45.0f) + t1_6 * vsplat(8.0f / 45.0f);
+            const vf8 k1_2 = -t1_1 * vsplat(1.0f / 18.0f) + t1_2 * vsplat(1.0f / 18.0f) + t1_3 * vsplat(1.0f / 90.0f) - t1_4 * vsplat(1.0f / 90.0f) + t1_5 * vsplat(4.0f / 45.0f) - t1_6 * vsplat(4.0f / 45.0f);
+            const vf8 k1_3 = -t1_1 * vsplat(1.0f / 18.0f) - t1_2 * vsplat(1.0f / 18.0f) + t1_3 * vsplat(1.0f / 45.0f) + t1_4 * vsplat(1.0f / 45.0f) + t1_5 * vsplat(2.0f / 45.0f) + t1_6 * vsplat(2.0f / 45.0f);
+            const vf8 k1_4 = -t1_1 * vsplat(1.0f / 18.0f) + t1_2 * vsplat(1.0f / 18.0f) + t1_3 * vsplat(2.0f / 45.0f) - t1_4 * vsplat(2.0f / 45.0f) + t1_5 * vsplat(1.0f / 45.0f) - t1_6 * vsplat(1.0f / 45.0f);
+            const vf8 k1_5 = -t1_1 * vsplat(1.0f / 18.0f) - t1_2 * vsplat(1.0f / 18.0f) + t1_3 * vsplat(4.0f / 45.0f) + t1_4 * vsplat(4.0f / 45.0f) + t1_5 * vsplat(1.0f / 90.0f) + t1_6 * vsplat(1.0f / 90.0f);
+            const vf8 k1_6 = -t1_1 * vsplat(1.0f / 18.0f) + t1_2 * vsplat(1.0f / 18.0f) + t1_3 * vsplat(8.0f / 45.0f) - t1_4 * vsplat(8.0f / 45.0f) + t1_5 * vsplat(1.0f / 180.0f) - t1_6 * vsplat(1.0f / 180.0f) - t1_7 * vsplat(0.25f);
+            const vf8 k2_0 = t2_0 * vsplat(0.25f) - t2_1 * vsplat(1.0f / 18.0f) + t2_2 * vsplat(1.0f / 18.0f) + t2_3 * vsplat(1.0f / 360.0f) - t2_4 * vsplat(1.0f / 360.0f) + t2_5 * vsplat(16.0f / 45.0f) - t2_6 * vsplat(16.0f / 45.0f);
+            const vf8 k2_1 = -t2_1 * vsplat(1.0f / 18.0f) - t2_2 * vsplat(1.0f / 18.0f) + t2_3 * vsplat(1.0f / 180.0f) + t2_4 * vsplat(1.0f / 180.0f) + t2_5 * vsplat(8.0f / 45.0f) + t2_6 * vsplat(8.0f / 45.0f);
+            const vf8 k2_2 = -t2_1 * vsplat(1.0f / 18.0f) + t2_2 * vsplat(1.0f / 18.0f) + t2_3 * vsplat(1.0f / 90.0f) - t2_4 * vsplat(1.0f / 90.0f) + t2_5 * vsplat(4.0f / 45.0f) - t2_6 * vsplat(4.0f / 45.0f);
+            const vf8 k2_3 = -t2_1 * vsplat(1.0f / 18.0f) - t2_2 * vsplat(1.0f / 18.0f) + t2_3 * vsplat(1.0f / 45.0f) + t2_4 * vsplat(1.0f / 45.0f) + t2_5 * vsplat(2.0f / 45.0f) + t2_6 * vsplat(2.0f / 45.0f);
+            const vf8 k2_4 = -t2_1 * vsplat(1.0f / 18.0f) + t2_2 * vsplat(1.0f / 18.0f) + t2_3 * vsplat(2.0f / 45.0f) - t2_4 * vsplat(2.0f / 45.0f) + t2_5 * vsplat(1.0f / 45.0f) - t2_6 * vsplat(1.0f / 45.0f);
+            const vf8 k2_5 = -t2_1 * vsplat(1.0f / 18.0f) - t2_2 * vsplat(1.0f / 18.0f) + t2_3 * vsplat(4.0f / 45.0f) + t2_4 * vsplat(4.0f / 45.0f) + t2_5 * vsplat(1.0f / 90.0f) + t2_6 * vsplat(1.0f / 90.0f);
+            const vf8 k2_6 = -t2_1 * vsplat(1.0f / 18.0f) + t2_2 * vsplat(1.0f / 18.0f) + t2_3 * vsplat(8.0f / 45.0f) - t2_4 * vsplat(8.0f / 45.0f) + t2_5 * vsplat(1.0f / 180.0f) - t2_6 * vsplat(1.0f / 180.0f) - t2_7 * vsplat(0.25f);
+            const vf8 k3_0 = t3_0 * vsplat(0.25f) - t3_1 * vsplat(1.0f / 18.0f) + t3_2 * vsplat(1.0f / 18.0f) + t3_3 * vsplat(1.0f / 360.0f) - t3_4 * vsplat(1.0f / 360.0f) + t3_5 * vsplat(16.0f / 45.0f) - t3_6 * vsplat(16.0f / 45.0f);
+            const vf8 k3_1 = -t3_1 * vsplat(1.0f / 18.0f) - t3_2 * vsplat(1.0f / 18.0f) + t3_3 * vsplat(1.0f / 180.0f) + t3_4 * vsplat(1.0f / 180.0f) + t3_5 * vsplat(8.0f / 45.0f) + t3_6 * vsplat(8.0f / 45.0f);
+            const vf8 k3_2 = -t3_1 * vsplat(1.0f / 18.0f) + t3_2 * vsplat(1.0f / 18.0f) + t3_3 * vsplat(1.0f / 90.0f) - t3_4 * vsplat(1.0f / 90.0f) + t3_5 * vsplat(4.0f / 45.0f) - t3_6 * vsplat(4.0f / 45.0f);
+            const vf8 k3_3 = -t3_1 * vsplat(1.0f / 18.0f) - t3_2 * vsplat(1.0f / 18.0f) + t3_3 * vsplat(1.0f / 45.0f) + t3_4 * vsplat(1.0f / 45.0f) + t3_5 * vsplat(2.0f / 45.0f) + t3_6 * vsplat(2.0f / 45.0f);
+            const vf8 k3_4 = -t3_1 * vsplat(1.0f / 18.0f) + t3_2 * vsplat(1.0f / 18.0f) + t3_3 * vsplat(2.0f / 45.0f) - t3_4 * vsplat(2.0f / 45.0f) + t3_5 * vsplat(1.0f / 45.0f) - t3_6 * vsplat(1.0f / 45.0f);
+            const vf8 k3_5 = -t3_1 * vsplat(1.0f / 18.0f) - t3_2 * vsplat(1.0f / 18.0f) + t3_3 * vsplat(4.0f / 45.0f) + t3_4 * vsplat(4.0f / 45.0f) + t3_5 * vsplat(1.0f / 90.0f) + t3_6 * vsplat(1.0f / 90.0f);
+            const vf8 k3_6 = -t3_1 * vsplat(1.0f / 18.0f) + t3_2 * vsplat(1.0f / 18.0f) + t3_3 * vsplat(8.0f / 45.0f) - t3_4 * vsplat(8.0f / 45.0f) + t3_5 * vsplat(1.0f / 180.0f) - t3_6 * vsplat(1.0f / 180.0f) - t3_7 * vsplat(0.25f);
+            const vf8 k4_0 = t4_0 * vsplat(0.25f) - t4_1 * vsplat(1.0f / 18.0f) + t4_2 * vsplat(1.0f / 18.0f) + t4_3 * vsplat(1.0f / 360.0f) - t4_4 * vsplat(1.0f / 360.0f) + t4_5 * vsplat(16.0f / 45.0f) - t4_6 * vsplat(16.0f / 45.0f);
+            const vf8 k4_1 = -t4_1 * vsplat(1.0f / 18.0f) - t4_2 * vsplat(1.0f / 18.0f) + t4_3 * vsplat(1.0f / 180.0f) + t4_4 * vsplat(1.0f / 180.0f) + t4_5 * vsplat(8.0f / 45.0f) + t4_6 * vsplat(8.0f / 45.0f);
+            const vf8 k4_2 = -t4_1 * vsplat(1.0f / 18.0f) + t4_2 * vsplat(1.0f / 18.0f) + t4_3 * vsplat(1.0f / 90.0f) - t4_4 * vsplat(1.0f / 90.0f) + t4_5 * vsplat(4.0f / 45.0f) - t4_6 * vsplat(4.0f / 45.0f);
+            const vf8 k4_3 = -t4_1 * vsplat(1.0f / 18.0f) - t4_2 * vsplat(1.0f / 18.0f) + t4_3 * vsplat(1.0f / 45.0f) + t4_4 * vsplat(1.0f / 45.0f) + t4_5 * vsplat(2.0f / 45.0f) + t4_6 * vsplat(2.0f / 45.0f);
+            const vf8 k4_4 = -t4_1 * vsplat(1.0f / 18.0f) + t4_2 * vsplat(1.0f / 18.0f) + t4_3 * vsplat(2.0f / 45.0f) - t4_4 * vsplat(2.0f / 45.0f) + t4_5 * vsplat(1.0f / 45.0f) - t4_6 * vsplat(1.0f / 45.0f);
+            const vf8 k4_5 = -t4_1 * vsplat(1.0f / 18.0f) - t4_2 * vsplat(1.0f / 18.0f) + t4_3 * vsplat(4.0f / 45.0f) + t4_4 * vsplat(4.0f / 45.0f) + t4_5 * vsplat(1.0f / 90.0f) + t4_6 * vsplat(1.0f / 90.0f);
+            const vf8 k4_6 = -t4_1 * vsplat(1.0f / 18.0f) + t4_2 * vsplat(1.0f / 18.0f) + t4_3 * vsplat(8.0f / 45.0f) - t4_4 * vsplat(8.0f / 45.0f) + t4_5 * vsplat(1.0f / 180.0f) - t4_6 * vsplat(1.0f / 180.0f) - t4_7 * vsplat(0.25f);
+            const vf8 k5_0 = t5_0 * vsplat(0.25f) - t5_1 * vsplat(1.0f / 18.0f) + t5_2 * vsplat(1.0f / 18.0f) + t5_3 * vsplat(1.0f / 360.0f) - t5_4 * vsplat(1.0f / 360.0f) + t5_5 * vsplat(16.0f / 45.0f) - t5_6 * vsplat(16.0f / 45.0f);
+            const vf8 k5_1 = -t5_1 * vsplat(1.0f / 18.0f) - t5_2 * vsplat(1.0f / 18.0f) + t5_3 * vsplat(1.0f / 180.0f) + t5_4 * vsplat(1.0f / 180.0f) + t5_5 * vsplat(8.0f / 45.0f) + t5_6 * vsplat(8.0f / 45.0f);
+            const vf8 k5_2 = -t5_1 * vsplat(1.0f / 18.0f) + t5_2 * vsplat(1.0f / 18.0f) + t5_3 * vsplat(1.0f / 90.0f) - t5_4 * vsplat(1.0f / 90.0f) + t5_5 * vsplat(4.0f / 45.0f) - t5_6 * vsplat(4.0f / 45.0f);
+            const vf8 k5_3 = -t5_1 * vsplat(1.0f / 18.0f) - t5_2 * vsplat(1.0f / 18.0f) + t5_3 * vsplat(1.0f / 45.0f) + t5_4 * vsplat(1.0f / 45.0f) + t5_5 * vsplat(2.0f / 45.0f) + t5_6 * vsplat(2.0f / 45.0f);
+            const vf8 k5_4 = -t5_1 * vsplat(1.0f / 18.0f) + t5_2 * vsplat(1.0f / 18.0f) + t5_3 * vsplat(2.0f / 45.0f) - t5_4 * vsplat(2.0f / 45.0f) + t5_5 * vsplat(1.0f / 45.0f) - t5_6 * vsplat(1.0f / 45.0f);
+            const vf8 k5_5 = -t5_1 * vsplat(1.0f / 18.0f) - t5_2 * vsplat(1.0f / 18.0f) + t5_3 * vsplat(4.0f / 45.0f) + t5_4 * vsplat(4.0f / 45.0f) + t5_5 * vsplat(1.0f / 90.0f) + t5_6 * vsplat(1.0f / 90.0f);
+            const vf8 k5_6 = -t5_1 * vsplat(1.0f / 18.0f) + t5_2 * vsplat(1.0f / 18.0f) + t5_3 * vsplat(8.0f / 45.0f) - t5_4 * vsplat(8.0f / 45.0f) + t5_5 * vsplat(1.0f / 180.0f) - t5_6 * vsplat(1.0f / 180.0f) - t5_7 * vsplat(0.25f);
+            const vf8 k6_0 = t6_0 * vsplat(0.25f) - t6_1 * vsplat(1.0f / 18.0f) + t6_2 * vsplat(1.0f / 18.0f) + t6_3 * vsplat(1.0f / 360.0f) - t6_4 * vsplat(1.0f / 360.0f) + t6_5 * vsplat(16.0f / 45.0f) - t6_6 * vsplat(16.0f / 45.0f);
+            const vf8 k6_1 = -t6_1 * vsplat(1.0f / 18.0f) - t6_2 * vsplat(1.0f / 18.0f) + t6_3 * vsplat(1.0f / 180.0f) + t6_4 * vsplat(1.0f / 180.0f) + t6_5 * vsplat(8.0f / 45.0f) + t6_6 * vsplat(8.0f / 45.0f);
+            const vf8 k6_2 = -t6_1 * vsplat(1.0f / 18.0f) + t6_2 * vsplat(1.0f / 18.0f) + t6_3 * vsplat(1.0f / 90.0f) - t6_4 * vsplat(1.0f / 90.0f) + t6_5 * vsplat(4.0f / 45.0f) - t6_6 * vsplat(4.0f / 45.0f);
+            const vf8 k6_3 = -t6_1 * vsplat(1.0f / 18.0f) - t6_2 * vsplat(1.0f / 18.0f) + t6_3 * vsplat(1.0f / 45.0f) + t6_4 * vsplat(1.0f / 45.0f) + t6_5 * vsplat(2.0f / 45.0f) + t6_6 * vsplat(2.0f / 45.0f);
+            const vf8 k6_4 = -t6_1 * vsplat(1.0f / 18.0f) + t6_2 * vsplat(1.0f / 18.0f) + t6_3 * vsplat(2.0f / 45.0f) - t6_4 * vsplat(2.0f / 45.0f) + t6_5 * vsplat(1.0f / 45.0f) - t6_6 * vsplat(1.0f / 45.0f);
+            const vf8 k6_5 = -t6_1 * vsplat(1.0f / 18.0f) - t6_2 * vsplat(1.0f / 18.0f) + t6_3 * vsplat(4.0f / 45.0f) + t6_4 * vsplat(4.0f / 45.0f) + t6_5 * vsplat(1.0f / 90.0f) + t6_6 * vsplat(1.0f / 90.0f);
+            const vf8 k6_6 = -t6_1 * vsplat(1.0f / 18.0f) + t6_2 * vsplat(1.0f / 18.0f) + t6_3 * vsplat(8.0f / 45.0f) - t6_4 * vsplat(8.0f / 45.0f) + t6_5 * vsplat(1.0f / 180.0f) - t6_6 * vsplat(1.0f / 180.0f) - t6_7 * vsplat(0.25f);
+            vstore(g + 0, vload(g + 0) + k0_0);
+            vstore(g + 2048, vload(g + 2048) + k0_1);
+            vstore(g + 4096, vload(g + 4096) + k0_2);
+            vstore(g + 6144, vload(g + 6144) + k0_3);
+            vstore(g + 8192, vload(g + 8192) + k0_4);
+            vstore(g + 10240, vload(g + 10240) + k0_5);
+            vstore(g + 12288, vload(g + 12288) + k0_6);
+            vstore(g + 14336, vload(g + 14336) + k1_0);
+            vstore(g + 16384, vload(g + 16384) + k1_1);
+            vstore(g + 18432, vload(g + 18432) + k1_2);
+            vstore(g + 20480, vload(g + 20480) + k1_3);
+            vstore(g + 22528, vload(g + 22528) + k1_4);
+            vstore(g + 24576, vload(g + 24576) + k1_5);
+            vstore(g + 26624, vload(g + 26624) + k1_6);
+            vstore(g + 28672, vload(g + 28672) + k2_0);
+            vstore(g + 30720, vload(g + 30720) + k2_1);
+            vstore(g + 32768, vload(g + 32768) + k2_2);
+            vstore(g + 34816, vload(g + 34816) + k2_3);
+            vstore(g + 36864, vload(g + 36864) + k2_4);
+            vstore(g + 38912, vload(g + 38912) + k2_5);
+            vstore(g + 40960, vload(g + 40960) + k2_6);
+            vstore(g + 43008, vload(g + 43008) + k3_0);
+            vstore(g + 45056, vload(g + 45056) + k3_1);
+            vstore(g + 47104, vload(g + 47104) + k3_2);
+            vstore(g + 49152, vload(g + 49152) + k3_3);
+            vstore(g + 51200, vload(g + 51200) + k3_4);
+            vstore(g + 53248, vload(g + 53248) + k3_5);
+            vstore(g + 55296, vload(g + 55296) + k3_6);
+            vstore(g + 57344, vload(g + 57344) + k4_0);
+            vstore(g + 59392, vload(g + 59392) + k4_1);
+            vstore(g + 61440, vload(g + 61440) + k4_2);
+            vstore(g + 63488, vload(g + 63488) + k4_3);
+            vstore(g + 65536, vload(g + 65536) + k4_4);
+            vstore(g + 67584, vload(g + 67584) + k4_5);
+            vstore(g + 69632, vload(g + 69632) + k4_6);
+            vstore(g + 71680, vload(g + 71680) + k5_0);
+            vstore(g + 73728, vload(g + 73728) + k5_1);
+            vstore(g + 75776, vload(g + 75776) + k5_2);
+            vstore(g + 77824, vload(g + 77824) + k5_3);
+            vstore(g + 79872, vload(g + 79872) + k5_4);
+            vstore(g + 81920, vload(g + 81920) + k5_5);
+            vstore(g + 83968, vload(g + 83968) + k5_6);
+            vstore(g + 86016, vload(g + 86016) + k6_0);
+            vstore(g + 88064, vload(g + 88064) + k6_1);
+            vstore(g + 90112, vload(g + 90112) + k6_2);
+            vstore(g + 92160, vload(g + 92160) + k6_3);
+            vstore(g + 94208, vload(g + 94208) + k6_4);
+            vstore(g + 96256, vload(g + 96256) + k6_5);
+            vstore(g + 98304, vload(g + 98304) + k6_6);
+        }
+    }
+}
+#endif
+
+static void conv2_backward(const float *restrict params, float *restrict grads, float *restrict w, const float *restrict wut, float *restrict wdu, float *restrict wv, float *restrict wm)
 {
     float *restrict gkern = grads + P_CONV2_KERNEL;
     float *restrict gbias = grads + P_CONV2_BIAS;
@@ -503,89 +1371,844 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
         }
     }
 #ifdef CONVC_VECTOR
+    (void)gkern;    /* added once per call, from the transformed domain */
     {
-        int oy, ox, cb, ky, r;
-        for (ky = 0; ky < 7; ky++) {
-            const int oy0 = ky < 3 ? (3 - ky) / 1 : 0;
-            const int oy1 = (17 - ky) / 1 < 14 ? (17 - ky) / 1 : 14;
-            for (r = 0; r < 222; r += 6) {
-                for (cb = 0; cb < 64; cb += 32) {
-                    const float *restrict xr = src + ky * 640 + r;
-                    float *restrict gb = gkern + (ky * 224 + r) * 64 + cb;
+        float *restrict dsrc = w + W_CONV2_DPAD;
+        float *restrict din = w + W_POOL1_DOUT;
+        (void)params;
+        int ty, tx, cb, xi;
+        for (ty = 0; ty < 7; ty++) {
+            for (tx = 0; tx < 7; tx++) {
+                for (cb = 0; cb < 64; cb += 8) {
+                    const float *restrict dy = dz + (ty * 28 + tx * 2) * 64 + cb;
+                    float *restrict z = wm + (ty * 7 + tx) * 64 + cb;
+                    const vf8 d0_0 = vload(dy + 0);
+                    const vf8 d0_1 = vload(dy + 64);
+                    const vf8 d1_0 = vload(dy + 896);
+                    const vf8 d1_1 = vload(dy + 960);
+                    const vf8 t0_0 = d0_0;
+                    const vf8 t0_1 = d0_1;
+                    const vf8 t1_0 = d0_0 + d1_0;
+                    const vf8 t1_1 = d0_1 + d1_1;
+                    const vf8 t2_0 = d0_0 - d1_0;
+                    const vf8 t2_1 = d0_1 - d1_1;
+                    const vf8 t3_0 = d0_0 + d1_0 * vsplat(2.0f);
+                    const vf8 t3_1 = d0_1 + d1_1 * vsplat(2.0f);
+                    const vf8 t4_0 = d0_0 - d1_0 * vsplat(2.0f);
+                    const vf8 t4_1 = d0_1 - d1_1 * vsplat(2.0f);
+                    const vf8 t5_0 = d0_0 + d1_0 * vsplat(0.5f);
+                    const vf8 t5_1 = d0_1 + d1_1 * vsplat(0.5f);
+                    const vf8 t6_0 = d0_0 - d1_0 * vsplat(0.5f);
+                    const vf8 t6_1 = d0_1 - d1_1 * vsplat(0.5f);
+                    const vf8 t7_0 = d1_0;
+                    const vf8 t7_1 = d1_1;
+                    const vf8 z0_0 = t0_0;
+                    const vf8 z0_1 = t0_0 + t0_1;
+                    const vf8 z0_2 = t0_0 - t0_1;
+                    const vf8 z0_3 = t0_0 + t0_1 * vsplat(2.0f);
+                    const vf8 z0_4 = t0_0 - t0_1 * vsplat(2.0f);
+                    const vf8 z0_5 = t0_0 + t0_1 * vsplat(0.5f);
+                    const vf8 z0_6 = t0_0 - t0_1 * vsplat(0.5f);
+                    const vf8 z0_7 = t0_1;
+                    const vf8 z1_0 = t1_0;
+                    const vf8 z1_1 = t1_0 + t1_1;
+                    const vf8 z1_2 = t1_0 - t1_1;
+                    const vf8 z1_3 = t1_0 + t1_1 * vsplat(2.0f);
+                    const vf8 z1_4 = t1_0 - t1_1 * vsplat(2.0f);
+                    const vf8 z1_5 = t1_0 + t1_1 * vsplat(0.5f);
+                    const vf8 z1_6 = t1_0 - t1_1 * vsplat(0.5f);
+                    const vf8 z1_7 = t1_1;
+                    const vf8 z2_0 = t2_0;
+                    const vf8 z2_1 = t2_0 + t2_1;
+                    const vf8 z2_2 = t2_0 - t2_1;
+                    const vf8 z2_3 = t2_0 + t2_1 * vsplat(2.0f);
+                    const vf8 z2_4 = t2_0 - t2_1 * vsplat(2.0f);
+                    const vf8 z2_5 = t2_0 + t2_1 * vsplat(0.5f);
+                    const vf8 z2_6 = t2_0 - t2_1 * vsplat(0.5f);
+                    const vf8 z2_7 = t2_1;
+                    const vf8 z3_0 = t3_0;
+                    const vf8 z3_1 = t3_0 + t3_1;
+                    const vf8 z3_2 = t3_0 - t3_1;
+                    const vf8 z3_3 = t3_0 + t3_1 * vsplat(2.0f);
+                    const vf8 z3_4 = t3_0 - t3_1 * vsplat(2.0f);
+                    const vf8 z3_5 = t3_0 + t3_1 * vsplat(0.5f);
+                    const vf8 z3_6 = t3_0 - t3_1 * vsplat(0.5f);
+                    const vf8 z3_7 = t3_1;
+                    const vf8 z4_0 = t4_0;
+                    const vf8 z4_1 = t4_0 + t4_1;
+                    const vf8 z4_2 = t4_0 - t4_1;
+                    const vf8 z4_3 = t4_0 + t4_1 * vsplat(2.0f);
+                    const vf8 z4_4 = t4_0 - t4_1 * vsplat(2.0f);
+                    const vf8 z4_5 = t4_0 + t4_1 * vsplat(0.5f);
+                    const vf8 z4_6 = t4_0 - t4_1 * vsplat(0.5f);
+                    const vf8 z4_7 = t4_1;
+                    const vf8 z5_0 = t5_0;
+                    const vf8 z5_1 = t5_0 + t5_1;
+                    const vf8 z5_2 = t5_0 - t5_1;
+                    const vf8 z5_3 = t5_0 + t5_1 * vsplat(2.0f);
+                    const vf8 z5_4 = t5_0 - t5_1 * vsplat(2.0f);
+                    const vf8 z5_5 = t5_0 + t5_1 * vsplat(0.5f);
+                    const vf8 z5_6 = t5_0 - t5_1 * vsplat(0.5f);
+                    const vf8 z5_7 = t5_1;
+                    const vf8 z6_0 = t6_0;
+                    const vf8 z6_1 = t6_0 + t6_1;
+                    const vf8 z6_2 = t6_0 - t6_1;
+                    const vf8 z6_3 = t6_0 + t6_1 * vsplat(2.0f);
+                    const vf8 z6_4 = t6_0 - t6_1 * vsplat(2.0f);
+                    const vf8 z6_5 = t6_0 + t6_1 * vsplat(0.5f);
+                    const vf8 z6_6 = t6_0 - t6_1 * vsplat(0.5f);
+                    const vf8 z6_7 = t6_1;
+                    const vf8 z7_0 = t7_0;
+                    const vf8 z7_1 = t7_0 + t7_1;
+                    const vf8 z7_2 = t7_0 - t7_1;
+                    const vf8 z7_3 = t7_0 + t7_1 * vsplat(2.0f);
+                    const vf8 z7_4 = t7_0 - t7_1 * vsplat(2.0f);
+                    const vf8 z7_5 = t7_0 + t7_1 * vsplat(0.5f);
+                    const vf8 z7_6 = t7_0 - t7_1 * vsplat(0.5f);
+                    const vf8 z7_7 = t7_1;
+                    vstore(z + 0, z0_0);
+                    vstore(z + 3136, z0_1);
+                    vstore(z + 6272, z0_2);
+                    vstore(z + 9408, z0_3);
+                    vstore(z + 12544, z0_4);
+                    vstore(z + 15680, z0_5);
+                    vstore(z + 18816, z0_6);
+                    vstore(z + 21952, z0_7);
+                    vstore(z + 25088, z1_0);
+                    vstore(z + 28224, z1_1);
+                    vstore(z + 31360, z1_2);
+                    vstore(z + 34496, z1_3);
+                    vstore(z + 37632, z1_4);
+                    vstore(z + 40768, z1_5);
+                    vstore(z + 43904, z1_6);
+                    vstore(z + 47040, z1_7);
+                    vstore(z + 50176, z2_0);
+                    vstore(z + 53312, z2_1);
+                    vstore(z + 56448, z2_2);
+                    vstore(z + 59584, z2_3);
+                    vstore(z + 62720, z2_4);
+                    vstore(z + 65856, z2_5);
+                    vstore(z + 68992, z2_6);
+                    vstore(z + 72128, z2_7);
+                    vstore(z + 75264, z3_0);
+                    vstore(z + 78400, z3_1);
+                    vstore(z + 81536, z3_2);
+                    vstore(z + 84672, z3_3);
+                    vstore(z + 87808, z3_4);
+                    vstore(z + 90944, z3_5);
+                    vstore(z + 94080, z3_6);
+                    vstore(z + 97216, z3_7);
+                    vstore(z + 100352, z4_0);
+                    vstore(z + 103488, z4_1);
+                    vstore(z + 106624, z4_2);
+                    vstore(z + 109760, z4_3);
+                    vstore(z + 112896, z4_4);
+                    vstore(z + 116032, z4_5);
+                    vstore(z + 119168, z4_6);
+                    vstore(z + 122304, z4_7);
+                    vstore(z + 125440, z5_0);
+                    vstore(z + 128576, z5_1);
+                    vstore(z + 131712, z5_2);
+                    vstore(z + 134848, z5_3);
+                    vstore(z + 137984, z5_4);
+                    vstore(z + 141120, z5_5);
+                    vstore(z + 144256, z5_6);
+                    vstore(z + 147392, z5_7);
+                    vstore(z + 150528, z6_0);
+                    vstore(z + 153664, z6_1);
+                    vstore(z + 156800, z6_2);
+                    vstore(z + 159936, z6_3);
+                    vstore(z + 163072, z6_4);
+                    vstore(z + 166208, z6_5);
+                    vstore(z + 169344, z6_6);
+                    vstore(z + 172480, z6_7);
+                    vstore(z + 175616, z7_0);
+                    vstore(z + 178752, z7_1);
+                    vstore(z + 181888, z7_2);
+                    vstore(z + 185024, z7_3);
+                    vstore(z + 188160, z7_4);
+                    vstore(z + 191296, z7_5);
+                    vstore(z + 194432, z7_6);
+                    vstore(z + 197568, z7_7);
+                }
+            }
+        }
+        for (ty = 0; ty < 7; ty++) {
+            for (tx = 0; tx < 7; tx++) {
+                for (cb = 0; cb < 32; cb += 8) {
+                    const float *restrict img = src + (ty * 40 + tx * 2) * 32 + cb;
+                    float *restrict v = wv + (ty * 7 + tx) * 32 + cb;
+                    const vf8 d0_0 = vload(img + 0);
+                    const vf8 d0_1 = vload(img + 32);
+                    const vf8 d0_2 = vload(img + 64);
+                    const vf8 d0_3 = vload(img + 96);
+                    const vf8 d0_4 = vload(img + 128);
+                    const vf8 d0_5 = vload(img + 160);
+                    const vf8 d0_6 = vload(img + 192);
+                    const vf8 d0_7 = vload(img + 224);
+                    const vf8 d1_0 = vload(img + 640);
+                    const vf8 d1_1 = vload(img + 672);
+                    const vf8 d1_2 = vload(img + 704);
+                    const vf8 d1_3 = vload(img + 736);
+                    const vf8 d1_4 = vload(img + 768);
+                    const vf8 d1_5 = vload(img + 800);
+                    const vf8 d1_6 = vload(img + 832);
+                    const vf8 d1_7 = vload(img + 864);
+                    const vf8 d2_0 = vload(img + 1280);
+                    const vf8 d2_1 = vload(img + 1312);
+                    const vf8 d2_2 = vload(img + 1344);
+                    const vf8 d2_3 = vload(img + 1376);
+                    const vf8 d2_4 = vload(img + 1408);
+                    const vf8 d2_5 = vload(img + 1440);
+                    const vf8 d2_6 = vload(img + 1472);
+                    const vf8 d2_7 = vload(img + 1504);
+                    const vf8 d3_0 = vload(img + 1920);
+                    const vf8 d3_1 = vload(img + 1952);
+                    const vf8 d3_2 = vload(img + 1984);
+                    const vf8 d3_3 = vload(img + 2016);
+                    const vf8 d3_4 = vload(img + 2048);
+                    const vf8 d3_5 = vload(img + 2080);
+                    const vf8 d3_6 = vload(img + 2112);
+                    const vf8 d3_7 = vload(img + 2144);
+                    const vf8 d4_0 = vload(img + 2560);
+                    const vf8 d4_1 = vload(img + 2592);
+                    const vf8 d4_2 = vload(img + 2624);
+                    const vf8 d4_3 = vload(img + 2656);
+                    const vf8 d4_4 = vload(img + 2688);
+                    const vf8 d4_5 = vload(img + 2720);
+                    const vf8 d4_6 = vload(img + 2752);
+                    const vf8 d4_7 = vload(img + 2784);
+                    const vf8 d5_0 = vload(img + 3200);
+                    const vf8 d5_1 = vload(img + 3232);
+                    const vf8 d5_2 = vload(img + 3264);
+                    const vf8 d5_3 = vload(img + 3296);
+                    const vf8 d5_4 = vload(img + 3328);
+                    const vf8 d5_5 = vload(img + 3360);
+                    const vf8 d5_6 = vload(img + 3392);
+                    const vf8 d5_7 = vload(img + 3424);
+                    const vf8 d6_0 = vload(img + 3840);
+                    const vf8 d6_1 = vload(img + 3872);
+                    const vf8 d6_2 = vload(img + 3904);
+                    const vf8 d6_3 = vload(img + 3936);
+                    const vf8 d6_4 = vload(img + 3968);
+                    const vf8 d6_5 = vload(img + 4000);
+                    const vf8 d6_6 = vload(img + 4032);
+                    const vf8 d6_7 = vload(img + 4064);
+                    const vf8 d7_0 = vload(img + 4480);
+                    const vf8 d7_1 = vload(img + 4512);
+                    const vf8 d7_2 = vload(img + 4544);
+                    const vf8 d7_3 = vload(img + 4576);
+                    const vf8 d7_4 = vload(img + 4608);
+                    const vf8 d7_5 = vload(img + 4640);
+                    const vf8 d7_6 = vload(img + 4672);
+                    const vf8 d7_7 = vload(img + 4704);
+                    const vf8 t0_0 = d0_0 * vsplat(4.0f) - d2_0 * vsplat(21.0f) + d4_0 * vsplat(21.0f) - d6_0 * vsplat(4.0f);
+                    const vf8 t0_1 = d0_1 * vsplat(4.0f) - d2_1 * vsplat(21.0f) + d4_1 * vsplat(21.0f) - d6_1 * vsplat(4.0f);
+                    const vf8 t0_2 = d0_2 * vsplat(4.0f) - d2_2 * vsplat(21.0f) + d4_2 * vsplat(21.0f) - d6_2 * vsplat(4.0f);
+                    const vf8 t0_3 = d0_3 * vsplat(4.0f) - d2_3 * vsplat(21.0f) + d4_3 * vsplat(21.0f) - d6_3 * vsplat(4.0f);
+                    const vf8 t0_4 = d0_4 * vsplat(4.0f) - d2_4 * vsplat(21.0f) + d4_4 * vsplat(21.0f) - d6_4 * vsplat(4.0f);
+                    const vf8 t0_5 = d0_5 * vsplat(4.0f) - d2_5 * vsplat(21.0f) + d4_5 * vsplat(21.0f) - d6_5 * vsplat(4.0f);
+                    const vf8 t0_6 = d0_6 * vsplat(4.0f) - d2_6 * vsplat(21.0f) + d4_6 * vsplat(21.0f) - d6_6 * vsplat(4.0f);
+                    const vf8 t0_7 = d0_7 * vsplat(4.0f) - d2_7 * vsplat(21.0f) + d4_7 * vsplat(21.0f) - d6_7 * vsplat(4.0f);
+                    const vf8 t1_0 = d1_0 * vsplat(4.0f) + d2_0 * vsplat(4.0f) - d3_0 * vsplat(17.0f) - d4_0 * vsplat(17.0f) + d5_0 * vsplat(4.0f) + d6_0 * vsplat(4.0f);
+                    const vf8 t1_1 = d1_1 * vsplat(4.0f) + d2_1 * vsplat(4.0f) - d3_1 * vsplat(17.0f) - d4_1 * vsplat(17.0f) + d5_1 * vsplat(4.0f) + d6_1 * vsplat(4.0f);
+                    const vf8 t1_2 = d1_2 * vsplat(4.0f) + d2_2 * vsplat(4.0f) - d3_2 * vsplat(17.0f) - d4_2 * vsplat(17.0f) + d5_2 * vsplat(4.0f) + d6_2 * vsplat(4.0f);
+                    const vf8 t1_3 = d1_3 * vsplat(4.0f) + d2_3 * vsplat(4.0f) - d3_3 * vsplat(17.0f) - d4_3 * vsplat(17.0f) + d5_3 * vsplat(4.0f) + d6_3 * vsplat(4.0f);
+                    const vf8 t1_4 = d1_4 * vsplat(4.0f) + d2_4 * vsplat(4.0f) - d3_4 * vsplat(17.0f) - d4_4 * vsplat(17.0f) + d5_4 * vsplat(4.0f) + d6_4 * vsplat(4.0f);
+                    const vf8 t1_5 = d1_5 * vsplat(4.0f) + d2_5 * vsplat(4.0f) - d3_5 * vsplat(17.0f) - d4_5 * vsplat(17.0f) + d5_5 * vsplat(4.0f) + d6_5 * vsplat(4.0f);
+                    const vf8 t1_6 = d1_6 * vsplat(4.0f) + d2_6 * vsplat(4.0f) - d3_6 * vsplat(17.0f) - d4_6 * vsplat(17.0f) + d5_6 * vsplat(4.0f) + d6_6 * vsplat(4.0f);
+                    const vf8 t1_7 = d1_7 * vsplat(4.0f) + d2_7 * vsplat(4.0f) - d3_7 * vsplat(17.0f) - d4_7 * vsplat(17.0f) + d5_7 * vsplat(4.0f) + d6_7 * vsplat(4.0f);
+                    const vf8 t2_0 = d1_0 * vsplat(4.0f) - d2_0 * vsplat(4.0f) - d3_0 * vsplat(17.0f) + d4_0 * vsplat(17.0f) + d5_0 * vsplat(4.0f) - d6_0 * vsplat(4.0f);
+                    const vf8 t2_1 = d1_1 * vsplat(4.0f) - d2_1 * vsplat(4.0f) - d3_1 * vsplat(17.0f) + d4_1 * vsplat(17.0f) + d5_1 * vsplat(4.0f) - d6_1 * vsplat(4.0f);
+                    const vf8 t2_2 = d1_2 * vsplat(4.0f) - d2_2 * vsplat(4.0f) - d3_2 * vsplat(17.0f) + d4_2 * vsplat(17.0f) + d5_2 * vsplat(4.0f) - d6_2 * vsplat(4.0f);
+                    const vf8 t2_3 = d1_3 * vsplat(4.0f) - d2_3 * vsplat(4.0f) - d3_3 * vsplat(17.0f) + d4_3 * vsplat(17.0f) + d5_3 * vsplat(4.0f) - d6_3 * vsplat(4.0f);
+                    const vf8 t2_4 = d1_4 * vsplat(4.0f) - d2_4 * vsplat(4.0f) - d3_4 * vsplat(17.0f) + d4_4 * vsplat(17.0f) + d5_4 * vsplat(4.0f) - d6_4 * vsplat(4.0f);
+                    const vf8 t2_5 = d1_5 * vsplat(4.0f) - d2_5 * vsplat(4.0f) - d3_5 * vsplat(17.0f) + d4_5 * vsplat(17.0f) + d5_5 * vsplat(4.0f) - d6_5 * vsplat(4.0f);
+                    const vf8 t2_6 = d1_6 * vsplat(4.0f) - d2_6 * vsplat(4.0f) - d3_6 * vsplat(17.0f) + d4_6 * vsplat(17.0f) + d5_6 * vsplat(4.0f) - d6_6 * vsplat(4.0f);
+                    const vf8 t2_7 = d1_7 * vsplat(4.0f) - d2_7 * vsplat(4.0f) - d3_7 * vsplat(17.0f) + d4_7 * vsplat(17.0f) + d5_7 * vsplat(4.0f) - d6_7 * vsplat(4.0f);
+                    const vf8 t3_0 = d1_0 * vsplat(2.0f) + d2_0 - d3_0 * vsplat(10.0f) - d4_0 * vsplat(5.0f) + d5_0 * vsplat(8.0f) + d6_0 * vsplat(4.0f);
+                    const vf8 t3_1 = d1_1 * vsplat(2.0f) + d2_1 - d3_1 * vsplat(10.0f) - d4_1 * vsplat(5.0f) + d5_1 * vsplat(8.0f) + d6_1 * vsplat(4.0f);
+                    const vf8 t3_2 = d1_2 * vsplat(2.0f) + d2_2 - d3_2 * vsplat(10.0f) - d4_2 * vsplat(5.0f) + d5_2 * vsplat(8.0f) + d6_2 * vsplat(4.0f);
+                    const vf8 t3_3 = d1_3 * vsplat(2.0f) + d2_3 - d3_3 * vsplat(10.0f) - d4_3 * vsplat(5.0f) + d5_3 * vsplat(8.0f) + d6_3 * vsplat(4.0f);
+                    const vf8 t3_4 = d1_4 * vsplat(2.0f) + d2_4 - d3_4 * vsplat(10.0f) - d4_4 * vsplat(5.0f) + d5_4 * vsplat(8.0f) + d6_4 * vsplat(4.0f);
+                    const vf8 t3_5 = d1_5 * vsplat(2.0f) + d2_5 - d3_5 * vsplat(10.0f) - d4_5 * vsplat(5.0f) + d5_5 * vsplat(8.0f) + d6_5 * vsplat(4.0f);
+                    const vf8 t3_6 = d1_6 * vsplat(2.0f) + d2_6 - d3_6 * vsplat(10.0f) - d4_6 * vsplat(5.0f) + d5_6 * vsplat(8.0f) + d6_6 * vsplat(4.0f);
+                    const vf8 t3_7 = d1_7 * vsplat(2.0f) + d2_7 - d3_7 * vsplat(10.0f) - d4_7 * vsplat(5.0f) + d5_7 * vsplat(8.0f) + d6_7 * vsplat(4.0f);
+                    const vf8 t4_0 = d1_0 * vsplat(2.0f) - d2_0 - d3_0 * vsplat(10.0f) + d4_0 * vsplat(5.0f) + d5_0 * vsplat(8.0f) - d6_0 * vsplat(4.0f);
+                    const vf8 t4_1 = d1_1 * vsplat(2.0f) - d2_1 - d3_1 * vsplat(10.0f) + d4_1 * vsplat(5.0f) + d5_1 * vsplat(8.0f) - d6_1 * vsplat(4.0f);
+                    const vf8 t4_2 = d1_2 * vsplat(2.0f) - d2_2 - d3_2 * vsplat(10.0f) + d4_2 * vsplat(5.0f) + d5_2 * vsplat(8.0f) - d6_2 * vsplat(4.0f);
+                    const vf8 t4_3 = d1_3 * vsplat(2.0f) - d2_3 - d3_3 * vsplat(10.0f) + d4_3 * vsplat(5.0f) + d5_3 * vsplat(8.0f) - d6_3 * vsplat(4.0f);
+                    const vf8 t4_4 = d1_4 * vsplat(2.0f) - d2_4 - d3_4 * vsplat(10.0f) + d4_4 * vsplat(5.0f) + d5_4 * vsplat(8.0f) - d6_4 * vsplat(4.0f);
+                    const vf8 t4_5 = d1_5 * vsplat(2.0f) - d2_5 - d3_5 * vsplat(10.0f) + d4_5 * vsplat(5.0f) + d5_5 * vsplat(8.0f) - d6_5 * vsplat(4.0f);
+                    const vf8 t4_6 = d1_6 * vsplat(2.0f) - d2_6 - d3_6 * vsplat(10.0f) + d4_6 * vsplat(5.0f) + d5_6 * vsplat(8.0f) - d6_6 * vsplat(4.0f);
+                    const vf8 t4_7 = d1_7 * vsplat(2.0f) - d2_7 - d3_7 * vsplat(10.0f) + d4_7 * vsplat(5.0f) + d5_7 * vsplat(8.0f) - d6_7 * vsplat(4.0f);
+                    const vf8 t5_0 = d1_0 * vsplat(4.0f) + d2_0 * vsplat(8.0f) - d3_0 * vsplat(5.0f) - d4_0 * vsplat(10.0f) + d5_0 + d6_0 * vsplat(2.0f);
+                    const vf8 t5_1 = d1_1 * vsplat(4.0f) + d2_1 * vsplat(8.0f) - d3_1 * vsplat(5.0f) - d4_1 * vsplat(10.0f) + d5_1 + d6_1 * vsplat(2.0f);
+                    const vf8 t5_2 = d1_2 * vsplat(4.0f) + d2_2 * vsplat(8.0f) - d3_2 * vsplat(5.0f) - d4_2 * vsplat(10.0f) + d5_2 + d6_2 * vsplat(2.0f);
+                    const vf8 t5_3 = d1_3 * vsplat(4.0f) + d2_3 * vsplat(8.0f) - d3_3 * vsplat(5.0f) - d4_3 * vsplat(10.0f) + d5_3 + d6_3 * vsplat(2.0f);
+                    const vf8 t5_4 = d1_4 * vsplat(4.0f) + d2_4 * vsplat(8.0f) - d3_4 * vsplat(5.0f) - d4_4 * vsplat(10.0f) + d5_4 + d6_4 * vsplat(2.0f);
+                    const vf8 t5_5 = d1_5 * vsplat(4.0f) + d2_5 * vsplat(8.0f) - d3_5 * vsplat(5.0f) - d4_5 * vsplat(10.0f) + d5_5 + d6_5 * vsplat(2.0f);
+                    const vf8 t5_6 = d1_6 * vsplat(4.0f) + d2_6 * vsplat(8.0f) - d3_6 * vsplat(5.0f) - d4_6 * vsplat(10.0f) + d5_6 + d6_6 * vsplat(2.0f);
+                    const vf8 t5_7 = d1_7 * vsplat(4.0f) + d2_7 * vsplat(8.0f) - d3_7 * vsplat(5.0f) - d4_7 * vsplat(10.0f) + d5_7 + d6_7 * vsplat(2.0f);
+                    const vf8 t6_0 = d1_0 * vsplat(4.0f) - d2_0 * vsplat(8.0f) - d3_0 * vsplat(5.0f) + d4_0 * vsplat(10.0f) + d5_0 - d6_0 * vsplat(2.0f);
+                    const vf8 t6_1 = d1_1 * vsplat(4.0f) - d2_1 * vsplat(8.0f) - d3_1 * vsplat(5.0f) + d4_1 * vsplat(10.0f) + d5_1 - d6_1 * vsplat(2.0f);
+                    const vf8 t6_2 = d1_2 * vsplat(4.0f) - d2_2 * vsplat(8.0f) - d3_2 * vsplat(5.0f) + d4_2 * vsplat(10.0f) + d5_2 - d6_2 * vsplat(2.0f);
+                    const vf8 t6_3 = d1_3 * vsplat(4.0f) - d2_3 * vsplat(8.0f) - d3_3 * vsplat(5.0f) + d4_3 * vsplat(10.0f) + d5_3 - d6_3 * vsplat(2.0f);
+                    const vf8 t6_4 = d1_4 * vsplat(4.0f) - d2_4 * vsplat(8.0f) - d3_4 * vsplat(5.0f) + d4_4 * vsplat(10.0f) + d5_4 - d6_4 * vsplat(2.0f);
+                    const vf8 t6_5 = d1_5 * vsplat(4.0f) - d2_5 * vsplat(8.0f) - d3_5 * vsplat(5.0f) + d4_5 * vsplat(10.0f) + d5_5 - d6_5 * vsplat(2.0f);
+                    const vf8 t6_6 = d1_6 * vsplat(4.0f) - d2_6 * vsplat(8.0f) - d3_6 * vsplat(5.0f) + d4_6 * vsplat(10.0f) + d5_6 - d6_6 * vsplat(2.0f);
+                    const vf8 t6_7 = d1_7 * vsplat(4.0f) - d2_7 * vsplat(8.0f) - d3_7 * vsplat(5.0f) + d4_7 * vsplat(10.0f) + d5_7 - d6_7 * vsplat(2.0f);
+                    const vf8 t7_0 = d1_0 * vsplat(4.0f) - d3_0 * vsplat(21.0f) + d5_0 * vsplat(21.0f) - d7_0 * vsplat(4.0f);
+                    const vf8 t7_1 = d1_1 * vsplat(4.0f) - d3_1 * vsplat(21.0f) + d5_1 * vsplat(21.0f) - d7_1 * vsplat(4.0f);
+                    const vf8 t7_2 = d1_2 * vsplat(4.0f) - d3_2 * vsplat(21.0f) + d5_2 * vsplat(21.0f) - d7_2 * vsplat(4.0f);
+                    const vf8 t7_3 = d1_3 * vsplat(4.0f) - d3_3 * vsplat(21.0f) + d5_3 * vsplat(21.0f) - d7_3 * vsplat(4.0f);
+                    const vf8 t7_4 = d1_4 * vsplat(4.0f) - d3_4 * vsplat(21.0f) + d5_4 * vsplat(21.0f) - d7_4 * vsplat(4.0f);
+                    const vf8 t7_5 = d1_5 * vsplat(4.0f) - d3_5 * vsplat(21.0f) + d5_5 * vsplat(21.0f) - d7_5 * vsplat(4.0f);
+                    const vf8 t7_6 = d1_6 * vsplat(4.0f) - d3_6 * vsplat(21.0f) + d5_6 * vsplat(21.0f) - d7_6 * vsplat(4.0f);
+                    const vf8 t7_7 = d1_7 * vsplat(4.0f) - d3_7 * vsplat(21.0f) + d5_7 * vsplat(21.0f) - d7_7 * vsplat(4.0f);
+                    const vf8 v0_0 = t0_0 * vsplat(4.0f) - t0_2 * vsplat(21.0f) + t0_4 * vsplat(21.0f) - t0_6 * vsplat(4.0f);
+                    const vf8 v0_1 = t0_1 * vsplat(4.0f) + t0_2 * vsplat(4.0f) - t0_3 * vsplat(17.0f) - t0_4 * vsplat(17.0f) + t0_5 * vsplat(4.0f) + t0_6 * vsplat(4.0f);
+                    const vf8 v0_2 = t0_1 * vsplat(4.0f) - t0_2 * vsplat(4.0f) - t0_3 * vsplat(17.0f) + t0_4 * vsplat(17.0f) + t0_5 * vsplat(4.0f) - t0_6 * vsplat(4.0f);
+                    const vf8 v0_3 = t0_1 * vsplat(2.0f) + t0_2 - t0_3 * vsplat(10.0f) - t0_4 * vsplat(5.0f) + t0_5 * vsplat(8.0f) + t0_6 * vsplat(4.0f);
+                    const vf8 v0_4 = t0_1 * vsplat(2.0f) - t0_2 - t0_3 * vsplat(10.0f) + t0_4 * vsplat(5.0f) + t0_5 * vsplat(8.0f) - t0_6 * vsplat(4.0f);
+                    const vf8 v0_5 = t0_1 * vsplat(4.0f) + t0_2 * vsplat(8.0f) - t0_3 * vsplat(5.0f) - t0_4 * vsplat(10.0f) + t0_5 + t0_6 * vsplat(2.0f);
+                    const vf8 v0_6 = t0_1 * vsplat(4.0f) - t0_2 * vsplat(8.0f) - t0_3 * vsplat(5.0f) + t0_4 * vsplat(10.0f) + t0_5 - t0_6 * vsplat(2.0f);
+                    const vf8 v0_7 = t0_1 * vsplat(4.0f) - t0_3 * vsplat(21.0f) + t0_5 * vsplat(21.0f) - t0_7 * vsplat(4.0f);
+                    const vf8 v1_0 = t1_0 * vsplat(4.0f) - t1_2 * vsplat(21.0f) + t1_4 * vsplat(21.0f) - t1_6 * vsplat(4.0f);
+                    const vf8 v1_1 = t1_1 * vsplat(4.0f) + t1_2 * vsplat(4.0f) - t1_3 * vsplat(17.0f) - t1_4 * vsplat(17.0f) + t1_5 * vsplat(4.0f) + t1_6 * vsplat(4.0f);
+                    const vf8 v1_2 = t1_1 * vsplat(4.0f) - t1_2 * vsplat(4.0f) - t1_3 * vsplat(17.0f) + t1_4 * vsplat(17.0f) + t1_5 * vsplat(4.0f) - t1_6 * vsplat(4.0f);
+                    const vf8 v1_3 = t1_1 * vsplat(2.0f) + t1_2 - t1_3 * vsplat(10.0f) - t1_4 * vsplat(5.0f) + t1_5 * vsplat(8.0f) + t1_6 * vsplat(4.0f);
+                    const vf8 v1_4 = t1_1 * vsplat(2.0f) - t1_2 - t1_3 * vsplat(10.0f) + t1_4 * vsplat(5.0f) + t1_5 * vsplat(8.0f) - t1_6 * vsplat(4.0f);
+                    const vf8 v1_5 = t1_1 * vsplat(4.0f) + t1_2 * vsplat(8.0f) - t1_3 * vsplat(5.0f) - t1_4 * vsplat(10.0f) + t1_5 + t1_6 * vsplat(2.0f);
+                    const vf8 v1_6 = t1_1 * vsplat(4.0f) - t1_2 * vsplat(8.0f) - t1_3 * vsplat(5.0f) + t1_4 * vsplat(10.0f) + t1_5 - t1_6 * vsplat(2.0f);
+                    const vf8 v1_7 = t1_1 * vsplat(4.0f) - t1_3 * vsplat(21.0f) + t1_5 * vsplat(21.0f) - t1_7 * vsplat(4.0f);
+                    const vf8 v2_0 = t2_0 * vsplat(4.0f) - t2_2 * vsplat(21.0f) + t2_4 * vsplat(21.0f) - t2_6 * vsplat(4.0f);
+                    const vf8 v2_1 = t2_1 * vsplat(4.0f) + t2_2 * vsplat(4.0f) - t2_3 * vsplat(17.0f) - t2_4 * vsplat(17.0f) + t2_5 * vsplat(4.0f) + t2_6 * vsplat(4.0f);
+                    const vf8 v2_2 = t2_1 * vsplat(4.0f) - t2_2 * vsplat(4.0f) - t2_3 * vsplat(17.0f) + t2_4 * vsplat(17.0f) + t2_5 * vsplat(4.0f) - t2_6 * vsplat(4.0f);
+                    const vf8 v2_3 = t2_1 * vsplat(2.0f) + t2_2 - t2_3 * vsplat(10.0f) - t2_4 * vsplat(5.0f) + t2_5 * vsplat(8.0f) + t2_6 * vsplat(4.0f);
+                    const vf8 v2_4 = t2_1 * vsplat(2.0f) - t2_2 - t2_3 * vsplat(10.0f) + t2_4 * vsplat(5.0f) + t2_5 * vsplat(8.0f) - t2_6 * vsplat(4.0f);
+                    const vf8 v2_5 = t2_1 * vsplat(4.0f) + t2_2 * vsplat(8.0f) - t2_3 * vsplat(5.0f) - t2_4 * vsplat(10.0f) + t2_5 + t2_6 * vsplat(2.0f);
+                    const vf8 v2_6 = t2_1 * vsplat(4.0f) - t2_2 * vsplat(8.0f) - t2_3 * vsplat(5.0f) + t2_4 * vsplat(10.0f) + t2_5 - t2_6 * vsplat(2.0f);
+                    const vf8 v2_7 = t2_1 * vsplat(4.0f) - t2_3 * vsplat(21.0f) + t2_5 * vsplat(21.0f) - t2_7 * vsplat(4.0f);
+                    const vf8 v3_0 = t3_0 * vsplat(4.0f) - t3_2 * vsplat(21.0f) + t3_4 * vsplat(21.0f) - t3_6 * vsplat(4.0f);
+                    const vf8 v3_1 = t3_1 * vsplat(4.0f) + t3_2 * vsplat(4.0f) - t3_3 * vsplat(17.0f) - t3_4 * vsplat(17.0f) + t3_5 * vsplat(4.0f) + t3_6 * vsplat(4.0f);
+                    const vf8 v3_2 = t3_1 * vsplat(4.0f) - t3_2 * vsplat(4.0f) - t3_3 * vsplat(17.0f) + t3_4 * vsplat(17.0f) + t3_5 * vsplat(4.0f) - t3_6 * vsplat(4.0f);
+                    const vf8 v3_3 = t3_1 * vsplat(2.0f) + t3_2 - t3_3 * vsplat(10.0f) - t3_4 * vsplat(5.0f) + t3_5 * vsplat(8.0f) + t3_6 * vsplat(4.0f);
+                    const vf8 v3_4 = t3_1 * vsplat(2.0f) - t3_2 - t3_3 * vsplat(10.0f) + t3_4 * vsplat(5.0f) + t3_5 * vsplat(8.0f) - t3_6 * vsplat(4.0f);
+                    const vf8 v3_5 = t3_1 * vsplat(4.0f) + t3_2 * vsplat(8.0f) - t3_3 * vsplat(5.0f) - t3_4 * vsplat(10.0f) + t3_5 + t3_6 * vsplat(2.0f);
+                    const vf8 v3_6 = t3_1 * vsplat(4.0f) - t3_2 * vsplat(8.0f) - t3_3 * vsplat(5.0f) + t3_4 * vsplat(10.0f) + t3_5 - t3_6 * vsplat(2.0f);
+                    const vf8 v3_7 = t3_1 * vsplat(4.0f) - t3_3 * vsplat(21.0f) + t3_5 * vsplat(21.0f) - t3_7 * vsplat(4.0f);
+                    const vf8 v4_0 = t4_0 * vsplat(4.0f) - t4_2 * vsplat(21.0f) + t4_4 * vsplat(21.0f) - t4_6 * vsplat(4.0f);
+                    const vf8 v4_1 = t4_1 * vsplat(4.0f) + t4_2 * vsplat(4.0f) - t4_3 * vsplat(17.0f) - t4_4 * vsplat(17.0f) + t4_5 * vsplat(4.0f) + t4_6 * vsplat(4.0f);
+                    const vf8 v4_2 = t4_1 * vsplat(4.0f) - t4_2 * vsplat(4.0f) - t4_3 * vsplat(17.0f) + t4_4 * vsplat(17.0f) + t4_5 * vsplat(4.0f) - t4_6 * vsplat(4.0f);
+                    const vf8 v4_3 = t4_1 * vsplat(2.0f) + t4_2 - t4_3 * vsplat(10.0f) - t4_4 * vsplat(5.0f) + t4_5 * vsplat(8.0f) + t4_6 * vsplat(4.0f);
+                    const vf8 v4_4 = t4_1 * vsplat(2.0f) - t4_2 - t4_3 * vsplat(10.0f) + t4_4 * vsplat(5.0f) + t4_5 * vsplat(8.0f) - t4_6 * vsplat(4.0f);
+                    const vf8 v4_5 = t4_1 * vsplat(4.0f) + t4_2 * vsplat(8.0f) - t4_3 * vsplat(5.0f) - t4_4 * vsplat(10.0f) + t4_5 + t4_6 * vsplat(2.0f);
+                    const vf8 v4_6 = t4_1 * vsplat(4.0f) - t4_2 * vsplat(8.0f) - t4_3 * vsplat(5.0f) + t4_4 * vsplat(10.0f) + t4_5 - t4_6 * vsplat(2.0f);
+                    const vf8 v4_7 = t4_1 * vsplat(4.0f) - t4_3 * vsplat(21.0f) + t4_5 * vsplat(21.0f) - t4_7 * vsplat(4.0f);
+                    const vf8 v5_0 = t5_0 * vsplat(4.0f) - t5_2 * vsplat(21.0f) + t5_4 * vsplat(21.0f) - t5_6 * vsplat(4.0f);
+                    const vf8 v5_1 = t5_1 * vsplat(4.0f) + t5_2 * vsplat(4.0f) - t5_3 * vsplat(17.0f) - t5_4 * vsplat(17.0f) + t5_5 * vsplat(4.0f) + t5_6 * vsplat(4.0f);
+                    const vf8 v5_2 = t5_1 * vsplat(4.0f) - t5_2 * vsplat(4.0f) - t5_3 * vsplat(17.0f) + t5_4 * vsplat(17.0f) + t5_5 * vsplat(4.0f) - t5_6 * vsplat(4.0f);
+                    const vf8 v5_3 = t5_1 * vsplat(2.0f) + t5_2 - t5_3 * vsplat(10.0f) - t5_4 * vsplat(5.0f) + t5_5 * vsplat(8.0f) + t5_6 * vsplat(4.0f);
+                    const vf8 v5_4 = t5_1 * vsplat(2.0f) - t5_2 - t5_3 * vsplat(10.0f) + t5_4 * vsplat(5.0f) + t5_5 * vsplat(8.0f) - t5_6 * vsplat(4.0f);
+                    const vf8 v5_5 = t5_1 * vsplat(4.0f) + t5_2 * vsplat(8.0f) - t5_3 * vsplat(5.0f) - t5_4 * vsplat(10.0f) + t5_5 + t5_6 * vsplat(2.0f);
+                    const vf8 v5_6 = t5_1 * vsplat(4.0f) - t5_2 * vsplat(8.0f) - t5_3 * vsplat(5.0f) + t5_4 * vsplat(10.0f) + t5_5 - t5_6 * vsplat(2.0f);
+                    const vf8 v5_7 = t5_1 * vsplat(4.0f) - t5_3 * vsplat(21.0f) + t5_5 * vsplat(21.0f) - t5_7 * vsplat(4.0f);
+                    const vf8 v6_0 = t6_0 * vsplat(4.0f) - t6_2 * vsplat(21.0f) + t6_4 * vsplat(21.0f) - t6_6 * vsplat(4.0f);
+                    const vf8 v6_1 = t6_1 * vsplat(4.0f) + t6_2 * vsplat(4.0f) - t6_3 * vsplat(17.0f) - t6_4 * vsplat(17.0f) + t6_5 * vsplat(4.0f) + t6_6 * vsplat(4.0f);
+                    const vf8 v6_2 = t6_1 * vsplat(4.0f) - t6_2 * vsplat(4.0f) - t6_3 * vsplat(17.0f) + t6_4 * vsplat(17.0f) + t6_5 * vsplat(4.0f) - t6_6 * vsplat(4.0f);
+                    const vf8 v6_3 = t6_1 * vsplat(2.0f) + t6_2 - t6_3 * vsplat(10.0f) - t6_4 * vsplat(5.0f) + t6_5 * vsplat(8.0f) + t6_6 * vsplat(4.0f);
+                    const vf8 v6_4 = t6_1 * vsplat(2.0f) - t6_2 - t6_3 * vsplat(10.0f) + t6_4 * vsplat(5.0f) + t6_5 * vsplat(8.0f) - t6_6 * vsplat(4.0f);
+                    const vf8 v6_5 = t6_1 * vsplat(4.0f) + t6_2 * vsplat(8.0f) - t6_3 * vsplat(5.0f) - t6_4 * vsplat(10.0f) + t6_5 + t6_6 * vsplat(2.0f);
+                    const vf8 v6_6 = t6_1 * vsplat(4.0f) - t6_2 * vsplat(8.0f) - t6_3 * vsplat(5.0f) + t6_4 * vsplat(10.0f) + t6_5 - t6_6 * vsplat(2.0f);
+                    const vf8 v6_7 = t6_1 * vsplat(4.0f) - t6_3 * vsplat(21.0f) + t6_5 * vsplat(21.0f) - t6_7 * vsplat(4.0f);
+                    const vf8 v7_0 = t7_0 * vsplat(4.0f) - t7_2 * vsplat(21.0f) + t7_4 * vsplat(21.0f) - t7_6 * vsplat(4.0f);
+                    const vf8 v7_1 = t7_1 * vsplat(4.0f) + t7_2 * vsplat(4.0f) - t7_3 * vsplat(17.0f) - t7_4 * vsplat(17.0f) + t7_5 * vsplat(4.0f) + t7_6 * vsplat(4.0f);
+                    const vf8 v7_2 = t7_1 * vsplat(4.0f) - t7_2 * vsplat(4.0f) - t7_3 * vsplat(17.0f) + t7_4 * vsplat(17.0f) + t7_5 * vsplat(4.0f) - t7_6 * vsplat(4.0f);
+                    const vf8 v7_3 = t7_1 * vsplat(2.0f) + t7_2 - t7_3 * vsplat(10.0f) - t7_4 * vsplat(5.0f) + t7_5 * vsplat(8.0f) + t7_6 * vsplat(4.0f);
+                    const vf8 v7_4 = t7_1 * vsplat(2.0f) - t7_2 - t7_3 * vsplat(10.0f) + t7_4 * vsplat(5.0f) + t7_5 * vsplat(8.0f) - t7_6 * vsplat(4.0f);
+                    const vf8 v7_5 = t7_1 * vsplat(4.0f) + t7_2 * vsplat(8.0f) - t7_3 * vsplat(5.0f) - t7_4 * vsplat(10.0f) + t7_5 + t7_6 * vsplat(2.0f);
+                    const vf8 v7_6 = t7_1 * vsplat(4.0f) - t7_2 * vsplat(8.0f) - t7_3 * vsplat(5.0f) + t7_4 * vsplat(10.0f) + t7_5 - t7_6 * vsplat(2.0f);
+                    const vf8 v7_7 = t7_1 * vsplat(4.0f) - t7_3 * vsplat(21.0f) + t7_5 * vsplat(21.0f) - t7_7 * vsplat(4.0f);
+                    vstore(v + 0, v0_0);
+                    vstore(v + 1568, v0_1);
+                    vstore(v + 3136, v0_2);
+                    vstore(v + 4704, v0_3);
+                    vstore(v + 6272, v0_4);
+                    vstore(v + 7840, v0_5);
+                    vstore(v + 9408, v0_6);
+                    vstore(v + 10976, v0_7);
+                    vstore(v + 12544, v1_0);
+                    vstore(v + 14112, v1_1);
+                    vstore(v + 15680, v1_2);
+                    vstore(v + 17248, v1_3);
+                    vstore(v + 18816, v1_4);
+                    vstore(v + 20384, v1_5);
+                    vstore(v + 21952, v1_6);
+                    vstore(v + 23520, v1_7);
+                    vstore(v + 25088, v2_0);
+                    vstore(v + 26656, v2_1);
+                    vstore(v + 28224, v2_2);
+                    vstore(v + 29792, v2_3);
+                    vstore(v + 31360, v2_4);
+                    vstore(v + 32928, v2_5);
+                    vstore(v + 34496, v2_6);
+                    vstore(v + 36064, v2_7);
+                    vstore(v + 37632, v3_0);
+                    vstore(v + 39200, v3_1);
+                    vstore(v + 40768, v3_2);
+                    vstore(v + 42336, v3_3);
+                    vstore(v + 43904, v3_4);
+                    vstore(v + 45472, v3_5);
+                    vstore(v + 47040, v3_6);
+                    vstore(v + 48608, v3_7);
+                    vstore(v + 50176, v4_0);
+                    vstore(v + 51744, v4_1);
+                    vstore(v + 53312, v4_2);
+                    vstore(v + 54880, v4_3);
+                    vstore(v + 56448, v4_4);
+                    vstore(v + 58016, v4_5);
+                    vstore(v + 59584, v4_6);
+                    vstore(v + 61152, v4_7);
+                    vstore(v + 62720, v5_0);
+                    vstore(v + 64288, v5_1);
+                    vstore(v + 65856, v5_2);
+                    vstore(v + 67424, v5_3);
+                    vstore(v + 68992, v5_4);
+                    vstore(v + 70560, v5_5);
+                    vstore(v + 72128, v5_6);
+                    vstore(v + 73696, v5_7);
+                    vstore(v + 75264, v6_0);
+                    vstore(v + 76832, v6_1);
+                    vstore(v + 78400, v6_2);
+                    vstore(v + 79968, v6_3);
+                    vstore(v + 81536, v6_4);
+                    vstore(v + 83104, v6_5);
+                    vstore(v + 84672, v6_6);
+                    vstore(v + 86240, v6_7);
+                    vstore(v + 87808, v7_0);
+                    vstore(v + 89376, v7_1);
+                    vstore(v + 90944, v7_2);
+                    vstore(v + 92512, v7_3);
+                    vstore(v + 94080, v7_4);
+                    vstore(v + 95648, v7_5);
+                    vstore(v + 97216, v7_6);
+                    vstore(v + 98784, v7_7);
+                }
+            }
+        }
+        for (xi = 0; xi < 64; xi++) {
+            const float *restrict ax = wv + xi * 1568;
+            const float *restrict bx = wm + xi * 3136;
+            float *restrict dx = wdu + xi * 2048;
+            int i, j, k;
+            for (i = 0; i < 30; i += 6) {
+                for (j = 0; j < 64; j += 32) {
+                    float *restrict o = dx + i * 64 + j;
                     vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f), a0_2 = vsplat(0.0f), a0_3 = vsplat(0.0f);
                     vf8 a1_0 = vsplat(0.0f), a1_1 = vsplat(0.0f), a1_2 = vsplat(0.0f), a1_3 = vsplat(0.0f);
                     vf8 a2_0 = vsplat(0.0f), a2_1 = vsplat(0.0f), a2_2 = vsplat(0.0f), a2_3 = vsplat(0.0f);
                     vf8 a3_0 = vsplat(0.0f), a3_1 = vsplat(0.0f), a3_2 = vsplat(0.0f), a3_3 = vsplat(0.0f);
                     vf8 a4_0 = vsplat(0.0f), a4_1 = vsplat(0.0f), a4_2 = vsplat(0.0f), a4_3 = vsplat(0.0f);
                     vf8 a5_0 = vsplat(0.0f), a5_1 = vsplat(0.0f), a5_2 = vsplat(0.0f), a5_3 = vsplat(0.0f);
-                    for (oy = oy0; oy < oy1; oy++) {
-                        for (ox = 0; ox < 14; ox++) {
-                            const float *restrict xp = xr + (oy * 20 + ox * 1) * 32;
-                            const float *restrict d = dz + (oy * 14 + ox) * 64 + cb;
-                            const vf8 d0 = vload(d + 0), d1 = vload(d + 8), d2 = vload(d + 16), d3 = vload(d + 24);
-                            vf8 xv;
-                            xv = vsplat(xp[0]); a0_0 += xv * d0; a0_1 += xv * d1; a0_2 += xv * d2; a0_3 += xv * d3;
-                            xv = vsplat(xp[1]); a1_0 += xv * d0; a1_1 += xv * d1; a1_2 += xv * d2; a1_3 += xv * d3;
-                            xv = vsplat(xp[2]); a2_0 += xv * d0; a2_1 += xv * d1; a2_2 += xv * d2; a2_3 += xv * d3;
-                            xv = vsplat(xp[3]); a3_0 += xv * d0; a3_1 += xv * d1; a3_2 += xv * d2; a3_3 += xv * d3;
-                            xv = vsplat(xp[4]); a4_0 += xv * d0; a4_1 += xv * d1; a4_2 += xv * d2; a4_3 += xv * d3;
-                            xv = vsplat(xp[5]); a5_0 += xv * d0; a5_1 += xv * d1; a5_2 += xv * d2; a5_3 += xv * d3;
-                        }
+                    for (k = 0; k < 49; k++) {
+                        const float *restrict ak = ax + i * 1 + k * 32;
+                        const vf8 b0 = vload(bx + k * 64 + j + 0), b1 = vload(bx + k * 64 + j + 8), b2 = vload(bx + k * 64 + j + 16), b3 = vload(bx + k * 64 + j + 24);
+                        vf8 s;
+                        s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1; a0_2 += s * b2; a0_3 += s * b3;
+                        s = vsplat(ak[1]); a1_0 += s * b0; a1_1 += s * b1; a1_2 += s * b2; a1_3 += s * b3;
+                        s = vsplat(ak[2]); a2_0 += s * b0; a2_1 += s * b1; a2_2 += s * b2; a2_3 += s * b3;
+                        s = vsplat(ak[3]); a3_0 += s * b0; a3_1 += s * b1; a3_2 += s * b2; a3_3 += s * b3;
+                        s = vsplat(ak[4]); a4_0 += s * b0; a4_1 += s * b1; a4_2 += s * b2; a4_3 += s * b3;
+                        s = vsplat(ak[5]); a5_0 += s * b0; a5_1 += s * b1; a5_2 += s * b2; a5_3 += s * b3;
                     }
-                    vstore(gb + 0, vload(gb + 0) + a0_0);
-                    vstore(gb + 8, vload(gb + 8) + a0_1);
-                    vstore(gb + 16, vload(gb + 16) + a0_2);
-                    vstore(gb + 24, vload(gb + 24) + a0_3);
-                    vstore(gb + 64, vload(gb + 64) + a1_0);
-                    vstore(gb + 72, vload(gb + 72) + a1_1);
-                    vstore(gb + 80, vload(gb + 80) + a1_2);
-                    vstore(gb + 88, vload(gb + 88) + a1_3);
-                    vstore(gb + 128, vload(gb + 128) + a2_0);
-                    vstore(gb + 136, vload(gb + 136) + a2_1);
-                    vstore(gb + 144, vload(gb + 144) + a2_2);
-                    vstore(gb + 152, vload(gb + 152) + a2_3);
-                    vstore(gb + 192, vload(gb + 192) + a3_0);
-                    vstore(gb + 200, vload(gb + 200) + a3_1);
-                    vstore(gb + 208, vload(gb + 208) + a3_2);
-                    vstore(gb + 216, vload(gb + 216) + a3_3);
-                    vstore(gb + 256, vload(gb + 256) + a4_0);
-                    vstore(gb + 264, vload(gb + 264) + a4_1);
-                    vstore(gb + 272, vload(gb + 272) + a4_2);
-                    vstore(gb + 280, vload(gb + 280) + a4_3);
-                    vstore(gb + 320, vload(gb + 320) + a5_0);
-                    vstore(gb + 328, vload(gb + 328) + a5_1);
-                    vstore(gb + 336, vload(gb + 336) + a5_2);
-                    vstore(gb + 344, vload(gb + 344) + a5_3);
+                    vstore(o + 0, vload(o + 0) + a0_0);
+                    vstore(o + 8, vload(o + 8) + a0_1);
+                    vstore(o + 16, vload(o + 16) + a0_2);
+                    vstore(o + 24, vload(o + 24) + a0_3);
+                    vstore(o + 64, vload(o + 64) + a1_0);
+                    vstore(o + 72, vload(o + 72) + a1_1);
+                    vstore(o + 80, vload(o + 80) + a1_2);
+                    vstore(o + 88, vload(o + 88) + a1_3);
+                    vstore(o + 128, vload(o + 128) + a2_0);
+                    vstore(o + 136, vload(o + 136) + a2_1);
+                    vstore(o + 144, vload(o + 144) + a2_2);
+                    vstore(o + 152, vload(o + 152) + a2_3);
+                    vstore(o + 192, vload(o + 192) + a3_0);
+                    vstore(o + 200, vload(o + 200) + a3_1);
+                    vstore(o + 208, vload(o + 208) + a3_2);
+                    vstore(o + 216, vload(o + 216) + a3_3);
+                    vstore(o + 256, vload(o + 256) + a4_0);
+                    vstore(o + 264, vload(o + 264) + a4_1);
+                    vstore(o + 272, vload(o + 272) + a4_2);
+                    vstore(o + 280, vload(o + 280) + a4_3);
+                    vstore(o + 320, vload(o + 320) + a5_0);
+                    vstore(o + 328, vload(o + 328) + a5_1);
+                    vstore(o + 336, vload(o + 336) + a5_2);
+                    vstore(o + 344, vload(o + 344) + a5_3);
                 }
             }
-            r = 222;
-            for (cb = 0; cb < 64; cb += 32) {
-                const float *restrict xr = src + ky * 640 + r;
-                float *restrict gb = gkern + (ky * 224 + r) * 64 + cb;
+            i = 30;
+            for (j = 0; j < 64; j += 32) {
+                float *restrict o = dx + i * 64 + j;
                 vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f), a0_2 = vsplat(0.0f), a0_3 = vsplat(0.0f);
                 vf8 a1_0 = vsplat(0.0f), a1_1 = vsplat(0.0f), a1_2 = vsplat(0.0f), a1_3 = vsplat(0.0f);
-                for (oy = oy0; oy < oy1; oy++) {
-                    for (ox = 0; ox < 14; ox++) {
-                        const float *restrict xp = xr + (oy * 20 + ox * 1) * 32;
-                        const float *restrict d = dz + (oy * 14 + ox) * 64 + cb;
-                        const vf8 d0 = vload(d + 0), d1 = vload(d + 8), d2 = vload(d + 16), d3 = vload(d + 24);
-                        vf8 xv;
-                        xv = vsplat(xp[0]); a0_0 += xv * d0; a0_1 += xv * d1; a0_2 += xv * d2; a0_3 += xv * d3;
-                        xv = vsplat(xp[1]); a1_0 += xv * d0; a1_1 += xv * d1; a1_2 += xv * d2; a1_3 += xv * d3;
-                    }
+                for (k = 0; k < 49; k++) {
+                    const float *restrict ak = ax + i * 1 + k * 32;
+                    const vf8 b0 = vload(bx + k * 64 + j + 0), b1 = vload(bx + k * 64 + j + 8), b2 = vload(bx + k * 64 + j + 16), b3 = vload(bx + k * 64 + j + 24);
+                    vf8 s;
+                    s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1; a0_2 += s * b2; a0_3 += s * b3;
+                    s = vsplat(ak[1]); a1_0 += s * b0; a1_1 += s * b1; a1_2 += s * b2; a1_3 += s * b3;
                 }
-                vstore(gb + 0, vload(gb + 0) + a0_0);
-                vstore(gb + 8, vload(gb + 8) + a0_1);
-                vstore(gb + 16, vload(gb + 16) + a0_2);
-                vstore(gb + 24, vload(gb + 24) + a0_3);
-                vstore(gb + 64, vload(gb + 64) + a1_0);
-                vstore(gb + 72, vload(gb + 72) + a1_1);
-                vstore(gb + 80, vload(gb + 80) + a1_2);
-                vstore(gb + 88, vload(gb + 88) + a1_3);
+                vstore(o + 0, vload(o + 0) + a0_0);
+                vstore(o + 8, vload(o + 8) + a0_1);
+                vstore(o + 16, vload(o + 16) + a0_2);
+                vstore(o + 24, vload(o + 24) + a0_3);
+                vstore(o + 64, vload(o + 64) + a1_0);
+                vstore(o + 72, vload(o + 72) + a1_1);
+                vstore(o + 80, vload(o + 80) + a1_2);
+                vstore(o + 88, vload(o + 88) + a1_3);
             }
         }
+        for (xi = 0; xi < 64; xi++) {
+            const float *restrict ax = wm + xi * 3136;
+            const float *restrict bx = wut + xi * 2048;
+            float *restrict dx = wv + xi * 1568;
+            int i, j, k;
+            for (i = 0; i < 48; i += 6) {
+                for (j = 0; j < 32; j += 32) {
+                    float *restrict o = dx + i * 32 + j;
+                    vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f), a0_2 = vsplat(0.0f), a0_3 = vsplat(0.0f);
+                    vf8 a1_0 = vsplat(0.0f), a1_1 = vsplat(0.0f), a1_2 = vsplat(0.0f), a1_3 = vsplat(0.0f);
+                    vf8 a2_0 = vsplat(0.0f), a2_1 = vsplat(0.0f), a2_2 = vsplat(0.0f), a2_3 = vsplat(0.0f);
+                    vf8 a3_0 = vsplat(0.0f), a3_1 = vsplat(0.0f), a3_2 = vsplat(0.0f), a3_3 = vsplat(0.0f);
+                    vf8 a4_0 = vsplat(0.0f), a4_1 = vsplat(0.0f), a4_2 = vsplat(0.0f), a4_3 = vsplat(0.0f);
+                    vf8 a5_0 = vsplat(0.0f), a5_1 = vsplat(0.0f), a5_2 = vsplat(0.0f), a5_3 = vsplat(0.0f);
+                    for (k = 0; k < 64; k++) {
+                        const float *restrict ak = ax + i * 64 + k * 1;
+                        const vf8 b0 = vload(bx + k * 32 + j + 0), b1 = vload(bx + k * 32 + j + 8), b2 = vload(bx + k * 32 + j + 16), b3 = vload(bx + k * 32 + j + 24);
+                        vf8 s;
+                        s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1; a0_2 += s * b2; a0_3 += s * b3;
+                        s = vsplat(ak[64]); a1_0 += s * b0; a1_1 += s * b1; a1_2 += s * b2; a1_3 += s * b3;
+                        s = vsplat(ak[128]); a2_0 += s * b0; a2_1 += s * b1; a2_2 += s * b2; a2_3 += s * b3;
+                        s = vsplat(ak[192]); a3_0 += s * b0; a3_1 += s * b1; a3_2 += s * b2; a3_3 += s * b3;
+                        s = vsplat(ak[256]); a4_0 += s * b0; a4_1 += s * b1; a4_2 += s * b2; a4_3 += s * b3;
+                        s = vsplat(ak[320]); a5_0 += s * b0; a5_1 += s * b1; a5_2 += s * b2; a5_3 += s * b3;
+                    }
+                    vstore(o + 0, a0_0);
+                    vstore(o + 8, a0_1);
+                    vstore(o + 16, a0_2);
+                    vstore(o + 24, a0_3);
+                    vstore(o + 32, a1_0);
+                    vstore(o + 40, a1_1);
+                    vstore(o + 48, a1_2);
+                    vstore(o + 56, a1_3);
+                    vstore(o + 64, a2_0);
+                    vstore(o + 72, a2_1);
+                    vstore(o + 80, a2_2);
+                    vstore(o + 88, a2_3);
+                    vstore(o + 96, a3_0);
+                    vstore(o + 104, a3_1);
+                    vstore(o + 112, a3_2);
+                    vstore(o + 120, a3_3);
+                    vstore(o + 128, a4_0);
+                    vstore(o + 136, a4_1);
+                    vstore(o + 144, a4_2);
+                    vstore(o + 152, a4_3);
+                    vstore(o + 160, a5_0);
+                    vstore(o + 168, a5_1);
+                    vstore(o + 176, a5_2);
+                    vstore(o + 184, a5_3);
+                }
+            }
+            i = 48;
+            for (j = 0; j < 32; j += 32) {
+                float *restrict o = dx + i * 32 + j;
+                vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f), a0_2 = vsplat(0.0f), a0_3 = vsplat(0.0f);
+                for (k = 0; k < 64; k++) {
+                    const float *restrict ak = ax + i * 64 + k * 1;
+                    const vf8 b0 = vload(bx + k * 32 + j + 0), b1 = vload(bx + k * 32 + j + 8), b2 = vload(bx + k * 32 + j + 16), b3 = vload(bx + k * 32 + j + 24);
+                    vf8 s;
+                    s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1; a0_2 += s * b2; a0_3 += s * b3;
+                }
+                vstore(o + 0, a0_0);
+                vstore(o + 8, a0_1);
+                vstore(o + 16, a0_2);
+                vstore(o + 24, a0_3);
+            }
+        }
+        memset(dsrc, 0, sizeof(float) * 12800);
+        for (ty = 0; ty < 7; ty++) {
+            for (tx = 0; tx < 7; tx++) {
+                for (cb = 0; cb < 32; cb += 8) {
+                    const float *restrict wt = wv + (ty * 7 + tx) * 32 + cb;
+                    float *restrict img = dsrc + (ty * 40 + tx * 2) * 32 + cb;
+                    const vf8 d0_0 = vload(wt + 0);
+                    const vf8 d0_1 = vload(wt + 1568);
+                    const vf8 d0_2 = vload(wt + 3136);
+                    const vf8 d0_3 = vload(wt + 4704);
+                    const vf8 d0_4 = vload(wt + 6272);
+                    const vf8 d0_5 = vload(wt + 7840);
+                    const vf8 d0_6 = vload(wt + 9408);
+                    const vf8 d0_7 = vload(wt + 10976);
+                    const vf8 d1_0 = vload(wt + 12544);
+                    const vf8 d1_1 = vload(wt + 14112);
+                    const vf8 d1_2 = vload(wt + 15680);
+                    const vf8 d1_3 = vload(wt + 17248);
+                    const vf8 d1_4 = vload(wt + 18816);
+                    const vf8 d1_5 = vload(wt + 20384);
+                    const vf8 d1_6 = vload(wt + 21952);
+                    const vf8 d1_7 = vload(wt + 23520);
+                    const vf8 d2_0 = vload(wt + 25088);
+                    const vf8 d2_1 = vload(wt + 26656);
+                    const vf8 d2_2 = vload(wt + 28224);
+                    const vf8 d2_3 = vload(wt + 29792);
+                    const vf8 d2_4 = vload(wt + 31360);
+                    const vf8 d2_5 = vload(wt + 32928);
+                    const vf8 d2_6 = vload(wt + 34496);
+                    const vf8 d2_7 = vload(wt + 36064);
+                    const vf8 d3_0 = vload(wt + 37632);
+                    const vf8 d3_1 = vload(wt + 39200);
+                    const vf8 d3_2 = vload(wt + 40768);
+                    const vf8 d3_3 = vload(wt + 42336);
+                    const vf8 d3_4 = vload(wt + 43904);
+                    const vf8 d3_5 = vload(wt + 45472);
+                    const vf8 d3_6 = vload(wt + 47040);
+                    const vf8 d3_7 = vload(wt + 48608);
+                    const vf8 d4_0 = vload(wt + 50176);
+                    const vf8 d4_1 = vload(wt + 51744);
+                    const vf8 d4_2 = vload(wt + 53312);
+                    const vf8 d4_3 = vload(wt + 54880);
+                    const vf8 d4_4 = vload(wt + 56448);
+                    const vf8 d4_5 = vload(wt + 58016);
+                    const vf8 d4_6 = vload(wt + 59584);
+                    const vf8 d4_7 = vload(wt + 61152);
+                    const vf8 d5_0 = vload(wt + 62720);
+                    const vf8 d5_1 = vload(wt + 64288);
+                    const vf8 d5_2 = vload(wt + 65856);
+                    const vf8 d5_3 = vload(wt + 67424);
+                    const vf8 d5_4 = vload(wt + 68992);
+                    const vf8 d5_5 = vload(wt + 70560);
+                    const vf8 d5_6 = vload(wt + 72128);
+                    const vf8 d5_7 = vload(wt + 73696);
+                    const vf8 d6_0 = vload(wt + 75264);
+                    const vf8 d6_1 = vload(wt + 76832);
+                    const vf8 d6_2 = vload(wt + 78400);
+                    const vf8 d6_3 = vload(wt + 79968);
+                    const vf8 d6_4 = vload(wt + 81536);
+                    const vf8 d6_5 = vload(wt + 83104);
+                    const vf8 d6_6 = vload(wt + 84672);
+                    const vf8 d6_7 = vload(wt + 86240);
+                    const vf8 d7_0 = vload(wt + 87808);
+                    const vf8 d7_1 = vload(wt + 89376);
+                    const vf8 d7_2 = vload(wt + 90944);
+                    const vf8 d7_3 = vload(wt + 92512);
+                    const vf8 d7_4 = vload(wt + 94080);
+                    const vf8 d7_5 = vload(wt + 95648);
+                    const vf8 d7_6 = vload(wt + 97216);
+                    const vf8 d7_7 = vload(wt + 98784);
+                    const vf8 t0_0 = d0_0 * vsplat(4.0f);
+                    const vf8 t0_1 = d0_1 * vsplat(4.0f);
+                    const vf8 t0_2 = d0_2 * vsplat(4.0f);
+                    const vf8 t0_3 = d0_3 * vsplat(4.0f);
+                    const vf8 t0_4 = d0_4 * vsplat(4.0f);
+                    const vf8 t0_5 = d0_5 * vsplat(4.0f);
+                    const vf8 t0_6 = d0_6 * vsplat(4.0f);
+                    const vf8 t0_7 = d0_7 * vsplat(4.0f);
+                    const vf8 t1_0 = d1_0 * vsplat(4.0f) + d2_0 * vsplat(4.0f) + d3_0 * vsplat(2.0f) + d4_0 * vsplat(2.0f) + d5_0 * vsplat(4.0f) + d6_0 * vsplat(4.0f) + d7_0 * vsplat(4.0f);
+                    const vf8 t1_1 = d1_1 * vsplat(4.0f) + d2_1 * vsplat(4.0f) + d3_1 * vsplat(2.0f) + d4_1 * vsplat(2.0f) + d5_1 * vsplat(4.0f) + d6_1 * vsplat(4.0f) + d7_1 * vsplat(4.0f);
+                    const vf8 t1_2 = d1_2 * vsplat(4.0f) + d2_2 * vsplat(4.0f) + d3_2 * vsplat(2.0f) + d4_2 * vsplat(2.0f) + d5_2 * vsplat(4.0f) + d6_2 * vsplat(4.0f) + d7_2 * vsplat(4.0f);
+                    const vf8 t1_3 = d1_3 * vsplat(4.0f) + d2_3 * vsplat(4.0f) + d3_3 * vsplat(2.0f) + d4_3 * vsplat(2.0f) + d5_3 * vsplat(4.0f) + d6_3 * vsplat(4.0f) + d7_3 * vsplat(4.0f);
+                    const vf8 t1_4 = d1_4 * vsplat(4.0f) + d2_4 * vsplat(4.0f) + d3_4 * vsplat(2.0f) + d4_4 * vsplat(2.0f) + d5_4 * vsplat(4.0f) + d6_4 * vsplat(4.0f) + d7_4 * vsplat(4.0f);
+                    const vf8 t1_5 = d1_5 * vsplat(4.0f) + d2_5 * vsplat(4.0f) + d3_5 * vsplat(2.0f) + d4_5 * vsplat(2.0f) + d5_5 * vsplat(4.0f) + d6_5 * vsplat(4.0f) + d7_5 * vsplat(4.0f);
+                    const vf8 t1_6 = d1_6 * vsplat(4.0f) + d2_6 * vsplat(4.0f) + d3_6 * vsplat(2.0f) + d4_6 * vsplat(2.0f) + d5_6 * vsplat(4.0f) + d6_6 * vsplat(4.0f) + d7_6 * vsplat(4.0f);
+                    const vf8 t1_7 = d1_7 * vsplat(4.0f) + d2_7 * vsplat(4.0f) + d3_7 * vsplat(2.0f) + d4_7 * vsplat(2.0f) + d5_7 * vsplat(4.0f) + d6_7 * vsplat(4.0f) + d7_7 * vsplat(4.0f);
+                    const vf8 t2_0 = -d0_0 * vsplat(21.0f) + d1_0 * vsplat(4.0f) - d2_0 * vsplat(4.0f) + d3_0 - d4_0 + d5_0 * vsplat(8.0f) - d6_0 * vsplat(8.0f);
+                    const vf8 t2_1 = -d0_1 * vsplat(21.0f) + d1_1 * vsplat(4.0f) - d2_1 * vsplat(4.0f) + d3_1 - d4_1 + d5_1 * vsplat(8.0f) - d6_1 * vsplat(8.0f);
+                    const vf8 t2_2 = -d0_2 * vsplat(21.0f) + d1_2 * vsplat(4.0f) - d2_2 * vsplat(4.0f) + d3_2 - d4_2 + d5_2 * vsplat(8.0f) - d6_2 * vsplat(8.0f);
+                    const vf8 t2_3 = -d0_3 * vsplat(21.0f) + d1_3 * vsplat(4.0f) - d2_3 * vsplat(4.0f) + d3_3 - d4_3 + d5_3 * vsplat(8.0f) - d6_3 * vsplat(8.0f);
+                    const vf8 t2_4 = -d0_4 * vsplat(21.0f) + d1_4 * vsplat(4.0f) - d2_4 * vsplat(4.0f) + d3_4 - d4_4 + d5_4 * vsplat(8.0f) - d6_4 * vsplat(8.0f);
+                    const vf8 t2_5 = -d0_5 * vsplat(21.0f) + d1_5 * vsplat(4.0f) - d2_5 * vsplat(4.0f) + d3_5 - d4_5 + d5_5 * vsplat(8.0f) - d6_5 * vsplat(8.0f);
+                    const vf8 t2_6 = -d0_6 * vsplat(21.0f) + d1_6 * vsplat(4.0f) - d2_6 * vsplat(4.0f) + d3_6 - d4_6 + d5_6 * vsplat(8.0f) - d6_6 * vsplat(8.0f);
+                    const vf8 t2_7 = -d0_7 * vsplat(21.0f) + d1_7 * vsplat(4.0f) - d2_7 * vsplat(4.0f) + d3_7 - d4_7 + d5_7 * vsplat(8.0f) - d6_7 * vsplat(8.0f);
+                    const vf8 t3_0 = -d1_0 * vsplat(17.0f) - d2_0 * vsplat(17.0f) - d3_0 * vsplat(10.0f) - d4_0 * vsplat(10.0f) - d5_0 * vsplat(5.0f) - d6_0 * vsplat(5.0f) - d7_0 * vsplat(21.0f);
+                    const vf8 t3_1 = -d1_1 * vsplat(17.0f) - d2_1 * vsplat(17.0f) - d3_1 * vsplat(10.0f) - d4_1 * vsplat(10.0f) - d5_1 * vsplat(5.0f) - d6_1 * vsplat(5.0f) - d7_1 * vsplat(21.0f);
+                    const vf8 t3_2 = -d1_2 * vsplat(17.0f) - d2_2 * vsplat(17.0f) - d3_2 * vsplat(10.0f) - d4_2 * vsplat(10.0f) - d5_2 * vsplat(5.0f) - d6_2 * vsplat(5.0f) - d7_2 * vsplat(21.0f);
+                    const vf8 t3_3 = -d1_3 * vsplat(17.0f) - d2_3 * vsplat(17.0f) - d3_3 * vsplat(10.0f) - d4_3 * vsplat(10.0f) - d5_3 * vsplat(5.0f) - d6_3 * vsplat(5.0f) - d7_3 * vsplat(21.0f);
+                    const vf8 t3_4 = -d1_4 * vsplat(17.0f) - d2_4 * vsplat(17.0f) - d3_4 * vsplat(10.0f) - d4_4 * vsplat(10.0f) - d5_4 * vsplat(5.0f) - d6_4 * vsplat(5.0f) - d7_4 * vsplat(21.0f);
+                    const vf8 t3_5 = -d1_5 * vsplat(17.0f) - d2_5 * vsplat(17.0f) - d3_5 * vsplat(10.0f) - d4_5 * vsplat(10.0f) - d5_5 * vsplat(5.0f) - d6_5 * vsplat(5.0f) - d7_5 * vsplat(21.0f);
+                    const vf8 t3_6 = -d1_6 * vsplat(17.0f) - d2_6 * vsplat(17.0f) - d3_6 * vsplat(10.0f) - d4_6 * vsplat(10.0f) - d5_6 * vsplat(5.0f) - d6_6 * vsplat(5.0f) - d7_6 * vsplat(21.0f);
+                    const vf8 t3_7 = -d1_7 * vsplat(17.0f) - d2_7 * vsplat(17.0f) - d3_7 * vsplat(10.0f) - d4_7 * vsplat(10.0f) - d5_7 * vsplat(5.0f) - d6_7 * vsplat(5.0f) - d7_7 * vsplat(21.0f);
+                    const vf8 t4_0 = d0_0 * vsplat(21.0f) - d1_0 * vsplat(17.0f) + d2_0 * vsplat(17.0f) - d3_0 * vsplat(5.0f) + d4_0 * vsplat(5.0f) - d5_0 * vsplat(10.0f) + d6_0 * vsplat(10.0f);
+                    const vf8 t4_1 = d0_1 * vsplat(21.0f) - d1_1 * vsplat(17.0f) + d2_1 * vsplat(17.0f) - d3_1 * vsplat(5.0f) + d4_1 * vsplat(5.0f) - d5_1 * vsplat(10.0f) + d6_1 * vsplat(10.0f);
+                    const vf8 t4_2 = d0_2 * vsplat(21.0f) - d1_2 * vsplat(17.0f) + d2_2 * vsplat(17.0f) - d3_2 * vsplat(5.0f) + d4_2 * vsplat(5.0f) - d5_2 * vsplat(10.0f) + d6_2 * vsplat(10.0f);
+                    const vf8 t4_3 = d0_3 * vsplat(21.0f) - d1_3 * vsplat(17.0f) + d2_3 * vsplat(17.0f) - d3_3 * vsplat(5.0f) + d4_3 * vsplat(5.0f) - d5_3 * vsplat(10.0f) + d6_3 * vsplat(10.0f);
+                    const vf8 t4_4 = d0_4 * vsplat(21.0f) - d1_4 * vsplat(17.0f) + d2_4 * vsplat(17.0f) - d3_4 * vsplat(5.0f) + d4_4 * vsplat(5.0f) - d5_4 * vsplat(10.0f) + d6_4 * vsplat(10.0f);
+                    const vf8 t4_5 = d0_5 * vsplat(21.0f) - d1_5 * vsplat(17.0f) + d2_5 * vsplat(17.0f) - d3_5 * vsplat(5.0f) + d4_5 * vsplat(5.0f) - d5_5 * vsplat(10.0f) + d6_5 * vsplat(10.0f);
+                    const vf8 t4_6 = d0_6 * vsplat(21.0f) - d1_6 * vsplat(17.0f) + d2_6 * vsplat(17.0f) - d3_6 * vsplat(5.0f) + d4_6 * vsplat(5.0f) - d5_6 * vsplat(10.0f) + d6_6 * vsplat(10.0f);
+                    const vf8 t4_7 = d0_7 * vsplat(21.0f) - d1_7 * vsplat(17.0f) + d2_7 * vsplat(17.0f) - d3_7 * vsplat(5.0f) + d4_7 * vsplat(5.0f) - d5_7 * vsplat(10.0f) + d6_7 * vsplat(10.0f);
+                    const vf8 t5_0 = d1_0 * vsplat(4.0f) + d2_0 * vsplat(4.0f) + d3_0 * vsplat(8.0f) + d4_0 * vsplat(8.0f) + d5_0 + d6_0 + d7_0 * vsplat(21.0f);
+                    const vf8 t5_1 = d1_1 * vsplat(4.0f) + d2_1 * vsplat(4.0f) + d3_1 * vsplat(8.0f) + d4_1 * vsplat(8.0f) + d5_1 + d6_1 + d7_1 * vsplat(21.0f);
+                    const vf8 t5_2 = d1_2 * vsplat(4.0f) + d2_2 * vsplat(4.0f) + d3_2 * vsplat(8.0f) + d4_2 * vsplat(8.0f) + d5_2 + d6_2 + d7_2 * vsplat(21.0f);
+                    const vf8 t5_3 = d1_3 * vsplat(4.0f) + d2_3 * vsplat(4.0f) + d3_3 * vsplat(8.0f) + d4_3 * vsplat(8.0f) + d5_3 + d6_3 + d7_3 * vsplat(21.0f);
+                    const vf8 t5_4 = d1_4 * vsplat(4.0f) + d2_4 * vsplat(4.0f) + d3_4 * vsplat(8.0f) + d4_4 * vsplat(8.0f) + d5_4 + d6_4 + d7_4 * vsplat(21.0f);
+                    const vf8 t5_5 = d1_5 * vsplat(4.0f) + d2_5 * vsplat(4.0f) + d3_5 * vsplat(8.0f) + d4_5 * vsplat(8.0f) + d5_5 + d6_5 + d7_5 * vsplat(21.0f);
+                    const vf8 t5_6 = d1_6 * vsplat(4.0f) + d2_6 * vsplat(4.0f) + d3_6 * vsplat(8.0f) + d4_6 * vsplat(8.0f) + d5_6 + d6_6 + d7_6 * vsplat(21.0f);
+                    const vf8 t5_7 = d1_7 * vsplat(4.0f) + d2_7 * vsplat(4.0f) + d3_7 * vsplat(8.0f) + d4_7 * vsplat(8.0f) + d5_7 + d6_7 + d7_7 * vsplat(21.0f);
+                    const vf8 t6_0 = -d0_0 * vsplat(4.0f) + d1_0 * vsplat(4.0f) - d2_0 * vsplat(4.0f) + d3_0 * vsplat(4.0f) - d4_0 * vsplat(4.0f) + d5_0 * vsplat(2.0f) - d6_0 * vsplat(2.0f);
+                    const vf8 t6_1 = -d0_1 * vsplat(4.0f) + d1_1 * vsplat(4.0f) - d2_1 * vsplat(4.0f) + d3_1 * vsplat(4.0f) - d4_1 * vsplat(4.0f) + d5_1 * vsplat(2.0f) - d6_1 * vsplat(2.0f);
+                    const vf8 t6_2 = -d0_2 * vsplat(4.0f) + d1_2 * vsplat(4.0f) - d2_2 * vsplat(4.0f) + d3_2 * vsplat(4.0f) - d4_2 * vsplat(4.0f) + d5_2 * vsplat(2.0f) - d6_2 * vsplat(2.0f);
+                    const vf8 t6_3 = -d0_3 * vsplat(4.0f) + d1_3 * vsplat(4.0f) - d2_3 * vsplat(4.0f) + d3_3 * vsplat(4.0f) - d4_3 * vsplat(4.0f) + d5_3 * vsplat(2.0f) - d6_3 * vsplat(2.0f);
+                    const vf8 t6_4 = -d0_4 * vsplat(4.0f) + d1_4 * vsplat(4.0f) - d2_4 * vsplat(4.0f) + d3_4 * vsplat(4.0f) - d4_4 * vsplat(4.0f) + d5_4 * vsplat(2.0f) - d6_4 * vsplat(2.0f);
+                    const vf8 t6_5 = -d0_5 * vsplat(4.0f) + d1_5 * vsplat(4.0f) - d2_5 * vsplat(4.0f) + d3_5 * vsplat(4.0f) - d4_5 * vsplat(4.0f) + d5_5 * vsplat(2.0f) - d6_5 * vsplat(2.0f);
+                    const vf8 t6_6 = -d0_6 * vsplat(4.0f) + d1_6 * vsplat(4.0f) - d2_6 * vsplat(4.0f) + d3_6 * vsplat(4.0f) - d4_6 * vsplat(4.0f) + d5_6 * vsplat(2.0f) - d6_6 * vsplat(2.0f);
+                    const vf8 t6_7 = -d0_7 * vsplat(4.0f) + d1_7 * vsplat(4.0f) - d2_7 * vsplat(4.0f) + d3_7 * vsplat(4.0f) - d4_7 * vsplat(4.0f) + d5_7 * vsplat(2.0f) - d6_7 * vsplat(2.0f);
+                    const vf8 t7_0 = -d7_0 * vsplat(4.0f);
+                    const vf8 t7_1 = -d7_1 * vsplat(4.0f);
+                    const vf8 t7_2 = -d7_2 * vsplat(4.0f);
+                    const vf8 t7_3 = -d7_3 * vsplat(4.0f);
+                    const vf8 t7_4 = -d7_4 * vsplat(4.0f);
+                    const vf8 t7_5 = -d7_5 * vsplat(4.0f);
+                    const vf8 t7_6 = -d7_6 * vsplat(4.0f);
+                    const vf8 t7_7 = -d7_7 * vsplat(4.0f);
+                    const vf8 g0_0 = t0_0 * vsplat(4.0f);
+                    const vf8 g0_1 = t0_1 * vsplat(4.0f) + t0_2 * vsplat(4.0f) + t0_3 * vsplat(2.0f) + t0_4 * vsplat(2.0f) + t0_5 * vsplat(4.0f) + t0_6 * vsplat(4.0f) + t0_7 * vsplat(4.0f);
+                    const vf8 g0_2 = -t0_0 * vsplat(21.0f) + t0_1 * vsplat(4.0f) - t0_2 * vsplat(4.0f) + t0_3 - t0_4 + t0_5 * vsplat(8.0f) - t0_6 * vsplat(8.0f);
+                    const vf8 g0_3 = -t0_1 * vsplat(17.0f) - t0_2 * vsplat(17.0f) - t0_3 * vsplat(10.0f) - t0_4 * vsplat(10.0f) - t0_5 * vsplat(5.0f) - t0_6 * vsplat(5.0f) - t0_7 * vsplat(21.0f);
+                    const vf8 g0_4 = t0_0 * vsplat(21.0f) - t0_1 * vsplat(17.0f) + t0_2 * vsplat(17.0f) - t0_3 * vsplat(5.0f) + t0_4 * vsplat(5.0f) - t0_5 * vsplat(10.0f) + t0_6 * vsplat(10.0f);
+                    const vf8 g0_5 = t0_1 * vsplat(4.0f) + t0_2 * vsplat(4.0f) + t0_3 * vsplat(8.0f) + t0_4 * vsplat(8.0f) + t0_5 + t0_6 + t0_7 * vsplat(21.0f);
+                    const vf8 g0_6 = -t0_0 * vsplat(4.0f) + t0_1 * vsplat(4.0f) - t0_2 * vsplat(4.0f) + t0_3 * vsplat(4.0f) - t0_4 * vsplat(4.0f) + t0_5 * vsplat(2.0f) - t0_6 * vsplat(2.0f);
+                    const vf8 g0_7 = -t0_7 * vsplat(4.0f);
+                    const vf8 g1_0 = t1_0 * vsplat(4.0f);
+                    const vf8 g1_1 = t1_1 * vsplat(4.0f) + t1_2 * vsplat(4.0f) + t1_3 * vsplat(2.0f) + t1_4 * vsplat(2.0f) + t1_5 * vsplat(4.0f) + t1_6 * vsplat(4.0f) + t1_7 * vsplat(4.0f);
+                    const vf8 g1_2 = -t1_0 * vsplat(21.0f) + t1_1 * vsplat(4.0f) - t1_2 * vsplat(4.0f) + t1_3 - t1_4 + t1_5 * vsplat(8.0f) - t1_6 * vsplat(8.0f);
+                    const vf8 g1_3 = -t1_1 * vsplat(17.0f) - t1_2 * vsplat(17.0f) - t1_3 * vsplat(10.0f) - t1_4 * vsplat(10.0f) - t1_5 * vsplat(5.0f) - t1_6 * vsplat(5.0f) - t1_7 * vsplat(21.0f);
+                    const vf8 g1_4 = t1_0 * vsplat(21.0f) - t1_1 * vsplat(17.0f) + t1_2 * vsplat(17.0f) - t1_3 * vsplat(5.0f) + t1_4 * vsplat(5.0f) - t1_5 * vsplat(10.0f) + t1_6 * vsplat(10.0f);
+                    const vf8 g1_5 = t1_1 * vsplat(4.0f) + t1_2 * vsplat(4.0f) + t1_3 * vsplat(8.0f) + t1_4 * vsplat(8.0f) + t1_5 + t1_6 + t1_7 * vsplat(21.0f);
+                    const vf8 g1_6 = -t1_0 * vsplat(4.0f) + t1_1 * vsplat(4.0f) - t1_2 * vsplat(4.0f) + t1_3 * vsplat(4.0f) - t1_4 * vsplat(4.0f) + t1_5 * vsplat(2.0f) - t1_6 * vsplat(2.0f);
+                    const vf8 g1_7 = -t1_7 * vsplat(4.0f);
+                    const vf8 g2_0 = t2_0 * vsplat(4.0f);
+                    const vf8 g2_1 = t2_1 * vsplat(4.0f) + t2_2 * vsplat(4.0f) + t2_3 * vsplat(2.0f) + t2_4 * vsplat(2.0f) + t2_5 * vsplat(4.0f) + t2_6 * vsplat(4.0f) + t2_7 * vsplat(4.0f);
+                    const vf8 g2_2 = -t2_0 * vsplat(21.0f) + t2_1 * vsplat(4.0f) - t2_2 * vsplat(4.0f) + t2_3 - t2_4 + t2_5 * vsplat(8.0f) - t2_6 * vsplat(8.0f);
+                    const vf8 g2_3 = -t2_1 * vsplat(17.0f) - t2_2 * vsplat(17.0f) - t2_3 * vsplat(10.0f) - t2_4 * vsplat(10.0f) - t2_5 * vsplat(5.0f) - t2_6 * vsplat(5.0f) - t2_7 * vsplat(21.0f);
+                    const vf8 g2_4 = t2_0 * vsplat(21.0f) - t2_1 * vsplat(17.0f) + t2_2 * vsplat(17.0f) - t2_3 * vsplat(5.0f) + t2_4 * vsplat(5.0f) - t2_5 * vsplat(10.0f) + t2_6 * vsplat(10.0f);
+                    const vf8 g2_5 = t2_1 * vsplat(4.0f) + t2_2 * vsplat(4.0f) + t2_3 * vsplat(8.0f) + t2_4 * vsplat(8.0f) + t2_5 + t2_6 + t2_7 * vsplat(21.0f);
+                    const vf8 g2_6 = -t2_0 * vsplat(4.0f) + t2_1 * vsplat(4.0f) - t2_2 * vsplat(4.0f) + t2_3 * vsplat(4.0f) - t2_4 * vsplat(4.0f) + t2_5 * vsplat(2.0f) - t2_6 * vsplat(2.0f);
+                    const vf8 g2_7 = -t2_7 * vsplat(4.0f);
+                    const vf8 g3_0 = t3_0 * vsplat(4.0f);
+                    const vf8 g3_1 = t3_1 * vsplat(4.0f) + t3_2 * vsplat(4.0f) + t3_3 * vsplat(2.0f) + t3_4 * vsplat(2.0f) + t3_5 * vsplat(4.0f) + t3_6 * vsplat(4.0f) + t3_7 * vsplat(4.0f);
+                    const vf8 g3_2 = -t3_0 * vsplat(21.0f) + t3_1 * vsplat(4.0f) - t3_2 * vsplat(4.0f) + t3_3 - t3_4 + t3_5 * vsplat(8.0f) - t3_6 * vsplat(8.0f);
+                    const vf8 g3_3 = -t3_1 * vsplat(17.0f) - t3_2 * vsplat(17.0f) - t3_3 * vsplat(10.0f) - t3_4 * vsplat(10.0f) - t3_5 * vsplat(5.0f) - t3_6 * vsplat(5.0f) - t3_7 * vsplat(21.0f);
+                    const vf8 g3_4 = t3_0 * vsplat(21.0f) - t3_1 * vsplat(17.0f) + t3_2 * vsplat(17.0f) - t3_3 * vsplat(5.0f) + t3_4 * vsplat(5.0f) - t3_5 * vsplat(10.0f) + t3_6 * vsplat(10.0f);
+                    const vf8 g3_5 = t3_1 * vsplat(4.0f) + t3_2 * vsplat(4.0f) + t3_3 * vsplat(8.0f) + t3_4 * vsplat(8.0f) + t3_5 + t3_6 + t3_7 * vsplat(21.0f);
+                    const vf8 g3_6 = -t3_0 * vsplat(4.0f) + t3_1 * vsplat(4.0f) - t3_2 * vsplat(4.0f) + t3_3 * vsplat(4.0f) - t3_4 * vsplat(4.0f) + t3_5 * vsplat(2.0f) - t3_6 * vsplat(2.0f);
+                    const vf8 g3_7 = -t3_7 * vsplat(4.0f);
+                    const vf8 g4_0 = t4_0 * vsplat(4.0f);
+                    const vf8 g4_1 = t4_1 * vsplat(4.0f) + t4_2 * vsplat(4.0f) + t4_3 * vsplat(2.0f) + t4_4 * vsplat(2.0f) + t4_5 * vsplat(4.0f) + t4_6 * vsplat(4.0f) + t4_7 * vsplat(4.0f);
+                    const vf8 g4_2 = -t4_0 * vsplat(21.0f) + t4_1 * vsplat(4.0f) - t4_2 * vsplat(4.0f) + t4_3 - t4_4 + t4_5 * vsplat(8.0f) - t4_6 * vsplat(8.0f);
+                    const vf8 g4_3 = -t4_1 * vsplat(17.0f) - t4_2 * vsplat(17.0f) - t4_3 * vsplat(10.0f) - t4_4 * vsplat(10.0f) - t4_5 * vsplat(5.0f) - t4_6 * vsplat(5.0f) - t4_7 * vsplat(21.0f);
+                    const vf8 g4_4 = t4_0 * vsplat(21.0f) - t4_1 * vsplat(17.0f) + t4_2 * vsplat(17.0f) - t4_3 * vsplat(5.0f) + t4_4 * vsplat(5.0f) - t4_5 * vsplat(10.0f) + t4_6 * vsplat(10.0f);
+                    const vf8 g4_5 = t4_1 * vsplat(4.0f) + t4_2 * vsplat(4.0f) + t4_3 * vsplat(8.0f) + t4_4 * vsplat(8.0f) + t4_5 + t4_6 + t4_7 * vsplat(21.0f);
+                    const vf8 g4_6 = -t4_0 * vsplat(4.0f) + t4_1 * vsplat(4.0f) - t4_2 * vsplat(4.0f) + t4_3 * vsplat(4.0f) - t4_4 * vsplat(4.0f) + t4_5 * vsplat(2.0f) - t4_6 * vsplat(2.0f);
+                    const vf8 g4_7 = -t4_7 * vsplat(4.0f);
+                    const vf8 g5_0 = t5_0 * vsplat(4.0f);
+                    const vf8 g5_1 = t5_1 * vsplat(4.0f) + t5_2 * vsplat(4.0f) + t5_3 * vsplat(2.0f) + t5_4 * vsplat(2.0f) + t5_5 * vsplat(4.0f) + t5_6 * vsplat(4.0f) + t5_7 * vsplat(4.0f);
+                    const vf8 g5_2 = -t5_0 * vsplat(21.0f) + t5_1 * vsplat(4.0f) - t5_2 * vsplat(4.0f) + t5_3 - t5_4 + t5_5 * vsplat(8.0f) - t5_6 * vsplat(8.0f);
+                    const vf8 g5_3 = -t5_1 * vsplat(17.0f) - t5_2 * vsplat(17.0f) - t5_3 * vsplat(10.0f) - t5_4 * vsplat(10.0f) - t5_5 * vsplat(5.0f) - t5_6 * vsplat(5.0f) - t5_7 * vsplat(21.0f);
+                    const vf8 g5_4 = t5_0 * vsplat(21.0f) - t5_1 * vsplat(17.0f) + t5_2 * vsplat(17.0f) - t5_3 * vsplat(5.0f) + t5_4 * vsplat(5.0f) - t5_5 * vsplat(10.0f) + t5_6 * vsplat(10.0f);
+                    const vf8 g5_5 = t5_1 * vsplat(4.0f) + t5_2 * vsplat(4.0f) + t5_3 * vsplat(8.0f) + t5_4 * vsplat(8.0f) + t5_5 + t5_6 + t5_7 * vsplat(21.0f);
+                    const vf8 g5_6 = -t5_0 * vsplat(4.0f) + t5_1 * vsplat(4.0f) - t5_2 * vsplat(4.0f) + t5_3 * vsplat(4.0f) - t5_4 * vsplat(4.0f) + t5_5 * vsplat(2.0f) - t5_6 * vsplat(2.0f);
+                    const vf8 g5_7 = -t5_7 * vsplat(4.0f);
+                    const vf8 g6_0 = t6_0 * vsplat(4.0f);
+                    const vf8 g6_1 = t6_1 * vsplat(4.0f) + t6_2 * vsplat(4.0f) + t6_3 * vsplat(2.0f) + t6_4 * vsplat(2.0f) + t6_5 * vsplat(4.0f) + t6_6 * vsplat(4.0f) + t6_7 * vsplat(4.0f);
+                    const vf8 g6_2 = -t6_0 * vsplat(21.0f) + t6_1 * vsplat(4.0f) - t6_2 * vsplat(4.0f) + t6_3 - t6_4 + t6_5 * vsplat(8.0f) - t6_6 * vsplat(8.0f);
+                    const vf8 g6_3 = -t6_1 * vsplat(17.0f) - t6_2 * vsplat(17.0f) - t6_3 * vsplat(10.0f) - t6_4 * vsplat(10.0f) - t6_5 * vsplat(5.0f) - t6_6 * vsplat(5.0f) - t6_7 * vsplat(21.0f);
+                    const vf8 g6_4 = t6_0 * vsplat(21.0f) - t6_1 * vsplat(17.0f) + t6_2 * vsplat(17.0f) - t6_3 * vsplat(5.0f) + t6_4 * vsplat(5.0f) - t6_5 * vsplat(10.0f) + t6_6 * vsplat(10.0f);
+                    const vf8 g6_5 = t6_1 * vsplat(4.0f) + t6_2 * vsplat(4.0f) + t6_3 * vsplat(8.0f) + t6_4 * vsplat(8.0f) + t6_5 + t6_6 + t6_7 * vsplat(21.0f);
+                    const vf8 g6_6 = -t6_0 * vsplat(4.0f) + t6_1 * vsplat(4.0f) - t6_2 * vsplat(4.0f) + t6_3 * vsplat(4.0f) - t6_4 * vsplat(4.0f) + t6_5 * vsplat(2.0f) - t6_6 * vsplat(2.0f);
+                    const vf8 g6_7 = -t6_7 * vsplat(4.0f);
+                    const vf8 g7_0 = t7_0 * vsplat(4.0f);
+                    const vf8 g7_1 = t7_1 * vsplat(4.0f) + t7_2 * vsplat(4.0f) + t7_3 * vsplat(2.0f) + t7_4 * vsplat(2.0f) + t7_5 * vsplat(4.0f) + t7_6 * vsplat(4.0f) + t7_7 * vsplat(4.0f);
+                    const vf8 g7_2 = -t7_0 * vsplat(21.0f) + t7_1 * vsplat(4.0f) - t7_2 * vsplat(4.0f) + t7_3 - t7_4 + t7_5 * vsplat(8.0f) - t7_6 * vsplat(8.0f);
+                    const vf8 g7_3 = -t7_1 * vsplat(17.0f) - t7_2 * vsplat(17.0f) - t7_3 * vsplat(10.0f) - t7_4 * vsplat(10.0f) - t7_5 * vsplat(5.0f) - t7_6 * vsplat(5.0f) - t7_7 * vsplat(21.0f);
+                    const vf8 g7_4 = t7_0 * vsplat(21.0f) - t7_1 * vsplat(17.0f) + t7_2 * vsplat(17.0f) - t7_3 * vsplat(5.0f) + t7_4 * vsplat(5.0f) - t7_5 * vsplat(10.0f) + t7_6 * vsplat(10.0f);
+                    const vf8 g7_5 = t7_1 * vsplat(4.0f) + t7_2 * vsplat(4.0f) + t7_3 * vsplat(8.0f) + t7_4 * vsplat(8.0f) + t7_5 + t7_6 + t7_7 * vsplat(21.0f);
+                    const vf8 g7_6 = -t7_0 * vsplat(4.0f) + t7_1 * vsplat(4.0f) - t7_2 * vsplat(4.0f) + t7_3 * vsplat(4.0f) - t7_4 * vsplat(4.0f) + t7_5 * vsplat(2.0f) - t7_6 * vsplat(2.0f);
+                    const vf8 g7_7 = -t7_7 * vsplat(4.0f);
+                    vstore(img + 0, vload(img + 0) + g0_0);
+                    vstore(img + 32, vload(img + 32) + g0_1);
+                    vstore(img + 64, vload(img + 64) + g0_2);
+                    vstore(img + 96, vload(img + 96) + g0_3);
+                    vstore(img + 128, vload(img + 128) + g0_4);
+                    vstore(img + 160, vload(img + 160) + g0_5);
+                    vstore(img + 192, vload(img + 192) + g0_6);
+                    vstore(img + 224, vload(img + 224) + g0_7);
+                    vstore(img + 640, vload(img + 640) + g1_0);
+                    vstore(img + 672, vload(img + 672) + g1_1);
+                    vstore(img + 704, vload(img + 704) + g1_2);
+                    vstore(img + 736, vload(img + 736) + g1_3);
+                    vstore(img + 768, vload(img + 768) + g1_4);
+                    vstore(img + 800, vload(img + 800) + g1_5);
+                    vstore(img + 832, vload(img + 832) + g1_6);
+                    vstore(img + 864, vload(img + 864) + g1_7);
+                    vstore(img + 1280, vload(img + 1280) + g2_0);
+                    vstore(img + 1312, vload(img + 1312) + g2_1);
+                    vstore(img + 1344, vload(img + 1344) + g2_2);
+                    vstore(img + 1376, vload(img + 1376) + g2_3);
+                    vstore(img + 1408, vload(img + 1408) + g2_4);
+                    vstore(img + 1440, vload(img + 1440) + g2_5);
+                    vstore(img + 1472, vload(img + 1472) + g2_6);
+                    vstore(img + 1504, vload(img + 1504) + g2_7);
+                    vstore(img + 1920, vload(img + 1920) + g3_0);
+                    vstore(img + 1952, vload(img + 1952) + g3_1);
+                    vstore(img + 1984, vload(img + 1984) + g3_2);
+                    vstore(img + 2016, vload(img + 2016) + g3_3);
+                    vstore(img + 2048, vload(img + 2048) + g3_4);
+                    vstore(img + 2080, vload(img + 2080) + g3_5);
+                    vstore(img + 2112, vload(img + 2112) + g3_6);
+                    vstore(img + 2144, vload(img + 2144) + g3_7);
+                    vstore(img + 2560, vload(img + 2560) + g4_0);
+                    vstore(img + 2592, vload(img + 2592) + g4_1);
+                    vstore(img + 2624, vload(img + 2624) + g4_2);
+                    vstore(img + 2656, vload(img + 2656) + g4_3);
+                    vstore(img + 2688, vload(img + 2688) + g4_4);
+                    vstore(img + 2720, vload(img + 2720) + g4_5);
+                    vstore(img + 2752, vload(img + 2752) + g4_6);
+                    vstore(img + 2784, vload(img + 2784) + g4_7);
+                    vstore(img + 3200, vload(img + 3200) + g5_0);
+                    vstore(img + 3232, vload(img + 3232) + g5_1);
+                    vstore(img + 3264, vload(img + 3264) + g5_2);
+                    vstore(img + 3296, vload(img + 3296) + g5_3);
+                    vstore(img + 3328, vload(img + 3328) + g5_4);
+                    vstore(img + 3360, vload(img + 3360) + g5_5);
+                    vstore(img + 3392, vload(img + 3392) + g5_6);
+                    vstore(img + 3424, vload(img + 3424) + g5_7);
+                    vstore(img + 3840, vload(img + 3840) + g6_0);
+                    vstore(img + 3872, vload(img + 3872) + g6_1);
+                    vstore(img + 3904, vload(img + 3904) + g6_2);
+                    vstore(img + 3936, vload(img + 3936) + g6_3);
+                    vstore(img + 3968, vload(img + 3968) + g6_4);
+                    vstore(img + 4000, vload(img + 4000) + g6_5);
+                    vstore(img + 4032, vload(img + 4032) + g6_6);
+                    vstore(img + 4064, vload(img + 4064) + g6_7);
+                    vstore(img + 4480, vload(img + 4480) + g7_0);
+                    vstore(img + 4512, vload(img + 4512) + g7_1);
+                    vstore(img + 4544, vload(img + 4544) + g7_2);
+                    vstore(img + 4576, vload(img + 4576) + g7_3);
+                    vstore(img + 4608, vload(img + 4608) + g7_4);
+                    vstore(img + 4640, vload(img + 4640) + g7_5);
+                    vstore(img + 4672, vload(img + 4672) + g7_6);
+                    vstore(img + 4704, vload(img + 4704) + g7_7);
+                }
+            }
+        }
+        for (ty = 0; ty < 14; ty++)
+            memcpy(din + ty * 448, dsrc + (ty + 3) * 640 + 96, sizeof(float) * 448);
     }
 #else
+    (void)wdu;
+    (void)wv;
+    (void)wm;
     {
         int ox, oy, ky, kx, ci, co;
         for (oy = 0; oy < 14; oy++) {
@@ -606,129 +2229,42 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
             }
         }
     }
-#endif
+    (void)wut;
     {
         const float *restrict kern = params + P_CONV2_KERNEL;
-        (void)kern;
-#ifdef CONVC_VECTOR
-        {
-            float *restrict dpz = w + W_CONV2_DZPAD;
-            float *restrict din = w + W_POOL1_DOUT;
-            int y;
-            memset(dpz, 0, sizeof(float) * 43264);
-            for (y = 0; y < 14; y++) {
-                memcpy(dpz + (y + 6) * 1664 + 384, dz + y * 896, sizeof(float) * 896);
-            }
-            int oy, ox, cb, ky, j;
-            for (oy = 0; oy < 14; oy++) {
-                const int ky0 = oy * 1 < 3 ? 3 - oy * 1 : 0;
-                const int ky1 = oy * 1 + 7 > 17 ? 17 - oy * 1 : 7;
-                for (ox = 0; ox < 12; ox += 6) {
-                    for (cb = 0; cb < 32; cb += 32) {
-                        const float *restrict xb = (dpz + 5184) + (oy * 26 + ox * 1) * 64;
-                        const float *restrict kb = kflip + cb;
-                        float *restrict ob = din + (oy * 14 + ox) * 32 + cb;
-                        vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f), a0_2 = vsplat(0.0f), a0_3 = vsplat(0.0f);
-                        vf8 a1_0 = vsplat(0.0f), a1_1 = vsplat(0.0f), a1_2 = vsplat(0.0f), a1_3 = vsplat(0.0f);
-                        vf8 a2_0 = vsplat(0.0f), a2_1 = vsplat(0.0f), a2_2 = vsplat(0.0f), a2_3 = vsplat(0.0f);
-                        vf8 a3_0 = vsplat(0.0f), a3_1 = vsplat(0.0f), a3_2 = vsplat(0.0f), a3_3 = vsplat(0.0f);
-                        vf8 a4_0 = vsplat(0.0f), a4_1 = vsplat(0.0f), a4_2 = vsplat(0.0f), a4_3 = vsplat(0.0f);
-                        vf8 a5_0 = vsplat(0.0f), a5_1 = vsplat(0.0f), a5_2 = vsplat(0.0f), a5_3 = vsplat(0.0f);
-                        for (ky = ky0; ky < ky1; ky++) {
-                            const float *restrict xr = xb + ky * 1664;
-                            const float *restrict kr = kb + ky * 14336;
-                            for (j = 0; j < 448; j++) {
-                                const vf8 w0 = vload(kr + j * 32 + 0), w1 = vload(kr + j * 32 + 8), w2 = vload(kr + j * 32 + 16), w3 = vload(kr + j * 32 + 24);
-                                vf8 xv;
-                                xv = vsplat(xr[0 + j]); a0_0 += xv * w0; a0_1 += xv * w1; a0_2 += xv * w2; a0_3 += xv * w3;
-                                xv = vsplat(xr[64 + j]); a1_0 += xv * w0; a1_1 += xv * w1; a1_2 += xv * w2; a1_3 += xv * w3;
-                                xv = vsplat(xr[128 + j]); a2_0 += xv * w0; a2_1 += xv * w1; a2_2 += xv * w2; a2_3 += xv * w3;
-                                xv = vsplat(xr[192 + j]); a3_0 += xv * w0; a3_1 += xv * w1; a3_2 += xv * w2; a3_3 += xv * w3;
-                                xv = vsplat(xr[256 + j]); a4_0 += xv * w0; a4_1 += xv * w1; a4_2 += xv * w2; a4_3 += xv * w3;
-                                xv = vsplat(xr[320 + j]); a5_0 += xv * w0; a5_1 += xv * w1; a5_2 += xv * w2; a5_3 += xv * w3;
-                            }
-                        }
-                        vstore(ob + 0, a0_0); vstore(ob + 8, a0_1); vstore(ob + 16, a0_2); vstore(ob + 24, a0_3);
-                        vstore(ob + 32, a1_0); vstore(ob + 40, a1_1); vstore(ob + 48, a1_2); vstore(ob + 56, a1_3);
-                        vstore(ob + 64, a2_0); vstore(ob + 72, a2_1); vstore(ob + 80, a2_2); vstore(ob + 88, a2_3);
-                        vstore(ob + 96, a3_0); vstore(ob + 104, a3_1); vstore(ob + 112, a3_2); vstore(ob + 120, a3_3);
-                        vstore(ob + 128, a4_0); vstore(ob + 136, a4_1); vstore(ob + 144, a4_2); vstore(ob + 152, a4_3);
-                        vstore(ob + 160, a5_0); vstore(ob + 168, a5_1); vstore(ob + 176, a5_2); vstore(ob + 184, a5_3);
-                    }
-                }
-                ox = 12;
-                for (cb = 0; cb < 32; cb += 32) {
-                    const float *restrict xb = (dpz + 5184) + (oy * 26 + ox * 1) * 64;
-                    const float *restrict kb = kflip + cb;
-                    float *restrict ob = din + (oy * 14 + ox) * 32 + cb;
-                    vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f), a0_2 = vsplat(0.0f), a0_3 = vsplat(0.0f);
-                    vf8 a1_0 = vsplat(0.0f), a1_1 = vsplat(0.0f), a1_2 = vsplat(0.0f), a1_3 = vsplat(0.0f);
-                    for (ky = ky0; ky < ky1; ky++) {
-                        const float *restrict xr = xb + ky * 1664;
-                        const float *restrict kr = kb + ky * 14336;
-                        for (j = 0; j < 448; j++) {
-                            const vf8 w0 = vload(kr + j * 32 + 0), w1 = vload(kr + j * 32 + 8), w2 = vload(kr + j * 32 + 16), w3 = vload(kr + j * 32 + 24);
-                            vf8 xv;
-                            xv = vsplat(xr[0 + j]); a0_0 += xv * w0; a0_1 += xv * w1; a0_2 += xv * w2; a0_3 += xv * w3;
-                            xv = vsplat(xr[64 + j]); a1_0 += xv * w0; a1_1 += xv * w1; a1_2 += xv * w2; a1_3 += xv * w3;
-                        }
-                    }
-                    vstore(ob + 0, a0_0); vstore(ob + 8, a0_1); vstore(ob + 16, a0_2); vstore(ob + 24, a0_3);
-                    vstore(ob + 32, a1_0); vstore(ob + 40, a1_1); vstore(ob + 48, a1_2); vstore(ob + 56, a1_3);
-                }
-            }
-        }
-#else
-        (void)kflip;
-        {
-            int ox, oy, ky, kx, ci, co;
-            float *restrict dsrc = w + W_CONV2_DPAD;
-            float *restrict din = w + W_POOL1_DOUT;
-            memset(dsrc, 0, sizeof(float) * 12800);
-            for (oy = 0; oy < 14; oy++) {
-                for (ox = 0; ox < 14; ox++) {
-                    const float *restrict d = dz + (oy * 14 + ox) * 64;
-                    for (ky = 0; ky < 7; ky++) {
-                        for (kx = 0; kx < 7; kx++) {
-                            float *restrict dx = dsrc + ((oy * 1 + ky) * 20 + ox * 1 + kx) * 32;
-                            const float *restrict kp = kern + (ky * 7 + kx) * 2048;
-                            for (ci = 0; ci < 32; ci++) {
-                                float part[8] = { 0 };
-                                int lane;
-                                for (co = 0; co < 64; co += 8) {
-                                    for (lane = 0; lane < 8; lane++) {
-                                        part[lane] += kp[ci * 64 + co + lane] * d[co + lane];
-                                    }
+        int ox, oy, ky, kx, ci, co;
+        float *restrict dsrc = w + W_CONV2_DPAD;
+        float *restrict din = w + W_POOL1_DOUT;
+        memset(dsrc, 0, sizeof(float) * 12800);
+        for (oy = 0; oy < 14; oy++) {
+            for (ox = 0; ox < 14; ox++) {
+                const float *restrict d = dz + (oy * 14 + ox) * 64;
+                for (ky = 0; ky < 7; ky++) {
+                    for (kx = 0; kx < 7; kx++) {
+                        float *restrict dx = dsrc + ((oy * 1 + ky) * 20 + ox * 1 + kx) * 32;
+                        const float *restrict kp = kern + (ky * 7 + kx) * 2048;
+                        for (ci = 0; ci < 32; ci++) {
+                            float part[8] = { 0 };
+                            int lane;
+                            for (co = 0; co < 64; co += 8) {
+                                for (lane = 0; lane < 8; lane++) {
+                                    part[lane] += kp[ci * 64 + co + lane] * d[co + lane];
                                 }
-                                for (lane = 1; lane < 8; lane++)
-                                    part[0] += part[lane];
-                                dx[ci] += part[0];
                             }
+                            for (lane = 1; lane < 8; lane++)
+                                part[0] += part[lane];
+                            dx[ci] += part[0];
                         }
                     }
                 }
             }
-            for (oy = 0; oy < 14; oy++) {
-                memcpy(din + oy * 448, dsrc + (oy + 3) * 640 + 96, sizeof(float) * 448);
-            }
         }
-#endif
+        for (oy = 0; oy < 14; oy++) {
+            memcpy(din + oy * 448, dsrc + (oy + 3) * 640 + 96, sizeof(float) * 448);
+        }
     }
-}
-
-#ifdef CONVC_VECTOR
-static void conv2_flip_kernel(const float *restrict params, float *restrict kflip)
-{
-    const float *restrict kern = params + P_CONV2_KERNEL;
-    int a, b, ci, co;
-    for (a = 0; a < 7; a++)
-        for (b = 0; b < 7; b++)
-            for (co = 0; co < 64; co++)
-                for (ci = 0; ci < 32; ci++)
-                    kflip[((a * 7 + b) * 64 + co) * 32 + ci] =
-                        kern[(((6 - a) * 7 + 6 - b) * 32 + ci) * 64 + co];
-}
 #endif
+}
 
 /* ==== pool2: line 7: pool 2 -> (7, 7, 64) =================================== */
 static void pool2_forward(float *restrict w)
@@ -1240,6 +2776,11 @@ static void forward(const float *params, float *work, const float *x, int n, flo
 {
     int s;
     (void)seeds;
+    float *restrict shared = work + (size_t)n * WORK_PER_SAMPLE;
+    (void)shared;
+#ifdef CONVC_VECTOR
+    conv2_wino_filter(params, shared + WS_CONV2_WU);
+#endif
     for (s = 0; s < n; s++) {
         float *w = work + (size_t)s * WORK_PER_SAMPLE;
         const float *xs = x + (size_t)s * IN_SIZE;
@@ -1247,7 +2788,7 @@ static void forward(const float *params, float *work, const float *x, int n, flo
         (void)xs;
         conv1_forward(params, w, xs);
         pool1_forward(w);
-        conv2_forward(params, w);
+        conv2_forward(params, w, shared + WS_CONV2_WU, shared + WS_CONV2_WV, shared + WS_CONV2_WM);
         pool2_forward(w);
     }
     /* dense1 */
@@ -1309,8 +2850,10 @@ static double backward(const float *params, float *grads, float *work, const flo
         for (k = 0; k < 10; k++)
             dz[k] = (float)(exp(z[k] - top) / sum) - (k == labels[s] ? 1.0f : 0.0f);
     }
+    float *restrict shared = work + (size_t)n * WORK_PER_SAMPLE;
+    (void)shared;
 #ifdef CONVC_VECTOR
-    conv2_flip_kernel(params, work + W_CONV2_KFLIP);
+    conv2_wino_prepare(shared + WS_CONV2_WU, shared + WS_CONV2_WUT, shared + WS_CONV2_WDU);
 #endif
     /* dense2 */
     for (s = 0; s < n; s += s + 4 <= n ? 4 : 1) {
@@ -1340,10 +2883,13 @@ static double backward(const float *params, float *grads, float *work, const flo
         (void)w;
         (void)xs;
         pool2_backward(w);
-        conv2_backward(params, grads, w, work + W_CONV2_KFLIP);
+        conv2_backward(params, grads, w, shared + WS_CONV2_WUT, shared + WS_CONV2_WDU, shared + WS_CONV2_WV, shared + WS_CONV2_WM);
         pool1_backward(w);
         conv1_backward(grads, w);
     }
+#ifdef CONVC_VECTOR
+    conv2_wino_finish(shared + WS_CONV2_WDU, grads);
+#endif
     return loss;
 }
 
@@ -1381,6 +2927,7 @@ const convc_model cnn_k7_model = {
     .n_classes = N_CLASSES,
     .n_params = N_PARAMS,
     .work_per_sample = WORK_PER_SAMPLE,
+    .work_shared = WORK_SHARED,
     .flops_forward = 42312360,
     .n_tensors = 8,
     .tensors = tensors,

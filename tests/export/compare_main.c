@@ -50,7 +50,7 @@ int main(int argc, char **argv)
         return 2;
     }
     params = malloc(m->n_params * sizeof(float));
-    work = malloc(m->work_per_sample * sizeof(float));
+    work = malloc(convc_work_floats(m, 1) * sizeof(float));
     x = malloc(npix * sizeof(float));
     if (!params || !work || !x || m->n_classes > 256)
         return 2;

@@ -58,7 +58,7 @@ static int gc_init(gc_state *g, const convc_model *m, int n, uint64_t seed)
     g->params = calloc(m->n_params, sizeof(float));
     g->grads = calloc(m->n_params, sizeof(float));
     g->scratch = calloc(m->n_params, sizeof(float));
-    g->work = calloc((size_t)n * m->work_per_sample, sizeof(float));
+    g->work = calloc(convc_work_floats(m, (size_t)n), sizeof(float));
     g->x = calloc((size_t)n * m->in_h * m->in_w * m->in_c, sizeof(float));
     g->probs = calloc((size_t)n * m->n_classes, sizeof(float));
     g->labels = calloc((size_t)n, 1);
