@@ -7,7 +7,7 @@ BUILD    ?= build
 BIN      ?= bin
 SAN      ?=
 CI       ?=
-VERSION  := 0.1.0
+VERSION  := 0.2.0
 
 PKGS      := yaml-0.1 zlib libpng cairo fontconfig
 WARN      := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -99,6 +99,13 @@ $(BUILD)/gen/lexer.c $(BUILD)/gen/lexer.h: compiler/lexer.l
 $(BUILD)/gen/parser.c $(BUILD)/gen/parser.h: compiler/parser.y
 	@mkdir -p $(BUILD)/gen
 	bison -Wall -Werror --defines=$(BUILD)/gen/parser.h -o $(BUILD)/gen/parser.c $<
+
+# Objects that print the version are rebuilt when it changes.
+$(BUILD)/version.txt: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' > $@
+FORCE:
+$(call obj,$(shell grep -l CONVC_VERSION compiler/*.c)): $(BUILD)/version.txt
 
 # Every compiler object may include the generated headers.
 $(call obj,$(COMPILER_SRC) compiler/main.c): | $(BUILD)/gen/parser.h $(BUILD)/gen/lexer.h

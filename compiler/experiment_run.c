@@ -6,8 +6,8 @@
  * flags) into build/exp/<model>-<hash of the expanded spec>/, so equal specs
  * share a trainer and a changed spec can never reuse a stale one.
  *
- * A run is finished when its eval.json exists and its stamp (spec hash and
- * every training setting) is unchanged; a run with a matching stamp and a
+ * A run is finished when its eval.json exists and its stamp (spec hash,
+ * every training setting, convc's version) is unchanged; a run with a matching stamp and a
  * checkpoint but no eval.json was interrupted and resumes from the
  * checkpoint; anything else starts over. */
 #include <errno.h>
@@ -30,6 +30,9 @@ char *experiment_run_stamp(const experiment *x, const exp_variant *v, int seed)
     if (!f)
         return NULL;
     fprintf(f, "convc run stamp 1\n");
+    /* A new version may compute differently (e.g. another convolution
+     * algorithm): its runs are not the old ones. */
+    fprintf(f, "convc %s\n", CONVC_VERSION);
     fprintf(f, "model %s\nspec %016llx\n", v->name, (unsigned long long)v->text_hash);
     fprintf(f, "optimizer %s\nlr %.17g\nbatch %d\nepochs %d\nseed %d\nthreads %d\n",
             x->optimizer, x->lr, x->batch, x->epochs, seed, x->threads);

@@ -136,6 +136,7 @@ gen_sig gen_layer_sig(const gen_ctx *c, int i, int backward)
                                                                             "wv", "wm" };
         const int fb[] = { p->wu, p->wv, p->wm }, bb[] = { p->wut, p->wdu, p->wv, p->wm };
         int k, n = backward ? 4 : 3;
+        /* wut serves the input gradient only: none for the first layer */
         for (k = backward && p->din < 0; k < n; k++) {
             const char *name = backward ? bwd[k] : fwd[k];
             snprintf(def, sizeof def, "%sfloat *%s %s", k == 0 ? "const " : "",
@@ -150,7 +151,7 @@ gen_sig gen_layer_sig(const gen_ctx *c, int i, int backward)
     }
     if (backward && l->kind == IR_CONV && p->din >= 0 && c->vector && p->vec_fwd && p->vec_dx) {
         snprintf(def, sizeof def, "const float *%s kflip", c->restrict_kw);
-        snprintf(call, sizeof call, "work + %s%s", c->mprefix, c->L->buffers[p->kflip].macro);
+        snprintf(call, sizeof call, "shared + %s%s", c->mprefix, c->L->buffers[p->kflip].macro);
         gen_sig_add(&s, def, call);
     }
     return s;

@@ -82,10 +82,13 @@ static void emit_shared_ptr(gen_ctx *c)
     emit_line(c->e, "(void)shared;");
 }
 
-/* Calls of the once-per-call Winograd function `what` (wino_filter,
- * wino_prepare, wino_finish) of every conv layer that has one. */
-static void emit_wino_calls(gen_ctx *c, const char *what)
+/* The once-per-call steps of Winograd conv layers (gen_winograd.c). */
+enum wino_step { WINO_FILTER, WINO_PREPARE, WINO_FINISH };
+
+/* Calls of one step for every conv layer that has Winograd kernels. */
+static void emit_wino_calls(gen_ctx *c, enum wino_step step)
 {
+    static const char *const fn[] = { "wino_filter", "wino_prepare", "wino_finish" };
     emitter *e = c->e;
     const gen_layout *L = c->L;
     const char *M = c->mprefix;
@@ -93,13 +96,13 @@ static void emit_wino_calls(gen_ctx *c, const char *what)
     for (i = 0; i < L->m->n_layers; i++) {
         const gen_layer_plan *p = &L->plan[i];
         char fname[128];
-        if (!gen_use_wino(c, i) || (L->const_kernels && !strcmp(what, "wino_filter")))
+        if (!gen_use_wino(c, i) || (L->const_kernels && step == WINO_FILTER))
             continue;
-        gen_fn_name(c, fname, sizeof fname, i, what, 0);
+        gen_fn_name(c, fname, sizeof fname, i, fn[step], 0);
         gen_pp(c, "#ifdef CONVC_VECTOR");
-        if (!strcmp(what, "wino_filter"))
+        if (step == WINO_FILTER)
             emit_line(e, "%s(params, shared + %s%s);", fname, M, L->buffers[p->wu].macro);
-        else if (!strcmp(what, "wino_prepare"))
+        else if (step == WINO_PREPARE)
             emit_line(e, "%s(shared + %s%s, shared + %s%s, shared + %s%s);", fname, M,
                       L->buffers[p->wu].macro, M, L->buffers[p->wut].macro, M,
                       L->buffers[p->wdu].macro);
@@ -126,7 +129,7 @@ void gen_emit_drivers(gen_ctx *c)
     emit_line(e, "int s;");
     emit_line(e, "(void)seeds;");
     emit_shared_ptr(c);
-    emit_wino_calls(c, "wino_filter");
+    emit_wino_calls(c, WINO_FILTER);
     emit_layer_range(c, 0);
     /* Probabilities: a numerically stable softmax of the scores. */
     emit_open(e, "for (s = 0; s < n; s++)");
@@ -177,21 +180,21 @@ void gen_emit_drivers(gen_ctx *c)
     emit_line(e, "for (k = 0; k < %d; k++)", ncls);
     emit_line(e, "    dz[k] = (float)(exp(z[k] - top) / sum) - (k == labels[s] ? 1.0f : 0.0f);");
     emit_close(e, "");
+    emit_shared_ptr(c);
     for (s = 0; s < m->n_layers; s++) {
         const gen_layer_plan *p = &L->plan[s];
         char fname[128];
         if (m->layers[s].kind != IR_CONV || p->din < 0 || !gen_use_vec(c, s) || !p->vec_dx)
             continue;
-        /* once per call, in sample 0's slot */
+        /* once per call */
         gen_fn_name(c, fname, sizeof fname, s, "flip_kernel", 0);
         gen_pp(c, "#ifdef CONVC_VECTOR");
-        emit_line(e, "%s(params, work + %s%s);", fname, M, L->buffers[p->kflip].macro);
+        emit_line(e, "%s(params, shared + %s%s);", fname, M, L->buffers[p->kflip].macro);
         gen_pp(c, "#endif");
     }
-    emit_shared_ptr(c);
-    emit_wino_calls(c, "wino_prepare");
+    emit_wino_calls(c, WINO_PREPARE);
     emit_layer_range(c, 1);
-    emit_wino_calls(c, "wino_finish");
+    emit_wino_calls(c, WINO_FINISH);
     emit_line(e, "return loss;");
     emit_close(e, "");
 }

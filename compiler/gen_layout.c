@@ -181,7 +181,7 @@ int gen_layout_build_with(gen_layout *L, const ir_model *m, int training, unsign
                 char dt[64], kt[64];
                 shape_text(dt, sizeof dt, ds);
                 snprintf(kt, sizeof kt, "(%d, %d, %d, %d)", l->kh, l->kw, l->filters, l->in.c);
-                p->kflip = add_buffer(L, p->name, "kflip",
+                p->kflip = add_shared(L, p->name, "kflip",
                                       (int64_t)l->kh * l->kw * l->in.c * l->filters, kt);
                 p->dzpad = add_buffer(L, p->name, "dzpad", (int64_t)ds.h * ds.w * ds.c, dt);
             }

@@ -43,7 +43,7 @@ typedef struct {
                                    the padded output gradient (Cin, Cout
                                    multiples of 8, stride 1) */
     int kflip, dzpad;           /* vec_dx: flipped kernel (KH, KW, Cout, Cin),
-                                   used in sample 0's slot only; padded dz */
+                                   shared; padded dz */
     int pad_h, pad_w;           /* conv: extent of the pad/dpad buffers */
     /* conv: Winograd F(wm x wm', KH x KW) in the vector kernels when wino;
      * tiles th x tw.  Shared buffers: the transformed kernel wu (alpha^2,

@@ -42,7 +42,7 @@ static mat mat_of(const wino_rational (*a)[WINO_MAX_ALPHA], int rows, int cols, 
     return m;
 }
 
-/* The two 1-D algorithms of layer i. */
+/* The two 1-D algorithms of layer i (gen_layout chose sizes they accept). */
 typedef struct {
     const ir_layer *l;
     const gen_layer_plan *p;
@@ -389,31 +389,45 @@ void gen_wino_backward(gen_ctx *c, int i)
               k.l->in.w * cin);
 }
 
-/* U = G g GT for every (ci, co); vectors run over co. */
+/* dst = P src Q^T for every (ci, co) of a kernel-shaped tensor: src and dst
+ * are (rows, cols, Cin, Cout) with rows x cols = P.cols x Q.cols and
+ * P.rows x Q.rows; vectors run over co. */
+static void emit_kernel_transform(gen_ctx *c, const wino *k, const char *src, const char *dst,
+                                  mat P, mat Q, int accumulate)
+{
+    emitter *e = c->e;
+    const char *R = c->restrict_kw;
+    int cin = k->l->in.c, cout = k->l->filters, a, b;
+    emit_line(e, "int ci, cb;");
+    emit_open(e, "for (ci = 0; ci < %d; ci++)", cin);
+    emit_open(e, "for (cb = 0; cb < %d; cb += 8)", cout);
+    emit_line(e, "const float *%s s = %s + ci * %d + cb;", R, src, cout);
+    emit_line(e, "float *%s o = %s + ci * %d + cb;", R, dst, cout);
+    emit_tile_loads(c, "s", P.cols, Q.cols, Q.cols, cin * cout);
+    emit_transform(c, P, Q, "d", "u");
+    for (a = 0; a < P.rows; a++)
+        for (b = 0; b < Q.rows; b++) {
+            int at = (a * Q.rows + b) * cin * cout;
+            if (accumulate)
+                emit_line(e, "vstore(o + %d, vload(o + %d) + u%d_%d);", at, at, a, b);
+            else
+                emit_line(e, "vstore(o + %d, u%d_%d);", at, a, b);
+        }
+    emit_close(e, "");
+    emit_close(e, "");
+}
+
+/* U = G g GT, once per forward call. */
 void gen_wino_filter_function(gen_ctx *c, int i, const char *fname)
 {
     emitter *e = c->e;
     const char *R = c->restrict_kw, *M = c->mprefix;
     wino k;
-    int cin, cout, a, b;
     wino_get(c, i, &k);
-    cin = k.l->in.c;
-    cout = k.l->filters;
     emit_open_fn(e, "static void %s(const float *%s params, float *%s wu)", fname, R, R);
     emit_line(e, "const float *%s kern = params + %s%s;", R, M, gen_ten(c, k.p->kernel));
-    emit_line(e, "int ci, cb;");
-    emit_open(e, "for (ci = 0; ci < %d; ci++)", cin);
-    emit_open(e, "for (cb = 0; cb < %d; cb += 8)", cout);
-    emit_line(e, "const float *%s g = kern + ci * %d + cb;", R, cout);
-    emit_line(e, "float *%s u = wu + ci * %d + cb;", R, cout);
-    emit_tile_loads(c, "g", k.l->kh, k.l->kw, k.l->kw, cin * cout);
-    emit_transform(c, mat_of(k.h.g, k.ah, k.l->kh, 0), mat_of(k.w.g, k.aw, k.l->kw, 0), "d",
-                   "u");
-    for (a = 0; a < k.ah; a++)
-        for (b = 0; b < k.aw; b++)
-            emit_line(e, "vstore(u + %d, u%d_%d);", (a * k.aw + b) * cin * cout, a, b);
-    emit_close(e, "");
-    emit_close(e, "");
+    emit_kernel_transform(c, &k, "kern", "wu", mat_of(k.h.g, k.ah, k.l->kh, 0),
+                          mat_of(k.w.g, k.aw, k.l->kw, 0), 0);
     emit_close(e, "");
 }
 
@@ -445,27 +459,11 @@ void gen_wino_finish_function(gen_ctx *c, int i, const char *fname)
     emitter *e = c->e;
     const char *R = c->restrict_kw, *M = c->mprefix;
     wino k;
-    int cin, cout, a, b;
     wino_get(c, i, &k);
-    cin = k.l->in.c;
-    cout = k.l->filters;
     emit_open_fn(e, "static void %s(const float *%s wdu, float *%s grads)", fname, R, R);
     emit_line(e, "float *%s gkern = grads + %s%s;", R, M, gen_ten(c, k.p->kernel));
-    emit_line(e, "int ci, cb;");
-    emit_open(e, "for (ci = 0; ci < %d; ci++)", cin);
-    emit_open(e, "for (cb = 0; cb < %d; cb += 8)", cout);
-    emit_line(e, "const float *%s du = wdu + ci * %d + cb;", R, cout);
-    emit_line(e, "float *%s g = gkern + ci * %d + cb;", R, cout);
-    emit_tile_loads(c, "du", k.ah, k.aw, k.aw, cin * cout);
-    emit_transform(c, mat_of(k.h.g, k.ah, k.l->kh, 1), mat_of(k.w.g, k.aw, k.l->kw, 1), "d",
-                   "k");
-    for (a = 0; a < k.l->kh; a++)
-        for (b = 0; b < k.l->kw; b++) {
-            int at = (a * k.l->kw + b) * cin * cout;
-            emit_line(e, "vstore(g + %d, vload(g + %d) + k%d_%d);", at, at, a, b);
-        }
-    emit_close(e, "");
-    emit_close(e, "");
+    emit_kernel_transform(c, &k, "wdu", "gkern", mat_of(k.h.g, k.ah, k.l->kh, 1),
+                          mat_of(k.w.g, k.aw, k.l->kw, 1), 1);
     emit_close(e, "");
 }
 

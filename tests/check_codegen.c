@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "gen_layout.h"
 #include "gen_model.h"
 #include "gradcheck/gradcheck_impl.h"
 #include "ir.h"
@@ -145,11 +146,11 @@ static const char *cc(void)
 #define MODEL_SANITIZE ""
 #endif
 
-static void load(loaded *ld, const ir_model *m, const char *extra_cflags)
+static void load(loaded *ld, const ir_model *m, unsigned options, const char *extra_cflags)
 {
     gen_sources src;
     char cmd[512], sym[96];
-    ck_assert_int_eq(gen_model_sources(m, 0, &src, stderr), 0);
+    ck_assert_int_eq(gen_model_sources_with(m, 0, options, &src, stderr), 0);
     snprintf(ld->dir, sizeof ld->dir, "/tmp/convc_codegen_XXXXXX");
     ck_assert_ptr_nonnull(mkdtemp(ld->dir));
     ck_assert_int_eq(write_text(ld->dir, "model.h", src.model_h), 0);
@@ -374,21 +375,21 @@ static void build_case(test_model *t, int which)
 
 #define N_CASES 7
 
-static void run_case(int which, const char *cflags)
+static void run_case(int which, unsigned options, const char *cflags)
 {
     test_model t;
     loaded ld;
     double fwd, fwd_train, grad;
     int points = 0;
     build_case(&t, which);
-    load(&ld, &t.m, cflags);
+    load(&ld, &t.m, options, cflags);
     fwd = check_forward(&t, ld.m, 0);
     fwd_train = check_forward(&t, ld.m, 1);
     grad = gc_check_points(ld.m, 5, which == N_CASES - 1 ? 24 : 200, 2e-2, 3,
                            getenv("CODEGEN_VERBOSE") != NULL, 4242 + (uint64_t)which, &points);
-    printf("codegen %-16s %-18s forward max diff %.2e (train %.2e), "
+    printf("codegen %-16s %-18s%s forward max diff %.2e (train %.2e), "
            "gradient max error %.2e (%d point%s)\n", t.m.name,
-           cflags, fwd, fwd_train, grad, points,
+           cflags, options & GEN_DIRECT ? " direct" : "", fwd, fwd_train, grad, points,
            points > 1 ? "s" : "");
     ck_assert_double_le(fwd, 1e-5);
     ck_assert_double_le(fwd_train, 1e-5);
@@ -398,13 +399,21 @@ static void run_case(int which, const char *cflags)
 
 START_TEST(test_case_vector)
 {
-    run_case(_i, "-march=native");
+    run_case(_i, 0, "-march=native");
 }
 END_TEST
 
 START_TEST(test_case_plain)
 {
-    run_case(_i, "-DCONVC_NO_VECTOR");
+    run_case(_i, 0, "-DCONVC_NO_VECTOR");
+}
+END_TEST
+
+/* The cases with Winograd layers, their convolutions computed directly
+ * (the vector kernels' input gradient included). */
+START_TEST(test_case_direct)
+{
+    run_case(_i, GEN_DIRECT, "-march=native");
 }
 END_TEST
 
@@ -449,6 +458,7 @@ static Suite *codegen_suite(void)
     tcase_add_test(core, test_deterministic);
     tcase_add_loop_test(models, test_case_vector, 0, N_CASES);
     tcase_add_loop_test(models, test_case_plain, 0, N_CASES);
+    tcase_add_loop_test(models, test_case_direct, N_CASES - 2, N_CASES);
     tcase_set_timeout(models, 120);
     suite_add_tcase(s, core);
     suite_add_tcase(s, models);

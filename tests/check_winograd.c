@@ -172,6 +172,14 @@ START_TEST(choose_m_policy)
             ck_assert_msg(m == 0 || (r > 1 && m >= 2 && m <= out && m + r - 1 <= MAXA),
                           "r=%d out=%d: m=%d", r, out, m);
         }
+    /* the documented choices (winograd.c): 5-input tiles where the kernel
+     * allows, else m = 2, never more outputs than the map has */
+    ck_assert_int_eq(wino_choose_m(3, 14), 3);
+    ck_assert_int_eq(wino_choose_m(2, 14), 4);
+    ck_assert_int_eq(wino_choose_m(5, 14), 2);
+    ck_assert_int_eq(wino_choose_m(7, 14), 2);
+    ck_assert_int_eq(wino_choose_m(3, 2), 2);
+    ck_assert_int_eq(wino_choose_m(3, 1), 0);
 }
 END_TEST
 

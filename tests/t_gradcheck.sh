@@ -9,12 +9,13 @@ tmp=$(mktemp -d) || exit 2
 trap 'rm -rf "$tmp"' EXIT
 status=0
 
-check() {   # spec samples per-tensor tolerance [cflags]
+check() {   # spec samples per-tensor tolerance [cflags] [convc gen option]
     name=$(basename "$1" .spec)
-    dir=$tmp/$name$(echo "$5" | tr -c 'a-z0-9' '_')
+    dir=$tmp/$name$(echo "$5$6" | tr -c 'a-z0-9' '_')
     model=$(sed -n 's/^model  *\([A-Za-z_][A-Za-z0-9_]*\).*/\1/p' "$1")
     [ -n "$model" ] || model=$name
-    if ! bin/convc gen "$1" -o "$dir" ||
+    # shellcheck disable=SC2086
+    if ! bin/convc gen $6 "$1" -o "$dir" ||
        ! $CC -std=c11 -pedantic -Wall -Wextra -Werror -O2 $5 -Iruntime -I"$dir" \
            -Itests/gradcheck -DMODEL="${model}_model" -o "$dir/gradcheck" \
            tests/gradcheck/gradcheck_main.c "$dir/model.c" -lm; then
@@ -24,7 +25,7 @@ check() {   # spec samples per-tensor tolerance [cflags]
     fi
     "$dir/gradcheck" "$2" "$3" "$4" > "$dir/log" 2>&1
     rc=$?
-    echo "$(tail -n 1 "$dir/log")${5:+ [$5]}"
+    echo "$(tail -n 1 "$dir/log")${5:+ [$5]}${6:+ [$6]}"
     if [ $rc -ne 0 ]; then
         cat "$dir/log"
         status=1
@@ -34,9 +35,12 @@ check() {   # spec samples per-tensor tolerance [cflags]
 # The plain loops and, where the machine has AVX, the vector kernels (the
 # trainer's flags, see MODEL_CFLAGS in the Makefile).
 VEC="-march=native -ffp-contract=fast"
+# Stride-1 convs with channels in whole vectors run Winograd kernels there;
+# --direct checks the direct vector kernels of the same layers.
 for s in tests/gradcheck/*.spec; do
     check "$s" 5 100000 2e-2
     check "$s" 5 100000 2e-2 "$VEC"
+    check "$s" 5 100000 2e-2 "$VEC" --direct
 done
 # Whole seed models: relu and max pooling over thousands of pixels put a
 # kink within reach of some step now and then; one-sided differences and
@@ -44,4 +48,5 @@ done
 for s in specs/baseline.spec specs/cnn_k3.spec specs/cnn_k5.spec specs/cnn_k7.spec; do
     [ -f "$s" ] && check "$s" 2 6 1e-1 "$VEC"
 done
+[ -f specs/cnn_k3.spec ] && check specs/cnn_k3.spec 2 6 1e-1 "$VEC" --direct
 exit $status
