@@ -64,7 +64,7 @@ static void wino_get(gen_ctx *c, int i, wino *k)
 }
 
 /* C text of `sum_j coef[j] * name_j` over vf8 values. */
-static void lincomb(char *buf, size_t size, mat m, int row, char names[][24])
+static void lincomb(char *buf, size_t size, mat m, int row, char names[][40])
 {
     size_t n = 0;
     int j, any = 0;
@@ -105,7 +105,7 @@ static void lincomb(char *buf, size_t size, mat m, int row, char names[][24])
 static void emit_transform(gen_ctx *c, mat P, mat Q, const char *in, const char *out)
 {
     emitter *e = c->e;
-    char names[WINO_MAX_ALPHA][24], expr[1024];
+    char names[WINO_MAX_ALPHA][40], expr[1024];
     int i, j, b;
     for (i = 0; i < P.rows; i++)
         for (b = 0; b < Q.cols; b++) {
