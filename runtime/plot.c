@@ -503,7 +503,8 @@ int plot_confusion(const char *path, const char *title, int n,
 
 int plot_scatter_labeled(const char *path, const char *title, const char *xlabel,
                          const char *ylabel, int n, const double *x, const double *y,
-                         const char *const *labels, int flags, cv_error *e)
+                         const double *yerr, const char *const *labels, int flags,
+                         cv_error *e)
 {
     if (n < 1 || !x || !y)
         return cv_fail(e, "%s: scatter plot without points", path);
@@ -511,10 +512,13 @@ int plot_scatter_labeled(const char *path, const char *title, const char *xlabel
     for (int i = 0; i < n; i++) {
         if (!isfinite(x[i]) || !isfinite(y[i]))
             return cv_fail(e, "%s: point %d is not finite", path, i + 1);
-        if (((flags & PLOT_LOG_X) && x[i] <= 0) || ((flags & PLOT_LOG_Y) && y[i] <= 0))
+        double d = yerr ? yerr[i] : 0;
+        if (!isfinite(d) || d < 0)
+            return cv_fail(e, "%s: error bar %d is negative or not finite", path, i + 1);
+        if (((flags & PLOT_LOG_X) && x[i] <= 0) || ((flags & PLOT_LOG_Y) && y[i] - d <= 0))
             return cv_fail(e, "%s: point %d is not positive on a log axis", path, i + 1);
         xlo = fmin(xlo, x[i]), xhi = fmax(xhi, x[i]);
-        ylo = fmin(ylo, y[i]), yhi = fmax(yhi, y[i]);
+        ylo = fmin(ylo, y[i] - d), yhi = fmax(yhi, y[i] + d);
     }
     canvas c;
     if (canvas_open(&c, PANEL_W + 60, PANEL_H + (title ? 36 : 0), e) != 0)
@@ -535,6 +539,17 @@ int plot_scatter_labeled(const char *path, const char *title, const char *xlabel
         double px = axes_px(&a, x[i]), py = axes_py(&a, y[i]), rgb[3];
         palette_color(i, rgb);
         set_rgb(cr, rgb);
+        if (yerr && yerr[i] > 0) {
+            double top = axes_py(&a, y[i] + yerr[i]), bottom = axes_py(&a, y[i] - yerr[i]);
+            cairo_set_line_width(cr, 1.5);
+            cairo_move_to(cr, px, top);
+            cairo_line_to(cr, px, bottom);
+            cairo_move_to(cr, px - 4, top);
+            cairo_line_to(cr, px + 4, top);
+            cairo_move_to(cr, px - 4, bottom);
+            cairo_line_to(cr, px + 4, bottom);
+            cairo_stroke(cr);
+        }
         cairo_arc(cr, px, py, 5, 0, 2 * CANVAS_PI);
         cairo_fill(cr);
         if (!labels || !labels[i])

@@ -55,10 +55,13 @@ enum {
 };
 
 /* Scatter plot with every point labelled, e.g. parameters (x) against test
- * accuracy (y) with model names.  labels may be NULL; flags: PLOT_LOG_*. */
+ * accuracy (y) with model names.  yerr (NULL: none) draws y +- yerr[i] as an
+ * error bar, e.g. a standard deviation over seeds.  labels may be NULL;
+ * flags: PLOT_LOG_*. */
 int plot_scatter_labeled(const char *path, const char *title, const char *xlabel,
                          const char *ylabel, int n, const double *x, const double *y,
-                         const char *const *labels, int flags, cv_error *e);
+                         const double *yerr, const char *const *labels, int flags,
+                         cv_error *e);
 
 /* Grouped bar chart: n_groups groups along x (group_labels), n_series bars in
  * each (series_names in a legend; may be NULL when n_series is 1).

@@ -1,6 +1,8 @@
 /* report_plots.c - the experiment's pictures through plot.h: training
  * curves of all models, parameters vs accuracy, a confusion matrix per
- * model.  Curves and matrices show each model's first finished seed. */
+ * model.  Curves and matrices show each model's first finished seed; the
+ * accuracy is the mean over seeds, with the standard deviation as an error
+ * bar when there are several. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,15 +81,18 @@ static int draw_params_vs_accuracy(const report *r, report_pictures *p)
 {
     double *x = calloc((size_t)r->n_models, sizeof *x);
     double *y = calloc((size_t)r->n_models, sizeof *y);
+    double *sd = calloc((size_t)r->n_models, sizeof *sd);
     const char **labels = calloc((size_t)r->n_models, sizeof *labels);
-    int n = 0, ok = 0;
+    int n = 0, ok = 0, seeds = 0;
     double lo = INFINITY, hi = 0;
-    for (int m = 0; x && y && labels && m < r->n_models; m++) {
+    for (int m = 0; x && y && sd && labels && m < r->n_models; m++) {
         const report_model *d = &r->models[m];
         if (d->n_ok == 0)
             continue;
         x[n] = (double)d->params;
         y[n] = 100 * d->acc_mean;
+        sd[n] = d->n_ok > 1 ? 100 * d->acc_std : 0;
+        seeds = d->n_ok > seeds ? d->n_ok : seeds;
         labels[n] = d->name;
         lo = fmin(lo, x[n]);
         hi = fmax(hi, x[n]);
@@ -98,8 +103,10 @@ static int draw_params_vs_accuracy(const report *r, report_pictures *p)
         snprintf(path, sizeof path, "%s/plots/params_vs_accuracy.png", r->dir);
         cv_error e;
         int flags = hi > 10 * lo ? PLOT_LOG_X : 0;
-        if (plot_scatter_labeled(path, "Parameters vs test accuracy", "parameters",
-                                 "test accuracy (%)", n, x, y, labels, flags, &e) == 0) {
+        const char *title = seeds > 1 ? "Parameters vs test accuracy (mean ± std over seeds)"
+                                      : "Parameters vs test accuracy";
+        if (plot_scatter_labeled(path, title, "parameters", "test accuracy (%)", n, x, y,
+                                 seeds > 1 ? sd : NULL, labels, flags, &e) == 0) {
             snprintf(p->params_vs_accuracy, sizeof p->params_vs_accuracy,
                      "plots/params_vs_accuracy.png");
             ok = 1;
@@ -109,6 +116,7 @@ static int draw_params_vs_accuracy(const report *r, report_pictures *p)
     }
     free(x);
     free(y);
+    free(sd);
     free(labels);
     return ok;
 }

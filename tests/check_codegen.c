@@ -21,6 +21,7 @@ typedef struct {
     ir_model m;
     ir_layer layers[16];
     char sources[16][64];
+    char name[32];
 } test_model;
 
 static void tm_init(test_model *t, const char *name, int h, int w, int c)
@@ -374,27 +375,70 @@ static void build_case(test_model *t, int which)
 }
 
 #define N_CASES 7
+#define N_RANDOM 12
 
-static void run_case(int which, unsigned options, const char *cflags)
+/* A random stack of 1 to 3 convolutions per seed: kernel sides 1 to 7, same
+ * or valid, now and then stride 2, 8 or 16 channels, maps of 2 to 13 pixels
+ * a side.  Winograd tiles then meet partial tiles at both edges, maps
+ * smaller than a tile, non-square kernels and direct layers next to them. */
+static int rnd(unsigned *s, int n)
 {
-    test_model t;
+    *s = *s * 1103515245u + 12345u;
+    return (int)((*s >> 16) % (unsigned)n);
+}
+
+static void build_random(test_model *t, unsigned seed)
+{
+    unsigned s = seed * 2654435761u + 12345u;
+    int h = 2 + rnd(&s, 12), w = 2 + rnd(&s, 12);
+    int c = rnd(&s, 2) ? 8 : 16;
+    int layers = 1 + rnd(&s, 3), i;
+    tm_init(t, "", h, w, c);
+    snprintf(t->name, sizeof t->name, "case_random%u", seed);
+    t->m.name = t->name;
+    for (i = 0; i < layers; i++) {
+        ir_shape in = t->m.n_layers ? t->layers[t->m.n_layers - 1].out : t->m.input;
+        int kh = 1 + rnd(&s, 7), kw = 1 + rnd(&s, 7);
+        int same = rnd(&s, 2), stride = rnd(&s, 5) ? 1 : 2;
+        int filters = rnd(&s, 2) ? 8 : 16;
+        ir_activation act = rnd(&s, 2) ? IR_TANH : IR_SIGMOID;
+        char src[64];
+        if (kh > in.h || kw > in.w)
+            same = 1;
+        snprintf(src, sizeof src, "conv %d k=%dx%d stride=%d %s %s", filters, kh, kw, stride,
+                 same ? "same" : "valid", act == IR_TANH ? "tanh" : "sigmoid");
+        tm_conv(t, filters, kh, kw, stride, same, act, src);
+    }
+    tm_flatten(t);
+    tm_dense(t, 3, IR_SOFTMAX, "dense 3 softmax");
+}
+
+static void check_model(test_model *t, unsigned options, const char *cflags, int per_tensor,
+                        uint64_t seed)
+{
     loaded ld;
     double fwd, fwd_train, grad;
     int points = 0;
-    build_case(&t, which);
-    load(&ld, &t.m, options, cflags);
-    fwd = check_forward(&t, ld.m, 0);
-    fwd_train = check_forward(&t, ld.m, 1);
-    grad = gc_check_points(ld.m, 5, which == N_CASES - 1 ? 24 : 200, 2e-2, 3,
-                           getenv("CODEGEN_VERBOSE") != NULL, 4242 + (uint64_t)which, &points);
+    load(&ld, &t->m, options, cflags);
+    fwd = check_forward(t, ld.m, 0);
+    fwd_train = check_forward(t, ld.m, 1);
+    grad = gc_check_points(ld.m, 5, per_tensor, 2e-2, 3, getenv("CODEGEN_VERBOSE") != NULL,
+                           seed, &points);
     printf("codegen %-16s %-18s%s forward max diff %.2e (train %.2e), "
-           "gradient max error %.2e (%d point%s)\n", t.m.name,
+           "gradient max error %.2e (%d point%s)\n", t->m.name,
            cflags, options & GEN_DIRECT ? " direct" : "", fwd, fwd_train, grad, points,
            points > 1 ? "s" : "");
     ck_assert_double_le(fwd, 1e-5);
     ck_assert_double_le(fwd_train, 1e-5);
     ck_assert_double_le(grad, 2e-2);
     unload(&ld);
+}
+
+static void run_case(int which, unsigned options, const char *cflags)
+{
+    test_model t;
+    build_case(&t, which);
+    check_model(&t, options, cflags, which == N_CASES - 1 ? 24 : 200, 4242 + (uint64_t)which);
 }
 
 START_TEST(test_case_vector)
@@ -406,6 +450,14 @@ END_TEST
 START_TEST(test_case_plain)
 {
     run_case(_i, 0, "-DCONVC_NO_VECTOR");
+}
+END_TEST
+
+START_TEST(test_random_convs)
+{
+    test_model t;
+    build_random(&t, (unsigned)_i);
+    check_model(&t, 0, "-march=native", 50, 777 + (uint64_t)_i);
 }
 END_TEST
 
@@ -459,6 +511,7 @@ static Suite *codegen_suite(void)
     tcase_add_loop_test(models, test_case_vector, 0, N_CASES);
     tcase_add_loop_test(models, test_case_plain, 0, N_CASES);
     tcase_add_loop_test(models, test_case_direct, N_CASES - 2, N_CASES);
+    tcase_add_loop_test(models, test_random_convs, 0, N_RANDOM);
     tcase_set_timeout(models, 120);
     suite_add_tcase(s, core);
     suite_add_tcase(s, models);

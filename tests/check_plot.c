@@ -103,9 +103,10 @@ static int draw_confusion(const char *path, cv_error *e)
 static int draw_scatter(const char *path, cv_error *e)
 {
     double x[4] = {101770, 220234, 253514, 303434}, y[4] = {0.886, 0.917, 0.907, 0.914};
+    double sd[4] = {0.004, 0.003, 0, 0.006};
     const char *labels[4] = {"baseline", "cnn_k3", "cnn_k5", "cnn_k7"};
     return plot_scatter_labeled(path, "Parameters vs accuracy", "Parameters", "Accuracy", 4,
-                                x, y, labels, PLOT_LOG_X, e);
+                                x, y, sd, labels, PLOT_LOG_X, e);
 }
 
 static int draw_bars(const char *path, cv_error *e)
@@ -200,8 +201,10 @@ START_TEST(bad_arguments_fail_without_a_file)
     ck_assert_int_eq(plot_lines(path, NULL, 5, &p, &e), -1);
     ck_assert_int_eq(plot_confusion(path, NULL, 2, names, counts, &e), -1);
     ck_assert_int_eq(plot_confusion(path, NULL, 1, names, counts, &e), -1);
-    ck_assert_int_eq(plot_scatter_labeled(path, NULL, "x", "y", 2, x, y, NULL, PLOT_LOG_Y,
-                                          &e), -1);
+    ck_assert_int_eq(plot_scatter_labeled(path, NULL, "x", "y", 2, x, y, NULL, NULL,
+                                          PLOT_LOG_Y, &e), -1);
+    ck_assert_int_eq(plot_scatter_labeled(path, NULL, "x", "y", 2, x, x, y, NULL, 0, &e), -1);
+    ck_assert_ptr_nonnull(strstr(e.msg, "error bar"));
     ck_assert_int_eq(plot_bars(path, NULL, "y", 2, names, 1, NULL, bins, &e), -1);
     ck_assert_int_eq(plot_histogram(path, NULL, "x", "y", 2, 0, 1, bins, 0, &e), -1);
     ck_assert_int_eq(plot_histogram(path, NULL, "x", "y", 2, 1, 1, x, 0, &e), -1);
@@ -209,7 +212,7 @@ START_TEST(bad_arguments_fail_without_a_file)
     ck_assert_int_ne(access(path, F_OK), 0);
 
     ck_assert_int_eq(plot_scatter_labeled("/nonexistent/dir/s.png", NULL, "x", "y", 2, x, x,
-                                          NULL, 0, &e), -1);
+                                          NULL, NULL, 0, &e), -1);
     ck_assert_ptr_nonnull(strstr(e.msg, "/nonexistent/dir/s.png"));
 }
 END_TEST
