@@ -1,7 +1,8 @@
 #!/bin/sh
 # run.sh [SECONDS] - build the libFuzzer harness for the spec front end and
-# fuzz it.  Seeds come from tests/fuzz/corpus (read only); new inputs and
-# crash artifacts go to build/fuzz/.  Needs clang (see `make deps`).
+# the code generator, and fuzz it.  Seeds come from tests/fuzz/corpus (read
+# only); new inputs and crash artifacts go to build/fuzz/.  Needs clang
+# (see `make deps`).
 cd "$(dirname "$0")/../.." || exit 2
 seconds=${1:-60}
 out=build/fuzz
