@@ -38,7 +38,8 @@ gcc -std=c99 $W -O2 -DCNN_K3_MAIN -o "$tmp/classify" "$tmp/cnn_k3.c" -lm || fail
 clang -std=c99 $W -O2 -DCNN_K3_MAIN -o "$tmp/classify_clang" "$tmp/cnn_k3.c" -lm ||
     fail "clang -std=c99"
 g++ -x c++ $W -O2 -DCNN_K3_MAIN -o "$tmp/classify_cxx" "$tmp/cnn_k3.c" -lm || fail "g++ -x c++"
-# With AVX enabled, GCC and clang take the vector kernels.
+# GCC and clang take the vector kernels, on SSE registers above and with AVX
+# here.
 for cc in "gcc -std=c99" "clang -std=c99" "g++ -x c++"; do
     $cc $W -O2 -march=native -DCNN_K3_MAIN -o "$tmp/classify_native" "$tmp/cnn_k3.c" -lm ||
         fail "$cc -march=native"

@@ -56,9 +56,15 @@
 #define IN_SIZE                         784
 #define N_CLASSES                        10
 
-/* ==== vector kernels: GNU C vectors of 8 floats, where AVX is enabled ========== */
-#if (defined(__GNUC__) || defined(__clang__)) && defined(__AVX__) && !defined(CONVC_NO_VECTOR)
+/* ==== vector kernels: GNU C vectors of 8 floats (GCC, clang) ================ */
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(__TINYC__) && !defined(CONVC_NO_VECTOR)
 #define CONVC_VECTOR 1
+#if !defined(__AVX__)
+#if defined(__clang__)
+#pragma clang diagnostic ignored "-Wunknown-warning-option"
+#endif
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
 typedef float vf8 __attribute__((vector_size(32)));
 
 static inline __attribute__((unused)) vf8 vload(const float *p)
@@ -68,10 +74,8 @@ static inline __attribute__((unused)) vf8 vload(const float *p)
     return v;
 }
 
-static inline __attribute__((unused)) void vstore(float *p, vf8 v)
-{
-    memcpy(p, &v, sizeof v);
-}
+/* a macro: a vector parameter would change the ABI without AVX */
+#define vstore(p, v) do { vf8 w_ = (v); memcpy((p), &w_, sizeof w_); } while (0)
 
 static inline __attribute__((unused)) vf8 vsplat(float s)
 {
