@@ -60,9 +60,25 @@ void gen_emit_vector_prelude(gen_ctx *c)
     emit_raw(e, "#endif\n");
 }
 
-int gen_vectors_per_tile(int cout)
+gen_tile gen_tile_for(const gen_ctx *c, int n_cols)
 {
-    return cout % 32 == 0 ? 4 : cout % 16 == 0 ? 2 : 1;
+    gen_tile t;
+    int max_acc = c->narrow_tiles ? 12 : 24;
+    t.vectors = n_cols % 32 == 0 && !c->narrow_tiles ? 4 : n_cols % 16 == 0 ? 2 : 1;
+    t.rows = max_acc / t.vectors > 8 ? 8 : max_acc / t.vectors;
+    return t;
+}
+
+void gen_emit_for_registers(gen_ctx *c, void (*emit)(gen_ctx *, const void *), const void *arg)
+{
+    gen_pp(c, "#if defined(__AVX512VL__)");
+    c->narrow_tiles = 0;
+    emit(c, arg);
+    gen_pp(c, "#else");
+    c->narrow_tiles = 1;
+    emit(c, arg);
+    gen_pp(c, "#endif");
+    c->narrow_tiles = 0;
 }
 
 typedef struct {
@@ -124,11 +140,12 @@ static void emit_conv_tile(gen_ctx *c, const conv_tiles *t, int np, int vb)
     }
 }
 
-static void emit_conv_tiles(gen_ctx *c, const conv_tiles *t)
+static void emit_conv_tiles(gen_ctx *c, const void *arg)
 {
+    const conv_tiles *t = arg;
     emitter *e = c->e;
-    int vb = gen_vectors_per_tile(t->cout);
-    int pb = MAX_ACC / vb > 8 ? 8 : MAX_ACC / vb;
+    gen_tile tile = gen_tile_for(c, t->cout);
+    int vb = tile.vectors, pb = tile.rows;
     int full, rest;
     if (pb > t->ow)
         pb = t->ow;
@@ -208,12 +225,13 @@ static void emit_wgrad_tile(gen_ctx *c, const wgrad_tiles *t, int nr, int vb)
         }
 }
 
-static void emit_wgrad_tiles(gen_ctx *c, const wgrad_tiles *t)
+static void emit_wgrad_tiles(gen_ctx *c, const void *arg)
 {
+    const wgrad_tiles *t = arg;
     emitter *e = c->e;
-    int vb = gen_vectors_per_tile(t->cout);
+    gen_tile tile = gen_tile_for(c, t->cout);
+    int vb = tile.vectors, rb = tile.rows;
     int rows = t->kw * t->cin;
-    int rb = MAX_ACC / vb > 8 ? 8 : MAX_ACC / vb;
     int full, rest;
     if (rb > rows)
         rb = rows;
@@ -262,7 +280,7 @@ void gen_conv_vec_forward(gen_ctx *c, const ir_layer *l)
     t.kw = l->kw;
     t.cin = l->in.c;
     t.cout = l->filters;
-    emit_conv_tiles(c, &t);
+    gen_emit_for_registers(c, emit_conv_tiles, &t);
 }
 
 void gen_conv_vec_wgrad(gen_ctx *c, const ir_layer *l)
@@ -282,7 +300,7 @@ void gen_conv_vec_wgrad(gen_ctx *c, const ir_layer *l)
     t.kw = l->kw;
     t.cin = l->in.c;
     t.cout = l->filters;
-    emit_wgrad_tiles(c, &t);
+    gen_emit_for_registers(c, emit_wgrad_tiles, &t);
 }
 
 /* dX[y][x] = sum over (a, b) of D[y + pt + a][x + pl + b] . KF[a][b], with D
@@ -322,7 +340,7 @@ void gen_conv_vec_dx(gen_ctx *c, const ir_layer *l, const char *dzpad, const cha
     t.kw = l->kw;
     t.cin = l->filters;
     t.cout = l->in.c;
-    emit_conv_tiles(c, &t);
+    gen_emit_for_registers(c, emit_conv_tiles, &t);
 }
 
 void gen_conv_flip_function(gen_ctx *c, const ir_layer *l, const char *fname,

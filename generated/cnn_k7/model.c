@@ -99,6 +99,7 @@ static void conv1_forward(const float *restrict params, float *restrict w, const
     }
 #ifdef CONVC_VECTOR
     {
+#if defined(__AVX512VL__)
         int oy, ox, cb, ky, j;
         for (oy = 0; oy < 28; oy++) {
             const int ky0 = oy * 1 < 3 ? 3 - oy * 1 : 0;
@@ -163,6 +164,72 @@ static void conv1_forward(const float *restrict params, float *restrict w, const
                 vstore(ob + 96, a3_0); vstore(ob + 104, a3_1); vstore(ob + 112, a3_2); vstore(ob + 120, a3_3);
             }
         }
+#else
+        int oy, ox, cb, ky, j;
+        for (oy = 0; oy < 28; oy++) {
+            const int ky0 = oy * 1 < 3 ? 3 - oy * 1 : 0;
+            const int ky1 = oy * 1 + 7 > 31 ? 31 - oy * 1 : 7;
+            for (ox = 0; ox < 24; ox += 6) {
+                for (cb = 0; cb < 32; cb += 16) {
+                    const float *restrict xb = src + (oy * 34 + ox * 1) * 1;
+                    const float *restrict kb = kern + cb;
+                    float *restrict ob = out + (oy * 28 + ox) * 32 + cb;
+                    vf8 a0_0 = vload(bias + cb + 0), a0_1 = vload(bias + cb + 8);
+                    vf8 a1_0 = vload(bias + cb + 0), a1_1 = vload(bias + cb + 8);
+                    vf8 a2_0 = vload(bias + cb + 0), a2_1 = vload(bias + cb + 8);
+                    vf8 a3_0 = vload(bias + cb + 0), a3_1 = vload(bias + cb + 8);
+                    vf8 a4_0 = vload(bias + cb + 0), a4_1 = vload(bias + cb + 8);
+                    vf8 a5_0 = vload(bias + cb + 0), a5_1 = vload(bias + cb + 8);
+                    for (ky = ky0; ky < ky1; ky++) {
+                        const float *restrict xr = xb + ky * 34;
+                        const float *restrict kr = kb + ky * 224;
+                        for (j = 0; j < 7; j++) {
+                            const vf8 w0 = vload(kr + j * 32 + 0), w1 = vload(kr + j * 32 + 8);
+                            vf8 xv;
+                            xv = vsplat(xr[0 + j]); a0_0 += xv * w0; a0_1 += xv * w1;
+                            xv = vsplat(xr[1 + j]); a1_0 += xv * w0; a1_1 += xv * w1;
+                            xv = vsplat(xr[2 + j]); a2_0 += xv * w0; a2_1 += xv * w1;
+                            xv = vsplat(xr[3 + j]); a3_0 += xv * w0; a3_1 += xv * w1;
+                            xv = vsplat(xr[4 + j]); a4_0 += xv * w0; a4_1 += xv * w1;
+                            xv = vsplat(xr[5 + j]); a5_0 += xv * w0; a5_1 += xv * w1;
+                        }
+                    }
+                    vstore(ob + 0, a0_0); vstore(ob + 8, a0_1);
+                    vstore(ob + 32, a1_0); vstore(ob + 40, a1_1);
+                    vstore(ob + 64, a2_0); vstore(ob + 72, a2_1);
+                    vstore(ob + 96, a3_0); vstore(ob + 104, a3_1);
+                    vstore(ob + 128, a4_0); vstore(ob + 136, a4_1);
+                    vstore(ob + 160, a5_0); vstore(ob + 168, a5_1);
+                }
+            }
+            ox = 24;
+            for (cb = 0; cb < 32; cb += 16) {
+                const float *restrict xb = src + (oy * 34 + ox * 1) * 1;
+                const float *restrict kb = kern + cb;
+                float *restrict ob = out + (oy * 28 + ox) * 32 + cb;
+                vf8 a0_0 = vload(bias + cb + 0), a0_1 = vload(bias + cb + 8);
+                vf8 a1_0 = vload(bias + cb + 0), a1_1 = vload(bias + cb + 8);
+                vf8 a2_0 = vload(bias + cb + 0), a2_1 = vload(bias + cb + 8);
+                vf8 a3_0 = vload(bias + cb + 0), a3_1 = vload(bias + cb + 8);
+                for (ky = ky0; ky < ky1; ky++) {
+                    const float *restrict xr = xb + ky * 34;
+                    const float *restrict kr = kb + ky * 224;
+                    for (j = 0; j < 7; j++) {
+                        const vf8 w0 = vload(kr + j * 32 + 0), w1 = vload(kr + j * 32 + 8);
+                        vf8 xv;
+                        xv = vsplat(xr[0 + j]); a0_0 += xv * w0; a0_1 += xv * w1;
+                        xv = vsplat(xr[1 + j]); a1_0 += xv * w0; a1_1 += xv * w1;
+                        xv = vsplat(xr[2 + j]); a2_0 += xv * w0; a2_1 += xv * w1;
+                        xv = vsplat(xr[3 + j]); a3_0 += xv * w0; a3_1 += xv * w1;
+                    }
+                }
+                vstore(ob + 0, a0_0); vstore(ob + 8, a0_1);
+                vstore(ob + 32, a1_0); vstore(ob + 40, a1_1);
+                vstore(ob + 64, a2_0); vstore(ob + 72, a2_1);
+                vstore(ob + 96, a3_0); vstore(ob + 104, a3_1);
+            }
+        }
+#endif
     }
     {
         long i;
@@ -222,6 +289,7 @@ static void conv1_backward(float *restrict grads, float *restrict w)
     }
 #ifdef CONVC_VECTOR
     {
+#if defined(__AVX512VL__)
         int oy, ox, cb, ky, r;
         for (ky = 0; ky < 7; ky++) {
             const int oy0 = ky < 3 ? (3 - ky) / 1 : 0;
@@ -296,6 +364,68 @@ static void conv1_backward(float *restrict grads, float *restrict w)
                 vstore(gb + 24, vload(gb + 24) + a0_3);
             }
         }
+#else
+        int oy, ox, cb, ky, r;
+        for (ky = 0; ky < 7; ky++) {
+            const int oy0 = ky < 3 ? (3 - ky) / 1 : 0;
+            const int oy1 = (31 - ky) / 1 < 28 ? (31 - ky) / 1 : 28;
+            for (r = 0; r < 6; r += 6) {
+                for (cb = 0; cb < 32; cb += 16) {
+                    const float *restrict xr = src + ky * 34 + r;
+                    float *restrict gb = gkern + (ky * 7 + r) * 32 + cb;
+                    vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f);
+                    vf8 a1_0 = vsplat(0.0f), a1_1 = vsplat(0.0f);
+                    vf8 a2_0 = vsplat(0.0f), a2_1 = vsplat(0.0f);
+                    vf8 a3_0 = vsplat(0.0f), a3_1 = vsplat(0.0f);
+                    vf8 a4_0 = vsplat(0.0f), a4_1 = vsplat(0.0f);
+                    vf8 a5_0 = vsplat(0.0f), a5_1 = vsplat(0.0f);
+                    for (oy = oy0; oy < oy1; oy++) {
+                        for (ox = 0; ox < 28; ox++) {
+                            const float *restrict xp = xr + (oy * 34 + ox * 1) * 1;
+                            const float *restrict d = dz + (oy * 28 + ox) * 32 + cb;
+                            const vf8 d0 = vload(d + 0), d1 = vload(d + 8);
+                            vf8 xv;
+                            xv = vsplat(xp[0]); a0_0 += xv * d0; a0_1 += xv * d1;
+                            xv = vsplat(xp[1]); a1_0 += xv * d0; a1_1 += xv * d1;
+                            xv = vsplat(xp[2]); a2_0 += xv * d0; a2_1 += xv * d1;
+                            xv = vsplat(xp[3]); a3_0 += xv * d0; a3_1 += xv * d1;
+                            xv = vsplat(xp[4]); a4_0 += xv * d0; a4_1 += xv * d1;
+                            xv = vsplat(xp[5]); a5_0 += xv * d0; a5_1 += xv * d1;
+                        }
+                    }
+                    vstore(gb + 0, vload(gb + 0) + a0_0);
+                    vstore(gb + 8, vload(gb + 8) + a0_1);
+                    vstore(gb + 32, vload(gb + 32) + a1_0);
+                    vstore(gb + 40, vload(gb + 40) + a1_1);
+                    vstore(gb + 64, vload(gb + 64) + a2_0);
+                    vstore(gb + 72, vload(gb + 72) + a2_1);
+                    vstore(gb + 96, vload(gb + 96) + a3_0);
+                    vstore(gb + 104, vload(gb + 104) + a3_1);
+                    vstore(gb + 128, vload(gb + 128) + a4_0);
+                    vstore(gb + 136, vload(gb + 136) + a4_1);
+                    vstore(gb + 160, vload(gb + 160) + a5_0);
+                    vstore(gb + 168, vload(gb + 168) + a5_1);
+                }
+            }
+            r = 6;
+            for (cb = 0; cb < 32; cb += 16) {
+                const float *restrict xr = src + ky * 34 + r;
+                float *restrict gb = gkern + (ky * 7 + r) * 32 + cb;
+                vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f);
+                for (oy = oy0; oy < oy1; oy++) {
+                    for (ox = 0; ox < 28; ox++) {
+                        const float *restrict xp = xr + (oy * 34 + ox * 1) * 1;
+                        const float *restrict d = dz + (oy * 28 + ox) * 32 + cb;
+                        const vf8 d0 = vload(d + 0), d1 = vload(d + 8);
+                        vf8 xv;
+                        xv = vsplat(xp[0]); a0_0 += xv * d0; a0_1 += xv * d1;
+                    }
+                }
+                vstore(gb + 0, vload(gb + 0) + a0_0);
+                vstore(gb + 8, vload(gb + 8) + a0_1);
+            }
+        }
+#endif
     }
 #else
     {
@@ -663,6 +793,7 @@ static void conv2_forward(const float *restrict params, float *restrict w, const
                 }
             }
         }
+#if defined(__AVX512VL__)
         for (xi = 0; xi < 64; xi++) {
             const float *restrict ax = wv + xi * 1568;
             const float *restrict bx = wu + xi * 2048;
@@ -730,6 +861,61 @@ static void conv2_forward(const float *restrict params, float *restrict w, const
                 vstore(o + 24, a0_3);
             }
         }
+#else
+        for (xi = 0; xi < 64; xi++) {
+            const float *restrict ax = wv + xi * 1568;
+            const float *restrict bx = wu + xi * 2048;
+            float *restrict dx = wm + xi * 3136;
+            int i, j, k;
+            for (i = 0; i < 48; i += 6) {
+                for (j = 0; j < 64; j += 16) {
+                    float *restrict o = dx + i * 64 + j;
+                    vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f);
+                    vf8 a1_0 = vsplat(0.0f), a1_1 = vsplat(0.0f);
+                    vf8 a2_0 = vsplat(0.0f), a2_1 = vsplat(0.0f);
+                    vf8 a3_0 = vsplat(0.0f), a3_1 = vsplat(0.0f);
+                    vf8 a4_0 = vsplat(0.0f), a4_1 = vsplat(0.0f);
+                    vf8 a5_0 = vsplat(0.0f), a5_1 = vsplat(0.0f);
+                    for (k = 0; k < 32; k++) {
+                        const float *restrict ak = ax + i * 32 + k * 1;
+                        const vf8 b0 = vload(bx + k * 64 + j + 0), b1 = vload(bx + k * 64 + j + 8);
+                        vf8 s;
+                        s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1;
+                        s = vsplat(ak[32]); a1_0 += s * b0; a1_1 += s * b1;
+                        s = vsplat(ak[64]); a2_0 += s * b0; a2_1 += s * b1;
+                        s = vsplat(ak[96]); a3_0 += s * b0; a3_1 += s * b1;
+                        s = vsplat(ak[128]); a4_0 += s * b0; a4_1 += s * b1;
+                        s = vsplat(ak[160]); a5_0 += s * b0; a5_1 += s * b1;
+                    }
+                    vstore(o + 0, a0_0);
+                    vstore(o + 8, a0_1);
+                    vstore(o + 64, a1_0);
+                    vstore(o + 72, a1_1);
+                    vstore(o + 128, a2_0);
+                    vstore(o + 136, a2_1);
+                    vstore(o + 192, a3_0);
+                    vstore(o + 200, a3_1);
+                    vstore(o + 256, a4_0);
+                    vstore(o + 264, a4_1);
+                    vstore(o + 320, a5_0);
+                    vstore(o + 328, a5_1);
+                }
+            }
+            i = 48;
+            for (j = 0; j < 64; j += 16) {
+                float *restrict o = dx + i * 64 + j;
+                vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f);
+                for (k = 0; k < 32; k++) {
+                    const float *restrict ak = ax + i * 32 + k * 1;
+                    const vf8 b0 = vload(bx + k * 64 + j + 0), b1 = vload(bx + k * 64 + j + 8);
+                    vf8 s;
+                    s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1;
+                }
+                vstore(o + 0, a0_0);
+                vstore(o + 8, a0_1);
+            }
+        }
+#endif
         for (ty = 0; ty < 7; ty++) {
             for (tx = 0; tx < 7; tx++) {
                 for (cb = 0; cb < 64; cb += 8) {
@@ -1801,6 +1987,7 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
                 }
             }
         }
+#if defined(__AVX512VL__)
         for (xi = 0; xi < 64; xi++) {
             const float *restrict ax = wv + xi * 1568;
             const float *restrict bx = wm + xi * 3136;
@@ -1874,6 +2061,66 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
                 vstore(o + 88, vload(o + 88) + a1_3);
             }
         }
+#else
+        for (xi = 0; xi < 64; xi++) {
+            const float *restrict ax = wv + xi * 1568;
+            const float *restrict bx = wm + xi * 3136;
+            float *restrict dx = wdu + xi * 2048;
+            int i, j, k;
+            for (i = 0; i < 30; i += 6) {
+                for (j = 0; j < 64; j += 16) {
+                    float *restrict o = dx + i * 64 + j;
+                    vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f);
+                    vf8 a1_0 = vsplat(0.0f), a1_1 = vsplat(0.0f);
+                    vf8 a2_0 = vsplat(0.0f), a2_1 = vsplat(0.0f);
+                    vf8 a3_0 = vsplat(0.0f), a3_1 = vsplat(0.0f);
+                    vf8 a4_0 = vsplat(0.0f), a4_1 = vsplat(0.0f);
+                    vf8 a5_0 = vsplat(0.0f), a5_1 = vsplat(0.0f);
+                    for (k = 0; k < 49; k++) {
+                        const float *restrict ak = ax + i * 1 + k * 32;
+                        const vf8 b0 = vload(bx + k * 64 + j + 0), b1 = vload(bx + k * 64 + j + 8);
+                        vf8 s;
+                        s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1;
+                        s = vsplat(ak[1]); a1_0 += s * b0; a1_1 += s * b1;
+                        s = vsplat(ak[2]); a2_0 += s * b0; a2_1 += s * b1;
+                        s = vsplat(ak[3]); a3_0 += s * b0; a3_1 += s * b1;
+                        s = vsplat(ak[4]); a4_0 += s * b0; a4_1 += s * b1;
+                        s = vsplat(ak[5]); a5_0 += s * b0; a5_1 += s * b1;
+                    }
+                    vstore(o + 0, vload(o + 0) + a0_0);
+                    vstore(o + 8, vload(o + 8) + a0_1);
+                    vstore(o + 64, vload(o + 64) + a1_0);
+                    vstore(o + 72, vload(o + 72) + a1_1);
+                    vstore(o + 128, vload(o + 128) + a2_0);
+                    vstore(o + 136, vload(o + 136) + a2_1);
+                    vstore(o + 192, vload(o + 192) + a3_0);
+                    vstore(o + 200, vload(o + 200) + a3_1);
+                    vstore(o + 256, vload(o + 256) + a4_0);
+                    vstore(o + 264, vload(o + 264) + a4_1);
+                    vstore(o + 320, vload(o + 320) + a5_0);
+                    vstore(o + 328, vload(o + 328) + a5_1);
+                }
+            }
+            i = 30;
+            for (j = 0; j < 64; j += 16) {
+                float *restrict o = dx + i * 64 + j;
+                vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f);
+                vf8 a1_0 = vsplat(0.0f), a1_1 = vsplat(0.0f);
+                for (k = 0; k < 49; k++) {
+                    const float *restrict ak = ax + i * 1 + k * 32;
+                    const vf8 b0 = vload(bx + k * 64 + j + 0), b1 = vload(bx + k * 64 + j + 8);
+                    vf8 s;
+                    s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1;
+                    s = vsplat(ak[1]); a1_0 += s * b0; a1_1 += s * b1;
+                }
+                vstore(o + 0, vload(o + 0) + a0_0);
+                vstore(o + 8, vload(o + 8) + a0_1);
+                vstore(o + 64, vload(o + 64) + a1_0);
+                vstore(o + 72, vload(o + 72) + a1_1);
+            }
+        }
+#endif
+#if defined(__AVX512VL__)
         for (xi = 0; xi < 64; xi++) {
             const float *restrict ax = wm + xi * 3136;
             const float *restrict bx = wut + xi * 2048;
@@ -1941,6 +2188,61 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
                 vstore(o + 24, a0_3);
             }
         }
+#else
+        for (xi = 0; xi < 64; xi++) {
+            const float *restrict ax = wm + xi * 3136;
+            const float *restrict bx = wut + xi * 2048;
+            float *restrict dx = wv + xi * 1568;
+            int i, j, k;
+            for (i = 0; i < 48; i += 6) {
+                for (j = 0; j < 32; j += 16) {
+                    float *restrict o = dx + i * 32 + j;
+                    vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f);
+                    vf8 a1_0 = vsplat(0.0f), a1_1 = vsplat(0.0f);
+                    vf8 a2_0 = vsplat(0.0f), a2_1 = vsplat(0.0f);
+                    vf8 a3_0 = vsplat(0.0f), a3_1 = vsplat(0.0f);
+                    vf8 a4_0 = vsplat(0.0f), a4_1 = vsplat(0.0f);
+                    vf8 a5_0 = vsplat(0.0f), a5_1 = vsplat(0.0f);
+                    for (k = 0; k < 64; k++) {
+                        const float *restrict ak = ax + i * 64 + k * 1;
+                        const vf8 b0 = vload(bx + k * 32 + j + 0), b1 = vload(bx + k * 32 + j + 8);
+                        vf8 s;
+                        s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1;
+                        s = vsplat(ak[64]); a1_0 += s * b0; a1_1 += s * b1;
+                        s = vsplat(ak[128]); a2_0 += s * b0; a2_1 += s * b1;
+                        s = vsplat(ak[192]); a3_0 += s * b0; a3_1 += s * b1;
+                        s = vsplat(ak[256]); a4_0 += s * b0; a4_1 += s * b1;
+                        s = vsplat(ak[320]); a5_0 += s * b0; a5_1 += s * b1;
+                    }
+                    vstore(o + 0, a0_0);
+                    vstore(o + 8, a0_1);
+                    vstore(o + 32, a1_0);
+                    vstore(o + 40, a1_1);
+                    vstore(o + 64, a2_0);
+                    vstore(o + 72, a2_1);
+                    vstore(o + 96, a3_0);
+                    vstore(o + 104, a3_1);
+                    vstore(o + 128, a4_0);
+                    vstore(o + 136, a4_1);
+                    vstore(o + 160, a5_0);
+                    vstore(o + 168, a5_1);
+                }
+            }
+            i = 48;
+            for (j = 0; j < 32; j += 16) {
+                float *restrict o = dx + i * 32 + j;
+                vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f);
+                for (k = 0; k < 64; k++) {
+                    const float *restrict ak = ax + i * 64 + k * 1;
+                    const vf8 b0 = vload(bx + k * 32 + j + 0), b1 = vload(bx + k * 32 + j + 8);
+                    vf8 s;
+                    s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1;
+                }
+                vstore(o + 0, a0_0);
+                vstore(o + 8, a0_1);
+            }
+        }
+#endif
         memset(dsrc, 0, sizeof(float) * 12800);
         for (ty = 0; ty < 7; ty++) {
             for (tx = 0; tx < 7; tx++) {
