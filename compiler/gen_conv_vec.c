@@ -23,7 +23,6 @@
 #include <stdio.h>
 #include <string.h>
 
-
 void gen_emit_vector_prelude(gen_ctx *c)
 {
     emitter *e = c->e;
