@@ -197,12 +197,18 @@ static void emit_conv_dx_plain(gen_ctx *c, int i, int wp)
     emit_close(e, "");
     emit_close(e, "");
     emit_close(e, "");
-    if (p->dpad >= 0) {
-        emit_open(e, "for (oy = 0; oy < %d; oy++)", l->in.h);
-        emit_line(e, "memcpy(din + oy * %d, dsrc + (oy + %d) * %d + %d, sizeof(float) * %d);",
-                  l->in.w * cin, l->pad_top, wp * cin, l->pad_left * cin, l->in.w * cin);
-        emit_close(e, "");
-    }
+    if (p->dpad >= 0)
+        gen_conv_emit_unpad(c, l, wp, "oy");
+}
+
+void gen_conv_emit_unpad(gen_ctx *c, const ir_layer *l, int wp, const char *row)
+{
+    emitter *e = c->e;
+    int cin = l->in.c;
+    emit_open(e, "for (%s = 0; %s < %d; %s++)", row, row, l->in.h, row);
+    emit_line(e, "memcpy(din + %s * %d, dsrc + (%s + %d) * %d + %d, sizeof(float) * %d);", row,
+              l->in.w * cin, row, l->pad_top, wp * cin, l->pad_left * cin, l->in.w * cin);
+    emit_close(e, "");
 }
 
 static void emit_block(gen_ctx *c, void (*body)(gen_ctx *, const ir_layer *, int),

@@ -63,6 +63,9 @@ void gen_wino_emit_constants(gen_ctx *c, const float *params);
 /* gen_conv.c */
 void gen_emit_conv_forward(gen_ctx *c, int i, const char *fname);
 void gen_emit_conv_backward(gen_ctx *c, int i, const char *fname);
+/* din = the interior of the padded input gradient dsrc (rows wp pixels
+ * wide), with `row` an int local as the loop variable. */
+void gen_conv_emit_unpad(gen_ctx *c, const ir_layer *l, int wp, const char *row);
 
 /* ---- gen_common.c: helpers shared by the emitters ---- */
 

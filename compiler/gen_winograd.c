@@ -199,16 +199,34 @@ static void emit_gemm_for(gen_ctx *c, const void *arg)
     emit_close(e, "");
 }
 
-/* Loads of one alpha_h x alpha_w tile of channels [cb, cb + 8) of an HWC
- * image `img` of width `width` into d<a>_<b>. */
+/* Loads of a rows x cols tile into d<a>_<b>: element (a, b) is at
+ * img + (a * width + b) * stride (an HWC image: stride = channels; the
+ * transformed domain: width = alpha_w, stride = the floats per position). */
 static void emit_tile_loads(gen_ctx *c, const char *img, int rows, int cols, int width,
-                            int ch)
+                            int stride)
 {
     int a, b;
     for (a = 0; a < rows; a++)
         for (b = 0; b < cols; b++)
             emit_line(c->e, "const vf8 d%d_%d = vload(%s + %d);", a, b, img,
-                      (a * width + b) * ch);
+                      (a * width + b) * stride);
+}
+
+/* The matching stores of the locals <name><a>_<b>, added to what is there
+ * when `accumulate`. */
+static void emit_tile_stores(gen_ctx *c, const char *dst, const char *name, int rows, int cols,
+                             int width, int stride, int accumulate)
+{
+    int a, b;
+    for (a = 0; a < rows; a++)
+        for (b = 0; b < cols; b++) {
+            int at = (a * width + b) * stride;
+            if (accumulate)
+                emit_line(c->e, "vstore(%s + %d, vload(%s + %d) + %s%d_%d);", dst, at, dst, at,
+                          name, a, b);
+            else
+                emit_line(c->e, "vstore(%s + %d, %s%d_%d);", dst, at, name, a, b);
+        }
 }
 
 /* The loops over tiles and 8-channel blocks, opened; `ch` channels. */
@@ -232,7 +250,7 @@ static void emit_input_transform(gen_ctx *c, const wino *k)
 {
     emitter *e = c->e;
     const char *R = c->restrict_kw;
-    int cin = k->l->in.c, a, b;
+    int cin = k->l->in.c;
     open_tile_loops(c, k, cin);
     emit_line(e, "const float *%s img = src + (ty * %d + tx * %d) * %d + cb;", R,
               k->p->wm_h * k->p->pad_w, k->p->wm_w, cin);
@@ -240,9 +258,7 @@ static void emit_input_transform(gen_ctx *c, const wino *k)
     emit_tile_loads(c, "img", k->ah, k->aw, k->p->pad_w, cin);
     emit_transform(c, mat_of(k->h.bt, k->ah, k->ah, 0), mat_of(k->w.bt, k->aw, k->aw, 0), "d",
                    "v");
-    for (a = 0; a < k->ah; a++)
-        for (b = 0; b < k->aw; b++)
-            emit_line(e, "vstore(v + %d, v%d_%d);", (a * k->aw + b) * k->tiles * cin, a, b);
+    emit_tile_stores(c, "v", "v", k->ah, k->aw, k->aw, k->tiles * cin, 0);
     close_tile_loops(c);
 }
 
@@ -291,10 +307,7 @@ void gen_wino_forward(gen_ctx *c, int i)
     emit_line(e, "float *%s yt = out + (ty * %d + tx * %d) * %d + cb;", R,
               k.p->wm_h * k.l->out.w, k.p->wm_w, cout);
     emit_line(e, "const vf8 bv = vload(bias + cb);");
-    for (a = 0; a < k.ah; a++)
-        for (b = 0; b < k.aw; b++)
-            emit_line(e, "const vf8 d%d_%d = vload(mt + %d);", a, b,
-                      (a * k.aw + b) * k.tiles * cout);
+    emit_tile_loads(c, "mt", k.ah, k.aw, k.aw, k.tiles * cout);
     emit_transform(c, mat_of(k.h.at, k.h.m, k.ah, 0), mat_of(k.w.at, k.w.m, k.aw, 0), "d",
                    "y");
     for (a = 0; a < k.h.m; a++)
@@ -336,9 +349,7 @@ void gen_wino_backward(gen_ctx *c, int i)
         }
     emit_transform(c, mat_of(k.h.at, k.h.m, k.ah, 1), mat_of(k.w.at, k.w.m, k.aw, 1), "d",
                    "z");
-    for (a = 0; a < k.ah; a++)
-        for (b = 0; b < k.aw; b++)
-            emit_line(e, "vstore(z + %d, z%d_%d);", (a * k.aw + b) * k.tiles * cout, a, b);
+    emit_tile_stores(c, "z", "z", k.ah, k.aw, k.aw, k.tiles * cout, 0);
     close_tile_loops(c);
     /* dU += V^T Z, with V transformed again from this sample's input */
     emit_input_transform(c, &k);
@@ -373,21 +384,11 @@ void gen_wino_backward(gen_ctx *c, int i)
     emit_line(e, "const float *%s wt = wv + (ty * %d + tx) * %d + cb;", R, k.p->tw, cin);
     emit_line(e, "float *%s img = dsrc + (ty * %d + tx * %d) * %d + cb;", R,
               k.p->wm_h * k.p->pad_w, k.p->wm_w, cin);
-    for (a = 0; a < k.ah; a++)
-        for (b = 0; b < k.aw; b++)
-            emit_line(e, "const vf8 d%d_%d = vload(wt + %d);", a, b,
-                      (a * k.aw + b) * k.tiles * cin);
+    emit_tile_loads(c, "wt", k.ah, k.aw, k.aw, k.tiles * cin);
     emit_transform(c, mat_of(k.h.bt, k.ah, k.ah, 1), mat_of(k.w.bt, k.aw, k.aw, 1), "d", "g");
-    for (a = 0; a < k.ah; a++)
-        for (b = 0; b < k.aw; b++) {
-            int at = (a * k.p->pad_w + b) * cin;
-            emit_line(e, "vstore(img + %d, vload(img + %d) + g%d_%d);", at, at, a, b);
-        }
+    emit_tile_stores(c, "img", "g", k.ah, k.aw, k.p->pad_w, cin, 1);
     close_tile_loops(c);
-    emit_line(e, "for (ty = 0; ty < %d; ty++)", k.l->in.h);
-    emit_line(e, "    memcpy(din + ty * %d, dsrc + (ty + %d) * %d + %d, sizeof(float) * %d);",
-              k.l->in.w * cin, k.l->pad_top, k.p->pad_w * cin, k.l->pad_left * cin,
-              k.l->in.w * cin);
+    gen_conv_emit_unpad(c, k.l, k.p->pad_w, "ty");
 }
 
 /* dst = P src Q^T for every (ci, co) of a kernel-shaped tensor: src and dst
@@ -398,7 +399,7 @@ static void emit_kernel_transform(gen_ctx *c, const wino *k, const char *src, co
 {
     emitter *e = c->e;
     const char *R = c->restrict_kw;
-    int cin = k->l->in.c, cout = k->l->filters, a, b;
+    int cin = k->l->in.c, cout = k->l->filters;
     emit_line(e, "int ci, cb;");
     emit_open(e, "for (ci = 0; ci < %d; ci++)", cin);
     emit_open(e, "for (cb = 0; cb < %d; cb += 8)", cout);
@@ -406,14 +407,7 @@ static void emit_kernel_transform(gen_ctx *c, const wino *k, const char *src, co
     emit_line(e, "float *%s o = %s + ci * %d + cb;", R, dst, cout);
     emit_tile_loads(c, "s", P.cols, Q.cols, Q.cols, cin * cout);
     emit_transform(c, P, Q, "d", "u");
-    for (a = 0; a < P.rows; a++)
-        for (b = 0; b < Q.rows; b++) {
-            int at = (a * Q.rows + b) * cin * cout;
-            if (accumulate)
-                emit_line(e, "vstore(o + %d, vload(o + %d) + u%d_%d);", at, at, a, b);
-            else
-                emit_line(e, "vstore(o + %d, u%d_%d);", at, a, b);
-        }
+    emit_tile_stores(c, "o", "u", P.rows, Q.rows, Q.rows, cin * cout, accumulate);
     emit_close(e, "");
     emit_close(e, "");
 }

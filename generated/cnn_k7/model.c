@@ -2508,8 +2508,9 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
                 }
             }
         }
-        for (ty = 0; ty < 14; ty++)
+        for (ty = 0; ty < 14; ty++) {
             memcpy(din + ty * 448, dsrc + (ty + 3) * 640 + 96, sizeof(float) * 448);
+        }
     }
 #else
     (void)wdu;
