@@ -35,11 +35,11 @@ DEB_PKGS := make gcc flex bison pkg-config libyaml-dev check zlib1g-dev libpng-d
             libcairo2-dev fonts-dejavu-core clang tcc dataset-fashion-mnist
 
 # ---- sources ----------------------------------------------------------------
-COMPILER_SRC := $(filter-out compiler/main.c,$(wildcard compiler/*.c))
-RUNTIME_SRC  := $(filter-out %_main.c,$(wildcard runtime/*.c))
+COMPILER_SRC := $(filter-out compiler/cli/main.c,$(wildcard compiler/*.c compiler/*/*.c))
+RUNTIME_SRC  := $(filter-out %_main.c,$(wildcard runtime/*/*.c))
 FIXTURE_SRC  := $(wildcard tests/fixtures/*.c)
 TEST_SRC     := $(wildcard tests/check_*.c)
-TOOL_MAINS   := $(wildcard runtime/*_main.c)
+TOOL_MAINS   := $(wildcard runtime/*/*_main.c)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 COMPILER_OBJ := $(call obj,$(COMPILER_SRC)) $(BUILD)/obj/gen/lexer.o $(BUILD)/obj/gen/parser.o
@@ -48,7 +48,7 @@ FIXTURE_OBJ  := $(call obj,$(FIXTURE_SRC))
 TESTS        := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 # The trainer for the hand-written fixture models, used by tests/t_train*.sh.
 TESTS        += $(BUILD)/tests/fixture_trainer
-TOOLS        := $(patsubst runtime/%_main.c,$(BIN)/convc-%,$(TOOL_MAINS))
+TOOLS        := $(foreach t,$(TOOL_MAINS),$(BIN)/convc-$(notdir $(t:_main.c=)))
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -92,11 +92,11 @@ deps:
 # ---- compiler ---------------------------------------------------------------
 build: $(BIN)/convc $(BUILD)/libconvc.a $(TOOLS)
 
-$(BUILD)/gen/lexer.c $(BUILD)/gen/lexer.h: compiler/lexer.l
+$(BUILD)/gen/lexer.c $(BUILD)/gen/lexer.h: compiler/front/lexer.l
 	@mkdir -p $(BUILD)/gen
 	flex --header-file=$(BUILD)/gen/lexer.h -o $(BUILD)/gen/lexer.c $<
 
-$(BUILD)/gen/parser.c $(BUILD)/gen/parser.h: compiler/parser.y
+$(BUILD)/gen/parser.c $(BUILD)/gen/parser.h: compiler/front/parser.y
 	@mkdir -p $(BUILD)/gen
 	bison -Wall -Werror --defines=$(BUILD)/gen/parser.h -o $(BUILD)/gen/parser.c $<
 
@@ -105,10 +105,10 @@ $(BUILD)/version.txt: FORCE
 	@mkdir -p $(BUILD)
 	@echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' > $@
 FORCE:
-$(call obj,$(shell grep -l CONVC_VERSION compiler/*.c)): $(BUILD)/version.txt
+$(call obj,$(shell grep -l CONVC_VERSION $(COMPILER_SRC) compiler/cli/main.c)): $(BUILD)/version.txt
 
 # Every compiler object may include the generated headers.
-$(call obj,$(COMPILER_SRC) compiler/main.c): | $(BUILD)/gen/parser.h $(BUILD)/gen/lexer.h
+$(call obj,$(COMPILER_SRC) compiler/cli/main.c): | $(BUILD)/gen/parser.h $(BUILD)/gen/lexer.h
 
 # flex/bison output is not ours to lint.
 $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c $(BUILD)/gen/parser.h $(BUILD)/gen/lexer.h
@@ -122,7 +122,7 @@ $(BUILD)/obj/%.o: %.c
 # The trainer's per-batch loops (gradient sums, optimizer, pixel scaling) run
 # once per mini-batch over every parameter: let them vectorize (sqrt needs
 # no errno).  Neither flag reorders a floating-point sum.
-$(call obj,runtime/optim.c runtime/train.c runtime/dataset.c): ALL_CFLAGS += -O3 -fno-math-errno
+$(call obj,runtime/train/optim.c runtime/train/train.c runtime/data/dataset.c): ALL_CFLAGS += -O3 -fno-math-errno
 
 $(BUILD)/libconvcc.a: $(COMPILER_OBJ)
 	@rm -f $@
@@ -136,15 +136,19 @@ $(BUILD)/libfixtures.a: $(FIXTURE_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-# The compiler shares the runtime's file and JSON helpers (runtime/files.h,
-# runtime/report_json.h); the archive adds only the objects it uses.
-$(BIN)/convc: $(BUILD)/obj/compiler/main.o $(BUILD)/libconvcc.a $(BUILD)/libconvc.a
+# The compiler shares the runtime's file and JSON helpers (runtime/base/files.h,
+# runtime/base/json.h); the archive adds only the objects it uses.
+$(BIN)/convc: $(BUILD)/obj/compiler/cli/main.o $(BUILD)/libconvcc.a $(BUILD)/libconvc.a
 	@mkdir -p $(BIN)
 	$(CC) $(LDSAN) -o $@ $^ $(LIBS)
 
-$(BIN)/convc-%: $(BUILD)/obj/runtime/%_main.o $(BUILD)/libconvc.a
+# Tool programs: runtime/<part>/<tool>_main.c -> bin/convc-<tool>.
+define tool_rule
+$(BIN)/convc-$(notdir $(1:_main.c=)): $(call obj,$(1)) $(BUILD)/libconvc.a
 	@mkdir -p $(BIN)
-	$(CC) $(LDSAN) -o $@ $^ $(LIBS)
+	$$(CC) $$(LDSAN) -o $$@ $$^ $$(LIBS)
+endef
+$(foreach t,$(TOOL_MAINS),$(eval $(call tool_rule,$(t))))
 
 # ---- one model's trainer ----------------------------------------------------
 model: $(BUILD)/$(MODEL)/train

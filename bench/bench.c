@@ -31,11 +31,11 @@
 #include <time.h>
 #include <unistd.h>
 #include "convc_model.h"
-#include "dataset.h"
-#include "init.h"
-#include "rng.h"
-#include "threads.h"
-#include "train.h"
+#include "data/dataset.h"
+#include "train/init.h"
+#include "base/rng.h"
+#include "base/threads.h"
+#include "train/train.h"
 
 #ifndef BENCH_MODEL
 #error "build with -DBENCH_MODEL=<name>_model (the generated model's descriptor)"

@@ -8,9 +8,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "checkpoint.h"
+#include "train/checkpoint.h"
 #include "fixtures/fixture_models.h"
-#include "optim.h"
+#include "train/optim.h"
 
 /* A tiny model (never run) so every truncated length is cheap to try. */
 static const convc_tensor tiny_tensors[] = {

@@ -10,8 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "gen_layout.h"
-#include "gen_model.h"
+#include "codegen/gen_layout.h"
+#include "output/gen_model.h"
 #include "gradcheck/gradcheck_impl.h"
 #include "ir.h"
 

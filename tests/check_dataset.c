@@ -7,9 +7,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "dataset.h"
+#include "data/dataset.h"
 #include "fixtures/fixture_models.h"
-#include "train.h"
+#include "train/train.h"
 
 static char root[64], dir[128];
 

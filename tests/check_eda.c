@@ -7,10 +7,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dataset.h"
-#include "eda.h"
-#include "plot.h"
-#include "png.h"
+#include "data/dataset.h"
+#include "pictures/eda.h"
+#include "pictures/plot.h"
+#include "pictures/png.h"
 
 #include "tmp_dir.h"
 

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "experiment.h"
-#include "report_json.h"
+#include "experiment/experiment.h"
+#include "base/json.h"
 
 /* Messages printed by the code under test, collected in memory. */
 static char *diag_buf;

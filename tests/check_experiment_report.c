@@ -8,9 +8,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "plot.h"
-#include "report.h"
-#include "report_json.h"
+#include "pictures/plot.h"
+#include "report/report.h"
+#include "base/json.h"
 
 static char dir[64];
 

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "files.h"
-#include "parse_num.h"
-#include "report_json.h"
+#include "base/files.h"
+#include "base/parse_num.h"
+#include "base/json.h"
 
 #include "tmp_dir.h"
 

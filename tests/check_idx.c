@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <zlib.h>
-#include "idx.h"
+#include "data/idx.h"
 
 /* A 3x2x2 image file: header (4 + 12 bytes) and 12 pixels. */
 static size_t make_images(uint8_t *buf)

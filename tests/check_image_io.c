@@ -6,8 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "image_io.h"
-#include "png.h"
+#include "data/image_io.h"
+#include "pictures/png.h"
 
 #include "tmp_dir.h"
 

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "parser.h"
-#include "syntax.h"
+#include "front/syntax.h"
 
 typedef struct {
     char *messages;

@@ -1,7 +1,7 @@
 /* check_optim.c - optimizer steps against values computed by hand. */
 #include <check.h>
 #include <stdlib.h>
-#include "optim.h"
+#include "train/optim.h"
 
 /* Runs `steps` updates of one parameter starting at 1.0 with gradient g. */
 static float run(int kind, double lr, float g, int steps)

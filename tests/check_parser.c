@@ -2,7 +2,7 @@
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
-#include "syntax.h"
+#include "front/syntax.h"
 
 typedef struct {
     ast_spec *spec;

@@ -8,9 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "canvas.h"
-#include "plot.h"
-#include "png.h"
+#include "pictures/canvas.h"
+#include "pictures/plot.h"
+#include "pictures/png.h"
 
 #include "tmp_dir.h"
 

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "fixtures/fixture_models.h"
-#include "init.h"
-#include "rng.h"
+#include "train/init.h"
+#include "base/rng.h"
 
 START_TEST(same_seed_same_stream)
 {

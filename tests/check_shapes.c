@@ -3,8 +3,8 @@
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
-#include "frontend.h"
-#include "sema.h"
+#include "front/frontend.h"
+#include "front/sema.h"
 
 static char *last_messages;
 

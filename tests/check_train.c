@@ -8,12 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "checkpoint.h"
-#include "eval.h"
+#include "train/checkpoint.h"
+#include "train/eval.h"
 #include "fixtures/fixture_models.h"
-#include "rng.h"
-#include "threads.h"
-#include "train.h"
+#include "base/rng.h"
+#include "base/threads.h"
+#include "train/train.h"
 
 #define N_TRAIN 200
 #define N_TEST 100

@@ -8,9 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "plot.h"
-#include "png.h"
-#include "viz.h"
+#include "pictures/plot.h"
+#include "pictures/png.h"
+#include "pictures/viz.h"
 
 /* ---- a tiny model: 6x6x1 -> conv 3 k=3 same relu -> pool 2 ->
  *      conv 4 k=3 same relu -> flatten -> dense 10 softmax ------------------ */

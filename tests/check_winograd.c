@@ -4,7 +4,7 @@
 #include <check.h>
 #include <math.h>
 #include <stdlib.h>
-#include "winograd.h"
+#include "codegen/winograd.h"
 
 #define MAXA WINO_MAX_ALPHA
 

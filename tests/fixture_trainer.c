@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "fixtures/fixture_models.h"
-#include "trainer.h"
+#include "train/trainer.h"
 
 int main(int argc, char **argv)
 {

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "checkpoint.h"
+#include "train/checkpoint.h"
 #include "model.h"
 #include EXPORTED
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "checkpoint.h"
+#include "train/checkpoint.h"
 #include "model.h"
 
 #define CAT2(a, b) a##b

@@ -7,10 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "frontend.h"
-#include "gen_layout.h"
-#include "gen_model.h"
-#include "sema.h"
+#include "front/frontend.h"
+#include "codegen/gen_layout.h"
+#include "output/gen_model.h"
+#include "front/sema.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

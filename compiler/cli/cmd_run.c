@@ -1,0 +1,241 @@
+/* cmd_run.c - `convc run EXPERIMENT.yaml`: validate the whole experiment,
+ * then build, train and evaluate every variant and write the report. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "cli/commands.h"
+#include "experiment/experiment.h"
+#include "experiment/experiment_sys.h"
+#include "base/parse_num.h"
+
+static void usage(FILE *f)
+{
+    fputs("usage: convc run EXPERIMENT.yaml [options]\n"
+          "  --out DIR          output directory (default results/<name>)\n"
+          "  --epochs N         override train.epochs\n"
+          "  --seeds A,B,...    override the seeds\n"
+          "  --threads N        override train.threads\n"
+          "  --limit-train N    train on the first N images only\n"
+          "  --limit-test N     evaluate on the first N test images only\n"
+          "  --data DIR         read the data set from DIR\n"
+          "  --jobs N           train N runs at once (default 1)\n"
+          "  --progress         show the trainer's progress (default on a terminal)\n"
+          "  --quiet            trainer output to each run's train.log only\n"
+          "  --no-report        do not run convc-report at the end\n"
+          "  --dry-run          check everything, print the plan, run nothing\n", f);
+}
+
+static int parse_count(const char *opt, const char *s, long lo, long hi, long *out)
+{
+    if (cv_parse_long(s, lo, hi, out) != 0) {
+        fprintf(stderr, "convc run: %s needs an integer from %ld to %ld, got '%s'\n", opt, lo,
+                hi, s ? s : "");
+        return -1;
+    }
+    return 0;
+}
+
+static int parse_seeds(const char *s, experiment *x)
+{
+    int n = 0;
+    const char *p = s;
+    while (p && *p) {
+        char *end;
+        errno = 0;
+        long v = strtol(p, &end, 10);
+        if (end == p || errno || v < 0 || v > INT_MAX || (*end && *end != ',') ||
+            n == EXP_MAX_SEEDS) {
+            fprintf(stderr, "convc run: --seeds needs up to %d integers like 1,2,3, got '%s'\n",
+                    EXP_MAX_SEEDS, s);
+            return -1;
+        }
+        x->seeds[n++] = (int)v;
+        p = *end ? end + 1 : end;
+    }
+    if (n == 0) {
+        fprintf(stderr, "convc run: --seeds needs at least one seed\n");
+        return -1;
+    }
+    x->n_seeds = n;
+    return 0;
+}
+
+/* The project directory: where the Makefile is, found from this program's
+ * location (bin/convc, or a BIN= directory below the project), or
+ * $CONVC_ROOT. */
+static int find_dirs(char *root, char *bin_dir, size_t n)
+{
+    char exe[PATH_MAX];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (len <= 0)
+        return -1;
+    exe[len] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (!slash)
+        return -1;
+    *slash = '\0';
+    if (sys_path(bin_dir, n, "%s", exe) < 0)
+        return -1;
+    const char *env = getenv("CONVC_ROOT");
+    if (env && *env)
+        return sys_path(root, n, "%s", env);
+    for (;;) {
+        char mk[PATH_MAX + 16];
+        if (sys_path(mk, sizeof mk, "%s/Makefile", exe) == 0 && sys_exists(mk))
+            return sys_path(root, n, "%s", exe);
+        slash = strrchr(exe, '/');
+        if (!slash || slash == exe)
+            return -1;
+        *slash = '\0';
+    }
+}
+
+static void print_plan(const experiment *x, FILE *f)
+{
+    fprintf(f, "experiment %s (%s): %d model%s x %d seed%s, %s, %d epoch%s, batch %d, "
+            "lr %g\n", x->name, x->path, x->n_variants, x->n_variants == 1 ? "" : "s",
+            x->n_seeds, x->n_seeds == 1 ? "" : "s", x->optimizer, x->epochs,
+            x->epochs == 1 ? "" : "s", x->batch, x->lr);
+    for (int i = 0; i < x->n_variants; i++) {
+        const exp_variant *v = &x->variants[i];
+        fprintf(f, "  %-20s %-40s %12lld params %10.2f MFLOPs/image\n", v->name,
+                v->display_path, (long long)v->params, (double)v->flops / 1e6);
+    }
+}
+
+static int run_report(const char *bin_dir, const char *out_dir)
+{
+    char tool[PATH_MAX + 32];
+    if (sys_path(tool, sizeof tool, "%s/convc-report", bin_dir) < 0 || access(tool, X_OK) != 0) {
+        fprintf(stderr, "convc run: %s is not built; run 'make build' and then "
+                "'%s %s'\n", tool, tool, out_dir);
+        return 1;
+    }
+    char *argv[] = {tool, (char *)out_dir, NULL};
+    return sys_run(argv, NULL, NULL) == 0 ? 0 : 1;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    const char *yaml = NULL, *out_dir = NULL, *data_dir = NULL, *seeds = NULL;
+    long epochs = 0, limit_train = -1, limit_test = -1, threads = -1, jobs = 1;
+    int dry_run = 0, progress = -1, report = 1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        int rc = 0, takes = 1;
+        if (strcmp(a, "--out") == 0 && v)
+            out_dir = v;
+        else if (strcmp(a, "--data") == 0 && v)
+            data_dir = v;
+        else if (strcmp(a, "--seeds") == 0 && v)
+            seeds = v;
+        else if (strcmp(a, "--epochs") == 0)
+            rc = parse_count(a, v, 1, 100000, &epochs);
+        else if (strcmp(a, "--limit-train") == 0)
+            rc = parse_count(a, v, 0, 100000000L, &limit_train);
+        else if (strcmp(a, "--limit-test") == 0)
+            rc = parse_count(a, v, 0, 100000000L, &limit_test);
+        else if (strcmp(a, "--threads") == 0)
+            rc = parse_count(a, v, 0, 256, &threads);
+        else if (strcmp(a, "--jobs") == 0)
+            rc = parse_count(a, v, 1, 64, &jobs);
+        else {
+            takes = 0;
+            if (strcmp(a, "--dry-run") == 0)
+                dry_run = 1;
+            else if (strcmp(a, "--progress") == 0)
+                progress = 1;
+            else if (strcmp(a, "--quiet") == 0)
+                progress = 0;
+            else if (strcmp(a, "--no-report") == 0)
+                report = 0;
+            else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+                usage(stdout);
+                return 0;
+            } else if (a[0] == '-' || yaml) {
+                fprintf(stderr, "convc run: unexpected argument '%s'%s\n", a,
+                        a[0] == '-' && !v ? " (or its value is missing)" : "");
+                usage(stderr);
+                return 2;
+            } else {
+                yaml = a;
+            }
+        }
+        if (rc < 0)
+            return 2;
+        i += takes;
+    }
+    if (!yaml) {
+        usage(stderr);
+        return 2;
+    }
+
+    experiment x;
+    int errors = experiment_parse_file(yaml, &x, stderr);
+    if (errors == 0 && seeds && parse_seeds(seeds, &x) < 0) {
+        experiment_free(&x);
+        return 2;
+    }
+    if (errors == 0)
+        errors = experiment_check(&x, stderr);
+    if (errors) {
+        fprintf(stderr, "convc run: %s has errors; nothing was built or trained\n", yaml);
+        experiment_free(&x);
+        return 1;
+    }
+    if (epochs > 0)
+        x.epochs = (int)epochs;
+    if (limit_train >= 0)
+        x.limit_train = limit_train;
+    if (limit_test >= 0)
+        x.limit_test = limit_test;
+    if (threads >= 0)
+        x.threads = (int)threads;
+    if (data_dir) {
+        free(x.data_dir);
+        x.data_dir = strdup(data_dir);
+    }
+
+    char root[PATH_MAX], bin_dir[PATH_MAX], default_out[PATH_MAX];
+    if (find_dirs(root, bin_dir, sizeof root) < 0) {
+        fprintf(stderr, "convc run: cannot find the project directory (its Makefile) from "
+                "this program's location; set CONVC_ROOT\n");
+        experiment_free(&x);
+        return 1;
+    }
+    if (!out_dir) {
+        sys_path(default_out, sizeof default_out, "results/%s", x.name);
+        out_dir = default_out;
+    }
+    exp_run_options o = {
+        .out_dir = out_dir, .root = root, .bin_dir = bin_dir, .jobs = (int)jobs,
+        .dry_run = dry_run,
+        .show_progress = progress >= 0 ? progress : jobs == 1 && isatty(1),
+    };
+    struct timespec start, end;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    print_plan(&x, stdout);
+    int failures = experiment_run(&x, &o, stdout);
+    int status = failures != 0;
+    if (failures > 0)
+        fprintf(stderr, "convc run: %d run%s or build%s failed; the report marks them\n",
+                failures, failures == 1 ? "" : "s", failures == 1 ? "" : "s");
+    if (failures >= 0 && report && !dry_run)
+        status |= run_report(bin_dir, out_dir);
+    else if (dry_run)
+        printf("dry run: nothing was built or trained\n");
+    /* The wall time of the whole study is what a reader of the README asks. */
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    double seconds = (double)(end.tv_sec - start.tv_sec) +
+                     (double)(end.tv_nsec - start.tv_nsec) * 1e-9;
+    if (!dry_run)
+        printf("experiment %s: %s in %.1f minutes\n", x.name,
+               status ? "finished with failures" : "done", seconds / 60.0);
+    experiment_free(&x);
+    return status;
+}

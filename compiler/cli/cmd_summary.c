@@ -1,0 +1,117 @@
+/* cmd_summary.c - `convc summary FILE...`: a Keras-like table of each model
+ * with every resolved value (padding amounts, strides, activations), so
+ * nothing the compiler decided is hidden. */
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include "cli/commands.h"
+#include "front/frontend.h"
+
+static const char summary_usage[] =
+    "usage: convc summary FILE...\n"
+    "\n"
+    "Prints each model's layers: name, output shape (HxWxC), parameters, forward\n"
+    "MFLOPs per image and every resolved option, then the totals.\n"
+    "FILE '-' is standard input.\n"
+    "Exit status: 0 success, 1 an error in a spec, 2 a usage error.\n";
+
+/* 220234 -> "220,234" */
+static const char *grouped(int64_t v, char *buf, size_t size)
+{
+    char digits[32];
+    int n = snprintf(digits, sizeof digits, "%" PRId64, v);
+    size_t j = 0;
+    for (int i = 0; i < n && j + 1 < size; i++) {
+        if (i > 0 && digits[i - 1] != '-' && (n - i) % 3 == 0)
+            buf[j++] = ',';
+        buf[j++] = digits[i];
+    }
+    buf[j] = '\0';
+    return buf;
+}
+
+static void resolved_options(const ir_layer *L, char *buf, size_t size)
+{
+    switch (L->kind) {
+    case IR_CONV:
+    case IR_POOL:
+        snprintf(buf, size, "%s%s%dx%d stride=%dx%d %s pad=%d,%d,%d,%d%s%s",
+                 L->kind == IR_POOL ? (L->pool == IR_POOL_AVG ? "avg" : "max") : "",
+                 L->kind == IR_CONV ? "k=" : " ",
+                 L->kh, L->kw, L->sh, L->sw, L->padding == IR_SAME ? "same" : "valid",
+                 L->pad_top, L->pad_left, L->pad_bottom, L->pad_right,
+                 L->kind == IR_CONV ? " " : "",
+                 L->kind == IR_CONV ? ir_activation_name(L->act) : "");
+        break;
+    case IR_DENSE:
+        snprintf(buf, size, "%s", ir_activation_name(L->act));
+        break;
+    case IR_DROPOUT:
+        snprintf(buf, size, "rate=%g", L->rate);
+        break;
+    case IR_FLATTEN:
+        buf[0] = '\0';
+        break;
+    }
+}
+
+static void print_summary(const ir_model *m)
+{
+    static const char rule[] =
+        "______________________________________________________________________________________";
+    static const char double_rule[] =
+        "======================================================================================";
+    char a[32], b[64], shape[48], name[48], opts[128];
+
+    printf("Model: %s (%s)\n", m->name, m->spec_path);
+    printf("Input: %dx%dx%d\n", m->input.h, m->input.w, m->input.c);
+    printf("%s\n", rule);
+    printf("%-20s %-16s %12s %9s  %s\n", "Layer (type)", "Output Shape", "Param #", "MFLOPs",
+           "Resolved options");
+    printf("%s\n", double_rule);
+    bool flat = false;      /* vectors print as Keras does: (n,) */
+    for (int i = 0; i < m->n_layers; i++) {
+        const ir_layer *L = &m->layers[i];
+        snprintf(name, sizeof name, "%s%d (%s)", ir_kind_name(L->kind), L->ordinal,
+                 ir_kind_name(L->kind));
+        flat = flat || L->kind == IR_FLATTEN || L->kind == IR_DENSE;
+        if (flat)
+            snprintf(shape, sizeof shape, "(%d,)", L->out.c);
+        else
+            snprintf(shape, sizeof shape, "(%d, %d, %d)", L->out.h, L->out.w, L->out.c);
+        resolved_options(L, opts, sizeof opts);
+        printf("%-20s %-16s %12s %9.2f%s%s\n", name, shape, grouped(L->params, a, sizeof a),
+               (double)L->flops / 1e6, opts[0] ? "  " : "", opts);
+    }
+    printf("%s\n", double_rule);
+    printf("Total params: %s\n", grouped(m->params, a, sizeof a));
+    printf("Trainable params: %s\n", grouped(m->params, a, sizeof a));
+    printf("Non-trainable params: 0\n");
+    printf("FLOPs per image (forward): %s (%.2f MFLOPs)\n", grouped(m->flops, a, sizeof a),
+           (double)m->flops / 1e6);
+    printf("Activation memory per image: %s floats (%s bytes as float32)\n",
+           grouped(m->activations, a, sizeof a), grouped(m->activations * 4, b, sizeof b));
+    printf("Output: %d classes; spec hash %016" PRIx64 "\n", m->n_classes, m->spec_hash);
+    printf("(pad=top,left,bottom,right; a multiply-add counts as 2 FLOPs)\n");
+}
+
+int cmd_summary(int argc, char **argv)
+{
+    int status = 0;
+    int first_file = cmd_file_args(argc, argv, summary_usage, &status);
+    if (first_file < 0)
+        return status;
+    for (int i = first_file; i < argc; i++) {
+        ir_model *m = frontend_load_file(argv[i], stderr);
+        if (!m) {
+            status = 1;
+            continue;
+        }
+        if (i > first_file)
+            putchar('\n');
+        print_summary(m);
+        ir_free(m);
+    }
+    return status;
+}

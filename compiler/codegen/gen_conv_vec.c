@@ -1,0 +1,362 @@
+/* gen_conv_vec.c - register-blocked convolution kernels in GNU C vectors
+ * (8 floats), emitted behind `#ifdef CONVC_VECTOR` next to the plain loops.
+ *
+ * Forward (and the input gradient, computed as a stride-1 convolution of the
+ * zero-padded output gradient with the flipped kernel): a tile of PB output
+ * pixels x VB vectors of output channels lives in PB*VB accumulators; for
+ * every (ky, kx, ci) one kernel row of VB vectors is loaded and each pixel's
+ * input value broadcast: PB*VB FMAs per PB+VB loads.  For a fixed ky the
+ * (kx, ci) pairs are contiguous both in the HWC input and in the
+ * (KH, KW, Cin, Cout) kernel, so they form one loop of KW*Cin steps.
+ *
+ * Weight gradient: a tile of RB kernel rows (consecutive (kx, ci) of one ky)
+ * x VB vectors of Cout accumulates over all output pixels, then is added
+ * to the gradient once.
+ *
+ * Taps on the zero rows above and below the image add exactly zero, so all
+ * three loops skip them: the ky range (forward, input gradient) or the oy
+ * range (weight gradient) is clipped to the rows that hold data (12% of the
+ * work of a 7x7 kernel on a 14x14 image).  The zero columns stay: a tile's
+ * pixels share one loop over (kx, ci). */
+#include "codegen/gen_parts.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void gen_emit_vector_prelude(gen_ctx *c)
+{
+    emitter *e = c->e;
+    emit_banner(e, "vector kernels: GNU C vectors of 8 floats (GCC, clang)");
+    emit_raw(e, "#if (defined(__GNUC__) || defined(__clang__)) && !defined(__TINYC__) && "
+                "!defined(CONVC_NO_VECTOR)\n");
+    emit_raw(e, "#define CONVC_VECTOR 1\n");
+    /* Without AVX a vector takes two SSE or NEON registers, still about
+     * twice as fast as the plain loops; returning one from these static
+     * functions then draws a warning about the ABI, which concerns only
+     * calls between objects.  GCC reports it at the end of the translation
+     * unit, so the pragma stays in force to the end. */
+    emit_raw(e, "#if !defined(__AVX__)\n");
+    emit_raw(e, "#if defined(__clang__)\n");
+    emit_raw(e, "#pragma clang diagnostic ignored \"-Wunknown-warning-option\"\n");
+    emit_raw(e, "#endif\n");
+    emit_raw(e, "#pragma GCC diagnostic ignored \"-Wpsabi\"\n");
+    emit_raw(e, "#endif\n");
+    emit_line(e, "typedef float vf8 __attribute__((vector_size(32)));");
+    emit_blank(e);
+    emit_open_fn(e, "static inline __attribute__((unused)) vf8 vload(const float *p)");
+    emit_line(e, "vf8 v;");
+    emit_line(e, "memcpy(&v, p, sizeof v);");
+    emit_line(e, "return v;");
+    emit_close(e, "");
+    emit_blank(e);
+    emit_line(e, "/* a macro: a vector parameter would change the ABI without AVX */");
+    emit_line(e, "#define vstore(p, v) do { vf8 w_ = (v); memcpy((p), &w_, sizeof w_); } while (0)");
+    emit_blank(e);
+    emit_open_fn(e, "static inline __attribute__((unused)) vf8 vsplat(float s)");
+    emit_line(e, "vf8 v = { s, s, s, s, s, s, s, s };");
+    emit_line(e, "return v;");
+    emit_close(e, "");
+    emit_raw(e, "#endif\n");
+}
+
+gen_tile gen_tile_for(const gen_ctx *c, int n_cols)
+{
+    gen_tile t;
+    int max_acc = c->narrow_tiles ? 12 : 24;
+    t.vectors = n_cols % 32 == 0 && !c->narrow_tiles ? 4 : n_cols % 16 == 0 ? 2 : 1;
+    t.rows = max_acc / t.vectors > 8 ? 8 : max_acc / t.vectors;
+    return t;
+}
+
+void gen_emit_for_registers(gen_ctx *c, void (*emit)(gen_ctx *, const void *), const void *arg)
+{
+    gen_pp(c, "#if defined(__AVX512VL__)");
+    c->narrow_tiles = 0;
+    emit(c, arg);
+    gen_pp(c, "#else");
+    c->narrow_tiles = 1;
+    emit(c, arg);
+    gen_pp(c, "#endif");
+    c->narrow_tiles = 0;
+}
+
+typedef struct {
+    const char *dst, *src, *kern, *bias;    /* C expressions; bias may be NULL */
+    int oh, ow, sh, sw;
+    int src_w;                              /* pixels per row of src */
+    int vlo, vhi;                           /* the rows of src that are not zero */
+    int kh, kw, cin, cout;
+} conv_tiles;
+
+static void emit_conv_tile(gen_ctx *c, const conv_tiles *t, int np, int vb)
+{
+    emitter *e = c->e;
+    const char *R = c->restrict_kw;
+    int p, v;
+    emit_line(e, "const float *%s xb = %s + (oy * %d + ox * %d) * %d;", R, t->src,
+              t->sh * t->src_w, t->sw, t->cin);
+    emit_line(e, "const float *%s kb = %s + cb;", R, t->kern);
+    emit_line(e, "float *%s ob = %s + (oy * %d + ox) * %d + cb;", R, t->dst, t->ow, t->cout);
+    for (p = 0; p < np; p++) {
+        emit_raw(e, "%*svf8 ", e->depth * 4, "");
+        for (v = 0; v < vb; v++) {
+            if (t->bias)
+                emit_raw(e, "a%d_%d = vload(%s + cb + %d)%s", p, v, t->bias, 8 * v,
+                         v + 1 < vb ? ", " : ";\n");
+            else
+                emit_raw(e, "a%d_%d = vsplat(0.0f)%s", p, v, v + 1 < vb ? ", " : ";\n");
+        }
+    }
+    if (t->vlo > 0 && (t->oh - 1) * t->sh + t->kh > t->vhi)
+        emit_open(e, "for (ky = ky0; ky < ky1; ky++)");
+    else if (t->vlo > 0)
+        emit_open(e, "for (ky = ky0; ky < %d; ky++)", t->kh);
+    else if ((t->oh - 1) * t->sh + t->kh > t->vhi)
+        emit_open(e, "for (ky = 0; ky < ky1; ky++)");
+    else
+        emit_open(e, "for (ky = 0; ky < %d; ky++)", t->kh);
+    emit_line(e, "const float *%s xr = xb + ky * %d;", R, t->src_w * t->cin);
+    emit_line(e, "const float *%s kr = kb + ky * %d;", R, t->kw * t->cin * t->cout);
+    emit_open(e, "for (j = 0; j < %d; j++)", t->kw * t->cin);
+    emit_raw(e, "%*sconst vf8 ", e->depth * 4, "");
+    for (v = 0; v < vb; v++)
+        emit_raw(e, "w%d = vload(kr + j * %d + %d)%s", v, t->cout, 8 * v,
+                 v + 1 < vb ? ", " : ";\n");
+    emit_line(e, "vf8 xv;");
+    for (p = 0; p < np; p++) {
+        emit_raw(e, "%*sxv = vsplat(xr[%d + j]);", e->depth * 4, "", p * t->sw * t->cin);
+        for (v = 0; v < vb; v++)
+            emit_raw(e, " a%d_%d += xv * w%d;", p, v, v);
+        emit_raw(e, "\n");
+    }
+    emit_close(e, "");
+    emit_close(e, "");
+    for (p = 0; p < np; p++) {
+        emit_raw(e, "%*s", e->depth * 4, "");
+        for (v = 0; v < vb; v++)
+            emit_raw(e, "vstore(ob + %d, a%d_%d);%s", p * t->cout + 8 * v, p, v,
+                     v + 1 < vb ? " " : "\n");
+    }
+}
+
+static void emit_conv_tiles(gen_ctx *c, const void *arg)
+{
+    const conv_tiles *t = arg;
+    emitter *e = c->e;
+    gen_tile tile = gen_tile_for(c, t->cout);
+    int vb = tile.vectors, pb = tile.rows;
+    int full, rest;
+    if (pb > t->ow)
+        pb = t->ow;
+    full = t->ow / pb * pb;
+    rest = t->ow - full;
+    emit_line(e, "int oy, ox, cb, ky, j;");
+    emit_open(e, "for (oy = 0; oy < %d; oy++)", t->oh);
+    /* Source row oy * sh + ky must lie in [vlo, vhi). */
+    if (t->vlo > 0)
+        emit_line(e, "const int ky0 = oy * %d < %d ? %d - oy * %d : 0;", t->sh, t->vlo, t->vlo,
+                  t->sh);
+    if ((t->oh - 1) * t->sh + t->kh > t->vhi)
+        emit_line(e, "const int ky1 = oy * %d + %d > %d ? %d - oy * %d : %d;", t->sh, t->kh,
+                  t->vhi, t->vhi, t->sh, t->kh);
+    emit_open(e, "for (ox = 0; ox < %d; ox += %d)", full, pb);
+    emit_open(e, "for (cb = 0; cb < %d; cb += %d)", t->cout, 8 * vb);
+    emit_conv_tile(c, t, pb, vb);
+    emit_close(e, "");
+    emit_close(e, "");
+    if (rest > 0) {
+        emit_line(e, "ox = %d;", full);
+        emit_open(e, "for (cb = 0; cb < %d; cb += %d)", t->cout, 8 * vb);
+        emit_conv_tile(c, t, rest, vb);
+        emit_close(e, "");
+    }
+    emit_close(e, "");
+}
+
+typedef struct {
+    const char *gk, *src, *dz;
+    int oh, ow, sh, sw, src_w, kh, kw, cin, cout;
+    int vlo, vhi;                           /* the rows of src that are not zero */
+} wgrad_tiles;
+
+static void emit_wgrad_tile(gen_ctx *c, const wgrad_tiles *t, int nr, int vb)
+{
+    emitter *e = c->e;
+    const char *R = c->restrict_kw;
+    int r, v;
+    emit_line(e, "const float *%s xr = %s + ky * %d + r;", R, t->src, t->src_w * t->cin);
+    emit_line(e, "float *%s gb = %s + (ky * %d + r) * %d + cb;", R, t->gk, t->kw * t->cin,
+              t->cout);
+    for (r = 0; r < nr; r++) {
+        emit_raw(e, "%*svf8 ", e->depth * 4, "");
+        for (v = 0; v < vb; v++)
+            emit_raw(e, "a%d_%d = vsplat(0.0f)%s", r, v, v + 1 < vb ? ", " : ";\n");
+    }
+    if (t->vlo > 0 && (t->oh - 1) * t->sh + t->kh > t->vhi)
+        emit_open(e, "for (oy = oy0; oy < oy1; oy++)");
+    else if (t->vlo > 0)
+        emit_open(e, "for (oy = oy0; oy < %d; oy++)", t->oh);
+    else if ((t->oh - 1) * t->sh + t->kh > t->vhi)
+        emit_open(e, "for (oy = 0; oy < oy1; oy++)");
+    else
+        emit_open(e, "for (oy = 0; oy < %d; oy++)", t->oh);
+    emit_open(e, "for (ox = 0; ox < %d; ox++)", t->ow);
+    emit_line(e, "const float *%s xp = xr + (oy * %d + ox * %d) * %d;", R,
+              t->sh * t->src_w, t->sw, t->cin);
+    emit_line(e, "const float *%s d = %s + (oy * %d + ox) * %d + cb;", R, t->dz, t->ow,
+              t->cout);
+    emit_raw(e, "%*sconst vf8 ", e->depth * 4, "");
+    for (v = 0; v < vb; v++)
+        emit_raw(e, "d%d = vload(d + %d)%s", v, 8 * v, v + 1 < vb ? ", " : ";\n");
+    emit_line(e, "vf8 xv;");
+    for (r = 0; r < nr; r++) {
+        emit_raw(e, "%*sxv = vsplat(xp[%d]);", e->depth * 4, "", r);
+        for (v = 0; v < vb; v++)
+            emit_raw(e, " a%d_%d += xv * d%d;", r, v, v);
+        emit_raw(e, "\n");
+    }
+    emit_close(e, "");
+    emit_close(e, "");
+    for (r = 0; r < nr; r++)
+        for (v = 0; v < vb; v++) {
+            int at = r * t->cout + 8 * v;
+            emit_line(e, "vstore(gb + %d, vload(gb + %d) + a%d_%d);", at, at, r, v);
+        }
+}
+
+static void emit_wgrad_tiles(gen_ctx *c, const void *arg)
+{
+    const wgrad_tiles *t = arg;
+    emitter *e = c->e;
+    gen_tile tile = gen_tile_for(c, t->cout);
+    int vb = tile.vectors, rb = tile.rows;
+    int rows = t->kw * t->cin;
+    int full, rest;
+    if (rb > rows)
+        rb = rows;
+    full = rows / rb * rb;
+    rest = rows - full;
+    emit_line(e, "int oy, ox, cb, ky, r;");
+    emit_open(e, "for (ky = 0; ky < %d; ky++)", t->kh);
+    /* Source row oy * sh + ky must lie in [vlo, vhi); a negative bound
+     * divides to at most zero, so no row runs. */
+    if (t->vlo > 0)
+        emit_line(e, "const int oy0 = ky < %d ? (%d - ky) / %d : 0;", t->vlo,
+                  t->vlo + t->sh - 1, t->sh);
+    if ((t->oh - 1) * t->sh + t->kh > t->vhi)
+        emit_line(e, "const int oy1 = (%d - ky) / %d < %d ? (%d - ky) / %d : %d;",
+                  t->vhi + t->sh - 1, t->sh, t->oh, t->vhi + t->sh - 1, t->sh, t->oh);
+    emit_open(e, "for (r = 0; r < %d; r += %d)", full, rb);
+    emit_open(e, "for (cb = 0; cb < %d; cb += %d)", t->cout, 8 * vb);
+    emit_wgrad_tile(c, t, rb, vb);
+    emit_close(e, "");
+    emit_close(e, "");
+    if (rest > 0) {
+        emit_line(e, "r = %d;", full);
+        emit_open(e, "for (cb = 0; cb < %d; cb += %d)", t->cout, 8 * vb);
+        emit_wgrad_tile(c, t, rest, vb);
+        emit_close(e, "");
+    }
+    emit_close(e, "");
+}
+
+void gen_conv_vec_forward(gen_ctx *c, const ir_layer *l)
+{
+    conv_tiles t;
+    memset(&t, 0, sizeof t);
+    t.dst = "out";
+    t.src = "src";
+    t.kern = "kern";
+    t.bias = "bias";
+    t.oh = l->out.h;
+    t.ow = l->out.w;
+    t.sh = l->sh;
+    t.sw = l->sw;
+    t.src_w = l->in.w + l->pad_left + l->pad_right;
+    t.vlo = l->pad_top;
+    t.vhi = l->pad_top + l->in.h;
+    t.kh = l->kh;
+    t.kw = l->kw;
+    t.cin = l->in.c;
+    t.cout = l->filters;
+    gen_emit_for_registers(c, emit_conv_tiles, &t);
+}
+
+void gen_conv_vec_wgrad(gen_ctx *c, const ir_layer *l)
+{
+    wgrad_tiles t;
+    t.gk = "gkern";
+    t.src = "src";
+    t.dz = "dz";
+    t.oh = l->out.h;
+    t.ow = l->out.w;
+    t.sh = l->sh;
+    t.sw = l->sw;
+    t.src_w = l->in.w + l->pad_left + l->pad_right;
+    t.vlo = l->pad_top;
+    t.vhi = l->pad_top + l->in.h;
+    t.kh = l->kh;
+    t.kw = l->kw;
+    t.cin = l->in.c;
+    t.cout = l->filters;
+    gen_emit_for_registers(c, emit_wgrad_tiles, &t);
+}
+
+/* dX[y][x] = sum over (a, b) of D[y + pt + a][x + pl + b] . KF[a][b], with D
+ * the output gradient padded by KH-1 rows and KW-1 columns on every side and
+ * KF[a][b] = K[KH-1-a][KW-1-b] transposed to (Cout, Cin). */
+void gen_conv_vec_dx(gen_ctx *c, const ir_layer *l, const char *dzpad, const char *din)
+{
+    emitter *e = c->e;
+    conv_tiles t;
+    char src[64];
+    int dw = l->out.w + 2 * (l->kw - 1);
+    emit_line(e, "float *%s dpz = w + %s%s;", c->restrict_kw, c->mprefix, dzpad);
+    emit_line(e, "float *%s din = w + %s%s;", c->restrict_kw, c->mprefix, din);
+    emit_line(e, "int y;");
+    emit_line(e, "memset(dpz, 0, sizeof(float) * %lld);",
+              (long long)(l->out.h + 2 * (l->kh - 1)) * dw * l->filters);
+    emit_open(e, "for (y = 0; y < %d; y++)", l->out.h);
+    emit_line(e, "memcpy(dpz + (y + %d) * %d + %d, dz + y * %d, sizeof(float) * %d);",
+              l->kh - 1, dw * l->filters, (l->kw - 1) * l->filters, l->out.w * l->filters,
+              l->out.w * l->filters);
+    emit_close(e, "");
+    snprintf(src, sizeof src, "(dpz + %d)", (l->pad_top * dw + l->pad_left) * l->filters);
+    memset(&t, 0, sizeof t);
+    t.dst = "din";
+    t.src = src;
+    t.kern = "kflip";
+    t.bias = NULL;
+    t.oh = l->in.h;
+    t.ow = l->in.w;
+    t.sh = 1;
+    t.sw = 1;
+    t.src_w = dw;
+    /* src row y + a is row y + a + pt of dpz, which holds dz rows from KH-1 on */
+    t.vlo = l->kh - 1 - l->pad_top;
+    t.vhi = l->kh - 1 - l->pad_top + l->out.h;
+    t.kh = l->kh;
+    t.kw = l->kw;
+    t.cin = l->filters;
+    t.cout = l->in.c;
+    gen_emit_for_registers(c, emit_conv_tiles, &t);
+}
+
+void gen_conv_flip_function(gen_ctx *c, const ir_layer *l, const char *fname,
+                            const char *kernel_macro)
+{
+    emitter *e = c->e;
+    const char *R = c->restrict_kw;
+    emit_open_fn(e, "static void %s(const float *%s params, float *%s kflip)", fname, R, R);
+    emit_line(e, "const float *%s kern = params + %s%s;", R, c->mprefix, kernel_macro);
+    emit_line(e, "int a, b, ci, co;");
+    emit_line(e, "for (a = 0; a < %d; a++)", l->kh);
+    emit_line(e, "    for (b = 0; b < %d; b++)", l->kw);
+    emit_line(e, "        for (co = 0; co < %d; co++)", l->filters);
+    emit_line(e, "            for (ci = 0; ci < %d; ci++)", l->in.c);
+    emit_line(e, "                kflip[((a * %d + b) * %d + co) * %d + ci] =", l->kw, l->filters,
+              l->in.c);
+    emit_line(e, "                    kern[(((%d - a) * %d + %d - b) * %d + ci) * %d + co];",
+              l->kh - 1, l->kw, l->kw - 1, l->in.c, l->filters);
+    emit_close(e, "");
+}

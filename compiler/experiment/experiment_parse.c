@@ -1,0 +1,818 @@
+/* experiment_parse.c - an experiment spec (YAML) into an experiment: the
+ * schema, value types and ranges, spec files, variant expansion and names.
+ * Every problem is reported with the YAML file, line and column; parsing goes
+ * on after an error so that one run shows them all. */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include "experiment/experiment.h"
+#include "experiment/experiment_sys.h"
+#include "base/parse_num.h"
+#include "front/sema.h"
+#include "experiment/yaml_doc.h"
+
+/* ---- did-you-mean --------------------------------------------------------- */
+
+const char *closest_word(const char *word, const char *const *candidates, int n)
+{
+    return sema_closest(word, candidates, n, 3);
+}
+
+/* ---- the reader's state ----------------------------------------------------- */
+
+typedef struct {
+    yaml_doc doc;
+    experiment *x;
+    FILE *diag;
+    int errors;
+    char *yaml_dir;         /* directory of the YAML file, for relative specs */
+    long train_seed;        /* train.seed, or -1 */
+} reader;
+
+__attribute__((format(printf, 3, 4)))
+static void error_at(reader *r, const yaml_node_t *n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (n)
+        fprintf(r->diag, "%s:%d:%d: error: ", r->doc.path, yaml_node_line(n), yaml_node_col(n));
+    else
+        fprintf(r->diag, "%s: error: ", r->doc.path);
+    vfprintf(r->diag, fmt, ap);
+    fputc('\n', r->diag);
+    va_end(ap);
+    r->errors++;
+}
+
+static char *dup_or_oom(reader *r, const char *s)
+{
+    char *d = strdup(s);
+    if (!d)
+        error_at(r, NULL, "out of memory");
+    return d;
+}
+
+/* ---- typed values ------------------------------------------------------------ */
+
+static int want_kind(reader *r, const yaml_node_t *n, yaml_node_type_t kind,
+                     const char *field, const char *expected)
+{
+    if (n->type == kind)
+        return 0;
+    error_at(r, n, "'%s' must be %s, got %s", field, expected, yaml_node_what(n));
+    return -1;
+}
+
+static int read_string(reader *r, const yaml_node_t *n, const char *field, char **out)
+{
+    if (want_kind(r, n, YAML_SCALAR_NODE, field, "a string") < 0)
+        return -1;
+    free(*out);
+    *out = dup_or_oom(r, yaml_scalar_text(n));
+    return *out ? 0 : -1;
+}
+
+static int read_long(reader *r, const yaml_node_t *n, const char *field, long lo,
+                     long hi, long *out)
+{
+    if (want_kind(r, n, YAML_SCALAR_NODE, field, "an integer") < 0)
+        return -1;
+    const char *s = yaml_scalar_text(n);
+    long v = 0;
+    int rc = cv_parse_long(s, lo, hi, &v);
+    if (rc < 0 || yaml_scalar_quoted(n)) {
+        error_at(r, n, "'%s' must be an integer from %ld to %ld, got '%s'", field, lo, hi, s);
+        return -1;
+    }
+    if (rc > 0) {
+        error_at(r, n, "'%s' must be from %ld to %ld, got %ld", field, lo, hi, v);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static int read_int(reader *r, const yaml_node_t *n, const char *field, int lo, int hi,
+                    int *out)
+{
+    long v;
+    if (read_long(r, n, field, lo, hi, &v) < 0)
+        return -1;
+    *out = (int)v;
+    return 0;
+}
+
+/* lo < value <= hi (open below: a rate of 0 is meaningless), or lo <= value
+ * when closed_lo. */
+static int read_double(reader *r, const yaml_node_t *n, const char *field, double lo,
+                       int closed_lo, double hi, double *out)
+{
+    if (want_kind(r, n, YAML_SCALAR_NODE, field, "a number") < 0)
+        return -1;
+    const char *s = yaml_scalar_text(n);
+    double v = 0;
+    if (cv_parse_double(s, &v) < 0 || yaml_scalar_quoted(n)) {
+        error_at(r, n, "'%s' must be a number, got '%s'", field, s);
+        return -1;
+    }
+    if ((closed_lo ? v < lo : v <= lo) || v > hi) {
+        error_at(r, n, "'%s' must be %s %g and at most %g, got %s", field,
+                 closed_lo ? "at least" : "greater than", lo, hi, s);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* ---- mappings ------------------------------------------------------------------ */
+
+/* Calls visit(r, key, value, ctx) for every pair of mapping n after checking
+ * that each key is a string from `keys` (did-you-mean otherwise) and appears
+ * once.  `where` names the mapping in messages ("the experiment", "'train'"). */
+typedef void (*pair_visitor)(reader *r, const char *key, yaml_node_t *value, void *ctx);
+
+static void visit_mapping(reader *r, yaml_node_t *n, const char *where,
+                          const char *const *keys, int n_keys, pair_visitor visit, void *ctx)
+{
+    yaml_node_pair_t *first = n->data.mapping.pairs.start;
+    for (yaml_node_pair_t *p = first; p < n->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = yaml_doc_node(&r->doc, p->key);
+        yaml_node_t *v = yaml_doc_node(&r->doc, p->value);
+        const char *name = yaml_scalar_text(k);
+        if (!name) {
+            error_at(r, k, "keys of %s must be strings, got %s", where, yaml_node_what(k));
+            continue;
+        }
+        int known = 0;
+        for (int i = 0; i < n_keys; i++)
+            known |= strcmp(name, keys[i]) == 0;
+        if (!known) {
+            const char *guess = closest_word(name, keys, n_keys);
+            if (guess) {
+                error_at(r, k, "unknown key '%s' in %s; did you mean '%s'?", name, where, guess);
+            } else {
+                char list[512] = "";
+                for (int i = 0; i < n_keys; i++) {
+                    strncat(list, i ? ", " : "", sizeof list - strlen(list) - 1);
+                    strncat(list, keys[i], sizeof list - strlen(list) - 1);
+                }
+                error_at(r, k, "unknown key '%s' in %s (expected one of: %s)", name, where, list);
+            }
+            continue;
+        }
+        int dup = 0;
+        for (yaml_node_pair_t *q = first; q < p && !dup; q++) {
+            const char *other = yaml_scalar_text(yaml_doc_node(&r->doc, q->key));
+            if (other && strcmp(other, name) == 0) {
+                yaml_node_t *qk = yaml_doc_node(&r->doc, q->key);
+                error_at(r, k, "duplicate key '%s' in %s (first at line %d)", name, where,
+                         yaml_node_line(qk));
+                dup = 1;
+            }
+        }
+        if (!dup)
+            visit(r, name, v, ctx);
+    }
+}
+
+static yaml_node_t *mapping_get(reader *r, yaml_node_t *n, const char *key)
+{
+    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+        const char *k = yaml_scalar_text(yaml_doc_node(&r->doc, p->key));
+        if (k && strcmp(k, key) == 0)
+            return yaml_doc_node(&r->doc, p->value);
+    }
+    return NULL;
+}
+
+/* ---- train: and data: ------------------------------------------------------------ */
+
+static const char *const optimizers[] = {"adam", "sgd", "momentum", "nesterov"};
+
+static void train_pair(reader *r, const char *key, yaml_node_t *v, void *ctx)
+{
+    (void)ctx;
+    experiment *x = r->x;
+    if (strcmp(key, "optimizer") == 0) {
+        if (read_string(r, v, "train.optimizer", &x->optimizer) < 0)
+            return;
+        int ok = 0;
+        for (size_t i = 0; i < sizeof optimizers / sizeof *optimizers; i++)
+            ok |= strcmp(x->optimizer, optimizers[i]) == 0;
+        if (!ok) {
+            const char *guess = closest_word(x->optimizer, optimizers, 4);
+            error_at(r, v, "unknown optimizer '%s'%s%s%s; expected adam, sgd, momentum or "
+                     "nesterov", x->optimizer, guess ? " (did you mean '" : "",
+                     guess ? guess : "", guess ? "'?)" : "");
+        }
+    } else if (strcmp(key, "lr") == 0) {
+        read_double(r, v, "train.lr", 0, 0, 10, &x->lr);
+    } else if (strcmp(key, "batch") == 0) {
+        read_int(r, v, "train.batch", 1, 65536, &x->batch);
+    } else if (strcmp(key, "epochs") == 0) {
+        read_int(r, v, "train.epochs", 1, 100000, &x->epochs);
+    } else if (strcmp(key, "seed") == 0) {
+        read_long(r, v, "train.seed", 0, 2147483647L, &r->train_seed);
+    } else if (strcmp(key, "threads") == 0) {
+        read_int(r, v, "train.threads", 0, 256, &x->threads);
+    } else if (strcmp(key, "val_split") == 0) {
+        read_double(r, v, "train.val_split", 0, 1, 0.9, &x->val_split);
+    }
+}
+
+static const char *const known_data[] = {"fashion-mnist"};
+
+static void data_pair(reader *r, const char *key, yaml_node_t *v, void *ctx)
+{
+    (void)ctx;
+    experiment *x = r->x;
+    if (strcmp(key, "name") == 0)
+        read_string(r, v, "data.name", &x->data);
+    else if (strcmp(key, "dir") == 0)
+        read_string(r, v, "data.dir", &x->data_dir);
+    else if (strcmp(key, "limit_train") == 0)
+        read_long(r, v, "data.limit_train", 0, 100000000L, &x->limit_train);
+    else if (strcmp(key, "limit_test") == 0)
+        read_long(r, v, "data.limit_test", 0, 100000000L, &x->limit_test);
+}
+
+static void read_data(reader *r, yaml_node_t *v)
+{
+    static const char *const keys[] = {"name", "dir", "limit_train", "limit_test"};
+    if (v->type == YAML_SCALAR_NODE) {
+        read_string(r, v, "data", &r->x->data);
+    } else if (v->type == YAML_MAPPING_NODE) {
+        visit_mapping(r, v, "'data'", keys, 4, data_pair, NULL);
+        if (!r->x->data && !mapping_get(r, v, "name"))
+            error_at(r, v, "'data' needs a 'name' (e.g. fashion-mnist)");
+    } else {
+        error_at(r, v, "'data' must be a data set name or a mapping, got %s", yaml_node_what(v));
+        return;
+    }
+    const char *name = r->x->data;
+    if (!name || r->x->data_dir)
+        return;
+    if (strcmp(name, "fashion-mnist") != 0) {
+        const char *guess = closest_word(name, known_data, 1);
+        error_at(r, v, "unknown data set '%s'%s%s%s; the known one is fashion-mnist; "
+                 "for another, give 'data: {name: ..., dir: DIR}' with its IDX files", name,
+                 guess ? " (did you mean '" : "", guess ? guess : "", guess ? "'?)" : "");
+    }
+}
+
+static void read_seeds(reader *r, yaml_node_t *v)
+{
+    if (want_kind(r, v, YAML_SEQUENCE_NODE, "seeds", "a list of integers") < 0)
+        return;
+    experiment *x = r->x;
+    int n = 0;
+    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+        yaml_node_t *e = yaml_doc_node(&r->doc, *it);
+        long s;
+        if (read_long(r, e, "seeds[]", 0, 2147483647L, &s) < 0)
+            continue;
+        if (n == EXP_MAX_SEEDS) {
+            error_at(r, e, "at most %d seeds", EXP_MAX_SEEDS);
+            break;
+        }
+        int dup = 0;
+        for (int i = 0; i < n; i++)
+            dup |= x->seeds[i] == (int)s;
+        if (dup) {
+            error_at(r, e, "seed %ld is listed twice", s);
+            continue;
+        }
+        x->seeds[n++] = (int)s;
+    }
+    if (n == 0 && v->data.sequence.items.start == v->data.sequence.items.top)
+        error_at(r, v, "'seeds' is empty; give at least one seed or leave it out");
+    x->n_seeds = n;
+}
+
+static void factor_pair(reader *r, const char *key, yaml_node_t *v, void *ctx)
+{
+    (void)ctx;
+    if (strcmp(key, "title") == 0)
+        read_string(r, v, "factor.title", &r->x->factor_title);
+    else if (strcmp(key, "value") == 0)
+        read_string(r, v, "factor.value", &r->x->factor_value);
+}
+
+/* ---- models: ------------------------------------------------------------------ */
+
+typedef struct {
+    yaml_node_t *node;
+    yaml_node_t *spec, *name, *label, *set, *vary;
+} model_entry;
+
+static void model_pair(reader *r, const char *key, yaml_node_t *v, void *ctx)
+{
+    model_entry *m = ctx;
+    if (strcmp(key, "spec") == 0)
+        m->spec = v;
+    else if (strcmp(key, "name") == 0)
+        m->name = v;
+    else if (strcmp(key, "label") == 0)
+        m->label = v;
+    else if (strcmp(key, "set") == 0)
+        m->set = v;
+    else if (strcmp(key, "vary") == 0)
+        m->vary = v;
+    (void)r;
+}
+
+/* Reads the spec named by an entry: as written (relative to the current
+ * directory), else relative to the YAML file's directory. */
+static char *read_spec(reader *r, const yaml_node_t *where, const char *path, size_t *len)
+{
+    char *text = sys_read_file(path, len);
+    if (text)
+        return text;
+    int err = errno;
+    if (path[0] != '/' && r->yaml_dir) {
+        size_t n = strlen(r->yaml_dir) + strlen(path) + 2;
+        char *alt = malloc(n);
+        if (alt) {
+            snprintf(alt, n, "%s/%s", r->yaml_dir, path);
+            text = sys_read_file(alt, len);
+            free(alt);
+            if (text)
+                return text;
+        }
+    }
+    error_at(r, where, "cannot read spec '%s': %s", path, strerror(err));
+    return NULL;
+}
+
+/* Collects scalar bindings of a set: mapping. */
+/* The key of a `set` or `vary` entry; NULL after reporting a bad one. */
+static const char *variable_name(reader *r, yaml_node_t *k)
+{
+    const char *name = yaml_scalar_text(k);
+    if (name && is_identifier(name))
+        return name;
+    error_at(r, k, "a variable name must be letters, digits and '_', got '%s'",
+             name ? name : yaml_node_what(k));
+    return NULL;
+}
+
+static int read_set(reader *r, yaml_node_t *set, exp_binding *out, int max)
+{
+    if (want_kind(r, set, YAML_MAPPING_NODE, "set", "a mapping of names to values") < 0)
+        return 0;
+    int n = 0;
+    for (yaml_node_pair_t *p = set->data.mapping.pairs.start; p < set->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = yaml_doc_node(&r->doc, p->key);
+        yaml_node_t *v = yaml_doc_node(&r->doc, p->value);
+        const char *name = variable_name(r, k);
+        if (!name)
+            continue;
+        if (want_kind(r, v, YAML_SCALAR_NODE, "set value", "a single value") < 0)
+            continue;
+        if (n == max) {
+            error_at(r, k, "too many variables");
+            break;
+        }
+        out[n].name = (char *)name;
+        out[n].value = (char *)yaml_scalar_text(v);
+        n++;
+    }
+    return n;
+}
+
+#define MAX_VARS 16
+
+typedef struct {
+    const char *name;
+    yaml_node_t *key;
+    yaml_node_t *values;        /* a non-empty sequence of scalars */
+} vary_axis;
+
+static int read_vary(reader *r, yaml_node_t *vary, vary_axis *axes, int max)
+{
+    if (want_kind(r, vary, YAML_MAPPING_NODE, "vary", "a mapping of names to lists") < 0)
+        return -1;
+    int n = 0;
+    if (vary->data.mapping.pairs.start == vary->data.mapping.pairs.top) {
+        error_at(r, vary, "'vary' is empty; name a variable and its values, e.g. "
+                 "'vary: {k: [3, 5, 7]}'");
+        return -1;
+    }
+    for (yaml_node_pair_t *p = vary->data.mapping.pairs.start; p < vary->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = yaml_doc_node(&r->doc, p->key);
+        yaml_node_t *v = yaml_doc_node(&r->doc, p->value);
+        const char *name = variable_name(r, k);
+        if (!name)
+            return -1;
+        if (v->type != YAML_SEQUENCE_NODE) {
+            error_at(r, v, "'vary.%s' must be a list of values, e.g. [3, 5, 7], got %s",
+                     name, yaml_node_what(v));
+            return -1;
+        }
+        if (v->data.sequence.items.start == v->data.sequence.items.top) {
+            error_at(r, v, "'vary.%s' is empty; give at least one value", name);
+            return -1;
+        }
+        for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+            yaml_node_t *e = yaml_doc_node(&r->doc, *it);
+            if (want_kind(r, e, YAML_SCALAR_NODE, "a vary value", "a single value") < 0)
+                return -1;
+        }
+        if (n == max) {
+            error_at(r, k, "too many variables in 'vary'");
+            return -1;
+        }
+        axes[n].name = name;
+        axes[n].key = k;
+        axes[n].values = v;
+        n++;
+    }
+    return n;
+}
+
+static void free_variant(exp_variant *v)
+{
+    free(v->name);
+    free(v->label);
+    free(v->spec_path);
+    free(v->display_path);
+    free(v->factor);
+    for (int i = 0; i < v->n_vars; i++) {
+        free(v->vars[i].name);
+        free(v->vars[i].value);
+    }
+    free(v->vars);
+    free(v->text);
+    free(v->trainer);
+    for (int i = 0; i < v->n_layers; i++)
+        free(v->layers[i].source);
+    free(v->layers);
+    memset(v, 0, sizeof *v);
+}
+
+/* Builds one variant from bindings (set: then vary:) and appends it. */
+static void add_variant(reader *r, const model_entry *m, const char *spec_path,
+                        const char *spec_text, size_t spec_len, const exp_binding *b,
+                        int n_set, int n_vary, int *used_any)
+{
+    experiment *x = r->x;
+    int n = n_set + n_vary;
+    if (x->n_variants == EXP_MAX_VARIANTS) {
+        error_at(r, m->node, "more than %d models", EXP_MAX_VARIANTS);
+        return;
+    }
+    exp_variant v = {0};
+    v.yaml_line = yaml_node_line(m->node);
+    v.yaml_col = yaml_node_col(m->node);
+    v.spec_path = dup_or_oom(r, spec_path);
+    v.code_lines = -1;
+
+    /* The name: the entry's name: template, or the default. */
+    if (m->name) {
+        const char *tpl = yaml_scalar_text(m->name);
+        char where[64];
+        snprintf(where, sizeof where, "%s:%d:%d", r->doc.path, yaml_node_line(m->name),
+                 yaml_node_col(m->name));
+        if (!tpl) {
+            error_at(r, m->name, "'name' must be a string, got %s", yaml_node_what(m->name));
+            goto fail;
+        }
+        int name_used[MAX_VARS];
+        v.name = template_expand(where, tpl, strlen(tpl), b, n, NULL, name_used, NULL);
+        for (int i = 0; v.name && i < n; i++)
+            used_any[i] |= name_used[i];
+        if (!v.name) {
+            error_at(r, m->name, "name '%s' uses a variable that this model does not set", tpl);
+            goto fail;
+        }
+    } else {
+        v.name = variant_default_name(spec_path, b + n_set, n_vary);
+    }
+    if (!v.name || !is_identifier(v.name)) {
+        error_at(r, m->name ? m->name : m->spec, "model name '%s' is not a C identifier "
+                 "(letters, digits and '_', not starting with a digit, at most 63); "
+                 "set 'name:'", v.name ? v.name : "");
+        goto fail;
+    }
+    for (int i = 0; i < x->n_variants; i++) {
+        if (strcmp(x->variants[i].name, v.name) == 0) {
+            error_at(r, m->name ? m->name : m->node, "duplicate model name '%s' (first at "
+                     "line %d); give the models distinct 'name:'s", v.name,
+                     x->variants[i].yaml_line);
+            goto fail;
+        }
+    }
+    v.label = dup_or_oom(r, m->label && yaml_scalar_text(m->label) ?
+                         yaml_scalar_text(m->label) : v.name);
+
+    /* Bindings: the user's, then the built-in ${name}. */
+    v.vars = calloc((size_t)n + 1, sizeof *v.vars);
+    if (!v.vars)
+        goto fail;
+    for (int i = 0; i < n; i++) {
+        v.vars[i].name = dup_or_oom(r, b[i].name);
+        v.vars[i].value = dup_or_oom(r, b[i].value);
+    }
+    v.n_vars = n;
+    v.vars[n].name = "name";
+    v.vars[n].value = v.name;
+
+    if (n_vary > 0)
+        v.display_path = variant_display_path(spec_path, b + n_set, n_vary);
+    else if (n_set > 0)
+        v.display_path = variant_display_path(spec_path, (exp_binding[]){{"name", v.name}}, 1);
+    else
+        v.display_path = dup_or_oom(r, spec_path);
+    if (!v.display_path)
+        goto fail;
+
+    int used[MAX_VARS + 1];
+    v.text = template_expand(v.display_path, spec_text, spec_len, v.vars, n + 1, &v.text_len,
+                             used, r->diag);
+    if (!v.text) {
+        fprintf(r->diag, "%s:%d:%d: note: in model '%s' of the experiment\n", r->doc.path,
+                v.yaml_line, v.yaml_col, v.name);
+        r->errors++;
+        goto fail;
+    }
+    for (int i = 0; i < n; i++)
+        used_any[i] |= used[i];
+    v.text_hash = fnv1a64(v.text, v.text_len);
+
+    if (x->factor_value) {
+        v.factor = template_expand("factor.value", x->factor_value, strlen(x->factor_value),
+                                   v.vars, n + 1, NULL, used, NULL);
+        for (int i = 0; v.factor && i < n; i++)
+            used_any[i] |= used[i];
+        /* A model without the factor's variables (the baseline) has no value. */
+    }
+    v.vars[n].name = NULL;      /* the built-in binding borrowed v.name */
+    v.vars[n].value = NULL;
+
+    exp_variant *nv = realloc(x->variants, sizeof *nv * (size_t)(x->n_variants + 1));
+    if (!nv)
+        goto fail;
+    x->variants = nv;
+    x->variants[x->n_variants++] = v;
+    return;
+fail:
+    if (v.vars) {
+        v.vars[n].name = NULL;
+        v.vars[n].value = NULL;
+    }
+    free_variant(&v);
+}
+
+static void read_model(reader *r, yaml_node_t *node)
+{
+    static const char *const keys[] = {"spec", "name", "label", "set", "vary"};
+    if (node->type != YAML_MAPPING_NODE) {
+        error_at(r, node, "a model must be a mapping with 'spec' (and optionally name, "
+                 "label, set, vary), got %s", yaml_node_what(node));
+        return;
+    }
+    model_entry m = {.node = node};
+    visit_mapping(r, node, "a model", keys, 5, model_pair, &m);
+    if (!m.spec) {
+        error_at(r, node, "a model needs 'spec: FILE' (a .spec file or a template)");
+        return;
+    }
+    const char *spec_path = yaml_scalar_text(m.spec);
+    if (!spec_path || !*spec_path) {
+        error_at(r, m.spec, "'spec' must be a file name, got %s", yaml_node_what(m.spec));
+        return;
+    }
+    if (m.label && want_kind(r, m.label, YAML_SCALAR_NODE, "label", "a string") < 0)
+        return;
+
+    exp_binding b[MAX_VARS];
+    int n_set = m.set ? read_set(r, m.set, b, MAX_VARS) : 0;
+    vary_axis axes[MAX_VARS];
+    int n_axes = 0;
+    if (m.vary) {
+        n_axes = read_vary(r, m.vary, axes, MAX_VARS - n_set);
+        if (n_axes < 0)
+            return;
+    }
+    for (int i = 0; i < n_set + n_axes; i++) {
+        const char *name = i < n_set ? b[i].name : axes[i - n_set].name;
+        yaml_node_t *where = i < n_set ? m.set : axes[i - n_set].key;
+        if (strcmp(name, "name") == 0)
+            error_at(r, where, "'${name}' is built in (the model's name); pick another "
+                     "variable name");
+        for (int j = 0; j < i; j++) {
+            const char *other = j < n_set ? b[j].name : axes[j - n_set].name;
+            if (strcmp(name, other) == 0)
+                error_at(r, where, "variable '%s' is given twice ('set' and 'vary')", name);
+        }
+    }
+
+    size_t spec_len = 0;
+    char *spec_text = read_spec(r, m.spec, spec_path, &spec_len);
+    if (!spec_text)
+        return;
+
+    /* The cartesian product of the vary axes, the last one fastest. */
+    int idx[MAX_VARS] = {0};
+    int used_any[MAX_VARS] = {0};
+    for (;;) {
+        for (int a = 0; a < n_axes; a++) {
+            yaml_node_t *e = yaml_doc_node(&r->doc, axes[a].values->data.sequence.items.start[idx[a]]);
+            b[n_set + a].name = (char *)axes[a].name;
+            b[n_set + a].value = (char *)yaml_scalar_text(e);
+        }
+        int before = r->errors;
+        add_variant(r, &m, spec_path, spec_text, spec_len, b, n_set, n_axes, used_any);
+        if (r->errors > before)
+            break;      /* the other values would repeat the same message */
+        int a = n_axes - 1;
+        for (; a >= 0; a--) {
+            long count = axes[a].values->data.sequence.items.top -
+                         axes[a].values->data.sequence.items.start;
+            if (++idx[a] < count)
+                break;
+            idx[a] = 0;
+        }
+        if (a < 0)
+            break;
+    }
+    if (r->errors == 0) {
+        for (int i = 0; i < n_set + n_axes; i++) {
+            if (used_any[i])
+                continue;
+            const char *name = i < n_set ? b[i].name : axes[i - n_set].name;
+            yaml_node_t *where = i < n_set ? m.set : axes[i - n_set].key;
+            error_at(r, where, "variable '%s' is not used: neither %s, nor the model's "
+                     "name, nor factor.value has '${%s}'", name, spec_path, name);
+        }
+    }
+    free(spec_text);
+}
+
+/* ---- the top level ------------------------------------------------------------- */
+
+static void top_pair(reader *r, const char *key, yaml_node_t *v, void *ctx)
+{
+    static const char *const train_keys[] = {"optimizer", "lr", "batch", "epochs", "seed",
+                                             "threads", "val_split"};
+    static const char *const factor_keys[] = {"title", "value"};
+    experiment *x = r->x;
+    yaml_node_t **models = ctx;
+    if (strcmp(key, "name") == 0) {
+        if (read_string(r, v, "name", &x->name) == 0 && !is_identifier(x->name))
+            error_at(r, v, "'name' must be letters, digits and '_' (it names "
+                     "results/<name>/), got '%s'", x->name);
+    } else if (strcmp(key, "title") == 0) {
+        read_string(r, v, "title", &x->title);
+    } else if (strcmp(key, "description") == 0) {
+        read_string(r, v, "description", &x->description);
+    } else if (strcmp(key, "data") == 0) {
+        read_data(r, v);
+    } else if (strcmp(key, "train") == 0) {
+        if (want_kind(r, v, YAML_MAPPING_NODE, "train", "a mapping (optimizer, lr, batch, "
+                      "epochs, seed, threads, val_split)") == 0)
+            visit_mapping(r, v, "'train'", train_keys, 7, train_pair, NULL);
+    } else if (strcmp(key, "seeds") == 0) {
+        read_seeds(r, v);
+    } else if (strcmp(key, "factor") == 0) {
+        if (want_kind(r, v, YAML_MAPPING_NODE, "factor", "a mapping (title, value)") == 0)
+            visit_mapping(r, v, "'factor'", factor_keys, 2, factor_pair, NULL);
+    } else if (strcmp(key, "models") == 0) {
+        *models = v;
+    }
+}
+
+static void set_defaults(experiment *x)
+{
+    memset(x, 0, sizeof *x);
+    x->lr = 0.001;
+    x->batch = 32;
+    x->epochs = 10;
+    x->val_split = -1;
+    x->seeds[0] = 1;
+}
+
+static int parse(reader *r)
+{
+    static const char *const keys[] = {"name", "title", "description", "data", "train",
+                                       "seeds", "factor", "models"};
+    experiment *x = r->x;
+    yaml_node_t *root = yaml_doc_root(&r->doc);
+    if (root->type != YAML_MAPPING_NODE) {
+        error_at(r, root, "an experiment must be a mapping with 'name' and 'models', got %s",
+                 yaml_node_what(root));
+        return r->errors;
+    }
+    yaml_node_t *models = NULL;
+    visit_mapping(r, root, "the experiment", keys, 8, top_pair, &models);
+    if (!mapping_get(r, root, "name"))
+        error_at(r, root, "the experiment needs 'name:' (it names results/<name>/)");
+    if (!x->optimizer)
+        x->optimizer = dup_or_oom(r, "adam");
+    if (!x->data && !mapping_get(r, root, "data"))
+        x->data = dup_or_oom(r, "fashion-mnist");
+    if (!mapping_get(r, root, "seeds")) {
+        /* One run per model with train.seed; a seeds: list replaces it. */
+        x->n_seeds = 1;
+        x->seeds[0] = r->train_seed >= 0 ? (int)r->train_seed : 1;
+    }
+    if (!x->factor_title && !x->factor_value && models &&
+        models->type == YAML_SEQUENCE_NODE) {
+        /* One varied variable in the whole experiment: it is the factor. */
+        const char *only = NULL;
+        int count = 0;
+        for (yaml_node_item_t *it = models->data.sequence.items.start;
+             it < models->data.sequence.items.top; it++) {
+            yaml_node_t *m = yaml_doc_node(&r->doc, *it);
+            yaml_node_t *vary = m->type == YAML_MAPPING_NODE ? mapping_get(r, m, "vary") : NULL;
+            if (!vary || vary->type != YAML_MAPPING_NODE)
+                continue;
+            for (yaml_node_pair_t *p = vary->data.mapping.pairs.start;
+                 p < vary->data.mapping.pairs.top; p++) {
+                const char *k = yaml_scalar_text(yaml_doc_node(&r->doc, p->key));
+                if (k && (!only || strcmp(only, k) != 0)) {
+                    only = k;
+                    count++;
+                }
+            }
+        }
+        if (count == 1) {
+            size_t n = strlen(only) + 4;
+            x->factor_title = dup_or_oom(r, only);
+            x->factor_value = malloc(n);
+            if (x->factor_value)
+                snprintf(x->factor_value, n, "${%s}", only);
+        }
+    } else if (x->factor_value && !x->factor_title) {
+        x->factor_title = dup_or_oom(r, "Varied");
+    }
+    if (!models) {
+        error_at(r, root, "the experiment needs 'models:' (a list of specs)");
+    } else if (want_kind(r, models, YAML_SEQUENCE_NODE, "models", "a list of models") == 0) {
+        if (models->data.sequence.items.start == models->data.sequence.items.top)
+            error_at(r, models, "'models' is empty; list at least one spec");
+        for (yaml_node_item_t *it = models->data.sequence.items.start;
+             it < models->data.sequence.items.top; it++)
+            read_model(r, yaml_doc_node(&r->doc, *it));
+    }
+    if (!x->title && x->name)
+        x->title = dup_or_oom(r, x->name);
+    return r->errors;
+}
+
+static int parse_loaded(reader *r, int load_rc)
+{
+    if (load_rc < 0) {
+        yaml_doc_free(&r->doc);
+        free(r->yaml_dir);
+        return 1;
+    }
+    r->x->path = dup_or_oom(r, r->doc.path);
+    int errors = parse(r);
+    yaml_doc_free(&r->doc);
+    free(r->yaml_dir);
+    return errors;
+}
+
+static char *dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return strdup(".");
+    return strndup(path, (size_t)(slash - path));
+}
+
+int experiment_parse_file(const char *path, experiment *x, FILE *diag_out)
+{
+    set_defaults(x);
+    reader r = {.x = x, .diag = diag_out, .yaml_dir = dir_of(path), .train_seed = -1};
+    return parse_loaded(&r, yaml_doc_load(&r.doc, path, diag_out));
+}
+
+int experiment_parse_text(const char *path, const char *text, size_t len, experiment *x,
+                          FILE *diag_out)
+{
+    set_defaults(x);
+    reader r = {.x = x, .diag = diag_out, .train_seed = -1};
+    return parse_loaded(&r, yaml_doc_load_text(&r.doc, path, text, len, diag_out));
+}
+
+void experiment_free(experiment *x)
+{
+    free(x->path);
+    free(x->name);
+    free(x->title);
+    free(x->description);
+    free(x->data);
+    free(x->data_dir);
+    free(x->optimizer);
+    free(x->factor_title);
+    free(x->factor_value);
+    for (int i = 0; i < x->n_variants; i++)
+        free_variant(&x->variants[i]);
+    free(x->variants);
+    free(x->runs);
+    memset(x, 0, sizeof *x);
+}

@@ -1,0 +1,137 @@
+/* experiment_sys.c - processes and files for the experiment runner. */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "experiment/experiment_sys.h"
+#include "base/files.h"
+
+int sys_spawn(char *const argv[], const char *stdout_path, const char *log_path)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        if (log_path) {
+            int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+            if (fd < 0)
+                _exit(127);
+            dup2(fd, 2);
+            if (!stdout_path)
+                dup2(fd, 1);
+            close(fd);
+        }
+        if (stdout_path) {
+            int fd = open(stdout_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            if (fd < 0)
+                _exit(127);
+            dup2(fd, 1);
+            close(fd);
+        }
+        execvp(argv[0], argv);
+        fprintf(stderr, "convc: cannot run %s: %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    return (int)pid;
+}
+
+int sys_wait(int pid)
+{
+    int status;
+    while (waitpid((pid_t)pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return -1;
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    if (WIFSIGNALED(status))
+        return 128 + WTERMSIG(status);
+    return -1;
+}
+
+int sys_run(char *const argv[], const char *stdout_path, const char *log_path)
+{
+    int pid = sys_spawn(argv, stdout_path, log_path);
+    return pid < 0 ? -1 : sys_wait(pid);
+}
+
+int sys_path(char *dst, size_t n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int w = vsnprintf(dst, n, fmt, ap);
+    va_end(ap);
+    return w < 0 || (size_t)w >= n ? -1 : 0;
+}
+
+int sys_mkdir_p(const char *path)
+{
+    char buf[4096];
+    size_t n = strlen(path);
+    if (n == 0 || n >= sizeof buf) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy(buf, path, n + 1);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+        return -1;
+    return 0;
+}
+
+int sys_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+int sys_remove_tree(const char *path)
+{
+    if (!sys_exists(path))
+        return 0;
+    return nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+int sys_write_atomic(const char *path, const char *data, size_t len)
+{
+    return cv_write_atomic(path, data, len, NULL);
+}
+
+char *sys_read_file(const char *path, size_t *len)
+{
+    return cv_read_file(path, 0, len, NULL);
+}
+
+long sys_count_lines(const char *path)
+{
+    size_t len;
+    char *text = sys_read_file(path, &len);
+    if (!text)
+        return -1;
+    long lines = 0;
+    for (size_t i = 0; i < len; i++)
+        lines += text[i] == '\n';
+    free(text);
+    return lines;
+}

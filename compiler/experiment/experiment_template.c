@@ -1,0 +1,191 @@
+/* experiment_template.c - ${var} expansion of spec templates and the names
+ * of the variants they expand into. */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include "experiment/experiment.h"
+
+uint64_t fnv1a64(const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < len; i++) {
+        h ^= p[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+int is_identifier(const char *s)
+{
+    if (!s || !(isalpha((unsigned char)*s) || *s == '_'))
+        return 0;
+    size_t n = 0;
+    for (; *s; s++, n++)
+        if (!(isalnum((unsigned char)*s) || *s == '_'))
+            return 0;
+    return n <= 63;
+}
+
+/* A growable byte buffer. */
+typedef struct {
+    char *p;
+    size_t len, cap;
+} strbuf;
+
+static int sb_add(strbuf *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *np = realloc(b->p, cap);
+        if (!np)
+            return -1;
+        b->p = np;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+    return 0;
+}
+
+static int find_binding(const exp_binding *vars, int n, const char *name, size_t len)
+{
+    for (int i = 0; i < n; i++)
+        if (strlen(vars[i].name) == len && memcmp(vars[i].name, name, len) == 0)
+            return i;
+    return -1;
+}
+
+char *template_expand(const char *display, const char *text, size_t len,
+                      const exp_binding *vars, int n, size_t *out_len,
+                      int *used, FILE *diag)
+{
+    strbuf b = {0};
+    int line = 1, col = 1, errors = 0;
+    if (used)
+        memset(used, 0, sizeof *used * (size_t)(n > 0 ? n : 0));
+    if (sb_add(&b, "", 0) < 0)
+        goto oom;
+    for (size_t i = 0; i < len;) {
+        if (text[i] == '$' && i + 1 < len && text[i + 1] == '$') {
+            if (sb_add(&b, "$", 1) < 0)
+                goto oom;
+            i += 2;
+            col += 2;
+            continue;
+        }
+        if (text[i] == '$' && i + 1 < len && text[i + 1] == '{') {
+            size_t start = i + 2, end = start;
+            while (end < len && (isalnum((unsigned char)text[end]) || text[end] == '_'))
+                end++;
+            if (end == start || end >= len || text[end] != '}' ||
+                isdigit((unsigned char)text[start])) {
+                if (diag)
+                    fprintf(diag, "%s:%d:%d: error: malformed placeholder: expected "
+                            "'${name}' with a name of letters, digits and '_'\n",
+                            display, line, col);
+                errors++;
+                if (sb_add(&b, "$", 1) < 0)
+                    goto oom;
+                i++;
+                col++;
+                continue;
+            }
+            int k = find_binding(vars, n, text + start, end - start);
+            if (k < 0) {
+                if (diag)
+                    fprintf(diag, "%s:%d:%d: error: placeholder '${%.*s}' has no value: "
+                            "give it one with 'set:' or 'vary:' in the experiment\n",
+                            display, line, col, (int)(end - start), text + start);
+                errors++;
+            } else {
+                if (used)
+                    used[k] = 1;
+                if (sb_add(&b, vars[k].value, strlen(vars[k].value)) < 0)
+                    goto oom;
+            }
+            col += (int)(end + 1 - i);
+            i = end + 1;
+            continue;
+        }
+        if (sb_add(&b, text + i, 1) < 0)
+            goto oom;
+        if (text[i] == '\n') {
+            line++;
+            col = 1;
+        } else {
+            col++;
+        }
+        i++;
+    }
+    if (errors) {
+        free(b.p);
+        return NULL;
+    }
+    if (out_len)
+        *out_len = b.len;
+    return b.p;
+oom:
+    if (diag)
+        fprintf(diag, "%s: error: out of memory\n", display);
+    free(b.p);
+    return NULL;
+}
+
+char *variant_default_name(const char *spec_path, const exp_binding *varied, int n)
+{
+    const char *base = strrchr(spec_path, '/');
+    base = base ? base + 1 : spec_path;
+    size_t blen = strlen(base);
+    static const char *const suffixes[] = {".spec.in", ".in", ".spec"};
+    for (size_t s = 0; s < sizeof suffixes / sizeof *suffixes; s++) {
+        size_t sl = strlen(suffixes[s]);
+        if (blen > sl && strcmp(base + blen - sl, suffixes[s]) == 0) {
+            blen -= sl;
+            break;
+        }
+    }
+    strbuf b = {0};
+    if (sb_add(&b, base, blen) < 0)
+        goto oom;
+    for (int i = 0; i < n; i++) {
+        if (sb_add(&b, "_", 1) < 0 || sb_add(&b, varied[i].name, strlen(varied[i].name)) < 0)
+            goto oom;
+        for (const char *v = varied[i].value; *v; v++) {
+            char c = isalnum((unsigned char)*v) ? *v : '_';
+            if (sb_add(&b, &c, 1) < 0)
+                goto oom;
+        }
+    }
+    /* A file name like "2layer.spec" does not start an identifier. */
+    for (char *p = b.p; *p; p++)
+        if (!(isalnum((unsigned char)*p) || *p == '_'))
+            *p = '_';
+    return b.p;
+oom:
+    free(b.p);
+    return NULL;
+}
+
+char *variant_display_path(const char *spec_path, const exp_binding *vars, int n)
+{
+    strbuf b = {0};
+    if (sb_add(&b, spec_path, strlen(spec_path)) < 0)
+        goto oom;
+    for (int i = 0; i < n; i++) {
+        if (sb_add(&b, i ? "," : "[", 1) < 0 ||
+            sb_add(&b, vars[i].name, strlen(vars[i].name)) < 0 ||
+            sb_add(&b, "=", 1) < 0 ||
+            sb_add(&b, vars[i].value, strlen(vars[i].value)) < 0)
+            goto oom;
+    }
+    if (n > 0 && sb_add(&b, "]", 1) < 0)
+        goto oom;
+    return b.p;
+oom:
+    free(b.p);
+    return NULL;
+}

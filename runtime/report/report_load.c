@@ -1,0 +1,324 @@
+/* report_load.c - what `convc run` wrote into a results directory, as a
+ * report: experiment.json, and per run eval.json, history.csv and viz/. */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "train/history.h"
+#include "report/report.h"
+#include "base/json.h"
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+__attribute__((format(printf, 1, 2)))
+static char *format_string(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = NULL;
+    if (vasprintf(&s, fmt, ap) < 0)
+        s = NULL;
+    va_end(ap);
+    return s;
+}
+
+static int file_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+/* ---- history.csv ------------------------------------------------------------ */
+
+int report_read_history(report_run *run, const char *path, cv_error *e)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return cv_fail(e, "%s: cannot open: %s", path, strerror(errno));
+    char line[1024];
+    if (!fgets(line, sizeof line, f) || strncmp(line, HISTORY_HEADER, strlen(HISTORY_HEADER))) {
+        fclose(f);
+        return cv_fail(e, "%s:1: expected the header '%s'", path, HISTORY_HEADER);
+    }
+    double **cols[6] = {&run->epoch, &run->train_loss, &run->train_acc, &run->test_loss,
+                        &run->test_acc, &run->seconds};
+    int n = 0, cap = 0, lineno = 1;
+    while (fgets(line, sizeof line, f)) {
+        lineno++;
+        if (line[0] == '\n' || line[0] == '\0')
+            continue;
+        double v[6];
+        char *p = line;
+        for (int c = 0; c < 6; c++) {
+            char *end;
+            v[c] = strtod(p, &end);
+            if (end == p || (c < 5 && *end != ',')) {
+                fclose(f);
+                return cv_fail(e, "%s:%d: expected 6 numbers separated by commas", path, lineno);
+            }
+            p = end + 1;
+        }
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            for (int c = 0; c < 6; c++) {
+                double *nc = realloc(*cols[c], sizeof **cols[c] * (size_t)cap);
+                if (!nc) {
+                    fclose(f);
+                    return cv_fail(e, "%s: out of memory", path);
+                }
+                *cols[c] = nc;
+            }
+        }
+        for (int c = 0; c < 6; c++)
+            (*cols[c])[n] = v[c];
+        n++;
+    }
+    fclose(f);
+    run->n_epochs = n;
+    return 0;
+}
+
+/* ---- eval.json ----------------------------------------------------------------- */
+
+static int read_eval(report_run *run, const char *path, cv_error *e)
+{
+    json_value *j = json_load(path, e);
+    if (!j)
+        return -1;
+    const json_value *acc = json_get(j, "accuracy"), *loss = json_get(j, "loss");
+    if (!acc || acc->type != JSON_NUMBER || !loss || loss->type != JSON_NUMBER) {
+        json_free(j);
+        return cv_fail(e, "%s: expected numbers \"accuracy\" and \"loss\"", path);
+    }
+    run->accuracy = acc->number;
+    run->loss = loss->number;
+    run->n_test = (long)json_int64(json_get(j, "n"), 0);
+    const json_value *conf = json_get(j, "confusion");
+    const json_value *names = json_get(j, "class_names");
+    int k = json_length(conf);
+    if (k >= 2 && k <= REPORT_MAX_CLASSES) {
+        run->confusion = calloc((size_t)k * (size_t)k, sizeof *run->confusion);
+        run->class_names = calloc((size_t)k, sizeof *run->class_names);
+        if (!run->confusion || !run->class_names) {
+            json_free(j);
+            return cv_fail(e, "%s: out of memory", path);
+        }
+        run->n_classes = k;
+        for (int t = 0; t < k; t++) {
+            const json_value *row = json_at(conf, t);
+            for (int p = 0; p < k; p++)
+                run->confusion[t * k + p] = (long)json_int64(json_at(row, p), 0);
+            const char *name = json_string(json_at(names, t));
+            run->class_names[t] = name ? strdup(name) : format_string("%d", t);
+        }
+    }
+    json_free(j);
+    return 0;
+}
+
+/* ---- experiment.json ---------------------------------------------------------------- */
+
+static void read_layers(report_model *m, const json_value *layers)
+{
+    int n = json_length(layers);
+    if (n == 0)
+        return;
+    m->layers = calloc((size_t)n, sizeof *m->layers);
+    if (!m->layers)
+        return;
+    m->n_layers = n;
+    for (int i = 0; i < n; i++) {
+        const json_value *l = json_at(layers, i);
+        report_layer *d = &m->layers[i];
+        const char *kind = json_string(json_get(l, "kind"));
+        snprintf(d->kind, sizeof d->kind, "%s", kind ? kind : "?");
+        d->source = dup_or_null(json_string(json_get(l, "source")));
+        for (int k = 0; k < 3; k++) {
+            d->in[k] = json_int(json_at(json_get(l, "in"), k), 0);
+            d->out[k] = json_int(json_at(json_get(l, "out"), k), 0);
+        }
+        for (int k = 0; k < 2; k++) {
+            d->kernel[k] = json_int(json_at(json_get(l, "kernel"), k), 0);
+            d->stride[k] = json_int(json_at(json_get(l, "stride"), k), 0);
+        }
+        d->params = json_int64(json_get(l, "params"), 0);
+        d->flops = json_int64(json_get(l, "flops"), 0);
+    }
+}
+
+static int read_manifest(report *r, const json_value *j, const char *path, cv_error *e)
+{
+    r->name = dup_or_null(json_string(json_get(j, "name")));
+    if (!r->name)
+        return cv_fail(e, "%s: missing \"name\"", path);
+    r->title = dup_or_null(json_string(json_get(j, "title")));
+    r->description = dup_or_null(json_string(json_get(j, "description")));
+    r->source = dup_or_null(json_string(json_get(j, "source")));
+    r->data = dup_or_null(json_string(json_get(j, "data")));
+    r->limit_train = (long)json_int64(json_get(j, "limit_train"), 0);
+    r->limit_test = (long)json_int64(json_get(j, "limit_test"), 0);
+    const json_value *t = json_get(j, "train");
+    r->optimizer = dup_or_null(json_string(json_get(t, "optimizer")));
+    r->lr = json_number(json_get(t, "lr"), NAN);
+    r->batch = json_int(json_get(t, "batch"), 0);
+    r->epochs = json_int(json_get(t, "epochs"), 0);
+    r->threads = json_int(json_get(t, "threads"), 0);
+    const json_value *seeds = json_get(j, "seeds");
+    for (int i = 0; i < json_length(seeds) && i < 64; i++)
+        r->seeds[r->n_seeds++] = json_int(json_at(seeds, i), 0);
+    r->factor_title = dup_or_null(json_string(json_get(json_get(j, "factor"), "title")));
+
+    const json_value *models = json_get(j, "models");
+    int nm = json_length(models);
+    if (nm == 0)
+        return cv_fail(e, "%s: \"models\" is missing or empty", path);
+    r->models = calloc((size_t)nm, sizeof *r->models);
+    if (!r->models)
+        return cv_fail(e, "%s: out of memory", path);
+    r->n_models = nm;
+    for (int i = 0; i < nm; i++) {
+        const json_value *m = json_at(models, i);
+        report_model *d = &r->models[i];
+        d->name = dup_or_null(json_string(json_get(m, "name")));
+        if (!d->name)
+            return cv_fail(e, "%s: model %d has no \"name\"", path, i + 1);
+        const char *label = json_string(json_get(m, "label"));
+        d->label = strdup(label ? label : d->name);
+        d->spec = dup_or_null(json_string(json_get(m, "spec")));
+        d->factor = dup_or_null(json_string(json_get(m, "factor")));
+        d->params = json_int64(json_get(m, "params"), 0);
+        d->flops = json_int64(json_get(m, "flops"), 0);
+        d->conv_layers = json_int(json_get(m, "conv_layers"), 0);
+        d->code_lines = (long)json_int64(json_get(m, "code_lines"), -1);
+        const char *status = json_string(json_get(m, "status"));
+        d->build_ok = !status || strcmp(status, "ok") == 0;
+        d->error = dup_or_null(json_string(json_get(m, "error")));
+        read_layers(d, json_get(m, "layers"));
+    }
+
+    const json_value *runs = json_get(j, "runs");
+    int nr = json_length(runs);
+    r->runs = nr ? calloc((size_t)nr, sizeof *r->runs) : NULL;
+    if (nr && !r->runs)
+        return cv_fail(e, "%s: out of memory", path);
+    r->n_runs = nr;
+    for (int i = 0; i < nr; i++) {
+        const json_value *u = json_at(runs, i);
+        report_run *d = &r->runs[i];
+        d->model = -1;
+        d->seconds_per_epoch = NAN;
+        const char *model = json_string(json_get(u, "model"));
+        for (int k = 0; model && k < nm; k++)
+            if (strcmp(r->models[k].name, model) == 0)
+                d->model = k;
+        if (d->model < 0)
+            return cv_fail(e, "%s: run %d names an unknown model '%s'", path, i + 1,
+                           model ? model : "");
+        d->seed = json_int(json_get(u, "seed"), 0);
+        d->dir = dup_or_null(json_string(json_get(u, "dir")));
+        const char *status = json_string(json_get(u, "status"));
+        d->ok = status && strcmp(status, "ok") == 0;
+        d->error = dup_or_null(json_string(json_get(u, "error")));
+        if (!d->dir)
+            return cv_fail(e, "%s: run %d has no \"dir\"", path, i + 1);
+    }
+    return 0;
+}
+
+/* Reads one run's files; a problem marks the run as not finished. */
+static void read_run(report *r, report_run *run)
+{
+    char path[4096];
+    cv_error e;
+    if (run->ok) {
+        snprintf(path, sizeof path, "%s/%s/eval.json", r->dir, run->dir);
+        if (read_eval(run, path, &e) < 0) {
+            run->ok = 0;
+            free(run->error);
+            run->error = strdup(e.msg);
+        }
+    }
+    snprintf(path, sizeof path, "%s/%s/history.csv", r->dir, run->dir);
+    if (file_exists(path) && report_read_history(run, path, &e) == 0 && run->n_epochs > 0) {
+        double sum = 0;
+        for (int i = 0; i < run->n_epochs; i++)
+            sum += run->seconds[i];
+        run->seconds_per_epoch = sum / run->n_epochs;
+    }
+    snprintf(path, sizeof path, "%s/%s/viz/filters.png", r->dir, run->dir);
+    run->has_filters = file_exists(path);
+    for (int k = 1; k < 64; k++) {
+        snprintf(path, sizeof path, "%s/%s/viz/featuremaps_conv%d.png", r->dir, run->dir, k);
+        if (!file_exists(path))
+            break;
+        run->n_featuremaps = k;
+    }
+}
+
+int report_load(report *r, const char *dir, cv_error *e)
+{
+    memset(r, 0, sizeof *r);
+    r->dir = strdup(dir);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/experiment.json", dir);
+    json_value *j = json_load(path, e);
+    if (!j) {
+        if (!file_exists(path))
+            cv_fail(e, "%s: not found: run 'convc run EXPERIMENT.yaml' first", path);
+        return -1;
+    }
+    int rc = read_manifest(r, j, path, e);
+    json_free(j);
+    if (rc < 0)
+        return -1;
+    for (int i = 0; i < r->n_runs; i++)
+        read_run(r, &r->runs[i]);
+    return 0;
+}
+
+void report_free(report *r)
+{
+    for (int i = 0; i < r->n_models; i++) {
+        report_model *m = &r->models[i];
+        free(m->name);
+        free(m->label);
+        free(m->spec);
+        free(m->factor);
+        free(m->error);
+        for (int k = 0; k < m->n_layers; k++)
+            free(m->layers[k].source);
+        free(m->layers);
+    }
+    free(r->models);
+    for (int i = 0; i < r->n_runs; i++) {
+        report_run *u = &r->runs[i];
+        free(u->dir);
+        free(u->error);
+        free(u->epoch);
+        free(u->train_loss);
+        free(u->train_acc);
+        free(u->test_loss);
+        free(u->test_acc);
+        free(u->seconds);
+        for (int k = 0; k < u->n_classes; k++)
+            free(u->class_names[k]);
+        free(u->class_names);
+        free(u->confusion);
+    }
+    free(r->runs);
+    free(r->dir);
+    free(r->name);
+    free(r->title);
+    free(r->description);
+    free(r->source);
+    free(r->data);
+    free(r->optimizer);
+    free(r->factor_title);
+    memset(r, 0, sizeof *r);
+}

@@ -1,0 +1,244 @@
+/* report_md.c - report.md: setup, the results table (the seed study's
+ * columns plus cost), findings, pictures, the data section from the EDA and
+ * the interpretation.  Pictures are linked by paths relative to the results
+ * directory; a missing one is named, never silently dropped. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "base/files.h"
+#include "report/report.h"
+
+static void grouped(FILE *f, int64_t v)
+{
+    char digits[24];
+    snprintf(digits, sizeof digits, "%lld", (long long)v);
+    size_t n = strlen(digits);
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0 && digits[i - 1] != '-' && (n - i) % 3 == 0)
+            fputc(',', f);
+        fputc(digits[i], f);
+    }
+}
+
+static void write_setup(const report *r, FILE *f)
+{
+    fputs("## Setup\n\n", f);
+    fprintf(f, "- Data: %s", r->data ? r->data : "?");
+    long n_test = 0;
+    for (int i = 0; i < r->n_runs; i++)
+        if (r->runs[i].ok && r->runs[i].n_test > n_test)
+            n_test = r->runs[i].n_test;
+    if (r->limit_train > 0)
+        fprintf(f, ", training on the first %ld images only", r->limit_train);
+    if (n_test > 0)
+        fprintf(f, ", evaluated on %ld test images", n_test);
+    fputs(".\n", f);
+    fprintf(f, "- Training, the same for every model: optimizer %s, learning rate %g, batch "
+            "%d, %d epoch%s", r->optimizer ? r->optimizer : "?", r->lr, r->batch, r->epochs,
+            r->epochs == 1 ? "" : "s");
+    if (r->threads > 0)
+        fprintf(f, ", %d thread%s", r->threads, r->threads == 1 ? "" : "s");
+    fprintf(f, "; seed%s ", r->n_seeds == 1 ? "" : "s");
+    for (int i = 0; i < r->n_seeds; i++)
+        fprintf(f, "%s%d", i ? ", " : "", r->seeds[i]);
+    fputs(".\n", f);
+    if (r->factor_title)
+        fprintf(f, "- Varied: %s; everything else is fixed.\n", r->factor_title);
+    fputs("\n| Model | Spec | Conv layers | Parameters | MFLOPs / image | Generated C lines |\n"
+          "|---|---|---:|---:|---:|---:|\n", f);
+    for (int m = 0; m < r->n_models; m++) {
+        const report_model *d = &r->models[m];
+        fprintf(f, "| %s | [`%s`](specs/%s.spec) | %d | ", d->name, d->spec ? d->spec : "?",
+                d->name, d->conv_layers);
+        grouped(f, d->params);
+        fprintf(f, " | %.2f | ", d->flops / 1e6);
+        if (d->code_lines >= 0)
+            grouped(f, d->code_lines);
+        else
+            fputs("—", f);
+        fputs(" |\n", f);
+    }
+    fputs("\n", f);
+}
+
+static void write_results(const report *r, FILE *f)
+{
+    int best = report_best_model(r);
+    int several = 0;
+    for (int m = 0; m < r->n_models; m++)
+        several |= r->models[m].n_ok > 1;
+    fputs("## Results\n\n", f);
+    fprintf(f, "| Model | Name | %s | Parameters | MFLOPs / image | Test Accuracy | Test Loss "
+            "| Seconds / epoch |\n|---|---|---|---:|---:|---:|---:|---:|\n",
+            r->factor_title ? r->factor_title : "Variant");
+    for (int m = 0; m < r->n_models; m++) {
+        const report_model *d = &r->models[m];
+        fprintf(f, "| %s | %s | %s | ", d->label, d->name, d->factor ? d->factor : "—");
+        grouped(f, d->params);
+        fprintf(f, " | %.2f | ", d->flops / 1e6);
+        if (d->n_ok == 0) {
+            fprintf(f, "FAILED | — | — |\n");
+            continue;
+        }
+        const char *em = m == best ? "**" : "";
+        if (several)
+            fprintf(f, "%s%.2f%% ± %.2f%s | %.4f ± %.4f | ", em, 100 * d->acc_mean,
+                    100 * d->acc_std, em, d->loss_mean, d->loss_std);
+        else
+            fprintf(f, "%s%.2f%%%s | %.4f | ", em, 100 * d->acc_mean, em, d->loss_mean);
+        if (isnan(d->spe_mean))
+            fputs("— |\n", f);
+        else
+            fprintf(f, "%.2f |\n", d->spe_mean);
+    }
+    if (several)
+        fputs("\nAccuracy and loss are the mean ± the sample standard deviation over the "
+              "seeds that finished.\n", f);
+    int failed = 0;
+    for (int i = 0; i < r->n_runs; i++)
+        failed += !r->runs[i].ok;
+    if (several || failed) {
+        fputs("\nEvery run:\n\n| Model | Seed | Status | Test Accuracy | Test Loss | Epochs |\n"
+              "|---|---:|---|---:|---:|---:|\n", f);
+        for (int i = 0; i < r->n_runs; i++) {
+            const report_run *u = &r->runs[i];
+            fprintf(f, "| %s | %d | ", r->models[u->model].name, u->seed);
+            if (u->ok)
+                fprintf(f, "ok | %.2f%% | %.4f | %d |\n", 100 * u->accuracy, u->loss,
+                        u->n_epochs);
+            else
+                fprintf(f, "FAILED: %s | — | — | %d |\n", u->error ? u->error : "no result",
+                        u->n_epochs);
+        }
+    }
+    fputs("\nThe same numbers, one row per model and seed: [results.csv](results.csv), "
+          "[results.json](results.json).\n\n", f);
+}
+
+static void picture(FILE *f, const char *alt, const char *rel, const char *missing_why)
+{
+    if (rel && *rel)
+        fprintf(f, "![%s](%s)\n\n", alt, rel);
+    else
+        fprintf(f, "*%s: not available (%s).*\n\n", alt, missing_why);
+}
+
+static void write_pictures(const report *r, const report_pictures *p, FILE *f)
+{
+    fputs("## Training curves\n\n", f);
+    picture(f, "Loss and accuracy per epoch, every model", p->curves,
+            "no run with a history, or the plot failed");
+    fputs("## Parameters vs accuracy\n\n", f);
+    picture(f, "Parameters vs test accuracy", p->params_vs_accuracy,
+            "no finished run, or the plot failed");
+    fputs("## Confusion matrices\n\nRows are the true class, columns the prediction; "
+          "each model's first finished seed.\n\n", f);
+    for (int m = 0; m < r->n_models; m++) {
+        char alt[160];
+        snprintf(alt, sizeof alt, "Confusion matrix of %s", r->models[m].name);
+        picture(f, alt, p->confusion ? p->confusion[m] : NULL,
+                "no finished run with a confusion matrix");
+    }
+    if (p->notes[0])
+        fprintf(f, "%s\n", p->notes);
+
+    fputs("## What the convolutional models learned\n\n", f);
+    int any = 0;
+    for (int m = 0; m < r->n_models; m++) {
+        const report_model *d = &r->models[m];
+        if (d->conv_layers == 0)
+            continue;
+        any = 1;
+        int i = -1;
+        for (int k = 0; k < r->n_runs && i < 0; k++)
+            if (r->runs[k].model == m && r->runs[k].ok)
+                i = k;
+        fprintf(f, "### %s\n\n", d->name);
+        if (i < 0) {
+            fputs("*No finished run: no pictures.*\n\n", f);
+            continue;
+        }
+        const report_run *u = &r->runs[i];
+        char rel[512], alt[160];
+        snprintf(rel, sizeof rel, "%s/viz/filters.png", u->dir);
+        snprintf(alt, sizeof alt, "Learned filters of the first conv layer of %s", d->name);
+        picture(f, alt, u->has_filters ? rel : NULL, "`train viz` wrote no filters.png");
+        for (int k = 1; k <= u->n_featuremaps; k++) {
+            snprintf(rel, sizeof rel, "%s/viz/featuremaps_conv%d.png", u->dir, k);
+            snprintf(alt, sizeof alt, "Feature maps of conv layer %d of %s", k, d->name);
+            picture(f, alt, rel, "");
+        }
+        if (u->n_featuremaps == 0)
+            fputs("*Feature maps: not available (`train viz` wrote none).*\n\n", f);
+    }
+    if (!any)
+        fputs("No model in this experiment has conv layers.\n\n", f);
+}
+
+/* The EDA fragment, with its picture links made relative to the report. */
+static void write_eda(const report *r, FILE *f)
+{
+    fputs("## The data\n\n", f);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/eda/eda.md", r->dir);
+    FILE *in = fopen(path, "r");
+    if (!in) {
+        fprintf(f, "*The data section is missing: eda/eda.md was not written (%s); "
+                "`convc-eda --out %s/eda` makes it.*\n\n", strerror(errno), r->dir);
+        return;
+    }
+    char line[4096];
+    while (fgets(line, sizeof line, in)) {
+        /* The fragment's own top heading is replaced by this section's. */
+        if (line[0] == '#' && line[1] == ' ')
+            continue;
+        for (char *p = line; *p; p++) {
+            if (p[0] == ']' && p[1] == '(' && strncmp(p + 2, "http", 4) != 0 && p[2] != '/' &&
+                p[2] != '#') {
+                fputs("](eda/", f);
+                p++;
+                continue;
+            }
+            fputc(*p, f);
+        }
+    }
+    fclose(in);
+    fputs("\n", f);
+}
+
+int report_write_markdown(const report *r, const report_pictures *p, const char *path,
+                          cv_error *e)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f)
+        return cv_fail(e, "%s: out of memory", path);
+    fprintf(f, "# %s\n\n", r->title ? r->title : r->name);
+    if (r->description)
+        fprintf(f, "%s\n\n", r->description);
+    fprintf(f, "Experiment `%s`%s%s%s. Every number and sentence below is computed from "
+            "the result files in this directory by `convc-report`; rerun with "
+            "`convc run %s`.\n\n", r->name, r->source ? " from `" : "",
+            r->source ? r->source : "", r->source ? "`" : "", r->source ? r->source : "...");
+    write_setup(r, f);
+    write_eda(r, f);
+    write_results(r, f);
+    fputs("## Findings\n\n", f);
+    report_write_findings(r, f);
+    fputs("\n", f);
+    write_pictures(r, p, f);
+    fputs("## Interpretation\n\n", f);
+    report_write_interpretation(r, f);
+    int failed = ferror(f);
+    if (fclose(f) != 0 || failed) {
+        free(text);
+        return cv_fail(e, "%s: out of memory", path);
+    }
+    int rc = cv_write_atomic(path, text, len, e);
+    free(text);
+    return rc;
+}

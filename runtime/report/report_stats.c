@@ -1,0 +1,508 @@
+/* report_stats.c - the numbers behind the report: per-model means and
+ * spreads over seeds, and the findings and interpretation written from them.
+ * Every sentence that states a number computes it here. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "report/report.h"
+
+double report_mean(const double *x, int n)
+{
+    if (n <= 0)
+        return NAN;
+    double s = 0;
+    for (int i = 0; i < n; i++)
+        s += x[i];
+    return s / n;
+}
+
+double report_std(const double *x, int n)
+{
+    if (n < 2)
+        return 0;
+    double m = report_mean(x, n), s = 0;
+    for (int i = 0; i < n; i++)
+        s += (x[i] - m) * (x[i] - m);
+    return sqrt(s / (n - 1));
+}
+
+void report_aggregate(report *r)
+{
+    double *acc = malloc(sizeof *acc * (size_t)(r->n_runs + 1));
+    double *loss = malloc(sizeof *loss * (size_t)(r->n_runs + 1));
+    double *spe = malloc(sizeof *spe * (size_t)(r->n_runs + 1));
+    double *tra = malloc(sizeof *tra * (size_t)(r->n_runs + 1));
+    for (int m = 0; m < r->n_models; m++) {
+        report_model *d = &r->models[m];
+        int n = 0, ns = 0, nt = 0;
+        d->n_runs = 0;
+        for (int i = 0; acc && loss && spe && tra && i < r->n_runs; i++) {
+            const report_run *u = &r->runs[i];
+            if (u->model != m)
+                continue;
+            d->n_runs++;
+            if (!u->ok)
+                continue;
+            acc[n] = u->accuracy;
+            loss[n] = u->loss;
+            n++;
+            if (!isnan(u->seconds_per_epoch))
+                spe[ns++] = u->seconds_per_epoch;
+            if (u->n_epochs > 0)
+                tra[nt++] = u->train_acc[u->n_epochs - 1];
+        }
+        d->n_ok = n;
+        d->acc_mean = report_mean(acc, n);
+        d->acc_std = report_std(acc, n);
+        d->loss_mean = report_mean(loss, n);
+        d->loss_std = report_std(loss, n);
+        d->spe_mean = report_mean(spe, ns);
+        d->train_acc_last = report_mean(tra, nt);
+    }
+    free(acc);
+    free(loss);
+    free(spe);
+    free(tra);
+}
+
+int report_best_model(const report *r)
+{
+    int best = -1;
+    for (int m = 0; m < r->n_models; m++)
+        if (r->models[m].n_ok > 0 && (best < 0 || r->models[m].acc_mean > r->models[best].acc_mean))
+            best = m;
+    return best;
+}
+
+int report_baseline_model(const report *r)
+{
+    for (int m = 0; m < r->n_models; m++)
+        if (r->models[m].conv_layers == 0 && r->models[m].n_ok > 0)
+            return m;
+    return -1;
+}
+
+int report_difference_is_clear(const report_model *a, const report_model *b)
+{
+    if (a->n_ok < 2 || b->n_ok < 2)
+        return -1;
+    double se = sqrt(a->acc_std * a->acc_std / a->n_ok + b->acc_std * b->acc_std / b->n_ok);
+    return fabs(a->acc_mean - b->acc_mean) > 2 * se;
+}
+
+int report_receptive_field(const report_model *m)
+{
+    int field = 1, jump = 1, last = 0;
+    for (int i = 0; i < m->n_layers; i++) {
+        const report_layer *l = &m->layers[i];
+        if (strcmp(l->kind, "conv") != 0 && strcmp(l->kind, "pool") != 0)
+            continue;
+        field += (l->kernel[0] - 1) * jump;
+        jump *= l->stride[0] > 0 ? l->stride[0] : 1;
+        if (strcmp(l->kind, "conv") == 0)
+            last = field;
+    }
+    return last;
+}
+
+/* ---- wording helpers ------------------------------------------------------------ */
+
+/* 220234 -> "220,234" in one of a few rotating buffers. */
+static const char *grouped(int64_t v)
+{
+    static char bufs[8][32];
+    static int next;
+    char *out = bufs[next++ % 8];
+    char digits[24];
+    snprintf(digits, sizeof digits, "%lld", (long long)(v < 0 ? -v : v));
+    size_t n = strlen(digits), k = 0;
+    if (v < 0)
+        out[k++] = '-';
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0 && (n - i) % 3 == 0)
+            out[k++] = ',';
+        out[k++] = digits[i];
+    }
+    out[k] = '\0';
+    return out;
+}
+
+/* "cnn_k3 (k=3)" or "baseline" */
+static void model_phrase(const report *r, const report_model *m, FILE *f)
+{
+    if (m->factor && r->factor_title)
+        fprintf(f, "**%s** (%s %s)", m->name, r->factor_title, m->factor);
+    else
+        fprintf(f, "**%s**", m->name);
+}
+
+static void accuracy_phrase(const report_model *m, FILE *f)
+{
+    fprintf(f, "%.2f%%", 100 * m->acc_mean);
+    if (m->n_ok > 1)
+        fprintf(f, " ± %.2f over %d seeds", 100 * m->acc_std, m->n_ok);
+}
+
+static int first_conv(const report_model *m)
+{
+    for (int i = 0; i < m->n_layers; i++)
+        if (strcmp(m->layers[i].kind, "conv") == 0)
+            return i;
+    return -1;
+}
+
+static int64_t conv_params(const report_model *m)
+{
+    int64_t s = 0;
+    for (int i = 0; i < m->n_layers; i++)
+        if (strcmp(m->layers[i].kind, "conv") == 0)
+            s += m->layers[i].params;
+    return s;
+}
+
+/* ---- findings ---------------------------------------------------------------------- */
+
+static void finding_best(const report *r, FILE *f)
+{
+    int best = report_best_model(r);
+    if (best < 0) {
+        fputs("- No run finished, so there is nothing to compare.\n", f);
+        return;
+    }
+    const report_model *b = &r->models[best];
+    fputs("- Best test accuracy: ", f);
+    model_phrase(r, b, f);
+    fputs(", ", f);
+    accuracy_phrase(b, f);
+    fprintf(f, ", test loss %.4f, with %s parameters.\n", b->loss_mean, grouped(b->params));
+    int lowest = -1;
+    for (int m = 0; m < r->n_models; m++)
+        if (r->models[m].n_ok > 0 &&
+            (lowest < 0 || r->models[m].loss_mean < r->models[lowest].loss_mean))
+            lowest = m;
+    if (lowest == best)
+        fprintf(f, "- It also has the lowest test loss, so loss and accuracy agree on the "
+                "ranking's top.\n");
+    else
+        fprintf(f, "- The lowest test loss belongs to **%s** (%.4f vs %.4f): accuracy and "
+                "loss disagree on the winner, a sign that the top models are close.\n",
+                r->models[lowest].name, r->models[lowest].loss_mean, b->loss_mean);
+}
+
+static void finding_baseline(const report *r, FILE *f)
+{
+    int base = report_baseline_model(r);
+    if (base < 0)
+        return;
+    const report_model *b = &r->models[base];
+    int n_cnn = 0, n_beat = 0;
+    double lo = INFINITY, hi = -INFINITY;
+    for (int m = 0; m < r->n_models; m++) {
+        const report_model *c = &r->models[m];
+        if (c->conv_layers == 0 || c->n_ok == 0)
+            continue;
+        double d = 100 * (c->acc_mean - b->acc_mean);
+        n_cnn++;
+        n_beat += d > 0;
+        lo = fmin(lo, d);
+        hi = fmax(hi, d);
+    }
+    if (n_cnn == 0)
+        return;
+    fprintf(f, "- Against the dense baseline **%s** (%.2f%%): ", b->name, 100 * b->acc_mean);
+    if (n_beat == n_cnn && n_cnn == 1)
+        fprintf(f, "the convolutional model beats it by %+.2f points (", lo);
+    else if (n_beat == n_cnn)
+        fprintf(f, "all %d convolutional models beat it, by %+.2f to %+.2f points (", n_cnn,
+                lo, hi);
+    else if (n_cnn == 1)
+        fprintf(f, "the convolutional model does not beat it (");
+    else
+        fprintf(f, "%d of %d convolutional models beat it; the differences range from "
+                "%+.2f to %+.2f points (", n_beat, n_cnn, lo, hi);
+    int first = 1;
+    for (int m = 0; m < r->n_models; m++) {
+        const report_model *c = &r->models[m];
+        if (c->conv_layers == 0 || c->n_ok == 0)
+            continue;
+        fprintf(f, "%s%s %+.2f", first ? "" : ", ", c->name, 100 * (c->acc_mean - b->acc_mean));
+        first = 0;
+    }
+    fputs(").\n", f);
+    fputs("- Parameters relative to the baseline: ", f);
+    first = 1;
+    for (int m = 0; m < r->n_models; m++) {
+        const report_model *c = &r->models[m];
+        if (m == base || !c->build_ok)
+            continue;
+        fprintf(f, "%s%s %.2f×", first ? "" : ", ", c->name,
+                (double)c->params / (double)b->params);
+        first = 0;
+    }
+    fprintf(f, " (baseline: %s).\n", grouped(b->params));
+}
+
+static void finding_capacity(const report *r, FILE *f)
+{
+    /* Among the convolutional models: does accuracy follow size? */
+    int small = -1, large = -1, best = -1, n = 0;
+    for (int m = 0; m < r->n_models; m++) {
+        const report_model *c = &r->models[m];
+        if (c->conv_layers == 0 || c->n_ok == 0)
+            continue;
+        n++;
+        if (small < 0 || c->params < r->models[small].params)
+            small = m;
+        if (large < 0 || c->params > r->models[large].params)
+            large = m;
+        if (best < 0 || c->acc_mean > r->models[best].acc_mean)
+            best = m;
+    }
+    if (n < 2 || small == large)
+        return;
+    const report_model *s = &r->models[small], *l = &r->models[large];
+    fprintf(f, "- Size among the convolutional models: %s to %s parameters (%.2f×), "
+            "%.2f to %.2f MFLOPs per image (%.2f×). ", grouped(s->params), grouped(l->params),
+            (double)l->params / (double)s->params, s->flops / 1e6, l->flops / 1e6,
+            (double)l->flops / (double)(s->flops > 0 ? s->flops : 1));
+    if (best == small)
+        fprintf(f, "The smallest, **%s**, is the most accurate: the extra parameters did "
+                "not buy accuracy here.\n", s->name);
+    else if (best == large)
+        fprintf(f, "The largest, **%s**, is the most accurate (%+.2f points over the "
+                "smallest).\n", l->name, 100 * (l->acc_mean - s->acc_mean));
+    else
+        fprintf(f, "The most accurate, **%s**, is neither the smallest nor the largest: "
+                "accuracy does not follow the parameter count.\n", r->models[best].name);
+}
+
+static void finding_spread(const report *r, FILE *f)
+{
+    int best = report_best_model(r), second = -1;
+    for (int m = 0; m < r->n_models; m++)
+        if (m != best && r->models[m].n_ok > 0 &&
+            (second < 0 || r->models[m].acc_mean > r->models[second].acc_mean))
+            second = m;
+    if (best < 0 || second < 0)
+        return;
+    const report_model *a = &r->models[best], *b = &r->models[second];
+    double gap = 100 * (a->acc_mean - b->acc_mean);
+    fprintf(f, "- The gap between the best, **%s**, and the runner-up, **%s**, is %.2f "
+            "points. ", a->name, b->name, gap);
+    int clear = report_difference_is_clear(a, b);
+    if (clear < 0) {
+        fprintf(f, "With %s per model the spread across seeds is unknown, so this run "
+                "cannot tell whether the gap is more than seed-to-seed noise; rerun with "
+                "`--seeds 1,2,3` to find out.\n",
+                a->n_ok < 2 && b->n_ok < 2 ? "one seed" : "fewer than two seeds");
+    } else {
+        double se = sqrt(a->acc_std * a->acc_std / a->n_ok + b->acc_std * b->acc_std / b->n_ok);
+        fprintf(f, "Across seeds the standard deviations are %.2f and %.2f points; the gap "
+                "is %s twice its standard error (%.2f points), so it %s.\n",
+                100 * a->acc_std, 100 * b->acc_std, clear ? "larger than" : "within",
+                200 * se, clear ? "is unlikely to be seed noise" :
+                "may well be seed noise: the two are not clearly different");
+    }
+    /* Every model's spread, when there are several seeds. */
+    double widest = 0;
+    int wi = -1;
+    for (int m = 0; m < r->n_models; m++)
+        if (r->models[m].n_ok > 1 && r->models[m].acc_std >= widest) {
+            widest = r->models[m].acc_std;
+            wi = m;
+        }
+    if (wi >= 0)
+        fprintf(f, "- The widest seed-to-seed spread is **%s**'s: ± %.2f points.\n",
+                r->models[wi].name, 100 * widest);
+}
+
+static void finding_fit(const report *r, FILE *f)
+{
+    int worst = -1;
+    double worst_gap = -INFINITY;
+    for (int m = 0; m < r->n_models; m++) {
+        const report_model *c = &r->models[m];
+        if (c->n_ok == 0 || isnan(c->train_acc_last))
+            continue;
+        double gap = 100 * (c->train_acc_last - c->acc_mean);
+        if (gap > worst_gap) {
+            worst_gap = gap;
+            worst = m;
+        }
+    }
+    if (worst < 0)
+        return;
+    fputs("- Train minus test accuracy after the last epoch: ", f);
+    int first = 1;
+    for (int m = 0; m < r->n_models; m++) {
+        const report_model *c = &r->models[m];
+        if (c->n_ok == 0 || isnan(c->train_acc_last))
+            continue;
+        fprintf(f, "%s%s %+.2f", first ? "" : ", ", c->name,
+                100 * (c->train_acc_last - c->acc_mean));
+        first = 0;
+    }
+    if (worst_gap > 0)
+        fprintf(f, " points; **%s** fits its training data most beyond what carries over to "
+                "the test set.\n", r->models[worst].name);
+    else
+        fputs(" points: no model does better on its training data than on the test set "
+              "yet (the training accuracy is averaged over the last epoch, while the "
+              "weights were still changing).\n", f);
+}
+
+static void finding_speed(const report *r, FILE *f)
+{
+    int fast = -1, slow = -1;
+    for (int m = 0; m < r->n_models; m++) {
+        const report_model *c = &r->models[m];
+        if (isnan(c->spe_mean))
+            continue;
+        if (fast < 0 || c->spe_mean < r->models[fast].spe_mean)
+            fast = m;
+        if (slow < 0 || c->spe_mean > r->models[slow].spe_mean)
+            slow = m;
+    }
+    if (fast < 0 || fast == slow)
+        return;
+    fprintf(f, "- Training time per epoch ranges from %.2f s (**%s**, %.2f MFLOPs per "
+            "image) to %.2f s (**%s**, %.2f MFLOPs per image).\n",
+            r->models[fast].spe_mean, r->models[fast].name, r->models[fast].flops / 1e6,
+            r->models[slow].spe_mean, r->models[slow].name, r->models[slow].flops / 1e6);
+}
+
+static void finding_failures(const report *r, FILE *f)
+{
+    for (int i = 0; i < r->n_runs; i++) {
+        const report_run *u = &r->runs[i];
+        if (u->ok)
+            continue;
+        fprintf(f, "- **%s** seed %d did not finish: %s. It is left out of the numbers "
+                "above.\n", r->models[u->model].name, u->seed,
+                u->error ? u->error : "no result");
+    }
+}
+
+void report_write_findings(const report *r, FILE *f)
+{
+    finding_best(r, f);
+    finding_baseline(r, f);
+    finding_capacity(r, f);
+    finding_spread(r, f);
+    finding_fit(r, f);
+    finding_speed(r, f);
+    finding_failures(r, f);
+}
+
+/* ---- interpretation ------------------------------------------------------------------ */
+
+void report_write_interpretation(const report *r, FILE *f)
+{
+    int base = report_baseline_model(r), best = report_best_model(r);
+    int cnn = -1;
+    for (int m = 0; m < r->n_models; m++)
+        if (r->models[m].conv_layers > 0 && r->models[m].n_ok > 0 &&
+            (cnn < 0 || r->models[m].acc_mean > r->models[cnn].acc_mean))
+            cnn = m;
+    if (cnn < 0) {
+        fputs("No convolutional model finished, so there is nothing to interpret about "
+              "convolution.\n\n", f);
+        return;
+    }
+    const report_model *c = &r->models[cnn];
+    int fc = first_conv(c);
+    const report_layer *l = fc >= 0 ? &c->layers[fc] : NULL;
+
+    fputs("### Convolution against the dense baseline\n\n", f);
+    if (base >= 0) {
+        const report_model *b = &r->models[base];
+        double d = 100 * (c->acc_mean - b->acc_mean);
+        if (d > 0)
+            fprintf(f, "The best convolutional model, **%s**, beats the dense baseline "
+                    "**%s** by %.2f points (%.2f%% vs %.2f%%). ", c->name, b->name, d,
+                    100 * c->acc_mean, 100 * b->acc_mean);
+        else
+            fprintf(f, "Here the dense baseline **%s** is not beaten: the best "
+                    "convolutional model, **%s**, is %.2f points behind (%.2f%% vs %.2f%%); "
+                    "the inductive bias of convolution did not pay off in this run (%d "
+                    "epoch%s on %s training images). ", b->name, c->name, -d,
+                    100 * c->acc_mean, 100 * b->acc_mean, r->epochs, r->epochs == 1 ? "" : "s",
+                    r->limit_train > 0 ? grouped(r->limit_train) : "all");
+        fprintf(f, "The baseline flattens the %dx%d image into %d independent inputs, so "
+                "it has no notion of which pixels are neighbours.\n\n",
+                b->layers ? b->layers[0].in[0] : 0, b->layers ? b->layers[0].in[1] : 0,
+                b->layers ? b->layers[0].in[0] * b->layers[0].in[1] * b->layers[0].in[2] : 0);
+    }
+    if (l) {
+        int64_t in = (int64_t)l->in[0] * l->in[1] * l->in[2];
+        int64_t out = (int64_t)l->out[0] * l->out[1] * l->out[2];
+        int64_t dense = in * out + out;
+        fprintf(f, "- **Locality.** Each unit of `%s` looks at a %dx%d window: %d of the "
+                "%lld input pixels (%.1f%%). ", l->source ? l->source : "conv1", l->kernel[0],
+                l->kernel[1], l->kernel[0] * l->kernel[1], (long long)(l->in[0] * l->in[1]),
+                100.0 * l->kernel[0] * l->kernel[1] / (l->in[0] * l->in[1]));
+        fprintf(f, "Nearby pixels of clothing images are strongly related (edges, seams, "
+                "textures), and the window builds that assumption in instead of learning "
+                "it from data.\n");
+        fprintf(f, "- **Weight sharing.** That layer has %s parameters and applies them at "
+                "all %dx%d positions. A dense layer from the same %lld inputs to the same "
+                "%lld outputs (%dx%dx%d) would need %s, %.0f× more. All conv layers of "
+                "%s together hold %s of its %s parameters (%.1f%%); the rest is the dense "
+                "head.\n", grouped(l->params), l->out[0], l->out[1], (long long)in,
+                (long long)out, l->out[0], l->out[1], l->out[2], grouped(dense),
+                (double)dense / (double)(l->params > 0 ? l->params : 1), c->name,
+                grouped(conv_params(c)), grouped(c->params),
+                100.0 * (double)conv_params(c) / (double)(c->params > 0 ? c->params : 1));
+    }
+    int rf = report_receptive_field(c);
+    if (c->conv_layers > 1 && l)
+        fprintf(f, "- **Hierarchy.** %s stacks %d conv layers; a unit of the last one sees "
+                "a %dx%d region of the input (%.0f%% of the image side), against %dx%d "
+                "for the first. Early filters respond to edges and blobs, later ones to "
+                "combinations of them: the learned filters and feature maps above show it.\n",
+                c->name, c->conv_layers, rf, rf, 100.0 * rf / (l->in[0] > 0 ? l->in[0] : 1),
+                l->kernel[0], l->kernel[1]);
+    if (r->factor_title) {
+        int n = 0;
+        for (int m = 0; m < r->n_models; m++)
+            n += r->models[m].conv_layers > 0 && r->models[m].n_ok > 0;
+        if (n > 1) {
+            fprintf(f, "- **What %s changed.** Receptive field of the last conv layer, "
+                    "parameters and test accuracy: ", r->factor_title);
+            int first = 1;
+            for (int m = 0; m < r->n_models; m++) {
+                const report_model *v = &r->models[m];
+                if (v->conv_layers == 0 || v->n_ok == 0)
+                    continue;
+                int vrf = report_receptive_field(v);
+                fprintf(f, "%s%s %dx%d, %s, %.2f%%", first ? "" : "; ", v->name, vrf, vrf,
+                        grouped(v->params), 100 * v->acc_mean);
+                first = 0;
+            }
+            fputs(". A wider view per layer costs parameters and compute; whether it pays "
+                  "off is what the table measures.\n", f);
+        }
+    }
+    fputs("\n### When convolution is not the right tool\n\n", f);
+    fputs("Convolution assumes that nearby inputs are related and that a pattern means the "
+          "same thing wherever it appears. That holds for images like these and fails for:\n\n"
+          "- tabular data, where neighbouring columns (age, income) are unrelated;\n"
+          "- inputs whose order is arbitrary (bag-of-words counts, shuffled pixels): "
+          "locality then buys nothing, and a dense layer loses nothing;\n"
+          "- long-range dependencies in sequences (text, prices), better served by "
+          "recurrent or attention models;\n"
+          "- graphs (molecules, social networks), which need graph neural networks;\n"
+          "- a handful of sensor readings, where a small dense network is enough.\n\n", f);
+    if (base >= 0) {
+        double d = 100 * (c->acc_mean - r->models[base].acc_mean);
+        fprintf(f, "The baseline reaches %.2f%% without any of this: on centred, aligned "
+                "images the position of a pixel alone carries signal (see the mean images "
+                "in the data section)", 100 * r->models[base].acc_mean);
+        if (d > 0)
+            fprintf(f, ", and convolution adds %.2f points on top of it.\n\n", d);
+        else
+            fputs(", and here convolution did not add to it.\n\n", f);
+    }
+    (void)best;
+}

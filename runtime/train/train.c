@@ -1,0 +1,447 @@
+/* train.c - the training loop.
+ *
+ * Per batch there are two parallel phases on a persistent pool:
+ *   compute: thread t takes the t-th contiguous slice of the batch, gathers
+ *            and normalizes its images, runs forward and backward into its
+ *            own gradient buffer, a few images at a time;
+ *   update:  thread t takes the t-th slice of the parameters, sums the
+ *            gradient buffers in thread order, scales by 1 / batch size
+ *            (the loss is the batch mean, as in Keras) and applies the
+ *            optimizer.
+ * Every floating-point sum has an order fixed by the thread count, so the
+ * same seed and thread count give the same bits. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "train/checkpoint.h"
+#include "train/eval.h"
+#include "train/history.h"
+#include "train/init.h"
+#include "train/progress.h"
+#include "base/threads.h"
+#include "train/train.h"
+
+typedef struct {
+    /* slice images, scratch, outputs, gradients (zero between batches) */
+    float *x, *work, *probs, *grads;
+    uint8_t *labels;
+    uint64_t *seeds;
+    double loss;                        /* this batch */
+    size_t correct;
+} thread_buf;
+
+typedef struct {
+    const convc_model *m;
+    const cv_images *images;
+    const uint32_t *order;      /* image of each epoch position */
+    size_t first;               /* epoch position of the batch's first image */
+    int n;                      /* images in the batch */
+    uint64_t seed;
+    uint32_t epoch;
+    float *params;
+    cv_optimizer *opt;
+    thread_buf *tb;
+} batch_job;
+
+cv_train_config train_defaults(void)
+{
+    cv_train_config c = {
+        .epochs = 10, .batch = 32, .threads = 0, .seed = 1,
+        .optim = optim_defaults(OPTIM_ADAM), .shuffle = 1, .out = stdout,
+    };
+    return c;
+}
+
+static void slice(size_t n, int t, int T, size_t *lo, size_t *hi)
+{
+    *lo = n * (size_t)t / (size_t)T;
+    *hi = n * (size_t)(t + 1) / (size_t)T;
+}
+
+/* Samples per forward/backward round within a thread's slice.  The
+ * parameters do not change within a batch, so running forward and backward
+ * on a few samples at a time gives the same gradients while the activations
+ * of those samples (work_per_sample floats each) stay in cache between the
+ * two passes, instead of a whole slice streaming through memory: at most
+ * CHUNK_BYTES of them, in multiples of 4 to keep the generated dense
+ * layers' 4-sample groups whole.  A model with little scratch per sample
+ * runs its slice in one round. */
+#define CHUNK_BYTES (4u << 20)
+
+static size_t train_chunk(const convc_model *m)
+{
+    size_t c = CHUNK_BYTES / (m->work_per_sample * sizeof(float) + 1) / 4 * 4;
+    return c < 4 ? 4 : c;
+}
+
+static void compute_task(void *arg, int t, int T)
+{
+    batch_job *j = arg;
+    const convc_model *m = j->m;
+    thread_buf *b = &j->tb[t];
+    size_t lo, hi;
+    slice((size_t)j->n, t, T, &lo, &hi);
+    b->loss = 0;
+    b->correct = 0;
+    size_t n = hi - lo;
+    if (n == 0)
+        return;
+    size_t in_size = (size_t)m->in_h * m->in_w * m->in_c;
+    dataset_gather(j->images, j->order + j->first + lo, 0, n, b->x, b->labels);
+    for (size_t i = 0; i < n; i++)
+        b->seeds[i] = rng_mix3(j->seed, j->epoch, j->first + lo + i);
+    size_t chunk = train_chunk(m);
+    for (size_t c = 0; c < n; c += chunk) {
+        int k = (int)(n - c < chunk ? n - c : chunk);
+        const float *x = b->x + c * in_size;
+        float *probs = b->probs + c * (size_t)m->n_classes;
+        m->forward(j->params, b->work, x, k, probs, b->seeds + c);
+        for (int i = 0; i < k; i++)
+            b->correct += eval_argmax(probs + (size_t)i * m->n_classes, m->n_classes) ==
+                          b->labels[c + (size_t)i];
+        b->loss += m->backward(j->params, b->grads, b->work, x, b->labels + c, k);
+    }
+}
+
+/* Floats per pass of the update phase: the summing, scaling and optimizer
+ * passes over one chunk stay in L1. */
+#define UPDATE_CHUNK 2048
+
+static void update_task(void *arg, int t, int T)
+{
+    batch_job *j = arg;
+    size_t lo, hi;
+    slice(j->m->n_params, t, T, &lo, &hi);
+    float *restrict g = j->tb[0].grads;
+    /* The mean's gradient, as the backward pass of a mean computes it. */
+    const float scale = 1.0f / (float)j->n;
+    for (size_t c = lo; c < hi; c += UPDATE_CHUNK) {
+        size_t end = hi - c < UPDATE_CHUNK ? hi : c + UPDATE_CHUNK;
+        for (int k = 1; k < T; k++) {
+            const float *restrict gk = j->tb[k].grads;
+            for (size_t i = c; i < end; i++)
+                g[i] += gk[i];
+        }
+        optim_apply(j->opt, j->params, g, scale, c, end);
+        /* Zero the gradients for the next batch while they are in cache. */
+        for (int k = 0; k < T; k++)
+            memset(j->tb[k].grads + c, 0, (end - c) * sizeof *g);
+    }
+}
+
+static void *alloc_floats(size_t n)
+{
+    size_t bytes = (n ? n : 1) * sizeof(float);
+    bytes = (bytes + 63) & ~(size_t)63;
+    return aligned_alloc(64, bytes);
+}
+
+static void free_buffers(thread_buf *tb, int T)
+{
+    if (!tb)
+        return;
+    for (int t = 0; t < T; t++) {
+        free(tb[t].x);
+        free(tb[t].work);
+        free(tb[t].probs);
+        free(tb[t].grads);
+        free(tb[t].labels);
+        free(tb[t].seeds);
+    }
+    free(tb);
+}
+
+static thread_buf *alloc_buffers(const convc_model *m, int T, int batch)
+{
+    thread_buf *tb = calloc((size_t)T, sizeof *tb);
+    if (!tb)
+        return NULL;
+    size_t cap = ((size_t)batch + (size_t)T - 1) / (size_t)T, chunk = train_chunk(m);
+    size_t in_size = (size_t)m->in_h * m->in_w * m->in_c;
+    for (int t = 0; t < T; t++) {
+        tb[t].x = alloc_floats(cap * in_size);
+        tb[t].work = alloc_floats(convc_work_floats(m, cap < chunk ? cap : chunk));
+        tb[t].probs = alloc_floats(cap * (size_t)m->n_classes);
+        tb[t].grads = alloc_floats(m->n_params);
+        if (tb[t].grads)
+            memset(tb[t].grads, 0, m->n_params * sizeof *tb[t].grads);
+        tb[t].labels = malloc(cap);
+        tb[t].seeds = malloc(cap * sizeof *tb[t].seeds);
+        if (!tb[t].x || !tb[t].work || !tb[t].probs || !tb[t].grads || !tb[t].labels ||
+            !tb[t].seeds) {
+            free_buffers(tb, T);
+            return NULL;
+        }
+    }
+    return tb;
+}
+
+/* Parameters and optimizer state, uninitialized; train_state_free undoes it. */
+static int state_alloc(cv_train_state *st, const convc_model *m, const cv_train_config *cfg,
+                       cv_error *e)
+{
+    memset(st, 0, sizeof *st);
+    st->n_params = m->n_params;
+    st->params = alloc_floats(m->n_params);
+    if (!st->params)
+        return cv_fail(e, "out of memory for %zu parameters", m->n_params);
+    if (optim_init(&st->opt, &cfg->optim, m->n_params, e) < 0) {
+        train_state_free(st);
+        return -1;
+    }
+    return 0;
+}
+
+int train_state_new(cv_train_state *st, const convc_model *m, const cv_train_config *cfg,
+                    cv_error *e)
+{
+    if (state_alloc(st, m, cfg, e) < 0)
+        return -1;
+    cv_rng r;
+    rng_seed(&r, cfg->seed);
+    init_params(m, st->params, &r);
+    st->epoch_rng = r;
+    return 0;
+}
+
+int train_state_resume(cv_train_state *st, const convc_model *m, const cv_train_config *cfg,
+                       const char *path, cv_error *e)
+{
+    if (state_alloc(st, m, cfg, e) < 0)
+        return -1;
+    cv_ckpt_state cs;
+    if (ckpt_load(path, m, &cs, st->params, st->opt.state,
+                  optim_state_count(cfg->optim.kind), e) < 0) {
+        train_state_free(st);
+        return -1;
+    }
+    if ((int)cs.optimizer != cfg->optim.kind) {
+        train_state_free(st);
+        return cv_fail(e, "%s: optimizer: the checkpoint was trained with %s, this run asks "
+                       "for %s", path, optim_kind_name((int)cs.optimizer),
+                       optim_kind_name(cfg->optim.kind));
+    }
+    st->opt.step = cs.step;
+    st->epoch = cs.epoch;
+    st->batch_pos = cs.batch_pos;
+    memcpy(st->epoch_rng.s, cs.rng, sizeof cs.rng);
+    st->run_loss = cs.run_loss;
+    st->run_correct = cs.run_correct;
+    st->run_seen = cs.run_seen;
+    st->resumed_n_train = cs.n_train;
+    return 0;
+}
+
+void train_state_free(cv_train_state *st)
+{
+    free(st->params);
+    optim_free(&st->opt);
+    st->params = NULL;
+}
+
+int train_check_data(const convc_model *m, const cv_dataset *d, const char *dir, cv_error *e)
+{
+    if (d->train.h != m->in_h || d->train.w != m->in_w || d->train.c != m->in_c)
+        return cv_fail(e, "%s: image size: the data set's images are %dx%dx%d but model '%s' "
+                       "(%s) takes %dx%dx%d", dir, d->train.h, d->train.w, d->train.c,
+                       m->name, m->spec_file, m->in_h, m->in_w, m->in_c);
+    if (d->n_classes > m->n_classes)
+        return cv_fail(e, "%s: labels: the data set has labels up to %d but model '%s' (%s) "
+                       "has %d classes", dir, d->n_classes - 1, m->name, m->spec_file,
+                       m->n_classes);
+    return 0;
+}
+
+static int save(const char *path, const convc_model *m, const cv_train_config *cfg,
+                const cv_train_state *st, size_t n_train, cv_error *e)
+{
+    if (!path)
+        return 0;
+    cv_ckpt_state cs = {
+        .optimizer = (uint32_t)st->opt.cfg.kind, .lr = st->opt.cfg.lr,
+        .beta1 = st->opt.cfg.beta1, .beta2 = st->opt.cfg.beta2,
+        .epsilon = st->opt.cfg.epsilon, .momentum = st->opt.cfg.momentum,
+        .step = st->opt.step, .batch = (uint32_t)cfg->batch,
+        .threads = (uint32_t)cfg->threads, .epochs = (uint32_t)cfg->epochs,
+        .shuffle = (uint32_t)cfg->shuffle, .seed = cfg->seed,
+        .limit_train = cfg->limit_train, .n_train = n_train, .val_split = cfg->val_split,
+        .epoch = st->epoch, .batch_pos = st->batch_pos, .run_loss = st->run_loss,
+        .run_correct = st->run_correct, .run_seen = st->run_seen,
+    };
+    memcpy(cs.rng, st->epoch_rng.s, sizeof cs.rng);
+    return ckpt_save(path, m, &cs, st->params, st->opt.state,
+                     optim_state_count(st->opt.cfg.kind), e);
+}
+
+typedef struct {
+    cv_pool *pool;
+    thread_buf *tb;
+    uint32_t *order;
+    FILE *history;
+} run_resources;
+
+static void release(run_resources *r, int T)
+{
+    pool_destroy(r->pool);
+    free_buffers(r->tb, T);
+    free(r->order);
+    if (r->history)
+        fclose(r->history);
+}
+
+/* Evaluates at the end of an epoch, prints its line and writes history. */
+static int finish_epoch(const convc_model *m, const cv_dataset *d, const cv_train_config *cfg,
+                        const cv_train_state *st, run_resources *r, cv_progress *prog,
+                        size_t n_train, size_t n_val, size_t done, cv_error *e)
+{
+    cv_epoch_line l = { 0 };
+    l.loss = st->run_seen ? st->run_loss / (double)st->run_seen : 0;
+    l.acc = st->run_seen ? (double)st->run_correct / (double)st->run_seen : 0;
+    cv_eval ev;
+    if (n_val > 0) {
+        if (eval_images(m, r->pool, st->params, &d->train, n_train, n_val, &ev, e) < 0)
+            return -1;
+        l.has_val = 1;
+        l.val_loss = ev.loss;
+        l.val_acc = ev.accuracy;
+        eval_free(&ev);
+    }
+    size_t n_test = cfg->limit_test && cfg->limit_test < d->test.n ? cfg->limit_test
+                                                                   : d->test.n;
+    if (eval_images(m, r->pool, st->params, &d->test, 0, n_test, &ev, e) < 0)
+        return -1;
+    l.has_test = 1;
+    l.test_loss = ev.loss;
+    l.test_acc = ev.accuracy;
+    eval_free(&ev);
+    l.seconds = progress_now() - prog->start;
+    progress_epoch_end(prog, done, &l);
+    if (r->history && history_append(r->history, cfg->history_path, (int)st->epoch + 1, l.loss,
+                                      l.acc, l.test_loss, l.test_acc, l.seconds, e) < 0)
+        return -1;
+    return 0;
+}
+
+int train_run(const convc_model *m, const cv_dataset *d, const cv_train_config *cfg,
+              cv_train_state *st, cv_error *e)
+{
+    if (train_check_data(m, d, "data", e) < 0)
+        return -1;
+    size_t n_all = cfg->limit_train && cfg->limit_train < d->train.n ? cfg->limit_train
+                                                                     : d->train.n;
+    /* Keras: split_at = int(n * (1 - validation_split)). */
+    size_t n_train = (size_t)((double)n_all * (1.0 - cfg->val_split));
+    size_t n_val = n_all - n_train;
+    if (n_train == 0)
+        return cv_fail(e, "no training images left (%zu images, validation split %g)", n_all,
+                       cfg->val_split);
+    if (st->resumed_n_train && st->resumed_n_train != n_train)
+        return cv_fail(e, "resume: the checkpoint trained on %llu images per epoch, this run "
+                       "has %zu (--limit-train or --val-split differ)",
+                       (unsigned long long)st->resumed_n_train, n_train);
+    int T = cfg->threads > 0 ? cfg->threads : 1;
+    run_resources r = { 0 };
+    r.pool = pool_create(T, e);
+    if (!r.pool)
+        return -1;
+    r.tb = alloc_buffers(m, T, cfg->batch);
+    r.order = malloc(n_train * sizeof *r.order);
+    if (!r.tb || !r.order) {
+        release(&r, T);
+        return cv_fail(e, "out of memory for %d threads' buffers (batch %d, %zu floats of "
+                       "scratch per image)", T, cfg->batch, m->work_per_sample);
+    }
+    if (cfg->history_path) {
+        r.history = history_open(cfg->history_path, (int)st->epoch, e);
+        if (!r.history) {
+            release(&r, T);
+            return -1;
+        }
+    }
+    cv_progress prog;
+    progress_init(&prog, cfg->out, cfg->quiet);
+    size_t n_batches = (n_train + (size_t)cfg->batch - 1) / (size_t)cfg->batch;
+    long steps_run = 0;
+    int status = TRAIN_FINISHED;
+    batch_job job = { .m = m, .images = &d->train, .order = r.order, .seed = cfg->seed,
+                      .params = st->params, .opt = &st->opt, .tb = r.tb };
+
+    while (st->epoch < (uint32_t)cfg->epochs) {
+        cv_rng rng = st->epoch_rng;
+        if (cfg->shuffle)
+            rng_permutation(&rng, r.order, n_train);
+        else
+            for (size_t i = 0; i < n_train; i++)
+                r.order[i] = (uint32_t)i;
+        job.epoch = st->epoch;
+        progress_epoch_begin(&prog, (int)st->epoch + 1, cfg->epochs, n_batches,
+                             st->batch_pos);
+        while (st->batch_pos < n_batches) {
+            if (cfg->stop_signal && *cfg->stop_signal) {
+                status = TRAIN_INTERRUPTED;
+                goto stop;
+            }
+            if (cfg->steps > 0 && steps_run >= cfg->steps) {
+                status = TRAIN_STEPS_DONE;
+                goto stop;
+            }
+            job.first = st->batch_pos * (size_t)cfg->batch;
+            job.n = (int)(n_train - job.first < (size_t)cfg->batch ? n_train - job.first
+                                                                   : (size_t)cfg->batch);
+            pool_run(r.pool, compute_task, &job);
+            double loss = 0;
+            size_t correct = 0;
+            for (int t = 0; t < T; t++) {
+                loss += r.tb[t].loss;
+                correct += r.tb[t].correct;
+            }
+            if (!isfinite(loss)) {
+                release(&r, T);
+                return cv_fail(e, "the loss is %s in epoch %u, batch %llu; stopped (the last "
+                               "good checkpoint is kept%s%s)", isnan(loss) ? "NaN" : "infinite",
+                               st->epoch + 1, (unsigned long long)st->batch_pos + 1,
+                               cfg->save_path ? ": " : "",
+                               cfg->save_path ? cfg->save_path : "");
+            }
+            optim_begin_step(&st->opt);
+            pool_run(r.pool, update_task, &job);
+            st->run_loss += loss;
+            st->run_correct += correct;
+            st->run_seen += (uint64_t)job.n;
+            st->batch_pos++;
+            steps_run++;
+            progress_update(&prog, st->batch_pos, st->run_loss / (double)st->run_seen,
+                            (double)st->run_correct / (double)st->run_seen);
+            if (cfg->save_every > 0 && st->opt.step % (uint64_t)cfg->save_every == 0 &&
+                st->batch_pos < n_batches &&
+                save(cfg->save_path, m, cfg, st, n_train, e) < 0) {
+                release(&r, T);
+                return -1;
+            }
+        }
+        if (finish_epoch(m, d, cfg, st, &r, &prog, n_train, n_val, n_batches, e) < 0) {
+            release(&r, T);
+            return -1;
+        }
+        st->epoch++;
+        st->batch_pos = 0;
+        st->epoch_rng = rng;
+        st->run_loss = 0;
+        st->run_correct = 0;
+        st->run_seen = 0;
+        if (save(cfg->save_path, m, cfg, st, n_train, e) < 0) {
+            release(&r, T);
+            return -1;
+        }
+    }
+    release(&r, T);
+    return TRAIN_FINISHED;
+
+stop:
+    if (!cfg->quiet && prog.tty)
+        fputc('\n', cfg->out);
+    release(&r, T);
+    if (save(cfg->save_path, m, cfg, st, n_train, e) < 0)
+        return -1;
+    return status;
+}

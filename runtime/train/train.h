@@ -1,0 +1,72 @@
+/* train.h - the training loop: seeded shuffling, mini-batches split over a
+ * thread pool with per-thread gradients reduced in a fixed order, an
+ * optimizer step per batch, evaluation and checkpoints per epoch. */
+#ifndef CONVC_TRAIN_H
+#define CONVC_TRAIN_H
+
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "convc_model.h"
+#include "data/dataset.h"
+#include "base/error.h"
+#include "train/optim.h"
+#include "base/rng.h"
+
+typedef struct {
+    int epochs;                 /* in total, counting resumed ones */
+    int batch;
+    int threads;
+    uint64_t seed;
+    cv_optim_config optim;
+    double val_split;           /* last fraction of the training set, as Keras */
+    size_t limit_train;         /* first N training images (0: all) */
+    size_t limit_test;          /* first N test images (0: all) */
+    long steps;                 /* stop after this many batches in this run (0: no limit) */
+    int shuffle;
+    long save_every;            /* also checkpoint every N optimizer steps (0: epochs only) */
+    const char *save_path;      /* NULL: no checkpoints */
+    const char *history_path;   /* NULL: no history */
+    int quiet;
+    FILE *out;                  /* progress and epoch lines */
+    /* Set (to the signal number) by a signal handler: the loop saves a
+     * checkpoint at the next batch boundary and returns TRAIN_INTERRUPTED. */
+    volatile sig_atomic_t *stop_signal;
+} cv_train_config;
+
+/* Everything that changes during a run; a checkpoint captures all of it. */
+typedef struct {
+    size_t n_params;
+    float *params;
+    cv_optimizer opt;
+    uint32_t epoch;             /* epochs completed */
+    uint64_t batch_pos;         /* batches completed in the current epoch */
+    cv_rng epoch_rng;           /* shuffle generator at the start of the epoch */
+    double run_loss;            /* current epoch: summed loss, */
+    uint64_t run_correct;       /*   correct predictions, */
+    uint64_t run_seen;          /*   images seen */
+    uint64_t resumed_n_train;   /* from a checkpoint (0: fresh run) */
+} cv_train_state;
+
+enum { TRAIN_FINISHED = 0, TRAIN_STEPS_DONE = 1, TRAIN_INTERRUPTED = 2 };
+
+cv_train_config train_defaults(void);
+/* A fresh run: Glorot-uniform weights drawn from the seed, then the
+ * shuffle generator continues the same stream. */
+int train_state_new(cv_train_state *st, const convc_model *m, const cv_train_config *cfg,
+                    cv_error *e);
+/* Continues the run in checkpoint path; cfg must carry its optimizer. */
+int train_state_resume(cv_train_state *st, const convc_model *m, const cv_train_config *cfg,
+                       const char *path, cv_error *e);
+void train_state_free(cv_train_state *st);
+
+/* The model can take the data set's images and labels (names dir). */
+int train_check_data(const convc_model *m, const cv_dataset *d, const char *dir, cv_error *e);
+
+/* Trains until cfg->epochs are done, cfg->steps batches were run, or a stop
+ * signal arrives.  Returns TRAIN_* or -1 (e.g. a NaN loss, naming the epoch
+ * and batch; the last good checkpoint is kept). */
+int train_run(const convc_model *m, const cv_dataset *d, const cv_train_config *cfg,
+              cv_train_state *st, cv_error *e);
+
+#endif
