@@ -6,21 +6,39 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ORDER ir_kind */
-static const char *const kind_names[] = { "conv", "pool", "flatten", "dense", "dropout" };
-/* ORDER ir_activation */
-static const char *const activation_names[] = { "linear", "relu", "tanh", "sigmoid", "softmax" };
+#define IR_SPELLING(id, word) #word,
+const char *const ir_kind_names[IR_N_KINDS] = { IR_LAYER_KINDS(IR_SPELLING) };
+const char *const ir_activation_names[IR_N_ACTIVATIONS] = { IR_ACTIVATIONS(IR_SPELLING) };
+const char *const ir_pool_kind_names[IR_N_POOL_KINDS] = { IR_POOL_KINDS(IR_SPELLING) };
+const char *const ir_padding_names[IR_N_PADDINGS] = { IR_PADDINGS(IR_SPELLING) };
 
-const char *ir_kind_name(ir_kind k)
+static const char *name_of(const char *const *names, int n, int i)
 {
-    return (unsigned)k < sizeof kind_names / sizeof kind_names[0] ? kind_names[k] : "?";
+    return i >= 0 && i < n ? names[i] : "?";
 }
 
+static int index_of(const char *const *names, int n, const char *word)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(names[i], word) == 0)
+            return i;
+    return -1;
+}
+
+const char *ir_kind_name(ir_kind k) { return name_of(ir_kind_names, IR_N_KINDS, (int)k); }
 const char *ir_activation_name(ir_activation a)
 {
-    return (unsigned)a < sizeof activation_names / sizeof activation_names[0]
-        ? activation_names[a] : "?";
+    return name_of(ir_activation_names, IR_N_ACTIVATIONS, (int)a);
 }
+const char *ir_pool_kind_name(ir_pool_kind p)
+{
+    return name_of(ir_pool_kind_names, IR_N_POOL_KINDS, (int)p);
+}
+const char *ir_padding_name(ir_padding p) { return name_of(ir_padding_names, IR_N_PADDINGS, (int)p); }
+int ir_kind_of(const char *w) { return index_of(ir_kind_names, IR_N_KINDS, w); }
+int ir_activation_of(const char *w) { return index_of(ir_activation_names, IR_N_ACTIVATIONS, w); }
+int ir_pool_kind_of(const char *w) { return index_of(ir_pool_kind_names, IR_N_POOL_KINDS, w); }
+int ir_padding_of(const char *w) { return index_of(ir_padding_names, IR_N_PADDINGS, w); }
 
 typedef struct {
     char *text;

@@ -15,10 +15,25 @@
 #define IR_MAX_ACTIVATION (1LL << 26) /* floats in one layer's output */
 #define IR_MAX_NAME       63          /* model name length (a C identifier) */
 
-typedef enum { IR_CONV, IR_POOL, IR_FLATTEN, IR_DENSE, IR_DROPOUT } ir_kind;
-typedef enum { IR_LINEAR, IR_RELU, IR_TANH, IR_SIGMOID, IR_SOFTMAX } ir_activation;
-typedef enum { IR_POOL_MAX, IR_POOL_AVG } ir_pool_kind;
-typedef enum { IR_VALID, IR_SAME } ir_padding;
+/* Each enum is one list: X(ENUMERATOR, spelling).  The spelling is the word of
+ * the spec language, and the one name table (ir.c) that errors, hints, the IR
+ * text, the generators and the docs tests all use.  A layer kind's spelling
+ * also names its descriptor (front/layers.c) and its emitter
+ * (codegen/layers/<spelling>.c). */
+#define IR_LAYER_KINDS(X) \
+    X(IR_CONV, conv) X(IR_POOL, pool) X(IR_FLATTEN, flatten) X(IR_DENSE, dense) \
+    X(IR_DROPOUT, dropout)
+#define IR_ACTIVATIONS(X) \
+    X(IR_LINEAR, linear) X(IR_RELU, relu) X(IR_TANH, tanh) X(IR_SIGMOID, sigmoid) \
+    X(IR_SOFTMAX, softmax)
+#define IR_POOL_KINDS(X) X(IR_POOL_MAX, max) X(IR_POOL_AVG, avg)
+#define IR_PADDINGS(X)   X(IR_VALID, valid) X(IR_SAME, same)
+
+#define IR_ENUMERATOR(id, word) id,
+typedef enum { IR_LAYER_KINDS(IR_ENUMERATOR) IR_N_KINDS } ir_kind;
+typedef enum { IR_ACTIVATIONS(IR_ENUMERATOR) IR_N_ACTIVATIONS } ir_activation;
+typedef enum { IR_POOL_KINDS(IR_ENUMERATOR) IR_N_POOL_KINDS } ir_pool_kind;
+typedef enum { IR_PADDINGS(IR_ENUMERATOR) IR_N_PADDINGS } ir_padding;
 
 typedef struct { int h, w, c; } ir_shape;   /* HWC; a vector is 1 x 1 x n */
 
@@ -63,8 +78,21 @@ typedef struct {
 char *ir_canonical(const ir_model *m);
 /* FNV-1a 64 of ir_canonical(m). */
 uint64_t ir_hash(const ir_model *m);
+/* The spelling of an enumerator ("?" when out of range), and the enumerator a
+ * spelling names (-1 when none). */
 const char *ir_kind_name(ir_kind k);
 const char *ir_activation_name(ir_activation a);
+const char *ir_pool_kind_name(ir_pool_kind p);
+const char *ir_padding_name(ir_padding p);
+int ir_kind_of(const char *word);
+int ir_activation_of(const char *word);
+int ir_pool_kind_of(const char *word);
+int ir_padding_of(const char *word);
+/* The name tables themselves, for suggestions and listings. */
+extern const char *const ir_kind_names[IR_N_KINDS];
+extern const char *const ir_activation_names[IR_N_ACTIVATIONS];
+extern const char *const ir_pool_kind_names[IR_N_POOL_KINDS];
+extern const char *const ir_padding_names[IR_N_PADDINGS];
 void ir_free(ir_model *m);
 
 #endif

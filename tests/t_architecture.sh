@@ -5,8 +5,8 @@
 cd "$(dirname "$0")/.." || exit 2
 allowed() {
     case $1 in
-    compiler/front)      echo "front" ;;
-    compiler/codegen)    echo "codegen" ;;
+    compiler/front)      echo "front base" ;;
+    compiler/codegen)    echo "codegen base" ;;
     compiler/output)     echo "output codegen base train" ;;
     compiler/experiment) echo "experiment front base" ;;
     compiler/cli)        echo "cli front codegen output experiment base" ;;
