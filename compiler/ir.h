@@ -30,10 +30,18 @@
 #define IR_PADDINGS(X)   X(IR_VALID, valid) X(IR_SAME, same)
 
 #define IR_ENUMERATOR(id, word) id,
-typedef enum { IR_LAYER_KINDS(IR_ENUMERATOR) IR_N_KINDS } ir_kind;
-typedef enum { IR_ACTIVATIONS(IR_ENUMERATOR) IR_N_ACTIVATIONS } ir_activation;
-typedef enum { IR_POOL_KINDS(IR_ENUMERATOR) IR_N_POOL_KINDS } ir_pool_kind;
-typedef enum { IR_PADDINGS(IR_ENUMERATOR) IR_N_PADDINGS } ir_padding;
+#define IR_PLUS_ONE(id, word) + 1
+typedef enum { IR_LAYER_KINDS(IR_ENUMERATOR) } ir_kind;
+typedef enum { IR_ACTIVATIONS(IR_ENUMERATOR) } ir_activation;
+typedef enum { IR_POOL_KINDS(IR_ENUMERATOR) } ir_pool_kind;
+typedef enum { IR_PADDINGS(IR_ENUMERATOR) } ir_padding;
+/* Counts outside the enums, so that a switch over one needs no default. */
+enum {
+    IR_N_KINDS = 0 IR_LAYER_KINDS(IR_PLUS_ONE),
+    IR_N_ACTIVATIONS = 0 IR_ACTIVATIONS(IR_PLUS_ONE),
+    IR_N_POOL_KINDS = 0 IR_POOL_KINDS(IR_PLUS_ONE),
+    IR_N_PADDINGS = 0 IR_PADDINGS(IR_PLUS_ONE)
+};
 
 typedef struct { int h, w, c; } ir_shape;   /* HWC; a vector is 1 x 1 x n */
 
