@@ -78,40 +78,14 @@ static void sb_printf(strbuf *b, const char *fmt, ...)
     }
 }
 
-static void window_text(strbuf *b, const ir_layer *L)
-{
-    sb_printf(b, "%dx%d stride=%dx%d %s pad=%d,%d,%d,%d", L->kh, L->kw, L->sh, L->sw,
-              L->padding == IR_SAME ? "same" : "valid",
-              L->pad_top, L->pad_left, L->pad_bottom, L->pad_right);
-}
-
 char *ir_canonical(const ir_model *m)
 {
     strbuf b = { NULL, 0, 0, 0 };
     sb_printf(&b, "input %dx%dx%d\n", m->input.h, m->input.w, m->input.c);
     for (int i = 0; i < m->n_layers; i++) {
         const ir_layer *L = &m->layers[i];
-        switch (L->kind) {
-        case IR_CONV:
-            sb_printf(&b, "conv %d k=", L->filters);
-            window_text(&b, L);
-            sb_printf(&b, " %s", ir_activation_name(L->act));
-            break;
-        case IR_POOL:
-            sb_printf(&b, "pool %s ", L->pool == IR_POOL_AVG ? "avg" : "max");
-            window_text(&b, L);
-            break;
-        case IR_FLATTEN:
-            sb_printf(&b, "flatten");
-            break;
-        case IR_DENSE:
-            sb_printf(&b, "dense %d %s", L->units, ir_activation_name(L->act));
-            break;
-        case IR_DROPOUT:
-            sb_printf(&b, "dropout %.17g", L->rate);
-            break;
-        }
-        sb_printf(&b, " -> %dx%dx%d\n", L->out.h, L->out.w, L->out.c);
+        sb_printf(&b, "%s -> %dx%dx%d\n", L->canonical ? L->canonical : ir_kind_name(L->kind),
+                  L->out.h, L->out.w, L->out.c);
     }
     if (b.failed) {
         free(b.text);
@@ -138,8 +112,10 @@ void ir_free(ir_model *m)
 {
     if (!m)
         return;
-    for (int i = 0; i < m->n_layers; i++)
+    for (int i = 0; i < m->n_layers; i++) {
         free(m->layers[i].source);
+        free(m->layers[i].canonical);
+    }
     free(m->layers);
     free(m->name);
     free(m->spec_path);

@@ -14,6 +14,9 @@
 #define IR_MAX_PARAMS     (1LL << 28) /* 268M floats = 1 GiB of weights */
 #define IR_MAX_ACTIVATION (1LL << 26) /* floats in one layer's output */
 #define IR_MAX_NAME       63          /* model name length (a C identifier) */
+#define IR_MAX_CLASSES    256         /* units of the last layer: labels are bytes */
+#define IR_MAX_WORK       ((1LL << 31) - 1) /* floats of work buffers per sample,
+                                         bounded from the shapes (front/sema.c) */
 
 /* Each enum is one list: X(ENUMERATOR, spelling).  The spelling is the word of
  * the spec language, and the one name table (ir.c) that errors, hints, the IR
@@ -49,6 +52,9 @@ typedef struct {
     ir_kind kind;
     int line;               /* 1-based line of the statement in the spec */
     char *source;           /* the statement's text as written, trimmed */
+    char *canonical;        /* the statement with every default spelled out, as
+                               ir_canonical() prints it: "conv 32 k=3x3 stride=1x1
+                               same pad=1,1,1,1 relu"; NULL: the kind's name */
     ir_shape in, out;
     /* conv and pool: window, stride and padding.  Padding amounts are
      * resolved like TensorFlow: for 'same', total = max((out-1)*s + k - in, 0),

@@ -47,10 +47,13 @@ START_TEST(one_line_form)
     parsed p = parse("input 28x28x1; conv 32 k=3 same relu; pool 2; flatten; dense 10 softmax");
     ck_assert_int_eq(p.n_errors, 0);
     ck_assert_int_eq(p.spec->n_stmts, 5);
-    static const ast_stmt_kind kinds[] = { AST_INPUT, AST_CONV, AST_POOL, AST_FLATTEN, AST_DENSE };
+    static const ast_stmt_kind kinds[] = { AST_INPUT, AST_LAYER, AST_LAYER, AST_LAYER, AST_LAYER };
+    static const ir_kind layers[] = { 0, IR_CONV, IR_POOL, IR_FLATTEN, IR_DENSE };
     static const int n_items[] = { 1, 4, 1, 0, 2 };
     for (int i = 0; i < 5; i++) {
         ck_assert_int_eq(stmt_at(p.spec, i)->kind, kinds[i]);
+        if (kinds[i] == AST_LAYER)
+            ck_assert_int_eq(stmt_at(p.spec, i)->layer, layers[i]);
         ck_assert_int_eq(stmt_at(p.spec, i)->n_items, n_items[i]);
     }
     parsed_free(&p);
@@ -123,8 +126,10 @@ START_TEST(recovers_at_each_statement)
     /* Every statement without an error is kept. */
     ck_assert_int_eq(p.spec->n_stmts, 3);
     ck_assert_int_eq(stmt_at(p.spec, 0)->kind, AST_INPUT);
-    ck_assert_int_eq(stmt_at(p.spec, 1)->kind, AST_FLATTEN);
-    ck_assert_int_eq(stmt_at(p.spec, 2)->kind, AST_DENSE);
+    ck_assert_int_eq(stmt_at(p.spec, 1)->kind, AST_LAYER);
+    ck_assert_int_eq(stmt_at(p.spec, 1)->layer, IR_FLATTEN);
+    ck_assert_int_eq(stmt_at(p.spec, 2)->kind, AST_LAYER);
+    ck_assert_int_eq(stmt_at(p.spec, 2)->layer, IR_DENSE);
     ck_assert_ptr_nonnull(strstr(p.messages, "t.spec:2:11: error: expected a value after '='"));
     ck_assert_ptr_nonnull(strstr(p.messages, "t.spec:3:6: error: unexpected '='; options are "
                                  "written key=value, e.g. 'k=3'\n"));

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "front/frontend.h"
+#include "front/layers.h"
 #include "front/sema.h"
 
 static char *last_messages;
@@ -167,15 +168,15 @@ END_TEST
 START_TEST(window_function)
 {
     int out, before, after;
-    ck_assert(sema_window(28, 3, 1, IR_VALID, &out, &before, &after));
+    ck_assert(layer_window(28, 3, 1, IR_VALID, &out, &before, &after));
     ck_assert_int_eq(out, 26);
-    ck_assert(!sema_window(2, 3, 1, IR_VALID, &out, &before, &after));
-    ck_assert(sema_window(3, 3, 1, IR_VALID, &out, &before, &after));
+    ck_assert(!layer_window(2, 3, 1, IR_VALID, &out, &before, &after));
+    ck_assert(layer_window(3, 3, 1, IR_VALID, &out, &before, &after));
     ck_assert_int_eq(out, 1);
-    ck_assert(sema_window(9, 3, 3, IR_SAME, &out, &before, &after));
+    ck_assert(layer_window(9, 3, 3, IR_SAME, &out, &before, &after));
     ck_assert_int_eq(out, 3);
     ck_assert_int_eq(before + after, 0);
-    ck_assert(sema_window(10, 3, 3, IR_SAME, &out, &before, &after));
+    ck_assert(layer_window(10, 3, 3, IR_SAME, &out, &before, &after));
     ck_assert_int_eq(out, 4);                       /* ceil(10/3) */
     ck_assert_int_eq(before, 1);                    /* total (4-1)*3+3-10 = 2 */
     ck_assert_int_eq(after, 1);
@@ -289,6 +290,41 @@ START_TEST(model_names)
     name[IR_MAX_NAME] = 'n';
     name[IR_MAX_NAME + 1] = '\0';
     ck_assert(!sema_valid_model_name(name));
+    /* The runtime's prefixes, in any case, alone or before '_'. */
+    ck_assert(!sema_valid_model_name("convc"));
+    ck_assert(!sema_valid_model_name("convc_net"));
+    ck_assert(!sema_valid_model_name("CONVC_MODEL_ABI"));
+    ck_assert(!sema_valid_model_name("cv"));
+    ck_assert(!sema_valid_model_name("Cv_net"));
+    ck_assert(sema_valid_model_name("convcnet"));
+    ck_assert(sema_valid_model_name("cvnet"));
+    ck_assert(sema_valid_model_name("my_convc"));
+    ck_assert_ptr_null(load_as("x/convc.spec", "input 2x2x1\nflatten\ndense 2\n"));
+    ck_assert_ptr_nonnull(strstr(last_messages, "model name 'convc', which is reserved"));
+}
+END_TEST
+
+START_TEST(limits_checked_in_sema)
+{
+    /* Labels are bytes: 256 classes at most. */
+    ir_model *m = load("input 8x8x1\nflatten\ndense 256 softmax\n");
+    ck_assert_int_eq(m->n_classes, 256);
+    ir_free(m);
+    ck_assert_ptr_null(load_as("specs/t.spec", "input 8x8x1\nflatten\ndense 257 softmax\n"));
+    ck_assert_ptr_nonnull(strstr(last_messages, "specs/t.spec:3:7: error: the output layer "
+                                 "has 257 units, over the limit of 256 classes"));
+    /* Work buffers: each 1x1 conv over 4096x4096x4 counts 4 * 2^26 floats
+     * (output, gradient, padded input, its gradient); the 8th reaches 2^31. */
+    char text[512] = "input 4096x4096x4\n";
+    for (int i = 0; i < 7; i++)
+        strcat(text, "conv 4 k=1\n");
+    ck_assert_ptr_null(load_as("specs/t.spec", text));     /* it does not end with a dense layer ... */
+    ck_assert_ptr_nonnull(strstr(last_messages, "must end with a dense layer"));
+    ck_assert_ptr_null(strstr(last_messages, "work buffers"));     /* ... but fits */
+    strcat(text, "conv 4 k=1\n");
+    ck_assert_ptr_null(load_as("specs/t.spec", text));
+    ck_assert_ptr_nonnull(strstr(last_messages, "specs/t.spec:9:1: error: this layer takes "
+                                 "the model's work buffers to 2147483648 floats"));
 }
 END_TEST
 
@@ -416,6 +452,7 @@ static Suite *shapes_suite(void)
     TCase *lim = tcase_create("limits");
     tcase_add_checked_fixture(lim, NULL, teardown);
     tcase_add_test(lim, limits);
+    tcase_add_test(lim, limits_checked_in_sema);
     tcase_add_test(lim, errors_return_null_with_a_located_message);
     tcase_add_test(lim, suggestions);
     suite_add_tcase(s, lim);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include "cli/commands.h"
 #include "front/frontend.h"
+#include "front/layers.h"
 
 static const char summary_usage[] =
     "usage: convc summary FILE...\n"
@@ -31,31 +32,6 @@ static const char *grouped(int64_t v, char *buf, size_t size)
     return buf;
 }
 
-static void resolved_options(const ir_layer *L, char *buf, size_t size)
-{
-    switch (L->kind) {
-    case IR_CONV:
-    case IR_POOL:
-        snprintf(buf, size, "%s%s%dx%d stride=%dx%d %s pad=%d,%d,%d,%d%s%s",
-                 L->kind == IR_POOL ? (L->pool == IR_POOL_AVG ? "avg" : "max") : "",
-                 L->kind == IR_CONV ? "k=" : " ",
-                 L->kh, L->kw, L->sh, L->sw, L->padding == IR_SAME ? "same" : "valid",
-                 L->pad_top, L->pad_left, L->pad_bottom, L->pad_right,
-                 L->kind == IR_CONV ? " " : "",
-                 L->kind == IR_CONV ? ir_activation_name(L->act) : "");
-        break;
-    case IR_DENSE:
-        snprintf(buf, size, "%s", ir_activation_name(L->act));
-        break;
-    case IR_DROPOUT:
-        snprintf(buf, size, "rate=%g", L->rate);
-        break;
-    case IR_FLATTEN:
-        buf[0] = '\0';
-        break;
-    }
-}
-
 static void print_summary(const ir_model *m)
 {
     static const char rule[] =
@@ -75,12 +51,12 @@ static void print_summary(const ir_model *m)
         const ir_layer *L = &m->layers[i];
         snprintf(name, sizeof name, "%s%d (%s)", ir_kind_name(L->kind), L->ordinal,
                  ir_kind_name(L->kind));
-        flat = flat || L->kind == IR_FLATTEN || L->kind == IR_DENSE;
+        flat = flat || layer_descs[L->kind]->makes_vector;
         if (flat)
             snprintf(shape, sizeof shape, "(%d,)", L->out.c);
         else
             snprintf(shape, sizeof shape, "(%d, %d, %d)", L->out.h, L->out.w, L->out.c);
-        resolved_options(L, opts, sizeof opts);
+        layer_descs[L->kind]->summary(L, opts, sizeof opts);
         printf("%-20s %-16s %12s %9.2f%s%s\n", name, shape, grouped(L->params, a, sizeof a),
                (double)L->flops / 1e6, opts[0] ? "  " : "", opts);
     }

@@ -4,22 +4,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ORDER ast_stmt_kind */
-static const char *const stmt_keywords[] = {
-    "model", "input", "conv", "pool", "flatten", "dense", "dropout",
-};
-
-const char *ast_stmt_keyword(ast_stmt_kind kind)
+const char *ast_keyword(int i)
 {
-    return kind < AST_UNKNOWN ? stmt_keywords[kind] : NULL;
+    if (i == 0)
+        return "model";
+    if (i == 1)
+        return "input";
+    return ir_kind_name((ir_kind)(i - 2));
 }
 
-ast_stmt_kind ast_stmt_kind_of(const char *word)
+ast_stmt_kind ast_stmt_kind_of(const char *word, ir_kind *layer)
 {
-    for (int k = 0; k < AST_UNKNOWN; k++)
-        if (strcmp(word, stmt_keywords[k]) == 0)
-            return (ast_stmt_kind)k;
-    return AST_UNKNOWN;
+    if (strcmp(word, "model") == 0)
+        return AST_MODEL;
+    if (strcmp(word, "input") == 0)
+        return AST_INPUT;
+    int k = ir_kind_of(word);
+    if (k < 0)
+        return AST_UNKNOWN;
+    if (layer)
+        *layer = (ir_kind)k;
+    return AST_LAYER;
 }
 
 /* Decimal digits to int64, saturating; returns false on overflow. */
@@ -160,7 +165,7 @@ ast_stmt *ast_stmt_new(ast_value *head, bool is_keyword, ast_items *items, src_l
         ast_items_free(items);
         return NULL;
     }
-    s->kind = is_keyword ? ast_stmt_kind_of(head->text) : AST_UNKNOWN;
+    s->kind = is_keyword ? ast_stmt_kind_of(head->text, &s->layer) : AST_UNKNOWN;
     s->loc = loc;
     s->head = head;
     s->items = items->first;

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "front/diag.h"
+#include "ir.h"
 
 typedef enum { AST_INT, AST_REAL, AST_DIMS, AST_WORD } ast_value_kind;
 
@@ -36,14 +37,17 @@ typedef struct {
     int count;
 } ast_items;
 
-/* ORDER: ast_stmt_kind follows the table in ast.c. */
+/* The statements: `model`, `input`, and one per layer kind, whose keyword
+ * is the kind's spelling (ir_kind_names). */
 typedef enum {
-    AST_MODEL, AST_INPUT, AST_CONV, AST_POOL, AST_FLATTEN, AST_DENSE, AST_DROPOUT,
+    AST_MODEL, AST_INPUT,
+    AST_LAYER,
     AST_UNKNOWN             /* a word that is not a statement keyword */
 } ast_stmt_kind;
 
 typedef struct ast_stmt {
     ast_stmt_kind kind;
+    ir_kind layer;          /* AST_LAYER: which */
     src_loc loc;            /* the whole statement */
     ast_value *head;        /* the keyword (or unknown word) */
     ast_item *items;
@@ -71,9 +75,12 @@ void ast_items_free(ast_items *items);
 void ast_stmt_free(ast_stmt *s);
 void ast_spec_free(ast_spec *spec);
 
-/* "model", "input", "conv" ...; NULL for AST_UNKNOWN. */
-const char *ast_stmt_keyword(ast_stmt_kind kind);
-/* The statement kind a keyword names, AST_UNKNOWN if none. */
-ast_stmt_kind ast_stmt_kind_of(const char *word);
+/* The statement keywords: "model", "input", then the layer kinds in
+ * ir_kind order.  i in [0, AST_N_KEYWORDS). */
+#define AST_N_KEYWORDS (2 + IR_N_KINDS)
+const char *ast_keyword(int i);
+/* The statement kind a keyword names, AST_UNKNOWN if none; *layer gets the
+ * layer kind of AST_LAYER (layer may be NULL). */
+ast_stmt_kind ast_stmt_kind_of(const char *word, ir_kind *layer);
 
 #endif

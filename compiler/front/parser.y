@@ -61,13 +61,11 @@ static void spec_error(const SPEC_LTYPE *loc, yyscan_t scanner, parse_ctx *ctx,
     ast_stmt *stmt;
 }
 
-%token <value> MODEL "model" INPUT "input" CONV "conv" POOL "pool"
-               FLATTEN "flatten" DENSE "dense" DROPOUT "dropout"
-%token <value> NAME "name" INT "integer" REAL "real number" DIMS "dimensions"
+%token <value> KEYWORD "keyword" NAME "name" INT "integer" REAL "real number" DIMS "dimensions"
 %token NEWLINE "end of line" SEMI "';'" EQUALS "'='"
 %token END 0 "end of file"
 
-%nterm <value> keyword word value
+%nterm <value> word value
 %nterm <item> item
 %nterm <items> items
 %nterm <stmt> stmt
@@ -93,11 +91,9 @@ line:
 eos: NEWLINE | SEMI ;
 
 stmt:
-  keyword items { $$ = ast_stmt_new($1, true, $2, @$); if (!$$) YYNOMEM; }
+  KEYWORD items { $$ = ast_stmt_new($1, true, $2, @$); if (!$$) YYNOMEM; }
 | NAME items    { $$ = ast_stmt_new($1, false, $2, @$); if (!$$) YYNOMEM; }
 ;
-
-keyword: MODEL | INPUT | CONV | POOL | FLATTEN | DENSE | DROPOUT ;
 
 items:
   %empty        { $$ = ast_items_new(); if (!$$) YYNOMEM; }
@@ -111,7 +107,7 @@ item:
 
 /* Keywords are ordinary words inside a statement, so that a model may be
  * named 'dense' and a missing ';' is reported by the semantic pass. */
-word: NAME | keyword ;
+word: NAME | KEYWORD ;
 
 value: word | INT | REAL | DIMS ;
 
@@ -149,21 +145,26 @@ static int yyreport_syntax_error(const yypcontext_t *pctx, yyscan_t scanner, par
     bool at_statement_start = false, wants_value = false;
     bool can_end = false;
     for (int i = 0; i < n; i++) {
-        at_statement_start |= expected[i] == YYSYMBOL_MODEL;
+        at_statement_start |= expected[i] == YYSYMBOL_KEYWORD;
         wants_value |= expected[i] == YYSYMBOL_INT;
         can_end |= expected[i] == YYSYMBOL_NEWLINE;
     }
-    /* A value may be a keyword (a model named 'dense'), so MODEL alone does
-       not mean a statement starts here. */
+    /* A value may be a keyword (a model named 'dense'), so KEYWORD alone
+       does not mean a statement starts here. */
     at_statement_start &= !wants_value;
     wants_value &= !can_end;
     if (at_statement_start) {
-        diag_error(ctx->diag, *loc, "expected a statement (model, input, conv, pool, "
-                   "flatten, dense, dropout), found %s", what);
+        char keywords[256] = "";
+        for (int i = 0; i < AST_N_KEYWORDS; i++) {
+            size_t used = strlen(keywords);
+            snprintf(keywords + used, sizeof keywords - used, "%s%s", i ? ", " : "",
+                     ast_keyword(i));
+        }
+        diag_error(ctx->diag, *loc, "expected a statement (%s), found %s", keywords, what);
     } else if (found == YYSYMBOL_EQUALS) {
         diag_error(ctx->diag, *loc, "unexpected '='; options are written key=value, "
                    "e.g. 'k=3'");
-    } else if (wants_value && n > MAX_LISTED) {
+    } else if (wants_value) {
         diag_error(ctx->diag, *loc, "expected a value after '=' (a number, dimensions "
                    "such as 3x3, or a word), found %s", what);
     } else if (n <= 0 || n > MAX_LISTED) {

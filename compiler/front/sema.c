@@ -1,21 +1,18 @@
-/* sema.c - the semantic pass: checks each statement's options, resolves
+/* sema.c - the semantic pass: checks each statement's options against its
+ * syntax (a layer's comes from its descriptor, front/layers.h), resolves
  * defaults like Keras, infers shapes (TensorFlow's padding rules), counts
- * parameters, FLOPs and activations, and builds the IR.
- *
- * FLOPs per image, forward (docs/spec-language.md):
- *   conv    2*KH*KW*Cin*Cout*OH*OW  + OH*OW*Cout (bias) + activation
- *   dense   2*In*Out                + Out (bias)        + activation
- *   pool    KH*KW*OH*OW*C (one compare or add per window element),
- *           + OH*OW*C for the division of 'avg'
- *   activation: relu, tanh, sigmoid 1 per output value, softmax 3, linear 0
- *   flatten, dropout (identity at inference) 0 */
+ * parameters, FLOPs, activations and work buffers, checks every limit of
+ * ir.h, and builds the IR. */
 #include "front/sema.h"
 
 #include <ctype.h>
 #include <limits.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "front/layers.h"
+#include "front/names.h"
 
 /* ---- vocabulary ----------------------------------------------------------- */
 
@@ -23,9 +20,9 @@ enum {
     OPT_NUMBER    = 1 << 0,     /* a bare number: filters, units, size, rate */
     OPT_KERNEL    = 1 << 1,     /* k=K | k=KHxKW */
     OPT_STRIDE    = 1 << 2,     /* stride=S | stride=SHxSW */
-    OPT_PADDING   = 1 << 3,     /* same | valid */
-    OPT_ACT       = 1 << 4,     /* relu | tanh | sigmoid | linear | softmax */
-    OPT_POOL_KIND = 1 << 5,     /* max | avg */
+    OPT_PADDING   = 1 << 3,     /* ir_padding_names */
+    OPT_ACT       = 1 << 4,     /* ir_activation_names */
+    OPT_POOL_KIND = 1 << 5,     /* ir_pool_kind_names */
     OPT_NAME      = 1 << 6,     /* a bare word: the model name */
 };
 
@@ -33,64 +30,38 @@ typedef struct {
     unsigned allowed;
     const char *number_what;    /* what the bare number means */
     const char *usage;
-} stmt_schema;
+} stmt_syntax;
 
-/* ORDER ast_stmt_kind */
-static const stmt_schema schemas[] = {
-    { OPT_NAME, NULL, "model NAME" },
-    { OPT_NUMBER, "input shape", "input HxWxC" },
-    { OPT_NUMBER | OPT_KERNEL | OPT_STRIDE | OPT_PADDING | OPT_ACT, "number of filters",
-      "conv N k=K|k=KHxKW [stride=S] [same|valid] [ACTIVATION]" },
-    { OPT_NUMBER | OPT_STRIDE | OPT_PADDING | OPT_POOL_KIND, "pool size",
-      "pool [max|avg] [N|NxM] [stride=S] [same|valid]" },
-    { 0, NULL, "flatten" },
-    { OPT_NUMBER | OPT_ACT, "number of units", "dense N [ACTIVATION]" },
-    { OPT_NUMBER, "dropout rate", "dropout P" },
-};
-
-static const char *const padding_words[] = { "valid", "same" };          /* ORDER ir_padding */
-static const char *const pool_words[] = { "max", "avg" };                /* ORDER ir_pool_kind */
-static const char *const act_words[] = {                                 /* ORDER ir_activation */
-    "linear", "relu", "tanh", "sigmoid", "softmax",
-};
-#define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
-
-static int find_word(const char *const *words, int n, const char *w)
+/* What a statement accepts: model and input are fixed, a layer's comes
+ * from its descriptor. */
+static stmt_syntax syntax_of(const ast_stmt *st)
 {
-    for (int i = 0; i < n; i++)
-        if (strcmp(words[i], w) == 0)
-            return i;
-    return -1;
+    static const stmt_syntax model_syntax = { OPT_NAME, NULL, "model NAME" };
+    static const stmt_syntax input_syntax = { OPT_NUMBER, "input shape", "input HxWxC" };
+    if (st->kind == AST_MODEL)
+        return model_syntax;
+    if (st->kind == AST_INPUT)
+        return input_syntax;
+    const layer_desc *ld = layer_descs[st->layer];
+    stmt_syntax sx = { 0, ld->number_what, ld->usage };
+    if (ld->number != LAYER_NUMBER_NONE)
+        sx.allowed |= OPT_NUMBER;
+    if (ld->kernel)
+        sx.allowed |= OPT_KERNEL;
+    if (ld->stride)
+        sx.allowed |= OPT_STRIDE;
+    if (ld->padding)
+        sx.allowed |= OPT_PADDING;
+    if (ld->activation != LAYER_ACT_NONE)
+        sx.allowed |= OPT_ACT;
+    if (ld->pool_kind)
+        sx.allowed |= OPT_POOL_KIND;
+    return sx;
 }
-
-/* C and C++ keywords: a model name becomes a C prefix and a struct name. */
-static const char *const c_keywords[] = {
-    "alignas", "alignof", "and", "and_eq", "asm", "auto", "bitand", "bitor", "bool",
-    "break", "case", "catch", "char", "char16_t", "char32_t", "char8_t", "class",
-    "compl", "concept", "const", "const_cast", "consteval", "constexpr", "constinit",
-    "continue", "co_await", "co_return", "co_yield", "decltype", "default", "delete",
-    "do", "double", "dynamic_cast", "else", "enum", "explicit", "export", "extern",
-    "false", "float", "for", "friend", "goto", "if", "inline", "int", "long",
-    "mutable", "namespace", "new", "noexcept", "not", "not_eq", "nullptr", "operator",
-    "or", "or_eq", "private", "protected", "public", "register", "reinterpret_cast",
-    "requires", "restrict", "return", "short", "signed", "sizeof", "static",
-    "static_assert", "static_cast", "struct", "switch", "template", "this",
-    "thread_local", "throw", "true", "try", "typedef", "typeid", "typename", "union",
-    "unsigned", "using", "virtual", "void", "volatile", "wchar_t", "while", "xor",
-    "xor_eq",
-};
 
 bool sema_valid_model_name(const char *name)
 {
-    size_t n = strlen(name);
-    if (n == 0 || n > IR_MAX_NAME || !isalpha((unsigned char)name[0]))
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)name[i];
-        if (!(c < 0x80 && (isalnum(c) || c == '_')))
-            return false;
-    }
-    return find_word(c_keywords, COUNT(c_keywords), name) < 0;
+    return names_check_model(name) == NAME_OK;
 }
 
 int sema_edit_distance(const char *a, const char *b)
@@ -136,28 +107,6 @@ const char *sema_closest(const char *word, const char *const *cands, int n, int 
     return best;
 }
 
-/* ---- padding -------------------------------------------------------------- */
-
-bool sema_window(int in, int k, int stride, ir_padding padding,
-                 int *out, int *pad_before, int *pad_after)
-{
-    if (padding == IR_VALID) {
-        *pad_before = *pad_after = 0;
-        if (k > in)
-            return false;
-        *out = (in - k) / stride + 1;
-        return true;
-    }
-    /* TensorFlow 'same': out = ceil(in / s); the odd pad goes after. */
-    *out = (in + stride - 1) / stride;
-    int64_t total = (int64_t)(*out - 1) * stride + k - in;
-    if (total < 0)
-        total = 0;
-    *pad_before = (int)(total / 2);
-    *pad_after = (int)(total - total / 2);
-    return true;
-}
-
 /* ---- state ---------------------------------------------------------------- */
 
 typedef struct {
@@ -177,7 +126,8 @@ typedef struct {
     bool shape_known;               /* the shapes so far are valid */
     bool flat;                      /* the current tensor is a vector */
     ir_shape cur;
-    int ordinals[IR_DROPOUT + 1];
+    int64_t work;                   /* the work-buffer bound so far (IR_MAX_WORK) */
+    int ordinals[IR_N_KINDS];
     bool reported_no_input, reported_after_output, reported_too_many;
     bool local_only;                /* see sema_check_statements() */
 } sema;
@@ -189,6 +139,20 @@ static const char *stmt_name(const ast_stmt *st)
 
 /* ---- options -------------------------------------------------------------- */
 
+/* Appends the words of one name table, `last` (a default, or -1) moved to
+ * the end so that the choices that change something come first. */
+static int add_words(const char **out, int n, const char *const *names, int count, int last)
+{
+    for (int i = 0; i < count; i++)
+        if (i != last)
+            out[n++] = names[i];
+    if (last >= 0)
+        out[n++] = names[last];
+    return n;
+}
+
+enum { MAX_OPTION_WORDS = 2 + IR_N_POOL_KINDS + IR_N_PADDINGS + IR_N_ACTIVATIONS };
+
 /* Lists the options a statement accepts, for suggestions. */
 static int option_words(unsigned allowed, const char **out)
 {
@@ -198,24 +162,19 @@ static int option_words(unsigned allowed, const char **out)
     if (allowed & OPT_STRIDE)
         out[n++] = "stride=";
     if (allowed & OPT_POOL_KIND)
-        for (int i = 0; i < COUNT(pool_words); i++)
-            out[n++] = pool_words[i];
+        n = add_words(out, n, ir_pool_kind_names, IR_N_POOL_KINDS, -1);
     if (allowed & OPT_PADDING)
-        for (int i = COUNT(padding_words) - 1; i >= 0; i--)
-            out[n++] = padding_words[i];
+        n = add_words(out, n, ir_padding_names, IR_N_PADDINGS, IR_VALID);
     if (allowed & OPT_ACT)
-        for (int i = 1; i < COUNT(act_words); i++)
-            out[n++] = act_words[i];
-    if (allowed & OPT_ACT)
-        out[n++] = act_words[IR_LINEAR];
+        n = add_words(out, n, ir_activation_names, IR_N_ACTIVATIONS, IR_LINEAR);
     return n;
 }
 
 static void unknown_option(sema *s, const ast_stmt *st, const char *typed, src_loc loc)
 {
-    const stmt_schema *sc = &schemas[st->kind];
-    const char *cands[16];
-    int n = option_words(sc->allowed, cands);
+    stmt_syntax sx = syntax_of(st);
+    const char *cands[MAX_OPTION_WORDS];
+    int n = option_words(sx.allowed, cands);
     const char *hint = sema_closest(typed, cands, n, INT_MAX);
     if (hint) {
         diag_error(s->d, loc, "unknown option '%s' for %s; did you mean '%s'?",
@@ -224,14 +183,14 @@ static void unknown_option(sema *s, const ast_stmt *st, const char *typed, src_l
     }
     diag_error(s->d, loc, "unknown option '%s' for %s", typed, stmt_name(st));
     if (n > 0) {
-        char list[160] = "";
+        char list[512] = "";
         for (int i = 0; i < n; i++) {
             size_t used = strlen(list);
             snprintf(list + used, sizeof list - used, "%s'%s'", i ? ", " : "", cands[i]);
         }
         diag_note(s->d, loc, "%s accepts %s", stmt_name(st), list);
     } else {
-        diag_note(s->d, loc, "usage: %s", sc->usage);
+        diag_note(s->d, loc, "usage: %s", sx.usage);
     }
 }
 
@@ -264,11 +223,12 @@ static void set_keyed(sema *s, const ast_item **slot, const ast_item *item)
  * the next statement). */
 static bool word_option(sema *s, const ast_stmt *st, stmt_opts *o, const ast_value *v)
 {
-    unsigned allowed = schemas[st->kind].allowed;
+    stmt_syntax sx = syntax_of(st);
+    unsigned allowed = sx.allowed;
     const char *w = v->text;
-    bool is_padding = find_word(padding_words, COUNT(padding_words), w) >= 0;
-    bool is_act = find_word(act_words, COUNT(act_words), w) >= 0;
-    bool is_pool = find_word(pool_words, COUNT(pool_words), w) >= 0;
+    bool is_padding = ir_padding_of(w) >= 0;
+    bool is_act = ir_activation_of(w) >= 0;
+    bool is_pool = ir_pool_kind_of(w) >= 0;
 
     if ((allowed & OPT_NAME) && !o->name) {
         o->name = v;
@@ -278,7 +238,7 @@ static bool word_option(sema *s, const ast_stmt *st, stmt_opts *o, const ast_val
         set_flag(s, &o->act, v, "activations");
     } else if (is_pool && (allowed & OPT_POOL_KIND)) {
         set_flag(s, &o->pool_kind, v, "pool types");
-    } else if (ast_stmt_kind_of(w) != AST_UNKNOWN) {
+    } else if (ast_stmt_kind_of(w, NULL) != AST_UNKNOWN) {
         diag_error(s->d, v->loc, "unexpected '%s' in a %s statement", w, stmt_name(st));
         diag_note(s->d, v->loc, "statements end at a newline or ';' (missing before '%s'?)", w);
         return false;
@@ -287,7 +247,7 @@ static bool word_option(sema *s, const ast_stmt *st, stmt_opts *o, const ast_val
                    stmt_name(st));
     } else if (is_padding || is_pool) {
         diag_error(s->d, v->loc, "%s takes no option '%s'", stmt_name(st), w);
-        diag_note(s->d, v->loc, "usage: %s", schemas[st->kind].usage);
+        diag_note(s->d, v->loc, "usage: %s", sx.usage);
     } else if (allowed & OPT_NAME) {
         diag_error(s->d, v->loc, "unexpected '%s' after the model name", w);
     } else {
@@ -301,16 +261,17 @@ static bool flag_allowed(unsigned allowed, const ast_value *v)
 {
     if (v->kind != AST_WORD)
         return false;
-    return ((allowed & OPT_PADDING) && find_word(padding_words, COUNT(padding_words), v->text) >= 0)
-        || ((allowed & OPT_ACT) && find_word(act_words, COUNT(act_words), v->text) >= 0)
-        || ((allowed & OPT_POOL_KIND) && find_word(pool_words, COUNT(pool_words), v->text) >= 0);
+    return ((allowed & OPT_PADDING) && ir_padding_of(v->text) >= 0)
+        || ((allowed & OPT_ACT) && ir_activation_of(v->text) >= 0)
+        || ((allowed & OPT_POOL_KIND) && ir_pool_kind_of(v->text) >= 0);
 }
 
 /* Sorts a statement's options into `o`; false if any was wrong. */
 static bool collect_options(sema *s, const ast_stmt *st, stmt_opts *o)
 {
     int errors = s->d->n_errors;
-    const stmt_schema *sc = &schemas[st->kind];
+    stmt_syntax syntax = syntax_of(st);
+    const stmt_syntax *sc = &syntax;
     memset(o, 0, sizeof *o);
     for (const ast_item *it = st->items; it; it = it->next) {
         if (it->key) {
@@ -405,16 +366,7 @@ static bool get_window(sema *s, const ast_value *v, const char *what, int *h, in
 
 static ir_activation activation_of(const ast_value *v)
 {
-    return v ? (ir_activation)find_word(act_words, COUNT(act_words), v->text) : IR_LINEAR;
-}
-
-static int64_t activation_flops(ir_activation a, int64_t n)
-{
-    switch (a) {
-    case IR_LINEAR:  return 0;
-    case IR_SOFTMAX: return 3 * n;
-    default:         return n;
-    }
+    return v ? (ir_activation)ir_activation_of(v->text) : IR_LINEAR;
 }
 
 /* ---- statements ----------------------------------------------------------- */
@@ -422,6 +374,18 @@ static int64_t activation_flops(ir_activation a, int64_t n)
 #define NAME_RULES "a model name is a C identifier of at most %d bytes: letters, digits " \
                    "and '_', starting with a letter, not a C keyword"
 
+/* The note on why `name` was rejected. */
+static void name_note(sema *s, src_loc loc, const char *name)
+{
+    if (names_check_model(name) == NAME_RESERVED) {
+        char list[256];
+        names_reserved_list(list, sizeof list);
+        diag_note(s->d, loc, "a model name may not be %s (in any case): the runtime's "
+                  "public names use these prefixes", list);
+        return;
+    }
+    diag_note(s->d, loc, NAME_RULES, IR_MAX_NAME);
+}
 
 static bool model_statement(sema *s, const ast_stmt *st)
 {
@@ -443,9 +407,14 @@ static bool model_statement(sema *s, const ast_stmt *st)
         diag_note(s->d, st->head->loc, "usage: model NAME");
         return false;
     }
-    if (!sema_valid_model_name(o.name->text)) {
+    name_verdict verdict = names_check_model(o.name->text);
+    if (verdict == NAME_INVALID)
         diag_error(s->d, o.name->loc, "invalid model name '%s'", o.name->text);
-        diag_note(s->d, o.name->loc, NAME_RULES, IR_MAX_NAME);
+    else if (verdict == NAME_RESERVED)
+        diag_error(s->d, o.name->loc, "model name '%s' is reserved for the runtime",
+                   o.name->text);
+    if (verdict != NAME_OK) {
+        name_note(s, o.name->loc, o.name->text);
         return false;
     }
     return true;
@@ -490,23 +459,6 @@ static bool input_statement(sema *s, const ast_stmt *st)
     return true;
 }
 
-/* Output shape of a conv or pool window over the current tensor. */
-static bool window_shape(sema *s, ir_layer *L, const ast_value *where, const char *what)
-{
-    int oh, ow;
-    bool fits_h = sema_window(s->cur.h, L->kh, L->sh, L->padding, &oh, &L->pad_top, &L->pad_bottom);
-    bool fits_w = sema_window(s->cur.w, L->kw, L->sw, L->padding, &ow, &L->pad_left, &L->pad_right);
-    if (!fits_h || !fits_w) {
-        diag_error(s->d, where->loc, "%s %dx%d does not fit input %dx%d with padding 'valid'",
-                   what, L->kh, L->kw, s->cur.h, s->cur.w);
-        diag_note(s->d, where->loc, "use a smaller %s, or 'same' padding", what);
-        return false;
-    }
-    L->out.h = oh;
-    L->out.w = ow;
-    return true;
-}
-
 static bool needs_image(sema *s, const ast_stmt *st)
 {
     if (!s->flat)
@@ -518,111 +470,133 @@ static bool needs_image(sema *s, const ast_stmt *st)
     return false;
 }
 
-static bool conv_layer(sema *s, const ast_stmt *st, const stmt_opts *o, ir_layer *L)
+static bool needs_vector(sema *s, const ast_stmt *st)
 {
-    bool ok = true;
-    if (!o->number) {
-        diag_error(s->d, st->head->loc, "conv needs the number of filters");
-        diag_note(s->d, st->head->loc, "usage: %s", schemas[AST_CONV].usage);
-        ok = false;
-    } else {
-        ok = get_count(s, o->number, "number of filters", IR_MAX_DIM, &L->filters) && ok;
+    if (s->flat)
+        return true;
+    diag_error(s->d, st->head->loc, "%s needs a vector input, but its input is %dx%dx%d",
+               stmt_name(st), s->cur.h, s->cur.w, s->cur.c);
+    diag_note(s->d, st->head->loc, "add 'flatten' before this layer");
+    return false;
+}
+
+/* The bare number of a layer statement, by its descriptor.  *window_at gets
+ * where a window given by the number is written. */
+static bool layer_number_option(sema *s, const ast_stmt *st, const layer_desc *ld,
+                                const ast_value *v, ir_layer *L, src_loc *window_at)
+{
+    if (!v) {
+        if (ld->number_missing) {
+            diag_error(s->d, st->head->loc, "%s", ld->number_missing);
+            if (ld->missing_shows_usage)
+                diag_note(s->d, st->head->loc, "usage: %s", ld->usage);
+            return false;
+        }
+        if (ld->number == LAYER_NUMBER_WINDOW)
+            L->kh = L->kw = ld->default_window;
+        return true;
     }
-    if (!o->kernel) {
-        diag_error(s->d, st->head->loc, "conv needs a kernel size, e.g. 'k=3' or 'k=3x5'");
+    switch (ld->number) {
+    case LAYER_NUMBER_NONE:
+        break;
+    case LAYER_NUMBER_COUNT:
+        return get_count(s, v, ld->number_what, IR_MAX_DIM,
+                         (int *)(void *)((char *)L + ld->count_field));
+    case LAYER_NUMBER_WINDOW:
+        *window_at = v->loc;
+        return get_window(s, v, ld->number_what, &L->kh, &L->kw);
+    case LAYER_NUMBER_RATE: {
+        double rate = v->kind == AST_REAL ? v->real : v->kind == AST_INT ? (double)v->num : -1;
+        if (v->kind == AST_DIMS || v->overflow || !(rate >= 0 && rate < 1)) {
+            diag_error(s->d, v->loc, "%s must be in [0, 1), found '%s'", ld->number_what,
+                       v->text);
+            return false;
+        }
+        L->rate = rate;
+        return true;
+    }
+    }
+    return true;
+}
+
+/* Resolves a layer's options into L, with the descriptor's defaults and
+ * ranges; *window_at gets where its window is written (the statement's
+ * keyword when it is the default). */
+static bool layer_options(sema *s, const ast_stmt *st, const layer_desc *ld,
+                          const stmt_opts *o, ir_layer *L, src_loc *window_at)
+{
+    *window_at = st->head->loc;
+    bool ok = layer_number_option(s, st, ld, o->number, L, window_at);
+    if (ld->kernel && !o->kernel) {
+        diag_error(s->d, st->head->loc, "%s needs a kernel size, e.g. 'k=3' or 'k=3x5'",
+                   stmt_name(st));
         ok = false;
-    } else {
+    } else if (ld->kernel) {
+        *window_at = o->kernel->value->loc;
         ok = get_window(s, o->kernel->value, "kernel size", &L->kh, &L->kw) && ok;
     }
-    L->sh = L->sw = 1;
+    if (ld->stride) {
+        L->sh = ld->stride_is_window ? L->kh : 1;
+        L->sw = ld->stride_is_window ? L->kw : 1;
+    }
     if (o->stride)
         ok = get_window(s, o->stride->value, "stride", &L->sh, &L->sw) && ok;
-    L->padding = o->padding && strcmp(o->padding->text, "same") == 0 ? IR_SAME : IR_VALID;
+    L->padding = o->padding ? (ir_padding)ir_padding_of(o->padding->text) : IR_VALID;
+    L->pool = o->pool_kind ? (ir_pool_kind)ir_pool_kind_of(o->pool_kind->text) : IR_POOL_MAX;
     L->act = activation_of(o->act);
-    if (L->act == IR_SOFTMAX) {
+    if (ld->activation == LAYER_ACT_HIDDEN && L->act == IR_SOFTMAX) {
         diag_error(s->d, o->act->loc, "softmax is only allowed on the output layer "
                    "(the last dense layer)");
         ok = false;
     }
-    if (!ok || !s->shape_known)
+    return ok;
+}
+
+/* Options, input requirement, shape and counts of one layer; false when it
+ * has no valid shape. */
+static bool resolve_layer(sema *s, const ast_stmt *st, const stmt_opts *o, ir_layer *L)
+{
+    const layer_desc *ld = layer_descs[L->kind];
+    src_loc window_at;
+    if (!layer_options(s, st, ld, o, L, &window_at) || !s->shape_known)
         return false;
-    if (!needs_image(s, st) || !window_shape(s, L, o->kernel->value, "kernel"))
+    if (ld->input == LAYER_INPUT_IMAGE && !needs_image(s, st))
         return false;
-    L->out.c = L->filters;
-    int64_t cin = s->cur.c, cout = L->filters, spatial = (int64_t)L->out.h * L->out.w;
-    L->params = (int64_t)L->kh * L->kw * cin * cout + cout;
-    L->flops = 2 * (int64_t)L->kh * L->kw * cin * cout * spatial + spatial * cout
-             + activation_flops(L->act, spatial * cout);
+    if (ld->input == LAYER_INPUT_VECTOR && !needs_vector(s, st))
+        return false;
+    if (!ld->shape(L)) {
+        diag_error(s->d, window_at, "%s %dx%d does not fit input %dx%d with padding 'valid'",
+                   ld->window_what, L->kh, L->kw, L->in.h, L->in.w);
+        diag_note(s->d, window_at, "use a smaller %s, or 'same' padding", ld->window_what);
+        return false;
+    }
+    int64_t size = (int64_t)L->out.h * L->out.w * L->out.c;
+    L->params = ld->params ? ld->params(L) : 0;
+    L->flops = (ld->flops ? ld->flops(L) : 0) + layer_activation_flops(L->act, size);
     return true;
 }
 
-static bool pool_layer(sema *s, const ast_stmt *st, const stmt_opts *o, ir_layer *L)
+/* A bound on the floats of work buffers a layer needs per sample: its
+ * output and that output's gradient, the logits of a softmax, and what its
+ * descriptor adds (a padded input and its gradient, a dropout mask). */
+static int64_t layer_work(const ir_layer *L)
 {
-    bool ok = true;
-    L->kh = L->kw = 2;      /* Keras' default pool_size */
-    if (o->number)
-        ok = get_window(s, o->number, "pool size", &L->kh, &L->kw);
-    L->sh = L->kh;
-    L->sw = L->kw;
-    if (o->stride)
-        ok = get_window(s, o->stride->value, "stride", &L->sh, &L->sw) && ok;
-    L->padding = o->padding && strcmp(o->padding->text, "same") == 0 ? IR_SAME : IR_VALID;
-    L->pool = o->pool_kind && strcmp(o->pool_kind->text, "avg") == 0 ? IR_POOL_AVG : IR_POOL_MAX;
-    L->act = IR_LINEAR;
-    if (!ok || !s->shape_known)
-        return false;
-    if (!needs_image(s, st))
-        return false;
-    if (!window_shape(s, L, o->number ? o->number : st->head, "pool window"))
-        return false;
-    L->out.c = s->cur.c;
-    int64_t outputs = (int64_t)L->out.h * L->out.w * L->out.c;
-    L->flops = (int64_t)L->kh * L->kw * outputs + (L->pool == IR_POOL_AVG ? outputs : 0);
-    return true;
+    int64_t size = (int64_t)L->out.h * L->out.w * L->out.c;
+    const layer_desc *ld = layer_descs[L->kind];
+    return 2 * size + (L->act == IR_SOFTMAX ? size : 0) + (ld->work ? ld->work(L) : 0);
 }
 
-static bool dense_layer(sema *s, const ast_stmt *st, const stmt_opts *o, ir_layer *L)
+/* "conv 32 k=3x3 stride=1x1 same pad=1,1,1,1 relu"; NULL when out of memory. */
+static char *canonical_text(const ir_layer *L)
 {
-    bool ok = true;
-    if (!o->number) {
-        diag_error(s->d, st->head->loc, "dense needs the number of units, e.g. 'dense 64 relu'");
-        ok = false;
-    } else {
-        ok = get_count(s, o->number, "number of units", IR_MAX_DIM, &L->units);
-    }
-    L->act = activation_of(o->act);
-    if (!ok || !s->shape_known)
-        return false;
-    if (!s->flat) {
-        diag_error(s->d, st->head->loc, "dense needs a vector input, but its input is %dx%dx%d",
-                   s->cur.h, s->cur.w, s->cur.c);
-        diag_note(s->d, st->head->loc, "add 'flatten' before this layer");
-        return false;
-    }
-    L->out.h = L->out.w = 1;
-    L->out.c = L->units;
-    int64_t in = s->cur.c, out = L->units;
-    L->params = in * out + out;
-    L->flops = 2 * in * out + out + activation_flops(L->act, out);
-    return true;
-}
-
-static bool dropout_layer(sema *s, const ast_stmt *st, const stmt_opts *o, ir_layer *L)
-{
-    if (!o->number) {
-        diag_error(s->d, st->head->loc, "dropout needs a rate in [0, 1), e.g. 'dropout 0.5'");
-        return false;
-    }
-    const ast_value *v = o->number;
-    double rate = v->kind == AST_REAL ? v->real : v->kind == AST_INT ? (double)v->num : -1;
-    if (v->kind == AST_DIMS || v->overflow || !(rate >= 0 && rate < 1)) {
-        diag_error(s->d, v->loc, "dropout rate must be in [0, 1), found '%s'", v->text);
-        return false;
-    }
-    L->rate = rate;
-    L->act = IR_LINEAR;
-    L->out = s->cur;
-    return s->shape_known;
+    char options[256];
+    layer_descs[L->kind]->canonical(L, options, sizeof options);
+    const char *word = ir_kind_name(L->kind);
+    size_t n = strlen(word) + 1 + strlen(options) + 1;
+    char *text = malloc(n);
+    if (text)
+        snprintf(text, n, "%s%s%s", word, options[0] ? " " : "", options);
+    return text;
 }
 
 /* The statement text for comments in generated code: printable ASCII,
@@ -645,11 +619,6 @@ static char *statement_source(const diag *d, src_loc loc)
     text[j] = '\0';
     return text;
 }
-
-static const ir_kind kind_of_stmt[] = {
-    [AST_CONV] = IR_CONV, [AST_POOL] = IR_POOL, [AST_FLATTEN] = IR_FLATTEN,
-    [AST_DENSE] = IR_DENSE, [AST_DROPOUT] = IR_DROPOUT,
-};
 
 static void layer_statement(sema *s, const ast_stmt *st)
 {
@@ -676,7 +645,7 @@ static void layer_statement(sema *s, const ast_stmt *st)
         return;
     }
     ir_layer *L = &s->m->layers[s->m->n_layers++];
-    L->kind = kind_of_stmt[st->kind];
+    L->kind = st->layer;
     L->line = st->loc.line;
     L->index = s->m->n_layers - 1;
     L->ordinal = ++s->ordinals[L->kind];
@@ -691,22 +660,10 @@ static void layer_statement(sema *s, const ast_stmt *st)
         return;
     }
 
-    bool shaped = false;
-    switch (st->kind) {
-    case AST_CONV:    shaped = conv_layer(s, st, &o, L); break;
-    case AST_POOL:    shaped = pool_layer(s, st, &o, L); break;
-    case AST_DENSE:   shaped = dense_layer(s, st, &o, L); break;
-    case AST_DROPOUT: shaped = dropout_layer(s, st, &o, L); break;
-    case AST_FLATTEN:
-        L->act = IR_LINEAR;
-        L->out.h = L->out.w = 1;
-        L->out.c = s->cur.h * s->cur.w * s->cur.c;  /* <= IR_MAX_ACTIVATION */
-        shaped = s->shape_known;
-        break;
-    default:
-        break;
-    }
-    if (L->kind == IR_DENSE && L->act == IR_SOFTMAX && !s->output_act)
+    bool shaped = resolve_layer(s, st, &o, L);
+    /* Only a layer that may have softmax becomes the output by it. */
+    if (L->act == IR_SOFTMAX && layer_descs[L->kind]->activation == LAYER_ACT_ANY
+        && !s->output_act)
         s->output_act = o.act;
     if (!shaped || !s->shape_known) {
         s->shape_known = false;
@@ -728,10 +685,27 @@ static void layer_statement(sema *s, const ast_stmt *st)
         s->shape_known = false;
         return;
     }
+    int64_t work = layer_work(L);
+    if (work > IR_MAX_WORK - s->work) {
+        diag_error(s->d, st->head->loc, "this layer takes the model's work buffers to %lld "
+                   "floats, over the limit of %lld", (long long)(s->work + work),
+                   (long long)IR_MAX_WORK);
+        diag_note(s->d, st->head->loc, "the bound counts each layer's output and its "
+                  "gradient, and a conv's padded input and its gradient");
+        s->shape_known = false;
+        return;
+    }
+    L->canonical = canonical_text(L);
+    if (!L->canonical) {
+        diag_error(s->d, st->loc, "out of memory");
+        s->shape_known = false;
+        return;
+    }
+    s->work += work;
     s->m->params += L->params;
     s->m->flops += L->flops;
     s->m->activations += size;
-    if (L->kind == IR_FLATTEN || L->kind == IR_DENSE) {
+    if (layer_descs[L->kind]->makes_vector) {
         if (!s->flat)
             s->flattened_by = st;
         s->flat = true;
@@ -741,22 +715,35 @@ static void layer_statement(sema *s, const ast_stmt *st)
 
 static void unknown_statement(sema *s, const ast_stmt *st)
 {
-    const char *words[AST_UNKNOWN];
-    for (int k = 0; k < AST_UNKNOWN; k++)
-        words[k] = ast_stmt_keyword((ast_stmt_kind)k);
-    const char *hint = sema_closest(st->head->text, words, AST_UNKNOWN, INT_MAX);
+    const char *words[AST_N_KEYWORDS];
+    char list[256] = "";
+    for (int k = 0; k < AST_N_KEYWORDS; k++) {
+        words[k] = ast_keyword(k);
+        size_t used = strlen(list);
+        snprintf(list + used, sizeof list - used, "%s%s",
+                 k == 0 ? "" : k == AST_N_KEYWORDS - 1 ? " and " : ", ", words[k]);
+    }
+    const char *hint = sema_closest(st->head->text, words, AST_N_KEYWORDS, INT_MAX);
     if (hint) {
         diag_error(s->d, st->head->loc, "unknown statement '%s'; did you mean '%s'?",
                    st->head->text, hint);
     } else {
         diag_error(s->d, st->head->loc, "unknown statement '%s'", st->head->text);
-        diag_note(s->d, st->head->loc, "statements are model, input, conv, pool, flatten, "
-                  "dense and dropout");
+        diag_note(s->d, st->head->loc, "statements are %s", list);
     }
     s->shape_known = false;
 }
 
 /* ---- the whole model ------------------------------------------------------ */
+
+/* The first bare number of a statement: the units of a dense layer. */
+static const ast_value *bare_number(const ast_stmt *st)
+{
+    for (const ast_item *it = st->items; it; it = it->next)
+        if (!it->key && it->value->kind != AST_WORD)
+            return it->value;
+    return NULL;
+}
 
 static void check_output(sema *s, const ast_spec *spec)
 {
@@ -776,7 +763,7 @@ static void check_output(sema *s, const ast_spec *spec)
     }
     const ast_stmt *last_stmt = spec->first;
     for (const ast_stmt *st = spec->first; st; st = st->next)
-        if (st->kind >= AST_CONV && st->kind <= AST_DROPOUT)
+        if (st->kind == AST_LAYER)
             last_stmt = st;
     const ir_layer *last = &m->layers[m->n_layers - 1];
     if (last->kind != IR_DENSE) {
@@ -788,6 +775,13 @@ static void check_output(sema *s, const ast_spec *spec)
     if (last->units < 2) {
         diag_error(s->d, last_stmt->head->loc, "the output layer needs at least 2 units "
                    "(one per class), found %d", last->units);
+        return;
+    }
+    if (last->units > IR_MAX_CLASSES) {
+        const ast_value *units = bare_number(last_stmt);
+        diag_error(s->d, units ? units->loc : last_stmt->head->loc, "the output layer has "
+                   "%d units, over the limit of %d classes (labels are bytes)", last->units,
+                   IR_MAX_CLASSES);
         return;
     }
     m->n_classes = last->units;
@@ -814,7 +808,7 @@ static ir_model *build(const ast_spec *spec, diag *d, const char *spec_path,
     sema s = { .d = d, .m = m, .local_only = local_only };
     int n_layer_stmts = 0;
     for (const ast_stmt *st = spec->first; st; st = st->next)
-        n_layer_stmts += st->kind >= AST_CONV && st->kind <= AST_DROPOUT;
+        n_layer_stmts += st->kind == AST_LAYER;
     s.capacity = n_layer_stmts < IR_MAX_LAYERS ? n_layer_stmts : IR_MAX_LAYERS;
     if (m)
         m->layers = calloc((size_t)s.capacity + 1, sizeof(ir_layer));
@@ -829,7 +823,7 @@ static ir_model *build(const ast_spec *spec, diag *d, const char *spec_path,
         case AST_MODEL:   model_statement(&s, st); break;
         case AST_INPUT:   input_statement(&s, st); break;
         case AST_UNKNOWN: unknown_statement(&s, st); break;
-        default:          layer_statement(&s, st); break;
+        case AST_LAYER:   layer_statement(&s, st); break;
         }
     }
     if (local_only) {
@@ -842,9 +836,11 @@ static ir_model *build(const ast_spec *spec, diag *d, const char *spec_path,
     if (s.model_stmt && s.model_stmt->items && s.model_stmt->items->value->kind == AST_WORD)
         name = s.model_stmt->items->value->text;
     else if (d->n_errors == errors && !sema_valid_model_name(default_name)) {
-        diag_error(d, diag_no_loc(), "the file name gives the model name '%s', which is not "
-                   "a valid model name; add a 'model NAME' statement", default_name);
-        diag_note(d, diag_no_loc(), NAME_RULES, IR_MAX_NAME);
+        bool reserved = names_check_model(default_name) == NAME_RESERVED;
+        diag_error(d, diag_no_loc(), "the file name gives the model name '%s', which %s; "
+                   "add a 'model NAME' statement", default_name,
+                   reserved ? "is reserved for the runtime" : "is not a valid model name");
+        name_note(&s, diag_no_loc(), default_name);
     }
     m->name = copy_string(name);
     m->spec_path = copy_string(spec_path);

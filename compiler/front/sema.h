@@ -19,13 +19,9 @@ ir_model *sema_build(const ast_spec *spec, diag *d, const char *spec_path,
  * depends on the statements around it (shapes, order). */
 void sema_check_statements(const ast_spec *spec, diag *d);
 
-/* Output size and padding of one window dimension (conv or pool), like
- * TensorFlow.  Returns false if a 'valid' window does not fit. */
-bool sema_window(int in, int k, int stride, ir_padding padding,
-                 int *out, int *pad_before, int *pad_after);
-
 /* Whether `name` may name a model: a C identifier of at most IR_MAX_NAME
- * bytes that starts with a letter and is not a C or C++ keyword. */
+ * bytes that starts with a letter, is not a C or C++ keyword and is clear of
+ * the runtime's prefixes (front/names.h). */
 bool sema_valid_model_name(const char *name);
 
 /* Levenshtein distance between two short words, ignoring case. */
