@@ -218,6 +218,28 @@ static void set_keyed(sema *s, const ast_item **slot, const ast_item *item)
     *slot = item;
 }
 
+/* "a, b and c" */
+static void join_words(char *buf, size_t size, const char *const *words, int n)
+{
+    buf[0] = '\0';
+    for (int i = 0; i < n; i++) {
+        size_t used = strlen(buf);
+        snprintf(buf + used, size - used, "%s%s", i == 0 ? "" : i == n - 1 ? " and " : ", ",
+                 words[i]);
+    }
+}
+
+/* "conv and dense": the layer kinds whose descriptor takes an activation. */
+static void kinds_with_activation(char *buf, size_t size)
+{
+    const char *kinds[IR_N_KINDS];
+    int n = 0;
+    for (int k = 0; k < IR_N_KINDS; k++)
+        if (layer_descs[k]->activation != LAYER_ACT_NONE)
+            kinds[n++] = ir_kind_name((ir_kind)k);
+    join_words(buf, size, kinds, n);
+}
+
 /* False when the rest of the statement should not be read (it looks like
  * the next statement). */
 static bool word_option(sema *s, const ast_stmt *st, stmt_opts *o, const ast_value *v)
@@ -242,8 +264,10 @@ static bool word_option(sema *s, const ast_stmt *st, stmt_opts *o, const ast_val
         diag_note(s->d, v->loc, "statements end at a newline or ';' (missing before '%s'?)", w);
         return false;
     } else if (is_act) {
-        diag_error(s->d, v->loc, "%s takes no activation; activations apply to conv and dense",
-                   stmt_name(st));
+        char kinds[256];
+        kinds_with_activation(kinds, sizeof kinds);
+        diag_error(s->d, v->loc, "%s takes no activation; activations apply to %s",
+                   stmt_name(st), kinds);
     } else if (is_padding || is_pool) {
         diag_error(s->d, v->loc, "%s takes no option '%s'", stmt_name(st), w);
         diag_note(s->d, v->loc, "usage: %s", sx.usage);
@@ -715,13 +739,10 @@ static void layer_statement(sema *s, const ast_stmt *st)
 static void unknown_statement(sema *s, const ast_stmt *st)
 {
     const char *words[AST_N_KEYWORDS];
-    char list[256] = "";
-    for (int k = 0; k < AST_N_KEYWORDS; k++) {
+    char list[256];
+    for (int k = 0; k < AST_N_KEYWORDS; k++)
         words[k] = ast_keyword(k);
-        size_t used = strlen(list);
-        snprintf(list + used, sizeof list - used, "%s%s",
-                 k == 0 ? "" : k == AST_N_KEYWORDS - 1 ? " and " : ", ", words[k]);
-    }
+    join_words(list, sizeof list, words, AST_N_KEYWORDS);
     const char *hint = sema_closest(st->head->text, words, AST_N_KEYWORDS, INT_MAX);
     if (hint) {
         diag_error(s->d, st->head->loc, "unknown statement '%s'; did you mean '%s'?",
