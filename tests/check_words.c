@@ -37,13 +37,13 @@ static void each_word(void (*check)(const char *word, const char *text), const c
         check(ir_pool_kind_names[i], text);
     for (int i = 0; i < IR_N_PADDINGS; i++)
         check(ir_padding_names[i], text);
-    check("k", text);
-    check("stride", text);
+    check(LAYER_KEY_KERNEL, text);
+    check(LAYER_KEY_STRIDE, text);
 }
 
 static bool is_key(const char *word)
 {
-    return strcmp(word, "k") == 0 || strcmp(word, "stride") == 0;
+    return strcmp(word, LAYER_KEY_KERNEL) == 0 || strcmp(word, LAYER_KEY_STRIDE) == 0;
 }
 
 /* In the docs as code: `relu`, `k=`. */

@@ -99,7 +99,7 @@ static int64_t conv_work(const ir_layer *L)
 
 static void conv_summary(const ir_layer *L, char *buf, size_t size)
 {
-    int n = snprintf(buf, size, "k=");
+    int n = snprintf(buf, size, LAYER_KEY_KERNEL "=");
     n += window_text(L, buf + n, size - (size_t)n);
     snprintf(buf + n, size - (size_t)n, " %s", ir_activation_name(L->act));
 }

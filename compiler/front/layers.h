@@ -11,6 +11,10 @@
 #include <stdint.h>
 #include "ir.h"
 
+/* The options written key=value (k=3, stride=2x1); both take a window. */
+#define LAYER_KEY_KERNEL "k"
+#define LAYER_KEY_STRIDE "stride"
+
 /* What the statement's bare number is. */
 typedef enum {
     LAYER_NUMBER_NONE,      /* none is accepted */

@@ -157,9 +157,9 @@ static int option_words(unsigned allowed, const char **out)
 {
     int n = 0;
     if (allowed & OPT_KERNEL)
-        out[n++] = "k=";
+        out[n++] = LAYER_KEY_KERNEL "=";
     if (allowed & OPT_STRIDE)
-        out[n++] = "stride=";
+        out[n++] = LAYER_KEY_STRIDE "=";
     if (allowed & OPT_POOL_KIND)
         n = add_words(out, n, ir_pool_kind_names, IR_N_POOL_KINDS, -1);
     if (allowed & OPT_PADDING)
@@ -299,9 +299,9 @@ static bool collect_options(sema *s, const ast_stmt *st, stmt_opts *o)
     for (const ast_item *it = st->items; it; it = it->next) {
         if (it->key) {
             const char *key = it->key->text;
-            if (strcmp(key, "k") == 0 && (sc->allowed & OPT_KERNEL)) {
+            if (strcmp(key, LAYER_KEY_KERNEL) == 0 && (sc->allowed & OPT_KERNEL)) {
                 set_keyed(s, &o->kernel, it);
-            } else if (strcmp(key, "stride") == 0 && (sc->allowed & OPT_STRIDE)) {
+            } else if (strcmp(key, LAYER_KEY_STRIDE) == 0 && (sc->allowed & OPT_STRIDE)) {
                 set_keyed(s, &o->stride, it);
             } else if (flag_allowed(sc->allowed, it->value)) {
                 /* padding=same, activation=relu: Keras' spelling */
