@@ -27,6 +27,7 @@ static void check_model(const ir_model *m)
     require(m->n_layers >= 1 && m->n_layers <= IR_MAX_LAYERS);
     require(m->params >= 0 && m->params <= IR_MAX_PARAMS);
     require(m->layers[m->n_layers - 1].kind == IR_DENSE && m->n_classes >= 2);
+    require(m->n_classes <= IR_MAX_CLASSES);
     ir_shape prev = m->input;
     for (int i = 0; i < m->n_layers; i++) {
         const ir_layer *L = &m->layers[i];
@@ -34,6 +35,7 @@ static void check_model(const ir_model *m)
         require(L->out.h >= 1 && L->out.w >= 1 && L->out.c >= 1);
         require((int64_t)L->out.h * L->out.w * L->out.c <= IR_MAX_ACTIVATION);
         require(L->index == i && L->ordinal >= 1);
+        require(L->canonical != NULL);
         require(strstr(L->source, "*/") == NULL);
         for (const char *p = L->source; *p; p++)
             require(*p >= 0x20 && *p < 0x7f);
