@@ -55,6 +55,10 @@ ok has "^Model: model (-)" "$tmp/out"
 total=$((total + 1))
 printf 'input 4x4x1\nconv 2 k=9\n' | "$convc" check - 2>"$tmp/err" && { echo "FAIL check - accepted"; failed=$((failed + 1)); }
 ok has "^-:2:10: error: kernel 9x9 does not fit input 4x4" "$tmp/err"
+# limits are checked by `check`, before any code is generated
+total=$((total + 1))
+echo 'input 8x8x1; flatten; dense 300 softmax' | "$convc" check - 2>"$tmp/err" && { echo "FAIL check - accepted 300 classes"; failed=$((failed + 1)); }
+ok has "^-:1:29: error: the output layer has 300 units, over the limit of 256 classes" "$tmp/err"
 
 # git-style: convc X runs convc-X from convc's own directory
 mkdir "$tmp/bin"
