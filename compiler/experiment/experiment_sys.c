@@ -123,6 +123,75 @@ char *sys_read_file(const char *path, size_t *len)
     return cv_read_file(path, 0, len, NULL);
 }
 
+static const char *file_kind(mode_t mode)
+{
+    if (S_ISDIR(mode))  return "a directory";
+    if (S_ISCHR(mode))  return "a character device";
+    if (S_ISBLK(mode))  return "a block device";
+    if (S_ISFIFO(mode)) return "a FIFO";
+    if (S_ISSOCK(mode)) return "a socket";
+    return "not a regular file";
+}
+
+char *sys_read_regular_file(const char *path, size_t max, size_t *len, const char **kind)
+{
+    *kind = NULL;
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    struct stat st;
+    int stat_rc = fstat(fd, &st);
+    if (stat_rc < 0 || !S_ISREG(st.st_mode)) {
+        int err = errno;
+        if (stat_rc == 0)
+            *kind = file_kind(st.st_mode), err = EINVAL;
+        close(fd);
+        errno = err;
+        return NULL;
+    }
+    size_t cap = (size_t)st.st_size < max ? (size_t)st.st_size + 1 : max + 1, n = 0;
+    char *buf = malloc(cap + 1);
+    int err = buf ? 0 : ENOMEM;
+    /* The file may grow after fstat: read until EOF or one byte past max. */
+    while (buf && !err) {
+        if (n == cap) {
+            if (cap > max) {
+                err = EFBIG;
+                break;
+            }
+            size_t grown_cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+            char *grown = realloc(buf, grown_cap + 1);
+            if (!grown) {
+                err = ENOMEM;
+                break;
+            }
+            buf = grown, cap = grown_cap;
+        }
+        ssize_t got = read(fd, buf + n, cap - n);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            err = errno;
+        else if (got == 0)
+            break;
+        else
+            n += (size_t)got;
+    }
+    close(fd);
+    if (!err && n > max)
+        err = EFBIG;
+    if (err) {
+        free(buf);
+        errno = err;
+        return NULL;
+    }
+    buf[n] = '\0';
+    if (len)
+        *len = n;
+    return buf;
+}
+
 long sys_count_lines(const char *path)
 {
     size_t len;

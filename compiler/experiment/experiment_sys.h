@@ -29,6 +29,12 @@ int sys_remove_tree(const char *path);
 int sys_write_atomic(const char *path, const char *data, size_t len);
 /* The whole file, NUL-terminated; NULL on failure, with errno set. */
 char *sys_read_file(const char *path, size_t *len);
+/* The whole file if it is a regular file of at most max bytes,
+ * NUL-terminated.  NULL on failure with errno set (EFBIG: larger than max);
+ * when path names something else (a device would be read forever, a
+ * directory or a FIFO not at all) *kind says what it is ("a directory",
+ * "a character device" ...) and errno is EINVAL; otherwise *kind is NULL. */
+char *sys_read_regular_file(const char *path, size_t max, size_t *len, const char **kind);
 /* Newlines in a file; -1 if it cannot be read. */
 long sys_count_lines(const char *path);
 
