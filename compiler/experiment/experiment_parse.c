@@ -44,14 +44,30 @@ typedef struct {
     int n_kinds;
 } reader;
 
+static error_kind *find_kind(reader *r, const char *fmt)
+{
+    for (int i = 0; i < r->n_kinds; i++)
+        if (r->kinds[i].fmt == fmt || strcmp(r->kinds[i].fmt, fmt) == 0)
+            return &r->kinds[i];
+    return NULL;
+}
+
+/* 1 when the next error of this kind would only be counted: its message
+ * need not be worked out (a did-you-mean costs an edit distance per key). */
+static int kind_exhausted(reader *r, const char *fmt)
+{
+    const error_kind *k = find_kind(r, fmt);
+    return k && k->count >= REPEAT_SHOWN;
+}
+
 /* The kind of an error, counted; NULL when the table is full. */
 static error_kind *count_kind(reader *r, const char *fmt)
 {
-    for (int i = 0; i < r->n_kinds; i++)
-        if (r->kinds[i].fmt == fmt) {
-            r->kinds[i].count++;
-            return &r->kinds[i];
-        }
+    error_kind *found = find_kind(r, fmt);
+    if (found) {
+        found->count++;
+        return found;
+    }
     if (r->n_kinds == MAX_KINDS)
         return NULL;
     error_kind *k = &r->kinds[r->n_kinds++];
@@ -143,6 +159,50 @@ static int read_string(reader *r, const yaml_node_t *n, const char *field, char 
     return *out ? 0 : -1;
 }
 
+/* The first control character of s, named for a message, or NULL.  Text
+ * that reaches the report must not carry one: a newline in a title would
+ * start a Markdown heading of its own. */
+static const char *control_character(const char *s, int allow_lines)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (allow_lines && (*p == '\n' || *p == '\t'))
+            continue;
+        if (*p == '\n')
+            return "a newline";
+        if (*p == '\r')
+            return "a carriage return";
+        if (*p == '\t')
+            return "a tab";
+        if (*p < 0x20 || *p == 0x7f)
+            return "a control character";
+    }
+    return NULL;
+}
+
+static int check_text(reader *r, const yaml_node_t *n, const char *field, const char *s,
+                      int allow_lines)
+{
+    const char *bad = control_character(s, allow_lines);
+    if (!bad)
+        return 0;
+    error_at(r, n, "'%s' must be %s without control characters, got %s", field,
+             allow_lines ? "text" : "one line of text", bad);
+    return -1;
+}
+
+/* A string the report shows: one line (paragraphs when allow_lines). */
+static int read_text(reader *r, const yaml_node_t *n, const char *field, int allow_lines,
+                     char **out)
+{
+    if (read_string(r, n, field, out) < 0)
+        return -1;
+    if (check_text(r, n, field, *out, allow_lines) == 0)
+        return 0;
+    free(*out);
+    *out = NULL;
+    return -1;
+}
+
 static int read_long(reader *r, const yaml_node_t *n, const char *field, long lo,
                      long hi, long *out)
 {
@@ -200,6 +260,8 @@ static int read_double(reader *r, const yaml_node_t *n, const char *field, doubl
 /* Calls visit(r, key, value, ctx) for every pair of mapping n after checking
  * that each key is a string from `keys` (did-you-mean otherwise) and appears
  * once.  `where` names the mapping in messages ("the experiment", "'train'"). */
+#define UNKNOWN_KEY "unknown key '%s' in %s%s"
+
 typedef void (*pair_visitor)(reader *r, const char *key, yaml_node_t *value, void *ctx);
 
 static void visit_mapping(reader *r, yaml_node_t *n, const char *where,
@@ -224,17 +286,20 @@ static void visit_mapping(reader *r, yaml_node_t *n, const char *where,
         for (int j = 0; j < n_keys; j++)
             known |= strcmp(name, keys[j]) == 0;
         if (!known) {
-            const char *guess = closest_word(name, keys, n_keys);
+            char hint[512] = "";
+            const char *guess = kind_exhausted(r, UNKNOWN_KEY) ? NULL :
+                                closest_word(name, keys, n_keys);
             if (guess) {
-                error_at(r, k, "unknown key '%s' in %s; did you mean '%s'?", name, where, guess);
-            } else {
-                char list[512] = "";
+                snprintf(hint, sizeof hint, "; did you mean '%s'?", guess);
+            } else if (!kind_exhausted(r, UNKNOWN_KEY)) {
+                strcpy(hint, " (expected one of: ");
                 for (int j = 0; j < n_keys; j++) {
-                    strncat(list, j ? ", " : "", sizeof list - strlen(list) - 1);
-                    strncat(list, keys[j], sizeof list - strlen(list) - 1);
+                    strncat(hint, j ? ", " : "", sizeof hint - strlen(hint) - 2);
+                    strncat(hint, keys[j], sizeof hint - strlen(hint) - 2);
                 }
-                error_at(r, k, "unknown key '%s' in %s (expected one of: %s)", name, where, list);
+                strcat(hint, ")");
             }
+            error_at(r, k, UNKNOWN_KEY, name, where, hint);
             continue;
         }
         if (first[i] >= 0) {
@@ -366,9 +431,9 @@ static void factor_pair(reader *r, const char *key, yaml_node_t *v, void *ctx)
 {
     (void)ctx;
     if (strcmp(key, "title") == 0)
-        read_string(r, v, "factor.title", &r->x->factor_title);
+        read_text(r, v, "factor.title", 0, &r->x->factor_title);
     else if (strcmp(key, "value") == 0)
-        read_string(r, v, "factor.value", &r->x->factor_value);
+        read_text(r, v, "factor.value", 0, &r->x->factor_value);
 }
 
 /* ---- models: ------------------------------------------------------------------ */
@@ -447,7 +512,8 @@ static int read_set(reader *r, yaml_node_t *set, exp_binding *out, int max)
         const char *name = variable_name(r, k);
         if (!name)
             continue;
-        if (want_kind(r, v, YAML_SCALAR_NODE, "set value", "a single value") < 0)
+        if (want_kind(r, v, YAML_SCALAR_NODE, "set value", "a single value") < 0 ||
+            check_text(r, v, "set value", yaml_scalar_text(v), 0) < 0)
             continue;
         if (n == max) {
             error_at(r, k, "too many variables");
@@ -495,7 +561,8 @@ static int read_vary(reader *r, yaml_node_t *vary, vary_axis *axes, int max)
         }
         for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
             yaml_node_t *e = yaml_doc_node(&r->doc, *it);
-            if (want_kind(r, e, YAML_SCALAR_NODE, "a vary value", "a single value") < 0)
+            if (want_kind(r, e, YAML_SCALAR_NODE, "a vary value", "a single value") < 0 ||
+                check_text(r, e, "a vary value", yaml_scalar_text(e), 0) < 0)
                 return -1;
         }
         if (n == max) {
@@ -662,7 +729,8 @@ static void read_model(reader *r, yaml_node_t *node)
         error_at(r, m.spec, "'spec' must be a file name, got %s", yaml_node_what(m.spec));
         return;
     }
-    if (m.label && want_kind(r, m.label, YAML_SCALAR_NODE, "label", "a string") < 0)
+    if (m.label && (want_kind(r, m.label, YAML_SCALAR_NODE, "label", "a string") < 0 ||
+                    check_text(r, m.label, "label", yaml_scalar_text(m.label), 0) < 0))
         return;
 
     exp_binding b[MAX_VARS];
@@ -743,9 +811,9 @@ static void top_pair(reader *r, const char *key, yaml_node_t *v, void *ctx)
             error_at(r, v, "'name' must be letters, digits and '_' (it names "
                      "results/<name>/), got '%s'", x->name);
     } else if (strcmp(key, "title") == 0) {
-        read_string(r, v, "title", &x->title);
+        read_text(r, v, "title", 0, &x->title);
     } else if (strcmp(key, "description") == 0) {
-        read_string(r, v, "description", &x->description);
+        read_text(r, v, "description", 1, &x->description);
     } else if (strcmp(key, "data") == 0) {
         read_data(r, v);
     } else if (strcmp(key, "train") == 0) {

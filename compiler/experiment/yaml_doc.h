@@ -19,7 +19,7 @@
  * beyond these bounds is refused before libyaml sees it. */
 #define YAML_MAX_BYTES (1u << 20)
 #define YAML_MAX_DEPTH 64
-#define YAML_MAX_NODES 100000
+#define YAML_MAX_NODES 250000
 
 typedef struct {
     char *path;             /* as given, for messages */
