@@ -6,16 +6,68 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "experiment/experiment_sys.h"
 #include "base/files.h"
 
+int sys_fork_tied(void)
+{
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid == 0) {
+        /* A killed runner must not leave trainers writing its run directories. */
+        if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
+            raise(SIGTERM);
+    }
+    return (int)pid;
+}
+
+int sys_lock_dir(const char *dir, int wait, long *holder)
+{
+    char path[4096];
+    *holder = 0;
+    if (sys_path(path, sizeof path, "%s/convc-run.lock", dir) < 0) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    /* No O_CLOEXEC: the trainers keep the lock until they have stopped. */
+    int fd = open(path, O_RDWR | O_CREAT, 0644);
+    if (fd < 0)
+        return -1;
+    while (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0) {
+        if (errno == EINTR)
+            continue;
+        int err = errno;
+        if (err == EWOULDBLOCK) {
+            char buf[32] = "";
+            ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+            if (n > 0)
+                *holder = strtol(buf, NULL, 10);
+        }
+        close(fd);
+        errno = err;
+        return -1;
+    }
+    char pid[32];
+    int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)n, 0) != n) {
+        int err = errno;
+        close(fd);
+        errno = err;
+        return -1;
+    }
+    return fd;
+}
+
 int sys_spawn(char *const argv[], const char *stdout_path, const char *log_path)
 {
     fflush(NULL);
-    pid_t pid = fork();
+    pid_t pid = sys_fork_tied();
     if (pid < 0)
         return -1;
     if (pid == 0) {
