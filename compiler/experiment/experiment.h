@@ -6,9 +6,12 @@
  *   experiment_check.c     every variant through the front end, before training
  *   experiment_run.c       build, train, evaluate and visualize every variant
  *   experiment_manifest.c  results/<name>/experiment.json for bin/convc-report
+ *   experiment_sys.c       processes, locks and files for the runner
+ *   yaml_doc.c, yaml_limits.c  the YAML file, its bounds and its locations
  *
- * Messages go to a FILE (GCC style: file:line:col: error: ...); functions
- * return 0 or -1 (or a count of errors) and never exit. */
+ * Messages go to a FILE in the compiler's format (front/diag: file:line:col:
+ * error: ..., the quoted line and a caret); functions return 0 or -1 (or a
+ * count of errors) and never exit. */
 #ifndef CONVC_EXPERIMENT_H
 #define CONVC_EXPERIMENT_H
 
