@@ -72,7 +72,9 @@ START_TEST(expand_missing_value_names_line_and_column)
     char *out = template_expand("cnn.spec.in[k=3]", t, strlen(t), vars, 1, NULL, NULL, diag);
     ck_assert_ptr_null(out);
     ck_assert_str_eq(diag_text(), "cnn.spec.in[k=3]:2:17: error: placeholder '${pad}' has no "
-                     "value: give it one with 'set:' or 'vary:' in the experiment\n");
+                     "value: give it one with 'set:' or 'vary:' in the experiment\n"
+                     "   conv 4 k=${k} ${pad}\n"
+                     "                 ^~~~~~\n");
     close_diag();
 }
 END_TEST

@@ -137,13 +137,13 @@ char *experiment_run_stamp(const experiment *x, const exp_variant *v, int seed);
 /* ---- templates (experiment_template.c) ---------------------------------- */
 
 /* Expands ${var} in text[0..len).  "$$" is a literal "$".  On an unknown
- * placeholder or a malformed one, prints "<display>:line:col: error: ..."
- * (display names the template) and returns NULL.  *out_len gets the length.
- * used (n entries, may be NULL) gets 1 for every binding that was used.
- * diag may be NULL: then nothing is printed. */
+ * placeholder or a malformed one, prints "<display>:line:col: error: ...",
+ * the template line and a caret (display names the template) and returns
+ * NULL.  *out_len gets the length.  used (n entries, may be NULL) gets 1 for
+ * every binding that was used.  out may be NULL: then nothing is printed. */
 char *template_expand(const char *display, const char *text, size_t len,
                       const exp_binding *vars, int n, size_t *out_len,
-                      int *used, FILE *diag);
+                      int *used, FILE *out);
 /* The variant name for a file name and bindings: base name without
  * ".spec.in", ".in" or ".spec", then "_<var><value>" for each varied binding
  * (values reduced to [A-Za-z0-9_]).  Caller frees. */
