@@ -72,7 +72,9 @@ START_TEST(expand_missing_value_names_line_and_column)
     char *out = template_expand("cnn.spec.in[k=3]", t, strlen(t), vars, 1, NULL, NULL, diag);
     ck_assert_ptr_null(out);
     ck_assert_str_eq(diag_text(), "cnn.spec.in[k=3]:2:17: error: placeholder '${pad}' has no "
-                     "value: give it one with 'set:' or 'vary:' in the experiment\n");
+                     "value: give it one with 'set:' or 'vary:' in the experiment\n"
+                     "   conv 4 k=${k} ${pad}\n"
+                     "                 ^~~~~~\n");
     close_diag();
 }
 END_TEST
@@ -282,6 +284,129 @@ START_TEST(bad_documents_name_the_place)
 }
 END_TEST
 
+/* ---- bounds on the YAML text ------------------------------------------------------------ */
+
+/* Parses text built in memory and returns the messages (caller frees). */
+static char *parse_messages(const char *text, size_t len, int *errors)
+{
+    open_diag();
+    experiment x;
+    *errors = experiment_parse_text("x.yaml", text, len, &x, diag);
+    experiment_free(&x);
+    char *copy = strdup(diag_text());
+    close_diag();
+    return copy;
+}
+
+static char *repeat(const char *head, const char *unit, size_t n, const char *tail)
+{
+    size_t hl = strlen(head), ul = strlen(unit), tl = strlen(tail);
+    char *s = malloc(hl + ul * n + tl + 1);
+    ck_assert_ptr_nonnull(s);
+    memcpy(s, head, hl);
+    for (size_t i = 0; i < n; i++)
+        memcpy(s + hl + i * ul, unit, ul);
+    memcpy(s + hl + ul * n, tail, tl + 1);
+    return s;
+}
+
+START_TEST(deep_nesting_is_refused_before_libyaml)
+{
+    /* 100k levels kept libyaml busy for minutes: now the scan stops at 65. */
+    char *open = repeat("name: a\nmodels: ", "[", 100000, "");
+    char *text = repeat(open, "]", 100000, "\n");
+    int errors;
+    char *msg = parse_messages(text, strlen(text), &errors);
+    ck_assert_int_eq(errors, 1);
+    ck_assert_str_eq(msg, "x.yaml:2:72: error: nested more than 64 levels deep; an "
+                     "experiment needs a few\n");
+    free(msg), free(text), free(open);
+
+    /* Block nesting on one line counts too. */
+    text = repeat("name: a\nmodels:\n", "- ", 70, "x\n");
+    msg = parse_messages(text, strlen(text), &errors);
+    ck_assert_int_eq(errors, 1);
+    ck_assert_msg(strstr(msg, "x.yaml:3:129: error: nested more than 64 levels deep"), "%s", msg);
+    free(msg), free(text);
+}
+END_TEST
+
+START_TEST(brackets_in_text_are_not_nesting)
+{
+    char *deep = repeat("", "[{", 40, "");
+    char yaml[2048];
+    snprintf(yaml, sizeof yaml, "# %s\nname: a\ntitle: '%s'\ndescription: |\n  %s\n  more\n"
+             "factor: {title: \"%s\"}\nmodels:\n  - spec: tests/experiments/tiny_dense.spec\n"
+             "    label: Dense\n", deep, deep, deep, deep);
+    int errors;
+    char *msg = parse_messages(yaml, strlen(yaml), &errors);
+    ck_assert_msg(errors == 0, "%s", msg);
+    free(msg), free(deep);
+
+    const char *ok = "name: a\ntitle: \"[[[[ x ]\"\ndescription: >\n  {{{{\n"
+                     "models: [{spec: tests/experiments/tiny_dense.spec, label: 'it''s [ok'}]\n";
+    msg = parse_messages(ok, strlen(ok), &errors);
+    ck_assert_msg(errors == 0, "%s", msg);
+    free(msg);
+}
+END_TEST
+
+START_TEST(size_and_value_count_are_bounded)
+{
+    char *big = repeat("name: a\nmodels: []\n", "#", 1u << 20, "\n");
+    int errors;
+    char *msg = parse_messages(big, strlen(big), &errors);
+    ck_assert_int_eq(errors, 1);
+    ck_assert_str_eq(msg, "x.yaml: error: the text is larger than 1048576 bytes; an "
+                     "experiment spec is a few dozen lines\n");
+    free(msg), free(big);
+
+    char *many = repeat("name: a\nmodels: []\nseeds: [", "1,", 260000, "1]\n");
+    msg = parse_messages(many, strlen(many), &errors);
+    ck_assert_int_eq(errors, 1);
+    ck_assert_msg(strncmp(msg, "x.yaml:3:", 9) == 0 &&
+                  strstr(msg, ": error: more than 250000 values in one file") != NULL, "%s", msg);
+    free(msg), free(many);
+}
+END_TEST
+
+START_TEST(repeated_errors_are_counted_not_printed)
+{
+    /* Each duplicate is found in constant time, and 10,005 of them make
+     * five messages and a count. */
+    char *text = repeat("name: a\nmodels: []\n", "seeds: [1]\n", 10006, "");
+    int errors;
+    char *msg = parse_messages(text, strlen(text), &errors);
+    ck_assert_int_eq(errors, 1 + 10005);
+    const char *note = "x.yaml: note: ... and 10,000 more errors like \"duplicate key 'seeds' "
+                       "in the experiment (first at line 3)\"\n";
+    ck_assert_ptr_nonnull(strstr(msg, note));
+    int shown = 0;
+    for (const char *p = msg; (p = strstr(p, "error: duplicate key")) != NULL; p++)
+        shown++;
+    ck_assert_int_eq(shown, 5);
+    free(msg), free(text);
+}
+END_TEST
+
+START_TEST(only_regular_files_are_read)
+{
+    static const char *const paths[] = {"/dev/zero", "tests/experiments"};
+    static const char *const kinds[] = {"a character device", "a directory"};
+    for (int i = 0; i < 2; i++) {
+        open_diag();
+        experiment x;
+        ck_assert_int_eq(experiment_parse_file(paths[i], &x, diag), 1);
+        char want[256];
+        snprintf(want, sizeof want, "%s: error: a YAML file must be a regular file: %s is %s\n",
+                 paths[i], paths[i], kinds[i]);
+        ck_assert_str_eq(diag_text(), want);
+        experiment_free(&x);
+        close_diag();
+    }
+}
+END_TEST
+
 /* ---- stamps and the manifest ---------------------------------------------------------- */
 
 START_TEST(stamps_change_with_every_setting)
@@ -369,6 +494,11 @@ static Suite *experiment_suite(void)
     tcase_add_test(limits, expand_missing_value_names_line_and_column);
     tcase_add_test(limits, expand_malformed_placeholders);
     tcase_add_test(limits, bad_documents_name_the_place);
+    tcase_add_test(limits, deep_nesting_is_refused_before_libyaml);
+    tcase_add_test(limits, brackets_in_text_are_not_nesting);
+    tcase_add_test(limits, size_and_value_count_are_bounded);
+    tcase_add_test(limits, repeated_errors_are_counted_not_printed);
+    tcase_add_test(limits, only_regular_files_are_read);
     suite_add_tcase(s, limits);
     return s;
 }

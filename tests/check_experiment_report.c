@@ -169,18 +169,24 @@ START_TEST(json_reader)
 }
 END_TEST
 
-START_TEST(history_errors_name_the_line)
+/* Reads a history that must be refused; checks the message has `want`. */
+static void history_refused(const char *csv, const char *want)
 {
-    write_file("h.csv", "epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds\n"
-                        "1,0.5,0.8,0.6,0.7,1.5\n2,0.4,0.85,oops\n");
+    write_file("h.csv", csv);
     report_run run = {0};
     cv_error e;
     char path[256];
     snprintf(path, sizeof path, "%s/h.csv", dir);
     ck_assert_int_eq(report_read_history(&run, path, &e), -1);
-    ck_assert_ptr_nonnull(strstr(e.msg, "h.csv:3:"));
+    ck_assert_msg(strstr(e.msg, want) != NULL, "%s", e.msg);
     free(run.epoch), free(run.train_loss), free(run.train_acc);
     free(run.test_loss), free(run.test_acc), free(run.seconds);
+}
+
+START_TEST(history_errors_name_the_line)
+{
+    history_refused("epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds\n"
+                    "1,0.5,0.8,0.6,0.7,1.5\n2,0.4,0.85,oops\n", "h.csv:3:");
 }
 END_TEST
 
@@ -327,6 +333,111 @@ START_TEST(huge_numbers_fall_back)
 }
 END_TEST
 
+/* 1e999 is infinity to strtod: the best model was "inf% ± -nan". */
+START_TEST(out_of_range_numbers_are_refused)
+{
+    static const struct { const char *json, *msg; } cases[] = {
+        {"{\"loss\": 0.3, \"accuracy\": 1e999}",
+         "cnn_k3-s1/eval.json: \"accuracy\" must be a number from 0 to 1, got inf"},
+        {"{\"loss\": 0.3, \"accuracy\": 1.5}",
+         "cnn_k3-s1/eval.json: \"accuracy\" must be a number from 0 to 1, got 1.5"},
+        {"{\"loss\": -1e999, \"accuracy\": 0.5}",
+         "cnn_k3-s1/eval.json: \"loss\" must be a number from 0 to 1e+30, got -inf"},
+        {"{\"loss\": 0.3, \"accuracy\": 0.5, \"n\": -4}",
+         "cnn_k3-s1/eval.json: \"n\" must be a count of test images, got -4"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        write_file("runs/cnn_k3-s1/eval.json", cases[i].json);
+        report r;
+        cv_error e;
+        ck_assert_int_eq(report_load(&r, dir, &e), 0);
+        ck_assert_int_eq(r.runs[2].ok, 0);
+        ck_assert_msg(strstr(r.runs[2].error, cases[i].msg) != NULL, "case %zu: %s", i,
+                      r.runs[2].error);
+        report_aggregate(&r);
+        ck_assert_double_eq_tol(r.models[1].acc_mean, 0.92, 1e-9);
+        report_free(&r);
+    }
+
+    /* A history with a non-finite loss or an accuracy above 1 is refused. */
+    history_refused("epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds\n"
+                    "1,0.9,0.70,0.8,0.72,2.0\n2,nan,0.8,0.5,0.8,4.0\n",
+                    "h.csv:3: \"train_loss\" must be a number from 0 to 1e+30, got nan");
+    history_refused("epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds\n"
+                    "1,0.9,0.70,0.8,72,2.0\n",
+                    "h.csv:2: \"test_accuracy\" must be a number from 0 to 1, got 72");
+}
+END_TEST
+
+/* Names become file names and run directories paths under the results. */
+START_TEST(names_that_escape_the_directory_are_refused)
+{
+    static const struct { const char *from, *to, *msg; } cases[] = {
+        {"\"name\": \"cnn_k3\", \"label\"", "\"name\": \"../x\", \"label\"",
+         "experiment.json: model 2: \"name\" must be letters, digits and '_' (it names "
+         "files), got '../x'"},
+        {"\"dir\": \"runs/cnn_k3-s2\"", "\"dir\": \"../../etc\"",
+         "experiment.json: run 4: \"dir\" must be runs/<model>-s<seed>, got '../../etc'"},
+        {"\"lr\": 0.001", "\"lr\": 1e999",
+         "experiment.json: \"train.lr\" must be a number from 0 to 10, got inf"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char text[sizeof manifest + 64];
+        const char *at = strstr(manifest, cases[i].from);
+        ck_assert_ptr_nonnull(at);
+        snprintf(text, sizeof text, "%.*s%s%s", (int)(at - manifest), manifest, cases[i].to,
+                 at + strlen(cases[i].from));
+        write_file("experiment.json", text);
+        report r;
+        cv_error e;
+        ck_assert_int_eq(report_load(&r, dir, &e), -1);
+        ck_assert_msg(strstr(e.msg, cases[i].msg) != NULL, "case %zu: %s", i, e.msg);
+        report_free(&r);
+    }
+}
+END_TEST
+
+/* A newline in a title or label cannot start a heading or a table row. */
+START_TEST(markdown_text_is_only_text)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    ck_assert_ptr_nonnull(f);
+    report_md_text(f, "Results\n# Injected | <b>&");
+    fputc('/', f);
+    report_md_code(f, "a`b|c\n");
+    fclose(f);
+    ck_assert_str_eq(buf, "Results # Injected \\| &lt;b>&amp;/a'b\\|c ");
+    free(buf);
+
+    const char *from = "\"title\": \"Synthetic\"";
+    const char *at = strstr(manifest, from);
+    char text[sizeof manifest + 128];
+    snprintf(text, sizeof text, "%.*s%s%s", (int)(at - manifest), manifest,
+             "\"title\": \"Synthetic\\n# Injected\", \"description\": \"One\\n## Two\\n\\n- three\"",
+             at + strlen(from));
+    /* The manifest's own "description": null comes later and would win. */
+    char *null_description = strstr(text, ", \"description\": null");
+    ck_assert_ptr_nonnull(null_description);
+    memmove(null_description, null_description + 21, strlen(null_description + 21) + 1);
+    write_file("experiment.json", text);
+    report r;
+    cv_error e;
+    ck_assert_int_eq(report_load(&r, dir, &e), 0);
+    report_aggregate(&r);
+    report_pictures pics = {0};
+    char path[256];
+    snprintf(path, sizeof path, "%s/report.md", dir);
+    ck_assert_msg(report_write_markdown(&r, &pics, path, &e) == 0, "%s", e.msg);
+    const char *md = read_file("report.md");
+    const char *head = "# Synthetic # Injected\n\nOne\n\\## Two\n\n\\- three\n\n";
+    ck_assert_msg(strncmp(md, head, strlen(head)) == 0, "%.200s", md);
+    ck_assert_ptr_null(strstr(md, "\n# Injected"));
+    report_free(&r);
+}
+END_TEST
+
 static Suite *report_suite(void)
 {
     Suite *s = suite_create("experiment_report");
@@ -345,6 +456,9 @@ static Suite *report_suite(void)
     tcase_add_test(limits, missing_manifest_is_an_error);
     tcase_add_test(limits, broken_eval_marks_the_run);
     tcase_add_test(limits, huge_numbers_fall_back);
+    tcase_add_test(limits, out_of_range_numbers_are_refused);
+    tcase_add_test(limits, names_that_escape_the_directory_are_refused);
+    tcase_add_test(limits, markdown_text_is_only_text);
     suite_add_tcase(s, limits);
     return s;
 }

@@ -26,6 +26,8 @@ static void usage(FILE *f)
           "  --progress         show the trainer's progress (default on a terminal)\n"
           "  --quiet            trainer output to each run's train.log only\n"
           "  --no-report        do not run convc-report at the end\n"
+          "  --wait             wait while another 'convc run' uses the output directory\n"
+          "                     (default: refuse)\n"
           "  --dry-run          check everything, print the plan, run nothing\n", f);
 }
 
@@ -119,11 +121,35 @@ static int run_report(const char *bin_dir, const char *out_dir)
     return sys_run(argv, NULL, NULL) == 0 ? 0 : 1;
 }
 
+/* One runner per output directory: two would train, resume and delete the
+ * same runs at once.  The lock lives as long as this process or a trainer
+ * it started (they die with it). */
+static int lock_out_dir(const char *out_dir, int wait, int *fd)
+{
+    if (sys_mkdir_p(out_dir) < 0) {
+        fprintf(stderr, "convc run: cannot create %s: %s\n", out_dir, strerror(errno));
+        return -1;
+    }
+    long holder;
+    *fd = sys_lock_dir(out_dir, wait, &holder);
+    if (*fd >= 0)
+        return 0;
+    if (errno == EWOULDBLOCK && holder > 0)
+        fprintf(stderr, "convc run: %s is in use by another 'convc run' (pid %ld) or the "
+                "trainers it started; wait for it, stop it, or give --wait\n", out_dir, holder);
+    else if (errno == EWOULDBLOCK)
+        fprintf(stderr, "convc run: %s is in use by another 'convc run'; wait for it, stop "
+                "it, or give --wait\n", out_dir);
+    else
+        fprintf(stderr, "convc run: cannot lock %s: %s\n", out_dir, strerror(errno));
+    return -1;
+}
+
 int cmd_run(int argc, char **argv)
 {
     const char *yaml = NULL, *out_dir = NULL, *data_dir = NULL, *seeds = NULL;
     long epochs = 0, limit_train = -1, limit_test = -1, threads = -1, jobs = 1;
-    int dry_run = 0, progress = -1, report = 1;
+    int dry_run = 0, progress = -1, report = 1, wait = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -154,6 +180,8 @@ int cmd_run(int argc, char **argv)
                 progress = 0;
             else if (strcmp(a, "--no-report") == 0)
                 report = 0;
+            else if (strcmp(a, "--wait") == 0)
+                wait = 1;
             else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
                 usage(stdout);
                 return 0;
@@ -217,6 +245,11 @@ int cmd_run(int argc, char **argv)
         .dry_run = dry_run,
         .show_progress = progress >= 0 ? progress : jobs == 1 && isatty(1),
     };
+    int lock = -1;
+    if (!dry_run && lock_out_dir(out_dir, wait, &lock) < 0) {
+        experiment_free(&x);
+        return 1;
+    }
     struct timespec start, end;
     clock_gettime(CLOCK_MONOTONIC, &start);
     print_plan(&x, stdout);
@@ -236,6 +269,8 @@ int cmd_run(int argc, char **argv)
     if (!dry_run)
         printf("experiment %s: %s in %.1f minutes\n", x.name,
                status ? "finished with failures" : "done", seconds / 60.0);
+    if (lock >= 0)
+        close(lock);
     experiment_free(&x);
     return status;
 }

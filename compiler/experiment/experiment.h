@@ -6,9 +6,12 @@
  *   experiment_check.c     every variant through the front end, before training
  *   experiment_run.c       build, train, evaluate and visualize every variant
  *   experiment_manifest.c  results/<name>/experiment.json for bin/convc-report
+ *   experiment_sys.c       processes, locks and files for the runner
+ *   yaml_doc.c, yaml_limits.c  the YAML file, its bounds and its locations
  *
- * Messages go to a FILE (GCC style: file:line:col: error: ...); functions
- * return 0 or -1 (or a count of errors) and never exit. */
+ * Messages go to a FILE in the compiler's format (front/diag: file:line:col:
+ * error: ..., the quoted line and a caret); functions return 0 or -1 (or a
+ * count of errors) and never exit. */
 #ifndef CONVC_EXPERIMENT_H
 #define CONVC_EXPERIMENT_H
 
@@ -134,13 +137,13 @@ char *experiment_run_stamp(const experiment *x, const exp_variant *v, int seed);
 /* ---- templates (experiment_template.c) ---------------------------------- */
 
 /* Expands ${var} in text[0..len).  "$$" is a literal "$".  On an unknown
- * placeholder or a malformed one, prints "<display>:line:col: error: ..."
- * (display names the template) and returns NULL.  *out_len gets the length.
- * used (n entries, may be NULL) gets 1 for every binding that was used.
- * diag may be NULL: then nothing is printed. */
+ * placeholder or a malformed one, prints "<display>:line:col: error: ...",
+ * the template line and a caret (display names the template) and returns
+ * NULL.  *out_len gets the length.  used (n entries, may be NULL) gets 1 for
+ * every binding that was used.  out may be NULL: then nothing is printed. */
 char *template_expand(const char *display, const char *text, size_t len,
                       const exp_binding *vars, int n, size_t *out_len,
-                      int *used, FILE *diag);
+                      int *used, FILE *out);
 /* The variant name for a file name and bindings: base name without
  * ".spec.in", ".in" or ".spec", then "_<var><value>" for each varied binding
  * (values reduced to [A-Za-z0-9_]).  Caller frees. */

@@ -22,28 +22,113 @@ const char *closest_word(const char *word, const char *const *candidates, int n)
 
 /* ---- the reader's state ----------------------------------------------------- */
 
+/* Errors of one kind (one message format) past this many are only counted:
+ * 50,000 duplicate keys make one screen of messages, not 50,000 lines. */
+#define REPEAT_SHOWN 5
+#define MAX_KINDS 64
+
 typedef struct {
-    yaml_doc doc;
+    const char *fmt;        /* the kind: its format string */
+    long count;
+    char *first;            /* the first message of the kind */
+} error_kind;
+
+typedef struct {
+    yaml_doc doc;           /* doc.dg collects the messages */
     experiment *x;
-    FILE *diag;
+    FILE *out;              /* where messages go (doc.dg prints there too) */
     int errors;
     char *yaml_dir;         /* directory of the YAML file, for relative specs */
     long train_seed;        /* train.seed, or -1 */
+    error_kind kinds[MAX_KINDS];
+    int n_kinds;
 } reader;
+
+static error_kind *find_kind(reader *r, const char *fmt)
+{
+    for (int i = 0; i < r->n_kinds; i++)
+        if (r->kinds[i].fmt == fmt || strcmp(r->kinds[i].fmt, fmt) == 0)
+            return &r->kinds[i];
+    return NULL;
+}
+
+/* 1 when the next error of this kind would only be counted: its message
+ * need not be worked out (a did-you-mean costs an edit distance per key). */
+static int kind_exhausted(reader *r, const char *fmt)
+{
+    const error_kind *k = find_kind(r, fmt);
+    return k && k->count >= REPEAT_SHOWN;
+}
+
+/* The kind of an error, counted; NULL when the table is full. */
+static error_kind *count_kind(reader *r, const char *fmt)
+{
+    error_kind *found = find_kind(r, fmt);
+    if (found) {
+        found->count++;
+        return found;
+    }
+    if (r->n_kinds == MAX_KINDS)
+        return NULL;
+    error_kind *k = &r->kinds[r->n_kinds++];
+    k->fmt = fmt;
+    k->count = 1;
+    k->first = NULL;
+    return k;
+}
 
 __attribute__((format(printf, 3, 4)))
 static void error_at(reader *r, const yaml_node_t *n, const char *fmt, ...)
 {
+    r->errors++;
+    error_kind *kind = count_kind(r, fmt);
+    if (kind && kind->count > REPEAT_SHOWN)
+        return;
+    char *msg = NULL;
     va_list ap;
     va_start(ap, fmt);
-    if (n)
-        fprintf(r->diag, "%s:%d:%d: error: ", r->doc.path, yaml_node_line(n), yaml_node_col(n));
-    else
-        fprintf(r->diag, "%s: error: ", r->doc.path);
-    vfprintf(r->diag, fmt, ap);
-    fputc('\n', r->diag);
+    int len = vasprintf(&msg, fmt, ap);
     va_end(ap);
-    r->errors++;
+    if (len < 0) {
+        diag_error(&r->doc.dg, diag_no_loc(), "out of memory");
+        return;
+    }
+    diag_error(&r->doc.dg, n ? yaml_node_loc(&r->doc, n) : diag_no_loc(), "%s", msg);
+    if (kind && !kind->first)
+        kind->first = msg;
+    else
+        free(msg);
+}
+
+/* "49,990" */
+static void group_thousands(long v, char *buf, size_t n)
+{
+    char digits[32];
+    int len = snprintf(digits, sizeof digits, "%ld", v);
+    size_t j = 0;
+    for (int i = 0; i < len && j + 2 < n; i++) {
+        if (i > 0 && (len - i) % 3 == 0)
+            buf[j++] = ',';
+        buf[j++] = digits[i];
+    }
+    buf[j] = '\0';
+}
+
+/* Prints the collected messages, then how many of each kind were held back. */
+static void print_messages(reader *r)
+{
+    diag_flush(&r->doc.dg);
+    for (int i = 0; i < r->n_kinds; i++) {
+        error_kind *k = &r->kinds[i];
+        if (k->count > REPEAT_SHOWN && k->first) {
+            char more[32];
+            group_thousands(k->count - REPEAT_SHOWN, more, sizeof more);
+            fprintf(r->out, "%s: note: ... and %s more errors like \"%s\"\n",
+                    r->doc.path ? r->doc.path : "", more, k->first);
+        }
+        free(k->first);
+    }
+    r->n_kinds = 0;
 }
 
 static char *dup_or_oom(reader *r, const char *s)
@@ -72,6 +157,50 @@ static int read_string(reader *r, const yaml_node_t *n, const char *field, char 
     free(*out);
     *out = dup_or_oom(r, yaml_scalar_text(n));
     return *out ? 0 : -1;
+}
+
+/* The first control character of s, named for a message, or NULL.  Text
+ * that reaches the report must not carry one: a newline in a title would
+ * start a Markdown heading of its own. */
+static const char *control_character(const char *s, int allow_lines)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (allow_lines && (*p == '\n' || *p == '\t'))
+            continue;
+        if (*p == '\n')
+            return "a newline";
+        if (*p == '\r')
+            return "a carriage return";
+        if (*p == '\t')
+            return "a tab";
+        if (*p < 0x20 || *p == 0x7f)
+            return "a control character";
+    }
+    return NULL;
+}
+
+static int check_text(reader *r, const yaml_node_t *n, const char *field, const char *s,
+                      int allow_lines)
+{
+    const char *bad = control_character(s, allow_lines);
+    if (!bad)
+        return 0;
+    error_at(r, n, "'%s' must be %s without control characters, got %s", field,
+             allow_lines ? "text" : "one line of text", bad);
+    return -1;
+}
+
+/* A string the report shows: one line (paragraphs when allow_lines). */
+static int read_text(reader *r, const yaml_node_t *n, const char *field, int allow_lines,
+                     char **out)
+{
+    if (read_string(r, n, field, out) < 0)
+        return -1;
+    if (check_text(r, n, field, *out, allow_lines) == 0)
+        return 0;
+    free(*out);
+    *out = NULL;
+    return -1;
 }
 
 static int read_long(reader *r, const yaml_node_t *n, const char *field, long lo,
@@ -131,50 +260,57 @@ static int read_double(reader *r, const yaml_node_t *n, const char *field, doubl
 /* Calls visit(r, key, value, ctx) for every pair of mapping n after checking
  * that each key is a string from `keys` (did-you-mean otherwise) and appears
  * once.  `where` names the mapping in messages ("the experiment", "'train'"). */
+#define UNKNOWN_KEY "unknown key '%s' in %s%s"
+
 typedef void (*pair_visitor)(reader *r, const char *key, yaml_node_t *value, void *ctx);
 
 static void visit_mapping(reader *r, yaml_node_t *n, const char *where,
                           const char *const *keys, int n_keys, pair_visitor visit, void *ctx)
 {
-    yaml_node_pair_t *first = n->data.mapping.pairs.start;
-    for (yaml_node_pair_t *p = first; p < n->data.mapping.pairs.top; p++) {
-        yaml_node_t *k = yaml_doc_node(&r->doc, p->key);
-        yaml_node_t *v = yaml_doc_node(&r->doc, p->value);
+    yaml_node_pair_t *pairs = n->data.mapping.pairs.start;
+    long count = n->data.mapping.pairs.top - pairs;
+    long *first = yaml_mapping_first_keys(&r->doc, n);
+    if (!first && count > 0) {
+        error_at(r, n, "out of memory");
+        return;
+    }
+    for (long i = 0; i < count; i++) {
+        yaml_node_t *k = yaml_doc_node(&r->doc, pairs[i].key);
+        yaml_node_t *v = yaml_doc_node(&r->doc, pairs[i].value);
         const char *name = yaml_scalar_text(k);
         if (!name) {
             error_at(r, k, "keys of %s must be strings, got %s", where, yaml_node_what(k));
             continue;
         }
         int known = 0;
-        for (int i = 0; i < n_keys; i++)
-            known |= strcmp(name, keys[i]) == 0;
+        for (int j = 0; j < n_keys; j++)
+            known |= strcmp(name, keys[j]) == 0;
         if (!known) {
-            const char *guess = closest_word(name, keys, n_keys);
+            char hint[512] = "";
+            const char *guess = kind_exhausted(r, UNKNOWN_KEY) ? NULL :
+                                closest_word(name, keys, n_keys);
             if (guess) {
-                error_at(r, k, "unknown key '%s' in %s; did you mean '%s'?", name, where, guess);
-            } else {
-                char list[512] = "";
-                for (int i = 0; i < n_keys; i++) {
-                    strncat(list, i ? ", " : "", sizeof list - strlen(list) - 1);
-                    strncat(list, keys[i], sizeof list - strlen(list) - 1);
+                snprintf(hint, sizeof hint, "; did you mean '%s'?", guess);
+            } else if (!kind_exhausted(r, UNKNOWN_KEY)) {
+                strcpy(hint, " (expected one of: ");
+                for (int j = 0; j < n_keys; j++) {
+                    strncat(hint, j ? ", " : "", sizeof hint - strlen(hint) - 2);
+                    strncat(hint, keys[j], sizeof hint - strlen(hint) - 2);
                 }
-                error_at(r, k, "unknown key '%s' in %s (expected one of: %s)", name, where, list);
+                strcat(hint, ")");
             }
+            error_at(r, k, UNKNOWN_KEY, name, where, hint);
             continue;
         }
-        int dup = 0;
-        for (yaml_node_pair_t *q = first; q < p && !dup; q++) {
-            const char *other = yaml_scalar_text(yaml_doc_node(&r->doc, q->key));
-            if (other && strcmp(other, name) == 0) {
-                yaml_node_t *qk = yaml_doc_node(&r->doc, q->key);
-                error_at(r, k, "duplicate key '%s' in %s (first at line %d)", name, where,
-                         yaml_node_line(qk));
-                dup = 1;
-            }
+        if (first[i] >= 0) {
+            yaml_node_t *earlier = yaml_doc_node(&r->doc, pairs[first[i]].key);
+            error_at(r, k, "duplicate key '%s' in %s (first at line %d)", name, where,
+                     yaml_node_line(earlier));
+            continue;
         }
-        if (!dup)
-            visit(r, name, v, ctx);
+        visit(r, name, v, ctx);
     }
+    free(first);
 }
 
 static yaml_node_t *mapping_get(reader *r, yaml_node_t *n, const char *key)
@@ -295,9 +431,9 @@ static void factor_pair(reader *r, const char *key, yaml_node_t *v, void *ctx)
 {
     (void)ctx;
     if (strcmp(key, "title") == 0)
-        read_string(r, v, "factor.title", &r->x->factor_title);
+        read_text(r, v, "factor.title", 0, &r->x->factor_title);
     else if (strcmp(key, "value") == 0)
-        read_string(r, v, "factor.value", &r->x->factor_value);
+        read_text(r, v, "factor.value", 0, &r->x->factor_value);
 }
 
 /* ---- models: ------------------------------------------------------------------ */
@@ -324,25 +460,32 @@ static void model_pair(reader *r, const char *key, yaml_node_t *v, void *ctx)
 }
 
 /* Reads the spec named by an entry: as written (relative to the current
- * directory), else relative to the YAML file's directory. */
+ * directory), else relative to the YAML file's directory.  Only a regular
+ * file: /dev/zero would be read until memory runs out. */
 static char *read_spec(reader *r, const yaml_node_t *where, const char *path, size_t *len)
 {
-    char *text = sys_read_file(path, len);
-    if (text)
-        return text;
+    const char *kind;
+    char *text = sys_read_regular_file(path, YAML_MAX_BYTES, len, &kind);
     int err = errno;
-    if (path[0] != '/' && r->yaml_dir) {
+    if (!text && !kind && err == ENOENT && path[0] != '/' && r->yaml_dir) {
         size_t n = strlen(r->yaml_dir) + strlen(path) + 2;
         char *alt = malloc(n);
         if (alt) {
             snprintf(alt, n, "%s/%s", r->yaml_dir, path);
-            text = sys_read_file(alt, len);
+            text = sys_read_regular_file(alt, YAML_MAX_BYTES, len, &kind);
+            if (text || kind)
+                err = errno;
             free(alt);
-            if (text)
-                return text;
         }
     }
-    error_at(r, where, "cannot read spec '%s': %s", path, strerror(err));
+    if (text)
+        return text;
+    if (kind)
+        error_at(r, where, "'spec' must name a regular file: %s is %s", path, kind);
+    else if (err == EFBIG)
+        error_at(r, where, "spec '%s' is larger than %u bytes", path, YAML_MAX_BYTES);
+    else
+        error_at(r, where, "cannot read spec '%s': %s", path, strerror(err));
     return NULL;
 }
 
@@ -369,7 +512,8 @@ static int read_set(reader *r, yaml_node_t *set, exp_binding *out, int max)
         const char *name = variable_name(r, k);
         if (!name)
             continue;
-        if (want_kind(r, v, YAML_SCALAR_NODE, "set value", "a single value") < 0)
+        if (want_kind(r, v, YAML_SCALAR_NODE, "set value", "a single value") < 0 ||
+            check_text(r, v, "set value", yaml_scalar_text(v), 0) < 0)
             continue;
         if (n == max) {
             error_at(r, k, "too many variables");
@@ -417,7 +561,8 @@ static int read_vary(reader *r, yaml_node_t *vary, vary_axis *axes, int max)
         }
         for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
             yaml_node_t *e = yaml_doc_node(&r->doc, *it);
-            if (want_kind(r, e, YAML_SCALAR_NODE, "a vary value", "a single value") < 0)
+            if (want_kind(r, e, YAML_SCALAR_NODE, "a vary value", "a single value") < 0 ||
+                check_text(r, e, "a vary value", yaml_scalar_text(e), 0) < 0)
                 return -1;
         }
         if (n == max) {
@@ -530,9 +675,9 @@ static void add_variant(reader *r, const model_entry *m, const char *spec_path,
 
     int used[MAX_VARS + 1];
     v.text = template_expand(v.display_path, spec_text, spec_len, v.vars, n + 1, &v.text_len,
-                             used, r->diag);
+                             used, r->out);
     if (!v.text) {
-        fprintf(r->diag, "%s:%d:%d: note: in model '%s' of the experiment\n", r->doc.path,
+        fprintf(r->out, "%s:%d:%d: note: in model '%s' of the experiment\n", r->doc.path,
                 v.yaml_line, v.yaml_col, v.name);
         r->errors++;
         goto fail;
@@ -584,7 +729,8 @@ static void read_model(reader *r, yaml_node_t *node)
         error_at(r, m.spec, "'spec' must be a file name, got %s", yaml_node_what(m.spec));
         return;
     }
-    if (m.label && want_kind(r, m.label, YAML_SCALAR_NODE, "label", "a string") < 0)
+    if (m.label && (want_kind(r, m.label, YAML_SCALAR_NODE, "label", "a string") < 0 ||
+                    check_text(r, m.label, "label", yaml_scalar_text(m.label), 0) < 0))
         return;
 
     exp_binding b[MAX_VARS];
@@ -665,9 +811,9 @@ static void top_pair(reader *r, const char *key, yaml_node_t *v, void *ctx)
             error_at(r, v, "'name' must be letters, digits and '_' (it names "
                      "results/<name>/), got '%s'", x->name);
     } else if (strcmp(key, "title") == 0) {
-        read_string(r, v, "title", &x->title);
+        read_text(r, v, "title", 0, &x->title);
     } else if (strcmp(key, "description") == 0) {
-        read_string(r, v, "description", &x->description);
+        read_text(r, v, "description", 1, &x->description);
     } else if (strcmp(key, "data") == 0) {
         read_data(r, v);
     } else if (strcmp(key, "train") == 0) {
@@ -764,13 +910,12 @@ static int parse(reader *r)
 
 static int parse_loaded(reader *r, int load_rc)
 {
-    if (load_rc < 0) {
-        yaml_doc_free(&r->doc);
-        free(r->yaml_dir);
-        return 1;
+    int errors = 1;
+    if (load_rc == 0) {
+        r->x->path = dup_or_oom(r, r->doc.path);
+        errors = parse(r);
     }
-    r->x->path = dup_or_oom(r, r->doc.path);
-    int errors = parse(r);
+    print_messages(r);
     yaml_doc_free(&r->doc);
     free(r->yaml_dir);
     return errors;
@@ -784,19 +929,19 @@ static char *dir_of(const char *path)
     return strndup(path, (size_t)(slash - path));
 }
 
-int experiment_parse_file(const char *path, experiment *x, FILE *diag_out)
+int experiment_parse_file(const char *path, experiment *x, FILE *out)
 {
     set_defaults(x);
-    reader r = {.x = x, .diag = diag_out, .yaml_dir = dir_of(path), .train_seed = -1};
-    return parse_loaded(&r, yaml_doc_load(&r.doc, path, diag_out));
+    reader r = {.x = x, .out = out, .yaml_dir = dir_of(path), .train_seed = -1};
+    return parse_loaded(&r, yaml_doc_load(&r.doc, path, out));
 }
 
 int experiment_parse_text(const char *path, const char *text, size_t len, experiment *x,
-                          FILE *diag_out)
+                          FILE *out)
 {
     set_defaults(x);
-    reader r = {.x = x, .diag = diag_out, .train_seed = -1};
-    return parse_loaded(&r, yaml_doc_load_text(&r.doc, path, text, len, diag_out));
+    reader r = {.x = x, .out = out, .train_seed = -1};
+    return parse_loaded(&r, yaml_doc_load_text(&r.doc, path, text, len, out));
 }
 
 void experiment_free(experiment *x)

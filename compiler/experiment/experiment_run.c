@@ -378,7 +378,7 @@ static void run_parallel(experiment *x, const exp_run_options *o, FILE *out)
             fprintf(out, "[%d/%d] %s seed %d: started\n", next + 1, x->n_runs,
                     x->variants[r->variant].name, r->seed);
             fflush(NULL);
-            pid_t pid = fork();
+            pid_t pid = sys_fork_tied();
             if (pid == 0) {
                 int rc = run_one(x, &x->variants[r->variant], r, o, out, 1);
                 char err[PATH_LEN];

@@ -6,16 +6,68 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "experiment/experiment_sys.h"
 #include "base/files.h"
 
+int sys_fork_tied(void)
+{
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid == 0) {
+        /* A killed runner must not leave trainers writing its run directories. */
+        if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
+            raise(SIGTERM);
+    }
+    return (int)pid;
+}
+
+int sys_lock_dir(const char *dir, int wait, long *holder)
+{
+    char path[4096];
+    *holder = 0;
+    if (sys_path(path, sizeof path, "%s/convc-run.lock", dir) < 0) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    /* No O_CLOEXEC: the trainers keep the lock until they have stopped. */
+    int fd = open(path, O_RDWR | O_CREAT, 0644);
+    if (fd < 0)
+        return -1;
+    while (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0) {
+        if (errno == EINTR)
+            continue;
+        int err = errno;
+        if (err == EWOULDBLOCK) {
+            char buf[32] = "";
+            ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+            if (n > 0)
+                *holder = strtol(buf, NULL, 10);
+        }
+        close(fd);
+        errno = err;
+        return -1;
+    }
+    char pid[32];
+    int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)n, 0) != n) {
+        int err = errno;
+        close(fd);
+        errno = err;
+        return -1;
+    }
+    return fd;
+}
+
 int sys_spawn(char *const argv[], const char *stdout_path, const char *log_path)
 {
     fflush(NULL);
-    pid_t pid = fork();
+    pid_t pid = sys_fork_tied();
     if (pid < 0)
         return -1;
     if (pid == 0) {
@@ -121,6 +173,75 @@ int sys_write_atomic(const char *path, const char *data, size_t len)
 char *sys_read_file(const char *path, size_t *len)
 {
     return cv_read_file(path, 0, len, NULL);
+}
+
+static const char *file_kind(mode_t mode)
+{
+    if (S_ISDIR(mode))  return "a directory";
+    if (S_ISCHR(mode))  return "a character device";
+    if (S_ISBLK(mode))  return "a block device";
+    if (S_ISFIFO(mode)) return "a FIFO";
+    if (S_ISSOCK(mode)) return "a socket";
+    return "not a regular file";
+}
+
+char *sys_read_regular_file(const char *path, size_t max, size_t *len, const char **kind)
+{
+    *kind = NULL;
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    struct stat st;
+    int stat_rc = fstat(fd, &st);
+    if (stat_rc < 0 || !S_ISREG(st.st_mode)) {
+        int err = errno;
+        if (stat_rc == 0)
+            *kind = file_kind(st.st_mode), err = EINVAL;
+        close(fd);
+        errno = err;
+        return NULL;
+    }
+    size_t cap = (size_t)st.st_size < max ? (size_t)st.st_size + 1 : max + 1, n = 0;
+    char *buf = malloc(cap + 1);
+    int err = buf ? 0 : ENOMEM;
+    /* The file may grow after fstat: read until EOF or one byte past max. */
+    while (buf && !err) {
+        if (n == cap) {
+            if (cap > max) {
+                err = EFBIG;
+                break;
+            }
+            size_t grown_cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+            char *grown = realloc(buf, grown_cap + 1);
+            if (!grown) {
+                err = ENOMEM;
+                break;
+            }
+            buf = grown, cap = grown_cap;
+        }
+        ssize_t got = read(fd, buf + n, cap - n);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            err = errno;
+        else if (got == 0)
+            break;
+        else
+            n += (size_t)got;
+    }
+    close(fd);
+    if (!err && n > max)
+        err = EFBIG;
+    if (err) {
+        free(buf);
+        errno = err;
+        return NULL;
+    }
+    buf[n] = '\0';
+    if (len)
+        *len = n;
+    return buf;
 }
 
 long sys_count_lines(const char *path)

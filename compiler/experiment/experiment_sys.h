@@ -12,8 +12,19 @@
 int sys_run(char *const argv[], const char *stdout_path, const char *log_path);
 /* Starts the same way without waiting; returns the pid or -1. */
 int sys_spawn(char *const argv[], const char *stdout_path, const char *log_path);
+/* fork() for a child that must not outlive this process: it gets SIGTERM
+ * when the parent dies (the trainer saves its checkpoint on SIGTERM), also
+ * when the parent died before the request took effect.  As fork returns. */
+int sys_fork_tied(void);
 /* Waits for pid; the status as sys_run returns it. */
 int sys_wait(int pid);
+
+/* Takes the lock of directory dir (dir/convc-run.lock, flock) for as long
+ * as this process or a child it forks keeps running, and writes this
+ * process's pid into it.  When another process holds it: waits if `wait`,
+ * else returns -1 with errno EWOULDBLOCK and the holder's pid in *holder
+ * (0 if it has not written it yet).  Other failures: -1 with errno. */
+int sys_lock_dir(const char *dir, int wait, long *holder);
 
 /* snprintf into a path buffer; -1 if it did not fit (nothing is silently
  * cut short: callers check, or bound their inputs first). */
@@ -29,6 +40,12 @@ int sys_remove_tree(const char *path);
 int sys_write_atomic(const char *path, const char *data, size_t len);
 /* The whole file, NUL-terminated; NULL on failure, with errno set. */
 char *sys_read_file(const char *path, size_t *len);
+/* The whole file if it is a regular file of at most max bytes,
+ * NUL-terminated.  NULL on failure with errno set (EFBIG: larger than max);
+ * when path names something else (a device would be read forever, a
+ * directory or a FIFO not at all) *kind says what it is ("a directory",
+ * "a character device" ...) and errno is EINVAL; otherwise *kind is NULL. */
+char *sys_read_regular_file(const char *path, size_t max, size_t *len, const char **kind);
 /* Newlines in a file; -1 if it cannot be read. */
 long sys_count_lines(const char *path);
 

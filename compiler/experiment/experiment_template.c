@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "experiment/experiment.h"
+#include "front/diag.h"
 
 uint64_t fnv1a64(const void *data, size_t len)
 {
@@ -61,10 +62,13 @@ static int find_binding(const exp_binding *vars, int n, const char *name, size_t
 
 char *template_expand(const char *display, const char *text, size_t len,
                       const exp_binding *vars, int n, size_t *out_len,
-                      int *used, FILE *diag)
+                      int *used, FILE *out)
 {
     strbuf b = {0};
     int line = 1, col = 1, errors = 0;
+    /* Template errors read like the front end's: the template line, quoted. */
+    diag dg;
+    diag_init(&dg, out ? out : stderr, display, text, len);
     if (used)
         memset(used, 0, sizeof *used * (size_t)(n > 0 ? n : 0));
     if (sb_add(&b, "", 0) < 0)
@@ -83,10 +87,10 @@ char *template_expand(const char *display, const char *text, size_t len,
                 end++;
             if (end == start || end >= len || text[end] != '}' ||
                 isdigit((unsigned char)text[start])) {
-                if (diag)
-                    fprintf(diag, "%s:%d:%d: error: malformed placeholder: expected "
-                            "'${name}' with a name of letters, digits and '_'\n",
-                            display, line, col);
+                if (out)
+                    diag_error(&dg, (src_loc){line, col, i, end < len ? end + 1 : len},
+                               "malformed placeholder: expected '${name}' with a name of "
+                               "letters, digits and '_'");
                 errors++;
                 if (sb_add(&b, "$", 1) < 0)
                     goto oom;
@@ -96,10 +100,11 @@ char *template_expand(const char *display, const char *text, size_t len,
             }
             int k = find_binding(vars, n, text + start, end - start);
             if (k < 0) {
-                if (diag)
-                    fprintf(diag, "%s:%d:%d: error: placeholder '${%.*s}' has no value: "
-                            "give it one with 'set:' or 'vary:' in the experiment\n",
-                            display, line, col, (int)(end - start), text + start);
+                if (out)
+                    diag_error(&dg, (src_loc){line, col, i, end + 1},
+                               "placeholder '${%.*s}' has no value: give it one with "
+                               "'set:' or 'vary:' in the experiment", (int)(end - start),
+                               text + start);
                 errors++;
             } else {
                 if (used)
@@ -122,6 +127,7 @@ char *template_expand(const char *display, const char *text, size_t len,
         i++;
     }
     if (errors) {
+        diag_flush(&dg);
         free(b.p);
         return NULL;
     }
@@ -129,8 +135,9 @@ char *template_expand(const char *display, const char *text, size_t len,
         *out_len = b.len;
     return b.p;
 oom:
-    if (diag)
-        fprintf(diag, "%s: error: out of memory\n", display);
+    if (out)
+        diag_error(&dg, diag_no_loc(), "out of memory");
+    diag_flush(&dg);
     free(b.p);
     return NULL;
 }

@@ -125,6 +125,13 @@ int report_plots(const report *r, report_pictures *p);
 void report_pictures_free(report_pictures *p, int n_models);
 
 /* ---- report_md.c ---- */
+/* Text from the result files as inline Markdown, so that it can only ever
+ * be text: control characters become spaces (a newline in a title would
+ * start a heading of its own), '|' is escaped (table cells), '<' and '&'
+ * become entities (no HTML). */
+void report_md_text(FILE *f, const char *s);
+/* The same inside a `code span`: a backquote would end it, so it becomes '. */
+void report_md_code(FILE *f, const char *s);
 int report_write_markdown(const report *r, const report_pictures *p, const char *path,
                           cv_error *e);
 

@@ -1,5 +1,6 @@
 /* report_load.c - what `convc run` wrote into a results directory, as a
  * report: experiment.json, and per run eval.json, history.csv and viz/. */
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -34,6 +35,18 @@ static int file_exists(const char *path)
     return stat(path, &st) == 0;
 }
 
+/* A number read from a result file must be finite and in [lo, hi]: a
+ * tampered or broken file with 1e999 would otherwise print "inf% ± -nan"
+ * as the best model. */
+static int check_range(const char *path, const char *field, double v, double lo, double hi,
+                       cv_error *e)
+{
+    if (isfinite(v) && v >= lo && v <= hi)
+        return 0;
+    return cv_fail(e, "%s: \"%s\" must be a number from %g to %g, got %g", path, field, lo,
+                   hi, v);
+}
+
 /* ---- history.csv ------------------------------------------------------------ */
 
 int report_read_history(report_run *run, const char *path, cv_error *e)
@@ -48,6 +61,10 @@ int report_read_history(report_run *run, const char *path, cv_error *e)
     }
     double **cols[6] = {&run->epoch, &run->train_loss, &run->train_acc, &run->test_loss,
                         &run->test_acc, &run->seconds};
+    static const char *const names[6] = {"epoch", "train_loss", "train_accuracy", "test_loss",
+                                         "test_accuracy", "seconds"};
+    static const double lo[6] = {1, 0, 0, 0, 0, 0};
+    static const double hi[6] = {1e9, 1e30, 1, 1e30, 1, 1e12};
     int n = 0, cap = 0, lineno = 1;
     while (fgets(line, sizeof line, f)) {
         lineno++;
@@ -63,6 +80,11 @@ int report_read_history(report_run *run, const char *path, cv_error *e)
                 return cv_fail(e, "%s:%d: expected 6 numbers separated by commas", path, lineno);
             }
             p = end + 1;
+            if (!(isfinite(v[c]) && v[c] >= lo[c] && v[c] <= hi[c])) {
+                fclose(f);
+                return cv_fail(e, "%s:%d: \"%s\" must be a number from %g to %g, got %g",
+                               path, lineno, names[c], lo[c], hi[c], v[c]);
+            }
         }
         if (n == cap) {
             cap = cap ? cap * 2 : 16;
@@ -96,9 +118,19 @@ static int read_eval(report_run *run, const char *path, cv_error *e)
         json_free(j);
         return cv_fail(e, "%s: expected numbers \"accuracy\" and \"loss\"", path);
     }
+    if (check_range(path, "accuracy", acc->number, 0, 1, e) < 0 ||
+        check_range(path, "loss", loss->number, 0, 1e30, e) < 0) {
+        json_free(j);
+        return -1;
+    }
     run->accuracy = acc->number;
     run->loss = loss->number;
     run->n_test = (long)json_int64(json_get(j, "n"), 0);
+    if (run->n_test < 0) {
+        json_free(j);
+        return cv_fail(e, "%s: \"n\" must be a count of test images, got %ld", path,
+                       run->n_test);
+    }
     const json_value *conf = json_get(j, "confusion");
     const json_value *names = json_get(j, "class_names");
     int k = json_length(conf);
@@ -123,6 +155,28 @@ static int read_eval(report_run *run, const char *path, cv_error *e)
 }
 
 /* ---- experiment.json ---------------------------------------------------------------- */
+
+/* Names and directories become paths: nothing may lead out of the results
+ * directory or break a line of the report. */
+static int is_model_name(const char *s)
+{
+    if (!*s || strlen(s) > 63 || (*s >= '0' && *s <= '9'))
+        return 0;
+    for (; *s; s++)
+        if (!(isalnum((unsigned char)*s) || *s == '_'))
+            return 0;
+    return 1;
+}
+
+static int is_run_dir(const char *s)
+{
+    if (strncmp(s, "runs/", 5) != 0 || !s[5])
+        return 0;
+    for (s += 5; *s; s++)
+        if (!(isalnum((unsigned char)*s) || *s == '_' || *s == '-'))
+            return 0;
+    return 1;
+}
 
 static void read_layers(report_model *m, const json_value *layers)
 {
@@ -166,6 +220,8 @@ static int read_manifest(report *r, const json_value *j, const char *path, cv_er
     const json_value *t = json_get(j, "train");
     r->optimizer = dup_or_null(json_string(json_get(t, "optimizer")));
     r->lr = json_number(json_get(t, "lr"), NAN);
+    if (json_get(t, "lr") && check_range(path, "train.lr", r->lr, 0, 10, e) < 0)
+        return -1;
     r->batch = json_int(json_get(t, "batch"), 0);
     r->epochs = json_int(json_get(t, "epochs"), 0);
     r->threads = json_int(json_get(t, "threads"), 0);
@@ -188,6 +244,9 @@ static int read_manifest(report *r, const json_value *j, const char *path, cv_er
         d->name = dup_or_null(json_string(json_get(m, "name")));
         if (!d->name)
             return cv_fail(e, "%s: model %d has no \"name\"", path, i + 1);
+        if (!is_model_name(d->name))
+            return cv_fail(e, "%s: model %d: \"name\" must be letters, digits and '_' "
+                           "(it names files), got '%s'", path, i + 1, d->name);
         const char *label = json_string(json_get(m, "label"));
         d->label = strdup(label ? label : d->name);
         d->spec = dup_or_null(json_string(json_get(m, "spec")));
@@ -227,6 +286,9 @@ static int read_manifest(report *r, const json_value *j, const char *path, cv_er
         d->error = dup_or_null(json_string(json_get(u, "error")));
         if (!d->dir)
             return cv_fail(e, "%s: run %d has no \"dir\"", path, i + 1);
+        if (!is_run_dir(d->dir))
+            return cv_fail(e, "%s: run %d: \"dir\" must be runs/<model>-s<seed>, got '%s'",
+                           path, i + 1, d->dir);
     }
     return 0;
 }

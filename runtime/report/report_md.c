@@ -11,6 +11,54 @@
 #include "base/files.h"
 #include "report/report.h"
 
+static void md_char(FILE *f, unsigned char c, int code)
+{
+    if (c < 0x20 || c == 0x7f)
+        fputc(' ', f);
+    else if (c == '|')
+        fputs("\\|", f);
+    else if (code && c == '`')
+        fputc('\'', f);
+    else if (!code && c == '<')
+        fputs("&lt;", f);
+    else if (!code && c == '&')
+        fputs("&amp;", f);
+    else
+        fputc(c, f);
+}
+
+void report_md_text(FILE *f, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        md_char(f, *p, 0);
+}
+
+void report_md_code(FILE *f, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        md_char(f, *p, 1);
+}
+
+/* The description: its lines stay lines (blank ones part paragraphs), but a
+ * line cannot start a heading, list, quote, table or fence. */
+static void md_paragraphs(FILE *f, const char *s)
+{
+    int line_start = 1;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '\n') {
+            fputc('\n', f);
+            line_start = 1;
+            continue;
+        }
+        if (line_start && *p != ' ' && *p != '\t') {
+            if (strchr("#>-+*=|`~_", *p))
+                fputc('\\', f);
+            line_start = 0;
+        }
+        md_char(f, *p, 0);
+    }
+}
+
 static void grouped(FILE *f, int64_t v)
 {
     char digits[24];
@@ -26,7 +74,8 @@ static void grouped(FILE *f, int64_t v)
 static void write_setup(const report *r, FILE *f)
 {
     fputs("## Setup\n\n", f);
-    fprintf(f, "- Data: %s", r->data ? r->data : "?");
+    fputs("- Data: ", f);
+    report_md_text(f, r->data ? r->data : "?");
     long n_test = 0;
     for (int i = 0; i < r->n_runs; i++)
         if (r->runs[i].ok && r->runs[i].n_test > n_test)
@@ -36,8 +85,9 @@ static void write_setup(const report *r, FILE *f)
     if (n_test > 0)
         fprintf(f, ", evaluated on %ld test images", n_test);
     fputs(".\n", f);
-    fprintf(f, "- Training, the same for every model: optimizer %s, learning rate %g, batch "
-            "%d, %d epoch%s", r->optimizer ? r->optimizer : "?", r->lr, r->batch, r->epochs,
+    fputs("- Training, the same for every model: optimizer ", f);
+    report_md_text(f, r->optimizer ? r->optimizer : "?");
+    fprintf(f, ", learning rate %g, batch %d, %d epoch%s", r->lr, r->batch, r->epochs,
             r->epochs == 1 ? "" : "s");
     if (r->threads > 0)
         fprintf(f, ", %d thread%s", r->threads, r->threads == 1 ? "" : "s");
@@ -45,14 +95,18 @@ static void write_setup(const report *r, FILE *f)
     for (int i = 0; i < r->n_seeds; i++)
         fprintf(f, "%s%d", i ? ", " : "", r->seeds[i]);
     fputs(".\n", f);
-    if (r->factor_title)
-        fprintf(f, "- Varied: %s; everything else is fixed.\n", r->factor_title);
+    if (r->factor_title) {
+        fputs("- Varied: ", f);
+        report_md_text(f, r->factor_title);
+        fputs("; everything else is fixed.\n", f);
+    }
     fputs("\n| Model | Spec | Conv layers | Parameters | MFLOPs / image | Generated C lines |\n"
           "|---|---|---:|---:|---:|---:|\n", f);
     for (int m = 0; m < r->n_models; m++) {
         const report_model *d = &r->models[m];
-        fprintf(f, "| %s | [`%s`](specs/%s.spec) | %d | ", d->name, d->spec ? d->spec : "?",
-                d->name, d->conv_layers);
+        fprintf(f, "| %s | [`", d->name);
+        report_md_code(f, d->spec ? d->spec : "?");
+        fprintf(f, "`](specs/%s.spec) | %d | ", d->name, d->conv_layers);
         grouped(f, d->params);
         fprintf(f, " | %.2f | ", d->flops / 1e6);
         if (d->code_lines >= 0)
@@ -71,12 +125,17 @@ static void write_results(const report *r, FILE *f)
     for (int m = 0; m < r->n_models; m++)
         several |= r->models[m].n_ok > 1;
     fputs("## Results\n\n", f);
-    fprintf(f, "| Model | Name | %s | Parameters | MFLOPs / image | Test Accuracy | Test Loss "
-            "| Seconds / epoch |\n|---|---|---|---:|---:|---:|---:|---:|\n",
-            r->factor_title ? r->factor_title : "Variant");
+    fputs("| Model | Name | ", f);
+    report_md_text(f, r->factor_title ? r->factor_title : "Variant");
+    fputs(" | Parameters | MFLOPs / image | Test Accuracy | Test Loss "
+          "| Seconds / epoch |\n|---|---|---|---:|---:|---:|---:|---:|\n", f);
     for (int m = 0; m < r->n_models; m++) {
         const report_model *d = &r->models[m];
-        fprintf(f, "| %s | %s | %s | ", d->label, d->name, d->factor ? d->factor : "—");
+        fputs("| ", f);
+        report_md_text(f, d->label);
+        fprintf(f, " | %s | ", d->name);
+        report_md_text(f, d->factor ? d->factor : "—");
+        fputs(" | ", f);
         grouped(f, d->params);
         fprintf(f, " | %.2f | ", d->flops / 1e6);
         if (d->n_ok == 0) {
@@ -109,9 +168,11 @@ static void write_results(const report *r, FILE *f)
             if (u->ok)
                 fprintf(f, "ok | %.2f%% | %.4f | %d |\n", 100 * u->accuracy, u->loss,
                         u->n_epochs);
-            else
-                fprintf(f, "FAILED: %s | — | — | %d |\n", u->error ? u->error : "no result",
-                        u->n_epochs);
+            else {
+                fputs("FAILED: ", f);
+                report_md_text(f, u->error ? u->error : "no result");
+                fprintf(f, " | — | — | %d |\n", u->n_epochs);
+            }
         }
     }
     fputs("\nThe same numbers, one row per model and seed: [results.csv](results.csv), "
@@ -217,13 +278,23 @@ int report_write_markdown(const report *r, const report_pictures *p, const char 
     FILE *f = open_memstream(&text, &len);
     if (!f)
         return cv_fail(e, "%s: out of memory", path);
-    fprintf(f, "# %s\n\n", r->title ? r->title : r->name);
-    if (r->description)
-        fprintf(f, "%s\n\n", r->description);
-    fprintf(f, "Experiment `%s`%s%s%s. Every number and sentence below is computed from "
-            "the result files in this directory by `convc-report`; rerun with "
-            "`convc run %s`.\n\n", r->name, r->source ? " from `" : "",
-            r->source ? r->source : "", r->source ? "`" : "", r->source ? r->source : "...");
+    fputs("# ", f);
+    report_md_text(f, r->title ? r->title : r->name);
+    fputs("\n\n", f);
+    if (r->description) {
+        md_paragraphs(f, r->description);
+        fputs("\n\n", f);
+    }
+    fprintf(f, "Experiment `%s`", r->name);
+    if (r->source) {
+        fputs(" from `", f);
+        report_md_code(f, r->source);
+        fputs("`", f);
+    }
+    fputs(". Every number and sentence below is computed from the result files in this "
+          "directory by `convc-report`; rerun with `convc run ", f);
+    report_md_code(f, r->source ? r->source : "...");
+    fputs("`.\n\n", f);
     write_setup(r, f);
     write_eda(r, f);
     write_results(r, f);

@@ -131,9 +131,13 @@ static const char *grouped(int64_t v)
 /* "cnn_k3 (k=3)" or "baseline" */
 static void model_phrase(const report *r, const report_model *m, FILE *f)
 {
-    if (m->factor && r->factor_title)
-        fprintf(f, "**%s** (%s %s)", m->name, r->factor_title, m->factor);
-    else
+    if (m->factor && r->factor_title) {
+        fprintf(f, "**%s** (", m->name);
+        report_md_text(f, r->factor_title);
+        fputc(' ', f);
+        report_md_text(f, m->factor);
+        fputc(')', f);
+    } else
         fprintf(f, "**%s**", m->name);
 }
 
@@ -378,9 +382,9 @@ static void finding_failures(const report *r, FILE *f)
         const report_run *u = &r->runs[i];
         if (u->ok)
             continue;
-        fprintf(f, "- **%s** seed %d did not finish: %s. It is left out of the numbers "
-                "above.\n", r->models[u->model].name, u->seed,
-                u->error ? u->error : "no result");
+        fprintf(f, "- **%s** seed %d did not finish: ", r->models[u->model].name, u->seed);
+        report_md_text(f, u->error ? u->error : "no result");
+        fputs(". It is left out of the numbers above.\n", f);
     }
 }
 
@@ -438,8 +442,10 @@ void report_write_interpretation(const report *r, FILE *f)
         int64_t in = (int64_t)l->in[0] * l->in[1] * l->in[2];
         int64_t out = (int64_t)l->out[0] * l->out[1] * l->out[2];
         int64_t dense = in * out + out;
-        fprintf(f, "- **Locality.** Each unit of `%s` looks at a %dx%d window: %d of the "
-                "%lld input pixels (%.1f%%). ", l->source ? l->source : "conv1", l->kernel[0],
+        fputs("- **Locality.** Each unit of `", f);
+        report_md_code(f, l->source ? l->source : "conv1");
+        fprintf(f, "` looks at a %dx%d window: %d of the "
+                "%lld input pixels (%.1f%%). ", l->kernel[0],
                 l->kernel[1], l->kernel[0] * l->kernel[1], (long long)(l->in[0] * l->in[1]),
                 100.0 * l->kernel[0] * l->kernel[1] / (l->in[0] * l->in[1]));
         fprintf(f, "Nearby pixels of clothing images are strongly related (edges, seams, "
@@ -468,8 +474,10 @@ void report_write_interpretation(const report *r, FILE *f)
         for (int m = 0; m < r->n_models; m++)
             n += r->models[m].conv_layers > 0 && r->models[m].n_ok > 0;
         if (n > 1) {
-            fprintf(f, "- **What %s changed.** Receptive field of the last conv layer, "
-                    "parameters and test accuracy: ", r->factor_title);
+            fputs("- **What ", f);
+            report_md_text(f, r->factor_title);
+            fputs(" changed.** Receptive field of the last conv layer, "
+                  "parameters and test accuracy: ", f);
             int first = 1;
             for (int m = 0; m < r->n_models; m++) {
                 const report_model *v = &r->models[m];
