@@ -33,6 +33,7 @@
 #include "convc_model.h"
 #include "data/dataset.h"
 #include "train/init.h"
+#include "base/fpmode.h"
 #include "base/rng.h"
 #include "base/threads.h"
 #include "train/train.h"
@@ -334,6 +335,7 @@ int main(int argc, char **argv)
 {
     double seconds = 1.5;
     int max_threads = 2, train_only = 0;
+    cv_flush_denormals();       /* as the trainer does */
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--rss") == 0 && i + 1 < argc)
             return run_for_rss(argv + i + 1);

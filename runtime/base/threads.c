@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "base/threads.h"
+#include "base/fpmode.h"
 
 /* Spin iterations before sleeping (a few to a few tens of microseconds):
  * long enough to cover the serial gap between two phases of a batch, short
@@ -44,6 +45,7 @@ static void *worker_main(void *p)
     cv_pool *pool = wa->pool;
     int index = wa->index;
     free(wa);
+    cv_flush_denormals();
     unsigned seen = 0;
     for (;;) {
         for (int k = 0; k < POOL_SPIN && atomic_load(&pool->generation) == seen; k++)

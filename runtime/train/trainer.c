@@ -17,6 +17,7 @@
 #include "pictures/plot.h"
 #include "base/json.h"
 #include "base/threads.h"
+#include "base/fpmode.h"
 #include "train/train.h"
 #include "train/trainer.h"
 #include "pictures/viz.h"
@@ -789,6 +790,7 @@ static int cmd_viz(const convc_model *m, args *a)
 int convc_trainer_main(const convc_model *m, int argc, char **argv)
 {
     const char *prog = argc > 0 ? argv[0] : "train";
+    cv_flush_denormals();       /* the pool's workers do the same */
     if (m->abi != CONVC_MODEL_ABI) {
         fprintf(stderr, "%s: model '%s' was generated for model ABI %d, this runtime has %d; "
                 "regenerate it\n", prog, m->name, m->abi, CONVC_MODEL_ABI);
