@@ -1,10 +1,11 @@
 /* ir.c - the IR's canonical text, its hash, names of enums, and freeing. */
 #include "ir.h"
 
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "base/buf.h"
+#include "base/hash.h"
 
 #define IR_SPELLING(id, word) #word,
 const char *const ir_kind_names[IR_N_KINDS] = { IR_LAYER_KINDS(IR_SPELLING) };
@@ -40,96 +41,50 @@ int ir_activation_of(const char *w) { return index_of(ir_activation_names, IR_N_
 int ir_pool_kind_of(const char *w) { return index_of(ir_pool_kind_names, IR_N_POOL_KINDS, w); }
 int ir_padding_of(const char *w) { return index_of(ir_padding_names, IR_N_PADDINGS, w); }
 
-typedef struct {
-    char *text;
-    size_t len, cap;
-    int failed;
-} strbuf;
-
-#if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
-#endif
-static void sb_printf(strbuf *b, const char *fmt, ...)
+static void window_text(cv_buf *b, const ir_layer *L)
 {
-    if (b->failed)
-        return;
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        size_t room = b->cap - b->len;
-        int n = vsnprintf(b->text ? b->text + b->len : NULL, room, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            b->failed = 1;
-            return;
-        }
-        if ((size_t)n < room) {
-            b->len += (size_t)n;
-            return;
-        }
-        size_t cap = (b->cap + (size_t)n + 1) * 2;
-        char *grown = realloc(b->text, cap);
-        if (!grown) {
-            b->failed = 1;
-            return;
-        }
-        b->text = grown;
-        b->cap = cap;
-    }
-}
-
-static void window_text(strbuf *b, const ir_layer *L)
-{
-    sb_printf(b, "%dx%d stride=%dx%d %s pad=%d,%d,%d,%d", L->kh, L->kw, L->sh, L->sw,
+    buf_printf(b, "%dx%d stride=%dx%d %s pad=%d,%d,%d,%d", L->kh, L->kw, L->sh, L->sw,
               L->padding == IR_SAME ? "same" : "valid",
               L->pad_top, L->pad_left, L->pad_bottom, L->pad_right);
 }
 
 char *ir_canonical(const ir_model *m)
 {
-    strbuf b = { NULL, 0, 0, 0 };
-    sb_printf(&b, "input %dx%dx%d\n", m->input.h, m->input.w, m->input.c);
+    cv_buf b = { 0 };
+    buf_printf(&b, "input %dx%dx%d\n", m->input.h, m->input.w, m->input.c);
     for (int i = 0; i < m->n_layers; i++) {
         const ir_layer *L = &m->layers[i];
         switch (L->kind) {
         case IR_CONV:
-            sb_printf(&b, "conv %d k=", L->filters);
+            buf_printf(&b, "conv %d k=", L->filters);
             window_text(&b, L);
-            sb_printf(&b, " %s", ir_activation_name(L->act));
+            buf_printf(&b, " %s", ir_activation_name(L->act));
             break;
         case IR_POOL:
-            sb_printf(&b, "pool %s ", L->pool == IR_POOL_AVG ? "avg" : "max");
+            buf_printf(&b, "pool %s ", L->pool == IR_POOL_AVG ? "avg" : "max");
             window_text(&b, L);
             break;
         case IR_FLATTEN:
-            sb_printf(&b, "flatten");
+            buf_printf(&b, "flatten");
             break;
         case IR_DENSE:
-            sb_printf(&b, "dense %d %s", L->units, ir_activation_name(L->act));
+            buf_printf(&b, "dense %d %s", L->units, ir_activation_name(L->act));
             break;
         case IR_DROPOUT:
-            sb_printf(&b, "dropout %.17g", L->rate);
+            buf_printf(&b, "dropout %.17g", L->rate);
             break;
         }
-        sb_printf(&b, " -> %dx%dx%d\n", L->out.h, L->out.w, L->out.c);
+        buf_printf(&b, " -> %dx%dx%d\n", L->out.h, L->out.w, L->out.c);
     }
-    if (b.failed) {
-        free(b.text);
-        return NULL;
-    }
-    return b.text;
+    return buf_take(&b, NULL);
 }
 
 uint64_t ir_hash(const ir_model *m)
 {
     char *text = ir_canonical(m);
-    uint64_t h = 0xcbf29ce484222325ULL;         /* FNV-1a 64 offset basis */
     if (!text)
         return 0;
-    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
-        h ^= *p;
-        h *= 0x100000001b3ULL;                  /* FNV-1a 64 prime */
-    }
+    uint64_t h = cv_fnv1a64(text, strlen(text));
     free(text);
     return h;
 }

@@ -6,12 +6,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "data/dataset.h"
+#include "data/fashion_mnist.h"
 #include "data/idx.h"
-
-static const char *const fashion_names[10] = {
-    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
-};
 
 const char *dataset_dir(const char *flag)
 {
@@ -133,9 +129,9 @@ int dataset_class_names(const char *dir, int n_classes, char **names, cv_error *
             copy[--l] = 0;
         const char *base = strrchr(copy, '/');
         base = base ? base + 1 : copy;
-        if (n_classes == 10 && strstr(base, "fashion"))
-            for (; n < 10; n++)
-                if (!(names[n] = strdup(fashion_names[n])))
+        if (n_classes == FASHION_MNIST_CLASSES && strstr(base, "fashion"))
+            for (; n < FASHION_MNIST_CLASSES; n++)
+                if (!(names[n] = strdup(fashion_mnist_class_names[n])))
                     return cv_fail(e, "out of memory");
     }
     /* Missing names (no file, or too few lines) are the class numbers. */
