@@ -104,13 +104,11 @@ ir_model *frontend_load_file(const char *path, FILE *diag_out)
     cv_error e;
     char *text = cv_read_file(file, FRONTEND_MAX_BYTES + 1, &len, &e);
     if (!text) {
-        /* e says "FILE: what"; a compiler message says "PATH: error: what". */
-        size_t skip = strncmp(e.msg, file, strlen(file)) == 0 ? strlen(file) + 2 : 0;
         if (errno == EFBIG)
             fprintf(diag_out, "%s: error: spec is too large (the limit is %d bytes)\n", path,
                     FRONTEND_MAX_BYTES);
         else
-            fprintf(diag_out, "%s: error: %s\n", path, e.msg + skip);
+            fprintf(diag_out, "%s: error: %s\n", path, cv_error_detail(&e, file));
         return NULL;
     }
     ir_model *m = frontend_load_text(path, text, len, diag_out);

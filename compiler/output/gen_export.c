@@ -11,7 +11,7 @@
 
 #include "codegen/emit.h"
 #include "data/fashion_mnist.h"
-#include "output/gen_checkpoint.h"
+#include "output/checkpoint_weights.h"
 #include "output/gen_export_main.h"
 #include "codegen/gen_layout.h"
 #include "output/gen_model.h"
@@ -233,7 +233,7 @@ char *gen_export_source(const ir_model *m, const char *weights, FILE *diag)
         return NULL;
     if (gen_layout_build_with(&L, m, 0, GEN_CONST_KERNELS))
         return NULL;
-    params = gen_checkpoint_params(weights, &L, diag);
+    params = checkpoint_weights(weights, &L, diag);
     if (!params) {
         gen_layout_free(&L);
         return NULL;
