@@ -13,17 +13,6 @@
 #include "fixtures/fixture_models.h"
 #include "train/optim.h"
 
-/* A tiny model (never run) so every truncated length is cheap to try. */
-static const convc_tensor tiny_tensors[] = {
-    { "dense1.kernel", 2, { 2, 3, 0, 0 }, 0, 6, CONVC_INIT_GLOROT_UNIFORM, 2, 3 },
-    { "dense1.bias", 1, { 3, 0, 0, 0 }, 6, 3, CONVC_INIT_ZEROS, 0, 0 },
-};
-static const convc_model tiny = {
-    .abi = CONVC_MODEL_ABI, .name = "tiny", .spec_file = "tiny.spec", .convc_version = "test",
-    .spec_hash = 0x1122334455667788ull, .in_h = 1, .in_w = 2, .in_c = 1, .n_classes = 3,
-    .n_params = 9, .work_per_sample = 1, .n_tensors = 2, .tensors = tiny_tensors,
-};
-
 static char dir[64], path[128];
 
 static void setup(void)
@@ -63,7 +52,7 @@ static void save_sample(void)
     cv_ckpt_state s = sample_state();
     float *state[2] = { m1, m2 };
     cv_error e;
-    ck_assert_msg(ckpt_save(path, &tiny, &s, params, state, 2, &e) == 0, "%s", e.msg);
+    ck_assert_msg(ckpt_save(path, &fixture_tiny_model, &s, params, state, 2, &e) == 0, "%s", e.msg);
 }
 
 static uint8_t *read_bytes(size_t *len)
@@ -136,7 +125,7 @@ static void expect_load_error(const char *detail)
     char want[1100];
     float p[9], a[9], b[9];
     float *state[2] = { a, b };
-    ck_assert_int_eq(ckpt_load(path, &tiny, NULL, p, state, 2, &e), -1);
+    ck_assert_int_eq(ckpt_load(path, &fixture_tiny_model, NULL, p, state, 2, &e), -1);
     snprintf(want, sizeof want, "%s: %s", path, detail);
     ck_assert_str_eq(e.msg, want);
 }
@@ -193,7 +182,7 @@ START_TEST(round_trip)
     float *state[2] = { a, b };
     cv_ckpt_state s, want = sample_state();
     cv_error e;
-    ck_assert_msg(ckpt_load(path, &tiny, &s, p, state, 2, &e) == 0, "%s", e.msg);
+    ck_assert_msg(ckpt_load(path, &fixture_tiny_model, &s, p, state, 2, &e) == 0, "%s", e.msg);
     ck_assert_mem_eq(p, params, sizeof p);
     ck_assert_mem_eq(a, m1, sizeof a);
     ck_assert_mem_eq(b, m2, sizeof b);
@@ -220,9 +209,9 @@ START_TEST(round_trip)
     ck_assert_int_ne(access(tmp, F_OK), 0);
     /* Weights alone, whatever the optimizer. */
     memset(p, 0, sizeof p);
-    ck_assert_int_eq(ckpt_load(path, &tiny, NULL, p, NULL, 0, &e), 0);
+    ck_assert_int_eq(ckpt_load(path, &fixture_tiny_model, NULL, p, NULL, 0, &e), 0);
     ck_assert_mem_eq(p, params, sizeof p);
-    ck_assert_int_eq(ckpt_peek(path, &tiny, &s, &e), 0);
+    ck_assert_int_eq(ckpt_peek(path, &fixture_tiny_model, &s, &e), 0);
     ck_assert_uint_eq(s.step, 12345);
 }
 END_TEST
@@ -254,7 +243,7 @@ START_TEST(every_truncated_length_fails)
         write_bytes(full, n);
         float p[9];
         cv_error e = { "" };
-        ck_assert_msg(ckpt_load(path, &tiny, NULL, p, NULL, 0, &e) == -1, "length %zu", n);
+        ck_assert_msg(ckpt_load(path, &fixture_tiny_model, NULL, p, NULL, 0, &e) == -1, "length %zu", n);
         ck_assert_msg(strstr(e.msg, path) != NULL, "length %zu: '%s'", n, e.msg);
     }
 }
@@ -272,14 +261,14 @@ START_TEST(every_flipped_byte_fails)
         full[i] ^= 0x10;
         float p[9];
         cv_error e = { "" };
-        ck_assert_msg(ckpt_load(path, &tiny, NULL, p, NULL, 0, &e) == -1, "byte %zu", i);
+        ck_assert_msg(ckpt_load(path, &fixture_tiny_model, NULL, p, NULL, 0, &e) == -1, "byte %zu", i);
     }
     /* A flip in the weights is reported as a CRC mismatch. */
     full[len - 20] ^= 1;
     write_bytes(full, len);
     float p[9];
     cv_error e;
-    ck_assert_int_eq(ckpt_load(path, &tiny, NULL, p, NULL, 0, &e), -1);
+    ck_assert_int_eq(ckpt_load(path, &fixture_tiny_model, NULL, p, NULL, 0, &e), -1);
     ck_assert_ptr_nonnull(strstr(e.msg, "crc32"));
 }
 END_TEST
@@ -294,16 +283,16 @@ START_TEST(other_model_names_both_sides)
     ck_assert_ptr_nonnull(strstr(e.msg, "'fixture_mlp'"));
     ck_assert_ptr_nonnull(strstr(e.msg, "1122334455667788"));
     /* Same name, another spec. */
-    convc_model other = tiny;
+    convc_model other = fixture_tiny_model;
     other.spec_hash = 0xabcdef;
     ck_assert_int_eq(ckpt_load(path, &other, NULL, p, NULL, 0, &e), -1);
     ck_assert_ptr_nonnull(strstr(e.msg, "0000000000abcdef"));
     ck_assert_ptr_nonnull(strstr(e.msg, "1122334455667788"));
     /* Same name and hash, another tensor shape. */
-    convc_tensor t2[2] = { tiny_tensors[0], tiny_tensors[1] };
+    convc_tensor t2[2] = { fixture_tiny_model.tensors[0], fixture_tiny_model.tensors[1] };
     t2[0].shape[0] = 3;
     t2[0].shape[1] = 2;
-    other = tiny;
+    other = fixture_tiny_model;
     other.tensors = t2;
     ck_assert_int_eq(ckpt_load(path, &other, NULL, p, NULL, 0, &e), -1);
     ck_assert_ptr_nonnull(strstr(e.msg, "2x3"));
@@ -317,9 +306,9 @@ START_TEST(not_a_checkpoint)
     write_bytes((const uint8_t *)"hello, world, this is text\n", 27);
     float p[9];
     cv_error e;
-    ck_assert_int_eq(ckpt_load(path, &tiny, NULL, p, NULL, 0, &e), -1);
+    ck_assert_int_eq(ckpt_load(path, &fixture_tiny_model, NULL, p, NULL, 0, &e), -1);
     ck_assert_ptr_nonnull(strstr(e.msg, "magic"));
-    ck_assert_int_eq(ckpt_load("/nonexistent.ckpt", &tiny, NULL, p, NULL, 0, &e), -1);
+    ck_assert_int_eq(ckpt_load("/nonexistent.ckpt", &fixture_tiny_model, NULL, p, NULL, 0, &e), -1);
     ck_assert_ptr_nonnull(strstr(e.msg, "/nonexistent.ckpt"));
 }
 END_TEST
@@ -336,7 +325,7 @@ START_TEST(nan_never_replaces_a_good_file)
     cv_ckpt_state s = sample_state();
     float *state[2] = { m1, m2 };
     cv_error e;
-    ck_assert_int_eq(ckpt_save(path, &tiny, &s, bad, state, 2, &e), -1);
+    ck_assert_int_eq(ckpt_save(path, &fixture_tiny_model, &s, bad, state, 2, &e), -1);
     ck_assert_ptr_nonnull(strstr(e.msg, "NaN"));
     size_t len2;
     const uint8_t *after = read_bytes(&len2);
@@ -350,7 +339,7 @@ START_TEST(unwritable_directory)
     cv_ckpt_state s = sample_state();
     float *state[2] = { m1, m2 };
     cv_error e;
-    ck_assert_int_eq(ckpt_save("/nonexistent/dir/x.ckpt", &tiny, &s, params, state, 2, &e), -1);
+    ck_assert_int_eq(ckpt_save("/nonexistent/dir/x.ckpt", &fixture_tiny_model, &s, params, state, 2, &e), -1);
     ck_assert_ptr_nonnull(strstr(e.msg, "/nonexistent/dir/x.ckpt"));
 }
 END_TEST
@@ -361,7 +350,7 @@ START_TEST(optimizer_state_count_must_match)
     float p[9], a[9];
     float *state[2] = { a, NULL };
     cv_error e;
-    ck_assert_int_eq(ckpt_load(path, &tiny, NULL, p, state, 1, &e), -1);
+    ck_assert_int_eq(ckpt_load(path, &fixture_tiny_model, NULL, p, state, 1, &e), -1);
     ck_assert_ptr_nonnull(strstr(e.msg, "optimizer"));
 }
 END_TEST
@@ -450,7 +439,7 @@ START_TEST(position_lies_within_the_epoch)
                       "file)");
     float p[9];
     cv_error e;
-    ck_assert_int_eq(ckpt_load(path, &tiny, NULL, p, NULL, 0, &e), -1);
+    ck_assert_int_eq(ckpt_load(path, &fixture_tiny_model, NULL, p, NULL, 0, &e), -1);
 }
 END_TEST
 
@@ -469,7 +458,7 @@ START_TEST(header_too_short_for_the_crc)
                  "(truncated)", n);
         expect_load_error(want);
         cv_error e;
-        ck_assert_int_eq(ckpt_parse("mem", b, n, &tiny, NULL, NULL, NULL, 0, &e), -1);
+        ck_assert_int_eq(ckpt_parse("mem", b, n, &fixture_tiny_model, NULL, NULL, NULL, 0, &e), -1);
     }
 }
 END_TEST
@@ -480,7 +469,7 @@ START_TEST(evaluation_settings_are_kept)
     cv_ckpt_state s;
     cv_error e;
     crafted(b, F_LIMIT_TEST, 300, 4);
-    ck_assert_int_eq(ckpt_peek(path, &tiny, &s, &e), 0);
+    ck_assert_int_eq(ckpt_peek(path, &fixture_tiny_model, &s, &e), 0);
     ck_assert_uint_eq(s.limit_test, 300);
     ck_assert_uint_eq(s.version, CKPT_VERSION);
     /* Version 1 had a reserved 0 there and is still read. */
@@ -488,7 +477,7 @@ START_TEST(evaluation_settings_are_kept)
     put_le(b + 8, 1, 4);
     reseal(b, len);
     write_bytes(b, len);
-    ck_assert_msg(ckpt_peek(path, &tiny, &s, &e) == 0, "%s", e.msg);
+    ck_assert_msg(ckpt_peek(path, &fixture_tiny_model, &s, &e) == 0, "%s", e.msg);
     ck_assert_uint_eq(s.version, 1);
     ck_assert_uint_eq(s.limit_test, 0);
     put_le(b + 8, CKPT_VERSION + 1, 4);
@@ -506,12 +495,12 @@ START_TEST(parses_from_memory)
     float p[9];
     cv_ckpt_state s;
     cv_error e;
-    ck_assert_msg(ckpt_parse("mem", b, len, &tiny, &s, p, NULL, 0, &e) == 0, "%s", e.msg);
+    ck_assert_msg(ckpt_parse("mem", b, len, &fixture_tiny_model, &s, p, NULL, 0, &e) == 0, "%s", e.msg);
     ck_assert_mem_eq(p, params, sizeof p);
     for (size_t n = 0; n < len; n++) {
         uint8_t *cut = malloc(n ? n : 1);   /* exactly n bytes, for ASan */
         memcpy(cut, b, n);
-        ck_assert_int_eq(ckpt_parse("mem", cut, n, &tiny, &s, p, NULL, 0, &e), -1);
+        ck_assert_int_eq(ckpt_parse("mem", cut, n, &fixture_tiny_model, &s, p, NULL, 0, &e), -1);
         ck_assert_msg(strncmp(e.msg, "mem: ", 5) == 0, "length %zu: '%s'", n, e.msg);
         free(cut);
     }
@@ -525,12 +514,12 @@ START_TEST(invalid_settings_are_never_saved)
     s.threads = 3000;
     float *state[2] = { m1, m2 };
     cv_error e;
-    ck_assert_int_eq(ckpt_save(path, &tiny, &s, params, state, 2, &e), -1);
+    ck_assert_int_eq(ckpt_save(path, &fixture_tiny_model, &s, params, state, 2, &e), -1);
     char want[512];
     snprintf(want, sizeof want, "%s: not saved: threads: 3000 is not valid (expected an "
              "integer from 1 to 1024, as for --threads); the previous checkpoint is kept", path);
     ck_assert_str_eq(e.msg, want);
-    ck_assert_int_eq(ckpt_peek(path, &tiny, &s, &e), 0);
+    ck_assert_int_eq(ckpt_peek(path, &fixture_tiny_model, &s, &e), 0);
     ck_assert_uint_eq(s.threads, 2);
 }
 END_TEST

@@ -76,11 +76,11 @@ static int in_version(const ckpt_field *f, uint32_t version)
 /* The field's value as raw bits (doubles by their bit pattern). */
 static uint64_t field_bits(const ckpt_field *f, const cv_ckpt_state *st)
 {
-    const char *p = (const char *)st + f->at;
     uint32_t u32;
     uint64_t u64;
     if (f->at == NOWHERE)
         return 0;
+    const char *p = (const char *)st + f->at;
     if (f->type == U32) {
         memcpy(&u32, p, 4);
         return u32;
@@ -91,9 +91,9 @@ static uint64_t field_bits(const ckpt_field *f, const cv_ckpt_state *st)
 
 static void set_field_bits(const ckpt_field *f, cv_ckpt_state *st, uint64_t v)
 {
-    char *p = (char *)st + f->at;
     if (f->at == NOWHERE)
         return;
+    char *p = (char *)st + f->at;
     if (f->type == U32) {
         uint32_t u32 = (uint32_t)v;
         memcpy(p, &u32, 4);
