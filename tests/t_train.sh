@@ -26,6 +26,8 @@ expect 2 "--epochs" -- $T --epochs -1
 expect 2 "--epochs" -- $T --epochs 0
 expect 2 "--batch" -- $T --batch 0
 expect 2 "--lr" -- $T --lr abc
+expect 2 "^$T train: --momentum: 'abc' is not valid (expected a number >= 0 and < 1)\$" -- $T --momentum abc
+expect 2 "^$T train: --batch: '2.5' is not valid (expected an integer from 1 to 65536)\$" -- $T --batch 2.5
 expect 2 "--lr" -- $T --lr nan
 expect 2 "--lr" -- $T --lr -0.1
 expect 2 "--threads" -- $T --threads 0

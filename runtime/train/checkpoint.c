@@ -128,8 +128,8 @@ static int check_state(const char *name, const cv_ckpt_state *s, cv_error *e)
         char rule[96], shown[40];
         if (f->setting < 0 || !in_version(f, s->version) || (f->zero_is_unset && bits == 0))
             continue;
-        if (setting_check((cv_setting_id)f->setting, field_value(f, bits), rule,
-                          sizeof rule) < 0) {
+        if (setting_check((cv_setting_id)f->setting, field_value(f, bits)) < 0) {
+            setting_rule((cv_setting_id)f->setting, rule, sizeof rule);
             value_text(f, bits, shown, sizeof shown);
             const char *flag = setting_flag((cv_setting_id)f->setting);
             return cv_fail(e, "%s: %s: %s is not valid (expected %s%s%s)", name, f->name,

@@ -25,18 +25,21 @@ int setting_is_integer(cv_setting_id s)
     return settings[s].kind == INT;
 }
 
-int setting_check(cv_setting_id id, double v, char *rule, size_t size)
+int setting_check(cv_setting_id id, double v)
 {
     const setting *s = &settings[id];
     int lo_ok = s->kind == REAL_LO_OPEN ? v > s->lo : v >= s->lo;
     int hi_ok = s->kind == REAL_HI_OPEN ? v < s->hi : v <= s->hi;
     /* NaN fails every comparison, so it is never in range. */
-    if (isfinite(v) && lo_ok && hi_ok && (s->kind != INT || v == floor(v)))
-        return 0;
+    return isfinite(v) && lo_ok && hi_ok && (s->kind != INT || v == floor(v)) ? 0 : -1;
+}
+
+void setting_rule(cv_setting_id id, char *rule, size_t size)
+{
+    const setting *s = &settings[id];
     if (s->kind == INT)
         snprintf(rule, size, "an integer from %.0f to %.0f", s->lo, s->hi);
     else
         snprintf(rule, size, "a number %s %g and %s %g", s->kind == REAL_LO_OPEN ? ">" : ">=",
                  s->lo, s->kind == REAL_HI_OPEN ? "<" : "<=", s->hi);
-    return -1;
 }

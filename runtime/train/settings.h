@@ -37,8 +37,10 @@ typedef enum { CV_SETTING_LIST(CV_SETTING_ID) SETTING_COUNT } cv_setting_id;
 const char *setting_flag(cv_setting_id s);
 /* 1 if s takes integers only. */
 int setting_is_integer(cv_setting_id s);
-/* 0 if v is valid for s, else -1 and the rule in `rule` ("an integer from 1
- * to 65536", "a number > 0 and <= 10"). */
-int setting_check(cv_setting_id s, double v, char *rule, size_t size);
+/* 0 if v is valid for s, else -1. */
+int setting_check(cv_setting_id s, double v);
+/* The rule of s for messages: "an integer from 1 to 65536", "a number > 0
+ * and <= 10". */
+void setting_rule(cv_setting_id s, char *rule, size_t size);
 
 #endif

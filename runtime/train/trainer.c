@@ -81,9 +81,11 @@ static int parse_setting(const args *a, const char *s, cv_setting_id id, double 
                                            : cv_parse_double(s, &v) == 0;
     if (setting_is_integer(id))
         v = (double)l;
-    if (setting_check(id, v, rule, sizeof rule) < 0 || !syntax_ok)
+    if (!syntax_ok || setting_check(id, v) < 0) {
+        setting_rule(id, rule, sizeof rule);
         return usage_error(a, "%s: '%s' is not valid (expected %s)", a->flag, s ? s : "",
                            rule);
+    }
     *out = v;
     return 0;
 }
