@@ -8,20 +8,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 #include "train/checkpoint.h"
 #include "fixtures/fixture_models.h"
 #include "train/optim.h"
-
-/* A tiny model (never run) so every truncated length is cheap to try. */
-static const convc_tensor tiny_tensors[] = {
-    { "dense1.kernel", 2, { 2, 3, 0, 0 }, 0, 6, CONVC_INIT_GLOROT_UNIFORM, 2, 3 },
-    { "dense1.bias", 1, { 3, 0, 0, 0 }, 6, 3, CONVC_INIT_ZEROS, 0, 0 },
-};
-static const convc_model tiny = {
-    .abi = CONVC_MODEL_ABI, .name = "tiny", .spec_file = "tiny.spec", .convc_version = "test",
-    .spec_hash = 0x1122334455667788ull, .in_h = 1, .in_w = 2, .in_c = 1, .n_classes = 3,
-    .n_params = 9, .work_per_sample = 1, .n_tensors = 2, .tensors = tiny_tensors,
-};
 
 static char dir[64], path[128];
 
@@ -62,7 +52,7 @@ static void save_sample(void)
     cv_ckpt_state s = sample_state();
     float *state[2] = { m1, m2 };
     cv_error e;
-    ck_assert_msg(ckpt_save(path, &tiny, &s, params, state, 2, &e) == 0, "%s", e.msg);
+    ck_assert_msg(ckpt_save(path, &fixture_tiny_model, &s, params, state, 2, &e) == 0, "%s", e.msg);
 }
 
 static uint8_t *read_bytes(size_t *len)
@@ -82,6 +72,109 @@ static void write_bytes(const uint8_t *b, size_t len)
     fclose(f);
 }
 
+/* ---- crafted checkpoints: a field patched, then length and CRC made right
+ * again, so that the reader gets past the CRC to the field's own check ---- */
+
+static void put_le(uint8_t *p, uint64_t v, int bytes)
+{
+    for (int i = 0; i < bytes; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* Rewrites the length field and the CRC of the len bytes in b. */
+static void reseal(uint8_t *b, size_t len)
+{
+    put_le(b + 16, len, 8);
+    put_le(b + len - 4, crc32_z(0L, b, len - 4), 4);
+}
+
+/* Bytes from the start of the settings fields to the parameters, and each
+ * field's place in them (docs/checkpoint-format.md). */
+enum {
+    F_OPTIMIZER = 0, F_N_STATE = 4, F_LR = 8, F_MOMENTUM = 40, F_BATCH = 56, F_THREADS = 60,
+    F_EPOCHS = 64, F_SHUFFLE = 68, F_LIMIT_TRAIN = 80, F_N_TRAIN = 88, F_VAL_SPLIT = 96,
+    F_EPOCH = 104, F_LIMIT_TEST = 108, F_BATCH_POS = 112, F_RUN_LOSS = 152,
+    F_RUN_CORRECT = 160, F_RUN_SEEN = 168, FIELDS_BYTES = 176
+};
+
+/* The sample checkpoint with the field at `at` set to v (bytes wide). */
+static size_t crafted(uint8_t *b, int at, uint64_t v, int bytes)
+{
+    save_sample();
+    size_t len;
+    const uint8_t *file = read_bytes(&len);
+    memcpy(b, file, len);
+    size_t fields = len - 4 - 3 * 9 * 4 - FIELDS_BYTES;
+    put_le(b + fields + (size_t)at, v, bytes);
+    reseal(b, len);
+    write_bytes(b, len);
+    return len;
+}
+
+static uint64_t f64_bits(double d)
+{
+    uint64_t v;
+    memcpy(&v, &d, 8);
+    return v;
+}
+
+/* ckpt_load fails on the file at path with "PATH: detail". */
+static void expect_load_error(const char *detail)
+{
+    cv_error e;
+    char want[1100];
+    float p[9], a[9], b[9];
+    float *state[2] = { a, b };
+    ck_assert_int_eq(ckpt_load(path, &fixture_tiny_model, NULL, p, state, 2, &e), -1);
+    snprintf(want, sizeof want, "%s: %s", path, detail);
+    ck_assert_str_eq(e.msg, want);
+}
+
+/* Sets the flags field (bytes 12..15, covered by the CRC but by nothing
+ * else) so that the CRC of b[0..len-4) equals the 4 bytes stored at
+ * b[len-4..len): CRC-32 is affine in its input, so flipping flag bit i
+ * changes it by a fixed delta; Gaussian elimination picks the bits. */
+static void forge_crc(uint8_t *b, size_t len)
+{
+    uint32_t base = (uint32_t)crc32_z(0L, b, len - 4), delta[32], pick[32];
+    for (int i = 0; i < 32; i++) {
+        b[12 + i / 8] ^= (uint8_t)(1u << (i % 8));
+        delta[i] = (uint32_t)crc32_z(0L, b, len - 4) ^ base;
+        b[12 + i / 8] ^= (uint8_t)(1u << (i % 8));
+        pick[i] = 1u << i;
+    }
+    uint32_t want = (uint32_t)(b[len - 4] | b[len - 3] << 8 | b[len - 2] << 16 |
+                               (uint32_t)b[len - 1] << 24) ^ base;
+    /* Row-reduce the deltas, tracking which flag bits make up each row. */
+    for (int bit = 31, row = 0; bit >= 0 && row < 32; bit--) {
+        int r = row;
+        while (r < 32 && !(delta[r] >> bit & 1))
+            r++;
+        if (r == 32)
+            continue;
+        uint32_t t = delta[r], u = pick[r];
+        delta[r] = delta[row], pick[r] = pick[row];
+        delta[row] = t, pick[row] = u;
+        for (int k = 0; k < 32; k++)
+            if (k != row && delta[k] >> bit & 1)
+                delta[k] ^= delta[row], pick[k] ^= pick[row];
+        row++;
+    }
+    uint32_t flip = 0;
+    for (int r = 0; r < 32; r++)
+        for (int bit = 31; bit >= 0; bit--)
+            if (delta[r] >> bit & 1) {
+                if (want >> bit & 1)
+                    flip ^= pick[r];
+                break;
+            }
+    for (int i = 0; i < 32; i++)
+        if (flip >> i & 1)
+            b[12 + i / 8] ^= (uint8_t)(1u << (i % 8));
+    ck_assert_uint_eq(crc32_z(0L, b, len - 4), b[len - 4] | b[len - 3] << 8 |
+                      b[len - 2] << 16 | (uint32_t)b[len - 1] << 24);
+}
+
 START_TEST(round_trip)
 {
     save_sample();
@@ -89,7 +182,7 @@ START_TEST(round_trip)
     float *state[2] = { a, b };
     cv_ckpt_state s, want = sample_state();
     cv_error e;
-    ck_assert_msg(ckpt_load(path, &tiny, &s, p, state, 2, &e) == 0, "%s", e.msg);
+    ck_assert_msg(ckpt_load(path, &fixture_tiny_model, &s, p, state, 2, &e) == 0, "%s", e.msg);
     ck_assert_mem_eq(p, params, sizeof p);
     ck_assert_mem_eq(a, m1, sizeof a);
     ck_assert_mem_eq(b, m2, sizeof b);
@@ -116,9 +209,9 @@ START_TEST(round_trip)
     ck_assert_int_ne(access(tmp, F_OK), 0);
     /* Weights alone, whatever the optimizer. */
     memset(p, 0, sizeof p);
-    ck_assert_int_eq(ckpt_load(path, &tiny, NULL, p, NULL, 0, &e), 0);
+    ck_assert_int_eq(ckpt_load(path, &fixture_tiny_model, NULL, p, NULL, 0, &e), 0);
     ck_assert_mem_eq(p, params, sizeof p);
-    ck_assert_int_eq(ckpt_peek(path, &tiny, &s, &e), 0);
+    ck_assert_int_eq(ckpt_peek(path, &fixture_tiny_model, &s, &e), 0);
     ck_assert_uint_eq(s.step, 12345);
 }
 END_TEST
@@ -129,7 +222,7 @@ START_TEST(layout_matches_the_document)
     size_t len;
     const uint8_t *b = read_bytes(&len);
     ck_assert_mem_eq(b, "CONVCKPT", 8);
-    ck_assert_uint_eq(b[8], 1);                         /* version */
+    ck_assert_uint_eq(b[8], CKPT_VERSION);              /* version */
     ck_assert_uint_eq(b[16] | b[17] << 8, len);         /* length */
     ck_assert_uint_eq(b[24], 4);                        /* strlen("tiny") */
     ck_assert_mem_eq(b + 28, "tiny", 4);
@@ -150,7 +243,7 @@ START_TEST(every_truncated_length_fails)
         write_bytes(full, n);
         float p[9];
         cv_error e = { "" };
-        ck_assert_msg(ckpt_load(path, &tiny, NULL, p, NULL, 0, &e) == -1, "length %zu", n);
+        ck_assert_msg(ckpt_load(path, &fixture_tiny_model, NULL, p, NULL, 0, &e) == -1, "length %zu", n);
         ck_assert_msg(strstr(e.msg, path) != NULL, "length %zu: '%s'", n, e.msg);
     }
 }
@@ -168,14 +261,14 @@ START_TEST(every_flipped_byte_fails)
         full[i] ^= 0x10;
         float p[9];
         cv_error e = { "" };
-        ck_assert_msg(ckpt_load(path, &tiny, NULL, p, NULL, 0, &e) == -1, "byte %zu", i);
+        ck_assert_msg(ckpt_load(path, &fixture_tiny_model, NULL, p, NULL, 0, &e) == -1, "byte %zu", i);
     }
     /* A flip in the weights is reported as a CRC mismatch. */
     full[len - 20] ^= 1;
     write_bytes(full, len);
     float p[9];
     cv_error e;
-    ck_assert_int_eq(ckpt_load(path, &tiny, NULL, p, NULL, 0, &e), -1);
+    ck_assert_int_eq(ckpt_load(path, &fixture_tiny_model, NULL, p, NULL, 0, &e), -1);
     ck_assert_ptr_nonnull(strstr(e.msg, "crc32"));
 }
 END_TEST
@@ -190,16 +283,16 @@ START_TEST(other_model_names_both_sides)
     ck_assert_ptr_nonnull(strstr(e.msg, "'fixture_mlp'"));
     ck_assert_ptr_nonnull(strstr(e.msg, "1122334455667788"));
     /* Same name, another spec. */
-    convc_model other = tiny;
+    convc_model other = fixture_tiny_model;
     other.spec_hash = 0xabcdef;
     ck_assert_int_eq(ckpt_load(path, &other, NULL, p, NULL, 0, &e), -1);
     ck_assert_ptr_nonnull(strstr(e.msg, "0000000000abcdef"));
     ck_assert_ptr_nonnull(strstr(e.msg, "1122334455667788"));
     /* Same name and hash, another tensor shape. */
-    convc_tensor t2[2] = { tiny_tensors[0], tiny_tensors[1] };
+    convc_tensor t2[2] = { fixture_tiny_model.tensors[0], fixture_tiny_model.tensors[1] };
     t2[0].shape[0] = 3;
     t2[0].shape[1] = 2;
-    other = tiny;
+    other = fixture_tiny_model;
     other.tensors = t2;
     ck_assert_int_eq(ckpt_load(path, &other, NULL, p, NULL, 0, &e), -1);
     ck_assert_ptr_nonnull(strstr(e.msg, "2x3"));
@@ -213,9 +306,9 @@ START_TEST(not_a_checkpoint)
     write_bytes((const uint8_t *)"hello, world, this is text\n", 27);
     float p[9];
     cv_error e;
-    ck_assert_int_eq(ckpt_load(path, &tiny, NULL, p, NULL, 0, &e), -1);
+    ck_assert_int_eq(ckpt_load(path, &fixture_tiny_model, NULL, p, NULL, 0, &e), -1);
     ck_assert_ptr_nonnull(strstr(e.msg, "magic"));
-    ck_assert_int_eq(ckpt_load("/nonexistent.ckpt", &tiny, NULL, p, NULL, 0, &e), -1);
+    ck_assert_int_eq(ckpt_load("/nonexistent.ckpt", &fixture_tiny_model, NULL, p, NULL, 0, &e), -1);
     ck_assert_ptr_nonnull(strstr(e.msg, "/nonexistent.ckpt"));
 }
 END_TEST
@@ -232,7 +325,7 @@ START_TEST(nan_never_replaces_a_good_file)
     cv_ckpt_state s = sample_state();
     float *state[2] = { m1, m2 };
     cv_error e;
-    ck_assert_int_eq(ckpt_save(path, &tiny, &s, bad, state, 2, &e), -1);
+    ck_assert_int_eq(ckpt_save(path, &fixture_tiny_model, &s, bad, state, 2, &e), -1);
     ck_assert_ptr_nonnull(strstr(e.msg, "NaN"));
     size_t len2;
     const uint8_t *after = read_bytes(&len2);
@@ -246,7 +339,7 @@ START_TEST(unwritable_directory)
     cv_ckpt_state s = sample_state();
     float *state[2] = { m1, m2 };
     cv_error e;
-    ck_assert_int_eq(ckpt_save("/nonexistent/dir/x.ckpt", &tiny, &s, params, state, 2, &e), -1);
+    ck_assert_int_eq(ckpt_save("/nonexistent/dir/x.ckpt", &fixture_tiny_model, &s, params, state, 2, &e), -1);
     ck_assert_ptr_nonnull(strstr(e.msg, "/nonexistent/dir/x.ckpt"));
 }
 END_TEST
@@ -257,8 +350,177 @@ START_TEST(optimizer_state_count_must_match)
     float p[9], a[9];
     float *state[2] = { a, NULL };
     cv_error e;
-    ck_assert_int_eq(ckpt_load(path, &tiny, NULL, p, state, 1, &e), -1);
+    ck_assert_int_eq(ckpt_load(path, &fixture_tiny_model, NULL, p, state, 1, &e), -1);
     ck_assert_ptr_nonnull(strstr(e.msg, "optimizer"));
+}
+END_TEST
+
+/* A field of the sample checkpoint, patched, and the reader's complaint. */
+typedef struct {
+    int at;
+    uint64_t value;
+    int bytes;
+    const char *detail;
+} bad_field;
+
+static void expect_bad_fields(const bad_field *cases, size_t n)
+{
+    uint8_t b[4096];
+    for (size_t i = 0; i < n; i++) {
+        crafted(b, cases[i].at, cases[i].value, cases[i].bytes);
+        expect_load_error(cases[i].detail);
+    }
+}
+
+START_TEST(settings_pass_the_options_checks)
+{
+    /* The first three crashed `train --resume` (heap overflow in the
+     * shuffle) or started thousands of threads. */
+    static const char nan_split[] = "val_split: nan is not valid (expected a number >= 0 and "
+                                    "< 1, as for --val-split)";
+    const bad_field cases[] = {
+        { F_VAL_SPLIT, 0, 8, nan_split },
+        { F_VAL_SPLIT, 0, 8, "val_split: -4503599627370496 is not valid (expected a number "
+                             ">= 0 and < 1, as for --val-split)" },
+        { F_THREADS, 3000, 4, "threads: 3000 is not valid (expected an integer from 1 to "
+                              "1024, as for --threads)" },
+        { F_N_TRAIN, 0, 8, "n_train: 0 is not valid (expected an integer from 1 to "
+                           "2000000000)" },
+        { F_BATCH, 0, 4, "batch: 0 is not valid (expected an integer from 1 to 65536, as for "
+                         "--batch)" },
+        { F_EPOCHS, 0, 4, "epochs: 0 is not valid (expected an integer from 1 to 1000000, as "
+                          "for --epochs)" },
+        { F_LR, 0, 8, "lr: inf is not valid (expected a number > 0 and <= 10, as for --lr)" },
+        { F_MOMENTUM, 0, 8, "momentum: 1 is not valid (expected a number >= 0 and < 1, as for "
+                            "--momentum)" },
+        { F_SHUFFLE, 2, 4, "shuffle: 2 is not valid (expected an integer from 0 to 1, as for "
+                           "--no-shuffle)" },
+        { F_OPTIMIZER, 4, 4, "optimizer: 4 is not valid (expected an integer from 0 to 3, as "
+                             "for --optimizer)" },
+        { F_LIMIT_TRAIN, 2000000001, 8, "limit_train: 2000000001 is not valid (expected an "
+                                        "integer from 1 to 2000000000, as for --limit-train)" },
+        { F_LIMIT_TEST, 2000000001, 4, "limit_test: 2000000001 is not valid (expected an "
+                                       "integer from 1 to 2000000000, as for --limit-test)" },
+        { F_LIMIT_TRAIN, 100, 8, "n_train: 540 images, more than limit_train 100" },
+        { F_N_STATE, 1, 4, "optimizer: kind 3 with 1 state arrays is not valid" },
+    };
+    bad_field c[sizeof cases / sizeof *cases];
+    memcpy(c, cases, sizeof c);
+    c[0].value = f64_bits(NAN);
+    c[1].value = f64_bits(-4503599627370496.0);
+    c[6].value = f64_bits(INFINITY);
+    c[7].value = f64_bits(1.0);
+    expect_bad_fields(c, sizeof c / sizeof *c);
+}
+END_TEST
+
+START_TEST(position_lies_within_the_epoch)
+{
+    /* 540 images in batches of 32: batches 0 to 16. */
+    const bad_field cases[] = {
+        { F_BATCH_POS, 17, 8, "batch_pos: 17 batches done, but an epoch of 540 images has 17 "
+                              "batches of 32" },
+        { F_BATCH_POS, UINT64_MAX, 8, "batch_pos: 18446744073709551615 batches done, but an "
+                                      "epoch of 540 images has 17 batches of 32" },
+        { F_RUN_SEEN, 225, 8, "run_seen: 225 images seen (100 correct) after 7 batches of 32" },
+        { F_RUN_CORRECT, 225, 8, "run_seen: 224 images seen (225 correct) after 7 batches of "
+                                 "32" },
+        { F_RUN_LOSS, 0x7ff8000000000000ull, 8, "run_loss: nan is not a summed loss" },
+    };
+    expect_bad_fields(cases, sizeof cases / sizeof *cases);
+    uint8_t b[4096];
+    /* The one rule for parameters: a NaN is corrupt for training, eval and export. */
+    size_t len = crafted(b, F_EPOCH, 3, 4);
+    float nan = NAN;
+    memcpy(b + len - 4 - 3 * 36 + 4 * 4, &nan, 4);
+    reseal(b, len);
+    write_bytes(b, len);
+    expect_load_error("parameters: parameter 4 is NaN (checkpoints never hold one; corrupt "
+                      "file)");
+    float p[9];
+    cv_error e;
+    ck_assert_int_eq(ckpt_load(path, &fixture_tiny_model, NULL, p, NULL, 0, &e), -1);
+}
+END_TEST
+
+START_TEST(header_too_short_for_the_crc)
+{
+    /* 24 to 27 bytes whose length field and CRC are right: the reader must
+     * not compute the end of the fields before checking the size. */
+    for (size_t n = 24; n < 28; n++) {
+        uint8_t b[28] = "CONVCKPT";
+        put_le(b + 8, CKPT_VERSION, 4);
+        put_le(b + 16, n, 8);
+        forge_crc(b, n);
+        write_bytes(b, n);
+        char want[64];
+        snprintf(want, sizeof want, "length: %zu bytes cannot hold the header and the CRC "
+                 "(truncated)", n);
+        expect_load_error(want);
+        cv_error e;
+        ck_assert_int_eq(ckpt_parse("mem", b, n, &fixture_tiny_model, NULL, NULL, NULL, 0, &e), -1);
+    }
+}
+END_TEST
+
+START_TEST(evaluation_settings_are_kept)
+{
+    uint8_t b[4096];
+    cv_ckpt_state s;
+    cv_error e;
+    crafted(b, F_LIMIT_TEST, 300, 4);
+    ck_assert_int_eq(ckpt_peek(path, &fixture_tiny_model, &s, &e), 0);
+    ck_assert_uint_eq(s.limit_test, 300);
+    ck_assert_uint_eq(s.version, CKPT_VERSION);
+    /* Version 1 had a reserved 0 there and is still read. */
+    size_t len = crafted(b, F_LIMIT_TEST, 0, 4);
+    put_le(b + 8, 1, 4);
+    reseal(b, len);
+    write_bytes(b, len);
+    ck_assert_msg(ckpt_peek(path, &fixture_tiny_model, &s, &e) == 0, "%s", e.msg);
+    ck_assert_uint_eq(s.version, 1);
+    ck_assert_uint_eq(s.limit_test, 0);
+    put_le(b + 8, CKPT_VERSION + 1, 4);
+    reseal(b, len);
+    write_bytes(b, len);
+    expect_load_error("version: checkpoint format 3, this program reads versions 1 to 2");
+}
+END_TEST
+
+START_TEST(parses_from_memory)
+{
+    save_sample();
+    size_t len;
+    const uint8_t *b = read_bytes(&len);
+    float p[9];
+    cv_ckpt_state s;
+    cv_error e;
+    ck_assert_msg(ckpt_parse("mem", b, len, &fixture_tiny_model, &s, p, NULL, 0, &e) == 0, "%s", e.msg);
+    ck_assert_mem_eq(p, params, sizeof p);
+    for (size_t n = 0; n < len; n++) {
+        uint8_t *cut = malloc(n ? n : 1);   /* exactly n bytes, for ASan */
+        memcpy(cut, b, n);
+        ck_assert_int_eq(ckpt_parse("mem", cut, n, &fixture_tiny_model, &s, p, NULL, 0, &e), -1);
+        ck_assert_msg(strncmp(e.msg, "mem: ", 5) == 0, "length %zu: '%s'", n, e.msg);
+        free(cut);
+    }
+}
+END_TEST
+
+START_TEST(invalid_settings_are_never_saved)
+{
+    save_sample();
+    cv_ckpt_state s = sample_state();
+    s.threads = 3000;
+    float *state[2] = { m1, m2 };
+    cv_error e;
+    ck_assert_int_eq(ckpt_save(path, &fixture_tiny_model, &s, params, state, 2, &e), -1);
+    char want[512];
+    snprintf(want, sizeof want, "%s: not saved: threads: 3000 is not valid (expected an "
+             "integer from 1 to 1024, as for --threads); the previous checkpoint is kept", path);
+    ck_assert_str_eq(e.msg, want);
+    ck_assert_int_eq(ckpt_peek(path, &fixture_tiny_model, &s, &e), 0);
+    ck_assert_uint_eq(s.threads, 2);
 }
 END_TEST
 
@@ -269,6 +531,7 @@ static Suite *checkpoint_suite(void)
     tcase_add_checked_fixture(core, setup, teardown);
     tcase_add_test(core, round_trip);
     tcase_add_test(core, layout_matches_the_document);
+    tcase_add_test(core, parses_from_memory);
     suite_add_tcase(s, core);
     TCase *limits = tcase_create("limits");
     tcase_add_checked_fixture(limits, setup, teardown);
@@ -279,6 +542,11 @@ static Suite *checkpoint_suite(void)
     tcase_add_test(limits, nan_never_replaces_a_good_file);
     tcase_add_test(limits, unwritable_directory);
     tcase_add_test(limits, optimizer_state_count_must_match);
+    tcase_add_test(limits, settings_pass_the_options_checks);
+    tcase_add_test(limits, position_lies_within_the_epoch);
+    tcase_add_test(limits, header_too_short_for_the_crc);
+    tcase_add_test(limits, evaluation_settings_are_kept);
+    tcase_add_test(limits, invalid_settings_are_never_saved);
     suite_add_tcase(s, limits);
     return s;
 }

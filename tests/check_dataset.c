@@ -98,6 +98,36 @@ START_TEST(classes_txt_names_classes)
 }
 END_TEST
 
+START_TEST(classes_txt_long_line_is_refused)
+{
+    /* 256 bytes: fgets would have made two names of it, shifting the rest. */
+    write_set("train", 20, 20, 28);
+    write_set("t10k", 10, 10, 28);
+    char path[256], want[512], name[257];
+    snprintf(path, sizeof path, "%s/classes.txt", dir);
+    memset(name, 'x', 256);
+    name[256] = 0;
+    FILE *f = fopen(path, "w");
+    fprintf(f, "zero\r\n%s\ntwo\n", name);
+    fclose(f);
+    cv_dataset d;
+    cv_error e;
+    ck_assert_int_eq(dataset_load(dir, &d, &e), -1);
+    snprintf(want, sizeof want, "%s:2: class name is 256 bytes long (at most 255)", path);
+    ck_assert_str_eq(e.msg, want);
+    /* 255 bytes and a CRLF line end are fine. */
+    name[255] = 0;
+    f = fopen(path, "w");
+    fprintf(f, "zero\r\n%s\r\ntwo", name);
+    fclose(f);
+    ck_assert_msg(dataset_load(dir, &d, &e) == 0, "%s", e.msg);
+    ck_assert_str_eq(d.class_names[0], "zero");
+    ck_assert_str_eq(d.class_names[1], name);
+    ck_assert_str_eq(d.class_names[2], "two");
+    dataset_free(&d);
+}
+END_TEST
+
 START_TEST(count_mismatch_names_both_files)
 {
     write_set("train", 20, 19, 28);
@@ -195,6 +225,7 @@ static Suite *dataset_suite(void)
     tcase_add_checked_fixture(core, setup, teardown);
     tcase_add_test(core, loads_a_small_set);
     tcase_add_test(core, classes_txt_names_classes);
+    tcase_add_test(core, classes_txt_long_line_is_refused);
     tcase_add_test(core, dir_flag_then_env_then_default);
     tcase_add_test(core, gather_normalizes);
     suite_add_tcase(s, core);

@@ -6,7 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "base/buf.h"
 #include "base/files.h"
+#include "base/hash.h"
+#include "base/optimizers.h"
 #include "base/parse_num.h"
 #include "base/json.h"
 
@@ -122,6 +125,47 @@ START_TEST(whole_string_numbers)
 }
 END_TEST
 
+START_TEST(buffer_grows_and_formats)
+{
+    cv_buf b = { 0 };
+    for (int i = 0; i < 1000; i++)
+        buf_printf(&b, "%d,", i % 10);
+    buf_add(&b, "xy", 2);
+    buf_add_str(&b, "z");
+    ck_assert_int_eq(b.oom, 0);
+    ck_assert_uint_eq(b.len, 2003);
+    ck_assert_str_eq(b.data + 1996, "8,9,xyz");
+    size_t len;
+    char *text = buf_take(&b, &len);
+    ck_assert_uint_eq(len, 2003);
+    ck_assert_ptr_null(b.data);
+    free(text);
+    /* An empty buffer gives an empty string. */
+    text = buf_take(&b, &len);
+    ck_assert_str_eq(text, "");
+    free(text);
+}
+END_TEST
+
+START_TEST(fnv1a64_reference_values)
+{
+    /* The published FNV-1a 64 test vectors: spec hashes depend on them. */
+    ck_assert_uint_eq(cv_fnv1a64("", 0), 0xcbf29ce484222325ull);
+    ck_assert_uint_eq(cv_fnv1a64("a", 1), 0xaf63dc4c8601ec8cull);
+    ck_assert_uint_eq(cv_fnv1a64("foobar", 6), 0x85944171f73967e8ull);
+}
+END_TEST
+
+START_TEST(optimizer_names_in_checkpoint_order)
+{
+    ck_assert_int_eq(CV_N_OPTIMIZERS, 4);
+    ck_assert_int_eq(cv_optimizer_of("sgd"), 0);
+    ck_assert_int_eq(cv_optimizer_of("adam"), 3);
+    ck_assert_int_eq(cv_optimizer_of("Adam"), -1);
+    ck_assert_str_eq(cv_optimizer_names[2], "nesterov");
+}
+END_TEST
+
 START_TEST(json_strings_round_trip)
 {
     char *buf = NULL;
@@ -153,6 +197,9 @@ static Suite *files_suite(void)
     tcase_add_test(core, read_whole_file_with_nul);
     tcase_add_test(core, whole_string_numbers);
     tcase_add_test(core, json_strings_round_trip);
+    tcase_add_test(core, buffer_grows_and_formats);
+    tcase_add_test(core, fnv1a64_reference_values);
+    tcase_add_test(core, optimizer_names_in_checkpoint_order);
     suite_add_tcase(s, core);
     TCase *limits = tcase_create("limits");
     tcase_add_checked_fixture(limits, setup, teardown);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <zlib.h>
 #include "data/idx.h"
@@ -180,6 +181,110 @@ START_TEST(every_truncated_gzip_fails)
 }
 END_TEST
 
+static void append_raw(const char *path, const void *buf, size_t len)
+{
+    FILE *f = fopen(path, "ab");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(buf, 1, len, f), len);
+    fclose(f);
+}
+
+/* path holds the IDX header `head` followed by `zeros` zero bytes, gzipped. */
+static void write_gz_zeros(const char *path, const uint8_t *head, size_t head_len, size_t zeros)
+{
+    gzFile f = gzopen(path, "wb9");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(gzwrite(f, head, (unsigned)head_len), (int)head_len);
+    static const uint8_t block[1 << 16];
+    for (size_t n = 0; n < zeros; n += sizeof block)
+        ck_assert_int_gt(gzwrite(f, block, (unsigned)(zeros - n < sizeof block ? zeros - n
+                                                                          : sizeof block)), 0);
+    ck_assert_int_eq(gzclose(f), Z_OK);
+}
+
+static void expect_load_error(const char *path, const char *detail)
+{
+    idx_array a;
+    cv_error e;
+    char want[1100];
+    ck_assert_int_eq(idx_load(path, &a, &e), -1);
+    ck_assert_ptr_null(a.data);
+    snprintf(want, sizeof want, "%s: %s", path, detail);
+    ck_assert_str_eq(e.msg, want);
+}
+
+START_TEST(junk_after_gzip_stream_fails)
+{
+    /* A raw file with trailing bytes is refused; so is a gzip file. */
+    uint8_t buf[64];
+    size_t len = make_images(buf);
+    char gz[128];
+    snprintf(gz, sizeof gz, "%s/junk.gz", tmpdir);
+    write_gz(gz, buf, len);
+    append_raw(gz, "junk", 4);
+    expect_load_error(gz, "4 bytes of trailing data after the gzip stream");
+    /* Two gzip members are one file (as gunzip reads them). */
+    write_gz(gz, buf, 20);
+    char second[128];
+    snprintf(second, sizeof second, "%s/second.gz", tmpdir);
+    write_gz(second, buf + 20, len - 20);
+    FILE *f = fopen(second, "rb");
+    uint8_t z[256];
+    size_t zlen = fread(z, 1, sizeof z, f);
+    fclose(f);
+    append_raw(gz, z, zlen);
+    idx_array a;
+    cv_error e;
+    ck_assert_msg(idx_load(gz, &a, &e) == 0, "%s", e.msg);
+    ck_assert_mem_eq(a.data, buf + 16, 12);
+    idx_free(&a);
+}
+END_TEST
+
+START_TEST(gzip_inflates_no_more_than_promised)
+{
+    /* A header for 3 images of 2x2 and then 64 MiB of zeros: refused after
+     * one byte past the promise, not after inflating it all. */
+    uint8_t buf[64];
+    make_images(buf);
+    char gz[128];
+    snprintf(gz, sizeof gz, "%s/long.gz", tmpdir);
+    write_gz_zeros(gz, buf, 16, (size_t)64 << 20);
+    expect_load_error(gz, "size: the data goes on after the 12 bytes the header promises "
+                      "(trailing bytes)");
+}
+END_TEST
+
+START_TEST(gzip_bomb_refused_before_inflating)
+{
+    /* 65536 x 65536 x 2 bytes (8 GiB) promised, 64 MiB of zeros present. */
+    const uint8_t head[] = { 0, 0, 8, 3, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 2 };
+    char gz[128];
+    snprintf(gz, sizeof gz, "%s/bomb.gz", tmpdir);
+    write_gz_zeros(gz, head, sizeof head, (size_t)64 << 20);
+#if !defined(__SANITIZE_ADDRESS__)
+    /* Room for the compressed file but not for what it inflates to (this
+     * test runs in its own process). */
+    FILE *f = fopen("/proc/self/statm", "r");
+    unsigned long pages = 0;
+    if (f && fscanf(f, "%lu", &pages) == 1) {
+        struct rlimit lim = { .rlim_cur = pages * (unsigned long)sysconf(_SC_PAGESIZE) +
+                                          (32ul << 20), .rlim_max = RLIM_INFINITY };
+        ck_assert_int_eq(setrlimit(RLIMIT_AS, &lim), 0);
+    }
+    if (f)
+        fclose(f);
+#endif
+    expect_load_error(gz, "dimension 0: 65536 items of 131072 bytes exceed the "
+                      "4294967296-byte limit");
+    /* A promise no gzip file of this size can keep. */
+    const uint8_t big[] = { 0, 0, 8, 3, 0, 0, 4, 0, 0, 0, 8, 0, 0, 0, 8, 0 };
+    write_gz_zeros(gz, big, sizeof big, 0);
+    expect_load_error(gz, "size: the header promises 4294967296 bytes of data, more than 32 "
+                      "bytes of gzip data can hold (truncated?)");
+}
+END_TEST
+
 START_TEST(missing_file_names_path)
 {
     idx_array a;
@@ -204,6 +309,9 @@ static Suite *idx_suite(void)
     tcase_add_test(limits, every_truncated_length_fails);
     tcase_add_test(limits, every_truncated_gzip_fails);
     tcase_add_test(limits, missing_file_names_path);
+    tcase_add_test(limits, junk_after_gzip_stream_fails);
+    tcase_add_test(limits, gzip_inflates_no_more_than_promised);
+    tcase_add_test(limits, gzip_bomb_refused_before_inflating);
     suite_add_tcase(s, limits);
     return s;
 }

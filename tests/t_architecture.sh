@@ -7,7 +7,7 @@ allowed() {
     case $1 in
     compiler/front)      echo "front base" ;;
     compiler/codegen)    echo "codegen base" ;;
-    compiler/output)     echo "output codegen base train" ;;
+    compiler/output)     echo "output codegen base data train" ;;
     compiler/experiment) echo "experiment front base" ;;
     compiler/cli)        echo "cli front codegen output experiment base" ;;
     runtime/base)        echo "base" ;;

@@ -68,5 +68,13 @@ chmod +x "$tmp/bin/convc-hello"
 expect 3 "external command" "$tmp/bin/convc" hello a b && ok has "^hello a b\$" "$tmp/out"
 expect 2 "no path tricks" "$tmp/bin/convc" ../bin/convc-hello
 
+# export reads checkpoints through the runtime's reader: a header too short
+# for its CRC (bytes 24 to 27) is refused with the file and the field.
+S=tests/fuzz/corpus_checkpoint/regress_short_header_26.ckpt
+expect 1 "export of a 26-byte checkpoint" "$convc" export specs/cnn_k3.spec --weights "$S" \
+    -o "$tmp/short.c" &&
+    ok test "$(cat "$tmp/err")" = "$S: error: length: 26 bytes cannot hold the header and the CRC (truncated)" &&
+    ok test ! -e "$tmp/short.c"
+
 echo "t_cli: $total checks, $failed failed"
 [ "$failed" -eq 0 ]

@@ -62,5 +62,27 @@ $T --resume "$W/h.ckpt" --history "$W/h.csv" --quiet
 [ "$(cut -d, -f1 "$W/h.csv" | tr '\n' ' ')" = "epoch 1 2 3 4 5 6 " ] \
     || bad "history after resume: $(cut -d, -f1 "$W/h.csv" | tr '\n' ' ')"
 
+# The evaluation settings are the run's: a resumed run evaluates on the
+# checkpoint's --limit-test images, and refuses another number.
+$T $RUN --save "$W/e.ckpt" --steps 10
+$T --resume "$W/e.ckpt" --steps 1 > "$W/out" 2>&1 || bad "resume without --limit-test failed"
+grep -q "training images (validation split 0), 200 test images" "$W/out" \
+    || bad "resume without --limit-test: $(head -1 "$W/out")"
+$T --resume "$W/e.ckpt" --limit-test 300 --quiet > "$W/out" 2>&1
+[ $? -eq 2 ] || bad "--limit-test 300 against a checkpoint of 200 was accepted"
+grep -qxF "$T train: --limit-test: 300 differs from the checkpoint's 200 in $W/e.ckpt; a resumed run must keep it" "$W/out" \
+    || bad "--limit-test conflict: $(cat "$W/out")"
+$T --resume "$W/e.ckpt" --limit-test 200 --steps 1 --quiet || bad "the same --limit-test was refused"
+
+# A checkpoint whose batch position is past the end of its epoch (75
+# batches) is refused, not resumed with the epoch skipped.
+if command -v python3 >/dev/null; then
+    python3 tests/ckpt_patch.py "$W/e.ckpt" "$W/past.ckpt" batch_pos=75
+    $T --resume "$W/past.ckpt" --quiet > "$W/out" 2>&1
+    [ $? -eq 1 ] || bad "a batch position past the epoch was accepted"
+    grep -qxF "error: $W/past.ckpt: batch_pos: 75 batches done, but an epoch of 2400 images has 75 batches of 32" "$W/out" \
+        || bad "batch position past the epoch: $(cat "$W/out")"
+fi
+
 [ $fail -eq 0 ] && echo "t_resume: ok"
 exit $fail

@@ -26,6 +26,8 @@ expect 2 "--epochs" -- $T --epochs -1
 expect 2 "--epochs" -- $T --epochs 0
 expect 2 "--batch" -- $T --batch 0
 expect 2 "--lr" -- $T --lr abc
+expect 2 "^$T train: --momentum: 'abc' is not valid (expected a number >= 0 and < 1)\$" -- $T --momentum abc
+expect 2 "^$T train: --batch: '2.5' is not valid (expected an integer from 1 to 65536)\$" -- $T --batch 2.5
 expect 2 "--lr" -- $T --lr nan
 expect 2 "--lr" -- $T --lr -0.1
 expect 2 "--threads" -- $T --threads 0
@@ -100,6 +102,32 @@ printf '\377' | dd of="$W/flip.ckpt" bs=1 seek=5000 conv=notrunc 2>/dev/null
 expect 1 "crc32" -- $T --resume "$W/flip.ckpt"
 cmp -s "$W/a.ckpt" "$W/b.ckpt" || bad "a checkpoint changed"
 expect 2 "--batch: 64 differs" -- $T --resume "$W/a.ckpt" --batch 64
+
+# ---- crafted checkpoints (right length and CRC): settings pass the option
+# checks, weights are finite, a header too short for its CRC is refused ----
+# exact STATUS LINE -- command...: exit status and the exact first output line
+exact() {
+    want=$1 line=$2; shift 3
+    "$@" >"$W/out" 2>&1
+    got=$?
+    [ "$got" -eq "$want" ] && [ "$(head -1 "$W/out")" = "$line" ] ||
+        { bad "'$*' exited $got, expected $want and '$line'"; sed 's/^/  | /' "$W/out"; }
+}
+if command -v python3 >/dev/null; then
+    for patch in "val_split=nan:val_split: nan is not valid (expected a number >= 0 and < 1, as for --val-split)" \
+                 "val_split=-4503599627370496:val_split: -4503599627370496 is not valid (expected a number >= 0 and < 1, as for --val-split)" \
+                 "threads=3000:threads: 3000 is not valid (expected an integer from 1 to 1024, as for --threads)" \
+                 "n_train=0:n_train: 0 is not valid (expected an integer from 1 to 2000000000)"; do
+        python3 tests/ckpt_patch.py "$W/a.ckpt" "$W/bad.ckpt" "${patch%%:*}"
+        exact 1 "error: $W/bad.ckpt: ${patch#*:}" -- $T --resume "$W/bad.ckpt" --quiet
+    done
+    python3 tests/ckpt_patch.py "$W/a.ckpt" "$W/nan.ckpt" "param[3]=nan"
+    exact 1 "error: $W/nan.ckpt: parameters: parameter 3 is NaN (checkpoints never hold one; corrupt file)" \
+        -- $T eval --weights "$W/nan.ckpt" --limit-test 10
+fi
+S=tests/fuzz/corpus_checkpoint/regress_short_header_26.ckpt
+exact 1 "error: $S: length: 26 bytes cannot hold the header and the CRC (truncated)" \
+    -- $T eval --weights "$S" --limit-test 10
 
 # ---- eval ----
 expect 0 "confusion matrix" -- $T eval --weights "$W/a.ckpt" --limit-test 500

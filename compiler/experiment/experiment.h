@@ -152,8 +152,6 @@ char *variant_default_name(const char *spec_path, const exp_binding *varied, int
 char *variant_display_path(const char *spec_path, const exp_binding *vars, int n);
 /* 1 if s is a C identifier of at most 63 characters. */
 int is_identifier(const char *s);
-/* FNV-1a 64. */
-uint64_t fnv1a64(const void *data, size_t len);
 
 /* ---- did-you-mean (experiment_parse.c) ---------------------------------- */
 

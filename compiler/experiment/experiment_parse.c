@@ -9,6 +9,8 @@
 #include <string.h>
 #include "experiment/experiment.h"
 #include "experiment/experiment_sys.h"
+#include "base/hash.h"
+#include "base/optimizers.h"
 #include "base/parse_num.h"
 #include "front/sema.h"
 #include "experiment/yaml_doc.h"
@@ -325,8 +327,6 @@ static yaml_node_t *mapping_get(reader *r, yaml_node_t *n, const char *key)
 
 /* ---- train: and data: ------------------------------------------------------------ */
 
-static const char *const optimizers[] = {"adam", "sgd", "momentum", "nesterov"};
-
 static void train_pair(reader *r, const char *key, yaml_node_t *v, void *ctx)
 {
     (void)ctx;
@@ -334,11 +334,9 @@ static void train_pair(reader *r, const char *key, yaml_node_t *v, void *ctx)
     if (strcmp(key, "optimizer") == 0) {
         if (read_string(r, v, "train.optimizer", &x->optimizer) < 0)
             return;
-        int ok = 0;
-        for (size_t i = 0; i < sizeof optimizers / sizeof *optimizers; i++)
-            ok |= strcmp(x->optimizer, optimizers[i]) == 0;
-        if (!ok) {
-            const char *guess = closest_word(x->optimizer, optimizers, 4);
+        if (cv_optimizer_of(x->optimizer) < 0) {
+            const char *guess = closest_word(x->optimizer, cv_optimizer_names,
+                                             CV_N_OPTIMIZERS);
             error_at(r, v, "unknown optimizer '%s'%s%s%s; expected adam, sgd, momentum or "
                      "nesterov", x->optimizer, guess ? " (did you mean '" : "",
                      guess ? guess : "", guess ? "'?)" : "");
@@ -684,7 +682,7 @@ static void add_variant(reader *r, const model_entry *m, const char *spec_path,
     }
     for (int i = 0; i < n; i++)
         used_any[i] |= used[i];
-    v.text_hash = fnv1a64(v.text, v.text_len);
+    v.text_hash = cv_fnv1a64(v.text, v.text_len);
 
     if (x->factor_value) {
         v.factor = template_expand("factor.value", x->factor_value, strlen(x->factor_value),

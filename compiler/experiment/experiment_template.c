@@ -4,18 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "experiment/experiment.h"
+#include "base/buf.h"
 #include "front/diag.h"
-
-uint64_t fnv1a64(const void *data, size_t len)
-{
-    const unsigned char *p = data;
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (size_t i = 0; i < len; i++) {
-        h ^= p[i];
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
 
 int is_identifier(const char *s)
 {
@@ -28,28 +18,10 @@ int is_identifier(const char *s)
     return n <= 63;
 }
 
-/* A growable byte buffer. */
-typedef struct {
-    char *p;
-    size_t len, cap;
-} strbuf;
-
-static int sb_add(strbuf *b, const char *s, size_t n)
+static int sb_add(cv_buf *b, const char *s, size_t n)
 {
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *np = realloc(b->p, cap);
-        if (!np)
-            return -1;
-        b->p = np;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-    return 0;
+    buf_add(b, s, n);
+    return b->oom ? -1 : 0;
 }
 
 static int find_binding(const exp_binding *vars, int n, const char *name, size_t len)
@@ -64,7 +36,7 @@ char *template_expand(const char *display, const char *text, size_t len,
                       const exp_binding *vars, int n, size_t *out_len,
                       int *used, FILE *out)
 {
-    strbuf b = {0};
+    cv_buf b = {0};
     int line = 1, col = 1, errors = 0;
     /* Template errors read like the front end's: the template line, quoted. */
     diag dg;
@@ -128,17 +100,17 @@ char *template_expand(const char *display, const char *text, size_t len,
     }
     if (errors) {
         diag_flush(&dg);
-        free(b.p);
+        free(b.data);
         return NULL;
     }
     if (out_len)
         *out_len = b.len;
-    return b.p;
+    return b.data;
 oom:
     if (out)
         diag_error(&dg, diag_no_loc(), "out of memory");
     diag_flush(&dg);
-    free(b.p);
+    free(b.data);
     return NULL;
 }
 
@@ -155,7 +127,7 @@ char *variant_default_name(const char *spec_path, const exp_binding *varied, int
             break;
         }
     }
-    strbuf b = {0};
+    cv_buf b = {0};
     if (sb_add(&b, base, blen) < 0)
         goto oom;
     for (int i = 0; i < n; i++) {
@@ -168,18 +140,18 @@ char *variant_default_name(const char *spec_path, const exp_binding *varied, int
         }
     }
     /* A file name like "2layer.spec" does not start an identifier. */
-    for (char *p = b.p; *p; p++)
+    for (char *p = b.data; *p; p++)
         if (!(isalnum((unsigned char)*p) || *p == '_'))
             *p = '_';
-    return b.p;
+    return b.data;
 oom:
-    free(b.p);
+    free(b.data);
     return NULL;
 }
 
 char *variant_display_path(const char *spec_path, const exp_binding *vars, int n)
 {
-    strbuf b = {0};
+    cv_buf b = {0};
     if (sb_add(&b, spec_path, strlen(spec_path)) < 0)
         goto oom;
     for (int i = 0; i < n; i++) {
@@ -191,8 +163,8 @@ char *variant_display_path(const char *spec_path, const exp_binding *vars, int n
     }
     if (n > 0 && sb_add(&b, "]", 1) < 0)
         goto oom;
-    return b.p;
+    return b.data;
 oom:
-    free(b.p);
+    free(b.data);
     return NULL;
 }

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "base/hash.h"
 #include "experiment/experiment.h"
 #include "experiment/experiment_sys.h"
 #include "experiment/yaml_doc.h"
@@ -289,7 +290,7 @@ long *yaml_mapping_first_keys(yaml_doc *d, const yaml_node_t *n)
         const char *key = yaml_scalar_text(yaml_doc_node(d, pairs[i].key));
         if (!key)
             continue;
-        size_t h = (size_t)fnv1a64(key, strlen(key)) & (size - 1);
+        size_t h = (size_t)cv_fnv1a64(key, strlen(key)) & (size - 1);
         for (; slot[h]; h = (h + 1) & (size - 1)) {
             const char *other = yaml_scalar_text(yaml_doc_node(d, pairs[slot[h] - 1].key));
             if (strcmp(other, key) == 0) {

@@ -5,10 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
+
 struct diag_entry {
     int line;
-    char *text;             /* the error and its notes, ready to print */
-    size_t len;
+    cv_buf text;            /* the error and its notes, ready to print */
 };
 
 void diag_init(diag *d, FILE *out, const char *path, const char *text, size_t len)
@@ -137,16 +138,9 @@ static bool append(const diag *d, diag_entry *e, src_loc loc, bool quote, const 
         free(buf);
         return false;
     }
-    char *joined = realloc(e->text, e->len + len + 1);
-    if (!joined) {
-        free(buf);
-        return false;
-    }
-    memcpy(joined + e->len, buf, len + 1);
-    e->text = joined;
-    e->len += len;
+    buf_add(&e->text, buf, len);
     free(buf);
-    return true;
+    return !e->text.oom;
 }
 
 void diag_error(diag *d, src_loc loc, const char *fmt, ...)
@@ -162,8 +156,7 @@ void diag_error(diag *d, src_loc loc, const char *fmt, ...)
     d->entries = grown;
     diag_entry *e = &d->entries[d->n_entries];
     e->line = loc.line;
-    e->text = NULL;
-    e->len = 0;
+    e->text = (cv_buf){ 0 };
     va_list ap;
     va_start(ap, fmt);
     bool ok = append(d, e, loc, true, "error", fmt, ap);
@@ -172,7 +165,7 @@ void diag_error(diag *d, src_loc loc, const char *fmt, ...)
         d->n_entries++;
         d->last_kept = true;
     } else {
-        free(e->text);
+        buf_free(&e->text);
     }
 }
 
@@ -199,8 +192,8 @@ void diag_flush(diag *d)
         d->entries[j] = e;
     }
     for (int i = 0; i < d->n_entries; i++) {
-        fwrite(d->entries[i].text, 1, d->entries[i].len, d->out);
-        free(d->entries[i].text);
+        fwrite(d->entries[i].text.data, 1, d->entries[i].text.len, d->out);
+        buf_free(&d->entries[i].text);
     }
     if (d->n_errors > d->n_entries && d->n_entries > 0)
         fprintf(d->out, "%s: note: %d more errors not shown\n", d->path,

@@ -7,6 +7,7 @@
 #include "front/diag.h"
 #include "front/sema.h"
 #include "front/syntax.h"
+#include "base/files.h"
 
 /* Specs are small; a bigger file is a mistake (and bounds all the work). */
 #define FRONTEND_MAX_BYTES (1 << 20)
@@ -95,49 +96,19 @@ ir_model *frontend_load_text(const char *display_path, const char *text,
     return m;
 }
 
-/* Reads all of `f`, at most `limit` + 1 bytes (so "too large" is seen). */
-static char *read_all(FILE *f, size_t limit, size_t *len)
-{
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        if (n == cap) {
-            char *grown = cap > limit ? NULL : realloc(buf, cap * 2);
-            if (!grown)
-                break;
-            buf = grown;
-            cap *= 2;
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0 || n > limit) {
-            if (ferror(f))
-                break;
-            *len = n;
-            return buf;
-        }
-    }
-    free(buf);
-    return NULL;
-}
-
 ir_model *frontend_load_file(const char *path, FILE *diag_out)
 {
-    bool is_stdin = strcmp(path, "-") == 0;
-    FILE *f = is_stdin ? stdin : fopen(path, "rb");
-    if (!f) {
-        fprintf(diag_out, "%s: error: cannot open: %s\n", path, strerror(errno));
-        return NULL;
-    }
+    /* One byte over the limit, so that load() reports a spec that is too large. */
+    const char *file = strcmp(path, "-") == 0 ? "/dev/stdin" : path;
     size_t len = 0;
-    errno = 0;
-    char *text = read_all(f, FRONTEND_MAX_BYTES, &len);
-    int saved = errno;
-    if (!is_stdin)
-        fclose(f);
+    cv_error e;
+    char *text = cv_read_file(file, FRONTEND_MAX_BYTES + 1, &len, &e);
     if (!text) {
-        fprintf(diag_out, "%s: error: cannot read: %s\n", path,
-                saved ? strerror(saved) : "out of memory");
+        if (errno == EFBIG)
+            fprintf(diag_out, "%s: error: spec is too large (the limit is %d bytes)\n", path,
+                    FRONTEND_MAX_BYTES);
+        else
+            fprintf(diag_out, "%s: error: %s\n", path, cv_error_detail(&e, file));
         return NULL;
     }
     ir_model *m = frontend_load_text(path, text, len, diag_out);

@@ -10,7 +10,8 @@
 #include <string.h>
 
 #include "codegen/emit.h"
-#include "output/gen_checkpoint.h"
+#include "data/fashion_mnist.h"
+#include "output/checkpoint_weights.h"
 #include "output/gen_export_main.h"
 #include "codegen/gen_layout.h"
 #include "output/gen_model.h"
@@ -19,13 +20,6 @@
 #ifndef CONVC_VERSION
 #define CONVC_VERSION "unknown"
 #endif
-
-/* Class names printed by the example main: Fashion-MNIST's for a 10-class
- * model (the data set convc trains on by default), numbers otherwise. */
-static const char *const fashion_names[10] = {
-    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
-};
 
 /* Renames whole words of `text` (identifiers the shared emitters print
  * unprefixed) so that the file's private names carry its prefix.  Caller
@@ -192,8 +186,9 @@ static void emit_api(emitter *e, const ir_model *m, const char *up)
     emit_banner(e, "API");
     emit_line(e, "static const char *const %s__class_names[%d] = {", m->name, m->n_classes);
     for (k = 0; k < m->n_classes; k++) {
-        if (m->n_classes == 10)
-            emit_line(e, "    \"%s\",", fashion_names[k]);
+        /* Fashion-MNIST's names for a 10-class model, numbers otherwise. */
+        if (m->n_classes == FASHION_MNIST_CLASSES)
+            emit_line(e, "    \"%s\",", fashion_mnist_class_names[k]);
         else
             emit_line(e, "    \"%d\",", k);
     }
@@ -238,7 +233,7 @@ char *gen_export_source(const ir_model *m, const char *weights, FILE *diag)
         return NULL;
     if (gen_layout_build_with(&L, m, 0, GEN_CONST_KERNELS))
         return NULL;
-    params = gen_checkpoint_params(weights, &L, diag);
+    params = checkpoint_weights(weights, &L, diag);
     if (!params) {
         gen_layout_free(&L);
         return NULL;

@@ -11,4 +11,8 @@ typedef struct {
 /* Formats the message into e (if e is not NULL) and returns -1. */
 int cv_fail(cv_error *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* The message without its leading "path: ", for callers that print
+ * "path: error: ..." (the compiler's style). */
+const char *cv_error_detail(const cv_error *e, const char *path);
+
 #endif

@@ -5,13 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+#include "base/files.h"
 #include "data/dataset.h"
+#include "data/fashion_mnist.h"
 #include "data/idx.h"
-
-static const char *const fashion_names[10] = {
-    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
-};
 
 const char *dataset_dir(const char *flag)
 {
@@ -107,23 +105,61 @@ static int max_label(const cv_images *im)
     return m;
 }
 
+/* classes.txt: one name a line, at most this many bytes each. */
+#define CLASS_NAME_MAX   255
+#define CLASSES_TXT_MAX  (1 << 20)
+
+static void free_names(char **names, int n)
+{
+    for (int i = 0; i < n; i++) {
+        free(names[i]);
+        names[i] = NULL;
+    }
+}
+
+/* The first lines of path as names[0 ..), at most n_classes; *n_read gets
+ * how many.  A longer line would silently shift every later class. */
+static int read_class_file(const char *path, int n_classes, char **names, int *n_read,
+                           cv_error *e)
+{
+    size_t len;
+    char *text = cv_read_file(path, CLASSES_TXT_MAX, &len, e);
+    if (!text)
+        return -1;
+    int n = 0;
+    for (size_t at = 0; at < len && n < n_classes; n++) {
+        size_t end = at;
+        while (end < len && text[end] != '\n')
+            end++;
+        size_t size = end > at && text[end - 1] == '\r' ? end - 1 - at : end - at;
+        if (size > CLASS_NAME_MAX) {
+            free(text);
+            free_names(names, n);
+            return cv_fail(e, "%s:%d: class name is %zu bytes long (at most %d)", path, n + 1,
+                           size, CLASS_NAME_MAX);
+        }
+        if (!(names[n] = strndup(text + at, size))) {
+            free(text);
+            free_names(names, n);
+            return cv_fail(e, "%s: out of memory", path);
+        }
+        at = end + 1;
+    }
+    free(text);
+    *n_read = n;
+    return 0;
+}
+
 int dataset_class_names(const char *dir, int n_classes, char **names, cv_error *e)
 {
-    char path[4096], line[256];
+    char path[4096], number[16];
     snprintf(path, sizeof path, "%s/classes.txt", dir);
-    FILE *f = fopen(path, "r");
     int n = 0;
     for (int i = 0; i < n_classes; i++)
         names[i] = NULL;
-    if (f) {
-        while (n < n_classes && fgets(line, sizeof line, f)) {
-            line[strcspn(line, "\r\n")] = 0;
-            if (!(names[n++] = strdup(line))) {
-                fclose(f);
-                return cv_fail(e, "%s: out of memory", path);
-            }
-        }
-        fclose(f);
+    if (access(path, F_OK) == 0) {
+        if (read_class_file(path, n_classes, names, &n, e) < 0)
+            return -1;
     } else {
         /* The directory's own name, not the path above it, decides. */
         char copy[4096];
@@ -133,16 +169,20 @@ int dataset_class_names(const char *dir, int n_classes, char **names, cv_error *
             copy[--l] = 0;
         const char *base = strrchr(copy, '/');
         base = base ? base + 1 : copy;
-        if (n_classes == 10 && strstr(base, "fashion"))
-            for (; n < 10; n++)
-                if (!(names[n] = strdup(fashion_names[n])))
+        if (n_classes == FASHION_MNIST_CLASSES && strstr(base, "fashion"))
+            for (; n < FASHION_MNIST_CLASSES; n++)
+                if (!(names[n] = strdup(fashion_mnist_class_names[n]))) {
+                    free_names(names, n);
                     return cv_fail(e, "out of memory");
+                }
     }
     /* Missing names (no file, or too few lines) are the class numbers. */
     for (; n < n_classes; n++) {
-        snprintf(line, sizeof line, "%d", n);
-        if (!(names[n] = strdup(line)))
+        snprintf(number, sizeof number, "%d", n);
+        if (!(names[n] = strdup(number))) {
+            free_names(names, n);
             return cv_fail(e, "out of memory");
+        }
     }
     return 0;
 }

@@ -1,16 +1,23 @@
 /* idx.c - IDX reader.  The header is: two zero bytes, a type byte, a rank
- * byte, then `rank` big-endian uint32 dimensions, then the data. */
+ * byte, then `rank` big-endian uint32 dimensions, then the data.  A gzip
+ * file is inflated only as far as its IDX header promises: the size is
+ * checked against the limit before any data is inflated. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
+#include "base/files.h"
 #include "data/idx.h"
 
 #define IDX_TYPE_UBYTE 0x08
+#define IDX_MAX_HEADER (4 + 4 * IDX_MAX_RANK)
 /* Larger than any image data set we expect; stops a corrupt header or a
  * decompression bomb from exhausting memory. */
 #define IDX_MAX_BYTES ((size_t)4 << 30)
+/* Deflate expands a byte to at most 1032 (RFC 1951 blocks of 258-byte
+ * matches); a header promising more than that cannot be honest. */
+#define DEFLATE_MAX_RATIO 1032
 
 static const char *idx_type_name(int type)
 {
@@ -30,8 +37,11 @@ static uint32_t read_be32(const uint8_t *p)
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-int idx_parse(const char *name, const uint8_t *buf, size_t len, idx_array *out,
-              cv_error *e)
+/* Checks the header at buf (len bytes available, at least the whole header
+ * if the file has one) and fills out's shape; *header and *data_bytes get
+ * the sizes the file must have. */
+static int parse_header(const char *name, const uint8_t *buf, size_t len, idx_array *out,
+                        size_t *header, size_t *data_bytes, cv_error *e)
 {
     memset(out, 0, sizeof *out);
     if (len < 4)
@@ -46,10 +56,10 @@ int idx_parse(const char *name, const uint8_t *buf, size_t len, idx_array *out,
                        "is supported", name, type, idx_type_name(type));
     if (rank < 1 || rank > IDX_MAX_RANK)
         return cv_fail(e, "%s: magic: rank %d, expected 1 to %d", name, rank, IDX_MAX_RANK);
-    size_t header = 4 + 4 * (size_t)rank;
-    if (len < header)
+    *header = 4 + 4 * (size_t)rank;
+    if (len < *header)
         return cv_fail(e, "%s: header: file is %zu bytes, the %d dimensions need %zu",
-                       name, len, rank, header);
+                       name, len, rank, *header);
     size_t item_size = 1;
     for (int i = 0; i < rank; i++) {
         out->dims[i] = read_be32(buf + 4 + 4 * i);
@@ -66,95 +76,146 @@ int idx_parse(const char *name, const uint8_t *buf, size_t len, idx_array *out,
     if (count > IDX_MAX_BYTES / item_size)
         return cv_fail(e, "%s: dimension 0: %zu items of %zu bytes exceed the %zu-byte limit",
                        name, count, item_size, IDX_MAX_BYTES);
-    size_t data_bytes = count * item_size;
-    if (len - header != data_bytes)
-        return cv_fail(e, "%s: size: the header promises %zu items of %zu bytes (%zu bytes of "
-                       "data) but the file has %zu bytes of data%s", name, count, item_size,
-                       data_bytes, len - header,
-                       len - header < data_bytes ? " (truncated?)" : " (trailing bytes)");
-    out->data = malloc(data_bytes ? data_bytes : 1);
-    if (!out->data)
-        return cv_fail(e, "%s: out of memory for %zu bytes", name, data_bytes);
-    memcpy(out->data, buf + header, data_bytes);
     out->rank = rank;
     out->count = count;
     out->item_size = item_size;
+    *data_bytes = count * item_size;
     return 0;
 }
 
-/* Reads the whole (decompressed) file.  gzread passes raw files through. */
-static int read_all(const char *path, uint8_t **buf, size_t *len, cv_error *e)
+int idx_parse(const char *name, const uint8_t *buf, size_t len, idx_array *out,
+              cv_error *e)
 {
-    gzFile f = gzopen(path, "rb");
-    if (!f)
-        return cv_fail(e, "%s: cannot open: %s", path, errno ? strerror(errno) : "zlib error");
-    size_t cap = 1 << 20, n = 0;
-    uint8_t *p = malloc(cap);
-    if (!p) {
-        gzclose(f);
-        return cv_fail(e, "%s: out of memory", path);
-    }
-    for (;;) {
-        if (n == cap) {
-            if (cap >= IDX_MAX_BYTES) {
-                free(p);
-                gzclose(f);
-                return cv_fail(e, "%s: larger than %zu bytes", path, IDX_MAX_BYTES);
-            }
-            uint8_t *q = realloc(p, cap * 2);
-            if (!q) {
-                free(p);
-                gzclose(f);
-                return cv_fail(e, "%s: out of memory", path);
-            }
-            p = q;
-            cap *= 2;
-        }
-        size_t want = cap - n;
-        if (want > (1u << 30))
-            want = 1u << 30;
-        int got = gzread(f, p + n, (unsigned)want);
-        if (got < 0) {
-            int zerr;
-            const char *msg = gzerror(f, &zerr);
-            cv_fail(e, "%s: corrupt gzip data: %s", path,
-                    zerr == Z_ERRNO ? strerror(errno) : msg);
-            free(p);
-            gzclose(f);
-            return -1;
-        }
-        if (got == 0)
-            break;
-        n += (size_t)got;
-    }
-    /* gzread returns what it decoded before a truncated stream ended;
-     * the error only shows up here. */
-    int zerr;
-    const char *msg = gzerror(f, &zerr);
-    if (zerr != Z_OK && zerr != Z_STREAM_END) {
-        cv_fail(e, "%s: corrupt or truncated gzip data: %s", path, msg);
-        free(p);
-        gzclose(f);
+    size_t header = 0, data_bytes = 0;
+    if (parse_header(name, buf, len, out, &header, &data_bytes, e) < 0)
+        return -1;
+    /* len >= header here. */
+    if (len - header != data_bytes) {
+        cv_fail(e, "%s: size: the header promises %zu items of %zu bytes (%zu bytes of "
+                "data) but the file has %zu bytes of data%s", name, out->count, out->item_size,
+                data_bytes, len - header,
+                len - header < data_bytes ? " (truncated?)" : " (trailing bytes)");
+        memset(out, 0, sizeof *out);
         return -1;
     }
-    if (gzclose(f) != Z_OK) {
-        free(p);
-        return cv_fail(e, "%s: corrupt or truncated gzip data", path);
+    out->data = malloc(data_bytes ? data_bytes : 1);
+    if (!out->data) {
+        memset(out, 0, sizeof *out);
+        return cv_fail(e, "%s: out of memory for %zu bytes", name, data_bytes);
     }
-    *buf = p;
-    *len = n;
+    memcpy(out->data, buf + header, data_bytes);
     return 0;
+}
+
+/* ---- gzip --------------------------------------------------------------- */
+
+typedef struct {
+    z_stream z;
+    const char *name;
+    int ended;              /* the last gzip member is done and no input is left */
+    cv_error *e;
+} gz_reader;
+
+/* Inflates up to n bytes into dst and returns how many (fewer only at the
+ * end of the data), or -1.  Members of a multi-member file follow each
+ * other; anything else after a member is an error, as trailing bytes are
+ * in a raw file. */
+static long long gz_read(gz_reader *g, uint8_t *dst, size_t n)
+{
+    size_t got = 0;
+    while (got < n && !g->ended) {
+        size_t want = n - got < (1u << 30) ? n - got : (1u << 30);
+        g->z.next_out = dst + got;
+        g->z.avail_out = (uInt)want;
+        int rc = inflate(&g->z, Z_NO_FLUSH);
+        got += want - g->z.avail_out;
+        if (rc == Z_STREAM_END) {
+            if (g->z.avail_in == 0)
+                g->ended = 1;
+            else if (g->z.avail_in >= 2 && g->z.next_in[0] == 0x1f && g->z.next_in[1] == 0x8b)
+                inflateReset(&g->z);
+            else
+                return cv_fail(g->e, "%s: %u bytes of trailing data after the gzip stream",
+                               g->name, g->z.avail_in);
+        } else if (rc == Z_BUF_ERROR || (rc == Z_OK && g->z.avail_in == 0 &&
+                                         g->z.avail_out > 0)) {
+            return cv_fail(g->e, "%s: corrupt or truncated gzip data: unexpected end of file",
+                           g->name);
+        } else if (rc != Z_OK) {
+            return cv_fail(g->e, "%s: corrupt gzip data: %s", g->name,
+                           g->z.msg ? g->z.msg : zError(rc));
+        }
+    }
+    return (long long)got;
+}
+
+static int gunzip_idx(const char *name, const uint8_t *gz, size_t gz_len, idx_array *out,
+                      cv_error *e)
+{
+    gz_reader g = { .name = name, .e = e };
+    if (gz_len > UINT32_MAX)
+        return cv_fail(e, "%s: larger than %u bytes of gzip data", name, UINT32_MAX);
+    if (inflateInit2(&g.z, 16 + MAX_WBITS) != Z_OK)
+        return cv_fail(e, "%s: out of memory for zlib", name);
+    g.z.next_in = (Bytef *)gz;
+    g.z.avail_in = (uInt)gz_len;
+    uint8_t head[IDX_MAX_HEADER];
+    uint8_t *buf = NULL;
+    size_t header = 0, data_bytes = 0;
+    int rc = -1;
+    /* The fixed part, then the dimensions the rank byte announces. */
+    long long got = gz_read(&g, head, 4);
+    if (got >= 4 && head[3] >= 1 && head[3] <= IDX_MAX_RANK) {
+        long long more = gz_read(&g, head + 4, 4 * (size_t)head[3]);
+        got = more < 0 ? -1 : got + more;
+    }
+    if (got < 0 || parse_header(name, head, (size_t)got, out, &header, &data_bytes, e) < 0)
+        goto out;
+    if (data_bytes / DEFLATE_MAX_RATIO > gz_len) {
+        cv_fail(e, "%s: size: the header promises %zu bytes of data, more than %zu bytes of "
+                "gzip data can hold (truncated?)", name, data_bytes, gz_len);
+        goto out;
+    }
+    /* One byte more than promised shows data that goes on. */
+    buf = malloc(header + data_bytes + 1);
+    if (!buf) {
+        cv_fail(e, "%s: out of memory for %zu bytes", name, header + data_bytes);
+        goto out;
+    }
+    memcpy(buf, head, header);
+    got = gz_read(&g, buf + header, data_bytes + 1);
+    if (got < 0)
+        goto out;
+    if ((size_t)got > data_bytes) {
+        cv_fail(e, "%s: size: the data goes on after the %zu bytes the header promises "
+                "(trailing bytes)", name, data_bytes);
+        goto out;
+    }
+    rc = idx_parse(name, buf, header + (size_t)got, out, e);
+out:
+    if (rc < 0)
+        memset(out, 0, sizeof *out);
+    free(buf);
+    inflateEnd(&g.z);
+    return rc;
+}
+
+int idx_decode(const char *name, const uint8_t *buf, size_t len, idx_array *out,
+               cv_error *e)
+{
+    if (len >= 2 && buf[0] == 0x1f && buf[1] == 0x8b)
+        return gunzip_idx(name, buf, len, out, e);
+    return idx_parse(name, buf, len, out, e);
 }
 
 int idx_load(const char *path, idx_array *out, cv_error *e)
 {
     memset(out, 0, sizeof *out);
-    uint8_t *buf = NULL;
     size_t len = 0;
-    errno = 0;
-    if (read_all(path, &buf, &len, e) < 0)
+    uint8_t *buf = (uint8_t *)cv_read_file(path, IDX_MAX_HEADER + IDX_MAX_BYTES, &len, e);
+    if (!buf)
         return -1;
-    int rc = idx_parse(path, buf, len, out, e);
+    int rc = idx_decode(path, buf, len, out, e);
     free(buf);
     return rc;
 }

@@ -19,10 +19,16 @@ typedef struct {
 } idx_array;
 
 /* Reads `path` (gzip or raw, detected by content).  Every header field is
- * checked (magic, type, rank, dimensions, size against the file's length);
- * on failure returns -1 with a message naming the file and the field. */
+ * checked (magic, type, rank, dimensions, size against the file's length;
+ * in a gzip file before the data is inflated, and nothing may follow the
+ * gzip stream); on failure returns -1 with a message naming the file and
+ * the field. */
 int idx_load(const char *path, idx_array *out, cv_error *e);
-/* The same on bytes already in memory (decompressed); `name` is for messages. */
+/* The same on a file's bytes already in memory (gzip or raw); `name` is for
+ * messages. */
+int idx_decode(const char *name, const uint8_t *buf, size_t len, idx_array *out,
+               cv_error *e);
+/* The same on decompressed bytes. */
 int idx_parse(const char *name, const uint8_t *buf, size_t len, idx_array *out,
               cv_error *e);
 void idx_free(idx_array *a);

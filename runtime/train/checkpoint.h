@@ -1,5 +1,6 @@
 /* checkpoint.h - saving and restoring a training run; the byte layout is
- * specified in docs/checkpoint-format.md. */
+ * specified in docs/checkpoint-format.md.  The runtime and `convc export`
+ * read checkpoints only through this reader. */
 #ifndef CONVC_CHECKPOINT_H
 #define CONVC_CHECKPOINT_H
 
@@ -9,13 +10,17 @@
 #include "base/error.h"
 
 #define CKPT_MAGIC   "CONVCKPT"
-#define CKPT_VERSION 1
+#define CKPT_VERSION 2          /* version 1 (no limit_test) is still read */
 
 /* Everything besides the float arrays: the training settings a resumed
- * run must reuse and the exact position in the run. */
+ * run must reuse and the exact position in the run.  Every setting read
+ * from a checkpoint passes the check of the option that sets it
+ * (train/settings.h); ckpt_save refuses what the reader would refuse. */
 typedef struct {
+    uint32_t version;           /* format version read (ckpt_save writes CKPT_VERSION) */
     /* optimizer (enum cv_optim_kind) and its hyperparameters */
     uint32_t optimizer;
+    uint32_t n_state;           /* state arrays: set by ckpt_save from its n_state */
     double lr, beta1, beta2, epsilon, momentum;
     uint64_t step;              /* optimizer updates done */
     /* run settings */
@@ -24,6 +29,8 @@ typedef struct {
     uint64_t limit_train;       /* 0: all */
     uint64_t n_train;           /* training images used (after limit and split) */
     double val_split;
+    uint32_t limit_test;        /* test images evaluated each epoch (0: all);
+                                   version 1 does not record it */
     /* position */
     uint32_t epoch;             /* epochs completed */
     uint64_t batch_pos;         /* batches completed in the current epoch */
@@ -35,16 +42,24 @@ typedef struct {
 
 /* Writes path atomically: PATH.tmp in the same directory, fsync, rename,
  * fsync of the directory.  Refuses (and leaves an existing file alone) if
- * any parameter is NaN or infinite.  `state` holds optimizer_state_count
- * arrays of m->n_params floats (Adam: m then v). */
+ * any parameter is NaN or infinite or a setting is out of range.  `state`
+ * holds n_state arrays of m->n_params floats (Adam: m then v). */
 int ckpt_save(const char *path, const convc_model *m, const cv_ckpt_state *st,
               const float *params, float *const state[2], int n_state, cv_error *e);
 
-/* Reads and verifies path (magic, version, length, CRC, model name, spec
- * hash, every tensor's name and shape) into st and params; state arrays
- * are copied only when `state` is not NULL and then must number
- * n_state (the caller allocates them).  Errors name the file and both the
- * checkpoint's and this model's side. */
+/* Parses and verifies the checkpoint in data[0..len) (name is for
+ * messages): magic, version, length, CRC, model name, spec hash, every
+ * tensor's name and shape, every setting's range, the position within the
+ * epoch, finite parameters.  Copies the settings into st, the parameters
+ * into params and the optimizer state into state, each only when not NULL;
+ * state arrays must then number n_state (the caller allocates them).
+ * Errors name the file, the field and both the checkpoint's and this
+ * model's side. */
+int ckpt_parse(const char *name, const void *data, size_t len, const convc_model *m,
+               cv_ckpt_state *st, float *params, float *const state[2], int n_state,
+               cv_error *e);
+
+/* ckpt_parse on the file at path. */
 int ckpt_load(const char *path, const convc_model *m, cv_ckpt_state *st, float *params,
               float *const state[2], int n_state, cv_error *e);
 

@@ -2,38 +2,42 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "base/buf.h"
 #include "base/files.h"
 #include "train/history.h"
 
+/* A history longer than this is not one of ours. */
+#define HISTORY_MAX_BYTES (64u << 20)
+
 FILE *history_open(const char *path, int keep_epochs, cv_error *e)
 {
-    char *kept = NULL;
-    size_t kept_len = 0;
+    cv_buf kept = { 0 };
     if (keep_epochs > 0) {
-        FILE *old = fopen(path, "r");
-        if (old) {
-            FILE *mem = open_memstream(&kept, &kept_len);
-            char line[1024];
-            int first = 1;
-            while (mem && fgets(line, sizeof line, old)) {
-                if (first || atoi(line) <= keep_epochs)
-                    fputs(line, mem);
-                first = 0;
-            }
-            fclose(old);
-            if (!mem) {
-                cv_fail(e, "%s: out of memory", path);
-                return NULL;
-            }
-            fclose(mem);
+        size_t len;
+        char *old = cv_read_file(path, HISTORY_MAX_BYTES, &len, e);
+        if (!old && errno != ENOENT)
+            return NULL;
+        /* The header, then the rows of the epochs that are kept. */
+        for (size_t at = 0, line = 0; old && at < len; line++) {
+            const char *nl = memchr(old + at, '\n', len - at);
+            size_t end = nl ? (size_t)(nl - old) + 1 : len;
+            if (line == 0 || atoi(old + at) <= keep_epochs)
+                buf_add(&kept, old + at, end - at);
+            at = end;
+        }
+        free(old);
+        if (kept.oom) {
+            buf_free(&kept);
+            cv_fail(e, "%s: out of memory", path);
+            return NULL;
         }
     }
     /* The kept lines (or a new header) replace the file atomically, so a
      * crash here never loses the history of the epochs already run. */
-    int rc = kept && kept_len > 0
-                 ? cv_write_atomic(path, kept, kept_len, e)
+    int rc = kept.len > 0
+                 ? cv_write_atomic(path, kept.data, kept.len, e)
                  : cv_write_atomic(path, HISTORY_HEADER "\n", strlen(HISTORY_HEADER "\n"), e);
-    free(kept);
+    buf_free(&kept);
     if (rc < 0)
         return NULL;
     FILE *f = fopen(path, "a");

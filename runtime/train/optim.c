@@ -4,8 +4,6 @@
 #include <string.h>
 #include "train/optim.h"
 
-static const char *const kind_names[] = { "sgd", "momentum", "nesterov", "adam" };
-
 cv_optim_config optim_defaults(int kind)
 {
     cv_optim_config c = { .kind = kind, .lr = 0.01, .beta1 = 0.9, .beta2 = 0.999,
@@ -19,15 +17,12 @@ cv_optim_config optim_defaults(int kind)
 
 int optim_parse_kind(const char *name)
 {
-    for (int k = 0; k < (int)(sizeof kind_names / sizeof *kind_names); k++)
-        if (strcmp(name, kind_names[k]) == 0)
-            return k;
-    return -1;
+    return cv_optimizer_of(name);
 }
 
 const char *optim_kind_name(int kind)
 {
-    return kind >= 0 && kind <= OPTIM_ADAM ? kind_names[kind] : "unknown";
+    return kind >= 0 && kind < CV_N_OPTIMIZERS ? cv_optimizer_names[kind] : "unknown";
 }
 
 int optim_state_count(int kind)

@@ -11,9 +11,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "base/error.h"
+#include "base/optimizers.h"
 
-/* ORDER: the values are stored in checkpoints; names in optim.c. */
-enum cv_optim_kind { OPTIM_SGD = 0, OPTIM_MOMENTUM = 1, OPTIM_NESTEROV = 2, OPTIM_ADAM = 3 };
+/* The values are stored in checkpoints; the names are cv_optimizer_names. */
+#define OPTIM_KIND(id, name) OPTIM_##id,
+enum cv_optim_kind { CV_OPTIMIZER_LIST(OPTIM_KIND) };
+#undef OPTIM_KIND
 
 typedef struct {
     int kind;               /* enum cv_optim_kind */

@@ -265,6 +265,7 @@ static int save(const char *path, const convc_model *m, const cv_train_config *c
         .threads = (uint32_t)cfg->threads, .epochs = (uint32_t)cfg->epochs,
         .shuffle = (uint32_t)cfg->shuffle, .seed = cfg->seed,
         .limit_train = cfg->limit_train, .n_train = n_train, .val_split = cfg->val_split,
+        .limit_test = (uint32_t)cfg->limit_test,
         .epoch = st->epoch, .batch_pos = st->batch_pos, .run_loss = st->run_loss,
         .run_correct = st->run_correct, .run_seen = st->run_seen,
     };

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include "train/checkpoint.h"
 #include "data/dataset.h"
 #include "train/eval.h"
@@ -18,6 +19,7 @@
 #include "base/json.h"
 #include "base/threads.h"
 #include "base/fpmode.h"
+#include "train/settings.h"
 #include "train/train.h"
 #include "train/trainer.h"
 #include "pictures/viz.h"
@@ -69,11 +71,23 @@ static const char *flag_value(args *a, const char *inline_value)
     return a->argv[++a->i];
 }
 
-static int parse_long(const args *a, const char *s, long lo, long hi, long *out)
+/* The value of setting `id` (train/settings.h: the rule a checkpoint's
+ * value passes too); integer settings must be written as integers. */
+static int parse_setting(const args *a, const char *s, cv_setting_id id, double *out)
 {
-    if (cv_parse_long(s, lo, hi, out) != 0)
-        return usage_error(a, "%s: '%s' is not valid (expected an integer from %ld to %ld)",
-                           a->flag, s ? s : "", lo, hi);
+    long l = 0;
+    double v = 0;
+    char rule[96];
+    int syntax_ok = setting_is_integer(id) ? cv_parse_long(s, LONG_MIN, LONG_MAX, &l) == 0
+                                           : cv_parse_double(s, &v) == 0;
+    if (setting_is_integer(id))
+        v = (double)l;
+    if (!syntax_ok || setting_check(id, v) < 0) {
+        setting_rule(id, rule, sizeof rule);
+        return usage_error(a, "%s: '%s' is not valid (expected %s)", a->flag, s ? s : "",
+                           rule);
+    }
+    *out = v;
     return 0;
 }
 
@@ -82,21 +96,6 @@ static int parse_u64(const args *a, const char *s, uint64_t *out)
     if (cv_parse_u64(s, out) != 0)
         return usage_error(a, "%s: '%s' is not valid (expected a non-negative integer)",
                            a->flag, s ? s : "");
-    return 0;
-}
-
-/* A finite number in [lo, hi) (or [lo, hi] when hi_inclusive). */
-static int parse_double(const args *a, const char *s, double lo, double hi, int hi_inclusive,
-                        int lo_exclusive, double *out)
-{
-    double v = 0;
-    int ok = cv_parse_double(s, &v) == 0 && (lo_exclusive ? v > lo : v >= lo) &&
-             (hi_inclusive ? v <= hi : v < hi);
-    if (!ok)
-        return usage_error(a, "%s: '%s' is not valid (expected a number %s %g and %s %g)",
-                           a->flag, s ? s : "", lo_exclusive ? ">" : ">=", lo,
-                           hi_inclusive ? "<=" : "<", hi);
-    *out = v;
     return 0;
 }
 
@@ -143,7 +142,8 @@ static void help_train(const char *prog, const convc_model *m)
            "  --val-split F       hold out the last fraction F of the training set for\n"
            "                      validation, as Keras' validation_split (default 0)\n"
            "  --limit-train N     train on the first N training images\n"
-           "  --limit-test N      evaluate on the first N test images\n"
+           "  --limit-test N      evaluate on the first N test images (with --resume: the\n"
+           "                      checkpoint's)\n"
            "  --steps N           stop after N batches in this run (checkpoint saved)\n"
            "  --no-shuffle        keep the training set's order\n"
            "  --save CKPT         checkpoint file (default %s.ckpt; with --resume: CKPT of\n"
@@ -265,7 +265,7 @@ static float *load_weights_and_data(const convc_model *m, const char *weights,
 
 typedef struct {
     int epochs, batch, threads, optimizer, shuffle, lr, momentum, seed, limit_train,
-        val_split;
+        val_split, limit_test;
 } given_flags;
 
 /* Settings of a resumed run: the checkpoint's unless given again; those
@@ -292,6 +292,13 @@ static int apply_resume(const args *a, const char *path, const cv_ckpt_state *cs
     MUST_AGREE(g->val_split && cfg->val_split != cs->val_split, "--val-split", "%g",
                cfg->val_split, cs->val_split);
     cfg->val_split = cs->val_split;
+    /* Every epoch of a run is evaluated on the same test images (version 1
+     * did not record them). */
+    if (cs->version >= 2) {
+        MUST_AGREE(g->limit_test && cfg->limit_test != cs->limit_test, "--limit-test", "%u",
+                   (unsigned)cfg->limit_test, cs->limit_test);
+        cfg->limit_test = cs->limit_test;
+    }
     MUST_AGREE(g->shuffle && cfg->shuffle != (int)cs->shuffle, "--no-shuffle", "%d",
                cfg->shuffle, (int)cs->shuffle);
     cfg->shuffle = (int)cs->shuffle;
@@ -315,7 +322,6 @@ static int cmd_train(const convc_model *m, args *a)
     given_flags g = { 0 };
     const char *data = NULL, *resume = NULL, *init_from = NULL, *save = NULL;
     int no_save = 0;
-    long v = 0;
     double x = 0;
     for (; a->i < a->argc; a->i++) {
         char buf[64];
@@ -342,23 +348,23 @@ static int cmd_train(const convc_model *m, args *a)
             if (!val)
                 return usage_error(a, "%s needs a value", f);
             if (!strcmp(f, "--epochs")) {
-                if (parse_long(a, val, 1, 1000000, &v)) return EXIT_USAGE;
-                cfg.epochs = (int)v;
+                if (parse_setting(a, val, SETTING_EPOCHS, &x)) return EXIT_USAGE;
+                cfg.epochs = (int)x;
                 g.epochs = 1;
             } else if (!strcmp(f, "--batch")) {
-                if (parse_long(a, val, 1, 65536, &v)) return EXIT_USAGE;
-                cfg.batch = (int)v;
+                if (parse_setting(a, val, SETTING_BATCH, &x)) return EXIT_USAGE;
+                cfg.batch = (int)x;
                 g.batch = 1;
             } else if (!strcmp(f, "--threads")) {
-                if (parse_long(a, val, 1, 1024, &v)) return EXIT_USAGE;
-                cfg.threads = (int)v;
+                if (parse_setting(a, val, SETTING_THREADS, &x)) return EXIT_USAGE;
+                cfg.threads = (int)x;
                 g.threads = 1;
             } else if (!strcmp(f, "--lr")) {
-                if (parse_double(a, val, 0, 10, 1, 1, &x)) return EXIT_USAGE;
+                if (parse_setting(a, val, SETTING_LR, &x)) return EXIT_USAGE;
                 cfg.optim.lr = x;
                 g.lr = 1;
             } else if (!strcmp(f, "--momentum")) {
-                if (parse_double(a, val, 0, 1, 0, 0, &x)) return EXIT_USAGE;
+                if (parse_setting(a, val, SETTING_MOMENTUM, &x)) return EXIT_USAGE;
                 cfg.optim.momentum = x;
                 g.momentum = 1;
             } else if (!strcmp(f, "--optimizer")) {
@@ -372,22 +378,23 @@ static int cmd_train(const convc_model *m, args *a)
                 if (parse_u64(a, val, &cfg.seed)) return EXIT_USAGE;
                 g.seed = 1;
             } else if (!strcmp(f, "--val-split")) {
-                if (parse_double(a, val, 0, 1, 0, 0, &x)) return EXIT_USAGE;
+                if (parse_setting(a, val, SETTING_VAL_SPLIT, &x)) return EXIT_USAGE;
                 cfg.val_split = x;
                 g.val_split = 1;
             } else if (!strcmp(f, "--limit-train")) {
-                if (parse_long(a, val, 1, 2000000000L, &v)) return EXIT_USAGE;
-                cfg.limit_train = (size_t)v;
+                if (parse_setting(a, val, SETTING_LIMIT_TRAIN, &x)) return EXIT_USAGE;
+                cfg.limit_train = (size_t)x;
                 g.limit_train = 1;
             } else if (!strcmp(f, "--limit-test")) {
-                if (parse_long(a, val, 1, 2000000000L, &v)) return EXIT_USAGE;
-                cfg.limit_test = (size_t)v;
+                if (parse_setting(a, val, SETTING_LIMIT_TEST, &x)) return EXIT_USAGE;
+                cfg.limit_test = (size_t)x;
+                g.limit_test = 1;
             } else if (!strcmp(f, "--steps")) {
-                if (parse_long(a, val, 1, 2000000000L, &v)) return EXIT_USAGE;
-                cfg.steps = v;
+                if (parse_setting(a, val, SETTING_STEPS, &x)) return EXIT_USAGE;
+                cfg.steps = (long)x;
             } else if (!strcmp(f, "--save-every")) {
-                if (parse_long(a, val, 1, 2000000000L, &v)) return EXIT_USAGE;
-                cfg.save_every = v;
+                if (parse_setting(a, val, SETTING_SAVE_EVERY, &x)) return EXIT_USAGE;
+                cfg.save_every = (long)x;
             } else if (!strcmp(f, "--data")) {
                 data = val;
             } else if (!strcmp(f, "--save")) {
@@ -592,7 +599,7 @@ static int parse_simple(const convc_model *m, args *a, const char **weights, con
                         const char **out, int *json, long *limit_test, int *threads, long *top,
                         const char ***files, int *n_files)
 {
-    long v = 0;
+    double x = 0;
     for (; a->i < a->argc; a->i++) {
         char buf[64];
         const char *value;
@@ -630,12 +637,15 @@ static int parse_simple(const convc_model *m, args *a, const char **weights, con
         } else if (out && !strcmp(f, "--out") && *val) {
             *out = val;
         } else if (limit_test && !strcmp(f, "--limit-test")) {
-            if (parse_long(a, val, 1, 2000000000L, limit_test)) return EXIT_USAGE;
+            if (parse_setting(a, val, SETTING_LIMIT_TEST, &x)) return EXIT_USAGE;
+            *limit_test = (long)x;
         } else if (threads && !strcmp(f, "--threads")) {
-            if (parse_long(a, val, 1, 1024, &v)) return EXIT_USAGE;
-            *threads = (int)v;
+            if (parse_setting(a, val, SETTING_THREADS, &x)) return EXIT_USAGE;
+            *threads = (int)x;
         } else if (top && !strcmp(f, "--top")) {
-            if (parse_long(a, val, 1, m->n_classes, top)) return EXIT_USAGE;
+            if (cv_parse_long(val, 1, m->n_classes, top) != 0)
+                return usage_error(a, "%s: '%s' is not valid (expected an integer from 1 to "
+                                   "%d)", f, val, m->n_classes);
         } else if (!*val) {
             return usage_error(a, "%s: the value is empty", f);
         } else {

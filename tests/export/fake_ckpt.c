@@ -28,10 +28,16 @@ int main(int argc, char **argv)
         s ^= s << 17;
         params[i] = (float)((double)(s >> 11) / 9007199254740992.0 - 0.5);
     }
+    /* Settings that pass the checks of the options that set them. */
     memset(&st, 0, sizeof st);
+    st.lr = 0.01;
+    st.beta1 = 0.9;
+    st.beta2 = 0.999;
+    st.epsilon = 1e-7;
     st.batch = 32;
     st.threads = 1;
     st.epochs = 1;
+    st.n_train = 1;
     if (ckpt_save(argv[1], m, &st, params, NULL, 0, &err) != 0) {
         fprintf(stderr, "%s\n", err.msg);
         return 1;

@@ -11,7 +11,7 @@ clang=${CLANG:-clang}
 mkdir -p "$out/corpus" || exit 2
 [ -f build/gen/parser.c ] && [ -f build/gen/lexer.c ] || make build/gen/parser.c build/gen/lexer.c || exit 2
 "$clang" -g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
-    -fno-sanitize-recover=all -Icompiler -Ibuild/gen -DCONVC_VERSION='"fuzz"' \
+    -fno-sanitize-recover=all -Icompiler -Iruntime -Ibuild/gen -DCONVC_VERSION='"fuzz"' \
     -o "$out/fuzz_spec" tests/fuzz/fuzz_spec.c $FUZZ_SOURCES || exit 2
 exec "$out/fuzz_spec" -max_total_time="$seconds" -max_len=4096 -timeout=10 \
     -dict=tests/fuzz/spec.dict -artifact_prefix="$out/" "$out/corpus" tests/fuzz/corpus
