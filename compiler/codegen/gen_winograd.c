@@ -65,15 +65,15 @@ static void emit_sizes(gen_ctx *c, const wino *k, int tiles)
     size_t n = 0;
     int d;
     for (d = 0; d < k->dims; d++)
-        n += (size_t)snprintf(text + n, sizeof text - n, "%s%s = %d, %s = %d, %s = %d",
+        n += (size_t)snprintf(text + n, sizeof text - n, "%s%s = %d, %s = %d, %s = %s + %s - 1",
                               d ? ", " : "", k->m[d], k->alg[d].m, k->r[d], k->alg[d].r,
-                              k->alpha[d], k->alg[d].alpha);
+                              k->alpha[d], k->m[d], k->r[d]);
     if (tiles)
         snprintf(text + n, sizeof text - n,
                  ", TILES_H = %d, TILES_W = %d, TILES = TILES_H * TILES_W, PAD_W = %d", k->p->th,
                  k->p->tw, k->p->pad_w);
-    emit_line(c->e, "/* Winograd F(%dx%d, %dx%d): M outputs of an R-tap kernel from ALPHA "
-              "inputs a side */", k->alg[0].m, k->alg[1].m, k->alg[0].r, k->alg[1].r);
+    emit_line(c->e, "/* Winograd F(%s, %s) x F(%s, %s): M outputs of an R-tap kernel from ALPHA "
+              "inputs a side */", k->m[0], k->r[0], k->m[1], k->r[1]);
     emit_line(c->e, "enum { %s };", text);
 }
 

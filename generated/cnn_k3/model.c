@@ -462,8 +462,8 @@ static void conv2_forward(const float *restrict params, float *restrict w, const
 #ifdef CONVC_VECTOR
     {
         (void)kern;     /* transformed once per call into wu */
-        /* Winograd F(3x3, 3x3): M outputs of an R-tap kernel from ALPHA inputs a side */
-        enum { M = 3, R = 3, ALPHA = 5, TILES_H = 5, TILES_W = 5, TILES = TILES_H * TILES_W, PAD_W = 17 };
+        /* Winograd F(M, R) x F(M, R): M outputs of an R-tap kernel from ALPHA inputs a side */
+        enum { M = 3, R = 3, ALPHA = M + R - 1, TILES_H = 5, TILES_W = 5, TILES = TILES_H * TILES_W, PAD_W = 17 };
         static const float bt[ALPHA][ALPHA] = {
             { 2, -1, -2, 1, 0 },
             { 0, 2, 1, -1, 0 },
@@ -724,8 +724,8 @@ static void conv2_forward(const float *restrict params, float *restrict w, const
 #ifdef CONVC_VECTOR
 static void conv2_wino_filter(const float *restrict params, float *restrict wu)
 {
-    /* Winograd F(3x3, 3x3): M outputs of an R-tap kernel from ALPHA inputs a side */
-    enum { M = 3, R = 3, ALPHA = 5 };
+    /* Winograd F(M, R) x F(M, R): M outputs of an R-tap kernel from ALPHA inputs a side */
+    enum { M = 3, R = 3, ALPHA = M + R - 1 };
     static const float g[ALPHA][R] = {
         { 0.5f, 0, 0 },
         { 0.5f, 0.5f, 0.5f },
@@ -785,8 +785,8 @@ static void conv2_wino_prepare(const float *restrict wu, float *restrict wut, fl
 
 static void conv2_wino_finish(const float *restrict wdu, float *restrict grads)
 {
-    /* Winograd F(3x3, 3x3): M outputs of an R-tap kernel from ALPHA inputs a side */
-    enum { M = 3, R = 3, ALPHA = 5 };
+    /* Winograd F(M, R) x F(M, R): M outputs of an R-tap kernel from ALPHA inputs a side */
+    enum { M = 3, R = 3, ALPHA = M + R - 1 };
     static const float g[ALPHA][R] = {
         { 0.5f, 0, 0 },
         { 0.5f, 0.5f, 0.5f },
@@ -860,8 +860,8 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
         float *restrict dsrc = w + W_CONV2_DPAD;
         float *restrict din = w + W_POOL1_DOUT;
         (void)params;
-        /* Winograd F(3x3, 3x3): M outputs of an R-tap kernel from ALPHA inputs a side */
-        enum { M = 3, R = 3, ALPHA = 5, TILES_H = 5, TILES_W = 5, TILES = TILES_H * TILES_W, PAD_W = 17 };
+        /* Winograd F(M, R) x F(M, R): M outputs of an R-tap kernel from ALPHA inputs a side */
+        enum { M = 3, R = 3, ALPHA = M + R - 1, TILES_H = 5, TILES_W = 5, TILES = TILES_H * TILES_W, PAD_W = 17 };
         static const float bt[ALPHA][ALPHA] = {
             { 2, -1, -2, 1, 0 },
             { 0, 2, 1, -1, 0 },

@@ -482,8 +482,8 @@ static void conv2_forward(const float *restrict params, float *restrict w, const
 #ifdef CONVC_VECTOR
     {
         (void)kern;     /* transformed once per call into wu */
-        /* Winograd F(2x2, 5x5): M outputs of an R-tap kernel from ALPHA inputs a side */
-        enum { M = 2, R = 5, ALPHA = 6, TILES_H = 7, TILES_W = 7, TILES = TILES_H * TILES_W, PAD_W = 18 };
+        /* Winograd F(M, R) x F(M, R): M outputs of an R-tap kernel from ALPHA inputs a side */
+        enum { M = 2, R = 5, ALPHA = M + R - 1, TILES_H = 7, TILES_W = 7, TILES = TILES_H * TILES_W, PAD_W = 18 };
         static const float bt[ALPHA][ALPHA] = {
             { 4, 0, -5, 0, 1, 0 },
             { 0, 4, 4, -1, -1, 0 },
@@ -744,8 +744,8 @@ static void conv2_forward(const float *restrict params, float *restrict w, const
 #ifdef CONVC_VECTOR
 static void conv2_wino_filter(const float *restrict params, float *restrict wu)
 {
-    /* Winograd F(2x2, 5x5): M outputs of an R-tap kernel from ALPHA inputs a side */
-    enum { M = 2, R = 5, ALPHA = 6 };
+    /* Winograd F(M, R) x F(M, R): M outputs of an R-tap kernel from ALPHA inputs a side */
+    enum { M = 2, R = 5, ALPHA = M + R - 1 };
     static const float g[ALPHA][R] = {
         { 0.25f, 0, 0, 0, 0 },
         { 0.166666672f, 0.166666672f, 0.166666672f, 0.166666672f, 0.166666672f },
@@ -806,8 +806,8 @@ static void conv2_wino_prepare(const float *restrict wu, float *restrict wut, fl
 
 static void conv2_wino_finish(const float *restrict wdu, float *restrict grads)
 {
-    /* Winograd F(2x2, 5x5): M outputs of an R-tap kernel from ALPHA inputs a side */
-    enum { M = 2, R = 5, ALPHA = 6 };
+    /* Winograd F(M, R) x F(M, R): M outputs of an R-tap kernel from ALPHA inputs a side */
+    enum { M = 2, R = 5, ALPHA = M + R - 1 };
     static const float g[ALPHA][R] = {
         { 0.25f, 0, 0, 0, 0 },
         { 0.166666672f, 0.166666672f, 0.166666672f, 0.166666672f, 0.166666672f },
@@ -882,8 +882,8 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
         float *restrict dsrc = w + W_CONV2_DPAD;
         float *restrict din = w + W_POOL1_DOUT;
         (void)params;
-        /* Winograd F(2x2, 5x5): M outputs of an R-tap kernel from ALPHA inputs a side */
-        enum { M = 2, R = 5, ALPHA = 6, TILES_H = 7, TILES_W = 7, TILES = TILES_H * TILES_W, PAD_W = 18 };
+        /* Winograd F(M, R) x F(M, R): M outputs of an R-tap kernel from ALPHA inputs a side */
+        enum { M = 2, R = 5, ALPHA = M + R - 1, TILES_H = 7, TILES_W = 7, TILES = TILES_H * TILES_W, PAD_W = 18 };
         static const float bt[ALPHA][ALPHA] = {
             { 4, 0, -5, 0, 1, 0 },
             { 0, 4, 4, -1, -1, 0 },

@@ -528,8 +528,8 @@ static void conv2_forward(const float *restrict params, float *restrict w, const
 #ifdef CONVC_VECTOR
     {
         (void)kern;     /* transformed once per call into wu */
-        /* Winograd F(2x2, 7x7): M outputs of an R-tap kernel from ALPHA inputs a side */
-        enum { M = 2, R = 7, ALPHA = 8, TILES_H = 7, TILES_W = 7, TILES = TILES_H * TILES_W, PAD_W = 20 };
+        /* Winograd F(M, R) x F(M, R): M outputs of an R-tap kernel from ALPHA inputs a side */
+        enum { M = 2, R = 7, ALPHA = M + R - 1, TILES_H = 7, TILES_W = 7, TILES = TILES_H * TILES_W, PAD_W = 20 };
         static const float bt[ALPHA][ALPHA] = {
             { 4, 0, -21, 0, 21, 0, -4, 0 },
             { 0, 4, 4, -17, -17, 4, 4, 0 },
@@ -792,8 +792,8 @@ static void conv2_forward(const float *restrict params, float *restrict w, const
 #ifdef CONVC_VECTOR
 static void conv2_wino_filter(const float *restrict params, float *restrict wu)
 {
-    /* Winograd F(2x2, 7x7): M outputs of an R-tap kernel from ALPHA inputs a side */
-    enum { M = 2, R = 7, ALPHA = 8 };
+    /* Winograd F(M, R) x F(M, R): M outputs of an R-tap kernel from ALPHA inputs a side */
+    enum { M = 2, R = 7, ALPHA = M + R - 1 };
     static const float g[ALPHA][R] = {
         { 0.25f, 0, 0, 0, 0, 0, 0 },
         { -0.055555556f, -0.055555556f, -0.055555556f, -0.055555556f, -0.055555556f, -0.055555556f, -0.055555556f },
@@ -856,8 +856,8 @@ static void conv2_wino_prepare(const float *restrict wu, float *restrict wut, fl
 
 static void conv2_wino_finish(const float *restrict wdu, float *restrict grads)
 {
-    /* Winograd F(2x2, 7x7): M outputs of an R-tap kernel from ALPHA inputs a side */
-    enum { M = 2, R = 7, ALPHA = 8 };
+    /* Winograd F(M, R) x F(M, R): M outputs of an R-tap kernel from ALPHA inputs a side */
+    enum { M = 2, R = 7, ALPHA = M + R - 1 };
     static const float g[ALPHA][R] = {
         { 0.25f, 0, 0, 0, 0, 0, 0 },
         { -0.055555556f, -0.055555556f, -0.055555556f, -0.055555556f, -0.055555556f, -0.055555556f, -0.055555556f },
@@ -934,8 +934,8 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
         float *restrict dsrc = w + W_CONV2_DPAD;
         float *restrict din = w + W_POOL1_DOUT;
         (void)params;
-        /* Winograd F(2x2, 7x7): M outputs of an R-tap kernel from ALPHA inputs a side */
-        enum { M = 2, R = 7, ALPHA = 8, TILES_H = 7, TILES_W = 7, TILES = TILES_H * TILES_W, PAD_W = 20 };
+        /* Winograd F(M, R) x F(M, R): M outputs of an R-tap kernel from ALPHA inputs a side */
+        enum { M = 2, R = 7, ALPHA = M + R - 1, TILES_H = 7, TILES_W = 7, TILES = TILES_H * TILES_W, PAD_W = 20 };
         static const float bt[ALPHA][ALPHA] = {
             { 4, 0, -21, 0, 21, 0, -4, 0 },
             { 0, 4, 4, -17, -17, 4, 4, 0 },
