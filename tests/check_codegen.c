@@ -508,6 +508,67 @@ START_TEST(test_deterministic)
 }
 END_TEST
 
+/* The lines of `text` with vector code or unroll pragmas, in order. */
+static char *vector_lines(const char *text)
+{
+    static const char *const marks[] = { "vf8", "vload", "vstore", "vsplat", "#pragma" };
+    char *out = malloc(strlen(text) + 1);
+    size_t n = 0;
+    ck_assert_ptr_nonnull(out);
+    while (*text) {
+        const char *end = strchr(text, '\n');
+        size_t len = end ? (size_t)(end - text) + 1 : strlen(text);
+        unsigned k;
+        for (k = 0; k < sizeof marks / sizeof marks[0]; k++) {
+            const char *hit = strstr(text, marks[k]);
+            if (hit && hit < text + len) {
+                memcpy(out + n, text, len);
+                n += len;
+                break;
+            }
+        }
+        text += len;
+    }
+    out[n] = '\0';
+    return out;
+}
+
+/* A Winograd layer's code is one text for every tile size: F(3, 3),
+ * F(2, 5) and F(2, 7) differ in the named sizes and the tables only, so
+ * its vector lines (forward, backward with the input gradient, the kernel
+ * transforms) are the same. */
+START_TEST(test_winograd_text_per_tile_size)
+{
+    static const int ks[] = { 3, 5, 7 };
+    char *first = NULL;
+    unsigned i;
+    for (i = 0; i < sizeof ks / sizeof ks[0]; i++) {
+        test_model t;
+        gen_sources src;
+        char *lines, conv[32];
+        snprintf(conv, sizeof conv, "conv 64 k=%d same relu", ks[i]);
+        tm_init(&t, "wino_text", 14, 14, 8);
+        tm_conv(&t, 32, 1, 1, 1, 1, IR_RELU, "conv 32 k=1 relu");
+        tm_conv(&t, 64, ks[i], ks[i], 1, 1, IR_RELU, conv);
+        tm_flatten(&t);
+        tm_dense(&t, 10, IR_SOFTMAX, "dense 10 softmax");
+        ck_assert_int_eq(gen_model_sources(&t.m, 0, &src, stderr), 0);
+        ck_assert_msg(strstr(src.model_c, "conv2_wino_finish") != NULL,
+                      "k=%d: no Winograd kernels", ks[i]);
+        lines = vector_lines(src.model_c);
+        if (!first)
+            first = lines;
+        else {
+            ck_assert_msg(strcmp(first, lines) == 0, "k=%d: the vector code differs from k=3's",
+                          ks[i]);
+            free(lines);
+        }
+        gen_sources_free(&src);
+    }
+    free(first);
+}
+END_TEST
+
 static Suite *codegen_suite(void)
 {
     Suite *s = suite_create("codegen");
@@ -515,6 +576,7 @@ static Suite *codegen_suite(void)
     TCase *models = tcase_create("models");
     tcase_add_test(core, test_rejects_softmax_inside);
     tcase_add_test(core, test_deterministic);
+    tcase_add_test(core, test_winograd_text_per_tile_size);
     tcase_add_loop_test(models, test_case_vector, 0, N_CASES);
     tcase_add_loop_test(models, test_case_plain, 0, N_CASES);
     tcase_add_loop_test(models, test_case_direct, N_CASES - 2, N_CASES);

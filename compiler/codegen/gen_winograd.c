@@ -14,141 +14,241 @@
  * Every step is linear and is the exact transpose of a forward step, so the
  * gradients are those of the function the forward pass computes.  The
  * products over xi use the register tiles of the direct kernels: rows x
- * vectors of 8 columns in accumulators. */
+ * vectors of 8 columns in accumulators.
+ *
+ * Each function states its sizes as named constants and the matrices of
+ * winograd.c as constant tables, and runs one loop nest per transform
+ * whose text is the same for every tile size. */
 #include "codegen/gen_parts.h"
 #include "codegen/winograd.h"
 
 #include <stdio.h>
 #include <string.h>
 
-/* A view of a transform matrix, possibly transposed. */
-typedef struct {
-    const wino_rational (*a)[WINO_MAX_ALPHA];
-    int rows, cols, transposed;
-} mat;
-
-static wino_rational mat_at(mat m, int i, int j)
-{
-    return m.transposed ? m.a[j][i] : m.a[i][j];
-}
-
-static mat mat_of(const wino_rational (*a)[WINO_MAX_ALPHA], int rows, int cols, int t)
-{
-    mat m;
-    m.a = a;
-    m.rows = t ? cols : rows;
-    m.cols = t ? rows : cols;
-    m.transposed = t;
-    return m;
-}
-
-/* The two 1-D algorithms of layer i (gen_layout chose sizes they accept). */
+/* The two 1-D algorithms of layer i (gen_layout chose sizes they accept)
+ * and the names the generated code gives their sizes and tables: one set
+ * when both dimensions use the same algorithm, else one per dimension. */
 typedef struct {
     const ir_layer *l;
     const gen_layer_plan *p;
-    wino_alg h, w;
-    int ah, aw, xi;             /* alpha per dimension, alpha_h * alpha_w */
-    int tiles;
+    wino_alg alg[2];                    /* rows, columns */
+    int dims;                           /* sets of names: 1 or 2 */
+    char m[2][8], r[2][8], alpha[2][8]; /* M, R, ALPHA; or M_H, M_W, ... */
+    char bt[2][8], g[2][8], at[2][8];   /* bt, g, at; or bt_h, bt_w, ... */
 } wino;
 
 static void wino_get(gen_ctx *c, int i, wino *k)
 {
+    static const char *const size_sfx[2] = { "_H", "_W" }, *const table_sfx[2] = { "_h", "_w" };
+    int d;
     k->l = gen_layer(c, i);
     k->p = &c->L->plan[i];
-    wino_build(&k->h, k->p->wm_h, k->l->kh);
-    wino_build(&k->w, k->p->wm_w, k->l->kw);
-    k->ah = k->h.alpha;
-    k->aw = k->w.alpha;
-    k->xi = k->ah * k->aw;
-    k->tiles = k->p->th * k->p->tw;
-}
-
-/* C text of `sum_j coef[j] * name_j` over vf8 values. */
-static void lincomb(char *buf, size_t size, mat m, int row, char names[][40])
-{
-    size_t n = 0;
-    int j, any = 0;
-    buf[0] = '\0';
-    for (j = 0; j < m.cols; j++) {
-        wino_rational q = mat_at(m, row, j);
-        long long num = q.num < 0 ? -q.num : q.num;
-        const char *sign = q.num < 0 ? "-" : "+";
-        if (num == 0)
-            continue;
-        if (!any && q.num > 0)
-            sign = "";
-        if (n < size)
-            n += (size_t)snprintf(buf + n, size - n, "%s%s%s", any ? " " : "", sign,
-                                  any ? " " : "");
-        if (n >= size)
-            break;
-        if (num == 1 && q.den == 1)
-            n += (size_t)snprintf(buf + n, size - n, "%s", names[j]);
-        else if (q.den == 1)
-            n += (size_t)snprintf(buf + n, size - n, "%s * vsplat(%lld.0f)", names[j], num);
-        else if ((q.den & (q.den - 1)) == 0)    /* a power of two: exact */
-            n += (size_t)snprintf(buf + n, size - n, "%s * vsplat(%.9gf)", names[j],
-                                  (double)num / (double)q.den);
-        else
-            n += (size_t)snprintf(buf + n, size - n, "%s * vsplat(%lld.0f / %lld.0f)",
-                                  names[j], num, q.den);
-        any = 1;
-        if (n >= size)
-            break;
+    wino_build(&k->alg[0], k->p->wm_h, k->l->kh);
+    wino_build(&k->alg[1], k->p->wm_w, k->l->kw);
+    k->dims = k->p->wm_h == k->p->wm_w && k->l->kh == k->l->kw ? 1 : 2;
+    for (d = 0; d < 2; d++) {
+        const char *ss = k->dims == 1 ? "" : size_sfx[d], *ts = k->dims == 1 ? "" : table_sfx[d];
+        snprintf(k->m[d], sizeof k->m[d], "M%s", ss);
+        snprintf(k->r[d], sizeof k->r[d], "R%s", ss);
+        snprintf(k->alpha[d], sizeof k->alpha[d], "ALPHA%s", ss);
+        snprintf(k->bt[d], sizeof k->bt[d], "bt%s", ts);
+        snprintf(k->g[d], sizeof k->g[d], "g%s", ts);
+        snprintf(k->at[d], sizeof k->at[d], "at%s", ts);
     }
-    if (!any)
-        snprintf(buf, size, "vsplat(0.0f)");
 }
 
-/* out = P in Q^T over the vf8 locals in<a>_<b> (rows(P) x rows(Q) results
- * named <out><i>_<j>), through t<i>_<b>. */
-static void emit_transform(gen_ctx *c, mat P, mat Q, const char *in, const char *out)
+/* The sizes as named constants: the algorithms', and with `tiles` those of
+ * the tile grid and of the padded input's rows. */
+static void emit_sizes(gen_ctx *c, const wino *k, int tiles)
+{
+    char text[256];
+    size_t n = 0;
+    int d;
+    for (d = 0; d < k->dims; d++)
+        n += (size_t)snprintf(text + n, sizeof text - n, "%s%s = %d, %s = %d, %s = %s + %s - 1",
+                              d ? ", " : "", k->m[d], k->alg[d].m, k->r[d], k->alg[d].r,
+                              k->alpha[d], k->m[d], k->r[d]);
+    if (tiles)
+        snprintf(text + n, sizeof text - n,
+                 ", TILES_H = %d, TILES_W = %d, TILES = TILES_H * TILES_W, PAD_W = %d", k->p->th,
+                 k->p->tw, k->p->pad_w);
+    emit_line(c->e, "/* Winograd F(%s, %s) x F(%s, %s): M outputs of an R-tap kernel from ALPHA "
+              "inputs a side */", k->m[0], k->r[0], k->m[1], k->r[1]);
+    emit_line(c->e, "enum { %s };", text);
+}
+
+/* A transform matrix as exact floats: integers as such, the others as the
+ * float nearest the rational (rounded once, as C rounds 1.0f / 6). */
+static void emit_table(gen_ctx *c, const char *name, const wino_rational (*a)[WINO_MAX_ALPHA],
+                       int rows, int cols, const char *rows_name, const char *cols_name)
 {
     emitter *e = c->e;
-    char names[WINO_MAX_ALPHA][40], expr[1024];
-    int i, j, b;
-    for (i = 0; i < P.rows; i++)
-        for (b = 0; b < Q.cols; b++) {
-            int a;
-            for (a = 0; a < P.cols; a++)
-                snprintf(names[a], sizeof names[a], "%s%d_%d", in, a, b);
-            lincomb(expr, sizeof expr, P, i, names);
-            emit_line(e, "const vf8 t%d_%d = %s;", i, b, expr);
+    int i, j;
+    emit_line(e, "static const float %s[%s][%s] = {", name, rows_name, cols_name);
+    for (i = 0; i < rows; i++) {
+        emit_raw(e, "%*s{ ", (e->depth + 1) * 4, "");
+        for (j = 0; j < cols; j++) {
+            wino_rational q = a[i][j];
+            if (q.den == 1)
+                emit_raw(e, "%lld", q.num);
+            else
+                emit_raw(e, "%.9gf", (double)((float)q.num / (float)q.den));
+            emit_raw(e, "%s", j + 1 < cols ? ", " : " },\n");
         }
-    for (i = 0; i < P.rows; i++)
-        for (j = 0; j < Q.rows; j++) {
-            for (b = 0; b < Q.cols; b++)
-                snprintf(names[b], sizeof names[b], "t%d_%d", i, b);
-            lincomb(expr, sizeof expr, Q, j, names);
-            emit_line(e, "const vf8 %s%d_%d = %s;", out, i, j, expr);
-        }
+    }
+    emit_line(e, "};");
 }
 
-/* dst[i][j] (+)= sum_k A[i][k] B[k][j] for each of `count` xi, with
- * A[i][k] = a[i * a_si + k * a_sk] and rows of B and dst contiguous. */
+/* The tables asked for: BT (alpha x alpha), G (alpha x r), AT (m x alpha). */
+static void emit_tables(gen_ctx *c, const wino *k, int bt, int g, int at)
+{
+    int d;
+    for (d = 0; d < k->dims; d++) {
+        const wino_alg *w = &k->alg[d];
+        if (bt)
+            emit_table(c, k->bt[d], w->bt, w->alpha, w->alpha, k->alpha[d], k->alpha[d]);
+        if (g)
+            emit_table(c, k->g[d], w->g, w->alpha, w->r, k->alpha[d], k->r[d]);
+        if (at)
+            emit_table(c, k->at[d], w->at, w->m, w->alpha, k->m[d], k->alpha[d]);
+    }
+}
+
+/* One factor of a 2-D transform: a table, read transposed or not, and the
+ * names of the product's rows and of the terms each of its sums adds. */
+typedef struct {
+    const char *table;
+    int transposed;
+    const char *rows, *terms;
+} factor;
+
+static factor factor_of(const char *table, int transposed, const char *rows, const char *terms)
+{
+    factor f;
+    f.table = table;
+    f.transposed = transposed;
+    f.rows = rows;
+    f.terms = terms;
+    return f;
+}
+
+/* For a < rows, b < cols: acc = the sum over k of F[a or b][k] * term,
+ * then `store`.  Constant trip counts over a constant table: the compiler
+ * unrolls the loops, drops the zero terms and folds the factors 1 and -1,
+ * which leaves the straight-line sums of the tile size. */
+static void emit_pass(gen_ctx *c, const char *rows, const char *cols, factor f, char row,
+                      const char *term, const char *store)
+{
+    emitter *e = c->e;
+    char coef[32];
+    if (f.transposed)
+        snprintf(coef, sizeof coef, "%s[k][%c]", f.table, row);
+    else
+        snprintf(coef, sizeof coef, "%s[%c][k]", f.table, row);
+    emit_line(e, "#pragma GCC unroll %d", WINO_MAX_ALPHA);
+    emit_open(e, "for (a = 0; a < %s; a++)", rows);
+    emit_line(e, "#pragma GCC unroll %d", WINO_MAX_ALPHA);
+    emit_open(e, "for (b = 0; b < %s; b++)", cols);
+    emit_line(e, "vf8 acc = vsplat(-0.0f);   /* x + -0 is x: no add */");
+    emit_line(e, "#pragma GCC unroll %d", WINO_MAX_ALPHA);
+    emit_open(e, "for (k = 0; k < %s; k++)", f.terms);
+    emit_open(e, "if (%s != 0.0f)", coef);
+    emit_line(e, "acc += vsplat(%s) * %s;", coef, term);
+    emit_close(e, "");
+    emit_close(e, "");
+    emit_line(e, "%s", store);
+    emit_close(e, "");
+    emit_close(e, "");
+}
+
+/* out = P in Q^T: `in` reads element (k, b) of the input, `store` writes
+ * acc, element (a, b) of the result. */
+static void emit_transform(gen_ctx *c, factor P, factor Q, const char *in, const char *store)
+{
+    emit_line(c->e, "vf8 t[%s][%s];", P.rows, Q.terms);
+    emit_line(c->e, "int a, b, k;");
+    emit_pass(c, P.rows, Q.terms, P, 'a', in, "t[a][b] = acc;");
+    emit_pass(c, P.rows, Q.rows, Q, 'b', "t[a][k]", store);
+}
+
+/* `base + v1 * m1 + v2 * m2 + off` without the terms that are zero and the
+ * factors that are 1; a NULL variable is zero (its loop would run once). */
+static const char *offset(char *buf, size_t size, const char *base, const char *v1, int m1,
+                          const char *v2, int m2, int off)
+{
+    const char *v[2];
+    int m[2], t;
+    size_t n = (size_t)snprintf(buf, size, "%s", base);
+    v[0] = v1;
+    v[1] = v2;
+    m[0] = m1;
+    m[1] = m2;
+    for (t = 0; t < 2 && n < size; t++) {
+        if (v[t] && m[t] == 1)
+            n += (size_t)snprintf(buf + n, size - n, " + %s", v[t]);
+        else if (v[t] && m[t])
+            n += (size_t)snprintf(buf + n, size - n, " + %s * %d", v[t], m[t]);
+    }
+    if (off && n < size)
+        snprintf(buf + n, size - n, " + %d", off);
+    return buf;
+}
+
+/* dst[i][j] (+)= sum_k A[i][k] B[k][j] for each xi, with A[i][k] =
+ * a[i * a_si + k * a_sk] and rows of B and dst contiguous.  The rows or
+ * the depth may be the tiles, which the code counts as TILES. */
 typedef struct {
     const char *dst, *a, *b;
-    int count, rows, cols, depth;   /* cols % 8 == 0 */
+    const char *count;              /* of xi */
+    int rows, cols, depth;          /* cols % 8 == 0 */
+    int rows_tiles, depth_tiles;
     int a_si, a_sk;
     int accumulate;
 } gemm;
 
-static void emit_gemm_tile(gen_ctx *c, const gemm *g, int np, int vb)
+/* The floats of a rows x cols matrix per xi, as the code writes them. */
+static const char *floats_per_xi(char *buf, size_t size, int rows, int rows_tiles, int cols,
+                                 int cols_tiles)
+{
+    if (rows_tiles || cols_tiles)
+        snprintf(buf, size, "TILES * %d", rows_tiles ? cols : rows);
+    else
+        snprintf(buf, size, "%d", rows * cols);
+    return buf;
+}
+
+/* A size of the products as the code writes it: a number, or TILES. */
+static const char *size_text(char *buf, size_t size, int n, int tiles)
+{
+    if (tiles)
+        snprintf(buf, size, "TILES");
+    else
+        snprintf(buf, size, "%d", n);
+    return buf;
+}
+
+/* A register tile of np rows from row i + i_off (i NULL: 0) and column j
+ * (NULL: 0). */
+static void emit_gemm_tile(gen_ctx *c, const gemm *g, int np, int vb, const char *i, int i_off,
+                           const char *j)
 {
     emitter *e = c->e;
     const char *R = c->restrict_kw;
+    char x[96];
     int p, v;
-    emit_line(e, "float *%s o = dx + i * %d + j;", R, g->cols);
+    emit_line(e, "float *%s o = %s;", R,
+              offset(x, sizeof x, "dx", i, g->cols, j, 1, i_off * g->cols));
     for (p = 0; p < np; p++) {
         emit_raw(e, "%*svf8 ", e->depth * 4, "");
         for (v = 0; v < vb; v++)
             emit_raw(e, "a%d_%d = vsplat(0.0f)%s", p, v, v + 1 < vb ? ", " : ";\n");
     }
-    emit_open(e, "for (k = 0; k < %d; k++)", g->depth);
-    emit_line(e, "const float *%s ak = ax + i * %d + k * %d;", R, g->a_si, g->a_sk);
+    emit_open(e, "for (k = 0; k < %s; k++)", size_text(x, sizeof x, g->depth, g->depth_tiles));
+    emit_line(e, "const float *%s ak = %s;", R,
+              offset(x, sizeof x, "ax", i, g->a_si, "k", g->a_sk, i_off * g->a_si));
     emit_raw(e, "%*sconst vf8 ", e->depth * 4, "");
     for (v = 0; v < vb; v++)
-        emit_raw(e, "b%d = vload(bx + k * %d + j + %d)%s", v, g->cols, 8 * v,
+        emit_raw(e, "b%d = vload(%s)%s", v, offset(x, sizeof x, "bx", "k", g->cols, j, 1, 8 * v),
                  v + 1 < vb ? ", " : ";\n");
     emit_line(e, "vf8 s;");
     for (p = 0; p < np; p++) {
@@ -160,255 +260,264 @@ static void emit_gemm_tile(gen_ctx *c, const gemm *g, int np, int vb)
     emit_close(e, "");
     for (p = 0; p < np; p++)
         for (v = 0; v < vb; v++) {
-            int at = p * g->cols + 8 * v;
+            offset(x, sizeof x, "o", NULL, 0, NULL, 0, p * g->cols + 8 * v);
             if (g->accumulate)
-                emit_line(e, "vstore(o + %d, vload(o + %d) + a%d_%d);", at, at, p, v);
+                emit_line(e, "vstore(%s, vload(%s) + a%d_%d);", x, x, p, v);
             else
-                emit_line(e, "vstore(o + %d, a%d_%d);", at, p, v);
+                emit_line(e, "vstore(%s, a%d_%d);", x, p, v);
         }
 }
 
+/* Row tiles of pb rows while they fit, then the rest; column tiles of
+ * vb vectors. */
 static void emit_gemm_for(gen_ctx *c, const void *arg)
 {
     const gemm *g = arg;
     emitter *e = c->e;
     const char *R = c->restrict_kw;
     gen_tile tile = gen_tile_for(c, g->cols);
-    int vb = tile.vectors, pb = tile.rows;
-    int full, rest;
-    if (pb > g->rows)
-        pb = g->rows;
-    full = g->rows / pb * pb;
-    rest = g->rows - full;
-    emit_open(e, "for (xi = 0; xi < %d; xi++)", g->count);
-    emit_line(e, "const float *%s ax = %s + xi * %d;", R, g->a, g->rows * g->depth);
-    emit_line(e, "const float *%s bx = %s + xi * %d;", R, g->b, g->depth * g->cols);
-    emit_line(e, "float *%s dx = %s + xi * %d;", R, g->dst, g->rows * g->cols);
-    emit_line(e, "int i, j, k;");
-    emit_open(e, "for (i = 0; i < %d; i += %d)", full, pb);
-    emit_open(e, "for (j = 0; j < %d; j += %d)", g->cols, 8 * vb);
-    emit_gemm_tile(c, g, pb, vb);
-    emit_close(e, "");
-    emit_close(e, "");
-    if (rest > 0) {
-        emit_line(e, "i = %d;", full);
+    int vb = tile.vectors, pb = tile.rows < g->rows ? tile.rows : g->rows;
+    int i_loop = g->rows / pb > 1, rest = g->rows % pb, j_loop = g->cols > 8 * vb;
+    const char *i = i_loop ? "i" : NULL, *j = j_loop ? "j" : NULL;
+    char n[32];
+    emit_open(e, "for (xi = 0; xi < %s; xi++)", g->count);
+    emit_line(e, "const float *%s ax = %s + xi * %s;", R, g->a,
+              floats_per_xi(n, sizeof n, g->rows, g->rows_tiles, g->depth, g->depth_tiles));
+    emit_line(e, "const float *%s bx = %s + xi * %s;", R, g->b,
+              floats_per_xi(n, sizeof n, g->depth, g->depth_tiles, g->cols, 0));
+    emit_line(e, "float *%s dx = %s + xi * %s;", R, g->dst,
+              floats_per_xi(n, sizeof n, g->rows, g->rows_tiles, g->cols, 0));
+    emit_line(e, "int %s%sk;", i_loop ? "i, " : "", j_loop ? "j, " : "");
+    if (i_loop)
+        emit_open(e, "for (i = 0; i + %d <= %s; i += %d)", pb,
+                  size_text(n, sizeof n, g->rows, g->rows_tiles), pb);
+    if (j_loop)
         emit_open(e, "for (j = 0; j < %d; j += %d)", g->cols, 8 * vb);
-        emit_gemm_tile(c, g, rest, vb);
+    else if (!i_loop) {
+        emit_line(e, "{");
+        e->depth++;
+    }
+    emit_gemm_tile(c, g, pb, vb, i, 0, j);
+    if (j_loop || !i_loop)
         emit_close(e, "");
+    if (i_loop)
+        emit_close(e, "");
+    if (rest > 0) {
+        if (rest > 1)
+            emit_line(e, "/* the last %d rows */", rest);
+        else
+            emit_line(e, "/* the last row */");
+        if (j_loop)
+            emit_open(e, "for (j = 0; j < %d; j += %d)", g->cols, 8 * vb);
+        emit_gemm_tile(c, g, rest, vb, i, i_loop ? 0 : pb, j);
+        if (j_loop)
+            emit_close(e, "");
     }
     emit_close(e, "");
 }
 
-/* Loads of a rows x cols tile into d<a>_<b>: element (a, b) is at
- * img + (a * width + b) * stride (an HWC image: stride = channels; the
- * transformed domain: width = alpha_w, stride = the floats per position). */
-static void emit_tile_loads(gen_ctx *c, const char *img, int rows, int cols, int width,
-                            int stride)
+/* The loops over tiles and over blocks of 8 of `ch` channels, opened; the
+ * text that adds the block to an offset ("" for a single block). */
+static const char *open_tile_loops(gen_ctx *c, int ch)
 {
-    int a, b;
-    for (a = 0; a < rows; a++)
-        for (b = 0; b < cols; b++)
-            emit_line(c->e, "const vf8 d%d_%d = vload(%s + %d);", a, b, img,
-                      (a * width + b) * stride);
+    emit_open(c->e, "for (ty = 0; ty < TILES_H; ty++)");
+    emit_open(c->e, "for (tx = 0; tx < TILES_W; tx++)");
+    if (ch == 8)
+        return "";
+    emit_open(c->e, "for (cb = 0; cb < %d; cb += 8)", ch);
+    return " + cb";
 }
 
-/* The matching stores of the locals <name><a>_<b>, added to what is there
- * when `accumulate`. */
-static void emit_tile_stores(gen_ctx *c, const char *dst, const char *name, int rows, int cols,
-                             int width, int stride, int accumulate)
-{
-    int a, b;
-    for (a = 0; a < rows; a++)
-        for (b = 0; b < cols; b++) {
-            int at = (a * width + b) * stride;
-            if (accumulate)
-                emit_line(c->e, "vstore(%s + %d, vload(%s + %d) + %s%d_%d);", dst, at, dst, at,
-                          name, a, b);
-            else
-                emit_line(c->e, "vstore(%s + %d, %s%d_%d);", dst, at, name, a, b);
-        }
-}
-
-/* The loops over tiles and 8-channel blocks, opened; `ch` channels. */
-static void open_tile_loops(gen_ctx *c, const wino *k, int ch)
-{
-    emitter *e = c->e;
-    emit_open(e, "for (ty = 0; ty < %d; ty++)", k->p->th);
-    emit_open(e, "for (tx = 0; tx < %d; tx++)", k->p->tw);
-    emit_open(e, "for (cb = 0; cb < %d; cb += 8)", ch);
-}
-
-static void close_tile_loops(gen_ctx *c)
+static void close_tile_loops(gen_ctx *c, int ch)
 {
     emit_close(c->e, "");
     emit_close(c->e, "");
-    emit_close(c->e, "");
+    if (ch > 8)
+        emit_close(c->e, "");
+}
+
+/* The locals of the tile loops, with cb if a loop over blocks needs it. */
+static void declare_tile_loops(gen_ctx *c, int cin, int cout)
+{
+    emit_line(c->e, "int ty, tx, %sxi;", cin > 8 || cout > 8 ? "cb, " : "");
 }
 
 /* V = BT d B for every tile of the padded input `src`. */
 static void emit_input_transform(gen_ctx *c, const wino *k)
 {
     emitter *e = c->e;
-    const char *R = c->restrict_kw;
+    const char *R = c->restrict_kw, *cb;
     int cin = k->l->in.c;
-    open_tile_loops(c, k, cin);
-    emit_line(e, "const float *%s img = src + (ty * %d + tx * %d) * %d + cb;", R,
-              k->p->wm_h * k->p->pad_w, k->p->wm_w, cin);
-    emit_line(e, "float *%s v = wv + (ty * %d + tx) * %d + cb;", R, k->p->tw, cin);
-    emit_tile_loads(c, "img", k->ah, k->aw, k->p->pad_w, cin);
-    emit_transform(c, mat_of(k->h.bt, k->ah, k->ah, 0), mat_of(k->w.bt, k->aw, k->aw, 0), "d",
-                   "v");
-    emit_tile_stores(c, "v", "v", k->ah, k->aw, k->aw, k->tiles * cin, 0);
-    close_tile_loops(c);
+    char in[96], store[96];
+    emit_line(e, "/* V = BT d B per input tile */");
+    cb = open_tile_loops(c, cin);
+    emit_line(e, "const float *%s img = src + (ty * %s * PAD_W + tx * %s) * %d%s;", R, k->m[0],
+              k->m[1], cin, cb);
+    emit_line(e, "float *%s v = wv + (ty * TILES_W + tx) * %d%s;", R, cin, cb);
+    snprintf(in, sizeof in, "vload(img + (k * PAD_W + b) * %d)", cin);
+    snprintf(store, sizeof store, "vstore(v + (a * %s + b) * TILES * %d, acc);", k->alpha[1],
+             cin);
+    emit_transform(c, factor_of(k->bt[0], 0, k->alpha[0], k->alpha[0]),
+                   factor_of(k->bt[1], 0, k->alpha[1], k->alpha[1]), in, store);
+    close_tile_loops(c, cin);
 }
 
-/* Is output row (column) i of a tile past the edge for the last tiles? */
-static int row_may_miss(const wino *k, int i) { return k->l->out.h % k->p->wm_h && i >= k->l->out.h % k->p->wm_h; }
-static int col_may_miss(const wino *k, int j) { return k->l->out.w % k->p->wm_w && j >= k->l->out.w % k->p->wm_w; }
-
-static void guard_text(char *buf, size_t size, const wino *k, int i, int j)
+/* `ty * M + a < out.h && tx * M + b < out.w`: is element (a, b) of a tile
+ * inside the map?  Always, but in the last tiles when M does not divide
+ * the map, and the compiler knows which. */
+static void inside_text(char *buf, size_t size, const wino *k, char a, char b)
 {
-    int rm = row_may_miss(k, i), cm = col_may_miss(k, j);
-    buf[0] = '\0';
-    if (rm && cm)
-        snprintf(buf, size, "ty * %d + %d < %d && tx * %d + %d < %d", k->p->wm_h, i,
-                 k->l->out.h, k->p->wm_w, j, k->l->out.w);
-    else if (rm)
-        snprintf(buf, size, "ty * %d + %d < %d", k->p->wm_h, i, k->l->out.h);
-    else if (cm)
-        snprintf(buf, size, "tx * %d + %d < %d", k->p->wm_w, j, k->l->out.w);
+    snprintf(buf, size, "ty * %s + %c < %d && tx * %s + %c < %d", k->m[0], a, k->l->out.h,
+             k->m[1], b, k->l->out.w);
 }
 
 void gen_wino_forward(gen_ctx *c, int i)
 {
     emitter *e = c->e;
-    const char *R = c->restrict_kw;
+    const char *R = c->restrict_kw, *cb;
     wino k;
     gemm g;
-    int cout, a, b;
+    int cin, cout;
+    char count[32], in[128], store[192], inside[96];
     wino_get(c, i, &k);
+    cin = k.l->in.c;
     cout = k.l->filters;
-    emit_line(e, "int ty, tx, cb, xi;");
+    emit_sizes(c, &k, 1);
+    emit_tables(c, &k, 1, 0, 1);
+    declare_tile_loops(c, cin, cout);
     emit_input_transform(c, &k);
+    snprintf(count, sizeof count, "%s * %s", k.alpha[0], k.alpha[1]);
     memset(&g, 0, sizeof g);
     g.dst = "wm";
     g.a = "wv";
     g.b = "wu";
-    g.count = k.xi;
-    g.rows = k.tiles;
+    g.count = count;
+    g.rows = k.p->th * k.p->tw;
+    g.rows_tiles = 1;
     g.cols = cout;
-    g.depth = k.l->in.c;
-    g.a_si = k.l->in.c;
+    g.depth = cin;
+    g.a_si = cin;
     g.a_sk = 1;
+    emit_line(e, "/* V U per position xi of a tile, into wm */");
     gen_emit_for_registers(c, emit_gemm_for, &g);
-    /* y = AT M A + bias */
-    open_tile_loops(c, &k, cout);
-    emit_line(e, "const float *%s mt = wm + (ty * %d + tx) * %d + cb;", R, k.p->tw, cout);
-    emit_line(e, "float *%s yt = out + (ty * %d + tx * %d) * %d + cb;", R,
-              k.p->wm_h * k.l->out.w, k.p->wm_w, cout);
-    emit_line(e, "const vf8 bv = vload(bias + cb);");
-    emit_tile_loads(c, "mt", k.ah, k.aw, k.aw, k.tiles * cout);
-    emit_transform(c, mat_of(k.h.at, k.h.m, k.ah, 0), mat_of(k.w.at, k.w.m, k.aw, 0), "d",
-                   "y");
-    for (a = 0; a < k.h.m; a++)
-        for (b = 0; b < k.w.m; b++) {
-            char guard[128];
-            guard_text(guard, sizeof guard, &k, a, b);
-            emit_line(e, "%s%s%svstore(yt + %d, y%d_%d + bv);", guard[0] ? "if (" : "", guard,
-                      guard[0] ? ") " : "", (a * k.l->out.w + b) * cout, a, b);
-        }
-    close_tile_loops(c);
+    emit_line(e, "/* y = AT (V U) A + bias per output tile, inside the map */");
+    cb = open_tile_loops(c, cout);
+    emit_line(e, "const float *%s mt = wm + (ty * TILES_W + tx) * %d%s;", R, cout, cb);
+    emit_line(e, "float *%s yt = out + (ty * %s * %d + tx * %s) * %d%s;", R, k.m[0], k.l->out.w,
+              k.m[1], cout, cb);
+    emit_line(e, "const vf8 bv = vload(bias%s);", cb);
+    snprintf(in, sizeof in, "vload(mt + (k * %s + b) * TILES * %d)", k.alpha[1], cout);
+    inside_text(inside, sizeof inside, &k, 'a', 'b');
+    snprintf(store, sizeof store, "if (%s) vstore(yt + (a * %d + b) * %d, acc + bv);", inside,
+             k.l->out.w, cout);
+    emit_transform(c, factor_of(k.at[0], 0, k.m[0], k.alpha[0]),
+                   factor_of(k.at[1], 0, k.m[1], k.alpha[1]), in, store);
+    close_tile_loops(c, cout);
 }
 
 void gen_wino_backward(gen_ctx *c, int i)
 {
     emitter *e = c->e;
-    const char *R = c->restrict_kw;
+    const char *R = c->restrict_kw, *cb;
     wino k;
     gemm g;
-    int cout, cin, a, b;
+    int cout, cin;
+    char count[32], in[192], store[192], inside[96];
     wino_get(c, i, &k);
     cout = k.l->filters;
     cin = k.l->in.c;
-    emit_line(e, "int ty, tx, cb, xi;");
-    /* Z = A dy AT: the output gradient, zero past the edge */
-    open_tile_loops(c, &k, cout);
-    emit_line(e, "const float *%s dy = dz + (ty * %d + tx * %d) * %d + cb;", R,
-              k.p->wm_h * k.l->out.w, k.p->wm_w, cout);
-    emit_line(e, "float *%s z = wm + (ty * %d + tx) * %d + cb;", R, k.p->tw, cout);
-    for (a = 0; a < k.h.m; a++)
-        for (b = 0; b < k.w.m; b++) {
-            char guard[128];
-            guard_text(guard, sizeof guard, &k, a, b);
-            if (guard[0])
-                emit_line(e, "const vf8 d%d_%d = %s ? vload(dy + %d) : vsplat(0.0f);", a, b,
-                          guard, (a * k.l->out.w + b) * cout);
-            else
-                emit_line(e, "const vf8 d%d_%d = vload(dy + %d);", a, b,
-                          (a * k.l->out.w + b) * cout);
-        }
-    emit_transform(c, mat_of(k.h.at, k.h.m, k.ah, 1), mat_of(k.w.at, k.w.m, k.aw, 1), "d",
-                   "z");
-    emit_tile_stores(c, "z", "z", k.ah, k.aw, k.aw, k.tiles * cout, 0);
-    close_tile_loops(c);
+    emit_sizes(c, &k, 1);
+    emit_tables(c, &k, 1, 0, 1);
+    declare_tile_loops(c, cin, cout);
+    emit_line(e, "/* Z = A dy AT per output tile, dy zero outside the map */");
+    cb = open_tile_loops(c, cout);
+    emit_line(e, "const float *%s dy = dz + (ty * %s * %d + tx * %s) * %d%s;", R, k.m[0],
+              k.l->out.w, k.m[1], cout, cb);
+    emit_line(e, "float *%s z = wm + (ty * TILES_W + tx) * %d%s;", R, cout, cb);
+    inside_text(inside, sizeof inside, &k, 'k', 'b');
+    snprintf(in, sizeof in, "(%s ? vload(dy + (k * %d + b) * %d) : vsplat(0.0f))", inside,
+             k.l->out.w, cout);
+    snprintf(store, sizeof store, "vstore(z + (a * %s + b) * TILES * %d, acc);", k.alpha[1], cout);
+    emit_transform(c, factor_of(k.at[0], 1, k.alpha[0], k.m[0]),
+                   factor_of(k.at[1], 1, k.alpha[1], k.m[1]), in, store);
+    close_tile_loops(c, cout);
     /* dU += V^T Z, with V transformed again from this sample's input */
     emit_input_transform(c, &k);
+    snprintf(count, sizeof count, "%s * %s", k.alpha[0], k.alpha[1]);
     memset(&g, 0, sizeof g);
     g.dst = "wdu";
     g.a = "wv";
     g.b = "wm";
-    g.count = k.xi;
+    g.count = count;
     g.rows = cin;
     g.cols = cout;
-    g.depth = k.tiles;
+    g.depth = k.p->th * k.p->tw;
+    g.depth_tiles = 1;
     g.a_si = 1;
     g.a_sk = cin;
     g.accumulate = 1;
+    emit_line(e, "/* dU += V^T Z per position xi of a tile */");
     gen_emit_for_registers(c, emit_gemm_for, &g);
     if (k.p->din < 0)
         return;
-    /* W = Z U^T (into wv), then dx += B W BT tile by tile */
     g.dst = "wv";
     g.a = "wm";
     g.b = "wut";
-    g.rows = k.tiles;
+    g.rows = k.p->th * k.p->tw;
+    g.rows_tiles = 1;
     g.cols = cin;
     g.depth = cout;
+    g.depth_tiles = 0;
     g.a_si = cout;
     g.a_sk = 1;
     g.accumulate = 0;
+    emit_line(e, "/* W = Z U^T (into wv) per position xi of a tile */");
     gen_emit_for_registers(c, emit_gemm_for, &g);
     emit_line(e, "memset(dsrc, 0, sizeof(float) * %lld);",
               (long long)c->L->buffers[k.p->dpad].count);
-    open_tile_loops(c, &k, cin);
-    emit_line(e, "const float *%s wt = wv + (ty * %d + tx) * %d + cb;", R, k.p->tw, cin);
-    emit_line(e, "float *%s img = dsrc + (ty * %d + tx * %d) * %d + cb;", R,
-              k.p->wm_h * k.p->pad_w, k.p->wm_w, cin);
-    emit_tile_loads(c, "wt", k.ah, k.aw, k.aw, k.tiles * cin);
-    emit_transform(c, mat_of(k.h.bt, k.ah, k.ah, 1), mat_of(k.w.bt, k.aw, k.aw, 1), "d", "g");
-    emit_tile_stores(c, "img", "g", k.ah, k.aw, k.p->pad_w, cin, 1);
-    close_tile_loops(c);
+    emit_line(e, "/* dx += B W BT per input tile (they overlap) */");
+    cb = open_tile_loops(c, cin);
+    emit_line(e, "const float *%s wt = wv + (ty * TILES_W + tx) * %d%s;", R, cin, cb);
+    emit_line(e, "float *%s img = dsrc + (ty * %s * PAD_W + tx * %s) * %d%s;", R, k.m[0],
+              k.m[1], cin, cb);
+    snprintf(in, sizeof in, "vload(wt + (k * %s + b) * TILES * %d)", k.alpha[1], cin);
+    snprintf(store, sizeof store,
+             "vstore(img + (a * PAD_W + b) * %d, vload(img + (a * PAD_W + b) * %d) + acc);", cin,
+             cin);
+    emit_transform(c, factor_of(k.bt[0], 1, k.alpha[0], k.alpha[0]),
+                   factor_of(k.bt[1], 1, k.alpha[1], k.alpha[1]), in, store);
+    close_tile_loops(c, cin);
     gen_conv_emit_unpad(c, k.l, k.p->pad_w, "ty");
 }
 
 /* dst = P src Q^T for every (ci, co) of a kernel-shaped tensor: src and dst
- * are (rows, cols, Cin, Cout) with rows x cols = P.cols x Q.cols and
+ * are (rows, cols, Cin, Cout) with rows x cols = P.terms x Q.terms and
  * P.rows x Q.rows; vectors run over co. */
 static void emit_kernel_transform(gen_ctx *c, const wino *k, const char *src, const char *dst,
-                                  mat P, mat Q, int accumulate)
+                                  factor P, factor Q, int accumulate)
 {
     emitter *e = c->e;
-    const char *R = c->restrict_kw;
-    int cin = k->l->in.c, cout = k->l->filters;
-    emit_line(e, "int ci, cb;");
+    const char *R = c->restrict_kw, *cb = "";
+    int cin = k->l->in.c, cout = k->l->filters, n = cin * cout;
+    char in[96], store[160];
+    emit_line(e, "int ci%s;", cout > 8 ? ", cb" : "");
     emit_open(e, "for (ci = 0; ci < %d; ci++)", cin);
-    emit_open(e, "for (cb = 0; cb < %d; cb += 8)", cout);
-    emit_line(e, "const float *%s s = %s + ci * %d + cb;", R, src, cout);
-    emit_line(e, "float *%s o = %s + ci * %d + cb;", R, dst, cout);
-    emit_tile_loads(c, "s", P.cols, Q.cols, Q.cols, cin * cout);
-    emit_transform(c, P, Q, "d", "u");
-    emit_tile_stores(c, "o", "u", P.rows, Q.rows, Q.rows, cin * cout, accumulate);
-    emit_close(e, "");
+    if (cout > 8) {
+        emit_open(e, "for (cb = 0; cb < %d; cb += 8)", cout);
+        cb = " + cb";
+    }
+    emit_line(e, "const float *%s s = %s + ci * %d%s;", R, src, cout, cb);
+    emit_line(e, "float *%s o = %s + ci * %d%s;", R, dst, cout, cb);
+    snprintf(in, sizeof in, "vload(s + (k * %s + b) * %d)", Q.terms, n);
+    if (accumulate)
+        snprintf(store, sizeof store,
+                 "vstore(o + (a * %s + b) * %d, vload(o + (a * %s + b) * %d) + acc);", Q.rows, n,
+                 Q.rows, n);
+    else
+        snprintf(store, sizeof store, "vstore(o + (a * %s + b) * %d, acc);", Q.rows, n);
+    emit_transform(c, P, Q, in, store);
+    if (cout > 8)
+        emit_close(e, "");
     emit_close(e, "");
 }
 
@@ -420,9 +529,11 @@ void gen_wino_filter_function(gen_ctx *c, int i, const char *fname)
     wino k;
     wino_get(c, i, &k);
     emit_open_fn(e, "static void %s(const float *%s params, float *%s wu)", fname, R, R);
+    emit_sizes(c, &k, 0);
+    emit_tables(c, &k, 0, 1, 0);
     emit_line(e, "const float *%s kern = params + %s%s;", R, M, gen_ten(c, k.p->kernel));
-    emit_kernel_transform(c, &k, "kern", "wu", mat_of(k.h.g, k.ah, k.l->kh, 0),
-                          mat_of(k.w.g, k.aw, k.l->kw, 0), 0);
+    emit_kernel_transform(c, &k, "kern", "wu", factor_of(k.g[0], 0, k.alpha[0], k.r[0]),
+                          factor_of(k.g[1], 0, k.alpha[1], k.r[1]), 0);
     emit_close(e, "");
 }
 
@@ -432,19 +543,20 @@ void gen_wino_prepare_function(gen_ctx *c, int i, const char *fname)
     emitter *e = c->e;
     const char *R = c->restrict_kw;
     wino k;
-    int cin, cout;
+    int cin, cout, xi;
     wino_get(c, i, &k);
     cin = k.l->in.c;
     cout = k.l->filters;
+    xi = k.alg[0].alpha * k.alg[1].alpha;
     emit_open_fn(e, "static void %s(const float *%s wu, float *%s wut, float *%s wdu)", fname,
                  R, R, R);
     emit_line(e, "int xi, ci, co;");
-    emit_line(e, "for (xi = 0; xi < %d; xi++)", k.xi);
+    emit_line(e, "for (xi = 0; xi < %d; xi++)", xi);
     emit_line(e, "    for (ci = 0; ci < %d; ci++)", cin);
     emit_line(e, "        for (co = 0; co < %d; co++)", cout);
     emit_line(e, "            wut[(xi * %d + co) * %d + ci] = wu[(xi * %d + ci) * %d + co];",
               cout, cin, cin, cout);
-    emit_line(e, "memset(wdu, 0, sizeof(float) * %lld);", (long long)k.xi * cin * cout);
+    emit_line(e, "memset(wdu, 0, sizeof(float) * %lld);", (long long)xi * cin * cout);
     emit_close(e, "");
 }
 
@@ -456,9 +568,11 @@ void gen_wino_finish_function(gen_ctx *c, int i, const char *fname)
     wino k;
     wino_get(c, i, &k);
     emit_open_fn(e, "static void %s(const float *%s wdu, float *%s grads)", fname, R, R);
+    emit_sizes(c, &k, 0);
+    emit_tables(c, &k, 0, 1, 0);
     emit_line(e, "float *%s gkern = grads + %s%s;", R, M, gen_ten(c, k.p->kernel));
-    emit_kernel_transform(c, &k, "wdu", "gkern", mat_of(k.h.g, k.ah, k.l->kh, 1),
-                          mat_of(k.w.g, k.aw, k.l->kw, 1), 1);
+    emit_kernel_transform(c, &k, "wdu", "gkern", factor_of(k.g[0], 1, k.r[0], k.alpha[0]),
+                          factor_of(k.g[1], 1, k.r[1], k.alpha[1]), 1);
     emit_close(e, "");
 }
 
@@ -485,20 +599,21 @@ void gen_wino_emit_constants(gen_ctx *c, const float *params)
         wino_get(c, i, &k);
         cin = k.l->in.c;
         cout = k.l->filters;
-        n = (long long)k.xi * cin * cout;
+        n = (long long)k.alg[0].alpha * k.alg[1].alpha * cin * cout;
         g = params + c->L->tensors[k.p->kernel].offset;
         gen_wino_const_name(c, i, name, sizeof name);
         emit_line(e, "/* %s.kernel transformed for Winograd F(%dx%d, %dx%d): (%d, %d, %d) */",
-                  k.p->name, k.h.m, k.w.m, k.l->kh, k.l->kw, k.xi, cin, cout);
+                  k.p->name, k.alg[0].m, k.alg[1].m, k.l->kh, k.l->kw,
+                  k.alg[0].alpha * k.alg[1].alpha, cin, cout);
         emit_line(e, "static const float %s[%lld] = {", name, n);
-        for (a = 0; a < k.ah; a++)
-            for (b = 0; b < k.aw; b++)
+        for (a = 0; a < k.alg[0].alpha; a++)
+            for (b = 0; b < k.alg[1].alpha; b++)
                 for (ci = 0; ci < cin; ci++)
                     for (co = 0; co < cout; co++, at++) {
                         double u = 0.0;
                         for (ky = 0; ky < k.l->kh; ky++)
                             for (kx = 0; kx < k.l->kw; kx++)
-                                u += wino_value(k.h.g[a][ky]) * wino_value(k.w.g[b][kx]) *
+                                u += wino_value(k.alg[0].g[a][ky]) * wino_value(k.alg[1].g[b][kx]) *
                                      g[((size_t)(ky * k.l->kw + kx) * cin + ci) * cout + co];
                         emit_format_float(lit, sizeof lit, (float)u);
                         if (at % 4 == 0)

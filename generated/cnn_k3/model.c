@@ -462,122 +462,68 @@ static void conv2_forward(const float *restrict params, float *restrict w, const
 #ifdef CONVC_VECTOR
     {
         (void)kern;     /* transformed once per call into wu */
+        /* Winograd F(M, R) x F(M, R): M outputs of an R-tap kernel from ALPHA inputs a side */
+        enum { M = 3, R = 3, ALPHA = M + R - 1, TILES_H = 5, TILES_W = 5, TILES = TILES_H * TILES_W, PAD_W = 17 };
+        static const float bt[ALPHA][ALPHA] = {
+            { 2, -1, -2, 1, 0 },
+            { 0, 2, 1, -1, 0 },
+            { 0, 2, -3, 1, 0 },
+            { 0, 1, 0, -1, 0 },
+            { 0, 2, -1, -2, 1 },
+        };
+        static const float at[M][ALPHA] = {
+            { 1, 1, 1, 1, 0 },
+            { 0, 1, -1, 2, 0 },
+            { 0, 1, 1, 4, 1 },
+        };
         int ty, tx, cb, xi;
-        for (ty = 0; ty < 5; ty++) {
-            for (tx = 0; tx < 5; tx++) {
+        /* V = BT d B per input tile */
+        for (ty = 0; ty < TILES_H; ty++) {
+            for (tx = 0; tx < TILES_W; tx++) {
                 for (cb = 0; cb < 32; cb += 8) {
-                    const float *restrict img = src + (ty * 51 + tx * 3) * 32 + cb;
-                    float *restrict v = wv + (ty * 5 + tx) * 32 + cb;
-                    const vf8 d0_0 = vload(img + 0);
-                    const vf8 d0_1 = vload(img + 32);
-                    const vf8 d0_2 = vload(img + 64);
-                    const vf8 d0_3 = vload(img + 96);
-                    const vf8 d0_4 = vload(img + 128);
-                    const vf8 d1_0 = vload(img + 544);
-                    const vf8 d1_1 = vload(img + 576);
-                    const vf8 d1_2 = vload(img + 608);
-                    const vf8 d1_3 = vload(img + 640);
-                    const vf8 d1_4 = vload(img + 672);
-                    const vf8 d2_0 = vload(img + 1088);
-                    const vf8 d2_1 = vload(img + 1120);
-                    const vf8 d2_2 = vload(img + 1152);
-                    const vf8 d2_3 = vload(img + 1184);
-                    const vf8 d2_4 = vload(img + 1216);
-                    const vf8 d3_0 = vload(img + 1632);
-                    const vf8 d3_1 = vload(img + 1664);
-                    const vf8 d3_2 = vload(img + 1696);
-                    const vf8 d3_3 = vload(img + 1728);
-                    const vf8 d3_4 = vload(img + 1760);
-                    const vf8 d4_0 = vload(img + 2176);
-                    const vf8 d4_1 = vload(img + 2208);
-                    const vf8 d4_2 = vload(img + 2240);
-                    const vf8 d4_3 = vload(img + 2272);
-                    const vf8 d4_4 = vload(img + 2304);
-                    const vf8 t0_0 = d0_0 * vsplat(2.0f) - d1_0 - d2_0 * vsplat(2.0f) + d3_0;
-                    const vf8 t0_1 = d0_1 * vsplat(2.0f) - d1_1 - d2_1 * vsplat(2.0f) + d3_1;
-                    const vf8 t0_2 = d0_2 * vsplat(2.0f) - d1_2 - d2_2 * vsplat(2.0f) + d3_2;
-                    const vf8 t0_3 = d0_3 * vsplat(2.0f) - d1_3 - d2_3 * vsplat(2.0f) + d3_3;
-                    const vf8 t0_4 = d0_4 * vsplat(2.0f) - d1_4 - d2_4 * vsplat(2.0f) + d3_4;
-                    const vf8 t1_0 = d1_0 * vsplat(2.0f) + d2_0 - d3_0;
-                    const vf8 t1_1 = d1_1 * vsplat(2.0f) + d2_1 - d3_1;
-                    const vf8 t1_2 = d1_2 * vsplat(2.0f) + d2_2 - d3_2;
-                    const vf8 t1_3 = d1_3 * vsplat(2.0f) + d2_3 - d3_3;
-                    const vf8 t1_4 = d1_4 * vsplat(2.0f) + d2_4 - d3_4;
-                    const vf8 t2_0 = d1_0 * vsplat(2.0f) - d2_0 * vsplat(3.0f) + d3_0;
-                    const vf8 t2_1 = d1_1 * vsplat(2.0f) - d2_1 * vsplat(3.0f) + d3_1;
-                    const vf8 t2_2 = d1_2 * vsplat(2.0f) - d2_2 * vsplat(3.0f) + d3_2;
-                    const vf8 t2_3 = d1_3 * vsplat(2.0f) - d2_3 * vsplat(3.0f) + d3_3;
-                    const vf8 t2_4 = d1_4 * vsplat(2.0f) - d2_4 * vsplat(3.0f) + d3_4;
-                    const vf8 t3_0 = d1_0 - d3_0;
-                    const vf8 t3_1 = d1_1 - d3_1;
-                    const vf8 t3_2 = d1_2 - d3_2;
-                    const vf8 t3_3 = d1_3 - d3_3;
-                    const vf8 t3_4 = d1_4 - d3_4;
-                    const vf8 t4_0 = d1_0 * vsplat(2.0f) - d2_0 - d3_0 * vsplat(2.0f) + d4_0;
-                    const vf8 t4_1 = d1_1 * vsplat(2.0f) - d2_1 - d3_1 * vsplat(2.0f) + d4_1;
-                    const vf8 t4_2 = d1_2 * vsplat(2.0f) - d2_2 - d3_2 * vsplat(2.0f) + d4_2;
-                    const vf8 t4_3 = d1_3 * vsplat(2.0f) - d2_3 - d3_3 * vsplat(2.0f) + d4_3;
-                    const vf8 t4_4 = d1_4 * vsplat(2.0f) - d2_4 - d3_4 * vsplat(2.0f) + d4_4;
-                    const vf8 v0_0 = t0_0 * vsplat(2.0f) - t0_1 - t0_2 * vsplat(2.0f) + t0_3;
-                    const vf8 v0_1 = t0_1 * vsplat(2.0f) + t0_2 - t0_3;
-                    const vf8 v0_2 = t0_1 * vsplat(2.0f) - t0_2 * vsplat(3.0f) + t0_3;
-                    const vf8 v0_3 = t0_1 - t0_3;
-                    const vf8 v0_4 = t0_1 * vsplat(2.0f) - t0_2 - t0_3 * vsplat(2.0f) + t0_4;
-                    const vf8 v1_0 = t1_0 * vsplat(2.0f) - t1_1 - t1_2 * vsplat(2.0f) + t1_3;
-                    const vf8 v1_1 = t1_1 * vsplat(2.0f) + t1_2 - t1_3;
-                    const vf8 v1_2 = t1_1 * vsplat(2.0f) - t1_2 * vsplat(3.0f) + t1_3;
-                    const vf8 v1_3 = t1_1 - t1_3;
-                    const vf8 v1_4 = t1_1 * vsplat(2.0f) - t1_2 - t1_3 * vsplat(2.0f) + t1_4;
-                    const vf8 v2_0 = t2_0 * vsplat(2.0f) - t2_1 - t2_2 * vsplat(2.0f) + t2_3;
-                    const vf8 v2_1 = t2_1 * vsplat(2.0f) + t2_2 - t2_3;
-                    const vf8 v2_2 = t2_1 * vsplat(2.0f) - t2_2 * vsplat(3.0f) + t2_3;
-                    const vf8 v2_3 = t2_1 - t2_3;
-                    const vf8 v2_4 = t2_1 * vsplat(2.0f) - t2_2 - t2_3 * vsplat(2.0f) + t2_4;
-                    const vf8 v3_0 = t3_0 * vsplat(2.0f) - t3_1 - t3_2 * vsplat(2.0f) + t3_3;
-                    const vf8 v3_1 = t3_1 * vsplat(2.0f) + t3_2 - t3_3;
-                    const vf8 v3_2 = t3_1 * vsplat(2.0f) - t3_2 * vsplat(3.0f) + t3_3;
-                    const vf8 v3_3 = t3_1 - t3_3;
-                    const vf8 v3_4 = t3_1 * vsplat(2.0f) - t3_2 - t3_3 * vsplat(2.0f) + t3_4;
-                    const vf8 v4_0 = t4_0 * vsplat(2.0f) - t4_1 - t4_2 * vsplat(2.0f) + t4_3;
-                    const vf8 v4_1 = t4_1 * vsplat(2.0f) + t4_2 - t4_3;
-                    const vf8 v4_2 = t4_1 * vsplat(2.0f) - t4_2 * vsplat(3.0f) + t4_3;
-                    const vf8 v4_3 = t4_1 - t4_3;
-                    const vf8 v4_4 = t4_1 * vsplat(2.0f) - t4_2 - t4_3 * vsplat(2.0f) + t4_4;
-                    vstore(v + 0, v0_0);
-                    vstore(v + 800, v0_1);
-                    vstore(v + 1600, v0_2);
-                    vstore(v + 2400, v0_3);
-                    vstore(v + 3200, v0_4);
-                    vstore(v + 4000, v1_0);
-                    vstore(v + 4800, v1_1);
-                    vstore(v + 5600, v1_2);
-                    vstore(v + 6400, v1_3);
-                    vstore(v + 7200, v1_4);
-                    vstore(v + 8000, v2_0);
-                    vstore(v + 8800, v2_1);
-                    vstore(v + 9600, v2_2);
-                    vstore(v + 10400, v2_3);
-                    vstore(v + 11200, v2_4);
-                    vstore(v + 12000, v3_0);
-                    vstore(v + 12800, v3_1);
-                    vstore(v + 13600, v3_2);
-                    vstore(v + 14400, v3_3);
-                    vstore(v + 15200, v3_4);
-                    vstore(v + 16000, v4_0);
-                    vstore(v + 16800, v4_1);
-                    vstore(v + 17600, v4_2);
-                    vstore(v + 18400, v4_3);
-                    vstore(v + 19200, v4_4);
+                    const float *restrict img = src + (ty * M * PAD_W + tx * M) * 32 + cb;
+                    float *restrict v = wv + (ty * TILES_W + tx) * 32 + cb;
+                    vf8 t[ALPHA][ALPHA];
+                    int a, b, k;
+                    #pragma GCC unroll 8
+                    for (a = 0; a < ALPHA; a++) {
+                        #pragma GCC unroll 8
+                        for (b = 0; b < ALPHA; b++) {
+                            vf8 acc = vsplat(-0.0f);   /* x + -0 is x: no add */
+                            #pragma GCC unroll 8
+                            for (k = 0; k < ALPHA; k++) {
+                                if (bt[a][k] != 0.0f) {
+                                    acc += vsplat(bt[a][k]) * vload(img + (k * PAD_W + b) * 32);
+                                }
+                            }
+                            t[a][b] = acc;
+                        }
+                    }
+                    #pragma GCC unroll 8
+                    for (a = 0; a < ALPHA; a++) {
+                        #pragma GCC unroll 8
+                        for (b = 0; b < ALPHA; b++) {
+                            vf8 acc = vsplat(-0.0f);   /* x + -0 is x: no add */
+                            #pragma GCC unroll 8
+                            for (k = 0; k < ALPHA; k++) {
+                                if (bt[b][k] != 0.0f) {
+                                    acc += vsplat(bt[b][k]) * t[a][k];
+                                }
+                            }
+                            vstore(v + (a * ALPHA + b) * TILES * 32, acc);
+                        }
+                    }
                 }
             }
         }
+        /* V U per position xi of a tile, into wm */
 #if defined(__AVX512VL__)
-        for (xi = 0; xi < 25; xi++) {
-            const float *restrict ax = wv + xi * 800;
+        for (xi = 0; xi < ALPHA * ALPHA; xi++) {
+            const float *restrict ax = wv + xi * TILES * 32;
             const float *restrict bx = wu + xi * 2048;
-            float *restrict dx = wm + xi * 1600;
+            float *restrict dx = wm + xi * TILES * 64;
             int i, j, k;
-            for (i = 0; i < 24; i += 6) {
+            for (i = 0; i + 6 <= TILES; i += 6) {
                 for (j = 0; j < 64; j += 32) {
                     float *restrict o = dx + i * 64 + j;
                     vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f), a0_2 = vsplat(0.0f), a0_3 = vsplat(0.0f);
@@ -587,8 +533,8 @@ static void conv2_forward(const float *restrict params, float *restrict w, const
                     vf8 a4_0 = vsplat(0.0f), a4_1 = vsplat(0.0f), a4_2 = vsplat(0.0f), a4_3 = vsplat(0.0f);
                     vf8 a5_0 = vsplat(0.0f), a5_1 = vsplat(0.0f), a5_2 = vsplat(0.0f), a5_3 = vsplat(0.0f);
                     for (k = 0; k < 32; k++) {
-                        const float *restrict ak = ax + i * 32 + k * 1;
-                        const vf8 b0 = vload(bx + k * 64 + j + 0), b1 = vload(bx + k * 64 + j + 8), b2 = vload(bx + k * 64 + j + 16), b3 = vload(bx + k * 64 + j + 24);
+                        const float *restrict ak = ax + i * 32 + k;
+                        const vf8 b0 = vload(bx + k * 64 + j), b1 = vload(bx + k * 64 + j + 8), b2 = vload(bx + k * 64 + j + 16), b3 = vload(bx + k * 64 + j + 24);
                         vf8 s;
                         s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1; a0_2 += s * b2; a0_3 += s * b3;
                         s = vsplat(ak[32]); a1_0 += s * b0; a1_1 += s * b1; a1_2 += s * b2; a1_3 += s * b3;
@@ -597,7 +543,7 @@ static void conv2_forward(const float *restrict params, float *restrict w, const
                         s = vsplat(ak[128]); a4_0 += s * b0; a4_1 += s * b1; a4_2 += s * b2; a4_3 += s * b3;
                         s = vsplat(ak[160]); a5_0 += s * b0; a5_1 += s * b1; a5_2 += s * b2; a5_3 += s * b3;
                     }
-                    vstore(o + 0, a0_0);
+                    vstore(o, a0_0);
                     vstore(o + 8, a0_1);
                     vstore(o + 16, a0_2);
                     vstore(o + 24, a0_3);
@@ -623,29 +569,29 @@ static void conv2_forward(const float *restrict params, float *restrict w, const
                     vstore(o + 344, a5_3);
                 }
             }
-            i = 24;
+            /* the last row */
             for (j = 0; j < 64; j += 32) {
                 float *restrict o = dx + i * 64 + j;
                 vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f), a0_2 = vsplat(0.0f), a0_3 = vsplat(0.0f);
                 for (k = 0; k < 32; k++) {
-                    const float *restrict ak = ax + i * 32 + k * 1;
-                    const vf8 b0 = vload(bx + k * 64 + j + 0), b1 = vload(bx + k * 64 + j + 8), b2 = vload(bx + k * 64 + j + 16), b3 = vload(bx + k * 64 + j + 24);
+                    const float *restrict ak = ax + i * 32 + k;
+                    const vf8 b0 = vload(bx + k * 64 + j), b1 = vload(bx + k * 64 + j + 8), b2 = vload(bx + k * 64 + j + 16), b3 = vload(bx + k * 64 + j + 24);
                     vf8 s;
                     s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1; a0_2 += s * b2; a0_3 += s * b3;
                 }
-                vstore(o + 0, a0_0);
+                vstore(o, a0_0);
                 vstore(o + 8, a0_1);
                 vstore(o + 16, a0_2);
                 vstore(o + 24, a0_3);
             }
         }
 #else
-        for (xi = 0; xi < 25; xi++) {
-            const float *restrict ax = wv + xi * 800;
+        for (xi = 0; xi < ALPHA * ALPHA; xi++) {
+            const float *restrict ax = wv + xi * TILES * 32;
             const float *restrict bx = wu + xi * 2048;
-            float *restrict dx = wm + xi * 1600;
+            float *restrict dx = wm + xi * TILES * 64;
             int i, j, k;
-            for (i = 0; i < 24; i += 6) {
+            for (i = 0; i + 6 <= TILES; i += 6) {
                 for (j = 0; j < 64; j += 16) {
                     float *restrict o = dx + i * 64 + j;
                     vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f);
@@ -655,8 +601,8 @@ static void conv2_forward(const float *restrict params, float *restrict w, const
                     vf8 a4_0 = vsplat(0.0f), a4_1 = vsplat(0.0f);
                     vf8 a5_0 = vsplat(0.0f), a5_1 = vsplat(0.0f);
                     for (k = 0; k < 32; k++) {
-                        const float *restrict ak = ax + i * 32 + k * 1;
-                        const vf8 b0 = vload(bx + k * 64 + j + 0), b1 = vload(bx + k * 64 + j + 8);
+                        const float *restrict ak = ax + i * 32 + k;
+                        const vf8 b0 = vload(bx + k * 64 + j), b1 = vload(bx + k * 64 + j + 8);
                         vf8 s;
                         s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1;
                         s = vsplat(ak[32]); a1_0 += s * b0; a1_1 += s * b1;
@@ -665,7 +611,7 @@ static void conv2_forward(const float *restrict params, float *restrict w, const
                         s = vsplat(ak[128]); a4_0 += s * b0; a4_1 += s * b1;
                         s = vsplat(ak[160]); a5_0 += s * b0; a5_1 += s * b1;
                     }
-                    vstore(o + 0, a0_0);
+                    vstore(o, a0_0);
                     vstore(o + 8, a0_1);
                     vstore(o + 64, a1_0);
                     vstore(o + 72, a1_1);
@@ -679,85 +625,58 @@ static void conv2_forward(const float *restrict params, float *restrict w, const
                     vstore(o + 328, a5_1);
                 }
             }
-            i = 24;
+            /* the last row */
             for (j = 0; j < 64; j += 16) {
                 float *restrict o = dx + i * 64 + j;
                 vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f);
                 for (k = 0; k < 32; k++) {
-                    const float *restrict ak = ax + i * 32 + k * 1;
-                    const vf8 b0 = vload(bx + k * 64 + j + 0), b1 = vload(bx + k * 64 + j + 8);
+                    const float *restrict ak = ax + i * 32 + k;
+                    const vf8 b0 = vload(bx + k * 64 + j), b1 = vload(bx + k * 64 + j + 8);
                     vf8 s;
                     s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1;
                 }
-                vstore(o + 0, a0_0);
+                vstore(o, a0_0);
                 vstore(o + 8, a0_1);
             }
         }
 #endif
-        for (ty = 0; ty < 5; ty++) {
-            for (tx = 0; tx < 5; tx++) {
+        /* y = AT (V U) A + bias per output tile, inside the map */
+        for (ty = 0; ty < TILES_H; ty++) {
+            for (tx = 0; tx < TILES_W; tx++) {
                 for (cb = 0; cb < 64; cb += 8) {
-                    const float *restrict mt = wm + (ty * 5 + tx) * 64 + cb;
-                    float *restrict yt = out + (ty * 42 + tx * 3) * 64 + cb;
+                    const float *restrict mt = wm + (ty * TILES_W + tx) * 64 + cb;
+                    float *restrict yt = out + (ty * M * 14 + tx * M) * 64 + cb;
                     const vf8 bv = vload(bias + cb);
-                    const vf8 d0_0 = vload(mt + 0);
-                    const vf8 d0_1 = vload(mt + 1600);
-                    const vf8 d0_2 = vload(mt + 3200);
-                    const vf8 d0_3 = vload(mt + 4800);
-                    const vf8 d0_4 = vload(mt + 6400);
-                    const vf8 d1_0 = vload(mt + 8000);
-                    const vf8 d1_1 = vload(mt + 9600);
-                    const vf8 d1_2 = vload(mt + 11200);
-                    const vf8 d1_3 = vload(mt + 12800);
-                    const vf8 d1_4 = vload(mt + 14400);
-                    const vf8 d2_0 = vload(mt + 16000);
-                    const vf8 d2_1 = vload(mt + 17600);
-                    const vf8 d2_2 = vload(mt + 19200);
-                    const vf8 d2_3 = vload(mt + 20800);
-                    const vf8 d2_4 = vload(mt + 22400);
-                    const vf8 d3_0 = vload(mt + 24000);
-                    const vf8 d3_1 = vload(mt + 25600);
-                    const vf8 d3_2 = vload(mt + 27200);
-                    const vf8 d3_3 = vload(mt + 28800);
-                    const vf8 d3_4 = vload(mt + 30400);
-                    const vf8 d4_0 = vload(mt + 32000);
-                    const vf8 d4_1 = vload(mt + 33600);
-                    const vf8 d4_2 = vload(mt + 35200);
-                    const vf8 d4_3 = vload(mt + 36800);
-                    const vf8 d4_4 = vload(mt + 38400);
-                    const vf8 t0_0 = d0_0 + d1_0 + d2_0 + d3_0;
-                    const vf8 t0_1 = d0_1 + d1_1 + d2_1 + d3_1;
-                    const vf8 t0_2 = d0_2 + d1_2 + d2_2 + d3_2;
-                    const vf8 t0_3 = d0_3 + d1_3 + d2_3 + d3_3;
-                    const vf8 t0_4 = d0_4 + d1_4 + d2_4 + d3_4;
-                    const vf8 t1_0 = d1_0 - d2_0 + d3_0 * vsplat(2.0f);
-                    const vf8 t1_1 = d1_1 - d2_1 + d3_1 * vsplat(2.0f);
-                    const vf8 t1_2 = d1_2 - d2_2 + d3_2 * vsplat(2.0f);
-                    const vf8 t1_3 = d1_3 - d2_3 + d3_3 * vsplat(2.0f);
-                    const vf8 t1_4 = d1_4 - d2_4 + d3_4 * vsplat(2.0f);
-                    const vf8 t2_0 = d1_0 + d2_0 + d3_0 * vsplat(4.0f) + d4_0;
-                    const vf8 t2_1 = d1_1 + d2_1 + d3_1 * vsplat(4.0f) + d4_1;
-                    const vf8 t2_2 = d1_2 + d2_2 + d3_2 * vsplat(4.0f) + d4_2;
-                    const vf8 t2_3 = d1_3 + d2_3 + d3_3 * vsplat(4.0f) + d4_3;
-                    const vf8 t2_4 = d1_4 + d2_4 + d3_4 * vsplat(4.0f) + d4_4;
-                    const vf8 y0_0 = t0_0 + t0_1 + t0_2 + t0_3;
-                    const vf8 y0_1 = t0_1 - t0_2 + t0_3 * vsplat(2.0f);
-                    const vf8 y0_2 = t0_1 + t0_2 + t0_3 * vsplat(4.0f) + t0_4;
-                    const vf8 y1_0 = t1_0 + t1_1 + t1_2 + t1_3;
-                    const vf8 y1_1 = t1_1 - t1_2 + t1_3 * vsplat(2.0f);
-                    const vf8 y1_2 = t1_1 + t1_2 + t1_3 * vsplat(4.0f) + t1_4;
-                    const vf8 y2_0 = t2_0 + t2_1 + t2_2 + t2_3;
-                    const vf8 y2_1 = t2_1 - t2_2 + t2_3 * vsplat(2.0f);
-                    const vf8 y2_2 = t2_1 + t2_2 + t2_3 * vsplat(4.0f) + t2_4;
-                    vstore(yt + 0, y0_0 + bv);
-                    vstore(yt + 64, y0_1 + bv);
-                    if (tx * 3 + 2 < 14) vstore(yt + 128, y0_2 + bv);
-                    vstore(yt + 896, y1_0 + bv);
-                    vstore(yt + 960, y1_1 + bv);
-                    if (tx * 3 + 2 < 14) vstore(yt + 1024, y1_2 + bv);
-                    if (ty * 3 + 2 < 14) vstore(yt + 1792, y2_0 + bv);
-                    if (ty * 3 + 2 < 14) vstore(yt + 1856, y2_1 + bv);
-                    if (ty * 3 + 2 < 14 && tx * 3 + 2 < 14) vstore(yt + 1920, y2_2 + bv);
+                    vf8 t[M][ALPHA];
+                    int a, b, k;
+                    #pragma GCC unroll 8
+                    for (a = 0; a < M; a++) {
+                        #pragma GCC unroll 8
+                        for (b = 0; b < ALPHA; b++) {
+                            vf8 acc = vsplat(-0.0f);   /* x + -0 is x: no add */
+                            #pragma GCC unroll 8
+                            for (k = 0; k < ALPHA; k++) {
+                                if (at[a][k] != 0.0f) {
+                                    acc += vsplat(at[a][k]) * vload(mt + (k * ALPHA + b) * TILES * 64);
+                                }
+                            }
+                            t[a][b] = acc;
+                        }
+                    }
+                    #pragma GCC unroll 8
+                    for (a = 0; a < M; a++) {
+                        #pragma GCC unroll 8
+                        for (b = 0; b < M; b++) {
+                            vf8 acc = vsplat(-0.0f);   /* x + -0 is x: no add */
+                            #pragma GCC unroll 8
+                            for (k = 0; k < ALPHA; k++) {
+                                if (at[b][k] != 0.0f) {
+                                    acc += vsplat(at[b][k]) * t[a][k];
+                                }
+                            }
+                            if (ty * M + a < 14 && tx * M + b < 14) vstore(yt + (a * 14 + b) * 64, acc + bv);
+                        }
+                    }
                 }
             }
         }
@@ -805,86 +724,51 @@ static void conv2_forward(const float *restrict params, float *restrict w, const
 #ifdef CONVC_VECTOR
 static void conv2_wino_filter(const float *restrict params, float *restrict wu)
 {
+    /* Winograd F(M, R) x F(M, R): M outputs of an R-tap kernel from ALPHA inputs a side */
+    enum { M = 3, R = 3, ALPHA = M + R - 1 };
+    static const float g[ALPHA][R] = {
+        { 0.5f, 0, 0 },
+        { 0.5f, 0.5f, 0.5f },
+        { -0.166666672f, 0.166666672f, -0.166666672f },
+        { -0.166666672f, -0.333333343f, -0.666666687f },
+        { 0, 0, 1 },
+    };
     const float *restrict kern = params + P_CONV2_KERNEL;
     int ci, cb;
     for (ci = 0; ci < 32; ci++) {
         for (cb = 0; cb < 64; cb += 8) {
             const float *restrict s = kern + ci * 64 + cb;
             float *restrict o = wu + ci * 64 + cb;
-            const vf8 d0_0 = vload(s + 0);
-            const vf8 d0_1 = vload(s + 2048);
-            const vf8 d0_2 = vload(s + 4096);
-            const vf8 d1_0 = vload(s + 6144);
-            const vf8 d1_1 = vload(s + 8192);
-            const vf8 d1_2 = vload(s + 10240);
-            const vf8 d2_0 = vload(s + 12288);
-            const vf8 d2_1 = vload(s + 14336);
-            const vf8 d2_2 = vload(s + 16384);
-            const vf8 t0_0 = d0_0 * vsplat(0.5f);
-            const vf8 t0_1 = d0_1 * vsplat(0.5f);
-            const vf8 t0_2 = d0_2 * vsplat(0.5f);
-            const vf8 t1_0 = d0_0 * vsplat(0.5f) + d1_0 * vsplat(0.5f) + d2_0 * vsplat(0.5f);
-            const vf8 t1_1 = d0_1 * vsplat(0.5f) + d1_1 * vsplat(0.5f) + d2_1 * vsplat(0.5f);
-            const vf8 t1_2 = d0_2 * vsplat(0.5f) + d1_2 * vsplat(0.5f) + d2_2 * vsplat(0.5f);
-            const vf8 t2_0 = -d0_0 * vsplat(1.0f / 6.0f) + d1_0 * vsplat(1.0f / 6.0f) - d2_0 * vsplat(1.0f / 6.0f);
-            const vf8 t2_1 = -d0_1 * vsplat(1.0f / 6.0f) + d1_1 * vsplat(1.0f / 6.0f) - d2_1 * vsplat(1.0f / 6.0f);
-            const vf8 t2_2 = -d0_2 * vsplat(1.0f / 6.0f) + d1_2 * vsplat(1.0f / 6.0f) - d2_2 * vsplat(1.0f / 6.0f);
-            const vf8 t3_0 = -d0_0 * vsplat(1.0f / 6.0f) - d1_0 * vsplat(1.0f / 3.0f) - d2_0 * vsplat(2.0f / 3.0f);
-            const vf8 t3_1 = -d0_1 * vsplat(1.0f / 6.0f) - d1_1 * vsplat(1.0f / 3.0f) - d2_1 * vsplat(2.0f / 3.0f);
-            const vf8 t3_2 = -d0_2 * vsplat(1.0f / 6.0f) - d1_2 * vsplat(1.0f / 3.0f) - d2_2 * vsplat(2.0f / 3.0f);
-            const vf8 t4_0 = d2_0;
-            const vf8 t4_1 = d2_1;
-            const vf8 t4_2 = d2_2;
-            const vf8 u0_0 = t0_0 * vsplat(0.5f);
-            const vf8 u0_1 = t0_0 * vsplat(0.5f) + t0_1 * vsplat(0.5f) + t0_2 * vsplat(0.5f);
-            const vf8 u0_2 = -t0_0 * vsplat(1.0f / 6.0f) + t0_1 * vsplat(1.0f / 6.0f) - t0_2 * vsplat(1.0f / 6.0f);
-            const vf8 u0_3 = -t0_0 * vsplat(1.0f / 6.0f) - t0_1 * vsplat(1.0f / 3.0f) - t0_2 * vsplat(2.0f / 3.0f);
-            const vf8 u0_4 = t0_2;
-            const vf8 u1_0 = t1_0 * vsplat(0.5f);
-            const vf8 u1_1 = t1_0 * vsplat(0.5f) + t1_1 * vsplat(0.5f) + t1_2 * vsplat(0.5f);
-            const vf8 u1_2 = -t1_0 * vsplat(1.0f / 6.0f) + t1_1 * vsplat(1.0f / 6.0f) - t1_2 * vsplat(1.0f / 6.0f);
-            const vf8 u1_3 = -t1_0 * vsplat(1.0f / 6.0f) - t1_1 * vsplat(1.0f / 3.0f) - t1_2 * vsplat(2.0f / 3.0f);
-            const vf8 u1_4 = t1_2;
-            const vf8 u2_0 = t2_0 * vsplat(0.5f);
-            const vf8 u2_1 = t2_0 * vsplat(0.5f) + t2_1 * vsplat(0.5f) + t2_2 * vsplat(0.5f);
-            const vf8 u2_2 = -t2_0 * vsplat(1.0f / 6.0f) + t2_1 * vsplat(1.0f / 6.0f) - t2_2 * vsplat(1.0f / 6.0f);
-            const vf8 u2_3 = -t2_0 * vsplat(1.0f / 6.0f) - t2_1 * vsplat(1.0f / 3.0f) - t2_2 * vsplat(2.0f / 3.0f);
-            const vf8 u2_4 = t2_2;
-            const vf8 u3_0 = t3_0 * vsplat(0.5f);
-            const vf8 u3_1 = t3_0 * vsplat(0.5f) + t3_1 * vsplat(0.5f) + t3_2 * vsplat(0.5f);
-            const vf8 u3_2 = -t3_0 * vsplat(1.0f / 6.0f) + t3_1 * vsplat(1.0f / 6.0f) - t3_2 * vsplat(1.0f / 6.0f);
-            const vf8 u3_3 = -t3_0 * vsplat(1.0f / 6.0f) - t3_1 * vsplat(1.0f / 3.0f) - t3_2 * vsplat(2.0f / 3.0f);
-            const vf8 u3_4 = t3_2;
-            const vf8 u4_0 = t4_0 * vsplat(0.5f);
-            const vf8 u4_1 = t4_0 * vsplat(0.5f) + t4_1 * vsplat(0.5f) + t4_2 * vsplat(0.5f);
-            const vf8 u4_2 = -t4_0 * vsplat(1.0f / 6.0f) + t4_1 * vsplat(1.0f / 6.0f) - t4_2 * vsplat(1.0f / 6.0f);
-            const vf8 u4_3 = -t4_0 * vsplat(1.0f / 6.0f) - t4_1 * vsplat(1.0f / 3.0f) - t4_2 * vsplat(2.0f / 3.0f);
-            const vf8 u4_4 = t4_2;
-            vstore(o + 0, u0_0);
-            vstore(o + 2048, u0_1);
-            vstore(o + 4096, u0_2);
-            vstore(o + 6144, u0_3);
-            vstore(o + 8192, u0_4);
-            vstore(o + 10240, u1_0);
-            vstore(o + 12288, u1_1);
-            vstore(o + 14336, u1_2);
-            vstore(o + 16384, u1_3);
-            vstore(o + 18432, u1_4);
-            vstore(o + 20480, u2_0);
-            vstore(o + 22528, u2_1);
-            vstore(o + 24576, u2_2);
-            vstore(o + 26624, u2_3);
-            vstore(o + 28672, u2_4);
-            vstore(o + 30720, u3_0);
-            vstore(o + 32768, u3_1);
-            vstore(o + 34816, u3_2);
-            vstore(o + 36864, u3_3);
-            vstore(o + 38912, u3_4);
-            vstore(o + 40960, u4_0);
-            vstore(o + 43008, u4_1);
-            vstore(o + 45056, u4_2);
-            vstore(o + 47104, u4_3);
-            vstore(o + 49152, u4_4);
+            vf8 t[ALPHA][R];
+            int a, b, k;
+            #pragma GCC unroll 8
+            for (a = 0; a < ALPHA; a++) {
+                #pragma GCC unroll 8
+                for (b = 0; b < R; b++) {
+                    vf8 acc = vsplat(-0.0f);   /* x + -0 is x: no add */
+                    #pragma GCC unroll 8
+                    for (k = 0; k < R; k++) {
+                        if (g[a][k] != 0.0f) {
+                            acc += vsplat(g[a][k]) * vload(s + (k * R + b) * 2048);
+                        }
+                    }
+                    t[a][b] = acc;
+                }
+            }
+            #pragma GCC unroll 8
+            for (a = 0; a < ALPHA; a++) {
+                #pragma GCC unroll 8
+                for (b = 0; b < ALPHA; b++) {
+                    vf8 acc = vsplat(-0.0f);   /* x + -0 is x: no add */
+                    #pragma GCC unroll 8
+                    for (k = 0; k < R; k++) {
+                        if (g[b][k] != 0.0f) {
+                            acc += vsplat(g[b][k]) * t[a][k];
+                        }
+                    }
+                    vstore(o + (a * ALPHA + b) * 2048, acc);
+                }
+            }
         }
     }
 }
@@ -901,70 +785,51 @@ static void conv2_wino_prepare(const float *restrict wu, float *restrict wut, fl
 
 static void conv2_wino_finish(const float *restrict wdu, float *restrict grads)
 {
+    /* Winograd F(M, R) x F(M, R): M outputs of an R-tap kernel from ALPHA inputs a side */
+    enum { M = 3, R = 3, ALPHA = M + R - 1 };
+    static const float g[ALPHA][R] = {
+        { 0.5f, 0, 0 },
+        { 0.5f, 0.5f, 0.5f },
+        { -0.166666672f, 0.166666672f, -0.166666672f },
+        { -0.166666672f, -0.333333343f, -0.666666687f },
+        { 0, 0, 1 },
+    };
     float *restrict gkern = grads + P_CONV2_KERNEL;
     int ci, cb;
     for (ci = 0; ci < 32; ci++) {
         for (cb = 0; cb < 64; cb += 8) {
             const float *restrict s = wdu + ci * 64 + cb;
             float *restrict o = gkern + ci * 64 + cb;
-            const vf8 d0_0 = vload(s + 0);
-            const vf8 d0_1 = vload(s + 2048);
-            const vf8 d0_2 = vload(s + 4096);
-            const vf8 d0_3 = vload(s + 6144);
-            const vf8 d0_4 = vload(s + 8192);
-            const vf8 d1_0 = vload(s + 10240);
-            const vf8 d1_1 = vload(s + 12288);
-            const vf8 d1_2 = vload(s + 14336);
-            const vf8 d1_3 = vload(s + 16384);
-            const vf8 d1_4 = vload(s + 18432);
-            const vf8 d2_0 = vload(s + 20480);
-            const vf8 d2_1 = vload(s + 22528);
-            const vf8 d2_2 = vload(s + 24576);
-            const vf8 d2_3 = vload(s + 26624);
-            const vf8 d2_4 = vload(s + 28672);
-            const vf8 d3_0 = vload(s + 30720);
-            const vf8 d3_1 = vload(s + 32768);
-            const vf8 d3_2 = vload(s + 34816);
-            const vf8 d3_3 = vload(s + 36864);
-            const vf8 d3_4 = vload(s + 38912);
-            const vf8 d4_0 = vload(s + 40960);
-            const vf8 d4_1 = vload(s + 43008);
-            const vf8 d4_2 = vload(s + 45056);
-            const vf8 d4_3 = vload(s + 47104);
-            const vf8 d4_4 = vload(s + 49152);
-            const vf8 t0_0 = d0_0 * vsplat(0.5f) + d1_0 * vsplat(0.5f) - d2_0 * vsplat(1.0f / 6.0f) - d3_0 * vsplat(1.0f / 6.0f);
-            const vf8 t0_1 = d0_1 * vsplat(0.5f) + d1_1 * vsplat(0.5f) - d2_1 * vsplat(1.0f / 6.0f) - d3_1 * vsplat(1.0f / 6.0f);
-            const vf8 t0_2 = d0_2 * vsplat(0.5f) + d1_2 * vsplat(0.5f) - d2_2 * vsplat(1.0f / 6.0f) - d3_2 * vsplat(1.0f / 6.0f);
-            const vf8 t0_3 = d0_3 * vsplat(0.5f) + d1_3 * vsplat(0.5f) - d2_3 * vsplat(1.0f / 6.0f) - d3_3 * vsplat(1.0f / 6.0f);
-            const vf8 t0_4 = d0_4 * vsplat(0.5f) + d1_4 * vsplat(0.5f) - d2_4 * vsplat(1.0f / 6.0f) - d3_4 * vsplat(1.0f / 6.0f);
-            const vf8 t1_0 = d1_0 * vsplat(0.5f) + d2_0 * vsplat(1.0f / 6.0f) - d3_0 * vsplat(1.0f / 3.0f);
-            const vf8 t1_1 = d1_1 * vsplat(0.5f) + d2_1 * vsplat(1.0f / 6.0f) - d3_1 * vsplat(1.0f / 3.0f);
-            const vf8 t1_2 = d1_2 * vsplat(0.5f) + d2_2 * vsplat(1.0f / 6.0f) - d3_2 * vsplat(1.0f / 3.0f);
-            const vf8 t1_3 = d1_3 * vsplat(0.5f) + d2_3 * vsplat(1.0f / 6.0f) - d3_3 * vsplat(1.0f / 3.0f);
-            const vf8 t1_4 = d1_4 * vsplat(0.5f) + d2_4 * vsplat(1.0f / 6.0f) - d3_4 * vsplat(1.0f / 3.0f);
-            const vf8 t2_0 = d1_0 * vsplat(0.5f) - d2_0 * vsplat(1.0f / 6.0f) - d3_0 * vsplat(2.0f / 3.0f) + d4_0;
-            const vf8 t2_1 = d1_1 * vsplat(0.5f) - d2_1 * vsplat(1.0f / 6.0f) - d3_1 * vsplat(2.0f / 3.0f) + d4_1;
-            const vf8 t2_2 = d1_2 * vsplat(0.5f) - d2_2 * vsplat(1.0f / 6.0f) - d3_2 * vsplat(2.0f / 3.0f) + d4_2;
-            const vf8 t2_3 = d1_3 * vsplat(0.5f) - d2_3 * vsplat(1.0f / 6.0f) - d3_3 * vsplat(2.0f / 3.0f) + d4_3;
-            const vf8 t2_4 = d1_4 * vsplat(0.5f) - d2_4 * vsplat(1.0f / 6.0f) - d3_4 * vsplat(2.0f / 3.0f) + d4_4;
-            const vf8 u0_0 = t0_0 * vsplat(0.5f) + t0_1 * vsplat(0.5f) - t0_2 * vsplat(1.0f / 6.0f) - t0_3 * vsplat(1.0f / 6.0f);
-            const vf8 u0_1 = t0_1 * vsplat(0.5f) + t0_2 * vsplat(1.0f / 6.0f) - t0_3 * vsplat(1.0f / 3.0f);
-            const vf8 u0_2 = t0_1 * vsplat(0.5f) - t0_2 * vsplat(1.0f / 6.0f) - t0_3 * vsplat(2.0f / 3.0f) + t0_4;
-            const vf8 u1_0 = t1_0 * vsplat(0.5f) + t1_1 * vsplat(0.5f) - t1_2 * vsplat(1.0f / 6.0f) - t1_3 * vsplat(1.0f / 6.0f);
-            const vf8 u1_1 = t1_1 * vsplat(0.5f) + t1_2 * vsplat(1.0f / 6.0f) - t1_3 * vsplat(1.0f / 3.0f);
-            const vf8 u1_2 = t1_1 * vsplat(0.5f) - t1_2 * vsplat(1.0f / 6.0f) - t1_3 * vsplat(2.0f / 3.0f) + t1_4;
-            const vf8 u2_0 = t2_0 * vsplat(0.5f) + t2_1 * vsplat(0.5f) - t2_2 * vsplat(1.0f / 6.0f) - t2_3 * vsplat(1.0f / 6.0f);
-            const vf8 u2_1 = t2_1 * vsplat(0.5f) + t2_2 * vsplat(1.0f / 6.0f) - t2_3 * vsplat(1.0f / 3.0f);
-            const vf8 u2_2 = t2_1 * vsplat(0.5f) - t2_2 * vsplat(1.0f / 6.0f) - t2_3 * vsplat(2.0f / 3.0f) + t2_4;
-            vstore(o + 0, vload(o + 0) + u0_0);
-            vstore(o + 2048, vload(o + 2048) + u0_1);
-            vstore(o + 4096, vload(o + 4096) + u0_2);
-            vstore(o + 6144, vload(o + 6144) + u1_0);
-            vstore(o + 8192, vload(o + 8192) + u1_1);
-            vstore(o + 10240, vload(o + 10240) + u1_2);
-            vstore(o + 12288, vload(o + 12288) + u2_0);
-            vstore(o + 14336, vload(o + 14336) + u2_1);
-            vstore(o + 16384, vload(o + 16384) + u2_2);
+            vf8 t[R][ALPHA];
+            int a, b, k;
+            #pragma GCC unroll 8
+            for (a = 0; a < R; a++) {
+                #pragma GCC unroll 8
+                for (b = 0; b < ALPHA; b++) {
+                    vf8 acc = vsplat(-0.0f);   /* x + -0 is x: no add */
+                    #pragma GCC unroll 8
+                    for (k = 0; k < ALPHA; k++) {
+                        if (g[k][a] != 0.0f) {
+                            acc += vsplat(g[k][a]) * vload(s + (k * ALPHA + b) * 2048);
+                        }
+                    }
+                    t[a][b] = acc;
+                }
+            }
+            #pragma GCC unroll 8
+            for (a = 0; a < R; a++) {
+                #pragma GCC unroll 8
+                for (b = 0; b < R; b++) {
+                    vf8 acc = vsplat(-0.0f);   /* x + -0 is x: no add */
+                    #pragma GCC unroll 8
+                    for (k = 0; k < ALPHA; k++) {
+                        if (g[k][b] != 0.0f) {
+                            acc += vsplat(g[k][b]) * t[a][k];
+                        }
+                    }
+                    vstore(o + (a * R + b) * 2048, vload(o + (a * R + b) * 2048) + acc);
+                }
+            }
         }
     }
 }
@@ -995,204 +860,107 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
         float *restrict dsrc = w + W_CONV2_DPAD;
         float *restrict din = w + W_POOL1_DOUT;
         (void)params;
+        /* Winograd F(M, R) x F(M, R): M outputs of an R-tap kernel from ALPHA inputs a side */
+        enum { M = 3, R = 3, ALPHA = M + R - 1, TILES_H = 5, TILES_W = 5, TILES = TILES_H * TILES_W, PAD_W = 17 };
+        static const float bt[ALPHA][ALPHA] = {
+            { 2, -1, -2, 1, 0 },
+            { 0, 2, 1, -1, 0 },
+            { 0, 2, -3, 1, 0 },
+            { 0, 1, 0, -1, 0 },
+            { 0, 2, -1, -2, 1 },
+        };
+        static const float at[M][ALPHA] = {
+            { 1, 1, 1, 1, 0 },
+            { 0, 1, -1, 2, 0 },
+            { 0, 1, 1, 4, 1 },
+        };
         int ty, tx, cb, xi;
-        for (ty = 0; ty < 5; ty++) {
-            for (tx = 0; tx < 5; tx++) {
+        /* Z = A dy AT per output tile, dy zero outside the map */
+        for (ty = 0; ty < TILES_H; ty++) {
+            for (tx = 0; tx < TILES_W; tx++) {
                 for (cb = 0; cb < 64; cb += 8) {
-                    const float *restrict dy = dz + (ty * 42 + tx * 3) * 64 + cb;
-                    float *restrict z = wm + (ty * 5 + tx) * 64 + cb;
-                    const vf8 d0_0 = vload(dy + 0);
-                    const vf8 d0_1 = vload(dy + 64);
-                    const vf8 d0_2 = tx * 3 + 2 < 14 ? vload(dy + 128) : vsplat(0.0f);
-                    const vf8 d1_0 = vload(dy + 896);
-                    const vf8 d1_1 = vload(dy + 960);
-                    const vf8 d1_2 = tx * 3 + 2 < 14 ? vload(dy + 1024) : vsplat(0.0f);
-                    const vf8 d2_0 = ty * 3 + 2 < 14 ? vload(dy + 1792) : vsplat(0.0f);
-                    const vf8 d2_1 = ty * 3 + 2 < 14 ? vload(dy + 1856) : vsplat(0.0f);
-                    const vf8 d2_2 = ty * 3 + 2 < 14 && tx * 3 + 2 < 14 ? vload(dy + 1920) : vsplat(0.0f);
-                    const vf8 t0_0 = d0_0;
-                    const vf8 t0_1 = d0_1;
-                    const vf8 t0_2 = d0_2;
-                    const vf8 t1_0 = d0_0 + d1_0 + d2_0;
-                    const vf8 t1_1 = d0_1 + d1_1 + d2_1;
-                    const vf8 t1_2 = d0_2 + d1_2 + d2_2;
-                    const vf8 t2_0 = d0_0 - d1_0 + d2_0;
-                    const vf8 t2_1 = d0_1 - d1_1 + d2_1;
-                    const vf8 t2_2 = d0_2 - d1_2 + d2_2;
-                    const vf8 t3_0 = d0_0 + d1_0 * vsplat(2.0f) + d2_0 * vsplat(4.0f);
-                    const vf8 t3_1 = d0_1 + d1_1 * vsplat(2.0f) + d2_1 * vsplat(4.0f);
-                    const vf8 t3_2 = d0_2 + d1_2 * vsplat(2.0f) + d2_2 * vsplat(4.0f);
-                    const vf8 t4_0 = d2_0;
-                    const vf8 t4_1 = d2_1;
-                    const vf8 t4_2 = d2_2;
-                    const vf8 z0_0 = t0_0;
-                    const vf8 z0_1 = t0_0 + t0_1 + t0_2;
-                    const vf8 z0_2 = t0_0 - t0_1 + t0_2;
-                    const vf8 z0_3 = t0_0 + t0_1 * vsplat(2.0f) + t0_2 * vsplat(4.0f);
-                    const vf8 z0_4 = t0_2;
-                    const vf8 z1_0 = t1_0;
-                    const vf8 z1_1 = t1_0 + t1_1 + t1_2;
-                    const vf8 z1_2 = t1_0 - t1_1 + t1_2;
-                    const vf8 z1_3 = t1_0 + t1_1 * vsplat(2.0f) + t1_2 * vsplat(4.0f);
-                    const vf8 z1_4 = t1_2;
-                    const vf8 z2_0 = t2_0;
-                    const vf8 z2_1 = t2_0 + t2_1 + t2_2;
-                    const vf8 z2_2 = t2_0 - t2_1 + t2_2;
-                    const vf8 z2_3 = t2_0 + t2_1 * vsplat(2.0f) + t2_2 * vsplat(4.0f);
-                    const vf8 z2_4 = t2_2;
-                    const vf8 z3_0 = t3_0;
-                    const vf8 z3_1 = t3_0 + t3_1 + t3_2;
-                    const vf8 z3_2 = t3_0 - t3_1 + t3_2;
-                    const vf8 z3_3 = t3_0 + t3_1 * vsplat(2.0f) + t3_2 * vsplat(4.0f);
-                    const vf8 z3_4 = t3_2;
-                    const vf8 z4_0 = t4_0;
-                    const vf8 z4_1 = t4_0 + t4_1 + t4_2;
-                    const vf8 z4_2 = t4_0 - t4_1 + t4_2;
-                    const vf8 z4_3 = t4_0 + t4_1 * vsplat(2.0f) + t4_2 * vsplat(4.0f);
-                    const vf8 z4_4 = t4_2;
-                    vstore(z + 0, z0_0);
-                    vstore(z + 1600, z0_1);
-                    vstore(z + 3200, z0_2);
-                    vstore(z + 4800, z0_3);
-                    vstore(z + 6400, z0_4);
-                    vstore(z + 8000, z1_0);
-                    vstore(z + 9600, z1_1);
-                    vstore(z + 11200, z1_2);
-                    vstore(z + 12800, z1_3);
-                    vstore(z + 14400, z1_4);
-                    vstore(z + 16000, z2_0);
-                    vstore(z + 17600, z2_1);
-                    vstore(z + 19200, z2_2);
-                    vstore(z + 20800, z2_3);
-                    vstore(z + 22400, z2_4);
-                    vstore(z + 24000, z3_0);
-                    vstore(z + 25600, z3_1);
-                    vstore(z + 27200, z3_2);
-                    vstore(z + 28800, z3_3);
-                    vstore(z + 30400, z3_4);
-                    vstore(z + 32000, z4_0);
-                    vstore(z + 33600, z4_1);
-                    vstore(z + 35200, z4_2);
-                    vstore(z + 36800, z4_3);
-                    vstore(z + 38400, z4_4);
+                    const float *restrict dy = dz + (ty * M * 14 + tx * M) * 64 + cb;
+                    float *restrict z = wm + (ty * TILES_W + tx) * 64 + cb;
+                    vf8 t[ALPHA][M];
+                    int a, b, k;
+                    #pragma GCC unroll 8
+                    for (a = 0; a < ALPHA; a++) {
+                        #pragma GCC unroll 8
+                        for (b = 0; b < M; b++) {
+                            vf8 acc = vsplat(-0.0f);   /* x + -0 is x: no add */
+                            #pragma GCC unroll 8
+                            for (k = 0; k < M; k++) {
+                                if (at[k][a] != 0.0f) {
+                                    acc += vsplat(at[k][a]) * (ty * M + k < 14 && tx * M + b < 14 ? vload(dy + (k * 14 + b) * 64) : vsplat(0.0f));
+                                }
+                            }
+                            t[a][b] = acc;
+                        }
+                    }
+                    #pragma GCC unroll 8
+                    for (a = 0; a < ALPHA; a++) {
+                        #pragma GCC unroll 8
+                        for (b = 0; b < ALPHA; b++) {
+                            vf8 acc = vsplat(-0.0f);   /* x + -0 is x: no add */
+                            #pragma GCC unroll 8
+                            for (k = 0; k < M; k++) {
+                                if (at[k][b] != 0.0f) {
+                                    acc += vsplat(at[k][b]) * t[a][k];
+                                }
+                            }
+                            vstore(z + (a * ALPHA + b) * TILES * 64, acc);
+                        }
+                    }
                 }
             }
         }
-        for (ty = 0; ty < 5; ty++) {
-            for (tx = 0; tx < 5; tx++) {
+        /* V = BT d B per input tile */
+        for (ty = 0; ty < TILES_H; ty++) {
+            for (tx = 0; tx < TILES_W; tx++) {
                 for (cb = 0; cb < 32; cb += 8) {
-                    const float *restrict img = src + (ty * 51 + tx * 3) * 32 + cb;
-                    float *restrict v = wv + (ty * 5 + tx) * 32 + cb;
-                    const vf8 d0_0 = vload(img + 0);
-                    const vf8 d0_1 = vload(img + 32);
-                    const vf8 d0_2 = vload(img + 64);
-                    const vf8 d0_3 = vload(img + 96);
-                    const vf8 d0_4 = vload(img + 128);
-                    const vf8 d1_0 = vload(img + 544);
-                    const vf8 d1_1 = vload(img + 576);
-                    const vf8 d1_2 = vload(img + 608);
-                    const vf8 d1_3 = vload(img + 640);
-                    const vf8 d1_4 = vload(img + 672);
-                    const vf8 d2_0 = vload(img + 1088);
-                    const vf8 d2_1 = vload(img + 1120);
-                    const vf8 d2_2 = vload(img + 1152);
-                    const vf8 d2_3 = vload(img + 1184);
-                    const vf8 d2_4 = vload(img + 1216);
-                    const vf8 d3_0 = vload(img + 1632);
-                    const vf8 d3_1 = vload(img + 1664);
-                    const vf8 d3_2 = vload(img + 1696);
-                    const vf8 d3_3 = vload(img + 1728);
-                    const vf8 d3_4 = vload(img + 1760);
-                    const vf8 d4_0 = vload(img + 2176);
-                    const vf8 d4_1 = vload(img + 2208);
-                    const vf8 d4_2 = vload(img + 2240);
-                    const vf8 d4_3 = vload(img + 2272);
-                    const vf8 d4_4 = vload(img + 2304);
-                    const vf8 t0_0 = d0_0 * vsplat(2.0f) - d1_0 - d2_0 * vsplat(2.0f) + d3_0;
-                    const vf8 t0_1 = d0_1 * vsplat(2.0f) - d1_1 - d2_1 * vsplat(2.0f) + d3_1;
-                    const vf8 t0_2 = d0_2 * vsplat(2.0f) - d1_2 - d2_2 * vsplat(2.0f) + d3_2;
-                    const vf8 t0_3 = d0_3 * vsplat(2.0f) - d1_3 - d2_3 * vsplat(2.0f) + d3_3;
-                    const vf8 t0_4 = d0_4 * vsplat(2.0f) - d1_4 - d2_4 * vsplat(2.0f) + d3_4;
-                    const vf8 t1_0 = d1_0 * vsplat(2.0f) + d2_0 - d3_0;
-                    const vf8 t1_1 = d1_1 * vsplat(2.0f) + d2_1 - d3_1;
-                    const vf8 t1_2 = d1_2 * vsplat(2.0f) + d2_2 - d3_2;
-                    const vf8 t1_3 = d1_3 * vsplat(2.0f) + d2_3 - d3_3;
-                    const vf8 t1_4 = d1_4 * vsplat(2.0f) + d2_4 - d3_4;
-                    const vf8 t2_0 = d1_0 * vsplat(2.0f) - d2_0 * vsplat(3.0f) + d3_0;
-                    const vf8 t2_1 = d1_1 * vsplat(2.0f) - d2_1 * vsplat(3.0f) + d3_1;
-                    const vf8 t2_2 = d1_2 * vsplat(2.0f) - d2_2 * vsplat(3.0f) + d3_2;
-                    const vf8 t2_3 = d1_3 * vsplat(2.0f) - d2_3 * vsplat(3.0f) + d3_3;
-                    const vf8 t2_4 = d1_4 * vsplat(2.0f) - d2_4 * vsplat(3.0f) + d3_4;
-                    const vf8 t3_0 = d1_0 - d3_0;
-                    const vf8 t3_1 = d1_1 - d3_1;
-                    const vf8 t3_2 = d1_2 - d3_2;
-                    const vf8 t3_3 = d1_3 - d3_3;
-                    const vf8 t3_4 = d1_4 - d3_4;
-                    const vf8 t4_0 = d1_0 * vsplat(2.0f) - d2_0 - d3_0 * vsplat(2.0f) + d4_0;
-                    const vf8 t4_1 = d1_1 * vsplat(2.0f) - d2_1 - d3_1 * vsplat(2.0f) + d4_1;
-                    const vf8 t4_2 = d1_2 * vsplat(2.0f) - d2_2 - d3_2 * vsplat(2.0f) + d4_2;
-                    const vf8 t4_3 = d1_3 * vsplat(2.0f) - d2_3 - d3_3 * vsplat(2.0f) + d4_3;
-                    const vf8 t4_4 = d1_4 * vsplat(2.0f) - d2_4 - d3_4 * vsplat(2.0f) + d4_4;
-                    const vf8 v0_0 = t0_0 * vsplat(2.0f) - t0_1 - t0_2 * vsplat(2.0f) + t0_3;
-                    const vf8 v0_1 = t0_1 * vsplat(2.0f) + t0_2 - t0_3;
-                    const vf8 v0_2 = t0_1 * vsplat(2.0f) - t0_2 * vsplat(3.0f) + t0_3;
-                    const vf8 v0_3 = t0_1 - t0_3;
-                    const vf8 v0_4 = t0_1 * vsplat(2.0f) - t0_2 - t0_3 * vsplat(2.0f) + t0_4;
-                    const vf8 v1_0 = t1_0 * vsplat(2.0f) - t1_1 - t1_2 * vsplat(2.0f) + t1_3;
-                    const vf8 v1_1 = t1_1 * vsplat(2.0f) + t1_2 - t1_3;
-                    const vf8 v1_2 = t1_1 * vsplat(2.0f) - t1_2 * vsplat(3.0f) + t1_3;
-                    const vf8 v1_3 = t1_1 - t1_3;
-                    const vf8 v1_4 = t1_1 * vsplat(2.0f) - t1_2 - t1_3 * vsplat(2.0f) + t1_4;
-                    const vf8 v2_0 = t2_0 * vsplat(2.0f) - t2_1 - t2_2 * vsplat(2.0f) + t2_3;
-                    const vf8 v2_1 = t2_1 * vsplat(2.0f) + t2_2 - t2_3;
-                    const vf8 v2_2 = t2_1 * vsplat(2.0f) - t2_2 * vsplat(3.0f) + t2_3;
-                    const vf8 v2_3 = t2_1 - t2_3;
-                    const vf8 v2_4 = t2_1 * vsplat(2.0f) - t2_2 - t2_3 * vsplat(2.0f) + t2_4;
-                    const vf8 v3_0 = t3_0 * vsplat(2.0f) - t3_1 - t3_2 * vsplat(2.0f) + t3_3;
-                    const vf8 v3_1 = t3_1 * vsplat(2.0f) + t3_2 - t3_3;
-                    const vf8 v3_2 = t3_1 * vsplat(2.0f) - t3_2 * vsplat(3.0f) + t3_3;
-                    const vf8 v3_3 = t3_1 - t3_3;
-                    const vf8 v3_4 = t3_1 * vsplat(2.0f) - t3_2 - t3_3 * vsplat(2.0f) + t3_4;
-                    const vf8 v4_0 = t4_0 * vsplat(2.0f) - t4_1 - t4_2 * vsplat(2.0f) + t4_3;
-                    const vf8 v4_1 = t4_1 * vsplat(2.0f) + t4_2 - t4_3;
-                    const vf8 v4_2 = t4_1 * vsplat(2.0f) - t4_2 * vsplat(3.0f) + t4_3;
-                    const vf8 v4_3 = t4_1 - t4_3;
-                    const vf8 v4_4 = t4_1 * vsplat(2.0f) - t4_2 - t4_3 * vsplat(2.0f) + t4_4;
-                    vstore(v + 0, v0_0);
-                    vstore(v + 800, v0_1);
-                    vstore(v + 1600, v0_2);
-                    vstore(v + 2400, v0_3);
-                    vstore(v + 3200, v0_4);
-                    vstore(v + 4000, v1_0);
-                    vstore(v + 4800, v1_1);
-                    vstore(v + 5600, v1_2);
-                    vstore(v + 6400, v1_3);
-                    vstore(v + 7200, v1_4);
-                    vstore(v + 8000, v2_0);
-                    vstore(v + 8800, v2_1);
-                    vstore(v + 9600, v2_2);
-                    vstore(v + 10400, v2_3);
-                    vstore(v + 11200, v2_4);
-                    vstore(v + 12000, v3_0);
-                    vstore(v + 12800, v3_1);
-                    vstore(v + 13600, v3_2);
-                    vstore(v + 14400, v3_3);
-                    vstore(v + 15200, v3_4);
-                    vstore(v + 16000, v4_0);
-                    vstore(v + 16800, v4_1);
-                    vstore(v + 17600, v4_2);
-                    vstore(v + 18400, v4_3);
-                    vstore(v + 19200, v4_4);
+                    const float *restrict img = src + (ty * M * PAD_W + tx * M) * 32 + cb;
+                    float *restrict v = wv + (ty * TILES_W + tx) * 32 + cb;
+                    vf8 t[ALPHA][ALPHA];
+                    int a, b, k;
+                    #pragma GCC unroll 8
+                    for (a = 0; a < ALPHA; a++) {
+                        #pragma GCC unroll 8
+                        for (b = 0; b < ALPHA; b++) {
+                            vf8 acc = vsplat(-0.0f);   /* x + -0 is x: no add */
+                            #pragma GCC unroll 8
+                            for (k = 0; k < ALPHA; k++) {
+                                if (bt[a][k] != 0.0f) {
+                                    acc += vsplat(bt[a][k]) * vload(img + (k * PAD_W + b) * 32);
+                                }
+                            }
+                            t[a][b] = acc;
+                        }
+                    }
+                    #pragma GCC unroll 8
+                    for (a = 0; a < ALPHA; a++) {
+                        #pragma GCC unroll 8
+                        for (b = 0; b < ALPHA; b++) {
+                            vf8 acc = vsplat(-0.0f);   /* x + -0 is x: no add */
+                            #pragma GCC unroll 8
+                            for (k = 0; k < ALPHA; k++) {
+                                if (bt[b][k] != 0.0f) {
+                                    acc += vsplat(bt[b][k]) * t[a][k];
+                                }
+                            }
+                            vstore(v + (a * ALPHA + b) * TILES * 32, acc);
+                        }
+                    }
                 }
             }
         }
+        /* dU += V^T Z per position xi of a tile */
 #if defined(__AVX512VL__)
-        for (xi = 0; xi < 25; xi++) {
-            const float *restrict ax = wv + xi * 800;
-            const float *restrict bx = wm + xi * 1600;
+        for (xi = 0; xi < ALPHA * ALPHA; xi++) {
+            const float *restrict ax = wv + xi * TILES * 32;
+            const float *restrict bx = wm + xi * TILES * 64;
             float *restrict dx = wdu + xi * 2048;
             int i, j, k;
-            for (i = 0; i < 30; i += 6) {
+            for (i = 0; i + 6 <= 32; i += 6) {
                 for (j = 0; j < 64; j += 32) {
                     float *restrict o = dx + i * 64 + j;
                     vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f), a0_2 = vsplat(0.0f), a0_3 = vsplat(0.0f);
@@ -1201,9 +969,9 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
                     vf8 a3_0 = vsplat(0.0f), a3_1 = vsplat(0.0f), a3_2 = vsplat(0.0f), a3_3 = vsplat(0.0f);
                     vf8 a4_0 = vsplat(0.0f), a4_1 = vsplat(0.0f), a4_2 = vsplat(0.0f), a4_3 = vsplat(0.0f);
                     vf8 a5_0 = vsplat(0.0f), a5_1 = vsplat(0.0f), a5_2 = vsplat(0.0f), a5_3 = vsplat(0.0f);
-                    for (k = 0; k < 25; k++) {
-                        const float *restrict ak = ax + i * 1 + k * 32;
-                        const vf8 b0 = vload(bx + k * 64 + j + 0), b1 = vload(bx + k * 64 + j + 8), b2 = vload(bx + k * 64 + j + 16), b3 = vload(bx + k * 64 + j + 24);
+                    for (k = 0; k < TILES; k++) {
+                        const float *restrict ak = ax + i + k * 32;
+                        const vf8 b0 = vload(bx + k * 64 + j), b1 = vload(bx + k * 64 + j + 8), b2 = vload(bx + k * 64 + j + 16), b3 = vload(bx + k * 64 + j + 24);
                         vf8 s;
                         s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1; a0_2 += s * b2; a0_3 += s * b3;
                         s = vsplat(ak[1]); a1_0 += s * b0; a1_1 += s * b1; a1_2 += s * b2; a1_3 += s * b3;
@@ -1212,7 +980,7 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
                         s = vsplat(ak[4]); a4_0 += s * b0; a4_1 += s * b1; a4_2 += s * b2; a4_3 += s * b3;
                         s = vsplat(ak[5]); a5_0 += s * b0; a5_1 += s * b1; a5_2 += s * b2; a5_3 += s * b3;
                     }
-                    vstore(o + 0, vload(o + 0) + a0_0);
+                    vstore(o, vload(o) + a0_0);
                     vstore(o + 8, vload(o + 8) + a0_1);
                     vstore(o + 16, vload(o + 16) + a0_2);
                     vstore(o + 24, vload(o + 24) + a0_3);
@@ -1238,19 +1006,19 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
                     vstore(o + 344, vload(o + 344) + a5_3);
                 }
             }
-            i = 30;
+            /* the last 2 rows */
             for (j = 0; j < 64; j += 32) {
                 float *restrict o = dx + i * 64 + j;
                 vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f), a0_2 = vsplat(0.0f), a0_3 = vsplat(0.0f);
                 vf8 a1_0 = vsplat(0.0f), a1_1 = vsplat(0.0f), a1_2 = vsplat(0.0f), a1_3 = vsplat(0.0f);
-                for (k = 0; k < 25; k++) {
-                    const float *restrict ak = ax + i * 1 + k * 32;
-                    const vf8 b0 = vload(bx + k * 64 + j + 0), b1 = vload(bx + k * 64 + j + 8), b2 = vload(bx + k * 64 + j + 16), b3 = vload(bx + k * 64 + j + 24);
+                for (k = 0; k < TILES; k++) {
+                    const float *restrict ak = ax + i + k * 32;
+                    const vf8 b0 = vload(bx + k * 64 + j), b1 = vload(bx + k * 64 + j + 8), b2 = vload(bx + k * 64 + j + 16), b3 = vload(bx + k * 64 + j + 24);
                     vf8 s;
                     s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1; a0_2 += s * b2; a0_3 += s * b3;
                     s = vsplat(ak[1]); a1_0 += s * b0; a1_1 += s * b1; a1_2 += s * b2; a1_3 += s * b3;
                 }
-                vstore(o + 0, vload(o + 0) + a0_0);
+                vstore(o, vload(o) + a0_0);
                 vstore(o + 8, vload(o + 8) + a0_1);
                 vstore(o + 16, vload(o + 16) + a0_2);
                 vstore(o + 24, vload(o + 24) + a0_3);
@@ -1261,12 +1029,12 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
             }
         }
 #else
-        for (xi = 0; xi < 25; xi++) {
-            const float *restrict ax = wv + xi * 800;
-            const float *restrict bx = wm + xi * 1600;
+        for (xi = 0; xi < ALPHA * ALPHA; xi++) {
+            const float *restrict ax = wv + xi * TILES * 32;
+            const float *restrict bx = wm + xi * TILES * 64;
             float *restrict dx = wdu + xi * 2048;
             int i, j, k;
-            for (i = 0; i < 30; i += 6) {
+            for (i = 0; i + 6 <= 32; i += 6) {
                 for (j = 0; j < 64; j += 16) {
                     float *restrict o = dx + i * 64 + j;
                     vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f);
@@ -1275,9 +1043,9 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
                     vf8 a3_0 = vsplat(0.0f), a3_1 = vsplat(0.0f);
                     vf8 a4_0 = vsplat(0.0f), a4_1 = vsplat(0.0f);
                     vf8 a5_0 = vsplat(0.0f), a5_1 = vsplat(0.0f);
-                    for (k = 0; k < 25; k++) {
-                        const float *restrict ak = ax + i * 1 + k * 32;
-                        const vf8 b0 = vload(bx + k * 64 + j + 0), b1 = vload(bx + k * 64 + j + 8);
+                    for (k = 0; k < TILES; k++) {
+                        const float *restrict ak = ax + i + k * 32;
+                        const vf8 b0 = vload(bx + k * 64 + j), b1 = vload(bx + k * 64 + j + 8);
                         vf8 s;
                         s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1;
                         s = vsplat(ak[1]); a1_0 += s * b0; a1_1 += s * b1;
@@ -1286,7 +1054,7 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
                         s = vsplat(ak[4]); a4_0 += s * b0; a4_1 += s * b1;
                         s = vsplat(ak[5]); a5_0 += s * b0; a5_1 += s * b1;
                     }
-                    vstore(o + 0, vload(o + 0) + a0_0);
+                    vstore(o, vload(o) + a0_0);
                     vstore(o + 8, vload(o + 8) + a0_1);
                     vstore(o + 64, vload(o + 64) + a1_0);
                     vstore(o + 72, vload(o + 72) + a1_1);
@@ -1300,100 +1068,97 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
                     vstore(o + 328, vload(o + 328) + a5_1);
                 }
             }
-            i = 30;
+            /* the last 2 rows */
             for (j = 0; j < 64; j += 16) {
                 float *restrict o = dx + i * 64 + j;
                 vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f);
                 vf8 a1_0 = vsplat(0.0f), a1_1 = vsplat(0.0f);
-                for (k = 0; k < 25; k++) {
-                    const float *restrict ak = ax + i * 1 + k * 32;
-                    const vf8 b0 = vload(bx + k * 64 + j + 0), b1 = vload(bx + k * 64 + j + 8);
+                for (k = 0; k < TILES; k++) {
+                    const float *restrict ak = ax + i + k * 32;
+                    const vf8 b0 = vload(bx + k * 64 + j), b1 = vload(bx + k * 64 + j + 8);
                     vf8 s;
                     s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1;
                     s = vsplat(ak[1]); a1_0 += s * b0; a1_1 += s * b1;
                 }
-                vstore(o + 0, vload(o + 0) + a0_0);
+                vstore(o, vload(o) + a0_0);
                 vstore(o + 8, vload(o + 8) + a0_1);
                 vstore(o + 64, vload(o + 64) + a1_0);
                 vstore(o + 72, vload(o + 72) + a1_1);
             }
         }
 #endif
+        /* W = Z U^T (into wv) per position xi of a tile */
 #if defined(__AVX512VL__)
-        for (xi = 0; xi < 25; xi++) {
-            const float *restrict ax = wm + xi * 1600;
+        for (xi = 0; xi < ALPHA * ALPHA; xi++) {
+            const float *restrict ax = wm + xi * TILES * 64;
             const float *restrict bx = wut + xi * 2048;
-            float *restrict dx = wv + xi * 800;
-            int i, j, k;
-            for (i = 0; i < 24; i += 6) {
-                for (j = 0; j < 32; j += 32) {
-                    float *restrict o = dx + i * 32 + j;
-                    vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f), a0_2 = vsplat(0.0f), a0_3 = vsplat(0.0f);
-                    vf8 a1_0 = vsplat(0.0f), a1_1 = vsplat(0.0f), a1_2 = vsplat(0.0f), a1_3 = vsplat(0.0f);
-                    vf8 a2_0 = vsplat(0.0f), a2_1 = vsplat(0.0f), a2_2 = vsplat(0.0f), a2_3 = vsplat(0.0f);
-                    vf8 a3_0 = vsplat(0.0f), a3_1 = vsplat(0.0f), a3_2 = vsplat(0.0f), a3_3 = vsplat(0.0f);
-                    vf8 a4_0 = vsplat(0.0f), a4_1 = vsplat(0.0f), a4_2 = vsplat(0.0f), a4_3 = vsplat(0.0f);
-                    vf8 a5_0 = vsplat(0.0f), a5_1 = vsplat(0.0f), a5_2 = vsplat(0.0f), a5_3 = vsplat(0.0f);
-                    for (k = 0; k < 64; k++) {
-                        const float *restrict ak = ax + i * 64 + k * 1;
-                        const vf8 b0 = vload(bx + k * 32 + j + 0), b1 = vload(bx + k * 32 + j + 8), b2 = vload(bx + k * 32 + j + 16), b3 = vload(bx + k * 32 + j + 24);
-                        vf8 s;
-                        s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1; a0_2 += s * b2; a0_3 += s * b3;
-                        s = vsplat(ak[64]); a1_0 += s * b0; a1_1 += s * b1; a1_2 += s * b2; a1_3 += s * b3;
-                        s = vsplat(ak[128]); a2_0 += s * b0; a2_1 += s * b1; a2_2 += s * b2; a2_3 += s * b3;
-                        s = vsplat(ak[192]); a3_0 += s * b0; a3_1 += s * b1; a3_2 += s * b2; a3_3 += s * b3;
-                        s = vsplat(ak[256]); a4_0 += s * b0; a4_1 += s * b1; a4_2 += s * b2; a4_3 += s * b3;
-                        s = vsplat(ak[320]); a5_0 += s * b0; a5_1 += s * b1; a5_2 += s * b2; a5_3 += s * b3;
-                    }
-                    vstore(o + 0, a0_0);
-                    vstore(o + 8, a0_1);
-                    vstore(o + 16, a0_2);
-                    vstore(o + 24, a0_3);
-                    vstore(o + 32, a1_0);
-                    vstore(o + 40, a1_1);
-                    vstore(o + 48, a1_2);
-                    vstore(o + 56, a1_3);
-                    vstore(o + 64, a2_0);
-                    vstore(o + 72, a2_1);
-                    vstore(o + 80, a2_2);
-                    vstore(o + 88, a2_3);
-                    vstore(o + 96, a3_0);
-                    vstore(o + 104, a3_1);
-                    vstore(o + 112, a3_2);
-                    vstore(o + 120, a3_3);
-                    vstore(o + 128, a4_0);
-                    vstore(o + 136, a4_1);
-                    vstore(o + 144, a4_2);
-                    vstore(o + 152, a4_3);
-                    vstore(o + 160, a5_0);
-                    vstore(o + 168, a5_1);
-                    vstore(o + 176, a5_2);
-                    vstore(o + 184, a5_3);
-                }
-            }
-            i = 24;
-            for (j = 0; j < 32; j += 32) {
-                float *restrict o = dx + i * 32 + j;
+            float *restrict dx = wv + xi * TILES * 32;
+            int i, k;
+            for (i = 0; i + 6 <= TILES; i += 6) {
+                float *restrict o = dx + i * 32;
                 vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f), a0_2 = vsplat(0.0f), a0_3 = vsplat(0.0f);
+                vf8 a1_0 = vsplat(0.0f), a1_1 = vsplat(0.0f), a1_2 = vsplat(0.0f), a1_3 = vsplat(0.0f);
+                vf8 a2_0 = vsplat(0.0f), a2_1 = vsplat(0.0f), a2_2 = vsplat(0.0f), a2_3 = vsplat(0.0f);
+                vf8 a3_0 = vsplat(0.0f), a3_1 = vsplat(0.0f), a3_2 = vsplat(0.0f), a3_3 = vsplat(0.0f);
+                vf8 a4_0 = vsplat(0.0f), a4_1 = vsplat(0.0f), a4_2 = vsplat(0.0f), a4_3 = vsplat(0.0f);
+                vf8 a5_0 = vsplat(0.0f), a5_1 = vsplat(0.0f), a5_2 = vsplat(0.0f), a5_3 = vsplat(0.0f);
                 for (k = 0; k < 64; k++) {
-                    const float *restrict ak = ax + i * 64 + k * 1;
-                    const vf8 b0 = vload(bx + k * 32 + j + 0), b1 = vload(bx + k * 32 + j + 8), b2 = vload(bx + k * 32 + j + 16), b3 = vload(bx + k * 32 + j + 24);
+                    const float *restrict ak = ax + i * 64 + k;
+                    const vf8 b0 = vload(bx + k * 32), b1 = vload(bx + k * 32 + 8), b2 = vload(bx + k * 32 + 16), b3 = vload(bx + k * 32 + 24);
                     vf8 s;
                     s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1; a0_2 += s * b2; a0_3 += s * b3;
+                    s = vsplat(ak[64]); a1_0 += s * b0; a1_1 += s * b1; a1_2 += s * b2; a1_3 += s * b3;
+                    s = vsplat(ak[128]); a2_0 += s * b0; a2_1 += s * b1; a2_2 += s * b2; a2_3 += s * b3;
+                    s = vsplat(ak[192]); a3_0 += s * b0; a3_1 += s * b1; a3_2 += s * b2; a3_3 += s * b3;
+                    s = vsplat(ak[256]); a4_0 += s * b0; a4_1 += s * b1; a4_2 += s * b2; a4_3 += s * b3;
+                    s = vsplat(ak[320]); a5_0 += s * b0; a5_1 += s * b1; a5_2 += s * b2; a5_3 += s * b3;
                 }
-                vstore(o + 0, a0_0);
+                vstore(o, a0_0);
                 vstore(o + 8, a0_1);
                 vstore(o + 16, a0_2);
                 vstore(o + 24, a0_3);
+                vstore(o + 32, a1_0);
+                vstore(o + 40, a1_1);
+                vstore(o + 48, a1_2);
+                vstore(o + 56, a1_3);
+                vstore(o + 64, a2_0);
+                vstore(o + 72, a2_1);
+                vstore(o + 80, a2_2);
+                vstore(o + 88, a2_3);
+                vstore(o + 96, a3_0);
+                vstore(o + 104, a3_1);
+                vstore(o + 112, a3_2);
+                vstore(o + 120, a3_3);
+                vstore(o + 128, a4_0);
+                vstore(o + 136, a4_1);
+                vstore(o + 144, a4_2);
+                vstore(o + 152, a4_3);
+                vstore(o + 160, a5_0);
+                vstore(o + 168, a5_1);
+                vstore(o + 176, a5_2);
+                vstore(o + 184, a5_3);
             }
+            /* the last row */
+            float *restrict o = dx + i * 32;
+            vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f), a0_2 = vsplat(0.0f), a0_3 = vsplat(0.0f);
+            for (k = 0; k < 64; k++) {
+                const float *restrict ak = ax + i * 64 + k;
+                const vf8 b0 = vload(bx + k * 32), b1 = vload(bx + k * 32 + 8), b2 = vload(bx + k * 32 + 16), b3 = vload(bx + k * 32 + 24);
+                vf8 s;
+                s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1; a0_2 += s * b2; a0_3 += s * b3;
+            }
+            vstore(o, a0_0);
+            vstore(o + 8, a0_1);
+            vstore(o + 16, a0_2);
+            vstore(o + 24, a0_3);
         }
 #else
-        for (xi = 0; xi < 25; xi++) {
-            const float *restrict ax = wm + xi * 1600;
+        for (xi = 0; xi < ALPHA * ALPHA; xi++) {
+            const float *restrict ax = wm + xi * TILES * 64;
             const float *restrict bx = wut + xi * 2048;
-            float *restrict dx = wv + xi * 800;
+            float *restrict dx = wv + xi * TILES * 32;
             int i, j, k;
-            for (i = 0; i < 24; i += 6) {
+            for (i = 0; i + 6 <= TILES; i += 6) {
                 for (j = 0; j < 32; j += 16) {
                     float *restrict o = dx + i * 32 + j;
                     vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f);
@@ -1403,8 +1168,8 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
                     vf8 a4_0 = vsplat(0.0f), a4_1 = vsplat(0.0f);
                     vf8 a5_0 = vsplat(0.0f), a5_1 = vsplat(0.0f);
                     for (k = 0; k < 64; k++) {
-                        const float *restrict ak = ax + i * 64 + k * 1;
-                        const vf8 b0 = vload(bx + k * 32 + j + 0), b1 = vload(bx + k * 32 + j + 8);
+                        const float *restrict ak = ax + i * 64 + k;
+                        const vf8 b0 = vload(bx + k * 32 + j), b1 = vload(bx + k * 32 + j + 8);
                         vf8 s;
                         s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1;
                         s = vsplat(ak[64]); a1_0 += s * b0; a1_1 += s * b1;
@@ -1413,7 +1178,7 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
                         s = vsplat(ak[256]); a4_0 += s * b0; a4_1 += s * b1;
                         s = vsplat(ak[320]); a5_0 += s * b0; a5_1 += s * b1;
                     }
-                    vstore(o + 0, a0_0);
+                    vstore(o, a0_0);
                     vstore(o + 8, a0_1);
                     vstore(o + 32, a1_0);
                     vstore(o + 40, a1_1);
@@ -1427,127 +1192,58 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
                     vstore(o + 168, a5_1);
                 }
             }
-            i = 24;
+            /* the last row */
             for (j = 0; j < 32; j += 16) {
                 float *restrict o = dx + i * 32 + j;
                 vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f);
                 for (k = 0; k < 64; k++) {
-                    const float *restrict ak = ax + i * 64 + k * 1;
-                    const vf8 b0 = vload(bx + k * 32 + j + 0), b1 = vload(bx + k * 32 + j + 8);
+                    const float *restrict ak = ax + i * 64 + k;
+                    const vf8 b0 = vload(bx + k * 32 + j), b1 = vload(bx + k * 32 + j + 8);
                     vf8 s;
                     s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1;
                 }
-                vstore(o + 0, a0_0);
+                vstore(o, a0_0);
                 vstore(o + 8, a0_1);
             }
         }
 #endif
         memset(dsrc, 0, sizeof(float) * 9248);
-        for (ty = 0; ty < 5; ty++) {
-            for (tx = 0; tx < 5; tx++) {
+        /* dx += B W BT per input tile (they overlap) */
+        for (ty = 0; ty < TILES_H; ty++) {
+            for (tx = 0; tx < TILES_W; tx++) {
                 for (cb = 0; cb < 32; cb += 8) {
-                    const float *restrict wt = wv + (ty * 5 + tx) * 32 + cb;
-                    float *restrict img = dsrc + (ty * 51 + tx * 3) * 32 + cb;
-                    const vf8 d0_0 = vload(wt + 0);
-                    const vf8 d0_1 = vload(wt + 800);
-                    const vf8 d0_2 = vload(wt + 1600);
-                    const vf8 d0_3 = vload(wt + 2400);
-                    const vf8 d0_4 = vload(wt + 3200);
-                    const vf8 d1_0 = vload(wt + 4000);
-                    const vf8 d1_1 = vload(wt + 4800);
-                    const vf8 d1_2 = vload(wt + 5600);
-                    const vf8 d1_3 = vload(wt + 6400);
-                    const vf8 d1_4 = vload(wt + 7200);
-                    const vf8 d2_0 = vload(wt + 8000);
-                    const vf8 d2_1 = vload(wt + 8800);
-                    const vf8 d2_2 = vload(wt + 9600);
-                    const vf8 d2_3 = vload(wt + 10400);
-                    const vf8 d2_4 = vload(wt + 11200);
-                    const vf8 d3_0 = vload(wt + 12000);
-                    const vf8 d3_1 = vload(wt + 12800);
-                    const vf8 d3_2 = vload(wt + 13600);
-                    const vf8 d3_3 = vload(wt + 14400);
-                    const vf8 d3_4 = vload(wt + 15200);
-                    const vf8 d4_0 = vload(wt + 16000);
-                    const vf8 d4_1 = vload(wt + 16800);
-                    const vf8 d4_2 = vload(wt + 17600);
-                    const vf8 d4_3 = vload(wt + 18400);
-                    const vf8 d4_4 = vload(wt + 19200);
-                    const vf8 t0_0 = d0_0 * vsplat(2.0f);
-                    const vf8 t0_1 = d0_1 * vsplat(2.0f);
-                    const vf8 t0_2 = d0_2 * vsplat(2.0f);
-                    const vf8 t0_3 = d0_3 * vsplat(2.0f);
-                    const vf8 t0_4 = d0_4 * vsplat(2.0f);
-                    const vf8 t1_0 = -d0_0 + d1_0 * vsplat(2.0f) + d2_0 * vsplat(2.0f) + d3_0 + d4_0 * vsplat(2.0f);
-                    const vf8 t1_1 = -d0_1 + d1_1 * vsplat(2.0f) + d2_1 * vsplat(2.0f) + d3_1 + d4_1 * vsplat(2.0f);
-                    const vf8 t1_2 = -d0_2 + d1_2 * vsplat(2.0f) + d2_2 * vsplat(2.0f) + d3_2 + d4_2 * vsplat(2.0f);
-                    const vf8 t1_3 = -d0_3 + d1_3 * vsplat(2.0f) + d2_3 * vsplat(2.0f) + d3_3 + d4_3 * vsplat(2.0f);
-                    const vf8 t1_4 = -d0_4 + d1_4 * vsplat(2.0f) + d2_4 * vsplat(2.0f) + d3_4 + d4_4 * vsplat(2.0f);
-                    const vf8 t2_0 = -d0_0 * vsplat(2.0f) + d1_0 - d2_0 * vsplat(3.0f) - d4_0;
-                    const vf8 t2_1 = -d0_1 * vsplat(2.0f) + d1_1 - d2_1 * vsplat(3.0f) - d4_1;
-                    const vf8 t2_2 = -d0_2 * vsplat(2.0f) + d1_2 - d2_2 * vsplat(3.0f) - d4_2;
-                    const vf8 t2_3 = -d0_3 * vsplat(2.0f) + d1_3 - d2_3 * vsplat(3.0f) - d4_3;
-                    const vf8 t2_4 = -d0_4 * vsplat(2.0f) + d1_4 - d2_4 * vsplat(3.0f) - d4_4;
-                    const vf8 t3_0 = d0_0 - d1_0 + d2_0 - d3_0 - d4_0 * vsplat(2.0f);
-                    const vf8 t3_1 = d0_1 - d1_1 + d2_1 - d3_1 - d4_1 * vsplat(2.0f);
-                    const vf8 t3_2 = d0_2 - d1_2 + d2_2 - d3_2 - d4_2 * vsplat(2.0f);
-                    const vf8 t3_3 = d0_3 - d1_3 + d2_3 - d3_3 - d4_3 * vsplat(2.0f);
-                    const vf8 t3_4 = d0_4 - d1_4 + d2_4 - d3_4 - d4_4 * vsplat(2.0f);
-                    const vf8 t4_0 = d4_0;
-                    const vf8 t4_1 = d4_1;
-                    const vf8 t4_2 = d4_2;
-                    const vf8 t4_3 = d4_3;
-                    const vf8 t4_4 = d4_4;
-                    const vf8 g0_0 = t0_0 * vsplat(2.0f);
-                    const vf8 g0_1 = -t0_0 + t0_1 * vsplat(2.0f) + t0_2 * vsplat(2.0f) + t0_3 + t0_4 * vsplat(2.0f);
-                    const vf8 g0_2 = -t0_0 * vsplat(2.0f) + t0_1 - t0_2 * vsplat(3.0f) - t0_4;
-                    const vf8 g0_3 = t0_0 - t0_1 + t0_2 - t0_3 - t0_4 * vsplat(2.0f);
-                    const vf8 g0_4 = t0_4;
-                    const vf8 g1_0 = t1_0 * vsplat(2.0f);
-                    const vf8 g1_1 = -t1_0 + t1_1 * vsplat(2.0f) + t1_2 * vsplat(2.0f) + t1_3 + t1_4 * vsplat(2.0f);
-                    const vf8 g1_2 = -t1_0 * vsplat(2.0f) + t1_1 - t1_2 * vsplat(3.0f) - t1_4;
-                    const vf8 g1_3 = t1_0 - t1_1 + t1_2 - t1_3 - t1_4 * vsplat(2.0f);
-                    const vf8 g1_4 = t1_4;
-                    const vf8 g2_0 = t2_0 * vsplat(2.0f);
-                    const vf8 g2_1 = -t2_0 + t2_1 * vsplat(2.0f) + t2_2 * vsplat(2.0f) + t2_3 + t2_4 * vsplat(2.0f);
-                    const vf8 g2_2 = -t2_0 * vsplat(2.0f) + t2_1 - t2_2 * vsplat(3.0f) - t2_4;
-                    const vf8 g2_3 = t2_0 - t2_1 + t2_2 - t2_3 - t2_4 * vsplat(2.0f);
-                    const vf8 g2_4 = t2_4;
-                    const vf8 g3_0 = t3_0 * vsplat(2.0f);
-                    const vf8 g3_1 = -t3_0 + t3_1 * vsplat(2.0f) + t3_2 * vsplat(2.0f) + t3_3 + t3_4 * vsplat(2.0f);
-                    const vf8 g3_2 = -t3_0 * vsplat(2.0f) + t3_1 - t3_2 * vsplat(3.0f) - t3_4;
-                    const vf8 g3_3 = t3_0 - t3_1 + t3_2 - t3_3 - t3_4 * vsplat(2.0f);
-                    const vf8 g3_4 = t3_4;
-                    const vf8 g4_0 = t4_0 * vsplat(2.0f);
-                    const vf8 g4_1 = -t4_0 + t4_1 * vsplat(2.0f) + t4_2 * vsplat(2.0f) + t4_3 + t4_4 * vsplat(2.0f);
-                    const vf8 g4_2 = -t4_0 * vsplat(2.0f) + t4_1 - t4_2 * vsplat(3.0f) - t4_4;
-                    const vf8 g4_3 = t4_0 - t4_1 + t4_2 - t4_3 - t4_4 * vsplat(2.0f);
-                    const vf8 g4_4 = t4_4;
-                    vstore(img + 0, vload(img + 0) + g0_0);
-                    vstore(img + 32, vload(img + 32) + g0_1);
-                    vstore(img + 64, vload(img + 64) + g0_2);
-                    vstore(img + 96, vload(img + 96) + g0_3);
-                    vstore(img + 128, vload(img + 128) + g0_4);
-                    vstore(img + 544, vload(img + 544) + g1_0);
-                    vstore(img + 576, vload(img + 576) + g1_1);
-                    vstore(img + 608, vload(img + 608) + g1_2);
-                    vstore(img + 640, vload(img + 640) + g1_3);
-                    vstore(img + 672, vload(img + 672) + g1_4);
-                    vstore(img + 1088, vload(img + 1088) + g2_0);
-                    vstore(img + 1120, vload(img + 1120) + g2_1);
-                    vstore(img + 1152, vload(img + 1152) + g2_2);
-                    vstore(img + 1184, vload(img + 1184) + g2_3);
-                    vstore(img + 1216, vload(img + 1216) + g2_4);
-                    vstore(img + 1632, vload(img + 1632) + g3_0);
-                    vstore(img + 1664, vload(img + 1664) + g3_1);
-                    vstore(img + 1696, vload(img + 1696) + g3_2);
-                    vstore(img + 1728, vload(img + 1728) + g3_3);
-                    vstore(img + 1760, vload(img + 1760) + g3_4);
-                    vstore(img + 2176, vload(img + 2176) + g4_0);
-                    vstore(img + 2208, vload(img + 2208) + g4_1);
-                    vstore(img + 2240, vload(img + 2240) + g4_2);
-                    vstore(img + 2272, vload(img + 2272) + g4_3);
-                    vstore(img + 2304, vload(img + 2304) + g4_4);
+                    const float *restrict wt = wv + (ty * TILES_W + tx) * 32 + cb;
+                    float *restrict img = dsrc + (ty * M * PAD_W + tx * M) * 32 + cb;
+                    vf8 t[ALPHA][ALPHA];
+                    int a, b, k;
+                    #pragma GCC unroll 8
+                    for (a = 0; a < ALPHA; a++) {
+                        #pragma GCC unroll 8
+                        for (b = 0; b < ALPHA; b++) {
+                            vf8 acc = vsplat(-0.0f);   /* x + -0 is x: no add */
+                            #pragma GCC unroll 8
+                            for (k = 0; k < ALPHA; k++) {
+                                if (bt[k][a] != 0.0f) {
+                                    acc += vsplat(bt[k][a]) * vload(wt + (k * ALPHA + b) * TILES * 32);
+                                }
+                            }
+                            t[a][b] = acc;
+                        }
+                    }
+                    #pragma GCC unroll 8
+                    for (a = 0; a < ALPHA; a++) {
+                        #pragma GCC unroll 8
+                        for (b = 0; b < ALPHA; b++) {
+                            vf8 acc = vsplat(-0.0f);   /* x + -0 is x: no add */
+                            #pragma GCC unroll 8
+                            for (k = 0; k < ALPHA; k++) {
+                                if (bt[k][b] != 0.0f) {
+                                    acc += vsplat(bt[k][b]) * t[a][k];
+                                }
+                            }
+                            vstore(img + (a * PAD_W + b) * 32, vload(img + (a * PAD_W + b) * 32) + acc);
+                        }
+                    }
                 }
             }
         }

@@ -482,166 +482,68 @@ static void conv2_forward(const float *restrict params, float *restrict w, const
 #ifdef CONVC_VECTOR
     {
         (void)kern;     /* transformed once per call into wu */
+        /* Winograd F(M, R) x F(M, R): M outputs of an R-tap kernel from ALPHA inputs a side */
+        enum { M = 2, R = 5, ALPHA = M + R - 1, TILES_H = 7, TILES_W = 7, TILES = TILES_H * TILES_W, PAD_W = 18 };
+        static const float bt[ALPHA][ALPHA] = {
+            { 4, 0, -5, 0, 1, 0 },
+            { 0, 4, 4, -1, -1, 0 },
+            { 0, 4, -4, -1, 1, 0 },
+            { 0, 2, 1, -2, -1, 0 },
+            { 0, 2, -1, -2, 1, 0 },
+            { 0, 4, 0, -5, 0, 1 },
+        };
+        static const float at[M][ALPHA] = {
+            { 1, 1, 1, 1, 1, 0 },
+            { 0, 1, -1, 2, -2, 1 },
+        };
         int ty, tx, cb, xi;
-        for (ty = 0; ty < 7; ty++) {
-            for (tx = 0; tx < 7; tx++) {
+        /* V = BT d B per input tile */
+        for (ty = 0; ty < TILES_H; ty++) {
+            for (tx = 0; tx < TILES_W; tx++) {
                 for (cb = 0; cb < 32; cb += 8) {
-                    const float *restrict img = src + (ty * 36 + tx * 2) * 32 + cb;
-                    float *restrict v = wv + (ty * 7 + tx) * 32 + cb;
-                    const vf8 d0_0 = vload(img + 0);
-                    const vf8 d0_1 = vload(img + 32);
-                    const vf8 d0_2 = vload(img + 64);
-                    const vf8 d0_3 = vload(img + 96);
-                    const vf8 d0_4 = vload(img + 128);
-                    const vf8 d0_5 = vload(img + 160);
-                    const vf8 d1_0 = vload(img + 576);
-                    const vf8 d1_1 = vload(img + 608);
-                    const vf8 d1_2 = vload(img + 640);
-                    const vf8 d1_3 = vload(img + 672);
-                    const vf8 d1_4 = vload(img + 704);
-                    const vf8 d1_5 = vload(img + 736);
-                    const vf8 d2_0 = vload(img + 1152);
-                    const vf8 d2_1 = vload(img + 1184);
-                    const vf8 d2_2 = vload(img + 1216);
-                    const vf8 d2_3 = vload(img + 1248);
-                    const vf8 d2_4 = vload(img + 1280);
-                    const vf8 d2_5 = vload(img + 1312);
-                    const vf8 d3_0 = vload(img + 1728);
-                    const vf8 d3_1 = vload(img + 1760);
-                    const vf8 d3_2 = vload(img + 1792);
-                    const vf8 d3_3 = vload(img + 1824);
-                    const vf8 d3_4 = vload(img + 1856);
-                    const vf8 d3_5 = vload(img + 1888);
-                    const vf8 d4_0 = vload(img + 2304);
-                    const vf8 d4_1 = vload(img + 2336);
-                    const vf8 d4_2 = vload(img + 2368);
-                    const vf8 d4_3 = vload(img + 2400);
-                    const vf8 d4_4 = vload(img + 2432);
-                    const vf8 d4_5 = vload(img + 2464);
-                    const vf8 d5_0 = vload(img + 2880);
-                    const vf8 d5_1 = vload(img + 2912);
-                    const vf8 d5_2 = vload(img + 2944);
-                    const vf8 d5_3 = vload(img + 2976);
-                    const vf8 d5_4 = vload(img + 3008);
-                    const vf8 d5_5 = vload(img + 3040);
-                    const vf8 t0_0 = d0_0 * vsplat(4.0f) - d2_0 * vsplat(5.0f) + d4_0;
-                    const vf8 t0_1 = d0_1 * vsplat(4.0f) - d2_1 * vsplat(5.0f) + d4_1;
-                    const vf8 t0_2 = d0_2 * vsplat(4.0f) - d2_2 * vsplat(5.0f) + d4_2;
-                    const vf8 t0_3 = d0_3 * vsplat(4.0f) - d2_3 * vsplat(5.0f) + d4_3;
-                    const vf8 t0_4 = d0_4 * vsplat(4.0f) - d2_4 * vsplat(5.0f) + d4_4;
-                    const vf8 t0_5 = d0_5 * vsplat(4.0f) - d2_5 * vsplat(5.0f) + d4_5;
-                    const vf8 t1_0 = d1_0 * vsplat(4.0f) + d2_0 * vsplat(4.0f) - d3_0 - d4_0;
-                    const vf8 t1_1 = d1_1 * vsplat(4.0f) + d2_1 * vsplat(4.0f) - d3_1 - d4_1;
-                    const vf8 t1_2 = d1_2 * vsplat(4.0f) + d2_2 * vsplat(4.0f) - d3_2 - d4_2;
-                    const vf8 t1_3 = d1_3 * vsplat(4.0f) + d2_3 * vsplat(4.0f) - d3_3 - d4_3;
-                    const vf8 t1_4 = d1_4 * vsplat(4.0f) + d2_4 * vsplat(4.0f) - d3_4 - d4_4;
-                    const vf8 t1_5 = d1_5 * vsplat(4.0f) + d2_5 * vsplat(4.0f) - d3_5 - d4_5;
-                    const vf8 t2_0 = d1_0 * vsplat(4.0f) - d2_0 * vsplat(4.0f) - d3_0 + d4_0;
-                    const vf8 t2_1 = d1_1 * vsplat(4.0f) - d2_1 * vsplat(4.0f) - d3_1 + d4_1;
-                    const vf8 t2_2 = d1_2 * vsplat(4.0f) - d2_2 * vsplat(4.0f) - d3_2 + d4_2;
-                    const vf8 t2_3 = d1_3 * vsplat(4.0f) - d2_3 * vsplat(4.0f) - d3_3 + d4_3;
-                    const vf8 t2_4 = d1_4 * vsplat(4.0f) - d2_4 * vsplat(4.0f) - d3_4 + d4_4;
-                    const vf8 t2_5 = d1_5 * vsplat(4.0f) - d2_5 * vsplat(4.0f) - d3_5 + d4_5;
-                    const vf8 t3_0 = d1_0 * vsplat(2.0f) + d2_0 - d3_0 * vsplat(2.0f) - d4_0;
-                    const vf8 t3_1 = d1_1 * vsplat(2.0f) + d2_1 - d3_1 * vsplat(2.0f) - d4_1;
-                    const vf8 t3_2 = d1_2 * vsplat(2.0f) + d2_2 - d3_2 * vsplat(2.0f) - d4_2;
-                    const vf8 t3_3 = d1_3 * vsplat(2.0f) + d2_3 - d3_3 * vsplat(2.0f) - d4_3;
-                    const vf8 t3_4 = d1_4 * vsplat(2.0f) + d2_4 - d3_4 * vsplat(2.0f) - d4_4;
-                    const vf8 t3_5 = d1_5 * vsplat(2.0f) + d2_5 - d3_5 * vsplat(2.0f) - d4_5;
-                    const vf8 t4_0 = d1_0 * vsplat(2.0f) - d2_0 - d3_0 * vsplat(2.0f) + d4_0;
-                    const vf8 t4_1 = d1_1 * vsplat(2.0f) - d2_1 - d3_1 * vsplat(2.0f) + d4_1;
-                    const vf8 t4_2 = d1_2 * vsplat(2.0f) - d2_2 - d3_2 * vsplat(2.0f) + d4_2;
-                    const vf8 t4_3 = d1_3 * vsplat(2.0f) - d2_3 - d3_3 * vsplat(2.0f) + d4_3;
-                    const vf8 t4_4 = d1_4 * vsplat(2.0f) - d2_4 - d3_4 * vsplat(2.0f) + d4_4;
-                    const vf8 t4_5 = d1_5 * vsplat(2.0f) - d2_5 - d3_5 * vsplat(2.0f) + d4_5;
-                    const vf8 t5_0 = d1_0 * vsplat(4.0f) - d3_0 * vsplat(5.0f) + d5_0;
-                    const vf8 t5_1 = d1_1 * vsplat(4.0f) - d3_1 * vsplat(5.0f) + d5_1;
-                    const vf8 t5_2 = d1_2 * vsplat(4.0f) - d3_2 * vsplat(5.0f) + d5_2;
-                    const vf8 t5_3 = d1_3 * vsplat(4.0f) - d3_3 * vsplat(5.0f) + d5_3;
-                    const vf8 t5_4 = d1_4 * vsplat(4.0f) - d3_4 * vsplat(5.0f) + d5_4;
-                    const vf8 t5_5 = d1_5 * vsplat(4.0f) - d3_5 * vsplat(5.0f) + d5_5;
-                    const vf8 v0_0 = t0_0 * vsplat(4.0f) - t0_2 * vsplat(5.0f) + t0_4;
-                    const vf8 v0_1 = t0_1 * vsplat(4.0f) + t0_2 * vsplat(4.0f) - t0_3 - t0_4;
-                    const vf8 v0_2 = t0_1 * vsplat(4.0f) - t0_2 * vsplat(4.0f) - t0_3 + t0_4;
-                    const vf8 v0_3 = t0_1 * vsplat(2.0f) + t0_2 - t0_3 * vsplat(2.0f) - t0_4;
-                    const vf8 v0_4 = t0_1 * vsplat(2.0f) - t0_2 - t0_3 * vsplat(2.0f) + t0_4;
-                    const vf8 v0_5 = t0_1 * vsplat(4.0f) - t0_3 * vsplat(5.0f) + t0_5;
-                    const vf8 v1_0 = t1_0 * vsplat(4.0f) - t1_2 * vsplat(5.0f) + t1_4;
-                    const vf8 v1_1 = t1_1 * vsplat(4.0f) + t1_2 * vsplat(4.0f) - t1_3 - t1_4;
-                    const vf8 v1_2 = t1_1 * vsplat(4.0f) - t1_2 * vsplat(4.0f) - t1_3 + t1_4;
-                    const vf8 v1_3 = t1_1 * vsplat(2.0f) + t1_2 - t1_3 * vsplat(2.0f) - t1_4;
-                    const vf8 v1_4 = t1_1 * vsplat(2.0f) - t1_2 - t1_3 * vsplat(2.0f) + t1_4;
-                    const vf8 v1_5 = t1_1 * vsplat(4.0f) - t1_3 * vsplat(5.0f) + t1_5;
-                    const vf8 v2_0 = t2_0 * vsplat(4.0f) - t2_2 * vsplat(5.0f) + t2_4;
-                    const vf8 v2_1 = t2_1 * vsplat(4.0f) + t2_2 * vsplat(4.0f) - t2_3 - t2_4;
-                    const vf8 v2_2 = t2_1 * vsplat(4.0f) - t2_2 * vsplat(4.0f) - t2_3 + t2_4;
-                    const vf8 v2_3 = t2_1 * vsplat(2.0f) + t2_2 - t2_3 * vsplat(2.0f) - t2_4;
-                    const vf8 v2_4 = t2_1 * vsplat(2.0f) - t2_2 - t2_3 * vsplat(2.0f) + t2_4;
-                    const vf8 v2_5 = t2_1 * vsplat(4.0f) - t2_3 * vsplat(5.0f) + t2_5;
-                    const vf8 v3_0 = t3_0 * vsplat(4.0f) - t3_2 * vsplat(5.0f) + t3_4;
-                    const vf8 v3_1 = t3_1 * vsplat(4.0f) + t3_2 * vsplat(4.0f) - t3_3 - t3_4;
-                    const vf8 v3_2 = t3_1 * vsplat(4.0f) - t3_2 * vsplat(4.0f) - t3_3 + t3_4;
-                    const vf8 v3_3 = t3_1 * vsplat(2.0f) + t3_2 - t3_3 * vsplat(2.0f) - t3_4;
-                    const vf8 v3_4 = t3_1 * vsplat(2.0f) - t3_2 - t3_3 * vsplat(2.0f) + t3_4;
-                    const vf8 v3_5 = t3_1 * vsplat(4.0f) - t3_3 * vsplat(5.0f) + t3_5;
-                    const vf8 v4_0 = t4_0 * vsplat(4.0f) - t4_2 * vsplat(5.0f) + t4_4;
-                    const vf8 v4_1 = t4_1 * vsplat(4.0f) + t4_2 * vsplat(4.0f) - t4_3 - t4_4;
-                    const vf8 v4_2 = t4_1 * vsplat(4.0f) - t4_2 * vsplat(4.0f) - t4_3 + t4_4;
-                    const vf8 v4_3 = t4_1 * vsplat(2.0f) + t4_2 - t4_3 * vsplat(2.0f) - t4_4;
-                    const vf8 v4_4 = t4_1 * vsplat(2.0f) - t4_2 - t4_3 * vsplat(2.0f) + t4_4;
-                    const vf8 v4_5 = t4_1 * vsplat(4.0f) - t4_3 * vsplat(5.0f) + t4_5;
-                    const vf8 v5_0 = t5_0 * vsplat(4.0f) - t5_2 * vsplat(5.0f) + t5_4;
-                    const vf8 v5_1 = t5_1 * vsplat(4.0f) + t5_2 * vsplat(4.0f) - t5_3 - t5_4;
-                    const vf8 v5_2 = t5_1 * vsplat(4.0f) - t5_2 * vsplat(4.0f) - t5_3 + t5_4;
-                    const vf8 v5_3 = t5_1 * vsplat(2.0f) + t5_2 - t5_3 * vsplat(2.0f) - t5_4;
-                    const vf8 v5_4 = t5_1 * vsplat(2.0f) - t5_2 - t5_3 * vsplat(2.0f) + t5_4;
-                    const vf8 v5_5 = t5_1 * vsplat(4.0f) - t5_3 * vsplat(5.0f) + t5_5;
-                    vstore(v + 0, v0_0);
-                    vstore(v + 1568, v0_1);
-                    vstore(v + 3136, v0_2);
-                    vstore(v + 4704, v0_3);
-                    vstore(v + 6272, v0_4);
-                    vstore(v + 7840, v0_5);
-                    vstore(v + 9408, v1_0);
-                    vstore(v + 10976, v1_1);
-                    vstore(v + 12544, v1_2);
-                    vstore(v + 14112, v1_3);
-                    vstore(v + 15680, v1_4);
-                    vstore(v + 17248, v1_5);
-                    vstore(v + 18816, v2_0);
-                    vstore(v + 20384, v2_1);
-                    vstore(v + 21952, v2_2);
-                    vstore(v + 23520, v2_3);
-                    vstore(v + 25088, v2_4);
-                    vstore(v + 26656, v2_5);
-                    vstore(v + 28224, v3_0);
-                    vstore(v + 29792, v3_1);
-                    vstore(v + 31360, v3_2);
-                    vstore(v + 32928, v3_3);
-                    vstore(v + 34496, v3_4);
-                    vstore(v + 36064, v3_5);
-                    vstore(v + 37632, v4_0);
-                    vstore(v + 39200, v4_1);
-                    vstore(v + 40768, v4_2);
-                    vstore(v + 42336, v4_3);
-                    vstore(v + 43904, v4_4);
-                    vstore(v + 45472, v4_5);
-                    vstore(v + 47040, v5_0);
-                    vstore(v + 48608, v5_1);
-                    vstore(v + 50176, v5_2);
-                    vstore(v + 51744, v5_3);
-                    vstore(v + 53312, v5_4);
-                    vstore(v + 54880, v5_5);
+                    const float *restrict img = src + (ty * M * PAD_W + tx * M) * 32 + cb;
+                    float *restrict v = wv + (ty * TILES_W + tx) * 32 + cb;
+                    vf8 t[ALPHA][ALPHA];
+                    int a, b, k;
+                    #pragma GCC unroll 8
+                    for (a = 0; a < ALPHA; a++) {
+                        #pragma GCC unroll 8
+                        for (b = 0; b < ALPHA; b++) {
+                            vf8 acc = vsplat(-0.0f);   /* x + -0 is x: no add */
+                            #pragma GCC unroll 8
+                            for (k = 0; k < ALPHA; k++) {
+                                if (bt[a][k] != 0.0f) {
+                                    acc += vsplat(bt[a][k]) * vload(img + (k * PAD_W + b) * 32);
+                                }
+                            }
+                            t[a][b] = acc;
+                        }
+                    }
+                    #pragma GCC unroll 8
+                    for (a = 0; a < ALPHA; a++) {
+                        #pragma GCC unroll 8
+                        for (b = 0; b < ALPHA; b++) {
+                            vf8 acc = vsplat(-0.0f);   /* x + -0 is x: no add */
+                            #pragma GCC unroll 8
+                            for (k = 0; k < ALPHA; k++) {
+                                if (bt[b][k] != 0.0f) {
+                                    acc += vsplat(bt[b][k]) * t[a][k];
+                                }
+                            }
+                            vstore(v + (a * ALPHA + b) * TILES * 32, acc);
+                        }
+                    }
                 }
             }
         }
+        /* V U per position xi of a tile, into wm */
 #if defined(__AVX512VL__)
-        for (xi = 0; xi < 36; xi++) {
-            const float *restrict ax = wv + xi * 1568;
+        for (xi = 0; xi < ALPHA * ALPHA; xi++) {
+            const float *restrict ax = wv + xi * TILES * 32;
             const float *restrict bx = wu + xi * 2048;
-            float *restrict dx = wm + xi * 3136;
+            float *restrict dx = wm + xi * TILES * 64;
             int i, j, k;
-            for (i = 0; i < 48; i += 6) {
+            for (i = 0; i + 6 <= TILES; i += 6) {
                 for (j = 0; j < 64; j += 32) {
                     float *restrict o = dx + i * 64 + j;
                     vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f), a0_2 = vsplat(0.0f), a0_3 = vsplat(0.0f);
@@ -651,8 +553,8 @@ static void conv2_forward(const float *restrict params, float *restrict w, const
                     vf8 a4_0 = vsplat(0.0f), a4_1 = vsplat(0.0f), a4_2 = vsplat(0.0f), a4_3 = vsplat(0.0f);
                     vf8 a5_0 = vsplat(0.0f), a5_1 = vsplat(0.0f), a5_2 = vsplat(0.0f), a5_3 = vsplat(0.0f);
                     for (k = 0; k < 32; k++) {
-                        const float *restrict ak = ax + i * 32 + k * 1;
-                        const vf8 b0 = vload(bx + k * 64 + j + 0), b1 = vload(bx + k * 64 + j + 8), b2 = vload(bx + k * 64 + j + 16), b3 = vload(bx + k * 64 + j + 24);
+                        const float *restrict ak = ax + i * 32 + k;
+                        const vf8 b0 = vload(bx + k * 64 + j), b1 = vload(bx + k * 64 + j + 8), b2 = vload(bx + k * 64 + j + 16), b3 = vload(bx + k * 64 + j + 24);
                         vf8 s;
                         s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1; a0_2 += s * b2; a0_3 += s * b3;
                         s = vsplat(ak[32]); a1_0 += s * b0; a1_1 += s * b1; a1_2 += s * b2; a1_3 += s * b3;
@@ -661,7 +563,7 @@ static void conv2_forward(const float *restrict params, float *restrict w, const
                         s = vsplat(ak[128]); a4_0 += s * b0; a4_1 += s * b1; a4_2 += s * b2; a4_3 += s * b3;
                         s = vsplat(ak[160]); a5_0 += s * b0; a5_1 += s * b1; a5_2 += s * b2; a5_3 += s * b3;
                     }
-                    vstore(o + 0, a0_0);
+                    vstore(o, a0_0);
                     vstore(o + 8, a0_1);
                     vstore(o + 16, a0_2);
                     vstore(o + 24, a0_3);
@@ -687,29 +589,29 @@ static void conv2_forward(const float *restrict params, float *restrict w, const
                     vstore(o + 344, a5_3);
                 }
             }
-            i = 48;
+            /* the last row */
             for (j = 0; j < 64; j += 32) {
                 float *restrict o = dx + i * 64 + j;
                 vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f), a0_2 = vsplat(0.0f), a0_3 = vsplat(0.0f);
                 for (k = 0; k < 32; k++) {
-                    const float *restrict ak = ax + i * 32 + k * 1;
-                    const vf8 b0 = vload(bx + k * 64 + j + 0), b1 = vload(bx + k * 64 + j + 8), b2 = vload(bx + k * 64 + j + 16), b3 = vload(bx + k * 64 + j + 24);
+                    const float *restrict ak = ax + i * 32 + k;
+                    const vf8 b0 = vload(bx + k * 64 + j), b1 = vload(bx + k * 64 + j + 8), b2 = vload(bx + k * 64 + j + 16), b3 = vload(bx + k * 64 + j + 24);
                     vf8 s;
                     s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1; a0_2 += s * b2; a0_3 += s * b3;
                 }
-                vstore(o + 0, a0_0);
+                vstore(o, a0_0);
                 vstore(o + 8, a0_1);
                 vstore(o + 16, a0_2);
                 vstore(o + 24, a0_3);
             }
         }
 #else
-        for (xi = 0; xi < 36; xi++) {
-            const float *restrict ax = wv + xi * 1568;
+        for (xi = 0; xi < ALPHA * ALPHA; xi++) {
+            const float *restrict ax = wv + xi * TILES * 32;
             const float *restrict bx = wu + xi * 2048;
-            float *restrict dx = wm + xi * 3136;
+            float *restrict dx = wm + xi * TILES * 64;
             int i, j, k;
-            for (i = 0; i < 48; i += 6) {
+            for (i = 0; i + 6 <= TILES; i += 6) {
                 for (j = 0; j < 64; j += 16) {
                     float *restrict o = dx + i * 64 + j;
                     vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f);
@@ -719,8 +621,8 @@ static void conv2_forward(const float *restrict params, float *restrict w, const
                     vf8 a4_0 = vsplat(0.0f), a4_1 = vsplat(0.0f);
                     vf8 a5_0 = vsplat(0.0f), a5_1 = vsplat(0.0f);
                     for (k = 0; k < 32; k++) {
-                        const float *restrict ak = ax + i * 32 + k * 1;
-                        const vf8 b0 = vload(bx + k * 64 + j + 0), b1 = vload(bx + k * 64 + j + 8);
+                        const float *restrict ak = ax + i * 32 + k;
+                        const vf8 b0 = vload(bx + k * 64 + j), b1 = vload(bx + k * 64 + j + 8);
                         vf8 s;
                         s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1;
                         s = vsplat(ak[32]); a1_0 += s * b0; a1_1 += s * b1;
@@ -729,7 +631,7 @@ static void conv2_forward(const float *restrict params, float *restrict w, const
                         s = vsplat(ak[128]); a4_0 += s * b0; a4_1 += s * b1;
                         s = vsplat(ak[160]); a5_0 += s * b0; a5_1 += s * b1;
                     }
-                    vstore(o + 0, a0_0);
+                    vstore(o, a0_0);
                     vstore(o + 8, a0_1);
                     vstore(o + 64, a1_0);
                     vstore(o + 72, a1_1);
@@ -743,83 +645,58 @@ static void conv2_forward(const float *restrict params, float *restrict w, const
                     vstore(o + 328, a5_1);
                 }
             }
-            i = 48;
+            /* the last row */
             for (j = 0; j < 64; j += 16) {
                 float *restrict o = dx + i * 64 + j;
                 vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f);
                 for (k = 0; k < 32; k++) {
-                    const float *restrict ak = ax + i * 32 + k * 1;
-                    const vf8 b0 = vload(bx + k * 64 + j + 0), b1 = vload(bx + k * 64 + j + 8);
+                    const float *restrict ak = ax + i * 32 + k;
+                    const vf8 b0 = vload(bx + k * 64 + j), b1 = vload(bx + k * 64 + j + 8);
                     vf8 s;
                     s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1;
                 }
-                vstore(o + 0, a0_0);
+                vstore(o, a0_0);
                 vstore(o + 8, a0_1);
             }
         }
 #endif
-        for (ty = 0; ty < 7; ty++) {
-            for (tx = 0; tx < 7; tx++) {
+        /* y = AT (V U) A + bias per output tile, inside the map */
+        for (ty = 0; ty < TILES_H; ty++) {
+            for (tx = 0; tx < TILES_W; tx++) {
                 for (cb = 0; cb < 64; cb += 8) {
-                    const float *restrict mt = wm + (ty * 7 + tx) * 64 + cb;
-                    float *restrict yt = out + (ty * 28 + tx * 2) * 64 + cb;
+                    const float *restrict mt = wm + (ty * TILES_W + tx) * 64 + cb;
+                    float *restrict yt = out + (ty * M * 14 + tx * M) * 64 + cb;
                     const vf8 bv = vload(bias + cb);
-                    const vf8 d0_0 = vload(mt + 0);
-                    const vf8 d0_1 = vload(mt + 3136);
-                    const vf8 d0_2 = vload(mt + 6272);
-                    const vf8 d0_3 = vload(mt + 9408);
-                    const vf8 d0_4 = vload(mt + 12544);
-                    const vf8 d0_5 = vload(mt + 15680);
-                    const vf8 d1_0 = vload(mt + 18816);
-                    const vf8 d1_1 = vload(mt + 21952);
-                    const vf8 d1_2 = vload(mt + 25088);
-                    const vf8 d1_3 = vload(mt + 28224);
-                    const vf8 d1_4 = vload(mt + 31360);
-                    const vf8 d1_5 = vload(mt + 34496);
-                    const vf8 d2_0 = vload(mt + 37632);
-                    const vf8 d2_1 = vload(mt + 40768);
-                    const vf8 d2_2 = vload(mt + 43904);
-                    const vf8 d2_3 = vload(mt + 47040);
-                    const vf8 d2_4 = vload(mt + 50176);
-                    const vf8 d2_5 = vload(mt + 53312);
-                    const vf8 d3_0 = vload(mt + 56448);
-                    const vf8 d3_1 = vload(mt + 59584);
-                    const vf8 d3_2 = vload(mt + 62720);
-                    const vf8 d3_3 = vload(mt + 65856);
-                    const vf8 d3_4 = vload(mt + 68992);
-                    const vf8 d3_5 = vload(mt + 72128);
-                    const vf8 d4_0 = vload(mt + 75264);
-                    const vf8 d4_1 = vload(mt + 78400);
-                    const vf8 d4_2 = vload(mt + 81536);
-                    const vf8 d4_3 = vload(mt + 84672);
-                    const vf8 d4_4 = vload(mt + 87808);
-                    const vf8 d4_5 = vload(mt + 90944);
-                    const vf8 d5_0 = vload(mt + 94080);
-                    const vf8 d5_1 = vload(mt + 97216);
-                    const vf8 d5_2 = vload(mt + 100352);
-                    const vf8 d5_3 = vload(mt + 103488);
-                    const vf8 d5_4 = vload(mt + 106624);
-                    const vf8 d5_5 = vload(mt + 109760);
-                    const vf8 t0_0 = d0_0 + d1_0 + d2_0 + d3_0 + d4_0;
-                    const vf8 t0_1 = d0_1 + d1_1 + d2_1 + d3_1 + d4_1;
-                    const vf8 t0_2 = d0_2 + d1_2 + d2_2 + d3_2 + d4_2;
-                    const vf8 t0_3 = d0_3 + d1_3 + d2_3 + d3_3 + d4_3;
-                    const vf8 t0_4 = d0_4 + d1_4 + d2_4 + d3_4 + d4_4;
-                    const vf8 t0_5 = d0_5 + d1_5 + d2_5 + d3_5 + d4_5;
-                    const vf8 t1_0 = d1_0 - d2_0 + d3_0 * vsplat(2.0f) - d4_0 * vsplat(2.0f) + d5_0;
-                    const vf8 t1_1 = d1_1 - d2_1 + d3_1 * vsplat(2.0f) - d4_1 * vsplat(2.0f) + d5_1;
-                    const vf8 t1_2 = d1_2 - d2_2 + d3_2 * vsplat(2.0f) - d4_2 * vsplat(2.0f) + d5_2;
-                    const vf8 t1_3 = d1_3 - d2_3 + d3_3 * vsplat(2.0f) - d4_3 * vsplat(2.0f) + d5_3;
-                    const vf8 t1_4 = d1_4 - d2_4 + d3_4 * vsplat(2.0f) - d4_4 * vsplat(2.0f) + d5_4;
-                    const vf8 t1_5 = d1_5 - d2_5 + d3_5 * vsplat(2.0f) - d4_5 * vsplat(2.0f) + d5_5;
-                    const vf8 y0_0 = t0_0 + t0_1 + t0_2 + t0_3 + t0_4;
-                    const vf8 y0_1 = t0_1 - t0_2 + t0_3 * vsplat(2.0f) - t0_4 * vsplat(2.0f) + t0_5;
-                    const vf8 y1_0 = t1_0 + t1_1 + t1_2 + t1_3 + t1_4;
-                    const vf8 y1_1 = t1_1 - t1_2 + t1_3 * vsplat(2.0f) - t1_4 * vsplat(2.0f) + t1_5;
-                    vstore(yt + 0, y0_0 + bv);
-                    vstore(yt + 64, y0_1 + bv);
-                    vstore(yt + 896, y1_0 + bv);
-                    vstore(yt + 960, y1_1 + bv);
+                    vf8 t[M][ALPHA];
+                    int a, b, k;
+                    #pragma GCC unroll 8
+                    for (a = 0; a < M; a++) {
+                        #pragma GCC unroll 8
+                        for (b = 0; b < ALPHA; b++) {
+                            vf8 acc = vsplat(-0.0f);   /* x + -0 is x: no add */
+                            #pragma GCC unroll 8
+                            for (k = 0; k < ALPHA; k++) {
+                                if (at[a][k] != 0.0f) {
+                                    acc += vsplat(at[a][k]) * vload(mt + (k * ALPHA + b) * TILES * 64);
+                                }
+                            }
+                            t[a][b] = acc;
+                        }
+                    }
+                    #pragma GCC unroll 8
+                    for (a = 0; a < M; a++) {
+                        #pragma GCC unroll 8
+                        for (b = 0; b < M; b++) {
+                            vf8 acc = vsplat(-0.0f);   /* x + -0 is x: no add */
+                            #pragma GCC unroll 8
+                            for (k = 0; k < ALPHA; k++) {
+                                if (at[b][k] != 0.0f) {
+                                    acc += vsplat(at[b][k]) * t[a][k];
+                                }
+                            }
+                            if (ty * M + a < 14 && tx * M + b < 14) vstore(yt + (a * 14 + b) * 64, acc + bv);
+                        }
+                    }
                 }
             }
         }
@@ -867,139 +744,52 @@ static void conv2_forward(const float *restrict params, float *restrict w, const
 #ifdef CONVC_VECTOR
 static void conv2_wino_filter(const float *restrict params, float *restrict wu)
 {
+    /* Winograd F(M, R) x F(M, R): M outputs of an R-tap kernel from ALPHA inputs a side */
+    enum { M = 2, R = 5, ALPHA = M + R - 1 };
+    static const float g[ALPHA][R] = {
+        { 0.25f, 0, 0, 0, 0 },
+        { 0.166666672f, 0.166666672f, 0.166666672f, 0.166666672f, 0.166666672f },
+        { -0.166666672f, 0.166666672f, -0.166666672f, 0.166666672f, -0.166666672f },
+        { -0.0416666679f, -0.0833333358f, -0.166666672f, -0.333333343f, -0.666666687f },
+        { 0.0416666679f, -0.0833333358f, 0.166666672f, -0.333333343f, 0.666666687f },
+        { 0, 0, 0, 0, 1 },
+    };
     const float *restrict kern = params + P_CONV2_KERNEL;
     int ci, cb;
     for (ci = 0; ci < 32; ci++) {
         for (cb = 0; cb < 64; cb += 8) {
             const float *restrict s = kern + ci * 64 + cb;
             float *restrict o = wu + ci * 64 + cb;
-            const vf8 d0_0 = vload(s + 0);
-            const vf8 d0_1 = vload(s + 2048);
-            const vf8 d0_2 = vload(s + 4096);
-            const vf8 d0_3 = vload(s + 6144);
-            const vf8 d0_4 = vload(s + 8192);
-            const vf8 d1_0 = vload(s + 10240);
-            const vf8 d1_1 = vload(s + 12288);
-            const vf8 d1_2 = vload(s + 14336);
-            const vf8 d1_3 = vload(s + 16384);
-            const vf8 d1_4 = vload(s + 18432);
-            const vf8 d2_0 = vload(s + 20480);
-            const vf8 d2_1 = vload(s + 22528);
-            const vf8 d2_2 = vload(s + 24576);
-            const vf8 d2_3 = vload(s + 26624);
-            const vf8 d2_4 = vload(s + 28672);
-            const vf8 d3_0 = vload(s + 30720);
-            const vf8 d3_1 = vload(s + 32768);
-            const vf8 d3_2 = vload(s + 34816);
-            const vf8 d3_3 = vload(s + 36864);
-            const vf8 d3_4 = vload(s + 38912);
-            const vf8 d4_0 = vload(s + 40960);
-            const vf8 d4_1 = vload(s + 43008);
-            const vf8 d4_2 = vload(s + 45056);
-            const vf8 d4_3 = vload(s + 47104);
-            const vf8 d4_4 = vload(s + 49152);
-            const vf8 t0_0 = d0_0 * vsplat(0.25f);
-            const vf8 t0_1 = d0_1 * vsplat(0.25f);
-            const vf8 t0_2 = d0_2 * vsplat(0.25f);
-            const vf8 t0_3 = d0_3 * vsplat(0.25f);
-            const vf8 t0_4 = d0_4 * vsplat(0.25f);
-            const vf8 t1_0 = d0_0 * vsplat(1.0f / 6.0f) + d1_0 * vsplat(1.0f / 6.0f) + d2_0 * vsplat(1.0f / 6.0f) + d3_0 * vsplat(1.0f / 6.0f) + d4_0 * vsplat(1.0f / 6.0f);
-            const vf8 t1_1 = d0_1 * vsplat(1.0f / 6.0f) + d1_1 * vsplat(1.0f / 6.0f) + d2_1 * vsplat(1.0f / 6.0f) + d3_1 * vsplat(1.0f / 6.0f) + d4_1 * vsplat(1.0f / 6.0f);
-            const vf8 t1_2 = d0_2 * vsplat(1.0f / 6.0f) + d1_2 * vsplat(1.0f / 6.0f) + d2_2 * vsplat(1.0f / 6.0f) + d3_2 * vsplat(1.0f / 6.0f) + d4_2 * vsplat(1.0f / 6.0f);
-            const vf8 t1_3 = d0_3 * vsplat(1.0f / 6.0f) + d1_3 * vsplat(1.0f / 6.0f) + d2_3 * vsplat(1.0f / 6.0f) + d3_3 * vsplat(1.0f / 6.0f) + d4_3 * vsplat(1.0f / 6.0f);
-            const vf8 t1_4 = d0_4 * vsplat(1.0f / 6.0f) + d1_4 * vsplat(1.0f / 6.0f) + d2_4 * vsplat(1.0f / 6.0f) + d3_4 * vsplat(1.0f / 6.0f) + d4_4 * vsplat(1.0f / 6.0f);
-            const vf8 t2_0 = -d0_0 * vsplat(1.0f / 6.0f) + d1_0 * vsplat(1.0f / 6.0f) - d2_0 * vsplat(1.0f / 6.0f) + d3_0 * vsplat(1.0f / 6.0f) - d4_0 * vsplat(1.0f / 6.0f);
-            const vf8 t2_1 = -d0_1 * vsplat(1.0f / 6.0f) + d1_1 * vsplat(1.0f / 6.0f) - d2_1 * vsplat(1.0f / 6.0f) + d3_1 * vsplat(1.0f / 6.0f) - d4_1 * vsplat(1.0f / 6.0f);
-            const vf8 t2_2 = -d0_2 * vsplat(1.0f / 6.0f) + d1_2 * vsplat(1.0f / 6.0f) - d2_2 * vsplat(1.0f / 6.0f) + d3_2 * vsplat(1.0f / 6.0f) - d4_2 * vsplat(1.0f / 6.0f);
-            const vf8 t2_3 = -d0_3 * vsplat(1.0f / 6.0f) + d1_3 * vsplat(1.0f / 6.0f) - d2_3 * vsplat(1.0f / 6.0f) + d3_3 * vsplat(1.0f / 6.0f) - d4_3 * vsplat(1.0f / 6.0f);
-            const vf8 t2_4 = -d0_4 * vsplat(1.0f / 6.0f) + d1_4 * vsplat(1.0f / 6.0f) - d2_4 * vsplat(1.0f / 6.0f) + d3_4 * vsplat(1.0f / 6.0f) - d4_4 * vsplat(1.0f / 6.0f);
-            const vf8 t3_0 = -d0_0 * vsplat(1.0f / 24.0f) - d1_0 * vsplat(1.0f / 12.0f) - d2_0 * vsplat(1.0f / 6.0f) - d3_0 * vsplat(1.0f / 3.0f) - d4_0 * vsplat(2.0f / 3.0f);
-            const vf8 t3_1 = -d0_1 * vsplat(1.0f / 24.0f) - d1_1 * vsplat(1.0f / 12.0f) - d2_1 * vsplat(1.0f / 6.0f) - d3_1 * vsplat(1.0f / 3.0f) - d4_1 * vsplat(2.0f / 3.0f);
-            const vf8 t3_2 = -d0_2 * vsplat(1.0f / 24.0f) - d1_2 * vsplat(1.0f / 12.0f) - d2_2 * vsplat(1.0f / 6.0f) - d3_2 * vsplat(1.0f / 3.0f) - d4_2 * vsplat(2.0f / 3.0f);
-            const vf8 t3_3 = -d0_3 * vsplat(1.0f / 24.0f) - d1_3 * vsplat(1.0f / 12.0f) - d2_3 * vsplat(1.0f / 6.0f) - d3_3 * vsplat(1.0f / 3.0f) - d4_3 * vsplat(2.0f / 3.0f);
-            const vf8 t3_4 = -d0_4 * vsplat(1.0f / 24.0f) - d1_4 * vsplat(1.0f / 12.0f) - d2_4 * vsplat(1.0f / 6.0f) - d3_4 * vsplat(1.0f / 3.0f) - d4_4 * vsplat(2.0f / 3.0f);
-            const vf8 t4_0 = d0_0 * vsplat(1.0f / 24.0f) - d1_0 * vsplat(1.0f / 12.0f) + d2_0 * vsplat(1.0f / 6.0f) - d3_0 * vsplat(1.0f / 3.0f) + d4_0 * vsplat(2.0f / 3.0f);
-            const vf8 t4_1 = d0_1 * vsplat(1.0f / 24.0f) - d1_1 * vsplat(1.0f / 12.0f) + d2_1 * vsplat(1.0f / 6.0f) - d3_1 * vsplat(1.0f / 3.0f) + d4_1 * vsplat(2.0f / 3.0f);
-            const vf8 t4_2 = d0_2 * vsplat(1.0f / 24.0f) - d1_2 * vsplat(1.0f / 12.0f) + d2_2 * vsplat(1.0f / 6.0f) - d3_2 * vsplat(1.0f / 3.0f) + d4_2 * vsplat(2.0f / 3.0f);
-            const vf8 t4_3 = d0_3 * vsplat(1.0f / 24.0f) - d1_3 * vsplat(1.0f / 12.0f) + d2_3 * vsplat(1.0f / 6.0f) - d3_3 * vsplat(1.0f / 3.0f) + d4_3 * vsplat(2.0f / 3.0f);
-            const vf8 t4_4 = d0_4 * vsplat(1.0f / 24.0f) - d1_4 * vsplat(1.0f / 12.0f) + d2_4 * vsplat(1.0f / 6.0f) - d3_4 * vsplat(1.0f / 3.0f) + d4_4 * vsplat(2.0f / 3.0f);
-            const vf8 t5_0 = d4_0;
-            const vf8 t5_1 = d4_1;
-            const vf8 t5_2 = d4_2;
-            const vf8 t5_3 = d4_3;
-            const vf8 t5_4 = d4_4;
-            const vf8 u0_0 = t0_0 * vsplat(0.25f);
-            const vf8 u0_1 = t0_0 * vsplat(1.0f / 6.0f) + t0_1 * vsplat(1.0f / 6.0f) + t0_2 * vsplat(1.0f / 6.0f) + t0_3 * vsplat(1.0f / 6.0f) + t0_4 * vsplat(1.0f / 6.0f);
-            const vf8 u0_2 = -t0_0 * vsplat(1.0f / 6.0f) + t0_1 * vsplat(1.0f / 6.0f) - t0_2 * vsplat(1.0f / 6.0f) + t0_3 * vsplat(1.0f / 6.0f) - t0_4 * vsplat(1.0f / 6.0f);
-            const vf8 u0_3 = -t0_0 * vsplat(1.0f / 24.0f) - t0_1 * vsplat(1.0f / 12.0f) - t0_2 * vsplat(1.0f / 6.0f) - t0_3 * vsplat(1.0f / 3.0f) - t0_4 * vsplat(2.0f / 3.0f);
-            const vf8 u0_4 = t0_0 * vsplat(1.0f / 24.0f) - t0_1 * vsplat(1.0f / 12.0f) + t0_2 * vsplat(1.0f / 6.0f) - t0_3 * vsplat(1.0f / 3.0f) + t0_4 * vsplat(2.0f / 3.0f);
-            const vf8 u0_5 = t0_4;
-            const vf8 u1_0 = t1_0 * vsplat(0.25f);
-            const vf8 u1_1 = t1_0 * vsplat(1.0f / 6.0f) + t1_1 * vsplat(1.0f / 6.0f) + t1_2 * vsplat(1.0f / 6.0f) + t1_3 * vsplat(1.0f / 6.0f) + t1_4 * vsplat(1.0f / 6.0f);
-            const vf8 u1_2 = -t1_0 * vsplat(1.0f / 6.0f) + t1_1 * vsplat(1.0f / 6.0f) - t1_2 * vsplat(1.0f / 6.0f) + t1_3 * vsplat(1.0f / 6.0f) - t1_4 * vsplat(1.0f / 6.0f);
-            const vf8 u1_3 = -t1_0 * vsplat(1.0f / 24.0f) - t1_1 * vsplat(1.0f / 12.0f) - t1_2 * vsplat(1.0f / 6.0f) - t1_3 * vsplat(1.0f / 3.0f) - t1_4 * vsplat(2.0f / 3.0f);
-            const vf8 u1_4 = t1_0 * vsplat(1.0f / 24.0f) - t1_1 * vsplat(1.0f / 12.0f) + t1_2 * vsplat(1.0f / 6.0f) - t1_3 * vsplat(1.0f / 3.0f) + t1_4 * vsplat(2.0f / 3.0f);
-            const vf8 u1_5 = t1_4;
-            const vf8 u2_0 = t2_0 * vsplat(0.25f);
-            const vf8 u2_1 = t2_0 * vsplat(1.0f / 6.0f) + t2_1 * vsplat(1.0f / 6.0f) + t2_2 * vsplat(1.0f / 6.0f) + t2_3 * vsplat(1.0f / 6.0f) + t2_4 * vsplat(1.0f / 6.0f);
-            const vf8 u2_2 = -t2_0 * vsplat(1.0f / 6.0f) + t2_1 * vsplat(1.0f / 6.0f) - t2_2 * vsplat(1.0f / 6.0f) + t2_3 * vsplat(1.0f / 6.0f) - t2_4 * vsplat(1.0f / 6.0f);
-            const vf8 u2_3 = -t2_0 * vsplat(1.0f / 24.0f) - t2_1 * vsplat(1.0f / 12.0f) - t2_2 * vsplat(1.0f / 6.0f) - t2_3 * vsplat(1.0f / 3.0f) - t2_4 * vsplat(2.0f / 3.0f);
-            const vf8 u2_4 = t2_0 * vsplat(1.0f / 24.0f) - t2_1 * vsplat(1.0f / 12.0f) + t2_2 * vsplat(1.0f / 6.0f) - t2_3 * vsplat(1.0f / 3.0f) + t2_4 * vsplat(2.0f / 3.0f);
-            const vf8 u2_5 = t2_4;
-            const vf8 u3_0 = t3_0 * vsplat(0.25f);
-            const vf8 u3_1 = t3_0 * vsplat(1.0f / 6.0f) + t3_1 * vsplat(1.0f / 6.0f) + t3_2 * vsplat(1.0f / 6.0f) + t3_3 * vsplat(1.0f / 6.0f) + t3_4 * vsplat(1.0f / 6.0f);
-            const vf8 u3_2 = -t3_0 * vsplat(1.0f / 6.0f) + t3_1 * vsplat(1.0f / 6.0f) - t3_2 * vsplat(1.0f / 6.0f) + t3_3 * vsplat(1.0f / 6.0f) - t3_4 * vsplat(1.0f / 6.0f);
-            const vf8 u3_3 = -t3_0 * vsplat(1.0f / 24.0f) - t3_1 * vsplat(1.0f / 12.0f) - t3_2 * vsplat(1.0f / 6.0f) - t3_3 * vsplat(1.0f / 3.0f) - t3_4 * vsplat(2.0f / 3.0f);
-            const vf8 u3_4 = t3_0 * vsplat(1.0f / 24.0f) - t3_1 * vsplat(1.0f / 12.0f) + t3_2 * vsplat(1.0f / 6.0f) - t3_3 * vsplat(1.0f / 3.0f) + t3_4 * vsplat(2.0f / 3.0f);
-            const vf8 u3_5 = t3_4;
-            const vf8 u4_0 = t4_0 * vsplat(0.25f);
-            const vf8 u4_1 = t4_0 * vsplat(1.0f / 6.0f) + t4_1 * vsplat(1.0f / 6.0f) + t4_2 * vsplat(1.0f / 6.0f) + t4_3 * vsplat(1.0f / 6.0f) + t4_4 * vsplat(1.0f / 6.0f);
-            const vf8 u4_2 = -t4_0 * vsplat(1.0f / 6.0f) + t4_1 * vsplat(1.0f / 6.0f) - t4_2 * vsplat(1.0f / 6.0f) + t4_3 * vsplat(1.0f / 6.0f) - t4_4 * vsplat(1.0f / 6.0f);
-            const vf8 u4_3 = -t4_0 * vsplat(1.0f / 24.0f) - t4_1 * vsplat(1.0f / 12.0f) - t4_2 * vsplat(1.0f / 6.0f) - t4_3 * vsplat(1.0f / 3.0f) - t4_4 * vsplat(2.0f / 3.0f);
-            const vf8 u4_4 = t4_0 * vsplat(1.0f / 24.0f) - t4_1 * vsplat(1.0f / 12.0f) + t4_2 * vsplat(1.0f / 6.0f) - t4_3 * vsplat(1.0f / 3.0f) + t4_4 * vsplat(2.0f / 3.0f);
-            const vf8 u4_5 = t4_4;
-            const vf8 u5_0 = t5_0 * vsplat(0.25f);
-            const vf8 u5_1 = t5_0 * vsplat(1.0f / 6.0f) + t5_1 * vsplat(1.0f / 6.0f) + t5_2 * vsplat(1.0f / 6.0f) + t5_3 * vsplat(1.0f / 6.0f) + t5_4 * vsplat(1.0f / 6.0f);
-            const vf8 u5_2 = -t5_0 * vsplat(1.0f / 6.0f) + t5_1 * vsplat(1.0f / 6.0f) - t5_2 * vsplat(1.0f / 6.0f) + t5_3 * vsplat(1.0f / 6.0f) - t5_4 * vsplat(1.0f / 6.0f);
-            const vf8 u5_3 = -t5_0 * vsplat(1.0f / 24.0f) - t5_1 * vsplat(1.0f / 12.0f) - t5_2 * vsplat(1.0f / 6.0f) - t5_3 * vsplat(1.0f / 3.0f) - t5_4 * vsplat(2.0f / 3.0f);
-            const vf8 u5_4 = t5_0 * vsplat(1.0f / 24.0f) - t5_1 * vsplat(1.0f / 12.0f) + t5_2 * vsplat(1.0f / 6.0f) - t5_3 * vsplat(1.0f / 3.0f) + t5_4 * vsplat(2.0f / 3.0f);
-            const vf8 u5_5 = t5_4;
-            vstore(o + 0, u0_0);
-            vstore(o + 2048, u0_1);
-            vstore(o + 4096, u0_2);
-            vstore(o + 6144, u0_3);
-            vstore(o + 8192, u0_4);
-            vstore(o + 10240, u0_5);
-            vstore(o + 12288, u1_0);
-            vstore(o + 14336, u1_1);
-            vstore(o + 16384, u1_2);
-            vstore(o + 18432, u1_3);
-            vstore(o + 20480, u1_4);
-            vstore(o + 22528, u1_5);
-            vstore(o + 24576, u2_0);
-            vstore(o + 26624, u2_1);
-            vstore(o + 28672, u2_2);
-            vstore(o + 30720, u2_3);
-            vstore(o + 32768, u2_4);
-            vstore(o + 34816, u2_5);
-            vstore(o + 36864, u3_0);
-            vstore(o + 38912, u3_1);
-            vstore(o + 40960, u3_2);
-            vstore(o + 43008, u3_3);
-            vstore(o + 45056, u3_4);
-            vstore(o + 47104, u3_5);
-            vstore(o + 49152, u4_0);
-            vstore(o + 51200, u4_1);
-            vstore(o + 53248, u4_2);
-            vstore(o + 55296, u4_3);
-            vstore(o + 57344, u4_4);
-            vstore(o + 59392, u4_5);
-            vstore(o + 61440, u5_0);
-            vstore(o + 63488, u5_1);
-            vstore(o + 65536, u5_2);
-            vstore(o + 67584, u5_3);
-            vstore(o + 69632, u5_4);
-            vstore(o + 71680, u5_5);
+            vf8 t[ALPHA][R];
+            int a, b, k;
+            #pragma GCC unroll 8
+            for (a = 0; a < ALPHA; a++) {
+                #pragma GCC unroll 8
+                for (b = 0; b < R; b++) {
+                    vf8 acc = vsplat(-0.0f);   /* x + -0 is x: no add */
+                    #pragma GCC unroll 8
+                    for (k = 0; k < R; k++) {
+                        if (g[a][k] != 0.0f) {
+                            acc += vsplat(g[a][k]) * vload(s + (k * R + b) * 2048);
+                        }
+                    }
+                    t[a][b] = acc;
+                }
+            }
+            #pragma GCC unroll 8
+            for (a = 0; a < ALPHA; a++) {
+                #pragma GCC unroll 8
+                for (b = 0; b < ALPHA; b++) {
+                    vf8 acc = vsplat(-0.0f);   /* x + -0 is x: no add */
+                    #pragma GCC unroll 8
+                    for (k = 0; k < R; k++) {
+                        if (g[b][k] != 0.0f) {
+                            acc += vsplat(g[b][k]) * t[a][k];
+                        }
+                    }
+                    vstore(o + (a * ALPHA + b) * 2048, acc);
+                }
+            }
         }
     }
 }
@@ -1016,128 +806,52 @@ static void conv2_wino_prepare(const float *restrict wu, float *restrict wut, fl
 
 static void conv2_wino_finish(const float *restrict wdu, float *restrict grads)
 {
+    /* Winograd F(M, R) x F(M, R): M outputs of an R-tap kernel from ALPHA inputs a side */
+    enum { M = 2, R = 5, ALPHA = M + R - 1 };
+    static const float g[ALPHA][R] = {
+        { 0.25f, 0, 0, 0, 0 },
+        { 0.166666672f, 0.166666672f, 0.166666672f, 0.166666672f, 0.166666672f },
+        { -0.166666672f, 0.166666672f, -0.166666672f, 0.166666672f, -0.166666672f },
+        { -0.0416666679f, -0.0833333358f, -0.166666672f, -0.333333343f, -0.666666687f },
+        { 0.0416666679f, -0.0833333358f, 0.166666672f, -0.333333343f, 0.666666687f },
+        { 0, 0, 0, 0, 1 },
+    };
     float *restrict gkern = grads + P_CONV2_KERNEL;
     int ci, cb;
     for (ci = 0; ci < 32; ci++) {
         for (cb = 0; cb < 64; cb += 8) {
             const float *restrict s = wdu + ci * 64 + cb;
             float *restrict o = gkern + ci * 64 + cb;
-            const vf8 d0_0 = vload(s + 0);
-            const vf8 d0_1 = vload(s + 2048);
-            const vf8 d0_2 = vload(s + 4096);
-            const vf8 d0_3 = vload(s + 6144);
-            const vf8 d0_4 = vload(s + 8192);
-            const vf8 d0_5 = vload(s + 10240);
-            const vf8 d1_0 = vload(s + 12288);
-            const vf8 d1_1 = vload(s + 14336);
-            const vf8 d1_2 = vload(s + 16384);
-            const vf8 d1_3 = vload(s + 18432);
-            const vf8 d1_4 = vload(s + 20480);
-            const vf8 d1_5 = vload(s + 22528);
-            const vf8 d2_0 = vload(s + 24576);
-            const vf8 d2_1 = vload(s + 26624);
-            const vf8 d2_2 = vload(s + 28672);
-            const vf8 d2_3 = vload(s + 30720);
-            const vf8 d2_4 = vload(s + 32768);
-            const vf8 d2_5 = vload(s + 34816);
-            const vf8 d3_0 = vload(s + 36864);
-            const vf8 d3_1 = vload(s + 38912);
-            const vf8 d3_2 = vload(s + 40960);
-            const vf8 d3_3 = vload(s + 43008);
-            const vf8 d3_4 = vload(s + 45056);
-            const vf8 d3_5 = vload(s + 47104);
-            const vf8 d4_0 = vload(s + 49152);
-            const vf8 d4_1 = vload(s + 51200);
-            const vf8 d4_2 = vload(s + 53248);
-            const vf8 d4_3 = vload(s + 55296);
-            const vf8 d4_4 = vload(s + 57344);
-            const vf8 d4_5 = vload(s + 59392);
-            const vf8 d5_0 = vload(s + 61440);
-            const vf8 d5_1 = vload(s + 63488);
-            const vf8 d5_2 = vload(s + 65536);
-            const vf8 d5_3 = vload(s + 67584);
-            const vf8 d5_4 = vload(s + 69632);
-            const vf8 d5_5 = vload(s + 71680);
-            const vf8 t0_0 = d0_0 * vsplat(0.25f) + d1_0 * vsplat(1.0f / 6.0f) - d2_0 * vsplat(1.0f / 6.0f) - d3_0 * vsplat(1.0f / 24.0f) + d4_0 * vsplat(1.0f / 24.0f);
-            const vf8 t0_1 = d0_1 * vsplat(0.25f) + d1_1 * vsplat(1.0f / 6.0f) - d2_1 * vsplat(1.0f / 6.0f) - d3_1 * vsplat(1.0f / 24.0f) + d4_1 * vsplat(1.0f / 24.0f);
-            const vf8 t0_2 = d0_2 * vsplat(0.25f) + d1_2 * vsplat(1.0f / 6.0f) - d2_2 * vsplat(1.0f / 6.0f) - d3_2 * vsplat(1.0f / 24.0f) + d4_2 * vsplat(1.0f / 24.0f);
-            const vf8 t0_3 = d0_3 * vsplat(0.25f) + d1_3 * vsplat(1.0f / 6.0f) - d2_3 * vsplat(1.0f / 6.0f) - d3_3 * vsplat(1.0f / 24.0f) + d4_3 * vsplat(1.0f / 24.0f);
-            const vf8 t0_4 = d0_4 * vsplat(0.25f) + d1_4 * vsplat(1.0f / 6.0f) - d2_4 * vsplat(1.0f / 6.0f) - d3_4 * vsplat(1.0f / 24.0f) + d4_4 * vsplat(1.0f / 24.0f);
-            const vf8 t0_5 = d0_5 * vsplat(0.25f) + d1_5 * vsplat(1.0f / 6.0f) - d2_5 * vsplat(1.0f / 6.0f) - d3_5 * vsplat(1.0f / 24.0f) + d4_5 * vsplat(1.0f / 24.0f);
-            const vf8 t1_0 = d1_0 * vsplat(1.0f / 6.0f) + d2_0 * vsplat(1.0f / 6.0f) - d3_0 * vsplat(1.0f / 12.0f) - d4_0 * vsplat(1.0f / 12.0f);
-            const vf8 t1_1 = d1_1 * vsplat(1.0f / 6.0f) + d2_1 * vsplat(1.0f / 6.0f) - d3_1 * vsplat(1.0f / 12.0f) - d4_1 * vsplat(1.0f / 12.0f);
-            const vf8 t1_2 = d1_2 * vsplat(1.0f / 6.0f) + d2_2 * vsplat(1.0f / 6.0f) - d3_2 * vsplat(1.0f / 12.0f) - d4_2 * vsplat(1.0f / 12.0f);
-            const vf8 t1_3 = d1_3 * vsplat(1.0f / 6.0f) + d2_3 * vsplat(1.0f / 6.0f) - d3_3 * vsplat(1.0f / 12.0f) - d4_3 * vsplat(1.0f / 12.0f);
-            const vf8 t1_4 = d1_4 * vsplat(1.0f / 6.0f) + d2_4 * vsplat(1.0f / 6.0f) - d3_4 * vsplat(1.0f / 12.0f) - d4_4 * vsplat(1.0f / 12.0f);
-            const vf8 t1_5 = d1_5 * vsplat(1.0f / 6.0f) + d2_5 * vsplat(1.0f / 6.0f) - d3_5 * vsplat(1.0f / 12.0f) - d4_5 * vsplat(1.0f / 12.0f);
-            const vf8 t2_0 = d1_0 * vsplat(1.0f / 6.0f) - d2_0 * vsplat(1.0f / 6.0f) - d3_0 * vsplat(1.0f / 6.0f) + d4_0 * vsplat(1.0f / 6.0f);
-            const vf8 t2_1 = d1_1 * vsplat(1.0f / 6.0f) - d2_1 * vsplat(1.0f / 6.0f) - d3_1 * vsplat(1.0f / 6.0f) + d4_1 * vsplat(1.0f / 6.0f);
-            const vf8 t2_2 = d1_2 * vsplat(1.0f / 6.0f) - d2_2 * vsplat(1.0f / 6.0f) - d3_2 * vsplat(1.0f / 6.0f) + d4_2 * vsplat(1.0f / 6.0f);
-            const vf8 t2_3 = d1_3 * vsplat(1.0f / 6.0f) - d2_3 * vsplat(1.0f / 6.0f) - d3_3 * vsplat(1.0f / 6.0f) + d4_3 * vsplat(1.0f / 6.0f);
-            const vf8 t2_4 = d1_4 * vsplat(1.0f / 6.0f) - d2_4 * vsplat(1.0f / 6.0f) - d3_4 * vsplat(1.0f / 6.0f) + d4_4 * vsplat(1.0f / 6.0f);
-            const vf8 t2_5 = d1_5 * vsplat(1.0f / 6.0f) - d2_5 * vsplat(1.0f / 6.0f) - d3_5 * vsplat(1.0f / 6.0f) + d4_5 * vsplat(1.0f / 6.0f);
-            const vf8 t3_0 = d1_0 * vsplat(1.0f / 6.0f) + d2_0 * vsplat(1.0f / 6.0f) - d3_0 * vsplat(1.0f / 3.0f) - d4_0 * vsplat(1.0f / 3.0f);
-            const vf8 t3_1 = d1_1 * vsplat(1.0f / 6.0f) + d2_1 * vsplat(1.0f / 6.0f) - d3_1 * vsplat(1.0f / 3.0f) - d4_1 * vsplat(1.0f / 3.0f);
-            const vf8 t3_2 = d1_2 * vsplat(1.0f / 6.0f) + d2_2 * vsplat(1.0f / 6.0f) - d3_2 * vsplat(1.0f / 3.0f) - d4_2 * vsplat(1.0f / 3.0f);
-            const vf8 t3_3 = d1_3 * vsplat(1.0f / 6.0f) + d2_3 * vsplat(1.0f / 6.0f) - d3_3 * vsplat(1.0f / 3.0f) - d4_3 * vsplat(1.0f / 3.0f);
-            const vf8 t3_4 = d1_4 * vsplat(1.0f / 6.0f) + d2_4 * vsplat(1.0f / 6.0f) - d3_4 * vsplat(1.0f / 3.0f) - d4_4 * vsplat(1.0f / 3.0f);
-            const vf8 t3_5 = d1_5 * vsplat(1.0f / 6.0f) + d2_5 * vsplat(1.0f / 6.0f) - d3_5 * vsplat(1.0f / 3.0f) - d4_5 * vsplat(1.0f / 3.0f);
-            const vf8 t4_0 = d1_0 * vsplat(1.0f / 6.0f) - d2_0 * vsplat(1.0f / 6.0f) - d3_0 * vsplat(2.0f / 3.0f) + d4_0 * vsplat(2.0f / 3.0f) + d5_0;
-            const vf8 t4_1 = d1_1 * vsplat(1.0f / 6.0f) - d2_1 * vsplat(1.0f / 6.0f) - d3_1 * vsplat(2.0f / 3.0f) + d4_1 * vsplat(2.0f / 3.0f) + d5_1;
-            const vf8 t4_2 = d1_2 * vsplat(1.0f / 6.0f) - d2_2 * vsplat(1.0f / 6.0f) - d3_2 * vsplat(2.0f / 3.0f) + d4_2 * vsplat(2.0f / 3.0f) + d5_2;
-            const vf8 t4_3 = d1_3 * vsplat(1.0f / 6.0f) - d2_3 * vsplat(1.0f / 6.0f) - d3_3 * vsplat(2.0f / 3.0f) + d4_3 * vsplat(2.0f / 3.0f) + d5_3;
-            const vf8 t4_4 = d1_4 * vsplat(1.0f / 6.0f) - d2_4 * vsplat(1.0f / 6.0f) - d3_4 * vsplat(2.0f / 3.0f) + d4_4 * vsplat(2.0f / 3.0f) + d5_4;
-            const vf8 t4_5 = d1_5 * vsplat(1.0f / 6.0f) - d2_5 * vsplat(1.0f / 6.0f) - d3_5 * vsplat(2.0f / 3.0f) + d4_5 * vsplat(2.0f / 3.0f) + d5_5;
-            const vf8 u0_0 = t0_0 * vsplat(0.25f) + t0_1 * vsplat(1.0f / 6.0f) - t0_2 * vsplat(1.0f / 6.0f) - t0_3 * vsplat(1.0f / 24.0f) + t0_4 * vsplat(1.0f / 24.0f);
-            const vf8 u0_1 = t0_1 * vsplat(1.0f / 6.0f) + t0_2 * vsplat(1.0f / 6.0f) - t0_3 * vsplat(1.0f / 12.0f) - t0_4 * vsplat(1.0f / 12.0f);
-            const vf8 u0_2 = t0_1 * vsplat(1.0f / 6.0f) - t0_2 * vsplat(1.0f / 6.0f) - t0_3 * vsplat(1.0f / 6.0f) + t0_4 * vsplat(1.0f / 6.0f);
-            const vf8 u0_3 = t0_1 * vsplat(1.0f / 6.0f) + t0_2 * vsplat(1.0f / 6.0f) - t0_3 * vsplat(1.0f / 3.0f) - t0_4 * vsplat(1.0f / 3.0f);
-            const vf8 u0_4 = t0_1 * vsplat(1.0f / 6.0f) - t0_2 * vsplat(1.0f / 6.0f) - t0_3 * vsplat(2.0f / 3.0f) + t0_4 * vsplat(2.0f / 3.0f) + t0_5;
-            const vf8 u1_0 = t1_0 * vsplat(0.25f) + t1_1 * vsplat(1.0f / 6.0f) - t1_2 * vsplat(1.0f / 6.0f) - t1_3 * vsplat(1.0f / 24.0f) + t1_4 * vsplat(1.0f / 24.0f);
-            const vf8 u1_1 = t1_1 * vsplat(1.0f / 6.0f) + t1_2 * vsplat(1.0f / 6.0f) - t1_3 * vsplat(1.0f / 12.0f) - t1_4 * vsplat(1.0f / 12.0f);
-            const vf8 u1_2 = t1_1 * vsplat(1.0f / 6.0f) - t1_2 * vsplat(1.0f / 6.0f) - t1_3 * vsplat(1.0f / 6.0f) + t1_4 * vsplat(1.0f / 6.0f);
-            const vf8 u1_3 = t1_1 * vsplat(1.0f / 6.0f) + t1_2 * vsplat(1.0f / 6.0f) - t1_3 * vsplat(1.0f / 3.0f) - t1_4 * vsplat(1.0f / 3.0f);
-            const vf8 u1_4 = t1_1 * vsplat(1.0f / 6.0f) - t1_2 * vsplat(1.0f / 6.0f) - t1_3 * vsplat(2.0f / 3.0f) + t1_4 * vsplat(2.0f / 3.0f) + t1_5;
-            const vf8 u2_0 = t2_0 * vsplat(0.25f) + t2_1 * vsplat(1.0f / 6.0f) - t2_2 * vsplat(1.0f / 6.0f) - t2_3 * vsplat(1.0f / 24.0f) + t2_4 * vsplat(1.0f / 24.0f);
-            const vf8 u2_1 = t2_1 * vsplat(1.0f / 6.0f) + t2_2 * vsplat(1.0f / 6.0f) - t2_3 * vsplat(1.0f / 12.0f) - t2_4 * vsplat(1.0f / 12.0f);
-            const vf8 u2_2 = t2_1 * vsplat(1.0f / 6.0f) - t2_2 * vsplat(1.0f / 6.0f) - t2_3 * vsplat(1.0f / 6.0f) + t2_4 * vsplat(1.0f / 6.0f);
-            const vf8 u2_3 = t2_1 * vsplat(1.0f / 6.0f) + t2_2 * vsplat(1.0f / 6.0f) - t2_3 * vsplat(1.0f / 3.0f) - t2_4 * vsplat(1.0f / 3.0f);
-            const vf8 u2_4 = t2_1 * vsplat(1.0f / 6.0f) - t2_2 * vsplat(1.0f / 6.0f) - t2_3 * vsplat(2.0f / 3.0f) + t2_4 * vsplat(2.0f / 3.0f) + t2_5;
-            const vf8 u3_0 = t3_0 * vsplat(0.25f) + t3_1 * vsplat(1.0f / 6.0f) - t3_2 * vsplat(1.0f / 6.0f) - t3_3 * vsplat(1.0f / 24.0f) + t3_4 * vsplat(1.0f / 24.0f);
-            const vf8 u3_1 = t3_1 * vsplat(1.0f / 6.0f) + t3_2 * vsplat(1.0f / 6.0f) - t3_3 * vsplat(1.0f / 12.0f) - t3_4 * vsplat(1.0f / 12.0f);
-            const vf8 u3_2 = t3_1 * vsplat(1.0f / 6.0f) - t3_2 * vsplat(1.0f / 6.0f) - t3_3 * vsplat(1.0f / 6.0f) + t3_4 * vsplat(1.0f / 6.0f);
-            const vf8 u3_3 = t3_1 * vsplat(1.0f / 6.0f) + t3_2 * vsplat(1.0f / 6.0f) - t3_3 * vsplat(1.0f / 3.0f) - t3_4 * vsplat(1.0f / 3.0f);
-            const vf8 u3_4 = t3_1 * vsplat(1.0f / 6.0f) - t3_2 * vsplat(1.0f / 6.0f) - t3_3 * vsplat(2.0f / 3.0f) + t3_4 * vsplat(2.0f / 3.0f) + t3_5;
-            const vf8 u4_0 = t4_0 * vsplat(0.25f) + t4_1 * vsplat(1.0f / 6.0f) - t4_2 * vsplat(1.0f / 6.0f) - t4_3 * vsplat(1.0f / 24.0f) + t4_4 * vsplat(1.0f / 24.0f);
-            const vf8 u4_1 = t4_1 * vsplat(1.0f / 6.0f) + t4_2 * vsplat(1.0f / 6.0f) - t4_3 * vsplat(1.0f / 12.0f) - t4_4 * vsplat(1.0f / 12.0f);
-            const vf8 u4_2 = t4_1 * vsplat(1.0f / 6.0f) - t4_2 * vsplat(1.0f / 6.0f) - t4_3 * vsplat(1.0f / 6.0f) + t4_4 * vsplat(1.0f / 6.0f);
-            const vf8 u4_3 = t4_1 * vsplat(1.0f / 6.0f) + t4_2 * vsplat(1.0f / 6.0f) - t4_3 * vsplat(1.0f / 3.0f) - t4_4 * vsplat(1.0f / 3.0f);
-            const vf8 u4_4 = t4_1 * vsplat(1.0f / 6.0f) - t4_2 * vsplat(1.0f / 6.0f) - t4_3 * vsplat(2.0f / 3.0f) + t4_4 * vsplat(2.0f / 3.0f) + t4_5;
-            vstore(o + 0, vload(o + 0) + u0_0);
-            vstore(o + 2048, vload(o + 2048) + u0_1);
-            vstore(o + 4096, vload(o + 4096) + u0_2);
-            vstore(o + 6144, vload(o + 6144) + u0_3);
-            vstore(o + 8192, vload(o + 8192) + u0_4);
-            vstore(o + 10240, vload(o + 10240) + u1_0);
-            vstore(o + 12288, vload(o + 12288) + u1_1);
-            vstore(o + 14336, vload(o + 14336) + u1_2);
-            vstore(o + 16384, vload(o + 16384) + u1_3);
-            vstore(o + 18432, vload(o + 18432) + u1_4);
-            vstore(o + 20480, vload(o + 20480) + u2_0);
-            vstore(o + 22528, vload(o + 22528) + u2_1);
-            vstore(o + 24576, vload(o + 24576) + u2_2);
-            vstore(o + 26624, vload(o + 26624) + u2_3);
-            vstore(o + 28672, vload(o + 28672) + u2_4);
-            vstore(o + 30720, vload(o + 30720) + u3_0);
-            vstore(o + 32768, vload(o + 32768) + u3_1);
-            vstore(o + 34816, vload(o + 34816) + u3_2);
-            vstore(o + 36864, vload(o + 36864) + u3_3);
-            vstore(o + 38912, vload(o + 38912) + u3_4);
-            vstore(o + 40960, vload(o + 40960) + u4_0);
-            vstore(o + 43008, vload(o + 43008) + u4_1);
-            vstore(o + 45056, vload(o + 45056) + u4_2);
-            vstore(o + 47104, vload(o + 47104) + u4_3);
-            vstore(o + 49152, vload(o + 49152) + u4_4);
+            vf8 t[R][ALPHA];
+            int a, b, k;
+            #pragma GCC unroll 8
+            for (a = 0; a < R; a++) {
+                #pragma GCC unroll 8
+                for (b = 0; b < ALPHA; b++) {
+                    vf8 acc = vsplat(-0.0f);   /* x + -0 is x: no add */
+                    #pragma GCC unroll 8
+                    for (k = 0; k < ALPHA; k++) {
+                        if (g[k][a] != 0.0f) {
+                            acc += vsplat(g[k][a]) * vload(s + (k * ALPHA + b) * 2048);
+                        }
+                    }
+                    t[a][b] = acc;
+                }
+            }
+            #pragma GCC unroll 8
+            for (a = 0; a < R; a++) {
+                #pragma GCC unroll 8
+                for (b = 0; b < R; b++) {
+                    vf8 acc = vsplat(-0.0f);   /* x + -0 is x: no add */
+                    #pragma GCC unroll 8
+                    for (k = 0; k < ALPHA; k++) {
+                        if (g[k][b] != 0.0f) {
+                            acc += vsplat(g[k][b]) * t[a][k];
+                        }
+                    }
+                    vstore(o + (a * R + b) * 2048, vload(o + (a * R + b) * 2048) + acc);
+                }
+            }
         }
     }
 }
@@ -1168,262 +882,107 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
         float *restrict dsrc = w + W_CONV2_DPAD;
         float *restrict din = w + W_POOL1_DOUT;
         (void)params;
+        /* Winograd F(M, R) x F(M, R): M outputs of an R-tap kernel from ALPHA inputs a side */
+        enum { M = 2, R = 5, ALPHA = M + R - 1, TILES_H = 7, TILES_W = 7, TILES = TILES_H * TILES_W, PAD_W = 18 };
+        static const float bt[ALPHA][ALPHA] = {
+            { 4, 0, -5, 0, 1, 0 },
+            { 0, 4, 4, -1, -1, 0 },
+            { 0, 4, -4, -1, 1, 0 },
+            { 0, 2, 1, -2, -1, 0 },
+            { 0, 2, -1, -2, 1, 0 },
+            { 0, 4, 0, -5, 0, 1 },
+        };
+        static const float at[M][ALPHA] = {
+            { 1, 1, 1, 1, 1, 0 },
+            { 0, 1, -1, 2, -2, 1 },
+        };
         int ty, tx, cb, xi;
-        for (ty = 0; ty < 7; ty++) {
-            for (tx = 0; tx < 7; tx++) {
+        /* Z = A dy AT per output tile, dy zero outside the map */
+        for (ty = 0; ty < TILES_H; ty++) {
+            for (tx = 0; tx < TILES_W; tx++) {
                 for (cb = 0; cb < 64; cb += 8) {
-                    const float *restrict dy = dz + (ty * 28 + tx * 2) * 64 + cb;
-                    float *restrict z = wm + (ty * 7 + tx) * 64 + cb;
-                    const vf8 d0_0 = vload(dy + 0);
-                    const vf8 d0_1 = vload(dy + 64);
-                    const vf8 d1_0 = vload(dy + 896);
-                    const vf8 d1_1 = vload(dy + 960);
-                    const vf8 t0_0 = d0_0;
-                    const vf8 t0_1 = d0_1;
-                    const vf8 t1_0 = d0_0 + d1_0;
-                    const vf8 t1_1 = d0_1 + d1_1;
-                    const vf8 t2_0 = d0_0 - d1_0;
-                    const vf8 t2_1 = d0_1 - d1_1;
-                    const vf8 t3_0 = d0_0 + d1_0 * vsplat(2.0f);
-                    const vf8 t3_1 = d0_1 + d1_1 * vsplat(2.0f);
-                    const vf8 t4_0 = d0_0 - d1_0 * vsplat(2.0f);
-                    const vf8 t4_1 = d0_1 - d1_1 * vsplat(2.0f);
-                    const vf8 t5_0 = d1_0;
-                    const vf8 t5_1 = d1_1;
-                    const vf8 z0_0 = t0_0;
-                    const vf8 z0_1 = t0_0 + t0_1;
-                    const vf8 z0_2 = t0_0 - t0_1;
-                    const vf8 z0_3 = t0_0 + t0_1 * vsplat(2.0f);
-                    const vf8 z0_4 = t0_0 - t0_1 * vsplat(2.0f);
-                    const vf8 z0_5 = t0_1;
-                    const vf8 z1_0 = t1_0;
-                    const vf8 z1_1 = t1_0 + t1_1;
-                    const vf8 z1_2 = t1_0 - t1_1;
-                    const vf8 z1_3 = t1_0 + t1_1 * vsplat(2.0f);
-                    const vf8 z1_4 = t1_0 - t1_1 * vsplat(2.0f);
-                    const vf8 z1_5 = t1_1;
-                    const vf8 z2_0 = t2_0;
-                    const vf8 z2_1 = t2_0 + t2_1;
-                    const vf8 z2_2 = t2_0 - t2_1;
-                    const vf8 z2_3 = t2_0 + t2_1 * vsplat(2.0f);
-                    const vf8 z2_4 = t2_0 - t2_1 * vsplat(2.0f);
-                    const vf8 z2_5 = t2_1;
-                    const vf8 z3_0 = t3_0;
-                    const vf8 z3_1 = t3_0 + t3_1;
-                    const vf8 z3_2 = t3_0 - t3_1;
-                    const vf8 z3_3 = t3_0 + t3_1 * vsplat(2.0f);
-                    const vf8 z3_4 = t3_0 - t3_1 * vsplat(2.0f);
-                    const vf8 z3_5 = t3_1;
-                    const vf8 z4_0 = t4_0;
-                    const vf8 z4_1 = t4_0 + t4_1;
-                    const vf8 z4_2 = t4_0 - t4_1;
-                    const vf8 z4_3 = t4_0 + t4_1 * vsplat(2.0f);
-                    const vf8 z4_4 = t4_0 - t4_1 * vsplat(2.0f);
-                    const vf8 z4_5 = t4_1;
-                    const vf8 z5_0 = t5_0;
-                    const vf8 z5_1 = t5_0 + t5_1;
-                    const vf8 z5_2 = t5_0 - t5_1;
-                    const vf8 z5_3 = t5_0 + t5_1 * vsplat(2.0f);
-                    const vf8 z5_4 = t5_0 - t5_1 * vsplat(2.0f);
-                    const vf8 z5_5 = t5_1;
-                    vstore(z + 0, z0_0);
-                    vstore(z + 3136, z0_1);
-                    vstore(z + 6272, z0_2);
-                    vstore(z + 9408, z0_3);
-                    vstore(z + 12544, z0_4);
-                    vstore(z + 15680, z0_5);
-                    vstore(z + 18816, z1_0);
-                    vstore(z + 21952, z1_1);
-                    vstore(z + 25088, z1_2);
-                    vstore(z + 28224, z1_3);
-                    vstore(z + 31360, z1_4);
-                    vstore(z + 34496, z1_5);
-                    vstore(z + 37632, z2_0);
-                    vstore(z + 40768, z2_1);
-                    vstore(z + 43904, z2_2);
-                    vstore(z + 47040, z2_3);
-                    vstore(z + 50176, z2_4);
-                    vstore(z + 53312, z2_5);
-                    vstore(z + 56448, z3_0);
-                    vstore(z + 59584, z3_1);
-                    vstore(z + 62720, z3_2);
-                    vstore(z + 65856, z3_3);
-                    vstore(z + 68992, z3_4);
-                    vstore(z + 72128, z3_5);
-                    vstore(z + 75264, z4_0);
-                    vstore(z + 78400, z4_1);
-                    vstore(z + 81536, z4_2);
-                    vstore(z + 84672, z4_3);
-                    vstore(z + 87808, z4_4);
-                    vstore(z + 90944, z4_5);
-                    vstore(z + 94080, z5_0);
-                    vstore(z + 97216, z5_1);
-                    vstore(z + 100352, z5_2);
-                    vstore(z + 103488, z5_3);
-                    vstore(z + 106624, z5_4);
-                    vstore(z + 109760, z5_5);
+                    const float *restrict dy = dz + (ty * M * 14 + tx * M) * 64 + cb;
+                    float *restrict z = wm + (ty * TILES_W + tx) * 64 + cb;
+                    vf8 t[ALPHA][M];
+                    int a, b, k;
+                    #pragma GCC unroll 8
+                    for (a = 0; a < ALPHA; a++) {
+                        #pragma GCC unroll 8
+                        for (b = 0; b < M; b++) {
+                            vf8 acc = vsplat(-0.0f);   /* x + -0 is x: no add */
+                            #pragma GCC unroll 8
+                            for (k = 0; k < M; k++) {
+                                if (at[k][a] != 0.0f) {
+                                    acc += vsplat(at[k][a]) * (ty * M + k < 14 && tx * M + b < 14 ? vload(dy + (k * 14 + b) * 64) : vsplat(0.0f));
+                                }
+                            }
+                            t[a][b] = acc;
+                        }
+                    }
+                    #pragma GCC unroll 8
+                    for (a = 0; a < ALPHA; a++) {
+                        #pragma GCC unroll 8
+                        for (b = 0; b < ALPHA; b++) {
+                            vf8 acc = vsplat(-0.0f);   /* x + -0 is x: no add */
+                            #pragma GCC unroll 8
+                            for (k = 0; k < M; k++) {
+                                if (at[k][b] != 0.0f) {
+                                    acc += vsplat(at[k][b]) * t[a][k];
+                                }
+                            }
+                            vstore(z + (a * ALPHA + b) * TILES * 64, acc);
+                        }
+                    }
                 }
             }
         }
-        for (ty = 0; ty < 7; ty++) {
-            for (tx = 0; tx < 7; tx++) {
+        /* V = BT d B per input tile */
+        for (ty = 0; ty < TILES_H; ty++) {
+            for (tx = 0; tx < TILES_W; tx++) {
                 for (cb = 0; cb < 32; cb += 8) {
-                    const float *restrict img = src + (ty * 36 + tx * 2) * 32 + cb;
-                    float *restrict v = wv + (ty * 7 + tx) * 32 + cb;
-                    const vf8 d0_0 = vload(img + 0);
-                    const vf8 d0_1 = vload(img + 32);
-                    const vf8 d0_2 = vload(img + 64);
-                    const vf8 d0_3 = vload(img + 96);
-                    const vf8 d0_4 = vload(img + 128);
-                    const vf8 d0_5 = vload(img + 160);
-                    const vf8 d1_0 = vload(img + 576);
-                    const vf8 d1_1 = vload(img + 608);
-                    const vf8 d1_2 = vload(img + 640);
-                    const vf8 d1_3 = vload(img + 672);
-                    const vf8 d1_4 = vload(img + 704);
-                    const vf8 d1_5 = vload(img + 736);
-                    const vf8 d2_0 = vload(img + 1152);
-                    const vf8 d2_1 = vload(img + 1184);
-                    const vf8 d2_2 = vload(img + 1216);
-                    const vf8 d2_3 = vload(img + 1248);
-                    const vf8 d2_4 = vload(img + 1280);
-                    const vf8 d2_5 = vload(img + 1312);
-                    const vf8 d3_0 = vload(img + 1728);
-                    const vf8 d3_1 = vload(img + 1760);
-                    const vf8 d3_2 = vload(img + 1792);
-                    const vf8 d3_3 = vload(img + 1824);
-                    const vf8 d3_4 = vload(img + 1856);
-                    const vf8 d3_5 = vload(img + 1888);
-                    const vf8 d4_0 = vload(img + 2304);
-                    const vf8 d4_1 = vload(img + 2336);
-                    const vf8 d4_2 = vload(img + 2368);
-                    const vf8 d4_3 = vload(img + 2400);
-                    const vf8 d4_4 = vload(img + 2432);
-                    const vf8 d4_5 = vload(img + 2464);
-                    const vf8 d5_0 = vload(img + 2880);
-                    const vf8 d5_1 = vload(img + 2912);
-                    const vf8 d5_2 = vload(img + 2944);
-                    const vf8 d5_3 = vload(img + 2976);
-                    const vf8 d5_4 = vload(img + 3008);
-                    const vf8 d5_5 = vload(img + 3040);
-                    const vf8 t0_0 = d0_0 * vsplat(4.0f) - d2_0 * vsplat(5.0f) + d4_0;
-                    const vf8 t0_1 = d0_1 * vsplat(4.0f) - d2_1 * vsplat(5.0f) + d4_1;
-                    const vf8 t0_2 = d0_2 * vsplat(4.0f) - d2_2 * vsplat(5.0f) + d4_2;
-                    const vf8 t0_3 = d0_3 * vsplat(4.0f) - d2_3 * vsplat(5.0f) + d4_3;
-                    const vf8 t0_4 = d0_4 * vsplat(4.0f) - d2_4 * vsplat(5.0f) + d4_4;
-                    const vf8 t0_5 = d0_5 * vsplat(4.0f) - d2_5 * vsplat(5.0f) + d4_5;
-                    const vf8 t1_0 = d1_0 * vsplat(4.0f) + d2_0 * vsplat(4.0f) - d3_0 - d4_0;
-                    const vf8 t1_1 = d1_1 * vsplat(4.0f) + d2_1 * vsplat(4.0f) - d3_1 - d4_1;
-                    const vf8 t1_2 = d1_2 * vsplat(4.0f) + d2_2 * vsplat(4.0f) - d3_2 - d4_2;
-                    const vf8 t1_3 = d1_3 * vsplat(4.0f) + d2_3 * vsplat(4.0f) - d3_3 - d4_3;
-                    const vf8 t1_4 = d1_4 * vsplat(4.0f) + d2_4 * vsplat(4.0f) - d3_4 - d4_4;
-                    const vf8 t1_5 = d1_5 * vsplat(4.0f) + d2_5 * vsplat(4.0f) - d3_5 - d4_5;
-                    const vf8 t2_0 = d1_0 * vsplat(4.0f) - d2_0 * vsplat(4.0f) - d3_0 + d4_0;
-                    const vf8 t2_1 = d1_1 * vsplat(4.0f) - d2_1 * vsplat(4.0f) - d3_1 + d4_1;
-                    const vf8 t2_2 = d1_2 * vsplat(4.0f) - d2_2 * vsplat(4.0f) - d3_2 + d4_2;
-                    const vf8 t2_3 = d1_3 * vsplat(4.0f) - d2_3 * vsplat(4.0f) - d3_3 + d4_3;
-                    const vf8 t2_4 = d1_4 * vsplat(4.0f) - d2_4 * vsplat(4.0f) - d3_4 + d4_4;
-                    const vf8 t2_5 = d1_5 * vsplat(4.0f) - d2_5 * vsplat(4.0f) - d3_5 + d4_5;
-                    const vf8 t3_0 = d1_0 * vsplat(2.0f) + d2_0 - d3_0 * vsplat(2.0f) - d4_0;
-                    const vf8 t3_1 = d1_1 * vsplat(2.0f) + d2_1 - d3_1 * vsplat(2.0f) - d4_1;
-                    const vf8 t3_2 = d1_2 * vsplat(2.0f) + d2_2 - d3_2 * vsplat(2.0f) - d4_2;
-                    const vf8 t3_3 = d1_3 * vsplat(2.0f) + d2_3 - d3_3 * vsplat(2.0f) - d4_3;
-                    const vf8 t3_4 = d1_4 * vsplat(2.0f) + d2_4 - d3_4 * vsplat(2.0f) - d4_4;
-                    const vf8 t3_5 = d1_5 * vsplat(2.0f) + d2_5 - d3_5 * vsplat(2.0f) - d4_5;
-                    const vf8 t4_0 = d1_0 * vsplat(2.0f) - d2_0 - d3_0 * vsplat(2.0f) + d4_0;
-                    const vf8 t4_1 = d1_1 * vsplat(2.0f) - d2_1 - d3_1 * vsplat(2.0f) + d4_1;
-                    const vf8 t4_2 = d1_2 * vsplat(2.0f) - d2_2 - d3_2 * vsplat(2.0f) + d4_2;
-                    const vf8 t4_3 = d1_3 * vsplat(2.0f) - d2_3 - d3_3 * vsplat(2.0f) + d4_3;
-                    const vf8 t4_4 = d1_4 * vsplat(2.0f) - d2_4 - d3_4 * vsplat(2.0f) + d4_4;
-                    const vf8 t4_5 = d1_5 * vsplat(2.0f) - d2_5 - d3_5 * vsplat(2.0f) + d4_5;
-                    const vf8 t5_0 = d1_0 * vsplat(4.0f) - d3_0 * vsplat(5.0f) + d5_0;
-                    const vf8 t5_1 = d1_1 * vsplat(4.0f) - d3_1 * vsplat(5.0f) + d5_1;
-                    const vf8 t5_2 = d1_2 * vsplat(4.0f) - d3_2 * vsplat(5.0f) + d5_2;
-                    const vf8 t5_3 = d1_3 * vsplat(4.0f) - d3_3 * vsplat(5.0f) + d5_3;
-                    const vf8 t5_4 = d1_4 * vsplat(4.0f) - d3_4 * vsplat(5.0f) + d5_4;
-                    const vf8 t5_5 = d1_5 * vsplat(4.0f) - d3_5 * vsplat(5.0f) + d5_5;
-                    const vf8 v0_0 = t0_0 * vsplat(4.0f) - t0_2 * vsplat(5.0f) + t0_4;
-                    const vf8 v0_1 = t0_1 * vsplat(4.0f) + t0_2 * vsplat(4.0f) - t0_3 - t0_4;
-                    const vf8 v0_2 = t0_1 * vsplat(4.0f) - t0_2 * vsplat(4.0f) - t0_3 + t0_4;
-                    const vf8 v0_3 = t0_1 * vsplat(2.0f) + t0_2 - t0_3 * vsplat(2.0f) - t0_4;
-                    const vf8 v0_4 = t0_1 * vsplat(2.0f) - t0_2 - t0_3 * vsplat(2.0f) + t0_4;
-                    const vf8 v0_5 = t0_1 * vsplat(4.0f) - t0_3 * vsplat(5.0f) + t0_5;
-                    const vf8 v1_0 = t1_0 * vsplat(4.0f) - t1_2 * vsplat(5.0f) + t1_4;
-                    const vf8 v1_1 = t1_1 * vsplat(4.0f) + t1_2 * vsplat(4.0f) - t1_3 - t1_4;
-                    const vf8 v1_2 = t1_1 * vsplat(4.0f) - t1_2 * vsplat(4.0f) - t1_3 + t1_4;
-                    const vf8 v1_3 = t1_1 * vsplat(2.0f) + t1_2 - t1_3 * vsplat(2.0f) - t1_4;
-                    const vf8 v1_4 = t1_1 * vsplat(2.0f) - t1_2 - t1_3 * vsplat(2.0f) + t1_4;
-                    const vf8 v1_5 = t1_1 * vsplat(4.0f) - t1_3 * vsplat(5.0f) + t1_5;
-                    const vf8 v2_0 = t2_0 * vsplat(4.0f) - t2_2 * vsplat(5.0f) + t2_4;
-                    const vf8 v2_1 = t2_1 * vsplat(4.0f) + t2_2 * vsplat(4.0f) - t2_3 - t2_4;
-                    const vf8 v2_2 = t2_1 * vsplat(4.0f) - t2_2 * vsplat(4.0f) - t2_3 + t2_4;
-                    const vf8 v2_3 = t2_1 * vsplat(2.0f) + t2_2 - t2_3 * vsplat(2.0f) - t2_4;
-                    const vf8 v2_4 = t2_1 * vsplat(2.0f) - t2_2 - t2_3 * vsplat(2.0f) + t2_4;
-                    const vf8 v2_5 = t2_1 * vsplat(4.0f) - t2_3 * vsplat(5.0f) + t2_5;
-                    const vf8 v3_0 = t3_0 * vsplat(4.0f) - t3_2 * vsplat(5.0f) + t3_4;
-                    const vf8 v3_1 = t3_1 * vsplat(4.0f) + t3_2 * vsplat(4.0f) - t3_3 - t3_4;
-                    const vf8 v3_2 = t3_1 * vsplat(4.0f) - t3_2 * vsplat(4.0f) - t3_3 + t3_4;
-                    const vf8 v3_3 = t3_1 * vsplat(2.0f) + t3_2 - t3_3 * vsplat(2.0f) - t3_4;
-                    const vf8 v3_4 = t3_1 * vsplat(2.0f) - t3_2 - t3_3 * vsplat(2.0f) + t3_4;
-                    const vf8 v3_5 = t3_1 * vsplat(4.0f) - t3_3 * vsplat(5.0f) + t3_5;
-                    const vf8 v4_0 = t4_0 * vsplat(4.0f) - t4_2 * vsplat(5.0f) + t4_4;
-                    const vf8 v4_1 = t4_1 * vsplat(4.0f) + t4_2 * vsplat(4.0f) - t4_3 - t4_4;
-                    const vf8 v4_2 = t4_1 * vsplat(4.0f) - t4_2 * vsplat(4.0f) - t4_3 + t4_4;
-                    const vf8 v4_3 = t4_1 * vsplat(2.0f) + t4_2 - t4_3 * vsplat(2.0f) - t4_4;
-                    const vf8 v4_4 = t4_1 * vsplat(2.0f) - t4_2 - t4_3 * vsplat(2.0f) + t4_4;
-                    const vf8 v4_5 = t4_1 * vsplat(4.0f) - t4_3 * vsplat(5.0f) + t4_5;
-                    const vf8 v5_0 = t5_0 * vsplat(4.0f) - t5_2 * vsplat(5.0f) + t5_4;
-                    const vf8 v5_1 = t5_1 * vsplat(4.0f) + t5_2 * vsplat(4.0f) - t5_3 - t5_4;
-                    const vf8 v5_2 = t5_1 * vsplat(4.0f) - t5_2 * vsplat(4.0f) - t5_3 + t5_4;
-                    const vf8 v5_3 = t5_1 * vsplat(2.0f) + t5_2 - t5_3 * vsplat(2.0f) - t5_4;
-                    const vf8 v5_4 = t5_1 * vsplat(2.0f) - t5_2 - t5_3 * vsplat(2.0f) + t5_4;
-                    const vf8 v5_5 = t5_1 * vsplat(4.0f) - t5_3 * vsplat(5.0f) + t5_5;
-                    vstore(v + 0, v0_0);
-                    vstore(v + 1568, v0_1);
-                    vstore(v + 3136, v0_2);
-                    vstore(v + 4704, v0_3);
-                    vstore(v + 6272, v0_4);
-                    vstore(v + 7840, v0_5);
-                    vstore(v + 9408, v1_0);
-                    vstore(v + 10976, v1_1);
-                    vstore(v + 12544, v1_2);
-                    vstore(v + 14112, v1_3);
-                    vstore(v + 15680, v1_4);
-                    vstore(v + 17248, v1_5);
-                    vstore(v + 18816, v2_0);
-                    vstore(v + 20384, v2_1);
-                    vstore(v + 21952, v2_2);
-                    vstore(v + 23520, v2_3);
-                    vstore(v + 25088, v2_4);
-                    vstore(v + 26656, v2_5);
-                    vstore(v + 28224, v3_0);
-                    vstore(v + 29792, v3_1);
-                    vstore(v + 31360, v3_2);
-                    vstore(v + 32928, v3_3);
-                    vstore(v + 34496, v3_4);
-                    vstore(v + 36064, v3_5);
-                    vstore(v + 37632, v4_0);
-                    vstore(v + 39200, v4_1);
-                    vstore(v + 40768, v4_2);
-                    vstore(v + 42336, v4_3);
-                    vstore(v + 43904, v4_4);
-                    vstore(v + 45472, v4_5);
-                    vstore(v + 47040, v5_0);
-                    vstore(v + 48608, v5_1);
-                    vstore(v + 50176, v5_2);
-                    vstore(v + 51744, v5_3);
-                    vstore(v + 53312, v5_4);
-                    vstore(v + 54880, v5_5);
+                    const float *restrict img = src + (ty * M * PAD_W + tx * M) * 32 + cb;
+                    float *restrict v = wv + (ty * TILES_W + tx) * 32 + cb;
+                    vf8 t[ALPHA][ALPHA];
+                    int a, b, k;
+                    #pragma GCC unroll 8
+                    for (a = 0; a < ALPHA; a++) {
+                        #pragma GCC unroll 8
+                        for (b = 0; b < ALPHA; b++) {
+                            vf8 acc = vsplat(-0.0f);   /* x + -0 is x: no add */
+                            #pragma GCC unroll 8
+                            for (k = 0; k < ALPHA; k++) {
+                                if (bt[a][k] != 0.0f) {
+                                    acc += vsplat(bt[a][k]) * vload(img + (k * PAD_W + b) * 32);
+                                }
+                            }
+                            t[a][b] = acc;
+                        }
+                    }
+                    #pragma GCC unroll 8
+                    for (a = 0; a < ALPHA; a++) {
+                        #pragma GCC unroll 8
+                        for (b = 0; b < ALPHA; b++) {
+                            vf8 acc = vsplat(-0.0f);   /* x + -0 is x: no add */
+                            #pragma GCC unroll 8
+                            for (k = 0; k < ALPHA; k++) {
+                                if (bt[b][k] != 0.0f) {
+                                    acc += vsplat(bt[b][k]) * t[a][k];
+                                }
+                            }
+                            vstore(v + (a * ALPHA + b) * TILES * 32, acc);
+                        }
+                    }
                 }
             }
         }
+        /* dU += V^T Z per position xi of a tile */
 #if defined(__AVX512VL__)
-        for (xi = 0; xi < 36; xi++) {
-            const float *restrict ax = wv + xi * 1568;
-            const float *restrict bx = wm + xi * 3136;
+        for (xi = 0; xi < ALPHA * ALPHA; xi++) {
+            const float *restrict ax = wv + xi * TILES * 32;
+            const float *restrict bx = wm + xi * TILES * 64;
             float *restrict dx = wdu + xi * 2048;
             int i, j, k;
-            for (i = 0; i < 30; i += 6) {
+            for (i = 0; i + 6 <= 32; i += 6) {
                 for (j = 0; j < 64; j += 32) {
                     float *restrict o = dx + i * 64 + j;
                     vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f), a0_2 = vsplat(0.0f), a0_3 = vsplat(0.0f);
@@ -1432,9 +991,9 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
                     vf8 a3_0 = vsplat(0.0f), a3_1 = vsplat(0.0f), a3_2 = vsplat(0.0f), a3_3 = vsplat(0.0f);
                     vf8 a4_0 = vsplat(0.0f), a4_1 = vsplat(0.0f), a4_2 = vsplat(0.0f), a4_3 = vsplat(0.0f);
                     vf8 a5_0 = vsplat(0.0f), a5_1 = vsplat(0.0f), a5_2 = vsplat(0.0f), a5_3 = vsplat(0.0f);
-                    for (k = 0; k < 49; k++) {
-                        const float *restrict ak = ax + i * 1 + k * 32;
-                        const vf8 b0 = vload(bx + k * 64 + j + 0), b1 = vload(bx + k * 64 + j + 8), b2 = vload(bx + k * 64 + j + 16), b3 = vload(bx + k * 64 + j + 24);
+                    for (k = 0; k < TILES; k++) {
+                        const float *restrict ak = ax + i + k * 32;
+                        const vf8 b0 = vload(bx + k * 64 + j), b1 = vload(bx + k * 64 + j + 8), b2 = vload(bx + k * 64 + j + 16), b3 = vload(bx + k * 64 + j + 24);
                         vf8 s;
                         s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1; a0_2 += s * b2; a0_3 += s * b3;
                         s = vsplat(ak[1]); a1_0 += s * b0; a1_1 += s * b1; a1_2 += s * b2; a1_3 += s * b3;
@@ -1443,7 +1002,7 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
                         s = vsplat(ak[4]); a4_0 += s * b0; a4_1 += s * b1; a4_2 += s * b2; a4_3 += s * b3;
                         s = vsplat(ak[5]); a5_0 += s * b0; a5_1 += s * b1; a5_2 += s * b2; a5_3 += s * b3;
                     }
-                    vstore(o + 0, vload(o + 0) + a0_0);
+                    vstore(o, vload(o) + a0_0);
                     vstore(o + 8, vload(o + 8) + a0_1);
                     vstore(o + 16, vload(o + 16) + a0_2);
                     vstore(o + 24, vload(o + 24) + a0_3);
@@ -1469,19 +1028,19 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
                     vstore(o + 344, vload(o + 344) + a5_3);
                 }
             }
-            i = 30;
+            /* the last 2 rows */
             for (j = 0; j < 64; j += 32) {
                 float *restrict o = dx + i * 64 + j;
                 vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f), a0_2 = vsplat(0.0f), a0_3 = vsplat(0.0f);
                 vf8 a1_0 = vsplat(0.0f), a1_1 = vsplat(0.0f), a1_2 = vsplat(0.0f), a1_3 = vsplat(0.0f);
-                for (k = 0; k < 49; k++) {
-                    const float *restrict ak = ax + i * 1 + k * 32;
-                    const vf8 b0 = vload(bx + k * 64 + j + 0), b1 = vload(bx + k * 64 + j + 8), b2 = vload(bx + k * 64 + j + 16), b3 = vload(bx + k * 64 + j + 24);
+                for (k = 0; k < TILES; k++) {
+                    const float *restrict ak = ax + i + k * 32;
+                    const vf8 b0 = vload(bx + k * 64 + j), b1 = vload(bx + k * 64 + j + 8), b2 = vload(bx + k * 64 + j + 16), b3 = vload(bx + k * 64 + j + 24);
                     vf8 s;
                     s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1; a0_2 += s * b2; a0_3 += s * b3;
                     s = vsplat(ak[1]); a1_0 += s * b0; a1_1 += s * b1; a1_2 += s * b2; a1_3 += s * b3;
                 }
-                vstore(o + 0, vload(o + 0) + a0_0);
+                vstore(o, vload(o) + a0_0);
                 vstore(o + 8, vload(o + 8) + a0_1);
                 vstore(o + 16, vload(o + 16) + a0_2);
                 vstore(o + 24, vload(o + 24) + a0_3);
@@ -1492,12 +1051,12 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
             }
         }
 #else
-        for (xi = 0; xi < 36; xi++) {
-            const float *restrict ax = wv + xi * 1568;
-            const float *restrict bx = wm + xi * 3136;
+        for (xi = 0; xi < ALPHA * ALPHA; xi++) {
+            const float *restrict ax = wv + xi * TILES * 32;
+            const float *restrict bx = wm + xi * TILES * 64;
             float *restrict dx = wdu + xi * 2048;
             int i, j, k;
-            for (i = 0; i < 30; i += 6) {
+            for (i = 0; i + 6 <= 32; i += 6) {
                 for (j = 0; j < 64; j += 16) {
                     float *restrict o = dx + i * 64 + j;
                     vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f);
@@ -1506,9 +1065,9 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
                     vf8 a3_0 = vsplat(0.0f), a3_1 = vsplat(0.0f);
                     vf8 a4_0 = vsplat(0.0f), a4_1 = vsplat(0.0f);
                     vf8 a5_0 = vsplat(0.0f), a5_1 = vsplat(0.0f);
-                    for (k = 0; k < 49; k++) {
-                        const float *restrict ak = ax + i * 1 + k * 32;
-                        const vf8 b0 = vload(bx + k * 64 + j + 0), b1 = vload(bx + k * 64 + j + 8);
+                    for (k = 0; k < TILES; k++) {
+                        const float *restrict ak = ax + i + k * 32;
+                        const vf8 b0 = vload(bx + k * 64 + j), b1 = vload(bx + k * 64 + j + 8);
                         vf8 s;
                         s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1;
                         s = vsplat(ak[1]); a1_0 += s * b0; a1_1 += s * b1;
@@ -1517,7 +1076,7 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
                         s = vsplat(ak[4]); a4_0 += s * b0; a4_1 += s * b1;
                         s = vsplat(ak[5]); a5_0 += s * b0; a5_1 += s * b1;
                     }
-                    vstore(o + 0, vload(o + 0) + a0_0);
+                    vstore(o, vload(o) + a0_0);
                     vstore(o + 8, vload(o + 8) + a0_1);
                     vstore(o + 64, vload(o + 64) + a1_0);
                     vstore(o + 72, vload(o + 72) + a1_1);
@@ -1531,100 +1090,97 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
                     vstore(o + 328, vload(o + 328) + a5_1);
                 }
             }
-            i = 30;
+            /* the last 2 rows */
             for (j = 0; j < 64; j += 16) {
                 float *restrict o = dx + i * 64 + j;
                 vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f);
                 vf8 a1_0 = vsplat(0.0f), a1_1 = vsplat(0.0f);
-                for (k = 0; k < 49; k++) {
-                    const float *restrict ak = ax + i * 1 + k * 32;
-                    const vf8 b0 = vload(bx + k * 64 + j + 0), b1 = vload(bx + k * 64 + j + 8);
+                for (k = 0; k < TILES; k++) {
+                    const float *restrict ak = ax + i + k * 32;
+                    const vf8 b0 = vload(bx + k * 64 + j), b1 = vload(bx + k * 64 + j + 8);
                     vf8 s;
                     s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1;
                     s = vsplat(ak[1]); a1_0 += s * b0; a1_1 += s * b1;
                 }
-                vstore(o + 0, vload(o + 0) + a0_0);
+                vstore(o, vload(o) + a0_0);
                 vstore(o + 8, vload(o + 8) + a0_1);
                 vstore(o + 64, vload(o + 64) + a1_0);
                 vstore(o + 72, vload(o + 72) + a1_1);
             }
         }
 #endif
+        /* W = Z U^T (into wv) per position xi of a tile */
 #if defined(__AVX512VL__)
-        for (xi = 0; xi < 36; xi++) {
-            const float *restrict ax = wm + xi * 3136;
+        for (xi = 0; xi < ALPHA * ALPHA; xi++) {
+            const float *restrict ax = wm + xi * TILES * 64;
             const float *restrict bx = wut + xi * 2048;
-            float *restrict dx = wv + xi * 1568;
-            int i, j, k;
-            for (i = 0; i < 48; i += 6) {
-                for (j = 0; j < 32; j += 32) {
-                    float *restrict o = dx + i * 32 + j;
-                    vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f), a0_2 = vsplat(0.0f), a0_3 = vsplat(0.0f);
-                    vf8 a1_0 = vsplat(0.0f), a1_1 = vsplat(0.0f), a1_2 = vsplat(0.0f), a1_3 = vsplat(0.0f);
-                    vf8 a2_0 = vsplat(0.0f), a2_1 = vsplat(0.0f), a2_2 = vsplat(0.0f), a2_3 = vsplat(0.0f);
-                    vf8 a3_0 = vsplat(0.0f), a3_1 = vsplat(0.0f), a3_2 = vsplat(0.0f), a3_3 = vsplat(0.0f);
-                    vf8 a4_0 = vsplat(0.0f), a4_1 = vsplat(0.0f), a4_2 = vsplat(0.0f), a4_3 = vsplat(0.0f);
-                    vf8 a5_0 = vsplat(0.0f), a5_1 = vsplat(0.0f), a5_2 = vsplat(0.0f), a5_3 = vsplat(0.0f);
-                    for (k = 0; k < 64; k++) {
-                        const float *restrict ak = ax + i * 64 + k * 1;
-                        const vf8 b0 = vload(bx + k * 32 + j + 0), b1 = vload(bx + k * 32 + j + 8), b2 = vload(bx + k * 32 + j + 16), b3 = vload(bx + k * 32 + j + 24);
-                        vf8 s;
-                        s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1; a0_2 += s * b2; a0_3 += s * b3;
-                        s = vsplat(ak[64]); a1_0 += s * b0; a1_1 += s * b1; a1_2 += s * b2; a1_3 += s * b3;
-                        s = vsplat(ak[128]); a2_0 += s * b0; a2_1 += s * b1; a2_2 += s * b2; a2_3 += s * b3;
-                        s = vsplat(ak[192]); a3_0 += s * b0; a3_1 += s * b1; a3_2 += s * b2; a3_3 += s * b3;
-                        s = vsplat(ak[256]); a4_0 += s * b0; a4_1 += s * b1; a4_2 += s * b2; a4_3 += s * b3;
-                        s = vsplat(ak[320]); a5_0 += s * b0; a5_1 += s * b1; a5_2 += s * b2; a5_3 += s * b3;
-                    }
-                    vstore(o + 0, a0_0);
-                    vstore(o + 8, a0_1);
-                    vstore(o + 16, a0_2);
-                    vstore(o + 24, a0_3);
-                    vstore(o + 32, a1_0);
-                    vstore(o + 40, a1_1);
-                    vstore(o + 48, a1_2);
-                    vstore(o + 56, a1_3);
-                    vstore(o + 64, a2_0);
-                    vstore(o + 72, a2_1);
-                    vstore(o + 80, a2_2);
-                    vstore(o + 88, a2_3);
-                    vstore(o + 96, a3_0);
-                    vstore(o + 104, a3_1);
-                    vstore(o + 112, a3_2);
-                    vstore(o + 120, a3_3);
-                    vstore(o + 128, a4_0);
-                    vstore(o + 136, a4_1);
-                    vstore(o + 144, a4_2);
-                    vstore(o + 152, a4_3);
-                    vstore(o + 160, a5_0);
-                    vstore(o + 168, a5_1);
-                    vstore(o + 176, a5_2);
-                    vstore(o + 184, a5_3);
-                }
-            }
-            i = 48;
-            for (j = 0; j < 32; j += 32) {
-                float *restrict o = dx + i * 32 + j;
+            float *restrict dx = wv + xi * TILES * 32;
+            int i, k;
+            for (i = 0; i + 6 <= TILES; i += 6) {
+                float *restrict o = dx + i * 32;
                 vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f), a0_2 = vsplat(0.0f), a0_3 = vsplat(0.0f);
+                vf8 a1_0 = vsplat(0.0f), a1_1 = vsplat(0.0f), a1_2 = vsplat(0.0f), a1_3 = vsplat(0.0f);
+                vf8 a2_0 = vsplat(0.0f), a2_1 = vsplat(0.0f), a2_2 = vsplat(0.0f), a2_3 = vsplat(0.0f);
+                vf8 a3_0 = vsplat(0.0f), a3_1 = vsplat(0.0f), a3_2 = vsplat(0.0f), a3_3 = vsplat(0.0f);
+                vf8 a4_0 = vsplat(0.0f), a4_1 = vsplat(0.0f), a4_2 = vsplat(0.0f), a4_3 = vsplat(0.0f);
+                vf8 a5_0 = vsplat(0.0f), a5_1 = vsplat(0.0f), a5_2 = vsplat(0.0f), a5_3 = vsplat(0.0f);
                 for (k = 0; k < 64; k++) {
-                    const float *restrict ak = ax + i * 64 + k * 1;
-                    const vf8 b0 = vload(bx + k * 32 + j + 0), b1 = vload(bx + k * 32 + j + 8), b2 = vload(bx + k * 32 + j + 16), b3 = vload(bx + k * 32 + j + 24);
+                    const float *restrict ak = ax + i * 64 + k;
+                    const vf8 b0 = vload(bx + k * 32), b1 = vload(bx + k * 32 + 8), b2 = vload(bx + k * 32 + 16), b3 = vload(bx + k * 32 + 24);
                     vf8 s;
                     s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1; a0_2 += s * b2; a0_3 += s * b3;
+                    s = vsplat(ak[64]); a1_0 += s * b0; a1_1 += s * b1; a1_2 += s * b2; a1_3 += s * b3;
+                    s = vsplat(ak[128]); a2_0 += s * b0; a2_1 += s * b1; a2_2 += s * b2; a2_3 += s * b3;
+                    s = vsplat(ak[192]); a3_0 += s * b0; a3_1 += s * b1; a3_2 += s * b2; a3_3 += s * b3;
+                    s = vsplat(ak[256]); a4_0 += s * b0; a4_1 += s * b1; a4_2 += s * b2; a4_3 += s * b3;
+                    s = vsplat(ak[320]); a5_0 += s * b0; a5_1 += s * b1; a5_2 += s * b2; a5_3 += s * b3;
                 }
-                vstore(o + 0, a0_0);
+                vstore(o, a0_0);
                 vstore(o + 8, a0_1);
                 vstore(o + 16, a0_2);
                 vstore(o + 24, a0_3);
+                vstore(o + 32, a1_0);
+                vstore(o + 40, a1_1);
+                vstore(o + 48, a1_2);
+                vstore(o + 56, a1_3);
+                vstore(o + 64, a2_0);
+                vstore(o + 72, a2_1);
+                vstore(o + 80, a2_2);
+                vstore(o + 88, a2_3);
+                vstore(o + 96, a3_0);
+                vstore(o + 104, a3_1);
+                vstore(o + 112, a3_2);
+                vstore(o + 120, a3_3);
+                vstore(o + 128, a4_0);
+                vstore(o + 136, a4_1);
+                vstore(o + 144, a4_2);
+                vstore(o + 152, a4_3);
+                vstore(o + 160, a5_0);
+                vstore(o + 168, a5_1);
+                vstore(o + 176, a5_2);
+                vstore(o + 184, a5_3);
             }
+            /* the last row */
+            float *restrict o = dx + i * 32;
+            vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f), a0_2 = vsplat(0.0f), a0_3 = vsplat(0.0f);
+            for (k = 0; k < 64; k++) {
+                const float *restrict ak = ax + i * 64 + k;
+                const vf8 b0 = vload(bx + k * 32), b1 = vload(bx + k * 32 + 8), b2 = vload(bx + k * 32 + 16), b3 = vload(bx + k * 32 + 24);
+                vf8 s;
+                s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1; a0_2 += s * b2; a0_3 += s * b3;
+            }
+            vstore(o, a0_0);
+            vstore(o + 8, a0_1);
+            vstore(o + 16, a0_2);
+            vstore(o + 24, a0_3);
         }
 #else
-        for (xi = 0; xi < 36; xi++) {
-            const float *restrict ax = wm + xi * 3136;
+        for (xi = 0; xi < ALPHA * ALPHA; xi++) {
+            const float *restrict ax = wm + xi * TILES * 64;
             const float *restrict bx = wut + xi * 2048;
-            float *restrict dx = wv + xi * 1568;
+            float *restrict dx = wv + xi * TILES * 32;
             int i, j, k;
-            for (i = 0; i < 48; i += 6) {
+            for (i = 0; i + 6 <= TILES; i += 6) {
                 for (j = 0; j < 32; j += 16) {
                     float *restrict o = dx + i * 32 + j;
                     vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f);
@@ -1634,8 +1190,8 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
                     vf8 a4_0 = vsplat(0.0f), a4_1 = vsplat(0.0f);
                     vf8 a5_0 = vsplat(0.0f), a5_1 = vsplat(0.0f);
                     for (k = 0; k < 64; k++) {
-                        const float *restrict ak = ax + i * 64 + k * 1;
-                        const vf8 b0 = vload(bx + k * 32 + j + 0), b1 = vload(bx + k * 32 + j + 8);
+                        const float *restrict ak = ax + i * 64 + k;
+                        const vf8 b0 = vload(bx + k * 32 + j), b1 = vload(bx + k * 32 + j + 8);
                         vf8 s;
                         s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1;
                         s = vsplat(ak[64]); a1_0 += s * b0; a1_1 += s * b1;
@@ -1644,7 +1200,7 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
                         s = vsplat(ak[256]); a4_0 += s * b0; a4_1 += s * b1;
                         s = vsplat(ak[320]); a5_0 += s * b0; a5_1 += s * b1;
                     }
-                    vstore(o + 0, a0_0);
+                    vstore(o, a0_0);
                     vstore(o + 8, a0_1);
                     vstore(o + 32, a1_0);
                     vstore(o + 40, a1_1);
@@ -1658,171 +1214,58 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
                     vstore(o + 168, a5_1);
                 }
             }
-            i = 48;
+            /* the last row */
             for (j = 0; j < 32; j += 16) {
                 float *restrict o = dx + i * 32 + j;
                 vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f);
                 for (k = 0; k < 64; k++) {
-                    const float *restrict ak = ax + i * 64 + k * 1;
-                    const vf8 b0 = vload(bx + k * 32 + j + 0), b1 = vload(bx + k * 32 + j + 8);
+                    const float *restrict ak = ax + i * 64 + k;
+                    const vf8 b0 = vload(bx + k * 32 + j), b1 = vload(bx + k * 32 + j + 8);
                     vf8 s;
                     s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1;
                 }
-                vstore(o + 0, a0_0);
+                vstore(o, a0_0);
                 vstore(o + 8, a0_1);
             }
         }
 #endif
         memset(dsrc, 0, sizeof(float) * 10368);
-        for (ty = 0; ty < 7; ty++) {
-            for (tx = 0; tx < 7; tx++) {
+        /* dx += B W BT per input tile (they overlap) */
+        for (ty = 0; ty < TILES_H; ty++) {
+            for (tx = 0; tx < TILES_W; tx++) {
                 for (cb = 0; cb < 32; cb += 8) {
-                    const float *restrict wt = wv + (ty * 7 + tx) * 32 + cb;
-                    float *restrict img = dsrc + (ty * 36 + tx * 2) * 32 + cb;
-                    const vf8 d0_0 = vload(wt + 0);
-                    const vf8 d0_1 = vload(wt + 1568);
-                    const vf8 d0_2 = vload(wt + 3136);
-                    const vf8 d0_3 = vload(wt + 4704);
-                    const vf8 d0_4 = vload(wt + 6272);
-                    const vf8 d0_5 = vload(wt + 7840);
-                    const vf8 d1_0 = vload(wt + 9408);
-                    const vf8 d1_1 = vload(wt + 10976);
-                    const vf8 d1_2 = vload(wt + 12544);
-                    const vf8 d1_3 = vload(wt + 14112);
-                    const vf8 d1_4 = vload(wt + 15680);
-                    const vf8 d1_5 = vload(wt + 17248);
-                    const vf8 d2_0 = vload(wt + 18816);
-                    const vf8 d2_1 = vload(wt + 20384);
-                    const vf8 d2_2 = vload(wt + 21952);
-                    const vf8 d2_3 = vload(wt + 23520);
-                    const vf8 d2_4 = vload(wt + 25088);
-                    const vf8 d2_5 = vload(wt + 26656);
-                    const vf8 d3_0 = vload(wt + 28224);
-                    const vf8 d3_1 = vload(wt + 29792);
-                    const vf8 d3_2 = vload(wt + 31360);
-                    const vf8 d3_3 = vload(wt + 32928);
-                    const vf8 d3_4 = vload(wt + 34496);
-                    const vf8 d3_5 = vload(wt + 36064);
-                    const vf8 d4_0 = vload(wt + 37632);
-                    const vf8 d4_1 = vload(wt + 39200);
-                    const vf8 d4_2 = vload(wt + 40768);
-                    const vf8 d4_3 = vload(wt + 42336);
-                    const vf8 d4_4 = vload(wt + 43904);
-                    const vf8 d4_5 = vload(wt + 45472);
-                    const vf8 d5_0 = vload(wt + 47040);
-                    const vf8 d5_1 = vload(wt + 48608);
-                    const vf8 d5_2 = vload(wt + 50176);
-                    const vf8 d5_3 = vload(wt + 51744);
-                    const vf8 d5_4 = vload(wt + 53312);
-                    const vf8 d5_5 = vload(wt + 54880);
-                    const vf8 t0_0 = d0_0 * vsplat(4.0f);
-                    const vf8 t0_1 = d0_1 * vsplat(4.0f);
-                    const vf8 t0_2 = d0_2 * vsplat(4.0f);
-                    const vf8 t0_3 = d0_3 * vsplat(4.0f);
-                    const vf8 t0_4 = d0_4 * vsplat(4.0f);
-                    const vf8 t0_5 = d0_5 * vsplat(4.0f);
-                    const vf8 t1_0 = d1_0 * vsplat(4.0f) + d2_0 * vsplat(4.0f) + d3_0 * vsplat(2.0f) + d4_0 * vsplat(2.0f) + d5_0 * vsplat(4.0f);
-                    const vf8 t1_1 = d1_1 * vsplat(4.0f) + d2_1 * vsplat(4.0f) + d3_1 * vsplat(2.0f) + d4_1 * vsplat(2.0f) + d5_1 * vsplat(4.0f);
-                    const vf8 t1_2 = d1_2 * vsplat(4.0f) + d2_2 * vsplat(4.0f) + d3_2 * vsplat(2.0f) + d4_2 * vsplat(2.0f) + d5_2 * vsplat(4.0f);
-                    const vf8 t1_3 = d1_3 * vsplat(4.0f) + d2_3 * vsplat(4.0f) + d3_3 * vsplat(2.0f) + d4_3 * vsplat(2.0f) + d5_3 * vsplat(4.0f);
-                    const vf8 t1_4 = d1_4 * vsplat(4.0f) + d2_4 * vsplat(4.0f) + d3_4 * vsplat(2.0f) + d4_4 * vsplat(2.0f) + d5_4 * vsplat(4.0f);
-                    const vf8 t1_5 = d1_5 * vsplat(4.0f) + d2_5 * vsplat(4.0f) + d3_5 * vsplat(2.0f) + d4_5 * vsplat(2.0f) + d5_5 * vsplat(4.0f);
-                    const vf8 t2_0 = -d0_0 * vsplat(5.0f) + d1_0 * vsplat(4.0f) - d2_0 * vsplat(4.0f) + d3_0 - d4_0;
-                    const vf8 t2_1 = -d0_1 * vsplat(5.0f) + d1_1 * vsplat(4.0f) - d2_1 * vsplat(4.0f) + d3_1 - d4_1;
-                    const vf8 t2_2 = -d0_2 * vsplat(5.0f) + d1_2 * vsplat(4.0f) - d2_2 * vsplat(4.0f) + d3_2 - d4_2;
-                    const vf8 t2_3 = -d0_3 * vsplat(5.0f) + d1_3 * vsplat(4.0f) - d2_3 * vsplat(4.0f) + d3_3 - d4_3;
-                    const vf8 t2_4 = -d0_4 * vsplat(5.0f) + d1_4 * vsplat(4.0f) - d2_4 * vsplat(4.0f) + d3_4 - d4_4;
-                    const vf8 t2_5 = -d0_5 * vsplat(5.0f) + d1_5 * vsplat(4.0f) - d2_5 * vsplat(4.0f) + d3_5 - d4_5;
-                    const vf8 t3_0 = -d1_0 - d2_0 - d3_0 * vsplat(2.0f) - d4_0 * vsplat(2.0f) - d5_0 * vsplat(5.0f);
-                    const vf8 t3_1 = -d1_1 - d2_1 - d3_1 * vsplat(2.0f) - d4_1 * vsplat(2.0f) - d5_1 * vsplat(5.0f);
-                    const vf8 t3_2 = -d1_2 - d2_2 - d3_2 * vsplat(2.0f) - d4_2 * vsplat(2.0f) - d5_2 * vsplat(5.0f);
-                    const vf8 t3_3 = -d1_3 - d2_3 - d3_3 * vsplat(2.0f) - d4_3 * vsplat(2.0f) - d5_3 * vsplat(5.0f);
-                    const vf8 t3_4 = -d1_4 - d2_4 - d3_4 * vsplat(2.0f) - d4_4 * vsplat(2.0f) - d5_4 * vsplat(5.0f);
-                    const vf8 t3_5 = -d1_5 - d2_5 - d3_5 * vsplat(2.0f) - d4_5 * vsplat(2.0f) - d5_5 * vsplat(5.0f);
-                    const vf8 t4_0 = d0_0 - d1_0 + d2_0 - d3_0 + d4_0;
-                    const vf8 t4_1 = d0_1 - d1_1 + d2_1 - d3_1 + d4_1;
-                    const vf8 t4_2 = d0_2 - d1_2 + d2_2 - d3_2 + d4_2;
-                    const vf8 t4_3 = d0_3 - d1_3 + d2_3 - d3_3 + d4_3;
-                    const vf8 t4_4 = d0_4 - d1_4 + d2_4 - d3_4 + d4_4;
-                    const vf8 t4_5 = d0_5 - d1_5 + d2_5 - d3_5 + d4_5;
-                    const vf8 t5_0 = d5_0;
-                    const vf8 t5_1 = d5_1;
-                    const vf8 t5_2 = d5_2;
-                    const vf8 t5_3 = d5_3;
-                    const vf8 t5_4 = d5_4;
-                    const vf8 t5_5 = d5_5;
-                    const vf8 g0_0 = t0_0 * vsplat(4.0f);
-                    const vf8 g0_1 = t0_1 * vsplat(4.0f) + t0_2 * vsplat(4.0f) + t0_3 * vsplat(2.0f) + t0_4 * vsplat(2.0f) + t0_5 * vsplat(4.0f);
-                    const vf8 g0_2 = -t0_0 * vsplat(5.0f) + t0_1 * vsplat(4.0f) - t0_2 * vsplat(4.0f) + t0_3 - t0_4;
-                    const vf8 g0_3 = -t0_1 - t0_2 - t0_3 * vsplat(2.0f) - t0_4 * vsplat(2.0f) - t0_5 * vsplat(5.0f);
-                    const vf8 g0_4 = t0_0 - t0_1 + t0_2 - t0_3 + t0_4;
-                    const vf8 g0_5 = t0_5;
-                    const vf8 g1_0 = t1_0 * vsplat(4.0f);
-                    const vf8 g1_1 = t1_1 * vsplat(4.0f) + t1_2 * vsplat(4.0f) + t1_3 * vsplat(2.0f) + t1_4 * vsplat(2.0f) + t1_5 * vsplat(4.0f);
-                    const vf8 g1_2 = -t1_0 * vsplat(5.0f) + t1_1 * vsplat(4.0f) - t1_2 * vsplat(4.0f) + t1_3 - t1_4;
-                    const vf8 g1_3 = -t1_1 - t1_2 - t1_3 * vsplat(2.0f) - t1_4 * vsplat(2.0f) - t1_5 * vsplat(5.0f);
-                    const vf8 g1_4 = t1_0 - t1_1 + t1_2 - t1_3 + t1_4;
-                    const vf8 g1_5 = t1_5;
-                    const vf8 g2_0 = t2_0 * vsplat(4.0f);
-                    const vf8 g2_1 = t2_1 * vsplat(4.0f) + t2_2 * vsplat(4.0f) + t2_3 * vsplat(2.0f) + t2_4 * vsplat(2.0f) + t2_5 * vsplat(4.0f);
-                    const vf8 g2_2 = -t2_0 * vsplat(5.0f) + t2_1 * vsplat(4.0f) - t2_2 * vsplat(4.0f) + t2_3 - t2_4;
-                    const vf8 g2_3 = -t2_1 - t2_2 - t2_3 * vsplat(2.0f) - t2_4 * vsplat(2.0f) - t2_5 * vsplat(5.0f);
-                    const vf8 g2_4 = t2_0 - t2_1 + t2_2 - t2_3 + t2_4;
-                    const vf8 g2_5 = t2_5;
-                    const vf8 g3_0 = t3_0 * vsplat(4.0f);
-                    const vf8 g3_1 = t3_1 * vsplat(4.0f) + t3_2 * vsplat(4.0f) + t3_3 * vsplat(2.0f) + t3_4 * vsplat(2.0f) + t3_5 * vsplat(4.0f);
-                    const vf8 g3_2 = -t3_0 * vsplat(5.0f) + t3_1 * vsplat(4.0f) - t3_2 * vsplat(4.0f) + t3_3 - t3_4;
-                    const vf8 g3_3 = -t3_1 - t3_2 - t3_3 * vsplat(2.0f) - t3_4 * vsplat(2.0f) - t3_5 * vsplat(5.0f);
-                    const vf8 g3_4 = t3_0 - t3_1 + t3_2 - t3_3 + t3_4;
-                    const vf8 g3_5 = t3_5;
-                    const vf8 g4_0 = t4_0 * vsplat(4.0f);
-                    const vf8 g4_1 = t4_1 * vsplat(4.0f) + t4_2 * vsplat(4.0f) + t4_3 * vsplat(2.0f) + t4_4 * vsplat(2.0f) + t4_5 * vsplat(4.0f);
-                    const vf8 g4_2 = -t4_0 * vsplat(5.0f) + t4_1 * vsplat(4.0f) - t4_2 * vsplat(4.0f) + t4_3 - t4_4;
-                    const vf8 g4_3 = -t4_1 - t4_2 - t4_3 * vsplat(2.0f) - t4_4 * vsplat(2.0f) - t4_5 * vsplat(5.0f);
-                    const vf8 g4_4 = t4_0 - t4_1 + t4_2 - t4_3 + t4_4;
-                    const vf8 g4_5 = t4_5;
-                    const vf8 g5_0 = t5_0 * vsplat(4.0f);
-                    const vf8 g5_1 = t5_1 * vsplat(4.0f) + t5_2 * vsplat(4.0f) + t5_3 * vsplat(2.0f) + t5_4 * vsplat(2.0f) + t5_5 * vsplat(4.0f);
-                    const vf8 g5_2 = -t5_0 * vsplat(5.0f) + t5_1 * vsplat(4.0f) - t5_2 * vsplat(4.0f) + t5_3 - t5_4;
-                    const vf8 g5_3 = -t5_1 - t5_2 - t5_3 * vsplat(2.0f) - t5_4 * vsplat(2.0f) - t5_5 * vsplat(5.0f);
-                    const vf8 g5_4 = t5_0 - t5_1 + t5_2 - t5_3 + t5_4;
-                    const vf8 g5_5 = t5_5;
-                    vstore(img + 0, vload(img + 0) + g0_0);
-                    vstore(img + 32, vload(img + 32) + g0_1);
-                    vstore(img + 64, vload(img + 64) + g0_2);
-                    vstore(img + 96, vload(img + 96) + g0_3);
-                    vstore(img + 128, vload(img + 128) + g0_4);
-                    vstore(img + 160, vload(img + 160) + g0_5);
-                    vstore(img + 576, vload(img + 576) + g1_0);
-                    vstore(img + 608, vload(img + 608) + g1_1);
-                    vstore(img + 640, vload(img + 640) + g1_2);
-                    vstore(img + 672, vload(img + 672) + g1_3);
-                    vstore(img + 704, vload(img + 704) + g1_4);
-                    vstore(img + 736, vload(img + 736) + g1_5);
-                    vstore(img + 1152, vload(img + 1152) + g2_0);
-                    vstore(img + 1184, vload(img + 1184) + g2_1);
-                    vstore(img + 1216, vload(img + 1216) + g2_2);
-                    vstore(img + 1248, vload(img + 1248) + g2_3);
-                    vstore(img + 1280, vload(img + 1280) + g2_4);
-                    vstore(img + 1312, vload(img + 1312) + g2_5);
-                    vstore(img + 1728, vload(img + 1728) + g3_0);
-                    vstore(img + 1760, vload(img + 1760) + g3_1);
-                    vstore(img + 1792, vload(img + 1792) + g3_2);
-                    vstore(img + 1824, vload(img + 1824) + g3_3);
-                    vstore(img + 1856, vload(img + 1856) + g3_4);
-                    vstore(img + 1888, vload(img + 1888) + g3_5);
-                    vstore(img + 2304, vload(img + 2304) + g4_0);
-                    vstore(img + 2336, vload(img + 2336) + g4_1);
-                    vstore(img + 2368, vload(img + 2368) + g4_2);
-                    vstore(img + 2400, vload(img + 2400) + g4_3);
-                    vstore(img + 2432, vload(img + 2432) + g4_4);
-                    vstore(img + 2464, vload(img + 2464) + g4_5);
-                    vstore(img + 2880, vload(img + 2880) + g5_0);
-                    vstore(img + 2912, vload(img + 2912) + g5_1);
-                    vstore(img + 2944, vload(img + 2944) + g5_2);
-                    vstore(img + 2976, vload(img + 2976) + g5_3);
-                    vstore(img + 3008, vload(img + 3008) + g5_4);
-                    vstore(img + 3040, vload(img + 3040) + g5_5);
+                    const float *restrict wt = wv + (ty * TILES_W + tx) * 32 + cb;
+                    float *restrict img = dsrc + (ty * M * PAD_W + tx * M) * 32 + cb;
+                    vf8 t[ALPHA][ALPHA];
+                    int a, b, k;
+                    #pragma GCC unroll 8
+                    for (a = 0; a < ALPHA; a++) {
+                        #pragma GCC unroll 8
+                        for (b = 0; b < ALPHA; b++) {
+                            vf8 acc = vsplat(-0.0f);   /* x + -0 is x: no add */
+                            #pragma GCC unroll 8
+                            for (k = 0; k < ALPHA; k++) {
+                                if (bt[k][a] != 0.0f) {
+                                    acc += vsplat(bt[k][a]) * vload(wt + (k * ALPHA + b) * TILES * 32);
+                                }
+                            }
+                            t[a][b] = acc;
+                        }
+                    }
+                    #pragma GCC unroll 8
+                    for (a = 0; a < ALPHA; a++) {
+                        #pragma GCC unroll 8
+                        for (b = 0; b < ALPHA; b++) {
+                            vf8 acc = vsplat(-0.0f);   /* x + -0 is x: no add */
+                            #pragma GCC unroll 8
+                            for (k = 0; k < ALPHA; k++) {
+                                if (bt[k][b] != 0.0f) {
+                                    acc += vsplat(bt[k][b]) * t[a][k];
+                                }
+                            }
+                            vstore(img + (a * PAD_W + b) * 32, vload(img + (a * PAD_W + b) * 32) + acc);
+                        }
+                    }
                 }
             }
         }

@@ -528,278 +528,70 @@ static void conv2_forward(const float *restrict params, float *restrict w, const
 #ifdef CONVC_VECTOR
     {
         (void)kern;     /* transformed once per call into wu */
+        /* Winograd F(M, R) x F(M, R): M outputs of an R-tap kernel from ALPHA inputs a side */
+        enum { M = 2, R = 7, ALPHA = M + R - 1, TILES_H = 7, TILES_W = 7, TILES = TILES_H * TILES_W, PAD_W = 20 };
+        static const float bt[ALPHA][ALPHA] = {
+            { 4, 0, -21, 0, 21, 0, -4, 0 },
+            { 0, 4, 4, -17, -17, 4, 4, 0 },
+            { 0, 4, -4, -17, 17, 4, -4, 0 },
+            { 0, 2, 1, -10, -5, 8, 4, 0 },
+            { 0, 2, -1, -10, 5, 8, -4, 0 },
+            { 0, 4, 8, -5, -10, 1, 2, 0 },
+            { 0, 4, -8, -5, 10, 1, -2, 0 },
+            { 0, 4, 0, -21, 0, 21, 0, -4 },
+        };
+        static const float at[M][ALPHA] = {
+            { 1, 1, 1, 1, 1, 1, 1, 0 },
+            { 0, 1, -1, 2, -2, 0.5f, -0.5f, 1 },
+        };
         int ty, tx, cb, xi;
-        for (ty = 0; ty < 7; ty++) {
-            for (tx = 0; tx < 7; tx++) {
+        /* V = BT d B per input tile */
+        for (ty = 0; ty < TILES_H; ty++) {
+            for (tx = 0; tx < TILES_W; tx++) {
                 for (cb = 0; cb < 32; cb += 8) {
-                    const float *restrict img = src + (ty * 40 + tx * 2) * 32 + cb;
-                    float *restrict v = wv + (ty * 7 + tx) * 32 + cb;
-                    const vf8 d0_0 = vload(img + 0);
-                    const vf8 d0_1 = vload(img + 32);
-                    const vf8 d0_2 = vload(img + 64);
-                    const vf8 d0_3 = vload(img + 96);
-                    const vf8 d0_4 = vload(img + 128);
-                    const vf8 d0_5 = vload(img + 160);
-                    const vf8 d0_6 = vload(img + 192);
-                    const vf8 d0_7 = vload(img + 224);
-                    const vf8 d1_0 = vload(img + 640);
-                    const vf8 d1_1 = vload(img + 672);
-                    const vf8 d1_2 = vload(img + 704);
-                    const vf8 d1_3 = vload(img + 736);
-                    const vf8 d1_4 = vload(img + 768);
-                    const vf8 d1_5 = vload(img + 800);
-                    const vf8 d1_6 = vload(img + 832);
-                    const vf8 d1_7 = vload(img + 864);
-                    const vf8 d2_0 = vload(img + 1280);
-                    const vf8 d2_1 = vload(img + 1312);
-                    const vf8 d2_2 = vload(img + 1344);
-                    const vf8 d2_3 = vload(img + 1376);
-                    const vf8 d2_4 = vload(img + 1408);
-                    const vf8 d2_5 = vload(img + 1440);
-                    const vf8 d2_6 = vload(img + 1472);
-                    const vf8 d2_7 = vload(img + 1504);
-                    const vf8 d3_0 = vload(img + 1920);
-                    const vf8 d3_1 = vload(img + 1952);
-                    const vf8 d3_2 = vload(img + 1984);
-                    const vf8 d3_3 = vload(img + 2016);
-                    const vf8 d3_4 = vload(img + 2048);
-                    const vf8 d3_5 = vload(img + 2080);
-                    const vf8 d3_6 = vload(img + 2112);
-                    const vf8 d3_7 = vload(img + 2144);
-                    const vf8 d4_0 = vload(img + 2560);
-                    const vf8 d4_1 = vload(img + 2592);
-                    const vf8 d4_2 = vload(img + 2624);
-                    const vf8 d4_3 = vload(img + 2656);
-                    const vf8 d4_4 = vload(img + 2688);
-                    const vf8 d4_5 = vload(img + 2720);
-                    const vf8 d4_6 = vload(img + 2752);
-                    const vf8 d4_7 = vload(img + 2784);
-                    const vf8 d5_0 = vload(img + 3200);
-                    const vf8 d5_1 = vload(img + 3232);
-                    const vf8 d5_2 = vload(img + 3264);
-                    const vf8 d5_3 = vload(img + 3296);
-                    const vf8 d5_4 = vload(img + 3328);
-                    const vf8 d5_5 = vload(img + 3360);
-                    const vf8 d5_6 = vload(img + 3392);
-                    const vf8 d5_7 = vload(img + 3424);
-                    const vf8 d6_0 = vload(img + 3840);
-                    const vf8 d6_1 = vload(img + 3872);
-                    const vf8 d6_2 = vload(img + 3904);
-                    const vf8 d6_3 = vload(img + 3936);
-                    const vf8 d6_4 = vload(img + 3968);
-                    const vf8 d6_5 = vload(img + 4000);
-                    const vf8 d6_6 = vload(img + 4032);
-                    const vf8 d6_7 = vload(img + 4064);
-                    const vf8 d7_0 = vload(img + 4480);
-                    const vf8 d7_1 = vload(img + 4512);
-                    const vf8 d7_2 = vload(img + 4544);
-                    const vf8 d7_3 = vload(img + 4576);
-                    const vf8 d7_4 = vload(img + 4608);
-                    const vf8 d7_5 = vload(img + 4640);
-                    const vf8 d7_6 = vload(img + 4672);
-                    const vf8 d7_7 = vload(img + 4704);
-                    const vf8 t0_0 = d0_0 * vsplat(4.0f) - d2_0 * vsplat(21.0f) + d4_0 * vsplat(21.0f) - d6_0 * vsplat(4.0f);
-                    const vf8 t0_1 = d0_1 * vsplat(4.0f) - d2_1 * vsplat(21.0f) + d4_1 * vsplat(21.0f) - d6_1 * vsplat(4.0f);
-                    const vf8 t0_2 = d0_2 * vsplat(4.0f) - d2_2 * vsplat(21.0f) + d4_2 * vsplat(21.0f) - d6_2 * vsplat(4.0f);
-                    const vf8 t0_3 = d0_3 * vsplat(4.0f) - d2_3 * vsplat(21.0f) + d4_3 * vsplat(21.0f) - d6_3 * vsplat(4.0f);
-                    const vf8 t0_4 = d0_4 * vsplat(4.0f) - d2_4 * vsplat(21.0f) + d4_4 * vsplat(21.0f) - d6_4 * vsplat(4.0f);
-                    const vf8 t0_5 = d0_5 * vsplat(4.0f) - d2_5 * vsplat(21.0f) + d4_5 * vsplat(21.0f) - d6_5 * vsplat(4.0f);
-                    const vf8 t0_6 = d0_6 * vsplat(4.0f) - d2_6 * vsplat(21.0f) + d4_6 * vsplat(21.0f) - d6_6 * vsplat(4.0f);
-                    const vf8 t0_7 = d0_7 * vsplat(4.0f) - d2_7 * vsplat(21.0f) + d4_7 * vsplat(21.0f) - d6_7 * vsplat(4.0f);
-                    const vf8 t1_0 = d1_0 * vsplat(4.0f) + d2_0 * vsplat(4.0f) - d3_0 * vsplat(17.0f) - d4_0 * vsplat(17.0f) + d5_0 * vsplat(4.0f) + d6_0 * vsplat(4.0f);
-                    const vf8 t1_1 = d1_1 * vsplat(4.0f) + d2_1 * vsplat(4.0f) - d3_1 * vsplat(17.0f) - d4_1 * vsplat(17.0f) + d5_1 * vsplat(4.0f) + d6_1 * vsplat(4.0f);
-                    const vf8 t1_2 = d1_2 * vsplat(4.0f) + d2_2 * vsplat(4.0f) - d3_2 * vsplat(17.0f) - d4_2 * vsplat(17.0f) + d5_2 * vsplat(4.0f) + d6_2 * vsplat(4.0f);
-                    const vf8 t1_3 = d1_3 * vsplat(4.0f) + d2_3 * vsplat(4.0f) - d3_3 * vsplat(17.0f) - d4_3 * vsplat(17.0f) + d5_3 * vsplat(4.0f) + d6_3 * vsplat(4.0f);
-                    const vf8 t1_4 = d1_4 * vsplat(4.0f) + d2_4 * vsplat(4.0f) - d3_4 * vsplat(17.0f) - d4_4 * vsplat(17.0f) + d5_4 * vsplat(4.0f) + d6_4 * vsplat(4.0f);
-                    const vf8 t1_5 = d1_5 * vsplat(4.0f) + d2_5 * vsplat(4.0f) - d3_5 * vsplat(17.0f) - d4_5 * vsplat(17.0f) + d5_5 * vsplat(4.0f) + d6_5 * vsplat(4.0f);
-                    const vf8 t1_6 = d1_6 * vsplat(4.0f) + d2_6 * vsplat(4.0f) - d3_6 * vsplat(17.0f) - d4_6 * vsplat(17.0f) + d5_6 * vsplat(4.0f) + d6_6 * vsplat(4.0f);
-                    const vf8 t1_7 = d1_7 * vsplat(4.0f) + d2_7 * vsplat(4.0f) - d3_7 * vsplat(17.0f) - d4_7 * vsplat(17.0f) + d5_7 * vsplat(4.0f) + d6_7 * vsplat(4.0f);
-                    const vf8 t2_0 = d1_0 * vsplat(4.0f) - d2_0 * vsplat(4.0f) - d3_0 * vsplat(17.0f) + d4_0 * vsplat(17.0f) + d5_0 * vsplat(4.0f) - d6_0 * vsplat(4.0f);
-                    const vf8 t2_1 = d1_1 * vsplat(4.0f) - d2_1 * vsplat(4.0f) - d3_1 * vsplat(17.0f) + d4_1 * vsplat(17.0f) + d5_1 * vsplat(4.0f) - d6_1 * vsplat(4.0f);
-                    const vf8 t2_2 = d1_2 * vsplat(4.0f) - d2_2 * vsplat(4.0f) - d3_2 * vsplat(17.0f) + d4_2 * vsplat(17.0f) + d5_2 * vsplat(4.0f) - d6_2 * vsplat(4.0f);
-                    const vf8 t2_3 = d1_3 * vsplat(4.0f) - d2_3 * vsplat(4.0f) - d3_3 * vsplat(17.0f) + d4_3 * vsplat(17.0f) + d5_3 * vsplat(4.0f) - d6_3 * vsplat(4.0f);
-                    const vf8 t2_4 = d1_4 * vsplat(4.0f) - d2_4 * vsplat(4.0f) - d3_4 * vsplat(17.0f) + d4_4 * vsplat(17.0f) + d5_4 * vsplat(4.0f) - d6_4 * vsplat(4.0f);
-                    const vf8 t2_5 = d1_5 * vsplat(4.0f) - d2_5 * vsplat(4.0f) - d3_5 * vsplat(17.0f) + d4_5 * vsplat(17.0f) + d5_5 * vsplat(4.0f) - d6_5 * vsplat(4.0f);
-                    const vf8 t2_6 = d1_6 * vsplat(4.0f) - d2_6 * vsplat(4.0f) - d3_6 * vsplat(17.0f) + d4_6 * vsplat(17.0f) + d5_6 * vsplat(4.0f) - d6_6 * vsplat(4.0f);
-                    const vf8 t2_7 = d1_7 * vsplat(4.0f) - d2_7 * vsplat(4.0f) - d3_7 * vsplat(17.0f) + d4_7 * vsplat(17.0f) + d5_7 * vsplat(4.0f) - d6_7 * vsplat(4.0f);
-                    const vf8 t3_0 = d1_0 * vsplat(2.0f) + d2_0 - d3_0 * vsplat(10.0f) - d4_0 * vsplat(5.0f) + d5_0 * vsplat(8.0f) + d6_0 * vsplat(4.0f);
-                    const vf8 t3_1 = d1_1 * vsplat(2.0f) + d2_1 - d3_1 * vsplat(10.0f) - d4_1 * vsplat(5.0f) + d5_1 * vsplat(8.0f) + d6_1 * vsplat(4.0f);
-                    const vf8 t3_2 = d1_2 * vsplat(2.0f) + d2_2 - d3_2 * vsplat(10.0f) - d4_2 * vsplat(5.0f) + d5_2 * vsplat(8.0f) + d6_2 * vsplat(4.0f);
-                    const vf8 t3_3 = d1_3 * vsplat(2.0f) + d2_3 - d3_3 * vsplat(10.0f) - d4_3 * vsplat(5.0f) + d5_3 * vsplat(8.0f) + d6_3 * vsplat(4.0f);
-                    const vf8 t3_4 = d1_4 * vsplat(2.0f) + d2_4 - d3_4 * vsplat(10.0f) - d4_4 * vsplat(5.0f) + d5_4 * vsplat(8.0f) + d6_4 * vsplat(4.0f);
-                    const vf8 t3_5 = d1_5 * vsplat(2.0f) + d2_5 - d3_5 * vsplat(10.0f) - d4_5 * vsplat(5.0f) + d5_5 * vsplat(8.0f) + d6_5 * vsplat(4.0f);
-                    const vf8 t3_6 = d1_6 * vsplat(2.0f) + d2_6 - d3_6 * vsplat(10.0f) - d4_6 * vsplat(5.0f) + d5_6 * vsplat(8.0f) + d6_6 * vsplat(4.0f);
-                    const vf8 t3_7 = d1_7 * vsplat(2.0f) + d2_7 - d3_7 * vsplat(10.0f) - d4_7 * vsplat(5.0f) + d5_7 * vsplat(8.0f) + d6_7 * vsplat(4.0f);
-                    const vf8 t4_0 = d1_0 * vsplat(2.0f) - d2_0 - d3_0 * vsplat(10.0f) + d4_0 * vsplat(5.0f) + d5_0 * vsplat(8.0f) - d6_0 * vsplat(4.0f);
-                    const vf8 t4_1 = d1_1 * vsplat(2.0f) - d2_1 - d3_1 * vsplat(10.0f) + d4_1 * vsplat(5.0f) + d5_1 * vsplat(8.0f) - d6_1 * vsplat(4.0f);
-                    const vf8 t4_2 = d1_2 * vsplat(2.0f) - d2_2 - d3_2 * vsplat(10.0f) + d4_2 * vsplat(5.0f) + d5_2 * vsplat(8.0f) - d6_2 * vsplat(4.0f);
-                    const vf8 t4_3 = d1_3 * vsplat(2.0f) - d2_3 - d3_3 * vsplat(10.0f) + d4_3 * vsplat(5.0f) + d5_3 * vsplat(8.0f) - d6_3 * vsplat(4.0f);
-                    const vf8 t4_4 = d1_4 * vsplat(2.0f) - d2_4 - d3_4 * vsplat(10.0f) + d4_4 * vsplat(5.0f) + d5_4 * vsplat(8.0f) - d6_4 * vsplat(4.0f);
-                    const vf8 t4_5 = d1_5 * vsplat(2.0f) - d2_5 - d3_5 * vsplat(10.0f) + d4_5 * vsplat(5.0f) + d5_5 * vsplat(8.0f) - d6_5 * vsplat(4.0f);
-                    const vf8 t4_6 = d1_6 * vsplat(2.0f) - d2_6 - d3_6 * vsplat(10.0f) + d4_6 * vsplat(5.0f) + d5_6 * vsplat(8.0f) - d6_6 * vsplat(4.0f);
-                    const vf8 t4_7 = d1_7 * vsplat(2.0f) - d2_7 - d3_7 * vsplat(10.0f) + d4_7 * vsplat(5.0f) + d5_7 * vsplat(8.0f) - d6_7 * vsplat(4.0f);
-                    const vf8 t5_0 = d1_0 * vsplat(4.0f) + d2_0 * vsplat(8.0f) - d3_0 * vsplat(5.0f) - d4_0 * vsplat(10.0f) + d5_0 + d6_0 * vsplat(2.0f);
-                    const vf8 t5_1 = d1_1 * vsplat(4.0f) + d2_1 * vsplat(8.0f) - d3_1 * vsplat(5.0f) - d4_1 * vsplat(10.0f) + d5_1 + d6_1 * vsplat(2.0f);
-                    const vf8 t5_2 = d1_2 * vsplat(4.0f) + d2_2 * vsplat(8.0f) - d3_2 * vsplat(5.0f) - d4_2 * vsplat(10.0f) + d5_2 + d6_2 * vsplat(2.0f);
-                    const vf8 t5_3 = d1_3 * vsplat(4.0f) + d2_3 * vsplat(8.0f) - d3_3 * vsplat(5.0f) - d4_3 * vsplat(10.0f) + d5_3 + d6_3 * vsplat(2.0f);
-                    const vf8 t5_4 = d1_4 * vsplat(4.0f) + d2_4 * vsplat(8.0f) - d3_4 * vsplat(5.0f) - d4_4 * vsplat(10.0f) + d5_4 + d6_4 * vsplat(2.0f);
-                    const vf8 t5_5 = d1_5 * vsplat(4.0f) + d2_5 * vsplat(8.0f) - d3_5 * vsplat(5.0f) - d4_5 * vsplat(10.0f) + d5_5 + d6_5 * vsplat(2.0f);
-                    const vf8 t5_6 = d1_6 * vsplat(4.0f) + d2_6 * vsplat(8.0f) - d3_6 * vsplat(5.0f) - d4_6 * vsplat(10.0f) + d5_6 + d6_6 * vsplat(2.0f);
-                    const vf8 t5_7 = d1_7 * vsplat(4.0f) + d2_7 * vsplat(8.0f) - d3_7 * vsplat(5.0f) - d4_7 * vsplat(10.0f) + d5_7 + d6_7 * vsplat(2.0f);
-                    const vf8 t6_0 = d1_0 * vsplat(4.0f) - d2_0 * vsplat(8.0f) - d3_0 * vsplat(5.0f) + d4_0 * vsplat(10.0f) + d5_0 - d6_0 * vsplat(2.0f);
-                    const vf8 t6_1 = d1_1 * vsplat(4.0f) - d2_1 * vsplat(8.0f) - d3_1 * vsplat(5.0f) + d4_1 * vsplat(10.0f) + d5_1 - d6_1 * vsplat(2.0f);
-                    const vf8 t6_2 = d1_2 * vsplat(4.0f) - d2_2 * vsplat(8.0f) - d3_2 * vsplat(5.0f) + d4_2 * vsplat(10.0f) + d5_2 - d6_2 * vsplat(2.0f);
-                    const vf8 t6_3 = d1_3 * vsplat(4.0f) - d2_3 * vsplat(8.0f) - d3_3 * vsplat(5.0f) + d4_3 * vsplat(10.0f) + d5_3 - d6_3 * vsplat(2.0f);
-                    const vf8 t6_4 = d1_4 * vsplat(4.0f) - d2_4 * vsplat(8.0f) - d3_4 * vsplat(5.0f) + d4_4 * vsplat(10.0f) + d5_4 - d6_4 * vsplat(2.0f);
-                    const vf8 t6_5 = d1_5 * vsplat(4.0f) - d2_5 * vsplat(8.0f) - d3_5 * vsplat(5.0f) + d4_5 * vsplat(10.0f) + d5_5 - d6_5 * vsplat(2.0f);
-                    const vf8 t6_6 = d1_6 * vsplat(4.0f) - d2_6 * vsplat(8.0f) - d3_6 * vsplat(5.0f) + d4_6 * vsplat(10.0f) + d5_6 - d6_6 * vsplat(2.0f);
-                    const vf8 t6_7 = d1_7 * vsplat(4.0f) - d2_7 * vsplat(8.0f) - d3_7 * vsplat(5.0f) + d4_7 * vsplat(10.0f) + d5_7 - d6_7 * vsplat(2.0f);
-                    const vf8 t7_0 = d1_0 * vsplat(4.0f) - d3_0 * vsplat(21.0f) + d5_0 * vsplat(21.0f) - d7_0 * vsplat(4.0f);
-                    const vf8 t7_1 = d1_1 * vsplat(4.0f) - d3_1 * vsplat(21.0f) + d5_1 * vsplat(21.0f) - d7_1 * vsplat(4.0f);
-                    const vf8 t7_2 = d1_2 * vsplat(4.0f) - d3_2 * vsplat(21.0f) + d5_2 * vsplat(21.0f) - d7_2 * vsplat(4.0f);
-                    const vf8 t7_3 = d1_3 * vsplat(4.0f) - d3_3 * vsplat(21.0f) + d5_3 * vsplat(21.0f) - d7_3 * vsplat(4.0f);
-                    const vf8 t7_4 = d1_4 * vsplat(4.0f) - d3_4 * vsplat(21.0f) + d5_4 * vsplat(21.0f) - d7_4 * vsplat(4.0f);
-                    const vf8 t7_5 = d1_5 * vsplat(4.0f) - d3_5 * vsplat(21.0f) + d5_5 * vsplat(21.0f) - d7_5 * vsplat(4.0f);
-                    const vf8 t7_6 = d1_6 * vsplat(4.0f) - d3_6 * vsplat(21.0f) + d5_6 * vsplat(21.0f) - d7_6 * vsplat(4.0f);
-                    const vf8 t7_7 = d1_7 * vsplat(4.0f) - d3_7 * vsplat(21.0f) + d5_7 * vsplat(21.0f) - d7_7 * vsplat(4.0f);
-                    const vf8 v0_0 = t0_0 * vsplat(4.0f) - t0_2 * vsplat(21.0f) + t0_4 * vsplat(21.0f) - t0_6 * vsplat(4.0f);
-                    const vf8 v0_1 = t0_1 * vsplat(4.0f) + t0_2 * vsplat(4.0f) - t0_3 * vsplat(17.0f) - t0_4 * vsplat(17.0f) + t0_5 * vsplat(4.0f) + t0_6 * vsplat(4.0f);
-                    const vf8 v0_2 = t0_1 * vsplat(4.0f) - t0_2 * vsplat(4.0f) - t0_3 * vsplat(17.0f) + t0_4 * vsplat(17.0f) + t0_5 * vsplat(4.0f) - t0_6 * vsplat(4.0f);
-                    const vf8 v0_3 = t0_1 * vsplat(2.0f) + t0_2 - t0_3 * vsplat(10.0f) - t0_4 * vsplat(5.0f) + t0_5 * vsplat(8.0f) + t0_6 * vsplat(4.0f);
-                    const vf8 v0_4 = t0_1 * vsplat(2.0f) - t0_2 - t0_3 * vsplat(10.0f) + t0_4 * vsplat(5.0f) + t0_5 * vsplat(8.0f) - t0_6 * vsplat(4.0f);
-                    const vf8 v0_5 = t0_1 * vsplat(4.0f) + t0_2 * vsplat(8.0f) - t0_3 * vsplat(5.0f) - t0_4 * vsplat(10.0f) + t0_5 + t0_6 * vsplat(2.0f);
-                    const vf8 v0_6 = t0_1 * vsplat(4.0f) - t0_2 * vsplat(8.0f) - t0_3 * vsplat(5.0f) + t0_4 * vsplat(10.0f) + t0_5 - t0_6 * vsplat(2.0f);
-                    const vf8 v0_7 = t0_1 * vsplat(4.0f) - t0_3 * vsplat(21.0f) + t0_5 * vsplat(21.0f) - t0_7 * vsplat(4.0f);
-                    const vf8 v1_0 = t1_0 * vsplat(4.0f) - t1_2 * vsplat(21.0f) + t1_4 * vsplat(21.0f) - t1_6 * vsplat(4.0f);
-                    const vf8 v1_1 = t1_1 * vsplat(4.0f) + t1_2 * vsplat(4.0f) - t1_3 * vsplat(17.0f) - t1_4 * vsplat(17.0f) + t1_5 * vsplat(4.0f) + t1_6 * vsplat(4.0f);
-                    const vf8 v1_2 = t1_1 * vsplat(4.0f) - t1_2 * vsplat(4.0f) - t1_3 * vsplat(17.0f) + t1_4 * vsplat(17.0f) + t1_5 * vsplat(4.0f) - t1_6 * vsplat(4.0f);
-                    const vf8 v1_3 = t1_1 * vsplat(2.0f) + t1_2 - t1_3 * vsplat(10.0f) - t1_4 * vsplat(5.0f) + t1_5 * vsplat(8.0f) + t1_6 * vsplat(4.0f);
-                    const vf8 v1_4 = t1_1 * vsplat(2.0f) - t1_2 - t1_3 * vsplat(10.0f) + t1_4 * vsplat(5.0f) + t1_5 * vsplat(8.0f) - t1_6 * vsplat(4.0f);
-                    const vf8 v1_5 = t1_1 * vsplat(4.0f) + t1_2 * vsplat(8.0f) - t1_3 * vsplat(5.0f) - t1_4 * vsplat(10.0f) + t1_5 + t1_6 * vsplat(2.0f);
-                    const vf8 v1_6 = t1_1 * vsplat(4.0f) - t1_2 * vsplat(8.0f) - t1_3 * vsplat(5.0f) + t1_4 * vsplat(10.0f) + t1_5 - t1_6 * vsplat(2.0f);
-                    const vf8 v1_7 = t1_1 * vsplat(4.0f) - t1_3 * vsplat(21.0f) + t1_5 * vsplat(21.0f) - t1_7 * vsplat(4.0f);
-                    const vf8 v2_0 = t2_0 * vsplat(4.0f) - t2_2 * vsplat(21.0f) + t2_4 * vsplat(21.0f) - t2_6 * vsplat(4.0f);
-                    const vf8 v2_1 = t2_1 * vsplat(4.0f) + t2_2 * vsplat(4.0f) - t2_3 * vsplat(17.0f) - t2_4 * vsplat(17.0f) + t2_5 * vsplat(4.0f) + t2_6 * vsplat(4.0f);
-                    const vf8 v2_2 = t2_1 * vsplat(4.0f) - t2_2 * vsplat(4.0f) - t2_3 * vsplat(17.0f) + t2_4 * vsplat(17.0f) + t2_5 * vsplat(4.0f) - t2_6 * vsplat(4.0f);
-                    const vf8 v2_3 = t2_1 * vsplat(2.0f) + t2_2 - t2_3 * vsplat(10.0f) - t2_4 * vsplat(5.0f) + t2_5 * vsplat(8.0f) + t2_6 * vsplat(4.0f);
-                    const vf8 v2_4 = t2_1 * vsplat(2.0f) - t2_2 - t2_3 * vsplat(10.0f) + t2_4 * vsplat(5.0f) + t2_5 * vsplat(8.0f) - t2_6 * vsplat(4.0f);
-                    const vf8 v2_5 = t2_1 * vsplat(4.0f) + t2_2 * vsplat(8.0f) - t2_3 * vsplat(5.0f) - t2_4 * vsplat(10.0f) + t2_5 + t2_6 * vsplat(2.0f);
-                    const vf8 v2_6 = t2_1 * vsplat(4.0f) - t2_2 * vsplat(8.0f) - t2_3 * vsplat(5.0f) + t2_4 * vsplat(10.0f) + t2_5 - t2_6 * vsplat(2.0f);
-                    const vf8 v2_7 = t2_1 * vsplat(4.0f) - t2_3 * vsplat(21.0f) + t2_5 * vsplat(21.0f) - t2_7 * vsplat(4.0f);
-                    const vf8 v3_0 = t3_0 * vsplat(4.0f) - t3_2 * vsplat(21.0f) + t3_4 * vsplat(21.0f) - t3_6 * vsplat(4.0f);
-                    const vf8 v3_1 = t3_1 * vsplat(4.0f) + t3_2 * vsplat(4.0f) - t3_3 * vsplat(17.0f) - t3_4 * vsplat(17.0f) + t3_5 * vsplat(4.0f) + t3_6 * vsplat(4.0f);
-                    const vf8 v3_2 = t3_1 * vsplat(4.0f) - t3_2 * vsplat(4.0f) - t3_3 * vsplat(17.0f) + t3_4 * vsplat(17.0f) + t3_5 * vsplat(4.0f) - t3_6 * vsplat(4.0f);
-                    const vf8 v3_3 = t3_1 * vsplat(2.0f) + t3_2 - t3_3 * vsplat(10.0f) - t3_4 * vsplat(5.0f) + t3_5 * vsplat(8.0f) + t3_6 * vsplat(4.0f);
-                    const vf8 v3_4 = t3_1 * vsplat(2.0f) - t3_2 - t3_3 * vsplat(10.0f) + t3_4 * vsplat(5.0f) + t3_5 * vsplat(8.0f) - t3_6 * vsplat(4.0f);
-                    const vf8 v3_5 = t3_1 * vsplat(4.0f) + t3_2 * vsplat(8.0f) - t3_3 * vsplat(5.0f) - t3_4 * vsplat(10.0f) + t3_5 + t3_6 * vsplat(2.0f);
-                    const vf8 v3_6 = t3_1 * vsplat(4.0f) - t3_2 * vsplat(8.0f) - t3_3 * vsplat(5.0f) + t3_4 * vsplat(10.0f) + t3_5 - t3_6 * vsplat(2.0f);
-                    const vf8 v3_7 = t3_1 * vsplat(4.0f) - t3_3 * vsplat(21.0f) + t3_5 * vsplat(21.0f) - t3_7 * vsplat(4.0f);
-                    const vf8 v4_0 = t4_0 * vsplat(4.0f) - t4_2 * vsplat(21.0f) + t4_4 * vsplat(21.0f) - t4_6 * vsplat(4.0f);
-                    const vf8 v4_1 = t4_1 * vsplat(4.0f) + t4_2 * vsplat(4.0f) - t4_3 * vsplat(17.0f) - t4_4 * vsplat(17.0f) + t4_5 * vsplat(4.0f) + t4_6 * vsplat(4.0f);
-                    const vf8 v4_2 = t4_1 * vsplat(4.0f) - t4_2 * vsplat(4.0f) - t4_3 * vsplat(17.0f) + t4_4 * vsplat(17.0f) + t4_5 * vsplat(4.0f) - t4_6 * vsplat(4.0f);
-                    const vf8 v4_3 = t4_1 * vsplat(2.0f) + t4_2 - t4_3 * vsplat(10.0f) - t4_4 * vsplat(5.0f) + t4_5 * vsplat(8.0f) + t4_6 * vsplat(4.0f);
-                    const vf8 v4_4 = t4_1 * vsplat(2.0f) - t4_2 - t4_3 * vsplat(10.0f) + t4_4 * vsplat(5.0f) + t4_5 * vsplat(8.0f) - t4_6 * vsplat(4.0f);
-                    const vf8 v4_5 = t4_1 * vsplat(4.0f) + t4_2 * vsplat(8.0f) - t4_3 * vsplat(5.0f) - t4_4 * vsplat(10.0f) + t4_5 + t4_6 * vsplat(2.0f);
-                    const vf8 v4_6 = t4_1 * vsplat(4.0f) - t4_2 * vsplat(8.0f) - t4_3 * vsplat(5.0f) + t4_4 * vsplat(10.0f) + t4_5 - t4_6 * vsplat(2.0f);
-                    const vf8 v4_7 = t4_1 * vsplat(4.0f) - t4_3 * vsplat(21.0f) + t4_5 * vsplat(21.0f) - t4_7 * vsplat(4.0f);
-                    const vf8 v5_0 = t5_0 * vsplat(4.0f) - t5_2 * vsplat(21.0f) + t5_4 * vsplat(21.0f) - t5_6 * vsplat(4.0f);
-                    const vf8 v5_1 = t5_1 * vsplat(4.0f) + t5_2 * vsplat(4.0f) - t5_3 * vsplat(17.0f) - t5_4 * vsplat(17.0f) + t5_5 * vsplat(4.0f) + t5_6 * vsplat(4.0f);
-                    const vf8 v5_2 = t5_1 * vsplat(4.0f) - t5_2 * vsplat(4.0f) - t5_3 * vsplat(17.0f) + t5_4 * vsplat(17.0f) + t5_5 * vsplat(4.0f) - t5_6 * vsplat(4.0f);
-                    const vf8 v5_3 = t5_1 * vsplat(2.0f) + t5_2 - t5_3 * vsplat(10.0f) - t5_4 * vsplat(5.0f) + t5_5 * vsplat(8.0f) + t5_6 * vsplat(4.0f);
-                    const vf8 v5_4 = t5_1 * vsplat(2.0f) - t5_2 - t5_3 * vsplat(10.0f) + t5_4 * vsplat(5.0f) + t5_5 * vsplat(8.0f) - t5_6 * vsplat(4.0f);
-                    const vf8 v5_5 = t5_1 * vsplat(4.0f) + t5_2 * vsplat(8.0f) - t5_3 * vsplat(5.0f) - t5_4 * vsplat(10.0f) + t5_5 + t5_6 * vsplat(2.0f);
-                    const vf8 v5_6 = t5_1 * vsplat(4.0f) - t5_2 * vsplat(8.0f) - t5_3 * vsplat(5.0f) + t5_4 * vsplat(10.0f) + t5_5 - t5_6 * vsplat(2.0f);
-                    const vf8 v5_7 = t5_1 * vsplat(4.0f) - t5_3 * vsplat(21.0f) + t5_5 * vsplat(21.0f) - t5_7 * vsplat(4.0f);
-                    const vf8 v6_0 = t6_0 * vsplat(4.0f) - t6_2 * vsplat(21.0f) + t6_4 * vsplat(21.0f) - t6_6 * vsplat(4.0f);
-                    const vf8 v6_1 = t6_1 * vsplat(4.0f) + t6_2 * vsplat(4.0f) - t6_3 * vsplat(17.0f) - t6_4 * vsplat(17.0f) + t6_5 * vsplat(4.0f) + t6_6 * vsplat(4.0f);
-                    const vf8 v6_2 = t6_1 * vsplat(4.0f) - t6_2 * vsplat(4.0f) - t6_3 * vsplat(17.0f) + t6_4 * vsplat(17.0f) + t6_5 * vsplat(4.0f) - t6_6 * vsplat(4.0f);
-                    const vf8 v6_3 = t6_1 * vsplat(2.0f) + t6_2 - t6_3 * vsplat(10.0f) - t6_4 * vsplat(5.0f) + t6_5 * vsplat(8.0f) + t6_6 * vsplat(4.0f);
-                    const vf8 v6_4 = t6_1 * vsplat(2.0f) - t6_2 - t6_3 * vsplat(10.0f) + t6_4 * vsplat(5.0f) + t6_5 * vsplat(8.0f) - t6_6 * vsplat(4.0f);
-                    const vf8 v6_5 = t6_1 * vsplat(4.0f) + t6_2 * vsplat(8.0f) - t6_3 * vsplat(5.0f) - t6_4 * vsplat(10.0f) + t6_5 + t6_6 * vsplat(2.0f);
-                    const vf8 v6_6 = t6_1 * vsplat(4.0f) - t6_2 * vsplat(8.0f) - t6_3 * vsplat(5.0f) + t6_4 * vsplat(10.0f) + t6_5 - t6_6 * vsplat(2.0f);
-                    const vf8 v6_7 = t6_1 * vsplat(4.0f) - t6_3 * vsplat(21.0f) + t6_5 * vsplat(21.0f) - t6_7 * vsplat(4.0f);
-                    const vf8 v7_0 = t7_0 * vsplat(4.0f) - t7_2 * vsplat(21.0f) + t7_4 * vsplat(21.0f) - t7_6 * vsplat(4.0f);
-                    const vf8 v7_1 = t7_1 * vsplat(4.0f) + t7_2 * vsplat(4.0f) - t7_3 * vsplat(17.0f) - t7_4 * vsplat(17.0f) + t7_5 * vsplat(4.0f) + t7_6 * vsplat(4.0f);
-                    const vf8 v7_2 = t7_1 * vsplat(4.0f) - t7_2 * vsplat(4.0f) - t7_3 * vsplat(17.0f) + t7_4 * vsplat(17.0f) + t7_5 * vsplat(4.0f) - t7_6 * vsplat(4.0f);
-                    const vf8 v7_3 = t7_1 * vsplat(2.0f) + t7_2 - t7_3 * vsplat(10.0f) - t7_4 * vsplat(5.0f) + t7_5 * vsplat(8.0f) + t7_6 * vsplat(4.0f);
-                    const vf8 v7_4 = t7_1 * vsplat(2.0f) - t7_2 - t7_3 * vsplat(10.0f) + t7_4 * vsplat(5.0f) + t7_5 * vsplat(8.0f) - t7_6 * vsplat(4.0f);
-                    const vf8 v7_5 = t7_1 * vsplat(4.0f) + t7_2 * vsplat(8.0f) - t7_3 * vsplat(5.0f) - t7_4 * vsplat(10.0f) + t7_5 + t7_6 * vsplat(2.0f);
-                    const vf8 v7_6 = t7_1 * vsplat(4.0f) - t7_2 * vsplat(8.0f) - t7_3 * vsplat(5.0f) + t7_4 * vsplat(10.0f) + t7_5 - t7_6 * vsplat(2.0f);
-                    const vf8 v7_7 = t7_1 * vsplat(4.0f) - t7_3 * vsplat(21.0f) + t7_5 * vsplat(21.0f) - t7_7 * vsplat(4.0f);
-                    vstore(v + 0, v0_0);
-                    vstore(v + 1568, v0_1);
-                    vstore(v + 3136, v0_2);
-                    vstore(v + 4704, v0_3);
-                    vstore(v + 6272, v0_4);
-                    vstore(v + 7840, v0_5);
-                    vstore(v + 9408, v0_6);
-                    vstore(v + 10976, v0_7);
-                    vstore(v + 12544, v1_0);
-                    vstore(v + 14112, v1_1);
-                    vstore(v + 15680, v1_2);
-                    vstore(v + 17248, v1_3);
-                    vstore(v + 18816, v1_4);
-                    vstore(v + 20384, v1_5);
-                    vstore(v + 21952, v1_6);
-                    vstore(v + 23520, v1_7);
-                    vstore(v + 25088, v2_0);
-                    vstore(v + 26656, v2_1);
-                    vstore(v + 28224, v2_2);
-                    vstore(v + 29792, v2_3);
-                    vstore(v + 31360, v2_4);
-                    vstore(v + 32928, v2_5);
-                    vstore(v + 34496, v2_6);
-                    vstore(v + 36064, v2_7);
-                    vstore(v + 37632, v3_0);
-                    vstore(v + 39200, v3_1);
-                    vstore(v + 40768, v3_2);
-                    vstore(v + 42336, v3_3);
-                    vstore(v + 43904, v3_4);
-                    vstore(v + 45472, v3_5);
-                    vstore(v + 47040, v3_6);
-                    vstore(v + 48608, v3_7);
-                    vstore(v + 50176, v4_0);
-                    vstore(v + 51744, v4_1);
-                    vstore(v + 53312, v4_2);
-                    vstore(v + 54880, v4_3);
-                    vstore(v + 56448, v4_4);
-                    vstore(v + 58016, v4_5);
-                    vstore(v + 59584, v4_6);
-                    vstore(v + 61152, v4_7);
-                    vstore(v + 62720, v5_0);
-                    vstore(v + 64288, v5_1);
-                    vstore(v + 65856, v5_2);
-                    vstore(v + 67424, v5_3);
-                    vstore(v + 68992, v5_4);
-                    vstore(v + 70560, v5_5);
-                    vstore(v + 72128, v5_6);
-                    vstore(v + 73696, v5_7);
-                    vstore(v + 75264, v6_0);
-                    vstore(v + 76832, v6_1);
-                    vstore(v + 78400, v6_2);
-                    vstore(v + 79968, v6_3);
-                    vstore(v + 81536, v6_4);
-                    vstore(v + 83104, v6_5);
-                    vstore(v + 84672, v6_6);
-                    vstore(v + 86240, v6_7);
-                    vstore(v + 87808, v7_0);
-                    vstore(v + 89376, v7_1);
-                    vstore(v + 90944, v7_2);
-                    vstore(v + 92512, v7_3);
-                    vstore(v + 94080, v7_4);
-                    vstore(v + 95648, v7_5);
-                    vstore(v + 97216, v7_6);
-                    vstore(v + 98784, v7_7);
+                    const float *restrict img = src + (ty * M * PAD_W + tx * M) * 32 + cb;
+                    float *restrict v = wv + (ty * TILES_W + tx) * 32 + cb;
+                    vf8 t[ALPHA][ALPHA];
+                    int a, b, k;
+                    #pragma GCC unroll 8
+                    for (a = 0; a < ALPHA; a++) {
+                        #pragma GCC unroll 8
+                        for (b = 0; b < ALPHA; b++) {
+                            vf8 acc = vsplat(-0.0f);   /* x + -0 is x: no add */
+                            #pragma GCC unroll 8
+                            for (k = 0; k < ALPHA; k++) {
+                                if (bt[a][k] != 0.0f) {
+                                    acc += vsplat(bt[a][k]) * vload(img + (k * PAD_W + b) * 32);
+                                }
+                            }
+                            t[a][b] = acc;
+                        }
+                    }
+                    #pragma GCC unroll 8
+                    for (a = 0; a < ALPHA; a++) {
+                        #pragma GCC unroll 8
+                        for (b = 0; b < ALPHA; b++) {
+                            vf8 acc = vsplat(-0.0f);   /* x + -0 is x: no add */
+                            #pragma GCC unroll 8
+                            for (k = 0; k < ALPHA; k++) {
+                                if (bt[b][k] != 0.0f) {
+                                    acc += vsplat(bt[b][k]) * t[a][k];
+                                }
+                            }
+                            vstore(v + (a * ALPHA + b) * TILES * 32, acc);
+                        }
+                    }
                 }
             }
         }
+        /* V U per position xi of a tile, into wm */
 #if defined(__AVX512VL__)
-        for (xi = 0; xi < 64; xi++) {
-            const float *restrict ax = wv + xi * 1568;
+        for (xi = 0; xi < ALPHA * ALPHA; xi++) {
+            const float *restrict ax = wv + xi * TILES * 32;
             const float *restrict bx = wu + xi * 2048;
-            float *restrict dx = wm + xi * 3136;
+            float *restrict dx = wm + xi * TILES * 64;
             int i, j, k;
-            for (i = 0; i < 48; i += 6) {
+            for (i = 0; i + 6 <= TILES; i += 6) {
                 for (j = 0; j < 64; j += 32) {
                     float *restrict o = dx + i * 64 + j;
                     vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f), a0_2 = vsplat(0.0f), a0_3 = vsplat(0.0f);
@@ -809,8 +601,8 @@ static void conv2_forward(const float *restrict params, float *restrict w, const
                     vf8 a4_0 = vsplat(0.0f), a4_1 = vsplat(0.0f), a4_2 = vsplat(0.0f), a4_3 = vsplat(0.0f);
                     vf8 a5_0 = vsplat(0.0f), a5_1 = vsplat(0.0f), a5_2 = vsplat(0.0f), a5_3 = vsplat(0.0f);
                     for (k = 0; k < 32; k++) {
-                        const float *restrict ak = ax + i * 32 + k * 1;
-                        const vf8 b0 = vload(bx + k * 64 + j + 0), b1 = vload(bx + k * 64 + j + 8), b2 = vload(bx + k * 64 + j + 16), b3 = vload(bx + k * 64 + j + 24);
+                        const float *restrict ak = ax + i * 32 + k;
+                        const vf8 b0 = vload(bx + k * 64 + j), b1 = vload(bx + k * 64 + j + 8), b2 = vload(bx + k * 64 + j + 16), b3 = vload(bx + k * 64 + j + 24);
                         vf8 s;
                         s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1; a0_2 += s * b2; a0_3 += s * b3;
                         s = vsplat(ak[32]); a1_0 += s * b0; a1_1 += s * b1; a1_2 += s * b2; a1_3 += s * b3;
@@ -819,7 +611,7 @@ static void conv2_forward(const float *restrict params, float *restrict w, const
                         s = vsplat(ak[128]); a4_0 += s * b0; a4_1 += s * b1; a4_2 += s * b2; a4_3 += s * b3;
                         s = vsplat(ak[160]); a5_0 += s * b0; a5_1 += s * b1; a5_2 += s * b2; a5_3 += s * b3;
                     }
-                    vstore(o + 0, a0_0);
+                    vstore(o, a0_0);
                     vstore(o + 8, a0_1);
                     vstore(o + 16, a0_2);
                     vstore(o + 24, a0_3);
@@ -845,29 +637,29 @@ static void conv2_forward(const float *restrict params, float *restrict w, const
                     vstore(o + 344, a5_3);
                 }
             }
-            i = 48;
+            /* the last row */
             for (j = 0; j < 64; j += 32) {
                 float *restrict o = dx + i * 64 + j;
                 vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f), a0_2 = vsplat(0.0f), a0_3 = vsplat(0.0f);
                 for (k = 0; k < 32; k++) {
-                    const float *restrict ak = ax + i * 32 + k * 1;
-                    const vf8 b0 = vload(bx + k * 64 + j + 0), b1 = vload(bx + k * 64 + j + 8), b2 = vload(bx + k * 64 + j + 16), b3 = vload(bx + k * 64 + j + 24);
+                    const float *restrict ak = ax + i * 32 + k;
+                    const vf8 b0 = vload(bx + k * 64 + j), b1 = vload(bx + k * 64 + j + 8), b2 = vload(bx + k * 64 + j + 16), b3 = vload(bx + k * 64 + j + 24);
                     vf8 s;
                     s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1; a0_2 += s * b2; a0_3 += s * b3;
                 }
-                vstore(o + 0, a0_0);
+                vstore(o, a0_0);
                 vstore(o + 8, a0_1);
                 vstore(o + 16, a0_2);
                 vstore(o + 24, a0_3);
             }
         }
 #else
-        for (xi = 0; xi < 64; xi++) {
-            const float *restrict ax = wv + xi * 1568;
+        for (xi = 0; xi < ALPHA * ALPHA; xi++) {
+            const float *restrict ax = wv + xi * TILES * 32;
             const float *restrict bx = wu + xi * 2048;
-            float *restrict dx = wm + xi * 3136;
+            float *restrict dx = wm + xi * TILES * 64;
             int i, j, k;
-            for (i = 0; i < 48; i += 6) {
+            for (i = 0; i + 6 <= TILES; i += 6) {
                 for (j = 0; j < 64; j += 16) {
                     float *restrict o = dx + i * 64 + j;
                     vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f);
@@ -877,8 +669,8 @@ static void conv2_forward(const float *restrict params, float *restrict w, const
                     vf8 a4_0 = vsplat(0.0f), a4_1 = vsplat(0.0f);
                     vf8 a5_0 = vsplat(0.0f), a5_1 = vsplat(0.0f);
                     for (k = 0; k < 32; k++) {
-                        const float *restrict ak = ax + i * 32 + k * 1;
-                        const vf8 b0 = vload(bx + k * 64 + j + 0), b1 = vload(bx + k * 64 + j + 8);
+                        const float *restrict ak = ax + i * 32 + k;
+                        const vf8 b0 = vload(bx + k * 64 + j), b1 = vload(bx + k * 64 + j + 8);
                         vf8 s;
                         s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1;
                         s = vsplat(ak[32]); a1_0 += s * b0; a1_1 += s * b1;
@@ -887,7 +679,7 @@ static void conv2_forward(const float *restrict params, float *restrict w, const
                         s = vsplat(ak[128]); a4_0 += s * b0; a4_1 += s * b1;
                         s = vsplat(ak[160]); a5_0 += s * b0; a5_1 += s * b1;
                     }
-                    vstore(o + 0, a0_0);
+                    vstore(o, a0_0);
                     vstore(o + 8, a0_1);
                     vstore(o + 64, a1_0);
                     vstore(o + 72, a1_1);
@@ -901,115 +693,58 @@ static void conv2_forward(const float *restrict params, float *restrict w, const
                     vstore(o + 328, a5_1);
                 }
             }
-            i = 48;
+            /* the last row */
             for (j = 0; j < 64; j += 16) {
                 float *restrict o = dx + i * 64 + j;
                 vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f);
                 for (k = 0; k < 32; k++) {
-                    const float *restrict ak = ax + i * 32 + k * 1;
-                    const vf8 b0 = vload(bx + k * 64 + j + 0), b1 = vload(bx + k * 64 + j + 8);
+                    const float *restrict ak = ax + i * 32 + k;
+                    const vf8 b0 = vload(bx + k * 64 + j), b1 = vload(bx + k * 64 + j + 8);
                     vf8 s;
                     s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1;
                 }
-                vstore(o + 0, a0_0);
+                vstore(o, a0_0);
                 vstore(o + 8, a0_1);
             }
         }
 #endif
-        for (ty = 0; ty < 7; ty++) {
-            for (tx = 0; tx < 7; tx++) {
+        /* y = AT (V U) A + bias per output tile, inside the map */
+        for (ty = 0; ty < TILES_H; ty++) {
+            for (tx = 0; tx < TILES_W; tx++) {
                 for (cb = 0; cb < 64; cb += 8) {
-                    const float *restrict mt = wm + (ty * 7 + tx) * 64 + cb;
-                    float *restrict yt = out + (ty * 28 + tx * 2) * 64 + cb;
+                    const float *restrict mt = wm + (ty * TILES_W + tx) * 64 + cb;
+                    float *restrict yt = out + (ty * M * 14 + tx * M) * 64 + cb;
                     const vf8 bv = vload(bias + cb);
-                    const vf8 d0_0 = vload(mt + 0);
-                    const vf8 d0_1 = vload(mt + 3136);
-                    const vf8 d0_2 = vload(mt + 6272);
-                    const vf8 d0_3 = vload(mt + 9408);
-                    const vf8 d0_4 = vload(mt + 12544);
-                    const vf8 d0_5 = vload(mt + 15680);
-                    const vf8 d0_6 = vload(mt + 18816);
-                    const vf8 d0_7 = vload(mt + 21952);
-                    const vf8 d1_0 = vload(mt + 25088);
-                    const vf8 d1_1 = vload(mt + 28224);
-                    const vf8 d1_2 = vload(mt + 31360);
-                    const vf8 d1_3 = vload(mt + 34496);
-                    const vf8 d1_4 = vload(mt + 37632);
-                    const vf8 d1_5 = vload(mt + 40768);
-                    const vf8 d1_6 = vload(mt + 43904);
-                    const vf8 d1_7 = vload(mt + 47040);
-                    const vf8 d2_0 = vload(mt + 50176);
-                    const vf8 d2_1 = vload(mt + 53312);
-                    const vf8 d2_2 = vload(mt + 56448);
-                    const vf8 d2_3 = vload(mt + 59584);
-                    const vf8 d2_4 = vload(mt + 62720);
-                    const vf8 d2_5 = vload(mt + 65856);
-                    const vf8 d2_6 = vload(mt + 68992);
-                    const vf8 d2_7 = vload(mt + 72128);
-                    const vf8 d3_0 = vload(mt + 75264);
-                    const vf8 d3_1 = vload(mt + 78400);
-                    const vf8 d3_2 = vload(mt + 81536);
-                    const vf8 d3_3 = vload(mt + 84672);
-                    const vf8 d3_4 = vload(mt + 87808);
-                    const vf8 d3_5 = vload(mt + 90944);
-                    const vf8 d3_6 = vload(mt + 94080);
-                    const vf8 d3_7 = vload(mt + 97216);
-                    const vf8 d4_0 = vload(mt + 100352);
-                    const vf8 d4_1 = vload(mt + 103488);
-                    const vf8 d4_2 = vload(mt + 106624);
-                    const vf8 d4_3 = vload(mt + 109760);
-                    const vf8 d4_4 = vload(mt + 112896);
-                    const vf8 d4_5 = vload(mt + 116032);
-                    const vf8 d4_6 = vload(mt + 119168);
-                    const vf8 d4_7 = vload(mt + 122304);
-                    const vf8 d5_0 = vload(mt + 125440);
-                    const vf8 d5_1 = vload(mt + 128576);
-                    const vf8 d5_2 = vload(mt + 131712);
-                    const vf8 d5_3 = vload(mt + 134848);
-                    const vf8 d5_4 = vload(mt + 137984);
-                    const vf8 d5_5 = vload(mt + 141120);
-                    const vf8 d5_6 = vload(mt + 144256);
-                    const vf8 d5_7 = vload(mt + 147392);
-                    const vf8 d6_0 = vload(mt + 150528);
-                    const vf8 d6_1 = vload(mt + 153664);
-                    const vf8 d6_2 = vload(mt + 156800);
-                    const vf8 d6_3 = vload(mt + 159936);
-                    const vf8 d6_4 = vload(mt + 163072);
-                    const vf8 d6_5 = vload(mt + 166208);
-                    const vf8 d6_6 = vload(mt + 169344);
-                    const vf8 d6_7 = vload(mt + 172480);
-                    const vf8 d7_0 = vload(mt + 175616);
-                    const vf8 d7_1 = vload(mt + 178752);
-                    const vf8 d7_2 = vload(mt + 181888);
-                    const vf8 d7_3 = vload(mt + 185024);
-                    const vf8 d7_4 = vload(mt + 188160);
-                    const vf8 d7_5 = vload(mt + 191296);
-                    const vf8 d7_6 = vload(mt + 194432);
-                    const vf8 d7_7 = vload(mt + 197568);
-                    const vf8 t0_0 = d0_0 + d1_0 + d2_0 + d3_0 + d4_0 + d5_0 + d6_0;
-                    const vf8 t0_1 = d0_1 + d1_1 + d2_1 + d3_1 + d4_1 + d5_1 + d6_1;
-                    const vf8 t0_2 = d0_2 + d1_2 + d2_2 + d3_2 + d4_2 + d5_2 + d6_2;
-                    const vf8 t0_3 = d0_3 + d1_3 + d2_3 + d3_3 + d4_3 + d5_3 + d6_3;
-                    const vf8 t0_4 = d0_4 + d1_4 + d2_4 + d3_4 + d4_4 + d5_4 + d6_4;
-                    const vf8 t0_5 = d0_5 + d1_5 + d2_5 + d3_5 + d4_5 + d5_5 + d6_5;
-                    const vf8 t0_6 = d0_6 + d1_6 + d2_6 + d3_6 + d4_6 + d5_6 + d6_6;
-                    const vf8 t0_7 = d0_7 + d1_7 + d2_7 + d3_7 + d4_7 + d5_7 + d6_7;
-                    const vf8 t1_0 = d1_0 - d2_0 + d3_0 * vsplat(2.0f) - d4_0 * vsplat(2.0f) + d5_0 * vsplat(0.5f) - d6_0 * vsplat(0.5f) + d7_0;
-                    const vf8 t1_1 = d1_1 - d2_1 + d3_1 * vsplat(2.0f) - d4_1 * vsplat(2.0f) + d5_1 * vsplat(0.5f) - d6_1 * vsplat(0.5f) + d7_1;
-                    const vf8 t1_2 = d1_2 - d2_2 + d3_2 * vsplat(2.0f) - d4_2 * vsplat(2.0f) + d5_2 * vsplat(0.5f) - d6_2 * vsplat(0.5f) + d7_2;
-                    const vf8 t1_3 = d1_3 - d2_3 + d3_3 * vsplat(2.0f) - d4_3 * vsplat(2.0f) + d5_3 * vsplat(0.5f) - d6_3 * vsplat(0.5f) + d7_3;
-                    const vf8 t1_4 = d1_4 - d2_4 + d3_4 * vsplat(2.0f) - d4_4 * vsplat(2.0f) + d5_4 * vsplat(0.5f) - d6_4 * vsplat(0.5f) + d7_4;
-                    const vf8 t1_5 = d1_5 - d2_5 + d3_5 * vsplat(2.0f) - d4_5 * vsplat(2.0f) + d5_5 * vsplat(0.5f) - d6_5 * vsplat(0.5f) + d7_5;
-                    const vf8 t1_6 = d1_6 - d2_6 + d3_6 * vsplat(2.0f) - d4_6 * vsplat(2.0f) + d5_6 * vsplat(0.5f) - d6_6 * vsplat(0.5f) + d7_6;
-                    const vf8 t1_7 = d1_7 - d2_7 + d3_7 * vsplat(2.0f) - d4_7 * vsplat(2.0f) + d5_7 * vsplat(0.5f) - d6_7 * vsplat(0.5f) + d7_7;
-                    const vf8 y0_0 = t0_0 + t0_1 + t0_2 + t0_3 + t0_4 + t0_5 + t0_6;
-                    const vf8 y0_1 = t0_1 - t0_2 + t0_3 * vsplat(2.0f) - t0_4 * vsplat(2.0f) + t0_5 * vsplat(0.5f) - t0_6 * vsplat(0.5f) + t0_7;
-                    const vf8 y1_0 = t1_0 + t1_1 + t1_2 + t1_3 + t1_4 + t1_5 + t1_6;
-                    const vf8 y1_1 = t1_1 - t1_2 + t1_3 * vsplat(2.0f) - t1_4 * vsplat(2.0f) + t1_5 * vsplat(0.5f) - t1_6 * vsplat(0.5f) + t1_7;
-                    vstore(yt + 0, y0_0 + bv);
-                    vstore(yt + 64, y0_1 + bv);
-                    vstore(yt + 896, y1_0 + bv);
-                    vstore(yt + 960, y1_1 + bv);
+                    vf8 t[M][ALPHA];
+                    int a, b, k;
+                    #pragma GCC unroll 8
+                    for (a = 0; a < M; a++) {
+                        #pragma GCC unroll 8
+                        for (b = 0; b < ALPHA; b++) {
+                            vf8 acc = vsplat(-0.0f);   /* x + -0 is x: no add */
+                            #pragma GCC unroll 8
+                            for (k = 0; k < ALPHA; k++) {
+                                if (at[a][k] != 0.0f) {
+                                    acc += vsplat(at[a][k]) * vload(mt + (k * ALPHA + b) * TILES * 64);
+                                }
+                            }
+                            t[a][b] = acc;
+                        }
+                    }
+                    #pragma GCC unroll 8
+                    for (a = 0; a < M; a++) {
+                        #pragma GCC unroll 8
+                        for (b = 0; b < M; b++) {
+                            vf8 acc = vsplat(-0.0f);   /* x + -0 is x: no add */
+                            #pragma GCC unroll 8
+                            for (k = 0; k < ALPHA; k++) {
+                                if (at[b][k] != 0.0f) {
+                                    acc += vsplat(at[b][k]) * t[a][k];
+                                }
+                            }
+                            if (ty * M + a < 14 && tx * M + b < 14) vstore(yt + (a * 14 + b) * 64, acc + bv);
+                        }
+                    }
                 }
             }
         }
@@ -1057,245 +792,54 @@ static void conv2_forward(const float *restrict params, float *restrict w, const
 #ifdef CONVC_VECTOR
 static void conv2_wino_filter(const float *restrict params, float *restrict wu)
 {
+    /* Winograd F(M, R) x F(M, R): M outputs of an R-tap kernel from ALPHA inputs a side */
+    enum { M = 2, R = 7, ALPHA = M + R - 1 };
+    static const float g[ALPHA][R] = {
+        { 0.25f, 0, 0, 0, 0, 0, 0 },
+        { -0.055555556f, -0.055555556f, -0.055555556f, -0.055555556f, -0.055555556f, -0.055555556f, -0.055555556f },
+        { 0.055555556f, -0.055555556f, 0.055555556f, -0.055555556f, 0.055555556f, -0.055555556f, 0.055555556f },
+        { 0.00277777785f, 0.00555555569f, 0.0111111114f, 0.0222222228f, 0.0444444455f, 0.088888891f, 0.177777782f },
+        { -0.00277777785f, 0.00555555569f, -0.0111111114f, 0.0222222228f, -0.0444444455f, 0.088888891f, -0.177777782f },
+        { 0.355555564f, 0.177777782f, 0.088888891f, 0.0444444455f, 0.0222222228f, 0.0111111114f, 0.00555555569f },
+        { -0.355555564f, 0.177777782f, -0.088888891f, 0.0444444455f, -0.0222222228f, 0.0111111114f, -0.00555555569f },
+        { 0, 0, 0, 0, 0, 0, -0.25f },
+    };
     const float *restrict kern = params + P_CONV2_KERNEL;
     int ci, cb;
     for (ci = 0; ci < 32; ci++) {
         for (cb = 0; cb < 64; cb += 8) {
             const float *restrict s = kern + ci * 64 + cb;
             float *restrict o = wu + ci * 64 + cb;
-            const vf8 d0_0 = vload(s + 0);
-            const vf8 d0_1 = vload(s + 2048);
-            const vf8 d0_2 = vload(s + 4096);
-            const vf8 d0_3 = vload(s + 6144);
-            const vf8 d0_4 = vload(s + 8192);
-            const vf8 d0_5 = vload(s + 10240);
-            const vf8 d0_6 = vload(s + 12288);
-            const vf8 d1_0 = vload(s + 14336);
-            const vf8 d1_1 = vload(s + 16384);
-            const vf8 d1_2 = vload(s + 18432);
-            const vf8 d1_3 = vload(s + 20480);
-            const vf8 d1_4 = vload(s + 22528);
-            const vf8 d1_5 = vload(s + 24576);
-            const vf8 d1_6 = vload(s + 26624);
-            const vf8 d2_0 = vload(s + 28672);
-            const vf8 d2_1 = vload(s + 30720);
-            const vf8 d2_2 = vload(s + 32768);
-            const vf8 d2_3 = vload(s + 34816);
-            const vf8 d2_4 = vload(s + 36864);
-            const vf8 d2_5 = vload(s + 38912);
-            const vf8 d2_6 = vload(s + 40960);
-            const vf8 d3_0 = vload(s + 43008);
-            const vf8 d3_1 = vload(s + 45056);
-            const vf8 d3_2 = vload(s + 47104);
-            const vf8 d3_3 = vload(s + 49152);
-            const vf8 d3_4 = vload(s + 51200);
-            const vf8 d3_5 = vload(s + 53248);
-            const vf8 d3_6 = vload(s + 55296);
-            const vf8 d4_0 = vload(s + 57344);
-            const vf8 d4_1 = vload(s + 59392);
-            const vf8 d4_2 = vload(s + 61440);
-            const vf8 d4_3 = vload(s + 63488);
-            const vf8 d4_4 = vload(s + 65536);
-            const vf8 d4_5 = vload(s + 67584);
-            const vf8 d4_6 = vload(s + 69632);
-            const vf8 d5_0 = vload(s + 71680);
-            const vf8 d5_1 = vload(s + 73728);
-            const vf8 d5_2 = vload(s + 75776);
-            const vf8 d5_3 = vload(s + 77824);
-            const vf8 d5_4 = vload(s + 79872);
-            const vf8 d5_5 = vload(s + 81920);
-            const vf8 d5_6 = vload(s + 83968);
-            const vf8 d6_0 = vload(s + 86016);
-            const vf8 d6_1 = vload(s + 88064);
-            const vf8 d6_2 = vload(s + 90112);
-            const vf8 d6_3 = vload(s + 92160);
-            const vf8 d6_4 = vload(s + 94208);
-            const vf8 d6_5 = vload(s + 96256);
-            const vf8 d6_6 = vload(s + 98304);
-            const vf8 t0_0 = d0_0 * vsplat(0.25f);
-            const vf8 t0_1 = d0_1 * vsplat(0.25f);
-            const vf8 t0_2 = d0_2 * vsplat(0.25f);
-            const vf8 t0_3 = d0_3 * vsplat(0.25f);
-            const vf8 t0_4 = d0_4 * vsplat(0.25f);
-            const vf8 t0_5 = d0_5 * vsplat(0.25f);
-            const vf8 t0_6 = d0_6 * vsplat(0.25f);
-            const vf8 t1_0 = -d0_0 * vsplat(1.0f / 18.0f) - d1_0 * vsplat(1.0f / 18.0f) - d2_0 * vsplat(1.0f / 18.0f) - d3_0 * vsplat(1.0f / 18.0f) - d4_0 * vsplat(1.0f / 18.0f) - d5_0 * vsplat(1.0f / 18.0f) - d6_0 * vsplat(1.0f / 18.0f);
-            const vf8 t1_1 = -d0_1 * vsplat(1.0f / 18.0f) - d1_1 * vsplat(1.0f / 18.0f) - d2_1 * vsplat(1.0f / 18.0f) - d3_1 * vsplat(1.0f / 18.0f) - d4_1 * vsplat(1.0f / 18.0f) - d5_1 * vsplat(1.0f / 18.0f) - d6_1 * vsplat(1.0f / 18.0f);
-            const vf8 t1_2 = -d0_2 * vsplat(1.0f / 18.0f) - d1_2 * vsplat(1.0f / 18.0f) - d2_2 * vsplat(1.0f / 18.0f) - d3_2 * vsplat(1.0f / 18.0f) - d4_2 * vsplat(1.0f / 18.0f) - d5_2 * vsplat(1.0f / 18.0f) - d6_2 * vsplat(1.0f / 18.0f);
-            const vf8 t1_3 = -d0_3 * vsplat(1.0f / 18.0f) - d1_3 * vsplat(1.0f / 18.0f) - d2_3 * vsplat(1.0f / 18.0f) - d3_3 * vsplat(1.0f / 18.0f) - d4_3 * vsplat(1.0f / 18.0f) - d5_3 * vsplat(1.0f / 18.0f) - d6_3 * vsplat(1.0f / 18.0f);
-            const vf8 t1_4 = -d0_4 * vsplat(1.0f / 18.0f) - d1_4 * vsplat(1.0f / 18.0f) - d2_4 * vsplat(1.0f / 18.0f) - d3_4 * vsplat(1.0f / 18.0f) - d4_4 * vsplat(1.0f / 18.0f) - d5_4 * vsplat(1.0f / 18.0f) - d6_4 * vsplat(1.0f / 18.0f);
-            const vf8 t1_5 = -d0_5 * vsplat(1.0f / 18.0f) - d1_5 * vsplat(1.0f / 18.0f) - d2_5 * vsplat(1.0f / 18.0f) - d3_5 * vsplat(1.0f / 18.0f) - d4_5 * vsplat(1.0f / 18.0f) - d5_5 * vsplat(1.0f / 18.0f) - d6_5 * vsplat(1.0f / 18.0f);
-            const vf8 t1_6 = -d0_6 * vsplat(1.0f / 18.0f) - d1_6 * vsplat(1.0f / 18.0f) - d2_6 * vsplat(1.0f / 18.0f) - d3_6 * vsplat(1.0f / 18.0f) - d4_6 * vsplat(1.0f / 18.0f) - d5_6 * vsplat(1.0f / 18.0f) - d6_6 * vsplat(1.0f / 18.0f);
-            const vf8 t2_0 = d0_0 * vsplat(1.0f / 18.0f) - d1_0 * vsplat(1.0f / 18.0f) + d2_0 * vsplat(1.0f / 18.0f) - d3_0 * vsplat(1.0f / 18.0f) + d4_0 * vsplat(1.0f / 18.0f) - d5_0 * vsplat(1.0f / 18.0f) + d6_0 * vsplat(1.0f / 18.0f);
-            const vf8 t2_1 = d0_1 * vsplat(1.0f / 18.0f) - d1_1 * vsplat(1.0f / 18.0f) + d2_1 * vsplat(1.0f / 18.0f) - d3_1 * vsplat(1.0f / 18.0f) + d4_1 * vsplat(1.0f / 18.0f) - d5_1 * vsplat(1.0f / 18.0f) + d6_1 * vsplat(1.0f / 18.0f);
-            const vf8 t2_2 = d0_2 * vsplat(1.0f / 18.0f) - d1_2 * vsplat(1.0f / 18.0f) + d2_2 * vsplat(1.0f / 18.0f) - d3_2 * vsplat(1.0f / 18.0f) + d4_2 * vsplat(1.0f / 18.0f) - d5_2 * vsplat(1.0f / 18.0f) + d6_2 * vsplat(1.0f / 18.0f);
-            const vf8 t2_3 = d0_3 * vsplat(1.0f / 18.0f) - d1_3 * vsplat(1.0f / 18.0f) + d2_3 * vsplat(1.0f / 18.0f) - d3_3 * vsplat(1.0f / 18.0f) + d4_3 * vsplat(1.0f / 18.0f) - d5_3 * vsplat(1.0f / 18.0f) + d6_3 * vsplat(1.0f / 18.0f);
-            const vf8 t2_4 = d0_4 * vsplat(1.0f / 18.0f) - d1_4 * vsplat(1.0f / 18.0f) + d2_4 * vsplat(1.0f / 18.0f) - d3_4 * vsplat(1.0f / 18.0f) + d4_4 * vsplat(1.0f / 18.0f) - d5_4 * vsplat(1.0f / 18.0f) + d6_4 * vsplat(1.0f / 18.0f);
-            const vf8 t2_5 = d0_5 * vsplat(1.0f / 18.0f) - d1_5 * vsplat(1.0f / 18.0f) + d2_5 * vsplat(1.0f / 18.0f) - d3_5 * vsplat(1.0f / 18.0f) + d4_5 * vsplat(1.0f / 18.0f) - d5_5 * vsplat(1.0f / 18.0f) + d6_5 * vsplat(1.0f / 18.0f);
-            const vf8 t2_6 = d0_6 * vsplat(1.0f / 18.0f) - d1_6 * vsplat(1.0f / 18.0f) + d2_6 * vsplat(1.0f / 18.0f) - d3_6 * vsplat(1.0f / 18.0f) + d4_6 * vsplat(1.0f / 18.0f) - d5_6 * vsplat(1.0f / 18.0f) + d6_6 * vsplat(1.0f / 18.0f);
-            const vf8 t3_0 = d0_0 * vsplat(1.0f / 360.0f) + d1_0 * vsplat(1.0f / 180.0f) + d2_0 * vsplat(1.0f / 90.0f) + d3_0 * vsplat(1.0f / 45.0f) + d4_0 * vsplat(2.0f / 45.0f) + d5_0 * vsplat(4.0f / 45.0f) + d6_0 * vsplat(8.0f / 45.0f);
-            const vf8 t3_1 = d0_1 * vsplat(1.0f / 360.0f) + d1_1 * vsplat(1.0f / 180.0f) + d2_1 * vsplat(1.0f / 90.0f) + d3_1 * vsplat(1.0f / 45.0f) + d4_1 * vsplat(2.0f / 45.0f) + d5_1 * vsplat(4.0f / 45.0f) + d6_1 * vsplat(8.0f / 45.0f);
-            const vf8 t3_2 = d0_2 * vsplat(1.0f / 360.0f) + d1_2 * vsplat(1.0f / 180.0f) + d2_2 * vsplat(1.0f / 90.0f) + d3_2 * vsplat(1.0f / 45.0f) + d4_2 * vsplat(2.0f / 45.0f) + d5_2 * vsplat(4.0f / 45.0f) + d6_2 * vsplat(8.0f / 45.0f);
-            const vf8 t3_3 = d0_3 * vsplat(1.0f / 360.0f) + d1_3 * vsplat(1.0f / 180.0f) + d2_3 * vsplat(1.0f / 90.0f) + d3_3 * vsplat(1.0f / 45.0f) + d4_3 * vsplat(2.0f / 45.0f) + d5_3 * vsplat(4.0f / 45.0f) + d6_3 * vsplat(8.0f / 45.0f);
-            const vf8 t3_4 = d0_4 * vsplat(1.0f / 360.0f) + d1_4 * vsplat(1.0f / 180.0f) + d2_4 * vsplat(1.0f / 90.0f) + d3_4 * vsplat(1.0f / 45.0f) + d4_4 * vsplat(2.0f / 45.0f) + d5_4 * vsplat(4.0f / 45.0f) + d6_4 * vsplat(8.0f / 45.0f);
-            const vf8 t3_5 = d0_5 * vsplat(1.0f / 360.0f) + d1_5 * vsplat(1.0f / 180.0f) + d2_5 * vsplat(1.0f / 90.0f) + d3_5 * vsplat(1.0f / 45.0f) + d4_5 * vsplat(2.0f / 45.0f) + d5_5 * vsplat(4.0f / 45.0f) + d6_5 * vsplat(8.0f / 45.0f);
-            const vf8 t3_6 = d0_6 * vsplat(1.0f / 360.0f) + d1_6 * vsplat(1.0f / 180.0f) + d2_6 * vsplat(1.0f / 90.0f) + d3_6 * vsplat(1.0f / 45.0f) + d4_6 * vsplat(2.0f / 45.0f) + d5_6 * vsplat(4.0f / 45.0f) + d6_6 * vsplat(8.0f / 45.0f);
-            const vf8 t4_0 = -d0_0 * vsplat(1.0f / 360.0f) + d1_0 * vsplat(1.0f / 180.0f) - d2_0 * vsplat(1.0f / 90.0f) + d3_0 * vsplat(1.0f / 45.0f) - d4_0 * vsplat(2.0f / 45.0f) + d5_0 * vsplat(4.0f / 45.0f) - d6_0 * vsplat(8.0f / 45.0f);
-            const vf8 t4_1 = -d0_1 * vsplat(1.0f / 360.0f) + d1_1 * vsplat(1.0f / 180.0f) - d2_1 * vsplat(1.0f / 90.0f) + d3_1 * vsplat(1.0f / 45.0f) - d4_1 * vsplat(2.0f / 45.0f) + d5_1 * vsplat(4.0f / 45.0f) - d6_1 * vsplat(8.0f / 45.0f);
-            const vf8 t4_2 = -d0_2 * vsplat(1.0f / 360.0f) + d1_2 * vsplat(1.0f / 180.0f) - d2_2 * vsplat(1.0f / 90.0f) + d3_2 * vsplat(1.0f / 45.0f) - d4_2 * vsplat(2.0f / 45.0f) + d5_2 * vsplat(4.0f / 45.0f) - d6_2 * vsplat(8.0f / 45.0f);
-            const vf8 t4_3 = -d0_3 * vsplat(1.0f / 360.0f) + d1_3 * vsplat(1.0f / 180.0f) - d2_3 * vsplat(1.0f / 90.0f) + d3_3 * vsplat(1.0f / 45.0f) - d4_3 * vsplat(2.0f / 45.0f) + d5_3 * vsplat(4.0f / 45.0f) - d6_3 * vsplat(8.0f / 45.0f);
-            const vf8 t4_4 = -d0_4 * vsplat(1.0f / 360.0f) + d1_4 * vsplat(1.0f / 180.0f) - d2_4 * vsplat(1.0f / 90.0f) + d3_4 * vsplat(1.0f / 45.0f) - d4_4 * vsplat(2.0f / 45.0f) + d5_4 * vsplat(4.0f / 45.0f) - d6_4 * vsplat(8.0f / 45.0f);
-            const vf8 t4_5 = -d0_5 * vsplat(1.0f / 360.0f) + d1_5 * vsplat(1.0f / 180.0f) - d2_5 * vsplat(1.0f / 90.0f) + d3_5 * vsplat(1.0f / 45.0f) - d4_5 * vsplat(2.0f / 45.0f) + d5_5 * vsplat(4.0f / 45.0f) - d6_5 * vsplat(8.0f / 45.0f);
-            const vf8 t4_6 = -d0_6 * vsplat(1.0f / 360.0f) + d1_6 * vsplat(1.0f / 180.0f) - d2_6 * vsplat(1.0f / 90.0f) + d3_6 * vsplat(1.0f / 45.0f) - d4_6 * vsplat(2.0f / 45.0f) + d5_6 * vsplat(4.0f / 45.0f) - d6_6 * vsplat(8.0f / 45.0f);
-            const vf8 t5_0 = d0_0 * vsplat(16.0f / 45.0f) + d1_0 * vsplat(8.0f / 45.0f) + d2_0 * vsplat(4.0f / 45.0f) + d3_0 * vsplat(2.0f / 45.0f) + d4_0 * vsplat(1.0f / 45.0f) + d5_0 * vsplat(1.0f / 90.0f) + d6_0 * vsplat(1.0f / 180.0f);
-            const vf8 t5_1 = d0_1 * vsplat(16.0f / 45.0f) + d1_1 * vsplat(8.0f / 45.0f) + d2_1 * vsplat(4.0f / 45.0f) + d3_1 * vsplat(2.0f / 45.0f) + d4_1 * vsplat(1.0f / 45.0f) + d5_1 * vsplat(1.0f / 90.0f) + d6_1 * vsplat(1.0f / 180.0f);
-            const vf8 t5_2 = d0_2 * vsplat(16.0f / 45.0f) + d1_2 * vsplat(8.0f / 45.0f) + d2_2 * vsplat(4.0f / 45.0f) + d3_2 * vsplat(2.0f / 45.0f) + d4_2 * vsplat(1.0f / 45.0f) + d5_2 * vsplat(1.0f / 90.0f) + d6_2 * vsplat(1.0f / 180.0f);
-            const vf8 t5_3 = d0_3 * vsplat(16.0f / 45.0f) + d1_3 * vsplat(8.0f / 45.0f) + d2_3 * vsplat(4.0f / 45.0f) + d3_3 * vsplat(2.0f / 45.0f) + d4_3 * vsplat(1.0f / 45.0f) + d5_3 * vsplat(1.0f / 90.0f) + d6_3 * vsplat(1.0f / 180.0f);
-            const vf8 t5_4 = d0_4 * vsplat(16.0f / 45.0f) + d1_4 * vsplat(8.0f / 45.0f) + d2_4 * vsplat(4.0f / 45.0f) + d3_4 * vsplat(2.0f / 45.0f) + d4_4 * vsplat(1.0f / 45.0f) + d5_4 * vsplat(1.0f / 90.0f) + d6_4 * vsplat(1.0f / 180.0f);
-            const vf8 t5_5 = d0_5 * vsplat(16.0f / 45.0f) + d1_5 * vsplat(8.0f / 45.0f) + d2_5 * vsplat(4.0f / 45.0f) + d3_5 * vsplat(2.0f / 45.0f) + d4_5 * vsplat(1.0f / 45.0f) + d5_5 * vsplat(1.0f / 90.0f) + d6_5 * vsplat(1.0f / 180.0f);
-            const vf8 t5_6 = d0_6 * vsplat(16.0f / 45.0f) + d1_6 * vsplat(8.0f / 45.0f) + d2_6 * vsplat(4.0f / 45.0f) + d3_6 * vsplat(2.0f / 45.0f) + d4_6 * vsplat(1.0f / 45.0f) + d5_6 * vsplat(1.0f / 90.0f) + d6_6 * vsplat(1.0f / 180.0f);
-            const vf8 t6_0 = -d0_0 * vsplat(16.0f / 45.0f) + d1_0 * vsplat(8.0f / 45.0f) - d2_0 * vsplat(4.0f / 45.0f) + d3_0 * vsplat(2.0f / 45.0f) - d4_0 * vsplat(1.0f / 45.0f) + d5_0 * vsplat(1.0f / 90.0f) - d6_0 * vsplat(1.0f / 180.0f);
-            const vf8 t6_1 = -d0_1 * vsplat(16.0f / 45.0f) + d1_1 * vsplat(8.0f / 45.0f) - d2_1 * vsplat(4.0f / 45.0f) + d3_1 * vsplat(2.0f / 45.0f) - d4_1 * vsplat(1.0f / 45.0f) + d5_1 * vsplat(1.0f / 90.0f) - d6_1 * vsplat(1.0f / 180.0f);
-            const vf8 t6_2 = -d0_2 * vsplat(16.0f / 45.0f) + d1_2 * vsplat(8.0f / 45.0f) - d2_2 * vsplat(4.0f / 45.0f) + d3_2 * vsplat(2.0f / 45.0f) - d4_2 * vsplat(1.0f / 45.0f) + d5_2 * vsplat(1.0f / 90.0f) - d6_2 * vsplat(1.0f / 180.0f);
-            const vf8 t6_3 = -d0_3 * vsplat(16.0f / 45.0f) + d1_3 * vsplat(8.0f / 45.0f) - d2_3 * vsplat(4.0f / 45.0f) + d3_3 * vsplat(2.0f / 45.0f) - d4_3 * vsplat(1.0f / 45.0f) + d5_3 * vsplat(1.0f / 90.0f) - d6_3 * vsplat(1.0f / 180.0f);
-            const vf8 t6_4 = -d0_4 * vsplat(16.0f / 45.0f) + d1_4 * vsplat(8.0f / 45.0f) - d2_4 * vsplat(4.0f / 45.0f) + d3_4 * vsplat(2.0f / 45.0f) - d4_4 * vsplat(1.0f / 45.0f) + d5_4 * vsplat(1.0f / 90.0f) - d6_4 * vsplat(1.0f / 180.0f);
-            const vf8 t6_5 = -d0_5 * vsplat(16.0f / 45.0f) + d1_5 * vsplat(8.0f / 45.0f) - d2_5 * vsplat(4.0f / 45.0f) + d3_5 * vsplat(2.0f / 45.0f) - d4_5 * vsplat(1.0f / 45.0f) + d5_5 * vsplat(1.0f / 90.0f) - d6_5 * vsplat(1.0f / 180.0f);
-            const vf8 t6_6 = -d0_6 * vsplat(16.0f / 45.0f) + d1_6 * vsplat(8.0f / 45.0f) - d2_6 * vsplat(4.0f / 45.0f) + d3_6 * vsplat(2.0f / 45.0f) - d4_6 * vsplat(1.0f / 45.0f) + d5_6 * vsplat(1.0f / 90.0f) - d6_6 * vsplat(1.0f / 180.0f);
-            const vf8 t7_0 = -d6_0 * vsplat(0.25f);
-            const vf8 t7_1 = -d6_1 * vsplat(0.25f);
-            const vf8 t7_2 = -d6_2 * vsplat(0.25f);
-            const vf8 t7_3 = -d6_3 * vsplat(0.25f);
-            const vf8 t7_4 = -d6_4 * vsplat(0.25f);
-            const vf8 t7_5 = -d6_5 * vsplat(0.25f);
-            const vf8 t7_6 = -d6_6 * vsplat(0.25f);
-            const vf8 u0_0 = t0_0 * vsplat(0.25f);
-            const vf8 u0_1 = -t0_0 * vsplat(1.0f / 18.0f) - t0_1 * vsplat(1.0f / 18.0f) - t0_2 * vsplat(1.0f / 18.0f) - t0_3 * vsplat(1.0f / 18.0f) - t0_4 * vsplat(1.0f / 18.0f) - t0_5 * vsplat(1.0f / 18.0f) - t0_6 * vsplat(1.0f / 18.0f);
-            const vf8 u0_2 = t0_0 * vsplat(1.0f / 18.0f) - t0_1 * vsplat(1.0f / 18.0f) + t0_2 * vsplat(1.0f / 18.0f) - t0_3 * vsplat(1.0f / 18.0f) + t0_4 * vsplat(1.0f / 18.0f) - t0_5 * vsplat(1.0f / 18.0f) + t0_6 * vsplat(1.0f / 18.0f);
-            const vf8 u0_3 = t0_0 * vsplat(1.0f / 360.0f) + t0_1 * vsplat(1.0f / 180.0f) + t0_2 * vsplat(1.0f / 90.0f) + t0_3 * vsplat(1.0f / 45.0f) + t0_4 * vsplat(2.0f / 45.0f) + t0_5 * vsplat(4.0f / 45.0f) + t0_6 * vsplat(8.0f / 45.0f);
-            const vf8 u0_4 = -t0_0 * vsplat(1.0f / 360.0f) + t0_1 * vsplat(1.0f / 180.0f) - t0_2 * vsplat(1.0f / 90.0f) + t0_3 * vsplat(1.0f / 45.0f) - t0_4 * vsplat(2.0f / 45.0f) + t0_5 * vsplat(4.0f / 45.0f) - t0_6 * vsplat(8.0f / 45.0f);
-            const vf8 u0_5 = t0_0 * vsplat(16.0f / 45.0f) + t0_1 * vsplat(8.0f / 45.0f) + t0_2 * vsplat(4.0f / 45.0f) + t0_3 * vsplat(2.0f / 45.0f) + t0_4 * vsplat(1.0f / 45.0f) + t0_5 * vsplat(1.0f / 90.0f) + t0_6 * vsplat(1.0f / 180.0f);
-            const vf8 u0_6 = -t0_0 * vsplat(16.0f / 45.0f) + t0_1 * vsplat(8.0f / 45.0f) - t0_2 * vsplat(4.0f / 45.0f) + t0_3 * vsplat(2.0f / 45.0f) - t0_4 * vsplat(1.0f / 45.0f) + t0_5 * vsplat(1.0f / 90.0f) - t0_6 * vsplat(1.0f / 180.0f);
-            const vf8 u0_7 = -t0_6 * vsplat(0.25f);
-            const vf8 u1_0 = t1_0 * vsplat(0.25f);
-            const vf8 u1_1 = -t1_0 * vsplat(1.0f / 18.0f) - t1_1 * vsplat(1.0f / 18.0f) - t1_2 * vsplat(1.0f / 18.0f) - t1_3 * vsplat(1.0f / 18.0f) - t1_4 * vsplat(1.0f / 18.0f) - t1_5 * vsplat(1.0f / 18.0f) - t1_6 * vsplat(1.0f / 18.0f);
-            const vf8 u1_2 = t1_0 * vsplat(1.0f / 18.0f) - t1_1 * vsplat(1.0f / 18.0f) + t1_2 * vsplat(1.0f / 18.0f) - t1_3 * vsplat(1.0f / 18.0f) + t1_4 * vsplat(1.0f / 18.0f) - t1_5 * vsplat(1.0f / 18.0f) + t1_6 * vsplat(1.0f / 18.0f);
-            const vf8 u1_3 = t1_0 * vsplat(1.0f / 360.0f) + t1_1 * vsplat(1.0f / 180.0f) + t1_2 * vsplat(1.0f / 90.0f) + t1_3 * vsplat(1.0f / 45.0f) + t1_4 * vsplat(2.0f / 45.0f) + t1_5 * vsplat(4.0f / 45.0f) + t1_6 * vsplat(8.0f / 45.0f);
-            const vf8 u1_4 = -t1_0 * vsplat(1.0f / 360.0f) + t1_1 * vsplat(1.0f / 180.0f) - t1_2 * vsplat(1.0f / 90.0f) + t1_3 * vsplat(1.0f / 45.0f) - t1_4 * vsplat(2.0f / 45.0f) + t1_5 * vsplat(4.0f / 45.0f) - t1_6 * vsplat(8.0f / 45.0f);
-            const vf8 u1_5 = t1_0 * vsplat(16.0f / 45.0f) + t1_1 * vsplat(8.0f / 45.0f) + t1_2 * vsplat(4.0f / 45.0f) + t1_3 * vsplat(2.0f / 45.0f) + t1_4 * vsplat(1.0f / 45.0f) + t1_5 * vsplat(1.0f / 90.0f) + t1_6 * vsplat(1.0f / 180.0f);
-            const vf8 u1_6 = -t1_0 * vsplat(16.0f / 45.0f) + t1_1 * vsplat(8.0f / 45.0f) - t1_2 * vsplat(4.0f / 45.0f) + t1_3 * vsplat(2.0f / 45.0f) - t1_4 * vsplat(1.0f / 45.0f) + t1_5 * vsplat(1.0f / 90.0f) - t1_6 * vsplat(1.0f / 180.0f);
-            const vf8 u1_7 = -t1_6 * vsplat(0.25f);
-            const vf8 u2_0 = t2_0 * vsplat(0.25f);
-            const vf8 u2_1 = -t2_0 * vsplat(1.0f / 18.0f) - t2_1 * vsplat(1.0f / 18.0f) - t2_2 * vsplat(1.0f / 18.0f) - t2_3 * vsplat(1.0f / 18.0f) - t2_4 * vsplat(1.0f / 18.0f) - t2_5 * vsplat(1.0f / 18.0f) - t2_6 * vsplat(1.0f / 18.0f);
-            const vf8 u2_2 = t2_0 * vsplat(1.0f / 18.0f) - t2_1 * vsplat(1.0f / 18.0f) + t2_2 * vsplat(1.0f / 18.0f) - t2_3 * vsplat(1.0f / 18.0f) + t2_4 * vsplat(1.0f / 18.0f) - t2_5 * vsplat(1.0f / 18.0f) + t2_6 * vsplat(1.0f / 18.0f);
-            const vf8 u2_3 = t2_0 * vsplat(1.0f / 360.0f) + t2_1 * vsplat(1.0f / 180.0f) + t2_2 * vsplat(1.0f / 90.0f) + t2_3 * vsplat(1.0f / 45.0f) + t2_4 * vsplat(2.0f / 45.0f) + t2_5 * vsplat(4.0f / 45.0f) + t2_6 * vsplat(8.0f / 45.0f);
-            const vf8 u2_4 = -t2_0 * vsplat(1.0f / 360.0f) + t2_1 * vsplat(1.0f / 180.0f) - t2_2 * vsplat(1.0f / 90.0f) + t2_3 * vsplat(1.0f / 45.0f) - t2_4 * vsplat(2.0f / 45.0f) + t2_5 * vsplat(4.0f / 45.0f) - t2_6 * vsplat(8.0f / 45.0f);
-            const vf8 u2_5 = t2_0 * vsplat(16.0f / 45.0f) + t2_1 * vsplat(8.0f / 45.0f) + t2_2 * vsplat(4.0f / 45.0f) + t2_3 * vsplat(2.0f / 45.0f) + t2_4 * vsplat(1.0f / 45.0f) + t2_5 * vsplat(1.0f / 90.0f) + t2_6 * vsplat(1.0f / 180.0f);
-            const vf8 u2_6 = -t2_0 * vsplat(16.0f / 45.0f) + t2_1 * vsplat(8.0f / 45.0f) - t2_2 * vsplat(4.0f / 45.0f) + t2_3 * vsplat(2.0f / 45.0f) - t2_4 * vsplat(1.0f / 45.0f) + t2_5 * vsplat(1.0f / 90.0f) - t2_6 * vsplat(1.0f / 180.0f);
-            const vf8 u2_7 = -t2_6 * vsplat(0.25f);
-            const vf8 u3_0 = t3_0 * vsplat(0.25f);
-            const vf8 u3_1 = -t3_0 * vsplat(1.0f / 18.0f) - t3_1 * vsplat(1.0f / 18.0f) - t3_2 * vsplat(1.0f / 18.0f) - t3_3 * vsplat(1.0f / 18.0f) - t3_4 * vsplat(1.0f / 18.0f) - t3_5 * vsplat(1.0f / 18.0f) - t3_6 * vsplat(1.0f / 18.0f);
-            const vf8 u3_2 = t3_0 * vsplat(1.0f / 18.0f) - t3_1 * vsplat(1.0f / 18.0f) + t3_2 * vsplat(1.0f / 18.0f) - t3_3 * vsplat(1.0f / 18.0f) + t3_4 * vsplat(1.0f / 18.0f) - t3_5 * vsplat(1.0f / 18.0f) + t3_6 * vsplat(1.0f / 18.0f);
-            const vf8 u3_3 = t3_0 * vsplat(1.0f / 360.0f) + t3_1 * vsplat(1.0f / 180.0f) + t3_2 * vsplat(1.0f / 90.0f) + t3_3 * vsplat(1.0f / 45.0f) + t3_4 * vsplat(2.0f / 45.0f) + t3_5 * vsplat(4.0f / 45.0f) + t3_6 * vsplat(8.0f / 45.0f);
-            const vf8 u3_4 = -t3_0 * vsplat(1.0f / 360.0f) + t3_1 * vsplat(1.0f / 180.0f) - t3_2 * vsplat(1.0f / 90.0f) + t3_3 * vsplat(1.0f / 45.0f) - t3_4 * vsplat(2.0f / 45.0f) + t3_5 * vsplat(4.0f / 45.0f) - t3_6 * vsplat(8.0f / 45.0f);
-            const vf8 u3_5 = t3_0 * vsplat(16.0f / 45.0f) + t3_1 * vsplat(8.0f / 45.0f) + t3_2 * vsplat(4.0f / 45.0f) + t3_3 * vsplat(2.0f / 45.0f) + t3_4 * vsplat(1.0f / 45.0f) + t3_5 * vsplat(1.0f / 90.0f) + t3_6 * vsplat(1.0f / 180.0f);
-            const vf8 u3_6 = -t3_0 * vsplat(16.0f / 45.0f) + t3_1 * vsplat(8.0f / 45.0f) - t3_2 * vsplat(4.0f / 45.0f) + t3_3 * vsplat(2.0f / 45.0f) - t3_4 * vsplat(1.0f / 45.0f) + t3_5 * vsplat(1.0f / 90.0f) - t3_6 * vsplat(1.0f / 180.0f);
-            const vf8 u3_7 = -t3_6 * vsplat(0.25f);
-            const vf8 u4_0 = t4_0 * vsplat(0.25f);
-            const vf8 u4_1 = -t4_0 * vsplat(1.0f / 18.0f) - t4_1 * vsplat(1.0f / 18.0f) - t4_2 * vsplat(1.0f / 18.0f) - t4_3 * vsplat(1.0f / 18.0f) - t4_4 * vsplat(1.0f / 18.0f) - t4_5 * vsplat(1.0f / 18.0f) - t4_6 * vsplat(1.0f / 18.0f);
-            const vf8 u4_2 = t4_0 * vsplat(1.0f / 18.0f) - t4_1 * vsplat(1.0f / 18.0f) + t4_2 * vsplat(1.0f / 18.0f) - t4_3 * vsplat(1.0f / 18.0f) + t4_4 * vsplat(1.0f / 18.0f) - t4_5 * vsplat(1.0f / 18.0f) + t4_6 * vsplat(1.0f / 18.0f);
-            const vf8 u4_3 = t4_0 * vsplat(1.0f / 360.0f) + t4_1 * vsplat(1.0f / 180.0f) + t4_2 * vsplat(1.0f / 90.0f) + t4_3 * vsplat(1.0f / 45.0f) + t4_4 * vsplat(2.0f / 45.0f) + t4_5 * vsplat(4.0f / 45.0f) + t4_6 * vsplat(8.0f / 45.0f);
-            const vf8 u4_4 = -t4_0 * vsplat(1.0f / 360.0f) + t4_1 * vsplat(1.0f / 180.0f) - t4_2 * vsplat(1.0f / 90.0f) + t4_3 * vsplat(1.0f / 45.0f) - t4_4 * vsplat(2.0f / 45.0f) + t4_5 * vsplat(4.0f / 45.0f) - t4_6 * vsplat(8.0f / 45.0f);
-            const vf8 u4_5 = t4_0 * vsplat(16.0f / 45.0f) + t4_1 * vsplat(8.0f / 45.0f) + t4_2 * vsplat(4.0f / 45.0f) + t4_3 * vsplat(2.0f / 45.0f) + t4_4 * vsplat(1.0f / 45.0f) + t4_5 * vsplat(1.0f / 90.0f) + t4_6 * vsplat(1.0f / 180.0f);
-            const vf8 u4_6 = -t4_0 * vsplat(16.0f / 45.0f) + t4_1 * vsplat(8.0f / 45.0f) - t4_2 * vsplat(4.0f / 45.0f) + t4_3 * vsplat(2.0f / 45.0f) - t4_4 * vsplat(1.0f / 45.0f) + t4_5 * vsplat(1.0f / 90.0f) - t4_6 * vsplat(1.0f / 180.0f);
-            const vf8 u4_7 = -t4_6 * vsplat(0.25f);
-            const vf8 u5_0 = t5_0 * vsplat(0.25f);
-            const vf8 u5_1 = -t5_0 * vsplat(1.0f / 18.0f) - t5_1 * vsplat(1.0f / 18.0f) - t5_2 * vsplat(1.0f / 18.0f) - t5_3 * vsplat(1.0f / 18.0f) - t5_4 * vsplat(1.0f / 18.0f) - t5_5 * vsplat(1.0f / 18.0f) - t5_6 * vsplat(1.0f / 18.0f);
-            const vf8 u5_2 = t5_0 * vsplat(1.0f / 18.0f) - t5_1 * vsplat(1.0f / 18.0f) + t5_2 * vsplat(1.0f / 18.0f) - t5_3 * vsplat(1.0f / 18.0f) + t5_4 * vsplat(1.0f / 18.0f) - t5_5 * vsplat(1.0f / 18.0f) + t5_6 * vsplat(1.0f / 18.0f);
-            const vf8 u5_3 = t5_0 * vsplat(1.0f / 360.0f) + t5_1 * vsplat(1.0f / 180.0f) + t5_2 * vsplat(1.0f / 90.0f) + t5_3 * vsplat(1.0f / 45.0f) + t5_4 * vsplat(2.0f / 45.0f) + t5_5 * vsplat(4.0f / 45.0f) + t5_6 * vsplat(8.0f / 45.0f);
-            const vf8 u5_4 = -t5_0 * vsplat(1.0f / 360.0f) + t5_1 * vsplat(1.0f / 180.0f) - t5_2 * vsplat(1.0f / 90.0f) + t5_3 * vsplat(1.0f / 45.0f) - t5_4 * vsplat(2.0f / 45.0f) + t5_5 * vsplat(4.0f / 45.0f) - t5_6 * vsplat(8.0f / 45.0f);
-            const vf8 u5_5 = t5_0 * vsplat(16.0f / 45.0f) + t5_1 * vsplat(8.0f / 45.0f) + t5_2 * vsplat(4.0f / 45.0f) + t5_3 * vsplat(2.0f / 45.0f) + t5_4 * vsplat(1.0f / 45.0f) + t5_5 * vsplat(1.0f / 90.0f) + t5_6 * vsplat(1.0f / 180.0f);
-            const vf8 u5_6 = -t5_0 * vsplat(16.0f / 45.0f) + t5_1 * vsplat(8.0f / 45.0f) - t5_2 * vsplat(4.0f / 45.0f) + t5_3 * vsplat(2.0f / 45.0f) - t5_4 * vsplat(1.0f / 45.0f) + t5_5 * vsplat(1.0f / 90.0f) - t5_6 * vsplat(1.0f / 180.0f);
-            const vf8 u5_7 = -t5_6 * vsplat(0.25f);
-            const vf8 u6_0 = t6_0 * vsplat(0.25f);
-            const vf8 u6_1 = -t6_0 * vsplat(1.0f / 18.0f) - t6_1 * vsplat(1.0f / 18.0f) - t6_2 * vsplat(1.0f / 18.0f) - t6_3 * vsplat(1.0f / 18.0f) - t6_4 * vsplat(1.0f / 18.0f) - t6_5 * vsplat(1.0f / 18.0f) - t6_6 * vsplat(1.0f / 18.0f);
-            const vf8 u6_2 = t6_0 * vsplat(1.0f / 18.0f) - t6_1 * vsplat(1.0f / 18.0f) + t6_2 * vsplat(1.0f / 18.0f) - t6_3 * vsplat(1.0f / 18.0f) + t6_4 * vsplat(1.0f / 18.0f) - t6_5 * vsplat(1.0f / 18.0f) + t6_6 * vsplat(1.0f / 18.0f);
-            const vf8 u6_3 = t6_0 * vsplat(1.0f / 360.0f) + t6_1 * vsplat(1.0f / 180.0f) + t6_2 * vsplat(1.0f / 90.0f) + t6_3 * vsplat(1.0f / 45.0f) + t6_4 * vsplat(2.0f / 45.0f) + t6_5 * vsplat(4.0f / 45.0f) + t6_6 * vsplat(8.0f / 45.0f);
-            const vf8 u6_4 = -t6_0 * vsplat(1.0f / 360.0f) + t6_1 * vsplat(1.0f / 180.0f) - t6_2 * vsplat(1.0f / 90.0f) + t6_3 * vsplat(1.0f / 45.0f) - t6_4 * vsplat(2.0f / 45.0f) + t6_5 * vsplat(4.0f / 45.0f) - t6_6 * vsplat(8.0f / 45.0f);
-            const vf8 u6_5 = t6_0 * vsplat(16.0f / 45.0f) + t6_1 * vsplat(8.0f / 45.0f) + t6_2 * vsplat(4.0f / 45.0f) + t6_3 * vsplat(2.0f / 45.0f) + t6_4 * vsplat(1.0f / 45.0f) + t6_5 * vsplat(1.0f / 90.0f) + t6_6 * vsplat(1.0f / 180.0f);
-            const vf8 u6_6 = -t6_0 * vsplat(16.0f / 45.0f) + t6_1 * vsplat(8.0f / 45.0f) - t6_2 * vsplat(4.0f / 45.0f) + t6_3 * vsplat(2.0f / 45.0f) - t6_4 * vsplat(1.0f / 45.0f) + t6_5 * vsplat(1.0f / 90.0f) - t6_6 * vsplat(1.0f / 180.0f);
-            const vf8 u6_7 = -t6_6 * vsplat(0.25f);
-            const vf8 u7_0 = t7_0 * vsplat(0.25f);
-            const vf8 u7_1 = -t7_0 * vsplat(1.0f / 18.0f) - t7_1 * vsplat(1.0f / 18.0f) - t7_2 * vsplat(1.0f / 18.0f) - t7_3 * vsplat(1.0f / 18.0f) - t7_4 * vsplat(1.0f / 18.0f) - t7_5 * vsplat(1.0f / 18.0f) - t7_6 * vsplat(1.0f / 18.0f);
-            const vf8 u7_2 = t7_0 * vsplat(1.0f / 18.0f) - t7_1 * vsplat(1.0f / 18.0f) + t7_2 * vsplat(1.0f / 18.0f) - t7_3 * vsplat(1.0f / 18.0f) + t7_4 * vsplat(1.0f / 18.0f) - t7_5 * vsplat(1.0f / 18.0f) + t7_6 * vsplat(1.0f / 18.0f);
-            const vf8 u7_3 = t7_0 * vsplat(1.0f / 360.0f) + t7_1 * vsplat(1.0f / 180.0f) + t7_2 * vsplat(1.0f / 90.0f) + t7_3 * vsplat(1.0f / 45.0f) + t7_4 * vsplat(2.0f / 45.0f) + t7_5 * vsplat(4.0f / 45.0f) + t7_6 * vsplat(8.0f / 45.0f);
-            const vf8 u7_4 = -t7_0 * vsplat(1.0f / 360.0f) + t7_1 * vsplat(1.0f / 180.0f) - t7_2 * vsplat(1.0f / 90.0f) + t7_3 * vsplat(1.0f / 45.0f) - t7_4 * vsplat(2.0f / 45.0f) + t7_5 * vsplat(4.0f / 45.0f) - t7_6 * vsplat(8.0f / 45.0f);
-            const vf8 u7_5 = t7_0 * vsplat(16.0f / 45.0f) + t7_1 * vsplat(8.0f / 45.0f) + t7_2 * vsplat(4.0f / 45.0f) + t7_3 * vsplat(2.0f / 45.0f) + t7_4 * vsplat(1.0f / 45.0f) + t7_5 * vsplat(1.0f / 90.0f) + t7_6 * vsplat(1.0f / 180.0f);
-            const vf8 u7_6 = -t7_0 * vsplat(16.0f / 45.0f) + t7_1 * vsplat(8.0f / 45.0f) - t7_2 * vsplat(4.0f / 45.0f) + t7_3 * vsplat(2.0f / 45.0f) - t7_4 * vsplat(1.0f / 45.0f) + t7_5 * vsplat(1.0f / 90.0f) - t7_6 * vsplat(1.0f / 180.0f);
-            const vf8 u7_7 = -t7_6 * vsplat(0.25f);
-            vstore(o + 0, u0_0);
-            vstore(o + 2048, u0_1);
-            vstore(o + 4096, u0_2);
-            vstore(o + 6144, u0_3);
-            vstore(o + 8192, u0_4);
-            vstore(o + 10240, u0_5);
-            vstore(o + 12288, u0_6);
-            vstore(o + 14336, u0_7);
-            vstore(o + 16384, u1_0);
-            vstore(o + 18432, u1_1);
-            vstore(o + 20480, u1_2);
-            vstore(o + 22528, u1_3);
-            vstore(o + 24576, u1_4);
-            vstore(o + 26624, u1_5);
-            vstore(o + 28672, u1_6);
-            vstore(o + 30720, u1_7);
-            vstore(o + 32768, u2_0);
-            vstore(o + 34816, u2_1);
-            vstore(o + 36864, u2_2);
-            vstore(o + 38912, u2_3);
-            vstore(o + 40960, u2_4);
-            vstore(o + 43008, u2_5);
-            vstore(o + 45056, u2_6);
-            vstore(o + 47104, u2_7);
-            vstore(o + 49152, u3_0);
-            vstore(o + 51200, u3_1);
-            vstore(o + 53248, u3_2);
-            vstore(o + 55296, u3_3);
-            vstore(o + 57344, u3_4);
-            vstore(o + 59392, u3_5);
-            vstore(o + 61440, u3_6);
-            vstore(o + 63488, u3_7);
-            vstore(o + 65536, u4_0);
-            vstore(o + 67584, u4_1);
-            vstore(o + 69632, u4_2);
-            vstore(o + 71680, u4_3);
-            vstore(o + 73728, u4_4);
-            vstore(o + 75776, u4_5);
-            vstore(o + 77824, u4_6);
-            vstore(o + 79872, u4_7);
-            vstore(o + 81920, u5_0);
-            vstore(o + 83968, u5_1);
-            vstore(o + 86016, u5_2);
-            vstore(o + 88064, u5_3);
-            vstore(o + 90112, u5_4);
-            vstore(o + 92160, u5_5);
-            vstore(o + 94208, u5_6);
-            vstore(o + 96256, u5_7);
-            vstore(o + 98304, u6_0);
-            vstore(o + 100352, u6_1);
-            vstore(o + 102400, u6_2);
-            vstore(o + 104448, u6_3);
-            vstore(o + 106496, u6_4);
-            vstore(o + 108544, u6_5);
-            vstore(o + 110592, u6_6);
-            vstore(o + 112640, u6_7);
-            vstore(o + 114688, u7_0);
-            vstore(o + 116736, u7_1);
-            vstore(o + 118784, u7_2);
-            vstore(o + 120832, u7_3);
-            vstore(o + 122880, u7_4);
-            vstore(o + 124928, u7_5);
-            vstore(o + 126976, u7_6);
-            vstore(o + 129024, u7_7);
+            vf8 t[ALPHA][R];
+            int a, b, k;
+            #pragma GCC unroll 8
+            for (a = 0; a < ALPHA; a++) {
+                #pragma GCC unroll 8
+                for (b = 0; b < R; b++) {
+                    vf8 acc = vsplat(-0.0f);   /* x + -0 is x: no add */
+                    #pragma GCC unroll 8
+                    for (k = 0; k < R; k++) {
+                        if (g[a][k] != 0.0f) {
+                            acc += vsplat(g[a][k]) * vload(s + (k * R + b) * 2048);
+                        }
+                    }
+                    t[a][b] = acc;
+                }
+            }
+            #pragma GCC unroll 8
+            for (a = 0; a < ALPHA; a++) {
+                #pragma GCC unroll 8
+                for (b = 0; b < ALPHA; b++) {
+                    vf8 acc = vsplat(-0.0f);   /* x + -0 is x: no add */
+                    #pragma GCC unroll 8
+                    for (k = 0; k < R; k++) {
+                        if (g[b][k] != 0.0f) {
+                            acc += vsplat(g[b][k]) * t[a][k];
+                        }
+                    }
+                    vstore(o + (a * ALPHA + b) * 2048, acc);
+                }
+            }
         }
     }
 }
@@ -1312,230 +856,54 @@ static void conv2_wino_prepare(const float *restrict wu, float *restrict wut, fl
 
 static void conv2_wino_finish(const float *restrict wdu, float *restrict grads)
 {
+    /* Winograd F(M, R) x F(M, R): M outputs of an R-tap kernel from ALPHA inputs a side */
+    enum { M = 2, R = 7, ALPHA = M + R - 1 };
+    static const float g[ALPHA][R] = {
+        { 0.25f, 0, 0, 0, 0, 0, 0 },
+        { -0.055555556f, -0.055555556f, -0.055555556f, -0.055555556f, -0.055555556f, -0.055555556f, -0.055555556f },
+        { 0.055555556f, -0.055555556f, 0.055555556f, -0.055555556f, 0.055555556f, -0.055555556f, 0.055555556f },
+        { 0.00277777785f, 0.00555555569f, 0.0111111114f, 0.0222222228f, 0.0444444455f, 0.088888891f, 0.177777782f },
+        { -0.00277777785f, 0.00555555569f, -0.0111111114f, 0.0222222228f, -0.0444444455f, 0.088888891f, -0.177777782f },
+        { 0.355555564f, 0.177777782f, 0.088888891f, 0.0444444455f, 0.0222222228f, 0.0111111114f, 0.00555555569f },
+        { -0.355555564f, 0.177777782f, -0.088888891f, 0.0444444455f, -0.0222222228f, 0.0111111114f, -0.00555555569f },
+        { 0, 0, 0, 0, 0, 0, -0.25f },
+    };
     float *restrict gkern = grads + P_CONV2_KERNEL;
     int ci, cb;
     for (ci = 0; ci < 32; ci++) {
         for (cb = 0; cb < 64; cb += 8) {
             const float *restrict s = wdu + ci * 64 + cb;
             float *restrict o = gkern + ci * 64 + cb;
-            const vf8 d0_0 = vload(s + 0);
-            const vf8 d0_1 = vload(s + 2048);
-            const vf8 d0_2 = vload(s + 4096);
-            const vf8 d0_3 = vload(s + 6144);
-            const vf8 d0_4 = vload(s + 8192);
-            const vf8 d0_5 = vload(s + 10240);
-            const vf8 d0_6 = vload(s + 12288);
-            const vf8 d0_7 = vload(s + 14336);
-            const vf8 d1_0 = vload(s + 16384);
-            const vf8 d1_1 = vload(s + 18432);
-            const vf8 d1_2 = vload(s + 20480);
-            const vf8 d1_3 = vload(s + 22528);
-            const vf8 d1_4 = vload(s + 24576);
-            const vf8 d1_5 = vload(s + 26624);
-            const vf8 d1_6 = vload(s + 28672);
-            const vf8 d1_7 = vload(s + 30720);
-            const vf8 d2_0 = vload(s + 32768);
-            const vf8 d2_1 = vload(s + 34816);
-            const vf8 d2_2 = vload(s + 36864);
-            const vf8 d2_3 = vload(s + 38912);
-            const vf8 d2_4 = vload(s + 40960);
-            const vf8 d2_5 = vload(s + 43008);
-            const vf8 d2_6 = vload(s + 45056);
-            const vf8 d2_7 = vload(s + 47104);
-            const vf8 d3_0 = vload(s + 49152);
-            const vf8 d3_1 = vload(s + 51200);
-            const vf8 d3_2 = vload(s + 53248);
-            const vf8 d3_3 = vload(s + 55296);
-            const vf8 d3_4 = vload(s + 57344);
-            const vf8 d3_5 = vload(s + 59392);
-            const vf8 d3_6 = vload(s + 61440);
-            const vf8 d3_7 = vload(s + 63488);
-            const vf8 d4_0 = vload(s + 65536);
-            const vf8 d4_1 = vload(s + 67584);
-            const vf8 d4_2 = vload(s + 69632);
-            const vf8 d4_3 = vload(s + 71680);
-            const vf8 d4_4 = vload(s + 73728);
-            const vf8 d4_5 = vload(s + 75776);
-            const vf8 d4_6 = vload(s + 77824);
-            const vf8 d4_7 = vload(s + 79872);
-            const vf8 d5_0 = vload(s + 81920);
-            const vf8 d5_1 = vload(s + 83968);
-            const vf8 d5_2 = vload(s + 86016);
-            const vf8 d5_3 = vload(s + 88064);
-            const vf8 d5_4 = vload(s + 90112);
-            const vf8 d5_5 = vload(s + 92160);
-            const vf8 d5_6 = vload(s + 94208);
-            const vf8 d5_7 = vload(s + 96256);
-            const vf8 d6_0 = vload(s + 98304);
-            const vf8 d6_1 = vload(s + 100352);
-            const vf8 d6_2 = vload(s + 102400);
-            const vf8 d6_3 = vload(s + 104448);
-            const vf8 d6_4 = vload(s + 106496);
-            const vf8 d6_5 = vload(s + 108544);
-            const vf8 d6_6 = vload(s + 110592);
-            const vf8 d6_7 = vload(s + 112640);
-            const vf8 d7_0 = vload(s + 114688);
-            const vf8 d7_1 = vload(s + 116736);
-            const vf8 d7_2 = vload(s + 118784);
-            const vf8 d7_3 = vload(s + 120832);
-            const vf8 d7_4 = vload(s + 122880);
-            const vf8 d7_5 = vload(s + 124928);
-            const vf8 d7_6 = vload(s + 126976);
-            const vf8 d7_7 = vload(s + 129024);
-            const vf8 t0_0 = d0_0 * vsplat(0.25f) - d1_0 * vsplat(1.0f / 18.0f) + d2_0 * vsplat(1.0f / 18.0f) + d3_0 * vsplat(1.0f / 360.0f) - d4_0 * vsplat(1.0f / 360.0f) + d5_0 * vsplat(16.0f / 45.0f) - d6_0 * vsplat(16.0f / 45.0f);
-            const vf8 t0_1 = d0_1 * vsplat(0.25f) - d1_1 * vsplat(1.0f / 18.0f) + d2_1 * vsplat(1.0f / 18.0f) + d3_1 * vsplat(1.0f / 360.0f) - d4_1 * vsplat(1.0f / 360.0f) + d5_1 * vsplat(16.0f / 45.0f) - d6_1 * vsplat(16.0f / 45.0f);
-            const vf8 t0_2 = d0_2 * vsplat(0.25f) - d1_2 * vsplat(1.0f / 18.0f) + d2_2 * vsplat(1.0f / 18.0f) + d3_2 * vsplat(1.0f / 360.0f) - d4_2 * vsplat(1.0f / 360.0f) + d5_2 * vsplat(16.0f / 45.0f) - d6_2 * vsplat(16.0f / 45.0f);
-            const vf8 t0_3 = d0_3 * vsplat(0.25f) - d1_3 * vsplat(1.0f / 18.0f) + d2_3 * vsplat(1.0f / 18.0f) + d3_3 * vsplat(1.0f / 360.0f) - d4_3 * vsplat(1.0f / 360.0f) + d5_3 * vsplat(16.0f / 45.0f) - d6_3 * vsplat(16.0f / 45.0f);
-            const vf8 t0_4 = d0_4 * vsplat(0.25f) - d1_4 * vsplat(1.0f / 18.0f) + d2_4 * vsplat(1.0f / 18.0f) + d3_4 * vsplat(1.0f / 360.0f) - d4_4 * vsplat(1.0f / 360.0f) + d5_4 * vsplat(16.0f / 45.0f) - d6_4 * vsplat(16.0f / 45.0f);
-            const vf8 t0_5 = d0_5 * vsplat(0.25f) - d1_5 * vsplat(1.0f / 18.0f) + d2_5 * vsplat(1.0f / 18.0f) + d3_5 * vsplat(1.0f / 360.0f) - d4_5 * vsplat(1.0f / 360.0f) + d5_5 * vsplat(16.0f / 45.0f) - d6_5 * vsplat(16.0f / 45.0f);
-            const vf8 t0_6 = d0_6 * vsplat(0.25f) - d1_6 * vsplat(1.0f / 18.0f) + d2_6 * vsplat(1.0f / 18.0f) + d3_6 * vsplat(1.0f / 360.0f) - d4_6 * vsplat(1.0f / 360.0f) + d5_6 * vsplat(16.0f / 45.0f) - d6_6 * vsplat(16.0f / 45.0f);
-            const vf8 t0_7 = d0_7 * vsplat(0.25f) - d1_7 * vsplat(1.0f / 18.0f) + d2_7 * vsplat(1.0f / 18.0f) + d3_7 * vsplat(1.0f / 360.0f) - d4_7 * vsplat(1.0f / 360.0f) + d5_7 * vsplat(16.0f / 45.0f) - d6_7 * vsplat(16.0f / 45.0f);
-            const vf8 t1_0 = -d1_0 * vsplat(1.0f / 18.0f) - d2_0 * vsplat(1.0f / 18.0f) + d3_0 * vsplat(1.0f / 180.0f) + d4_0 * vsplat(1.0f / 180.0f) + d5_0 * vsplat(8.0f / 45.0f) + d6_0 * vsplat(8.0f / 45.0f);
-            const vf8 t1_1 = -d1_1 * vsplat(1.0f / 18.0f) - d2_1 * vsplat(1.0f / 18.0f) + d3_1 * vsplat(1.0f / 180.0f) + d4_1 * vsplat(1.0f / 180.0f) + d5_1 * vsplat(8.0f / 45.0f) + d6_1 * vsplat(8.0f / 45.0f);
-            const vf8 t1_2 = -d1_2 * vsplat(1.0f / 18.0f) - d2_2 * vsplat(1.0f / 18.0f) + d3_2 * vsplat(1.0f / 180.0f) + d4_2 * vsplat(1.0f / 180.0f) + d5_2 * vsplat(8.0f / 45.0f) + d6_2 * vsplat(8.0f / 45.0f);
-            const vf8 t1_3 = -d1_3 * vsplat(1.0f / 18.0f) - d2_3 * vsplat(1.0f / 18.0f) + d3_3 * vsplat(1.0f / 180.0f) + d4_3 * vsplat(1.0f / 180.0f) + d5_3 * vsplat(8.0f / 45.0f) + d6_3 * vsplat(8.0f / 45.0f);
-            const vf8 t1_4 = -d1_4 * vsplat(1.0f / 18.0f) - d2_4 * vsplat(1.0f / 18.0f) + d3_4 * vsplat(1.0f / 180.0f) + d4_4 * vsplat(1.0f / 180.0f) + d5_4 * vsplat(8.0f / 45.0f) + d6_4 * vsplat(8.0f / 45.0f);
-            const vf8 t1_5 = -d1_5 * vsplat(1.0f / 18.0f) - d2_5 * vsplat(1.0f / 18.0f) + d3_5 * vsplat(1.0f / 180.0f) + d4_5 * vsplat(1.0f / 180.0f) + d5_5 * vsplat(8.0f / 45.0f) + d6_5 * vsplat(8.0f / 45.0f);
-            const vf8 t1_6 = -d1_6 * vsplat(1.0f / 18.0f) - d2_6 * vsplat(1.0f / 18.0f) + d3_6 * vsplat(1.0f / 180.0f) + d4_6 * vsplat(1.0f / 180.0f) + d5_6 * vsplat(8.0f / 45.0f) + d6_6 * vsplat(8.0f / 45.0f);
-            const vf8 t1_7 = -d1_7 * vsplat(1.0f / 18.0f) - d2_7 * vsplat(1.0f / 18.0f) + d3_7 * vsplat(1.0f / 180.0f) + d4_7 * vsplat(1.0f / 180.0f) + d5_7 * vsplat(8.0f / 45.0f) + d6_7 * vsplat(8.0f / 45.0f);
-            const vf8 t2_0 = -d1_0 * vsplat(1.0f / 18.0f) + d2_0 * vsplat(1.0f / 18.0f) + d3_0 * vsplat(1.0f / 90.0f) - d4_0 * vsplat(1.0f / 90.0f) + d5_0 * vsplat(4.0f / 45.0f) - d6_0 * vsplat(4.0f / 45.0f);
-            const vf8 t2_1 = -d1_1 * vsplat(1.0f / 18.0f) + d2_1 * vsplat(1.0f / 18.0f) + d3_1 * vsplat(1.0f / 90.0f) - d4_1 * vsplat(1.0f / 90.0f) + d5_1 * vsplat(4.0f / 45.0f) - d6_1 * vsplat(4.0f / 45.0f);
-            const vf8 t2_2 = -d1_2 * vsplat(1.0f / 18.0f) + d2_2 * vsplat(1.0f / 18.0f) + d3_2 * vsplat(1.0f / 90.0f) - d4_2 * vsplat(1.0f / 90.0f) + d5_2 * vsplat(4.0f / 45.0f) - d6_2 * vsplat(4.0f / 45.0f);
-            const vf8 t2_3 = -d1_3 * vsplat(1.0f / 18.0f) + d2_3 * vsplat(1.0f / 18.0f) + d3_3 * vsplat(1.0f / 90.0f) - d4_3 * vsplat(1.0f / 90.0f) + d5_3 * vsplat(4.0f / 45.0f) - d6_3 * vsplat(4.0f / 45.0f);
-            const vf8 t2_4 = -d1_4 * vsplat(1.0f / 18.0f) + d2_4 * vsplat(1.0f / 18.0f) + d3_4 * vsplat(1.0f / 90.0f) - d4_4 * vsplat(1.0f / 90.0f) + d5_4 * vsplat(4.0f / 45.0f) - d6_4 * vsplat(4.0f / 45.0f);
-            const vf8 t2_5 = -d1_5 * vsplat(1.0f / 18.0f) + d2_5 * vsplat(1.0f / 18.0f) + d3_5 * vsplat(1.0f / 90.0f) - d4_5 * vsplat(1.0f / 90.0f) + d5_5 * vsplat(4.0f / 45.0f) - d6_5 * vsplat(4.0f / 45.0f);
-            const vf8 t2_6 = -d1_6 * vsplat(1.0f / 18.0f) + d2_6 * vsplat(1.0f / 18.0f) + d3_6 * vsplat(1.0f / 90.0f) - d4_6 * vsplat(1.0f / 90.0f) + d5_6 * vsplat(4.0f / 45.0f) - d6_6 * vsplat(4.0f / 45.0f);
-            const vf8 t2_7 = -d1_7 * vsplat(1.0f / 18.0f) + d2_7 * vsplat(1.0f / 18.0f) + d3_7 * vsplat(1.0f / 90.0f) - d4_7 * vsplat(1.0f / 90.0f) + d5_7 * vsplat(4.0f / 45.0f) - d6_7 * vsplat(4.0f / 45.0f);
-            const vf8 t3_0 = -d1_0 * vsplat(1.0f / 18.0f) - d2_0 * vsplat(1.0f / 18.0f) + d3_0 * vsplat(1.0f / 45.0f) + d4_0 * vsplat(1.0f / 45.0f) + d5_0 * vsplat(2.0f / 45.0f) + d6_0 * vsplat(2.0f / 45.0f);
-            const vf8 t3_1 = -d1_1 * vsplat(1.0f / 18.0f) - d2_1 * vsplat(1.0f / 18.0f) + d3_1 * vsplat(1.0f / 45.0f) + d4_1 * vsplat(1.0f / 45.0f) + d5_1 * vsplat(2.0f / 45.0f) + d6_1 * vsplat(2.0f / 45.0f);
-            const vf8 t3_2 = -d1_2 * vsplat(1.0f / 18.0f) - d2_2 * vsplat(1.0f / 18.0f) + d3_2 * vsplat(1.0f / 45.0f) + d4_2 * vsplat(1.0f / 45.0f) + d5_2 * vsplat(2.0f / 45.0f) + d6_2 * vsplat(2.0f / 45.0f);
-            const vf8 t3_3 = -d1_3 * vsplat(1.0f / 18.0f) - d2_3 * vsplat(1.0f / 18.0f) + d3_3 * vsplat(1.0f / 45.0f) + d4_3 * vsplat(1.0f / 45.0f) + d5_3 * vsplat(2.0f / 45.0f) + d6_3 * vsplat(2.0f / 45.0f);
-            const vf8 t3_4 = -d1_4 * vsplat(1.0f / 18.0f) - d2_4 * vsplat(1.0f / 18.0f) + d3_4 * vsplat(1.0f / 45.0f) + d4_4 * vsplat(1.0f / 45.0f) + d5_4 * vsplat(2.0f / 45.0f) + d6_4 * vsplat(2.0f / 45.0f);
-            const vf8 t3_5 = -d1_5 * vsplat(1.0f / 18.0f) - d2_5 * vsplat(1.0f / 18.0f) + d3_5 * vsplat(1.0f / 45.0f) + d4_5 * vsplat(1.0f / 45.0f) + d5_5 * vsplat(2.0f / 45.0f) + d6_5 * vsplat(2.0f / 45.0f);
-            const vf8 t3_6 = -d1_6 * vsplat(1.0f / 18.0f) - d2_6 * vsplat(1.0f / 18.0f) + d3_6 * vsplat(1.0f / 45.0f) + d4_6 * vsplat(1.0f / 45.0f) + d5_6 * vsplat(2.0f / 45.0f) + d6_6 * vsplat(2.0f / 45.0f);
-            const vf8 t3_7 = -d1_7 * vsplat(1.0f / 18.0f) - d2_7 * vsplat(1.0f / 18.0f) + d3_7 * vsplat(1.0f / 45.0f) + d4_7 * vsplat(1.0f / 45.0f) + d5_7 * vsplat(2.0f / 45.0f) + d6_7 * vsplat(2.0f / 45.0f);
-            const vf8 t4_0 = -d1_0 * vsplat(1.0f / 18.0f) + d2_0 * vsplat(1.0f / 18.0f) + d3_0 * vsplat(2.0f / 45.0f) - d4_0 * vsplat(2.0f / 45.0f) + d5_0 * vsplat(1.0f / 45.0f) - d6_0 * vsplat(1.0f / 45.0f);
-            const vf8 t4_1 = -d1_1 * vsplat(1.0f / 18.0f) + d2_1 * vsplat(1.0f / 18.0f) + d3_1 * vsplat(2.0f / 45.0f) - d4_1 * vsplat(2.0f / 45.0f) + d5_1 * vsplat(1.0f / 45.0f) - d6_1 * vsplat(1.0f / 45.0f);
-            const vf8 t4_2 = -d1_2 * vsplat(1.0f / 18.0f) + d2_2 * vsplat(1.0f / 18.0f) + d3_2 * vsplat(2.0f / 45.0f) - d4_2 * vsplat(2.0f / 45.0f) + d5_2 * vsplat(1.0f / 45.0f) - d6_2 * vsplat(1.0f / 45.0f);
-            const vf8 t4_3 = -d1_3 * vsplat(1.0f / 18.0f) + d2_3 * vsplat(1.0f / 18.0f) + d3_3 * vsplat(2.0f / 45.0f) - d4_3 * vsplat(2.0f / 45.0f) + d5_3 * vsplat(1.0f / 45.0f) - d6_3 * vsplat(1.0f / 45.0f);
-            const vf8 t4_4 = -d1_4 * vsplat(1.0f / 18.0f) + d2_4 * vsplat(1.0f / 18.0f) + d3_4 * vsplat(2.0f / 45.0f) - d4_4 * vsplat(2.0f / 45.0f) + d5_4 * vsplat(1.0f / 45.0f) - d6_4 * vsplat(1.0f / 45.0f);
-            const vf8 t4_5 = -d1_5 * vsplat(1.0f / 18.0f) + d2_5 * vsplat(1.0f / 18.0f) + d3_5 * vsplat(2.0f / 45.0f) - d4_5 * vsplat(2.0f / 45.0f) + d5_5 * vsplat(1.0f / 45.0f) - d6_5 * vsplat(1.0f / 45.0f);
-            const vf8 t4_6 = -d1_6 * vsplat(1.0f / 18.0f) + d2_6 * vsplat(1.0f / 18.0f) + d3_6 * vsplat(2.0f / 45.0f) - d4_6 * vsplat(2.0f / 45.0f) + d5_6 * vsplat(1.0f / 45.0f) - d6_6 * vsplat(1.0f / 45.0f);
-            const vf8 t4_7 = -d1_7 * vsplat(1.0f / 18.0f) + d2_7 * vsplat(1.0f / 18.0f) + d3_7 * vsplat(2.0f / 45.0f) - d4_7 * vsplat(2.0f / 45.0f) + d5_7 * vsplat(1.0f / 45.0f) - d6_7 * vsplat(1.0f / 45.0f);
-            const vf8 t5_0 = -d1_0 * vsplat(1.0f / 18.0f) - d2_0 * vsplat(1.0f / 18.0f) + d3_0 * vsplat(4.0f / 45.0f) + d4_0 * vsplat(4.0f / 45.0f) + d5_0 * vsplat(1.0f / 90.0f) + d6_0 * vsplat(1.0f / 90.0f);
-            const vf8 t5_1 = -d1_1 * vsplat(1.0f / 18.0f) - d2_1 * vsplat(1.0f / 18.0f) + d3_1 * vsplat(4.0f / 45.0f) + d4_1 * vsplat(4.0f / 45.0f) + d5_1 * vsplat(1.0f / 90.0f) + d6_1 * vsplat(1.0f / 90.0f);
-            const vf8 t5_2 = -d1_2 * vsplat(1.0f / 18.0f) - d2_2 * vsplat(1.0f / 18.0f) + d3_2 * vsplat(4.0f / 45.0f) + d4_2 * vsplat(4.0f / 45.0f) + d5_2 * vsplat(1.0f / 90.0f) + d6_2 * vsplat(1.0f / 90.0f);
-            const vf8 t5_3 = -d1_3 * vsplat(1.0f / 18.0f) - d2_3 * vsplat(1.0f / 18.0f) + d3_3 * vsplat(4.0f / 45.0f) + d4_3 * vsplat(4.0f / 45.0f) + d5_3 * vsplat(1.0f / 90.0f) + d6_3 * vsplat(1.0f / 90.0f);
-            const vf8 t5_4 = -d1_4 * vsplat(1.0f / 18.0f) - d2_4 * vsplat(1.0f / 18.0f) + d3_4 * vsplat(4.0f / 45.0f) + d4_4 * vsplat(4.0f / 45.0f) + d5_4 * vsplat(1.0f / 90.0f) + d6_4 * vsplat(1.0f / 90.0f);
-            const vf8 t5_5 = -d1_5 * vsplat(1.0f / 18.0f) - d2_5 * vsplat(1.0f / 18.0f) + d3_5 * vsplat(4.0f / 45.0f) + d4_5 * vsplat(4.0f / 45.0f) + d5_5 * vsplat(1.0f / 90.0f) + d6_5 * vsplat(1.0f / 90.0f);
-            const vf8 t5_6 = -d1_6 * vsplat(1.0f / 18.0f) - d2_6 * vsplat(1.0f / 18.0f) + d3_6 * vsplat(4.0f / 45.0f) + d4_6 * vsplat(4.0f / 45.0f) + d5_6 * vsplat(1.0f / 90.0f) + d6_6 * vsplat(1.0f / 90.0f);
-            const vf8 t5_7 = -d1_7 * vsplat(1.0f / 18.0f) - d2_7 * vsplat(1.0f / 18.0f) + d3_7 * vsplat(4.0f / 45.0f) + d4_7 * vsplat(4.0f / 45.0f) + d5_7 * vsplat(1.0f / 90.0f) + d6_7 * vsplat(1.0f / 90.0f);
-            const vf8 t6_0 = -d1_0 * vsplat(1.0f / 18.0f) + d2_0 * vsplat(1.0f / 18.0f) + d3_0 * vsplat(8.0f / 45.0f) - d4_0 * vsplat(8.0f / 45.0f) + d5_0 * vsplat(1.0f / 180.0f) - d6_0 * vsplat(1.0f / 180.0f) - d7_0 * vsplat(0.25f);
-            const vf8 t6_1 = -d1_1 * vsplat(1.0f / 18.0f) + d2_1 * vsplat(1.0f / 18.0f) + d3_1 * vsplat(8.0f / 45.0f) - d4_1 * vsplat(8.0f / 45.0f) + d5_1 * vsplat(1.0f / 180.0f) - d6_1 * vsplat(1.0f / 180.0f) - d7_1 * vsplat(0.25f);
-            const vf8 t6_2 = -d1_2 * vsplat(1.0f / 18.0f) + d2_2 * vsplat(1.0f / 18.0f) + d3_2 * vsplat(8.0f / 45.0f) - d4_2 * vsplat(8.0f / 45.0f) + d5_2 * vsplat(1.0f / 180.0f) - d6_2 * vsplat(1.0f / 180.0f) - d7_2 * vsplat(0.25f);
-            const vf8 t6_3 = -d1_3 * vsplat(1.0f / 18.0f) + d2_3 * vsplat(1.0f / 18.0f) + d3_3 * vsplat(8.0f / 45.0f) - d4_3 * vsplat(8.0f / 45.0f) + d5_3 * vsplat(1.0f / 180.0f) - d6_3 * vsplat(1.0f / 180.0f) - d7_3 * vsplat(0.25f);
-            const vf8 t6_4 = -d1_4 * vsplat(1.0f / 18.0f) + d2_4 * vsplat(1.0f / 18.0f) + d3_4 * vsplat(8.0f / 45.0f) - d4_4 * vsplat(8.0f / 45.0f) + d5_4 * vsplat(1.0f / 180.0f) - d6_4 * vsplat(1.0f / 180.0f) - d7_4 * vsplat(0.25f);
-            const vf8 t6_5 = -d1_5 * vsplat(1.0f / 18.0f) + d2_5 * vsplat(1.0f / 18.0f) + d3_5 * vsplat(8.0f / 45.0f) - d4_5 * vsplat(8.0f / 45.0f) + d5_5 * vsplat(1.0f / 180.0f) - d6_5 * vsplat(1.0f / 180.0f) - d7_5 * vsplat(0.25f);
-            const vf8 t6_6 = -d1_6 * vsplat(1.0f / 18.0f) + d2_6 * vsplat(1.0f / 18.0f) + d3_6 * vsplat(8.0f / 45.0f) - d4_6 * vsplat(8.0f / 45.0f) + d5_6 * vsplat(1.0f / 180.0f) - d6_6 * vsplat(1.0f / 180.0f) - d7_6 * vsplat(0.25f);
-            const vf8 t6_7 = -d1_7 * vsplat(1.0f / 18.0f) + d2_7 * vsplat(1.0f / 18.0f) + d3_7 * vsplat(8.0f / 45.0f) - d4_7 * vsplat(8.0f / 45.0f) + d5_7 * vsplat(1.0f / 180.0f) - d6_7 * vsplat(1.0f / 180.0f) - d7_7 * vsplat(0.25f);
-            const vf8 u0_0 = t0_0 * vsplat(0.25f) - t0_1 * vsplat(1.0f / 18.0f) + t0_2 * vsplat(1.0f / 18.0f) + t0_3 * vsplat(1.0f / 360.0f) - t0_4 * vsplat(1.0f / 360.0f) + t0_5 * vsplat(16.0f / 45.0f) - t0_6 * vsplat(16.0f / 45.0f);
-            const vf8 u0_1 = -t0_1 * vsplat(1.0f / 18.0f) - t0_2 * vsplat(1.0f / 18.0f) + t0_3 * vsplat(1.0f / 180.0f) + t0_4 * vsplat(1.0f / 180.0f) + t0_5 * vsplat(8.0f / 45.0f) + t0_6 * vsplat(8.0f / 45.0f);
-            const vf8 u0_2 = -t0_1 * vsplat(1.0f / 18.0f) + t0_2 * vsplat(1.0f / 18.0f) + t0_3 * vsplat(1.0f / 90.0f) - t0_4 * vsplat(1.0f / 90.0f) + t0_5 * vsplat(4.0f / 45.0f) - t0_6 * vsplat(4.0f / 45.0f);
-            const vf8 u0_3 = -t0_1 * vsplat(1.0f / 18.0f) - t0_2 * vsplat(1.0f / 18.0f) + t0_3 * vsplat(1.0f / 45.0f) + t0_4 * vsplat(1.0f / 45.0f) + t0_5 * vsplat(2.0f / 45.0f) + t0_6 * vsplat(2.0f / 45.0f);
-            const vf8 u0_4 = -t0_1 * vsplat(1.0f / 18.0f) + t0_2 * vsplat(1.0f / 18.0f) + t0_3 * vsplat(2.0f / 45.0f) - t0_4 * vsplat(2.0f / 45.0f) + t0_5 * vsplat(1.0f / 45.0f) - t0_6 * vsplat(1.0f / 45.0f);
-            const vf8 u0_5 = -t0_1 * vsplat(1.0f / 18.0f) - t0_2 * vsplat(1.0f / 18.0f) + t0_3 * vsplat(4.0f / 45.0f) + t0_4 * vsplat(4.0f / 45.0f) + t0_5 * vsplat(1.0f / 90.0f) + t0_6 * vsplat(1.0f / 90.0f);
-            const vf8 u0_6 = -t0_1 * vsplat(1.0f / 18.0f) + t0_2 * vsplat(1.0f / 18.0f) + t0_3 * vsplat(8.0f / 45.0f) - t0_4 * vsplat(8.0f / 45.0f) + t0_5 * vsplat(1.0f / 180.0f) - t0_6 * vsplat(1.0f / 180.0f) - t0_7 * vsplat(0.25f);
-            const vf8 u1_0 = t1_0 * vsplat(0.25f) - t1_1 * vsplat(1.0f / 18.0f) + t1_2 * vsplat(1.0f / 18.0f) + t1_3 * vsplat(1.0f / 360.0f) - t1_4 * vsplat(1.0f / 360.0f) + t1_5 * vsplat(16.0f / 45.0f) - t1_6 * vsplat(16.0f / 45.0f);
-            const vf8 u1_1 = -t1_1 * vsplat(1.0f / 18.0f) - t1_2 * vsplat(1.0f / 18.0f) + t1_3 * vsplat(1.0f / 180.0f) + t1_4 * vsplat(1.0f / 180.0f) + t1_5 * vsplat(8.0f / 45.0f) + t1_6 * vsplat(8.0f / 45.0f);
-            const vf8 u1_2 = -t1_1 * vsplat(1.0f / 18.0f) + t1_2 * vsplat(1.0f / 18.0f) + t1_3 * vsplat(1.0f / 90.0f) - t1_4 * vsplat(1.0f / 90.0f) + t1_5 * vsplat(4.0f / 45.0f) - t1_6 * vsplat(4.0f / 45.0f);
-            const vf8 u1_3 = -t1_1 * vsplat(1.0f / 18.0f) - t1_2 * vsplat(1.0f / 18.0f) + t1_3 * vsplat(1.0f / 45.0f) + t1_4 * vsplat(1.0f / 45.0f) + t1_5 * vsplat(2.0f / 45.0f) + t1_6 * vsplat(2.0f / 45.0f);
-            const vf8 u1_4 = -t1_1 * vsplat(1.0f / 18.0f) + t1_2 * vsplat(1.0f / 18.0f) + t1_3 * vsplat(2.0f / 45.0f) - t1_4 * vsplat(2.0f / 45.0f) + t1_5 * vsplat(1.0f / 45.0f) - t1_6 * vsplat(1.0f / 45.0f);
-            const vf8 u1_5 = -t1_1 * vsplat(1.0f / 18.0f) - t1_2 * vsplat(1.0f / 18.0f) + t1_3 * vsplat(4.0f / 45.0f) + t1_4 * vsplat(4.0f / 45.0f) + t1_5 * vsplat(1.0f / 90.0f) + t1_6 * vsplat(1.0f / 90.0f);
-            const vf8 u1_6 = -t1_1 * vsplat(1.0f / 18.0f) + t1_2 * vsplat(1.0f / 18.0f) + t1_3 * vsplat(8.0f / 45.0f) - t1_4 * vsplat(8.0f / 45.0f) + t1_5 * vsplat(1.0f / 180.0f) - t1_6 * vsplat(1.0f / 180.0f) - t1_7 * vsplat(0.25f);
-            const vf8 u2_0 = t2_0 * vsplat(0.25f) - t2_1 * vsplat(1.0f / 18.0f) + t2_2 * vsplat(1.0f / 18.0f) + t2_3 * vsplat(1.0f / 360.0f) - t2_4 * vsplat(1.0f / 360.0f) + t2_5 * vsplat(16.0f / 45.0f) - t2_6 * vsplat(16.0f / 45.0f);
-            const vf8 u2_1 = -t2_1 * vsplat(1.0f / 18.0f) - t2_2 * vsplat(1.0f / 18.0f) + t2_3 * vsplat(1.0f / 180.0f) + t2_4 * vsplat(1.0f / 180.0f) + t2_5 * vsplat(8.0f / 45.0f) + t2_6 * vsplat(8.0f / 45.0f);
-            const vf8 u2_2 = -t2_1 * vsplat(1.0f / 18.0f) + t2_2 * vsplat(1.0f / 18.0f) + t2_3 * vsplat(1.0f / 90.0f) - t2_4 * vsplat(1.0f / 90.0f) + t2_5 * vsplat(4.0f / 45.0f) - t2_6 * vsplat(4.0f / 45.0f);
-            const vf8 u2_3 = -t2_1 * vsplat(1.0f / 18.0f) - t2_2 * vsplat(1.0f / 18.0f) + t2_3 * vsplat(1.0f / 45.0f) + t2_4 * vsplat(1.0f / 45.0f) + t2_5 * vsplat(2.0f / 45.0f) + t2_6 * vsplat(2.0f / 45.0f);
-            const vf8 u2_4 = -t2_1 * vsplat(1.0f / 18.0f) + t2_2 * vsplat(1.0f / 18.0f) + t2_3 * vsplat(2.0f / 45.0f) - t2_4 * vsplat(2.0f / 45.0f) + t2_5 * vsplat(1.0f / 45.0f) - t2_6 * vsplat(1.0f / 45.0f);
-            const vf8 u2_5 = -t2_1 * vsplat(1.0f / 18.0f) - t2_2 * vsplat(1.0f / 18.0f) + t2_3 * vsplat(4.0f / 45.0f) + t2_4 * vsplat(4.0f / 45.0f) + t2_5 * vsplat(1.0f / 90.0f) + t2_6 * vsplat(1.0f / 90.0f);
-            const vf8 u2_6 = -t2_1 * vsplat(1.0f / 18.0f) + t2_2 * vsplat(1.0f / 18.0f) + t2_3 * vsplat(8.0f / 45.0f) - t2_4 * vsplat(8.0f / 45.0f) + t2_5 * vsplat(1.0f / 180.0f) - t2_6 * vsplat(1.0f / 180.0f) - t2_7 * vsplat(0.25f);
-            const vf8 u3_0 = t3_0 * vsplat(0.25f) - t3_1 * vsplat(1.0f / 18.0f) + t3_2 * vsplat(1.0f / 18.0f) + t3_3 * vsplat(1.0f / 360.0f) - t3_4 * vsplat(1.0f / 360.0f) + t3_5 * vsplat(16.0f / 45.0f) - t3_6 * vsplat(16.0f / 45.0f);
-            const vf8 u3_1 = -t3_1 * vsplat(1.0f / 18.0f) - t3_2 * vsplat(1.0f / 18.0f) + t3_3 * vsplat(1.0f / 180.0f) + t3_4 * vsplat(1.0f / 180.0f) + t3_5 * vsplat(8.0f / 45.0f) + t3_6 * vsplat(8.0f / 45.0f);
-            const vf8 u3_2 = -t3_1 * vsplat(1.0f / 18.0f) + t3_2 * vsplat(1.0f / 18.0f) + t3_3 * vsplat(1.0f / 90.0f) - t3_4 * vsplat(1.0f / 90.0f) + t3_5 * vsplat(4.0f / 45.0f) - t3_6 * vsplat(4.0f / 45.0f);
-            const vf8 u3_3 = -t3_1 * vsplat(1.0f / 18.0f) - t3_2 * vsplat(1.0f / 18.0f) + t3_3 * vsplat(1.0f / 45.0f) + t3_4 * vsplat(1.0f / 45.0f) + t3_5 * vsplat(2.0f / 45.0f) + t3_6 * vsplat(2.0f / 45.0f);
-            const vf8 u3_4 = -t3_1 * vsplat(1.0f / 18.0f) + t3_2 * vsplat(1.0f / 18.0f) + t3_3 * vsplat(2.0f / 45.0f) - t3_4 * vsplat(2.0f / 45.0f) + t3_5 * vsplat(1.0f / 45.0f) - t3_6 * vsplat(1.0f / 45.0f);
-            const vf8 u3_5 = -t3_1 * vsplat(1.0f / 18.0f) - t3_2 * vsplat(1.0f / 18.0f) + t3_3 * vsplat(4.0f / 45.0f) + t3_4 * vsplat(4.0f / 45.0f) + t3_5 * vsplat(1.0f / 90.0f) + t3_6 * vsplat(1.0f / 90.0f);
-            const vf8 u3_6 = -t3_1 * vsplat(1.0f / 18.0f) + t3_2 * vsplat(1.0f / 18.0f) + t3_3 * vsplat(8.0f / 45.0f) - t3_4 * vsplat(8.0f / 45.0f) + t3_5 * vsplat(1.0f / 180.0f) - t3_6 * vsplat(1.0f / 180.0f) - t3_7 * vsplat(0.25f);
-            const vf8 u4_0 = t4_0 * vsplat(0.25f) - t4_1 * vsplat(1.0f / 18.0f) + t4_2 * vsplat(1.0f / 18.0f) + t4_3 * vsplat(1.0f / 360.0f) - t4_4 * vsplat(1.0f / 360.0f) + t4_5 * vsplat(16.0f / 45.0f) - t4_6 * vsplat(16.0f / 45.0f);
-            const vf8 u4_1 = -t4_1 * vsplat(1.0f / 18.0f) - t4_2 * vsplat(1.0f / 18.0f) + t4_3 * vsplat(1.0f / 180.0f) + t4_4 * vsplat(1.0f / 180.0f) + t4_5 * vsplat(8.0f / 45.0f) + t4_6 * vsplat(8.0f / 45.0f);
-            const vf8 u4_2 = -t4_1 * vsplat(1.0f / 18.0f) + t4_2 * vsplat(1.0f / 18.0f) + t4_3 * vsplat(1.0f / 90.0f) - t4_4 * vsplat(1.0f / 90.0f) + t4_5 * vsplat(4.0f / 45.0f) - t4_6 * vsplat(4.0f / 45.0f);
-            const vf8 u4_3 = -t4_1 * vsplat(1.0f / 18.0f) - t4_2 * vsplat(1.0f / 18.0f) + t4_3 * vsplat(1.0f / 45.0f) + t4_4 * vsplat(1.0f / 45.0f) + t4_5 * vsplat(2.0f / 45.0f) + t4_6 * vsplat(2.0f / 45.0f);
-            const vf8 u4_4 = -t4_1 * vsplat(1.0f / 18.0f) + t4_2 * vsplat(1.0f / 18.0f) + t4_3 * vsplat(2.0f / 45.0f) - t4_4 * vsplat(2.0f / 45.0f) + t4_5 * vsplat(1.0f / 45.0f) - t4_6 * vsplat(1.0f / 45.0f);
-            const vf8 u4_5 = -t4_1 * vsplat(1.0f / 18.0f) - t4_2 * vsplat(1.0f / 18.0f) + t4_3 * vsplat(4.0f / 45.0f) + t4_4 * vsplat(4.0f / 45.0f) + t4_5 * vsplat(1.0f / 90.0f) + t4_6 * vsplat(1.0f / 90.0f);
-            const vf8 u4_6 = -t4_1 * vsplat(1.0f / 18.0f) + t4_2 * vsplat(1.0f / 18.0f) + t4_3 * vsplat(8.0f / 45.0f) - t4_4 * vsplat(8.0f / 45.0f) + t4_5 * vsplat(1.0f / 180.0f) - t4_6 * vsplat(1.0f / 180.0f) - t4_7 * vsplat(0.25f);
-            const vf8 u5_0 = t5_0 * vsplat(0.25f) - t5_1 * vsplat(1.0f / 18.0f) + t5_2 * vsplat(1.0f / 18.0f) + t5_3 * vsplat(1.0f / 360.0f) - t5_4 * vsplat(1.0f / 360.0f) + t5_5 * vsplat(16.0f / 45.0f) - t5_6 * vsplat(16.0f / 45.0f);
-            const vf8 u5_1 = -t5_1 * vsplat(1.0f / 18.0f) - t5_2 * vsplat(1.0f / 18.0f) + t5_3 * vsplat(1.0f / 180.0f) + t5_4 * vsplat(1.0f / 180.0f) + t5_5 * vsplat(8.0f / 45.0f) + t5_6 * vsplat(8.0f / 45.0f);
-            const vf8 u5_2 = -t5_1 * vsplat(1.0f / 18.0f) + t5_2 * vsplat(1.0f / 18.0f) + t5_3 * vsplat(1.0f / 90.0f) - t5_4 * vsplat(1.0f / 90.0f) + t5_5 * vsplat(4.0f / 45.0f) - t5_6 * vsplat(4.0f / 45.0f);
-            const vf8 u5_3 = -t5_1 * vsplat(1.0f / 18.0f) - t5_2 * vsplat(1.0f / 18.0f) + t5_3 * vsplat(1.0f / 45.0f) + t5_4 * vsplat(1.0f / 45.0f) + t5_5 * vsplat(2.0f / 45.0f) + t5_6 * vsplat(2.0f / 45.0f);
-            const vf8 u5_4 = -t5_1 * vsplat(1.0f / 18.0f) + t5_2 * vsplat(1.0f / 18.0f) + t5_3 * vsplat(2.0f / 45.0f) - t5_4 * vsplat(2.0f / 45.0f) + t5_5 * vsplat(1.0f / 45.0f) - t5_6 * vsplat(1.0f / 45.0f);
-            const vf8 u5_5 = -t5_1 * vsplat(1.0f / 18.0f) - t5_2 * vsplat(1.0f / 18.0f) + t5_3 * vsplat(4.0f / 45.0f) + t5_4 * vsplat(4.0f / 45.0f) + t5_5 * vsplat(1.0f / 90.0f) + t5_6 * vsplat(1.0f / 90.0f);
-            const vf8 u5_6 = -t5_1 * vsplat(1.0f / 18.0f) + t5_2 * vsplat(1.0f / 18.0f) + t5_3 * vsplat(8.0f / 45.0f) - t5_4 * vsplat(8.0f / 45.0f) + t5_5 * vsplat(1.0f / 180.0f) - t5_6 * vsplat(1.0f / 180.0f) - t5_7 * vsplat(0.25f);
-            const vf8 u6_0 = t6_0 * vsplat(0.25f) - t6_1 * vsplat(1.0f / 18.0f) + t6_2 * vsplat(1.0f / 18.0f) + t6_3 * vsplat(1.0f / 360.0f) - t6_4 * vsplat(1.0f / 360.0f) + t6_5 * vsplat(16.0f / 45.0f) - t6_6 * vsplat(16.0f / 45.0f);
-            const vf8 u6_1 = -t6_1 * vsplat(1.0f / 18.0f) - t6_2 * vsplat(1.0f / 18.0f) + t6_3 * vsplat(1.0f / 180.0f) + t6_4 * vsplat(1.0f / 180.0f) + t6_5 * vsplat(8.0f / 45.0f) + t6_6 * vsplat(8.0f / 45.0f);
-            const vf8 u6_2 = -t6_1 * vsplat(1.0f / 18.0f) + t6_2 * vsplat(1.0f / 18.0f) + t6_3 * vsplat(1.0f / 90.0f) - t6_4 * vsplat(1.0f / 90.0f) + t6_5 * vsplat(4.0f / 45.0f) - t6_6 * vsplat(4.0f / 45.0f);
-            const vf8 u6_3 = -t6_1 * vsplat(1.0f / 18.0f) - t6_2 * vsplat(1.0f / 18.0f) + t6_3 * vsplat(1.0f / 45.0f) + t6_4 * vsplat(1.0f / 45.0f) + t6_5 * vsplat(2.0f / 45.0f) + t6_6 * vsplat(2.0f / 45.0f);
-            const vf8 u6_4 = -t6_1 * vsplat(1.0f / 18.0f) + t6_2 * vsplat(1.0f / 18.0f) + t6_3 * vsplat(2.0f / 45.0f) - t6_4 * vsplat(2.0f / 45.0f) + t6_5 * vsplat(1.0f / 45.0f) - t6_6 * vsplat(1.0f / 45.0f);
-            const vf8 u6_5 = -t6_1 * vsplat(1.0f / 18.0f) - t6_2 * vsplat(1.0f / 18.0f) + t6_3 * vsplat(4.0f / 45.0f) + t6_4 * vsplat(4.0f / 45.0f) + t6_5 * vsplat(1.0f / 90.0f) + t6_6 * vsplat(1.0f / 90.0f);
-            const vf8 u6_6 = -t6_1 * vsplat(1.0f / 18.0f) + t6_2 * vsplat(1.0f / 18.0f) + t6_3 * vsplat(8.0f / 45.0f) - t6_4 * vsplat(8.0f / 45.0f) + t6_5 * vsplat(1.0f / 180.0f) - t6_6 * vsplat(1.0f / 180.0f) - t6_7 * vsplat(0.25f);
-            vstore(o + 0, vload(o + 0) + u0_0);
-            vstore(o + 2048, vload(o + 2048) + u0_1);
-            vstore(o + 4096, vload(o + 4096) + u0_2);
-            vstore(o + 6144, vload(o + 6144) + u0_3);
-            vstore(o + 8192, vload(o + 8192) + u0_4);
-            vstore(o + 10240, vload(o + 10240) + u0_5);
-            vstore(o + 12288, vload(o + 12288) + u0_6);
-            vstore(o + 14336, vload(o + 14336) + u1_0);
-            vstore(o + 16384, vload(o + 16384) + u1_1);
-            vstore(o + 18432, vload(o + 18432) + u1_2);
-            vstore(o + 20480, vload(o + 20480) + u1_3);
-            vstore(o + 22528, vload(o + 22528) + u1_4);
-            vstore(o + 24576, vload(o + 24576) + u1_5);
-            vstore(o + 26624, vload(o + 26624) + u1_6);
-            vstore(o + 28672, vload(o + 28672) + u2_0);
-            vstore(o + 30720, vload(o + 30720) + u2_1);
-            vstore(o + 32768, vload(o + 32768) + u2_2);
-            vstore(o + 34816, vload(o + 34816) + u2_3);
-            vstore(o + 36864, vload(o + 36864) + u2_4);
-            vstore(o + 38912, vload(o + 38912) + u2_5);
-            vstore(o + 40960, vload(o + 40960) + u2_6);
-            vstore(o + 43008, vload(o + 43008) + u3_0);
-            vstore(o + 45056, vload(o + 45056) + u3_1);
-            vstore(o + 47104, vload(o + 47104) + u3_2);
-            vstore(o + 49152, vload(o + 49152) + u3_3);
-            vstore(o + 51200, vload(o + 51200) + u3_4);
-            vstore(o + 53248, vload(o + 53248) + u3_5);
-            vstore(o + 55296, vload(o + 55296) + u3_6);
-            vstore(o + 57344, vload(o + 57344) + u4_0);
-            vstore(o + 59392, vload(o + 59392) + u4_1);
-            vstore(o + 61440, vload(o + 61440) + u4_2);
-            vstore(o + 63488, vload(o + 63488) + u4_3);
-            vstore(o + 65536, vload(o + 65536) + u4_4);
-            vstore(o + 67584, vload(o + 67584) + u4_5);
-            vstore(o + 69632, vload(o + 69632) + u4_6);
-            vstore(o + 71680, vload(o + 71680) + u5_0);
-            vstore(o + 73728, vload(o + 73728) + u5_1);
-            vstore(o + 75776, vload(o + 75776) + u5_2);
-            vstore(o + 77824, vload(o + 77824) + u5_3);
-            vstore(o + 79872, vload(o + 79872) + u5_4);
-            vstore(o + 81920, vload(o + 81920) + u5_5);
-            vstore(o + 83968, vload(o + 83968) + u5_6);
-            vstore(o + 86016, vload(o + 86016) + u6_0);
-            vstore(o + 88064, vload(o + 88064) + u6_1);
-            vstore(o + 90112, vload(o + 90112) + u6_2);
-            vstore(o + 92160, vload(o + 92160) + u6_3);
-            vstore(o + 94208, vload(o + 94208) + u6_4);
-            vstore(o + 96256, vload(o + 96256) + u6_5);
-            vstore(o + 98304, vload(o + 98304) + u6_6);
+            vf8 t[R][ALPHA];
+            int a, b, k;
+            #pragma GCC unroll 8
+            for (a = 0; a < R; a++) {
+                #pragma GCC unroll 8
+                for (b = 0; b < ALPHA; b++) {
+                    vf8 acc = vsplat(-0.0f);   /* x + -0 is x: no add */
+                    #pragma GCC unroll 8
+                    for (k = 0; k < ALPHA; k++) {
+                        if (g[k][a] != 0.0f) {
+                            acc += vsplat(g[k][a]) * vload(s + (k * ALPHA + b) * 2048);
+                        }
+                    }
+                    t[a][b] = acc;
+                }
+            }
+            #pragma GCC unroll 8
+            for (a = 0; a < R; a++) {
+                #pragma GCC unroll 8
+                for (b = 0; b < R; b++) {
+                    vf8 acc = vsplat(-0.0f);   /* x + -0 is x: no add */
+                    #pragma GCC unroll 8
+                    for (k = 0; k < ALPHA; k++) {
+                        if (g[k][b] != 0.0f) {
+                            acc += vsplat(g[k][b]) * t[a][k];
+                        }
+                    }
+                    vstore(o + (a * R + b) * 2048, vload(o + (a * R + b) * 2048) + acc);
+                }
+            }
         }
     }
 }
@@ -1566,434 +934,109 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
         float *restrict dsrc = w + W_CONV2_DPAD;
         float *restrict din = w + W_POOL1_DOUT;
         (void)params;
+        /* Winograd F(M, R) x F(M, R): M outputs of an R-tap kernel from ALPHA inputs a side */
+        enum { M = 2, R = 7, ALPHA = M + R - 1, TILES_H = 7, TILES_W = 7, TILES = TILES_H * TILES_W, PAD_W = 20 };
+        static const float bt[ALPHA][ALPHA] = {
+            { 4, 0, -21, 0, 21, 0, -4, 0 },
+            { 0, 4, 4, -17, -17, 4, 4, 0 },
+            { 0, 4, -4, -17, 17, 4, -4, 0 },
+            { 0, 2, 1, -10, -5, 8, 4, 0 },
+            { 0, 2, -1, -10, 5, 8, -4, 0 },
+            { 0, 4, 8, -5, -10, 1, 2, 0 },
+            { 0, 4, -8, -5, 10, 1, -2, 0 },
+            { 0, 4, 0, -21, 0, 21, 0, -4 },
+        };
+        static const float at[M][ALPHA] = {
+            { 1, 1, 1, 1, 1, 1, 1, 0 },
+            { 0, 1, -1, 2, -2, 0.5f, -0.5f, 1 },
+        };
         int ty, tx, cb, xi;
-        for (ty = 0; ty < 7; ty++) {
-            for (tx = 0; tx < 7; tx++) {
+        /* Z = A dy AT per output tile, dy zero outside the map */
+        for (ty = 0; ty < TILES_H; ty++) {
+            for (tx = 0; tx < TILES_W; tx++) {
                 for (cb = 0; cb < 64; cb += 8) {
-                    const float *restrict dy = dz + (ty * 28 + tx * 2) * 64 + cb;
-                    float *restrict z = wm + (ty * 7 + tx) * 64 + cb;
-                    const vf8 d0_0 = vload(dy + 0);
-                    const vf8 d0_1 = vload(dy + 64);
-                    const vf8 d1_0 = vload(dy + 896);
-                    const vf8 d1_1 = vload(dy + 960);
-                    const vf8 t0_0 = d0_0;
-                    const vf8 t0_1 = d0_1;
-                    const vf8 t1_0 = d0_0 + d1_0;
-                    const vf8 t1_1 = d0_1 + d1_1;
-                    const vf8 t2_0 = d0_0 - d1_0;
-                    const vf8 t2_1 = d0_1 - d1_1;
-                    const vf8 t3_0 = d0_0 + d1_0 * vsplat(2.0f);
-                    const vf8 t3_1 = d0_1 + d1_1 * vsplat(2.0f);
-                    const vf8 t4_0 = d0_0 - d1_0 * vsplat(2.0f);
-                    const vf8 t4_1 = d0_1 - d1_1 * vsplat(2.0f);
-                    const vf8 t5_0 = d0_0 + d1_0 * vsplat(0.5f);
-                    const vf8 t5_1 = d0_1 + d1_1 * vsplat(0.5f);
-                    const vf8 t6_0 = d0_0 - d1_0 * vsplat(0.5f);
-                    const vf8 t6_1 = d0_1 - d1_1 * vsplat(0.5f);
-                    const vf8 t7_0 = d1_0;
-                    const vf8 t7_1 = d1_1;
-                    const vf8 z0_0 = t0_0;
-                    const vf8 z0_1 = t0_0 + t0_1;
-                    const vf8 z0_2 = t0_0 - t0_1;
-                    const vf8 z0_3 = t0_0 + t0_1 * vsplat(2.0f);
-                    const vf8 z0_4 = t0_0 - t0_1 * vsplat(2.0f);
-                    const vf8 z0_5 = t0_0 + t0_1 * vsplat(0.5f);
-                    const vf8 z0_6 = t0_0 - t0_1 * vsplat(0.5f);
-                    const vf8 z0_7 = t0_1;
-                    const vf8 z1_0 = t1_0;
-                    const vf8 z1_1 = t1_0 + t1_1;
-                    const vf8 z1_2 = t1_0 - t1_1;
-                    const vf8 z1_3 = t1_0 + t1_1 * vsplat(2.0f);
-                    const vf8 z1_4 = t1_0 - t1_1 * vsplat(2.0f);
-                    const vf8 z1_5 = t1_0 + t1_1 * vsplat(0.5f);
-                    const vf8 z1_6 = t1_0 - t1_1 * vsplat(0.5f);
-                    const vf8 z1_7 = t1_1;
-                    const vf8 z2_0 = t2_0;
-                    const vf8 z2_1 = t2_0 + t2_1;
-                    const vf8 z2_2 = t2_0 - t2_1;
-                    const vf8 z2_3 = t2_0 + t2_1 * vsplat(2.0f);
-                    const vf8 z2_4 = t2_0 - t2_1 * vsplat(2.0f);
-                    const vf8 z2_5 = t2_0 + t2_1 * vsplat(0.5f);
-                    const vf8 z2_6 = t2_0 - t2_1 * vsplat(0.5f);
-                    const vf8 z2_7 = t2_1;
-                    const vf8 z3_0 = t3_0;
-                    const vf8 z3_1 = t3_0 + t3_1;
-                    const vf8 z3_2 = t3_0 - t3_1;
-                    const vf8 z3_3 = t3_0 + t3_1 * vsplat(2.0f);
-                    const vf8 z3_4 = t3_0 - t3_1 * vsplat(2.0f);
-                    const vf8 z3_5 = t3_0 + t3_1 * vsplat(0.5f);
-                    const vf8 z3_6 = t3_0 - t3_1 * vsplat(0.5f);
-                    const vf8 z3_7 = t3_1;
-                    const vf8 z4_0 = t4_0;
-                    const vf8 z4_1 = t4_0 + t4_1;
-                    const vf8 z4_2 = t4_0 - t4_1;
-                    const vf8 z4_3 = t4_0 + t4_1 * vsplat(2.0f);
-                    const vf8 z4_4 = t4_0 - t4_1 * vsplat(2.0f);
-                    const vf8 z4_5 = t4_0 + t4_1 * vsplat(0.5f);
-                    const vf8 z4_6 = t4_0 - t4_1 * vsplat(0.5f);
-                    const vf8 z4_7 = t4_1;
-                    const vf8 z5_0 = t5_0;
-                    const vf8 z5_1 = t5_0 + t5_1;
-                    const vf8 z5_2 = t5_0 - t5_1;
-                    const vf8 z5_3 = t5_0 + t5_1 * vsplat(2.0f);
-                    const vf8 z5_4 = t5_0 - t5_1 * vsplat(2.0f);
-                    const vf8 z5_5 = t5_0 + t5_1 * vsplat(0.5f);
-                    const vf8 z5_6 = t5_0 - t5_1 * vsplat(0.5f);
-                    const vf8 z5_7 = t5_1;
-                    const vf8 z6_0 = t6_0;
-                    const vf8 z6_1 = t6_0 + t6_1;
-                    const vf8 z6_2 = t6_0 - t6_1;
-                    const vf8 z6_3 = t6_0 + t6_1 * vsplat(2.0f);
-                    const vf8 z6_4 = t6_0 - t6_1 * vsplat(2.0f);
-                    const vf8 z6_5 = t6_0 + t6_1 * vsplat(0.5f);
-                    const vf8 z6_6 = t6_0 - t6_1 * vsplat(0.5f);
-                    const vf8 z6_7 = t6_1;
-                    const vf8 z7_0 = t7_0;
-                    const vf8 z7_1 = t7_0 + t7_1;
-                    const vf8 z7_2 = t7_0 - t7_1;
-                    const vf8 z7_3 = t7_0 + t7_1 * vsplat(2.0f);
-                    const vf8 z7_4 = t7_0 - t7_1 * vsplat(2.0f);
-                    const vf8 z7_5 = t7_0 + t7_1 * vsplat(0.5f);
-                    const vf8 z7_6 = t7_0 - t7_1 * vsplat(0.5f);
-                    const vf8 z7_7 = t7_1;
-                    vstore(z + 0, z0_0);
-                    vstore(z + 3136, z0_1);
-                    vstore(z + 6272, z0_2);
-                    vstore(z + 9408, z0_3);
-                    vstore(z + 12544, z0_4);
-                    vstore(z + 15680, z0_5);
-                    vstore(z + 18816, z0_6);
-                    vstore(z + 21952, z0_7);
-                    vstore(z + 25088, z1_0);
-                    vstore(z + 28224, z1_1);
-                    vstore(z + 31360, z1_2);
-                    vstore(z + 34496, z1_3);
-                    vstore(z + 37632, z1_4);
-                    vstore(z + 40768, z1_5);
-                    vstore(z + 43904, z1_6);
-                    vstore(z + 47040, z1_7);
-                    vstore(z + 50176, z2_0);
-                    vstore(z + 53312, z2_1);
-                    vstore(z + 56448, z2_2);
-                    vstore(z + 59584, z2_3);
-                    vstore(z + 62720, z2_4);
-                    vstore(z + 65856, z2_5);
-                    vstore(z + 68992, z2_6);
-                    vstore(z + 72128, z2_7);
-                    vstore(z + 75264, z3_0);
-                    vstore(z + 78400, z3_1);
-                    vstore(z + 81536, z3_2);
-                    vstore(z + 84672, z3_3);
-                    vstore(z + 87808, z3_4);
-                    vstore(z + 90944, z3_5);
-                    vstore(z + 94080, z3_6);
-                    vstore(z + 97216, z3_7);
-                    vstore(z + 100352, z4_0);
-                    vstore(z + 103488, z4_1);
-                    vstore(z + 106624, z4_2);
-                    vstore(z + 109760, z4_3);
-                    vstore(z + 112896, z4_4);
-                    vstore(z + 116032, z4_5);
-                    vstore(z + 119168, z4_6);
-                    vstore(z + 122304, z4_7);
-                    vstore(z + 125440, z5_0);
-                    vstore(z + 128576, z5_1);
-                    vstore(z + 131712, z5_2);
-                    vstore(z + 134848, z5_3);
-                    vstore(z + 137984, z5_4);
-                    vstore(z + 141120, z5_5);
-                    vstore(z + 144256, z5_6);
-                    vstore(z + 147392, z5_7);
-                    vstore(z + 150528, z6_0);
-                    vstore(z + 153664, z6_1);
-                    vstore(z + 156800, z6_2);
-                    vstore(z + 159936, z6_3);
-                    vstore(z + 163072, z6_4);
-                    vstore(z + 166208, z6_5);
-                    vstore(z + 169344, z6_6);
-                    vstore(z + 172480, z6_7);
-                    vstore(z + 175616, z7_0);
-                    vstore(z + 178752, z7_1);
-                    vstore(z + 181888, z7_2);
-                    vstore(z + 185024, z7_3);
-                    vstore(z + 188160, z7_4);
-                    vstore(z + 191296, z7_5);
-                    vstore(z + 194432, z7_6);
-                    vstore(z + 197568, z7_7);
+                    const float *restrict dy = dz + (ty * M * 14 + tx * M) * 64 + cb;
+                    float *restrict z = wm + (ty * TILES_W + tx) * 64 + cb;
+                    vf8 t[ALPHA][M];
+                    int a, b, k;
+                    #pragma GCC unroll 8
+                    for (a = 0; a < ALPHA; a++) {
+                        #pragma GCC unroll 8
+                        for (b = 0; b < M; b++) {
+                            vf8 acc = vsplat(-0.0f);   /* x + -0 is x: no add */
+                            #pragma GCC unroll 8
+                            for (k = 0; k < M; k++) {
+                                if (at[k][a] != 0.0f) {
+                                    acc += vsplat(at[k][a]) * (ty * M + k < 14 && tx * M + b < 14 ? vload(dy + (k * 14 + b) * 64) : vsplat(0.0f));
+                                }
+                            }
+                            t[a][b] = acc;
+                        }
+                    }
+                    #pragma GCC unroll 8
+                    for (a = 0; a < ALPHA; a++) {
+                        #pragma GCC unroll 8
+                        for (b = 0; b < ALPHA; b++) {
+                            vf8 acc = vsplat(-0.0f);   /* x + -0 is x: no add */
+                            #pragma GCC unroll 8
+                            for (k = 0; k < M; k++) {
+                                if (at[k][b] != 0.0f) {
+                                    acc += vsplat(at[k][b]) * t[a][k];
+                                }
+                            }
+                            vstore(z + (a * ALPHA + b) * TILES * 64, acc);
+                        }
+                    }
                 }
             }
         }
-        for (ty = 0; ty < 7; ty++) {
-            for (tx = 0; tx < 7; tx++) {
+        /* V = BT d B per input tile */
+        for (ty = 0; ty < TILES_H; ty++) {
+            for (tx = 0; tx < TILES_W; tx++) {
                 for (cb = 0; cb < 32; cb += 8) {
-                    const float *restrict img = src + (ty * 40 + tx * 2) * 32 + cb;
-                    float *restrict v = wv + (ty * 7 + tx) * 32 + cb;
-                    const vf8 d0_0 = vload(img + 0);
-                    const vf8 d0_1 = vload(img + 32);
-                    const vf8 d0_2 = vload(img + 64);
-                    const vf8 d0_3 = vload(img + 96);
-                    const vf8 d0_4 = vload(img + 128);
-                    const vf8 d0_5 = vload(img + 160);
-                    const vf8 d0_6 = vload(img + 192);
-                    const vf8 d0_7 = vload(img + 224);
-                    const vf8 d1_0 = vload(img + 640);
-                    const vf8 d1_1 = vload(img + 672);
-                    const vf8 d1_2 = vload(img + 704);
-                    const vf8 d1_3 = vload(img + 736);
-                    const vf8 d1_4 = vload(img + 768);
-                    const vf8 d1_5 = vload(img + 800);
-                    const vf8 d1_6 = vload(img + 832);
-                    const vf8 d1_7 = vload(img + 864);
-                    const vf8 d2_0 = vload(img + 1280);
-                    const vf8 d2_1 = vload(img + 1312);
-                    const vf8 d2_2 = vload(img + 1344);
-                    const vf8 d2_3 = vload(img + 1376);
-                    const vf8 d2_4 = vload(img + 1408);
-                    const vf8 d2_5 = vload(img + 1440);
-                    const vf8 d2_6 = vload(img + 1472);
-                    const vf8 d2_7 = vload(img + 1504);
-                    const vf8 d3_0 = vload(img + 1920);
-                    const vf8 d3_1 = vload(img + 1952);
-                    const vf8 d3_2 = vload(img + 1984);
-                    const vf8 d3_3 = vload(img + 2016);
-                    const vf8 d3_4 = vload(img + 2048);
-                    const vf8 d3_5 = vload(img + 2080);
-                    const vf8 d3_6 = vload(img + 2112);
-                    const vf8 d3_7 = vload(img + 2144);
-                    const vf8 d4_0 = vload(img + 2560);
-                    const vf8 d4_1 = vload(img + 2592);
-                    const vf8 d4_2 = vload(img + 2624);
-                    const vf8 d4_3 = vload(img + 2656);
-                    const vf8 d4_4 = vload(img + 2688);
-                    const vf8 d4_5 = vload(img + 2720);
-                    const vf8 d4_6 = vload(img + 2752);
-                    const vf8 d4_7 = vload(img + 2784);
-                    const vf8 d5_0 = vload(img + 3200);
-                    const vf8 d5_1 = vload(img + 3232);
-                    const vf8 d5_2 = vload(img + 3264);
-                    const vf8 d5_3 = vload(img + 3296);
-                    const vf8 d5_4 = vload(img + 3328);
-                    const vf8 d5_5 = vload(img + 3360);
-                    const vf8 d5_6 = vload(img + 3392);
-                    const vf8 d5_7 = vload(img + 3424);
-                    const vf8 d6_0 = vload(img + 3840);
-                    const vf8 d6_1 = vload(img + 3872);
-                    const vf8 d6_2 = vload(img + 3904);
-                    const vf8 d6_3 = vload(img + 3936);
-                    const vf8 d6_4 = vload(img + 3968);
-                    const vf8 d6_5 = vload(img + 4000);
-                    const vf8 d6_6 = vload(img + 4032);
-                    const vf8 d6_7 = vload(img + 4064);
-                    const vf8 d7_0 = vload(img + 4480);
-                    const vf8 d7_1 = vload(img + 4512);
-                    const vf8 d7_2 = vload(img + 4544);
-                    const vf8 d7_3 = vload(img + 4576);
-                    const vf8 d7_4 = vload(img + 4608);
-                    const vf8 d7_5 = vload(img + 4640);
-                    const vf8 d7_6 = vload(img + 4672);
-                    const vf8 d7_7 = vload(img + 4704);
-                    const vf8 t0_0 = d0_0 * vsplat(4.0f) - d2_0 * vsplat(21.0f) + d4_0 * vsplat(21.0f) - d6_0 * vsplat(4.0f);
-                    const vf8 t0_1 = d0_1 * vsplat(4.0f) - d2_1 * vsplat(21.0f) + d4_1 * vsplat(21.0f) - d6_1 * vsplat(4.0f);
-                    const vf8 t0_2 = d0_2 * vsplat(4.0f) - d2_2 * vsplat(21.0f) + d4_2 * vsplat(21.0f) - d6_2 * vsplat(4.0f);
-                    const vf8 t0_3 = d0_3 * vsplat(4.0f) - d2_3 * vsplat(21.0f) + d4_3 * vsplat(21.0f) - d6_3 * vsplat(4.0f);
-                    const vf8 t0_4 = d0_4 * vsplat(4.0f) - d2_4 * vsplat(21.0f) + d4_4 * vsplat(21.0f) - d6_4 * vsplat(4.0f);
-                    const vf8 t0_5 = d0_5 * vsplat(4.0f) - d2_5 * vsplat(21.0f) + d4_5 * vsplat(21.0f) - d6_5 * vsplat(4.0f);
-                    const vf8 t0_6 = d0_6 * vsplat(4.0f) - d2_6 * vsplat(21.0f) + d4_6 * vsplat(21.0f) - d6_6 * vsplat(4.0f);
-                    const vf8 t0_7 = d0_7 * vsplat(4.0f) - d2_7 * vsplat(21.0f) + d4_7 * vsplat(21.0f) - d6_7 * vsplat(4.0f);
-                    const vf8 t1_0 = d1_0 * vsplat(4.0f) + d2_0 * vsplat(4.0f) - d3_0 * vsplat(17.0f) - d4_0 * vsplat(17.0f) + d5_0 * vsplat(4.0f) + d6_0 * vsplat(4.0f);
-                    const vf8 t1_1 = d1_1 * vsplat(4.0f) + d2_1 * vsplat(4.0f) - d3_1 * vsplat(17.0f) - d4_1 * vsplat(17.0f) + d5_1 * vsplat(4.0f) + d6_1 * vsplat(4.0f);
-                    const vf8 t1_2 = d1_2 * vsplat(4.0f) + d2_2 * vsplat(4.0f) - d3_2 * vsplat(17.0f) - d4_2 * vsplat(17.0f) + d5_2 * vsplat(4.0f) + d6_2 * vsplat(4.0f);
-                    const vf8 t1_3 = d1_3 * vsplat(4.0f) + d2_3 * vsplat(4.0f) - d3_3 * vsplat(17.0f) - d4_3 * vsplat(17.0f) + d5_3 * vsplat(4.0f) + d6_3 * vsplat(4.0f);
-                    const vf8 t1_4 = d1_4 * vsplat(4.0f) + d2_4 * vsplat(4.0f) - d3_4 * vsplat(17.0f) - d4_4 * vsplat(17.0f) + d5_4 * vsplat(4.0f) + d6_4 * vsplat(4.0f);
-                    const vf8 t1_5 = d1_5 * vsplat(4.0f) + d2_5 * vsplat(4.0f) - d3_5 * vsplat(17.0f) - d4_5 * vsplat(17.0f) + d5_5 * vsplat(4.0f) + d6_5 * vsplat(4.0f);
-                    const vf8 t1_6 = d1_6 * vsplat(4.0f) + d2_6 * vsplat(4.0f) - d3_6 * vsplat(17.0f) - d4_6 * vsplat(17.0f) + d5_6 * vsplat(4.0f) + d6_6 * vsplat(4.0f);
-                    const vf8 t1_7 = d1_7 * vsplat(4.0f) + d2_7 * vsplat(4.0f) - d3_7 * vsplat(17.0f) - d4_7 * vsplat(17.0f) + d5_7 * vsplat(4.0f) + d6_7 * vsplat(4.0f);
-                    const vf8 t2_0 = d1_0 * vsplat(4.0f) - d2_0 * vsplat(4.0f) - d3_0 * vsplat(17.0f) + d4_0 * vsplat(17.0f) + d5_0 * vsplat(4.0f) - d6_0 * vsplat(4.0f);
-                    const vf8 t2_1 = d1_1 * vsplat(4.0f) - d2_1 * vsplat(4.0f) - d3_1 * vsplat(17.0f) + d4_1 * vsplat(17.0f) + d5_1 * vsplat(4.0f) - d6_1 * vsplat(4.0f);
-                    const vf8 t2_2 = d1_2 * vsplat(4.0f) - d2_2 * vsplat(4.0f) - d3_2 * vsplat(17.0f) + d4_2 * vsplat(17.0f) + d5_2 * vsplat(4.0f) - d6_2 * vsplat(4.0f);
-                    const vf8 t2_3 = d1_3 * vsplat(4.0f) - d2_3 * vsplat(4.0f) - d3_3 * vsplat(17.0f) + d4_3 * vsplat(17.0f) + d5_3 * vsplat(4.0f) - d6_3 * vsplat(4.0f);
-                    const vf8 t2_4 = d1_4 * vsplat(4.0f) - d2_4 * vsplat(4.0f) - d3_4 * vsplat(17.0f) + d4_4 * vsplat(17.0f) + d5_4 * vsplat(4.0f) - d6_4 * vsplat(4.0f);
-                    const vf8 t2_5 = d1_5 * vsplat(4.0f) - d2_5 * vsplat(4.0f) - d3_5 * vsplat(17.0f) + d4_5 * vsplat(17.0f) + d5_5 * vsplat(4.0f) - d6_5 * vsplat(4.0f);
-                    const vf8 t2_6 = d1_6 * vsplat(4.0f) - d2_6 * vsplat(4.0f) - d3_6 * vsplat(17.0f) + d4_6 * vsplat(17.0f) + d5_6 * vsplat(4.0f) - d6_6 * vsplat(4.0f);
-                    const vf8 t2_7 = d1_7 * vsplat(4.0f) - d2_7 * vsplat(4.0f) - d3_7 * vsplat(17.0f) + d4_7 * vsplat(17.0f) + d5_7 * vsplat(4.0f) - d6_7 * vsplat(4.0f);
-                    const vf8 t3_0 = d1_0 * vsplat(2.0f) + d2_0 - d3_0 * vsplat(10.0f) - d4_0 * vsplat(5.0f) + d5_0 * vsplat(8.0f) + d6_0 * vsplat(4.0f);
-                    const vf8 t3_1 = d1_1 * vsplat(2.0f) + d2_1 - d3_1 * vsplat(10.0f) - d4_1 * vsplat(5.0f) + d5_1 * vsplat(8.0f) + d6_1 * vsplat(4.0f);
-                    const vf8 t3_2 = d1_2 * vsplat(2.0f) + d2_2 - d3_2 * vsplat(10.0f) - d4_2 * vsplat(5.0f) + d5_2 * vsplat(8.0f) + d6_2 * vsplat(4.0f);
-                    const vf8 t3_3 = d1_3 * vsplat(2.0f) + d2_3 - d3_3 * vsplat(10.0f) - d4_3 * vsplat(5.0f) + d5_3 * vsplat(8.0f) + d6_3 * vsplat(4.0f);
-                    const vf8 t3_4 = d1_4 * vsplat(2.0f) + d2_4 - d3_4 * vsplat(10.0f) - d4_4 * vsplat(5.0f) + d5_4 * vsplat(8.0f) + d6_4 * vsplat(4.0f);
-                    const vf8 t3_5 = d1_5 * vsplat(2.0f) + d2_5 - d3_5 * vsplat(10.0f) - d4_5 * vsplat(5.0f) + d5_5 * vsplat(8.0f) + d6_5 * vsplat(4.0f);
-                    const vf8 t3_6 = d1_6 * vsplat(2.0f) + d2_6 - d3_6 * vsplat(10.0f) - d4_6 * vsplat(5.0f) + d5_6 * vsplat(8.0f) + d6_6 * vsplat(4.0f);
-                    const vf8 t3_7 = d1_7 * vsplat(2.0f) + d2_7 - d3_7 * vsplat(10.0f) - d4_7 * vsplat(5.0f) + d5_7 * vsplat(8.0f) + d6_7 * vsplat(4.0f);
-                    const vf8 t4_0 = d1_0 * vsplat(2.0f) - d2_0 - d3_0 * vsplat(10.0f) + d4_0 * vsplat(5.0f) + d5_0 * vsplat(8.0f) - d6_0 * vsplat(4.0f);
-                    const vf8 t4_1 = d1_1 * vsplat(2.0f) - d2_1 - d3_1 * vsplat(10.0f) + d4_1 * vsplat(5.0f) + d5_1 * vsplat(8.0f) - d6_1 * vsplat(4.0f);
-                    const vf8 t4_2 = d1_2 * vsplat(2.0f) - d2_2 - d3_2 * vsplat(10.0f) + d4_2 * vsplat(5.0f) + d5_2 * vsplat(8.0f) - d6_2 * vsplat(4.0f);
-                    const vf8 t4_3 = d1_3 * vsplat(2.0f) - d2_3 - d3_3 * vsplat(10.0f) + d4_3 * vsplat(5.0f) + d5_3 * vsplat(8.0f) - d6_3 * vsplat(4.0f);
-                    const vf8 t4_4 = d1_4 * vsplat(2.0f) - d2_4 - d3_4 * vsplat(10.0f) + d4_4 * vsplat(5.0f) + d5_4 * vsplat(8.0f) - d6_4 * vsplat(4.0f);
-                    const vf8 t4_5 = d1_5 * vsplat(2.0f) - d2_5 - d3_5 * vsplat(10.0f) + d4_5 * vsplat(5.0f) + d5_5 * vsplat(8.0f) - d6_5 * vsplat(4.0f);
-                    const vf8 t4_6 = d1_6 * vsplat(2.0f) - d2_6 - d3_6 * vsplat(10.0f) + d4_6 * vsplat(5.0f) + d5_6 * vsplat(8.0f) - d6_6 * vsplat(4.0f);
-                    const vf8 t4_7 = d1_7 * vsplat(2.0f) - d2_7 - d3_7 * vsplat(10.0f) + d4_7 * vsplat(5.0f) + d5_7 * vsplat(8.0f) - d6_7 * vsplat(4.0f);
-                    const vf8 t5_0 = d1_0 * vsplat(4.0f) + d2_0 * vsplat(8.0f) - d3_0 * vsplat(5.0f) - d4_0 * vsplat(10.0f) + d5_0 + d6_0 * vsplat(2.0f);
-                    const vf8 t5_1 = d1_1 * vsplat(4.0f) + d2_1 * vsplat(8.0f) - d3_1 * vsplat(5.0f) - d4_1 * vsplat(10.0f) + d5_1 + d6_1 * vsplat(2.0f);
-                    const vf8 t5_2 = d1_2 * vsplat(4.0f) + d2_2 * vsplat(8.0f) - d3_2 * vsplat(5.0f) - d4_2 * vsplat(10.0f) + d5_2 + d6_2 * vsplat(2.0f);
-                    const vf8 t5_3 = d1_3 * vsplat(4.0f) + d2_3 * vsplat(8.0f) - d3_3 * vsplat(5.0f) - d4_3 * vsplat(10.0f) + d5_3 + d6_3 * vsplat(2.0f);
-                    const vf8 t5_4 = d1_4 * vsplat(4.0f) + d2_4 * vsplat(8.0f) - d3_4 * vsplat(5.0f) - d4_4 * vsplat(10.0f) + d5_4 + d6_4 * vsplat(2.0f);
-                    const vf8 t5_5 = d1_5 * vsplat(4.0f) + d2_5 * vsplat(8.0f) - d3_5 * vsplat(5.0f) - d4_5 * vsplat(10.0f) + d5_5 + d6_5 * vsplat(2.0f);
-                    const vf8 t5_6 = d1_6 * vsplat(4.0f) + d2_6 * vsplat(8.0f) - d3_6 * vsplat(5.0f) - d4_6 * vsplat(10.0f) + d5_6 + d6_6 * vsplat(2.0f);
-                    const vf8 t5_7 = d1_7 * vsplat(4.0f) + d2_7 * vsplat(8.0f) - d3_7 * vsplat(5.0f) - d4_7 * vsplat(10.0f) + d5_7 + d6_7 * vsplat(2.0f);
-                    const vf8 t6_0 = d1_0 * vsplat(4.0f) - d2_0 * vsplat(8.0f) - d3_0 * vsplat(5.0f) + d4_0 * vsplat(10.0f) + d5_0 - d6_0 * vsplat(2.0f);
-                    const vf8 t6_1 = d1_1 * vsplat(4.0f) - d2_1 * vsplat(8.0f) - d3_1 * vsplat(5.0f) + d4_1 * vsplat(10.0f) + d5_1 - d6_1 * vsplat(2.0f);
-                    const vf8 t6_2 = d1_2 * vsplat(4.0f) - d2_2 * vsplat(8.0f) - d3_2 * vsplat(5.0f) + d4_2 * vsplat(10.0f) + d5_2 - d6_2 * vsplat(2.0f);
-                    const vf8 t6_3 = d1_3 * vsplat(4.0f) - d2_3 * vsplat(8.0f) - d3_3 * vsplat(5.0f) + d4_3 * vsplat(10.0f) + d5_3 - d6_3 * vsplat(2.0f);
-                    const vf8 t6_4 = d1_4 * vsplat(4.0f) - d2_4 * vsplat(8.0f) - d3_4 * vsplat(5.0f) + d4_4 * vsplat(10.0f) + d5_4 - d6_4 * vsplat(2.0f);
-                    const vf8 t6_5 = d1_5 * vsplat(4.0f) - d2_5 * vsplat(8.0f) - d3_5 * vsplat(5.0f) + d4_5 * vsplat(10.0f) + d5_5 - d6_5 * vsplat(2.0f);
-                    const vf8 t6_6 = d1_6 * vsplat(4.0f) - d2_6 * vsplat(8.0f) - d3_6 * vsplat(5.0f) + d4_6 * vsplat(10.0f) + d5_6 - d6_6 * vsplat(2.0f);
-                    const vf8 t6_7 = d1_7 * vsplat(4.0f) - d2_7 * vsplat(8.0f) - d3_7 * vsplat(5.0f) + d4_7 * vsplat(10.0f) + d5_7 - d6_7 * vsplat(2.0f);
-                    const vf8 t7_0 = d1_0 * vsplat(4.0f) - d3_0 * vsplat(21.0f) + d5_0 * vsplat(21.0f) - d7_0 * vsplat(4.0f);
-                    const vf8 t7_1 = d1_1 * vsplat(4.0f) - d3_1 * vsplat(21.0f) + d5_1 * vsplat(21.0f) - d7_1 * vsplat(4.0f);
-                    const vf8 t7_2 = d1_2 * vsplat(4.0f) - d3_2 * vsplat(21.0f) + d5_2 * vsplat(21.0f) - d7_2 * vsplat(4.0f);
-                    const vf8 t7_3 = d1_3 * vsplat(4.0f) - d3_3 * vsplat(21.0f) + d5_3 * vsplat(21.0f) - d7_3 * vsplat(4.0f);
-                    const vf8 t7_4 = d1_4 * vsplat(4.0f) - d3_4 * vsplat(21.0f) + d5_4 * vsplat(21.0f) - d7_4 * vsplat(4.0f);
-                    const vf8 t7_5 = d1_5 * vsplat(4.0f) - d3_5 * vsplat(21.0f) + d5_5 * vsplat(21.0f) - d7_5 * vsplat(4.0f);
-                    const vf8 t7_6 = d1_6 * vsplat(4.0f) - d3_6 * vsplat(21.0f) + d5_6 * vsplat(21.0f) - d7_6 * vsplat(4.0f);
-                    const vf8 t7_7 = d1_7 * vsplat(4.0f) - d3_7 * vsplat(21.0f) + d5_7 * vsplat(21.0f) - d7_7 * vsplat(4.0f);
-                    const vf8 v0_0 = t0_0 * vsplat(4.0f) - t0_2 * vsplat(21.0f) + t0_4 * vsplat(21.0f) - t0_6 * vsplat(4.0f);
-                    const vf8 v0_1 = t0_1 * vsplat(4.0f) + t0_2 * vsplat(4.0f) - t0_3 * vsplat(17.0f) - t0_4 * vsplat(17.0f) + t0_5 * vsplat(4.0f) + t0_6 * vsplat(4.0f);
-                    const vf8 v0_2 = t0_1 * vsplat(4.0f) - t0_2 * vsplat(4.0f) - t0_3 * vsplat(17.0f) + t0_4 * vsplat(17.0f) + t0_5 * vsplat(4.0f) - t0_6 * vsplat(4.0f);
-                    const vf8 v0_3 = t0_1 * vsplat(2.0f) + t0_2 - t0_3 * vsplat(10.0f) - t0_4 * vsplat(5.0f) + t0_5 * vsplat(8.0f) + t0_6 * vsplat(4.0f);
-                    const vf8 v0_4 = t0_1 * vsplat(2.0f) - t0_2 - t0_3 * vsplat(10.0f) + t0_4 * vsplat(5.0f) + t0_5 * vsplat(8.0f) - t0_6 * vsplat(4.0f);
-                    const vf8 v0_5 = t0_1 * vsplat(4.0f) + t0_2 * vsplat(8.0f) - t0_3 * vsplat(5.0f) - t0_4 * vsplat(10.0f) + t0_5 + t0_6 * vsplat(2.0f);
-                    const vf8 v0_6 = t0_1 * vsplat(4.0f) - t0_2 * vsplat(8.0f) - t0_3 * vsplat(5.0f) + t0_4 * vsplat(10.0f) + t0_5 - t0_6 * vsplat(2.0f);
-                    const vf8 v0_7 = t0_1 * vsplat(4.0f) - t0_3 * vsplat(21.0f) + t0_5 * vsplat(21.0f) - t0_7 * vsplat(4.0f);
-                    const vf8 v1_0 = t1_0 * vsplat(4.0f) - t1_2 * vsplat(21.0f) + t1_4 * vsplat(21.0f) - t1_6 * vsplat(4.0f);
-                    const vf8 v1_1 = t1_1 * vsplat(4.0f) + t1_2 * vsplat(4.0f) - t1_3 * vsplat(17.0f) - t1_4 * vsplat(17.0f) + t1_5 * vsplat(4.0f) + t1_6 * vsplat(4.0f);
-                    const vf8 v1_2 = t1_1 * vsplat(4.0f) - t1_2 * vsplat(4.0f) - t1_3 * vsplat(17.0f) + t1_4 * vsplat(17.0f) + t1_5 * vsplat(4.0f) - t1_6 * vsplat(4.0f);
-                    const vf8 v1_3 = t1_1 * vsplat(2.0f) + t1_2 - t1_3 * vsplat(10.0f) - t1_4 * vsplat(5.0f) + t1_5 * vsplat(8.0f) + t1_6 * vsplat(4.0f);
-                    const vf8 v1_4 = t1_1 * vsplat(2.0f) - t1_2 - t1_3 * vsplat(10.0f) + t1_4 * vsplat(5.0f) + t1_5 * vsplat(8.0f) - t1_6 * vsplat(4.0f);
-                    const vf8 v1_5 = t1_1 * vsplat(4.0f) + t1_2 * vsplat(8.0f) - t1_3 * vsplat(5.0f) - t1_4 * vsplat(10.0f) + t1_5 + t1_6 * vsplat(2.0f);
-                    const vf8 v1_6 = t1_1 * vsplat(4.0f) - t1_2 * vsplat(8.0f) - t1_3 * vsplat(5.0f) + t1_4 * vsplat(10.0f) + t1_5 - t1_6 * vsplat(2.0f);
-                    const vf8 v1_7 = t1_1 * vsplat(4.0f) - t1_3 * vsplat(21.0f) + t1_5 * vsplat(21.0f) - t1_7 * vsplat(4.0f);
-                    const vf8 v2_0 = t2_0 * vsplat(4.0f) - t2_2 * vsplat(21.0f) + t2_4 * vsplat(21.0f) - t2_6 * vsplat(4.0f);
-                    const vf8 v2_1 = t2_1 * vsplat(4.0f) + t2_2 * vsplat(4.0f) - t2_3 * vsplat(17.0f) - t2_4 * vsplat(17.0f) + t2_5 * vsplat(4.0f) + t2_6 * vsplat(4.0f);
-                    const vf8 v2_2 = t2_1 * vsplat(4.0f) - t2_2 * vsplat(4.0f) - t2_3 * vsplat(17.0f) + t2_4 * vsplat(17.0f) + t2_5 * vsplat(4.0f) - t2_6 * vsplat(4.0f);
-                    const vf8 v2_3 = t2_1 * vsplat(2.0f) + t2_2 - t2_3 * vsplat(10.0f) - t2_4 * vsplat(5.0f) + t2_5 * vsplat(8.0f) + t2_6 * vsplat(4.0f);
-                    const vf8 v2_4 = t2_1 * vsplat(2.0f) - t2_2 - t2_3 * vsplat(10.0f) + t2_4 * vsplat(5.0f) + t2_5 * vsplat(8.0f) - t2_6 * vsplat(4.0f);
-                    const vf8 v2_5 = t2_1 * vsplat(4.0f) + t2_2 * vsplat(8.0f) - t2_3 * vsplat(5.0f) - t2_4 * vsplat(10.0f) + t2_5 + t2_6 * vsplat(2.0f);
-                    const vf8 v2_6 = t2_1 * vsplat(4.0f) - t2_2 * vsplat(8.0f) - t2_3 * vsplat(5.0f) + t2_4 * vsplat(10.0f) + t2_5 - t2_6 * vsplat(2.0f);
-                    const vf8 v2_7 = t2_1 * vsplat(4.0f) - t2_3 * vsplat(21.0f) + t2_5 * vsplat(21.0f) - t2_7 * vsplat(4.0f);
-                    const vf8 v3_0 = t3_0 * vsplat(4.0f) - t3_2 * vsplat(21.0f) + t3_4 * vsplat(21.0f) - t3_6 * vsplat(4.0f);
-                    const vf8 v3_1 = t3_1 * vsplat(4.0f) + t3_2 * vsplat(4.0f) - t3_3 * vsplat(17.0f) - t3_4 * vsplat(17.0f) + t3_5 * vsplat(4.0f) + t3_6 * vsplat(4.0f);
-                    const vf8 v3_2 = t3_1 * vsplat(4.0f) - t3_2 * vsplat(4.0f) - t3_3 * vsplat(17.0f) + t3_4 * vsplat(17.0f) + t3_5 * vsplat(4.0f) - t3_6 * vsplat(4.0f);
-                    const vf8 v3_3 = t3_1 * vsplat(2.0f) + t3_2 - t3_3 * vsplat(10.0f) - t3_4 * vsplat(5.0f) + t3_5 * vsplat(8.0f) + t3_6 * vsplat(4.0f);
-                    const vf8 v3_4 = t3_1 * vsplat(2.0f) - t3_2 - t3_3 * vsplat(10.0f) + t3_4 * vsplat(5.0f) + t3_5 * vsplat(8.0f) - t3_6 * vsplat(4.0f);
-                    const vf8 v3_5 = t3_1 * vsplat(4.0f) + t3_2 * vsplat(8.0f) - t3_3 * vsplat(5.0f) - t3_4 * vsplat(10.0f) + t3_5 + t3_6 * vsplat(2.0f);
-                    const vf8 v3_6 = t3_1 * vsplat(4.0f) - t3_2 * vsplat(8.0f) - t3_3 * vsplat(5.0f) + t3_4 * vsplat(10.0f) + t3_5 - t3_6 * vsplat(2.0f);
-                    const vf8 v3_7 = t3_1 * vsplat(4.0f) - t3_3 * vsplat(21.0f) + t3_5 * vsplat(21.0f) - t3_7 * vsplat(4.0f);
-                    const vf8 v4_0 = t4_0 * vsplat(4.0f) - t4_2 * vsplat(21.0f) + t4_4 * vsplat(21.0f) - t4_6 * vsplat(4.0f);
-                    const vf8 v4_1 = t4_1 * vsplat(4.0f) + t4_2 * vsplat(4.0f) - t4_3 * vsplat(17.0f) - t4_4 * vsplat(17.0f) + t4_5 * vsplat(4.0f) + t4_6 * vsplat(4.0f);
-                    const vf8 v4_2 = t4_1 * vsplat(4.0f) - t4_2 * vsplat(4.0f) - t4_3 * vsplat(17.0f) + t4_4 * vsplat(17.0f) + t4_5 * vsplat(4.0f) - t4_6 * vsplat(4.0f);
-                    const vf8 v4_3 = t4_1 * vsplat(2.0f) + t4_2 - t4_3 * vsplat(10.0f) - t4_4 * vsplat(5.0f) + t4_5 * vsplat(8.0f) + t4_6 * vsplat(4.0f);
-                    const vf8 v4_4 = t4_1 * vsplat(2.0f) - t4_2 - t4_3 * vsplat(10.0f) + t4_4 * vsplat(5.0f) + t4_5 * vsplat(8.0f) - t4_6 * vsplat(4.0f);
-                    const vf8 v4_5 = t4_1 * vsplat(4.0f) + t4_2 * vsplat(8.0f) - t4_3 * vsplat(5.0f) - t4_4 * vsplat(10.0f) + t4_5 + t4_6 * vsplat(2.0f);
-                    const vf8 v4_6 = t4_1 * vsplat(4.0f) - t4_2 * vsplat(8.0f) - t4_3 * vsplat(5.0f) + t4_4 * vsplat(10.0f) + t4_5 - t4_6 * vsplat(2.0f);
-                    const vf8 v4_7 = t4_1 * vsplat(4.0f) - t4_3 * vsplat(21.0f) + t4_5 * vsplat(21.0f) - t4_7 * vsplat(4.0f);
-                    const vf8 v5_0 = t5_0 * vsplat(4.0f) - t5_2 * vsplat(21.0f) + t5_4 * vsplat(21.0f) - t5_6 * vsplat(4.0f);
-                    const vf8 v5_1 = t5_1 * vsplat(4.0f) + t5_2 * vsplat(4.0f) - t5_3 * vsplat(17.0f) - t5_4 * vsplat(17.0f) + t5_5 * vsplat(4.0f) + t5_6 * vsplat(4.0f);
-                    const vf8 v5_2 = t5_1 * vsplat(4.0f) - t5_2 * vsplat(4.0f) - t5_3 * vsplat(17.0f) + t5_4 * vsplat(17.0f) + t5_5 * vsplat(4.0f) - t5_6 * vsplat(4.0f);
-                    const vf8 v5_3 = t5_1 * vsplat(2.0f) + t5_2 - t5_3 * vsplat(10.0f) - t5_4 * vsplat(5.0f) + t5_5 * vsplat(8.0f) + t5_6 * vsplat(4.0f);
-                    const vf8 v5_4 = t5_1 * vsplat(2.0f) - t5_2 - t5_3 * vsplat(10.0f) + t5_4 * vsplat(5.0f) + t5_5 * vsplat(8.0f) - t5_6 * vsplat(4.0f);
-                    const vf8 v5_5 = t5_1 * vsplat(4.0f) + t5_2 * vsplat(8.0f) - t5_3 * vsplat(5.0f) - t5_4 * vsplat(10.0f) + t5_5 + t5_6 * vsplat(2.0f);
-                    const vf8 v5_6 = t5_1 * vsplat(4.0f) - t5_2 * vsplat(8.0f) - t5_3 * vsplat(5.0f) + t5_4 * vsplat(10.0f) + t5_5 - t5_6 * vsplat(2.0f);
-                    const vf8 v5_7 = t5_1 * vsplat(4.0f) - t5_3 * vsplat(21.0f) + t5_5 * vsplat(21.0f) - t5_7 * vsplat(4.0f);
-                    const vf8 v6_0 = t6_0 * vsplat(4.0f) - t6_2 * vsplat(21.0f) + t6_4 * vsplat(21.0f) - t6_6 * vsplat(4.0f);
-                    const vf8 v6_1 = t6_1 * vsplat(4.0f) + t6_2 * vsplat(4.0f) - t6_3 * vsplat(17.0f) - t6_4 * vsplat(17.0f) + t6_5 * vsplat(4.0f) + t6_6 * vsplat(4.0f);
-                    const vf8 v6_2 = t6_1 * vsplat(4.0f) - t6_2 * vsplat(4.0f) - t6_3 * vsplat(17.0f) + t6_4 * vsplat(17.0f) + t6_5 * vsplat(4.0f) - t6_6 * vsplat(4.0f);
-                    const vf8 v6_3 = t6_1 * vsplat(2.0f) + t6_2 - t6_3 * vsplat(10.0f) - t6_4 * vsplat(5.0f) + t6_5 * vsplat(8.0f) + t6_6 * vsplat(4.0f);
-                    const vf8 v6_4 = t6_1 * vsplat(2.0f) - t6_2 - t6_3 * vsplat(10.0f) + t6_4 * vsplat(5.0f) + t6_5 * vsplat(8.0f) - t6_6 * vsplat(4.0f);
-                    const vf8 v6_5 = t6_1 * vsplat(4.0f) + t6_2 * vsplat(8.0f) - t6_3 * vsplat(5.0f) - t6_4 * vsplat(10.0f) + t6_5 + t6_6 * vsplat(2.0f);
-                    const vf8 v6_6 = t6_1 * vsplat(4.0f) - t6_2 * vsplat(8.0f) - t6_3 * vsplat(5.0f) + t6_4 * vsplat(10.0f) + t6_5 - t6_6 * vsplat(2.0f);
-                    const vf8 v6_7 = t6_1 * vsplat(4.0f) - t6_3 * vsplat(21.0f) + t6_5 * vsplat(21.0f) - t6_7 * vsplat(4.0f);
-                    const vf8 v7_0 = t7_0 * vsplat(4.0f) - t7_2 * vsplat(21.0f) + t7_4 * vsplat(21.0f) - t7_6 * vsplat(4.0f);
-                    const vf8 v7_1 = t7_1 * vsplat(4.0f) + t7_2 * vsplat(4.0f) - t7_3 * vsplat(17.0f) - t7_4 * vsplat(17.0f) + t7_5 * vsplat(4.0f) + t7_6 * vsplat(4.0f);
-                    const vf8 v7_2 = t7_1 * vsplat(4.0f) - t7_2 * vsplat(4.0f) - t7_3 * vsplat(17.0f) + t7_4 * vsplat(17.0f) + t7_5 * vsplat(4.0f) - t7_6 * vsplat(4.0f);
-                    const vf8 v7_3 = t7_1 * vsplat(2.0f) + t7_2 - t7_3 * vsplat(10.0f) - t7_4 * vsplat(5.0f) + t7_5 * vsplat(8.0f) + t7_6 * vsplat(4.0f);
-                    const vf8 v7_4 = t7_1 * vsplat(2.0f) - t7_2 - t7_3 * vsplat(10.0f) + t7_4 * vsplat(5.0f) + t7_5 * vsplat(8.0f) - t7_6 * vsplat(4.0f);
-                    const vf8 v7_5 = t7_1 * vsplat(4.0f) + t7_2 * vsplat(8.0f) - t7_3 * vsplat(5.0f) - t7_4 * vsplat(10.0f) + t7_5 + t7_6 * vsplat(2.0f);
-                    const vf8 v7_6 = t7_1 * vsplat(4.0f) - t7_2 * vsplat(8.0f) - t7_3 * vsplat(5.0f) + t7_4 * vsplat(10.0f) + t7_5 - t7_6 * vsplat(2.0f);
-                    const vf8 v7_7 = t7_1 * vsplat(4.0f) - t7_3 * vsplat(21.0f) + t7_5 * vsplat(21.0f) - t7_7 * vsplat(4.0f);
-                    vstore(v + 0, v0_0);
-                    vstore(v + 1568, v0_1);
-                    vstore(v + 3136, v0_2);
-                    vstore(v + 4704, v0_3);
-                    vstore(v + 6272, v0_4);
-                    vstore(v + 7840, v0_5);
-                    vstore(v + 9408, v0_6);
-                    vstore(v + 10976, v0_7);
-                    vstore(v + 12544, v1_0);
-                    vstore(v + 14112, v1_1);
-                    vstore(v + 15680, v1_2);
-                    vstore(v + 17248, v1_3);
-                    vstore(v + 18816, v1_4);
-                    vstore(v + 20384, v1_5);
-                    vstore(v + 21952, v1_6);
-                    vstore(v + 23520, v1_7);
-                    vstore(v + 25088, v2_0);
-                    vstore(v + 26656, v2_1);
-                    vstore(v + 28224, v2_2);
-                    vstore(v + 29792, v2_3);
-                    vstore(v + 31360, v2_4);
-                    vstore(v + 32928, v2_5);
-                    vstore(v + 34496, v2_6);
-                    vstore(v + 36064, v2_7);
-                    vstore(v + 37632, v3_0);
-                    vstore(v + 39200, v3_1);
-                    vstore(v + 40768, v3_2);
-                    vstore(v + 42336, v3_3);
-                    vstore(v + 43904, v3_4);
-                    vstore(v + 45472, v3_5);
-                    vstore(v + 47040, v3_6);
-                    vstore(v + 48608, v3_7);
-                    vstore(v + 50176, v4_0);
-                    vstore(v + 51744, v4_1);
-                    vstore(v + 53312, v4_2);
-                    vstore(v + 54880, v4_3);
-                    vstore(v + 56448, v4_4);
-                    vstore(v + 58016, v4_5);
-                    vstore(v + 59584, v4_6);
-                    vstore(v + 61152, v4_7);
-                    vstore(v + 62720, v5_0);
-                    vstore(v + 64288, v5_1);
-                    vstore(v + 65856, v5_2);
-                    vstore(v + 67424, v5_3);
-                    vstore(v + 68992, v5_4);
-                    vstore(v + 70560, v5_5);
-                    vstore(v + 72128, v5_6);
-                    vstore(v + 73696, v5_7);
-                    vstore(v + 75264, v6_0);
-                    vstore(v + 76832, v6_1);
-                    vstore(v + 78400, v6_2);
-                    vstore(v + 79968, v6_3);
-                    vstore(v + 81536, v6_4);
-                    vstore(v + 83104, v6_5);
-                    vstore(v + 84672, v6_6);
-                    vstore(v + 86240, v6_7);
-                    vstore(v + 87808, v7_0);
-                    vstore(v + 89376, v7_1);
-                    vstore(v + 90944, v7_2);
-                    vstore(v + 92512, v7_3);
-                    vstore(v + 94080, v7_4);
-                    vstore(v + 95648, v7_5);
-                    vstore(v + 97216, v7_6);
-                    vstore(v + 98784, v7_7);
+                    const float *restrict img = src + (ty * M * PAD_W + tx * M) * 32 + cb;
+                    float *restrict v = wv + (ty * TILES_W + tx) * 32 + cb;
+                    vf8 t[ALPHA][ALPHA];
+                    int a, b, k;
+                    #pragma GCC unroll 8
+                    for (a = 0; a < ALPHA; a++) {
+                        #pragma GCC unroll 8
+                        for (b = 0; b < ALPHA; b++) {
+                            vf8 acc = vsplat(-0.0f);   /* x + -0 is x: no add */
+                            #pragma GCC unroll 8
+                            for (k = 0; k < ALPHA; k++) {
+                                if (bt[a][k] != 0.0f) {
+                                    acc += vsplat(bt[a][k]) * vload(img + (k * PAD_W + b) * 32);
+                                }
+                            }
+                            t[a][b] = acc;
+                        }
+                    }
+                    #pragma GCC unroll 8
+                    for (a = 0; a < ALPHA; a++) {
+                        #pragma GCC unroll 8
+                        for (b = 0; b < ALPHA; b++) {
+                            vf8 acc = vsplat(-0.0f);   /* x + -0 is x: no add */
+                            #pragma GCC unroll 8
+                            for (k = 0; k < ALPHA; k++) {
+                                if (bt[b][k] != 0.0f) {
+                                    acc += vsplat(bt[b][k]) * t[a][k];
+                                }
+                            }
+                            vstore(v + (a * ALPHA + b) * TILES * 32, acc);
+                        }
+                    }
                 }
             }
         }
+        /* dU += V^T Z per position xi of a tile */
 #if defined(__AVX512VL__)
-        for (xi = 0; xi < 64; xi++) {
-            const float *restrict ax = wv + xi * 1568;
-            const float *restrict bx = wm + xi * 3136;
+        for (xi = 0; xi < ALPHA * ALPHA; xi++) {
+            const float *restrict ax = wv + xi * TILES * 32;
+            const float *restrict bx = wm + xi * TILES * 64;
             float *restrict dx = wdu + xi * 2048;
             int i, j, k;
-            for (i = 0; i < 30; i += 6) {
+            for (i = 0; i + 6 <= 32; i += 6) {
                 for (j = 0; j < 64; j += 32) {
                     float *restrict o = dx + i * 64 + j;
                     vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f), a0_2 = vsplat(0.0f), a0_3 = vsplat(0.0f);
@@ -2002,9 +1045,9 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
                     vf8 a3_0 = vsplat(0.0f), a3_1 = vsplat(0.0f), a3_2 = vsplat(0.0f), a3_3 = vsplat(0.0f);
                     vf8 a4_0 = vsplat(0.0f), a4_1 = vsplat(0.0f), a4_2 = vsplat(0.0f), a4_3 = vsplat(0.0f);
                     vf8 a5_0 = vsplat(0.0f), a5_1 = vsplat(0.0f), a5_2 = vsplat(0.0f), a5_3 = vsplat(0.0f);
-                    for (k = 0; k < 49; k++) {
-                        const float *restrict ak = ax + i * 1 + k * 32;
-                        const vf8 b0 = vload(bx + k * 64 + j + 0), b1 = vload(bx + k * 64 + j + 8), b2 = vload(bx + k * 64 + j + 16), b3 = vload(bx + k * 64 + j + 24);
+                    for (k = 0; k < TILES; k++) {
+                        const float *restrict ak = ax + i + k * 32;
+                        const vf8 b0 = vload(bx + k * 64 + j), b1 = vload(bx + k * 64 + j + 8), b2 = vload(bx + k * 64 + j + 16), b3 = vload(bx + k * 64 + j + 24);
                         vf8 s;
                         s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1; a0_2 += s * b2; a0_3 += s * b3;
                         s = vsplat(ak[1]); a1_0 += s * b0; a1_1 += s * b1; a1_2 += s * b2; a1_3 += s * b3;
@@ -2013,7 +1056,7 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
                         s = vsplat(ak[4]); a4_0 += s * b0; a4_1 += s * b1; a4_2 += s * b2; a4_3 += s * b3;
                         s = vsplat(ak[5]); a5_0 += s * b0; a5_1 += s * b1; a5_2 += s * b2; a5_3 += s * b3;
                     }
-                    vstore(o + 0, vload(o + 0) + a0_0);
+                    vstore(o, vload(o) + a0_0);
                     vstore(o + 8, vload(o + 8) + a0_1);
                     vstore(o + 16, vload(o + 16) + a0_2);
                     vstore(o + 24, vload(o + 24) + a0_3);
@@ -2039,19 +1082,19 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
                     vstore(o + 344, vload(o + 344) + a5_3);
                 }
             }
-            i = 30;
+            /* the last 2 rows */
             for (j = 0; j < 64; j += 32) {
                 float *restrict o = dx + i * 64 + j;
                 vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f), a0_2 = vsplat(0.0f), a0_3 = vsplat(0.0f);
                 vf8 a1_0 = vsplat(0.0f), a1_1 = vsplat(0.0f), a1_2 = vsplat(0.0f), a1_3 = vsplat(0.0f);
-                for (k = 0; k < 49; k++) {
-                    const float *restrict ak = ax + i * 1 + k * 32;
-                    const vf8 b0 = vload(bx + k * 64 + j + 0), b1 = vload(bx + k * 64 + j + 8), b2 = vload(bx + k * 64 + j + 16), b3 = vload(bx + k * 64 + j + 24);
+                for (k = 0; k < TILES; k++) {
+                    const float *restrict ak = ax + i + k * 32;
+                    const vf8 b0 = vload(bx + k * 64 + j), b1 = vload(bx + k * 64 + j + 8), b2 = vload(bx + k * 64 + j + 16), b3 = vload(bx + k * 64 + j + 24);
                     vf8 s;
                     s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1; a0_2 += s * b2; a0_3 += s * b3;
                     s = vsplat(ak[1]); a1_0 += s * b0; a1_1 += s * b1; a1_2 += s * b2; a1_3 += s * b3;
                 }
-                vstore(o + 0, vload(o + 0) + a0_0);
+                vstore(o, vload(o) + a0_0);
                 vstore(o + 8, vload(o + 8) + a0_1);
                 vstore(o + 16, vload(o + 16) + a0_2);
                 vstore(o + 24, vload(o + 24) + a0_3);
@@ -2062,12 +1105,12 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
             }
         }
 #else
-        for (xi = 0; xi < 64; xi++) {
-            const float *restrict ax = wv + xi * 1568;
-            const float *restrict bx = wm + xi * 3136;
+        for (xi = 0; xi < ALPHA * ALPHA; xi++) {
+            const float *restrict ax = wv + xi * TILES * 32;
+            const float *restrict bx = wm + xi * TILES * 64;
             float *restrict dx = wdu + xi * 2048;
             int i, j, k;
-            for (i = 0; i < 30; i += 6) {
+            for (i = 0; i + 6 <= 32; i += 6) {
                 for (j = 0; j < 64; j += 16) {
                     float *restrict o = dx + i * 64 + j;
                     vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f);
@@ -2076,9 +1119,9 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
                     vf8 a3_0 = vsplat(0.0f), a3_1 = vsplat(0.0f);
                     vf8 a4_0 = vsplat(0.0f), a4_1 = vsplat(0.0f);
                     vf8 a5_0 = vsplat(0.0f), a5_1 = vsplat(0.0f);
-                    for (k = 0; k < 49; k++) {
-                        const float *restrict ak = ax + i * 1 + k * 32;
-                        const vf8 b0 = vload(bx + k * 64 + j + 0), b1 = vload(bx + k * 64 + j + 8);
+                    for (k = 0; k < TILES; k++) {
+                        const float *restrict ak = ax + i + k * 32;
+                        const vf8 b0 = vload(bx + k * 64 + j), b1 = vload(bx + k * 64 + j + 8);
                         vf8 s;
                         s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1;
                         s = vsplat(ak[1]); a1_0 += s * b0; a1_1 += s * b1;
@@ -2087,7 +1130,7 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
                         s = vsplat(ak[4]); a4_0 += s * b0; a4_1 += s * b1;
                         s = vsplat(ak[5]); a5_0 += s * b0; a5_1 += s * b1;
                     }
-                    vstore(o + 0, vload(o + 0) + a0_0);
+                    vstore(o, vload(o) + a0_0);
                     vstore(o + 8, vload(o + 8) + a0_1);
                     vstore(o + 64, vload(o + 64) + a1_0);
                     vstore(o + 72, vload(o + 72) + a1_1);
@@ -2101,100 +1144,97 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
                     vstore(o + 328, vload(o + 328) + a5_1);
                 }
             }
-            i = 30;
+            /* the last 2 rows */
             for (j = 0; j < 64; j += 16) {
                 float *restrict o = dx + i * 64 + j;
                 vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f);
                 vf8 a1_0 = vsplat(0.0f), a1_1 = vsplat(0.0f);
-                for (k = 0; k < 49; k++) {
-                    const float *restrict ak = ax + i * 1 + k * 32;
-                    const vf8 b0 = vload(bx + k * 64 + j + 0), b1 = vload(bx + k * 64 + j + 8);
+                for (k = 0; k < TILES; k++) {
+                    const float *restrict ak = ax + i + k * 32;
+                    const vf8 b0 = vload(bx + k * 64 + j), b1 = vload(bx + k * 64 + j + 8);
                     vf8 s;
                     s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1;
                     s = vsplat(ak[1]); a1_0 += s * b0; a1_1 += s * b1;
                 }
-                vstore(o + 0, vload(o + 0) + a0_0);
+                vstore(o, vload(o) + a0_0);
                 vstore(o + 8, vload(o + 8) + a0_1);
                 vstore(o + 64, vload(o + 64) + a1_0);
                 vstore(o + 72, vload(o + 72) + a1_1);
             }
         }
 #endif
+        /* W = Z U^T (into wv) per position xi of a tile */
 #if defined(__AVX512VL__)
-        for (xi = 0; xi < 64; xi++) {
-            const float *restrict ax = wm + xi * 3136;
+        for (xi = 0; xi < ALPHA * ALPHA; xi++) {
+            const float *restrict ax = wm + xi * TILES * 64;
             const float *restrict bx = wut + xi * 2048;
-            float *restrict dx = wv + xi * 1568;
-            int i, j, k;
-            for (i = 0; i < 48; i += 6) {
-                for (j = 0; j < 32; j += 32) {
-                    float *restrict o = dx + i * 32 + j;
-                    vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f), a0_2 = vsplat(0.0f), a0_3 = vsplat(0.0f);
-                    vf8 a1_0 = vsplat(0.0f), a1_1 = vsplat(0.0f), a1_2 = vsplat(0.0f), a1_3 = vsplat(0.0f);
-                    vf8 a2_0 = vsplat(0.0f), a2_1 = vsplat(0.0f), a2_2 = vsplat(0.0f), a2_3 = vsplat(0.0f);
-                    vf8 a3_0 = vsplat(0.0f), a3_1 = vsplat(0.0f), a3_2 = vsplat(0.0f), a3_3 = vsplat(0.0f);
-                    vf8 a4_0 = vsplat(0.0f), a4_1 = vsplat(0.0f), a4_2 = vsplat(0.0f), a4_3 = vsplat(0.0f);
-                    vf8 a5_0 = vsplat(0.0f), a5_1 = vsplat(0.0f), a5_2 = vsplat(0.0f), a5_3 = vsplat(0.0f);
-                    for (k = 0; k < 64; k++) {
-                        const float *restrict ak = ax + i * 64 + k * 1;
-                        const vf8 b0 = vload(bx + k * 32 + j + 0), b1 = vload(bx + k * 32 + j + 8), b2 = vload(bx + k * 32 + j + 16), b3 = vload(bx + k * 32 + j + 24);
-                        vf8 s;
-                        s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1; a0_2 += s * b2; a0_3 += s * b3;
-                        s = vsplat(ak[64]); a1_0 += s * b0; a1_1 += s * b1; a1_2 += s * b2; a1_3 += s * b3;
-                        s = vsplat(ak[128]); a2_0 += s * b0; a2_1 += s * b1; a2_2 += s * b2; a2_3 += s * b3;
-                        s = vsplat(ak[192]); a3_0 += s * b0; a3_1 += s * b1; a3_2 += s * b2; a3_3 += s * b3;
-                        s = vsplat(ak[256]); a4_0 += s * b0; a4_1 += s * b1; a4_2 += s * b2; a4_3 += s * b3;
-                        s = vsplat(ak[320]); a5_0 += s * b0; a5_1 += s * b1; a5_2 += s * b2; a5_3 += s * b3;
-                    }
-                    vstore(o + 0, a0_0);
-                    vstore(o + 8, a0_1);
-                    vstore(o + 16, a0_2);
-                    vstore(o + 24, a0_3);
-                    vstore(o + 32, a1_0);
-                    vstore(o + 40, a1_1);
-                    vstore(o + 48, a1_2);
-                    vstore(o + 56, a1_3);
-                    vstore(o + 64, a2_0);
-                    vstore(o + 72, a2_1);
-                    vstore(o + 80, a2_2);
-                    vstore(o + 88, a2_3);
-                    vstore(o + 96, a3_0);
-                    vstore(o + 104, a3_1);
-                    vstore(o + 112, a3_2);
-                    vstore(o + 120, a3_3);
-                    vstore(o + 128, a4_0);
-                    vstore(o + 136, a4_1);
-                    vstore(o + 144, a4_2);
-                    vstore(o + 152, a4_3);
-                    vstore(o + 160, a5_0);
-                    vstore(o + 168, a5_1);
-                    vstore(o + 176, a5_2);
-                    vstore(o + 184, a5_3);
-                }
-            }
-            i = 48;
-            for (j = 0; j < 32; j += 32) {
-                float *restrict o = dx + i * 32 + j;
+            float *restrict dx = wv + xi * TILES * 32;
+            int i, k;
+            for (i = 0; i + 6 <= TILES; i += 6) {
+                float *restrict o = dx + i * 32;
                 vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f), a0_2 = vsplat(0.0f), a0_3 = vsplat(0.0f);
+                vf8 a1_0 = vsplat(0.0f), a1_1 = vsplat(0.0f), a1_2 = vsplat(0.0f), a1_3 = vsplat(0.0f);
+                vf8 a2_0 = vsplat(0.0f), a2_1 = vsplat(0.0f), a2_2 = vsplat(0.0f), a2_3 = vsplat(0.0f);
+                vf8 a3_0 = vsplat(0.0f), a3_1 = vsplat(0.0f), a3_2 = vsplat(0.0f), a3_3 = vsplat(0.0f);
+                vf8 a4_0 = vsplat(0.0f), a4_1 = vsplat(0.0f), a4_2 = vsplat(0.0f), a4_3 = vsplat(0.0f);
+                vf8 a5_0 = vsplat(0.0f), a5_1 = vsplat(0.0f), a5_2 = vsplat(0.0f), a5_3 = vsplat(0.0f);
                 for (k = 0; k < 64; k++) {
-                    const float *restrict ak = ax + i * 64 + k * 1;
-                    const vf8 b0 = vload(bx + k * 32 + j + 0), b1 = vload(bx + k * 32 + j + 8), b2 = vload(bx + k * 32 + j + 16), b3 = vload(bx + k * 32 + j + 24);
+                    const float *restrict ak = ax + i * 64 + k;
+                    const vf8 b0 = vload(bx + k * 32), b1 = vload(bx + k * 32 + 8), b2 = vload(bx + k * 32 + 16), b3 = vload(bx + k * 32 + 24);
                     vf8 s;
                     s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1; a0_2 += s * b2; a0_3 += s * b3;
+                    s = vsplat(ak[64]); a1_0 += s * b0; a1_1 += s * b1; a1_2 += s * b2; a1_3 += s * b3;
+                    s = vsplat(ak[128]); a2_0 += s * b0; a2_1 += s * b1; a2_2 += s * b2; a2_3 += s * b3;
+                    s = vsplat(ak[192]); a3_0 += s * b0; a3_1 += s * b1; a3_2 += s * b2; a3_3 += s * b3;
+                    s = vsplat(ak[256]); a4_0 += s * b0; a4_1 += s * b1; a4_2 += s * b2; a4_3 += s * b3;
+                    s = vsplat(ak[320]); a5_0 += s * b0; a5_1 += s * b1; a5_2 += s * b2; a5_3 += s * b3;
                 }
-                vstore(o + 0, a0_0);
+                vstore(o, a0_0);
                 vstore(o + 8, a0_1);
                 vstore(o + 16, a0_2);
                 vstore(o + 24, a0_3);
+                vstore(o + 32, a1_0);
+                vstore(o + 40, a1_1);
+                vstore(o + 48, a1_2);
+                vstore(o + 56, a1_3);
+                vstore(o + 64, a2_0);
+                vstore(o + 72, a2_1);
+                vstore(o + 80, a2_2);
+                vstore(o + 88, a2_3);
+                vstore(o + 96, a3_0);
+                vstore(o + 104, a3_1);
+                vstore(o + 112, a3_2);
+                vstore(o + 120, a3_3);
+                vstore(o + 128, a4_0);
+                vstore(o + 136, a4_1);
+                vstore(o + 144, a4_2);
+                vstore(o + 152, a4_3);
+                vstore(o + 160, a5_0);
+                vstore(o + 168, a5_1);
+                vstore(o + 176, a5_2);
+                vstore(o + 184, a5_3);
             }
+            /* the last row */
+            float *restrict o = dx + i * 32;
+            vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f), a0_2 = vsplat(0.0f), a0_3 = vsplat(0.0f);
+            for (k = 0; k < 64; k++) {
+                const float *restrict ak = ax + i * 64 + k;
+                const vf8 b0 = vload(bx + k * 32), b1 = vload(bx + k * 32 + 8), b2 = vload(bx + k * 32 + 16), b3 = vload(bx + k * 32 + 24);
+                vf8 s;
+                s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1; a0_2 += s * b2; a0_3 += s * b3;
+            }
+            vstore(o, a0_0);
+            vstore(o + 8, a0_1);
+            vstore(o + 16, a0_2);
+            vstore(o + 24, a0_3);
         }
 #else
-        for (xi = 0; xi < 64; xi++) {
-            const float *restrict ax = wm + xi * 3136;
+        for (xi = 0; xi < ALPHA * ALPHA; xi++) {
+            const float *restrict ax = wm + xi * TILES * 64;
             const float *restrict bx = wut + xi * 2048;
-            float *restrict dx = wv + xi * 1568;
+            float *restrict dx = wv + xi * TILES * 32;
             int i, j, k;
-            for (i = 0; i < 48; i += 6) {
+            for (i = 0; i + 6 <= TILES; i += 6) {
                 for (j = 0; j < 32; j += 16) {
                     float *restrict o = dx + i * 32 + j;
                     vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f);
@@ -2204,8 +1244,8 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
                     vf8 a4_0 = vsplat(0.0f), a4_1 = vsplat(0.0f);
                     vf8 a5_0 = vsplat(0.0f), a5_1 = vsplat(0.0f);
                     for (k = 0; k < 64; k++) {
-                        const float *restrict ak = ax + i * 64 + k * 1;
-                        const vf8 b0 = vload(bx + k * 32 + j + 0), b1 = vload(bx + k * 32 + j + 8);
+                        const float *restrict ak = ax + i * 64 + k;
+                        const vf8 b0 = vload(bx + k * 32 + j), b1 = vload(bx + k * 32 + j + 8);
                         vf8 s;
                         s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1;
                         s = vsplat(ak[64]); a1_0 += s * b0; a1_1 += s * b1;
@@ -2214,7 +1254,7 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
                         s = vsplat(ak[256]); a4_0 += s * b0; a4_1 += s * b1;
                         s = vsplat(ak[320]); a5_0 += s * b0; a5_1 += s * b1;
                     }
-                    vstore(o + 0, a0_0);
+                    vstore(o, a0_0);
                     vstore(o + 8, a0_1);
                     vstore(o + 32, a1_0);
                     vstore(o + 40, a1_1);
@@ -2228,283 +1268,58 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
                     vstore(o + 168, a5_1);
                 }
             }
-            i = 48;
+            /* the last row */
             for (j = 0; j < 32; j += 16) {
                 float *restrict o = dx + i * 32 + j;
                 vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f);
                 for (k = 0; k < 64; k++) {
-                    const float *restrict ak = ax + i * 64 + k * 1;
-                    const vf8 b0 = vload(bx + k * 32 + j + 0), b1 = vload(bx + k * 32 + j + 8);
+                    const float *restrict ak = ax + i * 64 + k;
+                    const vf8 b0 = vload(bx + k * 32 + j), b1 = vload(bx + k * 32 + j + 8);
                     vf8 s;
                     s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1;
                 }
-                vstore(o + 0, a0_0);
+                vstore(o, a0_0);
                 vstore(o + 8, a0_1);
             }
         }
 #endif
         memset(dsrc, 0, sizeof(float) * 12800);
-        for (ty = 0; ty < 7; ty++) {
-            for (tx = 0; tx < 7; tx++) {
+        /* dx += B W BT per input tile (they overlap) */
+        for (ty = 0; ty < TILES_H; ty++) {
+            for (tx = 0; tx < TILES_W; tx++) {
                 for (cb = 0; cb < 32; cb += 8) {
-                    const float *restrict wt = wv + (ty * 7 + tx) * 32 + cb;
-                    float *restrict img = dsrc + (ty * 40 + tx * 2) * 32 + cb;
-                    const vf8 d0_0 = vload(wt + 0);
-                    const vf8 d0_1 = vload(wt + 1568);
-                    const vf8 d0_2 = vload(wt + 3136);
-                    const vf8 d0_3 = vload(wt + 4704);
-                    const vf8 d0_4 = vload(wt + 6272);
-                    const vf8 d0_5 = vload(wt + 7840);
-                    const vf8 d0_6 = vload(wt + 9408);
-                    const vf8 d0_7 = vload(wt + 10976);
-                    const vf8 d1_0 = vload(wt + 12544);
-                    const vf8 d1_1 = vload(wt + 14112);
-                    const vf8 d1_2 = vload(wt + 15680);
-                    const vf8 d1_3 = vload(wt + 17248);
-                    const vf8 d1_4 = vload(wt + 18816);
-                    const vf8 d1_5 = vload(wt + 20384);
-                    const vf8 d1_6 = vload(wt + 21952);
-                    const vf8 d1_7 = vload(wt + 23520);
-                    const vf8 d2_0 = vload(wt + 25088);
-                    const vf8 d2_1 = vload(wt + 26656);
-                    const vf8 d2_2 = vload(wt + 28224);
-                    const vf8 d2_3 = vload(wt + 29792);
-                    const vf8 d2_4 = vload(wt + 31360);
-                    const vf8 d2_5 = vload(wt + 32928);
-                    const vf8 d2_6 = vload(wt + 34496);
-                    const vf8 d2_7 = vload(wt + 36064);
-                    const vf8 d3_0 = vload(wt + 37632);
-                    const vf8 d3_1 = vload(wt + 39200);
-                    const vf8 d3_2 = vload(wt + 40768);
-                    const vf8 d3_3 = vload(wt + 42336);
-                    const vf8 d3_4 = vload(wt + 43904);
-                    const vf8 d3_5 = vload(wt + 45472);
-                    const vf8 d3_6 = vload(wt + 47040);
-                    const vf8 d3_7 = vload(wt + 48608);
-                    const vf8 d4_0 = vload(wt + 50176);
-                    const vf8 d4_1 = vload(wt + 51744);
-                    const vf8 d4_2 = vload(wt + 53312);
-                    const vf8 d4_3 = vload(wt + 54880);
-                    const vf8 d4_4 = vload(wt + 56448);
-                    const vf8 d4_5 = vload(wt + 58016);
-                    const vf8 d4_6 = vload(wt + 59584);
-                    const vf8 d4_7 = vload(wt + 61152);
-                    const vf8 d5_0 = vload(wt + 62720);
-                    const vf8 d5_1 = vload(wt + 64288);
-                    const vf8 d5_2 = vload(wt + 65856);
-                    const vf8 d5_3 = vload(wt + 67424);
-                    const vf8 d5_4 = vload(wt + 68992);
-                    const vf8 d5_5 = vload(wt + 70560);
-                    const vf8 d5_6 = vload(wt + 72128);
-                    const vf8 d5_7 = vload(wt + 73696);
-                    const vf8 d6_0 = vload(wt + 75264);
-                    const vf8 d6_1 = vload(wt + 76832);
-                    const vf8 d6_2 = vload(wt + 78400);
-                    const vf8 d6_3 = vload(wt + 79968);
-                    const vf8 d6_4 = vload(wt + 81536);
-                    const vf8 d6_5 = vload(wt + 83104);
-                    const vf8 d6_6 = vload(wt + 84672);
-                    const vf8 d6_7 = vload(wt + 86240);
-                    const vf8 d7_0 = vload(wt + 87808);
-                    const vf8 d7_1 = vload(wt + 89376);
-                    const vf8 d7_2 = vload(wt + 90944);
-                    const vf8 d7_3 = vload(wt + 92512);
-                    const vf8 d7_4 = vload(wt + 94080);
-                    const vf8 d7_5 = vload(wt + 95648);
-                    const vf8 d7_6 = vload(wt + 97216);
-                    const vf8 d7_7 = vload(wt + 98784);
-                    const vf8 t0_0 = d0_0 * vsplat(4.0f);
-                    const vf8 t0_1 = d0_1 * vsplat(4.0f);
-                    const vf8 t0_2 = d0_2 * vsplat(4.0f);
-                    const vf8 t0_3 = d0_3 * vsplat(4.0f);
-                    const vf8 t0_4 = d0_4 * vsplat(4.0f);
-                    const vf8 t0_5 = d0_5 * vsplat(4.0f);
-                    const vf8 t0_6 = d0_6 * vsplat(4.0f);
-                    const vf8 t0_7 = d0_7 * vsplat(4.0f);
-                    const vf8 t1_0 = d1_0 * vsplat(4.0f) + d2_0 * vsplat(4.0f) + d3_0 * vsplat(2.0f) + d4_0 * vsplat(2.0f) + d5_0 * vsplat(4.0f) + d6_0 * vsplat(4.0f) + d7_0 * vsplat(4.0f);
-                    const vf8 t1_1 = d1_1 * vsplat(4.0f) + d2_1 * vsplat(4.0f) + d3_1 * vsplat(2.0f) + d4_1 * vsplat(2.0f) + d5_1 * vsplat(4.0f) + d6_1 * vsplat(4.0f) + d7_1 * vsplat(4.0f);
-                    const vf8 t1_2 = d1_2 * vsplat(4.0f) + d2_2 * vsplat(4.0f) + d3_2 * vsplat(2.0f) + d4_2 * vsplat(2.0f) + d5_2 * vsplat(4.0f) + d6_2 * vsplat(4.0f) + d7_2 * vsplat(4.0f);
-                    const vf8 t1_3 = d1_3 * vsplat(4.0f) + d2_3 * vsplat(4.0f) + d3_3 * vsplat(2.0f) + d4_3 * vsplat(2.0f) + d5_3 * vsplat(4.0f) + d6_3 * vsplat(4.0f) + d7_3 * vsplat(4.0f);
-                    const vf8 t1_4 = d1_4 * vsplat(4.0f) + d2_4 * vsplat(4.0f) + d3_4 * vsplat(2.0f) + d4_4 * vsplat(2.0f) + d5_4 * vsplat(4.0f) + d6_4 * vsplat(4.0f) + d7_4 * vsplat(4.0f);
-                    const vf8 t1_5 = d1_5 * vsplat(4.0f) + d2_5 * vsplat(4.0f) + d3_5 * vsplat(2.0f) + d4_5 * vsplat(2.0f) + d5_5 * vsplat(4.0f) + d6_5 * vsplat(4.0f) + d7_5 * vsplat(4.0f);
-                    const vf8 t1_6 = d1_6 * vsplat(4.0f) + d2_6 * vsplat(4.0f) + d3_6 * vsplat(2.0f) + d4_6 * vsplat(2.0f) + d5_6 * vsplat(4.0f) + d6_6 * vsplat(4.0f) + d7_6 * vsplat(4.0f);
-                    const vf8 t1_7 = d1_7 * vsplat(4.0f) + d2_7 * vsplat(4.0f) + d3_7 * vsplat(2.0f) + d4_7 * vsplat(2.0f) + d5_7 * vsplat(4.0f) + d6_7 * vsplat(4.0f) + d7_7 * vsplat(4.0f);
-                    const vf8 t2_0 = -d0_0 * vsplat(21.0f) + d1_0 * vsplat(4.0f) - d2_0 * vsplat(4.0f) + d3_0 - d4_0 + d5_0 * vsplat(8.0f) - d6_0 * vsplat(8.0f);
-                    const vf8 t2_1 = -d0_1 * vsplat(21.0f) + d1_1 * vsplat(4.0f) - d2_1 * vsplat(4.0f) + d3_1 - d4_1 + d5_1 * vsplat(8.0f) - d6_1 * vsplat(8.0f);
-                    const vf8 t2_2 = -d0_2 * vsplat(21.0f) + d1_2 * vsplat(4.0f) - d2_2 * vsplat(4.0f) + d3_2 - d4_2 + d5_2 * vsplat(8.0f) - d6_2 * vsplat(8.0f);
-                    const vf8 t2_3 = -d0_3 * vsplat(21.0f) + d1_3 * vsplat(4.0f) - d2_3 * vsplat(4.0f) + d3_3 - d4_3 + d5_3 * vsplat(8.0f) - d6_3 * vsplat(8.0f);
-                    const vf8 t2_4 = -d0_4 * vsplat(21.0f) + d1_4 * vsplat(4.0f) - d2_4 * vsplat(4.0f) + d3_4 - d4_4 + d5_4 * vsplat(8.0f) - d6_4 * vsplat(8.0f);
-                    const vf8 t2_5 = -d0_5 * vsplat(21.0f) + d1_5 * vsplat(4.0f) - d2_5 * vsplat(4.0f) + d3_5 - d4_5 + d5_5 * vsplat(8.0f) - d6_5 * vsplat(8.0f);
-                    const vf8 t2_6 = -d0_6 * vsplat(21.0f) + d1_6 * vsplat(4.0f) - d2_6 * vsplat(4.0f) + d3_6 - d4_6 + d5_6 * vsplat(8.0f) - d6_6 * vsplat(8.0f);
-                    const vf8 t2_7 = -d0_7 * vsplat(21.0f) + d1_7 * vsplat(4.0f) - d2_7 * vsplat(4.0f) + d3_7 - d4_7 + d5_7 * vsplat(8.0f) - d6_7 * vsplat(8.0f);
-                    const vf8 t3_0 = -d1_0 * vsplat(17.0f) - d2_0 * vsplat(17.0f) - d3_0 * vsplat(10.0f) - d4_0 * vsplat(10.0f) - d5_0 * vsplat(5.0f) - d6_0 * vsplat(5.0f) - d7_0 * vsplat(21.0f);
-                    const vf8 t3_1 = -d1_1 * vsplat(17.0f) - d2_1 * vsplat(17.0f) - d3_1 * vsplat(10.0f) - d4_1 * vsplat(10.0f) - d5_1 * vsplat(5.0f) - d6_1 * vsplat(5.0f) - d7_1 * vsplat(21.0f);
-                    const vf8 t3_2 = -d1_2 * vsplat(17.0f) - d2_2 * vsplat(17.0f) - d3_2 * vsplat(10.0f) - d4_2 * vsplat(10.0f) - d5_2 * vsplat(5.0f) - d6_2 * vsplat(5.0f) - d7_2 * vsplat(21.0f);
-                    const vf8 t3_3 = -d1_3 * vsplat(17.0f) - d2_3 * vsplat(17.0f) - d3_3 * vsplat(10.0f) - d4_3 * vsplat(10.0f) - d5_3 * vsplat(5.0f) - d6_3 * vsplat(5.0f) - d7_3 * vsplat(21.0f);
-                    const vf8 t3_4 = -d1_4 * vsplat(17.0f) - d2_4 * vsplat(17.0f) - d3_4 * vsplat(10.0f) - d4_4 * vsplat(10.0f) - d5_4 * vsplat(5.0f) - d6_4 * vsplat(5.0f) - d7_4 * vsplat(21.0f);
-                    const vf8 t3_5 = -d1_5 * vsplat(17.0f) - d2_5 * vsplat(17.0f) - d3_5 * vsplat(10.0f) - d4_5 * vsplat(10.0f) - d5_5 * vsplat(5.0f) - d6_5 * vsplat(5.0f) - d7_5 * vsplat(21.0f);
-                    const vf8 t3_6 = -d1_6 * vsplat(17.0f) - d2_6 * vsplat(17.0f) - d3_6 * vsplat(10.0f) - d4_6 * vsplat(10.0f) - d5_6 * vsplat(5.0f) - d6_6 * vsplat(5.0f) - d7_6 * vsplat(21.0f);
-                    const vf8 t3_7 = -d1_7 * vsplat(17.0f) - d2_7 * vsplat(17.0f) - d3_7 * vsplat(10.0f) - d4_7 * vsplat(10.0f) - d5_7 * vsplat(5.0f) - d6_7 * vsplat(5.0f) - d7_7 * vsplat(21.0f);
-                    const vf8 t4_0 = d0_0 * vsplat(21.0f) - d1_0 * vsplat(17.0f) + d2_0 * vsplat(17.0f) - d3_0 * vsplat(5.0f) + d4_0 * vsplat(5.0f) - d5_0 * vsplat(10.0f) + d6_0 * vsplat(10.0f);
-                    const vf8 t4_1 = d0_1 * vsplat(21.0f) - d1_1 * vsplat(17.0f) + d2_1 * vsplat(17.0f) - d3_1 * vsplat(5.0f) + d4_1 * vsplat(5.0f) - d5_1 * vsplat(10.0f) + d6_1 * vsplat(10.0f);
-                    const vf8 t4_2 = d0_2 * vsplat(21.0f) - d1_2 * vsplat(17.0f) + d2_2 * vsplat(17.0f) - d3_2 * vsplat(5.0f) + d4_2 * vsplat(5.0f) - d5_2 * vsplat(10.0f) + d6_2 * vsplat(10.0f);
-                    const vf8 t4_3 = d0_3 * vsplat(21.0f) - d1_3 * vsplat(17.0f) + d2_3 * vsplat(17.0f) - d3_3 * vsplat(5.0f) + d4_3 * vsplat(5.0f) - d5_3 * vsplat(10.0f) + d6_3 * vsplat(10.0f);
-                    const vf8 t4_4 = d0_4 * vsplat(21.0f) - d1_4 * vsplat(17.0f) + d2_4 * vsplat(17.0f) - d3_4 * vsplat(5.0f) + d4_4 * vsplat(5.0f) - d5_4 * vsplat(10.0f) + d6_4 * vsplat(10.0f);
-                    const vf8 t4_5 = d0_5 * vsplat(21.0f) - d1_5 * vsplat(17.0f) + d2_5 * vsplat(17.0f) - d3_5 * vsplat(5.0f) + d4_5 * vsplat(5.0f) - d5_5 * vsplat(10.0f) + d6_5 * vsplat(10.0f);
-                    const vf8 t4_6 = d0_6 * vsplat(21.0f) - d1_6 * vsplat(17.0f) + d2_6 * vsplat(17.0f) - d3_6 * vsplat(5.0f) + d4_6 * vsplat(5.0f) - d5_6 * vsplat(10.0f) + d6_6 * vsplat(10.0f);
-                    const vf8 t4_7 = d0_7 * vsplat(21.0f) - d1_7 * vsplat(17.0f) + d2_7 * vsplat(17.0f) - d3_7 * vsplat(5.0f) + d4_7 * vsplat(5.0f) - d5_7 * vsplat(10.0f) + d6_7 * vsplat(10.0f);
-                    const vf8 t5_0 = d1_0 * vsplat(4.0f) + d2_0 * vsplat(4.0f) + d3_0 * vsplat(8.0f) + d4_0 * vsplat(8.0f) + d5_0 + d6_0 + d7_0 * vsplat(21.0f);
-                    const vf8 t5_1 = d1_1 * vsplat(4.0f) + d2_1 * vsplat(4.0f) + d3_1 * vsplat(8.0f) + d4_1 * vsplat(8.0f) + d5_1 + d6_1 + d7_1 * vsplat(21.0f);
-                    const vf8 t5_2 = d1_2 * vsplat(4.0f) + d2_2 * vsplat(4.0f) + d3_2 * vsplat(8.0f) + d4_2 * vsplat(8.0f) + d5_2 + d6_2 + d7_2 * vsplat(21.0f);
-                    const vf8 t5_3 = d1_3 * vsplat(4.0f) + d2_3 * vsplat(4.0f) + d3_3 * vsplat(8.0f) + d4_3 * vsplat(8.0f) + d5_3 + d6_3 + d7_3 * vsplat(21.0f);
-                    const vf8 t5_4 = d1_4 * vsplat(4.0f) + d2_4 * vsplat(4.0f) + d3_4 * vsplat(8.0f) + d4_4 * vsplat(8.0f) + d5_4 + d6_4 + d7_4 * vsplat(21.0f);
-                    const vf8 t5_5 = d1_5 * vsplat(4.0f) + d2_5 * vsplat(4.0f) + d3_5 * vsplat(8.0f) + d4_5 * vsplat(8.0f) + d5_5 + d6_5 + d7_5 * vsplat(21.0f);
-                    const vf8 t5_6 = d1_6 * vsplat(4.0f) + d2_6 * vsplat(4.0f) + d3_6 * vsplat(8.0f) + d4_6 * vsplat(8.0f) + d5_6 + d6_6 + d7_6 * vsplat(21.0f);
-                    const vf8 t5_7 = d1_7 * vsplat(4.0f) + d2_7 * vsplat(4.0f) + d3_7 * vsplat(8.0f) + d4_7 * vsplat(8.0f) + d5_7 + d6_7 + d7_7 * vsplat(21.0f);
-                    const vf8 t6_0 = -d0_0 * vsplat(4.0f) + d1_0 * vsplat(4.0f) - d2_0 * vsplat(4.0f) + d3_0 * vsplat(4.0f) - d4_0 * vsplat(4.0f) + d5_0 * vsplat(2.0f) - d6_0 * vsplat(2.0f);
-                    const vf8 t6_1 = -d0_1 * vsplat(4.0f) + d1_1 * vsplat(4.0f) - d2_1 * vsplat(4.0f) + d3_1 * vsplat(4.0f) - d4_1 * vsplat(4.0f) + d5_1 * vsplat(2.0f) - d6_1 * vsplat(2.0f);
-                    const vf8 t6_2 = -d0_2 * vsplat(4.0f) + d1_2 * vsplat(4.0f) - d2_2 * vsplat(4.0f) + d3_2 * vsplat(4.0f) - d4_2 * vsplat(4.0f) + d5_2 * vsplat(2.0f) - d6_2 * vsplat(2.0f);
-                    const vf8 t6_3 = -d0_3 * vsplat(4.0f) + d1_3 * vsplat(4.0f) - d2_3 * vsplat(4.0f) + d3_3 * vsplat(4.0f) - d4_3 * vsplat(4.0f) + d5_3 * vsplat(2.0f) - d6_3 * vsplat(2.0f);
-                    const vf8 t6_4 = -d0_4 * vsplat(4.0f) + d1_4 * vsplat(4.0f) - d2_4 * vsplat(4.0f) + d3_4 * vsplat(4.0f) - d4_4 * vsplat(4.0f) + d5_4 * vsplat(2.0f) - d6_4 * vsplat(2.0f);
-                    const vf8 t6_5 = -d0_5 * vsplat(4.0f) + d1_5 * vsplat(4.0f) - d2_5 * vsplat(4.0f) + d3_5 * vsplat(4.0f) - d4_5 * vsplat(4.0f) + d5_5 * vsplat(2.0f) - d6_5 * vsplat(2.0f);
-                    const vf8 t6_6 = -d0_6 * vsplat(4.0f) + d1_6 * vsplat(4.0f) - d2_6 * vsplat(4.0f) + d3_6 * vsplat(4.0f) - d4_6 * vsplat(4.0f) + d5_6 * vsplat(2.0f) - d6_6 * vsplat(2.0f);
-                    const vf8 t6_7 = -d0_7 * vsplat(4.0f) + d1_7 * vsplat(4.0f) - d2_7 * vsplat(4.0f) + d3_7 * vsplat(4.0f) - d4_7 * vsplat(4.0f) + d5_7 * vsplat(2.0f) - d6_7 * vsplat(2.0f);
-                    const vf8 t7_0 = -d7_0 * vsplat(4.0f);
-                    const vf8 t7_1 = -d7_1 * vsplat(4.0f);
-                    const vf8 t7_2 = -d7_2 * vsplat(4.0f);
-                    const vf8 t7_3 = -d7_3 * vsplat(4.0f);
-                    const vf8 t7_4 = -d7_4 * vsplat(4.0f);
-                    const vf8 t7_5 = -d7_5 * vsplat(4.0f);
-                    const vf8 t7_6 = -d7_6 * vsplat(4.0f);
-                    const vf8 t7_7 = -d7_7 * vsplat(4.0f);
-                    const vf8 g0_0 = t0_0 * vsplat(4.0f);
-                    const vf8 g0_1 = t0_1 * vsplat(4.0f) + t0_2 * vsplat(4.0f) + t0_3 * vsplat(2.0f) + t0_4 * vsplat(2.0f) + t0_5 * vsplat(4.0f) + t0_6 * vsplat(4.0f) + t0_7 * vsplat(4.0f);
-                    const vf8 g0_2 = -t0_0 * vsplat(21.0f) + t0_1 * vsplat(4.0f) - t0_2 * vsplat(4.0f) + t0_3 - t0_4 + t0_5 * vsplat(8.0f) - t0_6 * vsplat(8.0f);
-                    const vf8 g0_3 = -t0_1 * vsplat(17.0f) - t0_2 * vsplat(17.0f) - t0_3 * vsplat(10.0f) - t0_4 * vsplat(10.0f) - t0_5 * vsplat(5.0f) - t0_6 * vsplat(5.0f) - t0_7 * vsplat(21.0f);
-                    const vf8 g0_4 = t0_0 * vsplat(21.0f) - t0_1 * vsplat(17.0f) + t0_2 * vsplat(17.0f) - t0_3 * vsplat(5.0f) + t0_4 * vsplat(5.0f) - t0_5 * vsplat(10.0f) + t0_6 * vsplat(10.0f);
-                    const vf8 g0_5 = t0_1 * vsplat(4.0f) + t0_2 * vsplat(4.0f) + t0_3 * vsplat(8.0f) + t0_4 * vsplat(8.0f) + t0_5 + t0_6 + t0_7 * vsplat(21.0f);
-                    const vf8 g0_6 = -t0_0 * vsplat(4.0f) + t0_1 * vsplat(4.0f) - t0_2 * vsplat(4.0f) + t0_3 * vsplat(4.0f) - t0_4 * vsplat(4.0f) + t0_5 * vsplat(2.0f) - t0_6 * vsplat(2.0f);
-                    const vf8 g0_7 = -t0_7 * vsplat(4.0f);
-                    const vf8 g1_0 = t1_0 * vsplat(4.0f);
-                    const vf8 g1_1 = t1_1 * vsplat(4.0f) + t1_2 * vsplat(4.0f) + t1_3 * vsplat(2.0f) + t1_4 * vsplat(2.0f) + t1_5 * vsplat(4.0f) + t1_6 * vsplat(4.0f) + t1_7 * vsplat(4.0f);
-                    const vf8 g1_2 = -t1_0 * vsplat(21.0f) + t1_1 * vsplat(4.0f) - t1_2 * vsplat(4.0f) + t1_3 - t1_4 + t1_5 * vsplat(8.0f) - t1_6 * vsplat(8.0f);
-                    const vf8 g1_3 = -t1_1 * vsplat(17.0f) - t1_2 * vsplat(17.0f) - t1_3 * vsplat(10.0f) - t1_4 * vsplat(10.0f) - t1_5 * vsplat(5.0f) - t1_6 * vsplat(5.0f) - t1_7 * vsplat(21.0f);
-                    const vf8 g1_4 = t1_0 * vsplat(21.0f) - t1_1 * vsplat(17.0f) + t1_2 * vsplat(17.0f) - t1_3 * vsplat(5.0f) + t1_4 * vsplat(5.0f) - t1_5 * vsplat(10.0f) + t1_6 * vsplat(10.0f);
-                    const vf8 g1_5 = t1_1 * vsplat(4.0f) + t1_2 * vsplat(4.0f) + t1_3 * vsplat(8.0f) + t1_4 * vsplat(8.0f) + t1_5 + t1_6 + t1_7 * vsplat(21.0f);
-                    const vf8 g1_6 = -t1_0 * vsplat(4.0f) + t1_1 * vsplat(4.0f) - t1_2 * vsplat(4.0f) + t1_3 * vsplat(4.0f) - t1_4 * vsplat(4.0f) + t1_5 * vsplat(2.0f) - t1_6 * vsplat(2.0f);
-                    const vf8 g1_7 = -t1_7 * vsplat(4.0f);
-                    const vf8 g2_0 = t2_0 * vsplat(4.0f);
-                    const vf8 g2_1 = t2_1 * vsplat(4.0f) + t2_2 * vsplat(4.0f) + t2_3 * vsplat(2.0f) + t2_4 * vsplat(2.0f) + t2_5 * vsplat(4.0f) + t2_6 * vsplat(4.0f) + t2_7 * vsplat(4.0f);
-                    const vf8 g2_2 = -t2_0 * vsplat(21.0f) + t2_1 * vsplat(4.0f) - t2_2 * vsplat(4.0f) + t2_3 - t2_4 + t2_5 * vsplat(8.0f) - t2_6 * vsplat(8.0f);
-                    const vf8 g2_3 = -t2_1 * vsplat(17.0f) - t2_2 * vsplat(17.0f) - t2_3 * vsplat(10.0f) - t2_4 * vsplat(10.0f) - t2_5 * vsplat(5.0f) - t2_6 * vsplat(5.0f) - t2_7 * vsplat(21.0f);
-                    const vf8 g2_4 = t2_0 * vsplat(21.0f) - t2_1 * vsplat(17.0f) + t2_2 * vsplat(17.0f) - t2_3 * vsplat(5.0f) + t2_4 * vsplat(5.0f) - t2_5 * vsplat(10.0f) + t2_6 * vsplat(10.0f);
-                    const vf8 g2_5 = t2_1 * vsplat(4.0f) + t2_2 * vsplat(4.0f) + t2_3 * vsplat(8.0f) + t2_4 * vsplat(8.0f) + t2_5 + t2_6 + t2_7 * vsplat(21.0f);
-                    const vf8 g2_6 = -t2_0 * vsplat(4.0f) + t2_1 * vsplat(4.0f) - t2_2 * vsplat(4.0f) + t2_3 * vsplat(4.0f) - t2_4 * vsplat(4.0f) + t2_5 * vsplat(2.0f) - t2_6 * vsplat(2.0f);
-                    const vf8 g2_7 = -t2_7 * vsplat(4.0f);
-                    const vf8 g3_0 = t3_0 * vsplat(4.0f);
-                    const vf8 g3_1 = t3_1 * vsplat(4.0f) + t3_2 * vsplat(4.0f) + t3_3 * vsplat(2.0f) + t3_4 * vsplat(2.0f) + t3_5 * vsplat(4.0f) + t3_6 * vsplat(4.0f) + t3_7 * vsplat(4.0f);
-                    const vf8 g3_2 = -t3_0 * vsplat(21.0f) + t3_1 * vsplat(4.0f) - t3_2 * vsplat(4.0f) + t3_3 - t3_4 + t3_5 * vsplat(8.0f) - t3_6 * vsplat(8.0f);
-                    const vf8 g3_3 = -t3_1 * vsplat(17.0f) - t3_2 * vsplat(17.0f) - t3_3 * vsplat(10.0f) - t3_4 * vsplat(10.0f) - t3_5 * vsplat(5.0f) - t3_6 * vsplat(5.0f) - t3_7 * vsplat(21.0f);
-                    const vf8 g3_4 = t3_0 * vsplat(21.0f) - t3_1 * vsplat(17.0f) + t3_2 * vsplat(17.0f) - t3_3 * vsplat(5.0f) + t3_4 * vsplat(5.0f) - t3_5 * vsplat(10.0f) + t3_6 * vsplat(10.0f);
-                    const vf8 g3_5 = t3_1 * vsplat(4.0f) + t3_2 * vsplat(4.0f) + t3_3 * vsplat(8.0f) + t3_4 * vsplat(8.0f) + t3_5 + t3_6 + t3_7 * vsplat(21.0f);
-                    const vf8 g3_6 = -t3_0 * vsplat(4.0f) + t3_1 * vsplat(4.0f) - t3_2 * vsplat(4.0f) + t3_3 * vsplat(4.0f) - t3_4 * vsplat(4.0f) + t3_5 * vsplat(2.0f) - t3_6 * vsplat(2.0f);
-                    const vf8 g3_7 = -t3_7 * vsplat(4.0f);
-                    const vf8 g4_0 = t4_0 * vsplat(4.0f);
-                    const vf8 g4_1 = t4_1 * vsplat(4.0f) + t4_2 * vsplat(4.0f) + t4_3 * vsplat(2.0f) + t4_4 * vsplat(2.0f) + t4_5 * vsplat(4.0f) + t4_6 * vsplat(4.0f) + t4_7 * vsplat(4.0f);
-                    const vf8 g4_2 = -t4_0 * vsplat(21.0f) + t4_1 * vsplat(4.0f) - t4_2 * vsplat(4.0f) + t4_3 - t4_4 + t4_5 * vsplat(8.0f) - t4_6 * vsplat(8.0f);
-                    const vf8 g4_3 = -t4_1 * vsplat(17.0f) - t4_2 * vsplat(17.0f) - t4_3 * vsplat(10.0f) - t4_4 * vsplat(10.0f) - t4_5 * vsplat(5.0f) - t4_6 * vsplat(5.0f) - t4_7 * vsplat(21.0f);
-                    const vf8 g4_4 = t4_0 * vsplat(21.0f) - t4_1 * vsplat(17.0f) + t4_2 * vsplat(17.0f) - t4_3 * vsplat(5.0f) + t4_4 * vsplat(5.0f) - t4_5 * vsplat(10.0f) + t4_6 * vsplat(10.0f);
-                    const vf8 g4_5 = t4_1 * vsplat(4.0f) + t4_2 * vsplat(4.0f) + t4_3 * vsplat(8.0f) + t4_4 * vsplat(8.0f) + t4_5 + t4_6 + t4_7 * vsplat(21.0f);
-                    const vf8 g4_6 = -t4_0 * vsplat(4.0f) + t4_1 * vsplat(4.0f) - t4_2 * vsplat(4.0f) + t4_3 * vsplat(4.0f) - t4_4 * vsplat(4.0f) + t4_5 * vsplat(2.0f) - t4_6 * vsplat(2.0f);
-                    const vf8 g4_7 = -t4_7 * vsplat(4.0f);
-                    const vf8 g5_0 = t5_0 * vsplat(4.0f);
-                    const vf8 g5_1 = t5_1 * vsplat(4.0f) + t5_2 * vsplat(4.0f) + t5_3 * vsplat(2.0f) + t5_4 * vsplat(2.0f) + t5_5 * vsplat(4.0f) + t5_6 * vsplat(4.0f) + t5_7 * vsplat(4.0f);
-                    const vf8 g5_2 = -t5_0 * vsplat(21.0f) + t5_1 * vsplat(4.0f) - t5_2 * vsplat(4.0f) + t5_3 - t5_4 + t5_5 * vsplat(8.0f) - t5_6 * vsplat(8.0f);
-                    const vf8 g5_3 = -t5_1 * vsplat(17.0f) - t5_2 * vsplat(17.0f) - t5_3 * vsplat(10.0f) - t5_4 * vsplat(10.0f) - t5_5 * vsplat(5.0f) - t5_6 * vsplat(5.0f) - t5_7 * vsplat(21.0f);
-                    const vf8 g5_4 = t5_0 * vsplat(21.0f) - t5_1 * vsplat(17.0f) + t5_2 * vsplat(17.0f) - t5_3 * vsplat(5.0f) + t5_4 * vsplat(5.0f) - t5_5 * vsplat(10.0f) + t5_6 * vsplat(10.0f);
-                    const vf8 g5_5 = t5_1 * vsplat(4.0f) + t5_2 * vsplat(4.0f) + t5_3 * vsplat(8.0f) + t5_4 * vsplat(8.0f) + t5_5 + t5_6 + t5_7 * vsplat(21.0f);
-                    const vf8 g5_6 = -t5_0 * vsplat(4.0f) + t5_1 * vsplat(4.0f) - t5_2 * vsplat(4.0f) + t5_3 * vsplat(4.0f) - t5_4 * vsplat(4.0f) + t5_5 * vsplat(2.0f) - t5_6 * vsplat(2.0f);
-                    const vf8 g5_7 = -t5_7 * vsplat(4.0f);
-                    const vf8 g6_0 = t6_0 * vsplat(4.0f);
-                    const vf8 g6_1 = t6_1 * vsplat(4.0f) + t6_2 * vsplat(4.0f) + t6_3 * vsplat(2.0f) + t6_4 * vsplat(2.0f) + t6_5 * vsplat(4.0f) + t6_6 * vsplat(4.0f) + t6_7 * vsplat(4.0f);
-                    const vf8 g6_2 = -t6_0 * vsplat(21.0f) + t6_1 * vsplat(4.0f) - t6_2 * vsplat(4.0f) + t6_3 - t6_4 + t6_5 * vsplat(8.0f) - t6_6 * vsplat(8.0f);
-                    const vf8 g6_3 = -t6_1 * vsplat(17.0f) - t6_2 * vsplat(17.0f) - t6_3 * vsplat(10.0f) - t6_4 * vsplat(10.0f) - t6_5 * vsplat(5.0f) - t6_6 * vsplat(5.0f) - t6_7 * vsplat(21.0f);
-                    const vf8 g6_4 = t6_0 * vsplat(21.0f) - t6_1 * vsplat(17.0f) + t6_2 * vsplat(17.0f) - t6_3 * vsplat(5.0f) + t6_4 * vsplat(5.0f) - t6_5 * vsplat(10.0f) + t6_6 * vsplat(10.0f);
-                    const vf8 g6_5 = t6_1 * vsplat(4.0f) + t6_2 * vsplat(4.0f) + t6_3 * vsplat(8.0f) + t6_4 * vsplat(8.0f) + t6_5 + t6_6 + t6_7 * vsplat(21.0f);
-                    const vf8 g6_6 = -t6_0 * vsplat(4.0f) + t6_1 * vsplat(4.0f) - t6_2 * vsplat(4.0f) + t6_3 * vsplat(4.0f) - t6_4 * vsplat(4.0f) + t6_5 * vsplat(2.0f) - t6_6 * vsplat(2.0f);
-                    const vf8 g6_7 = -t6_7 * vsplat(4.0f);
-                    const vf8 g7_0 = t7_0 * vsplat(4.0f);
-                    const vf8 g7_1 = t7_1 * vsplat(4.0f) + t7_2 * vsplat(4.0f) + t7_3 * vsplat(2.0f) + t7_4 * vsplat(2.0f) + t7_5 * vsplat(4.0f) + t7_6 * vsplat(4.0f) + t7_7 * vsplat(4.0f);
-                    const vf8 g7_2 = -t7_0 * vsplat(21.0f) + t7_1 * vsplat(4.0f) - t7_2 * vsplat(4.0f) + t7_3 - t7_4 + t7_5 * vsplat(8.0f) - t7_6 * vsplat(8.0f);
-                    const vf8 g7_3 = -t7_1 * vsplat(17.0f) - t7_2 * vsplat(17.0f) - t7_3 * vsplat(10.0f) - t7_4 * vsplat(10.0f) - t7_5 * vsplat(5.0f) - t7_6 * vsplat(5.0f) - t7_7 * vsplat(21.0f);
-                    const vf8 g7_4 = t7_0 * vsplat(21.0f) - t7_1 * vsplat(17.0f) + t7_2 * vsplat(17.0f) - t7_3 * vsplat(5.0f) + t7_4 * vsplat(5.0f) - t7_5 * vsplat(10.0f) + t7_6 * vsplat(10.0f);
-                    const vf8 g7_5 = t7_1 * vsplat(4.0f) + t7_2 * vsplat(4.0f) + t7_3 * vsplat(8.0f) + t7_4 * vsplat(8.0f) + t7_5 + t7_6 + t7_7 * vsplat(21.0f);
-                    const vf8 g7_6 = -t7_0 * vsplat(4.0f) + t7_1 * vsplat(4.0f) - t7_2 * vsplat(4.0f) + t7_3 * vsplat(4.0f) - t7_4 * vsplat(4.0f) + t7_5 * vsplat(2.0f) - t7_6 * vsplat(2.0f);
-                    const vf8 g7_7 = -t7_7 * vsplat(4.0f);
-                    vstore(img + 0, vload(img + 0) + g0_0);
-                    vstore(img + 32, vload(img + 32) + g0_1);
-                    vstore(img + 64, vload(img + 64) + g0_2);
-                    vstore(img + 96, vload(img + 96) + g0_3);
-                    vstore(img + 128, vload(img + 128) + g0_4);
-                    vstore(img + 160, vload(img + 160) + g0_5);
-                    vstore(img + 192, vload(img + 192) + g0_6);
-                    vstore(img + 224, vload(img + 224) + g0_7);
-                    vstore(img + 640, vload(img + 640) + g1_0);
-                    vstore(img + 672, vload(img + 672) + g1_1);
-                    vstore(img + 704, vload(img + 704) + g1_2);
-                    vstore(img + 736, vload(img + 736) + g1_3);
-                    vstore(img + 768, vload(img + 768) + g1_4);
-                    vstore(img + 800, vload(img + 800) + g1_5);
-                    vstore(img + 832, vload(img + 832) + g1_6);
-                    vstore(img + 864, vload(img + 864) + g1_7);
-                    vstore(img + 1280, vload(img + 1280) + g2_0);
-                    vstore(img + 1312, vload(img + 1312) + g2_1);
-                    vstore(img + 1344, vload(img + 1344) + g2_2);
-                    vstore(img + 1376, vload(img + 1376) + g2_3);
-                    vstore(img + 1408, vload(img + 1408) + g2_4);
-                    vstore(img + 1440, vload(img + 1440) + g2_5);
-                    vstore(img + 1472, vload(img + 1472) + g2_6);
-                    vstore(img + 1504, vload(img + 1504) + g2_7);
-                    vstore(img + 1920, vload(img + 1920) + g3_0);
-                    vstore(img + 1952, vload(img + 1952) + g3_1);
-                    vstore(img + 1984, vload(img + 1984) + g3_2);
-                    vstore(img + 2016, vload(img + 2016) + g3_3);
-                    vstore(img + 2048, vload(img + 2048) + g3_4);
-                    vstore(img + 2080, vload(img + 2080) + g3_5);
-                    vstore(img + 2112, vload(img + 2112) + g3_6);
-                    vstore(img + 2144, vload(img + 2144) + g3_7);
-                    vstore(img + 2560, vload(img + 2560) + g4_0);
-                    vstore(img + 2592, vload(img + 2592) + g4_1);
-                    vstore(img + 2624, vload(img + 2624) + g4_2);
-                    vstore(img + 2656, vload(img + 2656) + g4_3);
-                    vstore(img + 2688, vload(img + 2688) + g4_4);
-                    vstore(img + 2720, vload(img + 2720) + g4_5);
-                    vstore(img + 2752, vload(img + 2752) + g4_6);
-                    vstore(img + 2784, vload(img + 2784) + g4_7);
-                    vstore(img + 3200, vload(img + 3200) + g5_0);
-                    vstore(img + 3232, vload(img + 3232) + g5_1);
-                    vstore(img + 3264, vload(img + 3264) + g5_2);
-                    vstore(img + 3296, vload(img + 3296) + g5_3);
-                    vstore(img + 3328, vload(img + 3328) + g5_4);
-                    vstore(img + 3360, vload(img + 3360) + g5_5);
-                    vstore(img + 3392, vload(img + 3392) + g5_6);
-                    vstore(img + 3424, vload(img + 3424) + g5_7);
-                    vstore(img + 3840, vload(img + 3840) + g6_0);
-                    vstore(img + 3872, vload(img + 3872) + g6_1);
-                    vstore(img + 3904, vload(img + 3904) + g6_2);
-                    vstore(img + 3936, vload(img + 3936) + g6_3);
-                    vstore(img + 3968, vload(img + 3968) + g6_4);
-                    vstore(img + 4000, vload(img + 4000) + g6_5);
-                    vstore(img + 4032, vload(img + 4032) + g6_6);
-                    vstore(img + 4064, vload(img + 4064) + g6_7);
-                    vstore(img + 4480, vload(img + 4480) + g7_0);
-                    vstore(img + 4512, vload(img + 4512) + g7_1);
-                    vstore(img + 4544, vload(img + 4544) + g7_2);
-                    vstore(img + 4576, vload(img + 4576) + g7_3);
-                    vstore(img + 4608, vload(img + 4608) + g7_4);
-                    vstore(img + 4640, vload(img + 4640) + g7_5);
-                    vstore(img + 4672, vload(img + 4672) + g7_6);
-                    vstore(img + 4704, vload(img + 4704) + g7_7);
+                    const float *restrict wt = wv + (ty * TILES_W + tx) * 32 + cb;
+                    float *restrict img = dsrc + (ty * M * PAD_W + tx * M) * 32 + cb;
+                    vf8 t[ALPHA][ALPHA];
+                    int a, b, k;
+                    #pragma GCC unroll 8
+                    for (a = 0; a < ALPHA; a++) {
+                        #pragma GCC unroll 8
+                        for (b = 0; b < ALPHA; b++) {
+                            vf8 acc = vsplat(-0.0f);   /* x + -0 is x: no add */
+                            #pragma GCC unroll 8
+                            for (k = 0; k < ALPHA; k++) {
+                                if (bt[k][a] != 0.0f) {
+                                    acc += vsplat(bt[k][a]) * vload(wt + (k * ALPHA + b) * TILES * 32);
+                                }
+                            }
+                            t[a][b] = acc;
+                        }
+                    }
+                    #pragma GCC unroll 8
+                    for (a = 0; a < ALPHA; a++) {
+                        #pragma GCC unroll 8
+                        for (b = 0; b < ALPHA; b++) {
+                            vf8 acc = vsplat(-0.0f);   /* x + -0 is x: no add */
+                            #pragma GCC unroll 8
+                            for (k = 0; k < ALPHA; k++) {
+                                if (bt[k][b] != 0.0f) {
+                                    acc += vsplat(bt[k][b]) * t[a][k];
+                                }
+                            }
+                            vstore(img + (a * PAD_W + b) * 32, vload(img + (a * PAD_W + b) * 32) + acc);
+                        }
+                    }
                 }
             }
         }
