@@ -83,7 +83,7 @@ help:
 	@echo "make regen           regenerate generated/ from specs/"
 	@echo "make export MODEL=x  standalone inference file build/x/x.c from x.ckpt (WEIGHTS=)"
 	@echo "make bench           benchmark the seed models (see bench/)"
-	@echo "make fuzz            run the spec-parser fuzzer for FUZZ_SECONDS (60)"
+	@echo "make fuzz            run every fuzz harness tests/fuzz/fuzz_*.c for FUZZ_SECONDS (60) each"
 
 # ---- dependencies -----------------------------------------------------------
 deps:
@@ -193,6 +193,7 @@ test: deps
 	$(MAKE) BUILD=build/asan BIN=build/asan/bin SAN=1 OPT='-O1 -g' unit-tests
 	sh tests/run.sh
 
+# Every harness tests/fuzz/fuzz_NAME.c (convention: tests/fuzz/harnesses.sh).
 FUZZ_SECONDS ?= 60
 fuzz: build
 	sh tests/fuzz/run.sh $(FUZZ_SECONDS)
