@@ -76,11 +76,17 @@ first_piece "$W/k.ckpt" || bad "SIGKILL: the first piece failed"
 mkfifo "$W/k.ckpt.tmp"
 $T --resume "$W/k.ckpt" --quiet &
 trainer=$!
+# shellcheck disable=SC2217 # the reader only holds the FIFO open
 sleep 600 <"$W/k.ckpt.tmp" &
 reader=$!
 pids="$trainer $reader"
 # writing() is true once the trainer has the FIFO open.
-writing() { ls -l "/proc/$trainer/fd" 2>/dev/null | grep -q "k.ckpt.tmp"; }
+writing() {
+    for fd in "/proc/$trainer/fd/"*; do
+        [ "$(readlink "$fd" 2>/dev/null)" = "$W/k.ckpt.tmp" ] && return 0
+    done
+    return 1
+}
 i=0
 while ! writing && [ $i -lt 1000 ]; do sleep 0.01; i=$((i + 1)); done
 if writing; then

@@ -16,8 +16,8 @@ for name in $(fuzz_harnesses); do
     fi
     fuzz_build "$name" "$out/replay_$name" "${CC:-cc}" -fsanitize=address,undefined \
         tests/fuzz/replay_main.c || { echo "t_fuzz_replay: $name: does not build"; status=1; continue; }
-    # shellcheck disable=SC2046 # one path a word
     printf "t_fuzz_replay: %s: " "$name"
+    # shellcheck disable=SC2046 # one path a word
     if ! ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
          "$out/replay_$name" $(find "$corpus" -type f | sort) $(fuzz_field "$name" REPLAY); then
         echo "t_fuzz_replay: $name: FAIL"; status=1

@@ -5,8 +5,9 @@
 #   tests/fuzz/fuzz_NAME.sources  the sources it links, paths from the repository
 #                                 root (globs allowed; build/... files are made by
 #                                 make); a line "LIBS: -lyaml -lz" its libraries;
-#                                 an optional line "REPLAY: glob..." more inputs for
-#                                 the replay; '#' starts a comment
+#                                 optional lines "REPLAY: glob..." more inputs for
+#                                 the replay, "OPTIONS: -max_len=65536" more
+#                                 libFuzzer flags; '#' starts a comment
 #   tests/fuzz/corpus_NAME/       its seed corpus: small real files, regressions
 #   tests/fuzz/NAME.dict          an optional libFuzzer dictionary
 

@@ -19,9 +19,9 @@ for name in $(fuzz_harnesses); do
         failed="$failed $name(build)"
         continue
     fi
-    # shellcheck disable=SC2086 # $dict is one word or none
-    "$out/fuzz_$name" -max_total_time="$seconds" -timeout=10 $dict -artifact_prefix="$out/" \
-        "$out/corpus" "tests/fuzz/corpus_$name" || failed="$failed $name"
+    # shellcheck disable=SC2046,SC2086 # lists of words
+    "$out/fuzz_$name" -max_total_time="$seconds" -timeout=10 $dict $(fuzz_field "$name" OPTIONS) \
+        -artifact_prefix="$out/" "$out/corpus" "tests/fuzz/corpus_$name" || failed="$failed $name"
 done
 if [ -n "$failed" ]; then
     echo "fuzz: failed:$failed (inputs in build/fuzz/NAME/)"
