@@ -7,15 +7,17 @@
 #   tests/t_*.sh               script tests (golden, errors, e2e ...)
 # Each test's output goes to a file of its own and is printed whole, in the
 # order above, so the log reads the same whatever ran at the same time.
-# The longest tests (by the times of the last run, kept in build/test-times)
-# start first, so that none of them is left running alone at the end.
+# The longest tests (by the CPU seconds of the last run, kept in
+# build/test-times) start first, so that none is left running alone at the end.
 # A failing test does not stop the others.
 cd "$(dirname "$0")/.." || exit 2
 jobs=${TEST_JOBS:-2}
 times=build/test-times
 
 # run.sh --one DIR ID: runs task ID of DIR/tasks ("NAME COMMAND...") with
-# its output in DIR/ID.log, then writes "STATUS SECONDS" to DIR/ID.rc.
+# its output in DIR/ID.log, then writes "STATUS SECONDS CPU-SECONDS" to
+# DIR/ID.rc (CPU: user+sys of the test's processes, which, unlike the
+# seconds, hardly depend on what else the machine runs).
 if [ "$1" = --one ]; then
     dir=$2 id=$3
     # shellcheck disable=SC2046 # the task line is words
@@ -30,8 +32,14 @@ if [ "$1" = --one ]; then
     rc=$?
     # a signal interrupts the first wait; the second collects the status
     kill -0 $child 2>/dev/null && { wait $child; rc=$?; }
+    # The second line of `times` (run here: a subshell has no children):
+    # "XmY.YYs XmY.YYs", the user and sys time of the children.
+    times >"$dir/$id.times"
+    cpu=$(awk 'NR == 2 { split($1, u, /[ms]/); split($2, s, /[ms]/)
+                         printf "%d", u[1] * 60 + u[2] + s[1] * 60 + s[2] + 0.5 }' "$dir/$id.times")
     # (DIR is gone when the suite was stopped)
-    { echo "$rc $(( $(date +%s) - start ))" >"$dir/$id.tmp" && mv "$dir/$id.tmp" "$dir/$id.rc"; } 2>/dev/null
+    { echo "$rc $(( $(date +%s) - start )) $cpu" >"$dir/$id.tmp" &&
+      mv "$dir/$id.tmp" "$dir/$id.rc"; } 2>/dev/null
     exit 0
 fi
 
@@ -61,7 +69,8 @@ for t in tests/t_*.sh; do
     [ -f "$t" ] && add "$(basename "$t" .sh)" sh "$t"
 done
 
-# Longest first: the last run's seconds, or 0 for a test new since then.
+# Longest first: the last run's CPU seconds, 0 for a test new since then
+# (with no earlier run, the order above: the codegen suite starts first).
 i=0
 while read -r name _; do
     i=$((i + 1))
@@ -80,15 +89,15 @@ while read -r name _; do
         kill -0 "$pool" 2>/dev/null || [ -f "$dir/$i.rc" ] || { echo "run.sh: the pool stopped"; exit 2; }
         sleep 0.5
     done
-    read -r rc secs <"$dir/$i.rc"
+    read -r rc secs cpu <"$dir/$i.rc"
     cat "$dir/$i.log"
     if [ "$rc" -eq 0 ]; then
         passed=$((passed + 1)); r=ok
     else
         failed=$((failed + 1)); r=FAIL; failures="$failures $name"
     fi
-    echo "== $name: $r (${secs}s)"
-    echo "$name $secs" >>"$dir/times"
+    echo "== $name: $r (${secs}s, CPU ${cpu}s)"
+    echo "$name $cpu" >>"$dir/times"
 done <"$dir/tasks"
 wait "$pool"
 pool=""
