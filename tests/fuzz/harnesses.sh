@@ -59,6 +59,6 @@ fuzz_build() {
     mkdir -p "$(dirname "$output")" || return 1
     # shellcheck disable=SC2046,SC2086 # lists of words
     "$fuzz_cc" -g -O1 -std=c11 -D_GNU_SOURCE -fno-omit-frame-pointer -fno-sanitize-recover=all \
-        -Icompiler -Iruntime -Ibuild/gen $(fuzz_pkg_cflags) -DCONVC_VERSION='"fuzz"' \
+        -Icompiler -Iruntime -Itests -Ibuild/gen $(fuzz_pkg_cflags) -DCONVC_VERSION='"fuzz"' \
         "$@" -o "$output" "tests/fuzz/fuzz_$name.c" $sources $libs
 }
