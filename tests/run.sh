@@ -55,13 +55,14 @@ trap 'stop; rm -rf "$dir"' EXIT
 trap 'exit 130' INT TERM
 
 n=0
+: >"$dir/tasks"
 add() { n=$((n + 1)); echo "$*" >>"$dir/tasks"; }
 for t in build/tests/check_*; do
     [ -x "$t" ] && add "$(basename "$t")" "$t"
 done
-# Under ASan the codegen suite runs one compile of each model (CODEGEN_REDUCED):
-# its other variants recompile the same models to compare numerics, which the
-# normal build checks in full; the sanitizers find nothing more there.
+# Under ASan the codegen suite runs a reduced set (CODEGEN_REDUCED, see
+# tests/check_codegen.c): what it leaves out compiles the same generated code
+# again to check numerics, which the normal build does in full.
 for t in build/asan/tests/check_*; do
     [ -x "$t" ] && add "asan/$(basename "$t")" env CODEGEN_REDUCED=1 "$t"
 done
@@ -70,14 +71,14 @@ for t in tests/t_*.sh; do
 done
 
 # Longest first: the last run's CPU seconds, 0 for a test new since then
-# (with no earlier run, the order above: the codegen suite starts first).
+# (with no earlier run, the order above, which starts the codegen suite early).
 i=0
 while read -r name _; do
     i=$((i + 1))
     secs=$( [ -f "$times" ] && awk -v n="$name" '$1 == n { print $2 }' "$times")
     echo "${secs:-0} $i"
 done <"$dir/tasks" | sort -k1,1nr -k2,2n | cut -d' ' -f2 >"$dir/order"
-xargs -n 1 -P "$jobs" sh tests/run.sh --one "$dir" <"$dir/order" &
+xargs -r -n 1 -P "$jobs" sh tests/run.sh --one "$dir" <"$dir/order" &
 pool=$!
 
 passed=0; failed=0; failures=""
