@@ -62,8 +62,9 @@ else ifneq ($(MODEL),)
 SPEC := specs/$(MODEL).spec
 endif
 
-.PHONY: all help deps build models model export test unit-tests regen check-generated \
-        experiment experiments bench bench-deps fuzz clean
+.PHONY: all help deps build models model export test test-builds test-build-normal \
+        test-build-asan unit-tests regen check-generated experiment experiments bench \
+        bench-deps fuzz clean
 .DEFAULT_GOAL := all
 
 ifneq ($(MODEL),)
@@ -77,13 +78,14 @@ help:
 	@echo "make MODEL=cnn_k7    build the trainer build/cnn_k7/train for specs/cnn_k7.spec"
 	@echo "make SPEC=x.spec     build the trainer for a spec outside specs/"
 	@echo "make deps            install missing Debian packages (as root)"
-	@echo "make test            deps, build, then the whole test suite"
+	@echo "make test            deps, build (also with ASan+UBSan), then the whole test suite,"
+	@echo "                     two tests at a time (TEST_JOBS=2)"
 	@echo "make experiment      deps, build, run specs/kernel_size.yaml"
 	@echo "make experiments     run every experiment in specs/"
 	@echo "make regen           regenerate generated/ from specs/"
 	@echo "make export MODEL=x  standalone inference file build/x/x.c from x.ckpt (WEIGHTS=)"
 	@echo "make bench           benchmark the seed models (see bench/)"
-	@echo "make fuzz            run the spec-parser fuzzer for FUZZ_SECONDS (60)"
+	@echo "make fuzz            run every fuzz harness tests/fuzz/fuzz_*.c for FUZZ_SECONDS (60) each"
 
 # ---- dependencies -----------------------------------------------------------
 deps:
@@ -187,12 +189,21 @@ $(BUILD)/tests/%: tests/%.c $(BUILD)/libconvcc.a $(BUILD)/libconvc.a $(BUILD)/li
 unit-tests: build $(TESTS)
 
 # The whole suite: unit tests, golden and error tests, sanitizer pass,
-# fuzz-corpus replay, end-to-end training.  tests/run.sh prints the tally.
+# fuzz-corpus replay, end-to-end training.  The normal and the sanitizer
+# builds share two jobs (neither waits for the other's last link), then
+# tests/run.sh runs the tests two at a time and prints the tally.
+ASAN_BUILD := BUILD=build/asan BIN=build/asan/bin SAN=1 OPT='-O1 -g'
 test: deps
-	$(MAKE) build unit-tests
-	$(MAKE) BUILD=build/asan BIN=build/asan/bin SAN=1 OPT='-O1 -g' unit-tests
+	$(MAKE) -j2 test-builds
 	sh tests/run.sh
 
+test-builds: test-build-normal test-build-asan
+test-build-normal:
+	$(MAKE) build unit-tests
+test-build-asan:
+	$(MAKE) $(ASAN_BUILD) unit-tests
+
+# Every harness tests/fuzz/fuzz_NAME.c (convention: tests/fuzz/harnesses.sh).
 FUZZ_SECONDS ?= 60
 fuzz: build
 	sh tests/fuzz/run.sh $(FUZZ_SECONDS)

@@ -1,15 +1,27 @@
 #!/bin/sh
-# t_fuzz_replay.sh - replays the fuzz seed corpus, the error corpus and the
-# shipped specs through the fuzz harness, built with ASan+UBSan and leak
-# checking, so every input must be handled without a crash, undefined
-# behaviour or leak.  Uses a plain replay main: libFuzzer is not needed.
+# t_fuzz_replay.sh - replays the seed corpus of every fuzz harness (and the
+# inputs its .sources file names on a REPLAY: line) through the harness,
+# built with ASan+UBSan and leak checking, so every input must be handled
+# without a crash, undefined behaviour or leak.  Uses a plain replay main:
+# libFuzzer is not needed.  Harnesses are found by name (harnesses.sh).
 cd "$(dirname "$0")/.." || exit 2
-. tests/fuzz/sources.sh
+. tests/fuzz/harnesses.sh
 out=build/fuzz-replay
-mkdir -p "$out" || exit 2
-[ -f build/gen/parser.c ] && [ -f build/gen/lexer.c ] || make build/gen/parser.c build/gen/lexer.c || exit 2
-${CC:-cc} -g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=address,undefined -fno-sanitize-recover=all \
-    -fno-omit-frame-pointer -Icompiler -Iruntime -Ibuild/gen -DCONVC_VERSION='"replay"' \
-    -o "$out/replay" tests/fuzz/fuzz_spec.c tests/fuzz/replay_main.c $FUZZ_SOURCES || exit 1
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-    "$out/replay" tests/fuzz/corpus/* tests/errors/*.spec specs/*.spec
+status=0; count=0
+for name in $(fuzz_harnesses); do
+    count=$((count + 1))
+    corpus=tests/fuzz/corpus_$name
+    if [ ! -d "$corpus" ]; then
+        echo "t_fuzz_replay: $name: no $corpus"; status=1; continue
+    fi
+    fuzz_build "$name" "$out/replay_$name" "${CC:-cc}" -fsanitize=address,undefined \
+        tests/fuzz/replay_main.c || { echo "t_fuzz_replay: $name: does not build"; status=1; continue; }
+    printf "t_fuzz_replay: %s: " "$name"
+    # shellcheck disable=SC2046 # one path a word
+    if ! ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+         "$out/replay_$name" $(find "$corpus" -type f | sort) $(fuzz_field "$name" REPLAY); then
+        echo "t_fuzz_replay: $name: FAIL"; status=1
+    fi
+done
+[ $count -gt 0 ] || { echo "t_fuzz_replay: no harness in tests/fuzz/"; status=1; }
+exit $status

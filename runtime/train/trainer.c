@@ -801,6 +801,9 @@ int convc_trainer_main(const convc_model *m, int argc, char **argv)
 {
     const char *prog = argc > 0 ? argv[0] : "train";
     cv_flush_denormals();       /* the pool's workers do the same */
+    /* Past a file-size limit (ulimit -f) a write then fails with EFBIG and the
+     * error path removes the .tmp file, instead of SIGXFSZ killing us. */
+    signal(SIGXFSZ, SIG_IGN);
     if (m->abi != CONVC_MODEL_ABI) {
         fprintf(stderr, "%s: model '%s' was generated for model ABI %d, this runtime has %d; "
                 "regenerate it\n", prog, m->name, m->abi, CONVC_MODEL_ABI);
