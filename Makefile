@@ -35,7 +35,7 @@ DEB_PKGS := make gcc flex bison pkg-config libyaml-dev check zlib1g-dev libpng-d
             libcairo2-dev fonts-dejavu-core clang tcc dataset-fashion-mnist
 
 # ---- sources ----------------------------------------------------------------
-COMPILER_SRC := $(filter-out compiler/cli/main.c,$(wildcard compiler/*.c compiler/*/*.c))
+COMPILER_SRC := $(filter-out compiler/cli/main.c,$(wildcard compiler/*.c compiler/*/*.c compiler/*/*/*.c))
 RUNTIME_SRC  := $(filter-out %_main.c,$(wildcard runtime/*/*.c))
 FIXTURE_SRC  := $(wildcard tests/fixtures/*.c)
 TEST_SRC     := $(wildcard tests/check_*.c)

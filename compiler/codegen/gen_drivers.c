@@ -1,7 +1,8 @@
 /* gen_drivers.c - the model's forward and backward entry points: the loops
  * over samples that call the layer functions, the softmax and the
  * cross-entropy loss. */
-#include "codegen/gen_parts.h"
+#include "codegen/generate.h"
+#include "codegen/layer_emitter.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -10,19 +11,20 @@
 static void emit_call(gen_ctx *c, int i, int backward)
 {
     emitter *e = c->e;
+    const gen_layer_plan *p = &c->L->plan[i];
     char fname[128];
-    gen_sig s = gen_layer_sig(c, i, backward);
+    gen_sig s = gen_layer_sig(c, i, backward, GEN_BOTH);
     const char *what = backward ? "backward" : "forward";
-    if (backward ? !gen_has_backward(c, i) : !gen_has_forward(c, i))
+    if (backward ? !p->has_backward : !p->has_forward)
         return;
-    if (gen_layer(c, i)->kind == IR_DENSE) {
+    if (p->batched) {
         const char *M = c->mprefix;
-        emit_open(e, "for (s = 0; s < n; s += s + %d <= n ? %d : 1)", DENSE_GROUP, DENSE_GROUP);
+        emit_open(e, "for (s = 0; s < n; s += s + %d <= n ? %d : 1)", p->group, p->group);
         emit_line(e, "float *w = work + (size_t)s * %sWORK_PER_SAMPLE;", M);
         emit_line(e, "const float *xs = x + (size_t)s * %sIN_SIZE;", M);
         emit_line(e, "(void)xs;");
-        emit_open(e, "if (s + %d <= n)", DENSE_GROUP);
-        gen_fn_name(c, fname, sizeof fname, i, what, DENSE_GROUP);
+        emit_open(e, "if (s + %d <= n)", p->group);
+        gen_fn_name(c, fname, sizeof fname, i, what, p->group);
         emit_line(e, "%s(%s);", fname, s.call);
         emit_close(e, " else {");
         e->depth++;
@@ -34,6 +36,17 @@ static void emit_call(gen_ctx *c, int i, int backward)
         gen_fn_name(c, fname, sizeof fname, i, what, 0);
         emit_line(e, "%s(%s);", fname, s.call);
     }
+}
+
+/* Does any layer function take a dropout seed? */
+static int takes_seed(const gen_layout *L)
+{
+    int i, k;
+    for (i = 0; i < L->m->n_layers; i++)
+        for (k = 0; k < L->plan[i].fwd_args.n; k++)
+            if (L->plan[i].fwd_args.arg[k].kind == GEN_ARG_SEED)
+                return 1;
+    return 0;
 }
 
 /* Consecutive per-sample layers run sample by sample (their activations stay
@@ -55,10 +68,10 @@ static void emit_layer_range(gen_ctx *c, int backward)
         emit_open(e, "for (s = 0; s < n; s++)");
         emit_line(e, "float *w = work + (size_t)s * %sWORK_PER_SAMPLE;", M);
         emit_line(e, "const float *xs = x + (size_t)s * %sIN_SIZE;", M);
-        if (!backward && c->L->training && gen_has_dropout(c->L))
+        if (!backward && takes_seed(c->L)) {
             emit_line(e, "const uint64_t *seed = seeds ? seeds + s : NULL;");
-        if (!backward && c->L->training && gen_has_dropout(c->L))
             emit_line(e, "(void)seed;");
+        }
         emit_line(e, "(void)w;");
         emit_line(e, "(void)xs;");
         while (k < m->n_layers) {
@@ -82,33 +95,19 @@ static void emit_shared_ptr(gen_ctx *c)
     emit_line(c->e, "(void)shared;");
 }
 
-/* The once-per-call steps of Winograd conv layers (gen_winograd.c). */
-enum wino_step { WINO_FILTER, WINO_PREPARE, WINO_FINISH };
+enum per_call { BEFORE_FORWARD, BEFORE_BACKWARD, AFTER_BACKWARD };
 
-/* Calls of one step for every conv layer that has Winograd kernels. */
-static void emit_wino_calls(gen_ctx *c, enum wino_step step)
+/* The once-per-call steps of every layer that has them. */
+static void emit_per_call(gen_ctx *c, enum per_call when)
 {
-    static const char *const fn[] = { "wino_filter", "wino_prepare", "wino_finish" };
-    emitter *e = c->e;
-    const gen_layout *L = c->L;
-    const char *M = c->mprefix;
     int i;
-    for (i = 0; i < L->m->n_layers; i++) {
-        const gen_layer_plan *p = &L->plan[i];
-        char fname[128];
-        if (!gen_use_wino(c, i) || (L->const_kernels && step == WINO_FILTER))
-            continue;
-        gen_fn_name(c, fname, sizeof fname, i, fn[step], 0);
-        gen_pp(c, "#ifdef CONVC_VECTOR");
-        if (step == WINO_FILTER)
-            emit_line(e, "%s(params, shared + %s%s);", fname, M, L->buffers[p->wu].macro);
-        else if (step == WINO_PREPARE)
-            emit_line(e, "%s(shared + %s%s, shared + %s%s, shared + %s%s);", fname, M,
-                      L->buffers[p->wu].macro, M, L->buffers[p->wut].macro, M,
-                      L->buffers[p->wdu].macro);
-        else
-            emit_line(e, "%s(shared + %s%s, grads);", fname, M, L->buffers[p->wdu].macro);
-        gen_pp(c, "#endif");
+    for (i = 0; i < c->L->m->n_layers; i++) {
+        const gen_layer_emitter *em = gen_emitter_of(gen_layer(c, i)->kind);
+        void (*step)(gen_ctx *, int) = when == BEFORE_FORWARD    ? em->before_forward
+                                       : when == BEFORE_BACKWARD ? em->before_backward
+                                                                 : em->after_backward;
+        if (step)
+            step(c, i);
     }
 }
 
@@ -119,7 +118,7 @@ void gen_emit_drivers(gen_ctx *c)
     const ir_model *m = L->m;
     const gen_layer_plan *last = &L->plan[m->n_layers - 1];
     const char *R = c->restrict_kw, *M = c->mprefix;
-    int ncls = m->n_classes, s;
+    int ncls = m->n_classes;
     /* Where the head reads its scores: logits if the model ends in softmax. */
     const char *zbuf = L->buffers[last->logits >= 0 ? last->logits : last->out].macro;
 
@@ -129,7 +128,7 @@ void gen_emit_drivers(gen_ctx *c)
     emit_line(e, "int s;");
     emit_line(e, "(void)seeds;");
     emit_shared_ptr(c);
-    emit_wino_calls(c, WINO_FILTER);
+    emit_per_call(c, BEFORE_FORWARD);
     emit_layer_range(c, 0);
     /* Probabilities: a numerically stable softmax of the scores. */
     emit_open(e, "for (s = 0; s < n; s++)");
@@ -181,20 +180,9 @@ void gen_emit_drivers(gen_ctx *c)
     emit_line(e, "    dz[k] = (float)(exp(z[k] - top) / sum) - (k == labels[s] ? 1.0f : 0.0f);");
     emit_close(e, "");
     emit_shared_ptr(c);
-    for (s = 0; s < m->n_layers; s++) {
-        const gen_layer_plan *p = &L->plan[s];
-        char fname[128];
-        if (m->layers[s].kind != IR_CONV || p->din < 0 || !gen_use_vec(c, s) || !p->vec_dx)
-            continue;
-        /* once per call */
-        gen_fn_name(c, fname, sizeof fname, s, "flip_kernel", 0);
-        gen_pp(c, "#ifdef CONVC_VECTOR");
-        emit_line(e, "%s(params, shared + %s%s);", fname, M, L->buffers[p->kflip].macro);
-        gen_pp(c, "#endif");
-    }
-    emit_wino_calls(c, WINO_PREPARE);
+    emit_per_call(c, BEFORE_BACKWARD);
     emit_layer_range(c, 1);
-    emit_wino_calls(c, WINO_FINISH);
+    emit_per_call(c, AFTER_BACKWARD);
     emit_line(e, "return loss;");
     emit_close(e, "");
 }

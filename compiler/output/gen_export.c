@@ -14,7 +14,7 @@
 #include "output/gen_export_main.h"
 #include "codegen/gen_layout.h"
 #include "output/gen_model.h"
-#include "codegen/gen_parts.h"
+#include "codegen/generate.h"
 
 #ifndef CONVC_VERSION
 #define CONVC_VERSION "unknown"
@@ -276,11 +276,10 @@ char *gen_export_source(const ir_model *m, const char *weights, FILE *diag)
     c.prefix = pfx;
     c.mprefix = mpfx;
     c.restrict_kw = rkw;
-    c.vector = 1;
     gen_emit_offsets(&c);
     gen_emit_vector_prelude(&c);
     emit_weights(&e, &L, params, m->name);
-    gen_wino_emit_constants(&c, params);
+    gen_emit_constants(&c, params);
     gen_emit_layers(&c);
     gen_emit_drivers(&c);
     emit_api(&e, m, up);

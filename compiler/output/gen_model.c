@@ -7,7 +7,7 @@
 
 #include "codegen/emit.h"
 #include "codegen/gen_layout.h"
-#include "codegen/gen_parts.h"
+#include "codegen/generate.h"
 
 #ifndef CONVC_VERSION
 #define CONVC_VERSION "unknown"
@@ -153,18 +153,6 @@ static char *emit_header(const ir_model *m, const gen_layout *L)
     return e.text;
 }
 
-static const char *kind_word(ir_kind k)
-{
-    switch (k) {
-    case IR_CONV: return "conv";
-    case IR_POOL: return "pool";
-    case IR_FLATTEN: return "flatten";
-    case IR_DENSE: return "dense";
-    case IR_DROPOUT: return "dropout";
-    }
-    return "?";
-}
-
 static void emit_descriptor(emitter *e, const ir_model *m, const gen_layout *L)
 {
     int i;
@@ -185,7 +173,7 @@ static void emit_descriptor(emitter *e, const ir_model *m, const gen_layout *L)
     for (i = 0; i < m->n_layers; i++) {
         const ir_layer *l = &m->layers[i];
         lit = gen_string_literal(l->source ? l->source : "");
-        emit_line(e, "{ \"%s\", %s, %d, %d, %d, %s },", kind_word(l->kind), lit ? lit : "\"\"",
+        emit_line(e, "{ \"%s\", %s, %d, %d, %d, %s },", ir_kind_name(l->kind), lit ? lit : "\"\"",
                   l->out.h, l->out.w, l->out.c, L->buffers[L->plan[i].out].macro);
         free(lit);
     }
@@ -227,7 +215,6 @@ static char *emit_source(const ir_model *m, const gen_layout *L)
     c.prefix = "";
     c.mprefix = "";
     c.restrict_kw = "restrict";
-    c.vector = 1;
     emit_top_comment(&e, m, "model.c");
     emit_spec_quote(&e, m);
     emit_line(&e, "#include <math.h>");

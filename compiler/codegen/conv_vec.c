@@ -18,46 +18,10 @@
  * range (weight gradient) is clipped to the rows that hold data (12% of the
  * work of a 7x7 kernel on a 14x14 image).  The zero columns stay: a tile's
  * pixels share one loop over (kx, ci). */
-#include "codegen/gen_parts.h"
+#include "codegen/conv_vec.h"
 
 #include <stdio.h>
 #include <string.h>
-
-void gen_emit_vector_prelude(gen_ctx *c)
-{
-    emitter *e = c->e;
-    emit_banner(e, "vector kernels: GNU C vectors of 8 floats (GCC, clang)");
-    emit_raw(e, "#if (defined(__GNUC__) || defined(__clang__)) && !defined(__TINYC__) && "
-                "!defined(CONVC_NO_VECTOR)\n");
-    emit_raw(e, "#define CONVC_VECTOR 1\n");
-    /* Without AVX a vector takes two SSE or NEON registers, still about
-     * twice as fast as the plain loops; returning one from these static
-     * functions then draws a warning about the ABI, which concerns only
-     * calls between objects.  GCC reports it at the end of the translation
-     * unit, so the pragma stays in force to the end. */
-    emit_raw(e, "#if !defined(__AVX__)\n");
-    emit_raw(e, "#if defined(__clang__)\n");
-    emit_raw(e, "#pragma clang diagnostic ignored \"-Wunknown-warning-option\"\n");
-    emit_raw(e, "#endif\n");
-    emit_raw(e, "#pragma GCC diagnostic ignored \"-Wpsabi\"\n");
-    emit_raw(e, "#endif\n");
-    emit_line(e, "typedef float vf8 __attribute__((vector_size(32)));");
-    emit_blank(e);
-    emit_open_fn(e, "static inline __attribute__((unused)) vf8 vload(const float *p)");
-    emit_line(e, "vf8 v;");
-    emit_line(e, "memcpy(&v, p, sizeof v);");
-    emit_line(e, "return v;");
-    emit_close(e, "");
-    emit_blank(e);
-    emit_line(e, "/* a macro: a vector parameter would change the ABI without AVX */");
-    emit_line(e, "#define vstore(p, v) do { vf8 w_ = (v); memcpy((p), &w_, sizeof w_); } while (0)");
-    emit_blank(e);
-    emit_open_fn(e, "static inline __attribute__((unused)) vf8 vsplat(float s)");
-    emit_line(e, "vf8 v = { s, s, s, s, s, s, s, s };");
-    emit_line(e, "return v;");
-    emit_close(e, "");
-    emit_raw(e, "#endif\n");
-}
 
 gen_tile gen_tile_for(const gen_ctx *c, int n_cols)
 {
@@ -260,8 +224,9 @@ static void emit_wgrad_tiles(gen_ctx *c, const void *arg)
     emit_close(e, "");
 }
 
-void gen_conv_vec_forward(gen_ctx *c, const ir_layer *l)
+void gen_conv_vec_forward(gen_ctx *c, int i)
 {
+    const ir_layer *l = gen_layer(c, i);
     conv_tiles t;
     memset(&t, 0, sizeof t);
     t.dst = "out";
@@ -272,7 +237,7 @@ void gen_conv_vec_forward(gen_ctx *c, const ir_layer *l)
     t.ow = l->out.w;
     t.sh = l->sh;
     t.sw = l->sw;
-    t.src_w = l->in.w + l->pad_left + l->pad_right;
+    t.src_w = c->L->plan[i].pad_w;
     t.vlo = l->pad_top;
     t.vhi = l->pad_top + l->in.h;
     t.kh = l->kh;
@@ -282,8 +247,9 @@ void gen_conv_vec_forward(gen_ctx *c, const ir_layer *l)
     gen_emit_for_registers(c, emit_conv_tiles, &t);
 }
 
-void gen_conv_vec_wgrad(gen_ctx *c, const ir_layer *l)
+void gen_conv_vec_wgrad(gen_ctx *c, int i)
 {
+    const ir_layer *l = gen_layer(c, i);
     wgrad_tiles t;
     t.gk = "gkern";
     t.src = "src";
@@ -292,7 +258,7 @@ void gen_conv_vec_wgrad(gen_ctx *c, const ir_layer *l)
     t.ow = l->out.w;
     t.sh = l->sh;
     t.sw = l->sw;
-    t.src_w = l->in.w + l->pad_left + l->pad_right;
+    t.src_w = c->L->plan[i].pad_w;
     t.vlo = l->pad_top;
     t.vhi = l->pad_top + l->in.h;
     t.kh = l->kh;
@@ -305,17 +271,19 @@ void gen_conv_vec_wgrad(gen_ctx *c, const ir_layer *l)
 /* dX[y][x] = sum over (a, b) of D[y + pt + a][x + pl + b] . KF[a][b], with D
  * the output gradient padded by KH-1 rows and KW-1 columns on every side and
  * KF[a][b] = K[KH-1-a][KW-1-b] transposed to (Cout, Cin). */
-void gen_conv_vec_dx(gen_ctx *c, const ir_layer *l, const char *dzpad, const char *din)
+void gen_conv_vec_dx(gen_ctx *c, int i)
 {
     emitter *e = c->e;
+    const ir_layer *l = gen_layer(c, i);
+    const gen_layer_plan *p = &c->L->plan[i];
     conv_tiles t;
     char src[64];
-    int dw = l->out.w + 2 * (l->kw - 1);
-    emit_line(e, "float *%s dpz = w + %s%s;", c->restrict_kw, c->mprefix, dzpad);
-    emit_line(e, "float *%s din = w + %s%s;", c->restrict_kw, c->mprefix, din);
+    int dw = p->dzpad_w;
+    emit_line(e, "float *%s dpz = w + %s%s;", c->restrict_kw, c->mprefix, gen_buf(c, p->dzpad));
+    emit_line(e, "float *%s din = w + %s%s;", c->restrict_kw, c->mprefix, gen_buf(c, p->din));
     emit_line(e, "int y;");
     emit_line(e, "memset(dpz, 0, sizeof(float) * %lld);",
-              (long long)(l->out.h + 2 * (l->kh - 1)) * dw * l->filters);
+              (long long)c->L->buffers[p->dzpad].count);
     emit_open(e, "for (y = 0; y < %d; y++)", l->out.h);
     emit_line(e, "memcpy(dpz + (y + %d) * %d + %d, dz + y * %d, sizeof(float) * %d);",
               l->kh - 1, dw * l->filters, (l->kw - 1) * l->filters, l->out.w * l->filters,
@@ -342,10 +310,11 @@ void gen_conv_vec_dx(gen_ctx *c, const ir_layer *l, const char *dzpad, const cha
     gen_emit_for_registers(c, emit_conv_tiles, &t);
 }
 
-void gen_conv_flip_function(gen_ctx *c, const ir_layer *l, const char *fname,
-                            const char *kernel_macro)
+void gen_conv_flip_function(gen_ctx *c, int i, const char *fname)
 {
     emitter *e = c->e;
+    const ir_layer *l = gen_layer(c, i);
+    const char *kernel_macro = gen_ten(c, c->L->plan[i].kernel);
     const char *R = c->restrict_kw;
     emit_open_fn(e, "static void %s(const float *%s params, float *%s kflip)", fname, R, R);
     emit_line(e, "const float *%s kern = params + %s%s;", R, c->mprefix, kernel_macro);
