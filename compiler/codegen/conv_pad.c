@@ -5,21 +5,25 @@
 void gen_conv_emit_pad(gen_ctx *c, const ir_layer *l, int wp, long long count)
 {
     emitter *e = c->e;
-    int cin = l->in.c;
+    long long cin = l->in.c, row = (long long)l->in.w * cin;
+    char to[64], from[64];
     emit_line(e, "int y;");
     emit_line(e, "memset(src, 0, sizeof(float) * %lld);", count);
-    emit_open(e, "for (y = 0; y < %d; y++)", l->in.h);
-    emit_line(e, "memcpy(src + (y + %d) * %d + %d, in + y * %d, sizeof(float) * %d);",
-              l->pad_top, wp * cin, l->pad_left * cin, l->in.w * cin, l->in.w * cin);
+    gen_open_for(c, "y", 0, l->in.h, 1);
+    emit_line(e, "memcpy(src + %s, in + %s, sizeof(float) * %lld);",
+              GEN_SUM(to, (l->pad_top * wp + l->pad_left) * cin, { "y", wp * cin }),
+              GEN_SUM(from, 0, { "y", row }), row);
     emit_close(e, "");
 }
 
 void gen_conv_emit_unpad(gen_ctx *c, const ir_layer *l, int wp, const char *row)
 {
     emitter *e = c->e;
-    int cin = l->in.c;
-    emit_open(e, "for (%s = 0; %s < %d; %s++)", row, row, l->in.h, row);
-    emit_line(e, "memcpy(din + %s * %d, dsrc + (%s + %d) * %d + %d, sizeof(float) * %d);", row,
-              l->in.w * cin, row, l->pad_top, wp * cin, l->pad_left * cin, l->in.w * cin);
+    long long cin = l->in.c, width = (long long)l->in.w * cin;
+    char to[64], from[64];
+    gen_open_for(c, row, 0, l->in.h, 1);
+    emit_line(e, "memcpy(din + %s, dsrc + %s, sizeof(float) * %lld);",
+              GEN_SUM(to, 0, { row, width }),
+              GEN_SUM(from, (l->pad_top * wp + l->pad_left) * cin, { row, wp * cin }), width);
     emit_close(e, "");
 }

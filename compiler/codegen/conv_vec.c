@@ -56,17 +56,20 @@ static void emit_conv_tile(gen_ctx *c, const conv_tiles *t, int np, int vb)
 {
     emitter *e = c->e;
     const char *R = c->restrict_kw;
+    char x[96];
     int p, v;
-    emit_line(e, "const float *%s xb = %s + (oy * %d + ox * %d) * %d;", R, t->src,
-              t->sh * t->src_w, t->sw, t->cin);
+    emit_line(e, "const float *%s xb = %s + %s;", R, t->src,
+              GEN_SUM(x, 0, { "oy", (long long)t->sh * t->src_w * t->cin },
+                      { "ox", (long long)t->sw * t->cin }));
     emit_line(e, "const float *%s kb = %s + cb;", R, t->kern);
-    emit_line(e, "float *%s ob = %s + (oy * %d + ox) * %d + cb;", R, t->dst, t->ow, t->cout);
+    emit_line(e, "float *%s ob = %s + %s;", R, t->dst,
+              GEN_SUM(x, 0, { "oy", (long long)t->ow * t->cout }, { "ox", t->cout }, { "cb", 1 }));
     for (p = 0; p < np; p++) {
         emit_raw(e, "%*svf8 ", e->depth * 4, "");
         for (v = 0; v < vb; v++) {
             if (t->bias)
-                emit_raw(e, "a%d_%d = vload(%s + cb + %d)%s", p, v, t->bias, 8 * v,
-                         v + 1 < vb ? ", " : ";\n");
+                emit_raw(e, "a%d_%d = vload(%s)%s", p, v,
+                         GEN_SUM(x, 8 * v, { t->bias, 1 }, { "cb", 1 }), v + 1 < vb ? ", " : ";\n");
             else
                 emit_raw(e, "a%d_%d = vsplat(0.0f)%s", p, v, v + 1 < vb ? ", " : ";\n");
         }
@@ -78,17 +81,20 @@ static void emit_conv_tile(gen_ctx *c, const conv_tiles *t, int np, int vb)
     else if ((t->oh - 1) * t->sh + t->kh > t->vhi)
         emit_open(e, "for (ky = 0; ky < ky1; ky++)");
     else
-        emit_open(e, "for (ky = 0; ky < %d; ky++)", t->kh);
-    emit_line(e, "const float *%s xr = xb + ky * %d;", R, t->src_w * t->cin);
-    emit_line(e, "const float *%s kr = kb + ky * %d;", R, t->kw * t->cin * t->cout);
-    emit_open(e, "for (j = 0; j < %d; j++)", t->kw * t->cin);
+        gen_open_for(c, "ky", 0, t->kh, 1);
+    emit_line(e, "const float *%s xr = %s;", R,
+              GEN_SUM(x, 0, { "xb", 1 }, { "ky", (long long)t->src_w * t->cin }));
+    emit_line(e, "const float *%s kr = %s;", R,
+              GEN_SUM(x, 0, { "kb", 1 }, { "ky", (long long)t->kw * t->cin * t->cout }));
+    gen_open_for(c, "j", 0, (long long)t->kw * t->cin, 1);
     emit_raw(e, "%*sconst vf8 ", e->depth * 4, "");
     for (v = 0; v < vb; v++)
-        emit_raw(e, "w%d = vload(kr + j * %d + %d)%s", v, t->cout, 8 * v,
+        emit_raw(e, "w%d = vload(%s)%s", v, GEN_SUM(x, 8 * v, { "kr", 1 }, { "j", t->cout }),
                  v + 1 < vb ? ", " : ";\n");
     emit_line(e, "vf8 xv;");
     for (p = 0; p < np; p++) {
-        emit_raw(e, "%*sxv = vsplat(xr[%d + j]);", e->depth * 4, "", p * t->sw * t->cin);
+        emit_raw(e, "%*sxv = vsplat(xr[%s]);", e->depth * 4, "",
+                 GEN_SUM(x, (long long)p * t->sw * t->cin, { "j", 1 }));
         for (v = 0; v < vb; v++)
             emit_raw(e, " a%d_%d += xv * w%d;", p, v, v);
         emit_raw(e, "\n");
@@ -98,7 +104,8 @@ static void emit_conv_tile(gen_ctx *c, const conv_tiles *t, int np, int vb)
     for (p = 0; p < np; p++) {
         emit_raw(e, "%*s", e->depth * 4, "");
         for (v = 0; v < vb; v++)
-            emit_raw(e, "vstore(ob + %d, a%d_%d);%s", p * t->cout + 8 * v, p, v,
+            emit_raw(e, "vstore(%s, a%d_%d);%s",
+                     GEN_SUM(x, (long long)p * t->cout + 8 * v, { "ob", 1 }), p, v,
                      v + 1 < vb ? " " : "\n");
     }
 }
@@ -114,23 +121,24 @@ static void emit_conv_tiles(gen_ctx *c, const void *arg)
         pb = t->ow;
     full = t->ow / pb * pb;
     rest = t->ow - full;
+    char row[32];
     emit_line(e, "int oy, ox, cb, ky, j;");
-    emit_open(e, "for (oy = 0; oy < %d; oy++)", t->oh);
+    gen_open_for(c, "oy", 0, t->oh, 1);
     /* Source row oy * sh + ky must lie in [vlo, vhi). */
+    GEN_SUM(row, 0, { "oy", t->sh });
     if (t->vlo > 0)
-        emit_line(e, "const int ky0 = oy * %d < %d ? %d - oy * %d : 0;", t->sh, t->vlo, t->vlo,
-                  t->sh);
+        emit_line(e, "const int ky0 = %s < %d ? %d - %s : 0;", row, t->vlo, t->vlo, row);
     if ((t->oh - 1) * t->sh + t->kh > t->vhi)
-        emit_line(e, "const int ky1 = oy * %d + %d > %d ? %d - oy * %d : %d;", t->sh, t->kh,
-                  t->vhi, t->vhi, t->sh, t->kh);
-    emit_open(e, "for (ox = 0; ox < %d; ox += %d)", full, pb);
-    emit_open(e, "for (cb = 0; cb < %d; cb += %d)", t->cout, 8 * vb);
+        emit_line(e, "const int ky1 = %s + %d > %d ? %d - %s : %d;", row, t->kh, t->vhi, t->vhi,
+                  row, t->kh);
+    gen_open_for(c, "ox", 0, full, pb);
+    gen_open_for(c, "cb", 0, t->cout, 8 * vb);
     emit_conv_tile(c, t, pb, vb);
     emit_close(e, "");
     emit_close(e, "");
     if (rest > 0) {
         emit_line(e, "ox = %d;", full);
-        emit_open(e, "for (cb = 0; cb < %d; cb += %d)", t->cout, 8 * vb);
+        gen_open_for(c, "cb", 0, t->cout, 8 * vb);
         emit_conv_tile(c, t, rest, vb);
         emit_close(e, "");
     }
@@ -147,10 +155,13 @@ static void emit_wgrad_tile(gen_ctx *c, const wgrad_tiles *t, int nr, int vb)
 {
     emitter *e = c->e;
     const char *R = c->restrict_kw;
+    char x[96];
     int r, v;
-    emit_line(e, "const float *%s xr = %s + ky * %d + r;", R, t->src, t->src_w * t->cin);
-    emit_line(e, "float *%s gb = %s + (ky * %d + r) * %d + cb;", R, t->gk, t->kw * t->cin,
-              t->cout);
+    emit_line(e, "const float *%s xr = %s + %s;", R, t->src,
+              GEN_SUM(x, 0, { "ky", (long long)t->src_w * t->cin }, { "r", 1 }));
+    emit_line(e, "float *%s gb = %s + %s;", R, t->gk,
+              GEN_SUM(x, 0, { "ky", (long long)t->kw * t->cin * t->cout }, { "r", t->cout },
+                      { "cb", 1 }));
     for (r = 0; r < nr; r++) {
         emit_raw(e, "%*svf8 ", e->depth * 4, "");
         for (v = 0; v < vb; v++)
@@ -163,15 +174,17 @@ static void emit_wgrad_tile(gen_ctx *c, const wgrad_tiles *t, int nr, int vb)
     else if ((t->oh - 1) * t->sh + t->kh > t->vhi)
         emit_open(e, "for (oy = 0; oy < oy1; oy++)");
     else
-        emit_open(e, "for (oy = 0; oy < %d; oy++)", t->oh);
-    emit_open(e, "for (ox = 0; ox < %d; ox++)", t->ow);
-    emit_line(e, "const float *%s xp = xr + (oy * %d + ox * %d) * %d;", R,
-              t->sh * t->src_w, t->sw, t->cin);
-    emit_line(e, "const float *%s d = %s + (oy * %d + ox) * %d + cb;", R, t->dz, t->ow,
-              t->cout);
+        gen_open_for(c, "oy", 0, t->oh, 1);
+    gen_open_for(c, "ox", 0, t->ow, 1);
+    emit_line(e, "const float *%s xp = %s;", R,
+              GEN_SUM(x, 0, { "xr", 1 }, { "oy", (long long)t->sh * t->src_w * t->cin },
+                      { "ox", (long long)t->sw * t->cin }));
+    emit_line(e, "const float *%s d = %s + %s;", R, t->dz,
+              GEN_SUM(x, 0, { "oy", (long long)t->ow * t->cout }, { "ox", t->cout }, { "cb", 1 }));
     emit_raw(e, "%*sconst vf8 ", e->depth * 4, "");
     for (v = 0; v < vb; v++)
-        emit_raw(e, "d%d = vload(d + %d)%s", v, 8 * v, v + 1 < vb ? ", " : ";\n");
+        emit_raw(e, "d%d = vload(%s)%s", v, GEN_SUM(x, 8 * v, { "d", 1 }),
+                 v + 1 < vb ? ", " : ";\n");
     emit_line(e, "vf8 xv;");
     for (r = 0; r < nr; r++) {
         emit_raw(e, "%*sxv = vsplat(xp[%d]);", e->depth * 4, "", r);
@@ -183,8 +196,8 @@ static void emit_wgrad_tile(gen_ctx *c, const wgrad_tiles *t, int nr, int vb)
     emit_close(e, "");
     for (r = 0; r < nr; r++)
         for (v = 0; v < vb; v++) {
-            int at = r * t->cout + 8 * v;
-            emit_line(e, "vstore(gb + %d, vload(gb + %d) + a%d_%d);", at, at, r, v);
+            GEN_SUM(x, (long long)r * t->cout + 8 * v, { "gb", 1 });
+            emit_line(e, "vstore(%s, vload(%s) + a%d_%d);", x, x, r, v);
         }
 }
 
@@ -200,24 +213,30 @@ static void emit_wgrad_tiles(gen_ctx *c, const void *arg)
         rb = rows;
     full = rows / rb * rb;
     rest = rows - full;
+    char lo[48], hi[48];
     emit_line(e, "int oy, ox, cb, ky, r;");
-    emit_open(e, "for (ky = 0; ky < %d; ky++)", t->kh);
+    gen_open_for(c, "ky", 0, t->kh, 1);
     /* Source row oy * sh + ky must lie in [vlo, vhi); a negative bound
      * divides to at most zero, so no row runs. */
+    if (t->sh == 1) {
+        snprintf(lo, sizeof lo, "%d - ky", t->vlo);
+        snprintf(hi, sizeof hi, "%d - ky", t->vhi);
+    } else {
+        snprintf(lo, sizeof lo, "(%d - ky) / %d", t->vlo + t->sh - 1, t->sh);
+        snprintf(hi, sizeof hi, "(%d - ky) / %d", t->vhi + t->sh - 1, t->sh);
+    }
     if (t->vlo > 0)
-        emit_line(e, "const int oy0 = ky < %d ? (%d - ky) / %d : 0;", t->vlo,
-                  t->vlo + t->sh - 1, t->sh);
+        emit_line(e, "const int oy0 = ky < %d ? %s : 0;", t->vlo, lo);
     if ((t->oh - 1) * t->sh + t->kh > t->vhi)
-        emit_line(e, "const int oy1 = (%d - ky) / %d < %d ? (%d - ky) / %d : %d;",
-                  t->vhi + t->sh - 1, t->sh, t->oh, t->vhi + t->sh - 1, t->sh, t->oh);
-    emit_open(e, "for (r = 0; r < %d; r += %d)", full, rb);
-    emit_open(e, "for (cb = 0; cb < %d; cb += %d)", t->cout, 8 * vb);
+        emit_line(e, "const int oy1 = %s < %d ? %s : %d;", hi, t->oh, hi, t->oh);
+    gen_open_for(c, "r", 0, full, rb);
+    gen_open_for(c, "cb", 0, t->cout, 8 * vb);
     emit_wgrad_tile(c, t, rb, vb);
     emit_close(e, "");
     emit_close(e, "");
     if (rest > 0) {
         emit_line(e, "r = %d;", full);
-        emit_open(e, "for (cb = 0; cb < %d; cb += %d)", t->cout, 8 * vb);
+        gen_open_for(c, "cb", 0, t->cout, 8 * vb);
         emit_wgrad_tile(c, t, rest, vb);
         emit_close(e, "");
     }
@@ -277,19 +296,24 @@ void gen_conv_vec_dx(gen_ctx *c, int i)
     const ir_layer *l = gen_layer(c, i);
     const gen_layer_plan *p = &c->L->plan[i];
     conv_tiles t;
-    char src[64];
+    char src[64], to[64], from[64];
     int dw = p->dzpad_w;
     emit_line(e, "float *%s dpz = w + %s%s;", c->restrict_kw, c->mprefix, gen_buf(c, p->dzpad));
     emit_line(e, "float *%s din = w + %s%s;", c->restrict_kw, c->mprefix, gen_buf(c, p->din));
     emit_line(e, "int y;");
     emit_line(e, "memset(dpz, 0, sizeof(float) * %lld);",
               (long long)c->L->buffers[p->dzpad].count);
-    emit_open(e, "for (y = 0; y < %d; y++)", l->out.h);
-    emit_line(e, "memcpy(dpz + (y + %d) * %d + %d, dz + y * %d, sizeof(float) * %d);",
-              l->kh - 1, dw * l->filters, (l->kw - 1) * l->filters, l->out.w * l->filters,
+    gen_open_for(c, "y", 0, l->out.h, 1);
+    emit_line(e, "memcpy(dpz + %s, dz + %s, sizeof(float) * %d);",
+              GEN_SUM(to, (long long)((l->kh - 1) * dw + l->kw - 1) * l->filters,
+                      { "y", (long long)dw * l->filters }),
+              GEN_SUM(from, 0, { "y", (long long)l->out.w * l->filters }),
               l->out.w * l->filters);
     emit_close(e, "");
-    snprintf(src, sizeof src, "(dpz + %d)", (l->pad_top * dw + l->pad_left) * l->filters);
+    if (l->pad_top || l->pad_left)
+        snprintf(src, sizeof src, "(dpz + %d)", (l->pad_top * dw + l->pad_left) * l->filters);
+    else
+        snprintf(src, sizeof src, "dpz");
     memset(&t, 0, sizeof t);
     t.dst = "din";
     t.src = src;
@@ -310,22 +334,28 @@ void gen_conv_vec_dx(gen_ctx *c, int i)
     gen_emit_for_registers(c, emit_conv_tiles, &t);
 }
 
+/* KF[t] = K[taps - 1 - t] transposed, t the tap (a, b) numbered a * KW + b:
+ * the flipped tap of (a, b) is (KH-1-a, KW-1-b). */
 void gen_conv_flip_function(gen_ctx *c, int i, const char *fname)
 {
     emitter *e = c->e;
     const ir_layer *l = gen_layer(c, i);
-    const char *kernel_macro = gen_ten(c, c->L->plan[i].kernel);
     const char *R = c->restrict_kw;
+    long long taps = (long long)l->kh * l->kw, cin = l->in.c, cout = l->filters;
+    char flipped[32], to[96], from[96];
+    snprintf(flipped, sizeof flipped, "(%lld - t)", taps - 1);
     emit_open_fn(e, "static void %s(const float *%s params, float *%s kflip)", fname, R, R);
-    emit_line(e, "const float *%s kern = params + %s%s;", R, c->mprefix, kernel_macro);
-    emit_line(e, "int a, b, ci, co;");
-    emit_line(e, "for (a = 0; a < %d; a++)", l->kh);
-    emit_line(e, "    for (b = 0; b < %d; b++)", l->kw);
-    emit_line(e, "        for (co = 0; co < %d; co++)", l->filters);
-    emit_line(e, "            for (ci = 0; ci < %d; ci++)", l->in.c);
-    emit_line(e, "                kflip[((a * %d + b) * %d + co) * %d + ci] =", l->kw, l->filters,
-              l->in.c);
-    emit_line(e, "                    kern[(((%d - a) * %d + %d - b) * %d + ci) * %d + co];",
-              l->kh - 1, l->kw, l->kw - 1, l->in.c, l->filters);
+    emit_line(e, "const float *%s kern = params + %s%s;", R, c->mprefix,
+              gen_ten(c, c->L->plan[i].kernel));
+    emit_line(e, "int t, ci, co;");
+    gen_open_for(c, "t", 0, taps, 1);
+    gen_open_for(c, "co", 0, cout, 1);
+    gen_open_for(c, "ci", 0, cin, 1);
+    emit_line(e, "kflip[%s] = kern[%s];",
+              GEN_SUM(to, 0, { "t", cout * cin }, { "co", cin }, { "ci", 1 }),
+              GEN_SUM(from, 0, { flipped, taps > 1 ? cin * cout : 0 }, { "ci", cout }, { "co", 1 }));
+    emit_close(e, "");
+    emit_close(e, "");
+    emit_close(e, "");
     emit_close(e, "");
 }

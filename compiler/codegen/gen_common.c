@@ -144,9 +144,53 @@ int gen_use_wino(const gen_ctx *c, int i)
     return c->L->plan[i].wino;
 }
 
+/* One preprocessor line; `vector_open` when it is "#ifdef <vector macro>". */
+static void pp_line(gen_ctx *c, const char *line, int vector_open)
+{
+    static const char endif[] = "#endif\n";
+    emitter *e = c->e;
+    if (vector_open && !e->failed && c->pp_vector_end == e->len && e->len >= sizeof endif - 1) {
+        e->len -= sizeof endif - 1;
+        e->text[e->len] = '\0';
+    } else {
+        emit_raw(e, "%s\n", line);
+    }
+    c->pp_vector_end = 0;
+    if (strncmp(line, "#if", 3) == 0) {
+        c->pp_vector = vector_open ? c->pp_vector | 1u << c->pp_depth
+                                   : c->pp_vector & ~(1u << c->pp_depth);
+        c->pp_depth++;
+    } else if (strncmp(line, "#else", 5) == 0 && c->pp_depth > 0) {
+        c->pp_vector &= ~(1u << (c->pp_depth - 1));
+    } else if (strncmp(line, "#endif", 6) == 0 && c->pp_depth > 0) {
+        c->pp_depth--;
+        if (c->pp_vector & 1u << c->pp_depth)
+            c->pp_vector_end = e->len;
+    }
+}
+
 void gen_pp(gen_ctx *c, const char *line)
 {
-    emit_raw(c->e, "%s\n", line);
+    pp_line(c, line, 0);
+}
+
+void gen_pp_vector(gen_ctx *c, int if_vector)
+{
+    char line[128];
+    snprintf(line, sizeof line, "#%s %s", if_vector ? "ifdef" : "ifndef", c->vector_macro);
+    pp_line(c, line, if_vector);
+}
+
+void gen_ctx_init(gen_ctx *c, emitter *e, const gen_layout *L)
+{
+    memset(c, 0, sizeof *c);
+    c->e = e;
+    c->L = L;
+    c->prefix = "";
+    c->mprefix = "";
+    c->restrict_kw = "restrict";
+    c->vector_macro = "CONVC_VECTOR";
+    c->no_vector_macro = "CONVC_NO_VECTOR";
 }
 
 void gen_fn_name(const gen_ctx *c, char *buf, size_t size, int i, const char *what, int group)
@@ -155,4 +199,93 @@ void gen_fn_name(const gen_ctx *c, char *buf, size_t size, int i, const char *wh
         snprintf(buf, size, "%s%s_%s%d", c->prefix, c->L->plan[i].name, what, group);
     else
         snprintf(buf, size, "%s%s_%s", c->prefix, c->L->plan[i].name, what);
+}
+
+/* ---- expressions and loops ----------------------------------------------- */
+
+const char *gen_sum_text(char *buf, size_t size, long long k0, const gen_term *t, int n)
+{
+    size_t len = 0;
+    int j;
+    buf[0] = '\0';
+    for (j = 0; j < n && len < size; j++) {
+        long long k = t[j].k < 0 ? -t[j].k : t[j].k;
+        const char *sign = t[j].k < 0 ? (len ? " - " : "-") : (len ? " + " : "");
+        if (t[j].k == 0)
+            continue;
+        if (k == 1)
+            len += (size_t)snprintf(buf + len, size - len, "%s%s", sign, t[j].var);
+        else
+            len += (size_t)snprintf(buf + len, size - len, "%s%s * %lld", sign, t[j].var, k);
+    }
+    if (len >= size)
+        return buf;
+    if (len == 0)
+        snprintf(buf, size, "%lld", k0);
+    else if (k0 != 0)
+        snprintf(buf + len, size - len, " %c %lld", k0 < 0 ? '-' : '+', k0 < 0 ? -k0 : k0);
+    return buf;
+}
+
+void gen_open_for(gen_ctx *c, const char *var, long long from, long long to, long long step)
+{
+    if (to - from > step) {
+        if (step == 1)
+            emit_open(c->e, "for (%s = %lld; %s < %lld; %s++)", var, from, var, to, var);
+        else
+            emit_open(c->e, "for (%s = %lld; %s < %lld; %s += %lld)", var, from, var, to, var,
+                      step);
+        return;
+    }
+    emit_line(c->e, "%s = %lld;", var, from);
+    emit_line(c->e, "{");
+    c->e->depth++;
+}
+
+/* ---- layer functions ------------------------------------------------------ */
+
+int gen_args_have(const gen_arg_list *a, gen_arg_kind kind, int build)
+{
+    int k;
+    for (k = 0; k < a->n; k++)
+        if (a->arg[k].kind == kind &&
+            (build == GEN_BOTH || a->arg[k].when == GEN_BOTH || a->arg[k].when == build))
+            return 1;
+    return 0;
+}
+
+static const gen_arg_list *args_of(const gen_ctx *c, int i, int backward)
+{
+    return backward ? &c->L->plan[i].bwd_args : &c->L->plan[i].fwd_args;
+}
+
+void gen_open_layer_fn(gen_ctx *c, int i, int backward, const char *fname)
+{
+    if (gen_args_differ(args_of(c, i, backward))) {
+        gen_pp_vector(c, 1);
+        emit_line(c->e, "static void %s(%s)", fname,
+                  gen_layer_sig(c, i, backward, GEN_VECTOR_ONLY).def);
+        gen_pp(c, "#else");
+        emit_line(c->e, "static void %s(%s)", fname,
+                  gen_layer_sig(c, i, backward, GEN_PLAIN_ONLY).def);
+        gen_pp(c, "#endif");
+        emit_line(c->e, "{");
+        c->e->depth++;
+    } else {
+        emit_open_fn(c->e, "static void %s(%s)", fname,
+                     gen_layer_sig(c, i, backward, GEN_BOTH).def);
+    }
+}
+
+void gen_emit_layer_call(gen_ctx *c, int i, int backward, const char *fname)
+{
+    if (gen_args_differ(args_of(c, i, backward))) {
+        gen_pp_vector(c, 1);
+        emit_line(c->e, "%s(%s);", fname, gen_layer_sig(c, i, backward, GEN_VECTOR_ONLY).call);
+        gen_pp(c, "#else");
+        emit_line(c->e, "%s(%s);", fname, gen_layer_sig(c, i, backward, GEN_PLAIN_ONLY).call);
+        gen_pp(c, "#endif");
+    } else {
+        emit_line(c->e, "%s(%s);", fname, gen_layer_sig(c, i, backward, GEN_BOTH).call);
+    }
 }

@@ -88,12 +88,12 @@ void gen_plan_arg(gen_arg_list *a, gen_arg_kind kind, const char *name, int buff
     g->when = when;
 }
 
-void gen_plan_common_args(gen_layout *L, int i, int backward, int reads_input)
+void gen_plan_common_args(gen_layout *L, int i, int backward, int reads_input, int params_when)
 {
     gen_layer_plan *p = &L->plan[i];
     gen_arg_list *a = backward ? &p->bwd_args : &p->fwd_args;
     if (p->kernel >= 0 && (!backward || p->din >= 0))
-        gen_plan_arg(a, GEN_ARG_PARAMS, "params", -1, 1, GEN_BOTH);
+        gen_plan_arg(a, GEN_ARG_PARAMS, "params", -1, 1, params_when);
     if (backward && p->kernel >= 0)
         gen_plan_arg(a, GEN_ARG_GRADS, "grads", -1, 0, GEN_BOTH);
     gen_plan_arg(a, GEN_ARG_WORK, "w", -1, 0, GEN_BOTH);

@@ -148,8 +148,9 @@ void gen_layout_output(gen_layout *L, int i);
 void gen_plan_arg(gen_arg_list *a, gen_arg_kind kind, const char *name, int buffer,
                   int read_only, int when);
 /* The arguments every layer function starts with: params when it reads
- * weights, grads in backward when it has weights, w, and the model input x
- * for the first layer when it reads it (`reads_input`). */
-void gen_plan_common_args(gen_layout *L, int i, int backward, int reads_input);
+ * weights (in the build `params_when`), grads in backward when it has
+ * weights, w, and the model input x for the first layer when it reads it
+ * (`reads_input`). */
+void gen_plan_common_args(gen_layout *L, int i, int backward, int reads_input, int params_when);
 
 #endif

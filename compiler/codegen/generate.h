@@ -9,8 +9,10 @@
 
 /* Macro definitions of the tensor offsets and work buffers. */
 void gen_emit_offsets(gen_ctx *c);
-/* The vector type and its helpers, behind CONVC_VECTOR (vector_prelude.c). */
+/* The vector type and its helpers, behind c->vector_macro, and in a file
+ * with prefixed names the end of their short names (vector_prelude.c). */
 void gen_emit_vector_prelude(gen_ctx *c);
+void gen_emit_vector_epilogue(gen_ctx *c);
 /* Static helpers the model's layer kinds need (the dropout PRNG ...). */
 void gen_emit_helpers(gen_ctx *c);
 /* An exported file's tables computed from the weights (transformed

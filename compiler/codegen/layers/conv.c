@@ -16,9 +16,12 @@
 /* ---- plan --------------------------------------------------------------- */
 
 /* Winograd tiles for conv layer l, or 0: stride 1, channels in whole
- * vectors, and a kernel size with an algorithm (winograd.c). */
+ * vectors, a kernel size with an algorithm (winograd.c), and buffers no
+ * larger than the largest activation the spec language allows (beyond that
+ * the direct kernels need no extra memory at all). */
 static int plan_winograd(gen_layer_plan *p, const ir_layer *l)
 {
+    int64_t xi, tiles, widest = l->in.c > l->filters ? l->in.c : l->filters;
     p->wm_h = wino_choose_m(l->kh, l->out.h);
     p->wm_w = wino_choose_m(l->kw, l->out.w);
     if (!p->vec || l->in.c % 8 != 0 || l->sh != 1 || l->sw != 1 || !p->wm_h || !p->wm_w) {
@@ -27,6 +30,12 @@ static int plan_winograd(gen_layer_plan *p, const ir_layer *l)
     }
     p->th = (l->out.h + p->wm_h - 1) / p->wm_h;
     p->tw = (l->out.w + p->wm_w - 1) / p->wm_w;
+    xi = (int64_t)(p->wm_h + l->kh - 1) * (p->wm_w + l->kw - 1);
+    tiles = (int64_t)p->th * p->tw;
+    if (xi * tiles * widest > IR_MAX_ACTIVATION || xi * l->in.c * l->filters > IR_MAX_ACTIVATION) {
+        p->wm_h = p->wm_w = p->th = p->tw = 0;
+        return 0;
+    }
     return 1;
 }
 
@@ -49,30 +58,32 @@ static void add_winograd_buffers(gen_layout *L, gen_layer_plan *p, const ir_laye
     p->wm = gen_layout_buffer(L, p->name, "wm", xi * tiles * l->filters, t, 1);
 }
 
+/* The vector kernels of a Winograd layer take its shared buffers; those of
+ * a vec_dx layer the flipped kernel instead of the weights. */
 static void conv_args(gen_layout *L, int i)
 {
     gen_layer_plan *p = &L->plan[i];
-    gen_plan_common_args(L, i, 0, 1);
+    gen_plan_common_args(L, i, 0, 1, GEN_BOTH);
     if (p->wino) {
         gen_plan_arg(&p->fwd_args, L->const_kernels ? GEN_ARG_CONSTANT : GEN_ARG_SHARED, "wu",
-                     p->wu, 1, GEN_BOTH);
-        gen_plan_arg(&p->fwd_args, GEN_ARG_SHARED, "wv", p->wv, 0, GEN_BOTH);
-        gen_plan_arg(&p->fwd_args, GEN_ARG_SHARED, "wm", p->wm, 0, GEN_BOTH);
+                     p->wu, 1, GEN_VECTOR_ONLY);
+        gen_plan_arg(&p->fwd_args, GEN_ARG_SHARED, "wv", p->wv, 0, GEN_VECTOR_ONLY);
+        gen_plan_arg(&p->fwd_args, GEN_ARG_SHARED, "wm", p->wm, 0, GEN_VECTOR_ONLY);
     }
     if (!L->training)
         return;
     /* backward reads the input for the weight gradient, unless padded */
-    gen_plan_common_args(L, i, 1, p->pad < 0);
+    gen_plan_common_args(L, i, 1, p->pad < 0, p->wino || p->vec_dx ? GEN_PLAIN_ONLY : GEN_BOTH);
     if (p->wino) {
         /* wut serves the input gradient only: none for the first layer */
         if (p->din >= 0)
-            gen_plan_arg(&p->bwd_args, GEN_ARG_SHARED, "wut", p->wut, 1, GEN_BOTH);
-        gen_plan_arg(&p->bwd_args, GEN_ARG_SHARED, "wdu", p->wdu, 0, GEN_BOTH);
-        gen_plan_arg(&p->bwd_args, GEN_ARG_SHARED, "wv", p->wv, 0, GEN_BOTH);
-        gen_plan_arg(&p->bwd_args, GEN_ARG_SHARED, "wm", p->wm, 0, GEN_BOTH);
+            gen_plan_arg(&p->bwd_args, GEN_ARG_SHARED, "wut", p->wut, 1, GEN_VECTOR_ONLY);
+        gen_plan_arg(&p->bwd_args, GEN_ARG_SHARED, "wdu", p->wdu, 0, GEN_VECTOR_ONLY);
+        gen_plan_arg(&p->bwd_args, GEN_ARG_SHARED, "wv", p->wv, 0, GEN_VECTOR_ONLY);
+        gen_plan_arg(&p->bwd_args, GEN_ARG_SHARED, "wm", p->wm, 0, GEN_VECTOR_ONLY);
     }
     if (p->vec_dx)
-        gen_plan_arg(&p->bwd_args, GEN_ARG_SHARED, "kflip", p->kflip, 1, GEN_BOTH);
+        gen_plan_arg(&p->bwd_args, GEN_ARG_SHARED, "kflip", p->kflip, 1, GEN_VECTOR_ONLY);
 }
 
 static void conv_plan(gen_layout *L, int i)
@@ -120,38 +131,87 @@ static void conv_plan(gen_layout *L, int i)
 
 /* ---- forward ------------------------------------------------------------ */
 
+/* The loops over output pixels, opened. */
+static void open_pixel_loops(gen_ctx *c, const ir_layer *l)
+{
+    gen_open_for(c, "oy", 0, l->out.h, 1);
+    gen_open_for(c, "ox", 0, l->out.w, 1);
+}
+
+/* Offset of pixel (oy, ox) of an output-shaped tensor of `ch` channels. */
+static const char *pixel_offset(char *buf, size_t size, const ir_layer *l, int ch)
+{
+    const gen_term t[] = { { "oy", (long long)l->out.w * ch }, { "ox", ch } };
+    return gen_sum_text(buf, size, 0, t, 2);
+}
+
+/* The loops over the kernel window, opened, with `xname` pointing at tap
+ * (ky, kx) of the padded input `xbase` (rows wp pixels wide) and `kname` at
+ * the kernel's (Cin, Cout) matrix of the tap in `kbase`; the one that is
+ * written (`writes`: "x" or "k") is not const. */
+static void open_window_loops(gen_ctx *c, const ir_layer *l, int wp, const char *xname,
+                              const char *xbase, const char *kname, const char *kbase,
+                              char writes)
+{
+    const char *R = c->restrict_kw;
+    long long cin = l->in.c, kk = (long long)l->in.c * l->filters;
+    char x[128];
+    gen_open_for(c, "ky", 0, l->kh, 1);
+    gen_open_for(c, "kx", 0, l->kw, 1);
+    emit_line(c->e, "%sfloat *%s %s = %s + %s;", writes == 'x' ? "" : "const ", R, xname, xbase,
+              GEN_SUM(x, 0, { "oy", l->sh * wp * cin }, { "ky", wp * cin },
+                      { "ox", l->sw * cin }, { "kx", cin }));
+    emit_line(c->e, "%sfloat *%s %s = %s + %s;", writes == 'k' ? "" : "const ", R, kname, kbase,
+              GEN_SUM(x, 0, { "ky", l->kw * kk }, { "kx", kk }));
+}
+
 /* The plain forward loops: one output pixel, all channels, at a time. */
 static void emit_conv_forward_plain(gen_ctx *c, const ir_layer *l, int wp)
 {
     emitter *e = c->e;
     const char *R = c->restrict_kw;
     int cin = l->in.c, cout = l->filters;
+    char x[128];
     emit_line(e, "int ox, oy, ky, kx, ci, co;");
-    emit_open(e, "for (oy = 0; oy < %d; oy++)", l->out.h);
-    emit_open(e, "for (ox = 0; ox < %d; ox++)", l->out.w);
+    open_pixel_loops(c, l);
     emit_line(e, "float acc[%d];", cout);
-    emit_line(e, "float *%s o = out + (oy * %d + ox) * %d;", R, l->out.w, cout);
-    emit_open(e, "for (co = 0; co < %d; co++)", cout);
+    emit_line(e, "float *%s o = out + %s;", R, pixel_offset(x, sizeof x, l, cout));
+    gen_open_for(c, "co", 0, cout, 1);
     emit_line(e, "acc[co] = bias[co];");
     emit_close(e, "");
-    emit_open(e, "for (ky = 0; ky < %d; ky++)", l->kh);
-    emit_open(e, "for (kx = 0; kx < %d; kx++)", l->kw);
-    emit_line(e, "const float *%s xp = src + ((oy * %d + ky) * %d + ox * %d + kx) * %d;",
-              R, l->sh, wp, l->sw, cin);
-    emit_line(e, "const float *%s kp = kern + (ky * %d + kx) * %d;", R, l->kw, cin * cout);
-    emit_open(e, "for (ci = 0; ci < %d; ci++)", cin);
+    open_window_loops(c, l, wp, "xp", "src", "kp", "kern", 0);
+    gen_open_for(c, "ci", 0, cin, 1);
     emit_line(e, "const float v = xp[ci];");
-    emit_open(e, "for (co = 0; co < %d; co++)", cout);
-    emit_line(e, "acc[co] += v * kp[ci * %d + co];", cout);
+    gen_open_for(c, "co", 0, cout, 1);
+    emit_line(e, "acc[co] += v * kp[%s];", GEN_SUM(x, 0, { "ci", cout }, { "co", 1 }));
     emit_close(e, "");
     emit_close(e, "");
     emit_close(e, "");
     emit_close(e, "");
-    emit_open(e, "for (co = 0; co < %d; co++)", cout);
+    gen_open_for(c, "co", 0, cout, 1);
     gen_apply_act(c, l->act, "o[co]", "acc[co]");
     emit_close(e, "");
     emit_close(e, "");
     emit_close(e, "");
+}
+
+/* `{ body }` as a block of its own, so that its locals stay inside. */
+static void open_block(gen_ctx *c)
+{
+    emit_line(c->e, "{");
+    c->e->depth++;
+}
+
+static void close_block(gen_ctx *c)
+{
+    c->e->depth--;
+    emit_line(c->e, "}");
+}
+
+static void emit_kern_ptr(gen_ctx *c, int i)
+{
+    emit_line(c->e, "const float *%s kern = params + %s%s;", c->restrict_kw, c->mprefix,
+              gen_ten(c, c->L->plan[i].kernel));
 }
 
 static void emit_conv_forward(gen_ctx *c, int i, const char *fname)
@@ -161,10 +221,10 @@ static void emit_conv_forward(gen_ctx *c, int i, const char *fname)
     const gen_layer_plan *p = &c->L->plan[i];
     const char *R = c->restrict_kw, *M = c->mprefix;
     int wp = p->pad_w;
-    gen_sig s = gen_layer_sig(c, i, 0, GEN_BOTH);
 
-    emit_open_fn(e, "static void %s(%s)", fname, s.def);
-    emit_line(e, "const float *%s kern = params + %s%s;", R, M, gen_ten(c, p->kernel));
+    gen_open_layer_fn(c, i, 0, fname);
+    if (!p->wino)   /* Winograd reads the kernel transformed, once per call */
+        emit_kern_ptr(c, i);
     emit_line(e, "const float *%s bias = params + %s%s;", R, M, gen_ten(c, p->bias));
     gen_in_ptr(c, i, "in", NULL);
     emit_line(e, "float *%s out = w + %s%s;", R, M, gen_buf(c, p->out));
@@ -174,47 +234,35 @@ static void emit_conv_forward(gen_ctx *c, int i, const char *fname)
     } else {
         emit_line(e, "const float *%s src = in;", R);
     }
-    if (p->vec) {
-        long long n = (long long)l->out.h * l->out.w * l->out.c;
-        gen_pp(c, "#ifdef CONVC_VECTOR");
-        emit_line(e, "{");
-        e->depth++;
-        if (p->wino) {
-            emit_line(e, "(void)kern;     /* transformed once per call into wu */");
-            gen_wino_forward(c, i);
-        } else
-            gen_conv_vec_forward(c, i);
-        e->depth--;
-        emit_line(e, "}");
-        if (l->act != IR_LINEAR) {
-            emit_line(e, "{");
-            e->depth++;
-            emit_line(e, "long i;");
-            emit_open(e, "for (i = 0; i < %lld; i++)", n);
-            gen_apply_act(c, l->act, "out[i]", "out[i]");
-            emit_close(e, "");
-            e->depth--;
-            emit_line(e, "}");
-        }
-        gen_pp(c, "#else");
-        if (p->wino) {
-            emit_line(e, "(void)wu;");
-            emit_line(e, "(void)wv;");
-            emit_line(e, "(void)wm;");
-        }
-        emit_line(e, "{");
-        e->depth++;
+    if (!p->vec) {
+        open_block(c);
         emit_conv_forward_plain(c, l, wp);
-        e->depth--;
-        emit_line(e, "}");
-        gen_pp(c, "#endif");
-    } else {
-        emit_line(e, "{");
-        e->depth++;
-        emit_conv_forward_plain(c, l, wp);
-        e->depth--;
-        emit_line(e, "}");
+        close_block(c);
+        emit_close(e, "");
+        return;
     }
+    gen_pp_vector(c, 1);
+    open_block(c);
+    if (p->wino)
+        gen_wino_forward(c, i);
+    else
+        gen_conv_vec_forward(c, i);
+    close_block(c);
+    if (l->act != IR_LINEAR) {
+        open_block(c);
+        emit_line(e, "long i;");
+        emit_open(e, "for (i = 0; i < %lld; i++)", (long long)l->out.h * l->out.w * l->out.c);
+        gen_apply_act(c, l->act, "out[i]", "out[i]");
+        emit_close(e, "");
+        close_block(c);
+    }
+    gen_pp(c, "#else");
+    open_block(c);
+    if (p->wino)
+        emit_kern_ptr(c, i);
+    emit_conv_forward_plain(c, l, wp);
+    close_block(c);
+    gen_pp(c, "#endif");
     emit_close(e, "");
 }
 
@@ -225,7 +273,7 @@ static void emit_wino_functions(gen_ctx *c, int i)
     if (!c->L->plan[i].wino || c->L->const_kernels)  /* inference: constants */
         return;
     emit_blank(c->e);
-    gen_pp(c, "#ifdef CONVC_VECTOR");
+    gen_pp_vector(c, 1);
     gen_fn_name(c, fname, sizeof fname, i, "wino_filter", 0);
     gen_wino_filter_function(c, i, fname);
     if (c->L->training) {
@@ -254,19 +302,15 @@ static void emit_conv_wgrad_plain(gen_ctx *c, const ir_layer *l, int wp)
     emitter *e = c->e;
     const char *R = c->restrict_kw;
     int cin = l->in.c, cout = l->filters;
+    char x[128];
     emit_line(e, "int ox, oy, ky, kx, ci, co;");
-    emit_open(e, "for (oy = 0; oy < %d; oy++)", l->out.h);
-    emit_open(e, "for (ox = 0; ox < %d; ox++)", l->out.w);
-    emit_line(e, "const float *%s d = dz + (oy * %d + ox) * %d;", R, l->out.w, cout);
-    emit_open(e, "for (ky = 0; ky < %d; ky++)", l->kh);
-    emit_open(e, "for (kx = 0; kx < %d; kx++)", l->kw);
-    emit_line(e, "const float *%s xp = src + ((oy * %d + ky) * %d + ox * %d + kx) * %d;",
-              R, l->sh, wp, l->sw, cin);
-    emit_line(e, "float *%s gk = gkern + (ky * %d + kx) * %d;", R, l->kw, cin * cout);
-    emit_open(e, "for (ci = 0; ci < %d; ci++)", cin);
+    open_pixel_loops(c, l);
+    emit_line(e, "const float *%s d = dz + %s;", R, pixel_offset(x, sizeof x, l, cout));
+    open_window_loops(c, l, wp, "xp", "src", "gk", "gkern", 'k');
+    gen_open_for(c, "ci", 0, cin, 1);
     emit_line(e, "const float v = xp[ci];");
-    emit_open(e, "for (co = 0; co < %d; co++)", cout);
-    emit_line(e, "gk[ci * %d + co] += v * d[co];", cout);
+    gen_open_for(c, "co", 0, cout, 1);
+    emit_line(e, "gk[%s] += v * d[co];", GEN_SUM(x, 0, { "ci", cout }, { "co", 1 }));
     emit_close(e, "");
     emit_close(e, "");
     emit_close(e, "");
@@ -285,6 +329,7 @@ static void emit_conv_dx_plain(gen_ctx *c, int i, int wp)
     const char *R = c->restrict_kw, *M = c->mprefix;
     int cin = l->in.c, cout = l->filters;
     int full = cout / LANES * LANES;
+    char x[128];
     emit_line(e, "int ox, oy, ky, kx, ci, co;");
     if (p->dpad >= 0) {
         emit_line(e, "float *%s dsrc = w + %s%s;", R, M, gen_buf(c, p->dpad));
@@ -296,27 +341,23 @@ static void emit_conv_dx_plain(gen_ctx *c, int i, int wp)
         emit_line(e, "memset(dsrc, 0, sizeof(float) * %lld);",
                   (long long)l->in.h * l->in.w * cin);
     }
-    emit_open(e, "for (oy = 0; oy < %d; oy++)", l->out.h);
-    emit_open(e, "for (ox = 0; ox < %d; ox++)", l->out.w);
-    emit_line(e, "const float *%s d = dz + (oy * %d + ox) * %d;", R, l->out.w, cout);
-    emit_open(e, "for (ky = 0; ky < %d; ky++)", l->kh);
-    emit_open(e, "for (kx = 0; kx < %d; kx++)", l->kw);
-    emit_line(e, "float *%s dx = dsrc + ((oy * %d + ky) * %d + ox * %d + kx) * %d;",
-              R, l->sh, wp, l->sw, cin);
-    emit_line(e, "const float *%s kp = kern + (ky * %d + kx) * %d;", R, l->kw, cin * cout);
-    emit_open(e, "for (ci = 0; ci < %d; ci++)", cin);
+    open_pixel_loops(c, l);
+    emit_line(e, "const float *%s d = dz + %s;", R, pixel_offset(x, sizeof x, l, cout));
+    open_window_loops(c, l, wp, "dx", "dsrc", "kp", "kern", 'x');
+    gen_open_for(c, "ci", 0, cin, 1);
     emit_line(e, "float part[%d] = { 0 };", LANES);
     emit_line(e, "int lane;");
     if (full > 0) {
-        emit_open(e, "for (co = 0; co < %d; co += %d)", full, LANES);
+        gen_open_for(c, "co", 0, full, LANES);
         emit_open(e, "for (lane = 0; lane < %d; lane++)", LANES);
-        emit_line(e, "part[lane] += kp[ci * %d + co + lane] * d[co + lane];", cout);
+        emit_line(e, "part[lane] += kp[%s] * d[co + lane];",
+                  GEN_SUM(x, 0, { "ci", cout }, { "co", 1 }, { "lane", 1 }));
         emit_close(e, "");
         emit_close(e, "");
     }
     if (full < cout) {
-        emit_open(e, "for (co = %d; co < %d; co++)", full, cout);
-        emit_line(e, "part[0] += kp[ci * %d + co] * d[co];", cout);
+        gen_open_for(c, "co", full, cout, 1);
+        emit_line(e, "part[0] += kp[%s] * d[co];", GEN_SUM(x, 0, { "ci", cout }, { "co", 1 }));
         emit_close(e, "");
     }
     emit_line(e, "for (lane = 1; lane < %d; lane++)", LANES);
@@ -331,56 +372,26 @@ static void emit_conv_dx_plain(gen_ctx *c, int i, int wp)
         gen_conv_emit_unpad(c, l, wp, "oy");
 }
 
-static void emit_block(gen_ctx *c, void (*body)(gen_ctx *, const ir_layer *, int),
-                       const ir_layer *l, int wp)
+/* The weight gradient in a block: the vector kernels or the plain loops. */
+static void emit_wgrad(gen_ctx *c, int i, int vector)
 {
-    emit_line(c->e, "{");
-    c->e->depth++;
-    body(c, l, wp);
-    c->e->depth--;
-    emit_line(c->e, "}");
+    open_block(c);
+    emit_line(c->e, "float *%s gkern = grads + %s%s;", c->restrict_kw, c->mprefix,
+              gen_ten(c, c->L->plan[i].kernel));
+    if (vector)
+        gen_conv_vec_wgrad(c, i);
+    else
+        emit_conv_wgrad_plain(c, gen_layer(c, i), c->L->plan[i].pad_w);
+    close_block(c);
 }
 
-/* Winograd weight and input gradients, or the plain loops without vectors. */
-static void emit_conv_backward_wino(gen_ctx *c, int i, int wp)
+/* The plain input gradient in a block. */
+static void emit_dx_plain(gen_ctx *c, int i)
 {
-    emitter *e = c->e;
-    const ir_layer *l = gen_layer(c, i);
-    const gen_layer_plan *p = &c->L->plan[i];
-    const char *R = c->restrict_kw, *M = c->mprefix;
-    gen_pp(c, "#ifdef CONVC_VECTOR");
-    emit_line(e, "(void)gkern;    /* added once per call, from the transformed domain */");
-    emit_line(e, "{");
-    e->depth++;
-    if (p->din >= 0) {
-        emit_line(e, "float *%s dsrc = w + %s%s;", R, M, gen_buf(c, p->dpad));
-        emit_line(e, "float *%s din = w + %s%s;", R, M, gen_buf(c, p->din));
-        emit_line(e, "(void)params;");
-    }
-    gen_wino_backward(c, i);
-    e->depth--;
-    emit_line(e, "}");
-    gen_pp(c, "#else");
-    emit_line(e, "(void)wdu;");
-    emit_line(e, "(void)wv;");
-    emit_line(e, "(void)wm;");
-    emit_block(c, emit_conv_wgrad_plain, l, wp);
-    if (p->din >= 0) {
-        emit_line(e, "(void)wut;");
-        emit_line(e, "{");
-        e->depth++;
-        emit_line(e, "const float *%s kern = params + %s%s;", R, M, gen_ten(c, p->kernel));
-        emit_conv_dx_plain(c, i, wp);
-        e->depth--;
-        emit_line(e, "}");
-    }
-    gen_pp(c, "#endif");
-}
-
-static void conv_vec_wgrad(gen_ctx *c, const ir_layer *l, int wp)
-{
-    (void)wp;
-    gen_conv_vec_wgrad(c, l->index);
+    open_block(c);
+    emit_kern_ptr(c, i);
+    emit_conv_dx_plain(c, i, c->L->plan[i].pad_w);
+    close_block(c);
 }
 
 static void emit_conv_backward(gen_ctx *c, int i, const char *fname)
@@ -389,13 +400,11 @@ static void emit_conv_backward(gen_ctx *c, int i, const char *fname)
     const ir_layer *l = gen_layer(c, i);
     const gen_layer_plan *p = &c->L->plan[i];
     const char *R = c->restrict_kw, *M = c->mprefix;
-    int wp = p->pad_w;
     int cout = l->filters;
     long long npix = (long long)l->out.h * l->out.w;
-    gen_sig s = gen_layer_sig(c, i, 1, GEN_BOTH);
+    char x[64];
 
-    emit_open_fn(e, "static void %s(%s)", fname, s.def);
-    emit_line(e, "float *%s gkern = grads + %s%s;", R, M, gen_ten(c, p->kernel));
+    gen_open_layer_fn(c, i, 1, fname);
     emit_line(e, "float *%s gbias = grads + %s%s;", R, M, gen_ten(c, p->bias));
     if (l->act != IR_LINEAR)
         emit_line(e, "const float *%s out = w + %s%s;", R, M, gen_buf(c, p->out));
@@ -404,57 +413,54 @@ static void emit_conv_backward(gen_ctx *c, int i, const char *fname)
         emit_line(e, "const float *%s src = w + %s%s;", R, M, gen_buf(c, p->pad));
     else
         gen_in_ptr(c, i, "src", NULL);
-    emit_line(e, "{");
-    e->depth++;
+    open_block(c);
     emit_line(e, "long i;");
     emit_line(e, "int co;");
     gen_act_grad_loop(c, l->act, "dz", "out", npix * cout);
-    emit_open(e, "for (i = 0; i < %lld; i++)", npix);
-    emit_open(e, "for (co = 0; co < %d; co++)", cout);
-    emit_line(e, "gbias[co] += dz[i * %d + co];", cout);
+    gen_open_for(c, "i", 0, npix, 1);
+    gen_open_for(c, "co", 0, cout, 1);
+    emit_line(e, "gbias[co] += dz[%s];", GEN_SUM(x, 0, { "i", cout }, { "co", 1 }));
     emit_close(e, "");
     emit_close(e, "");
-    e->depth--;
-    emit_line(e, "}");
+    close_block(c);
     if (p->wino) {
-        emit_conv_backward_wino(c, i, wp);
+        /* the kernel gradient stays in the transformed domain: added to
+         * gkern once per call */
+        gen_pp_vector(c, 1);
+        open_block(c);
+        if (p->din >= 0) {
+            emit_line(e, "float *%s dsrc = w + %s%s;", R, M, gen_buf(c, p->dpad));
+            emit_line(e, "float *%s din = w + %s%s;", R, M, gen_buf(c, p->din));
+        }
+        gen_wino_backward(c, i);
+        close_block(c);
+        gen_pp(c, "#else");
+        emit_wgrad(c, i, 0);
+        if (p->din >= 0)
+            emit_dx_plain(c, i);
+        gen_pp(c, "#endif");
         emit_close(e, "");
         return;
     }
     if (p->vec) {
-        gen_pp(c, "#ifdef CONVC_VECTOR");
-        emit_block(c, conv_vec_wgrad, l, wp);
+        gen_pp_vector(c, 1);
+        emit_wgrad(c, i, 1);
         gen_pp(c, "#else");
-        emit_block(c, emit_conv_wgrad_plain, l, wp);
+        emit_wgrad(c, i, 0);
         gen_pp(c, "#endif");
     } else {
-        emit_block(c, emit_conv_wgrad_plain, l, wp);
+        emit_wgrad(c, i, 0);
     }
-    if (p->din >= 0) {
-        emit_line(e, "{");
-        e->depth++;
-        emit_line(e, "const float *%s kern = params + %s%s;", R, M, gen_ten(c, p->kernel));
-        if (p->vec_dx) {
-            emit_line(e, "(void)kern;");
-            gen_pp(c, "#ifdef CONVC_VECTOR");
-            emit_line(e, "{");
-            e->depth++;
-            gen_conv_vec_dx(c, i);
-            e->depth--;
-            emit_line(e, "}");
-            gen_pp(c, "#else");
-            emit_line(e, "(void)kflip;");
-            emit_line(e, "{");
-            e->depth++;
-            emit_conv_dx_plain(c, i, wp);
-            e->depth--;
-            emit_line(e, "}");
-            gen_pp(c, "#endif");
-        } else {
-            emit_conv_dx_plain(c, i, wp);
-        }
-        e->depth--;
-        emit_line(e, "}");
+    if (p->vec_dx) {
+        gen_pp_vector(c, 1);
+        open_block(c);
+        gen_conv_vec_dx(c, i);
+        close_block(c);
+        gen_pp(c, "#else");
+        emit_dx_plain(c, i);
+        gen_pp(c, "#endif");
+    } else if (p->din >= 0) {
+        emit_dx_plain(c, i);
     }
     emit_close(e, "");
 }
@@ -466,7 +472,7 @@ static void conv_backward(gen_ctx *c, int i)
     emit_conv_backward(c, i, fname);
     if (c->L->plan[i].vec_dx) {
         emit_blank(c->e);
-        gen_pp(c, "#ifdef CONVC_VECTOR");
+        gen_pp_vector(c, 1);
         gen_fn_name(c, fname, sizeof fname, i, "flip_kernel", 0);
         gen_conv_flip_function(c, i, fname);
         gen_pp(c, "#endif");
@@ -480,7 +486,7 @@ static void emit_vector_call(gen_ctx *c, int i, const char *what, const char *ar
 {
     char fname[128];
     gen_fn_name(c, fname, sizeof fname, i, what, 0);
-    gen_pp(c, "#ifdef CONVC_VECTOR");
+    gen_pp_vector(c, 1);
     emit_line(c->e, "%s(%s);", fname, args);
     gen_pp(c, "#endif");
 }

@@ -20,9 +20,9 @@ static void dense_plan(gen_layout *L, int i)
     p->vec = l->units % 8 == 0;
     p->has_backward = 1;
     gen_layout_output(L, i);
-    gen_plan_common_args(L, i, 0, 1);
+    gen_plan_common_args(L, i, 0, 1, GEN_BOTH);
     if (L->training)
-        gen_plan_common_args(L, i, 1, 1);
+        gen_plan_common_args(L, i, 1, 1, GEN_BOTH);
 }
 
 static long long in_count(const ir_layer *l)
@@ -30,21 +30,45 @@ static long long in_count(const ir_layer *l)
     return (long long)l->in.h * l->in.w * l->in.c;
 }
 
+/* "base + j * STRIDE + buffer" for sample j of the group ("+ buffer" left out
+ * when NULL). */
+static const char *sample_ptr(char *buf, size_t size, const gen_ctx *c, const char *base,
+                              int j, const char *stride, const char *buffer)
+{
+    const char *M = c->mprefix, *b = buffer ? buffer : "";
+    const char *plus = buffer ? " + " : "";
+    if (j == 0)
+        snprintf(buf, size, "%s%s%s%s", base, plus, buffer ? M : "", b);
+    else if (j == 1)
+        snprintf(buf, size, "%s + %s%s%s%s%s", base, M, stride, plus, buffer ? M : "", b);
+    else
+        snprintf(buf, size, "%s + %d * %s%s%s%s%s", base, j, M, stride, plus, buffer ? M : "",
+                 b);
+    return buf;
+}
+
+/* Pointer `<name><j> = ` buffer b of sample j of the group. */
+static void emit_sample_buf(gen_ctx *c, const char *cq, const char *name, int j, int b)
+{
+    char x[160];
+    emit_line(c->e, "%sfloat *%s %s%d = %s;", cq, c->restrict_kw, name, j,
+              sample_ptr(x, sizeof x, c, "w", j, "WORK_PER_SAMPLE", gen_buf(c, b)));
+}
+
 /* Pointers in<j> to the inputs of the group's samples. */
 static void emit_group_inputs(gen_ctx *c, int i, int group, int with_out)
 {
     const gen_layer_plan *p = &c->L->plan[i];
-    const char *R = c->restrict_kw, *M = c->mprefix;
+    char x[160];
     int j;
     for (j = 0; j < group; j++) {
         if (p->in < 0)
-            emit_line(c->e, "const float *%s in%d = x + %d * %sIN_SIZE;", R, j, j, M);
+            emit_line(c->e, "const float *%s in%d = %s;", c->restrict_kw, j,
+                      sample_ptr(x, sizeof x, c, "x", j, "IN_SIZE", NULL));
         else
-            emit_line(c->e, "const float *%s in%d = w + %d * %sWORK_PER_SAMPLE + %s%s;",
-                      R, j, j, M, M, gen_buf(c, p->in));
+            emit_sample_buf(c, "const ", "in", j, p->in);
         if (with_out)
-            emit_line(c->e, "float *%s out%d = w + %d * %sWORK_PER_SAMPLE + %s%s;",
-                      R, j, j, M, M, gen_buf(c, with_out == 2 ? p->logits : p->out));
+            emit_sample_buf(c, "", "out", j, with_out == 2 ? p->logits : p->out);
     }
 }
 
@@ -56,8 +80,8 @@ static void emit_dense_forward(gen_ctx *c, int i, const char *fname, int group)
     const char *R = c->restrict_kw, *M = c->mprefix;
     int units = l->units, j;
     long long nin = in_count(l);
-    gen_sig s = gen_layer_sig(c, i, 0, GEN_BOTH);
-    emit_open_fn(e, "static void %s(%s)", fname, s.def);
+    char x[96];
+    gen_open_layer_fn(c, i, 0, fname);
     emit_line(e, "const float *%s kern = params + %s%s;", R, M, gen_ten(c, p->kernel));
     emit_line(e, "const float *%s bias = params + %s%s;", R, M, gen_ten(c, p->bias));
     emit_group_inputs(c, i, group, l->act == IR_SOFTMAX ? 2 : 1);
@@ -72,19 +96,19 @@ static void emit_dense_forward(gen_ctx *c, int i, const char *fname, int group)
         int vb = units / 8, v;
         while (vb > 1 && (group * vb > 24 || units / 8 % vb != 0))
             vb--;
-        gen_pp(c, "#ifdef CONVC_VECTOR");
-        emit_open(e, "for (o = 0; o < %d; o += %d)", units, 8 * vb);
+        gen_pp_vector(c, 1);
+        gen_open_for(c, "o", 0, units, 8 * vb);
         for (j = 0; j < group; j++) {
             emit_raw(e, "%*svf8 ", e->depth * 4, "");
             for (v = 0; v < vb; v++)
-                emit_raw(e, "a%d_%d = vload(bias + o + %d)%s", j, v, 8 * v,
+                emit_raw(e, "a%d_%d = vload(%s)%s", j, v, GEN_SUM(x, 8 * v, { "bias", 1 }, { "o", 1 }),
                          v + 1 < vb ? ", " : ";\n");
         }
-        emit_open(e, "for (k = 0; k < %lld; k++)", nin);
-        emit_line(e, "const float *%s row = kern + k * %d + o;", R, units);
+        gen_open_for(c, "k", 0, nin, 1);
+        emit_line(e, "const float *%s row = %s;", R, GEN_SUM(x, 0, { "kern", 1 }, { "k", units }, { "o", 1 }));
         emit_raw(e, "%*sconst vf8 ", e->depth * 4, "");
         for (v = 0; v < vb; v++)
-            emit_raw(e, "w%d = vload(row + %d)%s", v, 8 * v, v + 1 < vb ? ", " : ";\n");
+            emit_raw(e, "w%d = vload(%s)%s", v, GEN_SUM(x, 8 * v, { "row", 1 }), v + 1 < vb ? ", " : ";\n");
         emit_line(e, "vf8 xv;");
         for (j = 0; j < group; j++) {
             emit_raw(e, "%*sxv = vsplat(in%d[k]);", e->depth * 4, "", j);
@@ -94,23 +118,25 @@ static void emit_dense_forward(gen_ctx *c, int i, const char *fname, int group)
         }
         emit_close(e, "");
         for (j = 0; j < group; j++) {
+            char acc[16];
+            snprintf(acc, sizeof acc, "acc%d", j);
             emit_raw(e, "%*s", e->depth * 4, "");
             for (v = 0; v < vb; v++)
-                emit_raw(e, "vstore(acc%d + o + %d, a%d_%d);%s", j, 8 * v, j, v,
+                emit_raw(e, "vstore(%s, a%d_%d);%s", GEN_SUM(x, 8 * v, { acc, 1 }, { "o", 1 }), j, v,
                          v + 1 < vb ? " " : "\n");
         }
         emit_close(e, "");
         gen_pp(c, "#else");
     }
-    emit_open(e, "for (o = 0; o < %d; o++)", units);
+    gen_open_for(c, "o", 0, units, 1);
     for (j = 0; j < group; j++)
         emit_line(e, "acc%d[o] = bias[o];", j);
     emit_close(e, "");
-    emit_open(e, "for (k = 0; k < %lld; k++)", nin);
-    emit_line(e, "const float *%s row = kern + k * %d;", R, units);
+    gen_open_for(c, "k", 0, nin, 1);
+    emit_line(e, "const float *%s row = %s;", R, GEN_SUM(x, 0, { "kern", 1 }, { "k", units }));
     for (j = 0; j < group; j++)
         emit_line(e, "const float v%d = in%d[k];", j, j);
-    emit_open(e, "for (o = 0; o < %d; o++)", units);
+    gen_open_for(c, "o", 0, units, 1);
     for (j = 0; j < group; j++)
         emit_line(e, "acc%d[o] += v%d * row[o];", j, j);
     emit_close(e, "");
@@ -118,13 +144,13 @@ static void emit_dense_forward(gen_ctx *c, int i, const char *fname, int group)
     if (p->vec)
         gen_pp(c, "#endif");
     if (l->act == IR_SOFTMAX) {
-        emit_open(e, "for (o = 0; o < %d; o++)", units);
+        gen_open_for(c, "o", 0, units, 1);
         for (j = 0; j < group; j++)
             emit_line(e, "out%d[o] = acc%d[o];", j, j);
         emit_close(e, "");
         /* The softmax itself is computed by the driver (probs). */
     } else {
-        emit_open(e, "for (o = 0; o < %d; o++)", units);
+        gen_open_for(c, "o", 0, units, 1);
         for (j = 0; j < group; j++) {
             char dst[32], v[32];
             snprintf(dst, sizeof dst, "out%d[o]", j);
@@ -144,38 +170,38 @@ static void emit_dense_backward(gen_ctx *c, int i, const char *fname, int group)
     const char *R = c->restrict_kw, *M = c->mprefix;
     int units = l->units, j, full = l->units / LANES * LANES;
     long long nin = in_count(l);
-    gen_sig s = gen_layer_sig(c, i, 1, GEN_BOTH);
-    emit_open_fn(e, "static void %s(%s)", fname, s.def);
+    char x[96];
+    gen_open_layer_fn(c, i, 1, fname);
     emit_line(e, "float *%s gkern = grads + %s%s;", R, M, gen_ten(c, p->kernel));
     emit_line(e, "float *%s gbias = grads + %s%s;", R, M, gen_ten(c, p->bias));
     emit_group_inputs(c, i, group, 0);
     for (j = 0; j < group; j++) {
         if (l->act != IR_LINEAR && l->act != IR_SOFTMAX)
-            emit_line(e, "const float *%s out%d = w + %d * %sWORK_PER_SAMPLE + %s%s;", R, j,
-                      j, M, M, gen_buf(c, p->out));
-        emit_line(e, "float *%s dz%d = w + %d * %sWORK_PER_SAMPLE + %s%s;", R, j, j, M, M,
-                  gen_buf(c, p->dout));
+            emit_sample_buf(c, "const ", "out", j, p->out);
+        emit_sample_buf(c, "", "dz", j, p->dout);
     }
-    emit_line(e, "long i, k;");
+    if (l->act == IR_LINEAR || l->act == IR_SOFTMAX)
+        emit_line(e, "long k;");
+    else
+        emit_line(e, "long i, k;");     /* i: the activation's gradient */
     emit_line(e, "int o;");
-    emit_line(e, "(void)i;");
     for (j = 0; j < group; j++) {
         char d[16], y[16];
         snprintf(d, sizeof d, "dz%d", j);
         snprintf(y, sizeof y, "out%d", j);
         gen_act_grad_loop(c, l->act, d, y, units);
     }
-    emit_open(e, "for (o = 0; o < %d; o++)", units);
+    gen_open_for(c, "o", 0, units, 1);
     emit_raw(e, "%*sgbias[o] +=", e->depth * 4, "");
     for (j = 0; j < group; j++)
         emit_raw(e, "%s dz%d[o]", j ? " +" : "", j);
     emit_raw(e, ";\n");
     emit_close(e, "");
-    emit_open(e, "for (k = 0; k < %lld; k++)", nin);
-    emit_line(e, "float *%s grow = gkern + k * %d;", R, units);
+    gen_open_for(c, "k", 0, nin, 1);
+    emit_line(e, "float *%s grow = %s;", R, GEN_SUM(x, 0, { "gkern", 1 }, { "k", units }));
     for (j = 0; j < group; j++)
         emit_line(e, "const float v%d = in%d[k];", j, j);
-    emit_open(e, "for (o = 0; o < %d; o++)", units);
+    gen_open_for(c, "o", 0, units, 1);
     emit_raw(e, "%*sgrow[o] +=", e->depth * 4, "");
     for (j = 0; j < group; j++)
         emit_raw(e, "%s v%d * dz%d[o]", j ? " +" : "", j, j);
@@ -187,15 +213,14 @@ static void emit_dense_backward(gen_ctx *c, int i, const char *fname, int group)
         e->depth++;
         emit_line(e, "const float *%s kern = params + %s%s;", R, M, gen_ten(c, p->kernel));
         for (j = 0; j < group; j++)
-            emit_line(e, "float *%s din%d = w + %d * %sWORK_PER_SAMPLE + %s%s;", R, j, j, M,
-                      M, gen_buf(c, p->din));
+            emit_sample_buf(c, "", "din", j, p->din);
         if (p->vec) {
-            gen_pp(c, "#ifdef CONVC_VECTOR");
-            emit_open(e, "for (k = 0; k < %lld; k++)", nin);
-            emit_line(e, "const float *%s row = kern + k * %d;", R, units);
+            gen_pp_vector(c, 1);
+            gen_open_for(c, "k", 0, nin, 1);
+            emit_line(e, "const float *%s row = %s;", R, GEN_SUM(x, 0, { "kern", 1 }, { "k", units }));
             for (j = 0; j < group; j++)
                 emit_line(e, "vf8 s%d = vsplat(0.0f);", j);
-            emit_open(e, "for (o = 0; o < %d; o += 8)", units);
+            gen_open_for(c, "o", 0, units, 8);
             emit_line(e, "const vf8 wv = vload(row + o);");
             for (j = 0; j < group; j++)
                 emit_line(e, "s%d += wv * vload(dz%d + o);", j, j);
@@ -206,13 +231,13 @@ static void emit_dense_backward(gen_ctx *c, int i, const char *fname, int group)
             emit_close(e, "");
             gen_pp(c, "#else");
         }
-        emit_open(e, "for (k = 0; k < %lld; k++)", nin);
-        emit_line(e, "const float *%s row = kern + k * %d;", R, units);
+        gen_open_for(c, "k", 0, nin, 1);
+        emit_line(e, "const float *%s row = %s;", R, GEN_SUM(x, 0, { "kern", 1 }, { "k", units }));
         emit_line(e, "int lane;");
         for (j = 0; j < group; j++)
             emit_line(e, "float part%d[%d] = { 0 };", j, LANES);
         if (full > 0) {
-            emit_open(e, "for (o = 0; o < %d; o += %d)", full, LANES);
+            gen_open_for(c, "o", 0, full, LANES);
             emit_open(e, "for (lane = 0; lane < %d; lane++)", LANES);
             for (j = 0; j < group; j++)
                 emit_line(e, "part%d[lane] += row[o + lane] * dz%d[o + lane];", j, j);
@@ -220,7 +245,7 @@ static void emit_dense_backward(gen_ctx *c, int i, const char *fname, int group)
             emit_close(e, "");
         }
         if (full < units) {
-            emit_open(e, "for (o = %d; o < %d; o++)", full, units);
+            gen_open_for(c, "o", full, units, 1);
             for (j = 0; j < group; j++)
                 emit_line(e, "part%d[0] += row[o] * dz%d[o];", j, j);
             emit_close(e, "");
@@ -239,24 +264,27 @@ static void emit_dense_backward(gen_ctx *c, int i, const char *fname, int group)
     emit_close(e, "");
 }
 
+/* The function for a group of samples and the one for a single sample. */
+static void emit_both(gen_ctx *c, int i, const char *what,
+                      void (*emit)(gen_ctx *, int, const char *, int))
+{
+    int group = c->L->plan[i].group;
+    char fname[128];
+    gen_fn_name(c, fname, sizeof fname, i, what, group);
+    emit(c, i, fname, group);
+    emit_blank(c->e);
+    gen_fn_name(c, fname, sizeof fname, i, what, 1);
+    emit(c, i, fname, 1);
+}
+
 static void dense_forward(gen_ctx *c, int i)
 {
-    char fname[128];
-    gen_fn_name(c, fname, sizeof fname, i, "forward", c->L->plan[i].group);
-    emit_dense_forward(c, i, fname, c->L->plan[i].group);
-    emit_blank(c->e);
-    gen_fn_name(c, fname, sizeof fname, i, "forward", 1);
-    emit_dense_forward(c, i, fname, 1);
+    emit_both(c, i, "forward", emit_dense_forward);
 }
 
 static void dense_backward(gen_ctx *c, int i)
 {
-    char fname[128];
-    gen_fn_name(c, fname, sizeof fname, i, "backward", c->L->plan[i].group);
-    emit_dense_backward(c, i, fname, c->L->plan[i].group);
-    emit_blank(c->e);
-    gen_fn_name(c, fname, sizeof fname, i, "backward", 1);
-    emit_dense_backward(c, i, fname, 1);
+    emit_both(c, i, "backward", emit_dense_backward);
 }
 
 const gen_layer_emitter gen_dense_emitter = {

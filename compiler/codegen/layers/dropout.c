@@ -29,11 +29,11 @@ static void dropout_plan(gen_layout *L, int i)
     gen_layout_output(L, i);
     if (L->training)
         p->mask = gen_layout_shaped(L, p->name, "mask", L->m->layers[i].out);
-    gen_plan_common_args(L, i, 0, 1);
-    if (L->training)
+    gen_plan_common_args(L, i, 0, 1, GEN_BOTH);
+    if (L->training && dropout_threshold(&L->m->layers[i]) > 0)
         gen_plan_arg(&p->fwd_args, GEN_ARG_SEED, "seed", -1, 1, GEN_BOTH);
     if (p->has_backward)
-        gen_plan_common_args(L, i, 1, 0);
+        gen_plan_common_args(L, i, 1, 0, GEN_BOTH);
 }
 
 static void dropout_prelude(gen_ctx *c)
@@ -59,10 +59,9 @@ static void dropout_forward(gen_ctx *c, int i)
     long long n = (long long)l->out.h * l->out.w * l->out.c;
     float keep_scale = (float)(1.0 / (1.0 - l->rate));
     char scale_lit[48];
-    gen_sig s = gen_layer_sig(c, i, 0, GEN_BOTH);
     gen_fn_name(c, fname, sizeof fname, i, "forward", 0);
     emit_format_float(scale_lit, sizeof scale_lit, keep_scale);
-    emit_open_fn(e, "static void %s(%s)", fname, s.def);
+    gen_open_layer_fn(c, i, 0, fname);
     gen_in_ptr(c, i, "in", NULL);
     emit_line(e, "float *%s out = w + %s%s;", R, M, gen_buf(c, p->out));
     emit_line(e, "long i;");
@@ -75,7 +74,6 @@ static void dropout_forward(gen_ctx *c, int i)
     emit_line(e, "float *%s mask = w + %s%s;", R, M, gen_buf(c, p->mask));
     if (dropout_threshold(l) == 0) {
         /* rate rounds to 0: nothing is ever dropped */
-        emit_line(e, "(void)seed;");
         emit_line(e, "for (i = 0; i < %lld; i++)", n);
         emit_line(e, "    out[i] = in[i] * (mask[i] = %s);", scale_lit);
         emit_close(e, "");
@@ -108,9 +106,8 @@ static void dropout_backward(gen_ctx *c, int i)
     const gen_layer_plan *p = &c->L->plan[i];
     const char *R = c->restrict_kw, *M = c->mprefix;
     long long n = (long long)l->out.h * l->out.w * l->out.c;
-    gen_sig s = gen_layer_sig(c, i, 1, GEN_BOTH);
     gen_fn_name(c, fname, sizeof fname, i, "backward", 0);
-    emit_open_fn(e, "static void %s(%s)", fname, s.def);
+    gen_open_layer_fn(c, i, 1, fname);
     emit_line(e, "const float *%s mask = w + %s%s;", R, M, gen_buf(c, p->mask));
     emit_line(e, "const float *%s dout = w + %s%s;", R, M, gen_buf(c, p->dout));
     emit_line(e, "float *%s din = w + %s%s;", R, M, gen_buf(c, p->din));

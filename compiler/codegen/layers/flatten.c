@@ -15,7 +15,7 @@ static void flatten_plan(gen_layout *L, int i)
         return;
     }
     gen_layout_output(L, i);
-    gen_plan_common_args(L, i, 0, 1);
+    gen_plan_common_args(L, i, 0, 1, GEN_BOTH);
 }
 
 static void flatten_forward(gen_ctx *c, int i)
@@ -24,14 +24,12 @@ static void flatten_forward(gen_ctx *c, int i)
     emitter *e = c->e;
     const ir_layer *l = gen_layer(c, i);
     const gen_layer_plan *p = &c->L->plan[i];
-    gen_sig s;
     if (!p->has_forward) {
         emit_line(e, "/* HWC is already flat: %s reuses its input buffer. */", p->name);
         return;
     }
-    s = gen_layer_sig(c, i, 0, GEN_BOTH);
     gen_fn_name(c, fname, sizeof fname, i, "forward", 0);
-    emit_open_fn(e, "static void %s(%s)", fname, s.def);
+    gen_open_layer_fn(c, i, 0, fname);
     emit_line(e, "memcpy(w + %s%s, x, sizeof(float) * %lld);", c->mprefix, gen_buf(c, p->out),
               (long long)l->out.h * l->out.w * l->out.c);
     emit_close(e, "");
