@@ -1,4 +1,4 @@
-/* gen_conv_vec.c - register-blocked convolution kernels in GNU C vectors
+/* conv_vec.c - register-blocked convolution kernels in GNU C vectors
  * (8 floats), emitted behind `#ifdef CONVC_VECTOR` next to the plain loops.
  *
  * Forward (and the input gradient, computed as a stride-1 convolution of the
@@ -44,6 +44,96 @@ void gen_emit_for_registers(gen_ctx *c, void (*emit)(gen_ctx *, const void *), c
     c->narrow_tiles = 0;
 }
 
+/* Where a tile starts along one axis: a loop variable, or a constant where
+ * the axis has room for one tile only (no loop is opened then). */
+typedef struct {
+    const char *var;        /* NULL: the constant `at` */
+    long long at;
+} tile_pos;
+
+static tile_pos open_tiles(gen_ctx *c, const char *var, long long to, long long step)
+{
+    tile_pos p = { var, 0 };
+    if (to <= step)
+        p.var = NULL;
+    else if (step == 1)
+        emit_open(c->e, "for (%s = 0; %s < %lld; %s++)", var, var, to, var);
+    else
+        emit_open(c->e, "for (%s = 0; %s < %lld; %s += %lld)", var, var, to, var, step);
+    return p;
+}
+
+static void close_tiles(gen_ctx *c, tile_pos p)
+{
+    if (p.var)
+        emit_close(c->e, "");
+}
+
+/* The term `coef * p` of an index: the variable's, or 0 (its constant part
+ * goes to pos_at). */
+static gen_term pos_term(tile_pos p, long long coef)
+{
+    gen_term t = { p.var ? p.var : "", p.var ? coef : 0 };
+    return t;
+}
+
+static long long pos_at(tile_pos p, long long coef)
+{
+    return p.var ? 0 : p.at * coef;
+}
+
+/* A block of its own, so that a tile's locals stay inside. */
+static void open_block(gen_ctx *c)
+{
+    emit_line(c->e, "{");
+    c->e->depth++;
+}
+
+/* "int a, b, c;" of the names that are not NULL. */
+static void emit_int_locals(gen_ctx *c, const char *const *names, int n)
+{
+    char line[128];
+    size_t len = 0;
+    int k;
+    for (k = 0; k < n; k++)
+        if (names[k])
+            len += (size_t)snprintf(line + len, sizeof line - len, "%s%s", len ? ", " : "int ",
+                                    names[k]);
+    if (len)
+        emit_line(c->e, "%s;", line);
+}
+
+/* emit(c, arg, n, vb, a, cb): one register tile of n positions along an
+ * axis (var `a`) x vb vectors of 8 columns (var cb). */
+typedef void (*tile_fn)(gen_ctx *c, const void *arg, int n, int vb, tile_pos a, tile_pos cb);
+
+/* The tiles over [0, full) of the axis, `step` at a time, then one of the
+ * `rest` positions after them, each over all `cols` columns. */
+static void emit_tile_grid(gen_ctx *c, const void *arg, tile_fn emit, const char *var,
+                           int full, int step, int rest, int cols, int vb)
+{
+    tile_pos a = open_tiles(c, var, full, step);
+    tile_pos cb = open_tiles(c, "cb", cols, 8 * vb);
+    int bare = !a.var && !cb.var;       /* no loop's braces around the tile */
+    if (bare && rest > 0)               /* the rest's tile would shadow its locals */
+        open_block(c);
+    emit(c, arg, step, vb, a, cb);
+    if (bare && rest > 0)
+        emit_close(c->e, "");
+    close_tiles(c, cb);
+    close_tiles(c, a);
+    if (rest > 0) {
+        tile_pos last = { NULL, full };
+        if (bare)
+            open_block(c);
+        cb = open_tiles(c, "cb", cols, 8 * vb);
+        emit(c, arg, rest, vb, last, cb);
+        close_tiles(c, cb);
+        if (bare)
+            emit_close(c->e, "");
+    }
+}
+
 typedef struct {
     const char *dst, *src, *kern, *bias;    /* C expressions; bias may be NULL */
     int oh, ow, sh, sw;
@@ -52,24 +142,30 @@ typedef struct {
     int kh, kw, cin, cout;
 } conv_tiles;
 
-static void emit_conv_tile(gen_ctx *c, const conv_tiles *t, int np, int vb)
+static void emit_conv_tile(gen_ctx *c, const conv_tiles *t, int np, int vb, tile_pos ox,
+                           tile_pos cb)
 {
     emitter *e = c->e;
     const char *R = c->restrict_kw;
+    long long xs = (long long)t->sw * t->cin;
     char x[96];
     int p, v;
-    emit_line(e, "const float *%s xb = %s + %s;", R, t->src,
-              GEN_SUM(x, 0, { "oy", (long long)t->sh * t->src_w * t->cin },
-                      { "ox", (long long)t->sw * t->cin }));
-    emit_line(e, "const float *%s kb = %s + cb;", R, t->kern);
-    emit_line(e, "float *%s ob = %s + %s;", R, t->dst,
-              GEN_SUM(x, 0, { "oy", (long long)t->ow * t->cout }, { "ox", t->cout }, { "cb", 1 }));
+    emit_line(e, "const float *%s xb = %s;", R,
+              GEN_SUM(x, pos_at(ox, xs), { t->src, 1 },
+                      { "oy", (long long)t->sh * t->src_w * t->cin }, pos_term(ox, xs)));
+    emit_line(e, "const float *%s kb = %s;", R, GEN_SUM(x, pos_at(cb, 1), { t->kern, 1 },
+                                                      pos_term(cb, 1)));
+    emit_line(e, "float *%s ob = %s;", R,
+              GEN_SUM(x, pos_at(ox, t->cout) + pos_at(cb, 1), { t->dst, 1 },
+                      { "oy", (long long)t->ow * t->cout }, pos_term(ox, t->cout),
+                      pos_term(cb, 1)));
     for (p = 0; p < np; p++) {
         emit_raw(e, "%*svf8 ", e->depth * 4, "");
         for (v = 0; v < vb; v++) {
             if (t->bias)
                 emit_raw(e, "a%d_%d = vload(%s)%s", p, v,
-                         GEN_SUM(x, 8 * v, { t->bias, 1 }, { "cb", 1 }), v + 1 < vb ? ", " : ";\n");
+                         GEN_SUM(x, 8 * v + pos_at(cb, 1), { t->bias, 1 }, pos_term(cb, 1)),
+                         v + 1 < vb ? ", " : ";\n");
             else
                 emit_raw(e, "a%d_%d = vsplat(0.0f)%s", p, v, v + 1 < vb ? ", " : ";\n");
         }
@@ -110,6 +206,11 @@ static void emit_conv_tile(gen_ctx *c, const conv_tiles *t, int np, int vb)
     }
 }
 
+static void conv_tile(gen_ctx *c, const void *arg, int n, int vb, tile_pos ox, tile_pos cb)
+{
+    emit_conv_tile(c, arg, n, vb, ox, cb);
+}
+
 static void emit_conv_tiles(gen_ctx *c, const void *arg)
 {
     const conv_tiles *t = arg;
@@ -117,12 +218,16 @@ static void emit_conv_tiles(gen_ctx *c, const void *arg)
     gen_tile tile = gen_tile_for(c, t->cout);
     int vb = tile.vectors, pb = tile.rows;
     int full, rest;
+    char row[32];
     if (pb > t->ow)
         pb = t->ow;
     full = t->ow / pb * pb;
     rest = t->ow - full;
-    char row[32];
-    emit_line(e, "int oy, ox, cb, ky, j;");
+    {
+        const char *names[] = { "oy", full > pb ? "ox" : NULL,
+                                t->cout > 8 * vb ? "cb" : NULL, "ky", "j" };
+        emit_int_locals(c, names, 5);
+    }
     gen_open_for(c, "oy", 0, t->oh, 1);
     /* Source row oy * sh + ky must lie in [vlo, vhi). */
     GEN_SUM(row, 0, { "oy", t->sh });
@@ -131,17 +236,7 @@ static void emit_conv_tiles(gen_ctx *c, const void *arg)
     if ((t->oh - 1) * t->sh + t->kh > t->vhi)
         emit_line(e, "const int ky1 = %s + %d > %d ? %d - %s : %d;", row, t->kh, t->vhi, t->vhi,
                   row, t->kh);
-    gen_open_for(c, "ox", 0, full, pb);
-    gen_open_for(c, "cb", 0, t->cout, 8 * vb);
-    emit_conv_tile(c, t, pb, vb);
-    emit_close(e, "");
-    emit_close(e, "");
-    if (rest > 0) {
-        emit_line(e, "ox = %d;", full);
-        gen_open_for(c, "cb", 0, t->cout, 8 * vb);
-        emit_conv_tile(c, t, rest, vb);
-        emit_close(e, "");
-    }
+    emit_tile_grid(c, t, conv_tile, "ox", full, pb, rest, t->cout, vb);
     emit_close(e, "");
 }
 
@@ -151,17 +246,20 @@ typedef struct {
     int vlo, vhi;                           /* the rows of src that are not zero */
 } wgrad_tiles;
 
-static void emit_wgrad_tile(gen_ctx *c, const wgrad_tiles *t, int nr, int vb)
+static void emit_wgrad_tile(gen_ctx *c, const wgrad_tiles *t, int nr, int vb, tile_pos r0,
+                            tile_pos cb)
 {
     emitter *e = c->e;
     const char *R = c->restrict_kw;
     char x[96];
     int r, v;
-    emit_line(e, "const float *%s xr = %s + %s;", R, t->src,
-              GEN_SUM(x, 0, { "ky", (long long)t->src_w * t->cin }, { "r", 1 }));
-    emit_line(e, "float *%s gb = %s + %s;", R, t->gk,
-              GEN_SUM(x, 0, { "ky", (long long)t->kw * t->cin * t->cout }, { "r", t->cout },
-                      { "cb", 1 }));
+    emit_line(e, "const float *%s xr = %s;", R,
+              GEN_SUM(x, pos_at(r0, 1), { t->src, 1 }, { "ky", (long long)t->src_w * t->cin },
+                      pos_term(r0, 1)));
+    emit_line(e, "float *%s gb = %s;", R,
+              GEN_SUM(x, pos_at(r0, t->cout) + pos_at(cb, 1), { t->gk, 1 },
+                      { "ky", (long long)t->kw * t->cin * t->cout }, pos_term(r0, t->cout),
+                      pos_term(cb, 1)));
     for (r = 0; r < nr; r++) {
         emit_raw(e, "%*svf8 ", e->depth * 4, "");
         for (v = 0; v < vb; v++)
@@ -179,8 +277,9 @@ static void emit_wgrad_tile(gen_ctx *c, const wgrad_tiles *t, int nr, int vb)
     emit_line(e, "const float *%s xp = %s;", R,
               GEN_SUM(x, 0, { "xr", 1 }, { "oy", (long long)t->sh * t->src_w * t->cin },
                       { "ox", (long long)t->sw * t->cin }));
-    emit_line(e, "const float *%s d = %s + %s;", R, t->dz,
-              GEN_SUM(x, 0, { "oy", (long long)t->ow * t->cout }, { "ox", t->cout }, { "cb", 1 }));
+    emit_line(e, "const float *%s d = %s;", R,
+              GEN_SUM(x, pos_at(cb, 1), { t->dz, 1 }, { "oy", (long long)t->ow * t->cout },
+                      { "ox", t->cout }, pos_term(cb, 1)));
     emit_raw(e, "%*sconst vf8 ", e->depth * 4, "");
     for (v = 0; v < vb; v++)
         emit_raw(e, "d%d = vload(%s)%s", v, GEN_SUM(x, 8 * v, { "d", 1 }),
@@ -201,6 +300,11 @@ static void emit_wgrad_tile(gen_ctx *c, const wgrad_tiles *t, int nr, int vb)
         }
 }
 
+static void wgrad_tile(gen_ctx *c, const void *arg, int n, int vb, tile_pos r0, tile_pos cb)
+{
+    emit_wgrad_tile(c, arg, n, vb, r0, cb);
+}
+
 static void emit_wgrad_tiles(gen_ctx *c, const void *arg)
 {
     const wgrad_tiles *t = arg;
@@ -209,12 +313,16 @@ static void emit_wgrad_tiles(gen_ctx *c, const void *arg)
     int vb = tile.vectors, rb = tile.rows;
     int rows = t->kw * t->cin;
     int full, rest;
+    char lo[48], hi[48];
     if (rb > rows)
         rb = rows;
     full = rows / rb * rb;
     rest = rows - full;
-    char lo[48], hi[48];
-    emit_line(e, "int oy, ox, cb, ky, r;");
+    {
+        const char *names[] = { "oy", "ox", t->cout > 8 * vb ? "cb" : NULL, "ky",
+                                full > rb ? "r" : NULL };
+        emit_int_locals(c, names, 5);
+    }
     gen_open_for(c, "ky", 0, t->kh, 1);
     /* Source row oy * sh + ky must lie in [vlo, vhi); a negative bound
      * divides to at most zero, so no row runs. */
@@ -229,17 +337,7 @@ static void emit_wgrad_tiles(gen_ctx *c, const void *arg)
         emit_line(e, "const int oy0 = ky < %d ? %s : 0;", t->vlo, lo);
     if ((t->oh - 1) * t->sh + t->kh > t->vhi)
         emit_line(e, "const int oy1 = %s < %d ? %s : %d;", hi, t->oh, hi, t->oh);
-    gen_open_for(c, "r", 0, full, rb);
-    gen_open_for(c, "cb", 0, t->cout, 8 * vb);
-    emit_wgrad_tile(c, t, rb, vb);
-    emit_close(e, "");
-    emit_close(e, "");
-    if (rest > 0) {
-        emit_line(e, "r = %d;", full);
-        gen_open_for(c, "cb", 0, t->cout, 8 * vb);
-        emit_wgrad_tile(c, t, rest, vb);
-        emit_close(e, "");
-    }
+    emit_tile_grid(c, t, wgrad_tile, "r", full, rb, rest, t->cout, vb);
     emit_close(e, "");
 }
 

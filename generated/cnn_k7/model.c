@@ -100,54 +100,20 @@ static void conv1_forward(const float *restrict params, float *restrict w, const
 #ifdef CONVC_VECTOR
     {
 #if defined(__AVX512VL__)
-        int oy, ox, cb, ky, j;
+        int oy, ox, ky, j;
         for (oy = 0; oy < 28; oy++) {
             const int ky0 = oy < 3 ? 3 - oy : 0;
             const int ky1 = oy + 7 > 31 ? 31 - oy : 7;
             for (ox = 0; ox < 24; ox += 6) {
-                cb = 0;
-                {
-                    const float *restrict xb = src + oy * 34 + ox;
-                    const float *restrict kb = kern + cb;
-                    float *restrict ob = out + oy * 896 + ox * 32 + cb;
-                    vf8 a0_0 = vload(bias + cb), a0_1 = vload(bias + cb + 8), a0_2 = vload(bias + cb + 16), a0_3 = vload(bias + cb + 24);
-                    vf8 a1_0 = vload(bias + cb), a1_1 = vload(bias + cb + 8), a1_2 = vload(bias + cb + 16), a1_3 = vload(bias + cb + 24);
-                    vf8 a2_0 = vload(bias + cb), a2_1 = vload(bias + cb + 8), a2_2 = vload(bias + cb + 16), a2_3 = vload(bias + cb + 24);
-                    vf8 a3_0 = vload(bias + cb), a3_1 = vload(bias + cb + 8), a3_2 = vload(bias + cb + 16), a3_3 = vload(bias + cb + 24);
-                    vf8 a4_0 = vload(bias + cb), a4_1 = vload(bias + cb + 8), a4_2 = vload(bias + cb + 16), a4_3 = vload(bias + cb + 24);
-                    vf8 a5_0 = vload(bias + cb), a5_1 = vload(bias + cb + 8), a5_2 = vload(bias + cb + 16), a5_3 = vload(bias + cb + 24);
-                    for (ky = ky0; ky < ky1; ky++) {
-                        const float *restrict xr = xb + ky * 34;
-                        const float *restrict kr = kb + ky * 224;
-                        for (j = 0; j < 7; j++) {
-                            const vf8 w0 = vload(kr + j * 32), w1 = vload(kr + j * 32 + 8), w2 = vload(kr + j * 32 + 16), w3 = vload(kr + j * 32 + 24);
-                            vf8 xv;
-                            xv = vsplat(xr[j]); a0_0 += xv * w0; a0_1 += xv * w1; a0_2 += xv * w2; a0_3 += xv * w3;
-                            xv = vsplat(xr[j + 1]); a1_0 += xv * w0; a1_1 += xv * w1; a1_2 += xv * w2; a1_3 += xv * w3;
-                            xv = vsplat(xr[j + 2]); a2_0 += xv * w0; a2_1 += xv * w1; a2_2 += xv * w2; a2_3 += xv * w3;
-                            xv = vsplat(xr[j + 3]); a3_0 += xv * w0; a3_1 += xv * w1; a3_2 += xv * w2; a3_3 += xv * w3;
-                            xv = vsplat(xr[j + 4]); a4_0 += xv * w0; a4_1 += xv * w1; a4_2 += xv * w2; a4_3 += xv * w3;
-                            xv = vsplat(xr[j + 5]); a5_0 += xv * w0; a5_1 += xv * w1; a5_2 += xv * w2; a5_3 += xv * w3;
-                        }
-                    }
-                    vstore(ob, a0_0); vstore(ob + 8, a0_1); vstore(ob + 16, a0_2); vstore(ob + 24, a0_3);
-                    vstore(ob + 32, a1_0); vstore(ob + 40, a1_1); vstore(ob + 48, a1_2); vstore(ob + 56, a1_3);
-                    vstore(ob + 64, a2_0); vstore(ob + 72, a2_1); vstore(ob + 80, a2_2); vstore(ob + 88, a2_3);
-                    vstore(ob + 96, a3_0); vstore(ob + 104, a3_1); vstore(ob + 112, a3_2); vstore(ob + 120, a3_3);
-                    vstore(ob + 128, a4_0); vstore(ob + 136, a4_1); vstore(ob + 144, a4_2); vstore(ob + 152, a4_3);
-                    vstore(ob + 160, a5_0); vstore(ob + 168, a5_1); vstore(ob + 176, a5_2); vstore(ob + 184, a5_3);
-                }
-            }
-            ox = 24;
-            cb = 0;
-            {
                 const float *restrict xb = src + oy * 34 + ox;
-                const float *restrict kb = kern + cb;
-                float *restrict ob = out + oy * 896 + ox * 32 + cb;
-                vf8 a0_0 = vload(bias + cb), a0_1 = vload(bias + cb + 8), a0_2 = vload(bias + cb + 16), a0_3 = vload(bias + cb + 24);
-                vf8 a1_0 = vload(bias + cb), a1_1 = vload(bias + cb + 8), a1_2 = vload(bias + cb + 16), a1_3 = vload(bias + cb + 24);
-                vf8 a2_0 = vload(bias + cb), a2_1 = vload(bias + cb + 8), a2_2 = vload(bias + cb + 16), a2_3 = vload(bias + cb + 24);
-                vf8 a3_0 = vload(bias + cb), a3_1 = vload(bias + cb + 8), a3_2 = vload(bias + cb + 16), a3_3 = vload(bias + cb + 24);
+                const float *restrict kb = kern;
+                float *restrict ob = out + oy * 896 + ox * 32;
+                vf8 a0_0 = vload(bias), a0_1 = vload(bias + 8), a0_2 = vload(bias + 16), a0_3 = vload(bias + 24);
+                vf8 a1_0 = vload(bias), a1_1 = vload(bias + 8), a1_2 = vload(bias + 16), a1_3 = vload(bias + 24);
+                vf8 a2_0 = vload(bias), a2_1 = vload(bias + 8), a2_2 = vload(bias + 16), a2_3 = vload(bias + 24);
+                vf8 a3_0 = vload(bias), a3_1 = vload(bias + 8), a3_2 = vload(bias + 16), a3_3 = vload(bias + 24);
+                vf8 a4_0 = vload(bias), a4_1 = vload(bias + 8), a4_2 = vload(bias + 16), a4_3 = vload(bias + 24);
+                vf8 a5_0 = vload(bias), a5_1 = vload(bias + 8), a5_2 = vload(bias + 16), a5_3 = vload(bias + 24);
                 for (ky = ky0; ky < ky1; ky++) {
                     const float *restrict xr = xb + ky * 34;
                     const float *restrict kr = kb + ky * 224;
@@ -158,13 +124,40 @@ static void conv1_forward(const float *restrict params, float *restrict w, const
                         xv = vsplat(xr[j + 1]); a1_0 += xv * w0; a1_1 += xv * w1; a1_2 += xv * w2; a1_3 += xv * w3;
                         xv = vsplat(xr[j + 2]); a2_0 += xv * w0; a2_1 += xv * w1; a2_2 += xv * w2; a2_3 += xv * w3;
                         xv = vsplat(xr[j + 3]); a3_0 += xv * w0; a3_1 += xv * w1; a3_2 += xv * w2; a3_3 += xv * w3;
+                        xv = vsplat(xr[j + 4]); a4_0 += xv * w0; a4_1 += xv * w1; a4_2 += xv * w2; a4_3 += xv * w3;
+                        xv = vsplat(xr[j + 5]); a5_0 += xv * w0; a5_1 += xv * w1; a5_2 += xv * w2; a5_3 += xv * w3;
                     }
                 }
                 vstore(ob, a0_0); vstore(ob + 8, a0_1); vstore(ob + 16, a0_2); vstore(ob + 24, a0_3);
                 vstore(ob + 32, a1_0); vstore(ob + 40, a1_1); vstore(ob + 48, a1_2); vstore(ob + 56, a1_3);
                 vstore(ob + 64, a2_0); vstore(ob + 72, a2_1); vstore(ob + 80, a2_2); vstore(ob + 88, a2_3);
                 vstore(ob + 96, a3_0); vstore(ob + 104, a3_1); vstore(ob + 112, a3_2); vstore(ob + 120, a3_3);
+                vstore(ob + 128, a4_0); vstore(ob + 136, a4_1); vstore(ob + 144, a4_2); vstore(ob + 152, a4_3);
+                vstore(ob + 160, a5_0); vstore(ob + 168, a5_1); vstore(ob + 176, a5_2); vstore(ob + 184, a5_3);
             }
+            const float *restrict xb = src + oy * 34 + 24;
+            const float *restrict kb = kern;
+            float *restrict ob = out + oy * 896 + 768;
+            vf8 a0_0 = vload(bias), a0_1 = vload(bias + 8), a0_2 = vload(bias + 16), a0_3 = vload(bias + 24);
+            vf8 a1_0 = vload(bias), a1_1 = vload(bias + 8), a1_2 = vload(bias + 16), a1_3 = vload(bias + 24);
+            vf8 a2_0 = vload(bias), a2_1 = vload(bias + 8), a2_2 = vload(bias + 16), a2_3 = vload(bias + 24);
+            vf8 a3_0 = vload(bias), a3_1 = vload(bias + 8), a3_2 = vload(bias + 16), a3_3 = vload(bias + 24);
+            for (ky = ky0; ky < ky1; ky++) {
+                const float *restrict xr = xb + ky * 34;
+                const float *restrict kr = kb + ky * 224;
+                for (j = 0; j < 7; j++) {
+                    const vf8 w0 = vload(kr + j * 32), w1 = vload(kr + j * 32 + 8), w2 = vload(kr + j * 32 + 16), w3 = vload(kr + j * 32 + 24);
+                    vf8 xv;
+                    xv = vsplat(xr[j]); a0_0 += xv * w0; a0_1 += xv * w1; a0_2 += xv * w2; a0_3 += xv * w3;
+                    xv = vsplat(xr[j + 1]); a1_0 += xv * w0; a1_1 += xv * w1; a1_2 += xv * w2; a1_3 += xv * w3;
+                    xv = vsplat(xr[j + 2]); a2_0 += xv * w0; a2_1 += xv * w1; a2_2 += xv * w2; a2_3 += xv * w3;
+                    xv = vsplat(xr[j + 3]); a3_0 += xv * w0; a3_1 += xv * w1; a3_2 += xv * w2; a3_3 += xv * w3;
+                }
+            }
+            vstore(ob, a0_0); vstore(ob + 8, a0_1); vstore(ob + 16, a0_2); vstore(ob + 24, a0_3);
+            vstore(ob + 32, a1_0); vstore(ob + 40, a1_1); vstore(ob + 48, a1_2); vstore(ob + 56, a1_3);
+            vstore(ob + 64, a2_0); vstore(ob + 72, a2_1); vstore(ob + 80, a2_2); vstore(ob + 88, a2_3);
+            vstore(ob + 96, a3_0); vstore(ob + 104, a3_1); vstore(ob + 112, a3_2); vstore(ob + 120, a3_3);
         }
 #else
         int oy, ox, cb, ky, j;
@@ -204,11 +197,10 @@ static void conv1_forward(const float *restrict params, float *restrict w, const
                     vstore(ob + 160, a5_0); vstore(ob + 168, a5_1);
                 }
             }
-            ox = 24;
             for (cb = 0; cb < 32; cb += 16) {
-                const float *restrict xb = src + oy * 34 + ox;
+                const float *restrict xb = src + oy * 34 + 24;
                 const float *restrict kb = kern + cb;
-                float *restrict ob = out + oy * 896 + ox * 32 + cb;
+                float *restrict ob = out + oy * 896 + cb + 768;
                 vf8 a0_0 = vload(bias + cb), a0_1 = vload(bias + cb + 8);
                 vf8 a1_0 = vload(bias + cb), a1_1 = vload(bias + cb + 8);
                 vf8 a2_0 = vload(bias + cb), a2_1 = vload(bias + cb + 8);
@@ -293,72 +285,66 @@ static void conv1_backward(float *restrict grads, float *restrict w)
     {
         float *restrict gkern = grads + P_CONV1_KERNEL;
 #if defined(__AVX512VL__)
-        int oy, ox, cb, ky, r;
+        int oy, ox, ky;
         for (ky = 0; ky < 7; ky++) {
             const int oy0 = ky < 3 ? 3 - ky : 0;
             const int oy1 = 31 - ky < 28 ? 31 - ky : 28;
-            r = 0;
             {
-                cb = 0;
-                {
-                    const float *restrict xr = src + ky * 34 + r;
-                    float *restrict gb = gkern + ky * 224 + r * 32 + cb;
-                    vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f), a0_2 = vsplat(0.0f), a0_3 = vsplat(0.0f);
-                    vf8 a1_0 = vsplat(0.0f), a1_1 = vsplat(0.0f), a1_2 = vsplat(0.0f), a1_3 = vsplat(0.0f);
-                    vf8 a2_0 = vsplat(0.0f), a2_1 = vsplat(0.0f), a2_2 = vsplat(0.0f), a2_3 = vsplat(0.0f);
-                    vf8 a3_0 = vsplat(0.0f), a3_1 = vsplat(0.0f), a3_2 = vsplat(0.0f), a3_3 = vsplat(0.0f);
-                    vf8 a4_0 = vsplat(0.0f), a4_1 = vsplat(0.0f), a4_2 = vsplat(0.0f), a4_3 = vsplat(0.0f);
-                    vf8 a5_0 = vsplat(0.0f), a5_1 = vsplat(0.0f), a5_2 = vsplat(0.0f), a5_3 = vsplat(0.0f);
-                    for (oy = oy0; oy < oy1; oy++) {
-                        for (ox = 0; ox < 28; ox++) {
-                            const float *restrict xp = xr + oy * 34 + ox;
-                            const float *restrict d = dz + oy * 896 + ox * 32 + cb;
-                            const vf8 d0 = vload(d), d1 = vload(d + 8), d2 = vload(d + 16), d3 = vload(d + 24);
-                            vf8 xv;
-                            xv = vsplat(xp[0]); a0_0 += xv * d0; a0_1 += xv * d1; a0_2 += xv * d2; a0_3 += xv * d3;
-                            xv = vsplat(xp[1]); a1_0 += xv * d0; a1_1 += xv * d1; a1_2 += xv * d2; a1_3 += xv * d3;
-                            xv = vsplat(xp[2]); a2_0 += xv * d0; a2_1 += xv * d1; a2_2 += xv * d2; a2_3 += xv * d3;
-                            xv = vsplat(xp[3]); a3_0 += xv * d0; a3_1 += xv * d1; a3_2 += xv * d2; a3_3 += xv * d3;
-                            xv = vsplat(xp[4]); a4_0 += xv * d0; a4_1 += xv * d1; a4_2 += xv * d2; a4_3 += xv * d3;
-                            xv = vsplat(xp[5]); a5_0 += xv * d0; a5_1 += xv * d1; a5_2 += xv * d2; a5_3 += xv * d3;
-                        }
+                const float *restrict xr = src + ky * 34;
+                float *restrict gb = gkern + ky * 224;
+                vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f), a0_2 = vsplat(0.0f), a0_3 = vsplat(0.0f);
+                vf8 a1_0 = vsplat(0.0f), a1_1 = vsplat(0.0f), a1_2 = vsplat(0.0f), a1_3 = vsplat(0.0f);
+                vf8 a2_0 = vsplat(0.0f), a2_1 = vsplat(0.0f), a2_2 = vsplat(0.0f), a2_3 = vsplat(0.0f);
+                vf8 a3_0 = vsplat(0.0f), a3_1 = vsplat(0.0f), a3_2 = vsplat(0.0f), a3_3 = vsplat(0.0f);
+                vf8 a4_0 = vsplat(0.0f), a4_1 = vsplat(0.0f), a4_2 = vsplat(0.0f), a4_3 = vsplat(0.0f);
+                vf8 a5_0 = vsplat(0.0f), a5_1 = vsplat(0.0f), a5_2 = vsplat(0.0f), a5_3 = vsplat(0.0f);
+                for (oy = oy0; oy < oy1; oy++) {
+                    for (ox = 0; ox < 28; ox++) {
+                        const float *restrict xp = xr + oy * 34 + ox;
+                        const float *restrict d = dz + oy * 896 + ox * 32;
+                        const vf8 d0 = vload(d), d1 = vload(d + 8), d2 = vload(d + 16), d3 = vload(d + 24);
+                        vf8 xv;
+                        xv = vsplat(xp[0]); a0_0 += xv * d0; a0_1 += xv * d1; a0_2 += xv * d2; a0_3 += xv * d3;
+                        xv = vsplat(xp[1]); a1_0 += xv * d0; a1_1 += xv * d1; a1_2 += xv * d2; a1_3 += xv * d3;
+                        xv = vsplat(xp[2]); a2_0 += xv * d0; a2_1 += xv * d1; a2_2 += xv * d2; a2_3 += xv * d3;
+                        xv = vsplat(xp[3]); a3_0 += xv * d0; a3_1 += xv * d1; a3_2 += xv * d2; a3_3 += xv * d3;
+                        xv = vsplat(xp[4]); a4_0 += xv * d0; a4_1 += xv * d1; a4_2 += xv * d2; a4_3 += xv * d3;
+                        xv = vsplat(xp[5]); a5_0 += xv * d0; a5_1 += xv * d1; a5_2 += xv * d2; a5_3 += xv * d3;
                     }
-                    vstore(gb, vload(gb) + a0_0);
-                    vstore(gb + 8, vload(gb + 8) + a0_1);
-                    vstore(gb + 16, vload(gb + 16) + a0_2);
-                    vstore(gb + 24, vload(gb + 24) + a0_3);
-                    vstore(gb + 32, vload(gb + 32) + a1_0);
-                    vstore(gb + 40, vload(gb + 40) + a1_1);
-                    vstore(gb + 48, vload(gb + 48) + a1_2);
-                    vstore(gb + 56, vload(gb + 56) + a1_3);
-                    vstore(gb + 64, vload(gb + 64) + a2_0);
-                    vstore(gb + 72, vload(gb + 72) + a2_1);
-                    vstore(gb + 80, vload(gb + 80) + a2_2);
-                    vstore(gb + 88, vload(gb + 88) + a2_3);
-                    vstore(gb + 96, vload(gb + 96) + a3_0);
-                    vstore(gb + 104, vload(gb + 104) + a3_1);
-                    vstore(gb + 112, vload(gb + 112) + a3_2);
-                    vstore(gb + 120, vload(gb + 120) + a3_3);
-                    vstore(gb + 128, vload(gb + 128) + a4_0);
-                    vstore(gb + 136, vload(gb + 136) + a4_1);
-                    vstore(gb + 144, vload(gb + 144) + a4_2);
-                    vstore(gb + 152, vload(gb + 152) + a4_3);
-                    vstore(gb + 160, vload(gb + 160) + a5_0);
-                    vstore(gb + 168, vload(gb + 168) + a5_1);
-                    vstore(gb + 176, vload(gb + 176) + a5_2);
-                    vstore(gb + 184, vload(gb + 184) + a5_3);
                 }
+                vstore(gb, vload(gb) + a0_0);
+                vstore(gb + 8, vload(gb + 8) + a0_1);
+                vstore(gb + 16, vload(gb + 16) + a0_2);
+                vstore(gb + 24, vload(gb + 24) + a0_3);
+                vstore(gb + 32, vload(gb + 32) + a1_0);
+                vstore(gb + 40, vload(gb + 40) + a1_1);
+                vstore(gb + 48, vload(gb + 48) + a1_2);
+                vstore(gb + 56, vload(gb + 56) + a1_3);
+                vstore(gb + 64, vload(gb + 64) + a2_0);
+                vstore(gb + 72, vload(gb + 72) + a2_1);
+                vstore(gb + 80, vload(gb + 80) + a2_2);
+                vstore(gb + 88, vload(gb + 88) + a2_3);
+                vstore(gb + 96, vload(gb + 96) + a3_0);
+                vstore(gb + 104, vload(gb + 104) + a3_1);
+                vstore(gb + 112, vload(gb + 112) + a3_2);
+                vstore(gb + 120, vload(gb + 120) + a3_3);
+                vstore(gb + 128, vload(gb + 128) + a4_0);
+                vstore(gb + 136, vload(gb + 136) + a4_1);
+                vstore(gb + 144, vload(gb + 144) + a4_2);
+                vstore(gb + 152, vload(gb + 152) + a4_3);
+                vstore(gb + 160, vload(gb + 160) + a5_0);
+                vstore(gb + 168, vload(gb + 168) + a5_1);
+                vstore(gb + 176, vload(gb + 176) + a5_2);
+                vstore(gb + 184, vload(gb + 184) + a5_3);
             }
-            r = 6;
-            cb = 0;
             {
-                const float *restrict xr = src + ky * 34 + r;
-                float *restrict gb = gkern + ky * 224 + r * 32 + cb;
+                const float *restrict xr = src + ky * 34 + 6;
+                float *restrict gb = gkern + ky * 224 + 192;
                 vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f), a0_2 = vsplat(0.0f), a0_3 = vsplat(0.0f);
                 for (oy = oy0; oy < oy1; oy++) {
                     for (ox = 0; ox < 28; ox++) {
                         const float *restrict xp = xr + oy * 34 + ox;
-                        const float *restrict d = dz + oy * 896 + ox * 32 + cb;
+                        const float *restrict d = dz + oy * 896 + ox * 32;
                         const vf8 d0 = vload(d), d1 = vload(d + 8), d2 = vload(d + 16), d3 = vload(d + 24);
                         vf8 xv;
                         xv = vsplat(xp[0]); a0_0 += xv * d0; a0_1 += xv * d1; a0_2 += xv * d2; a0_3 += xv * d3;
@@ -371,53 +357,49 @@ static void conv1_backward(float *restrict grads, float *restrict w)
             }
         }
 #else
-        int oy, ox, cb, ky, r;
+        int oy, ox, cb, ky;
         for (ky = 0; ky < 7; ky++) {
             const int oy0 = ky < 3 ? 3 - ky : 0;
             const int oy1 = 31 - ky < 28 ? 31 - ky : 28;
-            r = 0;
-            {
-                for (cb = 0; cb < 32; cb += 16) {
-                    const float *restrict xr = src + ky * 34 + r;
-                    float *restrict gb = gkern + ky * 224 + r * 32 + cb;
-                    vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f);
-                    vf8 a1_0 = vsplat(0.0f), a1_1 = vsplat(0.0f);
-                    vf8 a2_0 = vsplat(0.0f), a2_1 = vsplat(0.0f);
-                    vf8 a3_0 = vsplat(0.0f), a3_1 = vsplat(0.0f);
-                    vf8 a4_0 = vsplat(0.0f), a4_1 = vsplat(0.0f);
-                    vf8 a5_0 = vsplat(0.0f), a5_1 = vsplat(0.0f);
-                    for (oy = oy0; oy < oy1; oy++) {
-                        for (ox = 0; ox < 28; ox++) {
-                            const float *restrict xp = xr + oy * 34 + ox;
-                            const float *restrict d = dz + oy * 896 + ox * 32 + cb;
-                            const vf8 d0 = vload(d), d1 = vload(d + 8);
-                            vf8 xv;
-                            xv = vsplat(xp[0]); a0_0 += xv * d0; a0_1 += xv * d1;
-                            xv = vsplat(xp[1]); a1_0 += xv * d0; a1_1 += xv * d1;
-                            xv = vsplat(xp[2]); a2_0 += xv * d0; a2_1 += xv * d1;
-                            xv = vsplat(xp[3]); a3_0 += xv * d0; a3_1 += xv * d1;
-                            xv = vsplat(xp[4]); a4_0 += xv * d0; a4_1 += xv * d1;
-                            xv = vsplat(xp[5]); a5_0 += xv * d0; a5_1 += xv * d1;
-                        }
-                    }
-                    vstore(gb, vload(gb) + a0_0);
-                    vstore(gb + 8, vload(gb + 8) + a0_1);
-                    vstore(gb + 32, vload(gb + 32) + a1_0);
-                    vstore(gb + 40, vload(gb + 40) + a1_1);
-                    vstore(gb + 64, vload(gb + 64) + a2_0);
-                    vstore(gb + 72, vload(gb + 72) + a2_1);
-                    vstore(gb + 96, vload(gb + 96) + a3_0);
-                    vstore(gb + 104, vload(gb + 104) + a3_1);
-                    vstore(gb + 128, vload(gb + 128) + a4_0);
-                    vstore(gb + 136, vload(gb + 136) + a4_1);
-                    vstore(gb + 160, vload(gb + 160) + a5_0);
-                    vstore(gb + 168, vload(gb + 168) + a5_1);
-                }
-            }
-            r = 6;
             for (cb = 0; cb < 32; cb += 16) {
-                const float *restrict xr = src + ky * 34 + r;
-                float *restrict gb = gkern + ky * 224 + r * 32 + cb;
+                const float *restrict xr = src + ky * 34;
+                float *restrict gb = gkern + ky * 224 + cb;
+                vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f);
+                vf8 a1_0 = vsplat(0.0f), a1_1 = vsplat(0.0f);
+                vf8 a2_0 = vsplat(0.0f), a2_1 = vsplat(0.0f);
+                vf8 a3_0 = vsplat(0.0f), a3_1 = vsplat(0.0f);
+                vf8 a4_0 = vsplat(0.0f), a4_1 = vsplat(0.0f);
+                vf8 a5_0 = vsplat(0.0f), a5_1 = vsplat(0.0f);
+                for (oy = oy0; oy < oy1; oy++) {
+                    for (ox = 0; ox < 28; ox++) {
+                        const float *restrict xp = xr + oy * 34 + ox;
+                        const float *restrict d = dz + oy * 896 + ox * 32 + cb;
+                        const vf8 d0 = vload(d), d1 = vload(d + 8);
+                        vf8 xv;
+                        xv = vsplat(xp[0]); a0_0 += xv * d0; a0_1 += xv * d1;
+                        xv = vsplat(xp[1]); a1_0 += xv * d0; a1_1 += xv * d1;
+                        xv = vsplat(xp[2]); a2_0 += xv * d0; a2_1 += xv * d1;
+                        xv = vsplat(xp[3]); a3_0 += xv * d0; a3_1 += xv * d1;
+                        xv = vsplat(xp[4]); a4_0 += xv * d0; a4_1 += xv * d1;
+                        xv = vsplat(xp[5]); a5_0 += xv * d0; a5_1 += xv * d1;
+                    }
+                }
+                vstore(gb, vload(gb) + a0_0);
+                vstore(gb + 8, vload(gb + 8) + a0_1);
+                vstore(gb + 32, vload(gb + 32) + a1_0);
+                vstore(gb + 40, vload(gb + 40) + a1_1);
+                vstore(gb + 64, vload(gb + 64) + a2_0);
+                vstore(gb + 72, vload(gb + 72) + a2_1);
+                vstore(gb + 96, vload(gb + 96) + a3_0);
+                vstore(gb + 104, vload(gb + 104) + a3_1);
+                vstore(gb + 128, vload(gb + 128) + a4_0);
+                vstore(gb + 136, vload(gb + 136) + a4_1);
+                vstore(gb + 160, vload(gb + 160) + a5_0);
+                vstore(gb + 168, vload(gb + 168) + a5_1);
+            }
+            for (cb = 0; cb < 32; cb += 16) {
+                const float *restrict xr = src + ky * 34 + 6;
+                float *restrict gb = gkern + ky * 224 + cb + 192;
                 vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f);
                 for (oy = oy0; oy < oy1; oy++) {
                     for (ox = 0; ox < 28; ox++) {
