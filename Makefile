@@ -35,7 +35,10 @@ DEB_PKGS := make gcc flex bison pkg-config libyaml-dev check zlib1g-dev libpng-d
             libcairo2-dev fonts-dejavu-core clang tcc dataset-fashion-mnist
 
 # ---- sources ----------------------------------------------------------------
-COMPILER_SRC := $(filter-out compiler/cli/main.c,$(wildcard compiler/*.c compiler/*/*.c))
+# export_main.c is not part of convc: it is embedded as text in the files
+# `convc export` writes (see the rule for export_main.inc).
+COMPILER_SRC := $(filter-out compiler/cli/main.c compiler/output/export_main.c,\
+                  $(wildcard compiler/*.c compiler/*/*.c compiler/*/*/*.c))
 RUNTIME_SRC  := $(filter-out %_main.c,$(wildcard runtime/*/*.c))
 FIXTURE_SRC  := $(wildcard tests/fixtures/*.c)
 TEST_SRC     := $(wildcard tests/check_*.c)
@@ -108,6 +111,12 @@ $(BUILD)/version.txt: FORCE
 	@echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' > $@
 FORCE:
 $(call obj,$(shell grep -l CONVC_VERSION $(COMPILER_SRC) compiler/cli/main.c)): $(BUILD)/version.txt
+
+# The export's example main, as the lines of a C string literal.
+$(BUILD)/gen/export_main.inc: compiler/output/export_main.c
+	@mkdir -p $(BUILD)/gen
+	sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $< > $@
+$(call obj,compiler/output/gen_export.c): $(BUILD)/gen/export_main.inc
 
 # Every compiler object may include the generated headers.
 $(call obj,$(COMPILER_SRC) compiler/cli/main.c): | $(BUILD)/gen/parser.h $(BUILD)/gen/lexer.h

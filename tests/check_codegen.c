@@ -5,12 +5,14 @@
 #include <check.h>
 #include <dlfcn.h>
 #include <math.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "codegen/gen_layout.h"
+#include "codegen/layer_emitter.h"
 #include "output/gen_model.h"
 #include "gradcheck/gradcheck_impl.h"
 #include "ir.h"
@@ -569,6 +571,98 @@ START_TEST(test_winograd_text_per_tile_size)
 }
 END_TEST
 
+/* Lines of text matching the extended regular expression re. */
+static int count_matches(const char *text, const char *re)
+{
+    regex_t r;
+    int n = 0;
+    const char *p = text;
+    regmatch_t m;
+    ck_assert_int_eq(regcomp(&r, re, REG_EXTENDED | REG_NEWLINE), 0);
+    while (regexec(&r, p, 1, &m, 0) == 0) {
+        n++;
+        p += m.rm_eo > 0 ? m.rm_eo : 1;
+    }
+    regfree(&r);
+    return n;
+}
+
+/* How often "#ifdef CONVC_VECTOR" directly follows the "#endif" of a
+ * CONVC_VECTOR block without "#else": two blocks that should be one. */
+static int vector_blocks_in_a_row(const char *text)
+{
+    int vector[16] = { 0 }, depth = 0, n = 0, closed_vector = 0;
+    const char *line;
+    for (line = text; *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : "") {
+        int just_closed = closed_vector;
+        closed_vector = 0;
+        if (strncmp(line, "#if", 3) == 0 && depth < 16) {
+            vector[depth++] = strncmp(line, "#ifdef CONVC_VECTOR\n", 20) == 0;
+            n += vector[depth - 1] && just_closed;
+        } else if (strncmp(line, "#else", 5) == 0 && depth > 0) {
+            vector[depth - 1] = 0;
+        } else if (strncmp(line, "#endif", 6) == 0 && depth > 0) {
+            closed_vector = vector[--depth];
+        }
+    }
+    return n;
+}
+
+/* Generated C reads like careful hand-written C: no "* 1", "+ 0", one-trip
+ * loops, casts to void but for the drivers' parameters that a model may not
+ * use, or vector blocks closed only to be opened again. */
+START_TEST(test_reads_like_hand_written)
+{
+    test_model t;
+    gen_sources direct, all;
+    build_case(&t, _i);
+    ck_assert_int_eq(gen_model_sources_with(&t.m, 0, GEN_DIRECT, &direct, stderr), 0);
+    ck_assert_int_eq(gen_model_sources(&t.m, 0, &all, stderr), 0);
+    ck_assert_int_eq(count_matches(direct.model_c, "\\* 1[^0-9.]"), 0);
+    ck_assert_int_eq(count_matches(direct.model_c, "\\+ 0[^0-9x.]"), 0);
+    ck_assert_int_eq(count_matches(direct.model_c, "for \\(([a-z]+) = 0; [a-z]+ < 1;"), 0);
+    ck_assert_int_eq(count_matches(all.model_c, "\\(void\\)"),
+                     count_matches(all.model_c, "\\(void\\)(seeds|x|params);"));
+    ck_assert_int_eq(vector_blocks_in_a_row(all.model_c), 0);
+    ck_assert_ptr_nonnull(strstr(all.model_c, ".name = \"" ));
+    gen_sources_free(&direct);
+    gen_sources_free(&all);
+}
+END_TEST
+
+/* Winograd where its buffers stay within the activation limit, direct
+ * kernels beyond: the plan never fails for a model the front end accepts. */
+START_TEST(test_winograd_only_when_small)
+{
+    test_model t;
+    gen_layout L;
+    int side;
+    for (side = 64; side <= 2048; side *= 32) {
+        tm_init(&t, "big", side, side, 16);
+        tm_conv(&t, 16, 3, 3, 1, 1, IR_RELU, "conv 16 k=3 same relu");
+        tm_flatten(&t);
+        tm_dense(&t, 2, IR_SOFTMAX, "dense 2 softmax");
+        ck_assert_int_eq(gen_layout_build(&L, &t.m, 1), 0);
+        ck_assert_int_eq(L.plan[0].wino, side == 64);
+        ck_assert_int_eq(L.plan[0].wu < 0, side != 64);
+        gen_layout_free(&L);
+    }
+}
+END_TEST
+
+/* Every layer kind has an emitter that plans and writes its forward pass. */
+START_TEST(test_every_kind_has_an_emitter)
+{
+    int k;
+    for (k = 0; k < IR_N_KINDS; k++) {
+        const gen_layer_emitter *em = gen_emitter_of((ir_kind)k);
+        ck_assert_ptr_nonnull(em);
+        ck_assert_ptr_nonnull(em->plan);
+        ck_assert_ptr_nonnull(em->forward);
+    }
+}
+END_TEST
+
 static Suite *codegen_suite(void)
 {
     Suite *s = suite_create("codegen");
@@ -577,6 +671,9 @@ static Suite *codegen_suite(void)
     tcase_add_test(core, test_rejects_softmax_inside);
     tcase_add_test(core, test_deterministic);
     tcase_add_test(core, test_winograd_text_per_tile_size);
+    tcase_add_test(core, test_every_kind_has_an_emitter);
+    tcase_add_test(core, test_winograd_only_when_small);
+    tcase_add_loop_test(core, test_reads_like_hand_written, 0, N_CASES);
     tcase_add_loop_test(models, test_case_vector, 0, N_CASES);
     tcase_add_loop_test(models, test_case_direct, N_CASES - 2, N_CASES);
     /* CODEGEN_REDUCED (tests/run.sh sets it for the sanitizer build) keeps

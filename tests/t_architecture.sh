@@ -21,7 +21,7 @@ bad=0
 for dir in compiler/front compiler/codegen compiler/output compiler/experiment compiler/cli \
            runtime/base runtime/data runtime/pictures runtime/train runtime/report; do
     ok=$(allowed $dir)
-    for f in "$dir"/*; do
+    for f in $(find "$dir" -type f -name '*.[chly]'); do
         # "folder/file.h" includes; top-level hinges (ir.h, convc_model.h) are open to all
         # of their own side, and ir.h never to the runtime.
         for inc in $(sed -n 's/^#include "\([a-z_]*\)\/[a-z_]*\.h".*/\1/p' "$f" | sort -u); do

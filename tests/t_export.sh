@@ -16,6 +16,23 @@ trap 'rm -rf "$tmp"' EXIT
 status=0
 fail() { echo "t_export: $*"; status=1; }
 
+# The example main is a C file of its own (embedded in every export): it
+# compiles against a stub model as C99, C++ and with tcc, and classifies.
+W="-pedantic -Wall -Wextra -Werror"
+printf 'P2\n3 2\n255\n255 0 0\n0 0 0\n' > "$tmp/bright.pgm"
+printf 'P5\n3 2\n255\n\000\000\000\000\000\000' > "$tmp/dark.pgm"
+for cc in "gcc -std=c99" "clang -std=c99" "g++ -x c++" "tcc"; do
+    command -v ${cc%% *} > /dev/null || continue
+    w=$W; [ "$cc" = tcc ] && w="-Wall -Werror"
+    $cc $w -include tests/export/stub_model.h -o "$tmp/stub_main" compiler/output/export_main.c ||
+        { fail "export_main.c: $cc"; continue; }
+    out=$("$tmp/stub_main" "$tmp/bright.pgm" "$tmp/dark.pgm" 2>&1)
+    [ "$out" = "$tmp/bright.pgm: bright (1.0000)
+$tmp/dark.pgm: dark (1.0000)" ] || fail "export_main.c ($cc) prints '$out'"
+    "$tmp/stub_main" > /dev/null 2> "$tmp/usage"
+    [ $? -eq 2 ] && grep -q "with the model stub;" "$tmp/usage" || fail "export_main.c ($cc): usage"
+done
+
 if [ ! -f "$DATA/t10k-images-idx3-ubyte.gz" ]; then
     echo "t_export: no data set in $DATA: skipped"
     exit 0
@@ -33,7 +50,6 @@ bin/convc export specs/cnn_k3.spec --weights "$tmp/k3.ckpt" -o "$tmp/cnn_k3.c" |
 echo "t_export: cnn_k3.c: $(wc -c < "$tmp/cnn_k3.c") bytes, $(wc -l < "$tmp/cnn_k3.c") lines"
 
 # Compilers and modes.
-W="-pedantic -Wall -Wextra -Werror"
 gcc -std=c99 $W -O2 -DCNN_K3_MAIN -o "$tmp/classify" "$tmp/cnn_k3.c" -lm || fail "gcc -std=c99"
 clang -std=c99 $W -O2 -DCNN_K3_MAIN -o "$tmp/classify_clang" "$tmp/cnn_k3.c" -lm ||
     fail "clang -std=c99"
@@ -55,6 +71,11 @@ gcc -std=c99 $W -O2 -I"$tmp" -o "$tmp/example" examples/export/classify.c -lm ||
 printf '#include "cnn_k3.c"\nint f(const float *x);\nint f(const float *x) { return cnn_k3_predict(x, 0); }\n' \
     > "$tmp/decl.c"
 gcc -std=c99 $W -I"$tmp" -c -o "$tmp/decl.o" "$tmp/decl.c" || fail "declarations only"
+# The implementation's short names for its vector helpers end with it.
+printf '#define CNN_K3_IMPLEMENTATION\n#include "cnn_k3.c"\nint vf8, vload, vstore, vsplat;\n' \
+    > "$tmp/names.c"
+gcc -std=c99 $W -march=native -I"$tmp" -c -o "$tmp/names.o" "$tmp/names.c" ||
+    fail "the vector helpers' short names leak out of the implementation"
 
 # Same predictions as the trainer's forward pass on every test image.
 gunzip -c "$DATA/t10k-images-idx3-ubyte.gz" > "$tmp/t10k-images" || exit 1

@@ -1,7 +1,6 @@
 /* gen_common.c - small helpers every layer emitter shares: names of
- * buffers and tensors, activations, function signatures, which layers need
- * code. */
-#include "codegen/gen_parts.h"
+ * buffers and tensors, activations, function signatures. */
+#include "codegen/gen_ctx.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -29,33 +28,6 @@ const char *gen_ten(const gen_ctx *c, int t)
     return c->L->tensors[t].macro;
 }
 
-/* ---- helpers ------------------------------------------------------------ */
-
-/* A value is kept when 24 random bits are >= this. */
-unsigned long long gen_dropout_threshold(const ir_layer *l)
-{
-    return (unsigned long long)(l->rate * 16777216.0 + 0.5);
-}
-
-int gen_has_dropout(const gen_layout *L)
-{
-    int i;
-    for (i = 0; i < L->m->n_layers; i++)
-        if (L->m->layers[i].kind == IR_DROPOUT)
-            return 1;
-    return 0;
-}
-
-/* Does any dropout draw random numbers? (a rate that rounds to 0 does not) */
-int gen_has_random_dropout(const gen_layout *L)
-{
-    int i;
-    for (i = 0; i < L->m->n_layers; i++)
-        if (L->m->layers[i].kind == IR_DROPOUT && gen_dropout_threshold(&L->m->layers[i]) > 0)
-            return 1;
-    return 0;
-}
-
 /* ---- activations -------------------------------------------------------- */
 
 void gen_apply_act(gen_ctx *c, ir_activation a, const char *dst, const char *v)
@@ -70,15 +42,15 @@ void gen_apply_act(gen_ctx *c, ir_activation a, const char *dst, const char *v)
     case IR_SIGMOID:
         emit_line(c->e, "%s = 1.0f / (1.0f + expf(-%s));", dst, v);
         break;
-    default:
+    case IR_LINEAR:
+    case IR_SOFTMAX:    /* the driver computes the softmax from the logits */
         emit_line(c->e, "%s = %s;", dst, v);
         break;
     }
 }
 
-/* In place: d *= act'(y), y the activation's output. */
-void gen_act_grad_loop(gen_ctx *c, ir_activation a, const char *d,
-                               const char *y, long long count)
+void gen_act_grad_loop(gen_ctx *c, ir_activation a, const char *d, const char *y,
+                       long long count)
 {
     emitter *e = c->e;
     if (a == IR_LINEAR || a == IR_SOFTMAX)
@@ -95,8 +67,7 @@ void gen_act_grad_loop(gen_ctx *c, ir_activation a, const char *d,
 
 /* ---- signatures ---------------------------------------------------------- */
 
-
-static void gen_sig_add(gen_sig *s, const char *def, const char *call)
+static void sig_add(gen_sig *s, const char *def, const char *call)
 {
     size_t n = strlen(s->def);
     snprintf(s->def + n, sizeof s->def - n, "%s%s", n ? ", " : "", def);
@@ -104,60 +75,59 @@ static void gen_sig_add(gen_sig *s, const char *def, const char *call)
     snprintf(s->call + n, sizeof s->call - n, "%s%s", n ? ", " : "", call);
 }
 
-/* Arguments of a layer function.  The driver has params, grads, w (this
- * sample's or group's work), xs (this sample's or group's input), seed. */
-gen_sig gen_layer_sig(const gen_ctx *c, int i, int backward)
+/* The driver has params, grads, w (this sample's or group's work), xs (this
+ * sample's or group's input), seed and shared. */
+gen_sig gen_layer_sig(const gen_ctx *c, int i, int backward, int build)
 {
     const gen_layer_plan *p = &c->L->plan[i];
-    const ir_layer *l = gen_layer(c, i);
+    const gen_arg_list *a = backward ? &p->bwd_args : &p->fwd_args;
+    const char *R = c->restrict_kw;
     gen_sig s;
-    char def[96], call[128];
+    int k;
     memset(&s, 0, sizeof s);
-    if (p->kernel >= 0 && (!backward || p->din >= 0)) {
-        snprintf(def, sizeof def, "const float *%s params", c->restrict_kw);
-        gen_sig_add(&s, def, "params");
-    }
-    if (backward && p->kernel >= 0) {
-        snprintf(def, sizeof def, "float *%s grads", c->restrict_kw);
-        gen_sig_add(&s, def, "grads");
-    }
-    snprintf(def, sizeof def, "float *%s w", c->restrict_kw);
-    gen_sig_add(&s, def, "w");
-    /* backward reads the input only for weight gradients, and a padded
-     * conv reads its own copy */
-    if (p->in < 0 && (!backward || l->kind == IR_DENSE || (l->kind == IR_CONV && p->pad < 0))) {
-        snprintf(def, sizeof def, "const float *%s x", c->restrict_kw);
-        gen_sig_add(&s, def, "xs");
-    }
-    if (!backward && l->kind == IR_DROPOUT && c->L->training)
-        gen_sig_add(&s, "const uint64_t *seed", "seed");
-    if (l->kind == IR_CONV && gen_use_wino(c, i)) {
-        static const char *const fwd[] = { "wu", "wv", "wm" }, *const bwd[] = { "wut", "wdu",
-                                                                            "wv", "wm" };
-        const int fb[] = { p->wu, p->wv, p->wm }, bb[] = { p->wut, p->wdu, p->wv, p->wm };
-        int k, n = backward ? 4 : 3;
-        /* wut serves the input gradient only: none for the first layer */
-        for (k = backward && p->din < 0; k < n; k++) {
-            const char *name = backward ? bwd[k] : fwd[k];
-            snprintf(def, sizeof def, "%sfloat *%s %s", k == 0 ? "const " : "",
-                     c->restrict_kw, name);
-            if (!backward && k == 0 && c->L->const_kernels)
-                gen_wino_const_name(c, i, call, sizeof call);
-            else
-                snprintf(call, sizeof call, "shared + %s%s", c->mprefix,
-                         c->L->buffers[backward ? bb[k] : fb[k]].macro);
-            gen_sig_add(&s, def, call);
+    for (k = 0; k < a->n; k++) {
+        const gen_arg *g = &a->arg[k];
+        const char *cq = g->read_only ? "const " : "";
+        char def[96], call[128];
+        if (g->when != GEN_BOTH && g->when != build)
+            continue;
+        switch (g->kind) {
+        case GEN_ARG_PARAMS:
+        case GEN_ARG_GRADS:
+        case GEN_ARG_WORK:
+            snprintf(call, sizeof call, "%s", g->name);
+            break;
+        case GEN_ARG_INPUT:
+            snprintf(call, sizeof call, "xs");
+            break;
+        case GEN_ARG_SEED:
+            snprintf(call, sizeof call, "seed");
+            break;
+        case GEN_ARG_SHARED:
+            snprintf(call, sizeof call, "shared + %s%s", c->mprefix, gen_buf(c, g->buffer));
+            break;
+        case GEN_ARG_CONSTANT:
+            snprintf(call, sizeof call, "%s%s_%s", c->prefix, p->name, g->name);
+            break;
         }
-    }
-    if (backward && l->kind == IR_CONV && p->din >= 0 && c->vector && p->vec_fwd && p->vec_dx) {
-        snprintf(def, sizeof def, "const float *%s kflip", c->restrict_kw);
-        snprintf(call, sizeof call, "shared + %s%s", c->mprefix, c->L->buffers[p->kflip].macro);
-        gen_sig_add(&s, def, call);
+        if (g->kind == GEN_ARG_SEED)
+            snprintf(def, sizeof def, "const uint64_t *%s", g->name);
+        else
+            snprintf(def, sizeof def, "%sfloat *%s %s", cq, R, g->name);
+        sig_add(&s, def, call);
     }
     return s;
 }
 
-/* `const float *R name = w + W_X;` or the model input. */
+int gen_args_differ(const gen_arg_list *a)
+{
+    int k;
+    for (k = 0; k < a->n; k++)
+        if (a->arg[k].when != GEN_BOTH)
+            return 1;
+    return 0;
+}
+
 void gen_in_ptr(gen_ctx *c, int i, const char *name, const char *base)
 {
     const gen_layer_plan *p = &c->L->plan[i];
@@ -169,26 +139,61 @@ void gen_in_ptr(gen_ctx *c, int i, const char *name, const char *base)
                   base ? base : "w", c->mprefix, gen_buf(c, p->in));
 }
 
-
-int gen_use_vec(const gen_ctx *c, int i)
-{
-    return c->vector && c->L->plan[i].vec_fwd;
-}
-
 int gen_use_wino(const gen_ctx *c, int i)
 {
-    return c->vector && c->L->plan[i].wino;
+    return c->L->plan[i].wino;
+}
+
+/* One preprocessor line; `vector_open` when it is "#ifdef <vector macro>". */
+static void pp_line(gen_ctx *c, const char *line, int vector_open)
+{
+    static const char endif[] = "#endif\n";
+    emitter *e = c->e;
+    if (vector_open && !e->failed && c->pp_vector_end == e->len && e->len >= sizeof endif - 1) {
+        e->len -= sizeof endif - 1;
+        e->text[e->len] = '\0';
+    } else {
+        emit_raw(e, "%s\n", line);
+    }
+    c->pp_vector_end = 0;
+    if (strncmp(line, "#if", 3) == 0) {
+        c->pp_vector = vector_open ? c->pp_vector | 1u << c->pp_depth
+                                   : c->pp_vector & ~(1u << c->pp_depth);
+        c->pp_depth++;
+    } else if (strncmp(line, "#else", 5) == 0 && c->pp_depth > 0) {
+        c->pp_vector &= ~(1u << (c->pp_depth - 1));
+    } else if (strncmp(line, "#endif", 6) == 0 && c->pp_depth > 0) {
+        c->pp_depth--;
+        if (c->pp_vector & 1u << c->pp_depth)
+            c->pp_vector_end = e->len;
+    }
 }
 
 void gen_pp(gen_ctx *c, const char *line)
 {
-    emit_raw(c->e, "%s\n", line);
+    pp_line(c, line, 0);
 }
 
-/* ---- all layers ------------------------------------------------------------ */
+void gen_pp_vector(gen_ctx *c, int if_vector)
+{
+    char line[128];
+    snprintf(line, sizeof line, "#%s %s", if_vector ? "ifdef" : "ifndef", c->vector_macro);
+    pp_line(c, line, if_vector);
+}
 
-void gen_fn_name(const gen_ctx *c, char *buf, size_t size, int i, const char *what,
-                    int group)
+void gen_ctx_init(gen_ctx *c, emitter *e, const gen_layout *L)
+{
+    memset(c, 0, sizeof *c);
+    c->e = e;
+    c->L = L;
+    c->prefix = "";
+    c->mprefix = "";
+    c->restrict_kw = "restrict";
+    c->vector_macro = "CONVC_VECTOR";
+    c->no_vector_macro = "CONVC_NO_VECTOR";
+}
+
+void gen_fn_name(const gen_ctx *c, char *buf, size_t size, int i, const char *what, int group)
 {
     if (group > 0)
         snprintf(buf, size, "%s%s_%s%d", c->prefix, c->L->plan[i].name, what, group);
@@ -196,17 +201,91 @@ void gen_fn_name(const gen_ctx *c, char *buf, size_t size, int i, const char *wh
         snprintf(buf, size, "%s%s_%s", c->prefix, c->L->plan[i].name, what);
 }
 
-/* Does layer i need code at all? (a flatten after layer 0 is a no-op) */
-int gen_has_forward(const gen_ctx *c, int i)
+/* ---- expressions and loops ----------------------------------------------- */
+
+const char *gen_sum_text(char *buf, size_t size, long long k0, const gen_term *t, int n)
 {
-    return !(gen_layer(c, i)->kind == IR_FLATTEN && i > 0);
+    size_t len = 0;
+    int j;
+    buf[0] = '\0';
+    for (j = 0; j < n && len < size; j++) {
+        long long k = t[j].k < 0 ? -t[j].k : t[j].k;
+        const char *sign = t[j].k < 0 ? (len ? " - " : "-") : (len ? " + " : "");
+        if (t[j].k == 0)
+            continue;
+        if (k == 1)
+            len += (size_t)snprintf(buf + len, size - len, "%s%s", sign, t[j].var);
+        else
+            len += (size_t)snprintf(buf + len, size - len, "%s%s * %lld", sign, t[j].var, k);
+    }
+    if (len >= size)
+        return buf;
+    if (len == 0)
+        snprintf(buf, size, "%lld", k0);
+    else if (k0 != 0)
+        snprintf(buf + len, size - len, " %c %lld", k0 < 0 ? '-' : '+', k0 < 0 ? -k0 : k0);
+    return buf;
 }
 
-int gen_has_backward(const gen_ctx *c, int i)
+void gen_open_for(gen_ctx *c, const char *var, long long from, long long to, long long step)
 {
-    const ir_layer *l = gen_layer(c, i);
-    const gen_layer_plan *p = &c->L->plan[i];
-    if (l->kind == IR_CONV || l->kind == IR_DENSE)
-        return 1;
-    return (l->kind == IR_POOL || l->kind == IR_DROPOUT) && p->din >= 0;
+    if (to - from > step) {
+        if (step == 1)
+            emit_open(c->e, "for (%s = %lld; %s < %lld; %s++)", var, from, var, to, var);
+        else
+            emit_open(c->e, "for (%s = %lld; %s < %lld; %s += %lld)", var, from, var, to, var,
+                      step);
+        return;
+    }
+    emit_line(c->e, "%s = %lld;", var, from);
+    emit_line(c->e, "{");
+    c->e->depth++;
+}
+
+/* ---- layer functions ------------------------------------------------------ */
+
+int gen_args_have(const gen_arg_list *a, gen_arg_kind kind, int build)
+{
+    int k;
+    for (k = 0; k < a->n; k++)
+        if (a->arg[k].kind == kind &&
+            (build == GEN_BOTH || a->arg[k].when == GEN_BOTH || a->arg[k].when == build))
+            return 1;
+    return 0;
+}
+
+static const gen_arg_list *args_of(const gen_ctx *c, int i, int backward)
+{
+    return backward ? &c->L->plan[i].bwd_args : &c->L->plan[i].fwd_args;
+}
+
+void gen_open_layer_fn(gen_ctx *c, int i, int backward, const char *fname)
+{
+    if (gen_args_differ(args_of(c, i, backward))) {
+        gen_pp_vector(c, 1);
+        emit_line(c->e, "static void %s(%s)", fname,
+                  gen_layer_sig(c, i, backward, GEN_VECTOR_ONLY).def);
+        gen_pp(c, "#else");
+        emit_line(c->e, "static void %s(%s)", fname,
+                  gen_layer_sig(c, i, backward, GEN_PLAIN_ONLY).def);
+        gen_pp(c, "#endif");
+        emit_line(c->e, "{");
+        c->e->depth++;
+    } else {
+        emit_open_fn(c->e, "static void %s(%s)", fname,
+                     gen_layer_sig(c, i, backward, GEN_BOTH).def);
+    }
+}
+
+void gen_emit_layer_call(gen_ctx *c, int i, int backward, const char *fname)
+{
+    if (gen_args_differ(args_of(c, i, backward))) {
+        gen_pp_vector(c, 1);
+        emit_line(c->e, "%s(%s);", fname, gen_layer_sig(c, i, backward, GEN_VECTOR_ONLY).call);
+        gen_pp(c, "#else");
+        emit_line(c->e, "%s(%s);", fname, gen_layer_sig(c, i, backward, GEN_PLAIN_ONLY).call);
+        gen_pp(c, "#endif");
+    } else {
+        emit_line(c->e, "%s(%s);", fname, gen_layer_sig(c, i, backward, GEN_BOTH).call);
+    }
 }

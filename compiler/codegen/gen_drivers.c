@@ -1,114 +1,142 @@
 /* gen_drivers.c - the model's forward and backward entry points: the loops
  * over samples that call the layer functions, the softmax and the
  * cross-entropy loss. */
-#include "codegen/gen_parts.h"
+#include "codegen/generate.h"
+#include "codegen/layer_emitter.h"
 
 #include <stdio.h>
 #include <string.h>
 
-/* Calls of layer i's function for samples [from the driver's loop]. */
-static void emit_call(gen_ctx *c, int i, int backward)
+static int has_fn(const gen_layer_plan *p, int backward)
+{
+    return backward ? p->has_backward : p->has_forward;
+}
+
+static const gen_arg_list *args(const gen_layer_plan *p, int backward)
+{
+    return backward ? &p->bwd_args : &p->fwd_args;
+}
+
+/* Does a function of layers run[0..n) take an argument of this kind in
+ * this build? */
+static int run_uses(const gen_ctx *c, const int *run, int n, int backward, gen_arg_kind kind,
+                    int build)
+{
+    int j;
+    for (j = 0; j < n; j++) {
+        const gen_layer_plan *p = &c->L->plan[run[j]];
+        if (has_fn(p, backward) && gen_args_have(args(p, backward), kind, build))
+            return 1;
+    }
+    return 0;
+}
+
+/* The same over all layers. */
+static int model_uses(const gen_ctx *c, int backward, gen_arg_kind kind, int build)
+{
+    int j, n = c->L->m->n_layers, all[IR_MAX_LAYERS];
+    for (j = 0; j < n; j++)
+        all[j] = j;
+    return run_uses(c, all, n, backward, kind, build);
+}
+
+/* Sample s's (or group s's) work, and its input and seed where a call
+ * takes them. */
+static void emit_sample_ptrs(gen_ctx *c, const int *run, int n, int backward)
+{
+    const char *M = c->mprefix;
+    emit_line(c->e, "float *w = work + (size_t)s * %sWORK_PER_SAMPLE;", M);
+    if (run_uses(c, run, n, backward, GEN_ARG_INPUT, GEN_BOTH))
+        emit_line(c->e, "const float *xs = x + (size_t)s * %sIN_SIZE;", M);
+    if (run_uses(c, run, n, backward, GEN_ARG_SEED, GEN_BOTH))
+        emit_line(c->e, "const uint64_t *seed = seeds ? seeds + s : NULL;");
+}
+
+/* The loop over groups of samples that calls batched layer i. */
+static void emit_batched_call(gen_ctx *c, int i, int backward)
 {
     emitter *e = c->e;
-    char fname[128];
-    gen_sig s = gen_layer_sig(c, i, backward);
+    const gen_layer_plan *p = &c->L->plan[i];
     const char *what = backward ? "backward" : "forward";
-    if (backward ? !gen_has_backward(c, i) : !gen_has_forward(c, i))
-        return;
-    if (gen_layer(c, i)->kind == IR_DENSE) {
-        const char *M = c->mprefix;
-        emit_open(e, "for (s = 0; s < n; s += s + %d <= n ? %d : 1)", DENSE_GROUP, DENSE_GROUP);
-        emit_line(e, "float *w = work + (size_t)s * %sWORK_PER_SAMPLE;", M);
-        emit_line(e, "const float *xs = x + (size_t)s * %sIN_SIZE;", M);
-        emit_line(e, "(void)xs;");
-        emit_open(e, "if (s + %d <= n)", DENSE_GROUP);
-        gen_fn_name(c, fname, sizeof fname, i, what, DENSE_GROUP);
-        emit_line(e, "%s(%s);", fname, s.call);
-        emit_close(e, " else {");
-        e->depth++;
-        gen_fn_name(c, fname, sizeof fname, i, what, 1);
-        emit_line(e, "%s(%s);", fname, s.call);
-        emit_close(e, "");
-        emit_close(e, "");
-    } else {
-        gen_fn_name(c, fname, sizeof fname, i, what, 0);
-        emit_line(e, "%s(%s);", fname, s.call);
-    }
+    char fname[128];
+    emit_line(e, "/* %s */", p->name);
+    emit_open(e, "for (s = 0; s < n; s += s + %d <= n ? %d : 1)", p->group, p->group);
+    emit_sample_ptrs(c, &i, 1, backward);
+    emit_open(e, "if (s + %d <= n)", p->group);
+    gen_fn_name(c, fname, sizeof fname, i, what, p->group);
+    gen_emit_layer_call(c, i, backward, fname);
+    emit_close(e, " else {");
+    e->depth++;
+    gen_fn_name(c, fname, sizeof fname, i, what, 1);
+    gen_emit_layer_call(c, i, backward, fname);
+    emit_close(e, "");
+    emit_close(e, "");
 }
 
 /* Consecutive per-sample layers run sample by sample (their activations stay
- * in cache); dense layers run on groups of samples. */
+ * in cache); batched layers (dense) run on groups of samples. */
 static void emit_layer_range(gen_ctx *c, int backward)
 {
-    emitter *e = c->e;
     const ir_model *m = c->L->m;
-    const char *M = c->mprefix;
     int k = 0;
     while (k < m->n_layers) {
+        int run[IR_MAX_LAYERS], n = 0, j;
         int i = backward ? m->n_layers - 1 - k : k;
         if (c->L->plan[i].batched) {
-            emit_line(e, "/* %s */", c->L->plan[i].name);
-            emit_call(c, i, backward);
+            if (has_fn(&c->L->plan[i], backward))
+                emit_batched_call(c, i, backward);
             k++;
             continue;
         }
-        emit_open(e, "for (s = 0; s < n; s++)");
-        emit_line(e, "float *w = work + (size_t)s * %sWORK_PER_SAMPLE;", M);
-        emit_line(e, "const float *xs = x + (size_t)s * %sIN_SIZE;", M);
-        if (!backward && c->L->training && gen_has_dropout(c->L))
-            emit_line(e, "const uint64_t *seed = seeds ? seeds + s : NULL;");
-        if (!backward && c->L->training && gen_has_dropout(c->L))
-            emit_line(e, "(void)seed;");
-        emit_line(e, "(void)w;");
-        emit_line(e, "(void)xs;");
-        while (k < m->n_layers) {
+        for (; k < m->n_layers; k++) {
             i = backward ? m->n_layers - 1 - k : k;
             if (c->L->plan[i].batched)
                 break;
-            emit_call(c, i, backward);
-            k++;
+            if (has_fn(&c->L->plan[i], backward))
+                run[n++] = i;
         }
-        emit_close(e, "");
+        if (n == 0)
+            continue;
+        emit_open(c->e, "for (s = 0; s < n; s++)");
+        emit_sample_ptrs(c, run, n, backward);
+        for (j = 0; j < n; j++) {
+            char fname[128];
+            gen_fn_name(c, fname, sizeof fname, run[j], backward ? "backward" : "forward", 0);
+            gen_emit_layer_call(c, run[j], backward, fname);
+        }
+        emit_close(c->e, "");
     }
 }
 
-/* The region after the n slots, when the model has one. */
-static void emit_shared_ptr(gen_ctx *c)
+/* The region after the n slots, where a layer function takes part of it:
+ * behind the preprocessor when only one build does. */
+static void emit_shared_ptr(gen_ctx *c, int backward)
 {
-    if (c->L->work_shared == 0)
+    int vec = model_uses(c, backward, GEN_ARG_SHARED, GEN_VECTOR_ONLY);
+    int plain = model_uses(c, backward, GEN_ARG_SHARED, GEN_PLAIN_ONLY);
+    if (!vec && !plain)
         return;
+    if (!plain || !vec)
+        gen_pp_vector(c, !plain);
     emit_line(c->e, "float *%s shared = work + (size_t)n * %sWORK_PER_SAMPLE;",
               c->restrict_kw, c->mprefix);
-    emit_line(c->e, "(void)shared;");
+    if (!plain || !vec)
+        gen_pp(c, "#endif");
 }
 
-/* The once-per-call steps of Winograd conv layers (gen_winograd.c). */
-enum wino_step { WINO_FILTER, WINO_PREPARE, WINO_FINISH };
+enum per_call { BEFORE_FORWARD, BEFORE_BACKWARD, AFTER_BACKWARD };
 
-/* Calls of one step for every conv layer that has Winograd kernels. */
-static void emit_wino_calls(gen_ctx *c, enum wino_step step)
+/* The once-per-call steps of every layer that has them. */
+static void emit_per_call(gen_ctx *c, enum per_call when)
 {
-    static const char *const fn[] = { "wino_filter", "wino_prepare", "wino_finish" };
-    emitter *e = c->e;
-    const gen_layout *L = c->L;
-    const char *M = c->mprefix;
     int i;
-    for (i = 0; i < L->m->n_layers; i++) {
-        const gen_layer_plan *p = &L->plan[i];
-        char fname[128];
-        if (!gen_use_wino(c, i) || (L->const_kernels && step == WINO_FILTER))
-            continue;
-        gen_fn_name(c, fname, sizeof fname, i, fn[step], 0);
-        gen_pp(c, "#ifdef CONVC_VECTOR");
-        if (step == WINO_FILTER)
-            emit_line(e, "%s(params, shared + %s%s);", fname, M, L->buffers[p->wu].macro);
-        else if (step == WINO_PREPARE)
-            emit_line(e, "%s(shared + %s%s, shared + %s%s, shared + %s%s);", fname, M,
-                      L->buffers[p->wu].macro, M, L->buffers[p->wut].macro, M,
-                      L->buffers[p->wdu].macro);
-        else
-            emit_line(e, "%s(shared + %s%s, grads);", fname, M, L->buffers[p->wdu].macro);
-        gen_pp(c, "#endif");
+    for (i = 0; i < c->L->m->n_layers; i++) {
+        const gen_layer_emitter *em = gen_emitter_of(gen_layer(c, i)->kind);
+        void (*step)(gen_ctx *, int) = when == BEFORE_FORWARD    ? em->before_forward
+                                       : when == BEFORE_BACKWARD ? em->before_backward
+                                                                 : em->after_backward;
+        if (step)
+            step(c, i);
     }
 }
 
@@ -119,7 +147,7 @@ void gen_emit_drivers(gen_ctx *c)
     const ir_model *m = L->m;
     const gen_layer_plan *last = &L->plan[m->n_layers - 1];
     const char *R = c->restrict_kw, *M = c->mprefix;
-    int ncls = m->n_classes, s;
+    int ncls = m->n_classes;
     /* Where the head reads its scores: logits if the model ends in softmax. */
     const char *zbuf = L->buffers[last->logits >= 0 ? last->logits : last->out].macro;
 
@@ -127,9 +155,10 @@ void gen_emit_drivers(gen_ctx *c)
     emit_open_fn(e, "static void %sforward(const float *params, float *work, const float *x, "
               "int n, float *probs, const uint64_t *seeds)", c->prefix);
     emit_line(e, "int s;");
-    emit_line(e, "(void)seeds;");
-    emit_shared_ptr(c);
-    emit_wino_calls(c, WINO_FILTER);
+    if (!model_uses(c, 0, GEN_ARG_SEED, GEN_BOTH))
+        emit_line(e, "(void)seeds;");
+    emit_shared_ptr(c, 0);
+    emit_per_call(c, BEFORE_FORWARD);
     emit_layer_range(c, 0);
     /* Probabilities: a numerically stable softmax of the scores. */
     emit_open(e, "for (s = 0; s < n; s++)");
@@ -163,7 +192,11 @@ void gen_emit_drivers(gen_ctx *c)
               "const float *x, const uint8_t *labels, int n)", c->prefix);
     emit_line(e, "double loss = 0.0;");
     emit_line(e, "int s;");
-    emit_line(e, "(void)params;");
+    if (!model_uses(c, 1, GEN_ARG_PARAMS, GEN_VECTOR_ONLY) ||
+        !model_uses(c, 1, GEN_ARG_PARAMS, GEN_PLAIN_ONLY))
+        emit_line(e, "(void)params;");
+    if (!model_uses(c, 1, GEN_ARG_INPUT, GEN_BOTH))
+        emit_line(e, "(void)x;");
     emit_line(e, "/* loss = logsumexp(z) - z[label]; d loss / d z = softmax(z) - onehot */");
     emit_open(e, "for (s = 0; s < n; s++)");
     emit_line(e, "const float *%s z = work + (size_t)s * %sWORK_PER_SAMPLE + %s%s;", R, M, M,
@@ -180,21 +213,10 @@ void gen_emit_drivers(gen_ctx *c)
     emit_line(e, "for (k = 0; k < %d; k++)", ncls);
     emit_line(e, "    dz[k] = (float)(exp(z[k] - top) / sum) - (k == labels[s] ? 1.0f : 0.0f);");
     emit_close(e, "");
-    emit_shared_ptr(c);
-    for (s = 0; s < m->n_layers; s++) {
-        const gen_layer_plan *p = &L->plan[s];
-        char fname[128];
-        if (m->layers[s].kind != IR_CONV || p->din < 0 || !gen_use_vec(c, s) || !p->vec_dx)
-            continue;
-        /* once per call */
-        gen_fn_name(c, fname, sizeof fname, s, "flip_kernel", 0);
-        gen_pp(c, "#ifdef CONVC_VECTOR");
-        emit_line(e, "%s(params, shared + %s%s);", fname, M, L->buffers[p->kflip].macro);
-        gen_pp(c, "#endif");
-    }
-    emit_wino_calls(c, WINO_PREPARE);
+    emit_shared_ptr(c, 1);
+    emit_per_call(c, BEFORE_BACKWARD);
     emit_layer_range(c, 1);
-    emit_wino_calls(c, WINO_FINISH);
+    emit_per_call(c, AFTER_BACKWARD);
     emit_line(e, "return loss;");
     emit_close(e, "");
 }

@@ -1,6 +1,8 @@
 /* gen_layout.h - where every parameter tensor and every per-sample work
- * buffer of a model lives.  Computed once from the IR; every offset in the
- * generated code and in its descriptor is printed from these tables. */
+ * buffer of a model lives, and how each layer is computed (its plan).
+ * Computed once from the IR, each layer's part by its emitter's plan hook;
+ * every offset and decision in the generated code and its descriptor is
+ * read from these tables. */
 #ifndef CONVC_GEN_LAYOUT_H
 #define CONVC_GEN_LAYOUT_H
 
@@ -26,7 +28,40 @@ typedef struct {
     int shared;                 /* in the region after the n samples' slots */
 } gen_buffer;
 
-/* Buffers and tensors of one layer; -1 where it has none. */
+/* One argument of a layer function: what the driver passes and the name the
+ * function knows it by. */
+typedef enum {
+    GEN_ARG_PARAMS,             /* const float *params */
+    GEN_ARG_GRADS,              /* float *grads */
+    GEN_ARG_WORK,               /* float *w: this sample's (group's) work */
+    GEN_ARG_INPUT,              /* const float *x: the model input (xs) */
+    GEN_ARG_SEED,               /* const uint64_t *seed: dropout */
+    GEN_ARG_SHARED,             /* a buffer of the shared region */
+    GEN_ARG_CONSTANT            /* a static table of an exported file */
+} gen_arg_kind;
+
+/* Which build of the code an argument belongs to: vector kernels behind
+ * CONVC_VECTOR, the plain loops otherwise, or both. */
+enum { GEN_BOTH, GEN_VECTOR_ONLY, GEN_PLAIN_ONLY };
+
+#define GEN_MAX_ARGS 8
+
+typedef struct {
+    gen_arg_kind kind;
+    const char *name;           /* the parameter's name */
+    int buffer;                 /* GEN_ARG_SHARED: buffer index */
+    int read_only;
+    int when;                   /* GEN_BOTH, GEN_VECTOR_ONLY, GEN_PLAIN_ONLY */
+} gen_arg;
+
+typedef struct {
+    int n;
+    gen_arg arg[GEN_MAX_ARGS];
+} gen_arg_list;
+
+/* How one layer is computed, decided once by its emitter's plan hook
+ * (codegen/layers/<kind>.c); the emitters and drivers only read it.
+ * Buffers and tensors are indices, -1 where the layer has none. */
 typedef struct {
     char name[GEN_NAME_MAX];    /* "conv1", "pool2", "dense1" */
     int kernel, bias;           /* tensor indices */
@@ -36,15 +71,24 @@ typedef struct {
     int logits;                 /* softmax layer: the pre-softmax values */
     int in, din;                /* the previous layer's out/dout; -1 for the
                                    model input (and for din of layer 0) */
-    int batched;                /* dense: processed several samples at once */
-    int vec_fwd;                /* conv: vector kernels for forward and weight
-                                   gradient (Cout a multiple of 8) */
+    int has_forward;            /* a forward function exists (not for a
+                                   flatten that aliases its input) */
+    int has_backward;           /* a backward function exists */
+    int batched;                /* dense: called on groups of `group`
+                                   samples, and on single ones for the rest */
+    int group;
+    int vec;                    /* vector kernels behind CONVC_VECTOR: conv
+                                   forward and weight gradient (Cout a
+                                   multiple of 8), dense forward and input
+                                   gradient (units a multiple of 8) */
     int vec_dx;                 /* conv: input gradient as a stride-1 conv of
                                    the padded output gradient (Cin, Cout
-                                   multiples of 8, stride 1) */
+                                   multiples of 8, stride 1, not Winograd) */
     int kflip, dzpad;           /* vec_dx: flipped kernel (KH, KW, Cout, Cin),
                                    shared; padded dz */
-    int pad_h, pad_w;           /* conv: extent of the pad/dpad buffers */
+    int dzpad_h, dzpad_w;       /* vec_dx: extent of dzpad */
+    int pad_h, pad_w;           /* conv: extent of the rows the kernels read:
+                                   the pad/dpad buffers, or the input itself */
     /* conv: Winograd F(wm x wm', KH x KW) in the vector kernels when wino;
      * tiles th x tw.  Shared buffers: the transformed kernel wu (alpha^2,
      * Cin, Cout), its transpose wut (alpha^2, Cout, Cin) and gradient wdu,
@@ -52,6 +96,7 @@ typedef struct {
      * and wm (alpha^2, tiles, Cout). */
     int wino, wm_h, wm_w, th, tw;
     int wu, wut, wdu, wv, wm;
+    gen_arg_list fwd_args, bwd_args;    /* the layer functions' parameters */
 } gen_layer_plan;
 
 typedef struct {
@@ -67,6 +112,7 @@ typedef struct {
     gen_layer_plan *plan;       /* one per layer */
     int final_softmax;          /* the last layer is dense ... softmax */
     int const_kernels;          /* GEN_CONST_KERNELS: no wu buffers */
+    int direct;                 /* GEN_DIRECT: no Winograd convolutions */
 } gen_layout;
 
 /* 0 on success; -1 out of memory (message printed to stderr). */
@@ -82,5 +128,29 @@ void gen_layout_free(gen_layout *L);
 
 /* The buffer of a layer's input: its macro, or NULL for the model input. */
 const char *gen_in_macro(const gen_layout *L, int layer);
+
+/* ---- for the plan hooks of the layer emitters ---- */
+
+/* A parameter tensor of layer `layer` ("conv1") named "<layer>.<what>";
+ * its index. */
+int gen_layout_tensor(gen_layout *L, const char *layer, const char *what, int rank,
+                      const int *shape, int glorot, int fan_in, int fan_out);
+/* A work buffer, per sample or in the shared region; its index.  `shape` is
+ * the comment beside its offset: "(28, 28, 32)". */
+int gen_layout_buffer(gen_layout *L, const char *layer, const char *what, int64_t count,
+                      const char *shape, int shared);
+/* The same with the shape comment of an ir_shape. */
+int gen_layout_shaped(gen_layout *L, const char *layer, const char *what, ir_shape s);
+/* Layer i's output and, when training, its gradient; for the softmax layer
+ * the logits after them. */
+void gen_layout_output(gen_layout *L, int i);
+/* Appends an argument to a layer function's list. */
+void gen_plan_arg(gen_arg_list *a, gen_arg_kind kind, const char *name, int buffer,
+                  int read_only, int when);
+/* The arguments every layer function starts with: params when it reads
+ * weights (in the build `params_when`), grads in backward when it has
+ * weights, w, and the model input x for the first layer when it reads it
+ * (`reads_input`). */
+void gen_plan_common_args(gen_layout *L, int i, int backward, int reads_input, int params_when);
 
 #endif

@@ -12,75 +12,30 @@
 #include "codegen/emit.h"
 #include "data/fashion_mnist.h"
 #include "output/checkpoint_weights.h"
-#include "output/gen_export_main.h"
 #include "codegen/gen_layout.h"
 #include "output/gen_model.h"
-#include "codegen/gen_parts.h"
+#include "codegen/generate.h"
 
 #ifndef CONVC_VERSION
 #define CONVC_VERSION "unknown"
 #endif
 
-/* Renames whole words of `text` (identifiers the shared emitters print
- * unprefixed) so that the file's private names carry its prefix.  Caller
- * frees the result. */
-static char *rename_words(const char *text, const char *const *from, const char *const *to,
-                          int n)
-{
-    emitter e;
-    const char *p = text;
-    emit_init(&e);
-    while (*p) {
-        int k, done = 0;
-        int at_start = p == text || !(isalnum((unsigned char)p[-1]) || p[-1] == '_');
-        for (k = 0; k < n && at_start; k++) {
-            size_t len = strlen(from[k]);
-            if (strncmp(p, from[k], len) == 0 &&
-                !(isalnum((unsigned char)p[len]) || p[len] == '_')) {
-                emit_raw(&e, "%s", to[k]);
-                p += len;
-                done = 1;
-                break;
-            }
-        }
-        if (!done) {
-            const char *q = p + 1;
-            /* copy up to the next possible word start in one piece */
-            while (*q && (isalnum((unsigned char)*q) || *q == '_') &&
-                   (isalnum((unsigned char)q[-1]) || q[-1] == '_'))
-                q++;
-            while (*q && !(isalnum((unsigned char)*q) || *q == '_'))
-                q++;
-            emit_raw(&e, "%.*s", (int)(q - p), p);
-            p = q;
-        }
-    }
-    if (e.failed) {
-        emit_free(&e);
-        return NULL;
-    }
-    return e.text;
-}
+/* The example main (compiler/output/export_main.c, embedded by the build). */
+static const char export_main_text[] =
+#include "export_main.inc"
+    ;
 
-/* Text with "pfx_"/"PFX_" replaced by the model's names. */
-static void emit_substituted(emitter *e, const char *text, const char *name, const char *up)
+/* The example main, after the macros through which it names the model. */
+static void emit_main(emitter *e, const ir_model *m, const char *up)
 {
-    const char *p = text;
-    while (*p) {
-        if (strncmp(p, "pfx", 3) == 0) {
-            emit_raw(e, "%s", name);
-            p += 3;
-        } else if (strncmp(p, "PFX", 3) == 0) {
-            emit_raw(e, "%s", up);
-            p += 3;
-        } else {
-            const char *q = p + 1;
-            while (*q && strncmp(q, "pfx", 3) != 0 && strncmp(q, "PFX", 3) != 0)
-                q++;
-            emit_raw(e, "%.*s", (int)(q - p), p);
-            p = q;
-        }
-    }
+    emit_line(e, "#define CLASSIFY_MODEL \"%s\"", m->name);
+    emit_line(e, "#define CLASSIFY_IN_H %s_IN_H", up);
+    emit_line(e, "#define CLASSIFY_IN_W %s_IN_W", up);
+    emit_line(e, "#define CLASSIFY_IN_C %s_IN_C", up);
+    emit_line(e, "#define CLASSIFY_N_CLASSES %s_N_CLASSES", up);
+    emit_line(e, "#define CLASSIFY_PREDICT %s_predict", m->name);
+    emit_line(e, "#define CLASSIFY_CLASS_NAME %s_class_name", m->name);
+    emit_raw(e, "%s", export_main_text);
 }
 
 static void emit_usage(emitter *e, const ir_model *m, const char *up, const char *weights)
@@ -228,6 +183,7 @@ char *gen_export_source(const ir_model *m, const char *weights, FILE *diag)
     gen_ctx c;
     float *params;
     char up[IR_MAX_NAME + 2], pfx[IR_MAX_NAME + 4], mpfx[IR_MAX_NAME + 4], rkw[IR_MAX_NAME + 16];
+    char vmacro[IR_MAX_NAME + 16], no_vmacro[IR_MAX_NAME + 16];
     size_t i;
     if (gen_check_model(m, diag))
         return NULL;
@@ -244,6 +200,8 @@ char *gen_export_source(const ir_model *m, const char *weights, FILE *diag)
     snprintf(pfx, sizeof pfx, "%s__", m->name);
     snprintf(mpfx, sizeof mpfx, "%s__", up);
     snprintf(rkw, sizeof rkw, "%s__RESTRICT", up);
+    snprintf(vmacro, sizeof vmacro, "%s__VECTOR", up);
+    snprintf(no_vmacro, sizeof no_vmacro, "%s_NO_VECTOR", up);
 
     emit_init(&e);
     emit_usage(&e, m, up, weights);
@@ -265,24 +223,24 @@ char *gen_export_source(const ir_model *m, const char *weights, FILE *diag)
     emit_line(&e, "#else");
     emit_line(&e, "#define %s restrict", rkw);
     emit_line(&e, "#endif");
-    memset(&c, 0, sizeof c);
-    c.e = &e;
-    c.L = &L;
+    gen_ctx_init(&c, &e, &L);
     c.prefix = pfx;
     c.mprefix = mpfx;
     c.restrict_kw = rkw;
-    c.vector = 1;
+    c.vector_macro = vmacro;
+    c.no_vector_macro = no_vmacro;
     gen_emit_offsets(&c);
     gen_emit_vector_prelude(&c);
     emit_weights(&e, &L, params, m->name);
-    gen_wino_emit_constants(&c, params);
+    gen_emit_constants(&c, params);
     gen_emit_layers(&c);
     gen_emit_drivers(&c);
+    gen_emit_vector_epilogue(&c);
     emit_api(&e, m, up);
     emit_blank(&e);
     emit_line(&e, "#ifdef %s_MAIN", up);
     emit_banner(&e, "example main: classify PGM and IDX files");
-    emit_substituted(&e, gen_export_main_text, m->name, up);
+    emit_main(&e, m, up);
     emit_line(&e, "#endif /* %s_MAIN */", up);
     emit_line(&e, "#endif /* %s_IMPLEMENTATION */", up);
     free(params);
@@ -292,24 +250,5 @@ char *gen_export_source(const ir_model *m, const char *weights, FILE *diag)
         emit_free(&e);
         return NULL;
     }
-    {
-        char names[6][IR_MAX_NAME + 16];
-        const char *const from[6] = { "vf8", "vload", "vstore", "vsplat", "CONVC_VECTOR",
-                                      "CONVC_NO_VECTOR" };
-        const char *to[6];
-        char *renamed;
-        snprintf(names[0], sizeof names[0], "%svf8", pfx);
-        snprintf(names[1], sizeof names[1], "%svload", pfx);
-        snprintf(names[2], sizeof names[2], "%svstore", pfx);
-        snprintf(names[3], sizeof names[3], "%svsplat", pfx);
-        snprintf(names[4], sizeof names[4], "%sVECTOR", mpfx);
-        snprintf(names[5], sizeof names[5], "%s_NO_VECTOR", up);
-        for (i = 0; i < 6; i++)
-            to[i] = names[i];
-        renamed = rename_words(e.text, from, to, 6);
-        emit_free(&e);
-        if (!renamed)
-            fprintf(diag, "convc: out of memory\n");
-        return renamed;
-    }
+    return e.text;
 }

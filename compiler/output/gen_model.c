@@ -7,7 +7,7 @@
 
 #include "codegen/emit.h"
 #include "codegen/gen_layout.h"
-#include "codegen/gen_parts.h"
+#include "codegen/generate.h"
 
 #ifndef CONVC_VERSION
 #define CONVC_VERSION "unknown"
@@ -153,18 +153,6 @@ static char *emit_header(const ir_model *m, const gen_layout *L)
     return e.text;
 }
 
-static const char *kind_word(ir_kind k)
-{
-    switch (k) {
-    case IR_CONV: return "conv";
-    case IR_POOL: return "pool";
-    case IR_FLATTEN: return "flatten";
-    case IR_DENSE: return "dense";
-    case IR_DROPOUT: return "dropout";
-    }
-    return "?";
-}
-
 static void emit_descriptor(emitter *e, const ir_model *m, const gen_layout *L)
 {
     int i;
@@ -173,11 +161,20 @@ static void emit_descriptor(emitter *e, const ir_model *m, const gen_layout *L)
     emit_open(e, "static const convc_tensor tensors[%d] =", L->n_tensors);
     for (i = 0; i < L->n_tensors; i++) {
         const gen_tensor *t = &L->tensors[i];
-        emit_line(e, "{ \"%s\", %d, { %d, %d, %d, %d }, %s, %lld, %s, %d, %d },", t->name,
-                  t->rank, t->shape[0], t->shape[1], t->shape[2], t->shape[3], t->macro,
-                  (long long)t->count,
-                  t->glorot ? "CONVC_INIT_GLOROT_UNIFORM" : "CONVC_INIT_ZEROS", t->fan_in,
-                  t->fan_out);
+        emit_line(e, "{");
+        e->depth++;
+        emit_line(e, ".name = \"%s\",", t->name);
+        emit_line(e, ".rank = %d,", t->rank);
+        emit_line(e, ".shape = { %d, %d, %d, %d },", t->shape[0], t->shape[1], t->shape[2],
+                  t->shape[3]);
+        emit_line(e, ".offset = %s,", t->macro);
+        emit_line(e, ".count = %lld,", (long long)t->count);
+        emit_line(e, ".init = %s,", t->glorot ? "CONVC_INIT_GLOROT_UNIFORM" : "CONVC_INIT_ZEROS");
+        if (t->glorot) {
+            emit_line(e, ".fan_in = %d,", t->fan_in);
+            emit_line(e, ".fan_out = %d,", t->fan_out);
+        }
+        emit_close(e, ",");
     }
     emit_close(e, ";");
     emit_blank(e);
@@ -185,8 +182,13 @@ static void emit_descriptor(emitter *e, const ir_model *m, const gen_layout *L)
     for (i = 0; i < m->n_layers; i++) {
         const ir_layer *l = &m->layers[i];
         lit = gen_string_literal(l->source ? l->source : "");
-        emit_line(e, "{ \"%s\", %s, %d, %d, %d, %s },", kind_word(l->kind), lit ? lit : "\"\"",
-                  l->out.h, l->out.w, l->out.c, L->buffers[L->plan[i].out].macro);
+        emit_line(e, "{");
+        e->depth++;
+        emit_line(e, ".kind = \"%s\",", ir_kind_name(l->kind));
+        emit_line(e, ".source = %s,", lit ? lit : "\"\"");
+        emit_line(e, ".h = %d, .w = %d, .c = %d,", l->out.h, l->out.w, l->out.c);
+        emit_line(e, ".out_offset = %s,", L->buffers[L->plan[i].out].macro);
+        emit_close(e, ",");
         free(lit);
     }
     emit_close(e, ";");
@@ -221,13 +223,7 @@ static char *emit_source(const ir_model *m, const gen_layout *L)
     emitter e;
     gen_ctx c;
     emit_init(&e);
-    memset(&c, 0, sizeof c);
-    c.e = &e;
-    c.L = L;
-    c.prefix = "";
-    c.mprefix = "";
-    c.restrict_kw = "restrict";
-    c.vector = 1;
+    gen_ctx_init(&c, &e, L);
     emit_top_comment(&e, m, "model.c");
     emit_spec_quote(&e, m);
     emit_line(&e, "#include <math.h>");

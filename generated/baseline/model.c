@@ -71,10 +71,10 @@ static void dense1_forward4(const float *restrict params, float *restrict w)
 {
     const float *restrict kern = params + P_DENSE1_KERNEL;
     const float *restrict bias = params + P_DENSE1_BIAS;
-    const float *restrict in0 = w + 0 * WORK_PER_SAMPLE + W_FLATTEN1_OUT;
-    float *restrict out0 = w + 0 * WORK_PER_SAMPLE + W_DENSE1_OUT;
-    const float *restrict in1 = w + 1 * WORK_PER_SAMPLE + W_FLATTEN1_OUT;
-    float *restrict out1 = w + 1 * WORK_PER_SAMPLE + W_DENSE1_OUT;
+    const float *restrict in0 = w + W_FLATTEN1_OUT;
+    float *restrict out0 = w + W_DENSE1_OUT;
+    const float *restrict in1 = w + WORK_PER_SAMPLE + W_FLATTEN1_OUT;
+    float *restrict out1 = w + WORK_PER_SAMPLE + W_DENSE1_OUT;
     const float *restrict in2 = w + 2 * WORK_PER_SAMPLE + W_FLATTEN1_OUT;
     float *restrict out2 = w + 2 * WORK_PER_SAMPLE + W_DENSE1_OUT;
     const float *restrict in3 = w + 3 * WORK_PER_SAMPLE + W_FLATTEN1_OUT;
@@ -87,23 +87,23 @@ static void dense1_forward4(const float *restrict params, float *restrict w)
     int o;
 #ifdef CONVC_VECTOR
     for (o = 0; o < 128; o += 32) {
-        vf8 a0_0 = vload(bias + o + 0), a0_1 = vload(bias + o + 8), a0_2 = vload(bias + o + 16), a0_3 = vload(bias + o + 24);
-        vf8 a1_0 = vload(bias + o + 0), a1_1 = vload(bias + o + 8), a1_2 = vload(bias + o + 16), a1_3 = vload(bias + o + 24);
-        vf8 a2_0 = vload(bias + o + 0), a2_1 = vload(bias + o + 8), a2_2 = vload(bias + o + 16), a2_3 = vload(bias + o + 24);
-        vf8 a3_0 = vload(bias + o + 0), a3_1 = vload(bias + o + 8), a3_2 = vload(bias + o + 16), a3_3 = vload(bias + o + 24);
+        vf8 a0_0 = vload(bias + o), a0_1 = vload(bias + o + 8), a0_2 = vload(bias + o + 16), a0_3 = vload(bias + o + 24);
+        vf8 a1_0 = vload(bias + o), a1_1 = vload(bias + o + 8), a1_2 = vload(bias + o + 16), a1_3 = vload(bias + o + 24);
+        vf8 a2_0 = vload(bias + o), a2_1 = vload(bias + o + 8), a2_2 = vload(bias + o + 16), a2_3 = vload(bias + o + 24);
+        vf8 a3_0 = vload(bias + o), a3_1 = vload(bias + o + 8), a3_2 = vload(bias + o + 16), a3_3 = vload(bias + o + 24);
         for (k = 0; k < 784; k++) {
             const float *restrict row = kern + k * 128 + o;
-            const vf8 w0 = vload(row + 0), w1 = vload(row + 8), w2 = vload(row + 16), w3 = vload(row + 24);
+            const vf8 w0 = vload(row), w1 = vload(row + 8), w2 = vload(row + 16), w3 = vload(row + 24);
             vf8 xv;
             xv = vsplat(in0[k]); a0_0 += xv * w0; a0_1 += xv * w1; a0_2 += xv * w2; a0_3 += xv * w3;
             xv = vsplat(in1[k]); a1_0 += xv * w0; a1_1 += xv * w1; a1_2 += xv * w2; a1_3 += xv * w3;
             xv = vsplat(in2[k]); a2_0 += xv * w0; a2_1 += xv * w1; a2_2 += xv * w2; a2_3 += xv * w3;
             xv = vsplat(in3[k]); a3_0 += xv * w0; a3_1 += xv * w1; a3_2 += xv * w2; a3_3 += xv * w3;
         }
-        vstore(acc0 + o + 0, a0_0); vstore(acc0 + o + 8, a0_1); vstore(acc0 + o + 16, a0_2); vstore(acc0 + o + 24, a0_3);
-        vstore(acc1 + o + 0, a1_0); vstore(acc1 + o + 8, a1_1); vstore(acc1 + o + 16, a1_2); vstore(acc1 + o + 24, a1_3);
-        vstore(acc2 + o + 0, a2_0); vstore(acc2 + o + 8, a2_1); vstore(acc2 + o + 16, a2_2); vstore(acc2 + o + 24, a2_3);
-        vstore(acc3 + o + 0, a3_0); vstore(acc3 + o + 8, a3_1); vstore(acc3 + o + 16, a3_2); vstore(acc3 + o + 24, a3_3);
+        vstore(acc0 + o, a0_0); vstore(acc0 + o + 8, a0_1); vstore(acc0 + o + 16, a0_2); vstore(acc0 + o + 24, a0_3);
+        vstore(acc1 + o, a1_0); vstore(acc1 + o + 8, a1_1); vstore(acc1 + o + 16, a1_2); vstore(acc1 + o + 24, a1_3);
+        vstore(acc2 + o, a2_0); vstore(acc2 + o + 8, a2_1); vstore(acc2 + o + 16, a2_2); vstore(acc2 + o + 24, a2_3);
+        vstore(acc3 + o, a3_0); vstore(acc3 + o + 8, a3_1); vstore(acc3 + o + 16, a3_2); vstore(acc3 + o + 24, a3_3);
     }
 #else
     for (o = 0; o < 128; o++) {
@@ -138,21 +138,22 @@ static void dense1_forward1(const float *restrict params, float *restrict w)
 {
     const float *restrict kern = params + P_DENSE1_KERNEL;
     const float *restrict bias = params + P_DENSE1_BIAS;
-    const float *restrict in0 = w + 0 * WORK_PER_SAMPLE + W_FLATTEN1_OUT;
-    float *restrict out0 = w + 0 * WORK_PER_SAMPLE + W_DENSE1_OUT;
+    const float *restrict in0 = w + W_FLATTEN1_OUT;
+    float *restrict out0 = w + W_DENSE1_OUT;
     float acc0[128];
     long k;
     int o;
 #ifdef CONVC_VECTOR
-    for (o = 0; o < 128; o += 128) {
-        vf8 a0_0 = vload(bias + o + 0), a0_1 = vload(bias + o + 8), a0_2 = vload(bias + o + 16), a0_3 = vload(bias + o + 24), a0_4 = vload(bias + o + 32), a0_5 = vload(bias + o + 40), a0_6 = vload(bias + o + 48), a0_7 = vload(bias + o + 56), a0_8 = vload(bias + o + 64), a0_9 = vload(bias + o + 72), a0_10 = vload(bias + o + 80), a0_11 = vload(bias + o + 88), a0_12 = vload(bias + o + 96), a0_13 = vload(bias + o + 104), a0_14 = vload(bias + o + 112), a0_15 = vload(bias + o + 120);
+    o = 0;
+    {
+        vf8 a0_0 = vload(bias + o), a0_1 = vload(bias + o + 8), a0_2 = vload(bias + o + 16), a0_3 = vload(bias + o + 24), a0_4 = vload(bias + o + 32), a0_5 = vload(bias + o + 40), a0_6 = vload(bias + o + 48), a0_7 = vload(bias + o + 56), a0_8 = vload(bias + o + 64), a0_9 = vload(bias + o + 72), a0_10 = vload(bias + o + 80), a0_11 = vload(bias + o + 88), a0_12 = vload(bias + o + 96), a0_13 = vload(bias + o + 104), a0_14 = vload(bias + o + 112), a0_15 = vload(bias + o + 120);
         for (k = 0; k < 784; k++) {
             const float *restrict row = kern + k * 128 + o;
-            const vf8 w0 = vload(row + 0), w1 = vload(row + 8), w2 = vload(row + 16), w3 = vload(row + 24), w4 = vload(row + 32), w5 = vload(row + 40), w6 = vload(row + 48), w7 = vload(row + 56), w8 = vload(row + 64), w9 = vload(row + 72), w10 = vload(row + 80), w11 = vload(row + 88), w12 = vload(row + 96), w13 = vload(row + 104), w14 = vload(row + 112), w15 = vload(row + 120);
+            const vf8 w0 = vload(row), w1 = vload(row + 8), w2 = vload(row + 16), w3 = vload(row + 24), w4 = vload(row + 32), w5 = vload(row + 40), w6 = vload(row + 48), w7 = vload(row + 56), w8 = vload(row + 64), w9 = vload(row + 72), w10 = vload(row + 80), w11 = vload(row + 88), w12 = vload(row + 96), w13 = vload(row + 104), w14 = vload(row + 112), w15 = vload(row + 120);
             vf8 xv;
             xv = vsplat(in0[k]); a0_0 += xv * w0; a0_1 += xv * w1; a0_2 += xv * w2; a0_3 += xv * w3; a0_4 += xv * w4; a0_5 += xv * w5; a0_6 += xv * w6; a0_7 += xv * w7; a0_8 += xv * w8; a0_9 += xv * w9; a0_10 += xv * w10; a0_11 += xv * w11; a0_12 += xv * w12; a0_13 += xv * w13; a0_14 += xv * w14; a0_15 += xv * w15;
         }
-        vstore(acc0 + o + 0, a0_0); vstore(acc0 + o + 8, a0_1); vstore(acc0 + o + 16, a0_2); vstore(acc0 + o + 24, a0_3); vstore(acc0 + o + 32, a0_4); vstore(acc0 + o + 40, a0_5); vstore(acc0 + o + 48, a0_6); vstore(acc0 + o + 56, a0_7); vstore(acc0 + o + 64, a0_8); vstore(acc0 + o + 72, a0_9); vstore(acc0 + o + 80, a0_10); vstore(acc0 + o + 88, a0_11); vstore(acc0 + o + 96, a0_12); vstore(acc0 + o + 104, a0_13); vstore(acc0 + o + 112, a0_14); vstore(acc0 + o + 120, a0_15);
+        vstore(acc0 + o, a0_0); vstore(acc0 + o + 8, a0_1); vstore(acc0 + o + 16, a0_2); vstore(acc0 + o + 24, a0_3); vstore(acc0 + o + 32, a0_4); vstore(acc0 + o + 40, a0_5); vstore(acc0 + o + 48, a0_6); vstore(acc0 + o + 56, a0_7); vstore(acc0 + o + 64, a0_8); vstore(acc0 + o + 72, a0_9); vstore(acc0 + o + 80, a0_10); vstore(acc0 + o + 88, a0_11); vstore(acc0 + o + 96, a0_12); vstore(acc0 + o + 104, a0_13); vstore(acc0 + o + 112, a0_14); vstore(acc0 + o + 120, a0_15);
     }
 #else
     for (o = 0; o < 128; o++) {
@@ -175,21 +176,20 @@ static void dense1_backward4(const float *restrict params, float *restrict grads
 {
     float *restrict gkern = grads + P_DENSE1_KERNEL;
     float *restrict gbias = grads + P_DENSE1_BIAS;
-    const float *restrict in0 = w + 0 * WORK_PER_SAMPLE + W_FLATTEN1_OUT;
-    const float *restrict in1 = w + 1 * WORK_PER_SAMPLE + W_FLATTEN1_OUT;
+    const float *restrict in0 = w + W_FLATTEN1_OUT;
+    const float *restrict in1 = w + WORK_PER_SAMPLE + W_FLATTEN1_OUT;
     const float *restrict in2 = w + 2 * WORK_PER_SAMPLE + W_FLATTEN1_OUT;
     const float *restrict in3 = w + 3 * WORK_PER_SAMPLE + W_FLATTEN1_OUT;
-    const float *restrict out0 = w + 0 * WORK_PER_SAMPLE + W_DENSE1_OUT;
-    float *restrict dz0 = w + 0 * WORK_PER_SAMPLE + W_DENSE1_DOUT;
-    const float *restrict out1 = w + 1 * WORK_PER_SAMPLE + W_DENSE1_OUT;
-    float *restrict dz1 = w + 1 * WORK_PER_SAMPLE + W_DENSE1_DOUT;
+    const float *restrict out0 = w + W_DENSE1_OUT;
+    float *restrict dz0 = w + W_DENSE1_DOUT;
+    const float *restrict out1 = w + WORK_PER_SAMPLE + W_DENSE1_OUT;
+    float *restrict dz1 = w + WORK_PER_SAMPLE + W_DENSE1_DOUT;
     const float *restrict out2 = w + 2 * WORK_PER_SAMPLE + W_DENSE1_OUT;
     float *restrict dz2 = w + 2 * WORK_PER_SAMPLE + W_DENSE1_DOUT;
     const float *restrict out3 = w + 3 * WORK_PER_SAMPLE + W_DENSE1_OUT;
     float *restrict dz3 = w + 3 * WORK_PER_SAMPLE + W_DENSE1_DOUT;
     long i, k;
     int o;
-    (void)i;
     for (i = 0; i < 128; i++) {
         dz0[i] = out0[i] > 0.0f ? dz0[i] : 0.0f;
     }
@@ -217,8 +217,8 @@ static void dense1_backward4(const float *restrict params, float *restrict grads
     }
     {
         const float *restrict kern = params + P_DENSE1_KERNEL;
-        float *restrict din0 = w + 0 * WORK_PER_SAMPLE + W_FLATTEN1_DOUT;
-        float *restrict din1 = w + 1 * WORK_PER_SAMPLE + W_FLATTEN1_DOUT;
+        float *restrict din0 = w + W_FLATTEN1_DOUT;
+        float *restrict din1 = w + WORK_PER_SAMPLE + W_FLATTEN1_DOUT;
         float *restrict din2 = w + 2 * WORK_PER_SAMPLE + W_FLATTEN1_DOUT;
         float *restrict din3 = w + 3 * WORK_PER_SAMPLE + W_FLATTEN1_DOUT;
 #ifdef CONVC_VECTOR
@@ -275,12 +275,11 @@ static void dense1_backward1(const float *restrict params, float *restrict grads
 {
     float *restrict gkern = grads + P_DENSE1_KERNEL;
     float *restrict gbias = grads + P_DENSE1_BIAS;
-    const float *restrict in0 = w + 0 * WORK_PER_SAMPLE + W_FLATTEN1_OUT;
-    const float *restrict out0 = w + 0 * WORK_PER_SAMPLE + W_DENSE1_OUT;
-    float *restrict dz0 = w + 0 * WORK_PER_SAMPLE + W_DENSE1_DOUT;
+    const float *restrict in0 = w + W_FLATTEN1_OUT;
+    const float *restrict out0 = w + W_DENSE1_OUT;
+    float *restrict dz0 = w + W_DENSE1_DOUT;
     long i, k;
     int o;
-    (void)i;
     for (i = 0; i < 128; i++) {
         dz0[i] = out0[i] > 0.0f ? dz0[i] : 0.0f;
     }
@@ -296,7 +295,7 @@ static void dense1_backward1(const float *restrict params, float *restrict grads
     }
     {
         const float *restrict kern = params + P_DENSE1_KERNEL;
-        float *restrict din0 = w + 0 * WORK_PER_SAMPLE + W_FLATTEN1_DOUT;
+        float *restrict din0 = w + W_FLATTEN1_DOUT;
 #ifdef CONVC_VECTOR
         for (k = 0; k < 784; k++) {
             const float *restrict row = kern + k * 128;
@@ -331,10 +330,10 @@ static void dense2_forward4(const float *restrict params, float *restrict w)
 {
     const float *restrict kern = params + P_DENSE2_KERNEL;
     const float *restrict bias = params + P_DENSE2_BIAS;
-    const float *restrict in0 = w + 0 * WORK_PER_SAMPLE + W_DENSE1_OUT;
-    float *restrict out0 = w + 0 * WORK_PER_SAMPLE + W_DENSE2_LOGITS;
-    const float *restrict in1 = w + 1 * WORK_PER_SAMPLE + W_DENSE1_OUT;
-    float *restrict out1 = w + 1 * WORK_PER_SAMPLE + W_DENSE2_LOGITS;
+    const float *restrict in0 = w + W_DENSE1_OUT;
+    float *restrict out0 = w + W_DENSE2_LOGITS;
+    const float *restrict in1 = w + WORK_PER_SAMPLE + W_DENSE1_OUT;
+    float *restrict out1 = w + WORK_PER_SAMPLE + W_DENSE2_LOGITS;
     const float *restrict in2 = w + 2 * WORK_PER_SAMPLE + W_DENSE1_OUT;
     float *restrict out2 = w + 2 * WORK_PER_SAMPLE + W_DENSE2_LOGITS;
     const float *restrict in3 = w + 3 * WORK_PER_SAMPLE + W_DENSE1_OUT;
@@ -376,8 +375,8 @@ static void dense2_forward1(const float *restrict params, float *restrict w)
 {
     const float *restrict kern = params + P_DENSE2_KERNEL;
     const float *restrict bias = params + P_DENSE2_BIAS;
-    const float *restrict in0 = w + 0 * WORK_PER_SAMPLE + W_DENSE1_OUT;
-    float *restrict out0 = w + 0 * WORK_PER_SAMPLE + W_DENSE2_LOGITS;
+    const float *restrict in0 = w + W_DENSE1_OUT;
+    float *restrict out0 = w + W_DENSE2_LOGITS;
     float acc0[10];
     long k;
     int o;
@@ -400,17 +399,16 @@ static void dense2_backward4(const float *restrict params, float *restrict grads
 {
     float *restrict gkern = grads + P_DENSE2_KERNEL;
     float *restrict gbias = grads + P_DENSE2_BIAS;
-    const float *restrict in0 = w + 0 * WORK_PER_SAMPLE + W_DENSE1_OUT;
-    const float *restrict in1 = w + 1 * WORK_PER_SAMPLE + W_DENSE1_OUT;
+    const float *restrict in0 = w + W_DENSE1_OUT;
+    const float *restrict in1 = w + WORK_PER_SAMPLE + W_DENSE1_OUT;
     const float *restrict in2 = w + 2 * WORK_PER_SAMPLE + W_DENSE1_OUT;
     const float *restrict in3 = w + 3 * WORK_PER_SAMPLE + W_DENSE1_OUT;
-    float *restrict dz0 = w + 0 * WORK_PER_SAMPLE + W_DENSE2_DOUT;
-    float *restrict dz1 = w + 1 * WORK_PER_SAMPLE + W_DENSE2_DOUT;
+    float *restrict dz0 = w + W_DENSE2_DOUT;
+    float *restrict dz1 = w + WORK_PER_SAMPLE + W_DENSE2_DOUT;
     float *restrict dz2 = w + 2 * WORK_PER_SAMPLE + W_DENSE2_DOUT;
     float *restrict dz3 = w + 3 * WORK_PER_SAMPLE + W_DENSE2_DOUT;
-    long i, k;
+    long k;
     int o;
-    (void)i;
     for (o = 0; o < 10; o++) {
         gbias[o] += dz0[o] + dz1[o] + dz2[o] + dz3[o];
     }
@@ -426,8 +424,8 @@ static void dense2_backward4(const float *restrict params, float *restrict grads
     }
     {
         const float *restrict kern = params + P_DENSE2_KERNEL;
-        float *restrict din0 = w + 0 * WORK_PER_SAMPLE + W_DENSE1_DOUT;
-        float *restrict din1 = w + 1 * WORK_PER_SAMPLE + W_DENSE1_DOUT;
+        float *restrict din0 = w + W_DENSE1_DOUT;
+        float *restrict din1 = w + WORK_PER_SAMPLE + W_DENSE1_DOUT;
         float *restrict din2 = w + 2 * WORK_PER_SAMPLE + W_DENSE1_DOUT;
         float *restrict din3 = w + 3 * WORK_PER_SAMPLE + W_DENSE1_DOUT;
         for (k = 0; k < 128; k++) {
@@ -437,7 +435,8 @@ static void dense2_backward4(const float *restrict params, float *restrict grads
             float part1[8] = { 0 };
             float part2[8] = { 0 };
             float part3[8] = { 0 };
-            for (o = 0; o < 8; o += 8) {
+            o = 0;
+            {
                 for (lane = 0; lane < 8; lane++) {
                     part0[lane] += row[o + lane] * dz0[o + lane];
                     part1[lane] += row[o + lane] * dz1[o + lane];
@@ -469,11 +468,10 @@ static void dense2_backward1(const float *restrict params, float *restrict grads
 {
     float *restrict gkern = grads + P_DENSE2_KERNEL;
     float *restrict gbias = grads + P_DENSE2_BIAS;
-    const float *restrict in0 = w + 0 * WORK_PER_SAMPLE + W_DENSE1_OUT;
-    float *restrict dz0 = w + 0 * WORK_PER_SAMPLE + W_DENSE2_DOUT;
-    long i, k;
+    const float *restrict in0 = w + W_DENSE1_OUT;
+    float *restrict dz0 = w + W_DENSE2_DOUT;
+    long k;
     int o;
-    (void)i;
     for (o = 0; o < 10; o++) {
         gbias[o] += dz0[o];
     }
@@ -486,12 +484,13 @@ static void dense2_backward1(const float *restrict params, float *restrict grads
     }
     {
         const float *restrict kern = params + P_DENSE2_KERNEL;
-        float *restrict din0 = w + 0 * WORK_PER_SAMPLE + W_DENSE1_DOUT;
+        float *restrict din0 = w + W_DENSE1_DOUT;
         for (k = 0; k < 128; k++) {
             const float *restrict row = kern + k * 10;
             int lane;
             float part0[8] = { 0 };
-            for (o = 0; o < 8; o += 8) {
+            o = 0;
+            {
                 for (lane = 0; lane < 8; lane++) {
                     part0[lane] += row[o + lane] * dz0[o + lane];
                 }
@@ -515,15 +514,11 @@ static void forward(const float *params, float *work, const float *x, int n, flo
     for (s = 0; s < n; s++) {
         float *w = work + (size_t)s * WORK_PER_SAMPLE;
         const float *xs = x + (size_t)s * IN_SIZE;
-        (void)w;
-        (void)xs;
         flatten1_forward(w, xs);
     }
     /* dense1 */
     for (s = 0; s < n; s += s + 4 <= n ? 4 : 1) {
         float *w = work + (size_t)s * WORK_PER_SAMPLE;
-        const float *xs = x + (size_t)s * IN_SIZE;
-        (void)xs;
         if (s + 4 <= n) {
             dense1_forward4(params, w);
         } else {
@@ -533,8 +528,6 @@ static void forward(const float *params, float *work, const float *x, int n, flo
     /* dense2 */
     for (s = 0; s < n; s += s + 4 <= n ? 4 : 1) {
         float *w = work + (size_t)s * WORK_PER_SAMPLE;
-        const float *xs = x + (size_t)s * IN_SIZE;
-        (void)xs;
         if (s + 4 <= n) {
             dense2_forward4(params, w);
         } else {
@@ -563,7 +556,7 @@ static double backward(const float *params, float *grads, float *work, const flo
 {
     double loss = 0.0;
     int s;
-    (void)params;
+    (void)x;
     /* loss = logsumexp(z) - z[label]; d loss / d z = softmax(z) - onehot */
     for (s = 0; s < n; s++) {
         const float *restrict z = work + (size_t)s * WORK_PER_SAMPLE + W_DENSE2_LOGITS;
@@ -581,8 +574,6 @@ static double backward(const float *params, float *grads, float *work, const flo
     /* dense2 */
     for (s = 0; s < n; s += s + 4 <= n ? 4 : 1) {
         float *w = work + (size_t)s * WORK_PER_SAMPLE;
-        const float *xs = x + (size_t)s * IN_SIZE;
-        (void)xs;
         if (s + 4 <= n) {
             dense2_backward4(params, grads, w);
         } else {
@@ -592,35 +583,74 @@ static double backward(const float *params, float *grads, float *work, const flo
     /* dense1 */
     for (s = 0; s < n; s += s + 4 <= n ? 4 : 1) {
         float *w = work + (size_t)s * WORK_PER_SAMPLE;
-        const float *xs = x + (size_t)s * IN_SIZE;
-        (void)xs;
         if (s + 4 <= n) {
             dense1_backward4(params, grads, w);
         } else {
             dense1_backward1(params, grads, w);
         }
     }
-    for (s = 0; s < n; s++) {
-        float *w = work + (size_t)s * WORK_PER_SAMPLE;
-        const float *xs = x + (size_t)s * IN_SIZE;
-        (void)w;
-        (void)xs;
-    }
     return loss;
 }
 
 /* ==== descriptor ============================================================ */
 static const convc_tensor tensors[4] = {
-    { "dense1.kernel", 2, { 784, 128, 0, 0 }, P_DENSE1_KERNEL, 100352, CONVC_INIT_GLOROT_UNIFORM, 784, 128 },
-    { "dense1.bias", 1, { 128, 0, 0, 0 }, P_DENSE1_BIAS, 128, CONVC_INIT_ZEROS, 0, 0 },
-    { "dense2.kernel", 2, { 128, 10, 0, 0 }, P_DENSE2_KERNEL, 1280, CONVC_INIT_GLOROT_UNIFORM, 128, 10 },
-    { "dense2.bias", 1, { 10, 0, 0, 0 }, P_DENSE2_BIAS, 10, CONVC_INIT_ZEROS, 0, 0 },
+    {
+        .name = "dense1.kernel",
+        .rank = 2,
+        .shape = { 784, 128, 0, 0 },
+        .offset = P_DENSE1_KERNEL,
+        .count = 100352,
+        .init = CONVC_INIT_GLOROT_UNIFORM,
+        .fan_in = 784,
+        .fan_out = 128,
+    },
+    {
+        .name = "dense1.bias",
+        .rank = 1,
+        .shape = { 128, 0, 0, 0 },
+        .offset = P_DENSE1_BIAS,
+        .count = 128,
+        .init = CONVC_INIT_ZEROS,
+    },
+    {
+        .name = "dense2.kernel",
+        .rank = 2,
+        .shape = { 128, 10, 0, 0 },
+        .offset = P_DENSE2_KERNEL,
+        .count = 1280,
+        .init = CONVC_INIT_GLOROT_UNIFORM,
+        .fan_in = 128,
+        .fan_out = 10,
+    },
+    {
+        .name = "dense2.bias",
+        .rank = 1,
+        .shape = { 10, 0, 0, 0 },
+        .offset = P_DENSE2_BIAS,
+        .count = 10,
+        .init = CONVC_INIT_ZEROS,
+    },
 };
 
 static const convc_layer layers[3] = {
-    { "flatten", "flatten", 1, 1, 784, W_FLATTEN1_OUT },
-    { "dense", "dense 128 relu", 1, 1, 128, W_DENSE1_OUT },
-    { "dense", "dense 10 softmax", 1, 1, 10, W_DENSE2_OUT },
+    {
+        .kind = "flatten",
+        .source = "flatten",
+        .h = 1, .w = 1, .c = 784,
+        .out_offset = W_FLATTEN1_OUT,
+    },
+    {
+        .kind = "dense",
+        .source = "dense 128 relu",
+        .h = 1, .w = 1, .c = 128,
+        .out_offset = W_DENSE1_OUT,
+    },
+    {
+        .kind = "dense",
+        .source = "dense 10 softmax",
+        .h = 1, .w = 1, .c = 10,
+        .out_offset = W_DENSE2_OUT,
+    },
 };
 
 const convc_model baseline_model = {

@@ -95,106 +95,101 @@ static void conv1_forward(const float *restrict params, float *restrict w, const
     int y;
     memset(src, 0, sizeof(float) * 1156);
     for (y = 0; y < 28; y++) {
-        memcpy(src + (y + 3) * 34 + 3, in + y * 28, sizeof(float) * 28);
+        memcpy(src + y * 34 + 105, in + y * 28, sizeof(float) * 28);
     }
 #ifdef CONVC_VECTOR
     {
 #if defined(__AVX512VL__)
-        int oy, ox, cb, ky, j;
+        int oy, ox, ky, j;
         for (oy = 0; oy < 28; oy++) {
-            const int ky0 = oy * 1 < 3 ? 3 - oy * 1 : 0;
-            const int ky1 = oy * 1 + 7 > 31 ? 31 - oy * 1 : 7;
+            const int ky0 = oy < 3 ? 3 - oy : 0;
+            const int ky1 = oy + 7 > 31 ? 31 - oy : 7;
             for (ox = 0; ox < 24; ox += 6) {
-                for (cb = 0; cb < 32; cb += 32) {
-                    const float *restrict xb = src + (oy * 34 + ox * 1) * 1;
-                    const float *restrict kb = kern + cb;
-                    float *restrict ob = out + (oy * 28 + ox) * 32 + cb;
-                    vf8 a0_0 = vload(bias + cb + 0), a0_1 = vload(bias + cb + 8), a0_2 = vload(bias + cb + 16), a0_3 = vload(bias + cb + 24);
-                    vf8 a1_0 = vload(bias + cb + 0), a1_1 = vload(bias + cb + 8), a1_2 = vload(bias + cb + 16), a1_3 = vload(bias + cb + 24);
-                    vf8 a2_0 = vload(bias + cb + 0), a2_1 = vload(bias + cb + 8), a2_2 = vload(bias + cb + 16), a2_3 = vload(bias + cb + 24);
-                    vf8 a3_0 = vload(bias + cb + 0), a3_1 = vload(bias + cb + 8), a3_2 = vload(bias + cb + 16), a3_3 = vload(bias + cb + 24);
-                    vf8 a4_0 = vload(bias + cb + 0), a4_1 = vload(bias + cb + 8), a4_2 = vload(bias + cb + 16), a4_3 = vload(bias + cb + 24);
-                    vf8 a5_0 = vload(bias + cb + 0), a5_1 = vload(bias + cb + 8), a5_2 = vload(bias + cb + 16), a5_3 = vload(bias + cb + 24);
-                    for (ky = ky0; ky < ky1; ky++) {
-                        const float *restrict xr = xb + ky * 34;
-                        const float *restrict kr = kb + ky * 224;
-                        for (j = 0; j < 7; j++) {
-                            const vf8 w0 = vload(kr + j * 32 + 0), w1 = vload(kr + j * 32 + 8), w2 = vload(kr + j * 32 + 16), w3 = vload(kr + j * 32 + 24);
-                            vf8 xv;
-                            xv = vsplat(xr[0 + j]); a0_0 += xv * w0; a0_1 += xv * w1; a0_2 += xv * w2; a0_3 += xv * w3;
-                            xv = vsplat(xr[1 + j]); a1_0 += xv * w0; a1_1 += xv * w1; a1_2 += xv * w2; a1_3 += xv * w3;
-                            xv = vsplat(xr[2 + j]); a2_0 += xv * w0; a2_1 += xv * w1; a2_2 += xv * w2; a2_3 += xv * w3;
-                            xv = vsplat(xr[3 + j]); a3_0 += xv * w0; a3_1 += xv * w1; a3_2 += xv * w2; a3_3 += xv * w3;
-                            xv = vsplat(xr[4 + j]); a4_0 += xv * w0; a4_1 += xv * w1; a4_2 += xv * w2; a4_3 += xv * w3;
-                            xv = vsplat(xr[5 + j]); a5_0 += xv * w0; a5_1 += xv * w1; a5_2 += xv * w2; a5_3 += xv * w3;
-                        }
-                    }
-                    vstore(ob + 0, a0_0); vstore(ob + 8, a0_1); vstore(ob + 16, a0_2); vstore(ob + 24, a0_3);
-                    vstore(ob + 32, a1_0); vstore(ob + 40, a1_1); vstore(ob + 48, a1_2); vstore(ob + 56, a1_3);
-                    vstore(ob + 64, a2_0); vstore(ob + 72, a2_1); vstore(ob + 80, a2_2); vstore(ob + 88, a2_3);
-                    vstore(ob + 96, a3_0); vstore(ob + 104, a3_1); vstore(ob + 112, a3_2); vstore(ob + 120, a3_3);
-                    vstore(ob + 128, a4_0); vstore(ob + 136, a4_1); vstore(ob + 144, a4_2); vstore(ob + 152, a4_3);
-                    vstore(ob + 160, a5_0); vstore(ob + 168, a5_1); vstore(ob + 176, a5_2); vstore(ob + 184, a5_3);
-                }
-            }
-            ox = 24;
-            for (cb = 0; cb < 32; cb += 32) {
-                const float *restrict xb = src + (oy * 34 + ox * 1) * 1;
-                const float *restrict kb = kern + cb;
-                float *restrict ob = out + (oy * 28 + ox) * 32 + cb;
-                vf8 a0_0 = vload(bias + cb + 0), a0_1 = vload(bias + cb + 8), a0_2 = vload(bias + cb + 16), a0_3 = vload(bias + cb + 24);
-                vf8 a1_0 = vload(bias + cb + 0), a1_1 = vload(bias + cb + 8), a1_2 = vload(bias + cb + 16), a1_3 = vload(bias + cb + 24);
-                vf8 a2_0 = vload(bias + cb + 0), a2_1 = vload(bias + cb + 8), a2_2 = vload(bias + cb + 16), a2_3 = vload(bias + cb + 24);
-                vf8 a3_0 = vload(bias + cb + 0), a3_1 = vload(bias + cb + 8), a3_2 = vload(bias + cb + 16), a3_3 = vload(bias + cb + 24);
+                const float *restrict xb = src + oy * 34 + ox;
+                const float *restrict kb = kern;
+                float *restrict ob = out + oy * 896 + ox * 32;
+                vf8 a0_0 = vload(bias), a0_1 = vload(bias + 8), a0_2 = vload(bias + 16), a0_3 = vload(bias + 24);
+                vf8 a1_0 = vload(bias), a1_1 = vload(bias + 8), a1_2 = vload(bias + 16), a1_3 = vload(bias + 24);
+                vf8 a2_0 = vload(bias), a2_1 = vload(bias + 8), a2_2 = vload(bias + 16), a2_3 = vload(bias + 24);
+                vf8 a3_0 = vload(bias), a3_1 = vload(bias + 8), a3_2 = vload(bias + 16), a3_3 = vload(bias + 24);
+                vf8 a4_0 = vload(bias), a4_1 = vload(bias + 8), a4_2 = vload(bias + 16), a4_3 = vload(bias + 24);
+                vf8 a5_0 = vload(bias), a5_1 = vload(bias + 8), a5_2 = vload(bias + 16), a5_3 = vload(bias + 24);
                 for (ky = ky0; ky < ky1; ky++) {
                     const float *restrict xr = xb + ky * 34;
                     const float *restrict kr = kb + ky * 224;
                     for (j = 0; j < 7; j++) {
-                        const vf8 w0 = vload(kr + j * 32 + 0), w1 = vload(kr + j * 32 + 8), w2 = vload(kr + j * 32 + 16), w3 = vload(kr + j * 32 + 24);
+                        const vf8 w0 = vload(kr + j * 32), w1 = vload(kr + j * 32 + 8), w2 = vload(kr + j * 32 + 16), w3 = vload(kr + j * 32 + 24);
                         vf8 xv;
-                        xv = vsplat(xr[0 + j]); a0_0 += xv * w0; a0_1 += xv * w1; a0_2 += xv * w2; a0_3 += xv * w3;
-                        xv = vsplat(xr[1 + j]); a1_0 += xv * w0; a1_1 += xv * w1; a1_2 += xv * w2; a1_3 += xv * w3;
-                        xv = vsplat(xr[2 + j]); a2_0 += xv * w0; a2_1 += xv * w1; a2_2 += xv * w2; a2_3 += xv * w3;
-                        xv = vsplat(xr[3 + j]); a3_0 += xv * w0; a3_1 += xv * w1; a3_2 += xv * w2; a3_3 += xv * w3;
+                        xv = vsplat(xr[j]); a0_0 += xv * w0; a0_1 += xv * w1; a0_2 += xv * w2; a0_3 += xv * w3;
+                        xv = vsplat(xr[j + 1]); a1_0 += xv * w0; a1_1 += xv * w1; a1_2 += xv * w2; a1_3 += xv * w3;
+                        xv = vsplat(xr[j + 2]); a2_0 += xv * w0; a2_1 += xv * w1; a2_2 += xv * w2; a2_3 += xv * w3;
+                        xv = vsplat(xr[j + 3]); a3_0 += xv * w0; a3_1 += xv * w1; a3_2 += xv * w2; a3_3 += xv * w3;
+                        xv = vsplat(xr[j + 4]); a4_0 += xv * w0; a4_1 += xv * w1; a4_2 += xv * w2; a4_3 += xv * w3;
+                        xv = vsplat(xr[j + 5]); a5_0 += xv * w0; a5_1 += xv * w1; a5_2 += xv * w2; a5_3 += xv * w3;
                     }
                 }
-                vstore(ob + 0, a0_0); vstore(ob + 8, a0_1); vstore(ob + 16, a0_2); vstore(ob + 24, a0_3);
+                vstore(ob, a0_0); vstore(ob + 8, a0_1); vstore(ob + 16, a0_2); vstore(ob + 24, a0_3);
                 vstore(ob + 32, a1_0); vstore(ob + 40, a1_1); vstore(ob + 48, a1_2); vstore(ob + 56, a1_3);
                 vstore(ob + 64, a2_0); vstore(ob + 72, a2_1); vstore(ob + 80, a2_2); vstore(ob + 88, a2_3);
                 vstore(ob + 96, a3_0); vstore(ob + 104, a3_1); vstore(ob + 112, a3_2); vstore(ob + 120, a3_3);
+                vstore(ob + 128, a4_0); vstore(ob + 136, a4_1); vstore(ob + 144, a4_2); vstore(ob + 152, a4_3);
+                vstore(ob + 160, a5_0); vstore(ob + 168, a5_1); vstore(ob + 176, a5_2); vstore(ob + 184, a5_3);
             }
+            const float *restrict xb = src + oy * 34 + 24;
+            const float *restrict kb = kern;
+            float *restrict ob = out + oy * 896 + 768;
+            vf8 a0_0 = vload(bias), a0_1 = vload(bias + 8), a0_2 = vload(bias + 16), a0_3 = vload(bias + 24);
+            vf8 a1_0 = vload(bias), a1_1 = vload(bias + 8), a1_2 = vload(bias + 16), a1_3 = vload(bias + 24);
+            vf8 a2_0 = vload(bias), a2_1 = vload(bias + 8), a2_2 = vload(bias + 16), a2_3 = vload(bias + 24);
+            vf8 a3_0 = vload(bias), a3_1 = vload(bias + 8), a3_2 = vload(bias + 16), a3_3 = vload(bias + 24);
+            for (ky = ky0; ky < ky1; ky++) {
+                const float *restrict xr = xb + ky * 34;
+                const float *restrict kr = kb + ky * 224;
+                for (j = 0; j < 7; j++) {
+                    const vf8 w0 = vload(kr + j * 32), w1 = vload(kr + j * 32 + 8), w2 = vload(kr + j * 32 + 16), w3 = vload(kr + j * 32 + 24);
+                    vf8 xv;
+                    xv = vsplat(xr[j]); a0_0 += xv * w0; a0_1 += xv * w1; a0_2 += xv * w2; a0_3 += xv * w3;
+                    xv = vsplat(xr[j + 1]); a1_0 += xv * w0; a1_1 += xv * w1; a1_2 += xv * w2; a1_3 += xv * w3;
+                    xv = vsplat(xr[j + 2]); a2_0 += xv * w0; a2_1 += xv * w1; a2_2 += xv * w2; a2_3 += xv * w3;
+                    xv = vsplat(xr[j + 3]); a3_0 += xv * w0; a3_1 += xv * w1; a3_2 += xv * w2; a3_3 += xv * w3;
+                }
+            }
+            vstore(ob, a0_0); vstore(ob + 8, a0_1); vstore(ob + 16, a0_2); vstore(ob + 24, a0_3);
+            vstore(ob + 32, a1_0); vstore(ob + 40, a1_1); vstore(ob + 48, a1_2); vstore(ob + 56, a1_3);
+            vstore(ob + 64, a2_0); vstore(ob + 72, a2_1); vstore(ob + 80, a2_2); vstore(ob + 88, a2_3);
+            vstore(ob + 96, a3_0); vstore(ob + 104, a3_1); vstore(ob + 112, a3_2); vstore(ob + 120, a3_3);
         }
 #else
         int oy, ox, cb, ky, j;
         for (oy = 0; oy < 28; oy++) {
-            const int ky0 = oy * 1 < 3 ? 3 - oy * 1 : 0;
-            const int ky1 = oy * 1 + 7 > 31 ? 31 - oy * 1 : 7;
+            const int ky0 = oy < 3 ? 3 - oy : 0;
+            const int ky1 = oy + 7 > 31 ? 31 - oy : 7;
             for (ox = 0; ox < 24; ox += 6) {
                 for (cb = 0; cb < 32; cb += 16) {
-                    const float *restrict xb = src + (oy * 34 + ox * 1) * 1;
+                    const float *restrict xb = src + oy * 34 + ox;
                     const float *restrict kb = kern + cb;
-                    float *restrict ob = out + (oy * 28 + ox) * 32 + cb;
-                    vf8 a0_0 = vload(bias + cb + 0), a0_1 = vload(bias + cb + 8);
-                    vf8 a1_0 = vload(bias + cb + 0), a1_1 = vload(bias + cb + 8);
-                    vf8 a2_0 = vload(bias + cb + 0), a2_1 = vload(bias + cb + 8);
-                    vf8 a3_0 = vload(bias + cb + 0), a3_1 = vload(bias + cb + 8);
-                    vf8 a4_0 = vload(bias + cb + 0), a4_1 = vload(bias + cb + 8);
-                    vf8 a5_0 = vload(bias + cb + 0), a5_1 = vload(bias + cb + 8);
+                    float *restrict ob = out + oy * 896 + ox * 32 + cb;
+                    vf8 a0_0 = vload(bias + cb), a0_1 = vload(bias + cb + 8);
+                    vf8 a1_0 = vload(bias + cb), a1_1 = vload(bias + cb + 8);
+                    vf8 a2_0 = vload(bias + cb), a2_1 = vload(bias + cb + 8);
+                    vf8 a3_0 = vload(bias + cb), a3_1 = vload(bias + cb + 8);
+                    vf8 a4_0 = vload(bias + cb), a4_1 = vload(bias + cb + 8);
+                    vf8 a5_0 = vload(bias + cb), a5_1 = vload(bias + cb + 8);
                     for (ky = ky0; ky < ky1; ky++) {
                         const float *restrict xr = xb + ky * 34;
                         const float *restrict kr = kb + ky * 224;
                         for (j = 0; j < 7; j++) {
-                            const vf8 w0 = vload(kr + j * 32 + 0), w1 = vload(kr + j * 32 + 8);
+                            const vf8 w0 = vload(kr + j * 32), w1 = vload(kr + j * 32 + 8);
                             vf8 xv;
-                            xv = vsplat(xr[0 + j]); a0_0 += xv * w0; a0_1 += xv * w1;
-                            xv = vsplat(xr[1 + j]); a1_0 += xv * w0; a1_1 += xv * w1;
-                            xv = vsplat(xr[2 + j]); a2_0 += xv * w0; a2_1 += xv * w1;
-                            xv = vsplat(xr[3 + j]); a3_0 += xv * w0; a3_1 += xv * w1;
-                            xv = vsplat(xr[4 + j]); a4_0 += xv * w0; a4_1 += xv * w1;
-                            xv = vsplat(xr[5 + j]); a5_0 += xv * w0; a5_1 += xv * w1;
+                            xv = vsplat(xr[j]); a0_0 += xv * w0; a0_1 += xv * w1;
+                            xv = vsplat(xr[j + 1]); a1_0 += xv * w0; a1_1 += xv * w1;
+                            xv = vsplat(xr[j + 2]); a2_0 += xv * w0; a2_1 += xv * w1;
+                            xv = vsplat(xr[j + 3]); a3_0 += xv * w0; a3_1 += xv * w1;
+                            xv = vsplat(xr[j + 4]); a4_0 += xv * w0; a4_1 += xv * w1;
+                            xv = vsplat(xr[j + 5]); a5_0 += xv * w0; a5_1 += xv * w1;
                         }
                     }
-                    vstore(ob + 0, a0_0); vstore(ob + 8, a0_1);
+                    vstore(ob, a0_0); vstore(ob + 8, a0_1);
                     vstore(ob + 32, a1_0); vstore(ob + 40, a1_1);
                     vstore(ob + 64, a2_0); vstore(ob + 72, a2_1);
                     vstore(ob + 96, a3_0); vstore(ob + 104, a3_1);
@@ -202,28 +197,27 @@ static void conv1_forward(const float *restrict params, float *restrict w, const
                     vstore(ob + 160, a5_0); vstore(ob + 168, a5_1);
                 }
             }
-            ox = 24;
             for (cb = 0; cb < 32; cb += 16) {
-                const float *restrict xb = src + (oy * 34 + ox * 1) * 1;
+                const float *restrict xb = src + oy * 34 + 24;
                 const float *restrict kb = kern + cb;
-                float *restrict ob = out + (oy * 28 + ox) * 32 + cb;
-                vf8 a0_0 = vload(bias + cb + 0), a0_1 = vload(bias + cb + 8);
-                vf8 a1_0 = vload(bias + cb + 0), a1_1 = vload(bias + cb + 8);
-                vf8 a2_0 = vload(bias + cb + 0), a2_1 = vload(bias + cb + 8);
-                vf8 a3_0 = vload(bias + cb + 0), a3_1 = vload(bias + cb + 8);
+                float *restrict ob = out + oy * 896 + cb + 768;
+                vf8 a0_0 = vload(bias + cb), a0_1 = vload(bias + cb + 8);
+                vf8 a1_0 = vload(bias + cb), a1_1 = vload(bias + cb + 8);
+                vf8 a2_0 = vload(bias + cb), a2_1 = vload(bias + cb + 8);
+                vf8 a3_0 = vload(bias + cb), a3_1 = vload(bias + cb + 8);
                 for (ky = ky0; ky < ky1; ky++) {
                     const float *restrict xr = xb + ky * 34;
                     const float *restrict kr = kb + ky * 224;
                     for (j = 0; j < 7; j++) {
-                        const vf8 w0 = vload(kr + j * 32 + 0), w1 = vload(kr + j * 32 + 8);
+                        const vf8 w0 = vload(kr + j * 32), w1 = vload(kr + j * 32 + 8);
                         vf8 xv;
-                        xv = vsplat(xr[0 + j]); a0_0 += xv * w0; a0_1 += xv * w1;
-                        xv = vsplat(xr[1 + j]); a1_0 += xv * w0; a1_1 += xv * w1;
-                        xv = vsplat(xr[2 + j]); a2_0 += xv * w0; a2_1 += xv * w1;
-                        xv = vsplat(xr[3 + j]); a3_0 += xv * w0; a3_1 += xv * w1;
+                        xv = vsplat(xr[j]); a0_0 += xv * w0; a0_1 += xv * w1;
+                        xv = vsplat(xr[j + 1]); a1_0 += xv * w0; a1_1 += xv * w1;
+                        xv = vsplat(xr[j + 2]); a2_0 += xv * w0; a2_1 += xv * w1;
+                        xv = vsplat(xr[j + 3]); a3_0 += xv * w0; a3_1 += xv * w1;
                     }
                 }
-                vstore(ob + 0, a0_0); vstore(ob + 8, a0_1);
+                vstore(ob, a0_0); vstore(ob + 8, a0_1);
                 vstore(ob + 32, a1_0); vstore(ob + 40, a1_1);
                 vstore(ob + 64, a2_0); vstore(ob + 72, a2_1);
                 vstore(ob + 96, a3_0); vstore(ob + 104, a3_1);
@@ -243,15 +237,16 @@ static void conv1_forward(const float *restrict params, float *restrict w, const
         for (oy = 0; oy < 28; oy++) {
             for (ox = 0; ox < 28; ox++) {
                 float acc[32];
-                float *restrict o = out + (oy * 28 + ox) * 32;
+                float *restrict o = out + oy * 896 + ox * 32;
                 for (co = 0; co < 32; co++) {
                     acc[co] = bias[co];
                 }
                 for (ky = 0; ky < 7; ky++) {
                     for (kx = 0; kx < 7; kx++) {
-                        const float *restrict xp = src + ((oy * 1 + ky) * 34 + ox * 1 + kx) * 1;
-                        const float *restrict kp = kern + (ky * 7 + kx) * 32;
-                        for (ci = 0; ci < 1; ci++) {
+                        const float *restrict xp = src + oy * 34 + ky * 34 + ox + kx;
+                        const float *restrict kp = kern + ky * 224 + kx * 32;
+                        ci = 0;
+                        {
                             const float v = xp[ci];
                             for (co = 0; co < 32; co++) {
                                 acc[co] += v * kp[ci * 32 + co];
@@ -270,7 +265,6 @@ static void conv1_forward(const float *restrict params, float *restrict w, const
 
 static void conv1_backward(float *restrict grads, float *restrict w)
 {
-    float *restrict gkern = grads + P_CONV1_KERNEL;
     float *restrict gbias = grads + P_CONV1_BIAS;
     const float *restrict out = w + W_CONV1_OUT;
     float *restrict dz = w + W_CONV1_DOUT;
@@ -289,139 +283,134 @@ static void conv1_backward(float *restrict grads, float *restrict w)
     }
 #ifdef CONVC_VECTOR
     {
+        float *restrict gkern = grads + P_CONV1_KERNEL;
 #if defined(__AVX512VL__)
-        int oy, ox, cb, ky, r;
+        int oy, ox, ky;
         for (ky = 0; ky < 7; ky++) {
-            const int oy0 = ky < 3 ? (3 - ky) / 1 : 0;
-            const int oy1 = (31 - ky) / 1 < 28 ? (31 - ky) / 1 : 28;
-            for (r = 0; r < 6; r += 6) {
-                for (cb = 0; cb < 32; cb += 32) {
-                    const float *restrict xr = src + ky * 34 + r;
-                    float *restrict gb = gkern + (ky * 7 + r) * 32 + cb;
-                    vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f), a0_2 = vsplat(0.0f), a0_3 = vsplat(0.0f);
-                    vf8 a1_0 = vsplat(0.0f), a1_1 = vsplat(0.0f), a1_2 = vsplat(0.0f), a1_3 = vsplat(0.0f);
-                    vf8 a2_0 = vsplat(0.0f), a2_1 = vsplat(0.0f), a2_2 = vsplat(0.0f), a2_3 = vsplat(0.0f);
-                    vf8 a3_0 = vsplat(0.0f), a3_1 = vsplat(0.0f), a3_2 = vsplat(0.0f), a3_3 = vsplat(0.0f);
-                    vf8 a4_0 = vsplat(0.0f), a4_1 = vsplat(0.0f), a4_2 = vsplat(0.0f), a4_3 = vsplat(0.0f);
-                    vf8 a5_0 = vsplat(0.0f), a5_1 = vsplat(0.0f), a5_2 = vsplat(0.0f), a5_3 = vsplat(0.0f);
-                    for (oy = oy0; oy < oy1; oy++) {
-                        for (ox = 0; ox < 28; ox++) {
-                            const float *restrict xp = xr + (oy * 34 + ox * 1) * 1;
-                            const float *restrict d = dz + (oy * 28 + ox) * 32 + cb;
-                            const vf8 d0 = vload(d + 0), d1 = vload(d + 8), d2 = vload(d + 16), d3 = vload(d + 24);
-                            vf8 xv;
-                            xv = vsplat(xp[0]); a0_0 += xv * d0; a0_1 += xv * d1; a0_2 += xv * d2; a0_3 += xv * d3;
-                            xv = vsplat(xp[1]); a1_0 += xv * d0; a1_1 += xv * d1; a1_2 += xv * d2; a1_3 += xv * d3;
-                            xv = vsplat(xp[2]); a2_0 += xv * d0; a2_1 += xv * d1; a2_2 += xv * d2; a2_3 += xv * d3;
-                            xv = vsplat(xp[3]); a3_0 += xv * d0; a3_1 += xv * d1; a3_2 += xv * d2; a3_3 += xv * d3;
-                            xv = vsplat(xp[4]); a4_0 += xv * d0; a4_1 += xv * d1; a4_2 += xv * d2; a4_3 += xv * d3;
-                            xv = vsplat(xp[5]); a5_0 += xv * d0; a5_1 += xv * d1; a5_2 += xv * d2; a5_3 += xv * d3;
-                        }
+            const int oy0 = ky < 3 ? 3 - ky : 0;
+            const int oy1 = 31 - ky < 28 ? 31 - ky : 28;
+            {
+                const float *restrict xr = src + ky * 34;
+                float *restrict gb = gkern + ky * 224;
+                vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f), a0_2 = vsplat(0.0f), a0_3 = vsplat(0.0f);
+                vf8 a1_0 = vsplat(0.0f), a1_1 = vsplat(0.0f), a1_2 = vsplat(0.0f), a1_3 = vsplat(0.0f);
+                vf8 a2_0 = vsplat(0.0f), a2_1 = vsplat(0.0f), a2_2 = vsplat(0.0f), a2_3 = vsplat(0.0f);
+                vf8 a3_0 = vsplat(0.0f), a3_1 = vsplat(0.0f), a3_2 = vsplat(0.0f), a3_3 = vsplat(0.0f);
+                vf8 a4_0 = vsplat(0.0f), a4_1 = vsplat(0.0f), a4_2 = vsplat(0.0f), a4_3 = vsplat(0.0f);
+                vf8 a5_0 = vsplat(0.0f), a5_1 = vsplat(0.0f), a5_2 = vsplat(0.0f), a5_3 = vsplat(0.0f);
+                for (oy = oy0; oy < oy1; oy++) {
+                    for (ox = 0; ox < 28; ox++) {
+                        const float *restrict xp = xr + oy * 34 + ox;
+                        const float *restrict d = dz + oy * 896 + ox * 32;
+                        const vf8 d0 = vload(d), d1 = vload(d + 8), d2 = vload(d + 16), d3 = vload(d + 24);
+                        vf8 xv;
+                        xv = vsplat(xp[0]); a0_0 += xv * d0; a0_1 += xv * d1; a0_2 += xv * d2; a0_3 += xv * d3;
+                        xv = vsplat(xp[1]); a1_0 += xv * d0; a1_1 += xv * d1; a1_2 += xv * d2; a1_3 += xv * d3;
+                        xv = vsplat(xp[2]); a2_0 += xv * d0; a2_1 += xv * d1; a2_2 += xv * d2; a2_3 += xv * d3;
+                        xv = vsplat(xp[3]); a3_0 += xv * d0; a3_1 += xv * d1; a3_2 += xv * d2; a3_3 += xv * d3;
+                        xv = vsplat(xp[4]); a4_0 += xv * d0; a4_1 += xv * d1; a4_2 += xv * d2; a4_3 += xv * d3;
+                        xv = vsplat(xp[5]); a5_0 += xv * d0; a5_1 += xv * d1; a5_2 += xv * d2; a5_3 += xv * d3;
                     }
-                    vstore(gb + 0, vload(gb + 0) + a0_0);
-                    vstore(gb + 8, vload(gb + 8) + a0_1);
-                    vstore(gb + 16, vload(gb + 16) + a0_2);
-                    vstore(gb + 24, vload(gb + 24) + a0_3);
-                    vstore(gb + 32, vload(gb + 32) + a1_0);
-                    vstore(gb + 40, vload(gb + 40) + a1_1);
-                    vstore(gb + 48, vload(gb + 48) + a1_2);
-                    vstore(gb + 56, vload(gb + 56) + a1_3);
-                    vstore(gb + 64, vload(gb + 64) + a2_0);
-                    vstore(gb + 72, vload(gb + 72) + a2_1);
-                    vstore(gb + 80, vload(gb + 80) + a2_2);
-                    vstore(gb + 88, vload(gb + 88) + a2_3);
-                    vstore(gb + 96, vload(gb + 96) + a3_0);
-                    vstore(gb + 104, vload(gb + 104) + a3_1);
-                    vstore(gb + 112, vload(gb + 112) + a3_2);
-                    vstore(gb + 120, vload(gb + 120) + a3_3);
-                    vstore(gb + 128, vload(gb + 128) + a4_0);
-                    vstore(gb + 136, vload(gb + 136) + a4_1);
-                    vstore(gb + 144, vload(gb + 144) + a4_2);
-                    vstore(gb + 152, vload(gb + 152) + a4_3);
-                    vstore(gb + 160, vload(gb + 160) + a5_0);
-                    vstore(gb + 168, vload(gb + 168) + a5_1);
-                    vstore(gb + 176, vload(gb + 176) + a5_2);
-                    vstore(gb + 184, vload(gb + 184) + a5_3);
                 }
+                vstore(gb, vload(gb) + a0_0);
+                vstore(gb + 8, vload(gb + 8) + a0_1);
+                vstore(gb + 16, vload(gb + 16) + a0_2);
+                vstore(gb + 24, vload(gb + 24) + a0_3);
+                vstore(gb + 32, vload(gb + 32) + a1_0);
+                vstore(gb + 40, vload(gb + 40) + a1_1);
+                vstore(gb + 48, vload(gb + 48) + a1_2);
+                vstore(gb + 56, vload(gb + 56) + a1_3);
+                vstore(gb + 64, vload(gb + 64) + a2_0);
+                vstore(gb + 72, vload(gb + 72) + a2_1);
+                vstore(gb + 80, vload(gb + 80) + a2_2);
+                vstore(gb + 88, vload(gb + 88) + a2_3);
+                vstore(gb + 96, vload(gb + 96) + a3_0);
+                vstore(gb + 104, vload(gb + 104) + a3_1);
+                vstore(gb + 112, vload(gb + 112) + a3_2);
+                vstore(gb + 120, vload(gb + 120) + a3_3);
+                vstore(gb + 128, vload(gb + 128) + a4_0);
+                vstore(gb + 136, vload(gb + 136) + a4_1);
+                vstore(gb + 144, vload(gb + 144) + a4_2);
+                vstore(gb + 152, vload(gb + 152) + a4_3);
+                vstore(gb + 160, vload(gb + 160) + a5_0);
+                vstore(gb + 168, vload(gb + 168) + a5_1);
+                vstore(gb + 176, vload(gb + 176) + a5_2);
+                vstore(gb + 184, vload(gb + 184) + a5_3);
             }
-            r = 6;
-            for (cb = 0; cb < 32; cb += 32) {
-                const float *restrict xr = src + ky * 34 + r;
-                float *restrict gb = gkern + (ky * 7 + r) * 32 + cb;
+            {
+                const float *restrict xr = src + ky * 34 + 6;
+                float *restrict gb = gkern + ky * 224 + 192;
                 vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f), a0_2 = vsplat(0.0f), a0_3 = vsplat(0.0f);
                 for (oy = oy0; oy < oy1; oy++) {
                     for (ox = 0; ox < 28; ox++) {
-                        const float *restrict xp = xr + (oy * 34 + ox * 1) * 1;
-                        const float *restrict d = dz + (oy * 28 + ox) * 32 + cb;
-                        const vf8 d0 = vload(d + 0), d1 = vload(d + 8), d2 = vload(d + 16), d3 = vload(d + 24);
+                        const float *restrict xp = xr + oy * 34 + ox;
+                        const float *restrict d = dz + oy * 896 + ox * 32;
+                        const vf8 d0 = vload(d), d1 = vload(d + 8), d2 = vload(d + 16), d3 = vload(d + 24);
                         vf8 xv;
                         xv = vsplat(xp[0]); a0_0 += xv * d0; a0_1 += xv * d1; a0_2 += xv * d2; a0_3 += xv * d3;
                     }
                 }
-                vstore(gb + 0, vload(gb + 0) + a0_0);
+                vstore(gb, vload(gb) + a0_0);
                 vstore(gb + 8, vload(gb + 8) + a0_1);
                 vstore(gb + 16, vload(gb + 16) + a0_2);
                 vstore(gb + 24, vload(gb + 24) + a0_3);
             }
         }
 #else
-        int oy, ox, cb, ky, r;
+        int oy, ox, cb, ky;
         for (ky = 0; ky < 7; ky++) {
-            const int oy0 = ky < 3 ? (3 - ky) / 1 : 0;
-            const int oy1 = (31 - ky) / 1 < 28 ? (31 - ky) / 1 : 28;
-            for (r = 0; r < 6; r += 6) {
-                for (cb = 0; cb < 32; cb += 16) {
-                    const float *restrict xr = src + ky * 34 + r;
-                    float *restrict gb = gkern + (ky * 7 + r) * 32 + cb;
-                    vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f);
-                    vf8 a1_0 = vsplat(0.0f), a1_1 = vsplat(0.0f);
-                    vf8 a2_0 = vsplat(0.0f), a2_1 = vsplat(0.0f);
-                    vf8 a3_0 = vsplat(0.0f), a3_1 = vsplat(0.0f);
-                    vf8 a4_0 = vsplat(0.0f), a4_1 = vsplat(0.0f);
-                    vf8 a5_0 = vsplat(0.0f), a5_1 = vsplat(0.0f);
-                    for (oy = oy0; oy < oy1; oy++) {
-                        for (ox = 0; ox < 28; ox++) {
-                            const float *restrict xp = xr + (oy * 34 + ox * 1) * 1;
-                            const float *restrict d = dz + (oy * 28 + ox) * 32 + cb;
-                            const vf8 d0 = vload(d + 0), d1 = vload(d + 8);
-                            vf8 xv;
-                            xv = vsplat(xp[0]); a0_0 += xv * d0; a0_1 += xv * d1;
-                            xv = vsplat(xp[1]); a1_0 += xv * d0; a1_1 += xv * d1;
-                            xv = vsplat(xp[2]); a2_0 += xv * d0; a2_1 += xv * d1;
-                            xv = vsplat(xp[3]); a3_0 += xv * d0; a3_1 += xv * d1;
-                            xv = vsplat(xp[4]); a4_0 += xv * d0; a4_1 += xv * d1;
-                            xv = vsplat(xp[5]); a5_0 += xv * d0; a5_1 += xv * d1;
-                        }
-                    }
-                    vstore(gb + 0, vload(gb + 0) + a0_0);
-                    vstore(gb + 8, vload(gb + 8) + a0_1);
-                    vstore(gb + 32, vload(gb + 32) + a1_0);
-                    vstore(gb + 40, vload(gb + 40) + a1_1);
-                    vstore(gb + 64, vload(gb + 64) + a2_0);
-                    vstore(gb + 72, vload(gb + 72) + a2_1);
-                    vstore(gb + 96, vload(gb + 96) + a3_0);
-                    vstore(gb + 104, vload(gb + 104) + a3_1);
-                    vstore(gb + 128, vload(gb + 128) + a4_0);
-                    vstore(gb + 136, vload(gb + 136) + a4_1);
-                    vstore(gb + 160, vload(gb + 160) + a5_0);
-                    vstore(gb + 168, vload(gb + 168) + a5_1);
-                }
-            }
-            r = 6;
+            const int oy0 = ky < 3 ? 3 - ky : 0;
+            const int oy1 = 31 - ky < 28 ? 31 - ky : 28;
             for (cb = 0; cb < 32; cb += 16) {
-                const float *restrict xr = src + ky * 34 + r;
-                float *restrict gb = gkern + (ky * 7 + r) * 32 + cb;
+                const float *restrict xr = src + ky * 34;
+                float *restrict gb = gkern + ky * 224 + cb;
+                vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f);
+                vf8 a1_0 = vsplat(0.0f), a1_1 = vsplat(0.0f);
+                vf8 a2_0 = vsplat(0.0f), a2_1 = vsplat(0.0f);
+                vf8 a3_0 = vsplat(0.0f), a3_1 = vsplat(0.0f);
+                vf8 a4_0 = vsplat(0.0f), a4_1 = vsplat(0.0f);
+                vf8 a5_0 = vsplat(0.0f), a5_1 = vsplat(0.0f);
+                for (oy = oy0; oy < oy1; oy++) {
+                    for (ox = 0; ox < 28; ox++) {
+                        const float *restrict xp = xr + oy * 34 + ox;
+                        const float *restrict d = dz + oy * 896 + ox * 32 + cb;
+                        const vf8 d0 = vload(d), d1 = vload(d + 8);
+                        vf8 xv;
+                        xv = vsplat(xp[0]); a0_0 += xv * d0; a0_1 += xv * d1;
+                        xv = vsplat(xp[1]); a1_0 += xv * d0; a1_1 += xv * d1;
+                        xv = vsplat(xp[2]); a2_0 += xv * d0; a2_1 += xv * d1;
+                        xv = vsplat(xp[3]); a3_0 += xv * d0; a3_1 += xv * d1;
+                        xv = vsplat(xp[4]); a4_0 += xv * d0; a4_1 += xv * d1;
+                        xv = vsplat(xp[5]); a5_0 += xv * d0; a5_1 += xv * d1;
+                    }
+                }
+                vstore(gb, vload(gb) + a0_0);
+                vstore(gb + 8, vload(gb + 8) + a0_1);
+                vstore(gb + 32, vload(gb + 32) + a1_0);
+                vstore(gb + 40, vload(gb + 40) + a1_1);
+                vstore(gb + 64, vload(gb + 64) + a2_0);
+                vstore(gb + 72, vload(gb + 72) + a2_1);
+                vstore(gb + 96, vload(gb + 96) + a3_0);
+                vstore(gb + 104, vload(gb + 104) + a3_1);
+                vstore(gb + 128, vload(gb + 128) + a4_0);
+                vstore(gb + 136, vload(gb + 136) + a4_1);
+                vstore(gb + 160, vload(gb + 160) + a5_0);
+                vstore(gb + 168, vload(gb + 168) + a5_1);
+            }
+            for (cb = 0; cb < 32; cb += 16) {
+                const float *restrict xr = src + ky * 34 + 6;
+                float *restrict gb = gkern + ky * 224 + cb + 192;
                 vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f);
                 for (oy = oy0; oy < oy1; oy++) {
                     for (ox = 0; ox < 28; ox++) {
-                        const float *restrict xp = xr + (oy * 34 + ox * 1) * 1;
-                        const float *restrict d = dz + (oy * 28 + ox) * 32 + cb;
-                        const vf8 d0 = vload(d + 0), d1 = vload(d + 8);
+                        const float *restrict xp = xr + oy * 34 + ox;
+                        const float *restrict d = dz + oy * 896 + ox * 32 + cb;
+                        const vf8 d0 = vload(d), d1 = vload(d + 8);
                         vf8 xv;
                         xv = vsplat(xp[0]); a0_0 += xv * d0; a0_1 += xv * d1;
                     }
                 }
-                vstore(gb + 0, vload(gb + 0) + a0_0);
+                vstore(gb, vload(gb) + a0_0);
                 vstore(gb + 8, vload(gb + 8) + a0_1);
             }
         }
@@ -429,15 +418,17 @@ static void conv1_backward(float *restrict grads, float *restrict w)
     }
 #else
     {
+        float *restrict gkern = grads + P_CONV1_KERNEL;
         int ox, oy, ky, kx, ci, co;
         for (oy = 0; oy < 28; oy++) {
             for (ox = 0; ox < 28; ox++) {
-                const float *restrict d = dz + (oy * 28 + ox) * 32;
+                const float *restrict d = dz + oy * 896 + ox * 32;
                 for (ky = 0; ky < 7; ky++) {
                     for (kx = 0; kx < 7; kx++) {
-                        const float *restrict xp = src + ((oy * 1 + ky) * 34 + ox * 1 + kx) * 1;
-                        float *restrict gk = gkern + (ky * 7 + kx) * 32;
-                        for (ci = 0; ci < 1; ci++) {
+                        const float *restrict xp = src + oy * 34 + ky * 34 + ox + kx;
+                        float *restrict gk = gkern + ky * 224 + kx * 32;
+                        ci = 0;
+                        {
                             const float v = xp[ci];
                             for (co = 0; co < 32; co++) {
                                 gk[ci * 32 + co] += v * d[co];
@@ -459,17 +450,17 @@ static void pool1_forward(float *restrict w)
     int ox, oy, ky, kx, ch;
     for (oy = 0; oy < 14; oy++) {
         for (ox = 0; ox < 14; ox++) {
-            const int y0 = oy * 2 - 0, x0 = ox * 2 - 0;
+            const int y0 = oy * 2, x0 = ox * 2;
             const int ky0 = y0 < 0 ? -y0 : 0, kx0 = x0 < 0 ? -x0 : 0;
             const int ky1 = y0 + 2 > 28 ? 28 - y0 : 2;
             const int kx1 = x0 + 2 > 28 ? 28 - x0 : 2;
-            float *restrict o = out + (oy * 14 + ox) * 32;
+            float *restrict o = out + oy * 448 + ox * 32;
             for (ch = 0; ch < 32; ch++) {
                 o[ch] = -HUGE_VALF;
             }
             for (ky = ky0; ky < ky1; ky++)
                 for (kx = kx0; kx < kx1; kx++) {
-                const float *restrict ip = in + ((y0 + ky) * 28 + x0 + kx) * 32;
+                const float *restrict ip = in + (y0 + ky) * 896 + (x0 + kx) * 32;
                 for (ch = 0; ch < 32; ch++) {
                     o[ch] = ip[ch] > o[ch] || ip[ch] != ip[ch] ? ip[ch] : o[ch];
                 }
@@ -488,20 +479,20 @@ static void pool1_backward(float *restrict w)
     memset(din, 0, sizeof(float) * 25088);
     for (oy = 0; oy < 14; oy++) {
         for (ox = 0; ox < 14; ox++) {
-            const int y0 = oy * 2 - 0, x0 = ox * 2 - 0;
+            const int y0 = oy * 2, x0 = ox * 2;
             const int ky0 = y0 < 0 ? -y0 : 0, kx0 = x0 < 0 ? -x0 : 0;
             const int ky1 = y0 + 2 > 28 ? 28 - y0 : 2;
             const int kx1 = x0 + 2 > 28 ? 28 - x0 : 2;
-            const float *restrict o = out + (oy * 14 + ox) * 32;
-            const float *restrict d = dout + (oy * 14 + ox) * 32;
+            const float *restrict o = out + oy * 448 + ox * 32;
+            const float *restrict d = dout + oy * 448 + ox * 32;
             int taken[32];
             for (ch = 0; ch < 32; ch++) {
                 taken[ch] = 0;
             }
             for (ky = ky0; ky < ky1; ky++)
                 for (kx = kx0; kx < kx1; kx++) {
-                const float *restrict ip = in + ((y0 + ky) * 28 + x0 + kx) * 32;
-                float *restrict dp = din + ((y0 + ky) * 28 + x0 + kx) * 32;
+                const float *restrict ip = in + (y0 + ky) * 896 + (x0 + kx) * 32;
+                float *restrict dp = din + (y0 + ky) * 896 + (x0 + kx) * 32;
                 for (ch = 0; ch < 32; ch++) {
                     const int hit = (taken[ch] == 0) & ((ip[ch] == o[ch]) | (o[ch] != o[ch]));
                     dp[ch] += hit ? d[ch] : 0.0f;
@@ -513,9 +504,12 @@ static void pool1_backward(float *restrict w)
 }
 
 /* ==== conv2: line 6: conv 64 k=7 same relu -> (14, 14, 64) ================== */
+#ifdef CONVC_VECTOR
 static void conv2_forward(const float *restrict params, float *restrict w, const float *restrict wu, float *restrict wv, float *restrict wm)
+#else
+static void conv2_forward(const float *restrict params, float *restrict w)
+#endif
 {
-    const float *restrict kern = params + P_CONV2_KERNEL;
     const float *restrict bias = params + P_CONV2_BIAS;
     const float *restrict in = w + W_POOL1_OUT;
     float *restrict out = w + W_CONV2_OUT;
@@ -523,11 +517,10 @@ static void conv2_forward(const float *restrict params, float *restrict w, const
     int y;
     memset(src, 0, sizeof(float) * 12800);
     for (y = 0; y < 14; y++) {
-        memcpy(src + (y + 3) * 640 + 96, in + y * 448, sizeof(float) * 448);
+        memcpy(src + y * 640 + 2016, in + y * 448, sizeof(float) * 448);
     }
 #ifdef CONVC_VECTOR
     {
-        (void)kern;     /* transformed once per call into wu */
         /* Winograd F(M, R) x F(M, R): M outputs of an R-tap kernel from ALPHA inputs a side */
         enum { M = 2, R = 7, ALPHA = M + R - 1, TILES_H = 7, TILES_W = 7, TILES = TILES_H * TILES_W, PAD_W = 20 };
         static const float bt[ALPHA][ALPHA] = {
@@ -756,22 +749,20 @@ static void conv2_forward(const float *restrict params, float *restrict w, const
         }
     }
 #else
-    (void)wu;
-    (void)wv;
-    (void)wm;
     {
+        const float *restrict kern = params + P_CONV2_KERNEL;
         int ox, oy, ky, kx, ci, co;
         for (oy = 0; oy < 14; oy++) {
             for (ox = 0; ox < 14; ox++) {
                 float acc[64];
-                float *restrict o = out + (oy * 14 + ox) * 64;
+                float *restrict o = out + oy * 896 + ox * 64;
                 for (co = 0; co < 64; co++) {
                     acc[co] = bias[co];
                 }
                 for (ky = 0; ky < 7; ky++) {
                     for (kx = 0; kx < 7; kx++) {
-                        const float *restrict xp = src + ((oy * 1 + ky) * 20 + ox * 1 + kx) * 32;
-                        const float *restrict kp = kern + (ky * 7 + kx) * 2048;
+                        const float *restrict xp = src + oy * 640 + ky * 640 + ox * 32 + kx * 32;
+                        const float *restrict kp = kern + ky * 14336 + kx * 2048;
                         for (ci = 0; ci < 32; ci++) {
                             const float v = xp[ci];
                             for (co = 0; co < 64; co++) {
@@ -909,9 +900,12 @@ static void conv2_wino_finish(const float *restrict wdu, float *restrict grads)
 }
 #endif
 
-static void conv2_backward(const float *restrict params, float *restrict grads, float *restrict w, const float *restrict wut, float *restrict wdu, float *restrict wv, float *restrict wm)
+#ifdef CONVC_VECTOR
+static void conv2_backward(float *restrict grads, float *restrict w, const float *restrict wut, float *restrict wdu, float *restrict wv, float *restrict wm)
+#else
+static void conv2_backward(const float *restrict params, float *restrict grads, float *restrict w)
+#endif
 {
-    float *restrict gkern = grads + P_CONV2_KERNEL;
     float *restrict gbias = grads + P_CONV2_BIAS;
     const float *restrict out = w + W_CONV2_OUT;
     float *restrict dz = w + W_CONV2_DOUT;
@@ -929,11 +923,9 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
         }
     }
 #ifdef CONVC_VECTOR
-    (void)gkern;    /* added once per call, from the transformed domain */
     {
         float *restrict dsrc = w + W_CONV2_DPAD;
         float *restrict din = w + W_POOL1_DOUT;
-        (void)params;
         /* Winograd F(M, R) x F(M, R): M outputs of an R-tap kernel from ALPHA inputs a side */
         enum { M = 2, R = 7, ALPHA = M + R - 1, TILES_H = 7, TILES_W = 7, TILES = TILES_H * TILES_W, PAD_W = 20 };
         static const float bt[ALPHA][ALPHA] = {
@@ -1324,22 +1316,20 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
             }
         }
         for (ty = 0; ty < 14; ty++) {
-            memcpy(din + ty * 448, dsrc + (ty + 3) * 640 + 96, sizeof(float) * 448);
+            memcpy(din + ty * 448, dsrc + ty * 640 + 2016, sizeof(float) * 448);
         }
     }
 #else
-    (void)wdu;
-    (void)wv;
-    (void)wm;
     {
+        float *restrict gkern = grads + P_CONV2_KERNEL;
         int ox, oy, ky, kx, ci, co;
         for (oy = 0; oy < 14; oy++) {
             for (ox = 0; ox < 14; ox++) {
-                const float *restrict d = dz + (oy * 14 + ox) * 64;
+                const float *restrict d = dz + oy * 896 + ox * 64;
                 for (ky = 0; ky < 7; ky++) {
                     for (kx = 0; kx < 7; kx++) {
-                        const float *restrict xp = src + ((oy * 1 + ky) * 20 + ox * 1 + kx) * 32;
-                        float *restrict gk = gkern + (ky * 7 + kx) * 2048;
+                        const float *restrict xp = src + oy * 640 + ky * 640 + ox * 32 + kx * 32;
+                        float *restrict gk = gkern + ky * 14336 + kx * 2048;
                         for (ci = 0; ci < 32; ci++) {
                             const float v = xp[ci];
                             for (co = 0; co < 64; co++) {
@@ -1351,7 +1341,6 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
             }
         }
     }
-    (void)wut;
     {
         const float *restrict kern = params + P_CONV2_KERNEL;
         int ox, oy, ky, kx, ci, co;
@@ -1360,11 +1349,11 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
         memset(dsrc, 0, sizeof(float) * 12800);
         for (oy = 0; oy < 14; oy++) {
             for (ox = 0; ox < 14; ox++) {
-                const float *restrict d = dz + (oy * 14 + ox) * 64;
+                const float *restrict d = dz + oy * 896 + ox * 64;
                 for (ky = 0; ky < 7; ky++) {
                     for (kx = 0; kx < 7; kx++) {
-                        float *restrict dx = dsrc + ((oy * 1 + ky) * 20 + ox * 1 + kx) * 32;
-                        const float *restrict kp = kern + (ky * 7 + kx) * 2048;
+                        float *restrict dx = dsrc + oy * 640 + ky * 640 + ox * 32 + kx * 32;
+                        const float *restrict kp = kern + ky * 14336 + kx * 2048;
                         for (ci = 0; ci < 32; ci++) {
                             float part[8] = { 0 };
                             int lane;
@@ -1382,7 +1371,7 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
             }
         }
         for (oy = 0; oy < 14; oy++) {
-            memcpy(din + oy * 448, dsrc + (oy + 3) * 640 + 96, sizeof(float) * 448);
+            memcpy(din + oy * 448, dsrc + oy * 640 + 2016, sizeof(float) * 448);
         }
     }
 #endif
@@ -1396,17 +1385,17 @@ static void pool2_forward(float *restrict w)
     int ox, oy, ky, kx, ch;
     for (oy = 0; oy < 7; oy++) {
         for (ox = 0; ox < 7; ox++) {
-            const int y0 = oy * 2 - 0, x0 = ox * 2 - 0;
+            const int y0 = oy * 2, x0 = ox * 2;
             const int ky0 = y0 < 0 ? -y0 : 0, kx0 = x0 < 0 ? -x0 : 0;
             const int ky1 = y0 + 2 > 14 ? 14 - y0 : 2;
             const int kx1 = x0 + 2 > 14 ? 14 - x0 : 2;
-            float *restrict o = out + (oy * 7 + ox) * 64;
+            float *restrict o = out + oy * 448 + ox * 64;
             for (ch = 0; ch < 64; ch++) {
                 o[ch] = -HUGE_VALF;
             }
             for (ky = ky0; ky < ky1; ky++)
                 for (kx = kx0; kx < kx1; kx++) {
-                const float *restrict ip = in + ((y0 + ky) * 14 + x0 + kx) * 64;
+                const float *restrict ip = in + (y0 + ky) * 896 + (x0 + kx) * 64;
                 for (ch = 0; ch < 64; ch++) {
                     o[ch] = ip[ch] > o[ch] || ip[ch] != ip[ch] ? ip[ch] : o[ch];
                 }
@@ -1425,20 +1414,20 @@ static void pool2_backward(float *restrict w)
     memset(din, 0, sizeof(float) * 12544);
     for (oy = 0; oy < 7; oy++) {
         for (ox = 0; ox < 7; ox++) {
-            const int y0 = oy * 2 - 0, x0 = ox * 2 - 0;
+            const int y0 = oy * 2, x0 = ox * 2;
             const int ky0 = y0 < 0 ? -y0 : 0, kx0 = x0 < 0 ? -x0 : 0;
             const int ky1 = y0 + 2 > 14 ? 14 - y0 : 2;
             const int kx1 = x0 + 2 > 14 ? 14 - x0 : 2;
-            const float *restrict o = out + (oy * 7 + ox) * 64;
-            const float *restrict d = dout + (oy * 7 + ox) * 64;
+            const float *restrict o = out + oy * 448 + ox * 64;
+            const float *restrict d = dout + oy * 448 + ox * 64;
             int taken[64];
             for (ch = 0; ch < 64; ch++) {
                 taken[ch] = 0;
             }
             for (ky = ky0; ky < ky1; ky++)
                 for (kx = kx0; kx < kx1; kx++) {
-                const float *restrict ip = in + ((y0 + ky) * 14 + x0 + kx) * 64;
-                float *restrict dp = din + ((y0 + ky) * 14 + x0 + kx) * 64;
+                const float *restrict ip = in + (y0 + ky) * 896 + (x0 + kx) * 64;
+                float *restrict dp = din + (y0 + ky) * 896 + (x0 + kx) * 64;
                 for (ch = 0; ch < 64; ch++) {
                     const int hit = (taken[ch] == 0) & ((ip[ch] == o[ch]) | (o[ch] != o[ch]));
                     dp[ch] += hit ? d[ch] : 0.0f;
@@ -1457,10 +1446,10 @@ static void dense1_forward4(const float *restrict params, float *restrict w)
 {
     const float *restrict kern = params + P_DENSE1_KERNEL;
     const float *restrict bias = params + P_DENSE1_BIAS;
-    const float *restrict in0 = w + 0 * WORK_PER_SAMPLE + W_POOL2_OUT;
-    float *restrict out0 = w + 0 * WORK_PER_SAMPLE + W_DENSE1_OUT;
-    const float *restrict in1 = w + 1 * WORK_PER_SAMPLE + W_POOL2_OUT;
-    float *restrict out1 = w + 1 * WORK_PER_SAMPLE + W_DENSE1_OUT;
+    const float *restrict in0 = w + W_POOL2_OUT;
+    float *restrict out0 = w + W_DENSE1_OUT;
+    const float *restrict in1 = w + WORK_PER_SAMPLE + W_POOL2_OUT;
+    float *restrict out1 = w + WORK_PER_SAMPLE + W_DENSE1_OUT;
     const float *restrict in2 = w + 2 * WORK_PER_SAMPLE + W_POOL2_OUT;
     float *restrict out2 = w + 2 * WORK_PER_SAMPLE + W_DENSE1_OUT;
     const float *restrict in3 = w + 3 * WORK_PER_SAMPLE + W_POOL2_OUT;
@@ -1473,23 +1462,23 @@ static void dense1_forward4(const float *restrict params, float *restrict w)
     int o;
 #ifdef CONVC_VECTOR
     for (o = 0; o < 64; o += 32) {
-        vf8 a0_0 = vload(bias + o + 0), a0_1 = vload(bias + o + 8), a0_2 = vload(bias + o + 16), a0_3 = vload(bias + o + 24);
-        vf8 a1_0 = vload(bias + o + 0), a1_1 = vload(bias + o + 8), a1_2 = vload(bias + o + 16), a1_3 = vload(bias + o + 24);
-        vf8 a2_0 = vload(bias + o + 0), a2_1 = vload(bias + o + 8), a2_2 = vload(bias + o + 16), a2_3 = vload(bias + o + 24);
-        vf8 a3_0 = vload(bias + o + 0), a3_1 = vload(bias + o + 8), a3_2 = vload(bias + o + 16), a3_3 = vload(bias + o + 24);
+        vf8 a0_0 = vload(bias + o), a0_1 = vload(bias + o + 8), a0_2 = vload(bias + o + 16), a0_3 = vload(bias + o + 24);
+        vf8 a1_0 = vload(bias + o), a1_1 = vload(bias + o + 8), a1_2 = vload(bias + o + 16), a1_3 = vload(bias + o + 24);
+        vf8 a2_0 = vload(bias + o), a2_1 = vload(bias + o + 8), a2_2 = vload(bias + o + 16), a2_3 = vload(bias + o + 24);
+        vf8 a3_0 = vload(bias + o), a3_1 = vload(bias + o + 8), a3_2 = vload(bias + o + 16), a3_3 = vload(bias + o + 24);
         for (k = 0; k < 3136; k++) {
             const float *restrict row = kern + k * 64 + o;
-            const vf8 w0 = vload(row + 0), w1 = vload(row + 8), w2 = vload(row + 16), w3 = vload(row + 24);
+            const vf8 w0 = vload(row), w1 = vload(row + 8), w2 = vload(row + 16), w3 = vload(row + 24);
             vf8 xv;
             xv = vsplat(in0[k]); a0_0 += xv * w0; a0_1 += xv * w1; a0_2 += xv * w2; a0_3 += xv * w3;
             xv = vsplat(in1[k]); a1_0 += xv * w0; a1_1 += xv * w1; a1_2 += xv * w2; a1_3 += xv * w3;
             xv = vsplat(in2[k]); a2_0 += xv * w0; a2_1 += xv * w1; a2_2 += xv * w2; a2_3 += xv * w3;
             xv = vsplat(in3[k]); a3_0 += xv * w0; a3_1 += xv * w1; a3_2 += xv * w2; a3_3 += xv * w3;
         }
-        vstore(acc0 + o + 0, a0_0); vstore(acc0 + o + 8, a0_1); vstore(acc0 + o + 16, a0_2); vstore(acc0 + o + 24, a0_3);
-        vstore(acc1 + o + 0, a1_0); vstore(acc1 + o + 8, a1_1); vstore(acc1 + o + 16, a1_2); vstore(acc1 + o + 24, a1_3);
-        vstore(acc2 + o + 0, a2_0); vstore(acc2 + o + 8, a2_1); vstore(acc2 + o + 16, a2_2); vstore(acc2 + o + 24, a2_3);
-        vstore(acc3 + o + 0, a3_0); vstore(acc3 + o + 8, a3_1); vstore(acc3 + o + 16, a3_2); vstore(acc3 + o + 24, a3_3);
+        vstore(acc0 + o, a0_0); vstore(acc0 + o + 8, a0_1); vstore(acc0 + o + 16, a0_2); vstore(acc0 + o + 24, a0_3);
+        vstore(acc1 + o, a1_0); vstore(acc1 + o + 8, a1_1); vstore(acc1 + o + 16, a1_2); vstore(acc1 + o + 24, a1_3);
+        vstore(acc2 + o, a2_0); vstore(acc2 + o + 8, a2_1); vstore(acc2 + o + 16, a2_2); vstore(acc2 + o + 24, a2_3);
+        vstore(acc3 + o, a3_0); vstore(acc3 + o + 8, a3_1); vstore(acc3 + o + 16, a3_2); vstore(acc3 + o + 24, a3_3);
     }
 #else
     for (o = 0; o < 64; o++) {
@@ -1524,21 +1513,22 @@ static void dense1_forward1(const float *restrict params, float *restrict w)
 {
     const float *restrict kern = params + P_DENSE1_KERNEL;
     const float *restrict bias = params + P_DENSE1_BIAS;
-    const float *restrict in0 = w + 0 * WORK_PER_SAMPLE + W_POOL2_OUT;
-    float *restrict out0 = w + 0 * WORK_PER_SAMPLE + W_DENSE1_OUT;
+    const float *restrict in0 = w + W_POOL2_OUT;
+    float *restrict out0 = w + W_DENSE1_OUT;
     float acc0[64];
     long k;
     int o;
 #ifdef CONVC_VECTOR
-    for (o = 0; o < 64; o += 64) {
-        vf8 a0_0 = vload(bias + o + 0), a0_1 = vload(bias + o + 8), a0_2 = vload(bias + o + 16), a0_3 = vload(bias + o + 24), a0_4 = vload(bias + o + 32), a0_5 = vload(bias + o + 40), a0_6 = vload(bias + o + 48), a0_7 = vload(bias + o + 56);
+    o = 0;
+    {
+        vf8 a0_0 = vload(bias + o), a0_1 = vload(bias + o + 8), a0_2 = vload(bias + o + 16), a0_3 = vload(bias + o + 24), a0_4 = vload(bias + o + 32), a0_5 = vload(bias + o + 40), a0_6 = vload(bias + o + 48), a0_7 = vload(bias + o + 56);
         for (k = 0; k < 3136; k++) {
             const float *restrict row = kern + k * 64 + o;
-            const vf8 w0 = vload(row + 0), w1 = vload(row + 8), w2 = vload(row + 16), w3 = vload(row + 24), w4 = vload(row + 32), w5 = vload(row + 40), w6 = vload(row + 48), w7 = vload(row + 56);
+            const vf8 w0 = vload(row), w1 = vload(row + 8), w2 = vload(row + 16), w3 = vload(row + 24), w4 = vload(row + 32), w5 = vload(row + 40), w6 = vload(row + 48), w7 = vload(row + 56);
             vf8 xv;
             xv = vsplat(in0[k]); a0_0 += xv * w0; a0_1 += xv * w1; a0_2 += xv * w2; a0_3 += xv * w3; a0_4 += xv * w4; a0_5 += xv * w5; a0_6 += xv * w6; a0_7 += xv * w7;
         }
-        vstore(acc0 + o + 0, a0_0); vstore(acc0 + o + 8, a0_1); vstore(acc0 + o + 16, a0_2); vstore(acc0 + o + 24, a0_3); vstore(acc0 + o + 32, a0_4); vstore(acc0 + o + 40, a0_5); vstore(acc0 + o + 48, a0_6); vstore(acc0 + o + 56, a0_7);
+        vstore(acc0 + o, a0_0); vstore(acc0 + o + 8, a0_1); vstore(acc0 + o + 16, a0_2); vstore(acc0 + o + 24, a0_3); vstore(acc0 + o + 32, a0_4); vstore(acc0 + o + 40, a0_5); vstore(acc0 + o + 48, a0_6); vstore(acc0 + o + 56, a0_7);
     }
 #else
     for (o = 0; o < 64; o++) {
@@ -1561,21 +1551,20 @@ static void dense1_backward4(const float *restrict params, float *restrict grads
 {
     float *restrict gkern = grads + P_DENSE1_KERNEL;
     float *restrict gbias = grads + P_DENSE1_BIAS;
-    const float *restrict in0 = w + 0 * WORK_PER_SAMPLE + W_POOL2_OUT;
-    const float *restrict in1 = w + 1 * WORK_PER_SAMPLE + W_POOL2_OUT;
+    const float *restrict in0 = w + W_POOL2_OUT;
+    const float *restrict in1 = w + WORK_PER_SAMPLE + W_POOL2_OUT;
     const float *restrict in2 = w + 2 * WORK_PER_SAMPLE + W_POOL2_OUT;
     const float *restrict in3 = w + 3 * WORK_PER_SAMPLE + W_POOL2_OUT;
-    const float *restrict out0 = w + 0 * WORK_PER_SAMPLE + W_DENSE1_OUT;
-    float *restrict dz0 = w + 0 * WORK_PER_SAMPLE + W_DENSE1_DOUT;
-    const float *restrict out1 = w + 1 * WORK_PER_SAMPLE + W_DENSE1_OUT;
-    float *restrict dz1 = w + 1 * WORK_PER_SAMPLE + W_DENSE1_DOUT;
+    const float *restrict out0 = w + W_DENSE1_OUT;
+    float *restrict dz0 = w + W_DENSE1_DOUT;
+    const float *restrict out1 = w + WORK_PER_SAMPLE + W_DENSE1_OUT;
+    float *restrict dz1 = w + WORK_PER_SAMPLE + W_DENSE1_DOUT;
     const float *restrict out2 = w + 2 * WORK_PER_SAMPLE + W_DENSE1_OUT;
     float *restrict dz2 = w + 2 * WORK_PER_SAMPLE + W_DENSE1_DOUT;
     const float *restrict out3 = w + 3 * WORK_PER_SAMPLE + W_DENSE1_OUT;
     float *restrict dz3 = w + 3 * WORK_PER_SAMPLE + W_DENSE1_DOUT;
     long i, k;
     int o;
-    (void)i;
     for (i = 0; i < 64; i++) {
         dz0[i] = out0[i] > 0.0f ? dz0[i] : 0.0f;
     }
@@ -1603,8 +1592,8 @@ static void dense1_backward4(const float *restrict params, float *restrict grads
     }
     {
         const float *restrict kern = params + P_DENSE1_KERNEL;
-        float *restrict din0 = w + 0 * WORK_PER_SAMPLE + W_POOL2_DOUT;
-        float *restrict din1 = w + 1 * WORK_PER_SAMPLE + W_POOL2_DOUT;
+        float *restrict din0 = w + W_POOL2_DOUT;
+        float *restrict din1 = w + WORK_PER_SAMPLE + W_POOL2_DOUT;
         float *restrict din2 = w + 2 * WORK_PER_SAMPLE + W_POOL2_DOUT;
         float *restrict din3 = w + 3 * WORK_PER_SAMPLE + W_POOL2_DOUT;
 #ifdef CONVC_VECTOR
@@ -1661,12 +1650,11 @@ static void dense1_backward1(const float *restrict params, float *restrict grads
 {
     float *restrict gkern = grads + P_DENSE1_KERNEL;
     float *restrict gbias = grads + P_DENSE1_BIAS;
-    const float *restrict in0 = w + 0 * WORK_PER_SAMPLE + W_POOL2_OUT;
-    const float *restrict out0 = w + 0 * WORK_PER_SAMPLE + W_DENSE1_OUT;
-    float *restrict dz0 = w + 0 * WORK_PER_SAMPLE + W_DENSE1_DOUT;
+    const float *restrict in0 = w + W_POOL2_OUT;
+    const float *restrict out0 = w + W_DENSE1_OUT;
+    float *restrict dz0 = w + W_DENSE1_DOUT;
     long i, k;
     int o;
-    (void)i;
     for (i = 0; i < 64; i++) {
         dz0[i] = out0[i] > 0.0f ? dz0[i] : 0.0f;
     }
@@ -1682,7 +1670,7 @@ static void dense1_backward1(const float *restrict params, float *restrict grads
     }
     {
         const float *restrict kern = params + P_DENSE1_KERNEL;
-        float *restrict din0 = w + 0 * WORK_PER_SAMPLE + W_POOL2_DOUT;
+        float *restrict din0 = w + W_POOL2_DOUT;
 #ifdef CONVC_VECTOR
         for (k = 0; k < 3136; k++) {
             const float *restrict row = kern + k * 64;
@@ -1717,10 +1705,10 @@ static void dense2_forward4(const float *restrict params, float *restrict w)
 {
     const float *restrict kern = params + P_DENSE2_KERNEL;
     const float *restrict bias = params + P_DENSE2_BIAS;
-    const float *restrict in0 = w + 0 * WORK_PER_SAMPLE + W_DENSE1_OUT;
-    float *restrict out0 = w + 0 * WORK_PER_SAMPLE + W_DENSE2_LOGITS;
-    const float *restrict in1 = w + 1 * WORK_PER_SAMPLE + W_DENSE1_OUT;
-    float *restrict out1 = w + 1 * WORK_PER_SAMPLE + W_DENSE2_LOGITS;
+    const float *restrict in0 = w + W_DENSE1_OUT;
+    float *restrict out0 = w + W_DENSE2_LOGITS;
+    const float *restrict in1 = w + WORK_PER_SAMPLE + W_DENSE1_OUT;
+    float *restrict out1 = w + WORK_PER_SAMPLE + W_DENSE2_LOGITS;
     const float *restrict in2 = w + 2 * WORK_PER_SAMPLE + W_DENSE1_OUT;
     float *restrict out2 = w + 2 * WORK_PER_SAMPLE + W_DENSE2_LOGITS;
     const float *restrict in3 = w + 3 * WORK_PER_SAMPLE + W_DENSE1_OUT;
@@ -1762,8 +1750,8 @@ static void dense2_forward1(const float *restrict params, float *restrict w)
 {
     const float *restrict kern = params + P_DENSE2_KERNEL;
     const float *restrict bias = params + P_DENSE2_BIAS;
-    const float *restrict in0 = w + 0 * WORK_PER_SAMPLE + W_DENSE1_OUT;
-    float *restrict out0 = w + 0 * WORK_PER_SAMPLE + W_DENSE2_LOGITS;
+    const float *restrict in0 = w + W_DENSE1_OUT;
+    float *restrict out0 = w + W_DENSE2_LOGITS;
     float acc0[10];
     long k;
     int o;
@@ -1786,17 +1774,16 @@ static void dense2_backward4(const float *restrict params, float *restrict grads
 {
     float *restrict gkern = grads + P_DENSE2_KERNEL;
     float *restrict gbias = grads + P_DENSE2_BIAS;
-    const float *restrict in0 = w + 0 * WORK_PER_SAMPLE + W_DENSE1_OUT;
-    const float *restrict in1 = w + 1 * WORK_PER_SAMPLE + W_DENSE1_OUT;
+    const float *restrict in0 = w + W_DENSE1_OUT;
+    const float *restrict in1 = w + WORK_PER_SAMPLE + W_DENSE1_OUT;
     const float *restrict in2 = w + 2 * WORK_PER_SAMPLE + W_DENSE1_OUT;
     const float *restrict in3 = w + 3 * WORK_PER_SAMPLE + W_DENSE1_OUT;
-    float *restrict dz0 = w + 0 * WORK_PER_SAMPLE + W_DENSE2_DOUT;
-    float *restrict dz1 = w + 1 * WORK_PER_SAMPLE + W_DENSE2_DOUT;
+    float *restrict dz0 = w + W_DENSE2_DOUT;
+    float *restrict dz1 = w + WORK_PER_SAMPLE + W_DENSE2_DOUT;
     float *restrict dz2 = w + 2 * WORK_PER_SAMPLE + W_DENSE2_DOUT;
     float *restrict dz3 = w + 3 * WORK_PER_SAMPLE + W_DENSE2_DOUT;
-    long i, k;
+    long k;
     int o;
-    (void)i;
     for (o = 0; o < 10; o++) {
         gbias[o] += dz0[o] + dz1[o] + dz2[o] + dz3[o];
     }
@@ -1812,8 +1799,8 @@ static void dense2_backward4(const float *restrict params, float *restrict grads
     }
     {
         const float *restrict kern = params + P_DENSE2_KERNEL;
-        float *restrict din0 = w + 0 * WORK_PER_SAMPLE + W_DENSE1_DOUT;
-        float *restrict din1 = w + 1 * WORK_PER_SAMPLE + W_DENSE1_DOUT;
+        float *restrict din0 = w + W_DENSE1_DOUT;
+        float *restrict din1 = w + WORK_PER_SAMPLE + W_DENSE1_DOUT;
         float *restrict din2 = w + 2 * WORK_PER_SAMPLE + W_DENSE1_DOUT;
         float *restrict din3 = w + 3 * WORK_PER_SAMPLE + W_DENSE1_DOUT;
         for (k = 0; k < 64; k++) {
@@ -1823,7 +1810,8 @@ static void dense2_backward4(const float *restrict params, float *restrict grads
             float part1[8] = { 0 };
             float part2[8] = { 0 };
             float part3[8] = { 0 };
-            for (o = 0; o < 8; o += 8) {
+            o = 0;
+            {
                 for (lane = 0; lane < 8; lane++) {
                     part0[lane] += row[o + lane] * dz0[o + lane];
                     part1[lane] += row[o + lane] * dz1[o + lane];
@@ -1855,11 +1843,10 @@ static void dense2_backward1(const float *restrict params, float *restrict grads
 {
     float *restrict gkern = grads + P_DENSE2_KERNEL;
     float *restrict gbias = grads + P_DENSE2_BIAS;
-    const float *restrict in0 = w + 0 * WORK_PER_SAMPLE + W_DENSE1_OUT;
-    float *restrict dz0 = w + 0 * WORK_PER_SAMPLE + W_DENSE2_DOUT;
-    long i, k;
+    const float *restrict in0 = w + W_DENSE1_OUT;
+    float *restrict dz0 = w + W_DENSE2_DOUT;
+    long k;
     int o;
-    (void)i;
     for (o = 0; o < 10; o++) {
         gbias[o] += dz0[o];
     }
@@ -1872,12 +1859,13 @@ static void dense2_backward1(const float *restrict params, float *restrict grads
     }
     {
         const float *restrict kern = params + P_DENSE2_KERNEL;
-        float *restrict din0 = w + 0 * WORK_PER_SAMPLE + W_DENSE1_DOUT;
+        float *restrict din0 = w + W_DENSE1_DOUT;
         for (k = 0; k < 64; k++) {
             const float *restrict row = kern + k * 10;
             int lane;
             float part0[8] = { 0 };
-            for (o = 0; o < 8; o += 8) {
+            o = 0;
+            {
                 for (lane = 0; lane < 8; lane++) {
                     part0[lane] += row[o + lane] * dz0[o + lane];
                 }
@@ -1898,26 +1886,25 @@ static void forward(const float *params, float *work, const float *x, int n, flo
 {
     int s;
     (void)seeds;
-    float *restrict shared = work + (size_t)n * WORK_PER_SAMPLE;
-    (void)shared;
 #ifdef CONVC_VECTOR
+    float *restrict shared = work + (size_t)n * WORK_PER_SAMPLE;
     conv2_wino_filter(params, shared + WS_CONV2_WU);
 #endif
     for (s = 0; s < n; s++) {
         float *w = work + (size_t)s * WORK_PER_SAMPLE;
         const float *xs = x + (size_t)s * IN_SIZE;
-        (void)w;
-        (void)xs;
         conv1_forward(params, w, xs);
         pool1_forward(w);
+#ifdef CONVC_VECTOR
         conv2_forward(params, w, shared + WS_CONV2_WU, shared + WS_CONV2_WV, shared + WS_CONV2_WM);
+#else
+        conv2_forward(params, w);
+#endif
         pool2_forward(w);
     }
     /* dense1 */
     for (s = 0; s < n; s += s + 4 <= n ? 4 : 1) {
         float *w = work + (size_t)s * WORK_PER_SAMPLE;
-        const float *xs = x + (size_t)s * IN_SIZE;
-        (void)xs;
         if (s + 4 <= n) {
             dense1_forward4(params, w);
         } else {
@@ -1927,8 +1914,6 @@ static void forward(const float *params, float *work, const float *x, int n, flo
     /* dense2 */
     for (s = 0; s < n; s += s + 4 <= n ? 4 : 1) {
         float *w = work + (size_t)s * WORK_PER_SAMPLE;
-        const float *xs = x + (size_t)s * IN_SIZE;
-        (void)xs;
         if (s + 4 <= n) {
             dense2_forward4(params, w);
         } else {
@@ -1957,7 +1942,7 @@ static double backward(const float *params, float *grads, float *work, const flo
 {
     double loss = 0.0;
     int s;
-    (void)params;
+    (void)x;
     /* loss = logsumexp(z) - z[label]; d loss / d z = softmax(z) - onehot */
     for (s = 0; s < n; s++) {
         const float *restrict z = work + (size_t)s * WORK_PER_SAMPLE + W_DENSE2_LOGITS;
@@ -1972,16 +1957,13 @@ static double backward(const float *params, float *grads, float *work, const flo
         for (k = 0; k < 10; k++)
             dz[k] = (float)(exp(z[k] - top) / sum) - (k == labels[s] ? 1.0f : 0.0f);
     }
-    float *restrict shared = work + (size_t)n * WORK_PER_SAMPLE;
-    (void)shared;
 #ifdef CONVC_VECTOR
+    float *restrict shared = work + (size_t)n * WORK_PER_SAMPLE;
     conv2_wino_prepare(shared + WS_CONV2_WU, shared + WS_CONV2_WUT, shared + WS_CONV2_WDU);
 #endif
     /* dense2 */
     for (s = 0; s < n; s += s + 4 <= n ? 4 : 1) {
         float *w = work + (size_t)s * WORK_PER_SAMPLE;
-        const float *xs = x + (size_t)s * IN_SIZE;
-        (void)xs;
         if (s + 4 <= n) {
             dense2_backward4(params, grads, w);
         } else {
@@ -1991,8 +1973,6 @@ static double backward(const float *params, float *grads, float *work, const flo
     /* dense1 */
     for (s = 0; s < n; s += s + 4 <= n ? 4 : 1) {
         float *w = work + (size_t)s * WORK_PER_SAMPLE;
-        const float *xs = x + (size_t)s * IN_SIZE;
-        (void)xs;
         if (s + 4 <= n) {
             dense1_backward4(params, grads, w);
         } else {
@@ -2001,11 +1981,12 @@ static double backward(const float *params, float *grads, float *work, const flo
     }
     for (s = 0; s < n; s++) {
         float *w = work + (size_t)s * WORK_PER_SAMPLE;
-        const float *xs = x + (size_t)s * IN_SIZE;
-        (void)w;
-        (void)xs;
         pool2_backward(w);
-        conv2_backward(params, grads, w, shared + WS_CONV2_WUT, shared + WS_CONV2_WDU, shared + WS_CONV2_WV, shared + WS_CONV2_WM);
+#ifdef CONVC_VECTOR
+        conv2_backward(grads, w, shared + WS_CONV2_WUT, shared + WS_CONV2_WDU, shared + WS_CONV2_WV, shared + WS_CONV2_WM);
+#else
+        conv2_backward(params, grads, w);
+#endif
         pool1_backward(w);
         conv1_backward(grads, w);
     }
@@ -2017,24 +1998,123 @@ static double backward(const float *params, float *grads, float *work, const flo
 
 /* ==== descriptor ============================================================ */
 static const convc_tensor tensors[8] = {
-    { "conv1.kernel", 4, { 7, 7, 1, 32 }, P_CONV1_KERNEL, 1568, CONVC_INIT_GLOROT_UNIFORM, 49, 1568 },
-    { "conv1.bias", 1, { 32, 0, 0, 0 }, P_CONV1_BIAS, 32, CONVC_INIT_ZEROS, 0, 0 },
-    { "conv2.kernel", 4, { 7, 7, 32, 64 }, P_CONV2_KERNEL, 100352, CONVC_INIT_GLOROT_UNIFORM, 1568, 3136 },
-    { "conv2.bias", 1, { 64, 0, 0, 0 }, P_CONV2_BIAS, 64, CONVC_INIT_ZEROS, 0, 0 },
-    { "dense1.kernel", 2, { 3136, 64, 0, 0 }, P_DENSE1_KERNEL, 200704, CONVC_INIT_GLOROT_UNIFORM, 3136, 64 },
-    { "dense1.bias", 1, { 64, 0, 0, 0 }, P_DENSE1_BIAS, 64, CONVC_INIT_ZEROS, 0, 0 },
-    { "dense2.kernel", 2, { 64, 10, 0, 0 }, P_DENSE2_KERNEL, 640, CONVC_INIT_GLOROT_UNIFORM, 64, 10 },
-    { "dense2.bias", 1, { 10, 0, 0, 0 }, P_DENSE2_BIAS, 10, CONVC_INIT_ZEROS, 0, 0 },
+    {
+        .name = "conv1.kernel",
+        .rank = 4,
+        .shape = { 7, 7, 1, 32 },
+        .offset = P_CONV1_KERNEL,
+        .count = 1568,
+        .init = CONVC_INIT_GLOROT_UNIFORM,
+        .fan_in = 49,
+        .fan_out = 1568,
+    },
+    {
+        .name = "conv1.bias",
+        .rank = 1,
+        .shape = { 32, 0, 0, 0 },
+        .offset = P_CONV1_BIAS,
+        .count = 32,
+        .init = CONVC_INIT_ZEROS,
+    },
+    {
+        .name = "conv2.kernel",
+        .rank = 4,
+        .shape = { 7, 7, 32, 64 },
+        .offset = P_CONV2_KERNEL,
+        .count = 100352,
+        .init = CONVC_INIT_GLOROT_UNIFORM,
+        .fan_in = 1568,
+        .fan_out = 3136,
+    },
+    {
+        .name = "conv2.bias",
+        .rank = 1,
+        .shape = { 64, 0, 0, 0 },
+        .offset = P_CONV2_BIAS,
+        .count = 64,
+        .init = CONVC_INIT_ZEROS,
+    },
+    {
+        .name = "dense1.kernel",
+        .rank = 2,
+        .shape = { 3136, 64, 0, 0 },
+        .offset = P_DENSE1_KERNEL,
+        .count = 200704,
+        .init = CONVC_INIT_GLOROT_UNIFORM,
+        .fan_in = 3136,
+        .fan_out = 64,
+    },
+    {
+        .name = "dense1.bias",
+        .rank = 1,
+        .shape = { 64, 0, 0, 0 },
+        .offset = P_DENSE1_BIAS,
+        .count = 64,
+        .init = CONVC_INIT_ZEROS,
+    },
+    {
+        .name = "dense2.kernel",
+        .rank = 2,
+        .shape = { 64, 10, 0, 0 },
+        .offset = P_DENSE2_KERNEL,
+        .count = 640,
+        .init = CONVC_INIT_GLOROT_UNIFORM,
+        .fan_in = 64,
+        .fan_out = 10,
+    },
+    {
+        .name = "dense2.bias",
+        .rank = 1,
+        .shape = { 10, 0, 0, 0 },
+        .offset = P_DENSE2_BIAS,
+        .count = 10,
+        .init = CONVC_INIT_ZEROS,
+    },
 };
 
 static const convc_layer layers[7] = {
-    { "conv", "conv 32 k=7 same relu", 28, 28, 32, W_CONV1_OUT },
-    { "pool", "pool 2", 14, 14, 32, W_POOL1_OUT },
-    { "conv", "conv 64 k=7 same relu", 14, 14, 64, W_CONV2_OUT },
-    { "pool", "pool 2", 7, 7, 64, W_POOL2_OUT },
-    { "flatten", "flatten", 1, 1, 3136, W_POOL2_OUT },
-    { "dense", "dense 64 relu", 1, 1, 64, W_DENSE1_OUT },
-    { "dense", "dense 10 softmax", 1, 1, 10, W_DENSE2_OUT },
+    {
+        .kind = "conv",
+        .source = "conv 32 k=7 same relu",
+        .h = 28, .w = 28, .c = 32,
+        .out_offset = W_CONV1_OUT,
+    },
+    {
+        .kind = "pool",
+        .source = "pool 2",
+        .h = 14, .w = 14, .c = 32,
+        .out_offset = W_POOL1_OUT,
+    },
+    {
+        .kind = "conv",
+        .source = "conv 64 k=7 same relu",
+        .h = 14, .w = 14, .c = 64,
+        .out_offset = W_CONV2_OUT,
+    },
+    {
+        .kind = "pool",
+        .source = "pool 2",
+        .h = 7, .w = 7, .c = 64,
+        .out_offset = W_POOL2_OUT,
+    },
+    {
+        .kind = "flatten",
+        .source = "flatten",
+        .h = 1, .w = 1, .c = 3136,
+        .out_offset = W_POOL2_OUT,
+    },
+    {
+        .kind = "dense",
+        .source = "dense 64 relu",
+        .h = 1, .w = 1, .c = 64,
+        .out_offset = W_DENSE1_OUT,
+    },
+    {
+        .kind = "dense",
+        .source = "dense 10 softmax",
+        .h = 1, .w = 1, .c = 10,
+        .out_offset = W_DENSE2_OUT,
+    },
 };
 
 const convc_model cnn_k7_model = {

@@ -1,0 +1,459 @@
+/* conv_vec.c - register-blocked convolution kernels in GNU C vectors
+ * (8 floats), emitted behind `#ifdef CONVC_VECTOR` next to the plain loops.
+ *
+ * Forward (and the input gradient, computed as a stride-1 convolution of the
+ * zero-padded output gradient with the flipped kernel): a tile of PB output
+ * pixels x VB vectors of output channels lives in PB*VB accumulators; for
+ * every (ky, kx, ci) one kernel row of VB vectors is loaded and each pixel's
+ * input value broadcast: PB*VB FMAs per PB+VB loads.  For a fixed ky the
+ * (kx, ci) pairs are contiguous both in the HWC input and in the
+ * (KH, KW, Cin, Cout) kernel, so they form one loop of KW*Cin steps.
+ *
+ * Weight gradient: a tile of RB kernel rows (consecutive (kx, ci) of one ky)
+ * x VB vectors of Cout accumulates over all output pixels, then is added
+ * to the gradient once.
+ *
+ * Taps on the zero rows above and below the image add exactly zero, so all
+ * three loops skip them: the ky range (forward, input gradient) or the oy
+ * range (weight gradient) is clipped to the rows that hold data (12% of the
+ * work of a 7x7 kernel on a 14x14 image).  The zero columns stay: a tile's
+ * pixels share one loop over (kx, ci). */
+#include "codegen/conv_vec.h"
+
+#include <stdio.h>
+#include <string.h>
+
+gen_tile gen_tile_for(const gen_ctx *c, int n_cols)
+{
+    gen_tile t;
+    int max_acc = c->narrow_tiles ? 12 : 24;
+    t.vectors = n_cols % 32 == 0 && !c->narrow_tiles ? 4 : n_cols % 16 == 0 ? 2 : 1;
+    t.rows = max_acc / t.vectors > 8 ? 8 : max_acc / t.vectors;
+    return t;
+}
+
+void gen_emit_for_registers(gen_ctx *c, void (*emit)(gen_ctx *, const void *), const void *arg)
+{
+    gen_pp(c, "#if defined(__AVX512VL__)");
+    c->narrow_tiles = 0;
+    emit(c, arg);
+    gen_pp(c, "#else");
+    c->narrow_tiles = 1;
+    emit(c, arg);
+    gen_pp(c, "#endif");
+    c->narrow_tiles = 0;
+}
+
+/* Where a tile starts along one axis: a loop variable, or a constant where
+ * the axis has room for one tile only (no loop is opened then). */
+typedef struct {
+    const char *var;        /* NULL: the constant `at` */
+    long long at;
+} tile_pos;
+
+static tile_pos open_tiles(gen_ctx *c, const char *var, long long to, long long step)
+{
+    tile_pos p = { var, 0 };
+    if (to <= step)
+        p.var = NULL;
+    else if (step == 1)
+        emit_open(c->e, "for (%s = 0; %s < %lld; %s++)", var, var, to, var);
+    else
+        emit_open(c->e, "for (%s = 0; %s < %lld; %s += %lld)", var, var, to, var, step);
+    return p;
+}
+
+static void close_tiles(gen_ctx *c, tile_pos p)
+{
+    if (p.var)
+        emit_close(c->e, "");
+}
+
+/* The term `coef * p` of an index: the variable's, or 0 (its constant part
+ * goes to pos_at). */
+static gen_term pos_term(tile_pos p, long long coef)
+{
+    gen_term t = { p.var ? p.var : "", p.var ? coef : 0 };
+    return t;
+}
+
+static long long pos_at(tile_pos p, long long coef)
+{
+    return p.var ? 0 : p.at * coef;
+}
+
+/* A block of its own, so that a tile's locals stay inside. */
+static void open_block(gen_ctx *c)
+{
+    emit_line(c->e, "{");
+    c->e->depth++;
+}
+
+/* "int a, b, c;" of the names that are not NULL. */
+static void emit_int_locals(gen_ctx *c, const char *const *names, int n)
+{
+    char line[128];
+    size_t len = 0;
+    int k;
+    for (k = 0; k < n; k++)
+        if (names[k])
+            len += (size_t)snprintf(line + len, sizeof line - len, "%s%s", len ? ", " : "int ",
+                                    names[k]);
+    if (len)
+        emit_line(c->e, "%s;", line);
+}
+
+/* emit(c, arg, n, vb, a, cb): one register tile of n positions along an
+ * axis (var `a`) x vb vectors of 8 columns (var cb). */
+typedef void (*tile_fn)(gen_ctx *c, const void *arg, int n, int vb, tile_pos a, tile_pos cb);
+
+/* The tiles over [0, full) of the axis, `step` at a time, then one of the
+ * `rest` positions after them, each over all `cols` columns. */
+static void emit_tile_grid(gen_ctx *c, const void *arg, tile_fn emit, const char *var,
+                           int full, int step, int rest, int cols, int vb)
+{
+    tile_pos a = open_tiles(c, var, full, step);
+    tile_pos cb = open_tiles(c, "cb", cols, 8 * vb);
+    int bare = !a.var && !cb.var;       /* no loop's braces around the tile */
+    if (bare && rest > 0)               /* the rest's tile would shadow its locals */
+        open_block(c);
+    emit(c, arg, step, vb, a, cb);
+    if (bare && rest > 0)
+        emit_close(c->e, "");
+    close_tiles(c, cb);
+    close_tiles(c, a);
+    if (rest > 0) {
+        tile_pos last = { NULL, full };
+        if (bare)
+            open_block(c);
+        cb = open_tiles(c, "cb", cols, 8 * vb);
+        emit(c, arg, rest, vb, last, cb);
+        close_tiles(c, cb);
+        if (bare)
+            emit_close(c->e, "");
+    }
+}
+
+typedef struct {
+    const char *dst, *src, *kern, *bias;    /* C expressions; bias may be NULL */
+    int oh, ow, sh, sw;
+    int src_w;                              /* pixels per row of src */
+    int vlo, vhi;                           /* the rows of src that are not zero */
+    int kh, kw, cin, cout;
+} conv_tiles;
+
+static void emit_conv_tile(gen_ctx *c, const conv_tiles *t, int np, int vb, tile_pos ox,
+                           tile_pos cb)
+{
+    emitter *e = c->e;
+    const char *R = c->restrict_kw;
+    long long xs = (long long)t->sw * t->cin;
+    char x[96];
+    int p, v;
+    emit_line(e, "const float *%s xb = %s;", R,
+              GEN_SUM(x, pos_at(ox, xs), { t->src, 1 },
+                      { "oy", (long long)t->sh * t->src_w * t->cin }, pos_term(ox, xs)));
+    emit_line(e, "const float *%s kb = %s;", R, GEN_SUM(x, pos_at(cb, 1), { t->kern, 1 },
+                                                      pos_term(cb, 1)));
+    emit_line(e, "float *%s ob = %s;", R,
+              GEN_SUM(x, pos_at(ox, t->cout) + pos_at(cb, 1), { t->dst, 1 },
+                      { "oy", (long long)t->ow * t->cout }, pos_term(ox, t->cout),
+                      pos_term(cb, 1)));
+    for (p = 0; p < np; p++) {
+        emit_raw(e, "%*svf8 ", e->depth * 4, "");
+        for (v = 0; v < vb; v++) {
+            if (t->bias)
+                emit_raw(e, "a%d_%d = vload(%s)%s", p, v,
+                         GEN_SUM(x, 8 * v + pos_at(cb, 1), { t->bias, 1 }, pos_term(cb, 1)),
+                         v + 1 < vb ? ", " : ";\n");
+            else
+                emit_raw(e, "a%d_%d = vsplat(0.0f)%s", p, v, v + 1 < vb ? ", " : ";\n");
+        }
+    }
+    if (t->vlo > 0 && (t->oh - 1) * t->sh + t->kh > t->vhi)
+        emit_open(e, "for (ky = ky0; ky < ky1; ky++)");
+    else if (t->vlo > 0)
+        emit_open(e, "for (ky = ky0; ky < %d; ky++)", t->kh);
+    else if ((t->oh - 1) * t->sh + t->kh > t->vhi)
+        emit_open(e, "for (ky = 0; ky < ky1; ky++)");
+    else
+        gen_open_for(c, "ky", 0, t->kh, 1);
+    emit_line(e, "const float *%s xr = %s;", R,
+              GEN_SUM(x, 0, { "xb", 1 }, { "ky", (long long)t->src_w * t->cin }));
+    emit_line(e, "const float *%s kr = %s;", R,
+              GEN_SUM(x, 0, { "kb", 1 }, { "ky", (long long)t->kw * t->cin * t->cout }));
+    gen_open_for(c, "j", 0, (long long)t->kw * t->cin, 1);
+    emit_raw(e, "%*sconst vf8 ", e->depth * 4, "");
+    for (v = 0; v < vb; v++)
+        emit_raw(e, "w%d = vload(%s)%s", v, GEN_SUM(x, 8 * v, { "kr", 1 }, { "j", t->cout }),
+                 v + 1 < vb ? ", " : ";\n");
+    emit_line(e, "vf8 xv;");
+    for (p = 0; p < np; p++) {
+        emit_raw(e, "%*sxv = vsplat(xr[%s]);", e->depth * 4, "",
+                 GEN_SUM(x, (long long)p * t->sw * t->cin, { "j", 1 }));
+        for (v = 0; v < vb; v++)
+            emit_raw(e, " a%d_%d += xv * w%d;", p, v, v);
+        emit_raw(e, "\n");
+    }
+    emit_close(e, "");
+    emit_close(e, "");
+    for (p = 0; p < np; p++) {
+        emit_raw(e, "%*s", e->depth * 4, "");
+        for (v = 0; v < vb; v++)
+            emit_raw(e, "vstore(%s, a%d_%d);%s",
+                     GEN_SUM(x, (long long)p * t->cout + 8 * v, { "ob", 1 }), p, v,
+                     v + 1 < vb ? " " : "\n");
+    }
+}
+
+static void conv_tile(gen_ctx *c, const void *arg, int n, int vb, tile_pos ox, tile_pos cb)
+{
+    emit_conv_tile(c, arg, n, vb, ox, cb);
+}
+
+static void emit_conv_tiles(gen_ctx *c, const void *arg)
+{
+    const conv_tiles *t = arg;
+    emitter *e = c->e;
+    gen_tile tile = gen_tile_for(c, t->cout);
+    int vb = tile.vectors, pb = tile.rows;
+    int full, rest;
+    char row[32];
+    if (pb > t->ow)
+        pb = t->ow;
+    full = t->ow / pb * pb;
+    rest = t->ow - full;
+    {
+        const char *names[] = { "oy", full > pb ? "ox" : NULL,
+                                t->cout > 8 * vb ? "cb" : NULL, "ky", "j" };
+        emit_int_locals(c, names, 5);
+    }
+    gen_open_for(c, "oy", 0, t->oh, 1);
+    /* Source row oy * sh + ky must lie in [vlo, vhi). */
+    GEN_SUM(row, 0, { "oy", t->sh });
+    if (t->vlo > 0)
+        emit_line(e, "const int ky0 = %s < %d ? %d - %s : 0;", row, t->vlo, t->vlo, row);
+    if ((t->oh - 1) * t->sh + t->kh > t->vhi)
+        emit_line(e, "const int ky1 = %s + %d > %d ? %d - %s : %d;", row, t->kh, t->vhi, t->vhi,
+                  row, t->kh);
+    emit_tile_grid(c, t, conv_tile, "ox", full, pb, rest, t->cout, vb);
+    emit_close(e, "");
+}
+
+typedef struct {
+    const char *gk, *src, *dz;
+    int oh, ow, sh, sw, src_w, kh, kw, cin, cout;
+    int vlo, vhi;                           /* the rows of src that are not zero */
+} wgrad_tiles;
+
+static void emit_wgrad_tile(gen_ctx *c, const wgrad_tiles *t, int nr, int vb, tile_pos r0,
+                            tile_pos cb)
+{
+    emitter *e = c->e;
+    const char *R = c->restrict_kw;
+    char x[96];
+    int r, v;
+    emit_line(e, "const float *%s xr = %s;", R,
+              GEN_SUM(x, pos_at(r0, 1), { t->src, 1 }, { "ky", (long long)t->src_w * t->cin },
+                      pos_term(r0, 1)));
+    emit_line(e, "float *%s gb = %s;", R,
+              GEN_SUM(x, pos_at(r0, t->cout) + pos_at(cb, 1), { t->gk, 1 },
+                      { "ky", (long long)t->kw * t->cin * t->cout }, pos_term(r0, t->cout),
+                      pos_term(cb, 1)));
+    for (r = 0; r < nr; r++) {
+        emit_raw(e, "%*svf8 ", e->depth * 4, "");
+        for (v = 0; v < vb; v++)
+            emit_raw(e, "a%d_%d = vsplat(0.0f)%s", r, v, v + 1 < vb ? ", " : ";\n");
+    }
+    if (t->vlo > 0 && (t->oh - 1) * t->sh + t->kh > t->vhi)
+        emit_open(e, "for (oy = oy0; oy < oy1; oy++)");
+    else if (t->vlo > 0)
+        emit_open(e, "for (oy = oy0; oy < %d; oy++)", t->oh);
+    else if ((t->oh - 1) * t->sh + t->kh > t->vhi)
+        emit_open(e, "for (oy = 0; oy < oy1; oy++)");
+    else
+        gen_open_for(c, "oy", 0, t->oh, 1);
+    gen_open_for(c, "ox", 0, t->ow, 1);
+    emit_line(e, "const float *%s xp = %s;", R,
+              GEN_SUM(x, 0, { "xr", 1 }, { "oy", (long long)t->sh * t->src_w * t->cin },
+                      { "ox", (long long)t->sw * t->cin }));
+    emit_line(e, "const float *%s d = %s;", R,
+              GEN_SUM(x, pos_at(cb, 1), { t->dz, 1 }, { "oy", (long long)t->ow * t->cout },
+                      { "ox", t->cout }, pos_term(cb, 1)));
+    emit_raw(e, "%*sconst vf8 ", e->depth * 4, "");
+    for (v = 0; v < vb; v++)
+        emit_raw(e, "d%d = vload(%s)%s", v, GEN_SUM(x, 8 * v, { "d", 1 }),
+                 v + 1 < vb ? ", " : ";\n");
+    emit_line(e, "vf8 xv;");
+    for (r = 0; r < nr; r++) {
+        emit_raw(e, "%*sxv = vsplat(xp[%d]);", e->depth * 4, "", r);
+        for (v = 0; v < vb; v++)
+            emit_raw(e, " a%d_%d += xv * d%d;", r, v, v);
+        emit_raw(e, "\n");
+    }
+    emit_close(e, "");
+    emit_close(e, "");
+    for (r = 0; r < nr; r++)
+        for (v = 0; v < vb; v++) {
+            GEN_SUM(x, (long long)r * t->cout + 8 * v, { "gb", 1 });
+            emit_line(e, "vstore(%s, vload(%s) + a%d_%d);", x, x, r, v);
+        }
+}
+
+static void wgrad_tile(gen_ctx *c, const void *arg, int n, int vb, tile_pos r0, tile_pos cb)
+{
+    emit_wgrad_tile(c, arg, n, vb, r0, cb);
+}
+
+static void emit_wgrad_tiles(gen_ctx *c, const void *arg)
+{
+    const wgrad_tiles *t = arg;
+    emitter *e = c->e;
+    gen_tile tile = gen_tile_for(c, t->cout);
+    int vb = tile.vectors, rb = tile.rows;
+    int rows = t->kw * t->cin;
+    int full, rest;
+    char lo[48], hi[48];
+    if (rb > rows)
+        rb = rows;
+    full = rows / rb * rb;
+    rest = rows - full;
+    {
+        const char *names[] = { "oy", "ox", t->cout > 8 * vb ? "cb" : NULL, "ky",
+                                full > rb ? "r" : NULL };
+        emit_int_locals(c, names, 5);
+    }
+    gen_open_for(c, "ky", 0, t->kh, 1);
+    /* Source row oy * sh + ky must lie in [vlo, vhi); a negative bound
+     * divides to at most zero, so no row runs. */
+    if (t->sh == 1) {
+        snprintf(lo, sizeof lo, "%d - ky", t->vlo);
+        snprintf(hi, sizeof hi, "%d - ky", t->vhi);
+    } else {
+        snprintf(lo, sizeof lo, "(%d - ky) / %d", t->vlo + t->sh - 1, t->sh);
+        snprintf(hi, sizeof hi, "(%d - ky) / %d", t->vhi + t->sh - 1, t->sh);
+    }
+    if (t->vlo > 0)
+        emit_line(e, "const int oy0 = ky < %d ? %s : 0;", t->vlo, lo);
+    if ((t->oh - 1) * t->sh + t->kh > t->vhi)
+        emit_line(e, "const int oy1 = %s < %d ? %s : %d;", hi, t->oh, hi, t->oh);
+    emit_tile_grid(c, t, wgrad_tile, "r", full, rb, rest, t->cout, vb);
+    emit_close(e, "");
+}
+
+void gen_conv_vec_forward(gen_ctx *c, int i)
+{
+    const ir_layer *l = gen_layer(c, i);
+    conv_tiles t;
+    memset(&t, 0, sizeof t);
+    t.dst = "out";
+    t.src = "src";
+    t.kern = "kern";
+    t.bias = "bias";
+    t.oh = l->out.h;
+    t.ow = l->out.w;
+    t.sh = l->sh;
+    t.sw = l->sw;
+    t.src_w = c->L->plan[i].pad_w;
+    t.vlo = l->pad_top;
+    t.vhi = l->pad_top + l->in.h;
+    t.kh = l->kh;
+    t.kw = l->kw;
+    t.cin = l->in.c;
+    t.cout = l->filters;
+    gen_emit_for_registers(c, emit_conv_tiles, &t);
+}
+
+void gen_conv_vec_wgrad(gen_ctx *c, int i)
+{
+    const ir_layer *l = gen_layer(c, i);
+    wgrad_tiles t;
+    t.gk = "gkern";
+    t.src = "src";
+    t.dz = "dz";
+    t.oh = l->out.h;
+    t.ow = l->out.w;
+    t.sh = l->sh;
+    t.sw = l->sw;
+    t.src_w = c->L->plan[i].pad_w;
+    t.vlo = l->pad_top;
+    t.vhi = l->pad_top + l->in.h;
+    t.kh = l->kh;
+    t.kw = l->kw;
+    t.cin = l->in.c;
+    t.cout = l->filters;
+    gen_emit_for_registers(c, emit_wgrad_tiles, &t);
+}
+
+/* dX[y][x] = sum over (a, b) of D[y + pt + a][x + pl + b] . KF[a][b], with D
+ * the output gradient padded by KH-1 rows and KW-1 columns on every side and
+ * KF[a][b] = K[KH-1-a][KW-1-b] transposed to (Cout, Cin). */
+void gen_conv_vec_dx(gen_ctx *c, int i)
+{
+    emitter *e = c->e;
+    const ir_layer *l = gen_layer(c, i);
+    const gen_layer_plan *p = &c->L->plan[i];
+    conv_tiles t;
+    char src[64], to[64], from[64];
+    int dw = p->dzpad_w;
+    emit_line(e, "float *%s dpz = w + %s%s;", c->restrict_kw, c->mprefix, gen_buf(c, p->dzpad));
+    emit_line(e, "float *%s din = w + %s%s;", c->restrict_kw, c->mprefix, gen_buf(c, p->din));
+    emit_line(e, "int y;");
+    emit_line(e, "memset(dpz, 0, sizeof(float) * %lld);",
+              (long long)c->L->buffers[p->dzpad].count);
+    gen_open_for(c, "y", 0, l->out.h, 1);
+    emit_line(e, "memcpy(dpz + %s, dz + %s, sizeof(float) * %d);",
+              GEN_SUM(to, (long long)((l->kh - 1) * dw + l->kw - 1) * l->filters,
+                      { "y", (long long)dw * l->filters }),
+              GEN_SUM(from, 0, { "y", (long long)l->out.w * l->filters }),
+              l->out.w * l->filters);
+    emit_close(e, "");
+    if (l->pad_top || l->pad_left)
+        snprintf(src, sizeof src, "(dpz + %d)", (l->pad_top * dw + l->pad_left) * l->filters);
+    else
+        snprintf(src, sizeof src, "dpz");
+    memset(&t, 0, sizeof t);
+    t.dst = "din";
+    t.src = src;
+    t.kern = "kflip";
+    t.bias = NULL;
+    t.oh = l->in.h;
+    t.ow = l->in.w;
+    t.sh = 1;
+    t.sw = 1;
+    t.src_w = dw;
+    /* src row y + a is row y + a + pt of dpz, which holds dz rows from KH-1 on */
+    t.vlo = l->kh - 1 - l->pad_top;
+    t.vhi = l->kh - 1 - l->pad_top + l->out.h;
+    t.kh = l->kh;
+    t.kw = l->kw;
+    t.cin = l->filters;
+    t.cout = l->in.c;
+    gen_emit_for_registers(c, emit_conv_tiles, &t);
+}
+
+/* KF[t] = K[taps - 1 - t] transposed, t the tap (a, b) numbered a * KW + b:
+ * the flipped tap of (a, b) is (KH-1-a, KW-1-b). */
+void gen_conv_flip_function(gen_ctx *c, int i, const char *fname)
+{
+    emitter *e = c->e;
+    const ir_layer *l = gen_layer(c, i);
+    const char *R = c->restrict_kw;
+    long long taps = (long long)l->kh * l->kw, cin = l->in.c, cout = l->filters;
+    char flipped[32], to[96], from[96];
+    snprintf(flipped, sizeof flipped, "(%lld - t)", taps - 1);
+    emit_open_fn(e, "static void %s(const float *%s params, float *%s kflip)", fname, R, R);
+    emit_line(e, "const float *%s kern = params + %s%s;", R, c->mprefix,
+              gen_ten(c, c->L->plan[i].kernel));
+    emit_line(e, "int t, ci, co;");
+    gen_open_for(c, "t", 0, taps, 1);
+    gen_open_for(c, "co", 0, cout, 1);
+    gen_open_for(c, "ci", 0, cin, 1);
+    emit_line(e, "kflip[%s] = kern[%s];",
+              GEN_SUM(to, 0, { "t", cout * cin }, { "co", cin }, { "ci", 1 }),
+              GEN_SUM(from, 0, { flipped, taps > 1 ? cin * cout : 0 }, { "ci", cout }, { "co", 1 }));
+    emit_close(e, "");
+    emit_close(e, "");
+    emit_close(e, "");
+    emit_close(e, "");
+}

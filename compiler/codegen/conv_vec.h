@@ -1,0 +1,27 @@
+/* conv_vec.h - register-blocked convolution kernels in GNU C vectors
+ * (conv_vec.c), and the register tiles that the Winograd products share.
+ * The kernel bodies use the locals of the conv functions (src, kern, bias,
+ * out, dz, gkern, kflip). */
+#ifndef CONVC_CONV_VEC_H
+#define CONVC_CONV_VEC_H
+
+#include "codegen/gen_ctx.h"
+
+/* A register tile: rows x vectors of 8 columns held in accumulators.  With
+ * 32 vector registers (AVX-512VL) up to 6 x 4 (24 accumulators); with 16
+ * (AVX2, or SSE and NEON at two registers a vector) up to 6 x 2, since a
+ * wider tile spills: cnn_k3 trains 33% faster with it on AVX2. */
+typedef struct { int rows, vectors; } gen_tile;
+gen_tile gen_tile_for(const gen_ctx *c, int n_cols);    /* n_cols % 8 == 0 */
+/* emit(c, arg) twice, for each register file, behind the preprocessor. */
+void gen_emit_for_registers(gen_ctx *c, void (*emit)(gen_ctx *, const void *), const void *arg);
+
+/* Bodies of conv layer i's vector kernels. */
+void gen_conv_vec_forward(gen_ctx *c, int i);
+void gen_conv_vec_wgrad(gen_ctx *c, int i);
+/* The input gradient (plan vec_dx): din from dz through dzpad and kflip. */
+void gen_conv_vec_dx(gen_ctx *c, int i);
+/* `static void fname(params, kflip)`: the flipped, transposed kernel. */
+void gen_conv_flip_function(gen_ctx *c, int i, const char *fname);
+
+#endif

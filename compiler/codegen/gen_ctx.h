@@ -1,0 +1,89 @@
+/* gen_ctx.h - the generation context and the small helpers every layer
+ * emitter shares (gen_common.c): names of buffers, tensors and functions,
+ * activations, and the layer functions' parameter lists rendered from the
+ * plan. */
+#ifndef CONVC_GEN_CTX_H
+#define CONVC_GEN_CTX_H
+
+#include <stddef.h>
+
+#include "codegen/emit.h"
+#include "codegen/gen_layout.h"
+
+/* Where the text goes and how the names of one output file are spelled:
+ * model.c (no prefixes) or an exported file (every private name prefixed). */
+typedef struct {
+    emitter *e;
+    const gen_layout *L;
+    const char *prefix;     /* private functions: "" (model.c) or "name__" */
+    const char *mprefix;    /* private macros: "" or "NAME__" */
+    const char *restrict_kw;/* "restrict", or a macro for C++ */
+    const char *vector_macro;   /* defined where the vector kernels are
+                                   compiled: "CONVC_VECTOR" or "NAME__VECTOR" */
+    const char *no_vector_macro;/* the user's switch that turns them off */
+    int narrow_tiles;       /* register tiles for 16 vector registers */
+    /* gen_pp's record of the open #if lines (bit d: the one at depth d is
+     * "#ifdef CONVC_VECTOR" without an #else yet) and of where the text
+     * ended after the last #endif of such a block, so that a block that
+     * opens right there continues it instead. */
+    int pp_depth;
+    unsigned pp_vector;
+    size_t pp_vector_end;
+} gen_ctx;
+
+/* The context of model.c: no prefixes, C's restrict, CONVC_VECTOR. */
+void gen_ctx_init(gen_ctx *c, emitter *e, const gen_layout *L);
+
+#define DENSE_GROUP 4   /* samples per pass over a dense kernel */
+#define LANES 8         /* partial sums of a dot product, kept apart so that
+                           the loop vectorizes without reassociation */
+
+/* C text of an ir_shape for comments: "(28, 28, 32)" or "(64)". */
+void gen_shape_text(char *buf, size_t size, ir_shape s);
+const ir_layer *gen_layer(const gen_ctx *c, int i);
+const char *gen_buf(const gen_ctx *c, int b);       /* a work buffer's macro */
+const char *gen_ten(const gen_ctx *c, int t);       /* a tensor's macro */
+/* dst = act(v); NaN propagates through relu. */
+void gen_apply_act(gen_ctx *c, ir_activation a, const char *dst, const char *v);
+/* In place over `count` floats: d *= act'(y), y the activation's output. */
+void gen_act_grad_loop(gen_ctx *c, ir_activation a, const char *d, const char *y,
+                       long long count);
+/* A layer function's parameter list and the driver's matching arguments,
+ * rendered from the plan's list for one build (GEN_VECTOR_ONLY: the
+ * vector kernels', GEN_PLAIN_ONLY: the plain loops'). */
+typedef struct { char def[512], call[512]; } gen_sig;
+gen_sig gen_layer_sig(const gen_ctx *c, int i, int backward, int build);
+/* Does the list differ between the two builds? */
+int gen_args_differ(const gen_arg_list *a);
+/* `const float *R name = w + W_X;`, or the model input for the first layer. */
+void gen_in_ptr(gen_ctx *c, int i, const char *name, const char *base);
+int gen_use_wino(const gen_ctx *c, int i);          /* conv i runs Winograd kernels */
+/* A preprocessor line.  "#endif" of a vector block directly followed by
+ * the opening of another (gen_pp_vector) is left out: the two become one. */
+void gen_pp(gen_ctx *c, const char *line);
+/* "#ifdef" (if_vector) or "#ifndef" of the vector kernels' macro. */
+void gen_pp_vector(gen_ctx *c, int if_vector);
+/* C text of the sum  var1 * k1 + var2 * k2 + ... + k0  as careful hand-written
+ * C spells it: no "* 1", no "+ 0", no term with factor 0 ("0" when nothing
+ * is left).  A var may be any expression that binds tighter than "*". */
+typedef struct { const char *var; long long k; } gen_term;
+const char *gen_sum_text(char *buf, size_t size, long long k0, const gen_term *t, int n);
+#define GEN_SUM(buf, k0, ...)                                                       \
+    gen_sum_text(buf, sizeof buf, k0, (const gen_term[]){ __VA_ARGS__ },             \
+                 (int)(sizeof((const gen_term[]){ __VA_ARGS__ }) / sizeof(gen_term)))
+/* `for (var = from; var < to; var += step) {`, or, for a single trip,
+ * `var = from;` and a block: close either with emit_close. */
+void gen_open_for(gen_ctx *c, const char *var, long long from, long long to, long long step);
+/* A layer function's definition up to its opening brace, with both
+ * parameter lists behind the preprocessor when the builds differ; and the
+ * matching call. */
+void gen_open_layer_fn(gen_ctx *c, int i, int backward, const char *fname);
+void gen_emit_layer_call(gen_ctx *c, int i, int backward, const char *fname);
+/* Does any argument of the list have this kind, in this build (GEN_BOTH:
+ * in either)? */
+int gen_args_have(const gen_arg_list *a, gen_arg_kind kind, int build);
+/* "<prefix><layer>_<what>", with the group size appended when > 0. */
+void gen_fn_name(const gen_ctx *c, char *buf, size_t size, int i, const char *what,
+                 int group);
+
+#endif

@@ -1,0 +1,294 @@
+/* dense.c - the dense layer's emitter.  Kernels are (in, out), so the
+ * innermost loops run over contiguous units and vectorize; the layer runs on
+ * groups of DENSE_GROUP samples per pass over the kernel (and on single
+ * samples for the rest of a batch). */
+#include "codegen/layer_emitter.h"
+
+#include <stdio.h>
+
+static void dense_plan(gen_layout *L, int i)
+{
+    const ir_layer *l = &L->m->layers[i];
+    gen_layer_plan *p = &L->plan[i];
+    int in_n = l->in.h * l->in.w * l->in.c;
+    int ks[2] = { in_n, l->units };
+    int bs[1] = { l->units };
+    p->kernel = gen_layout_tensor(L, p->name, "kernel", 2, ks, 1, in_n, l->units);
+    p->bias = gen_layout_tensor(L, p->name, "bias", 1, bs, 0, 0, 0);
+    p->batched = 1;
+    p->group = DENSE_GROUP;
+    p->vec = l->units % 8 == 0;
+    p->has_backward = 1;
+    gen_layout_output(L, i);
+    gen_plan_common_args(L, i, 0, 1, GEN_BOTH);
+    if (L->training)
+        gen_plan_common_args(L, i, 1, 1, GEN_BOTH);
+}
+
+static long long in_count(const ir_layer *l)
+{
+    return (long long)l->in.h * l->in.w * l->in.c;
+}
+
+/* "base + j * STRIDE + buffer" for sample j of the group ("+ buffer" left out
+ * when NULL). */
+static const char *sample_ptr(char *buf, size_t size, const gen_ctx *c, const char *base,
+                              int j, const char *stride, const char *buffer)
+{
+    const char *M = c->mprefix, *b = buffer ? buffer : "";
+    const char *plus = buffer ? " + " : "";
+    if (j == 0)
+        snprintf(buf, size, "%s%s%s%s", base, plus, buffer ? M : "", b);
+    else if (j == 1)
+        snprintf(buf, size, "%s + %s%s%s%s%s", base, M, stride, plus, buffer ? M : "", b);
+    else
+        snprintf(buf, size, "%s + %d * %s%s%s%s%s", base, j, M, stride, plus, buffer ? M : "",
+                 b);
+    return buf;
+}
+
+/* Pointer `<name><j> = ` buffer b of sample j of the group. */
+static void emit_sample_buf(gen_ctx *c, const char *cq, const char *name, int j, int b)
+{
+    char x[160];
+    emit_line(c->e, "%sfloat *%s %s%d = %s;", cq, c->restrict_kw, name, j,
+              sample_ptr(x, sizeof x, c, "w", j, "WORK_PER_SAMPLE", gen_buf(c, b)));
+}
+
+/* Pointers in<j> to the inputs of the group's samples. */
+static void emit_group_inputs(gen_ctx *c, int i, int group, int with_out)
+{
+    const gen_layer_plan *p = &c->L->plan[i];
+    char x[160];
+    int j;
+    for (j = 0; j < group; j++) {
+        if (p->in < 0)
+            emit_line(c->e, "const float *%s in%d = %s;", c->restrict_kw, j,
+                      sample_ptr(x, sizeof x, c, "x", j, "IN_SIZE", NULL));
+        else
+            emit_sample_buf(c, "const ", "in", j, p->in);
+        if (with_out)
+            emit_sample_buf(c, "", "out", j, with_out == 2 ? p->logits : p->out);
+    }
+}
+
+static void emit_dense_forward(gen_ctx *c, int i, const char *fname, int group)
+{
+    emitter *e = c->e;
+    const ir_layer *l = gen_layer(c, i);
+    const gen_layer_plan *p = &c->L->plan[i];
+    const char *R = c->restrict_kw, *M = c->mprefix;
+    int units = l->units, j;
+    long long nin = in_count(l);
+    char x[96];
+    gen_open_layer_fn(c, i, 0, fname);
+    emit_line(e, "const float *%s kern = params + %s%s;", R, M, gen_ten(c, p->kernel));
+    emit_line(e, "const float *%s bias = params + %s%s;", R, M, gen_ten(c, p->bias));
+    emit_group_inputs(c, i, group, l->act == IR_SOFTMAX ? 2 : 1);
+    for (j = 0; j < group; j++)
+        emit_line(e, "float acc%d[%d];", j, units);
+    emit_line(e, "long k;");
+    emit_line(e, "int o;");
+    if (p->vec) {
+        /* Register-blocked: the group's accumulators for vb vectors of
+         * outputs stay in registers over all of k.  The plain loop keeps them
+         * in memory, where each k waits for the previous k's store. */
+        int vb = units / 8, v;
+        while (vb > 1 && (group * vb > 24 || units / 8 % vb != 0))
+            vb--;
+        gen_pp_vector(c, 1);
+        gen_open_for(c, "o", 0, units, 8 * vb);
+        for (j = 0; j < group; j++) {
+            emit_raw(e, "%*svf8 ", e->depth * 4, "");
+            for (v = 0; v < vb; v++)
+                emit_raw(e, "a%d_%d = vload(%s)%s", j, v, GEN_SUM(x, 8 * v, { "bias", 1 }, { "o", 1 }),
+                         v + 1 < vb ? ", " : ";\n");
+        }
+        gen_open_for(c, "k", 0, nin, 1);
+        emit_line(e, "const float *%s row = %s;", R, GEN_SUM(x, 0, { "kern", 1 }, { "k", units }, { "o", 1 }));
+        emit_raw(e, "%*sconst vf8 ", e->depth * 4, "");
+        for (v = 0; v < vb; v++)
+            emit_raw(e, "w%d = vload(%s)%s", v, GEN_SUM(x, 8 * v, { "row", 1 }), v + 1 < vb ? ", " : ";\n");
+        emit_line(e, "vf8 xv;");
+        for (j = 0; j < group; j++) {
+            emit_raw(e, "%*sxv = vsplat(in%d[k]);", e->depth * 4, "", j);
+            for (v = 0; v < vb; v++)
+                emit_raw(e, " a%d_%d += xv * w%d;", j, v, v);
+            emit_raw(e, "\n");
+        }
+        emit_close(e, "");
+        for (j = 0; j < group; j++) {
+            char acc[16];
+            snprintf(acc, sizeof acc, "acc%d", j);
+            emit_raw(e, "%*s", e->depth * 4, "");
+            for (v = 0; v < vb; v++)
+                emit_raw(e, "vstore(%s, a%d_%d);%s", GEN_SUM(x, 8 * v, { acc, 1 }, { "o", 1 }), j, v,
+                         v + 1 < vb ? " " : "\n");
+        }
+        emit_close(e, "");
+        gen_pp(c, "#else");
+    }
+    gen_open_for(c, "o", 0, units, 1);
+    for (j = 0; j < group; j++)
+        emit_line(e, "acc%d[o] = bias[o];", j);
+    emit_close(e, "");
+    gen_open_for(c, "k", 0, nin, 1);
+    emit_line(e, "const float *%s row = %s;", R, GEN_SUM(x, 0, { "kern", 1 }, { "k", units }));
+    for (j = 0; j < group; j++)
+        emit_line(e, "const float v%d = in%d[k];", j, j);
+    gen_open_for(c, "o", 0, units, 1);
+    for (j = 0; j < group; j++)
+        emit_line(e, "acc%d[o] += v%d * row[o];", j, j);
+    emit_close(e, "");
+    emit_close(e, "");
+    if (p->vec)
+        gen_pp(c, "#endif");
+    if (l->act == IR_SOFTMAX) {
+        gen_open_for(c, "o", 0, units, 1);
+        for (j = 0; j < group; j++)
+            emit_line(e, "out%d[o] = acc%d[o];", j, j);
+        emit_close(e, "");
+        /* The softmax itself is computed by the driver (probs). */
+    } else {
+        gen_open_for(c, "o", 0, units, 1);
+        for (j = 0; j < group; j++) {
+            char dst[32], v[32];
+            snprintf(dst, sizeof dst, "out%d[o]", j);
+            snprintf(v, sizeof v, "acc%d[o]", j);
+            gen_apply_act(c, l->act, dst, v);
+        }
+        emit_close(e, "");
+    }
+    emit_close(e, "");
+}
+
+static void emit_dense_backward(gen_ctx *c, int i, const char *fname, int group)
+{
+    emitter *e = c->e;
+    const ir_layer *l = gen_layer(c, i);
+    const gen_layer_plan *p = &c->L->plan[i];
+    const char *R = c->restrict_kw, *M = c->mprefix;
+    int units = l->units, j, full = l->units / LANES * LANES;
+    long long nin = in_count(l);
+    char x[96];
+    gen_open_layer_fn(c, i, 1, fname);
+    emit_line(e, "float *%s gkern = grads + %s%s;", R, M, gen_ten(c, p->kernel));
+    emit_line(e, "float *%s gbias = grads + %s%s;", R, M, gen_ten(c, p->bias));
+    emit_group_inputs(c, i, group, 0);
+    for (j = 0; j < group; j++) {
+        if (l->act != IR_LINEAR && l->act != IR_SOFTMAX)
+            emit_sample_buf(c, "const ", "out", j, p->out);
+        emit_sample_buf(c, "", "dz", j, p->dout);
+    }
+    if (l->act == IR_LINEAR || l->act == IR_SOFTMAX)
+        emit_line(e, "long k;");
+    else
+        emit_line(e, "long i, k;");     /* i: the activation's gradient */
+    emit_line(e, "int o;");
+    for (j = 0; j < group; j++) {
+        char d[16], y[16];
+        snprintf(d, sizeof d, "dz%d", j);
+        snprintf(y, sizeof y, "out%d", j);
+        gen_act_grad_loop(c, l->act, d, y, units);
+    }
+    gen_open_for(c, "o", 0, units, 1);
+    emit_raw(e, "%*sgbias[o] +=", e->depth * 4, "");
+    for (j = 0; j < group; j++)
+        emit_raw(e, "%s dz%d[o]", j ? " +" : "", j);
+    emit_raw(e, ";\n");
+    emit_close(e, "");
+    gen_open_for(c, "k", 0, nin, 1);
+    emit_line(e, "float *%s grow = %s;", R, GEN_SUM(x, 0, { "gkern", 1 }, { "k", units }));
+    for (j = 0; j < group; j++)
+        emit_line(e, "const float v%d = in%d[k];", j, j);
+    gen_open_for(c, "o", 0, units, 1);
+    emit_raw(e, "%*sgrow[o] +=", e->depth * 4, "");
+    for (j = 0; j < group; j++)
+        emit_raw(e, "%s v%d * dz%d[o]", j ? " +" : "", j, j);
+    emit_raw(e, ";\n");
+    emit_close(e, "");
+    emit_close(e, "");
+    if (p->din >= 0) {
+        emit_line(e, "{");
+        e->depth++;
+        emit_line(e, "const float *%s kern = params + %s%s;", R, M, gen_ten(c, p->kernel));
+        for (j = 0; j < group; j++)
+            emit_sample_buf(c, "", "din", j, p->din);
+        if (p->vec) {
+            gen_pp_vector(c, 1);
+            gen_open_for(c, "k", 0, nin, 1);
+            emit_line(e, "const float *%s row = %s;", R, GEN_SUM(x, 0, { "kern", 1 }, { "k", units }));
+            for (j = 0; j < group; j++)
+                emit_line(e, "vf8 s%d = vsplat(0.0f);", j);
+            gen_open_for(c, "o", 0, units, 8);
+            emit_line(e, "const vf8 wv = vload(row + o);");
+            for (j = 0; j < group; j++)
+                emit_line(e, "s%d += wv * vload(dz%d + o);", j, j);
+            emit_close(e, "");
+            for (j = 0; j < group; j++)
+                emit_line(e, "din%d[k] = ((s%d[0] + s%d[1]) + (s%d[2] + s%d[3])) + "
+                          "((s%d[4] + s%d[5]) + (s%d[6] + s%d[7]));", j, j, j, j, j, j, j, j, j);
+            emit_close(e, "");
+            gen_pp(c, "#else");
+        }
+        gen_open_for(c, "k", 0, nin, 1);
+        emit_line(e, "const float *%s row = %s;", R, GEN_SUM(x, 0, { "kern", 1 }, { "k", units }));
+        emit_line(e, "int lane;");
+        for (j = 0; j < group; j++)
+            emit_line(e, "float part%d[%d] = { 0 };", j, LANES);
+        if (full > 0) {
+            gen_open_for(c, "o", 0, full, LANES);
+            emit_open(e, "for (lane = 0; lane < %d; lane++)", LANES);
+            for (j = 0; j < group; j++)
+                emit_line(e, "part%d[lane] += row[o + lane] * dz%d[o + lane];", j, j);
+            emit_close(e, "");
+            emit_close(e, "");
+        }
+        if (full < units) {
+            gen_open_for(c, "o", full, units, 1);
+            for (j = 0; j < group; j++)
+                emit_line(e, "part%d[0] += row[o] * dz%d[o];", j, j);
+            emit_close(e, "");
+        }
+        emit_open(e, "for (lane = 1; lane < %d; lane++)", LANES);
+        for (j = 0; j < group; j++)
+            emit_line(e, "part%d[0] += part%d[lane];", j, j);
+        emit_close(e, "");
+        for (j = 0; j < group; j++)
+            emit_line(e, "din%d[k] = part%d[0];", j, j);
+        emit_close(e, "");
+        if (p->vec)
+            gen_pp(c, "#endif");
+        emit_close(e, "");
+    }
+    emit_close(e, "");
+}
+
+/* The function for a group of samples and the one for a single sample. */
+static void emit_both(gen_ctx *c, int i, const char *what,
+                      void (*emit)(gen_ctx *, int, const char *, int))
+{
+    int group = c->L->plan[i].group;
+    char fname[128];
+    gen_fn_name(c, fname, sizeof fname, i, what, group);
+    emit(c, i, fname, group);
+    emit_blank(c->e);
+    gen_fn_name(c, fname, sizeof fname, i, what, 1);
+    emit(c, i, fname, 1);
+}
+
+static void dense_forward(gen_ctx *c, int i)
+{
+    emit_both(c, i, "forward", emit_dense_forward);
+}
+
+static void dense_backward(gen_ctx *c, int i)
+{
+    emit_both(c, i, "backward", emit_dense_backward);
+}
+
+const gen_layer_emitter gen_dense_emitter = {
+    .plan = dense_plan,
+    .forward = dense_forward,
+    .backward = dense_backward,
+};

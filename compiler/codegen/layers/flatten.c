@@ -1,0 +1,41 @@
+/* flatten.c - the flatten layer's emitter.  An HWC activation is already
+ * flat: after another layer, flatten is its input buffer under a new name
+ * and has no code; as the first layer it copies the model input. */
+#include "codegen/layer_emitter.h"
+
+#include <stdio.h>
+
+static void flatten_plan(gen_layout *L, int i)
+{
+    gen_layer_plan *p = &L->plan[i];
+    if (i > 0) {
+        p->out = L->plan[i - 1].out;
+        p->dout = L->plan[i - 1].dout;
+        p->has_forward = 0;
+        return;
+    }
+    gen_layout_output(L, i);
+    gen_plan_common_args(L, i, 0, 1, GEN_BOTH);
+}
+
+static void flatten_forward(gen_ctx *c, int i)
+{
+    char fname[128];
+    emitter *e = c->e;
+    const ir_layer *l = gen_layer(c, i);
+    const gen_layer_plan *p = &c->L->plan[i];
+    if (!p->has_forward) {
+        emit_line(e, "/* HWC is already flat: %s reuses its input buffer. */", p->name);
+        return;
+    }
+    gen_fn_name(c, fname, sizeof fname, i, "forward", 0);
+    gen_open_layer_fn(c, i, 0, fname);
+    emit_line(e, "memcpy(w + %s%s, x, sizeof(float) * %lld);", c->mprefix, gen_buf(c, p->out),
+              (long long)l->out.h * l->out.w * l->out.c);
+    emit_close(e, "");
+}
+
+const gen_layer_emitter gen_flatten_emitter = {
+    .plan = flatten_plan,
+    .forward = flatten_forward,
+};

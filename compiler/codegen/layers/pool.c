@@ -1,0 +1,154 @@
+/* pool.c - the pooling layer's emitter: max or average over a window,
+ * skipping the padding (it is never read).  HWC: the innermost loops run
+ * over contiguous channels. */
+#include "codegen/layer_emitter.h"
+
+#include <stdio.h>
+
+/* Offset of output pixel (oy, ox), and of input tap (y0 + ky, x0 + kx). */
+static const char *pixel(char *buf, size_t size, int width, int ch)
+{
+    const gen_term t[] = { { "oy", (long long)width * ch }, { "ox", ch } };
+    return gen_sum_text(buf, size, 0, t, 2);
+}
+
+static const char *tap(char *buf, size_t size, int width, int ch)
+{
+    const gen_term t[] = { { "(y0 + ky)", (long long)width * ch }, { "(x0 + kx)", ch } };
+    return gen_sum_text(buf, size, 0, t, 2);
+}
+
+static void pool_plan(gen_layout *L, int i)
+{
+    gen_layer_plan *p = &L->plan[i];
+    p->has_backward = p->din >= 0;
+    gen_layout_output(L, i);
+    gen_plan_common_args(L, i, 0, 1, GEN_BOTH);
+    if (p->has_backward)
+        gen_plan_common_args(L, i, 1, 0, GEN_BOTH);
+}
+
+/* Opens the loops over output pixels and the window's valid rows/columns:
+ * y0/x0 first input row/column of the window, ky0..ky1/kx0..kx1 the part
+ * inside the input (padding is never read). */
+static void emit_pool_window(gen_ctx *c, const ir_layer *l)
+{
+    emitter *e = c->e;
+    char y0[48], x0[48];
+    gen_open_for(c, "oy", 0, l->out.h, 1);
+    gen_open_for(c, "ox", 0, l->out.w, 1);
+    emit_line(e, "const int y0 = %s, x0 = %s;", GEN_SUM(y0, -l->pad_top, { "oy", l->sh }),
+              GEN_SUM(x0, -l->pad_left, { "ox", l->sw }));
+    emit_line(e, "const int ky0 = y0 < 0 ? -y0 : 0, kx0 = x0 < 0 ? -x0 : 0;");
+    emit_line(e, "const int ky1 = y0 + %d > %d ? %d - y0 : %d;", l->kh, l->in.h, l->in.h, l->kh);
+    emit_line(e, "const int kx1 = x0 + %d > %d ? %d - x0 : %d;", l->kw, l->in.w, l->in.w, l->kw);
+}
+
+static void pool_forward(gen_ctx *c, int i)
+{
+    char fname[128];
+    emitter *e = c->e;
+    const ir_layer *l = gen_layer(c, i);
+    const gen_layer_plan *p = &c->L->plan[i];
+    const char *R = c->restrict_kw, *M = c->mprefix;
+    int ch = l->in.c;
+    char x[96];
+    gen_fn_name(c, fname, sizeof fname, i, "forward", 0);
+    gen_open_layer_fn(c, i, 0, fname);
+    gen_in_ptr(c, i, "in", NULL);
+    emit_line(e, "float *%s out = w + %s%s;", R, M, gen_buf(c, p->out));
+    emit_line(e, "int ox, oy, ky, kx, ch;");
+    emit_pool_window(c, l);
+    emit_line(e, "float *%s o = out + %s;", R, pixel(x, sizeof x, l->out.w, ch));
+    if (l->pool == IR_POOL_MAX) {
+        gen_open_for(c, "ch", 0, ch, 1);
+        emit_line(e, "o[ch] = -HUGE_VALF;");
+        emit_close(e, "");
+        emit_line(e, "for (ky = ky0; ky < ky1; ky++)");
+        emit_open(e, "    for (kx = kx0; kx < kx1; kx++)");
+        emit_line(e, "const float *%s ip = in + %s;", R, tap(x, sizeof x, l->in.w, ch));
+        gen_open_for(c, "ch", 0, ch, 1);
+        emit_line(e, "o[ch] = ip[ch] > o[ch] || ip[ch] != ip[ch] ? ip[ch] : o[ch];");
+        emit_close(e, "");
+        emit_close(e, "");
+    } else {
+        emit_line(e, "const float scale = 1.0f / (float)((ky1 - ky0) * (kx1 - kx0));");
+        gen_open_for(c, "ch", 0, ch, 1);
+        emit_line(e, "o[ch] = 0.0f;");
+        emit_close(e, "");
+        emit_line(e, "for (ky = ky0; ky < ky1; ky++)");
+        emit_open(e, "    for (kx = kx0; kx < kx1; kx++)");
+        emit_line(e, "const float *%s ip = in + %s;", R, tap(x, sizeof x, l->in.w, ch));
+        gen_open_for(c, "ch", 0, ch, 1);
+        emit_line(e, "o[ch] += ip[ch];");
+        emit_close(e, "");
+        emit_close(e, "");
+        gen_open_for(c, "ch", 0, ch, 1);
+        emit_line(e, "o[ch] *= scale;");
+        emit_close(e, "");
+    }
+    emit_close(e, "");
+    emit_close(e, "");
+    emit_close(e, "");
+}
+
+static void pool_backward(gen_ctx *c, int i)
+{
+    char fname[128];
+    emitter *e = c->e;
+    const ir_layer *l = gen_layer(c, i);
+    const gen_layer_plan *p = &c->L->plan[i];
+    const char *R = c->restrict_kw, *M = c->mprefix;
+    int ch = l->in.c;
+    char x[96];
+    gen_fn_name(c, fname, sizeof fname, i, "backward", 0);
+    gen_open_layer_fn(c, i, 1, fname);
+    if (l->pool == IR_POOL_MAX) {
+        gen_in_ptr(c, i, "in", NULL);
+        emit_line(e, "const float *%s out = w + %s%s;", R, M, gen_buf(c, p->out));
+    }
+    emit_line(e, "const float *%s dout = w + %s%s;", R, M, gen_buf(c, p->dout));
+    emit_line(e, "float *%s din = w + %s%s;", R, M, gen_buf(c, p->din));
+    emit_line(e, "int ox, oy, ky, kx, ch;");
+    emit_line(e, "memset(din, 0, sizeof(float) * %lld);", (long long)l->in.h * l->in.w * ch);
+    emit_pool_window(c, l);
+    if (l->pool == IR_POOL_MAX)
+        emit_line(e, "const float *%s o = out + %s;", R, pixel(x, sizeof x, l->out.w, ch));
+    emit_line(e, "const float *%s d = dout + %s;", R, pixel(x, sizeof x, l->out.w, ch));
+    if (l->pool == IR_POOL_MAX) {
+        /* The gradient goes to the first input equal to the maximum, in
+         * the forward pass's scan order; branch-free over the channels. */
+        emit_line(e, "int taken[%d];", ch);
+        gen_open_for(c, "ch", 0, ch, 1);
+        emit_line(e, "taken[ch] = 0;");
+        emit_close(e, "");
+        emit_line(e, "for (ky = ky0; ky < ky1; ky++)");
+        emit_open(e, "    for (kx = kx0; kx < kx1; kx++)");
+        emit_line(e, "const float *%s ip = in + %s;", R, tap(x, sizeof x, l->in.w, ch));
+        emit_line(e, "float *%s dp = din + %s;", R, tap(x, sizeof x, l->in.w, ch));
+        gen_open_for(c, "ch", 0, ch, 1);
+        emit_line(e, "const int hit = (taken[ch] == 0) & ((ip[ch] == o[ch]) | (o[ch] != o[ch]));");
+        emit_line(e, "dp[ch] += hit ? d[ch] : 0.0f;");
+        emit_line(e, "taken[ch] |= hit;");
+        emit_close(e, "");
+        emit_close(e, "");
+    } else {
+        emit_line(e, "const float scale = 1.0f / (float)((ky1 - ky0) * (kx1 - kx0));");
+        emit_line(e, "for (ky = ky0; ky < ky1; ky++)");
+        emit_open(e, "    for (kx = kx0; kx < kx1; kx++)");
+        emit_line(e, "float *%s ip = din + %s;", R, tap(x, sizeof x, l->in.w, ch));
+        gen_open_for(c, "ch", 0, ch, 1);
+        emit_line(e, "ip[ch] += d[ch] * scale;");
+        emit_close(e, "");
+        emit_close(e, "");
+    }
+    emit_close(e, "");
+    emit_close(e, "");
+    emit_close(e, "");
+}
+
+const gen_layer_emitter gen_pool_emitter = {
+    .plan = pool_plan,
+    .forward = pool_forward,
+    .backward = pool_backward,
+};
