@@ -59,6 +59,15 @@ ok has "^-:2:10: error: kernel 9x9 does not fit input 4x4" "$tmp/err"
 total=$((total + 1))
 echo 'input 8x8x1; flatten; dense 300 softmax' | "$convc" check - 2>"$tmp/err" && { echo "FAIL check - accepted 300 classes"; failed=$((failed + 1)); }
 ok has "^-:1:29: error: the output layer has 300 units, over the limit of 256 classes" "$tmp/err"
+# what `check` accepts, `gen` generates: a model whose Winograd scratch would
+# pass the work limit gets the direct kernels in the buffers sema bounded
+printf 'input 512x512x256\n' > "$tmp/huge.spec"
+for i in 1 2 3 4 5 6 7; do echo 'conv 256 k=3 same' >> "$tmp/huge.spec"; done
+printf 'pool 64\nflatten\ndense 10 softmax\n' >> "$tmp/huge.spec"
+expect 0 "check at the work bound" "$convc" check "$tmp/huge.spec"
+expect 0 "gen at the work bound" "$convc" gen "$tmp/huge.spec" -o "$tmp/huge"
+total=$((total + 1))
+grep -q wino "$tmp/huge/model.c" && { echo "FAIL gen at the work bound: Winograd kernels"; failed=$((failed + 1)); }
 
 # git-style: convc X runs convc-X from convc's own directory
 mkdir "$tmp/bin"

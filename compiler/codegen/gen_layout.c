@@ -114,6 +114,7 @@ int gen_layout_build_with(gen_layout *L, const ir_model *m, int training, unsign
     L->training = training;
     L->const_kernels = (options & GEN_CONST_KERNELS) != 0;
     L->direct = (options & GEN_DIRECT) != 0;
+    L->lean = (options & GEN_LEAN) != 0;
     L->tensors = calloc((size_t)m->n_layers * 2 + 1, sizeof *L->tensors);
     L->buffers = calloc((size_t)m->n_layers * 16 + 1, sizeof *L->buffers);
     L->plan = calloc((size_t)m->n_layers + 1, sizeof *L->plan);
@@ -141,6 +142,13 @@ int gen_layout_build_with(gen_layout *L, const ir_model *m, int training, unsign
             p->logits = gen_layout_shaped(L, p->name, "logits", l->out);
     }
     L->final_softmax = m->n_layers > 0 && m->layers[m->n_layers - 1].act == IR_SOFTMAX;
+    /* Winograd scratch and the transposed-conv input gradient buy speed with
+     * memory; a model too big for them runs the direct kernels in the
+     * buffers the semantic pass has bounded, so a checked model always fits. */
+    if (!L->lean && L->work_per_sample + L->work_shared > IR_MAX_WORK) {
+        gen_layout_free(L);
+        return gen_layout_build_with(L, m, training, options | GEN_DIRECT | GEN_LEAN);
+    }
     return 0;
 }
 

@@ -113,6 +113,8 @@ typedef struct {
     int final_softmax;          /* the last layer is dense ... softmax */
     int const_kernels;          /* GEN_CONST_KERNELS: no wu buffers */
     int direct;                 /* GEN_DIRECT: no Winograd convolutions */
+    int lean;                   /* GEN_LEAN: no buffers beyond the semantic
+                                   pass's work bound */
 } gen_layout;
 
 /* 0 on success; -1 out of memory (message printed to stderr). */
@@ -120,8 +122,11 @@ int gen_layout_build(gen_layout *L, const ir_model *m, int training);
 /* The same with options: */
 enum {
     GEN_DIRECT = 1,             /* no Winograd convolutions */
-    GEN_CONST_KERNELS = 2       /* inference with fixed weights: transformed
+    GEN_CONST_KERNELS = 2,      /* inference with fixed weights: transformed
                                    kernels are constants, not work */
+    GEN_LEAN = 4                /* only the buffers the front end's IR_MAX_WORK
+                                   bound counts: chosen by itself when the
+                                   faster kernels' buffers would pass it */
 };
 int gen_layout_build_with(gen_layout *L, const ir_model *m, int training, unsigned options);
 void gen_layout_free(gen_layout *L);

@@ -98,7 +98,7 @@ static void conv_plan(gen_layout *L, int i)
     p->has_backward = 1;
     p->vec = l->filters % 8 == 0;
     p->wino = !L->direct && plan_winograd(p, l);
-    p->vec_dx = L->training && p->din >= 0 && p->vec && !p->wino && l->in.c % 8 == 0 &&
+    p->vec_dx = L->training && !L->lean && p->din >= 0 && p->vec && !p->wino && l->in.c % 8 == 0 &&
                 l->sh == 1 && l->sw == 1;
     /* Winograd tiles read whole alpha x alpha blocks: the padded input
      * grows to a whole number of tiles and always exists. */
