@@ -1,4 +1,4 @@
-/* emit.c - indented C text into a growable buffer. */
+/* emit.c - indented C text into the one growable buffer (base/buf.h). */
 #include "codegen/emit.h"
 
 #include <math.h>
@@ -14,39 +14,21 @@ void emit_init(emitter *e)
 
 void emit_free(emitter *e)
 {
-    free(e->text);
+    buf_free(&e->out);
     memset(e, 0, sizeof *e);
+}
+
+char *emit_take(emitter *e)
+{
+    char *text = buf_take(&e->out, NULL);
+    memset(e, 0, sizeof *e);
+    return text;
 }
 
 static void append_v(emitter *e, const char *fmt, va_list ap) EMIT_PRINTF(2, 0);
 static void append_v(emitter *e, const char *fmt, va_list ap)
 {
-    va_list ap2;
-    int n;
-    if (e->failed)
-        return;
-    va_copy(ap2, ap);
-    n = vsnprintf(NULL, 0, fmt, ap2);
-    va_end(ap2);
-    if (n < 0) {
-        e->failed = 1;
-        return;
-    }
-    if (e->len + (size_t)n + 1 > e->cap) {
-        size_t cap = e->cap ? e->cap : 4096;
-        char *t;
-        while (cap < e->len + (size_t)n + 1)
-            cap *= 2;
-        t = realloc(e->text, cap);
-        if (!t) {
-            e->failed = 1;
-            return;
-        }
-        e->text = t;
-        e->cap = cap;
-    }
-    vsnprintf(e->text + e->len, (size_t)n + 1, fmt, ap);
-    e->len += (size_t)n;
+    buf_vprintf(&e->out, fmt, ap);
 }
 
 static void append(emitter *e, const char *fmt, ...) EMIT_PRINTF(2, 3);

@@ -4,16 +4,17 @@
 #define CONVC_EMIT_H
 
 #include <stddef.h>
+#include "base/buf.h"
 
 typedef struct {
-    char *text;         /* NUL-terminated output so far */
-    size_t len, cap;
+    cv_buf out;         /* the text so far; out.oom: every later call is ignored */
     int depth;          /* current indentation level (4 spaces each) */
-    int failed;         /* out of memory: every later call is ignored */
 } emitter;
 
 void emit_init(emitter *e);
 void emit_free(emitter *e);
+/* The text (caller frees), or NULL when memory ran out; e is empty after. */
+char *emit_take(emitter *e);
 
 #if defined(__GNUC__)
 #define EMIT_PRINTF(a, b) __attribute__((format(printf, a, b)))

@@ -149,9 +149,10 @@ static void pp_line(gen_ctx *c, const char *line, int vector_open)
 {
     static const char endif[] = "#endif\n";
     emitter *e = c->e;
-    if (vector_open && !e->failed && c->pp_vector_end == e->len && e->len >= sizeof endif - 1) {
-        e->len -= sizeof endif - 1;
-        e->text[e->len] = '\0';
+    cv_buf *out = &e->out;
+    if (vector_open && !out->oom && c->pp_vector_end == out->len && out->len >= sizeof endif - 1) {
+        out->len -= sizeof endif - 1;      /* reopen the block just closed */
+        out->data[out->len] = '\0';
     } else {
         emit_raw(e, "%s\n", line);
     }
@@ -165,7 +166,7 @@ static void pp_line(gen_ctx *c, const char *line, int vector_open)
     } else if (strncmp(line, "#endif", 6) == 0 && c->pp_depth > 0) {
         c->pp_depth--;
         if (c->pp_vector & 1u << c->pp_depth)
-            c->pp_vector_end = e->len;
+            c->pp_vector_end = out->len;
     }
 }
 

@@ -182,6 +182,7 @@ char *gen_export_source(const ir_model *m, const char *weights, FILE *diag)
     emitter e;
     gen_ctx c;
     float *params;
+    char *text;
     char up[IR_MAX_NAME + 2], pfx[IR_MAX_NAME + 4], mpfx[IR_MAX_NAME + 4], rkw[IR_MAX_NAME + 16];
     char vmacro[IR_MAX_NAME + 16], no_vmacro[IR_MAX_NAME + 16];
     size_t i;
@@ -245,10 +246,8 @@ char *gen_export_source(const ir_model *m, const char *weights, FILE *diag)
     emit_line(&e, "#endif /* %s_IMPLEMENTATION */", up);
     free(params);
     gen_layout_free(&L);
-    if (e.failed) {
+    text = emit_take(&e);
+    if (!text)
         fprintf(diag, "convc: out of memory\n");
-        emit_free(&e);
-        return NULL;
-    }
-    return e.text;
+    return text;
 }

@@ -144,11 +144,7 @@ static char *emit_header(const ir_model *m, const gen_layout *L)
     emit_line(&e, "extern const convc_model %s_model;", m->name);
     emit_blank(&e);
     emit_line(&e, "#endif");
-    if (e.failed) {
-        emit_free(&e);
-        return NULL;
-    }
-    return e.text;
+    return emit_take(&e);
 }
 
 static void emit_descriptor(emitter *e, const ir_model *m, const gen_layout *L)
@@ -236,11 +232,7 @@ static char *emit_source(const ir_model *m, const gen_layout *L)
     gen_emit_layers(&c);
     gen_emit_drivers(&c);
     emit_descriptor(&e, m, L);
-    if (e.failed) {
-        emit_free(&e);
-        return NULL;
-    }
-    return e.text;
+    return emit_take(&e);
 }
 
 static char *emit_main(const ir_model *m)
@@ -255,11 +247,7 @@ static char *emit_main(const ir_model *m)
     emit_line(&e, "{");
     emit_line(&e, "    return convc_trainer_main(&%s_model, argc, argv);", m->name);
     emit_line(&e, "}");
-    if (e.failed) {
-        emit_free(&e);
-        return NULL;
-    }
-    return e.text;
+    return emit_take(&e);
 }
 
 int gen_model_sources(const ir_model *m, int trainer_main, gen_sources *out, FILE *diag)

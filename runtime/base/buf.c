@@ -44,22 +44,28 @@ void buf_add_str(cv_buf *b, const char *s)
     buf_add(b, s, strlen(s));
 }
 
-void buf_printf(cv_buf *b, const char *fmt, ...)
+void buf_vprintf(cv_buf *b, const char *fmt, va_list ap)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
+    va_list again;
+    va_copy(again, ap);
+    int n = vsnprintf(NULL, 0, fmt, again);
+    va_end(again);
     if (n < 0) {
         b->oom = 1;
         return;
     }
     if (reserve(b, (size_t)n) < 0)
         return;
-    va_start(ap, fmt);
     vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
     b->len += (size_t)n;
+}
+
+void buf_printf(cv_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    buf_vprintf(b, fmt, ap);
+    va_end(ap);
 }
 
 char *buf_take(cv_buf *b, size_t *len)

@@ -4,6 +4,7 @@
 #ifndef CONVC_BUF_H
 #define CONVC_BUF_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 typedef struct {
@@ -15,6 +16,7 @@ typedef struct {
 void buf_add(cv_buf *b, const void *bytes, size_t n);
 void buf_add_str(cv_buf *b, const char *s);
 void buf_printf(cv_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void buf_vprintf(cv_buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* The contents (caller frees; "" when empty), or NULL when out of memory;
  * either way b is empty afterwards. */
 char *buf_take(cv_buf *b, size_t *len);

@@ -1,12 +1,12 @@
 /* conv.c - the convolution layer's emitter: its plan (direct plain loops,
  * vector kernels or Winograd; padded extents; buffers), the forward and
  * backward functions with the plain loops, and the wiring of the vector
- * kernels (conv_vec.c) and the Winograd kernels (gen_winograd.c) behind
+ * kernels (conv_vec.c) and the Winograd kernels (conv_winograd.c) behind
  * `#ifdef CONVC_VECTOR`.  Padding is done once per sample by copying the
  * input into a zero border, so no inner loop tests bounds. */
 #include "codegen/conv_pad.h"
 #include "codegen/conv_vec.h"
-#include "codegen/gen_parts.h"
+#include "codegen/conv_winograd.h"
 #include "codegen/layer_emitter.h"
 #include "codegen/winograd.h"
 

@@ -1,8 +1,8 @@
-/* gen_parts.h - the Winograd convolution kernels (gen_winograd.c), for the
+/* conv_winograd.h - the Winograd convolution kernels (conv_winograd.c), for the
  * conv emitter, and what they use: the context, the register tiles of the
  * vector kernels and the zero border. */
-#ifndef CONVC_GEN_PARTS_H
-#define CONVC_GEN_PARTS_H
+#ifndef CONVC_CONV_WINOGRAD_H
+#define CONVC_CONV_WINOGRAD_H
 
 #include "codegen/conv_pad.h"
 #include "codegen/conv_vec.h"

@@ -1,4 +1,4 @@
-/* gen_winograd.c - stride-1 convolutions as Winograd F(m x m', KH x KW)
+/* conv_winograd.c - stride-1 convolutions as Winograd F(m x m', KH x KW)
  * in GNU C vectors (behind CONVC_VECTOR, next to the direct kernels).
  *
  * With U = G g G^T per (Cin, Cout) pair (once per call), per sample:
@@ -19,7 +19,7 @@
  * Each function states its sizes as named constants and the matrices of
  * winograd.c as constant tables, and runs one loop nest per transform
  * whose text is the same for every tile size. */
-#include "codegen/gen_parts.h"
+#include "codegen/conv_winograd.h"
 #include "codegen/winograd.h"
 
 #include <stdio.h>
