@@ -478,6 +478,29 @@ START_TEST(test_case_direct)
 }
 END_TEST
 
+/* The generator itself on every case and random stack, every way it can
+ * plan them: no compile, so the sanitizer build can afford all of them. */
+START_TEST(test_generates_every_case)
+{
+    static const unsigned options[] = { 0, GEN_DIRECT };
+    int i;
+    unsigned k;
+    for (i = 0; i < N_CASES + N_RANDOM; i++) {
+        test_model t;
+        if (i < N_CASES)
+            build_case(&t, i);
+        else
+            build_random(&t, (unsigned)(i - N_CASES));
+        for (k = 0; k < sizeof options / sizeof options[0]; k++) {
+            gen_sources src;
+            ck_assert_int_eq(gen_model_sources_with(&t.m, 1, options[k], &src, stderr), 0);
+            ck_assert_ptr_nonnull(strstr(src.model_c, "_model ="));
+            gen_sources_free(&src);
+        }
+    }
+}
+END_TEST
+
 START_TEST(test_rejects_softmax_inside)
 {
     test_model t;
@@ -674,14 +697,19 @@ static Suite *codegen_suite(void)
     tcase_add_test(core, test_every_kind_has_an_emitter);
     tcase_add_test(core, test_winograd_only_when_small);
     tcase_add_loop_test(core, test_reads_like_hand_written, 0, N_CASES);
-    tcase_add_loop_test(models, test_case_vector, 0, N_CASES);
-    tcase_add_loop_test(models, test_case_direct, N_CASES - 2, N_CASES);
-    /* CODEGEN_REDUCED (tests/run.sh sets it for the sanitizer build) keeps
-     * what runs another path of the generator, above.  The variants below
-     * compile the same generated code with other flags, or more shapes, to
-     * check the numerics: the normal build does so in full, and under the
-     * sanitizers they took minutes without reaching more of convc. */
-    if (!getenv("CODEGEN_REDUCED")) {
+    tcase_add_test(core, test_generates_every_case);
+    /* CODEGEN_REDUCED (tests/run.sh sets it for the sanitizer build): the
+     * generator runs on every case above, without compiling; one compiled
+     * case of each kind of kernel keeps the path through the built model.
+     * The compiled variants check the numerics of the generated code, which
+     * the normal build does in full; under the sanitizers they took minutes
+     * without reaching more of convc. */
+    if (getenv("CODEGEN_REDUCED")) {
+        tcase_add_loop_test(models, test_case_vector, N_CASES - 2, N_CASES - 1);
+        tcase_add_loop_test(models, test_case_direct, N_CASES - 1, N_CASES);
+    } else {
+        tcase_add_loop_test(models, test_case_vector, 0, N_CASES);
+        tcase_add_loop_test(models, test_case_direct, N_CASES - 2, N_CASES);
         tcase_add_loop_test(models, test_case_plain, 0, N_CASES);
         tcase_add_loop_test(models, test_random_convs, 0, N_RANDOM);
         if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
