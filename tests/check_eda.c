@@ -10,7 +10,7 @@
 #include "data/dataset.h"
 #include "pictures/eda.h"
 #include "pictures/plot.h"
-#include "pictures/png.h"
+#include "base/png.h"
 
 #include "tmp_dir.h"
 

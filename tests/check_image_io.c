@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "data/image_io.h"
-#include "pictures/png.h"
+#include "base/png.h"
 
 #include "tmp_dir.h"
 

@@ -10,7 +10,7 @@
 
 #include "pictures/canvas.h"
 #include "pictures/plot.h"
-#include "pictures/png.h"
+#include "base/png.h"
 
 #include "tmp_dir.h"
 

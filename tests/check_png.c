@@ -8,7 +8,7 @@
 #include <unistd.h>
 #include <libpng16/png.h>   /* libpng itself; "png.h" below is ours */
 
-#include "pictures/png.h"
+#include "base/png.h"
 
 #include "tmp_dir.h"
 

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "pictures/plot.h"
-#include "pictures/png.h"
+#include "base/png.h"
 #include "pictures/viz.h"
 
 /* ---- a tiny model: 6x6x1 -> conv 3 k=3 same relu -> pool 2 ->

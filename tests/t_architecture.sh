@@ -11,7 +11,7 @@ allowed() {
     compiler/experiment) echo "experiment front base" ;;
     compiler/cli)        echo "cli front codegen output experiment base" ;;
     runtime/base)        echo "base" ;;
-    runtime/data)        echo "base data pictures" ;;
+    runtime/data)        echo "base data" ;;
     runtime/pictures)    echo "base data pictures" ;;
     runtime/train)       echo "base data pictures train" ;;
     runtime/report)      echo "base pictures train report" ;;

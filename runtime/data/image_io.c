@@ -5,7 +5,7 @@
 #include <string.h>
 #include "base/files.h"
 #include "data/image_io.h"
-#include "pictures/png.h"
+#include "base/png.h"
 
 /* An input image larger than this is certainly not meant for a classifier. */
 #define IMAGE_MAX_FILE_BYTES ((size_t)64 << 20)

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "pictures/canvas.h"
-#include "pictures/png.h"
+#include "base/png.h"
 
 /* Grey-scale antialiasing, no sub-pixel colour fringes, fixed hinting:
  * nothing that depends on a desktop's settings. */

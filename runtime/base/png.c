@@ -6,7 +6,7 @@
 #include <string.h>
 #include <libpng16/png.h>   /* not <png.h>: runtime/png.h shadows it */
 #include "base/files.h"
-#include "pictures/png.h"
+#include "base/png.h"
 
 /* A PNG file larger than this is not a picture we want to read. */
 #define PNG_MAX_FILE_BYTES ((size_t)256 << 20)
