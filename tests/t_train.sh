@@ -32,7 +32,7 @@ expect 2 "--lr" -- $T --lr nan
 expect 2 "--lr" -- $T --lr -0.1
 expect 2 "--threads" -- $T --threads 0
 expect 2 "--val-split" -- $T --val-split 1
-expect 2 "--optimizer" -- $T --optimizer adagrad
+expect 2 "^$T train: --optimizer: 'adagrad' is not one of sgd, momentum, nesterov or adam\$" -- $T --optimizer adagrad
 expect 2 "--seed" -- $T --seed -3
 expect 2 "--seed" -- $T --seed " -1"        # strtoull would read a huge seed
 expect 2 "--epochs" -- $T --epochs " 5"

@@ -337,9 +337,11 @@ static void train_pair(reader *r, const char *key, yaml_node_t *v, void *ctx)
         if (cv_optimizer_of(x->optimizer) < 0) {
             const char *guess = closest_word(x->optimizer, cv_optimizer_names,
                                              CV_N_OPTIMIZERS);
-            error_at(r, v, "unknown optimizer '%s'%s%s%s; expected adam, sgd, momentum or "
-                     "nesterov", x->optimizer, guess ? " (did you mean '" : "",
-                     guess ? guess : "", guess ? "'?)" : "");
+            char names[64];
+            cv_optimizer_list(names, sizeof names);
+            error_at(r, v, "unknown optimizer '%s'%s%s%s; expected %s", x->optimizer,
+                     guess ? " (did you mean '" : "", guess ? guess : "", guess ? "'?)" : "",
+                     names);
         }
     } else if (strcmp(key, "lr") == 0) {
         read_double(r, v, "train.lr", 0, 0, 10, &x->lr);

@@ -1,4 +1,5 @@
 /* optimizers.c - the table of optimizer names. */
+#include <stdio.h>
 #include <string.h>
 #include "base/optimizers.h"
 
@@ -11,4 +12,19 @@ int cv_optimizer_of(const char *name)
         if (strcmp(name, cv_optimizer_names[k]) == 0)
             return k;
     return -1;
+}
+
+void cv_optimizer_list(char *buf, size_t size)
+{
+    size_t used = 0;
+    if (size == 0)
+        return;
+    buf[0] = '\0';
+    for (int k = 0; k < CV_N_OPTIMIZERS && used < size; k++) {
+        const char *sep = k == 0 ? "" : k == CV_N_OPTIMIZERS - 1 ? " or " : ", ";
+        int n = snprintf(buf + used, size - used, "%s%s", sep, cv_optimizer_names[k]);
+        if (n < 0)
+            return;
+        used += (size_t)n;
+    }
 }

@@ -3,6 +3,8 @@
 #ifndef CONVC_OPTIMIZERS_H
 #define CONVC_OPTIMIZERS_H
 
+#include <stddef.h>
+
 /* ORDER: the index is the optimizer's number in checkpoints
  * (docs/checkpoint-format.md) and enum cv_optim_kind. */
 #define CV_OPTIMIZER_LIST(X) X(SGD, "sgd") X(MOMENTUM, "momentum") \
@@ -14,5 +16,7 @@ extern const char *const cv_optimizer_names[CV_N_OPTIMIZERS];
 
 /* The index of `name` in cv_optimizer_names, or -1. */
 int cv_optimizer_of(const char *name);
+/* "sgd, momentum, nesterov or adam", for messages; truncated to `size`. */
+void cv_optimizer_list(char *buf, size_t size);
 
 #endif

@@ -19,6 +19,7 @@
 #include "base/json.h"
 #include "base/threads.h"
 #include "base/fpmode.h"
+#include "base/optimizers.h"
 #include "train/settings.h"
 #include "train/train.h"
 #include "train/trainer.h"
@@ -369,9 +370,11 @@ static int cmd_train(const convc_model *m, args *a)
                 g.momentum = 1;
             } else if (!strcmp(f, "--optimizer")) {
                 int k = optim_parse_kind(val);
-                if (k < 0)
-                    return usage_error(a, "--optimizer: '%s' is not one of adam, sgd, "
-                                       "momentum, nesterov", val);
+                if (k < 0) {
+                    char names[64];
+                    cv_optimizer_list(names, sizeof names);
+                    return usage_error(a, "--optimizer: '%s' is not one of %s", val, names);
+                }
                 cfg.optim.kind = k;
                 g.optimizer = 1;
             } else if (!strcmp(f, "--seed")) {
