@@ -3,7 +3,8 @@
 settings fields (docs/checkpoint-format.md) set to VALUE, then makes the
 length field and the CRC right again, so that a reader gets past the CRC
 to the field's own check.  FIELD may also be param[i] (a float32).
-Used by tests/t_train.sh and tests/t_resume.sh."""
+Used by tests/t_train.sh and tests/t_resume.sh; tests/xcheck/xcheck.py
+reads checkpoints with its field table."""
 import struct
 import sys
 import zlib
@@ -61,4 +62,5 @@ def main():
     open(sys.argv[2], "wb").write(b)
 
 
-main()
+if __name__ == "__main__":
+    main()

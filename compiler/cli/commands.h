@@ -9,6 +9,7 @@ int cmd_summary(int argc, char **argv);  /* compiler/cmd_summary.c */
 int cmd_gen(int argc, char **argv);      /* compiler/cmd_gen.c     */
 int cmd_export(int argc, char **argv);   /* compiler/cmd_export.c  */
 int cmd_run(int argc, char **argv);      /* compiler/cmd_run.c     */
+int cmd_ir(int argc, char **argv);       /* compiler/cmd_ir.c      */
 
 /* The options of a command that takes FILE... (check, summary): -h/--help
  * prints usage; "--" ends the options; "-" is a file (standard input).

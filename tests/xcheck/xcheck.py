@@ -1,0 +1,627 @@
+#!/usr/bin/python3
+"""xcheck.py - cross-checks convc's generated code against PyTorch (float64).
+
+    xcheck.py check [options] SPEC...
+        For each spec and each build (plain loops, vector kernels): random
+        parameters, a small batch of random images and labels; convc's
+        forward and backward pass (tests/xcheck/xcheck_dump.c linked with the
+        generated model.c) against the same network in PyTorch.  Compared:
+        the probabilities, every layer's output, the summed loss and every
+        gradient tensor.
+
+    xcheck.py step --optimizer NAME --steps N [options] SPEC
+        The real trainer (convc gen --trainer-main) trains N batches from a
+        checkpoint's weights on a small random IDX data set; PyTorch takes
+        the same N optimizer steps from the same weights on the same batches.
+        Compared: the change of every parameter tensor and the optimizer's
+        state arrays, as the trainer's checkpoint holds them.
+
+The network is built from `convc ir SPEC`, the compiler's canonical text
+(every default spelled out), with Keras semantics: HWC tensors, TensorFlow
+'same' padding (the odd row/column at the bottom/right), pooling windows that
+exclude the padding, HWC flatten order, kernels (KH, KW, Cin, Cout) and
+dense weights (in, out).  Parameters are mapped by the tensor table of the
+generated model (xcheck_dump table), never by guessing.  Dropout runs in
+inference mode (the identity) in `check`; `step` refuses a spec with dropout,
+whose training masks PyTorch cannot draw.
+
+Relative error of a tensor: max|convc - torch| / max(max|torch|, 1e-12).
+Exit status: 0 every error within --tol, 1 a tolerance exceeded or a failed
+build or run, 2 usage.
+"""
+
+import argparse
+import math
+import os
+import struct
+import subprocess
+import sys
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import ckpt_patch  # noqa: E402  (the checkpoint's field table)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TINY = 1e-12
+
+
+class XcheckError(Exception):
+    pass
+
+
+def rel_err(a, b):
+    a = np.asarray(a, dtype=np.float64).ravel()
+    b = np.asarray(b, dtype=np.float64).ravel()
+    if a.shape != b.shape:
+        raise XcheckError("shapes differ: %s and %s" % (a.shape, b.shape))
+    if a.size == 0:
+        return 0.0
+    if not np.all(np.isfinite(a)):
+        return math.inf
+    return float(np.max(np.abs(a - b)) / max(float(np.max(np.abs(b))), TINY))
+
+
+# ---- the canonical text ---------------------------------------------------
+
+def dims(text):
+    return tuple(int(d) for d in text.split("x"))
+
+
+class Layer:
+    """One line of `convc ir`: 'conv 32 k=3x3 ... relu -> 28x28x32'."""
+
+    def __init__(self, line, ordinal):
+        stmt, _, shape = line.partition(" -> ")
+        words = stmt.split()
+        self.text = stmt
+        self.kind = words[0]
+        self.words = [w for w in words[1:] if "=" not in w]
+        self.opts = dict(w.split("=", 1) for w in words[1:] if "=" in w)
+        self.out = dims(shape)
+        self.ordinal = ordinal
+
+    def tensor(self, suffix):
+        return "%s%d.%s" % (self.kind, self.ordinal, suffix)
+
+
+def read_ir(convc, spec):
+    """(model name, input (h, w, c), [Layer]) from `convc ir SPEC`."""
+    r = subprocess.run([convc, "ir", spec], capture_output=True, text=True)
+    if r.returncode != 0:
+        raise XcheckError("convc ir %s failed:\n%s" % (spec, r.stderr))
+    lines = r.stdout.splitlines()
+    name = lines[0].split()[1]
+    shape = dims(lines[1].split()[1])
+    ordinals, layers = {}, []
+    for line in lines[2:]:
+        kind = line.split()[0]
+        ordinals[kind] = ordinals.get(kind, 0) + 1
+        layers.append(Layer(line, ordinals[kind]))
+    return name, shape, layers
+
+
+# ---- one PyTorch function per layer kind ------------------------------------
+# Each takes (layer, x, param) with x of shape (n, h, w, c) and returns the
+# layer's value before its activation and the activation's name (None when
+# the kind has none).  param(suffix, shape) is the parameter tensor named
+# <kind><ordinal>.<suffix> in the model's tensor table, in Keras' shape.
+
+def tf_padding(size, k, s, mode):
+    """TensorFlow's padding of one axis: (before, after)."""
+    if mode == "valid":
+        return 0, 0
+    out = -(-size // s)
+    total = max((out - 1) * s + k - size, 0)
+    return total // 2, total - total // 2
+
+
+def window_pads(layer, x, kh, kw, sh, sw):
+    """The padding (top, left, bottom, right), as TensorFlow resolves
+    'same' and 'valid', checked against the compiler's pad=."""
+    mode = "same" if "same" in layer.words else "valid"
+    top, bottom = tf_padding(x.shape[1], kh, sh, mode)
+    left, right = tf_padding(x.shape[2], kw, sw, mode)
+    pads = (top, left, bottom, right)
+    if "pad" in layer.opts and pads != tuple(int(p) for p in layer.opts["pad"].split(",")):
+        raise XcheckError("'%s': TensorFlow pads %s" % (layer.text, ",".join(map(str, pads))))
+    return pads
+
+
+def nchw(x):
+    return x.permute(0, 3, 1, 2)
+
+
+def nhwc(x):
+    return x.permute(0, 2, 3, 1)
+
+
+def conv(layer, x, param):
+    kh, kw = dims(layer.opts["k"])
+    sh, sw = dims(layer.opts["stride"])
+    top, left, bottom, right = window_pads(layer, x, kh, kw, sh, sw)
+    filters = int(layer.words[0])
+    kernel = param("kernel", (kh, kw, x.shape[3], filters))
+    bias = param("bias", (filters,))
+    y = F.conv2d(F.pad(nchw(x), (left, right, top, bottom)), kernel.permute(3, 2, 0, 1), bias,
+                 stride=(sh, sw))
+    return nhwc(y), layer.words[-1]
+
+
+def pool(layer, x, param):
+    op = layer.words[0]
+    kh, kw = dims(layer.words[1])
+    sh, sw = dims(layer.opts["stride"])
+    top, left, bottom, right = window_pads(layer, x, kh, kw, sh, sw)
+    pad = (left, right, top, bottom)
+    if op == "max":
+        y = F.max_pool2d(F.pad(nchw(x), pad, value=-math.inf), (kh, kw), (sh, sw))
+    elif op == "avg":
+        # The mean over the window's positions inside the image.
+        total = F.avg_pool2d(F.pad(nchw(x), pad), (kh, kw), (sh, sw), divisor_override=1)
+        ones = torch.ones((1, 1) + tuple(x.shape[1:3]), dtype=x.dtype)
+        count = F.avg_pool2d(F.pad(ones, pad), (kh, kw), (sh, sw), divisor_override=1)
+        y = total / count
+    else:
+        raise XcheckError("'%s': no PyTorch mapping for pool '%s'" % (layer.text, op))
+    return nhwc(y), None
+
+
+def flatten(layer, x, param):
+    return x.reshape(x.shape[0], 1, 1, -1), None
+
+
+def dense(layer, x, param):
+    units = int(layer.words[0])
+    flat = x.reshape(x.shape[0], -1)
+    kernel = param("kernel", (flat.shape[1], units))
+    bias = param("bias", (units,))
+    return (flat @ kernel + bias).reshape(x.shape[0], 1, 1, units), layer.words[-1]
+
+
+def dropout(layer, x, param):
+    return x, None              # inference mode
+
+
+LAYERS = {"conv": conv, "pool": pool, "flatten": flatten, "dense": dense, "dropout": dropout}
+
+# softmax is the head's: the loss reads the logits (xcheck forward()).
+ACTIVATIONS = {
+    "linear": lambda z: z,
+    "relu": torch.relu,
+    "tanh": torch.tanh,
+    "sigmoid": torch.sigmoid,
+    "softmax": lambda z: torch.softmax(z, dim=3),
+}
+
+
+def forward(layers, table, params, x, labels):
+    """PyTorch's forward pass: (probabilities, [layer outputs], summed loss).
+    params maps tensor names to leaf tensors (Keras shapes)."""
+    used = set()
+
+    def param_of(layer):
+        def param(suffix, shape):
+            name = layer.tensor(suffix)
+            if name not in params:
+                raise XcheckError("'%s': the model has no tensor %s" % (layer.text, name))
+            if tuple(params[name].shape) != tuple(shape):
+                raise XcheckError("'%s': tensor %s has shape %s, PyTorch expects %s"
+                                  % (layer.text, name, tuple(params[name].shape), tuple(shape)))
+            used.add(name)
+            return params[name]
+        return param
+
+    outs, scores = [], None
+    for layer in layers:
+        if layer.kind not in LAYERS:
+            raise XcheckError("'%s': no PyTorch mapping for the layer kind '%s' (add one to "
+                              "LAYERS in %s)" % (layer.text, layer.kind, __file__))
+        z, act = LAYERS[layer.kind](layer, x, param_of(layer))
+        if act is not None and act not in ACTIVATIONS:
+            raise XcheckError("'%s': no PyTorch mapping for the activation '%s'"
+                              % (layer.text, act))
+        x = ACTIVATIONS[act](z) if act else z
+        scores = z if act == "softmax" else x
+        if tuple(x.shape[1:]) != layer.out:
+            raise XcheckError("'%s': PyTorch's output is %s, convc's %s"
+                              % (layer.text, tuple(x.shape[1:]), layer.out))
+        outs.append(x)
+    unused = set(params) - used
+    if unused:
+        raise XcheckError("tensors no PyTorch layer uses: %s" % ", ".join(sorted(unused)))
+    scores = scores.reshape(scores.shape[0], -1)
+    # The summed categorical cross-entropy of the scores, as convc's head.
+    loss = F.cross_entropy(scores, labels, reduction="sum")
+    return x.reshape(x.shape[0], -1), outs, loss
+
+
+# ---- the generated model's tensor table ----------------------------------
+
+class Table:
+    def __init__(self, text):
+        self.tensors, self.layers = [], []
+        for line in text.splitlines():
+            w = line.split()
+            if w[0] == "model":
+                self.name = w[1]
+            elif w[0] == "spec_hash":
+                self.spec_hash = int(w[1], 16)
+            elif w[0] == "input":
+                self.input = tuple(int(v) for v in w[1:])
+            elif w[0] == "classes":
+                self.classes = int(w[1])
+            elif w[0] == "params":
+                self.n_params = int(w[1])
+            elif w[0] == "tensor":
+                self.tensors.append((w[1], int(w[2]), int(w[3]), tuple(int(v) for v in w[4:])))
+            elif w[0] == "layer":
+                self.layers.append((w[1], tuple(int(v) for v in w[2:])))
+
+
+def fnv1a64(text):
+    h = 0xcbf29ce484222325
+    for byte in text.encode():
+        h = ((h ^ byte) * 0x100000001b3) & 0xffffffffffffffff
+    return h
+
+
+# ---- building and running convc's side -------------------------------------
+
+BUILDS = {
+    "plain": ["-DCONVC_NO_VECTOR"],
+    "vector": ["-march=native", "-ffp-contract=fast"],
+}
+
+
+def run(cmd):
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise XcheckError("'%s' failed (status %d):\n%s%s"
+                          % (" ".join(cmd), r.returncode, r.stdout, r.stderr))
+    return r.stdout
+
+
+def model_name(args, spec):
+    return read_ir(args.convc, spec)[0]
+
+
+def build_dump(args, spec, build):
+    """Generates the model and links xcheck_dump with it (once per work
+    directory); returns the program's path."""
+    name = model_name(args, spec)
+    d = os.path.join(args.work, name)
+    exe = os.path.join(d, "dump_" + build)
+    if os.path.exists(exe):
+        return exe
+    os.makedirs(d, exist_ok=True)
+    if not os.path.exists(os.path.join(d, "model.c")):
+        run([args.convc, "gen", spec, "-o", d])
+    run([args.cc, "-std=c11", "-pedantic", "-Wall", "-Wextra", "-Werror", args.opt]
+        + BUILDS[build] + ["-Iruntime", "-I" + d, "-DMODEL=%s_model" % name, "-o", exe,
+                           os.path.join(HERE, "xcheck_dump.c"), os.path.join(d, "model.c"),
+                           "-lm"])
+    return exe
+
+
+def leaf(values, shape):
+    return torch.tensor(np.asarray(values, dtype=np.float64).reshape(shape), requires_grad=True)
+
+
+def check_spec(args, spec, build):
+    """Returns [(what, relative error)] for one spec and build."""
+    name, in_shape, layers = read_ir(args.convc, spec)
+    exe = build_dump(args, spec, build)
+    table = Table(run([exe, "table"]))
+    canonical = run([args.convc, "ir", spec]).split("\n", 1)[1]
+    if fnv1a64(canonical) != table.spec_hash:
+        raise XcheckError("%s: the spec hash of `convc ir` and of the model differ" % spec)
+    if table.input != in_shape or len(table.layers) != len(layers):
+        raise XcheckError("%s: the model's input or layers differ from `convc ir`" % spec)
+
+    rng = np.random.default_rng(args.seed)
+    n = args.batch
+    params = np.zeros(table.n_params, dtype=np.float32)
+    for tname, offset, count, shape in table.tensors:
+        # Scale ~ 1/sqrt(fan in) keeps every layer's values of order one, so
+        # no activation saturates and no relu unit is dead by construction.
+        fan_in = int(np.prod(shape[:-1])) if len(shape) > 1 else 0
+        scale = math.sqrt(3.0 / fan_in) if fan_in else 0.1
+        params[offset:offset + count] = rng.uniform(-scale, scale, count)
+    x = rng.uniform(0.0, 1.0, (n,) + in_shape).astype(np.float32)
+    labels = rng.integers(0, table.classes, n).astype(np.uint8)
+
+    batch_path = os.path.join(args.work, name, "batch_%s.bin" % build)
+    out_path = os.path.join(args.work, name, "out_%s.bin" % build)
+    with open(batch_path, "wb") as f:
+        f.write(struct.pack("<I", n) + params.tobytes() + x.tobytes() + labels.tobytes())
+    run([exe, "run", batch_path, out_path])
+    raw = open(out_path, "rb").read()
+
+    def take(count, dtype):
+        nonlocal raw
+        size = count * np.dtype(dtype).itemsize
+        if len(raw) < size:
+            raise XcheckError("%s: %s is too short" % (spec, out_path))
+        a, raw = np.frombuffer(raw[:size], dtype=dtype), raw[size:]
+        return a
+
+    c_probs = take(n * table.classes, "<f4")
+    c_outs = [take(n * int(np.prod(shape)), "<f4") for _, shape in table.layers]
+    c_loss = take(1, "<f8")[0]
+    c_grads = take(table.n_params, "<f4")
+    if raw:
+        raise XcheckError("%s: %s is too long" % (spec, out_path))
+
+    leaves = {t[0]: leaf(params[t[1]:t[1] + t[2]], t[3]) for t in table.tensors}
+    probs, outs, loss = forward(layers, table, leaves, torch.tensor(x, dtype=torch.float64),
+                                torch.tensor(labels, dtype=torch.int64))
+    loss.backward()
+    results = [("probs", rel_err(c_probs, probs.detach().numpy()))]
+    for layer, c_out, out in zip(layers, c_outs, outs):
+        results.append(("%s%d out" % (layer.kind, layer.ordinal),
+                        rel_err(c_out, out.detach().numpy())))
+    results.append(("loss", rel_err([c_loss], [loss.item()])))
+    for tname, offset, count, _ in table.tensors:
+        g = leaves[tname].grad
+        results.append(("d " + tname, rel_err(c_grads[offset:offset + count],
+                                             np.zeros(count) if g is None else g.numpy())))
+    return results
+
+
+def cmd_check(args):
+    failed = 0
+    worst_all = 0.0
+    print("%-28s %-7s %10s %10s %10s %10s  %s" % ("spec", "build", "probs", "layers", "loss",
+                                                   "grads", "worst"))
+    for spec in args.specs:
+        for build in args.builds.split(","):
+            if build not in BUILDS:
+                raise XcheckError("--builds: no build '%s' (%s)" % (build, ", ".join(BUILDS)))
+            res = check_spec(args, spec, build)
+            cols = [max([e for w, e in res if w == "probs"]),
+                    max([e for w, e in res if w.endswith(" out")]),
+                    max([e for w, e in res if w == "loss"]),
+                    max([e for w, e in res if w.startswith("d ")] or [0.0])]
+            what, worst = max(res, key=lambda r: r[1])
+            ok = worst <= args.tol
+            worst_all = max(worst_all, worst)
+            print("%-28s %-7s %10.2e %10.2e %10.2e %10.2e  %s%s"
+                  % (spec, build, *cols, what, "" if ok else "  FAIL"))
+            if not ok:
+                failed += 1
+                for w, e in res:
+                    if e > args.tol:
+                        print("    %-24s %.3e > %.0e" % (w, e, args.tol))
+    print("xcheck: worst relative error %.2e (tolerance %.0e): %s"
+          % (worst_all, args.tol, "ok" if not failed else "%d FAILED" % failed))
+    return 1 if failed else 0
+
+
+# ---- one optimizer step through the trainer ------------------------------
+
+def read_checkpoint(path):
+    """(tensor table, settings dict, params, [state arrays]) of a checkpoint
+    (docs/checkpoint-format.md)."""
+    b = open(path, "rb").read()
+    at = 24
+    for _ in range(3):                              # model, spec_file, convc_version
+        at += 4 + struct.unpack_from("<I", b, at)[0]
+    n_params = struct.unpack_from("<Q", b, at + 8)[0]
+    at += 16
+    tensors = []
+    n_tensors = struct.unpack_from("<I", b, at)[0]
+    at += 4
+    for _ in range(n_tensors):
+        length = struct.unpack_from("<I", b, at)[0]
+        tname = b[at + 4:at + 4 + length].decode()
+        at += 4 + length
+        rank = struct.unpack_from("<I", b, at)[0]
+        shape = struct.unpack_from("<%dI" % rank, b, at + 4)
+        at += 4 + 4 * rank
+        offset, count = struct.unpack_from("<QQ", b, at)
+        at += 16
+        tensors.append((tname, offset, count, tuple(shape)))
+    assert at == ckpt_patch.fields_offset(b)
+    settings = {}
+    for field, fmt in ckpt_patch.FIELDS:
+        settings[field] = struct.unpack_from(fmt, b, at)[0]
+        at += struct.calcsize(fmt)
+    arrays = []
+    for _ in range(1 + settings["n_state"]):
+        arrays.append(np.frombuffer(b, dtype="<f4", count=n_params, offset=at).astype(np.float64))
+        at += 4 * n_params
+    return tensors, settings, arrays[0], arrays[1:]
+
+
+def adam_hook(opt, s, step):
+    # Keras adds epsilon to sqrt(v) before the bias correction, PyTorch after:
+    # PyTorch's eps / sqrt(1 - beta2^t) is Keras' eps.
+    for group in opt.param_groups:
+        group["eps"] = s["epsilon"] / math.sqrt(1.0 - s["beta2"] ** step)
+
+
+def adam_state(opt, p, s):
+    st = opt.state[p]
+    return [st["exp_avg"], st["exp_avg_sq"]]
+
+
+def velocity(opt, p, s):
+    # Keras' velocity v = mu v - lr g is PyTorch's buffer times -lr.
+    return [-s["lr"] * opt.state[p]["momentum_buffer"]]
+
+
+# Each optimizer: PyTorch's optimizer from the checkpoint's settings, a hook
+# before each step (or None), and its state arrays in the checkpoint's order.
+OPTIMIZERS = {
+    "sgd": (lambda ps, s: torch.optim.SGD(ps, lr=s["lr"]), None, lambda o, p, s: []),
+    "momentum": (lambda ps, s: torch.optim.SGD(ps, lr=s["lr"], momentum=s["momentum"]),
+                 None, velocity),
+    "nesterov": (lambda ps, s: torch.optim.SGD(ps, lr=s["lr"], momentum=s["momentum"],
+                                               nesterov=True), None, velocity),
+    "adam": (lambda ps, s: torch.optim.Adam(ps, lr=s["lr"], betas=(s["beta1"], s["beta2"])),
+             adam_hook, adam_state),
+}
+
+
+def write_idx(path, array):
+    """An IDX file of unsigned bytes (docs/trainer.md)."""
+    with open(path, "wb") as f:
+        f.write(struct.pack(">BBBB", 0, 0, 0x08, array.ndim))
+        f.write(struct.pack(">%dI" % array.ndim, *array.shape))
+        f.write(array.astype(np.uint8).tobytes())
+
+
+def build_trainer(args, spec, name):
+    d = os.path.join(args.work, name + "_trainer")
+    exe = os.path.join(d, "train")
+    if not os.path.exists(exe):
+        os.makedirs(d, exist_ok=True)
+        run([args.convc, "gen", "--trainer-main", spec, "-o", d])
+        run([args.cc, args.opt, "-march=native", "-ffp-contract=fast", "-std=c11", "-Iruntime",
+             "-I" + d, "-o", exe, os.path.join(d, "model.c"), os.path.join(d, "main.c"),
+             args.libconvc] + args.libs.split())
+    return exe, d
+
+
+def cmd_step(args):
+    if args.optimizer not in OPTIMIZERS:
+        raise XcheckError("--optimizer: no PyTorch mapping for '%s' (%s)"
+                          % (args.optimizer, ", ".join(OPTIMIZERS)))
+    spec = args.specs[0]
+    name, in_shape, layers = read_ir(args.convc, spec)
+    if any(layer.kind == "dropout" for layer in layers):
+        raise XcheckError("%s: dropout masks in training are convc's own; "
+                          "step needs a spec without dropout" % spec)
+    exe, d = build_trainer(args, spec, name)
+    classes = layers[-1].out[2]
+    rng = np.random.default_rng(args.seed)
+    n = args.steps * args.batch
+    data = os.path.join(d, "data")
+    os.makedirs(data, exist_ok=True)
+    shape = in_shape if in_shape[2] > 1 else in_shape[:2]
+    images = rng.integers(0, 256, (n,) + shape)
+    labels = rng.integers(0, classes, n)
+    for part in ("train", "t10k"):
+        write_idx(os.path.join(data, part + "-images-idx3-ubyte"), images)
+        write_idx(os.path.join(data, part + "-labels-idx1-ubyte"), labels)
+    common = ["--data", data, "--limit-train", str(n), "--limit-test", str(args.batch),
+              "--batch", str(args.batch), "--no-shuffle", "--threads", "1", "--quiet",
+              "--seed", str(args.seed)]
+    start = os.path.join(d, "start.ckpt")
+    after = os.path.join(d, "after_%s.ckpt" % args.optimizer)
+    # Glorot weights and zero biases, moved by one SGD step: no tensor is 0.
+    run([exe] + common + ["--optimizer", "sgd", "--steps", "1", "--save", start])
+    run([exe] + common + ["--init-from", start, "--optimizer", args.optimizer, "--steps",
+                          str(args.steps), "--save", after]
+        + (["--lr", str(args.lr)] if args.lr else []))
+    tensors, _, p0, _ = read_checkpoint(start)
+    tensors1, s, p1, c_state = read_checkpoint(after)
+    if tensors1 != tensors or s["step"] != args.steps:
+        raise XcheckError("%s: %s did not take %d steps" % (spec, after, args.steps))
+
+    make, hook, state_of = OPTIMIZERS[args.optimizer]
+    leaves = {t[0]: leaf(p0[t[1]:t[1] + t[2]], t[3]) for t in tensors}
+    opt = make(list(leaves.values()), s)
+    x_all = torch.tensor((images.astype(np.float32) / np.float32(255.0)).reshape((n,) + in_shape),
+                         dtype=torch.float64)
+    y_all = torch.tensor(labels, dtype=torch.int64)
+    for step in range(1, args.steps + 1):
+        lo = (step - 1) * args.batch
+        opt.zero_grad()
+        _, _, loss = forward(layers, None, leaves, x_all[lo:lo + args.batch],
+                             y_all[lo:lo + args.batch])
+        (loss / args.batch).backward()      # the trainer's loss: the batch mean
+        if hook:
+            hook(opt, s, step)
+        opt.step()
+
+    print("%-28s %-9s %5s %-20s %10s  %s" % ("spec", "optimizer", "steps", "tensor", "update",
+                                             "state"))
+    worst = 0.0
+    for tname, offset, count, _ in tensors:
+        p = leaves[tname]
+        sl = slice(offset, offset + count)
+        t_state = [a.detach().numpy().ravel() for a in state_of(opt, p, s)]
+        if len(t_state) != len(c_state):
+            raise XcheckError("%s keeps %d state arrays, PyTorch's %d"
+                              % (args.optimizer, len(c_state), len(t_state)))
+        state_err = max([rel_err(c[sl], t) for c, t in zip(c_state, t_state)] or [0.0])
+        t_update = p.detach().numpy().ravel() - p0[sl]
+        keep = well_conditioned(args.optimizer, s, t_state, count, args.tol)
+        update_err = update_error(p1[sl] - p0[sl], t_update, p0[sl], p1[sl], args.steps, keep)
+        err = max(state_err, update_err)
+        worst = max(worst, err)
+        print("%-28s %-9s %5d %-20s %10.2e  %s%s"
+              % (spec, args.optimizer, args.steps, tname, update_err,
+                 "%.2e" % state_err if t_state else "-", "" if err <= args.tol else "  FAIL"))
+    ok = worst <= args.tol
+    print("xcheck: %s %d step%s: worst relative error %.2e (tolerance %.0e): %s"
+          % (args.optimizer, args.steps, "s" if args.steps > 1 else "", worst, args.tol,
+             "ok" if ok else "FAILED"))
+    return 0 if ok else 1
+
+
+def update_error(c_update, t_update, p0, p1, steps, keep):
+    """The relative error of convc's parameter change.  The trainer stores
+    float32 parameters, rounded once a step: up to half a float32 spacing of
+    the parameter per step is rounding, not error, and is taken off each
+    difference first (it would dominate where the change is small next to
+    the parameter)."""
+    if not keep.any():
+        return 0.0
+    spacing = np.spacing(np.maximum(np.abs(p0), np.abs(p1)).astype(np.float32))
+    diff = np.maximum(np.abs(c_update - t_update) - 0.5 * steps * spacing, 0.0)
+    return float(np.max(diff[keep]) / max(float(np.max(np.abs(t_update[keep]))), TINY))
+
+
+def well_conditioned(optimizer, s, state, count, tol):
+    """The parameters whose update PyTorch and convc can agree on to `tol`.
+    Adam's update m / (sqrt(v) + eps) changes by eps * dg / (|g| + eps)^2
+    for a change dg of the gradient: where |g| is near eps, float32's
+    rounding of the gradient (allowed up to tol * max|g|) moves the update
+    by more than tol times the largest update.  Those parameters are
+    checked through m and v, which are compared everywhere."""
+    if optimizer != "adam":
+        return np.ones(count, dtype=bool)
+    v_hat = state[1] / (1.0 - s["beta2"] ** s["step"])
+    g = np.sqrt(v_hat)
+    bound = s["epsilon"] * tol * float(np.max(g)) / (g + s["epsilon"]) ** 2
+    return bound <= tol
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("command", choices=("check", "step"))
+    ap.add_argument("specs", nargs="+", metavar="SPEC")
+    ap.add_argument("--convc", default="bin/convc")
+    ap.add_argument("--cc", default=os.environ.get("CC", "cc"))
+    ap.add_argument("--opt", default="-O1", help="optimisation flag of the builds (-O1)")
+    ap.add_argument("--work", required=True, help="directory for builds (reused) and files")
+    ap.add_argument("--builds", default="plain,vector", help="check: " + ", ".join(BUILDS))
+    ap.add_argument("--batch", type=int, default=3, help="images per batch (3)")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--tol", type=float, default=1e-5)
+    ap.add_argument("--optimizer", default="sgd", help="step: " + ", ".join(OPTIMIZERS))
+    ap.add_argument("--steps", type=int, default=1)
+    ap.add_argument("--lr", type=float, default=0.0, help="step: the learning rate "
+                    "(default: the trainer's)")
+    ap.add_argument("--libconvc", default="build/libconvc.a")
+    ap.add_argument("--libs", default="-lm", help="step: the trainer's libraries")
+    args = ap.parse_args()
+    if args.batch < 1 or args.steps < 1:
+        ap.error("--batch and --steps must be at least 1")
+    if args.command == "step" and len(args.specs) != 1:
+        ap.error("step takes one SPEC")
+    torch.set_num_threads(1)
+    try:
+        return cmd_check(args) if args.command == "check" else cmd_step(args)
+    except XcheckError as e:
+        print("xcheck: %s" % e, file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
