@@ -1,6 +1,6 @@
 #!/bin/sh
 # t_cli.sh - bin/convc's command line: help, version, exit statuses, standard
-# input, `check` and `summary` on the shipped specs, git-style subcommands.
+# input, `check`, `summary` and `ir` on the shipped specs, git-style subcommands.
 cd "$(dirname "$0")/.." || exit 2
 convc=${CONVC:-bin/convc}
 tmp=$(mktemp -d) || exit 2
@@ -25,7 +25,7 @@ expect 0 "--version" "$convc" --version && ok has "^convc [0-9]" "$tmp/out"
 expect 2 "no command" "$convc"
 expect 2 "unknown command" "$convc" frobnicate && ok has "unknown command 'frobnicate'" "$tmp/err"
 expect 2 "unknown option" "$convc" --frob
-for cmd in check summary; do
+for cmd in check summary ir; do
     expect 0 "$cmd --help" "$convc" $cmd --help && ok has "usage: convc $cmd" "$tmp/out"
     expect 2 "$cmd without files" "$convc" $cmd
     expect 2 "$cmd bad option" "$convc" $cmd --nope specs/cnn_k3.spec
@@ -45,6 +45,29 @@ for pair in baseline:101,770 cnn_k3:220,234 cnn_k5:253,514 cnn_k7:303,434; do
 done
 expect 0 "summary all" "$convc" summary specs/baseline.spec specs/cnn_k3.spec specs/cnn_k5.spec specs/cnn_k7.spec
 ok test "$(grep -c '^Total params: ' "$tmp/out")" -eq 4
+
+# ir: the name and the canonical text, every default spelled out
+expect 0 "ir cnn_k3" "$convc" ir specs/cnn_k3.spec
+printf '%s\n' "model cnn_k3" "input 28x28x1" \
+    "conv 32 k=3x3 stride=1x1 same pad=1,1,1,1 relu -> 28x28x32" \
+    "pool max 2x2 stride=2x2 valid pad=0,0,0,0 -> 14x14x32" \
+    "conv 64 k=3x3 stride=1x1 same pad=1,1,1,1 relu -> 14x14x64" \
+    "pool max 2x2 stride=2x2 valid pad=0,0,0,0 -> 7x7x64" "flatten -> 1x1x3136" \
+    "dense 64 relu -> 1x1x64" "dense 10 softmax -> 1x1x10" >"$tmp/want"
+ok cmp -s "$tmp/want" "$tmp/out"
+total=$((total + 1))
+echo 'model m; input 9x7x3; conv 4 k=2x3 stride=2 same; pool avg 3 same; dropout .5; flatten; dense 3 tanh' \
+    | "$convc" ir - >"$tmp/out" 2>"$tmp/err" || { echo "FAIL ir -"; failed=$((failed + 1)); }
+printf '%s\n' "model m" "input 9x7x3" \
+    "conv 4 k=2x3 stride=2x2 same pad=0,1,1,1 linear -> 5x4x4" \
+    "pool avg 3x3 stride=3x3 same pad=0,1,1,1 -> 2x2x4" "dropout 0.5 -> 2x2x4" \
+    "flatten -> 1x1x16" "dense 3 tanh -> 1x1x3" >"$tmp/want"
+ok cmp -s "$tmp/want" "$tmp/out"
+expect 0 "ir two files" "$convc" ir specs/baseline.spec specs/cnn_k3.spec
+ok test "$(grep -c '^model ' "$tmp/out")" -eq 2
+ok test "$(grep -c '^$' "$tmp/out")" -eq 1
+expect 1 "ir bad file" "$convc" ir specs/cnn_k3.spec tests/errors/empty.spec
+ok test "$(grep -c '^model ' "$tmp/out")" -eq 1
 
 # standard input, and the one-line form
 total=$((total + 1))

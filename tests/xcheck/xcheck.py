@@ -197,7 +197,7 @@ ACTIVATIONS = {
 }
 
 
-def forward(layers, table, params, x, labels):
+def forward(layers, params, x, labels):
     """PyTorch's forward pass: (probabilities, [layer outputs], summed loss).
     params maps tensor names to leaf tensors (Keras shapes)."""
     used = set()
@@ -270,9 +270,15 @@ def fnv1a64(text):
 
 # ---- building and running convc's side -------------------------------------
 
+# Each build: the options of `convc gen` and of the compiler.  The vector
+# builds take the trainer's flags (MODEL_CFLAGS in the Makefile); 'direct'
+# replaces the Winograd kernels by the direct vector kernels and is skipped
+# for a model that has none.
+VECTOR = ["-march=native", "-ffp-contract=fast"]
 BUILDS = {
-    "plain": ["-DCONVC_NO_VECTOR"],
-    "vector": ["-march=native", "-ffp-contract=fast"],
+    "plain": ([], ["-DCONVC_NO_VECTOR"]),
+    "vector": ([], VECTOR),
+    "direct": (["--direct"], VECTOR),
 }
 
 
@@ -284,25 +290,30 @@ def run(cmd):
     return r.stdout
 
 
-def model_name(args, spec):
-    return read_ir(args.convc, spec)[0]
-
-
-def build_dump(args, spec, build):
-    """Generates the model and links xcheck_dump with it (once per work
-    directory); returns the program's path."""
-    name = model_name(args, spec)
-    d = os.path.join(args.work, name)
-    exe = os.path.join(d, "dump_" + build)
-    if os.path.exists(exe):
-        return exe
-    os.makedirs(d, exist_ok=True)
+def generate(args, spec, name, gen_options):
+    """The generated model's directory (generated once per work directory)."""
+    d = os.path.join(args.work, name, "gen" + "".join(gen_options).replace("-", "_"))
     if not os.path.exists(os.path.join(d, "model.c")):
-        run([args.convc, "gen", spec, "-o", d])
-    run([args.cc, "-std=c11", "-pedantic", "-Wall", "-Wextra", "-Werror", args.opt]
-        + BUILDS[build] + ["-Iruntime", "-I" + d, "-DMODEL=%s_model" % name, "-o", exe,
-                           os.path.join(HERE, "xcheck_dump.c"), os.path.join(d, "model.c"),
-                           "-lm"])
+        os.makedirs(d, exist_ok=True)
+        run([args.convc, "gen"] + gen_options + [spec, "-o", d])
+    return d
+
+
+def build_dump(args, spec, name, build):
+    """xcheck_dump linked with the model (once per work directory): its path,
+    or None when the build's code is the same as the vector build's."""
+    gen_options, cflags = BUILDS[build]
+    d = generate(args, spec, name, gen_options)
+    if gen_options:
+        with open(os.path.join(d, "model.c")) as a, \
+                open(os.path.join(generate(args, spec, name, []), "model.c")) as b:
+            if a.read() == b.read():
+                return None
+    exe = os.path.join(d, "dump_" + build)
+    if not os.path.exists(exe):
+        run([args.cc, "-std=c11", "-pedantic", "-Wall", "-Wextra", "-Werror", args.opt] + cflags
+            + ["-Iruntime", "-I" + d, "-DMODEL=%s_model" % name, "-o", exe,
+               os.path.join(HERE, "xcheck_dump.c"), os.path.join(d, "model.c"), "-lm"])
     return exe
 
 
@@ -311,9 +322,12 @@ def leaf(values, shape):
 
 
 def check_spec(args, spec, build):
-    """Returns [(what, relative error)] for one spec and build."""
+    """Returns [(what, relative error)] for one spec and build, or None
+    when the build is the same as another."""
     name, in_shape, layers = read_ir(args.convc, spec)
-    exe = build_dump(args, spec, build)
+    exe = build_dump(args, spec, name, build)
+    if exe is None:
+        return None
     table = Table(run([exe, "table"]))
     canonical = run([args.convc, "ir", spec]).split("\n", 1)[1]
     if fnv1a64(canonical) != table.spec_hash:
@@ -356,7 +370,7 @@ def check_spec(args, spec, build):
         raise XcheckError("%s: %s is too long" % (spec, out_path))
 
     leaves = {t[0]: leaf(params[t[1]:t[1] + t[2]], t[3]) for t in table.tensors}
-    probs, outs, loss = forward(layers, table, leaves, torch.tensor(x, dtype=torch.float64),
+    probs, outs, loss = forward(layers, leaves, torch.tensor(x, dtype=torch.float64),
                                 torch.tensor(labels, dtype=torch.int64))
     loss.backward()
     results = [("probs", rel_err(c_probs, probs.detach().numpy()))]
@@ -381,6 +395,9 @@ def cmd_check(args):
             if build not in BUILDS:
                 raise XcheckError("--builds: no build '%s' (%s)" % (build, ", ".join(BUILDS)))
             res = check_spec(args, spec, build)
+            if res is None:
+                print("%-28s %-7s %s" % (spec, build, "(the same code as the vector build)"))
+                continue
             cols = [max([e for w, e in res if w == "probs"]),
                     max([e for w, e in res if w.endswith(" out")]),
                     max([e for w, e in res if w == "loss"]),
@@ -480,16 +497,33 @@ def build_trainer(args, spec, name):
     if not os.path.exists(exe):
         os.makedirs(d, exist_ok=True)
         run([args.convc, "gen", "--trainer-main", spec, "-o", d])
-        run([args.cc, args.opt, "-march=native", "-ffp-contract=fast", "-std=c11", "-Iruntime",
-             "-I" + d, "-o", exe, os.path.join(d, "model.c"), os.path.join(d, "main.c"),
-             args.libconvc] + args.libs.split())
+        run([args.cc] + args.model_cflags.split() + ["-Iruntime", "-I" + d, "-o", exe,
+                                                     os.path.join(d, "model.c"),
+                                                     os.path.join(d, "main.c"), args.libconvc]
+            + args.libs.split())
     return exe, d
 
 
+def parse_run(text):
+    """--run OPTIMIZER:STEPS[:LR] -> (name, steps, lr or None)."""
+    parts = text.split(":")
+    try:
+        if len(parts) not in (2, 3) or int(parts[1]) < 1:
+            raise ValueError
+        lr = float(parts[2]) if len(parts) == 3 else None
+        if lr is not None and not lr > 0:
+            raise ValueError
+        return parts[0], int(parts[1]), lr
+    except ValueError:
+        raise argparse.ArgumentTypeError("'%s' is not OPTIMIZER:STEPS[:LR] with STEPS >= 1 "
+                                         "and LR > 0" % text)
+
+
 def cmd_step(args):
-    if args.optimizer not in OPTIMIZERS:
-        raise XcheckError("--optimizer: no PyTorch mapping for '%s' (%s)"
-                          % (args.optimizer, ", ".join(OPTIMIZERS)))
+    for optimizer, _, _ in args.run:
+        if optimizer not in OPTIMIZERS:
+            raise XcheckError("--run: no PyTorch mapping for the optimizer '%s' (%s)"
+                              % (optimizer, ", ".join(OPTIMIZERS)))
     spec = args.specs[0]
     name, in_shape, layers = read_ir(args.convc, spec)
     if any(layer.kind == "dropout" for layer in layers):
@@ -498,7 +532,7 @@ def cmd_step(args):
     exe, d = build_trainer(args, spec, name)
     classes = layers[-1].out[2]
     rng = np.random.default_rng(args.seed)
-    n = args.steps * args.batch
+    n = max(steps for _, steps, _ in args.run) * args.batch
     data = os.path.join(d, "data")
     os.makedirs(data, exist_ok=True)
     shape = in_shape if in_shape[2] > 1 else in_shape[:2]
@@ -507,61 +541,62 @@ def cmd_step(args):
     for part in ("train", "t10k"):
         write_idx(os.path.join(data, part + "-images-idx3-ubyte"), images)
         write_idx(os.path.join(data, part + "-labels-idx1-ubyte"), labels)
+    # The trainer scales pixels in float32.
+    x_all = torch.tensor((images.astype(np.float32) / np.float32(255.0)).reshape((n,) + in_shape),
+                         dtype=torch.float64)
+    y_all = torch.tensor(labels, dtype=torch.int64)
     common = ["--data", data, "--limit-train", str(n), "--limit-test", str(args.batch),
               "--batch", str(args.batch), "--no-shuffle", "--threads", "1", "--quiet",
               "--seed", str(args.seed)]
     start = os.path.join(d, "start.ckpt")
-    after = os.path.join(d, "after_%s.ckpt" % args.optimizer)
     # Glorot weights and zero biases, moved by one SGD step: no tensor is 0.
     run([exe] + common + ["--optimizer", "sgd", "--steps", "1", "--save", start])
-    run([exe] + common + ["--init-from", start, "--optimizer", args.optimizer, "--steps",
-                          str(args.steps), "--save", after]
-        + (["--lr", str(args.lr)] if args.lr else []))
     tensors, _, p0, _ = read_checkpoint(start)
-    tensors1, s, p1, c_state = read_checkpoint(after)
-    if tensors1 != tensors or s["step"] != args.steps:
-        raise XcheckError("%s: %s did not take %d steps" % (spec, after, args.steps))
 
-    make, hook, state_of = OPTIMIZERS[args.optimizer]
-    leaves = {t[0]: leaf(p0[t[1]:t[1] + t[2]], t[3]) for t in tensors}
-    opt = make(list(leaves.values()), s)
-    x_all = torch.tensor((images.astype(np.float32) / np.float32(255.0)).reshape((n,) + in_shape),
-                         dtype=torch.float64)
-    y_all = torch.tensor(labels, dtype=torch.int64)
-    for step in range(1, args.steps + 1):
-        lo = (step - 1) * args.batch
-        opt.zero_grad()
-        _, _, loss = forward(layers, None, leaves, x_all[lo:lo + args.batch],
-                             y_all[lo:lo + args.batch])
-        (loss / args.batch).backward()      # the trainer's loss: the batch mean
-        if hook:
-            hook(opt, s, step)
-        opt.step()
-
-    print("%-28s %-9s %5s %-20s %10s  %s" % ("spec", "optimizer", "steps", "tensor", "update",
-                                             "state"))
-    worst = 0.0
-    for tname, offset, count, _ in tensors:
-        p = leaves[tname]
-        sl = slice(offset, offset + count)
-        t_state = [a.detach().numpy().ravel() for a in state_of(opt, p, s)]
-        if len(t_state) != len(c_state):
-            raise XcheckError("%s keeps %d state arrays, PyTorch's %d"
-                              % (args.optimizer, len(c_state), len(t_state)))
-        state_err = max([rel_err(c[sl], t) for c, t in zip(c_state, t_state)] or [0.0])
-        t_update = p.detach().numpy().ravel() - p0[sl]
-        keep = well_conditioned(args.optimizer, s, t_state, count, args.tol)
-        update_err = update_error(p1[sl] - p0[sl], t_update, p0[sl], p1[sl], args.steps, keep)
-        err = max(state_err, update_err)
-        worst = max(worst, err)
-        print("%-28s %-9s %5d %-20s %10.2e  %s%s"
-              % (spec, args.optimizer, args.steps, tname, update_err,
-                 "%.2e" % state_err if t_state else "-", "" if err <= args.tol else "  FAIL"))
-    ok = worst <= args.tol
-    print("xcheck: %s %d step%s: worst relative error %.2e (tolerance %.0e): %s"
-          % (args.optimizer, args.steps, "s" if args.steps > 1 else "", worst, args.tol,
-             "ok" if ok else "FAILED"))
-    return 0 if ok else 1
+    print("%-28s %-9s %5s %-20s %10s %10s" % ("spec", "optimizer", "steps", "tensor", "update",
+                                              "state"))
+    failed = 0
+    for optimizer, steps, lr in args.run:
+        after = os.path.join(d, "after_%s_%d.ckpt" % (optimizer, steps))
+        run([exe] + common + ["--init-from", start, "--optimizer", optimizer, "--steps",
+                              str(steps), "--save", after] + (["--lr", repr(lr)] if lr else []))
+        tensors1, s, p1, c_state = read_checkpoint(after)
+        if tensors1 != tensors or s["step"] != steps:
+            raise XcheckError("%s: %s did not take %d steps" % (spec, after, steps))
+        make, hook, state_of = OPTIMIZERS[optimizer]
+        leaves = {t[0]: leaf(p0[t[1]:t[1] + t[2]], t[3]) for t in tensors}
+        opt = make(list(leaves.values()), s)
+        for step in range(1, steps + 1):
+            batch = slice((step - 1) * args.batch, step * args.batch)
+            opt.zero_grad()
+            _, _, loss = forward(layers, leaves, x_all[batch], y_all[batch])
+            (loss / args.batch).backward()      # the trainer's loss: the batch mean
+            if hook:
+                hook(opt, s, step)
+            opt.step()
+        worst = 0.0
+        for tname, offset, count, _ in tensors:
+            p = leaves[tname]
+            sl = slice(offset, offset + count)
+            t_state = [a.detach().numpy().ravel() for a in state_of(opt, p, s)]
+            if len(t_state) != len(c_state):
+                raise XcheckError("%s keeps %d state arrays, PyTorch's %d"
+                                  % (optimizer, len(c_state), len(t_state)))
+            state_err = max([rel_err(c[sl], t) for c, t in zip(c_state, t_state)] or [0.0])
+            keep = well_conditioned(optimizer, s, t_state, count, args.tol)
+            update_err = update_error(p1[sl] - p0[sl], p.detach().numpy().ravel() - p0[sl],
+                                      p0[sl], p1[sl], steps, keep)
+            err = max(state_err, update_err)
+            worst = max(worst, err)
+            print("%-28s %-9s %5d %-20s %10.2e %10s%s"
+                  % (spec, optimizer, steps, tname, update_err,
+                     "%.2e" % state_err if t_state else "-",
+                     "" if err <= args.tol else "  FAIL"))
+        failed += worst > args.tol
+        print("xcheck: %s, %d step%s, lr %g: worst relative error %.2e (tolerance %.0e): %s"
+              % (optimizer, steps, "s" if steps > 1 else "", s["lr"], worst, args.tol,
+                 "ok" if worst <= args.tol else "FAILED"))
+    return 1 if failed else 0
 
 
 def update_error(c_update, t_update, p0, p1, steps, keep):
@@ -598,23 +633,25 @@ def main():
     ap.add_argument("specs", nargs="+", metavar="SPEC")
     ap.add_argument("--convc", default="bin/convc")
     ap.add_argument("--cc", default=os.environ.get("CC", "cc"))
-    ap.add_argument("--opt", default="-O1", help="optimisation flag of the builds (-O1)")
+    ap.add_argument("--opt", default="-Og", help="check: the optimisation flag (-Og: the "
+                    "arithmetic of -O1, compiled faster; -O2 and above fuse multiply-adds)")
+    ap.add_argument("--model-cflags", default="-O2 -march=native -ffp-contract=fast -std=c11",
+                    help="step: the trainer's flags (the Makefile's MODEL_CFLAGS)")
     ap.add_argument("--work", required=True, help="directory for builds (reused) and files")
     ap.add_argument("--builds", default="plain,vector", help="check: " + ", ".join(BUILDS))
     ap.add_argument("--batch", type=int, default=3, help="images per batch (3)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--tol", type=float, default=1e-5)
-    ap.add_argument("--optimizer", default="sgd", help="step: " + ", ".join(OPTIMIZERS))
-    ap.add_argument("--steps", type=int, default=1)
-    ap.add_argument("--lr", type=float, default=0.0, help="step: the learning rate "
-                    "(default: the trainer's)")
+    ap.add_argument("--run", type=parse_run, action="append", metavar="OPTIMIZER:STEPS[:LR]",
+                    help="step: an optimizer (%s), its steps and learning rate (default: "
+                    "the trainer's); repeatable" % ", ".join(OPTIMIZERS))
     ap.add_argument("--libconvc", default="build/libconvc.a")
     ap.add_argument("--libs", default="-lm", help="step: the trainer's libraries")
     args = ap.parse_args()
-    if args.batch < 1 or args.steps < 1:
-        ap.error("--batch and --steps must be at least 1")
-    if args.command == "step" and len(args.specs) != 1:
-        ap.error("step takes one SPEC")
+    if args.batch < 1:
+        ap.error("--batch must be at least 1")
+    if args.command == "step" and (len(args.specs) != 1 or not args.run):
+        ap.error("step takes one SPEC and at least one --run")
     torch.set_num_threads(1)
     try:
         return cmd_check(args) if args.command == "check" else cmd_step(args)
