@@ -12,9 +12,6 @@ if ! "$PY" -c 'import torch' 2> /dev/null; then
     exit 0
 fi
 [ -x bin/convc ] && [ -f build/libconvc.a ] || { echo "t_xcheck: bin/convc not built (make build)"; exit 1; }
-LIBS=$(printf 'convc-print-libs:\n\t@echo $(LIBS)\n' |
-       make -s --no-print-directory -f Makefile -f - convc-print-libs) || exit 2
-MODEL_CFLAGS=$(sed -n 's/^MODEL_CFLAGS *?= *//p' Makefile)
 tmp=$(mktemp -d /tmp/t_xcheck.XXXXXX) || exit 2
 trap 'rm -rf "$tmp"' EXIT
 status=0
@@ -26,8 +23,7 @@ SEEDS="specs/baseline.spec specs/cnn_k3.spec specs/cnn_k5.spec specs/cnn_k7.spec
 
 # SGD with lr 1 makes the update the mean gradient; larger rates than the
 # defaults keep every update well above the float32 spacing of its parameter.
-"$PY" tests/xcheck/xcheck.py step --work "$tmp" --libs "$LIBS" \
-    --model-cflags "$MODEL_CFLAGS" --batch 4 \
+"$PY" tests/xcheck/xcheck.py step --work "$tmp" --batch 4 \
     --run sgd:1:1 --run momentum:3:0.5 --run nesterov:2:0.5 --run adam:3:0.05 \
     tests/xcheck/step.spec || status=1
 

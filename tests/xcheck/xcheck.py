@@ -491,16 +491,27 @@ def write_idx(path, array):
         f.write(array.astype(np.uint8).tobytes())
 
 
+def makefile_value(name):
+    """A variable of the Makefile (run from the top of the tree), e.g. LIBS."""
+    r = subprocess.run(["make", "-s", "--no-print-directory", "-f", "Makefile", "-f", "-",
+                        "xcheck-print"], input="xcheck-print:\n\t@echo $(%s)\n" % name,
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        raise XcheckError("cannot read %s from the Makefile:\n%s" % (name, r.stderr))
+    return r.stdout.strip()
+
+
 def build_trainer(args, spec, name):
     d = os.path.join(args.work, name + "_trainer")
     exe = os.path.join(d, "train")
     if not os.path.exists(exe):
         os.makedirs(d, exist_ok=True)
         run([args.convc, "gen", "--trainer-main", spec, "-o", d])
-        run([args.cc] + args.model_cflags.split() + ["-Iruntime", "-I" + d, "-o", exe,
-                                                     os.path.join(d, "model.c"),
-                                                     os.path.join(d, "main.c"), args.libconvc]
-            + args.libs.split())
+        cflags = args.model_cflags or makefile_value("MODEL_CFLAGS")
+        libs = args.libs or makefile_value("LIBS")
+        run([args.cc] + cflags.split() + ["-Iruntime", "-I" + d, "-o", exe,
+                                          os.path.join(d, "model.c"), os.path.join(d, "main.c"),
+                                          args.libconvc] + libs.split())
     return exe, d
 
 
@@ -635,8 +646,8 @@ def main():
     ap.add_argument("--cc", default=os.environ.get("CC", "cc"))
     ap.add_argument("--opt", default="-Og", help="check: the optimisation flag (-Og: the "
                     "arithmetic of -O1, compiled faster; -O2 and above fuse multiply-adds)")
-    ap.add_argument("--model-cflags", default="-O2 -march=native -ffp-contract=fast -std=c11",
-                    help="step: the trainer's flags (the Makefile's MODEL_CFLAGS)")
+    ap.add_argument("--model-cflags", help="step: the trainer's flags (default: the "
+                    "Makefile's MODEL_CFLAGS)")
     ap.add_argument("--work", required=True, help="directory for builds (reused) and files")
     ap.add_argument("--builds", default="plain,vector", help="check: " + ", ".join(BUILDS))
     ap.add_argument("--batch", type=int, default=3, help="images per batch (3)")
@@ -646,7 +657,8 @@ def main():
                     help="step: an optimizer (%s), its steps and learning rate (default: "
                     "the trainer's); repeatable" % ", ".join(OPTIMIZERS))
     ap.add_argument("--libconvc", default="build/libconvc.a")
-    ap.add_argument("--libs", default="-lm", help="step: the trainer's libraries")
+    ap.add_argument("--libs", help="step: the trainer's libraries (default: the Makefile's "
+                    "LIBS)")
     args = ap.parse_args()
     if args.batch < 1:
         ap.error("--batch must be at least 1")
