@@ -2,8 +2,9 @@
 """xcheck.py - cross-checks convc's generated code against PyTorch (float64).
 
     xcheck.py check [options] SPEC...
-        For each spec and each build (plain loops, vector kernels): random
-        parameters, a small batch of random images and labels; convc's
+        For each spec and each build (plain loops, vector kernels, direct
+        vector kernels): random parameters, a small batch of random images
+        and labels; convc's
         forward and backward pass (tests/xcheck/xcheck_dump.c linked with the
         generated model.c) against the same network in PyTorch.  Compared:
         the probabilities, every layer's output, the summed loss and every
@@ -87,20 +88,23 @@ class Layer:
         return "%s%d.%s" % (self.kind, self.ordinal, suffix)
 
 
-def read_ir(convc, spec):
-    """(model name, input (h, w, c), [Layer]) from `convc ir SPEC`."""
-    r = subprocess.run([convc, "ir", spec], capture_output=True, text=True)
-    if r.returncode != 0:
-        raise XcheckError("convc ir %s failed:\n%s" % (spec, r.stderr))
-    lines = r.stdout.splitlines()
-    name = lines[0].split()[1]
-    shape = dims(lines[1].split()[1])
-    ordinals, layers = {}, []
-    for line in lines[2:]:
-        kind = line.split()[0]
-        ordinals[kind] = ordinals.get(kind, 0) + 1
-        layers.append(Layer(line, ordinals[kind]))
-    return name, shape, layers
+class Model:
+    """`convc ir SPEC`: the name, the canonical text (what the spec hash is
+    computed from), the input (h, w, c) and the layers."""
+
+    def __init__(self, convc, spec):
+        r = subprocess.run([convc, "ir", spec], capture_output=True, text=True)
+        if r.returncode != 0:
+            raise XcheckError("convc ir %s failed:\n%s" % (spec, r.stderr))
+        first, self.canonical = r.stdout.split("\n", 1)
+        self.name = first.split()[1]
+        lines = self.canonical.splitlines()
+        self.input = dims(lines[0].split()[1])
+        ordinals, self.layers = {}, []
+        for line in lines[1:]:
+            kind = line.split()[0]
+            ordinals[kind] = ordinals.get(kind, 0) + 1
+            self.layers.append(Layer(line, ordinals[kind]))
 
 
 # ---- one PyTorch function per layer kind ------------------------------------
@@ -324,13 +328,13 @@ def leaf(values, shape):
 def check_spec(args, spec, build):
     """Returns [(what, relative error)] for one spec and build, or None
     when the build is the same as another."""
-    name, in_shape, layers = read_ir(args.convc, spec)
+    model = Model(args.convc, spec)
+    name, in_shape, layers = model.name, model.input, model.layers
     exe = build_dump(args, spec, name, build)
     if exe is None:
         return None
     table = Table(run([exe, "table"]))
-    canonical = run([args.convc, "ir", spec]).split("\n", 1)[1]
-    if fnv1a64(canonical) != table.spec_hash:
+    if fnv1a64(model.canonical) != table.spec_hash:
         raise XcheckError("%s: the spec hash of `convc ir` and of the model differ" % spec)
     if table.input != in_shape or len(table.layers) != len(layers):
         raise XcheckError("%s: the model's input or layers differ from `convc ir`" % spec)
@@ -392,9 +396,12 @@ def cmd_check(args):
                                                    "grads", "worst"))
     for spec in args.specs:
         for build in args.builds.split(","):
-            if build not in BUILDS:
-                raise XcheckError("--builds: no build '%s' (%s)" % (build, ", ".join(BUILDS)))
-            res = check_spec(args, spec, build)
+            try:
+                res = check_spec(args, spec, build)
+            except XcheckError as e:
+                print("%-28s %-7s FAIL: %s" % (spec, build, e))
+                failed += 1
+                continue
             if res is None:
                 print("%-28s %-7s %s" % (spec, build, "(the same code as the vector build)"))
                 continue
@@ -518,6 +525,9 @@ def build_trainer(args, spec, name):
 def parse_run(text):
     """--run OPTIMIZER:STEPS[:LR] -> (name, steps, lr or None)."""
     parts = text.split(":")
+    if parts[0] not in OPTIMIZERS:
+        raise argparse.ArgumentTypeError("no PyTorch mapping for the optimizer '%s' (%s)"
+                                         % (parts[0], ", ".join(OPTIMIZERS)))
     try:
         if len(parts) not in (2, 3) or int(parts[1]) < 1:
             raise ValueError
@@ -531,12 +541,9 @@ def parse_run(text):
 
 
 def cmd_step(args):
-    for optimizer, _, _ in args.run:
-        if optimizer not in OPTIMIZERS:
-            raise XcheckError("--run: no PyTorch mapping for the optimizer '%s' (%s)"
-                              % (optimizer, ", ".join(OPTIMIZERS)))
     spec = args.specs[0]
-    name, in_shape, layers = read_ir(args.convc, spec)
+    model = Model(args.convc, spec)
+    name, in_shape, layers = model.name, model.input, model.layers
     if any(layer.kind == "dropout" for layer in layers):
         raise XcheckError("%s: dropout masks in training are convc's own; "
                           "step needs a spec without dropout" % spec)
@@ -650,7 +657,8 @@ def main():
                     "Makefile's MODEL_CFLAGS)")
     ap.add_argument("--work", required=True, help="directory for builds (reused) and files")
     ap.add_argument("--builds", default="plain,vector", help="check: " + ", ".join(BUILDS))
-    ap.add_argument("--batch", type=int, default=3, help="images per batch (3)")
+    ap.add_argument("--batch", type=int, default=5, help="images per batch (5: the layer "
+                    "functions for 4 samples at a time and for one)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--tol", type=float, default=1e-5)
     ap.add_argument("--run", type=parse_run, action="append", metavar="OPTIMIZER:STEPS[:LR]",
@@ -662,6 +670,9 @@ def main():
     args = ap.parse_args()
     if args.batch < 1:
         ap.error("--batch must be at least 1")
+    for build in args.builds.split(","):
+        if build not in BUILDS:
+            ap.error("--builds: no build '%s' (%s)" % (build, ", ".join(BUILDS)))
     if args.command == "step" and (len(args.specs) != 1 or not args.run):
         ap.error("step takes one SPEC and at least one --run")
     torch.set_num_threads(1)
