@@ -30,20 +30,20 @@ SEEDS="specs/baseline.spec specs/cnn_k3.spec specs/cnn_k5.spec specs/cnn_k7.spec
 # The check can fail: the same model with its sigmoid derivative y (1 - y)
 # made y (1.00005 - y), a gradient error of about 1e-4, must be caught.
 # (xcheck.py generates a model into WORK/NAME/gen unless it is there.)
-mutant=$tmp/mutant/xc_head_tanh/gen
-mkdir -p "$mutant" && bin/convc gen tests/xcheck/head_tanh.spec -o "$mutant" || exit 1
+mutant=$tmp/mutant/xc_dense/gen
+mkdir -p "$mutant" && bin/convc gen tests/xcheck/dense.spec -o "$mutant" || exit 1
 sed -i 's/\* (1\.0f - out\([0-9]*\)\[i\])/* (1.00005f - out\1[i])/' "$mutant/model.c"
 if ! grep -q '1.00005f' "$mutant/model.c"; then
     echo "t_xcheck: FAIL: the deliberate error no longer applies to the generated code"
     status=1
 elif "$PY" tests/xcheck/xcheck.py check --work "$tmp/mutant" --builds plain \
-         tests/xcheck/head_tanh.spec > "$tmp/mutant.log" 2>&1; then
+         tests/xcheck/dense.spec > "$tmp/mutant.log" 2>&1; then
     cat "$tmp/mutant.log"
     echo "t_xcheck: FAIL: a wrong sigmoid derivative passed the cross-check"
     status=1
-elif ! grep -q '^ *d dense1.kernel .* > 1e-05$' "$tmp/mutant.log"; then
+elif ! grep -q '^ *d dense3.kernel .* > 1e-05$' "$tmp/mutant.log"; then
     cat "$tmp/mutant.log"
-    echo "t_xcheck: FAIL: the wrong sigmoid derivative was not reported as dense1's gradient"
+    echo "t_xcheck: FAIL: the wrong sigmoid derivative was not reported as dense3's gradient"
     status=1
 else
     echo "t_xcheck: a deliberately wrong sigmoid derivative is caught: $(grep -c ' > 1e-05$' "$tmp/mutant.log") tensors over the tolerance"
