@@ -77,10 +77,15 @@ def dims(text):
 
 
 class Layer:
-    """One line of `convc ir`: 'conv 32 k=3x3 ... relu -> 28x28x32'."""
+    """Line i of `convc ir` after the input: 'conv 32 k=3x3 ... relu ->
+    28x28x32', or with the layers it reads when they are not just the one
+    before: 'add relu <- 3,1 -> 8x8x16' (indices; 'input': the model input)."""
 
-    def __init__(self, line, ordinal):
+    def __init__(self, line, index, ordinal):
         stmt, _, shape = line.partition(" -> ")
+        stmt, _, reads = stmt.partition(" <- ")
+        self.inputs = [-1 if r == "input" else int(r) for r in reads.split(",")] if reads \
+            else [index - 1]
         words = stmt.split()
         self.text = stmt
         self.kind = words[0]
@@ -103,8 +108,9 @@ class Model:
             errors = re.findall(r": error: (.*)", r.stderr)
             unknown = [re.match(r"unknown (?:statement|option) '(\w+)'", e) for e in errors]
             words = sorted({u.group(1) for u in unknown if u})
-            if errors and all(unknown) and set(words) <= MAPPED_WORDS:
-                raise UnknownToCompiler("the compiler has no %s" % ", ".join(words))
+            missing = sorted(set(words) & SPEC_WORDS)
+            if errors and all(unknown) and missing:
+                raise UnknownToCompiler("the compiler has no %s" % ", ".join(missing))
             raise XcheckError("convc ir %s failed:\n%s" % (spec, r.stderr))
         first, self.canonical = r.stdout.split("\n", 1)
         self.name = first.split()[1]
@@ -114,14 +120,15 @@ class Model:
         for line in lines[1:]:
             kind = line.split()[0]
             ordinals[kind] = ordinals.get(kind, 0) + 1
-            self.layers.append(Layer(line, ordinals[kind]))
+            self.layers.append(Layer(line, len(self.layers), ordinals[kind]))
 
 
 # ---- one PyTorch function per layer kind ------------------------------------
-# Each takes (layer, x, param) with x of shape (n, h, w, c) and returns the
-# layer's value before its activation and the activation's name (None when
-# the kind has none).  param(suffix, shape) is the parameter tensor named
-# <kind><ordinal>.<suffix> in the model's tensor table, in Keras' shape.
+# Each takes (layer, param, x[, y]): x is the layer's input, y the second
+# input of a layer that reads two, each of shape (n, h, w, c).  It returns
+# the layer's value before its activation and the activation's name (None
+# when the kind has none).  param(suffix, shape) is the parameter tensor
+# named <kind><ordinal>.<suffix> in the model's tensor table, in Keras' shape.
 
 def tf_padding(size, k, s, mode):
     """TensorFlow's padding of one axis: (before, after)."""
@@ -152,7 +159,7 @@ def nhwc(x):
     return x.permute(0, 2, 3, 1)
 
 
-def conv(layer, x, param):
+def conv(layer, param, x):
     kh, kw = dims(layer.opts["k"])
     sh, sw = dims(layer.opts["stride"])
     top, left, bottom, right = window_pads(layer, x, kh, kw, sh, sw)
@@ -164,7 +171,7 @@ def conv(layer, x, param):
     return nhwc(y), layer.words[-1]
 
 
-def dwconv(layer, x, param):
+def dwconv(layer, param, x):
     """Keras' DepthwiseConv2D: output channel c*M+m reads input channel c
     with kernel[:, :, c, m]."""
     kh, kw = dims(layer.opts["k"])
@@ -179,7 +186,7 @@ def dwconv(layer, x, param):
     return nhwc(y), layer.words[-1]
 
 
-def pool(layer, x, param):
+def pool(layer, param, x):
     op = layer.words[0]
     kh, kw = dims(layer.words[1])
     sh, sw = dims(layer.opts["stride"])
@@ -198,11 +205,11 @@ def pool(layer, x, param):
     return nhwc(y), None
 
 
-def flatten(layer, x, param):
+def flatten(layer, param, x):
     return x.reshape(x.shape[0], 1, 1, -1), None
 
 
-def dense(layer, x, param):
+def dense(layer, param, x):
     units = int(layer.words[0])
     flat = x.reshape(x.shape[0], -1)
     kernel = param("kernel", (flat.shape[1], units))
@@ -210,12 +217,20 @@ def dense(layer, x, param):
     return (flat @ kernel + bias).reshape(x.shape[0], 1, 1, units), layer.words[-1]
 
 
-def dropout(layer, x, param):
+def dropout(layer, param, x):
     return x, None              # inference mode
 
 
+def add(layer, param, x, y):
+    return x + y, layer.words[-1]
+
+
+def concat(layer, param, x, y):
+    return torch.cat([x, y], dim=3), None       # x's channels, then y's
+
+
 LAYERS = {"conv": conv, "dwconv": dwconv, "pool": pool, "flatten": flatten, "dense": dense,
-          "dropout": dropout}
+          "dropout": dropout, "add": add, "concat": concat}
 
 # softmax is the head's: the loss reads the logits (xcheck forward()).
 ACTIVATIONS = {
@@ -229,14 +244,17 @@ ACTIVATIONS = {
 }
 
 
-# A spec whose only errors are unknown words among these is skipped by
-# `check`, not failed: the cross-check maps a layer kind or activation that
-# this compiler does not have.  'global' pooling needs no function: its
-# canonical text is the window written out.
-MAPPED_WORDS = set(LAYERS) | set(ACTIVATIONS) | {"global"}
+# The words of the spec language the cross-check handles: a spec whose only
+# errors are unknown words, one of them among these, is skipped by `check`
+# rather than failed (the compiler lacks a layer kind, activation or graph
+# word the cross-check maps; the other unknown words are then that syntax's
+# names and options).  'global' pooling needs no function of its own (its
+# canonical text is the window written out), nor do 'as' and 'from' (the
+# canonical text gives the layers each layer reads).
+SPEC_WORDS = set(LAYERS) | set(ACTIVATIONS) | {"global", "as", "from"}
 
 
-def forward(layers, params, x, labels):
+def forward(layers, params, x_in, labels):
     """PyTorch's forward pass: (probabilities, [layer outputs], summed loss).
     params maps tensor names to leaf tensors (Keras shapes)."""
     used = set()
@@ -258,7 +276,8 @@ def forward(layers, params, x, labels):
         if layer.kind not in LAYERS:
             raise XcheckError("'%s': no PyTorch mapping for the layer kind '%s' (add one to "
                               "LAYERS in %s)" % (layer.text, layer.kind, __file__))
-        z, act = LAYERS[layer.kind](layer, x, param_of(layer))
+        z, act = LAYERS[layer.kind](layer, param_of(layer),
+                                    *[x_in if i < 0 else outs[i] for i in layer.inputs])
         if act is not None and act not in ACTIVATIONS:
             raise XcheckError("'%s': no PyTorch mapping for the activation '%s'"
                               % (layer.text, act))
