@@ -128,7 +128,8 @@ class Model:
 # input of a layer that reads two, each of shape (n, h, w, c).  It returns
 # the layer's value before its activation and the activation's name (None
 # when the kind has none).  param(suffix, shape) is the parameter tensor
-# named <kind><ordinal>.<suffix> in the model's tensor table, in Keras' shape.
+# named <kind><ordinal>.<suffix> in the model's tensor table, in Keras' shape;
+# param.training tells a layer with batch statistics which to use.
 
 def tf_padding(size, k, s, mode):
     """TensorFlow's padding of one axis: (before, after)."""
@@ -221,6 +222,18 @@ def dropout(layer, param, x):
     return x, None              # inference mode
 
 
+def batchnorm(layer, param, x):
+    """Per channel (per unit of a vector): gamma (x - mean) / sqrt(var + eps)
+    + beta, with the batch's mean and biased variance in training, which
+    also moves the moving statistics towards the batch's (PyTorch's update,
+    with the unbiased variance; PyTorch's momentum is 1 - Keras')."""
+    c = x.shape[3]
+    y = F.batch_norm(nchw(x), param("moving_mean", (c,)), param("moving_variance", (c,)),
+                     param("gamma", (c,)), param("beta", (c,)), training=param.training,
+                     momentum=1.0 - float(layer.opts["momentum"]), eps=float(layer.opts["eps"]))
+    return nhwc(y), layer.words[0]
+
+
 def add(layer, param, x, y):
     return x + y, layer.words[-1]
 
@@ -230,7 +243,7 @@ def concat(layer, param, x, y):
 
 
 LAYERS = {"conv": conv, "dwconv": dwconv, "pool": pool, "flatten": flatten, "dense": dense,
-          "dropout": dropout, "add": add, "concat": concat}
+          "dropout": dropout, "batchnorm": batchnorm, "add": add, "concat": concat}
 
 # softmax is the head's: the loss reads the logits (xcheck forward()).
 ACTIVATIONS = {
@@ -254,9 +267,10 @@ ACTIVATIONS = {
 SPEC_WORDS = set(LAYERS) | set(ACTIVATIONS) | {"global", "as", "from"}
 
 
-def forward(layers, params, x_in, labels):
+def forward(layers, params, x_in, labels, training=False):
     """PyTorch's forward pass: (probabilities, [layer outputs], summed loss).
-    params maps tensor names to leaf tensors (Keras shapes)."""
+    params maps tensor names to leaf tensors (Keras shapes).  training:
+    batch statistics (the model's training steps) rather than moving ones."""
     used = set()
 
     def param_of(layer):
@@ -269,6 +283,7 @@ def forward(layers, params, x_in, labels):
                                   % (layer.text, name, tuple(params[name].shape), tuple(shape)))
             used.add(name)
             return params[name]
+        param.training = training
         return param
 
     outs, scores = [], None
@@ -305,8 +320,12 @@ def probabilities(scores, out):
 # ---- the generated model's tensor table ----------------------------------
 
 class Table:
+    """xcheck_dump table.  tensors: (name, offset, count, shape), as
+    read_checkpoint() gives them; init and trainable by name."""
+
     def __init__(self, text):
         self.tensors, self.layers = [], []
+        self.init, self.trainable, self.train_steps = {}, {}, 0
         for line in text.splitlines():
             w = line.split()
             if w[0] == "model":
@@ -320,9 +339,12 @@ class Table:
             elif w[0] == "params":
                 self.n_params = int(w[1])
             elif w[0] == "tensor":
-                self.tensors.append((w[1], int(w[2]), int(w[3]), tuple(int(v) for v in w[4:])))
+                self.tensors.append((w[1], int(w[2]), int(w[3]), tuple(int(v) for v in w[6:])))
+                self.init[w[1]], self.trainable[w[1]] = w[4], w[5] == "1"
             elif w[0] == "layer":
                 self.layers.append((w[1], tuple(int(v) for v in w[2:])))
+            elif w[0] == "train_steps":
+                self.train_steps = int(w[1])
 
 
 def fnv1a64(text):
@@ -381,8 +403,12 @@ def build_dump(args, spec, name, build):
     return exe
 
 
-def leaf(values, shape):
-    return torch.tensor(np.asarray(values, dtype=np.float64).reshape(shape), requires_grad=True)
+def leaves_of(tensors, trainable, values):
+    """name -> a float64 tensor of values[offset:offset+count] in its shape;
+    trainable ones with gradients (moving statistics are not)."""
+    return {name: torch.tensor(np.asarray(values[offset:offset + count], dtype=np.float64)
+                               .reshape(shape), requires_grad=trainable[name])
+            for name, offset, count, shape in tensors}
 
 
 def check_spec(args, spec, build):
@@ -400,29 +426,41 @@ def check_spec(args, spec, build):
         raise XcheckError("%s: the model's input or layers differ from `convc ir`" % spec)
 
     rng = np.random.default_rng(args.seed)
-    n = args.batch
     params = np.zeros(table.n_params, dtype=np.float32)
     for tname, offset, count, shape in table.tensors:
         # Scale ~ 1/sqrt(fan in) keeps every layer's values of order one, so
-        # no activation saturates and no relu unit is dead by construction.
+        # no activation saturates and no relu unit is dead by construction;
+        # 'ones' (batchnorm's gamma and moving variance) stay near 1.
         fan_in = int(np.prod(shape[:-1])) if len(shape) > 1 else 0
         scale = math.sqrt(3.0 / fan_in) if fan_in else 0.1
-        params[offset:offset + count] = rng.uniform(-scale, scale, count)
-    x = rng.uniform(0.0, 1.0, (n,) + in_shape).astype(np.float32)
-    labels = rng.integers(0, table.classes, n).astype(np.uint8)
+        base = 1.0 if table.init[tname] == "ones" else 0.0
+        params[offset:offset + count] = base + rng.uniform(-scale, scale, count)
+    x = rng.uniform(0.0, 1.0, (args.batch,) + in_shape).astype(np.float32)
+    labels = rng.integers(0, table.classes, args.batch).astype(np.uint8)
+    results = compare_pass(args, exe, "run", model, table, params, x, labels)
+    if table.train_steps:
+        results += [("train: " + what, e) for what, e in
+                    compare_pass(args, exe, "train", model, table, params, x, labels)]
+    return results
 
-    batch_path = os.path.join(args.work, name, "batch_%s.bin" % build)
-    out_path = os.path.join(args.work, name, "out_%s.bin" % build)
+
+def compare_pass(args, exe, mode, model, table, params, x, labels):
+    """One run of xcheck_dump MODE (run: forward and backward; train: the
+    training steps) against PyTorch: [(what, relative error)]."""
+    n = len(labels)
+    d = os.path.dirname(exe)
+    batch_path = os.path.join(d, "batch.bin")
+    out_path = os.path.join(d, "out_%s_%s.bin" % (os.path.basename(exe), mode))
     with open(batch_path, "wb") as f:
         f.write(struct.pack("<I", n) + params.tobytes() + x.tobytes() + labels.tobytes())
-    run([exe, "run", batch_path, out_path])
+    run([exe, mode, batch_path, out_path])
     raw = open(out_path, "rb").read()
 
     def take(count, dtype):
         nonlocal raw
         size = count * np.dtype(dtype).itemsize
         if len(raw) < size:
-            raise XcheckError("%s: %s is too short" % (spec, out_path))
+            raise XcheckError("%s is too short" % out_path)
         a, raw = np.frombuffer(raw[:size], dtype=dtype), raw[size:]
         return a
 
@@ -430,15 +468,16 @@ def check_spec(args, spec, build):
     c_outs = [take(n * int(np.prod(shape)), "<f4") for _, shape in table.layers]
     c_loss = take(1, "<f8")[0]
     c_grads = take(table.n_params, "<f4")
+    c_after = take(table.n_params, "<f4") if mode == "train" else None
     if raw:
-        raise XcheckError("%s: %s is too long" % (spec, out_path))
+        raise XcheckError("%s is too long" % out_path)
 
-    leaves = {t[0]: leaf(params[t[1]:t[1] + t[2]], t[3]) for t in table.tensors}
-    probs, outs, loss = forward(layers, leaves, torch.tensor(x, dtype=torch.float64),
-                                torch.tensor(labels, dtype=torch.int64))
+    leaves = leaves_of(table.tensors, table.trainable, params)
+    probs, outs, loss = forward(model.layers, leaves, torch.tensor(x, dtype=torch.float64),
+                                torch.tensor(labels, dtype=torch.int64), mode == "train")
     loss.backward()
     results = [("probs", rel_err(c_probs, probs.detach().numpy()))]
-    for layer, c_out, out in zip(layers, c_outs, outs):
+    for layer, c_out, out in zip(model.layers, c_outs, outs):
         results.append(("%s%d out" % (layer.kind, layer.ordinal),
                         rel_err(c_out, out.detach().numpy())))
     results.append(("loss", rel_err([c_loss], [loss.item()])))
@@ -446,6 +485,10 @@ def check_spec(args, spec, build):
         g = leaves[tname].grad
         results.append(("d " + tname, rel_err(c_grads[offset:offset + count],
                                              np.zeros(count) if g is None else g.numpy())))
+        if c_after is not None and not table.trainable[tname]:
+            # moving statistics, moved in place by the training pass
+            results.append((tname + " after", rel_err(c_after[offset:offset + count],
+                                                      leaves[tname].numpy())))
     return results
 
 
@@ -632,9 +675,12 @@ def cmd_step(args):
               "--batch", str(args.batch), "--no-shuffle", "--threads", "1", "--quiet",
               "--seed", str(args.seed)]
     start = os.path.join(d, "start.ckpt")
-    # Glorot weights and zero biases, moved by one SGD step: no tensor is 0.
+    # The trainer's initial weights, moved by one SGD step: no tensor is 0.
     run([exe] + common + ["--optimizer", "sgd", "--steps", "1", "--save", start])
     tensors, _, p0, _ = read_checkpoint(start)
+    table = Table(run([build_dump(args, spec, name, "plain"), "table"]))
+    if table.tensors != tensors:
+        raise XcheckError("%s: the checkpoint's tensors are not the model's" % start)
 
     print("%-28s %-9s %5s %-20s %10s %10s" % ("spec", "optimizer", "steps", "tensor", "update",
                                               "state"))
@@ -647,12 +693,12 @@ def cmd_step(args):
         if tensors1 != tensors or s["step"] != steps:
             raise XcheckError("%s: %s did not take %d steps" % (spec, after, steps))
         make, hook, state_of = OPTIMIZERS[optimizer]
-        leaves = {t[0]: leaf(p0[t[1]:t[1] + t[2]], t[3]) for t in tensors}
-        opt = make(list(leaves.values()), s)
+        leaves = leaves_of(tensors, table.trainable, p0)
+        opt = make([p for p in leaves.values() if p.requires_grad], s)
         for step in range(1, steps + 1):
             batch = slice((step - 1) * args.batch, step * args.batch)
             opt.zero_grad()
-            _, _, loss = forward(layers, leaves, x_all[batch], y_all[batch])
+            _, _, loss = forward(layers, leaves, x_all[batch], y_all[batch], training=True)
             (loss / args.batch).backward()      # the trainer's loss: the batch mean
             if hook:
                 hook(opt, s, step)
@@ -661,7 +707,8 @@ def cmd_step(args):
         for tname, offset, count, _ in tensors:
             p = leaves[tname]
             sl = slice(offset, offset + count)
-            t_state = [a.detach().numpy().ravel() for a in state_of(opt, p, s)]
+            t_state = [a.detach().numpy().ravel() for a in state_of(opt, p, s)] \
+                if p.requires_grad else [np.zeros(count)] * len(c_state)
             if len(t_state) != len(c_state):
                 raise XcheckError("%s keeps %d state arrays, PyTorch's %d"
                                   % (optimizer, len(c_state), len(t_state)))

@@ -3,16 +3,23 @@
  *     cc -DMODEL=cnn_k3_model -Iruntime -I<gen dir> xcheck_dump.c model.c -lm
  *
  *   xcheck_dump table            the model's descriptor as text on stdout:
- *                                its identity, input, tensors (name, shape,
- *                                offset, count) and layers (kind, output shape)
- *   xcheck_dump run BATCH OUT    forward and backward on the batch in BATCH,
- *                                results to OUT
+ *                                its identity, input, tensors (name, offset,
+ *                                count, initialisation, trainable or not,
+ *                                shape), layers (kind, output shape) and the
+ *                                number of training steps (0: none)
+ *   xcheck_dump run BATCH OUT    forward() and backward() on the batch in
+ *                                BATCH, results to OUT
+ *   xcheck_dump train BATCH OUT  a model with training steps (batch
+ *                                statistics): one training pass over the
+ *                                batch in blocks of 4 samples, then the
+ *                                update of the moving statistics
  *
  * BATCH (little-endian): u32 n, then n_params f32 parameters, n images of
  * in_h*in_w*in_c f32 (HWC), n u8 labels.
  * OUT (little-endian): n*n_classes f32 probabilities; every layer's output
  * after its activation (for each layer in order, n samples of h*w*c f32);
- * the summed loss as f64; n_params f32 gradients.
+ * the summed loss as f64; n_params f32 gradients; after `train`, the
+ * n_params f32 parameters with the moving statistics updated.
  * Dropout runs in inference mode (no seeds): it is the identity.
  * Exit status: 0 done, 1 a bad or unreadable file, 2 usage. */
 #include <stdint.h>
@@ -29,6 +36,28 @@
 extern const convc_model MODEL;
 
 #define MAX_BATCH 4096
+#define BLOCK 4         /* training blocks: the trainer's unit, and a remainder */
+
+/* The model's training steps (models with batch statistics), 0 if none. */
+#if CONVC_MODEL_ABI >= 3
+#define TRAIN_STEPS(m) ((m)->n_train_steps)
+#define NON_TRAINABLE(ts) ((ts)->non_trainable)
+#else
+#define TRAIN_STEPS(m) 0
+#define NON_TRAINABLE(ts) 0
+#endif
+
+static const char *init_name(int init)
+{
+    switch (init) {
+    case CONVC_INIT_ZEROS: return "zeros";
+    case CONVC_INIT_GLOROT_UNIFORM: return "glorot";
+#if CONVC_MODEL_ABI >= 3
+    case CONVC_INIT_ONES: return "ones";
+#endif
+    default: return "?";
+    }
+}
 
 static void print_table(const convc_model *m)
 {
@@ -40,7 +69,8 @@ static void print_table(const convc_model *m)
     printf("params %zu\n", m->n_params);
     for (t = 0; t < m->n_tensors; t++) {
         const convc_tensor *ts = &m->tensors[t];
-        printf("tensor %s %zu %zu", ts->name, ts->offset, ts->count);
+        printf("tensor %s %zu %zu %s %d", ts->name, ts->offset, ts->count, init_name(ts->init),
+               !NON_TRAINABLE(ts));
         for (d = 0; d < ts->rank; d++)
             printf(" %d", ts->shape[d]);
         putchar('\n');
@@ -48,6 +78,7 @@ static void print_table(const convc_model *m)
     for (l = 0; l < m->n_layers; l++)
         printf("layer %s %d %d %d\n", m->layers[l].kind, m->layers[l].h, m->layers[l].w,
                m->layers[l].c);
+    printf("train_steps %d\n", TRAIN_STEPS(m));
 }
 
 /* Reads exactly `size` bytes; 0 on success. */
@@ -56,13 +87,59 @@ static int read_exact(FILE *f, void *p, size_t size)
     return fread(p, 1, size, f) == size ? 0 : -1;
 }
 
-static int run(const convc_model *m, const char *in_path, const char *out_path)
+/* Where sample s's layer outputs are: forward() keeps n samples in one work
+ * buffer, the training pass one buffer of BLOCK samples per block. */
+static float *sample_work(const convc_model *m, float *work, int s, int train)
+{
+    size_t per_block = convc_work_floats(m, BLOCK);
+    if (train)
+        return work + (size_t)(s / BLOCK) * per_block + (size_t)(s % BLOCK) * m->work_per_sample;
+    return work + (size_t)s * m->work_per_sample;
+}
+
+#if CONVC_MODEL_ABI >= 3
+/* One training pass of n samples through the model's steps, in blocks of
+ * BLOCK samples as the trainer runs them; returns the summed loss. */
+static double train_pass(const convc_model *m, const float *params, float *grads, float *work,
+                         const float *x, const uint8_t *labels, float *probs, float *stats,
+                         int n)
 {
     size_t in_size = (size_t)m->in_h * m->in_w * m->in_c;
+    double loss = 0.0;
+    int step, first;
+    for (step = 0; step < m->n_train_steps; step++) {
+        convc_block b;
+        memset(&b, 0, sizeof b);
+        b.params = params;
+        b.grads = grads;
+        b.stats = stats;
+        if (m->train_step_batch[step]) {
+            b.n = n;
+            loss += m->train_step(step, &b);
+            continue;
+        }
+        for (first = 0; first < n; first += BLOCK) {
+            b.n = n - first < BLOCK ? n - first : BLOCK;
+            b.first = first;
+            b.work = sample_work(m, work, first, 1);
+            b.x = x + (size_t)first * in_size;
+            b.labels = labels + first;
+            b.probs = probs + (size_t)first * m->n_classes;
+            loss += m->train_step(step, &b);
+        }
+    }
+    return loss;
+}
+#endif
+
+static int run(const convc_model *m, const char *in_path, const char *out_path, int train)
+{
+    size_t in_size = (size_t)m->in_h * m->in_w * m->in_c, work_floats;
     float *params = NULL, *grads = NULL, *work = NULL, *x = NULL, *probs = NULL;
+    float *stats = NULL;
     uint8_t *labels = NULL;
     uint32_t n = 0;
-    double loss;
+    double loss = 0.0;
     int status = 1, l, s;
     FILE *out = NULL, *in = fopen(in_path, "rb");
     if (!in) {
@@ -73,13 +150,20 @@ static int run(const convc_model *m, const char *in_path, const char *out_path)
         fprintf(stderr, "xcheck_dump: %s: the batch size must be 1 to %d\n", in_path, MAX_BATCH);
         goto done;
     }
+    work_floats = train ? (n + BLOCK - 1) / BLOCK * convc_work_floats(m, BLOCK)
+                        : convc_work_floats(m, n);
     params = malloc(m->n_params * sizeof *params);
     grads = calloc(m->n_params, sizeof *grads);
-    work = malloc(convc_work_floats(m, n) * sizeof *work);
+    work = malloc(work_floats * sizeof *work);
     x = malloc(n * in_size * sizeof *x);
     probs = malloc((size_t)n * m->n_classes * sizeof *probs);
     labels = malloc(n);
-    if (!params || !grads || !work || !x || !probs || !labels) {
+#if CONVC_MODEL_ABI >= 3
+    stats = malloc(convc_stats_floats(m, n) * sizeof *stats);
+#else
+    stats = malloc(sizeof *stats);
+#endif
+    if (!params || !grads || !work || !x || !probs || !labels || !stats) {
         fprintf(stderr, "xcheck_dump: out of memory\n");
         goto done;
     }
@@ -96,23 +180,36 @@ static int run(const convc_model *m, const char *in_path, const char *out_path)
                     in_path, labels[s], s, m->n_classes);
             goto done;
         }
-    m->forward(params, work, x, (int)n, probs, NULL);
     out = fopen(out_path, "wb");
     if (!out) {
         fprintf(stderr, "xcheck_dump: %s: cannot create\n", out_path);
         goto done;
     }
+#if CONVC_MODEL_ABI >= 3
+    if (train)
+        loss = train_pass(m, params, grads, work, x, labels, probs, stats, (int)n);
+    else
+#endif
+        m->forward(params, work, x, (int)n, probs, NULL);
     fwrite(probs, sizeof *probs, (size_t)n * m->n_classes, out);
-    /* Layer outputs before backward(), which may reuse their space. */
+    /* Layer outputs before backward(), which may reuse their space; the
+     * training steps leave them in place. */
     for (l = 0; l < m->n_layers; l++) {
         const convc_layer *L = &m->layers[l];
         for (s = 0; s < (int)n; s++)
-            fwrite(work + (size_t)s * m->work_per_sample + L->out_offset, sizeof(float),
+            fwrite(sample_work(m, work, s, train) + L->out_offset, sizeof(float),
                    (size_t)L->h * L->w * L->c, out);
     }
-    loss = m->backward(params, grads, work, x, labels, (int)n);
+    if (!train)
+        loss = m->backward(params, grads, work, x, labels, (int)n);
     fwrite(&loss, sizeof loss, 1, out);
     fwrite(grads, sizeof *grads, m->n_params, out);
+#if CONVC_MODEL_ABI >= 3
+    if (train) {
+        m->update_moving(params, stats, (int)n);
+        fwrite(params, sizeof *params, m->n_params, out);
+    }
+#endif
     if (fclose(out) != 0) {
         out = NULL;
         fprintf(stderr, "xcheck_dump: %s: cannot write\n", out_path);
@@ -130,6 +227,7 @@ done:
     free(x);
     free(probs);
     free(labels);
+    free(stats);
     return status;
 }
 
@@ -140,7 +238,10 @@ int main(int argc, char **argv)
         return 0;
     }
     if (argc == 4 && strcmp(argv[1], "run") == 0)
-        return run(&MODEL, argv[2], argv[3]);
-    fprintf(stderr, "usage: xcheck_dump table | xcheck_dump run BATCH OUT\n");
+        return run(&MODEL, argv[2], argv[3], 0);
+    if (argc == 4 && strcmp(argv[1], "train") == 0 && TRAIN_STEPS(&MODEL) > 0)
+        return run(&MODEL, argv[2], argv[3], 1);
+    fprintf(stderr, "usage: xcheck_dump table | xcheck_dump run BATCH OUT%s\n",
+            TRAIN_STEPS(&MODEL) > 0 ? " | xcheck_dump train BATCH OUT" : "");
     return 2;
 }
