@@ -58,7 +58,8 @@ class UnknownToCompiler(XcheckError):
     """A spec uses a word this cross-check maps but the compiler does not know."""
 
 
-def rel_err(a, b):
+def rel_err(a, b, scale=0.0):
+    """max|a - b| / max(max|b|, scale, TINY)."""
     a = np.asarray(a, dtype=np.float64).ravel()
     b = np.asarray(b, dtype=np.float64).ravel()
     if a.shape != b.shape:
@@ -67,7 +68,7 @@ def rel_err(a, b):
         return 0.0
     if not np.all(np.isfinite(a)):
         return math.inf
-    return float(np.max(np.abs(a - b)) / max(float(np.max(np.abs(b))), TINY))
+    return float(np.max(np.abs(a - b)) / max(float(np.max(np.abs(b))), scale, TINY))
 
 
 # ---- the canonical text ---------------------------------------------------
@@ -481,10 +482,19 @@ def compare_pass(args, exe, mode, model, table, params, x, labels):
         results.append(("%s%d out" % (layer.kind, layer.ordinal),
                         rel_err(c_out, out.detach().numpy())))
     results.append(("loss", rel_err([c_loss], [loss.item()])))
+    # A gradient is measured against the largest gradient of its layer: a
+    # bias in front of a batchnorm has a gradient that is 0 up to rounding
+    # (the normalisation removes any shift), computed in float32 as a sum of
+    # hundreds of terms of the size of the layer's other gradients.
+    grads = {t: np.zeros(leaves[t].shape) if leaves[t].grad is None else leaves[t].grad.numpy()
+             for t, _, _, _ in table.tensors}
+    scale = {}
+    for tname in grads:
+        layer = tname.split(".")[0]
+        scale[layer] = max(scale.get(layer, 0.0), float(np.max(np.abs(grads[tname]))))
     for tname, offset, count, _ in table.tensors:
-        g = leaves[tname].grad
-        results.append(("d " + tname, rel_err(c_grads[offset:offset + count],
-                                             np.zeros(count) if g is None else g.numpy())))
+        results.append(("d " + tname, rel_err(c_grads[offset:offset + count], grads[tname],
+                                             scale[tname.split(".")[0]])))
         if c_after is not None and not table.trainable[tname]:
             # moving statistics, moved in place by the training pass
             results.append((tname + " after", rel_err(c_after[offset:offset + count],
@@ -703,19 +713,32 @@ def cmd_step(args):
             if hook:
                 hook(opt, s, step)
             opt.step()
-        worst = 0.0
+        t_states, t_updates = {}, {}
         for tname, offset, count, _ in tensors:
             p = leaves[tname]
-            sl = slice(offset, offset + count)
-            t_state = [a.detach().numpy().ravel() for a in state_of(opt, p, s)] \
+            t_states[tname] = [a.detach().numpy().ravel() for a in state_of(opt, p, s)] \
                 if p.requires_grad else [np.zeros(count)] * len(c_state)
-            if len(t_state) != len(c_state):
+            if len(t_states[tname]) != len(c_state):
                 raise XcheckError("%s keeps %d state arrays, PyTorch's %d"
-                                  % (optimizer, len(c_state), len(t_state)))
-            state_err = max([rel_err(c[sl], t) for c, t in zip(c_state, t_state)] or [0.0])
-            keep = well_conditioned(optimizer, s, t_state, count, args.tol)
-            update_err = update_error(p1[sl] - p0[sl], p.detach().numpy().ravel() - p0[sl],
-                                      p0[sl], p1[sl], steps, keep)
+                                  % (optimizer, len(c_state), len(t_states[tname])))
+            t_updates[tname] = p.detach().numpy().ravel() - p0[offset:offset + count]
+        # As for gradients (compare_pass), the trained tensors of a layer are
+        # measured against the layer's largest update and state.
+        trained = [t for t in t_states if table.trainable[t]]
+        update_scale = layer_scale({t: t_updates[t] for t in trained})
+        state_scales = [layer_scale({t: t_states[t][k] for t in trained})
+                        for k in range(len(c_state))]
+        worst = 0.0
+        for tname, offset, count, _ in tensors:
+            sl = slice(offset, offset + count)
+            layer = tname.split(".")[0] if table.trainable[tname] else None
+            t_state = t_states[tname]
+            state_err = max([rel_err(c[sl], t, sc.get(layer, 0.0))
+                             for c, t, sc in zip(c_state, t_state, state_scales)] or [0.0])
+            keep = well_conditioned(optimizer, s, t_state, count, args.tol,
+                                    state_scales[1].get(layer, 0.0) if len(c_state) > 1 else 0.0)
+            update_err = update_error(p1[sl] - p0[sl], t_updates[tname], p0[sl], p1[sl], steps,
+                                      keep, update_scale.get(layer, 0.0))
             err = max(state_err, update_err)
             worst = max(worst, err)
             print("%-28s %-9s %5d %-20s %10.2e %10s%s"
@@ -729,7 +752,17 @@ def cmd_step(args):
     return 1 if failed else 0
 
 
-def update_error(c_update, t_update, p0, p1, steps, keep):
+def layer_scale(arrays):
+    """{layer: the largest magnitude in its tensors' arrays} for {tensor name:
+    array}."""
+    scale = {}
+    for tname, a in arrays.items():
+        layer = tname.split(".")[0]
+        scale[layer] = max(scale.get(layer, 0.0), float(np.max(np.abs(a))) if a.size else 0.0)
+    return scale
+
+
+def update_error(c_update, t_update, p0, p1, steps, keep, scale=0.0):
     """The relative error of convc's parameter change.  The trainer stores
     float32 parameters, rounded once a step: up to half a float32 spacing of
     the parameter per step is rounding, not error, and is taken off each
@@ -739,21 +772,23 @@ def update_error(c_update, t_update, p0, p1, steps, keep):
         return 0.0
     spacing = np.spacing(np.maximum(np.abs(p0), np.abs(p1)).astype(np.float32))
     diff = np.maximum(np.abs(c_update - t_update) - 0.5 * steps * spacing, 0.0)
-    return float(np.max(diff[keep]) / max(float(np.max(np.abs(t_update[keep]))), TINY))
+    return float(np.max(diff[keep]) / max(float(np.max(np.abs(t_update[keep]))), scale, TINY))
 
 
-def well_conditioned(optimizer, s, state, count, tol):
+def well_conditioned(optimizer, s, state, count, tol, v_scale=0.0):
     """The parameters whose update PyTorch and convc can agree on to `tol`.
     Adam's update m / (sqrt(v) + eps) changes by eps * dg / (|g| + eps)^2
     for a change dg of the gradient: where |g| is near eps, float32's
-    rounding of the gradient (allowed up to tol * max|g|) moves the update
-    by more than tol times the largest update.  Those parameters are
-    checked through m and v, which are compared everywhere."""
+    rounding of the gradient (allowed up to tol * max|g| of the layer, whose
+    v is at most v_scale) moves the update by more than tol times the
+    largest update.  Those parameters are checked through m and v, which are
+    compared everywhere."""
     if optimizer != "adam":
         return np.ones(count, dtype=bool)
-    v_hat = state[1] / (1.0 - s["beta2"] ** s["step"])
-    g = np.sqrt(v_hat)
-    bound = s["epsilon"] * tol * float(np.max(g)) / (g + s["epsilon"]) ** 2
+    bias2 = 1.0 - s["beta2"] ** s["step"]
+    g = np.sqrt(state[1] / bias2)
+    top = max(float(np.max(g)), math.sqrt(v_scale / bias2))
+    bound = s["epsilon"] * tol * top / (g + s["epsilon"]) ** 2
     return bound <= tol
 
 
