@@ -595,16 +595,33 @@ def velocity(opt, p, s):
     return [-s["lr"] * opt.state[p]["momentum_buffer"]]
 
 
-# Each optimizer: PyTorch's optimizer from the checkpoint's settings, a hook
-# before each step (or None), and its state arrays in the checkpoint's order.
+def param_groups(leaves, s):
+    """The trained tensors in PyTorch's parameter groups, with the
+    checkpoint's weight decay (L2, decoupled for adamw) on the kernels (rank
+    2 and more), or on every tensor with decay_all.  A checkpoint without
+    these fields has no weight decay."""
+    wd, every = s.get("weight_decay", 0.0), s.get("decay_all", 0)
+    trained = [p for p in leaves.values() if p.requires_grad]
+    decayed = [p for p in trained if every or p.dim() >= 2]
+    rest = [p for p in trained if not (every or p.dim() >= 2)]
+    return [g for g in ({"params": decayed, "weight_decay": wd},
+                        {"params": rest, "weight_decay": 0.0}) if g["params"]]
+
+
+# Each optimizer: PyTorch's optimizer from the parameter groups and the
+# checkpoint's settings, a hook before each step (or None), and its state
+# arrays in the checkpoint's order.
 OPTIMIZERS = {
-    "sgd": (lambda ps, s: torch.optim.SGD(ps, lr=s["lr"]), None, lambda o, p, s: []),
-    "momentum": (lambda ps, s: torch.optim.SGD(ps, lr=s["lr"], momentum=s["momentum"]),
+    "sgd": (lambda gs, s: torch.optim.SGD(gs, lr=s["lr"]), None, lambda o, p, s: []),
+    "momentum": (lambda gs, s: torch.optim.SGD(gs, lr=s["lr"], momentum=s["momentum"]),
                  None, velocity),
-    "nesterov": (lambda ps, s: torch.optim.SGD(ps, lr=s["lr"], momentum=s["momentum"],
+    "nesterov": (lambda gs, s: torch.optim.SGD(gs, lr=s["lr"], momentum=s["momentum"],
                                                nesterov=True), None, velocity),
-    "adam": (lambda ps, s: torch.optim.Adam(ps, lr=s["lr"], betas=(s["beta1"], s["beta2"])),
+    "adam": (lambda gs, s: torch.optim.Adam(gs, lr=s["lr"], betas=(s["beta1"], s["beta2"])),
              adam_hook, adam_state),
+    # PyTorch's own: epsilon after the bias correction, decoupled decay.
+    "adamw": (lambda gs, s: torch.optim.AdamW(gs, lr=s["lr"], betas=(s["beta1"], s["beta2"]),
+                                              eps=s["epsilon"]), None, adam_state),
 }
 
 
@@ -704,7 +721,7 @@ def cmd_step(args):
             raise XcheckError("%s: %s did not take %d steps" % (spec, after, steps))
         make, hook, state_of = OPTIMIZERS[optimizer]
         leaves = leaves_of(tensors, table.trainable, p0)
-        opt = make([p for p in leaves.values() if p.requires_grad], s)
+        opt = make(param_groups(leaves, s), s)
         for step in range(1, steps + 1):
             batch = slice((step - 1) * args.batch, step * args.batch)
             opt.zero_grad()
