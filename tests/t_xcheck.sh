@@ -25,6 +25,7 @@ SEEDS="specs/baseline.spec specs/cnn_k3.spec specs/cnn_k5.spec specs/cnn_k7.spec
 # defaults keep every update well above the float32 spacing of its parameter.
 "$PY" tests/xcheck/xcheck.py step --work "$tmp" --batch 4 \
     --run sgd:1:1 --run momentum:3:0.5 --run nesterov:2:0.5 --run adam:3:0.05 \
+    --run adamw:3:0.05 \
     tests/xcheck/step.spec || status=1
 
 # The check can fail: the same model with its sigmoid derivative y (1 - y)
