@@ -1,19 +1,20 @@
 #!/usr/bin/python3
 """xcheck.py - cross-checks convc's generated code against PyTorch (float64).
 
-    xcheck.py check [options] SPEC...
+    xcheck.py check --work DIR [--builds plain,vector,direct] [options] SPEC...
         For each spec and each build (plain loops, vector kernels, direct
         vector kernels): random parameters, a small batch of random images
-        and labels; convc's
-        forward and backward pass (tests/xcheck/xcheck_dump.c linked with the
-        generated model.c) against the same network in PyTorch.  Compared:
-        the probabilities, every layer's output, the summed loss and every
-        gradient tensor.
+        and labels; convc's forward and backward pass (tests/xcheck/
+        xcheck_dump.c linked with the generated model.c) against the same
+        network in PyTorch.  Compared: the probabilities, every layer's
+        output, the summed loss and every gradient tensor; for a model with
+        batch statistics also its training steps and the moving statistics
+        after them.
 
-    xcheck.py step --optimizer NAME --steps N [options] SPEC
-        The real trainer (convc gen --trainer-main) trains N batches from a
-        checkpoint's weights on a small random IDX data set; PyTorch takes
-        the same N optimizer steps from the same weights on the same batches.
+    xcheck.py step --work DIR --run OPTIMIZER:STEPS[:LR]... [options] SPEC
+        The real trainer (convc gen --trainer-main) trains STEPS batches from
+        a checkpoint's weights on a small random IDX data set; PyTorch takes
+        the same optimizer steps from the same weights on the same batches.
         Compared: the change of every parameter tensor and the optimizer's
         state arrays, as the trainer's checkpoint holds them.
 
@@ -26,7 +27,9 @@ generated model (xcheck_dump table), never by guessing.  Dropout runs in
 inference mode (the identity) in `check`; `step` refuses a spec with dropout,
 whose training masks PyTorch cannot draw.
 
-Relative error of a tensor: max|convc - torch| / max(max|torch|, 1e-12).
+Relative error of a tensor: max|convc - torch| / max(max|torch|, 1e-12); a
+gradient, update or optimizer state is measured against the largest of its
+layer (docs/testing.md says why).
 Exit status: 0 every error within --tol, 1 a tolerance exceeded or a failed
 build or run, 2 usage.
 """
