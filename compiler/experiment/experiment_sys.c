@@ -64,12 +64,60 @@ int sys_lock_dir(const char *dir, int wait, long *holder)
     return fd;
 }
 
+int sys_lock_dir_shared(const char *dir)
+{
+    char path[4096];
+    if (sys_path(path, sizeof path, "%s/convc-run.lock", dir) < 0) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    int fd = open(path, O_RDWR | O_CREAT, 0644);
+    if (fd < 0)
+        return -1;
+    while (flock(fd, LOCK_SH) < 0) {
+        if (errno != EINTR) {
+            int err = errno;
+            close(fd);
+            errno = err;
+            return -1;
+        }
+    }
+    return fd;
+}
+
+/* What sys_stop_children asked for; read and written in signal handlers. */
+static volatile sig_atomic_t stopping, stop_sig;
+static volatile pid_t last_child;
+
+void sys_stop_children(int sig)
+{
+    stopping = 1;
+    stop_sig = sig;
+    if (sig && last_child > 0)
+        kill(last_child, sig);
+}
+
+void sys_allow_children(void)
+{
+    stopping = 0;
+    stop_sig = 0;
+}
+
 int sys_spawn(char *const argv[], const char *stdout_path, const char *log_path)
 {
+    if (stopping) {
+        errno = EINTR;
+        return -1;
+    }
     fflush(NULL);
     pid_t pid = sys_fork_tied();
     if (pid < 0)
         return -1;
+    if (pid > 0) {
+        last_child = pid;
+        if (stop_sig)           /* asked for between the check above and now */
+            kill(pid, stop_sig);
+    }
     if (pid == 0) {
         if (log_path) {
             int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
@@ -100,6 +148,8 @@ int sys_wait(int pid)
     while (waitpid((pid_t)pid, &status, 0) < 0)
         if (errno != EINTR)
             return -1;
+    if (pid == last_child)      /* its pid may be reused: never signal it */
+        last_child = 0;
     if (WIFEXITED(status))
         return WEXITSTATUS(status);
     if (WIFSIGNALED(status))
