@@ -27,21 +27,34 @@ int sys_fork_tied(void)
     return (int)pid;
 }
 
-int sys_lock_dir(const char *dir, int wait, long *holder)
+/* dir/convc-run.lock, open; -1 with errno. */
+static int open_lock(const char *dir)
 {
     char path[4096];
-    *holder = 0;
     if (sys_path(path, sizeof path, "%s/convc-run.lock", dir) < 0) {
         errno = ENAMETOOLONG;
         return -1;
     }
     /* No O_CLOEXEC: the trainers keep the lock until they have stopped. */
-    int fd = open(path, O_RDWR | O_CREAT, 0644);
+    return open(path, O_RDWR | O_CREAT, 0644);
+}
+
+/* flock(fd, op), again when a signal interrupts it. */
+static int lock_fd(int fd, int op)
+{
+    int rc;
+    while ((rc = flock(fd, op)) < 0 && errno == EINTR)
+        continue;
+    return rc;
+}
+
+int sys_lock_dir(const char *dir, int wait, long *holder)
+{
+    *holder = 0;
+    int fd = open_lock(dir);
     if (fd < 0)
         return -1;
-    while (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0) {
-        if (errno == EINTR)
-            continue;
+    if (lock_fd(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0) {
         int err = errno;
         if (err == EWOULDBLOCK) {
             char buf[32] = "";
@@ -66,21 +79,12 @@ int sys_lock_dir(const char *dir, int wait, long *holder)
 
 int sys_lock_dir_shared(const char *dir)
 {
-    char path[4096];
-    if (sys_path(path, sizeof path, "%s/convc-run.lock", dir) < 0) {
-        errno = ENAMETOOLONG;
+    int fd = open_lock(dir);
+    if (fd >= 0 && lock_fd(fd, LOCK_SH) < 0) {
+        int err = errno;
+        close(fd);
+        errno = err;
         return -1;
-    }
-    int fd = open(path, O_RDWR | O_CREAT, 0644);
-    if (fd < 0)
-        return -1;
-    while (flock(fd, LOCK_SH) < 0) {
-        if (errno != EINTR) {
-            int err = errno;
-            close(fd);
-            errno = err;
-            return -1;
-        }
     }
     return fd;
 }
