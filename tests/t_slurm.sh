@@ -55,15 +55,20 @@ history=$out/runs/$run-s1/history.csv
 i=0
 until [ -f "$out/slurm/jobs" ] && [ "$(grep -c . "$history" 2>/dev/null)" = 2 ]; do
     i=$((i + 1))
-    if [ $i -gt 1200 ] || ! kill -0 "$runner" 2>/dev/null; then
+    if [ $i -gt 1500 ] || ! kill -0 "$runner" 2>/dev/null; then
         echo "FAIL: seed 1 did not finish its first epoch:"; cat "$tmp/slurm.log"
         squeue; cat "$out"/logs/slurm-*.out; exit
     fi
-    sleep 0.05
+    sleep 0.1
 done
 array=$(sed -n 's/^runs //p' "$out/slurm/jobs")
 check scancel --batch --signal=USR2 "${array}_0"
 
+# A guard against a hang, not a time limit: Slurm restarts the requeued task
+# after about 11 s.
+i=0
+while kill -0 "$runner" 2>/dev/null && [ $i -lt 3000 ]; do i=$((i + 1)); sleep 0.1; done
+kill -0 "$runner" 2>/dev/null && { echo "FAIL: the jobs did not end:"; squeue; exit; }
 wait "$runner"
 rc=$?
 runner=""
@@ -81,7 +86,7 @@ done
 # Seed 1 stopped in epoch 2, requeued itself, and resumed from its checkpoint.
 log=$out/logs/slurm-${array}_0.out
 check grep -q "stopped by SIGTERM at epoch 2, batch" "$out/runs/$run-s1/train.log"
-check grep -q "requeueing job" "$log"
+check grep -q "stopped by the warning signal (SIGUSR2), checkpoint saved; requeueing job" "$log"
 check grep -q "seed 1: resuming from" "$log"
 scontrol show job "${array}_0" >"$tmp/task0"
 check grep -q "Restarts=1 " "$tmp/task0"

@@ -190,6 +190,8 @@ int experiment_find_trainers(experiment *x, const exp_run_options *o);
  * resumed if interrupted, else trained; the trainer's output goes to the
  * run's train.log.  0, or -1 with the run's error set. */
 int experiment_run_index(experiment *x, int i, const exp_run_options *o, FILE *out);
+/* "[i/n] model seed s: done" (or reused, FAILED: error, skipped). */
+void experiment_announce(const experiment *x, const exp_run *r, int i, FILE *out);
 /* Writes a failed run's error to <run>/error.txt, where the process that
  * collects the runs reads it. */
 int experiment_save_run_error(const exp_run_options *o, const exp_run *r);

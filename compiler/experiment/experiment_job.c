@@ -193,7 +193,8 @@ static int requeue(FILE *out)
                 "resume\n");
         return 1;
     }
-    fprintf(out, "convc run-one: warning signal: checkpoint saved; requeueing job %s\n", id);
+    fprintf(out, "convc run-one: stopped by the warning signal (SIGUSR2), checkpoint saved; "
+            "requeueing job %s\n", id);
     fflush(out);
     sys_allow_children();
     char *argv[] = {"scontrol", "requeue", (char *)id, NULL};
@@ -234,6 +235,7 @@ static int run_job(experiment *x, const exp_run_options *o, int index, FILE *out
     int rc = experiment_run_index(x, index, o, out);
     if (warned)
         return requeue(out);
+    experiment_announce(x, &x->runs[index], index, out);
     if (rc < 0)
         experiment_save_run_error(o, &x->runs[index]);
     return rc < 0;

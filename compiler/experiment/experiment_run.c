@@ -345,7 +345,7 @@ static void run_eda(const experiment *x, const exp_run_options *o, FILE *out)
         fprintf(out, "[eda] failed (exit status %d); see %s\n", rc, log);
 }
 
-static void announce(const experiment *x, const exp_run *r, int i, FILE *out)
+void experiment_announce(const experiment *x, const exp_run *r, int i, FILE *out)
 {
     const exp_variant *v = &x->variants[r->variant];
     switch (r->status) {
@@ -442,7 +442,7 @@ static void run_parallel(experiment *x, const exp_run_options *o, FILE *out)
         while (active < o->jobs && next < x->n_runs) {
             exp_run *r = &x->runs[next];
             if (r->status != EXP_RUN_PENDING) {
-                announce(x, r, next, out);
+                experiment_announce(x, r, next, out);
                 next++;
                 continue;
             }
@@ -459,7 +459,7 @@ static void run_parallel(experiment *x, const exp_run_options *o, FILE *out)
             }
             if (pid < 0) {
                 run_fail(r, "cannot start a worker: %s", strerror(errno));
-                announce(x, r, next, out);
+                experiment_announce(x, r, next, out);
             } else {
                 pids[next] = (int)pid;
                 active++;
@@ -487,7 +487,7 @@ static void run_parallel(experiment *x, const exp_run_options *o, FILE *out)
             } else {
                 take_run_error(o, r, "the worker failed", 1);
             }
-            announce(x, r, i, out);
+            experiment_announce(x, r, i, out);
         }
     }
     free(pids);
@@ -569,7 +569,6 @@ int experiment_run_index(experiment *x, int i, const exp_run_options *o, FILE *o
         fflush(out);
         run_one(x, &x->variants[r->variant], r, o, out, 1);
     }
-    announce(x, r, i, out);
     return r->status == EXP_RUN_FAILED || r->status == EXP_RUN_SKIPPED ? -1 : 0;
 }
 
@@ -587,7 +586,7 @@ int experiment_collect(experiment *x, const exp_run_options *o, FILE *out)
                 take_run_error(o, r, "did not finish (no eval.json); see its train.log and "
                                "the job's log in logs/", 0);
         }
-        announce(x, r, i, out);
+        experiment_announce(x, r, i, out);
         failures += r->status == EXP_RUN_FAILED || r->status == EXP_RUN_SKIPPED;
     }
     return failures;
@@ -627,7 +626,7 @@ int experiment_run(experiment *x, const exp_run_options *o, FILE *out)
                 fflush(out);
                 run_one(x, v, r, o, out, !o->show_progress);
             }
-            announce(x, r, i, out);
+            experiment_announce(x, r, i, out);
             if (r->status == EXP_RUN_FAILED && strncmp(r->error, "interrupted", 11) == 0) {
                 fprintf(out, "stopping: the remaining runs are left for the next "
                         "'convc run'\n");
