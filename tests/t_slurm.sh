@@ -29,7 +29,7 @@ fail=0
 check() { if ! "$@"; then echo "FAIL: $*"; fail=1; fi; }
 yaml=tests/experiments/slurm.yaml
 out=$tmp/out
-run=tiny_cnn_k3
+run=slurm_cnn_k3
 
 # The reference: a local run into the same directory (the checkpoint names
 # its spec file), kept aside; then the runs are removed to run again.

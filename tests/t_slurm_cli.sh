@@ -39,7 +39,7 @@ abs=$(cd "$out" && pwd -P)
 check grep -qx "\[slurm\] build jobs: 100" "$tmp/out.txt"
 check grep -qx "\[slurm\] runs: job array 101 (2 tasks, at most 2 at once)" "$tmp/out.txt"
 check grep -qx "\[slurm\] report: job 102" "$tmp/out.txt"
-same "$FAKE_SLURM_LOG" "sbatch --parsable --job-name=convc-build-tiny_cnn_k3 --output=$abs/logs/slurm-build-%j.out --partition=p1 --time=5 $abs/slurm/job.sh --build tiny_cnn_k3
+same "$FAKE_SLURM_LOG" "sbatch --parsable --job-name=convc-build-slurm_cnn_k3 --output=$abs/logs/slurm-build-%j.out --partition=p1 --time=5 $abs/slurm/job.sh --build slurm_cnn_k3
 sbatch --parsable --job-name=convc-slurm --output=$abs/logs/slurm-%A_%a.out --array=0-1%2 --requeue --signal=B:USR2@120 --open-mode=append --cpus-per-task=1 --dependency=afterany:100 --partition=p1 --time=5 $abs/slurm/job.sh
 sbatch --parsable --job-name=convc-slurm-report --output=$abs/logs/slurm-report-%j.out --dependency=afterany:101 --partition=p1 --time=5 $abs/slurm/job.sh --report"
 check test -x "$out/slurm/job.sh"
@@ -59,8 +59,8 @@ same "$out/slurm/jobs" "builds 100
 runs 101
 report 102"
 check grep -q '"status": "pending"' "$out/experiment.json"
-check test -s "$out/specs/tiny_cnn_k3.spec"
-check test ! -e "$out/runs/tiny_cnn_k3-s1"
+check test -s "$out/specs/slurm_cnn_k3.spec"
+check test ! -e "$out/runs/slurm_cnn_k3-s1"
 
 # convc run-one: its arguments, the saved command, the plan.
 expect 2 bin/convc run-one "$out"
@@ -75,7 +75,7 @@ cp "$out/slurm/plan" "$tmp/plan"
 sed 's/^epochs 2$/epochs 3/' "$tmp/plan" >"$out/slurm/plan"
 expect 1 bin/convc run-one "$out" 0 &&
     same "$tmp/out.txt" "convc run-one: $out/slurm/plan: the experiment gives other runs than when it was submitted; submit the experiment again"
-check test ! -e "$out/runs/tiny_cnn_k3-s1"
+check test ! -e "$out/runs/slurm_cnn_k3-s1"
 
 # sbatch refuses the array: the build job submitted before is cancelled.
 : >"$FAKE_SLURM_LOG"
