@@ -5,7 +5,7 @@
 # report jobs; every run is ok and the report is written; the checkpoints
 # and evaluations are the bytes of a local `convc run`; and a run that gets
 # the warning signal in its second epoch saves its checkpoint, requeues
-# itself and resumes to the same bytes.
+# itself and resumes to the same bytes; submitted again, every run is reused.
 cd "$(dirname "$0")/.." || exit 2
 PATH=$PATH:/usr/sbin
 for prog in munged slurmctld slurmd sbatch squeue scancel scontrol sinfo; do
@@ -91,6 +91,13 @@ check grep -q "seed 1: resuming from" "$log"
 scontrol show job "${array}_0" >"$tmp/task0"
 check grep -q "Restarts=1 " "$tmp/task0"
 check test "$(grep -c . "$history")" -eq 3
+
+# Submitted again once those jobs have ended: every run is reused.
+bin/convc run "$yaml" --out "$out" --launcher slurm --wait >"$tmp/again.log" 2>&1
+check test $? -eq 0
+array=$(sed -n 's/^runs //p' "$out/slurm/jobs")
+check grep -q "seed 2: finished earlier, reused" "$out/logs/slurm-${array}_1.out"
+check cmp "$tmp/ref/s2.ckpt" "$out/runs/$run-s2/model.ckpt"
 
 [ "$fail" -eq 0 ] && echo "slurm: 2 runs as a job array, one requeued, bytes as a local run"
 status=$fail

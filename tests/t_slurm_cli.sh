@@ -1,6 +1,6 @@
 #!/bin/sh
 # t_slurm_cli.sh - what `convc run --launcher slurm` submits, with stand-ins
-# for sbatch and scancel (tests/slurm_fake/), so that it runs without a
+# for sbatch, squeue and scancel (tests/slurm_fake/), so that it runs without a
 # cluster: the sbatch command lines of the build, array and report jobs, the
 # files the jobs read, a refused submission that cancels the jobs submitted
 # before it, and the errors of the options and of `convc run-one`.  The jobs
@@ -76,6 +76,15 @@ sed 's/^epochs 2$/epochs 3/' "$tmp/plan" >"$out/slurm/plan"
 expect 1 bin/convc run-one "$out" 0 &&
     same "$tmp/out.txt" "convc run-one: $out/slurm/plan: the experiment gives other runs than when it was submitted; submit the experiment again"
 check test ! -e "$out/runs/slurm_cnn_k3-s1"
+
+# A second submission while jobs of the first are queued is refused; once
+# they have left the queue, it goes ahead.
+: >"$FAKE_SLURM_LOG"
+FAKE_SQUEUE=101 expect 1 bin/convc run "$yaml" --out "$out" --launcher slurm
+check grep -qx "convc run: jobs of an earlier submission to $out are still in the queue (101); wait for them or cancel them: scancel 100 101 102" "$tmp/out.txt"
+same "$FAKE_SLURM_LOG" "squeue --noheader --format=%i --jobs=100,101,102"
+expect 0 bin/convc run "$yaml" --out "$out" --launcher slurm
+check grep -qx "\[slurm\] report: job 102" "$tmp/out.txt"
 
 # sbatch refuses the array: the build job submitted before is cancelled.
 : >"$FAKE_SLURM_LOG"

@@ -163,12 +163,49 @@ static void cancel(const exp_slurm_jobs *j, const exp_run_options *o)
     clear(&c);
 }
 
+/* The jobs of an earlier submission to this directory (<out>/slurm/jobs)
+ * that are still queued or running: they would run the same runs as the new
+ * ones, at the same time.  1 (and says so) if there are any. */
+static int earlier_jobs_queued(const exp_run_options *o, FILE *out)
+{
+    char path[PATH_LEN], ids[2048] = "";
+    sys_path(path, sizeof path, "%s/slurm/jobs", o->out_dir);
+    char *text = sys_read_file(path, NULL);
+    if (!text)
+        return 0;
+    /* "builds 12 13\nruns 14\nreport 15\n": the numbers, comma-separated */
+    size_t n = 0;
+    for (const char *p = text; *p && n + 2 < sizeof ids; p++)
+        if (isdigit((unsigned char)*p))
+            ids[n++] = *p;
+        else if (n && ids[n - 1] != ',')
+            ids[n++] = ',';
+    free(text);
+    if (n && ids[n - 1] == ',')
+        n--;
+    ids[n] = '\0';
+    if (!n)
+        return 0;
+    cmdline c = {0};
+    add(&c, "squeue"), add(&c, "--noheader"), add(&c, "--format=%%i"), add(&c, "--jobs=%s", ids);
+    char line[256];
+    int rc = capture(&c, o, "squeue", line, sizeof line);
+    clear(&c);
+    if (rc != 0 || !line[0])
+        return 0;
+    for (char *p = ids; *p; p++)
+        *p = *p == ',' ? ' ' : *p;
+    fprintf(out, "convc run: jobs of an earlier submission to %s are still in the queue "
+            "(%s); wait for them or cancel them: scancel %s\n", o->out_dir, line, ids);
+    return 1;
+}
+
 int experiment_submit_slurm(experiment *x, const exp_run_options *o,
                             const exp_slurm_options *s, exp_slurm_jobs *j, FILE *out)
 {
     memset(j, 0, sizeof *j);
     char abs_out[PATH_LEN], script[PATH_LEN], manifest[PATH_LEN];
-    if (experiment_prepare(x, o, out) < 0)
+    if (experiment_prepare(x, o, out) < 0 || earlier_jobs_queued(o, out))
         return -1;
     if (!realpath(o->out_dir, abs_out)) {
         fprintf(out, "convc run: %s: %s\n", o->out_dir, strerror(errno));
