@@ -30,6 +30,7 @@ static void usage(FILE *f)
           "                     (default: refuse); with Slurm, also for the jobs to end\n"
           "  --launcher slurm   submit the builds, the runs (a job array) and the report\n"
           "                     as Slurm jobs; print their ids\n"
+          "  --launcher 'CMD'   run make and the trainers through CMD (e.g. 'srun -n1 -c2')\n"
           "  --sbatch 'ARGS'    more options for every sbatch (e.g. '--partition=gpu')\n"
           "  --dry-run          check everything, print the plan, run nothing\n", f);
 }
@@ -124,6 +125,21 @@ static int run_report(const char *bin_dir, const char *out_dir)
     return sys_run(argv, NULL, NULL) == 0 ? 0 : 1;
 }
 
+/* A launcher prefix: 1 to EXP_MAX_LAUNCHER_WORDS words. */
+static int launcher_words(const char *s)
+{
+    int n = 0;
+    size_t len;
+    for (const char *p = s; sys_next_word(&p, &len);)
+        n++;
+    if (n >= 1 && n <= EXP_MAX_LAUNCHER_WORDS)
+        return n;
+    fprintf(stderr, "convc run: --launcher takes 'slurm' or a command of 1 to %d words to run "
+            "make and the trainers with (e.g. 'srun -n1 -c2'), got '%s'\n",
+            EXP_MAX_LAUNCHER_WORDS, s);
+    return -1;
+}
+
 /* One runner per output directory: two would train, resume and delete the
  * same runs at once.  The lock lives as long as this process or a trainer
  * it started (they die with it). */
@@ -215,11 +231,10 @@ int cmd_run_job(int argc, char **argv, const exp_job *job)
         usage(stderr);
         return 2;
     }
-    if (launcher && strcmp(launcher, "slurm") != 0) {
-        fprintf(stderr, "convc run: --launcher takes 'slurm', got '%s'\n", launcher);
+    int slurm = launcher && strcmp(launcher, "slurm") == 0;
+    if (launcher && !slurm && launcher_words(launcher) < 0)
         return 2;
-    }
-    if (sbatch_args && !launcher) {
+    if (sbatch_args && !slurm) {
         fprintf(stderr, "convc run: --sbatch needs --launcher slurm\n");
         return 2;
     }
@@ -265,6 +280,7 @@ int cmd_run_job(int argc, char **argv, const exp_job *job)
         .out_dir = out_dir, .root = root, .bin_dir = bin_dir, .jobs = (int)jobs,
         .dry_run = dry_run,
         .show_progress = progress >= 0 ? progress : jobs == 1 && isatty(1),
+        .launcher = slurm ? NULL : launcher,
     };
     if (job) {
         int status = experiment_job(&x, &o, job, stdout);
@@ -281,7 +297,7 @@ int cmd_run_job(int argc, char **argv, const exp_job *job)
     struct timespec start, end;
     clock_gettime(CLOCK_MONOTONIC, &start);
     print_plan(&x, stdout);
-    if (launcher && !dry_run) {
+    if (slurm && !dry_run) {
         exp_slurm_options so = {.sbatch_args = sbatch_args, .jobs = jobs > 1 ? (int)jobs : 0,
                                 .argc = argc, .argv = argv};
         exp_slurm_jobs ids;

@@ -107,7 +107,12 @@ typedef struct {
     int jobs;               /* runs at once */
     int dry_run;            /* print the plan, build and train nothing */
     int show_progress;      /* let the trainer draw its progress (jobs == 1) */
+    const char *launcher;   /* words put before make and every trainer command
+                             * ("srun -n1 -c2"), or NULL; at most
+                             * EXP_MAX_LAUNCHER_WORDS */
 } exp_run_options;
+
+#define EXP_MAX_LAUNCHER_WORDS 32
 
 /* ---- Slurm (experiment_slurm.c, experiment_job.c) ------------------------- */
 

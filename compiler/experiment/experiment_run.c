@@ -50,15 +50,15 @@ char *experiment_run_stamp(const experiment *x, const exp_variant *v, int seed)
 /* ---- argument vectors ------------------------------------------------------ */
 
 typedef struct {
-    char *argv[48];
-    char store[48][PATH_LEN];
+    char *argv[96];
+    char store[96][PATH_LEN];
     int n;
 } argvec;
 
 __attribute__((format(printf, 2, 3)))
 static void arg(argvec *a, const char *fmt, ...)
 {
-    if (a->n >= 47)
+    if (a->n >= 95)
         return;
     va_list ap;
     va_start(ap, fmt);
@@ -77,6 +77,16 @@ static void print_command(FILE *out, const argvec *a, const char *redirect)
     if (redirect)
         fprintf(out, " > %s", redirect);
     fputc('\n', out);
+}
+
+/* A new command: the launcher's words first (`srun -n1 -c2`), if any. */
+static void command(argvec *a, const exp_run_options *o)
+{
+    a->n = 0;
+    const char *p = o->launcher;
+    size_t n;
+    for (const char *w; (w = sys_next_word(&p, &n));)
+        arg(a, "%.*s", (int)n, w);
 }
 
 /* Options the trainer's subcommands share. */
@@ -138,7 +148,8 @@ void experiment_build(experiment *x, int index, const exp_run_options *o, FILE *
         return;
     }
 
-    argvec a = {0};
+    argvec a;
+    command(&a, o);
     arg(&a, "make"), arg(&a, "-s"), arg(&a, "--no-print-directory");
     arg(&a, "-C"), arg(&a, "%s", o->root);
     arg(&a, "SPEC=%s", spec_abs), arg(&a, "MODEL=%s", model), arg(&a, "model");
@@ -206,7 +217,8 @@ static void visualize(const experiment *x, const exp_variant *v, const run_paths
     sys_path(marker, sizeof marker, "%s/filters.png", p->viz);
     if (v->n_conv == 0 || sys_exists(marker))
         return;
-    argvec a = {0};
+    argvec a;
+    command(&a, o);
     arg(&a, "%s", v->trainer), arg(&a, "viz"), arg(&a, "--weights"), arg(&a, "%s", p->ckpt);
     arg(&a, "--out"), arg(&a, "%s", p->viz);
     data_args(&a, x);
@@ -249,7 +261,8 @@ static int run_one(const experiment *x, const exp_variant *v, exp_run *r,
     }
     free(stamp);
 
-    argvec a = {0};
+    argvec a;
+    command(&a, o);
     arg(&a, "%s", v->trainer), arg(&a, "train");
     arg(&a, "--epochs"), arg(&a, "%d", x->epochs);
     arg(&a, "--batch"), arg(&a, "%d", x->batch);
@@ -284,7 +297,8 @@ static int run_one(const experiment *x, const exp_variant *v, exp_run *r,
                             quiet ? "; see " : "", quiet ? p.log : "");
     }
 
-    argvec e = {0};
+    argvec e;
+    command(&e, o);
     arg(&e, "%s", v->trainer), arg(&e, "eval"), arg(&e, "--weights"), arg(&e, "%s", p.ckpt);
     arg(&e, "--json");
     if (x->limit_test > 0)

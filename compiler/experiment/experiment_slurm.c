@@ -48,16 +48,9 @@ static void add(cmdline *c, const char *fmt, ...)
 
 static void add_words(cmdline *c, const char *words)
 {
-    for (const char *p = words ? words : ""; *p;) {
-        while (isspace((unsigned char)*p))
-            p++;
-        size_t n = 0;
-        while (p[n] && !isspace((unsigned char)p[n]))
-            n++;
-        if (n)
-            add(c, "%.*s", (int)n, p);
-        p += n;
-    }
+    size_t n;
+    for (const char *w; (w = sys_next_word(&words, &n));)
+        add(c, "%.*s", (int)n, w);
 }
 
 static void clear(cmdline *c)

@@ -1,4 +1,5 @@
 /* experiment_sys.c - processes and files for the experiment runner. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -174,6 +175,18 @@ int sys_path(char *dst, size_t n, const char *fmt, ...)
     int w = vsnprintf(dst, n, fmt, ap);
     va_end(ap);
     return w < 0 || (size_t)w >= n ? -1 : 0;
+}
+
+const char *sys_next_word(const char **p, size_t *n)
+{
+    const char *s = *p ? *p : "";
+    while (isspace((unsigned char)*s))
+        s++;
+    *n = 0;
+    while (s[*n] && !isspace((unsigned char)s[*n]))
+        (*n)++;
+    *p = s + *n;
+    return *n ? s : NULL;
 }
 
 int sys_mkdir_p(const char *path)

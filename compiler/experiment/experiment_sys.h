@@ -38,6 +38,10 @@ int sys_lock_dir_shared(const char *dir);
  * cut short: callers check, or bound their inputs first). */
 int sys_path(char *dst, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* The next blank-separated word of *p: its start, with its length in *n,
+ * or NULL after the last; *p moves past it. */
+const char *sys_next_word(const char **p, size_t *n);
+
 /* mkdir -p; 0 or -1 (errno set). */
 int sys_mkdir_p(const char *path);
 int sys_exists(const char *path);
