@@ -27,8 +27,8 @@ same() {    # same FILE TEXT
     printf 'FAIL: %s is\n%s\n---- expected\n%s\n' "$1" "$(cat "$1")" "$2"; fail=1
 }
 
-expect 2 bin/convc run "$yaml" --launcher pbs &&
-    same "$tmp/err.txt" "convc run: --launcher takes 'slurm', got 'pbs'"
+expect 2 bin/convc run "$yaml" --launcher " " &&
+    same "$tmp/err.txt" "convc run: --launcher takes 'slurm' or a command of 1 to 32 words to run make and the trainers with (e.g. 'srun -n1 -c2'), got ' '"
 expect 2 bin/convc run "$yaml" --sbatch --time=5 &&
     same "$tmp/err.txt" "convc run: --sbatch needs --launcher slurm"
 
