@@ -305,7 +305,14 @@ int cmd_run_job(int argc, char **argv, const exp_job *job)
         close(lock);
         if (!status && wait) {
             int failures = experiment_wait_slurm(&x, &o, &ids, stdout);
+            char md[PATH_MAX + 16];
             status = failures != 0;
+            if (report && (sys_path(md, sizeof md, "%s/report.md", out_dir) < 0 ||
+                           !sys_exists(md))) {
+                fprintf(stderr, "convc run: the report job %s wrote no %s; see %s/logs/"
+                        "slurm-report-%s.out\n", ids.report, md, out_dir, ids.report);
+                status = 1;
+            }
             printf("experiment %s: %s; report: %s/report.md\n", x.name,
                    status ? "finished with failures" : "done", out_dir);
         }

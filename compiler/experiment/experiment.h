@@ -147,9 +147,8 @@ typedef struct exp_job_s {
     const char *model;          /* EXP_JOB_BUILD: the variant */
 } exp_job;
 
-/* The `convc run` command saved at submission (after experiment_prepare):
- * the directory it ran in, its arguments (argv[0] is "run") and every run's
- * stamp.  Loading returns 0 or -1 with a message; free with
+/* The `convc run` command saved at submission: the directory it ran in, its
+ * arguments (argv[0] is "run") and every run's stamp.  Loading returns 0 or -1 with a message; free with
  * experiment_free_command. */
 int experiment_save_command(const experiment *x, const char *out_dir, int argc, char **argv,
                             FILE *diag);

@@ -31,7 +31,8 @@ static const char command_header[] = "convc run command 1\n";
 
 /* ---- the saved command and plan ------------------------------------------- */
 
-/* Every run's stamp, in order: what the jobs must find unchanged. */
+/* Every run's stamp (model, seed and settings), in the order of the runs:
+ * what the jobs must find unchanged. */
 static char *plan_text(const experiment *x)
 {
     char *s = NULL;
@@ -39,13 +40,12 @@ static char *plan_text(const experiment *x)
     FILE *f = open_memstream(&s, &n);
     if (!f)
         return NULL;
-    for (int i = 0; i < x->n_runs; i++) {
-        char *stamp = experiment_run_stamp(x, &x->variants[x->runs[i].variant],
-                                           x->runs[i].seed);
-        fprintf(f, "run %d %s\n%s", i, x->runs[i].dir, stamp ? stamp : "");
-        if (!stamp)
-            fputs("(out of memory)\n", f);
-        free(stamp);
+    for (int v = 0, i = 0; v < x->n_variants; v++) {
+        for (int k = 0; k < x->n_seeds; k++, i++) {
+            char *stamp = experiment_run_stamp(x, &x->variants[v], x->seeds[k]);
+            fprintf(f, "run %d\n%s", i, stamp ? stamp : "(out of memory)\n");
+            free(stamp);
+        }
     }
     if (fclose(f) != 0) {
         free(s);
@@ -210,12 +210,17 @@ static int requeue(FILE *out)
 static int plan_unchanged(const experiment *x, const exp_run_options *o, FILE *out)
 {
     char path[PATH_LEN];
-    sys_path(path, sizeof path, "%s/slurm/plan", o->out_dir);
-    char *saved = sys_read_file(path, NULL), *now = plan_text(x);
+    if (sys_path(path, sizeof path, "%s/slurm/plan", o->out_dir) < 0) {
+        fprintf(out, "convc run-one: the output directory's name is too long\n");
+        return 0;
+    }
+    char *saved = sys_read_file(path, NULL);
+    int err = errno;
+    char *now = plan_text(x);
     int same = saved && now && strcmp(saved, now) == 0;
     if (!same)
         fprintf(out, "convc run-one: %s: %s; submit the experiment again\n", path,
-                !saved ? strerror(errno)
+                !saved ? strerror(err) : !now ? "out of memory"
                        : "the experiment gives other runs than when it was submitted");
     free(saved);
     free(now);
@@ -255,7 +260,7 @@ static int build_job(experiment *x, const exp_run_options *o, const char *model,
 
 int experiment_job(experiment *x, const exp_run_options *o, const exp_job *job, FILE *out)
 {
-    if (experiment_prepare(x, o, out) < 0 || !plan_unchanged(x, o, out))
+    if (!plan_unchanged(x, o, out) || experiment_prepare(x, o, out) < 0)
         return 1;
     /* Builds and runs side by side; the report alone, after them. */
     long holder;

@@ -198,7 +198,7 @@ int experiment_submit_slurm(experiment *x, const exp_run_options *o,
 {
     memset(j, 0, sizeof *j);
     char abs_out[PATH_LEN], script[PATH_LEN], manifest[PATH_LEN];
-    if (experiment_prepare(x, o, out) < 0 || earlier_jobs_queued(o, out))
+    if (earlier_jobs_queued(o, out) || experiment_prepare(x, o, out) < 0)
         return -1;
     if (!realpath(o->out_dir, abs_out)) {
         fprintf(out, "convc run: %s: %s\n", o->out_dir, strerror(errno));
