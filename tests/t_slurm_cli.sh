@@ -67,6 +67,12 @@ expect 2 bin/convc run-one "$out"
 expect 2 bin/convc run-one "$out" -1
 expect 1 bin/convc run-one "$tmp/none" 0 &&
     same "$tmp/err.txt" "convc run-one: $tmp/none/slurm/command: No such file or directory"
+mkdir -p "$tmp/bad/slurm" && printf 'convc run command 9\n' >"$tmp/bad/slurm/command"
+expect 1 bin/convc run-one "$tmp/bad" 0 &&
+    same "$tmp/err.txt" "convc run-one: $tmp/bad/slurm/command: not a command saved by 'convc run --launcher slurm'"
+printf 'convc run command 1\n' >"$tmp/bad/slurm/command"
+expect 1 bin/convc run-one "$tmp/bad" 0 &&
+    same "$tmp/err.txt" "convc run-one: $tmp/bad/slurm/command: no directory"
 expect 1 bin/convc run-one "$out" 2 &&
     same "$tmp/out.txt" "convc run-one: run 2 does not exist (the experiment has 2)"
 expect 1 bin/convc run-one "$out" --build nosuch &&
