@@ -234,7 +234,6 @@ static int run_job(experiment *x, const exp_run_options *o, int index, FILE *out
                 x->n_runs);
         return 1;
     }
-    catch_signals();
     if (experiment_find_trainers(x, o) < 0)
         return 1;
     int rc = experiment_run_index(x, index, o, out);
@@ -260,6 +259,8 @@ static int build_job(experiment *x, const exp_run_options *o, const char *model,
 
 int experiment_job(experiment *x, const exp_run_options *o, const exp_job *job, FILE *out)
 {
+    if (job->kind == EXP_JOB_RUN)   /* from the start: the warning may come early */
+        catch_signals();
     if (!plan_unchanged(x, o, out) || experiment_prepare(x, o, out) < 0)
         return 1;
     /* Builds and runs side by side; the report alone, after them. */
