@@ -136,15 +136,71 @@ START_TEST(mean_and_sample_std)
 }
 END_TEST
 
-START_TEST(clear_differences_need_two_seeds)
+START_TEST(student_t_known_values)
 {
-    report_model a = {.n_ok = 3, .acc_mean = 0.92, .acc_std = 0.002};
-    report_model b = {.n_ok = 3, .acc_mean = 0.91, .acc_std = 0.002};
-    ck_assert_int_eq(report_difference_is_clear(&a, &b), 1);
-    b.acc_std = 0.02;
-    ck_assert_int_eq(report_difference_is_clear(&a, &b), 0);
-    b.n_ok = 1;
-    ck_assert_int_eq(report_difference_is_clear(&a, &b), -1);
+    /* Tables of Student's t: the two-sided 95% points. */
+    ck_assert_double_eq_tol(report_t_quantile(0.975, 1), 12.706204736174705, 1e-9);
+    ck_assert_double_eq_tol(report_t_quantile(0.975, 2), 4.302652729749464, 1e-9);
+    ck_assert_double_eq_tol(report_t_quantile(0.975, 4), 2.7764451051977987, 1e-9);
+    ck_assert_double_eq_tol(report_t_quantile(0.975, 30), 2.0422724563012373, 1e-9);
+    ck_assert_double_eq_tol(report_t_quantile(0.025, 4), -2.7764451051977987, 1e-9);
+    /* Closed forms: df 1 is Cauchy, df 2 is 1/2 + t / (2 sqrt(2 + t^2)). */
+    ck_assert_double_eq_tol(report_t_cdf(1.5, 1), 0.5 + atan(1.5) / M_PI, 1e-12);
+    ck_assert_double_eq_tol(report_t_cdf(-0.7, 2), 0.5 - 0.7 / (2 * sqrt(2.49)), 1e-12);
+    ck_assert_double_eq_tol(report_t_cdf(0, 7), 0.5, 1e-15);
+}
+END_TEST
+
+START_TEST(t_interval_of_a_fixed_sample)
+{
+    double d[] = {1.2, 0.4, 2.1, 1.5, 0.8};
+    report_paired p;
+    report_paired_stats(d, 5, &p);
+    ck_assert_int_eq(p.n, 5);
+    ck_assert_double_eq_tol(p.mean, 1.2, 1e-12);
+    ck_assert_double_eq_tol(p.sd, 0.6519202405202649, 1e-12);
+    ck_assert_double_eq_tol(p.lo, 0.3905341076456468, 1e-6);
+    ck_assert_double_eq_tol(p.hi, 2.009465892354353, 1e-6);
+    ck_assert_double_eq_tol(p.t, 4.1159660434202126, 1e-9);
+    /* Two-sided tail of t(4) beyond 4.116, by numerical integration. */
+    ck_assert_double_eq_tol(p.p, 0.014660588623417977, 1e-8);
+    ck_assert_int_eq(report_paired_decided(&p), 1);
+}
+END_TEST
+
+START_TEST(paired_test_known_answer)
+{
+    /* Differences 1, 2, 3: t = 2 / (1 / sqrt 3) on 2 degrees of freedom,
+     * p = 1 - t / sqrt(2 + t^2) = 0.0742: not significant at 5%. */
+    double d[] = {1, 2, 3};
+    report_paired p;
+    report_paired_stats(d, 3, &p);
+    ck_assert_double_eq_tol(p.t, 2 * sqrt(3), 1e-12);
+    ck_assert_double_eq_tol(p.p, 0.07417990022744858, 1e-9);
+    ck_assert_double_eq_tol(p.lo, 2 - 4.302652729749464 / sqrt(3), 1e-9);
+    ck_assert_int_eq(report_paired_decided(&p), 0);
+    /* The same differences ten times larger in mean, not in spread: decided. */
+    double e[] = {19, 20, 21};
+    report_paired_stats(e, 3, &p);
+    ck_assert(p.p < 0.01);
+    ck_assert_int_eq(report_paired_decided(&p), 1);
+}
+END_TEST
+
+START_TEST(identical_runs_differ_by_nothing)
+{
+    double d[] = {0, 0, 0};
+    report_paired p;
+    report_paired_stats(d, 3, &p);
+    ck_assert_double_eq(p.mean, 0);
+    ck_assert_double_eq(p.lo, 0);
+    ck_assert_double_eq(p.hi, 0);
+    ck_assert_double_eq(p.p, 1);
+    ck_assert_int_eq(report_paired_decided(&p), 0);
+    /* One pair: a difference, but no spread to judge it by. */
+    report_paired_stats(d, 1, &p);
+    ck_assert_int_eq(report_paired_decided(&p), -1);
+    ck_assert(isnan(p.lo));
 }
 END_TEST
 
@@ -211,7 +267,9 @@ START_TEST(aggregates_over_finished_seeds)
     ck_assert_double_eq_tol(c->spe_mean, 3.0, 1e-9);     /* seed 2 has no history */
     ck_assert_int_eq(report_best_model(&r), 1);
     ck_assert_int_eq(report_baseline_model(&r), 0);
-    ck_assert_int_eq(report_difference_is_clear(c, b), 1);
+    report_paired p;
+    ck_assert_int_eq(report_paired_compare(&r, 1, 0, &p), 2);   /* seeds 1 and 2 */
+    ck_assert_double_eq_tol(p.mean, 3.0, 1e-9);
     ck_assert_int_eq(report_receptive_field(c), 8);      /* 3, then pool: 4, then 4 + 2*2 */
     ck_assert_int_eq(report_receptive_field(b), 0);
     report_free(&r);
@@ -264,7 +322,10 @@ START_TEST(tables_report_and_pictures)
     ck_assert_ptr_nonnull(strstr(md, "| cnn_k3 | 3 | FAILED: training failed (exit status 1) |"));
     ck_assert_ptr_nonnull(strstr(md, "the convolutional model beats it by +3.00 points (cnn_k3 +3.00)"));
     ck_assert_ptr_nonnull(strstr(md, "cnn_k3 2.16×"));
-    ck_assert_ptr_nonnull(strstr(md, "is larger than twice its standard error"));
+    ck_assert_ptr_nonnull(strstr(md, "- **cnn_k3** beats **baseline** by 3.00 points (95% CI "
+                                     "+3.00 to +3.00 over 2 seeds, paired t-test p < 0.001): "
+                                     "a real difference at the 95% level.\n"));
+    ck_assert_ptr_nonnull(strstr(md, "### How to read these numbers\n"));
     ck_assert_ptr_nonnull(strstr(md, "**cnn_k3** seed 3 did not finish"));
     ck_assert_ptr_nonnull(strstr(md, "![Loss and accuracy per epoch, every model](plots/curves.png)"));
     ck_assert_ptr_nonnull(strstr(md, "(plots/confusion_cnn_k3.png)"));
@@ -445,7 +506,10 @@ static Suite *report_suite(void)
     tcase_add_checked_fixture(core, setup, teardown);
     tcase_set_timeout(core, 30);
     tcase_add_test(core, mean_and_sample_std);
-    tcase_add_test(core, clear_differences_need_two_seeds);
+    tcase_add_test(core, student_t_known_values);
+    tcase_add_test(core, t_interval_of_a_fixed_sample);
+    tcase_add_test(core, paired_test_known_answer);
+    tcase_add_test(core, identical_runs_differ_by_nothing);
     tcase_add_test(core, json_reader);
     tcase_add_test(core, aggregates_over_finished_seeds);
     tcase_add_test(core, tables_report_and_pictures);

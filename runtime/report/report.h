@@ -5,6 +5,7 @@
  *
  *   report_load.c     experiment.json, eval.json, history.csv -> report
  *   report_stats.c    mean, std, per-model aggregates, findings
+ *   report_paired.c   paired differences over seeds: t interval and test
  *   report_tables.c   results.csv and results.json
  *   report_plots.c    curves, confusion matrices, parameters vs accuracy
  *   report_md.c       report.md
@@ -107,6 +108,28 @@ void report_write_interpretation(const report *r, FILE *f);
 /* Receptive field (pixels per side) of the last conv layer of model m, 0 if
  * it has none. */
 int report_receptive_field(const report_model *m);
+
+/* ---- report_paired.c ---- */
+/* The difference of two models' test accuracies in points (a - b), over the
+ * seeds both finished: its mean, sample standard deviation, 95% confidence
+ * interval (Student t, n - 1 degrees of freedom), t statistic and two-sided
+ * p-value of the paired t-test.  NaN where n is too small (the mean needs
+ * one pair, the rest two). */
+typedef struct {
+    int n;
+    double mean, sd, lo, hi, t, p;
+} report_paired;
+/* Student's t distribution function and its inverse, df > 0. */
+double report_t_cdf(double t, double df);
+double report_t_quantile(double p, double df);
+/* The statistics of n paired differences. */
+void report_paired_stats(const double *diff, int n, report_paired *out);
+/* Pairs model a's finished runs with model b's of the same seed; returns the
+ * number of pairs. */
+int report_paired_compare(const report *r, int a, int b, report_paired *out);
+/* 1 if the interval excludes zero (p < 0.05), 0 if not, -1 if it is unknown
+ * (fewer than two pairs). */
+int report_paired_decided(const report_paired *p);
 
 /* ---- report_tables.c ---- */
 int report_write_csv(const report *r, const char *path, cv_error *e);

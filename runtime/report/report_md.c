@@ -270,6 +270,24 @@ static void write_eda(const report *r, FILE *f)
     fputs("\n", f);
 }
 
+/* The method behind every "beats ... by" sentence. */
+static void write_how_to_read(const report *r, FILE *f)
+{
+    fputs("### How to read these numbers\n\n", f);
+    fprintf(f, "Each model was trained once per seed (%d seed%s). A seed fixes the data "
+            "order and the initial weights, the same for every model where the shapes "
+            "allow, so two models are compared seed by seed: the per-seed differences in "
+            "test accuracy, their mean, and a 95%% confidence interval from Student's t "
+            "distribution with one degree of freedom fewer than there are seeds. A "
+            "difference is called real only when its interval excludes zero, which is the "
+            "paired t-test at the 5%% level (its p-value is given); otherwise the models "
+            "are not distinguishable with that many seeds, whatever the means say. With "
+            "few seeds the interval is wide: three seeds give a t factor of 4.30, so a "
+            "difference must be about 2.5 times the spread of the per-seed differences to "
+            "count. `± ` figures in the tables are the standard deviation across seeds, "
+            "not an interval.\n\n", r->n_seeds, r->n_seeds == 1 ? "" : "s");
+}
+
 int report_write_markdown(const report *r, const report_pictures *p, const char *path,
                           cv_error *e)
 {
@@ -301,6 +319,7 @@ int report_write_markdown(const report *r, const report_pictures *p, const char 
     fputs("## Findings\n\n", f);
     report_write_findings(r, f);
     fputs("\n", f);
+    write_how_to_read(r, f);
     write_pictures(r, p, f);
     fputs("## Interpretation\n\n", f);
     report_write_interpretation(r, f);
