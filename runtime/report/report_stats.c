@@ -298,13 +298,13 @@ static void paired_verdict(const report *r, int a, int b, FILE *f)
         fprintf(f, "): not distinguishable with %d seeds", p.n);
 }
 
-/* "- **a** beats **b** by 0.31 points (95% CI ...): not distinguishable ..." */
-static void finding_pair(const report *r, int a, int b, FILE *f)
+/* "beats **b** by 0.31 points (95% CI ...): not distinguishable ..."; 0 if
+ * the two share no finished seed (then nothing is written). */
+static int pair_sentence(const report *r, int a, int b, FILE *f)
 {
     report_paired p;
     if (report_paired_compare(r, a, b, &p) == 0)
-        return;
-    fprintf(f, "- **%s** ", r->models[a].name);
+        return 0;
     if (p.mean > 0)
         fprintf(f, "beats **%s** by %.2f points", r->models[b].name, p.mean);
     else if (p.mean < 0)
@@ -312,7 +312,41 @@ static void finding_pair(const report *r, int a, int b, FILE *f)
     else
         fprintf(f, "ties with **%s**", r->models[b].name);
     paired_verdict(r, a, b, f);
+    return 1;
+}
+
+/* "- **a** beats **b** by 0.31 points (95% CI ...): not distinguishable ..." */
+static void finding_pair(const report *r, int a, int b, FILE *f)
+{
+    report_paired p;
+    if (report_paired_compare(r, a, b, &p) == 0)
+        return;
+    fprintf(f, "- **%s** ", r->models[a].name);
+    pair_sentence(r, a, b, f);
     fputs(".\n", f);
+}
+
+void report_write_decided_finding(const report *r, FILE *f)
+{
+    int best = report_best_model(r), second = -1;
+    if (best < 0) {
+        fputs("No run finished, so nothing is decided.", f);
+        return;
+    }
+    for (int m = 0; m < r->n_models; m++)
+        if (m != best && r->models[m].n_ok > 0 &&
+            (second < 0 || r->models[m].acc_mean > r->models[second].acc_mean))
+            second = m;
+    fprintf(f, "**%s** is best at ", r->models[best].name);
+    accuracy_phrase(&r->models[best], f);
+    if (second < 0) {
+        fputs("; no other model finished to compare it with.", f);
+        return;
+    }
+    fputs("; against the runner-up it ", f);
+    if (!pair_sentence(r, best, second, f))
+        fprintf(f, "shares no finished seed with **%s**", r->models[second].name);
+    fputs(".", f);
 }
 
 /* Each model against the best, then each convolutional model against the
