@@ -376,6 +376,24 @@ START_TEST(published_inside_the_spread)
     ck_assert_int_eq(report_published_inside(&r, &below, &lo, &hi), 0);
     r.runs[1].ok = 0;                       /* baseline with one seed: no spread */
     ck_assert_int_eq(report_published_inside(&r, &r.published[0], &lo, &hi), -1);
+    report_aggregate(&r);
+    char *md = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&md, &len);
+    ck_assert_ptr_nonnull(f);
+    report_write_published(&r, f);
+    fclose(f);
+    ck_assert_msg(strstr(md, "| baseline | 88.62% | 88.00% ± 0.00 (1 seed) | — | +0.62 | "
+                             "unknown: one seed has no spread |\n") != NULL, "%s", md);
+    ck_assert_ptr_nonnull(strstr(md, "\n0 of 1 published number lies inside"));
+    free(md);
+    r.n_published = 0;                      /* nothing published: no section */
+    md = NULL;
+    f = open_memstream(&md, &len);
+    report_write_published(&r, f);
+    fclose(f);
+    ck_assert_str_eq(md, "");
+    free(md);
     report_free(&r);
 
     /* An entry for a model the experiment does not have is refused. */

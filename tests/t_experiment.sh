@@ -72,6 +72,11 @@ if bin/convc-report --index "$tmp" tests/experiments/tiny.yaml tests/experiments
 else
     echo "FAIL: convc-report --index failed:"; cat "$tmp/index.log"; fail=1
 fi
+bin/convc-report --index >/dev/null 2>&1
+check test $? -eq 2
+bin/convc-report --index "$tmp/none" >/dev/null 2>"$tmp/index.err"
+check test $? -eq 1
+check grep -qx "convc-report: $tmp/none: cannot read the results directory" "$tmp/index.err"
 
 # A rerun reuses both runs and trains nothing.
 cp "$out/runs/tiny_dense-s7/model.ckpt" "$tmp/before.ckpt"
