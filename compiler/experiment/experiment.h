@@ -77,6 +77,13 @@ typedef struct {
     char error[512];
 } exp_run;
 
+/* A test accuracy published elsewhere for one of the models (published:),
+ * which the report sets beside the runs' spread. */
+typedef struct {
+    char *model;            /* a variant's name */
+    double accuracy;        /* 0..1 (the YAML gives percent) */
+} exp_published;
+
 typedef struct {
     char *path;             /* the YAML file */
     char *name;             /* results/<name>/; a C identifier */
@@ -95,6 +102,10 @@ typedef struct {
     char *factor_value;     /* template for it, e.g. "${k}x${k}" */
     int n_variants;
     exp_variant *variants;
+    char *published_source; /* where the published numbers come from, or NULL */
+    char *published_note;   /* a paragraph for the report, or NULL */
+    int n_published;
+    exp_published *published;
     int n_runs;             /* filled by experiment_run */
     exp_run *runs;
 } experiment;
