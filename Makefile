@@ -32,7 +32,8 @@ MODEL_CFLAGS ?= -O3 -march=native -ffp-contract=fast -std=c11 -Wall -Wextra
 
 # Debian packages that a fresh machine needs (see `make deps`).
 DEB_PKGS := make gcc flex bison pkg-config libyaml-dev check zlib1g-dev libpng-dev \
-            libcairo2-dev fonts-dejavu-core clang tcc dataset-fashion-mnist
+            libcairo2-dev fonts-dejavu-core clang tcc dataset-fashion-mnist python3 \
+            munge slurmctld slurmd slurm-client
 # PyTorch (Debian's, for /usr/bin/python3) for the cross-check tests/t_xcheck.sh.
 DEB_PKGS += python3-torch python3-numpy
 
@@ -86,7 +87,7 @@ help:
 	@echo "make test            deps, build (also with ASan+UBSan), then the whole test suite,"
 	@echo "                     two tests at a time (TEST_JOBS=2)"
 	@echo "make experiment      deps, build, run specs/kernel_size.yaml"
-	@echo "make experiments     run every experiment in specs/"
+	@echo "make experiments     run every experiment in specs/, then results/index.md"
 	@echo "make regen           regenerate generated/ from specs/"
 	@echo "make export MODEL=x  standalone inference file build/x/x.c from x.ckpt (WEIGHTS=)"
 	@echo "make bench           benchmark the seed models (see bench/)"
@@ -223,10 +224,14 @@ fuzz: build
 experiment: deps
 	$(MAKE) build
 	$(BIN)/convc run specs/kernel_size.yaml
+	$(BIN)/convc-report --index results specs/*.yaml
 
+# Every study, then results/index.md over all of them; a study that fails
+# does not stop the others, and the index says which did not finish.
 experiments: deps
 	$(MAKE) build
-	@for y in specs/*.yaml; do $(BIN)/convc run $$y || exit 1; done
+	@status=0; for y in specs/*.yaml; do $(BIN)/convc run $$y || status=1; done; \
+	  $(BIN)/convc-report --index results specs/*.yaml || status=1; exit $$status
 
 # PyTorch for the comparison; OpenBLAS because with Debian's default reference
 # BLAS PyTorch's dense layers run several times slower than they can.

@@ -465,6 +465,18 @@ START_TEST(manifest_round_trip)
     ck_assert_double_eq(json_number(json_get(cnn, "code_lines"), -1), 321);
     ck_assert_double_eq(json_number(json_get(cnn, "conv_layers"), -1), 2);
     ck_assert_int_eq(json_length(json_get(cnn, "layers")), x.variants[1].n_layers);
+    /* published: percent in the YAML, a fraction like eval.json's here */
+    const json_value *pub = json_get(j, "published");
+    ck_assert_str_eq(json_string(json_get(pub, "source")), "a made-up table for the test");
+    ck_assert_str_eq(json_string(json_get(pub, "note")), "Labels 7 and 8 of that table are swapped.");
+    const json_value *pubs = json_get(pub, "models");
+    ck_assert_int_eq(json_length(pubs), 2);
+    ck_assert_str_eq(json_string(json_get(json_at(pubs, 0), "model")), "tiny_dense");
+    ck_assert_double_eq_tol(json_number(json_get(json_at(pubs, 0), "test_accuracy"), -1), 0.28,
+                            1e-12);
+    ck_assert_str_eq(json_string(json_get(json_at(pubs, 1), "model")), "tiny_cnn_k3");
+    ck_assert_double_eq_tol(json_number(json_get(json_at(pubs, 1), "test_accuracy"), -1), 0.995,
+                            1e-12);
     const json_value *run = json_at(json_get(j, "runs"), 1);
     ck_assert_str_eq(json_string(json_get(run, "status")), "failed");
     ck_assert_str_eq(json_string(json_get(run, "error")), "training failed \"badly\"");

@@ -50,7 +50,9 @@ static int is_png(const char *rel)
     return n == 8 && memcmp(sig, "\x89PNG\r\n\x1a\n", 8) == 0;
 }
 
-static void run_dir(const char *name, double acc, double loss, int with_history)
+/* Each run's matrix moves k images of T-shirt/top and 2k of Trouser into
+ * the other class, so that sums over seeds differ from any one run. */
+static void run_dir(const char *name, double acc, double loss, int with_history, int k)
 {
     char rel[128], text[1024];
     snprintf(rel, sizeof rel, "runs/%s", name);
@@ -60,7 +62,8 @@ static void run_dir(const char *name, double acc, double loss, int with_history)
     snprintf(text, sizeof text,
              "{\"model\":\"m\",\"spec_hash\":\"0\",\"n\":200,\"loss\":%.6f,\"accuracy\":%.6f,"
              "\"per_class_accuracy\":[1,1,1],\"class_names\":[\"T-shirt/top\",\"Trouser\","
-             "\"Bag\"],\"confusion\":[[60,5,2],[3,70,1],[4,6,49]]}\n", loss, acc);
+             "\"Bag\"],\"confusion\":[[%d,%d,2],[%d,%d,1],[4,6,49]]}\n", loss, acc,
+             60 - k, 5 + k, 3 + 2 * k, 70 - 2 * k);
     snprintf(rel, sizeof rel, "runs/%s/eval.json", name);
     write_file(rel, text);
     if (with_history) {
@@ -100,7 +103,10 @@ static const char manifest[] =
     "  {\"model\": \"cnn_k3\", \"seed\": 1, \"dir\": \"runs/cnn_k3-s1\", \"status\": \"ok\", \"error\": null},"
     "  {\"model\": \"cnn_k3\", \"seed\": 2, \"dir\": \"runs/cnn_k3-s2\", \"status\": \"ok\", \"error\": null},"
     "  {\"model\": \"cnn_k3\", \"seed\": 3, \"dir\": \"runs/cnn_k3-s3\", \"status\": \"failed\","
-    "   \"error\": \"training failed (exit status 1)\"}]}\n";
+    "   \"error\": \"training failed (exit status 1)\"}],"
+    " \"published\": {\"source\": \"Table 1 of a study\", \"note\": \"Its labels 7 and 8 are"
+    " swapped.\", \"models\": [{\"model\": \"baseline\", \"test_accuracy\": 0.8862},"
+    " {\"model\": \"cnn_k3\", \"test_accuracy\": 0.93}]}}\n";
 
 static void setup(void)
 {
@@ -110,10 +116,10 @@ static void setup(void)
     snprintf(path, sizeof path, "%s/runs", dir);
     ck_assert_int_eq(mkdir(path, 0755), 0);
     write_file("experiment.json", manifest);
-    run_dir("baseline-s1", 0.88, 0.33, 1);
-    run_dir("baseline-s2", 0.89, 0.32, 1);
-    run_dir("cnn_k3-s1", 0.91, 0.24, 1);
-    run_dir("cnn_k3-s2", 0.92, 0.22, 0);
+    run_dir("baseline-s1", 0.88, 0.33, 1, 0);
+    run_dir("baseline-s2", 0.89, 0.32, 1, 3);
+    run_dir("cnn_k3-s1", 0.91, 0.24, 1, 1);
+    run_dir("cnn_k3-s2", 0.92, 0.22, 0, 2);
 }
 
 static void teardown(void)
@@ -136,15 +142,71 @@ START_TEST(mean_and_sample_std)
 }
 END_TEST
 
-START_TEST(clear_differences_need_two_seeds)
+START_TEST(student_t_known_values)
 {
-    report_model a = {.n_ok = 3, .acc_mean = 0.92, .acc_std = 0.002};
-    report_model b = {.n_ok = 3, .acc_mean = 0.91, .acc_std = 0.002};
-    ck_assert_int_eq(report_difference_is_clear(&a, &b), 1);
-    b.acc_std = 0.02;
-    ck_assert_int_eq(report_difference_is_clear(&a, &b), 0);
-    b.n_ok = 1;
-    ck_assert_int_eq(report_difference_is_clear(&a, &b), -1);
+    /* Tables of Student's t: the two-sided 95% points. */
+    ck_assert_double_eq_tol(report_t_quantile(0.975, 1), 12.706204736174705, 1e-9);
+    ck_assert_double_eq_tol(report_t_quantile(0.975, 2), 4.302652729749464, 1e-9);
+    ck_assert_double_eq_tol(report_t_quantile(0.975, 4), 2.7764451051977987, 1e-9);
+    ck_assert_double_eq_tol(report_t_quantile(0.975, 30), 2.0422724563012373, 1e-9);
+    ck_assert_double_eq_tol(report_t_quantile(0.025, 4), -2.7764451051977987, 1e-9);
+    /* Closed forms: df 1 is Cauchy, df 2 is 1/2 + t / (2 sqrt(2 + t^2)). */
+    ck_assert_double_eq_tol(report_t_cdf(1.5, 1), 0.5 + atan(1.5) / M_PI, 1e-12);
+    ck_assert_double_eq_tol(report_t_cdf(-0.7, 2), 0.5 - 0.7 / (2 * sqrt(2.49)), 1e-12);
+    ck_assert_double_eq_tol(report_t_cdf(0, 7), 0.5, 1e-15);
+}
+END_TEST
+
+START_TEST(t_interval_of_a_fixed_sample)
+{
+    double d[] = {1.2, 0.4, 2.1, 1.5, 0.8};
+    report_paired p;
+    report_paired_stats(d, 5, &p);
+    ck_assert_int_eq(p.n, 5);
+    ck_assert_double_eq_tol(p.mean, 1.2, 1e-12);
+    ck_assert_double_eq_tol(p.sd, 0.6519202405202649, 1e-12);
+    ck_assert_double_eq_tol(p.lo, 0.3905341076456468, 1e-6);
+    ck_assert_double_eq_tol(p.hi, 2.009465892354353, 1e-6);
+    ck_assert_double_eq_tol(p.t, 4.1159660434202126, 1e-9);
+    /* Two-sided tail of t(4) beyond 4.116, by numerical integration. */
+    ck_assert_double_eq_tol(p.p, 0.014660588623417977, 1e-8);
+    ck_assert_int_eq(report_paired_decided(&p), 1);
+}
+END_TEST
+
+START_TEST(paired_test_known_answer)
+{
+    /* Differences 1, 2, 3: t = 2 / (1 / sqrt 3) on 2 degrees of freedom,
+     * p = 1 - t / sqrt(2 + t^2) = 0.0742: not significant at 5%. */
+    double d[] = {1, 2, 3};
+    report_paired p;
+    report_paired_stats(d, 3, &p);
+    ck_assert_double_eq_tol(p.t, 2 * sqrt(3), 1e-12);
+    ck_assert_double_eq_tol(p.p, 0.07417990022744858, 1e-9);
+    ck_assert_double_eq_tol(p.lo, 2 - 4.302652729749464 / sqrt(3), 1e-9);
+    ck_assert_int_eq(report_paired_decided(&p), 0);
+    /* The same differences ten times larger in mean, not in spread: decided. */
+    double e[] = {19, 20, 21};
+    report_paired_stats(e, 3, &p);
+    ck_assert(p.p < 0.01);
+    ck_assert_int_eq(report_paired_decided(&p), 1);
+}
+END_TEST
+
+START_TEST(identical_runs_differ_by_nothing)
+{
+    double d[] = {0, 0, 0};
+    report_paired p;
+    report_paired_stats(d, 3, &p);
+    ck_assert_double_eq(p.mean, 0);
+    ck_assert_double_eq(p.lo, 0);
+    ck_assert_double_eq(p.hi, 0);
+    ck_assert_double_eq(p.p, 1);
+    ck_assert_int_eq(report_paired_decided(&p), 0);
+    /* One pair: a difference, but no spread to judge it by. */
+    report_paired_stats(d, 1, &p);
+    ck_assert_int_eq(report_paired_decided(&p), -1);
+    ck_assert(isnan(p.lo));
 }
 END_TEST
 
@@ -211,9 +273,140 @@ START_TEST(aggregates_over_finished_seeds)
     ck_assert_double_eq_tol(c->spe_mean, 3.0, 1e-9);     /* seed 2 has no history */
     ck_assert_int_eq(report_best_model(&r), 1);
     ck_assert_int_eq(report_baseline_model(&r), 0);
-    ck_assert_int_eq(report_difference_is_clear(c, b), 1);
+    report_paired p;
+    ck_assert_int_eq(report_paired_compare(&r, 1, 0, &p), 2);   /* seeds 1 and 2 */
+    ck_assert_double_eq_tol(p.mean, 3.0, 1e-9);
     ck_assert_int_eq(report_receptive_field(c), 8);      /* 3, then pool: 4, then 4 + 2*2 */
     ck_assert_int_eq(report_receptive_field(b), 0);
+    report_free(&r);
+}
+END_TEST
+
+START_TEST(curves_over_seeds)
+{
+    report r;
+    cv_error e;
+    ck_assert_msg(report_load(&r, dir, &e) == 0, "%s", e.msg);
+    report_curves c;
+    ck_assert_int_eq(report_model_curves(&r, 0, &c), 0);  /* baseline: two histories */
+    ck_assert_int_eq(c.n_seeds, 2);
+    ck_assert_int_eq(c.n_epochs, 2);
+    ck_assert_double_eq_tol(c.epoch[1], 2, 1e-12);
+    ck_assert_double_eq_tol(c.mean[REPORT_TRAIN_LOSS][0], 0.9, 1e-12);
+    ck_assert_double_eq_tol(c.mean[REPORT_TRAIN_ACC][1], 0.905, 1e-12);
+    ck_assert_double_eq_tol(c.lo[REPORT_TRAIN_ACC][1], 0.90, 1e-12);
+    ck_assert_double_eq_tol(c.hi[REPORT_TRAIN_ACC][1], 0.91, 1e-12);
+    ck_assert_double_eq_tol(c.mean[REPORT_TEST_LOSS][1], 0.325, 1e-12);
+    ck_assert_double_eq_tol(c.lo[REPORT_TEST_ACC][1], 0.88, 1e-12);
+    ck_assert_double_eq_tol(c.hi[REPORT_TEST_ACC][1], 0.89, 1e-12);
+    report_curves_free(&c);
+    ck_assert_int_eq(report_model_curves(&r, 1, &c), 0);  /* cnn_k3: seed 2 has none */
+    ck_assert_int_eq(c.n_seeds, 1);
+    ck_assert_double_eq_tol(c.lo[REPORT_TEST_ACC][1], c.hi[REPORT_TEST_ACC][1], 1e-12);
+    report_curves_free(&c);
+    report_free(&r);
+}
+END_TEST
+
+START_TEST(confusion_summed_over_seeds)
+{
+    report r;
+    cv_error e;
+    ck_assert_msg(report_load(&r, dir, &e) == 0, "%s", e.msg);
+    report_confusion c;
+    ck_assert_int_eq(report_model_confusion(&r, 1, &c), 0);
+    ck_assert_int_eq(c.n_runs, 2);          /* seed 3 failed */
+    ck_assert_int_eq(c.n_classes, 3);
+    /* The runs' matrices, element by element, summed. */
+    long want[9] = {0};
+    for (int i = 0; i < r.n_runs; i++)
+        if (r.runs[i].model == 1 && r.runs[i].ok)
+            for (int k = 0; k < 9; k++)
+                want[k] += r.runs[i].confusion[k];
+    for (int k = 0; k < 9; k++)
+        ck_assert_int_eq(c.counts[k], want[k]);
+    ck_assert_int_eq(c.counts[1], 5 + 1 + 5 + 2);
+    ck_assert_int_eq(c.total, 400);
+    report_confused_pair top[3];
+    ck_assert_int_eq(report_confused_pairs(&c, top, 3), 3);
+    /* T-shirt/top <-> Trouser 13 + 12, Trouser <-> Bag 2 + 12, T-shirt/top <-> Bag 4 + 8 */
+    ck_assert_int_eq(top[0].a, 0);
+    ck_assert_int_eq(top[0].b, 1);
+    ck_assert_int_eq(top[0].a_as_b, 13);
+    ck_assert_int_eq(top[0].b_as_a, 12);
+    ck_assert_int_eq(top[1].a, 1);
+    ck_assert_int_eq(top[1].b, 2);
+    ck_assert_int_eq(top[1].a_as_b, 2);
+    ck_assert_int_eq(top[1].b_as_a, 12);
+    ck_assert_int_eq(top[2].a, 0);
+    ck_assert_int_eq(top[2].b, 2);
+    ck_assert_int_eq(report_confused_pairs(&c, top, 1), 1);
+    ck_assert_int_eq(top[0].a_as_b + top[0].b_as_a, 25);
+    report_confusion_free(&c);
+
+    /* A run with other classes is left out of the sum and counted. */
+    write_file("runs/cnn_k3-s2/eval.json", "{\"loss\": 0.2, \"accuracy\": 0.9, \"class_names\":"
+               " [\"a\", \"b\"], \"confusion\": [[1, 2], [3, 4]]}");
+    report_free(&r);
+    ck_assert_msg(report_load(&r, dir, &e) == 0, "%s", e.msg);
+    ck_assert_int_eq(report_model_confusion(&r, 1, &c), 0);
+    ck_assert_int_eq(c.n_runs, 1);
+    ck_assert_int_eq(c.n_skipped, 1);
+    ck_assert_int_eq(c.total, 200);
+    report_confusion_free(&c);
+    report_free(&r);
+}
+END_TEST
+
+START_TEST(published_inside_the_spread)
+{
+    report r;
+    cv_error e;
+    ck_assert_msg(report_load(&r, dir, &e) == 0, "%s", e.msg);
+    ck_assert_int_eq(r.n_published, 2);
+    ck_assert_str_eq(r.published_source, "Table 1 of a study");
+    double lo, hi;
+    /* baseline's seeds: 88% and 89% */
+    ck_assert_int_eq(report_published_inside(&r, &r.published[0], &lo, &hi), 1);
+    ck_assert_double_eq_tol(lo, 0.88, 1e-12);
+    ck_assert_double_eq_tol(hi, 0.89, 1e-12);
+    report_published edge = {1, 0.92}, above = {1, 0.9201}, below = {1, 0.9099};
+    ck_assert_int_eq(report_published_inside(&r, &edge, &lo, &hi), 1);
+    ck_assert_int_eq(report_published_inside(&r, &above, &lo, &hi), 0);
+    ck_assert_int_eq(report_published_inside(&r, &below, &lo, &hi), 0);
+    r.runs[1].ok = 0;                       /* baseline with one seed: no spread */
+    ck_assert_int_eq(report_published_inside(&r, &r.published[0], &lo, &hi), -1);
+    report_aggregate(&r);
+    char *md = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&md, &len);
+    ck_assert_ptr_nonnull(f);
+    report_write_published(&r, f);
+    fclose(f);
+    ck_assert_msg(strstr(md, "| baseline | 88.62% | 88.00% ± 0.00 (1 seed) | — | +0.62 | "
+                             "unknown: one seed has no spread |\n") != NULL, "%s", md);
+    ck_assert_ptr_nonnull(strstr(md, "\n0 of 1 published number lies inside"));
+    free(md);
+    r.n_published = 0;                      /* nothing published: no section */
+    md = NULL;
+    f = open_memstream(&md, &len);
+    report_write_published(&r, f);
+    fclose(f);
+    ck_assert_str_eq(md, "");
+    free(md);
+    report_free(&r);
+
+    /* An entry for a model the experiment does not have is refused. */
+    const char *from = "{\"model\": \"cnn_k3\", \"test_accuracy\": 0.93}";
+    const char *at = strstr(manifest, from);
+    ck_assert_ptr_nonnull(at);
+    char text[sizeof manifest + 64];
+    snprintf(text, sizeof text, "%.*s%s%s", (int)(at - manifest), manifest,
+             "{\"model\": \"cnn_k9\", \"test_accuracy\": 0.93}", at + strlen(from));
+    write_file("experiment.json", text);
+    ck_assert_int_eq(report_load(&r, dir, &e), -1);
+    ck_assert_ptr_nonnull(strstr(e.msg, "experiment.json: published entry 2 names an unknown "
+                                        "model 'cnn_k9'"));
     report_free(&r);
 }
 END_TEST
@@ -264,10 +457,36 @@ START_TEST(tables_report_and_pictures)
     ck_assert_ptr_nonnull(strstr(md, "| cnn_k3 | 3 | FAILED: training failed (exit status 1) |"));
     ck_assert_ptr_nonnull(strstr(md, "the convolutional model beats it by +3.00 points (cnn_k3 +3.00)"));
     ck_assert_ptr_nonnull(strstr(md, "cnn_k3 2.16×"));
-    ck_assert_ptr_nonnull(strstr(md, "is larger than twice its standard error"));
+    ck_assert_ptr_nonnull(strstr(md, "- **cnn_k3** beats **baseline** by 3.00 points (95% CI "
+                                     "+3.00 to +3.00 over 2 seeds, paired t-test p < 0.001): "
+                                     "a real difference at the 95% level.\n"));
+    ck_assert_ptr_nonnull(strstr(md, "### How to read these numbers\n"));
     ck_assert_ptr_nonnull(strstr(md, "**cnn_k3** seed 3 did not finish"));
     ck_assert_ptr_nonnull(strstr(md, "![Loss and accuracy per epoch, every model](plots/curves.png)"));
     ck_assert_ptr_nonnull(strstr(md, "(plots/confusion_cnn_k3.png)"));
+    ck_assert_ptr_nonnull(strstr(md, "In one sentence: **cnn_k3** is best at 91.50% ± 0.71 over "
+                                     "2 seeds; against the runner-up it beats **baseline** by "
+                                     "3.00 points (95% CI +3.00 to +3.00 over 2 seeds, paired "
+                                     "t-test p < 0.001): a real difference at the 95% level.\n"));
+    ck_assert_ptr_nonnull(strstr(md, "the shaded band around it runs from the lowest to the "
+                                     "highest seed"));
+    ck_assert_ptr_nonnull(strstr(md, "each model's matrices summed over its finished seeds"));
+    ck_assert_ptr_nonnull(strstr(md, "Most confused in **cnn_k3** (2 seeds, 400 test "
+                                     "predictions): T-shirt/top ↔ Trouser 25 times (T-shirt/top "
+                                     "as Trouser 13, Trouser as T-shirt/top 12); Trouser ↔ Bag "
+                                     "14 times (Trouser as Bag 2, Bag as Trouser 12); "
+                                     "T-shirt/top ↔ Bag 12 times (T-shirt/top as Bag 4, Bag as "
+                                     "T-shirt/top 8).\n"));
+    ck_assert_ptr_nonnull(strstr(md, "Most confused in **baseline** (2 seeds, 400 test "
+                                     "predictions): T-shirt/top ↔ Trouser 25 times"));
+    ck_assert_ptr_nonnull(strstr(md, "## Compared with the published result\n\nPublished: "
+                                     "Table 1 of a study. "));
+    ck_assert_ptr_nonnull(strstr(md, "| baseline | 88.62% | 88.50% ± 0.71 (2 seeds) | 88.00% "
+                                     "to 89.00% | +0.12 | yes |\n"));
+    ck_assert_ptr_nonnull(strstr(md, "| cnn_k3 | 93.00% | 91.50% ± 0.71 (2 seeds) | 91.00% to "
+                                     "92.00% | +1.50 | no, above |\n"));
+    ck_assert_ptr_nonnull(strstr(md, "\n1 of 2 published numbers lie inside this study's "
+                                     "spread over seeds.\n\nIts labels 7 and 8 are swapped.\n"));
     ck_assert_ptr_nonnull(strstr(md, "*Learned filters of the first conv layer of cnn_k3: not available"));
     ck_assert_ptr_nonnull(strstr(md, "*The data section is missing"));
     ck_assert_ptr_nonnull(strstr(md, "a 8x8 region of the input"));
@@ -276,6 +495,50 @@ START_TEST(tables_report_and_pictures)
     ck_assert(is_png("plots/params_vs_accuracy.png"));
     ck_assert(is_png("plots/confusion_baseline.png"));
     ck_assert(is_png("plots/confusion_cnn_k3.png"));
+}
+END_TEST
+
+/* results/index.md over a root with this study (linked through a symbolic
+ * link), a broken one, and an experiment file that was never run. */
+START_TEST(index_of_every_study)
+{
+    char root[128], path[256];
+    snprintf(root, sizeof root, "%s/root", dir);
+    ck_assert_int_eq(mkdir(root, 0755), 0);
+    snprintf(path, sizeof path, "%s/synthetic", root);
+    ck_assert_int_eq(symlink(dir, path), 0);
+    snprintf(path, sizeof path, "%s/broken", root);
+    ck_assert_int_eq(mkdir(path, 0755), 0);
+    write_file("root/broken/experiment.json", "{\"models\": []}");
+    const char *yamls[] = {"specs/never_run.yaml", "x.yaml"};
+    cv_error e;
+    ck_assert_msg(report_write_index(root, yamls, 2, &e) == 0, "%s", e.msg);
+    const char *index = read_file("root/index.md");
+    ck_assert_ptr_nonnull(strstr(index, "# Every study\n"));
+    const char *never = strstr(index, "| — | `specs/never_run.yaml` | — | — | — | Not run yet: "
+                                      "`convc run specs/never_run.yaml`. |\n");
+    const char *synthetic = strstr(index, "| Synthetic | `x.yaml` | 2 | 3 | 4 of 5 | **cnn_k3** "
+                                          "is best at 91.50% ± 0.71 over 2 seeds; against the "
+                                          "runner-up it beats **baseline** by 3.00 points (95% "
+                                          "CI +3.00 to +3.00 over 2 seeds, paired t-test p < "
+                                          "0.001): a real difference at the 95% level. (No "
+                                          "report yet: `convc-report ");
+    const char *broken = strstr(index, "| `broken` | — | — | — | unreadable: ");
+    ck_assert_msg(never && synthetic && broken, "%s", index);
+    ck_assert(never < synthetic && synthetic < broken);     /* yamls first, in order */
+    ck_assert_ptr_nonnull(strstr(broken, "experiment.json: missing \"name\""));
+
+    /* With the report written, the title links to it. */
+    write_file("report.md", "# Synthetic\n");
+    ck_assert_msg(report_write_index(root, yamls, 2, &e) == 0, "%s", e.msg);
+    index = read_file("root/index.md");
+    ck_assert_ptr_nonnull(strstr(index, "| [Synthetic](synthetic/report.md) | `x.yaml` | 2 | 3 "
+                                        "| 4 of 5 | **cnn_k3** is best"));
+    ck_assert_ptr_null(strstr(index, "No report yet"));
+
+    snprintf(path, sizeof path, "%s/none", dir);
+    ck_assert_int_eq(report_write_index(path, yamls, 2, &e), -1);
+    ck_assert_ptr_nonnull(strstr(e.msg, "/none: cannot read the results directory"));
 }
 END_TEST
 
@@ -445,10 +708,17 @@ static Suite *report_suite(void)
     tcase_add_checked_fixture(core, setup, teardown);
     tcase_set_timeout(core, 30);
     tcase_add_test(core, mean_and_sample_std);
-    tcase_add_test(core, clear_differences_need_two_seeds);
+    tcase_add_test(core, student_t_known_values);
+    tcase_add_test(core, t_interval_of_a_fixed_sample);
+    tcase_add_test(core, paired_test_known_answer);
+    tcase_add_test(core, identical_runs_differ_by_nothing);
     tcase_add_test(core, json_reader);
     tcase_add_test(core, aggregates_over_finished_seeds);
+    tcase_add_test(core, curves_over_seeds);
+    tcase_add_test(core, confusion_summed_over_seeds);
+    tcase_add_test(core, published_inside_the_spread);
     tcase_add_test(core, tables_report_and_pictures);
+    tcase_add_test(core, index_of_every_study);
     suite_add_tcase(s, core);
     TCase *limits = tcase_create("limits");
     tcase_add_checked_fixture(limits, setup, teardown);

@@ -82,10 +82,10 @@ static int draw_lines(const char *path, cv_error *e)
         acc[0][i] = 0.8 + 0.01 * i;
         acc[1][i] = i == 4 ? NAN : acc[0][i] - 0.02;    /* a gap */
     }
-    plot_series l[2] = {{"train", 10, epoch, loss[0], -1, 0, 1},
-                        {"test", 10, epoch, loss[1], -1, 1, 1}};
-    plot_series a[2] = {{"train", 10, epoch, acc[0], 0, 0, 0},
-                        {"test", 10, epoch, acc[1], 0, 1, 0}};
+    plot_series l[2] = {{"train", 10, epoch, loss[0], -1, 0, 1, NULL, NULL},
+                        {"test", 10, epoch, loss[1], -1, 1, 1, NULL, NULL}};
+    plot_series a[2] = {{"train", 10, epoch, acc[0], 0, 0, 0, NULL, NULL},
+                        {"test", 10, epoch, acc[1], 0, 1, 0, NULL, NULL}};
     plot_panel p[2] = {{"Loss", "Epoch", "Loss", 2, l, 1},
                        {"Accuracy", "Epoch", "Accuracy", 2, a, 1}};
     return plot_lines(path, "Training curves", 2, p, e);
@@ -191,7 +191,7 @@ START_TEST(bad_arguments_fail_without_a_file)
     cv_error e = {""};
     const char *path = tmp_path("bad.png");
     double x[2] = {1, 2}, y[2] = {1, -1};
-    plot_series s = {"s", 2, x, y, -1, 0, 0};
+    plot_series s = {"s", 2, x, y, -1, 0, 0, NULL, NULL};
     plot_panel p = {NULL, "x", "y", 1, &s, 0};
     long counts[4] = {1, -2, 3, 4};
     const char *names[2] = {"a", "b"};
@@ -221,8 +221,8 @@ START_TEST(degenerate_data_still_draws)
 {
     cv_error e;
     double x[1] = {3}, y[1] = {0.5}, nan_y[2] = {NAN, NAN}, x2[2] = {1, 2};
-    plot_series one = {"only point", 1, x, y, -1, 0, 0};
-    plot_series none = {"all missing", 2, x2, nan_y, -1, 0, 0};
+    plot_series one = {"only point", 1, x, y, -1, 0, 0, NULL, NULL};
+    plot_series none = {"all missing", 2, x2, nan_y, -1, 0, 0, NULL, NULL};
     plot_panel p[2] = {{"One point", "x", "y", 1, &one, 1},
                        {"No finite point", "x", "y", 1, &none, 0}};
     ck_assert_msg(plot_lines(tmp_path("d.png"), NULL, 2, p, &e) == 0, "%s", e.msg);
@@ -236,6 +236,47 @@ START_TEST(degenerate_data_still_draws)
 }
 END_TEST
 
+/* The share of pixels in colour (not white, grey or black). */
+static double coloured_share(const char *path)
+{
+    cv_bitmap b;
+    cv_error e;
+    ck_assert_msg(cv_png_read(path, &b, &e) == 0, "%s", e.msg);
+    size_t n = (size_t)b.w * b.h, coloured = 0;
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *p = b.px + 3 * i;
+        coloured += p[0] != p[1] || p[1] != p[2];
+    }
+    cv_bitmap_free(&b);
+    return (double)coloured / (double)n;
+}
+
+/* A band (a spread over seeds) shades the area from band_lo to band_hi in
+ * the series' colour; without one only the line is in colour.  A band over
+ * the whole y range shades most of the plot area. */
+START_TEST(bands_shade_the_spread)
+{
+    double x[10], y[10], lo[10], hi[10];
+    for (int i = 0; i < 10; i++) {
+        x[i] = i + 1;
+        y[i] = 0.5;
+        lo[i] = i == 6 ? NAN : 0;       /* a gap splits the band in two */
+        hi[i] = 1;
+    }
+    plot_series bare = {NULL, 10, x, y, 0, 0, 0, NULL, NULL};
+    plot_series band = {NULL, 10, x, y, 0, 0, 0, lo, hi};
+    plot_panel p = {NULL, "epoch", "accuracy", 1, &bare, 1};
+    cv_error e;
+    ck_assert_msg(plot_lines(tmp_path("bare.png"), NULL, 1, &p, &e) == 0, "%s", e.msg);
+    p.series = &band;
+    ck_assert_msg(plot_lines(tmp_path("band.png"), NULL, 1, &p, &e) == 0, "%s", e.msg);
+    double without = coloured_share(tmp_path("bare.png"));
+    double with = coloured_share(tmp_path("band.png"));
+    ck_assert_msg(without < 0.03, "a line alone colours %.3f of the picture", without);
+    ck_assert_msg(with > 0.4, "the band colours only %.3f of the picture", with);
+}
+END_TEST
+
 static Suite *plot_suite(void)
 {
     Suite *s = suite_create("plot");
@@ -246,6 +287,7 @@ static Suite *plot_suite(void)
     tcase_add_loop_test(core, valid_png_of_expected_size, 0, n);
     tcase_add_loop_test(core, deterministic_bytes, 0, n);
     tcase_add_test(core, ticks_and_their_labels);
+    tcase_add_test(core, bands_shade_the_spread);
     tcase_add_test(limits, bad_arguments_fail_without_a_file);
     tcase_add_test(limits, degenerate_data_still_draws);
     suite_add_tcase(s, core);

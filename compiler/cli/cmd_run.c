@@ -27,7 +27,11 @@ static void usage(FILE *f)
           "  --quiet            trainer output to each run's train.log only\n"
           "  --no-report        do not run convc-report at the end\n"
           "  --wait             wait while another 'convc run' uses the output directory\n"
-          "                     (default: refuse)\n"
+          "                     (default: refuse); with Slurm, also for the jobs to end\n"
+          "  --launcher slurm   submit the builds, the runs (a job array) and the report\n"
+          "                     as Slurm jobs; print their ids\n"
+          "  --launcher 'CMD'   run make and the trainers through CMD (e.g. 'srun -n1 -c2')\n"
+          "  --sbatch 'ARGS'    more options for every sbatch (e.g. '--partition=gpu')\n"
           "  --dry-run          check everything, print the plan, run nothing\n", f);
 }
 
@@ -121,6 +125,21 @@ static int run_report(const char *bin_dir, const char *out_dir)
     return sys_run(argv, NULL, NULL) == 0 ? 0 : 1;
 }
 
+/* A launcher prefix: 1 to EXP_MAX_LAUNCHER_WORDS words. */
+static int launcher_words(const char *s)
+{
+    int n = 0;
+    size_t len;
+    for (const char *p = s; sys_next_word(&p, &len);)
+        n++;
+    if (n >= 1 && n <= EXP_MAX_LAUNCHER_WORDS)
+        return n;
+    fprintf(stderr, "convc run: --launcher takes 'slurm' or a command of 1 to %d words to run "
+            "make and the trainers with (e.g. 'srun -n1 -c2'), got '%s'\n",
+            EXP_MAX_LAUNCHER_WORDS, s);
+    return -1;
+}
+
 /* One runner per output directory: two would train, resume and delete the
  * same runs at once.  The lock lives as long as this process or a trainer
  * it started (they die with it). */
@@ -147,7 +166,13 @@ static int lock_out_dir(const char *out_dir, int wait, int *fd)
 
 int cmd_run(int argc, char **argv)
 {
+    return cmd_run_job(argc, argv, NULL);
+}
+
+int cmd_run_job(int argc, char **argv, const exp_job *job)
+{
     const char *yaml = NULL, *out_dir = NULL, *data_dir = NULL, *seeds = NULL;
+    const char *launcher = NULL, *sbatch_args = NULL;
     long epochs = 0, limit_train = -1, limit_test = -1, threads = -1, jobs = 1;
     int dry_run = 0, progress = -1, report = 1, wait = 0;
     for (int i = 1; i < argc; i++) {
@@ -160,6 +185,10 @@ int cmd_run(int argc, char **argv)
             data_dir = v;
         else if (strcmp(a, "--seeds") == 0 && v)
             seeds = v;
+        else if (strcmp(a, "--launcher") == 0 && v)
+            launcher = v;
+        else if (strcmp(a, "--sbatch") == 0 && v)
+            sbatch_args = v;
         else if (strcmp(a, "--epochs") == 0)
             rc = parse_count(a, v, 1, 100000, &epochs);
         else if (strcmp(a, "--limit-train") == 0)
@@ -200,6 +229,13 @@ int cmd_run(int argc, char **argv)
     }
     if (!yaml) {
         usage(stderr);
+        return 2;
+    }
+    int slurm = launcher && strcmp(launcher, "slurm") == 0;
+    if (launcher && !slurm && launcher_words(launcher) < 0)
+        return 2;
+    if (sbatch_args && !slurm) {
+        fprintf(stderr, "convc run: --sbatch needs --launcher slurm\n");
         return 2;
     }
 
@@ -244,7 +280,15 @@ int cmd_run(int argc, char **argv)
         .out_dir = out_dir, .root = root, .bin_dir = bin_dir, .jobs = (int)jobs,
         .dry_run = dry_run,
         .show_progress = progress >= 0 ? progress : jobs == 1 && isatty(1),
+        .launcher = slurm ? NULL : launcher,
     };
+    if (job) {
+        int status = experiment_job(&x, &o, job, stdout);
+        if (job->kind == EXP_JOB_REPORT && status >= 0 && report)
+            status |= run_report(bin_dir, out_dir);
+        experiment_free(&x);
+        return status != 0;
+    }
     int lock = -1;
     if (!dry_run && lock_out_dir(out_dir, wait, &lock) < 0) {
         experiment_free(&x);
@@ -253,6 +297,28 @@ int cmd_run(int argc, char **argv)
     struct timespec start, end;
     clock_gettime(CLOCK_MONOTONIC, &start);
     print_plan(&x, stdout);
+    if (slurm && !dry_run) {
+        exp_slurm_options so = {.sbatch_args = sbatch_args, .jobs = jobs > 1 ? (int)jobs : 0,
+                                .argc = argc, .argv = argv};
+        exp_slurm_jobs ids;
+        int status = experiment_submit_slurm(&x, &o, &so, &ids, stdout) < 0;
+        close(lock);
+        if (!status && wait) {
+            int failures = experiment_wait_slurm(&x, &o, &ids, stdout);
+            char md[PATH_MAX + 16];
+            status = failures != 0;
+            if (report && (sys_path(md, sizeof md, "%s/report.md", out_dir) < 0 ||
+                           !sys_exists(md))) {
+                fprintf(stderr, "convc run: the report job %s wrote no %s; see %s/logs/"
+                        "slurm-report-%s.out\n", ids.report, md, out_dir, ids.report);
+                status = 1;
+            }
+            printf("experiment %s: %s; report: %s/report.md\n", x.name,
+                   status ? "finished with failures" : "done", out_dir);
+        }
+        experiment_free(&x);
+        return status;
+    }
     int failures = experiment_run(&x, &o, stdout);
     int status = failures != 0;
     if (failures > 0)

@@ -62,6 +62,22 @@ int experiment_write_manifest(const experiment *x, const char *path, FILE *diag)
     } else {
         fputs("null", f);
     }
+    fputs(",\n  \"published\": ", f);
+    if (x->n_published > 0) {
+        fputs("{\"source\": ", f);
+        json_put_string(f, x->published_source);
+        fputs(", \"note\": ", f);
+        json_put_string(f, x->published_note);
+        fputs(", \"models\": [", f);
+        for (int i = 0; i < x->n_published; i++) {
+            fputs(i ? ", {\"model\": " : "{\"model\": ", f);
+            json_put_string(f, x->published[i].model);
+            fprintf(f, ", \"test_accuracy\": %.17g}", x->published[i].accuracy);
+        }
+        fputs("]}", f);
+    } else {
+        fputs("null", f);
+    }
     fputs(",\n  \"models\": [", f);
     for (int i = 0; i < x->n_variants; i++) {
         const exp_variant *v = &x->variants[i];

@@ -42,6 +42,7 @@ typedef struct {
     int errors;
     char *yaml_dir;         /* directory of the YAML file, for relative specs */
     long train_seed;        /* train.seed, or -1 */
+    yaml_node_t *published; /* published:, read once the models are known */
     error_kind kinds[MAX_KINDS];
     int n_kinds;
 } reader;
@@ -797,6 +798,82 @@ static void read_model(reader *r, yaml_node_t *node)
     free(spec_text);
 }
 
+/* ---- published: -------------------------------------------------------------- */
+
+static void published_pair(reader *r, const char *key, yaml_node_t *v, void *ctx)
+{
+    yaml_node_t **accuracy = ctx;
+    experiment *x = r->x;
+    if (strcmp(key, "source") == 0)
+        read_text(r, v, "published.source", 0, &x->published_source);
+    else if (strcmp(key, "note") == 0)
+        read_text(r, v, "published.note", 1, &x->published_note);
+    else if (strcmp(key, "test_accuracy") == 0)
+        *accuracy = v;
+}
+
+static void published_accuracy_pair(reader *r, const char *key, yaml_node_t *v, void *ctx)
+{
+    (void)ctx;
+    experiment *x = r->x;
+    char field[128];
+    snprintf(field, sizeof field, "published.test_accuracy.%s", key);
+    double percent;
+    if (read_double(r, v, field, 0, 1, 100, &percent) < 0)
+        return;
+    exp_published *np = realloc(x->published, sizeof *np * (size_t)(x->n_published + 1));
+    char *model = dup_or_oom(r, key);
+    if (!np || !model) {
+        free(model);
+        if (np)
+            x->published = np;
+        return;
+    }
+    x->published = np;
+    x->published[x->n_published++] = (exp_published){model, percent / 100};
+}
+
+/* published: {source: TEXT, note: TEXT, test_accuracy: {MODEL: PERCENT, ...}}:
+ * the keys of test_accuracy are the experiment's model names, so this is read
+ * after the models. */
+static void read_published(reader *r, yaml_node_t *v, int models_ok)
+{
+    static const char *const keys[] = {"source", "note", "test_accuracy"};
+    if (want_kind(r, v, YAML_MAPPING_NODE, "published", "a mapping (source, note, "
+                  "test_accuracy)") < 0)
+        return;
+    yaml_node_t *accuracy = NULL;
+    visit_mapping(r, v, "'published'", keys, 3, published_pair, &accuracy);
+    if (!mapping_get(r, v, "source"))
+        error_at(r, v, "'published' needs 'source:' (where the numbers come from)");
+    if (!mapping_get(r, v, "test_accuracy")) {
+        error_at(r, v, "'published' needs 'test_accuracy:' (model name: test accuracy in "
+                 "percent)");
+        return;
+    }
+    if (!accuracy || want_kind(r, accuracy, YAML_MAPPING_NODE, "published.test_accuracy",
+                               "a mapping of model name to test accuracy in percent") < 0)
+        return;
+    if (accuracy->data.mapping.pairs.start == accuracy->data.mapping.pairs.top) {
+        error_at(r, accuracy, "'published.test_accuracy' is empty; give at least one model's "
+                 "accuracy or leave 'published' out");
+        return;
+    }
+    if (!models_ok)
+        return;     /* the model names are not known: each would be "unknown" */
+    experiment *x = r->x;
+    const char **names = malloc(sizeof *names * (size_t)(x->n_variants + 1));
+    if (!names) {
+        error_at(r, v, "out of memory");
+        return;
+    }
+    for (int i = 0; i < x->n_variants; i++)
+        names[i] = x->variants[i].name;
+    visit_mapping(r, accuracy, "'published.test_accuracy' (its keys are model names)",
+                  names, x->n_variants, published_accuracy_pair, NULL);
+    free(names);
+}
+
 /* ---- the top level ------------------------------------------------------------- */
 
 static void top_pair(reader *r, const char *key, yaml_node_t *v, void *ctx)
@@ -827,6 +904,8 @@ static void top_pair(reader *r, const char *key, yaml_node_t *v, void *ctx)
             visit_mapping(r, v, "'factor'", factor_keys, 2, factor_pair, NULL);
     } else if (strcmp(key, "models") == 0) {
         *models = v;
+    } else if (strcmp(key, "published") == 0) {
+        r->published = v;
     }
 }
 
@@ -843,7 +922,7 @@ static void set_defaults(experiment *x)
 static int parse(reader *r)
 {
     static const char *const keys[] = {"name", "title", "description", "data", "train",
-                                       "seeds", "factor", "models"};
+                                       "seeds", "factor", "models", "published"};
     experiment *x = r->x;
     yaml_node_t *root = yaml_doc_root(&r->doc);
     if (root->type != YAML_MAPPING_NODE) {
@@ -852,7 +931,7 @@ static int parse(reader *r)
         return r->errors;
     }
     yaml_node_t *models = NULL;
-    visit_mapping(r, root, "the experiment", keys, 8, top_pair, &models);
+    visit_mapping(r, root, "the experiment", keys, 9, top_pair, &models);
     if (!mapping_get(r, root, "name"))
         error_at(r, root, "the experiment needs 'name:' (it names results/<name>/)");
     if (!x->optimizer)
@@ -894,6 +973,7 @@ static int parse(reader *r)
     } else if (x->factor_value && !x->factor_title) {
         x->factor_title = dup_or_oom(r, "Varied");
     }
+    int errors_before_models = r->errors;
     if (!models) {
         error_at(r, root, "the experiment needs 'models:' (a list of specs)");
     } else if (want_kind(r, models, YAML_SEQUENCE_NODE, "models", "a list of models") == 0) {
@@ -903,6 +983,8 @@ static int parse(reader *r)
              it < models->data.sequence.items.top; it++)
             read_model(r, yaml_doc_node(&r->doc, *it));
     }
+    if (r->published)
+        read_published(r, r->published, r->errors == errors_before_models);
     if (!x->title && x->name)
         x->title = dup_or_oom(r, x->name);
     return r->errors;
@@ -955,6 +1037,11 @@ void experiment_free(experiment *x)
     free(x->optimizer);
     free(x->factor_title);
     free(x->factor_value);
+    free(x->published_source);
+    free(x->published_note);
+    for (int i = 0; i < x->n_published; i++)
+        free(x->published[i].model);
+    free(x->published);
     for (int i = 0; i < x->n_variants; i++)
         free_variant(&x->variants[i]);
     free(x->variants);

@@ -325,6 +325,40 @@ static int legend_corner(const axes *a, const plot_panel *p, double w, double h,
     return best_count;
 }
 
+static int has_band(const plot_series *s, int i)
+{
+    return s->band_lo && s->band_hi && isfinite(s->x[i]) && isfinite(s->band_lo[i]) &&
+           isfinite(s->band_hi[i]);
+}
+
+/* The band as translucent polygons, one per run of points that have one:
+ * along band_hi forwards, back along band_lo. */
+static void draw_band(cairo_t *cr, const axes *a, const plot_series *s, int index)
+{
+    if (!s->band_lo || !s->band_hi)
+        return;
+    double rgb[3];
+    palette_color(series_color(s, index), rgb);
+    cairo_set_source_rgba(cr, rgb[0], rgb[1], rgb[2], s->dashed ? 0.12 : 0.2);
+    for (int i = 0; i < s->n;) {
+        if (!has_band(s, i)) {
+            i++;
+            continue;
+        }
+        int j = i;
+        while (j < s->n && has_band(s, j))
+            j++;
+        cairo_move_to(cr, axes_px(a, s->x[i]), axes_py(a, s->band_hi[i]));
+        for (int k = i + 1; k < j; k++)
+            cairo_line_to(cr, axes_px(a, s->x[k]), axes_py(a, s->band_hi[k]));
+        for (int k = j - 1; k >= i; k--)
+            cairo_line_to(cr, axes_px(a, s->x[k]), axes_py(a, s->band_lo[k]));
+        cairo_close_path(cr);
+        cairo_fill(cr);
+        i = j;
+    }
+}
+
 static int check_panel(const plot_panel *p, int index, cv_error *e)
 {
     if (p->n_series < 1 || !p->series)
@@ -344,11 +378,16 @@ static void draw_line_panel(cairo_t *cr, const plot_panel *p, double x0, double 
     double xlo = INFINITY, xhi = -INFINITY, ylo = INFINITY, yhi = -INFINITY;
     for (int s = 0; s < p->n_series; s++)
         for (int i = 0; i < p->series[s].n; i++) {
-            double x = p->series[s].x[i], y = p->series[s].y[i];
+            const plot_series *ser = &p->series[s];
+            double x = ser->x[i], y = ser->y[i];
             if (!isfinite(x) || !isfinite(y))
                 continue;
             xlo = fmin(xlo, x), xhi = fmax(xhi, x);
             ylo = fmin(ylo, y), yhi = fmax(yhi, y);
+            if (has_band(ser, i)) {
+                ylo = fmin(ylo, ser->band_lo[i]);
+                yhi = fmax(yhi, ser->band_hi[i]);
+            }
         }
     if (!(xlo <= xhi))
         xlo = 0, xhi = 1, ylo = 0, yhi = 1;     /* no finite point: empty axes */
@@ -367,6 +406,8 @@ static void draw_line_panel(cairo_t *cr, const plot_panel *p, double x0, double 
 
     cairo_save(cr);
     axes_clip(cr, &a);
+    for (int s = 0; s < p->n_series; s++)
+        draw_band(cr, &a, &p->series[s], s);
     for (int s = 0; s < p->n_series; s++) {
         const plot_series *ser = &p->series[s];
         line_style(cr, ser, s);

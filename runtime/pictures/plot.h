@@ -22,6 +22,9 @@ typedef struct {
                                series' position in the panel */
     int dashed;             /* 1: dashed (e.g. test), 0: solid (e.g. train) */
     int markers;            /* 1: a dot at every point */
+    const double *band_lo, *band_hi;    /* NULL, or n each: a shaded band in the
+                               series' colour from band_lo to band_hi (e.g.
+                               the spread over seeds around a mean) */
 } plot_series;
 
 /* One set of axes. */

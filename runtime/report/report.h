@@ -5,6 +5,10 @@
  *
  *   report_load.c     experiment.json, eval.json, history.csv -> report
  *   report_stats.c    mean, std, per-model aggregates, findings
+ *   report_paired.c   paired differences over seeds: t interval and test
+ *   report_seeds.c    curves and confusion matrices over seeds, confused pairs
+ *   report_published.c  the published numbers against the runs' spread
+ *   report_index.c    results/index.md: every study's decided finding
  *   report_tables.c   results.csv and results.json
  *   report_plots.c    curves, confusion matrices, parameters vs accuracy
  *   report_md.c       report.md
@@ -61,6 +65,12 @@ typedef struct {
     double train_acc_last;  /* mean final-epoch training accuracy, NaN if unknown */
 } report_model;
 
+/* A published test accuracy (experiment.json "published"), for one model. */
+typedef struct {
+    int model;              /* index into report.models */
+    double accuracy;        /* 0..1 */
+} report_published;
+
 typedef struct {
     char *dir;              /* the results directory */
     char *name, *title, *description, *source, *data;
@@ -75,6 +85,10 @@ typedef struct {
     report_model *models;
     int n_runs;
     report_run *runs;
+    /* Numbers published elsewhere for the same models, NULL/0 if none. */
+    char *published_source, *published_note;
+    int n_published;
+    report_published *published;
 } report;
 
 /* ---- report_load.c ---- */
@@ -96,10 +110,10 @@ void report_aggregate(report *r);
 int report_best_model(const report *r);
 /* The first model without conv layers that finished, -1 if none. */
 int report_baseline_model(const report *r);
-/* 1 if models a and b differ in mean accuracy by more than twice the
- * standard error of the difference across seeds; 0 if not; -1 if either has
- * fewer than two finished seeds (the spread is unknown). */
-int report_difference_is_clear(const report_model *a, const report_model *b);
+/* The study's decided finding in one Markdown sentence: the best model and
+ * the paired verdict against the runner-up ("**cnn_k3** is best ... not
+ * distinguishable ..."), for the report's summary and results/index.md. */
+void report_write_decided_finding(const report *r, FILE *f);
 /* The findings, one markdown bullet each ("- ...\n"). */
 void report_write_findings(const report *r, FILE *f);
 /* The interpretation section's paragraphs, tied to the numbers. */
@@ -107,6 +121,84 @@ void report_write_interpretation(const report *r, FILE *f);
 /* Receptive field (pixels per side) of the last conv layer of model m, 0 if
  * it has none. */
 int report_receptive_field(const report_model *m);
+
+/* ---- report_paired.c ---- */
+/* The difference of two models' test accuracies in points (a - b), over the
+ * seeds both finished: its mean, sample standard deviation, 95% confidence
+ * interval (Student t, n - 1 degrees of freedom), t statistic and two-sided
+ * p-value of the paired t-test.  NaN where n is too small (the mean needs
+ * one pair, the rest two). */
+typedef struct {
+    int n;
+    double mean, sd, lo, hi, t, p;
+} report_paired;
+/* Student's t distribution function and its inverse, df > 0. */
+double report_t_cdf(double t, double df);
+double report_t_quantile(double p, double df);
+/* The statistics of n paired differences. */
+void report_paired_stats(const double *diff, int n, report_paired *out);
+/* Pairs model a's finished runs with model b's of the same seed; returns the
+ * number of pairs. */
+int report_paired_compare(const report *r, int a, int b, report_paired *out);
+/* 1 if the interval excludes zero (p < 0.05), 0 if not, -1 if it is unknown
+ * (fewer than two pairs). */
+int report_paired_decided(const report_paired *p);
+
+/* ---- report_seeds.c ---- */
+/* The columns of history.csv that have curves. */
+enum { REPORT_TRAIN_LOSS, REPORT_TEST_LOSS, REPORT_TRAIN_ACC, REPORT_TEST_ACC,
+       REPORT_N_CURVES };
+/* A model's training curves over its finished seeds: per epoch, the mean,
+ * minimum and maximum of each column over the runs that have that epoch. */
+typedef struct {
+    int n_epochs;           /* the longest history */
+    int n_seeds;            /* finished runs with a history */
+    double *epoch;          /* 1..n_epochs */
+    double *mean[REPORT_N_CURVES], *lo[REPORT_N_CURVES], *hi[REPORT_N_CURVES];
+} report_curves;
+/* Fills c for model m; 0, or -1 when out of memory (c is then empty). */
+int report_model_curves(const report *r, int m, report_curves *c);
+void report_curves_free(report_curves *c);
+
+/* A model's confusion matrices summed over its finished seeds.  Runs whose
+ * classes differ from the first such run's are left out and counted. */
+typedef struct {
+    int n_classes;          /* 0: no run has a matrix */
+    const char *const *class_names;     /* borrowed from the first run */
+    long *counts;           /* [true * n_classes + predicted] */
+    int n_runs, n_skipped;
+    long total;
+} report_confusion;
+int report_model_confusion(const report *r, int m, report_confusion *c);
+void report_confusion_free(report_confusion *c);
+/* Two classes taken for each other, a < b: how often a was predicted as b
+ * and b as a. */
+typedef struct {
+    int a, b;
+    long a_as_b, b_as_a;
+} report_confused_pair;
+/* The up to max most confused pairs, most first (by a_as_b + b_as_a; ties
+ * by class order); pairs never confused are left out.  Returns the count. */
+int report_confused_pairs(const report_confusion *c, report_confused_pair *out, int max);
+
+/* ---- report_published.c ---- */
+/* Whether a published accuracy lies inside the model's spread over seeds
+ * (minimum to maximum of the finished runs): 1 inside, 0 outside, -1 if
+ * the model has no finished run. */
+int report_published_inside(const report *r, const report_published *p, double *lo,
+                            double *hi);
+/* The "Compared with the published result" section; nothing without
+ * published numbers. */
+void report_write_published(const report *r, FILE *f);
+
+/* ---- report_index.c ---- */
+/* RESULTS_ROOT/index.md: one row per study, with its title, models and
+ * seeds, decided finding and a link to its report.  The studies are the
+ * results directories under root that hold an experiment.json, and the
+ * experiment files yamls[0..n) (listed as not run yet when no results
+ * directory came from them); yamls first, in the order given. */
+int report_write_index(const char *root, const char *const *yamls, int n_yamls,
+                       cv_error *e);
 
 /* ---- report_tables.c ---- */
 int report_write_csv(const report *r, const char *path, cv_error *e);

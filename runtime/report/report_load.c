@@ -206,6 +206,36 @@ static void read_layers(report_model *m, const json_value *layers)
     }
 }
 
+/* "published": {"source", "note", "models": [{"model", "test_accuracy"}]},
+ * or null.  Every entry must name a model of the experiment. */
+static int read_published(report *r, const json_value *pub, const char *path, cv_error *e)
+{
+    const json_value *list = json_get(pub, "models");
+    int n = json_length(list);
+    if (n == 0)
+        return 0;
+    r->published = calloc((size_t)n, sizeof *r->published);
+    if (!r->published)
+        return cv_fail(e, "%s: out of memory", path);
+    r->published_source = dup_or_null(json_string(json_get(pub, "source")));
+    r->published_note = dup_or_null(json_string(json_get(pub, "note")));
+    for (int i = 0; i < n; i++) {
+        const json_value *p = json_at(list, i);
+        const char *model = json_string(json_get(p, "model"));
+        int k = 0;
+        while (model && k < r->n_models && strcmp(r->models[k].name, model) != 0)
+            k++;
+        if (!model || k == r->n_models)
+            return cv_fail(e, "%s: published entry %d names an unknown model '%s'", path,
+                           i + 1, model ? model : "");
+        double acc = json_number(json_get(p, "test_accuracy"), NAN);
+        if (check_range(path, "published.models[].test_accuracy", acc, 0, 1, e) < 0)
+            return -1;
+        r->published[r->n_published++] = (report_published){k, acc};
+    }
+    return 0;
+}
+
 static int read_manifest(report *r, const json_value *j, const char *path, cv_error *e)
 {
     r->name = dup_or_null(json_string(json_get(j, "name")));
@@ -290,7 +320,7 @@ static int read_manifest(report *r, const json_value *j, const char *path, cv_er
             return cv_fail(e, "%s: run %d: \"dir\" must be runs/<model>-s<seed>, got '%s'",
                            path, i + 1, d->dir);
     }
-    return 0;
+    return read_published(r, json_get(j, "published"), path, e);
 }
 
 /* Reads one run's files; a problem marks the run as not finished. */
@@ -382,5 +412,8 @@ void report_free(report *r)
     free(r->data);
     free(r->optimizer);
     free(r->factor_title);
+    free(r->published_source);
+    free(r->published_note);
+    free(r->published);
     memset(r, 0, sizeof *r);
 }

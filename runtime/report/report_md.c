@@ -187,21 +187,70 @@ static void picture(FILE *f, const char *alt, const char *rel, const char *missi
         fprintf(f, "*%s: not available (%s).*\n\n", alt, missing_why);
 }
 
+#define CONFUSED_PAIRS_SHOWN 3
+
+/* "Most confused in cnn_k3 (2 seeds, 400 test predictions): Shirt ↔
+ * T-shirt/top 41 times (Shirt as T-shirt/top 25, T-shirt/top as Shirt 16);
+ * ..." from the summed matrix. */
+static void write_confused_pairs(const report *r, int m, FILE *f)
+{
+    report_confusion c;
+    if (report_model_confusion(r, m, &c) < 0 || c.n_classes == 0) {
+        report_confusion_free(&c);
+        return;
+    }
+    report_confused_pair top[CONFUSED_PAIRS_SHOWN];
+    int n = report_confused_pairs(&c, top, CONFUSED_PAIRS_SHOWN);
+    fprintf(f, "Most confused in **%s** (%d seed%s, %ld test predictions): ", r->models[m].name,
+            c.n_runs, c.n_runs == 1 ? "" : "s", c.total);
+    if (n == 0)
+        fputs("no class was ever taken for another", f);
+    for (int i = 0; i < n; i++) {
+        const char *a = c.class_names[top[i].a], *b = c.class_names[top[i].b];
+        fputs(i ? "; " : "", f);
+        report_md_text(f, a);
+        fputs(" ↔ ", f);
+        report_md_text(f, b);
+        fprintf(f, " %ld times (", top[i].a_as_b + top[i].b_as_a);
+        report_md_text(f, a);
+        fputs(" as ", f);
+        report_md_text(f, b);
+        fprintf(f, " %ld, ", top[i].a_as_b);
+        report_md_text(f, b);
+        fputs(" as ", f);
+        report_md_text(f, a);
+        fprintf(f, " %ld)", top[i].b_as_a);
+    }
+    fputs(".", f);
+    if (c.n_skipped > 0)
+        fprintf(f, " %d run%s with other classes left out.", c.n_skipped,
+                c.n_skipped == 1 ? "" : "s");
+    fputs("\n\n", f);
+    report_confusion_free(&c);
+}
+
 static void write_pictures(const report *r, const report_pictures *p, FILE *f)
 {
+    int several = 0;
+    for (int m = 0; m < r->n_models; m++)
+        several |= r->models[m].n_ok > 1;
     fputs("## Training curves\n\n", f);
+    if (several)
+        fputs("Each line is a model's mean over its finished seeds; the shaded band around "
+              "it runs from the lowest to the highest seed at each epoch.\n\n", f);
     picture(f, "Loss and accuracy per epoch, every model", p->curves,
             "no run with a history, or the plot failed");
     fputs("## Parameters vs accuracy\n\n", f);
     picture(f, "Parameters vs test accuracy", p->params_vs_accuracy,
             "no finished run, or the plot failed");
     fputs("## Confusion matrices\n\nRows are the true class, columns the prediction; "
-          "each model's first finished seed.\n\n", f);
+          "each model's matrices summed over its finished seeds.\n\n", f);
     for (int m = 0; m < r->n_models; m++) {
         char alt[160];
         snprintf(alt, sizeof alt, "Confusion matrix of %s", r->models[m].name);
         picture(f, alt, p->confusion ? p->confusion[m] : NULL,
                 "no finished run with a confusion matrix");
+        write_confused_pairs(r, m, f);
     }
     if (p->notes[0])
         fprintf(f, "%s\n", p->notes);
@@ -270,6 +319,24 @@ static void write_eda(const report *r, FILE *f)
     fputs("\n", f);
 }
 
+/* The method behind every "beats ... by" sentence. */
+static void write_how_to_read(const report *r, FILE *f)
+{
+    fputs("### How to read these numbers\n\n", f);
+    fprintf(f, "Each model was trained once per seed (%d seed%s). A seed fixes the data "
+            "order and the initial weights, the same for every model where the shapes "
+            "allow, so two models are compared seed by seed: the per-seed differences in "
+            "test accuracy, their mean, and a 95%% confidence interval from Student's t "
+            "distribution with one degree of freedom fewer than there are seeds. A "
+            "difference is called real only when its interval excludes zero, which is the "
+            "paired t-test at the 5%% level (its p-value is given); otherwise the models "
+            "are not distinguishable with that many seeds, whatever the means say. With "
+            "few seeds the interval is wide: three seeds give a t factor of 4.30, so a "
+            "difference must be about 2.5 times the spread of the per-seed differences to "
+            "count. `± ` figures in the tables are the standard deviation across seeds, "
+            "not an interval.\n\n", r->n_seeds, r->n_seeds == 1 ? "" : "s");
+}
+
 int report_write_markdown(const report *r, const report_pictures *p, const char *path,
                           cv_error *e)
 {
@@ -298,9 +365,14 @@ int report_write_markdown(const report *r, const report_pictures *p, const char 
     write_setup(r, f);
     write_eda(r, f);
     write_results(r, f);
+    report_write_published(r, f);
     fputs("## Findings\n\n", f);
+    fputs("In one sentence: ", f);
+    report_write_decided_finding(r, f);
+    fputs("\n\n", f);
     report_write_findings(r, f);
     fputs("\n", f);
+    write_how_to_read(r, f);
     write_pictures(r, p, f);
     fputs("## Interpretation\n\n", f);
     report_write_interpretation(r, f);

@@ -1,8 +1,8 @@
 /* report_plots.c - the experiment's pictures through plot.h: training
  * curves of all models, parameters vs accuracy, a confusion matrix per
- * model.  Curves and matrices show each model's first finished seed; the
- * accuracy is the mean over seeds, with the standard deviation as an error
- * bar when there are several. */
+ * model.  Every picture takes all finished seeds together: curves are the
+ * mean with a min-to-max band, matrices the sum, and the accuracy the mean
+ * with the standard deviation as an error bar. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,45 +11,35 @@
 #include "pictures/plot.h"
 #include "report/report.h"
 
-static int first_finished_run(const report *r, int model)
-{
-    for (int i = 0; i < r->n_runs; i++)
-        if (r->runs[i].model == model && r->runs[i].ok)
-            return i;
-    return -1;
-}
-
 static void note(report_pictures *p, const char *what, const cv_error *e)
 {
     size_t n = strlen(p->notes);
     snprintf(p->notes + n, sizeof p->notes - n, "- %s could not be drawn: %s\n", what, e->msg);
 }
 
+/* Loss and accuracy per epoch: per model the mean over seeds, train solid
+ * and test dashed, each with its min-to-max band when there are several. */
 static int draw_curves(const report *r, report_pictures *p)
 {
-    int n = 0;
+    int n = 0, seeds = 0;
     plot_series *loss = calloc((size_t)r->n_models * 2, sizeof *loss);
     plot_series *acc = calloc((size_t)r->n_models * 2, sizeof *acc);
     char (*names)[2][96] = calloc((size_t)r->n_models, sizeof *names);
-    if (!loss || !acc || !names) {
-        free(loss);
-        free(acc);
-        free(names);
-        return 0;
-    }
-    for (int m = 0; m < r->n_models; m++) {
-        int i = first_finished_run(r, m);
-        if (i < 0 || r->runs[i].n_epochs == 0)
+    report_curves *curves = calloc((size_t)r->n_models, sizeof *curves);
+    for (int m = 0; loss && acc && names && curves && m < r->n_models; m++) {
+        report_curves *c = &curves[m];
+        if (report_model_curves(r, m, c) < 0 || c->n_epochs == 0)
             continue;
-        const report_run *u = &r->runs[i];
+        seeds = c->n_seeds > seeds ? c->n_seeds : seeds;
         snprintf(names[m][0], sizeof names[m][0], "%s train", r->models[m].name);
         snprintf(names[m][1], sizeof names[m][1], "%s test", r->models[m].name);
         for (int t = 0; t < 2; t++) {
-            int color = n / 2;
-            loss[n + t] = (plot_series){names[m][t], u->n_epochs, u->epoch,
-                                        t ? u->test_loss : u->train_loss, color, t, 1};
-            acc[n + t] = (plot_series){names[m][t], u->n_epochs, u->epoch,
-                                       t ? u->test_acc : u->train_acc, color, t, 1};
+            int color = n / 2, kl = t ? REPORT_TEST_LOSS : REPORT_TRAIN_LOSS;
+            int ka = t ? REPORT_TEST_ACC : REPORT_TRAIN_ACC, band = c->n_seeds > 1;
+            loss[n + t] = (plot_series){names[m][t], c->n_epochs, c->epoch, c->mean[kl], color,
+                                        t, 1, band ? c->lo[kl] : NULL, band ? c->hi[kl] : NULL};
+            acc[n + t] = (plot_series){names[m][t], c->n_epochs, c->epoch, c->mean[ka], color,
+                                       t, 1, band ? c->lo[ka] : NULL, band ? c->hi[ka] : NULL};
         }
         n += 2;
     }
@@ -59,10 +49,14 @@ static int draw_curves(const report *r, report_pictures *p)
             {"Loss", "epoch", "cross-entropy", n, loss, 1},
             {"Accuracy", "epoch", "accuracy", n, acc, 1},
         };
-        char path[4096], title[256];
+        char path[4096], title[512];
         snprintf(path, sizeof path, "%s/plots/curves.png", r->dir);
-        snprintf(title, sizeof title, "%s: training curves (solid: train, dashed: test)",
-                 r->title ? r->title : r->name);
+        if (seeds > 1)
+            snprintf(title, sizeof title, "%s: training curves, mean over seeds, band min to "
+                     "max (solid: train, dashed: test)", r->title ? r->title : r->name);
+        else
+            snprintf(title, sizeof title, "%s: training curves (solid: train, dashed: test)",
+                     r->title ? r->title : r->name);
         cv_error e;
         if (plot_lines(path, title, 2, panels, &e) == 0) {
             snprintf(p->curves, sizeof p->curves, "plots/curves.png");
@@ -71,6 +65,9 @@ static int draw_curves(const report *r, report_pictures *p)
             note(p, "The training curves", &e);
         }
     }
+    for (int m = 0; curves && m < r->n_models; m++)
+        report_curves_free(&curves[m]);
+    free(curves);
     free(loss);
     free(acc);
     free(names);
@@ -121,6 +118,7 @@ static int draw_params_vs_accuracy(const report *r, report_pictures *p)
     return ok;
 }
 
+/* Each model's confusion matrix summed over its finished seeds. */
 static int draw_confusions(const report *r, report_pictures *p)
 {
     int written = 0;
@@ -129,25 +127,28 @@ static int draw_confusions(const report *r, report_pictures *p)
         return 0;
     for (int m = 0; m < r->n_models; m++) {
         p->confusion[m] = calloc(1, 128);
-        if (!p->confusion[m])
+        report_confusion c;
+        if (!p->confusion[m] || report_model_confusion(r, m, &c) < 0)
             continue;
-        int i = first_finished_run(r, m);
-        if (i < 0 || !r->runs[i].confusion)
-            continue;
-        const report_run *u = &r->runs[i];
-        char rel[128], path[4096], title[256];
-        snprintf(rel, sizeof rel, "plots/confusion_%s.png", r->models[m].name);
-        snprintf(path, sizeof path, "%s/%s", r->dir, rel);
-        snprintf(title, sizeof title, "%s: confusion matrix (seed %d, %ld test images)",
-                 r->models[m].name, u->seed, u->n_test);
-        cv_error e;
-        if (plot_confusion(path, title, u->n_classes, (const char *const *)u->class_names,
-                           u->confusion, &e) == 0) {
-            snprintf(p->confusion[m], 128, "%s", rel);
-            written++;
-        } else {
-            note(p, title, &e);
+        if (c.n_classes > 0) {
+            char rel[128], path[4096], title[256];
+            snprintf(rel, sizeof rel, "plots/confusion_%s.png", r->models[m].name);
+            snprintf(path, sizeof path, "%s/%s", r->dir, rel);
+            if (c.n_runs > 1)
+                snprintf(title, sizeof title, "%s: confusion matrix (sum of %d seeds, %ld "
+                         "test predictions)", r->models[m].name, c.n_runs, c.total);
+            else
+                snprintf(title, sizeof title, "%s: confusion matrix (%ld test images)",
+                         r->models[m].name, c.total);
+            cv_error e;
+            if (plot_confusion(path, title, c.n_classes, c.class_names, c.counts, &e) == 0) {
+                snprintf(p->confusion[m], 128, "%s", rel);
+                written++;
+            } else {
+                note(p, title, &e);
+            }
         }
+        report_confusion_free(&c);
     }
     return written;
 }

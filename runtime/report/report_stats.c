@@ -83,14 +83,6 @@ int report_baseline_model(const report *r)
     return -1;
 }
 
-int report_difference_is_clear(const report_model *a, const report_model *b)
-{
-    if (a->n_ok < 2 || b->n_ok < 2)
-        return -1;
-    double se = sqrt(a->acc_std * a->acc_std / a->n_ok + b->acc_std * b->acc_std / b->n_ok);
-    return fabs(a->acc_mean - b->acc_mean) > 2 * se;
-}
-
 int report_receptive_field(const report_model *m)
 {
     int field = 1, jump = 1, last = 0;
@@ -281,34 +273,102 @@ static void finding_capacity(const report *r, FILE *f)
                 "accuracy does not follow the parameter count.\n", r->models[best].name);
 }
 
-static void finding_spread(const report *r, FILE *f)
+/* ", 95% CI +1.20 to +3.40 over 3 seeds, paired t-test p = 0.012: a real
+ * difference" -- the verdict on a - b that every claim about the two defers
+ * to.  Nothing with fewer than two pairs: then the spread is unknown. */
+static void paired_verdict(const report *r, int a, int b, FILE *f)
+{
+    report_paired p;
+    report_paired_compare(r, a, b, &p);
+    int decided = report_paired_decided(&p);
+    if (decided < 0) {
+        fprintf(f, "; with %s the spread across seeds is unknown, so this cannot tell "
+                "whether the difference is more than seed-to-seed noise (rerun with "
+                "`--seeds 1,2,3`)", p.n == 1 ? "one seed" : "no common seed");
+        return;
+    }
+    fprintf(f, " (95%% CI %+.2f to %+.2f over %d seeds, paired t-test ", p.lo, p.hi, p.n);
+    if (p.p < 0.001)
+        fputs("p < 0.001", f);
+    else
+        fprintf(f, "p = %.3f", p.p);
+    if (decided)
+        fputs("): a real difference at the 95% level", f);
+    else
+        fprintf(f, "): not distinguishable with %d seeds", p.n);
+}
+
+/* "beats **b** by 0.31 points (95% CI ...): not distinguishable ..."; 0 if
+ * the two share no finished seed (then nothing is written). */
+static int pair_sentence(const report *r, int a, int b, FILE *f)
+{
+    report_paired p;
+    if (report_paired_compare(r, a, b, &p) == 0)
+        return 0;
+    if (p.mean > 0)
+        fprintf(f, "beats **%s** by %.2f points", r->models[b].name, p.mean);
+    else if (p.mean < 0)
+        fprintf(f, "trails **%s** by %.2f points", r->models[b].name, -p.mean);
+    else
+        fprintf(f, "ties with **%s**", r->models[b].name);
+    paired_verdict(r, a, b, f);
+    return 1;
+}
+
+/* "- **a** beats **b** by 0.31 points (95% CI ...): not distinguishable ..." */
+static void finding_pair(const report *r, int a, int b, FILE *f)
+{
+    report_paired p;
+    if (report_paired_compare(r, a, b, &p) == 0)
+        return;
+    fprintf(f, "- **%s** ", r->models[a].name);
+    pair_sentence(r, a, b, f);
+    fputs(".\n", f);
+}
+
+void report_write_decided_finding(const report *r, FILE *f)
 {
     int best = report_best_model(r), second = -1;
+    if (best < 0) {
+        fputs("No run finished, so nothing is decided.", f);
+        return;
+    }
     for (int m = 0; m < r->n_models; m++)
         if (m != best && r->models[m].n_ok > 0 &&
             (second < 0 || r->models[m].acc_mean > r->models[second].acc_mean))
             second = m;
-    if (best < 0 || second < 0)
+    fprintf(f, "**%s** is best at ", r->models[best].name);
+    accuracy_phrase(&r->models[best], f);
+    if (second < 0) {
+        fputs("; no other model finished to compare it with.", f);
         return;
-    const report_model *a = &r->models[best], *b = &r->models[second];
-    double gap = 100 * (a->acc_mean - b->acc_mean);
-    fprintf(f, "- The gap between the best, **%s**, and the runner-up, **%s**, is %.2f "
-            "points. ", a->name, b->name, gap);
-    int clear = report_difference_is_clear(a, b);
-    if (clear < 0) {
-        fprintf(f, "With %s per model the spread across seeds is unknown, so this run "
-                "cannot tell whether the gap is more than seed-to-seed noise; rerun with "
-                "`--seeds 1,2,3` to find out.\n",
-                a->n_ok < 2 && b->n_ok < 2 ? "one seed" : "fewer than two seeds");
-    } else {
-        double se = sqrt(a->acc_std * a->acc_std / a->n_ok + b->acc_std * b->acc_std / b->n_ok);
-        fprintf(f, "Across seeds the standard deviations are %.2f and %.2f points; the gap "
-                "is %s twice its standard error (%.2f points), so it %s.\n",
-                100 * a->acc_std, 100 * b->acc_std, clear ? "larger than" : "within",
-                200 * se, clear ? "is unlikely to be seed noise" :
-                "may well be seed noise: the two are not clearly different");
     }
-    /* Every model's spread, when there are several seeds. */
+    fputs("; against the runner-up it ", f);
+    if (!pair_sentence(r, best, second, f))
+        fprintf(f, "shares no finished seed with **%s**", r->models[second].name);
+    fputs(".", f);
+}
+
+/* Each model against the best, then each convolutional model against the
+ * dense baseline (where that pair is not already listed). */
+static void finding_pairs(const report *r, FILE *f)
+{
+    int best = report_best_model(r), base = report_baseline_model(r);
+    if (best < 0)
+        return;
+    for (int m = 0; m < r->n_models; m++)
+        if (m != best && r->models[m].n_ok > 0)
+            finding_pair(r, best, m, f);
+    if (base < 0)
+        return;
+    for (int m = 0; m < r->n_models; m++)
+        if (m != base && m != best && base != best && r->models[m].conv_layers > 0 &&
+            r->models[m].n_ok > 0)
+            finding_pair(r, m, base, f);
+}
+
+static void finding_spread(const report *r, FILE *f)
+{
     double widest = 0;
     int wi = -1;
     for (int m = 0; m < r->n_models; m++)
@@ -393,6 +453,7 @@ void report_write_findings(const report *r, FILE *f)
     finding_best(r, f);
     finding_baseline(r, f);
     finding_capacity(r, f);
+    finding_pairs(r, f);
     finding_spread(r, f);
     finding_fit(r, f);
     finding_speed(r, f);
@@ -422,10 +483,13 @@ void report_write_interpretation(const report *r, FILE *f)
     if (base >= 0) {
         const report_model *b = &r->models[base];
         double d = 100 * (c->acc_mean - b->acc_mean);
-        if (d > 0)
+        if (d > 0) {
             fprintf(f, "The best convolutional model, **%s**, beats the dense baseline "
-                    "**%s** by %.2f points (%.2f%% vs %.2f%%). ", c->name, b->name, d,
+                    "**%s** by %.2f points (%.2f%% vs %.2f%%)", c->name, b->name, d,
                     100 * c->acc_mean, 100 * b->acc_mean);
+            paired_verdict(r, cnn, base, f);
+            fputs(". ", f);
+        }
         else
             fprintf(f, "Here the dense baseline **%s** is not beaten: the best "
                     "convolutional model, **%s**, is %.2f points behind (%.2f%% vs %.2f%%); "
