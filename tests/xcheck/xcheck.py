@@ -23,9 +23,10 @@ The network is built from `convc ir SPEC`, the compiler's canonical text
 'same' padding (the odd row/column at the bottom/right), pooling windows that
 exclude the padding, HWC flatten order, kernels (KH, KW, Cin, Cout) and
 dense weights (in, out).  Parameters are mapped by the tensor table of the
-generated model (xcheck_dump table), never by guessing.  Dropout runs in
-inference mode (the identity) in `check`; `step` refuses a spec with dropout,
-whose training masks PyTorch cannot draw.
+generated model (xcheck_dump table), never by guessing.  `check` compares a
+model with dropout twice: in inference (the identity) and in training, with
+convc's masks read off its dropout outputs (0 exactly where dropped); `step`
+refuses a spec with dropout, whose masks there PyTorch cannot know.
 
 Relative error of a tensor: max|convc - torch| / max(max|torch|, 1e-12); a
 gradient, update or optimizer state is measured against the largest of its
@@ -96,6 +97,7 @@ class Layer:
         self.words = [w for w in words[1:] if "=" not in w]
         self.opts = dict(w.split("=", 1) for w in words[1:] if "=" in w)
         self.out = dims(shape)
+        self.index = index
         self.ordinal = ordinal
 
     def tensor(self, suffix):
@@ -223,7 +225,11 @@ def dense(layer, param, x):
 
 
 def dropout(layer, param, x):
-    return x, None              # inference mode
+    """The identity in inference; in training x times convc's own mask (from
+    param.masks), whose kept values are scaled by 1 / (1 - rate)."""
+    if param.masks is None:
+        return x, None
+    return x * param.masks[layer.index] / (1.0 - float(layer.words[0])), None
 
 
 def batchnorm(layer, param, x):
@@ -271,10 +277,12 @@ ACTIVATIONS = {
 SPEC_WORDS = set(LAYERS) | set(ACTIVATIONS) | {"global", "as", "from"}
 
 
-def forward(layers, params, x_in, labels, training=False):
+def forward(layers, params, x_in, labels, training=False, masks=None):
     """PyTorch's forward pass: (probabilities, [layer outputs], summed loss).
     params maps tensor names to leaf tensors (Keras shapes).  training:
-    batch statistics (the model's training steps) rather than moving ones."""
+    batch statistics (the model's training steps) rather than moving ones.
+    masks: {dropout layer index: its keep mask (0 or 1)}, dropout in
+    training; None: dropout is the identity."""
     used = set()
 
     def param_of(layer):
@@ -287,7 +295,7 @@ def forward(layers, params, x_in, labels, training=False):
                                   % (layer.text, name, tuple(params[name].shape), tuple(shape)))
             used.add(name)
             return params[name]
-        param.training = training
+        param.training, param.masks = training, masks
         return param
 
     outs, scores = [], None
@@ -442,6 +450,9 @@ def check_spec(args, spec, build):
     x = rng.uniform(0.0, 1.0, (args.batch,) + in_shape).astype(np.float32)
     labels = rng.integers(0, table.classes, args.batch).astype(np.uint8)
     results = compare_pass(args, exe, "run", model, table, params, x, labels)
+    if any(layer.kind == "dropout" for layer in model.layers):
+        results += [("dropout: " + what, e) for what, e in
+                    compare_pass(args, exe, "dropout", model, table, params, x, labels)]
     if table.train_steps:
         results += [("train: " + what, e) for what, e in
                     compare_pass(args, exe, "train", model, table, params, x, labels)]
@@ -449,8 +460,9 @@ def check_spec(args, spec, build):
 
 
 def compare_pass(args, exe, mode, model, table, params, x, labels):
-    """One run of xcheck_dump MODE (run: forward and backward; train: the
-    training steps) against PyTorch: [(what, relative error)]."""
+    """One run of xcheck_dump MODE (run: forward and backward; dropout: the
+    same with dropout as in training; train: the training steps) against
+    PyTorch: [(what, relative error)]."""
     n = len(labels)
     d = os.path.dirname(exe)
     batch_path = os.path.join(d, "batch.bin")
@@ -477,8 +489,16 @@ def compare_pass(args, exe, mode, model, table, params, x, labels):
         raise XcheckError("%s is too long" % out_path)
 
     leaves = leaves_of(table.tensors, table.trainable, params)
+    masks = None
+    if mode == "dropout":
+        # A dropout output is 0 exactly where the value was dropped (or was
+        # 0 already, where the mask changes nothing: the layer before has a
+        # zero derivative there, relu, or it is a measure-zero accident).
+        masks = {layer.index: torch.tensor((c_outs[layer.index] != 0)
+                                           .reshape((n,) + layer.out), dtype=torch.float64)
+                 for layer in model.layers if layer.kind == "dropout"}
     probs, outs, loss = forward(model.layers, leaves, torch.tensor(x, dtype=torch.float64),
-                                torch.tensor(labels, dtype=torch.int64), mode == "train")
+                                torch.tensor(labels, dtype=torch.int64), mode == "train", masks)
     loss.backward()
     results = [("probs", rel_err(c_probs, probs.detach().numpy()))]
     for layer, c_out, out in zip(model.layers, c_outs, outs):

@@ -8,7 +8,12 @@
  *                                shape), layers (kind, output shape) and the
  *                                number of training steps (0: none)
  *   xcheck_dump run BATCH OUT    forward() and backward() on the batch in
- *                                BATCH, results to OUT
+ *                                BATCH, results to OUT; dropout is the
+ *                                identity (inference: no seeds)
+ *   xcheck_dump dropout BATCH OUT  the same with dropout seeds 1..n: dropout
+ *                                as in training (its masks can be read off
+ *                                its outputs, which are 0 exactly where it
+ *                                dropped)
  *   xcheck_dump train BATCH OUT  a model with training steps (batch
  *                                statistics): one training pass over the
  *                                batch in blocks of 4 samples, then the
@@ -20,7 +25,7 @@
  * after its activation (for each layer in order, n samples of h*w*c f32);
  * the summed loss as f64; n_params f32 gradients; after `train`, the
  * n_params f32 parameters with the moving statistics updated.
- * Dropout runs in inference mode (no seeds): it is the identity.
+ * The training steps run without dropout seeds.
  * Exit status: 0 done, 1 a bad or unreadable file, 2 usage. */
 #include <stdint.h>
 #include <stdio.h>
@@ -132,11 +137,13 @@ static double train_pass(const convc_model *m, const float *params, float *grads
 }
 #endif
 
-static int run(const convc_model *m, const char *in_path, const char *out_path, int train)
+static int run(const convc_model *m, const char *in_path, const char *out_path, int train,
+               int dropout)
 {
     size_t in_size = (size_t)m->in_h * m->in_w * m->in_c, work_floats;
     float *params = NULL, *grads = NULL, *work = NULL, *x = NULL, *probs = NULL;
     float *stats = NULL;
+    uint64_t *seeds = NULL;
     uint8_t *labels = NULL;
     uint32_t n = 0;
     double loss = 0.0;
@@ -158,12 +165,13 @@ static int run(const convc_model *m, const char *in_path, const char *out_path, 
     x = malloc(n * in_size * sizeof *x);
     probs = malloc((size_t)n * m->n_classes * sizeof *probs);
     labels = malloc(n);
+    seeds = malloc(n * sizeof *seeds);
 #if CONVC_MODEL_ABI >= 3
     stats = malloc(convc_stats_floats(m, n) * sizeof *stats);
 #else
     stats = malloc(sizeof *stats);
 #endif
-    if (!params || !grads || !work || !x || !probs || !labels || !stats) {
+    if (!params || !grads || !work || !x || !probs || !labels || !seeds || !stats) {
         fprintf(stderr, "xcheck_dump: out of memory\n");
         goto done;
     }
@@ -180,6 +188,8 @@ static int run(const convc_model *m, const char *in_path, const char *out_path, 
                     in_path, labels[s], s, m->n_classes);
             goto done;
         }
+    for (s = 0; s < (int)n; s++)
+        seeds[s] = (uint64_t)s + 1;
     out = fopen(out_path, "wb");
     if (!out) {
         fprintf(stderr, "xcheck_dump: %s: cannot create\n", out_path);
@@ -190,7 +200,7 @@ static int run(const convc_model *m, const char *in_path, const char *out_path, 
         loss = train_pass(m, params, grads, work, x, labels, probs, stats, (int)n);
     else
 #endif
-        m->forward(params, work, x, (int)n, probs, NULL);
+        m->forward(params, work, x, (int)n, probs, dropout ? seeds : NULL);
     fwrite(probs, sizeof *probs, (size_t)n * m->n_classes, out);
     /* Layer outputs before backward(), which may reuse their space; the
      * training steps leave them in place. */
@@ -227,6 +237,7 @@ done:
     free(x);
     free(probs);
     free(labels);
+    free(seeds);
     free(stats);
     return status;
 }
@@ -238,10 +249,12 @@ int main(int argc, char **argv)
         return 0;
     }
     if (argc == 4 && strcmp(argv[1], "run") == 0)
-        return run(&MODEL, argv[2], argv[3], 0);
+        return run(&MODEL, argv[2], argv[3], 0, 0);
+    if (argc == 4 && strcmp(argv[1], "dropout") == 0)
+        return run(&MODEL, argv[2], argv[3], 0, 1);
     if (argc == 4 && strcmp(argv[1], "train") == 0 && TRAIN_STEPS(&MODEL) > 0)
-        return run(&MODEL, argv[2], argv[3], 1);
-    fprintf(stderr, "usage: xcheck_dump table | xcheck_dump run BATCH OUT%s\n",
+        return run(&MODEL, argv[2], argv[3], 1, 0);
+    fprintf(stderr, "usage: xcheck_dump table | xcheck_dump run|dropout BATCH OUT%s\n",
             TRAIN_STEPS(&MODEL) > 0 ? " | xcheck_dump train BATCH OUT" : "");
     return 2;
 }
