@@ -123,16 +123,18 @@ static void eps_literal(const ir_layer *l, char *buf, size_t size)
 
 /* ---- inference ------------------------------------------------------------ */
 
-/* Pointers to gamma and the moving statistics, and room for the scale
- * gamma / sqrt(var + eps). */
-static void emit_moving_affine(gen_ctx *c, int i)
+/* Pointers to the moving statistics and, with `scale`, to gamma and room
+ * for the scale gamma / sqrt(var + eps). */
+static void emit_moving_stats(gen_ctx *c, int i, int scale)
 {
     const ir_layer *l = gen_layer(c, i);
     const gen_layer_plan *p = &c->L->plan[i];
-    tensor_ptr(c, "gamma", "params", p->kernel, 0);
+    if (scale)
+        tensor_ptr(c, "gamma", "params", p->kernel, 0);
     tensor_ptr(c, "mean", "params", p->moving_mean, 0);
     tensor_ptr(c, "var", "params", p->moving_var, 0);
-    emit_line(c->e, "float scale[%d];", l->out.c);
+    if (scale)
+        emit_line(c->e, "float scale[%d];", l->out.c);
 }
 
 static void batchnorm_forward_fn(gen_ctx *c, int i)
@@ -146,7 +148,7 @@ static void batchnorm_forward_fn(gen_ctx *c, int i)
     gen_open_layer_fn(c, i, 0, fname);
     gen_in_ptr(c, i, "in", NULL);
     emit_line(e, "float *%s out = w + %s%s;", c->restrict_kw, c->mprefix, gen_buf(c, p->out));
-    emit_moving_affine(c, i);
+    emit_moving_stats(c, i, 1);
     tensor_ptr(c, "beta", "params", p->bias, 0);
     emit_line(e, "float shift[%d];", l->out.c);
     declare_loop_vars(c, l);
@@ -175,13 +177,14 @@ static void batchnorm_backward_fn(gen_ctx *c, int i)
     gen_fn_name(c, fname, sizeof fname, i, "backward", 0);
     gen_open_layer_fn(c, i, 1, fname);
     gen_in_ptr(c, i, "in", NULL);
-    emit_line(e, "const float *%s out = w + %s%s;", R, M, gen_buf(c, p->out));
+    if (l->act != IR_LINEAR)
+        emit_line(e, "const float *%s out = w + %s%s;", R, M, gen_buf(c, p->out));
     emit_line(e, "float *%s dout = w + %s%s;", R, M, gen_buf(c, p->dout));
     if (p->din >= 0)
         emit_line(e, "float *%s din = w + %s%s;", R, M, gen_buf(c, p->din));
     tensor_ptr(c, "dgamma", "grads", p->kernel, 1);
     tensor_ptr(c, "dbeta", "grads", p->bias, 1);
-    emit_moving_affine(c, i);
+    emit_moving_stats(c, i, p->din >= 0);
     emit_line(e, "float invstd[%d];", l->out.c);
     if (l->act != IR_LINEAR)
         emit_line(e, "long i;");
