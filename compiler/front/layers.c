@@ -14,6 +14,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 bool layer_window(int in, int k, int stride, ir_padding padding,
                   int *out, int *pad_before, int *pad_after)
@@ -220,10 +221,22 @@ static void batchnorm_summary(const ir_layer *L, char *buf, size_t size)
              ir_activation_name(L->act));
 }
 
+/* The shortest text that reads back as exactly x. */
+static void exact_real(char *buf, size_t size, double x)
+{
+    for (int digits = 1; digits <= 17; digits++) {
+        snprintf(buf, size, "%.*g", digits, x);
+        if (strtod(buf, NULL) == x)
+            return;
+    }
+}
+
 static void batchnorm_canonical(const ir_layer *L, char *buf, size_t size)
 {
-    snprintf(buf, size, "%s momentum=%.17g eps=%.17g", ir_activation_name(L->act),
-             L->momentum, L->eps);
+    char m[32], e[32];
+    exact_real(m, sizeof m, L->momentum);
+    exact_real(e, sizeof e, L->eps);
+    snprintf(buf, size, "%s momentum=%s eps=%s", ir_activation_name(L->act), m, e);
 }
 
 /* Keras' defaults. */
