@@ -153,7 +153,10 @@ static const char *scores_macro(const gen_layout *L)
     return L->buffers[last->logits >= 0 ? last->logits : last->out].macro;
 }
 
-void gen_emit_probs(gen_ctx *c)
+/* The head over the samples of a call: the probabilities from the scores
+ * (the last layer's output, or its logits when it ends in softmax), or the
+ * loss and the scores' gradient. */
+static void emit_head(gen_ctx *c, int loss)
 {
     emitter *e = c->e;
     const gen_layout *L = c->L;
@@ -161,6 +164,26 @@ void gen_emit_probs(gen_ctx *c)
     const char *R = c->restrict_kw, *M = c->mprefix;
     const char *zbuf = scores_macro(L);
     int ncls = L->m->n_classes;
+    if (loss) {
+        emit_line(e, "/* loss = logsumexp(z) - z[label]; d loss / d z = softmax(z) - onehot */");
+        emit_open(e, "for (s = 0; s < n; s++)");
+        emit_line(e, "const float *%s z = work + (size_t)s * %sWORK_PER_SAMPLE + %s%s;", R, M, M,
+                  zbuf);
+        emit_line(e, "float *%s dz = work + (size_t)s * %sWORK_PER_SAMPLE + %s%s;", R, M, M,
+                  L->buffers[last->dout].macro);
+        emit_line(e, "double top = z[0], sum = 0.0;");
+        emit_line(e, "int k;");
+        emit_line(e, "for (k = 1; k < %d; k++)", ncls);
+        emit_line(e, "    top = z[k] > top ? z[k] : top;");
+        emit_line(e, "for (k = 0; k < %d; k++)", ncls);
+        emit_line(e, "    sum += exp(z[k] - top);");
+        emit_line(e, "loss += top + log(sum) - z[labels[s]];");
+        emit_line(e, "for (k = 0; k < %d; k++)", ncls);
+        emit_line(e, "    dz[k] = (float)(exp(z[k] - top) / sum) - "
+                  "(k == labels[s] ? 1.0f : 0.0f);");
+        emit_close(e, "");
+        return;
+    }
     /* Probabilities: a numerically stable softmax of the scores. */
     emit_open(e, "for (s = 0; s < n; s++)");
     emit_line(e, "const float *%s z = work + (size_t)s * %sWORK_PER_SAMPLE + %s%s;", R, M, M,
@@ -186,30 +209,14 @@ void gen_emit_probs(gen_ctx *c)
     emit_close(e, "");
 }
 
+void gen_emit_probs(gen_ctx *c)
+{
+    emit_head(c, 0);
+}
+
 void gen_emit_loss(gen_ctx *c)
 {
-    emitter *e = c->e;
-    const gen_layout *L = c->L;
-    const gen_layer_plan *last = &L->plan[L->m->n_layers - 1];
-    const char *R = c->restrict_kw, *M = c->mprefix;
-    const char *zbuf = scores_macro(L);
-    int ncls = L->m->n_classes;
-    emit_line(e, "/* loss = logsumexp(z) - z[label]; d loss / d z = softmax(z) - onehot */");
-    emit_open(e, "for (s = 0; s < n; s++)");
-    emit_line(e, "const float *%s z = work + (size_t)s * %sWORK_PER_SAMPLE + %s%s;", R, M, M,
-              zbuf);
-    emit_line(e, "float *%s dz = work + (size_t)s * %sWORK_PER_SAMPLE + %s%s;", R, M, M,
-              L->buffers[last->dout].macro);
-    emit_line(e, "double top = z[0], sum = 0.0;");
-    emit_line(e, "int k;");
-    emit_line(e, "for (k = 1; k < %d; k++)", ncls);
-    emit_line(e, "    top = z[k] > top ? z[k] : top;");
-    emit_line(e, "for (k = 0; k < %d; k++)", ncls);
-    emit_line(e, "    sum += exp(z[k] - top);");
-    emit_line(e, "loss += top + log(sum) - z[labels[s]];");
-    emit_line(e, "for (k = 0; k < %d; k++)", ncls);
-    emit_line(e, "    dz[k] = (float)(exp(z[k] - top) / sum) - (k == labels[s] ? 1.0f : 0.0f);");
-    emit_close(e, "");
+    emit_head(c, 1);
 }
 
 void gen_emit_drivers(gen_ctx *c)

@@ -26,17 +26,24 @@ typedef struct {
     int probs, loss;            /* per block: softmax at the end, loss first */
 } train_step;
 
-static train_step block_step(int backward, int lo, int hi)
+/* A per-block step over layers [lo, hi), between layer open's open_step
+ * and layer close's close_step (-1: none). */
+static train_step block_step(int backward, int lo, int hi, int open, gen_stats_step open_step,
+                             int close, gen_stats_step close_step)
 {
-    train_step t = { .backward = backward, .lo = lo, .hi = hi, .open = -1, .close = -1,
+    train_step t = { .backward = backward, .lo = lo, .hi = hi, .open = open,
+                     .open_step = open_step, .close = close, .close_step = close_step,
                      .stats_layer = -1 };
     return t;
 }
 
+/* A batch step: layer's `step`. */
 static train_step batch_step(int layer, gen_stats_step step)
 {
-    train_step t = { .batch = 1, .open = -1, .close = -1, .stats_layer = layer,
-                     .stats_step = step };
+    train_step t = block_step(0, 0, 0, -1, GEN_STATS_FORWARD, -1, GEN_STATS_FORWARD);
+    t.batch = 1;
+    t.stats_layer = layer;
+    t.stats_step = step;
     return t;
 }
 
@@ -52,40 +59,28 @@ static int build_steps(const gen_layout *L, train_step *out)
     if (n_bn == 0 || !L->training)
         return 0;
     for (i = 0; i < n_bn; i++) {
-        train_step t = block_step(0, lo, bn[i]);
-        t.open = prev;
-        t.open_step = GEN_STATS_FORWARD;
-        t.close = bn[i];
-        t.close_step = GEN_STATS_MEAN_SUMS;
-        out[k++] = t;
+        out[k++] = block_step(0, lo, bn[i], prev, GEN_STATS_FORWARD, bn[i],
+                              GEN_STATS_MEAN_SUMS);
         out[k++] = batch_step(bn[i], GEN_STATS_MEAN);
-        t = block_step(0, bn[i], bn[i]);
-        t.close = bn[i];
-        t.close_step = GEN_STATS_VAR_SUMS;
-        out[k++] = t;
+        out[k++] = block_step(0, bn[i], bn[i], -1, GEN_STATS_FORWARD, bn[i],
+                              GEN_STATS_VAR_SUMS);
         out[k++] = batch_step(bn[i], GEN_STATS_VAR);
         prev = bn[i];
         lo = bn[i] + 1;
     }
-    out[k] = block_step(0, lo, n_layers);
-    out[k].open = prev;
-    out[k].open_step = GEN_STATS_FORWARD;
+    out[k] = block_step(0, lo, n_layers, prev, GEN_STATS_FORWARD, -1, GEN_STATS_FORWARD);
     out[k++].probs = 1;
     for (i = n_bn - 1; i >= 0; i--) {
-        train_step t = block_step(1, bn[i] + 1, hi);
-        t.loss = next < 0;
-        t.open = next;
-        t.open_step = GEN_STATS_BACKWARD;
-        t.close = bn[i];
-        t.close_step = GEN_STATS_GRAD_SUMS;
-        out[k++] = t;
+        out[k] = block_step(1, bn[i] + 1, hi, next, GEN_STATS_BACKWARD, bn[i],
+                            GEN_STATS_GRAD_SUMS);
+        out[k++].loss = next < 0;
         out[k++] = batch_step(bn[i], GEN_STATS_GRAD);
         next = bn[i];
         hi = bn[i];
     }
-    out[k] = block_step(1, 0, hi);
-    out[k].open = L->plan[next].din >= 0 ? next : -1;
-    out[k++].open_step = GEN_STATS_BACKWARD;
+    /* The first batchnorm's input gradient only if it has an input to pass it to. */
+    out[k++] = block_step(1, 0, hi, L->plan[next].din >= 0 ? next : -1, GEN_STATS_BACKWARD, -1,
+                          GEN_STATS_BACKWARD);
     return k;
 }
 

@@ -392,9 +392,8 @@ static void batchnorm1_forward(const float *restrict params, float *restrict w)
     const float *restrict gamma = params + P_BATCHNORM1_GAMMA;
     const float *restrict mean = params + P_BATCHNORM1_MOVING_MEAN;
     const float *restrict var = params + P_BATCHNORM1_MOVING_VARIANCE;
-    float scale[32];
     const float *restrict beta = params + P_BATCHNORM1_BETA;
-    float shift[32];
+    float scale[32], shift[32];
     int p, ch;
     for (ch = 0; ch < 32; ch++) {
         scale[ch] = gamma[ch] / sqrtf(var[ch] + 0x1.0624dep-10f);
@@ -1545,9 +1544,8 @@ static void batchnorm2_forward(const float *restrict params, float *restrict w)
     const float *restrict gamma = params + P_BATCHNORM2_GAMMA;
     const float *restrict mean = params + P_BATCHNORM2_MOVING_MEAN;
     const float *restrict var = params + P_BATCHNORM2_MOVING_VARIANCE;
-    float scale[64];
     const float *restrict beta = params + P_BATCHNORM2_BETA;
-    float shift[64];
+    float scale[64], shift[64];
     int p, ch;
     for (ch = 0; ch < 64; ch++) {
         scale[ch] = gamma[ch] / sqrtf(var[ch] + 0x1.0624dep-10f);

@@ -123,9 +123,9 @@ static void eps_literal(const ir_layer *l, char *buf, size_t size)
 
 /* ---- inference ------------------------------------------------------------ */
 
-/* Pointers to the moving statistics and, with `scale`, to gamma and room
- * for the scale gamma / sqrt(var + eps). */
-static void emit_moving_stats(gen_ctx *c, int i, int scale)
+/* Pointers to the moving statistics and, with `scale`, to gamma (and with
+ * `with_array` room for the scale gamma / sqrt(var + eps)). */
+static void emit_moving_stats(gen_ctx *c, int i, int scale, int with_array)
 {
     const ir_layer *l = gen_layer(c, i);
     const gen_layer_plan *p = &c->L->plan[i];
@@ -133,27 +133,22 @@ static void emit_moving_stats(gen_ctx *c, int i, int scale)
         tensor_ptr(c, "gamma", "params", p->kernel, 0);
     tensor_ptr(c, "mean", "params", p->moving_mean, 0);
     tensor_ptr(c, "var", "params", p->moving_var, 0);
-    if (scale)
+    if (scale && with_array)
         emit_line(c->e, "float scale[%d];", l->out.c);
 }
 
-static void batchnorm_forward_fn(gen_ctx *c, int i)
+/* out = act(in * scale + shift), scale[ch] = `scale` (an expression of
+ * ch), shift = beta - mean * scale: the declarations of gamma, beta, mean
+ * and what `scale` reads come before. */
+static void emit_normalize(gen_ctx *c, int i, const char *scale)
 {
     emitter *e = c->e;
     const ir_layer *l = gen_layer(c, i);
-    const gen_layer_plan *p = &c->L->plan[i];
-    char fname[128], idx[64], eps[48], dst[96];
-    eps_literal(l, eps, sizeof eps);
-    gen_fn_name(c, fname, sizeof fname, i, "forward", 0);
-    gen_open_layer_fn(c, i, 0, fname);
-    gen_in_ptr(c, i, "in", NULL);
-    emit_line(e, "float *%s out = w + %s%s;", c->restrict_kw, c->mprefix, gen_buf(c, p->out));
-    emit_moving_stats(c, i, 1);
-    tensor_ptr(c, "beta", "params", p->bias, 0);
-    emit_line(e, "float shift[%d];", l->out.c);
+    char idx[64], dst[96];
+    emit_line(e, "float scale[%d], shift[%d];", l->out.c, l->out.c);
     declare_loop_vars(c, l);
     emit_open(e, "for (ch = 0; ch < %d; ch++)", l->out.c);
-    emit_line(e, "scale[ch] = gamma[ch] / sqrtf(var[ch] + %s);", eps);
+    emit_line(e, "scale[ch] = %s;", scale);
     emit_line(e, "shift[ch] = beta[ch] - mean[ch] * scale[ch];");
     emit_close(e, "");
     open_pixels(c, l, idx, sizeof idx);
@@ -162,6 +157,22 @@ static void batchnorm_forward_fn(gen_ctx *c, int i)
     gen_apply_act(c, l->act, dst, "v");
     close_pixels(c, l);
     emit_close(e, "");
+}
+
+static void batchnorm_forward_fn(gen_ctx *c, int i)
+{
+    const gen_layer_plan *p = &c->L->plan[i];
+    char fname[128], eps[48], scale[96];
+    eps_literal(gen_layer(c, i), eps, sizeof eps);
+    gen_fn_name(c, fname, sizeof fname, i, "forward", 0);
+    gen_open_layer_fn(c, i, 0, fname);
+    gen_in_ptr(c, i, "in", NULL);
+    emit_line(c->e, "float *%s out = w + %s%s;", c->restrict_kw, c->mprefix,
+              gen_buf(c, p->out));
+    emit_moving_stats(c, i, 1, 0);
+    tensor_ptr(c, "beta", "params", p->bias, 0);
+    snprintf(scale, sizeof scale, "gamma[ch] / sqrtf(var[ch] + %s)", eps);
+    emit_normalize(c, i, scale);
 }
 
 /* The backward pass of inference mode (the statistics are constants):
@@ -184,7 +195,7 @@ static void batchnorm_backward_fn(gen_ctx *c, int i)
         emit_line(e, "float *%s din = w + %s%s;", R, M, gen_buf(c, p->din));
     tensor_ptr(c, "dgamma", "grads", p->kernel, 1);
     tensor_ptr(c, "dbeta", "grads", p->bias, 1);
-    emit_moving_stats(c, i, p->din >= 0);
+    emit_moving_stats(c, i, p->din >= 0, 1);
     emit_line(e, "float invstd[%d];", l->out.c);
     if (l->act != IR_LINEAR)
         emit_line(e, "long i;");
@@ -239,33 +250,20 @@ static void emit_sums_fn(gen_ctx *c, int i, int squares)
 
 static void emit_train_forward_fn(gen_ctx *c, int i)
 {
-    emitter *e = c->e;
-    const ir_layer *l = gen_layer(c, i);
     const gen_layer_plan *p = &c->L->plan[i];
     const char *R = c->restrict_kw;
-    char fname[128], idx[64], dst[96];
+    char fname[128];
     gen_fn_name(c, fname, sizeof fname, i, "train_forward", 0);
-    emit_open_fn(e, "static void %s(const float *%s params, const float *%s stats, "
+    emit_open_fn(c->e, "static void %s(const float *%s params, const float *%s stats, "
                  "float *%s w%s%s)", fname, R, R, R, p->in < 0 ? ", const float *" : "",
                  p->in < 0 ? x_param(c) : "");
     gen_in_ptr(c, i, "in", NULL);
-    emit_line(e, "float *%s out = w + %s%s;", R, c->mprefix, gen_buf(c, p->out));
+    emit_line(c->e, "float *%s out = w + %s%s;", R, c->mprefix, gen_buf(c, p->out));
     tensor_ptr(c, "gamma", "params", p->kernel, 0);
     tensor_ptr(c, "beta", "params", p->bias, 0);
     stats_ptr(c, i, "mean", ST_MEAN, 0);
     stats_ptr(c, i, "invstd", ST_INVSTD, 0);
-    emit_line(e, "float scale[%d], shift[%d];", l->out.c, l->out.c);
-    declare_loop_vars(c, l);
-    emit_open(e, "for (ch = 0; ch < %d; ch++)", l->out.c);
-    emit_line(e, "scale[ch] = gamma[ch] * invstd[ch];");
-    emit_line(e, "shift[ch] = beta[ch] - mean[ch] * scale[ch];");
-    emit_close(e, "");
-    open_pixels(c, l, idx, sizeof idx);
-    emit_line(e, "const float v = in[%s] * scale[ch] + shift[ch];", idx);
-    snprintf(dst, sizeof dst, "out[%s]", idx);
-    gen_apply_act(c, l->act, dst, "v");
-    close_pixels(c, l);
-    emit_close(e, "");
+    emit_normalize(c, i, "gamma[ch] * invstd[ch]");
 }
 
 /* dy = dout * act'(out) in place; row = (sum dy, sum dy * xhat). */
@@ -397,16 +395,14 @@ static void emit_reduce_grad_fn(gen_ctx *c, int i)
     emit_line(e, "const double count = (double)n * %lld;", pixels(l));
     emit_line(e, "double acc[%d];", l->out.c);
     emit_line(e, "int s, ch;");
-    emit_row_sums(c, i, 0);
-    emit_open(e, "for (ch = 0; ch < %d; ch++)", l->out.c);
-    emit_line(e, "dbeta[ch] += (float)acc[ch];");
-    emit_line(e, "dy_mean[ch] = (float)(acc[ch] / count);");
-    emit_close(e, "");
-    emit_row_sums(c, i, 1);
-    emit_open(e, "for (ch = 0; ch < %d; ch++)", l->out.c);
-    emit_line(e, "dgamma[ch] += (float)acc[ch];");
-    emit_line(e, "dyx_mean[ch] = (float)(acc[ch] / count);");
-    emit_close(e, "");
+    /* row k = 0: sums of dy (beta's gradient), 1: of dy * xhat (gamma's) */
+    for (int k = 0; k < 2; k++) {
+        emit_row_sums(c, i, k);
+        emit_open(e, "for (ch = 0; ch < %d; ch++)", l->out.c);
+        emit_line(e, "%s[ch] += (float)acc[ch];", k ? "dgamma" : "dbeta");
+        emit_line(e, "%s[ch] = (float)(acc[ch] / count);", k ? "dyx_mean" : "dy_mean");
+        emit_close(e, "");
+    }
     emit_close(e, "");
 }
 
