@@ -5,7 +5,8 @@
 #  - a trainer whose checkpoints are byte-identical for 1, 2 and 3 threads
 #    (the batch statistics and every gradient sum have one order), with a
 #    partial last batch; a run stopped by --steps and resumed ends with the
-#    same bytes as one uninterrupted run;
+#    same bytes as one uninterrupted run; the moving statistics are updated
+#    and no optimizer state touches them;
 #  - the exported file (batchnorm folded into the conv and dense layers)
 #    predicts the test images as the trainer's evaluation does.
 cd "$(dirname "$0")/.." || exit 2
@@ -60,6 +61,13 @@ done
 # shellcheck disable=SC2086
 "$W/train" --resume "$W/r.ckpt" --data "$DATA" --threads 2 --quiet || bad "resume"
 cmp "$W/t2.ckpt" "$W/r.ckpt" > /dev/null || bad "a resumed run differs from an uninterrupted one"
+
+# The trainer moves the moving statistics; no optimizer state (Adam's two
+# arrays, momentum's velocity) ever gets a value there.
+$PY tests/batchnorm/moving_stats.py "$W/t1.ckpt" || bad "moving statistics (adam)"
+# shellcheck disable=SC2086
+"$W/train" $RUN --epochs 1 --optimizer momentum --threads 2 --save "$W/m.ckpt" &&
+    $PY tests/batchnorm/moving_stats.py "$W/m.ckpt" || bad "moving statistics (momentum)"
 
 # ---- export -------------------------------------------------------------------
 bin/convc export "$S" --weights "$W/t1.ckpt" -o "$W/small/bn_small.c" || bad "export"
