@@ -166,7 +166,7 @@ void gen_emit_train_steps(gen_ctx *c)
         size_t used = strlen(flags);
         snprintf(flags + used, sizeof flags - used, "%s%d", k ? ", " : "", steps[k].batch);
     }
-    emit_line(e, "/* 1: a step that runs once per batch, 0: once per block of samples */");
+    emit_line(e, "/* per step: runs once per batch (1) or once per block of samples (0) */");
     emit_line(e, "static const unsigned char train_step_batch[%d] = { %s };", n, flags);
     emit_blank(e);
     emit_open_fn(e, "static double train_step(int step, const convc_block *b)");

@@ -422,7 +422,7 @@ static void batchnorm1_mean_sums(const float *restrict w, float *restrict row)
 
 static void batchnorm1_reduce_mean(float *restrict stats, const float *restrict rows, int n)
 {
-    float *restrict mean = stats + 0;
+    float *restrict mean = stats;
     const double count = (double)n * 784;
     double acc[32];
     int s, ch;
@@ -441,7 +441,7 @@ static void batchnorm1_reduce_mean(float *restrict stats, const float *restrict 
 static void batchnorm1_var_sums(const float *restrict stats, const float *restrict w, float *restrict row)
 {
     const float *restrict in = w + W_CONV1_OUT;
-    const float *restrict mean = stats + 0;
+    const float *restrict mean = stats;
     int p, ch;
     for (ch = 0; ch < 32; ch++)
         row[ch] = 0.0f;
@@ -479,7 +479,7 @@ static void batchnorm1_train_forward(const float *restrict params, const float *
     float *restrict out = w + W_BATCHNORM1_OUT;
     const float *restrict gamma = params + P_BATCHNORM1_GAMMA;
     const float *restrict beta = params + P_BATCHNORM1_BETA;
-    const float *restrict mean = stats + 0;
+    const float *restrict mean = stats;
     const float *restrict invstd = stats + 64;
     float scale[32], shift[32];
     int p, ch;
@@ -499,7 +499,7 @@ static void batchnorm1_update(float *restrict params, const float *restrict stat
 {
     float *restrict moving_mean = params + P_BATCHNORM1_MOVING_MEAN;
     float *restrict moving_var = params + P_BATCHNORM1_MOVING_VARIANCE;
-    const float *restrict mean = stats + 0;
+    const float *restrict mean = stats;
     const float *restrict var = stats + 32;
     const long long count = (long long)n * 784;
     const float unbias = count > 1 ? (float)((double)count / (double)(count - 1)) : 1.0f;
@@ -547,7 +547,7 @@ static void batchnorm1_grad_sums(const float *restrict stats, float *restrict w,
     const float *restrict in = w + W_CONV1_OUT;
     const float *restrict out = w + W_BATCHNORM1_OUT;
     float *restrict dout = w + W_BATCHNORM1_DOUT;
-    const float *restrict mean = stats + 0;
+    const float *restrict mean = stats;
     const float *restrict invstd = stats + 64;
     long i;
     int p, ch;
@@ -604,7 +604,7 @@ static void batchnorm1_train_backward(const float *restrict params, const float 
     const float *restrict dout = w + W_BATCHNORM1_DOUT;
     float *restrict din = w + W_CONV1_DOUT;
     const float *restrict gamma = params + P_BATCHNORM1_GAMMA;
-    const float *restrict mean = stats + 0;
+    const float *restrict mean = stats;
     const float *restrict invstd = stats + 64;
     const float *restrict dy_mean = stats + 96;
     const float *restrict dyx_mean = stats + 128;
@@ -2397,7 +2397,7 @@ static double backward(const float *params, float *grads, float *work, const flo
 }
 
 /* ==== training with batch statistics: the steps of one batch ================ */
-/* 1: a step that runs once per batch, 0: once per block of samples */
+/* per step: runs once per batch (1) or once per block of samples (0) */
 static const unsigned char train_step_batch[14] = { 0, 1, 0, 1, 0, 1, 0, 1, 0, 0, 1, 0, 1, 0 };
 
 static double train_step(int step, const convc_block *b)

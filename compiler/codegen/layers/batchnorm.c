@@ -77,6 +77,15 @@ static void close_pixels(gen_ctx *c, const ir_layer *l)
         emit_close(c->e, "");
 }
 
+/* `const T count = (T)n * pixels;`: values per channel in a batch of n. */
+static void emit_count(gen_ctx *c, const ir_layer *l, const char *type)
+{
+    if (pixels(l) > 1)
+        emit_line(c->e, "const %s count = (%s)n * %lld;", type, type, pixels(l));
+    else
+        emit_line(c->e, "const %s count = (%s)n;", type, type);
+}
+
 static void declare_loop_vars(gen_ctx *c, const ir_layer *l)
 {
     emit_line(c->e, pixels(l) > 1 ? "int p, ch;" : "int ch;");
@@ -89,13 +98,13 @@ static void tensor_ptr(gen_ctx *c, const char *name, const char *base, int t, in
               name, base, c->mprefix, gen_ten(c, t));
 }
 
-/* `const float *R name = stats + S_<LAYER> + k * C;` */
+/* `const float *R name = stats + <layer's stats_at> + k * C;` */
 static void stats_ptr(gen_ctx *c, int i, const char *name, int k, int writable)
 {
     const gen_layer_plan *p = &c->L->plan[i];
-    long long at = p->stats_at + (long long)k * gen_layer(c, i)->out.c;
-    emit_line(c->e, "%sfloat *%s %s = stats + %lld;", writable ? "" : "const ",
-              c->restrict_kw, name, at);
+    char at[64];
+    GEN_SUM(at, p->stats_at + (long long)k * gen_layer(c, i)->out.c, { "stats", 1 });
+    emit_line(c->e, "%sfloat *%s %s = %s;", writable ? "" : "const ", c->restrict_kw, name, at);
 }
 
 /* The parameter giving the input: w, or x for the first layer. */
@@ -362,7 +371,7 @@ static void emit_reduce_fn(gen_ctx *c, int i, int var)
     stats_ptr(c, i, var ? "var" : "mean", var ? ST_VAR : ST_MEAN, 1);
     if (var)
         stats_ptr(c, i, "invstd", ST_INVSTD, 1);
-    emit_line(e, "const double count = (double)n * %lld;", pixels(l));
+    emit_count(c, l, "double");
     emit_line(e, "double acc[%d];", l->out.c);
     emit_line(e, "int s, ch;");
     emit_row_sums(c, i, 0);
@@ -392,7 +401,7 @@ static void emit_reduce_grad_fn(gen_ctx *c, int i)
     stats_ptr(c, i, "dyx_mean", ST_DYX_MEAN, 1);
     tensor_ptr(c, "dgamma", "grads", p->kernel, 1);
     tensor_ptr(c, "dbeta", "grads", p->bias, 1);
-    emit_line(e, "const double count = (double)n * %lld;", pixels(l));
+    emit_count(c, l, "double");
     emit_line(e, "double acc[%d];", l->out.c);
     emit_line(e, "int s, ch;");
     /* row k = 0: sums of dy (beta's gradient), 1: of dy * xhat (gamma's) */
@@ -423,7 +432,7 @@ static void emit_update_fn(gen_ctx *c, int i)
     tensor_ptr(c, "moving_var", "params", p->moving_var, 1);
     stats_ptr(c, i, "mean", ST_MEAN, 0);
     stats_ptr(c, i, "var", ST_VAR, 0);
-    emit_line(e, "const long long count = (long long)n * %lld;", pixels(l));
+    emit_count(c, l, "long long");
     emit_line(e, "const float unbias = count > 1 ? (float)((double)count / (double)(count - 1)) "
               ": 1.0f;");
     emit_line(e, "int ch;");
