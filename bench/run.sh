@@ -5,7 +5,7 @@
 #
 # Environment (the Makefile passes its own values):
 #   CC, MODEL_CFLAGS, LIBS     how generated models are compiled and linked (default: the Makefile's)
-#   BENCH_MODELS               default: baseline cnn_k3 cnn_k5 cnn_k7
+#   BENCH_MODELS               default: baseline cnn_k3 cnn_k5 cnn_k7 cnn_k3_bn
 #   BENCH_SPECS                directory of their specs (default: specs)
 #   BENCH_SECONDS              time per convc measurement (default 1.5)
 #   TORCH_SECONDS              time per PyTorch measurement and setting (default 1.0)
@@ -26,7 +26,7 @@ if [ -z "$LIBS" ]; then
 fi
 BUILD=${BUILD:-build}
 BIN=${BIN:-bin}
-MODELS=${BENCH_MODELS:-baseline cnn_k3 cnn_k5 cnn_k7}
+MODELS=${BENCH_MODELS:-baseline cnn_k3 cnn_k5 cnn_k7 cnn_k3_bn}
 SPECS=${BENCH_SPECS:-specs}
 SECONDS_PER=${BENCH_SECONDS:-1.5}
 TORCH_SECONDS=${TORCH_SECONDS:-1.0}

@@ -42,7 +42,7 @@ class SpecError(Exception):
 
 def parse_spec(path):
     """Returns (name, (h, w, c), [layer dict]) for the statements the seed
-    specs use: model, input, conv, pool, flatten, dense, dropout."""
+    specs use: model, input, conv, pool, flatten, dense, dropout, batchnorm."""
     name = os.path.splitext(os.path.basename(path))[0]
     shape, layers = None, []
     with open(path, encoding="utf-8") as f:
@@ -81,6 +81,10 @@ def parse_spec(path):
                 layers.append(layer)
             elif kw == "dropout":
                 layers.append({"kind": "dropout", "rate": float(args[0])})
+            elif kw == "batchnorm":
+                layer = {"kind": "batchnorm", "act": "linear", "momentum": 0.99, "eps": 0.001}
+                _options(layer, args, where)
+                layers.append(layer)
             else:
                 raise SpecError("%s: unknown statement '%s'" % (where, kw))
     if shape is None:
@@ -103,6 +107,9 @@ def _options(layer, words, where):
             layer["padding"] = w
         elif w in ("relu", "tanh", "sigmoid", "linear", "softmax"):
             layer["act"] = w
+        elif w.startswith("momentum=") or w.startswith("eps="):
+            key, value = w.split("=", 1)
+            layer[key] = float(value)
         else:
             raise SpecError("%s: unknown option '%s'" % (where, w))
 
@@ -156,6 +163,11 @@ def build_model(torch, shape, layers):
         elif L["kind"] == "dropout":
             mods.append(nn.Dropout(L["rate"]))
             continue
+        elif L["kind"] == "batchnorm":
+            # PyTorch's momentum is the weight of the new statistics.
+            flat = any(isinstance(m, nn.Flatten) for m in mods)
+            bn = nn.BatchNorm1d if flat else nn.BatchNorm2d
+            mods.append(bn(c, eps=L["eps"], momentum=1.0 - L["momentum"]))
         act = L.get("act", "linear")
         if act in acts:
             mods.append(acts[act]())

@@ -25,7 +25,7 @@
  * (codegen/layers/<spelling>.c). */
 #define IR_LAYER_KINDS(X) \
     X(IR_CONV, conv) X(IR_POOL, pool) X(IR_FLATTEN, flatten) X(IR_DENSE, dense) \
-    X(IR_DROPOUT, dropout)
+    X(IR_DROPOUT, dropout) X(IR_BATCHNORM, batchnorm)
 #define IR_ACTIVATIONS(X) \
     X(IR_LINEAR, linear) X(IR_RELU, relu) X(IR_TANH, tanh) X(IR_SIGMOID, sigmoid) \
     X(IR_SOFTMAX, softmax)
@@ -66,8 +66,11 @@ typedef struct {
     ir_pool_kind pool;      /* pool */
     int units;              /* dense */
     double rate;            /* dropout: probability of dropping, in [0,1) */
+    double momentum, eps;   /* batchnorm: moving-average momentum in (0,1) and
+                               the epsilon added to the variance, > 0 */
     ir_activation act;      /* conv, dense; IR_LINEAR elsewhere */
-    int64_t params;         /* weights + biases of this layer */
+    int64_t params;         /* weights + biases of this layer, trainable or not */
+    int64_t non_trainable;  /* of which not trained (batchnorm's moving statistics) */
     int64_t flops;          /* forward FLOPs per image (a multiply-add counts 2) */
     int index;              /* position among layers, 0-based */
     int ordinal;            /* 1-based count among layers of the same kind:
@@ -82,6 +85,7 @@ typedef struct {
     ir_layer *layers;
     int n_classes;          /* units of the last layer */
     int64_t params, flops;
+    int64_t non_trainable;  /* of params: updated by training but not by the optimizer */
     int64_t activations;    /* floats of all layer outputs for one image */
     uint64_t spec_hash;     /* ir_hash(): identifies the architecture */
 } ir_model;

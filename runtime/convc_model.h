@@ -8,9 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CONVC_MODEL_ABI 2
+#define CONVC_MODEL_ABI 3
 
-enum convc_init { CONVC_INIT_ZEROS = 0, CONVC_INIT_GLOROT_UNIFORM = 1 };
+enum convc_init { CONVC_INIT_ZEROS = 0, CONVC_INIT_GLOROT_UNIFORM = 1, CONVC_INIT_ONES = 2 };
 
 /* One parameter tensor.  Shapes follow Keras so checkpoints read naturally:
  * conv kernel (KH, KW, Cin, Cout), dense kernel (in, out), bias (n). */
@@ -22,6 +22,8 @@ typedef struct {
     size_t count;           /* floats */
     int init;               /* enum convc_init */
     int fan_in, fan_out;    /* Keras' fans, for Glorot uniform */
+    int non_trainable;      /* 1: the optimizer leaves it alone (batchnorm's
+                               moving statistics, updated by update_moving) */
 } convc_tensor;
 
 /* One layer, for summaries and for pictures of feature maps. */
@@ -33,6 +35,23 @@ typedef struct {
                                work + i * work_per_sample + out_offset
                                for sample i of the last forward() call */
 } convc_layer;
+
+/* One block of a batch's samples in a training step (train_step below). */
+typedef struct {
+    const float *params;
+    float *grads;           /* per-block steps: the block's gradient buffer;
+                               batch steps: where the batch's sums are added */
+    float *work;            /* convc_work_floats(model, n) floats */
+    const float *x;         /* the block's n images */
+    const uint8_t *labels;
+    const uint64_t *dropout_seeds;  /* one per sample, as for forward() */
+    float *probs;           /* n * n_classes floats */
+    float *stats;           /* the batch's statistics, shared by all blocks:
+                               convc_stats_floats(model, batch) floats */
+    int n;                  /* per-block steps: samples in the block;
+                               batch steps: samples in the batch */
+    int first;              /* the block's first sample in the batch */
+} convc_block;
 
 typedef struct convc_model {
     int abi;                        /* CONVC_MODEL_ABI */
@@ -73,12 +92,37 @@ typedef struct convc_model {
      * that summed loss, computed stably from the logits. */
     double (*backward)(const float *params, float *grads, float *work,
                        const float *x, const uint8_t *labels, int n);
+
+    /* Training of a model with batch statistics (batchnorm); n_train_steps
+     * is 0 for any other, which trains with forward() and backward() (there
+     * forward() and backward() are inference mode: moving statistics).
+     * One batch runs steps 0 .. n_train_steps-1 in order, each finished
+     * before the next starts.  A per-block step (train_step_batch[k] == 0)
+     * runs on every block of the batch (any split into blocks, each with
+     * its own work, probs and grads; blocks may run in parallel); it
+     * returns the block's summed loss (nonzero in one step only).  A batch
+     * step runs once with n = the batch size, grads = the buffer the
+     * batch's gradients are summed into.  Probs are complete after the
+     * last forward step, grads after the last step.  update_moving, after
+     * the batch, updates the moving statistics in params. */
+    size_t stats_shared, stats_per_sample;
+    int n_train_steps;
+    const unsigned char *train_step_batch;
+    double (*train_step)(int step, const convc_block *b);
+    void (*update_moving)(float *params, const float *stats, int batch_n);
 } convc_model;
 
 /* Floats of the work buffer of a forward()/backward() call on n samples. */
 static inline size_t convc_work_floats(const convc_model *m, size_t n)
 {
     size_t f = n * m->work_per_sample + m->work_shared;
+    return f ? f : 1;
+}
+
+/* Floats of the batch statistics of a batch of n samples. */
+static inline size_t convc_stats_floats(const convc_model *m, size_t n)
+{
+    size_t f = m->stats_shared + n * m->stats_per_sample;
     return f ? f : 1;
 }
 

@@ -115,6 +115,17 @@ static void tm_dropout(test_model *t, double rate)
     l->rate = rate;
 }
 
+static void tm_batchnorm(test_model *t, ir_activation act, double momentum, double eps,
+                         const char *src)
+{
+    ir_layer *l = tm_add(t, IR_BATCHNORM, src);
+    l->act = act;
+    l->momentum = momentum;
+    l->eps = eps;
+    l->params = 4 * (int64_t)l->out.c;
+    l->non_trainable = 2 * (int64_t)l->out.c;
+}
+
 /* ---- compile and load a generated model --------------------------------- */
 
 typedef struct {
@@ -275,7 +286,21 @@ static double check_forward(const test_model *t, const convc_model *m, int train
                 bofs = m->tensors[t_idx + 1].offset;
                 t_idx += 2;
             }
-            ref_layer(l, g.params, kofs, bofs, in, ref);
+            if (l->kind == IR_BATCHNORM) {
+                /* gamma, beta, moving mean and variance: inference */
+                const float *p4[4];
+                for (k = 0; k < 4; k++)
+                    p4[k] = g.params + m->tensors[t_idx + k].offset;
+                t_idx += 4;
+                for (k = 0; k < n; k++) {
+                    int c = k % l->out.c;
+                    ref[k] = ref_act(l->act, p4[0][c] * ((double)in[k] - p4[2][c]) /
+                                                 sqrt((double)p4[3][c] + (double)(float)l->eps) +
+                                             p4[1][c]);
+                }
+            } else {
+                ref_layer(l, g.params, kofs, bofs, in, ref);
+            }
             if (l->kind == IR_DENSE && l->act == IR_SOFTMAX) {
                 double top = -HUGE_VAL, sum = 0;
                 for (k = 0; k < n; k++)
@@ -352,7 +377,21 @@ static void build_case(test_model *t, int which)
         tm_flatten(t);
         tm_dense(t, 7, IR_SOFTMAX, "dense 7 softmax");
         break;
-    case 5: /* Winograd, every tile size (F(3,3), F(2,5) x F(3,3), F(2,7)), partial
+    case 5: /* batchnorm: first (on the input), per channel after a linear conv
+             * and after a pool, per unit after a dense layer; the training
+             * mode's gradient over the batch is checked too */
+        tm_init(t, "case_batchnorm", 7, 6, 3);
+        tm_batchnorm(t, IR_LINEAR, 0.99, 0.001, "batchnorm");
+        tm_conv(t, 8, 3, 3, 1, 1, IR_LINEAR, "conv 8 k=3 same");
+        tm_batchnorm(t, IR_RELU, 0.9, 0.01, "batchnorm relu momentum=0.9 eps=0.01");
+        tm_pool(t, IR_POOL_MAX, 2, 2, 0, "pool 2");
+        tm_batchnorm(t, IR_SIGMOID, 0.99, 1e-5, "batchnorm sigmoid eps=1e-5");
+        tm_flatten(t);
+        tm_dense(t, 6, IR_LINEAR, "dense 6");
+        tm_batchnorm(t, IR_TANH, 0.8, 0.001, "batchnorm tanh momentum=0.8");
+        tm_dense(t, 3, IR_SOFTMAX, "dense 3 softmax");
+        break;
+    case 6: /* Winograd, every tile size (F(3,3), F(2,5) x F(3,3), F(2,7)), partial
                tiles at the bottom and right edges, the first layer's too */
         tm_init(t, "case_winograd", 9, 11, 8);
         tm_conv(t, 16, 3, 3, 1, 1, IR_TANH, "conv 16 k=3 same tanh");
@@ -376,7 +415,7 @@ static void build_case(test_model *t, int which)
     }
 }
 
-#define N_CASES 7
+#define N_CASES 8
 #define N_RANDOM 12
 
 /* A random stack of 1 to 3 convolutions per seed: kernel sides 1 to 7, same

@@ -240,6 +240,43 @@ START_TEST(flatten_dense_dropout)
 }
 END_TEST
 
+/* Per channel after an image layer, per unit after a vector; Keras'
+ * defaults; moving statistics counted as non-trainable; the canonical text
+ * spells out every value the computation depends on. */
+START_TEST(batchnorm)
+{
+    ir_model *m = load("input 6x5x3\nbatchnorm\nconv 4 k=3\nbatchnorm relu momentum=0.9 "
+                       "eps=1e-5\nflatten\ndense 7\nbatchnorm tanh\ndense 2 softmax\n");
+    ir_model *other = load("input 6x5x3\nbatchnorm\nconv 4 k=3\nbatchnorm relu "
+                           "momentum=0.9\nflatten\ndense 7\nbatchnorm tanh\n"
+                           "dense 2 softmax\n");
+    char *text = ir_canonical(m);
+    ck_assert_int_eq(m->layers[0].kind, IR_BATCHNORM);
+    assert_shape(m->layers[0].out, 6, 5, 3);
+    ck_assert_int_eq(m->layers[0].params, 4 * 3);
+    ck_assert_int_eq(m->layers[0].non_trainable, 2 * 3);
+    ck_assert_double_eq_tol(m->layers[0].momentum, 0.99, 1e-15);
+    ck_assert_double_eq_tol(m->layers[0].eps, 0.001, 1e-15);
+    ck_assert_int_eq(m->layers[0].act, IR_LINEAR);
+    assert_shape(m->layers[2].out, 4, 3, 4);
+    ck_assert_int_eq(m->layers[2].params, 16);
+    ck_assert_int_eq(m->layers[2].flops, 2 * 4 * 3 * 4 + 4 * 3 * 4);   /* + relu */
+    ck_assert_double_eq_tol(m->layers[2].momentum, 0.9, 1e-15);
+    ck_assert_double_eq_tol(m->layers[2].eps, 1e-5, 1e-18);
+    ck_assert_int_eq(m->layers[2].act, IR_RELU);
+    assert_shape(m->layers[5].out, 1, 1, 7);
+    ck_assert_int_eq(m->layers[5].params, 28);
+    ck_assert_int_eq(m->non_trainable, 6 + 8 + 14);
+    ck_assert_int_eq(m->params, 12 + (27 * 4 + 4) + 16 + (48 * 7 + 7) + 28 + (7 * 2 + 2));
+    ck_assert_ptr_nonnull(strstr(text, "batchnorm linear momentum=0.99 eps=0.001 -> 6x5x3\n"));
+    ck_assert_ptr_nonnull(strstr(text, "batchnorm relu momentum=0.9 eps=1e-05 -> 4x3x4\n"));
+    ck_assert_uint_ne(m->spec_hash, other->spec_hash);     /* eps changes the hash */
+    free(text);
+    ir_free(m);
+    ir_free(other);
+}
+END_TEST
+
 START_TEST(ordinals_and_sources)
 {
     ir_model *m = load("input 28x28x1\n  conv 4 k=3   relu  # first\nconv 4 k=3\npool 2\n"
@@ -444,6 +481,7 @@ static Suite *shapes_suite(void)
     tcase_add_test(core, window_function);
     tcase_add_test(core, pooling);
     tcase_add_test(core, flatten_dense_dropout);
+    tcase_add_test(core, batchnorm);
     tcase_add_test(core, ordinals_and_sources);
     tcase_add_test(core, model_names);
     tcase_add_test(core, canonical_form_and_hash);

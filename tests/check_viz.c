@@ -80,12 +80,12 @@ static double no_backward(const float *params, float *grads, float *work, const 
 }
 
 static const convc_tensor tiny_tensors[] = {
-    {"conv1.kernel", 4, {3, 3, 1, 3}, P_C1K, 27, CONVC_INIT_GLOROT_UNIFORM, 9, 27},
-    {"conv1.bias", 1, {3}, P_C1B, 3, CONVC_INIT_ZEROS, 0, 0},
-    {"conv2.kernel", 4, {3, 3, 3, 4}, P_C2K, 108, CONVC_INIT_GLOROT_UNIFORM, 27, 36},
-    {"conv2.bias", 1, {4}, P_C2B, 4, CONVC_INIT_ZEROS, 0, 0},
-    {"dense1.kernel", 2, {36, 10}, P_DK, 360, CONVC_INIT_GLOROT_UNIFORM, 36, 10},
-    {"dense1.bias", 1, {10}, P_DB, 10, CONVC_INIT_ZEROS, 0, 0},
+    {"conv1.kernel", 4, {3, 3, 1, 3}, P_C1K, 27, CONVC_INIT_GLOROT_UNIFORM, 9, 27, 0},
+    {"conv1.bias", 1, {3}, P_C1B, 3, CONVC_INIT_ZEROS, 0, 0, 0},
+    {"conv2.kernel", 4, {3, 3, 3, 4}, P_C2K, 108, CONVC_INIT_GLOROT_UNIFORM, 27, 36, 0},
+    {"conv2.bias", 1, {4}, P_C2B, 4, CONVC_INIT_ZEROS, 0, 0, 0},
+    {"dense1.kernel", 2, {36, 10}, P_DK, 360, CONVC_INIT_GLOROT_UNIFORM, 36, 10, 0},
+    {"dense1.bias", 1, {10}, P_DB, 10, CONVC_INIT_ZEROS, 0, 0, 0},
 };
 
 static const convc_layer tiny_layers[] = {
@@ -98,7 +98,7 @@ static const convc_layer tiny_layers[] = {
 
 static const convc_model tiny_model = {
     CONVC_MODEL_ABI, "tiny", "tiny.spec", "test", 0, 6, 6, 1, 10, N_PARAMS, WORK, 0, 0,
-    6, tiny_tensors, 5, tiny_layers, tiny_forward, no_backward,
+    6, tiny_tensors, 5, tiny_layers, tiny_forward, no_backward, 0, 0, 0, NULL, NULL, NULL,
 };
 
 /* The same without conv layers: flatten -> dense. */
@@ -108,7 +108,7 @@ static const convc_layer dense_layers[] = {
 };
 static const convc_model dense_model = {
     CONVC_MODEL_ABI, "dense_only", "d.spec", "test", 0, 6, 6, 1, 10, N_PARAMS, WORK, 0, 0,
-    6, tiny_tensors, 2, dense_layers, tiny_forward, no_backward,
+    6, tiny_tensors, 2, dense_layers, tiny_forward, no_backward, 0, 0, 0, NULL, NULL, NULL,
 };
 
 static float params[N_PARAMS];

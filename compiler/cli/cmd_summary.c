@@ -62,8 +62,8 @@ static void print_summary(const ir_model *m)
     }
     printf("%s\n", double_rule);
     printf("Total params: %s\n", grouped(m->params, a, sizeof a));
-    printf("Trainable params: %s\n", grouped(m->params, a, sizeof a));
-    printf("Non-trainable params: 0\n");
+    printf("Trainable params: %s\n", grouped(m->params - m->non_trainable, a, sizeof a));
+    printf("Non-trainable params: %s\n", grouped(m->non_trainable, a, sizeof a));
     printf("FLOPs per image (forward): %s (%.2f MFLOPs)\n", grouped(m->flops, a, sizeof a),
            (double)m->flops / 1e6);
     printf("Activation memory per image: %s floats (%s bytes as float32)\n",

@@ -31,13 +31,20 @@ static int run_uses(const gen_ctx *c, const int *run, int n, int backward, gen_a
     return 0;
 }
 
+/* The same over layers [lo, hi). */
+static int span_uses(const gen_ctx *c, int lo, int hi, int backward, gen_arg_kind kind,
+                     int build)
+{
+    int j, all[IR_MAX_LAYERS];
+    for (j = lo; j < hi; j++)
+        all[j - lo] = j;
+    return run_uses(c, all, hi - lo, backward, kind, build);
+}
+
 /* The same over all layers. */
 static int model_uses(const gen_ctx *c, int backward, gen_arg_kind kind, int build)
 {
-    int j, n = c->L->m->n_layers, all[IR_MAX_LAYERS];
-    for (j = 0; j < n; j++)
-        all[j] = j;
-    return run_uses(c, all, n, backward, kind, build);
+    return span_uses(c, 0, c->L->m->n_layers, backward, kind, build);
 }
 
 /* Sample s's (or group s's) work, and its input and seed where a call
@@ -74,22 +81,22 @@ static void emit_batched_call(gen_ctx *c, int i, int backward)
 }
 
 /* Consecutive per-sample layers run sample by sample (their activations stay
- * in cache); batched layers (dense) run on groups of samples. */
-static void emit_layer_range(gen_ctx *c, int backward)
+ * in cache); batched layers (dense) run on groups of samples.  Layers
+ * [lo, hi), in reverse for the backward pass. */
+void gen_emit_layer_span(gen_ctx *c, int backward, int lo, int hi)
 {
-    const ir_model *m = c->L->m;
-    int k = 0;
-    while (k < m->n_layers) {
+    int k = 0, count = hi - lo;
+    while (k < count) {
         int run[IR_MAX_LAYERS], n = 0, j;
-        int i = backward ? m->n_layers - 1 - k : k;
+        int i = backward ? hi - 1 - k : lo + k;
         if (c->L->plan[i].batched) {
             if (has_fn(&c->L->plan[i], backward))
                 emit_batched_call(c, i, backward);
             k++;
             continue;
         }
-        for (; k < m->n_layers; k++) {
-            i = backward ? m->n_layers - 1 - k : k;
+        for (; k < count; k++) {
+            i = backward ? hi - 1 - k : lo + k;
             if (c->L->plan[i].batched)
                 break;
             if (has_fn(&c->L->plan[i], backward))
@@ -108,12 +115,12 @@ static void emit_layer_range(gen_ctx *c, int backward)
     }
 }
 
-/* The region after the n slots, where a layer function takes part of it:
- * behind the preprocessor when only one build does. */
-static void emit_shared_ptr(gen_ctx *c, int backward)
+/* The region after the n slots, where a function of layers [lo, hi) takes
+ * part of it: behind the preprocessor when only one build does. */
+void gen_emit_shared_ptr(gen_ctx *c, int backward, int lo, int hi)
 {
-    int vec = model_uses(c, backward, GEN_ARG_SHARED, GEN_VECTOR_ONLY);
-    int plain = model_uses(c, backward, GEN_ARG_SHARED, GEN_PLAIN_ONLY);
+    int vec = span_uses(c, lo, hi, backward, GEN_ARG_SHARED, GEN_VECTOR_ONLY);
+    int plain = span_uses(c, lo, hi, backward, GEN_ARG_SHARED, GEN_PLAIN_ONLY);
     if (!vec && !plain)
         return;
     if (!plain || !vec)
@@ -124,42 +131,59 @@ static void emit_shared_ptr(gen_ctx *c, int backward)
         gen_pp(c, "#endif");
 }
 
-enum per_call { BEFORE_FORWARD, BEFORE_BACKWARD, AFTER_BACKWARD };
-
-/* The once-per-call steps of every layer that has them. */
-static void emit_per_call(gen_ctx *c, enum per_call when)
+/* The once-per-call steps of every layer of [lo, hi) that has them. */
+void gen_emit_per_call(gen_ctx *c, gen_per_call when, int lo, int hi)
 {
     int i;
-    for (i = 0; i < c->L->m->n_layers; i++) {
+    for (i = lo; i < hi; i++) {
         const gen_layer_emitter *em = gen_emitter_of(gen_layer(c, i)->kind);
-        void (*step)(gen_ctx *, int) = when == BEFORE_FORWARD    ? em->before_forward
-                                       : when == BEFORE_BACKWARD ? em->before_backward
-                                                                 : em->after_backward;
+        void (*step)(gen_ctx *, int) = when == GEN_BEFORE_FORWARD    ? em->before_forward
+                                       : when == GEN_BEFORE_BACKWARD ? em->before_backward
+                                                                     : em->after_backward;
         if (step)
             step(c, i);
     }
 }
 
-void gen_emit_drivers(gen_ctx *c)
+/* The scores' head (where the last layer's scores are: its logits if it
+ * ends in softmax). */
+static const char *scores_macro(const gen_layout *L)
+{
+    const gen_layer_plan *last = &L->plan[L->m->n_layers - 1];
+    return L->buffers[last->logits >= 0 ? last->logits : last->out].macro;
+}
+
+/* The head over the samples of a call: the probabilities from the scores
+ * (the last layer's output, or its logits when it ends in softmax), or the
+ * loss and the scores' gradient. */
+static void emit_head(gen_ctx *c, int loss)
 {
     emitter *e = c->e;
     const gen_layout *L = c->L;
-    const ir_model *m = L->m;
-    const gen_layer_plan *last = &L->plan[m->n_layers - 1];
+    const gen_layer_plan *last = &L->plan[L->m->n_layers - 1];
     const char *R = c->restrict_kw, *M = c->mprefix;
-    int ncls = m->n_classes;
-    /* Where the head reads its scores: logits if the model ends in softmax. */
-    const char *zbuf = L->buffers[last->logits >= 0 ? last->logits : last->out].macro;
-
-    emit_banner(e, "forward pass of n samples");
-    emit_open_fn(e, "static void %sforward(const float *params, float *work, const float *x, "
-              "int n, float *probs, const uint64_t *seeds)", c->prefix);
-    emit_line(e, "int s;");
-    if (!model_uses(c, 0, GEN_ARG_SEED, GEN_BOTH))
-        emit_line(e, "(void)seeds;");
-    emit_shared_ptr(c, 0);
-    emit_per_call(c, BEFORE_FORWARD);
-    emit_layer_range(c, 0);
+    const char *zbuf = scores_macro(L);
+    int ncls = L->m->n_classes;
+    if (loss) {
+        emit_line(e, "/* loss = logsumexp(z) - z[label]; d loss / d z = softmax(z) - onehot */");
+        emit_open(e, "for (s = 0; s < n; s++)");
+        emit_line(e, "const float *%s z = work + (size_t)s * %sWORK_PER_SAMPLE + %s%s;", R, M, M,
+                  zbuf);
+        emit_line(e, "float *%s dz = work + (size_t)s * %sWORK_PER_SAMPLE + %s%s;", R, M, M,
+                  L->buffers[last->dout].macro);
+        emit_line(e, "double top = z[0], sum = 0.0;");
+        emit_line(e, "int k;");
+        emit_line(e, "for (k = 1; k < %d; k++)", ncls);
+        emit_line(e, "    top = z[k] > top ? z[k] : top;");
+        emit_line(e, "for (k = 0; k < %d; k++)", ncls);
+        emit_line(e, "    sum += exp(z[k] - top);");
+        emit_line(e, "loss += top + log(sum) - z[labels[s]];");
+        emit_line(e, "for (k = 0; k < %d; k++)", ncls);
+        emit_line(e, "    dz[k] = (float)(exp(z[k] - top) / sum) - "
+                  "(k == labels[s] ? 1.0f : 0.0f);");
+        emit_close(e, "");
+        return;
+    }
     /* Probabilities: a numerically stable softmax of the scores. */
     emit_open(e, "for (s = 0; s < n; s++)");
     emit_line(e, "const float *%s z = work + (size_t)s * %sWORK_PER_SAMPLE + %s%s;", R, M, M,
@@ -183,6 +207,34 @@ void gen_emit_drivers(gen_ctx *c)
         emit_line(e, "    pr[k] = z[k];");
     }
     emit_close(e, "");
+}
+
+void gen_emit_probs(gen_ctx *c)
+{
+    emit_head(c, 0);
+}
+
+void gen_emit_loss(gen_ctx *c)
+{
+    emit_head(c, 1);
+}
+
+void gen_emit_drivers(gen_ctx *c)
+{
+    emitter *e = c->e;
+    const gen_layout *L = c->L;
+    const ir_model *m = L->m;
+
+    emit_banner(e, "forward pass of n samples");
+    emit_open_fn(e, "static void %sforward(const float *params, float *work, const float *x, "
+              "int n, float *probs, const uint64_t *seeds)", c->prefix);
+    emit_line(e, "int s;");
+    if (!model_uses(c, 0, GEN_ARG_SEED, GEN_BOTH))
+        emit_line(e, "(void)seeds;");
+    gen_emit_shared_ptr(c, 0, 0, m->n_layers);
+    gen_emit_per_call(c, GEN_BEFORE_FORWARD, 0, m->n_layers);
+    gen_emit_layer_span(c, 0, 0, m->n_layers);
+    gen_emit_probs(c);
     emit_close(e, "");
     if (!L->training)
         return;
@@ -197,26 +249,11 @@ void gen_emit_drivers(gen_ctx *c)
         emit_line(e, "(void)params;");
     if (!model_uses(c, 1, GEN_ARG_INPUT, GEN_BOTH))
         emit_line(e, "(void)x;");
-    emit_line(e, "/* loss = logsumexp(z) - z[label]; d loss / d z = softmax(z) - onehot */");
-    emit_open(e, "for (s = 0; s < n; s++)");
-    emit_line(e, "const float *%s z = work + (size_t)s * %sWORK_PER_SAMPLE + %s%s;", R, M, M,
-              zbuf);
-    emit_line(e, "float *%s dz = work + (size_t)s * %sWORK_PER_SAMPLE + %s%s;", R, M, M,
-              L->buffers[last->dout].macro);
-    emit_line(e, "double top = z[0], sum = 0.0;");
-    emit_line(e, "int k;");
-    emit_line(e, "for (k = 1; k < %d; k++)", ncls);
-    emit_line(e, "    top = z[k] > top ? z[k] : top;");
-    emit_line(e, "for (k = 0; k < %d; k++)", ncls);
-    emit_line(e, "    sum += exp(z[k] - top);");
-    emit_line(e, "loss += top + log(sum) - z[labels[s]];");
-    emit_line(e, "for (k = 0; k < %d; k++)", ncls);
-    emit_line(e, "    dz[k] = (float)(exp(z[k] - top) / sum) - (k == labels[s] ? 1.0f : 0.0f);");
-    emit_close(e, "");
-    emit_shared_ptr(c, 1);
-    emit_per_call(c, BEFORE_BACKWARD);
-    emit_layer_range(c, 1);
-    emit_per_call(c, AFTER_BACKWARD);
+    gen_emit_loss(c);
+    gen_emit_shared_ptr(c, 1, 0, m->n_layers);
+    gen_emit_per_call(c, GEN_BEFORE_BACKWARD, 0, m->n_layers);
+    gen_emit_layer_span(c, 1, 0, m->n_layers);
+    gen_emit_per_call(c, GEN_AFTER_BACKWARD, 0, m->n_layers);
     emit_line(e, "return loss;");
     emit_close(e, "");
 }

@@ -51,6 +51,13 @@ void gen_emit_offsets(gen_ctx *c)
     emit_line(e, "#define %s%-24s %10lld", c->mprefix, "IN_SIZE",
               (long long)L->m->input.h * L->m->input.w * L->m->input.c);
     emit_line(e, "#define %s%-24s %10d", c->mprefix, "N_CLASSES", L->m->n_classes);
+    if (L->stats_shared > 0) {
+        emit_banner(e, "batch statistics (training): shared, then a row per sample");
+        emit_line(e, "#define %s%-24s %10lld", c->mprefix, "STATS_SHARED",
+                  (long long)L->stats_shared);
+        emit_line(e, "#define %s%-24s %10lld", c->mprefix, "STATS_PER_SAMPLE",
+                  (long long)L->stats_row);
+    }
 }
 
 /* Is layer i the first of its kind? (kind-wide hooks run once) */

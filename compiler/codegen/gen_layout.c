@@ -68,6 +68,16 @@ int gen_layout_shaped(gen_layout *L, const char *layer, const char *what, ir_sha
     return gen_layout_buffer(L, layer, what, (int64_t)s.h * s.w * s.c, text, 0);
 }
 
+void gen_layout_stats(gen_layout *L, int i, int64_t count, int64_t row)
+{
+    gen_layer_plan *p = &L->plan[i];
+    p->batch_stats = 1;
+    p->stats_at = L->stats_shared;
+    p->row_at = L->stats_row;
+    L->stats_shared += count;
+    L->stats_row += row;
+}
+
 void gen_layout_output(gen_layout *L, int i)
 {
     const ir_layer *l = &L->m->layers[i];
@@ -115,7 +125,7 @@ int gen_layout_build_with(gen_layout *L, const ir_model *m, int training, unsign
     L->const_kernels = (options & GEN_CONST_KERNELS) != 0;
     L->direct = (options & GEN_DIRECT) != 0;
     L->lean = (options & GEN_LEAN) != 0;
-    L->tensors = calloc((size_t)m->n_layers * 2 + 1, sizeof *L->tensors);
+    L->tensors = calloc((size_t)m->n_layers * 4 + 1, sizeof *L->tensors);
     L->buffers = calloc((size_t)m->n_layers * 16 + 1, sizeof *L->buffers);
     L->plan = calloc((size_t)m->n_layers + 1, sizeof *L->plan);
     if (!L->tensors || !L->buffers || !L->plan) {
@@ -131,6 +141,7 @@ int gen_layout_build_with(gen_layout *L, const ir_model *m, int training, unsign
         p->pad = p->dpad = p->mask = p->logits = -1;
         p->kflip = p->dzpad = -1;
         p->wu = p->wut = p->wdu = p->wv = p->wm = -1;
+        p->moving_mean = p->moving_var = -1;
         p->in = prev ? prev->out : -1;
         p->din = prev ? prev->dout : -1;
         p->has_forward = 1;

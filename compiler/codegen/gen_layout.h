@@ -17,7 +17,9 @@ typedef struct {
     char macro[GEN_NAME_MAX];   /* "P_CONV1_KERNEL" */
     int rank, shape[4];
     int64_t offset, count;
-    int glorot;                 /* 1: Glorot uniform, 0: zeros */
+    int glorot;                 /* 1: Glorot uniform, 0: zeros (or ones) */
+    int ones;                   /* starts at 1 (batchnorm's gamma and variance) */
+    int non_trainable;          /* not updated by the optimizer */
     int fan_in, fan_out;
 } gen_tensor;
 
@@ -97,6 +99,13 @@ typedef struct {
     int wino, wm_h, wm_w, th, tw;
     int wu, wut, wdu, wv, wm;
     gen_arg_list fwd_args, bwd_args;    /* the layer functions' parameters */
+    /* batchnorm: its moving statistics (tensors), and in training, where
+     * its batch statistics live in the batch's stats buffer: stats_at in
+     * the shared part, row_at in each sample's row (docs/generated-code.md,
+     * "Batch statistics"). */
+    int moving_mean, moving_var;
+    int batch_stats;            /* training splits the passes at this layer */
+    int64_t stats_at, row_at;
 } gen_layer_plan;
 
 typedef struct {
@@ -109,6 +118,8 @@ typedef struct {
     gen_buffer *buffers;
     int64_t work_per_sample;
     int64_t work_shared;        /* floats shared by all samples of a call */
+    int64_t stats_shared;       /* floats of batch statistics (training) */
+    int64_t stats_row;          /* floats of partial sums per sample */
     gen_layer_plan *plan;       /* one per layer */
     int final_softmax;          /* the last layer is dense ... softmax */
     int const_kernels;          /* GEN_CONST_KERNELS: no wu buffers */
@@ -146,6 +157,9 @@ int gen_layout_buffer(gen_layout *L, const char *layer, const char *what, int64_
                       const char *shape, int shared);
 /* The same with the shape comment of an ir_shape. */
 int gen_layout_shaped(gen_layout *L, const char *layer, const char *what, ir_shape s);
+/* `count` floats of batch statistics for layer i (stats_at) and `row`
+ * floats of partial sums per sample (row_at); marks it batch_stats. */
+void gen_layout_stats(gen_layout *L, int i, int64_t count, int64_t row);
 /* Layer i's output and, when training, its gradient; for the softmax layer
  * the logits after them. */
 void gen_layout_output(gen_layout *L, int i);

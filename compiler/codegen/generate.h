@@ -24,4 +24,22 @@ void gen_emit_layers(gen_ctx *c);
  * training, `static double <prefix>backward(params, grads, work, x, labels, n)`. */
 void gen_emit_drivers(gen_ctx *c);
 
+/* Pieces of the drivers, shared with the training steps of a model with
+ * batch statistics (gen_train_steps.c), over layers [lo, hi): */
+/* the loops over samples (or groups) calling each layer's function */
+void gen_emit_layer_span(gen_ctx *c, int backward, int lo, int hi);
+/* `shared`, the region after the n slots, where those functions use it */
+void gen_emit_shared_ptr(gen_ctx *c, int backward, int lo, int hi);
+/* the layers' once-per-call steps */
+typedef enum { GEN_BEFORE_FORWARD, GEN_BEFORE_BACKWARD, GEN_AFTER_BACKWARD } gen_per_call;
+void gen_emit_per_call(gen_ctx *c, gen_per_call when, int lo, int hi);
+/* probs from the scores of each sample; the loss and the scores' gradient */
+void gen_emit_probs(gen_ctx *c);
+void gen_emit_loss(gen_ctx *c);
+/* A model with batch statistics (batchnorm): train_step(), its step table
+ * and update_moving() (nothing for a model without). */
+void gen_emit_train_steps(gen_ctx *c);
+/* Its number of training steps (0: none). */
+int gen_train_step_count(const gen_layout *L);
+
 #endif

@@ -6,6 +6,20 @@
 
 #include "codegen/gen_ctx.h"
 
+/* The steps of a layer with batch statistics (plan.batch_stats), in the
+ * order a training step runs them (codegen/gen_train_steps.c). */
+typedef enum {
+    GEN_STATS_MEAN_SUMS,        /* per sample: partial sums for the mean */
+    GEN_STATS_MEAN,             /* once: the batch mean */
+    GEN_STATS_VAR_SUMS,         /* per sample: partial sums for the variance */
+    GEN_STATS_VAR,              /* once: the batch variance */
+    GEN_STATS_FORWARD,          /* per sample: the layer's output */
+    GEN_STATS_GRAD_SUMS,        /* per sample: partial sums of the output gradient */
+    GEN_STATS_GRAD,             /* once: parameter gradients, sums for the input gradient */
+    GEN_STATS_BACKWARD,         /* per sample: the input gradient */
+    GEN_STATS_UPDATE            /* once, after the optimizer: moving statistics */
+} gen_stats_step;
+
 typedef struct {
     /* Adds layer i's tensors and buffers to L (its output among them) and
      * makes every decision about its code in L->plan[i]: which kernels, the
@@ -27,6 +41,10 @@ typedef struct {
     void (*before_forward)(gen_ctx *c, int i);
     void (*before_backward)(gen_ctx *c, int i);
     void (*after_backward)(gen_ctx *c, int i);
+    /* A layer with batch statistics: the call of one of its steps, in the
+     * variables gen_train_steps.c defines (per sample: params, stats, w,
+     * xs, row; once: params, grads, stats, rows, n). */
+    void (*stats_call)(gen_ctx *c, int i, gen_stats_step step);
 } gen_layer_emitter;
 
 #define GEN_DECLARE_EMITTER(id, word) extern const gen_layer_emitter gen_##word##_emitter;

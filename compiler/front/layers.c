@@ -7,10 +7,14 @@
  *   dense   2*In*Out                + Out (bias)
  *   pool    KH*KW*OH*OW*C (one compare or add per window element),
  *           + OH*OW*C for the division of 'avg'
- *   flatten, dropout (identity at inference) 0 */
+ *   flatten, dropout (identity at inference) 0
+ *   batchnorm 2*H*W*C (inference: one multiply-add per value; in an
+ *           exported file it is folded into a conv or dense before it) */
 #include "front/layers.h"
 
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 bool layer_window(int in, int k, int stride, ir_padding padding,
                   int *out, int *pad_before, int *pad_after)
@@ -192,6 +196,55 @@ static void dropout_canonical(const ir_layer *L, char *buf, size_t size)
     snprintf(buf, size, "%.17g", L->rate);
 }
 
+/* ---- batchnorm ------------------------------------------------------------ */
+
+/* gamma, beta (trained), moving mean and variance (not): per channel of an
+ * image, per unit of a vector. */
+static int64_t batchnorm_params(const ir_layer *L)
+{
+    return 4 * (int64_t)L->out.c;
+}
+
+static int64_t batchnorm_non_trainable(const ir_layer *L)
+{
+    return 2 * (int64_t)L->out.c;
+}
+
+static int64_t batchnorm_flops(const ir_layer *L)
+{
+    return 2 * size_of(L->out);
+}
+
+static void batchnorm_summary(const ir_layer *L, char *buf, size_t size)
+{
+    snprintf(buf, size, "momentum=%g eps=%g %s", L->momentum, L->eps,
+             ir_activation_name(L->act));
+}
+
+/* The shortest text that reads back as exactly x. */
+static void exact_real(char *buf, size_t size, double x)
+{
+    for (int digits = 1; digits <= 17; digits++) {
+        snprintf(buf, size, "%.*g", digits, x);
+        if (strtod(buf, NULL) == x)
+            return;
+    }
+}
+
+static void batchnorm_canonical(const ir_layer *L, char *buf, size_t size)
+{
+    char m[32], e[32];
+    exact_real(m, sizeof m, L->momentum);
+    exact_real(e, sizeof e, L->eps);
+    snprintf(buf, size, "%s momentum=%s eps=%s", ir_activation_name(L->act), m, e);
+}
+
+/* Keras' defaults. */
+static const layer_real_option batchnorm_reals[] = {
+    { "momentum", "momentum=", offsetof(ir_layer, momentum), 0.99, 0, 1, "(0, 1)" },
+    { "eps", "eps=", offsetof(ir_layer, eps), 0.001, 0, HUGE_VAL, "(0, inf)" },
+};
+
 /* ---- the table ------------------------------------------------------------ */
 
 static const layer_desc conv_layer = {
@@ -239,6 +292,15 @@ static const layer_desc dropout_layer = {
     .number_missing = "dropout needs a rate in [0, 1), e.g. 'dropout 0.5'",
     .shape = same_shape, .work = dropout_work,
     .canonical = dropout_canonical, .summary = dropout_summary,
+};
+
+static const layer_desc batchnorm_layer = {
+    .usage = "batchnorm [ACTIVATION] [momentum=M] [eps=E]",
+    .activation = LAYER_ACT_HIDDEN,
+    .reals = batchnorm_reals, .n_reals = 2,
+    .shape = same_shape, .params = batchnorm_params,
+    .non_trainable = batchnorm_non_trainable, .flops = batchnorm_flops,
+    .canonical = batchnorm_canonical, .summary = batchnorm_summary,
 };
 
 /* One entry per X line of IR_LAYER_KINDS, in its order: a kind without a

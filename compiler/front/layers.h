@@ -15,6 +15,19 @@
 #define LAYER_KEY_KERNEL "k"
 #define LAYER_KEY_STRIDE "stride"
 
+/* A real option written key=value (momentum=0.99): stored at `field` (a
+ * double of ir_layer), `def` when absent, and it must lie in (min, max). */
+typedef struct {
+    const char *key;            /* "momentum" */
+    const char *word;           /* "momentum=": for hints and listings */
+    size_t field;               /* offsetof(ir_layer, ...) */
+    double def;
+    double min, max;            /* open bounds; max may be HUGE_VAL */
+    const char *range;          /* the range as messages print it: "(0, 1)" */
+} layer_real_option;
+
+#define LAYER_MAX_REALS 2
+
 /* What the statement's bare number is. */
 typedef enum {
     LAYER_NUMBER_NONE,      /* none is accepted */
@@ -49,6 +62,8 @@ typedef struct {
     bool padding;               /* same | valid, default valid */
     bool pool_kind;             /* max | avg, default max */
     layer_act activation;       /* default linear */
+    const layer_real_option *reals; /* n_reals keyed real options */
+    int n_reals;
     /* Shape. */
     layer_input input;
     const char *window_what;    /* "kernel": a window that must fit its input */
@@ -57,8 +72,10 @@ typedef struct {
      * false when the window does not fit with 'valid' padding. */
     bool (*shape)(ir_layer *L);
     /* Weights and biases; forward FLOPs per image without the activation
-     * (the semantic pass adds it); NULL: none. */
+     * (the semantic pass adds it); NULL: none.  non_trainable: those of
+     * params the optimizer does not update (NULL: none). */
     int64_t (*params)(const ir_layer *L);
+    int64_t (*non_trainable)(const ir_layer *L);
     int64_t (*flops)(const ir_layer *L);
     /* Floats of work per sample besides the output and its gradient (for
      * the IR_MAX_WORK bound), e.g. a padded input and its gradient; NULL: none. */

@@ -7,6 +7,7 @@
 
 #include <ctype.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,20 +30,24 @@ typedef struct {
     unsigned allowed;
     const char *number_what;    /* what the bare number means */
     const char *usage;
+    const layer_real_option *reals;     /* keyed real options */
+    int n_reals;
 } stmt_syntax;
 
 /* What a statement accepts: model and input are fixed, a layer's comes
  * from its descriptor. */
 static stmt_syntax syntax_of(const ast_stmt *st)
 {
-    static const stmt_syntax model_syntax = { OPT_NAME, NULL, "model NAME" };
-    static const stmt_syntax input_syntax = { OPT_NUMBER, "input shape", "input HxWxC" };
+    static const stmt_syntax model_syntax = { .allowed = OPT_NAME, .usage = "model NAME" };
+    static const stmt_syntax input_syntax = { .allowed = OPT_NUMBER,
+                                              .number_what = "input shape",
+                                              .usage = "input HxWxC" };
     if (st->kind == AST_MODEL)
         return model_syntax;
     if (st->kind == AST_INPUT)
         return input_syntax;
     const layer_desc *ld = layer_descs[st->layer];
-    stmt_syntax sx = { 0, ld->number_what, ld->usage };
+    stmt_syntax sx = { 0, ld->number_what, ld->usage, ld->reals, ld->n_reals };
     if (ld->number != LAYER_NUMBER_NONE)
         sx.allowed |= OPT_NUMBER;
     if (ld->kernel)
@@ -112,6 +117,7 @@ typedef struct {
     const ast_value *number;
     const ast_item *kernel, *stride;
     const ast_value *padding, *act, *pool_kind, *name;
+    const ast_item *reals[LAYER_MAX_REALS];     /* by the descriptor's order */
 } stmt_opts;
 
 typedef struct {
@@ -150,12 +156,16 @@ static int add_words(const char **out, int n, const char *const *names, int coun
     return n;
 }
 
-enum { MAX_OPTION_WORDS = 2 + IR_N_POOL_KINDS + IR_N_PADDINGS + IR_N_ACTIVATIONS };
+enum { MAX_OPTION_WORDS = 2 + LAYER_MAX_REALS + IR_N_POOL_KINDS + IR_N_PADDINGS
+                         + IR_N_ACTIVATIONS };
 
 /* Lists the options a statement accepts, for suggestions. */
-static int option_words(unsigned allowed, const char **out)
+static int option_words(const stmt_syntax *sx, const char **out)
 {
+    unsigned allowed = sx->allowed;
     int n = 0;
+    for (int r = 0; r < sx->n_reals; r++)
+        out[n++] = sx->reals[r].word;
     if (allowed & OPT_KERNEL)
         out[n++] = LAYER_KEY_KERNEL "=";
     if (allowed & OPT_STRIDE)
@@ -173,7 +183,7 @@ static void unknown_option(sema *s, const ast_stmt *st, const char *typed, src_l
 {
     stmt_syntax sx = syntax_of(st);
     const char *cands[MAX_OPTION_WORDS];
-    int n = option_words(sx.allowed, cands);
+    int n = option_words(&sx, cands);
     const char *hint = sema_closest(typed, cands, n, INT_MAX);
     if (hint) {
         diag_error(s->d, loc, "unknown option '%s' for %s; did you mean '%s'?",
@@ -289,6 +299,15 @@ static bool flag_allowed(unsigned allowed, const ast_value *v)
         || ((allowed & OPT_POOL_KIND) && ir_pool_kind_of(v->text) >= 0);
 }
 
+/* The index of a keyed real option of the statement, or -1. */
+static int real_option_of(const stmt_syntax *sx, const char *key)
+{
+    for (int r = 0; r < sx->n_reals; r++)
+        if (strcmp(sx->reals[r].key, key) == 0)
+            return r;
+    return -1;
+}
+
 /* Sorts a statement's options into `o`; false if any was wrong. */
 static bool collect_options(sema *s, const ast_stmt *st, stmt_opts *o)
 {
@@ -299,7 +318,10 @@ static bool collect_options(sema *s, const ast_stmt *st, stmt_opts *o)
     for (const ast_item *it = st->items; it; it = it->next) {
         if (it->key) {
             const char *key = it->key->text;
-            if (strcmp(key, LAYER_KEY_KERNEL) == 0 && (sc->allowed & OPT_KERNEL)) {
+            int real = real_option_of(sc, key);
+            if (real >= 0) {
+                set_keyed(s, &o->reals[real], it);
+            } else if (strcmp(key, LAYER_KEY_KERNEL) == 0 && (sc->allowed & OPT_KERNEL)) {
                 set_keyed(s, &o->kernel, it);
             } else if (strcmp(key, LAYER_KEY_STRIDE) == 0 && (sc->allowed & OPT_STRIDE)) {
                 set_keyed(s, &o->stride, it);
@@ -384,6 +406,31 @@ static bool get_window(sema *s, const ast_value *v, const char *what, int *h, in
     if (!get_count(s, v, what, IR_MAX_KERNEL, h))
         return false;
     *w = *h;
+    return true;
+}
+
+/* A keyed real option's value (its default when `item` is NULL), in its
+ * open range. */
+static bool get_real_option(sema *s, const layer_real_option *r, const ast_item *item,
+                            ir_layer *L)
+{
+    double *out = (double *)(void *)((char *)L + r->field);
+    if (!item) {
+        *out = r->def;
+        return true;
+    }
+    const ast_value *v = item->value;
+    double x = v->kind == AST_REAL ? v->real : v->kind == AST_INT ? (double)v->num : NAN;
+    if (v->kind == AST_DIMS || v->kind == AST_WORD) {
+        diag_error(s->d, v->loc, "%s must be a number in %s, found '%s'", r->key, r->range,
+                   v->text);
+        return false;
+    }
+    if (v->overflow || !(x > r->min && x < r->max)) {
+        diag_error(s->d, v->loc, "%s must be in %s, found '%s'", r->key, r->range, v->text);
+        return false;
+    }
+    *out = x;
     return true;
 }
 
@@ -566,6 +613,8 @@ static bool layer_options(sema *s, const ast_stmt *st, const layer_desc *ld,
         ok = get_window(s, o->stride->value, "stride", &L->sh, &L->sw) && ok;
     L->padding = o->padding ? (ir_padding)ir_padding_of(o->padding->text) : IR_VALID;
     L->pool = o->pool_kind ? (ir_pool_kind)ir_pool_kind_of(o->pool_kind->text) : IR_POOL_MAX;
+    for (int r = 0; r < ld->n_reals; r++)
+        ok = get_real_option(s, &ld->reals[r], o->reals[r], L) && ok;
     L->act = activation_of(o->act);
     if (ld->activation == LAYER_ACT_HIDDEN && L->act == IR_SOFTMAX) {
         diag_error(s->d, o->act->loc, "softmax is only allowed on the output layer "
@@ -595,6 +644,7 @@ static bool resolve_layer(sema *s, const ast_stmt *st, const stmt_opts *o, ir_la
     }
     int64_t size = (int64_t)L->out.h * L->out.w * L->out.c;
     L->params = ld->params ? ld->params(L) : 0;
+    L->non_trainable = ld->non_trainable ? ld->non_trainable(L) : 0;
     L->flops = (ld->flops ? ld->flops(L) : 0) + layer_activation_flops(L->act, size);
     return true;
 }
@@ -726,6 +776,7 @@ static void layer_statement(sema *s, const ast_stmt *st)
     }
     s->work += work;
     s->m->params += L->params;
+    s->m->non_trainable += L->non_trainable;
     s->m->flops += L->flops;
     s->m->activations += size;
     if (layer_descs[L->kind]->makes_vector) {

@@ -12,6 +12,7 @@
 #include "codegen/emit.h"
 #include "data/fashion_mnist.h"
 #include "output/checkpoint_weights.h"
+#include "output/export_fold.h"
 #include "codegen/gen_layout.h"
 #include "output/gen_model.h"
 #include "codegen/generate.h"
@@ -114,11 +115,13 @@ static void emit_declarations(emitter *e, const ir_model *m, const gen_layout *L
     emit_line(e, "#endif /* %s_H_INCLUDED */", up);
 }
 
-static int emit_weights(emitter *e, const gen_layout *L, const float *params, const char *pfx)
+static int emit_weights(emitter *e, const gen_layout *L, const float *params, const char *pfx,
+                        int folded)
 {
     int t;
     char lit[48];
-    emit_banner(e, "weights, bit for bit the checkpoint's");
+    emit_banner(e, folded ? "weights: the checkpoint's, batchnorm folded into the layer before it"
+                          : "weights, bit for bit the checkpoint's");
     emit_line(e, "static const float %s__params[%lld] = {", pfx, (long long)L->n_params);
     for (t = 0; t < L->n_tensors; t++) {
         const gen_tensor *ts = &L->tensors[t];
@@ -178,23 +181,31 @@ static void emit_api(emitter *e, const ir_model *m, const char *up)
 
 char *gen_export_source(const ir_model *m, const char *weights, FILE *diag)
 {
-    gen_layout L;
+    gen_layout full;
+    export_folded folded;
     emitter e;
     gen_ctx c;
-    float *params;
+    float *weights_read;
     char *text;
     char up[IR_MAX_NAME + 2], pfx[IR_MAX_NAME + 4], mpfx[IR_MAX_NAME + 4], rkw[IR_MAX_NAME + 16];
     char vmacro[IR_MAX_NAME + 16], no_vmacro[IR_MAX_NAME + 16];
     size_t i;
     if (gen_check_model(m, diag))
         return NULL;
-    if (gen_layout_build_with(&L, m, 0, GEN_CONST_KERNELS))
+    if (gen_layout_build_with(&full, m, 0, GEN_CONST_KERNELS))
         return NULL;
-    params = checkpoint_weights(weights, &L, diag);
-    if (!params) {
-        gen_layout_free(&L);
+    weights_read = checkpoint_weights(weights, &full, diag);
+    if (!weights_read || export_fold(m, &full, weights_read, &folded, diag)) {
+        free(weights_read);
+        gen_layout_free(&full);
         return NULL;
     }
+    free(weights_read);
+    int folded_any = folded.model.n_layers < m->n_layers;
+    gen_layout_free(&full);
+    /* From here on: the model with batchnorms folded into their layers. */
+    const gen_layout *L = &folded.layout;
+    const float *params = folded.params;
     for (i = 0; m->name[i] && i + 1 < sizeof up; i++)
         up[i] = (char)toupper((unsigned char)m->name[i]);
     up[i] = '\0';
@@ -206,7 +217,7 @@ char *gen_export_source(const ir_model *m, const char *weights, FILE *diag)
 
     emit_init(&e);
     emit_usage(&e, m, up, weights);
-    emit_declarations(&e, m, &L, up);
+    emit_declarations(&e, m, L, up);
     emit_blank(&e);
     emit_line(&e, "#if defined(%s_MAIN) && !defined(%s_IMPLEMENTATION)", up, up);
     emit_line(&e, "#define %s_IMPLEMENTATION", up);
@@ -224,7 +235,7 @@ char *gen_export_source(const ir_model *m, const char *weights, FILE *diag)
     emit_line(&e, "#else");
     emit_line(&e, "#define %s restrict", rkw);
     emit_line(&e, "#endif");
-    gen_ctx_init(&c, &e, &L);
+    gen_ctx_init(&c, &e, L);
     c.prefix = pfx;
     c.mprefix = mpfx;
     c.restrict_kw = rkw;
@@ -232,7 +243,7 @@ char *gen_export_source(const ir_model *m, const char *weights, FILE *diag)
     c.no_vector_macro = no_vmacro;
     gen_emit_offsets(&c);
     gen_emit_vector_prelude(&c);
-    emit_weights(&e, &L, params, m->name);
+    emit_weights(&e, L, params, m->name, folded_any);
     gen_emit_constants(&c, params);
     gen_emit_layers(&c);
     gen_emit_drivers(&c);
@@ -244,8 +255,7 @@ char *gen_export_source(const ir_model *m, const char *weights, FILE *diag)
     emit_main(&e, m, up);
     emit_line(&e, "#endif /* %s_MAIN */", up);
     emit_line(&e, "#endif /* %s_IMPLEMENTATION */", up);
-    free(params);
-    gen_layout_free(&L);
+    export_fold_free(&folded);
     text = emit_take(&e);
     if (!text)
         fprintf(diag, "convc: out of memory\n");

@@ -163,7 +163,10 @@ static void emit_descriptor(emitter *e, const ir_model *m, const gen_layout *L)
                   t->shape[3]);
         emit_line(e, ".offset = %s,", t->macro);
         emit_line(e, ".count = %lld,", (long long)t->count);
-        emit_line(e, ".init = %s,", t->glorot ? "CONVC_INIT_GLOROT_UNIFORM" : "CONVC_INIT_ZEROS");
+        emit_line(e, ".init = %s,", t->glorot ? "CONVC_INIT_GLOROT_UNIFORM"
+                                    : t->ones ? "CONVC_INIT_ONES" : "CONVC_INIT_ZEROS");
+        if (t->non_trainable)
+            emit_line(e, ".non_trainable = 1,");
         if (t->glorot) {
             emit_line(e, ".fan_in = %d,", t->fan_in);
             emit_line(e, ".fan_out = %d,", t->fan_out);
@@ -209,6 +212,14 @@ static void emit_descriptor(emitter *e, const ir_model *m, const gen_layout *L)
     emit_line(e, ".layers = layers,");
     emit_line(e, ".forward = forward,");
     emit_line(e, ".backward = backward,");
+    if (gen_train_step_count(L) > 0) {
+        emit_line(e, ".stats_shared = STATS_SHARED,");
+        emit_line(e, ".stats_per_sample = STATS_PER_SAMPLE,");
+        emit_line(e, ".n_train_steps = %d,", gen_train_step_count(L));
+        emit_line(e, ".train_step_batch = train_step_batch,");
+        emit_line(e, ".train_step = train_step,");
+        emit_line(e, ".update_moving = update_moving,");
+    }
     emit_close(e, ";");
 }
 
@@ -231,6 +242,7 @@ static char *emit_source(const ir_model *m, const gen_layout *L)
     gen_emit_helpers(&c);
     gen_emit_layers(&c);
     gen_emit_drivers(&c);
+    gen_emit_train_steps(&c);
     emit_descriptor(&e, m, L);
     return emit_take(&e);
 }

@@ -436,6 +436,37 @@ static void finding_speed(const report *r, FILE *f)
             r->models[slow].spe_mean, r->models[slow].name, r->models[slow].flops / 1e6);
 }
 
+/* What the varied choice changed: every model with a factor value against
+ * the first one (the experiment's order), in accuracy, loss, size and time. */
+static void finding_factor(const report *r, FILE *f)
+{
+    int ref = -1;
+    for (int m = 0; m < r->n_models; m++)
+        if (r->models[m].factor && r->models[m].n_ok > 0) {
+            ref = m;
+            break;
+        }
+    if (!r->factor_title || ref < 0)
+        return;
+    const report_model *a = &r->models[ref];
+    for (int m = ref + 1; m < r->n_models; m++) {
+        const report_model *b = &r->models[m];
+        if (!b->factor || b->n_ok == 0)
+            continue;
+        fprintf(f, "- %s: **%s** (", r->factor_title, b->name);
+        report_md_text(f, b->factor);
+        fprintf(f, ") against **%s** (", a->name);
+        report_md_text(f, a->factor);
+        fprintf(f, "): %+.2f points of test accuracy (%.2f%% vs %.2f%%), test loss %.4f vs "
+                "%.4f, %+lld parameters", 100 * (b->acc_mean - a->acc_mean),
+                100 * b->acc_mean, 100 * a->acc_mean, b->loss_mean, a->loss_mean,
+                (long long)(b->params - a->params));
+        if (!isnan(a->spe_mean) && !isnan(b->spe_mean) && a->spe_mean > 0)
+            fprintf(f, ", %.2f× the training time per epoch", b->spe_mean / a->spe_mean);
+        fputs(".\n", f);
+    }
+}
+
 static void finding_failures(const report *r, FILE *f)
 {
     for (int i = 0; i < r->n_runs; i++) {
@@ -457,6 +488,7 @@ void report_write_findings(const report *r, FILE *f)
     finding_spread(r, f);
     finding_fit(r, f);
     finding_speed(r, f);
+    finding_factor(r, f);
     finding_failures(r, f);
 }
 

@@ -9,7 +9,10 @@
  *            (the loss is the batch mean, as in Keras) and applies the
  *            optimizer.
  * Every floating-point sum has an order fixed by the thread count, so the
- * same seed and thread count give the same bits. */
+ * same seed and thread count give the same bits.  A model with batch
+ * statistics (batchnorm) computes instead in blocks of a size fixed by the
+ * batch size (train_blocks.h), and the update sums the blocks' gradients in
+ * block order: its bits do not depend on the thread count at all. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +23,7 @@
 #include "train/progress.h"
 #include "base/threads.h"
 #include "train/train.h"
+#include "train/train_blocks.h"
 
 typedef struct {
     /* slice images, scratch, outputs, gradients (zero between batches) */
@@ -29,6 +33,8 @@ typedef struct {
     double loss;                        /* this batch */
     size_t correct;
 } thread_buf;
+
+typedef struct { size_t begin, end; } param_range;
 
 typedef struct {
     const convc_model *m;
@@ -41,6 +47,10 @@ typedef struct {
     float *params;
     cv_optimizer *opt;
     thread_buf *tb;
+    float *const *grads;        /* the gradient buffers to sum, in order */
+    int n_grads;
+    const param_range *frozen;  /* the non-trainable tensors, in offset order */
+    int n_frozen;
 } batch_job;
 
 cv_train_config train_defaults(void)
@@ -107,25 +117,42 @@ static void compute_task(void *arg, int t, int T)
  * passes over one chunk stay in L1. */
 #define UPDATE_CHUNK 2048
 
+/* The optimizer on [begin, end) except the non-trainable tensors (their
+ * gradient is zero, but the optimizer's arithmetic must not touch them). */
+static void apply_trainable(const batch_job *j, const float *g, float scale, size_t begin,
+                            size_t end)
+{
+    for (int f = 0; f < j->n_frozen && begin < end; f++) {
+        size_t fb = j->frozen[f].begin, fe = j->frozen[f].end;
+        if (fe <= begin || fb >= end)
+            continue;
+        if (fb > begin)
+            optim_apply(j->opt, j->params, g, scale, begin, fb);
+        begin = fe;
+    }
+    if (begin < end)
+        optim_apply(j->opt, j->params, g, scale, begin, end);
+}
+
 static void update_task(void *arg, int t, int T)
 {
     batch_job *j = arg;
     size_t lo, hi;
     slice(j->m->n_params, t, T, &lo, &hi);
-    float *restrict g = j->tb[0].grads;
+    float *restrict g = j->grads[0];
     /* The mean's gradient, as the backward pass of a mean computes it. */
     const float scale = 1.0f / (float)j->n;
     for (size_t c = lo; c < hi; c += UPDATE_CHUNK) {
         size_t end = hi - c < UPDATE_CHUNK ? hi : c + UPDATE_CHUNK;
-        for (int k = 1; k < T; k++) {
-            const float *restrict gk = j->tb[k].grads;
+        for (int k = 1; k < j->n_grads; k++) {
+            const float *restrict gk = j->grads[k];
             for (size_t i = c; i < end; i++)
                 g[i] += gk[i];
         }
-        optim_apply(j->opt, j->params, g, scale, c, end);
+        apply_trainable(j, g, scale, c, end);
         /* Zero the gradients for the next batch while they are in cache. */
-        for (int k = 0; k < T; k++)
-            memset(j->tb[k].grads + c, 0, (end - c) * sizeof *g);
+        for (int k = 0; k < j->n_grads; k++)
+            memset(j->grads[k] + c, 0, (end - c) * sizeof *g);
     }
 }
 
@@ -277,6 +304,9 @@ static int save(const char *path, const convc_model *m, const cv_train_config *c
 typedef struct {
     cv_pool *pool;
     thread_buf *tb;
+    train_blocks *blocks;       /* a model with batch statistics */
+    float **thread_grads;       /* tb[t].grads */
+    param_range *frozen;
     uint32_t *order;
     FILE *history;
 } run_resources;
@@ -285,6 +315,9 @@ static void release(run_resources *r, int T)
 {
     pool_destroy(r->pool);
     free_buffers(r->tb, T);
+    train_blocks_free(r->blocks);
+    free(r->thread_grads);
+    free(r->frozen);
     free(r->order);
     if (r->history)
         fclose(r->history);
@@ -345,13 +378,42 @@ int train_run(const convc_model *m, const cv_dataset *d, const cv_train_config *
     r.pool = pool_create(T, e);
     if (!r.pool)
         return -1;
-    r.tb = alloc_buffers(m, T, cfg->batch);
-    r.order = malloc(n_train * sizeof *r.order);
-    if (!r.tb || !r.order) {
-        release(&r, T);
-        return cv_fail(e, "out of memory for %d threads' buffers (batch %d, %zu floats of "
-                       "scratch per image)", T, cfg->batch, m->work_per_sample);
+    batch_job job = { .m = m, .images = &d->train, .seed = cfg->seed,
+                      .params = st->params, .opt = &st->opt };
+    if (m->n_train_steps > 0) {
+        r.blocks = train_blocks_new(m, cfg->batch, e);
+        if (!r.blocks) {
+            release(&r, T);
+            return -1;
+        }
+        job.grads = train_blocks_grads(r.blocks, &job.n_grads);
+    } else {
+        r.tb = alloc_buffers(m, T, cfg->batch);
+        r.thread_grads = malloc((size_t)T * sizeof *r.thread_grads);
+        if (!r.tb || !r.thread_grads) {
+            release(&r, T);
+            return cv_fail(e, "out of memory for %d threads' buffers (batch %d, %zu floats "
+                           "of scratch per image)", T, cfg->batch, m->work_per_sample);
+        }
+        for (int t = 0; t < T; t++)
+            r.thread_grads[t] = r.tb[t].grads;
+        job.grads = r.thread_grads;
+        job.n_grads = T;
     }
+    r.frozen = malloc(((size_t)m->n_tensors + 1) * sizeof *r.frozen);
+    r.order = malloc(n_train * sizeof *r.order);
+    if (!r.frozen || !r.order) {
+        release(&r, T);
+        return cv_fail(e, "out of memory for the order of %zu training images", n_train);
+    }
+    for (int i = 0; i < m->n_tensors; i++)
+        if (m->tensors[i].non_trainable) {
+            r.frozen[job.n_frozen].begin = m->tensors[i].offset;
+            r.frozen[job.n_frozen++].end = m->tensors[i].offset + m->tensors[i].count;
+        }
+    job.frozen = r.frozen;
+    job.order = r.order;
+    job.tb = r.tb;
     if (cfg->history_path) {
         r.history = history_open(cfg->history_path, (int)st->epoch, e);
         if (!r.history) {
@@ -364,8 +426,6 @@ int train_run(const convc_model *m, const cv_dataset *d, const cv_train_config *
     size_t n_batches = (n_train + (size_t)cfg->batch - 1) / (size_t)cfg->batch;
     long steps_run = 0;
     int status = TRAIN_FINISHED;
-    batch_job job = { .m = m, .images = &d->train, .order = r.order, .seed = cfg->seed,
-                      .params = st->params, .opt = &st->opt, .tb = r.tb };
 
     while (st->epoch < (uint32_t)cfg->epochs) {
         cv_rng rng = st->epoch_rng;
@@ -389,12 +449,17 @@ int train_run(const convc_model *m, const cv_dataset *d, const cv_train_config *
             job.first = st->batch_pos * (size_t)cfg->batch;
             job.n = (int)(n_train - job.first < (size_t)cfg->batch ? n_train - job.first
                                                                    : (size_t)cfg->batch);
-            pool_run(r.pool, compute_task, &job);
             double loss = 0;
             size_t correct = 0;
-            for (int t = 0; t < T; t++) {
-                loss += r.tb[t].loss;
-                correct += r.tb[t].correct;
+            if (r.blocks) {
+                train_blocks_run(r.blocks, r.pool, &d->train, r.order, job.first, job.n,
+                                 cfg->seed, job.epoch, st->params, &loss, &correct);
+            } else {
+                pool_run(r.pool, compute_task, &job);
+                for (int t = 0; t < T; t++) {
+                    loss += r.tb[t].loss;
+                    correct += r.tb[t].correct;
+                }
             }
             if (!isfinite(loss)) {
                 release(&r, T);
@@ -406,6 +471,8 @@ int train_run(const convc_model *m, const cv_dataset *d, const cv_train_config *
             }
             optim_begin_step(&st->opt);
             pool_run(r.pool, update_task, &job);
+            if (r.blocks)
+                train_blocks_update_moving(r.blocks, st->params);
             st->run_loss += loss;
             st->run_correct += correct;
             st->run_seen += (uint64_t)job.n;

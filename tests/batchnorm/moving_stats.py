@@ -1,0 +1,62 @@
+#!/usr/bin/python3
+"""moving_stats.py CKPT - checks a checkpoint of a model with batchnorm
+(docs/checkpoint-format.md): every batchnormN.moving_mean and
+batchnormN.moving_variance has moved away from its start (0 and 1: the
+trainer updates them) while every optimizer state array is exactly zero
+there (the optimizer never touches them).  Exit status 0 when both hold."""
+import struct
+import sys
+
+
+def main():
+    b = open(sys.argv[1], "rb").read()
+    at = 24
+
+    def take(fmt):
+        nonlocal at
+        v = struct.unpack_from(fmt, b, at)
+        at += struct.calcsize(fmt)
+        return v if len(v) > 1 else v[0]
+
+    for _ in range(3):                          # model, spec_file, convc_version
+        n = take("<I")
+        at += n
+    take("<Q")                                  # spec_hash
+    n_params = take("<Q")
+    tensors = {}
+    for _ in range(take("<I")):
+        n = take("<I")
+        name = b[at:at + n].decode()
+        at += n
+        rank = take("<I")
+        at += 4 * rank
+        off = take("<Q")
+        tensors[name] = (off, take("<Q"))
+    take("<I")                                  # optimizer
+    n_state = take("<I")
+    at += 5 * 8 + 8 + 4 * 4 + 8 * 4 + 4 + 4 + 8 + 32 + 8 + 8 + 8
+    params = struct.unpack_from("<%df" % n_params, b, at)
+    states = [struct.unpack_from("<%df" % n_params, b, at + 4 * n_params * (k + 1))
+              for k in range(n_state)]
+    bad, seen = 0, 0
+    for name, (off, cnt) in tensors.items():
+        start = {"moving_mean": 0.0, "moving_variance": 1.0}.get(name.split(".")[-1])
+        if start is None:
+            continue
+        seen += 1
+        if all(v == start for v in params[off:off + cnt]):
+            print("moving_stats: %s: still at its start %g" % (name, start))
+            bad += 1
+        for k, s in enumerate(states):
+            if any(v != 0.0 for v in s[off:off + cnt]):
+                print("moving_stats: %s: optimizer state %d is not zero" % (name, k))
+                bad += 1
+    if seen == 0:
+        print("moving_stats: no moving statistics in " + sys.argv[1])
+        return 1
+    print("moving_stats: %d tensors updated by training, untouched by the optimizer's %d "
+          "state arrays%s" % (seen, n_state, ": FAIL" if bad else ""))
+    return 1 if bad else 0
+
+
+sys.exit(main())
