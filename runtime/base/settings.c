@@ -112,7 +112,7 @@ int setting_of_key(const char *key)
             continue;
         f += 2;
         size_t k = 0;
-        while (f[k] && key[k] && (f[k] == key[k] || (f[k] == '-' && key[k] == '_')))
+        while (f[k] && key[k] && (f[k] == '-' ? key[k] == '_' : f[k] == key[k]))
             k++;
         if (!f[k] && !key[k])
             return i;

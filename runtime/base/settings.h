@@ -56,6 +56,8 @@ int cv_schedule_of(const char *name);
     X(FLIP,        "--flip",        INT, 0, 1)                    \
     X(CROP_PAD,    "--crop-pad",    INT, 0, 1024)                 \
     X(CUTOUT,      "--cutout",      INT, 0, 1024)                 \
+    X(TEST_SPLIT,  "--test-split",  REAL_OPEN, 0, 1)              \
+    X(SKIP_BAD,    "--skip-bad",    INT, 0, 1)                    \
     X(LR_NOW,      "",              REAL_LO_OPEN, 0, 10)          \
     X(LOSS,        "",              REAL, 0, 0)
 

@@ -51,7 +51,7 @@ cv_train_config train_defaults(void)
     cv_train_config c = {
         .epochs = 10, .batch = 32, .threads = 0, .seed = 1,
         .optim = optim_defaults(OPTIM_ADAM), .schedule = schedule_defaults(), .shuffle = 1,
-        .out = stdout,
+        .data = dataset_default_options(), .out = stdout,
     };
     return c;
 }
@@ -70,7 +70,8 @@ cv_train_config train_defaults(void)
     X(WEIGHT_DECAY, c->optim.weight_decay, double) X(DECAY_ALL, c->decay_all, int) \
     X(EARLY_STOP, c->early_stop, int) X(RESTORE_BEST, c->restore_best, int)    \
     X(SHIFT, c->augment.shift, int) X(FLIP, c->augment.flip, int)               \
-    X(CROP_PAD, c->augment.crop_pad, int) X(CUTOUT, c->augment.cutout, int)
+    X(CROP_PAD, c->augment.crop_pad, int) X(CUTOUT, c->augment.cutout, int)      \
+    X(TEST_SPLIT, c->data.test_split, double) X(SKIP_BAD, c->data.skip_bad, int)
 
 double train_setting(const cv_train_config *c, cv_setting_id s)
 {

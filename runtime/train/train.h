@@ -27,6 +27,7 @@ typedef struct {
     int early_stop;             /* patience in epochs (0: none) */
     int restore_best;           /* early stop: end with the best epoch's weights */
     cv_augment augment;
+    cv_data_options data;       /* how PNG folders are read */
     double val_split;           /* last fraction of the training set, as Keras */
     size_t limit_train;         /* first N training images (0: all) */
     size_t limit_test;          /* first N test images (0: all) */

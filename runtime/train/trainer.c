@@ -19,6 +19,7 @@
 #include "base/json.h"
 #include "base/threads.h"
 #include "base/fpmode.h"
+#include "base/png.h"
 #include "base/optimizers.h"
 #include "base/settings.h"
 #include "train/history.h"
@@ -164,11 +165,12 @@ static void help_main(const char *prog, const convc_model *m)
 
 /* ---- shared pieces ------------------------------------------------------ */
 
-static int load_data(const convc_model *m, const char *data_flag, cv_dataset *d)
+static int load_data(const convc_model *m, const char *data_flag, const cv_data_options *o,
+                     cv_dataset *d)
 {
     cv_error e;
     const char *dir = dataset_dir(data_flag);
-    if (dataset_load(dir, d, &e) < 0) {
+    if (dataset_load_with(dir, o, d, &e) < 0) {
         fprintf(stderr, "error: %s\n", e.msg);
         return -1;
     }
@@ -200,10 +202,10 @@ static float *load_weights(const convc_model *m, const char *path)
 /* eval and viz: the checkpoint's parameters and the data set; NULL (nothing
  * to free) after printing why. */
 static float *load_weights_and_data(const convc_model *m, const char *weights,
-                                    const char *data, cv_dataset *d)
+                                    const char *data, const cv_data_options *o, cv_dataset *d)
 {
     float *params = load_weights(m, weights);
-    if (params && load_data(m, data, d) < 0) {
+    if (params && load_data(m, data, o, d) < 0) {
         free(params);
         params = NULL;
     }
@@ -240,7 +242,27 @@ static void print_run_extras(const cv_train_config *c)
 /* getopt codes: OPT_SETTING + a cv_setting_id for the options that set a
  * setting (base/settings.h), the others below. */
 enum { OPT_SEED = 256, OPT_DATA, OPT_SAVE, OPT_NO_SAVE, OPT_RESUME, OPT_INIT_FROM,
-       OPT_HISTORY, OPT_QUIET, OPT_WEIGHTS, OPT_OUT, OPT_JSON, OPT_TOP, OPT_SETTING = 512 };
+       OPT_HISTORY, OPT_QUIET, OPT_WEIGHTS, OPT_OUT, OPT_JSON, OPT_TOP, OPT_IMAGE_SIZE,
+       OPT_SETTING = 512 };
+
+/* --image-size HxW: 0, or EXIT_USAGE after the message. */
+static int parse_image_size(const cv_args *a, const char *val, cv_data_options *o)
+{
+    char *x = strchr(val, 'x');
+    char h[32];
+    long hv, wv;
+    if (!x || (size_t)(x - val) >= sizeof h)
+        return usage_error(a, "%s: '%s' is not valid (expected HxW, e.g. 32x32)", a->flag, val);
+    memcpy(h, val, (size_t)(x - val));
+    h[x - val] = 0;
+    if (cv_parse_long(h, 1, CV_BITMAP_MAX_SIDE, &hv) != 0 ||
+        cv_parse_long(x + 1, 1, CV_BITMAP_MAX_SIDE, &wv) != 0)
+        return usage_error(a, "%s: '%s' is not valid (expected HxW, each from 1 to %d)",
+                           a->flag, val, CV_BITMAP_MAX_SIDE);
+    o->resize_h = (int)hv;
+    o->resize_w = (int)wv;
+    return 0;
+}
 
 /* The train command's options: every setting with a flag, then the rest. */
 static void train_options(struct option *opts, size_t size)
@@ -254,6 +276,7 @@ static void train_options(struct option *opts, size_t size)
         { "init-from", required_argument, NULL, OPT_INIT_FROM },
         { "history", required_argument, NULL, OPT_HISTORY },
         { "quiet", no_argument, NULL, OPT_QUIET },
+        { "image-size", required_argument, NULL, OPT_IMAGE_SIZE },
         { "help", no_argument, NULL, 'h' },
     };
     size_t n = 0;
@@ -375,6 +398,10 @@ static int cmd_train(const convc_model *m, cv_args *a)
         case OPT_RESUME: resume = val; break;
         case OPT_INIT_FROM: init_from = val; break;
         case OPT_HISTORY: cfg.history_path = val; break;
+        case OPT_IMAGE_SIZE:
+            if (parse_image_size(a, val, &cfg.data))
+                return EXIT_USAGE;
+            break;
         default:
             return usage_error(a, "unknown option '%s'", a->flag);
         }
@@ -414,7 +441,7 @@ static int cmd_train(const convc_model *m, cv_args *a)
     cfg.save_path = no_save ? NULL : save ? save : resume ? resume : default_save;
 
     cv_dataset d;
-    if (load_data(m, data, &d) < 0)
+    if (load_data(m, data, &cfg.data, &d) < 0)
         return 1;
     cv_train_state st;
     int rc = resume ? train_state_resume(&st, m, &cfg, resume, &e)
@@ -433,8 +460,11 @@ static int cmd_train(const convc_model *m, cv_args *a)
                                                                       : d.train.n;
         size_t n_test = cfg.limit_test && cfg.limit_test < d.test.n ? cfg.limit_test : d.test.n;
         printf("%s: %zu parameters; %zu training images (validation split %g), %zu test "
-               "images from %s\n", m->name, m->n_params, n_all, cfg.val_split, n_test,
-               dataset_dir(data));
+               "images from %s (%s%s)\n", m->name, m->n_params, n_all, cfg.val_split, n_test,
+               dataset_dir(data), d.format, d.from_cache ? ", cached" : "");
+        if (d.skipped)
+            printf("skipped %zu files that are not readable PNG images of the data set's "
+                   "kind and size (--skip-bad)\n", d.skipped);
         printf("%s lr %g, batch %d, %d epochs, %d threads, seed %" PRIu64 "\n",
                optim_kind_name(cfg.optim.kind), cfg.optim.lr, cfg.batch, cfg.epochs,
                cfg.threads, cfg.seed);
@@ -584,10 +614,10 @@ static void free_names(const convc_model *m, char **names)
 /* The options of eval, predict and viz: those whose pointer is not NULL.
  * 0, -1 after printing the help, or EXIT_USAGE. */
 static int parse_simple(const convc_model *m, cv_args *a, const char **weights, const char **data,
-                        const char **out, int *json, long *limit_test, int *threads, long *top,
-                        const char ***files, int *n_files)
+                        cv_data_options *dopt, const char **out, int *json, long *limit_test,
+                        int *threads, long *top, const char ***files, int *n_files)
 {
-    struct option opts[10];
+    struct option opts[16];
     size_t n = 0;
     opts[n++] = (struct option){ "weights", required_argument, NULL, OPT_WEIGHTS };
     opts[n++] = (struct option){ "data", required_argument, NULL, OPT_DATA };
@@ -604,6 +634,13 @@ static int parse_simple(const convc_model *m, cv_args *a, const char **weights, 
                                      OPT_SETTING + SETTING_THREADS };
     if (top)
         opts[n++] = (struct option){ "top", required_argument, NULL, OPT_TOP };
+    if (dopt) {
+        opts[n++] = (struct option){ "test-split", required_argument, NULL,
+                                     OPT_SETTING + SETTING_TEST_SPLIT };
+        opts[n++] = (struct option){ "skip-bad", no_argument, NULL,
+                                     OPT_SETTING + SETTING_SKIP_BAD };
+        opts[n++] = (struct option){ "image-size", required_argument, NULL, OPT_IMAGE_SIZE };
+    }
     opts[n] = (struct option){ 0 };
     const char *val;
     int c;
@@ -639,6 +676,17 @@ static int parse_simple(const convc_model *m, cv_args *a, const char **weights, 
                 return EXIT_USAGE;
             *threads = (int)x;
             break;
+        case OPT_SETTING + SETTING_TEST_SPLIT:
+            if (args_setting(a, val, SETTING_TEST_SPLIT, &dopt->test_split))
+                return EXIT_USAGE;
+            break;
+        case OPT_SETTING + SETTING_SKIP_BAD:
+            dopt->skip_bad = 1;
+            break;
+        case OPT_IMAGE_SIZE:
+            if (parse_image_size(a, val, dopt))
+                return EXIT_USAGE;
+            break;
         case OPT_TOP:
             if (cv_parse_long(val, 1, m->n_classes, top) != 0)
                 return usage_error(a, "%s: '%s' is not valid (expected an integer from 1 to "
@@ -658,12 +706,13 @@ static int cmd_eval(const convc_model *m, cv_args *a)
     const char *weights = NULL, *data = NULL;
     int json = 0, threads = 0;
     long limit_test = 0;
-    int rc = parse_simple(m, a, &weights, &data, NULL, &json, &limit_test, &threads, NULL,
-                          NULL, NULL);
+    cv_data_options dopt = dataset_default_options();
+    int rc = parse_simple(m, a, &weights, &data, &dopt, NULL, &json, &limit_test, &threads,
+                          NULL, NULL, NULL);
     if (rc)
         return rc < 0 ? 0 : rc;
     cv_dataset d;
-    float *params = load_weights_and_data(m, weights, data, &d);
+    float *params = load_weights_and_data(m, weights, data, &dopt, &d);
     if (!params)
         return 1;
     cv_error e;
@@ -701,7 +750,7 @@ static int cmd_predict(const convc_model *m, cv_args *a)
     int n_files = 0;
     if (!files)
         return 1;
-    int rc = parse_simple(m, a, &weights, &data, NULL, NULL, NULL, NULL, &top, &files,
+    int rc = parse_simple(m, a, &weights, &data, NULL, NULL, NULL, NULL, NULL, &top, &files,
                           &n_files);
     if (rc || !n_files) {
         free(files);
@@ -763,13 +812,15 @@ static int cmd_predict(const convc_model *m, cv_args *a)
 static int cmd_viz(const convc_model *m, cv_args *a)
 {
     const char *weights = NULL, *data = NULL, *out = NULL;
-    int rc = parse_simple(m, a, &weights, &data, &out, NULL, NULL, NULL, NULL, NULL, NULL);
+    cv_data_options dopt = dataset_default_options();
+    int rc = parse_simple(m, a, &weights, &data, &dopt, &out, NULL, NULL, NULL, NULL, NULL,
+                          NULL);
     if (rc)
         return rc < 0 ? 0 : rc;
     if (!out)
         return usage_error(a, "--out DIR is required");
     cv_dataset d;
-    float *params = load_weights_and_data(m, weights, data, &d);
+    float *params = load_weights_and_data(m, weights, data, &dopt, &d);
     if (!params)
         return 1;
     cv_error e;
