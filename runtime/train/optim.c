@@ -82,10 +82,14 @@ int optim_set_decay(cv_optimizer *o, const convc_model *m, int all, cv_error *e)
 void optim_begin_step(cv_optimizer *o)
 {
     o->step++;
-    double lr = o->lr;
-    if (o->cfg.kind == OPTIM_ADAM || o->cfg.kind == OPTIM_ADAMW) {
-        double t = (double)o->step;
+    double lr = o->lr, t = (double)o->step;
+    o->v_scale = 1.0f;
+    if (o->cfg.kind == OPTIM_ADAM) {
         lr *= sqrt(1.0 - pow(o->cfg.beta2, t)) / (1.0 - pow(o->cfg.beta1, t));
+    } else if (o->cfg.kind == OPTIM_ADAMW) {
+        /* torch: epsilon is added after v's bias correction. */
+        lr /= 1.0 - pow(o->cfg.beta1, t);
+        o->v_scale = (float)(1.0 / sqrt(1.0 - pow(o->cfg.beta2, t)));
     }
     o->alpha = (float)lr;
 }
@@ -132,6 +136,7 @@ void optim_apply(const cv_optimizer *o, float *params, const float *grads, float
         const float eps = (float)o->cfg.epsilon;
         const int decoupled = o->cfg.kind == OPTIM_ADAMW;
         const float shrink = 1.0f - lr * wd;        /* torch: p.mul_(1 - lr * wd) */
+        const float v_scale = o->v_scale;
         for (size_t i = begin; i < end; i++) {
             float gi = k * g[i];
             if (decoupled) {
@@ -142,7 +147,7 @@ void optim_apply(const cv_optimizer *o, float *params, const float *grads, float
             }
             m[i] += (gi - m[i]) * one_minus_b1;
             v[i] += (gi * gi - v[i]) * one_minus_b2;
-            p[i] -= alpha * m[i] / (sqrtf(v[i]) + eps);
+            p[i] -= alpha * m[i] / (sqrtf(v[i]) * v_scale + eps);
         }
         break;
     }

@@ -4,8 +4,10 @@
  *   nesterov  v = mu * v - lr * g;  p += mu * v - lr * g        (mu 0.9)
  *   adam      m += (g - m) * (1 - b1);  v += (g*g - v) * (1 - b2);
  *             p -= lr * sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps)
- *   adamw     p *= 1 - lr * wd, then adam (decoupled weight decay, as
- *             torch.optim.AdamW; wd defaults to 0.01 as there)
+ *   adamw     as torch.optim.AdamW: p *= 1 - lr * wd (decoupled weight
+ *             decay, default 0.01 as there), m and v as adam, then
+ *             p -= lr / (1 - b1^t) * m / (sqrt(v / (1 - b2^t)) + eps)
+ *             (epsilon after the bias correction, unlike Keras' adam)
  * Weight decay wd of the others is L2: g += wd * p before the update (as
  * torch.optim.SGD's and Adam's weight_decay).  lr is this step's rate (the
  * schedule's, train/schedule.h).  Only parameters marked by optim_set_decay
@@ -37,6 +39,7 @@ typedef struct {
     float *state[2];        /* adam: m, v; momentum/nesterov: velocity; NULL if unused */
     double lr;              /* the next step's learning rate (starts at cfg.lr) */
     float alpha;            /* this step's learning rate (adam: bias corrected) */
+    float v_scale;          /* adamw: 1 / sqrt(1 - b2^t), else 1 */
     uint8_t *decay;         /* 1 for each parameter that decays; NULL: all */
 } cv_optimizer;
 
