@@ -18,14 +18,6 @@ static const setting settings[SETTING_COUNT] = { CV_SETTING_LIST(CV_SETTING_ROW)
 #define CV_SCHEDULE_NAME(id, name) name,
 const char *const cv_schedule_names[CV_N_SCHEDULES] = { CV_SCHEDULE_LIST(CV_SCHEDULE_NAME) };
 
-int cv_schedule_of(const char *name)
-{
-    for (int k = 0; k < CV_N_SCHEDULES; k++)
-        if (strcmp(name, cv_schedule_names[k]) == 0)
-            return k;
-    return -1;
-}
-
 const char *setting_flag(cv_setting_id s)
 {
     return settings[s].flag;

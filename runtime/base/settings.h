@@ -16,8 +16,6 @@
 enum { CV_SCHEDULE_LIST(CV_SCHEDULE_ID) CV_N_SCHEDULES };
 #undef CV_SCHEDULE_ID
 extern const char *const cv_schedule_names[CV_N_SCHEDULES];
-/* The index of `name` in cv_schedule_names, or -1. */
-int cv_schedule_of(const char *name);
 
 /* X(id, flag, kind, lo, hi): kind INT is an integer in [lo, hi], REAL_LO_OPEN
  * a finite number in (lo, hi], REAL_HI_OPEN one in [lo, hi), REAL_OPEN one

@@ -48,8 +48,9 @@ static int is_dir(const char *path)
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* The sorted names in dir that are (want_dirs) or are not directories,
- * without those starting with '.'; -1 on error. */
+/* The sorted names in dir that are (want_dirs 1) or are not (0)
+ * directories, or all of them (-1), without those starting with '.'; -1 on
+ * error. */
 static int list_dir(const char *dir, int want_dirs, char ***out, size_t *n, cv_error *e)
 {
     DIR *dh = opendir(dir);
@@ -64,7 +65,7 @@ static int list_dir(const char *dir, int want_dirs, char ***out, size_t *n, cv_e
         if (ent->d_name[0] == '.')
             continue;
         snprintf(path, sizeof path, "%s/%s", dir, ent->d_name);
-        if (is_dir(path) != want_dirs)
+        if (want_dirs >= 0 && is_dir(path) != want_dirs)
             continue;
         if (cnt == cap) {
             cap = cap ? cap * 2 : 64;
@@ -156,36 +157,11 @@ static int scan_class(const char *root, const char *cls, int k, int test, entry_
 {
     char dir[4096];
     snprintf(dir, sizeof dir, "%s/%s", root, cls);
-    DIR *dh = opendir(dir);
-    if (!dh)
-        return cv_fail(e, "%s: cannot read the class folder: %s", dir, strerror(errno));
     char **files = NULL;
-    size_t n = 0, cap = 0;
-    struct dirent *ent;
-    int rc = 0;
-    while ((ent = readdir(dh)) != NULL) {
-        if (ent->d_name[0] == '.')
-            continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 256;
-            char **nf = realloc(files, cap * sizeof *nf);
-            if (!nf) {
-                rc = cv_fail(e, "%s: out of memory", dir);
-                break;
-            }
-            files = nf;
-        }
-        if (!(files[n] = strdup(ent->d_name))) {
-            rc = cv_fail(e, "%s: out of memory", dir);
-            break;
-        }
-        n++;
-    }
-    closedir(dh);
-    if (rc == 0 && n == 0)
-        rc = cv_fail(e, "%s: the class folder is empty", dir);
-    if (files)
-        qsort(files, n, sizeof *files, by_name);
+    size_t n = 0;
+    if (list_dir(dir, -1, &files, &n, e) < 0)
+        return -1;
+    int rc = n == 0 ? cv_fail(e, "%s: the class folder is empty", dir) : 0;
     for (size_t i = 0; rc == 0 && i < n; i++) {
         char *path = malloc(strlen(dir) + strlen(files[i]) + 2);
         if (!path) {
