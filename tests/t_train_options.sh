@@ -77,7 +77,10 @@ grep -qxF "nothing to do: $W/ref.ckpt stopped early after epoch $(tail -1 "$W/re
 $T eval --weights "$W/ref.ckpt" --limit-test 200 --json > "$W/e.json" || bad "eval failed"
 grep -q "\"loss\":$best_test," "$W/e.json" || bad "restored weights: eval $(cat "$W/e.json") is not epoch $best's test loss $best_test"
 # The plateau lowered the rate, and the history says so.
-[ "$(cut -d, -f7 "$W/ref.csv" | tr '\n' ' ')" = "lr 0.01 0.01 0.01 0.01 0.01 0.01 0.005 " ] \
+# (When depends on the arithmetic: each change halves the rate.)
+cut -d, -f7 "$W/ref.csv" | awk 'NR == 2 && $1 != 0.01 { exit 1 }
+    NR > 2 && $1 != prev && $1 != prev / 2 { exit 1 } NR > 2 && $1 != prev { n++ }
+    NR > 1 { prev = $1 } END { exit n ? 0 : 1 }' \
     || bad "lr column: $(cut -d, -f7 "$W/ref.csv" | tr '\n' ' ')"
 
 # Cosine with warm-up and L2 decay, stopped with --steps mid-epoch.

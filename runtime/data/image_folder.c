@@ -88,7 +88,8 @@ static int list_dir(const char *dir, int want_dirs, char ***out, size_t *n, cv_e
         free(names);
         return -1;
     }
-    qsort(names, cnt, sizeof *names, by_name);
+    if (cnt)
+        qsort(names, cnt, sizeof *names, by_name);
     *out = names;
     *n = cnt;
     return 0;
