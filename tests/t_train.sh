@@ -49,7 +49,9 @@ expect 2 "exclude" -- $T --resume a --init-from b
 expect 0 "eval --weights" -- $T --help
 for f in --epochs --batch --lr --optimizer --seed --threads --data --val-split \
          --limit-train --limit-test --steps --no-shuffle --save --resume --init-from \
-         --history --quiet --save-every; do
+         --history --quiet --save-every --schedule --lr-factor --lr-every --warmup \
+         --lr-patience --min-lr --weight-decay --decay-all --early-stop --restore-best \
+         --shift --flip --crop-pad --cutout --image-size --test-split --skip-bad; do
     $T --help | grep -q -e "$f" || bad "--help lacks $f"
     $T train --help | grep -q -e "$f" || bad "train --help lacks $f"
 done

@@ -88,6 +88,11 @@ static void help_train(const char *prog, const convc_model *m)
            "  --data DIR          IDX files {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz],\n"
            "                      CIFAR-10 binary batches, or PNG folders, one per class\n"
            "                      (default $%s, else %s)\n"
+           "  --image-size HxW    PNG folders: resample every image to HxW\n"
+           "  --test-split F      PNG folders without train/ and test/: hold out the\n"
+           "                      fraction F of each class for testing (default 0.2)\n"
+           "  --skip-bad          PNG folders: skip (and count) unreadable, odd-sized and\n"
+           "                      non-image files instead of stopping at the first\n"
            "  --val-split F       hold out the last fraction F of the training set for\n"
            "                      validation, as Keras' validation_split (default 0)\n"
            "  --limit-train N     train on the first N training images\n"
@@ -123,8 +128,10 @@ static void help_eval(const char *prog)
            "                      per_class_accuracy, class_names, confusion[true][predicted]\n"
            "  --data DIR          data directory (default $%s, else %s)\n"
            "  --limit-test N      the first N test images only\n"
-           "  --threads N         worker threads (default: online cores)\n", prog,
-           DATASET_ENV, DATASET_DEFAULT_DIR);
+           "  --threads N         worker threads (default: online cores)\n"
+           "  --image-size HxW, --test-split F, --skip-bad\n"
+           "                      PNG folders: as for training, so the test set is the same\n",
+           prog, DATASET_ENV, DATASET_DEFAULT_DIR);
 }
 
 static void help_predict(const char *prog)
@@ -146,7 +153,10 @@ static void help_viz(const char *prog)
            "  --weights CKPT      the trained checkpoint (required)\n"
            "  --out DIR           output directory, created if needed (required)\n"
            "  --data DIR          data directory for the test images (default $%s,\n"
-           "                      else %s)\n", prog, DATASET_ENV, DATASET_DEFAULT_DIR);
+           "                      else %s)\n"
+           "  --image-size HxW, --test-split F, --skip-bad\n"
+           "                      PNG folders: as for training\n", prog, DATASET_ENV,
+           DATASET_DEFAULT_DIR);
 }
 
 /* `train --help`: everything, every command's options included. */
