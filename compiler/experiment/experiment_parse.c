@@ -339,9 +339,13 @@ void exp_setting_text(const exp_setting *s, char *out, size_t size)
 {
     int n;
     const char *const *words = setting_words((cv_setting_id)s->id, &n);
-    if (words && s->value >= 0 && s->value < n)
+    if (words && s->value >= 0 && s->value < n) {
         snprintf(out, size, "%s", words[(int)s->value]);
-    else
+        return;
+    }
+    /* The shortest of %.15g and %.17g that reads back as the same number. */
+    snprintf(out, size, "%.15g", s->value);
+    if (strtod(out, NULL) != s->value)
         snprintf(out, size, "%.17g", s->value);
 }
 
