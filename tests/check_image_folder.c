@@ -148,6 +148,12 @@ START_TEST(cache_follows_the_folder)
     ck_assert_int_eq(dataset_load_with(tmp_dir, &o, &d, &e), 0);
     ck_assert_int_eq(d.from_cache, 0);
     dataset_free(&d);
+    /* The same folder under another name: the cache still holds. */
+    char other[256];
+    snprintf(other, sizeof other, "%s/./", tmp_dir);
+    ck_assert_int_eq(dataset_load_with(other, &o, &d, &e), 0);
+    ck_assert_int_eq(d.from_cache, 1);
+    dataset_free(&d);
     /* A corrupt cache is rebuilt, never trusted. */
     text_at(".convc-cache", "CVCACHE1 and then nothing");
     ck_assert_int_eq(dataset_load_with(tmp_dir, &o, &d, &e), 0);

@@ -152,9 +152,10 @@ static int add_entry(entry_list *l, char *path, int label, int test, cv_error *e
 }
 
 /* Every file of class folder root/cls (label k) into l, test marking them;
- * their names, sizes and modification times go into the fingerprint. */
-static int scan_class(const char *root, const char *cls, int k, int test, entry_list *l,
-                      cv_error *e)
+ * their names (from byte rel_at on: relative to the data directory), sizes
+ * and modification times go into the fingerprint. */
+static int scan_class(const char *root, const char *cls, int k, int test, size_t rel_at,
+                      entry_list *l, cv_error *e)
 {
     char dir[4096];
     snprintf(dir, sizeof dir, "%s/%s", root, cls);
@@ -176,8 +177,8 @@ static int scan_class(const char *root, const char *cls, int k, int test, entry_
             free(path);
             break;
         }
-        buf_printf(&l->fingerprint, "%s\t%d\t%d\t%lld\t%lld.%09ld\n", path, k, test,
-                   (long long)st.st_size, (long long)st.st_mtim.tv_sec,
+        buf_printf(&l->fingerprint, "%s\t%d\t%d\t%lld\t%lld.%09ld\n", path + rel_at, k,
+                   test, (long long)st.st_size, (long long)st.st_mtim.tv_sec,
                    (long)st.st_mtim.tv_nsec);
         rc = add_entry(l, path, k, test, e);
     }
@@ -429,7 +430,7 @@ int image_folder_load(const char *dir, const cv_data_options *o, cv_dataset *d, 
     buf_printf(&l.fingerprint, "%s %d %d %d %.17g\n", CACHE_MAGIC, o->resize_h, o->resize_w,
                o->skip_bad, split ? 0.0 : o->test_split);
     for (int k = 0; rc == 0 && k < n_classes; k++)
-        rc = scan_class(root, d->class_names[k], k, 0, &l, e);
+        rc = scan_class(root, d->class_names[k], k, 0, strlen(dir) + 1, &l, e);
     if (rc == 0 && split) {
         char troot[4096];
         snprintf(troot, sizeof troot, "%s/test", dir);
@@ -444,7 +445,7 @@ int image_folder_load(const char *dir, const cv_data_options *o, cv_dataset *d, 
                 rc = cv_fail(e, "%s/%s: a test class without a training folder in %s", troot,
                              test_classes[i], root);
             else
-                rc = scan_class(troot, test_classes[i], k, 1, &l, e);
+                rc = scan_class(troot, test_classes[i], k, 1, strlen(dir) + 1, &l, e);
         }
         if (test_classes) {
             free_list(test_classes, (int)n_test_classes);
