@@ -1,4 +1,4 @@
-/* image_folder.c - PNG images in class folders, and their cache. */
+/* image_folder.c - PNG images in class folders. */
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -6,18 +6,16 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "base/buf.h"
-#include "base/files.h"
 #include "base/hash.h"
 #include "base/png.h"
 #include "base/rng.h"
+#include "data/image_cache.h"
 #include "data/image_folder.h"
 #include "data/image_io.h"
 
 /* The seed of the DIR/CLASS layout's test split: fixed, so every run and
  * every command (train, eval) holds out the same images. */
 #define SPLIT_SEED 20240601u
-#define CACHE_MAGIC "CVCACHE1"
-#define CACHE_MAX_BYTES ((size_t)16 << 30)
 
 typedef struct {
     char *path;
@@ -324,97 +322,6 @@ static int load_one(const entry *ent, image_kind *k, cv_dataset *d, uint8_t **sc
     return append(ent->test ? &d->test : &d->train, *scratch, ent->label, size, e);
 }
 
-/* ---- the cache: magic, fingerprint hash, counts and shape, then the test
- * and training pixels and labels ------------------------------------------ */
-
-typedef struct {
-    char magic[8];
-    uint64_t fingerprint;
-    uint64_t n_train, n_test, skipped;
-    uint32_t h, w, c, n_classes;
-} cache_header;
-
-static void cache_path(const char *dir, char *path, size_t size)
-{
-    snprintf(path, size, "%s/%s", dir, IMAGE_FOLDER_CACHE);
-}
-
-/* d from the cache if it matches fingerprint; 0, or -1 (d untouched). */
-static int cache_read(const char *dir, uint64_t fingerprint, int n_classes, cv_dataset *d)
-{
-    char path[4096];
-    cache_path(dir, path, sizeof path);
-    cv_error e;
-    size_t len;
-    char *buf = cv_read_file(path, CACHE_MAX_BYTES, &len, &e);
-    if (!buf)
-        return -1;
-    cache_header h;
-    int ok = len >= sizeof h;
-    if (ok)
-        memcpy(&h, buf, sizeof h);
-    ok = ok && memcmp(h.magic, CACHE_MAGIC, 8) == 0 && h.fingerprint == fingerprint &&
-         h.n_classes == (uint32_t)n_classes && h.h > 0 && h.w > 0 && (h.c == 1 || h.c == 3) &&
-         h.h <= CV_BITMAP_MAX_SIDE && h.w <= CV_BITMAP_MAX_SIDE && h.n_train > 0 &&
-         h.n_train < ((uint64_t)1 << 32) && h.n_test < ((uint64_t)1 << 32);
-    size_t size = ok ? (size_t)h.h * h.w * h.c : 0;
-    ok = ok && len == sizeof h + (h.n_train + h.n_test) * (size + 1);
-    cv_images *parts[2] = { &d->train, &d->test };
-    uint64_t counts[2] = { h.n_train, h.n_test };
-    const char *at = buf + sizeof h;
-    for (int i = 0; ok && i < 2; i++) {
-        cv_images *im = parts[i];
-        im->n = counts[i];
-        im->h = (int)h.h, im->w = (int)h.w, im->c = (int)h.c;
-        im->images = malloc(im->n * size + 1);
-        im->labels = malloc(im->n + 1);
-        ok = im->images && im->labels;
-        if (ok) {
-            memcpy(im->images, at, im->n * size);
-            memcpy(im->labels, at + im->n * size, im->n);
-            at += im->n * (size + 1);
-            for (size_t j = 0; j < im->n; j++)
-                ok = ok && im->labels[j] < n_classes;
-        }
-    }
-    free(buf);
-    if (!ok) {
-        for (int i = 0; i < 2; i++) {
-            free(parts[i]->images);
-            free(parts[i]->labels);
-            memset(parts[i], 0, sizeof *parts[i]);
-        }
-        return -1;
-    }
-    d->skipped = h.skipped;
-    return 0;
-}
-
-/* Writes the cache; a folder that is not writable simply has none. */
-static void cache_write(const char *dir, uint64_t fingerprint, int n_classes,
-                        const cv_dataset *d)
-{
-    cache_header h = { .fingerprint = fingerprint, .n_train = d->train.n,
-                       .n_test = d->test.n, .skipped = d->skipped, .h = (uint32_t)d->train.h,
-                       .w = (uint32_t)d->train.w, .c = (uint32_t)d->train.c,
-                       .n_classes = (uint32_t)n_classes };
-    memcpy(h.magic, CACHE_MAGIC, 8);
-    size_t size = (size_t)d->train.h * d->train.w * d->train.c;
-    cv_buf b = { 0 };
-    buf_add(&b, &h, sizeof h);
-    const cv_images *parts[2] = { &d->train, &d->test };
-    for (int i = 0; i < 2; i++) {
-        buf_add(&b, parts[i]->images, parts[i]->n * size);
-        buf_add(&b, parts[i]->labels, parts[i]->n);
-    }
-    char path[4096];
-    cache_path(dir, path, sizeof path);
-    cv_error e;
-    if (!b.oom)
-        (void)cv_write_atomic(path, b.data, b.len, &e);
-    buf_free(&b);
-}
-
 int image_folder_load(const char *dir, const cv_data_options *o, cv_dataset *d, cv_error *e)
 {
     int split = split_layout(dir), n_classes = 0, rc = 0;
@@ -427,7 +334,7 @@ int image_folder_load(const char *dir, const cv_data_options *o, cv_dataset *d, 
     if (n_classes == 0)
         return cv_fail(e, "%s: no class folders", root);
     entry_list l = { 0 };
-    buf_printf(&l.fingerprint, "%s %d %d %d %.17g\n", CACHE_MAGIC, o->resize_h, o->resize_w,
+    buf_printf(&l.fingerprint, "%s %d %d %d %.17g\n", IMAGE_CACHE_VERSION, o->resize_h, o->resize_w,
                o->skip_bad, split ? 0.0 : o->test_split);
     for (int k = 0; rc == 0 && k < n_classes; k++)
         rc = scan_class(root, d->class_names[k], k, 0, strlen(dir) + 1, &l, e);
@@ -457,7 +364,7 @@ int image_folder_load(const char *dir, const cv_data_options *o, cv_dataset *d, 
     if (rc == 0 && l.fingerprint.oom)
         rc = cv_fail(e, "%s: out of memory", dir);
     uint64_t fingerprint = rc == 0 ? cv_fnv1a64(l.fingerprint.data, l.fingerprint.len) : 0;
-    if (rc == 0 && cache_read(dir, fingerprint, n_classes, d) == 0) {
+    if (rc == 0 && image_cache_read(dir, fingerprint, n_classes, d) == 0) {
         d->from_cache = 1;
     } else if (rc == 0) {
         image_kind kind = { .o = o };
@@ -492,7 +399,7 @@ int image_folder_load(const char *dir, const cv_data_options *o, cv_dataset *d, 
                                    : "the classes are too small for the test split");
         }
         if (rc == 0)
-            cache_write(dir, fingerprint, n_classes, d);
+            image_cache_write(dir, fingerprint, n_classes, d);
     }
     for (size_t i = 0; i < l.n; i++)
         free(l.e[i].path);

@@ -11,15 +11,14 @@
  * data set's kind and size is an error naming it, or with skip_bad is
  * skipped and counted.  An empty class folder is an error.
  *
- * Decoded images are cached in DIR/.convc-cache (when DIR is writable): the
- * cache is used while the names, sizes and modification times of every
- * file, and the options, are those it was built from. */
+ * Decoded images are cached in DIR/.convc-cache (data/image_cache.h, when
+ * DIR is writable): the cache is used while the names (relative to DIR),
+ * sizes and modification times of every file, and the options, are those
+ * it was built from. */
 #ifndef CONVC_IMAGE_FOLDER_H
 #define CONVC_IMAGE_FOLDER_H
 
 #include "data/dataset.h"
-
-#define IMAGE_FOLDER_CACHE ".convc-cache"
 
 /* 1 if dir has the folder layout (a subdirectory), else 0. */
 int image_folder_detect(const char *dir);
