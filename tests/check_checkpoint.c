@@ -12,6 +12,7 @@
 #include "train/checkpoint.h"
 #include "fixtures/fixture_models.h"
 #include "train/optim.h"
+#include "base/settings.h"
 
 static char dir[64], path[128];
 
@@ -94,7 +95,13 @@ enum {
     F_OPTIMIZER = 0, F_N_STATE = 4, F_LR = 8, F_MOMENTUM = 40, F_BATCH = 56, F_THREADS = 60,
     F_EPOCHS = 64, F_SHUFFLE = 68, F_LIMIT_TRAIN = 80, F_N_TRAIN = 88, F_VAL_SPLIT = 96,
     F_EPOCH = 104, F_LIMIT_TEST = 108, F_BATCH_POS = 112, F_RUN_LOSS = 152,
-    F_RUN_CORRECT = 160, F_RUN_SEEN = 168, FIELDS_BYTES = 176
+    F_RUN_CORRECT = 160, F_RUN_SEEN = 168, FIELDS_V2_BYTES = 176,
+    /* version 3 */
+    F_SCHEDULE = 176, F_LR_FACTOR = 180, F_LR_EVERY = 188, F_WARMUP = 192, F_LR_PATIENCE = 200,
+    F_MIN_LR = 204, F_WEIGHT_DECAY = 212, F_DECAY_ALL = 220, F_EARLY_STOP = 224,
+    F_RESTORE_BEST = 228, F_SHIFT = 232, F_FLIP = 236, F_CROP_PAD = 240, F_CUTOUT = 244,
+    F_PLATEAU_LR = 248, F_PLATEAU_BEST = 256, F_PLATEAU_WAIT = 264, F_BEST_LOSS = 268,
+    F_BEST_EPOCH = 276, F_STOP_WAIT = 280, F_STOPPED = 284, F_N_BEST = 288, FIELDS_BYTES = 292
 };
 
 /* The sample checkpoint with the field at `at` set to v (bytes wide). */
@@ -395,7 +402,7 @@ START_TEST(settings_pass_the_options_checks)
                             "--momentum)" },
         { F_SHUFFLE, 2, 4, "shuffle: 2 is not valid (expected an integer from 0 to 1, as for "
                            "--no-shuffle)" },
-        { F_OPTIMIZER, 4, 4, "optimizer: 4 is not valid (expected an integer from 0 to 3, as "
+        { F_OPTIMIZER, 5, 4, "optimizer: 5 is not valid (expected an integer from 0 to 4, as "
                              "for --optimizer)" },
         { F_LIMIT_TRAIN, 2000000001, 8, "limit_train: 2000000001 is not valid (expected an "
                                         "integer from 1 to 2000000000, as for --limit-train)" },
@@ -472,18 +479,107 @@ START_TEST(evaluation_settings_are_kept)
     ck_assert_int_eq(ckpt_peek(path, &fixture_tiny_model, &s, &e), 0);
     ck_assert_uint_eq(s.limit_test, 300);
     ck_assert_uint_eq(s.version, CKPT_VERSION);
-    /* Version 1 had a reserved 0 there and is still read. */
+    /* Version 1 had a reserved 0 there and is still read; versions 1 and 2
+     * end their fields before version 3's. */
     size_t len = crafted(b, F_LIMIT_TEST, 0, 4);
-    put_le(b + 8, 1, 4);
-    reseal(b, len);
-    write_bytes(b, len);
-    ck_assert_msg(ckpt_peek(path, &fixture_tiny_model, &s, &e) == 0, "%s", e.msg);
-    ck_assert_uint_eq(s.version, 1);
-    ck_assert_uint_eq(s.limit_test, 0);
+    size_t fields = len - 4 - 3 * 9 * 4 - FIELDS_BYTES;
+    memmove(b + fields + FIELDS_V2_BYTES, b + fields + FIELDS_BYTES,
+            len - (fields + FIELDS_BYTES));
+    size_t old_len = len - (FIELDS_BYTES - FIELDS_V2_BYTES);
+    for (uint32_t v = 1; v <= 2; v++) {
+        put_le(b + 8, v, 4);
+        reseal(b, old_len);
+        write_bytes(b, old_len);
+        ck_assert_msg(ckpt_peek(path, &fixture_tiny_model, &s, &e) == 0, "%s", e.msg);
+        ck_assert_uint_eq(s.version, v);
+        ck_assert_uint_eq(s.limit_test, 0);
+        /* What a run without schedules or early stopping had. */
+        ck_assert_uint_eq(s.schedule, 0);
+        ck_assert_double_eq_tol(s.lr_factor, 0.1, 1e-15);
+        ck_assert_double_eq_tol(s.plateau_lr, 0.001, 1e-15);
+        ck_assert(isinf(s.best_loss) && s.early_stop == 0 && s.n_best == 0);
+    }
     put_le(b + 8, CKPT_VERSION + 1, 4);
     reseal(b, len);
     write_bytes(b, len);
-    expect_load_error("version: checkpoint format 3, this program reads versions 1 to 2");
+    expect_load_error("version: checkpoint format 4, this program reads versions 1 to 3");
+}
+END_TEST
+
+START_TEST(version_3_settings_pass_the_options_checks)
+{
+    const bad_field cases[] = {
+        { F_SCHEDULE, 4, 4, "schedule: 4 is not valid (expected an integer from 0 to 3, as for "
+                            "--schedule)" },
+        { F_LR_FACTOR, 0, 8, "lr_factor: 1 is not valid (expected a number > 0 and < 1, as for "
+                             "--lr-factor)" },
+        { F_LR_EVERY, 1000001, 4, "lr_every: 1000001 is not valid (expected an integer from 1 "
+                                  "to 1000000, as for --lr-every)" },
+        { F_WEIGHT_DECAY, 0, 8, "weight_decay: -0.5 is not valid (expected a number >= 0 and < "
+                                "1, as for --weight-decay)" },
+        { F_FLIP, 2, 4, "flip: 2 is not valid (expected an integer from 0 to 1, as for "
+                        "--flip)" },
+        { F_CUTOUT, 5000, 4, "cutout: 5000 is not valid (expected an integer from 0 to 1024, "
+                             "as for --cutout)" },
+        { F_BEST_LOSS, 0, 8, "best_loss: nan is not a lowest loss" },
+        { F_BEST_EPOCH, 4, 4, "early stopping: best epoch 4, 0 and 0 epochs without "
+                              "improvement, stopped 0 after 3 epochs is not a possible state" },
+        { F_STOPPED, 1, 4, "early stopping: best epoch 0, 0 and 0 epochs without improvement, "
+                           "stopped 1 after 3 epochs is not a possible state" },
+        { F_EARLY_STOP, 3, 4, "n_best: 0 arrays of best weights with early_stop 3 (expected 1)" },
+    };
+    bad_field c[sizeof cases / sizeof *cases];
+    memcpy(c, cases, sizeof c);
+    c[1].value = f64_bits(1.0);
+    c[3].value = f64_bits(-0.5);
+    c[6].value = f64_bits(NAN);
+    expect_bad_fields(c, sizeof c / sizeof *c);
+}
+END_TEST
+
+START_TEST(best_weights_round_trip)
+{
+    cv_ckpt_state s = sample_state();
+    s.early_stop = 2;
+    s.restore_best = 1;
+    s.best_epoch = 2;
+    s.best_loss = 0.25;
+    s.schedule = 3;
+    s.plateau_lr = 0.0001;
+    float best[9], p[9], got[9], a[9], v[9];
+    for (int i = 0; i < 9; i++) {
+        best[i] = (float)i * 0.5f;
+        p[i] = -(float)i;
+    }
+    float *state[2] = { p, p };
+    cv_error e;
+    ck_assert_msg(ckpt_save_run(path, &fixture_tiny_model, &s, p, state, 2, best, &e) == 0,
+                  "%s", e.msg);
+    cv_ckpt_state r;
+    float *into[2] = { a, v };
+    ck_assert_msg(ckpt_load_run(path, &fixture_tiny_model, &r, p, into, 2, got, &e) == 0,
+                  "%s", e.msg);
+    ck_assert_mem_eq(got, best, sizeof best);
+    ck_assert_uint_eq(r.n_best, 1);
+    ck_assert_uint_eq(r.best_epoch, 2);
+    ck_assert_double_eq_tol(r.best_loss, 0.25, 1e-15);
+    ck_assert_double_eq_tol(r.plateau_lr, 0.0001, 1e-15);
+    double x;
+    ck_assert_int_eq(ckpt_setting(&r, SETTING_EARLY_STOP, &x), 0);
+    ck_assert_double_eq(x, 2);
+    ck_assert_int_eq(ckpt_setting(&r, SETTING_STEPS, &x), -1);
+    /* The best weights are finite like the parameters. */
+    size_t len;
+    uint8_t b[4096];
+    const uint8_t *file = read_bytes(&len);
+    memcpy(b, file, len);
+    float nan = NAN;
+    memcpy(b + len - 4 - 36 + 8, &nan, 4);
+    reseal(b, len);
+    write_bytes(b, len);
+    ck_assert_int_eq(ckpt_load_run(path, &fixture_tiny_model, &r, p, into, 2, got, &e), -1);
+    ck_assert_str_eq(cv_error_detail(&e, path), "best weights: parameter 2 is NaN (checkpoints "
+                     "never hold one; corrupt file)");
 }
 END_TEST
 
@@ -546,6 +642,8 @@ static Suite *checkpoint_suite(void)
     tcase_add_test(limits, position_lies_within_the_epoch);
     tcase_add_test(limits, header_too_short_for_the_crc);
     tcase_add_test(limits, evaluation_settings_are_kept);
+    tcase_add_test(limits, version_3_settings_pass_the_options_checks);
+    tcase_add_test(limits, best_weights_round_trip);
     tcase_add_test(limits, invalid_settings_are_never_saved);
     suite_add_tcase(s, limits);
     return s;

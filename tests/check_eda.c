@@ -9,6 +9,7 @@
 
 #include "data/dataset.h"
 #include "pictures/eda.h"
+#include "pictures/eda_augment.h"
 #include "pictures/plot.h"
 #include "base/png.h"
 
@@ -173,6 +174,28 @@ START_TEST(synthetic_exact)
 }
 END_TEST
 
+START_TEST(augmented_grid)
+{
+    make_synthetic();
+    char dir[128], path[192];
+    cv_error e;
+    snprintf(dir, sizeof dir, "%s/aug", tmp_dir);
+    ck_assert_msg(eda_write(&syn, dir, 2, 3, &e) == 0, "%s", e.msg);
+    cv_augment a = { .shift = 1, .flip = 1 };
+    ck_assert_msg(eda_write_augmented(&syn, &a, 5, dir, &e) == 0, "%s", e.msg);
+    snprintf(path, sizeof path, "%s/eda_augmented.png", dir);
+    cv_bitmap b;
+    ck_assert_msg(cv_png_read(path, &b, &e) == 0, "%s", e.msg);
+    ck_assert_int_gt(b.w, 7 * 2);   /* the original and 6 draws a row */
+    cv_bitmap_free(&b);
+    snprintf(path, sizeof path, "%s/eda.md", dir);
+    const char *md = slurp_text(path);
+    ck_assert_ptr_nonnull(strstr(md, "(crop-pad 0, shift 1, flip yes, cutout 0; seed 5)"));
+    ck_assert_ptr_nonnull(strstr(md, "![augmented samples](eda_augmented.png)"));
+    ck_assert_int_eq(eda_write_augmented(&syn, &a, 5, "/proc/not/here", &e), -1);
+}
+END_TEST
+
 START_TEST(bad_labels_and_arguments)
 {
     make_synthetic();
@@ -199,6 +222,7 @@ static Suite *eda_suite(void)
     tcase_add_test(core, fashion_mnist_class_names_match_the_images);
     tcase_add_test(core, fashion_mnist_files);
     tcase_add_test(core, synthetic_exact);
+    tcase_add_test(core, augmented_grid);
     tcase_add_test(limits, bad_labels_and_arguments);
     suite_add_tcase(s, core);
     suite_add_tcase(s, limits);

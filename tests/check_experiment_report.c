@@ -252,6 +252,27 @@ START_TEST(history_errors_name_the_line)
 }
 END_TEST
 
+START_TEST(history_marks_early_stopping)
+{
+    write_file("h.csv", "epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds,lr,"
+                        "val_loss,val_accuracy,event\n"
+                        "1,0.9,0.7,0.8,0.72,2.0,0.001,0.85,0.7,best\n"
+                        "2,0.5,0.8,0.6,0.75,4.0,0.001,0.62,0.74,best\n"
+                        "3,0.4,0.85,0.7,0.74,6.0,0.0005,,,\n"
+                        "4,0.3,0.9,0.8,0.73,8.0,0.0005,0.7,0.72,stopped\n");
+    report_run run = {0};
+    cv_error e;
+    char path[256];
+    snprintf(path, sizeof path, "%s/h.csv", dir);
+    ck_assert_msg(report_read_history(&run, path, &e) == 0, "%s", e.msg);
+    ck_assert_int_eq(run.n_epochs, 4);
+    ck_assert_int_eq(run.best_epoch, 2);
+    ck_assert_int_eq(run.stopped_epoch, 4);
+    free(run.epoch), free(run.train_loss), free(run.train_acc);
+    free(run.test_loss), free(run.test_acc), free(run.seconds);
+}
+END_TEST
+
 /* ---- the whole report ---------------------------------------------------------------- */
 
 START_TEST(aggregates_over_finished_seeds)
@@ -713,6 +734,7 @@ static Suite *report_suite(void)
     tcase_add_test(core, paired_test_known_answer);
     tcase_add_test(core, identical_runs_differ_by_nothing);
     tcase_add_test(core, json_reader);
+    tcase_add_test(core, history_marks_early_stopping);
     tcase_add_test(core, aggregates_over_finished_seeds);
     tcase_add_test(core, curves_over_seeds);
     tcase_add_test(core, confusion_summed_over_seeds);

@@ -158,7 +158,8 @@ END_TEST
 
 START_TEST(optimizer_names_in_checkpoint_order)
 {
-    ck_assert_int_eq(CV_N_OPTIMIZERS, 4);
+    ck_assert_int_eq(CV_N_OPTIMIZERS, 5);
+    ck_assert_int_eq(cv_optimizer_of("adamw"), 4);
     ck_assert_int_eq(cv_optimizer_of("sgd"), 0);
     ck_assert_int_eq(cv_optimizer_of("adam"), 3);
     ck_assert_int_eq(cv_optimizer_of("Adam"), -1);

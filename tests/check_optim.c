@@ -2,6 +2,7 @@
 #include <check.h>
 #include <stdlib.h>
 #include "train/optim.h"
+#include "fixtures/fixture_models.h"
 
 /* Runs `steps` updates of one parameter starting at 1.0 with gradient g. */
 static float run(int kind, double lr, float g, int steps)
@@ -31,7 +32,11 @@ START_TEST(keras_defaults)
     ck_assert_double_eq_tol(optim_defaults(OPTIM_SGD).lr, 0.01, 1e-15);
     ck_assert_double_eq_tol(optim_defaults(OPTIM_MOMENTUM).momentum, 0.9, 1e-15);
     ck_assert_int_eq(optim_parse_kind("nesterov"), OPTIM_NESTEROV);
-    ck_assert_int_eq(optim_parse_kind("adamw"), -1);
+    ck_assert_int_eq(optim_parse_kind("adamw"), OPTIM_ADAMW);
+    ck_assert_int_eq(optim_parse_kind("adagrad"), -1);
+    ck_assert_double_eq_tol(optim_defaults(OPTIM_ADAMW).weight_decay, 0.01, 1e-15);
+    ck_assert_double_eq_tol(optim_defaults(OPTIM_ADAMW).lr, 0.001, 1e-15);
+    ck_assert_double_eq(optim_defaults(OPTIM_ADAM).weight_decay, 0);
     ck_assert_str_eq(optim_kind_name(OPTIM_ADAM), "adam");
 }
 END_TEST
@@ -88,6 +93,70 @@ START_TEST(adam_steps)
 }
 END_TEST
 
+/* One step of `kind` with weight decay wd on two parameters (1.0 each,
+ * gradient 0.5), the second one excluded from decay. */
+static void decay_step(int kind, double wd, float out[2])
+{
+    cv_optim_config c = optim_defaults(kind);
+    c.weight_decay = wd;
+    cv_optimizer o;
+    cv_error e;
+    ck_assert_int_eq(optim_init(&o, &c, 2, &e), 0);
+    o.decay = calloc(2, 1);
+    o.decay[0] = 1;
+    float g[2] = { 0.5f, 0.5f };
+    out[0] = out[1] = 1.0f;
+    optim_begin_step(&o);
+    optim_apply(&o, out, g, 1.0f, 0, 2);
+    optim_free(&o);
+}
+
+START_TEST(weight_decay)
+{
+    float p[2];
+    /* SGD with L2: 1 - 0.01 * (0.5 + 0.1 * 1) = 0.994; excluded: 0.995. */
+    decay_step(OPTIM_SGD, 0.1, p);
+    ck_assert_float_eq_tol(p[0], 0.994f, 1e-7f);
+    ck_assert_float_eq_tol(p[1], 0.995f, 1e-7f);
+    /* Momentum's first step is SGD's. */
+    decay_step(OPTIM_MOMENTUM, 0.1, p);
+    ck_assert_float_eq_tol(p[0], 0.994f, 1e-7f);
+    /* AdamW (torch's form): 1 * (1 - 0.001 * 0.1) = 0.9999, then m = 0.05,
+     * v = 0.00025, p -= 0.001 / 0.1 * 0.05 / (sqrt(0.00025 / 0.001) + 1e-7)
+     * = 0.0009999998 -> 0.9989000002; excluded: 0.9990000002. */
+    decay_step(OPTIM_ADAMW, 0.1, p);
+    ck_assert_float_eq_tol(p[0], 0.9989000002f, 1e-7f);
+    ck_assert_float_eq_tol(p[1], 0.9990000002f, 1e-7f);
+    /* Adam with L2 decay moves by about lr whatever the gradient. */
+    decay_step(OPTIM_ADAM, 0.1, p);
+    ck_assert_float_eq_tol(p[0], 0.99900000632f, 2e-7f);
+    /* Without decay, adamw's first step is the same: no shrinking. */
+    decay_step(OPTIM_ADAMW, 0, p);
+    ck_assert_float_eq_tol(p[0], 0.9990000002f, 1e-7f);
+}
+END_TEST
+
+START_TEST(decay_skips_vectors)
+{
+    /* fixture_tiny_model: a 2x3 kernel decays, its bias of 3 not. */
+    const convc_model *m = &fixture_tiny_model;
+    cv_optim_config c = optim_defaults(OPTIM_ADAMW);
+    cv_optimizer o;
+    cv_error e;
+    ck_assert_int_eq(optim_init(&o, &c, m->n_params, &e), 0);
+    ck_assert_int_eq(optim_set_decay(&o, m, 0, &e), 0);
+    for (int t = 0; t < m->n_tensors; t++)
+        for (size_t i = 0; i < m->tensors[t].count; i++)
+            ck_assert_int_eq(o.decay[m->tensors[t].offset + i], m->tensors[t].rank >= 2);
+    ck_assert_int_eq(optim_set_decay(&o, m, 1, &e), 0);
+    ck_assert_ptr_null(o.decay);
+    ck_assert_int_eq(optim_set_decay(&o, m, 0, &e), 0);
+    ck_assert_int_eq(o.decay[0] + o.decay[5], 2);
+    ck_assert_int_eq(o.decay[6] + o.decay[8], 0);
+    optim_free(&o);
+}
+END_TEST
+
 START_TEST(ranges_are_independent)
 {
     cv_optim_config c = optim_defaults(OPTIM_ADAM);
@@ -119,6 +188,8 @@ static Suite *optim_suite(void)
     Suite *s = suite_create("optim");
     TCase *core = tcase_create("core");
     tcase_add_test(core, keras_defaults);
+    tcase_add_test(core, weight_decay);
+    tcase_add_test(core, decay_skips_vectors);
     tcase_add_test(core, sgd_step);
     tcase_add_test(core, momentum_steps);
     tcase_add_test(core, nesterov_steps);

@@ -31,6 +31,16 @@ for yaml in tests/experiments/bad/*.yaml; do
         echo "FAIL $yaml: no $base.err or $base.expect"; fail=1
     fi
 done
+# Trainer settings from the YAML reach the trainer as its flags: the
+# experiment's, then a model's own; data: settings reach eval too.
+bin/convc run tests/experiments/training_settings.yaml --dry-run --out "$tmp/ts" >"$tmp/stdout" 2>&1
+for want in "train train --epochs 2 --batch 32 --lr 0.002 --optimizer adamw --seed 1 --schedule cosine --warmup 20 --min-lr 0.0001 --weight-decay 0.05 --early-stop 3 --restore-best --crop-pad 2 --limit-train 320" \
+            "--crop-pad 2 --flip --cutout 4 --schedule step --lr-every 1 --lr-factor 0.5 --limit-train" \
+            "--test-split 0.25 --skip-bad --save" "eval --weights" "--json --limit-test 200 --test-split 0.25 --skip-bad >" \
+            "convc-eda --out $tmp/ts/eda --heading 3 --crop-pad 2"; do
+    grep -qF -- "$want" "$tmp/stdout" || { echo "FAIL training_settings.yaml: no '$want'"; cat "$tmp/stdout"; fail=1; }
+done
+grep -q -- "--decay-all" "$tmp/stdout" && { echo "FAIL training_settings.yaml: decay_all: false gave a flag"; fail=1; }
 # The good files parse and check (dry run: nothing is built).
 for yaml in specs/*.yaml tests/experiments/*.yaml; do
     if ! bin/convc run "$yaml" --dry-run --out "$tmp/dry" >"$tmp/stdout" 2>"$tmp/stderr"; then

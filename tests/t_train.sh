@@ -32,7 +32,7 @@ expect 2 "--lr" -- $T --lr nan
 expect 2 "--lr" -- $T --lr -0.1
 expect 2 "--threads" -- $T --threads 0
 expect 2 "--val-split" -- $T --val-split 1
-expect 2 "^$T train: --optimizer: 'adagrad' is not one of sgd, momentum, nesterov or adam\$" -- $T --optimizer adagrad
+expect 2 "^$T train: --optimizer: 'adagrad' is not one of sgd, momentum, nesterov, adam or adamw\$" -- $T --optimizer adagrad
 expect 2 "--seed" -- $T --seed -3
 expect 2 "--seed" -- $T --seed " -1"        # strtoull would read a huge seed
 expect 2 "--epochs" -- $T --epochs " 5"
@@ -49,7 +49,9 @@ expect 2 "exclude" -- $T --resume a --init-from b
 expect 0 "eval --weights" -- $T --help
 for f in --epochs --batch --lr --optimizer --seed --threads --data --val-split \
          --limit-train --limit-test --steps --no-shuffle --save --resume --init-from \
-         --history --quiet --save-every; do
+         --history --quiet --save-every --schedule --lr-factor --lr-every --warmup \
+         --lr-patience --min-lr --weight-decay --decay-all --early-stop --restore-best \
+         --shift --flip --crop-pad --cutout --image-size --test-split --skip-bad; do
     $T --help | grep -q -e "$f" || bad "--help lacks $f"
     $T train --help | grep -q -e "$f" || bad "train --help lacks $f"
 done
@@ -68,7 +70,7 @@ grep -q "$W/nothing" "$W/out" || bad "CONVC_DATA is not used"
 
 # ---- a short run: checkpoint, history, determinism ----
 expect 0 "" -- $T $SMALL --epochs 2 --save "$W/a.ckpt" --history "$W/h.csv"
-head -1 "$W/h.csv" | grep -qx "epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds" \
+head -1 "$W/h.csv" | grep -qx "epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds,lr,val_loss,val_accuracy,event" \
     || bad "history header: $(head -1 "$W/h.csv")"
 [ "$(wc -l < "$W/h.csv")" -eq 3 ] || bad "history has $(wc -l < "$W/h.csv") lines, expected 3"
 expect 0 "" -- $T $SMALL --epochs 2 --save "$W/b.ckpt"

@@ -34,6 +34,25 @@ typedef struct {
     int64_t params, flops;
 } exp_layer;
 
+/* A trainer setting from the YAML: its cv_setting_id and value (a switch's
+ * 0 or 1, a word's index, or the number). */
+typedef struct {
+    int id;
+    double value;
+} exp_setting;
+#define EXP_MAX_SETTINGS 32
+
+/* The settings a YAML key may set besides the ones experiment fields hold:
+ * train: keys, then (EXP_DATA_SETTING) data: keys, which evaluation uses too. */
+#define EXP_TRAIN_SETTINGS(X) X(MOMENTUM) X(SCHEDULE) X(LR_FACTOR) X(LR_EVERY) X(WARMUP) \
+    X(LR_PATIENCE) X(MIN_LR) X(WEIGHT_DECAY) X(DECAY_ALL) X(EARLY_STOP) X(RESTORE_BEST)  \
+    X(SHIFT) X(FLIP) X(CROP_PAD) X(CUTOUT)
+#define EXP_DATA_SETTINGS(X) X(TEST_SPLIT) X(SKIP_BAD)
+/* 1 if setting id is a data: key. */
+int exp_is_data_setting(int id);
+/* The value of setting s as its trainer flag takes it ("cosine", "0.5"). */
+void exp_setting_text(const exp_setting *s, char *out, size_t size);
+
 /* One template variable and its value, as written in the YAML. */
 typedef struct {
     char *name;
@@ -51,6 +70,8 @@ typedef struct {
     char *text;             /* the expanded spec text */
     size_t text_len;
     int yaml_line, yaml_col;    /* where the model entry starts */
+    int n_settings;             /* the entry's train: settings, after the experiment's */
+    exp_setting settings[EXP_MAX_SETTINGS];
     /* Filled by experiment_check from the front end's IR: */
     int checked;
     int64_t params, flops;
@@ -96,6 +117,10 @@ typedef struct {
     double lr;
     int batch, epochs, threads;
     double val_split;       /* < 0: the trainer's default */
+    /* Other trainer settings given in train: or data: (base/settings.h),
+     * passed to the trainer as their flags. */
+    int n_settings;
+    exp_setting settings[EXP_MAX_SETTINGS];
     int n_seeds;
     int seeds[EXP_MAX_SEEDS];
     char *factor_title;     /* column heading for the varied value */

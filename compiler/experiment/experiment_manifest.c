@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "experiment/experiment.h"
+#include "base/settings.h"
 #include "experiment/experiment_sys.h"
 #include "base/json.h"
 
@@ -49,6 +50,23 @@ int experiment_write_manifest(const experiment *x, const char *path, FILE *diag)
             x->batch, x->epochs, x->threads);
     if (x->val_split >= 0)
         fprintf(f, ", \"val_split\": %.17g", x->val_split);
+    for (int i = 0; i < x->n_settings; i++) {
+        char text[64];
+        char key[32];
+        const char *flag = setting_flag((cv_setting_id)x->settings[i].id) + 2;
+        size_t k = 0;
+        for (; flag[k] && k < sizeof key - 1; k++)
+            key[k] = flag[k] == '-' ? '_' : flag[k];
+        key[k] = 0;
+        exp_setting_text(&x->settings[i], text, sizeof text);
+        fputs(", ", f);
+        json_put_string(f, key);
+        fputs(": ", f);
+        if (setting_words((cv_setting_id)x->settings[i].id, &(int){0}))
+            json_put_string(f, text);
+        else
+            fputs(text, f);
+    }
     fputs("},\n  \"seeds\": [", f);
     for (int i = 0; i < x->n_seeds; i++)
         fprintf(f, "%s%d", i ? ", " : "", x->seeds[i]);

@@ -11,6 +11,7 @@
 #include "experiment/experiment_sys.h"
 #include "base/hash.h"
 #include "base/optimizers.h"
+#include "base/settings.h"
 #include "base/parse_num.h"
 #include "front/sema.h"
 #include "experiment/yaml_doc.h"
@@ -328,6 +329,84 @@ static yaml_node_t *mapping_get(reader *r, yaml_node_t *n, const char *key)
 
 /* ---- train: and data: ------------------------------------------------------------ */
 
+int exp_is_data_setting(int id)
+{
+#define EXP_IS(id_) id == SETTING_##id_ ||
+    return EXP_DATA_SETTINGS(EXP_IS) 0;
+#undef EXP_IS
+}
+
+void exp_setting_text(const exp_setting *s, char *out, size_t size)
+{
+    int n;
+    const char *const *words = setting_words((cv_setting_id)s->id, &n);
+    if (words && s->value >= 0 && s->value < n) {
+        snprintf(out, size, "%s", words[(int)s->value]);
+        return;
+    }
+    /* The shortest of %.15g and %.17g that reads back as the same number. */
+    snprintf(out, size, "%.15g", s->value);
+    if (strtod(out, NULL) != s->value)
+        snprintf(out, size, "%.17g", s->value);
+}
+
+/* A trainer setting (base/settings.h) from its YAML key: the same check as
+ * its flag, a located error otherwise. */
+static void read_setting(reader *r, yaml_node_t *v, const char *section, const char *key,
+                         exp_setting *settings, int *n_settings)
+{
+    cv_setting_id id = (cv_setting_id)setting_of_key(key);
+    char field[96], rule[96], msg[160];
+    snprintf(field, sizeof field, "%s.%s", section, key);
+    if (want_kind(r, v, YAML_SCALAR_NODE, field, "a scalar") < 0)
+        return;
+    const char *s = yaml_scalar_text(v);
+    double value = 0;
+    int n_words;
+    if (setting_is_switch(id)) {
+        if (yaml_scalar_quoted(v) || (strcmp(s, "true") != 0 && strcmp(s, "false") != 0)) {
+            error_at(r, v, "'%s' must be true or false, got '%s'", field, s);
+            return;
+        }
+        value = strcmp(s, "true") == 0;
+    } else if (setting_words(id, &n_words)) {
+        if (setting_parse_word(id, s, &value, msg, sizeof msg) < 0) {
+            error_at(r, v, "'%s': %s", field, msg);
+            return;
+        }
+    } else if (cv_parse_double(s, &value) < 0 || yaml_scalar_quoted(v) ||
+               setting_check(id, value) < 0) {
+        setting_rule(id, rule, sizeof rule);
+        error_at(r, v, "'%s' must be %s, got '%s'", field, rule, s);
+        return;
+    }
+    if (*n_settings == EXP_MAX_SETTINGS) {
+        error_at(r, v, "too many settings");
+        return;
+    }
+    settings[(*n_settings)++] = (exp_setting){ id, value };
+}
+
+/* The YAML keys of the settings in the list X (base/settings.h), into keys
+ * after n fixed ones; returns the count. */
+static int setting_keys(const char **keys, int n, int data)
+{
+    static char names[SETTING_COUNT][32];
+#define EXP_KEY(id_)                                                                      \
+    if (exp_is_data_setting(SETTING_##id_) == data) {                                     \
+        const char *f = setting_flag(SETTING_##id_) + 2;                                  \
+        size_t i = 0;                                                                     \
+        for (; f[i] && i < sizeof names[0] - 1; i++)                                      \
+            names[SETTING_##id_][i] = f[i] == '-' ? '_' : f[i];                           \
+        names[SETTING_##id_][i] = 0;                                                      \
+        keys[n++] = names[SETTING_##id_];                                                 \
+    }
+    EXP_TRAIN_SETTINGS(EXP_KEY)
+    EXP_DATA_SETTINGS(EXP_KEY)
+#undef EXP_KEY
+    return n;
+}
+
 static void train_pair(reader *r, const char *key, yaml_node_t *v, void *ctx)
 {
     (void)ctx;
@@ -356,6 +435,8 @@ static void train_pair(reader *r, const char *key, yaml_node_t *v, void *ctx)
         read_int(r, v, "train.threads", 0, 256, &x->threads);
     } else if (strcmp(key, "val_split") == 0) {
         read_double(r, v, "train.val_split", 0, 1, 0.9, &x->val_split);
+    } else {
+        read_setting(r, v, "train", key, x->settings, &x->n_settings);
     }
 }
 
@@ -373,15 +454,18 @@ static void data_pair(reader *r, const char *key, yaml_node_t *v, void *ctx)
         read_long(r, v, "data.limit_train", 0, 100000000L, &x->limit_train);
     else if (strcmp(key, "limit_test") == 0)
         read_long(r, v, "data.limit_test", 0, 100000000L, &x->limit_test);
+    else
+        read_setting(r, v, "data", key, x->settings, &x->n_settings);
 }
 
 static void read_data(reader *r, yaml_node_t *v)
 {
-    static const char *const keys[] = {"name", "dir", "limit_train", "limit_test"};
+    const char *keys[4 + SETTING_COUNT] = {"name", "dir", "limit_train", "limit_test"};
+    int n_keys = setting_keys(keys, 4, 1);
     if (v->type == YAML_SCALAR_NODE) {
         read_string(r, v, "data", &r->x->data);
     } else if (v->type == YAML_MAPPING_NODE) {
-        visit_mapping(r, v, "'data'", keys, 4, data_pair, NULL);
+        visit_mapping(r, v, "'data'", keys, n_keys, data_pair, NULL);
         if (!r->x->data && !mapping_get(r, v, "name"))
             error_at(r, v, "'data' needs a 'name' (e.g. fashion-mnist)");
     } else {
@@ -441,7 +525,9 @@ static void factor_pair(reader *r, const char *key, yaml_node_t *v, void *ctx)
 
 typedef struct {
     yaml_node_t *node;
-    yaml_node_t *spec, *name, *label, *set, *vary;
+    yaml_node_t *spec, *name, *label, *set, *vary, *train;
+    int n_settings;             /* train: of this entry */
+    exp_setting settings[EXP_MAX_SETTINGS];
 } model_entry;
 
 static void model_pair(reader *r, const char *key, yaml_node_t *v, void *ctx)
@@ -457,7 +543,15 @@ static void model_pair(reader *r, const char *key, yaml_node_t *v, void *ctx)
         m->set = v;
     else if (strcmp(key, "vary") == 0)
         m->vary = v;
+    else if (strcmp(key, "train") == 0)
+        m->train = v;
     (void)r;
+}
+
+static void model_train_pair(reader *r, const char *key, yaml_node_t *v, void *ctx)
+{
+    model_entry *m = ctx;
+    read_setting(r, v, "train", key, m->settings, &m->n_settings);
 }
 
 /* Reads the spec named by an entry: as written (relative to the current
@@ -611,6 +705,8 @@ static void add_variant(reader *r, const model_entry *m, const char *spec_path,
     }
     exp_variant v = {0};
     v.yaml_line = yaml_node_line(m->node);
+    v.n_settings = m->n_settings;
+    memcpy(v.settings, m->settings, sizeof v.settings);
     v.yaml_col = yaml_node_col(m->node);
     v.spec_path = dup_or_oom(r, spec_path);
     v.code_lines = -1;
@@ -713,14 +809,23 @@ fail:
 
 static void read_model(reader *r, yaml_node_t *node)
 {
-    static const char *const keys[] = {"spec", "name", "label", "set", "vary"};
+    static const char *const keys[] = {"spec", "name", "label", "set", "vary", "train"};
     if (node->type != YAML_MAPPING_NODE) {
         error_at(r, node, "a model must be a mapping with 'spec' (and optionally name, "
-                 "label, set, vary), got %s", yaml_node_what(node));
+                 "label, set, vary, train), got %s", yaml_node_what(node));
         return;
     }
     model_entry m = {.node = node};
-    visit_mapping(r, node, "a model", keys, 5, model_pair, &m);
+    visit_mapping(r, node, "a model", keys, 6, model_pair, &m);
+    if (m.train && want_kind(r, m.train, YAML_MAPPING_NODE, "train", "a mapping of training "
+                             "settings (schedule, shift, flip, ...)") == 0) {
+        /* Settings of the model's runs only; optimizer, lr, batch, epochs
+         * and seeds stay the experiment's, the rest of the comparison. */
+        const char *train_keys[SETTING_COUNT];
+        int n_train_keys = setting_keys(train_keys, 0, 0);
+        visit_mapping(r, m.train, "a model's 'train'", train_keys, n_train_keys,
+                      model_train_pair, &m);
+    }
     if (!m.spec) {
         error_at(r, node, "a model needs 'spec: FILE' (a .spec file or a template)");
         return;
@@ -876,10 +981,23 @@ static void read_published(reader *r, yaml_node_t *v, int models_ok)
 
 /* ---- the top level ------------------------------------------------------------- */
 
+/* restore_best: true needs early_stop (the trainer's rule, located). */
+static void check_restore_best(reader *r, yaml_node_t *train)
+{
+    int early = 0;
+    for (int i = 0; i < r->x->n_settings; i++)
+        early |= r->x->settings[i].id == SETTING_EARLY_STOP;
+    for (int i = 0; i < r->x->n_settings; i++)
+        if (r->x->settings[i].id == SETTING_RESTORE_BEST && r->x->settings[i].value && !early)
+            error_at(r, mapping_get(r, train, "restore_best"),
+                     "'train.restore_best' needs 'train.early_stop' (the patience)");
+}
+
 static void top_pair(reader *r, const char *key, yaml_node_t *v, void *ctx)
 {
-    static const char *const train_keys[] = {"optimizer", "lr", "batch", "epochs", "seed",
-                                             "threads", "val_split"};
+    const char *train_keys[7 + SETTING_COUNT] = {"optimizer", "lr", "batch", "epochs", "seed",
+                                                 "threads", "val_split"};
+    int n_train_keys = setting_keys(train_keys, 7, 0);
     static const char *const factor_keys[] = {"title", "value"};
     experiment *x = r->x;
     yaml_node_t **models = ctx;
@@ -895,8 +1013,10 @@ static void top_pair(reader *r, const char *key, yaml_node_t *v, void *ctx)
         read_data(r, v);
     } else if (strcmp(key, "train") == 0) {
         if (want_kind(r, v, YAML_MAPPING_NODE, "train", "a mapping (optimizer, lr, batch, "
-                      "epochs, seed, threads, val_split)") == 0)
-            visit_mapping(r, v, "'train'", train_keys, 7, train_pair, NULL);
+                      "epochs, seed, threads, val_split, schedule, ...)") == 0) {
+            visit_mapping(r, v, "'train'", train_keys, n_train_keys, train_pair, NULL);
+            check_restore_best(r, v);
+        }
     } else if (strcmp(key, "seeds") == 0) {
         read_seeds(r, v);
     } else if (strcmp(key, "factor") == 0) {

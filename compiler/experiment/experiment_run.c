@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "experiment/experiment.h"
+#include "base/settings.h"
 #include "experiment/experiment_sys.h"
 
 #define PATH_LEN 4096
@@ -37,6 +38,13 @@ char *experiment_run_stamp(const experiment *x, const exp_variant *v, int seed)
     fprintf(f, "optimizer %s\nlr %.17g\nbatch %d\nepochs %d\nseed %d\nthreads %d\n",
             x->optimizer, x->lr, x->batch, x->epochs, seed, x->threads);
     fprintf(f, "val_split %.17g\n", x->val_split);
+    for (int i = 0; i < x->n_settings + v->n_settings; i++) {
+        const exp_setting *st = i < x->n_settings ? &x->settings[i]
+                                                 : &v->settings[i - x->n_settings];
+        char text[64];
+        exp_setting_text(st, text, sizeof text);
+        fprintf(f, "%s %s\n", setting_flag((cv_setting_id)st->id), text);
+    }
     fprintf(f, "data %s\ndata_dir %s\nlimit_train %ld\nlimit_test %ld\n", x->data,
             x->data_dir ? x->data_dir : "-", x->limit_train, x->limit_test);
     /* Out of memory shows here; a cut stamp would match a wrong run. */
@@ -90,10 +98,30 @@ static void command(argvec *a, const exp_run_options *o)
 }
 
 /* Options the trainer's subcommands share. */
+/* The flags of settings[0..n) from train: (data 0) or data: (data 1). */
+static void setting_args(argvec *a, const exp_setting *settings, int n, int data)
+{
+    char text[64];
+    for (int i = 0; i < n; i++) {
+        const exp_setting *s = &settings[i];
+        if (exp_is_data_setting(s->id) != data)
+            continue;
+        if (setting_is_switch((cv_setting_id)s->id)) {
+            /* false is the trainer's default: no flag */
+            if (s->value)
+                arg(a, "%s", setting_flag((cv_setting_id)s->id));
+            continue;
+        }
+        exp_setting_text(s, text, sizeof text);
+        arg(a, "%s", setting_flag((cv_setting_id)s->id)), arg(a, "%s", text);
+    }
+}
+
 static void data_args(argvec *a, const experiment *x)
 {
     if (x->data_dir)
         arg(a, "--data"), arg(a, "%s", x->data_dir);
+    setting_args(a, x->settings, x->n_settings, 1);
 }
 
 /* ---- specs and trainers ---------------------------------------------------- */
@@ -273,6 +301,8 @@ static int run_one(const experiment *x, const exp_variant *v, exp_run *r,
         arg(&a, "--threads"), arg(&a, "%d", x->threads);
     if (x->val_split >= 0)
         arg(&a, "--val-split"), arg(&a, "%.17g", x->val_split);
+    setting_args(&a, x->settings, x->n_settings, 0);
+    setting_args(&a, v->settings, v->n_settings, 0);
     if (x->limit_train > 0)
         arg(&a, "--limit-train"), arg(&a, "%ld", x->limit_train);
     if (x->limit_test > 0)
@@ -332,6 +362,28 @@ static int run_one(const experiment *x, const exp_variant *v, exp_run *r,
 
 /* ---- the whole experiment ----------------------------------------------------- */
 
+static int is_augmentation(int id)
+{
+    return id == SETTING_SHIFT || id == SETTING_FLIP || id == SETTING_CROP_PAD ||
+           id == SETTING_CUTOUT;
+}
+
+/* The augmentation of the experiment, else of its first model that has
+ * one, for convc-eda's grid of augmented samples. */
+static void eda_augment_args(argvec *a, const experiment *x)
+{
+    exp_setting aug[EXP_MAX_SETTINGS];
+    int n = 0;
+    for (int i = 0; i < x->n_settings; i++)
+        if (is_augmentation(x->settings[i].id))
+            aug[n++] = x->settings[i];
+    for (int v = 0; n == 0 && v < x->n_variants; v++)
+        for (int i = 0; i < x->variants[v].n_settings; i++)
+            if (is_augmentation(x->variants[v].settings[i].id))
+                aug[n++] = x->variants[v].settings[i];
+    setting_args(a, aug, n, 0);
+}
+
 static void run_eda(const experiment *x, const exp_run_options *o, FILE *out)
 {
     char tool[PATH_LEN], dir[PATH_LEN], md[PATH_LEN], log[PATH_LEN];
@@ -348,7 +400,9 @@ static void run_eda(const experiment *x, const exp_run_options *o, FILE *out)
     argvec a = {0};
     arg(&a, "%s", tool), arg(&a, "--out"), arg(&a, "%s", dir);
     arg(&a, "--heading"), arg(&a, "3");     /* under the report's "## The data" */
-    data_args(&a, x);
+    if (x->data_dir)
+        arg(&a, "--data"), arg(&a, "%s", x->data_dir);
+    eda_augment_args(&a, x);
     fprintf(out, "[eda] %s\n", dir);
     if (o->dry_run) {
         print_command(out, &a, NULL);

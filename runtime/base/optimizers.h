@@ -8,7 +8,8 @@
 /* ORDER: the index is the optimizer's number in checkpoints
  * (docs/checkpoint-format.md) and enum cv_optim_kind. */
 #define CV_OPTIMIZER_LIST(X) X(SGD, "sgd") X(MOMENTUM, "momentum") \
-                             X(NESTEROV, "nesterov") X(ADAM, "adam")
+                             X(NESTEROV, "nesterov") X(ADAM, "adam") \
+                             X(ADAMW, "adamw")
 #define CV_OPTIMIZER_COUNT_ONE(id, name) +1
 enum { CV_N_OPTIMIZERS = 0 CV_OPTIMIZER_LIST(CV_OPTIMIZER_COUNT_ONE) };
 
@@ -16,7 +17,7 @@ extern const char *const cv_optimizer_names[CV_N_OPTIMIZERS];
 
 /* The index of `name` in cv_optimizer_names, or -1. */
 int cv_optimizer_of(const char *name);
-/* "sgd, momentum, nesterov or adam", for messages; truncated to `size`. */
+/* "sgd, momentum, nesterov, adam or adamw", for messages; truncated to `size`. */
 void cv_optimizer_list(char *buf, size_t size);
 
 #endif

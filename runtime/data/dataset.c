@@ -9,7 +9,9 @@
 #include "base/files.h"
 #include "data/dataset.h"
 #include "data/fashion_mnist.h"
+#include "data/cifar.h"
 #include "data/idx.h"
+#include "data/image_folder.h"
 
 const char *dataset_dir(const char *flag)
 {
@@ -150,14 +152,50 @@ static int read_class_file(const char *path, int n_classes, char **names, int *n
     return 0;
 }
 
+/* The layout of dir (dataset.h). */
+enum { LAYOUT_IDX, LAYOUT_CIFAR, LAYOUT_FOLDERS };
+
+static int layout_of(const char *dir)
+{
+    char path[4096];
+    cv_error e;
+    if (find_file(dir, "train-images-idx3-ubyte", path, sizeof path, &e) == 0)
+        return LAYOUT_IDX;
+    if (cifar_detect(dir))
+        return LAYOUT_CIFAR;
+    if (image_folder_detect(dir))
+        return LAYOUT_FOLDERS;
+    return LAYOUT_IDX;          /* whose message names the files it lacks */
+}
+
 int dataset_class_names(const char *dir, int n_classes, char **names, cv_error *e)
 {
     char path[4096], number[16];
-    snprintf(path, sizeof path, "%s/classes.txt", dir);
-    int n = 0;
+    int n = 0, layout = layout_of(dir);
     for (int i = 0; i < n_classes; i++)
         names[i] = NULL;
-    if (access(path, F_OK) == 0) {
+    if (layout == LAYOUT_FOLDERS) {
+        char *found[DATASET_MAX_CLASSES];
+        if (image_folder_class_names(dir, found, DATASET_MAX_CLASSES, &n, e) < 0)
+            return -1;
+        for (int i = 0; i < n; i++) {
+            if (i < n_classes)
+                names[i] = found[i];
+            else
+                free(found[i]);
+        }
+        n = n < n_classes ? n : n_classes;
+    }
+    /* CIFAR-10 ships its names in batches.meta.txt. */
+    snprintf(path, sizeof path, "%s/classes.txt", dir);
+    if (layout == LAYOUT_CIFAR) {
+        snprintf(path, sizeof path, "%s/batches.meta.txt", dir);
+        if (access(path, F_OK) != 0)
+            snprintf(path, sizeof path, "%s/classes.txt", dir);
+    }
+    if (layout == LAYOUT_FOLDERS) {
+        /* the folder names */
+    } else if (access(path, F_OK) == 0) {
         if (read_class_file(path, n_classes, names, &n, e) < 0)
             return -1;
     } else {
@@ -169,12 +207,16 @@ int dataset_class_names(const char *dir, int n_classes, char **names, cv_error *
             copy[--l] = 0;
         const char *base = strrchr(copy, '/');
         base = base ? base + 1 : copy;
-        if (n_classes == FASHION_MNIST_CLASSES && strstr(base, "fashion"))
-            for (; n < FASHION_MNIST_CLASSES; n++)
-                if (!(names[n] = strdup(fashion_mnist_class_names[n]))) {
-                    free_names(names, n);
-                    return cv_fail(e, "out of memory");
-                }
+        const char *const *known = NULL;
+        if (layout == LAYOUT_CIFAR && n_classes <= CIFAR_CLASSES)
+            known = cifar10_class_names;
+        else if (n_classes == FASHION_MNIST_CLASSES && strstr(base, "fashion"))
+            known = fashion_mnist_class_names;
+        for (; known && n < n_classes; n++)
+            if (!(names[n] = strdup(known[n]))) {
+                free_names(names, n);
+                return cv_fail(e, "out of memory");
+            }
     }
     /* Missing names (no file, or too few lines) are the class numbers. */
     for (; n < n_classes; n++) {
@@ -187,20 +229,50 @@ int dataset_class_names(const char *dir, int n_classes, char **names, cv_error *
     return 0;
 }
 
+cv_data_options dataset_default_options(void)
+{
+    cv_data_options o = { .test_split = DATASET_DEFAULT_TEST_SPLIT };
+    return o;
+}
+
 int dataset_load(const char *dir, cv_dataset *d, cv_error *e)
 {
+    cv_data_options o = dataset_default_options();
+    return dataset_load_with(dir, &o, d, e);
+}
+
+int dataset_load_with(const char *dir, const cv_data_options *o, cv_dataset *d, cv_error *e)
+{
     memset(d, 0, sizeof *d);
+    cv_data_options defaults = dataset_default_options();
+    o = o ? o : &defaults;
     struct stat st;
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
         return cv_fail(e, "%s: data directory not found: install the Debian package "
                        "dataset-fashion-mnist (apt-get install dataset-fashion-mnist), or "
                        "point --data DIR or $%s at a directory with the IDX files", dir,
                        DATASET_ENV);
-    if (load_pair(dir, "train", &d->train, e) < 0)
-        return -1;
-    if (load_pair(dir, "t10k", &d->test, e) < 0) {
-        free_images(&d->train);
-        return -1;
+    int layout = layout_of(dir);
+    if (layout == LAYOUT_FOLDERS) {
+        if (image_folder_load(dir, o, d, e) < 0) {
+            dataset_free(d);
+            return -1;
+        }
+        return 0;
+    }
+    if (layout == LAYOUT_CIFAR) {
+        if (cifar_load(dir, d, e) < 0) {
+            dataset_free(d);
+            return -1;
+        }
+    } else {
+        d->format = "IDX";
+        if (load_pair(dir, "train", &d->train, e) < 0)
+            return -1;
+        if (load_pair(dir, "t10k", &d->test, e) < 0) {
+            free_images(&d->train);
+            return -1;
+        }
     }
     if (d->test.h != d->train.h || d->test.w != d->train.w || d->test.c != d->train.c) {
         cv_fail(e, "%s: test images are %dx%dx%d but training images are %dx%dx%d", dir,

@@ -1,4 +1,12 @@
-/* dataset.h - an image classification data set: train and test IDX pairs. */
+/* dataset.h - an image classification data set: train and test images and
+ * labels, from one of three layouts of a data directory (detected in this
+ * order):
+ *   IDX      {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]
+ *   CIFAR    data_batch_*.bin and test_batch.bin (CIFAR-10 binary: records
+ *            of a label byte and 32x32x3 channel-planar pixels)
+ *   folders  PNG files, one folder per class: DIR/train/CLASS and
+ *            DIR/test/CLASS, or DIR/CLASS with a seeded test split
+ *            (data/image_folder.h) */
 #ifndef CONVC_DATASET_H
 #define CONVC_DATASET_H
 
@@ -17,8 +25,20 @@ typedef struct {
     uint8_t *labels;        /* n */
 } cv_images;
 
+/* How a folder of PNG images becomes a data set (data/image_folder.h). */
+typedef struct {
+    int resize_h, resize_w;         /* > 0: resample every image to this size */
+    int skip_bad;                   /* skip unreadable, odd-sized and non-image files */
+    double test_split;              /* DIR/CLASS layout: fraction held out for testing */
+} cv_data_options;
+
+#define DATASET_DEFAULT_TEST_SPLIT 0.2
+
 typedef struct {
     cv_images train, test;
+    const char *format;             /* "IDX", "CIFAR-10 binary", "PNG folders" */
+    size_t skipped;                 /* files skipped by skip_bad */
+    int from_cache;                 /* PNG folders: read from the cache file */
     int n_classes;                  /* 1 + the largest label seen */
     char *class_names[DATASET_MAX_CLASSES];
 } cv_dataset;
@@ -31,6 +51,9 @@ const char *dataset_dir(const char *flag);
  * directory name contains "fashion", else "0", "1", ...  A missing directory
  * gives a message naming the Debian package dataset-fashion-mnist and --data. */
 int dataset_load(const char *dir, cv_dataset *d, cv_error *e);
+/* dataset_load with options for PNG folders (NULL: the defaults). */
+int dataset_load_with(const char *dir, const cv_data_options *o, cv_dataset *d, cv_error *e);
+cv_data_options dataset_default_options(void);
 void dataset_free(cv_dataset *d);
 /* The n class names for data directory dir, by the rules of dataset_load,
  * without reading the images (for `predict`).  The caller frees names[i]. */

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "data/dataset.h"
 #include "pictures/eda.h"
+#include "pictures/eda_augment.h"
 #include "base/parse_num.h"
 #include "pictures/plot.h"
 
@@ -15,7 +16,10 @@ static void usage(FILE *f)
             "  --data DIR      data set directory (default: $%s or %s)\n"
             "  --out DIR       where the pictures and eda.md go (default: eda)\n"
             "  --samples N     sample images per class in eda_samples.png (default: 10)\n"
-            "  --heading LEVEL markdown heading level of eda.md (default: 2)\n",
+            "  --heading LEVEL markdown heading level of eda.md (default: 2)\n"
+            "  --shift N, --flip, --crop-pad N, --cutout N, --seed N\n"
+            "                  also eda_augmented.png: training images next to draws of\n"
+            "                  this augmentation (the trainer's flags; seed default 1)\n",
             DATASET_ENV, DATASET_DEFAULT_DIR);
 }
 
@@ -30,14 +34,22 @@ int main(int argc, char **argv)
 {
     const char *data_flag = NULL, *out = "eda";
     int samples = 10, heading = 2;
+    cv_augment aug = { 0 };
+    int seed = 1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage(stdout);
             return 0;
         }
+        if (!strcmp(a, "--flip")) {
+            aug.flip = 1;
+            continue;
+        }
         int known = !strcmp(a, "--data") || !strcmp(a, "--out") ||
-                    !strcmp(a, "--samples") || !strcmp(a, "--heading");
+                    !strcmp(a, "--samples") || !strcmp(a, "--heading") ||
+                    !strcmp(a, "--shift") || !strcmp(a, "--crop-pad") ||
+                    !strcmp(a, "--cutout") || !strcmp(a, "--seed");
         if (!known || i + 1 >= argc) {
             fprintf(stderr, "convc eda: %s '%s'\n",
                     !known ? "unknown option" : "missing value for", a);
@@ -50,8 +62,11 @@ int main(int argc, char **argv)
         } else if (!strcmp(a, "--out")) {
             out = v;
         } else {
-            int *target = !strcmp(a, "--samples") ? &samples : &heading;
-            int max = target == &samples ? 64 : 5;
+            int *target = !strcmp(a, "--samples") ? &samples : !strcmp(a, "--heading") ? &heading
+                        : !strcmp(a, "--shift") ? &aug.shift : !strcmp(a, "--crop-pad")
+                        ? &aug.crop_pad : !strcmp(a, "--cutout") ? &aug.cutout : &seed;
+            int max = target == &samples ? 64 : target == &heading ? 5
+                    : target == &seed ? 2147483647 : 1024;
             if ((*target = parse_int(v, 1, max)) < 0) {
                 fprintf(stderr, "convc eda: %s wants a whole number in 1..%d, not '%s'\n", a,
                         max, v);
@@ -71,6 +86,8 @@ int main(int argc, char **argv)
     int rc = eda_compute(&d, &s, &e);
     if (rc == 0)
         rc = eda_write(&d, out, samples, heading, &e);
+    if (rc == 0 && augment_enabled(&aug))
+        rc = eda_write_augmented(&d, &aug, (uint64_t)seed, out, &e);
     if (rc != 0) {
         fprintf(stderr, "convc eda: %s\n", e.msg);
     } else {
@@ -80,7 +97,7 @@ int main(int argc, char **argv)
                    s.train.class_counts[k], s.test.class_counts[k]);
         printf("pixel mean %.4f, std %.4f (train, scaled to [0,1])\n", s.train.pixel_mean,
                s.train.pixel_std);
-        printf("wrote %s/eda.md and 4 pictures\n", out);
+        printf("wrote %s/eda.md and %d pictures\n", out, augment_enabled(&aug) ? 5 : 4);
     }
     dataset_free(&d);
     plot_release_caches();

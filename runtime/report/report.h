@@ -43,6 +43,8 @@ typedef struct {
     int n_epochs;
     double *epoch, *train_loss, *train_acc, *test_loss, *test_acc, *seconds;
     double seconds_per_epoch;   /* mean of `seconds`, NaN without history */
+    int best_epoch;             /* early stopping's marks in the history: the last */
+    int stopped_epoch;          /*   "best" epoch and the "stopped" one (0: none) */
     int n_classes;
     char **class_names;
     long *confusion;        /* [true * n_classes + predicted], NULL if absent */

@@ -55,9 +55,9 @@ int report_read_history(report_run *run, const char *path, cv_error *e)
     if (!f)
         return cv_fail(e, "%s: cannot open: %s", path, strerror(errno));
     char line[1024];
-    if (!fgets(line, sizeof line, f) || strncmp(line, HISTORY_HEADER, strlen(HISTORY_HEADER))) {
+    if (!fgets(line, sizeof line, f) || strncmp(line, HISTORY_HEADER_V1, strlen(HISTORY_HEADER_V1))) {
         fclose(f);
-        return cv_fail(e, "%s:1: expected the header '%s'", path, HISTORY_HEADER);
+        return cv_fail(e, "%s:1: expected the header '%s'", path, HISTORY_HEADER_V1);
     }
     double **cols[6] = {&run->epoch, &run->train_loss, &run->train_acc, &run->test_loss,
                         &run->test_acc, &run->seconds};
@@ -100,6 +100,18 @@ int report_read_history(report_run *run, const char *path, cv_error *e)
         for (int c = 0; c < 6; c++)
             (*cols[c])[n] = v[c];
         n++;
+        /* The event column, last of the ten that histories have had since
+         * early stopping (history.h). */
+        int commas = 0;
+        for (const char *q = line; *q; q++)
+            commas += *q == ',';
+        const char *event = strrchr(line, ',');
+        if (commas >= 9 && event) {
+            if (strncmp(event + 1, "best", 4) == 0)
+                run->best_epoch = (int)v[0];
+            else if (strncmp(event + 1, "stopped", 7) == 0)
+                run->stopped_epoch = (int)v[0];
+        }
     }
     fclose(f);
     run->n_epochs = n;

@@ -175,6 +175,13 @@ static void write_results(const report *r, FILE *f)
             }
         }
     }
+    for (int i = 0; i < r->n_runs; i++) {
+        const report_run *u = &r->runs[i];
+        if (u->stopped_epoch > 0)
+            fprintf(f, "\nEarly stopping ended %s seed %d after epoch %d; its best epoch was "
+                    "%d.\n", r->models[u->model].name, u->seed, u->stopped_epoch,
+                    u->best_epoch);
+    }
     fputs("\nThe same numbers, one row per model and seed: [results.csv](results.csv), "
           "[results.json](results.json).\n\n", f);
 }

@@ -11,7 +11,8 @@
 #include "base/buf.h"
 #include "base/files.h"
 #include "train/optim.h"
-#include "train/settings.h"
+#include "train/schedule.h"
+#include "base/settings.h"
 
 /* magic, version, flags, length */
 #define CKPT_HEADER_BYTES 24
@@ -65,6 +66,28 @@ static const ckpt_field fields[] = {
     { "run_loss",    F64, AT(run_loss),    -1,                  0, 1, 0 },
     { "run_correct", U64, AT(run_correct), -1,                  0, 1, 0 },
     { "run_seen",    U64, AT(run_seen),    -1,                  0, 1, 0 },
+    { "schedule",    U32, AT(schedule),    SETTING_SCHEDULE,    0, 3, 0 },
+    { "lr_factor",   F64, AT(lr_factor),   SETTING_LR_FACTOR,   1, 3, 0 },
+    { "lr_every",    U32, AT(lr_every),    SETTING_LR_EVERY,    1, 3, 0 },
+    { "warmup",      U64, AT(warmup),      SETTING_WARMUP,      0, 3, 0 },
+    { "lr_patience", U32, AT(lr_patience), SETTING_LR_PATIENCE, 1, 3, 0 },
+    { "min_lr",      F64, AT(min_lr),      SETTING_MIN_LR,      0, 3, 0 },
+    { "weight_decay", F64, AT(weight_decay), SETTING_WEIGHT_DECAY, 0, 3, 0 },
+    { "decay_all",   U32, AT(decay_all),   SETTING_DECAY_ALL,   0, 3, 0 },
+    { "early_stop",  U32, AT(early_stop),  SETTING_EARLY_STOP,  1, 3, 0 },
+    { "restore_best", U32, AT(restore_best), SETTING_RESTORE_BEST, 0, 3, 0 },
+    { "shift",       U32, AT(shift),       SETTING_SHIFT,       0, 3, 0 },
+    { "flip",        U32, AT(flip),        SETTING_FLIP,        0, 3, 0 },
+    { "crop_pad",    U32, AT(crop_pad),    SETTING_CROP_PAD,    0, 3, 0 },
+    { "cutout",      U32, AT(cutout),      SETTING_CUTOUT,      0, 3, 0 },
+    { "plateau_lr",  F64, AT(plateau_lr),  SETTING_LR_NOW,      1, 3, 0 },
+    { "plateau_best", F64, AT(plateau_best), -1,                0, 3, 0 },
+    { "plateau_wait", U32, AT(plateau_wait), -1,                0, 3, 0 },
+    { "best_loss",   F64, AT(best_loss),   -1,                  0, 3, 0 },
+    { "best_epoch",  U32, AT(best_epoch),  -1,                  0, 3, 0 },
+    { "stop_wait",   U32, AT(stop_wait),   -1,                  0, 3, 0 },
+    { "stopped",     U32, AT(stopped),     -1,                  0, 3, 0 },
+    { "n_best",      U32, AT(n_best),      -1,                  0, 3, 0 },
 };
 #define N_FIELDS (sizeof fields / sizeof *fields)
 
@@ -119,6 +142,16 @@ static void value_text(const ckpt_field *f, uint64_t bits, char *out, size_t siz
         snprintf(out, size, "%" PRIu64, bits);
 }
 
+int ckpt_setting(const cv_ckpt_state *st, int s, double *v)
+{
+    for (size_t i = 0; i < N_FIELDS; i++)
+        if (fields[i].setting == s && in_version(&fields[i], st->version)) {
+            *v = field_value(&fields[i], field_bits(&fields[i], st));
+            return 0;
+        }
+    return -1;
+}
+
 /* Every field's own range, then the relations between fields. */
 static int check_state(const char *name, const cv_ckpt_state *s, cv_error *e)
 {
@@ -154,6 +187,20 @@ static int check_state(const char *name, const cv_ckpt_state *s, cv_error *e)
                        s->batch_pos, s->batch);
     if (!isfinite(s->run_loss) || s->run_loss < 0)
         return cv_fail(e, "%s: run_loss: %g is not a summed loss", name, s->run_loss);
+    /* Lowest losses: >= 0, infinite while there is none (NaN fails). */
+    if (!(s->plateau_best >= 0) || !(s->best_loss >= 0))
+        return cv_fail(e, "%s: %s: %g is not a lowest loss", name,
+                       !(s->plateau_best >= 0) ? "plateau_best" : "best_loss",
+                       !(s->plateau_best >= 0) ? s->plateau_best : s->best_loss);
+    if (s->best_epoch > s->epoch || s->stop_wait > s->epoch || s->plateau_wait > s->epoch ||
+        s->stopped > 1 || (s->stopped && !s->early_stop))
+        return cv_fail(e, "%s: early stopping: best epoch %u, %u and %u epochs without "
+                       "improvement, stopped %u after %u epochs is not a possible state",
+                       name, s->best_epoch, s->stop_wait, s->plateau_wait, s->stopped,
+                       s->epoch);
+    if (s->n_best != (s->early_stop ? 1u : 0u))
+        return cv_fail(e, "%s: n_best: %u arrays of best weights with early_stop %u (expected "
+                       "%u)", name, s->n_best, s->early_stop, s->early_stop ? 1u : 0u);
     return 0;
 }
 
@@ -194,6 +241,13 @@ static void put_floats(cv_buf *b, const float *f, size_t n)
 int ckpt_save(const char *path, const convc_model *m, const cv_ckpt_state *st,
               const float *params, float *const state[2], int n_state, cv_error *e)
 {
+    return ckpt_save_run(path, m, st, params, state, n_state, NULL, e);
+}
+
+int ckpt_save_run(const char *path, const convc_model *m, const cv_ckpt_state *st,
+                  const float *params, float *const state[2], int n_state, const float *best,
+                  cv_error *e)
+{
     for (size_t i = 0; i < m->n_params; i++)
         if (!isfinite(params[i]))
             return cv_fail(e, "%s: not saved: parameter %zu is %s; the previous checkpoint "
@@ -201,6 +255,7 @@ int ckpt_save(const char *path, const convc_model *m, const cv_ckpt_state *st,
     cv_ckpt_state s = *st;
     s.version = CKPT_VERSION;
     s.n_state = (uint32_t)n_state;
+    s.n_best = st->early_stop ? 1 : 0;
     cv_error why;
     if (check_state(path, &s, &why) < 0)
         return cv_fail(e, "%s: not saved: %s; the previous checkpoint is kept", path,
@@ -237,6 +292,8 @@ int ckpt_save(const char *path, const convc_model *m, const cv_ckpt_state *st,
     put_floats(&b, params, m->n_params);
     for (int i = 0; i < n_state; i++)
         put_floats(&b, state[i], m->n_params);
+    if (s.n_best)
+        put_floats(&b, best ? best : params, m->n_params);
     if (!b.oom) {
         uint64_t total = b.len + CKPT_CRC_BYTES;
         for (int i = 0; i < 8; i++)
@@ -404,9 +461,9 @@ static int check_model(rbuf *r, const convc_model *m)
     return 0;
 }
 
-int ckpt_parse(const char *name, const void *data, size_t len, const convc_model *m,
-               cv_ckpt_state *st, float *params, float *const state[2], int n_state,
-               cv_error *e)
+static int parse_run(const char *name, const void *data, size_t len, const convc_model *m,
+                     cv_ckpt_state *st, float *params, float *const state[2], int n_state,
+                     float *best, cv_error *e)
 {
     rbuf r = { .name = name, .p = data, .end = len, .e = e };
     const uint8_t *magic = take(&r, 8, "magic");
@@ -446,12 +503,24 @@ int ckpt_parse(const char *name, const void *data, size_t len, const convc_model
             set_field_bits(&fields[i], &s, fields[i].type == U32
                                                 ? get_u32(&r, fields[i].name)
                                                 : get_u64(&r, fields[i].name));
-    if (r.failed || check_state(name, &s, e) < 0)
+    if (r.failed)
+        return -1;
+    /* 0 stands for the default; versions 1 and 2 had no lowest losses. */
+    cv_schedule_config d = schedule_defaults();
+    s.lr_factor = s.lr_factor ? s.lr_factor : d.factor;
+    s.lr_every = s.lr_every ? s.lr_every : (uint32_t)d.every;
+    s.lr_patience = s.lr_patience ? s.lr_patience : (uint32_t)d.patience;
+    s.plateau_lr = s.plateau_lr ? s.plateau_lr : s.lr;
+    if (s.version < 3)
+        s.plateau_best = s.best_loss = HUGE_VAL;
+    if (check_state(name, &s, e) < 0)
         return -1;
     get_floats(&r, params, m->n_params, 1, "parameters");
     for (uint32_t i = 0; i < s.n_state; i++)
         get_floats(&r, state && n_state == (int)s.n_state ? state[i] : NULL, m->n_params, 0,
                    "optimizer state");
+    if (s.n_best)
+        get_floats(&r, best, m->n_params, 1, "best weights");
     if (r.failed)
         return -1;
     if (r.pos != r.end)
@@ -465,23 +534,37 @@ int ckpt_parse(const char *name, const void *data, size_t len, const convc_model
     return 0;
 }
 
-/* The largest file model m's checkpoint can be: the fixed fields, strings
- * of CKPT_MAX_STRING bytes, and three float arrays (Adam's). */
-static size_t max_file_size(const convc_model *m)
+int ckpt_parse(const char *name, const void *data, size_t len, const convc_model *m,
+               cv_ckpt_state *st, float *params, float *const state[2], int n_state,
+               cv_error *e)
 {
-    return 64 * 1024 + (size_t)m->n_tensors * (CKPT_MAX_STRING + 64) + 12 * m->n_params;
+    return parse_run(name, data, len, m, st, params, state, n_state, NULL, e);
 }
 
-int ckpt_load(const char *path, const convc_model *m, cv_ckpt_state *st, float *params,
-              float *const state[2], int n_state, cv_error *e)
+/* The largest file model m's checkpoint can be: the fixed fields, strings
+ * of CKPT_MAX_STRING bytes, and four float arrays (Adam's and the best
+ * weights). */
+static size_t max_file_size(const convc_model *m)
+{
+    return 64 * 1024 + (size_t)m->n_tensors * (CKPT_MAX_STRING + 64) + 16 * m->n_params;
+}
+
+int ckpt_load_run(const char *path, const convc_model *m, cv_ckpt_state *st, float *params,
+                  float *const state[2], int n_state, float *best, cv_error *e)
 {
     size_t len = 0;
     char *buf = cv_read_file(path, max_file_size(m), &len, e);
     if (!buf)
         return -1;
-    int rc = ckpt_parse(path, buf, len, m, st, params, state, n_state, e);
+    int rc = parse_run(path, buf, len, m, st, params, state, n_state, best, e);
     free(buf);
     return rc;
+}
+
+int ckpt_load(const char *path, const convc_model *m, cv_ckpt_state *st, float *params,
+              float *const state[2], int n_state, cv_error *e)
+{
+    return ckpt_load_run(path, m, st, params, state, n_state, NULL, e);
 }
 
 int ckpt_peek(const char *path, const convc_model *m, cv_ckpt_state *st, cv_error *e)

@@ -10,12 +10,13 @@
 #include "base/error.h"
 
 #define CKPT_MAGIC   "CONVCKPT"
-#define CKPT_VERSION 2          /* version 1 (no limit_test) is still read */
+#define CKPT_VERSION 3          /* versions 1 (no limit_test) and 2 (no schedule,
+                                   augmentation or early stopping) are still read */
 
 /* Everything besides the float arrays: the training settings a resumed
  * run must reuse and the exact position in the run.  Every setting read
  * from a checkpoint passes the check of the option that sets it
- * (train/settings.h); ckpt_save refuses what the reader would refuse. */
+ * (base/settings.h); ckpt_save refuses what the reader would refuse. */
 typedef struct {
     uint32_t version;           /* format version read (ckpt_save writes CKPT_VERSION) */
     /* optimizer (enum cv_optim_kind) and its hyperparameters */
@@ -38,6 +39,22 @@ typedef struct {
     double run_loss;            /* current epoch so far: summed loss, */
     uint64_t run_correct;       /*   correct predictions, */
     uint64_t run_seen;          /*   images seen */
+    /* version 3: schedule, weight decay, early stopping, augmentation
+     * (settings), then the schedule's and early stopping's state */
+    uint32_t schedule;          /* CV_SCHEDULE_* */
+    double lr_factor;
+    uint32_t lr_every;
+    uint64_t warmup;
+    uint32_t lr_patience;
+    double min_lr, weight_decay;
+    uint32_t decay_all, early_stop, restore_best;
+    uint32_t shift, flip, crop_pad, cutout;
+    double plateau_lr, plateau_best;
+    uint32_t plateau_wait;
+    double best_loss;
+    uint32_t best_epoch, stop_wait, stopped;
+    uint32_t n_best;            /* 1 if the best weights follow the optimizer state
+                                   (set by the writer: early_stop given) */
 } cv_ckpt_state;
 
 /* Writes path atomically: PATH.tmp in the same directory, fsync, rename,
@@ -46,6 +63,11 @@ typedef struct {
  * holds n_state arrays of m->n_params floats (Adam: m then v). */
 int ckpt_save(const char *path, const convc_model *m, const cv_ckpt_state *st,
               const float *params, float *const state[2], int n_state, cv_error *e);
+/* ckpt_save that also writes the best weights `best` (m->n_params floats;
+ * NULL: params) when st->early_stop is set. */
+int ckpt_save_run(const char *path, const convc_model *m, const cv_ckpt_state *st,
+                  const float *params, float *const state[2], int n_state, const float *best,
+                  cv_error *e);
 
 /* Parses and verifies the checkpoint in data[0..len) (name is for
  * messages): magic, version, length, CRC, model name, spec hash, every
@@ -62,6 +84,15 @@ int ckpt_parse(const char *name, const void *data, size_t len, const convc_model
 /* ckpt_parse on the file at path. */
 int ckpt_load(const char *path, const convc_model *m, cv_ckpt_state *st, float *params,
               float *const state[2], int n_state, cv_error *e);
+
+/* ckpt_load that also copies the best weights into best (when not NULL and
+ * the checkpoint has them). */
+int ckpt_load_run(const char *path, const convc_model *m, cv_ckpt_state *st, float *params,
+                  float *const state[2], int n_state, float *best, cv_error *e);
+
+/* The value of setting s in st: 0 and *v, or -1 if the checkpoint (of
+ * st->version) does not record s. */
+int ckpt_setting(const cv_ckpt_state *st, int s, double *v);
 
 /* Verifies path completely like ckpt_load but copies only the settings
  * and position (to decide how to resume before allocating anything). */

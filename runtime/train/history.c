@@ -17,12 +17,22 @@ FILE *history_open(const char *path, int keep_epochs, cv_error *e)
         char *old = cv_read_file(path, HISTORY_MAX_BYTES, &len, e);
         if (!old && errno != ENOENT)
             return NULL;
-        /* The header, then the rows of the epochs that are kept. */
+        /* The header, then the rows of the epochs that are kept.  A history
+         * with the six columns of earlier versions gets the new header and
+         * empty new columns. */
+        int widen = 0;
         for (size_t at = 0, line = 0; old && at < len; line++) {
             const char *nl = memchr(old + at, '\n', len - at);
             size_t end = nl ? (size_t)(nl - old) + 1 : len;
-            if (line == 0 || atoi(old + at) <= keep_epochs)
-                buf_add(&kept, old + at, end - at);
+            size_t text = nl ? end - 1 - at : end - at;
+            if (line == 0 && text == strlen(HISTORY_HEADER_V1) &&
+                memcmp(old + at, HISTORY_HEADER_V1, text) == 0) {
+                widen = 1;
+                buf_add(&kept, HISTORY_HEADER "\n", strlen(HISTORY_HEADER "\n"));
+            } else if (line == 0 || atoi(old + at) <= keep_epochs) {
+                buf_add(&kept, old + at, text);
+                buf_add(&kept, widen && line > 0 ? ",,,,\n" : "\n", widen && line > 0 ? 5 : 1);
+            }
             at = end;
         }
         free(old);
@@ -46,12 +56,15 @@ FILE *history_open(const char *path, int keep_epochs, cv_error *e)
     return f;
 }
 
-int history_append(FILE *f, const char *path, int epoch, double train_loss,
-                   double train_acc, double test_loss, double test_acc, double seconds,
-                   cv_error *e)
+int history_append(FILE *f, const char *path, const cv_history_row *r, cv_error *e)
 {
-    fprintf(f, "%d,%.6f,%.6f,%.6f,%.6f,%.3f\n", epoch, train_loss, train_acc, test_loss,
-            test_acc, seconds);
+    fprintf(f, "%d,%.6f,%.6f,%.6f,%.6f,%.3f,%.9g,", r->epoch, r->train_loss, r->train_acc,
+            r->test_loss, r->test_acc, r->seconds, r->lr);
+    if (r->has_val)
+        fprintf(f, "%.6f,%.6f", r->val_loss, r->val_acc);
+    else
+        fputc(',', f);
+    fprintf(f, ",%s\n", r->event ? r->event : "");
     if (fflush(f) != 0 || ferror(f))
         return cv_fail(e, "%s: cannot write the history: %s", path, strerror(errno));
     return 0;

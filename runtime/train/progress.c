@@ -69,6 +69,8 @@ static void print_metrics(FILE *out, const cv_epoch_line *l)
         fprintf(out, " - val_loss: %.4f - val_acc: %.4f", l->val_loss, l->val_acc);
     if (l->has_test)
         fprintf(out, " - test_loss: %.4f - test_acc: %.4f", l->test_loss, l->test_acc);
+    if (l->show_lr)
+        fprintf(out, " - lr: %.4g", l->lr);
 }
 
 void progress_epoch_end(cv_progress *p, size_t done, const cv_epoch_line *l)
@@ -88,5 +90,8 @@ void progress_epoch_end(cv_progress *p, size_t done, const cv_epoch_line *l)
         print_metrics(p->out, l);
         fputc('\n', p->out);
     }
+    if (l->reduced_lr)
+        fprintf(p->out, "Epoch %d: ReduceLROnPlateau reducing learning rate to %g.\n",
+                p->epoch, l->next_lr);
     fflush(p->out);
 }

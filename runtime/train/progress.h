@@ -24,6 +24,11 @@ typedef struct {
     int has_test;
     double test_loss, test_acc;
     double seconds;
+    int show_lr;            /* print lr (a schedule is set) */
+    double lr;              /* the rate of the epoch's last step */
+    int reduced_lr;         /* the plateau schedule lowered it to next_lr */
+    double next_lr;
+    int best, stopped;      /* early stopping: a new best epoch; the last one */
 } cv_epoch_line;
 
 /* Monotonic seconds. */

@@ -21,13 +21,15 @@
 #include "train/history.h"
 #include "train/init.h"
 #include "train/progress.h"
+#include "base/settings.h"
 #include "base/threads.h"
 #include "train/train.h"
 #include "train/train_blocks.h"
 
 typedef struct {
-    /* slice images, scratch, outputs, gradients (zero between batches) */
-    float *x, *work, *probs, *grads;
+    /* slice images, scratch, outputs, gradients (zero between batches),
+     * one image's copy for augmentation */
+    float *x, *work, *probs, *grads, *aug;
     uint8_t *labels;
     uint64_t *seeds;
     double loss;                        /* this batch */
@@ -44,6 +46,7 @@ typedef struct {
     int n;                      /* images in the batch */
     uint64_t seed;
     uint32_t epoch;
+    const cv_augment *augment;
     float *params;
     cv_optimizer *opt;
     thread_buf *tb;
@@ -57,9 +60,49 @@ cv_train_config train_defaults(void)
 {
     cv_train_config c = {
         .epochs = 10, .batch = 32, .threads = 0, .seed = 1,
-        .optim = optim_defaults(OPTIM_ADAM), .shuffle = 1, .out = stdout,
+        .optim = optim_defaults(OPTIM_ADAM), .schedule = schedule_defaults(), .shuffle = 1,
+        .data = dataset_default_options(), .out = stdout,
     };
     return c;
+}
+
+/* Where each setting lives in the configuration.  ORDER: none. */
+#define SETTING_FIELDS(X)                                                       \
+    X(EPOCHS, c->epochs, int) X(BATCH, c->batch, int) X(THREADS, c->threads, int) \
+    X(LR, c->optim.lr, double) X(MOMENTUM, c->optim.momentum, double)           \
+    X(VAL_SPLIT, c->val_split, double) X(LIMIT_TRAIN, c->limit_train, size_t)   \
+    X(LIMIT_TEST, c->limit_test, size_t) X(STEPS, c->steps, long)               \
+    X(SAVE_EVERY, c->save_every, long) X(OPTIMIZER, c->optim.kind, int)         \
+    X(SHUFFLE, c->shuffle, int) X(SCHEDULE, c->schedule.kind, int)             \
+    X(LR_FACTOR, c->schedule.factor, double) X(LR_EVERY, c->schedule.every, int) \
+    X(WARMUP, c->schedule.warmup, long) X(LR_PATIENCE, c->schedule.patience, int) \
+    X(MIN_LR, c->schedule.min_lr, double)                                      \
+    X(WEIGHT_DECAY, c->optim.weight_decay, double) X(DECAY_ALL, c->decay_all, int) \
+    X(EARLY_STOP, c->early_stop, int) X(RESTORE_BEST, c->restore_best, int)    \
+    X(SHIFT, c->augment.shift, int) X(FLIP, c->augment.flip, int)               \
+    X(CROP_PAD, c->augment.crop_pad, int) X(CUTOUT, c->augment.cutout, int)      \
+    X(TEST_SPLIT, c->data.test_split, double) X(SKIP_BAD, c->data.skip_bad, int)
+
+double train_setting(const cv_train_config *c, cv_setting_id s)
+{
+    switch (s) {
+#define GET(id, field, type) case SETTING_##id: return (double)(field);
+    SETTING_FIELDS(GET)
+#undef GET
+    default:
+        return 0;
+    }
+}
+
+void train_set(cv_train_config *c, cv_setting_id s, double v)
+{
+    switch (s) {
+#define SET(id, field, type) case SETTING_##id: field = (type)v; break;
+    SETTING_FIELDS(SET)
+#undef SET
+    default:
+        break;
+    }
 }
 
 static void slice(size_t n, int t, int T, size_t *lo, size_t *hi)
@@ -100,6 +143,10 @@ static void compute_task(void *arg, int t, int T)
     dataset_gather(j->images, j->order + j->first + lo, 0, n, b->x, b->labels);
     for (size_t i = 0; i < n; i++)
         b->seeds[i] = rng_mix3(j->seed, j->epoch, j->first + lo + i);
+    if (augment_enabled(j->augment))
+        for (size_t i = 0; i < n; i++)
+            augment_image(j->augment, augment_seed(j->seed, j->epoch, j->first + lo + i),
+                          b->x + i * in_size, m->in_h, m->in_w, m->in_c, b->aug);
     size_t chunk = train_chunk(m);
     for (size_t c = 0; c < n; c += chunk) {
         int k = (int)(n - c < chunk ? n - c : chunk);
@@ -172,6 +219,7 @@ static void free_buffers(thread_buf *tb, int T)
         free(tb[t].work);
         free(tb[t].probs);
         free(tb[t].grads);
+        free(tb[t].aug);
         free(tb[t].labels);
         free(tb[t].seeds);
     }
@@ -192,10 +240,11 @@ static thread_buf *alloc_buffers(const convc_model *m, int T, int batch)
         tb[t].grads = alloc_floats(m->n_params);
         if (tb[t].grads)
             memset(tb[t].grads, 0, m->n_params * sizeof *tb[t].grads);
+        tb[t].aug = alloc_floats(in_size);
         tb[t].labels = malloc(cap);
         tb[t].seeds = malloc(cap * sizeof *tb[t].seeds);
-        if (!tb[t].x || !tb[t].work || !tb[t].probs || !tb[t].grads || !tb[t].labels ||
-            !tb[t].seeds) {
+        if (!tb[t].x || !tb[t].work || !tb[t].probs || !tb[t].grads || !tb[t].aug ||
+            !tb[t].labels || !tb[t].seeds) {
             free_buffers(tb, T);
             return NULL;
         }
@@ -212,9 +261,18 @@ static int state_alloc(cv_train_state *st, const convc_model *m, const cv_train_
     st->params = alloc_floats(m->n_params);
     if (!st->params)
         return cv_fail(e, "out of memory for %zu parameters", m->n_params);
-    if (optim_init(&st->opt, &cfg->optim, m->n_params, e) < 0) {
+    if (optim_init(&st->opt, &cfg->optim, m->n_params, e) < 0 ||
+        optim_set_decay(&st->opt, m, cfg->decay_all, e) < 0) {
         train_state_free(st);
         return -1;
+    }
+    schedule_state_init(&st->sched, cfg->optim.lr);
+    if (cfg->early_stop) {
+        st->best = alloc_floats(m->n_params);
+        if (!st->best) {
+            train_state_free(st);
+            return cv_fail(e, "out of memory for %zu best weights", m->n_params);
+        }
     }
     return 0;
 }
@@ -228,6 +286,8 @@ int train_state_new(cv_train_state *st, const convc_model *m, const cv_train_con
     rng_seed(&r, cfg->seed);
     init_params(m, st->params, &r);
     st->epoch_rng = r;
+    if (st->best)
+        memcpy(st->best, st->params, m->n_params * sizeof *st->best);
     return 0;
 }
 
@@ -237,8 +297,8 @@ int train_state_resume(cv_train_state *st, const convc_model *m, const cv_train_
     if (state_alloc(st, m, cfg, e) < 0)
         return -1;
     cv_ckpt_state cs;
-    if (ckpt_load(path, m, &cs, st->params, st->opt.state,
-                  optim_state_count(cfg->optim.kind), e) < 0) {
+    if (ckpt_load_run(path, m, &cs, st->params, st->opt.state,
+                      optim_state_count(cfg->optim.kind), st->best, e) < 0) {
         train_state_free(st);
         return -1;
     }
@@ -256,14 +316,25 @@ int train_state_resume(cv_train_state *st, const convc_model *m, const cv_train_
     st->run_correct = cs.run_correct;
     st->run_seen = cs.run_seen;
     st->resumed_n_train = cs.n_train;
+    st->sched.plateau_lr = cs.plateau_lr;
+    st->sched.plateau_best = cs.plateau_best;
+    st->sched.plateau_wait = cs.plateau_wait;
+    st->sched.best_loss = cs.best_loss;
+    st->sched.best_epoch = cs.best_epoch;
+    st->sched.stop_wait = cs.stop_wait;
+    st->sched.stopped = cs.stopped;
+    if (st->best && !cs.n_best)     /* the run did not stop early before */
+        memcpy(st->best, st->params, m->n_params * sizeof *st->best);
     return 0;
 }
 
 void train_state_free(cv_train_state *st)
 {
     free(st->params);
+    free(st->best);
     optim_free(&st->opt);
     st->params = NULL;
+    st->best = NULL;
 }
 
 int train_check_data(const convc_model *m, const cv_dataset *d, const char *dir, cv_error *e)
@@ -295,10 +366,21 @@ static int save(const char *path, const convc_model *m, const cv_train_config *c
         .limit_test = (uint32_t)cfg->limit_test,
         .epoch = st->epoch, .batch_pos = st->batch_pos, .run_loss = st->run_loss,
         .run_correct = st->run_correct, .run_seen = st->run_seen,
+        .schedule = (uint32_t)cfg->schedule.kind, .lr_factor = cfg->schedule.factor,
+        .lr_every = (uint32_t)cfg->schedule.every, .warmup = (uint64_t)cfg->schedule.warmup,
+        .lr_patience = (uint32_t)cfg->schedule.patience, .min_lr = cfg->schedule.min_lr,
+        .weight_decay = st->opt.cfg.weight_decay, .decay_all = (uint32_t)cfg->decay_all,
+        .early_stop = (uint32_t)cfg->early_stop, .restore_best = (uint32_t)cfg->restore_best,
+        .shift = (uint32_t)cfg->augment.shift, .flip = (uint32_t)cfg->augment.flip,
+        .crop_pad = (uint32_t)cfg->augment.crop_pad, .cutout = (uint32_t)cfg->augment.cutout,
+        .plateau_lr = st->sched.plateau_lr, .plateau_best = st->sched.plateau_best,
+        .plateau_wait = st->sched.plateau_wait, .best_loss = st->sched.best_loss,
+        .best_epoch = st->sched.best_epoch, .stop_wait = st->sched.stop_wait,
+        .stopped = st->sched.stopped,
     };
     memcpy(cs.rng, st->epoch_rng.s, sizeof cs.rng);
-    return ckpt_save(path, m, &cs, st->params, st->opt.state,
-                     optim_state_count(st->opt.cfg.kind), e);
+    return ckpt_save_run(path, m, &cs, st->params, st->opt.state,
+                         optim_state_count(st->opt.cfg.kind), st->best, e);
 }
 
 typedef struct {
@@ -323,9 +405,16 @@ static void release(run_resources *r, int T)
         fclose(r->history);
 }
 
-/* Evaluates at the end of an epoch, prints its line and writes history. */
+const char *train_monitor_name(const cv_train_config *cfg)
+{
+    return cfg->val_split > 0 ? "val_loss" : "test_loss";
+}
+
+/* Evaluates at the end of an epoch, lets the plateau schedule and early
+ * stopping see the monitored loss, prints the epoch's line and writes its
+ * history row. */
 static int finish_epoch(const convc_model *m, const cv_dataset *d, const cv_train_config *cfg,
-                        const cv_train_state *st, run_resources *r, cv_progress *prog,
+                        cv_train_state *st, run_resources *r, cv_progress *prog,
                         size_t n_train, size_t n_val, size_t done, cv_error *e)
 {
     cv_epoch_line l = { 0 };
@@ -349,10 +438,26 @@ static int finish_epoch(const convc_model *m, const cv_dataset *d, const cv_trai
     l.test_acc = ev.accuracy;
     eval_free(&ev);
     l.seconds = progress_now() - prog->start;
+    l.lr = st->opt.lr;
+    l.show_lr = cfg->schedule.kind != CV_SCHEDULE_CONSTANT;
+    double monitored = n_val > 0 ? l.val_loss : l.test_loss;
+    uint32_t epoch = st->epoch + 1;
+    l.reduced_lr = schedule_epoch_end(&cfg->schedule, &st->sched, monitored);
+    l.best = early_stop_epoch_end(&st->sched, cfg->early_stop, epoch, monitored);
+    if (l.best)
+        memcpy(st->best, st->params, m->n_params * sizeof *st->best);
+    l.stopped = st->sched.stopped;
+    l.next_lr = st->sched.plateau_lr;
     progress_epoch_end(prog, done, &l);
-    if (r->history && history_append(r->history, cfg->history_path, (int)st->epoch + 1, l.loss,
-                                      l.acc, l.test_loss, l.test_acc, l.seconds, e) < 0)
-        return -1;
+    if (r->history) {
+        cv_history_row h = { .epoch = (int)epoch, .train_loss = l.loss, .train_acc = l.acc,
+                             .test_loss = l.test_loss, .test_acc = l.test_acc,
+                             .seconds = l.seconds, .lr = l.lr, .has_val = l.has_val,
+                             .val_loss = l.val_loss, .val_acc = l.val_acc,
+                             .event = l.stopped ? "stopped" : l.best ? "best" : "" };
+        if (history_append(r->history, cfg->history_path, &h, e) < 0)
+            return -1;
+    }
     return 0;
 }
 
@@ -379,7 +484,7 @@ int train_run(const convc_model *m, const cv_dataset *d, const cv_train_config *
     if (!r.pool)
         return -1;
     batch_job job = { .m = m, .images = &d->train, .seed = cfg->seed,
-                      .params = st->params, .opt = &st->opt };
+                      .augment = &cfg->augment, .params = st->params, .opt = &st->opt };
     if (m->n_train_steps > 0) {
         r.blocks = train_blocks_new(m, cfg->batch, e);
         if (!r.blocks) {
@@ -426,8 +531,9 @@ int train_run(const convc_model *m, const cv_dataset *d, const cv_train_config *
     size_t n_batches = (n_train + (size_t)cfg->batch - 1) / (size_t)cfg->batch;
     long steps_run = 0;
     int status = TRAIN_FINISHED;
+    uint64_t total_steps = (uint64_t)cfg->epochs * n_batches;
 
-    while (st->epoch < (uint32_t)cfg->epochs) {
+    while (st->epoch < (uint32_t)cfg->epochs && !st->sched.stopped) {
         cv_rng rng = st->epoch_rng;
         if (cfg->shuffle)
             rng_permutation(&rng, r.order, n_train);
@@ -453,7 +559,8 @@ int train_run(const convc_model *m, const cv_dataset *d, const cv_train_config *
             size_t correct = 0;
             if (r.blocks) {
                 train_blocks_run(r.blocks, r.pool, &d->train, r.order, job.first, job.n,
-                                 cfg->seed, job.epoch, st->params, &loss, &correct);
+                                 cfg->seed, job.epoch, &cfg->augment, st->params, &loss,
+                                 &correct);
             } else {
                 pool_run(r.pool, compute_task, &job);
                 for (int t = 0; t < T; t++) {
@@ -469,6 +576,8 @@ int train_run(const convc_model *m, const cv_dataset *d, const cv_train_config *
                                cfg->save_path ? ": " : "",
                                cfg->save_path ? cfg->save_path : "");
             }
+            st->opt.lr = schedule_lr(&cfg->schedule, &st->sched, cfg->optim.lr, st->opt.step,
+                                     st->epoch, total_steps);
             optim_begin_step(&st->opt);
             pool_run(r.pool, update_task, &job);
             if (r.blocks)
@@ -497,13 +606,15 @@ int train_run(const convc_model *m, const cv_dataset *d, const cv_train_config *
         st->run_loss = 0;
         st->run_correct = 0;
         st->run_seen = 0;
+        if (st->sched.stopped && cfg->restore_best && st->sched.best_epoch > 0)
+            memcpy(st->params, st->best, m->n_params * sizeof *st->params);
         if (save(cfg->save_path, m, cfg, st, n_train, e) < 0) {
             release(&r, T);
             return -1;
         }
     }
     release(&r, T);
-    return TRAIN_FINISHED;
+    return st->sched.stopped ? TRAIN_STOPPED_EARLY : TRAIN_FINISHED;
 
 stop:
     if (!cfg->quiet && prog.tty)

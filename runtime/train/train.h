@@ -12,6 +12,9 @@
 #include "base/error.h"
 #include "train/optim.h"
 #include "base/rng.h"
+#include "base/settings.h"
+#include "data/augment.h"
+#include "train/schedule.h"
 
 typedef struct {
     int epochs;                 /* in total, counting resumed ones */
@@ -19,6 +22,12 @@ typedef struct {
     int threads;
     uint64_t seed;
     cv_optim_config optim;
+    cv_schedule_config schedule;    /* the learning rate's, from optim.lr */
+    int decay_all;              /* weight decay for biases and vectors too */
+    int early_stop;             /* patience in epochs (0: none) */
+    int restore_best;           /* early stop: end with the best epoch's weights */
+    cv_augment augment;
+    cv_data_options data;       /* how PNG folders are read */
     double val_split;           /* last fraction of the training set, as Keras */
     size_t limit_train;         /* first N training images (0: all) */
     size_t limit_test;          /* first N test images (0: all) */
@@ -46,11 +55,17 @@ typedef struct {
     uint64_t run_correct;       /*   correct predictions, */
     uint64_t run_seen;          /*   images seen */
     uint64_t resumed_n_train;   /* from a checkpoint (0: fresh run) */
+    cv_schedule_state sched;    /* the schedule's and early stopping's memory */
+    float *best;                /* early stopping: the best epoch's weights (else NULL) */
 } cv_train_state;
 
-enum { TRAIN_FINISHED = 0, TRAIN_STEPS_DONE = 1, TRAIN_INTERRUPTED = 2 };
+enum { TRAIN_FINISHED = 0, TRAIN_STEPS_DONE = 1, TRAIN_INTERRUPTED = 2, TRAIN_STOPPED_EARLY = 3 };
 
 cv_train_config train_defaults(void);
+/* The value of setting s (base/settings.h) in c, for every setting with an
+ * option of the train command; train_set stores one. */
+double train_setting(const cv_train_config *c, cv_setting_id s);
+void train_set(cv_train_config *c, cv_setting_id s, double v);
 /* A fresh run: Glorot-uniform weights drawn from the seed, then the
  * shuffle generator continues the same stream. */
 int train_state_new(cv_train_state *st, const convc_model *m, const cv_train_config *cfg,
@@ -63,8 +78,12 @@ void train_state_free(cv_train_state *st);
 /* The model can take the data set's images and labels (names dir). */
 int train_check_data(const convc_model *m, const cv_dataset *d, const char *dir, cv_error *e);
 
-/* Trains until cfg->epochs are done, cfg->steps batches were run, or a stop
- * signal arrives.  Returns TRAIN_* or -1 (e.g. a NaN loss, naming the epoch
+/* What early stopping and the plateau schedule watch: "val_loss", or
+ * "test_loss" when there is no validation split. */
+const char *train_monitor_name(const cv_train_config *cfg);
+
+/* Trains until cfg->epochs are done, cfg->steps batches were run, early
+ * stopping ends the run, or a stop signal arrives.  Returns TRAIN_* or -1 (e.g. a NaN loss, naming the epoch
  * and batch; the last good checkpoint is kept). */
 int train_run(const convc_model *m, const cv_dataset *d, const cv_train_config *cfg,
               cv_train_state *st, cv_error *e);

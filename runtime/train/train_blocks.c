@@ -11,7 +11,7 @@
 #define MAX_BLOCKS 16
 
 typedef struct {
-    float *x, *work, *probs, *grads;
+    float *x, *work, *probs, *grads, *aug;     /* aug: one image, augmentation's scratch */
     uint8_t *labels;
     uint64_t *seeds;
     double loss;
@@ -31,6 +31,7 @@ struct train_blocks {
     int n, step;
     uint64_t seed;
     uint32_t epoch;
+    const cv_augment *augment;
     const float *params;
 };
 
@@ -47,6 +48,7 @@ void train_blocks_free(train_blocks *tb)
         return;
     for (int k = 0; tb->b && k < tb->n_blocks; k++) {
         free(tb->b[k].x);
+        free(tb->b[k].aug);
         free(tb->b[k].work);
         free(tb->b[k].probs);
         free(tb->b[k].grads);
@@ -78,12 +80,13 @@ train_blocks *train_blocks_new(const convc_model *m, int batch, cv_error *e)
     for (int k = 0; ok && k < tb->n_blocks; k++) {
         block_buf *b = &tb->b[k];
         b->x = alloc_floats(B * in_size);
+        b->aug = alloc_floats(in_size);
         b->work = alloc_floats(convc_work_floats(m, B));
         b->probs = alloc_floats(B * (size_t)m->n_classes);
         b->grads = alloc_floats(m->n_params);
         b->labels = malloc(B);
         b->seeds = malloc(B * sizeof *b->seeds);
-        ok = b->x && b->work && b->probs && b->grads && b->labels && b->seeds;
+        ok = b->x && b->aug && b->work && b->probs && b->grads && b->labels && b->seeds;
         if (b->grads)
             memset(b->grads, 0, m->n_params * sizeof *b->grads);
         tb->grads[k] = b->grads;
@@ -140,6 +143,13 @@ static void gather_task(void *arg, int t, int T)
         dataset_gather(tb->images, tb->order + at, 0, (size_t)n, b->x, b->labels);
         for (int i = 0; i < n; i++)
             b->seeds[i] = rng_mix3(tb->seed, tb->epoch, at + (size_t)i);
+        /* The same per-position augmentation as the plain path (train.c). */
+        const convc_model *m = tb->m;
+        size_t in_size = (size_t)m->in_h * m->in_w * m->in_c;
+        if (augment_enabled(tb->augment))
+            for (int i = 0; i < n; i++)
+                augment_image(tb->augment, augment_seed(tb->seed, tb->epoch, at + (size_t)i),
+                              b->x + (size_t)i * in_size, m->in_h, m->in_w, m->in_c, b->aug);
         b->loss = 0;
     }
 }
@@ -157,9 +167,11 @@ static void step_task(void *arg, int t, int T)
 
 void train_blocks_run(train_blocks *tb, cv_pool *pool, const cv_images *images,
                       const uint32_t *order, size_t first, int n, uint64_t seed,
-                      uint32_t epoch, const float *params, double *loss, size_t *correct)
+                      uint32_t epoch, const cv_augment *augment, const float *params,
+                      double *loss, size_t *correct)
 {
     const convc_model *m = tb->m;
+    tb->augment = augment;
     tb->images = images;
     tb->order = order;
     tb->first = first;

@@ -15,6 +15,7 @@
 #include "convc_model.h"
 #include "base/error.h"
 #include "base/threads.h"
+#include "data/augment.h"
 #include "data/dataset.h"
 
 typedef struct train_blocks train_blocks;
@@ -29,7 +30,8 @@ void train_blocks_free(train_blocks *tb);
  * the summed loss and *correct the correct predictions. */
 void train_blocks_run(train_blocks *tb, cv_pool *pool, const cv_images *images,
                       const uint32_t *order, size_t first, int n, uint64_t seed,
-                      uint32_t epoch, const float *params, double *loss, size_t *correct);
+                      uint32_t epoch, const cv_augment *augment, const float *params,
+                      double *loss, size_t *correct);
 
 /* The gradient buffers, in block order, for summing (all blocks of a full
  * batch; zero between batches). */

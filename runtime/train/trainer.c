@@ -19,13 +19,15 @@
 #include "base/json.h"
 #include "base/threads.h"
 #include "base/fpmode.h"
+#include "base/png.h"
 #include "base/optimizers.h"
-#include "train/settings.h"
+#include "base/settings.h"
+#include "train/history.h"
 #include "train/train.h"
 #include "train/trainer.h"
+#include "train/cli_args.h"
 #include "pictures/viz.h"
 
-#define EXIT_USAGE 2
 
 static volatile sig_atomic_t stop_signal;
 
@@ -40,80 +42,6 @@ static void on_stop_signal(int sig)
     stop_signal = sig;
 }
 
-/* ---- option parsing ----------------------------------------------------- */
-
-typedef struct {
-    const char *prog, *cmd;
-    int argc, i;
-    char **argv;
-    const char *flag;       /* the option being parsed, e.g. "--batch" */
-} args;
-
-static int usage_error(const args *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int usage_error(const args *a, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "%s %s: ", a->prog, a->cmd);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "\nTry '%s %s --help'.\n", a->prog, a->cmd);
-    return EXIT_USAGE;
-}
-
-/* The value of the current flag: "--flag=V" or "--flag V". */
-static const char *flag_value(args *a, const char *inline_value)
-{
-    if (inline_value)
-        return inline_value;
-    if (a->i + 1 >= a->argc)
-        return NULL;
-    return a->argv[++a->i];
-}
-
-/* The value of setting `id` (train/settings.h: the rule a checkpoint's
- * value passes too); integer settings must be written as integers. */
-static int parse_setting(const args *a, const char *s, cv_setting_id id, double *out)
-{
-    long l = 0;
-    double v = 0;
-    char rule[96];
-    int syntax_ok = setting_is_integer(id) ? cv_parse_long(s, LONG_MIN, LONG_MAX, &l) == 0
-                                           : cv_parse_double(s, &v) == 0;
-    if (setting_is_integer(id))
-        v = (double)l;
-    if (!syntax_ok || setting_check(id, v) < 0) {
-        setting_rule(id, rule, sizeof rule);
-        return usage_error(a, "%s: '%s' is not valid (expected %s)", a->flag, s ? s : "",
-                           rule);
-    }
-    *out = v;
-    return 0;
-}
-
-static int parse_u64(const args *a, const char *s, uint64_t *out)
-{
-    if (cv_parse_u64(s, out) != 0)
-        return usage_error(a, "%s: '%s' is not valid (expected a non-negative integer)",
-                           a->flag, s ? s : "");
-    return 0;
-}
-
-/* Splits "--flag=value"; returns the flag name in buf. */
-static const char *split_flag(const char *arg, char *buf, size_t size, const char **value)
-{
-    const char *eq = strchr(arg, '=');
-    *value = NULL;
-    if (!eq || strncmp(arg, "--", 2) != 0)
-        return arg;
-    size_t n = (size_t)(eq - arg) < size - 1 ? (size_t)(eq - arg) : size - 1;
-    memcpy(buf, arg, n);
-    buf[n] = 0;
-    *value = eq + 1;
-    return buf;
-}
-
 /* ---- help --------------------------------------------------------------- */
 
 static void print_model_line(const convc_model *m)
@@ -126,20 +54,45 @@ static void print_model_line(const convc_model *m)
 static void help_train(const char *prog, const convc_model *m)
 {
     printf("Usage: %s [train] [OPTIONS]\n"
-           "Trains the model on an IDX data set (default: Fashion-MNIST), evaluates it on the\n"
+           "Trains the model on a data set (IDX, CIFAR-10 binary or PNG folders; default:\n"
+           "Fashion-MNIST), evaluates it on the\n"
            "test set after every epoch and checkpoints every epoch and on SIGINT/SIGTERM.\n"
            "Defaults follow the Keras protocol: Adam, batch 32, 10 epochs, Glorot uniform.\n\n"
            "  --epochs N          epochs in total (default 10; with --resume: the checkpoint's)\n"
            "  --batch N           mini-batch size (default 32); the loss is the batch mean\n"
            "  --lr X              learning rate (default: adam 0.001, others 0.01)\n"
-           "  --optimizer NAME    adam (b1 0.9, b2 0.999, eps 1e-7), sgd, momentum (0.9)\n"
-           "                      or nesterov (0.9)  (default adam)\n"
+           "  --optimizer NAME    adam (b1 0.9, b2 0.999, eps 1e-7), adamw (adam with\n"
+           "                      decoupled weight decay), sgd, momentum (0.9) or\n"
+           "                      nesterov (0.9)  (default adam)\n"
            "  --momentum X        momentum for momentum/nesterov (default 0.9)\n"
+           "  --weight-decay X    adamw: decoupled decay (default 0.01); the others: L2\n"
+           "                      (default 0); kernels only, not biases or vectors\n"
+           "  --decay-all         weight decay for biases and other vectors too\n"
+           "  --schedule NAME     learning rate: constant (default), step, cosine, plateau\n"
+           "  --lr-factor X       step, plateau: multiply lr by X in (0, 1) (default 0.1)\n"
+           "  --lr-every N        step: every N epochs (default 10)\n"
+           "  --warmup N          cosine: linear warm-up over the first N steps (default 0)\n"
+           "  --lr-patience N     plateau: after N epochs without a lower monitored loss\n"
+           "                      (default 10)\n"
+           "  --min-lr X          cosine, plateau: the lowest rate (default 0)\n"
+           "  --early-stop N      stop after N epochs without a lower val_loss (test_loss\n"
+           "                      without --val-split)\n"
+           "  --restore-best      with --early-stop: end with the best epoch's weights\n"
+           "  --shift N           augment: shift by -N..N pixels on each axis, zero fill\n"
+           "  --flip              augment: mirror left-right with probability 1/2\n"
+           "  --crop-pad N        augment: pad N zero pixels, crop a random window\n"
+           "  --cutout N          augment: zero a random NxN square\n"
            "  --seed N            seeds weights, shuffling and dropout (default 1)\n"
            "  --threads N         worker threads (default: online cores, here %d); the same\n"
            "                      seed and thread count give bit-identical results\n"
-           "  --data DIR          IDX files {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]\n"
+           "  --data DIR          IDX files {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz],\n"
+           "                      CIFAR-10 binary batches, or PNG folders, one per class\n"
            "                      (default $%s, else %s)\n"
+           "  --image-size HxW    PNG folders: resample every image to HxW\n"
+           "  --test-split F      PNG folders without train/ and test/: hold out the\n"
+           "                      fraction F of each class for testing (default 0.2)\n"
+           "  --skip-bad          PNG folders: skip (and count) unreadable, odd-sized and\n"
+           "                      non-image files instead of stopping at the first\n"
            "  --val-split F       hold out the last fraction F of the training set for\n"
            "                      validation, as Keras' validation_split (default 0)\n"
            "  --limit-train N     train on the first N training images\n"
@@ -155,13 +108,14 @@ static void help_train(const char *prog, const convc_model *m)
            "                      its settings are used unless given again (--epochs,\n"
            "                      --threads and --lr may change, the others must agree)\n"
            "  --init-from CKPT    start from CKPT's weights with a fresh optimizer\n"
-           "  --history CSV       append one line per epoch: %s\n"
+           "  --history CSV       append one line per epoch:\n"
+           "                      %s\n"
            "  --quiet             print nothing but errors\n"
            "  -h, --help          this help\n\n"
            "Exit status: 0 done, 1 error (data, checkpoint, NaN loss), 2 usage error,\n"
            "130/143 interrupted by SIGINT/SIGTERM after saving the checkpoint.\n",
            prog, threads_online(), DATASET_ENV, DATASET_DEFAULT_DIR, m->name,
-           "epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds");
+           HISTORY_HEADER);
 }
 
 static void help_eval(const char *prog)
@@ -174,8 +128,10 @@ static void help_eval(const char *prog)
            "                      per_class_accuracy, class_names, confusion[true][predicted]\n"
            "  --data DIR          data directory (default $%s, else %s)\n"
            "  --limit-test N      the first N test images only\n"
-           "  --threads N         worker threads (default: online cores)\n", prog,
-           DATASET_ENV, DATASET_DEFAULT_DIR);
+           "  --threads N         worker threads (default: online cores)\n"
+           "  --image-size HxW, --test-split F, --skip-bad\n"
+           "                      PNG folders: as for training, so the test set is the same\n",
+           prog, DATASET_ENV, DATASET_DEFAULT_DIR);
 }
 
 static void help_predict(const char *prog)
@@ -197,7 +153,10 @@ static void help_viz(const char *prog)
            "  --weights CKPT      the trained checkpoint (required)\n"
            "  --out DIR           output directory, created if needed (required)\n"
            "  --data DIR          data directory for the test images (default $%s,\n"
-           "                      else %s)\n", prog, DATASET_ENV, DATASET_DEFAULT_DIR);
+           "                      else %s)\n"
+           "  --image-size HxW, --test-split F, --skip-bad\n"
+           "                      PNG folders: as for training\n", prog, DATASET_ENV,
+           DATASET_DEFAULT_DIR);
 }
 
 /* `train --help`: everything, every command's options included. */
@@ -216,11 +175,12 @@ static void help_main(const char *prog, const convc_model *m)
 
 /* ---- shared pieces ------------------------------------------------------ */
 
-static int load_data(const convc_model *m, const char *data_flag, cv_dataset *d)
+static int load_data(const convc_model *m, const char *data_flag, const cv_data_options *o,
+                     cv_dataset *d)
 {
     cv_error e;
     const char *dir = dataset_dir(data_flag);
-    if (dataset_load(dir, d, &e) < 0) {
+    if (dataset_load_with(dir, o, d, &e) < 0) {
         fprintf(stderr, "error: %s\n", e.msg);
         return -1;
     }
@@ -252,10 +212,10 @@ static float *load_weights(const convc_model *m, const char *path)
 /* eval and viz: the checkpoint's parameters and the data set; NULL (nothing
  * to free) after printing why. */
 static float *load_weights_and_data(const convc_model *m, const char *weights,
-                                    const char *data, cv_dataset *d)
+                                    const char *data, const cv_data_options *o, cv_dataset *d)
 {
     float *params = load_weights(m, weights);
-    if (params && load_data(m, data, d) < 0) {
+    if (params && load_data(m, data, o, d) < 0) {
         free(params);
         params = NULL;
     }
@@ -264,168 +224,212 @@ static float *load_weights_and_data(const convc_model *m, const char *weights,
 
 /* ---- train -------------------------------------------------------------- */
 
-typedef struct {
-    int epochs, batch, threads, optimizer, shuffle, lr, momentum, seed, limit_train,
-        val_split, limit_test;
-} given_flags;
-
-/* Settings of a resumed run: the checkpoint's unless given again; those
- * that define the run's batches must agree. */
-static int apply_resume(const args *a, const char *path, const cv_ckpt_state *cs,
-                        const given_flags *g, cv_train_config *cfg)
+/* The run's schedule, weight decay, early stopping and augmentation, when
+ * any is set. */
+static void print_run_extras(const cv_train_config *c)
 {
-#define MUST_AGREE(cond, flag, fmt, mine, theirs)                                            \
-    if (cond)                                                                                \
-        return usage_error(a, "%s: " fmt " differs from the checkpoint's " fmt " in %s; a "  \
-                           "resumed run must keep it", flag, mine, theirs, path)
-    if (!g->epochs)
-        cfg->epochs = (int)cs->epochs;
-    if (!g->threads)
-        cfg->threads = (int)cs->threads;
-    MUST_AGREE(g->batch && (uint32_t)cfg->batch != cs->batch, "--batch", "%u",
-               (unsigned)cfg->batch, cs->batch);
-    cfg->batch = (int)cs->batch;
-    MUST_AGREE(g->seed && cfg->seed != cs->seed, "--seed", "%" PRIu64, cfg->seed, cs->seed);
-    cfg->seed = cs->seed;
-    MUST_AGREE(g->limit_train && cfg->limit_train != cs->limit_train, "--limit-train",
-               "%" PRIu64, (uint64_t)cfg->limit_train, cs->limit_train);
-    cfg->limit_train = cs->limit_train;
-    MUST_AGREE(g->val_split && cfg->val_split != cs->val_split, "--val-split", "%g",
-               cfg->val_split, cs->val_split);
-    cfg->val_split = cs->val_split;
-    /* Every epoch of a run is evaluated on the same test images (version 1
-     * did not record them). */
-    if (cs->version >= 2) {
-        MUST_AGREE(g->limit_test && cfg->limit_test != cs->limit_test, "--limit-test", "%u",
-                   (unsigned)cfg->limit_test, cs->limit_test);
-        cfg->limit_test = cs->limit_test;
+    const cv_schedule_config *s = &c->schedule;
+    if (s->kind == CV_SCHEDULE_STEP)
+        printf("schedule step: lr x %g every %d epochs\n", s->factor, s->every);
+    else if (s->kind == CV_SCHEDULE_COSINE)
+        printf("schedule cosine: %ld warm-up steps, down to %g\n", s->warmup, s->min_lr);
+    else if (s->kind == CV_SCHEDULE_PLATEAU)
+        printf("schedule plateau: lr x %g after %d epochs without a lower %s, at least %g\n",
+               s->factor, s->patience, train_monitor_name(c), s->min_lr);
+    if (c->optim.weight_decay > 0)
+        printf("weight decay %g (%s, %s)\n", c->optim.weight_decay,
+               c->optim.kind == OPTIM_ADAMW ? "decoupled" : "L2",
+               c->decay_all ? "all parameters" : "kernels only, not biases");
+    if (c->early_stop)
+        printf("early stopping: patience %d epochs on %s%s%s\n", c->early_stop,
+               train_monitor_name(c), c->val_split > 0 ? "" : " (there is no validation split)",
+               c->restore_best ? ", restoring the best weights" : "");
+    if (augment_enabled(&c->augment))
+        printf("augmentation: crop-pad %d, shift %d, flip %s, cutout %d\n", c->augment.crop_pad,
+               c->augment.shift, c->augment.flip ? "yes" : "no", c->augment.cutout);
+}
+
+/* getopt codes: OPT_SETTING + a cv_setting_id for the options that set a
+ * setting (base/settings.h), the others below. */
+enum { OPT_SEED = 256, OPT_DATA, OPT_SAVE, OPT_NO_SAVE, OPT_RESUME, OPT_INIT_FROM,
+       OPT_HISTORY, OPT_QUIET, OPT_WEIGHTS, OPT_OUT, OPT_JSON, OPT_TOP, OPT_IMAGE_SIZE,
+       OPT_SETTING = 512 };
+
+/* --image-size HxW: 0, or EXIT_USAGE after the message. */
+static int parse_image_size(const cv_args *a, const char *val, cv_data_options *o)
+{
+    char *x = strchr(val, 'x');
+    char h[32];
+    long hv, wv;
+    if (!x || (size_t)(x - val) >= sizeof h)
+        return usage_error(a, "%s: '%s' is not valid (expected HxW, e.g. 32x32)", a->flag, val);
+    memcpy(h, val, (size_t)(x - val));
+    h[x - val] = 0;
+    if (cv_parse_long(h, 1, CV_BITMAP_MAX_SIDE, &hv) != 0 ||
+        cv_parse_long(x + 1, 1, CV_BITMAP_MAX_SIDE, &wv) != 0)
+        return usage_error(a, "%s: '%s' is not valid (expected HxW, each from 1 to %d)",
+                           a->flag, val, CV_BITMAP_MAX_SIDE);
+    o->resize_h = (int)hv;
+    o->resize_w = (int)wv;
+    return 0;
+}
+
+/* The train command's options: every setting with a flag, then the rest. */
+static void train_options(struct option *opts, size_t size)
+{
+    static const struct option rest[] = {
+        { "seed", required_argument, NULL, OPT_SEED },
+        { "data", required_argument, NULL, OPT_DATA },
+        { "save", required_argument, NULL, OPT_SAVE },
+        { "no-save", no_argument, NULL, OPT_NO_SAVE },
+        { "resume", required_argument, NULL, OPT_RESUME },
+        { "init-from", required_argument, NULL, OPT_INIT_FROM },
+        { "history", required_argument, NULL, OPT_HISTORY },
+        { "quiet", no_argument, NULL, OPT_QUIET },
+        { "image-size", required_argument, NULL, OPT_IMAGE_SIZE },
+        { "help", no_argument, NULL, 'h' },
+    };
+    size_t n = 0;
+    for (int id = 0; id < SETTING_COUNT && n + 1 < size; id++) {
+        const char *flag = setting_flag((cv_setting_id)id);
+        if (strncmp(flag, "--", 2) == 0)
+            opts[n++] = (struct option){ flag + 2,
+                                         setting_is_switch((cv_setting_id)id) ? no_argument
+                                                                             : required_argument,
+                                         NULL, OPT_SETTING + id };
     }
-    MUST_AGREE(g->shuffle && cfg->shuffle != (int)cs->shuffle, "--no-shuffle", "%d",
-               cfg->shuffle, (int)cs->shuffle);
-    cfg->shuffle = (int)cs->shuffle;
-    MUST_AGREE(g->optimizer && cfg->optim.kind != (int)cs->optimizer, "--optimizer", "%s",
-               optim_kind_name(cfg->optim.kind), optim_kind_name((int)cs->optimizer));
-    cfg->optim.kind = (int)cs->optimizer;
-    if (!g->lr)
-        cfg->optim.lr = cs->lr;
-    if (!g->momentum)
-        cfg->optim.momentum = cs->momentum;
+    for (size_t i = 0; i < sizeof rest / sizeof *rest && n + 1 < size; i++)
+        opts[n++] = rest[i];
+    opts[n] = (struct option){ 0 };
+}
+
+/* The value of setting id from the command line: a switch's, a word's
+ * index, or a number; 0, or EXIT_USAGE after the message. */
+static int parse_setting(const cv_args *a, cv_setting_id id, const char *val, double *x)
+{
+    int n_words;
+    char msg[160];
+    if (setting_is_switch(id)) {
+        *x = setting_switch_value(id);
+        return 0;
+    }
+    if (setting_words(id, &n_words)) {
+        if (setting_parse_word(id, val, x, msg, sizeof msg) < 0)
+            return usage_error(a, "%s: %s", a->flag, msg);
+        return 0;
+    }
+    return args_setting(a, val, id, x);
+}
+
+/* A setting's value for messages: its word, or the number. */
+static void setting_text(cv_setting_id id, double v, char *out, size_t size)
+{
+    int n;
+    const char *const *words = setting_words(id, &n);
+    if (words && v >= 0 && v < n)
+        snprintf(out, size, "%s", words[(int)v]);
+    else
+        snprintf(out, size, "%.15g", v);
+}
+
+/* Settings that a resumed run may change: the length of the run, the
+ * threads and the base rates. */
+static int may_change_on_resume(cv_setting_id id)
+{
+    return id == SETTING_EPOCHS || id == SETTING_THREADS || id == SETTING_LR ||
+           id == SETTING_MOMENTUM;
+}
+
+/* Settings of a resumed run: the checkpoint's unless given again; the
+ * others must agree. */
+static int apply_resume(const cv_args *a, const char *path, const cv_ckpt_state *cs,
+                        const int *given, uint64_t seed, int seed_given, cv_train_config *cfg)
+{
+    for (int i = 0; i < SETTING_COUNT; i++) {
+        cv_setting_id id = (cv_setting_id)i;
+        double theirs, mine = train_setting(cfg, id);
+        if (ckpt_setting(cs, id, &theirs) < 0)
+            continue;
+        if (given[id] && mine != theirs && !may_change_on_resume(id)) {
+            char t1[64], t2[64];
+            setting_text(id, mine, t1, sizeof t1);
+            setting_text(id, theirs, t2, sizeof t2);
+            return usage_error(a, "%s: %s differs from the checkpoint's %s in %s; a resumed run "
+                               "must keep it", setting_flag(id), t1, t2, path);
+        }
+        if (!given[id])
+            train_set(cfg, id, theirs);
+    }
+    if (seed_given && seed != cs->seed)
+        return usage_error(a, "--seed: %" PRIu64 " differs from the checkpoint's %" PRIu64
+                           " in %s; a resumed run must keep it", seed, cs->seed, path);
+    cfg->seed = cs->seed;
     cfg->optim.beta1 = cs->beta1;
     cfg->optim.beta2 = cs->beta2;
     cfg->optim.epsilon = cs->epsilon;
     return 0;
-#undef MUST_AGREE
 }
 
-static int cmd_train(const convc_model *m, args *a)
+static int cmd_train(const convc_model *m, cv_args *a)
 {
     cv_train_config cfg = train_defaults();
-    given_flags g = { 0 };
-    const char *data = NULL, *resume = NULL, *init_from = NULL, *save = NULL;
-    int no_save = 0;
-    double x = 0;
-    for (; a->i < a->argc; a->i++) {
-        char buf[64];
-        const char *value;
-        const char *f = split_flag(a->argv[a->i], buf, sizeof buf, &value);
-        a->flag = f;
-        if (value && (!strcmp(f, "--no-shuffle") || !strcmp(f, "--no-save") ||
-                      !strcmp(f, "--quiet")))
-            return usage_error(a, "%s takes no value", f);
-        if (!strcmp(f, "-h") || !strcmp(f, "--help")) {
+    int given[SETTING_COUNT] = { 0 }, seed_given = 0;
+    const char *data = NULL, *resume = NULL, *init_from = NULL, *save = NULL, *val;
+    int no_save = 0, c;
+    struct option opts[SETTING_COUNT + 16];
+    train_options(opts, sizeof opts / sizeof *opts);
+    while ((c = args_next(a, opts, &val)) != ARGS_END) {
+        double x = 0;
+        if (c >= OPT_SETTING) {
+            cv_setting_id id = (cv_setting_id)(c - OPT_SETTING);
+            if (parse_setting(a, id, val, &x))
+                return EXIT_USAGE;
+            train_set(&cfg, id, x);
+            given[id] = 1;
+            continue;
+        }
+        switch (c) {
+        case ARGS_ERROR:
+            return EXIT_USAGE;
+        case ARGS_OPERAND:
+            return usage_error(a, "unexpected argument '%s'", val);
+        case 'h':
             help_train(a->prog, m);
             return 0;
-        } else if (!strcmp(f, "--no-shuffle")) {
-            cfg.shuffle = 0;
-            g.shuffle = 1;
-        } else if (!strcmp(f, "--no-save")) {
-            no_save = 1;
-        } else if (!strcmp(f, "--quiet")) {
-            cfg.quiet = 1;
-        } else if (strncmp(f, "--", 2) != 0) {
-            return usage_error(a, "unexpected argument '%s'", f);
-        } else {
-            const char *val = flag_value(a, value);
-            if (!val)
-                return usage_error(a, "%s needs a value", f);
-            if (!strcmp(f, "--epochs")) {
-                if (parse_setting(a, val, SETTING_EPOCHS, &x)) return EXIT_USAGE;
-                cfg.epochs = (int)x;
-                g.epochs = 1;
-            } else if (!strcmp(f, "--batch")) {
-                if (parse_setting(a, val, SETTING_BATCH, &x)) return EXIT_USAGE;
-                cfg.batch = (int)x;
-                g.batch = 1;
-            } else if (!strcmp(f, "--threads")) {
-                if (parse_setting(a, val, SETTING_THREADS, &x)) return EXIT_USAGE;
-                cfg.threads = (int)x;
-                g.threads = 1;
-            } else if (!strcmp(f, "--lr")) {
-                if (parse_setting(a, val, SETTING_LR, &x)) return EXIT_USAGE;
-                cfg.optim.lr = x;
-                g.lr = 1;
-            } else if (!strcmp(f, "--momentum")) {
-                if (parse_setting(a, val, SETTING_MOMENTUM, &x)) return EXIT_USAGE;
-                cfg.optim.momentum = x;
-                g.momentum = 1;
-            } else if (!strcmp(f, "--optimizer")) {
-                int k = optim_parse_kind(val);
-                if (k < 0) {
-                    char names[64];
-                    cv_optimizer_list(names, sizeof names);
-                    return usage_error(a, "--optimizer: '%s' is not one of %s", val, names);
-                }
-                cfg.optim.kind = k;
-                g.optimizer = 1;
-            } else if (!strcmp(f, "--seed")) {
-                if (parse_u64(a, val, &cfg.seed)) return EXIT_USAGE;
-                g.seed = 1;
-            } else if (!strcmp(f, "--val-split")) {
-                if (parse_setting(a, val, SETTING_VAL_SPLIT, &x)) return EXIT_USAGE;
-                cfg.val_split = x;
-                g.val_split = 1;
-            } else if (!strcmp(f, "--limit-train")) {
-                if (parse_setting(a, val, SETTING_LIMIT_TRAIN, &x)) return EXIT_USAGE;
-                cfg.limit_train = (size_t)x;
-                g.limit_train = 1;
-            } else if (!strcmp(f, "--limit-test")) {
-                if (parse_setting(a, val, SETTING_LIMIT_TEST, &x)) return EXIT_USAGE;
-                cfg.limit_test = (size_t)x;
-                g.limit_test = 1;
-            } else if (!strcmp(f, "--steps")) {
-                if (parse_setting(a, val, SETTING_STEPS, &x)) return EXIT_USAGE;
-                cfg.steps = (long)x;
-            } else if (!strcmp(f, "--save-every")) {
-                if (parse_setting(a, val, SETTING_SAVE_EVERY, &x)) return EXIT_USAGE;
-                cfg.save_every = (long)x;
-            } else if (!strcmp(f, "--data")) {
-                data = val;
-            } else if (!strcmp(f, "--save")) {
-                save = val;
-            } else if (!strcmp(f, "--resume")) {
-                resume = val;
-            } else if (!strcmp(f, "--init-from")) {
-                init_from = val;
-            } else if (!strcmp(f, "--history")) {
-                cfg.history_path = val;
-            } else {
-                return usage_error(a, "unknown option '%s'", f);
-            }
-            if (!*val)
-                return usage_error(a, "%s: the value is empty", f);
+        case OPT_SEED:
+            if (args_u64(a, val, &cfg.seed))
+                return EXIT_USAGE;
+            seed_given = 1;
+            break;
+        case OPT_NO_SAVE: no_save = 1; break;
+        case OPT_QUIET: cfg.quiet = 1; break;
+        case OPT_DATA: data = val; break;
+        case OPT_SAVE: save = val; break;
+        case OPT_RESUME: resume = val; break;
+        case OPT_INIT_FROM: init_from = val; break;
+        case OPT_HISTORY: cfg.history_path = val; break;
+        case OPT_IMAGE_SIZE:
+            if (parse_image_size(a, val, &cfg.data))
+                return EXIT_USAGE;
+            break;
+        default:
+            return usage_error(a, "unknown option '%s'", a->flag);
         }
     }
     if (resume && init_from)
         return usage_error(a, "--resume and --init-from exclude each other");
     if (no_save && save)
         return usage_error(a, "--save and --no-save exclude each other");
-    /* Optimizer defaults (lr, momentum) follow the chosen kind unless given. */
+    /* Optimizer defaults (lr, momentum, weight decay) follow the chosen kind
+     * unless given. */
     {
         cv_optim_config d = optim_defaults(cfg.optim.kind);
-        if (!g.lr)
-            cfg.optim.lr = d.lr;
-        if (!g.momentum)
+        if (!given[SETTING_LR])
+            train_set(&cfg, SETTING_LR, d.lr);
+        if (!given[SETTING_MOMENTUM])
             cfg.optim.momentum = d.momentum;
+        if (!given[SETTING_WEIGHT_DECAY])
+            cfg.optim.weight_decay = d.weight_decay;
     }
     cv_error e;
     cv_ckpt_state cs;
@@ -434,10 +438,12 @@ static int cmd_train(const convc_model *m, args *a)
             fprintf(stderr, "error: %s\n", e.msg);
             return 1;
         }
-        int rc = apply_resume(a, resume, &cs, &g, &cfg);
+        int rc = apply_resume(a, resume, &cs, given, cfg.seed, seed_given, &cfg);
         if (rc)
             return rc;
     }
+    if (cfg.restore_best && !cfg.early_stop)
+        return usage_error(a, "--restore-best needs --early-stop PATIENCE");
     if (cfg.threads <= 0)
         cfg.threads = threads_online();
     char default_save[512];
@@ -445,7 +451,7 @@ static int cmd_train(const convc_model *m, args *a)
     cfg.save_path = no_save ? NULL : save ? save : resume ? resume : default_save;
 
     cv_dataset d;
-    if (load_data(m, data, &d) < 0)
+    if (load_data(m, data, &cfg.data, &d) < 0)
         return 1;
     cv_train_state st;
     int rc = resume ? train_state_resume(&st, m, &cfg, resume, &e)
@@ -464,15 +470,27 @@ static int cmd_train(const convc_model *m, args *a)
                                                                       : d.train.n;
         size_t n_test = cfg.limit_test && cfg.limit_test < d.test.n ? cfg.limit_test : d.test.n;
         printf("%s: %zu parameters; %zu training images (validation split %g), %zu test "
-               "images from %s\n", m->name, m->n_params, n_all, cfg.val_split, n_test,
-               dataset_dir(data));
+               "images from %s (%s%s)\n", m->name, m->n_params, n_all, cfg.val_split, n_test,
+               dataset_dir(data), d.format, d.from_cache ? ", cached" : "");
+        if (d.skipped)
+            printf("skipped %zu files that are not readable PNG images of the data set's "
+                   "kind and size (--skip-bad)\n", d.skipped);
         printf("%s lr %g, batch %d, %d epochs, %d threads, seed %" PRIu64 "\n",
                optim_kind_name(cfg.optim.kind), cfg.optim.lr, cfg.batch, cfg.epochs,
                cfg.threads, cfg.seed);
+        print_run_extras(&cfg);
         if (resume)
             printf("resuming %s at epoch %u, batch %" PRIu64 "\n", resume, st.epoch + 1,
                    st.batch_pos);
         fflush(stdout);
+    }
+    if (st.sched.stopped) {
+        if (!cfg.quiet)
+            printf("nothing to do: %s stopped early after epoch %u (best epoch %u)\n", resume,
+                   st.epoch, st.sched.best_epoch);
+        train_state_free(&st);
+        dataset_free(&d);
+        return 0;
     }
     if (st.epoch >= (uint32_t)cfg.epochs) {
         if (!cfg.quiet)
@@ -504,6 +522,11 @@ static int cmd_train(const convc_model *m, args *a)
                 cfg.save_path ? " (continue with --resume)" : "");
         status = 128 + sig;
     } else {
+        if (!cfg.quiet && rc == TRAIN_STOPPED_EARLY)
+            printf("early stopping: %s did not improve for %d epochs; stopped after epoch %u "
+                   "(best epoch %u, %s %.4f%s)\n", train_monitor_name(&cfg), cfg.early_stop,
+                   st.epoch, st.sched.best_epoch, train_monitor_name(&cfg), st.sched.best_loss,
+                   cfg.restore_best ? ", its weights restored" : "");
         if (!cfg.quiet && cfg.save_path)
             printf("%s %s\n", rc == TRAIN_STEPS_DONE ? "stopped after --steps; saved" : "saved",
                    cfg.save_path);
@@ -598,61 +621,89 @@ static void free_names(const convc_model *m, char **names)
     free(names);
 }
 
-static int parse_simple(const convc_model *m, args *a, const char **weights, const char **data,
-                        const char **out, int *json, long *limit_test, int *threads, long *top,
-                        const char ***files, int *n_files)
+/* The options of eval, predict and viz: those whose pointer is not NULL.
+ * 0, -1 after printing the help, or EXIT_USAGE. */
+static int parse_simple(const convc_model *m, cv_args *a, const char **weights, const char **data,
+                        cv_data_options *dopt, const char **out, int *json, long *limit_test,
+                        int *threads, long *top, const char ***files, int *n_files)
 {
+    struct option opts[16];
+    size_t n = 0;
+    opts[n++] = (struct option){ "weights", required_argument, NULL, OPT_WEIGHTS };
+    opts[n++] = (struct option){ "data", required_argument, NULL, OPT_DATA };
+    opts[n++] = (struct option){ "help", no_argument, NULL, 'h' };
+    if (out)
+        opts[n++] = (struct option){ "out", required_argument, NULL, OPT_OUT };
+    if (json)
+        opts[n++] = (struct option){ "json", no_argument, NULL, OPT_JSON };
+    if (limit_test)
+        opts[n++] = (struct option){ "limit-test", required_argument, NULL,
+                                     OPT_SETTING + SETTING_LIMIT_TEST };
+    if (threads)
+        opts[n++] = (struct option){ "threads", required_argument, NULL,
+                                     OPT_SETTING + SETTING_THREADS };
+    if (top)
+        opts[n++] = (struct option){ "top", required_argument, NULL, OPT_TOP };
+    if (dopt) {
+        opts[n++] = (struct option){ "test-split", required_argument, NULL,
+                                     OPT_SETTING + SETTING_TEST_SPLIT };
+        opts[n++] = (struct option){ "skip-bad", no_argument, NULL,
+                                     OPT_SETTING + SETTING_SKIP_BAD };
+        opts[n++] = (struct option){ "image-size", required_argument, NULL, OPT_IMAGE_SIZE };
+    }
+    opts[n] = (struct option){ 0 };
+    const char *val;
+    int c;
     double x = 0;
-    for (; a->i < a->argc; a->i++) {
-        char buf[64];
-        const char *value;
-        const char *f = split_flag(a->argv[a->i], buf, sizeof buf, &value);
-        a->flag = f;
-        if (!strcmp(f, "-h") || !strcmp(f, "--help")) {
+    while ((c = args_next(a, opts, &val)) != ARGS_END) {
+        switch (c) {
+        case ARGS_ERROR:
+            return EXIT_USAGE;
+        case ARGS_OPERAND:
+            if (!files)
+                return usage_error(a, "unexpected argument '%s'", val);
+            (*files)[(*n_files)++] = val;
+            break;
+        case 'h':
             if (!strcmp(a->cmd, "eval"))
                 help_eval(a->prog);
             else if (!strcmp(a->cmd, "predict"))
                 help_predict(a->prog);
             else
                 help_viz(a->prog);
-            (void)m;
             return -1;
-        }
-        if (json && !strcmp(f, "--json")) {
-            if (value)
-                return usage_error(a, "--json takes no value");
-            *json = 1;
-            continue;
-        }
-        if (strncmp(f, "--", 2) != 0 || !strcmp(f, "-")) {
-            if (!files)
-                return usage_error(a, "unexpected argument '%s'", f);
-            (*files)[(*n_files)++] = a->argv[a->i];
-            continue;
-        }
-        const char *val = flag_value(a, value);
-        if (!val)
-            return usage_error(a, "%s needs a value", f);
-        if (!strcmp(f, "--weights") && *val) {
-            *weights = val;
-        } else if (!strcmp(f, "--data") && *val) {
-            *data = val;
-        } else if (out && !strcmp(f, "--out") && *val) {
-            *out = val;
-        } else if (limit_test && !strcmp(f, "--limit-test")) {
-            if (parse_setting(a, val, SETTING_LIMIT_TEST, &x)) return EXIT_USAGE;
+        case OPT_WEIGHTS: *weights = val; break;
+        case OPT_DATA: *data = val; break;
+        case OPT_OUT: *out = val; break;
+        case OPT_JSON: *json = 1; break;
+        case OPT_SETTING + SETTING_LIMIT_TEST:
+            if (args_setting(a, val, SETTING_LIMIT_TEST, &x))
+                return EXIT_USAGE;
             *limit_test = (long)x;
-        } else if (threads && !strcmp(f, "--threads")) {
-            if (parse_setting(a, val, SETTING_THREADS, &x)) return EXIT_USAGE;
+            break;
+        case OPT_SETTING + SETTING_THREADS:
+            if (args_setting(a, val, SETTING_THREADS, &x))
+                return EXIT_USAGE;
             *threads = (int)x;
-        } else if (top && !strcmp(f, "--top")) {
+            break;
+        case OPT_SETTING + SETTING_TEST_SPLIT:
+            if (args_setting(a, val, SETTING_TEST_SPLIT, &dopt->test_split))
+                return EXIT_USAGE;
+            break;
+        case OPT_SETTING + SETTING_SKIP_BAD:
+            dopt->skip_bad = 1;
+            break;
+        case OPT_IMAGE_SIZE:
+            if (parse_image_size(a, val, dopt))
+                return EXIT_USAGE;
+            break;
+        case OPT_TOP:
             if (cv_parse_long(val, 1, m->n_classes, top) != 0)
                 return usage_error(a, "%s: '%s' is not valid (expected an integer from 1 to "
-                                   "%d)", f, val, m->n_classes);
-        } else if (!*val) {
-            return usage_error(a, "%s: the value is empty", f);
-        } else {
-            return usage_error(a, "unknown option '%s'", f);
+                                   "%d)", a->flag, val, m->n_classes);
+            break;
+        default:
+            return usage_error(a, "unknown option '%s'", a->flag);
         }
     }
     if (!*weights)
@@ -660,17 +711,18 @@ static int parse_simple(const convc_model *m, args *a, const char **weights, con
     return 0;
 }
 
-static int cmd_eval(const convc_model *m, args *a)
+static int cmd_eval(const convc_model *m, cv_args *a)
 {
     const char *weights = NULL, *data = NULL;
     int json = 0, threads = 0;
     long limit_test = 0;
-    int rc = parse_simple(m, a, &weights, &data, NULL, &json, &limit_test, &threads, NULL,
-                          NULL, NULL);
+    cv_data_options dopt = dataset_default_options();
+    int rc = parse_simple(m, a, &weights, &data, &dopt, NULL, &json, &limit_test, &threads,
+                          NULL, NULL, NULL);
     if (rc)
         return rc < 0 ? 0 : rc;
     cv_dataset d;
-    float *params = load_weights_and_data(m, weights, data, &d);
+    float *params = load_weights_and_data(m, weights, data, &dopt, &d);
     if (!params)
         return 1;
     cv_error e;
@@ -700,7 +752,7 @@ static int cmd_eval(const convc_model *m, args *a)
 
 /* ---- predict ------------------------------------------------------------ */
 
-static int cmd_predict(const convc_model *m, args *a)
+static int cmd_predict(const convc_model *m, cv_args *a)
 {
     const char *weights = NULL, *data = NULL;
     long top = 1;
@@ -708,7 +760,7 @@ static int cmd_predict(const convc_model *m, args *a)
     int n_files = 0;
     if (!files)
         return 1;
-    int rc = parse_simple(m, a, &weights, &data, NULL, NULL, NULL, NULL, &top, &files,
+    int rc = parse_simple(m, a, &weights, &data, NULL, NULL, NULL, NULL, NULL, &top, &files,
                           &n_files);
     if (rc || !n_files) {
         free(files);
@@ -767,16 +819,18 @@ static int cmd_predict(const convc_model *m, args *a)
 
 /* ---- viz ---------------------------------------------------------------- */
 
-static int cmd_viz(const convc_model *m, args *a)
+static int cmd_viz(const convc_model *m, cv_args *a)
 {
     const char *weights = NULL, *data = NULL, *out = NULL;
-    int rc = parse_simple(m, a, &weights, &data, &out, NULL, NULL, NULL, NULL, NULL, NULL);
+    cv_data_options dopt = dataset_default_options();
+    int rc = parse_simple(m, a, &weights, &data, &dopt, &out, NULL, NULL, NULL, NULL, NULL,
+                          NULL);
     if (rc)
         return rc < 0 ? 0 : rc;
     if (!out)
         return usage_error(a, "--out DIR is required");
     cv_dataset d;
-    float *params = load_weights_and_data(m, weights, data, &d);
+    float *params = load_weights_and_data(m, weights, data, &dopt, &d);
     if (!params)
         return 1;
     cv_error e;
@@ -812,16 +866,21 @@ int convc_trainer_main(const convc_model *m, int argc, char **argv)
                 "regenerate it\n", prog, m->name, m->abi, CONVC_MODEL_ABI);
         return 1;
     }
-    args a = { .prog = prog, .cmd = "train", .argc = argc, .argv = argv, .i = 1 };
+    /* A first argument that is not an option names the command; its
+     * options follow it (argv[1] plays getopt's program name). */
+    const char *cmd = "train";
+    int shift = 0;
     if (argc > 1 && argv[1][0] != '-') {
-        a.cmd = argv[1];
-        a.i = 2;
+        cmd = argv[1];
+        shift = 1;
     }
     if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
                      !strcmp(argv[1], "help"))) {
         help_main(prog, m);
         return 0;
     }
+    cv_args a;
+    args_begin(&a, prog, cmd, argc - shift, argv + shift);
     if (!strcmp(a.cmd, "train"))
         return cmd_train(m, &a);
     if (!strcmp(a.cmd, "eval"))
