@@ -4,8 +4,12 @@
 batchnormN.moving_variance has moved away from its start (0 and 1: the
 trainer updates them) while every optimizer state array is exactly zero
 there (the optimizer never touches them).  Exit status 0 when both hold."""
+import os
 import struct
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import ckpt_patch  # noqa: E402  (the checkpoint's field table)
 
 
 def main():
@@ -32,9 +36,11 @@ def main():
         at += 4 * rank
         off = take("<Q")
         tensors[name] = (off, take("<Q"))
-    take("<I")                                  # optimizer
-    n_state = take("<I")
-    at += 5 * 8 + 8 + 4 * 4 + 8 * 4 + 4 + 4 + 8 + 32 + 8 + 8 + 8
+    assert at == ckpt_patch.fields_offset(b)
+    settings = {}
+    for field, fmt in ckpt_patch.FIELDS:
+        settings[field] = take(fmt)
+    n_state = settings["n_state"]
     params = struct.unpack_from("<%df" % n_params, b, at)
     states = [struct.unpack_from("<%df" % n_params, b, at + 4 * n_params * (k + 1))
               for k in range(n_state)]
