@@ -8,12 +8,15 @@
 #include "cli/commands.h"
 #include "front/frontend.h"
 #include "front/layers.h"
+#include "output/gen_export.h"
 
 static const char summary_usage[] =
     "usage: convc summary FILE...\n"
     "\n"
     "Prints each model's layers: name, output shape (HxWxC), parameters, forward\n"
-    "MFLOPs per image and every resolved option, then the totals.\n"
+    "MFLOPs per image and every resolved option, then the totals, then the\n"
+    "memory plan of an exported file: what each layer adds to the work arena,\n"
+    "what is live while it runs, and the arena for each export target.\n"
     "FILE '-' is standard input.\n"
     "Exit status: 0 success, 1 an error in a spec, 2 a usage error.\n";
 
@@ -30,6 +33,39 @@ static const char *grouped(int64_t v, char *buf, size_t size)
     }
     buf[j] = '\0';
     return buf;
+}
+
+/* The memory plan of `convc export`: per layer for the smallest target,
+ * then the arena of every target. */
+static int print_memory_plan(const ir_model *m)
+{
+    char a[32], b[32], c[32];
+    const export_target *small = &export_targets[n_export_targets - 1];
+    gen_layout L;
+    gen_mem_plan P;
+    if (gen_export_layout(&L, m, small, &P))
+        return -1;
+    printf("Memory plan of the exported file (--target %s; floats of 4 bytes):\n", small->name);
+    printf("%-20s %14s %14s\n", "Layer", "Adds", "Live");
+    for (int i = 0; i < m->n_layers; i++) {
+        char name[48];
+        snprintf(name, sizeof name, "%s%d", ir_kind_name(m->layers[i].kind),
+                 m->layers[i].ordinal);
+        printf("%-20s %14s %14s%s\n", name, grouped(P.adds[i], a, sizeof a),
+               grouped(P.live[i], b, sizeof b), i == P.peak_layer ? "  <- peak" : "");
+    }
+    gen_mem_plan_free(&P);
+    gen_layout_free(&L);
+    for (int t = 0; t < n_export_targets; t++) {
+        if (gen_export_layout(&L, m, &export_targets[t], &P))
+            return -1;
+        printf("Arena (--target %s): %s floats = %s bytes (%s bytes without reuse)\n",
+               export_targets[t].name, grouped(P.arena, a, sizeof a),
+               grouped(P.arena * 4, b, sizeof b), grouped(P.before * 4, c, sizeof c));
+        gen_mem_plan_free(&P);
+        gen_layout_free(&L);
+    }
+    return 0;
 }
 
 static void print_summary(const ir_model *m)
@@ -87,6 +123,8 @@ int cmd_summary(int argc, char **argv)
         if (i > first_file)
             putchar('\n');
         print_summary(m);
+        if (print_memory_plan(m))
+            status = 1;
         ir_free(m);
     }
     return status;
