@@ -112,11 +112,23 @@ $(BUILD)/version.txt: FORCE
 FORCE:
 $(call obj,$(shell grep -l CONVC_VERSION $(COMPILER_SRC) compiler/cli/main.c)): $(BUILD)/version.txt
 
-# The export's example main, as the lines of a C string literal.
+# Text that exports embed, as the lines of a C string literal: the example
+# main, and the int8 kernels (also compiled into convc, which runs them).
+EMBED_TEXT = sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $< > $@
 $(BUILD)/gen/export_main.inc: compiler/output/export_main.c
 	@mkdir -p $(BUILD)/gen
-	sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $< > $@
+	$(EMBED_TEXT)
+$(BUILD)/gen/q8_kernels.inc: compiler/output/q8_kernels.c
+	@mkdir -p $(BUILD)/gen
+	$(EMBED_TEXT)
+$(BUILD)/gen/q8_types.inc: compiler/output/q8_types.h
+	@mkdir -p $(BUILD)/gen
+	$(EMBED_TEXT)
 $(call obj,compiler/output/gen_export.c): $(BUILD)/gen/export_main.inc
+$(call obj,compiler/output/gen_export_q8.c): $(BUILD)/gen/q8_kernels.inc $(BUILD)/gen/q8_types.inc
+# convc runs the float reference and the int8 kernels over the test set.
+$(call obj,compiler/output/q8_kernels.c compiler/output/q8_layers.c compiler/output/quantize.c): \
+    ALL_CFLAGS += -O3 -fno-math-errno
 
 # Every compiler object may include the generated headers.
 $(call obj,$(COMPILER_SRC) compiler/cli/main.c): | $(BUILD)/gen/parser.h $(BUILD)/gen/lexer.h

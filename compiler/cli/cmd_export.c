@@ -17,7 +17,7 @@
 
 static const char export_usage[] =
     "usage: convc export SPEC --weights CKPT -o FILE.c [--target NAME] [--ram SIZE]\n"
-    "                   [--flash SIZE]\n"
+    "                   [--flash SIZE] [--int8 [--calibrate N] [--eval N] [--data DIR]]\n"
     "\n"
     "Writes one C99 file with the forward pass of the model in SPEC and the\n"
     "parameters of the checkpoint CKPT (exact hex-float literals): a single-file\n"
@@ -30,19 +30,32 @@ static const char export_usage[] =
     "  --target NAME    host (default) or cortex-m4; --targets lists them\n"
     "  --ram SIZE       fail unless the arena fits in SIZE bytes (65536, 64K, 1M)\n"
     "  --flash SIZE     fail unless the weights fit in SIZE bytes\n"
+    "  --int8           int8 post-training quantization (TensorFlow Lite's scheme);\n"
+    "                   prints float against int8 accuracy and each layer's error\n"
+    "  --calibrate N    training images that calibrate the ranges (default 1000)\n"
+    "  --eval N         test images compared (default: all; 0: none)\n"
+    "  --data DIR       IDX data set (default $CONVC_DATA, else\n"
+    "                   /usr/share/datasets/fashion-mnist)\n"
     "Nothing is written on an error.\n"
     "Exit status: 0 success, 1 an error in the spec or checkpoint or over the\n"
     "budget, 2 a usage error.\n";
 
-enum { OPT_WEIGHTS = 256, OPT_TARGET, OPT_TARGETS, OPT_RAM, OPT_FLASH };
+enum {
+    OPT_WEIGHTS = 256, OPT_TARGET, OPT_TARGETS, OPT_RAM, OPT_FLASH, OPT_INT8, OPT_CALIBRATE,
+    OPT_EVAL, OPT_DATA
+};
 
-static const struct option export_options[] = {
+static const struct option long_options[] = {
     { "weights", required_argument, NULL, OPT_WEIGHTS },
     { "output", required_argument, NULL, 'o' },
     { "target", required_argument, NULL, OPT_TARGET },
     { "targets", no_argument, NULL, OPT_TARGETS },
     { "ram", required_argument, NULL, OPT_RAM },
     { "flash", required_argument, NULL, OPT_FLASH },
+    { "int8", no_argument, NULL, OPT_INT8 },
+    { "calibrate", required_argument, NULL, OPT_CALIBRATE },
+    { "eval", required_argument, NULL, OPT_EVAL },
+    { "data", required_argument, NULL, OPT_DATA },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
 };
@@ -87,7 +100,7 @@ static int count_matches(const char *arg, const char **first)
 {
     size_t n = strcspn(arg + 2, "=");
     int count = 0;
-    for (const struct option *o = export_options; o->name; o++)
+    for (const struct option *o = long_options; o->name; o++)
         if (strncmp(o->name, arg + 2, n) == 0) {
             if (strlen(o->name) == n)
                 return 1;   /* an exact name is never ambiguous */
@@ -99,7 +112,7 @@ static int count_matches(const char *arg, const char **first)
 
 static const char *option_name(int val)
 {
-    for (const struct option *o = export_options; o->name; o++)
+    for (const struct option *o = long_options; o->name; o++)
         if (o->val == val)
             return o->name;
     return "?";
@@ -149,11 +162,11 @@ static int over_budget(const ir_model *m, const export_sizes *z, int64_t ram, in
 }
 
 static void print_sizes(const ir_model *m, const export_target *t, const export_sizes *z,
-                        const char *out)
+                        const char *out, int int8)
 {
     char a[32], b[32], c[32];
     const ir_layer *l = &m->layers[z->peak_layer];
-    printf("%s: target %s\n", out, t->name);
+    printf("%s: target %s, %s\n", out, t->name, int8 ? "int8" : "float");
     printf("  flash: %s B of weights, plus the code (measure it after the build, "
            "e.g. with size(1))\n", grouped(z->weight_bytes, a, sizeof a));
     printf("  RAM:   %s B of work arena (%s B without reuse), peak at %s%d: %s B live;\n"
@@ -167,13 +180,15 @@ int cmd_export(int argc, char **argv)
     const char *spec, *weights = NULL, *out = NULL, *ram_text = NULL, *flash_text = NULL;
     const export_target *target = export_target_of("host");
     int64_t ram = 0, flash = 0;
+    export_options eo = { .q8 = { .calibrate = 1000, .evaluate = -1 } };
+    long n;
     int opt, status;
     export_sizes sizes;
     ir_model *m;
     char *text;
     optind = 0;     /* bin/convc parsed its own options: reinitialise */
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":ho:", export_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":ho:", long_options, NULL)) != -1) {
         const char *arg = argv[optind - 1];
         const char *first = NULL;
         switch (opt) {
@@ -194,6 +209,20 @@ int cmd_export(int argc, char **argv)
             if (!target)
                 return usage_error("--target: '%s' is not valid (expected host or cortex-m4; "
                                    "--targets lists them)", optarg);
+            break;
+        case OPT_INT8:
+            eo.int8 = 1;
+            break;
+        case OPT_CALIBRATE:
+        case OPT_EVAL:
+            if (cv_parse_long(optarg, opt == OPT_EVAL ? 0 : 1, 1000000000L, &n))
+                return usage_error("--%s: '%s' is not valid (expected a whole number %s)",
+                                   option_name(opt), optarg,
+                                   opt == OPT_EVAL ? "of images, 0 or more" : "of images, 1 or more");
+            *(opt == OPT_EVAL ? &eo.q8.evaluate : &eo.q8.calibrate) = (int)n;
+            break;
+        case OPT_DATA:
+            eo.q8.data_dir = optarg;
             break;
         case OPT_RAM:
         case OPT_FLASH:
@@ -228,7 +257,10 @@ int cmd_export(int argc, char **argv)
     m = frontend_load_file(spec, stderr);
     if (!m)
         return 1;
-    text = gen_export_source(m, weights, target, &sizes, stderr);
+    eo.weights = weights;
+    eo.target = target;
+    eo.report = stdout;
+    text = gen_export_source(m, &eo, &sizes, stderr);
     if (!text) {
         ir_free(m);
         return 1;
@@ -240,7 +272,7 @@ int cmd_export(int argc, char **argv)
     }
     status = gen_write_file(out, text, stderr);
     if (status == 0)
-        print_sizes(m, target, &sizes, out);
+        print_sizes(m, target, &sizes, out, eo.int8);
     free(text);
     ir_free(m);
     return status;

@@ -8,6 +8,7 @@
 #include "ir.h"
 #include "codegen/mem_plan.h"
 #include "output/export_target.h"
+#include "output/quantize.h"
 
 /* What the file needs on its target, known before it is compiled. */
 typedef struct {
@@ -23,9 +24,17 @@ typedef struct {
  * memory (reported on stderr). */
 int gen_export_layout(gen_layout *L, const ir_model *m, const export_target *t,
                       gen_mem_plan *P);
+typedef struct {
+    const char *weights;        /* the checkpoint (named in the file's comments) */
+    const export_target *target;
+    int int8;                   /* --int8: post-training quantization */
+    q8_settings q8;
+    FILE *report;               /* where --int8 reports float against int8 */
+} export_options;
+
 /* The file's text (caller frees) and its sizes, or NULL after a message
- * on diag.  `weights` names the checkpoint in the file's comments. */
-char *gen_export_source(const ir_model *m, const char *weights, const export_target *t,
-                        export_sizes *sizes, FILE *diag);
+ * on diag. */
+char *gen_export_source(const ir_model *m, const export_options *o, export_sizes *sizes,
+                        FILE *diag);
 
 #endif

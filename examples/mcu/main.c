@@ -21,12 +21,14 @@
 
 #include MODEL_H
 
+#ifndef INT8
 static uint32_t bits(float f)
 {
     uint32_t u;
     memcpy(&u, &f, sizeof u);
     return u;
 }
+#endif
 
 int main(void)
 {
