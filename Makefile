@@ -32,7 +32,8 @@ MODEL_CFLAGS ?= -O3 -march=native -ffp-contract=fast -std=c11 -Wall -Wextra
 
 # Debian packages that a fresh machine needs (see `make deps`).
 DEB_PKGS := make gcc flex bison pkg-config libyaml-dev check zlib1g-dev libpng-dev \
-            libcairo2-dev fonts-dejavu-core clang tcc dataset-fashion-mnist
+            libcairo2-dev fonts-dejavu-core clang tcc dataset-fashion-mnist \
+            gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm python3
 
 # ---- sources ----------------------------------------------------------------
 # export_main.c is not part of convc: it is embedded as text in the files

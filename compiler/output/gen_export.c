@@ -315,7 +315,7 @@ char *gen_export_source(const ir_model *m, const export_options *o, export_sizes
     gen_mem_plan_free(&P);
     memset(&q, 0, sizeof q);
     memset(&QL, 0, sizeof QL);
-    params = checkpoint_weights(o->weights, &L, diag);
+    params = o->int8 && q8_check_model(m, &L, diag) ? NULL : checkpoint_weights(o->weights, &L, diag);
     if (!params)
         goto done;
     if (o->int8) {

@@ -54,7 +54,7 @@ static void forward_q8(const q8_model *q, const int8_t *x, activations *a)
 
 /* Layers int8 cannot compute, by name: the kind, an activation without an
  * integer form, softmax before the last layer. */
-static int check_supported(const ir_model *m, const gen_layout *L, FILE *diag)
+int q8_check_model(const ir_model *m, const gen_layout *L, FILE *diag)
 {
     for (int i = 0; i < m->n_layers; i++) {
         const ir_layer *l = &m->layers[i];
@@ -238,8 +238,6 @@ int q8_build(q8_model *q, const ir_model *m, const gen_layout *L, const float *p
     q->m = m;
     q->L = L;
     q->params = params;
-    if (check_supported(m, L, diag))
-        return -1;
     q->layers = calloc((size_t)m->n_layers, sizeof *q->layers);
     if (!q->layers || activations_init(&a, m)) {
         fprintf(diag, "convc: out of memory\n");

@@ -75,9 +75,11 @@ typedef struct {
     int evaluate;               /* test images compared; -1 all */
 } q8_settings;
 
-/* Refuses a model with a layer int8 cannot compute (naming it), loads the
- * data set, calibrates, quantizes, and compares on the test images; the
- * report goes to `report`.  0, or -1 after a message on diag. */
+/* Refuses a model with a layer int8 cannot compute, naming it: 0 or -1. */
+int q8_check_model(const ir_model *m, const gen_layout *L, FILE *diag);
+/* Loads the data set, calibrates, quantizes, and compares on the test
+ * images (a model q8_check_model accepted); the report goes to `report`.
+ * 0, or -1 after a message on diag. */
 int q8_build(q8_model *q, const ir_model *m, const gen_layout *L, const float *params,
              const q8_settings *s, FILE *report, FILE *diag);
 void q8_free(q8_model *q);

@@ -4,8 +4,9 @@
  * The same file runs on the host and on the board, so their outputs can
  * be compared line by line.
  *
- * Build flags: -DMODEL=cnn_k3 -DMODEL_H=\"cnn_k3.c\" (the exported file);
- * -DINT8 for an int8 export, whose integer outputs are printed instead. */
+ * Build flags: -DMODEL=cnn_k3 -DMODEL_UPPER=CNN_K3 -DMODEL_H=\"cnn_k3.c\"
+ * (the exported file); -DINT8 for an int8 export, whose integer outputs are
+ * printed instead. */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,9 +18,13 @@
 #define PREDICT CAT(MODEL, _predict)
 #define PREDICT_Q8 CAT(MODEL, _predict_q8)
 #define QUANTIZE CAT(MODEL, _quantize_input)
-#define N_CLASSES 10
 
 #include MODEL_H
+
+#define N_CLASSES CAT(MODEL_UPPER, _N_CLASSES)
+/* the embedded images are the model's input */
+typedef char images_fit_the_model[IMAGES_SIZE == CAT(MODEL_UPPER, _IN_H) *
+                                  CAT(MODEL_UPPER, _IN_W) * CAT(MODEL_UPPER, _IN_C) ? 1 : -1];
 
 #ifndef INT8
 static uint32_t bits(float f)
