@@ -60,21 +60,6 @@ static const struct option long_options[] = {
     { NULL, 0, NULL, 0 },
 };
 
-/* 220234 -> "220,234" */
-static const char *grouped(int64_t v, char *buf, size_t size)
-{
-    char digits[32];
-    int n = snprintf(digits, sizeof digits, "%" PRId64, v);
-    size_t j = 0;
-    for (int i = 0; i < n && j + 1 < size; i++) {
-        if (i > 0 && (n - i) % 3 == 0)
-            buf[j++] = ',';
-        buf[j++] = digits[i];
-    }
-    buf[j] = '\0';
-    return buf;
-}
-
 /* "65536", "64K", "1M" (K = 1024 bytes, M = 1024 K): 0, or -1. */
 static int parse_size(const char *s, int64_t *out)
 {
@@ -146,16 +131,16 @@ static int over_budget(const ir_model *m, const export_sizes *z, int64_t ram, in
         const ir_layer *l = &m->layers[z->peak_layer];
         fprintf(stderr, "%s: error: the work arena takes %s B of RAM, over --ram %s (%s B); "
                 "the peak is at layer %d, %s%d (line %d: %s), with %s B live\n",
-                m->spec_path, grouped(z->arena_bytes, a, sizeof a), ram_text,
-                grouped(ram, b, sizeof b), l->index + 1, ir_kind_name(l->kind), l->ordinal,
+                m->spec_path, cmd_grouped(z->arena_bytes, a, sizeof a), ram_text,
+                cmd_grouped(ram, b, sizeof b), l->index + 1, ir_kind_name(l->kind), l->ordinal,
                 l->line, l->source ? l->source : ir_kind_name(l->kind),
-                grouped(z->peak_bytes, c, sizeof c));
+                cmd_grouped(z->peak_bytes, c, sizeof c));
         over = 1;
     }
     if (flash && z->weight_bytes > flash) {
         fprintf(stderr, "%s: error: the weights take %s B of flash, over --flash %s (%s B), "
-                "before any code\n", m->spec_path, grouped(z->weight_bytes, a, sizeof a),
-                flash_text, grouped(flash, b, sizeof b));
+                "before any code\n", m->spec_path, cmd_grouped(z->weight_bytes, a, sizeof a),
+                flash_text, cmd_grouped(flash, b, sizeof b));
         over = 1;
     }
     return over;
@@ -168,11 +153,11 @@ static void print_sizes(const ir_model *m, const export_target *t, const export_
     const ir_layer *l = &m->layers[z->peak_layer];
     printf("%s: target %s, %s\n", out, t->name, int8 ? "int8" : "float");
     printf("  flash: %s B of weights, plus the code (measure it after the build, "
-           "e.g. with size(1))\n", grouped(z->weight_bytes, a, sizeof a));
+           "e.g. with size(1))\n", cmd_grouped(z->weight_bytes, a, sizeof a));
     printf("  RAM:   %s B of work arena (%s B without reuse), peak at %s%d: %s B live;\n"
            "         plus the caller's image and stack\n",
-           grouped(z->arena_bytes, a, sizeof a), grouped(z->unplanned_bytes, b, sizeof b),
-           ir_kind_name(l->kind), l->ordinal, grouped(z->peak_bytes, c, sizeof c));
+           cmd_grouped(z->arena_bytes, a, sizeof a), cmd_grouped(z->unplanned_bytes, b, sizeof b),
+           ir_kind_name(l->kind), l->ordinal, cmd_grouped(z->peak_bytes, c, sizeof c));
 }
 
 int cmd_export(int argc, char **argv)

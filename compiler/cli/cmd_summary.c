@@ -20,8 +20,7 @@ static const char summary_usage[] =
     "FILE '-' is standard input.\n"
     "Exit status: 0 success, 1 an error in a spec, 2 a usage error.\n";
 
-/* 220234 -> "220,234" */
-static const char *grouped(int64_t v, char *buf, size_t size)
+const char *cmd_grouped(int64_t v, char *buf, size_t size)
 {
     char digits[32];
     int n = snprintf(digits, sizeof digits, "%" PRId64, v);
@@ -51,8 +50,8 @@ static int print_memory_plan(const ir_model *m)
         char name[48];
         snprintf(name, sizeof name, "%s%d", ir_kind_name(m->layers[i].kind),
                  m->layers[i].ordinal);
-        printf("%-20s %14s %14s%s\n", name, grouped(P.adds[i], a, sizeof a),
-               grouped(P.live[i], b, sizeof b), i == P.peak_layer ? "  <- peak" : "");
+        printf("%-20s %14s %14s%s\n", name, cmd_grouped(P.adds[i], a, sizeof a),
+               cmd_grouped(P.live[i], b, sizeof b), i == P.peak_layer ? "  <- peak" : "");
     }
     gen_mem_plan_free(&P);
     gen_layout_free(&L);
@@ -60,8 +59,8 @@ static int print_memory_plan(const ir_model *m)
         if (gen_export_layout(&L, m, &export_targets[t], &P))
             return -1;
         printf("Arena (--target %s): %s floats = %s bytes (%s bytes without reuse)\n",
-               export_targets[t].name, grouped(P.arena, a, sizeof a),
-               grouped(P.arena * 4, b, sizeof b), grouped(P.before * 4, c, sizeof c));
+               export_targets[t].name, cmd_grouped(P.arena, a, sizeof a),
+               cmd_grouped(P.arena * 4, b, sizeof b), cmd_grouped(P.before * 4, c, sizeof c));
         gen_mem_plan_free(&P);
         gen_layout_free(&L);
     }
@@ -93,17 +92,17 @@ static void print_summary(const ir_model *m)
         else
             snprintf(shape, sizeof shape, "(%d, %d, %d)", L->out.h, L->out.w, L->out.c);
         layer_descs[L->kind]->summary(L, opts, sizeof opts);
-        printf("%-20s %-16s %12s %9.2f%s%s\n", name, shape, grouped(L->params, a, sizeof a),
+        printf("%-20s %-16s %12s %9.2f%s%s\n", name, shape, cmd_grouped(L->params, a, sizeof a),
                (double)L->flops / 1e6, opts[0] ? "  " : "", opts);
     }
     printf("%s\n", double_rule);
-    printf("Total params: %s\n", grouped(m->params, a, sizeof a));
-    printf("Trainable params: %s\n", grouped(m->params, a, sizeof a));
+    printf("Total params: %s\n", cmd_grouped(m->params, a, sizeof a));
+    printf("Trainable params: %s\n", cmd_grouped(m->params, a, sizeof a));
     printf("Non-trainable params: 0\n");
-    printf("FLOPs per image (forward): %s (%.2f MFLOPs)\n", grouped(m->flops, a, sizeof a),
+    printf("FLOPs per image (forward): %s (%.2f MFLOPs)\n", cmd_grouped(m->flops, a, sizeof a),
            (double)m->flops / 1e6);
     printf("Activation memory per image: %s floats (%s bytes as float32)\n",
-           grouped(m->activations, a, sizeof a), grouped(m->activations * 4, b, sizeof b));
+           cmd_grouped(m->activations, a, sizeof a), cmd_grouped(m->activations * 4, b, sizeof b));
     printf("Output: %d classes; spec hash %016" PRIx64 "\n", m->n_classes, m->spec_hash);
     printf("(pad=top,left,bottom,right; a multiply-add counts as 2 FLOPs)\n");
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codegen/gen_ctx.h"
 #include "codegen/mem_plan.h"
 
 /* The kernels' text, embedded by the build. */
@@ -153,14 +154,8 @@ static void emit_entry_points(emitter *e, const q8_model *q, const gen_layout *Q
         /* the same numerically stable softmax as the float file's */
         e->depth++;
         emit_open(e, "if (probs)");
-        emit_line(e, "float top = probs[best], sum = 0.0f;");
         emit_line(e, "int k;");
-        emit_open(e, "for (k = 0; k < %d; k++)", ncls);
-        emit_line(e, "probs[k] = expf(probs[k] - top);");
-        emit_line(e, "sum += probs[k];");
-        emit_close(e, "");
-        emit_line(e, "for (k = 0; k < %d; k++)", ncls);
-        emit_line(e, "    probs[k] /= sum;");
+        gen_emit_softmax(e, "probs", "probs", ncls);
         emit_close(e, "");
         e->depth--;
     }

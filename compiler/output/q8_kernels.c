@@ -63,6 +63,18 @@ Q8_DEF int32_t Q8_FN(requantize)(int32_t acc, int32_t mult, int shift, int32_t z
 }
 #endif
 
+#if Q8_USE_CONV || Q8_USE_POOL
+/* Along one axis, the window of output o: its first input index (stride s,
+ * padding pad) and its taps k0..k1 inside the input of n (padding is never
+ * read). */
+static void Q8_FN(window)(int o, int s, int pad, int k, int n, int *start, int *k0, int *k1)
+{
+    *start = o * s - pad;
+    *k0 = *start < 0 ? -*start : 0;
+    *k1 = *start + k > n ? n - *start : k;
+}
+#endif
+
 #if Q8_USE_CONV
 /* Weights (Cout, KH, KW, Cin); taps in the padding are skipped, which is
  * exact: a zero input is x_zp, and (x_zp - x_zp) * w is 0. */
@@ -72,11 +84,10 @@ Q8_DEF void Q8_FN(conv)(int8_t *out, const int8_t *in, const int8_t *w, const in
     int oy, ox, co, ky, kx, ci;
     for (oy = 0; oy < g->out_h; oy++)
         for (ox = 0; ox < g->out_w; ox++) {
-            const int y0 = oy * g->sh - g->pad_top, x0 = ox * g->sw - g->pad_left;
-            const int ky0 = y0 < 0 ? -y0 : 0, kx0 = x0 < 0 ? -x0 : 0;
-            const int ky1 = y0 + g->kh > g->in_h ? g->in_h - y0 : g->kh;
-            const int kx1 = x0 + g->kw > g->in_w ? g->in_w - x0 : g->kw;
+            int y0, x0, ky0, ky1, kx0, kx1;
             int8_t *o = out + ((size_t)oy * g->out_w + ox) * g->out_c;
+            Q8_FN(window)(oy, g->sh, g->pad_top, g->kh, g->in_h, &y0, &ky0, &ky1);
+            Q8_FN(window)(ox, g->sw, g->pad_left, g->kw, g->in_w, &x0, &kx0, &kx1);
             for (co = 0; co < g->out_c; co++) {
                 int32_t acc = bias[co];
                 for (ky = ky0; ky < ky1; ky++)
@@ -101,12 +112,12 @@ Q8_DEF void Q8_FN(pool)(int8_t *out, const int8_t *in, const Q8_FN(pool_geom) *g
     int oy, ox, ky, kx, ch;
     for (oy = 0; oy < g->out_h; oy++)
         for (ox = 0; ox < g->out_w; ox++) {
-            const int y0 = oy * g->sh - g->pad_top, x0 = ox * g->sw - g->pad_left;
-            const int ky0 = y0 < 0 ? -y0 : 0, kx0 = x0 < 0 ? -x0 : 0;
-            const int ky1 = y0 + g->kh > g->in_h ? g->in_h - y0 : g->kh;
-            const int kx1 = x0 + g->kw > g->in_w ? g->in_w - x0 : g->kw;
-            const int32_t n = (ky1 - ky0) * (kx1 - kx0);
+            int y0, x0, ky0, ky1, kx0, kx1;
+            int32_t n;
             int8_t *o = out + ((size_t)oy * g->out_w + ox) * g->c;
+            Q8_FN(window)(oy, g->sh, g->pad_top, g->kh, g->in_h, &y0, &ky0, &ky1);
+            Q8_FN(window)(ox, g->sw, g->pad_left, g->kw, g->in_w, &x0, &kx0, &kx1);
+            n = (ky1 - ky0) * (kx1 - kx0);
             for (ch = 0; ch < g->c; ch++) {
                 int32_t acc = g->avg ? 0 : -128;
                 for (ky = ky0; ky < ky1; ky++)
