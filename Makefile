@@ -87,7 +87,8 @@ help:
 	@echo "make experiment      deps, build, run specs/kernel_size.yaml"
 	@echo "make experiments     run every experiment in specs/"
 	@echo "make regen           regenerate generated/ from specs/"
-	@echo "make export MODEL=x  standalone inference file build/x/x.c from x.ckpt (WEIGHTS=)"
+	@echo "make export MODEL=x  standalone inference file build/x/x.c from x.ckpt (WEIGHTS=;"
+	@echo "                     EXPORT_FLAGS='--target cortex-m4 --int8' for a microcontroller)"
 	@echo "make bench           benchmark the seed models (see bench/)"
 	@echo "make fuzz            run every fuzz harness tests/fuzz/fuzz_*.c for FUZZ_SECONDS (60) each"
 
@@ -190,7 +191,7 @@ WEIGHTS ?= $(MODEL).ckpt
 
 export: $(BIN)/convc
 	@mkdir -p $(BUILD)/$(MODEL)
-	$(BIN)/convc export $(SPEC) --weights $(WEIGHTS) -o $(BUILD)/$(MODEL)/$(MODEL).c
+	$(BIN)/convc export $(SPEC) --weights $(WEIGHTS) -o $(BUILD)/$(MODEL)/$(MODEL).c $(EXPORT_FLAGS)
 	@echo "build: cc -O2 -D$$(echo $(MODEL) | tr a-z A-Z)_MAIN -o classify $(BUILD)/$(MODEL)/$(MODEL).c -lm"
 
 # ---- generated code ---------------------------------------------------------

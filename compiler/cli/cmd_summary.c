@@ -9,6 +9,7 @@
 #include "front/frontend.h"
 #include "front/layers.h"
 #include "output/gen_export.h"
+#include "output/gen_export_q8.h"
 
 static const char summary_usage[] =
     "usage: convc summary FILE...\n"
@@ -16,7 +17,8 @@ static const char summary_usage[] =
     "Prints each model's layers: name, output shape (HxWxC), parameters, forward\n"
     "MFLOPs per image and every resolved option, then the totals, then the\n"
     "memory plan of an exported file: what each layer adds to the work arena,\n"
-    "what is live while it runs, and the arena for each export target.\n"
+    "what is live while it runs, and the arena for each export target and\n"
+    "for --int8.\n"
     "FILE '-' is standard input.\n"
     "Exit status: 0 success, 1 an error in a spec, 2 a usage error.\n";
 
@@ -61,6 +63,13 @@ static int print_memory_plan(const ir_model *m)
         printf("Arena (--target %s): %s floats = %s bytes (%s bytes without reuse)\n",
                export_targets[t].name, cmd_grouped(P.arena, a, sizeof a),
                cmd_grouped(P.arena * 4, b, sizeof b), cmd_grouped(P.before * 4, c, sizeof c));
+        gen_mem_plan_free(&P);
+        gen_layout_free(&L);
+    }
+    /* int8 (--int8), when every layer has int8 code */
+    if (q8_check_model(m, NULL, NULL) == 0 && gen_q8_layout(&L, m, &P) == 0) {
+        printf("Arena (--int8): %s bytes (%s bytes without reuse)\n",
+               cmd_grouped(P.arena, a, sizeof a), cmd_grouped(P.before, b, sizeof b));
         gen_mem_plan_free(&P);
         gen_layout_free(&L);
     }

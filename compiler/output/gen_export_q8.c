@@ -39,6 +39,10 @@ int gen_q8_layout(gen_layout *QL, const ir_model *m, gen_mem_plan *P)
         p->kernel = p->bias = p->logits = -1;
         p->in = i ? QL->plan[i - 1].out : input;
         QL->planning = i;
+        if (!q8_kind_of(l->kind)) {         /* q8_check_model refuses it */
+            gen_layout_free(QL);
+            return -1;
+        }
         if (q8_kind_of(l->kind)->aliases && i > 0)
             p->out = p->in;
         else

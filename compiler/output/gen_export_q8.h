@@ -9,7 +9,8 @@
 #include "output/quantize.h"
 
 /* The int8 work arena: the quantized image and every layer's output, in
- * bytes, placed by the memory plan.  0, or -1 out of memory. */
+ * bytes, placed by the memory plan.  0, or -1 out of memory or for a
+ * layer kind without int8 code. */
 int gen_q8_layout(gen_layout *QL, const ir_model *m, gen_mem_plan *P);
 /* The flash of the int8 tables: weights, biases, multipliers, shifts. */
 int64_t gen_q8_weight_bytes(const q8_model *q);

@@ -300,8 +300,8 @@ static void conv_call(emitter *e, const q8_model *q, int i, const char *pfx, con
                       const char *out)
 {
     const char *n = layer_name(q, i);
-    emit_line(e, "%sq8_conv(%s, %s, %s%s_w, %s%s_bias, %s%s_mult, %s%s_shift, &%s%s_geom);", pfx,
-              out, in, pfx, n, pfx, n, pfx, n, pfx, n, pfx, n);
+    emit_line(e, "%sq8_conv(%s, %s, %s%s_w, %s%s_bias,", pfx, out, in, pfx, n, pfx, n);
+    emit_line(e, "         %s%s_mult, %s%s_shift, &%s%s_geom);", pfx, n, pfx, n, pfx, n);
 }
 
 static void pool_call(emitter *e, const q8_model *q, int i, const char *pfx, const char *in,
@@ -316,10 +316,10 @@ static void dense_call(emitter *e, const q8_model *q, int i, const char *pfx, co
     const ir_layer *l = &q->m->layers[i];
     const q8_layer *y = &q->layers[i];
     const char *n = layer_name(q, i);
-    emit_line(e, "%sq8_dense(%s, %s, %s%s_w, %s%s_bias, %s%s_mult, %s%s_shift, %d, %d,", pfx, out,
-              in, pfx, n, pfx, n, pfx, n, pfx, n, l->in.h * l->in.w * l->in.c, l->units);
-    emit_line(e, "          %ld, %ld, %ld, %ld);", (long)y->in.zp, (long)y->out.zp, (long)y->lo,
-              (long)y->hi);
+    emit_line(e, "%sq8_dense(%s, %s, %s%s_w, %s%s_bias,", pfx, out, in, pfx, n, pfx, n);
+    emit_line(e, "          %s%s_mult, %s%s_shift, %d, %d, %ld, %ld, %ld, %ld);", pfx, n, pfx, n,
+              l->in.h * l->in.w * l->in.c, l->units, (long)y->in.zp, (long)y->out.zp,
+              (long)y->lo, (long)y->hi);
 }
 
 static void copy_call(emitter *e, const q8_model *q, int i, const char *pfx, const char *in,

@@ -66,6 +66,8 @@ int q8_check_model(const ir_model *m, const gen_layout *L, FILE *diag)
                                     : "has a sigmoid activation, which has no int8 kernel";
         else if (l->act == IR_SOFTMAX && i + 1 < m->n_layers)
             why = "has a softmax before the last layer, which has no int8 kernel";
+        if (why && !diag)
+            return -1;
         if (why) {
             fprintf(diag, "%s:%d: error: --int8: layer %s (%s) %s; export it without --int8\n",
                     m->spec_path, l->line, L->plan[i].name, l->source ? l->source : "", why);

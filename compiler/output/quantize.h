@@ -75,7 +75,8 @@ typedef struct {
     int evaluate;               /* test images compared; -1 all */
 } q8_settings;
 
-/* Refuses a model with a layer int8 cannot compute, naming it: 0 or -1. */
+/* Refuses a model with a layer int8 cannot compute, naming it on diag
+ * (diag NULL: silently; L is then not read): 0 or -1. */
 int q8_check_model(const ir_model *m, const gen_layout *L, FILE *diag);
 /* Loads the data set, calibrates, quantizes, and compares on the test
  * images (a model q8_check_model accepted); the report goes to `report`.
