@@ -33,7 +33,8 @@ MODEL_CFLAGS ?= -O3 -march=native -ffp-contract=fast -std=c11 -Wall -Wextra
 # Debian packages that a fresh machine needs (see `make deps`).
 DEB_PKGS := make gcc flex bison pkg-config libyaml-dev check zlib1g-dev libpng-dev \
             libcairo2-dev fonts-dejavu-core clang tcc dataset-fashion-mnist python3 \
-            munge slurmctld slurmd slurm-client
+            munge slurmctld slurmd slurm-client \
+            gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
 # PyTorch (Debian's, for /usr/bin/python3) for the cross-check tests/t_xcheck.sh.
 DEB_PKGS += python3-torch python3-numpy
 
@@ -89,7 +90,8 @@ help:
 	@echo "make experiment      deps, build, run specs/kernel_size.yaml"
 	@echo "make experiments     run every experiment in specs/, then results/index.md"
 	@echo "make regen           regenerate generated/ from specs/"
-	@echo "make export MODEL=x  standalone inference file build/x/x.c from x.ckpt (WEIGHTS=)"
+	@echo "make export MODEL=x  standalone inference file build/x/x.c from x.ckpt (WEIGHTS=;"
+	@echo "                     EXPORT_FLAGS='--target cortex-m4 --int8' for a microcontroller)"
 	@echo "make bench           benchmark the seed models (see bench/)"
 	@echo "make fuzz            run every fuzz harness tests/fuzz/fuzz_*.c for FUZZ_SECONDS (60) each"
 
@@ -115,11 +117,23 @@ $(BUILD)/version.txt: FORCE
 FORCE:
 $(call obj,$(shell grep -l CONVC_VERSION $(COMPILER_SRC) compiler/cli/main.c)): $(BUILD)/version.txt
 
-# The export's example main, as the lines of a C string literal.
+# Text that exports embed, as the lines of a C string literal: the example
+# main, and the int8 kernels (also compiled into convc, which runs them).
+EMBED_TEXT = sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $< > $@
 $(BUILD)/gen/export_main.inc: compiler/output/export_main.c
 	@mkdir -p $(BUILD)/gen
-	sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $< > $@
+	$(EMBED_TEXT)
+$(BUILD)/gen/q8_kernels.inc: compiler/output/q8_kernels.c
+	@mkdir -p $(BUILD)/gen
+	$(EMBED_TEXT)
+$(BUILD)/gen/q8_types.inc: compiler/output/q8_types.h
+	@mkdir -p $(BUILD)/gen
+	$(EMBED_TEXT)
 $(call obj,compiler/output/gen_export.c): $(BUILD)/gen/export_main.inc
+$(call obj,compiler/output/gen_export_q8.c): $(BUILD)/gen/q8_kernels.inc $(BUILD)/gen/q8_types.inc
+# convc runs the float reference and the int8 kernels over the test set.
+$(call obj,compiler/output/q8_kernels.c compiler/output/q8_layers.c compiler/output/quantize.c): \
+    ALL_CFLAGS += -O3 -fno-math-errno
 
 # Every compiler object may include the generated headers.
 $(call obj,$(COMPILER_SRC) compiler/cli/main.c): | $(BUILD)/gen/parser.h $(BUILD)/gen/lexer.h
@@ -180,7 +194,7 @@ WEIGHTS ?= $(MODEL).ckpt
 
 export: $(BIN)/convc
 	@mkdir -p $(BUILD)/$(MODEL)
-	$(BIN)/convc export $(SPEC) --weights $(WEIGHTS) -o $(BUILD)/$(MODEL)/$(MODEL).c
+	$(BIN)/convc export $(SPEC) --weights $(WEIGHTS) -o $(BUILD)/$(MODEL)/$(MODEL).c $(EXPORT_FLAGS)
 	@echo "build: cc -O2 -D$$(echo $(MODEL) | tr a-z A-Z)_MAIN -o classify $(BUILD)/$(MODEL)/$(MODEL).c -lm"
 
 # ---- generated code ---------------------------------------------------------

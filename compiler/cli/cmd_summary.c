@@ -8,17 +8,21 @@
 #include "cli/commands.h"
 #include "front/frontend.h"
 #include "front/layers.h"
+#include "output/gen_export.h"
+#include "output/gen_export_q8.h"
 
 static const char summary_usage[] =
     "usage: convc summary FILE...\n"
     "\n"
     "Prints each model's layers: name, output shape (HxWxC), parameters, forward\n"
-    "MFLOPs per image and every resolved option, then the totals.\n"
+    "MFLOPs per image and every resolved option, then the totals, then the\n"
+    "memory plan of an exported file: what each layer adds to the work arena,\n"
+    "what is live while it runs, and the arena for each export target and\n"
+    "for --int8.\n"
     "FILE '-' is standard input.\n"
     "Exit status: 0 success, 1 an error in a spec, 2 a usage error.\n";
 
-/* 220234 -> "220,234" */
-static const char *grouped(int64_t v, char *buf, size_t size)
+const char *cmd_grouped(int64_t v, char *buf, size_t size)
 {
     char digits[32];
     int n = snprintf(digits, sizeof digits, "%" PRId64, v);
@@ -30,6 +34,46 @@ static const char *grouped(int64_t v, char *buf, size_t size)
     }
     buf[j] = '\0';
     return buf;
+}
+
+/* The memory plan of `convc export`: per layer for the smallest target,
+ * then the arena of every target. */
+static int print_memory_plan(const ir_model *m)
+{
+    char a[32], b[32], c[32];
+    const export_target *small = &export_targets[n_export_targets - 1];
+    gen_layout L;
+    gen_mem_plan P;
+    if (gen_export_layout(&L, m, small, &P))
+        return -1;
+    printf("Memory plan of the exported file (--target %s; floats of 4 bytes):\n", small->name);
+    printf("%-20s %14s %14s\n", "Layer", "Adds", "Live");
+    for (int i = 0; i < m->n_layers; i++) {
+        char name[48];
+        snprintf(name, sizeof name, "%s%d", ir_kind_name(m->layers[i].kind),
+                 m->layers[i].ordinal);
+        printf("%-20s %14s %14s%s\n", name, cmd_grouped(P.adds[i], a, sizeof a),
+               cmd_grouped(P.live[i], b, sizeof b), i == P.peak_layer ? "  <- peak" : "");
+    }
+    gen_mem_plan_free(&P);
+    gen_layout_free(&L);
+    for (int t = 0; t < n_export_targets; t++) {
+        if (gen_export_layout(&L, m, &export_targets[t], &P))
+            return -1;
+        printf("Arena (--target %s): %s floats = %s bytes (%s bytes without reuse)\n",
+               export_targets[t].name, cmd_grouped(P.arena, a, sizeof a),
+               cmd_grouped(P.arena * 4, b, sizeof b), cmd_grouped(P.before * 4, c, sizeof c));
+        gen_mem_plan_free(&P);
+        gen_layout_free(&L);
+    }
+    /* int8 (--int8), when every layer has int8 code */
+    if (q8_check_model(m, NULL, NULL) == 0 && gen_q8_layout(&L, m, &P) == 0) {
+        printf("Arena (--int8): %s bytes (%s bytes without reuse)\n",
+               cmd_grouped(P.arena, a, sizeof a), cmd_grouped(P.before, b, sizeof b));
+        gen_mem_plan_free(&P);
+        gen_layout_free(&L);
+    }
+    return 0;
 }
 
 static void print_summary(const ir_model *m)
@@ -57,17 +101,17 @@ static void print_summary(const ir_model *m)
         else
             snprintf(shape, sizeof shape, "(%d, %d, %d)", L->out.h, L->out.w, L->out.c);
         layer_descs[L->kind]->summary(L, opts, sizeof opts);
-        printf("%-20s %-16s %12s %9.2f%s%s\n", name, shape, grouped(L->params, a, sizeof a),
+        printf("%-20s %-16s %12s %9.2f%s%s\n", name, shape, cmd_grouped(L->params, a, sizeof a),
                (double)L->flops / 1e6, opts[0] ? "  " : "", opts);
     }
     printf("%s\n", double_rule);
-    printf("Total params: %s\n", grouped(m->params, a, sizeof a));
-    printf("Trainable params: %s\n", grouped(m->params - m->non_trainable, a, sizeof a));
-    printf("Non-trainable params: %s\n", grouped(m->non_trainable, a, sizeof a));
-    printf("FLOPs per image (forward): %s (%.2f MFLOPs)\n", grouped(m->flops, a, sizeof a),
+    printf("Total params: %s\n", cmd_grouped(m->params, a, sizeof a));
+    printf("Trainable params: %s\n", cmd_grouped(m->params - m->non_trainable, a, sizeof a));
+    printf("Non-trainable params: %s\n", cmd_grouped(m->non_trainable, a, sizeof a));
+    printf("FLOPs per image (forward): %s (%.2f MFLOPs)\n", cmd_grouped(m->flops, a, sizeof a),
            (double)m->flops / 1e6);
     printf("Activation memory per image: %s floats (%s bytes as float32)\n",
-           grouped(m->activations, a, sizeof a), grouped(m->activations * 4, b, sizeof b));
+           cmd_grouped(m->activations, a, sizeof a), cmd_grouped(m->activations * 4, b, sizeof b));
     printf("Output: %d classes; spec hash %016" PRIx64 "\n", m->n_classes, m->spec_hash);
     printf("(pad=top,left,bottom,right; a multiply-add counts as 2 FLOPs)\n");
 }
@@ -87,6 +131,8 @@ int cmd_summary(int argc, char **argv)
         if (i > first_file)
             putchar('\n');
         print_summary(m);
+        if (print_memory_plan(m))
+            status = 1;
         ir_free(m);
     }
     return status;

@@ -4,6 +4,9 @@
 #ifndef CONVC_COMMANDS_H
 #define CONVC_COMMANDS_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 int cmd_check(int argc, char **argv);    /* compiler/cmd_check.c   */
 int cmd_summary(int argc, char **argv);  /* compiler/cmd_summary.c */
 int cmd_gen(int argc, char **argv);      /* compiler/cmd_gen.c     */
@@ -22,5 +25,8 @@ int cmd_run_job(int argc, char **argv, const struct exp_job_s *job);
  * Returns the index of the first file, or -1 with *status set (0 after
  * --help, 2 after a usage error, both reported). */
 int cmd_file_args(int argc, char **argv, const char *usage, int *status);
+
+/* 220234 -> "220,234" in buf (summary and export print sizes so). */
+const char *cmd_grouped(int64_t v, char *buf, size_t size);
 
 #endif

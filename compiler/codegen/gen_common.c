@@ -30,6 +30,19 @@ const char *gen_ten(const gen_ctx *c, int t)
 
 /* ---- activations -------------------------------------------------------- */
 
+void gen_emit_softmax(emitter *e, const char *z, const char *pr, int n)
+{
+    emit_line(e, "float top = %s[0], sum = 0.0f;", z);
+    emit_line(e, "for (k = 1; k < %d; k++)", n);
+    emit_line(e, "    top = %s[k] > top ? %s[k] : top;", z, z);
+    emit_open(e, "for (k = 0; k < %d; k++)", n);
+    emit_line(e, "%s[k] = expf(%s[k] - top);", pr, z);
+    emit_line(e, "sum += %s[k];", pr);
+    emit_close(e, "");
+    emit_line(e, "for (k = 0; k < %d; k++)", n);
+    emit_line(e, "    %s[k] /= sum;", pr);
+}
+
 void gen_apply_act(gen_ctx *c, ir_activation a, const char *dst, const char *v)
 {
     switch (a) {

@@ -45,6 +45,9 @@ const char *gen_buf(const gen_ctx *c, int b);       /* a work buffer's macro */
 const char *gen_ten(const gen_ctx *c, int t);       /* a tensor's macro */
 /* dst = act(v); NaN propagates through relu. */
 void gen_apply_act(gen_ctx *c, ir_activation a, const char *dst, const char *v);
+/* pr = softmax(z) over n floats, numerically stable (pr may be z); needs
+ * an int k declared before it. */
+void gen_emit_softmax(emitter *e, const char *z, const char *pr, int n);
 /* In place over `count` floats: d *= act'(y), y the activation's output. */
 void gen_act_grad_loop(gen_ctx *c, ir_activation a, const char *d, const char *y,
                        long long count);

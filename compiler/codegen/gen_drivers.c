@@ -191,15 +191,7 @@ static void emit_head(gen_ctx *c, int loss)
     emit_line(e, "float *%s pr = probs + (size_t)s * %d;", R, ncls);
     emit_line(e, "int k;");
     if (L->final_softmax) {
-        emit_line(e, "float top = z[0], sum = 0.0f;");
-        emit_line(e, "for (k = 1; k < %d; k++)", ncls);
-        emit_line(e, "    top = z[k] > top ? z[k] : top;");
-        emit_open(e, "for (k = 0; k < %d; k++)", ncls);
-        emit_line(e, "pr[k] = expf(z[k] - top);");
-        emit_line(e, "sum += pr[k];");
-        emit_close(e, "");
-        emit_line(e, "for (k = 0; k < %d; k++)", ncls);
-        emit_line(e, "    pr[k] /= sum;");
+        gen_emit_softmax(e, "z", "pr", ncls);
         emit_line(e, "memcpy(work + (size_t)s * %sWORK_PER_SAMPLE + %s%s, pr, sizeof(float) * %d);",
                   M, M, L->buffers[last->out].macro, ncls);
     } else {

@@ -54,6 +54,7 @@ int gen_layout_buffer(gen_layout *L, const char *layer, const char *what, int64_
     b->offset = *end;
     b->count = count;
     b->shared = shared;
+    b->layer = L->planning;
     *end += (count + GEN_ALIGN - 1) / GEN_ALIGN * GEN_ALIGN;
     return L->n_buffers++;
 }
@@ -146,6 +147,7 @@ int gen_layout_build_with(gen_layout *L, const ir_model *m, int training, unsign
         p->din = prev ? prev->dout : -1;
         p->has_forward = 1;
         snprintf(p->name, sizeof p->name, "%s%d", ir_kind_name(l->kind), l->ordinal);
+        L->planning = i;
         gen_emitter_of(l->kind)->plan(L, i);
         if (!training)
             p->has_backward = 0;

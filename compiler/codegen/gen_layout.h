@@ -28,6 +28,7 @@ typedef struct {
     char what[64];              /* shape comment: "(28, 28, 32)" */
     int64_t offset, count;
     int shared;                 /* in the region after the n samples' slots */
+    int layer;                  /* the layer whose plan hook added it */
 } gen_buffer;
 
 /* One argument of a layer function: what the driver passes and the name the
@@ -126,6 +127,7 @@ typedef struct {
     int direct;                 /* GEN_DIRECT: no Winograd convolutions */
     int lean;                   /* GEN_LEAN: no buffers beyond the semantic
                                    pass's work bound */
+    int planning;               /* the layer whose plan hook runs */
 } gen_layout;
 
 /* 0 on success; -1 out of memory (message printed to stderr). */

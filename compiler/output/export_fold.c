@@ -59,7 +59,7 @@ static void fold_layer(const gen_layout *L, const float *in, const gen_layout *F
     }
 }
 
-int export_fold(const ir_model *m, const gen_layout *L, const float *params,
+int export_fold(const ir_model *m, const gen_layout *L, const float *params, int options,
                 export_folded *out, FILE *diag)
 {
     memset(out, 0, sizeof *out);
@@ -83,7 +83,7 @@ int export_fold(const ir_model *m, const gen_layout *L, const float *params,
         n++;
     }
     out->model.n_layers = n;
-    if (gen_layout_build_with(&out->layout, &out->model, 0, GEN_CONST_KERNELS)) {
+    if (gen_layout_build_with(&out->layout, &out->model, 0, options)) {
         free(out->model.layers);
         return -1;
     }

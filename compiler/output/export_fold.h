@@ -18,9 +18,10 @@ typedef struct {
     float *params;              /* in that layout */
 } export_folded;
 
-/* Folds `params` (in layout L of model m).  0, or -1 after a message on
- * diag (out of memory).  Free with export_fold_free. */
-int export_fold(const ir_model *m, const gen_layout *L, const float *params,
+/* Folds `params` (in layout L of model m); the folded layout is built with
+ * gen_layout_build_with's `options` (the export target's).  0, or -1 after a
+ * message on diag (out of memory).  Free with export_fold_free. */
+int export_fold(const ir_model *m, const gen_layout *L, const float *params, int options,
                 export_folded *out, FILE *diag);
 void export_fold_free(export_folded *f);
 

@@ -1,0 +1,204 @@
+#!/bin/sh
+# t_mcu.sh - shipping to microcontrollers: `convc export`'s options
+# (getopt_long), its memory plan and RAM/flash budget, --int8 (float against
+# int8 agreement, per-layer error, bad input), and the proof on a Cortex-M4F:
+# examples/mcu cross-compiled and run under qemu-system-arm (mps2-an386,
+# semihosting) on 100 test images, against the same main on the host: the
+# same classes, float outputs within 1e-5, int8 outputs bit for bit.
+cd "$(dirname "$0")/.." || exit 2
+CC=${CC:-cc}
+DATA=${CONVC_DATA:-/usr/share/datasets/fashion-mnist}
+convc=bin/convc
+LIBS=$(printf 'convc-print-libs:\n\t@echo $(LIBS)\n' |
+       make -s --no-print-directory -f Makefile -f - convc-print-libs) || exit 2
+tmp=$(mktemp -d) || exit 2
+qemu_pid=
+trap '[ -n "$qemu_pid" ] && kill "$qemu_pid" 2> /dev/null; rm -rf "$tmp"' EXIT INT TERM
+status=0
+fail() { echo "t_mcu: $*"; status=1; }
+# expect STATUS WHAT COMMAND...: output in $tmp/out and $tmp/err
+expect() {
+    want=$1; what=$2; shift 2
+    "$@" > "$tmp/out" 2> "$tmp/err" < /dev/null
+    got=$?
+    [ "$got" -eq "$want" ] || { fail "$what: exit status $got, expected $want: $(head -c 300 "$tmp/err")"; return 1; }
+}
+# first line of stderr equals the text
+err_is() { [ "$(head -n 1 "$tmp/err")" = "$1" ] || fail "message '$(head -n 1 "$tmp/err")', expected '$1'"; }
+# the last line of stderr equals the text (after warnings)
+err_ends() { [ "$(tail -n 1 "$tmp/err")" = "$1" ] || fail "message '$(tail -n 1 "$tmp/err")', expected '$1'"; }
+
+# The export's example main flushes denormals to zero (GCC and clang on
+# x86 and AArch64), as the trainer does.
+printf 'P2\n3 2\n255\n255 0 0\n0 0 0\n' > "$tmp/one.pgm"
+for cc in "gcc -std=c99" "clang -std=c99"; do
+    $cc -pedantic -Wall -Wextra -Werror -O2 -include tests/mcu/denormal_model.h -o "$tmp/den" \
+        compiler/output/export_main.c || { fail "export_main.c: $cc"; continue; }
+    [ "$("$tmp/den" "$tmp/one.pgm")" = "$tmp/one.pgm: flushed (1.0000)" ] ||
+        fail "export_main.c ($cc) does not flush denormals to zero"
+done
+
+if [ ! -f "$DATA/t10k-images-idx3-ubyte.gz" ]; then
+    echo "t_mcu: no data set in $DATA: skipped"
+    exit 0
+fi
+
+# ---- a briefly trained cnn_k3, and a small data set ----------------------
+bin/convc gen --trainer-main specs/cnn_k3.spec -o "$tmp/m" || exit 1
+$CC -O2 -march=native -ffp-contract=fast -std=c11 -Iruntime -I"$tmp/m" -o "$tmp/train" \
+    "$tmp/m/model.c" "$tmp/m/main.c" build/libconvc.a $LIBS || exit 1
+"$tmp/train" --epochs 1 --limit-train 2000 --limit-test 100 --threads 2 --quiet \
+    --data "$DATA" --save "$tmp/k3.ckpt" > "$tmp/train.log" 2>&1 ||
+    { cat "$tmp/train.log"; exit 1; }
+# IDX files of the first 300 training and 1,000 test images (the counts are
+# bytes 4..7 of the header).
+idx() { # SRC.gz N HEADER_BYTES ITEM_BYTES OUT
+    gunzip -c "$1" > "$tmp/whole"
+    { head -c 4 "$tmp/whole"; printf "\\000\\000\\$(printf %03o $(($2 / 256)))\\$(printf %03o $(($2 % 256)))"
+      tail -c +9 "$tmp/whole" | head -c $(($3 - 8 + $2 * $4)); } > "$5"
+}
+d=$tmp/data
+mkdir -p "$d" "$tmp/zero"
+idx "$DATA/train-images-idx3-ubyte.gz" 300 16 784 "$d/train-images-idx3-ubyte"
+idx "$DATA/train-labels-idx1-ubyte.gz" 300 8 1 "$d/train-labels-idx1-ubyte"
+idx "$DATA/t10k-images-idx3-ubyte.gz" 1000 16 784 "$d/t10k-images-idx3-ubyte"
+idx "$DATA/t10k-labels-idx1-ubyte.gz" 1000 8 1 "$d/t10k-labels-idx1-ubyte"
+# The same with black training images: a zero range.
+{ head -c 16 "$d/train-images-idx3-ubyte"; head -c 235200 /dev/zero; } > "$tmp/zero/train-images-idx3-ubyte"
+cp "$d/train-labels-idx1-ubyte" "$d/t10k-images-idx3-ubyte" "$d/t10k-labels-idx1-ubyte" "$tmp/zero/"
+
+# ---- options: getopt_long ------------------------------------------------
+K3="specs/cnn_k3.spec"
+expect 0 "--opt=value" $convc export $K3 --weights="$tmp/k3.ckpt" --output="$tmp/a.c" --target=cortex-m4
+expect 0 "--opt value, options after the spec" $convc export --target cortex-m4 $K3 --weights "$tmp/k3.ckpt" -o "$tmp/b.c"
+cmp -s "$tmp/a.c" "$tmp/b.c" || fail "--opt=value and --opt value give different files"
+expect 0 "abbreviations" $convc export $K3 --wei "$tmp/k3.ckpt" --out "$tmp/c.c" --target=cortex-m4 --fla=1M
+cmp -s "$tmp/a.c" "$tmp/c.c" || fail "abbreviated options give a different file"
+expect 2 "ambiguous abbreviation" $convc export $K3 --weights "$tmp/k3.ckpt" -o "$tmp/d.c" --tar cortex-m4
+err_is "convc export: ambiguous option '--tar' (--target, ...)"
+grep -q "^usage: convc export" "$tmp/err" || fail "no usage after an ambiguous option"
+cp $K3 "$tmp/-k3.spec"
+expect 0 "-- ends the options" $convc export --weights "$tmp/k3.ckpt" -o "$tmp/e.c" -- "$tmp/-k3.spec"
+expect 2 "unknown option" $convc export $K3 --frob
+err_is "convc export: unknown option '--frob'"
+expect 2 "missing value" $convc export $K3 --weights
+err_is "convc export: --weights needs a value"
+expect 2 "bad target" $convc export $K3 --weights "$tmp/k3.ckpt" -o "$tmp/f.c" --target=z80
+err_is "convc export: --target: 'z80' is not valid (expected host or cortex-m4; --targets lists them)"
+expect 2 "bad size" $convc export $K3 --weights "$tmp/k3.ckpt" -o "$tmp/f.c" --ram 12Q
+err_is "convc export: --ram: '12Q' is not valid (expected a size in bytes: 65536, 64K or 1M)"
+expect 2 "bad count" $convc export $K3 --weights "$tmp/k3.ckpt" -o "$tmp/f.c" --int8 --calibrate 0
+err_is "convc export: --calibrate: '0' is not valid (expected a whole number of images, 1 or more)"
+expect 0 "--help" $convc export --help && grep -q "^usage: convc export" "$tmp/out" || fail "--help"
+expect 0 "--targets" $convc export --targets && grep -q "^cortex-m4 " "$tmp/out" || fail "--targets"
+
+# ---- the memory plan and the budget ---------------------------------------
+expect 0 "float export for cortex-m4" $convc export $K3 --weights "$tmp/k3.ckpt" -o "$tmp/k3.c" \
+    --target cortex-m4 --ram 256K --flash 1M
+grep -q "RAM:   125,440 B of work arena (224,960 B without reuse), peak at pool1: 125,440 B live;" \
+    "$tmp/out" || fail "float arena: $(cat "$tmp/out")"
+grep -q "^#define CNN_K3_WORK_FLOATS 31360\$" "$tmp/k3.c" || fail "the file's arena is not 31,360 floats"
+expect 1 "over the RAM budget" $convc export $K3 --weights "$tmp/k3.ckpt" -o "$tmp/g.c" --ram 64K
+err_is "specs/cnn_k3.spec: error: the work arena takes 365,440 B of RAM, over --ram 64K (65,536 B); the peak is at layer 3, conv2 (line 6: conv 64 k=3 same relu), with 352,256 B live"
+[ -e "$tmp/g.c" ] && fail "a file was written over the RAM budget"
+expect 1 "over the flash budget" $convc export $K3 --weights "$tmp/k3.ckpt" -o "$tmp/g.c" --flash 512K --target cortex-m4
+err_is "specs/cnn_k3.spec: error: the weights take 880,936 B of flash, over --flash 512K (524,288 B), before any code"
+[ -e "$tmp/g.c" ] && fail "a file was written over the flash budget"
+# the summary prints the same plan
+expect 0 "summary" $convc summary $K3
+grep -q "^pool1  *6,272  *31,360  <- peak\$" "$tmp/out" || fail "summary: no peak at pool1"
+grep -q "^Arena (--target cortex-m4): 31,360 floats = 125,440 bytes" "$tmp/out" || fail "summary: arena"
+
+# ---- int8 ------------------------------------------------------------------
+expect 0 "--int8" $convc export $K3 --weights "$tmp/k3.ckpt" -o "$tmp/k3_q8.c" --target cortex-m4 \
+    --int8 --calibrate 500 --data "$d" --ram 64K --flash 300K
+cat "$tmp/out"
+grep -q "warning: --calibrate 500 is more than the 300 training images: calibrating on 300" "$tmp/err" ||
+    fail "--calibrate over the training set is not clamped with a warning"
+agree=$(sed -n 's/.*the same class for \([0-9.]*\)% of the images$/\1/p' "$tmp/out")
+grep -q "float against int8 on 1000 test images" "$tmp/out" || fail "int8 not compared on 1000 images"
+awk -v a="$agree" 'BEGIN { exit !(a >= 99) }' || fail "int8 agrees with float on $agree% of the images (< 99%)"
+# each layer's mean error stays under one quantization step
+awk '$1 ~ /^(conv|pool|flatten|dense)[0-9]/ { if ($NF >= 1.0) { print "t_mcu: " $1 " mean error " $NF " steps"; bad = 1 } }
+     END { exit bad }' "$tmp/out" || fail "a layer's int8 error is too large"
+grep -q "RAM:   31,360 B of work arena" "$tmp/out" || fail "int8 arena is not 31,360 bytes"
+# the int8 file compiles everywhere the float file does
+W="-pedantic -Wall -Wextra -Werror"
+# (gcc builds it, with the warnings of the optimizer; the others check it)
+gcc -std=c99 $W -O2 -DCNN_K3_MAIN -DCNN_K3_STATIC -o "$tmp/q8_classify" "$tmp/k3_q8.c" -lm ||
+    fail "int8 file: gcc, static mode"
+for cc in "clang -std=c99" "g++ -x c++"; do
+    $cc $W -fsyntax-only -DCNN_K3_MAIN "$tmp/k3_q8.c" || fail "int8 file: $cc"
+done
+if command -v tcc > /dev/null; then
+    tcc -Wall -Werror -DCNN_K3_MAIN -o "$tmp/q8_tcc" "$tmp/k3_q8.c" -lm || fail "int8 file: tcc"
+fi
+
+# bad input
+expect 1 "--int8 on a tanh layer" $convc export tests/mcu/tanh.spec --weights "$tmp/k3.ckpt" -o "$tmp/h.c" --int8 --data "$d"
+err_is "tests/mcu/tanh.spec:5: error: --int8: layer dense1 (dense 16 tanh) has a tanh activation, which has no int8 kernel; export it without --int8"
+expect 1 "--int8 with black calibration images" $convc export $K3 --weights "$tmp/k3.ckpt" -o "$tmp/h.c" --int8 --data "$tmp/zero"
+err_ends "specs/cnn_k3.spec: error: --int8: the 300 calibration images are all 0: a zero range cannot be quantized"
+# Checkpoints hold no NaN (the reader refuses one), but weights can overflow.
+/usr/bin/python3 tests/ckpt_patch.py "$tmp/k3.ckpt" "$tmp/inf.ckpt" "param[0]=3.4e38" "param[288]=3.4e38" || exit 1
+expect 1 "--int8 with overflowing weights" $convc export $K3 --weights "$tmp/inf.ckpt" -o "$tmp/h.c" --int8 --data "$d" --eval 0
+err_ends "specs/cnn_k3.spec:4: error: --int8: layer conv1 gives NaN or infinite values on the calibration images: the checkpoint's weights are broken"
+expect 1 "--int8 with another spec's checkpoint" $convc export specs/cnn_k5.spec --weights "$tmp/k3.ckpt" -o "$tmp/h.c" --int8 --data "$d"
+grep -q "spec hash" "$tmp/err" || fail "another spec's checkpoint: $(cat "$tmp/err")"
+[ -e "$tmp/h.c" ] && fail "a file was written despite an error"
+
+# ---- Cortex-M4F under QEMU -------------------------------------------------
+if ! command -v arm-none-eabi-gcc > /dev/null || ! command -v qemu-system-arm > /dev/null; then
+    echo "t_mcu: arm-none-eabi-gcc or qemu-system-arm missing (make deps): QEMU runs skipped"
+    [ $status -eq 0 ] && echo "t_mcu: ok"
+    exit $status
+fi
+# run_board OUT: the firmware under QEMU, bounded, killed by its own PID
+run_board() {
+    timeout 300 qemu-system-arm -M mps2-an386 -nographic -monitor none -serial none \
+        -semihosting-config enable=on,target=native -kernel "$1/firmware.elf" > "$1/board.out" &
+    qemu_pid=$!
+    wait "$qemu_pid"
+    rc=$?
+    qemu_pid=
+    return $rc
+}
+# build OUT SRC MODEL [INT8=1]: the firmware and the host program
+build() {
+    make -s -C examples/mcu OUT="$1" SRC="$2" MODEL="$3" DATA="$DATA" N=100 $4 all size \
+        > "$1.log" 2>&1 || { cat "$1.log"; return 1; }
+    "$1/host" > "$1/host.out" || return 1
+}
+
+# int8 cnn_k3: bit for bit the host's, and the sizes the targets allow
+q=$tmp/board_q8
+if build "$q" "$tmp/k3_q8.c" cnn_k3 INT8=1; then
+    run_board "$q" || fail "int8 firmware failed under QEMU"
+    cmp -s "$q/host.out" "$q/board.out" || fail "int8 outputs differ between the host and the board"
+    [ "$(grep -c '^[0-9]' "$q/board.out")" -eq 100 ] || fail "the board classified $(grep -c '^[0-9]' "$q/board.out") images"
+    # the model's object: text+data is flash, bss is RAM
+    set -- $(grep 'model.o$' "$q.log")
+    echo "t_mcu: cnn_k3 int8 on cortex-m4: flash $(($1 + $2)) B, RAM $3 B (arm-none-eabi-size); board: $(tail -n 1 "$q/board.out")"
+    [ $(($1 + $2)) -le 307200 ] || fail "int8 cnn_k3 takes $(($1 + $2)) B of flash (> 300 KB)"
+    [ "$3" -le 65536 ] || fail "int8 cnn_k3 takes $3 B of RAM (> 64 KB)"
+else
+    fail "int8 firmware does not build"
+fi
+
+# float: a small CNN with random weights, within 1e-5 of the host
+bin/convc gen tests/mcu/small.spec -o "$tmp/small" > /dev/null || exit 1
+$CC -std=c11 -O2 -Iruntime -I"$tmp/small" -DNAME=small -o "$tmp/small/fake" tests/export/fake_ckpt.c \
+    "$tmp/small/model.c" build/libconvc.a $LIBS && "$tmp/small/fake" "$tmp/small.ckpt" || exit 1
+$convc export tests/mcu/small.spec --weights "$tmp/small.ckpt" -o "$tmp/small.c" --target cortex-m4 > /dev/null ||
+    fail "small: export"
+f=$tmp/board_f32
+if build "$f" "$tmp/small.c" small; then
+    run_board "$f" || fail "float firmware failed under QEMU"
+    /usr/bin/python3 tests/mcu/compare_outputs.py "$f/host.out" "$f/board.out" 1e-5 ||
+        fail "float outputs differ between the host and the board"
+else
+    fail "float firmware does not build"
+fi
+
+[ $status -eq 0 ] && echo "t_mcu: ok"
+exit $status
