@@ -8,21 +8,24 @@
 #include "front/frontend.h"
 #include "output/gen_export.h"
 #include "output/gen_files.h"
+#include "output/gen_onnx.h"
 
 static const char export_usage[] =
-    "usage: convc export SPEC --weights CKPT -o FILE.c\n"
+    "usage: convc export SPEC --weights CKPT [--onnx] -o FILE\n"
     "\n"
     "Writes one C99 file with the forward pass of the model in SPEC and the\n"
     "parameters of the checkpoint CKPT (exact hex-float literals): a single-file\n"
     "library (NAME_predict, NAME_IMPLEMENTATION, NAME_STATIC) with an optional\n"
     "main (-DNAME_MAIN) that classifies PGM and IDX images.  The checkpoint's\n"
-    "spec hash must match SPEC.  Nothing is written on an error.\n"
+    "spec hash must match SPEC.  With --onnx, FILE is instead a standard ONNX\n"
+    "model (opset 13, input N x H x W x C floats) for other runtimes.\n"
+    "Nothing is written on an error.\n"
     "Exit status: 0 success, 1 an error in the spec or checkpoint, 2 a usage error.\n";
 
 int cmd_export(int argc, char **argv)
 {
     const char *spec = NULL, *weights = NULL, *out = NULL;
-    int i, status;
+    int i, status, onnx = 0;
     ir_model *m;
     char *text;
     for (i = 1; i < argc; i++) {
@@ -31,6 +34,8 @@ int cmd_export(int argc, char **argv)
             return 0;
         } else if (strcmp(argv[i], "--weights") == 0 && i + 1 < argc) {
             weights = argv[++i];
+        } else if (strcmp(argv[i], "--onnx") == 0) {
+            onnx = 1;
         } else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc) {
             out = argv[++i];
         } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
@@ -53,6 +58,14 @@ int cmd_export(int argc, char **argv)
     m = frontend_load_file(spec, stderr);
     if (!m)
         return 1;
+    if (onnx) {
+        size_t len;
+        uint8_t *bytes = gen_onnx_model(m, weights, &len, stderr);
+        ir_free(m);
+        status = bytes ? gen_write_bytes(out, bytes, len, stderr) : 1;
+        free(bytes);
+        return status;
+    }
     text = gen_export_source(m, weights, stderr);
     ir_free(m);
     if (!text)
