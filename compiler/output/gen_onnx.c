@@ -29,7 +29,6 @@ typedef struct {
     const ir_model *m;
     const gen_layout *L;
     const float *params;
-    FILE *diag;
     const char *value;          /* the name of the current value */
     value_layout layout;
     ir_shape shape;             /* its shape (HWC terms) */
@@ -99,9 +98,10 @@ static const float *tensor_data(const onnx_builder *b, int t)
     return b->params + b->L->tensors[t].offset;
 }
 
-/* ---- one mapping per layer kind: 0, or -1 after a message ---- */
+/* ---- one mapping per layer kind: NULL, or why ONNX cannot express the
+ * layer (the caller names the layer) ---- */
 
-static int onnx_conv(onnx_builder *b, int i)
+static const char *onnx_conv(onnx_builder *b, int i)
 {
     const ir_layer *l = &b->m->layers[i];
     const gen_layer_plan *p = &b->L->plan[i];
@@ -114,7 +114,7 @@ static int onnx_conv(onnx_builder *b, int i)
     float *bias = onnx_initializer(&b->g, wb[1], bdims, 1);
     const float *k = tensor_data(b, p->kernel);
     if (!w || !bias)
-        return 0;               /* reported by the packing */
+        return NULL;            /* reported by the packing */
     /* convc's kernel is (KH, KW, Cin, Cout); ONNX's (Cout, Cin, KH, KW). */
     for (int f = 0; f < l->filters; f++)
         for (int c = 0; c < l->in.c; c++)
@@ -128,10 +128,10 @@ static int onnx_conv(onnx_builder *b, int i)
     onnx_attr_ints(&b->g, n, "strides", strides, 2);
     onnx_attr_ints(&b->g, n, "pads", pads, 4);
     activation(b, l, p->name);
-    return 0;
+    return NULL;
 }
 
-static int onnx_pool(onnx_builder *b, int i)
+static const char *onnx_pool(onnx_builder *b, int i)
 {
     const ir_layer *l = &b->m->layers[i];
     const char *name = b->L->plan[i].name;
@@ -145,16 +145,16 @@ static int onnx_pool(onnx_builder *b, int i)
     onnx_attr_ints(&b->g, n, "pads", pads, 4);
     if (l->pool == IR_POOL_AVG)     /* convc averages the taps inside the input */
         onnx_attr_int(&b->g, n, "count_include_pad", 0);
-    return 0;
+    return NULL;
 }
 
-static int onnx_flatten(onnx_builder *b, int i)
+static const char *onnx_flatten(onnx_builder *b, int i)
 {
     flatten_value(b, b->L->plan[i].name, b->L->plan[i].name);
-    return 0;
+    return NULL;
 }
 
-static int onnx_dense(onnx_builder *b, int i)
+static const char *onnx_dense(onnx_builder *b, int i)
 {
     const ir_layer *l = &b->m->layers[i];
     const gen_layer_plan *p = &b->L->plan[i];
@@ -166,7 +166,7 @@ static int onnx_dense(onnx_builder *b, int i)
     float *bias = onnx_initializer(&b->g, wb[1], bdims, 1);
     const float *k = tensor_data(b, p->kernel);
     if (!w || !bias)
-        return 0;
+        return NULL;
     /* convc's kernel is (inputs, units); B is stored transposed, (units,
      * inputs) with transB=1, the form every importer reads (OpenCV 4.6
      * takes a Gemm without transB for transB=1). */
@@ -177,17 +177,17 @@ static int onnx_dense(onnx_builder *b, int i)
     flatten_value(b, p->name, onnx_name(&b->g, "%s.flatten", p->name));
     onnx_attr_int(&b->g, step(b, "Gemm", p->name, wb, 2), "transB", 1);
     activation(b, l, p->name);
-    return 0;
+    return NULL;
 }
 
 /* At inference dropout passes its input through. */
-static int onnx_dropout(onnx_builder *b, int i)
+static const char *onnx_dropout(onnx_builder *b, int i)
 {
     step(b, "Dropout", b->L->plan[i].name, NULL, 0);
-    return 0;
+    return NULL;
 }
 
-typedef int (*onnx_mapping)(onnx_builder *b, int i);
+typedef const char *(*onnx_mapping)(onnx_builder *b, int i);
 #define ONNX_MAPPING(id, word) [id] = onnx_##word,
 static const onnx_mapping onnx_mappings[IR_N_KINDS] = { IR_LAYER_KINDS(ONNX_MAPPING) };
 
@@ -208,11 +208,12 @@ static void shape_dims(int64_t *dims, int *rank, ir_shape s, value_layout layout
 
 uint8_t *gen_onnx_model(const ir_model *m, const char *weights, size_t *len, FILE *diag)
 {
-    onnx_builder b = { .m = m, .diag = diag, .value = "input", .layout = LAYOUT_NHWC };
+    onnx_builder b = { .m = m, .value = "input", .layout = LAYOUT_NHWC };
     gen_layout L;
     float *params;
     int64_t dims[4];
-    int rank, failed = 0;
+    int rank;
+    const char *refused = NULL;
     uint8_t *bytes = NULL;
     char *doc;
     if (gen_check_model(m, diag) || gen_layout_build(&L, m, 0))
@@ -227,9 +228,15 @@ uint8_t *gen_onnx_model(const ir_model *m, const char *weights, size_t *len, FIL
     onnx_graph_init(&b.g, m->name);
     shape_dims(dims, &rank, m->input, LAYOUT_NHWC);
     onnx_graph_input(&b.g, "input", dims, rank);
-    for (int i = 0; i < m->n_layers && !failed; i++)
-        failed = onnx_mappings[m->layers[i].kind](&b, i) != 0;
-    if (!failed) {
+    for (int i = 0; i < m->n_layers && !refused; i++) {
+        const ir_layer *l = &m->layers[i];
+        refused = onnx_mappings[l->kind](&b, i);
+        if (refused)
+            fprintf(diag, "%s:%d: error: %s ('%s'): ONNX cannot express it: %s\n",
+                    m->spec_path ? m->spec_path : "-", l->line, L.plan[i].name,
+                    l->source ? l->source : ir_kind_name(l->kind), refused);
+    }
+    if (!refused) {
         const ir_layer *last = &m->layers[m->n_layers - 1];
         if (b.layout == LAYOUT_NCHW)    /* the output in convc's layout too */
             transpose(&b, "output", LAYOUT_NHWC);
