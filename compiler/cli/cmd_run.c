@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "base/options.h"
 #include "cli/commands.h"
 #include "experiment/experiment.h"
 #include "experiment/experiment_sys.h"
@@ -34,8 +35,9 @@ static void usage(FILE *f)
 static int parse_count(const char *opt, const char *s, long lo, long hi, long *out)
 {
     if (cv_parse_long(s, lo, hi, out) != 0) {
-        fprintf(stderr, "convc run: %s needs an integer from %ld to %ld, got '%s'\n", opt, lo,
-                hi, s ? s : "");
+        char expected[64];
+        snprintf(expected, sizeof expected, "an integer from %ld to %ld", lo, hi);
+        cv_option_invalid("convc run", opt, s, expected);
         return -1;
     }
     return 0;
@@ -51,8 +53,9 @@ static int parse_seeds(const char *s, experiment *x)
         long v = strtol(p, &end, 10);
         if (end == p || errno || v < 0 || v > INT_MAX || (*end && *end != ',') ||
             n == EXP_MAX_SEEDS) {
-            fprintf(stderr, "convc run: --seeds needs up to %d integers like 1,2,3, got '%s'\n",
-                    EXP_MAX_SEEDS, s);
+            char expected[64];
+            snprintf(expected, sizeof expected, "up to %d integers like 1,2,3", EXP_MAX_SEEDS);
+            cv_option_invalid("convc run", "--seeds", s, expected);
             return -1;
         }
         x->seeds[n++] = (int)v;
@@ -145,58 +148,61 @@ static int lock_out_dir(const char *out_dir, int wait, int *fd)
     return -1;
 }
 
+static const struct option run_options[] = {
+    { "out", required_argument, NULL, 'o' },
+    { "data", required_argument, NULL, 'D' },
+    { "seeds", required_argument, NULL, 's' },
+    { "epochs", required_argument, NULL, 'e' },
+    { "limit-train", required_argument, NULL, 'L' },
+    { "limit-test", required_argument, NULL, 'T' },
+    { "threads", required_argument, NULL, 't' },
+    { "jobs", required_argument, NULL, 'j' },
+    { "dry-run", no_argument, NULL, 'n' },
+    { "progress", no_argument, NULL, 'p' },
+    { "quiet", no_argument, NULL, 'q' },
+    { "no-report", no_argument, NULL, 'R' },
+    { "wait", no_argument, NULL, 'w' },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+};
+
 int cmd_run(int argc, char **argv)
 {
     const char *yaml = NULL, *out_dir = NULL, *data_dir = NULL, *seeds = NULL;
     long epochs = 0, limit_train = -1, limit_test = -1, threads = -1, jobs = 1;
-    int dry_run = 0, progress = -1, report = 1, wait = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        int rc = 0, takes = 1;
-        if (strcmp(a, "--out") == 0 && v)
-            out_dir = v;
-        else if (strcmp(a, "--data") == 0 && v)
-            data_dir = v;
-        else if (strcmp(a, "--seeds") == 0 && v)
-            seeds = v;
-        else if (strcmp(a, "--epochs") == 0)
-            rc = parse_count(a, v, 1, 100000, &epochs);
-        else if (strcmp(a, "--limit-train") == 0)
-            rc = parse_count(a, v, 0, 100000000L, &limit_train);
-        else if (strcmp(a, "--limit-test") == 0)
-            rc = parse_count(a, v, 0, 100000000L, &limit_test);
-        else if (strcmp(a, "--threads") == 0)
-            rc = parse_count(a, v, 0, 256, &threads);
-        else if (strcmp(a, "--jobs") == 0)
-            rc = parse_count(a, v, 1, 64, &jobs);
-        else {
-            takes = 0;
-            if (strcmp(a, "--dry-run") == 0)
-                dry_run = 1;
-            else if (strcmp(a, "--progress") == 0)
-                progress = 1;
-            else if (strcmp(a, "--quiet") == 0)
-                progress = 0;
-            else if (strcmp(a, "--no-report") == 0)
-                report = 0;
-            else if (strcmp(a, "--wait") == 0)
-                wait = 1;
-            else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-                usage(stdout);
-                return 0;
-            } else if (a[0] == '-' || yaml) {
-                fprintf(stderr, "convc run: unexpected argument '%s'%s\n", a,
-                        a[0] == '-' && !v ? " (or its value is missing)" : "");
-                usage(stderr);
-                return 2;
-            } else {
-                yaml = a;
-            }
-        }
-        if (rc < 0)
+    int dry_run = 0, progress = -1, report = 1, wait = 0, c, rc = 0;
+    optind = 0;
+    while (rc == 0 && (c = cv_getopt(argc, argv, "h", run_options, "convc run")) != -1) {
+        switch (c) {
+        case 'o': out_dir = optarg; break;
+        case 'D': data_dir = optarg; break;
+        case 's': seeds = optarg; break;
+        case 'e': rc = parse_count("--epochs", optarg, 1, 100000, &epochs); break;
+        case 'L': rc = parse_count("--limit-train", optarg, 0, 100000000L, &limit_train); break;
+        case 'T': rc = parse_count("--limit-test", optarg, 0, 100000000L, &limit_test); break;
+        case 't': rc = parse_count("--threads", optarg, 0, 256, &threads); break;
+        case 'j': rc = parse_count("--jobs", optarg, 1, 64, &jobs); break;
+        case 'n': dry_run = 1; break;
+        case 'p': progress = 1; break;
+        case 'q': progress = 0; break;
+        case 'R': report = 0; break;
+        case 'w': wait = 1; break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
             return 2;
-        i += takes;
+        }
+    }
+    if (rc < 0)
+        return 2;
+    if (optind < argc)
+        yaml = argv[optind];
+    if (optind + 1 < argc) {
+        fprintf(stderr, "convc run: unexpected argument '%s'\n", argv[optind + 1]);
+        usage(stderr);
+        return 2;
     }
     if (!yaml) {
         usage(stderr);

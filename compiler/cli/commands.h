@@ -10,10 +10,11 @@ int cmd_gen(int argc, char **argv);      /* compiler/cmd_gen.c     */
 int cmd_export(int argc, char **argv);   /* compiler/cmd_export.c  */
 int cmd_run(int argc, char **argv);      /* compiler/cmd_run.c     */
 
-/* The options of a command that takes FILE... (check, summary): -h/--help
- * prints usage; "--" ends the options; "-" is a file (standard input).
- * Returns the index of the first file, or -1 with *status set (0 after
- * --help, 2 after a usage error, both reported). */
+/* The options of a command that takes FILE... (check, summary), through
+ * getopt_long (base/options.h): -h/--help prints usage; "--" ends the
+ * options; "-" is a file (standard input).  Returns the index of the first
+ * file in the permuted argv, or -1 with *status set (0 after --help, 2 after
+ * a usage error, both reported). */
 int cmd_file_args(int argc, char **argv, const char *usage, int *status);
 
 #endif

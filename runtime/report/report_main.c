@@ -2,18 +2,35 @@
  * plots and report.md from what `convc run` left in RESULTS_DIR. */
 #include <stdio.h>
 #include <string.h>
+#include "base/options.h"
 #include "pictures/plot.h"
 #include "report/report.h"
 
+static const char report_usage[] =
+    "usage: convc-report RESULTS_DIR   (e.g. results/kernel_size)\n"
+    "  reads RESULTS_DIR/experiment.json and the runs it lists; writes\n"
+    "  results.csv, results.json, plots/ and report.md there\n";
+
+static const struct option report_options[] = {
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+};
+
 int main(int argc, char **argv)
 {
-    if (argc != 2 || argv[1][0] == '-') {
-        fprintf(stderr, "usage: convc-report RESULTS_DIR   (e.g. results/kernel_size)\n"
-                "  reads RESULTS_DIR/experiment.json and the runs it lists; writes\n"
-                "  results.csv, results.json, plots/ and report.md there\n");
-        return argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) ? 0 : 2;
+    int c;
+    optind = 0;
+    while ((c = cv_getopt(argc, argv, "h", report_options, "convc-report")) != -1) {
+        fputs(report_usage, c == 'h' ? stdout : stderr);
+        return c == 'h' ? 0 : 2;
     }
-    const char *dir = argv[1];
+    if (argc - optind != 1) {
+        fprintf(stderr, "convc-report: %s\n%s",
+                optind < argc ? "one results directory at a time" : "no results directory given",
+                report_usage);
+        return 2;
+    }
+    const char *dir = argv[optind];
     report r;
     cv_error e;
     if (report_load(&r, dir, &e) < 0) {
