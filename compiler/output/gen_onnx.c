@@ -98,6 +98,35 @@ static const float *tensor_data(const onnx_builder *b, int t)
     return b->params + b->L->tensors[t].offset;
 }
 
+/* The initializers of layer p's kernel, of ONNX shape kdims[rank] for the
+ * caller to fill (*kernel), and bias, a copy of the checkpoint's; their
+ * names (the checkpoint's tensor names) in names[2].  -1 when out of memory
+ * (reported by the packing). */
+static int parameters(onnx_builder *b, const gen_layer_plan *p, const int64_t *kdims, int rank,
+                      float **kernel, const char *names[2])
+{
+    const gen_tensor *bt = &b->L->tensors[p->bias];
+    const int64_t bdims[1] = { bt->count };
+    names[0] = onnx_name(&b->g, "%s", b->L->tensors[p->kernel].name);
+    names[1] = onnx_name(&b->g, "%s", bt->name);
+    *kernel = onnx_initializer(&b->g, names[0], kdims, rank);
+    float *bias = onnx_initializer(&b->g, names[1], bdims, 1);
+    if (!*kernel || !bias)
+        return -1;
+    memcpy(bias, tensor_data(b, p->bias), sizeof *bias * (size_t)bt->count);
+    return 0;
+}
+
+/* A window's attributes (conv, pool): size, strides, explicit pads. */
+static void window_attributes(onnx_builder *b, Onnx__NodeProto *n, const ir_layer *l)
+{
+    const int64_t kernel[2] = { l->kh, l->kw }, strides[2] = { l->sh, l->sw };
+    const int64_t pads[4] = { l->pad_top, l->pad_left, l->pad_bottom, l->pad_right };
+    onnx_attr_ints(&b->g, n, "kernel_shape", kernel, 2);
+    onnx_attr_ints(&b->g, n, "strides", strides, 2);
+    onnx_attr_ints(&b->g, n, "pads", pads, 4);
+}
+
 /* ---- one mapping per layer kind: NULL, or why ONNX cannot express the
  * layer (the caller names the layer) ---- */
 
@@ -105,15 +134,11 @@ static const char *onnx_conv(onnx_builder *b, int i)
 {
     const ir_layer *l = &b->m->layers[i];
     const gen_layer_plan *p = &b->L->plan[i];
-    const int64_t wdims[4] = { l->filters, l->in.c, l->kh, l->kw }, bdims[1] = { l->filters };
-    const int64_t kernel[2] = { l->kh, l->kw }, strides[2] = { l->sh, l->sw };
-    const int64_t pads[4] = { l->pad_top, l->pad_left, l->pad_bottom, l->pad_right };
-    const char *wb[2] = { onnx_name(&b->g, "%s.kernel", p->name),
-                          onnx_name(&b->g, "%s.bias", p->name) };
-    float *w = onnx_initializer(&b->g, wb[0], wdims, 4);
-    float *bias = onnx_initializer(&b->g, wb[1], bdims, 1);
+    const int64_t wdims[4] = { l->filters, l->in.c, l->kh, l->kw };
+    const char *wb[2];
     const float *k = tensor_data(b, p->kernel);
-    if (!w || !bias)
+    float *w;
+    if (parameters(b, p, wdims, 4, &w, wb) != 0)
         return NULL;            /* reported by the packing */
     /* convc's kernel is (KH, KW, Cin, Cout); ONNX's (Cout, Cin, KH, KW). */
     for (int f = 0; f < l->filters; f++)
@@ -121,12 +146,8 @@ static const char *onnx_conv(onnx_builder *b, int i)
             for (int y = 0; y < l->kh; y++)
                 for (int x = 0; x < l->kw; x++)
                     *w++ = k[(((int64_t)y * l->kw + x) * l->in.c + c) * l->filters + f];
-    memcpy(bias, tensor_data(b, p->bias), sizeof *bias * (size_t)l->filters);
     need_nchw(b, p->name);
-    Onnx__NodeProto *n = step(b, "Conv", p->name, wb, 2);
-    onnx_attr_ints(&b->g, n, "kernel_shape", kernel, 2);
-    onnx_attr_ints(&b->g, n, "strides", strides, 2);
-    onnx_attr_ints(&b->g, n, "pads", pads, 4);
+    window_attributes(b, step(b, "Conv", p->name, wb, 2), l);
     activation(b, l, p->name);
     return NULL;
 }
@@ -135,14 +156,10 @@ static const char *onnx_pool(onnx_builder *b, int i)
 {
     const ir_layer *l = &b->m->layers[i];
     const char *name = b->L->plan[i].name;
-    const int64_t kernel[2] = { l->kh, l->kw }, strides[2] = { l->sh, l->sw };
-    const int64_t pads[4] = { l->pad_top, l->pad_left, l->pad_bottom, l->pad_right };
     need_nchw(b, name);
     Onnx__NodeProto *n = step(b, l->pool == IR_POOL_MAX ? "MaxPool" : "AveragePool", name,
                               NULL, 0);
-    onnx_attr_ints(&b->g, n, "kernel_shape", kernel, 2);
-    onnx_attr_ints(&b->g, n, "strides", strides, 2);
-    onnx_attr_ints(&b->g, n, "pads", pads, 4);
+    window_attributes(b, n, l);
     if (l->pool == IR_POOL_AVG)     /* convc averages the taps inside the input */
         onnx_attr_int(&b->g, n, "count_include_pad", 0);
     return NULL;
@@ -159,13 +176,11 @@ static const char *onnx_dense(onnx_builder *b, int i)
     const ir_layer *l = &b->m->layers[i];
     const gen_layer_plan *p = &b->L->plan[i];
     const int64_t in_n = (int64_t)l->in.h * l->in.w * l->in.c;
-    const int64_t wdims[2] = { l->units, in_n }, bdims[1] = { l->units };
-    const char *wb[2] = { onnx_name(&b->g, "%s.kernel", p->name),
-                          onnx_name(&b->g, "%s.bias", p->name) };
-    float *w = onnx_initializer(&b->g, wb[0], wdims, 2);
-    float *bias = onnx_initializer(&b->g, wb[1], bdims, 1);
+    const int64_t wdims[2] = { l->units, in_n };
+    const char *wb[2];
     const float *k = tensor_data(b, p->kernel);
-    if (!w || !bias)
+    float *w;
+    if (parameters(b, p, wdims, 2, &w, wb) != 0)
         return NULL;
     /* convc's kernel is (inputs, units); B is stored transposed, (units,
      * inputs) with transB=1, the form every importer reads (OpenCV 4.6
@@ -173,7 +188,6 @@ static const char *onnx_dense(onnx_builder *b, int i)
     for (int u = 0; u < l->units; u++)
         for (int64_t j = 0; j < in_n; j++)
             *w++ = k[j * l->units + u];
-    memcpy(bias, tensor_data(b, p->bias), sizeof *bias * (size_t)l->units);
     flatten_value(b, p->name, onnx_name(&b->g, "%s.flatten", p->name));
     onnx_attr_int(&b->g, step(b, "Gemm", p->name, wb, 2), "transB", 1);
     activation(b, l, p->name);
