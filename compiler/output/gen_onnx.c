@@ -21,17 +21,23 @@
 #define CONVC_VERSION "unknown"
 #endif
 
-/* How the current value's dimensions are ordered. */
+/* How a value's dimensions are ordered. */
 typedef enum { LAYOUT_NHWC, LAYOUT_NCHW, LAYOUT_FLAT } value_layout;
+
+typedef struct {
+    const char *name;
+    value_layout layout;
+} onnx_value;
 
 typedef struct {
     onnx_graph g;
     const ir_model *m;
     const gen_layout *L;
     const float *params;
-    const char *value;          /* the name of the current value */
+    onnx_value *outputs;        /* each layer's output, once mapped */
+    const char *value;          /* the name of the current value: the layer's
+                                   input, then what its nodes made of it */
     value_layout layout;
-    ir_shape shape;             /* its shape (HWC terms) */
 } onnx_builder;
 
 /* Appends op (with `extra` inputs after the current value) producing a
@@ -201,6 +207,14 @@ static const char *onnx_dropout(onnx_builder *b, int i)
     return NULL;
 }
 
+/* The value layer i reads: the output of the layer before it, the graph's
+ * input for the first. */
+static onnx_value layer_input(const onnx_builder *b, int i)
+{
+    onnx_value input = { "input", LAYOUT_NHWC };
+    return i > 0 ? b->outputs[i - 1] : input;
+}
+
 typedef const char *(*onnx_mapping)(onnx_builder *b, int i);
 #define ONNX_MAPPING(id, word) [id] = onnx_##word,
 static const onnx_mapping onnx_mappings[IR_N_KINDS] = { IR_LAYER_KINDS(ONNX_MAPPING) };
@@ -222,7 +236,7 @@ static void shape_dims(int64_t *dims, int *rank, ir_shape s, value_layout layout
 
 uint8_t *gen_onnx_model(const ir_model *m, const char *weights, size_t *len, FILE *diag)
 {
-    onnx_builder b = { .m = m, .value = "input", .layout = LAYOUT_NHWC };
+    onnx_builder b = { .m = m };
     gen_layout L;
     float *params;
     int64_t dims[4];
@@ -239,12 +253,23 @@ uint8_t *gen_onnx_model(const ir_model *m, const char *weights, size_t *len, FIL
     }
     b.L = &L;
     b.params = params;
+    b.outputs = calloc((size_t)m->n_layers, sizeof *b.outputs);
+    if (!b.outputs) {
+        fprintf(diag, "convc: out of memory\n");
+        free(params);
+        gen_layout_free(&L);
+        return NULL;
+    }
     onnx_graph_init(&b.g, m->name);
     shape_dims(dims, &rank, m->input, LAYOUT_NHWC);
     onnx_graph_input(&b.g, "input", dims, rank);
     for (int i = 0; i < m->n_layers && !refused; i++) {
         const ir_layer *l = &m->layers[i];
+        onnx_value in = layer_input(&b, i);
+        b.value = in.name;
+        b.layout = in.layout;
         refused = onnx_mappings[l->kind](&b, i);
+        b.outputs[i] = (onnx_value){ b.value, b.layout };
         if (refused)
             fprintf(diag, "%s:%d: error: %s ('%s'): ONNX cannot express it: %s\n",
                     m->spec_path ? m->spec_path : "-", l->line, L.plan[i].name,
@@ -268,6 +293,7 @@ uint8_t *gen_onnx_model(const ir_model *m, const char *weights, size_t *len, FIL
             fprintf(diag, "convc: out of memory\n");
     }
     onnx_graph_free(&b.g);
+    free(b.outputs);
     free(params);
     gen_layout_free(&L);
     return bytes;
