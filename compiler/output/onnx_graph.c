@@ -153,6 +153,15 @@ void onnx_attr_ints(onnx_graph *g, Onnx__NodeProto *n, const char *name, const i
     }
 }
 
+void onnx_attr_float(onnx_graph *g, Onnx__NodeProto *n, const char *name, float v)
+{
+    Onnx__AttributeProto *a = attribute(g, n, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT);
+    if (a) {
+        a->has_f = 1;
+        a->f = v;
+    }
+}
+
 float *onnx_initializer(onnx_graph *g, const char *name, const int64_t *dims, int rank)
 {
     static const Onnx__TensorProto empty = ONNX__TENSOR_PROTO__INIT;
@@ -166,7 +175,8 @@ float *onnx_initializer(onnx_graph *g, const char *name, const int64_t *dims, in
     if (!t || !d || !data)
         return NULL;
     *t = empty;
-    memcpy(d, dims, sizeof *d * (size_t)rank);
+    if (rank > 0)
+        memcpy(d, dims, sizeof *d * (size_t)rank);
     t->n_dims = (size_t)rank;
     t->dims = d;
     t->has_data_type = 1;

@@ -36,6 +36,7 @@ char *onnx_name(onnx_graph *g, const char *fmt, ...) __attribute__((format(print
 Onnx__NodeProto *onnx_node(onnx_graph *g, const char *op, const char *name,
                            const char *const *inputs, int n_in, const char *output);
 void onnx_attr_int(onnx_graph *g, Onnx__NodeProto *n, const char *name, int64_t v);
+void onnx_attr_float(onnx_graph *g, Onnx__NodeProto *n, const char *name, float v);
 void onnx_attr_ints(onnx_graph *g, Onnx__NodeProto *n, const char *name, const int64_t *v,
                     int count);
 
