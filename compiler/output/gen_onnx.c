@@ -45,9 +45,12 @@ typedef struct {
 static Onnx__NodeProto *step(onnx_builder *b, const char *op, const char *out,
                              const char *const *extra, int n_extra)
 {
-    const char *in[4] = { b->value };
+    enum { MAX_INPUTS = 8 };    /* BatchNormalization will have the most: 5 */
+    const char *in[MAX_INPUTS] = { b->value };
     Onnx__NodeProto *n;
-    for (int i = 0; i < n_extra && i < 3; i++)
+    if (n_extra > MAX_INPUTS - 1)
+        n_extra = MAX_INPUTS - 1;
+    for (int i = 0; i < n_extra; i++)
         in[1 + i] = extra[i];
     n = onnx_node(&b->g, op, out, in, 1 + n_extra, out);
     b->value = n ? n->output[0] : "";
