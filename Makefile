@@ -33,6 +33,7 @@ MODEL_CFLAGS ?= -O3 -march=native -ffp-contract=fast -std=c11 -Wall -Wextra
 # Debian packages that a fresh machine needs (see `make deps`).
 DEB_PKGS := make gcc flex bison pkg-config libyaml-dev check zlib1g-dev libpng-dev \
             libcairo2-dev fonts-dejavu-core clang tcc dataset-fashion-mnist \
+            munge slurmctld slurmd slurm-client \
             libprotobuf-c-dev protobuf-c-compiler libonnx-dev libjansson-dev \
             python3-onnx python3-opencv
 

@@ -10,6 +10,12 @@
 #   BENCH_SECONDS              time per convc measurement (default 1.5)
 #   TORCH_SECONDS              time per PyTorch measurement and setting (default 1.0)
 #   BENCH_TRAIN_STEPS          steps of the real training run whose peak RSS is taken (50)
+#   BENCH_EPOCH                1: the end-to-end rows, one real epoch per model on each side (default);
+#                              0: skip them (they take about two epochs per model and side)
+#   BENCH_DATA                 the real data for them (default /usr/share/datasets/fashion-mnist)
+#   BENCH_EPOCH_LIMIT          training images of that epoch (default 0: all; for a quick check)
+#   BENCH_EPOCH_ALL            1: PyTorch's epoch in every 2-thread setting and memory format, the
+#                              best kept; default: the setting that won its b32 t2 kernel-loop row
 cd "$(dirname "$0")/.." || exit 2
 
 CC=${CC:-cc}
@@ -25,6 +31,10 @@ SPECS=${BENCH_SPECS:-specs}
 SECONDS_PER=${BENCH_SECONDS:-1.5}
 TORCH_SECONDS=${TORCH_SECONDS:-1.0}
 TRAIN_STEPS=${BENCH_TRAIN_STEPS:-50}
+EPOCH=${BENCH_EPOCH:-1}
+DATA=${BENCH_DATA:-/usr/share/datasets/fashion-mnist}
+EPOCH_LIMIT=${BENCH_EPOCH_LIMIT:-0}
+EPOCH_ALL=${BENCH_EPOCH_ALL:-0}
 TORCH_PY=/usr/bin/python3      # Debian's python3-torch lives here, not in other interpreters
 
 OUT=$BUILD/bench
@@ -162,6 +172,95 @@ else
     fi
 fi
 
+# ---- one real epoch: what the user waits for -------------------------------
+# The trainer users run, `train --epochs 1 --batch 32 --threads 2` (Adam), on
+# the real data: loading, the training epoch and the test evaluation, timed
+# from outside (the whole process) and split by its own history (seconds of
+# training and evaluation).  A second run that evaluates one test image gives
+# the training phase alone: its rate against the kernel loop's b32 t2 rate
+# shows what the trainer loses outside the kernels.
+history_seconds() { awk -F, 'NR == 2 { print $NF }' "$1"; }
+limit_flag=""
+[ "$EPOCH_LIMIT" != 0 ] && limit_flag="--limit-train $EPOCH_LIMIT"
+if [ "$EPOCH" = 1 ] && [ ! -d "$DATA" ]; then
+    note "no data in $DATA (BENCH_DATA): the end-to-end epoch rows skipped"
+    EPOCH=0
+fi
+[ "$EPOCH" = 1 ] && [ "$EPOCH_LIMIT" != 0 ] &&
+    note "the end-to-end epochs train on $EPOCH_LIMIT images only (BENCH_EPOCH_LIMIT)"
+for m in $MODELS; do
+    [ "$EPOCH" = 1 ] || break
+    dir=$OUT/$m
+    train=$BUILD/$m/train
+    [ -x "$train" ] || { note "$m: no trainer, end-to-end epoch n/a"; continue; }
+    echo "bench: $m, one real epoch ..." >&2
+    t0=$(now)
+    # shellcheck disable=SC2086
+    if ! "$train" --epochs 1 --batch 32 --threads 2 --data "$DATA" $limit_flag --no-save \
+            --history "$dir/epoch_full.csv" > "$dir/epoch_full.log" 2>&1; then
+        note "$m: the real epoch failed ($(tail -n 1 "$dir/epoch_full.log"))"
+        continue
+    fi
+    wall=$(elapsed "$t0" "$(now)")
+    # shellcheck disable=SC2086
+    "$train" --epochs 1 --batch 32 --threads 2 --data "$DATA" $limit_flag --limit-test 1 \
+        --no-save --history "$dir/epoch_train.csv" > "$dir/epoch_train.log" 2>&1 ||
+        { note "$m: the training-only epoch failed"; continue; }
+    full=$(history_seconds "$dir/epoch_full.csv")
+    images=$(sed -n 's/.*; \([0-9][0-9]*\) training images.*/\1/p' "$dir/epoch_full.log" | head -n 1)
+    trained=$(history_seconds "$dir/epoch_train.csv")
+    awk -v m="$m" -v wall="$wall" -v full="$full" -v tr="$trained" -v n="$images" 'BEGIN {
+        c = "real_b32"
+        if (n != "")
+            printf "convc,%s,epoch_images,%s,%d,training images of the epoch\n", m, c, n
+        printf "convc,%s,epoch_load_s,%s,%.3f,process wall minus the epoch\n", m, c, wall - full
+        printf "convc,%s,epoch_train_s,%s,%.3f,run that evaluates 1 test image\n", m, c, tr
+        printf "convc,%s,epoch_test_s,%s,%.3f,difference of the two runs\n", m, c, full - tr
+    }' | collect
+    lines=$(awk -F, 'NR > 1 { n++ } END { print n + 0 }' "$dir/epoch_full.csv")
+    [ "$lines" = 1 ] || note "$m: unexpected history in $dir/epoch_full.csv"
+done
+
+if [ "$EPOCH" = 1 ] && [ "$torch_ok" = yes ]; then
+    for m in $MODELS; do
+        spec=$SPECS/$m.spec
+        # The setting that won PyTorch's b32 t2 kernel loop, e.g.
+        # "OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1 channels_last".
+        won=$(awk -F, -v m="$m" '$1 == "torch" && $2 == m && $3 == "train_ips" && $4 == "b32_t2" { print $6 }' \
+              "$OUT/torch.csv")
+        if [ "$EPOCH_ALL" = 1 ] || [ -z "$won" ]; then
+            candidates="OMP_NUM_THREADS=2,OPENBLAS_NUM_THREADS=1
+OMP_NUM_THREADS=2,OPENBLAS_NUM_THREADS=1,OMP_WAIT_POLICY=PASSIVE
+OMP_NUM_THREADS=2"
+            formats="nchw channels_last"
+        else
+            candidates=$(echo "$won" | tr ' ' '\n' | grep = | paste -sd, -)
+            formats=$(echo "$won" | tr ' ' '\n' | grep -v = | head -n 1)
+        fi
+        best=""
+        for vars in $candidates; do
+            for fmt in $formats; do
+                echo "bench: PyTorch $m, one real epoch ($vars $fmt) ..." >&2
+                # shellcheck disable=SC2046
+                if env -u OPENBLAS_NUM_THREADS -u OMP_WAIT_POLICY $(echo "$vars" | tr , ' ') \
+                       "$TORCH_PY" bench/torch_epoch.py --data "$DATA" --format "$fmt" \
+                       --limit "$EPOCH_LIMIT" "$spec" > "$OUT/$m/torch_epoch.tmp" 2> "$OUT/$m/torch_epoch.log"; then
+                    total=$(awk -F, '{ s += $5 } END { print s }' "$OUT/$m/torch_epoch.tmp")
+                    if [ -z "$best" ] || awk -v a="$total" -v b="$best" 'BEGIN { exit !(a < b) }'; then
+                        best=$total
+                        sed "s/,\([^,]*\)\$/,\1; $(echo "$vars" | tr , ' ') $fmt/" \
+                            "$OUT/$m/torch_epoch.tmp" > "$OUT/$m/torch_epoch.csv"
+                    fi
+                else
+                    note "$m: PyTorch's real epoch failed ($(tail -n 1 "$OUT/$m/torch_epoch.log"))"
+                fi
+            done
+        done
+        [ -n "$best" ] && collect < "$OUT/$m/torch_epoch.csv"
+        rm -f "$OUT/$m/torch_epoch.tmp"
+    done
+fi
+
 # ---- derived numbers, CSV and the table ---------------------------------------
 # GFLOP/s of training = 3 x forward FLOPs x images/s (forward + backward), for
 # both implementations, from convc's count of the model's forward FLOPs (the
@@ -171,6 +270,17 @@ fi
 awk -F, -v OFS=, '
     { print }
     $1 == "convc" && $3 == "flops_forward" { flops[$2] = $5 }
+    $3 ~ /^epoch_(load|train|test)_s$/ {
+        total[$1 "," $2] += $5
+        if (++phases[$1 "," $2] == 3)
+            print $1, $2, "epoch_s", $4, sprintf("%.2f", total[$1 "," $2]), "load + train + test"
+    }
+    $1 == "convc" && $3 == "train_ips" && $4 == "b32_t2" { loop[$2] = $5 }
+    $1 == "convc" && $3 == "epoch_images" { images[$2] = $5 }
+    $1 == "convc" && $3 == "epoch_train_s" && ($2 in loop) && ($2 in images) && $5 > 0 {
+        print $1, $2, "trainer_vs_loop_pct", $4, sprintf("%.1f", 100 * (images[$2] / $5) / loop[$2]),
+              "training rate of the epoch / the b32 t2 kernel loop"
+    }
     $1 == "probe" && $3 == "fma_peak_gflops" { peak[$4] = $5 }
     ($3 == "train_ips" || $3 == "direct_train_ips") && ($2 in flops) {
         g = 3 * flops[$2] * $5 / 1e9
@@ -217,6 +327,14 @@ awk -F, -v models="$MODELS" -v torch_ok="$torch_ok" '
     function same(label, metric, config) {
         row(label, metric, config, metric, config)
     }
+    # Seconds, where the ratio is the speed-up: PyTorch s / convc s.
+    function faster(label, metric, config,   c, t, r) {
+        c = val("convc", m, metric, config)
+        t = val("torch", m, metric, config)
+        r = (c != "" && t != "" && c + 0 > 0) ? sprintf("%.2fx", t / c) : "-"
+        line(shown == m ? "" : m, label, num(c), (t == "" && torch_ok != "yes") ? "skipped" : num(t), r)
+        shown = m
+    }
     END {
         line("model", "config", "convc", "PyTorch", "ratio")
         n = split(models, ms, " ")
@@ -244,6 +362,13 @@ awk -F, -v models="$MODELS" -v torch_ok="$torch_ok" '
             else
                 row("peak RSS MB, bench loop", "rss_mb", "bench_loop", "-")
             row("compile s", "compile_s", "gcc", "-")
+            if (val("convc", m, "epoch_s", "real_b32") != "") {
+                faster("real epoch s, b32 t2 (speed-up)", "epoch_s", "real_b32")
+                faster("  loading s", "epoch_load_s", "real_b32")
+                faster("  training s", "epoch_train_s", "real_b32")
+                faster("  test evaluation s", "epoch_test_s", "real_b32")
+                row("  training rate, % of kernel loop", "trainer_vs_loop_pct", "real_b32", "-")
+            }
         }
         printf "FMA peak (probe): %s GFLOP/s on 1 thread, %s on 2\n",
                num(val("probe", "machine", "fma_peak_gflops", "t1")),
@@ -252,6 +377,10 @@ awk -F, -v models="$MODELS" -v torch_ok="$torch_ok" '
 echo "machine: $machine"
 echo "ratio = convc / PyTorch: above 1 is better for img/s and GFLOP/s, below 1 for latency."
 echo "GFLOP/s = 3 x forward FLOPs per image x images/s; PyTorch latency is its best thread setting."
+echo "real epoch rows: one epoch on the real data with Adam, then the test set, data loading and"
+echo "process start included on both sides; their ratio is the speed-up, PyTorch s / convc s."
+won=$(awk -F, '$1 == "torch" && $3 == "epoch_train_s" { sub(/^.*; /, "", $6); print $2 ": " $6 }' "$CSV")
+[ -n "$won" ] && echo "$won" | sed 's/^/PyTorch setting of the real epoch, /' 
 echo "FLOPs count every multiply-add of a direct convolution; convc's Winograd layers execute"
 echo "fewer, so their share can pass 100%. 'direct conv' rows: convc gen --direct, the kernels' own share."
 if [ -s "$NOTES" ]; then

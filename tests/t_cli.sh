@@ -132,6 +132,14 @@ expect 2 "run --epochs x" "$convc" run --epochs x specs/kernel_size.yaml &&
 expect 2 "run --out" "$convc" run specs/kernel_size.yaml --out && ok test "$(err1)" = "convc run: --out needs a value"
 expect 2 "run two files" "$convc" run a.yaml b.yaml && ok test "$(err1)" = "convc run: unexpected argument 'b.yaml'"
 
+# run-one (what Slurm jobs run): DIR and INDEX, --build MODEL or --report
+expect 2 "run-one --rep --build" "$convc" run-one "$tmp" --rep --build=m &&
+    ok test "$(err1)" = "convc run-one: expected DIR and one of INDEX, --build MODEL, --report"
+expect 2 "run-one DIR x" "$convc" run-one "$tmp" x &&
+    ok test "$(err1)" = "convc run-one: INDEX: 'x' is not valid (expected a run's index, 0 or more)"
+expect 1 "run-one --rep DIR" "$convc" run-one --rep "$tmp" &&
+    ok test "$(err1)" = "convc run-one: $tmp/slurm/command: No such file or directory"
+
 # convc-eda
 expect 2 "eda --samp=99" bin/convc-eda --samp=99 &&
     ok test "$(err1)" = "convc eda: --samples: '99' is not valid (expected a whole number from 1 to 64)"

@@ -3,7 +3,8 @@
 # stand-in make and trainer (tests/experiments/fake/) so that it runs in
 # seconds: parallel runs, a model that does not build (the others finish and
 # the report marks it), a failing run, reuse of finished runs, a changed
-# setting that retrains, and resuming a run that stopped before evaluation.
+# setting that retrains, resuming a run that stopped before evaluation, and
+# a launcher prefix.
 cd "$(dirname "$0")/.." || exit 2
 tmp=$(mktemp -d) || exit 2
 trap 'rm -rf "$tmp"' EXIT
@@ -59,6 +60,16 @@ bin/convc run tests/experiments/runner.yaml --out "$out" --dry-run >"$tmp/log" 2
 check test $? -eq 0
 check test ! -e "$out"
 check grep -q -- "train --epochs 2 --batch 16 --lr 0.001 --optimizer adam --seed 2 --threads 1 --limit-train 64 --limit-test 32" "$tmp/log"
+
+# A launcher prefix runs every build and trainer command, here two at once.
+rm -rf "$out"
+FAKE_LAUNCH_LOG=$tmp/launch.log run --launcher "launch --tag t" --jobs 2
+check test $? -eq 1
+check test "$(grep -c "^make -s --no-print-directory -C $CONVC_ROOT SPEC=" "$tmp/launch.log")" -eq 3
+check test "$(grep -c "/train train --epochs 2 " "$tmp/launch.log")" -eq 4
+check test "$(grep -c "/train eval --weights " "$tmp/launch.log")" -eq 4
+check test "$(grep -c "/train viz --weights " "$tmp/launch.log")" -eq 2
+check grep -q "^tiny_cnn_k3,tiny_cnn_k3,3,2,ok," "$out/results.csv"
 
 [ "$fail" -eq 0 ] && echo "experiment runner: all as expected"
 exit "$fail"

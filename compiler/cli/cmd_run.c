@@ -28,7 +28,11 @@ static void usage(FILE *f)
           "  --quiet            trainer output to each run's train.log only\n"
           "  --no-report        do not run convc-report at the end\n"
           "  --wait             wait while another 'convc run' uses the output directory\n"
-          "                     (default: refuse)\n"
+          "                     (default: refuse); with Slurm, also for the jobs to end\n"
+          "  --launcher slurm   submit the builds, the runs (a job array) and the report\n"
+          "                     as Slurm jobs; print their ids\n"
+          "  --launcher 'CMD'   run make and the trainers through CMD (e.g. 'srun -n1 -c2')\n"
+          "  --sbatch 'ARGS'    more options for every sbatch (e.g. '--partition=gpu')\n"
           "  --dry-run          check everything, print the plan, run nothing\n", f);
 }
 
@@ -124,6 +128,21 @@ static int run_report(const char *bin_dir, const char *out_dir)
     return sys_run(argv, NULL, NULL) == 0 ? 0 : 1;
 }
 
+/* A launcher prefix: 1 to EXP_MAX_LAUNCHER_WORDS words. */
+static int launcher_words(const char *s)
+{
+    int n = 0;
+    size_t len;
+    for (const char *p = s; sys_next_word(&p, &len);)
+        n++;
+    if (n >= 1 && n <= EXP_MAX_LAUNCHER_WORDS)
+        return n;
+    fprintf(stderr, "convc run: --launcher takes 'slurm' or a command of 1 to %d words to run "
+            "make and the trainers with (e.g. 'srun -n1 -c2'), got '%s'\n",
+            EXP_MAX_LAUNCHER_WORDS, s);
+    return -1;
+}
+
 /* One runner per output directory: two would train, resume and delete the
  * same runs at once.  The lock lives as long as this process or a trainer
  * it started (they die with it). */
@@ -152,6 +171,8 @@ static const struct option run_options[] = {
     { "out", required_argument, NULL, 'o' },
     { "data", required_argument, NULL, 'D' },
     { "seeds", required_argument, NULL, 's' },
+    { "launcher", required_argument, NULL, 'l' },
+    { "sbatch", required_argument, NULL, 'b' },
     { "epochs", required_argument, NULL, 'e' },
     { "limit-train", required_argument, NULL, 'L' },
     { "limit-test", required_argument, NULL, 'T' },
@@ -168,15 +189,25 @@ static const struct option run_options[] = {
 
 int cmd_run(int argc, char **argv)
 {
+    return cmd_run_job(argc, argv, NULL);
+}
+
+/* The command in `words` (which getopt_long permutes), `typed` as it was
+ * typed, for the Slurm jobs to repeat. */
+static int run_command(int argc, char **words, char **typed, const exp_job *job)
+{
     const char *yaml = NULL, *out_dir = NULL, *data_dir = NULL, *seeds = NULL;
+    const char *launcher = NULL, *sbatch_args = NULL;
     long epochs = 0, limit_train = -1, limit_test = -1, threads = -1, jobs = 1;
     int dry_run = 0, progress = -1, report = 1, wait = 0, c, rc = 0;
     optind = 0;
-    while (rc == 0 && (c = cv_getopt(argc, argv, "h", run_options, "convc run")) != -1) {
+    while (rc == 0 && (c = cv_getopt(argc, words, "h", run_options, "convc run")) != -1) {
         switch (c) {
         case 'o': out_dir = optarg; break;
         case 'D': data_dir = optarg; break;
         case 's': seeds = optarg; break;
+        case 'l': launcher = optarg; break;
+        case 'b': sbatch_args = optarg; break;
         case 'e': rc = parse_count("--epochs", optarg, 1, 100000, &epochs); break;
         case 'L': rc = parse_count("--limit-train", optarg, 0, 100000000L, &limit_train); break;
         case 'T': rc = parse_count("--limit-test", optarg, 0, 100000000L, &limit_test); break;
@@ -198,14 +229,21 @@ int cmd_run(int argc, char **argv)
     if (rc < 0)
         return 2;
     if (optind < argc)
-        yaml = argv[optind];
+        yaml = words[optind];
     if (optind + 1 < argc) {
-        fprintf(stderr, "convc run: unexpected argument '%s'\n", argv[optind + 1]);
+        fprintf(stderr, "convc run: unexpected argument '%s'\n", words[optind + 1]);
         usage(stderr);
         return 2;
     }
     if (!yaml) {
         usage(stderr);
+        return 2;
+    }
+    int slurm = launcher && strcmp(launcher, "slurm") == 0;
+    if (launcher && !slurm && launcher_words(launcher) < 0)
+        return 2;
+    if (sbatch_args && !slurm) {
+        fprintf(stderr, "convc run: --sbatch needs --launcher slurm\n");
         return 2;
     }
 
@@ -250,7 +288,15 @@ int cmd_run(int argc, char **argv)
         .out_dir = out_dir, .root = root, .bin_dir = bin_dir, .jobs = (int)jobs,
         .dry_run = dry_run,
         .show_progress = progress >= 0 ? progress : jobs == 1 && isatty(1),
+        .launcher = slurm ? NULL : launcher,
     };
+    if (job) {
+        int status = experiment_job(&x, &o, job, stdout);
+        if (job->kind == EXP_JOB_REPORT && status >= 0 && report)
+            status |= run_report(bin_dir, out_dir);
+        experiment_free(&x);
+        return status != 0;
+    }
     int lock = -1;
     if (!dry_run && lock_out_dir(out_dir, wait, &lock) < 0) {
         experiment_free(&x);
@@ -259,6 +305,28 @@ int cmd_run(int argc, char **argv)
     struct timespec start, end;
     clock_gettime(CLOCK_MONOTONIC, &start);
     print_plan(&x, stdout);
+    if (slurm && !dry_run) {
+        exp_slurm_options so = {.sbatch_args = sbatch_args, .jobs = jobs > 1 ? (int)jobs : 0,
+                                .argc = argc, .argv = typed};
+        exp_slurm_jobs ids;
+        int status = experiment_submit_slurm(&x, &o, &so, &ids, stdout) < 0;
+        close(lock);
+        if (!status && wait) {
+            int failures = experiment_wait_slurm(&x, &o, &ids, stdout);
+            char md[PATH_MAX + 16];
+            status = failures != 0;
+            if (report && (sys_path(md, sizeof md, "%s/report.md", out_dir) < 0 ||
+                           !sys_exists(md))) {
+                fprintf(stderr, "convc run: the report job %s wrote no %s; see %s/logs/"
+                        "slurm-report-%s.out\n", ids.report, md, out_dir, ids.report);
+                status = 1;
+            }
+            printf("experiment %s: %s; report: %s/report.md\n", x.name,
+                   status ? "finished with failures" : "done", out_dir);
+        }
+        experiment_free(&x);
+        return status;
+    }
     int failures = experiment_run(&x, &o, stdout);
     int status = failures != 0;
     if (failures > 0)
@@ -278,5 +346,19 @@ int cmd_run(int argc, char **argv)
     if (lock >= 0)
         close(lock);
     experiment_free(&x);
+    return status;
+}
+
+int cmd_run_job(int argc, char **argv, const exp_job *job)
+{
+    char **words = malloc(sizeof *words * ((size_t)argc + 1));
+    if (!words) {
+        fprintf(stderr, "convc run: out of memory\n");
+        return 1;
+    }
+    memcpy(words, argv, sizeof *words * (size_t)argc);
+    words[argc] = NULL;
+    int status = run_command(argc, words, argv, job);
+    free(words);
     return status;
 }

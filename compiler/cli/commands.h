@@ -9,6 +9,12 @@ int cmd_summary(int argc, char **argv);  /* compiler/cmd_summary.c */
 int cmd_gen(int argc, char **argv);      /* compiler/cmd_gen.c     */
 int cmd_export(int argc, char **argv);   /* compiler/cmd_export.c  */
 int cmd_run(int argc, char **argv);      /* compiler/cmd_run.c     */
+int cmd_run_one(int argc, char **argv);  /* compiler/cmd_run_one.c */
+
+/* `convc run` with the saved command of a submitted experiment, doing one
+ * of its jobs (cmd_run_one) instead of running it; job NULL: cmd_run. */
+struct exp_job_s;
+int cmd_run_job(int argc, char **argv, const struct exp_job_s *job);
 
 /* The options of a command that takes FILE... (check, summary), through
  * getopt_long (base/options.h): -h/--help prints usage; "--" ends the

@@ -19,6 +19,7 @@ static const char usage_text[] =
     "  gen               generate the C code of a model\n"
     "  export            write a standalone inference file with trained weights\n"
     "  run               run an experiment (YAML)\n"
+    "  run-one           one Slurm job of an experiment ('run --launcher slurm')\n"
     "\n"
     "Any other COMMAND runs convc-COMMAND from convc's own directory (e.g. 'convc eda').\n"
     "'convc COMMAND --help' describes a command.  FILE '-' is standard input.\n"
@@ -35,6 +36,7 @@ static const command commands[] = {
     { "gen", cmd_gen },
     { "export", cmd_export },
     { "run", cmd_run },
+    { "run-one", cmd_run_one },
 };
 
 /* Only plain names: the command must not be able to name another path. */

@@ -7,6 +7,8 @@
  *   experiment_run.c       build, train, evaluate and visualize every variant
  *   experiment_manifest.c  results/<name>/experiment.json for bin/convc-report
  *   experiment_sys.c       processes, locks and files for the runner
+ *   experiment_slurm.c     the runs as Slurm jobs: submission and waiting
+ *   experiment_job.c       one such job: a build, a run, or the collection
  *   yaml_doc.c, yaml_limits.c  the YAML file, its bounds and its locations
  *
  * Messages go to a FILE in the compiler's format (front/diag: file:line:col:
@@ -105,7 +107,58 @@ typedef struct {
     int jobs;               /* runs at once */
     int dry_run;            /* print the plan, build and train nothing */
     int show_progress;      /* let the trainer draw its progress (jobs == 1) */
+    const char *launcher;   /* words put before make and every trainer command
+                             * ("srun -n1 -c2"), or NULL; at most
+                             * EXP_MAX_LAUNCHER_WORDS */
 } exp_run_options;
+
+#define EXP_MAX_LAUNCHER_WORDS 32
+
+/* ---- Slurm (experiment_slurm.c, experiment_job.c) ------------------------- */
+
+typedef struct {
+    const char *sbatch_args;    /* more options for every sbatch, split at blanks */
+    int jobs;                   /* runs at once (the array's %N); 0: no limit */
+    int argc;                   /* the `convc run` command, which every job repeats */
+    char **argv;
+} exp_slurm_options;
+
+/* The ids of the submitted jobs. */
+typedef struct {
+    char builds[1024];          /* "12 13" */
+    char runs[32], report[32];  /* runs is empty when every run had finished */
+} exp_slurm_jobs;
+
+/* Writes the manifest and the files the jobs read (<out>/slurm/), then
+ * submits one build job per trainer, the runs as one job array and the
+ * report job after them.  Prints the job ids.  0, or -1 with a message. */
+int experiment_submit_slurm(experiment *x, const exp_run_options *o,
+                            const exp_slurm_options *s, exp_slurm_jobs *jobs, FILE *out);
+/* Waits until the submitted jobs have left the queue, then prints every
+ * run's status.  Returns the number of failed runs and builds, or -1. */
+int experiment_wait_slurm(experiment *x, const exp_run_options *o,
+                          const exp_slurm_jobs *jobs, FILE *out);
+
+/* One job of a submitted experiment. */
+enum { EXP_JOB_RUN, EXP_JOB_BUILD, EXP_JOB_REPORT };
+typedef struct exp_job_s {
+    int kind;                   /* EXP_JOB_* */
+    int index;                  /* EXP_JOB_RUN: the run */
+    const char *model;          /* EXP_JOB_BUILD: the variant */
+} exp_job;
+
+/* The `convc run` command saved at submission: the directory it ran in, its
+ * arguments (argv[0] is "run") and every run's stamp.  Loading returns 0 or -1 with a message; free with
+ * experiment_free_command. */
+int experiment_save_command(const experiment *x, const char *out_dir, int argc, char **argv,
+                            FILE *diag);
+int experiment_load_command(const char *out_dir, char **cwd, int *argc, char ***argv,
+                            FILE *diag);
+void experiment_free_command(char *cwd, char **argv);
+/* Runs one job.  Returns its exit status: 0, 1 (the run or build failed,
+ * a run failed before the report, or the experiment changed since
+ * submission); -1: the report job could not write the manifest. */
+int experiment_job(experiment *x, const exp_run_options *o, const exp_job *job, FILE *out);
 
 /* Reads and validates `path`; reads every spec/template it names and expands
  * the variants.  Reports every problem found to diag; returns the number of
@@ -126,6 +179,32 @@ int experiment_check(experiment *x, FILE *diag);
  * Returns the number of failed runs and builds, or -1 if the output
  * directory cannot be written. */
 int experiment_run(experiment *x, const exp_run_options *o, FILE *out);
+/* The pieces experiment_run is made of, for runs in separate jobs
+ * (experiment_slurm.c, experiment_job.c).  The output directories, the list
+ * of runs and the expanded specs; builds nothing.  -1 if the output
+ * directory cannot be written. */
+int experiment_prepare(experiment *x, const exp_run_options *o, FILE *out);
+/* Builds the trainer of variant v (after experiment_prepare). */
+void experiment_build(experiment *x, int v, const exp_run_options *o, FILE *out);
+/* Where every variant's trainer is; one that is not there is a failed build
+ * (its runs are skipped, unless they finished before).  Returns the number
+ * missing, or -1 (out of memory). */
+int experiment_find_trainers(experiment *x, const exp_run_options *o);
+/* Run i alone (after experiment_find_trainers): reused if finished,
+ * resumed if interrupted, else trained; the trainer's output goes to the
+ * run's train.log.  0, or -1 with the run's error set. */
+int experiment_run_index(experiment *x, int i, const exp_run_options *o, FILE *out);
+/* "[i/n] model seed s: done" (or reused, FAILED: error, skipped). */
+void experiment_announce(const experiment *x, const exp_run *r, int i, FILE *out);
+/* Writes a failed run's error to <run>/error.txt, where the process that
+ * collects the runs reads it. */
+int experiment_save_run_error(const exp_run_options *o, const exp_run *r);
+/* The status of every run from its directory after the runs ran elsewhere;
+ * prints one line per run.  Returns the number of failed runs and missing
+ * trainers, or -1. */
+int experiment_collect(experiment *x, const exp_run_options *o, FILE *out);
+/* experiment_collect, the EDA and the manifest: what convc-report needs. */
+int experiment_finish(experiment *x, const exp_run_options *o, FILE *out);
 /* results/<name>/experiment.json: the experiment, every model's static
  * numbers (parameters, FLOPs, code lines) and every run's status, for
  * bin/convc-report (experiment_manifest.c). */

@@ -50,15 +50,15 @@ char *experiment_run_stamp(const experiment *x, const exp_variant *v, int seed)
 /* ---- argument vectors ------------------------------------------------------ */
 
 typedef struct {
-    char *argv[48];
-    char store[48][PATH_LEN];
+    char *argv[96];
+    char store[96][PATH_LEN];
     int n;
 } argvec;
 
 __attribute__((format(printf, 2, 3)))
 static void arg(argvec *a, const char *fmt, ...)
 {
-    if (a->n >= 47)
+    if (a->n >= 95)
         return;
     va_list ap;
     va_start(ap, fmt);
@@ -77,6 +77,16 @@ static void print_command(FILE *out, const argvec *a, const char *redirect)
     if (redirect)
         fprintf(out, " > %s", redirect);
     fputc('\n', out);
+}
+
+/* A new command: the launcher's words first (`srun -n1 -c2`), if any. */
+static void command(argvec *a, const exp_run_options *o)
+{
+    a->n = 0;
+    const char *p = o->launcher;
+    size_t n;
+    for (const char *w; (w = sys_next_word(&p, &n));)
+        arg(a, "%.*s", (int)n, w);
 }
 
 /* Options the trainer's subcommands share. */
@@ -99,33 +109,47 @@ static int write_spec(const char *path, const exp_variant *v)
     return same ? 0 : sys_write_atomic(path, v->text, v->text_len);
 }
 
-static void build_variant(const experiment *x, exp_variant *v, const exp_run_options *o,
-                          FILE *out)
+/* Sets v->trainer: build/exp/<model>-<hash>/train under the project. */
+static int trainer_path(exp_variant *v, const exp_run_options *o, char *model, size_t n)
 {
+    sys_path(model, n, "exp/%s-%08llx", v->name, (unsigned long long)(v->text_hash >> 32));
+    size_t tn = strlen(o->root) + strlen(model) + 32;
+    free(v->trainer);
+    v->trainer = malloc(tn);
+    if (!v->trainer)
+        return -1;
+    snprintf(v->trainer, tn, "%s/build/%s/train", o->root, model);
+    return 0;
+}
+
+/* Lines of the generated model.c of a built trainer (beside it), or -1. */
+static long trainer_code_lines(const exp_variant *v)
+{
+    char model_c[PATH_LEN];
+    if (sys_path(model_c, sizeof model_c, "%s", v->trainer) < 0)
+        return -1;
+    strcpy(strrchr(model_c, '/') + 1, "model.c");
+    return sys_count_lines(model_c);
+}
+
+void experiment_build(experiment *x, int index, const exp_run_options *o, FILE *out)
+{
+    exp_variant *v = &x->variants[index];
     char spec[PATH_LEN], spec_abs[PATH_LEN], model[PATH_LEN], log[PATH_LEN];
     sys_path(spec, sizeof spec, "%s/specs/%s.spec", o->out_dir, v->name);
     sys_path(log, sizeof log, "%s/logs/%s.build.log", o->out_dir, v->name);
-    sys_path(model, sizeof model, "exp/%s-%08llx", v->name,
-             (unsigned long long)(v->text_hash >> 32));
-    (void)x;
-    if (!o->dry_run && write_spec(spec, v) < 0) {
-        sys_path(v->build_error, sizeof v->build_error, "cannot write %s: %s", spec,
-                 strerror(errno));
-        v->build_failed = 1;
+    if (v->build_failed)        /* its spec could not be written */
         return;
-    }
     if (!realpath(spec, spec_abs))
         sys_path(spec_abs, sizeof spec_abs, "%s", spec);
-    size_t tn = strlen(o->root) + strlen(model) + 32;
-    v->trainer = malloc(tn);
-    if (!v->trainer) {
+    if (trainer_path(v, o, model, sizeof model) < 0) {
         v->build_failed = 1;
         sys_path(v->build_error, sizeof v->build_error, "out of memory");
         return;
     }
-    snprintf(v->trainer, tn, "%s/build/%s/train", o->root, model);
 
-    argvec a = {0};
+    argvec a;
+    command(&a, o);
     arg(&a, "make"), arg(&a, "-s"), arg(&a, "--no-print-directory");
     arg(&a, "-C"), arg(&a, "%s", o->root);
     arg(&a, "SPEC=%s", spec_abs), arg(&a, "MODEL=%s", model), arg(&a, "model");
@@ -143,9 +167,7 @@ static void build_variant(const experiment *x, exp_variant *v, const exp_run_opt
         fprintf(out, "[build] %s: FAILED: %s\n", v->name, v->build_error);
         return;
     }
-    char model_c[PATH_LEN];
-    sys_path(model_c, sizeof model_c, "%s/build/%s/model.c", o->root, model);
-    v->code_lines = sys_count_lines(model_c);
+    v->code_lines = trainer_code_lines(v);
 }
 
 /* ---- one run ------------------------------------------------------------------ */
@@ -195,7 +217,8 @@ static void visualize(const experiment *x, const exp_variant *v, const run_paths
     sys_path(marker, sizeof marker, "%s/filters.png", p->viz);
     if (v->n_conv == 0 || sys_exists(marker))
         return;
-    argvec a = {0};
+    argvec a;
+    command(&a, o);
     arg(&a, "%s", v->trainer), arg(&a, "viz"), arg(&a, "--weights"), arg(&a, "%s", p->ckpt);
     arg(&a, "--out"), arg(&a, "%s", p->viz);
     data_args(&a, x);
@@ -238,7 +261,8 @@ static int run_one(const experiment *x, const exp_variant *v, exp_run *r,
     }
     free(stamp);
 
-    argvec a = {0};
+    argvec a;
+    command(&a, o);
     arg(&a, "%s", v->trainer), arg(&a, "train");
     arg(&a, "--epochs"), arg(&a, "%d", x->epochs);
     arg(&a, "--batch"), arg(&a, "%d", x->batch);
@@ -273,7 +297,8 @@ static int run_one(const experiment *x, const exp_variant *v, exp_run *r,
                             quiet ? "; see " : "", quiet ? p.log : "");
     }
 
-    argvec e = {0};
+    argvec e;
+    command(&e, o);
     arg(&e, "%s", v->trainer), arg(&e, "eval"), arg(&e, "--weights"), arg(&e, "%s", p.ckpt);
     arg(&e, "--json");
     if (x->limit_test > 0)
@@ -334,7 +359,7 @@ static void run_eda(const experiment *x, const exp_run_options *o, FILE *out)
         fprintf(out, "[eda] failed (exit status %d); see %s\n", rc, log);
 }
 
-static void announce(const experiment *x, const exp_run *r, int i, FILE *out)
+void experiment_announce(const experiment *x, const exp_run *r, int i, FILE *out)
 {
     const exp_variant *v = &x->variants[r->variant];
     switch (r->status) {
@@ -359,6 +384,66 @@ static void announce(const experiment *x, const exp_run *r, int i, FILE *out)
     fflush(out);
 }
 
+/* ---- a run's outcome on disk --------------------------------------------------- */
+
+/* A run that ended elsewhere (a worker process, a job) leaves its error in
+ * <run>/error.txt. */
+static void error_path(char *dst, const exp_run_options *o, const exp_run *r)
+{
+    sys_path(dst, PATH_LEN, "%s/%s/error.txt", o->out_dir, r->dir);
+}
+
+int experiment_save_run_error(const exp_run_options *o, const exp_run *r)
+{
+    char path[PATH_LEN];
+    error_path(path, o, r);
+    return sys_write_atomic(path, r->error, strlen(r->error));
+}
+
+/* Fails r with the error its run left, or `otherwise`; `consume` removes
+ * the file. */
+static void take_run_error(const exp_run_options *o, exp_run *r, const char *otherwise,
+                           int consume)
+{
+    char path[PATH_LEN];
+    error_path(path, o, r);
+    char *msg = sys_read_file(path, NULL);
+    run_fail(r, "%s", msg ? msg : otherwise);
+    free(msg);
+    if (consume)
+        unlink(path);
+}
+
+/* Finished with the present settings: the stamp matches, eval.json exists. */
+static int run_finished(const experiment *x, const exp_run *r, const exp_run_options *o)
+{
+    run_paths p;
+    paths_for(&p, o, r);
+    char *stamp = experiment_run_stamp(x, &x->variants[r->variant], r->seed);
+    int done = stamp && stamp_matches(p.stamp, stamp) && sys_exists(p.eval);
+    free(stamp);
+    return done;
+}
+
+/* Runs of a variant whose trainer is missing: a run finished before needs
+ * no trainer and is still valid; the others cannot run. */
+static void skip_unbuilt(experiment *x, const exp_run_options *o)
+{
+    for (int i = 0; i < x->n_runs; i++) {
+        exp_run *r = &x->runs[i];
+        const exp_variant *v = &x->variants[r->variant];
+        if (!v->build_failed || r->status != EXP_RUN_PENDING)
+            continue;
+        if (run_finished(x, r, o)) {
+            r->status = EXP_RUN_REUSED;
+        } else {
+            r->status = EXP_RUN_SKIPPED;
+            sys_path(r->error, sizeof r->error, "the trainer was not built: %s",
+                     v->build_error);
+        }
+    }
+}
+
 /* Runs in worker processes, at most o->jobs at once; a worker reports its
  * outcome through its exit status and a one-line file in the run directory. */
 static void run_parallel(experiment *x, const exp_run_options *o, FILE *out)
@@ -371,7 +456,7 @@ static void run_parallel(experiment *x, const exp_run_options *o, FILE *out)
         while (active < o->jobs && next < x->n_runs) {
             exp_run *r = &x->runs[next];
             if (r->status != EXP_RUN_PENDING) {
-                announce(x, r, next, out);
+                experiment_announce(x, r, next, out);
                 next++;
                 continue;
             }
@@ -381,16 +466,14 @@ static void run_parallel(experiment *x, const exp_run_options *o, FILE *out)
             pid_t pid = sys_fork_tied();
             if (pid == 0) {
                 int rc = run_one(x, &x->variants[r->variant], r, o, out, 1);
-                char err[PATH_LEN];
-                sys_path(err, sizeof err, "%s/%s/error.txt", o->out_dir, r->dir);
                 if (rc < 0)
-                    sys_write_atomic(err, r->error, strlen(r->error));
+                    experiment_save_run_error(o, r);
                 fflush(NULL);
                 _exit(rc < 0 ? 1 : r->status == EXP_RUN_REUSED ? 3 : 0);
             }
             if (pid < 0) {
                 run_fail(r, "cannot start a worker: %s", strerror(errno));
-                announce(x, r, next, out);
+                experiment_announce(x, r, next, out);
             } else {
                 pids[next] = (int)pid;
                 active++;
@@ -416,20 +499,15 @@ static void run_parallel(experiment *x, const exp_run_options *o, FILE *out)
             if (code == 0 || code == 3) {
                 r->status = code == 3 ? EXP_RUN_REUSED : EXP_RUN_DONE;
             } else {
-                char path[PATH_LEN];
-                sys_path(path, sizeof path, "%s/%s/error.txt", o->out_dir, r->dir);
-                char *msg = sys_read_file(path, NULL);
-                run_fail(r, "%s", msg ? msg : "the worker failed");
-                free(msg);
-                unlink(path);
+                take_run_error(o, r, "the worker failed", 1);
             }
-            announce(x, r, i, out);
+            experiment_announce(x, r, i, out);
         }
     }
     free(pids);
 }
 
-int experiment_run(experiment *x, const exp_run_options *o, FILE *out)
+int experiment_prepare(experiment *x, const exp_run_options *o, FILE *out)
 {
     static const char *const subdirs[] = {"", "/specs", "/runs", "/logs"};
     /* Model names are at most 63 characters, so with these bounds no path
@@ -459,31 +537,97 @@ int experiment_run(experiment *x, const exp_run_options *o, FILE *out)
             sys_path(r->dir, sizeof r->dir, "runs/%s-s%d", x->variants[v].name, r->seed);
         }
     }
+    for (int i = 0; i < x->n_variants && !o->dry_run; i++) {
+        exp_variant *v = &x->variants[i];
+        char spec[PATH_LEN];
+        sys_path(spec, sizeof spec, "%s/specs/%s.spec", o->out_dir, v->name);
+        if (write_spec(spec, v) < 0) {
+            sys_path(v->build_error, sizeof v->build_error, "cannot write %s: %s", spec,
+                     strerror(errno));
+            v->build_failed = 1;
+        }
+    }
+    return 0;
+}
 
+int experiment_find_trainers(experiment *x, const exp_run_options *o)
+{
+    int missing = 0;
+    for (int i = 0; i < x->n_variants; i++) {
+        exp_variant *v = &x->variants[i];
+        char model[PATH_LEN];
+        if (trainer_path(v, o, model, sizeof model) < 0)
+            return -1;
+        if (sys_exists(v->trainer)) {
+            v->code_lines = trainer_code_lines(v);
+        } else {
+            v->build_failed = 1;
+            missing++;
+            sys_path(v->build_error, sizeof v->build_error,
+                     "the trainer was not built; see %s/logs/%s.build.log", o->out_dir, v->name);
+        }
+    }
+    skip_unbuilt(x, o);
+    return missing;
+}
+
+int experiment_run_index(experiment *x, int i, const exp_run_options *o, FILE *out)
+{
+    exp_run *r = &x->runs[i];
+    if (r->status == EXP_RUN_PENDING) {
+        char path[PATH_LEN];
+        error_path(path, o, r);
+        unlink(path);
+        fprintf(out, "[%d/%d] %s seed %d: training %d epoch%s\n", i + 1, x->n_runs,
+                x->variants[r->variant].name, r->seed, x->epochs, x->epochs == 1 ? "" : "s");
+        fflush(out);
+        run_one(x, &x->variants[r->variant], r, o, out, 1);
+    }
+    return r->status == EXP_RUN_FAILED || r->status == EXP_RUN_SKIPPED ? -1 : 0;
+}
+
+int experiment_collect(experiment *x, const exp_run_options *o, FILE *out)
+{
+    int failures = experiment_find_trainers(x, o);
+    if (failures < 0)
+        return -1;
+    for (int i = 0; i < x->n_runs; i++) {
+        exp_run *r = &x->runs[i];
+        if (r->status == EXP_RUN_PENDING) {
+            if (run_finished(x, r, o))
+                r->status = EXP_RUN_DONE;
+            else
+                take_run_error(o, r, "did not finish (no eval.json); see its train.log and "
+                               "the job's log in logs/", 0);
+        }
+        experiment_announce(x, r, i, out);
+        failures += r->status == EXP_RUN_FAILED || r->status == EXP_RUN_SKIPPED;
+    }
+    return failures;
+}
+
+int experiment_finish(experiment *x, const exp_run_options *o, FILE *out)
+{
+    int failures = experiment_collect(x, o, out);
+    if (failures < 0)
+        return -1;
+    run_eda(x, o, out);
+    char manifest[PATH_LEN];
+    sys_path(manifest, sizeof manifest, "%s/experiment.json", o->out_dir);
+    return experiment_write_manifest(x, manifest, out) < 0 ? -1 : failures;
+}
+
+int experiment_run(experiment *x, const exp_run_options *o, FILE *out)
+{
+    if (experiment_prepare(x, o, out) < 0)
+        return -1;
     run_eda(x, o, out);
     int failures = 0;
     for (int v = 0; v < x->n_variants; v++) {
-        build_variant(x, &x->variants[v], o, out);
+        experiment_build(x, v, o, out);
         failures += x->variants[v].build_failed;
     }
-    for (int i = 0; i < x->n_runs; i++) {
-        exp_run *r = &x->runs[i];
-        const exp_variant *v = &x->variants[r->variant];
-        if (v->build_failed) {
-            /* A run finished before needs no trainer: it is still valid. */
-            run_paths p;
-            paths_for(&p, o, r);
-            char *stamp = experiment_run_stamp(x, v, r->seed);
-            if (stamp && stamp_matches(p.stamp, stamp) && sys_exists(p.eval)) {
-                r->status = EXP_RUN_REUSED;
-            } else {
-                r->status = EXP_RUN_SKIPPED;
-                sys_path(r->error, sizeof r->error, "the trainer was not built: %s",
-                         v->build_error);
-            }
-            free(stamp);
-        }
-    }
+    skip_unbuilt(x, o);
     if (o->jobs > 1 && !o->dry_run) {
         run_parallel(x, o, out);
     } else {
@@ -496,7 +640,7 @@ int experiment_run(experiment *x, const exp_run_options *o, FILE *out)
                 fflush(out);
                 run_one(x, v, r, o, out, !o->show_progress);
             }
-            announce(x, r, i, out);
+            experiment_announce(x, r, i, out);
             if (r->status == EXP_RUN_FAILED && strncmp(r->error, "interrupted", 11) == 0) {
                 fprintf(out, "stopping: the remaining runs are left for the next "
                         "'convc run'\n");

@@ -1,4 +1,5 @@
 /* experiment_sys.c - processes and files for the experiment runner. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -27,21 +28,34 @@ int sys_fork_tied(void)
     return (int)pid;
 }
 
-int sys_lock_dir(const char *dir, int wait, long *holder)
+/* dir/convc-run.lock, open; -1 with errno. */
+static int open_lock(const char *dir)
 {
     char path[4096];
-    *holder = 0;
     if (sys_path(path, sizeof path, "%s/convc-run.lock", dir) < 0) {
         errno = ENAMETOOLONG;
         return -1;
     }
     /* No O_CLOEXEC: the trainers keep the lock until they have stopped. */
-    int fd = open(path, O_RDWR | O_CREAT, 0644);
+    return open(path, O_RDWR | O_CREAT, 0644);
+}
+
+/* flock(fd, op), again when a signal interrupts it. */
+static int lock_fd(int fd, int op)
+{
+    int rc;
+    while ((rc = flock(fd, op)) < 0 && errno == EINTR)
+        continue;
+    return rc;
+}
+
+int sys_lock_dir(const char *dir, int wait, long *holder)
+{
+    *holder = 0;
+    int fd = open_lock(dir);
     if (fd < 0)
         return -1;
-    while (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0) {
-        if (errno == EINTR)
-            continue;
+    if (lock_fd(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0) {
         int err = errno;
         if (err == EWOULDBLOCK) {
             char buf[32] = "";
@@ -64,12 +78,51 @@ int sys_lock_dir(const char *dir, int wait, long *holder)
     return fd;
 }
 
+int sys_lock_dir_shared(const char *dir)
+{
+    int fd = open_lock(dir);
+    if (fd >= 0 && lock_fd(fd, LOCK_SH) < 0) {
+        int err = errno;
+        close(fd);
+        errno = err;
+        return -1;
+    }
+    return fd;
+}
+
+/* What sys_stop_children asked for; read and written in signal handlers. */
+static volatile sig_atomic_t stopping, stop_sig;
+static volatile pid_t last_child;
+
+void sys_stop_children(int sig)
+{
+    stopping = 1;
+    stop_sig = sig;
+    if (sig && last_child > 0)
+        kill(last_child, sig);
+}
+
+void sys_allow_children(void)
+{
+    stopping = 0;
+    stop_sig = 0;
+}
+
 int sys_spawn(char *const argv[], const char *stdout_path, const char *log_path)
 {
+    if (stopping) {
+        errno = EINTR;
+        return -1;
+    }
     fflush(NULL);
     pid_t pid = sys_fork_tied();
     if (pid < 0)
         return -1;
+    if (pid > 0) {
+        last_child = pid;
+        if (stop_sig)           /* asked for between the check above and now */
+            kill(pid, stop_sig);
+    }
     if (pid == 0) {
         if (log_path) {
             int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
@@ -100,6 +153,8 @@ int sys_wait(int pid)
     while (waitpid((pid_t)pid, &status, 0) < 0)
         if (errno != EINTR)
             return -1;
+    if (pid == last_child)      /* its pid may be reused: never signal it */
+        last_child = 0;
     if (WIFEXITED(status))
         return WEXITSTATUS(status);
     if (WIFSIGNALED(status))
@@ -120,6 +175,18 @@ int sys_path(char *dst, size_t n, const char *fmt, ...)
     int w = vsnprintf(dst, n, fmt, ap);
     va_end(ap);
     return w < 0 || (size_t)w >= n ? -1 : 0;
+}
+
+const char *sys_next_word(const char **p, size_t *n)
+{
+    const char *s = *p ? *p : "";
+    while (isspace((unsigned char)*s))
+        s++;
+    *n = 0;
+    while (s[*n] && !isspace((unsigned char)s[*n]))
+        (*n)++;
+    *p = s + *n;
+    return *n ? s : NULL;
 }
 
 int sys_mkdir_p(const char *path)

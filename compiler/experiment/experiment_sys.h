@@ -16,6 +16,11 @@ int sys_spawn(char *const argv[], const char *stdout_path, const char *log_path)
  * when the parent dies (the trainer saves its checkpoint on SIGTERM), also
  * when the parent died before the request took effect.  As fork returns. */
 int sys_fork_tied(void);
+/* From a signal handler: no more children start (sys_spawn fails with
+ * EINTR), and the one started last gets sig unless it is 0. */
+void sys_stop_children(int sig);
+/* Children may start again (after the stop has been handled). */
+void sys_allow_children(void);
 /* Waits for pid; the status as sys_run returns it. */
 int sys_wait(int pid);
 
@@ -25,10 +30,17 @@ int sys_wait(int pid);
  * else returns -1 with errno EWOULDBLOCK and the holder's pid in *holder
  * (0 if it has not written it yet).  Other failures: -1 with errno. */
 int sys_lock_dir(const char *dir, int wait, long *holder);
+/* The same lock shared: the jobs of one experiment run side by side, and
+ * keep sys_lock_dir's holders out.  Waits; the fd, or -1 with errno. */
+int sys_lock_dir_shared(const char *dir);
 
 /* snprintf into a path buffer; -1 if it did not fit (nothing is silently
  * cut short: callers check, or bound their inputs first). */
 int sys_path(char *dst, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* The next blank-separated word of *p: its start, with its length in *n,
+ * or NULL after the last; *p moves past it. */
+const char *sys_next_word(const char **p, size_t *n);
 
 /* mkdir -p; 0 or -1 (errno set). */
 int sys_mkdir_p(const char *path);

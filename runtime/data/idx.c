@@ -83,6 +83,24 @@ static int parse_header(const char *name, const uint8_t *buf, size_t len, idx_ar
     return 0;
 }
 
+/* The data has `have` bytes where the header promised data_bytes. */
+static int size_error(const char *name, const idx_array *out, size_t data_bytes, size_t have,
+                      cv_error *e)
+{
+    return cv_fail(e, "%s: size: the header promises %zu items of %zu bytes (%zu bytes of "
+                   "data) but the file has %zu bytes of data%s", name, out->count,
+                   out->item_size, data_bytes, have,
+                   have < data_bytes ? " (truncated?)" : " (trailing bytes)");
+}
+
+static int alloc_data(const char *name, idx_array *out, size_t data_bytes, cv_error *e)
+{
+    out->data = malloc(data_bytes ? data_bytes : 1);
+    if (!out->data)
+        return cv_fail(e, "%s: out of memory for %zu bytes", name, data_bytes);
+    return 0;
+}
+
 int idx_parse(const char *name, const uint8_t *buf, size_t len, idx_array *out,
               cv_error *e)
 {
@@ -90,18 +108,11 @@ int idx_parse(const char *name, const uint8_t *buf, size_t len, idx_array *out,
     if (parse_header(name, buf, len, out, &header, &data_bytes, e) < 0)
         return -1;
     /* len >= header here. */
-    if (len - header != data_bytes) {
-        cv_fail(e, "%s: size: the header promises %zu items of %zu bytes (%zu bytes of "
-                "data) but the file has %zu bytes of data%s", name, out->count, out->item_size,
-                data_bytes, len - header,
-                len - header < data_bytes ? " (truncated?)" : " (trailing bytes)");
+    if (len - header != data_bytes || alloc_data(name, out, data_bytes, e) < 0) {
+        if (len - header != data_bytes)
+            size_error(name, out, data_bytes, len - header, e);
         memset(out, 0, sizeof *out);
         return -1;
-    }
-    out->data = malloc(data_bytes ? data_bytes : 1);
-    if (!out->data) {
-        memset(out, 0, sizeof *out);
-        return cv_fail(e, "%s: out of memory for %zu bytes", name, data_bytes);
     }
     memcpy(out->data, buf + header, data_bytes);
     return 0;
@@ -153,14 +164,14 @@ static int gunzip_idx(const char *name, const uint8_t *gz, size_t gz_len, idx_ar
                       cv_error *e)
 {
     gz_reader g = { .name = name, .e = e };
+    memset(out, 0, sizeof *out);
     if (gz_len > UINT32_MAX)
         return cv_fail(e, "%s: larger than %u bytes of gzip data", name, UINT32_MAX);
     if (inflateInit2(&g.z, 16 + MAX_WBITS) != Z_OK)
         return cv_fail(e, "%s: out of memory for zlib", name);
     g.z.next_in = (Bytef *)gz;
     g.z.avail_in = (uInt)gz_len;
-    uint8_t head[IDX_MAX_HEADER];
-    uint8_t *buf = NULL;
+    uint8_t head[IDX_MAX_HEADER], extra;
     size_t header = 0, data_bytes = 0;
     int rc = -1;
     /* The fixed part, then the dimensions the rank byte announces. */
@@ -176,26 +187,31 @@ static int gunzip_idx(const char *name, const uint8_t *gz, size_t gz_len, idx_ar
                 "gzip data can hold (truncated?)", name, data_bytes, gz_len);
         goto out;
     }
-    /* One byte more than promised shows data that goes on. */
-    buf = malloc(header + data_bytes + 1);
-    if (!buf) {
-        cv_fail(e, "%s: out of memory for %zu bytes", name, header + data_bytes);
+    /* Straight into the array (no second copy of a data set in memory), then
+     * one byte more than promised shows data that goes on. */
+    if (alloc_data(name, out, data_bytes, e) < 0)
         goto out;
-    }
-    memcpy(buf, head, header);
-    got = gz_read(&g, buf + header, data_bytes + 1);
+    got = gz_read(&g, out->data, data_bytes);
     if (got < 0)
         goto out;
-    if ((size_t)got > data_bytes) {
+    if ((size_t)got < data_bytes) {
+        size_error(name, out, data_bytes, (size_t)got, e);
+        goto out;
+    }
+    got = gz_read(&g, &extra, 1);
+    if (got < 0)
+        goto out;
+    if (got > 0) {
         cv_fail(e, "%s: size: the data goes on after the %zu bytes the header promises "
                 "(trailing bytes)", name, data_bytes);
         goto out;
     }
-    rc = idx_parse(name, buf, header + (size_t)got, out, e);
+    rc = 0;
 out:
-    if (rc < 0)
+    if (rc < 0) {
+        free(out->data);
         memset(out, 0, sizeof *out);
-    free(buf);
+    }
     inflateEnd(&g.z);
     return rc;
 }
