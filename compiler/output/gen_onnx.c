@@ -45,7 +45,7 @@ typedef struct {
 static Onnx__NodeProto *step(onnx_builder *b, const char *op, const char *out,
                              const char *const *extra, int n_extra)
 {
-    enum { MAX_INPUTS = 8 };    /* BatchNormalization will have the most: 5 */
+    enum { MAX_INPUTS = 8 };    /* ONNX's BatchNormalization takes 5 */
     const char *in[MAX_INPUTS] = { b->value };
     Onnx__NodeProto *n;
     if (n_extra > MAX_INPUTS - 1)
