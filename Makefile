@@ -9,7 +9,7 @@ SAN      ?=
 CI       ?=
 VERSION  := 0.2.0
 
-PKGS      := yaml-0.1 zlib libpng cairo fontconfig
+PKGS      := yaml-0.1 zlib libpng cairo fontconfig libprotobuf-c jansson
 WARN      := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
              -Wpointer-arith -Wformat=2
 OPT       ?= -O2 -g
@@ -34,7 +34,9 @@ MODEL_CFLAGS ?= -O3 -march=native -ffp-contract=fast -std=c11 -Wall -Wextra
 DEB_PKGS := make gcc flex bison pkg-config libyaml-dev check zlib1g-dev libpng-dev \
             libcairo2-dev fonts-dejavu-core clang tcc dataset-fashion-mnist python3 \
             munge slurmctld slurmd slurm-client \
-            gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
+            gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm \
+            libprotobuf-c-dev protobuf-c-compiler libonnx-dev libjansson-dev \
+            python3-onnx python3-opencv
 # PyTorch (Debian's, for /usr/bin/python3) for the cross-check tests/t_xcheck.sh.
 DEB_PKGS += python3-torch python3-numpy
 
@@ -49,7 +51,8 @@ TEST_SRC     := $(wildcard tests/check_*.c)
 TOOL_MAINS   := $(wildcard runtime/*/*_main.c)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
-COMPILER_OBJ := $(call obj,$(COMPILER_SRC)) $(BUILD)/obj/gen/lexer.o $(BUILD)/obj/gen/parser.o
+COMPILER_OBJ := $(call obj,$(COMPILER_SRC)) $(BUILD)/obj/gen/lexer.o $(BUILD)/obj/gen/parser.o \
+                $(BUILD)/obj/gen/onnx.pb-c.o
 RUNTIME_OBJ  := $(call obj,$(RUNTIME_SRC))
 FIXTURE_OBJ  := $(call obj,$(FIXTURE_SRC))
 TESTS        := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
@@ -117,6 +120,12 @@ $(BUILD)/version.txt: FORCE
 FORCE:
 $(call obj,$(shell grep -l CONVC_VERSION $(COMPILER_SRC) compiler/cli/main.c)): $(BUILD)/version.txt
 
+# The ONNX message types, from the schema Debian's libonnx-dev installs.
+ONNX_PROTO ?= /usr/include/onnx/onnx.proto
+$(BUILD)/gen/onnx.pb-c.c $(BUILD)/gen/onnx.pb-c.h: $(ONNX_PROTO)
+	@mkdir -p $(BUILD)/gen
+	protoc-c --c_out=$(BUILD)/gen -I$(dir $(ONNX_PROTO)) $(ONNX_PROTO)
+
 # Text that exports embed, as the lines of a C string literal: the example
 # main, and the int8 kernels (also compiled into convc, which runs them).
 EMBED_TEXT = sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $< > $@
@@ -136,10 +145,12 @@ $(call obj,compiler/output/q8_kernels.c compiler/output/q8_layers.c compiler/out
     ALL_CFLAGS += -O3 -fno-math-errno
 
 # Every compiler object may include the generated headers.
-$(call obj,$(COMPILER_SRC) compiler/cli/main.c): | $(BUILD)/gen/parser.h $(BUILD)/gen/lexer.h
+$(call obj,$(COMPILER_SRC) compiler/cli/main.c): | $(BUILD)/gen/parser.h $(BUILD)/gen/lexer.h \
+                                                  $(BUILD)/gen/onnx.pb-c.h
 
-# flex/bison output is not ours to lint.
-$(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c $(BUILD)/gen/parser.h $(BUILD)/gen/lexer.h
+# flex, bison and protoc-c output is not ours to lint.
+$(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c $(BUILD)/gen/parser.h $(BUILD)/gen/lexer.h \
+                      $(BUILD)/gen/onnx.pb-c.h
 	@mkdir -p $(dir $@)
 	$(CC) $(filter-out -Wmissing-prototypes -Wshadow -Werror,$(ALL_CFLAGS)) -Wno-unused-function -Wno-sign-compare -c -o $@ $<
 

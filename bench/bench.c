@@ -34,6 +34,8 @@
 #include "data/dataset.h"
 #include "train/init.h"
 #include "base/fpmode.h"
+#include "base/options.h"
+#include "base/parse_num.h"
 #include "base/rng.h"
 #include "base/threads.h"
 #include "train/train.h"
@@ -331,28 +333,59 @@ static double peak_rss_mb_self(void)
     return (double)ru.ru_maxrss / 1024.0;
 }
 
+static const char bench_usage[] =
+    "usage: bench [--seconds S] [--max-threads T] [--train-only]\n"
+    "       bench --rss COMMAND [ARG...]\n";
+
+static const struct option bench_options[] = {
+    { "seconds", required_argument, NULL, 's' },
+    { "max-threads", required_argument, NULL, 't' },
+    { "train-only", no_argument, NULL, 'T' },
+    { "rss", no_argument, NULL, 'r' },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+};
+
 int main(int argc, char **argv)
 {
     double seconds = 1.5;
-    int max_threads = 2, train_only = 0;
+    long max_threads = 2;
+    int train_only = 0, rss = 0, c;
     cv_flush_denormals();       /* as the trainer does */
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--rss") == 0 && i + 1 < argc)
-            return run_for_rss(argv + i + 1);
-        if (strcmp(argv[i], "--seconds") == 0 && i + 1 < argc)
-            seconds = atof(argv[++i]);
-        else if (strcmp(argv[i], "--max-threads") == 0 && i + 1 < argc)
-            max_threads = atoi(argv[++i]);
-        else if (strcmp(argv[i], "--train-only") == 0)
+    optind = 0;
+    /* '+': after --rss, COMMAND and its own options */
+    while (!rss && (c = cv_getopt(argc, argv, "+h", bench_options, "bench")) != -1) {
+        switch (c) {
+        case 's':
+            if (cv_parse_double(optarg, &seconds) != 0 || seconds <= 0)
+                return cv_option_invalid("bench", "--seconds", optarg, "a number above 0");
+            break;
+        case 't':
+            if (cv_parse_long(optarg, 1, MAX_THREADS, &max_threads) != 0) {
+                char expected[32];
+                snprintf(expected, sizeof expected, "an integer from 1 to %d", MAX_THREADS);
+                return cv_option_invalid("bench", "--max-threads", optarg, expected);
+            }
+            break;
+        case 'T':
             train_only = 1;
-        else {
-            fprintf(stderr, "usage: %s [--seconds S] [--max-threads T] [--train-only]\n"
-                            "       %s --rss COMMAND [ARG...]\n", argv[0], argv[0]);
+            break;
+        case 'r':
+            rss = 1;
+            break;
+        case 'h':
+            fputs(bench_usage, stdout);
+            return 0;
+        default:
+            fputs(bench_usage, stderr);
             return 2;
         }
     }
-    if (seconds <= 0 || max_threads < 1 || max_threads > MAX_THREADS) {
-        fprintf(stderr, "bench: --seconds must be > 0, --max-threads 1..%d\n", MAX_THREADS);
+    if (rss && optind < argc)
+        return run_for_rss(argv + optind);
+    if (rss || optind < argc) {
+        fprintf(stderr, "bench: %s\n%s", rss ? "--rss needs a COMMAND" : "unexpected argument",
+                bench_usage);
         return 2;
     }
 #ifdef __GLIBC__

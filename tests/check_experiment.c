@@ -452,35 +452,35 @@ START_TEST(manifest_round_trip)
     close(fd);
     ck_assert_int_eq(experiment_write_manifest(&x, path, diag), 0);
     cv_error e;
-    json_value *j = json_load(path, &e);
+    json_t *j = cv_json_load(path, &e);
     ck_assert_msg(j != NULL, "%s", e.msg);
-    ck_assert_str_eq(json_string(json_get(j, "name")), "tiny");
-    ck_assert_str_eq(json_string(json_get(json_get(j, "factor"), "title")), "Kernel Size");
-    const json_value *models = json_get(j, "models");
-    ck_assert_int_eq(json_length(models), 2);
-    const json_value *cnn = json_at(models, 1);
-    ck_assert_str_eq(json_string(json_get(cnn, "name")), "tiny_cnn_k3");
-    ck_assert_str_eq(json_string(json_get(cnn, "factor")), "3×3");
-    ck_assert_double_eq(json_number(json_get(cnn, "params"), -1), (double)x.variants[1].params);
-    ck_assert_double_eq(json_number(json_get(cnn, "code_lines"), -1), 321);
-    ck_assert_double_eq(json_number(json_get(cnn, "conv_layers"), -1), 2);
-    ck_assert_int_eq(json_length(json_get(cnn, "layers")), x.variants[1].n_layers);
+    ck_assert_str_eq(json_string_value(json_object_get(j, "name")), "tiny");
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(j, "factor"), "title")), "Kernel Size");
+    const json_t *models = json_object_get(j, "models");
+    ck_assert_int_eq((int)json_array_size(models), 2);
+    const json_t *cnn = json_array_get(models, 1);
+    ck_assert_str_eq(json_string_value(json_object_get(cnn, "name")), "tiny_cnn_k3");
+    ck_assert_str_eq(json_string_value(json_object_get(cnn, "factor")), "3×3");
+    ck_assert_double_eq(cv_json_number(json_object_get(cnn, "params"), -1), (double)x.variants[1].params);
+    ck_assert_double_eq(cv_json_number(json_object_get(cnn, "code_lines"), -1), 321);
+    ck_assert_double_eq(cv_json_number(json_object_get(cnn, "conv_layers"), -1), 2);
+    ck_assert_int_eq((int)json_array_size(json_object_get(cnn, "layers")), x.variants[1].n_layers);
     /* published: percent in the YAML, a fraction like eval.json's here */
-    const json_value *pub = json_get(j, "published");
-    ck_assert_str_eq(json_string(json_get(pub, "source")), "a made-up table for the test");
-    ck_assert_str_eq(json_string(json_get(pub, "note")), "Labels 7 and 8 of that table are swapped.");
-    const json_value *pubs = json_get(pub, "models");
-    ck_assert_int_eq(json_length(pubs), 2);
-    ck_assert_str_eq(json_string(json_get(json_at(pubs, 0), "model")), "tiny_dense");
-    ck_assert_double_eq_tol(json_number(json_get(json_at(pubs, 0), "test_accuracy"), -1), 0.28,
+    const json_t *pub = json_object_get(j, "published");
+    ck_assert_str_eq(json_string_value(json_object_get(pub, "source")), "a made-up table for the test");
+    ck_assert_str_eq(json_string_value(json_object_get(pub, "note")), "Labels 7 and 8 of that table are swapped.");
+    const json_t *pubs = json_object_get(pub, "models");
+    ck_assert_int_eq((int)json_array_size(pubs), 2);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(pubs, 0), "model")), "tiny_dense");
+    ck_assert_double_eq_tol(cv_json_number(json_object_get(json_array_get(pubs, 0), "test_accuracy"), -1), 0.28,
                             1e-12);
-    ck_assert_str_eq(json_string(json_get(json_at(pubs, 1), "model")), "tiny_cnn_k3");
-    ck_assert_double_eq_tol(json_number(json_get(json_at(pubs, 1), "test_accuracy"), -1), 0.995,
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(pubs, 1), "model")), "tiny_cnn_k3");
+    ck_assert_double_eq_tol(cv_json_number(json_object_get(json_array_get(pubs, 1), "test_accuracy"), -1), 0.995,
                             1e-12);
-    const json_value *run = json_at(json_get(j, "runs"), 1);
-    ck_assert_str_eq(json_string(json_get(run, "status")), "failed");
-    ck_assert_str_eq(json_string(json_get(run, "error")), "training failed \"badly\"");
-    json_free(j);
+    const json_t *run = json_array_get(json_object_get(j, "runs"), 1);
+    ck_assert_str_eq(json_string_value(json_object_get(run, "status")), "failed");
+    ck_assert_str_eq(json_string_value(json_object_get(run, "error")), "training failed \"badly\"");
+    json_decref(j);
     unlink(path);
     experiment_free(&x);
     close_diag();

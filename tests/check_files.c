@@ -2,6 +2,7 @@
  * atomic writes, whole-string numbers and JSON string writing. */
 #include <check.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,24 +170,26 @@ END_TEST
 
 START_TEST(json_strings_round_trip)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    ck_assert_ptr_nonnull(f);
-    fputc('[', f);
-    json_put_string(f, "a\"b\\c\nd\te\001f\xc3\xa9");
-    fputc(',', f);
-    json_put_string(f, NULL);
-    fputc(']', f);
-    fclose(f);
-    ck_assert_str_eq(buf, "[\"a\\\"b\\\\c\\nd\\te\\u0001f\xc3\xa9\",null]");
+    /* A document's text (cv_json_text) read back (cv_json_parse): escapes,
+     * control bytes, UTF-8, null, and numbers rounded to their places. */
+    json_error_t err;
     cv_error e;
-    json_value *j = json_parse("t", buf, len, &e);
+    char *buf = cv_json_text(json_pack_ex(&err, 0, "[s, s?, o, o, o]", "a\"b\\c\nd\te\001f\xc3\xa9",
+                                          NULL, cv_json_real(0.1234567, 6),
+                                          cv_json_real(NAN, 6), cv_json_real(2.5, 0)),
+                             &err, JSON_COMPACT, "t.json", &e);
+    ck_assert_msg(buf != NULL, "%s", e.msg);
+    ck_assert_str_eq(buf, "[\"a\\\"b\\\\c\\nd\\te\\u0001f\xc3\xa9\",null,0.123457,null,3.0]\n");
+    json_t *j = cv_json_parse("t", buf, strlen(buf), &e);
     ck_assert_ptr_nonnull(j);
-    ck_assert_str_eq(json_string(json_at(j, 0)), "a\"b\\c\nd\te\001f\xc3\xa9");
-    ck_assert_int_eq(json_at(j, 1)->type, JSON_NULL);
-    json_free(j);
+    ck_assert_str_eq(json_string_value(json_array_get(j, 0)), "a\"b\\c\nd\te\001f\xc3\xa9");
+    ck_assert(json_is_null(json_array_get(j, 1)));
+    json_decref(j);
     free(buf);
+    /* Text that is not UTF-8 is refused with the file's name. */
+    buf = cv_json_text(json_pack_ex(&err, 0, "[s]", "\xff"), &err, 0, "t.json", &e);
+    ck_assert_ptr_null(buf);
+    ck_assert_ptr_nonnull(strstr(e.msg, "t.json: cannot write: "));
 }
 END_TEST
 

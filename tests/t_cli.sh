@@ -1,6 +1,7 @@
 #!/bin/sh
 # t_cli.sh - bin/convc's command line: help, version, exit statuses, standard
-# input, `check`, `summary` and `ir` on the shipped specs, git-style subcommands.
+# input, `check`, `summary` and `ir` on the shipped specs, git-style subcommands;
+# the options of every program (convc, convc-eda, convc-report).
 cd "$(dirname "$0")/.." || exit 2
 convc=${CONVC:-bin/convc}
 tmp=$(mktemp -d) || exit 2
@@ -107,6 +108,81 @@ expect 1 "export of a 26-byte checkpoint" "$convc" export specs/cnn_k3.spec --we
     -o "$tmp/short.c" &&
     ok test "$(cat "$tmp/err")" = "$S: error: length: 26 bytes cannot hold the header and the CRC (truncated)" &&
     ok test ! -e "$tmp/short.c"
+
+# ---- options: getopt_long in every program (base/options.h): --opt=value
+# and --opt value, -- ends the options, options after the operands, unique
+# abbreviations accepted, ambiguous ones refused by name; convc and its
+# commands, convc-eda, convc-report ----
+err1() { head -n 1 "$tmp/err"; }
+
+# bin/convc: options before the command
+expect 0 "convc --vers" "$convc" --vers && ok has "^convc [0-9]" "$tmp/out"
+expect 0 "convc --he" "$convc" --he && ok has "^usage: convc" "$tmp/out"
+expect 2 "convc --version=1" "$convc" --version=1 && ok test "$(err1)" = "convc: --version takes no value"
+expect 2 "convc --frob" "$convc" --frob=1 && ok test "$(err1)" = "convc: unknown option '--frob'"
+expect 0 "convc -- check" "$convc" -- check specs/cnn_k3.spec
+# a command's options are its own
+expect 0 "convc summary --help" "$convc" summary --help && ok has "^usage: convc summary" "$tmp/out"
+
+# check and summary: -- ends the options; options after the files
+cp specs/cnn_k3.spec "$tmp/-k3.spec"
+expect 0 "check -- -k3.spec" sh -c "cd '$tmp' && '$PWD/$convc' check -- -k3.spec"
+expect 2 "check -k3.spec" sh -c "cd '$tmp' && '$PWD/$convc' check -k3.spec" &&
+    ok test "$(err1)" = "convc check: unknown option '-k'"
+expect 0 "summary FILE --hel" "$convc" summary specs/cnn_k3.spec --hel && ok has "^usage: convc summary" "$tmp/out"
+expect 2 "check --nope" "$convc" check --nope specs/cnn_k3.spec && ok test "$(err1)" = "convc check: unknown option '--nope'"
+
+# gen: abbreviations, -o DIR, -oDIR, --, values
+expect 0 "gen --trainer -o DIR" "$convc" gen --trainer -o "$tmp/g1" specs/cnn_k3.spec
+ok test -f "$tmp/g1/main.c"
+expect 0 "gen -oDIR" "$convc" gen specs/cnn_k3.spec -o"$tmp/g2"
+ok test -f "$tmp/g2/model.c"
+ok test ! -f "$tmp/g2/main.c"
+expect 2 "gen -o" "$convc" gen specs/cnn_k3.spec -o && ok test "$(err1)" = "convc gen: -o needs a value"
+expect 2 "gen --direct=1" "$convc" gen --direct=1 specs/cnn_k3.spec -o "$tmp/g3" &&
+    ok test "$(err1)" = "convc gen: --direct takes no value"
+expect 1 "gen -- --direct" "$convc" gen -o "$tmp/g3" -- --direct &&
+    ok test "$(err1)" = "--direct: error: cannot open: No such file or directory"
+
+# run: =value and value, abbreviations, ambiguity, values
+expect 0 "run --epochs=3" "$convc" run --dry-run --epochs=3 specs/kernel_size.yaml && ok has "3 epochs" "$tmp/out"
+expect 0 "run --epochs 4" "$convc" run --dry-run --epochs 4 specs/kernel_size.yaml && ok has "4 epochs" "$tmp/out"
+expect 0 "run --dry --ep 5" "$convc" run --dry --ep 5 specs/kernel_size.yaml && ok has "5 epochs" "$tmp/out"
+expect 2 "run --limit=3" "$convc" run --limit=3 specs/kernel_size.yaml &&
+    ok test "$(err1)" = "convc run: option '--limit' is ambiguous (--limit-train, --limit-test)"
+expect 2 "run --epochs x" "$convc" run --epochs x specs/kernel_size.yaml &&
+    ok test "$(err1)" = "convc run: --epochs: 'x' is not valid (expected an integer from 1 to 100000)"
+expect 2 "run --out" "$convc" run specs/kernel_size.yaml --out && ok test "$(err1)" = "convc run: --out needs a value"
+expect 2 "run two files" "$convc" run a.yaml b.yaml && ok test "$(err1)" = "convc run: unexpected argument 'b.yaml'"
+
+# run-one (what Slurm jobs run): DIR and INDEX, --build MODEL or --report
+expect 2 "run-one --rep --build" "$convc" run-one "$tmp" --rep --build=m &&
+    ok test "$(err1)" = "convc run-one: expected DIR and one of INDEX, --build MODEL, --report"
+expect 2 "run-one DIR x" "$convc" run-one "$tmp" x &&
+    ok test "$(err1)" = "convc run-one: INDEX: 'x' is not valid (expected a run's index, 0 or more)"
+expect 1 "run-one --rep DIR" "$convc" run-one --rep "$tmp" &&
+    ok test "$(err1)" = "convc run-one: $tmp/slurm/command: No such file or directory"
+
+# convc-eda
+expect 2 "eda --samp=99" bin/convc-eda --samp=99 &&
+    ok test "$(err1)" = "convc eda: --samples: '99' is not valid (expected a whole number from 1 to 64)"
+expect 2 "eda --heading 0" bin/convc-eda --heading 0 &&
+    ok test "$(err1)" = "convc eda: --heading: '0' is not valid (expected a whole number from 1 to 5)"
+expect 1 "eda --data=DIR" bin/convc-eda --data="$tmp/none" --out "$tmp/eda" &&
+    ok test "$(err1)" = "convc eda: $tmp/none: data directory not found: install the Debian package dataset-fashion-mnist (apt-get install dataset-fashion-mnist), or point --data DIR or \$CONVC_DATA at a directory with the IDX files"
+expect 2 "eda --data" bin/convc-eda --data && ok test "$(err1)" = "convc eda: --data needs a value"
+expect 2 "eda -- x" bin/convc-eda -- --out && ok test "$(err1)" = "convc eda: unexpected argument '--out'"
+expect 2 "eda --h" bin/convc-eda --h &&
+    ok test "$(err1)" = "convc eda: option '--h' is ambiguous (--heading, --help)"
+expect 0 "eda --hel" bin/convc-eda --hel && ok has "^usage: convc eda" "$tmp/out"
+
+# convc-report
+expect 0 "report --he" bin/convc-report --he && ok has "^usage: convc-report" "$tmp/out"
+expect 2 "report --x" bin/convc-report --x && ok test "$(err1)" = "convc-report: unknown option '--x'"
+expect 2 "report" bin/convc-report && ok test "$(err1)" = "convc-report: no results directory given"
+mkdir "$tmp/-r"
+expect 1 "report -- -r" sh -c "cd '$tmp' && '$PWD/bin/convc-report' -- -r" &&
+    ok test "$(err1)" = "convc-report: -r/experiment.json: not found: run 'convc run EXPERIMENT.yaml' first"
 
 echo "t_cli: $total checks, $failed failed"
 [ "$failed" -eq 0 ]

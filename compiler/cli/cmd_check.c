@@ -2,6 +2,7 @@
  * print nothing when they are correct (like cc -fsyntax-only). */
 #include <stdio.h>
 #include <string.h>
+#include "base/options.h"
 #include "cli/commands.h"
 #include "front/frontend.h"
 
@@ -13,32 +14,28 @@ static const char check_usage[] =
     "FILE '-' is standard input.\n"
     "Exit status: 0 all correct, 1 an error in a spec, 2 a usage error.\n";
 
+static const struct option file_options[] = {
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+};
+
 int cmd_file_args(int argc, char **argv, const char *usage, int *status)
 {
-    int first_file = 1;
-    for (; first_file < argc; first_file++) {
-        const char *a = argv[first_file];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            fputs(usage, stdout);
-            *status = 0;
-            return -1;
-        }
-        if (strcmp(a, "--") == 0) {
-            first_file++;
-            break;
-        }
-        if (a[0] != '-' || strcmp(a, "-") == 0)
-            break;
-        fprintf(stderr, "convc %s: unknown option '%s'\n%s", argv[0], a, usage);
+    char prog[32];
+    int c;
+    snprintf(prog, sizeof prog, "convc %s", argv[0]);
+    optind = 0;
+    while ((c = cv_getopt(argc, argv, "h", file_options, prog)) != -1) {
+        *status = c == 'h' ? 0 : 2;
+        fputs(usage, c == 'h' ? stdout : stderr);
+        return -1;
+    }
+    if (optind >= argc) {
+        fprintf(stderr, "%s: no spec given\n%s", prog, usage);
         *status = 2;
         return -1;
     }
-    if (first_file >= argc) {
-        fprintf(stderr, "convc %s: no spec given\n%s", argv[0], usage);
-        *status = 2;
-        return -1;
-    }
-    return first_file;
+    return optind;
 }
 
 int cmd_check(int argc, char **argv)

@@ -14,10 +14,12 @@
 #include "front/frontend.h"
 #include "output/gen_export.h"
 #include "output/gen_files.h"
+#include "output/gen_onnx.h"
 
 static const char export_usage[] =
     "usage: convc export SPEC --weights CKPT -o FILE.c [--target NAME] [--ram SIZE]\n"
     "                   [--flash SIZE] [--int8 [--calibrate N] [--eval N] [--data DIR]]\n"
+    "       convc export SPEC --weights CKPT --onnx -o FILE.onnx\n"
     "\n"
     "Writes one C99 file with the forward pass of the model in SPEC and the\n"
     "parameters of the checkpoint CKPT (exact hex-float literals): a single-file\n"
@@ -25,8 +27,11 @@ static const char export_usage[] =
     "main (-DNAME_MAIN) that classifies PGM and IDX images.  The checkpoint's\n"
     "spec hash must match SPEC.  Its work buffers share one static arena, reused\n"
     "by liveness; the flash the weights take and the arena's RAM are printed.\n"
+    "With --onnx, FILE is instead a standard ONNX model (opset 13, input\n"
+    "N x H x W x C floats) for other runtimes.\n"
     "\n"
     "  --weights CKPT, -o/--output FILE.c   (both required)\n"
+    "  --onnx           write an ONNX model instead of C (no other option applies)\n"
     "  --target NAME    host (default) or cortex-m4; --targets lists them\n"
     "  --ram SIZE       fail unless the arena fits in SIZE bytes (65536, 64K, 1M)\n"
     "  --flash SIZE     fail unless the weights fit in SIZE bytes\n"
@@ -42,7 +47,7 @@ static const char export_usage[] =
 
 enum {
     OPT_WEIGHTS = 256, OPT_TARGET, OPT_TARGETS, OPT_RAM, OPT_FLASH, OPT_INT8, OPT_CALIBRATE,
-    OPT_EVAL, OPT_DATA
+    OPT_EVAL, OPT_DATA, OPT_ONNX
 };
 
 static const struct option long_options[] = {
@@ -53,6 +58,7 @@ static const struct option long_options[] = {
     { "ram", required_argument, NULL, OPT_RAM },
     { "flash", required_argument, NULL, OPT_FLASH },
     { "int8", no_argument, NULL, OPT_INT8 },
+    { "onnx", no_argument, NULL, OPT_ONNX },
     { "calibrate", required_argument, NULL, OPT_CALIBRATE },
     { "eval", required_argument, NULL, OPT_EVAL },
     { "data", required_argument, NULL, OPT_DATA },
@@ -167,7 +173,7 @@ int cmd_export(int argc, char **argv)
     int64_t ram = 0, flash = 0;
     export_options eo = { .q8 = { .calibrate = 1000, .evaluate = -1 } };
     long n;
-    int opt, status;
+    int opt, status, onnx = 0;
     export_sizes sizes;
     ir_model *m;
     char *text;
@@ -197,6 +203,9 @@ int cmd_export(int argc, char **argv)
             break;
         case OPT_INT8:
             eo.int8 = 1;
+            break;
+        case OPT_ONNX:
+            onnx = 1;
             break;
         case OPT_CALIBRATE:
         case OPT_EVAL:
@@ -239,9 +248,20 @@ int cmd_export(int argc, char **argv)
                                                    : "no -o FILE given", export_usage);
         return 2;
     }
+    if (onnx && (eo.int8 || ram_text || flash_text || target != export_target_of("host")))
+        return usage_error("--onnx writes the float model as it is: --target, --ram, --flash "
+                           "and --int8 do not apply");
     m = frontend_load_file(spec, stderr);
     if (!m)
         return 1;
+    if (onnx) {
+        size_t len;
+        uint8_t *bytes = gen_onnx_model(m, weights, &len, stderr);
+        ir_free(m);
+        status = bytes ? gen_write_bytes(out, bytes, len, stderr) : 1;
+        free(bytes);
+        return status;
+    }
     eo.weights = weights;
     eo.target = target;
     eo.report = stdout;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/options.h"
 #include "cli/commands.h"
 #include "front/frontend.h"
 #include "output/gen_files.h"
@@ -20,32 +21,45 @@ static const char gen_usage[] =
     "Nothing is written when FILE has an error.\n"
     "Exit status: 0 success, 1 an error in the spec, 2 a usage error.\n";
 
+static const struct option gen_options[] = {
+    { "help", no_argument, NULL, 'h' },
+    { "trainer-main", no_argument, NULL, 'm' },
+    { "direct", no_argument, NULL, 'd' },
+    { NULL, 0, NULL, 0 },
+};
+
 int cmd_gen(int argc, char **argv)
 {
     const char *spec = NULL, *dir = NULL;
-    int trainer_main = 0, i, status;
+    int trainer_main = 0, c, status;
     unsigned options = 0;
     ir_model *m;
     gen_sources src;
-    for (i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+    optind = 0;
+    while ((c = cv_getopt(argc, argv, "ho:", gen_options, "convc gen")) != -1) {
+        switch (c) {
+        case 'h':
             fputs(gen_usage, stdout);
             return 0;
-        } else if (strcmp(argv[i], "--trainer-main") == 0) {
+        case 'm':
             trainer_main = 1;
-        } else if (strcmp(argv[i], "--direct") == 0) {
+            break;
+        case 'd':
             options |= GEN_DIRECT;
-        } else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc) {
-            dir = argv[++i];
-        } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-            fprintf(stderr, "convc gen: unknown option '%s'\n%s", argv[i], gen_usage);
-            return 2;
-        } else if (!spec) {
-            spec = argv[i];
-        } else {
-            fprintf(stderr, "convc gen: one spec at a time ('%s')\n%s", argv[i], gen_usage);
+            break;
+        case 'o':
+            dir = optarg;
+            break;
+        default:
+            fputs(gen_usage, stderr);
             return 2;
         }
+    }
+    if (optind < argc)
+        spec = argv[optind];
+    if (optind + 1 < argc) {
+        fprintf(stderr, "convc gen: one spec at a time ('%s')\n%s", argv[optind + 1], gen_usage);
+        return 2;
     }
     if (!spec || !dir || !*dir) {
         fprintf(stderr, "convc gen: %s\n%s", !spec ? "no spec given" : "no -o DIR given",

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "base/options.h"
 #include "cli/commands.h"
 #include "experiment/experiment.h"
 #include "experiment/experiment_sys.h"
@@ -38,8 +39,9 @@ static void usage(FILE *f)
 static int parse_count(const char *opt, const char *s, long lo, long hi, long *out)
 {
     if (cv_parse_long(s, lo, hi, out) != 0) {
-        fprintf(stderr, "convc run: %s needs an integer from %ld to %ld, got '%s'\n", opt, lo,
-                hi, s ? s : "");
+        char expected[64];
+        snprintf(expected, sizeof expected, "an integer from %ld to %ld", lo, hi);
+        cv_option_invalid("convc run", opt, s, expected);
         return -1;
     }
     return 0;
@@ -55,8 +57,9 @@ static int parse_seeds(const char *s, experiment *x)
         long v = strtol(p, &end, 10);
         if (end == p || errno || v < 0 || v > INT_MAX || (*end && *end != ',') ||
             n == EXP_MAX_SEEDS) {
-            fprintf(stderr, "convc run: --seeds needs up to %d integers like 1,2,3, got '%s'\n",
-                    EXP_MAX_SEEDS, s);
+            char expected[64];
+            snprintf(expected, sizeof expected, "up to %d integers like 1,2,3", EXP_MAX_SEEDS);
+            cv_option_invalid("convc run", "--seeds", s, expected);
             return -1;
         }
         x->seeds[n++] = (int)v;
@@ -164,68 +167,73 @@ static int lock_out_dir(const char *out_dir, int wait, int *fd)
     return -1;
 }
 
+static const struct option run_options[] = {
+    { "out", required_argument, NULL, 'o' },
+    { "data", required_argument, NULL, 'D' },
+    { "seeds", required_argument, NULL, 's' },
+    { "launcher", required_argument, NULL, 'l' },
+    { "sbatch", required_argument, NULL, 'b' },
+    { "epochs", required_argument, NULL, 'e' },
+    { "limit-train", required_argument, NULL, 'L' },
+    { "limit-test", required_argument, NULL, 'T' },
+    { "threads", required_argument, NULL, 't' },
+    { "jobs", required_argument, NULL, 'j' },
+    { "dry-run", no_argument, NULL, 'n' },
+    { "progress", no_argument, NULL, 'p' },
+    { "quiet", no_argument, NULL, 'q' },
+    { "no-report", no_argument, NULL, 'R' },
+    { "wait", no_argument, NULL, 'w' },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+};
+
 int cmd_run(int argc, char **argv)
 {
     return cmd_run_job(argc, argv, NULL);
 }
 
-int cmd_run_job(int argc, char **argv, const exp_job *job)
+/* The command in `words` (which getopt_long permutes), `typed` as it was
+ * typed, for the Slurm jobs to repeat. */
+static int run_command(int argc, char **words, char **typed, const exp_job *job)
 {
     const char *yaml = NULL, *out_dir = NULL, *data_dir = NULL, *seeds = NULL;
     const char *launcher = NULL, *sbatch_args = NULL;
     long epochs = 0, limit_train = -1, limit_test = -1, threads = -1, jobs = 1;
-    int dry_run = 0, progress = -1, report = 1, wait = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        int rc = 0, takes = 1;
-        if (strcmp(a, "--out") == 0 && v)
-            out_dir = v;
-        else if (strcmp(a, "--data") == 0 && v)
-            data_dir = v;
-        else if (strcmp(a, "--seeds") == 0 && v)
-            seeds = v;
-        else if (strcmp(a, "--launcher") == 0 && v)
-            launcher = v;
-        else if (strcmp(a, "--sbatch") == 0 && v)
-            sbatch_args = v;
-        else if (strcmp(a, "--epochs") == 0)
-            rc = parse_count(a, v, 1, 100000, &epochs);
-        else if (strcmp(a, "--limit-train") == 0)
-            rc = parse_count(a, v, 0, 100000000L, &limit_train);
-        else if (strcmp(a, "--limit-test") == 0)
-            rc = parse_count(a, v, 0, 100000000L, &limit_test);
-        else if (strcmp(a, "--threads") == 0)
-            rc = parse_count(a, v, 0, 256, &threads);
-        else if (strcmp(a, "--jobs") == 0)
-            rc = parse_count(a, v, 1, 64, &jobs);
-        else {
-            takes = 0;
-            if (strcmp(a, "--dry-run") == 0)
-                dry_run = 1;
-            else if (strcmp(a, "--progress") == 0)
-                progress = 1;
-            else if (strcmp(a, "--quiet") == 0)
-                progress = 0;
-            else if (strcmp(a, "--no-report") == 0)
-                report = 0;
-            else if (strcmp(a, "--wait") == 0)
-                wait = 1;
-            else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-                usage(stdout);
-                return 0;
-            } else if (a[0] == '-' || yaml) {
-                fprintf(stderr, "convc run: unexpected argument '%s'%s\n", a,
-                        a[0] == '-' && !v ? " (or its value is missing)" : "");
-                usage(stderr);
-                return 2;
-            } else {
-                yaml = a;
-            }
-        }
-        if (rc < 0)
+    int dry_run = 0, progress = -1, report = 1, wait = 0, c, rc = 0;
+    optind = 0;
+    while (rc == 0 && (c = cv_getopt(argc, words, "h", run_options, "convc run")) != -1) {
+        switch (c) {
+        case 'o': out_dir = optarg; break;
+        case 'D': data_dir = optarg; break;
+        case 's': seeds = optarg; break;
+        case 'l': launcher = optarg; break;
+        case 'b': sbatch_args = optarg; break;
+        case 'e': rc = parse_count("--epochs", optarg, 1, 100000, &epochs); break;
+        case 'L': rc = parse_count("--limit-train", optarg, 0, 100000000L, &limit_train); break;
+        case 'T': rc = parse_count("--limit-test", optarg, 0, 100000000L, &limit_test); break;
+        case 't': rc = parse_count("--threads", optarg, 0, 256, &threads); break;
+        case 'j': rc = parse_count("--jobs", optarg, 1, 64, &jobs); break;
+        case 'n': dry_run = 1; break;
+        case 'p': progress = 1; break;
+        case 'q': progress = 0; break;
+        case 'R': report = 0; break;
+        case 'w': wait = 1; break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
             return 2;
-        i += takes;
+        }
+    }
+    if (rc < 0)
+        return 2;
+    if (optind < argc)
+        yaml = words[optind];
+    if (optind + 1 < argc) {
+        fprintf(stderr, "convc run: unexpected argument '%s'\n", words[optind + 1]);
+        usage(stderr);
+        return 2;
     }
     if (!yaml) {
         usage(stderr);
@@ -299,7 +307,7 @@ int cmd_run_job(int argc, char **argv, const exp_job *job)
     print_plan(&x, stdout);
     if (slurm && !dry_run) {
         exp_slurm_options so = {.sbatch_args = sbatch_args, .jobs = jobs > 1 ? (int)jobs : 0,
-                                .argc = argc, .argv = argv};
+                                .argc = argc, .argv = typed};
         exp_slurm_jobs ids;
         int status = experiment_submit_slurm(&x, &o, &so, &ids, stdout) < 0;
         close(lock);
@@ -338,5 +346,19 @@ int cmd_run_job(int argc, char **argv, const exp_job *job)
     if (lock >= 0)
         close(lock);
     experiment_free(&x);
+    return status;
+}
+
+int cmd_run_job(int argc, char **argv, const exp_job *job)
+{
+    char **words = malloc(sizeof *words * ((size_t)argc + 1));
+    if (!words) {
+        fprintf(stderr, "convc run: out of memory\n");
+        return 1;
+    }
+    memcpy(words, argv, sizeof *words * (size_t)argc);
+    words[argc] = NULL;
+    int status = run_command(argc, words, argv, job);
+    free(words);
     return status;
 }

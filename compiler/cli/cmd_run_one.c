@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include "base/options.h"
 #include "cli/commands.h"
 #include "experiment/experiment.h"
 #include "base/parse_num.h"
@@ -19,27 +20,52 @@ static const char usage_text[] =
     "DIR is the output directory of an experiment submitted by\n"
     "'convc run --launcher slurm'; the Slurm jobs run these commands.\n";
 
+static const struct option run_one_options[] = {
+    { "build", required_argument, NULL, 'b' },
+    { "report", no_argument, NULL, 'r' },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+};
+
 int cmd_run_one(int argc, char **argv)
 {
-    if (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
-        fputs(usage_text, stdout);
-        return 0;
-    }
-    exp_job job = {0};
+    exp_job job = {.kind = EXP_JOB_RUN};
+    int c, kinds = 0;
     long index = 0;
-    if (argc == 4 && strcmp(argv[2], "--build") == 0) {
-        job.kind = EXP_JOB_BUILD, job.model = argv[3];
-    } else if (argc == 3 && strcmp(argv[2], "--report") == 0) {
-        job.kind = EXP_JOB_REPORT;
-    } else if (argc == 3 && cv_parse_long(argv[2], 0, INT_MAX, &index) == 0) {
-        job.kind = EXP_JOB_RUN, job.index = (int)index;
-    } else {
-        fputs(usage_text, stderr);
+    optind = 0;
+    while ((c = cv_getopt(argc, argv, "h", run_one_options, "convc run-one")) != -1) {
+        switch (c) {
+        case 'b':
+            job.kind = EXP_JOB_BUILD, job.model = optarg, kinds++;
+            break;
+        case 'r':
+            job.kind = EXP_JOB_REPORT, kinds++;
+            break;
+        case 'h':
+            fputs(usage_text, stdout);
+            return 0;
+        default:
+            fputs(usage_text, stderr);
+            return 2;
+        }
+    }
+    /* DIR, then INDEX for a run; --build or --report, once, instead */
+    int operands = argc - optind;
+    if (kinds > 1 || operands != (job.kind == EXP_JOB_RUN ? 2 : 1)) {
+        fprintf(stderr, "convc run-one: expected DIR and one of INDEX, --build MODEL, "
+                "--report\n%s", usage_text);
         return 2;
     }
+    if (job.kind == EXP_JOB_RUN) {
+        if (cv_parse_long(argv[optind + 1], 0, INT_MAX, &index) != 0)
+            return cv_option_invalid("convc run-one", "INDEX", argv[optind + 1],
+                                     "a run's index, 0 or more");
+        job.index = (int)index;
+    }
+    const char *dir = argv[optind];
     char *cwd, **saved;
     int n;
-    if (experiment_load_command(argv[1], &cwd, &n, &saved, stderr) < 0)
+    if (experiment_load_command(dir, &cwd, &n, &saved, stderr) < 0)
         return 1;
     int status = 1;
     if (chdir(cwd) < 0)

@@ -20,10 +20,11 @@ int cmd_ir(int argc, char **argv);       /* compiler/cmd_ir.c      */
 struct exp_job_s;
 int cmd_run_job(int argc, char **argv, const struct exp_job_s *job);
 
-/* The options of a command that takes FILE... (check, summary): -h/--help
- * prints usage; "--" ends the options; "-" is a file (standard input).
- * Returns the index of the first file, or -1 with *status set (0 after
- * --help, 2 after a usage error, both reported). */
+/* The options of a command that takes FILE... (check, summary), through
+ * getopt_long (base/options.h): -h/--help prints usage; "--" ends the
+ * options; "-" is a file (standard input).  Returns the index of the first
+ * file in the permuted argv, or -1 with *status set (0 after --help, 2 after
+ * a usage error, both reported). */
 int cmd_file_args(int argc, char **argv, const char *usage, int *status);
 
 /* 220234 -> "220,234" in buf (summary and export print sizes so). */

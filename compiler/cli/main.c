@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include "base/options.h"
 #include "cli/commands.h"
 
 static const char usage_text[] =
@@ -77,30 +78,47 @@ static int run_external(const char *name, int argc, char **argv)
     return 1;
 }
 
+static const struct option main_options[] = {
+    { "help", no_argument, NULL, 'h' },
+    { "version", no_argument, NULL, 'V' },
+    { NULL, 0, NULL, 0 },
+};
+
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
+    int c;
+    optind = 0;
+    /* '+': the options before the command are convc's, the rest the command's */
+    while ((c = cv_getopt(argc, argv, "+h", main_options, "convc")) != -1) {
+        switch (c) {
+        case 'h':
+            fputs(usage_text, stdout);
+            return 0;
+        case 'V':
+            printf("convc %s\n", CONVC_VERSION);
+            return 0;
+        default:
+            fputs("convc: 'convc --help' lists the commands\n", stderr);
+            return 2;
+        }
+    }
+    if (optind >= argc) {
         fputs(usage_text, stderr);
         return 2;
     }
-    const char *name = argv[1];
-    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
+    const char *name = argv[optind];
+    if (strcmp(name, "help") == 0) {
         fputs(usage_text, stdout);
         return 0;
     }
-    if (strcmp(name, "--version") == 0) {
-        printf("convc %s\n", CONVC_VERSION);
-        return 0;
-    }
+    argc -= optind;
+    argv += optind;
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(name, commands[i].name) == 0)
-            return commands[i].run(argc - 1, argv + 1);
-    if (name[0] != '-' && run_external(name, argc - 1, argv + 1))
+            return commands[i].run(argc, argv);
+    if (run_external(name, argc, argv))
         return 126;
-    if (name[0] == '-')
-        fprintf(stderr, "convc: unknown option '%s'\n", name);
-    else
-        fprintf(stderr, "convc: unknown command '%s'\n", name);
+    fprintf(stderr, "convc: unknown command '%s'\n", name);
     fputs("convc: 'convc --help' lists the commands\n", stderr);
     return 2;
 }

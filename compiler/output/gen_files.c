@@ -7,11 +7,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Writes text to a fresh temporary file next to `path`; its name is left in
- * tmp (size >= strlen(path) + 16).  0 on success. */
-static int write_temp(const char *path, const char *text, char *tmp, size_t size, FILE *diag)
+/* Writes len bytes to a fresh temporary file next to `path`; its name is
+ * left in tmp (size >= strlen(path) + 16).  0 on success. */
+static int write_temp(const char *path, const void *data, size_t len, char *tmp, size_t size,
+                      FILE *diag)
 {
-    size_t len = strlen(text);
     FILE *f;
     int fd;
     snprintf(tmp, size, "%s.tmpXXXXXX", path);
@@ -27,7 +27,7 @@ static int write_temp(const char *path, const char *text, char *tmp, size_t size
         close(fd);
         return 1;
     }
-    if (fwrite(text, 1, len, f) != len || fflush(f) != 0 || fchmod(fd, 0644) != 0) {
+    if (fwrite(data, 1, len, f) != len || fflush(f) != 0 || fchmod(fd, 0644) != 0) {
         fprintf(diag, "convc: %s: write failed: %s\n", tmp, strerror(errno));
         fclose(f);
         return 1;
@@ -69,7 +69,8 @@ int gen_write_files(const char *dir, const gen_file *files, int n, FILE *diag)
             break;
         }
         snprintf(dst[i], size, "%s/%s", dir, files[i].name);
-        status = write_temp(dst[i], files[i].text, tmp[i], size + 16, diag);
+        status = write_temp(dst[i], files[i].text, strlen(files[i].text), tmp[i], size + 16,
+                            diag);
     }
     for (i = 0; i < n; i++) {
         if (!tmp[i] || !tmp[i][0])
@@ -92,6 +93,11 @@ int gen_write_files(const char *dir, const gen_file *files, int n, FILE *diag)
 
 int gen_write_file(const char *path, const char *text, FILE *diag)
 {
+    return gen_write_bytes(path, text, strlen(text), diag);
+}
+
+int gen_write_bytes(const char *path, const void *data, size_t len, FILE *diag)
+{
     size_t size = strlen(path) + 32;
     char *tmp = malloc(size);
     int status;
@@ -99,7 +105,7 @@ int gen_write_file(const char *path, const char *text, FILE *diag)
         fprintf(diag, "convc: out of memory\n");
         return 1;
     }
-    status = write_temp(path, text, tmp, size, diag);
+    status = write_temp(path, data, len, tmp, size, diag);
     if (status == 0 && rename(tmp, path) != 0) {
         fprintf(diag, "convc: %s: cannot rename into place: %s\n", path, strerror(errno));
         status = 1;

@@ -16,5 +16,7 @@ typedef struct {
 int gen_write_files(const char *dir, const gen_file *files, int n, FILE *diag);
 /* One file at `path`, same guarantees. */
 int gen_write_file(const char *path, const char *text, FILE *diag);
+/* len bytes at `path`, same guarantees. */
+int gen_write_bytes(const char *path, const void *data, size_t len, FILE *diag);
 
 #endif

@@ -6,6 +6,7 @@
 #include "data/dataset.h"
 #include "pictures/eda.h"
 #include "pictures/eda_augment.h"
+#include "base/options.h"
 #include "base/parse_num.h"
 #include "pictures/plot.h"
 
@@ -23,58 +24,86 @@ static void usage(FILE *f)
             DATASET_ENV, DATASET_DEFAULT_DIR);
 }
 
-/* A whole decimal number in lo..hi, else -1. */
-static int parse_int(const char *s, int lo, int hi)
+static const struct option eda_options[] = {
+    { "data", required_argument, NULL, 'd' },
+    { "out", required_argument, NULL, 'o' },
+    { "samples", required_argument, NULL, 's' },
+    { "heading", required_argument, NULL, 'H' },
+    { "shift", required_argument, NULL, 'S' },
+    { "flip", no_argument, NULL, 'F' },
+    { "crop-pad", required_argument, NULL, 'P' },
+    { "cutout", required_argument, NULL, 'C' },
+    { "seed", required_argument, NULL, 'R' },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+};
+
+/* The value of --NAME as a whole number in 1..max, or -1 after the message. */
+static int parse_int(const char *name, const char *s, int max)
 {
     long v;
-    return cv_parse_long(s, lo, hi, &v) == 0 ? (int)v : -1;
+    if (cv_parse_long(s, 1, max, &v) == 0)
+        return (int)v;
+    char expected[48];
+    snprintf(expected, sizeof expected, "a whole number from 1 to %d", max);
+    cv_option_invalid("convc eda", name, s, expected);
+    return -1;
 }
 
 int main(int argc, char **argv)
 {
     const char *data_flag = NULL, *out = "eda";
-    int samples = 10, heading = 2;
+    int samples = 10, heading = 2, seed = 1, c;
     cv_augment aug = { 0 };
-    int seed = 1;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+    optind = 0;
+    while ((c = cv_getopt(argc, argv, "h", eda_options, "convc eda")) != -1) {
+        switch (c) {
+        case 'd':
+            data_flag = optarg;
+            break;
+        case 'o':
+            out = optarg;
+            break;
+        case 's':
+            if ((samples = parse_int("--samples", optarg, 64)) < 0)
+                return 2;
+            break;
+        case 'H':
+            if ((heading = parse_int("--heading", optarg, 5)) < 0)
+                return 2;
+            break;
+        case 'S':
+            if ((aug.shift = parse_int("--shift", optarg, 1024)) < 0)
+                return 2;
+            break;
+        case 'F':
+            aug.flip = 1;
+            break;
+        case 'P':
+            if ((aug.crop_pad = parse_int("--crop-pad", optarg, 1024)) < 0)
+                return 2;
+            break;
+        case 'C':
+            if ((aug.cutout = parse_int("--cutout", optarg, 1024)) < 0)
+                return 2;
+            break;
+        case 'R':
+            if ((seed = parse_int("--seed", optarg, 2147483647)) < 0)
+                return 2;
+            break;
+        case 'h':
             usage(stdout);
             return 0;
-        }
-        if (!strcmp(a, "--flip")) {
-            aug.flip = 1;
-            continue;
-        }
-        int known = !strcmp(a, "--data") || !strcmp(a, "--out") ||
-                    !strcmp(a, "--samples") || !strcmp(a, "--heading") ||
-                    !strcmp(a, "--shift") || !strcmp(a, "--crop-pad") ||
-                    !strcmp(a, "--cutout") || !strcmp(a, "--seed");
-        if (!known || i + 1 >= argc) {
-            fprintf(stderr, "convc eda: %s '%s'\n",
-                    !known ? "unknown option" : "missing value for", a);
+        default:
             usage(stderr);
             return 2;
         }
-        const char *v = argv[++i];
-        if (!strcmp(a, "--data")) {
-            data_flag = v;
-        } else if (!strcmp(a, "--out")) {
-            out = v;
-        } else {
-            int *target = !strcmp(a, "--samples") ? &samples : !strcmp(a, "--heading") ? &heading
-                        : !strcmp(a, "--shift") ? &aug.shift : !strcmp(a, "--crop-pad")
-                        ? &aug.crop_pad : !strcmp(a, "--cutout") ? &aug.cutout : &seed;
-            int max = target == &samples ? 64 : target == &heading ? 5
-                    : target == &seed ? 2147483647 : 1024;
-            if ((*target = parse_int(v, 1, max)) < 0) {
-                fprintf(stderr, "convc eda: %s wants a whole number in 1..%d, not '%s'\n", a,
-                        max, v);
-                return 2;
-            }
-        }
     }
-
+    if (optind < argc) {
+        fprintf(stderr, "convc eda: unexpected argument '%s'\n", argv[optind]);
+        usage(stderr);
+        return 2;
+    }
     cv_dataset d;
     cv_error e;
     const char *dir = dataset_dir(data_flag);

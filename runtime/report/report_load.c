@@ -122,47 +122,47 @@ int report_read_history(report_run *run, const char *path, cv_error *e)
 
 static int read_eval(report_run *run, const char *path, cv_error *e)
 {
-    json_value *j = json_load(path, e);
+    json_t *j = cv_json_load(path, e);
     if (!j)
         return -1;
-    const json_value *acc = json_get(j, "accuracy"), *loss = json_get(j, "loss");
-    if (!acc || acc->type != JSON_NUMBER || !loss || loss->type != JSON_NUMBER) {
-        json_free(j);
+    const json_t *acc = json_object_get(j, "accuracy"), *loss = json_object_get(j, "loss");
+    if (!json_is_number(acc) || !json_is_number(loss)) {
+        json_decref(j);
         return cv_fail(e, "%s: expected numbers \"accuracy\" and \"loss\"", path);
     }
-    if (check_range(path, "accuracy", acc->number, 0, 1, e) < 0 ||
-        check_range(path, "loss", loss->number, 0, 1e30, e) < 0) {
-        json_free(j);
+    if (check_range(path, "accuracy", json_number_value(acc), 0, 1, e) < 0 ||
+        check_range(path, "loss", json_number_value(loss), 0, 1e30, e) < 0) {
+        json_decref(j);
         return -1;
     }
-    run->accuracy = acc->number;
-    run->loss = loss->number;
-    run->n_test = (long)json_int64(json_get(j, "n"), 0);
+    run->accuracy = json_number_value(acc);
+    run->loss = json_number_value(loss);
+    run->n_test = (long)cv_json_int64(json_object_get(j, "n"), 0);
     if (run->n_test < 0) {
-        json_free(j);
+        json_decref(j);
         return cv_fail(e, "%s: \"n\" must be a count of test images, got %ld", path,
                        run->n_test);
     }
-    const json_value *conf = json_get(j, "confusion");
-    const json_value *names = json_get(j, "class_names");
-    int k = json_length(conf);
+    const json_t *conf = json_object_get(j, "confusion");
+    const json_t *names = json_object_get(j, "class_names");
+    int k = (int)json_array_size(conf);
     if (k >= 2 && k <= REPORT_MAX_CLASSES) {
         run->confusion = calloc((size_t)k * (size_t)k, sizeof *run->confusion);
         run->class_names = calloc((size_t)k, sizeof *run->class_names);
         if (!run->confusion || !run->class_names) {
-            json_free(j);
+            json_decref(j);
             return cv_fail(e, "%s: out of memory", path);
         }
         run->n_classes = k;
         for (int t = 0; t < k; t++) {
-            const json_value *row = json_at(conf, t);
+            const json_t *row = json_array_get(conf, t);
             for (int p = 0; p < k; p++)
-                run->confusion[t * k + p] = (long)json_int64(json_at(row, p), 0);
-            const char *name = json_string(json_at(names, t));
+                run->confusion[t * k + p] = (long)cv_json_int64(json_array_get(row, p), 0);
+            const char *name = json_string_value(json_array_get(names, t));
             run->class_names[t] = name ? strdup(name) : format_string("%d", t);
         }
     }
-    json_free(j);
+    json_decref(j);
     return 0;
 }
 
@@ -190,9 +190,9 @@ static int is_run_dir(const char *s)
     return 1;
 }
 
-static void read_layers(report_model *m, const json_value *layers)
+static void read_layers(report_model *m, const json_t *layers)
 {
-    int n = json_length(layers);
+    int n = (int)json_array_size(layers);
     if (n == 0)
         return;
     m->layers = calloc((size_t)n, sizeof *m->layers);
@@ -200,47 +200,47 @@ static void read_layers(report_model *m, const json_value *layers)
         return;
     m->n_layers = n;
     for (int i = 0; i < n; i++) {
-        const json_value *l = json_at(layers, i);
+        const json_t *l = json_array_get(layers, i);
         report_layer *d = &m->layers[i];
-        const char *kind = json_string(json_get(l, "kind"));
+        const char *kind = json_string_value(json_object_get(l, "kind"));
         snprintf(d->kind, sizeof d->kind, "%s", kind ? kind : "?");
-        d->source = dup_or_null(json_string(json_get(l, "source")));
+        d->source = dup_or_null(json_string_value(json_object_get(l, "source")));
         for (int k = 0; k < 3; k++) {
-            d->in[k] = json_int(json_at(json_get(l, "in"), k), 0);
-            d->out[k] = json_int(json_at(json_get(l, "out"), k), 0);
+            d->in[k] = cv_json_int(json_array_get(json_object_get(l, "in"), k), 0);
+            d->out[k] = cv_json_int(json_array_get(json_object_get(l, "out"), k), 0);
         }
         for (int k = 0; k < 2; k++) {
-            d->kernel[k] = json_int(json_at(json_get(l, "kernel"), k), 0);
-            d->stride[k] = json_int(json_at(json_get(l, "stride"), k), 0);
+            d->kernel[k] = cv_json_int(json_array_get(json_object_get(l, "kernel"), k), 0);
+            d->stride[k] = cv_json_int(json_array_get(json_object_get(l, "stride"), k), 0);
         }
-        d->params = json_int64(json_get(l, "params"), 0);
-        d->flops = json_int64(json_get(l, "flops"), 0);
+        d->params = cv_json_int64(json_object_get(l, "params"), 0);
+        d->flops = cv_json_int64(json_object_get(l, "flops"), 0);
     }
 }
 
 /* "published": {"source", "note", "models": [{"model", "test_accuracy"}]},
  * or null.  Every entry must name a model of the experiment. */
-static int read_published(report *r, const json_value *pub, const char *path, cv_error *e)
+static int read_published(report *r, const json_t *pub, const char *path, cv_error *e)
 {
-    const json_value *list = json_get(pub, "models");
-    int n = json_length(list);
+    const json_t *list = json_object_get(pub, "models");
+    int n = (int)json_array_size(list);
     if (n == 0)
         return 0;
     r->published = calloc((size_t)n, sizeof *r->published);
     if (!r->published)
         return cv_fail(e, "%s: out of memory", path);
-    r->published_source = dup_or_null(json_string(json_get(pub, "source")));
-    r->published_note = dup_or_null(json_string(json_get(pub, "note")));
+    r->published_source = dup_or_null(json_string_value(json_object_get(pub, "source")));
+    r->published_note = dup_or_null(json_string_value(json_object_get(pub, "note")));
     for (int i = 0; i < n; i++) {
-        const json_value *p = json_at(list, i);
-        const char *model = json_string(json_get(p, "model"));
+        const json_t *p = json_array_get(list, i);
+        const char *model = json_string_value(json_object_get(p, "model"));
         int k = 0;
         while (model && k < r->n_models && strcmp(r->models[k].name, model) != 0)
             k++;
         if (!model || k == r->n_models)
             return cv_fail(e, "%s: published entry %d names an unknown model '%s'", path,
                            i + 1, model ? model : "");
-        double acc = json_number(json_get(p, "test_accuracy"), NAN);
+        double acc = cv_json_number(json_object_get(p, "test_accuracy"), NAN);
         if (check_range(path, "published.models[].test_accuracy", acc, 0, 1, e) < 0)
             return -1;
         r->published[r->n_published++] = (report_published){k, acc};
@@ -248,32 +248,32 @@ static int read_published(report *r, const json_value *pub, const char *path, cv
     return 0;
 }
 
-static int read_manifest(report *r, const json_value *j, const char *path, cv_error *e)
+static int read_manifest(report *r, const json_t *j, const char *path, cv_error *e)
 {
-    r->name = dup_or_null(json_string(json_get(j, "name")));
+    r->name = dup_or_null(json_string_value(json_object_get(j, "name")));
     if (!r->name)
         return cv_fail(e, "%s: missing \"name\"", path);
-    r->title = dup_or_null(json_string(json_get(j, "title")));
-    r->description = dup_or_null(json_string(json_get(j, "description")));
-    r->source = dup_or_null(json_string(json_get(j, "source")));
-    r->data = dup_or_null(json_string(json_get(j, "data")));
-    r->limit_train = (long)json_int64(json_get(j, "limit_train"), 0);
-    r->limit_test = (long)json_int64(json_get(j, "limit_test"), 0);
-    const json_value *t = json_get(j, "train");
-    r->optimizer = dup_or_null(json_string(json_get(t, "optimizer")));
-    r->lr = json_number(json_get(t, "lr"), NAN);
-    if (json_get(t, "lr") && check_range(path, "train.lr", r->lr, 0, 10, e) < 0)
+    r->title = dup_or_null(json_string_value(json_object_get(j, "title")));
+    r->description = dup_or_null(json_string_value(json_object_get(j, "description")));
+    r->source = dup_or_null(json_string_value(json_object_get(j, "source")));
+    r->data = dup_or_null(json_string_value(json_object_get(j, "data")));
+    r->limit_train = (long)cv_json_int64(json_object_get(j, "limit_train"), 0);
+    r->limit_test = (long)cv_json_int64(json_object_get(j, "limit_test"), 0);
+    const json_t *t = json_object_get(j, "train");
+    r->optimizer = dup_or_null(json_string_value(json_object_get(t, "optimizer")));
+    r->lr = cv_json_number(json_object_get(t, "lr"), NAN);
+    if (json_object_get(t, "lr") && check_range(path, "train.lr", r->lr, 0, 10, e) < 0)
         return -1;
-    r->batch = json_int(json_get(t, "batch"), 0);
-    r->epochs = json_int(json_get(t, "epochs"), 0);
-    r->threads = json_int(json_get(t, "threads"), 0);
-    const json_value *seeds = json_get(j, "seeds");
-    for (int i = 0; i < json_length(seeds) && i < 64; i++)
-        r->seeds[r->n_seeds++] = json_int(json_at(seeds, i), 0);
-    r->factor_title = dup_or_null(json_string(json_get(json_get(j, "factor"), "title")));
+    r->batch = cv_json_int(json_object_get(t, "batch"), 0);
+    r->epochs = cv_json_int(json_object_get(t, "epochs"), 0);
+    r->threads = cv_json_int(json_object_get(t, "threads"), 0);
+    const json_t *seeds = json_object_get(j, "seeds");
+    for (int i = 0; i < (int)json_array_size(seeds) && i < 64; i++)
+        r->seeds[r->n_seeds++] = cv_json_int(json_array_get(seeds, i), 0);
+    r->factor_title = dup_or_null(json_string_value(json_object_get(json_object_get(j, "factor"), "title")));
 
-    const json_value *models = json_get(j, "models");
-    int nm = json_length(models);
+    const json_t *models = json_object_get(j, "models");
+    int nm = (int)json_array_size(models);
     if (nm == 0)
         return cv_fail(e, "%s: \"models\" is missing or empty", path);
     r->models = calloc((size_t)nm, sizeof *r->models);
@@ -281,58 +281,58 @@ static int read_manifest(report *r, const json_value *j, const char *path, cv_er
         return cv_fail(e, "%s: out of memory", path);
     r->n_models = nm;
     for (int i = 0; i < nm; i++) {
-        const json_value *m = json_at(models, i);
+        const json_t *m = json_array_get(models, i);
         report_model *d = &r->models[i];
-        d->name = dup_or_null(json_string(json_get(m, "name")));
+        d->name = dup_or_null(json_string_value(json_object_get(m, "name")));
         if (!d->name)
             return cv_fail(e, "%s: model %d has no \"name\"", path, i + 1);
         if (!is_model_name(d->name))
             return cv_fail(e, "%s: model %d: \"name\" must be letters, digits and '_' "
                            "(it names files), got '%s'", path, i + 1, d->name);
-        const char *label = json_string(json_get(m, "label"));
+        const char *label = json_string_value(json_object_get(m, "label"));
         d->label = strdup(label ? label : d->name);
-        d->spec = dup_or_null(json_string(json_get(m, "spec")));
-        d->factor = dup_or_null(json_string(json_get(m, "factor")));
-        d->params = json_int64(json_get(m, "params"), 0);
-        d->flops = json_int64(json_get(m, "flops"), 0);
-        d->conv_layers = json_int(json_get(m, "conv_layers"), 0);
-        d->code_lines = (long)json_int64(json_get(m, "code_lines"), -1);
-        const char *status = json_string(json_get(m, "status"));
+        d->spec = dup_or_null(json_string_value(json_object_get(m, "spec")));
+        d->factor = dup_or_null(json_string_value(json_object_get(m, "factor")));
+        d->params = cv_json_int64(json_object_get(m, "params"), 0);
+        d->flops = cv_json_int64(json_object_get(m, "flops"), 0);
+        d->conv_layers = cv_json_int(json_object_get(m, "conv_layers"), 0);
+        d->code_lines = (long)cv_json_int64(json_object_get(m, "code_lines"), -1);
+        const char *status = json_string_value(json_object_get(m, "status"));
         d->build_ok = !status || strcmp(status, "ok") == 0;
-        d->error = dup_or_null(json_string(json_get(m, "error")));
-        read_layers(d, json_get(m, "layers"));
+        d->error = dup_or_null(json_string_value(json_object_get(m, "error")));
+        read_layers(d, json_object_get(m, "layers"));
     }
 
-    const json_value *runs = json_get(j, "runs");
-    int nr = json_length(runs);
+    const json_t *runs = json_object_get(j, "runs");
+    int nr = (int)json_array_size(runs);
     r->runs = nr ? calloc((size_t)nr, sizeof *r->runs) : NULL;
     if (nr && !r->runs)
         return cv_fail(e, "%s: out of memory", path);
     r->n_runs = nr;
     for (int i = 0; i < nr; i++) {
-        const json_value *u = json_at(runs, i);
+        const json_t *u = json_array_get(runs, i);
         report_run *d = &r->runs[i];
         d->model = -1;
         d->seconds_per_epoch = NAN;
-        const char *model = json_string(json_get(u, "model"));
+        const char *model = json_string_value(json_object_get(u, "model"));
         for (int k = 0; model && k < nm; k++)
             if (strcmp(r->models[k].name, model) == 0)
                 d->model = k;
         if (d->model < 0)
             return cv_fail(e, "%s: run %d names an unknown model '%s'", path, i + 1,
                            model ? model : "");
-        d->seed = json_int(json_get(u, "seed"), 0);
-        d->dir = dup_or_null(json_string(json_get(u, "dir")));
-        const char *status = json_string(json_get(u, "status"));
+        d->seed = cv_json_int(json_object_get(u, "seed"), 0);
+        d->dir = dup_or_null(json_string_value(json_object_get(u, "dir")));
+        const char *status = json_string_value(json_object_get(u, "status"));
         d->ok = status && strcmp(status, "ok") == 0;
-        d->error = dup_or_null(json_string(json_get(u, "error")));
+        d->error = dup_or_null(json_string_value(json_object_get(u, "error")));
         if (!d->dir)
             return cv_fail(e, "%s: run %d has no \"dir\"", path, i + 1);
         if (!is_run_dir(d->dir))
             return cv_fail(e, "%s: run %d: \"dir\" must be runs/<model>-s<seed>, got '%s'",
                            path, i + 1, d->dir);
     }
-    return read_published(r, json_get(j, "published"), path, e);
+    return read_published(r, json_object_get(j, "published"), path, e);
 }
 
 /* Reads one run's files; a problem marks the run as not finished. */
@@ -371,14 +371,14 @@ int report_load(report *r, const char *dir, cv_error *e)
     r->dir = strdup(dir);
     char path[4096];
     snprintf(path, sizeof path, "%s/experiment.json", dir);
-    json_value *j = json_load(path, e);
+    json_t *j = cv_json_load(path, e);
     if (!j) {
         if (!file_exists(path))
             cv_fail(e, "%s: not found: run 'convc run EXPERIMENT.yaml' first", path);
         return -1;
     }
     int rc = read_manifest(r, j, path, e);
-    json_free(j);
+    json_decref(j);
     if (rc < 0)
         return -1;
     for (int i = 0; i < r->n_runs; i++)

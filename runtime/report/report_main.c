@@ -4,39 +4,56 @@
  * over every study. */
 #include <stdio.h>
 #include <string.h>
+#include "base/options.h"
 #include "pictures/plot.h"
 #include "report/report.h"
 
-static int usage(int status)
-{
-    fprintf(stderr, "usage: convc-report RESULTS_DIR   (e.g. results/kernel_size)\n"
-            "  reads RESULTS_DIR/experiment.json and the runs it lists; writes\n"
-            "  results.csv, results.json, plots/ and report.md there\n"
-            "       convc-report --index RESULTS_ROOT [EXPERIMENT.yaml...]   (e.g. results "
-            "specs/*.yaml)\n"
-            "  writes RESULTS_ROOT/index.md: one row per study under RESULTS_ROOT with its\n"
-            "  decided finding and a link to its report; an EXPERIMENT.yaml without\n"
-            "  results is listed as not run yet\n");
-    return status;
-}
+static const char report_usage[] =
+    "usage: convc-report RESULTS_DIR   (e.g. results/kernel_size)\n"
+    "  reads RESULTS_DIR/experiment.json and the runs it lists; writes\n"
+    "  results.csv, results.json, plots/ and report.md there\n"
+    "       convc-report --index RESULTS_ROOT [EXPERIMENT.yaml...]   (e.g. results "
+    "specs/*.yaml)\n"
+    "  writes RESULTS_ROOT/index.md: one row per study under RESULTS_ROOT with its\n"
+    "  decided finding and a link to its report; an EXPERIMENT.yaml without\n"
+    "  results is listed as not run yet\n";
+
+static const struct option report_options[] = {
+    { "index", required_argument, NULL, 'i' },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+};
 
 int main(int argc, char **argv)
 {
-    if (argc >= 2 && strcmp(argv[1], "--index") == 0) {
-        if (argc < 3 || argv[2][0] == '-')
-            return usage(2);
+    const char *index_root = NULL;
+    int c;
+    optind = 0;
+    while ((c = cv_getopt(argc, argv, "h", report_options, "convc-report")) != -1) {
+        if (c == 'i') {
+            index_root = optarg;
+            continue;
+        }
+        fputs(report_usage, c == 'h' ? stdout : stderr);
+        return c == 'h' ? 0 : 2;
+    }
+    if (index_root) {
         cv_error e;
-        if (report_write_index(argv[2], (const char *const *)argv + 3, argc - 3, &e) < 0) {
+        if (report_write_index(index_root, (const char *const *)argv + optind, argc - optind,
+                               &e) < 0) {
             fprintf(stderr, "convc-report: %s\n", e.msg);
             return 1;
         }
-        printf("wrote %s/index.md\n", argv[2]);
+        printf("wrote %s/index.md\n", index_root);
         return 0;
     }
-    if (argc != 2 || argv[1][0] == '-')
-        return usage(argc == 2 && (strcmp(argv[1], "-h") == 0 ||
-                                   strcmp(argv[1], "--help") == 0) ? 0 : 2);
-    const char *dir = argv[1];
+    if (argc - optind != 1) {
+        fprintf(stderr, "convc-report: %s\n%s",
+                optind < argc ? "one results directory at a time" : "no results directory given",
+                report_usage);
+        return 2;
+    }
+    const char *dir = argv[optind];
     report r;
     cv_error e;
     if (report_load(&r, dir, &e) < 0) {

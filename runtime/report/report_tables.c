@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "report/report.h"
 #include "base/json.h"
@@ -74,66 +75,55 @@ int report_write_csv(const report *r, const char *path, cv_error *e)
     return 0;
 }
 
-static void json_num(FILE *f, int decimals, double v)
-{
-    if (isnan(v) || isinf(v))
-        fputs("null", f);
-    else
-        fprintf(f, "%.*f", decimals, v);
-}
-
 int report_write_json(const report *r, const char *path, cv_error *e)
 {
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return cv_fail(e, "%s: cannot write: %s", path, strerror(errno));
-    fputs("{\n  \"experiment\": ", f);
-    json_put_string(f, r->name);
-    fputs(",\n  \"factor\": ", f);
-    json_put_string(f, r->factor_title);
-    fputs(",\n  \"rows\": [", f);
-    for (int i = 0; i < r->n_runs; i++) {
+    json_t *rows = json_array(), *models = json_array();
+    json_error_t err;
+    for (int i = 0; rows && i < r->n_runs; i++) {
         const report_run *u = &r->runs[i];
         const report_model *m = &r->models[u->model];
-        fputs(i ? ",\n    {\"model\": " : "\n    {\"model\": ", f);
-        json_put_string(f, m->name);
-        fputs(", \"label\": ", f);
-        json_put_string(f, m->label);
-        fputs(", \"factor\": ", f);
-        json_put_string(f, m->factor);
-        fprintf(f, ", \"seed\": %d, \"status\": \"%s\", \"params\": %lld, \"mflops\": %.4f",
-                u->seed, u->ok ? "ok" : "failed", (long long)m->params, m->flops / 1e6);
-        fputs(", \"test_accuracy\": ", f);
-        json_num(f, 6, u->ok ? u->accuracy : NAN);
-        fputs(", \"test_loss\": ", f);
-        json_num(f, 6, u->ok ? u->loss : NAN);
-        fputs(", \"seconds_per_epoch\": ", f);
-        json_num(f, 4, u->seconds_per_epoch);
-        fprintf(f, ", \"epochs\": %d, \"code_lines\": ", u->n_epochs);
-        json_num(f, 0, m->code_lines >= 0 ? (double)m->code_lines : NAN);
-        fputs(", \"error\": ", f);
-        json_put_string(f, u->ok ? NULL : u->error);
-        fputs("}", f);
+        if (json_array_append_new(rows, json_pack(
+                "{s:s?, s:s?, s:s?, s:i, s:s, s:I, s:o, s:o, s:o, s:o, s:i, s:o, s:s?}",
+                "model", m->name, "label", m->label, "factor", m->factor, "seed", u->seed,
+                "status", u->ok ? "ok" : "failed", "params", (json_int_t)m->params,
+                "mflops", cv_json_real(m->flops / 1e6, 4),
+                "test_accuracy", cv_json_real(u->ok ? u->accuracy : NAN, 6),
+                "test_loss", cv_json_real(u->ok ? u->loss : NAN, 6),
+                "seconds_per_epoch", cv_json_real(u->seconds_per_epoch, 4),
+                "epochs", u->n_epochs,
+                "code_lines", m->code_lines >= 0 ? json_integer(m->code_lines) : json_null(),
+                "error", u->ok ? NULL : u->error)) != 0) {
+            json_decref(rows);
+            rows = NULL;
+        }
     }
-    fputs("\n  ],\n  \"models\": [", f);
-    for (int i = 0; i < r->n_models; i++) {
+    for (int i = 0; models && i < r->n_models; i++) {
         const report_model *m = &r->models[i];
-        fputs(i ? ",\n    {\"model\": " : "\n    {\"model\": ", f);
-        json_put_string(f, m->name);
-        fprintf(f, ", \"runs\": %d, \"finished\": %d, \"test_accuracy_mean\": ", m->n_runs,
-                m->n_ok);
-        json_num(f, 6, m->acc_mean);
-        fputs(", \"test_accuracy_std\": ", f);
-        json_num(f, 6, m->n_ok ? m->acc_std : NAN);
-        fputs(", \"test_loss_mean\": ", f);
-        json_num(f, 6, m->loss_mean);
-        fputs(", \"test_loss_std\": ", f);
-        json_num(f, 6, m->n_ok ? m->loss_std : NAN);
-        fputs(", \"seconds_per_epoch_mean\": ", f);
-        json_num(f, 4, m->spe_mean);
-        fputs("}", f);
+        if (json_array_append_new(models, json_pack(
+                "{s:s?, s:i, s:i, s:o, s:o, s:o, s:o, s:o}", "model", m->name,
+                "runs", m->n_runs, "finished", m->n_ok,
+                "test_accuracy_mean", cv_json_real(m->acc_mean, 6),
+                "test_accuracy_std", cv_json_real(m->n_ok ? m->acc_std : NAN, 6),
+                "test_loss_mean", cv_json_real(m->loss_mean, 6),
+                "test_loss_std", cv_json_real(m->n_ok ? m->loss_std : NAN, 6),
+                "seconds_per_epoch_mean", cv_json_real(m->spe_mean, 4))) != 0) {
+            json_decref(models);
+            models = NULL;
+        }
     }
-    fputs("\n  ]\n}\n", f);
+    char *text = cv_json_text(json_pack_ex(&err, 0, "{s:s?, s:s?, s:o, s:o}",
+                                           "experiment", r->name, "factor", r->factor_title,
+                                           "rows", rows, "models", models),
+                              &err, JSON_INDENT(2), path, e);
+    if (!text)
+        return -1;
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        free(text);
+        return cv_fail(e, "%s: cannot write: %s", path, strerror(errno));
+    }
+    fputs(text, f);
+    free(text);
     /* An earlier buffer flush may have failed (disk full) even when the
      * last one, in fclose, succeeds. */
     if (write_failed(f))

@@ -541,29 +541,41 @@ static int cmd_train(const convc_model *m, cv_args *a)
 
 /* ---- eval --------------------------------------------------------------- */
 
-static void print_eval_json(const convc_model *m, const cv_eval *r, char *const *names)
+static int print_eval_json(const convc_model *m, const cv_eval *r, char *const *names)
 {
     int K = m->n_classes;
-    printf("{\"model\":");
-    json_put_string(stdout, m->name);
-    printf(",\"spec_hash\":\"%016" PRIx64 "\",\"n\":%zu,\"loss\":%.6f,\"accuracy\":%.6f,"
-           "\"per_class_accuracy\":[", m->spec_hash, r->n, r->loss, r->accuracy);
-    for (int k = 0; k < K; k++)
-        printf("%s%.6f", k ? "," : "", eval_class_accuracy(r, k));
-    printf("],\"class_names\":[");
+    json_t *per_class = json_array(), *class_names = json_array(), *confusion = json_array();
+    json_error_t err;
+    cv_error e;
+    char hash[17];
+    int failed = 0;     /* an allocation, or a class name that is not UTF-8 */
     for (int k = 0; k < K; k++) {
-        if (k)
-            putchar(',');
-        json_put_string(stdout, names[k]);
-    }
-    printf("],\"confusion\":[");
-    for (int t = 0; t < K; t++) {
-        printf("%s[", t ? "," : "");
+        json_t *row = json_array();
         for (int p = 0; p < K; p++)
-            printf("%s%" PRIu64, p ? "," : "", r->confusion[(size_t)t * K + p]);
-        putchar(']');
+            failed |= json_array_append_new(
+                row, json_integer((json_int_t)r->confusion[(size_t)k * K + p]));
+        failed |= json_array_append_new(per_class, cv_json_real(eval_class_accuracy(r, k), 6));
+        failed |= json_array_append_new(class_names, json_string(names[k]));
+        failed |= json_array_append_new(confusion, row);
     }
-    printf("]}\n");
+    if (failed) {
+        json_decref(per_class);
+        per_class = NULL;   /* json_pack reports it */
+    }
+    snprintf(hash, sizeof hash, "%016" PRIx64, m->spec_hash);
+    char *text = cv_json_text(
+        json_pack_ex(&err, 0, "{s:s, s:s, s:I, s:o, s:o, s:o, s:o, s:o}", "model", m->name,
+                     "spec_hash", hash, "n", (json_int_t)r->n, "loss", cv_json_real(r->loss, 6),
+                     "accuracy", cv_json_real(r->accuracy, 6), "per_class_accuracy", per_class,
+                     "class_names", class_names, "confusion", confusion),
+        &err, JSON_COMPACT, "eval --json", &e);
+    if (!text) {
+        fprintf(stderr, "%s\n", e.msg);
+        return 1;
+    }
+    fputs(text, stdout);
+    free(text);
+    return 0;
 }
 
 static void print_eval_text(const convc_model *m, const cv_eval *r, char *const *names,
@@ -736,12 +748,13 @@ static int cmd_eval(const convc_model *m, cv_args *a)
     else if (eval_images(m, pool, params, &d.test, 0, n, &r, &e) < 0)
         fprintf(stderr, "error: %s\n", e.msg);
     else {
+        rc = 0;
         if (json)
-            print_eval_json(m, &r, names);
+            rc = print_eval_json(m, &r, names);
         else
             print_eval_text(m, &r, names, weights, dataset_dir(data));
         eval_free(&r);
-        rc = check_stdout();
+        rc = rc ? rc : check_stdout();
     }
     free_names(m, names);
     pool_destroy(pool);
