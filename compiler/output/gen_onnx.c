@@ -45,7 +45,7 @@ typedef struct {
 static Onnx__NodeProto *step(onnx_builder *b, const char *op, const char *out,
                              const char *const *extra, int n_extra)
 {
-    enum { MAX_INPUTS = 8 };    /* ONNX's BatchNormalization takes 5 */
+    enum { MAX_INPUTS = 8 };    /* BatchNormalization has the most: 5 */
     const char *in[MAX_INPUTS] = { b->value };
     Onnx__NodeProto *n;
     if (n_extra > MAX_INPUTS - 1)
@@ -199,6 +199,30 @@ static const char *onnx_dense(onnx_builder *b, int i)
             *w++ = k[j * l->units + u];
     flatten_value(b, p->name, onnx_name(&b->g, "%s.flatten", p->name));
     onnx_attr_int(&b->g, step(b, "Gemm", p->name, wb, 2), "transB", 1);
+    activation(b, l, p->name);
+    return NULL;
+}
+
+/* Inference with the moving statistics: BatchNormalization over the
+ * channels (axis 1 of NCHW, and of a vector), then the activation. */
+static const char *onnx_batchnorm(onnx_builder *b, int i)
+{
+    const ir_layer *l = &b->m->layers[i];
+    const gen_layer_plan *p = &b->L->plan[i];
+    const int tensors[4] = { p->kernel, p->bias, p->moving_mean, p->moving_var };
+    const char *inputs[4];
+    for (int t = 0; t < 4; t++) {
+        const gen_tensor *g = &b->L->tensors[tensors[t]];
+        const int64_t dims[1] = { g->count };
+        float *data = onnx_initializer(&b->g, g->name, dims, 1);
+        inputs[t] = onnx_name(&b->g, "%s", g->name);
+        if (!data)
+            return NULL;
+        memcpy(data, tensor_data(b, tensors[t]), sizeof *data * (size_t)g->count);
+    }
+    need_nchw(b, p->name);
+    onnx_attr_float(&b->g, step(b, "BatchNormalization", p->name, inputs, 4), "epsilon",
+                    (float)l->eps);
     activation(b, l, p->name);
     return NULL;
 }
