@@ -36,6 +36,12 @@ void gen_apply_act(gen_ctx *c, ir_activation a, const char *dst, const char *v)
     case IR_RELU:       /* NaN propagates */
         emit_line(c->e, "%s = %s < 0.0f ? 0.0f : %s;", dst, v, v);
         break;
+    case IR_RELU6:      /* NaN propagates */
+        emit_line(c->e, "%s = %s < 0.0f ? 0.0f : %s > 6.0f ? 6.0f : %s;", dst, v, v, v);
+        break;
+    case IR_LEAKY_RELU:
+        emit_line(c->e, "%s = %s < 0.0f ? %.9gf * %s : %s;", dst, v, IR_LEAKY_SLOPE, v, v);
+        break;
     case IR_TANH:
         emit_line(c->e, "%s = tanhf(%s);", dst, v);
         break;
@@ -58,6 +64,10 @@ void gen_act_grad_loop(gen_ctx *c, ir_activation a, const char *d, const char *y
     emit_open(e, "for (i = 0; i < %lld; i++)", count);
     if (a == IR_RELU)
         emit_line(e, "%s[i] = %s[i] > 0.0f ? %s[i] : 0.0f;", d, y, d);
+    else if (a == IR_RELU6)     /* flat where the output is clipped at 0 or 6 */
+        emit_line(e, "%s[i] = %s[i] > 0.0f && %s[i] < 6.0f ? %s[i] : 0.0f;", d, y, y, d);
+    else if (a == IR_LEAKY_RELU) /* the output is negative exactly where the input is */
+        emit_line(e, "%s[i] = %s[i] < 0.0f ? %.9gf * %s[i] : %s[i];", d, y, IR_LEAKY_SLOPE, d, d);
     else if (a == IR_TANH)
         emit_line(e, "%s[i] *= 1.0f - %s[i] * %s[i];", d, y, y);
     else

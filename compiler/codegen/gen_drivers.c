@@ -160,28 +160,26 @@ void gen_emit_drivers(gen_ctx *c)
     emit_shared_ptr(c, 0);
     emit_per_call(c, BEFORE_FORWARD);
     emit_layer_range(c, 0);
-    /* Probabilities: a numerically stable softmax of the scores. */
+    /* Probabilities: a numerically stable softmax of the scores, for a
+     * softmax head and a linear one (logits) alike, so that the loss of
+     * backward() and the one computed from probs agree. */
     emit_open(e, "for (s = 0; s < n; s++)");
     emit_line(e, "const float *%s z = work + (size_t)s * %sWORK_PER_SAMPLE + %s%s;", R, M, M,
               zbuf);
     emit_line(e, "float *%s pr = probs + (size_t)s * %d;", R, ncls);
     emit_line(e, "int k;");
-    if (L->final_softmax) {
-        emit_line(e, "float top = z[0], sum = 0.0f;");
-        emit_line(e, "for (k = 1; k < %d; k++)", ncls);
-        emit_line(e, "    top = z[k] > top ? z[k] : top;");
-        emit_open(e, "for (k = 0; k < %d; k++)", ncls);
-        emit_line(e, "pr[k] = expf(z[k] - top);");
-        emit_line(e, "sum += pr[k];");
-        emit_close(e, "");
-        emit_line(e, "for (k = 0; k < %d; k++)", ncls);
-        emit_line(e, "    pr[k] /= sum;");
+    emit_line(e, "float top = z[0], sum = 0.0f;");
+    emit_line(e, "for (k = 1; k < %d; k++)", ncls);
+    emit_line(e, "    top = z[k] > top ? z[k] : top;");
+    emit_open(e, "for (k = 0; k < %d; k++)", ncls);
+    emit_line(e, "pr[k] = expf(z[k] - top);");
+    emit_line(e, "sum += pr[k];");
+    emit_close(e, "");
+    emit_line(e, "for (k = 0; k < %d; k++)", ncls);
+    emit_line(e, "    pr[k] /= sum;");
+    if (L->final_softmax)
         emit_line(e, "memcpy(work + (size_t)s * %sWORK_PER_SAMPLE + %s%s, pr, sizeof(float) * %d);",
                   M, M, L->buffers[last->out].macro, ncls);
-    } else {
-        emit_line(e, "for (k = 0; k < %d; k++)", ncls);
-        emit_line(e, "    pr[k] = z[k];");
-    }
     emit_close(e, "");
     emit_close(e, "");
     if (!L->training)

@@ -14,6 +14,10 @@
 /* The options written key=value (k=3, stride=2x1); both take a window. */
 #define LAYER_KEY_KERNEL "k"
 #define LAYER_KEY_STRIDE "stride"
+/* dwconv's depth multiplier, written mult=M. */
+#define LAYER_KEY_MULT "mult"
+/* The word that makes a pooling window the whole input. */
+#define LAYER_WORD_GLOBAL "global"
 
 /* What the statement's bare number is. */
 typedef enum {
@@ -48,6 +52,9 @@ typedef struct {
     bool stride_is_window;      /* its default: the window (pooling), else 1 */
     bool padding;               /* same | valid, default valid */
     bool pool_kind;             /* max | avg, default max */
+    bool multiplier;            /* mult=M in [1, IR_MAX_DIM], default 1 */
+    bool global;                /* 'global': the window is the whole input
+                                   (no window, stride or padding then) */
     layer_act activation;       /* default linear */
     /* Shape. */
     layer_input input;
