@@ -566,11 +566,11 @@ static bool global_window(sema *s, const ast_stmt *st, const stmt_opts *o)
     int n = 0;
     if (o->number) {
         at[n] = o->number->loc;
-        what[n++] = "a size";
+        what[n++] = "size";
     }
     if (o->stride) {
         at[n] = o->stride->loc;
-        what[n++] = "a stride";
+        what[n++] = "stride";
     }
     if (o->padding) {
         at[n] = o->padding->loc;
@@ -857,17 +857,6 @@ static void check_output(sema *s, const ast_spec *spec)
         diag_note(s->d, last_stmt->head->loc, "e.g. 'dense 10 softmax'");
         return;
     }
-    if (last->act != IR_SOFTMAX && last->act != IR_LINEAR) {
-        const ast_value *act = activation_word(last_stmt);
-        diag_error(s->d, act ? act->loc : last_stmt->head->loc, "the output layer's "
-                   "activation must be softmax or linear, not '%s'",
-                   ir_activation_name(last->act));
-        diag_note(s->d, act ? act->loc : last_stmt->head->loc, "the loss is softmax "
-                  "cross-entropy: write 'dense %d softmax' for probabilities, or 'dense %d' "
-                  "for logits (the softmax is then applied in the loss)", last->units,
-                  last->units);
-        return;
-    }
     if (last->units < 2) {
         diag_error(s->d, last_stmt->head->loc, "the output layer needs at least 2 units "
                    "(one per class), found %d", last->units);
@@ -878,6 +867,17 @@ static void check_output(sema *s, const ast_spec *spec)
         diag_error(s->d, units ? units->loc : last_stmt->head->loc, "the output layer has "
                    "%d units, over the limit of %d classes (labels are bytes)", last->units,
                    IR_MAX_CLASSES);
+        return;
+    }
+    if (last->act != IR_SOFTMAX && last->act != IR_LINEAR) {
+        const ast_value *act = activation_word(last_stmt);
+        diag_error(s->d, act ? act->loc : last_stmt->head->loc, "the output layer's "
+                   "activation must be softmax or linear, not '%s'",
+                   ir_activation_name(last->act));
+        diag_note(s->d, act ? act->loc : last_stmt->head->loc, "the loss is softmax "
+                  "cross-entropy: write 'dense %d softmax' for probabilities, or 'dense %d' "
+                  "for logits (the softmax is then applied in the loss)", last->units,
+                  last->units);
         return;
     }
     m->n_classes = last->units;
