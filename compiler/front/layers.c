@@ -168,6 +168,12 @@ static int64_t dwconv_flops(const ir_layer *L)
     return 2 * (int64_t)L->kh * L->kw * outputs + outputs;
 }
 
+/* The padded input with each channel repeated M times, and its gradient. */
+static int64_t dwconv_work(const ir_layer *L)
+{
+    return conv_work(L) * L->multiplier;
+}
+
 static void dwconv_summary(const ir_layer *L, char *buf, size_t size)
 {
     int n = snprintf(buf, size, LAYER_KEY_KERNEL "=");
@@ -294,7 +300,7 @@ static const layer_desc dwconv_layer = {
     .multiplier = true,
     .input = LAYER_INPUT_IMAGE, .window_what = "kernel",
     .shape = dwconv_shape, .params = dwconv_params, .flops = dwconv_flops,
-    .work = conv_work,          /* the same padded input and its gradient */
+    .work = dwconv_work,
     .canonical = dwconv_summary, .summary = dwconv_summary,
 };
 

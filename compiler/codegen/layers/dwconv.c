@@ -1,11 +1,13 @@
 /* dwconv.c - the depthwise convolution's emitter (Keras DepthwiseConv2D):
  * output channel co = ci*M + m is input channel ci convolved with its own
- * KH x KW filter, kernel (KH, KW, Cin, M).  The input is copied into a zero
- * border once per sample (conv_pad.c), so no inner loop tests bounds.  HWC
- * puts the channels innermost: a tap of the kernel and a pixel of the input
- * are contiguous over co, so the vector kernels run over 8 output channels
- * of DW_TILE neighbouring output pixels, the kernel's vector loaded once per
- * tap for all of them. */
+ * KH x KW filter, kernel (KH, KW, Cin, M).  Once per sample the input is
+ * copied into a zero border and, for M > 1, each channel repeated M times
+ * (the `pad` buffer, (H', W', Cin*M)), so that every loop runs over the
+ * output channels alone, contiguous in HWC, and none tests bounds; the
+ * input gradient is taken in that form and summed back (`dpad`).  The
+ * vector kernels run over DW_VECS vectors of 8 channels of DW_TILE
+ * neighbouring output pixels: each tap's kernel vectors are loaded once for
+ * the tile, and the tile's accumulators are independent chains. */
 #include "codegen/conv_pad.h"
 #include "codegen/layer_emitter.h"
 
@@ -20,6 +22,13 @@ static int out_channels(const ir_layer *l)
 
 /* ---- plan --------------------------------------------------------------- */
 
+/* Output channels per vector tile: 2 vectors where they fit, so that a tile
+ * has 2 * DW_TILE independent accumulators. */
+static int tile_vectors(const ir_layer *l)
+{
+    return out_channels(l) % 16 == 0 ? 2 : 1;
+}
+
 static void dwconv_plan(gen_layout *L, int i)
 {
     const ir_layer *l = &L->m->layers[i];
@@ -32,20 +41,18 @@ static void dwconv_plan(gen_layout *L, int i)
                                   l->kh * l->kw * mult);
     p->bias = gen_layout_tensor(L, p->name, "bias", 1, bs, 0, 0, 0);
     p->has_backward = 1;
-    /* A vector of 8 output channels reads 8 input channels (M = 1) or one
-     * (M a multiple of 8); other multipliers keep the plain loops. */
-    p->vec = cout % 8 == 0 && (mult == 1 || mult % 8 == 0);
+    p->vec = cout % 8 == 0;
     p->pad_h = l->in.h + l->pad_top + l->pad_bottom;
     p->pad_w = l->in.w + l->pad_left + l->pad_right;
-    if (l->pad_top || l->pad_left || l->pad_bottom || l->pad_right) {
-        ir_shape ps = { p->pad_h, p->pad_w, l->in.c };
+    if (mult > 1 || l->pad_top || l->pad_left || l->pad_bottom || l->pad_right) {
+        ir_shape ps = { p->pad_h, p->pad_w, cout };
         p->pad = gen_layout_shaped(L, p->name, "pad", ps);
         if (p->din >= 0)
             p->dpad = gen_layout_shaped(L, p->name, "dpad", ps);
     }
     gen_layout_output(L, i);
     gen_plan_common_args(L, i, 0, 1, GEN_BOTH);
-    if (L->training)        /* the weight gradient reads the input, unless padded */
+    if (L->training)        /* the weight gradient reads the input, unless copied */
         gen_plan_common_args(L, i, 1, p->pad < 0, GEN_BOTH);
 }
 
@@ -63,7 +70,7 @@ static void close_block(gen_ctx *c)
     emit_line(c->e, "}");
 }
 
-/* `name = base + offset of output pixel (oy, ox)` over Cout channels. */
+/* `name = base + offset of output pixel (oy, ox)`. */
 static void emit_pixel_ptr(gen_ctx *c, const ir_layer *l, const char *cq, const char *name,
                            const char *base)
 {
@@ -78,153 +85,91 @@ static void emit_pixel_ptr(gen_ctx *c, const ir_layer *l, const char *cq, const 
 static void open_taps(gen_ctx *c, const ir_layer *l, int wp, const char *cq, const char *name,
                       const char *base)
 {
-    long long cin = l->in.c;
+    long long ch = out_channels(l);
     char x[128];
     gen_open_for(c, "ky", 0, l->kh, 1);
     gen_open_for(c, "kx", 0, l->kw, 1);
     emit_line(c->e, "%sfloat *%s %s = %s + %s;", cq, c->restrict_kw, name, base,
-              GEN_SUM(x, 0, { "oy", l->sh * wp * cin }, { "ky", wp * cin },
-                      { "ox", l->sw * cin }, { "kx", cin }));
+              GEN_SUM(x, 0, { "oy", l->sh * wp * ch }, { "ky", wp * ch },
+                      { "ox", l->sw * ch }, { "kx", ch }));
 }
 
-/* `name = base + tap (ky, kx)` of a (KH, KW, Cout) kernel or its gradient. */
-static void emit_tap_ptr(gen_ctx *c, const ir_layer *l, const char *cq, const char *name,
-                         const char *base)
+/* `name = base + tap (ky, kx) [+ co]` of a (KH, KW, Cout) kernel or its
+ * gradient. */
+static const char *tap_offset(char *buf, size_t size, const ir_layer *l, const char *base,
+                              int plus_co)
 {
     int cout = out_channels(l);
-    char x[96];
-    emit_line(c->e, "%sfloat *%s %s = %s + %s;", cq, c->restrict_kw, name, base,
-              GEN_SUM(x, 0, { "ky", (long long)l->kw * cout }, { "kx", cout }));
+    const gen_term t[] = { { base, 1 }, { "ky", (long long)l->kw * cout }, { "kx", cout },
+                           { "co", plus_co } };
+    return gen_sum_text(buf, size, 0, t, 4);
 }
 
-/* Channel co = ci*M + m: "ci * M + m", or "co" when M = 1. */
-static const char *channel(char *buf, size_t size, const ir_layer *l)
+/* The input copied into `src` (the pad buffer): a zero border and each
+ * channel repeated M times. */
+static void emit_expand(gen_ctx *c, const ir_layer *l, const gen_layer_plan *p)
 {
-    if (l->multiplier == 1)
-        snprintf(buf, size, "co");
-    else
-        snprintf(buf, size, "ci * %d + m", l->multiplier);
-    return buf;
-}
-
-/* Opens the loops over the output channels: co, or ci and m. */
-static void open_channels(gen_ctx *c, const ir_layer *l, const char *per_ci)
-{
+    emitter *e = c->e;
+    long long cin = l->in.c, cout = out_channels(l), wp = p->pad_w;
+    char to[96], from[64];
     if (l->multiplier == 1) {
-        gen_open_for(c, "co", 0, l->in.c, 1);
+        gen_conv_emit_pad(c, l, p->pad_w, (long long)c->L->buffers[p->pad].count);
         return;
     }
-    gen_open_for(c, "ci", 0, l->in.c, 1);
-    if (per_ci)
-        emit_line(c->e, "%s", per_ci);
+    emit_line(e, "int iy, ix, ci, m;");
+    emit_line(e, "memset(src, 0, sizeof(float) * %lld);", (long long)c->L->buffers[p->pad].count);
+    gen_open_for(c, "iy", 0, l->in.h, 1);
+    gen_open_for(c, "ix", 0, l->in.w, 1);
+    emit_line(e, "float *%s e = src + %s;", c->restrict_kw,
+              GEN_SUM(to, (l->pad_top * wp + l->pad_left) * cout, { "iy", wp * cout },
+                      { "ix", cout }));
+    gen_open_for(c, "ci", 0, cin, 1);
+    emit_line(e, "const float v = in[%s];",
+              GEN_SUM(from, 0, { "iy", (long long)l->in.w * cin }, { "ix", cin }, { "ci", 1 }));
     gen_open_for(c, "m", 0, l->multiplier, 1);
+    emit_line(e, "e[%s] = v;", GEN_SUM(to, 0, { "ci", l->multiplier }, { "m", 1 }));
+    emit_close(e, "");
+    emit_close(e, "");
+    emit_close(e, "");
+    emit_close(e, "");
 }
 
-static void close_channels(gen_ctx *c, const ir_layer *l, const char *after_ci)
-{
-    emit_close(c->e, "");
-    if (l->multiplier == 1)
-        return;
-    if (after_ci)
-        emit_line(c->e, "%s", after_ci);
-    emit_close(c->e, "");
-}
-
-/* The loop variables of the channels: co, or ci and m. */
-static const char *channel_vars(const ir_layer *l)
-{
-    return l->multiplier == 1 ? "co" : "ci, m";
-}
-
-/* ---- forward ------------------------------------------------------------ */
-
-static void emit_forward_plain(gen_ctx *c, const ir_layer *l, int wp)
+/* din = the interior of dsrc, each input channel's M copies summed. */
+static void emit_reduce(gen_ctx *c, const ir_layer *l, const gen_layer_plan *p)
 {
     emitter *e = c->e;
-    int cout = out_channels(l);
-    char ch[32];
-    emit_line(e, "int ox, oy, ky, kx, co%s;", l->multiplier == 1 ? "" : ", ci, m");
-    gen_open_for(c, "oy", 0, l->out.h, 1);
-    gen_open_for(c, "ox", 0, l->out.w, 1);
-    emit_pixel_ptr(c, l, "", "o", "out");
-    gen_open_for(c, "co", 0, cout, 1);
-    emit_line(e, "o[co] = bias[co];");
-    emit_close(e, "");
-    open_taps(c, l, wp, "const ", "xp", "src");
-    emit_tap_ptr(c, l, "const ", "kp", "kern");
-    channel(ch, sizeof ch, l);
-    open_channels(c, l, l->multiplier == 1 ? NULL : "const float v = xp[ci];");
-    if (l->multiplier == 1)
-        emit_line(e, "o[co] += xp[co] * kp[co];");
-    else
-        emit_line(e, "o[%s] += v * kp[%s];", ch, ch);
-    close_channels(c, l, NULL);
-    emit_close(e, "");
-    emit_close(e, "");
-    if (l->act != IR_LINEAR) {
-        gen_open_for(c, "co", 0, cout, 1);
-        gen_apply_act(c, l->act, "o[co]", "o[co]");
-        emit_close(e, "");
-    }
-    emit_close(e, "");
-    emit_close(e, "");
-}
-
-/* Input lanes of output channels co..co+7 at pixel t of a tile: 8
- * channels (M = 1), or channel co / M in every lane. */
-static const char *input_lanes(char *buf, size_t size, const ir_layer *l, int t)
-{
-    char at[64];
-    long long step = (long long)t * l->sw * l->in.c;
+    long long cin = l->in.c, cout = out_channels(l), wp = p->pad_w;
+    char at[96], to[64];
+    open_block(c);
     if (l->multiplier == 1) {
-        const gen_term tt[] = { { "xp", 1 }, { "co", 1 } };
-        snprintf(buf, size, "vload(%s)", gen_sum_text(at, sizeof at, step, tt, 2));
-    } else {
-        char ci[32];
-        snprintf(ci, sizeof ci, "co / %d", l->multiplier);
-        const gen_term tt[] = { { ci, 1 } };
-        snprintf(buf, size, "vsplat(xp[%s])", gen_sum_text(at, sizeof at, step, tt, 1));
+        emit_line(e, "int y;");
+        gen_conv_emit_unpad(c, l, p->pad_w, "y");
+        close_block(c);
+        return;
     }
-    return buf;
-}
-
-/* "a0 = init, a1 = init, ..." for the accumulators of a tile. */
-static void emit_vector_list(gen_ctx *c, const char *name, int tile, const char *init)
-{
-    emitter *e = c->e;
-    int t;
-    emit_raw(e, "%*svf8 ", e->depth * 4, "");
-    for (t = 0; t < tile; t++)
-        emit_raw(e, "%s%d = %s%s", name, t, init, t + 1 < tile ? ", " : ";\n");
-}
-
-/* One tile of `tile` output pixels from (oy, ox), all channels. */
-static void emit_forward_tile(gen_ctx *c, const ir_layer *l, int wp, int tile)
-{
-    emitter *e = c->e;
-    int cout = out_channels(l), t;
-    char x[96];
-    emit_pixel_ptr(c, l, "", "o", "out");
-    gen_open_for(c, "co", 0, cout, 8);
-    emit_vector_list(c, "a", tile, "vload(bias + co)");
-    open_taps(c, l, wp, "const ", "xp", "src");
-    emit_line(e, "const vf8 kv = vload(%s);",
-              GEN_SUM(x, 0, { "kern", 1 }, { "ky", (long long)l->kw * cout }, { "kx", cout },
-                      { "co", 1 }));
-    for (t = 0; t < tile; t++)
-        emit_line(e, "a%d += %s * kv;", t, input_lanes(x, sizeof x, l, t));
+    emit_line(e, "int iy, ix, ci, m;");
+    gen_open_for(c, "iy", 0, l->in.h, 1);
+    gen_open_for(c, "ix", 0, l->in.w, 1);
+    emit_line(e, "const float *%s e = dsrc + %s;", c->restrict_kw,
+              GEN_SUM(at, (l->pad_top * wp + l->pad_left) * cout, { "iy", wp * cout },
+                      { "ix", cout }));
+    gen_open_for(c, "ci", 0, cin, 1);
+    emit_line(e, "float sum = 0.0f;");
+    gen_open_for(c, "m", 0, l->multiplier, 1);
+    emit_line(e, "sum += e[%s];", GEN_SUM(at, 0, { "ci", l->multiplier }, { "m", 1 }));
+    emit_close(e, "");
+    emit_line(e, "din[%s] = sum;",
+              GEN_SUM(to, 0, { "iy", (long long)l->in.w * cin }, { "ix", cin }, { "ci", 1 }));
     emit_close(e, "");
     emit_close(e, "");
-    for (t = 0; t < tile; t++)
-        emit_line(e, "vstore(%s, a%d);", GEN_SUM(x, (long long)t * cout, { "o", 1 }, { "co", 1 }),
-                  t);
     emit_close(e, "");
+    close_block(c);
 }
 
 /* The loops over the rows and over tiles of each row: whole tiles, then
  * single pixels for the rest; `tile_body` emits one tile. */
-static void emit_tiled_rows(gen_ctx *c, const ir_layer *l, int wp,
-                            void (*tile_body)(gen_ctx *, const ir_layer *, int, int))
+static void emit_tiled_rows(gen_ctx *c, const ir_layer *l, int wp, int has_dx,
+                            void (*tile_body)(gen_ctx *, const ir_layer *, int, int, int))
 {
     emitter *e = c->e;
     int tile = l->out.w < DW_TILE ? l->out.w : DW_TILE;
@@ -236,13 +181,85 @@ static void emit_tiled_rows(gen_ctx *c, const ir_layer *l, int wp,
         emit_line(e, "ox = 0;");
         open_block(c);
     }
-    tile_body(c, l, wp, tile);
+    tile_body(c, l, wp, tile, has_dx);
     emit_close(e, "");
     if (full < l->out.w) {
         emit_open(e, "for (ox = %d; ox < %d; ox++)", full, l->out.w);
-        tile_body(c, l, wp, 1);
+        tile_body(c, l, wp, 1, has_dx);
         emit_close(e, "");
     }
+    emit_close(e, "");
+}
+
+/* ---- forward ------------------------------------------------------------ */
+
+static void emit_forward_plain(gen_ctx *c, const ir_layer *l, int wp)
+{
+    emitter *e = c->e;
+    int cout = out_channels(l);
+    char x[96];
+    emit_line(e, "int ox, oy, ky, kx, co;");
+    gen_open_for(c, "oy", 0, l->out.h, 1);
+    gen_open_for(c, "ox", 0, l->out.w, 1);
+    emit_pixel_ptr(c, l, "", "o", "out");
+    gen_open_for(c, "co", 0, cout, 1);
+    emit_line(e, "o[co] = bias[co];");
+    emit_close(e, "");
+    open_taps(c, l, wp, "const ", "xp", "src");
+    emit_line(e, "const float *%s kp = %s;", c->restrict_kw, tap_offset(x, sizeof x, l, "kern", 0));
+    gen_open_for(c, "co", 0, cout, 1);
+    emit_line(e, "o[co] += xp[co] * kp[co];");
+    emit_close(e, "");
+    emit_close(e, "");
+    emit_close(e, "");
+    if (l->act != IR_LINEAR) {
+        gen_open_for(c, "co", 0, cout, 1);
+        gen_apply_act(c, l->act, "o[co]", "o[co]");
+        emit_close(e, "");
+    }
+    emit_close(e, "");
+    emit_close(e, "");
+}
+
+/* Vector b of pixel t of a tile: `base + t * step + co + 8 * b`. */
+static const char *lane_ptr(char *buf, size_t size, const char *base, long long step, int t,
+                            int b)
+{
+    const gen_term tt[] = { { base, 1 }, { "co", 1 } };
+    return gen_sum_text(buf, size, (long long)t * step + 8 * b, tt, 2);
+}
+
+/* One tile of `tile` output pixels from (oy, ox), all channels. */
+static void emit_forward_tile(gen_ctx *c, const ir_layer *l, int wp, int tile, int has_dx)
+{
+    emitter *e = c->e;
+    int cout = out_channels(l), vecs = tile_vectors(l), t, b;
+    long long step = (long long)l->sw * cout;
+    char x[128], y[128];
+    (void)has_dx;
+    emit_pixel_ptr(c, l, "", "o", "out");
+    gen_open_for(c, "co", 0, cout, 8 * vecs);
+    for (b = 0; b < vecs; b++) {
+        emit_raw(e, "%*svf8 ", e->depth * 4, "");
+        for (t = 0; t < tile; t++)
+            emit_raw(e, "a%d_%d = vload(%s)%s", t, b, lane_ptr(x, sizeof x, "bias", 0, 0, b),
+                     t + 1 < tile ? ", " : ";\n");
+    }
+    open_taps(c, l, wp, "const ", "xp", "src");
+    for (b = 0; b < vecs; b++) {
+        const gen_term tt[] = { { "kern", 1 }, { "ky", (long long)l->kw * cout },
+                                { "kx", cout }, { "co", 1 } };
+        emit_line(e, "const vf8 k%d = vload(%s);", b, gen_sum_text(y, sizeof y, 8 * b, tt, 4));
+    }
+    for (t = 0; t < tile; t++)
+        for (b = 0; b < vecs; b++)
+            emit_line(e, "a%d_%d += vload(%s) * k%d;", t, b,
+                      lane_ptr(x, sizeof x, "xp", step, t, 0 + b), b);
+    emit_close(e, "");
+    emit_close(e, "");
+    for (t = 0; t < tile; t++)
+        for (b = 0; b < vecs; b++)
+            emit_line(e, "vstore(%s, a%d_%d);", lane_ptr(x, sizeof x, "o", cout, t, b), t, b);
     emit_close(e, "");
 }
 
@@ -250,7 +267,7 @@ static void emit_forward_vector(gen_ctx *c, const ir_layer *l, int wp)
 {
     emitter *e = c->e;
     emit_line(e, "int ox, oy, ky, kx, co;");
-    emit_tiled_rows(c, l, wp, emit_forward_tile);
+    emit_tiled_rows(c, l, wp, 0, emit_forward_tile);
     if (l->act != IR_LINEAR) {
         emit_line(e, "long i;");
         emit_open(e, "for (i = 0; i < %lld; i++)",
@@ -275,7 +292,7 @@ static void dwconv_forward(gen_ctx *c, int i)
     emit_line(e, "float *%s out = w + %s%s;", R, M, gen_buf(c, p->out));
     if (p->pad >= 0) {
         emit_line(e, "float *%s src = w + %s%s;", R, M, gen_buf(c, p->pad));
-        gen_conv_emit_pad(c, l, p->pad_w, (long long)c->L->buffers[p->pad].count);
+        emit_expand(c, l, p);
     } else {
         emit_line(e, "const float *%s src = in;", R);
     }
@@ -297,103 +314,73 @@ static void dwconv_forward(gen_ctx *c, int i)
 /* ---- backward ----------------------------------------------------------- */
 
 /* Kernel and input gradients in one pass over pixels and taps: gk += x * d,
- * dx += sum over m of k * d. */
+ * dx += k * d. */
 static void emit_backward_plain(gen_ctx *c, const ir_layer *l, int wp, int has_dx)
 {
     emitter *e = c->e;
-    char ch[32];
-    channel(ch, sizeof ch, l);
-    emit_line(e, "int ox, oy, ky, kx, %s;", channel_vars(l));
+    char x[96];
+    emit_line(e, "int ox, oy, ky, kx, co;");
     gen_open_for(c, "oy", 0, l->out.h, 1);
     gen_open_for(c, "ox", 0, l->out.w, 1);
     emit_pixel_ptr(c, l, "const ", "d", "dz");
     open_taps(c, l, wp, "const ", "xp", "src");
-    emit_tap_ptr(c, l, "", "gk", "gkern");
+    emit_line(e, "float *%s gk = %s;", c->restrict_kw, tap_offset(x, sizeof x, l, "gkern", 0));
     if (has_dx) {
         emit_line(e, "float *%s dx = dsrc + (xp - src);", c->restrict_kw);
-        emit_tap_ptr(c, l, "const ", "kp", "kern");
+        emit_line(e, "const float *%s kp = %s;", c->restrict_kw,
+                  tap_offset(x, sizeof x, l, "kern", 0));
     }
-    if (l->multiplier == 1) {
-        open_channels(c, l, NULL);
-        emit_line(e, "gk[co] += xp[co] * d[co];");
-        if (has_dx)
-            emit_line(e, "dx[co] += kp[co] * d[co];");
-        close_channels(c, l, NULL);
-    } else {
-        open_channels(c, l, has_dx ? "float sum = 0.0f;" : NULL);
-        emit_line(e, "gk[%s] += xp[ci] * d[%s];", ch, ch);
-        if (has_dx)
-            emit_line(e, "sum += kp[%s] * d[%s];", ch, ch);
-        close_channels(c, l, has_dx ? "dx[ci] += sum;" : NULL);
-    }
+    gen_open_for(c, "co", 0, out_channels(l), 1);
+    emit_line(e, "gk[co] += xp[co] * d[co];");
+    if (has_dx)
+        emit_line(e, "dx[co] += kp[co] * d[co];");
     emit_close(e, "");
     emit_close(e, "");
     emit_close(e, "");
     emit_close(e, "");
-}
-
-/* "((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]))" */
-static const char *lane_sum(char *buf, size_t size, const char *v)
-{
-    snprintf(buf, size, "((%s[0] + %s[1]) + (%s[2] + %s[3])) + ((%s[4] + %s[5]) + (%s[6] + %s[7]))",
-             v, v, v, v, v, v, v, v);
-    return buf;
+    emit_close(e, "");
 }
 
 /* One tile of the backward pass: the output gradient of `tile` pixels from
- * (oy, ox), 8 channels at a time, through every tap. */
-static void emit_backward_tile_dx(gen_ctx *c, const ir_layer *l, int wp, int tile, int has_dx)
+ * (oy, ox), DW_VECS vectors of channels at a time, through every tap. */
+static void emit_backward_tile(gen_ctx *c, const ir_layer *l, int wp, int tile, int has_dx)
 {
     emitter *e = c->e;
-    int cout = out_channels(l), t;
-    long long cin = l->in.c;
-    char x[128], y[96], sum[160];
+    int cout = out_channels(l), vecs = tile_vectors(l), t, b;
+    long long step = (long long)l->sw * cout;
+    char x[128], y[128];
     emit_pixel_ptr(c, l, "const ", "d", "dz");
-    gen_open_for(c, "co", 0, cout, 8);
+    gen_open_for(c, "co", 0, cout, 8 * vecs);
     for (t = 0; t < tile; t++)
-        emit_line(e, "const vf8 d%d = vload(%s);", t,
-                  GEN_SUM(x, (long long)t * cout, { "d", 1 }, { "co", 1 }));
+        for (b = 0; b < vecs; b++)
+            emit_line(e, "const vf8 d%d_%d = vload(%s);", t, b,
+                      lane_ptr(x, sizeof x, "d", cout, t, b));
     open_taps(c, l, wp, "const ", "xp", "src");
-    emit_line(e, "float *%s gk = %s;", c->restrict_kw,
-              GEN_SUM(x, 0, { "gkern", 1 }, { "ky", (long long)l->kw * cout }, { "kx", cout },
-                      { "co", 1 }));
-    emit_line(e, "vf8 g = vload(gk);");
-    for (t = 0; t < tile; t++)
-        emit_line(e, "g += %s * d%d;", input_lanes(x, sizeof x, l, t), t);
-    emit_line(e, "vstore(gk, g);");
+    emit_line(e, "float *%s gk = %s;", c->restrict_kw, tap_offset(x, sizeof x, l, "gkern", 1));
     if (has_dx) {
-        emit_line(e, "const vf8 kv = vload(%s);",
-                  GEN_SUM(x, 0, { "kern", 1 }, { "ky", (long long)l->kw * cout },
-                          { "kx", cout }, { "co", 1 }));
+        emit_line(e, "const float *%s kp = %s;", c->restrict_kw,
+                  tap_offset(x, sizeof x, l, "kern", 1));
         emit_line(e, "float *%s dx = dsrc + (xp - src);", c->restrict_kw);
-        for (t = 0; t < tile; t++) {
-            if (l->multiplier == 1) {
-                GEN_SUM(y, (long long)t * l->sw * cin, { "dx", 1 }, { "co", 1 });
-                emit_line(e, "vstore(%s, vload(%s) + kv * d%d);", y, y, t);
-            } else {
-                char ci[32];
-                snprintf(ci, sizeof ci, "co / %d", l->multiplier);
-                open_block(c);
-                emit_line(e, "const vf8 p = kv * d%d;", t);
-                emit_line(e, "dx[%s] += %s;", GEN_SUM(y, (long long)t * l->sw * cin, { ci, 1 }),
-                          lane_sum(sum, sizeof sum, "p"));
-                close_block(c);
+    }
+    for (b = 0; b < vecs; b++) {
+        emit_line(e, "vf8 g%d = vload(%s);", b, GEN_SUM(x, 8 * b, { "gk", 1 }));
+        for (t = 0; t < tile; t++)
+            emit_line(e, "g%d += vload(%s) * d%d_%d;", b, lane_ptr(x, sizeof x, "xp", step, t, b),
+                      t, b);
+        emit_line(e, "vstore(%s, g%d);", GEN_SUM(x, 8 * b, { "gk", 1 }), b);
+    }
+    if (has_dx) {
+        for (b = 0; b < vecs; b++)
+            emit_line(e, "const vf8 k%d = vload(%s);", b, GEN_SUM(x, 8 * b, { "kp", 1 }));
+        for (t = 0; t < tile; t++)
+            for (b = 0; b < vecs; b++) {
+                lane_ptr(y, sizeof y, "dx", step, t, b);
+                emit_line(e, "vstore(%s, vload(%s) + k%d * d%d_%d);", y, y, b, t, b);
             }
-        }
     }
     emit_close(e, "");
     emit_close(e, "");
     emit_close(e, "");
-}
-
-static void emit_backward_tile(gen_ctx *c, const ir_layer *l, int wp, int tile)
-{
-    emit_backward_tile_dx(c, l, wp, tile, 1);
-}
-
-static void emit_backward_tile_no_dx(gen_ctx *c, const ir_layer *l, int wp, int tile)
-{
-    emit_backward_tile_dx(c, l, wp, tile, 0);
 }
 
 static void dwconv_backward(gen_ctx *c, int i)
@@ -441,7 +428,7 @@ static void dwconv_backward(gen_ctx *c, int i)
         gen_pp_vector(c, 1);
         open_block(c);
         emit_line(e, "int ox, oy, ky, kx, co;");
-        emit_tiled_rows(c, l, p->pad_w, has_dx ? emit_backward_tile : emit_backward_tile_no_dx);
+        emit_tiled_rows(c, l, p->pad_w, has_dx, emit_backward_tile);
         close_block(c);
         gen_pp(c, "#else");
     }
@@ -450,12 +437,8 @@ static void dwconv_backward(gen_ctx *c, int i)
     close_block(c);
     if (p->vec)
         gen_pp(c, "#endif");
-    if (p->dpad >= 0) {
-        open_block(c);
-        emit_line(e, "int y;");
-        gen_conv_emit_unpad(c, l, p->pad_w, "y");
-        close_block(c);
-    }
+    if (p->dpad >= 0)
+        emit_reduce(c, l, p);
     emit_close(e, "");
 }
 
