@@ -75,6 +75,24 @@ void gen_act_grad_loop(gen_ctx *c, ir_activation a, const char *d, const char *y
     emit_close(e, "");
 }
 
+void gen_emit_bias_grad(gen_ctx *c, ir_activation a, long long npix, int ch)
+{
+    emitter *e = c->e;
+    char x[64];
+    emit_line(e, "{");
+    e->depth++;
+    emit_line(e, "long i;");
+    emit_line(e, "int co;");
+    gen_act_grad_loop(c, a, "dz", "out", npix * ch);
+    gen_open_for(c, "i", 0, npix, 1);
+    gen_open_for(c, "co", 0, ch, 1);
+    emit_line(e, "gbias[co] += dz[%s];", GEN_SUM(x, 0, { "i", ch }, { "co", 1 }));
+    emit_close(e, "");
+    emit_close(e, "");
+    e->depth--;
+    emit_line(e, "}");
+}
+
 /* ---- signatures ---------------------------------------------------------- */
 
 static void sig_add(gen_sig *s, const char *def, const char *call)

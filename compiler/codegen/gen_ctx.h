@@ -48,6 +48,9 @@ void gen_apply_act(gen_ctx *c, ir_activation a, const char *dst, const char *v);
 /* In place over `count` floats: d *= act'(y), y the activation's output. */
 void gen_act_grad_loop(gen_ctx *c, ir_activation a, const char *d, const char *y,
                        long long count);
+/* In a block of its own: dz *= act'(out) over npix pixels of ch channels,
+ * then gbias[co] += dz summed over the pixels (a convolution's backward). */
+void gen_emit_bias_grad(gen_ctx *c, ir_activation a, long long npix, int ch);
 /* A layer function's parameter list and the driver's matching arguments,
  * rendered from the plan's list for one build (GEN_VECTOR_ONLY: the
  * vector kernels', GEN_PLAIN_ONLY: the plain loops'). */

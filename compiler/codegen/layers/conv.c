@@ -402,7 +402,6 @@ static void emit_conv_backward(gen_ctx *c, int i, const char *fname)
     const char *R = c->restrict_kw, *M = c->mprefix;
     int cout = l->filters;
     long long npix = (long long)l->out.h * l->out.w;
-    char x[64];
 
     gen_open_layer_fn(c, i, 1, fname);
     emit_line(e, "float *%s gbias = grads + %s%s;", R, M, gen_ten(c, p->bias));
@@ -413,16 +412,7 @@ static void emit_conv_backward(gen_ctx *c, int i, const char *fname)
         emit_line(e, "const float *%s src = w + %s%s;", R, M, gen_buf(c, p->pad));
     else
         gen_in_ptr(c, i, "src", NULL);
-    open_block(c);
-    emit_line(e, "long i;");
-    emit_line(e, "int co;");
-    gen_act_grad_loop(c, l->act, "dz", "out", npix * cout);
-    gen_open_for(c, "i", 0, npix, 1);
-    gen_open_for(c, "co", 0, cout, 1);
-    emit_line(e, "gbias[co] += dz[%s];", GEN_SUM(x, 0, { "i", cout }, { "co", 1 }));
-    emit_close(e, "");
-    emit_close(e, "");
-    close_block(c);
+    gen_emit_bias_grad(c, l->act, npix, cout);
     if (p->wino) {
         /* the kernel gradient stays in the transformed domain: added to
          * gkern once per call */

@@ -391,7 +391,7 @@ static void dwconv_backward(gen_ctx *c, int i)
     const char *R = c->restrict_kw, *M = c->mprefix;
     int cout = out_channels(l), has_dx = p->din >= 0;
     long long npix = (long long)l->out.h * l->out.w;
-    char fname[128], x[64];
+    char fname[128];
     gen_fn_name(c, fname, sizeof fname, i, "backward", 0);
     gen_open_layer_fn(c, i, 1, fname);
     emit_line(e, "float *%s gkern = grads + %s%s;", R, M, gen_ten(c, p->kernel));
@@ -414,16 +414,7 @@ static void dwconv_backward(gen_ctx *c, int i)
                   (long long)(p->dpad >= 0 ? c->L->buffers[p->dpad].count
                                            : (int64_t)l->in.h * l->in.w * l->in.c));
     }
-    open_block(c);
-    emit_line(e, "long i;");
-    emit_line(e, "int co;");
-    gen_act_grad_loop(c, l->act, "dz", "out", npix * cout);
-    gen_open_for(c, "i", 0, npix, 1);
-    gen_open_for(c, "co", 0, cout, 1);
-    emit_line(e, "gbias[co] += dz[%s];", GEN_SUM(x, 0, { "i", cout }, { "co", 1 }));
-    emit_close(e, "");
-    emit_close(e, "");
-    close_block(c);
+    gen_emit_bias_grad(c, l->act, npix, cout);
     if (p->vec) {
         gen_pp_vector(c, 1);
         open_block(c);
