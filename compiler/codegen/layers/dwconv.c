@@ -5,9 +5,9 @@
  * (the `pad` buffer, (H', W', Cin*M)), so that every loop runs over the
  * output channels alone, contiguous in HWC, and none tests bounds; the
  * input gradient is taken in that form and summed back (`dpad`).  The
- * vector kernels run over DW_VECS vectors of 8 channels of DW_TILE
- * neighbouring output pixels: each tap's kernel vectors are loaded once for
- * the tile, and the tile's accumulators are independent chains. */
+ * vector kernels run over 16 channels (8 when Cin*M is not a multiple of
+ * 16) of DW_TILE neighbouring output pixels: each tap's kernel vectors are
+ * loaded once for the tile, and its accumulators are independent chains. */
 #include "codegen/conv_pad.h"
 #include "codegen/layer_emitter.h"
 
@@ -184,7 +184,7 @@ static void emit_tiled_rows(gen_ctx *c, const ir_layer *l, int wp, int has_dx,
     tile_body(c, l, wp, tile, has_dx);
     emit_close(e, "");
     if (full < l->out.w) {
-        emit_open(e, "for (ox = %d; ox < %d; ox++)", full, l->out.w);
+        gen_open_for(c, "ox", full, l->out.w, 1);
         tile_body(c, l, wp, 1, has_dx);
         emit_close(e, "");
     }
@@ -342,7 +342,7 @@ static void emit_backward_plain(gen_ctx *c, const ir_layer *l, int wp, int has_d
 }
 
 /* One tile of the backward pass: the output gradient of `tile` pixels from
- * (oy, ox), DW_VECS vectors of channels at a time, through every tap. */
+ * (oy, ox), tile_vectors() vectors of channels at a time, through every tap. */
 static void emit_backward_tile(gen_ctx *c, const ir_layer *l, int wp, int tile, int has_dx)
 {
     emitter *e = c->e;
