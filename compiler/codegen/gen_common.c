@@ -75,12 +75,23 @@ void gen_act_grad_loop(gen_ctx *c, ir_activation a, const char *d, const char *y
     emit_close(e, "");
 }
 
+void gen_open_block(gen_ctx *c)
+{
+    emit_line(c->e, "{");
+    c->e->depth++;
+}
+
+void gen_close_block(gen_ctx *c)
+{
+    c->e->depth--;
+    emit_line(c->e, "}");
+}
+
 void gen_emit_bias_grad(gen_ctx *c, ir_activation a, long long npix, int ch)
 {
     emitter *e = c->e;
     char x[64];
-    emit_line(e, "{");
-    e->depth++;
+    gen_open_block(c);
     emit_line(e, "long i;");
     emit_line(e, "int co;");
     gen_act_grad_loop(c, a, "dz", "out", npix * ch);
@@ -89,8 +100,7 @@ void gen_emit_bias_grad(gen_ctx *c, ir_activation a, long long npix, int ch)
     emit_line(e, "gbias[co] += dz[%s];", GEN_SUM(x, 0, { "i", ch }, { "co", 1 }));
     emit_close(e, "");
     emit_close(e, "");
-    e->depth--;
-    emit_line(e, "}");
+    gen_close_block(c);
 }
 
 /* ---- signatures ---------------------------------------------------------- */

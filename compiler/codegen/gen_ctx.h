@@ -48,6 +48,9 @@ void gen_apply_act(gen_ctx *c, ir_activation a, const char *dst, const char *v);
 /* In place over `count` floats: d *= act'(y), y the activation's output. */
 void gen_act_grad_loop(gen_ctx *c, ir_activation a, const char *d, const char *y,
                        long long count);
+/* `{` and `}` of a block of its own, so that its locals stay inside. */
+void gen_open_block(gen_ctx *c);
+void gen_close_block(gen_ctx *c);
 /* In a block of its own: dz *= act'(out) over npix pixels of ch channels,
  * then gbias[co] += dz summed over the pixels (a convolution's backward). */
 void gen_emit_bias_grad(gen_ctx *c, ir_activation a, long long npix, int ch);

@@ -58,18 +58,6 @@ static void dwconv_plan(gen_layout *L, int i)
 
 /* ---- shared pieces -------------------------------------------------------- */
 
-static void open_block(gen_ctx *c)
-{
-    emit_line(c->e, "{");
-    c->e->depth++;
-}
-
-static void close_block(gen_ctx *c)
-{
-    c->e->depth--;
-    emit_line(c->e, "}");
-}
-
 /* `name = base + offset of output pixel (oy, ox)`. */
 static void emit_pixel_ptr(gen_ctx *c, const ir_layer *l, const char *cq, const char *name,
                            const char *base)
@@ -140,11 +128,11 @@ static void emit_reduce(gen_ctx *c, const ir_layer *l, const gen_layer_plan *p)
     emitter *e = c->e;
     long long cin = l->in.c, cout = out_channels(l), wp = p->pad_w;
     char at[96], to[64];
-    open_block(c);
+    gen_open_block(c);
     if (l->multiplier == 1) {
         emit_line(e, "int y;");
         gen_conv_emit_unpad(c, l, p->pad_w, "y");
-        close_block(c);
+        gen_close_block(c);
         return;
     }
     emit_line(e, "int iy, ix, ci, m;");
@@ -163,7 +151,7 @@ static void emit_reduce(gen_ctx *c, const ir_layer *l, const gen_layer_plan *p)
     emit_close(e, "");
     emit_close(e, "");
     emit_close(e, "");
-    close_block(c);
+    gen_close_block(c);
 }
 
 /* The loops over the rows and over tiles of each row: whole tiles, then
@@ -179,7 +167,7 @@ static void emit_tiled_rows(gen_ctx *c, const ir_layer *l, int wp, int has_dx,
         emit_open(e, "for (ox = 0; ox < %d; ox += %d)", full, tile);
     } else {
         emit_line(e, "ox = 0;");
-        open_block(c);
+        gen_open_block(c);
     }
     tile_body(c, l, wp, tile, has_dx);
     emit_close(e, "");
@@ -298,14 +286,14 @@ static void dwconv_forward(gen_ctx *c, int i)
     }
     if (p->vec) {
         gen_pp_vector(c, 1);
-        open_block(c);
+        gen_open_block(c);
         emit_forward_vector(c, l, p->pad_w);
-        close_block(c);
+        gen_close_block(c);
         gen_pp(c, "#else");
     }
-    open_block(c);
+    gen_open_block(c);
     emit_forward_plain(c, l, p->pad_w);
-    close_block(c);
+    gen_close_block(c);
     if (p->vec)
         gen_pp(c, "#endif");
     emit_close(e, "");
@@ -417,15 +405,15 @@ static void dwconv_backward(gen_ctx *c, int i)
     gen_emit_bias_grad(c, l->act, npix, cout);
     if (p->vec) {
         gen_pp_vector(c, 1);
-        open_block(c);
+        gen_open_block(c);
         emit_line(e, "int ox, oy, ky, kx, co;");
         emit_tiled_rows(c, l, p->pad_w, has_dx, emit_backward_tile);
-        close_block(c);
+        gen_close_block(c);
         gen_pp(c, "#else");
     }
-    open_block(c);
+    gen_open_block(c);
     emit_backward_plain(c, l, p->pad_w, has_dx);
-    close_block(c);
+    gen_close_block(c);
     if (p->vec)
         gen_pp(c, "#endif");
     if (p->dpad >= 0)
