@@ -222,35 +222,25 @@ static void ref_layer(const ir_layer *l, const float *params, size_t kofs, size_
 {
     int oy, ox, co, ky, kx, ci, k;
     const ir_shape I = l->in, O = l->out;
-    if (l->kind == IR_CONV) {
+    if (l->kind == IR_CONV || l->kind == IR_DWCONV) {
+        /* a depthwise output channel co reads input channel co / M alone,
+         * with kernel (KH, KW, Cin * M) */
+        int dw = l->kind == IR_DWCONV;
         for (oy = 0; oy < O.h; oy++)
             for (ox = 0; ox < O.w; ox++)
                 for (co = 0; co < O.c; co++) {
                     double s = params[bofs + co];
+                    int c0 = dw ? co / l->multiplier : 0, c1 = dw ? c0 + 1 : I.c;
                     for (ky = 0; ky < l->kh; ky++)
                         for (kx = 0; kx < l->kw; kx++) {
                             int y = oy * l->sh + ky - l->pad_top, x = ox * l->sw + kx - l->pad_left;
+                            size_t tap = (size_t)(ky * l->kw + kx);
                             if (y < 0 || y >= I.h || x < 0 || x >= I.w)
                                 continue;
-                            for (ci = 0; ci < I.c; ci++)
+                            for (ci = c0; ci < c1; ci++)
                                 s += (double)in[(y * I.w + x) * I.c + ci] *
-                                     params[kofs + ((ky * l->kw + kx) * I.c + ci) * O.c + co];
-                        }
-                    out[(oy * O.w + ox) * O.c + co] = ref_act(l->act, s);
-                }
-    } else if (l->kind == IR_DWCONV) {
-        /* output channel co reads input channel co / M */
-        for (oy = 0; oy < O.h; oy++)
-            for (ox = 0; ox < O.w; ox++)
-                for (co = 0; co < O.c; co++) {
-                    double s = params[bofs + co];
-                    for (ky = 0; ky < l->kh; ky++)
-                        for (kx = 0; kx < l->kw; kx++) {
-                            int y = oy * l->sh + ky - l->pad_top, x = ox * l->sw + kx - l->pad_left;
-                            if (y < 0 || y >= I.h || x < 0 || x >= I.w)
-                                continue;
-                            s += (double)in[(y * I.w + x) * I.c + co / l->multiplier] *
-                                 params[kofs + (ky * l->kw + kx) * O.c + co];
+                                     params[kofs + (dw ? tap * O.c + co
+                                                       : (tap * I.c + ci) * O.c + co)];
                         }
                     out[(oy * O.w + ox) * O.c + co] = ref_act(l->act, s);
                 }

@@ -87,6 +87,20 @@ void gen_close_block(gen_ctx *c)
     emit_line(c->e, "}");
 }
 
+void gen_emit_conv_grad_ptrs(gen_ctx *c, int i)
+{
+    const gen_layer_plan *p = &c->L->plan[i];
+    const char *R = c->restrict_kw, *M = c->mprefix;
+    emit_line(c->e, "float *%s gbias = grads + %s%s;", R, M, gen_ten(c, p->bias));
+    if (gen_layer(c, i)->act != IR_LINEAR)
+        emit_line(c->e, "const float *%s out = w + %s%s;", R, M, gen_buf(c, p->out));
+    emit_line(c->e, "float *%s dz = w + %s%s;", R, M, gen_buf(c, p->dout));
+    if (p->pad >= 0)
+        emit_line(c->e, "const float *%s src = w + %s%s;", R, M, gen_buf(c, p->pad));
+    else
+        gen_in_ptr(c, i, "src", NULL);
+}
+
 void gen_emit_bias_grad(gen_ctx *c, ir_activation a, long long npix, int ch)
 {
     emitter *e = c->e;

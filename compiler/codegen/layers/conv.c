@@ -391,14 +391,7 @@ static void emit_conv_backward(gen_ctx *c, int i, const char *fname)
     long long npix = (long long)l->out.h * l->out.w;
 
     gen_open_layer_fn(c, i, 1, fname);
-    emit_line(e, "float *%s gbias = grads + %s%s;", R, M, gen_ten(c, p->bias));
-    if (l->act != IR_LINEAR)
-        emit_line(e, "const float *%s out = w + %s%s;", R, M, gen_buf(c, p->out));
-    emit_line(e, "float *%s dz = w + %s%s;", R, M, gen_buf(c, p->dout));
-    if (p->pad >= 0)
-        emit_line(e, "const float *%s src = w + %s%s;", R, M, gen_buf(c, p->pad));
-    else
-        gen_in_ptr(c, i, "src", NULL);
+    gen_emit_conv_grad_ptrs(c, i);
     gen_emit_bias_grad(c, l->act, npix, cout);
     if (p->wino) {
         /* the kernel gradient stays in the transformed domain: added to

@@ -383,14 +383,7 @@ static void dwconv_backward(gen_ctx *c, int i)
     gen_fn_name(c, fname, sizeof fname, i, "backward", 0);
     gen_open_layer_fn(c, i, 1, fname);
     emit_line(e, "float *%s gkern = grads + %s%s;", R, M, gen_ten(c, p->kernel));
-    emit_line(e, "float *%s gbias = grads + %s%s;", R, M, gen_ten(c, p->bias));
-    if (l->act != IR_LINEAR)
-        emit_line(e, "const float *%s out = w + %s%s;", R, M, gen_buf(c, p->out));
-    emit_line(e, "float *%s dz = w + %s%s;", R, M, gen_buf(c, p->dout));
-    if (p->pad >= 0)
-        emit_line(e, "const float *%s src = w + %s%s;", R, M, gen_buf(c, p->pad));
-    else
-        gen_in_ptr(c, i, "src", NULL);
+    gen_emit_conv_grad_ptrs(c, i);
     if (has_dx) {
         emit_line(e, "const float *%s kern = params + %s%s;", R, M, gen_ten(c, p->kernel));
         emit_line(e, "float *%s din = w + %s%s;", R, M, gen_buf(c, p->din));
