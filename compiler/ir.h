@@ -17,6 +17,7 @@
 #define IR_MAX_CLASSES    256         /* units of the last layer: labels are bytes */
 #define IR_MAX_WORK       ((1LL << 31) - 1) /* floats of work buffers per sample,
                                          bounded from the shapes (front/sema.c) */
+#define IR_LEAKY_SLOPE    0.3         /* leaky_relu's slope below 0 (Keras' default) */
 
 /* Each enum is one list: X(ENUMERATOR, spelling).  The spelling is the word of
  * the spec language, and the one name table (ir.c) that errors, hints, the IR
@@ -25,10 +26,10 @@
  * (codegen/layers/<spelling>.c). */
 #define IR_LAYER_KINDS(X) \
     X(IR_CONV, conv) X(IR_POOL, pool) X(IR_FLATTEN, flatten) X(IR_DENSE, dense) \
-    X(IR_DROPOUT, dropout) X(IR_BATCHNORM, batchnorm)
+    X(IR_DROPOUT, dropout) X(IR_BATCHNORM, batchnorm) X(IR_DWCONV, dwconv)
 #define IR_ACTIVATIONS(X) \
     X(IR_LINEAR, linear) X(IR_RELU, relu) X(IR_TANH, tanh) X(IR_SIGMOID, sigmoid) \
-    X(IR_SOFTMAX, softmax)
+    X(IR_SOFTMAX, softmax) X(IR_RELU6, relu6) X(IR_LEAKY_RELU, leaky_relu)
 #define IR_POOL_KINDS(X) X(IR_POOL_MAX, max) X(IR_POOL_AVG, avg)
 #define IR_PADDINGS(X)   X(IR_VALID, valid) X(IR_SAME, same)
 
@@ -56,19 +57,22 @@ typedef struct {
                                ir_canonical() prints it: "conv 32 k=3x3 stride=1x1
                                same pad=1,1,1,1 relu"; NULL: the kind's name */
     ir_shape in, out;
-    /* conv and pool: window, stride and padding.  Padding amounts are
+    /* conv, dwconv and pool: window, stride and padding.  Padding amounts are
      * resolved like TensorFlow: for 'same', total = max((out-1)*s + k - in, 0),
      * top/left = total/2, the extra row/column goes bottom/right. */
     int kh, kw, sh, sw;
     ir_padding padding;
     int pad_top, pad_left, pad_bottom, pad_right;
     int filters;            /* conv: output channels */
+    int multiplier;         /* dwconv: output channels per input channel
+                               (output channel c*M+m reads input channel c) */
     ir_pool_kind pool;      /* pool */
+    int global;             /* pool: the window is the whole input */
     int units;              /* dense */
     double rate;            /* dropout: probability of dropping, in [0,1) */
     double momentum, eps;   /* batchnorm: moving-average momentum in (0,1) and
                                the epsilon added to the variance, > 0 */
-    ir_activation act;      /* conv, dense; IR_LINEAR elsewhere */
+    ir_activation act;      /* conv, dwconv, dense, batchnorm; IR_LINEAR elsewhere */
     int64_t params;         /* weights + biases of this layer, trainable or not */
     int64_t non_trainable;  /* of which not trained (batchnorm's moving statistics) */
     int64_t flops;          /* forward FLOPs per image (a multiply-add counts 2) */

@@ -77,8 +77,9 @@ typedef struct convc_model {
     /* Forward pass of n samples (any n >= 1).
      *   x:     n images, each in_h*in_w*in_c floats (HWC), contiguous
      *   work:  convc_work_floats(model, n) floats (overwritten)
-     *   probs: n * n_classes floats: the softmax output (or the last
-     *          layer's output if the model does not end in softmax)
+     *   probs: n * n_classes floats: the softmax of the last layer's
+     *          scores (its output before the softmax, or its linear output:
+     *          logits), the probabilities the loss is computed from
      *   dropout_seeds: NULL for inference (dropout is the identity); for
      *          training, one seed per sample: the dropout masks of sample i
      *          are a pure function of dropout_seeds[i], so results do not

@@ -86,6 +86,25 @@ static void tm_conv(test_model *t, int filters, int kh, int kw, int s, int same,
     l->params = (int64_t)kh * kw * l->in.c * filters + filters;
 }
 
+static void tm_dwconv(test_model *t, int kh, int kw, int s, int same, int mult,
+                      ir_activation act, const char *src)
+{
+    ir_layer *l = tm_add(t, IR_DWCONV, src);
+    window(l, kh, kw, s, s, same);
+    l->multiplier = mult;
+    l->out.c = l->in.c * mult;
+    l->act = act;
+    l->params = (int64_t)kh * kw * l->out.c + l->out.c;
+}
+
+static void tm_global_pool(test_model *t, ir_pool_kind kind, const char *src)
+{
+    ir_layer *l = tm_add(t, IR_POOL, src);
+    window(l, l->in.h, l->in.w, l->in.h, l->in.w, 0);
+    l->pool = kind;
+    l->global = 1;
+}
+
 static void tm_pool(test_model *t, ir_pool_kind kind, int k, int s, int same, const char *src)
 {
     ir_layer *l = tm_add(t, IR_POOL, src);
@@ -202,6 +221,8 @@ static double ref_act(ir_activation a, double v)
     case IR_RELU: return v < 0 ? 0 : v;
     case IR_TANH: return tanh(v);
     case IR_SIGMOID: return 1.0 / (1.0 + exp(-v));
+    case IR_RELU6: return v < 0 ? 0 : v > 6 ? 6 : v;
+    case IR_LEAKY_RELU: return v < 0 ? 0.3 * v : v;
     default: return v;
     }
 }
@@ -212,19 +233,25 @@ static void ref_layer(const ir_layer *l, const float *params, size_t kofs, size_
 {
     int oy, ox, co, ky, kx, ci, k;
     const ir_shape I = l->in, O = l->out;
-    if (l->kind == IR_CONV) {
+    if (l->kind == IR_CONV || l->kind == IR_DWCONV) {
+        /* a depthwise output channel co reads input channel co / M alone,
+         * with kernel (KH, KW, Cin * M) */
+        int dw = l->kind == IR_DWCONV;
         for (oy = 0; oy < O.h; oy++)
             for (ox = 0; ox < O.w; ox++)
                 for (co = 0; co < O.c; co++) {
                     double s = params[bofs + co];
+                    int c0 = dw ? co / l->multiplier : 0, c1 = dw ? c0 + 1 : I.c;
                     for (ky = 0; ky < l->kh; ky++)
                         for (kx = 0; kx < l->kw; kx++) {
                             int y = oy * l->sh + ky - l->pad_top, x = ox * l->sw + kx - l->pad_left;
+                            size_t tap = (size_t)(ky * l->kw + kx);
                             if (y < 0 || y >= I.h || x < 0 || x >= I.w)
                                 continue;
-                            for (ci = 0; ci < I.c; ci++)
+                            for (ci = c0; ci < c1; ci++)
                                 s += (double)in[(y * I.w + x) * I.c + ci] *
-                                     params[kofs + ((ky * l->kw + kx) * I.c + ci) * O.c + co];
+                                     params[kofs + (dw ? tap * O.c + co
+                                                       : (tap * I.c + ci) * O.c + co)];
                         }
                     out[(oy * O.w + ox) * O.c + co] = ref_act(l->act, s);
                 }
@@ -281,7 +308,7 @@ static double check_forward(const test_model *t, const convc_model *m, int train
             double *ref = malloc(sizeof(double) * (size_t)n);
             size_t kofs = 0, bofs = 0;
             ck_assert_ptr_nonnull(ref);
-            if (l->kind == IR_CONV || l->kind == IR_DENSE) {
+            if (l->kind == IR_CONV || l->kind == IR_DWCONV || l->kind == IR_DENSE) {
                 kofs = m->tensors[t_idx].offset;
                 bofs = m->tensors[t_idx + 1].offset;
                 t_idx += 2;
@@ -301,16 +328,20 @@ static double check_forward(const test_model *t, const convc_model *m, int train
             } else {
                 ref_layer(l, g.params, kofs, bofs, in, ref);
             }
-            if (l->kind == IR_DENSE && l->act == IR_SOFTMAX) {
+            if (i == t->m.n_layers - 1) {
+                /* probs: the softmax of the scores, for a linear head too;
+                 * a softmax layer's output is the probabilities */
                 double top = -HUGE_VAL, sum = 0;
                 for (k = 0; k < n; k++)
                     top = fmax(top, ref[k]);
                 for (k = 0; k < n; k++)
                     sum += exp(ref[k] - top);
-                for (k = 0; k < n; k++)
-                    ref[k] = exp(ref[k] - top) / sum;
-                for (k = 0; k < n; k++)
-                    worst = fmax(worst, fabs(g.probs[s * m->n_classes + k] - ref[k]));
+                for (k = 0; k < n; k++) {
+                    double p = exp(ref[k] - top) / sum;
+                    worst = fmax(worst, fabs(g.probs[s * m->n_classes + k] - p));
+                    if (l->act == IR_SOFTMAX)
+                        ref[k] = p;
+                }
             }
             for (k = 0; k < n; k++) {
                 double d;
@@ -391,7 +422,19 @@ static void build_case(test_model *t, int which)
         tm_batchnorm(t, IR_TANH, 0.8, 0.001, "batchnorm tanh momentum=0.8");
         tm_dense(t, 3, IR_SOFTMAX, "dense 3 softmax");
         break;
-    case 6: /* Winograd, every tile size (F(3,3), F(2,5) x F(3,3), F(2,7)), partial
+    case 6: /* depthwise: stride 2 'same' (vector tiles and a remainder), multiplier 8
+               (one input channel per vector) and 3 (plain loops), relu6 and
+               leaky_relu, global average pooling, dense on its 1x1xC output,
+               a linear head */
+        tm_init(t, "case_dwconv", 9, 10, 4);
+        tm_conv(t, 8, 3, 3, 1, 1, IR_LEAKY_RELU, "conv 8 k=3 same leaky_relu");
+        tm_dwconv(t, 3, 3, 2, 1, 1, IR_RELU6, "dwconv k=3 stride=2 same relu6");
+        tm_dwconv(t, 2, 3, 1, 0, 8, IR_TANH, "dwconv k=2x3 mult=8 tanh");
+        tm_dwconv(t, 3, 3, 1, 1, 3, IR_LEAKY_RELU, "dwconv k=3 same mult=3 leaky_relu");
+        tm_global_pool(t, IR_POOL_AVG, "pool avg global");
+        tm_dense(t, 5, IR_LINEAR, "dense 5");
+        break;
+    case 7: /* Winograd, every tile size (F(3,3), F(2,5) x F(3,3), F(2,7)), partial
                tiles at the bottom and right edges, the first layer's too */
         tm_init(t, "case_winograd", 9, 11, 8);
         tm_conv(t, 16, 3, 3, 1, 1, IR_TANH, "conv 16 k=3 same tanh");
@@ -415,7 +458,7 @@ static void build_case(test_model *t, int which)
     }
 }
 
-#define N_CASES 8
+#define N_CASES 9
 #define N_RANDOM 12
 
 /* A random stack of 1 to 3 convolutions per seed: kernel sides 1 to 7, same
@@ -449,6 +492,17 @@ static void build_random(test_model *t, unsigned seed)
         snprintf(src, sizeof src, "conv %d k=%dx%d stride=%d %s %s", filters, kh, kw, stride,
                  same ? "same" : "valid", act == IR_TANH ? "tanh" : "sigmoid");
         tm_conv(t, filters, kh, kw, stride, same, act, src);
+    }
+    if (rnd(&s, 2)) {   /* then a depthwise convolution, and global max pooling */
+        ir_shape in = t->layers[t->m.n_layers - 1].out;
+        static const int mults[] = { 1, 2, 8 };
+        int kh = 1 + rnd(&s, 5), kw = 1 + rnd(&s, 5), mult = mults[rnd(&s, 3)];
+        int same = rnd(&s, 2) || kh > in.h || kw > in.w, stride = rnd(&s, 3) ? 1 : 2;
+        char src[64];
+        snprintf(src, sizeof src, "dwconv k=%dx%d stride=%d %s mult=%d relu6", kh, kw, stride,
+                 same ? "same" : "valid", mult);
+        tm_dwconv(t, kh, kw, stride, same, mult, IR_RELU6, src);
+        tm_global_pool(t, IR_POOL_MAX, "pool max global");
     }
     tm_flatten(t);
     tm_dense(t, 3, IR_SOFTMAX, "dense 3 softmax");

@@ -227,7 +227,8 @@ END_TEST
 START_TEST(every_shipped_experiment_checks)
 {
     static const char *const files[] = {"specs/kernel_size.yaml", "specs/padding.yaml",
-                                        "specs/pooling.yaml", "specs/depth.yaml"};
+                                        "specs/pooling.yaml", "specs/depth.yaml",
+                                        "specs/head.yaml", "specs/separable.yaml"};
     for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
         open_diag();
         experiment x;

@@ -217,10 +217,69 @@ START_TEST(pooling)
 }
 END_TEST
 
+START_TEST(depthwise_conv)
+{
+    /* dwconv: Cin*M channels, a (KH, KW, Cin, M) kernel and Cin*M biases;
+     * stride 2 'same' on 11x9 pads like conv. */
+    ir_model *m = load("input 11x9x3\ndwconv k=3 stride=2 same relu6 mult=4\n"
+                       "dwconv k=2x3 valid\nconv 8 k=1\npool avg global\ndense 5\n");
+    const ir_layer *d = &m->layers[0];
+    ck_assert_int_eq(d->kind, IR_DWCONV);
+    ck_assert_int_eq(d->multiplier, 4);
+    assert_shape(d->out, 6, 5, 12);
+    assert_pads(d, 1, 1, 1, 1);
+    ck_assert_int_eq(d->params, 3 * 3 * 3 * 4 + 12);
+    /* 2 per multiply-add, the bias, and relu6's 2 per value */
+    ck_assert_int_eq(d->flops, 2 * 9 * 6 * 5 * 12 + 6 * 5 * 12 + 2 * 6 * 5 * 12);
+    ck_assert_int_eq(d->act, IR_RELU6);
+    ck_assert_str_eq(d->canonical,
+                     "dwconv k=3x3 stride=2x2 same pad=1,1,1,1 mult=4 relu6");
+    const ir_layer *e = &m->layers[1];
+    ck_assert_int_eq(e->multiplier, 1);     /* the default */
+    assert_shape(e->out, 5, 3, 12);
+    ck_assert_int_eq(e->params, 2 * 3 * 12 + 12);
+    ck_assert_int_eq(e->act, IR_LINEAR);
+    ck_assert_str_eq(e->canonical, "dwconv k=2x3 stride=1x1 valid pad=0,0,0,0 mult=1 linear");
+    ir_free(m);
+}
+END_TEST
+
+START_TEST(global_pooling)
+{
+    /* The window is the whole input (over IR_MAX_KERNEL too); dense
+     * follows the 1x1xC output without flatten. */
+    ir_model *m = load("input 100x70x3\nconv 4 k=3 same leaky_relu\npool avg global\n"
+                       "dense 8 leaky_relu\ndense 2 linear\n");
+    const ir_layer *p = &m->layers[1];
+    ck_assert_int_eq(p->global, 1);
+    ck_assert_int_eq(p->pool, IR_POOL_AVG);
+    assert_shape(p->out, 1, 1, 4);
+    ck_assert_int_eq(p->kh, 100);
+    ck_assert_int_eq(p->kw, 70);
+    assert_pads(p, 0, 0, 0, 0);
+    ck_assert_int_eq(p->flops, 100 * 70 * 4 + 4);
+    ck_assert_int_eq(m->layers[0].flops, 2 * 9 * 3 * 4 * 7000 + 4 * 7000 + 2 * 4 * 7000);
+    ck_assert_int_eq(m->layers[0].act, IR_LEAKY_RELU);
+    ck_assert_int_eq(m->layers[2].params, 4 * 8 + 8);
+    ck_assert_int_eq(m->n_classes, 2);
+    /* Written out, the same window is the same computation: the same hash. */
+    ir_free(m);
+    m = load("input 10x7x3\npool avg global\ndense 2\n");
+    ir_model *same = load("input 10x7x3\npool avg 10x7\ndense 2\n");
+    ck_assert_uint_eq(m->spec_hash, same->spec_hash);
+    ir_free(same);
+    ir_free(m);
+    m = load("input 5x5x6\npool max global\ndense 3\n");
+    ck_assert_int_eq(m->layers[0].pool, IR_POOL_MAX);
+    assert_shape(m->layers[0].out, 1, 1, 6);
+    ir_free(m);
+}
+END_TEST
+
 START_TEST(flatten_dense_dropout)
 {
     ir_model *m = load("input 4x5x6\nflatten\ndropout 0.25\ndense 7 tanh\ndropout 0\n"
-                       "dense 3 sigmoid\n");
+                       "dense 5 sigmoid\ndense 3\n");
     assert_shape(m->layers[0].out, 1, 1, 120);
     ck_assert_int_eq(m->layers[1].kind, IR_DROPOUT);
     ck_assert_double_eq_tol(m->layers[1].rate, 0.25, 1e-12);
@@ -232,6 +291,7 @@ START_TEST(flatten_dense_dropout)
     ck_assert_int_eq(m->layers[2].act, IR_TANH);
     ck_assert_double_eq_tol(m->layers[3].rate, 0.0, 1e-12);
     ck_assert_int_eq(m->layers[4].act, IR_SIGMOID);
+    ck_assert_int_eq(m->layers[5].act, IR_LINEAR);     /* a linear head: logits */
     ck_assert_int_eq(m->n_classes, 3);
     ir_free(m);
     m = load("input 1x1x4\nflatten\ndense 3 softmax\n");
@@ -482,6 +542,8 @@ static Suite *shapes_suite(void)
     tcase_add_test(core, pooling);
     tcase_add_test(core, flatten_dense_dropout);
     tcase_add_test(core, batchnorm);
+    tcase_add_test(core, depthwise_conv);
+    tcase_add_test(core, global_pooling);
     tcase_add_test(core, ordinals_and_sources);
     tcase_add_test(core, model_names);
     tcase_add_test(core, canonical_form_and_hash);

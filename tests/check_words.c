@@ -39,11 +39,14 @@ static void each_word(void (*check)(const char *word, const char *text), const c
         check(ir_padding_names[i], text);
     check(LAYER_KEY_KERNEL, text);
     check(LAYER_KEY_STRIDE, text);
+    check(LAYER_KEY_MULT, text);
+    check(LAYER_WORD_GLOBAL, text);
 }
 
 static bool is_key(const char *word)
 {
-    return strcmp(word, LAYER_KEY_KERNEL) == 0 || strcmp(word, LAYER_KEY_STRIDE) == 0;
+    return strcmp(word, LAYER_KEY_KERNEL) == 0 || strcmp(word, LAYER_KEY_STRIDE) == 0 ||
+           strcmp(word, LAYER_KEY_MULT) == 0;
 }
 
 /* In the docs as code: `relu`, `k=`. */

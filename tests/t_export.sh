@@ -2,7 +2,9 @@
 # t_export.sh - `convc export`: a briefly trained cnn_k3 exported to one C
 # file that compiles warning-free as C99 (gcc, clang), as C++, with tcc and in
 # static mode; whose weights equal the checkpoint's bit for bit and whose
-# predictions equal the trainer's forward pass on the 10,000 test images;
+# predictions equal the trainer's forward pass on the 10,000 test images
+# (and so do a depthwise-separable model's, whose linear head's training
+# loss equals its evaluated loss);
 # whose example main rejects bad PGM/IDX input with a clear message; and a
 # checkpoint of another architecture is refused.
 cd "$(dirname "$0")/.." || exit 2
@@ -128,6 +130,48 @@ done
 "$tmp/classify_asan" "$tmp/one.pgm" | grep -q "one.pgm: " || fail "a good PGM is not classified"
 { printf 'P5\n28 28\n255\n'; tail -c +17 "$tmp/t10k-images" | head -c 784; } > "$tmp/plain.pgm"
 "$tmp/example" "$tmp/plain.pgm" > /dev/null || fail "examples/export/classify.c fails on a good PGM"
+
+# A depthwise-separable model (dwconv with a multiplier and a stride, global
+# average pooling, relu6, leaky_relu) with a linear head, trained briefly:
+# the export predicts what the trainer does on every test image, with the
+# vector kernels and with the plain loops.
+S=tests/export/separable.spec
+bin/convc gen --trainer-main "$S" -o "$tmp/sep" || exit 1
+$CC -O2 -march=native -ffp-contract=fast -std=c11 -Iruntime -I"$tmp/sep" -o "$tmp/sep/train" \
+    "$tmp/sep/model.c" "$tmp/sep/main.c" build/libconvc.a $LIBS || exit 1
+"$tmp/sep/train" --epochs 1 --lr 0.01 --limit-train 2000 --limit-test 100 --threads 2 --quiet \
+    --data "$DATA" --save "$tmp/sep.ckpt" > "$tmp/train.log" 2>&1 ||
+    { cat "$tmp/train.log"; exit 1; }
+bin/convc export "$S" --weights "$tmp/sep.ckpt" -o "$tmp/separable.c" || exit 1
+for flags in "" "-DSEPARABLE_NO_VECTOR"; do
+    $CC -std=c11 -O2 -march=native -ffp-contract=fast -Iruntime -I"$tmp/sep" -I"$tmp" \
+        -DNAME=separable -DEXPORTED='"separable.c"' -DSEPARABLE_IMPLEMENTATION -DSEPARABLE_STATIC \
+        $flags -o "$tmp/sep/compare" tests/export/compare_main.c "$tmp/sep/model.c" \
+        build/libconvc.a $LIBS || fail "separable: compare_main.c does not build $flags"
+    "$tmp/sep/compare" "$tmp/sep.ckpt" "$tmp/t10k-images" || fail "separable: predictions differ $flags"
+done
+# The loss of a linear head: training (softmax cross-entropy of the logits)
+# and `train eval` (from the probabilities) agree on the same weights.  The
+# training set is the test set here, and a learning rate of 1e-9 leaves the
+# weights as they were, so the epoch's mean training loss, the test loss of
+# the history and `eval` all see the same images and weights (trained: the
+# loss is below ln 10, the loss of uniform probabilities).
+mkdir -p "$tmp/same"
+for k in images-idx3 labels-idx1; do
+    ln -s "$DATA/t10k-$k-ubyte.gz" "$tmp/same/train-$k-ubyte.gz"
+    ln -s "$DATA/t10k-$k-ubyte.gz" "$tmp/same/t10k-$k-ubyte.gz"
+done
+"$tmp/sep/train" --init-from "$tmp/sep.ckpt" --epochs 1 --optimizer sgd --lr 1e-9 --batch 32 \
+    --limit-train 512 --limit-test 512 --threads 2 --quiet --data "$tmp/same" \
+    --history "$tmp/sep.csv" --save "$tmp/same.ckpt" > "$tmp/train.log" 2>&1 ||
+    { cat "$tmp/train.log"; exit 1; }
+eval_loss=$("$tmp/sep/train" eval --weights "$tmp/same.ckpt" --data "$tmp/same" --limit-test 512 \
+    --json | sed -n 's/.*"loss":\([^,]*\),.*/\1/p')
+tail -n 1 "$tmp/sep.csv" | awk -F, -v e="$eval_loss" '
+    function abs(x) { return x < 0 ? -x : x }
+    { print "t_export: linear head: training loss " $2 ", test loss " $4 ", eval loss " e
+      exit !(e != "" && $2 < 2.29 && abs($2 - $4) < 1e-4 && abs($2 - e) < 1e-4) }' ||
+    fail "separable: the training loss and the evaluated loss differ"
 
 # Other layer kinds (dropout, average pooling, odd shapes, several channels):
 # random weights through the runtime's checkpoint writer, then the same checks.

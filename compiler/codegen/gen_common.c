@@ -49,6 +49,12 @@ void gen_apply_act(gen_ctx *c, ir_activation a, const char *dst, const char *v)
     case IR_RELU:       /* NaN propagates */
         emit_line(c->e, "%s = %s < 0.0f ? 0.0f : %s;", dst, v, v);
         break;
+    case IR_RELU6:      /* NaN propagates */
+        emit_line(c->e, "%s = %s < 0.0f ? 0.0f : %s > 6.0f ? 6.0f : %s;", dst, v, v, v);
+        break;
+    case IR_LEAKY_RELU:
+        emit_line(c->e, "%s = %s < 0.0f ? %.9gf * %s : %s;", dst, v, IR_LEAKY_SLOPE, v, v);
+        break;
     case IR_TANH:
         emit_line(c->e, "%s = tanhf(%s);", dst, v);
         break;
@@ -71,11 +77,57 @@ void gen_act_grad_loop(gen_ctx *c, ir_activation a, const char *d, const char *y
     emit_open(e, "for (i = 0; i < %lld; i++)", count);
     if (a == IR_RELU)
         emit_line(e, "%s[i] = %s[i] > 0.0f ? %s[i] : 0.0f;", d, y, d);
+    else if (a == IR_RELU6)     /* flat where the output is clipped at 0 or 6 */
+        emit_line(e, "%s[i] = %s[i] > 0.0f && %s[i] < 6.0f ? %s[i] : 0.0f;", d, y, y, d);
+    else if (a == IR_LEAKY_RELU) /* the output is negative exactly where the input is */
+        emit_line(e, "%s[i] = %s[i] < 0.0f ? %.9gf * %s[i] : %s[i];", d, y, IR_LEAKY_SLOPE, d, d);
     else if (a == IR_TANH)
         emit_line(e, "%s[i] *= 1.0f - %s[i] * %s[i];", d, y, y);
     else
         emit_line(e, "%s[i] *= %s[i] * (1.0f - %s[i]);", d, y, y);
     emit_close(e, "");
+}
+
+void gen_open_block(gen_ctx *c)
+{
+    emit_line(c->e, "{");
+    c->e->depth++;
+}
+
+void gen_close_block(gen_ctx *c)
+{
+    c->e->depth--;
+    emit_line(c->e, "}");
+}
+
+void gen_emit_conv_grad_ptrs(gen_ctx *c, int i)
+{
+    const gen_layer_plan *p = &c->L->plan[i];
+    const char *R = c->restrict_kw, *M = c->mprefix;
+    emit_line(c->e, "float *%s gbias = grads + %s%s;", R, M, gen_ten(c, p->bias));
+    if (gen_layer(c, i)->act != IR_LINEAR)
+        emit_line(c->e, "const float *%s out = w + %s%s;", R, M, gen_buf(c, p->out));
+    emit_line(c->e, "float *%s dz = w + %s%s;", R, M, gen_buf(c, p->dout));
+    if (p->pad >= 0)
+        emit_line(c->e, "const float *%s src = w + %s%s;", R, M, gen_buf(c, p->pad));
+    else
+        gen_in_ptr(c, i, "src", NULL);
+}
+
+void gen_emit_bias_grad(gen_ctx *c, ir_activation a, long long npix, int ch)
+{
+    emitter *e = c->e;
+    char x[64];
+    gen_open_block(c);
+    emit_line(e, "long i;");
+    emit_line(e, "int co;");
+    gen_act_grad_loop(c, a, "dz", "out", npix * ch);
+    gen_open_for(c, "i", 0, npix, 1);
+    gen_open_for(c, "co", 0, ch, 1);
+    emit_line(e, "gbias[co] += dz[%s];", GEN_SUM(x, 0, { "i", ch }, { "co", 1 }));
+    emit_close(e, "");
+    emit_close(e, "");
+    gen_close_block(c);
 }
 
 /* ---- signatures ---------------------------------------------------------- */

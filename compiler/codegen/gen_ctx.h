@@ -51,6 +51,16 @@ void gen_emit_softmax(emitter *e, const char *z, const char *pr, int n);
 /* In place over `count` floats: d *= act'(y), y the activation's output. */
 void gen_act_grad_loop(gen_ctx *c, ir_activation a, const char *d, const char *y,
                        long long count);
+/* `{` and `}` of a block of its own, so that its locals stay inside. */
+void gen_open_block(gen_ctx *c);
+void gen_close_block(gen_ctx *c);
+/* The pointers a convolution's backward function starts with: gbias, out
+ * (when the activation's derivative needs it), dz, and src: the padded copy
+ * of the input (`pad`) or the input itself. */
+void gen_emit_conv_grad_ptrs(gen_ctx *c, int i);
+/* In a block of its own: dz *= act'(out) over npix pixels of ch channels,
+ * then gbias[co] += dz summed over the pixels (a convolution's backward). */
+void gen_emit_bias_grad(gen_ctx *c, ir_activation a, long long npix, int ch);
 /* A layer function's parameter list and the driver's matching arguments,
  * rendered from the plan's list for one build (GEN_VECTOR_ONLY: the
  * vector kernels', GEN_PLAIN_ONLY: the plain loops'). */

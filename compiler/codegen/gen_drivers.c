@@ -184,20 +184,18 @@ static void emit_head(gen_ctx *c, int loss)
         emit_close(e, "");
         return;
     }
-    /* Probabilities: a numerically stable softmax of the scores. */
+    /* Probabilities: a numerically stable softmax of the scores, for a
+     * softmax head and a linear one (logits) alike, so that the loss of
+     * backward() and the one computed from probs agree. */
     emit_open(e, "for (s = 0; s < n; s++)");
     emit_line(e, "const float *%s z = work + (size_t)s * %sWORK_PER_SAMPLE + %s%s;", R, M, M,
               zbuf);
     emit_line(e, "float *%s pr = probs + (size_t)s * %d;", R, ncls);
     emit_line(e, "int k;");
-    if (L->final_softmax) {
-        gen_emit_softmax(e, "z", "pr", ncls);
+    gen_emit_softmax(e, "z", "pr", ncls);
+    if (L->final_softmax)
         emit_line(e, "memcpy(work + (size_t)s * %sWORK_PER_SAMPLE + %s%s, pr, sizeof(float) * %d);",
                   M, M, L->buffers[last->out].macro, ncls);
-    } else {
-        emit_line(e, "for (k = 0; k < %d; k++)", ncls);
-        emit_line(e, "    pr[k] = z[k];");
-    }
     emit_close(e, "");
 }
 

@@ -1,9 +1,10 @@
 /* layers.c - the layer-kind descriptors (layers.h), one entry per kind.
  *
  * FLOPs per image, forward (docs/spec-language.md); the semantic pass adds
- * the activation's (relu, tanh, sigmoid 1 per output value, softmax 3,
- * linear 0):
+ * the activation's (relu, tanh, sigmoid 1 per output value, relu6 and
+ * leaky_relu 2, softmax 3, linear 0):
  *   conv    2*KH*KW*Cin*Cout*OH*OW  + OH*OW*Cout (bias)
+ *   dwconv  2*KH*KW*Cin*M*OH*OW     + OH*OW*Cin*M (bias)
  *   dense   2*In*Out                + Out (bias)
  *   pool    KH*KW*OH*OW*C (one compare or add per window element),
  *           + OH*OW*C for the division of 'avg'
@@ -41,6 +42,9 @@ int64_t layer_activation_flops(ir_activation a, int64_t n)
     switch (a) {
     case IR_LINEAR:  return 0;
     case IR_SOFTMAX: return 3 * n;
+    case IR_RELU6:              /* a max and a min */
+    case IR_LEAKY_RELU:         /* a compare and a multiply */
+        return 2 * n;
     default:         return n;
     }
 }
@@ -119,6 +123,11 @@ static void conv_canonical(const ir_layer *L, char *buf, size_t size)
 static bool pool_shape(ir_layer *L)
 {
     L->out.c = L->in.c;
+    if (L->global) {    /* one window over the whole input: 1 x 1 x C */
+        L->kh = L->sh = L->in.h;
+        L->kw = L->sw = L->in.w;
+        L->padding = IR_VALID;
+    }
     return window_shape(L);
 }
 
@@ -132,6 +141,49 @@ static void pool_text(const ir_layer *L, char *buf, size_t size)
 {
     int n = snprintf(buf, size, "%s ", ir_pool_kind_name(L->pool));
     window_text(L, buf + n, size - (size_t)n);
+}
+
+/* The canonical text leaves 'global' out: the same window written out is
+ * the same computation. */
+static void pool_summary(const ir_layer *L, char *buf, size_t size)
+{
+    int n = snprintf(buf, size, "%s %s", ir_pool_kind_name(L->pool),
+                     L->global ? LAYER_WORD_GLOBAL " " : "");
+    window_text(L, buf + n, size - (size_t)n);
+}
+
+/* ---- dwconv --------------------------------------------------------------- */
+
+static bool dwconv_shape(ir_layer *L)
+{
+    L->out.c = L->in.c * L->multiplier;     /* checked against IR_MAX_DIM by the pass */
+    return window_shape(L);
+}
+
+static int64_t dwconv_params(const ir_layer *L)
+{
+    int64_t outc = (int64_t)L->in.c * L->multiplier;
+    return (int64_t)L->kh * L->kw * outc + outc;
+}
+
+static int64_t dwconv_flops(const ir_layer *L)
+{
+    int64_t outputs = size_of(L->out);
+    return 2 * (int64_t)L->kh * L->kw * outputs + outputs;
+}
+
+/* The padded input with each channel repeated M times, and its gradient. */
+static int64_t dwconv_work(const ir_layer *L)
+{
+    return conv_work(L) * L->multiplier;
+}
+
+static void dwconv_summary(const ir_layer *L, char *buf, size_t size)
+{
+    int n = snprintf(buf, size, LAYER_KEY_KERNEL "=");
+    n += window_text(L, buf + n, size - (size_t)n);
+    snprintf(buf + n, size - (size_t)n, " " LAYER_KEY_MULT "=%d %s", L->multiplier,
+             ir_activation_name(L->act));
 }
 
 /* ---- flatten -------------------------------------------------------------- */
@@ -259,13 +311,14 @@ static const layer_desc conv_layer = {
 };
 
 static const layer_desc pool_layer = {
-    .usage = "pool [max|avg] [N|NxM] [stride=S] [same|valid]",
+    .usage = "pool [max|avg] [N|NxM] [stride=S] [same|valid] | pool [max|avg] global",
     .number = LAYER_NUMBER_WINDOW, .number_what = "pool size",
     .default_window = 2,        /* Keras' default pool_size */
     .stride = true, .stride_is_window = true, .padding = true, .pool_kind = true,
+    .global = true,
     .input = LAYER_INPUT_IMAGE, .window_what = "pool window",
     .shape = pool_shape, .flops = pool_flops,
-    .canonical = pool_text, .summary = pool_text,
+    .canonical = pool_text, .summary = pool_summary,
 };
 
 static const layer_desc flatten_layer = {
@@ -301,6 +354,16 @@ static const layer_desc batchnorm_layer = {
     .shape = same_shape, .params = batchnorm_params,
     .non_trainable = batchnorm_non_trainable, .flops = batchnorm_flops,
     .canonical = batchnorm_canonical, .summary = batchnorm_summary,
+};
+
+static const layer_desc dwconv_layer = {
+    .usage = "dwconv k=K|k=KHxKW [stride=S] [same|valid] [ACTIVATION] [mult=M]",
+    .kernel = true, .stride = true, .padding = true, .activation = LAYER_ACT_HIDDEN,
+    .multiplier = true,
+    .input = LAYER_INPUT_IMAGE, .window_what = "kernel",
+    .shape = dwconv_shape, .params = dwconv_params, .flops = dwconv_flops,
+    .work = dwconv_work,
+    .canonical = dwconv_summary, .summary = dwconv_summary,
 };
 
 /* One entry per X line of IR_LAYER_KINDS, in its order: a kind without a

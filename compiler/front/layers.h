@@ -14,6 +14,10 @@
 /* The options written key=value (k=3, stride=2x1); both take a window. */
 #define LAYER_KEY_KERNEL "k"
 #define LAYER_KEY_STRIDE "stride"
+/* dwconv's depth multiplier, written mult=M. */
+#define LAYER_KEY_MULT "mult"
+/* The word that makes a pooling window the whole input. */
+#define LAYER_WORD_GLOBAL "global"
 
 /* A real option written key=value (momentum=0.99): stored at `field` (a
  * double of ir_layer), `def` when absent, and it must lie in (min, max). */
@@ -61,6 +65,9 @@ typedef struct {
     bool stride_is_window;      /* its default: the window (pooling), else 1 */
     bool padding;               /* same | valid, default valid */
     bool pool_kind;             /* max | avg, default max */
+    bool multiplier;            /* mult=M in [1, IR_MAX_DIM], default 1 */
+    bool global;                /* 'global': the window is the whole input
+                                   (no window, stride or padding then) */
     layer_act activation;       /* default linear */
     const layer_real_option *reals; /* n_reals keyed real options */
     int n_reals;

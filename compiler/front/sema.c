@@ -24,6 +24,8 @@ enum {
     OPT_ACT       = 1 << 4,     /* ir_activation_names */
     OPT_POOL_KIND = 1 << 5,     /* ir_pool_kind_names */
     OPT_NAME      = 1 << 6,     /* a bare word: the model name */
+    OPT_MULT      = 1 << 7,     /* mult=M */
+    OPT_GLOBAL    = 1 << 8,     /* the word 'global' */
 };
 
 typedef struct {
@@ -60,6 +62,10 @@ static stmt_syntax syntax_of(const ast_stmt *st)
         sx.allowed |= OPT_ACT;
     if (ld->pool_kind)
         sx.allowed |= OPT_POOL_KIND;
+    if (ld->multiplier)
+        sx.allowed |= OPT_MULT;
+    if (ld->global)
+        sx.allowed |= OPT_GLOBAL;
     return sx;
 }
 
@@ -115,8 +121,8 @@ const char *sema_closest(const char *word, const char *const *cands, int n, int 
 
 typedef struct {
     const ast_value *number;
-    const ast_item *kernel, *stride;
-    const ast_value *padding, *act, *pool_kind, *name;
+    const ast_item *kernel, *stride, *mult;
+    const ast_value *padding, *act, *pool_kind, *name, *global;
     const ast_item *reals[LAYER_MAX_REALS];     /* by the descriptor's order */
 } stmt_opts;
 
@@ -156,7 +162,7 @@ static int add_words(const char **out, int n, const char *const *names, int coun
     return n;
 }
 
-enum { MAX_OPTION_WORDS = 2 + LAYER_MAX_REALS + IR_N_POOL_KINDS + IR_N_PADDINGS
+enum { MAX_OPTION_WORDS = 4 + LAYER_MAX_REALS + IR_N_POOL_KINDS + IR_N_PADDINGS
                          + IR_N_ACTIVATIONS };
 
 /* Lists the options a statement accepts, for suggestions. */
@@ -170,8 +176,12 @@ static int option_words(const stmt_syntax *sx, const char **out)
         out[n++] = LAYER_KEY_KERNEL "=";
     if (allowed & OPT_STRIDE)
         out[n++] = LAYER_KEY_STRIDE "=";
+    if (allowed & OPT_MULT)
+        out[n++] = LAYER_KEY_MULT "=";
     if (allowed & OPT_POOL_KIND)
         n = add_words(out, n, ir_pool_kind_names, IR_N_POOL_KINDS, -1);
+    if (allowed & OPT_GLOBAL)
+        out[n++] = LAYER_WORD_GLOBAL;
     if (allowed & OPT_PADDING)
         n = add_words(out, n, ir_padding_names, IR_N_PADDINGS, IR_VALID);
     if (allowed & OPT_ACT)
@@ -263,6 +273,8 @@ static bool word_option(sema *s, const ast_stmt *st, stmt_opts *o, const ast_val
 
     if ((allowed & OPT_NAME) && !o->name) {
         o->name = v;
+    } else if (strcmp(w, LAYER_WORD_GLOBAL) == 0 && (allowed & OPT_GLOBAL)) {
+        set_flag(s, &o->global, v, "options");
     } else if (is_padding && (allowed & OPT_PADDING)) {
         set_flag(s, &o->padding, v, "padding");
     } else if (is_act && (allowed & OPT_ACT)) {
@@ -325,6 +337,8 @@ static bool collect_options(sema *s, const ast_stmt *st, stmt_opts *o)
                 set_keyed(s, &o->kernel, it);
             } else if (strcmp(key, LAYER_KEY_STRIDE) == 0 && (sc->allowed & OPT_STRIDE)) {
                 set_keyed(s, &o->stride, it);
+            } else if (strcmp(key, LAYER_KEY_MULT) == 0 && (sc->allowed & OPT_MULT)) {
+                set_keyed(s, &o->mult, it);
             } else if (flag_allowed(sc->allowed, it->value)) {
                 /* padding=same, activation=relu: Keras' spelling */
                 diag_error(s->d, it->loc, "unknown option '%s=' for %s; write just '%s'",
@@ -540,9 +554,10 @@ static bool needs_image(sema *s, const ast_stmt *st)
     return false;
 }
 
+/* A 1 x 1 x C image (global pooling's output) is a vector of C as it is. */
 static bool needs_vector(sema *s, const ast_stmt *st)
 {
-    if (s->flat)
+    if (s->flat || (s->cur.h == 1 && s->cur.w == 1))
         return true;
     diag_error(s->d, st->head->loc, "%s needs a vector input, but its input is %dx%dx%d",
                stmt_name(st), s->cur.h, s->cur.w, s->cur.c);
@@ -589,6 +604,33 @@ static bool layer_number_option(sema *s, const ast_stmt *st, const layer_desc *l
     return true;
 }
 
+/* 'global' takes the whole input as the window: no size, stride or
+ * padding goes with it. */
+static bool global_window(sema *s, const ast_stmt *st, const stmt_opts *o)
+{
+    src_loc at[3] = { 0 };
+    const char *what[3];
+    int n = 0;
+    if (o->number) {
+        at[n] = o->number->loc;
+        what[n++] = "size";
+    }
+    if (o->stride) {
+        at[n] = o->stride->loc;
+        what[n++] = "stride";
+    }
+    if (o->padding) {
+        at[n] = o->padding->loc;
+        what[n++] = "padding";
+    }
+    for (int k = 0; k < n; k++) {
+        diag_error(s->d, at[k], "'%s " LAYER_WORD_GLOBAL "' takes no %s: its window is the "
+                   "whole input", stmt_name(st), what[k]);
+        diag_note(s->d, o->global->loc, "'" LAYER_WORD_GLOBAL "' given here");
+    }
+    return n == 0;
+}
+
 /* Resolves a layer's options into L, with the descriptor's defaults and
  * ranges; *window_at gets where its window is written (the statement's
  * keyword when it is the default). */
@@ -611,6 +653,13 @@ static bool layer_options(sema *s, const ast_stmt *st, const layer_desc *ld,
     }
     if (o->stride)
         ok = get_window(s, o->stride->value, "stride", &L->sh, &L->sw) && ok;
+    if (o->global)
+        ok = global_window(s, st, o) && ok;
+    L->global = o->global != NULL;
+    if (ld->multiplier)
+        L->multiplier = 1;
+    if (o->mult)
+        ok = get_count(s, o->mult->value, "depth multiplier", IR_MAX_DIM, &L->multiplier) && ok;
     L->padding = o->padding ? (ir_padding)ir_padding_of(o->padding->text) : IR_VALID;
     L->pool = o->pool_kind ? (ir_pool_kind)ir_pool_kind_of(o->pool_kind->text) : IR_POOL_MAX;
     for (int r = 0; r < ld->n_reals; r++)
@@ -640,6 +689,12 @@ static bool resolve_layer(sema *s, const ast_stmt *st, const stmt_opts *o, ir_la
         diag_error(s->d, window_at, "%s %dx%d does not fit input %dx%d with padding 'valid'",
                    ld->window_what, L->kh, L->kw, L->in.h, L->in.w);
         diag_note(s->d, window_at, "use a smaller %s, or 'same' padding", ld->window_what);
+        return false;
+    }
+    if (ld->multiplier && L->out.c > IR_MAX_DIM) {
+        diag_error(s->d, o->mult ? o->mult->value->loc : st->head->loc, "%s makes %d x %d = "
+                   "%lld channels, over the limit of %d", stmt_name(st), L->in.c, L->multiplier,
+                   (long long)L->in.c * L->multiplier, IR_MAX_DIM);
         return false;
     }
     int64_t size = (int64_t)L->out.h * L->out.w * L->out.c;
@@ -816,6 +871,16 @@ static const ast_value *bare_number(const ast_stmt *st)
     return NULL;
 }
 
+/* The activation word of a statement (its last, as the pass reads them). */
+static const ast_value *activation_word(const ast_stmt *st)
+{
+    const ast_value *found = NULL;
+    for (const ast_item *it = st->items; it; it = it->next)
+        if (!it->key && it->value->kind == AST_WORD && ir_activation_of(it->value->text) >= 0)
+            found = it->value;
+    return found;
+}
+
 static void check_output(sema *s, const ast_spec *spec)
 {
     if (!s->input_stmt && !s->first_layer) {
@@ -853,6 +918,17 @@ static void check_output(sema *s, const ast_spec *spec)
         diag_error(s->d, units ? units->loc : last_stmt->head->loc, "the output layer has "
                    "%d units, over the limit of %d classes (labels are bytes)", last->units,
                    IR_MAX_CLASSES);
+        return;
+    }
+    if (last->act != IR_SOFTMAX && last->act != IR_LINEAR) {
+        const ast_value *act = activation_word(last_stmt);
+        diag_error(s->d, act ? act->loc : last_stmt->head->loc, "the output layer's "
+                   "activation must be softmax or linear, not '%s'",
+                   ir_activation_name(last->act));
+        diag_note(s->d, act ? act->loc : last_stmt->head->loc, "the loss is softmax "
+                  "cross-entropy: write 'dense %d softmax' for probabilities, or 'dense %d' "
+                  "for logits (the softmax is then applied in the loss)", last->units,
+                  last->units);
         return;
     }
     m->n_classes = last->units;

@@ -85,9 +85,10 @@ int gen_check_model(const ir_model *m, FILE *diag)
     for (i = 0; i < m->n_layers; i++) {
         const ir_layer *l = &m->layers[i];
         if ((l->act == IR_SOFTMAX && l != last)
+            || (l == last && l->act != IR_SOFTMAX && l->act != IR_LINEAR)
             || (int64_t)l->out.h * l->out.w * l->out.c > IR_MAX_ACTIVATION) {
-            located(diag, m, l, "internal error: softmax before the last layer, or an output "
-                    "over IR_MAX_ACTIVATION");
+            located(diag, m, l, "internal error: softmax before the last layer, an output "
+                    "layer neither softmax nor linear, or an output over IR_MAX_ACTIVATION");
             return 1;
         }
     }

@@ -88,11 +88,13 @@ int report_receptive_field(const report_model *m)
     int field = 1, jump = 1, last = 0;
     for (int i = 0; i < m->n_layers; i++) {
         const report_layer *l = &m->layers[i];
-        if (strcmp(l->kind, "conv") != 0 && strcmp(l->kind, "pool") != 0)
+        /* a depthwise convolution widens the field as a convolution does */
+        int conv = strcmp(l->kind, "conv") == 0 || strcmp(l->kind, "dwconv") == 0;
+        if (!conv && strcmp(l->kind, "pool") != 0)
             continue;
         field += (l->kernel[0] - 1) * jump;
         jump *= l->stride[0] > 0 ? l->stride[0] : 1;
-        if (strcmp(l->kind, "conv") == 0)
+        if (conv)
             last = field;
     }
     return last;

@@ -195,19 +195,6 @@ static void emit_conv_forward_plain(gen_ctx *c, const ir_layer *l, int wp)
     emit_close(e, "");
 }
 
-/* `{ body }` as a block of its own, so that its locals stay inside. */
-static void open_block(gen_ctx *c)
-{
-    emit_line(c->e, "{");
-    c->e->depth++;
-}
-
-static void close_block(gen_ctx *c)
-{
-    c->e->depth--;
-    emit_line(c->e, "}");
-}
-
 static void emit_kern_ptr(gen_ctx *c, int i)
 {
     emit_line(c->e, "const float *%s kern = params + %s%s;", c->restrict_kw, c->mprefix,
@@ -235,33 +222,33 @@ static void emit_conv_forward(gen_ctx *c, int i, const char *fname)
         emit_line(e, "const float *%s src = in;", R);
     }
     if (!p->vec) {
-        open_block(c);
+        gen_open_block(c);
         emit_conv_forward_plain(c, l, wp);
-        close_block(c);
+        gen_close_block(c);
         emit_close(e, "");
         return;
     }
     gen_pp_vector(c, 1);
-    open_block(c);
+    gen_open_block(c);
     if (p->wino)
         gen_wino_forward(c, i);
     else
         gen_conv_vec_forward(c, i);
-    close_block(c);
+    gen_close_block(c);
     if (l->act != IR_LINEAR) {
-        open_block(c);
+        gen_open_block(c);
         emit_line(e, "long i;");
         emit_open(e, "for (i = 0; i < %lld; i++)", (long long)l->out.h * l->out.w * l->out.c);
         gen_apply_act(c, l->act, "out[i]", "out[i]");
         emit_close(e, "");
-        close_block(c);
+        gen_close_block(c);
     }
     gen_pp(c, "#else");
-    open_block(c);
+    gen_open_block(c);
     if (p->wino)
         emit_kern_ptr(c, i);
     emit_conv_forward_plain(c, l, wp);
-    close_block(c);
+    gen_close_block(c);
     gen_pp(c, "#endif");
     emit_close(e, "");
 }
@@ -375,23 +362,23 @@ static void emit_conv_dx_plain(gen_ctx *c, int i, int wp)
 /* The weight gradient in a block: the vector kernels or the plain loops. */
 static void emit_wgrad(gen_ctx *c, int i, int vector)
 {
-    open_block(c);
+    gen_open_block(c);
     emit_line(c->e, "float *%s gkern = grads + %s%s;", c->restrict_kw, c->mprefix,
               gen_ten(c, c->L->plan[i].kernel));
     if (vector)
         gen_conv_vec_wgrad(c, i);
     else
         emit_conv_wgrad_plain(c, gen_layer(c, i), c->L->plan[i].pad_w);
-    close_block(c);
+    gen_close_block(c);
 }
 
 /* The plain input gradient in a block. */
 static void emit_dx_plain(gen_ctx *c, int i)
 {
-    open_block(c);
+    gen_open_block(c);
     emit_kern_ptr(c, i);
     emit_conv_dx_plain(c, i, c->L->plan[i].pad_w);
-    close_block(c);
+    gen_close_block(c);
 }
 
 static void emit_conv_backward(gen_ctx *c, int i, const char *fname)
@@ -402,38 +389,21 @@ static void emit_conv_backward(gen_ctx *c, int i, const char *fname)
     const char *R = c->restrict_kw, *M = c->mprefix;
     int cout = l->filters;
     long long npix = (long long)l->out.h * l->out.w;
-    char x[64];
 
     gen_open_layer_fn(c, i, 1, fname);
-    emit_line(e, "float *%s gbias = grads + %s%s;", R, M, gen_ten(c, p->bias));
-    if (l->act != IR_LINEAR)
-        emit_line(e, "const float *%s out = w + %s%s;", R, M, gen_buf(c, p->out));
-    emit_line(e, "float *%s dz = w + %s%s;", R, M, gen_buf(c, p->dout));
-    if (p->pad >= 0)
-        emit_line(e, "const float *%s src = w + %s%s;", R, M, gen_buf(c, p->pad));
-    else
-        gen_in_ptr(c, i, "src", NULL);
-    open_block(c);
-    emit_line(e, "long i;");
-    emit_line(e, "int co;");
-    gen_act_grad_loop(c, l->act, "dz", "out", npix * cout);
-    gen_open_for(c, "i", 0, npix, 1);
-    gen_open_for(c, "co", 0, cout, 1);
-    emit_line(e, "gbias[co] += dz[%s];", GEN_SUM(x, 0, { "i", cout }, { "co", 1 }));
-    emit_close(e, "");
-    emit_close(e, "");
-    close_block(c);
+    gen_emit_conv_grad_ptrs(c, i);
+    gen_emit_bias_grad(c, l->act, npix, cout);
     if (p->wino) {
         /* the kernel gradient stays in the transformed domain: added to
          * gkern once per call */
         gen_pp_vector(c, 1);
-        open_block(c);
+        gen_open_block(c);
         if (p->din >= 0) {
             emit_line(e, "float *%s dsrc = w + %s%s;", R, M, gen_buf(c, p->dpad));
             emit_line(e, "float *%s din = w + %s%s;", R, M, gen_buf(c, p->din));
         }
         gen_wino_backward(c, i);
-        close_block(c);
+        gen_close_block(c);
         gen_pp(c, "#else");
         emit_wgrad(c, i, 0);
         if (p->din >= 0)
@@ -453,9 +423,9 @@ static void emit_conv_backward(gen_ctx *c, int i, const char *fname)
     }
     if (p->vec_dx) {
         gen_pp_vector(c, 1);
-        open_block(c);
+        gen_open_block(c);
         gen_conv_vec_dx(c, i);
-        close_block(c);
+        gen_close_block(c);
         gen_pp(c, "#else");
         emit_dx_plain(c, i);
         gen_pp(c, "#endif");
