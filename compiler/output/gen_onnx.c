@@ -94,11 +94,27 @@ static void activation(onnx_builder *b, const ir_layer *l, const char *layer)
     case IR_TANH: op = "Tanh"; break;
     case IR_SIGMOID: op = "Sigmoid"; break;
     case IR_SOFTMAX: op = "Softmax"; break;
+    case IR_RELU6: op = "Clip"; break;
+    case IR_LEAKY_RELU: op = "LeakyRelu"; break;
     }
-    Onnx__NodeProto *n = step(b, op, onnx_name(&b->g, "%s.%s", layer, ir_activation_name(l->act)),
-                              NULL, 0);
+    const char *out = onnx_name(&b->g, "%s.%s", layer, ir_activation_name(l->act));
+    if (l->act == IR_RELU6) {
+        /* Clip's bounds are inputs since opset 11: scalar initializers */
+        const char *bounds[2] = { onnx_name(&b->g, "%s.min", out), onnx_name(&b->g, "%s.max", out) };
+        float *lo = onnx_initializer(&b->g, bounds[0], NULL, 0);
+        float *hi = onnx_initializer(&b->g, bounds[1], NULL, 0);
+        if (lo && hi) {
+            *lo = 0.0f;
+            *hi = 6.0f;
+        }
+        step(b, op, out, bounds, 2);
+        return;
+    }
+    Onnx__NodeProto *n = step(b, op, out, NULL, 0);
     if (l->act == IR_SOFTMAX)   /* over the channels, whatever the layout */
         onnx_attr_int(&b->g, n, "axis", b->layout == LAYOUT_NHWC ? 3 : 1);
+    if (l->act == IR_LEAKY_RELU)
+        onnx_attr_float(&b->g, n, "alpha", (float)IR_LEAKY_SLOPE);
 }
 
 /* The parameters of tensor t of the layout. */
@@ -161,11 +177,42 @@ static const char *onnx_conv(onnx_builder *b, int i)
     return NULL;
 }
 
+/* Keras' DepthwiseConv2D: a Conv with one group per input channel; output
+ * channel c*M+m (group c) reads input channel c, as in convc. */
+static const char *onnx_dwconv(onnx_builder *b, int i)
+{
+    const ir_layer *l = &b->m->layers[i];
+    const gen_layer_plan *p = &b->L->plan[i];
+    const int c_in = l->in.c, mult = l->multiplier;
+    const int64_t wdims[4] = { (int64_t)c_in * mult, 1, l->kh, l->kw };
+    const char *wb[2];
+    const float *k = tensor_data(b, p->kernel);
+    float *w;
+    if (parameters(b, p, wdims, 4, &w, wb) != 0)
+        return NULL;
+    /* convc's kernel is (KH, KW, Cin, M); ONNX's (Cin*M, 1, KH, KW). */
+    for (int c = 0; c < c_in; c++)
+        for (int m = 0; m < mult; m++)
+            for (int y = 0; y < l->kh; y++)
+                for (int x = 0; x < l->kw; x++)
+                    *w++ = k[(((int64_t)y * l->kw + x) * c_in + c) * mult + m];
+    need_nchw(b, p->name);
+    Onnx__NodeProto *n = step(b, "Conv", p->name, wb, 2);
+    window_attributes(b, n, l);
+    onnx_attr_int(&b->g, n, "group", c_in);
+    activation(b, l, p->name);
+    return NULL;
+}
+
 static const char *onnx_pool(onnx_builder *b, int i)
 {
     const ir_layer *l = &b->m->layers[i];
     const char *name = b->L->plan[i].name;
     need_nchw(b, name);
+    if (l->global) {
+        step(b, l->pool == IR_POOL_MAX ? "GlobalMaxPool" : "GlobalAveragePool", name, NULL, 0);
+        return NULL;
+    }
     Onnx__NodeProto *n = step(b, l->pool == IR_POOL_MAX ? "MaxPool" : "AveragePool", name,
                               NULL, 0);
     window_attributes(b, n, l);
@@ -306,10 +353,14 @@ uint8_t *gen_onnx_model(const ir_model *m, const char *weights, size_t *len, FIL
         const ir_layer *last = &m->layers[m->n_layers - 1];
         if (b.layout == LAYOUT_NCHW)    /* the output in convc's layout too */
             transpose(&b, "output", LAYOUT_NHWC);
+        /* A linear head's probabilities are the softmax of its logits. */
+        if (last->act == IR_LINEAR)
+            onnx_attr_int(&b.g, step(&b, "Softmax", "softmax", NULL, 0), "axis",
+                          b.layout == LAYOUT_FLAT ? 1 : 3);
         /* The last node's value is the graph's output. */
         if (b.g.graph.n_node > 0)
             b.value = b.g.graph.node[b.g.graph.n_node - 1]->output[0] =
-                onnx_name(&b.g, last->act == IR_SOFTMAX ? "probs" : "scores");
+                onnx_name(&b.g, "probs");
         shape_dims(dims, &rank, last->out, b.layout);
         onnx_graph_output(&b.g, b.value, dims, rank);
         doc = onnx_name(&b.g, "%s: spec hash %016llx, weights of %s",
