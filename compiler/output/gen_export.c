@@ -363,7 +363,7 @@ char *gen_export_source(const ir_model *m, const export_options *o, export_sizes
     emit_line(&e, "#include <string.h>");
     emit_blank(&e);
     if (o->int8) {
-        gen_export_q8_body(&e, &q, &QL, m->name, up, L->final_softmax);
+        gen_export_q8_body(&e, &q, &QL, m->name, up);
         emit_class_names(&e, m, up);
     } else {
         emit_float_body(&e, L, folded.params, o->target, fm, up, folded_any);

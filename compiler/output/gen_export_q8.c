@@ -108,7 +108,7 @@ static void emit_forward(emitter *e, const q8_model *q, const gen_layout *QL, co
 }
 
 static void emit_entry_points(emitter *e, const q8_model *q, const gen_layout *QL,
-                              const char *name, const char *up, int final_softmax)
+                              const char *name, const char *up)
 {
     const ir_model *m = q->m;
     const q8_layer *last = &q->layers[m->n_layers - 1];
@@ -154,15 +154,14 @@ static void emit_entry_points(emitter *e, const q8_model *q, const gen_layout *Q
     emit_format_float(s, sizeof s, last->out.scale);
     emit_line(e, "        %s__q8_dequantize(probs, z, %d, %s, %ld);", name, ncls, s,
               (long)last->out.zp);
-    if (final_softmax) {
-        /* the same numerically stable softmax as the float file's */
-        e->depth++;
-        emit_open(e, "if (probs)");
-        emit_line(e, "int k;");
-        gen_emit_softmax(e, "probs", "probs", ncls);
-        emit_close(e, "");
-        e->depth--;
-    }
+    /* the same numerically stable softmax of the scores as the float file's,
+     * for a softmax head and a linear one alike */
+    e->depth++;
+    emit_open(e, "if (probs)");
+    emit_line(e, "int k;");
+    gen_emit_softmax(e, "probs", "probs", ncls);
+    emit_close(e, "");
+    e->depth--;
     emit_line(e, "    return best;");
     emit_line(e, "}");
     emit_blank(e);
@@ -173,7 +172,7 @@ static void emit_entry_points(emitter *e, const q8_model *q, const gen_layout *Q
 }
 
 void gen_export_q8_body(emitter *e, const q8_model *q, const gen_layout *QL, const char *name,
-                        const char *up, int final_softmax)
+                        const char *up)
 {
     char pfx[IR_MAX_NAME + 4];
     snprintf(pfx, sizeof pfx, "%s__", name);
@@ -185,7 +184,7 @@ void gen_export_q8_body(emitter *e, const q8_model *q, const gen_layout *QL, con
             k->emit_tables(e, q, i, pfx);
     }
     emit_forward(e, q, QL, pfx);
-    emit_entry_points(e, q, QL, name, up, final_softmax);
+    emit_entry_points(e, q, QL, name, up);
     emit_blank(e);
     emit_line(e, "#undef Q8_FN");
     emit_line(e, "#undef Q8_DEF");

@@ -16,6 +16,6 @@ int gen_q8_layout(gen_layout *QL, const ir_model *m, gen_mem_plan *P);
 int64_t gen_q8_weight_bytes(const q8_model *q);
 /* The kernels, tables, forward function and entry points. */
 void gen_export_q8_body(emitter *e, const q8_model *q, const gen_layout *QL, const char *name,
-                        const char *up, int final_softmax);
+                        const char *up);
 
 #endif

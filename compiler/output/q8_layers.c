@@ -27,6 +27,10 @@ static float activate(ir_activation a, float v)
         return tanhf(v);
     case IR_SIGMOID:
         return 1.0f / (1.0f + expf(-v));
+    case IR_RELU6:          /* refused by q8_check_model: no int8 kernel yet */
+        return v < 0.0f ? 0.0f : v > 6.0f ? 6.0f : v;
+    case IR_LEAKY_RELU:
+        return v < 0.0f ? (float)IR_LEAKY_SLOPE * v : v;
     case IR_LINEAR:
     case IR_SOFTMAX:        /* the logits: softmax follows in float */
         return v;

@@ -61,9 +61,11 @@ int q8_check_model(const ir_model *m, const gen_layout *L, FILE *diag)
         const char *why = NULL;
         if (!q8_kind_of(l->kind))
             why = "has no int8 kernel";
-        else if (l->act == IR_TANH || l->act == IR_SIGMOID)
-            why = l->act == IR_TANH ? "has a tanh activation, which has no int8 kernel"
-                                    : "has a sigmoid activation, which has no int8 kernel";
+        else if (l->act != IR_LINEAR && l->act != IR_RELU && l->act != IR_SOFTMAX)
+            why = l->act == IR_TANH      ? "has a tanh activation, which has no int8 kernel"
+                : l->act == IR_SIGMOID   ? "has a sigmoid activation, which has no int8 kernel"
+                : l->act == IR_RELU6     ? "has a relu6 activation, which has no int8 kernel"
+                                         : "has a leaky_relu activation, which has no int8 kernel";
         else if (l->act == IR_SOFTMAX && i + 1 < m->n_layers)
             why = "has a softmax before the last layer, which has no int8 kernel";
         if (why && !diag)
