@@ -7,7 +7,8 @@
  *   dense   2*In*Out                + Out (bias)
  *   pool    KH*KW*OH*OW*C (one compare or add per window element),
  *           + OH*OW*C for the division of 'avg'
- *   flatten, dropout (identity at inference) 0 */
+ *   add     OH*OW*C (one add per value)
+ *   flatten, dropout (identity at inference), concat 0 */
 #include "front/layers.h"
 
 #include <stdio.h>
@@ -192,6 +193,21 @@ static void dropout_canonical(const ir_layer *L, char *buf, size_t size)
     snprintf(buf, size, "%.17g", L->rate);
 }
 
+/* ---- add and concat ------------------------------------------------------ */
+
+static int64_t add_flops(const ir_layer *L)
+{
+    return size_of(L->out);
+}
+
+/* The current output's channels first, then the named layer's. */
+static bool concat_shape(ir_layer *L)
+{
+    L->out = L->in;
+    L->out.c = L->in.c + L->in2.c;
+    return true;
+}
+
 /* ---- the table ------------------------------------------------------------ */
 
 static const layer_desc conv_layer = {
@@ -239,6 +255,20 @@ static const layer_desc dropout_layer = {
     .number_missing = "dropout needs a rate in [0, 1), e.g. 'dropout 0.5'",
     .shape = same_shape, .work = dropout_work,
     .canonical = dropout_canonical, .summary = dropout_summary,
+};
+
+static const layer_desc add_layer = {
+    .usage = "add NAME [ACTIVATION]",
+    .merge = LAYER_MERGE_SUM, .activation = LAYER_ACT_HIDDEN,
+    .shape = same_shape, .flops = add_flops,
+    .canonical = dense_summary, .summary = dense_summary,
+};
+
+static const layer_desc concat_layer = {
+    .usage = "concat NAME",
+    .merge = LAYER_MERGE_CHANNELS,
+    .shape = concat_shape,
+    .canonical = no_text, .summary = no_text,
 };
 
 /* One entry per X line of IR_LAYER_KINDS, in its order: a kind without a

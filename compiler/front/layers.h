@@ -14,6 +14,10 @@
 /* The options written key=value (k=3, stride=2x1); both take a window. */
 #define LAYER_KEY_KERNEL "k"
 #define LAYER_KEY_STRIDE "stride"
+/* The graph: 'as NAME' names a layer, 'from NAME' makes it read that one
+ * instead of the line before. */
+#define LAYER_WORD_AS   "as"
+#define LAYER_WORD_FROM "from"
 
 /* What the statement's bare number is. */
 typedef enum {
@@ -25,6 +29,13 @@ typedef enum {
 
 /* The input a layer needs. */
 typedef enum { LAYER_INPUT_ANY, LAYER_INPUT_IMAGE, LAYER_INPUT_VECTOR } layer_input;
+
+/* A layer that reads a second, named layer (add NAME, concat NAME). */
+typedef enum {
+    LAYER_MERGE_NONE,
+    LAYER_MERGE_SUM,        /* the two outputs have one shape */
+    LAYER_MERGE_CHANNELS    /* the same height and width: joined along channels */
+} layer_merge;
 
 /* Which activations the statement accepts. */
 typedef enum {
@@ -49,11 +60,13 @@ typedef struct {
     bool padding;               /* same | valid, default valid */
     bool pool_kind;             /* max | avg, default max */
     layer_act activation;       /* default linear */
+    layer_merge merge;          /* a bare word names the second input */
     /* Shape. */
     layer_input input;
     const char *window_what;    /* "kernel": a window that must fit its input */
     bool makes_vector;          /* the output is a vector (flatten, dense) */
-    /* Sets L->out (and the padding amounts) from L->in and the options;
+    /* Sets L->out (and the padding amounts) from L->in (and L->in2, which
+     * the semantic pass has checked against `merge`) and the options;
      * false when the window does not fit with 'valid' padding. */
     bool (*shape)(ir_layer *L);
     /* Weights and biases; forward FLOPs per image without the activation
