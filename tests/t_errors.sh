@@ -1,7 +1,9 @@
 #!/bin/sh
 # t_errors.sh - the golden error corpus.  Each tests/errors/X.spec must make
 # `convc summary` exit with status 1, write exactly tests/errors/X.err to
-# standard error and nothing to standard output.
+# standard error and nothing to standard output.  Each tests/warnings/X.spec
+# must compile (status 0, a summary on standard output) with exactly
+# tests/warnings/X.err on standard error.
 #   UPDATE=1 sh tests/t_errors.sh   rewrites the .err files (review the diff)
 cd "$(dirname "$0")/.." || exit 2
 convc=${CONVC:-bin/convc}
@@ -28,7 +30,26 @@ for spec in tests/errors/*.spec; do
         diff -u "$golden" "$tmp/err" | head -20
     fi
 done
-for golden in tests/errors/*.err; do
+for spec in tests/warnings/*.spec; do
+    total=$((total + 1))
+    golden=${spec%.spec}.err
+    "$convc" summary "$spec" >"$tmp/out" 2>"$tmp/err"
+    status=$?
+    if [ -n "$UPDATE" ]; then
+        cp "$tmp/err" "$golden"
+    fi
+    if [ "$status" -ne 0 ]; then
+        fail "$spec" "exit status $status, expected 0"
+    elif [ ! -s "$tmp/out" ]; then
+        fail "$spec" "wrote no summary"
+    elif ! grep -q ': warning: ' "$tmp/err"; then
+        fail "$spec" "no warning"
+    elif ! cmp -s "$golden" "$tmp/err"; then
+        fail "$spec" "standard error differs from $golden:"
+        diff -u "$golden" "$tmp/err" | head -20
+    fi
+done
+for golden in tests/errors/*.err tests/warnings/*.err; do
     [ -f "${golden%.err}.spec" ] || fail "$golden" "has no .spec"
 done
 # `check` reports the same errors, also for several files at once.

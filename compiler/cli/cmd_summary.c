@@ -13,7 +13,8 @@ static const char summary_usage[] =
     "usage: convc summary FILE...\n"
     "\n"
     "Prints each model's layers: name, output shape (HxWxC), parameters, forward\n"
-    "MFLOPs per image and every resolved option, then the totals.\n"
+    "MFLOPs per image and every resolved option (led by '<- NAME' where a layer\n"
+    "reads other than the line before), then the totals.\n"
     "FILE '-' is standard input.\n"
     "Exit status: 0 success, 1 an error in a spec, 2 a usage error.\n";
 
@@ -32,13 +33,39 @@ static const char *grouped(int64_t v, char *buf, size_t size)
     return buf;
 }
 
+/* A layer as the table names it: its 'as' name, else conv1, pool2 ... */
+static const char *layer_name(const ir_model *m, int i, char *buf, size_t size)
+{
+    const ir_layer *L = &m->layers[i];
+    if (i < 0)
+        snprintf(buf, size, "input");
+    else if (L->name)
+        snprintf(buf, size, "%s", L->name);
+    else
+        snprintf(buf, size, "%s%d", ir_kind_name(L->kind), L->ordinal);
+    return buf;
+}
+
+/* "<- x" (or "<- conv3, x") for a layer that reads other than the line
+ * before; "" otherwise. */
+static void reads_text(const ir_model *m, int i, char *buf, size_t size)
+{
+    char name[IR_MAX_NAME + 1];
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int k = 0; ir_reads_elsewhere(m, i) && k < m->layers[i].n_inputs && used < size; k++)
+        used += (size_t)snprintf(buf + used, size - used, "%s%s", k ? ", " : "<- ",
+                                 layer_name(m, m->layers[i].inputs[k], name, sizeof name));
+}
+
 static void print_summary(const ir_model *m)
 {
     static const char rule[] =
         "______________________________________________________________________________________";
     static const char double_rule[] =
         "======================================================================================";
-    char a[32], b[64], shape[48], name[48], opts[128];
+    char a[32], b[64], shape[48], name[96], opts[128], reads[160];
+    char own[IR_MAX_NAME + 1];
 
     printf("Model: %s (%s)\n", m->name, m->spec_path);
     printf("Input: %dx%dx%d\n", m->input.h, m->input.w, m->input.c);
@@ -46,19 +73,23 @@ static void print_summary(const ir_model *m)
     printf("%-20s %-16s %12s %9s  %s\n", "Layer (type)", "Output Shape", "Param #", "MFLOPs",
            "Resolved options");
     printf("%s\n", double_rule);
-    bool flat = false;      /* vectors print as Keras does: (n,) */
+    bool flat[IR_MAX_LAYERS];   /* vectors print as Keras does: (n,) */
     for (int i = 0; i < m->n_layers; i++) {
         const ir_layer *L = &m->layers[i];
-        snprintf(name, sizeof name, "%s%d (%s)", ir_kind_name(L->kind), L->ordinal,
+        snprintf(name, sizeof name, "%s (%s)", layer_name(m, i, own, sizeof own),
                  ir_kind_name(L->kind));
-        flat = flat || layer_descs[L->kind]->makes_vector;
-        if (flat)
+        flat[i] = layer_descs[L->kind]->makes_vector;
+        for (int k = 0; k < L->n_inputs; k++)
+            flat[i] = flat[i] || (L->inputs[k] >= 0 && flat[L->inputs[k]]);
+        if (flat[i])
             snprintf(shape, sizeof shape, "(%d,)", L->out.c);
         else
             snprintf(shape, sizeof shape, "(%d, %d, %d)", L->out.h, L->out.w, L->out.c);
         layer_descs[L->kind]->summary(L, opts, sizeof opts);
-        printf("%-20s %-16s %12s %9.2f%s%s\n", name, shape, grouped(L->params, a, sizeof a),
-               (double)L->flops / 1e6, opts[0] ? "  " : "", opts);
+        reads_text(m, i, reads, sizeof reads);
+        printf("%-20s %-16s %12s %9.2f%s%s%s%s\n", name, shape, grouped(L->params, a, sizeof a),
+               (double)L->flops / 1e6, reads[0] || opts[0] ? "  " : "", reads,
+               reads[0] && opts[0] ? " " : "", opts);
     }
     printf("%s\n", double_rule);
     printf("Total params: %s\n", grouped(m->params, a, sizeof a));

@@ -184,6 +184,9 @@ bool graph_check_merge(spec_graph *g, const layer_desc *ld, const ir_layer *L,
         diag_note(g->d, ref->loc, "to make '%s' match, project it: 'conv %d k=1 stride=%d "
                   "%s %s %s proj', then '%s proj'", name, L->in.c, stride, LAYER_WORD_FROM,
                   name, LAYER_WORD_AS, kind);
+    else
+        diag_note(g->d, ref->loc, "no strided 1x1 conv of '%s' gives %s: keep the shape "
+                  "along the branch (e.g. 'same' padding)", name, a);
     return false;
 }
 
@@ -195,11 +198,10 @@ void graph_finish(spec_graph *g, ir_model *m)
             continue;
         diag_error(g->d, gl->stmt->head->loc, "the output of this layer is never read");
         const ast_stmt *next = g->layers[i + 1].stmt;
-        if (next && m->layers[i + 1].inputs[0] != i)
-            diag_note(g->d, next->head->loc, "the next layer reads '%s' instead (%s)",
-                      g->layers[m->layers[i + 1].inputs[0]].name
-                          ? g->layers[m->layers[i + 1].inputs[0]].name->text : "?",
-                      LAYER_WORD_FROM);
+        int read = m->layers[i + 1].inputs[0];
+        if (next && read >= 0 && read != i && g->layers[read].name)
+            diag_note(g->d, next->head->loc, "the next layer reads '%s' instead ('%s %s')",
+                      g->layers[read].name->text, LAYER_WORD_FROM, g->layers[read].name->text);
     }
     for (int i = 0; i < g->n_layers; i++) {
         const graph_layer *gl = &g->layers[i];

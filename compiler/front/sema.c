@@ -306,14 +306,22 @@ static bool flag_allowed(unsigned allowed, const ast_value *v)
         || ((allowed & OPT_POOL_KIND) && ir_pool_kind_of(v->text) >= 0);
 }
 
+static bool is_graph_word(const ast_stmt *st, const ast_item *it)
+{
+    return st->kind == AST_LAYER && !it->key && it->value->kind == AST_WORD
+        && (strcmp(it->value->text, LAYER_WORD_AS) == 0
+            || strcmp(it->value->text, LAYER_WORD_FROM) == 0);
+}
+
 /* 'as NAME' or 'from NAME' at `it`: the item of the name (the last one
  * read), or `it` when the name is missing. */
-static const ast_item *graph_option(sema *s, stmt_opts *o, const ast_item *it)
+static const ast_item *graph_option(sema *s, const ast_stmt *st, stmt_opts *o,
+                                    const ast_item *it)
 {
     const char *word = it->value->text;
     const ast_value **slot = strcmp(word, LAYER_WORD_AS) == 0 ? &o->as : &o->from;
     const ast_item *next = it->next;
-    if (!next || next->key || next->value->kind != AST_WORD) {
+    if (!next || next->key || next->value->kind != AST_WORD || is_graph_word(st, next)) {
         diag_error(s->d, it->value->loc, "'%s' needs a layer name after it, e.g. '%s x'", word,
                    word);
         return it;
@@ -325,13 +333,6 @@ static const ast_item *graph_option(sema *s, stmt_opts *o, const ast_item *it)
         *slot = next->value;
     }
     return next;
-}
-
-static bool is_graph_word(const ast_stmt *st, const ast_item *it)
-{
-    return st->kind == AST_LAYER && !it->key && it->value->kind == AST_WORD
-        && (strcmp(it->value->text, LAYER_WORD_AS) == 0
-            || strcmp(it->value->text, LAYER_WORD_FROM) == 0);
 }
 
 /* Sorts a statement's options into `o`; false if any was wrong. */
@@ -358,7 +359,7 @@ static bool collect_options(sema *s, const ast_stmt *st, stmt_opts *o)
                 unknown_option(s, st, typed, it->key->loc);
             }
         } else if (is_graph_word(st, it)) {
-            it = graph_option(s, o, it);
+            it = graph_option(s, st, o, it);
         } else if (it->value->kind == AST_WORD) {
             if (!word_option(s, st, o, it->value))
                 break;
