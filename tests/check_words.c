@@ -39,6 +39,8 @@ static void each_word(void (*check)(const char *word, const char *text), const c
         check(ir_padding_names[i], text);
     check(LAYER_KEY_KERNEL, text);
     check(LAYER_KEY_STRIDE, text);
+    check(LAYER_WORD_AS, text);
+    check(LAYER_WORD_FROM, text);
 }
 
 static bool is_key(const char *word)
