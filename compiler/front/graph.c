@@ -158,8 +158,12 @@ bool graph_check_merge(spec_graph *g, const layer_desc *ld, const ir_layer *L,
     shape_text(a, sizeof a, L->in);
     shape_text(b, sizeof b, L->in2);
     if (ld->merge == LAYER_MERGE_CHANNELS) {
+        /* An image's channels are bounded (kernels keep a pixel's channels
+         * on the stack); a vector's values only by IR_MAX_ACTIVATION. */
+        bool vector = (L->inputs[0] >= 0 && g->layers[L->inputs[0]].flat)
+                      || g->layers[L->inputs[1]].flat;
         if (L->in.h == L->in2.h && L->in.w == L->in2.w) {
-            if ((int64_t)L->in.c + L->in2.c <= IR_MAX_DIM || (L->in.h == 1 && L->in.w == 1))
+            if ((int64_t)L->in.c + L->in2.c <= IR_MAX_DIM || vector)
                 return true;
             diag_error(g->d, ref->loc, "%s gives %lld channels, over the limit of %d", kind,
                        (long long)L->in.c + L->in2.c, IR_MAX_DIM);
