@@ -5,8 +5,9 @@
 #
 # Environment (the Makefile passes its own values):
 #   CC, MODEL_CFLAGS, LIBS     how generated models are compiled and linked (default: the Makefile's)
-#   BENCH_MODELS               default: baseline cnn_k3 cnn_k5 cnn_k7 cnn_k3_bn
-#   BENCH_SPECS                directory of their specs (default: specs)
+#   BENCH_MODELS               default: baseline cnn_k3 cnn_k5 cnn_k7 cnn_k3_bn residual
+#   BENCH_SPECS                directory of their specs (default: specs; a model
+#                              not found there is looked up in bench/specs)
 #   BENCH_SECONDS              time per convc measurement (default 1.5)
 #   TORCH_SECONDS              time per PyTorch measurement and setting (default 1.0)
 #   BENCH_TRAIN_STEPS          steps of the real training run whose peak RSS is taken (50)
@@ -26,7 +27,7 @@ if [ -z "$LIBS" ]; then
 fi
 BUILD=${BUILD:-build}
 BIN=${BIN:-bin}
-MODELS=${BENCH_MODELS:-baseline cnn_k3 cnn_k5 cnn_k7 cnn_k3_bn}
+MODELS=${BENCH_MODELS:-baseline cnn_k3 cnn_k5 cnn_k7 cnn_k3_bn residual}
 SPECS=${BENCH_SPECS:-specs}
 SECONDS_PER=${BENCH_SECONDS:-1.5}
 TORCH_SECONDS=${TORCH_SECONDS:-1.0}
@@ -49,6 +50,9 @@ now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 # Appends measurement lines (impl,model,metric,config,value,note), no header.
 collect() { grep -v '^impl,' >> "$RAW"; }
+# A model's spec: $SPECS/M.spec, else bench/specs/M.spec (models only the
+# bench uses, with no committed generated code).
+spec_of() { if [ -f "$SPECS/$1.spec" ]; then echo "$SPECS/$1.spec"; else echo "bench/specs/$1.spec"; fi; }
 
 started=$(now)
 machine="$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1), $(nproc) cores, $(uname -m)"
@@ -73,7 +77,7 @@ fi
 
 # ---- convc --------------------------------------------------------------------
 for m in $MODELS; do
-    spec=$SPECS/$m.spec
+    spec=$(spec_of "$m")
     dir=$OUT/$m
     mkdir -p "$dir"
     if [ ! -f "$spec" ]; then
@@ -156,7 +160,7 @@ done
 # ---- PyTorch ------------------------------------------------------------------
 torch_ok=no
 specs=""
-for m in $MODELS; do [ -f "$SPECS/$m.spec" ] && specs="$specs $SPECS/$m.spec"; done
+for m in $MODELS; do [ -f "$(spec_of "$m")" ] && specs="$specs $(spec_of "$m")"; done
 if [ -z "$specs" ]; then
     note "no spec files found: PyTorch comparison skipped"
 elif ! "$TORCH_PY" -c 'import torch' 2> /dev/null; then

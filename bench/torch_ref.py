@@ -41,8 +41,10 @@ class SpecError(Exception):
 
 
 def parse_spec(path):
-    """Returns (name, (h, w, c), [layer dict]) for the statements the seed
-    specs use: model, input, conv, pool, flatten, dense, dropout, batchnorm."""
+    """Returns (name, (h, w, c), [layer dict]) for the statements model,
+    input, conv, pool, flatten, dense, dropout, batchnorm, add and concat, with the
+    graph's 'as NAME' and 'from NAME' (a layer dict's "as", "from" and, for
+    add and concat, "ref")."""
     name = os.path.splitext(os.path.basename(path))[0]
     shape, layers = None, []
     with open(path, encoding="utf-8") as f:
@@ -53,7 +55,17 @@ def parse_spec(path):
             if not words:
                 continue
             where = "%s:%d" % (path, lineno)
-            kw, args = words[0], words[1:]
+            kw, args, graph = words[0], [], {}
+            rest = iter(words[1:])
+            for word in rest:
+                if word in ("as", "from") and kw not in ("model", "input"):
+                    graph[word] = next(rest)
+                else:
+                    args.append(word)
+            if kw in ("add", "concat"):
+                graph["ref"] = args.pop(0)
+            if kw in ("conv", "pool", "flatten", "dense", "dropout", "batchnorm", "add", "concat"):
+                layers.append(graph)    # filled in below
             if kw == "model":
                 name = args[0]
             elif kw == "input":
@@ -63,7 +75,7 @@ def parse_spec(path):
                 layer = {"kind": "conv", "filters": int(args[0]), "k": (1, 1),
                          "stride": (1, 1), "padding": "valid", "act": "linear"}
                 _options(layer, args[1:], where)
-                layers.append(layer)
+                layers[-1].update(layer)
             elif kw == "pool":
                 layer = {"kind": "pool", "op": "max", "padding": "valid"}
                 rest = args
@@ -72,19 +84,23 @@ def parse_spec(path):
                 layer["k"] = _pair(rest[0])
                 layer["stride"] = layer["k"]
                 _options(layer, rest[1:], where)
-                layers.append(layer)
+                layers[-1].update(layer)
             elif kw == "flatten":
-                layers.append({"kind": "flatten"})
+                layers[-1].update({"kind": "flatten"})
             elif kw == "dense":
                 layer = {"kind": "dense", "units": int(args[0]), "act": "linear"}
                 _options(layer, args[1:], where)
-                layers.append(layer)
+                layers[-1].update(layer)
             elif kw == "dropout":
-                layers.append({"kind": "dropout", "rate": float(args[0])})
+                layers[-1].update({"kind": "dropout", "rate": float(args[0])})
+            elif kw in ("add", "concat"):
+                layer = {"kind": kw, "act": "linear"}
+                _options(layer, args, where)
+                layers[-1].update(layer)
             elif kw == "batchnorm":
                 layer = {"kind": "batchnorm", "act": "linear", "momentum": 0.99, "eps": 0.001}
                 _options(layer, args, where)
-                layers.append(layer)
+                layers[-1].update(layer)
             else:
                 raise SpecError("%s: unknown statement '%s'" % (where, kw))
     if shape is None:
@@ -124,12 +140,20 @@ def tf_same_pads(size, k, s):
 
 
 def build_model(torch, shape, layers):
+    """The model as one module: each layer a small nn.Sequential run on the
+    output it reads (the line before, or its 'from'), add and concat joining
+    it with the output they name."""
     nn = torch.nn
-    h, w, c = shape
-    mods = []
     acts = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
+    names, shapes, steps, inputs = {}, [], [], []
     for i, L in enumerate(layers):
         last = i == len(layers) - 1
+        src = names[L["from"]] if "from" in L else i - 1
+        h, w, c = shapes[src] if src >= 0 else shape
+        other = names[L["ref"]] if "ref" in L else None
+        mods = []
+        if L["kind"] == "concat":
+            c += shapes[other][2]
         if L["kind"] in ("conv", "pool"):
             (kh, kw), (sh, sw) = L["k"], L["stride"]
             if L["padding"] == "same":
@@ -162,11 +186,9 @@ def build_model(torch, shape, layers):
             c = L["units"]
         elif L["kind"] == "dropout":
             mods.append(nn.Dropout(L["rate"]))
-            continue
         elif L["kind"] == "batchnorm":
             # PyTorch's momentum is the weight of the new statistics.
-            flat = any(isinstance(m, nn.Flatten) for m in mods)
-            bn = nn.BatchNorm1d if flat else nn.BatchNorm2d
+            bn = nn.BatchNorm1d if h * w == 1 else nn.BatchNorm2d
             mods.append(bn(c, eps=L["eps"], momentum=1.0 - L["momentum"]))
         act = L.get("act", "linear")
         if act in acts:
@@ -174,7 +196,29 @@ def build_model(torch, shape, layers):
         elif act == "softmax" and not last:
             mods.append(nn.Softmax(dim=1))
         # a final softmax is fused into the cross-entropy loss
-    model = nn.Sequential(*mods)
+        if "as" in L:
+            names[L["as"]] = i
+        shapes.append((h, w, c))
+        steps.append(nn.Sequential(*mods))
+        inputs.append((src, other, L["kind"]))
+
+    class Graph(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.steps = nn.ModuleList(steps)
+
+        def forward(self, x):
+            outs = []
+            for step, (src, other, kind) in zip(self.steps, inputs):
+                y = outs[src] if src >= 0 else x
+                if kind == "add":
+                    y = y + outs[other]
+                elif kind == "concat":
+                    y = torch.cat([y, outs[other]], dim=1)
+                outs.append(step(y))
+            return outs[-1]
+
+    model = Graph()
     for m in model.modules():
         if isinstance(m, (nn.Conv2d, nn.Linear)):
             nn.init.xavier_uniform_(m.weight)   # same fans as Keras

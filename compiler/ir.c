@@ -41,14 +41,26 @@ int ir_activation_of(const char *w) { return index_of(ir_activation_names, IR_N_
 int ir_pool_kind_of(const char *w) { return index_of(ir_pool_kind_names, IR_N_POOL_KINDS, w); }
 int ir_padding_of(const char *w) { return index_of(ir_padding_names, IR_N_PADDINGS, w); }
 
+int ir_reads_elsewhere(const ir_model *m, int i)
+{
+    const ir_layer *L = &m->layers[i];
+    return L->n_inputs != 1 || L->inputs[0] != i - 1;
+}
+
 char *ir_canonical(const ir_model *m)
 {
     cv_buf b = { 0 };
     buf_printf(&b, "input %dx%dx%d\n", m->input.h, m->input.w, m->input.c);
     for (int i = 0; i < m->n_layers; i++) {
         const ir_layer *L = &m->layers[i];
-        buf_printf(&b, "%s -> %dx%dx%d\n", L->canonical ? L->canonical : ir_kind_name(L->kind),
-                   L->out.h, L->out.w, L->out.c);
+        buf_printf(&b, "%s", L->canonical ? L->canonical : ir_kind_name(L->kind));
+        for (int k = 0; ir_reads_elsewhere(m, i) && k < L->n_inputs; k++) {
+            if (L->inputs[k] < 0)
+                buf_printf(&b, "%sinput", k ? "," : " <- ");
+            else
+                buf_printf(&b, "%s%d", k ? "," : " <- ", L->inputs[k]);
+        }
+        buf_printf(&b, " -> %dx%dx%d\n", L->out.h, L->out.w, L->out.c);
     }
     return buf_take(&b, NULL);
 }
@@ -70,6 +82,7 @@ void ir_free(ir_model *m)
     for (int i = 0; i < m->n_layers; i++) {
         free(m->layers[i].source);
         free(m->layers[i].canonical);
+        free(m->layers[i].name);
     }
     free(m->layers);
     free(m->name);

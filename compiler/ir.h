@@ -18,6 +18,7 @@
 #define IR_MAX_WORK       ((1LL << 31) - 1) /* floats of work buffers per sample,
                                          bounded from the shapes (front/sema.c) */
 #define IR_LEAKY_SLOPE    0.3         /* leaky_relu's slope below 0 (Keras' default) */
+#define IR_MAX_INPUTS     2           /* layers one layer reads (add, concat) */
 
 /* Each enum is one list: X(ENUMERATOR, spelling).  The spelling is the word of
  * the spec language, and the one name table (ir.c) that errors, hints, the IR
@@ -26,7 +27,8 @@
  * (codegen/layers/<spelling>.c). */
 #define IR_LAYER_KINDS(X) \
     X(IR_CONV, conv) X(IR_POOL, pool) X(IR_FLATTEN, flatten) X(IR_DENSE, dense) \
-    X(IR_DROPOUT, dropout) X(IR_BATCHNORM, batchnorm) X(IR_DWCONV, dwconv)
+    X(IR_DROPOUT, dropout) X(IR_BATCHNORM, batchnorm) X(IR_DWCONV, dwconv) X(IR_ADD, add) \
+    X(IR_CONCAT, concat)
 #define IR_ACTIVATIONS(X) \
     X(IR_LINEAR, linear) X(IR_RELU, relu) X(IR_TANH, tanh) X(IR_SIGMOID, sigmoid) \
     X(IR_SOFTMAX, softmax) X(IR_RELU6, relu6) X(IR_LEAKY_RELU, leaky_relu)
@@ -56,7 +58,15 @@ typedef struct {
     char *canonical;        /* the statement with every default spelled out, as
                                ir_canonical() prints it: "conv 32 k=3x3 stride=1x1
                                same pad=1,1,1,1 relu"; NULL: the kind's name */
-    ir_shape in, out;
+    /* The graph: the layers this one reads, by index, each earlier than
+     * this one (-1: the model input, only ever read by layer 0).  inputs[0]
+     * is the layer before unless 'from' names another; add and concat read
+     * a second one, the layer they name.  `in` is inputs[0]'s output shape,
+     * in2 inputs[1]'s. */
+    int n_inputs;
+    int inputs[IR_MAX_INPUTS];
+    ir_shape in, in2, out;
+    char *name;             /* the name given by 'as NAME', or NULL */
     /* conv, dwconv and pool: window, stride and padding.  Padding amounts are
      * resolved like TensorFlow: for 'same', total = max((out-1)*s + k - in, 0),
      * top/left = total/2, the extra row/column goes bottom/right. */
@@ -95,8 +105,11 @@ typedef struct {
 } ir_model;
 
 /* The canonical text of the architecture: one resolved statement per line,
- * every default spelled out.  Comments, spacing and the model name do not
- * change it; any change that alters the computation does. Caller frees. */
+ * every default spelled out, and the layers it reads ("<- 3,0", 0-based
+ * indices, "input" for the model input) when they are not just the line
+ * before, so a chain's text has no wiring at all.  Comments, spacing, layer
+ * names and the model name do not change it; any change that alters the
+ * computation does. Caller frees. */
 char *ir_canonical(const ir_model *m);
 /* FNV-1a 64 of ir_canonical(m). */
 uint64_t ir_hash(const ir_model *m);
@@ -106,6 +119,8 @@ const char *ir_kind_name(ir_kind k);
 const char *ir_activation_name(ir_activation a);
 const char *ir_pool_kind_name(ir_pool_kind p);
 const char *ir_padding_name(ir_padding p);
+/* Does layer i read anything but the layer just before it? */
+int ir_reads_elsewhere(const ir_model *m, int i);
 int ir_kind_of(const char *word);
 int ir_activation_of(const char *word);
 int ir_pool_kind_of(const char *word);

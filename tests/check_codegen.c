@@ -49,6 +49,8 @@ static ir_layer *tm_add(test_model *t, ir_kind kind, const char *src)
     l->line = t->m.n_layers + 2;
     snprintf(t->sources[l->index], sizeof t->sources[0], "%s", src);
     l->source = t->sources[l->index];
+    l->n_inputs = 1;
+    l->inputs[0] = l->index - 1;
     l->in = l->index ? t->layers[l->index - 1].out : t->m.input;
     l->out = l->in;
     t->m.n_layers++;

@@ -563,6 +563,57 @@ START_TEST(index_of_every_study)
 }
 END_TEST
 
+/* Two labels over the same factor values: what the label changed at each
+ * value, and what the factor changed under each label. */
+START_TEST(findings_compare_labels_at_each_factor_value)
+{
+    static const char model[] =
+        "  {\"name\": \"%s\", \"label\": \"%s\", \"spec\": \"t.spec.in\", \"factor\": \"%s\","
+        "   \"params\": 1000, \"flops\": 1000, \"conv_layers\": 2, \"code_lines\": 10,"
+        "   \"layers\": [], \"status\": \"ok\", \"error\": null}%s";
+    static const char *const names[] = { "plain2", "plain8", "residual2", "residual8" };
+    static const double acc[] = { 0.90, 0.88, 0.905, 0.915 };
+    char text[4096], part[512];
+    snprintf(text, sizeof text, "{\"format\": \"convc-experiment 1\", \"name\": \"pairs\","
+             " \"title\": \"Pairs\", \"description\": null, \"source\": \"x.yaml\","
+             " \"data\": \"fashion-mnist\", \"limit_train\": 0, \"limit_test\": 0,"
+             " \"train\": {\"optimizer\": \"adam\", \"lr\": 0.001, \"batch\": 32, \"epochs\": 2,"
+             " \"threads\": 1}, \"seeds\": [1], \"factor\": {\"title\": \"Conv layers\","
+             " \"value\": \"${convs}\"}, \"models\": [");
+    for (int m = 0; m < 4; m++) {
+        snprintf(part, sizeof part, model, names[m], m < 2 ? "Plain" : "Residual",
+                 m % 2 ? "8" : "2", m < 3 ? "," : "], \"runs\": [");
+        strncat(text, part, sizeof text - strlen(text) - 1);
+    }
+    for (int m = 0; m < 4; m++) {
+        snprintf(part, sizeof part, "{\"model\": \"%s\", \"seed\": 1, \"dir\": \"runs/%s-s1\","
+                 " \"status\": \"ok\", \"error\": null}%s", names[m], names[m],
+                 m < 3 ? "," : "]}\n");
+        strncat(text, part, sizeof text - strlen(text) - 1);
+        snprintf(part, sizeof part, "%s-s1", names[m]);
+        run_dir(part, acc[m], 0.3, 1);
+    }
+    write_file("experiment.json", text);
+    report r;
+    cv_error e;
+    ck_assert_msg(report_load(&r, dir, &e) == 0, "%s", e.msg);
+    report_aggregate(&r);
+    char *md = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&md, &size);
+    report_write_findings(&r, f);
+    fclose(f);
+    report_free(&r);
+    ck_assert_msg(strstr(md, "- **Residual** against **Plain** at the same Conv layers: "
+                             "2 +0.50, 8 +3.50 points of test accuracy (better at 2 of 2).\n"),
+                  "%s", md);
+    ck_assert_msg(strstr(md, "- From the first to the last Conv layers: **Plain** 2 to 8 -2.00 "
+                             "points; **Residual** 2 to 8 +1.00 points of test accuracy.\n"),
+                  "%s", md);
+    free(md);
+}
+END_TEST
+
 START_TEST(missing_manifest_is_an_error)
 {
     char path[128];
@@ -746,6 +797,7 @@ static Suite *report_suite(void)
     tcase_add_test(core, published_inside_the_spread);
     tcase_add_test(core, tables_report_and_pictures);
     tcase_add_test(core, index_of_every_study);
+    tcase_add_test(core, findings_compare_labels_at_each_factor_value);
     suite_add_tcase(s, core);
     TCase *limits = tcase_create("limits");
     tcase_add_checked_fixture(limits, setup, teardown);

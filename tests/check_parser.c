@@ -144,7 +144,7 @@ START_TEST(statement_must_start_with_a_word)
     parsed p = parse("32 conv\n");
     ck_assert_int_eq(p.n_errors, 1);
     ck_assert_str_eq(p.messages, "t.spec:1:1: error: expected a statement (model, input, conv, "
-                     "pool, flatten, dense, dropout, batchnorm, dwconv), found '32'\n 32 conv\n ^~\n");
+                     "pool, flatten, dense, dropout, batchnorm, dwconv, add, concat), found '32'\n 32 conv\n ^~\n");
     parsed_free(&p);
 }
 END_TEST

@@ -528,6 +528,64 @@ static void teardown(void)
     last_messages = NULL;
 }
 
+/* The graph: inputs by index, shapes of add and concat, their counts, and
+ * the wiring in the canonical text (and only there where it is not a chain). */
+START_TEST(layer_graph)
+{
+    ir_model *m = load("input 8x8x2\nconv 4 k=3 same relu as x\nconv 4 k=3 same\n"
+                       "add x relu as y\nconv 6 k=1 from x\nconcat y\nflatten\n"
+                       "dense 3 softmax\n");
+    ck_assert_int_eq(m->n_layers, 7);
+    ck_assert_int_eq(m->layers[0].n_inputs, 1);
+    ck_assert_int_eq(m->layers[0].inputs[0], -1);
+    ck_assert_int_eq(m->layers[2].n_inputs, 2);
+    ck_assert_int_eq(m->layers[2].inputs[0], 1);
+    ck_assert_int_eq(m->layers[2].inputs[1], 0);
+    ck_assert_int_eq(m->layers[2].act, IR_RELU);
+    assert_shape(m->layers[2].out, 8, 8, 4);
+    ck_assert_int_eq(m->layers[2].params, 0);
+    ck_assert_int_eq(m->layers[2].flops, 2 * 8 * 8 * 4);   /* the add and the relu */
+    ck_assert_int_eq(m->layers[3].inputs[0], 0);
+    assert_shape(m->layers[4].in, 8, 8, 6);
+    assert_shape(m->layers[4].in2, 8, 8, 4);
+    assert_shape(m->layers[4].out, 8, 8, 10);
+    ck_assert_int_eq(m->layers[4].flops, 0);
+    ck_assert_str_eq(m->layers[0].name, "x");
+    ck_assert_str_eq(m->layers[2].name, "y");
+    ck_assert_ptr_null(m->layers[1].name);
+    char *text = ir_canonical(m);
+    ck_assert_str_eq(text, "input 8x8x2\n"
+                     "conv 4 k=3x3 stride=1x1 same pad=1,1,1,1 relu -> 8x8x4\n"
+                     "conv 4 k=3x3 stride=1x1 same pad=1,1,1,1 linear -> 8x8x4\n"
+                     "add relu <- 1,0 -> 8x8x4\n"
+                     "conv 6 k=1x1 stride=1x1 valid pad=0,0,0,0 linear <- 0 -> 8x8x6\n"
+                     "concat <- 3,2 -> 8x8x10\n"
+                     "flatten -> 1x1x640\n"
+                     "dense 3 softmax -> 1x1x3\n");
+    free(text);
+    /* The same wiring under other names hashes the same; other wiring not. */
+    ir_model *renamed = load("input 8x8x2\nconv 4 k=3 same relu as a\nconv 4 k=3 same\n"
+                             "add a relu as b\nconv 6 k=1 from a\nconcat b\nflatten\n"
+                             "dense 3 softmax\n");
+    ir_model *rewired = load("input 8x8x2\nconv 4 k=3 same relu as a\nconv 4 k=3 same as c\n"
+                             "add a relu as b\nconv 6 k=1 from c\nconcat b\nflatten\n"
+                             "dense 3 softmax\n");
+    ck_assert_uint_eq(renamed->spec_hash, m->spec_hash);
+    ck_assert_uint_ne(rewired->spec_hash, m->spec_hash);
+    ir_free(renamed);
+    ir_free(rewired);
+    ir_free(m);
+    /* A chain with names has the text and hash of the same chain without. */
+    ir_model *plain = load("input 8x8x1\nconv 4 k=3\npool 2\nflatten\ndense 2\n");
+    ir_model *named = load_as("specs/t.spec", "input 8x8x1\nconv 4 k=3 as c\npool 2 from c\n"
+                              "flatten\ndense 2\n");
+    ck_assert_ptr_nonnull(named);
+    ck_assert_uint_eq(named->spec_hash, plain->spec_hash);
+    ir_free(plain);
+    ir_free(named);
+}
+END_TEST
+
 static Suite *shapes_suite(void)
 {
     Suite *s = suite_create("shapes");
@@ -547,6 +605,7 @@ static Suite *shapes_suite(void)
     tcase_add_test(core, ordinals_and_sources);
     tcase_add_test(core, model_names);
     tcase_add_test(core, canonical_form_and_hash);
+    tcase_add_test(core, layer_graph);
     tcase_add_test(core, line_endings);
     suite_add_tcase(s, core);
     TCase *lim = tcase_create("limits");

@@ -41,6 +41,8 @@ static void each_word(void (*check)(const char *word, const char *text), const c
     check(LAYER_KEY_STRIDE, text);
     check(LAYER_KEY_MULT, text);
     check(LAYER_WORD_GLOBAL, text);
+    check(LAYER_WORD_AS, text);
+    check(LAYER_WORD_FROM, text);
 }
 
 static bool is_key(const char *word)

@@ -46,6 +46,14 @@ for pair in baseline:101,770 cnn_k3:220,234 cnn_k5:253,514 cnn_k7:303,434; do
 done
 expect 0 "summary all" "$convc" summary specs/baseline.spec specs/cnn_k3.spec specs/cnn_k5.spec specs/cnn_k7.spec
 ok test "$(grep -c '^Total params: ' "$tmp/out")" -eq 4
+# summary of a graph: 'as' names in the layer column, what a layer reads
+# where it is not the line before ("<- conv3, x"), vectors as (n,)
+expect 0 "summary graph" "$convc" summary tests/gradcheck/graph.spec
+ok has "^a (conv)  *(6, 5, 4)  *76  *0.00  k=3x3 " "$tmp/out"
+ok has "^conv3 (conv) .*  <- a k=3x3 stride=1x1 same pad=1,1,1,1 tanh\$" "$tmp/out"
+ok has "^add2 (add)  *(6, 5, 8)  .*  <- c, c tanh\$" "$tmp/out"
+ok has "^add3 (add)  *(6,)  .*  <- dense2, h linear\$" "$tmp/out"
+ok has "^pool1 (pool) .*  avg 2x2 " "$tmp/out"
 
 # ir: the name and the canonical text, every default spelled out
 expect 0 "ir cnn_k3" "$convc" ir specs/cnn_k3.spec

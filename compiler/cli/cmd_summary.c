@@ -15,10 +15,10 @@ static const char summary_usage[] =
     "usage: convc summary FILE...\n"
     "\n"
     "Prints each model's layers: name, output shape (HxWxC), parameters, forward\n"
-    "MFLOPs per image and every resolved option, then the totals, then the\n"
-    "memory plan of an exported file: what each layer adds to the work arena,\n"
-    "what is live while it runs, and the arena for each export target and\n"
-    "for --int8.\n"
+    "MFLOPs per image and every resolved option (led by '<- NAME' where a layer\n"
+    "reads other than the line before), then the totals, then the memory plan\n"
+    "of an exported file: what each layer adds to the work arena, what is live\n"
+    "while it runs, and the arena for each export target and for --int8.\n"
     "FILE '-' is standard input.\n"
     "Exit status: 0 success, 1 an error in a spec, 2 a usage error.\n";
 
@@ -36,6 +36,31 @@ const char *cmd_grouped(int64_t v, char *buf, size_t size)
     return buf;
 }
 
+/* A layer as the table names it: its 'as' name, else conv1, pool2 ... */
+static const char *layer_name(const ir_model *m, int i, char *buf, size_t size)
+{
+    const ir_layer *L = &m->layers[i];
+    if (i < 0)
+        snprintf(buf, size, "input");
+    else if (L->name)
+        snprintf(buf, size, "%s", L->name);
+    else
+        snprintf(buf, size, "%s%d", ir_kind_name(L->kind), L->ordinal);
+    return buf;
+}
+
+/* "<- x" (or "<- conv3, x") for a layer that reads other than the line
+ * before; "" otherwise. */
+static void reads_text(const ir_model *m, int i, char *buf, size_t size)
+{
+    char name[IR_MAX_NAME + 1];
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int k = 0; ir_reads_elsewhere(m, i) && k < m->layers[i].n_inputs && used < size; k++)
+        used += (size_t)snprintf(buf + used, size - used, "%s%s", k ? ", " : "<- ",
+                                 layer_name(m, m->layers[i].inputs[k], name, sizeof name));
+}
+
 /* The memory plan of `convc export`: per layer for the smallest target,
  * then the arena of every target. */
 static int print_memory_plan(const ir_model *m)
@@ -49,10 +74,8 @@ static int print_memory_plan(const ir_model *m)
     printf("Memory plan of the exported file (--target %s; floats of 4 bytes):\n", small->name);
     printf("%-20s %14s %14s\n", "Layer", "Adds", "Live");
     for (int i = 0; i < m->n_layers; i++) {
-        char name[48];
-        snprintf(name, sizeof name, "%s%d", ir_kind_name(m->layers[i].kind),
-                 m->layers[i].ordinal);
-        printf("%-20s %14s %14s%s\n", name, cmd_grouped(P.adds[i], a, sizeof a),
+        char name[IR_MAX_NAME + 1];
+        printf("%-20s %14s %14s%s\n", layer_name(m, i, name, sizeof name), cmd_grouped(P.adds[i], a, sizeof a),
                cmd_grouped(P.live[i], b, sizeof b), i == P.peak_layer ? "  <- peak" : "");
     }
     gen_mem_plan_free(&P);
@@ -82,7 +105,8 @@ static void print_summary(const ir_model *m)
         "______________________________________________________________________________________";
     static const char double_rule[] =
         "======================================================================================";
-    char a[32], b[64], shape[48], name[48], opts[128];
+    char a[32], b[64], shape[48], name[96], opts[128], reads[160];
+    char own[IR_MAX_NAME + 1];
 
     printf("Model: %s (%s)\n", m->name, m->spec_path);
     printf("Input: %dx%dx%d\n", m->input.h, m->input.w, m->input.c);
@@ -90,19 +114,23 @@ static void print_summary(const ir_model *m)
     printf("%-20s %-16s %12s %9s  %s\n", "Layer (type)", "Output Shape", "Param #", "MFLOPs",
            "Resolved options");
     printf("%s\n", double_rule);
-    bool flat = false;      /* vectors print as Keras does: (n,) */
+    bool flat[IR_MAX_LAYERS];   /* vectors print as Keras does: (n,) */
     for (int i = 0; i < m->n_layers; i++) {
         const ir_layer *L = &m->layers[i];
-        snprintf(name, sizeof name, "%s%d (%s)", ir_kind_name(L->kind), L->ordinal,
+        snprintf(name, sizeof name, "%s (%s)", layer_name(m, i, own, sizeof own),
                  ir_kind_name(L->kind));
-        flat = flat || layer_descs[L->kind]->makes_vector;
-        if (flat)
+        flat[i] = layer_descs[L->kind]->makes_vector;
+        for (int k = 0; k < L->n_inputs; k++)
+            flat[i] = flat[i] || (L->inputs[k] >= 0 && flat[L->inputs[k]]);
+        if (flat[i])
             snprintf(shape, sizeof shape, "(%d,)", L->out.c);
         else
             snprintf(shape, sizeof shape, "(%d, %d, %d)", L->out.h, L->out.w, L->out.c);
         layer_descs[L->kind]->summary(L, opts, sizeof opts);
-        printf("%-20s %-16s %12s %9.2f%s%s\n", name, shape, cmd_grouped(L->params, a, sizeof a),
-               (double)L->flops / 1e6, opts[0] ? "  " : "", opts);
+        reads_text(m, i, reads, sizeof reads);
+        printf("%-20s %-16s %12s %9.2f%s%s%s%s\n", name, shape, cmd_grouped(L->params, a, sizeof a),
+               (double)L->flops / 1e6, reads[0] || opts[0] ? "  " : "", reads,
+               reads[0] && opts[0] ? " " : "", opts);
     }
     printf("%s\n", double_rule);
     printf("Total params: %s\n", cmd_grouped(m->params, a, sizeof a));

@@ -80,36 +80,55 @@ static void emit_batched_call(gen_ctx *c, int i, int backward)
     emit_close(e, "");
 }
 
-/* Consecutive per-sample layers run sample by sample (their activations stay
+/* One step of a pass: a layer's function, or (backward) the sum of the
+ * gradients of a layer read by several, which runs before its backward. */
+typedef struct {
+    int layer;
+    int grad_sum;
+} pass_step;
+
+static int has_grad_sum(const gen_ctx *c, int i)
+{
+    int bufs[1];
+    return gen_grad_sums(c->L, i, bufs, 1) > 0;
+}
+
+/* Consecutive per-sample steps run sample by sample (their activations stay
  * in cache); batched layers (dense) run on groups of samples.  Layers
  * [lo, hi), in reverse for the backward pass. */
 void gen_emit_layer_span(gen_ctx *c, int backward, int lo, int hi)
 {
-    int k = 0, count = hi - lo;
-    while (k < count) {
-        int run[IR_MAX_LAYERS], n = 0, j;
+    pass_step steps[2 * IR_MAX_LAYERS];
+    int n_steps = 0, k;
+    for (k = 0; k < hi - lo; k++) {
         int i = backward ? hi - 1 - k : lo + k;
-        if (c->L->plan[i].batched) {
-            if (has_fn(&c->L->plan[i], backward))
-                emit_batched_call(c, i, backward);
+        if (backward && has_grad_sum(c, i))
+            steps[n_steps++] = (pass_step){ i, 1 };
+        if (has_fn(&c->L->plan[i], backward))
+            steps[n_steps++] = (pass_step){ i, 0 };
+    }
+    k = 0;
+    while (k < n_steps) {
+        int run[2 * IR_MAX_LAYERS], n = 0, first = k, j;
+        if (!steps[k].grad_sum && c->L->plan[steps[k].layer].batched) {
+            emit_batched_call(c, steps[k].layer, backward);
             k++;
             continue;
         }
-        for (; k < count; k++) {
-            i = backward ? hi - 1 - k : lo + k;
-            if (c->L->plan[i].batched)
-                break;
-            if (has_fn(&c->L->plan[i], backward))
-                run[n++] = i;
-        }
-        if (n == 0)
-            continue;
+        for (; k < n_steps && (steps[k].grad_sum || !c->L->plan[steps[k].layer].batched); k++)
+            if (!steps[k].grad_sum)
+                run[n++] = steps[k].layer;
         emit_open(c->e, "for (s = 0; s < n; s++)");
         emit_sample_ptrs(c, run, n, backward);
-        for (j = 0; j < n; j++) {
+        for (j = first; j < k; j++) {
             char fname[128];
-            gen_fn_name(c, fname, sizeof fname, run[j], backward ? "backward" : "forward", 0);
-            gen_emit_layer_call(c, run[j], backward, fname);
+            if (steps[j].grad_sum) {
+                gen_fn_name(c, fname, sizeof fname, steps[j].layer, "grad_sum", 0);
+                emit_line(c->e, "%s(w);", fname);
+                continue;
+            }
+            gen_fn_name(c, fname, sizeof fname, steps[j].layer, backward ? "backward" : "forward", 0);
+            gen_emit_layer_call(c, steps[j].layer, backward, fname);
         }
         emit_close(c->e, "");
     }

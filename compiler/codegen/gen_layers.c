@@ -90,11 +90,38 @@ void gen_emit_constants(gen_ctx *c, const float *params)
     }
 }
 
+/* The gradient of the output of a layer read by several: the sum of what
+ * its readers gave, added in a fixed order (readers in layer order). */
+static void emit_grad_sum(gen_ctx *c, int i, const int *bufs, int n)
+{
+    emitter *e = c->e;
+    const ir_layer *l = gen_layer(c, i);
+    const char *R = c->restrict_kw, *M = c->mprefix;
+    char fname[128], sum[512];
+    size_t used;
+    int k;
+    gen_fn_name(c, fname, sizeof fname, i, "grad_sum", 0);
+    emit_line(e, "/* %s is read %d times: its gradient is the sum of its readers' */",
+              c->L->plan[i].name, n + 1);
+    emit_open_fn(e, "static void %s(float *%s w)", fname, R);
+    emit_line(e, "float *%s d = w + %s%s;", R, M, gen_buf(c, c->L->plan[i].dout));
+    used = (size_t)snprintf(sum, sizeof sum, "d[i] = d[i]");
+    for (k = 0; k < n; k++) {
+        emit_line(e, "const float *%s d%d = w + %s%s;", R, k + 1, M, gen_buf(c, bufs[k]));
+        if (used < sizeof sum)
+            used += (size_t)snprintf(sum + used, sizeof sum - used, " + d%d[i]", k + 1);
+    }
+    emit_line(e, "long i;");
+    emit_line(e, "for (i = 0; i < %lld; i++)", (long long)l->out.h * l->out.w * l->out.c);
+    emit_line(e, "    %s;", sum);
+    emit_close(e, "");
+}
+
 void gen_emit_layers(gen_ctx *c)
 {
     emitter *e = c->e;
     const ir_model *m = c->L->m;
-    int i;
+    int i, n_sums, sums[IR_MAX_LAYERS * IR_MAX_INPUTS];
     for (i = 0; i < m->n_layers; i++) {
         const ir_layer *l = &m->layers[i];
         const gen_layer_emitter *em = gen_emitter_of(l->kind);
@@ -104,9 +131,14 @@ void gen_emit_layers(gen_ctx *c)
                  l->source ? l->source : "", shape);
         emit_banner(e, title);
         em->forward(c, i);
-        if (!c->L->plan[i].has_backward)
-            continue;
-        emit_blank(e);
-        em->backward(c, i);
+        if (c->L->plan[i].has_backward) {
+            emit_blank(e);
+            em->backward(c, i);
+        }
+        n_sums = gen_grad_sums(c->L, i, sums, IR_MAX_LAYERS * IR_MAX_INPUTS);
+        if (n_sums > 0) {
+            emit_blank(e);
+            emit_grad_sum(c, i, sums, n_sums);
+        }
     }
 }

@@ -112,6 +112,46 @@ void gen_plan_common_args(gen_layout *L, int i, int backward, int reads_input, i
         gen_plan_arg(a, GEN_ARG_INPUT, "x", -1, 1, GEN_BOTH);
 }
 
+/* Is input k of layer i the first that reads its layer?  Readers in
+ * layer order, then input order. */
+static int first_reader(const ir_model *m, int i, int k)
+{
+    int j = m->layers[i].inputs[k], r, q;
+    for (r = j + 1; r <= i; r++)
+        for (q = 0; q < m->layers[r].n_inputs && (r < i || q < k); q++)
+            if (m->layers[r].inputs[q] == j)
+                return 0;
+    return 1;
+}
+
+/* Where layer i's backward writes the gradient of its input k: the input
+ * layer's dout for its first reader, else a buffer of this layer's. */
+static int input_grad(gen_layout *L, int i, int k)
+{
+    const ir_layer *l = &L->m->layers[i];
+    int j = l->inputs[k];
+    if (j < 0 || !L->training)
+        return -1;
+    if (first_reader(L->m, i, k))
+        return L->plan[j].dout;
+    return gen_layout_shaped(L, L->plan[i].name, k == 0 ? "din" : "din2", L->m->layers[j].out);
+}
+
+int gen_grad_sums(const gen_layout *L, int layer, int *bufs, int max)
+{
+    const ir_model *m = L->m;
+    int n = 0, r, k;
+    if (!L->training)
+        return 0;
+    for (r = layer + 1; r < m->n_layers; r++)
+        for (k = 0; k < m->layers[r].n_inputs; k++) {
+            int b = k == 0 ? L->plan[r].din : L->plan[r].din2;
+            if (m->layers[r].inputs[k] == layer && b != L->plan[layer].dout && n < max)
+                bufs[n++] = b;
+        }
+    return n;
+}
+
 int gen_layout_build(gen_layout *L, const ir_model *m, int training)
 {
     return gen_layout_build_with(L, m, training, 0);
@@ -137,16 +177,18 @@ int gen_layout_build_with(gen_layout *L, const ir_model *m, int training, unsign
     for (i = 0; i < m->n_layers; i++) {
         const ir_layer *l = &m->layers[i];
         gen_layer_plan *p = &L->plan[i];
-        const gen_layer_plan *prev = i > 0 ? &L->plan[i - 1] : NULL;
+        int in = l->inputs[0];
         p->kernel = p->bias = p->out = p->dout = -1;
         p->pad = p->dpad = p->mask = p->logits = -1;
         p->kflip = p->dzpad = -1;
         p->wu = p->wut = p->wdu = p->wv = p->wm = -1;
         p->moving_mean = p->moving_var = -1;
-        p->in = prev ? prev->out : -1;
-        p->din = prev ? prev->dout : -1;
-        p->has_forward = 1;
         snprintf(p->name, sizeof p->name, "%s%d", ir_kind_name(l->kind), l->ordinal);
+        p->in = in >= 0 ? L->plan[in].out : -1;
+        p->din = input_grad(L, i, 0);
+        p->in2 = l->n_inputs > 1 ? L->plan[l->inputs[1]].out : -1;
+        p->din2 = l->n_inputs > 1 ? input_grad(L, i, 1) : -1;
+        p->has_forward = 1;
         L->planning = i;
         gen_emitter_of(l->kind)->plan(L, i);
         if (!training)

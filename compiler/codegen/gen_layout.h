@@ -72,8 +72,15 @@ typedef struct {
     int pad, dpad;              /* conv: zero-padded input and its gradient */
     int mask;                   /* dropout: the scaled keep mask */
     int logits;                 /* softmax layer: the pre-softmax values */
-    int in, din;                /* the previous layer's out/dout; -1 for the
-                                   model input (and for din of layer 0) */
+    int in, din;                /* the input: the out of the layer it reads
+                                   (ir_layer.inputs[0]), -1 for the model
+                                   input; and where the backward function
+                                   writes that input's gradient (overwriting
+                                   it), -1 when none is needed: the input
+                                   layer's dout, or, for all but its first
+                                   reader, a buffer of its own that the
+                                   driver adds to that dout (gen_grad_sums) */
+    int in2, din2;              /* the same for inputs[1] (add, concat) */
     int has_forward;            /* a forward function exists (not for a
                                    flatten that aliases its input) */
     int has_backward;           /* a backward function exists */
@@ -146,6 +153,10 @@ void gen_layout_free(gen_layout *L);
 
 /* The buffer of a layer's input: its macro, or NULL for the model input. */
 const char *gen_in_macro(const gen_layout *L, int layer);
+/* A layer read by several: the buffers its later readers wrote their
+ * gradients to (not its dout, which its first reader writes), in a fixed
+ * order, into bufs[0..n); n, 0 for a layer read once. */
+int gen_grad_sums(const gen_layout *L, int layer, int *bufs, int max);
 
 /* ---- for the plan hooks of the layer emitters ---- */
 

@@ -19,6 +19,7 @@ void diag_init(diag *d, FILE *out, const char *path, const char *text, size_t le
     d->text = text;
     d->len = len;
     d->n_errors = 0;
+    d->n_warnings = 0;
     d->entries = NULL;
     d->n_entries = 0;
     d->last_kept = false;
@@ -143,9 +144,12 @@ static bool append(const diag *d, diag_entry *e, src_loc loc, bool quote, const 
     return !e->text.oom;
 }
 
-void diag_error(diag *d, src_loc loc, const char *fmt, ...)
+/* Keeps an error or a warning (with the notes that follow it). */
+static void add_entry(diag *d, src_loc loc, const char *kind, const char *fmt, va_list ap)
+    DIAG_PRINTF(4, 0);
+
+static void add_entry(diag *d, src_loc loc, const char *kind, const char *fmt, va_list ap)
 {
-    d->n_errors++;
     d->last_loc = loc;
     d->last_kept = false;
     if (d->n_entries >= DIAG_MAX_ERRORS)
@@ -157,16 +161,30 @@ void diag_error(diag *d, src_loc loc, const char *fmt, ...)
     diag_entry *e = &d->entries[d->n_entries];
     e->line = loc.line;
     e->text = (cv_buf){ 0 };
-    va_list ap;
-    va_start(ap, fmt);
-    bool ok = append(d, e, loc, true, "error", fmt, ap);
-    va_end(ap);
-    if (ok) {
+    if (append(d, e, loc, true, kind, fmt, ap)) {
         d->n_entries++;
         d->last_kept = true;
     } else {
         buf_free(&e->text);
     }
+}
+
+void diag_error(diag *d, src_loc loc, const char *fmt, ...)
+{
+    d->n_errors++;
+    va_list ap;
+    va_start(ap, fmt);
+    add_entry(d, loc, "error", fmt, ap);
+    va_end(ap);
+}
+
+void diag_warning(diag *d, src_loc loc, const char *fmt, ...)
+{
+    d->n_warnings++;
+    va_list ap;
+    va_start(ap, fmt);
+    add_entry(d, loc, "warning", fmt, ap);
+    va_end(ap);
 }
 
 void diag_note(diag *d, src_loc loc, const char *fmt, ...)
@@ -195,9 +213,9 @@ void diag_flush(diag *d)
         fwrite(d->entries[i].text.data, 1, d->entries[i].text.len, d->out);
         buf_free(&d->entries[i].text);
     }
-    if (d->n_errors > d->n_entries && d->n_entries > 0)
+    if (d->n_errors + d->n_warnings > d->n_entries && d->n_entries > 0)
         fprintf(d->out, "%s: note: %d more errors not shown\n", d->path,
-                d->n_errors - d->n_entries);
+                d->n_errors + d->n_warnings - d->n_entries);
     free(d->entries);
     d->entries = NULL;
     d->n_entries = 0;

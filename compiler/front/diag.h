@@ -29,6 +29,7 @@ typedef struct {
     const char *text;
     size_t len;
     int n_errors;
+    int n_warnings;         /* warnings do not fail a spec */
     diag_entry *entries;    /* kept errors, with their notes */
     int n_entries;
     src_loc last_loc;       /* where the last error was (notes there are not quoted again) */
@@ -45,6 +46,8 @@ void diag_init(diag *d, FILE *out, const char *path, const char *text, size_t le
 
 /* An error at `loc`; always counted. */
 void diag_error(diag *d, src_loc loc, const char *fmt, ...) DIAG_PRINTF(3, 4);
+/* A warning at `loc`: printed like an error, but the spec still compiles. */
+void diag_warning(diag *d, src_loc loc, const char *fmt, ...) DIAG_PRINTF(3, 4);
 /* A note that belongs to the error just reported. */
 void diag_note(diag *d, src_loc loc, const char *fmt, ...) DIAG_PRINTF(3, 4);
 /* Prints the collected messages in line order and forgets them. */

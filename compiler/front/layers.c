@@ -8,7 +8,8 @@
  *   dense   2*In*Out                + Out (bias)
  *   pool    KH*KW*OH*OW*C (one compare or add per window element),
  *           + OH*OW*C for the division of 'avg'
- *   flatten, dropout (identity at inference) 0
+ *   add     OH*OW*C (one add per value)
+ *   flatten, dropout (identity at inference), concat 0
  *   batchnorm 2*H*W*C (inference: one multiply-add per value; in an
  *           exported file it is folded into a conv or dense before it) */
 #include "front/layers.h"
@@ -297,6 +298,21 @@ static const layer_real_option batchnorm_reals[] = {
     { "eps", "eps=", offsetof(ir_layer, eps), 0.001, 0, HUGE_VAL, "(0, inf)" },
 };
 
+/* ---- add and concat ------------------------------------------------------ */
+
+static int64_t add_flops(const ir_layer *L)
+{
+    return size_of(L->out);
+}
+
+/* The current output's channels first, then the named layer's. */
+static bool concat_shape(ir_layer *L)
+{
+    L->out = L->in;
+    L->out.c = L->in.c + L->in2.c;
+    return true;
+}
+
 /* ---- the table ------------------------------------------------------------ */
 
 static const layer_desc conv_layer = {
@@ -364,6 +380,20 @@ static const layer_desc dwconv_layer = {
     .shape = dwconv_shape, .params = dwconv_params, .flops = dwconv_flops,
     .work = dwconv_work,
     .canonical = dwconv_summary, .summary = dwconv_summary,
+};
+
+static const layer_desc add_layer = {
+    .usage = "add NAME [ACTIVATION]",
+    .merge = LAYER_MERGE_SUM, .activation = LAYER_ACT_HIDDEN,
+    .shape = same_shape, .flops = add_flops,
+    .canonical = dense_summary, .summary = dense_summary,
+};
+
+static const layer_desc concat_layer = {
+    .usage = "concat NAME",
+    .merge = LAYER_MERGE_CHANNELS,
+    .shape = concat_shape,
+    .canonical = no_text, .summary = no_text,
 };
 
 /* One entry per X line of IR_LAYER_KINDS, in its order: a kind without a

@@ -31,6 +31,10 @@ typedef struct {
 } layer_real_option;
 
 #define LAYER_MAX_REALS 2
+/* The graph: 'as NAME' names a layer, 'from NAME' makes it read that one
+ * instead of the line before. */
+#define LAYER_WORD_AS   "as"
+#define LAYER_WORD_FROM "from"
 
 /* What the statement's bare number is. */
 typedef enum {
@@ -42,6 +46,13 @@ typedef enum {
 
 /* The input a layer needs. */
 typedef enum { LAYER_INPUT_ANY, LAYER_INPUT_IMAGE, LAYER_INPUT_VECTOR } layer_input;
+
+/* A layer that reads a second, named layer (add NAME, concat NAME). */
+typedef enum {
+    LAYER_MERGE_NONE,
+    LAYER_MERGE_SUM,        /* the two outputs have one shape */
+    LAYER_MERGE_CHANNELS    /* the same height and width: joined along channels */
+} layer_merge;
 
 /* Which activations the statement accepts. */
 typedef enum {
@@ -71,11 +82,13 @@ typedef struct {
     layer_act activation;       /* default linear */
     const layer_real_option *reals; /* n_reals keyed real options */
     int n_reals;
+    layer_merge merge;          /* a bare word names the second input */
     /* Shape. */
     layer_input input;
     const char *window_what;    /* "kernel": a window that must fit its input */
     bool makes_vector;          /* the output is a vector (flatten, dense) */
-    /* Sets L->out (and the padding amounts) from L->in and the options;
+    /* Sets L->out (and the padding amounts) from L->in (and L->in2, which
+     * the semantic pass has checked against `merge`) and the options;
      * false when the window does not fit with 'valid' padding. */
     bool (*shape)(ir_layer *L);
     /* Weights and biases; forward FLOPs per image without the activation

@@ -1,10 +1,12 @@
-/* names.c - which words may name a model (names.h). */
+/* names.c - which words may name a model or a layer (names.h). */
 #include "front/names.h"
 
 #include <ctype.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include "front/ast.h"
+#include "front/layers.h"
 #include "ir.h"
 
 /* C and C++ keywords: a model name becomes a C prefix and a struct name. */
@@ -51,16 +53,24 @@ static bool has_prefix(const char *name, const char *prefix)
     return name[n] == '\0' || name[n] == '_';
 }
 
-name_verdict names_check_model(const char *name)
+/* Letters, digits and '_', starting with a letter, at most IR_MAX_NAME bytes. */
+static bool is_identifier(const char *name)
 {
     size_t n = strlen(name);
     if (n == 0 || n > IR_MAX_NAME || !isalpha((unsigned char)name[0]))
-        return NAME_INVALID;
+        return false;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)name[i];
         if (!(c < 0x80 && (isalnum(c) || c == '_')))
-            return NAME_INVALID;
+            return false;
     }
+    return true;
+}
+
+name_verdict names_check_model(const char *name)
+{
+    if (!is_identifier(name))
+        return NAME_INVALID;
     if (is_keyword(name))
         return NAME_INVALID;
     for (int i = 0; i < names_n_reserved; i++)
@@ -80,4 +90,38 @@ void names_reserved_list(char *buf, size_t size)
             used += (size_t)snprintf(buf + used, size - used, "%s'%s%s'", sep,
                                      names_reserved[i], pass == 0 ? "" : "_");
         }
+}
+
+static bool is_language_word(const char *w)
+{
+    return ast_stmt_kind_of(w, NULL) != AST_UNKNOWN || strcmp(w, LAYER_WORD_AS) == 0
+        || strcmp(w, LAYER_WORD_FROM) == 0 || ir_activation_of(w) >= 0
+        || ir_padding_of(w) >= 0 || ir_pool_kind_of(w) >= 0;
+}
+
+/* conv2, dense10: a kind's spelling and a number. */
+static bool is_generated(const char *w)
+{
+    for (int k = 0; k < IR_N_KINDS; k++) {
+        size_t n = strlen(ir_kind_names[k]);
+        if (strncmp(w, ir_kind_names[k], n) != 0 || w[n] == '\0')
+            continue;
+        size_t i = n;
+        while (isdigit((unsigned char)w[i]))
+            i++;
+        if (w[i] == '\0')
+            return true;
+    }
+    return false;
+}
+
+layer_name_verdict names_check_layer(const char *name)
+{
+    if (!is_identifier(name))
+        return LAYER_NAME_INVALID;
+    if (is_language_word(name))
+        return LAYER_NAME_WORD;
+    if (is_generated(name))
+        return LAYER_NAME_GENERATED;
+    return LAYER_NAME_OK;
 }

@@ -16,6 +16,19 @@ typedef enum {
 
 name_verdict names_check_model(const char *name);
 
+/* Which words may name a layer ('as NAME'): a C identifier of at most
+ * IR_MAX_NAME bytes, no word of the spec language (a statement keyword,
+ * 'as', 'from', an activation, padding or pool type), and not the name a
+ * layer is given when it has none (a kind's spelling and a number: conv2). */
+typedef enum {
+    LAYER_NAME_OK,
+    LAYER_NAME_INVALID,
+    LAYER_NAME_WORD,        /* a word of the spec language */
+    LAYER_NAME_GENERATED    /* conv2, dense1 ... */
+} layer_name_verdict;
+
+layer_name_verdict names_check_layer(const char *name);
+
 /* The prefixes of the runtime's public names (runtime/convc_model.h and the
  * headers a trainer links: convc_model, CONVC_MODEL_ABI, cv_fail ...);
  * matched in any case, since the upper-case name prefixes macros. */

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "front/graph.h"
 #include "front/layers.h"
 #include "front/names.h"
 
@@ -26,6 +27,7 @@ enum {
     OPT_NAME      = 1 << 6,     /* a bare word: the model name */
     OPT_MULT      = 1 << 7,     /* mult=M */
     OPT_GLOBAL    = 1 << 8,     /* the word 'global' */
+    OPT_REF       = 1 << 9,     /* a bare word: the layer add or concat reads */
 };
 
 typedef struct {
@@ -66,6 +68,8 @@ static stmt_syntax syntax_of(const ast_stmt *st)
         sx.allowed |= OPT_MULT;
     if (ld->global)
         sx.allowed |= OPT_GLOBAL;
+    if (ld->merge != LAYER_MERGE_NONE)
+        sx.allowed |= OPT_REF;
     return sx;
 }
 
@@ -124,6 +128,8 @@ typedef struct {
     const ast_item *kernel, *stride, *mult;
     const ast_value *padding, *act, *pool_kind, *name, *global;
     const ast_item *reals[LAYER_MAX_REALS];     /* by the descriptor's order */
+    const ast_value *as, *from;     /* the names after 'as' and 'from' */
+    const ast_value *ref;           /* OPT_REF */
 } stmt_opts;
 
 typedef struct {
@@ -138,6 +144,9 @@ typedef struct {
     bool flat;                      /* the current tensor is a vector */
     ir_shape cur;
     int64_t work;                   /* the work-buffer bound so far (IR_MAX_WORK) */
+    int64_t edge_work;              /* the layer's share for reading a layer that
+                                       others read too (its own gradient buffer) */
+    spec_graph g;
     int ordinals[IR_N_KINDS];
     bool reported_no_input, reported_after_output, reported_too_many;
     bool local_only;                /* see sema_check_statements() */
@@ -285,6 +294,14 @@ static bool word_option(sema *s, const ast_stmt *st, stmt_opts *o, const ast_val
         diag_error(s->d, v->loc, "unexpected '%s' in a %s statement", w, stmt_name(st));
         diag_note(s->d, v->loc, "statements end at a newline or ';' (missing before '%s'?)", w);
         return false;
+    } else if ((allowed & OPT_REF) && !is_act && !is_padding && !is_pool) {
+        if (!o->ref) {
+            o->ref = v;
+        } else {
+            diag_error(s->d, v->loc, "unexpected '%s': %s reads one named layer",
+                       w, stmt_name(st));
+            diag_note(s->d, o->ref->loc, "'%s' given here", o->ref->text);
+        }
     } else if (is_act) {
         char kinds[256];
         kinds_with_activation(kinds, sizeof kinds);
@@ -320,6 +337,35 @@ static int real_option_of(const stmt_syntax *sx, const char *key)
     return -1;
 }
 
+static bool is_graph_word(const ast_stmt *st, const ast_item *it)
+{
+    return st->kind == AST_LAYER && !it->key && it->value->kind == AST_WORD
+        && (strcmp(it->value->text, LAYER_WORD_AS) == 0
+            || strcmp(it->value->text, LAYER_WORD_FROM) == 0);
+}
+
+/* 'as NAME' or 'from NAME' at `it`: the item of the name (the last one
+ * read), or `it` when the name is missing. */
+static const ast_item *graph_option(sema *s, const ast_stmt *st, stmt_opts *o,
+                                    const ast_item *it)
+{
+    const char *word = it->value->text;
+    const ast_value **slot = strcmp(word, LAYER_WORD_AS) == 0 ? &o->as : &o->from;
+    const ast_item *next = it->next;
+    if (!next || next->key || next->value->kind != AST_WORD || is_graph_word(st, next)) {
+        diag_error(s->d, it->value->loc, "'%s' needs a layer name after it, e.g. '%s x'", word,
+                   word);
+        return it;
+    }
+    if (*slot) {
+        diag_error(s->d, it->value->loc, "duplicate option '%s'", word);
+        diag_note(s->d, (*slot)->loc, "first given here");
+    } else {
+        *slot = next->value;
+    }
+    return next;
+}
+
 /* Sorts a statement's options into `o`; false if any was wrong. */
 static bool collect_options(sema *s, const ast_stmt *st, stmt_opts *o)
 {
@@ -348,6 +394,8 @@ static bool collect_options(sema *s, const ast_stmt *st, stmt_opts *o)
                 snprintf(typed, sizeof typed, "%s=", key);
                 unknown_option(s, st, typed, it->key->loc);
             }
+        } else if (is_graph_word(st, it)) {
+            it = graph_option(s, st, o, it);
         } else if (it->value->kind == AST_WORD) {
             if (!word_option(s, st, o, it->value))
                 break;
@@ -681,6 +729,8 @@ static bool resolve_layer(sema *s, const ast_stmt *st, const stmt_opts *o, ir_la
     src_loc window_at;
     if (!layer_options(s, st, ld, o, L, &window_at) || !s->shape_known)
         return false;
+    if (ld->merge != LAYER_MERGE_NONE && !graph_check_merge(&s->g, ld, L, o->ref))
+        return false;
     if (ld->input == LAYER_INPUT_IMAGE && !needs_image(s, st))
         return false;
     if (ld->input == LAYER_INPUT_VECTOR && !needs_vector(s, st))
@@ -748,6 +798,52 @@ static char *statement_source(const diag *d, src_loc loc)
     return text;
 }
 
+/* The layers L reads ('from', the layer add or concat names, else the line
+ * before), made the current tensor for the checks that follow. */
+static bool wire_inputs(sema *s, const ast_stmt *st, const stmt_opts *o, ir_layer *L)
+{
+    const layer_desc *ld = layer_descs[L->kind];
+    bool ok = true;
+    L->n_inputs = 1;
+    L->inputs[0] = o->from ? graph_lookup(&s->g, o->from, L->index) : L->index - 1;
+    if (ld->merge != LAYER_MERGE_NONE) {
+        L->n_inputs = 2;
+        L->inputs[1] = -2;
+        if (!o->ref) {
+            diag_error(s->d, st->head->loc, "%s needs the name of the layer it reads, "
+                       "e.g. '%s x'", stmt_name(st), stmt_name(st));
+            diag_note(s->d, st->head->loc, "usage: %s", ld->usage);
+        } else {
+            L->inputs[1] = graph_lookup(&s->g, o->ref, L->index);
+        }
+    }
+    s->edge_work = 0;
+    for (int k = 0; k < L->n_inputs; k++) {
+        int j = L->inputs[k];
+        if (j == -2) {
+            ok = false;
+        } else if (j >= 0 && graph_read(&s->g, j) > 0) {
+            ir_shape out = s->m->layers[j].out;
+            s->edge_work += (int64_t)out.h * out.w * out.c;
+        }
+    }
+    if (!ok)
+        return false;
+    int in = L->inputs[0];
+    s->cur = in >= 0 ? s->m->layers[in].out : s->m->input;
+    s->flat = in >= 0 && s->g.layers[in].flat;
+    s->flattened_by = in >= 0 ? s->g.layers[in].flattened_by : NULL;
+    if (L->n_inputs > 1) {
+        const graph_layer *other = &s->g.layers[L->inputs[1]];
+        L->in2 = s->m->layers[L->inputs[1]].out;
+        if (!s->flat && other->flat) {
+            s->flat = true;
+            s->flattened_by = other->flattened_by;
+        }
+    }
+    return true;
+}
+
 static void layer_statement(sema *s, const ast_stmt *st)
 {
     stmt_opts o;
@@ -782,6 +878,8 @@ static void layer_statement(sema *s, const ast_stmt *st)
         diag_error(s->d, st->loc, "out of memory");
         return;
     }
+    graph_define(&s->g, L->index, st, o.as);
+    ok = ok && wire_inputs(s, st, &o, L);
     L->in = s->cur;
     if (!ok) {
         s->shape_known = false;
@@ -813,7 +911,7 @@ static void layer_statement(sema *s, const ast_stmt *st)
         s->shape_known = false;
         return;
     }
-    int64_t work = layer_work(L);
+    int64_t work = layer_work(L) + s->edge_work;
     if (work > IR_MAX_WORK - s->work) {
         diag_error(s->d, st->head->loc, "this layer takes the model's work buffers to %lld "
                    "floats, over the limit of %lld", (long long)(s->work + work),
@@ -839,6 +937,8 @@ static void layer_statement(sema *s, const ast_stmt *st)
             s->flattened_by = st;
         s->flat = true;
     }
+    s->g.layers[L->index].flat = s->flat;
+    s->g.layers[L->index].flattened_by = s->flattened_by;
     s->cur = L->out;
 }
 
@@ -959,7 +1059,9 @@ static ir_model *build(const ast_spec *spec, diag *d, const char *spec_path,
     s.capacity = n_layer_stmts < IR_MAX_LAYERS ? n_layer_stmts : IR_MAX_LAYERS;
     if (m)
         m->layers = calloc((size_t)s.capacity + 1, sizeof(ir_layer));
-    if (!m || !m->layers) {
+    if (!m || !m->layers || !graph_init(&s.g, d, spec, s.capacity)) {
+        if (m)
+            free(m->layers);
         free(m);
         diag_error(d, diag_no_loc(), "out of memory");
         return NULL;
@@ -974,10 +1076,14 @@ static ir_model *build(const ast_spec *spec, diag *d, const char *spec_path,
         }
     }
     if (local_only) {
+        graph_free(&s.g);
         ir_free(m);
         return NULL;
     }
     check_output(&s, spec);
+    if (d->n_errors == errors)
+        graph_finish(&s.g, m);
+    graph_free(&s.g);
 
     const char *name = default_name;
     if (s.model_stmt && s.model_stmt->items && s.model_stmt->items->value->kind == AST_WORD)

@@ -481,6 +481,90 @@ static void finding_failures(const report *r, FILE *f)
     }
 }
 
+/* Models under different labels that share a factor value (plain and
+ * residual at each depth): what the label changed at each value, against
+ * the first label, and what the factor changed under each label, from its
+ * first value to its last. */
+static void finding_pairs(const report *r, FILE *f)
+{
+    const report_model *first_label = NULL;
+    for (int m = 0; m < r->n_models && !first_label; m++)
+        if (r->models[m].factor && r->models[m].n_ok > 0)
+            first_label = &r->models[m];
+    if (!first_label || !r->factor_title)
+        return;
+    for (int m = 0; m < r->n_models; m++) {
+        const report_model *c = &r->models[m];
+        int seen = 0, pairs = 0, better = 0;
+        if (!c->factor || c->n_ok == 0 || strcmp(c->label, first_label->label) == 0)
+            continue;
+        for (int k = 0; k < m; k++)     /* each other label once */
+            seen |= r->models[k].factor && strcmp(r->models[k].label, c->label) == 0;
+        if (seen)
+            continue;
+        for (int k = m; k < r->n_models; k++) {
+            const report_model *a = &r->models[k];
+            if (!a->factor || a->n_ok == 0 || strcmp(a->label, c->label) != 0)
+                continue;
+            for (int b = 0; b < r->n_models; b++) {
+                const report_model *o = &r->models[b];
+                if (!o->factor || o->n_ok == 0 || strcmp(o->label, first_label->label) != 0
+                    || strcmp(o->factor, a->factor) != 0)
+                    continue;
+                if (pairs++ == 0) {
+                    fputs("- **", f);
+                    report_md_text(f, c->label);
+                    fputs("** against **", f);
+                    report_md_text(f, first_label->label);
+                    fputs("** at the same ", f);
+                    report_md_text(f, r->factor_title);
+                    fputs(": ", f);
+                } else {
+                    fputs(", ", f);
+                }
+                report_md_text(f, a->factor);
+                fprintf(f, " %+.2f", 100 * (a->acc_mean - o->acc_mean));
+                better += a->acc_mean > o->acc_mean;
+            }
+        }
+        if (pairs > 0)
+            fprintf(f, " points of test accuracy (better at %d of %d).\n", better, pairs);
+    }
+    /* Under each label, from the first factor value to the last. */
+    int printed = 0;
+    for (int m = 0; m < r->n_models; m++) {
+        const report_model *c = &r->models[m], *last = NULL;
+        int seen = 0;
+        if (!c->factor || c->n_ok == 0)
+            continue;
+        for (int k = 0; k < m; k++)
+            seen |= r->models[k].factor && r->models[k].n_ok > 0
+                    && strcmp(r->models[k].label, c->label) == 0;
+        if (seen)
+            continue;
+        for (int k = m + 1; k < r->n_models; k++)
+            if (r->models[k].factor && r->models[k].n_ok > 0
+                && strcmp(r->models[k].label, c->label) == 0)
+                last = &r->models[k];
+        if (!last)
+            continue;
+        fputs(printed++ ? "; " : "- From the first to the last ", f);
+        if (printed == 1) {
+            report_md_text(f, r->factor_title);
+            fputs(": ", f);
+        }
+        fputs("**", f);
+        report_md_text(f, c->label);
+        fputs("** ", f);
+        report_md_text(f, c->factor);
+        fputs(" to ", f);
+        report_md_text(f, last->factor);
+        fprintf(f, " %+.2f points", 100 * (last->acc_mean - c->acc_mean));
+    }
+    if (printed)
+        fputs(" of test accuracy.\n", f);
+}
+
 void report_write_findings(const report *r, FILE *f)
 {
     finding_best(r, f);

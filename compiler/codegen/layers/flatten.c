@@ -1,6 +1,7 @@
 /* flatten.c - the flatten layer's emitter.  An HWC activation is already
  * flat: after another layer, flatten is its input buffer under a new name
- * and has no code; as the first layer it copies the model input. */
+ * (and its gradient the one it gives its input) and has no code; as the
+ * first layer it copies the model input. */
 #include "codegen/layer_emitter.h"
 
 #include <stdio.h>
@@ -8,9 +9,9 @@
 static void flatten_plan(gen_layout *L, int i)
 {
     gen_layer_plan *p = &L->plan[i];
-    if (i > 0) {
-        p->out = L->plan[i - 1].out;
-        p->dout = L->plan[i - 1].dout;
+    if (p->in >= 0) {
+        p->out = p->in;
+        p->dout = p->din;
         p->has_forward = 0;
         return;
     }
