@@ -29,7 +29,8 @@ fi
 
 models=""
 for s in specs/baseline.spec specs/cnn_k3.spec specs/cnn_k5.spec specs/cnn_k7.spec \
-         tests/onnx/every_kind.spec tests/onnx/linear_head.spec tests/export/separable.spec; do
+         tests/onnx/every_kind.spec tests/onnx/linear_head.spec tests/export/separable.spec \
+         tests/onnx/graph.spec; do
     name=$(basename "$s" .spec)
     d=$tmp/$name
     bin/convc gen --trainer-main "$s" -o "$d" > /dev/null || { fail "$s: gen"; continue; }
@@ -43,7 +44,7 @@ for s in specs/baseline.spec specs/cnn_k3.spec specs/cnn_k5.spec specs/cnn_k7.sp
         { fail "$s: build"; continue; }
     # Enough training that the classes are far apart (sigmoid and tanh
     # learn slowly at the default rate).
-    case $name in every_kind|linear_head|separable) train="--limit-train 2000 --lr 0.01" ;;
+    case $name in every_kind|linear_head|separable|graph) train="--limit-train 2000 --lr 0.01" ;;
     *) train="--limit-train 600" ;; esac
     # shellcheck disable=SC2086 # options are words
     "$d/train" --epochs 1 $train --limit-test 100 --threads 2 --quiet \

@@ -281,12 +281,68 @@ static const char *onnx_dropout(onnx_builder *b, int i)
     return NULL;
 }
 
-/* The value layer i reads: the output of the layer before it, the graph's
- * input for the first. */
-static onnx_value layer_input(const onnx_builder *b, int i)
+/* The k-th value layer i reads (ir_layer.inputs): a layer's output, or the
+ * graph's input. */
+static onnx_value layer_input(const onnx_builder *b, int i, int k)
 {
     onnx_value input = { "input", LAYOUT_NHWC };
-    return i > 0 ? b->outputs[i - 1] : input;
+    int from = b->m->layers[i].inputs[k];
+    return from >= 0 ? b->outputs[from] : input;
+}
+
+/* The second input of add and concat in the layout of the first (the
+ * current value): transposed, or flattened when the first is a vector. */
+static const char *second_input(onnx_builder *b, int i)
+{
+    const char *layer = b->L->plan[i].name;
+    onnx_value first = { b->value, b->layout }, second = layer_input(b, i, 1);
+    if (second.layout != first.layout) {
+        /* made on the side: the current value stays the first input */
+        b->value = second.name;
+        b->layout = second.layout;
+        if (first.layout == LAYOUT_FLAT)
+            flatten_value(b, onnx_name(&b->g, "%s.in2", layer),
+                          onnx_name(&b->g, "%s.in2.flatten", layer));
+        else
+            transpose(b, onnx_name(&b->g, "%s.in2", layer), first.layout);
+        second.name = b->value;
+        b->value = first.name;
+        b->layout = first.layout;
+    }
+    return second.name;
+}
+
+/* The first input (the current value) of add or concat in the layout both
+ * inputs will share: a vector when the second is one (a 1x1xC image and a
+ * dense output are the same values), NCHW otherwise. */
+static void common_layout(onnx_builder *b, int i)
+{
+    const char *name = b->L->plan[i].name;
+    if (layer_input(b, i, 1).layout == LAYOUT_FLAT)
+        flatten_value(b, name, onnx_name(&b->g, "%s.flatten", name));
+    else
+        need_nchw(b, name);
+}
+
+/* Elementwise sum of the two inputs, then the activation. */
+static const char *onnx_add(onnx_builder *b, int i)
+{
+    const char *name = b->L->plan[i].name;
+    common_layout(b, i);
+    const char *other = second_input(b, i);
+    step(b, "Add", name, &other, 1);
+    activation(b, &b->m->layers[i], name);
+    return NULL;
+}
+
+/* The two inputs joined along the channels: the first's, then the second's. */
+static const char *onnx_concat(onnx_builder *b, int i)
+{
+    const char *name = b->L->plan[i].name;
+    common_layout(b, i);
+    const char *other = second_input(b, i);
+    onnx_attr_int(&b->g, step(b, "Concat", name, &other, 1), "axis", 1);
+    return NULL;
 }
 
 typedef const char *(*onnx_mapping)(onnx_builder *b, int i);
@@ -339,7 +395,7 @@ uint8_t *gen_onnx_model(const ir_model *m, const char *weights, size_t *len, FIL
     onnx_graph_input(&b.g, "input", dims, rank);
     for (int i = 0; i < m->n_layers && !refused; i++) {
         const ir_layer *l = &m->layers[i];
-        onnx_value in = layer_input(&b, i);
+        onnx_value in = layer_input(&b, i, 0);
         b.value = in.name;
         b.layout = in.layout;
         refused = onnx_mappings[l->kind](&b, i);
