@@ -591,7 +591,7 @@ START_TEST(findings_compare_labels_at_each_factor_value)
                  m < 3 ? "," : "]}\n");
         strncat(text, part, sizeof text - strlen(text) - 1);
         snprintf(part, sizeof part, "%s-s1", names[m]);
-        run_dir(part, acc[m], 0.3, 1);
+        run_dir(part, acc[m], 0.3, 1, 0);
     }
     write_file("experiment.json", text);
     report r;

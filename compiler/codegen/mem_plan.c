@@ -7,11 +7,13 @@
 
 int gen_layer_inputs(const gen_layout *L, int j, int *in)
 {
-    /* A chain today: the previous layer's output.  A layer with several
-     * inputs lists each; the plan below needs nothing else. */
+    /* The outputs the layer reads: the line before or its 'from', and the
+     * layer an add or concat names. */
     int n = 0;
     if (L->plan[j].in >= 0)
         in[n++] = L->plan[j].in;
+    if (L->plan[j].in2 >= 0)
+        in[n++] = L->plan[j].in2;
     return n;
 }
 

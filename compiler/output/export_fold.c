@@ -10,11 +10,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Readers of layer i's output. */
+static int readers(const ir_model *m, int i)
+{
+    int n = 0;
+    for (int j = i + 1; j < m->n_layers; j++)
+        for (int k = 0; k < m->layers[j].n_inputs; k++)
+            n += m->layers[j].inputs[k] == i;
+    return n;
+}
+
 int export_folds_into_previous(const ir_model *m, int i)
 {
     const ir_layer *l = &m->layers[i], *prev = i > 0 ? &m->layers[i - 1] : NULL;
-    return l->kind == IR_BATCHNORM && prev && prev->act == IR_LINEAR &&
-           (prev->kind == IR_CONV || prev->kind == IR_DENSE);
+    /* Only where the batchnorm is the one reader of that layer: another
+     * reader needs the output before normalization. */
+    return l->kind == IR_BATCHNORM && prev && l->inputs[0] == i - 1 && readers(m, i - 1) == 1 &&
+           prev->act == IR_LINEAR && (prev->kind == IR_CONV || prev->kind == IR_DENSE);
 }
 
 /* The tensor of L with this name; -1 when none. */
@@ -69,19 +81,30 @@ int export_fold(const ir_model *m, const gen_layout *L, const float *params, int
         fprintf(diag, "convc: out of memory\n");
         return -1;
     }
+    /* A folded batchnorm's readers read the layer it folded into. */
+    int *index = malloc(((size_t)m->n_layers + 1) * sizeof *index);
+    if (!index) {
+        free(out->model.layers);
+        fprintf(diag, "convc: out of memory\n");
+        return -1;
+    }
     int n = 0;
     for (int i = 0; i < m->n_layers; i++) {
         if (export_folds_into_previous(m, i)) {
             out->model.layers[n - 1].act = m->layers[i].act;
             out->model.layers[n - 1].out = m->layers[i].out;
+            index[i] = n - 1;
             continue;
         }
         out->model.layers[n] = m->layers[i];
         out->model.layers[n].index = n;
-        if (n > 0)
-            out->model.layers[n].in = out->model.layers[n - 1].out;
-        n++;
+        for (int k = 0; k < m->layers[i].n_inputs; k++) {
+            int from = m->layers[i].inputs[k];
+            out->model.layers[n].inputs[k] = from < 0 ? from : index[from];
+        }
+        index[i] = n++;
     }
+    free(index);
     out->model.n_layers = n;
     if (gen_layout_build_with(&out->layout, &out->model, 0, options)) {
         free(out->model.layers);

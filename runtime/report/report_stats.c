@@ -485,7 +485,7 @@ static void finding_failures(const report *r, FILE *f)
  * residual at each depth): what the label changed at each value, against
  * the first label, and what the factor changed under each label, from its
  * first value to its last. */
-static void finding_pairs(const report *r, FILE *f)
+static void finding_labels(const report *r, FILE *f)
 {
     const report_model *first_label = NULL;
     for (int m = 0; m < r->n_models && !first_label; m++)
@@ -571,6 +571,7 @@ void report_write_findings(const report *r, FILE *f)
     finding_baseline(r, f);
     finding_capacity(r, f);
     finding_pairs(r, f);
+    finding_labels(r, f);
     finding_spread(r, f);
     finding_fit(r, f);
     finding_speed(r, f);
