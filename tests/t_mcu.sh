@@ -75,7 +75,7 @@ cmp -s "$tmp/a.c" "$tmp/b.c" || fail "--opt=value and --opt value give different
 expect 0 "abbreviations" $convc export $K3 --wei "$tmp/k3.ckpt" --out "$tmp/c.c" --target=cortex-m4 --fla=1M
 cmp -s "$tmp/a.c" "$tmp/c.c" || fail "abbreviated options give a different file"
 expect 2 "ambiguous abbreviation" $convc export $K3 --weights "$tmp/k3.ckpt" -o "$tmp/d.c" --tar cortex-m4
-err_is "convc export: ambiguous option '--tar' (--target, ...)"
+err_is "convc export: option '--tar' is ambiguous (--target, --targets)"
 grep -q "^usage: convc export" "$tmp/err" || fail "no usage after an ambiguous option"
 cp $K3 "$tmp/-k3.spec"
 expect 0 "-- ends the options" $convc export --weights "$tmp/k3.ckpt" -o "$tmp/e.c" -- "$tmp/-k3.spec"

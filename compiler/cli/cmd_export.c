@@ -2,13 +2,13 @@
  * inference file with the trained weights (docs/generated-code.md), its
  * memory plan and sizes, checked against a RAM and flash budget
  * (docs/microcontrollers.md). */
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/options.h"
 #include "base/parse_num.h"
 #include "cli/commands.h"
 #include "front/frontend.h"
@@ -84,21 +84,6 @@ static int parse_size(const char *s, int64_t *out)
         return -1;
     *out = (int64_t)(v * scale);
     return 0;
-}
-
-/* The long option an argument like "--tar=x" abbreviates: how many match. */
-static int count_matches(const char *arg, const char **first)
-{
-    size_t n = strcspn(arg + 2, "=");
-    int count = 0;
-    for (const struct option *o = long_options; o->name; o++)
-        if (strncmp(o->name, arg + 2, n) == 0) {
-            if (strlen(o->name) == n)
-                return 1;   /* an exact name is never ambiguous */
-            if (count++ == 0)
-                *first = o->name;
-        }
-    return count;
 }
 
 static const char *option_name(int val)
@@ -178,10 +163,7 @@ int cmd_export(int argc, char **argv)
     ir_model *m;
     char *text;
     optind = 0;     /* bin/convc parsed its own options: reinitialise */
-    opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":ho:", long_options, NULL)) != -1) {
-        const char *arg = argv[optind - 1];
-        const char *first = NULL;
+    while ((opt = cv_getopt(argc, argv, "ho:", long_options, "convc export")) != -1) {
         switch (opt) {
         case 'h':
             fputs(export_usage, stdout);
@@ -225,18 +207,9 @@ int cmd_export(int argc, char **argv)
                                    "65536, 64K or 1M)", option_name(opt), optarg);
             *(opt == OPT_RAM ? &ram_text : &flash_text) = optarg;
             break;
-        case ':':
-            if (optopt == 'o')
-                return usage_error("-o needs a value");
-            return usage_error("--%s needs a value", option_name(optopt));
-        default:
-            if (strncmp(arg, "--", 2) == 0 && count_matches(arg, &first) > 1)
-                return usage_error("ambiguous option '%s' (--%s, ...)", arg, first);
-            if (optopt && strncmp(arg, "--", 2) != 0) {
-                char shortopt[3] = { '-', (char)optopt, '\0' };
-                return usage_error("unknown option '%s'", shortopt);
-            }
-            return usage_error("unknown option '%s'", arg);
+        default:    /* cv_getopt said what is wrong */
+            fputs(export_usage, stderr);
+            return 2;
         }
     }
     if (optind < argc - 1)
