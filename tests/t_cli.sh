@@ -65,12 +65,12 @@ printf '%s\n' "model cnn_k3" "input 28x28x1" \
     "dense 64 relu -> 1x1x64" "dense 10 softmax -> 1x1x10" >"$tmp/want"
 ok cmp -s "$tmp/want" "$tmp/out"
 total=$((total + 1))
-echo 'model m; input 9x7x3; conv 4 k=2x3 stride=2 same; pool avg 3 same; dropout .5; flatten; dense 3 tanh' \
+echo 'model m; input 9x7x3; conv 4 k=2x3 stride=2 same; pool avg 3 same; dropout .5; flatten; dense 3' \
     | "$convc" ir - >"$tmp/out" 2>"$tmp/err" || { echo "FAIL ir -"; failed=$((failed + 1)); }
 printf '%s\n' "model m" "input 9x7x3" \
     "conv 4 k=2x3 stride=2x2 same pad=0,1,1,1 linear -> 5x4x4" \
     "pool avg 3x3 stride=3x3 same pad=0,1,1,1 -> 2x2x4" "dropout 0.5 -> 2x2x4" \
-    "flatten -> 1x1x16" "dense 3 tanh -> 1x1x3" >"$tmp/want"
+    "flatten -> 1x1x16" "dense 3 linear -> 1x1x3" >"$tmp/want"
 ok cmp -s "$tmp/want" "$tmp/out"
 expect 0 "ir two files" "$convc" ir specs/baseline.spec specs/cnn_k3.spec
 ok test "$(grep -c '^model ' "$tmp/out")" -eq 2

@@ -180,12 +180,14 @@ for s in tests/gradcheck/*.spec; do
     up=$(echo "$name" | tr a-z A-Z)
     d=$tmp/$name
     bin/convc gen "$s" -o "$d" || { fail "$s: gen"; continue; }
-    $CC -std=c11 -O2 -Iruntime -I"$d" -DNAME="$name" -o "$d/fake" tests/export/fake_ckpt.c \
+    $CC -std=c11 -O0 -Iruntime -I"$d" -DNAME="$name" -o "$d/fake" tests/export/fake_ckpt.c \
         "$d/model.c" build/libconvc.a $LIBS && "$d/fake" "$d/w.ckpt" || { fail "$s: checkpoint"; continue; }
     bin/convc export "$s" --weights "$d/w.ckpt" -o "$d/$name.c" || { fail "$s: export"; continue; }
-    for cc in "gcc -std=c99" "g++ -x c++" "gcc -std=c99 -march=native" "g++ -x c++ -march=native" \
-              "clang -std=c99 -march=native"; do
-        $cc $W -O2 -D"${up}_MAIN" -o "$d/classify" "$d/$name.c" -lm || fail "$s: $cc"
+    # Warnings that need the optimizer's flow analysis come from the -O2
+    # build; the other compilers and modes only have to accept the file.
+    for cc in "gcc -std=c99 -O2" "g++ -x c++ -O0" "gcc -std=c99 -march=native -O0" \
+              "g++ -x c++ -march=native -O0" "clang -std=c99 -march=native -O0"; do
+        $cc $W -D"${up}_MAIN" -o "$d/classify" "$d/$name.c" -lm || fail "$s: $cc"
     done
     for flags in "" "-D${up}_NO_VECTOR"; do
         $CC -std=c11 -O2 -march=native -ffp-contract=fast -Iruntime -I"$d" -DNAME="$name" \

@@ -14,6 +14,13 @@ check() {   # spec samples per-tensor tolerance [cflags] [convc gen option]
     dir=$tmp/$name$(echo "$5$6" | tr -c 'a-z0-9' '_')
     model=$(sed -n 's/^model  *\([A-Za-z_][A-Za-z0-9_]*\).*/\1/p' "$1")
     [ -n "$model" ] || model=$name
+    # A --direct build whose code is the default build's checks nothing new.
+    # shellcheck disable=SC2086
+    if [ -n "$6" ] && bin/convc gen $6 "$1" -o "$dir" 2>/dev/null &&
+       bin/convc gen "$1" -o "$dir.default" 2>/dev/null && cmp -s "$dir/model.c" "$dir.default/model.c"; then
+        echo "$name: --direct generates the same code as the default: skipped${5:+ [$5]}"
+        return
+    fi
     # shellcheck disable=SC2086
     if ! bin/convc gen $6 "$1" -o "$dir" ||
        ! $CC -std=c11 -pedantic -Wall -Wextra -Werror -O2 $5 -Iruntime -I"$dir" \
@@ -45,7 +52,10 @@ for s in tests/gradcheck/*.spec; do
     check "$s" 5 100000 2e-2 "$PLAIN"
     check "$s" 5 100000 2e-2 "$VEC"
     check "$s" 5 100000 2e-2 "$VEC" --direct
-    if grep -q avx2 /proc/cpuinfo 2> /dev/null; then
+    # The 16-register tiles exist in the vector conv and dwconv kernels:
+    # the specs whose channels fill whole vectors exercise them.
+    case $(basename "$s" .spec) in vector_dx|residual|dwconv) avx2=yes ;; *) avx2=no ;; esac
+    if [ $avx2 = yes ] && grep -q avx2 /proc/cpuinfo 2> /dev/null; then
         check "$s" 5 100000 2e-2 "$AVX2"
         check "$s" 5 100000 2e-2 "$AVX2" --direct
     fi

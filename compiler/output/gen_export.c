@@ -316,6 +316,11 @@ char *gen_export_source(const ir_model *m, const export_options *o, export_sizes
      * is folded.model, and its buffers share one arena by the memory plan. */
     if (gen_layout_build_with(&full, m, 0, o->target->layout))
         return NULL;
+    /* A model int8 cannot run is refused before its checkpoint is read. */
+    if (o->int8 && q8_check_model(m, &full, diag)) {
+        gen_layout_free(&full);
+        return NULL;
+    }
     weights_read = checkpoint_weights(o->weights, &full, diag);
     int failed = !weights_read ||
                  export_fold(m, &full, weights_read, o->target->layout, &folded, diag);
@@ -338,8 +343,7 @@ char *gen_export_source(const ir_model *m, const export_options *o, export_sizes
     sizes->peak_bytes = P.peak_live * (int64_t)sizeof(float);
     gen_mem_plan_free(&P);
     if (o->int8) {
-        if (q8_check_model(fm, L, diag) ||
-            prepare_int8(&q, &QL, fm, L, folded.params, o, sizes, diag))
+        if (prepare_int8(&q, &QL, fm, L, folded.params, o, sizes, diag))
             goto done;
         work = sizes->arena_bytes;
     }

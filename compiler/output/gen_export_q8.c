@@ -36,8 +36,8 @@ int gen_q8_layout(gen_layout *QL, const ir_model *m, gen_mem_plan *P)
         const ir_layer *l = &m->layers[i];
         gen_layer_plan *p = &QL->plan[i];
         snprintf(p->name, sizeof p->name, "%s%d", ir_kind_name(l->kind), l->ordinal);
-        p->kernel = p->bias = p->logits = -1;
-        p->in = i ? QL->plan[i - 1].out : input;
+        p->kernel = p->bias = p->logits = p->in2 = -1;
+        p->in = i ? QL->plan[i - 1].out : input;    /* a chain: q8_check_model */
         QL->planning = i;
         if (!q8_kind_of(l->kind)) {         /* q8_check_model refuses it */
             gen_layout_free(QL);

@@ -1,6 +1,7 @@
 /* quantize.c - calibration, quantization and the float-against-int8
  * comparison of `convc export --int8` (quantize.h). */
 #include "output/quantize.h"
+#include "output/export_fold.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -59,8 +60,10 @@ int q8_check_model(const ir_model *m, const gen_layout *L, FILE *diag)
     for (int i = 0; i < m->n_layers; i++) {
         const ir_layer *l = &m->layers[i];
         const char *why = NULL;
-        if (!q8_kind_of(l->kind))
+        if (!q8_kind_of(l->kind) && !export_folds_into_previous(m, i))
             why = "has no int8 kernel";
+        else if (ir_reads_elsewhere(m, i))
+            why = "reads a layer other than the line before; int8 runs chains only";
         else if (l->act != IR_LINEAR && l->act != IR_RELU && l->act != IR_SOFTMAX)
             why = l->act == IR_TANH      ? "has a tanh activation, which has no int8 kernel"
                 : l->act == IR_SIGMOID   ? "has a sigmoid activation, which has no int8 kernel"

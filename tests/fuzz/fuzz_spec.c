@@ -28,10 +28,18 @@ static void check_model(const ir_model *m)
     require(m->params >= 0 && m->params <= IR_MAX_PARAMS);
     require(m->layers[m->n_layers - 1].kind == IR_DENSE && m->n_classes >= 2);
     require(m->n_classes <= IR_MAX_CLASSES);
-    ir_shape prev = m->input;
     for (int i = 0; i < m->n_layers; i++) {
         const ir_layer *L = &m->layers[i];
-        require(L->in.h == prev.h && L->in.w == prev.w && L->in.c == prev.c);
+        /* The graph: inputs are earlier layers (or the model input, for
+         * layer 0 only), and `in`/`in2` are their output shapes. */
+        require(L->n_inputs >= 1 && L->n_inputs <= IR_MAX_INPUTS);
+        for (int k = 0; k < L->n_inputs; k++) {
+            int from = L->inputs[k];
+            require(from < i && (from >= 0 || (i == 0 && k == 0)));
+            const ir_shape src = from < 0 ? m->input : m->layers[from].out;
+            const ir_shape got = k == 0 ? L->in : L->in2;
+            require(got.h == src.h && got.w == src.w && got.c == src.c);
+        }
         require(L->out.h >= 1 && L->out.w >= 1 && L->out.c >= 1);
         require((int64_t)L->out.h * L->out.w * L->out.c <= IR_MAX_ACTIVATION);
         require(L->index == i && L->ordinal >= 1);
@@ -39,8 +47,10 @@ static void check_model(const ir_model *m)
         require(strstr(L->source, "*/") == NULL);
         for (const char *p = L->source; *p; p++)
             require(*p >= 0x20 && *p < 0x7f);
-        if (L->kind == IR_CONV || L->kind == IR_POOL) {
-            require(L->kh >= 1 && L->kh <= IR_MAX_KERNEL && L->kw >= 1 && L->kw <= IR_MAX_KERNEL);
+        if (L->kind == IR_CONV || L->kind == IR_DWCONV || L->kind == IR_POOL) {
+            /* a global pooling window is the whole input, whatever its size */
+            require(L->kh >= 1 && L->kw >= 1);
+            require(L->global || (L->kh <= IR_MAX_KERNEL && L->kw <= IR_MAX_KERNEL));
             require(L->sh >= 1 && L->sw >= 1);
             require(L->pad_top >= 0 && L->pad_bottom >= 0 && L->pad_left >= 0 && L->pad_right >= 0);
             require(L->in.h + L->pad_top + L->pad_bottom >= L->kh);
@@ -49,7 +59,6 @@ static void check_model(const ir_model *m)
         }
         if (L->act == IR_SOFTMAX)
             require(i == m->n_layers - 1);
-        prev = L->out;
     }
     char *canonical = ir_canonical(m);
     require(canonical != NULL);

@@ -325,8 +325,9 @@ def forward(layers, params, x_in, labels, training=False, masks=None):
 
 def probabilities(scores, out):
     """What forward() writes to probs (runtime/convc_model.h): the softmax
-    output of a softmax head, the output itself of any other head."""
-    return out
+    of the scores, for a softmax head (its output) and a linear one (its
+    logits) alike."""
+    return torch.softmax(scores, dim=1)
 
 
 # ---- the generated model's tensor table ----------------------------------
