@@ -461,7 +461,7 @@ static void build_case(test_model *t, int which)
 }
 
 #define N_CASES 9
-#define N_RANDOM 12
+#define N_RANDOM 8
 
 /* A random stack of 1 to 3 convolutions per seed: kernel sides 1 to 7, same
  * or valid, now and then stride 2, 8 or 16 channels, maps of 2 to 13 pixels
