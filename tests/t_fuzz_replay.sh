@@ -4,18 +4,35 @@
 # built with ASan+UBSan and leak checking, so every input must be handled
 # without a crash, undefined behaviour or leak.  Uses a plain replay main:
 # libFuzzer is not needed.  Harnesses are found by name (harnesses.sh).
+# Where `make test` has built the libraries with the same sanitizers
+# (build/asan), a harness links them instead of compiling its sources again.
 cd "$(dirname "$0")/.." || exit 2
 . tests/fuzz/harnesses.sh
 out=build/fuzz-replay
 status=0; count=0
+asan=build/asan
+LIBS=$(printf 'convc-print-libs:\n\t@echo $(LIBS)\n' |
+       make -s --no-print-directory -f Makefile -f - convc-print-libs) || exit 2
+replay_build() {    # NAME OUTPUT
+    if [ -f $asan/libconvcc.a ] && [ -f $asan/libconvc.a ] && [ -f $asan/libfixtures.a ]; then
+        mkdir -p "$(dirname "$2")" &&
+        # shellcheck disable=SC2046,SC2086 # lists of words
+        ${CC:-cc} -g -O1 -std=c11 -D_GNU_SOURCE -fno-omit-frame-pointer -fno-sanitize-recover=all \
+            -fsanitize=address,undefined -Icompiler -Iruntime -Itests -Ibuild/gen \
+            $(fuzz_pkg_cflags) -o "$2" "tests/fuzz/fuzz_$1.c" tests/fuzz/replay_main.c \
+            $asan/libfixtures.a $asan/libconvcc.a $asan/libconvc.a $LIBS
+    else
+        fuzz_build "$1" "$2" "${CC:-cc}" -fsanitize=address,undefined tests/fuzz/replay_main.c
+    fi
+}
 for name in $(fuzz_harnesses); do
     count=$((count + 1))
     corpus=tests/fuzz/corpus_$name
     if [ ! -d "$corpus" ]; then
         echo "t_fuzz_replay: $name: no $corpus"; status=1; continue
     fi
-    fuzz_build "$name" "$out/replay_$name" "${CC:-cc}" -fsanitize=address,undefined \
-        tests/fuzz/replay_main.c || { echo "t_fuzz_replay: $name: does not build"; status=1; continue; }
+    replay_build "$name" "$out/replay_$name" ||
+        { echo "t_fuzz_replay: $name: does not build"; status=1; continue; }
     printf "t_fuzz_replay: %s: " "$name"
     # shellcheck disable=SC2046 # one path a word
     if ! ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \

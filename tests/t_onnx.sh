@@ -35,11 +35,11 @@ for s in specs/baseline.spec specs/cnn_k3.spec specs/cnn_k5.spec specs/cnn_k7.sp
     d=$tmp/$name
     bin/convc gen --trainer-main "$s" -o "$d" > /dev/null || { fail "$s: gen"; continue; }
     # One compile of the model for the trainer and the reference.
-    $CC -O2 -march=native -ffp-contract=fast -std=c11 -Iruntime -I"$d" -c -o "$d/model.o" \
+    $CC -O1 -march=native -ffp-contract=fast -std=c11 -Iruntime -I"$d" -c -o "$d/model.o" \
         "$d/model.c" &&
-    $CC -O2 -std=c11 -Iruntime -I"$d" -o "$d/train" "$d/main.c" "$d/model.o" \
+    $CC -O1 -std=c11 -Iruntime -I"$d" -o "$d/train" "$d/main.c" "$d/model.o" \
         build/libconvc.a $LIBS &&
-    $CC -O2 -std=c11 -Iruntime -Ibuild -I"$d" -DNAME="$name" -o "$d/probs" \
+    $CC -O1 -std=c11 -Iruntime -Ibuild -I"$d" -DNAME="$name" -o "$d/probs" \
         tests/onnx/trainer_probs.c "$d/model.o" build/libconvc.a $LIBS ||
         { fail "$s: build"; continue; }
     # Enough training that the classes are far apart (sigmoid and tanh
