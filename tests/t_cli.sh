@@ -54,6 +54,12 @@ ok has "^conv3 (conv) .*  <- a k=3x3 stride=1x1 same pad=1,1,1,1 tanh\$" "$tmp/o
 ok has "^add2 (add)  *(6, 5, 8)  .*  <- c, c tanh\$" "$tmp/out"
 ok has "^add3 (add)  *(6,)  .*  <- dense2, h linear\$" "$tmp/out"
 ok has "^pool1 (pool) .*  avg 2x2 " "$tmp/out"
+# a name longer than the usual column widens it: the shapes stay aligned
+printf '%s\n' "model long_names" "input 8x8x1" "conv 4 k=3 same relu as a_rather_long_layer_name_x" \
+    "conv 4 k=3 same" "add a_rather_long_layer_name_x" "flatten" "dense 3 softmax" > "$tmp/long.spec"
+expect 0 "summary long names" "$convc" summary "$tmp/long.spec"
+ok test "$(sed -n '/^Layer (type)/,/^Total/p' "$tmp/out" | grep -v '^[=T]' |
+           awk '{ print match($0, / (Output Shape|\([0-9]+(, [0-9]+)*,?\)) /) }' | sort -u)" = 34
 
 # ir: the name and the canonical text, every default spelled out
 expect 0 "ir cnn_k3" "$convc" ir specs/cnn_k3.spec

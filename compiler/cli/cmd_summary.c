@@ -99,26 +99,45 @@ static int print_memory_plan(const ir_model *m)
     return 0;
 }
 
+/* A line of `width` copies of c. */
+static void print_rule(char c, int width)
+{
+    for (int i = 0; i < width; i++)
+        putchar(c);
+    putchar('\n');
+}
+
+/* "conv1 (conv)", "x (add)" ... */
+static void layer_title(const ir_model *m, int i, char *buf, size_t size)
+{
+    char own[IR_MAX_NAME + 1];
+    snprintf(buf, size, "%s (%s)", layer_name(m, i, own, sizeof own),
+             ir_kind_name(m->layers[i].kind));
+}
+
 static void print_summary(const ir_model *m)
 {
-    static const char rule[] =
-        "______________________________________________________________________________________";
-    static const char double_rule[] =
-        "======================================================================================";
     char a[32], b[64], shape[48], name[96], opts[128], reads[160];
-    char own[IR_MAX_NAME + 1];
+    /* The first column fits the longest layer title (names go up to
+     * IR_MAX_NAME characters); the rest of the table moves with it. */
+    int width = 20;
+    for (int i = 0; i < m->n_layers; i++) {
+        layer_title(m, i, name, sizeof name);
+        if ((int)strlen(name) > width)
+            width = (int)strlen(name);
+    }
+    int rule = width + 66;
 
     printf("Model: %s (%s)\n", m->name, m->spec_path);
     printf("Input: %dx%dx%d\n", m->input.h, m->input.w, m->input.c);
-    printf("%s\n", rule);
-    printf("%-20s %-16s %12s %9s  %s\n", "Layer (type)", "Output Shape", "Param #", "MFLOPs",
-           "Resolved options");
-    printf("%s\n", double_rule);
+    print_rule('_', rule);
+    printf("%-*s %-16s %12s %9s  %s\n", width, "Layer (type)", "Output Shape", "Param #",
+           "MFLOPs", "Resolved options");
+    print_rule('=', rule);
     bool flat[IR_MAX_LAYERS];   /* vectors print as Keras does: (n,) */
     for (int i = 0; i < m->n_layers; i++) {
         const ir_layer *L = &m->layers[i];
-        snprintf(name, sizeof name, "%s (%s)", layer_name(m, i, own, sizeof own),
-                 ir_kind_name(L->kind));
+        layer_title(m, i, name, sizeof name);
         flat[i] = layer_descs[L->kind]->makes_vector;
         for (int k = 0; k < L->n_inputs; k++)
             flat[i] = flat[i] || (L->inputs[k] >= 0 && flat[L->inputs[k]]);
@@ -128,11 +147,11 @@ static void print_summary(const ir_model *m)
             snprintf(shape, sizeof shape, "(%d, %d, %d)", L->out.h, L->out.w, L->out.c);
         layer_descs[L->kind]->summary(L, opts, sizeof opts);
         reads_text(m, i, reads, sizeof reads);
-        printf("%-20s %-16s %12s %9.2f%s%s%s%s\n", name, shape, cmd_grouped(L->params, a, sizeof a),
-               (double)L->flops / 1e6, reads[0] || opts[0] ? "  " : "", reads,
-               reads[0] && opts[0] ? " " : "", opts);
+        printf("%-*s %-16s %12s %9.2f%s%s%s%s\n", width, name, shape,
+               cmd_grouped(L->params, a, sizeof a), (double)L->flops / 1e6,
+               reads[0] || opts[0] ? "  " : "", reads, reads[0] && opts[0] ? " " : "", opts);
     }
-    printf("%s\n", double_rule);
+    print_rule('=', rule);
     printf("Total params: %s\n", cmd_grouped(m->params, a, sizeof a));
     printf("Trainable params: %s\n", cmd_grouped(m->params - m->non_trainable, a, sizeof a));
     printf("Non-trainable params: %s\n", cmd_grouped(m->non_trainable, a, sizeof a));
