@@ -438,16 +438,21 @@ static void finding_speed(const report *r, FILE *f)
             r->models[slow].spe_mean, r->models[slow].name, r->models[slow].flops / 1e6);
 }
 
+/* The first model (in the experiment's order) with a factor value and a
+ * finished run, -1 if none: the reference of the factor's findings. */
+static int first_factor_model(const report *r)
+{
+    for (int m = 0; m < r->n_models; m++)
+        if (r->models[m].factor && r->models[m].n_ok > 0)
+            return m;
+    return -1;
+}
+
 /* What the varied choice changed: every model with a factor value against
- * the first one (the experiment's order), in accuracy, loss, size and time. */
+ * the first one, in accuracy, loss, size and time. */
 static void finding_factor(const report *r, FILE *f)
 {
-    int ref = -1;
-    for (int m = 0; m < r->n_models; m++)
-        if (r->models[m].factor && r->models[m].n_ok > 0) {
-            ref = m;
-            break;
-        }
+    int ref = first_factor_model(r);
     if (!r->factor_title || ref < 0)
         return;
     const report_model *a = &r->models[ref];
@@ -487,12 +492,10 @@ static void finding_failures(const report *r, FILE *f)
  * first value to its last. */
 static void finding_labels(const report *r, FILE *f)
 {
-    const report_model *first_label = NULL;
-    for (int m = 0; m < r->n_models && !first_label; m++)
-        if (r->models[m].factor && r->models[m].n_ok > 0)
-            first_label = &r->models[m];
-    if (!first_label || !r->factor_title)
+    int ref = first_factor_model(r);
+    if (ref < 0 || !r->factor_title)
         return;
+    const report_model *first_label = &r->models[ref];
     for (int m = 0; m < r->n_models; m++) {
         const report_model *c = &r->models[m];
         int seen = 0, pairs = 0, better = 0;
