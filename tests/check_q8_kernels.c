@@ -1,6 +1,6 @@
 /* check_q8_kernels.c - the int8 kernels of `convc export --int8`
  * (output/q8_kernels.c) per layer kind against values worked out by hand:
- * depthwise convolution (and the 1x1 one of an unfolded batchnorm),
+ * convolution by groups, depthwise convolution (and the 1x1 one of an unfolded batchnorm),
  * leaky_relu's second multiplier, relu6's clamp, add, concat, global
  * average and max pooling.  Multipliers are written as mult * 2^(shift -
  * 31): (1 << 30, 1) is 1, (1 << 30, 0) is 1/2, (1 << 30, -1) is 1/4. */
@@ -23,9 +23,32 @@ static const int8_t dw_shift[] = { 0, 1 };
 
 static q8_conv_geom dw_geom(int32_t lo, int32_t hi)
 {
-    q8_conv_geom g = { 1, 3, 1, 1, 3, 2, 1, 3, 1, 1, 0, 1, 1, 0, lo, hi };
+    q8_conv_geom g = { 1, 3, 1, 1, 3, 2, 1, 1, 3, 1, 1, 0, 1, 1, 0, lo, hi };
     return g;
 }
+
+START_TEST(conv_sums_every_input_channel_of_its_group)
+{
+    /* one pixel of 4 channels, input zp 1: (x - zp) = 2, -3, 1, 0.  One
+     * group: weights 2 1 0 5 and -1 -1 -1 -1; two groups: output 0 reads
+     * channels 0, 1 (weights 2 1), output 1 channels 2, 3 (weights 0 5) */
+    static const int8_t in[] = { 3, -2, 2, 1 }, w1[] = { 2, 1, 0, 5, -1, -1, -1, -1 };
+    static const int8_t w2[] = { 2, 1, 0, 5 };
+    static const int32_t bias[] = { 0, 7 }, mult[] = { 1 << 30, 1 << 30 };
+    static const int8_t shift[] = { 1, 1 };
+    q8_channels t1 = { w1, bias, mult, shift, NULL, NULL };
+    q8_channels t2 = { w2, bias, mult, shift, NULL, NULL };
+    q8_conv_geom g = { 1, 1, 4, 1, 1, 2, 1, 1, 1, 1, 1, 0, 0, 1, 0, -128, 127 };
+    int8_t out[2];
+    q8_conv(out, in, &t1, &g);
+    ck_assert_int_eq(out[0], 4 - 3 + 0 + 0);
+    ck_assert_int_eq(out[1], 7 - 2 + 3 - 1);
+    g.groups = 2;
+    q8_conv(out, in, &t2, &g);
+    ck_assert_int_eq(out[0], 4 - 3);
+    ck_assert_int_eq(out[1], 7 + 0 + 0);
+}
+END_TEST
 
 START_TEST(dwconv_sums_its_own_channel)
 {
@@ -36,7 +59,7 @@ START_TEST(dwconv_sums_its_own_channel)
      * -5 + 1 = -4; pixel 1: 10 + 2 + 6 = 18 -> 9, -5 + 2 = -3; pixel 2
      * reads taps 0, 1: 10 + 1 + 4 = 15 -> 7.5 -> 8, -5 - 1 = -6. */
     const int8_t want[] = { 7, -4, 9, -3, 8, -6 };
-    q8_dwconv(out, dw_in, &t, &g);
+    q8_conv(out, dw_in, &t, &g);
     for (int j = 0; j < 6; j++)
         ck_assert_int_eq(out[j], want[j]);
 }
@@ -52,7 +75,7 @@ START_TEST(leaky_relu_takes_the_second_multiplier_below_zero)
     q8_conv_geom g = dw_geom(-128, 127);
     int8_t out[6];
     const int8_t want[] = { 7, -2, 9, -1, 8, -3 };
-    q8_dwconv(out, dw_in, &t, &g);
+    q8_conv(out, dw_in, &t, &g);
     for (int j = 0; j < 6; j++)
         ck_assert_int_eq(out[j], want[j]);
 }
@@ -65,7 +88,7 @@ START_TEST(relu6_clamps_in_the_quantized_domain)
     q8_conv_geom g = dw_geom(0, 8);
     int8_t out[6];
     const int8_t want[] = { 7, 0, 8, 0, 8, 0 };
-    q8_dwconv(out, dw_in, &t, &g);
+    q8_conv(out, dw_in, &t, &g);
     for (int j = 0; j < 6; j++)
         ck_assert_int_eq(out[j], want[j]);
 }
@@ -80,12 +103,12 @@ START_TEST(batchnorm_is_a_one_by_one_depthwise_conv)
     static const int32_t bias[] = { 100, 0 }, mult[] = { 1 << 30, 1 << 30 };
     static const int8_t shift[] = { -1, 0 };
     q8_channels t = { w, bias, mult, shift, NULL, NULL };
-    q8_conv_geom g = { 1, 2, 2, 1, 2, 2, 1, 1, 1, 1, 0, 0, 1, 3, -128, 127 };
+    q8_conv_geom g = { 1, 2, 2, 1, 2, 2, 2, 1, 1, 1, 1, 0, 0, 1, 3, -128, 127 };
     int8_t out[4];
     /* (5-1)*-127+100 = -408 -> -102; (-7-1)*64 = -512 -> -256 -> clamp;
      * (1-1)*-127+100 = 100 -> 25; (0-1)*64 = -64 -> -32; plus 3 */
     const int8_t want[] = { -99, -128, 28, -29 };
-    q8_dwconv(out, in, &t, &g);
+    q8_conv(out, in, &t, &g);
     for (int j = 0; j < 4; j++)
         ck_assert_int_eq(out[j], want[j]);
 }
@@ -157,6 +180,7 @@ static Suite *q8_kernels_suite(void)
 {
     Suite *s = suite_create("q8_kernels");
     TCase *core = tcase_create("core");
+    tcase_add_test(core, conv_sums_every_input_channel_of_its_group);
     tcase_add_test(core, dwconv_sums_its_own_channel);
     tcase_add_test(core, leaky_relu_takes_the_second_multiplier_below_zero);
     tcase_add_test(core, relu6_clamps_in_the_quantized_domain);

@@ -53,7 +53,7 @@ Q8_DEF int Q8_FN(argmax)(const int8_t *v, int n)
     return best;
 }
 
-#if Q8_USE_CONV || Q8_USE_DWCONV || Q8_USE_DENSE || Q8_USE_ADD || Q8_USE_CONCAT || \
+#if Q8_USE_CONV || Q8_USE_DENSE || Q8_USE_ADD || Q8_USE_CONCAT || \
     Q8_USE_GAVG
 /* v * mult * 2^(shift - 31) rounded half up, in int64.  The quantizer
  * keeps 31 - shift in 1..62 and |mult| < 2^31, so nothing overflows. */
@@ -72,7 +72,7 @@ Q8_DEF int32_t Q8_FN(requantize)(int32_t acc, int32_t mult, int shift, int32_t z
 }
 #endif
 
-#if Q8_USE_CONV || Q8_USE_DWCONV || Q8_USE_DENSE
+#if Q8_USE_CONV || Q8_USE_DENSE
 /* Output channel c of accumulator acc: a negative one takes the
  * leaky_relu multiplier when the layer has one. */
 static int8_t Q8_FN(channel_out)(const Q8_FN(channels) *t, int c, int32_t acc, int32_t zp,
@@ -84,7 +84,7 @@ static int8_t Q8_FN(channel_out)(const Q8_FN(channels) *t, int c, int32_t acc, i
 }
 #endif
 
-#if Q8_USE_CONV || Q8_USE_DWCONV || Q8_USE_POOL
+#if Q8_USE_CONV || Q8_USE_POOL
 /* Along one axis, the window of output o: its first input index (stride s,
  * padding pad) and its taps k0..k1 inside the input of n (padding is never
  * read). */
@@ -97,12 +97,16 @@ static void Q8_FN(window)(int o, int s, int pad, int k, int n, int *start, int *
 #endif
 
 #if Q8_USE_CONV
-/* Weights (Cout, KH, KW, Cin); taps in the padding are skipped, which is
- * exact: a zero input is x_zp, and (x_zp - x_zp) * w is 0. */
+/* A grouped convolution: weights (Cout, KH, KW, Cin / groups), output
+ * channel co reads the Cin / groups input channels of its group (co /
+ * (Cout / groups)).  A conv has one group; a dwconv (and an unfolded
+ * batchnorm, 1x1) one per input channel.  Taps in the padding are
+ * skipped, which is exact: a zero input is x_zp, and (x_zp - x_zp) * w
+ * is 0. */
 Q8_DEF void Q8_FN(conv)(int8_t *out, const int8_t *in, const Q8_FN(channels) *t,
                         const Q8_FN(conv_geom) *g)
 {
-    int oy, ox, co, ky, kx, ci;
+    int oy, ox, co, ky, kx, ci, gin = g->in_c / g->groups, gout = g->out_c / g->groups;
     for (oy = 0; oy < g->out_h; oy++)
         for (ox = 0; ox < g->out_w; ox++) {
             int y0, x0, ky0, ky1, kx0, kx1;
@@ -113,36 +117,12 @@ Q8_DEF void Q8_FN(conv)(int8_t *out, const int8_t *in, const Q8_FN(channels) *t,
                 int32_t acc = t->bias[co];
                 for (ky = ky0; ky < ky1; ky++)
                     for (kx = kx0; kx < kx1; kx++) {
-                        const int8_t *ip = in + ((size_t)(y0 + ky) * g->in_w + x0 + kx) * g->in_c;
-                        const int8_t *wp = t->w + (((size_t)co * g->kh + ky) * g->kw + kx) * g->in_c;
-                        for (ci = 0; ci < g->in_c; ci++)
+                        const int8_t *ip = in + ((size_t)(y0 + ky) * g->in_w + x0 + kx) * g->in_c +
+                                           co / gout * gin;
+                        const int8_t *wp = t->w + (((size_t)co * g->kh + ky) * g->kw + kx) * gin;
+                        for (ci = 0; ci < gin; ci++)
                             acc += ((int32_t)ip[ci] - g->in_zp) * wp[ci];
                     }
-                o[co] = Q8_FN(channel_out)(t, co, acc, g->out_zp, g->lo, g->hi);
-            }
-        }
-}
-#endif
-
-#if Q8_USE_DWCONV
-/* Weights (Cout, KH, KW): output channel co reads input channel co / M. */
-Q8_DEF void Q8_FN(dwconv)(int8_t *out, const int8_t *in, const Q8_FN(channels) *t,
-                          const Q8_FN(conv_geom) *g)
-{
-    int oy, ox, co, ky, kx, m = g->out_c / g->in_c;
-    for (oy = 0; oy < g->out_h; oy++)
-        for (ox = 0; ox < g->out_w; ox++) {
-            int y0, x0, ky0, ky1, kx0, kx1;
-            int8_t *o = out + ((size_t)oy * g->out_w + ox) * g->out_c;
-            Q8_FN(window)(oy, g->sh, g->pad_top, g->kh, g->in_h, &y0, &ky0, &ky1);
-            Q8_FN(window)(ox, g->sw, g->pad_left, g->kw, g->in_w, &x0, &kx0, &kx1);
-            for (co = 0; co < g->out_c; co++) {
-                const int8_t *wp = t->w + (size_t)co * g->kh * g->kw;
-                int32_t acc = t->bias[co];
-                for (ky = ky0; ky < ky1; ky++)
-                    for (kx = kx0; kx < kx1; kx++)
-                        acc += ((int32_t)in[((size_t)(y0 + ky) * g->in_w + x0 + kx) * g->in_c +
-                                            co / m] - g->in_zp) * wp[ky * g->kw + kx];
                 o[co] = Q8_FN(channel_out)(t, co, acc, g->out_zp, g->lo, g->hi);
             }
         }

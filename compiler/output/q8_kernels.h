@@ -13,7 +13,6 @@
 #define Q8_USE_CONV 1
 #define Q8_USE_POOL 1
 #define Q8_USE_DENSE 1
-#define Q8_USE_DWCONV 1
 #define Q8_USE_ADD 1
 #define Q8_USE_CONCAT 1
 #define Q8_USE_GAVG 1
@@ -25,7 +24,6 @@ Q8_DEF void q8_dequantize(float *x, const int8_t *q, int n, float scale, int32_t
 Q8_DEF int32_t q8_requantize(int32_t acc, int32_t mult, int shift, int32_t zp, int32_t lo,
                              int32_t hi);
 Q8_DEF void q8_conv(int8_t *out, const int8_t *in, const q8_channels *t, const q8_conv_geom *g);
-Q8_DEF void q8_dwconv(int8_t *out, const int8_t *in, const q8_channels *t, const q8_conv_geom *g);
 Q8_DEF void q8_pool(int8_t *out, const int8_t *in, const q8_pool_geom *g);
 Q8_DEF void q8_dense(int8_t *out, const int8_t *in, const q8_channels *t, int n_in, int n_out,
                      int32_t in_zp, int32_t out_zp, int32_t lo, int32_t hi);

@@ -390,8 +390,9 @@ static q8_conv_geom conv_geom(const q8_model *q, int i)
 {
     const ir_layer *l = &q->m->layers[i];
     const q8_layer *y = &q->layers[i];
-    q8_conv_geom g = { l->in.h, l->in.w, l->in.c, l->out.h, l->out.w, l->out.c, l->kh, l->kw,
-                       l->sh, l->sw, l->pad_top, l->pad_left, y->in.zp, y->out.zp, y->lo, y->hi };
+    q8_conv_geom g = { l->in.h, l->in.w, l->in.c, l->out.h, l->out.w, l->out.c,
+                       l->kind == IR_CONV ? 1 : l->in.c, l->kh, l->kw, l->sh, l->sw,
+                       l->pad_top, l->pad_left, y->in.zp, y->out.zp, y->lo, y->hi };
     if (l->kind == IR_BATCHNORM)            /* a 1x1 depthwise convolution */
         g.kh = g.kw = g.sh = g.sw = 1, g.pad_top = g.pad_left = 0;
     return g;
@@ -453,15 +454,6 @@ static void conv_q8(const q8_model *q, int i, const int8_t *in, const int8_t *in
     q8_channels t = channels(&q->layers[i]);
     (void)in2;
     q8_conv(out, in, &t, &g);
-}
-
-static void dwconv_q8(const q8_model *q, int i, const int8_t *in, const int8_t *in2,
-                      int8_t *out)
-{
-    q8_conv_geom g = conv_geom(q, i);
-    q8_channels t = channels(&q->layers[i]);
-    (void)in2;
-    q8_dwconv(out, in, &t, &g);
 }
 
 static void pool_q8(const q8_model *q, int i, const int8_t *in, const int8_t *in2, int8_t *out)
@@ -552,9 +544,10 @@ static void conv_tables(emitter *e, const q8_model *q, int i, const char *pfx)
     const char *n = layer_name(q, i);
     emit_channel_tables(e, q, i, pfx);
     emit_line(e, "static const %sq8_conv_geom %s%s_geom = {", pfx, pfx, n);
-    emit_line(e, "    %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %ld, %ld, %ld, %ld",
-              g.in_h, g.in_w, g.in_c, g.out_h, g.out_w, g.out_c, g.kh, g.kw, g.sh, g.sw,
-              g.pad_top, g.pad_left, (long)g.in_zp, (long)g.out_zp, (long)g.lo, (long)g.hi);
+    emit_line(e, "    %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %ld, %ld, %ld, %ld",
+              g.in_h, g.in_w, g.in_c, g.out_h, g.out_w, g.out_c, g.groups, g.kh, g.kw, g.sh,
+              g.sw, g.pad_top, g.pad_left, (long)g.in_zp, (long)g.out_zp, (long)g.lo,
+              (long)g.hi);
     emit_line(e, "};");
 }
 
@@ -612,8 +605,7 @@ static void conv_call(emitter *e, const q8_model *q, int i, const char *pfx, con
 {
     const char *n = layer_name(q, i);
     (void)in2;
-    emit_line(e, "%sq8_%s(%s, %s, &%s%s_t, &%s%s_geom);", pfx,
-              q->m->layers[i].kind == IR_CONV ? "conv" : "dwconv", out, in, pfx, n, pfx, n);
+    emit_line(e, "%sq8_conv(%s, %s, &%s%s_t, &%s%s_geom);", pfx, out, in, pfx, n, pfx, n);
 }
 
 static void pool_call(emitter *e, const q8_model *q, int i, const char *pfx, const char *in,
@@ -666,8 +658,9 @@ static void copy_call(emitter *e, const q8_model *q, int i, const char *pfx, con
 static const q8_kind q8_conv_kind = {
     "Q8_USE_CONV", 0, 0, conv_f32, conv_quantize, conv_q8, conv_tables, conv_call,
 };
+/* the convolution kernel, one group per input channel */
 static const q8_kind q8_dwconv_kind = {
-    "Q8_USE_DWCONV", 0, 0, dwconv_f32, dwconv_quantize, dwconv_q8, conv_tables, conv_call,
+    "Q8_USE_CONV", 0, 0, dwconv_f32, dwconv_quantize, conv_q8, conv_tables, conv_call,
 };
 /* max pooling, global too, is exact in its input's quantization; the mean
  * of a window rounds in it */
@@ -682,9 +675,9 @@ static const q8_kind q8_gavg_kind = {
 static const q8_kind q8_dense_kind = {
     "Q8_USE_DENSE", 0, 0, dense_f32, dense_quantize, dense_q8, emit_channel_tables, dense_call,
 };
-/* a batchnorm that does not fold: the depthwise kernel, 1x1 */
+/* a batchnorm that does not fold: a depthwise convolution, 1x1 */
 static const q8_kind q8_batchnorm_kind = {
-    "Q8_USE_DWCONV", 0, 0, batchnorm_f32, batchnorm_quantize, dwconv_q8, conv_tables, conv_call,
+    "Q8_USE_CONV", 0, 0, batchnorm_f32, batchnorm_quantize, conv_q8, conv_tables, conv_call,
 };
 static const q8_kind q8_add_kind = {
     "Q8_USE_ADD", 0, 0, add_f32, add_quantize, add_q8, add_tables, add_call,

@@ -2,12 +2,11 @@
  * through Q8_FN: embedded before them in every int8 export, and included
  * by q8_kernels.h for convc. */
 
-/* A convolution: shapes, the input's zero point, the output's zero point
- * and the clamp of its activation, in int8 units.  Depthwise (dwconv, and
- * a batchnorm as a 1x1 one): out_c = in_c * M, output channel c*M+m reads
- * input channel c. */
+/* A convolution: shapes, groups (1, or in_c for a depthwise one: output
+ * channel c*M+m then reads input channel c), the input's zero point, the
+ * output's zero point and the clamp of its activation, in int8 units. */
 typedef struct {
-    int in_h, in_w, in_c, out_h, out_w, out_c, kh, kw, sh, sw, pad_top, pad_left;
+    int in_h, in_w, in_c, out_h, out_w, out_c, groups, kh, kw, sh, sw, pad_top, pad_left;
     int32_t in_zp, out_zp, lo, hi;
 } Q8_FN(conv_geom);
 
