@@ -168,6 +168,18 @@ same=$(paste -d '|' "$tmp/f32.classes" "$tmp/q8.classes" | awk -F '|' '$1 == $2 
 [ "$same" -ge 950 ] || fail "the int8 file agrees with the float file on $same of 1000 images (< 950)"
 echo "t_mcu: every kind: the int8 file gives the float file's class for $same of 1000 test images"
 
+# unfolded batchnorms with a channel of gamma near 0 and a large beta
+# (tests/mcu/every_kind_q8.spec's batchnorm2 and batchnorm4; offsets from
+# its model.h): the bias fits int32 by a coarser weight scale
+/usr/bin/python3 tests/ckpt_patch.py "$tmp/ek.ckpt" "$tmp/tiny.ckpt" "param[3440]=1e-9" \
+    "param[3456]=3.0" "param[6320]=-1e-9" "param[6336]=-2.5" || exit 1
+grep -q "P_BATCHNORM2_GAMMA  *3440 " "$tmp/ek/model.c" && grep -q "P_BATCHNORM4_GAMMA  *6320 " "$tmp/ek/model.c" ||
+    fail "the batchnorms' gamma is not where the test patches it"
+expect 0 "--int8 with a nearly constant batchnorm channel" $convc export $EK --weights "$tmp/tiny.ckpt" \
+    -o "$tmp/tiny.c" --int8 --calibrate 100 --eval 200 --data "$d"
+awk '$1 ~ /^batchnorm[24]$/ { n++; if ($NF >= 1.0) bad = 1 } END { exit bad || n != 2 }' "$tmp/out" ||
+    fail "nearly constant batchnorm channels: $(grep '^  batchnorm' "$tmp/out")"
+
 # bad input
 expect 1 "--int8 on a tanh layer" $convc export tests/mcu/tanh.spec --weights "$tmp/ek.ckpt" -o "$tmp/h.c" --int8 --data "$d"
 err_is "tests/mcu/tanh.spec:5: error: --int8: layer dense1 (dense 16 tanh) has a tanh activation, which has no int8 kernel; export it without --int8"

@@ -272,10 +272,16 @@ static int quantize_channels(q8_model *q, int i, const float *w, const float *b,
     act_range(l, &y->out, &y->lo, &y->hi);
     for (int c = 0; c < n_ch; c++) {
         float amax = 0.0f;
+        /* the smallest weight scale at which the bias fits int32: a channel
+         * of tiny weights and a large bias (a batchnorm of gamma near 0) is
+         * almost constant, and keeps its bias rather than its weights */
+        double fit = fabs((double)b[c]) / ((double)y->in.scale * (INT32_MAX - bound - 1.0));
         double bq, m;
         for (int j = 0; j < k; j++)
             amax = fabsf(w[(size_t)j * n_ch + c]) > amax ? fabsf(w[(size_t)j * n_ch + c]) : amax;
         y->w_scale[c] = amax > 0.0f ? amax / 127.0f : 1.0f;
+        if (y->w_scale[c] < fit && isfinite((float)(fit * 1.001)))
+            y->w_scale[c] = (float)(fit * 1.001);
         for (int j = 0; j < k; j++) {
             long v = lroundf(w[(size_t)j * n_ch + c] / y->w_scale[c]);
             y->w[(size_t)c * k + j] = (int8_t)(v < -127 ? -127 : v > 127 ? 127 : v);
