@@ -36,29 +36,36 @@ static void lives(const gen_layout *L, int *first, int *last)
         last[L->plan[n - 1].logits] = n;
 }
 
-/* The plan of `text` for target `t`: no overlap, inside the arena. */
-static int64_t check_plan(const char *text, const char *target)
+/* No two buffers of a planned layout live together overlap, and each
+ * lies inside the arena. */
+static void check_no_overlap(const gen_layout *L)
 {
-    ir_model *m = load(text);
-    gen_layout L;
-    gen_mem_plan P;
     int first[4096], last[4096];
-    ck_assert_int_eq(gen_export_layout(&L, m, export_target_of(target), &P), 0);
-    ck_assert_int_le(L.n_buffers, 4096);
-    lives(&L, first, last);
-    for (int a = 0; a < L.n_buffers; a++) {
-        const gen_buffer *x = &L.buffers[a];
+    ck_assert_int_le(L->n_buffers, 4096);
+    lives(L, first, last);
+    for (int a = 0; a < L->n_buffers; a++) {
+        const gen_buffer *x = &L->buffers[a];
         ck_assert_int_eq(x->offset % GEN_ALIGN, 0);
         ck_assert_int_le(x->offset + x->count,
-                         x->shared ? L.work_shared : L.work_per_sample);
-        for (int b = a + 1; b < L.n_buffers; b++) {
-            const gen_buffer *y = &L.buffers[b];
+                         x->shared ? L->work_shared : L->work_per_sample);
+        for (int b = a + 1; b < L->n_buffers; b++) {
+            const gen_buffer *y = &L->buffers[b];
             if (x->shared != y->shared || first[a] > last[b] || first[b] > last[a])
                 continue;
             ck_assert_msg(x->offset + x->count <= y->offset || y->offset + y->count <= x->offset,
                           "%s and %s are live together and overlap", x->macro, y->macro);
         }
     }
+}
+
+/* The plan of `text` for target `t`: no overlap, inside the arena. */
+static int64_t check_plan(const char *text, const char *target)
+{
+    ir_model *m = load(text);
+    gen_layout L;
+    gen_mem_plan P;
+    ck_assert_int_eq(gen_export_layout(&L, m, export_target_of(target), &P), 0);
+    check_no_overlap(&L);
     ck_assert_int_ge(P.arena, P.peak_live);
     ck_assert_int_le(P.arena, P.before);
     int64_t arena = P.arena;
@@ -107,6 +114,30 @@ START_TEST(int8_layout_shares_outputs)
     /* the same peak in bytes: conv1's 25,088 and pool1's 6,272 outputs */
     ck_assert_int_eq(P.arena, 31360);
     ck_assert_int_eq(P.peak_layer, 1);
+    gen_mem_plan_free(&P);
+    gen_layout_free(&QL);
+    ir_free(m);
+}
+END_TEST
+
+START_TEST(int8_layout_keeps_a_branch_until_its_last_reader)
+{
+    /* a (8*8*4 = 256 bytes) is read by conv2 and by the add three layers
+     * later, c by the add and (through a dropout, its alias) by the concat:
+     * at the concat, c, s and its own 512 bytes are live, 1,024 bytes */
+    ir_model *m = load("input 8x8x1; conv 4 k=3 same as a; conv 4 k=3 same; conv 4 k=3 same as c;"
+                       " add a as s; dropout 0.5 from c; concat s; pool max global; dense 3");
+    gen_layout QL;
+    gen_mem_plan P;
+    ck_assert_int_eq(gen_q8_layout(&QL, m, &P), 0);
+    check_no_overlap(&QL);
+    ck_assert_int_eq(QL.plan[3].in2, QL.plan[0].out);
+    ck_assert_int_eq(QL.plan[4].out, QL.plan[2].out);
+    ck_assert_int_eq(QL.plan[5].in, QL.plan[4].out);
+    ck_assert_int_eq(QL.plan[5].in2, QL.plan[3].out);
+    ck_assert_int_eq(P.peak_layer, 5);
+    ck_assert_int_eq(P.peak_live, 1024);
+    ck_assert_int_eq(P.arena, 1024);
     gen_mem_plan_free(&P);
     gen_layout_free(&QL);
     ir_free(m);
@@ -178,6 +209,7 @@ static Suite *mem_plan_suite(void)
     tcase_add_test(core, cnn_k3_arena);
     tcase_add_test(core, every_shape_is_planned_without_overlap);
     tcase_add_test(core, int8_layout_shares_outputs);
+    tcase_add_test(core, int8_layout_keeps_a_branch_until_its_last_reader);
     tcase_add_test(core, requantize_rounds_half_up);
     tcase_add_test(core, quantize_input_is_exact_for_pixels);
     tcase_add_test(core, average_pool_rounds_half_away_from_zero);

@@ -37,13 +37,15 @@ int gen_q8_layout(gen_layout *QL, const ir_model *m, gen_mem_plan *P)
         gen_layer_plan *p = &QL->plan[i];
         snprintf(p->name, sizeof p->name, "%s%d", ir_kind_name(l->kind), l->ordinal);
         p->kernel = p->bias = p->logits = p->in2 = -1;
-        p->in = i ? QL->plan[i - 1].out : input;    /* a chain: q8_check_model */
+        /* inputs[0] is -1 (the image) only for layer 0 */
+        p->in = l->inputs[0] >= 0 ? QL->plan[l->inputs[0]].out : input;
+        p->in2 = l->n_inputs > 1 ? QL->plan[l->inputs[1]].out : -1;
         QL->planning = i;
-        if (!q8_kind_of(l->kind)) {         /* q8_check_model refuses it */
+        if (!q8_kind_of(l)) {               /* q8_check_model refuses it */
             gen_layout_free(QL);
             return -1;
         }
-        if (q8_kind_of(l->kind)->aliases && i > 0)
+        if (q8_kind_of(l)->aliases && i > 0)
             p->out = p->in;
         else
             p->out = gen_layout_shaped(QL, p->name, "out", l->out);
@@ -63,19 +65,31 @@ int64_t gen_q8_weight_bytes(const q8_model *q)
     return bytes;
 }
 
+/* Is entry k the first with its Q8_USE_ macro (kinds can share one)? */
+static int first_with_macro(int k)
+{
+    const char *macro = q8_kind_at(k)->use_macro;
+    for (int j = 0; j < k && macro; j++)
+        if (q8_kind_at(j)->use_macro && strcmp(q8_kind_at(j)->use_macro, macro) == 0)
+            return 0;
+    return macro != NULL;
+}
+
 static void emit_kernels(emitter *e, const q8_model *q, const char *pfx)
 {
     emit_banner(e, "int8 kernels (TensorFlow Lite's int8 scheme)");
     emit_line(e, "#define Q8_FN(x) %sq8_##x", pfx);
     emit_line(e, "#define Q8_DEF static");
-    for (int k = 0; k < IR_N_KINDS; k++) {
-        const q8_kind *qk = q8_kind_of((ir_kind)k);
+    for (int k = 0; q8_kind_at(k); k++) {
+        const char *macro = q8_kind_at(k)->use_macro;
         int used = 0;
-        if (!qk || !qk->use_macro)
+        if (!first_with_macro(k))
             continue;
-        for (int i = 0; i < q->m->n_layers; i++)
-            used |= (int)q->m->layers[i].kind == k;
-        emit_line(e, "#define %s %d", qk->use_macro, used);
+        for (int i = 0; i < q->m->n_layers; i++) {
+            const q8_kind *lk = q8_kind_of(&q->m->layers[i]);
+            used |= lk->use_macro && strcmp(lk->use_macro, macro) == 0;
+        }
+        emit_line(e, "#define %s %d", macro, used);
     }
     emit_raw(e, "%s", q8_types_text);
     emit_raw(e, "%s", q8_kernels_text);
@@ -89,11 +103,13 @@ static void emit_forward(emitter *e, const q8_model *q, const gen_layout *QL, co
     for (int i = 0; i < m->n_layers; i++) {
         const ir_layer *l = &m->layers[i];
         const gen_layer_plan *p = &QL->plan[i];
-        char in[64], out[64];
+        char in[64], in2[64], out[64];
         if (i == 0)
             snprintf(in, sizeof in, "x");
         else
             snprintf(in, sizeof in, "w + %lld", (long long)QL->buffers[p->in].offset);
+        if (p->in2 >= 0)
+            snprintf(in2, sizeof in2, "w + %lld", (long long)QL->buffers[p->in2].offset);
         snprintf(out, sizeof out, "w + %lld", (long long)QL->buffers[p->out].offset);
         emit_line(e, "/* %s: %s -> (%d, %d, %d) */", p->name,
                   l->canonical ? l->canonical : ir_kind_name(l->kind), l->out.h, l->out.w,
@@ -102,7 +118,7 @@ static void emit_forward(emitter *e, const q8_model *q, const gen_layout *QL, co
             emit_line(e, "/* (its input, unchanged) */");
             continue;
         }
-        q8_kind_of(l->kind)->emit_call(e, q, i, pfx, in, out);
+        q8_kind_of(l)->emit_call(e, q, i, pfx, in, p->in2 >= 0 ? in2 : NULL, out);
     }
     emit_close(e, "");
 }
@@ -179,7 +195,7 @@ void gen_export_q8_body(emitter *e, const q8_model *q, const gen_layout *QL, con
     emit_kernels(e, q, pfx);
     emit_banner(e, "int8 weights, int32 biases, multipliers and shifts per layer");
     for (int i = 0; i < q->m->n_layers; i++) {
-        const q8_kind *k = q8_kind_of(q->m->layers[i].kind);
+        const q8_kind *k = q8_kind_of(&q->m->layers[i]);
         if (k->emit_tables)
             k->emit_tables(e, q, i, pfx);
     }
@@ -188,7 +204,7 @@ void gen_export_q8_body(emitter *e, const q8_model *q, const gen_layout *QL, con
     emit_blank(e);
     emit_line(e, "#undef Q8_FN");
     emit_line(e, "#undef Q8_DEF");
-    for (int k = 0; k < IR_N_KINDS; k++)
-        if (q8_kind_of((ir_kind)k) && q8_kind_of((ir_kind)k)->use_macro)
-            emit_line(e, "#undef %s", q8_kind_of((ir_kind)k)->use_macro);
+    for (int k = 0; q8_kind_at(k); k++)
+        if (first_with_macro(k))
+            emit_line(e, "#undef %s", q8_kind_at(k)->use_macro);
 }

@@ -5,8 +5,11 @@
  * A layer accumulates sum (x - x_zp) * w + bias in int32 and rescales by
  * the real multiplier M = x_scale * w_scale / y_scale, held as a Q31
  * integer and a power of two: y = floor(acc * mult / 2^(31 - shift) + 1/2)
- * + y_zp (round half up), clamped to the activation's range.  Integer
- * arithmetic only, the same bits on every machine.
+ * + y_zp (round half up), clamped to the activation's range (leaky_relu:
+ * a negative accumulator takes a second multiplier, slope * M).  add,
+ * concat and global average pooling rescale with the same multipliers
+ * (docs/microcontrollers.md).  Integer arithmetic only, the same bits on
+ * every machine.
  *
  * Embedded as text in every int8 export, with Q8_FN, Q8_DEF and
  * Q8_USE_<kind> defined before it (kernels a model does not use are left
@@ -50,16 +53,34 @@ Q8_DEF int Q8_FN(argmax)(const int8_t *v, int n)
     return best;
 }
 
-#if Q8_USE_CONV || Q8_USE_DENSE
-/* acc * mult * 2^(shift - 31), rounded half up, plus zp, clamped to
- * lo..hi.  The quantizer keeps 31 - shift in 1..62 and |mult| < 2^31, so
- * nothing overflows int64. */
+#if Q8_USE_CONV || Q8_USE_DENSE || Q8_USE_ADD || Q8_USE_CONCAT || \
+    Q8_USE_GAVG
+/* v * mult * 2^(shift - 31) rounded half up, in int64.  The quantizer
+ * keeps 31 - shift in 1..62 and |mult| < 2^31, so nothing overflows. */
+static int64_t Q8_FN(rescale)(int32_t v, int32_t mult, int shift)
+{
+    int total = 31 - shift;
+    return Q8_FN(floor_shift)((int64_t)v * mult + ((int64_t)1 << (total - 1)), total);
+}
+
+/* acc rescaled, plus zp, clamped to lo..hi. */
 Q8_DEF int32_t Q8_FN(requantize)(int32_t acc, int32_t mult, int shift, int32_t zp, int32_t lo,
                                  int32_t hi)
 {
-    int total = 31 - shift;
-    int64_t v = Q8_FN(floor_shift)((int64_t)acc * mult + ((int64_t)1 << (total - 1)), total) + zp;
+    int64_t v = Q8_FN(rescale)(acc, mult, shift) + zp;
     return (int32_t)(v < lo ? lo : v > hi ? hi : v);
+}
+#endif
+
+#if Q8_USE_CONV || Q8_USE_DENSE
+/* Output channel c of accumulator acc: a negative one takes the
+ * leaky_relu multiplier when the layer has one. */
+static int8_t Q8_FN(channel_out)(const Q8_FN(channels) *t, int c, int32_t acc, int32_t zp,
+                                 int32_t lo, int32_t hi)
+{
+    int neg = acc < 0 && t->neg_mult;
+    return (int8_t)Q8_FN(requantize)(acc, neg ? t->neg_mult[c] : t->mult[c],
+                                     neg ? t->neg_shift[c] : t->shift[c], zp, lo, hi);
 }
 #endif
 
@@ -76,12 +97,16 @@ static void Q8_FN(window)(int o, int s, int pad, int k, int n, int *start, int *
 #endif
 
 #if Q8_USE_CONV
-/* Weights (Cout, KH, KW, Cin); taps in the padding are skipped, which is
- * exact: a zero input is x_zp, and (x_zp - x_zp) * w is 0. */
-Q8_DEF void Q8_FN(conv)(int8_t *out, const int8_t *in, const int8_t *w, const int32_t *bias,
-                        const int32_t *mult, const int8_t *shift, const Q8_FN(conv_geom) *g)
+/* A grouped convolution: weights (Cout, KH, KW, Cin / groups), output
+ * channel co reads the Cin / groups input channels of its group (co /
+ * (Cout / groups)).  A conv has one group; a dwconv (and an unfolded
+ * batchnorm, 1x1) one per input channel.  Taps in the padding are
+ * skipped, which is exact: a zero input is x_zp, and (x_zp - x_zp) * w
+ * is 0. */
+Q8_DEF void Q8_FN(conv)(int8_t *out, const int8_t *in, const Q8_FN(channels) *t,
+                        const Q8_FN(conv_geom) *g)
 {
-    int oy, ox, co, ky, kx, ci;
+    int oy, ox, co, ky, kx, ci, gin = g->in_c / g->groups, gout = g->out_c / g->groups;
     for (oy = 0; oy < g->out_h; oy++)
         for (ox = 0; ox < g->out_w; ox++) {
             int y0, x0, ky0, ky1, kx0, kx1;
@@ -89,16 +114,16 @@ Q8_DEF void Q8_FN(conv)(int8_t *out, const int8_t *in, const int8_t *w, const in
             Q8_FN(window)(oy, g->sh, g->pad_top, g->kh, g->in_h, &y0, &ky0, &ky1);
             Q8_FN(window)(ox, g->sw, g->pad_left, g->kw, g->in_w, &x0, &kx0, &kx1);
             for (co = 0; co < g->out_c; co++) {
-                int32_t acc = bias[co];
+                int32_t acc = t->bias[co];
                 for (ky = ky0; ky < ky1; ky++)
                     for (kx = kx0; kx < kx1; kx++) {
-                        const int8_t *ip = in + ((size_t)(y0 + ky) * g->in_w + x0 + kx) * g->in_c;
-                        const int8_t *wp = w + (((size_t)co * g->kh + ky) * g->kw + kx) * g->in_c;
-                        for (ci = 0; ci < g->in_c; ci++)
+                        const int8_t *ip = in + ((size_t)(y0 + ky) * g->in_w + x0 + kx) * g->in_c +
+                                           co / gout * gin;
+                        const int8_t *wp = t->w + (((size_t)co * g->kh + ky) * g->kw + kx) * gin;
+                        for (ci = 0; ci < gin; ci++)
                             acc += ((int32_t)ip[ci] - g->in_zp) * wp[ci];
                     }
-                o[co] = (int8_t)Q8_FN(requantize)(acc, mult[co], shift[co], g->out_zp, g->lo,
-                                                  g->hi);
+                o[co] = Q8_FN(channel_out)(t, co, acc, g->out_zp, g->lo, g->hi);
             }
         }
 }
@@ -135,17 +160,76 @@ Q8_DEF void Q8_FN(pool)(int8_t *out, const int8_t *in, const Q8_FN(pool_geom) *g
 
 #if Q8_USE_DENSE
 /* Weights (units, inputs): each output reads one contiguous row. */
-Q8_DEF void Q8_FN(dense)(int8_t *out, const int8_t *in, const int8_t *w, const int32_t *bias,
-                         const int32_t *mult, const int8_t *shift, int n_in, int n_out,
-                         int32_t in_zp, int32_t out_zp, int32_t lo, int32_t hi)
+Q8_DEF void Q8_FN(dense)(int8_t *out, const int8_t *in, const Q8_FN(channels) *t, int n_in,
+                         int n_out, int32_t in_zp, int32_t out_zp, int32_t lo, int32_t hi)
 {
     int j, i;
     for (j = 0; j < n_out; j++) {
-        const int8_t *wp = w + (size_t)j * n_in;
-        int32_t acc = bias[j];
+        const int8_t *wp = t->w + (size_t)j * n_in;
+        int32_t acc = t->bias[j];
         for (i = 0; i < n_in; i++)
             acc += ((int32_t)in[i] - in_zp) * wp[i];
-        out[j] = (int8_t)Q8_FN(requantize)(acc, mult[j], shift[j], out_zp, lo, hi);
+        out[j] = Q8_FN(channel_out)(t, j, acc, out_zp, lo, hi);
+    }
+}
+#endif
+
+#if Q8_USE_ADD || Q8_USE_CONCAT
+/* An input value at the common scale: (q - zp) * mult * 2^(shift - 31). */
+static int64_t Q8_FN(scaled)(int32_t q, int left_shift, const Q8_FN(input_scale) *s)
+{
+    return Q8_FN(rescale)((q - s->zp) * ((int32_t)1 << left_shift), s->mult, s->shift);
+}
+#endif
+
+#if Q8_USE_ADD
+/* TensorFlow Lite's ADD: both inputs shifted left by 20 bits and rescaled
+ * to half the larger input scale, summed, then rescaled to the output. */
+Q8_DEF void Q8_FN(add)(int8_t *out, const int8_t *a, const int8_t *b, const Q8_FN(add_geom) *g)
+{
+    int j;
+    for (j = 0; j < g->n; j++) {
+        /* each |term| <= 255 * 2^19: the sum fits int32 */
+        int32_t sum = (int32_t)(Q8_FN(scaled)(a[j], 20, &g->a) + Q8_FN(scaled)(b[j], 20, &g->b));
+        int neg = sum < 0;
+        out[j] = (int8_t)Q8_FN(requantize)(sum, neg ? g->neg_mult : g->mult,
+                                           neg ? g->neg_shift : g->shift, g->out_zp, g->lo, g->hi);
+    }
+}
+#endif
+
+#if Q8_USE_CONCAT
+/* Each value requantized to the output's scale and zero point (exact when
+ * the input has them already). */
+Q8_DEF void Q8_FN(concat)(int8_t *out, const int8_t *a, const int8_t *b,
+                          const Q8_FN(concat_geom) *g)
+{
+    int p, c;
+    for (p = 0; p < g->pixels; p++) {
+        int8_t *o = out + (size_t)p * (g->a_c + g->b_c);
+        for (c = 0; c < g->a_c; c++) {
+            int64_t v = Q8_FN(scaled)(a[(size_t)p * g->a_c + c], 0, &g->a) + g->out_zp;
+            o[c] = (int8_t)(v < -128 ? -128 : v > 127 ? 127 : v);
+        }
+        for (c = 0; c < g->b_c; c++) {
+            int64_t v = Q8_FN(scaled)(b[(size_t)p * g->b_c + c], 0, &g->b) + g->out_zp;
+            o[g->a_c + c] = (int8_t)(v < -128 ? -128 : v > 127 ? 127 : v);
+        }
+    }
+}
+#endif
+
+#if Q8_USE_GAVG
+/* Per channel, the int32 sum of (q - in_zp) over every pixel, rescaled by
+ * the multiplier of in_scale / (out_scale * pixels). */
+Q8_DEF void Q8_FN(gavg)(int8_t *out, const int8_t *in, const Q8_FN(gavg_geom) *g)
+{
+    int p, ch;
+    for (ch = 0; ch < g->c; ch++) {
+        int32_t acc = 0;
+        for (p = 0; p < g->pixels; p++)
+            acc += (int32_t)in[(size_t)p * g->c + ch] - g->in_zp;
+        out[ch] = (int8_t)Q8_FN(requantize)(acc, g->mult, g->shift, g->out_zp, -128, 127);
     }
 }
 #endif

@@ -13,6 +13,9 @@
 #define Q8_USE_CONV 1
 #define Q8_USE_POOL 1
 #define Q8_USE_DENSE 1
+#define Q8_USE_ADD 1
+#define Q8_USE_CONCAT 1
+#define Q8_USE_GAVG 1
 
 #include "output/q8_types.h"
 
@@ -20,12 +23,13 @@ Q8_DEF void q8_quantize(int8_t *q, const float *x, int n, float scale, int32_t z
 Q8_DEF void q8_dequantize(float *x, const int8_t *q, int n, float scale, int32_t zp);
 Q8_DEF int32_t q8_requantize(int32_t acc, int32_t mult, int shift, int32_t zp, int32_t lo,
                              int32_t hi);
-Q8_DEF void q8_conv(int8_t *out, const int8_t *in, const int8_t *w, const int32_t *bias,
-                    const int32_t *mult, const int8_t *shift, const q8_conv_geom *g);
+Q8_DEF void q8_conv(int8_t *out, const int8_t *in, const q8_channels *t, const q8_conv_geom *g);
 Q8_DEF void q8_pool(int8_t *out, const int8_t *in, const q8_pool_geom *g);
-Q8_DEF void q8_dense(int8_t *out, const int8_t *in, const int8_t *w, const int32_t *bias,
-                     const int32_t *mult, const int8_t *shift, int n_in, int n_out,
+Q8_DEF void q8_dense(int8_t *out, const int8_t *in, const q8_channels *t, int n_in, int n_out,
                      int32_t in_zp, int32_t out_zp, int32_t lo, int32_t hi);
+Q8_DEF void q8_add(int8_t *out, const int8_t *a, const int8_t *b, const q8_add_geom *g);
+Q8_DEF void q8_concat(int8_t *out, const int8_t *a, const int8_t *b, const q8_concat_geom *g);
+Q8_DEF void q8_gavg(int8_t *out, const int8_t *in, const q8_gavg_geom *g);
 Q8_DEF int q8_argmax(const int8_t *v, int n);
 
 #endif

@@ -27,7 +27,7 @@ static float activate(ir_activation a, float v)
         return tanhf(v);
     case IR_SIGMOID:
         return 1.0f / (1.0f + expf(-v));
-    case IR_RELU6:          /* refused by q8_check_model: no int8 kernel yet */
+    case IR_RELU6:
         return v < 0.0f ? 0.0f : v > 6.0f ? 6.0f : v;
     case IR_LEAKY_RELU:
         return v < 0.0f ? (float)IR_LEAKY_SLOPE * v : v;
@@ -40,8 +40,9 @@ static float activate(ir_activation a, float v)
 
 /* ---- float references ---------------------------------------------------- */
 
-static void conv_f32(const q8_model *q, int i, const float *in, float *out)
+static void conv_f32(const q8_model *q, int i, const float *in, const float *in2, float *out)
 {
+    (void)in2;
     const ir_layer *l = &q->m->layers[i];
     const float *k = tensor(q, q->L->plan[i].kernel), *b = tensor(q, q->L->plan[i].bias);
     int co, ky, kx, ci, cout = l->filters, cin = l->in.c;
@@ -67,8 +68,9 @@ static void conv_f32(const q8_model *q, int i, const float *in, float *out)
         }
 }
 
-static void pool_f32(const q8_model *q, int i, const float *in, float *out)
+static void pool_f32(const q8_model *q, int i, const float *in, const float *in2, float *out)
 {
+    (void)in2;
     const ir_layer *l = &q->m->layers[i];
     int c = l->in.c;
     for (int oy = 0; oy < l->out.h; oy++)
@@ -92,8 +94,9 @@ static void pool_f32(const q8_model *q, int i, const float *in, float *out)
         }
 }
 
-static void dense_f32(const q8_model *q, int i, const float *in, float *out)
+static void dense_f32(const q8_model *q, int i, const float *in, const float *in2, float *out)
 {
+    (void)in2;
     const ir_layer *l = &q->m->layers[i];
     const float *k = tensor(q, q->L->plan[i].kernel), *b = tensor(q, q->L->plan[i].bias);
     int n_in = l->in.h * l->in.w * l->in.c, u = l->units;
@@ -105,8 +108,76 @@ static void dense_f32(const q8_model *q, int i, const float *in, float *out)
         out[c] = activate(l->act, out[c]);
 }
 
-static void copy_f32(const q8_model *q, int i, const float *in, float *out)
+/* Kernel (KH, KW, Cin, M): output channel c*M+m reads input channel c. */
+static void dwconv_f32(const q8_model *q, int i, const float *in, const float *in2, float *out)
 {
+    const ir_layer *l = &q->m->layers[i];
+    const float *k = tensor(q, q->L->plan[i].kernel), *b = tensor(q, q->L->plan[i].bias);
+    int cout = l->out.c, mult = l->multiplier;
+    (void)in2;
+    for (int oy = 0; oy < l->out.h; oy++)
+        for (int ox = 0; ox < l->out.w; ox++) {
+            float *o = out + ((size_t)oy * l->out.w + ox) * cout;
+            for (int co = 0; co < cout; co++) {
+                float acc = b[co];
+                for (int ky = 0; ky < l->kh; ky++)
+                    for (int kx = 0; kx < l->kw; kx++) {
+                        int y = oy * l->sh - l->pad_top + ky, x = ox * l->sw - l->pad_left + kx;
+                        if (y < 0 || y >= l->in.h || x < 0 || x >= l->in.w)
+                            continue;
+                        acc += in[((size_t)y * l->in.w + x) * l->in.c + co / mult] *
+                               k[((size_t)ky * l->kw + kx) * cout + co];
+                    }
+                o[co] = activate(l->act, acc);
+            }
+        }
+}
+
+/* Channel c of an unfolded batchnorm as y = scale * x + shift: scale =
+ * gamma / sqrt(var + eps), shift = beta - mean * scale, in double. */
+static void batchnorm_channel(const q8_model *q, int i, int c, double *scale, double *shift)
+{
+    const gen_layer_plan *p = &q->L->plan[i];
+    double var = tensor(q, p->moving_var)[c], mean = tensor(q, p->moving_mean)[c];
+    *scale = tensor(q, p->kernel)[c] / sqrt(var + q->m->layers[i].eps);
+    *shift = tensor(q, p->bias)[c] - mean * *scale;
+}
+
+static void batchnorm_f32(const q8_model *q, int i, const float *in, const float *in2,
+                          float *out)
+{
+    const ir_layer *l = &q->m->layers[i];
+    int c = l->out.c;
+    (void)in2;
+    for (int ch = 0; ch < c; ch++) {
+        double scale, shift;
+        batchnorm_channel(q, i, ch, &scale, &shift);
+        for (int64_t j = ch; j < q8_out_size(l); j += c)
+            out[j] = activate(l->act, (float)(in[j] * scale + shift));
+    }
+}
+
+static void add_f32(const q8_model *q, int i, const float *in, const float *in2, float *out)
+{
+    const ir_layer *l = &q->m->layers[i];
+    for (int64_t j = 0; j < q8_out_size(l); j++)
+        out[j] = activate(l->act, in[j] + in2[j]);
+}
+
+/* Per pixel, the first input's channels, then the second's. */
+static void concat_f32(const q8_model *q, int i, const float *in, const float *in2, float *out)
+{
+    const ir_layer *l = &q->m->layers[i];
+    int ca = l->in.c, cb = l->in2.c;
+    for (int64_t p = 0; p < (int64_t)l->out.h * l->out.w; p++) {
+        memcpy(out + p * (ca + cb), in + p * ca, sizeof *out * (size_t)ca);
+        memcpy(out + p * (ca + cb) + ca, in2 + p * cb, sizeof *out * (size_t)cb);
+    }
+}
+
+static void copy_f32(const q8_model *q, int i, const float *in, const float *in2, float *out)
+{
+    (void)in2;
     memcpy(out, in, sizeof *out * (size_t)q8_out_size(&q->m->layers[i]));
 }
 
@@ -141,14 +212,40 @@ static const char *layer_name(const q8_model *q, int i)
     return q->L->plan[i].name;
 }
 
-/* Per-channel symmetric weights, int32 biases and multipliers of a layer
- * whose float kernel is (k, n_ch) row-major, as conv's (KH, KW, Cin, Cout)
- * and dense's (inputs, units) both are; the int8 kernel reads (n_ch, k). */
-static int quantize_channels(q8_model *q, int i, int k, int n_ch, FILE *diag)
+/* multiplier() for layer i: 0, or -1 after a message. */
+static int layer_multiplier(const q8_model *q, int i, double m, int32_t *mult, int8_t *shift,
+                            FILE *diag)
+{
+    if (!multiplier(m, mult, shift))
+        return 0;
+    fprintf(diag, "%s:%d: error: int8: layer %s rescales its outputs by more than 2^30 (output "
+            "range too narrow for its inputs)\n", q->m->spec_path, q->m->layers[i].line,
+            layer_name(q, i));
+    return -1;
+}
+
+/* The clamp of the activation in the output's int8 units: relu from the
+ * zero point, relu6 also up to the step nearest 6. */
+static void act_range(const ir_layer *l, const q8_qparams *out, int32_t *lo, int32_t *hi)
+{
+    *lo = l->act == IR_RELU || l->act == IR_RELU6 ? out->zp : -128;
+    *hi = 127;
+    if (l->act == IR_RELU6) {
+        double six = out->zp + round(6.0 / out->scale);
+        *hi = six < 127 ? (int32_t)six : 127;
+    }
+}
+
+/* Per-channel symmetric weights, int32 biases and multipliers (and
+ * leaky_relu's second ones) of a layer whose float kernel w is (k, n_ch)
+ * row-major, as conv's (KH, KW, Cin, Cout), dwconv's (KH, KW, Cin * M) and
+ * dense's (inputs, units) are; the int8 kernel reads (n_ch, k). */
+static int quantize_channels(q8_model *q, int i, const float *w, const float *b, int k,
+                             int n_ch, FILE *diag)
 {
     q8_layer *y = &q->layers[i];
     const ir_layer *l = &q->m->layers[i];
-    const float *w = tensor(q, q->L->plan[i].kernel), *b = tensor(q, q->L->plan[i].bias);
+    int leaky = l->act == IR_LEAKY_RELU;
     /* |x - x_zp| <= 255 and |w| <= 127: the largest sum of k products */
     double bound = 255.0 * 127.0 * k;
     y->n_ch = n_ch;
@@ -158,7 +255,12 @@ static int quantize_channels(q8_model *q, int i, int k, int n_ch, FILE *diag)
     y->mult = malloc(sizeof *y->mult * (size_t)n_ch);
     y->shift = malloc((size_t)n_ch);
     y->w_scale = malloc(sizeof *y->w_scale * (size_t)n_ch);
-    if (!y->w || !y->bias || !y->mult || !y->shift || !y->w_scale) {
+    if (leaky) {
+        y->neg_mult = malloc(sizeof *y->neg_mult * (size_t)n_ch);
+        y->neg_shift = malloc((size_t)n_ch);
+    }
+    if (!y->w || !y->bias || !y->mult || !y->shift || !y->w_scale ||
+        (leaky && (!y->neg_mult || !y->neg_shift))) {
         fprintf(diag, "convc: out of memory\n");
         return -1;
     }
@@ -167,14 +269,19 @@ static int quantize_channels(q8_model *q, int i, int k, int n_ch, FILE *diag)
                 "overflow the int32 accumulator\n", q->m->spec_path, l->line, layer_name(q, i), k);
         return -1;
     }
-    y->lo = l->act == IR_RELU && y->out.zp > -128 ? y->out.zp : -128;
-    y->hi = 127;
+    act_range(l, &y->out, &y->lo, &y->hi);
     for (int c = 0; c < n_ch; c++) {
         float amax = 0.0f;
-        double bq;
+        /* the smallest weight scale at which the bias fits int32: a channel
+         * of tiny weights and a large bias (a batchnorm of gamma near 0) is
+         * almost constant, and keeps its bias rather than its weights */
+        double fit = fabs((double)b[c]) / ((double)y->in.scale * (INT32_MAX - bound - 1.0));
+        double bq, m;
         for (int j = 0; j < k; j++)
             amax = fabsf(w[(size_t)j * n_ch + c]) > amax ? fabsf(w[(size_t)j * n_ch + c]) : amax;
         y->w_scale[c] = amax > 0.0f ? amax / 127.0f : 1.0f;
+        if (y->w_scale[c] < fit && isfinite((float)(fit * 1.001)))
+            y->w_scale[c] = (float)(fit * 1.001);
         for (int j = 0; j < k; j++) {
             long v = lroundf(w[(size_t)j * n_ch + c] / y->w_scale[c]);
             y->w[(size_t)c * k + j] = (int8_t)(v < -127 ? -127 : v > 127 ? 127 : v);
@@ -187,13 +294,11 @@ static int quantize_channels(q8_model *q, int i, int k, int n_ch, FILE *diag)
             return -1;
         }
         y->bias[c] = (int32_t)bq;
-        if (multiplier((double)y->in.scale * y->w_scale[c] / y->out.scale, &y->mult[c],
-                       &y->shift[c])) {
-            fprintf(diag, "%s:%d: error: int8: layer %s rescales its outputs by more than "
-                    "2^30 (output range too narrow for its inputs)\n", q->m->spec_path,
-                    l->line, layer_name(q, i));
+        m = (double)y->in.scale * y->w_scale[c] / y->out.scale;
+        if (layer_multiplier(q, i, m, &y->mult[c], &y->shift[c], diag) ||
+            (leaky && layer_multiplier(q, i, IR_LEAKY_SLOPE * m, &y->neg_mult[c],
+                                       &y->neg_shift[c], diag)))
             return -1;
-        }
     }
     return 0;
 }
@@ -201,13 +306,88 @@ static int quantize_channels(q8_model *q, int i, int k, int n_ch, FILE *diag)
 static int conv_quantize(q8_model *q, int i, FILE *diag)
 {
     const ir_layer *l = &q->m->layers[i];
-    return quantize_channels(q, i, l->kh * l->kw * l->in.c, l->filters, diag);
+    return quantize_channels(q, i, tensor(q, q->L->plan[i].kernel), tensor(q, q->L->plan[i].bias),
+                             l->kh * l->kw * l->in.c, l->filters, diag);
+}
+
+static int dwconv_quantize(q8_model *q, int i, FILE *diag)
+{
+    const ir_layer *l = &q->m->layers[i];
+    return quantize_channels(q, i, tensor(q, q->L->plan[i].kernel), tensor(q, q->L->plan[i].bias),
+                             l->kh * l->kw, l->out.c, diag);
 }
 
 static int dense_quantize(q8_model *q, int i, FILE *diag)
 {
     const ir_layer *l = &q->m->layers[i];
-    return quantize_channels(q, i, l->in.h * l->in.w * l->in.c, l->units, diag);
+    return quantize_channels(q, i, tensor(q, q->L->plan[i].kernel), tensor(q, q->L->plan[i].bias),
+                             l->in.h * l->in.w * l->in.c, l->units, diag);
+}
+
+/* A batchnorm that does not fold is a 1x1 depthwise convolution: one
+ * weight (its scale) and one bias (its shift) per channel. */
+static int batchnorm_quantize(q8_model *q, int i, FILE *diag)
+{
+    int c = q->m->layers[i].out.c, rc;
+    float *affine = malloc(2 * sizeof *affine * (size_t)c);
+    if (!affine) {
+        fprintf(diag, "convc: out of memory\n");
+        return -1;
+    }
+    for (int ch = 0; ch < c; ch++) {
+        double scale, shift;
+        batchnorm_channel(q, i, ch, &scale, &shift);
+        affine[ch] = (float)scale;
+        affine[c + ch] = (float)shift;
+    }
+    rc = quantize_channels(q, i, affine, affine + c, 1, c, diag);
+    free(affine);
+    return rc;
+}
+
+/* TensorFlow Lite's ADD: each input to (its scale / twice the larger one)
+ * after a left shift of 20 bits, the sum to the output by twice the larger
+ * scale / (2^20 * output scale); leaky_relu's slope on a negative sum. */
+static int add_quantize(q8_model *q, int i, FILE *diag)
+{
+    q8_layer *y = &q->layers[i];
+    const ir_layer *l = &q->m->layers[i];
+    double twice_max = 2.0 * (y->in.scale > y->in2.scale ? y->in.scale : y->in2.scale);
+    double out = twice_max / (1048576.0 * y->out.scale);
+    act_range(l, &y->out, &y->lo, &y->hi);
+    return layer_multiplier(q, i, y->in.scale / twice_max, &y->in_mult[0], &y->in_shift[0],
+                            diag) ||
+           layer_multiplier(q, i, y->in2.scale / twice_max, &y->in_mult[1], &y->in_shift[1],
+                            diag) ||
+           layer_multiplier(q, i, out, &y->out_mult, &y->out_shift, diag) ||
+           layer_multiplier(q, i, l->act == IR_LEAKY_RELU ? IR_LEAKY_SLOPE * out : out,
+                            &y->out_neg_mult, &y->out_neg_shift, diag) ? -1 : 0;
+}
+
+/* TensorFlow Lite's CONCATENATION: each input to the output's scale. */
+static int concat_quantize(q8_model *q, int i, FILE *diag)
+{
+    q8_layer *y = &q->layers[i];
+    return layer_multiplier(q, i, y->in.scale / y->out.scale, &y->in_mult[0], &y->in_shift[0],
+                            diag) ||
+           layer_multiplier(q, i, y->in2.scale / y->out.scale, &y->in_mult[1],
+                            &y->in_shift[1], diag) ? -1 : 0;
+}
+
+/* The mean's 1 / pixels folded into the multiplier of the int32 sum. */
+static int gavg_quantize(q8_model *q, int i, FILE *diag)
+{
+    q8_layer *y = &q->layers[i];
+    const ir_layer *l = &q->m->layers[i];
+    double pixels = (double)l->in.h * l->in.w;
+    if (255.0 * pixels > INT32_MAX) {
+        fprintf(diag, "%s:%d: error: int8: layer %s sums %.0f values per channel, which can "
+                "overflow the int32 accumulator\n", q->m->spec_path, l->line, layer_name(q, i),
+                pixels);
+        return -1;
+    }
+    return layer_multiplier(q, i, y->in.scale / (y->out.scale * pixels), &y->out_mult,
+                            &y->out_shift, diag);
 }
 
 /* ---- int8 forward -------------------------------------------------------- */
@@ -216,9 +396,18 @@ static q8_conv_geom conv_geom(const q8_model *q, int i)
 {
     const ir_layer *l = &q->m->layers[i];
     const q8_layer *y = &q->layers[i];
-    q8_conv_geom g = { l->in.h, l->in.w, l->in.c, l->out.h, l->out.w, l->filters, l->kh, l->kw,
-                       l->sh, l->sw, l->pad_top, l->pad_left, y->in.zp, y->out.zp, y->lo, y->hi };
+    q8_conv_geom g = { l->in.h, l->in.w, l->in.c, l->out.h, l->out.w, l->out.c,
+                       l->kind == IR_CONV ? 1 : l->in.c, l->kh, l->kw, l->sh, l->sw,
+                       l->pad_top, l->pad_left, y->in.zp, y->out.zp, y->lo, y->hi };
+    if (l->kind == IR_BATCHNORM)            /* a 1x1 depthwise convolution */
+        g.kh = g.kw = g.sh = g.sw = 1, g.pad_top = g.pad_left = 0;
     return g;
+}
+
+static q8_channels channels(const q8_layer *y)
+{
+    q8_channels t = { y->w, y->bias, y->mult, y->shift, y->neg_mult, y->neg_shift };
+    return t;
 }
 
 static q8_pool_geom pool_geom(const q8_model *q, int i)
@@ -229,29 +418,90 @@ static q8_pool_geom pool_geom(const q8_model *q, int i)
     return g;
 }
 
-static void conv_q8(const q8_model *q, int i, const int8_t *in, int8_t *out)
+static q8_input_scale input_scale(const q8_qparams *in, int32_t mult, int shift)
+{
+    q8_input_scale s = { in->zp, mult, shift };
+    return s;
+}
+
+static q8_add_geom add_geom(const q8_model *q, int i)
 {
     const q8_layer *y = &q->layers[i];
-    q8_conv_geom g = conv_geom(q, i);
-    q8_conv(out, in, y->w, y->bias, y->mult, y->shift, &g);
+    q8_add_geom g = { (int)q8_out_size(&q->m->layers[i]),
+                      input_scale(&y->in, y->in_mult[0], y->in_shift[0]),
+                      input_scale(&y->in2, y->in_mult[1], y->in_shift[1]),
+                      y->out_mult, y->out_shift, y->out_neg_mult, y->out_neg_shift,
+                      y->out.zp, y->lo, y->hi };
+    return g;
 }
 
-static void pool_q8(const q8_model *q, int i, const int8_t *in, int8_t *out)
-{
-    q8_pool_geom g = pool_geom(q, i);
-    q8_pool(out, in, &g);
-}
-
-static void dense_q8(const q8_model *q, int i, const int8_t *in, int8_t *out)
+static q8_concat_geom concat_geom(const q8_model *q, int i)
 {
     const ir_layer *l = &q->m->layers[i];
     const q8_layer *y = &q->layers[i];
-    q8_dense(out, in, y->w, y->bias, y->mult, y->shift, l->in.h * l->in.w * l->in.c, l->units,
-             y->in.zp, y->out.zp, y->lo, y->hi);
+    q8_concat_geom g = { l->out.h * l->out.w, l->in.c, l->in2.c,
+                         input_scale(&y->in, y->in_mult[0], y->in_shift[0]),
+                         input_scale(&y->in2, y->in_mult[1], y->in_shift[1]), y->out.zp };
+    return g;
 }
 
-static void copy_q8(const q8_model *q, int i, const int8_t *in, int8_t *out)
+static q8_gavg_geom gavg_geom(const q8_model *q, int i)
 {
+    const ir_layer *l = &q->m->layers[i];
+    const q8_layer *y = &q->layers[i];
+    q8_gavg_geom g = { l->in.h * l->in.w, l->in.c, y->in.zp, y->out_mult, y->out_shift,
+                       y->out.zp };
+    return g;
+}
+
+static void conv_q8(const q8_model *q, int i, const int8_t *in, const int8_t *in2, int8_t *out)
+{
+    q8_conv_geom g = conv_geom(q, i);
+    q8_channels t = channels(&q->layers[i]);
+    (void)in2;
+    q8_conv(out, in, &t, &g);
+}
+
+static void pool_q8(const q8_model *q, int i, const int8_t *in, const int8_t *in2, int8_t *out)
+{
+    q8_pool_geom g = pool_geom(q, i);
+    (void)in2;
+    q8_pool(out, in, &g);
+}
+
+static void dense_q8(const q8_model *q, int i, const int8_t *in, const int8_t *in2, int8_t *out)
+{
+    const ir_layer *l = &q->m->layers[i];
+    const q8_layer *y = &q->layers[i];
+    q8_channels t = channels(y);
+    (void)in2;
+    q8_dense(out, in, &t, l->in.h * l->in.w * l->in.c, l->units, y->in.zp, y->out.zp, y->lo,
+             y->hi);
+}
+
+static void add_q8(const q8_model *q, int i, const int8_t *in, const int8_t *in2, int8_t *out)
+{
+    q8_add_geom g = add_geom(q, i);
+    q8_add(out, in, in2, &g);
+}
+
+static void concat_q8(const q8_model *q, int i, const int8_t *in, const int8_t *in2,
+                      int8_t *out)
+{
+    q8_concat_geom g = concat_geom(q, i);
+    q8_concat(out, in, in2, &g);
+}
+
+static void gavg_q8(const q8_model *q, int i, const int8_t *in, const int8_t *in2, int8_t *out)
+{
+    q8_gavg_geom g = gavg_geom(q, i);
+    (void)in2;
+    q8_gavg(out, in, &g);
+}
+
+static void copy_q8(const q8_model *q, int i, const int8_t *in, const int8_t *in2, int8_t *out)
+{
+    (void)in2;
     memcpy(out, in, (size_t)q8_out_size(&q->m->layers[i]));
 }
 
@@ -269,6 +519,8 @@ static void emit_ints(emitter *e, const char *type, const char *pfx, const char 
     emit_line(e, "};");
 }
 
+/* The tables of a layer with per-channel weights, and the q8_channels
+ * that points at them (`<layer>_t`). */
 static void emit_channel_tables(emitter *e, const q8_model *q, int i, const char *pfx)
 {
     const q8_layer *y = &q->layers[i];
@@ -277,6 +529,19 @@ static void emit_channel_tables(emitter *e, const q8_model *q, int i, const char
     emit_ints(e, "int32_t", pfx, n, "bias", y->bias, y->n_ch, 4);
     emit_ints(e, "int32_t", pfx, n, "mult", y->mult, y->n_ch, 4);
     emit_ints(e, "int8_t", pfx, n, "shift", y->shift, y->n_ch, 1);
+    if (y->neg_mult) {
+        emit_line(e, "/* leaky_relu: the multipliers of a negative accumulator */");
+        emit_ints(e, "int32_t", pfx, n, "neg_mult", y->neg_mult, y->n_ch, 4);
+        emit_ints(e, "int8_t", pfx, n, "neg_shift", y->neg_shift, y->n_ch, 1);
+    }
+    emit_line(e, "static const %sq8_channels %s%s_t = {", pfx, pfx, n);
+    if (y->neg_mult)
+        emit_line(e, "    %s%s_w, %s%s_bias, %s%s_mult, %s%s_shift, %s%s_neg_mult, %s%s_neg_shift",
+                  pfx, n, pfx, n, pfx, n, pfx, n, pfx, n, pfx, n);
+    else
+        emit_line(e, "    %s%s_w, %s%s_bias, %s%s_mult, %s%s_shift, NULL, NULL", pfx, n, pfx, n,
+                  pfx, n, pfx, n);
+    emit_line(e, "};");
 }
 
 static void conv_tables(emitter *e, const q8_model *q, int i, const char *pfx)
@@ -285,9 +550,10 @@ static void conv_tables(emitter *e, const q8_model *q, int i, const char *pfx)
     const char *n = layer_name(q, i);
     emit_channel_tables(e, q, i, pfx);
     emit_line(e, "static const %sq8_conv_geom %s%s_geom = {", pfx, pfx, n);
-    emit_line(e, "    %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %ld, %ld, %ld, %ld",
-              g.in_h, g.in_w, g.in_c, g.out_h, g.out_w, g.out_c, g.kh, g.kw, g.sh, g.sw,
-              g.pad_top, g.pad_left, (long)g.in_zp, (long)g.out_zp, (long)g.lo, (long)g.hi);
+    emit_line(e, "    %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %ld, %ld, %ld, %ld",
+              g.in_h, g.in_w, g.in_c, g.out_h, g.out_w, g.out_c, g.groups, g.kh, g.kw, g.sh,
+              g.sw, g.pad_top, g.pad_left, (long)g.in_zp, (long)g.out_zp, (long)g.lo,
+              (long)g.hi);
     emit_line(e, "};");
 }
 
@@ -300,36 +566,96 @@ static void pool_tables(emitter *e, const q8_model *q, int i, const char *pfx)
     emit_line(e, "};");
 }
 
+static void add_tables(emitter *e, const q8_model *q, int i, const char *pfx)
+{
+    q8_add_geom g = add_geom(q, i);
+    emit_line(e, "static const %sq8_add_geom %s%s_geom = {", pfx, pfx, layer_name(q, i));
+    emit_line(e, "    %d, { %ld, %ld, %ld }, { %ld, %ld, %ld },", g.n, (long)g.a.zp,
+              (long)g.a.mult, (long)g.a.shift, (long)g.b.zp, (long)g.b.mult, (long)g.b.shift);
+    emit_line(e, "    %ld, %ld, %ld, %ld, %ld, %ld, %ld", (long)g.mult, (long)g.shift,
+              (long)g.neg_mult, (long)g.neg_shift, (long)g.out_zp, (long)g.lo, (long)g.hi);
+    emit_line(e, "};");
+}
+
+static void concat_tables(emitter *e, const q8_model *q, int i, const char *pfx)
+{
+    q8_concat_geom g = concat_geom(q, i);
+    emit_line(e, "static const %sq8_concat_geom %s%s_geom = {", pfx, pfx, layer_name(q, i));
+    emit_line(e, "    %d, %d, %d, { %ld, %ld, %ld }, { %ld, %ld, %ld }, %ld", g.pixels, g.a_c,
+              g.b_c, (long)g.a.zp, (long)g.a.mult, (long)g.a.shift, (long)g.b.zp,
+              (long)g.b.mult, (long)g.b.shift, (long)g.out_zp);
+    emit_line(e, "};");
+}
+
+static void gavg_tables(emitter *e, const q8_model *q, int i, const char *pfx)
+{
+    q8_gavg_geom g = gavg_geom(q, i);
+    emit_line(e, "static const %sq8_gavg_geom %s%s_geom = {", pfx, pfx, layer_name(q, i));
+    emit_line(e, "    %d, %d, %ld, %ld, %ld, %ld", g.pixels, g.c, (long)g.in_zp, (long)g.mult,
+              (long)g.shift, (long)g.out_zp);
+    emit_line(e, "};");
+}
+
+/* `<kernel>(out, in[, in2], &<layer>_<table>)`: the call of a kernel that
+ * takes one table. */
+static void emit_table_call(emitter *e, const q8_model *q, int i, const char *pfx,
+                            const char *kernel, const char *in, const char *in2, const char *out,
+                            const char *table)
+{
+    emit_line(e, "%sq8_%s(%s, %s%s%s, &%s%s_%s);", pfx, kernel, out, in, in2 ? ", " : "",
+              in2 ? in2 : "", pfx, layer_name(q, i), table);
+}
+
 static void conv_call(emitter *e, const q8_model *q, int i, const char *pfx, const char *in,
-                      const char *out)
+                      const char *in2, const char *out)
 {
     const char *n = layer_name(q, i);
-    emit_line(e, "%sq8_conv(%s, %s, %s%s_w, %s%s_bias,", pfx, out, in, pfx, n, pfx, n);
-    emit_line(e, "         %s%s_mult, %s%s_shift, &%s%s_geom);", pfx, n, pfx, n, pfx, n);
+    (void)in2;
+    emit_line(e, "%sq8_conv(%s, %s, &%s%s_t, &%s%s_geom);", pfx, out, in, pfx, n, pfx, n);
 }
 
 static void pool_call(emitter *e, const q8_model *q, int i, const char *pfx, const char *in,
-                      const char *out)
+                      const char *in2, const char *out)
 {
-    emit_line(e, "%sq8_pool(%s, %s, &%s%s_geom);", pfx, out, in, pfx, layer_name(q, i));
+    (void)in2;
+    emit_table_call(e, q, i, pfx, "pool", in, NULL, out, "geom");
 }
 
 static void dense_call(emitter *e, const q8_model *q, int i, const char *pfx, const char *in,
-                       const char *out)
+                       const char *in2, const char *out)
 {
     const ir_layer *l = &q->m->layers[i];
     const q8_layer *y = &q->layers[i];
-    const char *n = layer_name(q, i);
-    emit_line(e, "%sq8_dense(%s, %s, %s%s_w, %s%s_bias,", pfx, out, in, pfx, n, pfx, n);
-    emit_line(e, "          %s%s_mult, %s%s_shift, %d, %d, %ld, %ld, %ld, %ld);", pfx, n, pfx, n,
-              l->in.h * l->in.w * l->in.c, l->units, (long)y->in.zp, (long)y->out.zp,
-              (long)y->lo, (long)y->hi);
+    (void)in2;
+    emit_line(e, "%sq8_dense(%s, %s, &%s%s_t, %d, %d, %ld, %ld, %ld, %ld);", pfx, out, in, pfx,
+              layer_name(q, i), l->in.h * l->in.w * l->in.c, l->units, (long)y->in.zp,
+              (long)y->out.zp, (long)y->lo, (long)y->hi);
+}
+
+static void add_call(emitter *e, const q8_model *q, int i, const char *pfx, const char *in,
+                     const char *in2, const char *out)
+{
+    emit_table_call(e, q, i, pfx, "add", in, in2, out, "geom");
+}
+
+static void concat_call(emitter *e, const q8_model *q, int i, const char *pfx, const char *in,
+                        const char *in2, const char *out)
+{
+    emit_table_call(e, q, i, pfx, "concat", in, in2, out, "geom");
+}
+
+static void gavg_call(emitter *e, const q8_model *q, int i, const char *pfx, const char *in,
+                      const char *in2, const char *out)
+{
+    (void)in2;
+    emit_table_call(e, q, i, pfx, "gavg", in, NULL, out, "geom");
 }
 
 static void copy_call(emitter *e, const q8_model *q, int i, const char *pfx, const char *in,
-                      const char *out)
+                      const char *in2, const char *out)
 {
     (void)pfx;
+    (void)in2;
     emit_line(e, "memcpy(%s, %s, %lld);", out, in, (long long)q8_out_size(&q->m->layers[i]));
 }
 
@@ -338,11 +664,32 @@ static void copy_call(emitter *e, const q8_model *q, int i, const char *pfx, con
 static const q8_kind q8_conv_kind = {
     "Q8_USE_CONV", 0, 0, conv_f32, conv_quantize, conv_q8, conv_tables, conv_call,
 };
+/* the convolution kernel, one group per input channel */
+static const q8_kind q8_dwconv_kind = {
+    "Q8_USE_CONV", 0, 0, dwconv_f32, dwconv_quantize, conv_q8, conv_tables, conv_call,
+};
+/* max pooling, global too, is exact in its input's quantization; the mean
+ * of a window rounds in it */
 static const q8_kind q8_pool_kind = {
     "Q8_USE_POOL", 1, 0, pool_f32, NULL, pool_q8, pool_tables, pool_call,
 };
+/* global average pooling: an output range of its own (TensorFlow Lite's
+ * MEAN) */
+static const q8_kind q8_gavg_kind = {
+    "Q8_USE_GAVG", 0, 0, pool_f32, gavg_quantize, gavg_q8, gavg_tables, gavg_call,
+};
 static const q8_kind q8_dense_kind = {
     "Q8_USE_DENSE", 0, 0, dense_f32, dense_quantize, dense_q8, emit_channel_tables, dense_call,
+};
+/* a batchnorm that does not fold: a depthwise convolution, 1x1 */
+static const q8_kind q8_batchnorm_kind = {
+    "Q8_USE_CONV", 0, 0, batchnorm_f32, batchnorm_quantize, conv_q8, conv_tables, conv_call,
+};
+static const q8_kind q8_add_kind = {
+    "Q8_USE_ADD", 0, 0, add_f32, add_quantize, add_q8, add_tables, add_call,
+};
+static const q8_kind q8_concat_kind = {
+    "Q8_USE_CONCAT", 0, 0, concat_f32, concat_quantize, concat_q8, concat_tables, concat_call,
 };
 /* flatten: HWC is already flat; dropout: the identity in inference.  Both
  * are their input, except as the first layer, where they copy it. */
@@ -356,9 +703,24 @@ static const q8_kind *const q8_kinds[IR_N_KINDS] = {
     [IR_FLATTEN] = &q8_copy_kind,
     [IR_DENSE] = &q8_dense_kind,
     [IR_DROPOUT] = &q8_copy_kind,
+    [IR_BATCHNORM] = &q8_batchnorm_kind,
+    [IR_DWCONV] = &q8_dwconv_kind,
+    [IR_ADD] = &q8_add_kind,
+    [IR_CONCAT] = &q8_concat_kind,
 };
 
-const q8_kind *q8_kind_of(ir_kind k)
+const q8_kind *q8_kind_of(const ir_layer *l)
 {
-    return (int)k >= 0 && (int)k < IR_N_KINDS ? q8_kinds[k] : NULL;
+    if (l->kind == IR_POOL && l->global && l->pool == IR_POOL_AVG)
+        return &q8_gavg_kind;
+    return (int)l->kind >= 0 && (int)l->kind < IR_N_KINDS ? q8_kinds[l->kind] : NULL;
+}
+
+const q8_kind *q8_kind_at(int k)
+{
+    static const q8_kind *const all[] = {
+        &q8_conv_kind, &q8_dwconv_kind, &q8_pool_kind, &q8_gavg_kind, &q8_dense_kind,
+        &q8_batchnorm_kind, &q8_add_kind, &q8_concat_kind, &q8_copy_kind,
+    };
+    return k >= 0 && k < (int)(sizeof all / sizeof *all) ? all[k] : NULL;
 }

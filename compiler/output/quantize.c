@@ -39,36 +39,46 @@ static void activations_free(activations *a)
     free(a->q);
 }
 
+/* Layer i's n-th input: the image x, or an earlier layer's output. */
+static int64_t input_at(const q8_model *q, const activations *a, int i, int n)
+{
+    const ir_layer *l = &q->m->layers[i];
+    return n < l->n_inputs && l->inputs[n] >= 0 ? a->at[l->inputs[n]] : -1;
+}
+
 static void forward_f32(const q8_model *q, const float *x, activations *a)
 {
-    for (int i = 0; i < q->m->n_layers; i++)
-        q8_kind_of(q->m->layers[i].kind)
-            ->forward_f32(q, i, i ? a->f + a->at[i - 1] : x, a->f + a->at[i]);
+    for (int i = 0; i < q->m->n_layers; i++) {
+        int64_t in = input_at(q, a, i, 0), in2 = input_at(q, a, i, 1);
+        q8_kind_of(&q->m->layers[i])
+            ->forward_f32(q, i, in < 0 ? x : a->f + in, in2 < 0 ? NULL : a->f + in2,
+                          a->f + a->at[i]);
+    }
 }
 
 static void forward_q8(const q8_model *q, const int8_t *x, activations *a)
 {
-    for (int i = 0; i < q->m->n_layers; i++)
-        q8_kind_of(q->m->layers[i].kind)
-            ->forward_q8(q, i, i ? a->q + a->at[i - 1] : x, a->q + a->at[i]);
+    for (int i = 0; i < q->m->n_layers; i++) {
+        int64_t in = input_at(q, a, i, 0), in2 = input_at(q, a, i, 1);
+        q8_kind_of(&q->m->layers[i])
+            ->forward_q8(q, i, in < 0 ? x : a->q + in, in2 < 0 ? NULL : a->q + in2,
+                         a->q + a->at[i]);
+    }
 }
 
-/* Layers int8 cannot compute, by name: the kind, an activation without an
- * integer form, softmax before the last layer. */
+/* Layers int8 cannot compute, by name: a kind without an entry, an
+ * activation without an integer form, softmax before the last layer. */
 int q8_check_model(const ir_model *m, const gen_layout *L, FILE *diag)
 {
     for (int i = 0; i < m->n_layers; i++) {
         const ir_layer *l = &m->layers[i];
         const char *why = NULL;
-        if (!q8_kind_of(l->kind) && !export_folds_into_previous(m, i))
+        if (!q8_kind_of(l) && !export_folds_into_previous(m, i))
             why = "has no int8 kernel";
-        else if (ir_reads_elsewhere(m, i))
-            why = "reads a layer other than the line before; int8 runs chains only";
-        else if (l->act != IR_LINEAR && l->act != IR_RELU && l->act != IR_SOFTMAX)
-            why = l->act == IR_TANH      ? "has a tanh activation, which has no int8 kernel"
-                : l->act == IR_SIGMOID   ? "has a sigmoid activation, which has no int8 kernel"
-                : l->act == IR_RELU6     ? "has a relu6 activation, which has no int8 kernel"
-                                         : "has a leaky_relu activation, which has no int8 kernel";
+        else if (l->act == IR_TANH)
+            why = "has a tanh activation, which has no int8 kernel";
+        else if (l->act == IR_SIGMOID)
+            why = "has a sigmoid activation, which has no int8 kernel";
         else if (l->act == IR_SOFTMAX && i + 1 < m->n_layers)
             why = "has a softmax before the last layer, which has no int8 kernel";
         if (why && !diag)
@@ -138,8 +148,9 @@ static int calibrate(q8_model *q, const cv_images *train, int n, activations *a,
     for (int i = 0; i < m->n_layers; i++) {
         q8_layer *y = &q->layers[i];
         const ir_layer *l = &m->layers[i];
-        const q8_kind *k = q8_kind_of(l->kind);
-        y->in = i ? q->layers[i - 1].out : q->input;
+        const q8_kind *k = q8_kind_of(l);
+        y->in = l->inputs[0] >= 0 ? q->layers[l->inputs[0]].out : q->input;
+        y->in2 = l->n_inputs > 1 ? q->layers[l->inputs[1]].out : y->in;
         if (y->bad) {
             fprintf(diag, "%s:%d: error: --int8: layer %s gives NaN or infinite values on the "
                     "calibration images: the checkpoint's weights are broken\n", m->spec_path,
@@ -291,6 +302,8 @@ void q8_free(q8_model *q)
         free(q->layers[i].bias);
         free(q->layers[i].mult);
         free(q->layers[i].shift);
+        free(q->layers[i].neg_mult);
+        free(q->layers[i].neg_shift);
         free(q->layers[i].w_scale);
     }
     free(q->layers);

@@ -19,16 +19,21 @@ typedef struct {
 } q8_qparams;
 
 typedef struct {
-    q8_qparams in, out;         /* the tensors it reads and writes */
+    q8_qparams in, in2, out;    /* the tensors it reads (in2: add, concat)
+                                   and writes */
     float min, max;             /* calibrated range of its output */
     int bad;                    /* an output was NaN or infinite */
-    /* conv and dense: */
+    /* conv, dwconv, dense and an unfolded batchnorm: */
     int n_ch, n_w;              /* output channels, int8 weights */
     int8_t *w;                  /* the layout q8_kernels.c reads */
-    int32_t *bias, *mult;
-    int8_t *shift;
+    int32_t *bias, *mult, *neg_mult;    /* neg_mult: leaky_relu's, or NULL */
+    int8_t *shift, *neg_shift;
     float *w_scale;             /* per output channel */
     int32_t lo, hi;             /* the activation's clamp, int8 units */
+    /* add, concat (per input) and global average pooling: the multipliers
+     * to the common scale, and add's and gavg's to the output */
+    int32_t in_mult[2], out_mult, out_neg_mult;
+    int8_t in_shift[2], out_shift, out_neg_shift;
     /* float against int8 on the test images, in real units: */
     double err_max, err_sum;
     int64_t err_n;
@@ -47,27 +52,32 @@ typedef struct {
 } q8_model;
 
 /* One entry per layer kind that has int8 code (q8_layers.c); a kind
- * without one is refused by name. */
+ * without one is refused by name.  `in2` is the second input of add and
+ * concat (NULL for the others). */
 typedef struct {
     const char *use_macro;      /* Q8_USE_<kind>: its kernel in the file */
     int keeps_qparams;          /* output quantized as the input (no
                                    calibration of its own) */
     int aliases;                /* no code: the output is the input */
     /* The float reference: calibration and comparison. */
-    void (*forward_f32)(const q8_model *q, int i, const float *in, float *out);
+    void (*forward_f32)(const q8_model *q, int i, const float *in, const float *in2,
+                        float *out);
     /* int8 parameters from the float weights, layer i's in and out set:
      * 0, or -1 after a message on diag. */
     int (*quantize)(q8_model *q, int i, FILE *diag);
-    void (*forward_q8)(const q8_model *q, int i, const int8_t *in, int8_t *out);
+    void (*forward_q8)(const q8_model *q, int i, const int8_t *in, const int8_t *in2,
+                       int8_t *out);
     /* static tables of layer i (optional) and its call in the forward
-     * function, reading `in` and writing `out` (C expressions). */
+     * function, reading `in` (and `in2`) and writing `out` (C expressions). */
     void (*emit_tables)(emitter *e, const q8_model *q, int i, const char *pfx);
     void (*emit_call)(emitter *e, const q8_model *q, int i, const char *pfx, const char *in,
-                      const char *out);
+                      const char *in2, const char *out);
 } q8_kind;
 
-/* The entry of kind k, or NULL. */
-const q8_kind *q8_kind_of(ir_kind k);
+/* The entry of layer l (global average pooling has its own), or NULL. */
+const q8_kind *q8_kind_of(const ir_layer *l);
+/* Every entry, k = 0, 1, ... until NULL (the kernels' Q8_USE_ macros). */
+const q8_kind *q8_kind_at(int k);
 
 typedef struct {
     const char *data_dir;       /* NULL: dataset_dir's default */
