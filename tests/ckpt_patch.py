@@ -9,10 +9,11 @@ import struct
 import sys
 import zlib
 
-# ORDER: the file's order after the tensors (version 3).
+# ORDER: the file's order after the tensors (version 4; version 3 has threads
+# where version 4 has workers).
 FIELDS = [("optimizer", "<I"), ("n_state", "<I"), ("lr", "<d"), ("beta1", "<d"),
           ("beta2", "<d"), ("epsilon", "<d"), ("momentum", "<d"), ("step", "<Q"),
-          ("batch", "<I"), ("threads", "<I"), ("epochs", "<I"), ("shuffle", "<I"),
+          ("batch", "<I"), ("workers", "<I"), ("epochs", "<I"), ("shuffle", "<I"),
           ("seed", "<Q"), ("limit_train", "<Q"), ("n_train", "<Q"), ("val_split", "<d"),
           ("epoch", "<I"), ("limit_test", "<I"), ("batch_pos", "<Q"), ("rng0", "<Q"),
           ("rng1", "<Q"), ("rng2", "<Q"), ("rng3", "<Q"), ("run_loss", "<d"),
