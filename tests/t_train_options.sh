@@ -42,6 +42,8 @@ exact 2 "$T train: --min-lr: '10' is not valid (expected a number >= 0 and < 10)
 exact 2 "$T train: --weight-decay: '1' is not valid (expected a number >= 0 and < 1)" -- $T --weight-decay 1
 exact 2 "$T train: --early-stop: '0' is not valid (expected an integer from 1 to 1000000)" -- $T --early-stop 0
 exact 2 "$T train: --shift: '2000' is not valid (expected an integer from 0 to 1024)" -- $T --shift 2000
+exact 2 "$T train: --workers: '0' is not valid (expected an integer from 1 to 64)" -- $T --workers 0
+exact 2 "$T train: --workers: '65' is not valid (expected an integer from 1 to 64)" -- $T --workers 65
 exact 2 "$T train: --cutout: 'x' is not valid (expected an integer from 0 to 1024)" -- $T --cutout x
 exact 2 "$T train: --crop-pad: '1.5' is not valid (expected an integer from 0 to 1024)" -- $T --crop-pad 1.5
 exact 2 "$T train: --flip takes no value" -- $T --flip=1
