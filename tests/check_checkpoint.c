@@ -101,7 +101,9 @@ enum {
     F_MIN_LR = 204, F_WEIGHT_DECAY = 212, F_DECAY_ALL = 220, F_EARLY_STOP = 224,
     F_RESTORE_BEST = 228, F_SHIFT = 232, F_FLIP = 236, F_CROP_PAD = 240, F_CUTOUT = 244,
     F_PLATEAU_LR = 248, F_PLATEAU_BEST = 256, F_PLATEAU_WAIT = 264, F_BEST_LOSS = 268,
-    F_BEST_EPOCH = 276, F_STOP_WAIT = 280, F_STOPPED = 284, F_N_BEST = 288, FIELDS_BYTES = 292
+    F_BEST_EPOCH = 276, F_STOP_WAIT = 280, F_STOPPED = 284, F_N_BEST = 288, FIELDS_V3_BYTES = 292,
+    /* version 4 */
+    F_ISA = 292, FIELDS_BYTES = 300
 };
 
 /* The sample checkpoint with the field at `at` set to v (bytes wide). */
@@ -480,14 +482,23 @@ START_TEST(evaluation_settings_are_kept)
     ck_assert_uint_eq(s.limit_test, 300);
     ck_assert_uint_eq(s.version, CKPT_VERSION);
     ck_assert_uint_eq(s.workers, 2);
-    /* Version 3 had the thread count where version 4 has the workers. */
-    put_le(b + 8, 3, 4);
-    reseal(b, len0);
-    write_bytes(b, len0);
-    ck_assert_msg(ckpt_peek(path, &fixture_tiny_model, &s, &e) == 0, "%s", e.msg);
-    ck_assert_uint_eq(s.version, 3);
-    ck_assert_uint_eq(s.threads, 2);
-    ck_assert_uint_eq(s.workers, 0);
+    /* Version 3 had the thread count where version 4 has the workers, and
+     * no isa after n_best. */
+    {
+        uint8_t v3[4096];
+        size_t fields = len0 - 4 - 3 * 9 * 4 - FIELDS_BYTES, cut = FIELDS_BYTES - FIELDS_V3_BYTES;
+        memcpy(v3, b, fields + FIELDS_V3_BYTES);
+        memcpy(v3 + fields + FIELDS_V3_BYTES, b + fields + FIELDS_BYTES,
+               len0 - (fields + FIELDS_BYTES));
+        put_le(v3 + 8, 3, 4);
+        reseal(v3, len0 - cut);
+        write_bytes(v3, len0 - cut);
+        ck_assert_msg(ckpt_peek(path, &fixture_tiny_model, &s, &e) == 0, "%s", e.msg);
+        ck_assert_uint_eq(s.version, 3);
+        ck_assert_uint_eq(s.threads, 2);
+        ck_assert_uint_eq(s.workers, 0);
+        ck_assert_uint_eq(s.isa, 0);
+    }
     /* Version 1 had a reserved 0 there and is still read; versions 1 and 2
      * end their fields before version 3's. */
     size_t len = crafted(b, F_LIMIT_TEST, 0, 4);

@@ -23,7 +23,8 @@ FIELDS = [("optimizer", "<I"), ("n_state", "<I"), ("lr", "<d"), ("beta1", "<d"),
           ("decay_all", "<I"), ("early_stop", "<I"), ("restore_best", "<I"), ("shift", "<I"),
           ("flip", "<I"), ("crop_pad", "<I"), ("cutout", "<I"), ("plateau_lr", "<d"),
           ("plateau_best", "<d"), ("plateau_wait", "<I"), ("best_loss", "<d"),
-          ("best_epoch", "<I"), ("stop_wait", "<I"), ("stopped", "<I"), ("n_best", "<I")]
+          ("best_epoch", "<I"), ("stop_wait", "<I"), ("stopped", "<I"), ("n_best", "<I"),
+          ("isa", "<Q")]
 
 
 def fields_offset(b):

@@ -123,6 +123,11 @@ if command -v python3 >/dev/null; then
         python3 tests/ckpt_patch.py "$W/a.ckpt" "$W/bad.ckpt" "${patch%%:*}"
         exact 1 "error: $W/bad.ckpt: ${patch#*:}" -- $T --resume "$W/bad.ckpt" --quiet
     done
+    # A trainer built for other instruction sets would round differently.
+    python3 tests/ckpt_patch.py "$W/a.ckpt" "$W/isa.ckpt" isa=1023
+    $T --resume "$W/isa.ckpt" --quiet > "$W/out" 2>&1 && bad "a resume across instruction sets ran"
+    grep -q "^error: $W/isa.ckpt: isa: the checkpoint was trained by a trainer built for sse4.2 avx avx2 fma f16c avx512f avx512dq avx512bw avx512vl neon, this one is built for .*; its sums would round differently (resume with the trainer that wrote it)$" "$W/out" ||
+        { bad "a resume across instruction sets: wrong message"; cat "$W/out"; }
     python3 tests/ckpt_patch.py "$W/a.ckpt" "$W/nan.ckpt" "param[3]=nan"
     exact 1 "error: $W/nan.ckpt: parameters: parameter 3 is NaN (checkpoints never hold one; corrupt file)" \
         -- $T eval --weights "$W/nan.ckpt" --limit-test 10

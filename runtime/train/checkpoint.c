@@ -89,6 +89,7 @@ static const ckpt_field fields[] = {
     { "stop_wait",   U32, AT(stop_wait),   -1,                  0, 3, 0 },
     { "stopped",     U32, AT(stopped),     -1,                  0, 3, 0 },
     { "n_best",      U32, AT(n_best),      -1,                  0, 3, 0 },
+    { "isa",         U64, AT(isa),         -1,                  0, 4, 0 },
 };
 #define N_FIELDS (sizeof fields / sizeof *fields)
 

@@ -59,6 +59,8 @@ typedef struct {
     uint32_t best_epoch, stop_wait, stopped;
     uint32_t n_best;            /* 1 if the best weights follow the optimizer state
                                    (set by the writer: early_stop given) */
+    uint64_t isa;               /* version 4: the instruction sets the model was
+                                   compiled for (base/isa.h) */
 } cv_ckpt_state;
 
 /* Writes path atomically: PATH.tmp in the same directory, fsync, rename,

@@ -48,6 +48,7 @@ typedef struct {
      * train the same model on their share of the slices; only rank 0
      * writes checkpoints and history (the caller keeps the others quiet). */
     const cv_exchange *exchange;
+    uint64_t isa;               /* the model's instruction sets (base/isa.h) */
 } cv_train_config;
 
 /* Everything that changes during a run; a checkpoint captures all of it. */

@@ -19,6 +19,7 @@
 #include "base/json.h"
 #include "base/threads.h"
 #include "base/fpmode.h"
+#include "base/isa.h"
 #include "base/png.h"
 #include "base/optimizers.h"
 #include "base/settings.h"
@@ -374,7 +375,35 @@ static int apply_resume(const cv_args *a, const char *path, const cv_ckpt_state 
     return 0;
 }
 
-static int cmd_train(const convc_model *m, cv_args *a, const cv_exchange *run)
+/* 0 if the model's instruction sets are those every process has and, on
+ * resume, those the checkpoint was trained with (else the sums round
+ * differently); 1 after the message. */
+static int check_isa(const char *prog, uint64_t isa, const cv_exchange *run,
+                     const char *resume, const cv_ckpt_state *cs)
+{
+    char mine[256], theirs[256];
+    cv_isa_names(isa, mine, sizeof mine);
+    if (run && run->size > 1) {
+        int hi = run->max_int(run, (int)isa), lo = -run->max_int(run, -(int)isa);
+        if (hi != lo) {
+            if (run->rank == 0)
+                fprintf(stderr, "%s: the processes' trainers are built for different "
+                        "instruction sets (this one: %s); run one binary on every node\n",
+                        prog, mine);
+            return 1;
+        }
+    }
+    if (resume && cs->version >= 4 && cs->isa != isa) {
+        cv_isa_names(cs->isa, theirs, sizeof theirs);
+        fprintf(stderr, "error: %s: isa: the checkpoint was trained by a trainer built for %s, "
+                "this one is built for %s; its sums would round differently (resume with "
+                "the trainer that wrote it)\n", resume, theirs, mine);
+        return 1;
+    }
+    return 0;
+}
+
+static int cmd_train(const convc_model *m, cv_args *a, const cv_exchange *run, uint64_t isa)
 {
     cv_train_config cfg = train_defaults();
     int given[SETTING_COUNT] = { 0 }, seed_given = 0;
@@ -446,6 +475,9 @@ static int cmd_train(const convc_model *m, cv_args *a, const cv_exchange *run)
         if (rc)
             return rc;
     }
+    if (check_isa(a->prog, isa, run, resume, &cs))
+        return 1;
+    cfg.isa = isa;
     if (cfg.restore_best && !cfg.early_stop)
         return usage_error(a, "--restore-best needs --early-stop PATIENCE");
     if (cfg.threads <= 0)
@@ -885,7 +917,7 @@ static int cmd_viz(const convc_model *m, cv_args *a)
 
 /* ---- entry point -------------------------------------------------------- */
 
-int convc_trainer_main(const convc_model *m, int argc, char **argv)
+int convc_trainer_run(const convc_model *m, uint64_t isa, int argc, char **argv)
 {
     const char *prog = argc > 0 ? argv[0] : "train";
     cv_flush_denormals();       /* the pool's workers do the same */
@@ -914,7 +946,7 @@ int convc_trainer_main(const convc_model *m, int argc, char **argv)
     args_begin(&a, prog, cmd, argc - shift, argv + shift);
     if (!strcmp(a.cmd, "train")) {
         cv_exchange *x = exchange_open(&argc, &argv);
-        int status = cmd_train(m, &a, x);
+        int status = cmd_train(m, &a, x, isa);
         exchange_close(x, status == 1 || status == EXIT_USAGE);
         return status;
     }
