@@ -516,8 +516,9 @@ int train_run(const convc_model *m, const cv_dataset *d, const cv_train_config *
     slices_own(r.slices, &first, &end);
     if (end - first < T && !cfg->quiet)
         fprintf(cfg->out, "note: %d of the %d threads have no slice of the batch to compute "
-                "(--workers %d%s); they help with the optimizer and evaluation only\n",
-                T - (end - first), T, K, x ? " over all processes" : "");
+                "(--workers %d%s); they help with the optimizer and evaluation only (a "
+                "larger --workers gives them slices)\n", T - (end - first), T, K,
+                x ? " over all processes" : "");
     if (m->n_train_steps > 0) {
         r.blocks = train_blocks_new(m, cfg->batch, r.slices, x, e);
         if (!r.blocks) {

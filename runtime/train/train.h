@@ -1,6 +1,7 @@
-/* train.h - the training loop: seeded shuffling, mini-batches split over a
- * thread pool with per-thread gradients reduced in a fixed order, an
- * optimizer step per batch, evaluation and checkpoints per epoch. */
+/* train.h - the training loop: seeded shuffling, mini-batches whose
+ * gradient is the fixed tree sum of K slices computed by a thread pool (and
+ * by several processes over MPI), an optimizer step per batch, evaluation
+ * and checkpoints per epoch. */
 #ifndef CONVC_TRAIN_H
 #define CONVC_TRAIN_H
 
