@@ -22,7 +22,8 @@ mpicc -std=c11 -D_GNU_SOURCE -O2 -Iruntime -o "$OUT/mpi_exchange" bench/mpi_exch
     { echo "bench: mpi_exchange does not build" >&2; exit 0; }
 for np in 1 2; do
     $MPIRUN -np $np "$OUT/mpi_exchange" 220234 4 300 |
-        awk -F, -v np=$np '{ printf "convc,cnn_k3,mpi_exchange_us,np%d_t1,%s,gradient exchange per step (K 4)\n", np, $4 }'
+        awk -F, -v np=$np '{ printf "convc,cnn_k3,mpi_exchange_us,np%d_t1,%s,gradient exchange per step (K 4)\n", np, $4
+                             printf "convc,cnn_k3,mpi_exchange_cpu_us,np%d_t1,%s,its CPU time on rank 0\n", np, $5 }'
 done
 make -s MODEL=cnn_k3 MPI=1 > "$OUT/make.log" 2>&1 ||
     { echo "bench: make MODEL=cnn_k3 MPI=1 failed (see $OUT/make.log)" >&2; exit 0; }

@@ -394,7 +394,7 @@ won=$(awk -F, '$1 == "torch" && $3 == "epoch_train_s" { sub(/^.*; /, "", $6); pr
 [ -n "$won" ] && echo "$won" | sed 's/^/PyTorch setting of the real epoch, /' 
 echo "FLOPs count every multiply-add of a direct convolution; convc's Winograd layers execute"
 echo "fewer, so their share can pass 100%. 'direct conv' rows: convc gen --direct, the kernels' own share."
-awk -F, '$3 ~ /^mpi_/ { printf "%s %-18s %s: %s\n", ($3 == "mpi_exchange_us" ? "MPI exchange us/step," : "MPI train ms/step,   "), $4, $2, $5 }' "$CSV"
+awk -F, '$3 ~ /^mpi_/ { printf "MPI %-22s %-7s %s: %s\n", $3 == "mpi_step_ms" ? "train ms/step" : $3 == "mpi_exchange_us" ? "exchange us/step" : "exchange CPU us/step", $4, $2, $5 }' "$CSV"
 if [ -s "$NOTES" ]; then
     echo "notes:"
     sed 's/^/  /' "$NOTES"
