@@ -71,9 +71,10 @@ START_TEST(any_split_gives_the_same_bits)
                 for (size_t k = a; k < b; k++)
                     owner[k] = p;
                 int n = grad_tree_nodes(K, (int)a, (int)b, first, end);
-                for (int i = 0; i < n; i++)       /* in two pieces, as threads do */
-                    grad_tree_presum(got, first[i], end[i], 0, N / 2),
+                for (int i = 0; i < n; i++) {     /* in two pieces, as threads do */
+                    grad_tree_presum(got, first[i], end[i], 0, N / 2);
                     grad_tree_presum(got, first[i], end[i], N / 2, N);
+                }
             }
             grad_tree_finish(got, K, owner, 0, N);
             ck_assert_msg(memcmp(got[0], want, sizeof want) == 0, "K %d, %d parts", K, P);
