@@ -100,6 +100,11 @@ exact 2 "$T train: --schedule: step differs from the checkpoint's cosine in $W/c
 exact 2 "$T train: --shift: 2 differs from the checkpoint's 1 in $W/cp.ckpt; a resumed run must keep it" \
     -- $T --resume "$W/cp.ckpt" --shift 2
 
+# ---- more threads than --workers slices: said once ----
+n=$($T --limit-train 100 --limit-test 10 --epochs 2 --threads 6 --no-save | grep -c \
+    "^note: 2 of the 6 threads have no slice of the batch to compute (--workers 4); they help with the optimizer and evaluation only (a larger --workers gives them slices)$")
+[ "$n" = 1 ] || bad "6 threads for 4 slices: the note is printed $n times, not once"
+
 # ---- augmentation depends on the sample's position, not on the threads ----
 AUG="--limit-train 64 --limit-test 50 --epochs 2 --batch 1 --quiet --shift 3 --flip --cutout 5 --crop-pad 2"
 $T $AUG --threads 1 --save "$W/t1.ckpt" && $T $AUG --threads 2 --save "$W/t2.ckpt" || bad "thread runs failed"
