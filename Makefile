@@ -167,7 +167,8 @@ $(BUILD)/obj/%.o: %.c
 # The trainer's per-batch loops (gradient sums, optimizer, pixel scaling) run
 # once per mini-batch over every parameter: let them vectorize (sqrt needs
 # no errno).  Neither flag reorders a floating-point sum.
-$(call obj,runtime/train/optim.c runtime/train/train.c runtime/data/dataset.c): ALL_CFLAGS += -O3 -fno-math-errno
+$(call obj,runtime/train/optim.c runtime/train/train.c runtime/train/grad_tree.c runtime/train/slices.c \
+           runtime/data/dataset.c): ALL_CFLAGS += -O3 -fno-math-errno
 
 $(BUILD)/libconvcc.a: $(COMPILER_OBJ)
 	@rm -f $@
