@@ -42,6 +42,10 @@ static int lay_out(cv_slices *s, cv_error *e)
 {
     int P = s->x ? s->x->size : 1, K = s->K, slot = 0;
     int first[GRAD_TREE_MAX_NODES], end[GRAD_TREE_MAX_NODES];
+    /* MPI counts and displacements are ints. */
+    if (s->x && (double)K * (double)s->stride > INT_MAX)
+        return cv_fail(e, "--workers %d: %d slices of %zu floats are more than one MPI "
+                       "gather can address (%d floats)", K, K, s->n_params, INT_MAX);
     char *placed = calloc((size_t)K, 1);
     if (!placed)
         return cv_fail(e, "out of memory for %d gradient slices", K);
@@ -57,12 +61,6 @@ static int lay_out(cv_slices *s, cv_error *e)
             s->n_own_nodes = n;
             memcpy(s->node_first, first, (size_t)n * sizeof *first);
             memcpy(s->node_end, end, (size_t)n * sizeof *end);
-        }
-        if ((double)n * (double)s->stride > INT_MAX) {
-            free(placed);
-            return cv_fail(e, "--workers %d: a process's share of the gradient exchange, "
-                           "%d x %zu floats, is more than one MPI message holds", K, n,
-                           s->n_params);
         }
         s->node_count[p] = (int)((size_t)n * s->stride);
         s->node_displ[p] = (int)((size_t)slot * s->stride);
