@@ -211,9 +211,9 @@ $(BUILD)/$(MODEL)/train: $(BUILD)/$(MODEL)/model.c $(BUILD)/libconvc.a
 # ahead of the archive so that its exchange_open/exchange_close are the ones
 # linked (runtime/train/exchange.h).  Only these two commands need MPI.
 MPICC ?= mpicc
-$(BUILD)/obj/mpi/exchange_mpi.o: runtime/train/exchange_mpi.c
+$(BUILD)/obj/mpi/exchange_mpi.o: runtime/train/exchange_mpi.c runtime/train/exchange.h
 	@mkdir -p $(dir $@)
-	$(MPICC) $(ALL_CFLAGS) -c -o $@ $<
+	$(MPICC) $(filter-out -MMD -MP,$(ALL_CFLAGS)) -c -o $@ $<
 
 $(BUILD)/$(MODEL)/train_mpi: $(BUILD)/$(MODEL)/model.c $(BUILD)/obj/mpi/exchange_mpi.o \
                              $(BUILD)/libconvc.a
