@@ -36,7 +36,7 @@ DEB_PKGS := make gcc flex bison pkg-config libyaml-dev check zlib1g-dev libpng-d
             munge slurmctld slurmd slurm-client \
             gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm \
             libprotobuf-c-dev protobuf-c-compiler libonnx-dev libjansson-dev \
-            python3-onnx python3-opencv
+            python3-onnx python3-opencv openmpi-bin libopenmpi-dev
 # PyTorch (Debian's, for /usr/bin/python3) for the cross-check tests/t_xcheck.sh.
 DEB_PKGS += python3-torch python3-numpy
 
@@ -45,7 +45,8 @@ DEB_PKGS += python3-torch python3-numpy
 # `convc export` writes (see the rule for export_main.inc).
 COMPILER_SRC := $(filter-out compiler/cli/main.c compiler/output/export_main.c,\
                   $(wildcard compiler/*.c compiler/*/*.c compiler/*/*/*.c))
-RUNTIME_SRC  := $(filter-out %_main.c,$(wildcard runtime/*/*.c))
+# exchange_mpi.c needs mpi.h: only the MPI trainer (MPI=1 below) compiles it.
+RUNTIME_SRC  := $(filter-out %_main.c runtime/train/exchange_mpi.c,$(wildcard runtime/*/*.c))
 FIXTURE_SRC  := $(wildcard tests/fixtures/*.c)
 TEST_SRC     := $(wildcard tests/check_*.c)
 TOOL_MAINS   := $(wildcard runtime/*/*_main.c)
@@ -79,6 +80,9 @@ endif
 
 ifneq ($(MODEL),)
 all: build model
+ifeq ($(MPI),1)
+all: $(BUILD)/$(MODEL)/train_mpi
+endif
 else
 all: build
 endif
@@ -87,6 +91,8 @@ help:
 	@echo "make                 build bin/convc and the runtime"
 	@echo "make MODEL=cnn_k7    build the trainer build/cnn_k7/train for specs/cnn_k7.spec"
 	@echo "make SPEC=x.spec     build the trainer for a spec outside specs/"
+	@echo "make MODEL=x MPI=1   also build build/x/train_mpi, the data-parallel trainer"
+	@echo "                     (mpicc, Open MPI; see docs/trainer.md)"
 	@echo "make deps            install missing Debian packages (as root)"
 	@echo "make test            deps, build (also with ASan+UBSan), then the whole test suite,"
 	@echo "                     two tests at a time (TEST_JOBS=2)"
@@ -161,7 +167,8 @@ $(BUILD)/obj/%.o: %.c
 # The trainer's per-batch loops (gradient sums, optimizer, pixel scaling) run
 # once per mini-batch over every parameter: let them vectorize (sqrt needs
 # no errno).  Neither flag reorders a floating-point sum.
-$(call obj,runtime/train/optim.c runtime/train/train.c runtime/data/dataset.c): ALL_CFLAGS += -O3 -fno-math-errno
+$(call obj,runtime/train/optim.c runtime/train/train.c runtime/train/grad_tree.c runtime/train/slices.c \
+           runtime/data/dataset.c): ALL_CFLAGS += -O3 -fno-math-errno
 
 $(BUILD)/libconvcc.a: $(COMPILER_OBJ)
 	@rm -f $@
@@ -199,6 +206,20 @@ $(BUILD)/$(MODEL)/model.c: $(SPEC) $(BIN)/convc
 $(BUILD)/$(MODEL)/train: $(BUILD)/$(MODEL)/model.c $(BUILD)/libconvc.a
 	$(CC) $(MODEL_CFLAGS) $(SANFLAGS) -Iruntime -I$(BUILD)/$(MODEL) \
 	  -o $@ $(BUILD)/$(MODEL)/model.c $(BUILD)/$(MODEL)/main.c $(BUILD)/libconvc.a $(LIBS)
+
+# The data-parallel trainer: the same model and runtime, with exchange_mpi.o
+# ahead of the archive so that its exchange_open/exchange_close are the ones
+# linked (runtime/train/exchange.h).  Only these two commands need MPI.
+MPICC ?= mpicc
+$(BUILD)/obj/mpi/exchange_mpi.o: runtime/train/exchange_mpi.c runtime/train/exchange.h
+	@mkdir -p $(dir $@)
+	$(MPICC) $(filter-out -MMD -MP,$(ALL_CFLAGS)) -c -o $@ $<
+
+$(BUILD)/$(MODEL)/train_mpi: $(BUILD)/$(MODEL)/model.c $(BUILD)/obj/mpi/exchange_mpi.o \
+                             $(BUILD)/libconvc.a
+	$(MPICC) $(MODEL_CFLAGS) $(SANFLAGS) -Iruntime -I$(BUILD)/$(MODEL) \
+	  -o $@ $(BUILD)/$(MODEL)/model.c $(BUILD)/$(MODEL)/main.c \
+	  $(BUILD)/obj/mpi/exchange_mpi.o $(BUILD)/libconvc.a $(LIBS)
 
 # ---- standalone inference file: make export MODEL=cnn_k3 [WEIGHTS=x.ckpt] ---
 WEIGHTS ?= $(MODEL).ckpt

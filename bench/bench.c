@@ -4,8 +4,8 @@
  *      bench/bench.c build/bench/cnn_k3/model.o build/libconvc.a $(LIBS)
  *
  * Measures what a user of the model gets: training through the runtime's own
- * loop, train_run() (its thread pool, per-thread gradients reduced in a fixed
- * order, Adam), one-image inference latency and the throughput of batches of
+ * loop, train_run() (its thread pool, the gradients of 4 batch slices
+ * summed by a fixed tree, Adam), one-image inference latency and the throughput of batches of
  * 1,000 split over the same thread pool.  Images are synthetic (random
  * pixels and labels): the generated code has no data-dependent branches
  * worth timing, and the bench then needs no data set.

@@ -15,6 +15,7 @@
 #                              0: skip them (they take about two epochs per model and side)
 #   BENCH_DATA                 the real data for them (default /usr/share/datasets/fashion-mnist)
 #   BENCH_EPOCH_LIMIT          training images of that epoch (default 0: all; for a quick check)
+#   BENCH_MPI                  1: the MPI rows, bench/mpi.sh (default); 0: skip them
 #   BENCH_EPOCH_ALL            1: PyTorch's epoch in every 2-thread setting and memory format, the
 #                              best kept; default: the setting that won its b32 t2 kernel-loop row
 cd "$(dirname "$0")/.." || exit 2
@@ -265,6 +266,12 @@ OMP_NUM_THREADS=2"
     done
 fi
 
+# ---- MPI: the gradient exchange, np 1 against np 2 (bench/mpi.sh) ------------
+if [ "${BENCH_MPI:-1}" = 1 ]; then
+    echo "bench: MPI exchange and steps, np 1 and 2 ..." >&2
+    BUILD=$BUILD LIBS=$LIBS BENCH_DATA=$DATA sh bench/mpi.sh | collect
+fi
+
 # ---- derived numbers, CSV and the table ---------------------------------------
 # GFLOP/s of training = 3 x forward FLOPs x images/s (forward + backward), for
 # both implementations, from convc's count of the model's forward FLOPs (the
@@ -387,6 +394,7 @@ won=$(awk -F, '$1 == "torch" && $3 == "epoch_train_s" { sub(/^.*; /, "", $6); pr
 [ -n "$won" ] && echo "$won" | sed 's/^/PyTorch setting of the real epoch, /' 
 echo "FLOPs count every multiply-add of a direct convolution; convc's Winograd layers execute"
 echo "fewer, so their share can pass 100%. 'direct conv' rows: convc gen --direct, the kernels' own share."
+awk -F, '$3 ~ /^mpi_/ { printf "MPI %-22s %-7s %s: %s\n", $3 == "mpi_step_ms" ? "train ms/step" : $3 == "mpi_exchange_us" ? "exchange us/step" : "exchange CPU us/step", $4, $2, $5 }' "$CSV"
 if [ -s "$NOTES" ]; then
     echo "notes:"
     sed 's/^/  /' "$NOTES"

@@ -33,7 +33,7 @@ static void teardown(void)
 static cv_ckpt_state sample_state(void)
 {
     cv_ckpt_state s = { .optimizer = OPTIM_ADAM, .lr = 0.001, .beta1 = 0.9, .beta2 = 0.999,
-                        .epsilon = 1e-7, .step = 12345, .batch = 32, .threads = 2,
+                        .epsilon = 1e-7, .step = 12345, .batch = 32, .workers = 2,
                         .epochs = 10, .shuffle = 1, .seed = 77, .limit_train = 600,
                         .n_train = 540, .val_split = 0.1, .epoch = 3, .batch_pos = 7,
                         .rng = { 1, 2, 3, 0xffffffffffffffffull }, .run_loss = 1.5,
@@ -92,7 +92,7 @@ static void reseal(uint8_t *b, size_t len)
 /* Bytes from the start of the settings fields to the parameters, and each
  * field's place in them (docs/checkpoint-format.md). */
 enum {
-    F_OPTIMIZER = 0, F_N_STATE = 4, F_LR = 8, F_MOMENTUM = 40, F_BATCH = 56, F_THREADS = 60,
+    F_OPTIMIZER = 0, F_N_STATE = 4, F_LR = 8, F_MOMENTUM = 40, F_BATCH = 56, F_WORKERS = 60,
     F_EPOCHS = 64, F_SHUFFLE = 68, F_LIMIT_TRAIN = 80, F_N_TRAIN = 88, F_VAL_SPLIT = 96,
     F_EPOCH = 104, F_LIMIT_TEST = 108, F_BATCH_POS = 112, F_RUN_LOSS = 152,
     F_RUN_CORRECT = 160, F_RUN_SEEN = 168, FIELDS_V2_BYTES = 176,
@@ -101,7 +101,9 @@ enum {
     F_MIN_LR = 204, F_WEIGHT_DECAY = 212, F_DECAY_ALL = 220, F_EARLY_STOP = 224,
     F_RESTORE_BEST = 228, F_SHIFT = 232, F_FLIP = 236, F_CROP_PAD = 240, F_CUTOUT = 244,
     F_PLATEAU_LR = 248, F_PLATEAU_BEST = 256, F_PLATEAU_WAIT = 264, F_BEST_LOSS = 268,
-    F_BEST_EPOCH = 276, F_STOP_WAIT = 280, F_STOPPED = 284, F_N_BEST = 288, FIELDS_BYTES = 292
+    F_BEST_EPOCH = 276, F_STOP_WAIT = 280, F_STOPPED = 284, F_N_BEST = 288, FIELDS_V3_BYTES = 292,
+    /* version 4 */
+    F_ISA = 292, FIELDS_BYTES = 300
 };
 
 /* The sample checkpoint with the field at `at` set to v (bytes wide). */
@@ -200,7 +202,7 @@ START_TEST(round_trip)
     ck_assert_double_eq_tol(s.run_loss, want.run_loss, 1e-18);
     ck_assert_uint_eq(s.step, want.step);
     ck_assert_uint_eq(s.batch, want.batch);
-    ck_assert_uint_eq(s.threads, want.threads);
+    ck_assert_uint_eq(s.workers, want.workers);
     ck_assert_uint_eq(s.epochs, want.epochs);
     ck_assert_uint_eq(s.seed, want.seed);
     ck_assert_uint_eq(s.limit_train, want.limit_train);
@@ -389,8 +391,8 @@ START_TEST(settings_pass_the_options_checks)
         { F_VAL_SPLIT, 0, 8, nan_split },
         { F_VAL_SPLIT, 0, 8, "val_split: -4503599627370496 is not valid (expected a number "
                              ">= 0 and < 1, as for --val-split)" },
-        { F_THREADS, 3000, 4, "threads: 3000 is not valid (expected an integer from 1 to "
-                              "1024, as for --threads)" },
+        { F_WORKERS, 3000, 4, "workers: 3000 is not valid (expected an integer from 1 to "
+                              "64, as for --workers)" },
         { F_N_TRAIN, 0, 8, "n_train: 0 is not valid (expected an integer from 1 to "
                            "2000000000)" },
         { F_BATCH, 0, 4, "batch: 0 is not valid (expected an integer from 1 to 65536, as for "
@@ -475,10 +477,28 @@ START_TEST(evaluation_settings_are_kept)
     uint8_t b[4096];
     cv_ckpt_state s;
     cv_error e;
-    crafted(b, F_LIMIT_TEST, 300, 4);
+    size_t len0 = crafted(b, F_LIMIT_TEST, 300, 4);
     ck_assert_int_eq(ckpt_peek(path, &fixture_tiny_model, &s, &e), 0);
     ck_assert_uint_eq(s.limit_test, 300);
     ck_assert_uint_eq(s.version, CKPT_VERSION);
+    ck_assert_uint_eq(s.workers, 2);
+    /* Version 3 had the thread count where version 4 has the workers, and
+     * no isa after n_best. */
+    {
+        uint8_t v3[4096];
+        size_t fields = len0 - 4 - 3 * 9 * 4 - FIELDS_BYTES, cut = FIELDS_BYTES - FIELDS_V3_BYTES;
+        memcpy(v3, b, fields + FIELDS_V3_BYTES);
+        memcpy(v3 + fields + FIELDS_V3_BYTES, b + fields + FIELDS_BYTES,
+               len0 - (fields + FIELDS_BYTES));
+        put_le(v3 + 8, 3, 4);
+        reseal(v3, len0 - cut);
+        write_bytes(v3, len0 - cut);
+        ck_assert_msg(ckpt_peek(path, &fixture_tiny_model, &s, &e) == 0, "%s", e.msg);
+        ck_assert_uint_eq(s.version, 3);
+        ck_assert_uint_eq(s.threads, 2);
+        ck_assert_uint_eq(s.workers, 0);
+        ck_assert_uint_eq(s.isa, 0);
+    }
     /* Version 1 had a reserved 0 there and is still read; versions 1 and 2
      * end their fields before version 3's. */
     size_t len = crafted(b, F_LIMIT_TEST, 0, 4);
@@ -502,7 +522,7 @@ START_TEST(evaluation_settings_are_kept)
     put_le(b + 8, CKPT_VERSION + 1, 4);
     reseal(b, len);
     write_bytes(b, len);
-    expect_load_error("version: checkpoint format 4, this program reads versions 1 to 3");
+    expect_load_error("version: checkpoint format 5, this program reads versions 1 to 4");
 }
 END_TEST
 
@@ -607,16 +627,16 @@ START_TEST(invalid_settings_are_never_saved)
 {
     save_sample();
     cv_ckpt_state s = sample_state();
-    s.threads = 3000;
+    s.workers = 3000;
     float *state[2] = { m1, m2 };
     cv_error e;
     ck_assert_int_eq(ckpt_save(path, &fixture_tiny_model, &s, params, state, 2, &e), -1);
     char want[512];
-    snprintf(want, sizeof want, "%s: not saved: threads: 3000 is not valid (expected an "
-             "integer from 1 to 1024, as for --threads); the previous checkpoint is kept", path);
+    snprintf(want, sizeof want, "%s: not saved: workers: 3000 is not valid (expected an "
+             "integer from 1 to 64, as for --workers); the previous checkpoint is kept", path);
     ck_assert_str_eq(e.msg, want);
     ck_assert_int_eq(ckpt_peek(path, &fixture_tiny_model, &s, &e), 0);
-    ck_assert_uint_eq(s.threads, 2);
+    ck_assert_uint_eq(s.workers, 2);
 }
 END_TEST
 

@@ -256,6 +256,7 @@ START_TEST(bad_documents_name_the_place)
         {"name: a\nmodels:\n  - {label: x}\n", "x.yaml:3:5: error: a model needs 'spec: FILE'"},
         {"name: a\ntrain: {lr: \"0.1\"}\nmodels: []\n", "x.yaml:2:13: error: 'train.lr' must be a number, got '0.1'"},
         {"name: a\ntrain: {threads: 999}\nmodels: []\n", "'train.threads' must be from 0 to 256, got 999"},
+        {"name: a\ntrain: {workers: 65}\nmodels: []\n", "x.yaml:2:18: error: 'train.workers' must be an integer from 1 to 64, got '65'"},
         {"name: a\ntrain: 3\nmodels: []\n", "x.yaml:2:8: error: 'train' must be a mapping"},
         {"name: a\nname: b\nmodels: []\n", "x.yaml:2:1: error: duplicate key 'name' in the experiment (first at line 1)"},
         {"name: a\nseeds: []\nmodels: []\n", "'seeds' is empty"},

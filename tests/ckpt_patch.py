@@ -9,10 +9,11 @@ import struct
 import sys
 import zlib
 
-# ORDER: the file's order after the tensors (version 3).
+# ORDER: the file's order after the tensors (version 4; version 3 has threads
+# where version 4 has workers).
 FIELDS = [("optimizer", "<I"), ("n_state", "<I"), ("lr", "<d"), ("beta1", "<d"),
           ("beta2", "<d"), ("epsilon", "<d"), ("momentum", "<d"), ("step", "<Q"),
-          ("batch", "<I"), ("threads", "<I"), ("epochs", "<I"), ("shuffle", "<I"),
+          ("batch", "<I"), ("workers", "<I"), ("epochs", "<I"), ("shuffle", "<I"),
           ("seed", "<Q"), ("limit_train", "<Q"), ("n_train", "<Q"), ("val_split", "<d"),
           ("epoch", "<I"), ("limit_test", "<I"), ("batch_pos", "<Q"), ("rng0", "<Q"),
           ("rng1", "<Q"), ("rng2", "<Q"), ("rng3", "<Q"), ("run_loss", "<d"),
@@ -22,7 +23,8 @@ FIELDS = [("optimizer", "<I"), ("n_state", "<I"), ("lr", "<d"), ("beta1", "<d"),
           ("decay_all", "<I"), ("early_stop", "<I"), ("restore_best", "<I"), ("shift", "<I"),
           ("flip", "<I"), ("crop_pad", "<I"), ("cutout", "<I"), ("plateau_lr", "<d"),
           ("plateau_best", "<d"), ("plateau_wait", "<I"), ("best_loss", "<d"),
-          ("best_epoch", "<I"), ("stop_wait", "<I"), ("stopped", "<I"), ("n_best", "<I")]
+          ("best_epoch", "<I"), ("stop_wait", "<I"), ("stopped", "<I"), ("n_best", "<I"),
+          ("isa", "<Q")]
 
 
 def fields_offset(b):

@@ -118,11 +118,16 @@ exact() {
 if command -v python3 >/dev/null; then
     for patch in "val_split=nan:val_split: nan is not valid (expected a number >= 0 and < 1, as for --val-split)" \
                  "val_split=-4503599627370496:val_split: -4503599627370496 is not valid (expected a number >= 0 and < 1, as for --val-split)" \
-                 "threads=3000:threads: 3000 is not valid (expected an integer from 1 to 1024, as for --threads)" \
+                 "workers=3000:workers: 3000 is not valid (expected an integer from 1 to 64, as for --workers)" \
                  "n_train=0:n_train: 0 is not valid (expected an integer from 1 to 2000000000)"; do
         python3 tests/ckpt_patch.py "$W/a.ckpt" "$W/bad.ckpt" "${patch%%:*}"
         exact 1 "error: $W/bad.ckpt: ${patch#*:}" -- $T --resume "$W/bad.ckpt" --quiet
     done
+    # A trainer built for other instruction sets would round differently.
+    python3 tests/ckpt_patch.py "$W/a.ckpt" "$W/isa.ckpt" isa=1023
+    $T --resume "$W/isa.ckpt" --quiet > "$W/out" 2>&1 && bad "a resume across instruction sets ran"
+    grep -q "^error: $W/isa.ckpt: isa: the checkpoint was trained by a trainer built for sse4.2 avx avx2 fma f16c avx512f avx512dq avx512bw avx512vl neon, this one is built for .*; its sums would round differently (resume with the trainer that wrote it)$" "$W/out" ||
+        { bad "a resume across instruction sets: wrong message"; cat "$W/out"; }
     python3 tests/ckpt_patch.py "$W/a.ckpt" "$W/nan.ckpt" "param[3]=nan"
     exact 1 "error: $W/nan.ckpt: parameters: parameter 3 is NaN (checkpoints never hold one; corrupt file)" \
         -- $T eval --weights "$W/nan.ckpt" --limit-test 10

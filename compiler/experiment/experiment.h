@@ -46,7 +46,7 @@ typedef struct {
  * train: keys, then (EXP_DATA_SETTING) data: keys, which evaluation uses too. */
 #define EXP_TRAIN_SETTINGS(X) X(MOMENTUM) X(SCHEDULE) X(LR_FACTOR) X(LR_EVERY) X(WARMUP) \
     X(LR_PATIENCE) X(MIN_LR) X(WEIGHT_DECAY) X(DECAY_ALL) X(EARLY_STOP) X(RESTORE_BEST)  \
-    X(SHIFT) X(FLIP) X(CROP_PAD) X(CUTOUT)
+    X(SHIFT) X(FLIP) X(CROP_PAD) X(CUTOUT) X(WORKERS)
 #define EXP_DATA_SETTINGS(X) X(TEST_SPLIT) X(SKIP_BAD)
 /* 1 if setting id is a data: key. */
 int exp_is_data_setting(int id);

@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "experiment/experiment.h"
+#include "base/isa.h"
 #include "base/settings.h"
 #include "experiment/experiment_sys.h"
 
@@ -34,6 +35,11 @@ char *experiment_run_stamp(const experiment *x, const exp_variant *v, int seed)
     /* A new version may compute differently (e.g. another convolution
      * algorithm): its runs are not the old ones. */
     fprintf(f, "convc %s\n", CONVC_VERSION);
+    /* Trainers are compiled for the processor they run on (-march=native):
+     * on another instruction set a run rounds differently and starts over. */
+    char isa[256];
+    cv_isa_names(cv_isa_cpu(), isa, sizeof isa);
+    fprintf(f, "isa %s\n", isa);
     fprintf(f, "model %s\nspec %016llx\n", v->name, (unsigned long long)v->text_hash);
     fprintf(f, "optimizer %s\nlr %.17g\nbatch %d\nepochs %d\nseed %d\nthreads %d\n",
             x->optimizer, x->lr, x->batch, x->epochs, seed, x->threads);

@@ -26,6 +26,7 @@ extern const char *const cv_schedule_names[CV_N_SCHEDULES];
     X(EPOCHS,      "--epochs",      INT, 1, 1000000)              \
     X(BATCH,       "--batch",       INT, 1, 65536)                \
     X(THREADS,     "--threads",     INT, 1, 1024)                 \
+    X(WORKERS,     "--workers",     INT, 1, 64)                   \
     X(LR,          "--lr",          REAL_LO_OPEN, 0, 10)          \
     X(MOMENTUM,    "--momentum",    REAL_HI_OPEN, 0, 1)           \
     X(VAL_SPLIT,   "--val-split",   REAL_HI_OPEN, 0, 1)           \

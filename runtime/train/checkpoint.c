@@ -48,7 +48,8 @@ static const ckpt_field fields[] = {
     { "momentum",    F64, AT(momentum),    SETTING_MOMENTUM,    0, 1, 0 },
     { "step",        U64, AT(step),        -1,                  0, 1, 0 },
     { "batch",       U32, AT(batch),       SETTING_BATCH,       0, 1, 0 },
-    { "threads",     U32, AT(threads),     SETTING_THREADS,     0, 1, 0 },
+    { "threads",     U32, AT(threads),     SETTING_THREADS,     0, 1, 3 },
+    { "workers",     U32, AT(workers),     SETTING_WORKERS,     0, 4, 0 },
     { "epochs",      U32, AT(epochs),      SETTING_EPOCHS,      0, 1, 0 },
     { "shuffle",     U32, AT(shuffle),     SETTING_SHUFFLE,     0, 1, 0 },
     { "seed",        U64, AT(seed),        -1,                  0, 1, 0 },
@@ -88,6 +89,7 @@ static const ckpt_field fields[] = {
     { "stop_wait",   U32, AT(stop_wait),   -1,                  0, 3, 0 },
     { "stopped",     U32, AT(stopped),     -1,                  0, 3, 0 },
     { "n_best",      U32, AT(n_best),      -1,                  0, 3, 0 },
+    { "isa",         U64, AT(isa),         -1,                  0, 4, 0 },
 };
 #define N_FIELDS (sizeof fields / sizeof *fields)
 

@@ -10,8 +10,9 @@
 #include "base/error.h"
 
 #define CKPT_MAGIC   "CONVCKPT"
-#define CKPT_VERSION 3          /* versions 1 (no limit_test) and 2 (no schedule,
-                                   augmentation or early stopping) are still read */
+#define CKPT_VERSION 4          /* versions 1 (no limit_test), 2 (no schedule,
+                                   augmentation or early stopping) and 3 (threads
+                                   where 4 has workers) are still read */
 
 /* Everything besides the float arrays: the training settings a resumed
  * run must reuse and the exact position in the run.  Every setting read
@@ -25,7 +26,10 @@ typedef struct {
     double lr, beta1, beta2, epsilon, momentum;
     uint64_t step;              /* optimizer updates done */
     /* run settings */
-    uint32_t batch, threads, epochs, shuffle;
+    uint32_t batch;
+    uint32_t threads;           /* versions 1 to 3 (the sums depended on it) */
+    uint32_t workers;           /* version 4, in threads' place: --workers */
+    uint32_t epochs, shuffle;
     uint64_t seed;
     uint64_t limit_train;       /* 0: all */
     uint64_t n_train;           /* training images used (after limit and split) */
@@ -55,6 +59,8 @@ typedef struct {
     uint32_t best_epoch, stop_wait, stopped;
     uint32_t n_best;            /* 1 if the best weights follow the optimizer state
                                    (set by the writer: early_stop given) */
+    uint64_t isa;               /* version 4: the instruction sets the model was
+                                   compiled for (base/isa.h) */
 } cv_ckpt_state;
 
 /* Writes path atomically: PATH.tmp in the same directory, fsync, rename,

@@ -1,18 +1,20 @@
 /* train.c - the training loop.
  *
- * Per batch there are two parallel phases on a persistent pool:
- *   compute: thread t takes the t-th contiguous slice of the batch, gathers
- *            and normalizes its images, runs forward and backward into its
- *            own gradient buffer, a few images at a time;
- *   update:  thread t takes the t-th slice of the parameters, sums the
- *            gradient buffers in thread order, scales by 1 / batch size
- *            (the loss is the batch mean, as in Keras) and applies the
- *            optimizer.
- * Every floating-point sum has an order fixed by the thread count, so the
- * same seed and thread count give the same bits.  A model with batch
- * statistics (batchnorm) computes instead in blocks of a size fixed by the
- * batch size (train_blocks.h), and the update sums the blocks' gradients in
- * block order: its bits do not depend on the thread count at all. */
+ * The gradient of a batch is defined over K = --workers slices of it, each
+ * with its own gradient buffer, combined by one fixed pairwise tree
+ * (slices.h, grad_tree.h).  Per batch there are two parallel phases on a
+ * persistent pool:
+ *   compute: thread t takes the t-th contiguous range of this process's
+ *            slices, gathers and normalizes their images, runs forward and
+ *            backward into each slice's buffer, a few images at a time;
+ *   update:  thread t takes the t-th range of the parameters, sums the
+ *            slices by the tree, scales by 1 / batch size (the loss is the
+ *            batch mean, as in Keras) and applies the optimizer.
+ * Every floating-point sum has an order fixed by K, so the same seed and K
+ * give the same bits for any number of threads and processes.  A model
+ * with batch statistics (batchnorm) computes its slices as the blocks of
+ * train_blocks.h.  With several processes (exchange.h) a presum phase and
+ * an exchange come between the two phases. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,17 +25,17 @@
 #include "train/progress.h"
 #include "base/settings.h"
 #include "base/threads.h"
+#include "train/grad_tree.h"
+#include "train/slices.h"
 #include "train/train.h"
 #include "train/train_blocks.h"
 
 typedef struct {
-    /* slice images, scratch, outputs, gradients (zero between batches),
-     * one image's copy for augmentation */
-    float *x, *work, *probs, *grads, *aug;
+    /* one slice's images, scratch, outputs, one image's copy for
+     * augmentation */
+    float *x, *work, *probs, *aug;
     uint8_t *labels;
     uint64_t *seeds;
-    double loss;                        /* this batch */
-    size_t correct;
 } thread_buf;
 
 typedef struct { size_t begin, end; } param_range;
@@ -50,8 +52,7 @@ typedef struct {
     float *params;
     cv_optimizer *opt;
     thread_buf *tb;
-    float *const *grads;        /* the gradient buffers to sum, in order */
-    int n_grads;
+    cv_slices *slices;
     const param_range *frozen;  /* the non-trainable tensors, in offset order */
     int n_frozen;
 } batch_job;
@@ -59,7 +60,7 @@ typedef struct {
 cv_train_config train_defaults(void)
 {
     cv_train_config c = {
-        .epochs = 10, .batch = 32, .threads = 0, .seed = 1,
+        .epochs = 10, .batch = 32, .threads = 0, .workers = 4, .seed = 1,
         .optim = optim_defaults(OPTIM_ADAM), .schedule = schedule_defaults(), .shuffle = 1,
         .data = dataset_default_options(), .out = stdout,
     };
@@ -69,6 +70,7 @@ cv_train_config train_defaults(void)
 /* Where each setting lives in the configuration.  ORDER: none. */
 #define SETTING_FIELDS(X)                                                       \
     X(EPOCHS, c->epochs, int) X(BATCH, c->batch, int) X(THREADS, c->threads, int) \
+    X(WORKERS, c->workers, int)                                                 \
     X(LR, c->optim.lr, double) X(MOMENTUM, c->optim.momentum, double)           \
     X(VAL_SPLIT, c->val_split, double) X(LIMIT_TRAIN, c->limit_train, size_t)   \
     X(LIMIT_TEST, c->limit_test, size_t) X(STEPS, c->steps, long)               \
@@ -105,12 +107,6 @@ void train_set(cv_train_config *c, cv_setting_id s, double v)
     }
 }
 
-static void slice(size_t n, int t, int T, size_t *lo, size_t *hi)
-{
-    *lo = n * (size_t)t / (size_t)T;
-    *hi = n * (size_t)(t + 1) / (size_t)T;
-}
-
 /* Samples per forward/backward round within a thread's slice.  The
  * parameters do not change within a batch, so running forward and backward
  * on a few samples at a time gives the same gradients while the activations
@@ -127,36 +123,57 @@ static size_t train_chunk(const convc_model *m)
     return c < 4 ? 4 : c;
 }
 
+/* Slice k (images [lo, hi) of the batch) into its gradient buffer. */
+static void compute_slice(const batch_job *j, thread_buf *b, int k, size_t lo, size_t hi)
+{
+    const convc_model *m = j->m;
+    double loss = 0;
+    size_t correct = 0, n = hi - lo;
+    size_t in_size = (size_t)m->in_h * m->in_w * m->in_c;
+    float *grads = slices_grads(j->slices)[k];
+    if (n > 0) {
+        dataset_gather(j->images, j->order + j->first + lo, 0, n, b->x, b->labels);
+        for (size_t i = 0; i < n; i++)
+            b->seeds[i] = rng_mix3(j->seed, j->epoch, j->first + lo + i);
+        if (augment_enabled(j->augment))
+            for (size_t i = 0; i < n; i++)
+                augment_image(j->augment, augment_seed(j->seed, j->epoch, j->first + lo + i),
+                              b->x + i * in_size, m->in_h, m->in_w, m->in_c, b->aug);
+    }
+    size_t chunk = train_chunk(m);
+    for (size_t c = 0; c < n; c += chunk) {
+        int r = (int)(n - c < chunk ? n - c : chunk);
+        const float *x = b->x + c * in_size;
+        float *probs = b->probs + c * (size_t)m->n_classes;
+        m->forward(j->params, b->work, x, r, probs, b->seeds + c);
+        for (int i = 0; i < r; i++)
+            correct += eval_argmax(probs + (size_t)i * m->n_classes, m->n_classes) ==
+                       b->labels[c + (size_t)i];
+        loss += m->backward(j->params, grads, b->work, x, b->labels + c, r);
+    }
+    slices_set_result(j->slices, k, loss, correct);
+}
+
+/* Thread t's range of this process's slices. */
+static void thread_slices(const cv_slices *s, int t, int T, int *lo, int *hi)
+{
+    int first, end;
+    slices_own(s, &first, &end);
+    size_t a, b;
+    grad_part((size_t)(end - first), t, T, &a, &b);
+    *lo = first + (int)a;
+    *hi = first + (int)b;
+}
+
 static void compute_task(void *arg, int t, int T)
 {
     batch_job *j = arg;
-    const convc_model *m = j->m;
-    thread_buf *b = &j->tb[t];
-    size_t lo, hi;
-    slice((size_t)j->n, t, T, &lo, &hi);
-    b->loss = 0;
-    b->correct = 0;
-    size_t n = hi - lo;
-    if (n == 0)
-        return;
-    size_t in_size = (size_t)m->in_h * m->in_w * m->in_c;
-    dataset_gather(j->images, j->order + j->first + lo, 0, n, b->x, b->labels);
-    for (size_t i = 0; i < n; i++)
-        b->seeds[i] = rng_mix3(j->seed, j->epoch, j->first + lo + i);
-    if (augment_enabled(j->augment))
-        for (size_t i = 0; i < n; i++)
-            augment_image(j->augment, augment_seed(j->seed, j->epoch, j->first + lo + i),
-                          b->x + i * in_size, m->in_h, m->in_w, m->in_c, b->aug);
-    size_t chunk = train_chunk(m);
-    for (size_t c = 0; c < n; c += chunk) {
-        int k = (int)(n - c < chunk ? n - c : chunk);
-        const float *x = b->x + c * in_size;
-        float *probs = b->probs + c * (size_t)m->n_classes;
-        m->forward(j->params, b->work, x, k, probs, b->seeds + c);
-        for (int i = 0; i < k; i++)
-            b->correct += eval_argmax(probs + (size_t)i * m->n_classes, m->n_classes) ==
-                          b->labels[c + (size_t)i];
-        b->loss += m->backward(j->params, b->grads, b->work, x, b->labels + c, k);
+    int lo, hi;
+    thread_slices(j->slices, t, T, &lo, &hi);
+    for (int k = lo; k < hi; k++) {
+        size_t a, b;
+        slices_images(j->slices, k, (size_t)j->n, &a, &b);
+        compute_slice(j, &j->tb[t], k, a, b);
     }
 }
 
@@ -181,25 +198,30 @@ static void apply_trainable(const batch_job *j, const float *g, float scale, siz
         optim_apply(j->opt, j->params, g, scale, begin, end);
 }
 
+/* Several processes: the tree nodes inside this process's slices. */
+static void presum_task(void *arg, int t, int T)
+{
+    batch_job *j = arg;
+    size_t lo, hi;
+    grad_part(j->m->n_params, t, T, &lo, &hi);
+    for (size_t c = lo; c < hi; c += UPDATE_CHUNK)
+        slices_presum(j->slices, c, hi - c < UPDATE_CHUNK ? hi : c + UPDATE_CHUNK);
+}
+
 static void update_task(void *arg, int t, int T)
 {
     batch_job *j = arg;
     size_t lo, hi;
-    slice(j->m->n_params, t, T, &lo, &hi);
-    float *restrict g = j->grads[0];
+    grad_part(j->m->n_params, t, T, &lo, &hi);
+    float *g = slices_grads(j->slices)[0];
     /* The mean's gradient, as the backward pass of a mean computes it. */
     const float scale = 1.0f / (float)j->n;
     for (size_t c = lo; c < hi; c += UPDATE_CHUNK) {
         size_t end = hi - c < UPDATE_CHUNK ? hi : c + UPDATE_CHUNK;
-        for (int k = 1; k < j->n_grads; k++) {
-            const float *restrict gk = j->grads[k];
-            for (size_t i = c; i < end; i++)
-                g[i] += gk[i];
-        }
+        slices_finish(j->slices, c, end);
         apply_trainable(j, g, scale, c, end);
         /* Zero the gradients for the next batch while they are in cache. */
-        for (int k = 0; k < j->n_grads; k++)
-            memset(j->grads[k] + c, 0, (end - c) * sizeof *g);
+        slices_zero(j->slices, c, end);
     }
 }
 
@@ -218,7 +240,6 @@ static void free_buffers(thread_buf *tb, int T)
         free(tb[t].x);
         free(tb[t].work);
         free(tb[t].probs);
-        free(tb[t].grads);
         free(tb[t].aug);
         free(tb[t].labels);
         free(tb[t].seeds);
@@ -226,24 +247,23 @@ static void free_buffers(thread_buf *tb, int T)
     free(tb);
 }
 
-static thread_buf *alloc_buffers(const convc_model *m, int T, int batch)
+/* Scratch for T threads, each computing one slice of up to `cap` images at
+ * a time. */
+static thread_buf *alloc_buffers(const convc_model *m, int T, size_t cap)
 {
     thread_buf *tb = calloc((size_t)T, sizeof *tb);
     if (!tb)
         return NULL;
-    size_t cap = ((size_t)batch + (size_t)T - 1) / (size_t)T, chunk = train_chunk(m);
+    size_t chunk = train_chunk(m);
     size_t in_size = (size_t)m->in_h * m->in_w * m->in_c;
     for (int t = 0; t < T; t++) {
         tb[t].x = alloc_floats(cap * in_size);
         tb[t].work = alloc_floats(convc_work_floats(m, cap < chunk ? cap : chunk));
         tb[t].probs = alloc_floats(cap * (size_t)m->n_classes);
-        tb[t].grads = alloc_floats(m->n_params);
-        if (tb[t].grads)
-            memset(tb[t].grads, 0, m->n_params * sizeof *tb[t].grads);
         tb[t].aug = alloc_floats(in_size);
         tb[t].labels = malloc(cap);
         tb[t].seeds = malloc(cap * sizeof *tb[t].seeds);
-        if (!tb[t].x || !tb[t].work || !tb[t].probs || !tb[t].grads || !tb[t].aug ||
+        if (!tb[t].x || !tb[t].work || !tb[t].probs || !tb[t].aug ||
             !tb[t].labels || !tb[t].seeds) {
             free_buffers(tb, T);
             return NULL;
@@ -360,7 +380,7 @@ static int save(const char *path, const convc_model *m, const cv_train_config *c
         .beta1 = st->opt.cfg.beta1, .beta2 = st->opt.cfg.beta2,
         .epsilon = st->opt.cfg.epsilon, .momentum = st->opt.cfg.momentum,
         .step = st->opt.step, .batch = (uint32_t)cfg->batch,
-        .threads = (uint32_t)cfg->threads, .epochs = (uint32_t)cfg->epochs,
+        .workers = (uint32_t)cfg->workers, .epochs = (uint32_t)cfg->epochs,
         .shuffle = (uint32_t)cfg->shuffle, .seed = cfg->seed,
         .limit_train = cfg->limit_train, .n_train = n_train, .val_split = cfg->val_split,
         .limit_test = (uint32_t)cfg->limit_test,
@@ -376,7 +396,7 @@ static int save(const char *path, const convc_model *m, const cv_train_config *c
         .plateau_lr = st->sched.plateau_lr, .plateau_best = st->sched.plateau_best,
         .plateau_wait = st->sched.plateau_wait, .best_loss = st->sched.best_loss,
         .best_epoch = st->sched.best_epoch, .stop_wait = st->sched.stop_wait,
-        .stopped = st->sched.stopped,
+        .stopped = st->sched.stopped, .isa = cfg->isa,
     };
     memcpy(cs.rng, st->epoch_rng.s, sizeof cs.rng);
     return ckpt_save_run(path, m, &cs, st->params, st->opt.state,
@@ -387,7 +407,7 @@ typedef struct {
     cv_pool *pool;
     thread_buf *tb;
     train_blocks *blocks;       /* a model with batch statistics */
-    float **thread_grads;       /* tb[t].grads */
+    cv_slices *slices;
     param_range *frozen;
     uint32_t *order;
     FILE *history;
@@ -398,7 +418,7 @@ static void release(run_resources *r, int T)
     pool_destroy(r->pool);
     free_buffers(r->tb, T);
     train_blocks_free(r->blocks);
-    free(r->thread_grads);
+    slices_free(r->slices);
     free(r->frozen);
     free(r->order);
     if (r->history)
@@ -485,25 +505,34 @@ int train_run(const convc_model *m, const cv_dataset *d, const cv_train_config *
         return -1;
     batch_job job = { .m = m, .images = &d->train, .seed = cfg->seed,
                       .augment = &cfg->augment, .params = st->params, .opt = &st->opt };
+    const cv_exchange *x = cfg->exchange;
+    int K = cfg->workers, first, end;
+    r.slices = slices_new(m->n_params, K, x, e);
+    if (!r.slices) {
+        release(&r, T);
+        return -1;
+    }
+    job.slices = r.slices;
+    slices_own(r.slices, &first, &end);
+    if (end - first < T && !cfg->quiet)
+        fprintf(cfg->out, "note: %d of the %d threads have no slice of the batch to compute "
+                "(--workers %d%s); they help with the optimizer and evaluation only (a "
+                "larger --workers gives them slices)\n", T - (end - first), T, K,
+                x ? " over all processes" : "");
     if (m->n_train_steps > 0) {
-        r.blocks = train_blocks_new(m, cfg->batch, e);
+        r.blocks = train_blocks_new(m, cfg->batch, r.slices, x, e);
         if (!r.blocks) {
             release(&r, T);
             return -1;
         }
-        job.grads = train_blocks_grads(r.blocks, &job.n_grads);
     } else {
-        r.tb = alloc_buffers(m, T, cfg->batch);
-        r.thread_grads = malloc((size_t)T * sizeof *r.thread_grads);
-        if (!r.tb || !r.thread_grads) {
+        size_t cap = ((size_t)cfg->batch + (size_t)K - 1) / (size_t)K;
+        r.tb = alloc_buffers(m, T, cap);
+        if (!r.tb) {
             release(&r, T);
-            return cv_fail(e, "out of memory for %d threads' buffers (batch %d, %zu floats "
-                           "of scratch per image)", T, cfg->batch, m->work_per_sample);
+            return cv_fail(e, "out of memory for %d threads' buffers (%zu images, %zu floats "
+                           "of scratch per image)", T, cap, m->work_per_sample);
         }
-        for (int t = 0; t < T; t++)
-            r.thread_grads[t] = r.tb[t].grads;
-        job.grads = r.thread_grads;
-        job.n_grads = T;
     }
     r.frozen = malloc(((size_t)m->n_tensors + 1) * sizeof *r.frozen);
     r.order = malloc(n_train * sizeof *r.order);
@@ -544,7 +573,11 @@ int train_run(const convc_model *m, const cv_dataset *d, const cv_train_config *
         progress_epoch_begin(&prog, (int)st->epoch + 1, cfg->epochs, n_batches,
                              st->batch_pos);
         while (st->batch_pos < n_batches) {
-            if (cfg->stop_signal && *cfg->stop_signal) {
+            /* A signal to any process stops them all before the same batch. */
+            int sig = cfg->stop_signal ? *cfg->stop_signal : 0;
+            if (x && (sig = x->max_int(x, sig)) != 0 && cfg->stop_signal)
+                *cfg->stop_signal = sig;
+            if (sig) {
                 status = TRAIN_INTERRUPTED;
                 goto stop;
             }
@@ -555,19 +588,17 @@ int train_run(const convc_model *m, const cv_dataset *d, const cv_train_config *
             job.first = st->batch_pos * (size_t)cfg->batch;
             job.n = (int)(n_train - job.first < (size_t)cfg->batch ? n_train - job.first
                                                                    : (size_t)cfg->batch);
-            double loss = 0;
-            size_t correct = 0;
-            if (r.blocks) {
+            if (r.blocks)
                 train_blocks_run(r.blocks, r.pool, &d->train, r.order, job.first, job.n,
-                                 cfg->seed, job.epoch, &cfg->augment, st->params, &loss,
-                                 &correct);
-            } else {
+                                 cfg->seed, job.epoch, &cfg->augment, st->params);
+            else
                 pool_run(r.pool, compute_task, &job);
-                for (int t = 0; t < T; t++) {
-                    loss += r.tb[t].loss;
-                    correct += r.tb[t].correct;
-                }
+            if (x) {
+                pool_run(r.pool, presum_task, &job);
+                slices_exchange(r.slices);
             }
+            size_t correct;
+            double loss = slices_loss(r.slices, &correct);
             if (!isfinite(loss)) {
                 release(&r, T);
                 return cv_fail(e, "the loss is %s in epoch %u, batch %llu; stopped (the last "

@@ -1,6 +1,7 @@
-/* train.h - the training loop: seeded shuffling, mini-batches split over a
- * thread pool with per-thread gradients reduced in a fixed order, an
- * optimizer step per batch, evaluation and checkpoints per epoch. */
+/* train.h - the training loop: seeded shuffling, mini-batches whose
+ * gradient is the fixed tree sum of K slices computed by a thread pool (and
+ * by several processes over MPI), an optimizer step per batch, evaluation
+ * and checkpoints per epoch. */
 #ifndef CONVC_TRAIN_H
 #define CONVC_TRAIN_H
 
@@ -14,12 +15,15 @@
 #include "base/rng.h"
 #include "base/settings.h"
 #include "data/augment.h"
+#include "train/exchange.h"
 #include "train/schedule.h"
 
 typedef struct {
     int epochs;                 /* in total, counting resumed ones */
     int batch;
     int threads;
+    int workers;                /* K: the batch's gradient is the fixed tree sum of
+                                   K slices (grad_tree.h), whatever the threads */
     uint64_t seed;
     cv_optim_config optim;
     cv_schedule_config schedule;    /* the learning rate's, from optim.lr */
@@ -41,6 +45,11 @@ typedef struct {
     /* Set (to the signal number) by a signal handler: the loop saves a
      * checkpoint at the next batch boundary and returns TRAIN_INTERRUPTED. */
     volatile sig_atomic_t *stop_signal;
+    /* The processes of a data-parallel run (NULL: this one only): they
+     * train the same model on their share of the slices; only rank 0
+     * writes checkpoints and history (the caller keeps the others quiet). */
+    const cv_exchange *exchange;
+    uint64_t isa;               /* the model's instruction sets (base/isa.h) */
 } cv_train_config;
 
 /* Everything that changes during a run; a checkpoint captures all of it. */

@@ -1,17 +1,15 @@
 /* train_blocks.c - a training batch of a model with batch statistics, in
- * blocks of a fixed size run through the model's steps (train_blocks.h). */
+ * blocks (the batch's gradient slices) run through the model's steps
+ * (train_blocks.h). */
 #include <stdlib.h>
 #include <string.h>
 #include "base/rng.h"
 #include "train/eval.h"
+#include "train/grad_tree.h"
 #include "train/train_blocks.h"
 
-/* Samples per block: a multiple of 4 (the generated dense layers' groups),
- * and at most MAX_BLOCKS blocks (one gradient buffer each) per batch. */
-#define MAX_BLOCKS 16
-
 typedef struct {
-    float *x, *work, *probs, *grads, *aug;     /* aug: one image, augmentation's scratch */
+    float *x, *work, *probs, *aug;     /* aug: one image, augmentation's scratch */
     uint8_t *labels;
     uint64_t *seeds;
     double loss;
@@ -19,15 +17,19 @@ typedef struct {
 
 struct train_blocks {
     const convc_model *m;
-    int block;                  /* samples per block */
-    int n_blocks;               /* blocks of a full batch */
-    block_buf *b;
-    float **grads;              /* b[k].grads, for train_blocks_grads */
+    cv_slices *slices;          /* block k is slice k */
+    const cv_exchange *x;       /* NULL: one process */
+    int first, end;             /* this process's blocks */
+    block_buf *b;               /* b[k - first] for block k */
     float *stats;               /* convc_stats_floats(m, batch) */
+    /* Several processes, a batch step of a process without slice 0: the
+     * batch's sums go here and are dropped (slice 0's owner keeps them). */
+    float *dropped;
+    int *row_count, *row_displ; /* per process: its samples' statistics rows */
     /* the batch being run */
     const cv_images *images;
     const uint32_t *order;
-    size_t first;
+    size_t first_image;
     int n, step;
     uint64_t seed;
     uint32_t epoch;
@@ -46,22 +48,24 @@ void train_blocks_free(train_blocks *tb)
 {
     if (!tb)
         return;
-    for (int k = 0; tb->b && k < tb->n_blocks; k++) {
+    for (int k = 0; tb->b && k < tb->end - tb->first; k++) {
         free(tb->b[k].x);
         free(tb->b[k].aug);
         free(tb->b[k].work);
         free(tb->b[k].probs);
-        free(tb->b[k].grads);
         free(tb->b[k].labels);
         free(tb->b[k].seeds);
     }
     free(tb->b);
-    free(tb->grads);
     free(tb->stats);
+    free(tb->dropped);
+    free(tb->row_count);
+    free(tb->row_displ);
     free(tb);
 }
 
-train_blocks *train_blocks_new(const convc_model *m, int batch, cv_error *e)
+train_blocks *train_blocks_new(const convc_model *m, int batch, cv_slices *slices,
+                               const cv_exchange *x, cv_error *e)
 {
     train_blocks *tb = calloc(1, sizeof *tb);
     if (!tb) {
@@ -69,27 +73,28 @@ train_blocks *train_blocks_new(const convc_model *m, int batch, cv_error *e)
         return NULL;
     }
     tb->m = m;
-    int per = (batch + MAX_BLOCKS - 1) / MAX_BLOCKS;
-    tb->block = per < 4 ? 4 : (per + 3) / 4 * 4;
-    tb->n_blocks = (batch + tb->block - 1) / tb->block;
-    tb->b = calloc((size_t)tb->n_blocks, sizeof *tb->b);
-    tb->grads = calloc((size_t)tb->n_blocks, sizeof *tb->grads);
+    tb->slices = slices;
+    tb->x = x;
+    slices_own(slices, &tb->first, &tb->end);
+    int K = slices_count(slices), P = x ? x->size : 1;
+    tb->b = calloc((size_t)(tb->end - tb->first), sizeof *tb->b);
     tb->stats = alloc_floats(convc_stats_floats(m, (size_t)batch));
-    int ok = tb->b && tb->grads && tb->stats;
-    size_t in_size = (size_t)m->in_h * m->in_w * m->in_c, B = (size_t)tb->block;
-    for (int k = 0; ok && k < tb->n_blocks; k++) {
+    tb->row_count = calloc((size_t)P, sizeof(int));
+    tb->row_displ = calloc((size_t)P, sizeof(int));
+    int ok = tb->b && tb->stats && tb->row_count && tb->row_displ;
+    if (ok && x && tb->first > 0)
+        ok = (tb->dropped = alloc_floats(m->n_params)) != NULL;
+    size_t in_size = (size_t)m->in_h * m->in_w * m->in_c;
+    size_t B = ((size_t)batch + (size_t)K - 1) / (size_t)K;    /* the largest block */
+    for (int k = 0; ok && k < tb->end - tb->first; k++) {
         block_buf *b = &tb->b[k];
         b->x = alloc_floats(B * in_size);
         b->aug = alloc_floats(in_size);
         b->work = alloc_floats(convc_work_floats(m, B));
         b->probs = alloc_floats(B * (size_t)m->n_classes);
-        b->grads = alloc_floats(m->n_params);
         b->labels = malloc(B);
         b->seeds = malloc(B * sizeof *b->seeds);
-        ok = b->x && b->aug && b->work && b->probs && b->grads && b->labels && b->seeds;
-        if (b->grads)
-            memset(b->grads, 0, m->n_params * sizeof *b->grads);
-        tb->grads[k] = b->grads;
+        ok = b->x && b->aug && b->work && b->probs && b->labels && b->seeds;
     }
     if (!ok) {
         train_blocks_free(tb);
@@ -97,38 +102,37 @@ train_blocks *train_blocks_new(const convc_model *m, int batch, cv_error *e)
                 "per image)", batch, m->work_per_sample);
         return NULL;
     }
+    if (tb->dropped)
+        memset(tb->dropped, 0, m->n_params * sizeof *tb->dropped);
     return tb;
 }
 
-/* Blocks of the batch being run, and block k's samples. */
-static int active_blocks(const train_blocks *tb)
+/* Block k's samples: [*lo, *hi) of the batch being run. */
+static void block_samples(const train_blocks *tb, int k, size_t *lo, size_t *hi)
 {
-    return (tb->n + tb->block - 1) / tb->block;
-}
-
-static int block_size(const train_blocks *tb, int k)
-{
-    int rest = tb->n - k * tb->block;
-    return rest < tb->block ? rest : tb->block;
+    slices_images(tb->slices, k, (size_t)tb->n, lo, hi);
 }
 
 static convc_block block_args(const train_blocks *tb, int k)
 {
-    block_buf *b = &tb->b[k];
+    block_buf *b = &tb->b[k - tb->first];
+    size_t lo, hi;
+    block_samples(tb, k, &lo, &hi);
     convc_block a = {
-        .params = tb->params, .grads = b->grads, .work = b->work, .x = b->x,
-        .labels = b->labels, .dropout_seeds = b->seeds, .probs = b->probs,
-        .stats = tb->stats, .n = block_size(tb, k), .first = k * tb->block,
+        .params = tb->params, .grads = slices_grads(tb->slices)[k], .work = b->work,
+        .x = b->x, .labels = b->labels, .dropout_seeds = b->seeds, .probs = b->probs,
+        .stats = tb->stats, .n = (int)(hi - lo), .first = (int)lo,
     };
     return a;
 }
 
-/* Thread t's blocks: a contiguous range. */
+/* Thread t's blocks: a contiguous range of this process's. */
 static void my_blocks(const train_blocks *tb, int t, int T, int *lo, int *hi)
 {
-    int nb = active_blocks(tb);
-    *lo = (int)((long long)nb * t / T);
-    *hi = (int)((long long)nb * (t + 1) / T);
+    size_t a, b;
+    grad_part((size_t)(tb->end - tb->first), t, T, &a, &b);
+    *lo = tb->first + (int)a;
+    *hi = tb->first + (int)b;
 }
 
 static void gather_task(void *arg, int t, int T)
@@ -137,19 +141,20 @@ static void gather_task(void *arg, int t, int T)
     int lo, hi;
     my_blocks(tb, t, T, &lo, &hi);
     for (int k = lo; k < hi; k++) {
-        block_buf *b = &tb->b[k];
-        size_t at = tb->first + (size_t)k * (size_t)tb->block;
-        int n = block_size(tb, k);
-        dataset_gather(tb->images, tb->order + at, 0, (size_t)n, b->x, b->labels);
-        for (int i = 0; i < n; i++)
-            b->seeds[i] = rng_mix3(tb->seed, tb->epoch, at + (size_t)i);
+        block_buf *b = &tb->b[k - tb->first];
+        size_t s0, s1;
+        block_samples(tb, k, &s0, &s1);
+        size_t at = tb->first_image + s0, n = s1 - s0;
+        dataset_gather(tb->images, tb->order + at, 0, n, b->x, b->labels);
+        for (size_t i = 0; i < n; i++)
+            b->seeds[i] = rng_mix3(tb->seed, tb->epoch, at + i);
         /* The same per-position augmentation as the plain path (train.c). */
         const convc_model *m = tb->m;
         size_t in_size = (size_t)m->in_h * m->in_w * m->in_c;
         if (augment_enabled(tb->augment))
-            for (int i = 0; i < n; i++)
-                augment_image(tb->augment, augment_seed(tb->seed, tb->epoch, at + (size_t)i),
-                              b->x + (size_t)i * in_size, m->in_h, m->in_w, m->in_c, b->aug);
+            for (size_t i = 0; i < n; i++)
+                augment_image(tb->augment, augment_seed(tb->seed, tb->epoch, at + i),
+                              b->x + i * in_size, m->in_h, m->in_w, m->in_c, b->aug);
         b->loss = 0;
     }
 }
@@ -161,20 +166,38 @@ static void step_task(void *arg, int t, int T)
     my_blocks(tb, t, T, &lo, &hi);
     for (int k = lo; k < hi; k++) {
         convc_block a = block_args(tb, k);
-        tb->b[k].loss += tb->m->train_step(tb->step, &a);
+        if (a.n > 0)
+            tb->b[k - tb->first].loss += tb->m->train_step(tb->step, &a);
     }
+}
+
+/* Several processes: every process gets every sample's statistics rows
+ * before a batch step reduces them. */
+static void exchange_rows(train_blocks *tb)
+{
+    const cv_exchange *x = tb->x;
+    int K = slices_count(tb->slices);
+    size_t per = tb->m->stats_per_sample;
+    for (int p = 0; p < x->size; p++) {
+        size_t a, b, lo, hi, unused;
+        grad_part((size_t)K, p, x->size, &a, &b);
+        block_samples(tb, (int)a, &lo, &unused);
+        block_samples(tb, (int)b - 1, &unused, &hi);
+        tb->row_count[p] = (int)((hi - lo) * per);
+        tb->row_displ[p] = (int)(lo * per);
+    }
+    x->gather_floats(x, tb->stats + tb->m->stats_shared, tb->row_count, tb->row_displ);
 }
 
 void train_blocks_run(train_blocks *tb, cv_pool *pool, const cv_images *images,
                       const uint32_t *order, size_t first, int n, uint64_t seed,
-                      uint32_t epoch, const cv_augment *augment, const float *params,
-                      double *loss, size_t *correct)
+                      uint32_t epoch, const cv_augment *augment, const float *params)
 {
     const convc_model *m = tb->m;
     tb->augment = augment;
     tb->images = images;
     tb->order = order;
-    tb->first = first;
+    tb->first_image = first;
     tb->n = n;
     tb->seed = seed;
     tb->epoch = epoch;
@@ -185,26 +208,23 @@ void train_blocks_run(train_blocks *tb, cv_pool *pool, const cv_images *images,
             pool_run(pool, step_task, tb);
             continue;
         }
-        convc_block a = block_args(tb, 0);
+        if (tb->x)
+            exchange_rows(tb);
+        /* The batch's sums (gamma's and beta's gradients) belong to slice 0. */
+        convc_block a = block_args(tb, tb->first);
+        a.grads = tb->first == 0 ? slices_grads(tb->slices)[0] : tb->dropped;
         a.n = n;
         a.first = 0;
         m->train_step(tb->step, &a);
     }
-    *loss = 0;
-    *correct = 0;
-    for (int k = 0; k < active_blocks(tb); k++) {
-        const block_buf *b = &tb->b[k];
-        *loss += b->loss;
-        for (int i = 0; i < block_size(tb, k); i++)
-            *correct += eval_argmax(b->probs + (size_t)i * m->n_classes, m->n_classes) ==
-                        b->labels[i];
+    for (int k = tb->first; k < tb->end; k++) {
+        const block_buf *b = &tb->b[k - tb->first];
+        size_t lo, hi, correct = 0;
+        block_samples(tb, k, &lo, &hi);
+        for (size_t i = 0; i < hi - lo; i++)
+            correct += eval_argmax(b->probs + i * m->n_classes, m->n_classes) == b->labels[i];
+        slices_set_result(tb->slices, k, b->loss, correct);
     }
-}
-
-float *const *train_blocks_grads(const train_blocks *tb, int *count)
-{
-    *count = tb->n_blocks;
-    return tb->grads;
 }
 
 void train_blocks_update_moving(const train_blocks *tb, float *params)

@@ -19,9 +19,11 @@
 #include "base/json.h"
 #include "base/threads.h"
 #include "base/fpmode.h"
+#include "base/isa.h"
 #include "base/png.h"
 #include "base/optimizers.h"
 #include "base/settings.h"
+#include "train/exchange.h"
 #include "train/history.h"
 #include "train/train.h"
 #include "train/trainer.h"
@@ -83,8 +85,10 @@ static void help_train(const char *prog, const convc_model *m)
            "  --crop-pad N        augment: pad N zero pixels, crop a random window\n"
            "  --cutout N          augment: zero a random NxN square\n"
            "  --seed N            seeds weights, shuffling and dropout (default 1)\n"
-           "  --threads N         worker threads (default: online cores, here %d); the same\n"
-           "                      seed and thread count give bit-identical results\n"
+           "  --threads N         worker threads (default: online cores, here %d)\n"
+           "  --workers K         the batch's gradient is the fixed tree sum of K slices\n"
+           "                      (default 4, at most 64): the same seed and K give\n"
+           "                      bit-identical results for any threads and processes\n"
            "  --data DIR          IDX files {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz],\n"
            "                      CIFAR-10 binary batches, or PNG folders, one per class\n"
            "                      (default $%s, else %s)\n"
@@ -106,7 +110,8 @@ static void help_train(const char *prog, const convc_model *m)
            "  --no-save           write no checkpoint\n"
            "  --resume CKPT       continue the run saved in CKPT exactly where it stopped;\n"
            "                      its settings are used unless given again (--epochs,\n"
-           "                      --threads and --lr may change, the others must agree)\n"
+           "                      --threads and --lr may change, the others, --workers\n"
+           "                      too, must agree)\n"
            "  --init-from CKPT    start from CKPT's weights with a fresh optimizer\n"
            "  --history CSV       append one line per epoch:\n"
            "                      %s\n"
@@ -370,7 +375,35 @@ static int apply_resume(const cv_args *a, const char *path, const cv_ckpt_state 
     return 0;
 }
 
-static int cmd_train(const convc_model *m, cv_args *a)
+/* 0 if the model's instruction sets are those every process has and, on
+ * resume, those the checkpoint was trained with (else the sums round
+ * differently); 1 after the message. */
+static int check_isa(const char *prog, uint64_t isa, const cv_exchange *run,
+                     const char *resume, const cv_ckpt_state *cs)
+{
+    char mine[256], theirs[256];
+    cv_isa_names(isa, mine, sizeof mine);
+    if (run && run->size > 1) {
+        int hi = run->max_int(run, (int)isa), lo = -run->max_int(run, -(int)isa);
+        if (hi != lo) {
+            if (run->rank == 0)
+                fprintf(stderr, "%s: the processes' trainers are built for different "
+                        "instruction sets (this one: %s); run one binary on every node\n",
+                        prog, mine);
+            return 1;
+        }
+    }
+    if (resume && cs->version >= 4 && cs->isa != isa) {
+        cv_isa_names(cs->isa, theirs, sizeof theirs);
+        fprintf(stderr, "error: %s: isa: the checkpoint was trained by a trainer built for %s, "
+                "this one is built for %s; its sums would round differently (resume with "
+                "the trainer that wrote it)\n", resume, theirs, mine);
+        return 1;
+    }
+    return 0;
+}
+
+static int cmd_train(const convc_model *m, cv_args *a, const cv_exchange *run, uint64_t isa)
 {
     cv_train_config cfg = train_defaults();
     int given[SETTING_COUNT] = { 0 }, seed_given = 0;
@@ -442,13 +475,27 @@ static int cmd_train(const convc_model *m, cv_args *a)
         if (rc)
             return rc;
     }
+    if (check_isa(a->prog, isa, run, resume, &cs))
+        return 1;
+    cfg.isa = isa;
     if (cfg.restore_best && !cfg.early_stop)
         return usage_error(a, "--restore-best needs --early-stop PATIENCE");
     if (cfg.threads <= 0)
         cfg.threads = threads_online();
+    if (run && run->size > cfg.workers)
+        return usage_error(a, "--workers: %d slices cannot be shared by %d processes (one "
+                           "slice each at least); give --workers %d or more", cfg.workers,
+                           run->size, run->size);
     char default_save[512];
     snprintf(default_save, sizeof default_save, "%s.ckpt", m->name);
     cfg.save_path = no_save ? NULL : save ? save : resume ? resume : default_save;
+    cfg.exchange = run;
+    if (run && run->rank > 0) {
+        /* Rank 0 speaks and writes for the run. */
+        cfg.quiet = 1;
+        cfg.save_path = NULL;
+        cfg.history_path = NULL;
+    }
 
     cv_dataset d;
     if (load_data(m, data, &cfg.data, &d) < 0)
@@ -475,9 +522,11 @@ static int cmd_train(const convc_model *m, cv_args *a)
         if (d.skipped)
             printf("skipped %zu files that are not readable PNG images of the data set's "
                    "kind and size (--skip-bad)\n", d.skipped);
-        printf("%s lr %g, batch %d, %d epochs, %d threads, seed %" PRIu64 "\n",
-               optim_kind_name(cfg.optim.kind), cfg.optim.lr, cfg.batch, cfg.epochs,
-               cfg.threads, cfg.seed);
+        printf("%s lr %g, batch %d, %d epochs, %d threads", optim_kind_name(cfg.optim.kind),
+               cfg.optim.lr, cfg.batch, cfg.epochs, cfg.threads);
+        if (run)
+            printf(" in each of %d processes", run->size);
+        printf(", %d workers, seed %" PRIu64 "\n", cfg.workers, cfg.seed);
         print_run_extras(&cfg);
         if (resume)
             printf("resuming %s at epoch %u, batch %" PRIu64 "\n", resume, st.epoch + 1,
@@ -516,7 +565,8 @@ static int cmd_train(const convc_model *m, cv_args *a)
         status = 1;
     } else if (rc == TRAIN_INTERRUPTED) {
         int sig = stop_signal;
-        fprintf(stderr, "%s: stopped by %s at epoch %u, batch %" PRIu64 "%s%s%s\n", m->name,
+        if (!run || run->rank == 0)
+            fprintf(stderr, "%s: stopped by %s at epoch %u, batch %" PRIu64 "%s%s%s\n", m->name,
                 sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal", st.epoch + 1,
                 st.batch_pos, cfg.save_path ? "; saved " : "", cfg.save_path ? cfg.save_path : "",
                 cfg.save_path ? " (continue with --resume)" : "");
@@ -867,7 +917,7 @@ static int cmd_viz(const convc_model *m, cv_args *a)
 
 /* ---- entry point -------------------------------------------------------- */
 
-int convc_trainer_main(const convc_model *m, int argc, char **argv)
+int convc_trainer_run(const convc_model *m, uint64_t isa, int argc, char **argv)
 {
     const char *prog = argc > 0 ? argv[0] : "train";
     cv_flush_denormals();       /* the pool's workers do the same */
@@ -894,8 +944,12 @@ int convc_trainer_main(const convc_model *m, int argc, char **argv)
     }
     cv_args a;
     args_begin(&a, prog, cmd, argc - shift, argv + shift);
-    if (!strcmp(a.cmd, "train"))
-        return cmd_train(m, &a);
+    if (!strcmp(a.cmd, "train")) {
+        cv_exchange *x = exchange_open(&argc, &argv);
+        int status = cmd_train(m, &a, x, isa);
+        exchange_close(x, status == 1 || status == EXIT_USAGE);
+        return status;
+    }
     if (!strcmp(a.cmd, "eval"))
         return cmd_eval(m, &a);
     if (!strcmp(a.cmd, "predict"))

@@ -42,7 +42,7 @@ int main(int argc, char **argv)
     st.beta2 = 0.999;
     st.epsilon = 1e-7;
     st.batch = 32;
-    st.threads = 1;
+    st.workers = 1;
     st.epochs = 1;
     st.n_train = 1;
     if (ckpt_save(argv[1], m, &st, params, NULL, 0, &err) != 0) {

@@ -27,7 +27,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cv_ckpt_state st;
     cv_error e;
     if (ckpt_parse("fuzz", b, size, &fixture_tiny_model, &st, params, state, 2, &e) == 0) {
-        require(st.batch >= 1 && st.batch <= 65536 && st.threads >= 1 && st.threads <= 1024);
+        require(st.batch >= 1 && st.batch <= 65536);
+        require(st.version >= 4 ? st.workers >= 1 && st.workers <= 64
+                                : st.threads >= 1 && st.threads <= 1024);
         require(st.val_split >= 0 && st.val_split < 1 && st.n_train >= 1);
         require(st.batch_pos < (st.n_train + st.batch - 1) / st.batch);
         for (int i = 0; i < 9; i++)
