@@ -73,7 +73,7 @@ else ifneq ($(MODEL),)
 SPEC := specs/$(MODEL).spec
 endif
 
-.PHONY: all help deps build models model export test test-builds test-build-normal \
+.PHONY: all help deps build models model export test test-builds test-build-normal asan-libs \
         test-build-asan unit-tests regen check-generated experiment experiments bench \
         bench-deps fuzz clean
 .DEFAULT_GOAL := all
@@ -260,6 +260,9 @@ test-build-normal:
 	$(MAKE) build unit-tests
 test-build-asan:
 	$(MAKE) $(ASAN_BUILD) unit-tests
+# The sanitizer build's libraries alone (tests/t_fuzz_replay.sh links them).
+asan-libs:
+	$(MAKE) $(ASAN_BUILD) build/asan/libconvcc.a build/asan/libconvc.a build/asan/libfixtures.a
 
 # Every harness tests/fuzz/fuzz_NAME.c (convention: tests/fuzz/harnesses.sh).
 FUZZ_SECONDS ?= 60

@@ -4,8 +4,9 @@
 # built with ASan+UBSan and leak checking, so every input must be handled
 # without a crash, undefined behaviour or leak.  Uses a plain replay main:
 # libFuzzer is not needed.  Harnesses are found by name (harnesses.sh).
-# Where `make test` has built the libraries with the same sanitizers
-# (build/asan), a harness links them instead of compiling its sources again.
+# The harnesses link the sanitizer build's libraries (build/asan, made by
+# `make test` first; `make asan-libs` brings them up to date here), rather
+# than compiling their sources again.
 cd "$(dirname "$0")/.." || exit 2
 . tests/fuzz/harnesses.sh
 out=build/fuzz-replay
@@ -13,17 +14,15 @@ status=0; count=0
 asan=build/asan
 LIBS=$(printf 'convc-print-libs:\n\t@echo $(LIBS)\n' |
        make -s --no-print-directory -f Makefile -f - convc-print-libs) || exit 2
+mkdir -p build && make -s --no-print-directory asan-libs > "$out.make.log" 2>&1 ||
+    { cat "$out.make.log"; echo "t_fuzz_replay: the sanitizer build fails"; exit 1; }
 replay_build() {    # NAME OUTPUT
-    if [ -f $asan/libconvcc.a ] && [ -f $asan/libconvc.a ] && [ -f $asan/libfixtures.a ]; then
-        mkdir -p "$(dirname "$2")" &&
-        # shellcheck disable=SC2046,SC2086 # lists of words
-        ${CC:-cc} -g -O1 -std=c11 -D_GNU_SOURCE -fno-omit-frame-pointer -fno-sanitize-recover=all \
-            -fsanitize=address,undefined -Icompiler -Iruntime -Itests -Ibuild/gen \
-            $(fuzz_pkg_cflags) -o "$2" "tests/fuzz/fuzz_$1.c" tests/fuzz/replay_main.c \
-            $asan/libfixtures.a $asan/libconvcc.a $asan/libconvc.a $LIBS
-    else
-        fuzz_build "$1" "$2" "${CC:-cc}" -fsanitize=address,undefined tests/fuzz/replay_main.c
-    fi
+    mkdir -p "$(dirname "$2")" &&
+    # shellcheck disable=SC2046,SC2086 # lists of words
+    ${CC:-cc} -g -O1 -std=c11 -D_GNU_SOURCE -fno-omit-frame-pointer -fno-sanitize-recover=all \
+        -fsanitize=address,undefined -Icompiler -Iruntime -Itests -Ibuild/gen \
+        $(fuzz_pkg_cflags) -o "$2" "tests/fuzz/fuzz_$1.c" tests/fuzz/replay_main.c \
+        $asan/libfixtures.a $asan/libconvcc.a $asan/libconvc.a $LIBS
 }
 for name in $(fuzz_harnesses); do
     count=$((count + 1))
