@@ -119,7 +119,8 @@ if command -v python3 >/dev/null; then
     for patch in "val_split=nan:val_split: nan is not valid (expected a number >= 0 and < 1, as for --val-split)" \
                  "val_split=-4503599627370496:val_split: -4503599627370496 is not valid (expected a number >= 0 and < 1, as for --val-split)" \
                  "workers=3000:workers: 3000 is not valid (expected an integer from 1 to 64, as for --workers)" \
-                 "n_train=0:n_train: 0 is not valid (expected an integer from 1 to 2000000000)"; do
+                 "n_train=0:n_train: 0 is not valid (expected an integer from 1 to 2000000000)" \
+                 "isa=1024:isa: 0x400 has bits of no known instruction set"; do
         python3 tests/ckpt_patch.py "$W/a.ckpt" "$W/bad.ckpt" "${patch%%:*}"
         exact 1 "error: $W/bad.ckpt: ${patch#*:}" -- $T --resume "$W/bad.ckpt" --quiet
     done

@@ -41,8 +41,9 @@ char *experiment_run_stamp(const experiment *x, const exp_variant *v, int seed)
     cv_isa_names(cv_isa_cpu(), isa, sizeof isa);
     fprintf(f, "isa %s\n", isa);
     fprintf(f, "model %s\nspec %016llx\n", v->name, (unsigned long long)v->text_hash);
-    fprintf(f, "optimizer %s\nlr %.17g\nbatch %d\nepochs %d\nseed %d\nthreads %d\n",
-            x->optimizer, x->lr, x->batch, x->epochs, seed, x->threads);
+    /* Not the threads: a run gives the same bits for any number of them. */
+    fprintf(f, "optimizer %s\nlr %.17g\nbatch %d\nepochs %d\nseed %d\n", x->optimizer, x->lr,
+            x->batch, x->epochs, seed);
     fprintf(f, "val_split %.17g\n", x->val_split);
     for (int i = 0; i < x->n_settings + v->n_settings; i++) {
         const exp_setting *st = i < x->n_settings ? &x->settings[i]

@@ -10,6 +10,7 @@
 #include "train/checkpoint.h"
 #include "base/buf.h"
 #include "base/files.h"
+#include "base/isa.h"
 #include "train/optim.h"
 #include "train/schedule.h"
 #include "base/settings.h"
@@ -171,6 +172,9 @@ static int check_state(const char *name, const cv_ckpt_state *s, cv_error *e)
                            shown, rule, *flag ? ", as for " : "", flag);
         }
     }
+    if (s->isa >> CV_ISA_COUNT)
+        return cv_fail(e, "%s: isa: 0x%" PRIx64 " has bits of no known instruction set", name,
+                       s->isa);
     if (s->n_state != (uint32_t)optim_state_count((int)s->optimizer))
         return cv_fail(e, "%s: optimizer: kind %u with %u state arrays is not valid", name,
                        s->optimizer, s->n_state);

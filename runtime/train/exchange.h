@@ -24,8 +24,7 @@ struct cv_exchange {
     int (*max_int)(const cv_exchange *x, int v);
 };
 
-/* The run's processes (may consume launcher arguments), or NULL for a run
- * of one process without MPI. */
+/* The run's processes, or NULL for a run of one process without MPI. */
 cv_exchange *exchange_open(int *argc, char ***argv);
 /* Ends the run's communication; a nonzero status on one process of
  * several stops them all (none is left waiting for it). */

@@ -34,7 +34,9 @@ static cv_exchange run = { 0, 1, gather_floats, gather_doubles, max_int };
 
 cv_exchange *exchange_open(int *argc, char ***argv)
 {
-    MPI_Init(argc, argv);
+    /* Only the main thread calls MPI; the pool's threads never do. */
+    int provided;
+    MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided);
     MPI_Comm_rank(MPI_COMM_WORLD, &run.rank);
     MPI_Comm_size(MPI_COMM_WORLD, &run.size);
     return &run;
@@ -45,6 +47,6 @@ void exchange_close(cv_exchange *x, int status)
     if (!x)
         return;
     if (status && x->size > 1)
-        MPI_Abort(MPI_COMM_WORLD, 1);   /* no process waits for this one */
+        MPI_Abort(MPI_COMM_WORLD, status);  /* no process waits for this one */
     MPI_Finalize();
 }
