@@ -198,6 +198,13 @@ awk -v tables="$tables" "$steps"'
 # bad input
 expect 1 "--int8 with black calibration images" $convc export $EK --weights "$tmp/ek.ckpt" -o "$tmp/h.c" --int8 --data "$tmp/zero"
 err_ends "tests/mcu/every_kind_q8.spec: error: --int8: the 300 calibration images are all 0: a zero range cannot be quantized"
+# dense2 (dense 16 tanh) with weights and biases of 0 (offsets from its
+# model.h): its pre-activation has a zero range
+grep -q "P_DENSE2_KERNEL  *6384 " "$tmp/ek/model.c" && grep -q "P_DENSE2_BIAS  *6640 " "$tmp/ek/model.c" ||
+    fail "dense2's parameters are not where the test patches them"
+/usr/bin/python3 tests/ckpt_patch.py "$tmp/ek.ckpt" "$tmp/flat.ckpt" $(seq 6384 6655 | sed 's/.*/param[&]=0/') || exit 1
+expect 1 "--int8 with a tanh layer whose pre-activation is 0" $convc export $EK --weights "$tmp/flat.ckpt" -o "$tmp/h.c" --int8 --data "$d" --calibrate 20 --eval 0
+err_ends "tests/mcu/every_kind_q8.spec:32: error: --int8: every pre-activation of layer dense2 is 0 on the 20 calibration images: a zero range cannot be quantized"
 # Checkpoints hold no NaN (the reader refuses one), but weights can overflow.
 /usr/bin/python3 tests/ckpt_patch.py "$tmp/ek.ckpt" "$tmp/inf.ckpt" "param[0]=3.4e38" "param[200]=3.4e38" || exit 1
 expect 1 "--int8 with overflowing weights" $convc export $EK --weights "$tmp/inf.ckpt" -o "$tmp/h.c" --int8 --data "$d" --eval 0
