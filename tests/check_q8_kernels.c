@@ -2,11 +2,14 @@
  * (output/q8_kernels.c) per layer kind against values worked out by hand:
  * convolution by groups, depthwise convolution (and the 1x1 one of an unfolded batchnorm),
  * leaky_relu's second multiplier, relu6's clamp, add, concat, global
- * average and max pooling.  Multipliers are written as mult * 2^(shift -
+ * average and max pooling, and tanh's and sigmoid's tables (built by
+ * q8_layers.c from the float function).  Multipliers are written as mult * 2^(shift -
  * 31): (1 << 30, 1) is 1, (1 << 30, 0) is 1/2, (1 << 30, -1) is 1/4. */
 #include <check.h>
 #include <stdlib.h>
+#include <string.h>
 #include "output/q8_kernels.h"
+#include "output/quantize.h"
 
 #define HALF (1 << 30), 0
 #define QUARTER (1 << 30), -1
@@ -176,6 +179,83 @@ START_TEST(global_max_pool_is_exact)
 }
 END_TEST
 
+/* The table of a one-layer model whose activation is act and whose
+ * pre-activation is at (scale, zp); the layer's output qparams in *out.
+ * The caller frees the table. */
+static int8_t *activation_table(ir_activation act, float scale, int32_t zp, q8_qparams *out)
+{
+    ir_layer l;
+    ir_model m;
+    q8_layer y;
+    q8_model q;
+    memset(&l, 0, sizeof l);
+    memset(&m, 0, sizeof m);
+    memset(&y, 0, sizeof y);
+    memset(&q, 0, sizeof q);
+    l.act = act;
+    m.n_layers = 1;
+    m.layers = &l;
+    y.pre.scale = scale;
+    y.pre.zp = zp;
+    q.m = &m;
+    q.layers = &y;
+    ck_assert_int_eq(q8_table_quantize(&q, 0, stderr), 0);
+    *out = y.out;
+    return y.lut;
+}
+
+START_TEST(tanh_maps_the_pre_activation_through_its_table)
+{
+    /* pre-activation scale 1/32, zero point 0: q = 32 is 1.0, tanh(1) =
+     * 0.76159 is 97.48 steps of 1/128 -> 97; q = 16: tanh(0.5) = 0.46212,
+     * 59.15 -> 59; q = 127 (3.97): 127.9 -> 128, clamped to 127; q = -128
+     * (-4.0): -127.9 -> -128 */
+    q8_qparams out;
+    int8_t *table = activation_table(IR_TANH, 1.0f / 32.0f, 0, &out);
+    int8_t v[] = { 0, 32, -32, 16, 127, -128 };
+    /* a dense layer writes the pre-activation: (5 - 1) * 8 * 1 = 32 */
+    static const int8_t in[] = { 5 }, w[] = { 8 };
+    static const int32_t bias[] = { 0 }, mult[] = { 1 << 30 };
+    static const int8_t shift[] = { 1 };
+    q8_channels t = { w, bias, mult, shift, NULL, NULL };
+    int8_t y[1];
+    ck_assert_float_eq(out.scale, 1.0f / 128.0f);
+    ck_assert_int_eq(out.zp, 0);
+    q8_lut(v, 6, table);
+    ck_assert_int_eq(v[0], 0);
+    ck_assert_int_eq(v[1], 97);
+    ck_assert_int_eq(v[2], -97);
+    ck_assert_int_eq(v[3], 59);
+    ck_assert_int_eq(v[4], 127);
+    ck_assert_int_eq(v[5], -128);
+    q8_dense(y, in, &t, 1, 1, 1, 0, -128, 127);
+    ck_assert_int_eq(y[0], 32);
+    q8_lut(y, 1, table);
+    ck_assert_int_eq(y[0], 97);
+    free(table);
+}
+END_TEST
+
+START_TEST(sigmoid_maps_the_pre_activation_through_its_table)
+{
+    /* pre-activation scale 1/16, zero point -10; output 1/256, zero point
+     * -128: q = -10 is 0.0, sigmoid 0.5 -> 128 - 128 = 0; q = 6 is 1.0,
+     * 0.73106 * 256 = 187.15 -> 59; q = -128 (-7.375): 0.16 -> -128; q =
+     * 127 (8.5625): 255.95 -> 256 - 128, clamped to 127 */
+    q8_qparams out;
+    int8_t *table = activation_table(IR_SIGMOID, 1.0f / 16.0f, -10, &out);
+    int8_t v[] = { -10, 6, -128, 127 };
+    ck_assert_float_eq(out.scale, 1.0f / 256.0f);
+    ck_assert_int_eq(out.zp, -128);
+    q8_lut(v, 4, table);
+    ck_assert_int_eq(v[0], 0);
+    ck_assert_int_eq(v[1], 59);
+    ck_assert_int_eq(v[2], -128);
+    ck_assert_int_eq(v[3], 127);
+    free(table);
+}
+END_TEST
+
 static Suite *q8_kernels_suite(void)
 {
     Suite *s = suite_create("q8_kernels");
@@ -189,6 +269,8 @@ static Suite *q8_kernels_suite(void)
     tcase_add_test(core, concat_requantizes_each_input);
     tcase_add_test(core, global_average_pool_folds_the_mean_into_the_multiplier);
     tcase_add_test(core, global_max_pool_is_exact);
+    tcase_add_test(core, tanh_maps_the_pre_activation_through_its_table);
+    tcase_add_test(core, sigmoid_maps_the_pre_activation_through_its_table);
     suite_add_tcase(s, core);
     return s;
 }

@@ -61,7 +61,8 @@ int64_t gen_q8_weight_bytes(const q8_model *q)
 {
     int64_t bytes = 0;
     for (int i = 0; i < q->m->n_layers; i++)
-        bytes += q->layers[i].n_w + (int64_t)q->layers[i].n_ch * (4 + 4 + 1);
+        bytes += q->layers[i].n_w + (int64_t)q->layers[i].n_ch * (4 + 4 + 1) +
+                 (q->layers[i].lut ? 256 : 0);
     return bytes;
 }
 
@@ -73,6 +74,15 @@ static int first_with_macro(int k)
         if (q8_kind_at(j)->use_macro && strcmp(q8_kind_at(j)->use_macro, macro) == 0)
             return 0;
     return macro != NULL;
+}
+
+/* Does a layer apply a table after its kernel (tanh, sigmoid)? */
+static int uses_table(const q8_model *q)
+{
+    for (int i = 0; i < q->m->n_layers; i++)
+        if (q->layers[i].lut)
+            return 1;
+    return 0;
 }
 
 static void emit_kernels(emitter *e, const q8_model *q, const char *pfx)
@@ -91,6 +101,7 @@ static void emit_kernels(emitter *e, const q8_model *q, const char *pfx)
         }
         emit_line(e, "#define %s %d", macro, used);
     }
+    emit_line(e, "#define Q8_USE_LUT %d", uses_table(q));
     emit_raw(e, "%s", q8_types_text);
     emit_raw(e, "%s", q8_kernels_text);
 }
@@ -119,6 +130,7 @@ static void emit_forward(emitter *e, const q8_model *q, const gen_layout *QL, co
             continue;
         }
         q8_kind_of(l)->emit_call(e, q, i, pfx, in, p->in2 >= 0 ? in2 : NULL, out);
+        q8_emit_table_call(e, q, i, pfx, out);
     }
     emit_close(e, "");
 }
@@ -198,12 +210,14 @@ void gen_export_q8_body(emitter *e, const q8_model *q, const gen_layout *QL, con
         const q8_kind *k = q8_kind_of(&q->m->layers[i]);
         if (k->emit_tables)
             k->emit_tables(e, q, i, pfx);
+        q8_emit_table(e, q, i, pfx);
     }
     emit_forward(e, q, QL, pfx);
     emit_entry_points(e, q, QL, name, up);
     emit_blank(e);
     emit_line(e, "#undef Q8_FN");
     emit_line(e, "#undef Q8_DEF");
+    emit_line(e, "#undef Q8_USE_LUT");
     for (int k = 0; q8_kind_at(k); k++)
         if (first_with_macro(k))
             emit_line(e, "#undef %s", q8_kind_at(k)->use_macro);

@@ -6,7 +6,9 @@
  * the real multiplier M = x_scale * w_scale / y_scale, held as a Q31
  * integer and a power of two: y = floor(acc * mult / 2^(31 - shift) + 1/2)
  * + y_zp (round half up), clamped to the activation's range (leaky_relu:
- * a negative accumulator takes a second multiplier, slope * M).  add,
+ * a negative accumulator takes a second multiplier, slope * M; tanh and
+ * sigmoid: the output at the pre-activation's scale, then a 256-entry
+ * table built at export time).  add,
  * concat and global average pooling rescale with the same multipliers
  * (docs/microcontrollers.md).  Integer arithmetic only, the same bits on
  * every machine.
@@ -231,5 +233,17 @@ Q8_DEF void Q8_FN(gavg)(int8_t *out, const int8_t *in, const Q8_FN(gavg_geom) *g
             acc += (int32_t)in[(size_t)p * g->c + ch] - g->in_zp;
         out[ch] = (int8_t)Q8_FN(requantize)(acc, g->mult, g->shift, g->out_zp, -128, 127);
     }
+}
+#endif
+
+#if Q8_USE_LUT
+/* TensorFlow Lite's int8 TANH and LOGISTIC: n values at the scale of the
+ * layer's pre-activation, each replaced by its entry (q + 128) of the
+ * layer's table of the float function at the output's fixed scale. */
+Q8_DEF void Q8_FN(lut)(int8_t *v, int n, const int8_t *table)
+{
+    int j;
+    for (j = 0; j < n; j++)
+        v[j] = table[(int32_t)v[j] + 128];
 }
 #endif

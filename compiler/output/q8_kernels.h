@@ -16,6 +16,7 @@
 #define Q8_USE_ADD 1
 #define Q8_USE_CONCAT 1
 #define Q8_USE_GAVG 1
+#define Q8_USE_LUT 1
 
 #include "output/q8_types.h"
 
@@ -30,6 +31,7 @@ Q8_DEF void q8_dense(int8_t *out, const int8_t *in, const q8_channels *t, int n_
 Q8_DEF void q8_add(int8_t *out, const int8_t *a, const int8_t *b, const q8_add_geom *g);
 Q8_DEF void q8_concat(int8_t *out, const int8_t *a, const int8_t *b, const q8_concat_geom *g);
 Q8_DEF void q8_gavg(int8_t *out, const int8_t *in, const q8_gavg_geom *g);
+Q8_DEF void q8_lut(int8_t *v, int n, const int8_t *table);
 Q8_DEF int q8_argmax(const int8_t *v, int n);
 
 #endif

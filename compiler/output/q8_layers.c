@@ -18,7 +18,7 @@ static const float *tensor(const q8_model *q, int t)
     return q->params + q->L->tensors[t].offset;
 }
 
-static float activate(ir_activation a, float v)
+float q8_activate(ir_activation a, float v)
 {
     switch (a) {
     case IR_RELU:
@@ -36,6 +36,18 @@ static float activate(ir_activation a, float v)
         return v;
     }
     return v;
+}
+
+int q8_act_by_table(ir_activation a)
+{
+    return a == IR_TANH || a == IR_SIGMOID;
+}
+
+/* The activation a layer's kernel applies: tanh and sigmoid follow it (the
+ * float reference's caller applies them, after their range is tracked). */
+static float kernel_act(const ir_layer *l, float v)
+{
+    return q8_act_by_table(l->act) ? v : q8_activate(l->act, v);
 }
 
 /* ---- float references ---------------------------------------------------- */
@@ -64,7 +76,7 @@ static void conv_f32(const q8_model *q, int i, const float *in, const float *in2
                     }
                 }
             for (co = 0; co < cout; co++)
-                o[co] = activate(l->act, o[co]);
+                o[co] = kernel_act(l, o[co]);
         }
 }
 
@@ -105,7 +117,7 @@ static void dense_f32(const q8_model *q, int i, const float *in, const float *in
         for (int c = 0; c < u; c++)
             out[c] += in[j] * k[(size_t)j * u + c];
     for (int c = 0; c < u; c++)
-        out[c] = activate(l->act, out[c]);
+        out[c] = kernel_act(l, out[c]);
 }
 
 /* Kernel (KH, KW, Cin, M): output channel c*M+m reads input channel c. */
@@ -128,7 +140,7 @@ static void dwconv_f32(const q8_model *q, int i, const float *in, const float *i
                         acc += in[((size_t)y * l->in.w + x) * l->in.c + co / mult] *
                                k[((size_t)ky * l->kw + kx) * cout + co];
                     }
-                o[co] = activate(l->act, acc);
+                o[co] = kernel_act(l, acc);
             }
         }
 }
@@ -153,7 +165,7 @@ static void batchnorm_f32(const q8_model *q, int i, const float *in, const float
         double scale, shift;
         batchnorm_channel(q, i, ch, &scale, &shift);
         for (int64_t j = ch; j < q8_out_size(l); j += c)
-            out[j] = activate(l->act, (float)(in[j] * scale + shift));
+            out[j] = kernel_act(l, (float)(in[j] * scale + shift));
     }
 }
 
@@ -161,7 +173,7 @@ static void add_f32(const q8_model *q, int i, const float *in, const float *in2,
 {
     const ir_layer *l = &q->m->layers[i];
     for (int64_t j = 0; j < q8_out_size(l); j++)
-        out[j] = activate(l->act, in[j] + in2[j]);
+        out[j] = kernel_act(l, in[j] + in2[j]);
 }
 
 /* Per pixel, the first input's channels, then the second's. */
@@ -269,7 +281,7 @@ static int quantize_channels(q8_model *q, int i, const float *w, const float *b,
                 "overflow the int32 accumulator\n", q->m->spec_path, l->line, layer_name(q, i), k);
         return -1;
     }
-    act_range(l, &y->out, &y->lo, &y->hi);
+    act_range(l, &y->pre, &y->lo, &y->hi);
     for (int c = 0; c < n_ch; c++) {
         float amax = 0.0f;
         /* the smallest weight scale at which the bias fits int32: a channel
@@ -294,7 +306,7 @@ static int quantize_channels(q8_model *q, int i, const float *w, const float *b,
             return -1;
         }
         y->bias[c] = (int32_t)bq;
-        m = (double)y->in.scale * y->w_scale[c] / y->out.scale;
+        m = (double)y->in.scale * y->w_scale[c] / y->pre.scale;
         if (layer_multiplier(q, i, m, &y->mult[c], &y->shift[c], diag) ||
             (leaky && layer_multiplier(q, i, IR_LEAKY_SLOPE * m, &y->neg_mult[c],
                                        &y->neg_shift[c], diag)))
@@ -353,8 +365,8 @@ static int add_quantize(q8_model *q, int i, FILE *diag)
     q8_layer *y = &q->layers[i];
     const ir_layer *l = &q->m->layers[i];
     double twice_max = 2.0 * (y->in.scale > y->in2.scale ? y->in.scale : y->in2.scale);
-    double out = twice_max / (1048576.0 * y->out.scale);
-    act_range(l, &y->out, &y->lo, &y->hi);
+    double out = twice_max / (1048576.0 * y->pre.scale);
+    act_range(l, &y->pre, &y->lo, &y->hi);
     return layer_multiplier(q, i, y->in.scale / twice_max, &y->in_mult[0], &y->in_shift[0],
                             diag) ||
            layer_multiplier(q, i, y->in2.scale / twice_max, &y->in_mult[1], &y->in_shift[1],
@@ -390,6 +402,29 @@ static int gavg_quantize(q8_model *q, int i, FILE *diag)
                             &y->out_shift, diag);
 }
 
+/* TensorFlow Lite's int8 TANH (output scale 1/128, zero point 0) and
+ * LOGISTIC (1/256, -128): the table of the float function of every
+ * pre-activation value q, rounded half away from zero and clamped. */
+int q8_table_quantize(q8_model *q, int i, FILE *diag)
+{
+    q8_layer *y = &q->layers[i];
+    int tanh_act = q->m->layers[i].act == IR_TANH;
+    y->out.scale = tanh_act ? 1.0f / 128.0f : 1.0f / 256.0f;
+    y->out.zp = tanh_act ? 0 : -128;
+    y->lut = malloc(256);
+    if (!y->lut) {
+        fprintf(diag, "convc: out of memory\n");
+        return -1;
+    }
+    for (int v = -128; v < 128; v++) {
+        double x = (double)y->pre.scale * (v - y->pre.zp);
+        double f = tanh_act ? tanh(x) : 1.0 / (1.0 + exp(-x));
+        double r = round(f / y->out.scale) + y->out.zp;
+        y->lut[v + 128] = (int8_t)(r < -128 ? -128 : r > 127 ? 127 : r);
+    }
+    return 0;
+}
+
 /* ---- int8 forward -------------------------------------------------------- */
 
 static q8_conv_geom conv_geom(const q8_model *q, int i)
@@ -398,7 +433,7 @@ static q8_conv_geom conv_geom(const q8_model *q, int i)
     const q8_layer *y = &q->layers[i];
     q8_conv_geom g = { l->in.h, l->in.w, l->in.c, l->out.h, l->out.w, l->out.c,
                        l->kind == IR_CONV ? 1 : l->in.c, l->kh, l->kw, l->sh, l->sw,
-                       l->pad_top, l->pad_left, y->in.zp, y->out.zp, y->lo, y->hi };
+                       l->pad_top, l->pad_left, y->in.zp, y->pre.zp, y->lo, y->hi };
     if (l->kind == IR_BATCHNORM)            /* a 1x1 depthwise convolution */
         g.kh = g.kw = g.sh = g.sw = 1, g.pad_top = g.pad_left = 0;
     return g;
@@ -431,7 +466,7 @@ static q8_add_geom add_geom(const q8_model *q, int i)
                       input_scale(&y->in, y->in_mult[0], y->in_shift[0]),
                       input_scale(&y->in2, y->in_mult[1], y->in_shift[1]),
                       y->out_mult, y->out_shift, y->out_neg_mult, y->out_neg_shift,
-                      y->out.zp, y->lo, y->hi };
+                      y->pre.zp, y->lo, y->hi };
     return g;
 }
 
@@ -475,7 +510,7 @@ static void dense_q8(const q8_model *q, int i, const int8_t *in, const int8_t *i
     const q8_layer *y = &q->layers[i];
     q8_channels t = channels(y);
     (void)in2;
-    q8_dense(out, in, &t, l->in.h * l->in.w * l->in.c, l->units, y->in.zp, y->out.zp, y->lo,
+    q8_dense(out, in, &t, l->in.h * l->in.w * l->in.c, l->units, y->in.zp, y->pre.zp, y->lo,
              y->hi);
 }
 
@@ -596,6 +631,22 @@ static void gavg_tables(emitter *e, const q8_model *q, int i, const char *pfx)
     emit_line(e, "};");
 }
 
+void q8_emit_table(emitter *e, const q8_model *q, int i, const char *pfx)
+{
+    if (!q->layers[i].lut)
+        return;
+    emit_line(e, "/* %s: its int8 pre-activation (index q + 128) -> its output */",
+              ir_activation_name(q->m->layers[i].act));
+    emit_ints(e, "int8_t", pfx, layer_name(q, i), "lut", q->layers[i].lut, 256, 1);
+}
+
+void q8_emit_table_call(emitter *e, const q8_model *q, int i, const char *pfx, const char *out)
+{
+    if (q->layers[i].lut)
+        emit_line(e, "%sq8_lut(%s, %lld, %s%s_lut);", pfx, out,
+                  (long long)q8_out_size(&q->m->layers[i]), pfx, layer_name(q, i));
+}
+
 /* `<kernel>(out, in[, in2], &<layer>_<table>)`: the call of a kernel that
  * takes one table. */
 static void emit_table_call(emitter *e, const q8_model *q, int i, const char *pfx,
@@ -629,7 +680,7 @@ static void dense_call(emitter *e, const q8_model *q, int i, const char *pfx, co
     (void)in2;
     emit_line(e, "%sq8_dense(%s, %s, &%s%s_t, %d, %d, %ld, %ld, %ld, %ld);", pfx, out, in, pfx,
               layer_name(q, i), l->in.h * l->in.w * l->in.c, l->units, (long)y->in.zp,
-              (long)y->out.zp, (long)y->lo, (long)y->hi);
+              (long)y->pre.zp, (long)y->lo, (long)y->hi);
 }
 
 static void add_call(emitter *e, const q8_model *q, int i, const char *pfx, const char *in,

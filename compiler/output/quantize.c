@@ -46,13 +46,35 @@ static int64_t input_at(const q8_model *q, const activations *a, int i, int n)
     return n < l->n_inputs && l->inputs[n] >= 0 ? a->at[l->inputs[n]] : -1;
 }
 
-static void forward_f32(const q8_model *q, const float *x, activations *a)
+static void track(float *lo, float *hi, int *bad, const float *v, int64_t n)
+{
+    for (int64_t j = 0; j < n; j++) {
+        if (!isfinite(v[j])) {
+            *bad = 1;
+            continue;
+        }
+        *lo = v[j] < *lo ? v[j] : *lo;
+        *hi = v[j] > *hi ? v[j] : *hi;
+    }
+}
+
+/* The float reference; tanh and sigmoid follow the kind's forward, after
+ * the range of their pre-activation is tracked when calibrating. */
+static void forward_f32(const q8_model *q, const float *x, activations *a, int calibrating)
 {
     for (int i = 0; i < q->m->n_layers; i++) {
+        const ir_layer *l = &q->m->layers[i];
+        q8_layer *y = &q->layers[i];
         int64_t in = input_at(q, a, i, 0), in2 = input_at(q, a, i, 1);
-        q8_kind_of(&q->m->layers[i])
-            ->forward_f32(q, i, in < 0 ? x : a->f + in, in2 < 0 ? NULL : a->f + in2,
-                          a->f + a->at[i]);
+        float *out = a->f + a->at[i];
+        q8_kind_of(l)->forward_f32(q, i, in < 0 ? x : a->f + in, in2 < 0 ? NULL : a->f + in2,
+                                   out);
+        if (!q8_act_by_table(l->act))
+            continue;
+        if (calibrating)
+            track(&y->pre_min, &y->pre_max, &y->bad, out, a->at[i + 1] - a->at[i]);
+        for (int64_t j = 0; j < a->at[i + 1] - a->at[i]; j++)
+            out[j] = q8_activate(l->act, out[j]);
     }
 }
 
@@ -60,14 +82,16 @@ static void forward_q8(const q8_model *q, const int8_t *x, activations *a)
 {
     for (int i = 0; i < q->m->n_layers; i++) {
         int64_t in = input_at(q, a, i, 0), in2 = input_at(q, a, i, 1);
+        int8_t *out = a->q + a->at[i];
         q8_kind_of(&q->m->layers[i])
-            ->forward_q8(q, i, in < 0 ? x : a->q + in, in2 < 0 ? NULL : a->q + in2,
-                         a->q + a->at[i]);
+            ->forward_q8(q, i, in < 0 ? x : a->q + in, in2 < 0 ? NULL : a->q + in2, out);
+        if (q->layers[i].lut)
+            q8_lut(out, (int)(a->at[i + 1] - a->at[i]), q->layers[i].lut);
     }
 }
 
-/* Layers int8 cannot compute, by name: a kind without an entry, an
- * activation without an integer form, softmax before the last layer. */
+/* Layers int8 cannot compute, by name: a kind without an entry, softmax
+ * before the last layer. */
 int q8_check_model(const ir_model *m, const gen_layout *L, FILE *diag)
 {
     for (int i = 0; i < m->n_layers; i++) {
@@ -75,10 +99,6 @@ int q8_check_model(const ir_model *m, const gen_layout *L, FILE *diag)
         const char *why = NULL;
         if (!q8_kind_of(l) && !export_folds_into_previous(m, i))
             why = "has no int8 kernel";
-        else if (l->act == IR_TANH)
-            why = "has a tanh activation, which has no int8 kernel";
-        else if (l->act == IR_SIGMOID)
-            why = "has a sigmoid activation, which has no int8 kernel";
         else if (l->act == IR_SOFTMAX && i + 1 < m->n_layers)
             why = "has a softmax before the last layer, which has no int8 kernel";
         if (why && !diag)
@@ -107,18 +127,6 @@ static int range_qparams(float lo, float hi, q8_qparams *p)
     return 0;
 }
 
-static void track(float *lo, float *hi, int *bad, const float *v, int64_t n)
-{
-    for (int64_t j = 0; j < n; j++) {
-        if (!isfinite(v[j])) {
-            *bad = 1;
-            continue;
-        }
-        *lo = v[j] < *lo ? v[j] : *lo;
-        *hi = v[j] > *hi ? v[j] : *hi;
-    }
-}
-
 static int calibrate(q8_model *q, const cv_images *train, int n, activations *a, FILE *diag)
 {
     const ir_model *m = q->m;
@@ -129,11 +137,11 @@ static int calibrate(q8_model *q, const cv_images *train, int n, activations *a,
         return -1;
     q->in_min = q->in_max = 0.0f;
     for (int i = 0; i < m->n_layers; i++)
-        q->layers[i].min = q->layers[i].max = 0.0f;
+        q->layers[i].min = q->layers[i].max = q->layers[i].pre_min = q->layers[i].pre_max = 0.0f;
     for (int s = 0; s < n; s++) {
         dataset_gather(train, NULL, (size_t)s, 1, x, NULL);
         track(&q->in_min, &q->in_max, &in_bad, x, in_n);
-        forward_f32(q, x, a);
+        forward_f32(q, x, a, 1);
         for (int i = 0; i < m->n_layers; i++)
             track(&q->layers[i].min, &q->layers[i].max, &q->layers[i].bad, a->f + a->at[i],
                   a->at[i + 1] - a->at[i]);
@@ -158,11 +166,17 @@ static int calibrate(q8_model *q, const cv_images *train, int n, activations *a,
             return -1;
         }
         if (k->keeps_qparams) {
-            y->out = y->in;
-        } else if (range_qparams(y->min, y->max, &y->out)) {
-            fprintf(diag, "%s:%d: error: --int8: every output of layer %s is 0 on the %d "
+            y->pre = y->out = y->in;
+        } else if (q8_act_by_table(l->act) ? range_qparams(y->pre_min, y->pre_max, &y->pre)
+                                            : range_qparams(y->min, y->max, &y->pre)) {
+            fprintf(diag, "%s:%d: error: --int8: every %s of layer %s is 0 on the %d "
                     "calibration images: a zero range cannot be quantized\n", m->spec_path,
-                    l->line, q->L->plan[i].name, n);
+                    l->line, q8_act_by_table(l->act) ? "pre-activation" : "output",
+                    q->L->plan[i].name, n);
+            return -1;
+        } else if (!q8_act_by_table(l->act)) {
+            y->out = y->pre;
+        } else if (q8_table_quantize(q, i, diag)) {
             return -1;
         }
         if (k->quantize && k->quantize(q, i, diag))
@@ -196,7 +210,7 @@ static int evaluate(q8_model *q, const cv_images *test, int n, activations *a)
     for (int s = 0; s < n; s++) {
         int kf, kq;
         dataset_gather(test, NULL, (size_t)s, 1, x, &label);
-        forward_f32(q, x, a);
+        forward_f32(q, x, a, 0);
         q8_quantize(xq, x, (int)in_n, q->input.scale, q->input.zp);
         forward_q8(q, xq, a);
         for (int i = 0; i < m->n_layers; i++) {
@@ -305,6 +319,7 @@ void q8_free(q8_model *q)
         free(q->layers[i].neg_mult);
         free(q->layers[i].neg_shift);
         free(q->layers[i].w_scale);
+        free(q->layers[i].lut);
     }
     free(q->layers);
     memset(q, 0, sizeof *q);

@@ -21,7 +21,12 @@ typedef struct {
 typedef struct {
     q8_qparams in, in2, out;    /* the tensors it reads (in2: add, concat)
                                    and writes */
+    q8_qparams pre;             /* what its kernel writes: out, or for tanh
+                                   and sigmoid the pre-activation's */
     float min, max;             /* calibrated range of its output */
+    float pre_min, pre_max;     /* and of its pre-activation (tanh, sigmoid) */
+    int8_t *lut;                /* tanh, sigmoid: pre -> out, 256 entries
+                                   (index q + 128); NULL otherwise */
     int bad;                    /* an output was NaN or infinite */
     /* conv, dwconv, dense and an unfolded batchnorm: */
     int n_ch, n_w;              /* output channels, int8 weights */
@@ -97,5 +102,17 @@ void q8_free(q8_model *q);
 
 /* Layer i's output elements. */
 int64_t q8_out_size(const ir_layer *l);
+
+/* Activation a of v in float (softmax: v, the logits). */
+float q8_activate(ir_activation a, float v);
+/* Is a applied by a table after the kernel (tanh, sigmoid)? */
+int q8_act_by_table(ir_activation a);
+/* Layer i's output quantization fixed by its table activation, and its
+ * table from y->pre: 0, or -1 after a message on diag. */
+int q8_table_quantize(q8_model *q, int i, FILE *diag);
+/* Layer i's table, and its application to `out` after the kernel's call
+ * (nothing for a layer without one). */
+void q8_emit_table(emitter *e, const q8_model *q, int i, const char *pfx);
+void q8_emit_table_call(emitter *e, const q8_model *q, int i, const char *pfx, const char *out);
 
 #endif
