@@ -2,18 +2,29 @@
  * sample, so that no inner loop tests bounds. */
 #include "codegen/conv_pad.h"
 
+/* Each float of the buffer is written once: the border zeroed, the
+ * interior copied (not the whole buffer zeroed first). */
 void gen_conv_emit_pad(gen_ctx *c, const ir_layer *l, int wp, long long count)
 {
     emitter *e = c->e;
-    long long cin = l->in.c, row = (long long)l->in.w * cin;
-    char to[64], from[64];
+    long long cin = l->in.c, row = (long long)l->in.w * cin, line = wp * cin;
+    long long left = l->pad_left * cin, right = line - left - row;
+    long long above = l->pad_top * line, below = count - (l->pad_top + l->in.h) * line;
+    char at[64];
     emit_line(e, "int y;");
-    emit_line(e, "memset(src, 0, sizeof(float) * %lld);", count);
+    if (above > 0)
+        emit_line(e, "memset(src, 0, sizeof(float) * %lld);", above);
     gen_open_for(c, "y", 0, l->in.h, 1);
-    emit_line(e, "memcpy(src + %s, in + %s, sizeof(float) * %lld);",
-              GEN_SUM(to, (l->pad_top * wp + l->pad_left) * cin, { "y", wp * cin }),
-              GEN_SUM(from, 0, { "y", row }), row);
+    emit_line(e, "float *r = src + %s;", GEN_SUM(at, above, { "y", line }));
+    if (left > 0)
+        emit_line(e, "memset(r, 0, sizeof(float) * %lld);", left);
+    emit_line(e, "memcpy(r + %lld, in + %s, sizeof(float) * %lld);", left,
+              GEN_SUM(at, 0, { "y", row }), row);
+    if (right > 0)
+        emit_line(e, "memset(r + %lld, 0, sizeof(float) * %lld);", left + row, right);
     emit_close(e, "");
+    if (below > 0)
+        emit_line(e, "memset(src + %lld, 0, sizeof(float) * %lld);", count - below, below);
 }
 
 void gen_conv_emit_unpad(gen_ctx *c, const ir_layer *l, int wp, const char *row)
