@@ -114,9 +114,9 @@ static void conv1_forward(const float *restrict params, float *restrict w, const
     memset(src, 0, sizeof(float) * 30);
     for (y = 0; y < 28; y++) {
         float *r = src + y * 30 + 30;
-        memset(r, 0, sizeof(float) * 1);
+        memset(r, 0, sizeof(float));
         memcpy(r + 1, in + y * 28, sizeof(float) * 28);
-        memset(r + 29, 0, sizeof(float) * 1);
+        memset(r + 29, 0, sizeof(float));
     }
     memset(src + 870, 0, sizeof(float) * 30);
 #ifdef CONVC_VECTOR

@@ -191,8 +191,9 @@ static void emit_tiled_rows(gen_ctx *c, const ir_layer *l, int wp, int has_dx,
 static void emit_row_ptr(gen_ctx *c, const ir_layer *l, const char *cq, const char *name,
                          const char *base)
 {
-    emit_line(c->e, "%sfloat *%s %s = %s + oy * %lld;", cq, c->restrict_kw, name, base,
-              (long long)l->out.w * out_channels(l));
+    char at[64];
+    emit_line(c->e, "%sfloat *%s %s = %s + %s;", cq, c->restrict_kw, name, base,
+              GEN_SUM(at, 0, { "oy", (long long)l->out.w * out_channels(l) }));
 }
 
 /* The activation over the output row just computed. */
