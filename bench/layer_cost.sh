@@ -1,14 +1,27 @@
 #!/bin/sh
-# layer_cost.sh - the cost per FLOP of one layer, against the seed's 3x3
-# convolution: three models that differ in one layer on a 28x28x32 map,
-#   none:   input 28x28x1; conv 32 k=3 same relu;            pool avg global; dense 10
+# layer_cost.sh - the cost per FLOP (and per byte) of one layer, against the
+# seed's 3x3 convolution: three models that differ in one layer on a
+# 28x28x32 map,
+#   none:   input 28x28x1; conv 32 k=3 same relu [as head];  pool avg global; dense 10
 #   conv:   ... conv 32 k=3 same relu; conv 32 k=3 same relu; ...
 #   LAYER:  ... conv 32 k=3 same relu; <LAYER>;               ...
-# each measured by bench/bench.c (training images/s at batch 32 on one
-# thread, one-image latency).  The layer's cost is the difference to `none`;
-# its GFLOP/s are 3 x its forward FLOPs (training) or 1 x (latency) over that
-# time.  Run after `make build`, on an idle machine: every number is a
-# wall-clock rate.
+# (LAYER may name `head`: 'add head relu', 'concat head'), each measured by
+# bench/bench.c (training images/s at batch 32 on one thread, one-image
+# latency).  The layer's cost is the difference to `none`.
+#
+# FLOPs: the forward count of the compiler (docs/spec-language.md); in
+# training 3 x that (forward, input and weight gradients), and for batchnorm
+# 10 more per value: its training pass is 16 FLOPs per value against the 2
+# of its inference forward (the sums for the mean (1) and the variance (3),
+# the normalization (2), the two gradient sums (1 + 4) and the input
+# gradient (5), as the generated steps compute them), its activation 3 x
+# that activation's forward.
+# Bytes: the least any implementation moves per image, 4 x (input + output)
+# in inference and twice that in training (the backward pass reads the
+# output gradient and writes the input gradient); the memory-bound kinds
+# (batchnorm, add, concat, pooling) are judged by these GB/s.
+# Run after `make build`, on an idle machine: every number is a wall-clock
+# rate.
 #   sh bench/layer_cost.sh ['dwconv k=3 same relu'] [seconds per measurement]
 cd "$(dirname "$0")/.." || exit 2
 LAYER=${1:-dwconv k=3 same relu}
@@ -24,6 +37,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 head='input 28x28x1
 conv 32 k=3 same relu'
+case $LAYER in *head*) head="$head as head" ;; esac
 tail='pool avg global
 dense 10'
 printf 'model none\n%s\n%s\n' "$head" "$tail" > "$tmp/none.spec"
@@ -41,14 +55,28 @@ measure() {
         awk -F, '$3 == "flops_forward" { f = $5 } $3 == "train_ips" && $4 == "b32_t1" { t = $5 }
                  $3 == "latency_us" { l = $5 } END { print f, t, l }'
 }
+# values in and out of the layer (the line after the head in `convc ir`:
+# its input is the head's 28x28x32)
+values=$(bin/convc ir "$tmp/layer.spec" |
+         awk 'NR == 4 { split($NF, o, "x"); print 28 * 28 * 32 + o[1] * o[2] * o[3] }')
+case $LAYER in
+    batchnorm*) per_value=10 ;;
+    *)          per_value=0 ;;
+esac
+# shellcheck disable=SC2046
 set -- $(measure none) $(measure conv) $(measure layer)
 awk -v layer="$LAYER" -v f0="$1" -v t0="$2" -v l0="$3" -v fc="$4" -v tc="$5" -v lc="$6" \
-    -v fl="$7" -v tl="$8" -v ll="$9" 'BEGIN {
-    # seconds per image the layer adds, and its GFLOP/s
-    gc = 3 * (fc - f0) / (1 / tc - 1 / t0) / 1e9; gl = 3 * (fl - f0) / (1 / tl - 1 / t0) / 1e9
-    ic = (fc - f0) / ((lc - l0) * 1e-6) / 1e9;   il = (fl - f0) / ((ll - l0) * 1e-6) / 1e9
-    printf "%-32s %12s %14s %14s\n", "layer (on 28x28x32)", "fwd MFLOPs", "train GFLOP/s", "infer GFLOP/s"
-    printf "%-32s %12.3f %14.2f %14.2f\n", "conv 32 k=3 same relu", (fc - f0) / 1e6, gc, ic
-    printf "%-32s %12.3f %14.2f %14.2f\n", layer, (fl - f0) / 1e6, gl, il
+    -v fl="$7" -v tl="$8" -v ll="$9" -v extra="$per_value" -v values="$values" 'BEGIN {
+    # seconds per image the layer adds in training and inference
+    sc = 1 / tc - 1 / t0; sl = 1 / tl - 1 / t0; uc = (lc - l0) * 1e-6; ul = (ll - l0) * 1e-6
+    train = 3 * (fl - f0) + extra * (values - 28 * 28 * 32)    # extra per output value
+    gc = 3 * (fc - f0) / sc / 1e9; gl = train / sl / 1e9
+    ic = (fc - f0) / uc / 1e9;     il = (fl - f0) / ul / 1e9
+    printf "%-28s %10s %10s %9s %9s %11s %11s\n", "layer (on 28x28x32)", "train FLOP", \
+           "train us", "GFLOP/s", "GB/s", "infer GFLOP", "infer GB/s"
+    printf "%-28s %10.3fM %10.1f %9.2f %9.2f %11.2f %11.2f\n", "conv 32 k=3 same relu", \
+           3 * (fc - f0) / 1e6, sc * 1e6, gc, 8 * 2 * 25088 / sc / 1e9, ic, 4 * 2 * 25088 / uc / 1e9
+    printf "%-28s %10.3fM %10.1f %9.2f %9.2f %11.2f %11.2f\n", layer, train / 1e6, \
+           sl * 1e6, gl, 8 * values / sl / 1e9, il, 4 * values / ul / 1e9
     printf "cost per FLOP relative to the conv: %.2fx in training, %.2fx in inference\n", gc / gl, ic / il
 }'

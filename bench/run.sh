@@ -169,7 +169,7 @@ elif ! "$TORCH_PY" -c 'import torch' 2> /dev/null; then
 else
     echo "bench: PyTorch ..." >&2
     # shellcheck disable=SC2086
-    if "$TORCH_PY" bench/torch_ref.py --seconds "$TORCH_SECONDS" $specs > "$OUT/torch.csv"; then
+    if CONVC=$BIN/convc "$TORCH_PY" bench/torch_ref.py --seconds "$TORCH_SECONDS" $specs > "$OUT/torch.csv"; then
         collect < "$OUT/torch.csv"
         torch_ok=yes
     else
@@ -248,7 +248,7 @@ OMP_NUM_THREADS=2"
                 echo "bench: PyTorch $m, one real epoch ($vars $fmt) ..." >&2
                 # shellcheck disable=SC2046
                 if env -u OPENBLAS_NUM_THREADS -u OMP_WAIT_POLICY $(echo "$vars" | tr , ' ') \
-                       "$TORCH_PY" bench/torch_epoch.py --data "$DATA" --format "$fmt" \
+                       CONVC=$BIN/convc "$TORCH_PY" bench/torch_epoch.py --data "$DATA" --format "$fmt" \
                        --limit "$EPOCH_LIMIT" "$spec" > "$OUT/$m/torch_epoch.tmp" 2> "$OUT/$m/torch_epoch.log"; then
                     total=$(awk -F, '{ s += $5 } END { print s }' "$OUT/$m/torch_epoch.tmp")
                     if [ -z "$best" ] || awk -v a="$total" -v b="$best" 'BEGIN { exit !(a < b) }'; then

@@ -78,8 +78,8 @@ def main():
     import torch
     t_import = time.perf_counter()
     torch.manual_seed(1)
-    name, shape, layers = torch_ref.parse_spec(a.spec)
-    model, _ = torch_ref.build_model(torch, shape, layers)
+    spec_model = torch_ref.read_spec(a.spec)
+    model, _ = torch_ref.build_model(torch, spec_model)
     layout = torch.contiguous_format
     if a.format == "channels_last":
         layout = torch.channels_last
@@ -111,7 +111,7 @@ def main():
     for metric, value in (("epoch_load_s", t_loaded - T_START),
                           ("epoch_train_s", t_trained - t_loaded),
                           ("epoch_test_s", t_tested - t_trained)):
-        print("torch,%s,%s,real_b%d,%.3f,%s" % (name, metric, a.batch, value, note))
+        print("torch,%s,%s,real_b%d,%.3f,%s" % (spec_model.name, metric, a.batch, value, note))
     return 0
 
 

@@ -34,196 +34,144 @@ TRAIN_BATCHES = (32, 128)
 THROUGHPUT_BATCH = 1000
 
 
-# ---- the spec language subset ---------------------------------------------
+# ---- the model ---------------------------------------------------------------
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests",
+                                "xcheck"))
+from convc_ir import IrError, Model, dims  # noqa: E402  (the reader the cross-check uses)
+
+CONVC = os.environ.get("CONVC") or os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                                                 "bin", "convc")
+
 
 class SpecError(Exception):
     pass
 
 
-def parse_spec(path):
-    """Returns (name, (h, w, c), [layer dict]) for the statements model,
-    input, conv, pool, flatten, dense, dropout, batchnorm, add and concat, with the
-    graph's 'as NAME' and 'from NAME' (a layer dict's "as", "from" and, for
-    add and concat, "ref")."""
-    name = os.path.splitext(os.path.basename(path))[0]
-    shape, layers = None, []
-    with open(path, encoding="utf-8") as f:
-        text = f.read()
-    for lineno, line in enumerate(text.splitlines(), 1):
-        for stmt in line.split("#", 1)[0].split(";"):
-            words = stmt.split()
-            if not words:
-                continue
-            where = "%s:%d" % (path, lineno)
-            kw, args, graph = words[0], [], {}
-            rest = iter(words[1:])
-            for word in rest:
-                if word in ("as", "from") and kw not in ("model", "input"):
-                    graph[word] = next(rest)
-                else:
-                    args.append(word)
-            if kw in ("add", "concat"):
-                graph["ref"] = args.pop(0)
-            if kw in ("conv", "pool", "flatten", "dense", "dropout", "batchnorm", "add", "concat"):
-                layers.append(graph)    # filled in below
-            if kw == "model":
-                name = args[0]
-            elif kw == "input":
-                dims = [int(d) for d in args[0].lower().split("x")]
-                shape = tuple(dims + [1] * (3 - len(dims)))
-            elif kw == "conv":
-                layer = {"kind": "conv", "filters": int(args[0]), "k": (1, 1),
-                         "stride": (1, 1), "padding": "valid", "act": "linear"}
-                _options(layer, args[1:], where)
-                layers[-1].update(layer)
-            elif kw == "pool":
-                layer = {"kind": "pool", "op": "max", "padding": "valid"}
-                rest = args
-                if rest and rest[0] in ("max", "avg"):
-                    layer["op"], rest = rest[0], rest[1:]
-                layer["k"] = _pair(rest[0])
-                layer["stride"] = layer["k"]
-                _options(layer, rest[1:], where)
-                layers[-1].update(layer)
-            elif kw == "flatten":
-                layers[-1].update({"kind": "flatten"})
-            elif kw == "dense":
-                layer = {"kind": "dense", "units": int(args[0]), "act": "linear"}
-                _options(layer, args[1:], where)
-                layers[-1].update(layer)
-            elif kw == "dropout":
-                layers[-1].update({"kind": "dropout", "rate": float(args[0])})
-            elif kw in ("add", "concat"):
-                layer = {"kind": kw, "act": "linear"}
-                _options(layer, args, where)
-                layers[-1].update(layer)
-            elif kw == "batchnorm":
-                layer = {"kind": "batchnorm", "act": "linear", "momentum": 0.99, "eps": 0.001}
-                _options(layer, args, where)
-                layers[-1].update(layer)
-            else:
-                raise SpecError("%s: unknown statement '%s'" % (where, kw))
-    if shape is None:
-        raise SpecError("%s: no input statement" % path)
-    return name, shape, layers
+def read_spec(path):
+    """The model as the compiler reads it (`convc ir`, the cross-check's
+    reader): every default spelled out, padding resolved."""
+    try:
+        return Model(CONVC, path)
+    except (IrError, OSError) as e:
+        raise SpecError(str(e)) from e
 
 
-def _pair(text):
-    parts = [int(p) for p in text.lower().split("x")]
-    return (parts[0], parts[-1])
+def _activation(nn, name, last, where):
+    """The module of an activation (None: none; a final softmax is fused
+    into the cross-entropy loss)."""
+    if name == "linear" or (name == "softmax" and last):
+        return None
+    table = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "relu6": nn.ReLU6,
+             "leaky_relu": lambda: nn.LeakyReLU(0.3),        # Keras' default slope
+             "softmax": lambda: nn.Softmax(dim=1)}
+    if name not in table:
+        raise SpecError("%s: no PyTorch module for the activation '%s'" % (where, name))
+    return table[name]()
 
 
-def _options(layer, words, where):
-    for w in words:
-        if w.startswith("k="):
-            layer["k"] = _pair(w[2:])
-        elif w.startswith("stride="):
-            layer["stride"] = _pair(w[7:])
-        elif w in ("same", "valid"):
-            layer["padding"] = w
-        elif w in ("relu", "tanh", "sigmoid", "linear", "softmax"):
-            layer["act"] = w
-        elif w.startswith("momentum=") or w.startswith("eps="):
-            key, value = w.split("=", 1)
-            layer[key] = float(value)
-        else:
-            raise SpecError("%s: unknown option '%s'" % (where, w))
+def _window(nn, L, c, make):
+    """A conv-like module over L's window with the compiler's padding:
+    make(k, stride, padding) built on a symmetric padding, a zero border
+    before it where the padding is not symmetric."""
+    k, stride = dims(L.opts["k"]), dims(L.opts["stride"])
+    top, left, bottom, right = L.pads()
+    if top == bottom and left == right:
+        return [make(k, stride, (top, left))]
+    return [nn.ZeroPad2d((left, right, top, bottom)), make(k, stride, 0)]
 
 
-# ---- the model ---------------------------------------------------------------
+def _pool(nn, L):
+    """Max or average pooling over the window inside the image; TensorFlow's
+    extra bottom/right padding as a ceil-mode window."""
+    op, k, stride = L.words[0], dims(L.words[1]), dims(L.opts["stride"])
+    top, left, bottom, right = L.pads()
+    extra = bottom > top or right > left
+    if op == "max":
+        return nn.MaxPool2d(k, stride, (top, left), ceil_mode=extra)
+    return nn.AvgPool2d(k, stride, (top, left), ceil_mode=extra, count_include_pad=False)
 
-def tf_same_pads(size, k, s):
-    """TensorFlow's 'same' padding: (before, after) for one dimension."""
-    out = -(-size // s)
-    total = max((out - 1) * s + k - size, 0)
-    return total // 2, total - total // 2, out
 
-
-def build_model(torch, shape, layers):
-    """The model as one module: each layer a small nn.Sequential run on the
-    output it reads (the line before, or its 'from'), add and concat joining
-    it with the output they name."""
+def build_model(torch, model):
+    """The model (a convc_ir.Model) as one module on NCHW images: each layer
+    a small nn.Sequential run on the outputs it reads (the compiler's graph),
+    add and concat joining two.  Returns it and the number of classes."""
     nn = torch.nn
-    acts = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
-    names, shapes, steps, inputs = {}, [], [], []
-    for i, L in enumerate(layers):
-        last = i == len(layers) - 1
-        src = names[L["from"]] if "from" in L else i - 1
-        h, w, c = shapes[src] if src >= 0 else shape
-        other = names[L["ref"]] if "ref" in L else None
-        mods = []
-        if L["kind"] == "concat":
-            c += shapes[other][2]
-        if L["kind"] in ("conv", "pool"):
-            (kh, kw), (sh, sw) = L["k"], L["stride"]
-            if L["padding"] == "same":
-                pt, pb, oh = tf_same_pads(h, kh, sh)
-                pl, pr, ow = tf_same_pads(w, kw, sw)
-            else:
-                pt = pb = pl = pr = 0
-                oh, ow = (h - kh) // sh + 1, (w - kw) // sw + 1
-            symmetric = pt == pb and pl == pr
-            if L["kind"] == "conv":
-                if not symmetric:
-                    mods.append(nn.ZeroPad2d((pl, pr, pt, pb)))
-                pad = (pt, pl) if symmetric else 0
-                mods.append(nn.Conv2d(c, L["filters"], (kh, kw), (sh, sw), pad))
-                c = L["filters"]
-            else:
-                # Window and stride as in Keras; 'same' pooling is rare in
-                # the specs and costs the same, so it is timed unpadded.
-                pool = nn.MaxPool2d if L["op"] == "max" else nn.AvgPool2d
-                mods.append(pool((kh, kw), (sh, sw), ceil_mode=L["padding"] == "same"))
-            h, w = oh, ow
-        elif L["kind"] == "flatten":
+    shapes, steps, inputs = [], [], []
+    for L in model.layers:
+        last = L.index == len(model.layers) - 1
+        h, w, c = shapes[L.inputs[0]] if L.inputs[0] >= 0 else model.input
+        where = "'%s'" % L.text
+        mods, act = [], "linear"
+        if L.kind == "conv":
+            filters = int(L.words[0])
+            mods += _window(nn, L, c, lambda k, s, p: nn.Conv2d(c, filters, k, s, p))
+            act = L.words[-1]
+        elif L.kind == "dwconv":
+            out = c * int(L.opts["mult"])
+            mods += _window(nn, L, c, lambda k, s, p: nn.Conv2d(c, out, k, s, p, groups=c))
+            act = L.words[-1]
+        elif L.kind == "pool":
+            mods.append(_pool(nn, L))
+        elif L.kind == "flatten":
             mods.append(nn.Flatten())
-            h, w, c = 1, 1, h * w * c
-        elif L["kind"] == "dense":
+        elif L.kind == "dense":
             if h * w != 1:
                 mods.append(nn.Flatten())
-                h, w, c = 1, 1, h * w * c
-            mods.append(nn.Linear(c, L["units"]))
-            c = L["units"]
-        elif L["kind"] == "dropout":
-            mods.append(nn.Dropout(L["rate"]))
-        elif L["kind"] == "batchnorm":
+            mods.append(nn.Linear(h * w * c, int(L.words[0])))
+            act = L.words[-1]
+        elif L.kind == "dropout":
+            mods.append(nn.Dropout(float(L.words[0])))
+        elif L.kind == "batchnorm":
             # PyTorch's momentum is the weight of the new statistics.
             bn = nn.BatchNorm1d if h * w == 1 else nn.BatchNorm2d
-            mods.append(bn(c, eps=L["eps"], momentum=1.0 - L["momentum"]))
-        act = L.get("act", "linear")
-        if act in acts:
-            mods.append(acts[act]())
-        elif act == "softmax" and not last:
-            mods.append(nn.Softmax(dim=1))
-        # a final softmax is fused into the cross-entropy loss
-        if "as" in L:
-            names[L["as"]] = i
-        shapes.append((h, w, c))
+            mods.append(bn(c, eps=float(L.opts["eps"]),
+                           momentum=1.0 - float(L.opts["momentum"])))
+            act = L.words[0]
+        elif L.kind == "add":
+            act = L.words[-1]
+        elif L.kind != "concat":
+            raise SpecError("%s: no PyTorch module for the layer kind '%s'" % (where, L.kind))
+        module = _activation(nn, act, last, where)
+        if module is not None:
+            mods.append(module)
+        shapes.append(L.out)
         steps.append(nn.Sequential(*mods))
-        inputs.append((src, other, L["kind"]))
+        inputs.append((L.inputs, L.kind))
 
     class Graph(nn.Module):
         def __init__(self):
             super().__init__()
             self.steps = nn.ModuleList(steps)
 
-        def forward(self, x):
+        def forward(self, x, every_output=False):
             outs = []
-            for step, (src, other, kind) in zip(self.steps, inputs):
-                y = outs[src] if src >= 0 else x
+            for step, (reads, kind) in zip(self.steps, inputs):
+                ys = [outs[i] if i >= 0 else x for i in reads]
                 if kind == "add":
-                    y = y + outs[other]
+                    y = ys[0] + ys[1]
                 elif kind == "concat":
-                    y = torch.cat([y, outs[other]], dim=1)
+                    y = torch.cat(ys, dim=1)
+                else:
+                    y = ys[0]
                 outs.append(step(y))
-            return outs[-1]
+            return outs if every_output else outs[-1]
 
-    model = Graph()
-    for m in model.modules():
+    net = Graph()
+    for m in net.modules():
         if isinstance(m, (nn.Conv2d, nn.Linear)):
             nn.init.xavier_uniform_(m.weight)   # same fans as Keras
             nn.init.zeros_(m.bias)
-    return model, c
+    h, w, c = model.input
+    with torch.no_grad():                       # the compiler's shapes, or a clear error
+        net.eval()
+        outs = net(torch.zeros(1, c, h, w), every_output=True)
+        net.train()
+    for L, y in zip(model.layers, outs):
+        if y.numel() != L.out[0] * L.out[1] * L.out[2]:
+            raise SpecError("'%s': PyTorch's output has %d values, convc's is %s"
+                            % (L.text, y.numel(), "x".join(map(str, L.out))))
+    return net, model.layers[-1].out[2]
 
 
 # ---- measurements (run in a child process per environment setting) --------
@@ -260,20 +208,20 @@ def measure(specs, threads, seconds):
     torch.set_num_threads(threads)
     out = []
     for path in specs:
-        name, shape, layers = parse_spec(path)
+        model = read_spec(path)
         formats = ["nchw"]
-        if any(L["kind"] == "conv" for L in layers):
+        if any(L.kind in ("conv", "dwconv") for L in model.layers):
             formats.append("channels_last")
         for fmt in formats:
-            out += [(name, metric, config, value, fmt) for metric, config, value in
-                    measure_model(torch, shape, layers, threads, seconds, fmt)]
+            out += [(model.name, metric, config, value, fmt) for metric, config, value in
+                    measure_model(torch, model, threads, seconds, fmt)]
     return out
 
 
-def measure_model(torch, shape, layers, threads, seconds, fmt):
+def measure_model(torch, spec_model, threads, seconds, fmt):
     torch.manual_seed(1)
-    model, n_classes = build_model(torch, shape, layers)
-    h, w, c = shape
+    model, n_classes = build_model(torch, spec_model)
+    h, w, c = spec_model.input
     layout = torch.contiguous_format
     if fmt == "channels_last":
         layout = torch.channels_last
@@ -351,7 +299,7 @@ def main():
         return 0
 
     for path in a.specs:          # fail early, with the file name, on a bad spec
-        parse_spec(path)
+        read_spec(path)
     best = {}
     for threads, variables in settings():
         env = dict(os.environ, OMP_NUM_THREADS=str(threads))

@@ -68,24 +68,33 @@ void gen_apply_act(gen_ctx *c, ir_activation a, const char *dst, const char *v)
     }
 }
 
+void gen_act_grad(gen_ctx *c, ir_activation a, const char *dst, const char *d, const char *y)
+{
+    if (a == IR_LINEAR || a == IR_SOFTMAX)
+        emit_line(c->e, "%s = %s;", dst, d);
+    else if (a == IR_RELU)
+        emit_line(c->e, "%s = %s > 0.0f ? %s : 0.0f;", dst, y, d);
+    else if (a == IR_RELU6)     /* flat where the output is clipped at 0 or 6 */
+        emit_line(c->e, "%s = %s > 0.0f && %s < 6.0f ? %s : 0.0f;", dst, y, y, d);
+    else if (a == IR_LEAKY_RELU) /* the output is negative exactly where the input is */
+        emit_line(c->e, "%s = %s < 0.0f ? %.9gf * %s : %s;", dst, y, IR_LEAKY_SLOPE, d, d);
+    else if (a == IR_TANH)
+        emit_line(c->e, "%s = %s * (1.0f - %s * %s);", dst, d, y, y);
+    else
+        emit_line(c->e, "%s = %s * (%s * (1.0f - %s));", dst, d, y, y);
+}
+
 void gen_act_grad_loop(gen_ctx *c, ir_activation a, const char *d, const char *y,
                        long long count)
 {
-    emitter *e = c->e;
+    char di[64], yi[64];
     if (a == IR_LINEAR || a == IR_SOFTMAX)
         return;
-    emit_open(e, "for (i = 0; i < %lld; i++)", count);
-    if (a == IR_RELU)
-        emit_line(e, "%s[i] = %s[i] > 0.0f ? %s[i] : 0.0f;", d, y, d);
-    else if (a == IR_RELU6)     /* flat where the output is clipped at 0 or 6 */
-        emit_line(e, "%s[i] = %s[i] > 0.0f && %s[i] < 6.0f ? %s[i] : 0.0f;", d, y, y, d);
-    else if (a == IR_LEAKY_RELU) /* the output is negative exactly where the input is */
-        emit_line(e, "%s[i] = %s[i] < 0.0f ? %.9gf * %s[i] : %s[i];", d, y, IR_LEAKY_SLOPE, d, d);
-    else if (a == IR_TANH)
-        emit_line(e, "%s[i] *= 1.0f - %s[i] * %s[i];", d, y, y);
-    else
-        emit_line(e, "%s[i] *= %s[i] * (1.0f - %s[i]);", d, y, y);
-    emit_close(e, "");
+    snprintf(di, sizeof di, "%s[i]", d);
+    snprintf(yi, sizeof yi, "%s[i]", y);
+    emit_open(c->e, "for (i = 0; i < %lld; i++)", count);
+    gen_act_grad(c, a, di, di, yi);
+    emit_close(c->e, "");
 }
 
 void gen_open_block(gen_ctx *c)

@@ -48,7 +48,9 @@ void gen_apply_act(gen_ctx *c, ir_activation a, const char *dst, const char *v);
 /* pr = softmax(z) over n floats, numerically stable (pr may be z); needs
  * an int k declared before it. */
 void gen_emit_softmax(emitter *e, const char *z, const char *pr, int n);
-/* In place over `count` floats: d *= act'(y), y the activation's output. */
+/* dst = d * act'(y), y the activation's output (expressions). */
+void gen_act_grad(gen_ctx *c, ir_activation a, const char *dst, const char *d, const char *y);
+/* In place over `count` floats: d *= act'(y). */
 void gen_act_grad_loop(gen_ctx *c, ir_activation a, const char *d, const char *y,
                        long long count);
 /* `{` and `}` of a block of its own, so that its locals stay inside. */

@@ -98,8 +98,23 @@ static int has_grad_sum(const gen_ctx *c, int i)
  * [lo, hi), in reverse for the backward pass. */
 void gen_emit_layer_span(gen_ctx *c, int backward, int lo, int hi)
 {
+    gen_emit_layer_span_hooked(c, backward, lo, hi, NULL, NULL);
+}
+
+/* A hook in a sample loop of its own. */
+static void emit_hook_loop(gen_ctx *c, const gen_sample_hook *h)
+{
+    emit_open(c->e, "for (s = 0; s < n; s++)");
+    emit_line(c->e, "float *w = work + (size_t)s * %sWORK_PER_SAMPLE;", c->mprefix);
+    h->emit(c, h, 0);
+    emit_close(c->e, "");
+}
+
+void gen_emit_layer_span_hooked(gen_ctx *c, int backward, int lo, int hi,
+                                const gen_sample_hook *first, const gen_sample_hook *last)
+{
     pass_step steps[2 * IR_MAX_LAYERS];
-    int n_steps = 0, k;
+    int n_steps = 0, k, emitted = 0;
     for (k = 0; k < hi - lo; k++) {
         int i = backward ? hi - 1 - k : lo + k;
         if (backward && has_grad_sum(c, i))
@@ -109,8 +124,12 @@ void gen_emit_layer_span(gen_ctx *c, int backward, int lo, int hi)
     }
     k = 0;
     while (k < n_steps) {
-        int run[2 * IR_MAX_LAYERS], n = 0, first = k, j;
+        int run[2 * IR_MAX_LAYERS], n = 0, first_step = k, j, xs;
         if (!steps[k].grad_sum && c->L->plan[steps[k].layer].batched) {
+            if (first && k == 0) {
+                emit_hook_loop(c, first);
+                emitted |= 1;
+            }
             emit_batched_call(c, steps[k].layer, backward);
             k++;
             continue;
@@ -120,7 +139,12 @@ void gen_emit_layer_span(gen_ctx *c, int backward, int lo, int hi)
                 run[n++] = steps[k].layer;
         emit_open(c->e, "for (s = 0; s < n; s++)");
         emit_sample_ptrs(c, run, n, backward);
-        for (j = first; j < k; j++) {
+        xs = run_uses(c, run, n, backward, GEN_ARG_INPUT, GEN_BOTH);
+        if (first && first_step == 0) {
+            first->emit(c, first, xs);
+            emitted |= 1;
+        }
+        for (j = first_step; j < k; j++) {
             char fname[128];
             if (steps[j].grad_sum) {
                 gen_fn_name(c, fname, sizeof fname, steps[j].layer, "grad_sum", 0);
@@ -130,8 +154,16 @@ void gen_emit_layer_span(gen_ctx *c, int backward, int lo, int hi)
             gen_fn_name(c, fname, sizeof fname, steps[j].layer, backward ? "backward" : "forward", 0);
             gen_emit_layer_call(c, steps[j].layer, backward, fname);
         }
+        if (last && k == n_steps) {
+            last->emit(c, last, xs);
+            emitted |= 2;
+        }
         emit_close(c->e, "");
     }
+    if (first && !(emitted & 1))        /* no steps at all */
+        emit_hook_loop(c, first);
+    if (last && !(emitted & 2))
+        emit_hook_loop(c, last);
 }
 
 /* The region after the n slots, where a function of layers [lo, hi) takes

@@ -114,38 +114,65 @@ static int step_uses_work(const gen_ctx *c, int i, gen_stats_step step)
         || step == GEN_STATS_BACKWARD;
 }
 
-/* A per-sample step of layer i over the block's samples. */
+static int is_sum_step(gen_stats_step step)
+{
+    return step == GEN_STATS_MEAN_SUMS || step == GEN_STATS_VAR_SUMS
+        || step == GEN_STATS_GRAD_SUMS;
+}
+
+/* The body of a per-sample step of layer i for sample s: the pointers it
+ * needs beyond w (and xs when declared), then the call. */
+static void emit_sample_call(gen_ctx *c, int i, gen_stats_step step, int xs_declared)
+{
+    const char *M = c->mprefix;
+    if (c->L->plan[i].in < 0 && !xs_declared)
+        emit_line(c->e, "const float *xs = x + (size_t)s * %sIN_SIZE;", M);
+    if (is_sum_step(step))
+        emit_line(c->e, "float *row = rows + (size_t)(b->first + s) * %sSTATS_PER_SAMPLE;", M);
+    emitter_at(c, i)->stats_call(c, i, step);
+}
+
+static void emit_hooked_call(gen_ctx *c, const gen_sample_hook *h, int xs_declared)
+{
+    emit_sample_call(c, h->layer, (gen_stats_step)h->step, xs_declared);
+}
+
+/* A per-sample step of layer i over the block's samples, in a loop of its own. */
 static void emit_sample_step(gen_ctx *c, int i, gen_stats_step step)
 {
     emitter *e = c->e;
-    const char *M = c->mprefix;
     emit_open(e, "for (s = 0; s < n; s++)");
     if (step_uses_work(c, i, step))
-        emit_line(e, "float *w = work + (size_t)s * %sWORK_PER_SAMPLE;", M);
-    if (c->L->plan[i].in < 0)
-        emit_line(e, "const float *xs = x + (size_t)s * %sIN_SIZE;", M);
-    if (step == GEN_STATS_MEAN_SUMS || step == GEN_STATS_VAR_SUMS || step == GEN_STATS_GRAD_SUMS)
-        emit_line(e, "float *row = rows + (size_t)(b->first + s) * %sSTATS_PER_SAMPLE;", M);
-    emitter_at(c, i)->stats_call(c, i, step);
+        emit_line(e, "float *w = work + (size_t)s * %sWORK_PER_SAMPLE;", c->mprefix);
+    emit_sample_call(c, i, step, 0);
     emit_close(e, "");
 }
 
+/* The open step, the span and the close step; the open and close steps run
+ * in the span's first and last sample loops where those are per sample
+ * (each sample's steps are independent of the others', so only the cache
+ * sees the difference; the layers' once-per-call steps touch neither's
+ * data). */
 static void emit_block_step(gen_ctx *c, const train_step *t)
 {
+    gen_sample_hook open = { emit_hooked_call, t->open, (int)t->open_step };
+    gen_sample_hook close = { emit_hooked_call, t->close, (int)t->close_step };
     if (t->loss)
         gen_emit_loss(c);
-    if (t->open >= 0)
-        emit_sample_step(c, t->open, t->open_step);
     if (t->lo < t->hi) {
         gen_emit_shared_ptr(c, t->backward, t->lo, t->hi);
         gen_emit_per_call(c, t->backward ? GEN_BEFORE_BACKWARD : GEN_BEFORE_FORWARD, t->lo,
                           t->hi);
-        gen_emit_layer_span(c, t->backward, t->lo, t->hi);
+        gen_emit_layer_span_hooked(c, t->backward, t->lo, t->hi, t->open >= 0 ? &open : NULL,
+                                   t->close >= 0 ? &close : NULL);
         if (t->backward)
             gen_emit_per_call(c, GEN_AFTER_BACKWARD, t->lo, t->hi);
+    } else {
+        if (t->open >= 0)
+            emit_sample_step(c, t->open, t->open_step);
+        if (t->close >= 0)
+            emit_sample_step(c, t->close, t->close_step);
     }
-    if (t->close >= 0)
-        emit_sample_step(c, t->close, t->close_step);
     if (t->probs)
         gen_emit_probs(c);
 }

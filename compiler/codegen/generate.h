@@ -28,6 +28,18 @@ void gen_emit_drivers(gen_ctx *c);
  * batch statistics (gen_train_steps.c), over layers [lo, hi): */
 /* the loops over samples (or groups) calling each layer's function */
 void gen_emit_layer_span(gen_ctx *c, int backward, int lo, int hi);
+/* A per-sample call that runs next to the span, emitted into the span's
+ * first (`first`) or last sample loop when that loop is per sample, so
+ * that the sample's activations are still in cache: emit() writes the
+ * call in the loop's variables (s, w, and xs when xs_declared). */
+typedef struct gen_sample_hook {
+    void (*emit)(gen_ctx *c, const struct gen_sample_hook *h, int xs_declared);
+    int layer, step;            /* what emit() calls */
+} gen_sample_hook;
+/* The same with hooks (NULL: none), each in a sample loop of its own where
+ * that loop is batched. */
+void gen_emit_layer_span_hooked(gen_ctx *c, int backward, int lo, int hi,
+                               const gen_sample_hook *first, const gen_sample_hook *last);
 /* `shared`, the region after the n slots, where those functions use it */
 void gen_emit_shared_ptr(gen_ctx *c, int backward, int lo, int hi);
 /* the layers' once-per-call steps */

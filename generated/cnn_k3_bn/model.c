@@ -111,10 +111,14 @@ static void conv1_forward(const float *restrict params, float *restrict w, const
     float *restrict out = w + W_CONV1_OUT;
     float *restrict src = w + W_CONV1_PAD;
     int y;
-    memset(src, 0, sizeof(float) * 900);
+    memset(src, 0, sizeof(float) * 30);
     for (y = 0; y < 28; y++) {
-        memcpy(src + y * 30 + 31, in + y * 28, sizeof(float) * 28);
+        float *r = src + y * 30 + 30;
+        memset(r, 0, sizeof(float));
+        memcpy(r + 1, in + y * 28, sizeof(float) * 28);
+        memset(r + 29, 0, sizeof(float));
     }
+    memset(src + 870, 0, sizeof(float) * 30);
 #ifdef CONVC_VECTOR
     {
 #if defined(__AVX512VL__)
@@ -523,18 +527,14 @@ static void batchnorm1_backward(const float *restrict params, float *restrict gr
     const float *restrict var = params + P_BATCHNORM1_MOVING_VARIANCE;
     float scale[32];
     float invstd[32];
-    long i;
     int p, ch;
-    for (i = 0; i < 25088; i++) {
-        dout[i] = out[i] > 0.0f ? dout[i] : 0.0f;
-    }
     for (ch = 0; ch < 32; ch++) {
         invstd[ch] = 1.0f / sqrtf(var[ch] + 0x1.0624dep-10f);
         scale[ch] = gamma[ch] * invstd[ch];
     }
     for (p = 0; p < 784; p++) {
         for (ch = 0; ch < 32; ch++) {
-            const float d = dout[p * 32 + ch];
+            const float d = out[p * 32 + ch] > 0.0f ? dout[p * 32 + ch] : 0.0f;
             dbeta[ch] += d;
             dgamma[ch] += d * ((in[p * 32 + ch] - mean[ch]) * invstd[ch]);
             din[p * 32 + ch] = d * scale[ch];
@@ -549,16 +549,13 @@ static void batchnorm1_grad_sums(const float *restrict stats, float *restrict w,
     float *restrict dout = w + W_BATCHNORM1_DOUT;
     const float *restrict mean = stats;
     const float *restrict invstd = stats + 64;
-    long i;
     int p, ch;
-    for (i = 0; i < 25088; i++) {
-        dout[i] = out[i] > 0.0f ? dout[i] : 0.0f;
-    }
     for (ch = 0; ch < 64; ch++)
         row[ch] = 0.0f;
     for (p = 0; p < 784; p++) {
         for (ch = 0; ch < 32; ch++) {
-            const float d = dout[p * 32 + ch];
+            const float d = out[p * 32 + ch] > 0.0f ? dout[p * 32 + ch] : 0.0f;
+            dout[p * 32 + ch] = d;
             row[ch] += d;
             row[32 + ch] += d * ((in[p * 32 + ch] - mean[ch]) * invstd[ch]);
         }
@@ -655,7 +652,6 @@ static void pool1_backward(float *restrict w)
     const float *restrict dout = w + W_POOL1_DOUT;
     float *restrict din = w + W_BATCHNORM1_DOUT;
     int ox, oy, ky, kx, ch;
-    memset(din, 0, sizeof(float) * 25088);
     for (oy = 0; oy < 14; oy++) {
         for (ox = 0; ox < 14; ox++) {
             const int y0 = oy * 2, x0 = ox * 2;
@@ -674,7 +670,7 @@ static void pool1_backward(float *restrict w)
                 float *restrict dp = din + (y0 + ky) * 896 + (x0 + kx) * 32;
                 for (ch = 0; ch < 32; ch++) {
                     const int hit = (taken[ch] == 0) & ((ip[ch] == o[ch]) | (o[ch] != o[ch]));
-                    dp[ch] += hit ? d[ch] : 0.0f;
+                    dp[ch] = hit ? d[ch] : 0.0f;
                     taken[ch] |= hit;
                 }
             }
@@ -694,10 +690,14 @@ static void conv2_forward(const float *restrict params, float *restrict w)
     float *restrict out = w + W_CONV2_OUT;
     float *restrict src = w + W_CONV2_PAD;
     int y;
-    memset(src, 0, sizeof(float) * 9248);
+    memset(src, 0, sizeof(float) * 544);
     for (y = 0; y < 14; y++) {
-        memcpy(src + y * 544 + 576, in + y * 448, sizeof(float) * 448);
+        float *r = src + y * 544 + 544;
+        memset(r, 0, sizeof(float) * 32);
+        memcpy(r + 32, in + y * 448, sizeof(float) * 448);
+        memset(r + 480, 0, sizeof(float) * 64);
     }
+    memset(src + 8160, 0, sizeof(float) * 1088);
 #ifdef CONVC_VECTOR
     {
         /* Winograd F(M, R) x F(M, R): M outputs of an R-tap kernel from ALPHA inputs a side */
@@ -1675,18 +1675,14 @@ static void batchnorm2_backward(const float *restrict params, float *restrict gr
     const float *restrict var = params + P_BATCHNORM2_MOVING_VARIANCE;
     float scale[64];
     float invstd[64];
-    long i;
     int p, ch;
-    for (i = 0; i < 12544; i++) {
-        dout[i] = out[i] > 0.0f ? dout[i] : 0.0f;
-    }
     for (ch = 0; ch < 64; ch++) {
         invstd[ch] = 1.0f / sqrtf(var[ch] + 0x1.0624dep-10f);
         scale[ch] = gamma[ch] * invstd[ch];
     }
     for (p = 0; p < 196; p++) {
         for (ch = 0; ch < 64; ch++) {
-            const float d = dout[p * 64 + ch];
+            const float d = out[p * 64 + ch] > 0.0f ? dout[p * 64 + ch] : 0.0f;
             dbeta[ch] += d;
             dgamma[ch] += d * ((in[p * 64 + ch] - mean[ch]) * invstd[ch]);
             din[p * 64 + ch] = d * scale[ch];
@@ -1701,16 +1697,13 @@ static void batchnorm2_grad_sums(const float *restrict stats, float *restrict w,
     float *restrict dout = w + W_BATCHNORM2_DOUT;
     const float *restrict mean = stats + 160;
     const float *restrict invstd = stats + 288;
-    long i;
     int p, ch;
-    for (i = 0; i < 12544; i++) {
-        dout[i] = out[i] > 0.0f ? dout[i] : 0.0f;
-    }
     for (ch = 0; ch < 128; ch++)
         row[ch] = 0.0f;
     for (p = 0; p < 196; p++) {
         for (ch = 0; ch < 64; ch++) {
-            const float d = dout[p * 64 + ch];
+            const float d = out[p * 64 + ch] > 0.0f ? dout[p * 64 + ch] : 0.0f;
+            dout[p * 64 + ch] = d;
             row[ch] += d;
             row[64 + ch] += d * ((in[p * 64 + ch] - mean[ch]) * invstd[ch]);
         }
@@ -1807,7 +1800,6 @@ static void pool2_backward(float *restrict w)
     const float *restrict dout = w + W_POOL2_DOUT;
     float *restrict din = w + W_BATCHNORM2_DOUT;
     int ox, oy, ky, kx, ch;
-    memset(din, 0, sizeof(float) * 12544);
     for (oy = 0; oy < 7; oy++) {
         for (ox = 0; ox < 7; ox++) {
             const int y0 = oy * 2, x0 = ox * 2;
@@ -1826,7 +1818,7 @@ static void pool2_backward(float *restrict w)
                 float *restrict dp = din + (y0 + ky) * 896 + (x0 + kx) * 64;
                 for (ch = 0; ch < 64; ch++) {
                     const int hit = (taken[ch] == 0) & ((ip[ch] == o[ch]) | (o[ch] != o[ch]));
-                    dp[ch] += hit ? d[ch] : 0.0f;
+                    dp[ch] = hit ? d[ch] : 0.0f;
                     taken[ch] |= hit;
                 }
             }
@@ -2421,9 +2413,6 @@ static double train_step(int step, const convc_block *b)
             float *w = work + (size_t)s * WORK_PER_SAMPLE;
             const float *xs = x + (size_t)s * IN_SIZE;
             conv1_forward(params, w, xs);
-        }
-        for (s = 0; s < n; s++) {
-            float *w = work + (size_t)s * WORK_PER_SAMPLE;
             float *row = rows + (size_t)(b->first + s) * STATS_PER_SAMPLE;
             batchnorm1_mean_sums(w, row);
         }
@@ -2444,25 +2433,19 @@ static double train_step(int step, const convc_block *b)
         batchnorm1_reduce_var(stats, rows, n);
         break;
     case 4: {
-        for (s = 0; s < n; s++) {
-            float *w = work + (size_t)s * WORK_PER_SAMPLE;
-            batchnorm1_train_forward(params, stats, w);
-        }
 #ifdef CONVC_VECTOR
         float *restrict shared = work + (size_t)n * WORK_PER_SAMPLE;
         conv2_wino_filter(params, shared + WS_CONV2_WU);
 #endif
         for (s = 0; s < n; s++) {
             float *w = work + (size_t)s * WORK_PER_SAMPLE;
+            batchnorm1_train_forward(params, stats, w);
             pool1_forward(w);
 #ifdef CONVC_VECTOR
             conv2_forward(params, w, shared + WS_CONV2_WU, shared + WS_CONV2_WV, shared + WS_CONV2_WM);
 #else
             conv2_forward(params, w);
 #endif
-        }
-        for (s = 0; s < n; s++) {
-            float *w = work + (size_t)s * WORK_PER_SAMPLE;
             float *row = rows + (size_t)(b->first + s) * STATS_PER_SAMPLE;
             batchnorm2_mean_sums(w, row + 64);
         }
@@ -2486,9 +2469,6 @@ static double train_step(int step, const convc_block *b)
         for (s = 0; s < n; s++) {
             float *w = work + (size_t)s * WORK_PER_SAMPLE;
             batchnorm2_train_forward(params, stats, w);
-        }
-        for (s = 0; s < n; s++) {
-            float *w = work + (size_t)s * WORK_PER_SAMPLE;
             pool2_forward(w);
         }
         /* dense1 */
@@ -2562,9 +2542,6 @@ static double train_step(int step, const convc_block *b)
         for (s = 0; s < n; s++) {
             float *w = work + (size_t)s * WORK_PER_SAMPLE;
             pool2_backward(w);
-        }
-        for (s = 0; s < n; s++) {
-            float *w = work + (size_t)s * WORK_PER_SAMPLE;
             float *row = rows + (size_t)(b->first + s) * STATS_PER_SAMPLE;
             batchnorm2_grad_sums(stats, w, row + 64);
         }
@@ -2574,31 +2551,25 @@ static double train_step(int step, const convc_block *b)
         batchnorm2_reduce_grad(stats, rows, n, grads);
         break;
     case 11: {
-        for (s = 0; s < n; s++) {
-            float *w = work + (size_t)s * WORK_PER_SAMPLE;
-            batchnorm2_train_backward(params, stats, w);
-        }
 #ifdef CONVC_VECTOR
         float *restrict shared = work + (size_t)n * WORK_PER_SAMPLE;
         conv2_wino_prepare(shared + WS_CONV2_WU, shared + WS_CONV2_WUT, shared + WS_CONV2_WDU);
 #endif
         for (s = 0; s < n; s++) {
             float *w = work + (size_t)s * WORK_PER_SAMPLE;
+            batchnorm2_train_backward(params, stats, w);
 #ifdef CONVC_VECTOR
             conv2_backward(grads, w, shared + WS_CONV2_WUT, shared + WS_CONV2_WDU, shared + WS_CONV2_WV, shared + WS_CONV2_WM);
 #else
             conv2_backward(params, grads, w);
 #endif
             pool1_backward(w);
+            float *row = rows + (size_t)(b->first + s) * STATS_PER_SAMPLE;
+            batchnorm1_grad_sums(stats, w, row);
         }
 #ifdef CONVC_VECTOR
         conv2_wino_finish(shared + WS_CONV2_WDU, grads);
 #endif
-        for (s = 0; s < n; s++) {
-            float *w = work + (size_t)s * WORK_PER_SAMPLE;
-            float *row = rows + (size_t)(b->first + s) * STATS_PER_SAMPLE;
-            batchnorm1_grad_sums(stats, w, row);
-        }
         break;
     }
     case 12:
@@ -2608,9 +2579,6 @@ static double train_step(int step, const convc_block *b)
         for (s = 0; s < n; s++) {
             float *w = work + (size_t)s * WORK_PER_SAMPLE;
             batchnorm1_train_backward(params, stats, w);
-        }
-        for (s = 0; s < n; s++) {
-            float *w = work + (size_t)s * WORK_PER_SAMPLE;
             conv1_backward(grads, w);
         }
         break;

@@ -93,10 +93,14 @@ static void conv1_forward(const float *restrict params, float *restrict w, const
     float *restrict out = w + W_CONV1_OUT;
     float *restrict src = w + W_CONV1_PAD;
     int y;
-    memset(src, 0, sizeof(float) * 1156);
+    memset(src, 0, sizeof(float) * 102);
     for (y = 0; y < 28; y++) {
-        memcpy(src + y * 34 + 105, in + y * 28, sizeof(float) * 28);
+        float *r = src + y * 34 + 102;
+        memset(r, 0, sizeof(float) * 3);
+        memcpy(r + 3, in + y * 28, sizeof(float) * 28);
+        memset(r + 31, 0, sizeof(float) * 3);
     }
+    memset(src + 1054, 0, sizeof(float) * 102);
 #ifdef CONVC_VECTOR
     {
 #if defined(__AVX512VL__)
@@ -476,7 +480,6 @@ static void pool1_backward(float *restrict w)
     const float *restrict dout = w + W_POOL1_DOUT;
     float *restrict din = w + W_CONV1_DOUT;
     int ox, oy, ky, kx, ch;
-    memset(din, 0, sizeof(float) * 25088);
     for (oy = 0; oy < 14; oy++) {
         for (ox = 0; ox < 14; ox++) {
             const int y0 = oy * 2, x0 = ox * 2;
@@ -495,7 +498,7 @@ static void pool1_backward(float *restrict w)
                 float *restrict dp = din + (y0 + ky) * 896 + (x0 + kx) * 32;
                 for (ch = 0; ch < 32; ch++) {
                     const int hit = (taken[ch] == 0) & ((ip[ch] == o[ch]) | (o[ch] != o[ch]));
-                    dp[ch] += hit ? d[ch] : 0.0f;
+                    dp[ch] = hit ? d[ch] : 0.0f;
                     taken[ch] |= hit;
                 }
             }
@@ -515,10 +518,14 @@ static void conv2_forward(const float *restrict params, float *restrict w)
     float *restrict out = w + W_CONV2_OUT;
     float *restrict src = w + W_CONV2_PAD;
     int y;
-    memset(src, 0, sizeof(float) * 12800);
+    memset(src, 0, sizeof(float) * 1920);
     for (y = 0; y < 14; y++) {
-        memcpy(src + y * 640 + 2016, in + y * 448, sizeof(float) * 448);
+        float *r = src + y * 640 + 1920;
+        memset(r, 0, sizeof(float) * 96);
+        memcpy(r + 96, in + y * 448, sizeof(float) * 448);
+        memset(r + 544, 0, sizeof(float) * 96);
     }
+    memset(src + 10880, 0, sizeof(float) * 1920);
 #ifdef CONVC_VECTOR
     {
         /* Winograd F(M, R) x F(M, R): M outputs of an R-tap kernel from ALPHA inputs a side */
@@ -1411,7 +1418,6 @@ static void pool2_backward(float *restrict w)
     const float *restrict dout = w + W_POOL2_DOUT;
     float *restrict din = w + W_CONV2_DOUT;
     int ox, oy, ky, kx, ch;
-    memset(din, 0, sizeof(float) * 12544);
     for (oy = 0; oy < 7; oy++) {
         for (ox = 0; ox < 7; ox++) {
             const int y0 = oy * 2, x0 = ox * 2;
@@ -1430,7 +1436,7 @@ static void pool2_backward(float *restrict w)
                 float *restrict dp = din + (y0 + ky) * 896 + (x0 + kx) * 64;
                 for (ch = 0; ch < 64; ch++) {
                     const int hit = (taken[ch] == 0) & ((ip[ch] == o[ch]) | (o[ch] != o[ch]));
-                    dp[ch] += hit ? d[ch] : 0.0f;
+                    dp[ch] = hit ? d[ch] : 0.0f;
                     taken[ch] |= hit;
                 }
             }

@@ -49,6 +49,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import ckpt_patch  # noqa: E402  (the checkpoint's field table)
+from convc_ir import IrError, Model, dims  # noqa: E402  (`convc ir`, read)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TINY = 1e-12
@@ -77,56 +78,19 @@ def rel_err(a, b, scale=0.0):
 
 # ---- the canonical text ---------------------------------------------------
 
-def dims(text):
-    return tuple(int(d) for d in text.split("x"))
-
-
-class Layer:
-    """Line i of `convc ir` after the input: 'conv 32 k=3x3 ... relu ->
-    28x28x32', or with the layers it reads when they are not just the one
-    before: 'add relu <- 3,1 -> 8x8x16' (indices; 'input': the model input)."""
-
-    def __init__(self, line, index, ordinal):
-        stmt, _, shape = line.partition(" -> ")
-        stmt, _, reads = stmt.partition(" <- ")
-        self.inputs = [-1 if r == "input" else int(r) for r in reads.split(",")] if reads \
-            else [index - 1]
-        words = stmt.split()
-        self.text = stmt
-        self.kind = words[0]
-        self.words = [w for w in words[1:] if "=" not in w]
-        self.opts = dict(w.split("=", 1) for w in words[1:] if "=" in w)
-        self.out = dims(shape)
-        self.index = index
-        self.ordinal = ordinal
-
-    def tensor(self, suffix):
-        return "%s%d.%s" % (self.kind, self.ordinal, suffix)
-
-
-class Model:
-    """`convc ir SPEC`: the name, the canonical text (what the spec hash is
-    computed from), the input (h, w, c) and the layers."""
-
-    def __init__(self, convc, spec):
-        r = subprocess.run([convc, "ir", spec], capture_output=True, text=True)
-        if r.returncode != 0:
-            errors = re.findall(r": error: (.*)", r.stderr)
-            unknown = [re.match(r"unknown (?:statement|option) '(\w+)'", e) for e in errors]
-            words = sorted({u.group(1) for u in unknown if u})
-            missing = sorted(set(words) & SPEC_WORDS)
-            if errors and all(unknown) and missing:
-                raise UnknownToCompiler("the compiler has no %s" % ", ".join(missing))
-            raise XcheckError("convc ir %s failed:\n%s" % (spec, r.stderr))
-        first, self.canonical = r.stdout.split("\n", 1)
-        self.name = first.split()[1]
-        lines = self.canonical.splitlines()
-        self.input = dims(lines[0].split()[1])
-        ordinals, self.layers = {}, []
-        for line in lines[1:]:
-            kind = line.split()[0]
-            ordinals[kind] = ordinals.get(kind, 0) + 1
-            self.layers.append(Layer(line, len(self.layers), ordinals[kind]))
+def read_model(convc, spec):
+    """The model of `convc ir SPEC` (convc_ir.py); UnknownToCompiler when
+    the compiler's only complaints are words this cross-check maps."""
+    try:
+        return Model(convc, spec)
+    except IrError as e:
+        errors = re.findall(r": error: (.*)", e.stderr)
+        unknown = [re.match(r"unknown (?:statement|option) '(\w+)'", m) for m in errors]
+        words = sorted({u.group(1) for u in unknown if u})
+        missing = sorted(set(words) & SPEC_WORDS)
+        if errors and all(unknown) and missing:
+            raise UnknownToCompiler("the compiler has no %s" % ", ".join(missing)) from e
+        raise XcheckError(str(e)) from e
 
 
 # ---- one PyTorch function per layer kind ------------------------------------
@@ -427,7 +391,7 @@ def leaves_of(tensors, trainable, values):
 def check_spec(args, spec, build):
     """Returns [(what, relative error)] for one spec and build, or None
     when the build is the same as another."""
-    model = Model(args.convc, spec)
+    model = read_model(args.convc, spec)
     name, in_shape, layers = model.name, model.input, model.layers
     exe = build_dump(args, spec, name, build)
     if exe is None:
@@ -701,7 +665,7 @@ def parse_run(text):
 
 def cmd_step(args):
     spec = args.specs[0]
-    model = Model(args.convc, spec)
+    model = read_model(args.convc, spec)
     name, in_shape, layers = model.name, model.input, model.layers
     if any(layer.kind == "dropout" for layer in layers):
         raise XcheckError("%s: dropout masks in training are convc's own; "

@@ -31,16 +31,26 @@ static void add_backward(gen_ctx *c, int i)
     const gen_layer_plan *p = &c->L->plan[i];
     long long n = count_of(l);
     gen_merge_open(c, i, 1, l->act != IR_LINEAR);
-    if (l->act != IR_LINEAR) {
-        emit_line(e, "const float *%s out = w + %s%s;", c->restrict_kw, c->mprefix,
-                  gen_buf(c, p->out));
-        emit_line(e, "long i;");
+    if (l->act == IR_LINEAR) {
+        if (p->din >= 0)
+            emit_line(e, "memcpy(din, dout, sizeof(float) * %lld);", n);
+        if (p->din2 >= 0)
+            emit_line(e, "memcpy(din2, dout, sizeof(float) * %lld);", n);
+        emit_close(e, "");
+        return;
     }
-    gen_act_grad_loop(c, l->act, "dout", "out", n);
+    /* one pass: the activation's gradient goes straight to both inputs */
+    emit_line(e, "const float *%s out = w + %s%s;", c->restrict_kw, c->mprefix,
+              gen_buf(c, p->out));
+    emit_line(e, "long i;");
+    emit_open(e, "for (i = 0; i < %lld; i++)", n);
+    gen_act_grad(c, l->act, p->din >= 0 || p->din2 >= 0 ? "const float d" : "dout[i]",
+                 "dout[i]", "out[i]");
     if (p->din >= 0)
-        emit_line(e, "memcpy(din, dout, sizeof(float) * %lld);", n);
+        emit_line(e, "din[i] = d;");
     if (p->din2 >= 0)
-        emit_line(e, "memcpy(din2, dout, sizeof(float) * %lld);", n);
+        emit_line(e, "din2[i] = d;");
+    emit_close(e, "");
     emit_close(e, "");
 }
 

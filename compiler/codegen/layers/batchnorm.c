@@ -130,6 +130,16 @@ static void eps_literal(const ir_layer *l, char *buf, size_t size)
     emit_format_float(buf, size, (float)l->eps);
 }
 
+/* `const float d = dout * act'(out)` at idx, in the pass over the pixels
+ * that uses it (not in a pass of its own). */
+static void emit_act_grad(gen_ctx *c, const ir_layer *l, const char *idx)
+{
+    char d[96], y[96];
+    snprintf(d, sizeof d, "dout[%s]", idx);
+    snprintf(y, sizeof y, "out[%s]", idx);
+    gen_act_grad(c, l->act, "const float d", d, y);
+}
+
 /* ---- inference ------------------------------------------------------------ */
 
 /* Pointers to the moving statistics and, with `scale`, to gamma (and with
@@ -206,17 +216,14 @@ static void batchnorm_backward_fn(gen_ctx *c, int i)
     tensor_ptr(c, "dbeta", "grads", p->bias, 1);
     emit_moving_stats(c, i, p->din >= 0, 1);
     emit_line(e, "float invstd[%d];", l->out.c);
-    if (l->act != IR_LINEAR)
-        emit_line(e, "long i;");
     declare_loop_vars(c, l);
-    gen_act_grad_loop(c, l->act, "dout", "out", pixels(l) * l->out.c);
     emit_open(e, "for (ch = 0; ch < %d; ch++)", l->out.c);
     emit_line(e, "invstd[ch] = 1.0f / sqrtf(var[ch] + %s);", eps);
     if (p->din >= 0)
         emit_line(e, "scale[ch] = gamma[ch] * invstd[ch];");
     emit_close(e, "");
     open_pixels(c, l, idx, sizeof idx);
-    emit_line(e, "const float d = dout[%s];", idx);
+    emit_act_grad(c, l, idx);
     emit_line(e, "dbeta[ch] += d;");
     emit_line(e, "dgamma[ch] += d * ((in[%s] - mean[ch]) * invstd[ch]);", idx);
     if (p->din >= 0)
@@ -293,14 +300,13 @@ static void emit_grad_sums_fn(gen_ctx *c, int i)
     emit_line(e, "float *%s dout = w + %s%s;", R, M, gen_buf(c, p->dout));
     stats_ptr(c, i, "mean", ST_MEAN, 0);
     stats_ptr(c, i, "invstd", ST_INVSTD, 0);
-    if (l->act != IR_LINEAR)
-        emit_line(e, "long i;");
     declare_loop_vars(c, l);
-    gen_act_grad_loop(c, l->act, "dout", "out", pixels(l) * l->out.c);
     emit_line(e, "for (ch = 0; ch < %d; ch++)", 2 * l->out.c);
     emit_line(e, "    row[ch] = 0.0f;");
     open_pixels(c, l, idx, sizeof idx);
-    emit_line(e, "const float d = dout[%s];", idx);
+    emit_act_grad(c, l, idx);
+    if (l->act != IR_LINEAR)            /* dy, for train_backward */
+        emit_line(e, "dout[%s] = d;", idx);
     emit_line(e, "row[ch] += d;");
     emit_line(e, "row[%d + ch] += d * ((in[%s] - mean[ch]) * invstd[ch]);", l->out.c, idx);
     close_pixels(c, l);

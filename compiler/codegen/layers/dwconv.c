@@ -155,14 +155,20 @@ static void emit_reduce(gen_ctx *c, const ir_layer *l, const gen_layer_plan *p)
 }
 
 /* The loops over the rows and over tiles of each row: whole tiles, then
- * single pixels for the rest; `tile_body` emits one tile. */
+ * single pixels for the rest; `tile_body` emits one tile, `row_begin` and
+ * `row_end` (NULL: none) what runs on a row before and after its tiles,
+ * while the row is in the first-level cache. */
 static void emit_tiled_rows(gen_ctx *c, const ir_layer *l, int wp, int has_dx,
-                            void (*tile_body)(gen_ctx *, const ir_layer *, int, int, int))
+                            void (*tile_body)(gen_ctx *, const ir_layer *, int, int, int),
+                            void (*row_begin)(gen_ctx *, const ir_layer *),
+                            void (*row_end)(gen_ctx *, const ir_layer *))
 {
     emitter *e = c->e;
     int tile = l->out.w < DW_TILE ? l->out.w : DW_TILE;
     int full = l->out.w / tile * tile;
     gen_open_for(c, "oy", 0, l->out.h, 1);
+    if (row_begin)
+        row_begin(c, l);
     if (full > tile) {
         emit_open(e, "for (ox = 0; ox < %d; ox += %d)", full, tile);
     } else {
@@ -176,7 +182,59 @@ static void emit_tiled_rows(gen_ctx *c, const ir_layer *l, int wp, int has_dx,
         tile_body(c, l, wp, 1, has_dx);
         emit_close(e, "");
     }
+    if (row_end)
+        row_end(c, l);
     emit_close(e, "");
+}
+
+/* `float *R name = base + oy * <row>;`: output row oy of an (H, W, Cout) buffer. */
+static void emit_row_ptr(gen_ctx *c, const ir_layer *l, const char *cq, const char *name,
+                         const char *base)
+{
+    char at[64];
+    emit_line(c->e, "%sfloat *%s %s = %s + %s;", cq, c->restrict_kw, name, base,
+              GEN_SUM(at, 0, { "oy", (long long)l->out.w * out_channels(l) }));
+}
+
+/* The activation over the output row just computed. */
+static void emit_row_act(gen_ctx *c, const ir_layer *l)
+{
+    emitter *e = c->e;
+    gen_open_block(c);
+    emit_row_ptr(c, l, "", "orow", "out");
+    emit_line(e, "int j;");
+    gen_open_for(c, "j", 0, (long long)l->out.w * out_channels(l), 1);
+    gen_apply_act(c, l->act, "orow[j]", "orow[j]");
+    emit_close(e, "");
+    gen_close_block(c);
+}
+
+/* dz *= act'(out) over row oy and the bias gradient's sums of it, before
+ * the row's tiles read it: pixel by pixel, the order of
+ * gen_emit_bias_grad. */
+static void emit_row_bias_grad(gen_ctx *c, const ir_layer *l)
+{
+    emitter *e = c->e;
+    int cout = out_channels(l);
+    char at[64];
+    gen_open_block(c);
+    if (l->act != IR_LINEAR)
+        emit_row_ptr(c, l, "const ", "orow", "out");
+    emit_row_ptr(c, l, "", "drow", "dz");
+    emit_line(e, "int px, j;");
+    gen_open_for(c, "px", 0, l->out.w, 1);
+    gen_open_for(c, "j", 0, cout, 1);
+    GEN_SUM(at, 0, { "px", cout }, { "j", 1 });
+    if (l->act != IR_LINEAR) {
+        char d[96], y[96];
+        snprintf(d, sizeof d, "drow[%s]", at);
+        snprintf(y, sizeof y, "orow[%s]", at);
+        gen_act_grad(c, l->act, d, d, y);
+    }
+    emit_line(e, "gbias[j] += drow[%s];", at);
+    emit_close(e, "");
+    emit_close(e, "");
+    gen_close_block(c);
 }
 
 /* ---- forward ------------------------------------------------------------ */
@@ -255,14 +313,8 @@ static void emit_forward_vector(gen_ctx *c, const ir_layer *l, int wp)
 {
     emitter *e = c->e;
     emit_line(e, "int ox, oy, ky, kx, co;");
-    emit_tiled_rows(c, l, wp, 0, emit_forward_tile);
-    if (l->act != IR_LINEAR) {
-        emit_line(e, "long i;");
-        emit_open(e, "for (i = 0; i < %lld; i++)",
-                  (long long)l->out.h * l->out.w * out_channels(l));
-        gen_apply_act(c, l->act, "out[i]", "out[i]");
-        emit_close(e, "");
-    }
+    emit_tiled_rows(c, l, wp, 0, emit_forward_tile, NULL,
+                    l->act != IR_LINEAR ? emit_row_act : NULL);
 }
 
 static void dwconv_forward(gen_ctx *c, int i)
@@ -329,6 +381,33 @@ static void emit_backward_plain(gen_ctx *c, const ir_layer *l, int wp, int has_d
     emit_close(e, "");
 }
 
+/* With stride 1, the input gradient of kernel row ky for the tile: input
+ * pixel j of the row (0 <= j < tile + KW - 1) gets k[ky][kx] * d_t from
+ * every tap with t + kx = j, summed in registers before one load and
+ * store of the pixel (rather than one per tap). */
+static void emit_dx_row(gen_ctx *c, const ir_layer *l, int wp, int tile)
+{
+    emitter *e = c->e;
+    long long ch = out_channels(l);
+    int vecs = tile_vectors(l), j, b, kx;
+    char x[128];
+    emit_line(e, "float *%s dxr = dsrc + %s;", c->restrict_kw,
+              GEN_SUM(x, 0, { "oy", l->sh * wp * ch }, { "ky", wp * ch }, { "ox", ch },
+                      { "co", 1 }));
+    emit_line(e, "const float *%s kr = kern + %s;", c->restrict_kw,
+              GEN_SUM(x, 0, { "ky", (long long)l->kw * ch }, { "co", 1 }));
+    for (j = 0; j < tile + l->kw - 1; j++)
+        for (b = 0; b < vecs; b++) {
+            emit_line(e, "vf8 s%d_%d = vload(%s);", j, b,
+                      GEN_SUM(x, j * ch + 8 * b, { "dxr", 1 }));
+            for (kx = 0; kx < l->kw; kx++)
+                if (j - kx >= 0 && j - kx < tile)
+                    emit_line(e, "s%d_%d += vload(%s) * d%d_%d;", j, b,
+                              GEN_SUM(x, kx * ch + 8 * b, { "kr", 1 }), j - kx, b);
+            emit_line(e, "vstore(%s, s%d_%d);", GEN_SUM(x, j * ch + 8 * b, { "dxr", 1 }), j, b);
+        }
+}
+
 /* One tile of the backward pass: the output gradient of `tile` pixels from
  * (oy, ox), tile_vectors() vectors of channels at a time, through every tap. */
 static void emit_backward_tile(gen_ctx *c, const ir_layer *l, int wp, int tile, int has_dx)
@@ -345,7 +424,7 @@ static void emit_backward_tile(gen_ctx *c, const ir_layer *l, int wp, int tile, 
                       lane_ptr(x, sizeof x, "d", cout, t, b));
     open_taps(c, l, wp, "const ", "xp", "src");
     emit_line(e, "float *%s gk = %s;", c->restrict_kw, tap_offset(x, sizeof x, l, "gkern", 1));
-    if (has_dx) {
+    if (has_dx && l->sw > 1) {
         emit_line(e, "const float *%s kp = %s;", c->restrict_kw,
                   tap_offset(x, sizeof x, l, "kern", 1));
         emit_line(e, "float *%s dx = dsrc + (xp - src);", c->restrict_kw);
@@ -357,7 +436,7 @@ static void emit_backward_tile(gen_ctx *c, const ir_layer *l, int wp, int tile, 
                       t, b);
         emit_line(e, "vstore(%s, g%d);", GEN_SUM(x, 8 * b, { "gk", 1 }), b);
     }
-    if (has_dx) {
+    if (has_dx && l->sw > 1) {
         for (b = 0; b < vecs; b++)
             emit_line(e, "const vf8 k%d = vload(%s);", b, GEN_SUM(x, 8 * b, { "kp", 1 }));
         for (t = 0; t < tile; t++)
@@ -367,6 +446,8 @@ static void emit_backward_tile(gen_ctx *c, const ir_layer *l, int wp, int tile, 
             }
     }
     emit_close(e, "");
+    if (has_dx && l->sw == 1)
+        emit_dx_row(c, l, wp, tile);
     emit_close(e, "");
     emit_close(e, "");
 }
@@ -395,15 +476,15 @@ static void dwconv_backward(gen_ctx *c, int i)
                   (long long)(p->dpad >= 0 ? c->L->buffers[p->dpad].count
                                            : (int64_t)l->in.h * l->in.w * l->in.c));
     }
-    gen_emit_bias_grad(c, l->act, npix, cout);
     if (p->vec) {
         gen_pp_vector(c, 1);
         gen_open_block(c);
         emit_line(e, "int ox, oy, ky, kx, co;");
-        emit_tiled_rows(c, l, p->pad_w, has_dx, emit_backward_tile);
+        emit_tiled_rows(c, l, p->pad_w, has_dx, emit_backward_tile, emit_row_bias_grad, NULL);
         gen_close_block(c);
         gen_pp(c, "#else");
     }
+    gen_emit_bias_grad(c, l->act, npix, cout);
     gen_open_block(c);
     emit_backward_plain(c, l, p->pad_w, has_dx);
     gen_close_block(c);

@@ -92,6 +92,16 @@ static void pool_forward(gen_ctx *c, int i)
     emit_close(e, "");
 }
 
+/* Do the windows partition the input (each pixel in exactly one window:
+ * global pooling, `pool 2` on an even size)?  Then the input gradient is
+ * written once, without zeroing it first. */
+static int windows_partition(const ir_layer *l)
+{
+    return l->sh == l->kh && l->sw == l->kw
+        && (long long)l->out.h * l->kh - l->pad_top >= l->in.h
+        && (long long)l->out.w * l->kw - l->pad_left >= l->in.w;
+}
+
 static void pool_backward(gen_ctx *c, int i)
 {
     char fname[128];
@@ -99,7 +109,8 @@ static void pool_backward(gen_ctx *c, int i)
     const ir_layer *l = gen_layer(c, i);
     const gen_layer_plan *p = &c->L->plan[i];
     const char *R = c->restrict_kw, *M = c->mprefix;
-    int ch = l->in.c;
+    int ch = l->in.c, partition = windows_partition(l);
+    const char *add = partition ? "=" : "+=";
     char x[96];
     gen_fn_name(c, fname, sizeof fname, i, "backward", 0);
     gen_open_layer_fn(c, i, 1, fname);
@@ -110,7 +121,8 @@ static void pool_backward(gen_ctx *c, int i)
     emit_line(e, "const float *%s dout = w + %s%s;", R, M, gen_buf(c, p->dout));
     emit_line(e, "float *%s din = w + %s%s;", R, M, gen_buf(c, p->din));
     emit_line(e, "int ox, oy, ky, kx, ch;");
-    emit_line(e, "memset(din, 0, sizeof(float) * %lld);", (long long)l->in.h * l->in.w * ch);
+    if (!partition)
+        emit_line(e, "memset(din, 0, sizeof(float) * %lld);", (long long)l->in.h * l->in.w * ch);
     emit_pool_window(c, l);
     if (l->pool == IR_POOL_MAX)
         emit_line(e, "const float *%s o = out + %s;", R, pixel(x, sizeof x, l->out.w, ch));
@@ -128,7 +140,7 @@ static void pool_backward(gen_ctx *c, int i)
         emit_line(e, "float *%s dp = din + %s;", R, tap(x, sizeof x, l->in.w, ch));
         gen_open_for(c, "ch", 0, ch, 1);
         emit_line(e, "const int hit = (taken[ch] == 0) & ((ip[ch] == o[ch]) | (o[ch] != o[ch]));");
-        emit_line(e, "dp[ch] += hit ? d[ch] : 0.0f;");
+        emit_line(e, "dp[ch] %s hit ? d[ch] : 0.0f;", add);
         emit_line(e, "taken[ch] |= hit;");
         emit_close(e, "");
         emit_close(e, "");
@@ -138,7 +150,7 @@ static void pool_backward(gen_ctx *c, int i)
         emit_open(e, "    for (kx = kx0; kx < kx1; kx++)");
         emit_line(e, "float *%s ip = din + %s;", R, tap(x, sizeof x, l->in.w, ch));
         gen_open_for(c, "ch", 0, ch, 1);
-        emit_line(e, "ip[ch] += d[ch] * scale;");
+        emit_line(e, "ip[ch] %s d[ch] * scale;", add);
         emit_close(e, "");
         emit_close(e, "");
     }
