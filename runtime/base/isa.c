@@ -13,14 +13,10 @@ uint64_t cv_isa_cpu(void)
 {
     uint64_t m = 0;
 #if defined(__x86_64__) || defined(__i386__)
-    /* __builtin_cpu_supports takes a literal name. */
     __builtin_cpu_init();
 #define CV_ISA_PROBE(id, name) \
     if (__builtin_cpu_supports(name)) m |= 1u << CV_ISA_BIT_##id;
-    CV_ISA_PROBE(SSE4_2, "sse4.2") CV_ISA_PROBE(AVX, "avx") CV_ISA_PROBE(AVX2, "avx2")
-    CV_ISA_PROBE(FMA, "fma") CV_ISA_PROBE(F16C, "f16c") CV_ISA_PROBE(AVX512F, "avx512f")
-    CV_ISA_PROBE(AVX512DQ, "avx512dq") CV_ISA_PROBE(AVX512BW, "avx512bw")
-    CV_ISA_PROBE(AVX512VL, "avx512vl")
+    CV_ISA_X86_LIST(CV_ISA_PROBE)
 #undef CV_ISA_PROBE
 #else
     m = cv_isa_compiled();      /* no portable probe: what this program was built for */

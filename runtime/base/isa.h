@@ -14,10 +14,11 @@
 
 /* ORDER: the bit of each extension, kept by checkpoints; names as GCC's
  * -march features. */
-#define CV_ISA_LIST(X)                                                                 \
+#define CV_ISA_X86_LIST(X)                                                             \
     X(SSE4_2, "sse4.2") X(AVX, "avx") X(AVX2, "avx2") X(FMA, "fma") X(F16C, "f16c")   \
     X(AVX512F, "avx512f") X(AVX512DQ, "avx512dq") X(AVX512BW, "avx512bw")              \
-    X(AVX512VL, "avx512vl") X(NEON, "neon")
+    X(AVX512VL, "avx512vl")
+#define CV_ISA_LIST(X) CV_ISA_X86_LIST(X) X(NEON, "neon")
 #define CV_ISA_BIT(id, name) CV_ISA_BIT_##id,
 enum { CV_ISA_LIST(CV_ISA_BIT) CV_ISA_COUNT };
 #undef CV_ISA_BIT
