@@ -23,7 +23,7 @@ check() {   # spec samples per-tensor tolerance [cflags] [convc gen option]
     fi
     # shellcheck disable=SC2086
     if ! bin/convc gen $6 "$1" -o "$dir" ||
-       ! $CC -std=c11 -pedantic -Wall -Wextra -Werror -O1 $5 -Iruntime -I"$dir" \
+       ! $CC -std=c11 -pedantic -Wall -Wextra -Werror -O2 $5 -Iruntime -I"$dir" \
            -Itests/gradcheck -DMODEL="${model}_model" -o "$dir/gradcheck" \
            tests/gradcheck/gradcheck_main.c "$dir/model.c" -lm; then
         echo "t_gradcheck: $1: does not generate or compile"
