@@ -73,7 +73,7 @@ else ifneq ($(MODEL),)
 SPEC := specs/$(MODEL).spec
 endif
 
-.PHONY: all help deps build models model export test test-builds test-build-normal asan-libs \
+.PHONY: all help deps build models model export test test-builds test-build-normal asan-libs print-libs \
         test-build-asan unit-tests regen check-generated experiment experiments bench \
         bench-deps fuzz clean
 .DEFAULT_GOAL := all
@@ -260,6 +260,10 @@ test-build-normal:
 	$(MAKE) build unit-tests
 test-build-asan:
 	$(MAKE) $(ASAN_BUILD) unit-tests
+# The runtime's link line, for scripts that link a trainer or a test of their own.
+print-libs:
+	@echo $(LIBS)
+
 # The sanitizer build's libraries alone (tests/t_fuzz_replay.sh links them).
 asan-libs:
 	$(MAKE) $(ASAN_BUILD) build/asan/libconvcc.a build/asan/libconvc.a build/asan/libfixtures.a

@@ -9,7 +9,7 @@
 cd "$(dirname "$0")/.." || exit 2
 BUILD=${BUILD:-build}
 DATA=${BENCH_DATA:-/usr/share/datasets/fashion-mnist}
-LIBS=${LIBS:-$(printf 'convc-print-libs:\n\t@echo $(LIBS)\n' | make -s -f Makefile -f - convc-print-libs)}
+LIBS=${LIBS:-$(make -s --no-print-directory print-libs)}
 command -v mpirun > /dev/null && command -v mpicc > /dev/null ||
     { echo "bench: no mpirun/mpicc: the MPI rows skipped (make deps)" >&2; exit 0; }
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader

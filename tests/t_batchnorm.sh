@@ -12,8 +12,7 @@
 cd "$(dirname "$0")/.." || exit 2
 CC=${CC:-cc}
 MODEL_CFLAGS=${MODEL_CFLAGS:--O3 -march=native -ffp-contract=fast -std=c11 -Wall -Wextra}
-LIBS=${LIBS:-$(printf 'convc-print-libs:\n\t@echo $(LIBS)\n' |
-               make -s -f Makefile -f - convc-print-libs)}
+LIBS=${LIBS:-$(make -s --no-print-directory print-libs)}
 PY=/usr/bin/python3
 DATA=${CONVC_DATA:-/usr/share/datasets/fashion-mnist}
 W=$(mktemp -d /tmp/t_batchnorm.XXXXXX) || exit 2

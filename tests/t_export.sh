@@ -10,9 +10,8 @@
 cd "$(dirname "$0")/.." || exit 2
 CC=${CC:-cc}
 DATA=${CONVC_DATA:-/usr/share/datasets/fashion-mnist}
-# The runtime's link line, as the Makefile spells it.
-LIBS=$(printf 'convc-print-libs:\n\t@echo $(LIBS)\n' |
-       make -s --no-print-directory -f Makefile -f - convc-print-libs) || exit 2
+# The runtime's link line (make print-libs).
+LIBS=$(make -s --no-print-directory print-libs) || exit 2
 tmp=$(mktemp -d) || exit 2
 trap 'rm -rf "$tmp"' EXIT
 status=0

@@ -12,8 +12,7 @@ cd "$(dirname "$0")/.." || exit 2
 out=build/fuzz-replay
 status=0; count=0
 asan=build/asan
-LIBS=$(printf 'convc-print-libs:\n\t@echo $(LIBS)\n' |
-       make -s --no-print-directory -f Makefile -f - convc-print-libs) || exit 2
+LIBS=$(make -s --no-print-directory print-libs) || exit 2
 mkdir -p build && make -s --no-print-directory asan-libs > "$out.make.log" 2>&1 ||
     { cat "$out.make.log"; echo "t_fuzz_replay: the sanitizer build fails"; exit 1; }
 replay_build() {    # NAME OUTPUT

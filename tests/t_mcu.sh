@@ -14,8 +14,7 @@ cd "$(dirname "$0")/.." || exit 2
 CC=${CC:-cc}
 DATA=${CONVC_DATA:-/usr/share/datasets/fashion-mnist}
 convc=bin/convc
-LIBS=$(printf 'convc-print-libs:\n\t@echo $(LIBS)\n' |
-       make -s --no-print-directory -f Makefile -f - convc-print-libs) || exit 2
+LIBS=$(make -s --no-print-directory print-libs) || exit 2
 tmp=$(mktemp -d) || exit 2
 qemu_pid=
 trap '[ -n "$qemu_pid" ] && kill "$qemu_pid" 2> /dev/null; rm -rf "$tmp"' EXIT INT TERM

@@ -17,8 +17,7 @@ command -v mpirun > /dev/null && command -v mpicc > /dev/null || {
 }
 CC=${CC:-cc}
 MODEL_CFLAGS=${MODEL_CFLAGS:--O2 -march=native -ffp-contract=fast -std=c11 -Wall -Wextra}
-LIBS=${LIBS:-$(printf 'convc-print-libs:\n\t@echo $(LIBS)\n' |
-               make -s -f Makefile -f - convc-print-libs)}
+LIBS=${LIBS:-$(make -s --no-print-directory print-libs)}
 DATA=${CONVC_DATA:-/usr/share/datasets/fashion-mnist}
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader
 # Waiting processes yield their core instead of polling (more processes than cores).

@@ -14,8 +14,7 @@ CC=${CC:-cc}
 DATA=${CONVC_DATA:-/usr/share/datasets/fashion-mnist}
 PY=/usr/bin/python3     # Debian's modules, whatever python3 is first on PATH
 N=1000
-LIBS=$(printf 'convc-print-libs:\n\t@echo $(LIBS)\n' |
-       make -s --no-print-directory -f Makefile -f - convc-print-libs) || exit 2
+LIBS=$(make -s --no-print-directory print-libs) || exit 2
 tmp=$(mktemp -d) || exit 2
 trap 'rm -rf "$tmp"' EXIT
 status=0
