@@ -184,7 +184,10 @@ fi
 # training and evaluation).  A second run that evaluates one test image gives
 # the training phase alone: its rate against the kernel loop's b32 t2 rate
 # shows what the trainer loses outside the kernels.
-history_seconds() { awk -F, 'NR == 2 { print $NF }' "$1"; }
+history_seconds() {     # the "seconds" column of the first epoch's row
+    awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "seconds") col = i }
+             NR == 2 && col { print $col }' "$1"
+}
 limit_flag=""
 [ "$EPOCH_LIMIT" != 0 ] && limit_flag="--limit-train $EPOCH_LIMIT"
 if [ "$EPOCH" = 1 ] && [ ! -d "$DATA" ]; then
@@ -228,7 +231,7 @@ done
 
 if [ "$EPOCH" = 1 ] && [ "$torch_ok" = yes ]; then
     for m in $MODELS; do
-        spec=$SPECS/$m.spec
+        spec=$(spec_of "$m")
         # The setting that won PyTorch's b32 t2 kernel loop, e.g.
         # "OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1 channels_last".
         won=$(awk -F, -v m="$m" '$1 == "torch" && $2 == m && $3 == "train_ips" && $4 == "b32_t2" { print $6 }' \

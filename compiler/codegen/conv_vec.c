@@ -26,22 +26,29 @@
 gen_tile gen_tile_for(const gen_ctx *c, int n_cols)
 {
     gen_tile t;
-    int max_acc = c->narrow_tiles ? 12 : 24;
-    t.vectors = n_cols % 32 == 0 && !c->narrow_tiles ? 4 : n_cols % 16 == 0 ? 2 : 1;
-    t.rows = max_acc / t.vectors > 8 ? 8 : max_acc / t.vectors;
+    int max_acc = c->wide ? 24 : 12, max_rows = c->wide ? 12 : 8, n_vectors;
+    t.width = c->wide && n_cols % 16 == 0 ? 16 : 8;
+    n_vectors = n_cols / t.width;
+    t.vectors = c->wide && n_vectors % 4 == 0 ? 4 : n_vectors % 2 == 0 ? 2 : 1;
+    t.rows = max_acc / t.vectors > max_rows ? max_rows : max_acc / t.vectors;
+    t.type = t.width == 16 ? "vf16" : "vf8";
+    t.load = t.width == 16 ? "vload16" : "vload";
+    t.store = t.width == 16 ? "vstore16" : "vstore";
+    t.splat = t.width == 16 ? "vsplat16" : "vsplat";
     return t;
 }
 
 void gen_emit_for_registers(gen_ctx *c, void (*emit)(gen_ctx *, const void *), const void *arg)
 {
-    gen_pp(c, "#if defined(__AVX512VL__)");
-    c->narrow_tiles = 0;
+    char line[128];
+    snprintf(line, sizeof line, "#ifdef %s", c->wide_macro);
+    gen_pp(c, line);
+    c->wide = 1;
     emit(c, arg);
     gen_pp(c, "#else");
-    c->narrow_tiles = 1;
+    c->wide = 0;
     emit(c, arg);
     gen_pp(c, "#endif");
-    c->narrow_tiles = 0;
 }
 
 /* Where a tile starts along one axis: a loop variable, or a constant where
@@ -103,21 +110,23 @@ static void emit_int_locals(gen_ctx *c, const char *const *names, int n)
         emit_line(c->e, "%s;", line);
 }
 
-/* emit(c, arg, n, vb, a, cb): one register tile of n positions along an
- * axis (var `a`) x vb vectors of 8 columns (var cb). */
-typedef void (*tile_fn)(gen_ctx *c, const void *arg, int n, int vb, tile_pos a, tile_pos cb);
+/* emit(c, arg, n, tile, a, cb): one register tile of n positions along an
+ * axis (var `a`) x tile.vectors vectors of columns (var cb). */
+typedef void (*tile_fn)(gen_ctx *c, const void *arg, int n, const gen_tile *tile, tile_pos a,
+                        tile_pos cb);
 
 /* The tiles over [0, full) of the axis, `step` at a time, then one of the
  * `rest` positions after them, each over all `cols` columns. */
 static void emit_tile_grid(gen_ctx *c, const void *arg, tile_fn emit, const char *var,
-                           int full, int step, int rest, int cols, int vb)
+                           int full, int step, int rest, int cols, const gen_tile *tile)
 {
+    int per_tile = tile->width * tile->vectors;
     tile_pos a = open_tiles(c, var, full, step);
-    tile_pos cb = open_tiles(c, "cb", cols, 8 * vb);
+    tile_pos cb = open_tiles(c, "cb", cols, per_tile);
     int bare = !a.var && !cb.var;       /* no loop's braces around the tile */
     if (bare && rest > 0)               /* the rest's tile would shadow its locals */
         open_block(c);
-    emit(c, arg, step, vb, a, cb);
+    emit(c, arg, step, tile, a, cb);
     if (bare && rest > 0)
         emit_close(c->e, "");
     close_tiles(c, cb);
@@ -126,8 +135,8 @@ static void emit_tile_grid(gen_ctx *c, const void *arg, tile_fn emit, const char
         tile_pos last = { NULL, full };
         if (bare)
             open_block(c);
-        cb = open_tiles(c, "cb", cols, 8 * vb);
-        emit(c, arg, rest, vb, last, cb);
+        cb = open_tiles(c, "cb", cols, per_tile);
+        emit(c, arg, rest, tile, last, cb);
         close_tiles(c, cb);
         if (bare)
             emit_close(c->e, "");
@@ -142,11 +151,12 @@ typedef struct {
     int kh, kw, cin, cout;
 } conv_tiles;
 
-static void emit_conv_tile(gen_ctx *c, const conv_tiles *t, int np, int vb, tile_pos ox,
-                           tile_pos cb)
+static void emit_conv_tile(gen_ctx *c, const conv_tiles *t, int np, const gen_tile *tile,
+                           tile_pos ox, tile_pos cb)
 {
     emitter *e = c->e;
     const char *R = c->restrict_kw;
+    int vb = tile->vectors, vw = tile->width;
     long long xs = (long long)t->sw * t->cin;
     char x[96];
     int p, v;
@@ -160,14 +170,14 @@ static void emit_conv_tile(gen_ctx *c, const conv_tiles *t, int np, int vb, tile
                       { "oy", (long long)t->ow * t->cout }, pos_term(ox, t->cout),
                       pos_term(cb, 1)));
     for (p = 0; p < np; p++) {
-        emit_raw(e, "%*svf8 ", e->depth * 4, "");
+        emit_raw(e, "%*s%s ", e->depth * 4, "", tile->type);
         for (v = 0; v < vb; v++) {
             if (t->bias)
-                emit_raw(e, "a%d_%d = vload(%s)%s", p, v,
-                         GEN_SUM(x, 8 * v + pos_at(cb, 1), { t->bias, 1 }, pos_term(cb, 1)),
+                emit_raw(e, "a%d_%d = %s(%s)%s", p, v, tile->load,
+                         GEN_SUM(x, vw * v + pos_at(cb, 1), { t->bias, 1 }, pos_term(cb, 1)),
                          v + 1 < vb ? ", " : ";\n");
             else
-                emit_raw(e, "a%d_%d = vsplat(0.0f)%s", p, v, v + 1 < vb ? ", " : ";\n");
+                emit_raw(e, "a%d_%d = %s(0.0f)%s", p, v, tile->splat, v + 1 < vb ? ", " : ";\n");
         }
     }
     if (t->vlo > 0 && (t->oh - 1) * t->sh + t->kh > t->vhi)
@@ -183,13 +193,13 @@ static void emit_conv_tile(gen_ctx *c, const conv_tiles *t, int np, int vb, tile
     emit_line(e, "const float *%s kr = %s;", R,
               GEN_SUM(x, 0, { "kb", 1 }, { "ky", (long long)t->kw * t->cin * t->cout }));
     gen_open_for(c, "j", 0, (long long)t->kw * t->cin, 1);
-    emit_raw(e, "%*sconst vf8 ", e->depth * 4, "");
+    emit_raw(e, "%*sconst %s ", e->depth * 4, "", tile->type);
     for (v = 0; v < vb; v++)
-        emit_raw(e, "w%d = vload(%s)%s", v, GEN_SUM(x, 8 * v, { "kr", 1 }, { "j", t->cout }),
-                 v + 1 < vb ? ", " : ";\n");
-    emit_line(e, "vf8 xv;");
+        emit_raw(e, "w%d = %s(%s)%s", v, tile->load,
+                 GEN_SUM(x, vw * v, { "kr", 1 }, { "j", t->cout }), v + 1 < vb ? ", " : ";\n");
+    emit_line(e, "%s xv;", tile->type);
     for (p = 0; p < np; p++) {
-        emit_raw(e, "%*sxv = vsplat(xr[%s]);", e->depth * 4, "",
+        emit_raw(e, "%*sxv = %s(xr[%s]);", e->depth * 4, "", tile->splat,
                  GEN_SUM(x, (long long)p * t->sw * t->cin, { "j", 1 }));
         for (v = 0; v < vb; v++)
             emit_raw(e, " a%d_%d += xv * w%d;", p, v, v);
@@ -200,15 +210,16 @@ static void emit_conv_tile(gen_ctx *c, const conv_tiles *t, int np, int vb, tile
     for (p = 0; p < np; p++) {
         emit_raw(e, "%*s", e->depth * 4, "");
         for (v = 0; v < vb; v++)
-            emit_raw(e, "vstore(%s, a%d_%d);%s",
-                     GEN_SUM(x, (long long)p * t->cout + 8 * v, { "ob", 1 }), p, v,
+            emit_raw(e, "%s(%s, a%d_%d);%s", tile->store,
+                     GEN_SUM(x, (long long)p * t->cout + vw * v, { "ob", 1 }), p, v,
                      v + 1 < vb ? " " : "\n");
     }
 }
 
-static void conv_tile(gen_ctx *c, const void *arg, int n, int vb, tile_pos ox, tile_pos cb)
+static void conv_tile(gen_ctx *c, const void *arg, int n, const gen_tile *tile, tile_pos ox,
+                      tile_pos cb)
 {
-    emit_conv_tile(c, arg, n, vb, ox, cb);
+    emit_conv_tile(c, arg, n, tile, ox, cb);
 }
 
 static void emit_conv_tiles(gen_ctx *c, const void *arg)
@@ -216,7 +227,7 @@ static void emit_conv_tiles(gen_ctx *c, const void *arg)
     const conv_tiles *t = arg;
     emitter *e = c->e;
     gen_tile tile = gen_tile_for(c, t->cout);
-    int vb = tile.vectors, pb = tile.rows;
+    int pb = tile.rows;
     int full, rest;
     char row[32];
     if (pb > t->ow)
@@ -225,7 +236,7 @@ static void emit_conv_tiles(gen_ctx *c, const void *arg)
     rest = t->ow - full;
     {
         const char *names[] = { "oy", full > pb ? "ox" : NULL,
-                                t->cout > 8 * vb ? "cb" : NULL, "ky", "j" };
+                                t->cout > tile.width * tile.vectors ? "cb" : NULL, "ky", "j" };
         emit_int_locals(c, names, 5);
     }
     gen_open_for(c, "oy", 0, t->oh, 1);
@@ -236,7 +247,7 @@ static void emit_conv_tiles(gen_ctx *c, const void *arg)
     if ((t->oh - 1) * t->sh + t->kh > t->vhi)
         emit_line(e, "const int ky1 = %s + %d > %d ? %d - %s : %d;", row, t->kh, t->vhi, t->vhi,
                   row, t->kh);
-    emit_tile_grid(c, t, conv_tile, "ox", full, pb, rest, t->cout, vb);
+    emit_tile_grid(c, t, conv_tile, "ox", full, pb, rest, t->cout, &tile);
     emit_close(e, "");
 }
 
@@ -246,11 +257,12 @@ typedef struct {
     int vlo, vhi;                           /* the rows of src that are not zero */
 } wgrad_tiles;
 
-static void emit_wgrad_tile(gen_ctx *c, const wgrad_tiles *t, int nr, int vb, tile_pos r0,
-                            tile_pos cb)
+static void emit_wgrad_tile(gen_ctx *c, const wgrad_tiles *t, int nr, const gen_tile *tile,
+                            tile_pos r0, tile_pos cb)
 {
     emitter *e = c->e;
     const char *R = c->restrict_kw;
+    int vb = tile->vectors, vw = tile->width;
     char x[96];
     int r, v;
     emit_line(e, "const float *%s xr = %s;", R,
@@ -261,9 +273,9 @@ static void emit_wgrad_tile(gen_ctx *c, const wgrad_tiles *t, int nr, int vb, ti
                       { "ky", (long long)t->kw * t->cin * t->cout }, pos_term(r0, t->cout),
                       pos_term(cb, 1)));
     for (r = 0; r < nr; r++) {
-        emit_raw(e, "%*svf8 ", e->depth * 4, "");
+        emit_raw(e, "%*s%s ", e->depth * 4, "", tile->type);
         for (v = 0; v < vb; v++)
-            emit_raw(e, "a%d_%d = vsplat(0.0f)%s", r, v, v + 1 < vb ? ", " : ";\n");
+            emit_raw(e, "a%d_%d = %s(0.0f)%s", r, v, tile->splat, v + 1 < vb ? ", " : ";\n");
     }
     if (t->vlo > 0 && (t->oh - 1) * t->sh + t->kh > t->vhi)
         emit_open(e, "for (oy = oy0; oy < oy1; oy++)");
@@ -280,13 +292,13 @@ static void emit_wgrad_tile(gen_ctx *c, const wgrad_tiles *t, int nr, int vb, ti
     emit_line(e, "const float *%s d = %s;", R,
               GEN_SUM(x, pos_at(cb, 1), { t->dz, 1 }, { "oy", (long long)t->ow * t->cout },
                       { "ox", t->cout }, pos_term(cb, 1)));
-    emit_raw(e, "%*sconst vf8 ", e->depth * 4, "");
+    emit_raw(e, "%*sconst %s ", e->depth * 4, "", tile->type);
     for (v = 0; v < vb; v++)
-        emit_raw(e, "d%d = vload(%s)%s", v, GEN_SUM(x, 8 * v, { "d", 1 }),
+        emit_raw(e, "d%d = %s(%s)%s", v, tile->load, GEN_SUM(x, vw * v, { "d", 1 }),
                  v + 1 < vb ? ", " : ";\n");
-    emit_line(e, "vf8 xv;");
+    emit_line(e, "%s xv;", tile->type);
     for (r = 0; r < nr; r++) {
-        emit_raw(e, "%*sxv = vsplat(xp[%d]);", e->depth * 4, "", r);
+        emit_raw(e, "%*sxv = %s(xp[%d]);", e->depth * 4, "", tile->splat, r);
         for (v = 0; v < vb; v++)
             emit_raw(e, " a%d_%d += xv * d%d;", r, v, v);
         emit_raw(e, "\n");
@@ -295,14 +307,15 @@ static void emit_wgrad_tile(gen_ctx *c, const wgrad_tiles *t, int nr, int vb, ti
     emit_close(e, "");
     for (r = 0; r < nr; r++)
         for (v = 0; v < vb; v++) {
-            GEN_SUM(x, (long long)r * t->cout + 8 * v, { "gb", 1 });
-            emit_line(e, "vstore(%s, vload(%s) + a%d_%d);", x, x, r, v);
+            GEN_SUM(x, (long long)r * t->cout + vw * v, { "gb", 1 });
+            emit_line(e, "%s(%s, %s(%s) + a%d_%d);", tile->store, x, tile->load, x, r, v);
         }
 }
 
-static void wgrad_tile(gen_ctx *c, const void *arg, int n, int vb, tile_pos r0, tile_pos cb)
+static void wgrad_tile(gen_ctx *c, const void *arg, int n, const gen_tile *tile, tile_pos r0,
+                       tile_pos cb)
 {
-    emit_wgrad_tile(c, arg, n, vb, r0, cb);
+    emit_wgrad_tile(c, arg, n, tile, r0, cb);
 }
 
 static void emit_wgrad_tiles(gen_ctx *c, const void *arg)
@@ -310,7 +323,7 @@ static void emit_wgrad_tiles(gen_ctx *c, const void *arg)
     const wgrad_tiles *t = arg;
     emitter *e = c->e;
     gen_tile tile = gen_tile_for(c, t->cout);
-    int vb = tile.vectors, rb = tile.rows;
+    int rb = tile.rows;
     int rows = t->kw * t->cin;
     int full, rest;
     char lo[48], hi[48];
@@ -319,7 +332,7 @@ static void emit_wgrad_tiles(gen_ctx *c, const void *arg)
     full = rows / rb * rb;
     rest = rows - full;
     {
-        const char *names[] = { "oy", "ox", t->cout > 8 * vb ? "cb" : NULL, "ky",
+        const char *names[] = { "oy", "ox", t->cout > tile.width * tile.vectors ? "cb" : NULL, "ky",
                                 full > rb ? "r" : NULL };
         emit_int_locals(c, names, 5);
     }
@@ -337,7 +350,7 @@ static void emit_wgrad_tiles(gen_ctx *c, const void *arg)
         emit_line(e, "const int oy0 = ky < %d ? %s : 0;", t->vlo, lo);
     if ((t->oh - 1) * t->sh + t->kh > t->vhi)
         emit_line(e, "const int oy1 = %s < %d ? %s : %d;", hi, t->oh, hi, t->oh);
-    emit_tile_grid(c, t, wgrad_tile, "r", full, rb, rest, t->cout, vb);
+    emit_tile_grid(c, t, wgrad_tile, "r", full, rb, rest, t->cout, &tile);
     emit_close(e, "");
 }
 

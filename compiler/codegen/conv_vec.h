@@ -7,13 +7,20 @@
 
 #include "codegen/gen_ctx.h"
 
-/* A register tile: rows x vectors of 8 columns held in accumulators.  With
- * 32 vector registers (AVX-512VL) up to 6 x 4 (24 accumulators); with 16
- * (AVX2, or SSE and NEON at two registers a vector) up to 6 x 2, since a
- * wider tile spills: cnn_k3 trains 33% faster with it on AVX2. */
-typedef struct { int rows, vectors; } gen_tile;
+/* A register tile: rows x vectors of `width` columns held in accumulators.
+ * With 32 registers of 16 floats (AVX-512, c->wide) up to 12 x 2 or 6 x 4
+ * (24 accumulators); with 16 registers of 8 (AVX2, or SSE and NEON at two
+ * registers a vector) up to 6 x 2, since a wider tile spills: cnn_k3
+ * trains 33% faster with it on AVX2.  Columns that are not a multiple of
+ * 16 keep vectors of 8. */
+typedef struct {
+    int rows, vectors, width;
+    const char *type, *load, *store, *splat;    /* vf8 vload vstore vsplat, or
+                                                   vf16 vload16 ... */
+} gen_tile;
 gen_tile gen_tile_for(const gen_ctx *c, int n_cols);    /* n_cols % 8 == 0 */
-/* emit(c, arg) twice, for each register file, behind the preprocessor. */
+/* emit(c, arg) twice, for each register file, behind the preprocessor:
+ * c->wide is set in the first. */
 void gen_emit_for_registers(gen_ctx *c, void (*emit)(gen_ctx *, const void *), const void *arg);
 
 /* Bodies of conv layer i's vector kernels. */

@@ -229,30 +229,31 @@ static const char *size_text(char *buf, size_t size, int n, int tiles)
 
 /* A register tile of np rows from row i + i_off (i NULL: 0) and column j
  * (NULL: 0). */
-static void emit_gemm_tile(gen_ctx *c, const gemm *g, int np, int vb, const char *i, int i_off,
-                           const char *j)
+static void emit_gemm_tile(gen_ctx *c, const gemm *g, int np, const gen_tile *tile,
+                           const char *i, int i_off, const char *j)
 {
     emitter *e = c->e;
     const char *R = c->restrict_kw;
+    int vb = tile->vectors, vw = tile->width;
     char x[96];
     int p, v;
     emit_line(e, "float *%s o = %s;", R,
               offset(x, sizeof x, "dx", i, g->cols, j, 1, i_off * g->cols));
     for (p = 0; p < np; p++) {
-        emit_raw(e, "%*svf8 ", e->depth * 4, "");
+        emit_raw(e, "%*s%s ", e->depth * 4, "", tile->type);
         for (v = 0; v < vb; v++)
-            emit_raw(e, "a%d_%d = vsplat(0.0f)%s", p, v, v + 1 < vb ? ", " : ";\n");
+            emit_raw(e, "a%d_%d = %s(0.0f)%s", p, v, tile->splat, v + 1 < vb ? ", " : ";\n");
     }
     emit_open(e, "for (k = 0; k < %s; k++)", size_text(x, sizeof x, g->depth, g->depth_tiles));
     emit_line(e, "const float *%s ak = %s;", R,
               offset(x, sizeof x, "ax", i, g->a_si, "k", g->a_sk, i_off * g->a_si));
-    emit_raw(e, "%*sconst vf8 ", e->depth * 4, "");
+    emit_raw(e, "%*sconst %s ", e->depth * 4, "", tile->type);
     for (v = 0; v < vb; v++)
-        emit_raw(e, "b%d = vload(%s)%s", v, offset(x, sizeof x, "bx", "k", g->cols, j, 1, 8 * v),
-                 v + 1 < vb ? ", " : ";\n");
-    emit_line(e, "vf8 s;");
+        emit_raw(e, "b%d = %s(%s)%s", v, tile->load,
+                 offset(x, sizeof x, "bx", "k", g->cols, j, 1, vw * v), v + 1 < vb ? ", " : ";\n");
+    emit_line(e, "%s s;", tile->type);
     for (p = 0; p < np; p++) {
-        emit_raw(e, "%*ss = vsplat(ak[%d]);", e->depth * 4, "", p * g->a_si);
+        emit_raw(e, "%*ss = %s(ak[%d]);", e->depth * 4, "", tile->splat, p * g->a_si);
         for (v = 0; v < vb; v++)
             emit_raw(e, " a%d_%d += s * b%d;", p, v, v);
         emit_raw(e, "\n");
@@ -260,11 +261,11 @@ static void emit_gemm_tile(gen_ctx *c, const gemm *g, int np, int vb, const char
     emit_close(e, "");
     for (p = 0; p < np; p++)
         for (v = 0; v < vb; v++) {
-            offset(x, sizeof x, "o", NULL, 0, NULL, 0, p * g->cols + 8 * v);
+            offset(x, sizeof x, "o", NULL, 0, NULL, 0, p * g->cols + vw * v);
             if (g->accumulate)
-                emit_line(e, "vstore(%s, vload(%s) + a%d_%d);", x, x, p, v);
+                emit_line(e, "%s(%s, %s(%s) + a%d_%d);", tile->store, x, tile->load, x, p, v);
             else
-                emit_line(e, "vstore(%s, a%d_%d);", x, p, v);
+                emit_line(e, "%s(%s, a%d_%d);", tile->store, x, p, v);
         }
 }
 
@@ -276,8 +277,8 @@ static void emit_gemm_for(gen_ctx *c, const void *arg)
     emitter *e = c->e;
     const char *R = c->restrict_kw;
     gen_tile tile = gen_tile_for(c, g->cols);
-    int vb = tile.vectors, pb = tile.rows < g->rows ? tile.rows : g->rows;
-    int i_loop = g->rows / pb > 1, rest = g->rows % pb, j_loop = g->cols > 8 * vb;
+    int pb = tile.rows < g->rows ? tile.rows : g->rows, per_tile = tile.width * tile.vectors;
+    int i_loop = g->rows / pb > 1, rest = g->rows % pb, j_loop = g->cols > per_tile;
     const char *i = i_loop ? "i" : NULL, *j = j_loop ? "j" : NULL;
     char n[32];
     emit_open(e, "for (xi = 0; xi < %s; xi++)", g->count);
@@ -292,12 +293,12 @@ static void emit_gemm_for(gen_ctx *c, const void *arg)
         emit_open(e, "for (i = 0; i + %d <= %s; i += %d)", pb,
                   size_text(n, sizeof n, g->rows, g->rows_tiles), pb);
     if (j_loop)
-        emit_open(e, "for (j = 0; j < %d; j += %d)", g->cols, 8 * vb);
+        emit_open(e, "for (j = 0; j < %d; j += %d)", g->cols, per_tile);
     else if (!i_loop) {
         emit_line(e, "{");
         e->depth++;
     }
-    emit_gemm_tile(c, g, pb, vb, i, 0, j);
+    emit_gemm_tile(c, g, pb, &tile, i, 0, j);
     if (j_loop || !i_loop)
         emit_close(e, "");
     if (i_loop)
@@ -308,8 +309,8 @@ static void emit_gemm_for(gen_ctx *c, const void *arg)
         else
             emit_line(e, "/* the last row */");
         if (j_loop)
-            emit_open(e, "for (j = 0; j < %d; j += %d)", g->cols, 8 * vb);
-        emit_gemm_tile(c, g, rest, vb, i, i_loop ? 0 : pb, j);
+            emit_open(e, "for (j = 0; j < %d; j += %d)", g->cols, per_tile);
+        emit_gemm_tile(c, g, rest, &tile, i, i_loop ? 0 : pb, j);
         if (j_loop)
             emit_close(e, "");
     }

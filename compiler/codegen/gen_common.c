@@ -266,6 +266,8 @@ void gen_ctx_init(gen_ctx *c, emitter *e, const gen_layout *L)
     c->restrict_kw = "restrict";
     c->vector_macro = "CONVC_VECTOR";
     c->no_vector_macro = "CONVC_NO_VECTOR";
+    c->wide_macro = "CONVC_WIDE";
+    c->wide_switch_macro = "CONVC_WIDE_VECTORS";
 }
 
 void gen_fn_name(const gen_ctx *c, char *buf, size_t size, int i, const char *what, int group)

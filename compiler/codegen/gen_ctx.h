@@ -21,7 +21,11 @@ typedef struct {
     const char *vector_macro;   /* defined where the vector kernels are
                                    compiled: "CONVC_VECTOR" or "NAME__VECTOR" */
     const char *no_vector_macro;/* the user's switch that turns them off */
-    int narrow_tiles;       /* register tiles for 16 vector registers */
+    const char *wide_macro;     /* defined where the vectors of 16 floats
+                                   are: "CONVC_WIDE" or "NAME__WIDE" */
+    const char *wide_switch_macro;  /* the user's switch that builds them
+                                       without AVX-512 */
+    int wide;               /* emitting for 32 registers of 16 floats */
     /* gen_pp's record of the open #if lines (bit d: the one at depth d is
      * "#ifdef CONVC_VECTOR" without an #else yet) and of where the text
      * ended after the last #endif of such a block, so that a block that

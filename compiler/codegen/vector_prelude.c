@@ -1,21 +1,52 @@
-/* vector_prelude.c - the GNU C vector type of 8 floats and its load, store
- * and broadcast helpers, behind the context's vector macro (GCC and clang;
- * tcc and other compilers keep the plain loops).  The kernels call them
- * vf8, vload, vstore and vsplat; in a file whose private names carry a
- * prefix those words are macros for the prefixed names, from here to
- * gen_emit_vector_epilogue. */
+/* vector_prelude.c - the GNU C vector types of 8 and 16 floats and their
+ * load, store and broadcast helpers, behind the context's vector macro (GCC
+ * and clang; tcc and other compilers keep the plain loops).  The kernels
+ * call them vf8, vload, vstore and vsplat, and vf16, vload16, vstore16 and
+ * vsplat16 where the wide macro is defined; in a file whose private names
+ * carry a prefix those words are macros for the prefixed names, from here
+ * to gen_emit_vector_epilogue. */
 #include "codegen/generate.h"
 
 #include <stdio.h>
 #include <string.h>
 
-static const char *const vector_words[] = { "vf8", "vload", "vstore", "vsplat" };
+static const char *const vector_words[] = { "vf8",  "vload",   "vstore",   "vsplat",
+                                             "vf16", "vload16", "vstore16", "vsplat16" };
 #define N_VECTOR_WORDS (sizeof vector_words / sizeof vector_words[0])
+
+/* vfW, its load, store (a macro: a vector parameter would change the ABI
+ * without AVX) and broadcast, named with `suffix`. */
+static void emit_vector_type(gen_ctx *c, int width, const char *suffix)
+{
+    emitter *e = c->e;
+    char lanes[16 * 3];
+    size_t len = 0;
+    int k;
+    for (k = 0; k < width; k++)
+        len += (size_t)snprintf(lanes + len, sizeof lanes - len, "%ss", k ? ", " : "");
+    emit_line(e, "typedef float vf%d __attribute__((vector_size(%d)));", width, width * 4);
+    emit_blank(e);
+    emit_open_fn(e, "static inline __attribute__((unused)) vf%d vload%s(const float *p)", width,
+                 suffix);
+    emit_line(e, "vf%d v;", width);
+    emit_line(e, "memcpy(&v, p, sizeof v);");
+    emit_line(e, "return v;");
+    emit_close(e, "");
+    emit_blank(e);
+    emit_line(e, "/* a macro: a vector parameter would change the ABI without AVX */");
+    emit_line(e, "#define %svstore%s(p, v) do { vf%d w_ = (v); memcpy((p), &w_, sizeof w_); } while (0)",
+              c->prefix, suffix, width);
+    emit_blank(e);
+    emit_open_fn(e, "static inline __attribute__((unused)) vf%d vsplat%s(float s)", width, suffix);
+    emit_line(e, "vf%d v = { %s };", width, lanes);
+    emit_line(e, "return v;");
+    emit_close(e, "");
+}
 
 void gen_emit_vector_prelude(gen_ctx *c)
 {
     emitter *e = c->e;
-    emit_banner(e, "vector kernels: GNU C vectors of 8 floats (GCC, clang)");
+    emit_banner(e, "vector kernels: GNU C vectors of 8 and 16 floats (GCC, clang)");
     size_t k;
     emit_raw(e, "#if (defined(__GNUC__) || defined(__clang__)) && !defined(__TINYC__) && "
                 "!defined(%s)\n", c->no_vector_macro);
@@ -33,22 +64,17 @@ void gen_emit_vector_prelude(gen_ctx *c)
     emit_raw(e, "#endif\n");
     emit_raw(e, "#pragma GCC diagnostic ignored \"-Wpsabi\"\n");
     emit_raw(e, "#endif\n");
-    emit_line(e, "typedef float vf8 __attribute__((vector_size(32)));");
+    emit_vector_type(c, 8, "");
+    /* 16 floats fill an AVX-512 register; elsewhere the switch builds the
+     * same kernels from two registers a vector, to test them anywhere. */
+    emit_raw(e, "#if defined(__AVX512F__) || defined(%s)\n", c->wide_switch_macro);
+    emit_raw(e, "#define %s 1\n", c->wide_macro);
+    emit_raw(e, "#if !defined(__AVX512F__)\n");
+    emit_raw(e, "#pragma GCC diagnostic ignored \"-Wpsabi\"\n");
+    emit_raw(e, "#endif\n");
     emit_blank(e);
-    emit_open_fn(e, "static inline __attribute__((unused)) vf8 vload(const float *p)");
-    emit_line(e, "vf8 v;");
-    emit_line(e, "memcpy(&v, p, sizeof v);");
-    emit_line(e, "return v;");
-    emit_close(e, "");
-    emit_blank(e);
-    emit_line(e, "/* a macro: a vector parameter would change the ABI without AVX */");
-    emit_line(e, "#define %svstore(p, v) do { vf8 w_ = (v); memcpy((p), &w_, sizeof w_); } while (0)",
-              c->prefix);
-    emit_blank(e);
-    emit_open_fn(e, "static inline __attribute__((unused)) vf8 vsplat(float s)");
-    emit_line(e, "vf8 v = { s, s, s, s, s, s, s, s };");
-    emit_line(e, "return v;");
-    emit_close(e, "");
+    emit_vector_type(c, 16, "16");
+    emit_raw(e, "#endif\n");
     emit_raw(e, "#endif\n");
 }
 

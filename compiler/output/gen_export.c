@@ -240,11 +240,14 @@ static void emit_float_body(emitter *e, const gen_layout *L, const float *params
     gen_ctx c;
     char pfx[IR_MAX_NAME + 4], mpfx[IR_MAX_NAME + 4], rkw[IR_MAX_NAME + 16];
     char vmacro[IR_MAX_NAME + 16], no_vmacro[IR_MAX_NAME + 16];
+    char wmacro[IR_MAX_NAME + 16], wswitch[IR_MAX_NAME + 16];
     snprintf(pfx, sizeof pfx, "%s__", m->name);
     snprintf(mpfx, sizeof mpfx, "%s__", up);
     snprintf(rkw, sizeof rkw, "%s__RESTRICT", up);
     snprintf(vmacro, sizeof vmacro, "%s__VECTOR", up);
     snprintf(no_vmacro, sizeof no_vmacro, "%s_NO_VECTOR", up);
+    snprintf(wmacro, sizeof wmacro, "%s__WIDE", up);
+    snprintf(wswitch, sizeof wswitch, "%s_WIDE_VECTORS", up);
     if (t->plain) {
         emit_line(e, "/* Target %s: no vector unit, the plain loops. */", t->name);
         emit_line(e, "#ifndef %s", no_vmacro);
@@ -262,6 +265,8 @@ static void emit_float_body(emitter *e, const gen_layout *L, const float *params
     c.restrict_kw = rkw;
     c.vector_macro = vmacro;
     c.no_vector_macro = no_vmacro;
+    c.wide_macro = wmacro;
+    c.wide_switch_macro = wswitch;
     gen_emit_offsets(&c);
     gen_emit_vector_prelude(&c);
     emit_weights(e, L, params, m->name, folded);

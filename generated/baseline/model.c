@@ -32,7 +32,7 @@
 #define IN_SIZE                         784
 #define N_CLASSES                        10
 
-/* ==== vector kernels: GNU C vectors of 8 floats (GCC, clang) ================ */
+/* ==== vector kernels: GNU C vectors of 8 and 16 floats (GCC, clang) ========== */
 #if (defined(__GNUC__) || defined(__clang__)) && !defined(__TINYC__) && !defined(CONVC_NO_VECTOR)
 #define CONVC_VECTOR 1
 #if !defined(__AVX__)
@@ -58,6 +58,30 @@ static inline __attribute__((unused)) vf8 vsplat(float s)
     vf8 v = { s, s, s, s, s, s, s, s };
     return v;
 }
+#if defined(__AVX512F__) || defined(CONVC_WIDE_VECTORS)
+#define CONVC_WIDE 1
+#if !defined(__AVX512F__)
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
+
+typedef float vf16 __attribute__((vector_size(64)));
+
+static inline __attribute__((unused)) vf16 vload16(const float *p)
+{
+    vf16 v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/* a macro: a vector parameter would change the ABI without AVX */
+#define vstore16(p, v) do { vf16 w_ = (v); memcpy((p), &w_, sizeof w_); } while (0)
+
+static inline __attribute__((unused)) vf16 vsplat16(float s)
+{
+    vf16 v = { s, s, s, s, s, s, s, s, s, s, s, s, s, s, s, s };
+    return v;
+}
+#endif
 #endif
 
 /* ==== flatten1: line 4: flatten -> (784) ==================================== */

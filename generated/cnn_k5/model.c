@@ -56,7 +56,7 @@
 #define IN_SIZE                         784
 #define N_CLASSES                        10
 
-/* ==== vector kernels: GNU C vectors of 8 floats (GCC, clang) ================ */
+/* ==== vector kernels: GNU C vectors of 8 and 16 floats (GCC, clang) ========== */
 #if (defined(__GNUC__) || defined(__clang__)) && !defined(__TINYC__) && !defined(CONVC_NO_VECTOR)
 #define CONVC_VECTOR 1
 #if !defined(__AVX__)
@@ -82,6 +82,30 @@ static inline __attribute__((unused)) vf8 vsplat(float s)
     vf8 v = { s, s, s, s, s, s, s, s };
     return v;
 }
+#if defined(__AVX512F__) || defined(CONVC_WIDE_VECTORS)
+#define CONVC_WIDE 1
+#if !defined(__AVX512F__)
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
+
+typedef float vf16 __attribute__((vector_size(64)));
+
+static inline __attribute__((unused)) vf16 vload16(const float *p)
+{
+    vf16 v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/* a macro: a vector parameter would change the ABI without AVX */
+#define vstore16(p, v) do { vf16 w_ = (v); memcpy((p), &w_, sizeof w_); } while (0)
+
+static inline __attribute__((unused)) vf16 vsplat16(float s)
+{
+    vf16 v = { s, s, s, s, s, s, s, s, s, s, s, s, s, s, s, s };
+    return v;
+}
+#endif
 #endif
 
 /* ==== conv1: line 4: conv 32 k=5 same relu -> (28, 28, 32) ================== */
@@ -103,65 +127,83 @@ static void conv1_forward(const float *restrict params, float *restrict w, const
     memset(src + 960, 0, sizeof(float) * 64);
 #ifdef CONVC_VECTOR
     {
-#if defined(__AVX512VL__)
+#ifdef CONVC_WIDE
         int oy, ox, ky, j;
         for (oy = 0; oy < 28; oy++) {
             const int ky0 = oy < 2 ? 2 - oy : 0;
             const int ky1 = oy + 5 > 30 ? 30 - oy : 5;
-            for (ox = 0; ox < 24; ox += 6) {
+            for (ox = 0; ox < 24; ox += 12) {
                 const float *restrict xb = src + oy * 32 + ox;
                 const float *restrict kb = kern;
                 float *restrict ob = out + oy * 896 + ox * 32;
-                vf8 a0_0 = vload(bias), a0_1 = vload(bias + 8), a0_2 = vload(bias + 16), a0_3 = vload(bias + 24);
-                vf8 a1_0 = vload(bias), a1_1 = vload(bias + 8), a1_2 = vload(bias + 16), a1_3 = vload(bias + 24);
-                vf8 a2_0 = vload(bias), a2_1 = vload(bias + 8), a2_2 = vload(bias + 16), a2_3 = vload(bias + 24);
-                vf8 a3_0 = vload(bias), a3_1 = vload(bias + 8), a3_2 = vload(bias + 16), a3_3 = vload(bias + 24);
-                vf8 a4_0 = vload(bias), a4_1 = vload(bias + 8), a4_2 = vload(bias + 16), a4_3 = vload(bias + 24);
-                vf8 a5_0 = vload(bias), a5_1 = vload(bias + 8), a5_2 = vload(bias + 16), a5_3 = vload(bias + 24);
+                vf16 a0_0 = vload16(bias), a0_1 = vload16(bias + 16);
+                vf16 a1_0 = vload16(bias), a1_1 = vload16(bias + 16);
+                vf16 a2_0 = vload16(bias), a2_1 = vload16(bias + 16);
+                vf16 a3_0 = vload16(bias), a3_1 = vload16(bias + 16);
+                vf16 a4_0 = vload16(bias), a4_1 = vload16(bias + 16);
+                vf16 a5_0 = vload16(bias), a5_1 = vload16(bias + 16);
+                vf16 a6_0 = vload16(bias), a6_1 = vload16(bias + 16);
+                vf16 a7_0 = vload16(bias), a7_1 = vload16(bias + 16);
+                vf16 a8_0 = vload16(bias), a8_1 = vload16(bias + 16);
+                vf16 a9_0 = vload16(bias), a9_1 = vload16(bias + 16);
+                vf16 a10_0 = vload16(bias), a10_1 = vload16(bias + 16);
+                vf16 a11_0 = vload16(bias), a11_1 = vload16(bias + 16);
                 for (ky = ky0; ky < ky1; ky++) {
                     const float *restrict xr = xb + ky * 32;
                     const float *restrict kr = kb + ky * 160;
                     for (j = 0; j < 5; j++) {
-                        const vf8 w0 = vload(kr + j * 32), w1 = vload(kr + j * 32 + 8), w2 = vload(kr + j * 32 + 16), w3 = vload(kr + j * 32 + 24);
-                        vf8 xv;
-                        xv = vsplat(xr[j]); a0_0 += xv * w0; a0_1 += xv * w1; a0_2 += xv * w2; a0_3 += xv * w3;
-                        xv = vsplat(xr[j + 1]); a1_0 += xv * w0; a1_1 += xv * w1; a1_2 += xv * w2; a1_3 += xv * w3;
-                        xv = vsplat(xr[j + 2]); a2_0 += xv * w0; a2_1 += xv * w1; a2_2 += xv * w2; a2_3 += xv * w3;
-                        xv = vsplat(xr[j + 3]); a3_0 += xv * w0; a3_1 += xv * w1; a3_2 += xv * w2; a3_3 += xv * w3;
-                        xv = vsplat(xr[j + 4]); a4_0 += xv * w0; a4_1 += xv * w1; a4_2 += xv * w2; a4_3 += xv * w3;
-                        xv = vsplat(xr[j + 5]); a5_0 += xv * w0; a5_1 += xv * w1; a5_2 += xv * w2; a5_3 += xv * w3;
+                        const vf16 w0 = vload16(kr + j * 32), w1 = vload16(kr + j * 32 + 16);
+                        vf16 xv;
+                        xv = vsplat16(xr[j]); a0_0 += xv * w0; a0_1 += xv * w1;
+                        xv = vsplat16(xr[j + 1]); a1_0 += xv * w0; a1_1 += xv * w1;
+                        xv = vsplat16(xr[j + 2]); a2_0 += xv * w0; a2_1 += xv * w1;
+                        xv = vsplat16(xr[j + 3]); a3_0 += xv * w0; a3_1 += xv * w1;
+                        xv = vsplat16(xr[j + 4]); a4_0 += xv * w0; a4_1 += xv * w1;
+                        xv = vsplat16(xr[j + 5]); a5_0 += xv * w0; a5_1 += xv * w1;
+                        xv = vsplat16(xr[j + 6]); a6_0 += xv * w0; a6_1 += xv * w1;
+                        xv = vsplat16(xr[j + 7]); a7_0 += xv * w0; a7_1 += xv * w1;
+                        xv = vsplat16(xr[j + 8]); a8_0 += xv * w0; a8_1 += xv * w1;
+                        xv = vsplat16(xr[j + 9]); a9_0 += xv * w0; a9_1 += xv * w1;
+                        xv = vsplat16(xr[j + 10]); a10_0 += xv * w0; a10_1 += xv * w1;
+                        xv = vsplat16(xr[j + 11]); a11_0 += xv * w0; a11_1 += xv * w1;
                     }
                 }
-                vstore(ob, a0_0); vstore(ob + 8, a0_1); vstore(ob + 16, a0_2); vstore(ob + 24, a0_3);
-                vstore(ob + 32, a1_0); vstore(ob + 40, a1_1); vstore(ob + 48, a1_2); vstore(ob + 56, a1_3);
-                vstore(ob + 64, a2_0); vstore(ob + 72, a2_1); vstore(ob + 80, a2_2); vstore(ob + 88, a2_3);
-                vstore(ob + 96, a3_0); vstore(ob + 104, a3_1); vstore(ob + 112, a3_2); vstore(ob + 120, a3_3);
-                vstore(ob + 128, a4_0); vstore(ob + 136, a4_1); vstore(ob + 144, a4_2); vstore(ob + 152, a4_3);
-                vstore(ob + 160, a5_0); vstore(ob + 168, a5_1); vstore(ob + 176, a5_2); vstore(ob + 184, a5_3);
+                vstore16(ob, a0_0); vstore16(ob + 16, a0_1);
+                vstore16(ob + 32, a1_0); vstore16(ob + 48, a1_1);
+                vstore16(ob + 64, a2_0); vstore16(ob + 80, a2_1);
+                vstore16(ob + 96, a3_0); vstore16(ob + 112, a3_1);
+                vstore16(ob + 128, a4_0); vstore16(ob + 144, a4_1);
+                vstore16(ob + 160, a5_0); vstore16(ob + 176, a5_1);
+                vstore16(ob + 192, a6_0); vstore16(ob + 208, a6_1);
+                vstore16(ob + 224, a7_0); vstore16(ob + 240, a7_1);
+                vstore16(ob + 256, a8_0); vstore16(ob + 272, a8_1);
+                vstore16(ob + 288, a9_0); vstore16(ob + 304, a9_1);
+                vstore16(ob + 320, a10_0); vstore16(ob + 336, a10_1);
+                vstore16(ob + 352, a11_0); vstore16(ob + 368, a11_1);
             }
             const float *restrict xb = src + oy * 32 + 24;
             const float *restrict kb = kern;
             float *restrict ob = out + oy * 896 + 768;
-            vf8 a0_0 = vload(bias), a0_1 = vload(bias + 8), a0_2 = vload(bias + 16), a0_3 = vload(bias + 24);
-            vf8 a1_0 = vload(bias), a1_1 = vload(bias + 8), a1_2 = vload(bias + 16), a1_3 = vload(bias + 24);
-            vf8 a2_0 = vload(bias), a2_1 = vload(bias + 8), a2_2 = vload(bias + 16), a2_3 = vload(bias + 24);
-            vf8 a3_0 = vload(bias), a3_1 = vload(bias + 8), a3_2 = vload(bias + 16), a3_3 = vload(bias + 24);
+            vf16 a0_0 = vload16(bias), a0_1 = vload16(bias + 16);
+            vf16 a1_0 = vload16(bias), a1_1 = vload16(bias + 16);
+            vf16 a2_0 = vload16(bias), a2_1 = vload16(bias + 16);
+            vf16 a3_0 = vload16(bias), a3_1 = vload16(bias + 16);
             for (ky = ky0; ky < ky1; ky++) {
                 const float *restrict xr = xb + ky * 32;
                 const float *restrict kr = kb + ky * 160;
                 for (j = 0; j < 5; j++) {
-                    const vf8 w0 = vload(kr + j * 32), w1 = vload(kr + j * 32 + 8), w2 = vload(kr + j * 32 + 16), w3 = vload(kr + j * 32 + 24);
-                    vf8 xv;
-                    xv = vsplat(xr[j]); a0_0 += xv * w0; a0_1 += xv * w1; a0_2 += xv * w2; a0_3 += xv * w3;
-                    xv = vsplat(xr[j + 1]); a1_0 += xv * w0; a1_1 += xv * w1; a1_2 += xv * w2; a1_3 += xv * w3;
-                    xv = vsplat(xr[j + 2]); a2_0 += xv * w0; a2_1 += xv * w1; a2_2 += xv * w2; a2_3 += xv * w3;
-                    xv = vsplat(xr[j + 3]); a3_0 += xv * w0; a3_1 += xv * w1; a3_2 += xv * w2; a3_3 += xv * w3;
+                    const vf16 w0 = vload16(kr + j * 32), w1 = vload16(kr + j * 32 + 16);
+                    vf16 xv;
+                    xv = vsplat16(xr[j]); a0_0 += xv * w0; a0_1 += xv * w1;
+                    xv = vsplat16(xr[j + 1]); a1_0 += xv * w0; a1_1 += xv * w1;
+                    xv = vsplat16(xr[j + 2]); a2_0 += xv * w0; a2_1 += xv * w1;
+                    xv = vsplat16(xr[j + 3]); a3_0 += xv * w0; a3_1 += xv * w1;
                 }
             }
-            vstore(ob, a0_0); vstore(ob + 8, a0_1); vstore(ob + 16, a0_2); vstore(ob + 24, a0_3);
-            vstore(ob + 32, a1_0); vstore(ob + 40, a1_1); vstore(ob + 48, a1_2); vstore(ob + 56, a1_3);
-            vstore(ob + 64, a2_0); vstore(ob + 72, a2_1); vstore(ob + 80, a2_2); vstore(ob + 88, a2_3);
-            vstore(ob + 96, a3_0); vstore(ob + 104, a3_1); vstore(ob + 112, a3_2); vstore(ob + 120, a3_3);
+            vstore16(ob, a0_0); vstore16(ob + 16, a0_1);
+            vstore16(ob + 32, a1_0); vstore16(ob + 48, a1_1);
+            vstore16(ob + 64, a2_0); vstore16(ob + 80, a2_1);
+            vstore16(ob + 96, a3_0); vstore16(ob + 112, a3_1);
         }
 #else
         int oy, ox, cb, ky, j;
@@ -288,51 +330,41 @@ static void conv1_backward(float *restrict grads, float *restrict w)
 #ifdef CONVC_VECTOR
     {
         float *restrict gkern = grads + P_CONV1_KERNEL;
-#if defined(__AVX512VL__)
+#ifdef CONVC_WIDE
         int oy, ox, ky;
         for (ky = 0; ky < 5; ky++) {
             const int oy0 = ky < 2 ? 2 - ky : 0;
             const int oy1 = 30 - ky < 28 ? 30 - ky : 28;
             const float *restrict xr = src + ky * 32;
             float *restrict gb = gkern + ky * 160;
-            vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f), a0_2 = vsplat(0.0f), a0_3 = vsplat(0.0f);
-            vf8 a1_0 = vsplat(0.0f), a1_1 = vsplat(0.0f), a1_2 = vsplat(0.0f), a1_3 = vsplat(0.0f);
-            vf8 a2_0 = vsplat(0.0f), a2_1 = vsplat(0.0f), a2_2 = vsplat(0.0f), a2_3 = vsplat(0.0f);
-            vf8 a3_0 = vsplat(0.0f), a3_1 = vsplat(0.0f), a3_2 = vsplat(0.0f), a3_3 = vsplat(0.0f);
-            vf8 a4_0 = vsplat(0.0f), a4_1 = vsplat(0.0f), a4_2 = vsplat(0.0f), a4_3 = vsplat(0.0f);
+            vf16 a0_0 = vsplat16(0.0f), a0_1 = vsplat16(0.0f);
+            vf16 a1_0 = vsplat16(0.0f), a1_1 = vsplat16(0.0f);
+            vf16 a2_0 = vsplat16(0.0f), a2_1 = vsplat16(0.0f);
+            vf16 a3_0 = vsplat16(0.0f), a3_1 = vsplat16(0.0f);
+            vf16 a4_0 = vsplat16(0.0f), a4_1 = vsplat16(0.0f);
             for (oy = oy0; oy < oy1; oy++) {
                 for (ox = 0; ox < 28; ox++) {
                     const float *restrict xp = xr + oy * 32 + ox;
                     const float *restrict d = dz + oy * 896 + ox * 32;
-                    const vf8 d0 = vload(d), d1 = vload(d + 8), d2 = vload(d + 16), d3 = vload(d + 24);
-                    vf8 xv;
-                    xv = vsplat(xp[0]); a0_0 += xv * d0; a0_1 += xv * d1; a0_2 += xv * d2; a0_3 += xv * d3;
-                    xv = vsplat(xp[1]); a1_0 += xv * d0; a1_1 += xv * d1; a1_2 += xv * d2; a1_3 += xv * d3;
-                    xv = vsplat(xp[2]); a2_0 += xv * d0; a2_1 += xv * d1; a2_2 += xv * d2; a2_3 += xv * d3;
-                    xv = vsplat(xp[3]); a3_0 += xv * d0; a3_1 += xv * d1; a3_2 += xv * d2; a3_3 += xv * d3;
-                    xv = vsplat(xp[4]); a4_0 += xv * d0; a4_1 += xv * d1; a4_2 += xv * d2; a4_3 += xv * d3;
+                    const vf16 d0 = vload16(d), d1 = vload16(d + 16);
+                    vf16 xv;
+                    xv = vsplat16(xp[0]); a0_0 += xv * d0; a0_1 += xv * d1;
+                    xv = vsplat16(xp[1]); a1_0 += xv * d0; a1_1 += xv * d1;
+                    xv = vsplat16(xp[2]); a2_0 += xv * d0; a2_1 += xv * d1;
+                    xv = vsplat16(xp[3]); a3_0 += xv * d0; a3_1 += xv * d1;
+                    xv = vsplat16(xp[4]); a4_0 += xv * d0; a4_1 += xv * d1;
                 }
             }
-            vstore(gb, vload(gb) + a0_0);
-            vstore(gb + 8, vload(gb + 8) + a0_1);
-            vstore(gb + 16, vload(gb + 16) + a0_2);
-            vstore(gb + 24, vload(gb + 24) + a0_3);
-            vstore(gb + 32, vload(gb + 32) + a1_0);
-            vstore(gb + 40, vload(gb + 40) + a1_1);
-            vstore(gb + 48, vload(gb + 48) + a1_2);
-            vstore(gb + 56, vload(gb + 56) + a1_3);
-            vstore(gb + 64, vload(gb + 64) + a2_0);
-            vstore(gb + 72, vload(gb + 72) + a2_1);
-            vstore(gb + 80, vload(gb + 80) + a2_2);
-            vstore(gb + 88, vload(gb + 88) + a2_3);
-            vstore(gb + 96, vload(gb + 96) + a3_0);
-            vstore(gb + 104, vload(gb + 104) + a3_1);
-            vstore(gb + 112, vload(gb + 112) + a3_2);
-            vstore(gb + 120, vload(gb + 120) + a3_3);
-            vstore(gb + 128, vload(gb + 128) + a4_0);
-            vstore(gb + 136, vload(gb + 136) + a4_1);
-            vstore(gb + 144, vload(gb + 144) + a4_2);
-            vstore(gb + 152, vload(gb + 152) + a4_3);
+            vstore16(gb, vload16(gb) + a0_0);
+            vstore16(gb + 16, vload16(gb + 16) + a0_1);
+            vstore16(gb + 32, vload16(gb + 32) + a1_0);
+            vstore16(gb + 48, vload16(gb + 48) + a1_1);
+            vstore16(gb + 64, vload16(gb + 64) + a2_0);
+            vstore16(gb + 80, vload16(gb + 80) + a2_1);
+            vstore16(gb + 96, vload16(gb + 96) + a3_0);
+            vstore16(gb + 112, vload16(gb + 112) + a3_1);
+            vstore16(gb + 128, vload16(gb + 128) + a4_0);
+            vstore16(gb + 144, vload16(gb + 144) + a4_1);
         }
 #else
         int oy, ox, cb, ky;
@@ -537,73 +569,69 @@ static void conv2_forward(const float *restrict params, float *restrict w)
             }
         }
         /* V U per position xi of a tile, into wm */
-#if defined(__AVX512VL__)
+#ifdef CONVC_WIDE
         for (xi = 0; xi < ALPHA * ALPHA; xi++) {
             const float *restrict ax = wv + xi * TILES * 32;
             const float *restrict bx = wu + xi * 2048;
             float *restrict dx = wm + xi * TILES * 64;
-            int i, j, k;
+            int i, k;
             for (i = 0; i + 6 <= TILES; i += 6) {
-                for (j = 0; j < 64; j += 32) {
-                    float *restrict o = dx + i * 64 + j;
-                    vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f), a0_2 = vsplat(0.0f), a0_3 = vsplat(0.0f);
-                    vf8 a1_0 = vsplat(0.0f), a1_1 = vsplat(0.0f), a1_2 = vsplat(0.0f), a1_3 = vsplat(0.0f);
-                    vf8 a2_0 = vsplat(0.0f), a2_1 = vsplat(0.0f), a2_2 = vsplat(0.0f), a2_3 = vsplat(0.0f);
-                    vf8 a3_0 = vsplat(0.0f), a3_1 = vsplat(0.0f), a3_2 = vsplat(0.0f), a3_3 = vsplat(0.0f);
-                    vf8 a4_0 = vsplat(0.0f), a4_1 = vsplat(0.0f), a4_2 = vsplat(0.0f), a4_3 = vsplat(0.0f);
-                    vf8 a5_0 = vsplat(0.0f), a5_1 = vsplat(0.0f), a5_2 = vsplat(0.0f), a5_3 = vsplat(0.0f);
-                    for (k = 0; k < 32; k++) {
-                        const float *restrict ak = ax + i * 32 + k;
-                        const vf8 b0 = vload(bx + k * 64 + j), b1 = vload(bx + k * 64 + j + 8), b2 = vload(bx + k * 64 + j + 16), b3 = vload(bx + k * 64 + j + 24);
-                        vf8 s;
-                        s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1; a0_2 += s * b2; a0_3 += s * b3;
-                        s = vsplat(ak[32]); a1_0 += s * b0; a1_1 += s * b1; a1_2 += s * b2; a1_3 += s * b3;
-                        s = vsplat(ak[64]); a2_0 += s * b0; a2_1 += s * b1; a2_2 += s * b2; a2_3 += s * b3;
-                        s = vsplat(ak[96]); a3_0 += s * b0; a3_1 += s * b1; a3_2 += s * b2; a3_3 += s * b3;
-                        s = vsplat(ak[128]); a4_0 += s * b0; a4_1 += s * b1; a4_2 += s * b2; a4_3 += s * b3;
-                        s = vsplat(ak[160]); a5_0 += s * b0; a5_1 += s * b1; a5_2 += s * b2; a5_3 += s * b3;
-                    }
-                    vstore(o, a0_0);
-                    vstore(o + 8, a0_1);
-                    vstore(o + 16, a0_2);
-                    vstore(o + 24, a0_3);
-                    vstore(o + 64, a1_0);
-                    vstore(o + 72, a1_1);
-                    vstore(o + 80, a1_2);
-                    vstore(o + 88, a1_3);
-                    vstore(o + 128, a2_0);
-                    vstore(o + 136, a2_1);
-                    vstore(o + 144, a2_2);
-                    vstore(o + 152, a2_3);
-                    vstore(o + 192, a3_0);
-                    vstore(o + 200, a3_1);
-                    vstore(o + 208, a3_2);
-                    vstore(o + 216, a3_3);
-                    vstore(o + 256, a4_0);
-                    vstore(o + 264, a4_1);
-                    vstore(o + 272, a4_2);
-                    vstore(o + 280, a4_3);
-                    vstore(o + 320, a5_0);
-                    vstore(o + 328, a5_1);
-                    vstore(o + 336, a5_2);
-                    vstore(o + 344, a5_3);
-                }
-            }
-            /* the last row */
-            for (j = 0; j < 64; j += 32) {
-                float *restrict o = dx + i * 64 + j;
-                vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f), a0_2 = vsplat(0.0f), a0_3 = vsplat(0.0f);
+                float *restrict o = dx + i * 64;
+                vf16 a0_0 = vsplat16(0.0f), a0_1 = vsplat16(0.0f), a0_2 = vsplat16(0.0f), a0_3 = vsplat16(0.0f);
+                vf16 a1_0 = vsplat16(0.0f), a1_1 = vsplat16(0.0f), a1_2 = vsplat16(0.0f), a1_3 = vsplat16(0.0f);
+                vf16 a2_0 = vsplat16(0.0f), a2_1 = vsplat16(0.0f), a2_2 = vsplat16(0.0f), a2_3 = vsplat16(0.0f);
+                vf16 a3_0 = vsplat16(0.0f), a3_1 = vsplat16(0.0f), a3_2 = vsplat16(0.0f), a3_3 = vsplat16(0.0f);
+                vf16 a4_0 = vsplat16(0.0f), a4_1 = vsplat16(0.0f), a4_2 = vsplat16(0.0f), a4_3 = vsplat16(0.0f);
+                vf16 a5_0 = vsplat16(0.0f), a5_1 = vsplat16(0.0f), a5_2 = vsplat16(0.0f), a5_3 = vsplat16(0.0f);
                 for (k = 0; k < 32; k++) {
                     const float *restrict ak = ax + i * 32 + k;
-                    const vf8 b0 = vload(bx + k * 64 + j), b1 = vload(bx + k * 64 + j + 8), b2 = vload(bx + k * 64 + j + 16), b3 = vload(bx + k * 64 + j + 24);
-                    vf8 s;
-                    s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1; a0_2 += s * b2; a0_3 += s * b3;
+                    const vf16 b0 = vload16(bx + k * 64), b1 = vload16(bx + k * 64 + 16), b2 = vload16(bx + k * 64 + 32), b3 = vload16(bx + k * 64 + 48);
+                    vf16 s;
+                    s = vsplat16(ak[0]); a0_0 += s * b0; a0_1 += s * b1; a0_2 += s * b2; a0_3 += s * b3;
+                    s = vsplat16(ak[32]); a1_0 += s * b0; a1_1 += s * b1; a1_2 += s * b2; a1_3 += s * b3;
+                    s = vsplat16(ak[64]); a2_0 += s * b0; a2_1 += s * b1; a2_2 += s * b2; a2_3 += s * b3;
+                    s = vsplat16(ak[96]); a3_0 += s * b0; a3_1 += s * b1; a3_2 += s * b2; a3_3 += s * b3;
+                    s = vsplat16(ak[128]); a4_0 += s * b0; a4_1 += s * b1; a4_2 += s * b2; a4_3 += s * b3;
+                    s = vsplat16(ak[160]); a5_0 += s * b0; a5_1 += s * b1; a5_2 += s * b2; a5_3 += s * b3;
                 }
-                vstore(o, a0_0);
-                vstore(o + 8, a0_1);
-                vstore(o + 16, a0_2);
-                vstore(o + 24, a0_3);
+                vstore16(o, a0_0);
+                vstore16(o + 16, a0_1);
+                vstore16(o + 32, a0_2);
+                vstore16(o + 48, a0_3);
+                vstore16(o + 64, a1_0);
+                vstore16(o + 80, a1_1);
+                vstore16(o + 96, a1_2);
+                vstore16(o + 112, a1_3);
+                vstore16(o + 128, a2_0);
+                vstore16(o + 144, a2_1);
+                vstore16(o + 160, a2_2);
+                vstore16(o + 176, a2_3);
+                vstore16(o + 192, a3_0);
+                vstore16(o + 208, a3_1);
+                vstore16(o + 224, a3_2);
+                vstore16(o + 240, a3_3);
+                vstore16(o + 256, a4_0);
+                vstore16(o + 272, a4_1);
+                vstore16(o + 288, a4_2);
+                vstore16(o + 304, a4_3);
+                vstore16(o + 320, a5_0);
+                vstore16(o + 336, a5_1);
+                vstore16(o + 352, a5_2);
+                vstore16(o + 368, a5_3);
             }
+            /* the last row */
+            float *restrict o = dx + i * 64;
+            vf16 a0_0 = vsplat16(0.0f), a0_1 = vsplat16(0.0f), a0_2 = vsplat16(0.0f), a0_3 = vsplat16(0.0f);
+            for (k = 0; k < 32; k++) {
+                const float *restrict ak = ax + i * 32 + k;
+                const vf16 b0 = vload16(bx + k * 64), b1 = vload16(bx + k * 64 + 16), b2 = vload16(bx + k * 64 + 32), b3 = vload16(bx + k * 64 + 48);
+                vf16 s;
+                s = vsplat16(ak[0]); a0_0 += s * b0; a0_1 += s * b1; a0_2 += s * b2; a0_3 += s * b3;
+            }
+            vstore16(o, a0_0);
+            vstore16(o + 16, a0_1);
+            vstore16(o + 32, a0_2);
+            vstore16(o + 48, a0_3);
         }
 #else
         for (xi = 0; xi < ALPHA * ALPHA; xi++) {
@@ -975,79 +1003,75 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
             }
         }
         /* dU += V^T Z per position xi of a tile */
-#if defined(__AVX512VL__)
+#ifdef CONVC_WIDE
         for (xi = 0; xi < ALPHA * ALPHA; xi++) {
             const float *restrict ax = wv + xi * TILES * 32;
             const float *restrict bx = wm + xi * TILES * 64;
             float *restrict dx = wdu + xi * 2048;
-            int i, j, k;
+            int i, k;
             for (i = 0; i + 6 <= 32; i += 6) {
-                for (j = 0; j < 64; j += 32) {
-                    float *restrict o = dx + i * 64 + j;
-                    vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f), a0_2 = vsplat(0.0f), a0_3 = vsplat(0.0f);
-                    vf8 a1_0 = vsplat(0.0f), a1_1 = vsplat(0.0f), a1_2 = vsplat(0.0f), a1_3 = vsplat(0.0f);
-                    vf8 a2_0 = vsplat(0.0f), a2_1 = vsplat(0.0f), a2_2 = vsplat(0.0f), a2_3 = vsplat(0.0f);
-                    vf8 a3_0 = vsplat(0.0f), a3_1 = vsplat(0.0f), a3_2 = vsplat(0.0f), a3_3 = vsplat(0.0f);
-                    vf8 a4_0 = vsplat(0.0f), a4_1 = vsplat(0.0f), a4_2 = vsplat(0.0f), a4_3 = vsplat(0.0f);
-                    vf8 a5_0 = vsplat(0.0f), a5_1 = vsplat(0.0f), a5_2 = vsplat(0.0f), a5_3 = vsplat(0.0f);
-                    for (k = 0; k < TILES; k++) {
-                        const float *restrict ak = ax + i + k * 32;
-                        const vf8 b0 = vload(bx + k * 64 + j), b1 = vload(bx + k * 64 + j + 8), b2 = vload(bx + k * 64 + j + 16), b3 = vload(bx + k * 64 + j + 24);
-                        vf8 s;
-                        s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1; a0_2 += s * b2; a0_3 += s * b3;
-                        s = vsplat(ak[1]); a1_0 += s * b0; a1_1 += s * b1; a1_2 += s * b2; a1_3 += s * b3;
-                        s = vsplat(ak[2]); a2_0 += s * b0; a2_1 += s * b1; a2_2 += s * b2; a2_3 += s * b3;
-                        s = vsplat(ak[3]); a3_0 += s * b0; a3_1 += s * b1; a3_2 += s * b2; a3_3 += s * b3;
-                        s = vsplat(ak[4]); a4_0 += s * b0; a4_1 += s * b1; a4_2 += s * b2; a4_3 += s * b3;
-                        s = vsplat(ak[5]); a5_0 += s * b0; a5_1 += s * b1; a5_2 += s * b2; a5_3 += s * b3;
-                    }
-                    vstore(o, vload(o) + a0_0);
-                    vstore(o + 8, vload(o + 8) + a0_1);
-                    vstore(o + 16, vload(o + 16) + a0_2);
-                    vstore(o + 24, vload(o + 24) + a0_3);
-                    vstore(o + 64, vload(o + 64) + a1_0);
-                    vstore(o + 72, vload(o + 72) + a1_1);
-                    vstore(o + 80, vload(o + 80) + a1_2);
-                    vstore(o + 88, vload(o + 88) + a1_3);
-                    vstore(o + 128, vload(o + 128) + a2_0);
-                    vstore(o + 136, vload(o + 136) + a2_1);
-                    vstore(o + 144, vload(o + 144) + a2_2);
-                    vstore(o + 152, vload(o + 152) + a2_3);
-                    vstore(o + 192, vload(o + 192) + a3_0);
-                    vstore(o + 200, vload(o + 200) + a3_1);
-                    vstore(o + 208, vload(o + 208) + a3_2);
-                    vstore(o + 216, vload(o + 216) + a3_3);
-                    vstore(o + 256, vload(o + 256) + a4_0);
-                    vstore(o + 264, vload(o + 264) + a4_1);
-                    vstore(o + 272, vload(o + 272) + a4_2);
-                    vstore(o + 280, vload(o + 280) + a4_3);
-                    vstore(o + 320, vload(o + 320) + a5_0);
-                    vstore(o + 328, vload(o + 328) + a5_1);
-                    vstore(o + 336, vload(o + 336) + a5_2);
-                    vstore(o + 344, vload(o + 344) + a5_3);
-                }
-            }
-            /* the last 2 rows */
-            for (j = 0; j < 64; j += 32) {
-                float *restrict o = dx + i * 64 + j;
-                vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f), a0_2 = vsplat(0.0f), a0_3 = vsplat(0.0f);
-                vf8 a1_0 = vsplat(0.0f), a1_1 = vsplat(0.0f), a1_2 = vsplat(0.0f), a1_3 = vsplat(0.0f);
+                float *restrict o = dx + i * 64;
+                vf16 a0_0 = vsplat16(0.0f), a0_1 = vsplat16(0.0f), a0_2 = vsplat16(0.0f), a0_3 = vsplat16(0.0f);
+                vf16 a1_0 = vsplat16(0.0f), a1_1 = vsplat16(0.0f), a1_2 = vsplat16(0.0f), a1_3 = vsplat16(0.0f);
+                vf16 a2_0 = vsplat16(0.0f), a2_1 = vsplat16(0.0f), a2_2 = vsplat16(0.0f), a2_3 = vsplat16(0.0f);
+                vf16 a3_0 = vsplat16(0.0f), a3_1 = vsplat16(0.0f), a3_2 = vsplat16(0.0f), a3_3 = vsplat16(0.0f);
+                vf16 a4_0 = vsplat16(0.0f), a4_1 = vsplat16(0.0f), a4_2 = vsplat16(0.0f), a4_3 = vsplat16(0.0f);
+                vf16 a5_0 = vsplat16(0.0f), a5_1 = vsplat16(0.0f), a5_2 = vsplat16(0.0f), a5_3 = vsplat16(0.0f);
                 for (k = 0; k < TILES; k++) {
                     const float *restrict ak = ax + i + k * 32;
-                    const vf8 b0 = vload(bx + k * 64 + j), b1 = vload(bx + k * 64 + j + 8), b2 = vload(bx + k * 64 + j + 16), b3 = vload(bx + k * 64 + j + 24);
-                    vf8 s;
-                    s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1; a0_2 += s * b2; a0_3 += s * b3;
-                    s = vsplat(ak[1]); a1_0 += s * b0; a1_1 += s * b1; a1_2 += s * b2; a1_3 += s * b3;
+                    const vf16 b0 = vload16(bx + k * 64), b1 = vload16(bx + k * 64 + 16), b2 = vload16(bx + k * 64 + 32), b3 = vload16(bx + k * 64 + 48);
+                    vf16 s;
+                    s = vsplat16(ak[0]); a0_0 += s * b0; a0_1 += s * b1; a0_2 += s * b2; a0_3 += s * b3;
+                    s = vsplat16(ak[1]); a1_0 += s * b0; a1_1 += s * b1; a1_2 += s * b2; a1_3 += s * b3;
+                    s = vsplat16(ak[2]); a2_0 += s * b0; a2_1 += s * b1; a2_2 += s * b2; a2_3 += s * b3;
+                    s = vsplat16(ak[3]); a3_0 += s * b0; a3_1 += s * b1; a3_2 += s * b2; a3_3 += s * b3;
+                    s = vsplat16(ak[4]); a4_0 += s * b0; a4_1 += s * b1; a4_2 += s * b2; a4_3 += s * b3;
+                    s = vsplat16(ak[5]); a5_0 += s * b0; a5_1 += s * b1; a5_2 += s * b2; a5_3 += s * b3;
                 }
-                vstore(o, vload(o) + a0_0);
-                vstore(o + 8, vload(o + 8) + a0_1);
-                vstore(o + 16, vload(o + 16) + a0_2);
-                vstore(o + 24, vload(o + 24) + a0_3);
-                vstore(o + 64, vload(o + 64) + a1_0);
-                vstore(o + 72, vload(o + 72) + a1_1);
-                vstore(o + 80, vload(o + 80) + a1_2);
-                vstore(o + 88, vload(o + 88) + a1_3);
+                vstore16(o, vload16(o) + a0_0);
+                vstore16(o + 16, vload16(o + 16) + a0_1);
+                vstore16(o + 32, vload16(o + 32) + a0_2);
+                vstore16(o + 48, vload16(o + 48) + a0_3);
+                vstore16(o + 64, vload16(o + 64) + a1_0);
+                vstore16(o + 80, vload16(o + 80) + a1_1);
+                vstore16(o + 96, vload16(o + 96) + a1_2);
+                vstore16(o + 112, vload16(o + 112) + a1_3);
+                vstore16(o + 128, vload16(o + 128) + a2_0);
+                vstore16(o + 144, vload16(o + 144) + a2_1);
+                vstore16(o + 160, vload16(o + 160) + a2_2);
+                vstore16(o + 176, vload16(o + 176) + a2_3);
+                vstore16(o + 192, vload16(o + 192) + a3_0);
+                vstore16(o + 208, vload16(o + 208) + a3_1);
+                vstore16(o + 224, vload16(o + 224) + a3_2);
+                vstore16(o + 240, vload16(o + 240) + a3_3);
+                vstore16(o + 256, vload16(o + 256) + a4_0);
+                vstore16(o + 272, vload16(o + 272) + a4_1);
+                vstore16(o + 288, vload16(o + 288) + a4_2);
+                vstore16(o + 304, vload16(o + 304) + a4_3);
+                vstore16(o + 320, vload16(o + 320) + a5_0);
+                vstore16(o + 336, vload16(o + 336) + a5_1);
+                vstore16(o + 352, vload16(o + 352) + a5_2);
+                vstore16(o + 368, vload16(o + 368) + a5_3);
             }
+            /* the last 2 rows */
+            float *restrict o = dx + i * 64;
+            vf16 a0_0 = vsplat16(0.0f), a0_1 = vsplat16(0.0f), a0_2 = vsplat16(0.0f), a0_3 = vsplat16(0.0f);
+            vf16 a1_0 = vsplat16(0.0f), a1_1 = vsplat16(0.0f), a1_2 = vsplat16(0.0f), a1_3 = vsplat16(0.0f);
+            for (k = 0; k < TILES; k++) {
+                const float *restrict ak = ax + i + k * 32;
+                const vf16 b0 = vload16(bx + k * 64), b1 = vload16(bx + k * 64 + 16), b2 = vload16(bx + k * 64 + 32), b3 = vload16(bx + k * 64 + 48);
+                vf16 s;
+                s = vsplat16(ak[0]); a0_0 += s * b0; a0_1 += s * b1; a0_2 += s * b2; a0_3 += s * b3;
+                s = vsplat16(ak[1]); a1_0 += s * b0; a1_1 += s * b1; a1_2 += s * b2; a1_3 += s * b3;
+            }
+            vstore16(o, vload16(o) + a0_0);
+            vstore16(o + 16, vload16(o + 16) + a0_1);
+            vstore16(o + 32, vload16(o + 32) + a0_2);
+            vstore16(o + 48, vload16(o + 48) + a0_3);
+            vstore16(o + 64, vload16(o + 64) + a1_0);
+            vstore16(o + 80, vload16(o + 80) + a1_1);
+            vstore16(o + 96, vload16(o + 96) + a1_2);
+            vstore16(o + 112, vload16(o + 112) + a1_3);
         }
 #else
         for (xi = 0; xi < ALPHA * ALPHA; xi++) {
@@ -1109,69 +1133,79 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
         }
 #endif
         /* W = Z U^T (into wv) per position xi of a tile */
-#if defined(__AVX512VL__)
+#ifdef CONVC_WIDE
         for (xi = 0; xi < ALPHA * ALPHA; xi++) {
             const float *restrict ax = wm + xi * TILES * 64;
             const float *restrict bx = wut + xi * 2048;
             float *restrict dx = wv + xi * TILES * 32;
             int i, k;
-            for (i = 0; i + 6 <= TILES; i += 6) {
+            for (i = 0; i + 12 <= TILES; i += 12) {
                 float *restrict o = dx + i * 32;
-                vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f), a0_2 = vsplat(0.0f), a0_3 = vsplat(0.0f);
-                vf8 a1_0 = vsplat(0.0f), a1_1 = vsplat(0.0f), a1_2 = vsplat(0.0f), a1_3 = vsplat(0.0f);
-                vf8 a2_0 = vsplat(0.0f), a2_1 = vsplat(0.0f), a2_2 = vsplat(0.0f), a2_3 = vsplat(0.0f);
-                vf8 a3_0 = vsplat(0.0f), a3_1 = vsplat(0.0f), a3_2 = vsplat(0.0f), a3_3 = vsplat(0.0f);
-                vf8 a4_0 = vsplat(0.0f), a4_1 = vsplat(0.0f), a4_2 = vsplat(0.0f), a4_3 = vsplat(0.0f);
-                vf8 a5_0 = vsplat(0.0f), a5_1 = vsplat(0.0f), a5_2 = vsplat(0.0f), a5_3 = vsplat(0.0f);
+                vf16 a0_0 = vsplat16(0.0f), a0_1 = vsplat16(0.0f);
+                vf16 a1_0 = vsplat16(0.0f), a1_1 = vsplat16(0.0f);
+                vf16 a2_0 = vsplat16(0.0f), a2_1 = vsplat16(0.0f);
+                vf16 a3_0 = vsplat16(0.0f), a3_1 = vsplat16(0.0f);
+                vf16 a4_0 = vsplat16(0.0f), a4_1 = vsplat16(0.0f);
+                vf16 a5_0 = vsplat16(0.0f), a5_1 = vsplat16(0.0f);
+                vf16 a6_0 = vsplat16(0.0f), a6_1 = vsplat16(0.0f);
+                vf16 a7_0 = vsplat16(0.0f), a7_1 = vsplat16(0.0f);
+                vf16 a8_0 = vsplat16(0.0f), a8_1 = vsplat16(0.0f);
+                vf16 a9_0 = vsplat16(0.0f), a9_1 = vsplat16(0.0f);
+                vf16 a10_0 = vsplat16(0.0f), a10_1 = vsplat16(0.0f);
+                vf16 a11_0 = vsplat16(0.0f), a11_1 = vsplat16(0.0f);
                 for (k = 0; k < 64; k++) {
                     const float *restrict ak = ax + i * 64 + k;
-                    const vf8 b0 = vload(bx + k * 32), b1 = vload(bx + k * 32 + 8), b2 = vload(bx + k * 32 + 16), b3 = vload(bx + k * 32 + 24);
-                    vf8 s;
-                    s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1; a0_2 += s * b2; a0_3 += s * b3;
-                    s = vsplat(ak[64]); a1_0 += s * b0; a1_1 += s * b1; a1_2 += s * b2; a1_3 += s * b3;
-                    s = vsplat(ak[128]); a2_0 += s * b0; a2_1 += s * b1; a2_2 += s * b2; a2_3 += s * b3;
-                    s = vsplat(ak[192]); a3_0 += s * b0; a3_1 += s * b1; a3_2 += s * b2; a3_3 += s * b3;
-                    s = vsplat(ak[256]); a4_0 += s * b0; a4_1 += s * b1; a4_2 += s * b2; a4_3 += s * b3;
-                    s = vsplat(ak[320]); a5_0 += s * b0; a5_1 += s * b1; a5_2 += s * b2; a5_3 += s * b3;
+                    const vf16 b0 = vload16(bx + k * 32), b1 = vload16(bx + k * 32 + 16);
+                    vf16 s;
+                    s = vsplat16(ak[0]); a0_0 += s * b0; a0_1 += s * b1;
+                    s = vsplat16(ak[64]); a1_0 += s * b0; a1_1 += s * b1;
+                    s = vsplat16(ak[128]); a2_0 += s * b0; a2_1 += s * b1;
+                    s = vsplat16(ak[192]); a3_0 += s * b0; a3_1 += s * b1;
+                    s = vsplat16(ak[256]); a4_0 += s * b0; a4_1 += s * b1;
+                    s = vsplat16(ak[320]); a5_0 += s * b0; a5_1 += s * b1;
+                    s = vsplat16(ak[384]); a6_0 += s * b0; a6_1 += s * b1;
+                    s = vsplat16(ak[448]); a7_0 += s * b0; a7_1 += s * b1;
+                    s = vsplat16(ak[512]); a8_0 += s * b0; a8_1 += s * b1;
+                    s = vsplat16(ak[576]); a9_0 += s * b0; a9_1 += s * b1;
+                    s = vsplat16(ak[640]); a10_0 += s * b0; a10_1 += s * b1;
+                    s = vsplat16(ak[704]); a11_0 += s * b0; a11_1 += s * b1;
                 }
-                vstore(o, a0_0);
-                vstore(o + 8, a0_1);
-                vstore(o + 16, a0_2);
-                vstore(o + 24, a0_3);
-                vstore(o + 32, a1_0);
-                vstore(o + 40, a1_1);
-                vstore(o + 48, a1_2);
-                vstore(o + 56, a1_3);
-                vstore(o + 64, a2_0);
-                vstore(o + 72, a2_1);
-                vstore(o + 80, a2_2);
-                vstore(o + 88, a2_3);
-                vstore(o + 96, a3_0);
-                vstore(o + 104, a3_1);
-                vstore(o + 112, a3_2);
-                vstore(o + 120, a3_3);
-                vstore(o + 128, a4_0);
-                vstore(o + 136, a4_1);
-                vstore(o + 144, a4_2);
-                vstore(o + 152, a4_3);
-                vstore(o + 160, a5_0);
-                vstore(o + 168, a5_1);
-                vstore(o + 176, a5_2);
-                vstore(o + 184, a5_3);
+                vstore16(o, a0_0);
+                vstore16(o + 16, a0_1);
+                vstore16(o + 32, a1_0);
+                vstore16(o + 48, a1_1);
+                vstore16(o + 64, a2_0);
+                vstore16(o + 80, a2_1);
+                vstore16(o + 96, a3_0);
+                vstore16(o + 112, a3_1);
+                vstore16(o + 128, a4_0);
+                vstore16(o + 144, a4_1);
+                vstore16(o + 160, a5_0);
+                vstore16(o + 176, a5_1);
+                vstore16(o + 192, a6_0);
+                vstore16(o + 208, a6_1);
+                vstore16(o + 224, a7_0);
+                vstore16(o + 240, a7_1);
+                vstore16(o + 256, a8_0);
+                vstore16(o + 272, a8_1);
+                vstore16(o + 288, a9_0);
+                vstore16(o + 304, a9_1);
+                vstore16(o + 320, a10_0);
+                vstore16(o + 336, a10_1);
+                vstore16(o + 352, a11_0);
+                vstore16(o + 368, a11_1);
             }
             /* the last row */
             float *restrict o = dx + i * 32;
-            vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f), a0_2 = vsplat(0.0f), a0_3 = vsplat(0.0f);
+            vf16 a0_0 = vsplat16(0.0f), a0_1 = vsplat16(0.0f);
             for (k = 0; k < 64; k++) {
                 const float *restrict ak = ax + i * 64 + k;
-                const vf8 b0 = vload(bx + k * 32), b1 = vload(bx + k * 32 + 8), b2 = vload(bx + k * 32 + 16), b3 = vload(bx + k * 32 + 24);
-                vf8 s;
-                s = vsplat(ak[0]); a0_0 += s * b0; a0_1 += s * b1; a0_2 += s * b2; a0_3 += s * b3;
+                const vf16 b0 = vload16(bx + k * 32), b1 = vload16(bx + k * 32 + 16);
+                vf16 s;
+                s = vsplat16(ak[0]); a0_0 += s * b0; a0_1 += s * b1;
             }
-            vstore(o, a0_0);
-            vstore(o + 8, a0_1);
-            vstore(o + 16, a0_2);
-            vstore(o + 24, a0_3);
+            vstore16(o, a0_0);
+            vstore16(o + 16, a0_1);
         }
 #else
         for (xi = 0; xi < ALPHA * ALPHA; xi++) {
