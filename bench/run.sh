@@ -180,13 +180,13 @@ fi
 # ---- one real epoch: what the user waits for -------------------------------
 # The trainer users run, `train --epochs 1 --batch 32 --threads 2` (Adam), on
 # the real data: loading, the training epoch and the test evaluation, timed
-# from outside (the whole process) and split by its own history (seconds of
-# training and evaluation).  A second run that evaluates one test image gives
-# the training phase alone: its rate against the kernel loop's b32 t2 rate
-# shows what the trainer loses outside the kernels.
-history_seconds() {     # the "seconds" column of the first epoch's row
-    awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "seconds") col = i }
-             NR == 2 && col { print $col }' "$1"
+# from outside (the whole process) and split by its own history (the epoch's
+# seconds, of which eval_seconds evaluated the test set).  The training
+# phase's rate against the kernel loop's b32 t2 rate shows what the trainer
+# loses outside the kernels.
+history_column() {      # the named column of the first epoch's row
+    awk -F, -v name="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == name) col = i }
+                          NR == 2 && col { print $col }' "$1"
 }
 limit_flag=""
 [ "$EPOCH_LIMIT" != 0 ] && limit_flag="--limit-train $EPOCH_LIMIT"
@@ -210,20 +210,16 @@ for m in $MODELS; do
         continue
     fi
     wall=$(elapsed "$t0" "$(now)")
-    # shellcheck disable=SC2086
-    "$train" --epochs 1 --batch 32 --threads 2 --data "$DATA" $limit_flag --limit-test 1 \
-        --no-save --history "$dir/epoch_train.csv" > "$dir/epoch_train.log" 2>&1 ||
-        { note "$m: the training-only epoch failed"; continue; }
-    full=$(history_seconds "$dir/epoch_full.csv")
+    full=$(history_column "$dir/epoch_full.csv" seconds)
+    tested=$(history_column "$dir/epoch_full.csv" eval_seconds)
     images=$(sed -n 's/.*; \([0-9][0-9]*\) training images.*/\1/p' "$dir/epoch_full.log" | head -n 1)
-    trained=$(history_seconds "$dir/epoch_train.csv")
-    awk -v m="$m" -v wall="$wall" -v full="$full" -v tr="$trained" -v n="$images" 'BEGIN {
+    awk -v m="$m" -v wall="$wall" -v full="$full" -v te="$tested" -v n="$images" 'BEGIN {
         c = "real_b32"
         if (n != "")
             printf "convc,%s,epoch_images,%s,%d,training images of the epoch\n", m, c, n
         printf "convc,%s,epoch_load_s,%s,%.3f,process wall minus the epoch\n", m, c, wall - full
-        printf "convc,%s,epoch_train_s,%s,%.3f,run that evaluates 1 test image\n", m, c, tr
-        printf "convc,%s,epoch_test_s,%s,%.3f,difference of the two runs\n", m, c, full - tr
+        printf "convc,%s,epoch_train_s,%s,%.3f,the epoch minus its evaluation\n", m, c, full - te
+        printf "convc,%s,epoch_test_s,%s,%.3f,eval_seconds of the history\n", m, c, te
     }' | collect
     lines=$(awk -F, 'NR > 1 { n++ } END { print n + 0 }' "$dir/epoch_full.csv")
     [ "$lines" = 1 ] || note "$m: unexpected history in $dir/epoch_full.csv"

@@ -70,9 +70,25 @@ grep -q "$W/nothing" "$W/out" || bad "CONVC_DATA is not used"
 
 # ---- a short run: checkpoint, history, determinism ----
 expect 0 "" -- $T $SMALL --epochs 2 --save "$W/a.ckpt" --history "$W/h.csv"
-head -1 "$W/h.csv" | grep -qx "epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds,lr,val_loss,val_accuracy,event" \
-    || bad "history header: $(head -1 "$W/h.csv")"
+H2="epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds,lr,val_loss,val_accuracy,event"
+head -1 "$W/h.csv" | grep -qx "$H2,eval_seconds" || bad "history header: $(head -1 "$W/h.csv")"
 [ "$(wc -l < "$W/h.csv")" -eq 3 ] || bad "history has $(wc -l < "$W/h.csv") lines, expected 3"
+# eval_seconds: a part of the epoch's seconds, the evaluation of 300 images.
+awk -F, 'NR > 1 && !($11 ~ /^[0-9]+\.[0-9]+$/ && $11 + 0 <= $6 + 0) { exit 1 }' "$W/h.csv" \
+    || bad "eval_seconds is not a part of seconds: $(cat "$W/h.csv")"
+# A resumed run widens the history of an earlier header: the kept rows get
+# empty new columns, the epoch it redoes is written anew.
+expect 0 "" -- $T $SMALL --epochs 1 --save "$W/e1.ckpt"
+printf '%s\n1,0.5,0.8,0.4,0.85,1.000,0.001,,,\n2,0.4,0.9,0.3,0.88,1.000,0.001,,,\n' "$H2" > "$W/h2.csv"
+printf '%s\n1,0.5,0.8,0.4,0.85,1.000\n' \
+    "epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds" > "$W/h1.csv"
+for v in 1 2; do
+    expect 0 "" -- $T $SMALL --resume "$W/e1.ckpt" --epochs 2 --no-save --history "$W/h$v.csv"
+    head -1 "$W/h$v.csv" | grep -qx "$H2,eval_seconds" || bad "h$v: header not widened"
+    sed -n 2p "$W/h$v.csv" | grep -q "^1,0.5,0.8,0.4,0.85,1.000" || bad "h$v: row 1 not kept"
+    awk -F, 'NR == 2 && NF != 11 { exit 1 } NR == 3 && ($1 != 2 || $11 == "") { exit 1 }
+             END { if (NR != 3) exit 1 }' "$W/h$v.csv" || bad "h$v: not widened: $(cat "$W/h$v.csv")"
+done
 expect 0 "" -- $T $SMALL --epochs 2 --save "$W/b.ckpt"
 cmp -s "$W/a.ckpt" "$W/b.ckpt" || bad "two runs with the same seed differ"
 expect 0 "" -- $T $SMALL --epochs 2 --save "$W/c.ckpt" --seed 9

@@ -18,20 +18,30 @@ FILE *history_open(const char *path, int keep_epochs, cv_error *e)
         if (!old && errno != ENOENT)
             return NULL;
         /* The header, then the rows of the epochs that are kept.  A history
-         * with the six columns of earlier versions gets the new header and
-         * empty new columns. */
-        int widen = 0;
+         * of an earlier header gets the new one, and its rows as many empty
+         * columns as it lacks. */
+        static const struct { const char *header, *empty; } earlier[] = {
+            { HISTORY_HEADER_V1, ",,,,," },
+            { HISTORY_HEADER_V2, "," },
+        };
+        const char *widen = "";
         for (size_t at = 0, line = 0; old && at < len; line++) {
             const char *nl = memchr(old + at, '\n', len - at);
             size_t end = nl ? (size_t)(nl - old) + 1 : len;
             size_t text = nl ? end - 1 - at : end - at;
-            if (line == 0 && text == strlen(HISTORY_HEADER_V1) &&
-                memcmp(old + at, HISTORY_HEADER_V1, text) == 0) {
-                widen = 1;
+            size_t v;
+            for (v = 0; line == 0 && v < sizeof earlier / sizeof earlier[0]; v++)
+                if (text == strlen(earlier[v].header) &&
+                    memcmp(old + at, earlier[v].header, text) == 0)
+                    break;
+            if (line == 0 && v < sizeof earlier / sizeof earlier[0]) {
+                widen = earlier[v].empty;
                 buf_add(&kept, HISTORY_HEADER "\n", strlen(HISTORY_HEADER "\n"));
             } else if (line == 0 || atoi(old + at) <= keep_epochs) {
                 buf_add(&kept, old + at, text);
-                buf_add(&kept, widen && line > 0 ? ",,,,\n" : "\n", widen && line > 0 ? 5 : 1);
+                if (line > 0)
+                    buf_add(&kept, widen, strlen(widen));
+                buf_add(&kept, "\n", 1);
             }
             at = end;
         }
@@ -64,7 +74,7 @@ int history_append(FILE *f, const char *path, const cv_history_row *r, cv_error 
         fprintf(f, "%.6f,%.6f", r->val_loss, r->val_acc);
     else
         fputc(',', f);
-    fprintf(f, ",%s\n", r->event ? r->event : "");
+    fprintf(f, ",%s,%.3f\n", r->event ? r->event : "", r->eval_seconds);
     if (fflush(f) != 0 || ferror(f))
         return cv_fail(e, "%s: cannot write the history: %s", path, strerror(errno));
     return 0;

@@ -441,6 +441,7 @@ static int finish_epoch(const convc_model *m, const cv_dataset *d, const cv_trai
     l.loss = st->run_seen ? st->run_loss / (double)st->run_seen : 0;
     l.acc = st->run_seen ? (double)st->run_correct / (double)st->run_seen : 0;
     cv_eval ev;
+    double eval_start = progress_now();
     if (n_val > 0) {
         if (eval_images(m, r->pool, st->params, &d->train, n_train, n_val, &ev, e) < 0)
             return -1;
@@ -457,7 +458,8 @@ static int finish_epoch(const convc_model *m, const cv_dataset *d, const cv_trai
     l.test_loss = ev.loss;
     l.test_acc = ev.accuracy;
     eval_free(&ev);
-    l.seconds = progress_now() - prog->start;
+    double now = progress_now();
+    l.seconds = now - prog->start;
     l.lr = st->opt.lr;
     l.show_lr = cfg->schedule.kind != CV_SCHEDULE_CONSTANT;
     double monitored = n_val > 0 ? l.val_loss : l.test_loss;
@@ -472,7 +474,8 @@ static int finish_epoch(const convc_model *m, const cv_dataset *d, const cv_trai
     if (r->history) {
         cv_history_row h = { .epoch = (int)epoch, .train_loss = l.loss, .train_acc = l.acc,
                              .test_loss = l.test_loss, .test_acc = l.test_acc,
-                             .seconds = l.seconds, .lr = l.lr, .has_val = l.has_val,
+                             .seconds = l.seconds, .eval_seconds = now - eval_start,
+                             .lr = l.lr, .has_val = l.has_val,
                              .val_loss = l.val_loss, .val_acc = l.val_acc,
                              .event = l.stopped ? "stopped" : l.best ? "best" : "" };
         if (history_append(r->history, cfg->history_path, &h, e) < 0)
