@@ -70,6 +70,9 @@ void gen_emit_vector_prelude(gen_ctx *c)
     emit_raw(e, "#if defined(__AVX512F__) || defined(%s)\n", c->wide_switch_macro);
     emit_raw(e, "#define %s 1\n", c->wide_macro);
     emit_raw(e, "#if !defined(__AVX512F__)\n");
+    emit_raw(e, "#if defined(__clang__)\n");
+    emit_raw(e, "#pragma clang diagnostic ignored \"-Wunknown-warning-option\"\n");
+    emit_raw(e, "#endif\n");
     emit_raw(e, "#pragma GCC diagnostic ignored \"-Wpsabi\"\n");
     emit_raw(e, "#endif\n");
     emit_blank(e);

@@ -61,6 +61,9 @@ static inline __attribute__((unused)) vf8 vsplat(float s)
 #if defined(__AVX512F__) || defined(CONVC_WIDE_VECTORS)
 #define CONVC_WIDE 1
 #if !defined(__AVX512F__)
+#if defined(__clang__)
+#pragma clang diagnostic ignored "-Wunknown-warning-option"
+#endif
 #pragma GCC diagnostic ignored "-Wpsabi"
 #endif
 
