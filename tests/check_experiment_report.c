@@ -252,14 +252,21 @@ START_TEST(history_errors_name_the_line)
 }
 END_TEST
 
+/* The marks of early stopping in the event column, with (_i = 1) or
+ * without the eval_seconds column after it. */
 START_TEST(history_marks_early_stopping)
 {
-    write_file("h.csv", "epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds,lr,"
-                        "val_loss,val_accuracy,event\n"
-                        "1,0.9,0.7,0.8,0.72,2.0,0.001,0.85,0.7,best\n"
-                        "2,0.5,0.8,0.6,0.75,4.0,0.001,0.62,0.74,best\n"
-                        "3,0.4,0.85,0.7,0.74,6.0,0.0005,,,\n"
-                        "4,0.3,0.9,0.8,0.73,8.0,0.0005,0.7,0.72,stopped\n");
+    const char *tail = _i ? ",0.5" : "";
+    char text[1024];
+    snprintf(text, sizeof text,
+             "epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds,lr,"
+             "val_loss,val_accuracy,event%s\n"
+             "1,0.9,0.7,0.8,0.72,2.0,0.001,0.85,0.7,best%s\n"
+             "2,0.5,0.8,0.6,0.75,4.0,0.001,0.62,0.74,best%s\n"
+             "3,0.4,0.85,0.7,0.74,6.0,0.0005,,,%s\n"
+             "4,0.3,0.9,0.8,0.73,8.0,0.0005,0.7,0.72,stopped%s\n",
+             _i ? ",eval_seconds" : "", tail, tail, tail, tail);
+    write_file("h.csv", text);
     report_run run = {0};
     cv_error e;
     char path[256];
@@ -790,7 +797,7 @@ static Suite *report_suite(void)
     tcase_add_test(core, paired_test_known_answer);
     tcase_add_test(core, identical_runs_differ_by_nothing);
     tcase_add_test(core, json_reader);
-    tcase_add_test(core, history_marks_early_stopping);
+    tcase_add_loop_test(core, history_marks_early_stopping, 0, 2);
     tcase_add_test(core, aggregates_over_finished_seeds);
     tcase_add_test(core, curves_over_seeds);
     tcase_add_test(core, confusion_summed_over_seeds);

@@ -100,13 +100,14 @@ int report_read_history(report_run *run, const char *path, cv_error *e)
         for (int c = 0; c < 6; c++)
             (*cols[c])[n] = v[c];
         n++;
-        /* The event column, last of the ten that histories have had since
-         * early stopping (history.h). */
+        /* The event column, the tenth since early stopping (history.h):
+         * the text after the ninth comma. */
         int commas = 0;
-        for (const char *q = line; *q; q++)
-            commas += *q == ',';
-        const char *event = strrchr(line, ',');
-        if (commas >= 9 && event) {
+        const char *event = NULL;
+        for (const char *q = line; *q && !event; q++)
+            if (*q == ',' && ++commas == 9)
+                event = q;
+        if (event) {
             if (strncmp(event + 1, "best", 4) == 0)
                 run->best_epoch = (int)v[0];
             else if (strncmp(event + 1, "stopped", 7) == 0)
