@@ -9,6 +9,20 @@
 /* A history longer than this is not one of ours. */
 #define HISTORY_MAX_BYTES (64u << 20)
 
+/* The empty columns that rows under `header` (n bytes) lack, when it is an
+ * earlier header; NULL for any other line. */
+static const char *earlier_header_padding(const char *header, size_t n)
+{
+    static const struct { const char *header, *empty; } earlier[] = {
+        { HISTORY_HEADER_V1, ",,,,," },
+        { HISTORY_HEADER_V2, "," },
+    };
+    for (size_t v = 0; v < sizeof earlier / sizeof earlier[0]; v++)
+        if (n == strlen(earlier[v].header) && memcmp(header, earlier[v].header, n) == 0)
+            return earlier[v].empty;
+    return NULL;
+}
+
 FILE *history_open(const char *path, int keep_epochs, cv_error *e)
 {
     cv_buf kept = { 0 };
@@ -20,22 +34,14 @@ FILE *history_open(const char *path, int keep_epochs, cv_error *e)
         /* The header, then the rows of the epochs that are kept.  A history
          * of an earlier header gets the new one, and its rows as many empty
          * columns as it lacks. */
-        static const struct { const char *header, *empty; } earlier[] = {
-            { HISTORY_HEADER_V1, ",,,,," },
-            { HISTORY_HEADER_V2, "," },
-        };
         const char *widen = "";
         for (size_t at = 0, line = 0; old && at < len; line++) {
             const char *nl = memchr(old + at, '\n', len - at);
             size_t end = nl ? (size_t)(nl - old) + 1 : len;
             size_t text = nl ? end - 1 - at : end - at;
-            size_t v;
-            for (v = 0; line == 0 && v < sizeof earlier / sizeof earlier[0]; v++)
-                if (text == strlen(earlier[v].header) &&
-                    memcmp(old + at, earlier[v].header, text) == 0)
-                    break;
-            if (line == 0 && v < sizeof earlier / sizeof earlier[0]) {
-                widen = earlier[v].empty;
+            const char *pad = line == 0 ? earlier_header_padding(old + at, text) : NULL;
+            if (pad) {
+                widen = pad;
                 buf_add(&kept, HISTORY_HEADER "\n", strlen(HISTORY_HEADER "\n"));
             } else if (line == 0 || atoi(old + at) <= keep_epochs) {
                 buf_add(&kept, old + at, text);
