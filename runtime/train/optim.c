@@ -94,26 +94,40 @@ void optim_begin_step(cv_optimizer *o)
     o->alpha = (float)lr;
 }
 
-void optim_apply(const cv_optimizer *o, float *params, const float *grads, float grad_scale,
-                 size_t begin, size_t end)
+/* Clones for wider vectors where the processor has them.  Each update is
+ * elementwise and uses only correctly rounded IEEE operations (no FMA: ISO C
+ * mode does not contract), so every clone, and a vector body against its
+ * scalar tail, gives the same bits: the result depends on neither the
+ * machine nor where the thread ranges split the parameters. */
+#if defined(__x86_64__) && defined(__has_attribute)
+#if __has_attribute(target_clones)
+#define VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+#endif
+#ifndef VECTOR_CLONES
+#define VECTOR_CLONES
+#endif
+
+/* One optimizer step on [begin, end), where every parameter decays alike:
+ * coupled (L2) decay adds l2 * p to the gradient, decoupled decay (AdamW,
+ * torch's p.mul_(1 - lr * wd) before the step) multiplies p by shrink; a
+ * parameter that does not decay gets l2 = 0 and shrink = 1, both exact.
+ * The loops have no branch on the element, so they vectorize. */
+VECTOR_CLONES
+static void apply_run(const cv_optimizer *o, float *restrict p, const float *restrict g,
+                      float k, float l2, float shrink, size_t begin, size_t end)
 {
-    const float alpha = o->alpha, lr = (float)o->lr, k = grad_scale;
-    float *restrict p = params;
-    const float *restrict g = grads;
-    const uint8_t *restrict d = o->decay;
-    const float wd = (float)o->cfg.weight_decay;
-    /* L2 (coupled) decay of parameter i, 0 when it does not decay. */
-#define WD(i) (d && !d[i] ? 0.0f : wd)
+    const float alpha = o->alpha;
     switch (o->cfg.kind) {
     case OPTIM_SGD:
         for (size_t i = begin; i < end; i++)
-            p[i] -= alpha * (k * g[i] + WD(i) * p[i]);
+            p[i] -= alpha * (k * g[i] + l2 * p[i]);
         break;
     case OPTIM_MOMENTUM: {
         float *restrict v = o->state[0];
         const float mu = (float)o->cfg.momentum;
         for (size_t i = begin; i < end; i++) {
-            v[i] = mu * v[i] - alpha * (k * g[i] + WD(i) * p[i]);
+            v[i] = mu * v[i] - alpha * (k * g[i] + l2 * p[i]);
             p[i] += v[i];
         }
         break;
@@ -122,7 +136,7 @@ void optim_apply(const cv_optimizer *o, float *params, const float *grads, float
         float *restrict v = o->state[0];
         const float mu = (float)o->cfg.momentum;
         for (size_t i = begin; i < end; i++) {
-            const float gi = k * g[i] + WD(i) * p[i];
+            const float gi = k * g[i] + l2 * p[i];
             v[i] = mu * v[i] - alpha * gi;
             p[i] += mu * v[i] - alpha * gi;
         }
@@ -134,23 +148,41 @@ void optim_apply(const cv_optimizer *o, float *params, const float *grads, float
         const float one_minus_b1 = (float)(1.0 - o->cfg.beta1);
         const float one_minus_b2 = (float)(1.0 - o->cfg.beta2);
         const float eps = (float)o->cfg.epsilon;
-        const int decoupled = o->cfg.kind == OPTIM_ADAMW;
-        const float shrink = 1.0f - lr * wd;        /* torch: p.mul_(1 - lr * wd) */
         const float v_scale = o->v_scale;
         for (size_t i = begin; i < end; i++) {
-            float gi = k * g[i];
-            if (decoupled) {
-                if (!d || d[i])
-                    p[i] *= shrink;
-            } else {
-                gi += WD(i) * p[i];
-            }
-            m[i] += (gi - m[i]) * one_minus_b1;
-            v[i] += (gi * gi - v[i]) * one_minus_b2;
-            p[i] -= alpha * m[i] / (sqrtf(v[i]) * v_scale + eps);
+            const float pi = p[i] * shrink;
+            const float gi = k * g[i] + l2 * pi;
+            const float mi = m[i] + (gi - m[i]) * one_minus_b1;
+            const float vi = v[i] + (gi * gi - v[i]) * one_minus_b2;
+            m[i] = mi;
+            v[i] = vi;
+            p[i] = pi - alpha * mi / (sqrtf(vi) * v_scale + eps);
         }
         break;
     }
     }
-#undef WD
+}
+
+/* The decay is per tensor (optim_set_decay), so [begin, end) is a few long
+ * runs of parameters that decay alike; each run is one apply_run(). */
+void optim_apply(const cv_optimizer *o, float *params, const float *grads, float grad_scale,
+                 size_t begin, size_t end)
+{
+    const uint8_t *d = o->decay;
+    const float lr = (float)o->lr, wd = (float)o->cfg.weight_decay;
+    const int decoupled = o->cfg.kind == OPTIM_ADAMW;
+    const float l2 = decoupled ? 0.0f : wd, shrink = decoupled ? 1.0f - lr * wd : 1.0f;
+    for (size_t i = begin; i < end;) {
+        const int decays = !d || d[i];
+        size_t j = end;
+        if (d && decays) {
+            const uint8_t *z = memchr(d + i, 0, end - i);
+            j = z ? (size_t)(z - d) : end;
+        } else if (d) {
+            for (j = i + 1; j < end && !d[j]; j++)
+                ;
+        }
+        apply_run(o, params, grads, grad_scale, decays ? l2 : 0.0f, decays ? shrink : 1.0f, i, j);
+        i = j;
+    }
 }
