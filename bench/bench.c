@@ -81,9 +81,18 @@ static void emit(const char *metric, const char *config, double value, const cha
  * up to RATE_WINDOWS windows filling about `seconds` after `warmup` calls.
  * The best window is the one least disturbed by other processes on a shared
  * machine; PyTorch's side is measured the same way.  A call longer than a
- * window makes a window of its own. */
+ * window makes a window of its own.  *median (when not NULL) gets the
+ * windows' median, the typical rate on a shared machine, which compares
+ * with one long run such as a real epoch. */
 #define RATE_WINDOWS 5
-static double best_rate(void (*fn)(void *), void *ctx, int items, double seconds, int warmup)
+static int compare_doubles(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double best_rate(void (*fn)(void *), void *ctx, int items, double seconds, int warmup,
+                        double *median)
 {
     for (int i = 0; i < warmup; i++)
         fn(ctx);
@@ -92,7 +101,8 @@ static double best_rate(void (*fn)(void *), void *ctx, int items, double seconds
     double call = now_seconds() - t0;
     int windows = call > 0 ? (int)(seconds / call) : RATE_WINDOWS;
     windows = windows < 1 ? 1 : windows > RATE_WINDOWS ? RATE_WINDOWS : windows;
-    double best = call > 0 ? items / call : 0, window = seconds / windows;
+    double rates[RATE_WINDOWS], window = seconds / windows;
+    double first = call > 0 ? items / call : 0, best = first;
     for (int w = 0; w < windows; w++) {
         long calls = 0;
         double elapsed;
@@ -102,9 +112,14 @@ static double best_rate(void (*fn)(void *), void *ctx, int items, double seconds
             calls++;
             elapsed = now_seconds() - t0;
         } while (elapsed < window);
-        double rate = (double)calls * items / elapsed;
-        if (rate > best)
-            best = rate;
+        rates[w] = (double)calls * items / elapsed;
+        if (rates[w] > best)
+            best = rates[w];
+    }
+    if (median) {
+        qsort(rates, (size_t)windows, sizeof rates[0], compare_doubles);
+        *median = windows % 2 ? rates[windows / 2]
+                              : (rates[windows / 2 - 1] + rates[windows / 2]) / 2;
     }
     return best;
 }
@@ -133,7 +148,8 @@ static void training_call(void *p)
  * a number of steps that fills it; the state carries over between calls, as
  * in a resumed run, so every call continues the same training. */
 static double train_images_per_second(const convc_model *m, const cv_dataset *data,
-                                      int batch, int threads, double seconds, FILE *devnull)
+                                      int batch, int threads, double seconds, FILE *devnull,
+                                      double *median)
 {
     training t = { .m = m, .data = data, .cfg = train_defaults() };
     t.cfg.batch = batch;
@@ -153,7 +169,7 @@ static double train_images_per_second(const convc_model *m, const cv_dataset *da
     double per_step = (now_seconds() - t0) / 3;
     long steps = (long)(seconds / RATE_WINDOWS / per_step);
     t.cfg.steps = steps < 2 ? 2 : steps;
-    double rate = best_rate(training_call, &t, batch * (int)t.cfg.steps, seconds, 0);
+    double rate = best_rate(training_call, &t, batch * (int)t.cfg.steps, seconds, 0, median);
     train_state_free(&t.st);
     return rate;
 }
@@ -195,12 +211,6 @@ static void synthetic_dataset_free(cv_dataset *d)
 }
 
 /* ---- inference ------------------------------------------------------------ */
-
-static int compare_doubles(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 /* Median wall time of forward() on one image, in microseconds. */
 static double latency_us(const convc_model *m, const float *params, const float *image,
@@ -284,7 +294,7 @@ static double throughput(const convc_model *m, const float *params, const float 
         in.probs[t] = alloc_floats(per_thread * (size_t)m->n_classes);
     }
     inference_ctx ctx = { &in, pool };
-    double rate = best_rate(inference_call, &ctx, THROUGHPUT_BATCH, seconds, 1);
+    double rate = best_rate(inference_call, &ctx, THROUGHPUT_BATCH, seconds, 1, NULL);
     for (int t = 0; t < threads; t++) {
         free(in.work[t]);
         free(in.probs[t]);
@@ -424,9 +434,12 @@ int main(int argc, char **argv)
     char config[64];
     for (int b = 0; b < (train_only ? 1 : 2); b++) {
         for (int t = 1; t <= max_threads; t++) {
-            double ips = train_images_per_second(m, &data, batches[b], t, seconds, devnull);
+            double median;
+            double ips = train_images_per_second(m, &data, batches[b], t, seconds, devnull,
+                                                 &median);
             snprintf(config, sizeof config, "b%d_t%d", batches[b], t);
             emit("train_ips", config, ips, "");
+            emit("train_ips_median", config, median, "the median window");
         }
     }
     if (train_only) {
