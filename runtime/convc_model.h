@@ -10,6 +10,11 @@
 
 #define CONVC_MODEL_ABI 3
 
+/* Batched layers (dense) pass over their kernel once per group of this many
+ * samples, then groups of half as many, then single samples: forward() and
+ * backward() are fastest on a multiple of it. */
+#define CONVC_SAMPLE_GROUP 8
+
 enum convc_init { CONVC_INIT_ZEROS = 0, CONVC_INIT_GLOROT_UNIFORM = 1, CONVC_INIT_ONES = 2 };
 
 /* One parameter tensor.  Shapes follow Keras so checkpoints read naturally:

@@ -297,7 +297,8 @@ static double check_forward(const test_model *t, const convc_model *m, int train
     gc_state g;
     int s, i, t_idx = 0;
     double worst = 0.0;
-    ck_assert_int_eq(gc_init(&g, m, 5, 99), 0);
+    /* 13 samples: the dense layers' groups of 8 and 4, and one */
+    ck_assert_int_eq(gc_init(&g, m, 13, 99), 0);
     m->forward(g.params, g.work, g.x, g.n, g.probs, train ? g.seeds : NULL);
     for (s = 0; s < g.n; s++) {
         const float *w = g.work + (size_t)s * m->work_per_sample;

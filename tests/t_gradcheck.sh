@@ -58,11 +58,15 @@ fi
 # the small tensors; the largest kernels are sampled), 1,000 for the default
 # build's kernels, 300 for the other kernels of the same layers, where a
 # wrong gradient shows in most weights.
+# Five samples run the dense layers' groups of 4 and single samples; the
+# small mixed.spec runs 13, the groups of 8 as well.
 for s in tests/gradcheck/*.spec; do
+    n=5
+    [ "$(basename "$s")" = mixed.spec ] && n=13
     # wide_tiles's layers are those of the other specs in the plain loops
-    [ "$(basename "$s")" = wide_tiles.spec ] || check "$s" 5 2000 2e-2 "$PLAIN"
-    check "$s" 5 1000 2e-2 "$VEC"
-    check "$s" 5 300 2e-2 "$VEC" --direct
+    [ "$(basename "$s")" = wide_tiles.spec ] || check "$s" $n 2000 2e-2 "$PLAIN"
+    check "$s" $n 1000 2e-2 "$VEC"
+    check "$s" $n 300 2e-2 "$VEC" --direct
     # The conv kernels' register tiles differ by register file: the specs
     # whose channels fill whole vectors exercise them.  (Built from two
     # registers a vector, the wide tiles contract other products into FMAs,

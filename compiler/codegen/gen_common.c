@@ -270,6 +270,17 @@ void gen_ctx_init(gen_ctx *c, emitter *e, const gen_layout *L)
     c->wide_switch_macro = "CONVC_WIDE_VECTORS";
 }
 
+int gen_group_sizes(const gen_layer_plan *p, int sizes[3])
+{
+    int n = 0;
+    if (p->group > 1)
+        sizes[n++] = p->group;
+    if (p->group / 2 > 1)
+        sizes[n++] = p->group / 2;
+    sizes[n++] = 1;
+    return n;
+}
+
 void gen_fn_name(const gen_ctx *c, char *buf, size_t size, int i, const char *what, int group)
 {
     if (group > 0)

@@ -9,6 +9,7 @@
 
 #include "codegen/emit.h"
 #include "codegen/gen_layout.h"
+#include "convc_model.h"
 
 /* Where the text goes and how the names of one output file are spelled:
  * model.c (no prefixes) or an exported file (every private name prefixed). */
@@ -38,7 +39,10 @@ typedef struct {
 /* The context of model.c: no prefixes, C's restrict, CONVC_VECTOR. */
 void gen_ctx_init(gen_ctx *c, emitter *e, const gen_layout *L);
 
-#define DENSE_GROUP 4   /* samples per pass over a dense kernel */
+#define DENSE_GROUP CONVC_SAMPLE_GROUP  /* samples per pass over a dense kernel */
+/* The group sizes of batched layer i, largest first, ending with 1: a
+ * group, then half a group, then single samples. Returns their number. */
+int gen_group_sizes(const gen_layer_plan *p, int sizes[3]);
 #define LANES 8         /* partial sums of a dot product, kept apart so that
                            the loop vectorizes without reassociation */
 

@@ -66,17 +66,30 @@ static void emit_batched_call(gen_ctx *c, int i, int backward)
     const gen_layer_plan *p = &c->L->plan[i];
     const char *what = backward ? "backward" : "forward";
     char fname[128];
+    int sizes[3], n = gen_group_sizes(p, sizes);
+    char step[96];
+    size_t len = 0;
+    /* s += s + 8 <= n ? 8 : s + 4 <= n ? 4 : 1 */
+    for (int k = 0; k + 1 < n; k++)
+        len += (size_t)snprintf(step + len, sizeof step - len, "s + %d <= n ? %d : ", sizes[k],
+                                sizes[k]);
+    snprintf(step + len, sizeof step - len, "1");
     emit_line(e, "/* %s */", p->name);
-    emit_open(e, "for (s = 0; s < n; s += s + %d <= n ? %d : 1)", p->group, p->group);
+    emit_open(e, "for (s = 0; s < n; s += %s)", step);
     emit_sample_ptrs(c, &i, 1, backward);
-    emit_open(e, "if (s + %d <= n)", p->group);
-    gen_fn_name(c, fname, sizeof fname, i, what, p->group);
-    gen_emit_layer_call(c, i, backward, fname);
-    emit_close(e, " else {");
-    e->depth++;
-    gen_fn_name(c, fname, sizeof fname, i, what, 1);
-    gen_emit_layer_call(c, i, backward, fname);
-    emit_close(e, "");
+    emit_open(e, "if (s + %d <= n)", sizes[0]);
+    for (int k = 0; k < n; k++) {
+        char tail[48] = "";
+        gen_fn_name(c, fname, sizeof fname, i, what, sizes[k]);
+        gen_emit_layer_call(c, i, backward, fname);
+        if (k + 2 < n)
+            snprintf(tail, sizeof tail, " else if (s + %d <= n) {", sizes[k + 1]);
+        else if (k + 1 < n)
+            snprintf(tail, sizeof tail, " else {");
+        emit_close(e, tail);
+        if (k + 1 < n)
+            e->depth++;
+    }
     emit_close(e, "");
 }
 

@@ -112,15 +112,16 @@ void train_set(cv_train_config *c, cv_setting_id s, double v)
  * on a few samples at a time gives the same gradients while the activations
  * of those samples (work_per_sample floats each) stay in cache between the
  * two passes, instead of a whole slice streaming through memory: at most
- * CHUNK_BYTES of them, in multiples of 4 to keep the generated dense
- * layers' 4-sample groups whole.  A model with little scratch per sample
+ * CHUNK_BYTES of them, in multiples of CONVC_SAMPLE_GROUP to keep the
+ * generated dense layers' groups whole.  A model with little scratch per sample
  * runs its slice in one round. */
 #define CHUNK_BYTES (4u << 20)
 
 static size_t train_chunk(const convc_model *m)
 {
-    size_t c = CHUNK_BYTES / (m->work_per_sample * sizeof(float) + 1) / 4 * 4;
-    return c < 4 ? 4 : c;
+    size_t c = CHUNK_BYTES / (m->work_per_sample * sizeof(float) + 1) / CONVC_SAMPLE_GROUP *
+               CONVC_SAMPLE_GROUP;
+    return c < CONVC_SAMPLE_GROUP ? CONVC_SAMPLE_GROUP : c;
 }
 
 /* Slice k (images [lo, hi) of the batch) into its gradient buffer. */

@@ -814,8 +814,8 @@ def main():
                     "Makefile's MODEL_CFLAGS)")
     ap.add_argument("--work", required=True, help="directory for builds (reused) and files")
     ap.add_argument("--builds", default="plain,vector", help="check: " + ", ".join(BUILDS))
-    ap.add_argument("--batch", type=int, default=5, help="images per batch (5: the layer "
-                    "functions for 4 samples at a time and for one)")
+    ap.add_argument("--batch", type=int, default=13, help="images per batch (13: the "
+                    "layer functions for groups of 8 samples, of 4 and for one)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--tol", type=float, default=1e-5)
     ap.add_argument("--run", type=parse_run, action="append", metavar="OPTIMIZER:STEPS[:LR]",

@@ -1,7 +1,7 @@
 /* dense.c - the dense layer's emitter.  Kernels are (in, out), so the
  * innermost loops run over contiguous units and vectorize; the layer runs on
- * groups of DENSE_GROUP samples per pass over the kernel (and on single
- * samples for the rest of a batch). */
+ * groups of DENSE_GROUP samples per pass over the kernel (and on half groups
+ * and single samples for the rest of a batch, gen_group_sizes). */
 #include "codegen/layer_emitter.h"
 
 #include <stdio.h>
@@ -264,17 +264,18 @@ static void emit_dense_backward(gen_ctx *c, int i, const char *fname, int group)
     emit_close(e, "");
 }
 
-/* The function for a group of samples and the one for a single sample. */
+/* The functions for a group of samples, half a group and a single sample. */
 static void emit_both(gen_ctx *c, int i, const char *what,
                       void (*emit)(gen_ctx *, int, const char *, int))
 {
-    int group = c->L->plan[i].group;
+    int sizes[3], n = gen_group_sizes(&c->L->plan[i], sizes);
     char fname[128];
-    gen_fn_name(c, fname, sizeof fname, i, what, group);
-    emit(c, i, fname, group);
-    emit_blank(c->e);
-    gen_fn_name(c, fname, sizeof fname, i, what, 1);
-    emit(c, i, fname, 1);
+    for (int k = 0; k < n; k++) {
+        if (k > 0)
+            emit_blank(c->e);
+        gen_fn_name(c, fname, sizeof fname, i, what, sizes[k]);
+        emit(c, i, fname, sizes[k]);
+    }
 }
 
 static void dense_forward(gen_ctx *c, int i)
