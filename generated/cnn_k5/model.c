@@ -440,23 +440,20 @@ static void pool1_forward(float *restrict w)
 {
     const float *restrict in = w + W_CONV1_OUT;
     float *restrict out = w + W_POOL1_OUT;
-    int ox, oy, ky, kx, ch;
+    int ox, oy, ch;
     for (oy = 0; oy < 14; oy++) {
         for (ox = 0; ox < 14; ox++) {
-            const int y0 = oy * 2, x0 = ox * 2;
-            const int ky0 = y0 < 0 ? -y0 : 0, kx0 = x0 < 0 ? -x0 : 0;
-            const int ky1 = y0 + 2 > 28 ? 28 - y0 : 2;
-            const int kx1 = x0 + 2 > 28 ? 28 - x0 : 2;
+            const float *restrict ip = in + oy * 1792 + ox * 64;
             float *restrict o = out + oy * 448 + ox * 32;
             for (ch = 0; ch < 32; ch++) {
-                o[ch] = -HUGE_VALF;
-            }
-            for (ky = ky0; ky < ky1; ky++)
-                for (kx = kx0; kx < kx1; kx++) {
-                const float *restrict ip = in + (y0 + ky) * 896 + (x0 + kx) * 32;
-                for (ch = 0; ch < 32; ch++) {
-                    o[ch] = ip[ch] > o[ch] || ip[ch] != ip[ch] ? ip[ch] : o[ch];
-                }
+                float m = ip[ch], v;
+                v = ip[32 + ch];
+                m = v > m || v != v ? v : m;
+                v = ip[896 + ch];
+                m = v > m || v != v ? v : m;
+                v = ip[928 + ch];
+                m = v > m || v != v ? v : m;
+                o[ch] = m;
             }
         }
     }
@@ -468,28 +465,29 @@ static void pool1_backward(float *restrict w)
     const float *restrict out = w + W_POOL1_OUT;
     const float *restrict dout = w + W_POOL1_DOUT;
     float *restrict din = w + W_CONV1_DOUT;
-    int ox, oy, ky, kx, ch;
+    int ox, oy, ch;
     for (oy = 0; oy < 14; oy++) {
         for (ox = 0; ox < 14; ox++) {
-            const int y0 = oy * 2, x0 = ox * 2;
-            const int ky0 = y0 < 0 ? -y0 : 0, kx0 = x0 < 0 ? -x0 : 0;
-            const int ky1 = y0 + 2 > 28 ? 28 - y0 : 2;
-            const int kx1 = x0 + 2 > 28 ? 28 - x0 : 2;
+            const float *restrict ip = in + oy * 1792 + ox * 64;
+            float *restrict dp = din + oy * 1792 + ox * 64;
             const float *restrict o = out + oy * 448 + ox * 32;
             const float *restrict d = dout + oy * 448 + ox * 32;
-            int taken[32];
             for (ch = 0; ch < 32; ch++) {
-                taken[ch] = 0;
-            }
-            for (ky = ky0; ky < ky1; ky++)
-                for (kx = kx0; kx < kx1; kx++) {
-                const float *restrict ip = in + (y0 + ky) * 896 + (x0 + kx) * 32;
-                float *restrict dp = din + (y0 + ky) * 896 + (x0 + kx) * 32;
-                for (ch = 0; ch < 32; ch++) {
-                    const int hit = (taken[ch] == 0) & ((ip[ch] == o[ch]) | (o[ch] != o[ch]));
-                    dp[ch] = hit ? d[ch] : 0.0f;
-                    taken[ch] |= hit;
-                }
+                const float m = o[ch];
+                const int nan = m != m;
+                float rest = d[ch];
+                int hit;
+                hit = (ip[ch] == m) | nan;
+                dp[ch] = hit ? rest : 0.0f;
+                rest = hit ? 0.0f : rest;
+                hit = (ip[32 + ch] == m) | nan;
+                dp[32 + ch] = hit ? rest : 0.0f;
+                rest = hit ? 0.0f : rest;
+                hit = (ip[896 + ch] == m) | nan;
+                dp[896 + ch] = hit ? rest : 0.0f;
+                rest = hit ? 0.0f : rest;
+                hit = (ip[928 + ch] == m) | nan;
+                dp[928 + ch] = hit ? rest : 0.0f;
             }
         }
     }
@@ -1372,23 +1370,20 @@ static void pool2_forward(float *restrict w)
 {
     const float *restrict in = w + W_CONV2_OUT;
     float *restrict out = w + W_POOL2_OUT;
-    int ox, oy, ky, kx, ch;
+    int ox, oy, ch;
     for (oy = 0; oy < 7; oy++) {
         for (ox = 0; ox < 7; ox++) {
-            const int y0 = oy * 2, x0 = ox * 2;
-            const int ky0 = y0 < 0 ? -y0 : 0, kx0 = x0 < 0 ? -x0 : 0;
-            const int ky1 = y0 + 2 > 14 ? 14 - y0 : 2;
-            const int kx1 = x0 + 2 > 14 ? 14 - x0 : 2;
+            const float *restrict ip = in + oy * 1792 + ox * 128;
             float *restrict o = out + oy * 448 + ox * 64;
             for (ch = 0; ch < 64; ch++) {
-                o[ch] = -HUGE_VALF;
-            }
-            for (ky = ky0; ky < ky1; ky++)
-                for (kx = kx0; kx < kx1; kx++) {
-                const float *restrict ip = in + (y0 + ky) * 896 + (x0 + kx) * 64;
-                for (ch = 0; ch < 64; ch++) {
-                    o[ch] = ip[ch] > o[ch] || ip[ch] != ip[ch] ? ip[ch] : o[ch];
-                }
+                float m = ip[ch], v;
+                v = ip[64 + ch];
+                m = v > m || v != v ? v : m;
+                v = ip[896 + ch];
+                m = v > m || v != v ? v : m;
+                v = ip[960 + ch];
+                m = v > m || v != v ? v : m;
+                o[ch] = m;
             }
         }
     }
@@ -1400,28 +1395,29 @@ static void pool2_backward(float *restrict w)
     const float *restrict out = w + W_POOL2_OUT;
     const float *restrict dout = w + W_POOL2_DOUT;
     float *restrict din = w + W_CONV2_DOUT;
-    int ox, oy, ky, kx, ch;
+    int ox, oy, ch;
     for (oy = 0; oy < 7; oy++) {
         for (ox = 0; ox < 7; ox++) {
-            const int y0 = oy * 2, x0 = ox * 2;
-            const int ky0 = y0 < 0 ? -y0 : 0, kx0 = x0 < 0 ? -x0 : 0;
-            const int ky1 = y0 + 2 > 14 ? 14 - y0 : 2;
-            const int kx1 = x0 + 2 > 14 ? 14 - x0 : 2;
+            const float *restrict ip = in + oy * 1792 + ox * 128;
+            float *restrict dp = din + oy * 1792 + ox * 128;
             const float *restrict o = out + oy * 448 + ox * 64;
             const float *restrict d = dout + oy * 448 + ox * 64;
-            int taken[64];
             for (ch = 0; ch < 64; ch++) {
-                taken[ch] = 0;
-            }
-            for (ky = ky0; ky < ky1; ky++)
-                for (kx = kx0; kx < kx1; kx++) {
-                const float *restrict ip = in + (y0 + ky) * 896 + (x0 + kx) * 64;
-                float *restrict dp = din + (y0 + ky) * 896 + (x0 + kx) * 64;
-                for (ch = 0; ch < 64; ch++) {
-                    const int hit = (taken[ch] == 0) & ((ip[ch] == o[ch]) | (o[ch] != o[ch]));
-                    dp[ch] = hit ? d[ch] : 0.0f;
-                    taken[ch] |= hit;
-                }
+                const float m = o[ch];
+                const int nan = m != m;
+                float rest = d[ch];
+                int hit;
+                hit = (ip[ch] == m) | nan;
+                dp[ch] = hit ? rest : 0.0f;
+                rest = hit ? 0.0f : rest;
+                hit = (ip[64 + ch] == m) | nan;
+                dp[64 + ch] = hit ? rest : 0.0f;
+                rest = hit ? 0.0f : rest;
+                hit = (ip[896 + ch] == m) | nan;
+                dp[896 + ch] = hit ? rest : 0.0f;
+                rest = hit ? 0.0f : rest;
+                hit = (ip[960 + ch] == m) | nan;
+                dp[960 + ch] = hit ? rest : 0.0f;
             }
         }
     }
@@ -1431,6 +1427,113 @@ static void pool2_backward(float *restrict w)
 /* HWC is already flat: flatten1 reuses its input buffer. */
 
 /* ==== dense1: line 9: dense 64 relu -> (64) ================================= */
+static void dense1_forward8(const float *restrict params, float *restrict w)
+{
+    const float *restrict kern = params + P_DENSE1_KERNEL;
+    const float *restrict bias = params + P_DENSE1_BIAS;
+    const float *restrict in0 = w + W_POOL2_OUT;
+    float *restrict out0 = w + W_DENSE1_OUT;
+    const float *restrict in1 = w + WORK_PER_SAMPLE + W_POOL2_OUT;
+    float *restrict out1 = w + WORK_PER_SAMPLE + W_DENSE1_OUT;
+    const float *restrict in2 = w + 2 * WORK_PER_SAMPLE + W_POOL2_OUT;
+    float *restrict out2 = w + 2 * WORK_PER_SAMPLE + W_DENSE1_OUT;
+    const float *restrict in3 = w + 3 * WORK_PER_SAMPLE + W_POOL2_OUT;
+    float *restrict out3 = w + 3 * WORK_PER_SAMPLE + W_DENSE1_OUT;
+    const float *restrict in4 = w + 4 * WORK_PER_SAMPLE + W_POOL2_OUT;
+    float *restrict out4 = w + 4 * WORK_PER_SAMPLE + W_DENSE1_OUT;
+    const float *restrict in5 = w + 5 * WORK_PER_SAMPLE + W_POOL2_OUT;
+    float *restrict out5 = w + 5 * WORK_PER_SAMPLE + W_DENSE1_OUT;
+    const float *restrict in6 = w + 6 * WORK_PER_SAMPLE + W_POOL2_OUT;
+    float *restrict out6 = w + 6 * WORK_PER_SAMPLE + W_DENSE1_OUT;
+    const float *restrict in7 = w + 7 * WORK_PER_SAMPLE + W_POOL2_OUT;
+    float *restrict out7 = w + 7 * WORK_PER_SAMPLE + W_DENSE1_OUT;
+    float acc0[64];
+    float acc1[64];
+    float acc2[64];
+    float acc3[64];
+    float acc4[64];
+    float acc5[64];
+    float acc6[64];
+    float acc7[64];
+    long k;
+    int o;
+#ifdef CONVC_VECTOR
+    for (o = 0; o < 64; o += 16) {
+        vf8 a0_0 = vload(bias + o), a0_1 = vload(bias + o + 8);
+        vf8 a1_0 = vload(bias + o), a1_1 = vload(bias + o + 8);
+        vf8 a2_0 = vload(bias + o), a2_1 = vload(bias + o + 8);
+        vf8 a3_0 = vload(bias + o), a3_1 = vload(bias + o + 8);
+        vf8 a4_0 = vload(bias + o), a4_1 = vload(bias + o + 8);
+        vf8 a5_0 = vload(bias + o), a5_1 = vload(bias + o + 8);
+        vf8 a6_0 = vload(bias + o), a6_1 = vload(bias + o + 8);
+        vf8 a7_0 = vload(bias + o), a7_1 = vload(bias + o + 8);
+        for (k = 0; k < 3136; k++) {
+            const float *restrict row = kern + k * 64 + o;
+            const vf8 w0 = vload(row), w1 = vload(row + 8);
+            vf8 xv;
+            xv = vsplat(in0[k]); a0_0 += xv * w0; a0_1 += xv * w1;
+            xv = vsplat(in1[k]); a1_0 += xv * w0; a1_1 += xv * w1;
+            xv = vsplat(in2[k]); a2_0 += xv * w0; a2_1 += xv * w1;
+            xv = vsplat(in3[k]); a3_0 += xv * w0; a3_1 += xv * w1;
+            xv = vsplat(in4[k]); a4_0 += xv * w0; a4_1 += xv * w1;
+            xv = vsplat(in5[k]); a5_0 += xv * w0; a5_1 += xv * w1;
+            xv = vsplat(in6[k]); a6_0 += xv * w0; a6_1 += xv * w1;
+            xv = vsplat(in7[k]); a7_0 += xv * w0; a7_1 += xv * w1;
+        }
+        vstore(acc0 + o, a0_0); vstore(acc0 + o + 8, a0_1);
+        vstore(acc1 + o, a1_0); vstore(acc1 + o + 8, a1_1);
+        vstore(acc2 + o, a2_0); vstore(acc2 + o + 8, a2_1);
+        vstore(acc3 + o, a3_0); vstore(acc3 + o + 8, a3_1);
+        vstore(acc4 + o, a4_0); vstore(acc4 + o + 8, a4_1);
+        vstore(acc5 + o, a5_0); vstore(acc5 + o + 8, a5_1);
+        vstore(acc6 + o, a6_0); vstore(acc6 + o + 8, a6_1);
+        vstore(acc7 + o, a7_0); vstore(acc7 + o + 8, a7_1);
+    }
+#else
+    for (o = 0; o < 64; o++) {
+        acc0[o] = bias[o];
+        acc1[o] = bias[o];
+        acc2[o] = bias[o];
+        acc3[o] = bias[o];
+        acc4[o] = bias[o];
+        acc5[o] = bias[o];
+        acc6[o] = bias[o];
+        acc7[o] = bias[o];
+    }
+    for (k = 0; k < 3136; k++) {
+        const float *restrict row = kern + k * 64;
+        const float v0 = in0[k];
+        const float v1 = in1[k];
+        const float v2 = in2[k];
+        const float v3 = in3[k];
+        const float v4 = in4[k];
+        const float v5 = in5[k];
+        const float v6 = in6[k];
+        const float v7 = in7[k];
+        for (o = 0; o < 64; o++) {
+            acc0[o] += v0 * row[o];
+            acc1[o] += v1 * row[o];
+            acc2[o] += v2 * row[o];
+            acc3[o] += v3 * row[o];
+            acc4[o] += v4 * row[o];
+            acc5[o] += v5 * row[o];
+            acc6[o] += v6 * row[o];
+            acc7[o] += v7 * row[o];
+        }
+    }
+#endif
+    for (o = 0; o < 64; o++) {
+        out0[o] = acc0[o] < 0.0f ? 0.0f : acc0[o];
+        out1[o] = acc1[o] < 0.0f ? 0.0f : acc1[o];
+        out2[o] = acc2[o] < 0.0f ? 0.0f : acc2[o];
+        out3[o] = acc3[o] < 0.0f ? 0.0f : acc3[o];
+        out4[o] = acc4[o] < 0.0f ? 0.0f : acc4[o];
+        out5[o] = acc5[o] < 0.0f ? 0.0f : acc5[o];
+        out6[o] = acc6[o] < 0.0f ? 0.0f : acc6[o];
+        out7[o] = acc7[o] < 0.0f ? 0.0f : acc7[o];
+    }
+}
+
 static void dense1_forward4(const float *restrict params, float *restrict w)
 {
     const float *restrict kern = params + P_DENSE1_KERNEL;
@@ -1533,6 +1636,165 @@ static void dense1_forward1(const float *restrict params, float *restrict w)
 #endif
     for (o = 0; o < 64; o++) {
         out0[o] = acc0[o] < 0.0f ? 0.0f : acc0[o];
+    }
+}
+
+static void dense1_backward8(const float *restrict params, float *restrict grads, float *restrict w)
+{
+    float *restrict gkern = grads + P_DENSE1_KERNEL;
+    float *restrict gbias = grads + P_DENSE1_BIAS;
+    const float *restrict in0 = w + W_POOL2_OUT;
+    const float *restrict in1 = w + WORK_PER_SAMPLE + W_POOL2_OUT;
+    const float *restrict in2 = w + 2 * WORK_PER_SAMPLE + W_POOL2_OUT;
+    const float *restrict in3 = w + 3 * WORK_PER_SAMPLE + W_POOL2_OUT;
+    const float *restrict in4 = w + 4 * WORK_PER_SAMPLE + W_POOL2_OUT;
+    const float *restrict in5 = w + 5 * WORK_PER_SAMPLE + W_POOL2_OUT;
+    const float *restrict in6 = w + 6 * WORK_PER_SAMPLE + W_POOL2_OUT;
+    const float *restrict in7 = w + 7 * WORK_PER_SAMPLE + W_POOL2_OUT;
+    const float *restrict out0 = w + W_DENSE1_OUT;
+    float *restrict dz0 = w + W_DENSE1_DOUT;
+    const float *restrict out1 = w + WORK_PER_SAMPLE + W_DENSE1_OUT;
+    float *restrict dz1 = w + WORK_PER_SAMPLE + W_DENSE1_DOUT;
+    const float *restrict out2 = w + 2 * WORK_PER_SAMPLE + W_DENSE1_OUT;
+    float *restrict dz2 = w + 2 * WORK_PER_SAMPLE + W_DENSE1_DOUT;
+    const float *restrict out3 = w + 3 * WORK_PER_SAMPLE + W_DENSE1_OUT;
+    float *restrict dz3 = w + 3 * WORK_PER_SAMPLE + W_DENSE1_DOUT;
+    const float *restrict out4 = w + 4 * WORK_PER_SAMPLE + W_DENSE1_OUT;
+    float *restrict dz4 = w + 4 * WORK_PER_SAMPLE + W_DENSE1_DOUT;
+    const float *restrict out5 = w + 5 * WORK_PER_SAMPLE + W_DENSE1_OUT;
+    float *restrict dz5 = w + 5 * WORK_PER_SAMPLE + W_DENSE1_DOUT;
+    const float *restrict out6 = w + 6 * WORK_PER_SAMPLE + W_DENSE1_OUT;
+    float *restrict dz6 = w + 6 * WORK_PER_SAMPLE + W_DENSE1_DOUT;
+    const float *restrict out7 = w + 7 * WORK_PER_SAMPLE + W_DENSE1_OUT;
+    float *restrict dz7 = w + 7 * WORK_PER_SAMPLE + W_DENSE1_DOUT;
+    long i, k;
+    int o;
+    for (i = 0; i < 64; i++) {
+        dz0[i] = out0[i] > 0.0f ? dz0[i] : 0.0f;
+    }
+    for (i = 0; i < 64; i++) {
+        dz1[i] = out1[i] > 0.0f ? dz1[i] : 0.0f;
+    }
+    for (i = 0; i < 64; i++) {
+        dz2[i] = out2[i] > 0.0f ? dz2[i] : 0.0f;
+    }
+    for (i = 0; i < 64; i++) {
+        dz3[i] = out3[i] > 0.0f ? dz3[i] : 0.0f;
+    }
+    for (i = 0; i < 64; i++) {
+        dz4[i] = out4[i] > 0.0f ? dz4[i] : 0.0f;
+    }
+    for (i = 0; i < 64; i++) {
+        dz5[i] = out5[i] > 0.0f ? dz5[i] : 0.0f;
+    }
+    for (i = 0; i < 64; i++) {
+        dz6[i] = out6[i] > 0.0f ? dz6[i] : 0.0f;
+    }
+    for (i = 0; i < 64; i++) {
+        dz7[i] = out7[i] > 0.0f ? dz7[i] : 0.0f;
+    }
+    for (o = 0; o < 64; o++) {
+        gbias[o] += dz0[o] + dz1[o] + dz2[o] + dz3[o] + dz4[o] + dz5[o] + dz6[o] + dz7[o];
+    }
+    for (k = 0; k < 3136; k++) {
+        float *restrict grow = gkern + k * 64;
+        const float v0 = in0[k];
+        const float v1 = in1[k];
+        const float v2 = in2[k];
+        const float v3 = in3[k];
+        const float v4 = in4[k];
+        const float v5 = in5[k];
+        const float v6 = in6[k];
+        const float v7 = in7[k];
+        for (o = 0; o < 64; o++) {
+            grow[o] += v0 * dz0[o] + v1 * dz1[o] + v2 * dz2[o] + v3 * dz3[o] + v4 * dz4[o] + v5 * dz5[o] + v6 * dz6[o] + v7 * dz7[o];
+        }
+    }
+    {
+        const float *restrict kern = params + P_DENSE1_KERNEL;
+        float *restrict din0 = w + W_POOL2_DOUT;
+        float *restrict din1 = w + WORK_PER_SAMPLE + W_POOL2_DOUT;
+        float *restrict din2 = w + 2 * WORK_PER_SAMPLE + W_POOL2_DOUT;
+        float *restrict din3 = w + 3 * WORK_PER_SAMPLE + W_POOL2_DOUT;
+        float *restrict din4 = w + 4 * WORK_PER_SAMPLE + W_POOL2_DOUT;
+        float *restrict din5 = w + 5 * WORK_PER_SAMPLE + W_POOL2_DOUT;
+        float *restrict din6 = w + 6 * WORK_PER_SAMPLE + W_POOL2_DOUT;
+        float *restrict din7 = w + 7 * WORK_PER_SAMPLE + W_POOL2_DOUT;
+#ifdef CONVC_VECTOR
+        for (k = 0; k < 3136; k++) {
+            const float *restrict row = kern + k * 64;
+            vf8 s0 = vsplat(0.0f);
+            vf8 s1 = vsplat(0.0f);
+            vf8 s2 = vsplat(0.0f);
+            vf8 s3 = vsplat(0.0f);
+            vf8 s4 = vsplat(0.0f);
+            vf8 s5 = vsplat(0.0f);
+            vf8 s6 = vsplat(0.0f);
+            vf8 s7 = vsplat(0.0f);
+            for (o = 0; o < 64; o += 8) {
+                const vf8 wv = vload(row + o);
+                s0 += wv * vload(dz0 + o);
+                s1 += wv * vload(dz1 + o);
+                s2 += wv * vload(dz2 + o);
+                s3 += wv * vload(dz3 + o);
+                s4 += wv * vload(dz4 + o);
+                s5 += wv * vload(dz5 + o);
+                s6 += wv * vload(dz6 + o);
+                s7 += wv * vload(dz7 + o);
+            }
+            din0[k] = ((s0[0] + s0[1]) + (s0[2] + s0[3])) + ((s0[4] + s0[5]) + (s0[6] + s0[7]));
+            din1[k] = ((s1[0] + s1[1]) + (s1[2] + s1[3])) + ((s1[4] + s1[5]) + (s1[6] + s1[7]));
+            din2[k] = ((s2[0] + s2[1]) + (s2[2] + s2[3])) + ((s2[4] + s2[5]) + (s2[6] + s2[7]));
+            din3[k] = ((s3[0] + s3[1]) + (s3[2] + s3[3])) + ((s3[4] + s3[5]) + (s3[6] + s3[7]));
+            din4[k] = ((s4[0] + s4[1]) + (s4[2] + s4[3])) + ((s4[4] + s4[5]) + (s4[6] + s4[7]));
+            din5[k] = ((s5[0] + s5[1]) + (s5[2] + s5[3])) + ((s5[4] + s5[5]) + (s5[6] + s5[7]));
+            din6[k] = ((s6[0] + s6[1]) + (s6[2] + s6[3])) + ((s6[4] + s6[5]) + (s6[6] + s6[7]));
+            din7[k] = ((s7[0] + s7[1]) + (s7[2] + s7[3])) + ((s7[4] + s7[5]) + (s7[6] + s7[7]));
+        }
+#else
+        for (k = 0; k < 3136; k++) {
+            const float *restrict row = kern + k * 64;
+            int lane;
+            float part0[8] = { 0 };
+            float part1[8] = { 0 };
+            float part2[8] = { 0 };
+            float part3[8] = { 0 };
+            float part4[8] = { 0 };
+            float part5[8] = { 0 };
+            float part6[8] = { 0 };
+            float part7[8] = { 0 };
+            for (o = 0; o < 64; o += 8) {
+                for (lane = 0; lane < 8; lane++) {
+                    part0[lane] += row[o + lane] * dz0[o + lane];
+                    part1[lane] += row[o + lane] * dz1[o + lane];
+                    part2[lane] += row[o + lane] * dz2[o + lane];
+                    part3[lane] += row[o + lane] * dz3[o + lane];
+                    part4[lane] += row[o + lane] * dz4[o + lane];
+                    part5[lane] += row[o + lane] * dz5[o + lane];
+                    part6[lane] += row[o + lane] * dz6[o + lane];
+                    part7[lane] += row[o + lane] * dz7[o + lane];
+                }
+            }
+            for (lane = 1; lane < 8; lane++) {
+                part0[0] += part0[lane];
+                part1[0] += part1[lane];
+                part2[0] += part2[lane];
+                part3[0] += part3[lane];
+                part4[0] += part4[lane];
+                part5[0] += part5[lane];
+                part6[0] += part6[lane];
+                part7[0] += part7[lane];
+            }
+            din0[k] = part0[0];
+            din1[k] = part1[0];
+            din2[k] = part2[0];
+            din3[k] = part3[0];
+            din4[k] = part4[0];
+            din5[k] = part5[0];
+            din6[k] = part6[0];
+            din7[k] = part7[0];
+        }
+#endif
     }
 }
 
@@ -1690,6 +1952,79 @@ static void dense1_backward1(const float *restrict params, float *restrict grads
 }
 
 /* ==== dense2: line 10: dense 10 softmax -> (10) ============================= */
+static void dense2_forward8(const float *restrict params, float *restrict w)
+{
+    const float *restrict kern = params + P_DENSE2_KERNEL;
+    const float *restrict bias = params + P_DENSE2_BIAS;
+    const float *restrict in0 = w + W_DENSE1_OUT;
+    float *restrict out0 = w + W_DENSE2_LOGITS;
+    const float *restrict in1 = w + WORK_PER_SAMPLE + W_DENSE1_OUT;
+    float *restrict out1 = w + WORK_PER_SAMPLE + W_DENSE2_LOGITS;
+    const float *restrict in2 = w + 2 * WORK_PER_SAMPLE + W_DENSE1_OUT;
+    float *restrict out2 = w + 2 * WORK_PER_SAMPLE + W_DENSE2_LOGITS;
+    const float *restrict in3 = w + 3 * WORK_PER_SAMPLE + W_DENSE1_OUT;
+    float *restrict out3 = w + 3 * WORK_PER_SAMPLE + W_DENSE2_LOGITS;
+    const float *restrict in4 = w + 4 * WORK_PER_SAMPLE + W_DENSE1_OUT;
+    float *restrict out4 = w + 4 * WORK_PER_SAMPLE + W_DENSE2_LOGITS;
+    const float *restrict in5 = w + 5 * WORK_PER_SAMPLE + W_DENSE1_OUT;
+    float *restrict out5 = w + 5 * WORK_PER_SAMPLE + W_DENSE2_LOGITS;
+    const float *restrict in6 = w + 6 * WORK_PER_SAMPLE + W_DENSE1_OUT;
+    float *restrict out6 = w + 6 * WORK_PER_SAMPLE + W_DENSE2_LOGITS;
+    const float *restrict in7 = w + 7 * WORK_PER_SAMPLE + W_DENSE1_OUT;
+    float *restrict out7 = w + 7 * WORK_PER_SAMPLE + W_DENSE2_LOGITS;
+    float acc0[10];
+    float acc1[10];
+    float acc2[10];
+    float acc3[10];
+    float acc4[10];
+    float acc5[10];
+    float acc6[10];
+    float acc7[10];
+    long k;
+    int o;
+    for (o = 0; o < 10; o++) {
+        acc0[o] = bias[o];
+        acc1[o] = bias[o];
+        acc2[o] = bias[o];
+        acc3[o] = bias[o];
+        acc4[o] = bias[o];
+        acc5[o] = bias[o];
+        acc6[o] = bias[o];
+        acc7[o] = bias[o];
+    }
+    for (k = 0; k < 64; k++) {
+        const float *restrict row = kern + k * 10;
+        const float v0 = in0[k];
+        const float v1 = in1[k];
+        const float v2 = in2[k];
+        const float v3 = in3[k];
+        const float v4 = in4[k];
+        const float v5 = in5[k];
+        const float v6 = in6[k];
+        const float v7 = in7[k];
+        for (o = 0; o < 10; o++) {
+            acc0[o] += v0 * row[o];
+            acc1[o] += v1 * row[o];
+            acc2[o] += v2 * row[o];
+            acc3[o] += v3 * row[o];
+            acc4[o] += v4 * row[o];
+            acc5[o] += v5 * row[o];
+            acc6[o] += v6 * row[o];
+            acc7[o] += v7 * row[o];
+        }
+    }
+    for (o = 0; o < 10; o++) {
+        out0[o] = acc0[o];
+        out1[o] = acc1[o];
+        out2[o] = acc2[o];
+        out3[o] = acc3[o];
+        out4[o] = acc4[o];
+        out5[o] = acc5[o];
+        out6[o] = acc6[o];
+        out7[o] = acc7[o];
+    }
+}
+
 static void dense2_forward4(const float *restrict params, float *restrict w)
 {
     const float *restrict kern = params + P_DENSE2_KERNEL;
@@ -1756,6 +2091,111 @@ static void dense2_forward1(const float *restrict params, float *restrict w)
     }
     for (o = 0; o < 10; o++) {
         out0[o] = acc0[o];
+    }
+}
+
+static void dense2_backward8(const float *restrict params, float *restrict grads, float *restrict w)
+{
+    float *restrict gkern = grads + P_DENSE2_KERNEL;
+    float *restrict gbias = grads + P_DENSE2_BIAS;
+    const float *restrict in0 = w + W_DENSE1_OUT;
+    const float *restrict in1 = w + WORK_PER_SAMPLE + W_DENSE1_OUT;
+    const float *restrict in2 = w + 2 * WORK_PER_SAMPLE + W_DENSE1_OUT;
+    const float *restrict in3 = w + 3 * WORK_PER_SAMPLE + W_DENSE1_OUT;
+    const float *restrict in4 = w + 4 * WORK_PER_SAMPLE + W_DENSE1_OUT;
+    const float *restrict in5 = w + 5 * WORK_PER_SAMPLE + W_DENSE1_OUT;
+    const float *restrict in6 = w + 6 * WORK_PER_SAMPLE + W_DENSE1_OUT;
+    const float *restrict in7 = w + 7 * WORK_PER_SAMPLE + W_DENSE1_OUT;
+    float *restrict dz0 = w + W_DENSE2_DOUT;
+    float *restrict dz1 = w + WORK_PER_SAMPLE + W_DENSE2_DOUT;
+    float *restrict dz2 = w + 2 * WORK_PER_SAMPLE + W_DENSE2_DOUT;
+    float *restrict dz3 = w + 3 * WORK_PER_SAMPLE + W_DENSE2_DOUT;
+    float *restrict dz4 = w + 4 * WORK_PER_SAMPLE + W_DENSE2_DOUT;
+    float *restrict dz5 = w + 5 * WORK_PER_SAMPLE + W_DENSE2_DOUT;
+    float *restrict dz6 = w + 6 * WORK_PER_SAMPLE + W_DENSE2_DOUT;
+    float *restrict dz7 = w + 7 * WORK_PER_SAMPLE + W_DENSE2_DOUT;
+    long k;
+    int o;
+    for (o = 0; o < 10; o++) {
+        gbias[o] += dz0[o] + dz1[o] + dz2[o] + dz3[o] + dz4[o] + dz5[o] + dz6[o] + dz7[o];
+    }
+    for (k = 0; k < 64; k++) {
+        float *restrict grow = gkern + k * 10;
+        const float v0 = in0[k];
+        const float v1 = in1[k];
+        const float v2 = in2[k];
+        const float v3 = in3[k];
+        const float v4 = in4[k];
+        const float v5 = in5[k];
+        const float v6 = in6[k];
+        const float v7 = in7[k];
+        for (o = 0; o < 10; o++) {
+            grow[o] += v0 * dz0[o] + v1 * dz1[o] + v2 * dz2[o] + v3 * dz3[o] + v4 * dz4[o] + v5 * dz5[o] + v6 * dz6[o] + v7 * dz7[o];
+        }
+    }
+    {
+        const float *restrict kern = params + P_DENSE2_KERNEL;
+        float *restrict din0 = w + W_DENSE1_DOUT;
+        float *restrict din1 = w + WORK_PER_SAMPLE + W_DENSE1_DOUT;
+        float *restrict din2 = w + 2 * WORK_PER_SAMPLE + W_DENSE1_DOUT;
+        float *restrict din3 = w + 3 * WORK_PER_SAMPLE + W_DENSE1_DOUT;
+        float *restrict din4 = w + 4 * WORK_PER_SAMPLE + W_DENSE1_DOUT;
+        float *restrict din5 = w + 5 * WORK_PER_SAMPLE + W_DENSE1_DOUT;
+        float *restrict din6 = w + 6 * WORK_PER_SAMPLE + W_DENSE1_DOUT;
+        float *restrict din7 = w + 7 * WORK_PER_SAMPLE + W_DENSE1_DOUT;
+        for (k = 0; k < 64; k++) {
+            const float *restrict row = kern + k * 10;
+            int lane;
+            float part0[8] = { 0 };
+            float part1[8] = { 0 };
+            float part2[8] = { 0 };
+            float part3[8] = { 0 };
+            float part4[8] = { 0 };
+            float part5[8] = { 0 };
+            float part6[8] = { 0 };
+            float part7[8] = { 0 };
+            o = 0;
+            {
+                for (lane = 0; lane < 8; lane++) {
+                    part0[lane] += row[o + lane] * dz0[o + lane];
+                    part1[lane] += row[o + lane] * dz1[o + lane];
+                    part2[lane] += row[o + lane] * dz2[o + lane];
+                    part3[lane] += row[o + lane] * dz3[o + lane];
+                    part4[lane] += row[o + lane] * dz4[o + lane];
+                    part5[lane] += row[o + lane] * dz5[o + lane];
+                    part6[lane] += row[o + lane] * dz6[o + lane];
+                    part7[lane] += row[o + lane] * dz7[o + lane];
+                }
+            }
+            for (o = 8; o < 10; o++) {
+                part0[0] += row[o] * dz0[o];
+                part1[0] += row[o] * dz1[o];
+                part2[0] += row[o] * dz2[o];
+                part3[0] += row[o] * dz3[o];
+                part4[0] += row[o] * dz4[o];
+                part5[0] += row[o] * dz5[o];
+                part6[0] += row[o] * dz6[o];
+                part7[0] += row[o] * dz7[o];
+            }
+            for (lane = 1; lane < 8; lane++) {
+                part0[0] += part0[lane];
+                part1[0] += part1[lane];
+                part2[0] += part2[lane];
+                part3[0] += part3[lane];
+                part4[0] += part4[lane];
+                part5[0] += part5[lane];
+                part6[0] += part6[lane];
+                part7[0] += part7[lane];
+            }
+            din0[k] = part0[0];
+            din1[k] = part1[0];
+            din2[k] = part2[0];
+            din3[k] = part3[0];
+            din4[k] = part4[0];
+            din5[k] = part5[0];
+            din6[k] = part6[0];
+            din7[k] = part7[0];
+        }
     }
 }
 
@@ -1892,18 +2332,22 @@ static void forward(const float *params, float *work, const float *x, int n, flo
         pool2_forward(w);
     }
     /* dense1 */
-    for (s = 0; s < n; s += s + 4 <= n ? 4 : 1) {
+    for (s = 0; s < n; s += s + 8 <= n ? 8 : s + 4 <= n ? 4 : 1) {
         float *w = work + (size_t)s * WORK_PER_SAMPLE;
-        if (s + 4 <= n) {
+        if (s + 8 <= n) {
+            dense1_forward8(params, w);
+        } else if (s + 4 <= n) {
             dense1_forward4(params, w);
         } else {
             dense1_forward1(params, w);
         }
     }
     /* dense2 */
-    for (s = 0; s < n; s += s + 4 <= n ? 4 : 1) {
+    for (s = 0; s < n; s += s + 8 <= n ? 8 : s + 4 <= n ? 4 : 1) {
         float *w = work + (size_t)s * WORK_PER_SAMPLE;
-        if (s + 4 <= n) {
+        if (s + 8 <= n) {
+            dense2_forward8(params, w);
+        } else if (s + 4 <= n) {
             dense2_forward4(params, w);
         } else {
             dense2_forward1(params, w);
@@ -1951,18 +2395,22 @@ static double backward(const float *params, float *grads, float *work, const flo
     conv2_wino_prepare(shared + WS_CONV2_WU, shared + WS_CONV2_WUT, shared + WS_CONV2_WDU);
 #endif
     /* dense2 */
-    for (s = 0; s < n; s += s + 4 <= n ? 4 : 1) {
+    for (s = 0; s < n; s += s + 8 <= n ? 8 : s + 4 <= n ? 4 : 1) {
         float *w = work + (size_t)s * WORK_PER_SAMPLE;
-        if (s + 4 <= n) {
+        if (s + 8 <= n) {
+            dense2_backward8(params, grads, w);
+        } else if (s + 4 <= n) {
             dense2_backward4(params, grads, w);
         } else {
             dense2_backward1(params, grads, w);
         }
     }
     /* dense1 */
-    for (s = 0; s < n; s += s + 4 <= n ? 4 : 1) {
+    for (s = 0; s < n; s += s + 8 <= n ? 8 : s + 4 <= n ? 4 : 1) {
         float *w = work + (size_t)s * WORK_PER_SAMPLE;
-        if (s + 4 <= n) {
+        if (s + 8 <= n) {
+            dense1_backward8(params, grads, w);
+        } else if (s + 4 <= n) {
             dense1_backward4(params, grads, w);
         } else {
             dense1_backward1(params, grads, w);
