@@ -132,12 +132,13 @@ static factor factor_of(const char *table, int transposed, const char *rows, con
     return f;
 }
 
-/* For a < rows, b < cols: acc = the sum over k of F[a or b][k] * term,
- * then `store`.  Constant trip counts over a constant table: the compiler
- * unrolls the loops, drops the zero terms and folds the factors 1 and -1,
- * which leaves the straight-line sums of the tile size. */
+/* For a < rows, b < cols (and j < vecs, when vecs > 1: the vectors of a
+ * block): acc = the sum over k of F[a or b][k] * term, then `store`.
+ * Constant trip counts over a constant table: the compiler unrolls the
+ * loops over a, b and k, drops the zero terms and folds the factors 1 and
+ * -1, which leaves the straight-line sums of the tile size. */
 static void emit_pass(gen_ctx *c, const char *rows, const char *cols, factor f, char row,
-                      const char *term, const char *store)
+                      const char *term, const char *store, int vecs)
 {
     emitter *e = c->e;
     char coef[32];
@@ -149,6 +150,8 @@ static void emit_pass(gen_ctx *c, const char *rows, const char *cols, factor f, 
     emit_open(e, "for (a = 0; a < %s; a++)", rows);
     emit_line(e, "#pragma GCC unroll %d", WINO_MAX_ALPHA);
     emit_open(e, "for (b = 0; b < %s; b++)", cols);
+    if (vecs > 1)
+        emit_open(e, "for (j = 0; j < %d; j++)", vecs);
     emit_line(e, "vf8 acc = vsplat(-0.0f);   /* x + -0 is x: no add */");
     emit_line(e, "#pragma GCC unroll %d", WINO_MAX_ALPHA);
     emit_open(e, "for (k = 0; k < %s; k++)", f.terms);
@@ -157,18 +160,29 @@ static void emit_pass(gen_ctx *c, const char *rows, const char *cols, factor f, 
     emit_close(e, "");
     emit_close(e, "");
     emit_line(e, "%s", store);
+    if (vecs > 1)
+        emit_close(e, "");
     emit_close(e, "");
     emit_close(e, "");
 }
 
 /* out = P in Q^T: `in` reads element (k, b) of the input, `store` writes
- * acc, element (a, b) of the result. */
-static void emit_transform(gen_ctx *c, factor P, factor Q, const char *in, const char *store)
+ * acc, element (a, b) of the result; with vecs > 1 each element is a block
+ * of vecs vectors, j the vector (in `in` and `store`). */
+static void emit_transform(gen_ctx *c, factor P, factor Q, const char *in, const char *store,
+                           int vecs)
 {
+    if (vecs > 1) {
+        emit_line(c->e, "vf8 t[%s][%s][%d];", P.rows, Q.terms, vecs);
+        emit_line(c->e, "int a, b, k, j;");
+        emit_pass(c, P.rows, Q.terms, P, 'a', in, "t[a][b][j] = acc;", vecs);
+        emit_pass(c, P.rows, Q.rows, Q, 'b', "t[a][k][j]", store, vecs);
+        return;
+    }
     emit_line(c->e, "vf8 t[%s][%s];", P.rows, Q.terms);
     emit_line(c->e, "int a, b, k;");
-    emit_pass(c, P.rows, Q.terms, P, 'a', in, "t[a][b] = acc;");
-    emit_pass(c, P.rows, Q.rows, Q, 'b', "t[a][k]", store);
+    emit_pass(c, P.rows, Q.terms, P, 'a', in, "t[a][b] = acc;", 1);
+    emit_pass(c, P.rows, Q.rows, Q, 'b', "t[a][k]", store, 1);
 }
 
 /* `base + v1 * m1 + v2 * m2 + off` without the terms that are zero and the
@@ -359,7 +373,7 @@ static void emit_input_transform(gen_ctx *c, const wino *k)
     snprintf(store, sizeof store, "vstore(v + (a * %s + b) * TILES * %d, acc);", k->alpha[1],
              cin);
     emit_transform(c, factor_of(k->bt[0], 0, k->alpha[0], k->alpha[0]),
-                   factor_of(k->bt[1], 0, k->alpha[1], k->alpha[1]), in, store);
+                   factor_of(k->bt[1], 0, k->alpha[1], k->alpha[1]), in, store, 1);
     close_tile_loops(c, cin);
 }
 
@@ -412,7 +426,7 @@ void gen_wino_forward(gen_ctx *c, int i)
     snprintf(store, sizeof store, "if (%s) vstore(yt + (a * %d + b) * %d, acc + bv);", inside,
              k.l->out.w, cout);
     emit_transform(c, factor_of(k.at[0], 0, k.m[0], k.alpha[0]),
-                   factor_of(k.at[1], 0, k.m[1], k.alpha[1]), in, store);
+                   factor_of(k.at[1], 0, k.m[1], k.alpha[1]), in, store, 1);
     close_tile_loops(c, cout);
 }
 
@@ -440,7 +454,7 @@ void gen_wino_backward(gen_ctx *c, int i)
              k.l->out.w, cout);
     snprintf(store, sizeof store, "vstore(z + (a * %s + b) * TILES * %d, acc);", k.alpha[1], cout);
     emit_transform(c, factor_of(k.at[0], 1, k.alpha[0], k.m[0]),
-                   factor_of(k.at[1], 1, k.alpha[1], k.m[1]), in, store);
+                   factor_of(k.at[1], 1, k.alpha[1], k.m[1]), in, store, 1);
     close_tile_loops(c, cout);
     /* dU += V^T Z, with V transformed again from this sample's input */
     emit_input_transform(c, &k);
@@ -486,10 +500,12 @@ void gen_wino_backward(gen_ctx *c, int i)
              "vstore(img + (a * PAD_W + b) * %d, vload(img + (a * PAD_W + b) * %d) + acc);", cin,
              cin);
     emit_transform(c, factor_of(k.bt[0], 1, k.alpha[0], k.alpha[0]),
-                   factor_of(k.bt[1], 1, k.alpha[1], k.alpha[1]), in, store);
+                   factor_of(k.bt[1], 1, k.alpha[1], k.alpha[1]), in, store, 1);
     close_tile_loops(c, cin);
     gen_conv_emit_unpad(c, k.l, k.p->pad_w, "ty");
 }
+
+#define KERNEL_BLOCK_VECS 8
 
 /* dst = P src Q^T for every (ci, co) of a kernel-shaped tensor: src and dst
  * are (rows, cols, Cin, Cout) with rows x cols = P.terms x Q.terms and
@@ -499,25 +515,31 @@ static void emit_kernel_transform(gen_ctx *c, const wino *k, const char *src, co
 {
     emitter *e = c->e;
     const char *R = c->restrict_kw, *cb = "";
-    int cin = k->l->in.c, cout = k->l->filters, n = cin * cout;
+    int cin = k->l->in.c, cout = k->l->filters, n = cin * cout, vecs = KERNEL_BLOCK_VECS;
     char in[96], store[160];
-    emit_line(e, "int ci%s;", cout > 8 ? ", cb" : "");
+    /* Blocks of up to KERNEL_BLOCK_VECS vectors of co: the taps of one
+     * (ci, block) lie n floats apart, so each visit to their pages reads
+     * and writes whole lines, and `t` stays in L1. */
+    while ((cout / 8) % vecs != 0)
+        vecs--;
+    emit_line(e, "int ci%s;", cout > 8 * vecs ? ", cb" : "");
     emit_open(e, "for (ci = 0; ci < %d; ci++)", cin);
-    if (cout > 8) {
-        emit_open(e, "for (cb = 0; cb < %d; cb += 8)", cout);
+    if (cout > 8 * vecs) {
+        emit_open(e, "for (cb = 0; cb < %d; cb += %d)", cout, 8 * vecs);
         cb = " + cb";
     }
     emit_line(e, "const float *%s s = %s + ci * %d%s;", R, src, cout, cb);
     emit_line(e, "float *%s o = %s + ci * %d%s;", R, dst, cout, cb);
-    snprintf(in, sizeof in, "vload(s + (k * %s + b) * %d)", Q.terms, n);
+    const char *j8 = vecs > 1 ? " + j * 8" : "";
+    snprintf(in, sizeof in, "vload(s + (k * %s + b) * %d%s)", Q.terms, n, j8);
     if (accumulate)
         snprintf(store, sizeof store,
-                 "vstore(o + (a * %s + b) * %d, vload(o + (a * %s + b) * %d) + acc);", Q.rows, n,
-                 Q.rows, n);
+                 "vstore(o + (a * %s + b) * %d%s, vload(o + (a * %s + b) * %d%s) + acc);",
+                 Q.rows, n, j8, Q.rows, n, j8);
     else
-        snprintf(store, sizeof store, "vstore(o + (a * %s + b) * %d, acc);", Q.rows, n);
-    emit_transform(c, P, Q, in, store);
-    if (cout > 8)
+        snprintf(store, sizeof store, "vstore(o + (a * %s + b) * %d%s, acc);", Q.rows, n, j8);
+    emit_transform(c, P, Q, in, store, vecs);
+    if (cout > 8 * vecs)
         emit_close(e, "");
     emit_close(e, "");
 }

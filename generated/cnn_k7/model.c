@@ -814,39 +814,41 @@ static void conv2_wino_filter(const float *restrict params, float *restrict wu)
         { 0, 0, 0, 0, 0, 0, -0.25f },
     };
     const float *restrict kern = params + P_CONV2_KERNEL;
-    int ci, cb;
+    int ci;
     for (ci = 0; ci < 32; ci++) {
-        for (cb = 0; cb < 64; cb += 8) {
-            const float *restrict s = kern + ci * 64 + cb;
-            float *restrict o = wu + ci * 64 + cb;
-            vf8 t[ALPHA][R];
-            int a, b, k;
+        const float *restrict s = kern + ci * 64;
+        float *restrict o = wu + ci * 64;
+        vf8 t[ALPHA][R][8];
+        int a, b, k, j;
+        #pragma GCC unroll 8
+        for (a = 0; a < ALPHA; a++) {
             #pragma GCC unroll 8
-            for (a = 0; a < ALPHA; a++) {
-                #pragma GCC unroll 8
-                for (b = 0; b < R; b++) {
+            for (b = 0; b < R; b++) {
+                for (j = 0; j < 8; j++) {
                     vf8 acc = vsplat(-0.0f);   /* x + -0 is x: no add */
                     #pragma GCC unroll 8
                     for (k = 0; k < R; k++) {
                         if (g[a][k] != 0.0f) {
-                            acc += vsplat(g[a][k]) * vload(s + (k * R + b) * 2048);
+                            acc += vsplat(g[a][k]) * vload(s + (k * R + b) * 2048 + j * 8);
                         }
                     }
-                    t[a][b] = acc;
+                    t[a][b][j] = acc;
                 }
             }
+        }
+        #pragma GCC unroll 8
+        for (a = 0; a < ALPHA; a++) {
             #pragma GCC unroll 8
-            for (a = 0; a < ALPHA; a++) {
-                #pragma GCC unroll 8
-                for (b = 0; b < ALPHA; b++) {
+            for (b = 0; b < ALPHA; b++) {
+                for (j = 0; j < 8; j++) {
                     vf8 acc = vsplat(-0.0f);   /* x + -0 is x: no add */
                     #pragma GCC unroll 8
                     for (k = 0; k < R; k++) {
                         if (g[b][k] != 0.0f) {
-                            acc += vsplat(g[b][k]) * t[a][k];
+                            acc += vsplat(g[b][k]) * t[a][k][j];
                         }
                     }
-                    vstore(o + (a * ALPHA + b) * 2048, acc);
+                    vstore(o + (a * ALPHA + b) * 2048 + j * 8, acc);
                 }
             }
         }
@@ -878,39 +880,41 @@ static void conv2_wino_finish(const float *restrict wdu, float *restrict grads)
         { 0, 0, 0, 0, 0, 0, -0.25f },
     };
     float *restrict gkern = grads + P_CONV2_KERNEL;
-    int ci, cb;
+    int ci;
     for (ci = 0; ci < 32; ci++) {
-        for (cb = 0; cb < 64; cb += 8) {
-            const float *restrict s = wdu + ci * 64 + cb;
-            float *restrict o = gkern + ci * 64 + cb;
-            vf8 t[R][ALPHA];
-            int a, b, k;
+        const float *restrict s = wdu + ci * 64;
+        float *restrict o = gkern + ci * 64;
+        vf8 t[R][ALPHA][8];
+        int a, b, k, j;
+        #pragma GCC unroll 8
+        for (a = 0; a < R; a++) {
             #pragma GCC unroll 8
-            for (a = 0; a < R; a++) {
-                #pragma GCC unroll 8
-                for (b = 0; b < ALPHA; b++) {
+            for (b = 0; b < ALPHA; b++) {
+                for (j = 0; j < 8; j++) {
                     vf8 acc = vsplat(-0.0f);   /* x + -0 is x: no add */
                     #pragma GCC unroll 8
                     for (k = 0; k < ALPHA; k++) {
                         if (g[k][a] != 0.0f) {
-                            acc += vsplat(g[k][a]) * vload(s + (k * ALPHA + b) * 2048);
+                            acc += vsplat(g[k][a]) * vload(s + (k * ALPHA + b) * 2048 + j * 8);
                         }
                     }
-                    t[a][b] = acc;
+                    t[a][b][j] = acc;
                 }
             }
+        }
+        #pragma GCC unroll 8
+        for (a = 0; a < R; a++) {
             #pragma GCC unroll 8
-            for (a = 0; a < R; a++) {
-                #pragma GCC unroll 8
-                for (b = 0; b < R; b++) {
+            for (b = 0; b < R; b++) {
+                for (j = 0; j < 8; j++) {
                     vf8 acc = vsplat(-0.0f);   /* x + -0 is x: no add */
                     #pragma GCC unroll 8
                     for (k = 0; k < ALPHA; k++) {
                         if (g[k][b] != 0.0f) {
-                            acc += vsplat(g[k][b]) * t[a][k];
+                            acc += vsplat(g[k][b]) * t[a][k][j];
                         }
                     }
-                    vstore(o + (a * R + b) * 2048, vload(o + (a * R + b) * 2048) + acc);
+                    vstore(o + (a * R + b) * 2048 + j * 8, vload(o + (a * R + b) * 2048 + j * 8) + acc);
                 }
             }
         }
