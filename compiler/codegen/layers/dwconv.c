@@ -1,19 +1,35 @@
 /* dwconv.c - the depthwise convolution's emitter (Keras DepthwiseConv2D):
  * output channel co = ci*M + m is input channel ci convolved with its own
- * KH x KW filter, kernel (KH, KW, Cin, M).  Once per sample the input is
- * copied into a zero border and, for M > 1, each channel repeated M times
- * (the `pad` buffer, (H', W', Cin*M)), so that every loop runs over the
- * output channels alone, contiguous in HWC, and none tests bounds; the
- * input gradient is taken in that form and summed back (`dpad`).  The
- * vector kernels run over 16 channels (8 when Cin*M is not a multiple of
- * 16) of DW_TILE neighbouring output pixels: each tap's kernel vectors are
- * loaded once for the tile, and its accumulators are independent chains. */
-#include "codegen/conv_pad.h"
+ * KH x KW filter, kernel (KH, KW, Cin, M).  Every loop runs over the output
+ * channels alone, contiguous in HWC and in the kernel: the source is the
+ * input itself for M = 1, and for M > 1 a copy with each channel repeated M
+ * times (the `rep` buffer, (H, W, Cin*M)), whose input gradient (`drep`) is
+ * summed back over the copies.  Nothing is padded, so nothing is zeroed,
+ * copied or cut back out: each output row takes the kernel rows that fall
+ * on input rows (a tap range computed per row), and each column the taps
+ * that fall on input columns.
+ *
+ * The vector kernels (Cin*M a multiple of 8) work on 8 channels and a tile
+ * of neighbouring output pixels of one row.  Each source vector is loaded
+ * once per kernel row and used by every tap of the tile that reads it, and
+ * all sums stay in registers.  The tiles of a row are a loop over the inner
+ * columns, whose taps all lie inside the input, and tiles at fixed columns
+ * over the borders, whose outside taps are left out when generated.
+ *   - forward: DW_TILE pixels, their sums across all taps;
+ *   - kernel gradient: for each output row and kernel row, the KW taps'
+ *     sums across the whole row, loaded and stored once;
+ *   - input gradient, stride 1: the forward kernel run over the output
+ *     gradient with the flipped kernel, each input pixel written once; with
+ *     a stride, each tap's product is added to the input gradient in place.
+ * The plain loops clip the tap ranges per pixel. */
 #include "codegen/layer_emitter.h"
 
 #include <stdio.h>
+#include <string.h>
 
-#define DW_TILE 4       /* output pixels of a row per vector tile */
+#define DW_TILE 8       /* output pixels per forward tile (8 channels) */
+#define DW_GRAD_TILE 4  /* most output pixels per kernel-gradient tile */
+#define DW_REGISTERS 15 /* vector registers a tile may take (AVX2 has 16) */
 
 static int out_channels(const ir_layer *l)
 {
@@ -21,13 +37,6 @@ static int out_channels(const ir_layer *l)
 }
 
 /* ---- plan --------------------------------------------------------------- */
-
-/* Output channels per vector tile: 2 vectors where they fit, so that a tile
- * has 2 * DW_TILE independent accumulators. */
-static int tile_vectors(const ir_layer *l)
-{
-    return out_channels(l) % 16 == 0 ? 2 : 1;
-}
 
 static void dwconv_plan(gen_layout *L, int i)
 {
@@ -42,150 +51,163 @@ static void dwconv_plan(gen_layout *L, int i)
     p->bias = gen_layout_tensor(L, p->name, "bias", 1, bs, 0, 0, 0);
     p->has_backward = 1;
     p->vec = cout % 8 == 0;
-    p->pad_h = l->in.h + l->pad_top + l->pad_bottom;
-    p->pad_w = l->in.w + l->pad_left + l->pad_right;
-    if (mult > 1 || l->pad_top || l->pad_left || l->pad_bottom || l->pad_right) {
-        ir_shape ps = { p->pad_h, p->pad_w, cout };
-        p->pad = gen_layout_shaped(L, p->name, "pad", ps);
+    if (mult > 1) {
+        ir_shape rs = { l->in.h, l->in.w, cout };
+        p->pad = gen_layout_shaped(L, p->name, "rep", rs);
         if (p->din >= 0)
-            p->dpad = gen_layout_shaped(L, p->name, "dpad", ps);
+            p->dpad = gen_layout_shaped(L, p->name, "drep", rs);
     }
     gen_layout_output(L, i);
     gen_plan_common_args(L, i, 0, 1, GEN_BOTH);
-    if (L->training)        /* the weight gradient reads the input, unless copied */
+    if (L->training)        /* the kernel gradient reads the input, unless copied */
         gen_plan_common_args(L, i, 1, p->pad < 0, GEN_BOTH);
 }
 
-/* ---- shared pieces -------------------------------------------------------- */
+/* ---- geometry ------------------------------------------------------------- */
 
-/* `name = base + offset of output pixel (oy, ox)`. */
-static void emit_pixel_ptr(gen_ctx *c, const ir_layer *l, const char *cq, const char *name,
-                           const char *base)
+/* A pass shaped like a convolution over the Cin*M channels: output pixel
+ * (oy, ox) of dst sums tap (ky, kx) of the kernel times pixel
+ * (oy*sh - pt + ky, ox*sw - pl + kx) of src where that lies inside src.
+ * The forward pass is one; so is the input gradient with stride 1: the
+ * output gradient with the kernel flipped and the padding K-1-p. */
+typedef struct {
+    const char *src, *dst;
+    int src_h, src_w, dst_h, dst_w;
+    int sh, sw, pt, pl;
+    int flip;           /* tap (ky, kx) reads kernel tap (KH-1-ky, KW-1-kx) */
+    int bias;           /* sums start at the bias (else at zero) */
+} dw_pass;
+
+static dw_pass forward_pass(const ir_layer *l)
 {
-    char x[96];
-    int cout = out_channels(l);
-    emit_line(c->e, "%sfloat *%s %s = %s + %s;", cq, c->restrict_kw, name, base,
-              GEN_SUM(x, 0, { "oy", (long long)l->out.w * cout }, { "ox", cout }));
+    dw_pass g = { "src", "out", l->in.h, l->in.w, l->out.h, l->out.w,
+                  l->sh, l->sw, l->pad_top, l->pad_left, 0, 1 };
+    return g;
 }
 
-/* The loops over the taps, opened, with `name` at tap (ky, kx) of output
- * pixel (oy, ox) in the padded input `base` (rows wp pixels wide). */
-static void open_taps(gen_ctx *c, const ir_layer *l, int wp, const char *cq, const char *name,
-                      const char *base)
+static dw_pass input_grad_pass(const ir_layer *l)
 {
-    long long ch = out_channels(l);
-    char x[128];
-    gen_open_for(c, "ky", 0, l->kh, 1);
-    gen_open_for(c, "kx", 0, l->kw, 1);
-    emit_line(c->e, "%sfloat *%s %s = %s + %s;", cq, c->restrict_kw, name, base,
-              GEN_SUM(x, 0, { "oy", l->sh * wp * ch }, { "ky", wp * ch },
-                      { "ox", l->sw * ch }, { "kx", ch }));
+    dw_pass g = { "dz", "dsrc", l->out.h, l->out.w, l->in.h, l->in.w,
+                  1, 1, l->kh - 1 - l->pad_top, l->kw - 1 - l->pad_left, 1, 0 };
+    return g;
 }
 
-/* `name = base + tap (ky, kx) [+ co]` of a (KH, KW, Cout) kernel or its
- * gradient. */
-static const char *tap_offset(char *buf, size_t size, const ir_layer *l, const char *base,
-                              int plus_co)
+/* The output columns [*lo, *hi) whose taps all lie inside the source. */
+static void inner_columns(const dw_pass *g, int kw, int *lo, int *hi)
 {
-    int cout = out_channels(l);
-    const gen_term t[] = { { base, 1 }, { "ky", (long long)l->kw * cout }, { "kx", cout },
-                           { "co", plus_co } };
-    return gen_sum_text(buf, size, 0, t, 4);
+    int right = g->src_w - kw + g->pl;      /* last ox * sw with every tap inside */
+    *lo = (g->pl + g->sw - 1) / g->sw;
+    *hi = right < 0 ? 0 : right / g->sw + 1;
+    if (*lo > g->dst_w)
+        *lo = g->dst_w;
+    if (*hi > g->dst_w)
+        *hi = g->dst_w;
+    if (*hi < *lo)
+        *hi = *lo;
 }
 
-/* The input copied into `src` (the pad buffer): a zero border and each
- * channel repeated M times. */
-static void emit_expand(gen_ctx *c, const ir_layer *l, const gen_layer_plan *p)
+/* The bounds of a tap loop: constants, or the locals of emit_tap_range. */
+typedef struct {
+    char lo[16], hi[16];
+} dw_range;
+
+/* The taps [lo, hi) of a window of `taps` at position pos * s - pad that
+ * fall inside [0, n): variables k0 and k1 where some of the `count`
+ * positions need them, constants otherwise. */
+static void tap_range(dw_range *r, const char *k, int s, int pad, int taps, int n, int count)
+{
+    if (pad > 0)
+        snprintf(r->lo, sizeof r->lo, "%s0", k);
+    else
+        snprintf(r->lo, sizeof r->lo, "0");
+    if ((count - 1) * s - pad + taps > n)
+        snprintf(r->hi, sizeof r->hi, "%s1", k);
+    else
+        snprintf(r->hi, sizeof r->hi, "%d", taps);
+}
+
+/* `const int iy = oy * s - pad;` (names from `pos` and `first`) and the
+ * variables of tap_range. */
+static void emit_tap_range(gen_ctx *c, dw_range *r, const char *pos, const char *first,
+                           const char *k, int s, int pad, int taps, int n, int count)
 {
     emitter *e = c->e;
-    long long cin = l->in.c, cout = out_channels(l), wp = p->pad_w;
-    char to[96], from[64];
-    if (l->multiplier == 1) {
-        gen_conv_emit_pad(c, l, p->pad_w, (long long)c->L->buffers[p->pad].count);
-        return;
-    }
-    emit_line(e, "int iy, ix, ci, m;");
-    emit_line(e, "memset(src, 0, sizeof(float) * %lld);", (long long)c->L->buffers[p->pad].count);
-    gen_open_for(c, "iy", 0, l->in.h, 1);
-    gen_open_for(c, "ix", 0, l->in.w, 1);
-    emit_line(e, "float *%s e = src + %s;", c->restrict_kw,
-              GEN_SUM(to, (l->pad_top * wp + l->pad_left) * cout, { "iy", wp * cout },
-                      { "ix", cout }));
-    gen_open_for(c, "ci", 0, cin, 1);
-    emit_line(e, "const float v = in[%s];",
-              GEN_SUM(from, 0, { "iy", (long long)l->in.w * cin }, { "ix", cin }, { "ci", 1 }));
-    gen_open_for(c, "m", 0, l->multiplier, 1);
-    emit_line(e, "e[%s] = v;", GEN_SUM(to, 0, { "ci", l->multiplier }, { "m", 1 }));
-    emit_close(e, "");
-    emit_close(e, "");
-    emit_close(e, "");
-    emit_close(e, "");
+    char x[64];
+    tap_range(r, k, s, pad, taps, n, count);
+    emit_line(e, "const int %s = %s;", first, GEN_SUM(x, -pad, { pos, s }));
+    if (strcmp(r->lo, "0") != 0)
+        emit_line(e, "const int %s = %s < 0 ? -%s : 0;", r->lo, first, first);
+    if (r->hi[0] < '0' || r->hi[0] > '9')
+        emit_line(e, "const int %s = %s + %d > %d ? %d - %s : %d;", r->hi, first, taps, n, n,
+                  first, taps);
 }
 
-/* din = the interior of dsrc, each input channel's M copies summed. */
-static void emit_reduce(gen_ctx *c, const ir_layer *l, const gen_layer_plan *p)
+static void row_range(const ir_layer *l, const dw_pass *g, dw_range *r)
+{
+    tap_range(r, "ky", g->sh, g->pt, l->kh, g->src_h, g->dst_h);
+}
+
+static void emit_row_range(gen_ctx *c, const ir_layer *l, const dw_pass *g, dw_range *r)
+{
+    emit_tap_range(c, r, "oy", "iy", "ky", g->sh, g->pt, l->kh, g->src_h, g->dst_h);
+}
+
+static void emit_column_range(gen_ctx *c, const ir_layer *l, const dw_pass *g, dw_range *r)
+{
+    emit_tap_range(c, r, "ox", "ix", "kx", g->sw, g->pl, l->kw, g->src_w, g->dst_w);
+}
+
+/* `for (k = lo; k < hi; k++) {` */
+static void open_tap_loop(gen_ctx *c, const char *k, const dw_range *r)
+{
+    emit_open(c->e, "for (%s = %s; %s < %s; %s++)", k, r->lo, k, r->hi, k);
+}
+
+/* ---- the input copied M times, and its gradient summed back ------------- */
+
+/* rep = the input with each channel repeated M times. */
+static void emit_expand(gen_ctx *c, const ir_layer *l)
 {
     emitter *e = c->e;
-    long long cin = l->in.c, cout = out_channels(l), wp = p->pad_w;
-    char at[96], to[64];
+    long long cin = l->in.c, mult = l->multiplier;
+    char x[64];
     gen_open_block(c);
-    if (l->multiplier == 1) {
-        emit_line(e, "int y;");
-        gen_conv_emit_unpad(c, l, p->pad_w, "y");
-        gen_close_block(c);
-        return;
-    }
-    emit_line(e, "int iy, ix, ci, m;");
-    gen_open_for(c, "iy", 0, l->in.h, 1);
-    gen_open_for(c, "ix", 0, l->in.w, 1);
-    emit_line(e, "const float *%s e = dsrc + %s;", c->restrict_kw,
-              GEN_SUM(at, (l->pad_top * wp + l->pad_left) * cout, { "iy", wp * cout },
-                      { "ix", cout }));
+    emit_line(e, "long px;");
+    emit_line(e, "int ci, m;");
+    gen_open_for(c, "px", 0, (long long)l->in.h * l->in.w, 1);
     gen_open_for(c, "ci", 0, cin, 1);
-    emit_line(e, "float sum = 0.0f;");
-    gen_open_for(c, "m", 0, l->multiplier, 1);
-    emit_line(e, "sum += e[%s];", GEN_SUM(at, 0, { "ci", l->multiplier }, { "m", 1 }));
-    emit_close(e, "");
-    emit_line(e, "din[%s] = sum;",
-              GEN_SUM(to, 0, { "iy", (long long)l->in.w * cin }, { "ix", cin }, { "ci", 1 }));
+    emit_line(e, "const float v = in[%s];", GEN_SUM(x, 0, { "px", cin }, { "ci", 1 }));
+    gen_open_for(c, "m", 0, mult, 1);
+    emit_line(e, "src[%s] = v;", GEN_SUM(x, 0, { "px", cin * mult }, { "ci", mult }, { "m", 1 }));
     emit_close(e, "");
     emit_close(e, "");
     emit_close(e, "");
     gen_close_block(c);
 }
 
-/* The loops over the rows and over tiles of each row: whole tiles, then
- * single pixels for the rest; `tile_body` emits one tile, `row_begin` and
- * `row_end` (NULL: none) what runs on a row before and after its tiles,
- * while the row is in the first-level cache. */
-static void emit_tiled_rows(gen_ctx *c, const ir_layer *l, int wp, int has_dx,
-                            void (*tile_body)(gen_ctx *, const ir_layer *, int, int, int),
-                            void (*row_begin)(gen_ctx *, const ir_layer *),
-                            void (*row_end)(gen_ctx *, const ir_layer *))
+/* din = dsrc (the gradient of rep), each input channel's M copies summed. */
+static void emit_reduce(gen_ctx *c, const ir_layer *l)
 {
     emitter *e = c->e;
-    int tile = l->out.w < DW_TILE ? l->out.w : DW_TILE;
-    int full = l->out.w / tile * tile;
-    gen_open_for(c, "oy", 0, l->out.h, 1);
-    if (row_begin)
-        row_begin(c, l);
-    if (full > tile) {
-        emit_open(e, "for (ox = 0; ox < %d; ox += %d)", full, tile);
-    } else {
-        emit_line(e, "ox = 0;");
-        gen_open_block(c);
-    }
-    tile_body(c, l, wp, tile, has_dx);
+    long long cin = l->in.c, mult = l->multiplier;
+    char x[64];
+    gen_open_block(c);
+    emit_line(e, "long px;");
+    emit_line(e, "int ci, m;");
+    gen_open_for(c, "px", 0, (long long)l->in.h * l->in.w, 1);
+    gen_open_for(c, "ci", 0, cin, 1);
+    emit_line(e, "float sum = 0.0f;");
+    gen_open_for(c, "m", 0, mult, 1);
+    emit_line(e, "sum += dsrc[%s];",
+              GEN_SUM(x, 0, { "px", cin * mult }, { "ci", mult }, { "m", 1 }));
     emit_close(e, "");
-    if (full < l->out.w) {
-        gen_open_for(c, "ox", full, l->out.w, 1);
-        tile_body(c, l, wp, 1, has_dx);
-        emit_close(e, "");
-    }
-    if (row_end)
-        row_end(c, l);
+    emit_line(e, "din[%s] = sum;", GEN_SUM(x, 0, { "px", cin }, { "ci", 1 }));
     emit_close(e, "");
+    emit_close(e, "");
+    gen_close_block(c);
 }
+
+/* ---- shared pieces -------------------------------------------------------- */
 
 /* `float *R name = base + oy * <row>;`: output row oy of an (H, W, Cout) buffer. */
 static void emit_row_ptr(gen_ctx *c, const ir_layer *l, const char *cq, const char *name,
@@ -210,7 +232,7 @@ static void emit_row_act(gen_ctx *c, const ir_layer *l)
 }
 
 /* dz *= act'(out) over row oy and the bias gradient's sums of it, before
- * the row's tiles read it: pixel by pixel, the order of
+ * the row's kernels read it: pixel by pixel, the order of
  * gen_emit_bias_grad. */
 static void emit_row_bias_grad(gen_ctx *c, const ir_layer *l)
 {
@@ -237,28 +259,61 @@ static void emit_row_bias_grad(gen_ctx *c, const ir_layer *l)
     gen_close_block(c);
 }
 
-/* ---- forward ------------------------------------------------------------ */
+/* `const float *R name = base + (offset of tap (ky, kx) [+ co])`, of a
+ * (KH, KW, Cout) kernel, flipped or not. */
+static void emit_kernel_tap(gen_ctx *c, const ir_layer *l, const char *cq, const char *name,
+                            const char *base, int flip, int plus_co)
+{
+    long long ch = out_channels(l);
+    char x[128], fy[24], fx[24];
+    snprintf(fy, sizeof fy, "(%d - ky)", l->kh - 1);
+    snprintf(fx, sizeof fx, "(%d - kx)", l->kw - 1);
+    emit_line(c->e, "%sfloat *%s %s = %s + %s;", cq, c->restrict_kw, name, base,
+              GEN_SUM(x, 0, { flip ? fy : "ky", l->kw * ch }, { flip ? fx : "kx", ch },
+                      { "co", plus_co }));
+}
 
-static void emit_forward_plain(gen_ctx *c, const ir_layer *l, int wp)
+/* `name = base + (offset of pixel (iy + ky, ix + kx) [+ co])` in a source
+ * `w` pixels wide: the int sum first, so that no pointer leaves the buffer
+ * on the way. */
+static void emit_source_tap(gen_ctx *c, const ir_layer *l, const char *cq, const char *name,
+                            const char *base, int w, int plus_co)
+{
+    long long ch = out_channels(l);
+    char x[128];
+    emit_line(c->e, "%sfloat *%s %s = %s + (%s);", cq, c->restrict_kw, name, base,
+              GEN_SUM(x, 0, { "iy", w * ch }, { "ky", w * ch }, { "ix", ch }, { "kx", ch },
+                      { "co", plus_co }));
+}
+
+/* ---- passes shaped like a convolution (forward, stride-1 input gradient) - */
+
+static void emit_pass_plain(gen_ctx *c, const ir_layer *l, const dw_pass *g, int act)
 {
     emitter *e = c->e;
     int cout = out_channels(l);
+    dw_range ry, rx;
     char x[96];
     emit_line(e, "int ox, oy, ky, kx, co;");
-    gen_open_for(c, "oy", 0, l->out.h, 1);
-    gen_open_for(c, "ox", 0, l->out.w, 1);
-    emit_pixel_ptr(c, l, "", "o", "out");
+    gen_open_for(c, "oy", 0, g->dst_h, 1);
+    emit_row_range(c, l, g, &ry);
+    gen_open_for(c, "ox", 0, g->dst_w, 1);
+    emit_column_range(c, l, g, &rx);
+    emit_line(e, "float *%s o = %s + %s;", c->restrict_kw, g->dst,
+              GEN_SUM(x, 0, { "oy", (long long)g->dst_w * cout }, { "ox", cout }));
     gen_open_for(c, "co", 0, cout, 1);
-    emit_line(e, "o[co] = bias[co];");
+    emit_line(e, g->bias ? "o[co] = bias[co];" : "o[co] = 0.0f;");
     emit_close(e, "");
-    open_taps(c, l, wp, "const ", "xp", "src");
-    emit_line(e, "const float *%s kp = %s;", c->restrict_kw, tap_offset(x, sizeof x, l, "kern", 0));
+    open_tap_loop(c, "ky", &ry);
+    open_tap_loop(c, "kx", &rx);
+    emit_source_tap(c, l, "const ", "xp", g->src, g->src_w, 0);
+    emit_kernel_tap(c, l, "const ", "kp", "kern", g->flip, 0);
     gen_open_for(c, "co", 0, cout, 1);
     emit_line(e, "o[co] += xp[co] * kp[co];");
     emit_close(e, "");
     emit_close(e, "");
     emit_close(e, "");
-    if (l->act != IR_LINEAR) {
+    if (act && l->act != IR_LINEAR) {
         gen_open_for(c, "co", 0, cout, 1);
         gen_apply_act(c, l->act, "o[co]", "o[co]");
         emit_close(e, "");
@@ -267,55 +322,147 @@ static void emit_forward_plain(gen_ctx *c, const ir_layer *l, int wp)
     emit_close(e, "");
 }
 
-/* Vector b of pixel t of a tile: `base + t * step + co + 8 * b`. */
-static const char *lane_ptr(char *buf, size_t size, const char *base, long long step, int t,
-                            int b)
+/* A tile's pixels t (0 <= t < n) and taps kx read source column
+ * ix + t*sw + kx of the window's first column ix: for source column
+ * ix + j, the taps of pixel t with kx = j - t*sw.  Each source vector is
+ * loaded once and used by every tap that reads it. */
+static int tap_of(const ir_layer *l, const dw_pass *g, int j, int t)
 {
-    const gen_term tt[] = { { base, 1 }, { "co", 1 } };
-    return gen_sum_text(buf, size, (long long)t * step + 8 * b, tt, 2);
+    int kx = j - t * g->sw;
+    return kx >= 0 && kx < l->kw ? kx : -1;
 }
 
-/* One tile of `tile` output pixels from (oy, ox), all channels. */
-static void emit_forward_tile(gen_ctx *c, const ir_layer *l, int wp, int tile, int has_dx)
+/* Is source column ix + j inside the source?  (ix < 0: a tile in the loop,
+ * whose columns all are.) */
+static int column_inside(const dw_pass *g, int fixed, int ix, int j)
+{
+    return !fixed || (ix + j >= 0 && ix + j < g->src_w);
+}
+
+/* The tiles of an output row: tiles at fixed positions over the border
+ * columns, whose taps outside the source are left out, and a loop over
+ * tiles of inner columns; `tile(c, l, g, ox, n)` emits one tile of n
+ * pixels from column ox (-1: the loop's `ox`). */
+typedef void dw_tile_fn(gen_ctx *c, const ir_layer *l, const dw_pass *g, int ox, int n);
+
+static void emit_row_tiles(gen_ctx *c, const ir_layer *l, const dw_pass *g, int size,
+                           dw_tile_fn *tile)
+{
+    int lo, hi, end, ox;
+    inner_columns(g, l->kw, &lo, &hi);
+    end = lo + (hi - lo) / size * size;
+    for (ox = 0; ox < lo; ox += size)
+        tile(c, l, g, ox, lo - ox < size ? lo - ox : size);
+    if (end > lo) {
+        gen_open_for(c, "ox", lo, end, size);
+        tile(c, l, g, -1, size);
+        emit_close(c->e, "");
+    }
+    for (ox = end; ox < g->dst_w; ox += size)
+        tile(c, l, g, ox, g->dst_w - ox < size ? g->dst_w - ox : size);
+}
+
+/* Output pixels per forward tile: its sums, the kernel row's vectors and
+ * the source vector in registers. */
+static int pass_tile(const ir_layer *l)
+{
+    int n = DW_REGISTERS - 1 - l->kw;
+    return n > DW_TILE ? DW_TILE : n < 2 ? 2 : n;
+}
+
+/* Does the row have a loop over tiles (which needs `ox`)? */
+static int row_has_loop(const ir_layer *l, const dw_pass *g, int size)
+{
+    int lo, hi;
+    inner_columns(g, l->kw, &lo, &hi);
+    return hi - lo >= size;
+}
+
+/* One forward tile: n output pixels from column ox (-1: the loop's) of
+ * row oy, 8 channels at a time, sums in registers across all taps. */
+static void emit_pass_tile(gen_ctx *c, const ir_layer *l, const dw_pass *g, int ox, int n)
 {
     emitter *e = c->e;
-    int cout = out_channels(l), vecs = tile_vectors(l), t, b;
-    long long step = (long long)l->sw * cout;
-    char x[128], y[128];
-    (void)has_dx;
-    emit_pixel_ptr(c, l, "", "o", "out");
-    gen_open_for(c, "co", 0, cout, 8 * vecs);
-    for (b = 0; b < vecs; b++) {
-        emit_raw(e, "%*svf8 ", e->depth * 4, "");
-        for (t = 0; t < tile; t++)
-            emit_raw(e, "a%d_%d = vload(%s)%s", t, b, lane_ptr(x, sizeof x, "bias", 0, 0, b),
-                     t + 1 < tile ? ", " : ";\n");
+    long long ch = out_channels(l), rw = (long long)g->src_w * ch;
+    int fixed = ox >= 0, ix = fixed ? ox * g->sw - g->pl : 0;
+    int span = (n - 1) * g->sw + l->kw, used[IR_MAX_KERNEL] = { 0 }, t, j, kx;
+    dw_range ry;
+    char x[160];
+    for (j = 0; j < span; j++)
+        for (t = 0; t < n; t++)
+            if (column_inside(g, fixed, ix, j) && (kx = tap_of(l, g, j, t)) >= 0)
+                used[kx] = 1;
+    if (fixed)
+        emit_line(e, "/* columns %d to %d%s */", ox, ox + n - 1,
+                  ix < 0 || ix + span > g->src_w ? ": the taps outside the input left out" : "");
+    if (fixed)
+        gen_open_block(c);
+    else
+        emit_line(e, "const int ix = %s;", GEN_SUM(x, -g->pl, { "ox", g->sw }));
+    emit_line(e, "float *%s o = %s + %s;", c->restrict_kw, g->dst,
+              GEN_SUM(x, fixed ? ox * ch : 0, { "oy", (long long)g->dst_w * ch },
+                      { fixed ? "" : "ox", fixed ? 0 : ch }));
+    gen_open_for(c, "co", 0, ch, 8);
+    emit_raw(e, "%*svf8 ", e->depth * 4, "");
+    for (t = 0; t < n; t++)
+        emit_raw(e, "a%d = %s%s", t, g->bias ? "vload(bias + co)" : "vsplat(0.0f)",
+                 t + 1 < n ? ", " : ";\n");
+    row_range(l, g, &ry);
+    open_tap_loop(c, "ky", &ry);
+    emit_line(e, "const float *%s xp = %s + (%s);", c->restrict_kw, g->src,
+              GEN_SUM(x, 0, { "iy", rw }, { "ky", rw }, { fixed ? "" : "ix", fixed ? 0 : ch },
+                      { "co", 1 }));
+    if (g->flip) {
+        char fy[24];
+        snprintf(fy, sizeof fy, "(%d - ky)", l->kh - 1);
+        emit_line(e, "const float *%s kp = kern + %s;", c->restrict_kw,
+                  GEN_SUM(x, 0, { fy, l->kw * ch }, { "co", 1 }));
+    } else {
+        emit_line(e, "const float *%s kp = kern + %s;", c->restrict_kw,
+                  GEN_SUM(x, 0, { "ky", l->kw * ch }, { "co", 1 }));
     }
-    open_taps(c, l, wp, "const ", "xp", "src");
-    for (b = 0; b < vecs; b++) {
-        const gen_term tt[] = { { "kern", 1 }, { "ky", (long long)l->kw * cout },
-                                { "kx", cout }, { "co", 1 } };
-        emit_line(e, "const vf8 k%d = vload(%s);", b, gen_sum_text(y, sizeof y, 8 * b, tt, 4));
+    for (kx = 0; kx < l->kw; kx++)
+        if (used[kx])
+            emit_line(e, "const vf8 k%d = vload(%s);", kx,
+                      GEN_SUM(x, (g->flip ? l->kw - 1 - kx : kx) * ch, { "kp", 1 }));
+    emit_line(e, "vf8 x;");
+    for (j = 0; j < span; j++) {
+        int first = 1;
+        if (!column_inside(g, fixed, ix, j))
+            continue;
+        for (t = 0; t < n; t++) {
+            if ((kx = tap_of(l, g, j, t)) < 0)
+                continue;
+            if (first)
+                emit_line(e, "x = vload(%s);", GEN_SUM(x, (ix + j) * ch, { "xp", 1 }));
+            first = 0;
+            emit_line(e, "a%d += x * k%d;", t, kx);
+        }
     }
-    for (t = 0; t < tile; t++)
-        for (b = 0; b < vecs; b++)
-            emit_line(e, "a%d_%d += vload(%s) * k%d;", t, b,
-                      lane_ptr(x, sizeof x, "xp", step, t, 0 + b), b);
     emit_close(e, "");
+    for (t = 0; t < n; t++)
+        emit_line(e, "vstore(%s, a%d);", GEN_SUM(x, t * ch, { "o", 1 }, { "co", 1 }), t);
     emit_close(e, "");
-    for (t = 0; t < tile; t++)
-        for (b = 0; b < vecs; b++)
-            emit_line(e, "vstore(%s, a%d_%d);", lane_ptr(x, sizeof x, "o", cout, t, b), t, b);
+    if (fixed)
+        gen_close_block(c);
+}
+
+/* The rows of a pass, and the activation of each row while it is in the
+ * first-level cache. */
+static void emit_pass_vector(gen_ctx *c, const ir_layer *l, const dw_pass *g, int act)
+{
+    emitter *e = c->e;
+    emit_line(e, row_has_loop(l, g, pass_tile(l)) ? "int ox, oy, ky, co;" : "int oy, ky, co;");
+    dw_range ry;
+    gen_open_for(c, "oy", 0, g->dst_h, 1);
+    emit_row_range(c, l, g, &ry);
+    emit_row_tiles(c, l, g, pass_tile(l), emit_pass_tile);
+    if (act && l->act != IR_LINEAR)
+        emit_row_act(c, l);
     emit_close(e, "");
 }
 
-static void emit_forward_vector(gen_ctx *c, const ir_layer *l, int wp)
-{
-    emitter *e = c->e;
-    emit_line(e, "int ox, oy, ky, kx, co;");
-    emit_tiled_rows(c, l, wp, 0, emit_forward_tile, NULL,
-                    l->act != IR_LINEAR ? emit_row_act : NULL);
-}
+/* ---- forward ------------------------------------------------------------ */
 
 static void dwconv_forward(gen_ctx *c, int i)
 {
@@ -323,6 +470,7 @@ static void dwconv_forward(gen_ctx *c, int i)
     const ir_layer *l = gen_layer(c, i);
     const gen_layer_plan *p = &c->L->plan[i];
     const char *R = c->restrict_kw, *M = c->mprefix;
+    dw_pass g = forward_pass(l);
     char fname[128];
     gen_fn_name(c, fname, sizeof fname, i, "forward", 0);
     gen_open_layer_fn(c, i, 0, fname);
@@ -332,19 +480,19 @@ static void dwconv_forward(gen_ctx *c, int i)
     emit_line(e, "float *%s out = w + %s%s;", R, M, gen_buf(c, p->out));
     if (p->pad >= 0) {
         emit_line(e, "float *%s src = w + %s%s;", R, M, gen_buf(c, p->pad));
-        emit_expand(c, l, p);
+        emit_expand(c, l);
     } else {
         emit_line(e, "const float *%s src = in;", R);
     }
     if (p->vec) {
         gen_pp_vector(c, 1);
         gen_open_block(c);
-        emit_forward_vector(c, l, p->pad_w);
+        emit_pass_vector(c, l, &g, 1);
         gen_close_block(c);
         gen_pp(c, "#else");
     }
     gen_open_block(c);
-    emit_forward_plain(c, l, p->pad_w);
+    emit_pass_plain(c, l, &g, 1);
     gen_close_block(c);
     if (p->vec)
         gen_pp(c, "#endif");
@@ -354,23 +502,30 @@ static void dwconv_forward(gen_ctx *c, int i)
 /* ---- backward ----------------------------------------------------------- */
 
 /* Kernel and input gradients in one pass over pixels and taps: gk += x * d,
- * dx += k * d. */
-static void emit_backward_plain(gen_ctx *c, const ir_layer *l, int wp, int has_dx)
+ * dx += k * d (dsrc zeroed before). */
+static void emit_backward_plain(gen_ctx *c, const ir_layer *l, int has_dx)
 {
     emitter *e = c->e;
+    dw_pass g = forward_pass(l);
+    dw_range ry, rx;
+    int cout = out_channels(l);
     char x[96];
     emit_line(e, "int ox, oy, ky, kx, co;");
     gen_open_for(c, "oy", 0, l->out.h, 1);
+    emit_row_range(c, l, &g, &ry);
     gen_open_for(c, "ox", 0, l->out.w, 1);
-    emit_pixel_ptr(c, l, "const ", "d", "dz");
-    open_taps(c, l, wp, "const ", "xp", "src");
-    emit_line(e, "float *%s gk = %s;", c->restrict_kw, tap_offset(x, sizeof x, l, "gkern", 0));
+    emit_column_range(c, l, &g, &rx);
+    emit_line(e, "const float *%s d = dz + %s;", c->restrict_kw,
+              GEN_SUM(x, 0, { "oy", (long long)l->out.w * cout }, { "ox", cout }));
+    open_tap_loop(c, "ky", &ry);
+    open_tap_loop(c, "kx", &rx);
+    emit_source_tap(c, l, "const ", "xp", "src", l->in.w, 0);
+    emit_kernel_tap(c, l, "", "gk", "gkern", 0, 0);
     if (has_dx) {
-        emit_line(e, "float *%s dx = dsrc + (xp - src);", c->restrict_kw);
-        emit_line(e, "const float *%s kp = %s;", c->restrict_kw,
-                  tap_offset(x, sizeof x, l, "kern", 0));
+        emit_source_tap(c, l, "", "dx", "dsrc", l->in.w, 0);
+        emit_kernel_tap(c, l, "const ", "kp", "kern", 0, 0);
     }
-    gen_open_for(c, "co", 0, out_channels(l), 1);
+    gen_open_for(c, "co", 0, cout, 1);
     emit_line(e, "gk[co] += xp[co] * d[co];");
     if (has_dx)
         emit_line(e, "dx[co] += kp[co] * d[co];");
@@ -381,75 +536,149 @@ static void emit_backward_plain(gen_ctx *c, const ir_layer *l, int wp, int has_d
     emit_close(e, "");
 }
 
-/* With stride 1, the input gradient of kernel row ky for the tile: input
- * pixel j of the row (0 <= j < tile + KW - 1) gets k[ky][kx] * d_t from
- * every tap with t + kx = j, summed in registers before one load and
- * store of the pixel (rather than one per tap). */
-static void emit_dx_row(gen_ctx *c, const ir_layer *l, int wp, int tile)
+/* Output pixels per kernel-gradient tile.  Each pixel of a tile adds into
+ * its own set of the KW taps' sums, so that every chain of additions takes
+ * one FMA per tile and the tile's FMAs all run in parallel: n * KW sums,
+ * n output-gradient vectors and the source vector in registers. */
+static int grad_tile(const ir_layer *l)
+{
+    int n = (DW_REGISTERS - 1) / (l->kw + 1);
+    return n > DW_GRAD_TILE ? DW_GRAD_TILE : n < 1 ? 1 : n;
+}
+
+/* One kernel-gradient tile: n output pixels from column ox (-1: the
+ * loop's) of row oy, for kernel row ky and 8 channels: g<t>_<kx> += x * d<t>
+ * for pixel t. */
+static void emit_grad_tile(gen_ctx *c, const ir_layer *l, const dw_pass *g, int ox, int n)
 {
     emitter *e = c->e;
     long long ch = out_channels(l);
-    int vecs = tile_vectors(l), j, b, kx;
+    int fixed = ox >= 0, ix = fixed ? ox * g->sw - g->pl : 0;
+    int span = (n - 1) * g->sw + l->kw, t, j, kx;
     char x[128];
-    emit_line(e, "float *%s dxr = dsrc + %s;", c->restrict_kw,
-              GEN_SUM(x, 0, { "oy", l->sh * wp * ch }, { "ky", wp * ch }, { "ox", ch },
-                      { "co", 1 }));
-    emit_line(e, "const float *%s kr = kern + %s;", c->restrict_kw,
-              GEN_SUM(x, 0, { "ky", (long long)l->kw * ch }, { "co", 1 }));
-    for (j = 0; j < tile + l->kw - 1; j++)
-        for (b = 0; b < vecs; b++) {
-            emit_line(e, "vf8 s%d_%d = vload(%s);", j, b,
-                      GEN_SUM(x, j * ch + 8 * b, { "dxr", 1 }));
-            for (kx = 0; kx < l->kw; kx++)
-                if (j - kx >= 0 && j - kx < tile)
-                    emit_line(e, "s%d_%d += vload(%s) * d%d_%d;", j, b,
-                              GEN_SUM(x, kx * ch + 8 * b, { "kr", 1 }), j - kx, b);
-            emit_line(e, "vstore(%s, s%d_%d);", GEN_SUM(x, j * ch + 8 * b, { "dxr", 1 }), j, b);
+    if (fixed)
+        emit_line(e, "/* columns %d to %d%s */", ox, ox + n - 1,
+                  ix < 0 || ix + span > g->src_w ? ": the taps outside the input left out" : "");
+    if (fixed) {
+        gen_open_block(c);
+        emit_line(e, "const float *%s xp = xr + co;", c->restrict_kw);
+        emit_line(e, "const float *%s dp = dr + co;", c->restrict_kw);
+    } else {
+        emit_line(e, "const float *%s xp = xr + (%s);", c->restrict_kw,
+                  GEN_SUM(x, -g->pl * ch, { "ox", g->sw * ch }, { "co", 1 }));
+        emit_line(e, "const float *%s dp = dr + (%s);", c->restrict_kw,
+                  GEN_SUM(x, 0, { "ox", ch }, { "co", 1 }));
+    }
+    for (t = 0; t < n; t++)
+        emit_line(e, "const vf8 d%d = vload(%s);", t,
+                  GEN_SUM(x, (fixed ? ox + t : t) * ch, { "dp", 1 }));
+    emit_line(e, "vf8 x;");
+    for (j = 0; j < span; j++) {
+        int first = 1;
+        if (!column_inside(g, fixed, ix, j))
+            continue;
+        for (t = 0; t < n; t++) {
+            if ((kx = tap_of(l, g, j, t)) < 0)
+                continue;
+            if (first)
+                emit_line(e, "x = vload(%s);", GEN_SUM(x, (ix + j) * ch, { "xp", 1 }));
+            first = 0;
+            emit_line(e, "g%d_%d += x * d%d;", t, kx, t);
         }
+    }
+    if (fixed)
+        gen_close_block(c);
 }
 
-/* One tile of the backward pass: the output gradient of `tile` pixels from
- * (oy, ox), tile_vectors() vectors of channels at a time, through every tap. */
-static void emit_backward_tile(gen_ctx *c, const ir_layer *l, int wp, int tile, int has_dx)
+/* The kernel gradient of output row oy: for each kernel row in range and
+ * each 8 channels, the KW taps' sums in registers across the row, loaded
+ * and stored once. */
+static void emit_grad_row(gen_ctx *c, const ir_layer *l, const dw_range *ry)
 {
     emitter *e = c->e;
-    int cout = out_channels(l), vecs = tile_vectors(l), t, b;
-    long long step = (long long)l->sw * cout;
-    char x[128], y[128];
-    emit_pixel_ptr(c, l, "const ", "d", "dz");
-    gen_open_for(c, "co", 0, cout, 8 * vecs);
-    for (t = 0; t < tile; t++)
-        for (b = 0; b < vecs; b++)
-            emit_line(e, "const vf8 d%d_%d = vload(%s);", t, b,
-                      lane_ptr(x, sizeof x, "d", cout, t, b));
-    open_taps(c, l, wp, "const ", "xp", "src");
-    emit_line(e, "float *%s gk = %s;", c->restrict_kw, tap_offset(x, sizeof x, l, "gkern", 1));
-    if (has_dx && l->sw > 1) {
-        emit_line(e, "const float *%s kp = %s;", c->restrict_kw,
-                  tap_offset(x, sizeof x, l, "kern", 1));
-        emit_line(e, "float *%s dx = dsrc + (xp - src);", c->restrict_kw);
+    dw_pass g = forward_pass(l);
+    int sets = grad_tile(l), kx, t;
+    long long ch = out_channels(l);
+    char x[96];
+    open_tap_loop(c, "ky", ry);
+    emit_line(e, "const float *%s xr = src + (%s);", c->restrict_kw,
+              GEN_SUM(x, 0, { "iy", l->in.w * ch }, { "ky", l->in.w * ch }));
+    emit_line(e, "const float *%s dr = dz + %s;", c->restrict_kw,
+              GEN_SUM(x, 0, { "oy", l->out.w * ch }));
+    emit_line(e, "float *%s gr = gkern + %s;", c->restrict_kw,
+              GEN_SUM(x, 0, { "ky", l->kw * ch }));
+    gen_open_for(c, "co", 0, ch, 8);
+    for (t = 0; t < sets; t++) {
+        emit_raw(e, "%*svf8 ", e->depth * 4, "");
+        for (kx = 0; kx < l->kw; kx++) {
+            if (t == 0)
+                emit_raw(e, "g0_%d = vload(%s)", kx,
+                         GEN_SUM(x, kx * ch, { "gr", 1 }, { "co", 1 }));
+            else
+                emit_raw(e, "g%d_%d = vsplat(0.0f)", t, kx);
+            emit_raw(e, kx + 1 < l->kw ? ", " : ";\n");
+        }
     }
-    for (b = 0; b < vecs; b++) {
-        emit_line(e, "vf8 g%d = vload(%s);", b, GEN_SUM(x, 8 * b, { "gk", 1 }));
-        for (t = 0; t < tile; t++)
-            emit_line(e, "g%d += vload(%s) * d%d_%d;", b, lane_ptr(x, sizeof x, "xp", step, t, b),
-                      t, b);
-        emit_line(e, "vstore(%s, g%d);", GEN_SUM(x, 8 * b, { "gk", 1 }), b);
-    }
-    if (has_dx && l->sw > 1) {
-        for (b = 0; b < vecs; b++)
-            emit_line(e, "const vf8 k%d = vload(%s);", b, GEN_SUM(x, 8 * b, { "kp", 1 }));
-        for (t = 0; t < tile; t++)
-            for (b = 0; b < vecs; b++) {
-                lane_ptr(y, sizeof y, "dx", step, t, b);
-                emit_line(e, "vstore(%s, vload(%s) + k%d * d%d_%d);", y, y, b, t, b);
-            }
+    emit_row_tiles(c, l, &g, sets, emit_grad_tile);
+    for (kx = 0; kx < l->kw; kx++) {
+        char sum[128];
+        size_t len = 0;
+        for (t = 0; t < sets; t++)
+            len += (size_t)snprintf(sum + len, sizeof sum - len, "%sg%d_%d", t ? " + " : "", t, kx);
+        emit_line(e, "vstore(%s, %s);", GEN_SUM(x, kx * ch, { "gr", 1 }, { "co", 1 }), sum);
     }
     emit_close(e, "");
-    if (has_dx && l->sw == 1)
-        emit_dx_row(c, l, wp, tile);
+    emit_close(e, "");
+}
+
+/* With a stride, the input gradient of output row oy: each tap's k * d
+ * added to the input pixel it reads. */
+static void emit_dx_scatter_row(gen_ctx *c, const ir_layer *l, const dw_range *ry)
+{
+    emitter *e = c->e;
+    dw_pass g = forward_pass(l);
+    dw_range rx;
+    long long ch = out_channels(l);
+    char x[96];
+    gen_open_for(c, "ox", 0, l->out.w, 1);
+    emit_column_range(c, l, &g, &rx);
+    emit_line(e, "const float *%s d = dz + %s;", c->restrict_kw,
+              GEN_SUM(x, 0, { "oy", l->out.w * ch }, { "ox", ch }));
+    open_tap_loop(c, "ky", ry);
+    open_tap_loop(c, "kx", &rx);
+    emit_source_tap(c, l, "", "dx", "dsrc", l->in.w, 0);
+    emit_kernel_tap(c, l, "const ", "kp", "kern", 0, 0);
+    gen_open_for(c, "co", 0, ch, 8);
+    emit_line(e, "vstore(dx + co, vload(dx + co) + vload(kp + co) * vload(d + co));");
     emit_close(e, "");
     emit_close(e, "");
+    emit_close(e, "");
+    emit_close(e, "");
+}
+
+static void emit_backward_vector(gen_ctx *c, const ir_layer *l, int has_dx)
+{
+    emitter *e = c->e;
+    dw_pass g = forward_pass(l);
+    dw_range ry;
+    int scatter = has_dx && (l->sh > 1 || l->sw > 1);
+    gen_open_block(c);
+    emit_line(e, "int %soy, ky, %sco;", row_has_loop(l, &g, grad_tile(l)) || scatter ? "ox, " : "",
+              scatter ? "kx, " : "");
+    gen_open_for(c, "oy", 0, l->out.h, 1);
+    emit_row_bias_grad(c, l);
+    emit_row_range(c, l, &g, &ry);
+    emit_grad_row(c, l, &ry);
+    if (scatter)
+        emit_dx_scatter_row(c, l, &ry);
+    emit_close(e, "");
+    gen_close_block(c);
+    if (has_dx && !scatter) {
+        dw_pass dg = input_grad_pass(l);
+        gen_open_block(c);
+        emit_pass_vector(c, l, &dg, 0);
+        gen_close_block(c);
+    }
 }
 
 static void dwconv_backward(gen_ctx *c, int i)
@@ -459,7 +688,9 @@ static void dwconv_backward(gen_ctx *c, int i)
     const gen_layer_plan *p = &c->L->plan[i];
     const char *R = c->restrict_kw, *M = c->mprefix;
     int cout = out_channels(l), has_dx = p->din >= 0;
+    int strided = l->sh > 1 || l->sw > 1;
     long long npix = (long long)l->out.h * l->out.w;
+    long long nsrc = (long long)l->in.h * l->in.w * cout;
     char fname[128];
     gen_fn_name(c, fname, sizeof fname, i, "backward", 0);
     gen_open_layer_fn(c, i, 1, fname);
@@ -472,26 +703,24 @@ static void dwconv_backward(gen_ctx *c, int i)
             emit_line(e, "float *%s dsrc = w + %s%s;", R, M, gen_buf(c, p->dpad));
         else
             emit_line(e, "float *%s dsrc = din;", R);
-        emit_line(e, "memset(dsrc, 0, sizeof(float) * %lld);",
-                  (long long)(p->dpad >= 0 ? c->L->buffers[p->dpad].count
-                                           : (int64_t)l->in.h * l->in.w * l->in.c));
     }
     if (p->vec) {
         gen_pp_vector(c, 1);
-        gen_open_block(c);
-        emit_line(e, "int ox, oy, ky, kx, co;");
-        emit_tiled_rows(c, l, p->pad_w, has_dx, emit_backward_tile, emit_row_bias_grad, NULL);
-        gen_close_block(c);
+        if (has_dx && strided)      /* the strided input gradient adds in place */
+            emit_line(e, "memset(dsrc, 0, sizeof(float) * %lld);", nsrc);
+        emit_backward_vector(c, l, has_dx);
         gen_pp(c, "#else");
     }
+    if (has_dx)
+        emit_line(e, "memset(dsrc, 0, sizeof(float) * %lld);", nsrc);
     gen_emit_bias_grad(c, l->act, npix, cout);
     gen_open_block(c);
-    emit_backward_plain(c, l, p->pad_w, has_dx);
+    emit_backward_plain(c, l, has_dx);
     gen_close_block(c);
     if (p->vec)
         gen_pp(c, "#endif");
     if (p->dpad >= 0)
-        emit_reduce(c, l, p);
+        emit_reduce(c, l);
     emit_close(e, "");
 }
 
