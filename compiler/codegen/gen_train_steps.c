@@ -48,7 +48,7 @@ static train_step batch_step(int layer, gen_stats_step step)
 }
 
 /* The steps in order; their number (0 for a model without batch
- * statistics).  `out` has room for 6 * n_layers + 2. */
+ * statistics).  `out` has room for 4 * n_layers + 2. */
 static int build_steps(const gen_layout *L, train_step *out)
 {
     int n_layers = L->m->n_layers, k = 0, i, prev = -1, lo = 0, next = -1, hi = n_layers;
@@ -60,11 +60,8 @@ static int build_steps(const gen_layout *L, train_step *out)
         return 0;
     for (i = 0; i < n_bn; i++) {
         out[k++] = block_step(0, lo, bn[i], prev, GEN_STATS_FORWARD, bn[i],
-                              GEN_STATS_MEAN_SUMS);
-        out[k++] = batch_step(bn[i], GEN_STATS_MEAN);
-        out[k++] = block_step(0, bn[i], bn[i], -1, GEN_STATS_FORWARD, bn[i],
-                              GEN_STATS_VAR_SUMS);
-        out[k++] = batch_step(bn[i], GEN_STATS_VAR);
+                              GEN_STATS_SAMPLE_MOMENTS);
+        out[k++] = batch_step(bn[i], GEN_STATS_MOMENTS);
         prev = bn[i];
         lo = bn[i] + 1;
     }
@@ -86,7 +83,7 @@ static int build_steps(const gen_layout *L, train_step *out)
 
 int gen_train_step_count(const gen_layout *L)
 {
-    train_step *steps = malloc(((size_t)L->m->n_layers * 6 + 2) * sizeof *steps);
+    train_step *steps = malloc(((size_t)L->m->n_layers * 4 + 2) * sizeof *steps);
     int n = steps ? build_steps(L, steps) : 0;
     free(steps);
     return n;
@@ -116,8 +113,14 @@ static int step_uses_work(const gen_ctx *c, int i, gen_stats_step step)
 
 static int is_sum_step(gen_stats_step step)
 {
-    return step == GEN_STATS_MEAN_SUMS || step == GEN_STATS_VAR_SUMS
-        || step == GEN_STATS_GRAD_SUMS;
+    return step == GEN_STATS_SAMPLE_MOMENTS || step == GEN_STATS_GRAD_SUMS;
+}
+
+/* Is layer i's output read by several layers (its dout their sum)? */
+static int has_grad_sum(const gen_ctx *c, int i)
+{
+    int bufs[1];
+    return gen_grad_sums(c->L, i, bufs, 1) > 0;
 }
 
 /* The body of a per-sample step of layer i for sample s: the pointers it
@@ -129,6 +132,13 @@ static void emit_sample_call(gen_ctx *c, int i, gen_stats_step step, int xs_decl
         emit_line(c->e, "const float *xs = x + (size_t)s * %sIN_SIZE;", M);
     if (is_sum_step(step))
         emit_line(c->e, "float *row = rows + (size_t)(b->first + s) * %sSTATS_PER_SAMPLE;", M);
+    if (step == GEN_STATS_GRAD_SUMS && has_grad_sum(c, i)) {
+        /* the other readers' gradients first: the layer's backward is no
+         * span's, so no span adds them */
+        char fname[128];
+        gen_fn_name(c, fname, sizeof fname, i, "grad_sum", 0);
+        emit_line(c->e, "%s(w);", fname);
+    }
     emitter_at(c, i)->stats_call(c, i, step);
 }
 
@@ -181,9 +191,9 @@ void gen_emit_train_steps(gen_ctx *c)
 {
     emitter *e = c->e;
     const gen_layout *L = c->L;
-    train_step *steps = malloc(((size_t)L->m->n_layers * 6 + 2) * sizeof *steps);
+    train_step *steps = malloc(((size_t)L->m->n_layers * 4 + 2) * sizeof *steps);
     int n = steps ? build_steps(L, steps) : 0, k, i;
-    char flags[4 * (6 * IR_MAX_LAYERS + 2)] = "";
+    char flags[4 * (4 * IR_MAX_LAYERS + 2)] = "";
     if (n == 0) {
         free(steps);
         return;

@@ -9,10 +9,8 @@
 /* The steps of a layer with batch statistics (plan.batch_stats), in the
  * order a training step runs them (codegen/gen_train_steps.c). */
 typedef enum {
-    GEN_STATS_MEAN_SUMS,        /* per sample: partial sums for the mean */
-    GEN_STATS_MEAN,             /* once: the batch mean */
-    GEN_STATS_VAR_SUMS,         /* per sample: partial sums for the variance */
-    GEN_STATS_VAR,              /* once: the batch variance */
+    GEN_STATS_SAMPLE_MOMENTS,   /* per sample: its own mean and sum of squared deviations */
+    GEN_STATS_MOMENTS,          /* once: the batch mean and variance */
     GEN_STATS_FORWARD,          /* per sample: the layer's output */
     GEN_STATS_GRAD_SUMS,        /* per sample: partial sums of the output gradient */
     GEN_STATS_GRAD,             /* once: parameter gradients, sums for the input gradient */

@@ -42,23 +42,21 @@
 #define W_CONV1_OUT                     912 /* (28, 28, 32) */
 #define W_CONV1_DOUT                  26000 /* (28, 28, 32) */
 #define W_BATCHNORM1_OUT              51088 /* (28, 28, 32) */
-#define W_BATCHNORM1_DOUT             76176 /* (28, 28, 32) */
-#define W_POOL1_OUT                  101264 /* (14, 14, 32) */
-#define W_POOL1_DOUT                 107536 /* (14, 14, 32) */
-#define W_CONV2_PAD                  113808 /* (17, 17, 32) */
-#define W_CONV2_DPAD                 123056 /* (17, 17, 32) */
-#define W_CONV2_OUT                  132304 /* (14, 14, 64) */
-#define W_CONV2_DOUT                 144848 /* (14, 14, 64) */
-#define W_BATCHNORM2_OUT             157392 /* (14, 14, 64) */
-#define W_BATCHNORM2_DOUT            169936 /* (14, 14, 64) */
-#define W_POOL2_OUT                  182480 /* (7, 7, 64) */
-#define W_POOL2_DOUT                 185616 /* (7, 7, 64) */
-#define W_DENSE1_OUT                 188752 /* (64) */
-#define W_DENSE1_DOUT                188816 /* (64) */
-#define W_DENSE2_OUT                 188880 /* (10) */
-#define W_DENSE2_DOUT                188896 /* (10) */
-#define W_DENSE2_LOGITS              188912 /* (10) */
-#define WORK_PER_SAMPLE              188928
+#define W_POOL1_OUT                   76176 /* (14, 14, 32) */
+#define W_POOL1_DOUT                  82448 /* (14, 14, 32) */
+#define W_CONV2_PAD                   88720 /* (17, 17, 32) */
+#define W_CONV2_DPAD                  97968 /* (17, 17, 32) */
+#define W_CONV2_OUT                  107216 /* (14, 14, 64) */
+#define W_CONV2_DOUT                 119760 /* (14, 14, 64) */
+#define W_BATCHNORM2_OUT             132304 /* (14, 14, 64) */
+#define W_POOL2_OUT                  144848 /* (7, 7, 64) */
+#define W_POOL2_DOUT                 147984 /* (7, 7, 64) */
+#define W_DENSE1_OUT                 151120 /* (64) */
+#define W_DENSE1_DOUT                151184 /* (64) */
+#define W_DENSE2_OUT                 151248 /* (10) */
+#define W_DENSE2_DOUT                151264 /* (10) */
+#define W_DENSE2_LOGITS              151280 /* (10) */
+#define WORK_PER_SAMPLE              151296
 
 /* ==== work shared by the samples of a call, after their slots =============== */
 #define WS_CONV2_WU                       0 /* (25, 32, 64) */
@@ -450,58 +448,35 @@ static void batchnorm1_forward(const float *restrict params, float *restrict w)
     }
 }
 
-static void batchnorm1_mean_sums(const float *restrict w, float *restrict row)
+static void batchnorm1_moments(const float *restrict w, float *restrict row)
 {
     const float *restrict in = w + W_CONV1_OUT;
     int p, ch;
-    for (ch = 0; ch < 32; ch++)
+    /* the sample's mean, then the squares about it: no cancellation */
+    for (ch = 0; ch < 64; ch++)
         row[ch] = 0.0f;
     for (p = 0; p < 784; p++) {
         for (ch = 0; ch < 32; ch++) {
             row[ch] += in[p * 32 + ch];
         }
     }
-}
-
-static void batchnorm1_reduce_mean(float *restrict stats, const float *restrict rows, int n)
-{
-    float *restrict mean = stats;
-    const double count = (double)n * 784;
-    double acc[32];
-    int s, ch;
     for (ch = 0; ch < 32; ch++)
-        acc[ch] = 0.0;
-    for (s = 0; s < n; s++) {
-        const float *restrict row = rows + (size_t)s * STATS_PER_SAMPLE;
-        for (ch = 0; ch < 32; ch++)
-            acc[ch] += row[ch];
-    }
-    for (ch = 0; ch < 32; ch++) {
-        mean[ch] = (float)(acc[ch] / count);
-    }
-}
-
-static void batchnorm1_var_sums(const float *restrict stats, const float *restrict w, float *restrict row)
-{
-    const float *restrict in = w + W_CONV1_OUT;
-    const float *restrict mean = stats;
-    int p, ch;
-    for (ch = 0; ch < 32; ch++)
-        row[ch] = 0.0f;
+        row[ch] /= 784.0f;
     for (p = 0; p < 784; p++) {
         for (ch = 0; ch < 32; ch++) {
-            const float d = in[p * 32 + ch] - mean[ch];
-            row[ch] += d * d;
+            const float d = in[p * 32 + ch] - row[ch];
+            row[32 + ch] += d * d;
         }
     }
 }
 
-static void batchnorm1_reduce_var(float *restrict stats, const float *restrict rows, int n)
+static void batchnorm1_reduce_moments(float *restrict stats, const float *restrict rows, int n)
 {
+    float *restrict mean = stats;
     float *restrict var = stats + 32;
     float *restrict invstd = stats + 64;
     const double count = (double)n * 784;
-    double acc[32];
+    double acc[32], m2[32];
     int s, ch;
     for (ch = 0; ch < 32; ch++)
         acc[ch] = 0.0;
@@ -510,8 +485,21 @@ static void batchnorm1_reduce_var(float *restrict stats, const float *restrict r
         for (ch = 0; ch < 32; ch++)
             acc[ch] += row[ch];
     }
+    /* acc: the batch mean; m2: Chan's combination of the samples' rows */
     for (ch = 0; ch < 32; ch++) {
-        var[ch] = (float)(acc[ch] / count);
+        acc[ch] /= n;
+        m2[ch] = 0.0;
+    }
+    for (s = 0; s < n; s++) {
+        const float *restrict row = rows + (size_t)s * STATS_PER_SAMPLE;
+        for (ch = 0; ch < 32; ch++) {
+            const double d = row[ch] - acc[ch];
+            m2[ch] += row[32 + ch] + 784.0 * d * d;
+        }
+    }
+    for (ch = 0; ch < 32; ch++) {
+        mean[ch] = (float)acc[ch];
+        var[ch] = (float)(m2[ch] / count);
         invstd[ch] = 1.0f / sqrtf(var[ch] + 0x1.0624dep-10f);
     }
 }
@@ -557,8 +545,8 @@ static void batchnorm1_backward(const float *restrict params, float *restrict gr
 {
     const float *restrict in = w + W_CONV1_OUT;
     const float *restrict out = w + W_BATCHNORM1_OUT;
-    float *restrict dout = w + W_BATCHNORM1_DOUT;
-    float *restrict din = w + W_CONV1_DOUT;
+    float *restrict dout = w + W_CONV1_DOUT;
+    /* the input gradient overwrites dout: one buffer */
     float *restrict dgamma = grads + P_BATCHNORM1_GAMMA;
     float *restrict dbeta = grads + P_BATCHNORM1_BETA;
     const float *restrict gamma = params + P_BATCHNORM1_GAMMA;
@@ -576,7 +564,7 @@ static void batchnorm1_backward(const float *restrict params, float *restrict gr
             const float d = out[p * 32 + ch] > 0.0f ? dout[p * 32 + ch] : 0.0f;
             dbeta[ch] += d;
             dgamma[ch] += d * ((in[p * 32 + ch] - mean[ch]) * invstd[ch]);
-            din[p * 32 + ch] = d * scale[ch];
+            dout[p * 32 + ch] = d * scale[ch];
         }
     }
 }
@@ -585,9 +573,8 @@ static void batchnorm1_grad_sums(const float *restrict stats, float *restrict w,
 {
     const float *restrict in = w + W_CONV1_OUT;
     const float *restrict out = w + W_BATCHNORM1_OUT;
-    float *restrict dout = w + W_BATCHNORM1_DOUT;
+    float *restrict dout = w + W_CONV1_DOUT;
     const float *restrict mean = stats;
-    const float *restrict invstd = stats + 64;
     int p, ch;
     for (ch = 0; ch < 64; ch++)
         row[ch] = 0.0f;
@@ -596,13 +583,14 @@ static void batchnorm1_grad_sums(const float *restrict stats, float *restrict w,
             const float d = out[p * 32 + ch] > 0.0f ? dout[p * 32 + ch] : 0.0f;
             dout[p * 32 + ch] = d;
             row[ch] += d;
-            row[32 + ch] += d * ((in[p * 32 + ch] - mean[ch]) * invstd[ch]);
+            row[32 + ch] += d * (in[p * 32 + ch] - mean[ch]);
         }
     }
 }
 
 static void batchnorm1_reduce_grad(float *restrict stats, const float *restrict rows, int n, float *restrict grads)
 {
+    const float *restrict invstd = stats + 64;
     float *restrict dy_mean = stats + 96;
     float *restrict dyx_mean = stats + 128;
     float *restrict dgamma = grads + P_BATCHNORM1_GAMMA;
@@ -629,6 +617,7 @@ static void batchnorm1_reduce_grad(float *restrict stats, const float *restrict 
             acc[ch] += row[ch];
     }
     for (ch = 0; ch < 32; ch++) {
+        acc[ch] *= invstd[ch];
         dgamma[ch] += (float)acc[ch];
         dyx_mean[ch] = (float)(acc[ch] / count);
     }
@@ -637,22 +626,23 @@ static void batchnorm1_reduce_grad(float *restrict stats, const float *restrict 
 static void batchnorm1_train_backward(const float *restrict params, const float *restrict stats, float *restrict w)
 {
     const float *restrict in = w + W_CONV1_OUT;
-    const float *restrict dout = w + W_BATCHNORM1_DOUT;
-    float *restrict din = w + W_CONV1_DOUT;
+    float *restrict dout = w + W_CONV1_DOUT;
+    /* the input gradient overwrites dout: one buffer */
     const float *restrict gamma = params + P_BATCHNORM1_GAMMA;
     const float *restrict mean = stats;
     const float *restrict invstd = stats + 64;
     const float *restrict dy_mean = stats + 96;
     const float *restrict dyx_mean = stats + 128;
-    float k[32], b[32];
+    float k[32], b[32], a[32];
     int p, ch;
     for (ch = 0; ch < 32; ch++) {
         k[ch] = gamma[ch] * invstd[ch];
-        b[ch] = dyx_mean[ch] * invstd[ch];
+        b[ch] = -k[ch] * dyx_mean[ch] * invstd[ch];
+        a[ch] = -k[ch] * dy_mean[ch];
     }
     for (p = 0; p < 784; p++) {
         for (ch = 0; ch < 32; ch++) {
-            din[p * 32 + ch] = k[ch] * (dout[p * 32 + ch] - dy_mean[ch] - (in[p * 32 + ch] - mean[ch]) * b[ch]);
+            dout[p * 32 + ch] = dout[p * 32 + ch] * k[ch] + ((in[p * 32 + ch] - mean[ch]) * b[ch] + a[ch]);
         }
     }
 }
@@ -686,7 +676,7 @@ static void pool1_backward(float *restrict w)
     const float *restrict in = w + W_BATCHNORM1_OUT;
     const float *restrict out = w + W_POOL1_OUT;
     const float *restrict dout = w + W_POOL1_DOUT;
-    float *restrict din = w + W_BATCHNORM1_DOUT;
+    float *restrict din = w + W_CONV1_DOUT;
     int ox, oy, ch;
     for (oy = 0; oy < 14; oy++) {
         for (ox = 0; ox < 14; ox++) {
@@ -1602,58 +1592,35 @@ static void batchnorm2_forward(const float *restrict params, float *restrict w)
     }
 }
 
-static void batchnorm2_mean_sums(const float *restrict w, float *restrict row)
+static void batchnorm2_moments(const float *restrict w, float *restrict row)
 {
     const float *restrict in = w + W_CONV2_OUT;
     int p, ch;
-    for (ch = 0; ch < 64; ch++)
+    /* the sample's mean, then the squares about it: no cancellation */
+    for (ch = 0; ch < 128; ch++)
         row[ch] = 0.0f;
     for (p = 0; p < 196; p++) {
         for (ch = 0; ch < 64; ch++) {
             row[ch] += in[p * 64 + ch];
         }
     }
-}
-
-static void batchnorm2_reduce_mean(float *restrict stats, const float *restrict rows, int n)
-{
-    float *restrict mean = stats + 160;
-    const double count = (double)n * 196;
-    double acc[64];
-    int s, ch;
     for (ch = 0; ch < 64; ch++)
-        acc[ch] = 0.0;
-    for (s = 0; s < n; s++) {
-        const float *restrict row = rows + 64 + (size_t)s * STATS_PER_SAMPLE;
-        for (ch = 0; ch < 64; ch++)
-            acc[ch] += row[ch];
-    }
-    for (ch = 0; ch < 64; ch++) {
-        mean[ch] = (float)(acc[ch] / count);
-    }
-}
-
-static void batchnorm2_var_sums(const float *restrict stats, const float *restrict w, float *restrict row)
-{
-    const float *restrict in = w + W_CONV2_OUT;
-    const float *restrict mean = stats + 160;
-    int p, ch;
-    for (ch = 0; ch < 64; ch++)
-        row[ch] = 0.0f;
+        row[ch] /= 196.0f;
     for (p = 0; p < 196; p++) {
         for (ch = 0; ch < 64; ch++) {
-            const float d = in[p * 64 + ch] - mean[ch];
-            row[ch] += d * d;
+            const float d = in[p * 64 + ch] - row[ch];
+            row[64 + ch] += d * d;
         }
     }
 }
 
-static void batchnorm2_reduce_var(float *restrict stats, const float *restrict rows, int n)
+static void batchnorm2_reduce_moments(float *restrict stats, const float *restrict rows, int n)
 {
+    float *restrict mean = stats + 160;
     float *restrict var = stats + 224;
     float *restrict invstd = stats + 288;
     const double count = (double)n * 196;
-    double acc[64];
+    double acc[64], m2[64];
     int s, ch;
     for (ch = 0; ch < 64; ch++)
         acc[ch] = 0.0;
@@ -1662,8 +1629,21 @@ static void batchnorm2_reduce_var(float *restrict stats, const float *restrict r
         for (ch = 0; ch < 64; ch++)
             acc[ch] += row[ch];
     }
+    /* acc: the batch mean; m2: Chan's combination of the samples' rows */
     for (ch = 0; ch < 64; ch++) {
-        var[ch] = (float)(acc[ch] / count);
+        acc[ch] /= n;
+        m2[ch] = 0.0;
+    }
+    for (s = 0; s < n; s++) {
+        const float *restrict row = rows + 64 + (size_t)s * STATS_PER_SAMPLE;
+        for (ch = 0; ch < 64; ch++) {
+            const double d = row[ch] - acc[ch];
+            m2[ch] += row[64 + ch] + 196.0 * d * d;
+        }
+    }
+    for (ch = 0; ch < 64; ch++) {
+        mean[ch] = (float)acc[ch];
+        var[ch] = (float)(m2[ch] / count);
         invstd[ch] = 1.0f / sqrtf(var[ch] + 0x1.0624dep-10f);
     }
 }
@@ -1709,8 +1689,8 @@ static void batchnorm2_backward(const float *restrict params, float *restrict gr
 {
     const float *restrict in = w + W_CONV2_OUT;
     const float *restrict out = w + W_BATCHNORM2_OUT;
-    float *restrict dout = w + W_BATCHNORM2_DOUT;
-    float *restrict din = w + W_CONV2_DOUT;
+    float *restrict dout = w + W_CONV2_DOUT;
+    /* the input gradient overwrites dout: one buffer */
     float *restrict dgamma = grads + P_BATCHNORM2_GAMMA;
     float *restrict dbeta = grads + P_BATCHNORM2_BETA;
     const float *restrict gamma = params + P_BATCHNORM2_GAMMA;
@@ -1728,7 +1708,7 @@ static void batchnorm2_backward(const float *restrict params, float *restrict gr
             const float d = out[p * 64 + ch] > 0.0f ? dout[p * 64 + ch] : 0.0f;
             dbeta[ch] += d;
             dgamma[ch] += d * ((in[p * 64 + ch] - mean[ch]) * invstd[ch]);
-            din[p * 64 + ch] = d * scale[ch];
+            dout[p * 64 + ch] = d * scale[ch];
         }
     }
 }
@@ -1737,9 +1717,8 @@ static void batchnorm2_grad_sums(const float *restrict stats, float *restrict w,
 {
     const float *restrict in = w + W_CONV2_OUT;
     const float *restrict out = w + W_BATCHNORM2_OUT;
-    float *restrict dout = w + W_BATCHNORM2_DOUT;
+    float *restrict dout = w + W_CONV2_DOUT;
     const float *restrict mean = stats + 160;
-    const float *restrict invstd = stats + 288;
     int p, ch;
     for (ch = 0; ch < 128; ch++)
         row[ch] = 0.0f;
@@ -1748,13 +1727,14 @@ static void batchnorm2_grad_sums(const float *restrict stats, float *restrict w,
             const float d = out[p * 64 + ch] > 0.0f ? dout[p * 64 + ch] : 0.0f;
             dout[p * 64 + ch] = d;
             row[ch] += d;
-            row[64 + ch] += d * ((in[p * 64 + ch] - mean[ch]) * invstd[ch]);
+            row[64 + ch] += d * (in[p * 64 + ch] - mean[ch]);
         }
     }
 }
 
 static void batchnorm2_reduce_grad(float *restrict stats, const float *restrict rows, int n, float *restrict grads)
 {
+    const float *restrict invstd = stats + 288;
     float *restrict dy_mean = stats + 352;
     float *restrict dyx_mean = stats + 416;
     float *restrict dgamma = grads + P_BATCHNORM2_GAMMA;
@@ -1781,6 +1761,7 @@ static void batchnorm2_reduce_grad(float *restrict stats, const float *restrict 
             acc[ch] += row[ch];
     }
     for (ch = 0; ch < 64; ch++) {
+        acc[ch] *= invstd[ch];
         dgamma[ch] += (float)acc[ch];
         dyx_mean[ch] = (float)(acc[ch] / count);
     }
@@ -1789,22 +1770,23 @@ static void batchnorm2_reduce_grad(float *restrict stats, const float *restrict 
 static void batchnorm2_train_backward(const float *restrict params, const float *restrict stats, float *restrict w)
 {
     const float *restrict in = w + W_CONV2_OUT;
-    const float *restrict dout = w + W_BATCHNORM2_DOUT;
-    float *restrict din = w + W_CONV2_DOUT;
+    float *restrict dout = w + W_CONV2_DOUT;
+    /* the input gradient overwrites dout: one buffer */
     const float *restrict gamma = params + P_BATCHNORM2_GAMMA;
     const float *restrict mean = stats + 160;
     const float *restrict invstd = stats + 288;
     const float *restrict dy_mean = stats + 352;
     const float *restrict dyx_mean = stats + 416;
-    float k[64], b[64];
+    float k[64], b[64], a[64];
     int p, ch;
     for (ch = 0; ch < 64; ch++) {
         k[ch] = gamma[ch] * invstd[ch];
-        b[ch] = dyx_mean[ch] * invstd[ch];
+        b[ch] = -k[ch] * dyx_mean[ch] * invstd[ch];
+        a[ch] = -k[ch] * dy_mean[ch];
     }
     for (p = 0; p < 196; p++) {
         for (ch = 0; ch < 64; ch++) {
-            din[p * 64 + ch] = k[ch] * (dout[p * 64 + ch] - dy_mean[ch] - (in[p * 64 + ch] - mean[ch]) * b[ch]);
+            dout[p * 64 + ch] = dout[p * 64 + ch] * k[ch] + ((in[p * 64 + ch] - mean[ch]) * b[ch] + a[ch]);
         }
     }
 }
@@ -1838,7 +1820,7 @@ static void pool2_backward(float *restrict w)
     const float *restrict in = w + W_BATCHNORM2_OUT;
     const float *restrict out = w + W_POOL2_OUT;
     const float *restrict dout = w + W_POOL2_DOUT;
-    float *restrict din = w + W_BATCHNORM2_DOUT;
+    float *restrict din = w + W_CONV2_DOUT;
     int ox, oy, ch;
     for (oy = 0; oy < 7; oy++) {
         for (ox = 0; ox < 7; ox++) {
@@ -2883,7 +2865,7 @@ static double backward(const float *params, float *grads, float *work, const flo
 
 /* ==== training with batch statistics: the steps of one batch ================ */
 /* per step: runs once per batch (1) or once per block of samples (0) */
-static const unsigned char train_step_batch[14] = { 0, 1, 0, 1, 0, 1, 0, 1, 0, 0, 1, 0, 1, 0 };
+static const unsigned char train_step_batch[10] = { 0, 1, 0, 1, 0, 0, 1, 0, 1, 0 };
 
 static double train_step(int step, const convc_block *b)
 {
@@ -2907,25 +2889,14 @@ static double train_step(int step, const convc_block *b)
             const float *xs = x + (size_t)s * IN_SIZE;
             conv1_forward(params, w, xs);
             float *row = rows + (size_t)(b->first + s) * STATS_PER_SAMPLE;
-            batchnorm1_mean_sums(w, row);
+            batchnorm1_moments(w, row);
         }
         break;
     }
     case 1:
-        batchnorm1_reduce_mean(stats, rows, n);
+        batchnorm1_reduce_moments(stats, rows, n);
         break;
     case 2: {
-        for (s = 0; s < n; s++) {
-            float *w = work + (size_t)s * WORK_PER_SAMPLE;
-            float *row = rows + (size_t)(b->first + s) * STATS_PER_SAMPLE;
-            batchnorm1_var_sums(stats, w, row);
-        }
-        break;
-    }
-    case 3:
-        batchnorm1_reduce_var(stats, rows, n);
-        break;
-    case 4: {
 #ifdef CONVC_VECTOR
         float *restrict shared = work + (size_t)n * WORK_PER_SAMPLE;
         conv2_wino_filter(params, shared + WS_CONV2_WU);
@@ -2940,25 +2911,14 @@ static double train_step(int step, const convc_block *b)
             conv2_forward(params, w);
 #endif
             float *row = rows + (size_t)(b->first + s) * STATS_PER_SAMPLE;
-            batchnorm2_mean_sums(w, row + 64);
+            batchnorm2_moments(w, row + 64);
         }
         break;
     }
-    case 5:
-        batchnorm2_reduce_mean(stats, rows, n);
+    case 3:
+        batchnorm2_reduce_moments(stats, rows, n);
         break;
-    case 6: {
-        for (s = 0; s < n; s++) {
-            float *w = work + (size_t)s * WORK_PER_SAMPLE;
-            float *row = rows + (size_t)(b->first + s) * STATS_PER_SAMPLE;
-            batchnorm2_var_sums(stats, w, row + 64);
-        }
-        break;
-    }
-    case 7:
-        batchnorm2_reduce_var(stats, rows, n);
-        break;
-    case 8: {
+    case 4: {
         for (s = 0; s < n; s++) {
             float *w = work + (size_t)s * WORK_PER_SAMPLE;
             batchnorm2_train_forward(params, stats, w);
@@ -3003,7 +2963,7 @@ static double train_step(int step, const convc_block *b)
         }
         break;
     }
-    case 9: {
+    case 5: {
         /* loss = logsumexp(z) - z[label]; d loss / d z = softmax(z) - onehot */
         for (s = 0; s < n; s++) {
             const float *restrict z = work + (size_t)s * WORK_PER_SAMPLE + W_DENSE2_LOGITS;
@@ -3048,10 +3008,10 @@ static double train_step(int step, const convc_block *b)
         }
         break;
     }
-    case 10:
+    case 6:
         batchnorm2_reduce_grad(stats, rows, n, grads);
         break;
-    case 11: {
+    case 7: {
 #ifdef CONVC_VECTOR
         float *restrict shared = work + (size_t)n * WORK_PER_SAMPLE;
         conv2_wino_prepare(shared + WS_CONV2_WU, shared + WS_CONV2_WUT, shared + WS_CONV2_WDU);
@@ -3073,10 +3033,10 @@ static double train_step(int step, const convc_block *b)
 #endif
         break;
     }
-    case 12:
+    case 8:
         batchnorm1_reduce_grad(stats, rows, n, grads);
         break;
-    case 13: {
+    case 9: {
         for (s = 0; s < n; s++) {
             float *w = work + (size_t)s * WORK_PER_SAMPLE;
             batchnorm1_train_backward(params, stats, w);
@@ -3320,7 +3280,7 @@ const convc_model cnn_k3_bn_model = {
     .backward = backward,
     .stats_shared = STATS_SHARED,
     .stats_per_sample = STATS_PER_SAMPLE,
-    .n_train_steps = 14,
+    .n_train_steps = 10,
     .train_step_batch = train_step_batch,
     .train_step = train_step,
     .update_moving = update_moving,

@@ -6,10 +6,12 @@
  * uses the moving statistics, so a sample is computed on its own.  Training
  * uses the statistics of the whole batch: the drivers (gen_train_steps.c)
  * split the passes at this layer and call the steps below, in this order:
- *   forward:  mean_sums (per sample)  -> mean (once)
- *             var_sums  (per sample)  -> var  (once: biased variance, 1/std)
+ *   forward:  moments (per sample, right after its producer: the
+ *             sample's own mean and sum of squared deviations)
+ *             -> reduce_moments (once: mean, biased variance, 1/std)
  *             train_forward (per sample)
- *   backward: grad_sums (per sample: act' applied, sums of dy and dy*xhat)
+ *   backward: grad_sums (per sample: act' applied, sums of dy and
+ *             dy * (x - mean))
  *             -> grad (once: gamma's and beta's gradients, the two means)
  *             train_backward (per sample: the input gradient)
  *   after the optimizer step: update (moving statistics, as PyTorch).
@@ -37,7 +39,15 @@ static void batchnorm_plan(gen_layout *L, int i)
     L->tensors[p->moving_var].non_trainable = 1;
     L->tensors[p->moving_var].ones = 1;
     p->has_backward = 1;                    /* gamma and beta have gradients */
-    gen_layout_output(L, i);
+    if (L->training && p->din >= 0) {
+        /* The input gradient overwrites the output gradient in place (value
+         * for value): one buffer less, and the backward pass writes lines
+         * it has just read instead of fetching the input gradient's. */
+        p->out = gen_layout_shaped(L, p->name, "out", l->out);
+        p->dout = p->din;
+    } else {
+        gen_layout_output(L, i);
+    }
     if (L->training)
         gen_layout_stats(L, i, (int64_t)ST_COUNT * c, 2 * (int64_t)c);
     gen_plan_common_args(L, i, 0, 1, GEN_BOTH);
@@ -140,6 +150,23 @@ static void emit_act_grad(gen_ctx *c, const ir_layer *l, const char *idx)
     gen_act_grad(c, l->act, "const float d", d, y);
 }
 
+/* Where the input gradient goes: `din`, or `dout` itself when the plan
+ * put them in one buffer (then only dout is declared: two restrict
+ * pointers to one buffer would be undefined). */
+static const char *din_name(const gen_layer_plan *p)
+{
+    return p->din == p->dout ? "dout" : "din";
+}
+
+static void emit_din_ptr(gen_ctx *c, const gen_layer_plan *p)
+{
+    if (p->din >= 0 && p->din == p->dout)
+        emit_line(c->e, "/* the input gradient overwrites dout: one buffer */");
+    else if (p->din >= 0)
+        emit_line(c->e, "float *%s din = w + %s%s;", c->restrict_kw, c->mprefix,
+                  gen_buf(c, p->din));
+}
+
 /* ---- inference ------------------------------------------------------------ */
 
 /* Pointers to the moving statistics and, with `scale`, to gamma (and with
@@ -210,8 +237,7 @@ static void batchnorm_backward_fn(gen_ctx *c, int i)
     if (l->act != IR_LINEAR)
         emit_line(e, "const float *%s out = w + %s%s;", R, M, gen_buf(c, p->out));
     emit_line(e, "float *%s dout = w + %s%s;", R, M, gen_buf(c, p->dout));
-    if (p->din >= 0)
-        emit_line(e, "float *%s din = w + %s%s;", R, M, gen_buf(c, p->din));
+    emit_din_ptr(c, p);
     tensor_ptr(c, "dgamma", "grads", p->kernel, 1);
     tensor_ptr(c, "dbeta", "grads", p->bias, 1);
     emit_moving_stats(c, i, p->din >= 0, 1);
@@ -227,39 +253,46 @@ static void batchnorm_backward_fn(gen_ctx *c, int i)
     emit_line(e, "dbeta[ch] += d;");
     emit_line(e, "dgamma[ch] += d * ((in[%s] - mean[ch]) * invstd[ch]);", idx);
     if (p->din >= 0)
-        emit_line(e, "din[%s] = d * scale[ch];", idx);
+        emit_line(e, "%s[%s] = d * scale[ch];", din_name(p), idx);
     close_pixels(c, l);
     emit_close(e, "");
 }
 
 /* ---- training: per-sample steps ------------------------------------------- */
 
-/* row[ch] = sum over pixels of in (pass 1) or of (in - mean)^2 (pass 2). */
-static void emit_sums_fn(gen_ctx *c, int i, int squares)
+/* row = (the sample's mean, the sum of (in - that mean)^2) per channel:
+ * two passes over the sample while its producer has just left it in cache
+ * (no cancellation, both vectorize); the batch step combines the rows. */
+static void emit_moments_fn(gen_ctx *c, int i)
 {
     emitter *e = c->e;
     const ir_layer *l = gen_layer(c, i);
     char fname[128], idx[64], in[96];
-    gen_fn_name(c, fname, sizeof fname, i, squares ? "var_sums" : "mean_sums", 0);
+    int C = l->out.c;
+    gen_fn_name(c, fname, sizeof fname, i, "moments", 0);
     in_param(c, i, in, sizeof in);
-    if (squares)
-        emit_open_fn(e, "static void %s(const float *%s stats, %s, float *%s row)", fname,
-                     c->restrict_kw, in, c->restrict_kw);
-    else
-        emit_open_fn(e, "static void %s(%s, float *%s row)", fname, in, c->restrict_kw);
+    emit_open_fn(e, "static void %s(%s, float *%s row)", fname, in, c->restrict_kw);
     gen_in_ptr(c, i, "in", NULL);
-    if (squares)
-        stats_ptr(c, i, "mean", ST_MEAN, 0);
     declare_loop_vars(c, l);
-    emit_line(e, "for (ch = 0; ch < %d; ch++)", l->out.c);
+    if (pixels(l) == 1) {                   /* one value a unit: itself, no spread */
+        emit_open(e, "for (ch = 0; ch < %d; ch++)", C);
+        emit_line(e, "row[ch] = in[ch];");
+        emit_line(e, "row[%d + ch] = 0.0f;", C);
+        emit_close(e, "");
+        emit_close(e, "");
+        return;
+    }
+    emit_line(e, "/* the sample's mean, then the squares about it: no cancellation */");
+    emit_line(e, "for (ch = 0; ch < %d; ch++)", 2 * C);
     emit_line(e, "    row[ch] = 0.0f;");
     open_pixels(c, l, idx, sizeof idx);
-    if (squares) {
-        emit_line(e, "const float d = in[%s] - mean[ch];", idx);
-        emit_line(e, "row[ch] += d * d;");
-    } else {
-        emit_line(e, "row[ch] += in[%s];", idx);
-    }
+    emit_line(e, "row[ch] += in[%s];", idx);
+    close_pixels(c, l);
+    emit_line(e, "for (ch = 0; ch < %d; ch++)", C);
+    emit_line(e, "    row[ch] /= %lld.0f;", pixels(l));
+    open_pixels(c, l, idx, sizeof idx);
+    emit_line(e, "const float d = in[%s] - row[ch];", idx);
+    emit_line(e, "row[%d + ch] += d * d;", C);
     close_pixels(c, l);
     emit_close(e, "");
 }
@@ -282,7 +315,8 @@ static void emit_train_forward_fn(gen_ctx *c, int i)
     emit_normalize(c, i, "gamma[ch] * invstd[ch]");
 }
 
-/* dy = dout * act'(out) in place; row = (sum dy, sum dy * xhat). */
+/* dy = dout * act'(out) in place; row = (sum dy, sum dy * (in - mean)):
+ * the batch step scales the second by 1/std once instead of every value. */
 static void emit_grad_sums_fn(gen_ctx *c, int i)
 {
     emitter *e = c->e;
@@ -299,7 +333,6 @@ static void emit_grad_sums_fn(gen_ctx *c, int i)
         emit_line(e, "const float *%s out = w + %s%s;", R, M, gen_buf(c, p->out));
     emit_line(e, "float *%s dout = w + %s%s;", R, M, gen_buf(c, p->dout));
     stats_ptr(c, i, "mean", ST_MEAN, 0);
-    stats_ptr(c, i, "invstd", ST_INVSTD, 0);
     declare_loop_vars(c, l);
     emit_line(e, "for (ch = 0; ch < %d; ch++)", 2 * l->out.c);
     emit_line(e, "    row[ch] = 0.0f;");
@@ -308,12 +341,14 @@ static void emit_grad_sums_fn(gen_ctx *c, int i)
     if (l->act != IR_LINEAR)            /* dy, for train_backward */
         emit_line(e, "dout[%s] = d;", idx);
     emit_line(e, "row[ch] += d;");
-    emit_line(e, "row[%d + ch] += d * ((in[%s] - mean[ch]) * invstd[ch]);", l->out.c, idx);
+    emit_line(e, "row[%d + ch] += d * (in[%s] - mean[ch]);", l->out.c, idx);
     close_pixels(c, l);
     emit_close(e, "");
 }
 
-/* din = gamma * invstd * (dy - mean(dy) - xhat * mean(dy * xhat)). */
+/* din = gamma * invstd * (dy - mean(dy) - xhat * mean(dy * xhat)), as
+ * dy * k + ((in - mean) * b + a) with k, b and a per channel: two FMAs a
+ * value (in - mean first: no cancellation in in * b + a for a large mean). */
 static void emit_train_backward_fn(gen_ctx *c, int i)
 {
     emitter *e = c->e;
@@ -325,22 +360,24 @@ static void emit_train_backward_fn(gen_ctx *c, int i)
     emit_open_fn(e, "static void %s(const float *%s params, const float *%s stats, "
                  "float *%s w)", fname, R, R, R);
     gen_in_ptr(c, i, "in", NULL);
-    emit_line(e, "const float *%s dout = w + %s%s;", R, M, gen_buf(c, p->dout));
-    emit_line(e, "float *%s din = w + %s%s;", R, M, gen_buf(c, p->din));
+    emit_line(e, "%sfloat *%s dout = w + %s%s;", p->din == p->dout ? "" : "const ", R, M,
+              gen_buf(c, p->dout));
+    emit_din_ptr(c, p);
     tensor_ptr(c, "gamma", "params", p->kernel, 0);
     stats_ptr(c, i, "mean", ST_MEAN, 0);
     stats_ptr(c, i, "invstd", ST_INVSTD, 0);
     stats_ptr(c, i, "dy_mean", ST_DY_MEAN, 0);
     stats_ptr(c, i, "dyx_mean", ST_DYX_MEAN, 0);
-    emit_line(e, "float k[%d], b[%d];", l->out.c, l->out.c);
+    emit_line(e, "float k[%d], b[%d], a[%d];", l->out.c, l->out.c, l->out.c);
     declare_loop_vars(c, l);
     emit_open(e, "for (ch = 0; ch < %d; ch++)", l->out.c);
     emit_line(e, "k[ch] = gamma[ch] * invstd[ch];");
-    emit_line(e, "b[ch] = dyx_mean[ch] * invstd[ch];");
+    emit_line(e, "b[ch] = -k[ch] * dyx_mean[ch] * invstd[ch];");
+    emit_line(e, "a[ch] = -k[ch] * dy_mean[ch];");
     emit_close(e, "");
     open_pixels(c, l, idx, sizeof idx);
-    emit_line(e, "din[%s] = k[ch] * (dout[%s] - dy_mean[ch] - (in[%s] - mean[ch]) * b[ch]);",
-              idx, idx, idx);
+    emit_line(e, "%s[%s] = dout[%s] * k[ch] + ((in[%s] - mean[ch]) * b[ch] + a[ch]);",
+              din_name(p), idx, idx, idx);
     close_pixels(c, l);
     emit_close(e, "");
 }
@@ -364,30 +401,48 @@ static void emit_row_sums(gen_ctx *c, int i, int k)
     emit_close(e, "");
 }
 
-/* mean (var: 0) or the biased variance and 1 / sqrt(var + eps) (var: 1). */
-static void emit_reduce_fn(gen_ctx *c, int i, int var)
+/* The batch mean, the biased variance and 1 / sqrt(var + eps) from the
+ * samples' (mean, M2) rows: Chan et al.'s combination of groups, here of n
+ * groups of P values each, mean = the mean of the samples' means and
+ * M2 = sum of their M2 + P * sum of (sample mean - mean)^2, in double and
+ * in sample order. */
+static void emit_reduce_moments_fn(gen_ctx *c, int i)
 {
     emitter *e = c->e;
     const ir_layer *l = gen_layer(c, i);
-    char fname[128], eps[48];
+    char fname[128], eps[48], at[64];
     eps_literal(l, eps, sizeof eps);
-    gen_fn_name(c, fname, sizeof fname, i, var ? "reduce_var" : "reduce_mean", 0);
+    gen_fn_name(c, fname, sizeof fname, i, "reduce_moments", 0);
     emit_open_fn(e, "static void %s(float *%s stats, const float *%s rows, int n)", fname,
                  c->restrict_kw, c->restrict_kw);
-    stats_ptr(c, i, var ? "var" : "mean", var ? ST_VAR : ST_MEAN, 1);
-    if (var)
-        stats_ptr(c, i, "invstd", ST_INVSTD, 1);
+    stats_ptr(c, i, "mean", ST_MEAN, 1);
+    stats_ptr(c, i, "var", ST_VAR, 1);
+    stats_ptr(c, i, "invstd", ST_INVSTD, 1);
     emit_count(c, l, "double");
-    emit_line(e, "double acc[%d];", l->out.c);
+    emit_line(e, "double acc[%d], m2[%d];", l->out.c, l->out.c);
     emit_line(e, "int s, ch;");
     emit_row_sums(c, i, 0);
+    emit_line(e, "/* acc: the batch mean; m2: Chan's combination of the samples' rows */");
     emit_open(e, "for (ch = 0; ch < %d; ch++)", l->out.c);
-    if (var) {
-        emit_line(e, "var[ch] = (float)(acc[ch] / count);");
-        emit_line(e, "invstd[ch] = 1.0f / sqrtf(var[ch] + %s);", eps);
-    } else {
-        emit_line(e, "mean[ch] = (float)(acc[ch] / count);");
-    }
+    emit_line(e, "acc[ch] /= n;");
+    emit_line(e, "m2[ch] = 0.0;");
+    emit_close(e, "");
+    emit_open(e, "for (s = 0; s < n; s++)");
+    GEN_SUM(at, c->L->plan[i].row_at, { "rows", 1 });
+    emit_line(e, "const float *%s row = %s + (size_t)s * %sSTATS_PER_SAMPLE;", c->restrict_kw,
+              at, c->mprefix);
+    emit_open(e, "for (ch = 0; ch < %d; ch++)", l->out.c);
+    emit_line(e, "const double d = row[ch] - acc[ch];");
+    if (pixels(l) > 1)
+        emit_line(e, "m2[ch] += row[%d + ch] + %lld.0 * d * d;", l->out.c, pixels(l));
+    else
+        emit_line(e, "m2[ch] += d * d;");
+    emit_close(e, "");
+    emit_close(e, "");
+    emit_open(e, "for (ch = 0; ch < %d; ch++)", l->out.c);
+    emit_line(e, "mean[ch] = (float)acc[ch];");
+    emit_line(e, "var[ch] = (float)(m2[ch] / count);");
+    emit_line(e, "invstd[ch] = 1.0f / sqrtf(var[ch] + %s);", eps);
     emit_close(e, "");
     emit_close(e, "");
 }
@@ -403,6 +458,7 @@ static void emit_reduce_grad_fn(gen_ctx *c, int i)
     gen_fn_name(c, fname, sizeof fname, i, "reduce_grad", 0);
     emit_open_fn(e, "static void %s(float *%s stats, const float *%s rows, int n, "
                  "float *%s grads)", fname, c->restrict_kw, c->restrict_kw, c->restrict_kw);
+    stats_ptr(c, i, "invstd", ST_INVSTD, 0);
     stats_ptr(c, i, "dy_mean", ST_DY_MEAN, 1);
     stats_ptr(c, i, "dyx_mean", ST_DYX_MEAN, 1);
     tensor_ptr(c, "dgamma", "grads", p->kernel, 1);
@@ -410,10 +466,13 @@ static void emit_reduce_grad_fn(gen_ctx *c, int i)
     emit_count(c, l, "double");
     emit_line(e, "double acc[%d];", l->out.c);
     emit_line(e, "int s, ch;");
-    /* row k = 0: sums of dy (beta's gradient), 1: of dy * xhat (gamma's) */
+    /* row k = 0: sums of dy (beta's gradient), 1: of dy * (x - mean), which
+     * times 1/std is the sum of dy * xhat (gamma's) */
     for (int k = 0; k < 2; k++) {
         emit_row_sums(c, i, k);
         emit_open(e, "for (ch = 0; ch < %d; ch++)", l->out.c);
+        if (k)
+            emit_line(e, "acc[ch] *= invstd[ch];");
         emit_line(e, "%s[ch] += (float)acc[ch];", k ? "dgamma" : "dbeta");
         emit_line(e, "%s[ch] = (float)(acc[ch] / count);", k ? "dyx_mean" : "dy_mean");
         emit_close(e, "");
@@ -456,13 +515,9 @@ static void batchnorm_forward(gen_ctx *c, int i)
     if (!c->L->training)
         return;
     emit_blank(c->e);
-    emit_sums_fn(c, i, 0);
+    emit_moments_fn(c, i);
     emit_blank(c->e);
-    emit_reduce_fn(c, i, 0);
-    emit_blank(c->e);
-    emit_sums_fn(c, i, 1);
-    emit_blank(c->e);
-    emit_reduce_fn(c, i, 1);
+    emit_reduce_moments_fn(c, i);
     emit_blank(c->e);
     emit_train_forward_fn(c, i);
     emit_blank(c->e);
@@ -491,8 +546,7 @@ static void batchnorm_stats_call(gen_ctx *c, int i, gen_stats_step step)
     const char *xw = p->in < 0 ? "xs" : "w";
     char fname[128], row[96];
     static const char *const names[] = {
-        [GEN_STATS_MEAN_SUMS] = "mean_sums", [GEN_STATS_MEAN] = "reduce_mean",
-        [GEN_STATS_VAR_SUMS] = "var_sums", [GEN_STATS_VAR] = "reduce_var",
+        [GEN_STATS_SAMPLE_MOMENTS] = "moments", [GEN_STATS_MOMENTS] = "reduce_moments",
         [GEN_STATS_FORWARD] = "train_forward", [GEN_STATS_GRAD_SUMS] = "grad_sums",
         [GEN_STATS_GRAD] = "reduce_grad", [GEN_STATS_BACKWARD] = "train_backward",
         [GEN_STATS_UPDATE] = "update",
@@ -500,14 +554,10 @@ static void batchnorm_stats_call(gen_ctx *c, int i, gen_stats_step step)
     gen_fn_name(c, fname, sizeof fname, i, names[step], 0);
     GEN_SUM(row, p->row_at, { "row", 1 });
     switch (step) {
-    case GEN_STATS_MEAN_SUMS:
+    case GEN_STATS_SAMPLE_MOMENTS:
         emit_line(c->e, "%s(%s, %s);", fname, xw, row);
         break;
-    case GEN_STATS_VAR_SUMS:
-        emit_line(c->e, "%s(stats, %s, %s);", fname, xw, row);
-        break;
-    case GEN_STATS_MEAN:
-    case GEN_STATS_VAR:
+    case GEN_STATS_MOMENTS:
         emit_line(c->e, "%s(stats, rows, n);", fname);
         break;
     case GEN_STATS_FORWARD:
