@@ -100,12 +100,6 @@ typedef struct {
     int grad_sum;
 } pass_step;
 
-static int has_grad_sum(const gen_ctx *c, int i)
-{
-    int bufs[1];
-    return gen_grad_sums(c->L, i, bufs, 1) > 0;
-}
-
 /* Consecutive per-sample steps run sample by sample (their activations stay
  * in cache); batched layers (dense) run on groups of samples.  Layers
  * [lo, hi), in reverse for the backward pass. */
@@ -130,7 +124,7 @@ void gen_emit_layer_span_hooked(gen_ctx *c, int backward, int lo, int hi,
     int n_steps = 0, k, emitted = 0;
     for (k = 0; k < hi - lo; k++) {
         int i = backward ? hi - 1 - k : lo + k;
-        if (backward && has_grad_sum(c, i))
+        if (backward && gen_has_grad_sum(c->L, i))
             steps[n_steps++] = (pass_step){ i, 1 };
         if (has_fn(&c->L->plan[i], backward))
             steps[n_steps++] = (pass_step){ i, 0 };

@@ -152,6 +152,12 @@ int gen_grad_sums(const gen_layout *L, int layer, int *bufs, int max)
     return n;
 }
 
+int gen_has_grad_sum(const gen_layout *L, int layer)
+{
+    int bufs[1];
+    return gen_grad_sums(L, layer, bufs, 1) > 0;
+}
+
 int gen_layout_build(gen_layout *L, const ir_model *m, int training)
 {
     return gen_layout_build_with(L, m, training, 0);

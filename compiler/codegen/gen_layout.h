@@ -157,6 +157,9 @@ const char *gen_in_macro(const gen_layout *L, int layer);
  * gradients to (not its dout, which its first reader writes), in a fixed
  * order, into bufs[0..n); n, 0 for a layer read once. */
 int gen_grad_sums(const gen_layout *L, int layer, int *bufs, int max);
+/* Is the layer's dout the sum of several readers' gradients (a grad_sum
+ * function adds the others' before its backward)? */
+int gen_has_grad_sum(const gen_layout *L, int layer);
 
 /* ---- for the plan hooks of the layer emitters ---- */
 

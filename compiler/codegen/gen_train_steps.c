@@ -116,13 +116,6 @@ static int is_sum_step(gen_stats_step step)
     return step == GEN_STATS_SAMPLE_MOMENTS || step == GEN_STATS_GRAD_SUMS;
 }
 
-/* Is layer i's output read by several layers (its dout their sum)? */
-static int has_grad_sum(const gen_ctx *c, int i)
-{
-    int bufs[1];
-    return gen_grad_sums(c->L, i, bufs, 1) > 0;
-}
-
 /* The body of a per-sample step of layer i for sample s: the pointers it
  * needs beyond w (and xs when declared), then the call. */
 static void emit_sample_call(gen_ctx *c, int i, gen_stats_step step, int xs_declared)
@@ -132,7 +125,7 @@ static void emit_sample_call(gen_ctx *c, int i, gen_stats_step step, int xs_decl
         emit_line(c->e, "const float *xs = x + (size_t)s * %sIN_SIZE;", M);
     if (is_sum_step(step))
         emit_line(c->e, "float *row = rows + (size_t)(b->first + s) * %sSTATS_PER_SAMPLE;", M);
-    if (step == GEN_STATS_GRAD_SUMS && has_grad_sum(c, i)) {
+    if (step == GEN_STATS_GRAD_SUMS && gen_has_grad_sum(c->L, i)) {
         /* the other readers' gradients first: the layer's backward is no
          * span's, so no span adds them */
         char fname[128];
