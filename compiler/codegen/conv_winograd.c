@@ -150,8 +150,12 @@ static void emit_pass(gen_ctx *c, const char *rows, const char *cols, factor f, 
     emit_open(e, "for (a = 0; a < %s; a++)", rows);
     emit_line(e, "#pragma GCC unroll %d", WINO_MAX_ALPHA);
     emit_open(e, "for (b = 0; b < %s; b++)", cols);
-    if (vecs > 1)
+    if (vecs > 1) {
+        /* not unrolled: a, b and k already are, and unrolling j too
+         * quadruples the model's compile time for no speed */
+        emit_line(e, "#pragma GCC unroll 1");
         emit_open(e, "for (j = 0; j < %d; j++)", vecs);
+    }
     emit_line(e, "vf8 acc = vsplat(-0.0f);   /* x + -0 is x: no add */");
     emit_line(e, "#pragma GCC unroll %d", WINO_MAX_ALPHA);
     emit_open(e, "for (k = 0; k < %s; k++)", f.terms);

@@ -997,6 +997,7 @@ static void conv2_wino_filter(const float *restrict params, float *restrict wu)
         for (a = 0; a < ALPHA; a++) {
             #pragma GCC unroll 8
             for (b = 0; b < R; b++) {
+                #pragma GCC unroll 1
                 for (j = 0; j < 8; j++) {
                     vf8 acc = vsplat(-0.0f);   /* x + -0 is x: no add */
                     #pragma GCC unroll 8
@@ -1013,6 +1014,7 @@ static void conv2_wino_filter(const float *restrict params, float *restrict wu)
         for (a = 0; a < ALPHA; a++) {
             #pragma GCC unroll 8
             for (b = 0; b < ALPHA; b++) {
+                #pragma GCC unroll 1
                 for (j = 0; j < 8; j++) {
                     vf8 acc = vsplat(-0.0f);   /* x + -0 is x: no add */
                     #pragma GCC unroll 8
@@ -1060,6 +1062,7 @@ static void conv2_wino_finish(const float *restrict wdu, float *restrict grads)
         for (a = 0; a < R; a++) {
             #pragma GCC unroll 8
             for (b = 0; b < ALPHA; b++) {
+                #pragma GCC unroll 1
                 for (j = 0; j < 8; j++) {
                     vf8 acc = vsplat(-0.0f);   /* x + -0 is x: no add */
                     #pragma GCC unroll 8
@@ -1076,6 +1079,7 @@ static void conv2_wino_finish(const float *restrict wdu, float *restrict grads)
         for (a = 0; a < R; a++) {
             #pragma GCC unroll 8
             for (b = 0; b < R; b++) {
+                #pragma GCC unroll 1
                 for (j = 0; j < 8; j++) {
                     vf8 acc = vsplat(-0.0f);   /* x + -0 is x: no add */
                     #pragma GCC unroll 8

@@ -792,6 +792,7 @@ static void conv2_wino_filter(const float *restrict params, float *restrict wu)
         for (a = 0; a < ALPHA; a++) {
             #pragma GCC unroll 8
             for (b = 0; b < R; b++) {
+                #pragma GCC unroll 1
                 for (j = 0; j < 8; j++) {
                     vf8 acc = vsplat(-0.0f);   /* x + -0 is x: no add */
                     #pragma GCC unroll 8
@@ -808,6 +809,7 @@ static void conv2_wino_filter(const float *restrict params, float *restrict wu)
         for (a = 0; a < ALPHA; a++) {
             #pragma GCC unroll 8
             for (b = 0; b < ALPHA; b++) {
+                #pragma GCC unroll 1
                 for (j = 0; j < 8; j++) {
                     vf8 acc = vsplat(-0.0f);   /* x + -0 is x: no add */
                     #pragma GCC unroll 8
@@ -856,6 +858,7 @@ static void conv2_wino_finish(const float *restrict wdu, float *restrict grads)
         for (a = 0; a < R; a++) {
             #pragma GCC unroll 8
             for (b = 0; b < ALPHA; b++) {
+                #pragma GCC unroll 1
                 for (j = 0; j < 8; j++) {
                     vf8 acc = vsplat(-0.0f);   /* x + -0 is x: no add */
                     #pragma GCC unroll 8
@@ -872,6 +875,7 @@ static void conv2_wino_finish(const float *restrict wdu, float *restrict grads)
         for (a = 0; a < R; a++) {
             #pragma GCC unroll 8
             for (b = 0; b < R; b++) {
+                #pragma GCC unroll 1
                 for (j = 0; j < 8; j++) {
                     vf8 acc = vsplat(-0.0f);   /* x + -0 is x: no add */
                     #pragma GCC unroll 8
