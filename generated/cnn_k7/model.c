@@ -474,8 +474,8 @@ static void pool1_forward(float *restrict w)
             const float *restrict ip = in + oy * 1792 + ox * 64;
             float *restrict o = out + oy * 448 + ox * 32;
             for (ch = 0; ch < 32; ch++) {
-                float m = ip[ch], v;
-                v = ip[32 + ch];
+                float m = ip[ch];
+                float v = ip[32 + ch];
                 m = v > m || v != v ? v : m;
                 v = ip[896 + ch];
                 m = v > m || v != v ? v : m;
@@ -1420,8 +1420,8 @@ static void pool2_forward(float *restrict w)
             const float *restrict ip = in + oy * 1792 + ox * 128;
             float *restrict o = out + oy * 448 + ox * 64;
             for (ch = 0; ch < 64; ch++) {
-                float m = ip[ch], v;
-                v = ip[64 + ch];
+                float m = ip[ch];
+                float v = ip[64 + ch];
                 m = v > m || v != v ? v : m;
                 v = ip[896 + ch];
                 m = v > m || v != v ? v : m;

@@ -76,9 +76,9 @@ static void pool_forward_unrolled(gen_ctx *c, const ir_layer *l)
     if (l->pool == IR_POOL_MAX) {
         /* as the loop form, whose start at -inf the first tap always
          * replaces (or keeps, when it is -inf itself) */
-        emit_line(e, "float m = ip[ch], v;");
+        emit_line(e, "float m = ip[ch];");
         for (k = 1; k < taps; k++) {
-            emit_line(e, "v = %s;", tap_ref(x, sizeof x, "ip", l, k));
+            emit_line(e, "%s = %s;", k == 1 ? "float v" : "v", tap_ref(x, sizeof x, "ip", l, k));
             emit_line(e, "m = v > m || v != v ? v : m;");
         }
         emit_line(e, "o[ch] = m;");
