@@ -176,17 +176,16 @@ static void emit_pass(gen_ctx *c, const char *rows, const char *cols, factor f, 
 static void emit_transform(gen_ctx *c, factor P, factor Q, const char *in, const char *store,
                            int vecs)
 {
-    if (vecs > 1) {
-        emit_line(c->e, "vf8 t[%s][%s][%d];", P.rows, Q.terms, vecs);
-        emit_line(c->e, "int a, b, k, j;");
-        emit_pass(c, P.rows, Q.terms, P, 'a', in, "t[a][b][j] = acc;", vecs);
-        emit_pass(c, P.rows, Q.rows, Q, 'b', "t[a][k][j]", store, vecs);
-        return;
-    }
-    emit_line(c->e, "vf8 t[%s][%s];", P.rows, Q.terms);
-    emit_line(c->e, "int a, b, k;");
-    emit_pass(c, P.rows, Q.terms, P, 'a', in, "t[a][b] = acc;", 1);
-    emit_pass(c, P.rows, Q.rows, Q, 'b', "t[a][k]", store, 1);
+    const char *j = vecs > 1 ? "[j]" : "";
+    char block[16] = "", first[32], term[16];
+    if (vecs > 1)
+        snprintf(block, sizeof block, "[%d]", vecs);
+    snprintf(first, sizeof first, "t[a][b]%s = acc;", j);
+    snprintf(term, sizeof term, "t[a][k]%s", j);
+    emit_line(c->e, "vf8 t[%s][%s]%s;", P.rows, Q.terms, block);
+    emit_line(c->e, "int a, b, k%s;", vecs > 1 ? ", j" : "");
+    emit_pass(c, P.rows, Q.terms, P, 'a', in, first, vecs);
+    emit_pass(c, P.rows, Q.rows, Q, 'b', term, store, vecs);
 }
 
 /* `base + v1 * m1 + v2 * m2 + off` without the terms that are zero and the

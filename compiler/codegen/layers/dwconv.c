@@ -378,6 +378,37 @@ static int row_has_loop(const ir_layer *l, const dw_pass *g, int size)
     return hi - lo >= size;
 }
 
+/* The products of a tile of n pixels, input column by input column: each
+ * input vector the tile reads (`xp` + its column) is loaded once into x and
+ * multiplied by every tap of every pixel that reads it; the forward adds
+ * x * k<kx> to pixel t's sum a<t>, the kernel gradient x * d<t> to pixel
+ * t's sum g<t>_<kx> of tap kx. */
+static void emit_tile_products(gen_ctx *c, const ir_layer *l, const dw_pass *g, int fixed, int ix,
+                               int n, int kernel_grad)
+{
+    emitter *e = c->e;
+    long long ch = out_channels(l);
+    int span = (n - 1) * g->sw + l->kw, t, j, kx;
+    char x[96];
+    emit_line(e, "vf8 x;");
+    for (j = 0; j < span; j++) {
+        int first = 1;
+        if (!column_inside(g, fixed, ix, j))
+            continue;
+        for (t = 0; t < n; t++) {
+            if ((kx = tap_of(l, g, j, t)) < 0)
+                continue;
+            if (first)
+                emit_line(e, "x = vload(%s);", GEN_SUM(x, (ix + j) * ch, { "xp", 1 }));
+            first = 0;
+            if (kernel_grad)
+                emit_line(e, "g%d_%d += x * d%d;", t, kx, t);
+            else
+                emit_line(e, "a%d += x * k%d;", t, kx);
+        }
+    }
+}
+
 /* One forward tile: n output pixels from column ox (-1: the loop's) of
  * row oy, 8 channels at a time, sums in registers across all taps. */
 static void emit_pass_tile(gen_ctx *c, const ir_layer *l, const dw_pass *g, int ox, int n)
@@ -425,20 +456,7 @@ static void emit_pass_tile(gen_ctx *c, const ir_layer *l, const dw_pass *g, int 
         if (used[kx])
             emit_line(e, "const vf8 k%d = vload(%s);", kx,
                       GEN_SUM(x, (g->flip ? l->kw - 1 - kx : kx) * ch, { "kp", 1 }));
-    emit_line(e, "vf8 x;");
-    for (j = 0; j < span; j++) {
-        int first = 1;
-        if (!column_inside(g, fixed, ix, j))
-            continue;
-        for (t = 0; t < n; t++) {
-            if ((kx = tap_of(l, g, j, t)) < 0)
-                continue;
-            if (first)
-                emit_line(e, "x = vload(%s);", GEN_SUM(x, (ix + j) * ch, { "xp", 1 }));
-            first = 0;
-            emit_line(e, "a%d += x * k%d;", t, kx);
-        }
-    }
+    emit_tile_products(c, l, g, fixed, ix, n, 0);
     emit_close(e, "");
     for (t = 0; t < n; t++)
         emit_line(e, "vstore(%s, a%d);", GEN_SUM(x, t * ch, { "o", 1 }, { "co", 1 }), t);
@@ -554,7 +572,7 @@ static void emit_grad_tile(gen_ctx *c, const ir_layer *l, const dw_pass *g, int 
     emitter *e = c->e;
     long long ch = out_channels(l);
     int fixed = ox >= 0, ix = fixed ? ox * g->sw - g->pl : 0;
-    int span = (n - 1) * g->sw + l->kw, t, j, kx;
+    int span = (n - 1) * g->sw + l->kw, t;
     char x[128];
     if (fixed)
         emit_line(e, "/* columns %d to %d%s */", ox, ox + n - 1,
@@ -572,20 +590,7 @@ static void emit_grad_tile(gen_ctx *c, const ir_layer *l, const dw_pass *g, int 
     for (t = 0; t < n; t++)
         emit_line(e, "const vf8 d%d = vload(%s);", t,
                   GEN_SUM(x, (fixed ? ox + t : t) * ch, { "dp", 1 }));
-    emit_line(e, "vf8 x;");
-    for (j = 0; j < span; j++) {
-        int first = 1;
-        if (!column_inside(g, fixed, ix, j))
-            continue;
-        for (t = 0; t < n; t++) {
-            if ((kx = tap_of(l, g, j, t)) < 0)
-                continue;
-            if (first)
-                emit_line(e, "x = vload(%s);", GEN_SUM(x, (ix + j) * ch, { "xp", 1 }));
-            first = 0;
-            emit_line(e, "g%d_%d += x * d%d;", t, kx, t);
-        }
-    }
+    emit_tile_products(c, l, g, fixed, ix, n, 1);
     if (fixed)
         gen_close_block(c);
 }
