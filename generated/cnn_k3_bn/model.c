@@ -1888,6 +1888,39 @@ static void dense1_forward8(const float *restrict params, float *restrict w)
     long k;
     int o;
 #ifdef CONVC_VECTOR
+#ifdef CONVC_WIDE
+    for (o = 0; o < 64; o += 32) {
+        vf16 a0_0 = vload16(bias + o), a0_1 = vload16(bias + o + 16);
+        vf16 a1_0 = vload16(bias + o), a1_1 = vload16(bias + o + 16);
+        vf16 a2_0 = vload16(bias + o), a2_1 = vload16(bias + o + 16);
+        vf16 a3_0 = vload16(bias + o), a3_1 = vload16(bias + o + 16);
+        vf16 a4_0 = vload16(bias + o), a4_1 = vload16(bias + o + 16);
+        vf16 a5_0 = vload16(bias + o), a5_1 = vload16(bias + o + 16);
+        vf16 a6_0 = vload16(bias + o), a6_1 = vload16(bias + o + 16);
+        vf16 a7_0 = vload16(bias + o), a7_1 = vload16(bias + o + 16);
+        for (k = 0; k < 3136; k++) {
+            const float *restrict row = kern + k * 64 + o;
+            const vf16 w0 = vload16(row), w1 = vload16(row + 16);
+            vf16 xv;
+            xv = vsplat16(in0[k]); a0_0 += xv * w0; a0_1 += xv * w1;
+            xv = vsplat16(in1[k]); a1_0 += xv * w0; a1_1 += xv * w1;
+            xv = vsplat16(in2[k]); a2_0 += xv * w0; a2_1 += xv * w1;
+            xv = vsplat16(in3[k]); a3_0 += xv * w0; a3_1 += xv * w1;
+            xv = vsplat16(in4[k]); a4_0 += xv * w0; a4_1 += xv * w1;
+            xv = vsplat16(in5[k]); a5_0 += xv * w0; a5_1 += xv * w1;
+            xv = vsplat16(in6[k]); a6_0 += xv * w0; a6_1 += xv * w1;
+            xv = vsplat16(in7[k]); a7_0 += xv * w0; a7_1 += xv * w1;
+        }
+        vstore16(acc0 + o, a0_0); vstore16(acc0 + o + 16, a0_1);
+        vstore16(acc1 + o, a1_0); vstore16(acc1 + o + 16, a1_1);
+        vstore16(acc2 + o, a2_0); vstore16(acc2 + o + 16, a2_1);
+        vstore16(acc3 + o, a3_0); vstore16(acc3 + o + 16, a3_1);
+        vstore16(acc4 + o, a4_0); vstore16(acc4 + o + 16, a4_1);
+        vstore16(acc5 + o, a5_0); vstore16(acc5 + o + 16, a5_1);
+        vstore16(acc6 + o, a6_0); vstore16(acc6 + o + 16, a6_1);
+        vstore16(acc7 + o, a7_0); vstore16(acc7 + o + 16, a7_1);
+    }
+#else
     for (o = 0; o < 64; o += 16) {
         vf8 a0_0 = vload(bias + o), a0_1 = vload(bias + o + 8);
         vf8 a1_0 = vload(bias + o), a1_1 = vload(bias + o + 8);
@@ -1919,6 +1952,7 @@ static void dense1_forward8(const float *restrict params, float *restrict w)
         vstore(acc6 + o, a6_0); vstore(acc6 + o + 8, a6_1);
         vstore(acc7 + o, a7_0); vstore(acc7 + o + 8, a7_1);
     }
+#endif
 #else
     for (o = 0; o < 64; o++) {
         acc0[o] = bias[o];
@@ -1983,6 +2017,28 @@ static void dense1_forward4(const float *restrict params, float *restrict w)
     long k;
     int o;
 #ifdef CONVC_VECTOR
+#ifdef CONVC_WIDE
+    o = 0;
+    {
+        vf16 a0_0 = vload16(bias + o), a0_1 = vload16(bias + o + 16), a0_2 = vload16(bias + o + 32), a0_3 = vload16(bias + o + 48);
+        vf16 a1_0 = vload16(bias + o), a1_1 = vload16(bias + o + 16), a1_2 = vload16(bias + o + 32), a1_3 = vload16(bias + o + 48);
+        vf16 a2_0 = vload16(bias + o), a2_1 = vload16(bias + o + 16), a2_2 = vload16(bias + o + 32), a2_3 = vload16(bias + o + 48);
+        vf16 a3_0 = vload16(bias + o), a3_1 = vload16(bias + o + 16), a3_2 = vload16(bias + o + 32), a3_3 = vload16(bias + o + 48);
+        for (k = 0; k < 3136; k++) {
+            const float *restrict row = kern + k * 64 + o;
+            const vf16 w0 = vload16(row), w1 = vload16(row + 16), w2 = vload16(row + 32), w3 = vload16(row + 48);
+            vf16 xv;
+            xv = vsplat16(in0[k]); a0_0 += xv * w0; a0_1 += xv * w1; a0_2 += xv * w2; a0_3 += xv * w3;
+            xv = vsplat16(in1[k]); a1_0 += xv * w0; a1_1 += xv * w1; a1_2 += xv * w2; a1_3 += xv * w3;
+            xv = vsplat16(in2[k]); a2_0 += xv * w0; a2_1 += xv * w1; a2_2 += xv * w2; a2_3 += xv * w3;
+            xv = vsplat16(in3[k]); a3_0 += xv * w0; a3_1 += xv * w1; a3_2 += xv * w2; a3_3 += xv * w3;
+        }
+        vstore16(acc0 + o, a0_0); vstore16(acc0 + o + 16, a0_1); vstore16(acc0 + o + 32, a0_2); vstore16(acc0 + o + 48, a0_3);
+        vstore16(acc1 + o, a1_0); vstore16(acc1 + o + 16, a1_1); vstore16(acc1 + o + 32, a1_2); vstore16(acc1 + o + 48, a1_3);
+        vstore16(acc2 + o, a2_0); vstore16(acc2 + o + 16, a2_1); vstore16(acc2 + o + 32, a2_2); vstore16(acc2 + o + 48, a2_3);
+        vstore16(acc3 + o, a3_0); vstore16(acc3 + o + 16, a3_1); vstore16(acc3 + o + 32, a3_2); vstore16(acc3 + o + 48, a3_3);
+    }
+#else
     for (o = 0; o < 64; o += 32) {
         vf8 a0_0 = vload(bias + o), a0_1 = vload(bias + o + 8), a0_2 = vload(bias + o + 16), a0_3 = vload(bias + o + 24);
         vf8 a1_0 = vload(bias + o), a1_1 = vload(bias + o + 8), a1_2 = vload(bias + o + 16), a1_3 = vload(bias + o + 24);
@@ -2002,6 +2058,7 @@ static void dense1_forward4(const float *restrict params, float *restrict w)
         vstore(acc2 + o, a2_0); vstore(acc2 + o + 8, a2_1); vstore(acc2 + o + 16, a2_2); vstore(acc2 + o + 24, a2_3);
         vstore(acc3 + o, a3_0); vstore(acc3 + o + 8, a3_1); vstore(acc3 + o + 16, a3_2); vstore(acc3 + o + 24, a3_3);
     }
+#endif
 #else
     for (o = 0; o < 64; o++) {
         acc0[o] = bias[o];
@@ -2041,6 +2098,19 @@ static void dense1_forward1(const float *restrict params, float *restrict w)
     long k;
     int o;
 #ifdef CONVC_VECTOR
+#ifdef CONVC_WIDE
+    o = 0;
+    {
+        vf16 a0_0 = vload16(bias + o), a0_1 = vload16(bias + o + 16), a0_2 = vload16(bias + o + 32), a0_3 = vload16(bias + o + 48);
+        for (k = 0; k < 3136; k++) {
+            const float *restrict row = kern + k * 64 + o;
+            const vf16 w0 = vload16(row), w1 = vload16(row + 16), w2 = vload16(row + 32), w3 = vload16(row + 48);
+            vf16 xv;
+            xv = vsplat16(in0[k]); a0_0 += xv * w0; a0_1 += xv * w1; a0_2 += xv * w2; a0_3 += xv * w3;
+        }
+        vstore16(acc0 + o, a0_0); vstore16(acc0 + o + 16, a0_1); vstore16(acc0 + o + 32, a0_2); vstore16(acc0 + o + 48, a0_3);
+    }
+#else
     o = 0;
     {
         vf8 a0_0 = vload(bias + o), a0_1 = vload(bias + o + 8), a0_2 = vload(bias + o + 16), a0_3 = vload(bias + o + 24), a0_4 = vload(bias + o + 32), a0_5 = vload(bias + o + 40), a0_6 = vload(bias + o + 48), a0_7 = vload(bias + o + 56);
@@ -2052,6 +2122,7 @@ static void dense1_forward1(const float *restrict params, float *restrict w)
         }
         vstore(acc0 + o, a0_0); vstore(acc0 + o + 8, a0_1); vstore(acc0 + o + 16, a0_2); vstore(acc0 + o + 24, a0_3); vstore(acc0 + o + 32, a0_4); vstore(acc0 + o + 40, a0_5); vstore(acc0 + o + 48, a0_6); vstore(acc0 + o + 56, a0_7);
     }
+#endif
 #else
     for (o = 0; o < 64; o++) {
         acc0[o] = bias[o];

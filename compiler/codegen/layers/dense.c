@@ -4,6 +4,8 @@
  * and single samples for the rest of a batch, gen_group_sizes). */
 #include "codegen/layer_emitter.h"
 
+#include "codegen/conv_vec.h"
+
 #include <stdio.h>
 
 static void dense_plan(gen_layout *L, int i)
@@ -72,6 +74,59 @@ static void emit_group_inputs(gen_ctx *c, int i, int group, int with_out)
     }
 }
 
+/* The forward pass's register-blocked loops: the group's accumulators for vb
+ * vectors of outputs stay in registers over all of k.  The plain loop keeps
+ * them in memory, where each k waits for the previous k's store.  Vectors of
+ * 16 floats where c->wide and the units allow; each output sums over k in
+ * the same order whatever the width, so both give the same bits. */
+typedef struct {
+    int i, group;
+} dense_vec_args;
+
+static void emit_forward_vectors(gen_ctx *c, const void *arg)
+{
+    const dense_vec_args *a = arg;
+    emitter *e = c->e;
+    const ir_layer *l = gen_layer(c, a->i);
+    const char *R = c->restrict_kw;
+    int units = l->units, group = a->group, j, v;
+    int width = c->wide && units % 16 == 0 ? 16 : 8, vb = units / width;
+    const char *type = width == 16 ? "vf16" : "vf8", *sfx = width == 16 ? "16" : "";
+    char x[96];
+    while (vb > 1 && (group * vb > 24 || units / width % vb != 0))
+        vb--;
+    gen_open_for(c, "o", 0, units, (long long)width * vb);
+    for (j = 0; j < group; j++) {
+        emit_raw(e, "%*s%s ", e->depth * 4, "", type);
+        for (v = 0; v < vb; v++)
+            emit_raw(e, "a%d_%d = vload%s(%s)%s", j, v, sfx,
+                     GEN_SUM(x, width * v, { "bias", 1 }, { "o", 1 }), v + 1 < vb ? ", " : ";\n");
+    }
+    gen_open_for(c, "k", 0, in_count(l), 1);
+    emit_line(e, "const float *%s row = %s;", R, GEN_SUM(x, 0, { "kern", 1 }, { "k", units }, { "o", 1 }));
+    emit_raw(e, "%*sconst %s ", e->depth * 4, "", type);
+    for (v = 0; v < vb; v++)
+        emit_raw(e, "w%d = vload%s(%s)%s", v, sfx, GEN_SUM(x, width * v, { "row", 1 }),
+                 v + 1 < vb ? ", " : ";\n");
+    emit_line(e, "%s xv;", type);
+    for (j = 0; j < group; j++) {
+        emit_raw(e, "%*sxv = vsplat%s(in%d[k]);", e->depth * 4, "", sfx, j);
+        for (v = 0; v < vb; v++)
+            emit_raw(e, " a%d_%d += xv * w%d;", j, v, v);
+        emit_raw(e, "\n");
+    }
+    emit_close(e, "");
+    for (j = 0; j < group; j++) {
+        char acc[16];
+        snprintf(acc, sizeof acc, "acc%d", j);
+        emit_raw(e, "%*s", e->depth * 4, "");
+        for (v = 0; v < vb; v++)
+            emit_raw(e, "vstore%s(%s, a%d_%d);%s", sfx, GEN_SUM(x, width * v, { acc, 1 }, { "o", 1 }),
+                     j, v, v + 1 < vb ? " " : "\n");
+    }
+    emit_close(e, "");
+}
+
 static void emit_dense_forward(gen_ctx *c, int i, const char *fname, int group)
 {
     emitter *e = c->e;
@@ -90,42 +145,12 @@ static void emit_dense_forward(gen_ctx *c, int i, const char *fname, int group)
     emit_line(e, "long k;");
     emit_line(e, "int o;");
     if (p->vec) {
-        /* Register-blocked: the group's accumulators for vb vectors of
-         * outputs stay in registers over all of k.  The plain loop keeps them
-         * in memory, where each k waits for the previous k's store. */
-        int vb = units / 8, v;
-        while (vb > 1 && (group * vb > 24 || units / 8 % vb != 0))
-            vb--;
+        dense_vec_args a = { i, group };
         gen_pp_vector(c, 1);
-        gen_open_for(c, "o", 0, units, 8 * vb);
-        for (j = 0; j < group; j++) {
-            emit_raw(e, "%*svf8 ", e->depth * 4, "");
-            for (v = 0; v < vb; v++)
-                emit_raw(e, "a%d_%d = vload(%s)%s", j, v, GEN_SUM(x, 8 * v, { "bias", 1 }, { "o", 1 }),
-                         v + 1 < vb ? ", " : ";\n");
-        }
-        gen_open_for(c, "k", 0, nin, 1);
-        emit_line(e, "const float *%s row = %s;", R, GEN_SUM(x, 0, { "kern", 1 }, { "k", units }, { "o", 1 }));
-        emit_raw(e, "%*sconst vf8 ", e->depth * 4, "");
-        for (v = 0; v < vb; v++)
-            emit_raw(e, "w%d = vload(%s)%s", v, GEN_SUM(x, 8 * v, { "row", 1 }), v + 1 < vb ? ", " : ";\n");
-        emit_line(e, "vf8 xv;");
-        for (j = 0; j < group; j++) {
-            emit_raw(e, "%*sxv = vsplat(in%d[k]);", e->depth * 4, "", j);
-            for (v = 0; v < vb; v++)
-                emit_raw(e, " a%d_%d += xv * w%d;", j, v, v);
-            emit_raw(e, "\n");
-        }
-        emit_close(e, "");
-        for (j = 0; j < group; j++) {
-            char acc[16];
-            snprintf(acc, sizeof acc, "acc%d", j);
-            emit_raw(e, "%*s", e->depth * 4, "");
-            for (v = 0; v < vb; v++)
-                emit_raw(e, "vstore(%s, a%d_%d);%s", GEN_SUM(x, 8 * v, { acc, 1 }, { "o", 1 }), j, v,
-                         v + 1 < vb ? " " : "\n");
-        }
-        emit_close(e, "");
+        if (units % 16 == 0)
+            gen_emit_for_registers(c, emit_forward_vectors, &a);
+        else
+            emit_forward_vectors(c, &a);
         gen_pp(c, "#else");
     }
     gen_open_for(c, "o", 0, units, 1);
