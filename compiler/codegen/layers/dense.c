@@ -90,27 +90,27 @@ static void emit_forward_vectors(gen_ctx *c, const void *arg)
     const ir_layer *l = gen_layer(c, a->i);
     const char *R = c->restrict_kw;
     int units = l->units, group = a->group, j, v;
-    int width = c->wide && units % 16 == 0 ? 16 : 8, vb = units / width;
-    const char *type = width == 16 ? "vf16" : "vf8", *sfx = width == 16 ? "16" : "";
+    const gen_tile t = gen_tile_for(c, units);    /* its width and vector names */
+    int width = t.width, vb = units / width;
     char x[96];
     while (vb > 1 && (group * vb > 24 || units / width % vb != 0))
         vb--;
     gen_open_for(c, "o", 0, units, (long long)width * vb);
     for (j = 0; j < group; j++) {
-        emit_raw(e, "%*s%s ", e->depth * 4, "", type);
+        emit_raw(e, "%*s%s ", e->depth * 4, "", t.type);
         for (v = 0; v < vb; v++)
-            emit_raw(e, "a%d_%d = vload%s(%s)%s", j, v, sfx,
+            emit_raw(e, "a%d_%d = %s(%s)%s", j, v, t.load,
                      GEN_SUM(x, width * v, { "bias", 1 }, { "o", 1 }), v + 1 < vb ? ", " : ";\n");
     }
     gen_open_for(c, "k", 0, in_count(l), 1);
     emit_line(e, "const float *%s row = %s;", R, GEN_SUM(x, 0, { "kern", 1 }, { "k", units }, { "o", 1 }));
-    emit_raw(e, "%*sconst %s ", e->depth * 4, "", type);
+    emit_raw(e, "%*sconst %s ", e->depth * 4, "", t.type);
     for (v = 0; v < vb; v++)
-        emit_raw(e, "w%d = vload%s(%s)%s", v, sfx, GEN_SUM(x, width * v, { "row", 1 }),
+        emit_raw(e, "w%d = %s(%s)%s", v, t.load, GEN_SUM(x, width * v, { "row", 1 }),
                  v + 1 < vb ? ", " : ";\n");
-    emit_line(e, "%s xv;", type);
+    emit_line(e, "%s xv;", t.type);
     for (j = 0; j < group; j++) {
-        emit_raw(e, "%*sxv = vsplat%s(in%d[k]);", e->depth * 4, "", sfx, j);
+        emit_raw(e, "%*sxv = %s(in%d[k]);", e->depth * 4, "", t.splat, j);
         for (v = 0; v < vb; v++)
             emit_raw(e, " a%d_%d += xv * w%d;", j, v, v);
         emit_raw(e, "\n");
@@ -121,7 +121,7 @@ static void emit_forward_vectors(gen_ctx *c, const void *arg)
         snprintf(acc, sizeof acc, "acc%d", j);
         emit_raw(e, "%*s", e->depth * 4, "");
         for (v = 0; v < vb; v++)
-            emit_raw(e, "vstore%s(%s, a%d_%d);%s", sfx, GEN_SUM(x, width * v, { acc, 1 }, { "o", 1 }),
+            emit_raw(e, "%s(%s, a%d_%d);%s", t.store, GEN_SUM(x, width * v, { acc, 1 }, { "o", 1 }),
                      j, v, v + 1 < vb ? " " : "\n");
     }
     emit_close(e, "");
