@@ -274,16 +274,22 @@ fuzz: build
 	sh tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 # ---- experiments ------------------------------------------------------------
+# A study's runs are independent: one run per core, each on one thread, keeps
+# every core busy without the per-batch synchronization of threads (on 2
+# cores, about 10% more images per second; the results are the same bits).
+# RUN_OPTS adds to or overrides them: `make experiment RUN_OPTS='--jobs 2 --threads 1 --seeds 1'`.
+RUN_OPTS ?= --jobs $(shell nproc 2>/dev/null || echo 1) --threads 1
+
 experiment: deps
 	$(MAKE) build
-	$(BIN)/convc run specs/kernel_size.yaml
+	$(BIN)/convc run specs/kernel_size.yaml $(RUN_OPTS)
 	$(BIN)/convc-report --index results specs/*.yaml
 
 # Every study, then results/index.md over all of them; a study that fails
 # does not stop the others, and the index says which did not finish.
 experiments: deps
 	$(MAKE) build
-	@status=0; for y in specs/*.yaml; do $(BIN)/convc run $$y || status=1; done; \
+	@status=0; for y in specs/*.yaml; do $(BIN)/convc run $$y $(RUN_OPTS) || status=1; done; \
 	  $(BIN)/convc-report --index results specs/*.yaml || status=1; exit $$status
 
 # PyTorch for the comparison; OpenBLAS because with Debian's default reference

@@ -21,6 +21,9 @@ run --jobs 2
 check test $? -eq 1
 check grep -q "\[build\] broken: FAILED" "$tmp/log"
 check test -s "$out/runs/tiny_dense-s1/eval.json"
+# Workers take the runs with the most FLOPs per image first.
+check test "$(sed -n 's/^\[[0-9]*\/6\] \(.*\): started$/\1/p' "$tmp/log" | tr '\n' ,)" = \
+    "tiny_cnn_k3 seed 1,tiny_cnn_k3 seed 2,tiny_dense seed 1,tiny_dense seed 2,"
 check test -s "$out/runs/tiny_dense-s2/eval.json"
 check test -s "$out/runs/tiny_cnn_k3-s2/viz/filters.png"
 check test ! -e "$out/runs/tiny_dense-s1/viz"          # no conv layers, no pictures

@@ -505,23 +505,45 @@ static void skip_unbuilt(experiment *x, const exp_run_options *o)
     }
 }
 
+/* The run order for workers: the most FLOPs per image first (ties in
+ * manifest order), so that the last runs to start are the short ones and no
+ * worker idles long at the end while another finishes a long run. */
+static int *longest_first(const experiment *x)
+{
+    int *order = malloc((size_t)x->n_runs * sizeof *order);
+    if (!order)
+        return NULL;
+    for (int i = 0; i < x->n_runs; i++) {
+        int64_t cost = x->variants[x->runs[i].variant].flops;
+        int j = i;
+        for (; j > 0 && x->variants[x->runs[order[j - 1]].variant].flops < cost; j--)
+            order[j] = order[j - 1];
+        order[j] = i;
+    }
+    return order;
+}
+
 /* Runs in worker processes, at most o->jobs at once; a worker reports its
  * outcome through its exit status and a one-line file in the run directory. */
 static void run_parallel(experiment *x, const exp_run_options *o, FILE *out)
 {
     int *pids = calloc((size_t)x->n_runs, sizeof *pids);
-    if (!pids)
+    int *order = longest_first(x);
+    if (!pids || !order) {
+        free(pids);
+        free(order);
         return;
+    }
     int next = 0, active = 0;
     while (next < x->n_runs || active > 0) {
         while (active < o->jobs && next < x->n_runs) {
-            exp_run *r = &x->runs[next];
+            int k = order[next++];
+            exp_run *r = &x->runs[k];
             if (r->status != EXP_RUN_PENDING) {
-                experiment_announce(x, r, next, out);
-                next++;
+                experiment_announce(x, r, k, out);
                 continue;
             }
-            fprintf(out, "[%d/%d] %s seed %d: started\n", next + 1, x->n_runs,
+            fprintf(out, "[%d/%d] %s seed %d: started\n", k + 1, x->n_runs,
                     x->variants[r->variant].name, r->seed);
             fflush(NULL);
             pid_t pid = sys_fork_tied();
@@ -534,12 +556,11 @@ static void run_parallel(experiment *x, const exp_run_options *o, FILE *out)
             }
             if (pid < 0) {
                 run_fail(r, "cannot start a worker: %s", strerror(errno));
-                experiment_announce(x, r, next, out);
+                experiment_announce(x, r, k, out);
             } else {
-                pids[next] = (int)pid;
+                pids[k] = (int)pid;
                 active++;
             }
-            next++;
         }
         if (active == 0)
             continue;
@@ -566,6 +587,7 @@ static void run_parallel(experiment *x, const exp_run_options *o, FILE *out)
         }
     }
     free(pids);
+    free(order);
 }
 
 int experiment_prepare(experiment *x, const exp_run_options *o, FILE *out)
