@@ -277,7 +277,7 @@ fuzz: build
 # A study's runs are independent: one run per core, each on one thread, keeps
 # every core busy without the per-batch synchronization of threads (on 2
 # cores, about 10% more images per second; the results are the same bits).
-# RUN_OPTS adds to or overrides them: `make experiment RUN_OPTS='--jobs 2 --threads 1 --seeds 1'`.
+# RUN_OPTS replaces them: `make experiment RUN_OPTS='--jobs 2 --threads 1 --seeds 1'`.
 RUN_OPTS ?= --jobs $(shell nproc 2>/dev/null || echo 1) --threads 1
 
 experiment: deps
