@@ -23,18 +23,25 @@
 #include <stdio.h>
 #include <string.h>
 
-gen_tile gen_tile_for(const gen_ctx *c, int n_cols)
+gen_tile gen_vectors_of(int width)
 {
     gen_tile t;
-    int max_acc = c->wide ? 24 : 12, max_rows = c->wide ? 12 : 8, n_vectors;
-    t.width = c->wide && n_cols % 16 == 0 ? 16 : 8;
-    n_vectors = n_cols / t.width;
+    t.width = width;
+    t.rows = t.vectors = 1;
+    t.type = width == 16 ? "vf16" : "vf8";
+    t.load = width == 16 ? "vload16" : "vload";
+    t.store = width == 16 ? "vstore16" : "vstore";
+    t.splat = width == 16 ? "vsplat16" : "vsplat";
+    return t;
+}
+
+gen_tile gen_tile_for(const gen_ctx *c, int n_cols)
+{
+    gen_tile t = gen_vectors_of(c->wide && n_cols % 16 == 0 ? 16 : 8);
+    int max_acc = c->wide ? 24 : 12, max_rows = c->wide ? 12 : 8;
+    int n_vectors = n_cols / t.width;
     t.vectors = c->wide && n_vectors % 4 == 0 ? 4 : n_vectors % 2 == 0 ? 2 : 1;
     t.rows = max_acc / t.vectors > max_rows ? max_rows : max_acc / t.vectors;
-    t.type = t.width == 16 ? "vf16" : "vf8";
-    t.load = t.width == 16 ? "vload16" : "vload";
-    t.store = t.width == 16 ? "vstore16" : "vstore";
-    t.splat = t.width == 16 ? "vsplat16" : "vsplat";
     return t;
 }
 
@@ -222,16 +229,24 @@ static void conv_tile(gen_ctx *c, const void *arg, int n, const gen_tile *tile, 
     emit_conv_tile(c, arg, n, tile, ox, cb);
 }
 
+/* Tiles of at most `max` rows, as few as cover `extent` and as even as they
+ * can be: 14 pixels in tiles of at most 6 go 5 + 5 + 4, not 6 + 6 + 2, whose
+ * last tile has too few accumulators to keep the FMA units busy.  Which
+ * tile computes an output does not change its sum: the bits stay. */
+static int even_rows(int max, int extent)
+{
+    int tiles = (extent + max - 1) / max;
+    return (extent + tiles - 1) / tiles;
+}
+
 static void emit_conv_tiles(gen_ctx *c, const void *arg)
 {
     const conv_tiles *t = arg;
     emitter *e = c->e;
     gen_tile tile = gen_tile_for(c, t->cout);
-    int pb = tile.rows;
+    int pb = even_rows(tile.rows, t->ow);
     int full, rest;
     char row[32];
-    if (pb > t->ow)
-        pb = t->ow;
     full = t->ow / pb * pb;
     rest = t->ow - full;
     {
@@ -323,12 +338,10 @@ static void emit_wgrad_tiles(gen_ctx *c, const void *arg)
     const wgrad_tiles *t = arg;
     emitter *e = c->e;
     gen_tile tile = gen_tile_for(c, t->cout);
-    int rb = tile.rows;
     int rows = t->kw * t->cin;
+    int rb = even_rows(tile.rows, rows);
     int full, rest;
     char lo[48], hi[48];
-    if (rb > rows)
-        rb = rows;
     full = rows / rb * rb;
     rest = rows - full;
     {

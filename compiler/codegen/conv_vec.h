@@ -19,6 +19,8 @@ typedef struct {
                                                    vf16 vload16 ... */
 } gen_tile;
 gen_tile gen_tile_for(const gen_ctx *c, int n_cols);    /* n_cols % 8 == 0 */
+/* The names of vectors of `width` (8 or 16) floats, as a one-vector tile. */
+gen_tile gen_vectors_of(int width);
 /* emit(c, arg) twice, for each register file, behind the preprocessor:
  * c->wide is set in the first. */
 void gen_emit_for_registers(gen_ctx *c, void (*emit)(gen_ctx *, const void *), const void *arg);

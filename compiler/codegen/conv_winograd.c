@@ -14,7 +14,9 @@
  * Every step is linear and is the exact transpose of a forward step, so the
  * gradients are those of the function the forward pass computes.  The
  * products over xi use the register tiles of the direct kernels: rows x
- * vectors of 8 columns in accumulators.
+ * vectors of 8 columns in accumulators.  The per-tile transforms run on
+ * vectors of channels: 16 floats where the register file is wide and the
+ * channels allow it, else 8; each lane computes the same sums either way.
  *
  * Each function states its sizes as named constants and the matrices of
  * winograd.c as constant tables, and runs one loop nest per transform
@@ -137,8 +139,8 @@ static factor factor_of(const char *table, int transposed, const char *rows, con
  * Constant trip counts over a constant table: the compiler unrolls the
  * loops over a, b and k, drops the zero terms and folds the factors 1 and
  * -1, which leaves the straight-line sums of the tile size. */
-static void emit_pass(gen_ctx *c, const char *rows, const char *cols, factor f, char row,
-                      const char *term, const char *store, int vecs)
+static void emit_pass(gen_ctx *c, const gen_tile *v, const char *rows, const char *cols,
+                      factor f, char row, const char *term, const char *store, int vecs)
 {
     emitter *e = c->e;
     char coef[32];
@@ -156,11 +158,11 @@ static void emit_pass(gen_ctx *c, const char *rows, const char *cols, factor f, 
         emit_line(e, "#pragma GCC unroll 1");
         emit_open(e, "for (j = 0; j < %d; j++)", vecs);
     }
-    emit_line(e, "vf8 acc = vsplat(-0.0f);   /* x + -0 is x: no add */");
+    emit_line(e, "%s acc = %s(-0.0f);   /* x + -0 is x: no add */", v->type, v->splat);
     emit_line(e, "#pragma GCC unroll %d", WINO_MAX_ALPHA);
     emit_open(e, "for (k = 0; k < %s; k++)", f.terms);
     emit_open(e, "if (%s != 0.0f)", coef);
-    emit_line(e, "acc += vsplat(%s) * %s;", coef, term);
+    emit_line(e, "acc += %s(%s) * %s;", v->splat, coef, term);
     emit_close(e, "");
     emit_close(e, "");
     emit_line(e, "%s", store);
@@ -170,11 +172,11 @@ static void emit_pass(gen_ctx *c, const char *rows, const char *cols, factor f, 
     emit_close(e, "");
 }
 
-/* out = P in Q^T: `in` reads element (k, b) of the input, `store` writes
- * acc, element (a, b) of the result; with vecs > 1 each element is a block
- * of vecs vectors, j the vector (in `in` and `store`). */
-static void emit_transform(gen_ctx *c, factor P, factor Q, const char *in, const char *store,
-                           int vecs)
+/* out = P in Q^T on vectors v: `in` reads element (k, b) of the input,
+ * `store` writes acc, element (a, b) of the result; with vecs > 1 each
+ * element is a block of vecs vectors, j the vector (in `in` and `store`). */
+static void emit_transform(gen_ctx *c, const gen_tile *v, factor P, factor Q, const char *in,
+                           const char *store, int vecs)
 {
     const char *j = vecs > 1 ? "[j]" : "";
     char block[16] = "", first[32], term[16];
@@ -182,10 +184,10 @@ static void emit_transform(gen_ctx *c, factor P, factor Q, const char *in, const
         snprintf(block, sizeof block, "[%d]", vecs);
     snprintf(first, sizeof first, "t[a][b]%s = acc;", j);
     snprintf(term, sizeof term, "t[a][k]%s", j);
-    emit_line(c->e, "vf8 t[%s][%s]%s;", P.rows, Q.terms, block);
+    emit_line(c->e, "%s t[%s][%s]%s;", v->type, P.rows, Q.terms, block);
     emit_line(c->e, "int a, b, k%s;", vecs > 1 ? ", j" : "");
-    emit_pass(c, P.rows, Q.terms, P, 'a', in, first, vecs);
-    emit_pass(c, P.rows, Q.rows, Q, 'b', term, store, vecs);
+    emit_pass(c, v, P.rows, Q.terms, P, 'a', in, first, vecs);
+    emit_pass(c, v, P.rows, Q.rows, Q, 'b', term, store, vecs);
 }
 
 /* `base + v1 * m1 + v2 * m2 + off` without the terms that are zero and the
@@ -334,52 +336,6 @@ static void emit_gemm_for(gen_ctx *c, const void *arg)
     emit_close(e, "");
 }
 
-/* The loops over tiles and over blocks of 8 of `ch` channels, opened; the
- * text that adds the block to an offset ("" for a single block). */
-static const char *open_tile_loops(gen_ctx *c, int ch)
-{
-    emit_open(c->e, "for (ty = 0; ty < TILES_H; ty++)");
-    emit_open(c->e, "for (tx = 0; tx < TILES_W; tx++)");
-    if (ch == 8)
-        return "";
-    emit_open(c->e, "for (cb = 0; cb < %d; cb += 8)", ch);
-    return " + cb";
-}
-
-static void close_tile_loops(gen_ctx *c, int ch)
-{
-    emit_close(c->e, "");
-    emit_close(c->e, "");
-    if (ch > 8)
-        emit_close(c->e, "");
-}
-
-/* The locals of the tile loops, with cb if a loop over blocks needs it. */
-static void declare_tile_loops(gen_ctx *c, int cin, int cout)
-{
-    emit_line(c->e, "int ty, tx, %sxi;", cin > 8 || cout > 8 ? "cb, " : "");
-}
-
-/* V = BT d B for every tile of the padded input `src`. */
-static void emit_input_transform(gen_ctx *c, const wino *k)
-{
-    emitter *e = c->e;
-    const char *R = c->restrict_kw, *cb;
-    int cin = k->l->in.c;
-    char in[96], store[96];
-    emit_line(e, "/* V = BT d B per input tile */");
-    cb = open_tile_loops(c, cin);
-    emit_line(e, "const float *%s img = src + (ty * %s * PAD_W + tx * %s) * %d%s;", R, k->m[0],
-              k->m[1], cin, cb);
-    emit_line(e, "float *%s v = wv + (ty * TILES_W + tx) * %d%s;", R, cin, cb);
-    snprintf(in, sizeof in, "vload(img + (k * PAD_W + b) * %d)", cin);
-    snprintf(store, sizeof store, "vstore(v + (a * %s + b) * TILES * %d, acc);", k->alpha[1],
-             cin);
-    emit_transform(c, factor_of(k->bt[0], 0, k->alpha[0], k->alpha[0]),
-                   factor_of(k->bt[1], 0, k->alpha[1], k->alpha[1]), in, store, 1);
-    close_tile_loops(c, cin);
-}
-
 /* `ty * M + a < out.h && tx * M + b < out.w`: is element (a, b) of a tile
  * inside the map?  Always, but in the last tiles when M does not divide
  * the map, and the compiler knows which. */
@@ -389,21 +345,131 @@ static void inside_text(char *buf, size_t size, const wino *k, char a, char b)
              k->m[1], b, k->l->out.w);
 }
 
+/* The loops over tiles and over blocks of vectors v of `ch` channels,
+ * opened; the text that adds the block to an offset ("" for one block). */
+static const char *open_tile_loops(gen_ctx *c, int ch, const gen_tile *v)
+{
+    emit_open(c->e, "for (ty = 0; ty < TILES_H; ty++)");
+    emit_open(c->e, "for (tx = 0; tx < TILES_W; tx++)");
+    if (ch == v->width)
+        return "";
+    emit_line(c->e, "int cb;");
+    emit_open(c->e, "for (cb = 0; cb < %d; cb += %d)", ch, v->width);
+    return " + cb";
+}
+
+static void close_tile_loops(gen_ctx *c, int ch, const gen_tile *v)
+{
+    emit_close(c->e, "");
+    emit_close(c->e, "");
+    if (ch > v->width)
+        emit_close(c->e, "");
+}
+
+/* V = BT d B for every tile of the padded input `src`; arg is the wino. */
+static void emit_input_transform(gen_ctx *c, const void *arg)
+{
+    const wino *k = arg;
+    emitter *e = c->e;
+    const char *R = c->restrict_kw, *cb;
+    int cin = k->l->in.c;
+    gen_tile v = gen_tile_for(c, cin);
+    char in[96], store[96];
+    cb = open_tile_loops(c, cin, &v);
+    emit_line(e, "const float *%s img = src + (ty * %s * PAD_W + tx * %s) * %d%s;", R, k->m[0],
+              k->m[1], cin, cb);
+    emit_line(e, "float *%s v = wv + (ty * TILES_W + tx) * %d%s;", R, cin, cb);
+    snprintf(in, sizeof in, "%s(img + (k * PAD_W + b) * %d)", v.load, cin);
+    snprintf(store, sizeof store, "%s(v + (a * %s + b) * TILES * %d, acc);", v.store,
+             k->alpha[1], cin);
+    emit_transform(c, &v, factor_of(k->bt[0], 0, k->alpha[0], k->alpha[0]),
+                   factor_of(k->bt[1], 0, k->alpha[1], k->alpha[1]), in, store, 1);
+    close_tile_loops(c, cin, &v);
+}
+
+/* y = AT M A + bias per output tile, inside the map; arg is the wino. */
+static void emit_output_transform(gen_ctx *c, const void *arg)
+{
+    const wino *k = arg;
+    emitter *e = c->e;
+    const char *R = c->restrict_kw, *cb;
+    int cout = k->l->filters;
+    gen_tile v = gen_tile_for(c, cout);
+    char in[128], store[192], inside[96];
+    cb = open_tile_loops(c, cout, &v);
+    emit_line(e, "const float *%s mt = wm + (ty * TILES_W + tx) * %d%s;", R, cout, cb);
+    emit_line(e, "float *%s yt = out + (ty * %s * %d + tx * %s) * %d%s;", R, k->m[0],
+              k->l->out.w, k->m[1], cout, cb);
+    emit_line(e, "const %s bv = %s(bias%s);", v.type, v.load, cb);
+    snprintf(in, sizeof in, "%s(mt + (k * %s + b) * TILES * %d)", v.load, k->alpha[1], cout);
+    inside_text(inside, sizeof inside, k, 'a', 'b');
+    snprintf(store, sizeof store, "if (%s) %s(yt + (a * %d + b) * %d, acc + bv);", inside,
+             v.store, k->l->out.w, cout);
+    emit_transform(c, &v, factor_of(k->at[0], 0, k->m[0], k->alpha[0]),
+                   factor_of(k->at[1], 0, k->m[1], k->alpha[1]), in, store, 1);
+    close_tile_loops(c, cout, &v);
+}
+
+/* Z = A dy AT per output tile, dy zero outside the map; arg is the wino. */
+static void emit_dy_transform(gen_ctx *c, const void *arg)
+{
+    const wino *k = arg;
+    emitter *e = c->e;
+    const char *R = c->restrict_kw, *cb;
+    int cout = k->l->filters;
+    gen_tile v = gen_tile_for(c, cout);
+    char in[192], store[192], inside[96];
+    cb = open_tile_loops(c, cout, &v);
+    emit_line(e, "const float *%s dy = dz + (ty * %s * %d + tx * %s) * %d%s;", R, k->m[0],
+              k->l->out.w, k->m[1], cout, cb);
+    emit_line(e, "float *%s z = wm + (ty * TILES_W + tx) * %d%s;", R, cout, cb);
+    inside_text(inside, sizeof inside, k, 'k', 'b');
+    snprintf(in, sizeof in, "(%s ? %s(dy + (k * %d + b) * %d) : %s(0.0f))", inside, v.load,
+             k->l->out.w, cout, v.splat);
+    snprintf(store, sizeof store, "%s(z + (a * %s + b) * TILES * %d, acc);", v.store,
+             k->alpha[1], cout);
+    emit_transform(c, &v, factor_of(k->at[0], 1, k->alpha[0], k->m[0]),
+                   factor_of(k->at[1], 1, k->alpha[1], k->m[1]), in, store, 1);
+    close_tile_loops(c, cout, &v);
+}
+
+/* dx += B W BT per input tile (the tiles overlap); arg is the wino. */
+static void emit_dx_transform(gen_ctx *c, const void *arg)
+{
+    const wino *k = arg;
+    emitter *e = c->e;
+    const char *R = c->restrict_kw, *cb;
+    int cin = k->l->in.c;
+    gen_tile v = gen_tile_for(c, cin);
+    char in[192], store[192];
+    cb = open_tile_loops(c, cin, &v);
+    emit_line(e, "const float *%s wt = wv + (ty * TILES_W + tx) * %d%s;", R, cin, cb);
+    emit_line(e, "float *%s img = dsrc + (ty * %s * PAD_W + tx * %s) * %d%s;", R, k->m[0],
+              k->m[1], cin, cb);
+    snprintf(in, sizeof in, "%s(wt + (k * %s + b) * TILES * %d)", v.load, k->alpha[1], cin);
+    snprintf(store, sizeof store,
+             "%s(img + (a * PAD_W + b) * %d, %s(img + (a * PAD_W + b) * %d) + acc);", v.store,
+             cin, v.load, cin);
+    emit_transform(c, &v, factor_of(k->bt[0], 1, k->alpha[0], k->alpha[0]),
+                   factor_of(k->bt[1], 1, k->alpha[1], k->alpha[1]), in, store, 1);
+    close_tile_loops(c, cin, &v);
+}
+
 void gen_wino_forward(gen_ctx *c, int i)
 {
     emitter *e = c->e;
-    const char *R = c->restrict_kw, *cb;
     wino k;
     gemm g;
     int cin, cout;
-    char count[32], in[128], store[192], inside[96];
+    char count[32];
     wino_get(c, i, &k);
     cin = k.l->in.c;
     cout = k.l->filters;
     emit_sizes(c, &k, 1);
     emit_tables(c, &k, 1, 0, 1);
-    declare_tile_loops(c, cin, cout);
-    emit_input_transform(c, &k);
+    emit_line(e, "int ty, tx, xi;");
+    emit_line(e, "/* V = BT d B per input tile */");
+    gen_emit_for_registers(c, emit_input_transform, &k);
     snprintf(count, sizeof count, "%s * %s", k.alpha[0], k.alpha[1]);
     memset(&g, 0, sizeof g);
     g.dst = "wm";
@@ -419,48 +485,27 @@ void gen_wino_forward(gen_ctx *c, int i)
     emit_line(e, "/* V U per position xi of a tile, into wm */");
     gen_emit_for_registers(c, emit_gemm_for, &g);
     emit_line(e, "/* y = AT (V U) A + bias per output tile, inside the map */");
-    cb = open_tile_loops(c, cout);
-    emit_line(e, "const float *%s mt = wm + (ty * TILES_W + tx) * %d%s;", R, cout, cb);
-    emit_line(e, "float *%s yt = out + (ty * %s * %d + tx * %s) * %d%s;", R, k.m[0], k.l->out.w,
-              k.m[1], cout, cb);
-    emit_line(e, "const vf8 bv = vload(bias%s);", cb);
-    snprintf(in, sizeof in, "vload(mt + (k * %s + b) * TILES * %d)", k.alpha[1], cout);
-    inside_text(inside, sizeof inside, &k, 'a', 'b');
-    snprintf(store, sizeof store, "if (%s) vstore(yt + (a * %d + b) * %d, acc + bv);", inside,
-             k.l->out.w, cout);
-    emit_transform(c, factor_of(k.at[0], 0, k.m[0], k.alpha[0]),
-                   factor_of(k.at[1], 0, k.m[1], k.alpha[1]), in, store, 1);
-    close_tile_loops(c, cout);
+    gen_emit_for_registers(c, emit_output_transform, &k);
 }
 
 void gen_wino_backward(gen_ctx *c, int i)
 {
     emitter *e = c->e;
-    const char *R = c->restrict_kw, *cb;
     wino k;
     gemm g;
     int cout, cin;
-    char count[32], in[192], store[192], inside[96];
+    char count[32];
     wino_get(c, i, &k);
     cout = k.l->filters;
     cin = k.l->in.c;
     emit_sizes(c, &k, 1);
     emit_tables(c, &k, 1, 0, 1);
-    declare_tile_loops(c, cin, cout);
+    emit_line(e, "int ty, tx, xi;");
     emit_line(e, "/* Z = A dy AT per output tile, dy zero outside the map */");
-    cb = open_tile_loops(c, cout);
-    emit_line(e, "const float *%s dy = dz + (ty * %s * %d + tx * %s) * %d%s;", R, k.m[0],
-              k.l->out.w, k.m[1], cout, cb);
-    emit_line(e, "float *%s z = wm + (ty * TILES_W + tx) * %d%s;", R, cout, cb);
-    inside_text(inside, sizeof inside, &k, 'k', 'b');
-    snprintf(in, sizeof in, "(%s ? vload(dy + (k * %d + b) * %d) : vsplat(0.0f))", inside,
-             k.l->out.w, cout);
-    snprintf(store, sizeof store, "vstore(z + (a * %s + b) * TILES * %d, acc);", k.alpha[1], cout);
-    emit_transform(c, factor_of(k.at[0], 1, k.alpha[0], k.m[0]),
-                   factor_of(k.at[1], 1, k.alpha[1], k.m[1]), in, store, 1);
-    close_tile_loops(c, cout);
+    gen_emit_for_registers(c, emit_dy_transform, &k);
     /* dU += V^T Z, with V transformed again from this sample's input */
-    emit_input_transform(c, &k);
+    emit_line(e, "/* V = BT d B per input tile */");
+    gen_emit_for_registers(c, emit_input_transform, &k);
     snprintf(count, sizeof count, "%s * %s", k.alpha[0], k.alpha[1]);
     memset(&g, 0, sizeof g);
     g.dst = "wdu";
@@ -494,17 +539,7 @@ void gen_wino_backward(gen_ctx *c, int i)
     emit_line(e, "memset(dsrc, 0, sizeof(float) * %lld);",
               (long long)c->L->buffers[k.p->dpad].count);
     emit_line(e, "/* dx += B W BT per input tile (they overlap) */");
-    cb = open_tile_loops(c, cin);
-    emit_line(e, "const float *%s wt = wv + (ty * TILES_W + tx) * %d%s;", R, cin, cb);
-    emit_line(e, "float *%s img = dsrc + (ty * %s * PAD_W + tx * %s) * %d%s;", R, k.m[0],
-              k.m[1], cin, cb);
-    snprintf(in, sizeof in, "vload(wt + (k * %s + b) * TILES * %d)", k.alpha[1], cin);
-    snprintf(store, sizeof store,
-             "vstore(img + (a * PAD_W + b) * %d, vload(img + (a * PAD_W + b) * %d) + acc);", cin,
-             cin);
-    emit_transform(c, factor_of(k.bt[0], 1, k.alpha[0], k.alpha[0]),
-                   factor_of(k.bt[1], 1, k.alpha[1], k.alpha[1]), in, store, 1);
-    close_tile_loops(c, cin);
+    gen_emit_for_registers(c, emit_dx_transform, &k);
     gen_conv_emit_unpad(c, k.l, k.p->pad_w, "ty");
 }
 
@@ -541,7 +576,8 @@ static void emit_kernel_transform(gen_ctx *c, const wino *k, const char *src, co
                  Q.rows, n, j8, Q.rows, n, j8);
     else
         snprintf(store, sizeof store, "vstore(o + (a * %s + b) * %d%s, acc);", Q.rows, n, j8);
-    emit_transform(c, P, Q, in, store, vecs);
+    gen_tile v8 = gen_vectors_of(8);
+    emit_transform(c, &v8, P, Q, in, store, vecs);
     if (cout > 8 * vecs)
         emit_close(e, "");
     emit_close(e, "");

@@ -135,7 +135,7 @@ static void conv1_forward(const float *restrict params, float *restrict w, const
         for (oy = 0; oy < 28; oy++) {
             const int ky0 = oy < 1 ? 1 - oy : 0;
             const int ky1 = oy + 3 > 29 ? 29 - oy : 3;
-            for (ox = 0; ox < 24; ox += 12) {
+            for (ox = 0; ox < 20; ox += 10) {
                 const float *restrict xb = src + oy * 30 + ox;
                 const float *restrict kb = kern;
                 float *restrict ob = out + oy * 896 + ox * 32;
@@ -149,8 +149,6 @@ static void conv1_forward(const float *restrict params, float *restrict w, const
                 vf16 a7_0 = vload16(bias), a7_1 = vload16(bias + 16);
                 vf16 a8_0 = vload16(bias), a8_1 = vload16(bias + 16);
                 vf16 a9_0 = vload16(bias), a9_1 = vload16(bias + 16);
-                vf16 a10_0 = vload16(bias), a10_1 = vload16(bias + 16);
-                vf16 a11_0 = vload16(bias), a11_1 = vload16(bias + 16);
                 for (ky = ky0; ky < ky1; ky++) {
                     const float *restrict xr = xb + ky * 30;
                     const float *restrict kr = kb + ky * 96;
@@ -167,8 +165,6 @@ static void conv1_forward(const float *restrict params, float *restrict w, const
                         xv = vsplat16(xr[j + 7]); a7_0 += xv * w0; a7_1 += xv * w1;
                         xv = vsplat16(xr[j + 8]); a8_0 += xv * w0; a8_1 += xv * w1;
                         xv = vsplat16(xr[j + 9]); a9_0 += xv * w0; a9_1 += xv * w1;
-                        xv = vsplat16(xr[j + 10]); a10_0 += xv * w0; a10_1 += xv * w1;
-                        xv = vsplat16(xr[j + 11]); a11_0 += xv * w0; a11_1 += xv * w1;
                     }
                 }
                 vstore16(ob, a0_0); vstore16(ob + 16, a0_1);
@@ -181,16 +177,18 @@ static void conv1_forward(const float *restrict params, float *restrict w, const
                 vstore16(ob + 224, a7_0); vstore16(ob + 240, a7_1);
                 vstore16(ob + 256, a8_0); vstore16(ob + 272, a8_1);
                 vstore16(ob + 288, a9_0); vstore16(ob + 304, a9_1);
-                vstore16(ob + 320, a10_0); vstore16(ob + 336, a10_1);
-                vstore16(ob + 352, a11_0); vstore16(ob + 368, a11_1);
             }
-            const float *restrict xb = src + oy * 30 + 24;
+            const float *restrict xb = src + oy * 30 + 20;
             const float *restrict kb = kern;
-            float *restrict ob = out + oy * 896 + 768;
+            float *restrict ob = out + oy * 896 + 640;
             vf16 a0_0 = vload16(bias), a0_1 = vload16(bias + 16);
             vf16 a1_0 = vload16(bias), a1_1 = vload16(bias + 16);
             vf16 a2_0 = vload16(bias), a2_1 = vload16(bias + 16);
             vf16 a3_0 = vload16(bias), a3_1 = vload16(bias + 16);
+            vf16 a4_0 = vload16(bias), a4_1 = vload16(bias + 16);
+            vf16 a5_0 = vload16(bias), a5_1 = vload16(bias + 16);
+            vf16 a6_0 = vload16(bias), a6_1 = vload16(bias + 16);
+            vf16 a7_0 = vload16(bias), a7_1 = vload16(bias + 16);
             for (ky = ky0; ky < ky1; ky++) {
                 const float *restrict xr = xb + ky * 30;
                 const float *restrict kr = kb + ky * 96;
@@ -201,12 +199,20 @@ static void conv1_forward(const float *restrict params, float *restrict w, const
                     xv = vsplat16(xr[j + 1]); a1_0 += xv * w0; a1_1 += xv * w1;
                     xv = vsplat16(xr[j + 2]); a2_0 += xv * w0; a2_1 += xv * w1;
                     xv = vsplat16(xr[j + 3]); a3_0 += xv * w0; a3_1 += xv * w1;
+                    xv = vsplat16(xr[j + 4]); a4_0 += xv * w0; a4_1 += xv * w1;
+                    xv = vsplat16(xr[j + 5]); a5_0 += xv * w0; a5_1 += xv * w1;
+                    xv = vsplat16(xr[j + 6]); a6_0 += xv * w0; a6_1 += xv * w1;
+                    xv = vsplat16(xr[j + 7]); a7_0 += xv * w0; a7_1 += xv * w1;
                 }
             }
             vstore16(ob, a0_0); vstore16(ob + 16, a0_1);
             vstore16(ob + 32, a1_0); vstore16(ob + 48, a1_1);
             vstore16(ob + 64, a2_0); vstore16(ob + 80, a2_1);
             vstore16(ob + 96, a3_0); vstore16(ob + 112, a3_1);
+            vstore16(ob + 128, a4_0); vstore16(ob + 144, a4_1);
+            vstore16(ob + 160, a5_0); vstore16(ob + 176, a5_1);
+            vstore16(ob + 192, a6_0); vstore16(ob + 208, a6_1);
+            vstore16(ob + 224, a7_0); vstore16(ob + 240, a7_1);
         }
 #else
         int oy, ox, cb, ky, j;
@@ -513,10 +519,52 @@ static void conv2_forward(const float *restrict params, float *restrict w)
             { 0, 1, -1, 2, 0 },
             { 0, 1, 1, 4, 1 },
         };
-        int ty, tx, cb, xi;
+        int ty, tx, xi;
         /* V = BT d B per input tile */
+#ifdef CONVC_WIDE
         for (ty = 0; ty < TILES_H; ty++) {
             for (tx = 0; tx < TILES_W; tx++) {
+                int cb;
+                for (cb = 0; cb < 32; cb += 16) {
+                    const float *restrict img = src + (ty * M * PAD_W + tx * M) * 32 + cb;
+                    float *restrict v = wv + (ty * TILES_W + tx) * 32 + cb;
+                    vf16 t[ALPHA][ALPHA];
+                    int a, b, k;
+                    #pragma GCC unroll 8
+                    for (a = 0; a < ALPHA; a++) {
+                        #pragma GCC unroll 8
+                        for (b = 0; b < ALPHA; b++) {
+                            vf16 acc = vsplat16(-0.0f);   /* x + -0 is x: no add */
+                            #pragma GCC unroll 8
+                            for (k = 0; k < ALPHA; k++) {
+                                if (bt[a][k] != 0.0f) {
+                                    acc += vsplat16(bt[a][k]) * vload16(img + (k * PAD_W + b) * 32);
+                                }
+                            }
+                            t[a][b] = acc;
+                        }
+                    }
+                    #pragma GCC unroll 8
+                    for (a = 0; a < ALPHA; a++) {
+                        #pragma GCC unroll 8
+                        for (b = 0; b < ALPHA; b++) {
+                            vf16 acc = vsplat16(-0.0f);   /* x + -0 is x: no add */
+                            #pragma GCC unroll 8
+                            for (k = 0; k < ALPHA; k++) {
+                                if (bt[b][k] != 0.0f) {
+                                    acc += vsplat16(bt[b][k]) * t[a][k];
+                                }
+                            }
+                            vstore16(v + (a * ALPHA + b) * TILES * 32, acc);
+                        }
+                    }
+                }
+            }
+        }
+#else
+        for (ty = 0; ty < TILES_H; ty++) {
+            for (tx = 0; tx < TILES_W; tx++) {
+                int cb;
                 for (cb = 0; cb < 32; cb += 8) {
                     const float *restrict img = src + (ty * M * PAD_W + tx * M) * 32 + cb;
                     float *restrict v = wv + (ty * TILES_W + tx) * 32 + cb;
@@ -553,6 +601,7 @@ static void conv2_forward(const float *restrict params, float *restrict w)
                 }
             }
         }
+#endif
         /* V U per position xi of a tile, into wm */
 #ifdef CONVC_WIDE
         for (xi = 0; xi < ALPHA * ALPHA; xi++) {
@@ -674,8 +723,51 @@ static void conv2_forward(const float *restrict params, float *restrict w)
         }
 #endif
         /* y = AT (V U) A + bias per output tile, inside the map */
+#ifdef CONVC_WIDE
         for (ty = 0; ty < TILES_H; ty++) {
             for (tx = 0; tx < TILES_W; tx++) {
+                int cb;
+                for (cb = 0; cb < 64; cb += 16) {
+                    const float *restrict mt = wm + (ty * TILES_W + tx) * 64 + cb;
+                    float *restrict yt = out + (ty * M * 14 + tx * M) * 64 + cb;
+                    const vf16 bv = vload16(bias + cb);
+                    vf16 t[M][ALPHA];
+                    int a, b, k;
+                    #pragma GCC unroll 8
+                    for (a = 0; a < M; a++) {
+                        #pragma GCC unroll 8
+                        for (b = 0; b < ALPHA; b++) {
+                            vf16 acc = vsplat16(-0.0f);   /* x + -0 is x: no add */
+                            #pragma GCC unroll 8
+                            for (k = 0; k < ALPHA; k++) {
+                                if (at[a][k] != 0.0f) {
+                                    acc += vsplat16(at[a][k]) * vload16(mt + (k * ALPHA + b) * TILES * 64);
+                                }
+                            }
+                            t[a][b] = acc;
+                        }
+                    }
+                    #pragma GCC unroll 8
+                    for (a = 0; a < M; a++) {
+                        #pragma GCC unroll 8
+                        for (b = 0; b < M; b++) {
+                            vf16 acc = vsplat16(-0.0f);   /* x + -0 is x: no add */
+                            #pragma GCC unroll 8
+                            for (k = 0; k < ALPHA; k++) {
+                                if (at[b][k] != 0.0f) {
+                                    acc += vsplat16(at[b][k]) * t[a][k];
+                                }
+                            }
+                            if (ty * M + a < 14 && tx * M + b < 14) vstore16(yt + (a * 14 + b) * 64, acc + bv);
+                        }
+                    }
+                }
+            }
+        }
+#else
+        for (ty = 0; ty < TILES_H; ty++) {
+            for (tx = 0; tx < TILES_W; tx++) {
+                int cb;
                 for (cb = 0; cb < 64; cb += 8) {
                     const float *restrict mt = wm + (ty * TILES_W + tx) * 64 + cb;
                     float *restrict yt = out + (ty * M * 14 + tx * M) * 64 + cb;
@@ -713,6 +805,7 @@ static void conv2_forward(const float *restrict params, float *restrict w)
                 }
             }
         }
+#endif
     }
     {
         long i;
@@ -914,10 +1007,52 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
             { 0, 1, -1, 2, 0 },
             { 0, 1, 1, 4, 1 },
         };
-        int ty, tx, cb, xi;
+        int ty, tx, xi;
         /* Z = A dy AT per output tile, dy zero outside the map */
+#ifdef CONVC_WIDE
         for (ty = 0; ty < TILES_H; ty++) {
             for (tx = 0; tx < TILES_W; tx++) {
+                int cb;
+                for (cb = 0; cb < 64; cb += 16) {
+                    const float *restrict dy = dz + (ty * M * 14 + tx * M) * 64 + cb;
+                    float *restrict z = wm + (ty * TILES_W + tx) * 64 + cb;
+                    vf16 t[ALPHA][M];
+                    int a, b, k;
+                    #pragma GCC unroll 8
+                    for (a = 0; a < ALPHA; a++) {
+                        #pragma GCC unroll 8
+                        for (b = 0; b < M; b++) {
+                            vf16 acc = vsplat16(-0.0f);   /* x + -0 is x: no add */
+                            #pragma GCC unroll 8
+                            for (k = 0; k < M; k++) {
+                                if (at[k][a] != 0.0f) {
+                                    acc += vsplat16(at[k][a]) * (ty * M + k < 14 && tx * M + b < 14 ? vload16(dy + (k * 14 + b) * 64) : vsplat16(0.0f));
+                                }
+                            }
+                            t[a][b] = acc;
+                        }
+                    }
+                    #pragma GCC unroll 8
+                    for (a = 0; a < ALPHA; a++) {
+                        #pragma GCC unroll 8
+                        for (b = 0; b < ALPHA; b++) {
+                            vf16 acc = vsplat16(-0.0f);   /* x + -0 is x: no add */
+                            #pragma GCC unroll 8
+                            for (k = 0; k < M; k++) {
+                                if (at[k][b] != 0.0f) {
+                                    acc += vsplat16(at[k][b]) * t[a][k];
+                                }
+                            }
+                            vstore16(z + (a * ALPHA + b) * TILES * 64, acc);
+                        }
+                    }
+                }
+            }
+        }
+#else
+        for (ty = 0; ty < TILES_H; ty++) {
+            for (tx = 0; tx < TILES_W; tx++) {
+                int cb;
                 for (cb = 0; cb < 64; cb += 8) {
                     const float *restrict dy = dz + (ty * M * 14 + tx * M) * 64 + cb;
                     float *restrict z = wm + (ty * TILES_W + tx) * 64 + cb;
@@ -954,9 +1089,52 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
                 }
             }
         }
+#endif
         /* V = BT d B per input tile */
+#ifdef CONVC_WIDE
         for (ty = 0; ty < TILES_H; ty++) {
             for (tx = 0; tx < TILES_W; tx++) {
+                int cb;
+                for (cb = 0; cb < 32; cb += 16) {
+                    const float *restrict img = src + (ty * M * PAD_W + tx * M) * 32 + cb;
+                    float *restrict v = wv + (ty * TILES_W + tx) * 32 + cb;
+                    vf16 t[ALPHA][ALPHA];
+                    int a, b, k;
+                    #pragma GCC unroll 8
+                    for (a = 0; a < ALPHA; a++) {
+                        #pragma GCC unroll 8
+                        for (b = 0; b < ALPHA; b++) {
+                            vf16 acc = vsplat16(-0.0f);   /* x + -0 is x: no add */
+                            #pragma GCC unroll 8
+                            for (k = 0; k < ALPHA; k++) {
+                                if (bt[a][k] != 0.0f) {
+                                    acc += vsplat16(bt[a][k]) * vload16(img + (k * PAD_W + b) * 32);
+                                }
+                            }
+                            t[a][b] = acc;
+                        }
+                    }
+                    #pragma GCC unroll 8
+                    for (a = 0; a < ALPHA; a++) {
+                        #pragma GCC unroll 8
+                        for (b = 0; b < ALPHA; b++) {
+                            vf16 acc = vsplat16(-0.0f);   /* x + -0 is x: no add */
+                            #pragma GCC unroll 8
+                            for (k = 0; k < ALPHA; k++) {
+                                if (bt[b][k] != 0.0f) {
+                                    acc += vsplat16(bt[b][k]) * t[a][k];
+                                }
+                            }
+                            vstore16(v + (a * ALPHA + b) * TILES * 32, acc);
+                        }
+                    }
+                }
+            }
+        }
+#else
+        for (ty = 0; ty < TILES_H; ty++) {
+            for (tx = 0; tx < TILES_W; tx++) {
+                int cb;
                 for (cb = 0; cb < 32; cb += 8) {
                     const float *restrict img = src + (ty * M * PAD_W + tx * M) * 32 + cb;
                     float *restrict v = wv + (ty * TILES_W + tx) * 32 + cb;
@@ -993,6 +1171,7 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
                 }
             }
         }
+#endif
         /* dU += V^T Z per position xi of a tile */
 #ifdef CONVC_WIDE
         for (xi = 0; xi < ALPHA * ALPHA; xi++) {
@@ -1255,8 +1434,50 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
 #endif
         memset(dsrc, 0, sizeof(float) * 9248);
         /* dx += B W BT per input tile (they overlap) */
+#ifdef CONVC_WIDE
         for (ty = 0; ty < TILES_H; ty++) {
             for (tx = 0; tx < TILES_W; tx++) {
+                int cb;
+                for (cb = 0; cb < 32; cb += 16) {
+                    const float *restrict wt = wv + (ty * TILES_W + tx) * 32 + cb;
+                    float *restrict img = dsrc + (ty * M * PAD_W + tx * M) * 32 + cb;
+                    vf16 t[ALPHA][ALPHA];
+                    int a, b, k;
+                    #pragma GCC unroll 8
+                    for (a = 0; a < ALPHA; a++) {
+                        #pragma GCC unroll 8
+                        for (b = 0; b < ALPHA; b++) {
+                            vf16 acc = vsplat16(-0.0f);   /* x + -0 is x: no add */
+                            #pragma GCC unroll 8
+                            for (k = 0; k < ALPHA; k++) {
+                                if (bt[k][a] != 0.0f) {
+                                    acc += vsplat16(bt[k][a]) * vload16(wt + (k * ALPHA + b) * TILES * 32);
+                                }
+                            }
+                            t[a][b] = acc;
+                        }
+                    }
+                    #pragma GCC unroll 8
+                    for (a = 0; a < ALPHA; a++) {
+                        #pragma GCC unroll 8
+                        for (b = 0; b < ALPHA; b++) {
+                            vf16 acc = vsplat16(-0.0f);   /* x + -0 is x: no add */
+                            #pragma GCC unroll 8
+                            for (k = 0; k < ALPHA; k++) {
+                                if (bt[k][b] != 0.0f) {
+                                    acc += vsplat16(bt[k][b]) * t[a][k];
+                                }
+                            }
+                            vstore16(img + (a * PAD_W + b) * 32, vload16(img + (a * PAD_W + b) * 32) + acc);
+                        }
+                    }
+                }
+            }
+        }
+#else
+        for (ty = 0; ty < TILES_H; ty++) {
+            for (tx = 0; tx < TILES_W; tx++) {
+                int cb;
                 for (cb = 0; cb < 32; cb += 8) {
                     const float *restrict wt = wv + (ty * TILES_W + tx) * 32 + cb;
                     float *restrict img = dsrc + (ty * M * PAD_W + tx * M) * 32 + cb;
@@ -1293,6 +1514,7 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
                 }
             }
         }
+#endif
         for (ty = 0; ty < 14; ty++) {
             memcpy(din + ty * 448, dsrc + ty * 544 + 576, sizeof(float) * 448);
         }

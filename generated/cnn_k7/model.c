@@ -135,7 +135,7 @@ static void conv1_forward(const float *restrict params, float *restrict w, const
         for (oy = 0; oy < 28; oy++) {
             const int ky0 = oy < 3 ? 3 - oy : 0;
             const int ky1 = oy + 7 > 31 ? 31 - oy : 7;
-            for (ox = 0; ox < 24; ox += 12) {
+            for (ox = 0; ox < 20; ox += 10) {
                 const float *restrict xb = src + oy * 34 + ox;
                 const float *restrict kb = kern;
                 float *restrict ob = out + oy * 896 + ox * 32;
@@ -149,8 +149,6 @@ static void conv1_forward(const float *restrict params, float *restrict w, const
                 vf16 a7_0 = vload16(bias), a7_1 = vload16(bias + 16);
                 vf16 a8_0 = vload16(bias), a8_1 = vload16(bias + 16);
                 vf16 a9_0 = vload16(bias), a9_1 = vload16(bias + 16);
-                vf16 a10_0 = vload16(bias), a10_1 = vload16(bias + 16);
-                vf16 a11_0 = vload16(bias), a11_1 = vload16(bias + 16);
                 for (ky = ky0; ky < ky1; ky++) {
                     const float *restrict xr = xb + ky * 34;
                     const float *restrict kr = kb + ky * 224;
@@ -167,8 +165,6 @@ static void conv1_forward(const float *restrict params, float *restrict w, const
                         xv = vsplat16(xr[j + 7]); a7_0 += xv * w0; a7_1 += xv * w1;
                         xv = vsplat16(xr[j + 8]); a8_0 += xv * w0; a8_1 += xv * w1;
                         xv = vsplat16(xr[j + 9]); a9_0 += xv * w0; a9_1 += xv * w1;
-                        xv = vsplat16(xr[j + 10]); a10_0 += xv * w0; a10_1 += xv * w1;
-                        xv = vsplat16(xr[j + 11]); a11_0 += xv * w0; a11_1 += xv * w1;
                     }
                 }
                 vstore16(ob, a0_0); vstore16(ob + 16, a0_1);
@@ -181,16 +177,18 @@ static void conv1_forward(const float *restrict params, float *restrict w, const
                 vstore16(ob + 224, a7_0); vstore16(ob + 240, a7_1);
                 vstore16(ob + 256, a8_0); vstore16(ob + 272, a8_1);
                 vstore16(ob + 288, a9_0); vstore16(ob + 304, a9_1);
-                vstore16(ob + 320, a10_0); vstore16(ob + 336, a10_1);
-                vstore16(ob + 352, a11_0); vstore16(ob + 368, a11_1);
             }
-            const float *restrict xb = src + oy * 34 + 24;
+            const float *restrict xb = src + oy * 34 + 20;
             const float *restrict kb = kern;
-            float *restrict ob = out + oy * 896 + 768;
+            float *restrict ob = out + oy * 896 + 640;
             vf16 a0_0 = vload16(bias), a0_1 = vload16(bias + 16);
             vf16 a1_0 = vload16(bias), a1_1 = vload16(bias + 16);
             vf16 a2_0 = vload16(bias), a2_1 = vload16(bias + 16);
             vf16 a3_0 = vload16(bias), a3_1 = vload16(bias + 16);
+            vf16 a4_0 = vload16(bias), a4_1 = vload16(bias + 16);
+            vf16 a5_0 = vload16(bias), a5_1 = vload16(bias + 16);
+            vf16 a6_0 = vload16(bias), a6_1 = vload16(bias + 16);
+            vf16 a7_0 = vload16(bias), a7_1 = vload16(bias + 16);
             for (ky = ky0; ky < ky1; ky++) {
                 const float *restrict xr = xb + ky * 34;
                 const float *restrict kr = kb + ky * 224;
@@ -201,12 +199,20 @@ static void conv1_forward(const float *restrict params, float *restrict w, const
                     xv = vsplat16(xr[j + 1]); a1_0 += xv * w0; a1_1 += xv * w1;
                     xv = vsplat16(xr[j + 2]); a2_0 += xv * w0; a2_1 += xv * w1;
                     xv = vsplat16(xr[j + 3]); a3_0 += xv * w0; a3_1 += xv * w1;
+                    xv = vsplat16(xr[j + 4]); a4_0 += xv * w0; a4_1 += xv * w1;
+                    xv = vsplat16(xr[j + 5]); a5_0 += xv * w0; a5_1 += xv * w1;
+                    xv = vsplat16(xr[j + 6]); a6_0 += xv * w0; a6_1 += xv * w1;
+                    xv = vsplat16(xr[j + 7]); a7_0 += xv * w0; a7_1 += xv * w1;
                 }
             }
             vstore16(ob, a0_0); vstore16(ob + 16, a0_1);
             vstore16(ob + 32, a1_0); vstore16(ob + 48, a1_1);
             vstore16(ob + 64, a2_0); vstore16(ob + 80, a2_1);
             vstore16(ob + 96, a3_0); vstore16(ob + 112, a3_1);
+            vstore16(ob + 128, a4_0); vstore16(ob + 144, a4_1);
+            vstore16(ob + 160, a5_0); vstore16(ob + 176, a5_1);
+            vstore16(ob + 192, a6_0); vstore16(ob + 208, a6_1);
+            vstore16(ob + 224, a7_0); vstore16(ob + 240, a7_1);
         }
 #else
         int oy, ox, cb, ky, j;
@@ -389,8 +395,6 @@ static void conv1_backward(float *restrict grads, float *restrict w)
                 vf8 a1_0 = vsplat(0.0f), a1_1 = vsplat(0.0f);
                 vf8 a2_0 = vsplat(0.0f), a2_1 = vsplat(0.0f);
                 vf8 a3_0 = vsplat(0.0f), a3_1 = vsplat(0.0f);
-                vf8 a4_0 = vsplat(0.0f), a4_1 = vsplat(0.0f);
-                vf8 a5_0 = vsplat(0.0f), a5_1 = vsplat(0.0f);
                 for (oy = oy0; oy < oy1; oy++) {
                     for (ox = 0; ox < 28; ox++) {
                         const float *restrict xp = xr + oy * 34 + ox;
@@ -401,8 +405,6 @@ static void conv1_backward(float *restrict grads, float *restrict w)
                         xv = vsplat(xp[1]); a1_0 += xv * d0; a1_1 += xv * d1;
                         xv = vsplat(xp[2]); a2_0 += xv * d0; a2_1 += xv * d1;
                         xv = vsplat(xp[3]); a3_0 += xv * d0; a3_1 += xv * d1;
-                        xv = vsplat(xp[4]); a4_0 += xv * d0; a4_1 += xv * d1;
-                        xv = vsplat(xp[5]); a5_0 += xv * d0; a5_1 += xv * d1;
                     }
                 }
                 vstore(gb, vload(gb) + a0_0);
@@ -413,15 +415,13 @@ static void conv1_backward(float *restrict grads, float *restrict w)
                 vstore(gb + 72, vload(gb + 72) + a2_1);
                 vstore(gb + 96, vload(gb + 96) + a3_0);
                 vstore(gb + 104, vload(gb + 104) + a3_1);
-                vstore(gb + 128, vload(gb + 128) + a4_0);
-                vstore(gb + 136, vload(gb + 136) + a4_1);
-                vstore(gb + 160, vload(gb + 160) + a5_0);
-                vstore(gb + 168, vload(gb + 168) + a5_1);
             }
             for (cb = 0; cb < 32; cb += 16) {
-                const float *restrict xr = src + ky * 34 + 6;
-                float *restrict gb = gkern + ky * 224 + cb + 192;
+                const float *restrict xr = src + ky * 34 + 4;
+                float *restrict gb = gkern + ky * 224 + cb + 128;
                 vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f);
+                vf8 a1_0 = vsplat(0.0f), a1_1 = vsplat(0.0f);
+                vf8 a2_0 = vsplat(0.0f), a2_1 = vsplat(0.0f);
                 for (oy = oy0; oy < oy1; oy++) {
                     for (ox = 0; ox < 28; ox++) {
                         const float *restrict xp = xr + oy * 34 + ox;
@@ -429,10 +429,16 @@ static void conv1_backward(float *restrict grads, float *restrict w)
                         const vf8 d0 = vload(d), d1 = vload(d + 8);
                         vf8 xv;
                         xv = vsplat(xp[0]); a0_0 += xv * d0; a0_1 += xv * d1;
+                        xv = vsplat(xp[1]); a1_0 += xv * d0; a1_1 += xv * d1;
+                        xv = vsplat(xp[2]); a2_0 += xv * d0; a2_1 += xv * d1;
                     }
                 }
                 vstore(gb, vload(gb) + a0_0);
                 vstore(gb + 8, vload(gb + 8) + a0_1);
+                vstore(gb + 32, vload(gb + 32) + a1_0);
+                vstore(gb + 40, vload(gb + 40) + a1_1);
+                vstore(gb + 64, vload(gb + 64) + a2_0);
+                vstore(gb + 72, vload(gb + 72) + a2_1);
             }
         }
 #endif
@@ -559,10 +565,52 @@ static void conv2_forward(const float *restrict params, float *restrict w)
             { 1, 1, 1, 1, 1, 1, 1, 0 },
             { 0, 1, -1, 2, -2, 0.5f, -0.5f, 1 },
         };
-        int ty, tx, cb, xi;
+        int ty, tx, xi;
         /* V = BT d B per input tile */
+#ifdef CONVC_WIDE
         for (ty = 0; ty < TILES_H; ty++) {
             for (tx = 0; tx < TILES_W; tx++) {
+                int cb;
+                for (cb = 0; cb < 32; cb += 16) {
+                    const float *restrict img = src + (ty * M * PAD_W + tx * M) * 32 + cb;
+                    float *restrict v = wv + (ty * TILES_W + tx) * 32 + cb;
+                    vf16 t[ALPHA][ALPHA];
+                    int a, b, k;
+                    #pragma GCC unroll 8
+                    for (a = 0; a < ALPHA; a++) {
+                        #pragma GCC unroll 8
+                        for (b = 0; b < ALPHA; b++) {
+                            vf16 acc = vsplat16(-0.0f);   /* x + -0 is x: no add */
+                            #pragma GCC unroll 8
+                            for (k = 0; k < ALPHA; k++) {
+                                if (bt[a][k] != 0.0f) {
+                                    acc += vsplat16(bt[a][k]) * vload16(img + (k * PAD_W + b) * 32);
+                                }
+                            }
+                            t[a][b] = acc;
+                        }
+                    }
+                    #pragma GCC unroll 8
+                    for (a = 0; a < ALPHA; a++) {
+                        #pragma GCC unroll 8
+                        for (b = 0; b < ALPHA; b++) {
+                            vf16 acc = vsplat16(-0.0f);   /* x + -0 is x: no add */
+                            #pragma GCC unroll 8
+                            for (k = 0; k < ALPHA; k++) {
+                                if (bt[b][k] != 0.0f) {
+                                    acc += vsplat16(bt[b][k]) * t[a][k];
+                                }
+                            }
+                            vstore16(v + (a * ALPHA + b) * TILES * 32, acc);
+                        }
+                    }
+                }
+            }
+        }
+#else
+        for (ty = 0; ty < TILES_H; ty++) {
+            for (tx = 0; tx < TILES_W; tx++) {
+                int cb;
                 for (cb = 0; cb < 32; cb += 8) {
                     const float *restrict img = src + (ty * M * PAD_W + tx * M) * 32 + cb;
                     float *restrict v = wv + (ty * TILES_W + tx) * 32 + cb;
@@ -599,6 +647,7 @@ static void conv2_forward(const float *restrict params, float *restrict w)
                 }
             }
         }
+#endif
         /* V U per position xi of a tile, into wm */
 #ifdef CONVC_WIDE
         for (xi = 0; xi < ALPHA * ALPHA; xi++) {
@@ -720,8 +769,51 @@ static void conv2_forward(const float *restrict params, float *restrict w)
         }
 #endif
         /* y = AT (V U) A + bias per output tile, inside the map */
+#ifdef CONVC_WIDE
         for (ty = 0; ty < TILES_H; ty++) {
             for (tx = 0; tx < TILES_W; tx++) {
+                int cb;
+                for (cb = 0; cb < 64; cb += 16) {
+                    const float *restrict mt = wm + (ty * TILES_W + tx) * 64 + cb;
+                    float *restrict yt = out + (ty * M * 14 + tx * M) * 64 + cb;
+                    const vf16 bv = vload16(bias + cb);
+                    vf16 t[M][ALPHA];
+                    int a, b, k;
+                    #pragma GCC unroll 8
+                    for (a = 0; a < M; a++) {
+                        #pragma GCC unroll 8
+                        for (b = 0; b < ALPHA; b++) {
+                            vf16 acc = vsplat16(-0.0f);   /* x + -0 is x: no add */
+                            #pragma GCC unroll 8
+                            for (k = 0; k < ALPHA; k++) {
+                                if (at[a][k] != 0.0f) {
+                                    acc += vsplat16(at[a][k]) * vload16(mt + (k * ALPHA + b) * TILES * 64);
+                                }
+                            }
+                            t[a][b] = acc;
+                        }
+                    }
+                    #pragma GCC unroll 8
+                    for (a = 0; a < M; a++) {
+                        #pragma GCC unroll 8
+                        for (b = 0; b < M; b++) {
+                            vf16 acc = vsplat16(-0.0f);   /* x + -0 is x: no add */
+                            #pragma GCC unroll 8
+                            for (k = 0; k < ALPHA; k++) {
+                                if (at[b][k] != 0.0f) {
+                                    acc += vsplat16(at[b][k]) * t[a][k];
+                                }
+                            }
+                            if (ty * M + a < 14 && tx * M + b < 14) vstore16(yt + (a * 14 + b) * 64, acc + bv);
+                        }
+                    }
+                }
+            }
+        }
+#else
+        for (ty = 0; ty < TILES_H; ty++) {
+            for (tx = 0; tx < TILES_W; tx++) {
+                int cb;
                 for (cb = 0; cb < 64; cb += 8) {
                     const float *restrict mt = wm + (ty * TILES_W + tx) * 64 + cb;
                     float *restrict yt = out + (ty * M * 14 + tx * M) * 64 + cb;
@@ -759,6 +851,7 @@ static void conv2_forward(const float *restrict params, float *restrict w)
                 }
             }
         }
+#endif
     }
     {
         long i;
@@ -968,10 +1061,52 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
             { 1, 1, 1, 1, 1, 1, 1, 0 },
             { 0, 1, -1, 2, -2, 0.5f, -0.5f, 1 },
         };
-        int ty, tx, cb, xi;
+        int ty, tx, xi;
         /* Z = A dy AT per output tile, dy zero outside the map */
+#ifdef CONVC_WIDE
         for (ty = 0; ty < TILES_H; ty++) {
             for (tx = 0; tx < TILES_W; tx++) {
+                int cb;
+                for (cb = 0; cb < 64; cb += 16) {
+                    const float *restrict dy = dz + (ty * M * 14 + tx * M) * 64 + cb;
+                    float *restrict z = wm + (ty * TILES_W + tx) * 64 + cb;
+                    vf16 t[ALPHA][M];
+                    int a, b, k;
+                    #pragma GCC unroll 8
+                    for (a = 0; a < ALPHA; a++) {
+                        #pragma GCC unroll 8
+                        for (b = 0; b < M; b++) {
+                            vf16 acc = vsplat16(-0.0f);   /* x + -0 is x: no add */
+                            #pragma GCC unroll 8
+                            for (k = 0; k < M; k++) {
+                                if (at[k][a] != 0.0f) {
+                                    acc += vsplat16(at[k][a]) * (ty * M + k < 14 && tx * M + b < 14 ? vload16(dy + (k * 14 + b) * 64) : vsplat16(0.0f));
+                                }
+                            }
+                            t[a][b] = acc;
+                        }
+                    }
+                    #pragma GCC unroll 8
+                    for (a = 0; a < ALPHA; a++) {
+                        #pragma GCC unroll 8
+                        for (b = 0; b < ALPHA; b++) {
+                            vf16 acc = vsplat16(-0.0f);   /* x + -0 is x: no add */
+                            #pragma GCC unroll 8
+                            for (k = 0; k < M; k++) {
+                                if (at[k][b] != 0.0f) {
+                                    acc += vsplat16(at[k][b]) * t[a][k];
+                                }
+                            }
+                            vstore16(z + (a * ALPHA + b) * TILES * 64, acc);
+                        }
+                    }
+                }
+            }
+        }
+#else
+        for (ty = 0; ty < TILES_H; ty++) {
+            for (tx = 0; tx < TILES_W; tx++) {
+                int cb;
                 for (cb = 0; cb < 64; cb += 8) {
                     const float *restrict dy = dz + (ty * M * 14 + tx * M) * 64 + cb;
                     float *restrict z = wm + (ty * TILES_W + tx) * 64 + cb;
@@ -1008,9 +1143,52 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
                 }
             }
         }
+#endif
         /* V = BT d B per input tile */
+#ifdef CONVC_WIDE
         for (ty = 0; ty < TILES_H; ty++) {
             for (tx = 0; tx < TILES_W; tx++) {
+                int cb;
+                for (cb = 0; cb < 32; cb += 16) {
+                    const float *restrict img = src + (ty * M * PAD_W + tx * M) * 32 + cb;
+                    float *restrict v = wv + (ty * TILES_W + tx) * 32 + cb;
+                    vf16 t[ALPHA][ALPHA];
+                    int a, b, k;
+                    #pragma GCC unroll 8
+                    for (a = 0; a < ALPHA; a++) {
+                        #pragma GCC unroll 8
+                        for (b = 0; b < ALPHA; b++) {
+                            vf16 acc = vsplat16(-0.0f);   /* x + -0 is x: no add */
+                            #pragma GCC unroll 8
+                            for (k = 0; k < ALPHA; k++) {
+                                if (bt[a][k] != 0.0f) {
+                                    acc += vsplat16(bt[a][k]) * vload16(img + (k * PAD_W + b) * 32);
+                                }
+                            }
+                            t[a][b] = acc;
+                        }
+                    }
+                    #pragma GCC unroll 8
+                    for (a = 0; a < ALPHA; a++) {
+                        #pragma GCC unroll 8
+                        for (b = 0; b < ALPHA; b++) {
+                            vf16 acc = vsplat16(-0.0f);   /* x + -0 is x: no add */
+                            #pragma GCC unroll 8
+                            for (k = 0; k < ALPHA; k++) {
+                                if (bt[b][k] != 0.0f) {
+                                    acc += vsplat16(bt[b][k]) * t[a][k];
+                                }
+                            }
+                            vstore16(v + (a * ALPHA + b) * TILES * 32, acc);
+                        }
+                    }
+                }
+            }
+        }
+#else
+        for (ty = 0; ty < TILES_H; ty++) {
+            for (tx = 0; tx < TILES_W; tx++) {
+                int cb;
                 for (cb = 0; cb < 32; cb += 8) {
                     const float *restrict img = src + (ty * M * PAD_W + tx * M) * 32 + cb;
                     float *restrict v = wv + (ty * TILES_W + tx) * 32 + cb;
@@ -1047,6 +1225,7 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
                 }
             }
         }
+#endif
         /* dU += V^T Z per position xi of a tile */
 #ifdef CONVC_WIDE
         for (xi = 0; xi < ALPHA * ALPHA; xi++) {
@@ -1309,8 +1488,50 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
 #endif
         memset(dsrc, 0, sizeof(float) * 12800);
         /* dx += B W BT per input tile (they overlap) */
+#ifdef CONVC_WIDE
         for (ty = 0; ty < TILES_H; ty++) {
             for (tx = 0; tx < TILES_W; tx++) {
+                int cb;
+                for (cb = 0; cb < 32; cb += 16) {
+                    const float *restrict wt = wv + (ty * TILES_W + tx) * 32 + cb;
+                    float *restrict img = dsrc + (ty * M * PAD_W + tx * M) * 32 + cb;
+                    vf16 t[ALPHA][ALPHA];
+                    int a, b, k;
+                    #pragma GCC unroll 8
+                    for (a = 0; a < ALPHA; a++) {
+                        #pragma GCC unroll 8
+                        for (b = 0; b < ALPHA; b++) {
+                            vf16 acc = vsplat16(-0.0f);   /* x + -0 is x: no add */
+                            #pragma GCC unroll 8
+                            for (k = 0; k < ALPHA; k++) {
+                                if (bt[k][a] != 0.0f) {
+                                    acc += vsplat16(bt[k][a]) * vload16(wt + (k * ALPHA + b) * TILES * 32);
+                                }
+                            }
+                            t[a][b] = acc;
+                        }
+                    }
+                    #pragma GCC unroll 8
+                    for (a = 0; a < ALPHA; a++) {
+                        #pragma GCC unroll 8
+                        for (b = 0; b < ALPHA; b++) {
+                            vf16 acc = vsplat16(-0.0f);   /* x + -0 is x: no add */
+                            #pragma GCC unroll 8
+                            for (k = 0; k < ALPHA; k++) {
+                                if (bt[k][b] != 0.0f) {
+                                    acc += vsplat16(bt[k][b]) * t[a][k];
+                                }
+                            }
+                            vstore16(img + (a * PAD_W + b) * 32, vload16(img + (a * PAD_W + b) * 32) + acc);
+                        }
+                    }
+                }
+            }
+        }
+#else
+        for (ty = 0; ty < TILES_H; ty++) {
+            for (tx = 0; tx < TILES_W; tx++) {
+                int cb;
                 for (cb = 0; cb < 32; cb += 8) {
                     const float *restrict wt = wv + (ty * TILES_W + tx) * 32 + cb;
                     float *restrict img = dsrc + (ty * M * PAD_W + tx * M) * 32 + cb;
@@ -1347,6 +1568,7 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
                 }
             }
         }
+#endif
         for (ty = 0; ty < 14; ty++) {
             memcpy(din + ty * 448, dsrc + ty * 640 + 2016, sizeof(float) * 448);
         }
