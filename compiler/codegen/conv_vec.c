@@ -16,7 +16,8 @@
  * Taps on the zero rows above and below the image add exactly zero, so all
  * three loops skip them: the ky range (forward, input gradient) or the oy
  * range (weight gradient) is clipped to the rows that hold data (12% of the
- * work of a 7x7 kernel on a 14x14 image).  The zero columns stay: a tile's
+ * work of a 7x7 kernel on a 14x14 image), except in the weight gradient's
+ * tiles over every ky (wgrad_all_ky).  The zero columns stay: a tile's
  * pixels share one loop over (kx, ci). */
 #include "codegen/conv_vec.h"
 
@@ -272,27 +273,31 @@ typedef struct {
     int vlo, vhi;                           /* the rows of src that are not zero */
 } wgrad_tiles;
 
+/* One tile of nr kernel rows from r0: of one ky (the loop variable), or
+ * with `all_ky` of the kernel's (ky, kx, ci) rows, r0 a constant. */
 static void emit_wgrad_tile(gen_ctx *c, const wgrad_tiles *t, int nr, const gen_tile *tile,
-                            tile_pos r0, tile_pos cb)
+                            tile_pos r0, tile_pos cb, int all_ky)
 {
     emitter *e = c->e;
     const char *R = c->restrict_kw;
-    int vb = tile->vectors, vw = tile->width;
+    int vb = tile->vectors, vw = tile->width, row = t->kw * t->cin;
     char x[96];
     int r, v;
     emit_line(e, "const float *%s xr = %s;", R,
-              GEN_SUM(x, pos_at(r0, 1), { t->src, 1 }, { "ky", (long long)t->src_w * t->cin },
-                      pos_term(r0, 1)));
+              GEN_SUM(x, all_ky ? 0 : pos_at(r0, 1), { t->src, 1 },
+                      { "ky", all_ky ? 0 : (long long)t->src_w * t->cin }, pos_term(r0, 1)));
     emit_line(e, "float *%s gb = %s;", R,
               GEN_SUM(x, pos_at(r0, t->cout) + pos_at(cb, 1), { t->gk, 1 },
-                      { "ky", (long long)t->kw * t->cin * t->cout }, pos_term(r0, t->cout),
+                      { "ky", all_ky ? 0 : (long long)row * t->cout }, pos_term(r0, t->cout),
                       pos_term(cb, 1)));
     for (r = 0; r < nr; r++) {
         emit_raw(e, "%*s%s ", e->depth * 4, "", tile->type);
         for (v = 0; v < vb; v++)
             emit_raw(e, "a%d_%d = %s(0.0f)%s", r, v, tile->splat, v + 1 < vb ? ", " : ";\n");
     }
-    if (t->vlo > 0 && (t->oh - 1) * t->sh + t->kh > t->vhi)
+    if (all_ky)
+        gen_open_for(c, "oy", 0, t->oh, 1);
+    else if (t->vlo > 0 && (t->oh - 1) * t->sh + t->kh > t->vhi)
         emit_open(e, "for (oy = oy0; oy < oy1; oy++)");
     else if (t->vlo > 0)
         emit_open(e, "for (oy = oy0; oy < %d; oy++)", t->oh);
@@ -313,7 +318,9 @@ static void emit_wgrad_tile(gen_ctx *c, const wgrad_tiles *t, int nr, const gen_
                  v + 1 < vb ? ", " : ";\n");
     emit_line(e, "%s xv;", tile->type);
     for (r = 0; r < nr; r++) {
-        emit_raw(e, "%*sxv = %s(xp[%d]);", e->depth * 4, "", tile->splat, r);
+        /* with all_ky, row r0 + r is tap (ky, j) = divmod(r0 + r, row) */
+        long long at = all_ky ? (r0.at + r) / row * t->src_w * t->cin + (r0.at + r) % row : r;
+        emit_raw(e, "%*sxv = %s(xp[%lld]);", e->depth * 4, "", tile->splat, at);
         for (v = 0; v < vb; v++)
             emit_raw(e, " a%d_%d += xv * d%d;", r, v, v);
         emit_raw(e, "\n");
@@ -330,7 +337,33 @@ static void emit_wgrad_tile(gen_ctx *c, const wgrad_tiles *t, int nr, const gen_
 static void wgrad_tile(gen_ctx *c, const void *arg, int n, const gen_tile *tile, tile_pos r0,
                        tile_pos cb)
 {
-    emit_wgrad_tile(c, arg, n, tile, r0, cb);
+    emit_wgrad_tile(c, arg, n, tile, r0, cb, 0);
+}
+
+/* With few (kx, ci) taps a row (one input channel), one tile holds the taps
+ * of several ky and sweeps every output row, those whose taps read the zero
+ * rows of src included: those taps add +-0 to the sums, which changes none
+ * of their bits, and the tiles keep enough accumulators to fill the FMA
+ * units (cnn_k3's first layer: 9 x 2 vectors instead of 3 x 2). */
+static int wgrad_all_ky(const wgrad_tiles *t, const gen_tile *tile)
+{
+    return t->kh > 1 && 2 * t->kw * t->cin <= tile->rows;
+}
+
+static void emit_wgrad_all_ky(gen_ctx *c, const wgrad_tiles *t, const gen_tile *tile)
+{
+    int rows = t->kh * t->kw * t->cin, rb = even_rows(tile->rows, rows), r0;
+    int cb_loop = t->cout > tile->width * tile->vectors;
+    const char *names[] = { "oy", "ox", cb_loop ? "cb" : NULL };
+    emit_int_locals(c, names, 3);
+    for (r0 = 0; r0 < rows; r0 += rb) {
+        tile_pos at = { NULL, r0 }, cb;
+        open_block(c);
+        cb = open_tiles(c, "cb", t->cout, tile->width * tile->vectors);
+        emit_wgrad_tile(c, t, rows - r0 < rb ? rows - r0 : rb, tile, at, cb, 1);
+        close_tiles(c, cb);
+        emit_close(c->e, "");
+    }
 }
 
 static void emit_wgrad_tiles(gen_ctx *c, const void *arg)
@@ -342,6 +375,10 @@ static void emit_wgrad_tiles(gen_ctx *c, const void *arg)
     int rb = even_rows(tile.rows, rows);
     int full, rest;
     char lo[48], hi[48];
+    if (wgrad_all_ky(t, &tile)) {
+        emit_wgrad_all_ky(c, t, &tile);
+        return;
+    }
     full = rows / rb * rb;
     rest = rows - full;
     {

@@ -346,16 +346,20 @@ static void conv1_backward(float *restrict grads, float *restrict w)
     {
         float *restrict gkern = grads + P_CONV1_KERNEL;
 #ifdef CONVC_WIDE
-        int oy, ox, ky;
-        for (ky = 0; ky < 3; ky++) {
-            const int oy0 = ky < 1 ? 1 - ky : 0;
-            const int oy1 = 29 - ky < 28 ? 29 - ky : 28;
-            const float *restrict xr = src + ky * 30;
-            float *restrict gb = gkern + ky * 96;
+        int oy, ox;
+        {
+            const float *restrict xr = src;
+            float *restrict gb = gkern;
             vf16 a0_0 = vsplat16(0.0f), a0_1 = vsplat16(0.0f);
             vf16 a1_0 = vsplat16(0.0f), a1_1 = vsplat16(0.0f);
             vf16 a2_0 = vsplat16(0.0f), a2_1 = vsplat16(0.0f);
-            for (oy = oy0; oy < oy1; oy++) {
+            vf16 a3_0 = vsplat16(0.0f), a3_1 = vsplat16(0.0f);
+            vf16 a4_0 = vsplat16(0.0f), a4_1 = vsplat16(0.0f);
+            vf16 a5_0 = vsplat16(0.0f), a5_1 = vsplat16(0.0f);
+            vf16 a6_0 = vsplat16(0.0f), a6_1 = vsplat16(0.0f);
+            vf16 a7_0 = vsplat16(0.0f), a7_1 = vsplat16(0.0f);
+            vf16 a8_0 = vsplat16(0.0f), a8_1 = vsplat16(0.0f);
+            for (oy = 0; oy < 28; oy++) {
                 for (ox = 0; ox < 28; ox++) {
                     const float *restrict xp = xr + oy * 30 + ox;
                     const float *restrict d = dz + oy * 896 + ox * 32;
@@ -364,6 +368,12 @@ static void conv1_backward(float *restrict grads, float *restrict w)
                     xv = vsplat16(xp[0]); a0_0 += xv * d0; a0_1 += xv * d1;
                     xv = vsplat16(xp[1]); a1_0 += xv * d0; a1_1 += xv * d1;
                     xv = vsplat16(xp[2]); a2_0 += xv * d0; a2_1 += xv * d1;
+                    xv = vsplat16(xp[30]); a3_0 += xv * d0; a3_1 += xv * d1;
+                    xv = vsplat16(xp[31]); a4_0 += xv * d0; a4_1 += xv * d1;
+                    xv = vsplat16(xp[32]); a5_0 += xv * d0; a5_1 += xv * d1;
+                    xv = vsplat16(xp[60]); a6_0 += xv * d0; a6_1 += xv * d1;
+                    xv = vsplat16(xp[61]); a7_0 += xv * d0; a7_1 += xv * d1;
+                    xv = vsplat16(xp[62]); a8_0 += xv * d0; a8_1 += xv * d1;
                 }
             }
             vstore16(gb, vload16(gb) + a0_0);
@@ -372,19 +382,31 @@ static void conv1_backward(float *restrict grads, float *restrict w)
             vstore16(gb + 48, vload16(gb + 48) + a1_1);
             vstore16(gb + 64, vload16(gb + 64) + a2_0);
             vstore16(gb + 80, vload16(gb + 80) + a2_1);
+            vstore16(gb + 96, vload16(gb + 96) + a3_0);
+            vstore16(gb + 112, vload16(gb + 112) + a3_1);
+            vstore16(gb + 128, vload16(gb + 128) + a4_0);
+            vstore16(gb + 144, vload16(gb + 144) + a4_1);
+            vstore16(gb + 160, vload16(gb + 160) + a5_0);
+            vstore16(gb + 176, vload16(gb + 176) + a5_1);
+            vstore16(gb + 192, vload16(gb + 192) + a6_0);
+            vstore16(gb + 208, vload16(gb + 208) + a6_1);
+            vstore16(gb + 224, vload16(gb + 224) + a7_0);
+            vstore16(gb + 240, vload16(gb + 240) + a7_1);
+            vstore16(gb + 256, vload16(gb + 256) + a8_0);
+            vstore16(gb + 272, vload16(gb + 272) + a8_1);
         }
 #else
-        int oy, ox, cb, ky;
-        for (ky = 0; ky < 3; ky++) {
-            const int oy0 = ky < 1 ? 1 - ky : 0;
-            const int oy1 = 29 - ky < 28 ? 29 - ky : 28;
+        int oy, ox, cb;
+        {
             for (cb = 0; cb < 32; cb += 16) {
-                const float *restrict xr = src + ky * 30;
-                float *restrict gb = gkern + ky * 96 + cb;
+                const float *restrict xr = src;
+                float *restrict gb = gkern + cb;
                 vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f);
                 vf8 a1_0 = vsplat(0.0f), a1_1 = vsplat(0.0f);
                 vf8 a2_0 = vsplat(0.0f), a2_1 = vsplat(0.0f);
-                for (oy = oy0; oy < oy1; oy++) {
+                vf8 a3_0 = vsplat(0.0f), a3_1 = vsplat(0.0f);
+                vf8 a4_0 = vsplat(0.0f), a4_1 = vsplat(0.0f);
+                for (oy = 0; oy < 28; oy++) {
                     for (ox = 0; ox < 28; ox++) {
                         const float *restrict xp = xr + oy * 30 + ox;
                         const float *restrict d = dz + oy * 896 + ox * 32 + cb;
@@ -393,6 +415,8 @@ static void conv1_backward(float *restrict grads, float *restrict w)
                         xv = vsplat(xp[0]); a0_0 += xv * d0; a0_1 += xv * d1;
                         xv = vsplat(xp[1]); a1_0 += xv * d0; a1_1 += xv * d1;
                         xv = vsplat(xp[2]); a2_0 += xv * d0; a2_1 += xv * d1;
+                        xv = vsplat(xp[30]); a3_0 += xv * d0; a3_1 += xv * d1;
+                        xv = vsplat(xp[31]); a4_0 += xv * d0; a4_1 += xv * d1;
                     }
                 }
                 vstore(gb, vload(gb) + a0_0);
@@ -401,6 +425,40 @@ static void conv1_backward(float *restrict grads, float *restrict w)
                 vstore(gb + 40, vload(gb + 40) + a1_1);
                 vstore(gb + 64, vload(gb + 64) + a2_0);
                 vstore(gb + 72, vload(gb + 72) + a2_1);
+                vstore(gb + 96, vload(gb + 96) + a3_0);
+                vstore(gb + 104, vload(gb + 104) + a3_1);
+                vstore(gb + 128, vload(gb + 128) + a4_0);
+                vstore(gb + 136, vload(gb + 136) + a4_1);
+            }
+        }
+        {
+            for (cb = 0; cb < 32; cb += 16) {
+                const float *restrict xr = src;
+                float *restrict gb = gkern + cb + 160;
+                vf8 a0_0 = vsplat(0.0f), a0_1 = vsplat(0.0f);
+                vf8 a1_0 = vsplat(0.0f), a1_1 = vsplat(0.0f);
+                vf8 a2_0 = vsplat(0.0f), a2_1 = vsplat(0.0f);
+                vf8 a3_0 = vsplat(0.0f), a3_1 = vsplat(0.0f);
+                for (oy = 0; oy < 28; oy++) {
+                    for (ox = 0; ox < 28; ox++) {
+                        const float *restrict xp = xr + oy * 30 + ox;
+                        const float *restrict d = dz + oy * 896 + ox * 32 + cb;
+                        const vf8 d0 = vload(d), d1 = vload(d + 8);
+                        vf8 xv;
+                        xv = vsplat(xp[32]); a0_0 += xv * d0; a0_1 += xv * d1;
+                        xv = vsplat(xp[60]); a1_0 += xv * d0; a1_1 += xv * d1;
+                        xv = vsplat(xp[61]); a2_0 += xv * d0; a2_1 += xv * d1;
+                        xv = vsplat(xp[62]); a3_0 += xv * d0; a3_1 += xv * d1;
+                    }
+                }
+                vstore(gb, vload(gb) + a0_0);
+                vstore(gb + 8, vload(gb + 8) + a0_1);
+                vstore(gb + 32, vload(gb + 32) + a1_0);
+                vstore(gb + 40, vload(gb + 40) + a1_1);
+                vstore(gb + 64, vload(gb + 64) + a2_0);
+                vstore(gb + 72, vload(gb + 72) + a2_1);
+                vstore(gb + 96, vload(gb + 96) + a3_0);
+                vstore(gb + 104, vload(gb + 104) + a3_1);
             }
         }
 #endif

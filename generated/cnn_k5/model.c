@@ -340,18 +340,20 @@ static void conv1_backward(float *restrict grads, float *restrict w)
     {
         float *restrict gkern = grads + P_CONV1_KERNEL;
 #ifdef CONVC_WIDE
-        int oy, ox, ky;
-        for (ky = 0; ky < 5; ky++) {
-            const int oy0 = ky < 2 ? 2 - ky : 0;
-            const int oy1 = 30 - ky < 28 ? 30 - ky : 28;
-            const float *restrict xr = src + ky * 32;
-            float *restrict gb = gkern + ky * 160;
+        int oy, ox;
+        {
+            const float *restrict xr = src;
+            float *restrict gb = gkern;
             vf16 a0_0 = vsplat16(0.0f), a0_1 = vsplat16(0.0f);
             vf16 a1_0 = vsplat16(0.0f), a1_1 = vsplat16(0.0f);
             vf16 a2_0 = vsplat16(0.0f), a2_1 = vsplat16(0.0f);
             vf16 a3_0 = vsplat16(0.0f), a3_1 = vsplat16(0.0f);
             vf16 a4_0 = vsplat16(0.0f), a4_1 = vsplat16(0.0f);
-            for (oy = oy0; oy < oy1; oy++) {
+            vf16 a5_0 = vsplat16(0.0f), a5_1 = vsplat16(0.0f);
+            vf16 a6_0 = vsplat16(0.0f), a6_1 = vsplat16(0.0f);
+            vf16 a7_0 = vsplat16(0.0f), a7_1 = vsplat16(0.0f);
+            vf16 a8_0 = vsplat16(0.0f), a8_1 = vsplat16(0.0f);
+            for (oy = 0; oy < 28; oy++) {
                 for (ox = 0; ox < 28; ox++) {
                     const float *restrict xp = xr + oy * 32 + ox;
                     const float *restrict d = dz + oy * 896 + ox * 32;
@@ -362,6 +364,10 @@ static void conv1_backward(float *restrict grads, float *restrict w)
                     xv = vsplat16(xp[2]); a2_0 += xv * d0; a2_1 += xv * d1;
                     xv = vsplat16(xp[3]); a3_0 += xv * d0; a3_1 += xv * d1;
                     xv = vsplat16(xp[4]); a4_0 += xv * d0; a4_1 += xv * d1;
+                    xv = vsplat16(xp[32]); a5_0 += xv * d0; a5_1 += xv * d1;
+                    xv = vsplat16(xp[33]); a6_0 += xv * d0; a6_1 += xv * d1;
+                    xv = vsplat16(xp[34]); a7_0 += xv * d0; a7_1 += xv * d1;
+                    xv = vsplat16(xp[35]); a8_0 += xv * d0; a8_1 += xv * d1;
                 }
             }
             vstore16(gb, vload16(gb) + a0_0);
@@ -374,6 +380,102 @@ static void conv1_backward(float *restrict grads, float *restrict w)
             vstore16(gb + 112, vload16(gb + 112) + a3_1);
             vstore16(gb + 128, vload16(gb + 128) + a4_0);
             vstore16(gb + 144, vload16(gb + 144) + a4_1);
+            vstore16(gb + 160, vload16(gb + 160) + a5_0);
+            vstore16(gb + 176, vload16(gb + 176) + a5_1);
+            vstore16(gb + 192, vload16(gb + 192) + a6_0);
+            vstore16(gb + 208, vload16(gb + 208) + a6_1);
+            vstore16(gb + 224, vload16(gb + 224) + a7_0);
+            vstore16(gb + 240, vload16(gb + 240) + a7_1);
+            vstore16(gb + 256, vload16(gb + 256) + a8_0);
+            vstore16(gb + 272, vload16(gb + 272) + a8_1);
+        }
+        {
+            const float *restrict xr = src;
+            float *restrict gb = gkern + 288;
+            vf16 a0_0 = vsplat16(0.0f), a0_1 = vsplat16(0.0f);
+            vf16 a1_0 = vsplat16(0.0f), a1_1 = vsplat16(0.0f);
+            vf16 a2_0 = vsplat16(0.0f), a2_1 = vsplat16(0.0f);
+            vf16 a3_0 = vsplat16(0.0f), a3_1 = vsplat16(0.0f);
+            vf16 a4_0 = vsplat16(0.0f), a4_1 = vsplat16(0.0f);
+            vf16 a5_0 = vsplat16(0.0f), a5_1 = vsplat16(0.0f);
+            vf16 a6_0 = vsplat16(0.0f), a6_1 = vsplat16(0.0f);
+            vf16 a7_0 = vsplat16(0.0f), a7_1 = vsplat16(0.0f);
+            vf16 a8_0 = vsplat16(0.0f), a8_1 = vsplat16(0.0f);
+            for (oy = 0; oy < 28; oy++) {
+                for (ox = 0; ox < 28; ox++) {
+                    const float *restrict xp = xr + oy * 32 + ox;
+                    const float *restrict d = dz + oy * 896 + ox * 32;
+                    const vf16 d0 = vload16(d), d1 = vload16(d + 16);
+                    vf16 xv;
+                    xv = vsplat16(xp[36]); a0_0 += xv * d0; a0_1 += xv * d1;
+                    xv = vsplat16(xp[64]); a1_0 += xv * d0; a1_1 += xv * d1;
+                    xv = vsplat16(xp[65]); a2_0 += xv * d0; a2_1 += xv * d1;
+                    xv = vsplat16(xp[66]); a3_0 += xv * d0; a3_1 += xv * d1;
+                    xv = vsplat16(xp[67]); a4_0 += xv * d0; a4_1 += xv * d1;
+                    xv = vsplat16(xp[68]); a5_0 += xv * d0; a5_1 += xv * d1;
+                    xv = vsplat16(xp[96]); a6_0 += xv * d0; a6_1 += xv * d1;
+                    xv = vsplat16(xp[97]); a7_0 += xv * d0; a7_1 += xv * d1;
+                    xv = vsplat16(xp[98]); a8_0 += xv * d0; a8_1 += xv * d1;
+                }
+            }
+            vstore16(gb, vload16(gb) + a0_0);
+            vstore16(gb + 16, vload16(gb + 16) + a0_1);
+            vstore16(gb + 32, vload16(gb + 32) + a1_0);
+            vstore16(gb + 48, vload16(gb + 48) + a1_1);
+            vstore16(gb + 64, vload16(gb + 64) + a2_0);
+            vstore16(gb + 80, vload16(gb + 80) + a2_1);
+            vstore16(gb + 96, vload16(gb + 96) + a3_0);
+            vstore16(gb + 112, vload16(gb + 112) + a3_1);
+            vstore16(gb + 128, vload16(gb + 128) + a4_0);
+            vstore16(gb + 144, vload16(gb + 144) + a4_1);
+            vstore16(gb + 160, vload16(gb + 160) + a5_0);
+            vstore16(gb + 176, vload16(gb + 176) + a5_1);
+            vstore16(gb + 192, vload16(gb + 192) + a6_0);
+            vstore16(gb + 208, vload16(gb + 208) + a6_1);
+            vstore16(gb + 224, vload16(gb + 224) + a7_0);
+            vstore16(gb + 240, vload16(gb + 240) + a7_1);
+            vstore16(gb + 256, vload16(gb + 256) + a8_0);
+            vstore16(gb + 272, vload16(gb + 272) + a8_1);
+        }
+        {
+            const float *restrict xr = src;
+            float *restrict gb = gkern + 576;
+            vf16 a0_0 = vsplat16(0.0f), a0_1 = vsplat16(0.0f);
+            vf16 a1_0 = vsplat16(0.0f), a1_1 = vsplat16(0.0f);
+            vf16 a2_0 = vsplat16(0.0f), a2_1 = vsplat16(0.0f);
+            vf16 a3_0 = vsplat16(0.0f), a3_1 = vsplat16(0.0f);
+            vf16 a4_0 = vsplat16(0.0f), a4_1 = vsplat16(0.0f);
+            vf16 a5_0 = vsplat16(0.0f), a5_1 = vsplat16(0.0f);
+            vf16 a6_0 = vsplat16(0.0f), a6_1 = vsplat16(0.0f);
+            for (oy = 0; oy < 28; oy++) {
+                for (ox = 0; ox < 28; ox++) {
+                    const float *restrict xp = xr + oy * 32 + ox;
+                    const float *restrict d = dz + oy * 896 + ox * 32;
+                    const vf16 d0 = vload16(d), d1 = vload16(d + 16);
+                    vf16 xv;
+                    xv = vsplat16(xp[99]); a0_0 += xv * d0; a0_1 += xv * d1;
+                    xv = vsplat16(xp[100]); a1_0 += xv * d0; a1_1 += xv * d1;
+                    xv = vsplat16(xp[128]); a2_0 += xv * d0; a2_1 += xv * d1;
+                    xv = vsplat16(xp[129]); a3_0 += xv * d0; a3_1 += xv * d1;
+                    xv = vsplat16(xp[130]); a4_0 += xv * d0; a4_1 += xv * d1;
+                    xv = vsplat16(xp[131]); a5_0 += xv * d0; a5_1 += xv * d1;
+                    xv = vsplat16(xp[132]); a6_0 += xv * d0; a6_1 += xv * d1;
+                }
+            }
+            vstore16(gb, vload16(gb) + a0_0);
+            vstore16(gb + 16, vload16(gb + 16) + a0_1);
+            vstore16(gb + 32, vload16(gb + 32) + a1_0);
+            vstore16(gb + 48, vload16(gb + 48) + a1_1);
+            vstore16(gb + 64, vload16(gb + 64) + a2_0);
+            vstore16(gb + 80, vload16(gb + 80) + a2_1);
+            vstore16(gb + 96, vload16(gb + 96) + a3_0);
+            vstore16(gb + 112, vload16(gb + 112) + a3_1);
+            vstore16(gb + 128, vload16(gb + 128) + a4_0);
+            vstore16(gb + 144, vload16(gb + 144) + a4_1);
+            vstore16(gb + 160, vload16(gb + 160) + a5_0);
+            vstore16(gb + 176, vload16(gb + 176) + a5_1);
+            vstore16(gb + 192, vload16(gb + 192) + a6_0);
+            vstore16(gb + 208, vload16(gb + 208) + a6_1);
         }
 #else
         int oy, ox, cb, ky;
