@@ -10,8 +10,9 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const vector_words[] = { "vf8",  "vload",   "vstore",   "vsplat",
-                                             "vf16", "vload16", "vstore16", "vsplat16" };
+static const char *const vector_words[] = { "vf8",      "vload",   "vstore",   "vsplat",
+                                             "vshuffle8", "vpairs8", "vsum8",
+                                             "vf16",     "vload16", "vstore16", "vsplat16" };
 #define N_VECTOR_WORDS (sizeof vector_words / sizeof vector_words[0])
 
 /* vfW, its load, store (a macro: a vector parameter would change the ABI
@@ -43,6 +44,39 @@ static void emit_vector_type(gen_ctx *c, int width, const char *suffix)
     emit_close(e, "");
 }
 
+/* vsum8: the 8 lane sums of 8 vectors at once, for the input gradient of
+ * the dense layers, where one scalar tree per vector cost more than the
+ * products.  The shuffles add the lanes in pairs in the scalar tree's own
+ * order, ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7])),
+ * so the sums keep their bits. */
+static void emit_lane_sums(gen_ctx *c)
+{
+    emitter *e = c->e;
+    emit_raw(e, "#if defined(__clang__) || __GNUC__ >= 12\n");
+    emit_raw(e, "#define %svshuffle8(a, b, ...) __builtin_shufflevector(a, b, __VA_ARGS__)\n",
+             c->prefix);
+    emit_raw(e, "#else\n");
+    emit_raw(e, "typedef int %svi8 __attribute__((vector_size(32)));\n", c->prefix);
+    emit_raw(e, "#define %svshuffle8(a, b, ...) __builtin_shuffle(a, b, __extension__ (%svi8){ "
+                "__VA_ARGS__ })\n", c->prefix, c->prefix);
+    emit_raw(e, "#endif\n");
+    emit_blank(e);
+    emit_line(e, "/* { a0 + a1, a2 + a3, b0 + b1, b2 + b3, a4 + a5, a6 + a7, b4 + b5, b6 + b7 } */");
+    emit_open_fn(e, "static inline __attribute__((unused)) vf8 vpairs8(vf8 a, vf8 b)");
+    emit_line(e, "return vshuffle8(a, b, 0, 2, 8, 10, 4, 6, 12, 14) + "
+                 "vshuffle8(a, b, 1, 3, 9, 11, 5, 7, 13, 15);");
+    emit_close(e, "");
+    emit_blank(e);
+    emit_line(e, "/* lane j: ((sj[0] + sj[1]) + (sj[2] + sj[3])) + ((sj[4] + sj[5]) + (sj[6] + sj[7])) */");
+    emit_open_fn(e, "static inline __attribute__((unused)) vf8 vsum8(vf8 s0, vf8 s1, vf8 s2, vf8 s3, "
+                    "vf8 s4, vf8 s5, vf8 s6, vf8 s7)");
+    emit_line(e, "const vf8 lo = vpairs8(vpairs8(s0, s1), vpairs8(s2, s3));");
+    emit_line(e, "const vf8 hi = vpairs8(vpairs8(s4, s5), vpairs8(s6, s7));");
+    emit_line(e, "return vshuffle8(lo, hi, 0, 1, 2, 3, 8, 9, 10, 11) + "
+                 "vshuffle8(lo, hi, 4, 5, 6, 7, 12, 13, 14, 15);");
+    emit_close(e, "");
+}
+
 void gen_emit_vector_prelude(gen_ctx *c)
 {
     emitter *e = c->e;
@@ -65,6 +99,8 @@ void gen_emit_vector_prelude(gen_ctx *c)
     emit_raw(e, "#pragma GCC diagnostic ignored \"-Wpsabi\"\n");
     emit_raw(e, "#endif\n");
     emit_vector_type(c, 8, "");
+    emit_blank(c->e);
+    emit_lane_sums(c);
     /* 16 floats fill an AVX-512 register; elsewhere the switch builds the
      * same kernels from two registers a vector, to test them anywhere. */
     emit_raw(e, "#if defined(__AVX512F__) || defined(%s)\n", c->wide_switch_macro);

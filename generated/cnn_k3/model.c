@@ -82,6 +82,27 @@ static inline __attribute__((unused)) vf8 vsplat(float s)
     vf8 v = { s, s, s, s, s, s, s, s };
     return v;
 }
+
+#if defined(__clang__) || __GNUC__ >= 12
+#define vshuffle8(a, b, ...) __builtin_shufflevector(a, b, __VA_ARGS__)
+#else
+typedef int vi8 __attribute__((vector_size(32)));
+#define vshuffle8(a, b, ...) __builtin_shuffle(a, b, __extension__ (vi8){ __VA_ARGS__ })
+#endif
+
+/* { a0 + a1, a2 + a3, b0 + b1, b2 + b3, a4 + a5, a6 + a7, b4 + b5, b6 + b7 } */
+static inline __attribute__((unused)) vf8 vpairs8(vf8 a, vf8 b)
+{
+    return vshuffle8(a, b, 0, 2, 8, 10, 4, 6, 12, 14) + vshuffle8(a, b, 1, 3, 9, 11, 5, 7, 13, 15);
+}
+
+/* lane j: ((sj[0] + sj[1]) + (sj[2] + sj[3])) + ((sj[4] + sj[5]) + (sj[6] + sj[7])) */
+static inline __attribute__((unused)) vf8 vsum8(vf8 s0, vf8 s1, vf8 s2, vf8 s3, vf8 s4, vf8 s5, vf8 s6, vf8 s7)
+{
+    const vf8 lo = vpairs8(vpairs8(s0, s1), vpairs8(s2, s3));
+    const vf8 hi = vpairs8(vpairs8(s4, s5), vpairs8(s6, s7));
+    return vshuffle8(lo, hi, 0, 1, 2, 3, 8, 9, 10, 11) + vshuffle8(lo, hi, 4, 5, 6, 7, 12, 13, 14, 15);
+}
 #if defined(__AVX512F__) || defined(CONVC_WIDE_VECTORS)
 #define CONVC_WIDE 1
 #if !defined(__AVX512F__)
@@ -2083,14 +2104,15 @@ static void dense1_backward8(const float *restrict params, float *restrict grads
                 s6 += wv * vload(dz6 + o);
                 s7 += wv * vload(dz7 + o);
             }
-            din0[k] = ((s0[0] + s0[1]) + (s0[2] + s0[3])) + ((s0[4] + s0[5]) + (s0[6] + s0[7]));
-            din1[k] = ((s1[0] + s1[1]) + (s1[2] + s1[3])) + ((s1[4] + s1[5]) + (s1[6] + s1[7]));
-            din2[k] = ((s2[0] + s2[1]) + (s2[2] + s2[3])) + ((s2[4] + s2[5]) + (s2[6] + s2[7]));
-            din3[k] = ((s3[0] + s3[1]) + (s3[2] + s3[3])) + ((s3[4] + s3[5]) + (s3[6] + s3[7]));
-            din4[k] = ((s4[0] + s4[1]) + (s4[2] + s4[3])) + ((s4[4] + s4[5]) + (s4[6] + s4[7]));
-            din5[k] = ((s5[0] + s5[1]) + (s5[2] + s5[3])) + ((s5[4] + s5[5]) + (s5[6] + s5[7]));
-            din6[k] = ((s6[0] + s6[1]) + (s6[2] + s6[3])) + ((s6[4] + s6[5]) + (s6[6] + s6[7]));
-            din7[k] = ((s7[0] + s7[1]) + (s7[2] + s7[3])) + ((s7[4] + s7[5]) + (s7[6] + s7[7]));
+            const vf8 sums = vsum8(s0, s1, s2, s3, s4, s5, s6, s7);
+            din0[k] = sums[0];
+            din1[k] = sums[1];
+            din2[k] = sums[2];
+            din3[k] = sums[3];
+            din4[k] = sums[4];
+            din5[k] = sums[5];
+            din6[k] = sums[6];
+            din7[k] = sums[7];
         }
 #else
         for (k = 0; k < 3136; k++) {
