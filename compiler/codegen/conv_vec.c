@@ -371,14 +371,13 @@ static void emit_wgrad_tiles(gen_ctx *c, const void *arg)
     const wgrad_tiles *t = arg;
     emitter *e = c->e;
     gen_tile tile = gen_tile_for(c, t->cout);
-    int rows = t->kw * t->cin;
-    int rb = even_rows(tile.rows, rows);
-    int full, rest;
+    int rows = t->kw * t->cin, rb, full, rest;
     char lo[48], hi[48];
     if (wgrad_all_ky(t, &tile)) {
         emit_wgrad_all_ky(c, t, &tile);
         return;
     }
+    rb = even_rows(tile.rows, rows);
     full = rows / rb * rb;
     rest = rows - full;
     {

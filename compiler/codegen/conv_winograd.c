@@ -387,6 +387,12 @@ static void emit_input_transform(gen_ctx *c, const void *arg)
     close_tile_loops(c, cin, &v);
 }
 
+static void emit_input_transforms(gen_ctx *c, const wino *k)
+{
+    emit_line(c->e, "/* V = BT d B per input tile */");
+    gen_emit_for_registers(c, emit_input_transform, k);
+}
+
 /* y = AT M A + bias per output tile, inside the map; arg is the wino. */
 static void emit_output_transform(gen_ctx *c, const void *arg)
 {
@@ -468,8 +474,7 @@ void gen_wino_forward(gen_ctx *c, int i)
     emit_sizes(c, &k, 1);
     emit_tables(c, &k, 1, 0, 1);
     emit_line(e, "int ty, tx, xi;");
-    emit_line(e, "/* V = BT d B per input tile */");
-    gen_emit_for_registers(c, emit_input_transform, &k);
+    emit_input_transforms(c, &k);
     snprintf(count, sizeof count, "%s * %s", k.alpha[0], k.alpha[1]);
     memset(&g, 0, sizeof g);
     g.dst = "wm";
@@ -504,8 +509,7 @@ void gen_wino_backward(gen_ctx *c, int i)
     emit_line(e, "/* Z = A dy AT per output tile, dy zero outside the map */");
     gen_emit_for_registers(c, emit_dy_transform, &k);
     /* dU += V^T Z, with V transformed again from this sample's input */
-    emit_line(e, "/* V = BT d B per input tile */");
-    gen_emit_for_registers(c, emit_input_transform, &k);
+    emit_input_transforms(c, &k);
     snprintf(count, sizeof count, "%s * %s", k.alpha[0], k.alpha[1]);
     memset(&g, 0, sizeof g);
     g.dst = "wdu";

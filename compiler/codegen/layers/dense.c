@@ -250,14 +250,15 @@ static void emit_dense_backward(gen_ctx *c, int i, const char *fname, int group)
             for (j = 0; j < group; j++)
                 emit_line(e, "s%d += wv * vload(dz%d + o);", j, j);
             emit_close(e, "");
-            if (group == 8) {       /* all eight lane sums at once */
+            if (group == 8)         /* all eight lane sums at once */
                 emit_line(e, "const vf8 sums = vsum8(s0, s1, s2, s3, s4, s5, s6, s7);");
-                for (j = 0; j < group; j++)
+            for (j = 0; j < group; j++) {
+                if (group == 8)
                     emit_line(e, "din%d[k] = sums[%d];", j, j);
+                else
+                    emit_line(e, "din%d[k] = ((s%d[0] + s%d[1]) + (s%d[2] + s%d[3])) + "
+                              "((s%d[4] + s%d[5]) + (s%d[6] + s%d[7]));", j, j, j, j, j, j, j, j, j);
             }
-            for (j = 0; j < group && group < 8; j++)
-                emit_line(e, "din%d[k] = ((s%d[0] + s%d[1]) + (s%d[2] + s%d[3])) + "
-                          "((s%d[4] + s%d[5]) + (s%d[6] + s%d[7]));", j, j, j, j, j, j, j, j, j);
             emit_close(e, "");
             gen_pp(c, "#else");
         }
