@@ -59,6 +59,76 @@ void gen_emit_for_registers(gen_ctx *c, void (*emit)(gen_ctx *, const void *), c
     gen_pp(c, "#endif");
 }
 
+/* Up to this many vectors of channels the bias sums stay in registers
+ * across the pixels (one pass, in memory order); more take a pass each. */
+#define BIAS_GRAD_REGISTERS 8
+
+void gen_emit_bias_grad_tile(gen_ctx *c, const gen_tile *v, ir_activation a, const char *dz,
+                             const char *y, long long npix, int ch)
+{
+    emitter *e = c->e;
+    int nv = ch / v->width, in_regs = nv <= BIAS_GRAD_REGISTERS, k;
+    char at[64], yv[96];
+    gen_open_block(c);
+    emit_line(e, "long px;");
+    if (!in_regs)
+        emit_line(e, "int j;");
+    if (in_regs) {
+        for (k = 0; k < nv; k++)
+            emit_line(e, "%s gb%d = %s(%s);", v->type, k, v->load,
+                      GEN_SUM(at, k * v->width, { "gbias", 1 }));
+    } else {
+        gen_open_for(c, "j", 0, ch, v->width);
+        emit_line(e, "%s gb0 = %s(gbias + j);", v->type, v->load);
+    }
+    gen_open_for(c, "px", 0, npix, 1);
+    emit_line(e, "%s d;", v->type);
+    for (k = 0; k < (in_regs ? nv : 1); k++) {
+        if (in_regs)
+            GEN_SUM(at, k * v->width, { "px", ch });
+        else
+            GEN_SUM(at, 0, { "px", ch }, { "j", 1 });
+        emit_line(e, "d = %s(%s + %s);", v->load, dz, at);
+        if (a != IR_LINEAR) {
+            snprintf(yv, sizeof yv, "%s(%s + %s)", v->load, y, at);
+            gen_vector_act_grad(c, a, v->width, "d", "d", yv);
+            emit_line(e, "%s(%s + %s, d);", v->store, dz, at);
+        }
+        emit_line(e, "gb%d += d;", k);
+    }
+    emit_close(e, "");
+    if (in_regs) {
+        for (k = 0; k < nv; k++)
+            emit_line(e, "%s(%s, gb%d);", v->store, GEN_SUM(at, k * v->width, { "gbias", 1 }), k);
+    } else {
+        emit_line(e, "%s(gbias + j, gb0);", v->store);
+        emit_close(e, "");
+    }
+    gen_close_block(c);
+}
+
+typedef struct {
+    ir_activation act;
+    long long npix;
+    int ch;
+} bias_grad;
+
+static void emit_bias_grad(gen_ctx *c, const void *arg)
+{
+    const bias_grad *b = arg;
+    gen_tile v = gen_vectors_of(c->wide && b->ch % 16 == 0 ? 16 : 8);
+    gen_emit_bias_grad_tile(c, &v, b->act, "dz", "out", b->npix, b->ch);
+}
+
+void gen_emit_bias_grad_vector(gen_ctx *c, ir_activation a, long long npix, int ch)
+{
+    bias_grad b = { a, npix, ch };
+    if (ch % 16 == 0)
+        gen_emit_for_registers(c, emit_bias_grad, &b);
+    else
+        emit_bias_grad(c, &b);
+}
+
 /* Where a tile starts along one axis: a loop variable, or a constant where
  * the axis has room for one tile only (no loop is opened then). */
 typedef struct {
@@ -157,6 +227,7 @@ typedef struct {
     int src_w;                              /* pixels per row of src */
     int vlo, vhi;                           /* the rows of src that are not zero */
     int kh, kw, cin, cout;
+    ir_activation act;                      /* applied to the sums when stored */
 } conv_tiles;
 
 static void emit_conv_tile(gen_ctx *c, const conv_tiles *t, int np, const gen_tile *tile,
@@ -217,10 +288,13 @@ static void emit_conv_tile(gen_ctx *c, const conv_tiles *t, int np, const gen_ti
     emit_close(e, "");
     for (p = 0; p < np; p++) {
         emit_raw(e, "%*s", e->depth * 4, "");
-        for (v = 0; v < vb; v++)
-            emit_raw(e, "%s(%s, a%d_%d);%s", tile->store,
-                     GEN_SUM(x, (long long)p * t->cout + vw * v, { "ob", 1 }), p, v,
-                     v + 1 < vb ? " " : "\n");
+        for (v = 0; v < vb; v++) {
+            char a[32], y[48];
+            snprintf(a, sizeof a, "a%d_%d", p, v);
+            emit_raw(e, "%s(%s, %s);%s", tile->store,
+                     GEN_SUM(x, (long long)p * t->cout + vw * v, { "ob", 1 }),
+                     gen_vector_act_expr(y, sizeof y, t->act, vw, a), v + 1 < vb ? " " : "\n");
+        }
     }
 }
 
@@ -423,6 +497,7 @@ void gen_conv_vec_forward(gen_ctx *c, int i)
     t.kw = l->kw;
     t.cin = l->in.c;
     t.cout = l->filters;
+    t.act = gen_has_vector_act(l->act) ? l->act : IR_LINEAR;
     gen_emit_for_registers(c, emit_conv_tiles, &t);
 }
 

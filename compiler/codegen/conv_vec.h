@@ -25,6 +25,15 @@ gen_tile gen_vectors_of(int width);
  * c->wide is set in the first. */
 void gen_emit_for_registers(gen_ctx *c, void (*emit)(gen_ctx *, const void *), const void *arg);
 
+/* gen_emit_bias_grad in one pass on vectors of v->width floats (ch a
+ * multiple of it; the activation one with a vector form): dz *= act'(y)
+ * and gbias += dz over npix pixels, each lane's sum in the pixels' order, so
+ * the bits are the plain loops'.  dz and y name pointers to the pixels. */
+void gen_emit_bias_grad_tile(gen_ctx *c, const gen_tile *v, ir_activation a, const char *dz,
+                             const char *y, long long npix, int ch);
+/* The same for both register files, over a convolution's dz and out. */
+void gen_emit_bias_grad_vector(gen_ctx *c, ir_activation a, long long npix, int ch);
+
 /* Bodies of conv layer i's vector kernels. */
 void gen_conv_vec_forward(gen_ctx *c, int i);
 void gen_conv_vec_wgrad(gen_ctx *c, int i);

@@ -401,7 +401,7 @@ static void emit_output_transform(gen_ctx *c, const void *arg)
     const char *R = c->restrict_kw, *cb;
     int cout = k->l->filters;
     gen_tile v = gen_tile_for(c, cout);
-    char in[128], store[192], inside[96];
+    char in[128], store[192], inside[96], y[48];
     cb = open_tile_loops(c, cout, &v);
     emit_line(e, "const float *%s mt = wm + (ty * TILES_W + tx) * %d%s;", R, cout, cb);
     emit_line(e, "float *%s yt = out + (ty * %s * %d + tx * %s) * %d%s;", R, k->m[0],
@@ -409,8 +409,10 @@ static void emit_output_transform(gen_ctx *c, const void *arg)
     emit_line(e, "const %s bv = %s(bias%s);", v.type, v.load, cb);
     snprintf(in, sizeof in, "%s(mt + (k * %s + b) * TILES * %d)", v.load, k->alpha[1], cout);
     inside_text(inside, sizeof inside, k, 'a', 'b');
-    snprintf(store, sizeof store, "if (%s) %s(yt + (a * %d + b) * %d, acc + bv);", inside,
-             v.store, k->l->out.w, cout);
+    if (!gen_vector_act_expr(y, sizeof y, k->l->act, v.width, "acc + bv"))
+        snprintf(y, sizeof y, "acc + bv");     /* conv.c applies it after */
+    snprintf(store, sizeof store, "if (%s) %s(yt + (a * %d + b) * %d, %s);", inside,
+             v.store, k->l->out.w, cout, y);
     emit_transform(c, &v, factor_of(k->at[0], 0, k->m[0], k->alpha[0]),
                    factor_of(k->at[1], 0, k->m[1], k->alpha[1]), in, store, 1);
     close_tile_loops(c, cout, &v);

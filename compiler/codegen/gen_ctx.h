@@ -58,6 +58,18 @@ void gen_apply_act(gen_ctx *c, ir_activation a, const char *dst, const char *v);
 void gen_emit_softmax(emitter *e, const char *z, const char *pr, int n);
 /* dst = d * act'(y), y the activation's output (expressions). */
 void gen_act_grad(gen_ctx *c, ir_activation a, const char *dst, const char *d, const char *y);
+/* dst = act(x), dst = d * act'(y) on vectors of `width` (8 or 16) floats,
+ * through the prelude's vrelu, vrelu_grad, ... (vector_prelude.c); nothing
+ * for linear.  Return 0, emitting nothing, for an activation without a
+ * vector form (tanh, sigmoid), which gen_has_vector_act tells. */
+int gen_has_vector_act(ir_activation a);
+/* act(x) on vectors as an expression in buf ("vrelu16(x)", or x for
+ * linear); NULL for an activation without a vector form. */
+const char *gen_vector_act_expr(char *buf, size_t size, ir_activation a, int width,
+                                const char *x);
+int gen_vector_act(gen_ctx *c, ir_activation a, int width, const char *dst, const char *x);
+int gen_vector_act_grad(gen_ctx *c, ir_activation a, int width, const char *dst, const char *d,
+                        const char *y);
 /* In place over `count` floats: d *= act'(y). */
 void gen_act_grad_loop(gen_ctx *c, ir_activation a, const char *d, const char *y,
                        long long count);

@@ -2,21 +2,26 @@
  * load, store and broadcast helpers, behind the context's vector macro (GCC
  * and clang; tcc and other compilers keep the plain loops).  The kernels
  * call them vf8, vload, vstore and vsplat, and vf16, vload16, vstore16 and
- * vsplat16 where the wide macro is defined; in a file whose private names
- * carry a prefix those words are macros for the prefixed names, from here
- * to gen_emit_vector_epilogue. */
+ * vsplat16 where the wide macro is defined, and the activations vrelu,
+ * vrelu6, vleaky and their derivatives vrelu_grad, ... on each; in a file
+ * whose private names carry a prefix those words are macros for the
+ * prefixed names, from here to gen_emit_vector_epilogue. */
 #include "codegen/generate.h"
 
 #include <stdio.h>
 #include <string.h>
 
-static const char *const vector_words[] = { "vf8",      "vload",   "vstore",   "vsplat",
-                                             "vshuffle8", "vpairs8", "vsum8",
-                                             "vf16",     "vload16", "vstore16", "vsplat16" };
+static const char *const vector_words[] = {
+    "vf8",  "vi8",  "vload",   "vstore",   "vsplat",   "vshuffle8", "vpairs8", "vsum8",
+    "vrelu",   "vrelu6",   "vleaky",   "vrelu_grad",   "vrelu6_grad",   "vleaky_grad",
+    "vf16", "vi16", "vload16", "vstore16", "vsplat16",
+    "vrelu16", "vrelu616", "vleaky16", "vrelu_grad16", "vrelu6_grad16", "vleaky_grad16",
+};
 #define N_VECTOR_WORDS (sizeof vector_words / sizeof vector_words[0])
 
-/* vfW, its load, store (a macro: a vector parameter would change the ABI
- * without AVX) and broadcast, named with `suffix`. */
+/* vfW and viW (its lanes as ints, for masks), its load, store (a macro: a
+ * vector parameter would change the ABI without AVX) and broadcast, named
+ * with `suffix`. */
 static void emit_vector_type(gen_ctx *c, int width, const char *suffix)
 {
     emitter *e = c->e;
@@ -26,6 +31,7 @@ static void emit_vector_type(gen_ctx *c, int width, const char *suffix)
     for (k = 0; k < width; k++)
         len += (size_t)snprintf(lanes + len, sizeof lanes - len, "%ss", k ? ", " : "");
     emit_line(e, "typedef float vf%d __attribute__((vector_size(%d)));", width, width * 4);
+    emit_line(e, "typedef int vi%d __attribute__((vector_size(%d)));", width, width * 4);
     emit_blank(e);
     emit_open_fn(e, "static inline __attribute__((unused)) vf%d vload%s(const float *p)", width,
                  suffix);
@@ -56,9 +62,8 @@ static void emit_lane_sums(gen_ctx *c)
     emit_raw(e, "#define %svshuffle8(a, b, ...) __builtin_shufflevector(a, b, __VA_ARGS__)\n",
              c->prefix);
     emit_raw(e, "#else\n");
-    emit_raw(e, "typedef int %svi8 __attribute__((vector_size(32)));\n", c->prefix);
-    emit_raw(e, "#define %svshuffle8(a, b, ...) __builtin_shuffle(a, b, __extension__ (%svi8){ "
-                "__VA_ARGS__ })\n", c->prefix, c->prefix);
+    emit_raw(e, "#define %svshuffle8(a, b, ...) __builtin_shuffle(a, b, __extension__ (vi8){ "
+                "__VA_ARGS__ })\n", c->prefix);
     emit_raw(e, "#endif\n");
     emit_blank(e);
     emit_line(e, "/* { a0 + a1, a2 + a3, b0 + b1, b2 + b3, a4 + a5, a6 + a7, b4 + b5, b6 + b7 } */");
@@ -75,6 +80,117 @@ static void emit_lane_sums(gen_ctx *c)
     emit_line(e, "return vshuffle8(lo, hi, 0, 1, 2, 3, 8, 9, 10, 11) + "
                  "vshuffle8(lo, hi, 4, 5, 6, 7, 12, 13, 14, 15);");
     emit_close(e, "");
+}
+
+/* The activations and their derivatives on vectors, lane for lane the
+ * scalar expressions of gen_apply_act and gen_act_grad (NaN and -0 pass
+ * relu as there), through masks: a comparison gives a viW of all-ones
+ * lanes, and GNU C has no `?:` on vectors in C. */
+static void emit_vector_acts(gen_ctx *c, int width, const char *suffix)
+{
+    emitter *e = c->e;
+    char vf[8], vi[8], fn[64], zero[32], six[32];
+    snprintf(vf, sizeof vf, "vf%d", width);
+    snprintf(vi, sizeof vi, "vi%d", width);
+    snprintf(zero, sizeof zero, "vsplat%s(0.0f)", suffix);
+    snprintf(six, sizeof six, "vsplat%s(6.0f)", suffix);
+    emit_blank(e);
+    emit_line(e, "/* a < 0 ? 0 : a */");
+    snprintf(fn, sizeof fn, "vrelu%s(%s a)", suffix, vf);
+    emit_open_fn(e, "static inline __attribute__((unused)) %s %s", vf, fn);
+    emit_line(e, "return (%s)((%s)a & ~(a < %s));", vf, vi, zero);
+    emit_close(e, "");
+    emit_blank(e);
+    emit_line(e, "/* a < 0 ? 0 : a > 6 ? 6 : a */");
+    snprintf(fn, sizeof fn, "vrelu6%s(%s a)", suffix, vf);
+    emit_open_fn(e, "static inline __attribute__((unused)) %s %s", vf, fn);
+    emit_line(e, "const %s r = vrelu%s(a);", vf, suffix);
+    emit_line(e, "const %s over = r > %s;", vi, six);
+    emit_line(e, "return (%s)(((%s)r & ~over) | ((%s)%s & over));", vf, vi, vi, six);
+    emit_close(e, "");
+    emit_blank(e);
+    emit_line(e, "/* a < 0 ? %.9gf * a : a */", IR_LEAKY_SLOPE);
+    snprintf(fn, sizeof fn, "vleaky%s(%s a)", suffix, vf);
+    emit_open_fn(e, "static inline __attribute__((unused)) %s %s", vf, fn);
+    emit_line(e, "const %s neg = a < %s;", vi, zero);
+    emit_line(e, "return (%s)(((%s)(%.9gf * a) & neg) | ((%s)a & ~neg));", vf, vi,
+              IR_LEAKY_SLOPE, vi);
+    emit_close(e, "");
+    emit_blank(e);
+    emit_line(e, "/* y > 0 ? d : 0 */");
+    snprintf(fn, sizeof fn, "vrelu_grad%s(%s d, %s y)", suffix, vf, vf);
+    emit_open_fn(e, "static inline __attribute__((unused)) %s %s", vf, fn);
+    emit_line(e, "return (%s)((%s)d & (y > %s));", vf, vi, zero);
+    emit_close(e, "");
+    emit_blank(e);
+    emit_line(e, "/* y > 0 && y < 6 ? d : 0 */");
+    snprintf(fn, sizeof fn, "vrelu6_grad%s(%s d, %s y)", suffix, vf, vf);
+    emit_open_fn(e, "static inline __attribute__((unused)) %s %s", vf, fn);
+    emit_line(e, "return (%s)((%s)d & (y > %s) & (y < %s));", vf, vi, zero, six);
+    emit_close(e, "");
+    emit_blank(e);
+    emit_line(e, "/* y < 0 ? %.9gf * d : d */", IR_LEAKY_SLOPE);
+    snprintf(fn, sizeof fn, "vleaky_grad%s(%s d, %s y)", suffix, vf, vf);
+    emit_open_fn(e, "static inline __attribute__((unused)) %s %s", vf, fn);
+    emit_line(e, "const %s neg = y < %s;", vi, zero);
+    emit_line(e, "return (%s)(((%s)(%.9gf * d) & neg) | ((%s)d & ~neg));", vf, vi,
+              IR_LEAKY_SLOPE, vi);
+    emit_close(e, "");
+}
+
+static const char *vector_act_name(ir_activation a)
+{
+    switch (a) {
+    case IR_RELU:
+        return "vrelu";
+    case IR_RELU6:
+        return "vrelu6";
+    case IR_LEAKY_RELU:
+        return "vleaky";
+    default:
+        return NULL;
+    }
+}
+
+int gen_has_vector_act(ir_activation a)
+{
+    return a == IR_LINEAR || vector_act_name(a) != NULL;
+}
+
+const char *gen_vector_act_expr(char *buf, size_t size, ir_activation a, int width,
+                                const char *x)
+{
+    const char *name = vector_act_name(a);
+    if (a == IR_LINEAR)
+        snprintf(buf, size, "%s", x);
+    else if (name)
+        snprintf(buf, size, "%s%s(%s)", name, width == 16 ? "16" : "", x);
+    else
+        return NULL;
+    return buf;
+}
+
+int gen_vector_act(gen_ctx *c, ir_activation a, int width, const char *dst, const char *x)
+{
+    char expr[160];
+    if (a == IR_LINEAR)
+        return 1;
+    if (!gen_vector_act_expr(expr, sizeof expr, a, width, x))
+        return 0;
+    emit_line(c->e, "%s = %s;", dst, expr);
+    return 1;
+}
+
+int gen_vector_act_grad(gen_ctx *c, ir_activation a, int width, const char *dst, const char *d,
+                        const char *y)
+{
+    const char *name = vector_act_name(a);
+    if (a == IR_LINEAR)
+        return 1;
+    if (!name)
+        return 0;
+    emit_line(c->e, "%s = %s_grad%s(%s, %s);", dst, name, width == 16 ? "16" : "", d, y);
+    return 1;
 }
 
 void gen_emit_vector_prelude(gen_ctx *c)
@@ -99,6 +215,7 @@ void gen_emit_vector_prelude(gen_ctx *c)
     emit_raw(e, "#pragma GCC diagnostic ignored \"-Wpsabi\"\n");
     emit_raw(e, "#endif\n");
     emit_vector_type(c, 8, "");
+    emit_vector_acts(c, 8, "");
     emit_blank(c->e);
     emit_lane_sums(c);
     /* 16 floats fill an AVX-512 register; elsewhere the switch builds the
@@ -113,6 +230,7 @@ void gen_emit_vector_prelude(gen_ctx *c)
     emit_raw(e, "#endif\n");
     emit_blank(e);
     emit_vector_type(c, 16, "16");
+    emit_vector_acts(c, 16, "16");
     emit_raw(e, "#endif\n");
     emit_raw(e, "#endif\n");
 }

@@ -42,6 +42,7 @@
 #pragma GCC diagnostic ignored "-Wpsabi"
 #endif
 typedef float vf8 __attribute__((vector_size(32)));
+typedef int vi8 __attribute__((vector_size(32)));
 
 static inline __attribute__((unused)) vf8 vload(const float *p)
 {
@@ -59,10 +60,49 @@ static inline __attribute__((unused)) vf8 vsplat(float s)
     return v;
 }
 
+/* a < 0 ? 0 : a */
+static inline __attribute__((unused)) vf8 vrelu(vf8 a)
+{
+    return (vf8)((vi8)a & ~(a < vsplat(0.0f)));
+}
+
+/* a < 0 ? 0 : a > 6 ? 6 : a */
+static inline __attribute__((unused)) vf8 vrelu6(vf8 a)
+{
+    const vf8 r = vrelu(a);
+    const vi8 over = r > vsplat(6.0f);
+    return (vf8)(((vi8)r & ~over) | ((vi8)vsplat(6.0f) & over));
+}
+
+/* a < 0 ? 0.3f * a : a */
+static inline __attribute__((unused)) vf8 vleaky(vf8 a)
+{
+    const vi8 neg = a < vsplat(0.0f);
+    return (vf8)(((vi8)(0.3f * a) & neg) | ((vi8)a & ~neg));
+}
+
+/* y > 0 ? d : 0 */
+static inline __attribute__((unused)) vf8 vrelu_grad(vf8 d, vf8 y)
+{
+    return (vf8)((vi8)d & (y > vsplat(0.0f)));
+}
+
+/* y > 0 && y < 6 ? d : 0 */
+static inline __attribute__((unused)) vf8 vrelu6_grad(vf8 d, vf8 y)
+{
+    return (vf8)((vi8)d & (y > vsplat(0.0f)) & (y < vsplat(6.0f)));
+}
+
+/* y < 0 ? 0.3f * d : d */
+static inline __attribute__((unused)) vf8 vleaky_grad(vf8 d, vf8 y)
+{
+    const vi8 neg = y < vsplat(0.0f);
+    return (vf8)(((vi8)(0.3f * d) & neg) | ((vi8)d & ~neg));
+}
+
 #if defined(__clang__) || __GNUC__ >= 12
 #define vshuffle8(a, b, ...) __builtin_shufflevector(a, b, __VA_ARGS__)
 #else
-typedef int vi8 __attribute__((vector_size(32)));
 #define vshuffle8(a, b, ...) __builtin_shuffle(a, b, __extension__ (vi8){ __VA_ARGS__ })
 #endif
 
@@ -89,6 +129,7 @@ static inline __attribute__((unused)) vf8 vsum8(vf8 s0, vf8 s1, vf8 s2, vf8 s3, 
 #endif
 
 typedef float vf16 __attribute__((vector_size(64)));
+typedef int vi16 __attribute__((vector_size(64)));
 
 static inline __attribute__((unused)) vf16 vload16(const float *p)
 {
@@ -104,6 +145,46 @@ static inline __attribute__((unused)) vf16 vsplat16(float s)
 {
     vf16 v = { s, s, s, s, s, s, s, s, s, s, s, s, s, s, s, s };
     return v;
+}
+
+/* a < 0 ? 0 : a */
+static inline __attribute__((unused)) vf16 vrelu16(vf16 a)
+{
+    return (vf16)((vi16)a & ~(a < vsplat16(0.0f)));
+}
+
+/* a < 0 ? 0 : a > 6 ? 6 : a */
+static inline __attribute__((unused)) vf16 vrelu616(vf16 a)
+{
+    const vf16 r = vrelu16(a);
+    const vi16 over = r > vsplat16(6.0f);
+    return (vf16)(((vi16)r & ~over) | ((vi16)vsplat16(6.0f) & over));
+}
+
+/* a < 0 ? 0.3f * a : a */
+static inline __attribute__((unused)) vf16 vleaky16(vf16 a)
+{
+    const vi16 neg = a < vsplat16(0.0f);
+    return (vf16)(((vi16)(0.3f * a) & neg) | ((vi16)a & ~neg));
+}
+
+/* y > 0 ? d : 0 */
+static inline __attribute__((unused)) vf16 vrelu_grad16(vf16 d, vf16 y)
+{
+    return (vf16)((vi16)d & (y > vsplat16(0.0f)));
+}
+
+/* y > 0 && y < 6 ? d : 0 */
+static inline __attribute__((unused)) vf16 vrelu6_grad16(vf16 d, vf16 y)
+{
+    return (vf16)((vi16)d & (y > vsplat16(0.0f)) & (y < vsplat16(6.0f)));
+}
+
+/* y < 0 ? 0.3f * d : d */
+static inline __attribute__((unused)) vf16 vleaky_grad16(vf16 d, vf16 y)
+{
+    const vi16 neg = y < vsplat16(0.0f);
+    return (vf16)(((vi16)(0.3f * d) & neg) | ((vi16)d & ~neg));
 }
 #endif
 #endif

@@ -82,6 +82,7 @@
 #pragma GCC diagnostic ignored "-Wpsabi"
 #endif
 typedef float vf8 __attribute__((vector_size(32)));
+typedef int vi8 __attribute__((vector_size(32)));
 
 static inline __attribute__((unused)) vf8 vload(const float *p)
 {
@@ -99,10 +100,49 @@ static inline __attribute__((unused)) vf8 vsplat(float s)
     return v;
 }
 
+/* a < 0 ? 0 : a */
+static inline __attribute__((unused)) vf8 vrelu(vf8 a)
+{
+    return (vf8)((vi8)a & ~(a < vsplat(0.0f)));
+}
+
+/* a < 0 ? 0 : a > 6 ? 6 : a */
+static inline __attribute__((unused)) vf8 vrelu6(vf8 a)
+{
+    const vf8 r = vrelu(a);
+    const vi8 over = r > vsplat(6.0f);
+    return (vf8)(((vi8)r & ~over) | ((vi8)vsplat(6.0f) & over));
+}
+
+/* a < 0 ? 0.3f * a : a */
+static inline __attribute__((unused)) vf8 vleaky(vf8 a)
+{
+    const vi8 neg = a < vsplat(0.0f);
+    return (vf8)(((vi8)(0.3f * a) & neg) | ((vi8)a & ~neg));
+}
+
+/* y > 0 ? d : 0 */
+static inline __attribute__((unused)) vf8 vrelu_grad(vf8 d, vf8 y)
+{
+    return (vf8)((vi8)d & (y > vsplat(0.0f)));
+}
+
+/* y > 0 && y < 6 ? d : 0 */
+static inline __attribute__((unused)) vf8 vrelu6_grad(vf8 d, vf8 y)
+{
+    return (vf8)((vi8)d & (y > vsplat(0.0f)) & (y < vsplat(6.0f)));
+}
+
+/* y < 0 ? 0.3f * d : d */
+static inline __attribute__((unused)) vf8 vleaky_grad(vf8 d, vf8 y)
+{
+    const vi8 neg = y < vsplat(0.0f);
+    return (vf8)(((vi8)(0.3f * d) & neg) | ((vi8)d & ~neg));
+}
+
 #if defined(__clang__) || __GNUC__ >= 12
 #define vshuffle8(a, b, ...) __builtin_shufflevector(a, b, __VA_ARGS__)
 #else
-typedef int vi8 __attribute__((vector_size(32)));
 #define vshuffle8(a, b, ...) __builtin_shuffle(a, b, __extension__ (vi8){ __VA_ARGS__ })
 #endif
 
@@ -129,6 +169,7 @@ static inline __attribute__((unused)) vf8 vsum8(vf8 s0, vf8 s1, vf8 s2, vf8 s3, 
 #endif
 
 typedef float vf16 __attribute__((vector_size(64)));
+typedef int vi16 __attribute__((vector_size(64)));
 
 static inline __attribute__((unused)) vf16 vload16(const float *p)
 {
@@ -144,6 +185,46 @@ static inline __attribute__((unused)) vf16 vsplat16(float s)
 {
     vf16 v = { s, s, s, s, s, s, s, s, s, s, s, s, s, s, s, s };
     return v;
+}
+
+/* a < 0 ? 0 : a */
+static inline __attribute__((unused)) vf16 vrelu16(vf16 a)
+{
+    return (vf16)((vi16)a & ~(a < vsplat16(0.0f)));
+}
+
+/* a < 0 ? 0 : a > 6 ? 6 : a */
+static inline __attribute__((unused)) vf16 vrelu616(vf16 a)
+{
+    const vf16 r = vrelu16(a);
+    const vi16 over = r > vsplat16(6.0f);
+    return (vf16)(((vi16)r & ~over) | ((vi16)vsplat16(6.0f) & over));
+}
+
+/* a < 0 ? 0.3f * a : a */
+static inline __attribute__((unused)) vf16 vleaky16(vf16 a)
+{
+    const vi16 neg = a < vsplat16(0.0f);
+    return (vf16)(((vi16)(0.3f * a) & neg) | ((vi16)a & ~neg));
+}
+
+/* y > 0 ? d : 0 */
+static inline __attribute__((unused)) vf16 vrelu_grad16(vf16 d, vf16 y)
+{
+    return (vf16)((vi16)d & (y > vsplat16(0.0f)));
+}
+
+/* y > 0 && y < 6 ? d : 0 */
+static inline __attribute__((unused)) vf16 vrelu6_grad16(vf16 d, vf16 y)
+{
+    return (vf16)((vi16)d & (y > vsplat16(0.0f)) & (y < vsplat16(6.0f)));
+}
+
+/* y < 0 ? 0.3f * d : d */
+static inline __attribute__((unused)) vf16 vleaky_grad16(vf16 d, vf16 y)
+{
+    const vi16 neg = y < vsplat16(0.0f);
+    return (vf16)(((vi16)(0.3f * d) & neg) | ((vi16)d & ~neg));
 }
 #endif
 #endif
@@ -354,6 +435,47 @@ static void conv1_backward(float *restrict grads, float *restrict w)
     float *restrict gbias = grads + P_CONV1_BIAS;
     float *restrict dz = w + W_CONV1_DOUT;
     const float *restrict src = w + W_CONV1_PAD;
+#ifdef CONVC_VECTOR
+#ifdef CONVC_WIDE
+    {
+        long px;
+        vf16 gb0 = vload16(gbias);
+        vf16 gb1 = vload16(gbias + 16);
+        for (px = 0; px < 784; px++) {
+            vf16 d;
+            d = vload16(dz + px * 32);
+            gb0 += d;
+            d = vload16(dz + px * 32 + 16);
+            gb1 += d;
+        }
+        vstore16(gbias, gb0);
+        vstore16(gbias + 16, gb1);
+    }
+#else
+    {
+        long px;
+        vf8 gb0 = vload(gbias);
+        vf8 gb1 = vload(gbias + 8);
+        vf8 gb2 = vload(gbias + 16);
+        vf8 gb3 = vload(gbias + 24);
+        for (px = 0; px < 784; px++) {
+            vf8 d;
+            d = vload(dz + px * 32);
+            gb0 += d;
+            d = vload(dz + px * 32 + 8);
+            gb1 += d;
+            d = vload(dz + px * 32 + 16);
+            gb2 += d;
+            d = vload(dz + px * 32 + 24);
+            gb3 += d;
+        }
+        vstore(gbias, gb0);
+        vstore(gbias + 8, gb1);
+        vstore(gbias + 16, gb2);
+        vstore(gbias + 24, gb3);
+    }
+#endif
+#else
     {
         long i;
         int co;
@@ -363,6 +485,7 @@ static void conv1_backward(float *restrict grads, float *restrict w)
             }
         }
     }
+#endif
 #ifdef CONVC_VECTOR
     {
         float *restrict gkern = grads + P_CONV1_KERNEL;
@@ -1277,6 +1400,71 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
     float *restrict gbias = grads + P_CONV2_BIAS;
     float *restrict dz = w + W_CONV2_DOUT;
     const float *restrict src = w + W_CONV2_PAD;
+#ifdef CONVC_VECTOR
+#ifdef CONVC_WIDE
+    {
+        long px;
+        vf16 gb0 = vload16(gbias);
+        vf16 gb1 = vload16(gbias + 16);
+        vf16 gb2 = vload16(gbias + 32);
+        vf16 gb3 = vload16(gbias + 48);
+        for (px = 0; px < 196; px++) {
+            vf16 d;
+            d = vload16(dz + px * 64);
+            gb0 += d;
+            d = vload16(dz + px * 64 + 16);
+            gb1 += d;
+            d = vload16(dz + px * 64 + 32);
+            gb2 += d;
+            d = vload16(dz + px * 64 + 48);
+            gb3 += d;
+        }
+        vstore16(gbias, gb0);
+        vstore16(gbias + 16, gb1);
+        vstore16(gbias + 32, gb2);
+        vstore16(gbias + 48, gb3);
+    }
+#else
+    {
+        long px;
+        vf8 gb0 = vload(gbias);
+        vf8 gb1 = vload(gbias + 8);
+        vf8 gb2 = vload(gbias + 16);
+        vf8 gb3 = vload(gbias + 24);
+        vf8 gb4 = vload(gbias + 32);
+        vf8 gb5 = vload(gbias + 40);
+        vf8 gb6 = vload(gbias + 48);
+        vf8 gb7 = vload(gbias + 56);
+        for (px = 0; px < 196; px++) {
+            vf8 d;
+            d = vload(dz + px * 64);
+            gb0 += d;
+            d = vload(dz + px * 64 + 8);
+            gb1 += d;
+            d = vload(dz + px * 64 + 16);
+            gb2 += d;
+            d = vload(dz + px * 64 + 24);
+            gb3 += d;
+            d = vload(dz + px * 64 + 32);
+            gb4 += d;
+            d = vload(dz + px * 64 + 40);
+            gb5 += d;
+            d = vload(dz + px * 64 + 48);
+            gb6 += d;
+            d = vload(dz + px * 64 + 56);
+            gb7 += d;
+        }
+        vstore(gbias, gb0);
+        vstore(gbias + 8, gb1);
+        vstore(gbias + 16, gb2);
+        vstore(gbias + 24, gb3);
+        vstore(gbias + 32, gb4);
+        vstore(gbias + 40, gb5);
+        vstore(gbias + 48, gb6);
+        vstore(gbias + 56, gb7);
+    }
+#endif
+#else
     {
         long i;
         int co;
@@ -1286,6 +1474,7 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
             }
         }
     }
+#endif
 #ifdef CONVC_VECTOR
     {
         float *restrict dsrc = w + W_CONV2_DPAD;

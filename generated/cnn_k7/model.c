@@ -66,6 +66,7 @@
 #pragma GCC diagnostic ignored "-Wpsabi"
 #endif
 typedef float vf8 __attribute__((vector_size(32)));
+typedef int vi8 __attribute__((vector_size(32)));
 
 static inline __attribute__((unused)) vf8 vload(const float *p)
 {
@@ -83,10 +84,49 @@ static inline __attribute__((unused)) vf8 vsplat(float s)
     return v;
 }
 
+/* a < 0 ? 0 : a */
+static inline __attribute__((unused)) vf8 vrelu(vf8 a)
+{
+    return (vf8)((vi8)a & ~(a < vsplat(0.0f)));
+}
+
+/* a < 0 ? 0 : a > 6 ? 6 : a */
+static inline __attribute__((unused)) vf8 vrelu6(vf8 a)
+{
+    const vf8 r = vrelu(a);
+    const vi8 over = r > vsplat(6.0f);
+    return (vf8)(((vi8)r & ~over) | ((vi8)vsplat(6.0f) & over));
+}
+
+/* a < 0 ? 0.3f * a : a */
+static inline __attribute__((unused)) vf8 vleaky(vf8 a)
+{
+    const vi8 neg = a < vsplat(0.0f);
+    return (vf8)(((vi8)(0.3f * a) & neg) | ((vi8)a & ~neg));
+}
+
+/* y > 0 ? d : 0 */
+static inline __attribute__((unused)) vf8 vrelu_grad(vf8 d, vf8 y)
+{
+    return (vf8)((vi8)d & (y > vsplat(0.0f)));
+}
+
+/* y > 0 && y < 6 ? d : 0 */
+static inline __attribute__((unused)) vf8 vrelu6_grad(vf8 d, vf8 y)
+{
+    return (vf8)((vi8)d & (y > vsplat(0.0f)) & (y < vsplat(6.0f)));
+}
+
+/* y < 0 ? 0.3f * d : d */
+static inline __attribute__((unused)) vf8 vleaky_grad(vf8 d, vf8 y)
+{
+    const vi8 neg = y < vsplat(0.0f);
+    return (vf8)(((vi8)(0.3f * d) & neg) | ((vi8)d & ~neg));
+}
+
 #if defined(__clang__) || __GNUC__ >= 12
 #define vshuffle8(a, b, ...) __builtin_shufflevector(a, b, __VA_ARGS__)
 #else
-typedef int vi8 __attribute__((vector_size(32)));
 #define vshuffle8(a, b, ...) __builtin_shuffle(a, b, __extension__ (vi8){ __VA_ARGS__ })
 #endif
 
@@ -113,6 +153,7 @@ static inline __attribute__((unused)) vf8 vsum8(vf8 s0, vf8 s1, vf8 s2, vf8 s3, 
 #endif
 
 typedef float vf16 __attribute__((vector_size(64)));
+typedef int vi16 __attribute__((vector_size(64)));
 
 static inline __attribute__((unused)) vf16 vload16(const float *p)
 {
@@ -128,6 +169,46 @@ static inline __attribute__((unused)) vf16 vsplat16(float s)
 {
     vf16 v = { s, s, s, s, s, s, s, s, s, s, s, s, s, s, s, s };
     return v;
+}
+
+/* a < 0 ? 0 : a */
+static inline __attribute__((unused)) vf16 vrelu16(vf16 a)
+{
+    return (vf16)((vi16)a & ~(a < vsplat16(0.0f)));
+}
+
+/* a < 0 ? 0 : a > 6 ? 6 : a */
+static inline __attribute__((unused)) vf16 vrelu616(vf16 a)
+{
+    const vf16 r = vrelu16(a);
+    const vi16 over = r > vsplat16(6.0f);
+    return (vf16)(((vi16)r & ~over) | ((vi16)vsplat16(6.0f) & over));
+}
+
+/* a < 0 ? 0.3f * a : a */
+static inline __attribute__((unused)) vf16 vleaky16(vf16 a)
+{
+    const vi16 neg = a < vsplat16(0.0f);
+    return (vf16)(((vi16)(0.3f * a) & neg) | ((vi16)a & ~neg));
+}
+
+/* y > 0 ? d : 0 */
+static inline __attribute__((unused)) vf16 vrelu_grad16(vf16 d, vf16 y)
+{
+    return (vf16)((vi16)d & (y > vsplat16(0.0f)));
+}
+
+/* y > 0 && y < 6 ? d : 0 */
+static inline __attribute__((unused)) vf16 vrelu6_grad16(vf16 d, vf16 y)
+{
+    return (vf16)((vi16)d & (y > vsplat16(0.0f)) & (y < vsplat16(6.0f)));
+}
+
+/* y < 0 ? 0.3f * d : d */
+static inline __attribute__((unused)) vf16 vleaky_grad16(vf16 d, vf16 y)
+{
+    const vi16 neg = y < vsplat16(0.0f);
+    return (vf16)(((vi16)(0.3f * d) & neg) | ((vi16)d & ~neg));
 }
 #endif
 #endif
@@ -188,16 +269,16 @@ static void conv1_forward(const float *restrict params, float *restrict w, const
                         xv = vsplat16(xr[j + 9]); a9_0 += xv * w0; a9_1 += xv * w1;
                     }
                 }
-                vstore16(ob, a0_0); vstore16(ob + 16, a0_1);
-                vstore16(ob + 32, a1_0); vstore16(ob + 48, a1_1);
-                vstore16(ob + 64, a2_0); vstore16(ob + 80, a2_1);
-                vstore16(ob + 96, a3_0); vstore16(ob + 112, a3_1);
-                vstore16(ob + 128, a4_0); vstore16(ob + 144, a4_1);
-                vstore16(ob + 160, a5_0); vstore16(ob + 176, a5_1);
-                vstore16(ob + 192, a6_0); vstore16(ob + 208, a6_1);
-                vstore16(ob + 224, a7_0); vstore16(ob + 240, a7_1);
-                vstore16(ob + 256, a8_0); vstore16(ob + 272, a8_1);
-                vstore16(ob + 288, a9_0); vstore16(ob + 304, a9_1);
+                vstore16(ob, vrelu16(a0_0)); vstore16(ob + 16, vrelu16(a0_1));
+                vstore16(ob + 32, vrelu16(a1_0)); vstore16(ob + 48, vrelu16(a1_1));
+                vstore16(ob + 64, vrelu16(a2_0)); vstore16(ob + 80, vrelu16(a2_1));
+                vstore16(ob + 96, vrelu16(a3_0)); vstore16(ob + 112, vrelu16(a3_1));
+                vstore16(ob + 128, vrelu16(a4_0)); vstore16(ob + 144, vrelu16(a4_1));
+                vstore16(ob + 160, vrelu16(a5_0)); vstore16(ob + 176, vrelu16(a5_1));
+                vstore16(ob + 192, vrelu16(a6_0)); vstore16(ob + 208, vrelu16(a6_1));
+                vstore16(ob + 224, vrelu16(a7_0)); vstore16(ob + 240, vrelu16(a7_1));
+                vstore16(ob + 256, vrelu16(a8_0)); vstore16(ob + 272, vrelu16(a8_1));
+                vstore16(ob + 288, vrelu16(a9_0)); vstore16(ob + 304, vrelu16(a9_1));
             }
             const float *restrict xb = src + oy * 34 + 20;
             const float *restrict kb = kern;
@@ -226,14 +307,14 @@ static void conv1_forward(const float *restrict params, float *restrict w, const
                     xv = vsplat16(xr[j + 7]); a7_0 += xv * w0; a7_1 += xv * w1;
                 }
             }
-            vstore16(ob, a0_0); vstore16(ob + 16, a0_1);
-            vstore16(ob + 32, a1_0); vstore16(ob + 48, a1_1);
-            vstore16(ob + 64, a2_0); vstore16(ob + 80, a2_1);
-            vstore16(ob + 96, a3_0); vstore16(ob + 112, a3_1);
-            vstore16(ob + 128, a4_0); vstore16(ob + 144, a4_1);
-            vstore16(ob + 160, a5_0); vstore16(ob + 176, a5_1);
-            vstore16(ob + 192, a6_0); vstore16(ob + 208, a6_1);
-            vstore16(ob + 224, a7_0); vstore16(ob + 240, a7_1);
+            vstore16(ob, vrelu16(a0_0)); vstore16(ob + 16, vrelu16(a0_1));
+            vstore16(ob + 32, vrelu16(a1_0)); vstore16(ob + 48, vrelu16(a1_1));
+            vstore16(ob + 64, vrelu16(a2_0)); vstore16(ob + 80, vrelu16(a2_1));
+            vstore16(ob + 96, vrelu16(a3_0)); vstore16(ob + 112, vrelu16(a3_1));
+            vstore16(ob + 128, vrelu16(a4_0)); vstore16(ob + 144, vrelu16(a4_1));
+            vstore16(ob + 160, vrelu16(a5_0)); vstore16(ob + 176, vrelu16(a5_1));
+            vstore16(ob + 192, vrelu16(a6_0)); vstore16(ob + 208, vrelu16(a6_1));
+            vstore16(ob + 224, vrelu16(a7_0)); vstore16(ob + 240, vrelu16(a7_1));
         }
 #else
         int oy, ox, cb, ky, j;
@@ -265,12 +346,12 @@ static void conv1_forward(const float *restrict params, float *restrict w, const
                             xv = vsplat(xr[j + 5]); a5_0 += xv * w0; a5_1 += xv * w1;
                         }
                     }
-                    vstore(ob, a0_0); vstore(ob + 8, a0_1);
-                    vstore(ob + 32, a1_0); vstore(ob + 40, a1_1);
-                    vstore(ob + 64, a2_0); vstore(ob + 72, a2_1);
-                    vstore(ob + 96, a3_0); vstore(ob + 104, a3_1);
-                    vstore(ob + 128, a4_0); vstore(ob + 136, a4_1);
-                    vstore(ob + 160, a5_0); vstore(ob + 168, a5_1);
+                    vstore(ob, vrelu(a0_0)); vstore(ob + 8, vrelu(a0_1));
+                    vstore(ob + 32, vrelu(a1_0)); vstore(ob + 40, vrelu(a1_1));
+                    vstore(ob + 64, vrelu(a2_0)); vstore(ob + 72, vrelu(a2_1));
+                    vstore(ob + 96, vrelu(a3_0)); vstore(ob + 104, vrelu(a3_1));
+                    vstore(ob + 128, vrelu(a4_0)); vstore(ob + 136, vrelu(a4_1));
+                    vstore(ob + 160, vrelu(a5_0)); vstore(ob + 168, vrelu(a5_1));
                 }
             }
             for (cb = 0; cb < 32; cb += 16) {
@@ -293,19 +374,13 @@ static void conv1_forward(const float *restrict params, float *restrict w, const
                         xv = vsplat(xr[j + 3]); a3_0 += xv * w0; a3_1 += xv * w1;
                     }
                 }
-                vstore(ob, a0_0); vstore(ob + 8, a0_1);
-                vstore(ob + 32, a1_0); vstore(ob + 40, a1_1);
-                vstore(ob + 64, a2_0); vstore(ob + 72, a2_1);
-                vstore(ob + 96, a3_0); vstore(ob + 104, a3_1);
+                vstore(ob, vrelu(a0_0)); vstore(ob + 8, vrelu(a0_1));
+                vstore(ob + 32, vrelu(a1_0)); vstore(ob + 40, vrelu(a1_1));
+                vstore(ob + 64, vrelu(a2_0)); vstore(ob + 72, vrelu(a2_1));
+                vstore(ob + 96, vrelu(a3_0)); vstore(ob + 104, vrelu(a3_1));
             }
         }
 #endif
-    }
-    {
-        long i;
-        for (i = 0; i < 25088; i++) {
-            out[i] = out[i] < 0.0f ? 0.0f : out[i];
-        }
     }
 #else
     {
@@ -345,6 +420,59 @@ static void conv1_backward(float *restrict grads, float *restrict w)
     const float *restrict out = w + W_CONV1_OUT;
     float *restrict dz = w + W_CONV1_DOUT;
     const float *restrict src = w + W_CONV1_PAD;
+#ifdef CONVC_VECTOR
+#ifdef CONVC_WIDE
+    {
+        long px;
+        vf16 gb0 = vload16(gbias);
+        vf16 gb1 = vload16(gbias + 16);
+        for (px = 0; px < 784; px++) {
+            vf16 d;
+            d = vload16(dz + px * 32);
+            d = vrelu_grad16(d, vload16(out + px * 32));
+            vstore16(dz + px * 32, d);
+            gb0 += d;
+            d = vload16(dz + px * 32 + 16);
+            d = vrelu_grad16(d, vload16(out + px * 32 + 16));
+            vstore16(dz + px * 32 + 16, d);
+            gb1 += d;
+        }
+        vstore16(gbias, gb0);
+        vstore16(gbias + 16, gb1);
+    }
+#else
+    {
+        long px;
+        vf8 gb0 = vload(gbias);
+        vf8 gb1 = vload(gbias + 8);
+        vf8 gb2 = vload(gbias + 16);
+        vf8 gb3 = vload(gbias + 24);
+        for (px = 0; px < 784; px++) {
+            vf8 d;
+            d = vload(dz + px * 32);
+            d = vrelu_grad(d, vload(out + px * 32));
+            vstore(dz + px * 32, d);
+            gb0 += d;
+            d = vload(dz + px * 32 + 8);
+            d = vrelu_grad(d, vload(out + px * 32 + 8));
+            vstore(dz + px * 32 + 8, d);
+            gb1 += d;
+            d = vload(dz + px * 32 + 16);
+            d = vrelu_grad(d, vload(out + px * 32 + 16));
+            vstore(dz + px * 32 + 16, d);
+            gb2 += d;
+            d = vload(dz + px * 32 + 24);
+            d = vrelu_grad(d, vload(out + px * 32 + 24));
+            vstore(dz + px * 32 + 24, d);
+            gb3 += d;
+        }
+        vstore(gbias, gb0);
+        vstore(gbias + 8, gb1);
+        vstore(gbias + 16, gb2);
+        vstore(gbias + 24, gb3);
+    }
+#endif
+#else
     {
         long i;
         int co;
@@ -357,6 +485,7 @@ static void conv1_backward(float *restrict grads, float *restrict w)
             }
         }
     }
+#endif
 #ifdef CONVC_VECTOR
     {
         float *restrict gkern = grads + P_CONV1_KERNEL;
@@ -825,7 +954,7 @@ static void conv2_forward(const float *restrict params, float *restrict w)
                                     acc += vsplat16(at[b][k]) * t[a][k];
                                 }
                             }
-                            if (ty * M + a < 14 && tx * M + b < 14) vstore16(yt + (a * 14 + b) * 64, acc + bv);
+                            if (ty * M + a < 14 && tx * M + b < 14) vstore16(yt + (a * 14 + b) * 64, vrelu16(acc + bv));
                         }
                     }
                 }
@@ -866,19 +995,13 @@ static void conv2_forward(const float *restrict params, float *restrict w)
                                     acc += vsplat(at[b][k]) * t[a][k];
                                 }
                             }
-                            if (ty * M + a < 14 && tx * M + b < 14) vstore(yt + (a * 14 + b) * 64, acc + bv);
+                            if (ty * M + a < 14 && tx * M + b < 14) vstore(yt + (a * 14 + b) * 64, vrelu(acc + bv));
                         }
                     }
                 }
             }
         }
 #endif
-    }
-    {
-        long i;
-        for (i = 0; i < 12544; i++) {
-            out[i] = out[i] < 0.0f ? 0.0f : out[i];
-        }
     }
 #else
     {
@@ -1050,6 +1173,95 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
     const float *restrict out = w + W_CONV2_OUT;
     float *restrict dz = w + W_CONV2_DOUT;
     const float *restrict src = w + W_CONV2_PAD;
+#ifdef CONVC_VECTOR
+#ifdef CONVC_WIDE
+    {
+        long px;
+        vf16 gb0 = vload16(gbias);
+        vf16 gb1 = vload16(gbias + 16);
+        vf16 gb2 = vload16(gbias + 32);
+        vf16 gb3 = vload16(gbias + 48);
+        for (px = 0; px < 196; px++) {
+            vf16 d;
+            d = vload16(dz + px * 64);
+            d = vrelu_grad16(d, vload16(out + px * 64));
+            vstore16(dz + px * 64, d);
+            gb0 += d;
+            d = vload16(dz + px * 64 + 16);
+            d = vrelu_grad16(d, vload16(out + px * 64 + 16));
+            vstore16(dz + px * 64 + 16, d);
+            gb1 += d;
+            d = vload16(dz + px * 64 + 32);
+            d = vrelu_grad16(d, vload16(out + px * 64 + 32));
+            vstore16(dz + px * 64 + 32, d);
+            gb2 += d;
+            d = vload16(dz + px * 64 + 48);
+            d = vrelu_grad16(d, vload16(out + px * 64 + 48));
+            vstore16(dz + px * 64 + 48, d);
+            gb3 += d;
+        }
+        vstore16(gbias, gb0);
+        vstore16(gbias + 16, gb1);
+        vstore16(gbias + 32, gb2);
+        vstore16(gbias + 48, gb3);
+    }
+#else
+    {
+        long px;
+        vf8 gb0 = vload(gbias);
+        vf8 gb1 = vload(gbias + 8);
+        vf8 gb2 = vload(gbias + 16);
+        vf8 gb3 = vload(gbias + 24);
+        vf8 gb4 = vload(gbias + 32);
+        vf8 gb5 = vload(gbias + 40);
+        vf8 gb6 = vload(gbias + 48);
+        vf8 gb7 = vload(gbias + 56);
+        for (px = 0; px < 196; px++) {
+            vf8 d;
+            d = vload(dz + px * 64);
+            d = vrelu_grad(d, vload(out + px * 64));
+            vstore(dz + px * 64, d);
+            gb0 += d;
+            d = vload(dz + px * 64 + 8);
+            d = vrelu_grad(d, vload(out + px * 64 + 8));
+            vstore(dz + px * 64 + 8, d);
+            gb1 += d;
+            d = vload(dz + px * 64 + 16);
+            d = vrelu_grad(d, vload(out + px * 64 + 16));
+            vstore(dz + px * 64 + 16, d);
+            gb2 += d;
+            d = vload(dz + px * 64 + 24);
+            d = vrelu_grad(d, vload(out + px * 64 + 24));
+            vstore(dz + px * 64 + 24, d);
+            gb3 += d;
+            d = vload(dz + px * 64 + 32);
+            d = vrelu_grad(d, vload(out + px * 64 + 32));
+            vstore(dz + px * 64 + 32, d);
+            gb4 += d;
+            d = vload(dz + px * 64 + 40);
+            d = vrelu_grad(d, vload(out + px * 64 + 40));
+            vstore(dz + px * 64 + 40, d);
+            gb5 += d;
+            d = vload(dz + px * 64 + 48);
+            d = vrelu_grad(d, vload(out + px * 64 + 48));
+            vstore(dz + px * 64 + 48, d);
+            gb6 += d;
+            d = vload(dz + px * 64 + 56);
+            d = vrelu_grad(d, vload(out + px * 64 + 56));
+            vstore(dz + px * 64 + 56, d);
+            gb7 += d;
+        }
+        vstore(gbias, gb0);
+        vstore(gbias + 8, gb1);
+        vstore(gbias + 16, gb2);
+        vstore(gbias + 24, gb3);
+        vstore(gbias + 32, gb4);
+        vstore(gbias + 40, gb5);
+        vstore(gbias + 48, gb6);
+        vstore(gbias + 56, gb7);
+    }
+#endif
+#else
     {
         long i;
         int co;
@@ -1062,6 +1274,7 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
             }
         }
     }
+#endif
 #ifdef CONVC_VECTOR
     {
         float *restrict dsrc = w + W_CONV2_DPAD;

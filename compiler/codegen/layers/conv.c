@@ -235,7 +235,7 @@ static void emit_conv_forward(gen_ctx *c, int i, const char *fname)
     else
         gen_conv_vec_forward(c, i);
     gen_close_block(c);
-    if (l->act != IR_LINEAR) {
+    if (!gen_has_vector_act(l->act)) {      /* else applied in the kernels' stores */
         gen_open_block(c);
         emit_line(e, "long i;");
         emit_open(e, "for (i = 0; i < %lld; i++)", (long long)l->out.h * l->out.w * l->out.c);
@@ -392,7 +392,15 @@ static void emit_conv_backward(gen_ctx *c, int i, const char *fname)
 
     gen_open_layer_fn(c, i, 1, fname);
     gen_emit_conv_grad_ptrs(c, i);
-    gen_emit_bias_grad(c, l->act, npix, cout);
+    if (p->vec && gen_has_vector_act(l->act)) {
+        gen_pp_vector(c, 1);
+        gen_emit_bias_grad_vector(c, l->act, npix, cout);
+        gen_pp(c, "#else");
+        gen_emit_bias_grad(c, l->act, npix, cout);
+        gen_pp(c, "#endif");
+    } else {
+        gen_emit_bias_grad(c, l->act, npix, cout);
+    }
     if (p->wino) {
         /* the kernel gradient stays in the transformed domain: added to
          * gkern once per call */

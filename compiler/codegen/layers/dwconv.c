@@ -22,18 +22,36 @@
  *     gradient with the flipped kernel, each input pixel written once; with
  *     a stride, each tap's product is added to the input gradient in place.
  * The plain loops clip the tap ranges per pixel. */
+#include "codegen/conv_vec.h"
 #include "codegen/layer_emitter.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#define DW_TILE 8       /* output pixels per forward tile (8 channels) */
-#define DW_GRAD_TILE 4  /* most output pixels per kernel-gradient tile */
-#define DW_REGISTERS 15 /* vector registers a tile may take (AVX2 has 16) */
+/* Most output pixels per forward and per kernel-gradient tile, and the
+ * vector registers a tile may take: AVX2 has 16, AVX-512 32. */
+#define DW_TILE 8
+#define DW_GRAD_TILE 4
+#define DW_REGISTERS 15
+#define DW_TILE_WIDE 12
+#define DW_GRAD_TILE_WIDE 6
+#define DW_REGISTERS_WIDE 31
 
 static int out_channels(const ir_layer *l)
 {
     return l->in.c * l->multiplier;
+}
+
+/* The vectors the kernels work on: 16 channels under AVX-512 (c->wide) where
+ * the channels come in sixteens, else 8. */
+static gen_tile dw_vectors(const gen_ctx *c, const ir_layer *l)
+{
+    return gen_vectors_of(c->wide && out_channels(l) % 16 == 0 ? 16 : 8);
+}
+
+static int dw_registers(const gen_ctx *c)
+{
+    return c->wide ? DW_REGISTERS_WIDE : DW_REGISTERS;
 }
 
 /* ---- plan --------------------------------------------------------------- */
@@ -76,19 +94,20 @@ typedef struct {
     int sh, sw, pt, pl;
     int flip;           /* tap (ky, kx) reads kernel tap (KH-1-ky, KW-1-kx) */
     int bias;           /* sums start at the bias (else at zero) */
+    ir_activation act;  /* applied to the sums */
 } dw_pass;
 
 static dw_pass forward_pass(const ir_layer *l)
 {
     dw_pass g = { "src", "out", l->in.h, l->in.w, l->out.h, l->out.w,
-                  l->sh, l->sw, l->pad_top, l->pad_left, 0, 1 };
+                  l->sh, l->sw, l->pad_top, l->pad_left, 0, 1, l->act };
     return g;
 }
 
 static dw_pass input_grad_pass(const ir_layer *l)
 {
     dw_pass g = { "dz", "dsrc", l->out.h, l->out.w, l->in.h, l->in.w,
-                  1, 1, l->kh - 1 - l->pad_top, l->kw - 1 - l->pad_left, 1, 0 };
+                  1, 1, l->kh - 1 - l->pad_top, l->kw - 1 - l->pad_left, 1, 0, IR_LINEAR };
     return g;
 }
 
@@ -259,6 +278,18 @@ static void emit_row_bias_grad(gen_ctx *c, const ir_layer *l)
     gen_close_block(c);
 }
 
+/* emit_row_bias_grad on vectors (gen_emit_bias_grad_tile over the row). */
+static void emit_row_bias_grad_vector(gen_ctx *c, const ir_layer *l)
+{
+    gen_tile v = dw_vectors(c, l);
+    gen_open_block(c);
+    if (l->act != IR_LINEAR)
+        emit_row_ptr(c, l, "const ", "orow", "out");
+    emit_row_ptr(c, l, "", "drow", "dz");
+    gen_emit_bias_grad_tile(c, &v, l->act, "drow", "orow", l->out.w, out_channels(l));
+    gen_close_block(c);
+}
+
 /* `const float *R name = base + (offset of tap (ky, kx) [+ co])`, of a
  * (KH, KW, Cout) kernel, flipped or not. */
 static void emit_kernel_tap(gen_ctx *c, const ir_layer *l, const char *cq, const char *name,
@@ -288,7 +319,7 @@ static void emit_source_tap(gen_ctx *c, const ir_layer *l, const char *cq, const
 
 /* ---- passes shaped like a convolution (forward, stride-1 input gradient) - */
 
-static void emit_pass_plain(gen_ctx *c, const ir_layer *l, const dw_pass *g, int act)
+static void emit_pass_plain(gen_ctx *c, const ir_layer *l, const dw_pass *g)
 {
     emitter *e = c->e;
     int cout = out_channels(l);
@@ -313,9 +344,9 @@ static void emit_pass_plain(gen_ctx *c, const ir_layer *l, const dw_pass *g, int
     emit_close(e, "");
     emit_close(e, "");
     emit_close(e, "");
-    if (act && l->act != IR_LINEAR) {
+    if (g->act != IR_LINEAR) {
         gen_open_for(c, "co", 0, cout, 1);
-        gen_apply_act(c, l->act, "o[co]", "o[co]");
+        gen_apply_act(c, g->act, "o[co]", "o[co]");
         emit_close(e, "");
     }
     emit_close(e, "");
@@ -364,10 +395,10 @@ static void emit_row_tiles(gen_ctx *c, const ir_layer *l, const dw_pass *g, int 
 
 /* Output pixels per forward tile: its sums, the kernel row's vectors and
  * the source vector in registers. */
-static int pass_tile(const ir_layer *l)
+static int pass_tile(const gen_ctx *c, const ir_layer *l)
 {
-    int n = DW_REGISTERS - 1 - l->kw;
-    return n > DW_TILE ? DW_TILE : n < 2 ? 2 : n;
+    int n = dw_registers(c) - 1 - l->kw, most = c->wide ? DW_TILE_WIDE : DW_TILE;
+    return n > most ? most : n < 2 ? 2 : n;
 }
 
 /* Does the row have a loop over tiles (which needs `ox`)? */
@@ -389,8 +420,9 @@ static void emit_tile_products(gen_ctx *c, const ir_layer *l, const dw_pass *g, 
     emitter *e = c->e;
     long long ch = out_channels(l);
     int span = (n - 1) * g->sw + l->kw, t, j, kx;
+    gen_tile v = dw_vectors(c, l);
     char x[96];
-    emit_line(e, "vf8 x;");
+    emit_line(e, "%s x;", v.type);
     for (j = 0; j < span; j++) {
         int first = 1;
         if (!column_inside(g, fixed, ix, j))
@@ -399,7 +431,7 @@ static void emit_tile_products(gen_ctx *c, const ir_layer *l, const dw_pass *g, 
             if ((kx = tap_of(l, g, j, t)) < 0)
                 continue;
             if (first)
-                emit_line(e, "x = vload(%s);", GEN_SUM(x, (ix + j) * ch, { "xp", 1 }));
+                emit_line(e, "x = %s(%s);", v.load, GEN_SUM(x, (ix + j) * ch, { "xp", 1 }));
             first = 0;
             if (kernel_grad)
                 emit_line(e, "g%d_%d += x * d%d;", t, kx, t);
@@ -418,6 +450,7 @@ static void emit_pass_tile(gen_ctx *c, const ir_layer *l, const dw_pass *g, int 
     int fixed = ox >= 0, ix = fixed ? ox * g->sw - g->pl : 0;
     int span = (n - 1) * g->sw + l->kw, used[IR_MAX_KERNEL] = { 0 }, t, j, kx;
     dw_range ry;
+    gen_tile v = dw_vectors(c, l);
     char x[160];
     for (j = 0; j < span; j++)
         for (t = 0; t < n; t++)
@@ -433,10 +466,10 @@ static void emit_pass_tile(gen_ctx *c, const ir_layer *l, const dw_pass *g, int 
     emit_line(e, "float *%s o = %s + %s;", c->restrict_kw, g->dst,
               GEN_SUM(x, fixed ? ox * ch : 0, { "oy", (long long)g->dst_w * ch },
                       { fixed ? "" : "ox", fixed ? 0 : ch }));
-    gen_open_for(c, "co", 0, ch, 8);
-    emit_raw(e, "%*svf8 ", e->depth * 4, "");
+    gen_open_for(c, "co", 0, ch, v.width);
+    emit_raw(e, "%*s%s ", e->depth * 4, "", v.type);
     for (t = 0; t < n; t++)
-        emit_raw(e, "a%d = %s%s", t, g->bias ? "vload(bias + co)" : "vsplat(0.0f)",
+        emit_raw(e, "a%d = %s(%s)%s", t, g->bias ? v.load : v.splat, g->bias ? "bias + co" : "0.0f",
                  t + 1 < n ? ", " : ";\n");
     row_range(l, g, &ry);
     open_tap_loop(c, "ky", &ry);
@@ -454,33 +487,58 @@ static void emit_pass_tile(gen_ctx *c, const ir_layer *l, const dw_pass *g, int 
     }
     for (kx = 0; kx < l->kw; kx++)
         if (used[kx])
-            emit_line(e, "const vf8 k%d = vload(%s);", kx,
+            emit_line(e, "const %s k%d = %s(%s);", v.type, kx, v.load,
                       GEN_SUM(x, (g->flip ? l->kw - 1 - kx : kx) * ch, { "kp", 1 }));
     emit_tile_products(c, l, g, fixed, ix, n, 0);
     emit_close(e, "");
+    for (t = 0; t < n; t++) {
+        char a[16];
+        snprintf(a, sizeof a, "a%d", t);
+        gen_vector_act(c, g->act, v.width, a, a);
+    }
     for (t = 0; t < n; t++)
-        emit_line(e, "vstore(%s, a%d);", GEN_SUM(x, t * ch, { "o", 1 }, { "co", 1 }), t);
+        emit_line(e, "%s(%s, a%d);", v.store, GEN_SUM(x, t * ch, { "o", 1 }, { "co", 1 }), t);
     emit_close(e, "");
     if (fixed)
         gen_close_block(c);
 }
 
-/* The rows of a pass, and the activation of each row while it is in the
- * first-level cache. */
-static void emit_pass_vector(gen_ctx *c, const ir_layer *l, const dw_pass *g, int act)
+/* The rows of a pass; the activation in the tiles, or where it has no
+ * vector form, over each row while it is in the first-level cache. */
+static void emit_pass_vector(gen_ctx *c, const ir_layer *l, const dw_pass *g)
 {
     emitter *e = c->e;
-    emit_line(e, row_has_loop(l, g, pass_tile(l)) ? "int ox, oy, ky, co;" : "int oy, ky, co;");
+    emit_line(e, row_has_loop(l, g, pass_tile(c, l)) ? "int ox, oy, ky, co;" : "int oy, ky, co;");
     dw_range ry;
     gen_open_for(c, "oy", 0, g->dst_h, 1);
     emit_row_range(c, l, g, &ry);
-    emit_row_tiles(c, l, g, pass_tile(l), emit_pass_tile);
-    if (act && l->act != IR_LINEAR)
+    emit_row_tiles(c, l, g, pass_tile(c, l), emit_pass_tile);
+    if (!gen_has_vector_act(g->act))
         emit_row_act(c, l);
     emit_close(e, "");
 }
 
+/* emit(c, arg) for each register file where the channels fill vectors of
+ * 16, else once for vectors of 8. */
+static void emit_for_registers(gen_ctx *c, const ir_layer *l,
+                               void (*emit)(gen_ctx *, const void *), const void *arg)
+{
+    if (out_channels(l) % 16 == 0)
+        gen_emit_for_registers(c, emit, arg);
+    else
+        emit(c, arg);
+}
+
 /* ---- forward ------------------------------------------------------------ */
+
+static void emit_forward_vector(gen_ctx *c, const void *arg)
+{
+    const ir_layer *l = arg;
+    dw_pass g = forward_pass(l);
+    gen_open_block(c);
+    emit_pass_vector(c, l, &g);
+    gen_close_block(c);
+}
 
 static void dwconv_forward(gen_ctx *c, int i)
 {
@@ -504,13 +562,11 @@ static void dwconv_forward(gen_ctx *c, int i)
     }
     if (p->vec) {
         gen_pp_vector(c, 1);
-        gen_open_block(c);
-        emit_pass_vector(c, l, &g, 1);
-        gen_close_block(c);
+        emit_for_registers(c, l, emit_forward_vector, l);
         gen_pp(c, "#else");
     }
     gen_open_block(c);
-    emit_pass_plain(c, l, &g, 1);
+    emit_pass_plain(c, l, &g);
     gen_close_block(c);
     if (p->vec)
         gen_pp(c, "#endif");
@@ -558,10 +614,10 @@ static void emit_backward_plain(gen_ctx *c, const ir_layer *l, int has_dx)
  * its own set of the KW taps' sums, so that every chain of additions takes
  * one FMA per tile and the tile's FMAs all run in parallel: n * KW sums,
  * n output-gradient vectors and the source vector in registers. */
-static int grad_tile(const ir_layer *l)
+static int grad_tile(const gen_ctx *c, const ir_layer *l)
 {
-    int n = (DW_REGISTERS - 1) / (l->kw + 1);
-    return n > DW_GRAD_TILE ? DW_GRAD_TILE : n < 1 ? 1 : n;
+    int n = (dw_registers(c) - 1) / (l->kw + 1), most = c->wide ? DW_GRAD_TILE_WIDE : DW_GRAD_TILE;
+    return n > most ? most : n < 1 ? 1 : n;
 }
 
 /* One kernel-gradient tile: n output pixels from column ox (-1: the
@@ -573,6 +629,7 @@ static void emit_grad_tile(gen_ctx *c, const ir_layer *l, const dw_pass *g, int 
     long long ch = out_channels(l);
     int fixed = ox >= 0, ix = fixed ? ox * g->sw - g->pl : 0;
     int span = (n - 1) * g->sw + l->kw, t;
+    gen_tile v = dw_vectors(c, l);
     char x[128];
     if (fixed)
         emit_line(e, "/* columns %d to %d%s */", ox, ox + n - 1,
@@ -588,7 +645,7 @@ static void emit_grad_tile(gen_ctx *c, const ir_layer *l, const dw_pass *g, int 
                   GEN_SUM(x, 0, { "ox", ch }, { "co", 1 }));
     }
     for (t = 0; t < n; t++)
-        emit_line(e, "const vf8 d%d = vload(%s);", t,
+        emit_line(e, "const %s d%d = %s(%s);", v.type, t, v.load,
                   GEN_SUM(x, (fixed ? ox + t : t) * ch, { "dp", 1 }));
     emit_tile_products(c, l, g, fixed, ix, n, 1);
     if (fixed)
@@ -602,8 +659,9 @@ static void emit_grad_row(gen_ctx *c, const ir_layer *l, const dw_range *ry)
 {
     emitter *e = c->e;
     dw_pass g = forward_pass(l);
-    int sets = grad_tile(l), kx, t;
+    int sets = grad_tile(c, l), kx, t;
     long long ch = out_channels(l);
+    gen_tile v = dw_vectors(c, l);
     char x[96];
     open_tap_loop(c, "ky", ry);
     emit_line(e, "const float *%s xr = src + (%s);", c->restrict_kw,
@@ -612,15 +670,15 @@ static void emit_grad_row(gen_ctx *c, const ir_layer *l, const dw_range *ry)
               GEN_SUM(x, 0, { "oy", l->out.w * ch }));
     emit_line(e, "float *%s gr = gkern + %s;", c->restrict_kw,
               GEN_SUM(x, 0, { "ky", l->kw * ch }));
-    gen_open_for(c, "co", 0, ch, 8);
+    gen_open_for(c, "co", 0, ch, v.width);
     for (t = 0; t < sets; t++) {
-        emit_raw(e, "%*svf8 ", e->depth * 4, "");
+        emit_raw(e, "%*s%s ", e->depth * 4, "", v.type);
         for (kx = 0; kx < l->kw; kx++) {
             if (t == 0)
-                emit_raw(e, "g0_%d = vload(%s)", kx,
+                emit_raw(e, "g0_%d = %s(%s)", kx, v.load,
                          GEN_SUM(x, kx * ch, { "gr", 1 }, { "co", 1 }));
             else
-                emit_raw(e, "g%d_%d = vsplat(0.0f)", t, kx);
+                emit_raw(e, "g%d_%d = %s(0.0f)", t, kx, v.splat);
             emit_raw(e, kx + 1 < l->kw ? ", " : ";\n");
         }
     }
@@ -630,7 +688,7 @@ static void emit_grad_row(gen_ctx *c, const ir_layer *l, const dw_range *ry)
         size_t len = 0;
         for (t = 0; t < sets; t++)
             len += (size_t)snprintf(sum + len, sizeof sum - len, "%sg%d_%d", t ? " + " : "", t, kx);
-        emit_line(e, "vstore(%s, %s);", GEN_SUM(x, kx * ch, { "gr", 1 }, { "co", 1 }), sum);
+        emit_line(e, "%s(%s, %s);", v.store, GEN_SUM(x, kx * ch, { "gr", 1 }, { "co", 1 }), sum);
     }
     emit_close(e, "");
     emit_close(e, "");
@@ -644,6 +702,7 @@ static void emit_dx_scatter_row(gen_ctx *c, const ir_layer *l, const dw_range *r
     dw_pass g = forward_pass(l);
     dw_range rx;
     long long ch = out_channels(l);
+    gen_tile v = dw_vectors(c, l);
     char x[96];
     gen_open_for(c, "ox", 0, l->out.w, 1);
     emit_column_range(c, l, &g, &rx);
@@ -653,25 +712,37 @@ static void emit_dx_scatter_row(gen_ctx *c, const ir_layer *l, const dw_range *r
     open_tap_loop(c, "kx", &rx);
     emit_source_tap(c, l, "", "dx", "dsrc", l->in.w, 0);
     emit_kernel_tap(c, l, "const ", "kp", "kern", 0, 0);
-    gen_open_for(c, "co", 0, ch, 8);
-    emit_line(e, "vstore(dx + co, vload(dx + co) + vload(kp + co) * vload(d + co));");
+    gen_open_for(c, "co", 0, ch, v.width);
+    emit_line(e, "%s(dx + co, %s(dx + co) + %s(kp + co) * %s(d + co));", v.store, v.load, v.load,
+              v.load);
     emit_close(e, "");
     emit_close(e, "");
     emit_close(e, "");
     emit_close(e, "");
 }
 
-static void emit_backward_vector(gen_ctx *c, const ir_layer *l, int has_dx)
+typedef struct {
+    const ir_layer *l;
+    int has_dx;
+} dw_backward;
+
+static void emit_backward_vector(gen_ctx *c, const void *arg)
 {
+    const dw_backward *b = arg;
+    const ir_layer *l = b->l;
+    int has_dx = b->has_dx;
     emitter *e = c->e;
     dw_pass g = forward_pass(l);
     dw_range ry;
     int scatter = has_dx && (l->sh > 1 || l->sw > 1);
     gen_open_block(c);
-    emit_line(e, "int %soy, ky, %sco;", row_has_loop(l, &g, grad_tile(l)) || scatter ? "ox, " : "",
+    emit_line(e, "int %soy, ky, %sco;", row_has_loop(l, &g, grad_tile(c, l)) || scatter ? "ox, " : "",
               scatter ? "kx, " : "");
     gen_open_for(c, "oy", 0, l->out.h, 1);
-    emit_row_bias_grad(c, l);
+    if (gen_has_vector_act(l->act))
+        emit_row_bias_grad_vector(c, l);
+    else
+        emit_row_bias_grad(c, l);
     emit_row_range(c, l, &g, &ry);
     emit_grad_row(c, l, &ry);
     if (scatter)
@@ -681,7 +752,7 @@ static void emit_backward_vector(gen_ctx *c, const ir_layer *l, int has_dx)
     if (has_dx && !scatter) {
         dw_pass dg = input_grad_pass(l);
         gen_open_block(c);
-        emit_pass_vector(c, l, &dg, 0);
+        emit_pass_vector(c, l, &dg);
         gen_close_block(c);
     }
 }
@@ -713,7 +784,8 @@ static void dwconv_backward(gen_ctx *c, int i)
         gen_pp_vector(c, 1);
         if (has_dx && strided)      /* the strided input gradient adds in place */
             emit_line(e, "memset(dsrc, 0, sizeof(float) * %lld);", nsrc);
-        emit_backward_vector(c, l, has_dx);
+        dw_backward b = { l, has_dx };
+        emit_for_registers(c, l, emit_backward_vector, &b);
         gen_pp(c, "#else");
     }
     if (has_dx)
