@@ -226,9 +226,56 @@ typedef struct {
     int oh, ow, sh, sw;
     int src_w;                              /* pixels per row of src */
     int vlo, vhi;                           /* the rows of src that are not zero */
+    int clo, chi;                           /* its columns that are not zero */
     int kh, kw, cin, cout;
     ir_activation act;                      /* applied to the sums when stored */
 } conv_tiles;
+
+/* The pixels of the tile of np from column ox whose tap kx reads a column of
+ * src that is not zero, as a bit mask. */
+static unsigned tap_pixels(const conv_tiles *t, int ox, int np, int kx)
+{
+    unsigned mask = 0;
+    int p;
+    for (p = 0; p < np; p++) {
+        int col = (ox + p) * t->sw + kx;
+        if (col >= t->clo && col < t->chi)
+            mask |= 1u << p;
+    }
+    return mask;
+}
+
+/* Does the tile of np from column ox read a zero column of src? */
+static int tile_clipped(const conv_tiles *t, int ox, int np)
+{
+    return ox * t->sw < t->clo || (ox + np - 1) * t->sw + t->kw - 1 >= t->chi;
+}
+
+/* The products of taps [kx0, kx1) of kernel row ky for the pixels in
+ * `pixels` (a bit mask of the tile's np): the loop over (kx, ci). */
+static void emit_tap_products(gen_ctx *c, const conv_tiles *t, int np, const gen_tile *tile,
+                              int kx0, int kx1, unsigned pixels)
+{
+    emitter *e = c->e;
+    int vb = tile->vectors, vw = tile->width, p, v;
+    char x[96];
+    gen_open_for(c, "j", (long long)kx0 * t->cin, (long long)kx1 * t->cin, 1);
+    emit_raw(e, "%*sconst %s ", e->depth * 4, "", tile->type);
+    for (v = 0; v < vb; v++)
+        emit_raw(e, "w%d = %s(%s)%s", v, tile->load,
+                 GEN_SUM(x, vw * v, { "kr", 1 }, { "j", t->cout }), v + 1 < vb ? ", " : ";\n");
+    emit_line(e, "%s xv;", tile->type);
+    for (p = 0; p < np; p++) {
+        if (!(pixels >> p & 1))
+            continue;
+        emit_raw(e, "%*sxv = %s(xr[%s]);", e->depth * 4, "", tile->splat,
+                 GEN_SUM(x, (long long)p * t->sw * t->cin, { "j", 1 }));
+        for (v = 0; v < vb; v++)
+            emit_raw(e, " a%d_%d += xv * w%d;", p, v, v);
+        emit_raw(e, "\n");
+    }
+    emit_close(e, "");
+}
 
 static void emit_conv_tile(gen_ctx *c, const conv_tiles *t, int np, const gen_tile *tile,
                            tile_pos ox, tile_pos cb)
@@ -271,20 +318,21 @@ static void emit_conv_tile(gen_ctx *c, const conv_tiles *t, int np, const gen_ti
               GEN_SUM(x, 0, { "xb", 1 }, { "ky", (long long)t->src_w * t->cin }));
     emit_line(e, "const float *%s kr = %s;", R,
               GEN_SUM(x, 0, { "kb", 1 }, { "ky", (long long)t->kw * t->cin * t->cout }));
-    gen_open_for(c, "j", 0, (long long)t->kw * t->cin, 1);
-    emit_raw(e, "%*sconst %s ", e->depth * 4, "", tile->type);
-    for (v = 0; v < vb; v++)
-        emit_raw(e, "w%d = %s(%s)%s", v, tile->load,
-                 GEN_SUM(x, vw * v, { "kr", 1 }, { "j", t->cout }), v + 1 < vb ? ", " : ";\n");
-    emit_line(e, "%s xv;", tile->type);
-    for (p = 0; p < np; p++) {
-        emit_raw(e, "%*sxv = %s(xr[%s]);", e->depth * 4, "", tile->splat,
-                 GEN_SUM(x, (long long)p * t->sw * t->cin, { "j", 1 }));
-        for (v = 0; v < vb; v++)
-            emit_raw(e, " a%d_%d += xv * w%d;", p, v, v);
-        emit_raw(e, "\n");
+    if (ox.var || !tile_clipped(t, (int)ox.at, np)) {
+        emit_tap_products(c, t, np, tile, 0, t->kw, (1u << np) - 1);
+    } else {
+        /* a tile over the border: runs of kx whose taps read data columns
+         * for the same pixels, each pixel's products in the same order */
+        int kx = 0, end;
+        while (kx < t->kw) {
+            unsigned mask = tap_pixels(t, (int)ox.at, np, kx);
+            for (end = kx + 1; end < t->kw && tap_pixels(t, (int)ox.at, np, end) == mask; end++)
+                ;
+            if (mask)
+                emit_tap_products(c, t, np, tile, kx, end, mask);
+            kx = end;
+        }
     }
-    emit_close(e, "");
     emit_close(e, "");
     for (p = 0; p < np; p++) {
         emit_raw(e, "%*s", e->depth * 4, "");
@@ -298,12 +346,6 @@ static void emit_conv_tile(gen_ctx *c, const conv_tiles *t, int np, const gen_ti
     }
 }
 
-static void conv_tile(gen_ctx *c, const void *arg, int n, const gen_tile *tile, tile_pos ox,
-                      tile_pos cb)
-{
-    emit_conv_tile(c, arg, n, tile, ox, cb);
-}
-
 /* Tiles of at most `max` rows, as few as cover `extent` and as even as they
  * can be: 14 pixels in tiles of at most 6 go 5 + 5 + 4, not 6 + 6 + 2, whose
  * last tile has too few accumulators to keep the FMA units busy.  Which
@@ -314,18 +356,39 @@ static int even_rows(int max, int extent)
     return (extent + tiles - 1) / tiles;
 }
 
+/* One tile of np pixels at ox over every column block, in a block of its
+ * own where no loop scopes its locals. */
+static void emit_conv_tile_at(gen_ctx *c, const conv_tiles *t, int np, const gen_tile *tile,
+                              tile_pos ox)
+{
+    tile_pos cb;
+    int bare = !ox.var && t->cout <= tile->width * tile->vectors;
+    if (bare)
+        open_block(c);
+    cb = open_tiles(c, "cb", t->cout, tile->width * tile->vectors);
+    emit_conv_tile(c, t, np, tile, ox, cb);
+    close_tiles(c, cb);
+    if (bare)
+        emit_close(c->e, "");
+}
+
+/* The output rows in tiles of pb pixels and one of the rest: the tiles
+ * that read a zero column of src (at the borders) at fixed columns, their
+ * taps on the zeros left out, and a loop over the tiles between. */
 static void emit_conv_tiles(gen_ctx *c, const void *arg)
 {
     const conv_tiles *t = arg;
     emitter *e = c->e;
     gen_tile tile = gen_tile_for(c, t->cout);
     int pb = even_rows(tile.rows, t->ow);
-    int full, rest;
+    int n_full = t->ow / pb, rest = t->ow - n_full * pb, lo = 0, hi = n_full, k;
     char row[32];
-    full = t->ow / pb * pb;
-    rest = t->ow - full;
+    while (lo < n_full && tile_clipped(t, lo * pb, pb))
+        lo++;
+    while (hi > lo && tile_clipped(t, (hi - 1) * pb, pb))
+        hi--;
     {
-        const char *names[] = { "oy", full > pb ? "ox" : NULL,
+        const char *names[] = { "oy", hi - lo > 1 ? "ox" : NULL,
                                 t->cout > tile.width * tile.vectors ? "cb" : NULL, "ky", "j" };
         emit_int_locals(c, names, 5);
     }
@@ -337,7 +400,22 @@ static void emit_conv_tiles(gen_ctx *c, const void *arg)
     if ((t->oh - 1) * t->sh + t->kh > t->vhi)
         emit_line(e, "const int ky1 = %s + %d > %d ? %d - %s : %d;", row, t->kh, t->vhi, t->vhi,
                   row, t->kh);
-    emit_tile_grid(c, t, conv_tile, "ox", full, pb, rest, t->cout, &tile);
+    for (k = 0; k < n_full; k++) {
+        tile_pos at = { NULL, (long long)k * pb };
+        if (k == lo && hi - lo > 1) {
+            tile_pos loop = { "ox", 0 };
+            emit_open(e, "for (ox = %d; ox < %d; ox += %d)", lo * pb, hi * pb, pb);
+            emit_conv_tile_at(c, t, pb, &tile, loop);
+            emit_close(e, "");
+            k = hi - 1;
+        } else {
+            emit_conv_tile_at(c, t, pb, &tile, at);
+        }
+    }
+    if (rest > 0) {
+        tile_pos at = { NULL, (long long)n_full * pb };
+        emit_conv_tile_at(c, t, rest, &tile, at);
+    }
     emit_close(e, "");
 }
 
@@ -493,6 +571,8 @@ void gen_conv_vec_forward(gen_ctx *c, int i)
     t.src_w = c->L->plan[i].pad_w;
     t.vlo = l->pad_top;
     t.vhi = l->pad_top + l->in.h;
+    t.clo = l->pad_left;
+    t.chi = l->pad_left + l->in.w;
     t.kh = l->kh;
     t.kw = l->kw;
     t.cin = l->in.c;
@@ -562,6 +642,8 @@ void gen_conv_vec_dx(gen_ctx *c, int i)
     /* src row y + a is row y + a + pt of dpz, which holds dz rows from KH-1 on */
     t.vlo = l->kh - 1 - l->pad_top;
     t.vhi = l->kh - 1 - l->pad_top + l->out.h;
+    t.clo = l->kw - 1 - l->pad_left;
+    t.chi = l->kw - 1 - l->pad_left + l->out.w;
     t.kh = l->kh;
     t.kw = l->kw;
     t.cin = l->filters;

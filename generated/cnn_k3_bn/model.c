@@ -249,14 +249,71 @@ static void conv1_forward(const float *restrict params, float *restrict w, const
 #ifdef CONVC_VECTOR
     {
 #ifdef CONVC_WIDE
-        int oy, ox, ky, j;
+        int oy, ky, j;
         for (oy = 0; oy < 28; oy++) {
             const int ky0 = oy < 1 ? 1 - oy : 0;
             const int ky1 = oy + 3 > 29 ? 29 - oy : 3;
-            for (ox = 0; ox < 20; ox += 10) {
-                const float *restrict xb = src + oy * 30 + ox;
+            {
+                const float *restrict xb = src + oy * 30;
                 const float *restrict kb = kern;
-                float *restrict ob = out + oy * 896 + ox * 32;
+                float *restrict ob = out + oy * 896;
+                vf16 a0_0 = vload16(bias), a0_1 = vload16(bias + 16);
+                vf16 a1_0 = vload16(bias), a1_1 = vload16(bias + 16);
+                vf16 a2_0 = vload16(bias), a2_1 = vload16(bias + 16);
+                vf16 a3_0 = vload16(bias), a3_1 = vload16(bias + 16);
+                vf16 a4_0 = vload16(bias), a4_1 = vload16(bias + 16);
+                vf16 a5_0 = vload16(bias), a5_1 = vload16(bias + 16);
+                vf16 a6_0 = vload16(bias), a6_1 = vload16(bias + 16);
+                vf16 a7_0 = vload16(bias), a7_1 = vload16(bias + 16);
+                vf16 a8_0 = vload16(bias), a8_1 = vload16(bias + 16);
+                vf16 a9_0 = vload16(bias), a9_1 = vload16(bias + 16);
+                for (ky = ky0; ky < ky1; ky++) {
+                    const float *restrict xr = xb + ky * 30;
+                    const float *restrict kr = kb + ky * 96;
+                    j = 0;
+                    {
+                        const vf16 w0 = vload16(kr + j * 32), w1 = vload16(kr + j * 32 + 16);
+                        vf16 xv;
+                        xv = vsplat16(xr[j + 1]); a1_0 += xv * w0; a1_1 += xv * w1;
+                        xv = vsplat16(xr[j + 2]); a2_0 += xv * w0; a2_1 += xv * w1;
+                        xv = vsplat16(xr[j + 3]); a3_0 += xv * w0; a3_1 += xv * w1;
+                        xv = vsplat16(xr[j + 4]); a4_0 += xv * w0; a4_1 += xv * w1;
+                        xv = vsplat16(xr[j + 5]); a5_0 += xv * w0; a5_1 += xv * w1;
+                        xv = vsplat16(xr[j + 6]); a6_0 += xv * w0; a6_1 += xv * w1;
+                        xv = vsplat16(xr[j + 7]); a7_0 += xv * w0; a7_1 += xv * w1;
+                        xv = vsplat16(xr[j + 8]); a8_0 += xv * w0; a8_1 += xv * w1;
+                        xv = vsplat16(xr[j + 9]); a9_0 += xv * w0; a9_1 += xv * w1;
+                    }
+                    for (j = 1; j < 3; j++) {
+                        const vf16 w0 = vload16(kr + j * 32), w1 = vload16(kr + j * 32 + 16);
+                        vf16 xv;
+                        xv = vsplat16(xr[j]); a0_0 += xv * w0; a0_1 += xv * w1;
+                        xv = vsplat16(xr[j + 1]); a1_0 += xv * w0; a1_1 += xv * w1;
+                        xv = vsplat16(xr[j + 2]); a2_0 += xv * w0; a2_1 += xv * w1;
+                        xv = vsplat16(xr[j + 3]); a3_0 += xv * w0; a3_1 += xv * w1;
+                        xv = vsplat16(xr[j + 4]); a4_0 += xv * w0; a4_1 += xv * w1;
+                        xv = vsplat16(xr[j + 5]); a5_0 += xv * w0; a5_1 += xv * w1;
+                        xv = vsplat16(xr[j + 6]); a6_0 += xv * w0; a6_1 += xv * w1;
+                        xv = vsplat16(xr[j + 7]); a7_0 += xv * w0; a7_1 += xv * w1;
+                        xv = vsplat16(xr[j + 8]); a8_0 += xv * w0; a8_1 += xv * w1;
+                        xv = vsplat16(xr[j + 9]); a9_0 += xv * w0; a9_1 += xv * w1;
+                    }
+                }
+                vstore16(ob, a0_0); vstore16(ob + 16, a0_1);
+                vstore16(ob + 32, a1_0); vstore16(ob + 48, a1_1);
+                vstore16(ob + 64, a2_0); vstore16(ob + 80, a2_1);
+                vstore16(ob + 96, a3_0); vstore16(ob + 112, a3_1);
+                vstore16(ob + 128, a4_0); vstore16(ob + 144, a4_1);
+                vstore16(ob + 160, a5_0); vstore16(ob + 176, a5_1);
+                vstore16(ob + 192, a6_0); vstore16(ob + 208, a6_1);
+                vstore16(ob + 224, a7_0); vstore16(ob + 240, a7_1);
+                vstore16(ob + 256, a8_0); vstore16(ob + 272, a8_1);
+                vstore16(ob + 288, a9_0); vstore16(ob + 304, a9_1);
+            }
+            {
+                const float *restrict xb = src + oy * 30 + 10;
+                const float *restrict kb = kern;
+                float *restrict ob = out + oy * 896 + 320;
                 vf16 a0_0 = vload16(bias), a0_1 = vload16(bias + 16);
                 vf16 a1_0 = vload16(bias), a1_1 = vload16(bias + 16);
                 vf16 a2_0 = vload16(bias), a2_1 = vload16(bias + 16);
@@ -296,48 +353,103 @@ static void conv1_forward(const float *restrict params, float *restrict w, const
                 vstore16(ob + 256, a8_0); vstore16(ob + 272, a8_1);
                 vstore16(ob + 288, a9_0); vstore16(ob + 304, a9_1);
             }
-            const float *restrict xb = src + oy * 30 + 20;
-            const float *restrict kb = kern;
-            float *restrict ob = out + oy * 896 + 640;
-            vf16 a0_0 = vload16(bias), a0_1 = vload16(bias + 16);
-            vf16 a1_0 = vload16(bias), a1_1 = vload16(bias + 16);
-            vf16 a2_0 = vload16(bias), a2_1 = vload16(bias + 16);
-            vf16 a3_0 = vload16(bias), a3_1 = vload16(bias + 16);
-            vf16 a4_0 = vload16(bias), a4_1 = vload16(bias + 16);
-            vf16 a5_0 = vload16(bias), a5_1 = vload16(bias + 16);
-            vf16 a6_0 = vload16(bias), a6_1 = vload16(bias + 16);
-            vf16 a7_0 = vload16(bias), a7_1 = vload16(bias + 16);
-            for (ky = ky0; ky < ky1; ky++) {
-                const float *restrict xr = xb + ky * 30;
-                const float *restrict kr = kb + ky * 96;
-                for (j = 0; j < 3; j++) {
-                    const vf16 w0 = vload16(kr + j * 32), w1 = vload16(kr + j * 32 + 16);
-                    vf16 xv;
-                    xv = vsplat16(xr[j]); a0_0 += xv * w0; a0_1 += xv * w1;
-                    xv = vsplat16(xr[j + 1]); a1_0 += xv * w0; a1_1 += xv * w1;
-                    xv = vsplat16(xr[j + 2]); a2_0 += xv * w0; a2_1 += xv * w1;
-                    xv = vsplat16(xr[j + 3]); a3_0 += xv * w0; a3_1 += xv * w1;
-                    xv = vsplat16(xr[j + 4]); a4_0 += xv * w0; a4_1 += xv * w1;
-                    xv = vsplat16(xr[j + 5]); a5_0 += xv * w0; a5_1 += xv * w1;
-                    xv = vsplat16(xr[j + 6]); a6_0 += xv * w0; a6_1 += xv * w1;
-                    xv = vsplat16(xr[j + 7]); a7_0 += xv * w0; a7_1 += xv * w1;
+            {
+                const float *restrict xb = src + oy * 30 + 20;
+                const float *restrict kb = kern;
+                float *restrict ob = out + oy * 896 + 640;
+                vf16 a0_0 = vload16(bias), a0_1 = vload16(bias + 16);
+                vf16 a1_0 = vload16(bias), a1_1 = vload16(bias + 16);
+                vf16 a2_0 = vload16(bias), a2_1 = vload16(bias + 16);
+                vf16 a3_0 = vload16(bias), a3_1 = vload16(bias + 16);
+                vf16 a4_0 = vload16(bias), a4_1 = vload16(bias + 16);
+                vf16 a5_0 = vload16(bias), a5_1 = vload16(bias + 16);
+                vf16 a6_0 = vload16(bias), a6_1 = vload16(bias + 16);
+                vf16 a7_0 = vload16(bias), a7_1 = vload16(bias + 16);
+                for (ky = ky0; ky < ky1; ky++) {
+                    const float *restrict xr = xb + ky * 30;
+                    const float *restrict kr = kb + ky * 96;
+                    for (j = 0; j < 2; j++) {
+                        const vf16 w0 = vload16(kr + j * 32), w1 = vload16(kr + j * 32 + 16);
+                        vf16 xv;
+                        xv = vsplat16(xr[j]); a0_0 += xv * w0; a0_1 += xv * w1;
+                        xv = vsplat16(xr[j + 1]); a1_0 += xv * w0; a1_1 += xv * w1;
+                        xv = vsplat16(xr[j + 2]); a2_0 += xv * w0; a2_1 += xv * w1;
+                        xv = vsplat16(xr[j + 3]); a3_0 += xv * w0; a3_1 += xv * w1;
+                        xv = vsplat16(xr[j + 4]); a4_0 += xv * w0; a4_1 += xv * w1;
+                        xv = vsplat16(xr[j + 5]); a5_0 += xv * w0; a5_1 += xv * w1;
+                        xv = vsplat16(xr[j + 6]); a6_0 += xv * w0; a6_1 += xv * w1;
+                        xv = vsplat16(xr[j + 7]); a7_0 += xv * w0; a7_1 += xv * w1;
+                    }
+                    j = 2;
+                    {
+                        const vf16 w0 = vload16(kr + j * 32), w1 = vload16(kr + j * 32 + 16);
+                        vf16 xv;
+                        xv = vsplat16(xr[j]); a0_0 += xv * w0; a0_1 += xv * w1;
+                        xv = vsplat16(xr[j + 1]); a1_0 += xv * w0; a1_1 += xv * w1;
+                        xv = vsplat16(xr[j + 2]); a2_0 += xv * w0; a2_1 += xv * w1;
+                        xv = vsplat16(xr[j + 3]); a3_0 += xv * w0; a3_1 += xv * w1;
+                        xv = vsplat16(xr[j + 4]); a4_0 += xv * w0; a4_1 += xv * w1;
+                        xv = vsplat16(xr[j + 5]); a5_0 += xv * w0; a5_1 += xv * w1;
+                        xv = vsplat16(xr[j + 6]); a6_0 += xv * w0; a6_1 += xv * w1;
+                    }
                 }
+                vstore16(ob, a0_0); vstore16(ob + 16, a0_1);
+                vstore16(ob + 32, a1_0); vstore16(ob + 48, a1_1);
+                vstore16(ob + 64, a2_0); vstore16(ob + 80, a2_1);
+                vstore16(ob + 96, a3_0); vstore16(ob + 112, a3_1);
+                vstore16(ob + 128, a4_0); vstore16(ob + 144, a4_1);
+                vstore16(ob + 160, a5_0); vstore16(ob + 176, a5_1);
+                vstore16(ob + 192, a6_0); vstore16(ob + 208, a6_1);
+                vstore16(ob + 224, a7_0); vstore16(ob + 240, a7_1);
             }
-            vstore16(ob, a0_0); vstore16(ob + 16, a0_1);
-            vstore16(ob + 32, a1_0); vstore16(ob + 48, a1_1);
-            vstore16(ob + 64, a2_0); vstore16(ob + 80, a2_1);
-            vstore16(ob + 96, a3_0); vstore16(ob + 112, a3_1);
-            vstore16(ob + 128, a4_0); vstore16(ob + 144, a4_1);
-            vstore16(ob + 160, a5_0); vstore16(ob + 176, a5_1);
-            vstore16(ob + 192, a6_0); vstore16(ob + 208, a6_1);
-            vstore16(ob + 224, a7_0); vstore16(ob + 240, a7_1);
         }
 #else
         int oy, ox, cb, ky, j;
         for (oy = 0; oy < 28; oy++) {
             const int ky0 = oy < 1 ? 1 - oy : 0;
             const int ky1 = oy + 3 > 29 ? 29 - oy : 3;
-            for (ox = 0; ox < 24; ox += 6) {
+            for (cb = 0; cb < 32; cb += 16) {
+                const float *restrict xb = src + oy * 30;
+                const float *restrict kb = kern + cb;
+                float *restrict ob = out + oy * 896 + cb;
+                vf8 a0_0 = vload(bias + cb), a0_1 = vload(bias + cb + 8);
+                vf8 a1_0 = vload(bias + cb), a1_1 = vload(bias + cb + 8);
+                vf8 a2_0 = vload(bias + cb), a2_1 = vload(bias + cb + 8);
+                vf8 a3_0 = vload(bias + cb), a3_1 = vload(bias + cb + 8);
+                vf8 a4_0 = vload(bias + cb), a4_1 = vload(bias + cb + 8);
+                vf8 a5_0 = vload(bias + cb), a5_1 = vload(bias + cb + 8);
+                for (ky = ky0; ky < ky1; ky++) {
+                    const float *restrict xr = xb + ky * 30;
+                    const float *restrict kr = kb + ky * 96;
+                    j = 0;
+                    {
+                        const vf8 w0 = vload(kr + j * 32), w1 = vload(kr + j * 32 + 8);
+                        vf8 xv;
+                        xv = vsplat(xr[j + 1]); a1_0 += xv * w0; a1_1 += xv * w1;
+                        xv = vsplat(xr[j + 2]); a2_0 += xv * w0; a2_1 += xv * w1;
+                        xv = vsplat(xr[j + 3]); a3_0 += xv * w0; a3_1 += xv * w1;
+                        xv = vsplat(xr[j + 4]); a4_0 += xv * w0; a4_1 += xv * w1;
+                        xv = vsplat(xr[j + 5]); a5_0 += xv * w0; a5_1 += xv * w1;
+                    }
+                    for (j = 1; j < 3; j++) {
+                        const vf8 w0 = vload(kr + j * 32), w1 = vload(kr + j * 32 + 8);
+                        vf8 xv;
+                        xv = vsplat(xr[j]); a0_0 += xv * w0; a0_1 += xv * w1;
+                        xv = vsplat(xr[j + 1]); a1_0 += xv * w0; a1_1 += xv * w1;
+                        xv = vsplat(xr[j + 2]); a2_0 += xv * w0; a2_1 += xv * w1;
+                        xv = vsplat(xr[j + 3]); a3_0 += xv * w0; a3_1 += xv * w1;
+                        xv = vsplat(xr[j + 4]); a4_0 += xv * w0; a4_1 += xv * w1;
+                        xv = vsplat(xr[j + 5]); a5_0 += xv * w0; a5_1 += xv * w1;
+                    }
+                }
+                vstore(ob, a0_0); vstore(ob + 8, a0_1);
+                vstore(ob + 32, a1_0); vstore(ob + 40, a1_1);
+                vstore(ob + 64, a2_0); vstore(ob + 72, a2_1);
+                vstore(ob + 96, a3_0); vstore(ob + 104, a3_1);
+                vstore(ob + 128, a4_0); vstore(ob + 136, a4_1);
+                vstore(ob + 160, a5_0); vstore(ob + 168, a5_1);
+            }
+            for (ox = 6; ox < 24; ox += 6) {
                 for (cb = 0; cb < 32; cb += 16) {
                     const float *restrict xb = src + oy * 30 + ox;
                     const float *restrict kb = kern + cb;
@@ -381,13 +493,21 @@ static void conv1_forward(const float *restrict params, float *restrict w, const
                 for (ky = ky0; ky < ky1; ky++) {
                     const float *restrict xr = xb + ky * 30;
                     const float *restrict kr = kb + ky * 96;
-                    for (j = 0; j < 3; j++) {
+                    for (j = 0; j < 2; j++) {
                         const vf8 w0 = vload(kr + j * 32), w1 = vload(kr + j * 32 + 8);
                         vf8 xv;
                         xv = vsplat(xr[j]); a0_0 += xv * w0; a0_1 += xv * w1;
                         xv = vsplat(xr[j + 1]); a1_0 += xv * w0; a1_1 += xv * w1;
                         xv = vsplat(xr[j + 2]); a2_0 += xv * w0; a2_1 += xv * w1;
                         xv = vsplat(xr[j + 3]); a3_0 += xv * w0; a3_1 += xv * w1;
+                    }
+                    j = 2;
+                    {
+                        const vf8 w0 = vload(kr + j * 32), w1 = vload(kr + j * 32 + 8);
+                        vf8 xv;
+                        xv = vsplat(xr[j]); a0_0 += xv * w0; a0_1 += xv * w1;
+                        xv = vsplat(xr[j + 1]); a1_0 += xv * w0; a1_1 += xv * w1;
+                        xv = vsplat(xr[j + 2]); a2_0 += xv * w0; a2_1 += xv * w1;
                     }
                 }
                 vstore(ob, a0_0); vstore(ob + 8, a0_1);
