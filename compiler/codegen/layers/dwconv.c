@@ -9,13 +9,15 @@
  * on input rows (a tap range computed per row), and each column the taps
  * that fall on input columns.
  *
- * The vector kernels (Cin*M a multiple of 8) work on 8 channels and a tile
- * of neighbouring output pixels of one row.  Each source vector is loaded
- * once per kernel row and used by every tap of the tile that reads it, and
- * all sums stay in registers.  The tiles of a row are a loop over the inner
+ * The vector kernels (Cin*M a multiple of 8) work on 8 channels, or 16
+ * under AVX-512 where Cin*M is a multiple of 16, and a tile of neighbouring
+ * output pixels of one row.  Each source vector is loaded once per kernel
+ * row and used by every tap of the tile that reads it, and all sums stay
+ * in registers.  The tiles of a row are a loop over the inner
  * columns, whose taps all lie inside the input, and tiles at fixed columns
  * over the borders, whose outside taps are left out when generated.
- *   - forward: DW_TILE pixels, their sums across all taps;
+ *   - forward: DW_TILE pixels (DW_TILE_WIDE), their sums across all taps,
+ *     the activation applied to them before they are stored;
  *   - kernel gradient: for each output row and kernel row, the KW taps'
  *     sums across the whole row, loaded and stored once;
  *   - input gradient, stride 1: the forward kernel run over the output
