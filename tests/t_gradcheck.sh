@@ -59,10 +59,10 @@ fi
 # build's kernels, 300 for the other kernels of the same layers, where a
 # wrong gradient shows in most weights.
 # Five samples run the dense layers' groups of 4 and single samples; the
-# small mixed.spec runs 13, the groups of 8 as well.
+# small mixed.spec and dense_groups.spec run 13, the groups of 8 as well.
 for s in tests/gradcheck/*.spec; do
     n=5
-    [ "$(basename "$s")" = mixed.spec ] && n=13
+    case $(basename "$s") in mixed.spec|dense_groups.spec) n=13 ;; esac
     # wide_tiles's layers are those of the other specs in the plain loops
     [ "$(basename "$s")" = wide_tiles.spec ] || check "$s" $n 2000 2e-2 "$PLAIN"
     check "$s" $n 1000 2e-2 "$VEC"
@@ -72,7 +72,7 @@ for s in tests/gradcheck/*.spec; do
     # registers a vector, the wide tiles contract other products into FMAs,
     # so their errors differ in the last digits; with -ffp-contract=off
     # both files give the same bytes.)
-    case $(basename "$s" .spec) in vector_dx|wide_tiles|one_channel|vector_acts) other=yes ;; *) other=no ;; esac
+    case $(basename "$s" .spec) in vector_dx|wide_tiles|one_channel|vector_acts|dense_groups) other=yes ;; *) other=no ;; esac
     if [ $other = yes ] && grep -q avx2 /proc/cpuinfo 2> /dev/null; then
         check "$s" 5 300 2e-2 "$OTHER"
         check "$s" 5 300 2e-2 "$OTHER" --direct

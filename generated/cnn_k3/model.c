@@ -2391,6 +2391,39 @@ static void dense1_backward8(const float *restrict params, float *restrict grads
     for (o = 0; o < 64; o++) {
         gbias[o] += dz0[o] + dz1[o] + dz2[o] + dz3[o] + dz4[o] + dz5[o] + dz6[o] + dz7[o];
     }
+#ifdef CONVC_VECTOR
+#ifdef CONVC_WIDE
+    for (k = 0; k < 3136; k++) {
+        float *restrict grow = gkern + k * 64;
+        const vf16 v0 = vsplat16(in0[k]);
+        const vf16 v1 = vsplat16(in1[k]);
+        const vf16 v2 = vsplat16(in2[k]);
+        const vf16 v3 = vsplat16(in3[k]);
+        const vf16 v4 = vsplat16(in4[k]);
+        const vf16 v5 = vsplat16(in5[k]);
+        const vf16 v6 = vsplat16(in6[k]);
+        const vf16 v7 = vsplat16(in7[k]);
+        for (o = 0; o < 64; o += 16) {
+            vstore16(grow + o, vload16(grow + o) + (v0 * vload16(dz0 + o) + v1 * vload16(dz1 + o) + v2 * vload16(dz2 + o) + v3 * vload16(dz3 + o) + v4 * vload16(dz4 + o) + v5 * vload16(dz5 + o) + v6 * vload16(dz6 + o) + v7 * vload16(dz7 + o)));
+        }
+    }
+#else
+    for (k = 0; k < 3136; k++) {
+        float *restrict grow = gkern + k * 64;
+        const vf8 v0 = vsplat(in0[k]);
+        const vf8 v1 = vsplat(in1[k]);
+        const vf8 v2 = vsplat(in2[k]);
+        const vf8 v3 = vsplat(in3[k]);
+        const vf8 v4 = vsplat(in4[k]);
+        const vf8 v5 = vsplat(in5[k]);
+        const vf8 v6 = vsplat(in6[k]);
+        const vf8 v7 = vsplat(in7[k]);
+        for (o = 0; o < 64; o += 8) {
+            vstore(grow + o, vload(grow + o) + (v0 * vload(dz0 + o) + v1 * vload(dz1 + o) + v2 * vload(dz2 + o) + v3 * vload(dz3 + o) + v4 * vload(dz4 + o) + v5 * vload(dz5 + o) + v6 * vload(dz6 + o) + v7 * vload(dz7 + o)));
+        }
+    }
+#endif
+#else
     for (k = 0; k < 3136; k++) {
         float *restrict grow = gkern + k * 64;
         const float v0 = in0[k];
@@ -2405,6 +2438,7 @@ static void dense1_backward8(const float *restrict params, float *restrict grads
             grow[o] += v0 * dz0[o] + v1 * dz1[o] + v2 * dz2[o] + v3 * dz3[o] + v4 * dz4[o] + v5 * dz5[o] + v6 * dz6[o] + v7 * dz7[o];
         }
     }
+#endif
     {
         const float *restrict kern = params + P_DENSE1_KERNEL;
         float *restrict din0 = w + W_POOL2_DOUT;
@@ -2527,6 +2561,31 @@ static void dense1_backward4(const float *restrict params, float *restrict grads
     for (o = 0; o < 64; o++) {
         gbias[o] += dz0[o] + dz1[o] + dz2[o] + dz3[o];
     }
+#ifdef CONVC_VECTOR
+#ifdef CONVC_WIDE
+    for (k = 0; k < 3136; k++) {
+        float *restrict grow = gkern + k * 64;
+        const vf16 v0 = vsplat16(in0[k]);
+        const vf16 v1 = vsplat16(in1[k]);
+        const vf16 v2 = vsplat16(in2[k]);
+        const vf16 v3 = vsplat16(in3[k]);
+        for (o = 0; o < 64; o += 16) {
+            vstore16(grow + o, vload16(grow + o) + (v0 * vload16(dz0 + o) + v1 * vload16(dz1 + o) + v2 * vload16(dz2 + o) + v3 * vload16(dz3 + o)));
+        }
+    }
+#else
+    for (k = 0; k < 3136; k++) {
+        float *restrict grow = gkern + k * 64;
+        const vf8 v0 = vsplat(in0[k]);
+        const vf8 v1 = vsplat(in1[k]);
+        const vf8 v2 = vsplat(in2[k]);
+        const vf8 v3 = vsplat(in3[k]);
+        for (o = 0; o < 64; o += 8) {
+            vstore(grow + o, vload(grow + o) + (v0 * vload(dz0 + o) + v1 * vload(dz1 + o) + v2 * vload(dz2 + o) + v3 * vload(dz3 + o)));
+        }
+    }
+#endif
+#else
     for (k = 0; k < 3136; k++) {
         float *restrict grow = gkern + k * 64;
         const float v0 = in0[k];
@@ -2537,6 +2596,7 @@ static void dense1_backward4(const float *restrict params, float *restrict grads
             grow[o] += v0 * dz0[o] + v1 * dz1[o] + v2 * dz2[o] + v3 * dz3[o];
         }
     }
+#endif
     {
         const float *restrict kern = params + P_DENSE1_KERNEL;
         float *restrict din0 = w + W_POOL2_DOUT;
@@ -2608,6 +2668,25 @@ static void dense1_backward1(const float *restrict params, float *restrict grads
     for (o = 0; o < 64; o++) {
         gbias[o] += dz0[o];
     }
+#ifdef CONVC_VECTOR
+#ifdef CONVC_WIDE
+    for (k = 0; k < 3136; k++) {
+        float *restrict grow = gkern + k * 64;
+        const vf16 v0 = vsplat16(in0[k]);
+        for (o = 0; o < 64; o += 16) {
+            vstore16(grow + o, vload16(grow + o) + (v0 * vload16(dz0 + o)));
+        }
+    }
+#else
+    for (k = 0; k < 3136; k++) {
+        float *restrict grow = gkern + k * 64;
+        const vf8 v0 = vsplat(in0[k]);
+        for (o = 0; o < 64; o += 8) {
+            vstore(grow + o, vload(grow + o) + (v0 * vload(dz0 + o)));
+        }
+    }
+#endif
+#else
     for (k = 0; k < 3136; k++) {
         float *restrict grow = gkern + k * 64;
         const float v0 = in0[k];
@@ -2615,6 +2694,7 @@ static void dense1_backward1(const float *restrict params, float *restrict grads
             grow[o] += v0 * dz0[o];
         }
     }
+#endif
     {
         const float *restrict kern = params + P_DENSE1_KERNEL;
         float *restrict din0 = w + W_POOL2_DOUT;

@@ -127,6 +127,50 @@ static void emit_forward_vectors(gen_ctx *c, const void *arg)
     emit_close(e, "");
 }
 
+/* The kernel gradient, grow += the group's products, on vectors of 8 or 16
+ * units: the plain loop's expression lane for lane, so the same bits. */
+static void emit_kernel_grad_vectors(gen_ctx *c, const void *arg)
+{
+    const dense_vec_args *a = arg;
+    emitter *e = c->e;
+    const ir_layer *l = gen_layer(c, a->i);
+    int units = l->units, j;
+    const gen_tile t = gen_vectors_of(c->wide && units % 16 == 0 ? 16 : 8);
+    char x[96];
+    gen_open_for(c, "k", 0, in_count(l), 1);
+    emit_line(e, "float *%s grow = %s;", c->restrict_kw,
+              GEN_SUM(x, 0, { "gkern", 1 }, { "k", units }));
+    for (j = 0; j < a->group; j++)
+        emit_line(e, "const %s v%d = %s(in%d[k]);", t.type, j, t.splat, j);
+    gen_open_for(c, "o", 0, units, t.width);
+    emit_raw(e, "%*s%s(grow + o, %s(grow + o) + (", e->depth * 4, "", t.store, t.load);
+    for (j = 0; j < a->group; j++)
+        emit_raw(e, "%sv%d * %s(dz%d + o)", j ? " + " : "", j, t.load, j);
+    emit_raw(e, "));\n");
+    emit_close(e, "");
+    emit_close(e, "");
+}
+
+static void emit_kernel_grad_plain(gen_ctx *c, int i, int group)
+{
+    emitter *e = c->e;
+    const ir_layer *l = gen_layer(c, i);
+    int units = l->units, j;
+    char x[96];
+    gen_open_for(c, "k", 0, in_count(l), 1);
+    emit_line(e, "float *%s grow = %s;", c->restrict_kw,
+              GEN_SUM(x, 0, { "gkern", 1 }, { "k", units }));
+    for (j = 0; j < group; j++)
+        emit_line(e, "const float v%d = in%d[k];", j, j);
+    gen_open_for(c, "o", 0, units, 1);
+    emit_raw(e, "%*sgrow[o] +=", e->depth * 4, "");
+    for (j = 0; j < group; j++)
+        emit_raw(e, "%s v%d * dz%d[o]", j ? " +" : "", j, j);
+    emit_raw(e, ";\n");
+    emit_close(e, "");
+    emit_close(e, "");
+}
+
 static void emit_dense_forward(gen_ctx *c, int i, const char *fname, int group)
 {
     emitter *e = c->e;
@@ -222,17 +266,19 @@ static void emit_dense_backward(gen_ctx *c, int i, const char *fname, int group)
         emit_raw(e, "%s dz%d[o]", j ? " +" : "", j);
     emit_raw(e, ";\n");
     emit_close(e, "");
-    gen_open_for(c, "k", 0, nin, 1);
-    emit_line(e, "float *%s grow = %s;", R, GEN_SUM(x, 0, { "gkern", 1 }, { "k", units }));
-    for (j = 0; j < group; j++)
-        emit_line(e, "const float v%d = in%d[k];", j, j);
-    gen_open_for(c, "o", 0, units, 1);
-    emit_raw(e, "%*sgrow[o] +=", e->depth * 4, "");
-    for (j = 0; j < group; j++)
-        emit_raw(e, "%s v%d * dz%d[o]", j ? " +" : "", j, j);
-    emit_raw(e, ";\n");
-    emit_close(e, "");
-    emit_close(e, "");
+    if (p->vec) {
+        dense_vec_args a = { i, group };
+        gen_pp_vector(c, 1);
+        if (units % 16 == 0)
+            gen_emit_for_registers(c, emit_kernel_grad_vectors, &a);
+        else
+            emit_kernel_grad_vectors(c, &a);
+        gen_pp(c, "#else");
+        emit_kernel_grad_plain(c, i, group);
+        gen_pp(c, "#endif");
+    } else {
+        emit_kernel_grad_plain(c, i, group);
+    }
     if (p->din >= 0) {
         emit_line(e, "{");
         e->depth++;
