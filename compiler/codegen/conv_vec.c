@@ -59,6 +59,15 @@ void gen_emit_for_registers(gen_ctx *c, void (*emit)(gen_ctx *, const void *), c
     gen_pp(c, "#endif");
 }
 
+void gen_emit_for_width(gen_ctx *c, int n, void (*emit)(gen_ctx *, const void *),
+                        const void *arg)
+{
+    if (n % 16 == 0)
+        gen_emit_for_registers(c, emit, arg);
+    else
+        emit(c, arg);
+}
+
 /* Up to this many vectors of channels the bias sums stay in registers
  * across the pixels (one pass, in memory order); more take a pass each. */
 #define BIAS_GRAD_REGISTERS 8
@@ -123,10 +132,7 @@ static void emit_bias_grad(gen_ctx *c, const void *arg)
 void gen_emit_bias_grad_vector(gen_ctx *c, ir_activation a, long long npix, int ch)
 {
     bias_grad b = { a, npix, ch };
-    if (ch % 16 == 0)
-        gen_emit_for_registers(c, emit_bias_grad, &b);
-    else
-        emit_bias_grad(c, &b);
+    gen_emit_for_width(c, ch, emit_bias_grad, &b);
 }
 
 /* Where a tile starts along one axis: a loop variable, or a constant where

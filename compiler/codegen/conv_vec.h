@@ -24,6 +24,10 @@ gen_tile gen_vectors_of(int width);
 /* emit(c, arg) twice, for each register file, behind the preprocessor:
  * c->wide is set in the first. */
 void gen_emit_for_registers(gen_ctx *c, void (*emit)(gen_ctx *, const void *), const void *arg);
+/* The same where n (channels, units) fills vectors of 16; else emit(c, arg)
+ * once, for vectors of 8 (both files would be the same text). */
+void gen_emit_for_width(gen_ctx *c, int n, void (*emit)(gen_ctx *, const void *),
+                        const void *arg);
 
 /* gen_emit_bias_grad in one pass on vectors of v->width floats (ch a
  * multiple of it; the activation one with a vector form): dz *= act'(y)

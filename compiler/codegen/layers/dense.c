@@ -191,10 +191,7 @@ static void emit_dense_forward(gen_ctx *c, int i, const char *fname, int group)
     if (p->vec) {
         dense_vec_args a = { i, group };
         gen_pp_vector(c, 1);
-        if (units % 16 == 0)
-            gen_emit_for_registers(c, emit_forward_vectors, &a);
-        else
-            emit_forward_vectors(c, &a);
+        gen_emit_for_width(c, units, emit_forward_vectors, &a);
         gen_pp(c, "#else");
     }
     gen_open_for(c, "o", 0, units, 1);
@@ -269,10 +266,7 @@ static void emit_dense_backward(gen_ctx *c, int i, const char *fname, int group)
     if (p->vec) {
         dense_vec_args a = { i, group };
         gen_pp_vector(c, 1);
-        if (units % 16 == 0)
-            gen_emit_for_registers(c, emit_kernel_grad_vectors, &a);
-        else
-            emit_kernel_grad_vectors(c, &a);
+        gen_emit_for_width(c, units, emit_kernel_grad_vectors, &a);
         gen_pp(c, "#else");
         emit_kernel_grad_plain(c, i, group);
         gen_pp(c, "#endif");

@@ -520,17 +520,6 @@ static void emit_pass_vector(gen_ctx *c, const ir_layer *l, const dw_pass *g)
     emit_close(e, "");
 }
 
-/* emit(c, arg) for each register file where the channels fill vectors of
- * 16, else once for vectors of 8. */
-static void emit_for_registers(gen_ctx *c, const ir_layer *l,
-                               void (*emit)(gen_ctx *, const void *), const void *arg)
-{
-    if (out_channels(l) % 16 == 0)
-        gen_emit_for_registers(c, emit, arg);
-    else
-        emit(c, arg);
-}
-
 /* ---- forward ------------------------------------------------------------ */
 
 static void emit_forward_vector(gen_ctx *c, const void *arg)
@@ -564,7 +553,7 @@ static void dwconv_forward(gen_ctx *c, int i)
     }
     if (p->vec) {
         gen_pp_vector(c, 1);
-        emit_for_registers(c, l, emit_forward_vector, l);
+        gen_emit_for_width(c, out_channels(l), emit_forward_vector, l);
         gen_pp(c, "#else");
     }
     gen_open_block(c);
@@ -787,7 +776,7 @@ static void dwconv_backward(gen_ctx *c, int i)
         if (has_dx && strided)      /* the strided input gradient adds in place */
             emit_line(e, "memset(dsrc, 0, sizeof(float) * %lld);", nsrc);
         dw_backward b = { l, has_dx };
-        emit_for_registers(c, l, emit_backward_vector, &b);
+        gen_emit_for_width(c, out_channels(l), emit_backward_vector, &b);
         gen_pp(c, "#else");
     }
     if (has_dx)
