@@ -36,9 +36,14 @@ gen_tile gen_vectors_of(int width)
     return t;
 }
 
+gen_tile gen_vectors_for(const gen_ctx *c, int n)
+{
+    return gen_vectors_of(c->wide && n % 16 == 0 ? 16 : 8);
+}
+
 gen_tile gen_tile_for(const gen_ctx *c, int n_cols)
 {
-    gen_tile t = gen_vectors_of(c->wide && n_cols % 16 == 0 ? 16 : 8);
+    gen_tile t = gen_vectors_for(c, n_cols);
     int max_acc = c->wide ? 24 : 12, max_rows = c->wide ? 12 : 8;
     int n_vectors = n_cols / t.width;
     t.vectors = c->wide && n_vectors % 4 == 0 ? 4 : n_vectors % 2 == 0 ? 2 : 1;
@@ -80,13 +85,12 @@ void gen_emit_bias_grad_tile(gen_ctx *c, const gen_tile *v, ir_activation a, con
     char at[64], yv[96];
     gen_open_block(c);
     emit_line(e, "long px;");
-    if (!in_regs)
-        emit_line(e, "int j;");
     if (in_regs) {
         for (k = 0; k < nv; k++)
             emit_line(e, "%s gb%d = %s(%s);", v->type, k, v->load,
                       GEN_SUM(at, k * v->width, { "gbias", 1 }));
     } else {
+        emit_line(e, "int j;");
         gen_open_for(c, "j", 0, ch, v->width);
         emit_line(e, "%s gb0 = %s(gbias + j);", v->type, v->load);
     }
@@ -125,7 +129,7 @@ typedef struct {
 static void emit_bias_grad(gen_ctx *c, const void *arg)
 {
     const bias_grad *b = arg;
-    gen_tile v = gen_vectors_of(c->wide && b->ch % 16 == 0 ? 16 : 8);
+    gen_tile v = gen_vectors_for(c, b->ch);
     gen_emit_bias_grad_tile(c, &v, b->act, "dz", "out", b->npix, b->ch);
 }
 
@@ -199,31 +203,35 @@ static void emit_int_locals(gen_ctx *c, const char *const *names, int n)
 typedef void (*tile_fn)(gen_ctx *c, const void *arg, int n, const gen_tile *tile, tile_pos a,
                         tile_pos cb);
 
+/* One tile of n positions at a, over all `cols` columns; with own_block,
+ * in a block of its own where no loop's braces scope its locals (a tile
+ * after it would shadow them). */
+static void emit_tile_at(gen_ctx *c, const void *arg, tile_fn emit, int n, const gen_tile *tile,
+                         tile_pos a, int cols, int own_block)
+{
+    int per_tile = tile->width * tile->vectors;
+    int bare = own_block && !a.var && cols <= per_tile;
+    tile_pos cb;
+    if (bare)
+        open_block(c);
+    cb = open_tiles(c, "cb", cols, per_tile);
+    emit(c, arg, n, tile, a, cb);
+    close_tiles(c, cb);
+    if (bare)
+        emit_close(c->e, "");
+}
+
 /* The tiles over [0, full) of the axis, `step` at a time, then one of the
  * `rest` positions after them, each over all `cols` columns. */
 static void emit_tile_grid(gen_ctx *c, const void *arg, tile_fn emit, const char *var,
                            int full, int step, int rest, int cols, const gen_tile *tile)
 {
-    int per_tile = tile->width * tile->vectors;
     tile_pos a = open_tiles(c, var, full, step);
-    tile_pos cb = open_tiles(c, "cb", cols, per_tile);
-    int bare = !a.var && !cb.var;       /* no loop's braces around the tile */
-    if (bare && rest > 0)               /* the rest's tile would shadow its locals */
-        open_block(c);
-    emit(c, arg, step, tile, a, cb);
-    if (bare && rest > 0)
-        emit_close(c->e, "");
-    close_tiles(c, cb);
+    emit_tile_at(c, arg, emit, step, tile, a, cols, rest > 0);
     close_tiles(c, a);
-    if (rest > 0) {
+    if (rest > 0) {     /* a block only where the first tile's locals are not in a loop's */
         tile_pos last = { NULL, full };
-        if (bare)
-            open_block(c);
-        cb = open_tiles(c, "cb", cols, per_tile);
-        emit(c, arg, rest, tile, last, cb);
-        close_tiles(c, cb);
-        if (bare)
-            emit_close(c->e, "");
+        emit_tile_at(c, arg, emit, rest, tile, last, cols, !a.var);
     }
 }
 
@@ -283,9 +291,10 @@ static void emit_tap_products(gen_ctx *c, const conv_tiles *t, int np, const gen
     emit_close(e, "");
 }
 
-static void emit_conv_tile(gen_ctx *c, const conv_tiles *t, int np, const gen_tile *tile,
+static void emit_conv_tile(gen_ctx *c, const void *arg, int np, const gen_tile *tile,
                            tile_pos ox, tile_pos cb)
 {
+    const conv_tiles *t = arg;
     emitter *e = c->e;
     const char *R = c->restrict_kw;
     int vb = tile->vectors, vw = tile->width;
@@ -362,22 +371,6 @@ static int even_rows(int max, int extent)
     return (extent + tiles - 1) / tiles;
 }
 
-/* One tile of np pixels at ox over every column block, in a block of its
- * own where no loop scopes its locals. */
-static void emit_conv_tile_at(gen_ctx *c, const conv_tiles *t, int np, const gen_tile *tile,
-                              tile_pos ox)
-{
-    tile_pos cb;
-    int bare = !ox.var && t->cout <= tile->width * tile->vectors;
-    if (bare)
-        open_block(c);
-    cb = open_tiles(c, "cb", t->cout, tile->width * tile->vectors);
-    emit_conv_tile(c, t, np, tile, ox, cb);
-    close_tiles(c, cb);
-    if (bare)
-        emit_close(c->e, "");
-}
-
 /* The output rows in tiles of pb pixels and one of the rest: the tiles
  * that read a zero column of src (at the borders) at fixed columns, their
  * taps on the zeros left out, and a loop over the tiles between. */
@@ -411,16 +404,16 @@ static void emit_conv_tiles(gen_ctx *c, const void *arg)
         if (k == lo && hi - lo > 1) {
             tile_pos loop = { "ox", 0 };
             emit_open(e, "for (ox = %d; ox < %d; ox += %d)", lo * pb, hi * pb, pb);
-            emit_conv_tile_at(c, t, pb, &tile, loop);
+            emit_tile_at(c, t, emit_conv_tile, pb, &tile, loop, t->cout, 1);
             emit_close(e, "");
             k = hi - 1;
         } else {
-            emit_conv_tile_at(c, t, pb, &tile, at);
+            emit_tile_at(c, t, emit_conv_tile, pb, &tile, at, t->cout, 1);
         }
     }
     if (rest > 0) {
         tile_pos at = { NULL, (long long)n_full * pb };
-        emit_conv_tile_at(c, t, rest, &tile, at);
+        emit_tile_at(c, t, emit_conv_tile, rest, &tile, at, t->cout, 1);
     }
     emit_close(e, "");
 }

@@ -21,6 +21,9 @@ typedef struct {
 gen_tile gen_tile_for(const gen_ctx *c, int n_cols);    /* n_cols % 8 == 0 */
 /* The names of vectors of `width` (8 or 16) floats, as a one-vector tile. */
 gen_tile gen_vectors_of(int width);
+/* Those of 16 floats where c->wide and n (channels, units) fills them, else
+ * of 8: the vectors over n. */
+gen_tile gen_vectors_for(const gen_ctx *c, int n);
 /* emit(c, arg) twice, for each register file, behind the preprocessor:
  * c->wide is set in the first. */
 void gen_emit_for_registers(gen_ctx *c, void (*emit)(gen_ctx *, const void *), const void *arg);

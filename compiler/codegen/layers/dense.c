@@ -135,7 +135,7 @@ static void emit_kernel_grad_vectors(gen_ctx *c, const void *arg)
     emitter *e = c->e;
     const ir_layer *l = gen_layer(c, a->i);
     int units = l->units, j;
-    const gen_tile t = gen_vectors_of(c->wide && units % 16 == 0 ? 16 : 8);
+    const gen_tile t = gen_vectors_for(c, units);
     char x[96];
     gen_open_for(c, "k", 0, in_count(l), 1);
     emit_line(e, "float *%s grow = %s;", c->restrict_kw,

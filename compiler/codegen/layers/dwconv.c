@@ -48,7 +48,7 @@ static int out_channels(const ir_layer *l)
  * the channels come in sixteens, else 8. */
 static gen_tile dw_vectors(const gen_ctx *c, const ir_layer *l)
 {
-    return gen_vectors_of(c->wide && out_channels(l) % 16 == 0 ? 16 : 8);
+    return gen_vectors_for(c, out_channels(l));
 }
 
 static int dw_registers(const gen_ctx *c)
