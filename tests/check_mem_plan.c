@@ -1,7 +1,9 @@
 /* check_mem_plan.c - the static memory plan (codegen/mem_plan.c): no two
  * buffers live at the same time share a byte, the arena is what the greedy
- * placement gives on known models and never below the live peak; and the
- * int8 kernels' rounding (output/q8_kernels.c) against exact arithmetic. */
+ * placement gives on known models and never below the live peak; the
+ * training layout's gradient buffers shared by the samples of a call
+ * (codegen/grad_scratch.c); and the int8 kernels' rounding
+ * (output/q8_kernels.c) against exact arithmetic. */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -202,6 +204,107 @@ START_TEST(average_pool_rounds_half_away_from_zero)
 }
 END_TEST
 
+/* ---- training: the gradients one sample's backward run keeps to itself ---- */
+
+static int buffer_named(const gen_layout *L, const char *macro)
+{
+    for (int b = 0; b < L->n_buffers; b++)
+        if (strcmp(L->buffers[b].macro, macro) == 0)
+            return b;
+    ck_abort_msg("no buffer %s", macro);
+    return -1;
+}
+
+/* The training layout of `text`: every buffer lives through the whole call,
+ * so none overlaps another of its region; the scratch buffers come first in
+ * the shared region. */
+static void training_layout(gen_layout *L, ir_model *m)
+{
+    int64_t scratch_end = 0;
+    ck_assert_int_eq(gen_layout_build(L, m, 1), 0);
+    for (int a = 0; a < L->n_buffers; a++) {
+        const gen_buffer *x = &L->buffers[a];
+        ck_assert_int_eq(x->offset % GEN_ALIGN, 0);
+        ck_assert_int_le(x->offset + x->count, x->shared ? L->work_shared : L->work_per_sample);
+        ck_assert(!x->scratch || x->shared);
+        if (x->scratch && x->offset + x->count > scratch_end)
+            scratch_end = x->offset + x->count;
+        for (int b = a + 1; b < L->n_buffers; b++) {
+            const gen_buffer *y = &L->buffers[b];
+            if (x->shared == y->shared)
+                ck_assert_msg(x->offset + x->count <= y->offset ||
+                              y->offset + y->count <= x->offset, "%s and %s overlap", x->macro,
+                              y->macro);
+        }
+    }
+    for (int b = 0; b < L->n_buffers; b++)
+        if (L->buffers[b].shared && !L->buffers[b].scratch)
+            ck_assert_int_ge(L->buffers[b].offset, scratch_end);
+}
+
+static int is_scratch(const gen_layout *L, const char *macro)
+{
+    return L->buffers[buffer_named(L, macro)].scratch;
+}
+
+START_TEST(training_shares_the_per_sample_gradients)
+{
+    ir_model *m = load(cnn_k3);
+    gen_layout L;
+    training_layout(&L, m);
+    /* written and read again within one sample's run of conv1..pool2 */
+    ck_assert(is_scratch(&L, "WS_CONV1_DOUT"));
+    ck_assert(is_scratch(&L, "WS_POOL1_DOUT"));
+    ck_assert(is_scratch(&L, "WS_CONV2_DOUT"));
+    /* dense1's backward writes it for a group of samples: one per sample */
+    ck_assert(!is_scratch(&L, "W_POOL2_DOUT"));
+    ck_assert(!is_scratch(&L, "W_DENSE1_DOUT"));
+    /* the loss writes it in a loop of its own */
+    ck_assert(!is_scratch(&L, "W_DENSE2_DOUT"));
+    /* what lives from forward to backward stays: outputs, the padded input */
+    ck_assert(!is_scratch(&L, "W_CONV2_PAD"));
+    ck_assert(!is_scratch(&L, "W_CONV1_OUT"));
+    /* 455 KB a sample before, 242 KB now */
+    ck_assert_int_eq(L.work_per_sample, 60512);
+    gen_layout_free(&L);
+    /* an inference layout has no gradients and nothing moves */
+    ck_assert_int_eq(gen_layout_build(&L, m, 0), 0);
+    for (int b = 0; b < L.n_buffers; b++)
+        ck_assert(!L.buffers[b].scratch);
+    gen_layout_free(&L);
+    ir_free(m);
+}
+END_TEST
+
+START_TEST(batch_statistics_and_fan_out)
+{
+    /* the batchnorm's steps split the backward pass: the gradient of its
+     * input crosses steps and stays per sample; after it, one run */
+    ir_model *m = load("input 8x8x3; conv 8 k=3 same; batchnorm relu; conv 8 k=3 same relu;"
+                       " pool avg global; dense 4");
+    gen_layout L;
+    training_layout(&L, m);
+    ck_assert(!is_scratch(&L, "W_CONV1_DOUT"));
+    ck_assert(is_scratch(&L, "WS_CONV2_DOUT"));
+    ck_assert(!is_scratch(&L, "W_POOL1_DOUT"));     /* dense writes it */
+    gen_layout_free(&L);
+    ir_free(m);
+    /* a read by conv2 and by the add: the add's gradient for it (DIN2) and
+     * the sum, all within one run */
+    m = load("input 6x6x2; conv 4 k=3 same tanh as a; conv 4 k=3 same; add a; pool avg 2;"
+             " flatten; dense 3");
+    training_layout(&L, m);
+    ck_assert(is_scratch(&L, "WS_CONV1_DOUT"));
+    ck_assert(is_scratch(&L, "WS_ADD1_DIN2"));
+    ck_assert(is_scratch(&L, "WS_ADD1_DOUT"));
+    int in_w, in_scratch;
+    gen_grad_sum_bases(&L, 0, &in_w, &in_scratch);
+    ck_assert(!in_w && in_scratch);
+    gen_layout_free(&L);
+    ir_free(m);
+}
+END_TEST
+
 static Suite *mem_plan_suite(void)
 {
     Suite *s = suite_create("mem_plan");
@@ -210,6 +313,8 @@ static Suite *mem_plan_suite(void)
     tcase_add_test(core, every_shape_is_planned_without_overlap);
     tcase_add_test(core, int8_layout_shares_outputs);
     tcase_add_test(core, int8_layout_keeps_a_branch_until_its_last_reader);
+    tcase_add_test(core, training_shares_the_per_sample_gradients);
+    tcase_add_test(core, batch_statistics_and_fan_out);
     tcase_add_test(core, requantize_rounds_half_up);
     tcase_add_test(core, quantize_input_is_exact_for_pixels);
     tcase_add_test(core, average_pool_rounds_half_away_from_zero);

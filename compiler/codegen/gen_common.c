@@ -23,6 +23,14 @@ const char *gen_buf(const gen_ctx *c, int b)
     return c->L->buffers[b].macro;
 }
 
+const char *gen_buf_base(gen_ctx *c, int b)
+{
+    if (c->L->buffers[b].scratch)
+        return "scratch";
+    c->w_used = 1;
+    return "w";
+}
+
 const char *gen_ten(const gen_ctx *c, int t)
 {
     return c->L->tensors[t].macro;
@@ -115,10 +123,13 @@ void gen_emit_conv_grad_ptrs(gen_ctx *c, int i)
     const char *R = c->restrict_kw, *M = c->mprefix;
     emit_line(c->e, "float *%s gbias = grads + %s%s;", R, M, gen_ten(c, p->bias));
     if (gen_layer(c, i)->act != IR_LINEAR)
-        emit_line(c->e, "const float *%s out = w + %s%s;", R, M, gen_buf(c, p->out));
-    emit_line(c->e, "float *%s dz = w + %s%s;", R, M, gen_buf(c, p->dout));
+        emit_line(c->e, "const float *%s out = %s + %s%s;",
+                  R, gen_buf_base(c, p->out), M, gen_buf(c, p->out));
+    emit_line(c->e, "float *%s dz = %s + %s%s;",
+              R, gen_buf_base(c, p->dout), M, gen_buf(c, p->dout));
     if (p->pad >= 0)
-        emit_line(c->e, "const float *%s src = w + %s%s;", R, M, gen_buf(c, p->pad));
+        emit_line(c->e, "const float *%s src = %s + %s%s;",
+                  R, gen_buf_base(c, p->pad), M, gen_buf(c, p->pad));
     else
         gen_in_ptr(c, i, "src", NULL);
 }
@@ -180,6 +191,9 @@ gen_sig gen_layer_sig(const gen_ctx *c, int i, int backward, int build)
         case GEN_ARG_SHARED:
             snprintf(call, sizeof call, "shared + %s%s", c->mprefix, gen_buf(c, g->buffer));
             break;
+        case GEN_ARG_SCRATCH:
+            snprintf(call, sizeof call, "shared");
+            break;
         case GEN_ARG_CONSTANT:
             snprintf(call, sizeof call, "%s%s_%s", c->prefix, p->name, g->name);
             break;
@@ -210,7 +224,7 @@ void gen_in_ptr(gen_ctx *c, int i, const char *name, const char *base)
                   base ? base : "x");
     else
         emit_line(c->e, "const float *%s %s = %s + %s%s;", c->restrict_kw, name,
-                  base ? base : "w", c->mprefix, gen_buf(c, p->in));
+                  base ? base : gen_buf_base(c, p->in), c->mprefix, gen_buf(c, p->in));
 }
 
 int gen_use_wino(const gen_ctx *c, int i)

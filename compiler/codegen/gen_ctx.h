@@ -34,6 +34,7 @@ typedef struct {
     int pp_depth;
     unsigned pp_vector;
     size_t pp_vector_end;
+    int w_used;             /* gen_buf_base said "w" (grad_scratch.c asks) */
 } gen_ctx;
 
 /* The context of model.c: no prefixes, C's restrict, CONVC_VECTOR. */
@@ -50,6 +51,9 @@ int gen_group_sizes(const gen_layer_plan *p, int sizes[3]);
 void gen_shape_text(char *buf, size_t size, ir_shape s);
 const ir_layer *gen_layer(const gen_ctx *c, int i);
 const char *gen_buf(const gen_ctx *c, int b);       /* a work buffer's macro */
+/* What a layer function addresses work buffer b from: "w" (this sample's
+ * slot) or "scratch" (the shared gradient buffers, grad_scratch.c). */
+const char *gen_buf_base(gen_ctx *c, int b);
 const char *gen_ten(const gen_ctx *c, int t);       /* a tensor's macro */
 /* dst = act(v); NaN propagates through relu. */
 void gen_apply_act(gen_ctx *c, ir_activation a, const char *dst, const char *v);

@@ -154,8 +154,7 @@ void gen_emit_layer_span_hooked(gen_ctx *c, int backward, int lo, int hi,
         for (j = first_step; j < k; j++) {
             char fname[128];
             if (steps[j].grad_sum) {
-                gen_fn_name(c, fname, sizeof fname, steps[j].layer, "grad_sum", 0);
-                emit_line(c->e, "%s(w);", fname);
+                gen_emit_grad_sum_call(c, steps[j].layer);
                 continue;
             }
             gen_fn_name(c, fname, sizeof fname, steps[j].layer, backward ? "backward" : "forward", 0);
@@ -177,8 +176,15 @@ void gen_emit_layer_span_hooked(gen_ctx *c, int backward, int lo, int hi,
  * part of it: behind the preprocessor when only one build does. */
 void gen_emit_shared_ptr(gen_ctx *c, int backward, int lo, int hi)
 {
-    int vec = span_uses(c, lo, hi, backward, GEN_ARG_SHARED, GEN_VECTOR_ONLY);
-    int plain = span_uses(c, lo, hi, backward, GEN_ARG_SHARED, GEN_PLAIN_ONLY);
+    int scratch = span_uses(c, lo, hi, backward, GEN_ARG_SCRATCH, GEN_BOTH), j;
+    int vec = scratch || span_uses(c, lo, hi, backward, GEN_ARG_SHARED, GEN_VECTOR_ONLY);
+    int plain = scratch || span_uses(c, lo, hi, backward, GEN_ARG_SHARED, GEN_PLAIN_ONLY);
+    for (j = lo; backward && j < hi; j++) {
+        int in_w, in_scratch;
+        gen_grad_sum_bases(c->L, j, &in_w, &in_scratch);
+        if (in_scratch)
+            vec = plain = 1;
+    }
     if (!vec && !plain)
         return;
     if (!plain || !vec)

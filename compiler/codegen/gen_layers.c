@@ -39,12 +39,15 @@ void gen_emit_offsets(gen_ctx *c)
               (long long)L->work_per_sample);
     if (L->work_shared > 0) {
         emit_banner(e, "work shared by the samples of a call, after their slots");
-        for (i = 0; i < L->n_buffers; i++) {
-            const gen_buffer *b = &L->buffers[i];
-            if (b->shared)
-                emit_line(e, "#define %s%-24s %10lld /* %s */", c->mprefix, b->macro,
-                          (long long)b->offset, b->what);
-        }
+        /* scratch first, where it is placed: one sample's gradients at a time */
+        for (int scratch = 1; scratch >= 0; scratch--)
+            for (i = 0; i < L->n_buffers; i++) {
+                const gen_buffer *b = &L->buffers[i];
+                if (b->shared && b->scratch == scratch)
+                    emit_line(e, "#define %s%-24s %10lld /* %s%s */", c->mprefix, b->macro,
+                              (long long)b->offset, b->what,
+                              scratch ? ", one sample's at a time" : "");
+            }
     }
     emit_line(e, "#define %s%-24s %10lld", c->mprefix, "WORK_SHARED",
               (long long)L->work_shared);
@@ -90,6 +93,25 @@ void gen_emit_constants(gen_ctx *c, const float *params)
     }
 }
 
+/* A grad_sum function's parameters (`def`) or its call's arguments, into
+ * buf: w where a buffer it adds is in the sample's slot, scratch where one
+ * is there (grad_scratch.c). */
+static const char *grad_sum_params(const gen_ctx *c, int i, int def, char *buf, size_t size)
+{
+    const char *R = c->restrict_kw;
+    int in_w, in_scratch;
+    gen_grad_sum_bases(c->L, i, &in_w, &in_scratch);
+    if (!def)
+        snprintf(buf, size, "%s", !in_scratch ? "w" : !in_w ? "shared" : "w, shared");
+    else if (!in_scratch)
+        snprintf(buf, size, "float *%s w", R);
+    else if (!in_w)
+        snprintf(buf, size, "float *%s scratch", R);
+    else
+        snprintf(buf, size, "float *%s w, float *%s scratch", R, R);
+    return buf;
+}
+
 /* The gradient of the output of a layer read by several: the sum of what
  * its readers gave, added in a fixed order (readers in layer order). */
 static void emit_grad_sum(gen_ctx *c, int i, const int *bufs, int n)
@@ -97,17 +119,20 @@ static void emit_grad_sum(gen_ctx *c, int i, const int *bufs, int n)
     emitter *e = c->e;
     const ir_layer *l = gen_layer(c, i);
     const char *R = c->restrict_kw, *M = c->mprefix;
-    char fname[128], sum[512];
+    char fname[128], sum[512], params[96];
     size_t used;
     int k;
     gen_fn_name(c, fname, sizeof fname, i, "grad_sum", 0);
     emit_line(e, "/* %s is read %d times: its gradient is the sum of its readers' */",
               c->L->plan[i].name, n + 1);
-    emit_open_fn(e, "static void %s(float *%s w)", fname, R);
-    emit_line(e, "float *%s d = w + %s%s;", R, M, gen_buf(c, c->L->plan[i].dout));
+    emit_open_fn(e, "static void %s(%s)", fname,
+                 grad_sum_params(c, i, 1, params, sizeof params));
+    emit_line(e, "float *%s d = %s + %s%s;",
+              R, gen_buf_base(c, c->L->plan[i].dout), M, gen_buf(c, c->L->plan[i].dout));
     used = (size_t)snprintf(sum, sizeof sum, "d[i] = d[i]");
     for (k = 0; k < n; k++) {
-        emit_line(e, "const float *%s d%d = w + %s%s;", R, k + 1, M, gen_buf(c, bufs[k]));
+        emit_line(e, "const float *%s d%d = %s + %s%s;",
+                  R, k + 1, gen_buf_base(c, bufs[k]), M, gen_buf(c, bufs[k]));
         if (used < sizeof sum)
             used += (size_t)snprintf(sum + used, sizeof sum - used, " + d%d[i]", k + 1);
     }
@@ -115,6 +140,13 @@ static void emit_grad_sum(gen_ctx *c, int i, const int *bufs, int n)
     emit_line(e, "for (i = 0; i < %lld; i++)", (long long)l->out.h * l->out.w * l->out.c);
     emit_line(e, "    %s;", sum);
     emit_close(e, "");
+}
+
+void gen_emit_grad_sum_call(gen_ctx *c, int i)
+{
+    char fname[128], args[64];
+    gen_fn_name(c, fname, sizeof fname, i, "grad_sum", 0);
+    emit_line(c->e, "%s(%s);", fname, grad_sum_params(c, i, 0, args, sizeof args));
 }
 
 void gen_emit_layers(gen_ctx *c)

@@ -55,7 +55,7 @@ int gen_layout_buffer(gen_layout *L, const char *layer, const char *what, int64_
     b->count = count;
     b->shared = shared;
     b->layer = L->planning;
-    *end += (count + GEN_ALIGN - 1) / GEN_ALIGN * GEN_ALIGN;
+    *end += gen_aligned(count);
     return L->n_buffers++;
 }
 
@@ -210,6 +210,7 @@ int gen_layout_build_with(gen_layout *L, const ir_model *m, int training, unsign
         gen_layout_free(L);
         return gen_layout_build_with(L, m, training, options | GEN_DIRECT | GEN_LEAN);
     }
+    gen_layout_share_scratch(L);
     return 0;
 }
 

@@ -28,6 +28,10 @@ typedef struct {
     char what[64];              /* shape comment: "(28, 28, 32)" */
     int64_t offset, count;
     int shared;                 /* in the region after the n samples' slots */
+    int scratch;                /* a backward buffer moved there: one copy
+                                   the samples of a call reuse in turn
+                                   (grad_scratch.c); addressed from the
+                                   layer functions' `scratch` argument */
     int layer;                  /* the layer whose plan hook added it */
 } gen_buffer;
 
@@ -40,6 +44,8 @@ typedef enum {
     GEN_ARG_INPUT,              /* const float *x: the model input (xs) */
     GEN_ARG_SEED,               /* const uint64_t *seed: dropout */
     GEN_ARG_SHARED,             /* a buffer of the shared region */
+    GEN_ARG_SCRATCH,            /* float *scratch: the shared region, where
+                                   the gradient buffers marked scratch are */
     GEN_ARG_CONSTANT            /* a static table of an exported file */
 } gen_arg_kind;
 
@@ -47,7 +53,7 @@ typedef enum {
  * CONVC_VECTOR, the plain loops otherwise, or both. */
 enum { GEN_BOTH, GEN_VECTOR_ONLY, GEN_PLAIN_ONLY };
 
-#define GEN_MAX_ARGS 8
+#define GEN_MAX_ARGS 10
 
 typedef struct {
     gen_arg_kind kind;
@@ -137,6 +143,12 @@ typedef struct {
     int planning;               /* the layer whose plan hook runs */
 } gen_layout;
 
+/* Floats a buffer of `count` takes, up to the next aligned start. */
+static inline int64_t gen_aligned(int64_t count)
+{
+    return (count + GEN_ALIGN - 1) / GEN_ALIGN * GEN_ALIGN;
+}
+
 /* 0 on success; -1 out of memory (message printed to stderr). */
 int gen_layout_build(gen_layout *L, const ir_model *m, int training);
 /* The same with options: */
@@ -160,6 +172,15 @@ int gen_grad_sums(const gen_layout *L, int layer, int *bufs, int max);
 /* Is the layer's dout the sum of several readers' gradients (a grad_sum
  * function adds the others' before its backward)? */
 int gen_has_grad_sum(const gen_layout *L, int layer);
+
+/* Moves the gradient buffers that live within one sample's backward run to
+ * the shared region (marked scratch), and gives the backward functions that
+ * address them the scratch argument.  Training layouts only; the last step
+ * of gen_layout_build. */
+void gen_layout_share_scratch(gen_layout *L);
+/* Where the buffers of layer i's grad_sum function are: any in the
+ * sample's slot (*in_w), any scratch (*in_scratch); both 0 when it has none. */
+void gen_grad_sum_bases(const gen_layout *L, int layer, int *in_w, int *in_scratch);
 
 /* ---- for the plan hooks of the layer emitters ---- */
 

@@ -128,9 +128,7 @@ static void emit_sample_call(gen_ctx *c, int i, gen_stats_step step, int xs_decl
     if (step == GEN_STATS_GRAD_SUMS && gen_has_grad_sum(c->L, i)) {
         /* the other readers' gradients first: the layer's backward is no
          * span's, so no span adds them */
-        char fname[128];
-        gen_fn_name(c, fname, sizeof fname, i, "grad_sum", 0);
-        emit_line(c->e, "%s(w);", fname);
+        gen_emit_grad_sum_call(c, i);
     }
     emitter_at(c, i)->stats_call(c, i, step);
 }

@@ -20,6 +20,9 @@ void gen_emit_helpers(gen_ctx *c);
 void gen_emit_constants(gen_ctx *c, const float *params);
 /* All layer functions: forward always, backward when c->L->training. */
 void gen_emit_layers(gen_ctx *c);
+/* The call of layer i's grad_sum function in a sample loop (w, and shared
+ * where it takes the scratch gradient buffers). */
+void gen_emit_grad_sum_call(gen_ctx *c, int i);
 /* `static void <prefix>forward(params, work, x, n, probs, seeds)` and, when
  * training, `static double <prefix>backward(params, grads, work, x, labels, n)`. */
 void gen_emit_drivers(gen_ctx *c);

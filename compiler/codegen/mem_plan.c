@@ -17,11 +17,6 @@ int gen_layer_inputs(const gen_layout *L, int j, int *in)
     return n;
 }
 
-static int64_t aligned(int64_t count)
-{
-    return (count + GEN_ALIGN - 1) / GEN_ALIGN * GEN_ALIGN;
-}
-
 typedef struct {
     const gen_layout *L;
     const int *first, *last;
@@ -34,8 +29,8 @@ static order_ctx sort_ctx;  /* qsort has no context argument in C11 */
 static int by_size(const void *pa, const void *pb)
 {
     int a = *(const int *)pa, b = *(const int *)pb;
-    int64_t sa = aligned(sort_ctx.L->buffers[a].count);
-    int64_t sb = aligned(sort_ctx.L->buffers[b].count);
+    int64_t sa = gen_aligned(sort_ctx.L->buffers[a].count);
+    int64_t sb = gen_aligned(sort_ctx.L->buffers[b].count);
     if (sa != sb)
         return sa > sb ? -1 : 1;
     if (sort_ctx.first[a] != sort_ctx.first[b])
@@ -48,13 +43,13 @@ static int by_size(const void *pa, const void *pb)
 static int64_t lowest_fit(const gen_layout *L, const int *placed, int n_placed, int b,
                           const int *first, const int *last)
 {
-    int64_t off = 0, size = aligned(L->buffers[b].count);
+    int64_t off = 0, size = gen_aligned(L->buffers[b].count);
     int moved = 1;
     while (moved) {
         moved = 0;
         for (int k = 0; k < n_placed; k++) {
             const gen_buffer *o = &L->buffers[placed[k]];
-            int64_t end = o->offset + aligned(o->count);
+            int64_t end = o->offset + gen_aligned(o->count);
             if (first[placed[k]] > last[b] || last[placed[k]] < first[b])
                 continue;           /* never live together */
             if (o->offset < off + size && off < end) {
@@ -79,8 +74,8 @@ static int64_t place_region(gen_layout *L, int shared, int *order, const int *fi
     for (int k = 0; k < n; k++) {
         gen_buffer *b = &L->buffers[order[k]];
         b->offset = lowest_fit(L, order, k, order[k], first, last);
-        if (b->offset + aligned(b->count) > top)
-            top = b->offset + aligned(b->count);
+        if (b->offset + gen_aligned(b->count) > top)
+            top = b->offset + gen_aligned(b->count);
     }
     return top;
 }
@@ -116,9 +111,9 @@ int gen_mem_plan_apply(gen_layout *L, gen_mem_plan *P)
     L->work_shared = place_region(L, 1, order, first, last);
 
     for (int b = 0; b < nb; b++) {
-        adds[first[b]] += aligned(L->buffers[b].count);
+        adds[first[b]] += gen_aligned(L->buffers[b].count);
         for (int j = first[b]; j <= last[b] && j < nl; j++)
-            live[j] += aligned(L->buffers[b].count);
+            live[j] += gen_aligned(L->buffers[b].count);
     }
     free(first), free(last), free(order);
     if (!P) {

@@ -23,14 +23,19 @@ void gen_merge_open(gen_ctx *c, int i, int backward, int dout_writable)
     gen_open_layer_fn(c, i, backward, fname);
     if (!backward) {
         gen_in_ptr(c, i, "in", NULL);
-        emit_line(e, "const float *%s in2 = w + %s%s;", R, M, gen_buf(c, p->in2));
-        emit_line(e, "float *%s out = w + %s%s;", R, M, gen_buf(c, p->out));
+        emit_line(e, "const float *%s in2 = %s + %s%s;",
+                  R, gen_buf_base(c, p->in2), M, gen_buf(c, p->in2));
+        emit_line(e, "float *%s out = %s + %s%s;",
+                  R, gen_buf_base(c, p->out), M, gen_buf(c, p->out));
         return;
     }
-    emit_line(e, "%sfloat *%s dout = w + %s%s;", dout_writable ? "" : "const ", R, M,
+    emit_line(e, "%sfloat *%s dout = %s + %s%s;",
+              dout_writable ? "" : "const ", R, gen_buf_base(c, p->dout), M,
               gen_buf(c, p->dout));
     if (p->din >= 0)
-        emit_line(e, "float *%s din = w + %s%s;", R, M, gen_buf(c, p->din));
+        emit_line(e, "float *%s din = %s + %s%s;",
+                  R, gen_buf_base(c, p->din), M, gen_buf(c, p->din));
     if (p->din2 >= 0)
-        emit_line(e, "float *%s din2 = w + %s%s;", R, M, gen_buf(c, p->din2));
+        emit_line(e, "float *%s din2 = %s + %s%s;",
+                  R, gen_buf_base(c, p->din2), M, gen_buf(c, p->din2));
 }

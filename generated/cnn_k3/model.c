@@ -30,29 +30,29 @@
 /* ==== work buffer of one sample (offsets in floats) ========================= */
 #define W_CONV1_PAD                       0 /* (30, 30, 1) */
 #define W_CONV1_OUT                     912 /* (28, 28, 32) */
-#define W_CONV1_DOUT                  26000 /* (28, 28, 32) */
-#define W_POOL1_OUT                   51088 /* (14, 14, 32) */
-#define W_POOL1_DOUT                  57360 /* (14, 14, 32) */
-#define W_CONV2_PAD                   63632 /* (17, 17, 32) */
-#define W_CONV2_DPAD                  72880 /* (17, 17, 32) */
-#define W_CONV2_OUT                   82128 /* (14, 14, 64) */
-#define W_CONV2_DOUT                  94672 /* (14, 14, 64) */
-#define W_POOL2_OUT                  107216 /* (7, 7, 64) */
-#define W_POOL2_DOUT                 110352 /* (7, 7, 64) */
-#define W_DENSE1_OUT                 113488 /* (64) */
-#define W_DENSE1_DOUT                113552 /* (64) */
-#define W_DENSE2_OUT                 113616 /* (10) */
-#define W_DENSE2_DOUT                113632 /* (10) */
-#define W_DENSE2_LOGITS              113648 /* (10) */
-#define WORK_PER_SAMPLE              113664
+#define W_POOL1_OUT                   26000 /* (14, 14, 32) */
+#define W_CONV2_PAD                   32272 /* (17, 17, 32) */
+#define W_CONV2_OUT                   41520 /* (14, 14, 64) */
+#define W_POOL2_OUT                   54064 /* (7, 7, 64) */
+#define W_POOL2_DOUT                  57200 /* (7, 7, 64) */
+#define W_DENSE1_OUT                  60336 /* (64) */
+#define W_DENSE1_DOUT                 60400 /* (64) */
+#define W_DENSE2_OUT                  60464 /* (10) */
+#define W_DENSE2_DOUT                 60480 /* (10) */
+#define W_DENSE2_LOGITS               60496 /* (10) */
+#define WORK_PER_SAMPLE               60512
 
 /* ==== work shared by the samples of a call, after their slots =============== */
-#define WS_CONV2_WU                       0 /* (25, 32, 64) */
-#define WS_CONV2_WDU                  51200 /* (25, 32, 64) */
-#define WS_CONV2_WUT                 102400 /* (25, 64, 32) */
-#define WS_CONV2_WV                  153600 /* (25, 25, 32) */
-#define WS_CONV2_WM                  173600 /* (25, 25, 64) */
-#define WORK_SHARED                  213600
+#define WS_CONV1_DOUT                     0 /* (28, 28, 32), one sample's at a time */
+#define WS_POOL1_DOUT                 25088 /* (14, 14, 32), one sample's at a time */
+#define WS_CONV2_DPAD                 31360 /* (17, 17, 32), one sample's at a time */
+#define WS_CONV2_DOUT                 40608 /* (14, 14, 64), one sample's at a time */
+#define WS_CONV2_WU                   53152 /* (25, 32, 64) */
+#define WS_CONV2_WDU                 104352 /* (25, 32, 64) */
+#define WS_CONV2_WUT                 155552 /* (25, 64, 32) */
+#define WS_CONV2_WV                  206752 /* (25, 25, 32) */
+#define WS_CONV2_WM                  226752 /* (25, 25, 64) */
+#define WORK_SHARED                  266752
 #define IN_SIZE                         784
 #define N_CLASSES                        10
 
@@ -534,11 +534,11 @@ static void conv1_forward(const float *restrict params, float *restrict w, const
 #endif
 }
 
-static void conv1_backward(float *restrict grads, float *restrict w)
+static void conv1_backward(float *restrict grads, float *restrict w, float *restrict scratch)
 {
     float *restrict gbias = grads + P_CONV1_BIAS;
     const float *restrict out = w + W_CONV1_OUT;
-    float *restrict dz = w + W_CONV1_DOUT;
+    float *restrict dz = scratch + WS_CONV1_DOUT;
     const float *restrict src = w + W_CONV1_PAD;
 #ifdef CONVC_VECTOR
 #ifdef CONVC_WIDE
@@ -777,12 +777,12 @@ static void pool1_forward(float *restrict w)
     }
 }
 
-static void pool1_backward(float *restrict w)
+static void pool1_backward(float *restrict w, float *restrict scratch)
 {
     const float *restrict in = w + W_CONV1_OUT;
     const float *restrict out = w + W_POOL1_OUT;
-    const float *restrict dout = w + W_POOL1_DOUT;
-    float *restrict din = w + W_CONV1_DOUT;
+    const float *restrict dout = scratch + WS_POOL1_DOUT;
+    float *restrict din = scratch + WS_CONV1_DOUT;
     int ox, oy, ch;
     for (oy = 0; oy < 14; oy++) {
         for (ox = 0; ox < 14; ox++) {
@@ -1290,14 +1290,14 @@ static void conv2_wino_finish(const float *restrict wdu, float *restrict grads)
 #endif
 
 #ifdef CONVC_VECTOR
-static void conv2_backward(float *restrict grads, float *restrict w, const float *restrict wut, float *restrict wdu, float *restrict wv, float *restrict wm)
+static void conv2_backward(float *restrict grads, float *restrict w, const float *restrict wut, float *restrict wdu, float *restrict wv, float *restrict wm, float *restrict scratch)
 #else
-static void conv2_backward(const float *restrict params, float *restrict grads, float *restrict w)
+static void conv2_backward(const float *restrict params, float *restrict grads, float *restrict w, float *restrict scratch)
 #endif
 {
     float *restrict gbias = grads + P_CONV2_BIAS;
     const float *restrict out = w + W_CONV2_OUT;
-    float *restrict dz = w + W_CONV2_DOUT;
+    float *restrict dz = scratch + WS_CONV2_DOUT;
     const float *restrict src = w + W_CONV2_PAD;
 #ifdef CONVC_VECTOR
 #ifdef CONVC_WIDE
@@ -1403,8 +1403,8 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
 #endif
 #ifdef CONVC_VECTOR
     {
-        float *restrict dsrc = w + W_CONV2_DPAD;
-        float *restrict din = w + W_POOL1_DOUT;
+        float *restrict dsrc = scratch + WS_CONV2_DPAD;
+        float *restrict din = scratch + WS_POOL1_DOUT;
         /* Winograd F(M, R) x F(M, R): M outputs of an R-tap kernel from ALPHA inputs a side */
         enum { M = 3, R = 3, ALPHA = M + R - 1, TILES_H = 5, TILES_W = 5, TILES = TILES_H * TILES_W, PAD_W = 17 };
         static const float bt[ALPHA][ALPHA] = {
@@ -1956,8 +1956,8 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
     {
         const float *restrict kern = params + P_CONV2_KERNEL;
         int ox, oy, ky, kx, ci, co;
-        float *restrict dsrc = w + W_CONV2_DPAD;
-        float *restrict din = w + W_POOL1_DOUT;
+        float *restrict dsrc = scratch + WS_CONV2_DPAD;
+        float *restrict din = scratch + WS_POOL1_DOUT;
         memset(dsrc, 0, sizeof(float) * 9248);
         for (oy = 0; oy < 14; oy++) {
             for (ox = 0; ox < 14; ox++) {
@@ -2013,12 +2013,12 @@ static void pool2_forward(float *restrict w)
     }
 }
 
-static void pool2_backward(float *restrict w)
+static void pool2_backward(float *restrict w, float *restrict scratch)
 {
     const float *restrict in = w + W_CONV2_OUT;
     const float *restrict out = w + W_POOL2_OUT;
     const float *restrict dout = w + W_POOL2_DOUT;
-    float *restrict din = w + W_CONV2_DOUT;
+    float *restrict din = scratch + WS_CONV2_DOUT;
     int ox, oy, ch;
     for (oy = 0; oy < 7; oy++) {
         for (ox = 0; ox < 7; ox++) {
@@ -3166,8 +3166,8 @@ static double backward(const float *params, float *grads, float *work, const flo
         for (k = 0; k < 10; k++)
             dz[k] = (float)(exp(z[k] - top) / sum) - (k == labels[s] ? 1.0f : 0.0f);
     }
-#ifdef CONVC_VECTOR
     float *restrict shared = work + (size_t)n * WORK_PER_SAMPLE;
+#ifdef CONVC_VECTOR
     conv2_wino_prepare(shared + WS_CONV2_WU, shared + WS_CONV2_WUT, shared + WS_CONV2_WDU);
 #endif
     /* dense2 */
@@ -3194,14 +3194,14 @@ static double backward(const float *params, float *grads, float *work, const flo
     }
     for (s = 0; s < n; s++) {
         float *w = work + (size_t)s * WORK_PER_SAMPLE;
-        pool2_backward(w);
+        pool2_backward(w, shared);
 #ifdef CONVC_VECTOR
-        conv2_backward(grads, w, shared + WS_CONV2_WUT, shared + WS_CONV2_WDU, shared + WS_CONV2_WV, shared + WS_CONV2_WM);
+        conv2_backward(grads, w, shared + WS_CONV2_WUT, shared + WS_CONV2_WDU, shared + WS_CONV2_WV, shared + WS_CONV2_WM, shared);
 #else
-        conv2_backward(params, grads, w);
+        conv2_backward(params, grads, w, shared);
 #endif
-        pool1_backward(w);
-        conv1_backward(grads, w);
+        pool1_backward(w, shared);
+        conv1_backward(grads, w, shared);
     }
 #ifdef CONVC_VECTOR
     conv2_wino_finish(shared + WS_CONV2_WDU, grads);

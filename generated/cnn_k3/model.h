@@ -9,8 +9,8 @@
 #define CNN_K3_IN_C 1
 #define CNN_K3_N_CLASSES 10
 #define CNN_K3_N_PARAMS 220234
-#define CNN_K3_WORK_PER_SAMPLE 113664
-#define CNN_K3_WORK_SHARED 213600
+#define CNN_K3_WORK_PER_SAMPLE 60512
+#define CNN_K3_WORK_SHARED 266752
 #define CNN_K3_SPEC_HASH UINT64_C(0x6e61947b0d7e6e53)
 
 extern const convc_model cnn_k3_model;

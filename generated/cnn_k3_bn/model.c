@@ -43,28 +43,28 @@
 #define W_CONV1_DOUT                  26000 /* (28, 28, 32) */
 #define W_BATCHNORM1_OUT              51088 /* (28, 28, 32) */
 #define W_POOL1_OUT                   76176 /* (14, 14, 32) */
-#define W_POOL1_DOUT                  82448 /* (14, 14, 32) */
-#define W_CONV2_PAD                   88720 /* (17, 17, 32) */
-#define W_CONV2_DPAD                  97968 /* (17, 17, 32) */
-#define W_CONV2_OUT                  107216 /* (14, 14, 64) */
-#define W_CONV2_DOUT                 119760 /* (14, 14, 64) */
-#define W_BATCHNORM2_OUT             132304 /* (14, 14, 64) */
-#define W_POOL2_OUT                  144848 /* (7, 7, 64) */
-#define W_POOL2_DOUT                 147984 /* (7, 7, 64) */
-#define W_DENSE1_OUT                 151120 /* (64) */
-#define W_DENSE1_DOUT                151184 /* (64) */
-#define W_DENSE2_OUT                 151248 /* (10) */
-#define W_DENSE2_DOUT                151264 /* (10) */
-#define W_DENSE2_LOGITS              151280 /* (10) */
-#define WORK_PER_SAMPLE              151296
+#define W_CONV2_PAD                   82448 /* (17, 17, 32) */
+#define W_CONV2_OUT                   91696 /* (14, 14, 64) */
+#define W_CONV2_DOUT                 104240 /* (14, 14, 64) */
+#define W_BATCHNORM2_OUT             116784 /* (14, 14, 64) */
+#define W_POOL2_OUT                  129328 /* (7, 7, 64) */
+#define W_POOL2_DOUT                 132464 /* (7, 7, 64) */
+#define W_DENSE1_OUT                 135600 /* (64) */
+#define W_DENSE1_DOUT                135664 /* (64) */
+#define W_DENSE2_OUT                 135728 /* (10) */
+#define W_DENSE2_DOUT                135744 /* (10) */
+#define W_DENSE2_LOGITS              135760 /* (10) */
+#define WORK_PER_SAMPLE              135776
 
 /* ==== work shared by the samples of a call, after their slots =============== */
-#define WS_CONV2_WU                       0 /* (25, 32, 64) */
-#define WS_CONV2_WDU                  51200 /* (25, 32, 64) */
-#define WS_CONV2_WUT                 102400 /* (25, 64, 32) */
-#define WS_CONV2_WV                  153600 /* (25, 25, 32) */
-#define WS_CONV2_WM                  173600 /* (25, 25, 64) */
-#define WORK_SHARED                  213600
+#define WS_POOL1_DOUT                     0 /* (14, 14, 32), one sample's at a time */
+#define WS_CONV2_DPAD                  6272 /* (17, 17, 32), one sample's at a time */
+#define WS_CONV2_WU                   15520 /* (25, 32, 64) */
+#define WS_CONV2_WDU                  66720 /* (25, 32, 64) */
+#define WS_CONV2_WUT                 117920 /* (25, 64, 32) */
+#define WS_CONV2_WV                  169120 /* (25, 25, 32) */
+#define WS_CONV2_WM                  189120 /* (25, 25, 64) */
+#define WORK_SHARED                  229120
 #define IN_SIZE                         784
 #define N_CLASSES                        10
 
@@ -999,11 +999,11 @@ static void pool1_forward(float *restrict w)
     }
 }
 
-static void pool1_backward(float *restrict w)
+static void pool1_backward(float *restrict w, float *restrict scratch)
 {
     const float *restrict in = w + W_BATCHNORM1_OUT;
     const float *restrict out = w + W_POOL1_OUT;
-    const float *restrict dout = w + W_POOL1_DOUT;
+    const float *restrict dout = scratch + WS_POOL1_DOUT;
     float *restrict din = w + W_CONV1_DOUT;
     int ox, oy, ch;
     for (oy = 0; oy < 14; oy++) {
@@ -1512,9 +1512,9 @@ static void conv2_wino_finish(const float *restrict wdu, float *restrict grads)
 #endif
 
 #ifdef CONVC_VECTOR
-static void conv2_backward(float *restrict grads, float *restrict w, const float *restrict wut, float *restrict wdu, float *restrict wv, float *restrict wm)
+static void conv2_backward(float *restrict grads, float *restrict w, const float *restrict wut, float *restrict wdu, float *restrict wv, float *restrict wm, float *restrict scratch)
 #else
-static void conv2_backward(const float *restrict params, float *restrict grads, float *restrict w)
+static void conv2_backward(const float *restrict params, float *restrict grads, float *restrict w, float *restrict scratch)
 #endif
 {
     float *restrict gbias = grads + P_CONV2_BIAS;
@@ -1597,8 +1597,8 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
 #endif
 #ifdef CONVC_VECTOR
     {
-        float *restrict dsrc = w + W_CONV2_DPAD;
-        float *restrict din = w + W_POOL1_DOUT;
+        float *restrict dsrc = scratch + WS_CONV2_DPAD;
+        float *restrict din = scratch + WS_POOL1_DOUT;
         /* Winograd F(M, R) x F(M, R): M outputs of an R-tap kernel from ALPHA inputs a side */
         enum { M = 3, R = 3, ALPHA = M + R - 1, TILES_H = 5, TILES_W = 5, TILES = TILES_H * TILES_W, PAD_W = 17 };
         static const float bt[ALPHA][ALPHA] = {
@@ -2150,8 +2150,8 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
     {
         const float *restrict kern = params + P_CONV2_KERNEL;
         int ox, oy, ky, kx, ci, co;
-        float *restrict dsrc = w + W_CONV2_DPAD;
-        float *restrict din = w + W_POOL1_DOUT;
+        float *restrict dsrc = scratch + WS_CONV2_DPAD;
+        float *restrict din = scratch + WS_POOL1_DOUT;
         memset(dsrc, 0, sizeof(float) * 9248);
         for (oy = 0; oy < 14; oy++) {
             for (ox = 0; ox < 14; ox++) {
@@ -3584,8 +3584,8 @@ static double backward(const float *params, float *grads, float *work, const flo
         for (k = 0; k < 10; k++)
             dz[k] = (float)(exp(z[k] - top) / sum) - (k == labels[s] ? 1.0f : 0.0f);
     }
-#ifdef CONVC_VECTOR
     float *restrict shared = work + (size_t)n * WORK_PER_SAMPLE;
+#ifdef CONVC_VECTOR
     conv2_wino_prepare(shared + WS_CONV2_WU, shared + WS_CONV2_WUT, shared + WS_CONV2_WDU);
 #endif
     /* dense2 */
@@ -3615,11 +3615,11 @@ static double backward(const float *params, float *grads, float *work, const flo
         pool2_backward(w);
         batchnorm2_backward(params, grads, w);
 #ifdef CONVC_VECTOR
-        conv2_backward(grads, w, shared + WS_CONV2_WUT, shared + WS_CONV2_WDU, shared + WS_CONV2_WV, shared + WS_CONV2_WM);
+        conv2_backward(grads, w, shared + WS_CONV2_WUT, shared + WS_CONV2_WDU, shared + WS_CONV2_WV, shared + WS_CONV2_WM, shared);
 #else
-        conv2_backward(params, grads, w);
+        conv2_backward(params, grads, w, shared);
 #endif
-        pool1_backward(w);
+        pool1_backward(w, shared);
         batchnorm1_backward(params, grads, w);
         conv1_backward(grads, w);
     }
@@ -3778,19 +3778,19 @@ static double train_step(int step, const convc_block *b)
         batchnorm2_reduce_grad(stats, rows, n, grads);
         break;
     case 7: {
-#ifdef CONVC_VECTOR
         float *restrict shared = work + (size_t)n * WORK_PER_SAMPLE;
+#ifdef CONVC_VECTOR
         conv2_wino_prepare(shared + WS_CONV2_WU, shared + WS_CONV2_WUT, shared + WS_CONV2_WDU);
 #endif
         for (s = 0; s < n; s++) {
             float *w = work + (size_t)s * WORK_PER_SAMPLE;
             batchnorm2_train_backward(params, stats, w);
 #ifdef CONVC_VECTOR
-            conv2_backward(grads, w, shared + WS_CONV2_WUT, shared + WS_CONV2_WDU, shared + WS_CONV2_WV, shared + WS_CONV2_WM);
+            conv2_backward(grads, w, shared + WS_CONV2_WUT, shared + WS_CONV2_WDU, shared + WS_CONV2_WV, shared + WS_CONV2_WM, shared);
 #else
-            conv2_backward(params, grads, w);
+            conv2_backward(params, grads, w, shared);
 #endif
-            pool1_backward(w);
+            pool1_backward(w, shared);
             float *row = rows + (size_t)(b->first + s) * STATS_PER_SAMPLE;
             batchnorm1_grad_sums(stats, w, row);
         }

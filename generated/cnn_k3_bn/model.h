@@ -9,8 +9,8 @@
 #define CNN_K3_BN_IN_C 1
 #define CNN_K3_BN_N_CLASSES 10
 #define CNN_K3_BN_N_PARAMS 220618
-#define CNN_K3_BN_WORK_PER_SAMPLE 151296
-#define CNN_K3_BN_WORK_SHARED 213600
+#define CNN_K3_BN_WORK_PER_SAMPLE 135776
+#define CNN_K3_BN_WORK_SHARED 229120
 #define CNN_K3_BN_SPEC_HASH UINT64_C(0xa3bc0e8c8c8fc498)
 
 extern const convc_model cnn_k3_bn_model;

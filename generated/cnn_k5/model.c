@@ -30,29 +30,29 @@
 /* ==== work buffer of one sample (offsets in floats) ========================= */
 #define W_CONV1_PAD                       0 /* (32, 32, 1) */
 #define W_CONV1_OUT                    1024 /* (28, 28, 32) */
-#define W_CONV1_DOUT                  26112 /* (28, 28, 32) */
-#define W_POOL1_OUT                   51200 /* (14, 14, 32) */
-#define W_POOL1_DOUT                  57472 /* (14, 14, 32) */
-#define W_CONV2_PAD                   63744 /* (18, 18, 32) */
-#define W_CONV2_DPAD                  74112 /* (18, 18, 32) */
-#define W_CONV2_OUT                   84480 /* (14, 14, 64) */
-#define W_CONV2_DOUT                  97024 /* (14, 14, 64) */
-#define W_POOL2_OUT                  109568 /* (7, 7, 64) */
-#define W_POOL2_DOUT                 112704 /* (7, 7, 64) */
-#define W_DENSE1_OUT                 115840 /* (64) */
-#define W_DENSE1_DOUT                115904 /* (64) */
-#define W_DENSE2_OUT                 115968 /* (10) */
-#define W_DENSE2_DOUT                115984 /* (10) */
-#define W_DENSE2_LOGITS              116000 /* (10) */
-#define WORK_PER_SAMPLE              116016
+#define W_POOL1_OUT                   26112 /* (14, 14, 32) */
+#define W_CONV2_PAD                   32384 /* (18, 18, 32) */
+#define W_CONV2_OUT                   42752 /* (14, 14, 64) */
+#define W_POOL2_OUT                   55296 /* (7, 7, 64) */
+#define W_POOL2_DOUT                  58432 /* (7, 7, 64) */
+#define W_DENSE1_OUT                  61568 /* (64) */
+#define W_DENSE1_DOUT                 61632 /* (64) */
+#define W_DENSE2_OUT                  61696 /* (10) */
+#define W_DENSE2_DOUT                 61712 /* (10) */
+#define W_DENSE2_LOGITS               61728 /* (10) */
+#define WORK_PER_SAMPLE               61744
 
 /* ==== work shared by the samples of a call, after their slots =============== */
-#define WS_CONV2_WU                       0 /* (36, 32, 64) */
-#define WS_CONV2_WDU                  73728 /* (36, 32, 64) */
-#define WS_CONV2_WUT                 147456 /* (36, 64, 32) */
-#define WS_CONV2_WV                  221184 /* (36, 49, 32) */
-#define WS_CONV2_WM                  277632 /* (36, 49, 64) */
-#define WORK_SHARED                  390528
+#define WS_CONV1_DOUT                     0 /* (28, 28, 32), one sample's at a time */
+#define WS_POOL1_DOUT                 25088 /* (14, 14, 32), one sample's at a time */
+#define WS_CONV2_DPAD                 31360 /* (18, 18, 32), one sample's at a time */
+#define WS_CONV2_DOUT                 41728 /* (14, 14, 64), one sample's at a time */
+#define WS_CONV2_WU                   54272 /* (36, 32, 64) */
+#define WS_CONV2_WDU                 128000 /* (36, 32, 64) */
+#define WS_CONV2_WUT                 201728 /* (36, 64, 32) */
+#define WS_CONV2_WV                  275456 /* (36, 49, 32) */
+#define WS_CONV2_WM                  331904 /* (36, 49, 64) */
+#define WORK_SHARED                  444800
 #define IN_SIZE                         784
 #define N_CLASSES                        10
 
@@ -574,11 +574,11 @@ static void conv1_forward(const float *restrict params, float *restrict w, const
 #endif
 }
 
-static void conv1_backward(float *restrict grads, float *restrict w)
+static void conv1_backward(float *restrict grads, float *restrict w, float *restrict scratch)
 {
     float *restrict gbias = grads + P_CONV1_BIAS;
     const float *restrict out = w + W_CONV1_OUT;
-    float *restrict dz = w + W_CONV1_DOUT;
+    float *restrict dz = scratch + WS_CONV1_DOUT;
     const float *restrict src = w + W_CONV1_PAD;
 #ifdef CONVC_VECTOR
 #ifdef CONVC_WIDE
@@ -877,12 +877,12 @@ static void pool1_forward(float *restrict w)
     }
 }
 
-static void pool1_backward(float *restrict w)
+static void pool1_backward(float *restrict w, float *restrict scratch)
 {
     const float *restrict in = w + W_CONV1_OUT;
     const float *restrict out = w + W_POOL1_OUT;
-    const float *restrict dout = w + W_POOL1_DOUT;
-    float *restrict din = w + W_CONV1_DOUT;
+    const float *restrict dout = scratch + WS_POOL1_DOUT;
+    float *restrict din = scratch + WS_CONV1_DOUT;
     int ox, oy, ch;
     for (oy = 0; oy < 14; oy++) {
         for (ox = 0; ox < 14; ox++) {
@@ -1392,14 +1392,14 @@ static void conv2_wino_finish(const float *restrict wdu, float *restrict grads)
 #endif
 
 #ifdef CONVC_VECTOR
-static void conv2_backward(float *restrict grads, float *restrict w, const float *restrict wut, float *restrict wdu, float *restrict wv, float *restrict wm)
+static void conv2_backward(float *restrict grads, float *restrict w, const float *restrict wut, float *restrict wdu, float *restrict wv, float *restrict wm, float *restrict scratch)
 #else
-static void conv2_backward(const float *restrict params, float *restrict grads, float *restrict w)
+static void conv2_backward(const float *restrict params, float *restrict grads, float *restrict w, float *restrict scratch)
 #endif
 {
     float *restrict gbias = grads + P_CONV2_BIAS;
     const float *restrict out = w + W_CONV2_OUT;
-    float *restrict dz = w + W_CONV2_DOUT;
+    float *restrict dz = scratch + WS_CONV2_DOUT;
     const float *restrict src = w + W_CONV2_PAD;
 #ifdef CONVC_VECTOR
 #ifdef CONVC_WIDE
@@ -1505,8 +1505,8 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
 #endif
 #ifdef CONVC_VECTOR
     {
-        float *restrict dsrc = w + W_CONV2_DPAD;
-        float *restrict din = w + W_POOL1_DOUT;
+        float *restrict dsrc = scratch + WS_CONV2_DPAD;
+        float *restrict din = scratch + WS_POOL1_DOUT;
         /* Winograd F(M, R) x F(M, R): M outputs of an R-tap kernel from ALPHA inputs a side */
         enum { M = 2, R = 5, ALPHA = M + R - 1, TILES_H = 7, TILES_W = 7, TILES = TILES_H * TILES_W, PAD_W = 18 };
         static const float bt[ALPHA][ALPHA] = {
@@ -2058,8 +2058,8 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
     {
         const float *restrict kern = params + P_CONV2_KERNEL;
         int ox, oy, ky, kx, ci, co;
-        float *restrict dsrc = w + W_CONV2_DPAD;
-        float *restrict din = w + W_POOL1_DOUT;
+        float *restrict dsrc = scratch + WS_CONV2_DPAD;
+        float *restrict din = scratch + WS_POOL1_DOUT;
         memset(dsrc, 0, sizeof(float) * 10368);
         for (oy = 0; oy < 14; oy++) {
             for (ox = 0; ox < 14; ox++) {
@@ -2115,12 +2115,12 @@ static void pool2_forward(float *restrict w)
     }
 }
 
-static void pool2_backward(float *restrict w)
+static void pool2_backward(float *restrict w, float *restrict scratch)
 {
     const float *restrict in = w + W_CONV2_OUT;
     const float *restrict out = w + W_POOL2_OUT;
     const float *restrict dout = w + W_POOL2_DOUT;
-    float *restrict din = w + W_CONV2_DOUT;
+    float *restrict din = scratch + WS_CONV2_DOUT;
     int ox, oy, ch;
     for (oy = 0; oy < 7; oy++) {
         for (ox = 0; ox < 7; ox++) {
@@ -3268,8 +3268,8 @@ static double backward(const float *params, float *grads, float *work, const flo
         for (k = 0; k < 10; k++)
             dz[k] = (float)(exp(z[k] - top) / sum) - (k == labels[s] ? 1.0f : 0.0f);
     }
-#ifdef CONVC_VECTOR
     float *restrict shared = work + (size_t)n * WORK_PER_SAMPLE;
+#ifdef CONVC_VECTOR
     conv2_wino_prepare(shared + WS_CONV2_WU, shared + WS_CONV2_WUT, shared + WS_CONV2_WDU);
 #endif
     /* dense2 */
@@ -3296,14 +3296,14 @@ static double backward(const float *params, float *grads, float *work, const flo
     }
     for (s = 0; s < n; s++) {
         float *w = work + (size_t)s * WORK_PER_SAMPLE;
-        pool2_backward(w);
+        pool2_backward(w, shared);
 #ifdef CONVC_VECTOR
-        conv2_backward(grads, w, shared + WS_CONV2_WUT, shared + WS_CONV2_WDU, shared + WS_CONV2_WV, shared + WS_CONV2_WM);
+        conv2_backward(grads, w, shared + WS_CONV2_WUT, shared + WS_CONV2_WDU, shared + WS_CONV2_WV, shared + WS_CONV2_WM, shared);
 #else
-        conv2_backward(params, grads, w);
+        conv2_backward(params, grads, w, shared);
 #endif
-        pool1_backward(w);
-        conv1_backward(grads, w);
+        pool1_backward(w, shared);
+        conv1_backward(grads, w, shared);
     }
 #ifdef CONVC_VECTOR
     conv2_wino_finish(shared + WS_CONV2_WDU, grads);

@@ -9,8 +9,8 @@
 #define CNN_K5_IN_C 1
 #define CNN_K5_N_CLASSES 10
 #define CNN_K5_N_PARAMS 253514
-#define CNN_K5_WORK_PER_SAMPLE 116016
-#define CNN_K5_WORK_SHARED 390528
+#define CNN_K5_WORK_PER_SAMPLE 61744
+#define CNN_K5_WORK_SHARED 444800
 #define CNN_K5_SPEC_HASH UINT64_C(0xecdafabc902ff953)
 
 extern const convc_model cnn_k5_model;

@@ -30,29 +30,29 @@
 /* ==== work buffer of one sample (offsets in floats) ========================= */
 #define W_CONV1_PAD                       0 /* (34, 34, 1) */
 #define W_CONV1_OUT                    1168 /* (28, 28, 32) */
-#define W_CONV1_DOUT                  26256 /* (28, 28, 32) */
-#define W_POOL1_OUT                   51344 /* (14, 14, 32) */
-#define W_POOL1_DOUT                  57616 /* (14, 14, 32) */
-#define W_CONV2_PAD                   63888 /* (20, 20, 32) */
-#define W_CONV2_DPAD                  76688 /* (20, 20, 32) */
-#define W_CONV2_OUT                   89488 /* (14, 14, 64) */
-#define W_CONV2_DOUT                 102032 /* (14, 14, 64) */
-#define W_POOL2_OUT                  114576 /* (7, 7, 64) */
-#define W_POOL2_DOUT                 117712 /* (7, 7, 64) */
-#define W_DENSE1_OUT                 120848 /* (64) */
-#define W_DENSE1_DOUT                120912 /* (64) */
-#define W_DENSE2_OUT                 120976 /* (10) */
-#define W_DENSE2_DOUT                120992 /* (10) */
-#define W_DENSE2_LOGITS              121008 /* (10) */
-#define WORK_PER_SAMPLE              121024
+#define W_POOL1_OUT                   26256 /* (14, 14, 32) */
+#define W_CONV2_PAD                   32528 /* (20, 20, 32) */
+#define W_CONV2_OUT                   45328 /* (14, 14, 64) */
+#define W_POOL2_OUT                   57872 /* (7, 7, 64) */
+#define W_POOL2_DOUT                  61008 /* (7, 7, 64) */
+#define W_DENSE1_OUT                  64144 /* (64) */
+#define W_DENSE1_DOUT                 64208 /* (64) */
+#define W_DENSE2_OUT                  64272 /* (10) */
+#define W_DENSE2_DOUT                 64288 /* (10) */
+#define W_DENSE2_LOGITS               64304 /* (10) */
+#define WORK_PER_SAMPLE               64320
 
 /* ==== work shared by the samples of a call, after their slots =============== */
-#define WS_CONV2_WU                       0 /* (64, 32, 64) */
-#define WS_CONV2_WDU                 131072 /* (64, 32, 64) */
-#define WS_CONV2_WUT                 262144 /* (64, 64, 32) */
-#define WS_CONV2_WV                  393216 /* (64, 49, 32) */
-#define WS_CONV2_WM                  493568 /* (64, 49, 64) */
-#define WORK_SHARED                  694272
+#define WS_CONV1_DOUT                     0 /* (28, 28, 32), one sample's at a time */
+#define WS_POOL1_DOUT                 25088 /* (14, 14, 32), one sample's at a time */
+#define WS_CONV2_DPAD                 31360 /* (20, 20, 32), one sample's at a time */
+#define WS_CONV2_DOUT                 44160 /* (14, 14, 64), one sample's at a time */
+#define WS_CONV2_WU                   56704 /* (64, 32, 64) */
+#define WS_CONV2_WDU                 187776 /* (64, 32, 64) */
+#define WS_CONV2_WUT                 318848 /* (64, 64, 32) */
+#define WS_CONV2_WV                  449920 /* (64, 49, 32) */
+#define WS_CONV2_WM                  550272 /* (64, 49, 64) */
+#define WORK_SHARED                  750976
 #define IN_SIZE                         784
 #define N_CLASSES                        10
 
@@ -610,11 +610,11 @@ static void conv1_forward(const float *restrict params, float *restrict w, const
 #endif
 }
 
-static void conv1_backward(float *restrict grads, float *restrict w)
+static void conv1_backward(float *restrict grads, float *restrict w, float *restrict scratch)
 {
     float *restrict gbias = grads + P_CONV1_BIAS;
     const float *restrict out = w + W_CONV1_OUT;
-    float *restrict dz = w + W_CONV1_DOUT;
+    float *restrict dz = scratch + WS_CONV1_DOUT;
     const float *restrict src = w + W_CONV1_PAD;
 #ifdef CONVC_VECTOR
 #ifdef CONVC_WIDE
@@ -839,12 +839,12 @@ static void pool1_forward(float *restrict w)
     }
 }
 
-static void pool1_backward(float *restrict w)
+static void pool1_backward(float *restrict w, float *restrict scratch)
 {
     const float *restrict in = w + W_CONV1_OUT;
     const float *restrict out = w + W_POOL1_OUT;
-    const float *restrict dout = w + W_POOL1_DOUT;
-    float *restrict din = w + W_CONV1_DOUT;
+    const float *restrict dout = scratch + WS_POOL1_DOUT;
+    float *restrict din = scratch + WS_CONV1_DOUT;
     int ox, oy, ch;
     for (oy = 0; oy < 14; oy++) {
         for (ox = 0; ox < 14; ox++) {
@@ -1360,14 +1360,14 @@ static void conv2_wino_finish(const float *restrict wdu, float *restrict grads)
 #endif
 
 #ifdef CONVC_VECTOR
-static void conv2_backward(float *restrict grads, float *restrict w, const float *restrict wut, float *restrict wdu, float *restrict wv, float *restrict wm)
+static void conv2_backward(float *restrict grads, float *restrict w, const float *restrict wut, float *restrict wdu, float *restrict wv, float *restrict wm, float *restrict scratch)
 #else
-static void conv2_backward(const float *restrict params, float *restrict grads, float *restrict w)
+static void conv2_backward(const float *restrict params, float *restrict grads, float *restrict w, float *restrict scratch)
 #endif
 {
     float *restrict gbias = grads + P_CONV2_BIAS;
     const float *restrict out = w + W_CONV2_OUT;
-    float *restrict dz = w + W_CONV2_DOUT;
+    float *restrict dz = scratch + WS_CONV2_DOUT;
     const float *restrict src = w + W_CONV2_PAD;
 #ifdef CONVC_VECTOR
 #ifdef CONVC_WIDE
@@ -1473,8 +1473,8 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
 #endif
 #ifdef CONVC_VECTOR
     {
-        float *restrict dsrc = w + W_CONV2_DPAD;
-        float *restrict din = w + W_POOL1_DOUT;
+        float *restrict dsrc = scratch + WS_CONV2_DPAD;
+        float *restrict din = scratch + WS_POOL1_DOUT;
         /* Winograd F(M, R) x F(M, R): M outputs of an R-tap kernel from ALPHA inputs a side */
         enum { M = 2, R = 7, ALPHA = M + R - 1, TILES_H = 7, TILES_W = 7, TILES = TILES_H * TILES_W, PAD_W = 20 };
         static const float bt[ALPHA][ALPHA] = {
@@ -2028,8 +2028,8 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
     {
         const float *restrict kern = params + P_CONV2_KERNEL;
         int ox, oy, ky, kx, ci, co;
-        float *restrict dsrc = w + W_CONV2_DPAD;
-        float *restrict din = w + W_POOL1_DOUT;
+        float *restrict dsrc = scratch + WS_CONV2_DPAD;
+        float *restrict din = scratch + WS_POOL1_DOUT;
         memset(dsrc, 0, sizeof(float) * 12800);
         for (oy = 0; oy < 14; oy++) {
             for (ox = 0; ox < 14; ox++) {
@@ -2085,12 +2085,12 @@ static void pool2_forward(float *restrict w)
     }
 }
 
-static void pool2_backward(float *restrict w)
+static void pool2_backward(float *restrict w, float *restrict scratch)
 {
     const float *restrict in = w + W_CONV2_OUT;
     const float *restrict out = w + W_POOL2_OUT;
     const float *restrict dout = w + W_POOL2_DOUT;
-    float *restrict din = w + W_CONV2_DOUT;
+    float *restrict din = scratch + WS_CONV2_DOUT;
     int ox, oy, ch;
     for (oy = 0; oy < 7; oy++) {
         for (ox = 0; ox < 7; ox++) {
@@ -3238,8 +3238,8 @@ static double backward(const float *params, float *grads, float *work, const flo
         for (k = 0; k < 10; k++)
             dz[k] = (float)(exp(z[k] - top) / sum) - (k == labels[s] ? 1.0f : 0.0f);
     }
-#ifdef CONVC_VECTOR
     float *restrict shared = work + (size_t)n * WORK_PER_SAMPLE;
+#ifdef CONVC_VECTOR
     conv2_wino_prepare(shared + WS_CONV2_WU, shared + WS_CONV2_WUT, shared + WS_CONV2_WDU);
 #endif
     /* dense2 */
@@ -3266,14 +3266,14 @@ static double backward(const float *params, float *grads, float *work, const flo
     }
     for (s = 0; s < n; s++) {
         float *w = work + (size_t)s * WORK_PER_SAMPLE;
-        pool2_backward(w);
+        pool2_backward(w, shared);
 #ifdef CONVC_VECTOR
-        conv2_backward(grads, w, shared + WS_CONV2_WUT, shared + WS_CONV2_WDU, shared + WS_CONV2_WV, shared + WS_CONV2_WM);
+        conv2_backward(grads, w, shared + WS_CONV2_WUT, shared + WS_CONV2_WDU, shared + WS_CONV2_WV, shared + WS_CONV2_WM, shared);
 #else
-        conv2_backward(params, grads, w);
+        conv2_backward(params, grads, w, shared);
 #endif
-        pool1_backward(w);
-        conv1_backward(grads, w);
+        pool1_backward(w, shared);
+        conv1_backward(grads, w, shared);
     }
 #ifdef CONVC_VECTOR
     conv2_wino_finish(shared + WS_CONV2_WDU, grads);

@@ -9,8 +9,8 @@
 #define CNN_K7_IN_C 1
 #define CNN_K7_N_CLASSES 10
 #define CNN_K7_N_PARAMS 303434
-#define CNN_K7_WORK_PER_SAMPLE 121024
-#define CNN_K7_WORK_SHARED 694272
+#define CNN_K7_WORK_PER_SAMPLE 64320
+#define CNN_K7_WORK_SHARED 750976
 #define CNN_K7_SPEC_HASH UINT64_C(0x3c80b7cf9d2f37e3)
 
 extern const convc_model cnn_k7_model;

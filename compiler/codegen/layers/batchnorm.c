@@ -163,7 +163,8 @@ static void emit_din_ptr(gen_ctx *c, const gen_layer_plan *p)
     if (p->din >= 0 && p->din == p->dout)
         emit_line(c->e, "/* the input gradient overwrites dout: one buffer */");
     else if (p->din >= 0)
-        emit_line(c->e, "float *%s din = w + %s%s;", c->restrict_kw, c->mprefix,
+        emit_line(c->e, "float *%s din = %s + %s%s;",
+                  c->restrict_kw, gen_buf_base(c, p->din), c->mprefix,
                   gen_buf(c, p->din));
 }
 
@@ -213,7 +214,8 @@ static void batchnorm_forward_fn(gen_ctx *c, int i)
     gen_fn_name(c, fname, sizeof fname, i, "forward", 0);
     gen_open_layer_fn(c, i, 0, fname);
     gen_in_ptr(c, i, "in", NULL);
-    emit_line(c->e, "float *%s out = w + %s%s;", c->restrict_kw, c->mprefix,
+    emit_line(c->e, "float *%s out = %s + %s%s;",
+              c->restrict_kw, gen_buf_base(c, p->out), c->mprefix,
               gen_buf(c, p->out));
     emit_moving_stats(c, i, 1, 0);
     tensor_ptr(c, "beta", "params", p->bias, 0);
@@ -235,8 +237,10 @@ static void batchnorm_backward_fn(gen_ctx *c, int i)
     gen_open_layer_fn(c, i, 1, fname);
     gen_in_ptr(c, i, "in", NULL);
     if (l->act != IR_LINEAR)
-        emit_line(e, "const float *%s out = w + %s%s;", R, M, gen_buf(c, p->out));
-    emit_line(e, "float *%s dout = w + %s%s;", R, M, gen_buf(c, p->dout));
+        emit_line(e, "const float *%s out = %s + %s%s;",
+                  R, gen_buf_base(c, p->out), M, gen_buf(c, p->out));
+    emit_line(e, "float *%s dout = %s + %s%s;",
+              R, gen_buf_base(c, p->dout), M, gen_buf(c, p->dout));
     emit_din_ptr(c, p);
     tensor_ptr(c, "dgamma", "grads", p->kernel, 1);
     tensor_ptr(c, "dbeta", "grads", p->bias, 1);
@@ -307,7 +311,8 @@ static void emit_train_forward_fn(gen_ctx *c, int i)
                  "float *%s w%s%s)", fname, R, R, R, p->in < 0 ? ", const float *" : "",
                  p->in < 0 ? x_param(c) : "");
     gen_in_ptr(c, i, "in", NULL);
-    emit_line(c->e, "float *%s out = w + %s%s;", R, c->mprefix, gen_buf(c, p->out));
+    emit_line(c->e, "float *%s out = %s + %s%s;",
+              R, gen_buf_base(c, p->out), c->mprefix, gen_buf(c, p->out));
     tensor_ptr(c, "gamma", "params", p->kernel, 0);
     tensor_ptr(c, "beta", "params", p->bias, 0);
     stats_ptr(c, i, "mean", ST_MEAN, 0);
@@ -330,8 +335,10 @@ static void emit_grad_sums_fn(gen_ctx *c, int i)
                  R);
     gen_in_ptr(c, i, "in", NULL);
     if (l->act != IR_LINEAR)
-        emit_line(e, "const float *%s out = w + %s%s;", R, M, gen_buf(c, p->out));
-    emit_line(e, "float *%s dout = w + %s%s;", R, M, gen_buf(c, p->dout));
+        emit_line(e, "const float *%s out = %s + %s%s;",
+                  R, gen_buf_base(c, p->out), M, gen_buf(c, p->out));
+    emit_line(e, "float *%s dout = %s + %s%s;",
+              R, gen_buf_base(c, p->dout), M, gen_buf(c, p->dout));
     stats_ptr(c, i, "mean", ST_MEAN, 0);
     declare_loop_vars(c, l);
     emit_line(e, "for (ch = 0; ch < %d; ch++)", 2 * l->out.c);
@@ -360,7 +367,8 @@ static void emit_train_backward_fn(gen_ctx *c, int i)
     emit_open_fn(e, "static void %s(const float *%s params, const float *%s stats, "
                  "float *%s w)", fname, R, R, R);
     gen_in_ptr(c, i, "in", NULL);
-    emit_line(e, "%sfloat *%s dout = w + %s%s;", p->din == p->dout ? "" : "const ", R, M,
+    emit_line(e, "%sfloat *%s dout = %s + %s%s;",
+              p->din == p->dout ? "" : "const ", R, gen_buf_base(c, p->dout), M,
               gen_buf(c, p->dout));
     emit_din_ptr(c, p);
     tensor_ptr(c, "gamma", "params", p->kernel, 0);

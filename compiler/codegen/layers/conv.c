@@ -214,9 +214,10 @@ static void emit_conv_forward(gen_ctx *c, int i, const char *fname)
         emit_kern_ptr(c, i);
     emit_line(e, "const float *%s bias = params + %s%s;", R, M, gen_ten(c, p->bias));
     gen_in_ptr(c, i, "in", NULL);
-    emit_line(e, "float *%s out = w + %s%s;", R, M, gen_buf(c, p->out));
+    emit_line(e, "float *%s out = %s + %s%s;", R, gen_buf_base(c, p->out), M, gen_buf(c, p->out));
     if (p->pad >= 0) {
-        emit_line(e, "float *%s src = w + %s%s;", R, M, gen_buf(c, p->pad));
+        emit_line(e, "float *%s src = %s + %s%s;",
+                  R, gen_buf_base(c, p->pad), M, gen_buf(c, p->pad));
         gen_conv_emit_pad(c, l, wp, (long long)c->L->buffers[p->pad].count);
     } else {
         emit_line(e, "const float *%s src = in;", R);
@@ -319,12 +320,15 @@ static void emit_conv_dx_plain(gen_ctx *c, int i, int wp)
     char x[128];
     emit_line(e, "int ox, oy, ky, kx, ci, co;");
     if (p->dpad >= 0) {
-        emit_line(e, "float *%s dsrc = w + %s%s;", R, M, gen_buf(c, p->dpad));
-        emit_line(e, "float *%s din = w + %s%s;", R, M, gen_buf(c, p->din));
+        emit_line(e, "float *%s dsrc = %s + %s%s;",
+                  R, gen_buf_base(c, p->dpad), M, gen_buf(c, p->dpad));
+        emit_line(e, "float *%s din = %s + %s%s;",
+                  R, gen_buf_base(c, p->din), M, gen_buf(c, p->din));
         emit_line(e, "memset(dsrc, 0, sizeof(float) * %lld);",
                   (long long)c->L->buffers[p->dpad].count);
     } else {
-        emit_line(e, "float *%s dsrc = w + %s%s;", R, M, gen_buf(c, p->din));
+        emit_line(e, "float *%s dsrc = %s + %s%s;",
+                  R, gen_buf_base(c, p->din), M, gen_buf(c, p->din));
         emit_line(e, "memset(dsrc, 0, sizeof(float) * %lld);",
                   (long long)l->in.h * l->in.w * cin);
     }
@@ -407,8 +411,10 @@ static void emit_conv_backward(gen_ctx *c, int i, const char *fname)
         gen_pp_vector(c, 1);
         gen_open_block(c);
         if (p->din >= 0) {
-            emit_line(e, "float *%s dsrc = w + %s%s;", R, M, gen_buf(c, p->dpad));
-            emit_line(e, "float *%s din = w + %s%s;", R, M, gen_buf(c, p->din));
+            emit_line(e, "float *%s dsrc = %s + %s%s;",
+                      R, gen_buf_base(c, p->dpad), M, gen_buf(c, p->dpad));
+            emit_line(e, "float *%s din = %s + %s%s;",
+                      R, gen_buf_base(c, p->din), M, gen_buf(c, p->din));
         }
         gen_wino_backward(c, i);
         gen_close_block(c);

@@ -63,7 +63,7 @@ static void dropout_forward(gen_ctx *c, int i)
     emit_format_float(scale_lit, sizeof scale_lit, keep_scale);
     gen_open_layer_fn(c, i, 0, fname);
     gen_in_ptr(c, i, "in", NULL);
-    emit_line(e, "float *%s out = w + %s%s;", R, M, gen_buf(c, p->out));
+    emit_line(e, "float *%s out = %s + %s%s;", R, gen_buf_base(c, p->out), M, gen_buf(c, p->out));
     emit_line(e, "long i;");
     if (!c->L->training) {
         emit_line(e, "for (i = 0; i < %lld; i++)", n);
@@ -71,7 +71,8 @@ static void dropout_forward(gen_ctx *c, int i)
         emit_close(e, "");
         return;
     }
-    emit_line(e, "float *%s mask = w + %s%s;", R, M, gen_buf(c, p->mask));
+    emit_line(e, "float *%s mask = %s + %s%s;",
+              R, gen_buf_base(c, p->mask), M, gen_buf(c, p->mask));
     if (dropout_threshold(l) == 0) {
         /* rate rounds to 0: nothing is ever dropped */
         emit_line(e, "for (i = 0; i < %lld; i++)", n);
@@ -108,9 +109,11 @@ static void dropout_backward(gen_ctx *c, int i)
     long long n = (long long)l->out.h * l->out.w * l->out.c;
     gen_fn_name(c, fname, sizeof fname, i, "backward", 0);
     gen_open_layer_fn(c, i, 1, fname);
-    emit_line(e, "const float *%s mask = w + %s%s;", R, M, gen_buf(c, p->mask));
-    emit_line(e, "const float *%s dout = w + %s%s;", R, M, gen_buf(c, p->dout));
-    emit_line(e, "float *%s din = w + %s%s;", R, M, gen_buf(c, p->din));
+    emit_line(e, "const float *%s mask = %s + %s%s;",
+              R, gen_buf_base(c, p->mask), M, gen_buf(c, p->mask));
+    emit_line(e, "const float *%s dout = %s + %s%s;",
+              R, gen_buf_base(c, p->dout), M, gen_buf(c, p->dout));
+    emit_line(e, "float *%s din = %s + %s%s;", R, gen_buf_base(c, p->din), M, gen_buf(c, p->din));
     emit_line(e, "long i;");
     emit_line(e, "for (i = 0; i < %lld; i++)", n);
     emit_line(e, "    din[i] = dout[i] * mask[i];");

@@ -31,7 +31,8 @@ static void flatten_forward(gen_ctx *c, int i)
     }
     gen_fn_name(c, fname, sizeof fname, i, "forward", 0);
     gen_open_layer_fn(c, i, 0, fname);
-    emit_line(e, "memcpy(w + %s%s, x, sizeof(float) * %lld);", c->mprefix, gen_buf(c, p->out),
+    emit_line(e, "memcpy(%s + %s%s, x, sizeof(float) * %lld);",
+              gen_buf_base(c, p->out), c->mprefix, gen_buf(c, p->out),
               (long long)l->out.h * l->out.w * l->out.c);
     emit_close(e, "");
 }

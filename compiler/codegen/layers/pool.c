@@ -162,7 +162,7 @@ static void pool_forward(gen_ctx *c, int i)
     gen_fn_name(c, fname, sizeof fname, i, "forward", 0);
     gen_open_layer_fn(c, i, 0, fname);
     gen_in_ptr(c, i, "in", NULL);
-    emit_line(e, "float *%s out = w + %s%s;", R, M, gen_buf(c, p->out));
+    emit_line(e, "float *%s out = %s + %s%s;", R, gen_buf_base(c, p->out), M, gen_buf(c, p->out));
     if (windows_unrolled(l)) {
         emit_line(e, "int ox, oy, ch;");
         pool_forward_unrolled(c, l);
@@ -228,10 +228,12 @@ static void pool_backward(gen_ctx *c, int i)
     gen_open_layer_fn(c, i, 1, fname);
     if (l->pool == IR_POOL_MAX) {
         gen_in_ptr(c, i, "in", NULL);
-        emit_line(e, "const float *%s out = w + %s%s;", R, M, gen_buf(c, p->out));
+        emit_line(e, "const float *%s out = %s + %s%s;",
+                  R, gen_buf_base(c, p->out), M, gen_buf(c, p->out));
     }
-    emit_line(e, "const float *%s dout = w + %s%s;", R, M, gen_buf(c, p->dout));
-    emit_line(e, "float *%s din = w + %s%s;", R, M, gen_buf(c, p->din));
+    emit_line(e, "const float *%s dout = %s + %s%s;",
+              R, gen_buf_base(c, p->dout), M, gen_buf(c, p->dout));
+    emit_line(e, "float *%s din = %s + %s%s;", R, gen_buf_base(c, p->din), M, gen_buf(c, p->din));
     emit_line(e, windows_unrolled(l) ? "int ox, oy, ch;" : "int ox, oy, ky, kx, ch;");
     if (!partition)
         emit_line(e, "memset(din, 0, sizeof(float) * %lld);", (long long)l->in.h * l->in.w * ch);
