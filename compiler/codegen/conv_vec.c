@@ -612,10 +612,8 @@ void gen_conv_vec_dx(gen_ctx *c, int i)
     conv_tiles t;
     char src[64], to[64], from[64];
     int dw = p->dzpad_w;
-    emit_line(e, "float *%s dpz = %s + %s%s;",
-              c->restrict_kw, gen_buf_base(c, p->dzpad), c->mprefix, gen_buf(c, p->dzpad));
-    emit_line(e, "float *%s din = %s + %s%s;",
-              c->restrict_kw, gen_buf_base(c, p->din), c->mprefix, gen_buf(c, p->din));
+    gen_buf_ptr(c, "", "dpz", p->dzpad);
+    gen_buf_ptr(c, "", "din", p->din);
     /* Only the rows of dz are copied: the tiles read no zero row (their ky
      * range) and no zero column (the border tiles leave those taps out),
      * so the border of dpz is never read and never written. */

@@ -31,6 +31,12 @@ const char *gen_buf_base(gen_ctx *c, int b)
     return "w";
 }
 
+void gen_buf_ptr(gen_ctx *c, const char *cq, const char *name, int b)
+{
+    emit_line(c->e, "%sfloat *%s %s = %s + %s%s;", cq, c->restrict_kw, name, gen_buf_base(c, b),
+              c->mprefix, gen_buf(c, b));
+}
+
 const char *gen_ten(const gen_ctx *c, int t)
 {
     return c->L->tensors[t].macro;
@@ -123,13 +129,10 @@ void gen_emit_conv_grad_ptrs(gen_ctx *c, int i)
     const char *R = c->restrict_kw, *M = c->mprefix;
     emit_line(c->e, "float *%s gbias = grads + %s%s;", R, M, gen_ten(c, p->bias));
     if (gen_layer(c, i)->act != IR_LINEAR)
-        emit_line(c->e, "const float *%s out = %s + %s%s;",
-                  R, gen_buf_base(c, p->out), M, gen_buf(c, p->out));
-    emit_line(c->e, "float *%s dz = %s + %s%s;",
-              R, gen_buf_base(c, p->dout), M, gen_buf(c, p->dout));
+        gen_buf_ptr(c, "const ", "out", p->out);
+    gen_buf_ptr(c, "", "dz", p->dout);
     if (p->pad >= 0)
-        emit_line(c->e, "const float *%s src = %s + %s%s;",
-                  R, gen_buf_base(c, p->pad), M, gen_buf(c, p->pad));
+        gen_buf_ptr(c, "const ", "src", p->pad);
     else
         gen_in_ptr(c, i, "src", NULL);
 }
@@ -222,9 +225,11 @@ void gen_in_ptr(gen_ctx *c, int i, const char *name, const char *base)
     if (p->in < 0)
         emit_line(c->e, "const float *%s %s = %s;", c->restrict_kw, name,
                   base ? base : "x");
+    else if (base)
+        emit_line(c->e, "const float *%s %s = %s + %s%s;", c->restrict_kw, name, base,
+                  c->mprefix, gen_buf(c, p->in));
     else
-        emit_line(c->e, "const float *%s %s = %s + %s%s;", c->restrict_kw, name,
-                  base ? base : gen_buf_base(c, p->in), c->mprefix, gen_buf(c, p->in));
+        gen_buf_ptr(c, "const ", name, p->in);
 }
 
 int gen_use_wino(const gen_ctx *c, int i)

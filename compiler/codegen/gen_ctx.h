@@ -54,6 +54,9 @@ const char *gen_buf(const gen_ctx *c, int b);       /* a work buffer's macro */
 /* What a layer function addresses work buffer b from: "w" (this sample's
  * slot) or "scratch" (the shared gradient buffers, grad_scratch.c). */
 const char *gen_buf_base(gen_ctx *c, int b);
+/* `<cq>float *restrict name = <base> + <macro>;`: a pointer to work buffer
+ * b in a layer function (cq "" or "const "). */
+void gen_buf_ptr(gen_ctx *c, const char *cq, const char *name, int b);
 const char *gen_ten(const gen_ctx *c, int t);       /* a tensor's macro */
 /* dst = act(v); NaN propagates through relu. */
 void gen_apply_act(gen_ctx *c, ir_activation a, const char *dst, const char *v);

@@ -118,7 +118,6 @@ static void emit_grad_sum(gen_ctx *c, int i, const int *bufs, int n)
 {
     emitter *e = c->e;
     const ir_layer *l = gen_layer(c, i);
-    const char *R = c->restrict_kw, *M = c->mprefix;
     char fname[128], sum[512], params[96];
     size_t used;
     int k;
@@ -127,12 +126,12 @@ static void emit_grad_sum(gen_ctx *c, int i, const int *bufs, int n)
               c->L->plan[i].name, n + 1);
     emit_open_fn(e, "static void %s(%s)", fname,
                  grad_sum_params(c, i, 1, params, sizeof params));
-    emit_line(e, "float *%s d = %s + %s%s;",
-              R, gen_buf_base(c, c->L->plan[i].dout), M, gen_buf(c, c->L->plan[i].dout));
+    gen_buf_ptr(c, "", "d", c->L->plan[i].dout);
     used = (size_t)snprintf(sum, sizeof sum, "d[i] = d[i]");
     for (k = 0; k < n; k++) {
-        emit_line(e, "const float *%s d%d = %s + %s%s;",
-                  R, k + 1, gen_buf_base(c, bufs[k]), M, gen_buf(c, bufs[k]));
+        char name[16];
+        snprintf(name, sizeof name, "d%d", k + 1);
+        gen_buf_ptr(c, "const ", name, bufs[k]);
         if (used < sizeof sum)
             used += (size_t)snprintf(sum + used, sizeof sum - used, " + d%d[i]", k + 1);
     }

@@ -14,18 +14,29 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The gradient buffers in a layer's plan, which its backward function
+ * addresses (-1 where it has none): their count. */
+enum { GRAD_FIELDS = 5 };
+static int grad_fields(const gen_layer_plan *p, int *b)
+{
+    b[0] = p->dout, b[1] = p->dpad, b[2] = p->dzpad, b[3] = p->din, b[4] = p->din2;
+    return GRAD_FIELDS;
+}
+
 /* Does layer j's forward (*fwd) or backward (*bwd) touch buffer b?  Through
  * the plan's fields, which are all a layer function addresses buffers by
  * (the grad-sum buffers are its grad_sum function's). */
 static void touches(const gen_layout *L, int j, int b, int *fwd, int *bwd)
 {
     const gen_layer_plan *p = &L->plan[j];
-    int sums[IR_MAX_LAYERS * IR_MAX_INPUTS], n, k;
+    int sums[IR_MAX_LAYERS * IR_MAX_INPUTS], grads[GRAD_FIELDS], n, k;
     if (b == p->out || b == p->pad || b == p->mask || b == p->logits || b == p->in ||
         b == p->in2)
         *fwd = 1;
-    if (b == p->dout || b == p->dpad || b == p->dzpad || b == p->din || b == p->din2)
-        *bwd = 1;
+    n = grad_fields(p, grads);
+    for (k = 0; k < n; k++)
+        if (grads[k] == b)
+            *bwd = 1;
     n = gen_grad_sums(L, j, sums, IR_MAX_LAYERS * IR_MAX_INPUTS);
     for (k = 0; k < n; k++)
         if (sums[k] == b)
@@ -65,10 +76,8 @@ static int shareable(const gen_layout *L, int b)
 /* Does layer i's backward function address a shared gradient buffer? */
 static int backward_takes_scratch(const gen_layout *L, int i)
 {
-    const gen_layer_plan *p = &L->plan[i];
-    const int own[] = { p->dout, p->dpad, p->dzpad, p->din, p->din2 };
-    size_t k;
-    for (k = 0; k < sizeof own / sizeof own[0]; k++)
+    int own[GRAD_FIELDS], n = grad_fields(&L->plan[i], own), k;
+    for (k = 0; k < n; k++)
         if (own[k] >= 0 && L->buffers[own[k]].scratch)
             return 1;
     return 0;

@@ -15,27 +15,19 @@ void gen_merge_plan(gen_layout *L, int i)
 
 void gen_merge_open(gen_ctx *c, int i, int backward, int dout_writable)
 {
-    emitter *e = c->e;
     const gen_layer_plan *p = &c->L->plan[i];
-    const char *R = c->restrict_kw, *M = c->mprefix;
     char fname[128];
     gen_fn_name(c, fname, sizeof fname, i, backward ? "backward" : "forward", 0);
     gen_open_layer_fn(c, i, backward, fname);
     if (!backward) {
         gen_in_ptr(c, i, "in", NULL);
-        emit_line(e, "const float *%s in2 = %s + %s%s;",
-                  R, gen_buf_base(c, p->in2), M, gen_buf(c, p->in2));
-        emit_line(e, "float *%s out = %s + %s%s;",
-                  R, gen_buf_base(c, p->out), M, gen_buf(c, p->out));
+        gen_buf_ptr(c, "const ", "in2", p->in2);
+        gen_buf_ptr(c, "", "out", p->out);
         return;
     }
-    emit_line(e, "%sfloat *%s dout = %s + %s%s;",
-              dout_writable ? "" : "const ", R, gen_buf_base(c, p->dout), M,
-              gen_buf(c, p->dout));
+    gen_buf_ptr(c, dout_writable ? "" : "const ", "dout", p->dout);
     if (p->din >= 0)
-        emit_line(e, "float *%s din = %s + %s%s;",
-                  R, gen_buf_base(c, p->din), M, gen_buf(c, p->din));
+        gen_buf_ptr(c, "", "din", p->din);
     if (p->din2 >= 0)
-        emit_line(e, "float *%s din2 = %s + %s%s;",
-                  R, gen_buf_base(c, p->din2), M, gen_buf(c, p->din2));
+        gen_buf_ptr(c, "", "din2", p->din2);
 }

@@ -40,9 +40,7 @@ static void add_backward(gen_ctx *c, int i)
         return;
     }
     /* one pass: the activation's gradient goes straight to both inputs */
-    emit_line(e, "const float *%s out = %s + %s%s;",
-              c->restrict_kw, gen_buf_base(c, p->out), c->mprefix,
-              gen_buf(c, p->out));
+    gen_buf_ptr(c, "const ", "out", p->out);
     emit_line(e, "long i;");
     emit_open(e, "for (i = 0; i < %lld; i++)", n);
     gen_act_grad(c, l->act, p->din >= 0 || p->din2 >= 0 ? "const float d" : "dout[i]",

@@ -163,9 +163,7 @@ static void emit_din_ptr(gen_ctx *c, const gen_layer_plan *p)
     if (p->din >= 0 && p->din == p->dout)
         emit_line(c->e, "/* the input gradient overwrites dout: one buffer */");
     else if (p->din >= 0)
-        emit_line(c->e, "float *%s din = %s + %s%s;",
-                  c->restrict_kw, gen_buf_base(c, p->din), c->mprefix,
-                  gen_buf(c, p->din));
+        gen_buf_ptr(c, "", "din", p->din);
 }
 
 /* ---- inference ------------------------------------------------------------ */
@@ -214,9 +212,7 @@ static void batchnorm_forward_fn(gen_ctx *c, int i)
     gen_fn_name(c, fname, sizeof fname, i, "forward", 0);
     gen_open_layer_fn(c, i, 0, fname);
     gen_in_ptr(c, i, "in", NULL);
-    emit_line(c->e, "float *%s out = %s + %s%s;",
-              c->restrict_kw, gen_buf_base(c, p->out), c->mprefix,
-              gen_buf(c, p->out));
+    gen_buf_ptr(c, "", "out", p->out);
     emit_moving_stats(c, i, 1, 0);
     tensor_ptr(c, "beta", "params", p->bias, 0);
     snprintf(scale, sizeof scale, "gamma[ch] / sqrtf(var[ch] + %s)", eps);
@@ -230,17 +226,14 @@ static void batchnorm_backward_fn(gen_ctx *c, int i)
     emitter *e = c->e;
     const ir_layer *l = gen_layer(c, i);
     const gen_layer_plan *p = &c->L->plan[i];
-    const char *R = c->restrict_kw, *M = c->mprefix;
     char fname[128], idx[64], eps[48];
     eps_literal(l, eps, sizeof eps);
     gen_fn_name(c, fname, sizeof fname, i, "backward", 0);
     gen_open_layer_fn(c, i, 1, fname);
     gen_in_ptr(c, i, "in", NULL);
     if (l->act != IR_LINEAR)
-        emit_line(e, "const float *%s out = %s + %s%s;",
-                  R, gen_buf_base(c, p->out), M, gen_buf(c, p->out));
-    emit_line(e, "float *%s dout = %s + %s%s;",
-              R, gen_buf_base(c, p->dout), M, gen_buf(c, p->dout));
+        gen_buf_ptr(c, "const ", "out", p->out);
+    gen_buf_ptr(c, "", "dout", p->dout);
     emit_din_ptr(c, p);
     tensor_ptr(c, "dgamma", "grads", p->kernel, 1);
     tensor_ptr(c, "dbeta", "grads", p->bias, 1);
@@ -311,8 +304,7 @@ static void emit_train_forward_fn(gen_ctx *c, int i)
                  "float *%s w%s%s)", fname, R, R, R, p->in < 0 ? ", const float *" : "",
                  p->in < 0 ? x_param(c) : "");
     gen_in_ptr(c, i, "in", NULL);
-    emit_line(c->e, "float *%s out = %s + %s%s;",
-              R, gen_buf_base(c, p->out), c->mprefix, gen_buf(c, p->out));
+    gen_buf_ptr(c, "", "out", p->out);
     tensor_ptr(c, "gamma", "params", p->kernel, 0);
     tensor_ptr(c, "beta", "params", p->bias, 0);
     stats_ptr(c, i, "mean", ST_MEAN, 0);
@@ -327,7 +319,7 @@ static void emit_grad_sums_fn(gen_ctx *c, int i)
     emitter *e = c->e;
     const ir_layer *l = gen_layer(c, i);
     const gen_layer_plan *p = &c->L->plan[i];
-    const char *R = c->restrict_kw, *M = c->mprefix;
+    const char *R = c->restrict_kw;
     char fname[128], idx[64];
     gen_fn_name(c, fname, sizeof fname, i, "grad_sums", 0);
     emit_open_fn(e, "static void %s(const float *%s stats, float *%s w%s%s, float *%s row)",
@@ -335,10 +327,8 @@ static void emit_grad_sums_fn(gen_ctx *c, int i)
                  R);
     gen_in_ptr(c, i, "in", NULL);
     if (l->act != IR_LINEAR)
-        emit_line(e, "const float *%s out = %s + %s%s;",
-                  R, gen_buf_base(c, p->out), M, gen_buf(c, p->out));
-    emit_line(e, "float *%s dout = %s + %s%s;",
-              R, gen_buf_base(c, p->dout), M, gen_buf(c, p->dout));
+        gen_buf_ptr(c, "const ", "out", p->out);
+    gen_buf_ptr(c, "", "dout", p->dout);
     stats_ptr(c, i, "mean", ST_MEAN, 0);
     declare_loop_vars(c, l);
     emit_line(e, "for (ch = 0; ch < %d; ch++)", 2 * l->out.c);
@@ -361,15 +351,13 @@ static void emit_train_backward_fn(gen_ctx *c, int i)
     emitter *e = c->e;
     const ir_layer *l = gen_layer(c, i);
     const gen_layer_plan *p = &c->L->plan[i];
-    const char *R = c->restrict_kw, *M = c->mprefix;
+    const char *R = c->restrict_kw;
     char fname[128], idx[64];
     gen_fn_name(c, fname, sizeof fname, i, "train_backward", 0);
     emit_open_fn(e, "static void %s(const float *%s params, const float *%s stats, "
                  "float *%s w)", fname, R, R, R);
     gen_in_ptr(c, i, "in", NULL);
-    emit_line(e, "%sfloat *%s dout = %s + %s%s;",
-              p->din == p->dout ? "" : "const ", R, gen_buf_base(c, p->dout), M,
-              gen_buf(c, p->dout));
+    gen_buf_ptr(c, p->din == p->dout ? "" : "const ", "dout", p->dout);
     emit_din_ptr(c, p);
     tensor_ptr(c, "gamma", "params", p->kernel, 0);
     stats_ptr(c, i, "mean", ST_MEAN, 0);

@@ -214,10 +214,9 @@ static void emit_conv_forward(gen_ctx *c, int i, const char *fname)
         emit_kern_ptr(c, i);
     emit_line(e, "const float *%s bias = params + %s%s;", R, M, gen_ten(c, p->bias));
     gen_in_ptr(c, i, "in", NULL);
-    emit_line(e, "float *%s out = %s + %s%s;", R, gen_buf_base(c, p->out), M, gen_buf(c, p->out));
+    gen_buf_ptr(c, "", "out", p->out);
     if (p->pad >= 0) {
-        emit_line(e, "float *%s src = %s + %s%s;",
-                  R, gen_buf_base(c, p->pad), M, gen_buf(c, p->pad));
+        gen_buf_ptr(c, "", "src", p->pad);
         gen_conv_emit_pad(c, l, wp, (long long)c->L->buffers[p->pad].count);
     } else {
         emit_line(e, "const float *%s src = in;", R);
@@ -314,21 +313,18 @@ static void emit_conv_dx_plain(gen_ctx *c, int i, int wp)
     emitter *e = c->e;
     const ir_layer *l = gen_layer(c, i);
     const gen_layer_plan *p = &c->L->plan[i];
-    const char *R = c->restrict_kw, *M = c->mprefix;
+    const char *R = c->restrict_kw;
     int cin = l->in.c, cout = l->filters;
     int full = cout / LANES * LANES;
     char x[128];
     emit_line(e, "int ox, oy, ky, kx, ci, co;");
     if (p->dpad >= 0) {
-        emit_line(e, "float *%s dsrc = %s + %s%s;",
-                  R, gen_buf_base(c, p->dpad), M, gen_buf(c, p->dpad));
-        emit_line(e, "float *%s din = %s + %s%s;",
-                  R, gen_buf_base(c, p->din), M, gen_buf(c, p->din));
+        gen_buf_ptr(c, "", "dsrc", p->dpad);
+        gen_buf_ptr(c, "", "din", p->din);
         emit_line(e, "memset(dsrc, 0, sizeof(float) * %lld);",
                   (long long)c->L->buffers[p->dpad].count);
     } else {
-        emit_line(e, "float *%s dsrc = %s + %s%s;",
-                  R, gen_buf_base(c, p->din), M, gen_buf(c, p->din));
+        gen_buf_ptr(c, "", "dsrc", p->din);
         emit_line(e, "memset(dsrc, 0, sizeof(float) * %lld);",
                   (long long)l->in.h * l->in.w * cin);
     }
@@ -390,7 +386,6 @@ static void emit_conv_backward(gen_ctx *c, int i, const char *fname)
     emitter *e = c->e;
     const ir_layer *l = gen_layer(c, i);
     const gen_layer_plan *p = &c->L->plan[i];
-    const char *R = c->restrict_kw, *M = c->mprefix;
     int cout = l->filters;
     long long npix = (long long)l->out.h * l->out.w;
 
@@ -411,10 +406,8 @@ static void emit_conv_backward(gen_ctx *c, int i, const char *fname)
         gen_pp_vector(c, 1);
         gen_open_block(c);
         if (p->din >= 0) {
-            emit_line(e, "float *%s dsrc = %s + %s%s;",
-                      R, gen_buf_base(c, p->dpad), M, gen_buf(c, p->dpad));
-            emit_line(e, "float *%s din = %s + %s%s;",
-                      R, gen_buf_base(c, p->din), M, gen_buf(c, p->din));
+            gen_buf_ptr(c, "", "dsrc", p->dpad);
+            gen_buf_ptr(c, "", "din", p->din);
         }
         gen_wino_backward(c, i);
         gen_close_block(c);

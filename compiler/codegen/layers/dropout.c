@@ -55,7 +55,6 @@ static void dropout_forward(gen_ctx *c, int i)
     emitter *e = c->e;
     const ir_layer *l = gen_layer(c, i);
     const gen_layer_plan *p = &c->L->plan[i];
-    const char *R = c->restrict_kw, *M = c->mprefix;
     long long n = (long long)l->out.h * l->out.w * l->out.c;
     float keep_scale = (float)(1.0 / (1.0 - l->rate));
     char scale_lit[48];
@@ -63,7 +62,7 @@ static void dropout_forward(gen_ctx *c, int i)
     emit_format_float(scale_lit, sizeof scale_lit, keep_scale);
     gen_open_layer_fn(c, i, 0, fname);
     gen_in_ptr(c, i, "in", NULL);
-    emit_line(e, "float *%s out = %s + %s%s;", R, gen_buf_base(c, p->out), M, gen_buf(c, p->out));
+    gen_buf_ptr(c, "", "out", p->out);
     emit_line(e, "long i;");
     if (!c->L->training) {
         emit_line(e, "for (i = 0; i < %lld; i++)", n);
@@ -71,8 +70,7 @@ static void dropout_forward(gen_ctx *c, int i)
         emit_close(e, "");
         return;
     }
-    emit_line(e, "float *%s mask = %s + %s%s;",
-              R, gen_buf_base(c, p->mask), M, gen_buf(c, p->mask));
+    gen_buf_ptr(c, "", "mask", p->mask);
     if (dropout_threshold(l) == 0) {
         /* rate rounds to 0: nothing is ever dropped */
         emit_line(e, "for (i = 0; i < %lld; i++)", n);
@@ -105,15 +103,12 @@ static void dropout_backward(gen_ctx *c, int i)
     emitter *e = c->e;
     const ir_layer *l = gen_layer(c, i);
     const gen_layer_plan *p = &c->L->plan[i];
-    const char *R = c->restrict_kw, *M = c->mprefix;
     long long n = (long long)l->out.h * l->out.w * l->out.c;
     gen_fn_name(c, fname, sizeof fname, i, "backward", 0);
     gen_open_layer_fn(c, i, 1, fname);
-    emit_line(e, "const float *%s mask = %s + %s%s;",
-              R, gen_buf_base(c, p->mask), M, gen_buf(c, p->mask));
-    emit_line(e, "const float *%s dout = %s + %s%s;",
-              R, gen_buf_base(c, p->dout), M, gen_buf(c, p->dout));
-    emit_line(e, "float *%s din = %s + %s%s;", R, gen_buf_base(c, p->din), M, gen_buf(c, p->din));
+    gen_buf_ptr(c, "const ", "mask", p->mask);
+    gen_buf_ptr(c, "const ", "dout", p->dout);
+    gen_buf_ptr(c, "", "din", p->din);
     emit_line(e, "long i;");
     emit_line(e, "for (i = 0; i < %lld; i++)", n);
     emit_line(e, "    din[i] = dout[i] * mask[i];");

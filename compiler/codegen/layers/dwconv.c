@@ -544,10 +544,9 @@ static void dwconv_forward(gen_ctx *c, int i)
     emit_line(e, "const float *%s kern = params + %s%s;", R, M, gen_ten(c, p->kernel));
     emit_line(e, "const float *%s bias = params + %s%s;", R, M, gen_ten(c, p->bias));
     gen_in_ptr(c, i, "in", NULL);
-    emit_line(e, "float *%s out = %s + %s%s;", R, gen_buf_base(c, p->out), M, gen_buf(c, p->out));
+    gen_buf_ptr(c, "", "out", p->out);
     if (p->pad >= 0) {
-        emit_line(e, "float *%s src = %s + %s%s;",
-                  R, gen_buf_base(c, p->pad), M, gen_buf(c, p->pad));
+        gen_buf_ptr(c, "", "src", p->pad);
         emit_expand(c, l);
     } else {
         emit_line(e, "const float *%s src = in;", R);
@@ -766,11 +765,9 @@ static void dwconv_backward(gen_ctx *c, int i)
     gen_emit_conv_grad_ptrs(c, i);
     if (has_dx) {
         emit_line(e, "const float *%s kern = params + %s%s;", R, M, gen_ten(c, p->kernel));
-        emit_line(e, "float *%s din = %s + %s%s;",
-                  R, gen_buf_base(c, p->din), M, gen_buf(c, p->din));
+        gen_buf_ptr(c, "", "din", p->din);
         if (p->dpad >= 0)
-            emit_line(e, "float *%s dsrc = %s + %s%s;",
-                      R, gen_buf_base(c, p->dpad), M, gen_buf(c, p->dpad));
+            gen_buf_ptr(c, "", "dsrc", p->dpad);
         else
             emit_line(e, "float *%s dsrc = din;", R);
     }

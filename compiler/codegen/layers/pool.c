@@ -156,13 +156,13 @@ static void pool_forward(gen_ctx *c, int i)
     emitter *e = c->e;
     const ir_layer *l = gen_layer(c, i);
     const gen_layer_plan *p = &c->L->plan[i];
-    const char *R = c->restrict_kw, *M = c->mprefix;
+    const char *R = c->restrict_kw;
     int ch = l->in.c;
     char x[96];
     gen_fn_name(c, fname, sizeof fname, i, "forward", 0);
     gen_open_layer_fn(c, i, 0, fname);
     gen_in_ptr(c, i, "in", NULL);
-    emit_line(e, "float *%s out = %s + %s%s;", R, gen_buf_base(c, p->out), M, gen_buf(c, p->out));
+    gen_buf_ptr(c, "", "out", p->out);
     if (windows_unrolled(l)) {
         emit_line(e, "int ox, oy, ch;");
         pool_forward_unrolled(c, l);
@@ -220,7 +220,7 @@ static void pool_backward(gen_ctx *c, int i)
     emitter *e = c->e;
     const ir_layer *l = gen_layer(c, i);
     const gen_layer_plan *p = &c->L->plan[i];
-    const char *R = c->restrict_kw, *M = c->mprefix;
+    const char *R = c->restrict_kw;
     int ch = l->in.c, partition = windows_partition(l);
     const char *add = partition ? "=" : "+=";
     char x[96];
@@ -228,12 +228,10 @@ static void pool_backward(gen_ctx *c, int i)
     gen_open_layer_fn(c, i, 1, fname);
     if (l->pool == IR_POOL_MAX) {
         gen_in_ptr(c, i, "in", NULL);
-        emit_line(e, "const float *%s out = %s + %s%s;",
-                  R, gen_buf_base(c, p->out), M, gen_buf(c, p->out));
+        gen_buf_ptr(c, "const ", "out", p->out);
     }
-    emit_line(e, "const float *%s dout = %s + %s%s;",
-              R, gen_buf_base(c, p->dout), M, gen_buf(c, p->dout));
-    emit_line(e, "float *%s din = %s + %s%s;", R, gen_buf_base(c, p->din), M, gen_buf(c, p->din));
+    gen_buf_ptr(c, "const ", "dout", p->dout);
+    gen_buf_ptr(c, "", "din", p->din);
     emit_line(e, windows_unrolled(l) ? "int ox, oy, ch;" : "int ox, oy, ky, kx, ch;");
     if (!partition)
         emit_line(e, "memset(din, 0, sizeof(float) * %lld);", (long long)l->in.h * l->in.w * ch);
