@@ -21,8 +21,10 @@
 # output gradient and writes the input gradient); the memory-bound kinds
 # (batchnorm, add, concat, pooling) are judged by these GB/s.
 # Run after `make build`, on an idle machine: every number is a wall-clock
-# rate.
-#   sh bench/layer_cost.sh ['dwconv k=3 same relu'] [seconds per measurement]
+# rate.  GEN_FLAGS is passed to `convc gen`: GEN_FLAGS=--direct measures a
+# conv layer's direct kernels (against the direct reference conv), whose
+# GFLOP/s are then their own share of the FMA peak.
+#   [GEN_FLAGS=--direct] sh bench/layer_cost.sh ['dwconv k=3 same relu'] [seconds per measurement]
 cd "$(dirname "$0")/.." || exit 2
 LAYER=${1:-dwconv k=3 same relu}
 SECONDS_PER=${2:-3}
@@ -47,7 +49,8 @@ printf 'model layer\n%s\n%s\n%s\n' "$head" "$LAYER" "$tail" > "$tmp/layer.spec"
 # flops, training images/s, latency in microseconds, for one model
 measure() {
     d=$tmp/$1
-    bin/convc gen "$tmp/$1.spec" -o "$d" > /dev/null || exit 1
+    # shellcheck disable=SC2086
+    bin/convc gen $GEN_FLAGS "$tmp/$1.spec" -o "$d" > /dev/null || exit 1
     # shellcheck disable=SC2086
     $CC $MODEL_CFLAGS -Iruntime -I"$d" -DBENCH_MODEL="$1_model" -o "$d/bench" bench/bench.c \
         "$d/model.c" build/libconvc.a $LIBS || exit 1

@@ -76,6 +76,11 @@ if [ -n "$scaling" ] && awk -v s="$scaling" 'BEGIN { exit !(s < 1.6) }'; then
     note "the 2-thread FMA peak came out only ${scaling}x the 1-thread one: another process held a core, so the 2-thread rows understate both sides, and their share of the peak is taken of 2 x the 1-thread peak"
 fi
 
+# Does the model build use AVX-512?  Then the direct kernels are measured in an
+# AVX2 build too.
+# shellcheck disable=SC2086
+AVX512=$(echo | $CC $MODEL_CFLAGS -dM -E -x c - 2>/dev/null | grep -q '__AVX512F__' && echo yes)
+
 # ---- convc --------------------------------------------------------------------
 for m in $MODELS; do
     spec=$(spec_of "$m")
@@ -114,14 +119,24 @@ for m in $MODELS; do
     # Where the model has Winograd layers, training again with every
     # convolution computed directly (convc gen --direct): the kernels' own
     # share of the FMA peak, and what the algorithm adds.
+    # shellcheck disable=SC2086
     if grep -q '_wino_' "$dir/model.c" &&
        "$BIN/convc" gen --direct "$spec" -o "$dir/direct" 2> "$dir/direct_gen.log" &&
-       # shellcheck disable=SC2086
        $CC $MODEL_CFLAGS -Iruntime -I"$dir/direct" -DBENCH_MODEL="$sym" -o "$dir/bench_direct" \
            bench/bench.c "$dir/direct/model.c" "$BUILD/libconvc.a" $LIBS; then
         echo "bench: $m, direct convolutions ..." >&2
         "$dir/bench_direct" --seconds "$SECONDS_PER" --train-only |
             sed -n 's/^convc,\([^,]*\),train_ips,/convc,\1,direct_train_ips,/p' | collect
+        # On an AVX-512 machine, the same kernels built for AVX2 (8-float
+        # vectors), against the probe's AVX2 peak.
+        # shellcheck disable=SC2086
+        if [ "$AVX512" = yes ] &&
+           $CC $MODEL_CFLAGS -mno-avx512f -Iruntime -I"$dir/direct" -DBENCH_MODEL="$sym" \
+               -o "$dir/bench_direct_avx2" bench/bench.c "$dir/direct/model.c" "$BUILD/libconvc.a" $LIBS; then
+            echo "bench: $m, direct convolutions, AVX2 build ..." >&2
+            "$dir/bench_direct_avx2" --seconds "$SECONDS_PER" --train-only |
+                sed -n 's/^convc,\([^,]*\),train_ips,/convc,\1,direct_avx2_train_ips,/p' | collect
+        fi
     fi
 
     # Peak memory of a real, short training run of the trainer users run.
@@ -238,7 +253,7 @@ OMP_NUM_THREADS=2,OPENBLAS_NUM_THREADS=1,OMP_WAIT_POLICY=PASSIVE
 OMP_NUM_THREADS=2"
             formats="nchw channels_last"
         else
-            candidates=$(echo "$won" | tr ' ' '\n' | grep = | paste -sd, -)
+            candidates=$(echo "$won" | tr ' ' '\n' | grep '=' | paste -sd, -)
             formats=$(echo "$won" | tr ' ' '\n' | grep -v = | head -n 1)
         fi
         best=""
@@ -247,7 +262,7 @@ OMP_NUM_THREADS=2"
                 echo "bench: PyTorch $m, one real epoch ($vars $fmt) ..." >&2
                 # shellcheck disable=SC2046
                 if env -u OPENBLAS_NUM_THREADS -u OMP_WAIT_POLICY $(echo "$vars" | tr , ' ') \
-                       CONVC=$BIN/convc "$TORCH_PY" bench/torch_epoch.py --data "$DATA" --format "$fmt" \
+                       CONVC="$BIN/convc" "$TORCH_PY" bench/torch_epoch.py --data "$DATA" --format "$fmt" \
                        --limit "$EPOCH_LIMIT" "$spec" > "$OUT/$m/torch_epoch.tmp" 2> "$OUT/$m/torch_epoch.log"; then
                     total=$(awk -F, '{ s += $5 } END { print s }' "$OUT/$m/torch_epoch.tmp")
                     if [ -z "$best" ] || awk -v a="$total" -v b="$best" 'BEGIN { exit !(a < b) }'; then
@@ -297,17 +312,21 @@ awk -F, -v OFS=, '
                   "training rate of the epoch / the b32 t2 kernel loop (median window)"
     }
     $1 == "probe" && $3 == "fma_peak_gflops" { peak[$4] = $5 }
-    ($3 == "train_ips" || $3 == "direct_train_ips") && ($2 in flops) {
+    $1 == "probe" && $3 == "fma_gflops" && $6 == "avx2" { avx2[$4] = $5 }
+    ($3 == "train_ips" || $3 == "direct_train_ips" || $3 == "direct_avx2_train_ips") && ($2 in flops) {
         g = 3 * flops[$2] * $5 / 1e9
         t = $4; sub(/^b[0-9]+_/, "", t)
-        pre = $3 == "direct_train_ips" ? "direct_" : ""
+        pre = $3; sub(/train_ips$/, "", pre)
         print $1, $2, pre "train_gflops", $4, sprintf("%.2f", g), "3 x forward FLOPs per image"
-        if (!(t in peak))
+        # the AVX2 build against the AVX2 probe, the others against the best
+        isa = pre == "direct_avx2_" ? "AVX2 " : ""
+        if (isa != "" ? !(t in avx2) : !(t in peak))
             next
+        ref = isa != "" ? avx2[t] : peak[t]; one = isa != "" ? avx2["t1"] : peak["t1"]
         n = substr(t, 2) + 0
-        ref = peak[t]; what = "of the " t " FMA peak"
-        if (n > 1 && ref < 0.8 * n * peak["t1"]) {
-            ref = n * peak["t1"]; what = "of " n " x the t1 FMA peak"
+        what = "of the " t " " isa "FMA peak"
+        if (n > 1 && ref < 0.8 * n * one) {
+            ref = n * one; what = "of " n " x the t1 " isa "FMA peak"
         }
         print $1, $2, pre "peak_pct", $4, sprintf("%.1f", 100 * g / ref), what
     }' "$RAW" > "$CSV.body"
@@ -372,6 +391,10 @@ awk -F, -v models="$MODELS" -v torch_ok="$torch_ok" '
                 row("direct conv: % of 1-thread peak", "direct_peak_pct", "b32_t1", "-")
                 row("direct conv: % of 2-thread peak", "direct_peak_pct", "b32_t2", "-")
             }
+            if (val("convc", m, "direct_avx2_peak_pct", "b32_t1") != "") {
+                row("direct AVX2: % of AVX2 peak t1", "direct_avx2_peak_pct", "b32_t1", "-")
+                row("direct AVX2: % of AVX2 peak t2", "direct_avx2_peak_pct", "b32_t2", "-")
+            }
             if (val("convc", m, "rss_mb", "train") != "")
                 row("peak RSS MB, training run", "rss_mb", "train", "-")
             else
@@ -399,6 +422,11 @@ won=$(awk -F, '$1 == "torch" && $3 == "epoch_train_s" { sub(/^.*; /, "", $6); pr
 [ -n "$won" ] && echo "$won" | sed 's/^/PyTorch setting of the real epoch, /' 
 echo "FLOPs count every multiply-add of a direct convolution; convc's Winograd layers execute"
 echo "fewer, so their share can pass 100%. 'direct conv' rows: convc gen --direct, the kernels' own share."
+if grep -q ',direct_avx2_peak_pct,' "$CSV"; then
+    echo "'direct AVX2' rows: the same code built with -mno-avx512f, against the probe's AVX2 peak:"
+    awk -F, '$3 == "fma_gflops" && $6 == "avx2" { p[$4] = $5 }
+             END { printf "%s GFLOP/s on 1 thread, %s on 2.\n", p["t1"], p["t2"] }' "$CSV"
+fi
 awk -F, '$3 ~ /^mpi_/ { printf "MPI %-22s %-7s %s: %s\n", $3 == "mpi_step_ms" ? "train ms/step" : $3 == "mpi_exchange_us" ? "exchange us/step" : "exchange CPU us/step", $4, $2, $5 }' "$CSV"
 if [ -s "$NOTES" ]; then
     echo "notes:"
