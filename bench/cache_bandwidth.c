@@ -1,0 +1,77 @@
+/* cache_bandwidth.c - the rate of a pass that reads two streams and writes
+ * one (dz = out > 0 ? dz : 0, the shape of a backward pass over an
+ * activation) on one core, for working sets from the first-level cache to
+ * beyond the second: the yardstick for the memory-bound layers of
+ * docs/benchmarks.md.
+ *
+ * The working set is a ring of buffers of one 28x28x32 activation each
+ * (98 KB); each pass reads buffers k and k+1 and writes k.  Bytes count
+ * 12 per float (two read, one written), the best of 5 windows of 0.3 s.
+ * Output (CSV on stdout): cache_bandwidth,KB,GB/s per working set.
+ * Build with the vectors of the generated code, e.g.
+ *   cc -O2 -march=native -mprefer-vector-width=512 -o cache_bandwidth bench/cache_bandwidth.c
+ * Usage: cache_bandwidth [BUFFERS...]   (default 1 4 8 16 64) */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define FLOATS 25088    /* 28 x 28 x 32 */
+
+static double now_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* The compiler vectorizes this loop. */
+static void pass(float *restrict dz, const float *restrict out)
+{
+    for (size_t i = 0; i < FLOATS; i++)
+        dz[i] = out[i] > 0.0f ? dz[i] : 0.0f;
+}
+
+static double measure(float *m, int buffers)
+{
+    double best = 0;
+    for (int window = 0; window < 5; window++) {
+        double t0 = now_seconds(), t, bytes = 0;
+        do {
+            for (int k = 0; k < buffers; k++)
+                pass(m + (size_t)k * FLOATS, m + (size_t)((k + 1) % buffers) * FLOATS);
+            bytes += 12.0 * FLOATS * buffers;
+            t = now_seconds() - t0;
+        } while (t < 0.3);
+        if (bytes / t > best)
+            best = bytes / t;
+    }
+    return best * 1e-9;
+}
+
+int main(int argc, char **argv)
+{
+    static const int fallback[] = { 1, 4, 8, 16, 64 };
+    int n = argc > 1 ? argc - 1 : (int)(sizeof fallback / sizeof fallback[0]);
+    printf("cache_bandwidth,KB,GB/s\n");
+    for (int a = 0; a < n; a++) {
+        int buffers = argc > 1 ? atoi(argv[a + 1]) : fallback[a];
+        if (buffers < 1 || buffers > 4096) {
+            fprintf(stderr, "cache_bandwidth: %s: expected a number of buffers from 1 to 4096\n",
+                    argv[a + 1]);
+            return 2;
+        }
+        size_t count = (size_t)buffers * FLOATS;
+        float *m = aligned_alloc(64, count * sizeof(float));
+        if (!m) {
+            fprintf(stderr, "cache_bandwidth: out of memory for %d buffers\n", buffers);
+            return 1;
+        }
+        for (size_t i = 0; i < count; i++)
+            m[i] = (float)(i % 7) - 3.0f;
+        printf("cache_bandwidth,%zu,%.1f\n", count * sizeof(float) / 1024, measure(m, buffers));
+        free(m);
+    }
+    return 0;
+}
