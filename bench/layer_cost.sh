@@ -7,7 +7,8 @@
 #   LAYER:  ... conv 32 k=3 same relu; <LAYER>;               ...
 # (LAYER may name `head`: 'add head relu', 'concat head'), each measured by
 # bench/bench.c (training images/s at batch 32 on one thread, one-image
-# latency).  The layer's cost is the difference to `none`.
+# latency), the best of ROUNDS (3) measurements taken in turn with the other
+# two models'.  The layer's cost is the difference to `none`.
 #
 # FLOPs: the forward count of the compiler (docs/spec-language.md); in
 # training 3 x that (forward, input and weight gradients), and for batchnorm
@@ -24,10 +25,11 @@
 # rate.  GEN_FLAGS is passed to `convc gen`: GEN_FLAGS=--direct measures a
 # conv layer's direct kernels (against the direct reference conv), whose
 # GFLOP/s are then their own share of the FMA peak.
-#   [GEN_FLAGS=--direct] sh bench/layer_cost.sh ['dwconv k=3 same relu'] [seconds per measurement]
+#   [GEN_FLAGS=--direct] [ROUNDS=3] sh bench/layer_cost.sh ['dwconv k=3 same relu'] [seconds per measurement]
 cd "$(dirname "$0")/.." || exit 2
 LAYER=${1:-dwconv k=3 same relu}
 SECONDS_PER=${2:-3}
+ROUNDS=${ROUNDS:-3}
 CC=${CC:-cc}
 [ -n "$MODEL_CFLAGS" ] || MODEL_CFLAGS=$(sed -n 's/^MODEL_CFLAGS *?= *//p' Makefile)
 if [ -z "$LIBS" ]; then
@@ -46,17 +48,33 @@ printf 'model none\n%s\n%s\n' "$head" "$tail" > "$tmp/none.spec"
 printf 'model conv\n%s\nconv 32 k=3 same relu\n%s\n' "$head" "$tail" > "$tmp/conv.spec"
 printf 'model layer\n%s\n%s\n%s\n' "$head" "$LAYER" "$tail" > "$tmp/layer.spec"
 
-# flops, training images/s, latency in microseconds, for one model
-measure() {
+# The bench binary of one model.
+build() {
     d=$tmp/$1
     # shellcheck disable=SC2086
     bin/convc gen $GEN_FLAGS "$tmp/$1.spec" -o "$d" > /dev/null || exit 1
     # shellcheck disable=SC2086
     $CC $MODEL_CFLAGS -Iruntime -I"$d" -DBENCH_MODEL="$1_model" -o "$d/bench" bench/bench.c \
         "$d/model.c" build/libconvc.a $LIBS || exit 1
-    "$d/bench" --seconds "$SECONDS_PER" --max-threads 1 |
-        awk -F, '$3 == "flops_forward" { f = $5 } $3 == "train_ips" && $4 == "b32_t1" { t = $5 }
-                 $3 == "latency_us" { l = $5 } END { print f, t, l }'
+}
+# "model flops training-images/s latency-us" of one measurement of one model
+measure() {
+    "$tmp/$1/bench" --seconds "$SECONDS_PER" --max-threads 1 |
+        awk -F, -v m="$1" '$3 == "flops_forward" { f = $5 } $3 == "train_ips" && $4 == "b32_t1" { t = $5 }
+                           $3 == "latency_us" { l = $5 } END { print m, f, t, l }'
+}
+# The best of ROUNDS measurements of each model, the three taken in turn so
+# that a busy moment of the machine falls on all of them alike: "flops
+# images/s latency" of none, conv and layer.
+best_of_rounds() {
+    for m in none conv layer; do build $m; done
+    r=0
+    while [ $r -lt "$ROUNDS" ]; do
+        for m in none conv layer; do measure $m; done
+        r=$((r + 1))
+    done | awk '{ f[$1] = $2; if ($3 > t[$1]) t[$1] = $3; if (!($1 in l) || $4 < l[$1]) l[$1] = $4 }
+                END { print f["none"], t["none"], l["none"], f["conv"], t["conv"], l["conv"],
+                            f["layer"], t["layer"], l["layer"] }'
 }
 # values in and out of the layer (the line after the head in `convc ir`:
 # its input is the head's 28x28x32)
@@ -67,7 +85,7 @@ case $LAYER in
     *)          per_value=0 ;;
 esac
 # shellcheck disable=SC2046
-set -- $(measure none) $(measure conv) $(measure layer)
+set -- $(best_of_rounds)
 awk -v layer="$LAYER" -v f0="$1" -v t0="$2" -v l0="$3" -v fc="$4" -v tc="$5" -v lc="$6" \
     -v fl="$7" -v tl="$8" -v ll="$9" -v extra="$per_value" -v values="$values" 'BEGIN {
     # seconds per image the layer adds in training and inference
