@@ -287,6 +287,22 @@ void gen_ctx_init(gen_ctx *c, emitter *e, const gen_layout *L)
     c->no_vector_macro = "CONVC_NO_VECTOR";
     c->wide_macro = "CONVC_WIDE";
     c->wide_switch_macro = "CONVC_WIDE_VECTORS";
+    c->align_macro = "CONVC_LOCAL_ALIGN";
+}
+
+void gen_emit_local_align(gen_ctx *c)
+{
+    emitter *e = c->e;
+    emit_banner(e, "local arrays: aligned for vector code");
+    emit_line(e, "/* GCC 12 at -O2 for AVX-512 targets (-march=native on such a machine) may");
+    emit_line(e, " * raise a local array's alignment for its vector code without realigning");
+    emit_line(e, " * the stack, and then fault on an aligned store; an alignment declared up");
+    emit_line(e, " * front is one it realigns the frame for. */");
+    emit_raw(e, "#if (defined(__GNUC__) || defined(__clang__)) && !defined(__TINYC__)\n");
+    emit_raw(e, "#define %s __attribute__((aligned(64)))\n", c->align_macro);
+    emit_raw(e, "#else\n");
+    emit_raw(e, "#define %s\n", c->align_macro);
+    emit_raw(e, "#endif\n");
 }
 
 int gen_group_sizes(const gen_layer_plan *p, int sizes[3])

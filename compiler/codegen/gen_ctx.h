@@ -26,6 +26,9 @@ typedef struct {
                                    are: "CONVC_WIDE" or "NAME__WIDE" */
     const char *wide_switch_macro;  /* the user's switch that builds them
                                        without AVX-512 */
+    const char *align_macro;    /* follows each local array's declarator:
+                                   "CONVC_LOCAL_ALIGN" or "NAME__LOCAL_ALIGN"
+                                   (gen_emit_local_align) */
     int wide;               /* emitting for 32 registers of 16 floats */
     /* gen_pp's record of the open #if lines (bit d: the one at depth d is
      * "#ifdef CONVC_VECTOR" without an #else yet) and of where the text
@@ -39,6 +42,8 @@ typedef struct {
 
 /* The context of model.c: no prefixes, C's restrict, CONVC_VECTOR. */
 void gen_ctx_init(gen_ctx *c, emitter *e, const gen_layout *L);
+/* The definition of the context's align_macro, before the first function. */
+void gen_emit_local_align(gen_ctx *c);
 
 #define DENSE_GROUP CONVC_SAMPLE_GROUP  /* samples per pass over a dense kernel */
 /* The group sizes of batched layer i, largest first, ending with 1: a

@@ -201,7 +201,7 @@ static void emit_float_api(emitter *e, const ir_model *m, const char *up)
     emit_line(e, "%s_DEF int %s_predict_with(const float *image, float *probs, float *work)", up,
               m->name);
     emit_line(e, "{");
-    emit_line(e, "    float p[%d];", m->n_classes);
+    emit_line(e, "    float p[%d] %s__LOCAL_ALIGN;", m->n_classes, up);
     emit_line(e, "    int k, best = 0;");
     emit_line(e, "    %s__forward(%s__params, work, image, 1, p, NULL);", m->name, m->name);
     emit_line(e, "    for (k = 1; k < %d; k++)", m->n_classes);
@@ -240,7 +240,7 @@ static void emit_float_body(emitter *e, const gen_layout *L, const float *params
     gen_ctx c;
     char pfx[IR_MAX_NAME + 4], mpfx[IR_MAX_NAME + 4], rkw[IR_MAX_NAME + 16];
     char vmacro[IR_MAX_NAME + 16], no_vmacro[IR_MAX_NAME + 16];
-    char wmacro[IR_MAX_NAME + 16], wswitch[IR_MAX_NAME + 16];
+    char wmacro[IR_MAX_NAME + 16], wswitch[IR_MAX_NAME + 16], amacro[IR_MAX_NAME + 16];
     snprintf(pfx, sizeof pfx, "%s__", m->name);
     snprintf(mpfx, sizeof mpfx, "%s__", up);
     snprintf(rkw, sizeof rkw, "%s__RESTRICT", up);
@@ -248,6 +248,7 @@ static void emit_float_body(emitter *e, const gen_layout *L, const float *params
     snprintf(no_vmacro, sizeof no_vmacro, "%s_NO_VECTOR", up);
     snprintf(wmacro, sizeof wmacro, "%s__WIDE", up);
     snprintf(wswitch, sizeof wswitch, "%s_WIDE_VECTORS", up);
+    snprintf(amacro, sizeof amacro, "%s__LOCAL_ALIGN", up);
     if (t->plain) {
         emit_line(e, "/* Target %s: no vector unit, the plain loops. */", t->name);
         emit_line(e, "#ifndef %s", no_vmacro);
@@ -267,7 +268,9 @@ static void emit_float_body(emitter *e, const gen_layout *L, const float *params
     c.no_vector_macro = no_vmacro;
     c.wide_macro = wmacro;
     c.wide_switch_macro = wswitch;
+    c.align_macro = amacro;
     gen_emit_offsets(&c);
+    gen_emit_local_align(&c);
     gen_emit_vector_prelude(&c);
     emit_weights(e, L, params, m->name, folded);
     gen_emit_constants(&c, params);

@@ -239,6 +239,7 @@ static char *emit_source(const ir_model *m, const gen_layout *L)
     emit_blank(&e);
     emit_line(&e, "#include \"model.h\"");
     gen_emit_offsets(&c);
+    gen_emit_local_align(&c);
     gen_emit_vector_prelude(&c);
     gen_emit_helpers(&c);
     gen_emit_layers(&c);

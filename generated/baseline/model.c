@@ -32,6 +32,17 @@
 #define IN_SIZE                         784
 #define N_CLASSES                        10
 
+/* ==== local arrays: aligned for vector code ================================= */
+/* GCC 12 at -O2 for AVX-512 targets (-march=native on such a machine) may
+ * raise a local array's alignment for its vector code without realigning
+ * the stack, and then fault on an aligned store; an alignment declared up
+ * front is one it realigns the frame for. */
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(__TINYC__)
+#define CONVC_LOCAL_ALIGN __attribute__((aligned(64)))
+#else
+#define CONVC_LOCAL_ALIGN
+#endif
+
 /* ==== vector kernels: GNU C vectors of 8 and 16 floats (GCC, clang) ========== */
 #if (defined(__GNUC__) || defined(__clang__)) && !defined(__TINYC__) && !defined(CONVC_NO_VECTOR)
 #define CONVC_VECTOR 1
@@ -216,14 +227,14 @@ static void dense1_forward8(const float *restrict params, float *restrict w)
     float *restrict out6 = w + 6 * WORK_PER_SAMPLE + W_DENSE1_OUT;
     const float *restrict in7 = w + 7 * WORK_PER_SAMPLE + W_FLATTEN1_OUT;
     float *restrict out7 = w + 7 * WORK_PER_SAMPLE + W_DENSE1_OUT;
-    float acc0[128];
-    float acc1[128];
-    float acc2[128];
-    float acc3[128];
-    float acc4[128];
-    float acc5[128];
-    float acc6[128];
-    float acc7[128];
+    float acc0[128] CONVC_LOCAL_ALIGN;
+    float acc1[128] CONVC_LOCAL_ALIGN;
+    float acc2[128] CONVC_LOCAL_ALIGN;
+    float acc3[128] CONVC_LOCAL_ALIGN;
+    float acc4[128] CONVC_LOCAL_ALIGN;
+    float acc5[128] CONVC_LOCAL_ALIGN;
+    float acc6[128] CONVC_LOCAL_ALIGN;
+    float acc7[128] CONVC_LOCAL_ALIGN;
     long k;
     int o;
 #ifdef CONVC_VECTOR
@@ -349,10 +360,10 @@ static void dense1_forward4(const float *restrict params, float *restrict w)
     float *restrict out2 = w + 2 * WORK_PER_SAMPLE + W_DENSE1_OUT;
     const float *restrict in3 = w + 3 * WORK_PER_SAMPLE + W_FLATTEN1_OUT;
     float *restrict out3 = w + 3 * WORK_PER_SAMPLE + W_DENSE1_OUT;
-    float acc0[128];
-    float acc1[128];
-    float acc2[128];
-    float acc3[128];
+    float acc0[128] CONVC_LOCAL_ALIGN;
+    float acc1[128] CONVC_LOCAL_ALIGN;
+    float acc2[128] CONVC_LOCAL_ALIGN;
+    float acc3[128] CONVC_LOCAL_ALIGN;
     long k;
     int o;
 #ifdef CONVC_VECTOR
@@ -432,7 +443,7 @@ static void dense1_forward1(const float *restrict params, float *restrict w)
     const float *restrict bias = params + P_DENSE1_BIAS;
     const float *restrict in0 = w + W_FLATTEN1_OUT;
     float *restrict out0 = w + W_DENSE1_OUT;
-    float acc0[128];
+    float acc0[128] CONVC_LOCAL_ALIGN;
     long k;
     int o;
 #ifdef CONVC_VECTOR
@@ -629,14 +640,14 @@ static void dense1_backward8(const float *restrict params, float *restrict grads
         for (k = 0; k < 784; k++) {
             const float *restrict row = kern + k * 128;
             int lane;
-            float part0[8] = { 0 };
-            float part1[8] = { 0 };
-            float part2[8] = { 0 };
-            float part3[8] = { 0 };
-            float part4[8] = { 0 };
-            float part5[8] = { 0 };
-            float part6[8] = { 0 };
-            float part7[8] = { 0 };
+            float part0[8] CONVC_LOCAL_ALIGN = { 0 };
+            float part1[8] CONVC_LOCAL_ALIGN = { 0 };
+            float part2[8] CONVC_LOCAL_ALIGN = { 0 };
+            float part3[8] CONVC_LOCAL_ALIGN = { 0 };
+            float part4[8] CONVC_LOCAL_ALIGN = { 0 };
+            float part5[8] CONVC_LOCAL_ALIGN = { 0 };
+            float part6[8] CONVC_LOCAL_ALIGN = { 0 };
+            float part7[8] CONVC_LOCAL_ALIGN = { 0 };
             for (o = 0; o < 128; o += 8) {
                 for (lane = 0; lane < 8; lane++) {
                     part0[lane] += row[o + lane] * dz0[o + lane];
@@ -770,10 +781,10 @@ static void dense1_backward4(const float *restrict params, float *restrict grads
         for (k = 0; k < 784; k++) {
             const float *restrict row = kern + k * 128;
             int lane;
-            float part0[8] = { 0 };
-            float part1[8] = { 0 };
-            float part2[8] = { 0 };
-            float part3[8] = { 0 };
+            float part0[8] CONVC_LOCAL_ALIGN = { 0 };
+            float part1[8] CONVC_LOCAL_ALIGN = { 0 };
+            float part2[8] CONVC_LOCAL_ALIGN = { 0 };
+            float part3[8] CONVC_LOCAL_ALIGN = { 0 };
             for (o = 0; o < 128; o += 8) {
                 for (lane = 0; lane < 8; lane++) {
                     part0[lane] += row[o + lane] * dz0[o + lane];
@@ -856,7 +867,7 @@ static void dense1_backward1(const float *restrict params, float *restrict grads
         for (k = 0; k < 784; k++) {
             const float *restrict row = kern + k * 128;
             int lane;
-            float part0[8] = { 0 };
+            float part0[8] CONVC_LOCAL_ALIGN = { 0 };
             for (o = 0; o < 128; o += 8) {
                 for (lane = 0; lane < 8; lane++) {
                     part0[lane] += row[o + lane] * dz0[o + lane];
@@ -892,14 +903,14 @@ static void dense2_forward8(const float *restrict params, float *restrict w)
     float *restrict out6 = w + 6 * WORK_PER_SAMPLE + W_DENSE2_LOGITS;
     const float *restrict in7 = w + 7 * WORK_PER_SAMPLE + W_DENSE1_OUT;
     float *restrict out7 = w + 7 * WORK_PER_SAMPLE + W_DENSE2_LOGITS;
-    float acc0[10];
-    float acc1[10];
-    float acc2[10];
-    float acc3[10];
-    float acc4[10];
-    float acc5[10];
-    float acc6[10];
-    float acc7[10];
+    float acc0[10] CONVC_LOCAL_ALIGN;
+    float acc1[10] CONVC_LOCAL_ALIGN;
+    float acc2[10] CONVC_LOCAL_ALIGN;
+    float acc3[10] CONVC_LOCAL_ALIGN;
+    float acc4[10] CONVC_LOCAL_ALIGN;
+    float acc5[10] CONVC_LOCAL_ALIGN;
+    float acc6[10] CONVC_LOCAL_ALIGN;
+    float acc7[10] CONVC_LOCAL_ALIGN;
     long k;
     int o;
     for (o = 0; o < 10; o++) {
@@ -957,10 +968,10 @@ static void dense2_forward4(const float *restrict params, float *restrict w)
     float *restrict out2 = w + 2 * WORK_PER_SAMPLE + W_DENSE2_LOGITS;
     const float *restrict in3 = w + 3 * WORK_PER_SAMPLE + W_DENSE1_OUT;
     float *restrict out3 = w + 3 * WORK_PER_SAMPLE + W_DENSE2_LOGITS;
-    float acc0[10];
-    float acc1[10];
-    float acc2[10];
-    float acc3[10];
+    float acc0[10] CONVC_LOCAL_ALIGN;
+    float acc1[10] CONVC_LOCAL_ALIGN;
+    float acc2[10] CONVC_LOCAL_ALIGN;
+    float acc3[10] CONVC_LOCAL_ALIGN;
     long k;
     int o;
     for (o = 0; o < 10; o++) {
@@ -996,7 +1007,7 @@ static void dense2_forward1(const float *restrict params, float *restrict w)
     const float *restrict bias = params + P_DENSE2_BIAS;
     const float *restrict in0 = w + W_DENSE1_OUT;
     float *restrict out0 = w + W_DENSE2_LOGITS;
-    float acc0[10];
+    float acc0[10] CONVC_LOCAL_ALIGN;
     long k;
     int o;
     for (o = 0; o < 10; o++) {
@@ -1066,14 +1077,14 @@ static void dense2_backward8(const float *restrict params, float *restrict grads
         for (k = 0; k < 128; k++) {
             const float *restrict row = kern + k * 10;
             int lane;
-            float part0[8] = { 0 };
-            float part1[8] = { 0 };
-            float part2[8] = { 0 };
-            float part3[8] = { 0 };
-            float part4[8] = { 0 };
-            float part5[8] = { 0 };
-            float part6[8] = { 0 };
-            float part7[8] = { 0 };
+            float part0[8] CONVC_LOCAL_ALIGN = { 0 };
+            float part1[8] CONVC_LOCAL_ALIGN = { 0 };
+            float part2[8] CONVC_LOCAL_ALIGN = { 0 };
+            float part3[8] CONVC_LOCAL_ALIGN = { 0 };
+            float part4[8] CONVC_LOCAL_ALIGN = { 0 };
+            float part5[8] CONVC_LOCAL_ALIGN = { 0 };
+            float part6[8] CONVC_LOCAL_ALIGN = { 0 };
+            float part7[8] CONVC_LOCAL_ALIGN = { 0 };
             o = 0;
             {
                 for (lane = 0; lane < 8; lane++) {
@@ -1155,10 +1166,10 @@ static void dense2_backward4(const float *restrict params, float *restrict grads
         for (k = 0; k < 128; k++) {
             const float *restrict row = kern + k * 10;
             int lane;
-            float part0[8] = { 0 };
-            float part1[8] = { 0 };
-            float part2[8] = { 0 };
-            float part3[8] = { 0 };
+            float part0[8] CONVC_LOCAL_ALIGN = { 0 };
+            float part1[8] CONVC_LOCAL_ALIGN = { 0 };
+            float part2[8] CONVC_LOCAL_ALIGN = { 0 };
+            float part3[8] CONVC_LOCAL_ALIGN = { 0 };
             o = 0;
             {
                 for (lane = 0; lane < 8; lane++) {
@@ -1212,7 +1223,7 @@ static void dense2_backward1(const float *restrict params, float *restrict grads
         for (k = 0; k < 128; k++) {
             const float *restrict row = kern + k * 10;
             int lane;
-            float part0[8] = { 0 };
+            float part0[8] CONVC_LOCAL_ALIGN = { 0 };
             o = 0;
             {
                 for (lane = 0; lane < 8; lane++) {

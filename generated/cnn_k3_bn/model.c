@@ -72,6 +72,17 @@
 #define STATS_SHARED                    480
 #define STATS_PER_SAMPLE                192
 
+/* ==== local arrays: aligned for vector code ================================= */
+/* GCC 12 at -O2 for AVX-512 targets (-march=native on such a machine) may
+ * raise a local array's alignment for its vector code without realigning
+ * the stack, and then fault on an aligned store; an alignment declared up
+ * front is one it realigns the frame for. */
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(__TINYC__)
+#define CONVC_LOCAL_ALIGN __attribute__((aligned(64)))
+#else
+#define CONVC_LOCAL_ALIGN
+#endif
+
 /* ==== vector kernels: GNU C vectors of 8 and 16 floats (GCC, clang) ========== */
 #if (defined(__GNUC__) || defined(__clang__)) && !defined(__TINYC__) && !defined(CONVC_NO_VECTOR)
 #define CONVC_VECTOR 1
@@ -523,7 +534,7 @@ static void conv1_forward(const float *restrict params, float *restrict w, const
         int ox, oy, ky, kx, ci, co;
         for (oy = 0; oy < 28; oy++) {
             for (ox = 0; ox < 28; ox++) {
-                float acc[32];
+                float acc[32] CONVC_LOCAL_ALIGN;
                 float *restrict o = out + oy * 896 + ox * 32;
                 for (co = 0; co < 32; co++) {
                     acc[co] = bias[co];
@@ -762,7 +773,7 @@ static void batchnorm1_forward(const float *restrict params, float *restrict w)
     const float *restrict mean = params + P_BATCHNORM1_MOVING_MEAN;
     const float *restrict var = params + P_BATCHNORM1_MOVING_VARIANCE;
     const float *restrict beta = params + P_BATCHNORM1_BETA;
-    float scale[32], shift[32];
+    float scale[32] CONVC_LOCAL_ALIGN, shift[32] CONVC_LOCAL_ALIGN;
     int p, ch;
     for (ch = 0; ch < 32; ch++) {
         scale[ch] = gamma[ch] / sqrtf(var[ch] + 0x1.0624dep-10f);
@@ -804,7 +815,7 @@ static void batchnorm1_reduce_moments(float *restrict stats, const float *restri
     float *restrict var = stats + 32;
     float *restrict invstd = stats + 64;
     const double count = (double)n * 784;
-    double acc[32], m2[32];
+    double acc[32] CONVC_LOCAL_ALIGN, m2[32] CONVC_LOCAL_ALIGN;
     int s, ch;
     for (ch = 0; ch < 32; ch++)
         acc[ch] = 0.0;
@@ -840,7 +851,7 @@ static void batchnorm1_train_forward(const float *restrict params, const float *
     const float *restrict beta = params + P_BATCHNORM1_BETA;
     const float *restrict mean = stats;
     const float *restrict invstd = stats + 64;
-    float scale[32], shift[32];
+    float scale[32] CONVC_LOCAL_ALIGN, shift[32] CONVC_LOCAL_ALIGN;
     int p, ch;
     for (ch = 0; ch < 32; ch++) {
         scale[ch] = gamma[ch] * invstd[ch];
@@ -880,8 +891,8 @@ static void batchnorm1_backward(const float *restrict params, float *restrict gr
     const float *restrict gamma = params + P_BATCHNORM1_GAMMA;
     const float *restrict mean = params + P_BATCHNORM1_MOVING_MEAN;
     const float *restrict var = params + P_BATCHNORM1_MOVING_VARIANCE;
-    float scale[32];
-    float invstd[32];
+    float scale[32] CONVC_LOCAL_ALIGN;
+    float invstd[32] CONVC_LOCAL_ALIGN;
     int p, ch;
     for (ch = 0; ch < 32; ch++) {
         invstd[ch] = 1.0f / sqrtf(var[ch] + 0x1.0624dep-10f);
@@ -924,7 +935,7 @@ static void batchnorm1_reduce_grad(float *restrict stats, const float *restrict 
     float *restrict dgamma = grads + P_BATCHNORM1_GAMMA;
     float *restrict dbeta = grads + P_BATCHNORM1_BETA;
     const double count = (double)n * 784;
-    double acc[32];
+    double acc[32] CONVC_LOCAL_ALIGN;
     int s, ch;
     for (ch = 0; ch < 32; ch++)
         acc[ch] = 0.0;
@@ -961,7 +972,7 @@ static void batchnorm1_train_backward(const float *restrict params, const float 
     const float *restrict invstd = stats + 64;
     const float *restrict dy_mean = stats + 96;
     const float *restrict dyx_mean = stats + 128;
-    float k[32], b[32], a[32];
+    float k[32] CONVC_LOCAL_ALIGN, b[32] CONVC_LOCAL_ALIGN, a[32] CONVC_LOCAL_ALIGN;
     int p, ch;
     for (ch = 0; ch < 32; ch++) {
         k[ch] = gamma[ch] * invstd[ch];
@@ -1363,7 +1374,7 @@ static void conv2_forward(const float *restrict params, float *restrict w)
         int ox, oy, ky, kx, ci, co;
         for (oy = 0; oy < 14; oy++) {
             for (ox = 0; ox < 14; ox++) {
-                float acc[64];
+                float acc[64] CONVC_LOCAL_ALIGN;
                 float *restrict o = out + oy * 896 + ox * 64;
                 for (co = 0; co < 64; co++) {
                     acc[co] = bias[co];
@@ -2161,7 +2172,7 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
                         float *restrict dx = dsrc + oy * 544 + ky * 544 + ox * 32 + kx * 32;
                         const float *restrict kp = kern + ky * 6144 + kx * 2048;
                         for (ci = 0; ci < 32; ci++) {
-                            float part[8] = { 0 };
+                            float part[8] CONVC_LOCAL_ALIGN = { 0 };
                             int lane;
                             for (co = 0; co < 64; co += 8) {
                                 for (lane = 0; lane < 8; lane++) {
@@ -2192,7 +2203,7 @@ static void batchnorm2_forward(const float *restrict params, float *restrict w)
     const float *restrict mean = params + P_BATCHNORM2_MOVING_MEAN;
     const float *restrict var = params + P_BATCHNORM2_MOVING_VARIANCE;
     const float *restrict beta = params + P_BATCHNORM2_BETA;
-    float scale[64], shift[64];
+    float scale[64] CONVC_LOCAL_ALIGN, shift[64] CONVC_LOCAL_ALIGN;
     int p, ch;
     for (ch = 0; ch < 64; ch++) {
         scale[ch] = gamma[ch] / sqrtf(var[ch] + 0x1.0624dep-10f);
@@ -2234,7 +2245,7 @@ static void batchnorm2_reduce_moments(float *restrict stats, const float *restri
     float *restrict var = stats + 224;
     float *restrict invstd = stats + 288;
     const double count = (double)n * 196;
-    double acc[64], m2[64];
+    double acc[64] CONVC_LOCAL_ALIGN, m2[64] CONVC_LOCAL_ALIGN;
     int s, ch;
     for (ch = 0; ch < 64; ch++)
         acc[ch] = 0.0;
@@ -2270,7 +2281,7 @@ static void batchnorm2_train_forward(const float *restrict params, const float *
     const float *restrict beta = params + P_BATCHNORM2_BETA;
     const float *restrict mean = stats + 160;
     const float *restrict invstd = stats + 288;
-    float scale[64], shift[64];
+    float scale[64] CONVC_LOCAL_ALIGN, shift[64] CONVC_LOCAL_ALIGN;
     int p, ch;
     for (ch = 0; ch < 64; ch++) {
         scale[ch] = gamma[ch] * invstd[ch];
@@ -2310,8 +2321,8 @@ static void batchnorm2_backward(const float *restrict params, float *restrict gr
     const float *restrict gamma = params + P_BATCHNORM2_GAMMA;
     const float *restrict mean = params + P_BATCHNORM2_MOVING_MEAN;
     const float *restrict var = params + P_BATCHNORM2_MOVING_VARIANCE;
-    float scale[64];
-    float invstd[64];
+    float scale[64] CONVC_LOCAL_ALIGN;
+    float invstd[64] CONVC_LOCAL_ALIGN;
     int p, ch;
     for (ch = 0; ch < 64; ch++) {
         invstd[ch] = 1.0f / sqrtf(var[ch] + 0x1.0624dep-10f);
@@ -2354,7 +2365,7 @@ static void batchnorm2_reduce_grad(float *restrict stats, const float *restrict 
     float *restrict dgamma = grads + P_BATCHNORM2_GAMMA;
     float *restrict dbeta = grads + P_BATCHNORM2_BETA;
     const double count = (double)n * 196;
-    double acc[64];
+    double acc[64] CONVC_LOCAL_ALIGN;
     int s, ch;
     for (ch = 0; ch < 64; ch++)
         acc[ch] = 0.0;
@@ -2391,7 +2402,7 @@ static void batchnorm2_train_backward(const float *restrict params, const float 
     const float *restrict invstd = stats + 288;
     const float *restrict dy_mean = stats + 352;
     const float *restrict dyx_mean = stats + 416;
-    float k[64], b[64], a[64];
+    float k[64] CONVC_LOCAL_ALIGN, b[64] CONVC_LOCAL_ALIGN, a[64] CONVC_LOCAL_ALIGN;
     int p, ch;
     for (ch = 0; ch < 64; ch++) {
         k[ch] = gamma[ch] * invstd[ch];
@@ -2487,14 +2498,14 @@ static void dense1_forward8(const float *restrict params, float *restrict w)
     float *restrict out6 = w + 6 * WORK_PER_SAMPLE + W_DENSE1_OUT;
     const float *restrict in7 = w + 7 * WORK_PER_SAMPLE + W_POOL2_OUT;
     float *restrict out7 = w + 7 * WORK_PER_SAMPLE + W_DENSE1_OUT;
-    float acc0[64];
-    float acc1[64];
-    float acc2[64];
-    float acc3[64];
-    float acc4[64];
-    float acc5[64];
-    float acc6[64];
-    float acc7[64];
+    float acc0[64] CONVC_LOCAL_ALIGN;
+    float acc1[64] CONVC_LOCAL_ALIGN;
+    float acc2[64] CONVC_LOCAL_ALIGN;
+    float acc3[64] CONVC_LOCAL_ALIGN;
+    float acc4[64] CONVC_LOCAL_ALIGN;
+    float acc5[64] CONVC_LOCAL_ALIGN;
+    float acc6[64] CONVC_LOCAL_ALIGN;
+    float acc7[64] CONVC_LOCAL_ALIGN;
     long k;
     int o;
 #ifdef CONVC_VECTOR
@@ -2620,10 +2631,10 @@ static void dense1_forward4(const float *restrict params, float *restrict w)
     float *restrict out2 = w + 2 * WORK_PER_SAMPLE + W_DENSE1_OUT;
     const float *restrict in3 = w + 3 * WORK_PER_SAMPLE + W_POOL2_OUT;
     float *restrict out3 = w + 3 * WORK_PER_SAMPLE + W_DENSE1_OUT;
-    float acc0[64];
-    float acc1[64];
-    float acc2[64];
-    float acc3[64];
+    float acc0[64] CONVC_LOCAL_ALIGN;
+    float acc1[64] CONVC_LOCAL_ALIGN;
+    float acc2[64] CONVC_LOCAL_ALIGN;
+    float acc3[64] CONVC_LOCAL_ALIGN;
     long k;
     int o;
 #ifdef CONVC_VECTOR
@@ -2704,7 +2715,7 @@ static void dense1_forward1(const float *restrict params, float *restrict w)
     const float *restrict bias = params + P_DENSE1_BIAS;
     const float *restrict in0 = w + W_POOL2_OUT;
     float *restrict out0 = w + W_DENSE1_OUT;
-    float acc0[64];
+    float acc0[64] CONVC_LOCAL_ALIGN;
     long k;
     int o;
 #ifdef CONVC_VECTOR
@@ -2901,14 +2912,14 @@ static void dense1_backward8(const float *restrict params, float *restrict grads
         for (k = 0; k < 3136; k++) {
             const float *restrict row = kern + k * 64;
             int lane;
-            float part0[8] = { 0 };
-            float part1[8] = { 0 };
-            float part2[8] = { 0 };
-            float part3[8] = { 0 };
-            float part4[8] = { 0 };
-            float part5[8] = { 0 };
-            float part6[8] = { 0 };
-            float part7[8] = { 0 };
+            float part0[8] CONVC_LOCAL_ALIGN = { 0 };
+            float part1[8] CONVC_LOCAL_ALIGN = { 0 };
+            float part2[8] CONVC_LOCAL_ALIGN = { 0 };
+            float part3[8] CONVC_LOCAL_ALIGN = { 0 };
+            float part4[8] CONVC_LOCAL_ALIGN = { 0 };
+            float part5[8] CONVC_LOCAL_ALIGN = { 0 };
+            float part6[8] CONVC_LOCAL_ALIGN = { 0 };
+            float part7[8] CONVC_LOCAL_ALIGN = { 0 };
             for (o = 0; o < 64; o += 8) {
                 for (lane = 0; lane < 8; lane++) {
                     part0[lane] += row[o + lane] * dz0[o + lane];
@@ -3042,10 +3053,10 @@ static void dense1_backward4(const float *restrict params, float *restrict grads
         for (k = 0; k < 3136; k++) {
             const float *restrict row = kern + k * 64;
             int lane;
-            float part0[8] = { 0 };
-            float part1[8] = { 0 };
-            float part2[8] = { 0 };
-            float part3[8] = { 0 };
+            float part0[8] CONVC_LOCAL_ALIGN = { 0 };
+            float part1[8] CONVC_LOCAL_ALIGN = { 0 };
+            float part2[8] CONVC_LOCAL_ALIGN = { 0 };
+            float part3[8] CONVC_LOCAL_ALIGN = { 0 };
             for (o = 0; o < 64; o += 8) {
                 for (lane = 0; lane < 8; lane++) {
                     part0[lane] += row[o + lane] * dz0[o + lane];
@@ -3128,7 +3139,7 @@ static void dense1_backward1(const float *restrict params, float *restrict grads
         for (k = 0; k < 3136; k++) {
             const float *restrict row = kern + k * 64;
             int lane;
-            float part0[8] = { 0 };
+            float part0[8] CONVC_LOCAL_ALIGN = { 0 };
             for (o = 0; o < 64; o += 8) {
                 for (lane = 0; lane < 8; lane++) {
                     part0[lane] += row[o + lane] * dz0[o + lane];
@@ -3164,14 +3175,14 @@ static void dense2_forward8(const float *restrict params, float *restrict w)
     float *restrict out6 = w + 6 * WORK_PER_SAMPLE + W_DENSE2_LOGITS;
     const float *restrict in7 = w + 7 * WORK_PER_SAMPLE + W_DENSE1_OUT;
     float *restrict out7 = w + 7 * WORK_PER_SAMPLE + W_DENSE2_LOGITS;
-    float acc0[10];
-    float acc1[10];
-    float acc2[10];
-    float acc3[10];
-    float acc4[10];
-    float acc5[10];
-    float acc6[10];
-    float acc7[10];
+    float acc0[10] CONVC_LOCAL_ALIGN;
+    float acc1[10] CONVC_LOCAL_ALIGN;
+    float acc2[10] CONVC_LOCAL_ALIGN;
+    float acc3[10] CONVC_LOCAL_ALIGN;
+    float acc4[10] CONVC_LOCAL_ALIGN;
+    float acc5[10] CONVC_LOCAL_ALIGN;
+    float acc6[10] CONVC_LOCAL_ALIGN;
+    float acc7[10] CONVC_LOCAL_ALIGN;
     long k;
     int o;
     for (o = 0; o < 10; o++) {
@@ -3229,10 +3240,10 @@ static void dense2_forward4(const float *restrict params, float *restrict w)
     float *restrict out2 = w + 2 * WORK_PER_SAMPLE + W_DENSE2_LOGITS;
     const float *restrict in3 = w + 3 * WORK_PER_SAMPLE + W_DENSE1_OUT;
     float *restrict out3 = w + 3 * WORK_PER_SAMPLE + W_DENSE2_LOGITS;
-    float acc0[10];
-    float acc1[10];
-    float acc2[10];
-    float acc3[10];
+    float acc0[10] CONVC_LOCAL_ALIGN;
+    float acc1[10] CONVC_LOCAL_ALIGN;
+    float acc2[10] CONVC_LOCAL_ALIGN;
+    float acc3[10] CONVC_LOCAL_ALIGN;
     long k;
     int o;
     for (o = 0; o < 10; o++) {
@@ -3268,7 +3279,7 @@ static void dense2_forward1(const float *restrict params, float *restrict w)
     const float *restrict bias = params + P_DENSE2_BIAS;
     const float *restrict in0 = w + W_DENSE1_OUT;
     float *restrict out0 = w + W_DENSE2_LOGITS;
-    float acc0[10];
+    float acc0[10] CONVC_LOCAL_ALIGN;
     long k;
     int o;
     for (o = 0; o < 10; o++) {
@@ -3338,14 +3349,14 @@ static void dense2_backward8(const float *restrict params, float *restrict grads
         for (k = 0; k < 64; k++) {
             const float *restrict row = kern + k * 10;
             int lane;
-            float part0[8] = { 0 };
-            float part1[8] = { 0 };
-            float part2[8] = { 0 };
-            float part3[8] = { 0 };
-            float part4[8] = { 0 };
-            float part5[8] = { 0 };
-            float part6[8] = { 0 };
-            float part7[8] = { 0 };
+            float part0[8] CONVC_LOCAL_ALIGN = { 0 };
+            float part1[8] CONVC_LOCAL_ALIGN = { 0 };
+            float part2[8] CONVC_LOCAL_ALIGN = { 0 };
+            float part3[8] CONVC_LOCAL_ALIGN = { 0 };
+            float part4[8] CONVC_LOCAL_ALIGN = { 0 };
+            float part5[8] CONVC_LOCAL_ALIGN = { 0 };
+            float part6[8] CONVC_LOCAL_ALIGN = { 0 };
+            float part7[8] CONVC_LOCAL_ALIGN = { 0 };
             o = 0;
             {
                 for (lane = 0; lane < 8; lane++) {
@@ -3427,10 +3438,10 @@ static void dense2_backward4(const float *restrict params, float *restrict grads
         for (k = 0; k < 64; k++) {
             const float *restrict row = kern + k * 10;
             int lane;
-            float part0[8] = { 0 };
-            float part1[8] = { 0 };
-            float part2[8] = { 0 };
-            float part3[8] = { 0 };
+            float part0[8] CONVC_LOCAL_ALIGN = { 0 };
+            float part1[8] CONVC_LOCAL_ALIGN = { 0 };
+            float part2[8] CONVC_LOCAL_ALIGN = { 0 };
+            float part3[8] CONVC_LOCAL_ALIGN = { 0 };
             o = 0;
             {
                 for (lane = 0; lane < 8; lane++) {
@@ -3484,7 +3495,7 @@ static void dense2_backward1(const float *restrict params, float *restrict grads
         for (k = 0; k < 64; k++) {
             const float *restrict row = kern + k * 10;
             int lane;
-            float part0[8] = { 0 };
+            float part0[8] CONVC_LOCAL_ALIGN = { 0 };
             o = 0;
             {
                 for (lane = 0; lane < 8; lane++) {

@@ -56,6 +56,17 @@
 #define IN_SIZE                         784
 #define N_CLASSES                        10
 
+/* ==== local arrays: aligned for vector code ================================= */
+/* GCC 12 at -O2 for AVX-512 targets (-march=native on such a machine) may
+ * raise a local array's alignment for its vector code without realigning
+ * the stack, and then fault on an aligned store; an alignment declared up
+ * front is one it realigns the frame for. */
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(__TINYC__)
+#define CONVC_LOCAL_ALIGN __attribute__((aligned(64)))
+#else
+#define CONVC_LOCAL_ALIGN
+#endif
+
 /* ==== vector kernels: GNU C vectors of 8 and 16 floats (GCC, clang) ========== */
 #if (defined(__GNUC__) || defined(__clang__)) && !defined(__TINYC__) && !defined(CONVC_NO_VECTOR)
 #define CONVC_VECTOR 1
@@ -547,7 +558,7 @@ static void conv1_forward(const float *restrict params, float *restrict w, const
         int ox, oy, ky, kx, ci, co;
         for (oy = 0; oy < 28; oy++) {
             for (ox = 0; ox < 28; ox++) {
-                float acc[32];
+                float acc[32] CONVC_LOCAL_ALIGN;
                 float *restrict o = out + oy * 896 + ox * 32;
                 for (co = 0; co < 32; co++) {
                     acc[co] = bias[co];
@@ -1241,7 +1252,7 @@ static void conv2_forward(const float *restrict params, float *restrict w)
         int ox, oy, ky, kx, ci, co;
         for (oy = 0; oy < 14; oy++) {
             for (ox = 0; ox < 14; ox++) {
-                float acc[64];
+                float acc[64] CONVC_LOCAL_ALIGN;
                 float *restrict o = out + oy * 896 + ox * 64;
                 for (co = 0; co < 64; co++) {
                     acc[co] = bias[co];
@@ -2069,7 +2080,7 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
                         float *restrict dx = dsrc + oy * 576 + ky * 576 + ox * 32 + kx * 32;
                         const float *restrict kp = kern + ky * 10240 + kx * 2048;
                         for (ci = 0; ci < 32; ci++) {
-                            float part[8] = { 0 };
+                            float part[8] CONVC_LOCAL_ALIGN = { 0 };
                             int lane;
                             for (co = 0; co < 64; co += 8) {
                                 for (lane = 0; lane < 8; lane++) {
@@ -2173,14 +2184,14 @@ static void dense1_forward8(const float *restrict params, float *restrict w)
     float *restrict out6 = w + 6 * WORK_PER_SAMPLE + W_DENSE1_OUT;
     const float *restrict in7 = w + 7 * WORK_PER_SAMPLE + W_POOL2_OUT;
     float *restrict out7 = w + 7 * WORK_PER_SAMPLE + W_DENSE1_OUT;
-    float acc0[64];
-    float acc1[64];
-    float acc2[64];
-    float acc3[64];
-    float acc4[64];
-    float acc5[64];
-    float acc6[64];
-    float acc7[64];
+    float acc0[64] CONVC_LOCAL_ALIGN;
+    float acc1[64] CONVC_LOCAL_ALIGN;
+    float acc2[64] CONVC_LOCAL_ALIGN;
+    float acc3[64] CONVC_LOCAL_ALIGN;
+    float acc4[64] CONVC_LOCAL_ALIGN;
+    float acc5[64] CONVC_LOCAL_ALIGN;
+    float acc6[64] CONVC_LOCAL_ALIGN;
+    float acc7[64] CONVC_LOCAL_ALIGN;
     long k;
     int o;
 #ifdef CONVC_VECTOR
@@ -2306,10 +2317,10 @@ static void dense1_forward4(const float *restrict params, float *restrict w)
     float *restrict out2 = w + 2 * WORK_PER_SAMPLE + W_DENSE1_OUT;
     const float *restrict in3 = w + 3 * WORK_PER_SAMPLE + W_POOL2_OUT;
     float *restrict out3 = w + 3 * WORK_PER_SAMPLE + W_DENSE1_OUT;
-    float acc0[64];
-    float acc1[64];
-    float acc2[64];
-    float acc3[64];
+    float acc0[64] CONVC_LOCAL_ALIGN;
+    float acc1[64] CONVC_LOCAL_ALIGN;
+    float acc2[64] CONVC_LOCAL_ALIGN;
+    float acc3[64] CONVC_LOCAL_ALIGN;
     long k;
     int o;
 #ifdef CONVC_VECTOR
@@ -2390,7 +2401,7 @@ static void dense1_forward1(const float *restrict params, float *restrict w)
     const float *restrict bias = params + P_DENSE1_BIAS;
     const float *restrict in0 = w + W_POOL2_OUT;
     float *restrict out0 = w + W_DENSE1_OUT;
-    float acc0[64];
+    float acc0[64] CONVC_LOCAL_ALIGN;
     long k;
     int o;
 #ifdef CONVC_VECTOR
@@ -2587,14 +2598,14 @@ static void dense1_backward8(const float *restrict params, float *restrict grads
         for (k = 0; k < 3136; k++) {
             const float *restrict row = kern + k * 64;
             int lane;
-            float part0[8] = { 0 };
-            float part1[8] = { 0 };
-            float part2[8] = { 0 };
-            float part3[8] = { 0 };
-            float part4[8] = { 0 };
-            float part5[8] = { 0 };
-            float part6[8] = { 0 };
-            float part7[8] = { 0 };
+            float part0[8] CONVC_LOCAL_ALIGN = { 0 };
+            float part1[8] CONVC_LOCAL_ALIGN = { 0 };
+            float part2[8] CONVC_LOCAL_ALIGN = { 0 };
+            float part3[8] CONVC_LOCAL_ALIGN = { 0 };
+            float part4[8] CONVC_LOCAL_ALIGN = { 0 };
+            float part5[8] CONVC_LOCAL_ALIGN = { 0 };
+            float part6[8] CONVC_LOCAL_ALIGN = { 0 };
+            float part7[8] CONVC_LOCAL_ALIGN = { 0 };
             for (o = 0; o < 64; o += 8) {
                 for (lane = 0; lane < 8; lane++) {
                     part0[lane] += row[o + lane] * dz0[o + lane];
@@ -2728,10 +2739,10 @@ static void dense1_backward4(const float *restrict params, float *restrict grads
         for (k = 0; k < 3136; k++) {
             const float *restrict row = kern + k * 64;
             int lane;
-            float part0[8] = { 0 };
-            float part1[8] = { 0 };
-            float part2[8] = { 0 };
-            float part3[8] = { 0 };
+            float part0[8] CONVC_LOCAL_ALIGN = { 0 };
+            float part1[8] CONVC_LOCAL_ALIGN = { 0 };
+            float part2[8] CONVC_LOCAL_ALIGN = { 0 };
+            float part3[8] CONVC_LOCAL_ALIGN = { 0 };
             for (o = 0; o < 64; o += 8) {
                 for (lane = 0; lane < 8; lane++) {
                     part0[lane] += row[o + lane] * dz0[o + lane];
@@ -2814,7 +2825,7 @@ static void dense1_backward1(const float *restrict params, float *restrict grads
         for (k = 0; k < 3136; k++) {
             const float *restrict row = kern + k * 64;
             int lane;
-            float part0[8] = { 0 };
+            float part0[8] CONVC_LOCAL_ALIGN = { 0 };
             for (o = 0; o < 64; o += 8) {
                 for (lane = 0; lane < 8; lane++) {
                     part0[lane] += row[o + lane] * dz0[o + lane];
@@ -2850,14 +2861,14 @@ static void dense2_forward8(const float *restrict params, float *restrict w)
     float *restrict out6 = w + 6 * WORK_PER_SAMPLE + W_DENSE2_LOGITS;
     const float *restrict in7 = w + 7 * WORK_PER_SAMPLE + W_DENSE1_OUT;
     float *restrict out7 = w + 7 * WORK_PER_SAMPLE + W_DENSE2_LOGITS;
-    float acc0[10];
-    float acc1[10];
-    float acc2[10];
-    float acc3[10];
-    float acc4[10];
-    float acc5[10];
-    float acc6[10];
-    float acc7[10];
+    float acc0[10] CONVC_LOCAL_ALIGN;
+    float acc1[10] CONVC_LOCAL_ALIGN;
+    float acc2[10] CONVC_LOCAL_ALIGN;
+    float acc3[10] CONVC_LOCAL_ALIGN;
+    float acc4[10] CONVC_LOCAL_ALIGN;
+    float acc5[10] CONVC_LOCAL_ALIGN;
+    float acc6[10] CONVC_LOCAL_ALIGN;
+    float acc7[10] CONVC_LOCAL_ALIGN;
     long k;
     int o;
     for (o = 0; o < 10; o++) {
@@ -2915,10 +2926,10 @@ static void dense2_forward4(const float *restrict params, float *restrict w)
     float *restrict out2 = w + 2 * WORK_PER_SAMPLE + W_DENSE2_LOGITS;
     const float *restrict in3 = w + 3 * WORK_PER_SAMPLE + W_DENSE1_OUT;
     float *restrict out3 = w + 3 * WORK_PER_SAMPLE + W_DENSE2_LOGITS;
-    float acc0[10];
-    float acc1[10];
-    float acc2[10];
-    float acc3[10];
+    float acc0[10] CONVC_LOCAL_ALIGN;
+    float acc1[10] CONVC_LOCAL_ALIGN;
+    float acc2[10] CONVC_LOCAL_ALIGN;
+    float acc3[10] CONVC_LOCAL_ALIGN;
     long k;
     int o;
     for (o = 0; o < 10; o++) {
@@ -2954,7 +2965,7 @@ static void dense2_forward1(const float *restrict params, float *restrict w)
     const float *restrict bias = params + P_DENSE2_BIAS;
     const float *restrict in0 = w + W_DENSE1_OUT;
     float *restrict out0 = w + W_DENSE2_LOGITS;
-    float acc0[10];
+    float acc0[10] CONVC_LOCAL_ALIGN;
     long k;
     int o;
     for (o = 0; o < 10; o++) {
@@ -3024,14 +3035,14 @@ static void dense2_backward8(const float *restrict params, float *restrict grads
         for (k = 0; k < 64; k++) {
             const float *restrict row = kern + k * 10;
             int lane;
-            float part0[8] = { 0 };
-            float part1[8] = { 0 };
-            float part2[8] = { 0 };
-            float part3[8] = { 0 };
-            float part4[8] = { 0 };
-            float part5[8] = { 0 };
-            float part6[8] = { 0 };
-            float part7[8] = { 0 };
+            float part0[8] CONVC_LOCAL_ALIGN = { 0 };
+            float part1[8] CONVC_LOCAL_ALIGN = { 0 };
+            float part2[8] CONVC_LOCAL_ALIGN = { 0 };
+            float part3[8] CONVC_LOCAL_ALIGN = { 0 };
+            float part4[8] CONVC_LOCAL_ALIGN = { 0 };
+            float part5[8] CONVC_LOCAL_ALIGN = { 0 };
+            float part6[8] CONVC_LOCAL_ALIGN = { 0 };
+            float part7[8] CONVC_LOCAL_ALIGN = { 0 };
             o = 0;
             {
                 for (lane = 0; lane < 8; lane++) {
@@ -3113,10 +3124,10 @@ static void dense2_backward4(const float *restrict params, float *restrict grads
         for (k = 0; k < 64; k++) {
             const float *restrict row = kern + k * 10;
             int lane;
-            float part0[8] = { 0 };
-            float part1[8] = { 0 };
-            float part2[8] = { 0 };
-            float part3[8] = { 0 };
+            float part0[8] CONVC_LOCAL_ALIGN = { 0 };
+            float part1[8] CONVC_LOCAL_ALIGN = { 0 };
+            float part2[8] CONVC_LOCAL_ALIGN = { 0 };
+            float part3[8] CONVC_LOCAL_ALIGN = { 0 };
             o = 0;
             {
                 for (lane = 0; lane < 8; lane++) {
@@ -3170,7 +3181,7 @@ static void dense2_backward1(const float *restrict params, float *restrict grads
         for (k = 0; k < 64; k++) {
             const float *restrict row = kern + k * 10;
             int lane;
-            float part0[8] = { 0 };
+            float part0[8] CONVC_LOCAL_ALIGN = { 0 };
             o = 0;
             {
                 for (lane = 0; lane < 8; lane++) {

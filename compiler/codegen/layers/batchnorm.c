@@ -179,7 +179,7 @@ static void emit_moving_stats(gen_ctx *c, int i, int scale, int with_array)
     tensor_ptr(c, "mean", "params", p->moving_mean, 0);
     tensor_ptr(c, "var", "params", p->moving_var, 0);
     if (scale && with_array)
-        emit_line(c->e, "float scale[%d];", l->out.c);
+        emit_line(c->e, "float scale[%d] %s;", l->out.c, c->align_macro);
 }
 
 /* out = act(in * scale + shift), scale[ch] = `scale` (an expression of
@@ -190,7 +190,8 @@ static void emit_normalize(gen_ctx *c, int i, const char *scale)
     emitter *e = c->e;
     const ir_layer *l = gen_layer(c, i);
     char idx[64], dst[96];
-    emit_line(e, "float scale[%d], shift[%d];", l->out.c, l->out.c);
+    emit_line(e, "float scale[%d] %s, shift[%d] %s;", l->out.c, c->align_macro, l->out.c,
+              c->align_macro);
     declare_loop_vars(c, l);
     emit_open(e, "for (ch = 0; ch < %d; ch++)", l->out.c);
     emit_line(e, "scale[ch] = %s;", scale);
@@ -238,7 +239,7 @@ static void batchnorm_backward_fn(gen_ctx *c, int i)
     tensor_ptr(c, "dgamma", "grads", p->kernel, 1);
     tensor_ptr(c, "dbeta", "grads", p->bias, 1);
     emit_moving_stats(c, i, p->din >= 0, 1);
-    emit_line(e, "float invstd[%d];", l->out.c);
+    emit_line(e, "float invstd[%d] %s;", l->out.c, c->align_macro);
     declare_loop_vars(c, l);
     emit_open(e, "for (ch = 0; ch < %d; ch++)", l->out.c);
     emit_line(e, "invstd[ch] = 1.0f / sqrtf(var[ch] + %s);", eps);
@@ -364,7 +365,8 @@ static void emit_train_backward_fn(gen_ctx *c, int i)
     stats_ptr(c, i, "invstd", ST_INVSTD, 0);
     stats_ptr(c, i, "dy_mean", ST_DY_MEAN, 0);
     stats_ptr(c, i, "dyx_mean", ST_DYX_MEAN, 0);
-    emit_line(e, "float k[%d], b[%d], a[%d];", l->out.c, l->out.c, l->out.c);
+    emit_line(e, "float k[%d] %s, b[%d] %s, a[%d] %s;", l->out.c, c->align_macro, l->out.c,
+              c->align_macro, l->out.c, c->align_macro);
     declare_loop_vars(c, l);
     emit_open(e, "for (ch = 0; ch < %d; ch++)", l->out.c);
     emit_line(e, "k[ch] = gamma[ch] * invstd[ch];");
@@ -415,7 +417,8 @@ static void emit_reduce_moments_fn(gen_ctx *c, int i)
     stats_ptr(c, i, "var", ST_VAR, 1);
     stats_ptr(c, i, "invstd", ST_INVSTD, 1);
     emit_count(c, l, "double");
-    emit_line(e, "double acc[%d], m2[%d];", l->out.c, l->out.c);
+    emit_line(e, "double acc[%d] %s, m2[%d] %s;", l->out.c, c->align_macro, l->out.c,
+              c->align_macro);
     emit_line(e, "int s, ch;");
     emit_row_sums(c, i, 0);
     emit_line(e, "/* acc: the batch mean; m2: Chan's combination of the samples' rows */");
@@ -460,7 +463,7 @@ static void emit_reduce_grad_fn(gen_ctx *c, int i)
     tensor_ptr(c, "dgamma", "grads", p->kernel, 1);
     tensor_ptr(c, "dbeta", "grads", p->bias, 1);
     emit_count(c, l, "double");
-    emit_line(e, "double acc[%d];", l->out.c);
+    emit_line(e, "double acc[%d] %s;", l->out.c, c->align_macro);
     emit_line(e, "int s, ch;");
     /* row k = 0: sums of dy (beta's gradient), 1: of dy * (x - mean), which
      * times 1/std is the sum of dy * xhat (gamma's) */

@@ -174,7 +174,7 @@ static void emit_conv_forward_plain(gen_ctx *c, const ir_layer *l, int wp)
     char x[128];
     emit_line(e, "int ox, oy, ky, kx, ci, co;");
     open_pixel_loops(c, l);
-    emit_line(e, "float acc[%d];", cout);
+    emit_line(e, "float acc[%d] %s;", cout, c->align_macro);
     emit_line(e, "float *%s o = out + %s;", R, pixel_offset(x, sizeof x, l, cout));
     gen_open_for(c, "co", 0, cout, 1);
     emit_line(e, "acc[co] = bias[co];");
@@ -332,7 +332,7 @@ static void emit_conv_dx_plain(gen_ctx *c, int i, int wp)
     emit_line(e, "const float *%s d = dz + %s;", R, pixel_offset(x, sizeof x, l, cout));
     open_window_loops(c, l, wp, "dx", "dsrc", "kp", "kern", 'x');
     gen_open_for(c, "ci", 0, cin, 1);
-    emit_line(e, "float part[%d] = { 0 };", LANES);
+    emit_line(e, "float part[%d] %s = { 0 };", LANES, c->align_macro);
     emit_line(e, "int lane;");
     if (full > 0) {
         gen_open_for(c, "co", 0, full, LANES);

@@ -185,7 +185,7 @@ static void emit_dense_forward(gen_ctx *c, int i, const char *fname, int group)
     emit_line(e, "const float *%s bias = params + %s%s;", R, M, gen_ten(c, p->bias));
     emit_group_inputs(c, i, group, l->act == IR_SOFTMAX ? 2 : 1);
     for (j = 0; j < group; j++)
-        emit_line(e, "float acc%d[%d];", j, units);
+        emit_line(e, "float acc%d[%d] %s;", j, units, c->align_macro);
     emit_line(e, "long k;");
     emit_line(e, "int o;");
     if (p->vec) {
@@ -306,7 +306,7 @@ static void emit_dense_backward(gen_ctx *c, int i, const char *fname, int group)
         emit_line(e, "const float *%s row = %s;", R, GEN_SUM(x, 0, { "kern", 1 }, { "k", units }));
         emit_line(e, "int lane;");
         for (j = 0; j < group; j++)
-            emit_line(e, "float part%d[%d] = { 0 };", j, LANES);
+            emit_line(e, "float part%d[%d] %s = { 0 };", j, LANES, c->align_macro);
         if (full > 0) {
             gen_open_for(c, "o", 0, full, LANES);
             emit_open(e, "for (lane = 0; lane < %d; lane++)", LANES);

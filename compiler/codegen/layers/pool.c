@@ -247,7 +247,7 @@ static void pool_backward(gen_ctx *c, int i)
     if (l->pool == IR_POOL_MAX) {
         /* The gradient goes to the first input equal to the maximum, in
          * the forward pass's scan order; branch-free over the channels. */
-        emit_line(e, "int taken[%d];", ch);
+        emit_line(e, "int taken[%d] %s;", ch, c->align_macro);
         gen_open_for(c, "ch", 0, ch, 1);
         emit_line(e, "taken[ch] = 0;");
         emit_close(e, "");
