@@ -297,8 +297,10 @@ void gen_emit_local_align(gen_ctx *c)
     emit_line(e, "/* GCC 12 at -O2 for AVX-512 targets (-march=native on such a machine) may");
     emit_line(e, " * raise a local array's alignment for its vector code without realigning");
     emit_line(e, " * the stack, and then fault on an aligned store; an alignment declared up");
-    emit_line(e, " * front is one it realigns the frame for. */");
-    emit_raw(e, "#if (defined(__GNUC__) || defined(__clang__)) && !defined(__TINYC__)\n");
+    emit_line(e, " * front is one it realigns the frame for.  (x86 only: elsewhere it would");
+    emit_line(e, " * cost stack for nothing.) */");
+    emit_raw(e, "#if (defined(__GNUC__) || defined(__clang__)) && !defined(__TINYC__) && "
+                "(defined(__x86_64__) || defined(__i386__))\n");
     emit_raw(e, "#define %s __attribute__((aligned(64)))\n", c->align_macro);
     emit_raw(e, "#else\n");
     emit_raw(e, "#define %s\n", c->align_macro);

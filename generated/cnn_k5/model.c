@@ -60,8 +60,9 @@
 /* GCC 12 at -O2 for AVX-512 targets (-march=native on such a machine) may
  * raise a local array's alignment for its vector code without realigning
  * the stack, and then fault on an aligned store; an alignment declared up
- * front is one it realigns the frame for. */
-#if (defined(__GNUC__) || defined(__clang__)) && !defined(__TINYC__)
+ * front is one it realigns the frame for.  (x86 only: elsewhere it would
+ * cost stack for nothing.) */
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(__TINYC__) && (defined(__x86_64__) || defined(__i386__))
 #define CONVC_LOCAL_ALIGN __attribute__((aligned(64)))
 #else
 #define CONVC_LOCAL_ALIGN
