@@ -37,7 +37,8 @@ static cv_ckpt_state sample_state(void)
                         .epochs = 10, .shuffle = 1, .seed = 77, .limit_train = 600,
                         .n_train = 540, .val_split = 0.1, .epoch = 3, .batch_pos = 7,
                         .rng = { 1, 2, 3, 0xffffffffffffffffull }, .run_loss = 1.5,
-                        .run_correct = 100, .run_seen = 224 };
+                        .run_correct = 100, .run_seen = 224,
+                        .data_hash = 0x0123456789abcdefull };
     return s;
 }
 
@@ -103,7 +104,9 @@ enum {
     F_PLATEAU_LR = 248, F_PLATEAU_BEST = 256, F_PLATEAU_WAIT = 264, F_BEST_LOSS = 268,
     F_BEST_EPOCH = 276, F_STOP_WAIT = 280, F_STOPPED = 284, F_N_BEST = 288, FIELDS_V3_BYTES = 292,
     /* version 4 */
-    F_ISA = 292, FIELDS_BYTES = 300
+    F_ISA = 292, FIELDS_V4_BYTES = 300,
+    /* version 5 */
+    F_DATA_HASH = 300, FIELDS_BYTES = 308
 };
 
 /* The sample checkpoint with the field at `at` set to v (bytes wide). */
@@ -482,6 +485,22 @@ START_TEST(evaluation_settings_are_kept)
     ck_assert_uint_eq(s.limit_test, 300);
     ck_assert_uint_eq(s.version, CKPT_VERSION);
     ck_assert_uint_eq(s.workers, 2);
+    ck_assert_uint_eq(s.data_hash, 0x0123456789abcdefull);
+    /* Version 4 ends at isa: no data_hash, which reads as 0 (not checked). */
+    {
+        uint8_t v4[4096];
+        size_t fields = len0 - 4 - 3 * 9 * 4 - FIELDS_BYTES, cut = FIELDS_BYTES - FIELDS_V4_BYTES;
+        memcpy(v4, b, fields + FIELDS_V4_BYTES);
+        memcpy(v4 + fields + FIELDS_V4_BYTES, b + fields + FIELDS_BYTES,
+               len0 - (fields + FIELDS_BYTES));
+        put_le(v4 + 8, 4, 4);
+        reseal(v4, len0 - cut);
+        write_bytes(v4, len0 - cut);
+        ck_assert_msg(ckpt_peek(path, &fixture_tiny_model, &s, &e) == 0, "%s", e.msg);
+        ck_assert_uint_eq(s.version, 4);
+        ck_assert_uint_eq(s.workers, 2);
+        ck_assert_uint_eq(s.data_hash, 0);
+    }
     /* Version 3 had the thread count where version 4 has the workers, and
      * no isa after n_best. */
     {
@@ -522,7 +541,7 @@ START_TEST(evaluation_settings_are_kept)
     put_le(b + 8, CKPT_VERSION + 1, 4);
     reseal(b, len);
     write_bytes(b, len);
-    expect_load_error("version: checkpoint format 5, this program reads versions 1 to 4");
+    expect_load_error("version: checkpoint format 6, this program reads versions 1 to 5");
 }
 END_TEST
 

@@ -9,8 +9,8 @@ import struct
 import sys
 import zlib
 
-# ORDER: the file's order after the tensors (version 4; version 3 has threads
-# where version 4 has workers).
+# ORDER: the file's order after the tensors (version 5; version 4 ends at isa,
+# version 3 has threads where version 4 has workers).
 FIELDS = [("optimizer", "<I"), ("n_state", "<I"), ("lr", "<d"), ("beta1", "<d"),
           ("beta2", "<d"), ("epsilon", "<d"), ("momentum", "<d"), ("step", "<Q"),
           ("batch", "<I"), ("workers", "<I"), ("epochs", "<I"), ("shuffle", "<I"),
@@ -24,7 +24,7 @@ FIELDS = [("optimizer", "<I"), ("n_state", "<I"), ("lr", "<d"), ("beta1", "<d"),
           ("flip", "<I"), ("crop_pad", "<I"), ("cutout", "<I"), ("plateau_lr", "<d"),
           ("plateau_best", "<d"), ("plateau_wait", "<I"), ("best_loss", "<d"),
           ("best_epoch", "<I"), ("stop_wait", "<I"), ("stopped", "<I"), ("n_best", "<I"),
-          ("isa", "<Q")]
+          ("isa", "<Q"), ("data_hash", "<Q")]
 
 
 def fields_offset(b):

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "base/files.h"
+#include "base/hash.h"
 #include "data/dataset.h"
 #include "data/fashion_mnist.h"
 #include "data/cifar.h"
@@ -311,4 +312,18 @@ void dataset_gather(const cv_images *im, const uint32_t *index, size_t first, si
         if (labels)
             labels[i] = im->labels[k];
     }
+}
+
+uint64_t dataset_train_fingerprint(const cv_dataset *d)
+{
+    const cv_images *t = &d->train;
+    size_t pixels = t->n * (size_t)t->h * (size_t)t->w * (size_t)t->c;
+    uint64_t parts[6] = { (uint64_t)t->n, (uint64_t)t->h, (uint64_t)t->w, (uint64_t)t->c,
+                          cv_fnv1a64(t->images, pixels), cv_fnv1a64(t->labels, t->n) };
+    unsigned char bytes[sizeof parts];
+    size_t i, k;
+    for (i = 0; i < 6; i++)             /* little-endian, whatever the machine */
+        for (k = 0; k < 8; k++)
+            bytes[i * 8 + k] = (unsigned char)(parts[i] >> (8 * k));
+    return cv_fnv1a64(bytes, sizeof bytes);
 }

@@ -55,6 +55,10 @@ int dataset_load(const char *dir, cv_dataset *d, cv_error *e);
 int dataset_load_with(const char *dir, const cv_data_options *o, cv_dataset *d, cv_error *e);
 cv_data_options dataset_default_options(void);
 void dataset_free(cv_dataset *d);
+/* The identity of the training set as loaded: FNV-1a 64 (base/hash.h) of its
+ * count, shape and the hashes of its pixels and labels.  A checkpoint keeps
+ * it, so that a run is not resumed on other data. */
+uint64_t dataset_train_fingerprint(const cv_dataset *d);
 /* The n class names for data directory dir, by the rules of dataset_load,
  * without reading the images (for `predict`).  The caller frees names[i]. */
 int dataset_class_names(const char *dir, int n, char **names, cv_error *e);

@@ -91,6 +91,7 @@ static const ckpt_field fields[] = {
     { "stopped",     U32, AT(stopped),     -1,                  0, 3, 0 },
     { "n_best",      U32, AT(n_best),      -1,                  0, 3, 0 },
     { "isa",         U64, AT(isa),         -1,                  0, 4, 0 },
+    { "data_hash",   U64, AT(data_hash),   -1,                  0, 5, 0 },
 };
 #define N_FIELDS (sizeof fields / sizeof *fields)
 

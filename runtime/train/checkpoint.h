@@ -10,9 +10,10 @@
 #include "base/error.h"
 
 #define CKPT_MAGIC   "CONVCKPT"
-#define CKPT_VERSION 4          /* versions 1 (no limit_test), 2 (no schedule,
-                                   augmentation or early stopping) and 3 (threads
-                                   where 4 has workers) are still read */
+#define CKPT_VERSION 5          /* versions 1 (no limit_test), 2 (no schedule,
+                                   augmentation or early stopping), 3 (threads
+                                   where 4 has workers) and 4 (no data_hash) are
+                                   still read */
 
 /* Everything besides the float arrays: the training settings a resumed
  * run must reuse and the exact position in the run.  Every setting read
@@ -61,6 +62,8 @@ typedef struct {
                                    (set by the writer: early_stop given) */
     uint64_t isa;               /* version 4: the instruction sets the model was
                                    compiled for (base/isa.h) */
+    uint64_t data_hash;         /* version 5: the training set's fingerprint
+                                   (dataset_train_fingerprint) */
 } cv_ckpt_state;
 
 /* Writes path atomically: PATH.tmp in the same directory, fsync, rename,

@@ -397,7 +397,7 @@ static int save(const char *path, const convc_model *m, const cv_train_config *c
         .plateau_lr = st->sched.plateau_lr, .plateau_best = st->sched.plateau_best,
         .plateau_wait = st->sched.plateau_wait, .best_loss = st->sched.best_loss,
         .best_epoch = st->sched.best_epoch, .stop_wait = st->sched.stop_wait,
-        .stopped = st->sched.stopped, .isa = cfg->isa,
+        .stopped = st->sched.stopped, .isa = cfg->isa, .data_hash = cfg->data_hash,
     };
     memcpy(cs.rng, st->epoch_rng.s, sizeof cs.rng);
     return ckpt_save_run(path, m, &cs, st->params, st->opt.state,

@@ -50,6 +50,7 @@ typedef struct {
      * writes checkpoints and history (the caller keeps the others quiet). */
     const cv_exchange *exchange;
     uint64_t isa;               /* the model's instruction sets (base/isa.h) */
+    uint64_t data_hash;         /* the training set's fingerprint (data/dataset.h) */
 } cv_train_config;
 
 /* Everything that changes during a run; a checkpoint captures all of it. */

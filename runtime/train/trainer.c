@@ -500,6 +500,15 @@ static int cmd_train(const convc_model *m, cv_args *a, const cv_exchange *run, u
     cv_dataset d;
     if (load_data(m, data, &cfg.data, &d) < 0)
         return 1;
+    cfg.data_hash = dataset_train_fingerprint(&d);
+    if (resume && cs.version >= 5 && cs.data_hash != cfg.data_hash) {
+        fprintf(stderr, "error: %s: data_hash: the training set in %s (%zu images of %dx%dx%d, "
+                "%s) is not the one the run was trained on; resume with --data naming that "
+                "run's data\n", resume, dataset_dir(data), d.train.n, d.train.h, d.train.w,
+                d.train.c, d.format);
+        dataset_free(&d);
+        return 1;
+    }
     cv_train_state st;
     int rc = resume ? train_state_resume(&st, m, &cfg, resume, &e)
                     : train_state_new(&st, m, &cfg, &e);
