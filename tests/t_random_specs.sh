@@ -117,13 +117,15 @@ for seed in $FIRST $((FIRST + 1)); do
         "$t/train" $run --threads $threads --save "$t/t$threads.ckpt" >> "$t.log" 2>&1 ||
             fail "training on $threads threads: $(tail -n 3 "$t.log")"
     done
-    cmp -s "$t/t1.ckpt" "$t/t2.ckpt" && cmp -s "$t/t1.ckpt" "$t/t3.ckpt" ||
+    if ! cmp -s "$t/t1.ckpt" "$t/t2.ckpt" || ! cmp -s "$t/t1.ckpt" "$t/t3.ckpt"; then
         fail "training: 1, 2 and 3 threads give different checkpoints"
+    fi
     # 14 batches an epoch: stopped in the middle of the second epoch
     # shellcheck disable=SC2086 # run is words
-    "$t/train" $run --threads 2 --steps 20 --save "$t/r.ckpt" >> "$t.log" 2>&1 &&
-        "$t/train" --resume "$t/r.ckpt" --data "$tmp/data" --quiet >> "$t.log" 2>&1 ||
+    if ! "$t/train" $run --threads 2 --steps 20 --save "$t/r.ckpt" >> "$t.log" 2>&1 ||
+       ! "$t/train" --resume "$t/r.ckpt" --data "$tmp/data" --quiet >> "$t.log" 2>&1; then
         fail "training: stopped or resumed run failed: $(tail -n 3 "$t.log")"
+    fi
     cmp -s "$t/t2.ckpt" "$t/r.ckpt" || fail "training: the resumed run ends elsewhere"
 done
 
