@@ -38,7 +38,7 @@ static cv_ckpt_state sample_state(void)
                         .n_train = 540, .val_split = 0.1, .epoch = 3, .batch_pos = 7,
                         .rng = { 1, 2, 3, 0xffffffffffffffffull }, .run_loss = 1.5,
                         .run_correct = 100, .run_seen = 224,
-                        .data_hash = 0x0123456789abcdefull };
+                        .data_hash = 0x0123456789abcdefull, .data_dir = "/data/fashion" };
     return s;
 }
 
@@ -83,6 +83,14 @@ static void put_le(uint8_t *p, uint64_t v, int bytes)
         p[i] = (uint8_t)(v >> (8 * i));
 }
 
+static uint64_t get_le(const uint8_t *p, int bytes)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < bytes; i++)
+        v |= (uint64_t)p[i] << (8 * i);
+    return v;
+}
+
 /* Rewrites the length field and the CRC of the len bytes in b. */
 static void reseal(uint8_t *b, size_t len)
 {
@@ -121,6 +129,27 @@ static size_t crafted(uint8_t *b, int at, uint64_t v, int bytes)
     reseal(b, len);
     write_bytes(b, len);
     return len;
+}
+
+/* The sample file b (len bytes, the current version) as version v wrote
+ * it, into out: without data_dir (before version 5), its fields cut after
+ * `keep` bytes; returns its length. */
+static size_t as_version(uint8_t *out, const uint8_t *b, size_t len, uint32_t v, size_t keep)
+{
+    size_t fields = len - 4 - 3 * 9 * 4 - FIELDS_BYTES, at = 24, dir_bytes = 0, n;
+    for (int k = 0; k < 3; k++)         /* model, spec_file, convc_version */
+        at += 4 + (size_t)get_le(b + at, 4);
+    if (v < 5)
+        dir_bytes = 4 + (size_t)get_le(b + at, 4);
+    memcpy(out, b, at);
+    n = at;
+    memcpy(out + n, b + at + dir_bytes, fields + keep - (at + dir_bytes));
+    n += fields + keep - (at + dir_bytes);
+    memcpy(out + n, b + fields + FIELDS_BYTES, len - (fields + FIELDS_BYTES));
+    n += len - (fields + FIELDS_BYTES);
+    put_le(out + 8, v, 4);
+    reseal(out, n);
+    return n;
 }
 
 static uint64_t f64_bits(double d)
@@ -486,49 +515,29 @@ START_TEST(evaluation_settings_are_kept)
     ck_assert_uint_eq(s.version, CKPT_VERSION);
     ck_assert_uint_eq(s.workers, 2);
     ck_assert_uint_eq(s.data_hash, 0x0123456789abcdefull);
-    /* Version 4 ends at isa: no data_hash, which reads as 0 (not checked). */
-    {
-        uint8_t v4[4096];
-        size_t fields = len0 - 4 - 3 * 9 * 4 - FIELDS_BYTES, cut = FIELDS_BYTES - FIELDS_V4_BYTES;
-        memcpy(v4, b, fields + FIELDS_V4_BYTES);
-        memcpy(v4 + fields + FIELDS_V4_BYTES, b + fields + FIELDS_BYTES,
-               len0 - (fields + FIELDS_BYTES));
-        put_le(v4 + 8, 4, 4);
-        reseal(v4, len0 - cut);
-        write_bytes(v4, len0 - cut);
-        ck_assert_msg(ckpt_peek(path, &fixture_tiny_model, &s, &e) == 0, "%s", e.msg);
-        ck_assert_uint_eq(s.version, 4);
-        ck_assert_uint_eq(s.workers, 2);
-        ck_assert_uint_eq(s.data_hash, 0);
-    }
+    ck_assert_str_eq(s.data_dir, "/data/fashion");
+    /* Version 4 has no data_dir after convc_version and ends its fields at
+     * isa: no data_hash.  Both read as unknown (0, ""): nothing checked. */
+    uint8_t old[4096];
+    write_bytes(old, as_version(old, b, len0, 4, FIELDS_V4_BYTES));
+    ck_assert_msg(ckpt_peek(path, &fixture_tiny_model, &s, &e) == 0, "%s", e.msg);
+    ck_assert_uint_eq(s.version, 4);
+    ck_assert_uint_eq(s.workers, 2);
+    ck_assert_uint_eq(s.data_hash, 0);
+    ck_assert_str_eq(s.data_dir, "");
     /* Version 3 had the thread count where version 4 has the workers, and
      * no isa after n_best. */
-    {
-        uint8_t v3[4096];
-        size_t fields = len0 - 4 - 3 * 9 * 4 - FIELDS_BYTES, cut = FIELDS_BYTES - FIELDS_V3_BYTES;
-        memcpy(v3, b, fields + FIELDS_V3_BYTES);
-        memcpy(v3 + fields + FIELDS_V3_BYTES, b + fields + FIELDS_BYTES,
-               len0 - (fields + FIELDS_BYTES));
-        put_le(v3 + 8, 3, 4);
-        reseal(v3, len0 - cut);
-        write_bytes(v3, len0 - cut);
-        ck_assert_msg(ckpt_peek(path, &fixture_tiny_model, &s, &e) == 0, "%s", e.msg);
-        ck_assert_uint_eq(s.version, 3);
-        ck_assert_uint_eq(s.threads, 2);
-        ck_assert_uint_eq(s.workers, 0);
-        ck_assert_uint_eq(s.isa, 0);
-    }
+    write_bytes(old, as_version(old, b, len0, 3, FIELDS_V3_BYTES));
+    ck_assert_msg(ckpt_peek(path, &fixture_tiny_model, &s, &e) == 0, "%s", e.msg);
+    ck_assert_uint_eq(s.version, 3);
+    ck_assert_uint_eq(s.threads, 2);
+    ck_assert_uint_eq(s.workers, 0);
+    ck_assert_uint_eq(s.isa, 0);
     /* Version 1 had a reserved 0 there and is still read; versions 1 and 2
      * end their fields before version 3's. */
     size_t len = crafted(b, F_LIMIT_TEST, 0, 4);
-    size_t fields = len - 4 - 3 * 9 * 4 - FIELDS_BYTES;
-    memmove(b + fields + FIELDS_V2_BYTES, b + fields + FIELDS_BYTES,
-            len - (fields + FIELDS_BYTES));
-    size_t old_len = len - (FIELDS_BYTES - FIELDS_V2_BYTES);
     for (uint32_t v = 1; v <= 2; v++) {
-        put_le(b + 8, v, 4);
-        reseal(b, old_len);
-        write_bytes(b, old_len);
+        write_bytes(old, as_version(old, b, len, v, FIELDS_V2_BYTES));
         ck_assert_msg(ckpt_peek(path, &fixture_tiny_model, &s, &e) == 0, "%s", e.msg);
         ck_assert_uint_eq(s.version, v);
         ck_assert_uint_eq(s.limit_test, 0);

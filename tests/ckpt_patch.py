@@ -27,6 +27,12 @@ FIELDS = [("optimizer", "<I"), ("n_state", "<I"), ("lr", "<d"), ("beta1", "<d"),
           ("isa", "<Q"), ("data_hash", "<Q")]
 
 
+def header_strings(b):
+    """The strings before spec_hash: model, spec_file, convc_version, and
+    from version 5 data_dir."""
+    return 4 if struct.unpack_from("<I", b, 8)[0] >= 5 else 3
+
+
 def fields_offset(b):
     at = 24
 
@@ -36,7 +42,7 @@ def fields_offset(b):
         at += 4
         return v
 
-    for _ in range(3):                  # model, spec_file, convc_version
+    for _ in range(header_strings(b)):
         n = u32()
         at += n
     at += 16                            # spec_hash, n_params

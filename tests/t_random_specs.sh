@@ -123,7 +123,7 @@ for seed in $FIRST $((FIRST + 1)); do
     # 14 batches an epoch: stopped in the middle of the second epoch
     # shellcheck disable=SC2086 # run is words
     if ! "$t/train" $run --threads 2 --steps 20 --save "$t/r.ckpt" >> "$t.log" 2>&1 ||
-       ! "$t/train" --resume "$t/r.ckpt" --data "$tmp/data" --quiet >> "$t.log" 2>&1; then
+       ! "$t/train" --resume "$t/r.ckpt" --quiet >> "$t.log" 2>&1; then
         fail "training: stopped or resumed run failed: $(tail -n 3 "$t.log")"
     fi
     cmp -s "$t/t2.ckpt" "$t/r.ckpt" || fail "training: the resumed run ends elsewhere"

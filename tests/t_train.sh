@@ -131,9 +131,9 @@ exact() {
     [ "$got" -eq "$want" ] && [ "$(head -1 "$W/out")" = "$line" ] ||
         { bad "'$*' exited $got, expected $want and '$line'"; sed 's/^/  | /' "$W/out"; }
 }
-# A resume reads the training set the checkpoint's fingerprint names: the same
-# files elsewhere are accepted; other images of the same size and count are
-# refused (without --data a resume reads the default set, whatever the run read).
+# A resume reads the data directory the run read unless --data names another,
+# and only the training set the checkpoint's fingerprint names: the same files
+# elsewhere are accepted, other images of the same size and count refused.
 DATA=${CONVC_DATA:-/usr/share/datasets/fashion-mnist}
 mkdir "$W/same" "$W/other"
 for f in train-images-idx3 train-labels-idx1 t10k-images-idx3 t10k-labels-idx1; do
@@ -152,6 +152,11 @@ for part, n in (("train", 600), ("t10k", 300)):
 EOF_DATA
     exact 1 "error: $W/a.ckpt: data_hash: the training set in $W/other (600 images of 28x28x1, IDX) is not the one the run was trained on; resume with --data naming that run's data" \
         -- $T --resume "$W/a.ckpt" --data "$W/other" --no-save --quiet
+    # trained on other, resumed without --data: other again (the default set
+    # would be refused)
+    expect 0 "" -- $T $SMALL --epochs 1 --data "$W/other" --save "$W/other.ckpt"
+    expect 0 "" -- $T --resume "$W/other.ckpt" --epochs 2 --no-save --quiet
+    expect 1 "data_hash" -- $T --resume "$W/other.ckpt" --epochs 2 --data "$DATA" --no-save --quiet
 fi
 if command -v python3 >/dev/null; then
     for patch in "val_split=nan:val_split: nan is not valid (expected a number >= 0 and < 1, as for --val-split)" \

@@ -19,7 +19,6 @@
 #define CKPT_HEADER_BYTES 24
 #define CKPT_LENGTH_OFFSET 16
 #define CKPT_CRC_BYTES    4
-#define CKPT_MAX_STRING   4096
 #define CKPT_MAX_RANK     8
 
 /* ---- the settings and position fields ----------------------------------- */
@@ -275,6 +274,7 @@ int ckpt_save_run(const char *path, const convc_model *m, const cv_ckpt_state *s
     put_str(&b, m->name);
     put_str(&b, m->spec_file);
     put_str(&b, m->convc_version);
+    put_str(&b, s.data_dir);
     put_u64(&b, m->spec_hash);
     put_u64(&b, m->n_params);
     put_u32(&b, (uint32_t)m->n_tensors);
@@ -419,13 +419,15 @@ static void shape_text(const uint32_t *shape, uint32_t rank, char *out, size_t s
         l += (size_t)snprintf(out + l, size - l, "%s%u", k ? "x" : "", shape[k]);
 }
 
-/* The model's identity and tensors against m. */
-static int check_model(rbuf *r, const convc_model *m)
+/* The model's identity and tensors against m; s->data_dir from version 5. */
+static int check_model(rbuf *r, const convc_model *m, cv_ckpt_state *s)
 {
     char name[256], spec_file[1024], version[64], tname[256], got[128], want[128];
     get_str(r, name, sizeof name, "model name");
     get_str(r, spec_file, sizeof spec_file, "spec file");
     get_str(r, version, sizeof version, "convc version");
+    if (s->version >= 5)
+        get_str(r, s->data_dir, sizeof s->data_dir, "data directory");
     uint64_t spec_hash = get_u64(r, "spec hash");
     uint64_t n_params = get_u64(r, "parameter count");
     uint32_t n_tensors = get_u32(r, "tensor count");
@@ -503,7 +505,7 @@ static int parse_run(const char *name, const void *data, size_t len, const convc
     if (want_crc != got_crc)
         return cv_fail(e, "%s: crc32: stored 0x%08x but the contents give 0x%08x (corrupt "
                        "file)", name, got_crc, want_crc);
-    if (check_model(&r, m) < 0)
+    if (check_model(&r, m, &s) < 0)
         return -1;
     for (size_t i = 0; i < N_FIELDS; i++)
         if (in_version(&fields[i], s.version))

@@ -10,6 +10,7 @@
 #include "base/error.h"
 
 #define CKPT_MAGIC   "CONVCKPT"
+#define CKPT_MAX_STRING 4096    /* bytes of a string field, at most */
 #define CKPT_VERSION 5          /* versions 1 (no limit_test), 2 (no schedule,
                                    augmentation or early stopping), 3 (threads
                                    where 4 has workers) and 4 (no data_hash) are
@@ -64,6 +65,8 @@ typedef struct {
                                    compiled for (base/isa.h) */
     uint64_t data_hash;         /* version 5: the training set's fingerprint
                                    (dataset_train_fingerprint) */
+    char data_dir[CKPT_MAX_STRING + 1]; /* version 5: the data directory the run
+                                   read, absolute where it resolved ("": unknown) */
 } cv_ckpt_state;
 
 /* Writes path atomically: PATH.tmp in the same directory, fsync, rename,

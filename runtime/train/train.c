@@ -400,6 +400,8 @@ static int save(const char *path, const convc_model *m, const cv_train_config *c
         .stopped = st->sched.stopped, .isa = cfg->isa, .data_hash = cfg->data_hash,
     };
     memcpy(cs.rng, st->epoch_rng.s, sizeof cs.rng);
+    if (cfg->data_dir && strlen(cfg->data_dir) <= CKPT_MAX_STRING)
+        memcpy(cs.data_dir, cfg->data_dir, strlen(cfg->data_dir) + 1);
     return ckpt_save_run(path, m, &cs, st->params, st->opt.state,
                          optim_state_count(st->opt.cfg.kind), st->best, e);
 }

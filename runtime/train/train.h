@@ -51,6 +51,7 @@ typedef struct {
     const cv_exchange *exchange;
     uint64_t isa;               /* the model's instruction sets (base/isa.h) */
     uint64_t data_hash;         /* the training set's fingerprint (data/dataset.h) */
+    const char *data_dir;       /* where it was read (NULL: unknown), for a resume */
 } cv_train_config;
 
 /* Everything that changes during a run; a checkpoint captures all of it. */

@@ -91,7 +91,8 @@ static void help_train(const char *prog, const convc_model *m)
            "                      bit-identical results for any threads and processes\n"
            "  --data DIR          IDX files {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz],\n"
            "                      CIFAR-10 binary batches, or PNG folders, one per class\n"
-           "                      (default $%s, else %s)\n"
+           "                      (default $%s, else %s;\n"
+           "                      with --resume: the directory the run read)\n"
            "  --image-size HxW    PNG folders: resample every image to HxW\n"
            "  --test-split F      PNG folders without train/ and test/: hold out the\n"
            "                      fraction F of each class for testing (default 0.2)\n"
@@ -111,7 +112,7 @@ static void help_train(const char *prog, const convc_model *m)
            "  --resume CKPT       continue the run saved in CKPT exactly where it stopped;\n"
            "                      its settings are used unless given again (--epochs,\n"
            "                      --threads and --lr may change, the others, --workers\n"
-           "                      too, must agree)\n"
+           "                      too, must agree), and so is its training set\n"
            "  --init-from CKPT    start from CKPT's weights with a fresh optimizer\n"
            "  --history CSV       append one line per epoch:\n"
            "                      %s\n"
@@ -497,9 +498,14 @@ static int cmd_train(const convc_model *m, cv_args *a, const cv_exchange *run, u
         cfg.history_path = NULL;
     }
 
+    /* A resume reads the data the run read, unless --data names other. */
+    if (resume && !data && cs.version >= 5 && cs.data_dir[0])
+        data = cs.data_dir;
     cv_dataset d;
     if (load_data(m, data, &cfg.data, &d) < 0)
         return 1;
+    char data_abs[PATH_MAX];
+    cfg.data_dir = realpath(dataset_dir(data), data_abs) ? data_abs : dataset_dir(data);
     cfg.data_hash = dataset_train_fingerprint(&d);
     if (resume && cs.version >= 5 && cs.data_hash != cfg.data_hash) {
         fprintf(stderr, "error: %s: data_hash: the training set in %s (%zu images of %dx%dx%d, "

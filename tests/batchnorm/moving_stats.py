@@ -22,7 +22,7 @@ def main():
         at += struct.calcsize(fmt)
         return v if len(v) > 1 else v[0]
 
-    for _ in range(3):                          # model, spec_file, convc_version
+    for _ in range(ckpt_patch.header_strings(b)):
         n = take("<I")
         at += n
     take("<Q")                                  # spec_hash

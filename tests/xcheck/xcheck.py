@@ -580,7 +580,7 @@ def read_checkpoint(path):
     (docs/checkpoint-format.md)."""
     b = open(path, "rb").read()
     at = 24
-    for _ in range(3):                              # model, spec_file, convc_version
+    for _ in range(ckpt_patch.header_strings(b)):
         at += 4 + struct.unpack_from("<I", b, at)[0]
     n_params = struct.unpack_from("<Q", b, at + 8)[0]
     at += 16
