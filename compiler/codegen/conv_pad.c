@@ -30,9 +30,10 @@ void gen_conv_emit_pad(gen_ctx *c, const ir_layer *l, int wp, long long count)
     emit_line(e, "float *r = src + %s;", GEN_SUM(at, above, { "y", line }));
     if (left > 0)
         emit_line(e, "memset(r, 0, %s);", bytes_of(n, sizeof n, left));
+    char from[80];
     GEN_SUM(to, left, { "r", 1 });
-    emit_line(e, "memcpy(%s, in + %s, %s);", to, GEN_SUM(at, 0, { "y", row }),
-              bytes_of(n, sizeof n, row));
+    snprintf(from, sizeof from, "in + %s", GEN_SUM(at, 0, { "y", row }));
+    gen_emit_copy(c, to, from, row);
     if (right > 0)
         emit_line(e, "memset(%s, 0, %s);", GEN_SUM(to, left + row, { "r", 1 }),
                   bytes_of(n, sizeof n, right));
@@ -45,10 +46,11 @@ void gen_conv_emit_unpad(gen_ctx *c, const ir_layer *l, int wp, const char *row)
 {
     emitter *e = c->e;
     long long cin = l->in.c, width = (long long)l->in.w * cin;
-    char to[64], from[64];
+    char to[64], from[64], dst[80], src[80];
     gen_open_for(c, row, 0, l->in.h, 1);
-    emit_line(e, "memcpy(din + %s, dsrc + %s, sizeof(float) * %lld);",
-              GEN_SUM(to, 0, { row, width }),
-              GEN_SUM(from, (l->pad_top * wp + l->pad_left) * cin, { row, wp * cin }), width);
+    snprintf(dst, sizeof dst, "din + %s", GEN_SUM(to, 0, { row, width }));
+    snprintf(src, sizeof src, "dsrc + %s",
+             GEN_SUM(from, (l->pad_top * wp + l->pad_left) * cin, { row, wp * cin }));
+    gen_emit_copy(c, dst, src, width);
     emit_close(e, "");
 }

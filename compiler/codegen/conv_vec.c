@@ -619,11 +619,15 @@ void gen_conv_vec_dx(gen_ctx *c, int i)
      * so the border of dpz is never read and never written. */
     emit_line(e, "int y;");
     gen_open_for(c, "y", 0, l->out.h, 1);
-    emit_line(e, "memcpy(dpz + %s, dz + %s, sizeof(float) * %d);",
-              GEN_SUM(to, (long long)((l->kh - 1) * dw + l->kw - 1) * l->filters,
-                      { "y", (long long)dw * l->filters }),
-              GEN_SUM(from, 0, { "y", (long long)l->out.w * l->filters }),
-              l->out.w * l->filters);
+    {
+        char dst[96], srcp[96];
+        snprintf(dst, sizeof dst, "dpz + %s",
+                 GEN_SUM(to, (long long)((l->kh - 1) * dw + l->kw - 1) * l->filters,
+                         { "y", (long long)dw * l->filters }));
+        snprintf(srcp, sizeof srcp, "dz + %s",
+                 GEN_SUM(from, 0, { "y", (long long)l->out.w * l->filters }));
+        gen_emit_copy(c, dst, srcp, (long long)l->out.w * l->filters);
+    }
     emit_close(e, "");
     if (l->pad_top || l->pad_left)
         snprintf(src, sizeof src, "(dpz + %d)", (l->pad_top * dw + l->pad_left) * l->filters);

@@ -123,6 +123,19 @@ void gen_close_block(gen_ctx *c)
     emit_line(c->e, "}");
 }
 
+void gen_emit_copy(gen_ctx *c, const char *dst, const char *src, long long n)
+{
+    if (n == 1) {
+        emit_line(c->e, "(%s)[0] = (%s)[0];", dst, src);
+        return;
+    }
+    gen_open_block(c);
+    emit_line(c->e, "long k_;");
+    emit_line(c->e, "for (k_ = 0; k_ < %lld; k_++)", n);
+    emit_line(c->e, "    (%s)[k_] = (%s)[k_];", dst, src);
+    gen_close_block(c);
+}
+
 void gen_emit_conv_grad_ptrs(gen_ctx *c, int i)
 {
     const gen_layer_plan *p = &c->L->plan[i];

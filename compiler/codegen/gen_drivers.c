@@ -257,9 +257,12 @@ static void emit_head(gen_ctx *c, int loss)
     emit_line(e, "float *%s pr = probs + (size_t)s * %d;", R, ncls);
     emit_line(e, "int k;");
     gen_emit_softmax(e, "z", "pr", ncls);
-    if (L->final_softmax)
-        emit_line(e, "memcpy(work + (size_t)s * %sWORK_PER_SAMPLE + %s%s, pr, sizeof(float) * %d);",
-                  M, M, L->buffers[last->out].macro, ncls);
+    if (L->final_softmax) {
+        char dst[160];
+        snprintf(dst, sizeof dst, "work + (size_t)s * %sWORK_PER_SAMPLE + %s%s", M, M,
+                 L->buffers[last->out].macro);
+        gen_emit_copy(c, dst, "pr", ncls);
+    }
     emit_close(e, "");
 }
 

@@ -204,7 +204,11 @@ static inline __attribute__((unused)) vf16 vleaky_grad16(vf16 d, vf16 y)
 /* ==== flatten1: line 4: flatten -> (784) ==================================== */
 static void flatten1_forward(float *restrict w, const float *restrict x)
 {
-    memcpy(w + W_FLATTEN1_OUT, x, sizeof(float) * 784);
+    {
+        long k_;
+        for (k_ = 0; k_ < 784; k_++)
+            (w + W_FLATTEN1_OUT)[k_] = (x)[k_];
+    }
 }
 
 /* ==== dense1: line 5: dense 128 relu -> (128) =============================== */
@@ -1287,7 +1291,11 @@ static void forward(const float *params, float *work, const float *x, int n, flo
         }
         for (k = 0; k < 10; k++)
             pr[k] /= sum;
-        memcpy(work + (size_t)s * WORK_PER_SAMPLE + W_DENSE2_OUT, pr, sizeof(float) * 10);
+        {
+            long k_;
+            for (k_ = 0; k_ < 10; k_++)
+                (work + (size_t)s * WORK_PER_SAMPLE + W_DENSE2_OUT)[k_] = (pr)[k_];
+        }
     }
 }
 

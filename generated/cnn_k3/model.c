@@ -238,7 +238,11 @@ static void conv1_forward(const float *restrict params, float *restrict w, const
     for (y = 0; y < 28; y++) {
         float *r = src + y * 30 + 30;
         memset(r, 0, sizeof(float));
-        memcpy(r + 1, in + y * 28, sizeof(float) * 28);
+        {
+            long k_;
+            for (k_ = 0; k_ < 28; k_++)
+                (r + 1)[k_] = (in + y * 28)[k_];
+        }
         memset(r + 29, 0, sizeof(float));
     }
     memset(src + 870, 0, sizeof(float) * 30);
@@ -839,7 +843,11 @@ static void conv2_forward(const float *restrict params, float *restrict w)
     for (y = 0; y < 14; y++) {
         float *r = src + y * 544 + 544;
         memset(r, 0, sizeof(float) * 32);
-        memcpy(r + 32, in + y * 448, sizeof(float) * 448);
+        {
+            long k_;
+            for (k_ = 0; k_ < 448; k_++)
+                (r + 32)[k_] = (in + y * 448)[k_];
+        }
         memset(r + 480, 0, sizeof(float) * 64);
     }
     memset(src + 8160, 0, sizeof(float) * 1088);
@@ -1940,7 +1948,11 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
         }
 #endif
         for (ty = 0; ty < 14; ty++) {
-            memcpy(din + ty * 448, dsrc + ty * 544 + 576, sizeof(float) * 448);
+            {
+                long k_;
+                for (k_ = 0; k_ < 448; k_++)
+                    (din + ty * 448)[k_] = (dsrc + ty * 544 + 576)[k_];
+            }
         }
     }
 #else
@@ -1995,7 +2007,11 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
             }
         }
         for (oy = 0; oy < 14; oy++) {
-            memcpy(din + oy * 448, dsrc + oy * 544 + 576, sizeof(float) * 448);
+            {
+                long k_;
+                for (k_ = 0; k_ < 448; k_++)
+                    (din + oy * 448)[k_] = (dsrc + oy * 544 + 576)[k_];
+            }
         }
     }
 #endif
@@ -3154,7 +3170,11 @@ static void forward(const float *params, float *work, const float *x, int n, flo
         }
         for (k = 0; k < 10; k++)
             pr[k] /= sum;
-        memcpy(work + (size_t)s * WORK_PER_SAMPLE + W_DENSE2_OUT, pr, sizeof(float) * 10);
+        {
+            long k_;
+            for (k_ = 0; k_ < 10; k_++)
+                (work + (size_t)s * WORK_PER_SAMPLE + W_DENSE2_OUT)[k_] = (pr)[k_];
+        }
     }
 }
 

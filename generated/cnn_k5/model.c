@@ -238,7 +238,11 @@ static void conv1_forward(const float *restrict params, float *restrict w, const
     for (y = 0; y < 28; y++) {
         float *r = src + y * 32 + 64;
         memset(r, 0, sizeof(float) * 2);
-        memcpy(r + 2, in + y * 28, sizeof(float) * 28);
+        {
+            long k_;
+            for (k_ = 0; k_ < 28; k_++)
+                (r + 2)[k_] = (in + y * 28)[k_];
+        }
         memset(r + 30, 0, sizeof(float) * 2);
     }
     memset(src + 960, 0, sizeof(float) * 64);
@@ -939,7 +943,11 @@ static void conv2_forward(const float *restrict params, float *restrict w)
     for (y = 0; y < 14; y++) {
         float *r = src + y * 576 + 1152;
         memset(r, 0, sizeof(float) * 64);
-        memcpy(r + 64, in + y * 448, sizeof(float) * 448);
+        {
+            long k_;
+            for (k_ = 0; k_ < 448; k_++)
+                (r + 64)[k_] = (in + y * 448)[k_];
+        }
         memset(r + 512, 0, sizeof(float) * 64);
     }
     memset(src + 9216, 0, sizeof(float) * 1152);
@@ -2042,7 +2050,11 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
         }
 #endif
         for (ty = 0; ty < 14; ty++) {
-            memcpy(din + ty * 448, dsrc + ty * 576 + 1216, sizeof(float) * 448);
+            {
+                long k_;
+                for (k_ = 0; k_ < 448; k_++)
+                    (din + ty * 448)[k_] = (dsrc + ty * 576 + 1216)[k_];
+            }
         }
     }
 #else
@@ -2097,7 +2109,11 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
             }
         }
         for (oy = 0; oy < 14; oy++) {
-            memcpy(din + oy * 448, dsrc + oy * 576 + 1216, sizeof(float) * 448);
+            {
+                long k_;
+                for (k_ = 0; k_ < 448; k_++)
+                    (din + oy * 448)[k_] = (dsrc + oy * 576 + 1216)[k_];
+            }
         }
     }
 #endif
@@ -3256,7 +3272,11 @@ static void forward(const float *params, float *work, const float *x, int n, flo
         }
         for (k = 0; k < 10; k++)
             pr[k] /= sum;
-        memcpy(work + (size_t)s * WORK_PER_SAMPLE + W_DENSE2_OUT, pr, sizeof(float) * 10);
+        {
+            long k_;
+            for (k_ = 0; k_ < 10; k_++)
+                (work + (size_t)s * WORK_PER_SAMPLE + W_DENSE2_OUT)[k_] = (pr)[k_];
+        }
     }
 }
 

@@ -238,7 +238,11 @@ static void conv1_forward(const float *restrict params, float *restrict w, const
     for (y = 0; y < 28; y++) {
         float *r = src + y * 34 + 102;
         memset(r, 0, sizeof(float) * 3);
-        memcpy(r + 3, in + y * 28, sizeof(float) * 28);
+        {
+            long k_;
+            for (k_ = 0; k_ < 28; k_++)
+                (r + 3)[k_] = (in + y * 28)[k_];
+        }
         memset(r + 31, 0, sizeof(float) * 3);
     }
     memset(src + 1054, 0, sizeof(float) * 102);
@@ -901,7 +905,11 @@ static void conv2_forward(const float *restrict params, float *restrict w)
     for (y = 0; y < 14; y++) {
         float *r = src + y * 640 + 1920;
         memset(r, 0, sizeof(float) * 96);
-        memcpy(r + 96, in + y * 448, sizeof(float) * 448);
+        {
+            long k_;
+            for (k_ = 0; k_ < 448; k_++)
+                (r + 96)[k_] = (in + y * 448)[k_];
+        }
         memset(r + 544, 0, sizeof(float) * 96);
     }
     memset(src + 10880, 0, sizeof(float) * 1920);
@@ -2012,7 +2020,11 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
         }
 #endif
         for (ty = 0; ty < 14; ty++) {
-            memcpy(din + ty * 448, dsrc + ty * 640 + 2016, sizeof(float) * 448);
+            {
+                long k_;
+                for (k_ = 0; k_ < 448; k_++)
+                    (din + ty * 448)[k_] = (dsrc + ty * 640 + 2016)[k_];
+            }
         }
     }
 #else
@@ -2067,7 +2079,11 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
             }
         }
         for (oy = 0; oy < 14; oy++) {
-            memcpy(din + oy * 448, dsrc + oy * 640 + 2016, sizeof(float) * 448);
+            {
+                long k_;
+                for (k_ = 0; k_ < 448; k_++)
+                    (din + oy * 448)[k_] = (dsrc + oy * 640 + 2016)[k_];
+            }
         }
     }
 #endif
@@ -3226,7 +3242,11 @@ static void forward(const float *params, float *work, const float *x, int n, flo
         }
         for (k = 0; k < 10; k++)
             pr[k] /= sum;
-        memcpy(work + (size_t)s * WORK_PER_SAMPLE + W_DENSE2_OUT, pr, sizeof(float) * 10);
+        {
+            long k_;
+            for (k_ = 0; k_ < 10; k_++)
+                (work + (size_t)s * WORK_PER_SAMPLE + W_DENSE2_OUT)[k_] = (pr)[k_];
+        }
     }
 }
 

@@ -33,9 +33,9 @@ static void add_backward(gen_ctx *c, int i)
     gen_merge_open(c, i, 1, l->act != IR_LINEAR);
     if (l->act == IR_LINEAR) {
         if (p->din >= 0)
-            emit_line(e, "memcpy(din, dout, sizeof(float) * %lld);", n);
+            gen_emit_copy(c, "din", "dout", n);
         if (p->din2 >= 0)
-            emit_line(e, "memcpy(din2, dout, sizeof(float) * %lld);", n);
+            gen_emit_copy(c, "din2", "dout", n);
         emit_close(e, "");
         return;
     }

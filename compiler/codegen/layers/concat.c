@@ -25,14 +25,12 @@ static void emit_concat(gen_ctx *c, int i, int back)
     emit_line(e, "long p;");
     gen_open_for(c, "p", 0, (long long)l->out.h * l->out.w, 1);
     for (int k = 0; k < 2; k++) {
+        char mine[160], theirs[160];
         if (!has[k])
             continue;
-        if (back)
-            emit_line(e, "memcpy(%s + %s, %s + %s, sizeof(float) * %lld);", part[k], x[k],
-                      whole, o[k], k ? c2 : c1);
-        else
-            emit_line(e, "memcpy(%s + %s, %s + %s, sizeof(float) * %lld);", whole, o[k],
-                      part[k], x[k], k ? c2 : c1);
+        snprintf(mine, sizeof mine, "%s + %s", part[k], x[k]);
+        snprintf(theirs, sizeof theirs, "%s + %s", whole, o[k]);
+        gen_emit_copy(c, back ? mine : theirs, back ? theirs : mine, k ? c2 : c1);
     }
     emit_close(e, "");
     emit_close(e, "");

@@ -31,9 +31,10 @@ static void flatten_forward(gen_ctx *c, int i)
     }
     gen_fn_name(c, fname, sizeof fname, i, "forward", 0);
     gen_open_layer_fn(c, i, 0, fname);
-    emit_line(e, "memcpy(%s + %s%s, x, sizeof(float) * %lld);",
-              gen_buf_base(c, p->out), c->mprefix, gen_buf(c, p->out),
-              (long long)l->out.h * l->out.w * l->out.c);
+    char dst[128];
+    snprintf(dst, sizeof dst, "%s + %s%s", gen_buf_base(c, p->out), c->mprefix,
+             gen_buf(c, p->out));
+    gen_emit_copy(c, dst, "x", (long long)l->out.h * l->out.w * l->out.c);
     emit_close(e, "");
 }
 
