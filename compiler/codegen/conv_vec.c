@@ -87,12 +87,11 @@ void gen_emit_bias_grad_tile(gen_ctx *c, const gen_tile *v, ir_activation a, con
     emit_line(e, "long px;");
     if (in_regs) {
         for (k = 0; k < nv; k++)
-            emit_line(e, "%s gb%d = %s(%s);", v->type, k, v->load,
-                      GEN_SUM(at, k * v->width, { "gbias", 1 }));
+            emit_line(e, "%s gb%d = %s(0.0f);", v->type, k, v->splat);
     } else {
         emit_line(e, "int j;");
         gen_open_for(c, "j", 0, ch, v->width);
-        emit_line(e, "%s gb0 = %s(gbias + j);", v->type, v->load);
+        emit_line(e, "%s gb0 = %s(0.0f);", v->type, v->splat);
     }
     gen_open_for(c, "px", 0, npix, 1);
     emit_line(e, "%s d;", v->type);
@@ -111,10 +110,12 @@ void gen_emit_bias_grad_tile(gen_ctx *c, const gen_tile *v, ir_activation a, con
     }
     emit_close(e, "");
     if (in_regs) {
-        for (k = 0; k < nv; k++)
-            emit_line(e, "%s(%s, gb%d);", v->store, GEN_SUM(at, k * v->width, { "gbias", 1 }), k);
+        for (k = 0; k < nv; k++) {
+            GEN_SUM(at, k * v->width, { "gbias", 1 });
+            emit_line(e, "%s(%s, %s(%s) + gb%d);", v->store, at, v->load, at, k);
+        }
     } else {
-        emit_line(e, "%s(gbias + j, gb0);", v->store);
+        emit_line(e, "%s(gbias + j, %s(gbias + j) + gb0);", v->store, v->load);
         emit_close(e, "");
     }
     gen_close_block(c);

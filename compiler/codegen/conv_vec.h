@@ -34,8 +34,9 @@ void gen_emit_for_width(gen_ctx *c, int n, void (*emit)(gen_ctx *, const void *)
 
 /* gen_emit_bias_grad in one pass on vectors of v->width floats (ch a
  * multiple of it; the activation one with a vector form): dz *= act'(y)
- * and gbias += dz over npix pixels, each lane's sum in the pixels' order, so
- * the bits are the plain loops'.  dz and y name pointers to the pixels. */
+ * and gbias += the sum of dz over npix pixels, each lane's sum from zero in
+ * the pixels' order, so the bits are the plain loops'.  dz and y name
+ * pointers to the pixels. */
 void gen_emit_bias_grad_tile(gen_ctx *c, const gen_tile *v, ir_activation a, const char *dz,
                              const char *y, long long npix, int ch);
 /* The same for both register files, over a convolution's dz and out. */

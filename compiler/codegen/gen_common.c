@@ -157,11 +157,18 @@ void gen_emit_bias_grad(gen_ctx *c, ir_activation a, long long npix, int ch)
     gen_open_block(c);
     emit_line(e, "long i;");
     emit_line(e, "int co;");
+    emit_line(e, "float sum[%d] %s;", ch, c->align_macro);
     gen_act_grad_loop(c, a, "dz", "out", npix * ch);
+    gen_open_for(c, "co", 0, ch, 1);
+    emit_line(e, "sum[co] = 0.0f;");
+    emit_close(e, "");
     gen_open_for(c, "i", 0, npix, 1);
     gen_open_for(c, "co", 0, ch, 1);
-    emit_line(e, "gbias[co] += dz[%s];", GEN_SUM(x, 0, { "i", ch }, { "co", 1 }));
+    emit_line(e, "sum[co] += dz[%s];", GEN_SUM(x, 0, { "i", ch }, { "co", 1 }));
     emit_close(e, "");
+    emit_close(e, "");
+    gen_open_for(c, "co", 0, ch, 1);
+    emit_line(e, "gbias[co] += sum[co];");
     emit_close(e, "");
     gen_close_block(c);
 }

@@ -575,8 +575,8 @@ static void conv1_backward(float *restrict grads, float *restrict w)
 #ifdef CONVC_WIDE
     {
         long px;
-        vf16 gb0 = vload16(gbias);
-        vf16 gb1 = vload16(gbias + 16);
+        vf16 gb0 = vsplat16(0.0f);
+        vf16 gb1 = vsplat16(0.0f);
         for (px = 0; px < 784; px++) {
             vf16 d;
             d = vload16(dz + px * 32);
@@ -584,16 +584,16 @@ static void conv1_backward(float *restrict grads, float *restrict w)
             d = vload16(dz + px * 32 + 16);
             gb1 += d;
         }
-        vstore16(gbias, gb0);
-        vstore16(gbias + 16, gb1);
+        vstore16(gbias, vload16(gbias) + gb0);
+        vstore16(gbias + 16, vload16(gbias + 16) + gb1);
     }
 #else
     {
         long px;
-        vf8 gb0 = vload(gbias);
-        vf8 gb1 = vload(gbias + 8);
-        vf8 gb2 = vload(gbias + 16);
-        vf8 gb3 = vload(gbias + 24);
+        vf8 gb0 = vsplat(0.0f);
+        vf8 gb1 = vsplat(0.0f);
+        vf8 gb2 = vsplat(0.0f);
+        vf8 gb3 = vsplat(0.0f);
         for (px = 0; px < 784; px++) {
             vf8 d;
             d = vload(dz + px * 32);
@@ -605,20 +605,27 @@ static void conv1_backward(float *restrict grads, float *restrict w)
             d = vload(dz + px * 32 + 24);
             gb3 += d;
         }
-        vstore(gbias, gb0);
-        vstore(gbias + 8, gb1);
-        vstore(gbias + 16, gb2);
-        vstore(gbias + 24, gb3);
+        vstore(gbias, vload(gbias) + gb0);
+        vstore(gbias + 8, vload(gbias + 8) + gb1);
+        vstore(gbias + 16, vload(gbias + 16) + gb2);
+        vstore(gbias + 24, vload(gbias + 24) + gb3);
     }
 #endif
 #else
     {
         long i;
         int co;
+        float sum[32] CONVC_LOCAL_ALIGN;
+        for (co = 0; co < 32; co++) {
+            sum[co] = 0.0f;
+        }
         for (i = 0; i < 784; i++) {
             for (co = 0; co < 32; co++) {
-                gbias[co] += dz[i * 32 + co];
+                sum[co] += dz[i * 32 + co];
             }
+        }
+        for (co = 0; co < 32; co++) {
+            gbias[co] += sum[co];
         }
     }
 #endif
@@ -898,18 +905,25 @@ static void batchnorm1_backward(const float *restrict params, float *restrict gr
     const float *restrict var = params + P_BATCHNORM1_MOVING_VARIANCE;
     float scale[32] CONVC_LOCAL_ALIGN;
     float invstd[32] CONVC_LOCAL_ALIGN;
+    double sb[32] CONVC_LOCAL_ALIGN, sg[32] CONVC_LOCAL_ALIGN;
     int p, ch;
     for (ch = 0; ch < 32; ch++) {
         invstd[ch] = 1.0f / sqrtf(var[ch] + 0x1.0624dep-10f);
         scale[ch] = gamma[ch] * invstd[ch];
+        sb[ch] = 0.0f;
+        sg[ch] = 0.0f;
     }
     for (p = 0; p < 784; p++) {
         for (ch = 0; ch < 32; ch++) {
             const float d = out[p * 32 + ch] > 0.0f ? dout[p * 32 + ch] : 0.0f;
-            dbeta[ch] += d;
-            dgamma[ch] += d * ((in[p * 32 + ch] - mean[ch]) * invstd[ch]);
+            sb[ch] += d;
+            sg[ch] += d * ((in[p * 32 + ch] - mean[ch]) * invstd[ch]);
             dout[p * 32 + ch] = d * scale[ch];
         }
+    }
+    for (ch = 0; ch < 32; ch++) {
+        dbeta[ch] += (float)sb[ch];
+        dgamma[ch] += (float)sg[ch];
     }
 }
 
@@ -1544,10 +1558,10 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
 #ifdef CONVC_WIDE
     {
         long px;
-        vf16 gb0 = vload16(gbias);
-        vf16 gb1 = vload16(gbias + 16);
-        vf16 gb2 = vload16(gbias + 32);
-        vf16 gb3 = vload16(gbias + 48);
+        vf16 gb0 = vsplat16(0.0f);
+        vf16 gb1 = vsplat16(0.0f);
+        vf16 gb2 = vsplat16(0.0f);
+        vf16 gb3 = vsplat16(0.0f);
         for (px = 0; px < 196; px++) {
             vf16 d;
             d = vload16(dz + px * 64);
@@ -1559,22 +1573,22 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
             d = vload16(dz + px * 64 + 48);
             gb3 += d;
         }
-        vstore16(gbias, gb0);
-        vstore16(gbias + 16, gb1);
-        vstore16(gbias + 32, gb2);
-        vstore16(gbias + 48, gb3);
+        vstore16(gbias, vload16(gbias) + gb0);
+        vstore16(gbias + 16, vload16(gbias + 16) + gb1);
+        vstore16(gbias + 32, vload16(gbias + 32) + gb2);
+        vstore16(gbias + 48, vload16(gbias + 48) + gb3);
     }
 #else
     {
         long px;
-        vf8 gb0 = vload(gbias);
-        vf8 gb1 = vload(gbias + 8);
-        vf8 gb2 = vload(gbias + 16);
-        vf8 gb3 = vload(gbias + 24);
-        vf8 gb4 = vload(gbias + 32);
-        vf8 gb5 = vload(gbias + 40);
-        vf8 gb6 = vload(gbias + 48);
-        vf8 gb7 = vload(gbias + 56);
+        vf8 gb0 = vsplat(0.0f);
+        vf8 gb1 = vsplat(0.0f);
+        vf8 gb2 = vsplat(0.0f);
+        vf8 gb3 = vsplat(0.0f);
+        vf8 gb4 = vsplat(0.0f);
+        vf8 gb5 = vsplat(0.0f);
+        vf8 gb6 = vsplat(0.0f);
+        vf8 gb7 = vsplat(0.0f);
         for (px = 0; px < 196; px++) {
             vf8 d;
             d = vload(dz + px * 64);
@@ -1594,24 +1608,31 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
             d = vload(dz + px * 64 + 56);
             gb7 += d;
         }
-        vstore(gbias, gb0);
-        vstore(gbias + 8, gb1);
-        vstore(gbias + 16, gb2);
-        vstore(gbias + 24, gb3);
-        vstore(gbias + 32, gb4);
-        vstore(gbias + 40, gb5);
-        vstore(gbias + 48, gb6);
-        vstore(gbias + 56, gb7);
+        vstore(gbias, vload(gbias) + gb0);
+        vstore(gbias + 8, vload(gbias + 8) + gb1);
+        vstore(gbias + 16, vload(gbias + 16) + gb2);
+        vstore(gbias + 24, vload(gbias + 24) + gb3);
+        vstore(gbias + 32, vload(gbias + 32) + gb4);
+        vstore(gbias + 40, vload(gbias + 40) + gb5);
+        vstore(gbias + 48, vload(gbias + 48) + gb6);
+        vstore(gbias + 56, vload(gbias + 56) + gb7);
     }
 #endif
 #else
     {
         long i;
         int co;
+        float sum[64] CONVC_LOCAL_ALIGN;
+        for (co = 0; co < 64; co++) {
+            sum[co] = 0.0f;
+        }
         for (i = 0; i < 196; i++) {
             for (co = 0; co < 64; co++) {
-                gbias[co] += dz[i * 64 + co];
+                sum[co] += dz[i * 64 + co];
             }
+        }
+        for (co = 0; co < 64; co++) {
+            gbias[co] += sum[co];
         }
     }
 #endif
@@ -2340,18 +2361,25 @@ static void batchnorm2_backward(const float *restrict params, float *restrict gr
     const float *restrict var = params + P_BATCHNORM2_MOVING_VARIANCE;
     float scale[64] CONVC_LOCAL_ALIGN;
     float invstd[64] CONVC_LOCAL_ALIGN;
+    double sb[64] CONVC_LOCAL_ALIGN, sg[64] CONVC_LOCAL_ALIGN;
     int p, ch;
     for (ch = 0; ch < 64; ch++) {
         invstd[ch] = 1.0f / sqrtf(var[ch] + 0x1.0624dep-10f);
         scale[ch] = gamma[ch] * invstd[ch];
+        sb[ch] = 0.0f;
+        sg[ch] = 0.0f;
     }
     for (p = 0; p < 196; p++) {
         for (ch = 0; ch < 64; ch++) {
             const float d = out[p * 64 + ch] > 0.0f ? dout[p * 64 + ch] : 0.0f;
-            dbeta[ch] += d;
-            dgamma[ch] += d * ((in[p * 64 + ch] - mean[ch]) * invstd[ch]);
+            sb[ch] += d;
+            sg[ch] += d * ((in[p * 64 + ch] - mean[ch]) * invstd[ch]);
             dout[p * 64 + ch] = d * scale[ch];
         }
+    }
+    for (ch = 0; ch < 64; ch++) {
+        dbeta[ch] += (float)sb[ch];
+        dgamma[ch] += (float)sg[ch];
     }
 }
 

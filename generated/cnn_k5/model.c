@@ -600,8 +600,8 @@ static void conv1_backward(float *restrict grads, float *restrict w, float *rest
 #ifdef CONVC_WIDE
     {
         long px;
-        vf16 gb0 = vload16(gbias);
-        vf16 gb1 = vload16(gbias + 16);
+        vf16 gb0 = vsplat16(0.0f);
+        vf16 gb1 = vsplat16(0.0f);
         for (px = 0; px < 784; px++) {
             vf16 d;
             d = vload16(dz + px * 32);
@@ -613,16 +613,16 @@ static void conv1_backward(float *restrict grads, float *restrict w, float *rest
             vstore16(dz + px * 32 + 16, d);
             gb1 += d;
         }
-        vstore16(gbias, gb0);
-        vstore16(gbias + 16, gb1);
+        vstore16(gbias, vload16(gbias) + gb0);
+        vstore16(gbias + 16, vload16(gbias + 16) + gb1);
     }
 #else
     {
         long px;
-        vf8 gb0 = vload(gbias);
-        vf8 gb1 = vload(gbias + 8);
-        vf8 gb2 = vload(gbias + 16);
-        vf8 gb3 = vload(gbias + 24);
+        vf8 gb0 = vsplat(0.0f);
+        vf8 gb1 = vsplat(0.0f);
+        vf8 gb2 = vsplat(0.0f);
+        vf8 gb3 = vsplat(0.0f);
         for (px = 0; px < 784; px++) {
             vf8 d;
             d = vload(dz + px * 32);
@@ -642,23 +642,30 @@ static void conv1_backward(float *restrict grads, float *restrict w, float *rest
             vstore(dz + px * 32 + 24, d);
             gb3 += d;
         }
-        vstore(gbias, gb0);
-        vstore(gbias + 8, gb1);
-        vstore(gbias + 16, gb2);
-        vstore(gbias + 24, gb3);
+        vstore(gbias, vload(gbias) + gb0);
+        vstore(gbias + 8, vload(gbias + 8) + gb1);
+        vstore(gbias + 16, vload(gbias + 16) + gb2);
+        vstore(gbias + 24, vload(gbias + 24) + gb3);
     }
 #endif
 #else
     {
         long i;
         int co;
+        float sum[32] CONVC_LOCAL_ALIGN;
         for (i = 0; i < 25088; i++) {
             dz[i] = out[i] > 0.0f ? dz[i] : 0.0f;
         }
+        for (co = 0; co < 32; co++) {
+            sum[co] = 0.0f;
+        }
         for (i = 0; i < 784; i++) {
             for (co = 0; co < 32; co++) {
-                gbias[co] += dz[i * 32 + co];
+                sum[co] += dz[i * 32 + co];
             }
+        }
+        for (co = 0; co < 32; co++) {
+            gbias[co] += sum[co];
         }
     }
 #endif
@@ -1425,10 +1432,10 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
 #ifdef CONVC_WIDE
     {
         long px;
-        vf16 gb0 = vload16(gbias);
-        vf16 gb1 = vload16(gbias + 16);
-        vf16 gb2 = vload16(gbias + 32);
-        vf16 gb3 = vload16(gbias + 48);
+        vf16 gb0 = vsplat16(0.0f);
+        vf16 gb1 = vsplat16(0.0f);
+        vf16 gb2 = vsplat16(0.0f);
+        vf16 gb3 = vsplat16(0.0f);
         for (px = 0; px < 196; px++) {
             vf16 d;
             d = vload16(dz + px * 64);
@@ -1448,22 +1455,22 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
             vstore16(dz + px * 64 + 48, d);
             gb3 += d;
         }
-        vstore16(gbias, gb0);
-        vstore16(gbias + 16, gb1);
-        vstore16(gbias + 32, gb2);
-        vstore16(gbias + 48, gb3);
+        vstore16(gbias, vload16(gbias) + gb0);
+        vstore16(gbias + 16, vload16(gbias + 16) + gb1);
+        vstore16(gbias + 32, vload16(gbias + 32) + gb2);
+        vstore16(gbias + 48, vload16(gbias + 48) + gb3);
     }
 #else
     {
         long px;
-        vf8 gb0 = vload(gbias);
-        vf8 gb1 = vload(gbias + 8);
-        vf8 gb2 = vload(gbias + 16);
-        vf8 gb3 = vload(gbias + 24);
-        vf8 gb4 = vload(gbias + 32);
-        vf8 gb5 = vload(gbias + 40);
-        vf8 gb6 = vload(gbias + 48);
-        vf8 gb7 = vload(gbias + 56);
+        vf8 gb0 = vsplat(0.0f);
+        vf8 gb1 = vsplat(0.0f);
+        vf8 gb2 = vsplat(0.0f);
+        vf8 gb3 = vsplat(0.0f);
+        vf8 gb4 = vsplat(0.0f);
+        vf8 gb5 = vsplat(0.0f);
+        vf8 gb6 = vsplat(0.0f);
+        vf8 gb7 = vsplat(0.0f);
         for (px = 0; px < 196; px++) {
             vf8 d;
             d = vload(dz + px * 64);
@@ -1499,27 +1506,34 @@ static void conv2_backward(const float *restrict params, float *restrict grads, 
             vstore(dz + px * 64 + 56, d);
             gb7 += d;
         }
-        vstore(gbias, gb0);
-        vstore(gbias + 8, gb1);
-        vstore(gbias + 16, gb2);
-        vstore(gbias + 24, gb3);
-        vstore(gbias + 32, gb4);
-        vstore(gbias + 40, gb5);
-        vstore(gbias + 48, gb6);
-        vstore(gbias + 56, gb7);
+        vstore(gbias, vload(gbias) + gb0);
+        vstore(gbias + 8, vload(gbias + 8) + gb1);
+        vstore(gbias + 16, vload(gbias + 16) + gb2);
+        vstore(gbias + 24, vload(gbias + 24) + gb3);
+        vstore(gbias + 32, vload(gbias + 32) + gb4);
+        vstore(gbias + 40, vload(gbias + 40) + gb5);
+        vstore(gbias + 48, vload(gbias + 48) + gb6);
+        vstore(gbias + 56, vload(gbias + 56) + gb7);
     }
 #endif
 #else
     {
         long i;
         int co;
+        float sum[64] CONVC_LOCAL_ALIGN;
         for (i = 0; i < 12544; i++) {
             dz[i] = out[i] > 0.0f ? dz[i] : 0.0f;
         }
+        for (co = 0; co < 64; co++) {
+            sum[co] = 0.0f;
+        }
         for (i = 0; i < 196; i++) {
             for (co = 0; co < 64; co++) {
-                gbias[co] += dz[i * 64 + co];
+                sum[co] += dz[i * 64 + co];
             }
+        }
+        for (co = 0; co < 64; co++) {
+            gbias[co] += sum[co];
         }
     }
 #endif

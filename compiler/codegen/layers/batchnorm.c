@@ -240,19 +240,30 @@ static void batchnorm_backward_fn(gen_ctx *c, int i)
     tensor_ptr(c, "dbeta", "grads", p->bias, 1);
     emit_moving_stats(c, i, p->din >= 0, 1);
     emit_line(e, "float invstd[%d] %s;", l->out.c, c->align_macro);
+    /* the sample's sums in double from zero, then added, as the training
+     * steps' sums are double: the batch's terms do not run in one float32
+     * chain whose partial sums outgrow the result */
+    emit_line(e, "double sb[%d] %s, sg[%d] %s;", l->out.c, c->align_macro, l->out.c,
+              c->align_macro);
     declare_loop_vars(c, l);
     emit_open(e, "for (ch = 0; ch < %d; ch++)", l->out.c);
     emit_line(e, "invstd[ch] = 1.0f / sqrtf(var[ch] + %s);", eps);
     if (p->din >= 0)
         emit_line(e, "scale[ch] = gamma[ch] * invstd[ch];");
+    emit_line(e, "sb[ch] = 0.0f;");
+    emit_line(e, "sg[ch] = 0.0f;");
     emit_close(e, "");
     open_pixels(c, l, idx, sizeof idx);
     emit_act_grad(c, l, idx);
-    emit_line(e, "dbeta[ch] += d;");
-    emit_line(e, "dgamma[ch] += d * ((in[%s] - mean[ch]) * invstd[ch]);", idx);
+    emit_line(e, "sb[ch] += d;");
+    emit_line(e, "sg[ch] += d * ((in[%s] - mean[ch]) * invstd[ch]);", idx);
     if (p->din >= 0)
         emit_line(e, "%s[%s] = d * scale[ch];", din_name(p), idx);
     close_pixels(c, l);
+    emit_open(e, "for (ch = 0; ch < %d; ch++)", l->out.c);
+    emit_line(e, "dbeta[ch] += (float)sb[ch];");
+    emit_line(e, "dgamma[ch] += (float)sg[ch];");
+    emit_close(e, "");
     emit_close(e, "");
 }
 

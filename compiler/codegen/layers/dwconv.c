@@ -253,8 +253,8 @@ static void emit_row_act(gen_ctx *c, const ir_layer *l)
 }
 
 /* dz *= act'(out) over row oy and the bias gradient's sums of it, before
- * the row's kernels read it: pixel by pixel, the order of
- * gen_emit_bias_grad. */
+ * the row's kernels read it: pixel by pixel from zero, then added to gbias,
+ * the order of gen_emit_bias_grad_tile over the row. */
 static void emit_row_bias_grad(gen_ctx *c, const ir_layer *l)
 {
     emitter *e = c->e;
@@ -265,6 +265,10 @@ static void emit_row_bias_grad(gen_ctx *c, const ir_layer *l)
         emit_row_ptr(c, l, "const ", "orow", "out");
     emit_row_ptr(c, l, "", "drow", "dz");
     emit_line(e, "int px, j;");
+    emit_line(e, "float sum[%d] %s;", cout, c->align_macro);
+    gen_open_for(c, "j", 0, cout, 1);
+    emit_line(e, "sum[j] = 0.0f;");
+    emit_close(e, "");
     gen_open_for(c, "px", 0, l->out.w, 1);
     gen_open_for(c, "j", 0, cout, 1);
     GEN_SUM(at, 0, { "px", cout }, { "j", 1 });
@@ -274,8 +278,11 @@ static void emit_row_bias_grad(gen_ctx *c, const ir_layer *l)
         snprintf(y, sizeof y, "orow[%s]", at);
         gen_act_grad(c, l->act, d, d, y);
     }
-    emit_line(e, "gbias[j] += drow[%s];", at);
+    emit_line(e, "sum[j] += drow[%s];", at);
     emit_close(e, "");
+    emit_close(e, "");
+    gen_open_for(c, "j", 0, cout, 1);
+    emit_line(e, "gbias[j] += sum[j];");
     emit_close(e, "");
     gen_close_block(c);
 }
