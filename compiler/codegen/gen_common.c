@@ -150,7 +150,8 @@ void gen_emit_conv_grad_ptrs(gen_ctx *c, int i)
         gen_in_ptr(c, i, "src", NULL);
 }
 
-void gen_emit_bias_grad(gen_ctx *c, ir_activation a, long long npix, int ch)
+void gen_emit_bias_grad(gen_ctx *c, ir_activation a, const char *dz, const char *y,
+                        long long npix, int ch)
 {
     emitter *e = c->e;
     char x[64];
@@ -158,13 +159,13 @@ void gen_emit_bias_grad(gen_ctx *c, ir_activation a, long long npix, int ch)
     emit_line(e, "long i;");
     emit_line(e, "int co;");
     emit_line(e, "float sum[%d] %s;", ch, c->align_macro);
-    gen_act_grad_loop(c, a, "dz", "out", npix * ch);
+    gen_act_grad_loop(c, a, dz, y, npix * ch);
     gen_open_for(c, "co", 0, ch, 1);
     emit_line(e, "sum[co] = 0.0f;");
     emit_close(e, "");
     gen_open_for(c, "i", 0, npix, 1);
     gen_open_for(c, "co", 0, ch, 1);
-    emit_line(e, "sum[co] += dz[%s];", GEN_SUM(x, 0, { "i", ch }, { "co", 1 }));
+    emit_line(e, "sum[co] += %s[%s];", dz, GEN_SUM(x, 0, { "i", ch }, { "co", 1 }));
     emit_close(e, "");
     emit_close(e, "");
     gen_open_for(c, "co", 0, ch, 1);

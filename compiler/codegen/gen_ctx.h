@@ -97,11 +97,13 @@ void gen_emit_copy(gen_ctx *c, const char *dst, const char *src, long long n);
  * (when the activation's derivative needs it), dz, and src: the padded copy
  * of the input (`pad`) or the input itself. */
 void gen_emit_conv_grad_ptrs(gen_ctx *c, int i);
-/* In a block of its own: dz *= act'(out) over npix pixels of ch channels,
+/* In a block of its own: dz *= act'(y) over npix pixels of ch channels,
  * then gbias[co] += dz summed over the pixels from zero (a convolution's
- * backward): each sample's sum first, so that the batch's terms do not run
- * in one float32 chain whose partial sums outgrow the result. */
-void gen_emit_bias_grad(gen_ctx *c, ir_activation a, long long npix, int ch);
+ * backward over a sample, a depthwise one's over a row): the call's sum
+ * first, so that the batch's terms do not run in one float32 chain whose
+ * partial sums outgrow the result.  dz and y name pointers to the pixels. */
+void gen_emit_bias_grad(gen_ctx *c, ir_activation a, const char *dz, const char *y,
+                        long long npix, int ch);
 /* A layer function's parameter list and the driver's matching arguments,
  * rendered from the plan's list for one build (GEN_VECTOR_ONLY: the
  * vector kernels', GEN_PLAIN_ONLY: the plain loops'). */

@@ -910,8 +910,8 @@ static void batchnorm1_backward(const float *restrict params, float *restrict gr
     for (ch = 0; ch < 32; ch++) {
         invstd[ch] = 1.0f / sqrtf(var[ch] + 0x1.0624dep-10f);
         scale[ch] = gamma[ch] * invstd[ch];
-        sb[ch] = 0.0f;
-        sg[ch] = 0.0f;
+        sb[ch] = 0.0;
+        sg[ch] = 0.0;
     }
     for (p = 0; p < 784; p++) {
         for (ch = 0; ch < 32; ch++) {
@@ -2366,8 +2366,8 @@ static void batchnorm2_backward(const float *restrict params, float *restrict gr
     for (ch = 0; ch < 64; ch++) {
         invstd[ch] = 1.0f / sqrtf(var[ch] + 0x1.0624dep-10f);
         scale[ch] = gamma[ch] * invstd[ch];
-        sb[ch] = 0.0f;
-        sg[ch] = 0.0f;
+        sb[ch] = 0.0;
+        sg[ch] = 0.0;
     }
     for (p = 0; p < 196; p++) {
         for (ch = 0; ch < 64; ch++) {

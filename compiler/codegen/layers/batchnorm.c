@@ -250,8 +250,8 @@ static void batchnorm_backward_fn(gen_ctx *c, int i)
     emit_line(e, "invstd[ch] = 1.0f / sqrtf(var[ch] + %s);", eps);
     if (p->din >= 0)
         emit_line(e, "scale[ch] = gamma[ch] * invstd[ch];");
-    emit_line(e, "sb[ch] = 0.0f;");
-    emit_line(e, "sg[ch] = 0.0f;");
+    emit_line(e, "sb[ch] = 0.0;");
+    emit_line(e, "sg[ch] = 0.0;");
     emit_close(e, "");
     open_pixels(c, l, idx, sizeof idx);
     emit_act_grad(c, l, idx);

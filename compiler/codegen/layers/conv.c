@@ -395,10 +395,10 @@ static void emit_conv_backward(gen_ctx *c, int i, const char *fname)
         gen_pp_vector(c, 1);
         gen_emit_bias_grad_vector(c, l->act, npix, cout);
         gen_pp(c, "#else");
-        gen_emit_bias_grad(c, l->act, npix, cout);
+        gen_emit_bias_grad(c, l->act, "dz", "out", npix, cout);
         gen_pp(c, "#endif");
     } else {
-        gen_emit_bias_grad(c, l->act, npix, cout);
+        gen_emit_bias_grad(c, l->act, "dz", "out", npix, cout);
     }
     if (p->wino) {
         /* the kernel gradient stays in the transformed domain: added to

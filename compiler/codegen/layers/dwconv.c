@@ -253,49 +253,21 @@ static void emit_row_act(gen_ctx *c, const ir_layer *l)
 }
 
 /* dz *= act'(out) over row oy and the bias gradient's sums of it, before
- * the row's kernels read it: pixel by pixel from zero, then added to gbias,
- * the order of gen_emit_bias_grad_tile over the row. */
-static void emit_row_bias_grad(gen_ctx *c, const ir_layer *l)
+ * the row's kernels read it: gen_emit_bias_grad over the row, or on vectors
+ * (gen_emit_bias_grad_tile, the same bits) where `vector` is set.  Both
+ * builds sum row by row, so they give the same bits. */
+static void emit_row_bias_grad(gen_ctx *c, const ir_layer *l, int vector)
 {
-    emitter *e = c->e;
-    int cout = out_channels(l);
-    char at[64];
     gen_open_block(c);
     if (l->act != IR_LINEAR)
         emit_row_ptr(c, l, "const ", "orow", "out");
     emit_row_ptr(c, l, "", "drow", "dz");
-    emit_line(e, "int px, j;");
-    emit_line(e, "float sum[%d] %s;", cout, c->align_macro);
-    gen_open_for(c, "j", 0, cout, 1);
-    emit_line(e, "sum[j] = 0.0f;");
-    emit_close(e, "");
-    gen_open_for(c, "px", 0, l->out.w, 1);
-    gen_open_for(c, "j", 0, cout, 1);
-    GEN_SUM(at, 0, { "px", cout }, { "j", 1 });
-    if (l->act != IR_LINEAR) {
-        char d[96], y[96];
-        snprintf(d, sizeof d, "drow[%s]", at);
-        snprintf(y, sizeof y, "orow[%s]", at);
-        gen_act_grad(c, l->act, d, d, y);
+    if (vector) {
+        gen_tile v = dw_vectors(c, l);
+        gen_emit_bias_grad_tile(c, &v, l->act, "drow", "orow", l->out.w, out_channels(l));
+    } else {
+        gen_emit_bias_grad(c, l->act, "drow", "orow", l->out.w, out_channels(l));
     }
-    emit_line(e, "sum[j] += drow[%s];", at);
-    emit_close(e, "");
-    emit_close(e, "");
-    gen_open_for(c, "j", 0, cout, 1);
-    emit_line(e, "gbias[j] += sum[j];");
-    emit_close(e, "");
-    gen_close_block(c);
-}
-
-/* emit_row_bias_grad on vectors (gen_emit_bias_grad_tile over the row). */
-static void emit_row_bias_grad_vector(gen_ctx *c, const ir_layer *l)
-{
-    gen_tile v = dw_vectors(c, l);
-    gen_open_block(c);
-    if (l->act != IR_LINEAR)
-        emit_row_ptr(c, l, "const ", "orow", "out");
-    emit_row_ptr(c, l, "", "drow", "dz");
-    gen_emit_bias_grad_tile(c, &v, l->act, "drow", "orow", l->out.w, out_channels(l));
     gen_close_block(c);
 }
 
@@ -737,10 +709,7 @@ static void emit_backward_vector(gen_ctx *c, const void *arg)
     emit_line(e, "int %soy, ky, %sco;", row_has_loop(l, &g, grad_tile(c, l)) || scatter ? "ox, " : "",
               scatter ? "kx, " : "");
     gen_open_for(c, "oy", 0, l->out.h, 1);
-    if (gen_has_vector_act(l->act))
-        emit_row_bias_grad_vector(c, l);
-    else
-        emit_row_bias_grad(c, l);
+    emit_row_bias_grad(c, l, gen_has_vector_act(l->act));
     emit_row_range(c, l, &g, &ry);
     emit_grad_row(c, l, &ry);
     if (scatter)
@@ -763,7 +732,6 @@ static void dwconv_backward(gen_ctx *c, int i)
     const char *R = c->restrict_kw, *M = c->mprefix;
     int cout = out_channels(l), has_dx = p->din >= 0;
     int strided = l->sh > 1 || l->sw > 1;
-    long long npix = (long long)l->out.h * l->out.w;
     long long nsrc = (long long)l->in.h * l->in.w * cout;
     char fname[128];
     gen_fn_name(c, fname, sizeof fname, i, "backward", 0);
@@ -788,7 +756,12 @@ static void dwconv_backward(gen_ctx *c, int i)
     }
     if (has_dx)
         emit_line(e, "memset(dsrc, 0, sizeof(float) * %lld);", nsrc);
-    gen_emit_bias_grad(c, l->act, npix, cout);
+    gen_open_block(c);
+    emit_line(e, "int oy;");
+    gen_open_for(c, "oy", 0, l->out.h, 1);
+    emit_row_bias_grad(c, l, 0);
+    emit_close(e, "");
+    gen_close_block(c);
     gen_open_block(c);
     emit_backward_plain(c, l, has_dx);
     gen_close_block(c);
