@@ -9,11 +9,8 @@ CC=${CC:-cc}
 tmp=$(mktemp -d) || exit 2
 trap 'rm -rf "$tmp"' EXIT
 bin/convc gen tests/bias_bits/bias_bits.spec -o "$tmp/gen" > /dev/null || exit 1
-if grep -q avx512f /proc/cpuinfo 2> /dev/null; then
-    other="-mavx2 -mfma"
-else
-    other="-march=native -DCONVC_WIDE_VECTORS"
-fi
+. tests/other_registers.sh
+other=$OTHER_REGISTERS
 status=0
 k=0
 for flags in "-march=native -DCONVC_NO_VECTOR" "-march=native" "$other"; do

@@ -43,15 +43,9 @@ check() {   # spec samples per-tensor tolerance [cflags] [convc gen option]
 # MODEL_CFLAGS in the Makefile).
 PLAIN="-DCONVC_NO_VECTOR"
 VEC="-march=native -ffp-contract=fast"
-# The other register file's tiles: on a machine with AVX-512, VEC takes the
-# wide ones (32 registers of 16 floats) and AVX2 alone the 16 registers of
-# 8; elsewhere CONVC_WIDE_VECTORS builds the wide ones from two registers a
-# vector.
-if grep -q avx512f /proc/cpuinfo 2> /dev/null; then
-    OTHER="-mavx2 -mfma -ffp-contract=fast"
-else
-    OTHER="$VEC -DCONVC_WIDE_VECTORS"
-fi
+# The other register file's tiles (tests/other_registers.sh).
+. tests/other_registers.sh
+OTHER="$OTHER_REGISTERS -ffp-contract=fast"
 # Stride-1 convs with channels in whole vectors run Winograd kernels there;
 # --direct checks the direct vector kernels of the same layers.
 # Up to 2,000 parameters of each tensor for the plain loops (every one of
