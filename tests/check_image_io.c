@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "data/image_io.h"
 #include "base/png.h"
@@ -145,24 +146,53 @@ START_TEST(every_truncated_pgm_fails)
 }
 END_TEST
 
-START_TEST(every_truncated_png_fails)
+/* The bytes of a 9x7 grayscale PNG file written by cv_png_write; their count. */
+static size_t png_9x7_bytes(uint8_t *buf, size_t size)
 {
     cv_bitmap b;
     ck_assert_int_eq(cv_bitmap_alloc(&b, 9, 7, 1, NULL), 0);
     for (int i = 0; i < 63; i++)
         b.px[i] = (uint8_t)(i * 29);
-    ck_assert_int_eq(cv_png_write(tmp_path("t.png"), &b, NULL), 0);
+    ck_assert_int_eq(cv_png_write(tmp_path("9x7.png"), &b, NULL), 0);
     cv_bitmap_free(&b);
-    FILE *f = fopen(tmp_path("t.png"), "rb");
-    uint8_t buf[4096];
-    size_t n = fread(buf, 1, sizeof buf, f);
+    FILE *f = fopen(tmp_path("9x7.png"), "rb");
+    ck_assert_ptr_nonnull(f);
+    size_t n = fread(buf, 1, size, f);
     fclose(f);
+    return n;
+}
+
+START_TEST(every_truncated_png_fails)
+{
+    uint8_t buf[4096];
+    size_t n = png_9x7_bytes(buf, sizeof buf);
     for (size_t len = 0; len + 12 < n; len++) {     /* the last 12 bytes: IEND */
         cv_gray_image img;
         cv_error e = {""};
         ck_assert_msg(decode("t.png", buf, len, &img, &e) == -1, "%zu bytes accepted", len);
         ck_assert_ptr_nonnull(strstr(e.msg, "t.png"));
     }
+}
+END_TEST
+
+/* A PNG whose header promises 16384x16384 pixels in a few hundred bytes is
+ * refused before the image is allocated. */
+START_TEST(png_promising_more_than_it_holds_fails)
+{
+    uint8_t buf[4096];
+    size_t n = png_9x7_bytes(buf, sizeof buf);
+    /* IHDR's width and height (bytes 16..23), then its CRC over type and data. */
+    static const uint8_t side[8] = {0, 0, 0x40, 0, 0, 0, 0x40, 0};
+    memcpy(buf + 16, side, 8);
+    uLong crc = crc32(0L, buf + 12, 17);
+    for (int i = 0; i < 4; i++)
+        buf[29 + i] = (uint8_t)(crc >> (24 - 8 * i));
+    cv_gray_image img;
+    cv_error e = {""};
+    ck_assert_int_eq(decode("big.png", buf, n, &img, &e), -1);
+    ck_assert_msg(strstr(e.msg, "big.png: bad PNG: a 16384x16384 image needs 268451840 bytes "
+                         "of pixel data, more than"), "%s", e.msg);
+    ck_assert_ptr_null(img.px);
 }
 END_TEST
 
@@ -183,6 +213,8 @@ START_TEST(bad_headers_are_named)
         {"GIF89a", "not a PGM"},
         {"", "not a PGM"},
         {"P5 2 2 255\n\1\2\3", "truncated"},
+        {"P2 16384 16384 255\n0 1 2 3", "at least 536870912 needed"},
+        {"P2 2 2 255\n0 1 2", "at least 8 needed"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         cv_gray_image img;
@@ -210,6 +242,7 @@ static Suite *image_io_suite(void)
     tcase_add_test(core, input_of_another_size_is_resampled);
     tcase_add_test(limits, every_truncated_pgm_fails);
     tcase_add_test(limits, every_truncated_png_fails);
+    tcase_add_test(limits, png_promising_more_than_it_holds_fails);
     tcase_add_test(limits, bad_headers_are_named);
     suite_add_tcase(s, core);
     suite_add_tcase(s, limits);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <libpng16/png.h>   /* not <png.h>: runtime/png.h shadows it */
+#include "base/deflate.h"
 #include "base/files.h"
 #include "base/png.h"
 
@@ -153,6 +154,17 @@ int cv_png_decode(const char *name, const uint8_t *buf, size_t len, cv_bitmap *o
     png_set_read_fn(png, &reader, read_from_memory);
     png_set_user_limits(png, CV_BITMAP_MAX_SIDE, CV_BITMAP_MAX_SIDE);
     png_read_info(png, info);
+    /* The pixel data (a filter byte, then the samples, per row) is deflated:
+     * a header promising more than the file can hold is refused before
+     * the image is allocated. */
+    size_t raw = ((size_t)png_get_rowbytes(png, info) + 1) * png_get_image_height(png, info);
+    if (raw / DEFLATE_MAX_RATIO > len) {
+        char why[160];
+        snprintf(why, sizeof why, "a %ux%u image needs %zu bytes of pixel data, more than "
+                 "%zu bytes of PNG can hold (truncated?)", png_get_image_width(png, info),
+                 png_get_image_height(png, info), raw, len);
+        png_error(png, why);
+    }
 
     int color = png_get_color_type(png, info);
     if (color == PNG_COLOR_TYPE_PALETTE)

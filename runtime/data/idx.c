@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
+#include "base/deflate.h"
 #include "base/files.h"
 #include "data/idx.h"
 
@@ -15,9 +16,6 @@
 /* Larger than any image data set we expect; stops a corrupt header or a
  * decompression bomb from exhausting memory. */
 #define IDX_MAX_BYTES ((size_t)4 << 30)
-/* Deflate expands a byte to at most 1032 (RFC 1951 blocks of 258-byte
- * matches); a header promising more than that cannot be honest. */
-#define DEFLATE_MAX_RATIO 1032
 
 static const char *idx_type_name(int type)
 {

@@ -24,31 +24,27 @@ static void cache_path(const char *dir, char *path, size_t size)
     snprintf(path, size, "%s/%s", dir, IMAGE_CACHE_FILE);
 }
 
-int image_cache_read(const char *dir, uint64_t fingerprint, int n_classes, cv_dataset *d)
+int image_cache_decode(const char *buf, size_t len, uint64_t fingerprint, int n_classes,
+                       cv_dataset *d)
 {
-    char path[4096];
-    cache_path(dir, path, sizeof path);
-    cv_error e;
-    size_t len;
-    char *buf = cv_read_file(path, CACHE_MAX_BYTES, &len, &e);
-    if (!buf)
-        return -1;
     cache_header h;
-    int ok = len >= sizeof h;
-    if (ok)
-        memcpy(&h, buf, sizeof h);
-    ok = ok && memcmp(h.magic, IMAGE_CACHE_VERSION, 8) == 0 && h.fingerprint == fingerprint &&
-         h.n_classes == (uint32_t)n_classes && h.h > 0 && h.w > 0 && (h.c == 1 || h.c == 3) &&
-         h.h <= CV_BITMAP_MAX_SIDE && h.w <= CV_BITMAP_MAX_SIDE && h.n_train > 0 &&
-         h.n_train < ((uint64_t)1 << 32) && h.n_test < ((uint64_t)1 << 32);
-    size_t size = ok ? (size_t)h.h * h.w * h.c : 0;
-    ok = ok && len == sizeof h + (h.n_train + h.n_test) * (size + 1);
-    cv_images *parts[2] = { &d->train, &d->test };
-    uint64_t counts[2] = { h.n_train, h.n_test };
+    if (len < sizeof h)
+        return -1;
+    memcpy(&h, buf, sizeof h);
+    if (memcmp(h.magic, IMAGE_CACHE_VERSION, 8) != 0 || h.fingerprint != fingerprint ||
+        h.n_classes != (uint32_t)n_classes || h.h < 1 || h.w < 1 || (h.c != 1 && h.c != 3) ||
+        h.h > CV_BITMAP_MAX_SIDE || h.w > CV_BITMAP_MAX_SIDE || h.n_train < 1 ||
+        h.n_train >= ((uint64_t)1 << 32) || h.n_test >= ((uint64_t)1 << 32))
+        return -1;
+    /* No overflow: below 2^33 images of at most 2^30 bytes. */
+    size_t size = (size_t)h.h * h.w * h.c;
+    if (len != sizeof h + (h.n_train + h.n_test) * (size + 1))
+        return -1;
+    cv_images parts[2] = { { .n = h.n_train }, { .n = h.n_test } };
     const char *at = buf + sizeof h;
+    int ok = 1;
     for (int i = 0; ok && i < 2; i++) {
-        cv_images *im = parts[i];
-        im->n = counts[i];
+        cv_images *im = &parts[i];
         im->h = (int)h.h, im->w = (int)h.w, im->c = (int)h.c;
         im->images = malloc(im->n * size + 1);
         im->labels = malloc(im->n + 1);
@@ -61,17 +57,31 @@ int image_cache_read(const char *dir, uint64_t fingerprint, int n_classes, cv_da
                 ok = ok && im->labels[j] < n_classes;
         }
     }
-    free(buf);
     if (!ok) {
         for (int i = 0; i < 2; i++) {
-            free(parts[i]->images);
-            free(parts[i]->labels);
-            memset(parts[i], 0, sizeof *parts[i]);
+            free(parts[i].images);
+            free(parts[i].labels);
         }
         return -1;
     }
+    d->train = parts[0];
+    d->test = parts[1];
     d->skipped = h.skipped;
     return 0;
+}
+
+int image_cache_read(const char *dir, uint64_t fingerprint, int n_classes, cv_dataset *d)
+{
+    char path[4096];
+    cache_path(dir, path, sizeof path);
+    cv_error e;
+    size_t len;
+    char *buf = cv_read_file(path, CACHE_MAX_BYTES, &len, &e);
+    if (!buf)
+        return -1;
+    int rc = image_cache_decode(buf, len, fingerprint, n_classes, d);
+    free(buf);
+    return rc;
 }
 
 void image_cache_write(const char *dir, uint64_t fingerprint, int n_classes,

@@ -16,6 +16,9 @@
 /* d's train and test images (and d->skipped) from dir's cache if it holds
  * `fingerprint` and labels below n_classes: 0, or -1 with d untouched. */
 int image_cache_read(const char *dir, uint64_t fingerprint, int n_classes, cv_dataset *d);
+/* The same on the file's bytes in memory. */
+int image_cache_decode(const char *buf, size_t len, uint64_t fingerprint, int n_classes,
+                       cv_dataset *d);
 /* Writes dir's cache (atomically); a directory that is not writable simply
  * has none. */
 void image_cache_write(const char *dir, uint64_t fingerprint, int n_classes,

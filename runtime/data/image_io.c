@@ -102,6 +102,11 @@ static int decode_pgm(const char *name, const uint8_t *buf, size_t len,
             return cv_fail(e, "%s: %zu bytes of pixel data for a %ldx%ld image with "
                            "maxval %ld (%zu needed; truncated)",
                            name, len - c.pos, w, h, maxval, n * bytes);
+    } else if (len - c.pos < 2 * n) {
+        /* Each ASCII sample takes a space and a digit at least: checked
+         * before the image is allocated. */
+        return cv_fail(e, "%s: %zu bytes of text for a %ldx%ld image (at least %zu needed: "
+                       "a space and a digit a pixel; truncated)", name, len - c.pos, w, h, 2 * n);
     }
     if (alloc_gray(name, out, (int)w, (int)h, e) != 0)
         return -1;
