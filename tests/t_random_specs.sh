@@ -12,8 +12,9 @@
 #     the trainer's forward pass (-O2 -march=native, vector and plain);
 # and the first two seeds' 28x28x1 variants trained (the real trainer, the
 # Makefile's MODEL_CFLAGS, a random data set, batches of 7): 1, 2 and 3
-# threads give the same checkpoint bytes, and so does a run stopped by
-# --steps and resumed.
+# threads give the same checkpoint bytes, and so do 2 and 3 processes of
+# the MPI trainer (when Open MPI is installed) and a run stopped by --steps
+# and resumed.
 # A longer campaign: RANDOM_SPECS_FIRST=100 RANDOM_SPECS=200 sh tests/t_random_specs.sh
 cd "$(dirname "$0")/.." || exit 2
 CC=${CC:-cc}
@@ -101,14 +102,28 @@ for part, n in (("train", 96), ("t10k", 32)):
         f.write(struct.pack(">II", 2049, n) + bytes(r.randrange(2) for _ in range(n)))
 EOF_DATA
 MODEL_CFLAGS=$(sed -n 's/^MODEL_CFLAGS *?= *//p' Makefile)
+mpi=""
+if command -v mpirun > /dev/null && command -v mpicc > /dev/null; then
+    if mpicc -std=c11 -D_GNU_SOURCE -O2 -Iruntime -c -o "$tmp/exchange_mpi.o" \
+           runtime/train/exchange_mpi.c; then
+        mpi=1
+    else
+        fail "exchange_mpi.c does not compile"
+    fi
+    export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader
+    export OMPI_MCA_mpi_yield_when_idle=1   # more processes than cores
+fi
 for seed in $FIRST $((FIRST + 1)); do
     t=$tmp/train$seed
     run="--epochs 2 --batch 7 --quiet --seed $seed --data $tmp/data"
     # shellcheck disable=SC2086 # flags, LIBS and run are words
     if ! "$PY" tests/random_spec.py "$seed" --input 28x28x1 > "$tmp/train$seed.spec" ||
        ! bin/convc gen --trainer-main "$tmp/train$seed.spec" -o "$t" > "$t.log" 2>&1 ||
-       ! $CC $MODEL_CFLAGS -Werror -Iruntime -I"$t" -o "$t/train" "$t/model.c" "$t/main.c" \
-           build/libconvc.a $LIBS >> "$t.log" 2>&1; then
+       ! $CC $MODEL_CFLAGS -Werror -Iruntime -I"$t" -c -o "$t/model.o" "$t/model.c" \
+           >> "$t.log" 2>&1 ||
+       ! $CC $MODEL_CFLAGS -Werror -Iruntime -I"$t" -c -o "$t/main.o" "$t/main.c" \
+           >> "$t.log" 2>&1 ||
+       ! $CC -o "$t/train" "$t/model.o" "$t/main.o" build/libconvc.a $LIBS >> "$t.log" 2>&1; then
         fail "training: no trainer: $(tail -n 5 "$t.log")"
         continue
     fi
@@ -119,6 +134,20 @@ for seed in $FIRST $((FIRST + 1)); do
     done
     if ! cmp -s "$t/t1.ckpt" "$t/t2.ckpt" || ! cmp -s "$t/t1.ckpt" "$t/t3.ckpt"; then
         fail "training: 1, 2 and 3 threads give different checkpoints"
+    fi
+    if [ -n "$mpi" ]; then
+        # shellcheck disable=SC2086 # LIBS are words
+        mpicc -o "$t/train_mpi" "$t/model.o" "$t/main.o" "$tmp/exchange_mpi.o" \
+            build/libconvc.a $LIBS >> "$t.log" 2>&1 ||
+            fail "training: no MPI trainer: $(tail -n 5 "$t.log")"
+        for np in 2 3; do
+            # shellcheck disable=SC2086 # run is words
+            mpirun --oversubscribe -np $np "$t/train_mpi" $run --threads 1 \
+                --save "$t/np$np.ckpt" >> "$t.log" 2>&1 ||
+                fail "training under $np processes: $(tail -n 3 "$t.log")"
+            cmp -s "$t/t1.ckpt" "$t/np$np.ckpt" ||
+                fail "training: $np processes give another checkpoint than 1 thread"
+        done
     fi
     # 14 batches an epoch: stopped in the middle of the second epoch
     # shellcheck disable=SC2086 # run is words
