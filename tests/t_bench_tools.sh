@@ -17,9 +17,10 @@ for t in cache_bandwidth depthwise_bound; do
     $CC -std=c11 -Wall -Wextra -Werror -march=native $SAN -o "$tmp/$t" "bench/$t.c" ||
         fail "$t: does not build"
 done
-# one working set of one buffer: one line of CSV with a rate above zero
+# one working set of one buffer: one line of CSV with two rates above zero
 "$tmp/cache_bandwidth" 1 > "$tmp/cb.out" || fail "cache_bandwidth: exit status $?"
-awk -F, '$1 == "cache_bandwidth" && $2 ~ /^[0-9]+$/ && $3 + 0 > 0 { n++ } END { exit n != 1 }' "$tmp/cb.out" ||
+awk -F, '$1 == "cache_bandwidth" && $2 ~ /^[0-9]+$/ && $3 + 0 > 0 && $4 + 0 > 0 { n++ }
+         END { exit n != 1 }' "$tmp/cb.out" ||
     fail "cache_bandwidth: no rate in: $(cat "$tmp/cb.out")"
 # 5 calls a run: both cases with a rate above zero
 "$tmp/depthwise_bound" 5 > "$tmp/dw.out" || fail "depthwise_bound: exit status $?"
