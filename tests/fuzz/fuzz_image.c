@@ -3,7 +3,6 @@
  * must give either an image of a valid size whose pixels are in [0,1], or
  * an error naming the input.  A decoded image is also resampled down and
  * (when small) up, as `train predict` does for an image of another size. */
-#include <math.h>
 #include "base/png.h"
 #include "data/image_io.h"
 #include "fuzz_input.h"
