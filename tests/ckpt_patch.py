@@ -3,8 +3,9 @@
 settings fields (docs/checkpoint-format.md) set to VALUE, then makes the
 length field and the CRC right again, so that a reader gets past the CRC
 to the field's own check.  FIELD may also be param[i] (a float32).
-Used by tests/t_train.sh and tests/t_resume.sh; tests/xcheck/xcheck.py
-reads checkpoints with its field table."""
+Used by tests/t_train.sh, tests/t_resume.sh and tests/t_mcu.sh;
+tests/xcheck/xcheck.py and tests/batchnorm/moving_stats.py read checkpoints
+with its layout() and read_fields()."""
 import struct
 import sys
 import zlib
@@ -27,31 +28,46 @@ FIELDS = [("optimizer", "<I"), ("n_state", "<I"), ("lr", "<d"), ("beta1", "<d"),
           ("isa", "<Q"), ("data_hash", "<Q")]
 
 
-def header_strings(b):
-    """The strings before spec_hash: model, spec_file, convc_version, and
-    from version 5 data_dir."""
-    return 4 if struct.unpack_from("<I", b, 8)[0] >= 5 else 3
+def layout(b):
+    """(n_params, [(name, offset, count, shape)], the settings fields' offset)
+    of the checkpoint bytes b: after the 24-byte header come the strings
+    model, spec_file, convc_version (and from version 5 data_dir), then
+    spec_hash, n_params and the tensor table."""
+    at = 24
+
+    def take(fmt):
+        nonlocal at
+        v = struct.unpack_from(fmt, b, at)
+        at += struct.calcsize(fmt)
+        return v
+
+    for _ in range(4 if struct.unpack_from("<I", b, 8)[0] >= 5 else 3):
+        n = take("<I")[0]
+        at += n
+    _, n_params = take("<QQ")                   # spec_hash, n_params
+    tensors = []
+    for _ in range(take("<I")[0]):
+        n = take("<I")[0]
+        name = bytes(b[at:at + n]).decode()
+        at += n
+        shape = take("<%dI" % take("<I")[0])
+        offset, count = take("<QQ")
+        tensors.append((name, offset, count, shape))
+    return n_params, tensors, at
 
 
 def fields_offset(b):
-    at = 24
+    return layout(b)[2]
 
-    def u32():
-        nonlocal at
-        v = struct.unpack_from("<I", b, at)[0]
-        at += 4
-        return v
 
-    for _ in range(header_strings(b)):
-        n = u32()
-        at += n
-    at += 16                            # spec_hash, n_params
-    for _ in range(u32()):              # tensors: name, rank, shape, offset, count
-        n = u32()
-        at += n
-        rank = u32()
-        at += 4 * rank + 16
-    return at
+def read_fields(b, at):
+    """The settings fields from offset at, as {field: value}, and the
+    offset after them (where the parameters start)."""
+    values = {}
+    for field, fmt in FIELDS:
+        values[field] = struct.unpack_from(fmt, b, at)[0]
+        at += struct.calcsize(fmt)
+    return values, at
 
 
 def main():

@@ -14,32 +14,9 @@ import ckpt_patch  # noqa: E402  (the checkpoint's field table)
 
 def main():
     b = open(sys.argv[1], "rb").read()
-    at = 24
-
-    def take(fmt):
-        nonlocal at
-        v = struct.unpack_from(fmt, b, at)
-        at += struct.calcsize(fmt)
-        return v if len(v) > 1 else v[0]
-
-    for _ in range(ckpt_patch.header_strings(b)):
-        n = take("<I")
-        at += n
-    take("<Q")                                  # spec_hash
-    n_params = take("<Q")
-    tensors = {}
-    for _ in range(take("<I")):
-        n = take("<I")
-        name = b[at:at + n].decode()
-        at += n
-        rank = take("<I")
-        at += 4 * rank
-        off = take("<Q")
-        tensors[name] = (off, take("<Q"))
-    assert at == ckpt_patch.fields_offset(b)
-    settings = {}
-    for field, fmt in ckpt_patch.FIELDS:
-        settings[field] = take(fmt)
+    n_params, table, at = ckpt_patch.layout(b)
+    tensors = {name: (off, cnt) for name, off, cnt, _ in table}
+    settings, at = ckpt_patch.read_fields(b, at)
     n_state = settings["n_state"]
     params = struct.unpack_from("<%df" % n_params, b, at)
     states = [struct.unpack_from("<%df" % n_params, b, at + 4 * n_params * (k + 1))

@@ -579,29 +579,8 @@ def read_checkpoint(path):
     """(tensor table, settings dict, params, [state arrays]) of a checkpoint
     (docs/checkpoint-format.md)."""
     b = open(path, "rb").read()
-    at = 24
-    for _ in range(ckpt_patch.header_strings(b)):
-        at += 4 + struct.unpack_from("<I", b, at)[0]
-    n_params = struct.unpack_from("<Q", b, at + 8)[0]
-    at += 16
-    tensors = []
-    n_tensors = struct.unpack_from("<I", b, at)[0]
-    at += 4
-    for _ in range(n_tensors):
-        length = struct.unpack_from("<I", b, at)[0]
-        tname = b[at + 4:at + 4 + length].decode()
-        at += 4 + length
-        rank = struct.unpack_from("<I", b, at)[0]
-        shape = struct.unpack_from("<%dI" % rank, b, at + 4)
-        at += 4 + 4 * rank
-        offset, count = struct.unpack_from("<QQ", b, at)
-        at += 16
-        tensors.append((tname, offset, count, tuple(shape)))
-    assert at == ckpt_patch.fields_offset(b)
-    settings = {}
-    for field, fmt in ckpt_patch.FIELDS:
-        settings[field] = struct.unpack_from(fmt, b, at)[0]
-        at += struct.calcsize(fmt)
+    n_params, tensors, at = ckpt_patch.layout(b)
+    settings, at = ckpt_patch.read_fields(b, at)
     arrays = []
     for _ in range(1 + settings["n_state"]):
         arrays.append(np.frombuffer(b, dtype="<f4", count=n_params, offset=at).astype(np.float64))
