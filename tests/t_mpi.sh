@@ -19,10 +19,7 @@ CC=${CC:-cc}
 MODEL_CFLAGS=${MODEL_CFLAGS:--O2 -march=native -ffp-contract=fast -std=c11 -Wall -Wextra}
 LIBS=${LIBS:-$(make -s --no-print-directory print-libs)}
 DATA=${CONVC_DATA:-/usr/share/datasets/fashion-mnist}
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader
-# Waiting processes yield their core instead of polling (more processes than cores).
-export OMPI_MCA_mpi_yield_when_idle=1
-MPIRUN="mpirun --oversubscribe"
+. tests/mpi_env.sh
 W=$(mktemp -d /tmp/t_mpi.XXXXXX) || exit 2
 trap 'rm -rf "$W"' EXIT
 fail=0
@@ -45,8 +42,7 @@ for part, n in counts.items():
 PY
 DATA=$W/data
 
-mpicc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -Iruntime -c -o "$W/exchange_mpi.o" \
-    runtime/train/exchange_mpi.c || { bad "exchange_mpi.c does not compile"; exit 1; }
+mpi_exchange_obj "$W/exchange_mpi.o" || { bad "exchange_mpi.c does not compile"; exit 1; }
 # One object of each model, linked as the plain and as the MPI trainer.
 build() {   # build NAME SPEC
     bin/convc gen --trainer-main "$2" -o "$W/$1" || { bad "$2: gen"; return 1; }

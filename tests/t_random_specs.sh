@@ -104,14 +104,12 @@ EOF_DATA
 MODEL_CFLAGS=$(sed -n 's/^MODEL_CFLAGS *?= *//p' Makefile)
 mpi=""
 if command -v mpirun > /dev/null && command -v mpicc > /dev/null; then
-    if mpicc -std=c11 -D_GNU_SOURCE -O2 -Iruntime -c -o "$tmp/exchange_mpi.o" \
-           runtime/train/exchange_mpi.c; then
+    . tests/mpi_env.sh
+    if mpi_exchange_obj "$tmp/exchange_mpi.o"; then
         mpi=1
     else
         fail "exchange_mpi.c does not compile"
     fi
-    export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader
-    export OMPI_MCA_mpi_yield_when_idle=1   # more processes than cores
 fi
 for seed in $FIRST $((FIRST + 1)); do
     t=$tmp/train$seed
@@ -142,7 +140,7 @@ for seed in $FIRST $((FIRST + 1)); do
             fail "training: no MPI trainer: $(tail -n 5 "$t.log")"
         for np in 2 3; do
             # shellcheck disable=SC2086 # run is words
-            mpirun --oversubscribe -np $np "$t/train_mpi" $run --threads 1 \
+            $MPIRUN -np $np "$t/train_mpi" $run --threads 1 \
                 --save "$t/np$np.ckpt" >> "$t.log" 2>&1 ||
                 fail "training under $np processes: $(tail -n 3 "$t.log")"
             cmp -s "$t/t1.ckpt" "$t/np$np.ckpt" ||
