@@ -90,17 +90,7 @@ while [ "$seed" -lt $((FIRST + COUNT)) ]; do
 done
 
 # Training: the same bytes for any thread count, and after a resume.
-"$PY" - "$tmp/data" <<'EOF_DATA' || exit 2
-import os, random, struct, sys
-d = sys.argv[1]
-os.makedirs(d)
-r = random.Random(7)
-for part, n in (("train", 96), ("t10k", 32)):
-    with open(os.path.join(d, part + "-images-idx3-ubyte"), "wb") as f:
-        f.write(struct.pack(">IIII", 2051, n, 28, 28) + bytes(r.randrange(256) for _ in range(n * 784)))
-    with open(os.path.join(d, part + "-labels-idx1-ubyte"), "wb") as f:
-        f.write(struct.pack(">II", 2049, n) + bytes(r.randrange(2) for _ in range(n)))
-EOF_DATA
+"$PY" tests/random_idx.py "$tmp/data" 96 32 2 7 || exit 2
 MODEL_CFLAGS=$(sed -n 's/^MODEL_CFLAGS *?= *//p' Makefile)
 mpi=""
 if command -v mpirun > /dev/null && command -v mpicc > /dev/null; then

@@ -141,15 +141,7 @@ for f in train-images-idx3 train-labels-idx1 t10k-images-idx3 t10k-labels-idx1; 
 done
 expect 0 "" -- $T --resume "$W/a.ckpt" --data "$W/same" --no-save --quiet
 if command -v python3 >/dev/null; then
-    python3 - "$W/other" <<'EOF_DATA'
-import os, random, struct, sys
-r = random.Random(3)
-for part, n in (("train", 600), ("t10k", 300)):
-    with open(os.path.join(sys.argv[1], part + "-images-idx3-ubyte"), "wb") as f:
-        f.write(struct.pack(">IIII", 2051, n, 28, 28) + bytes(r.randrange(256) for _ in range(n * 784)))
-    with open(os.path.join(sys.argv[1], part + "-labels-idx1-ubyte"), "wb") as f:
-        f.write(struct.pack(">II", 2049, n) + bytes(r.randrange(10) for _ in range(n)))
-EOF_DATA
+    python3 tests/random_idx.py "$W/other" 600 300 10 3
     exact 1 "error: $W/a.ckpt: data_hash: the training set in $W/other (600 images of 28x28x1, IDX) is not the one the run was trained on; resume with --data naming that run's data" \
         -- $T --resume "$W/a.ckpt" --data "$W/other" --no-save --quiet
     # trained on other, resumed without --data: other again (the default set
