@@ -253,9 +253,9 @@ static void emit_row_act(gen_ctx *c, const ir_layer *l)
 }
 
 /* dz *= act'(out) over row oy and the bias gradient's sums of it, before
- * the row's kernels read it: gen_emit_bias_grad over the row, or on vectors
- * (gen_emit_bias_grad_tile, the same bits) where `vector` is set.  Both
- * builds sum row by row, so they give the same bits. */
+ * the row's kernels read it: gen_emit_bias_grad over the row, or where
+ * `vector` is set gen_emit_bias_grad_tile, which gives the same bits (both
+ * builds sum row by row). */
 static void emit_row_bias_grad(gen_ctx *c, const ir_layer *l, int vector)
 {
     gen_open_block(c);
